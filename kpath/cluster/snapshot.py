@@ -1,0 +1,170 @@
+"""The snapshot: every record kpath routes with, indexed the way routing asks.
+
+No I/O here. `build_snapshot` turns a `RawCluster` from any source into records. Where a
+cluster's dump carries neither EndpointSlices nor Endpoints (many support bundles), the
+endpoints are derived from the Service selector and the pods, as the endpoints controller
+would have done, and marked as derived.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+
+from kpath.cluster.parse import PARSERS, Interner, parse_error
+from kpath.cluster.raw import RawCluster
+from kpath.cluster.records import (
+    Endpoint,
+    EndpointPort,
+    EndpointSlice,
+    Ingress,
+    IngressClass,
+    Node,
+    ObjectKey,
+    Pod,
+    Service,
+)
+
+#: Where the endpoints of a service came from.
+FROM_SLICES, FROM_ENDPOINTS, FROM_PODS = "EndpointSlice", "Endpoints", "Pods"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    nodes: Mapping[str, Node]
+    pods: Mapping[ObjectKey, Pod]
+    services: Mapping[ObjectKey, Service]
+    slices: Mapping[ObjectKey, tuple[EndpointSlice, ...]]  # by owning service
+    ingresses: tuple[Ingress, ...]
+    ingress_classes: Mapping[str, IngressClass]
+    origin: str = ""
+    not_visible: Mapping[str, str] = field(default_factory=dict)
+    skipped: Mapping[str, int] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    kinds_seen: frozenset[str] = frozenset()
+    #: (zone, ready) -> node names, sorted; routing treats nodes of one bucket alike
+    #: unless an endpoint lives on them.
+    node_buckets: Mapping[tuple[str | None, bool | None], tuple[str, ...]] = field(
+        default_factory=dict
+    )
+    pods_by_namespace: Mapping[str, tuple[Pod, ...]] = field(default_factory=dict)
+
+    def service_slices(self, key: ObjectKey) -> tuple[EndpointSlice, ...]:
+        return self.slices.get(key, ())
+
+    def pod(self, key: ObjectKey | None) -> Pod | None:
+        return self.pods.get(key) if key is not None else None
+
+    def endpoint_origin(self, key: ObjectKey) -> str | None:
+        slices = self.slices.get(key)
+        return slices[0].origin if slices else None
+
+    def selected_pods(self, namespace: str, selector: Mapping[str, str]) -> list[Pod]:
+        """Pods in a namespace whose labels carry every pair of the selector."""
+        items = selector.items()
+        return [
+            p for p in self.pods_by_namespace.get(namespace, ())
+            if all(p.labels.get(k) == v for k, v in items)
+        ]
+
+
+def _parse_all(raw: RawCluster, kind: str, intern: Interner) -> Iterator[object]:
+    parser = PARSERS[kind]
+    for index, obj in enumerate(raw.objects.get(kind, ())):
+        try:
+            yield parser(obj, intern)
+        except (TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise parse_error(kind, index, obj, exc) from None
+
+
+def build_snapshot(raw: RawCluster) -> Snapshot:
+    """Records and indexes from raw API objects. Raises InputError naming a bad object."""
+    # Building hundreds of thousands of small records: the cyclic GC would walk them all
+    # again and again for nothing (they hold no cycles).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(raw)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(raw: RawCluster) -> Snapshot:
+    intern = Interner()
+    nodes: dict[str, Node] = {n.name: n for n in _parse_all(raw, "Node", intern)}  # type: ignore[union-attr]
+    pods: dict[ObjectKey, Pod] = {}
+    by_ns: dict[str, list[Pod]] = defaultdict(list)
+    for pod in _parse_all(raw, "Pod", intern):
+        assert isinstance(pod, Pod)
+        pods[ObjectKey(pod.namespace, pod.name)] = pod
+        by_ns[pod.namespace].append(pod)
+    services: dict[ObjectKey, Service] = {}
+    for svc in _parse_all(raw, "Service", intern):
+        assert isinstance(svc, Service)
+        services[ObjectKey(svc.namespace, svc.name)] = svc
+
+    slices: dict[ObjectKey, list[EndpointSlice]] = defaultdict(list)
+    for s in _parse_all(raw, "EndpointSlice", intern):
+        assert isinstance(s, EndpointSlice)
+        if s.service:
+            slices[ObjectKey(s.namespace, s.service)].append(s)
+    legacy: dict[ObjectKey, list[EndpointSlice]] = defaultdict(list)
+    for group in _parse_all(raw, "Endpoints", intern):
+        for s in group:  # type: ignore[attr-defined]
+            legacy[ObjectKey(s.namespace, s.service)].append(s)
+    for key, group in legacy.items():
+        if key not in slices:  # kube-proxy reads slices; Endpoints only stand in for them
+            slices[key] = group
+    if not ({"EndpointSlice", "Endpoints"} & raw.objects.keys()) and "Pod" in raw.objects:
+        for key, svc in services.items():
+            derived = derive_slice(svc, by_ns.get(svc.namespace, ()), nodes)
+            if derived is not None:
+                slices[key] = [derived]
+
+    buckets: dict[tuple[str | None, bool | None], list[str]] = defaultdict(list)
+    for node in nodes.values():
+        buckets[(node.zone, node.ready)].append(node.name)
+
+    return Snapshot(
+        nodes=nodes,
+        pods=pods,
+        services=services,
+        slices={k: tuple(v) for k, v in slices.items()},
+        ingresses=tuple(_parse_all(raw, "Ingress", intern)),  # type: ignore[arg-type]
+        ingress_classes={c.name: c for c in _parse_all(raw, "IngressClass", intern)},  # type: ignore[union-attr]
+        origin=raw.origin,
+        not_visible=dict(raw.not_visible),
+        skipped=dict(raw.skipped),
+        warnings=tuple(raw.warnings),
+        kinds_seen=frozenset(raw.objects),
+        node_buckets={k: tuple(sorted(v)) for k, v in buckets.items()},
+        pods_by_namespace={k: tuple(v) for k, v in by_ns.items()},
+    )
+
+
+def derive_slice(
+    svc: Service, pods: Iterable[Pod], nodes: Mapping[str, Node]
+) -> EndpointSlice | None:
+    """What the endpoints controller would publish for a selector, from the pods alone."""
+    if not svc.selector or svc.type == "ExternalName":
+        return None
+    items = svc.selector.items()
+    endpoints = []
+    for pod in pods:
+        if pod.phase in ("Succeeded", "Failed") or not all(
+            pod.labels.get(k) == v for k, v in items
+        ):
+            continue
+        ready = (pod.ready or svc.publish_not_ready) and not pod.terminating
+        node = nodes.get(pod.node) if pod.node else None
+        endpoints.append(
+            Endpoint((pod.ip,), ready, ready or (pod.ready and pod.terminating), pod.terminating,
+                     pod.node, node.zone if node else None, (), (), "Pod", pod.key)
+        )
+    # Ports stay unresolved (None): routing resolves the target port per pod.
+    ports = tuple(EndpointPort(p.name, None, p.protocol, p.app_protocol) for p in svc.ports)
+    return EndpointSlice(svc.namespace, f"{svc.name}-derived", svc.name, "IPv4", ports,
+                         tuple(endpoints), FROM_PODS)

@@ -1,0 +1,233 @@
+"""Findings: what is wrong, or worth knowing, about the ways in. Pure rules with stable codes.
+
+Each rule reads the snapshot and the computed paths and yields `Finding`s whose message is
+one line naming the objects. Codes never change meaning; new rules get new codes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from enum import StrEnum
+from typing import NamedTuple
+
+from kpath.cluster.records import ObjectKey, Pod, Service
+from kpath.cluster.snapshot import FROM_PODS, Snapshot
+from kpath.routing.kubeproxy import Verdict, has_usable
+from kpath.routing.paths import Path, PortRoutes
+
+
+class Severity(StrEnum):
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+    @property
+    def rank(self) -> int:
+        return _RANK[self]
+
+
+_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
+
+
+class Finding(NamedTuple):
+    code: str
+    severity: Severity
+    message: str
+    service: ObjectKey | None = None
+    ingress: ObjectKey | None = None
+    nodes: tuple[str, ...] = ()
+    port: str | None = None  # the service port's label, when the finding is about one port
+
+
+#: code -> (short name, severity). The catalogue is documented in docs/findings.md.
+RULES: dict[str, tuple[str, Severity]] = {
+    "KP101": ("local-policy-black-hole", Severity.ERROR),
+    "KP102": ("no-ready-endpoints", Severity.ERROR),
+    "KP103": ("selector-matches-no-pod", Severity.ERROR),
+    "KP104": ("only-terminating-endpoints", Severity.WARNING),
+    "KP105": ("target-port-not-exposed", Severity.ERROR),
+    "KP106": ("load-balancer-pending", Severity.WARNING),
+    "KP107": ("not-ready-node-in-path", Severity.WARNING),
+    "KP108": ("internal-local-policy-drops", Severity.WARNING),
+    "KP109": ("cross-node-share", Severity.INFO),
+    "KP201": ("ingress-backend-service-missing", Severity.ERROR),
+    "KP202": ("ingress-backend-port-missing", Severity.ERROR),
+    "KP203": ("ingressclass-missing", Severity.ERROR),
+    "KP204": ("ingress-controller-not-found", Severity.WARNING),
+    "KP205": ("ingress-backend-not-a-service", Severity.INFO),
+    "KP301": ("kind-not-visible", Severity.WARNING),
+    "KP302": ("endpoints-derived-from-pods", Severity.INFO),
+    "KP303": ("cluster-cross-node-share", Severity.INFO),
+}
+
+
+def finding(code: str, message: str, severity: Severity | None = None, **kw: object) -> Finding:
+    return Finding(code, severity or RULES[code][1], message, **kw)  # type: ignore[arg-type]
+
+
+def _names(nodes: Sequence[str], limit: int = 5) -> str:
+    shown = ", ".join(nodes[:limit])
+    return shown + (f" and {len(nodes) - limit} more" if len(nodes) > limit else "")
+
+
+def service_findings(
+    snapshot: Snapshot, svc: Service, routes: Sequence[PortRoutes]
+) -> Iterator[Finding]:
+    key = svc.key
+    if svc.type == "ExternalName":
+        return
+    if svc.type == "LoadBalancer" and not svc.load_balancer_ingress:
+        yield finding("KP106", f"{key}: LoadBalancer has no address yet (<pending>)", service=key)
+    all_targets = [t for r in routes for t in r.targets]
+    if svc.selector is not None and not all_targets:
+        yield from _no_endpoints(snapshot, svc)
+        return
+    if svc.selector is None and not all_targets:
+        if {"EndpointSlice", "Endpoints"} & snapshot.kinds_seen:
+            yield finding("KP102", f"{key}: no selector and no endpoints published by hand: "
+                          "every connection is refused", service=key)
+        return
+    for r in routes:
+        label = r.port.label()
+        where = f"{key} port {label}"
+        if r.targets and not has_usable(r.targets):
+            yield finding("KP102", f"{where}: no ready endpoint ({len(r.targets)} not ready): "
+                          "every connection is refused", service=key, port=label)
+        elif any(not t.ready for t in r.targets) and not any(t.ready for t in r.targets):
+            yield finding("KP104", f"{where}: only terminating endpoints are serving traffic",
+                          service=key, port=label)
+        unresolved = sorted({str(t.pod) for t in r.targets if t.port is None and t.pod})
+        if unresolved:
+            yield finding("KP105", f"{where}: targetPort {r.port.target_port!r} is not exposed "
+                          f"by pod(s) {_names(unresolved)}", service=key, port=label)
+        yield from _policy_findings(svc, r, where, label)
+
+
+def _policy_findings(svc: Service, r: PortRoutes, where: str, label: str) -> Iterator[Finding]:
+    key = svc.key
+    if r.external is not None and svc.external_traffic_policy == "Local":
+        dropped = [n for g in r.external if g.choice.verdict == Verdict.DROP for n in g.nodes]
+        if dropped:
+            total = sum(len(g.nodes) for g in r.external)
+            lb = svc.type == "LoadBalancer"
+            consequence = ("the load balancer's health check skips them, but clients of their "
+                           "NodePort time out" if lb else "clients that reach them time out")
+            yield finding(
+                "KP101",
+                f"{where}: externalTrafficPolicy Local drops traffic at {len(dropped)} of {total} "
+                f"nodes with no local endpoint: {_names(sorted(dropped))} ({consequence})",
+                Severity.WARNING if lb else Severity.ERROR, service=key,
+                nodes=tuple(sorted(dropped)), port=label,
+            )
+    if svc.internal_traffic_policy == "Local":
+        dropped = [n for g in r.internal if g.choice.verdict == Verdict.DROP for n in g.nodes]
+        if dropped:
+            yield finding(
+                "KP108",
+                f"{where}: internalTrafficPolicy Local: pods on {len(dropped)} node(s) without a "
+                f"local endpoint cannot reach it: {_names(sorted(dropped))}",
+                service=key, nodes=tuple(sorted(dropped)), port=label,
+            )
+    if r.external is not None:
+        not_ready = [n for g in r.external if g.ready is False
+                     and g.choice.verdict == Verdict.FORWARD for n in g.nodes]
+        if not_ready:
+            yield finding("KP107", f"{where}: NotReady node(s) in the path: "
+                          f"{_names(sorted(not_ready))}", service=key,
+                          nodes=tuple(sorted(not_ready)), port=label)
+
+
+def _no_endpoints(snapshot: Snapshot, svc: Service) -> Iterator[Finding]:
+    key = svc.key
+    assert svc.selector is not None
+    pods = snapshot.pods_by_namespace.get(svc.namespace, ())
+    selected = snapshot.selected_pods(svc.namespace, svc.selector)
+    if "Pod" in snapshot.kinds_seen and not selected:
+        yield finding("KP103", f"{key}: selector {_selector(svc.selector)} matches no pod"
+                      f"{_closest(pods, svc.selector)}", service=key)
+    else:
+        yield finding("KP102", f"{key}: no endpoints ({len(selected)} pod(s) selected, none "
+                      "ready): every connection is refused", service=key)
+
+
+def _selector(selector: Mapping[str, str]) -> str:
+    return ",".join(f"{k}={v}" for k, v in selector.items())
+
+
+def _closest(pods: Iterable[Pod], selector: Mapping[str, str]) -> str:
+    """Name the pods whose labels come closest, and the labels that differ."""
+    scored = []
+    for p in pods:
+        score = sum(1 for k, v in selector.items() if p.labels.get(k) == v)
+        if score:
+            scored.append((score, p))
+    if not scored:
+        return " (no pod in the namespace shares any of its labels)"
+    best = max(s for s, _ in scored)
+    closest = sorted((p for s, p in scored if s == best), key=lambda p: p.name)
+    first = closest[0]
+    diffs = [
+        f"{k}={first.labels[k]!r} (wants {v!r})" if k in first.labels else f"{k} missing"
+        for k, v in selector.items() if first.labels.get(k) != v
+    ]
+    names = _names([p.name for p in closest], 3)
+    return f"; closest: {names}, which differ in {', '.join(diffs)}"
+
+
+def ingress_findings(paths: Iterable[Path], snapshot: Snapshot) -> Iterator[Finding]:
+    seen: set[tuple[object, ...]] = set()
+    for path in paths:
+        route = path.entry.ingress
+        if route is None:
+            continue
+        ing = route.ingress.key
+        ctrl = route.controller
+        if route.problem and ("problem", ing, route.problem) not in seen:
+            seen.add(("problem", ing, route.problem))
+            code = "KP205" if route.backend_service is None else (
+                "KP201" if "does not exist" in route.problem else "KP202")
+            yield finding(code, f"Ingress {ing} ({route.label()}): {route.problem}", ingress=ing,
+                          service=route.backend_service)
+        if ("ctrl", ing) in seen:
+            continue
+        seen.add(("ctrl", ing))
+        class_name = ctrl.class_name
+        if (class_name and not route.ingress.class_from_annotation
+                and class_name not in snapshot.ingress_classes
+                and "IngressClass" in snapshot.kinds_seen):
+            yield finding("KP203", f"Ingress {ing}: IngressClass {class_name!r} does not exist; "
+                          "no controller will serve it", ingress=ing)
+        elif ctrl.kind == "unknown":
+            yield finding("KP204", f"Ingress {ing}: {ctrl.note}", ingress=ing)
+
+
+def cross_node_findings(paths: Iterable[Path]) -> Iterator[Finding]:
+    """Per service, and for the cluster: the share of node paths whose traffic crosses nodes."""
+    per_service: dict[ObjectKey, list[float]] = {}
+    for p in paths:
+        if not p.groups or not p.external:
+            continue
+        acc = per_service.setdefault(p.service, [0.0, 0.0])
+        for g in p.groups:
+            if g.choice.verdict == Verdict.FORWARD:
+                acc[0] += len(g.nodes) * g.cross_share
+                acc[1] += len(g.nodes)
+    crossing = total = 0.0
+    for key, (cross, n) in sorted(per_service.items()):
+        crossing, total = crossing + cross, total + n
+        if n and cross:
+            yield finding("KP109", f"{key}: {cross / n:.0%} of external traffic crosses to "
+                          "another node (SNAT: pods see a node, not the client)", service=key)
+    if total:
+        yield finding("KP303", f"cluster: {crossing / total:.0%} of external traffic through "
+                      "nodes crosses to another node")
+
+
+def snapshot_findings(snapshot: Snapshot) -> Iterator[Finding]:
+    for kind, reason in sorted(snapshot.not_visible.items()):
+        yield finding("KP301", f"{kind}: not visible ({reason}); paths that need it are "
+                      "incomplete")
+    derived = sum(1 for s in snapshot.slices.values() if s and s[0].origin == FROM_PODS)
+    if derived:
+        yield finding("KP302", f"the input carries no EndpointSlices or Endpoints: endpoints of "
+                      f"{derived} service(s) derived from pod selectors and readiness")

@@ -1,0 +1,178 @@
+"""Every way into every Service: entry points and the hops behind them.
+
+A `Path` is one entry (a load-balancer address, the NodePort on every node, an externalIP,
+the ClusterIP, an Ingress rule) for one service port, with what happens behind it: either
+the node groups where kube-proxy decides (`groups`), or a direct choice of pods when the
+traffic skips the node hop (pod-target load balancers, IP-mode ingress controllers, ingress
+controllers inside the cluster, headless services).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import NamedTuple
+
+from kpath.cluster.records import ObjectKey, Service, ServicePort
+from kpath.cluster.snapshot import Snapshot
+from kpath.routing.ingress import ControllerRef, IngressRoute, ingress_routes
+from kpath.routing.kubeproxy import Choice, Target, Verdict, cluster_choice
+from kpath.routing.nodegroups import NodeGroup, node_groups
+from kpath.routing.targets import service_targets
+
+
+class EntryKind(StrEnum):
+    LOAD_BALANCER = "loadbalancer"
+    NODE_PORT = "nodeport"
+    EXTERNAL_IP = "externalip"
+    CLUSTER_IP = "clusterip"
+    HEADLESS = "headless"
+    INGRESS = "ingress"
+    EXTERNAL_NAME = "externalname"
+
+
+#: Entries reachable from outside the cluster; the rest are internal.
+EXTERNAL_KINDS = frozenset(
+    {EntryKind.LOAD_BALANCER, EntryKind.NODE_PORT, EntryKind.EXTERNAL_IP, EntryKind.INGRESS}
+)
+
+
+class Entry(NamedTuple):
+    kind: EntryKind
+    addresses: tuple[str, ...]  # where a client connects; node addresses are in the groups
+    port: int | None  # the port a client connects to
+    pending: bool = False  # a LoadBalancer still waiting for an address
+    ingress: IngressRoute | None = None
+
+    def label(self) -> str:
+        port = f":{self.port}" if self.port is not None else ""
+        if self.kind == EntryKind.INGRESS and self.ingress is not None:
+            return self.ingress.label()
+        if self.kind == EntryKind.NODE_PORT:
+            return f"NodePort{port}"
+        if self.pending:
+            return f"<pending>{port}"
+        return ", ".join(f"{a}{port}" for a in self.addresses) or f"?{port}"
+
+
+class Path(NamedTuple):
+    service: ObjectKey
+    port: ServicePort | None  # None: an Ingress names a port the service does not have
+    entry: Entry
+    policy: str | None  # the traffic policy that applied at the node hop
+    groups: tuple[NodeGroup, ...]  # where kube-proxy decides; empty when pods are reached directly
+    direct: Choice | None  # the pods reached without a node hop
+    via: str  # "nodes", "pods" (straight to pod IPs), "controller" (an ingress controller)
+
+    @property
+    def external(self) -> bool:
+        return self.entry.kind in EXTERNAL_KINDS
+
+    def verdicts(self) -> set[Verdict]:
+        if self.direct is not None:
+            return {self.direct.verdict}
+        return {g.choice.verdict for g in self.groups}
+
+
+class PortRoutes(NamedTuple):
+    """One service port: its endpoints and the node groups for both traffic policies."""
+
+    port: ServicePort
+    targets: tuple[Target, ...]
+    external: tuple[NodeGroup, ...] | None  # None: no external way in
+    internal: tuple[NodeGroup, ...]
+
+
+def port_routes(snapshot: Snapshot, svc: Service) -> list[PortRoutes]:
+    slices = snapshot.service_slices(svc.key)
+    out = []
+    for port in svc.ports:
+        targets = service_targets(snapshot, slices, port)
+        external = (
+            node_groups(snapshot, targets, svc.external_traffic_policy) if svc.is_external else None
+        )
+        if svc.internal_traffic_policy == svc.external_traffic_policy and external is not None:
+            internal = external  # same policy, same choice (saves the work twice)
+        else:
+            internal = node_groups(snapshot, targets, svc.internal_traffic_policy)
+        out.append(PortRoutes(port, targets, external, internal))
+    return out
+
+
+def pods_direct(targets: tuple[Target, ...]) -> Choice:
+    """Traffic sent straight to pod IPs (no kube-proxy): any usable endpoint."""
+    choice = cluster_choice(tuple(t._replace(hint_zones=(), hint_nodes=()) for t in targets),
+                            None, None)
+    return choice._replace(rule=choice.rule.replace("Cluster policy", "straight to pods"))
+
+
+def targets_pods(svc: Service) -> bool:
+    """A LoadBalancer that sends to pod IPs itself, with no NodePort hop."""
+    return (
+        svc.type == "LoadBalancer"
+        and svc.load_balancer_class is not None
+        and not svc.allocate_lb_node_ports
+    )
+
+
+def service_paths(snapshot: Snapshot, svc: Service, routes: list[PortRoutes]) -> Iterator[Path]:
+    key = svc.key
+    if svc.type == "ExternalName":
+        entry = Entry(EntryKind.EXTERNAL_NAME, (svc.external_name or "",), None)
+        yield Path(key, None, entry, None, (), None, "dns")
+        return
+    for r in routes:
+        port, ext = r.port, r.external
+        etp = svc.external_traffic_policy
+        if svc.type == "LoadBalancer":
+            lbs = svc.load_balancer_ingress
+            addrs = tuple(a for a in (i.address for i in lbs) if a)
+            entry = Entry(EntryKind.LOAD_BALANCER, addrs, port.port, pending=not lbs)
+            if targets_pods(svc):
+                yield Path(key, port, entry, None, (), pods_direct(r.targets), "pods")
+            else:
+                assert ext is not None
+                yield Path(key, port, entry, etp, ext, None, "nodes")
+        if port.node_port and ext is not None:
+            yield Path(key, port, Entry(EntryKind.NODE_PORT, (), port.node_port), etp, ext, None,
+                       "nodes")
+        if svc.external_ips and ext is not None:
+            yield Path(key, port, Entry(EntryKind.EXTERNAL_IP, svc.external_ips, port.port), etp,
+                       ext, None, "nodes")
+        if svc.headless:
+            yield Path(key, port, Entry(EntryKind.HEADLESS, (), port.port), None, (),
+                       pods_direct(r.targets), "pods")
+        else:
+            yield Path(key, port, Entry(EntryKind.CLUSTER_IP, svc.cluster_ips, port.port),
+                       svc.internal_traffic_policy, r.internal, None, "nodes")
+
+
+def ingress_paths(
+    snapshot: Snapshot, routes: dict[ObjectKey, list[PortRoutes]]
+) -> Iterator[Path]:
+    for route in ingress_routes(snapshot):
+        entry = Entry(EntryKind.INGRESS, route.addresses, route.port, ingress=route)
+        backend = route.backend_service
+        port_routes_ = routes.get(backend) if backend is not None else None
+        match = None
+        if port_routes_ is not None and route.backend_port is not None:
+            match = next((r for r in port_routes_ if r.port == route.backend_port), None)
+        key = backend or ObjectKey(route.ingress.namespace, "?")
+        if match is None:
+            reason = route.problem or "backend not found"
+            yield Path(key, route.backend_port, entry, None, (),
+                       Choice(Verdict.REJECT, (), reason), "controller")
+            continue
+        ctrl: ControllerRef = route.controller
+        if ctrl.mode == "nodes" and match.external is not None:
+            svc = snapshot.services[key]
+            yield Path(key, match.port, entry, svc.external_traffic_policy, match.external, None,
+                       "nodes")
+        elif ctrl.mode == "nodes":
+            # Instance mode needs a NodePort; a ClusterIP backend cannot be reached this way.
+            yield Path(key, match.port, entry, None, (),
+                       Choice(Verdict.REJECT, (), "instance-mode load balancer, but the backend "
+                              "Service has no NodePort"), "nodes")
+        else:
+            yield Path(key, match.port, entry, None, (), pods_direct(match.targets),
+                       "pods" if ctrl.kind == "external" else "controller")

@@ -1,0 +1,67 @@
+"""Resolve a service port to the endpoint addresses kube-proxy would program.
+
+kube-proxy matches a service port to an EndpointSlice port by name. Slices derived from pods
+(when a dump carried no endpoints) hold no port numbers, so the target port is resolved per
+pod here, through the container ports' names, as the endpoints controller would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from kpath.cluster.records import EndpointSlice, Pod, ServicePort
+from kpath.cluster.snapshot import Snapshot
+from kpath.routing.kubeproxy import Target
+
+
+def resolve_port(port: ServicePort, pod: Pod | None) -> int | None:
+    """The container port a service port reaches on a pod (None: the pod exposes no such name)."""
+    if isinstance(port.target_port, int):
+        return port.target_port
+    if pod is None:
+        return None
+    for cp in pod.ports:
+        if cp.name == port.target_port and cp.protocol == port.protocol:
+            return cp.port
+    return None
+
+
+def service_targets(
+    snapshot: Snapshot, slices: Sequence[EndpointSlice], port: ServicePort
+) -> tuple[Target, ...]:
+    """Every endpoint address for ``port``, each address:port once (first slice wins)."""
+    seen: set[tuple[str | None, int | None]] = set()
+    out: list[Target] = []
+    for s in slices:
+        slice_port = _slice_port(s, port)
+        if slice_port == _NO_PORT:
+            continue
+        for ep in s.endpoints:
+            pod = snapshot.pod(ep.target) if ep.target_kind == "Pod" else None
+            number = slice_port if slice_port is not None else resolve_port(port, pod)
+            for addr in ep.addresses:
+                key = (addr, number)
+                if addr is not None and key in seen:
+                    continue
+                seen.add(key)
+                out.append(
+                    Target(addr, number, ep.target if ep.target_kind == "Pod" else None, ep.node,
+                           ep.zone, ep.ready, ep.serving, ep.terminating, ep.hint_zones,
+                           ep.hint_nodes)
+                )
+    return tuple(out)
+
+
+_NO_PORT = -1
+
+
+def _slice_port(s: EndpointSlice, port: ServicePort) -> int | None:
+    """The slice's port number for this service port; None: resolve per pod; -1: not here."""
+    if not s.ports:
+        # A slice without ports: "all ports" per the API (selector-less services); the
+        # number is then the target port if numeric.
+        return port.target_port if isinstance(port.target_port, int) else None
+    for p in s.ports:
+        if p.name == port.name and p.protocol == port.protocol:
+            return p.port
+    return _NO_PORT
