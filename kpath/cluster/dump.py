@@ -1,0 +1,353 @@
+"""The dump source (`--dump FILE…`): read what people send from their clusters.
+
+`load_dump(paths)` turns files and directories into a `RawCluster` of plain API dicts, so a
+customer's cluster can be analysed offline. Each path is a file, or a directory walked
+recursively (sorted; `.json`, `.yaml`, `.yml`; hidden files and directories skipped).
+
+Layouts and formats understood:
+
+- `kubectl get … -o json` / `-o yaml`: a `List` (items carry their kind) or an `XList`
+  (`PodList`, `ServiceList`, …; items may lack kind/apiVersion and take them from the list).
+  An item's own kind wins over the list's (a `PodList` holding a Service files a Service).
+- A single object; multi-document YAML (`---`), including KYAML flow style (`---\\n{ … }`)
+  and the document end marker `...`; several JSON values appended to one file.
+- Bare JSON/YAML arrays whose kind comes only from the file name (sonobuoy results:
+  `resources/cluster/Nodes.json`, `resources/ns/<ns>/Pods.json`, `Services.json`,
+  `Endpoints.json`, …).
+- Troubleshoot / sbctl support bundles: `cluster-resources/nodes.json`,
+  `cluster-resources/{pods,services,ingress,endpoints,endpointslices}/<ns>.json`, …
+- OpenShift must-gather trees: `namespaces/<ns>/core/{services,endpoints,pods}.yaml`,
+  `namespaces/<ns>/discovery.k8s.io/endpointslices.yaml`,
+  `namespaces/<ns>/pods/<name>/<name>.yaml`.
+
+Where the data does not say its kind, `FILE_NAME_KINDS` maps the file's stem, then its
+parent directory's name (case-insensitive), to one. Objects of kinds kpath does not read
+(Deployments, custom resources, …) are counted in `RawCluster.skipped` by kind. A file that
+holds no Kubernetes object at all (`cluster_version.json`, `serverversion.json`, an errors
+list) is counted under its lower-cased file stem. When several files carry the same object
+(must-gather stores pods twice), the last copy read is kept and a warning says so.
+
+Values are passed on untouched: redacted fields (`***HIDDEN***`) are the parser's business.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from kpath.cluster.dumpfiles import DumpFile, fail, find_files, gc_paused, read_documents
+from kpath.cluster.raw import KINDS, RawCluster, RawObject
+from kpath.errors import InputError
+
+#: File or directory name (lower case) → the kind of the objects in it, for data that does
+#: not carry `kind` (sonobuoy's bare arrays; kindless Lists). Names kpath reads first, then
+#: the other kinds sonobuoy and support bundles store, so those are counted as skipped
+#: instead of being refused as unknown.
+FILE_NAME_KINDS: dict[str, str] = {
+    # kinds kpath reads
+    "nodes": "Node",
+    "node": "Node",
+    "pods": "Pod",
+    "pod": "Pod",
+    "services": "Service",
+    "service": "Service",
+    "svc": "Service",
+    "endpoints": "Endpoints",
+    "endpointslices": "EndpointSlice",
+    "endpointslice": "EndpointSlice",
+    "ingress": "Ingress",
+    "ingresses": "Ingress",
+    "ingressclasses": "IngressClass",
+    "ingressclass": "IngressClass",
+    "ingress-classes": "IngressClass",
+    # kinds kpath skips (sonobuoy `resources/` and troubleshoot `cluster-resources/` names)
+    "namespaces": "Namespace",
+    "deployments": "Deployment",
+    "daemonsets": "DaemonSet",
+    "statefulsets": "StatefulSet",
+    "replicasets": "ReplicaSet",
+    "replicationcontrollers": "ReplicationController",
+    "controllerrevisions": "ControllerRevision",
+    "jobs": "Job",
+    "cronjobs": "CronJob",
+    "configmaps": "ConfigMap",
+    "secrets": "Secret",
+    "events": "Event",
+    "serviceaccounts": "ServiceAccount",
+    "persistentvolumes": "PersistentVolume",
+    "pvs": "PersistentVolume",
+    "persistentvolumeclaims": "PersistentVolumeClaim",
+    "pvcs": "PersistentVolumeClaim",
+    "storageclasses": "StorageClass",
+    "storage-classes": "StorageClass",
+    "limitranges": "LimitRange",
+    "resourcequotas": "ResourceQuota",
+    "networkpolicies": "NetworkPolicy",
+    "poddisruptionbudgets": "PodDisruptionBudget",
+    "podtemplates": "PodTemplate",
+    "horizontalpodautoscalers": "HorizontalPodAutoscaler",
+    "roles": "Role",
+    "rolebindings": "RoleBinding",
+    "clusterroles": "ClusterRole",
+    "clusterrolebindings": "ClusterRoleBinding",
+    "customresourcedefinitions": "CustomResourceDefinition",
+    "certificatesigningrequests": "CertificateSigningRequest",
+    "componentstatuses": "ComponentStatus",
+    "priorityclasses": "PriorityClass",
+    "leases": "Lease",
+    "csidrivers": "CSIDriver",
+    "csinodes": "CSINode",
+    "volumeattachments": "VolumeAttachment",
+    "validatingwebhookconfigurations": "ValidatingWebhookConfiguration",
+    "mutatingwebhookconfigurations": "MutatingWebhookConfiguration",
+    "apiservices": "APIService",
+}
+
+#: apiVersion to fill in for an item whose kind came from a file name.
+_API_VERSIONS: dict[str, str] = {
+    "Node": "v1",
+    "Pod": "v1",
+    "Service": "v1",
+    "Endpoints": "v1",
+    "EndpointSlice": "discovery.k8s.io/v1",
+    "Ingress": "networking.k8s.io/v1",
+    "IngressClass": "networking.k8s.io/v1",
+}
+
+_READ: frozenset[str] = frozenset(KINDS)
+# Keys that mark a mapping as meant to be a Kubernetes object or list.
+_OBJECT_KEYS: tuple[str, ...] = ("kind", "apiVersion", "metadata", "items")
+
+
+def load_dump(paths: Sequence[str | Path]) -> RawCluster:
+    """Read dump files and directories into one `RawCluster`.
+
+    Raises `InputError` (one line naming the file) for anything it cannot use.
+    """
+    if isinstance(paths, str | Path):  # a lone path would otherwise be read per character
+        paths = [paths]
+    if not paths:
+        raise InputError("--dump needs at least one file or directory")
+    raw = RawCluster(origin="dump: " + ", ".join(str(p) for p in paths))
+    loader = _Loader(raw)
+    read: set[Path] = set()
+    for arg in paths:
+        useful = False
+        for dump in find_files(arg):
+            key = _identity(dump.path)
+            if key in read:
+                continue  # the same file named twice (a directory and a file in it)
+            read.add(key)
+            useful = loader.load_file(dump) or useful
+        if not useful:
+            raise fail(str(arg), "no Kubernetes objects or lists found")
+    loader.finish()
+    return raw
+
+
+def file_kind(path: Path) -> str | None:
+    """The kind a file's name stands for (stem first, then parent directory), if any."""
+    return FILE_NAME_KINDS.get(path.stem.lower()) or FILE_NAME_KINDS.get(path.parent.name.lower())
+
+
+def _identity(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"
+
+
+def _looks_kubernetes(doc: Any) -> bool:
+    """Is this document meant as Kubernetes data (as opposed to, say, a version file)?"""
+    if isinstance(doc, dict):
+        return any(key in doc for key in _OBJECT_KEYS)
+    if isinstance(doc, list):
+        return any(isinstance(item, dict) and _looks_kubernetes(item) for item in doc)
+    return False
+
+
+class _Loader:
+    """Files documents into a RawCluster, keeping the last copy of each object."""
+
+    def __init__(self, raw: RawCluster) -> None:
+        self.raw = raw
+        # kind -> (namespace, name) -> index in raw.objects[kind]
+        self.index: dict[str, dict[tuple[str, str], int]] = {}
+        self.duplicates = 0
+        self.first_duplicate = ""
+
+    def load_file(self, dump: DumpFile) -> bool:
+        """File one dump file's objects; False when it holds no Kubernetes data at all."""
+        with gc_paused():
+            docs = read_documents(dump)
+            named_kind = file_kind(dump.path)
+            if named_kind is None and not any(_looks_kubernetes(doc) for doc in docs):
+                category = dump.path.stem.lower() or "unknown"
+                self.raw.skipped[category] = self.raw.skipped.get(category, 0) + 1
+                return False
+            many = len(docs) > 1
+            for number, doc in enumerate(docs, 1):
+                where = f"document {number}" if many else ""
+                self._document(dump.label, where, doc, named_kind)
+            # Drop the file's tree (list wrappers, metadata of lists) before the next file.
+            del docs
+        return True
+
+    def finish(self) -> None:
+        """Add the duplicate summary, once, after all files are read."""
+        if self.duplicates:
+            self.raw.warnings.append(
+                f"{self.duplicates} object(s) appeared more than once in the dump; the last "
+                f"copy of each is used (the first was {self.first_duplicate})"
+            )
+        self.index.clear()
+
+    def _document(self, label: str, where: str, doc: Any, named_kind: str | None) -> None:
+        if isinstance(doc, list):
+            # A bare array: the kind can only come from the items or the file name.
+            self._items(label, _join(where, ""), doc, named_kind, None, nested=False)
+            if named_kind:
+                self.raw.saw(named_kind)
+            return
+        if not isinstance(doc, dict):
+            place = where or "the file"
+            raise fail(label, f"{place} is {_type_name(doc)}, not a Kubernetes object")
+        if _is_list(doc):
+            self._list(label, where, doc, named_kind, nested=False)
+            return
+        kind = _kind_of(label, where, doc)
+        if kind is None:
+            if named_kind is None:
+                place = f"{where}: an" if where else "an"
+                raise fail(label, f"{place} object without 'kind' (and its file name does not say)")
+            kind = _fill_kind(doc, named_kind, None)
+        self._object(label, where, doc, kind)
+
+    def _list(
+        self, label: str, where: str, doc: dict[str, Any], named_kind: str | None, nested: bool
+    ) -> None:
+        list_kind = doc.get("kind") or ""
+        # "PodList" → "Pod"; a generic "List" (or none) leaves it to the items or file name.
+        item_kind = list_kind[:-4] if list_kind not in ("", "List") else named_kind
+        items = doc.get("items")
+        if items is None:  # Go writes an empty list as null
+            items = []
+        if not isinstance(items, list):
+            place = f"{where}: 'items'" if where else "'items'"
+            raise fail(label, f"{place} is {_type_name(items)}, not a list")
+        api_version = doc.get("apiVersion") if list_kind not in ("", "List") else None
+        self._items(label, _join(where, ""), items, item_kind, api_version, nested)
+        if item_kind:
+            self.raw.saw(item_kind)
+
+    def _items(
+        self,
+        label: str,
+        prefix: str,
+        items: list[Any],
+        default_kind: str | None,
+        api_version: Any,
+        nested: bool,
+    ) -> None:
+        # The hot loop for a 150k-pod List: no per-item string building unless it fails.
+        for index, item in enumerate(items):
+            if type(item) is not dict:
+                raise fail(
+                    label,
+                    f"{prefix}items[{index}] is {_type_name(item)}, not a Kubernetes object",
+                )
+            kind = item.get("kind")
+            if not kind:
+                if default_kind is None:
+                    raise fail(
+                        label,
+                        f"{prefix}items[{index}] is an object without 'kind' "
+                        "(and neither its list nor its file name says)",
+                    )
+                kind = _fill_kind(item, default_kind, api_version)
+            elif type(kind) is not str:
+                raise fail(label, f"{prefix}items[{index}]: 'kind' is {_type_name(kind)}")
+            elif not nested and "items" in item and _is_list(item):
+                self._list(label, f"{prefix}items[{index}]", item, None, nested=True)
+                continue
+            self._object(label, f"{prefix}items[{index}]", item, kind)
+
+    def _object(self, label: str, where: str, item: RawObject, kind: str) -> None:
+        if kind not in _READ:
+            self.raw.add(kind, item)  # counted as skipped; its shape is none of our business
+            return
+        meta = item.get("metadata")
+        if type(meta) is not dict:
+            what = "is missing" if meta is None else f"is {_type_name(meta)}, not a mapping"
+            raise fail(label, f"{_place(where, kind)}: metadata {what}")
+        name = meta.get("name")
+        if type(name) is not str or not name:
+            raise fail(label, f"{_place(where, kind)}: metadata.name is missing")
+        namespace = meta.get("namespace")
+        if namespace is not None and type(namespace) is not str:
+            raise fail(label, f"{_place(where, kind)}: metadata.namespace is not a string")
+        key = (namespace or "", name)
+        seen = self.index.get(kind)
+        if seen is None:
+            seen = self.index[kind] = {}
+        at = seen.get(key)
+        if at is None:
+            objects = self.raw.objects.get(kind)
+            seen[key] = len(objects) if objects is not None else 0
+            self.raw.add(kind, item)
+        else:
+            self.raw.objects[kind][at] = item
+            self.duplicates += 1
+            if not self.first_duplicate:
+                shown = f"{namespace}/{name}" if namespace else name
+                self.first_duplicate = f"{kind} {shown} in {label}"
+
+
+def _is_list(doc: dict[str, Any]) -> bool:
+    kind = doc.get("kind")
+    return "items" in doc and (not kind or (isinstance(kind, str) and kind.endswith("List")))
+
+
+def _kind_of(label: str, where: str, doc: dict[str, Any]) -> str | None:
+    kind = doc.get("kind")
+    if kind is None or kind == "":
+        return None
+    if type(kind) is not str:
+        place = f"{where}: 'kind'" if where else "'kind'"
+        raise fail(label, f"{place} is {_type_name(kind)}, not a string")
+    return kind
+
+
+def _fill_kind(item: RawObject, kind: str, api_version: Any) -> str:
+    """Give a kindless item the kind (and apiVersion) its list or file name implies, in place."""
+    item["kind"] = kind
+    if "apiVersion" not in item:
+        version = api_version if isinstance(api_version, str) else _API_VERSIONS.get(kind)
+        if version:
+            item["apiVersion"] = version
+    return kind
+
+
+def _join(where: str, rest: str) -> str:
+    return f"{where}, {rest}" if where else rest
+
+
+def _place(where: str, kind: str) -> str:
+    return f"{where} ({kind})" if where else f"the {kind}"

@@ -1,0 +1,263 @@
+"""Dump files on disk → decoded documents (plain Python values), nothing more.
+
+This module knows paths, bytes, JSON and YAML. It decides nothing about Kubernetes kinds;
+`kpath.cluster.dump` does that. Every failure becomes one-line `InputError` naming the file.
+
+Speed matters for the one big case (a single `kubectl get -o json` List of 100k+ pods):
+JSON is decoded with one `json.loads` on the file's bytes, with the cyclic garbage
+collector paused while the tree is built (most of CPython's decode time otherwise goes to
+the collector walking millions of new dicts).
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kpath.errors import InputError
+
+JSON_SUFFIXES: frozenset[str] = frozenset({".json"})
+YAML_SUFFIXES: frozenset[str] = frozenset({".yaml", ".yml"})
+DUMP_SUFFIXES: frozenset[str] = JSON_SUFFIXES | YAML_SUFFIXES
+
+# The C loader is much faster; both are "safe" loaders (no Python object tags).
+_YAML_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+#: YAML aliases share one Python object between places, so a tiny file can describe a huge
+#: tree (the "billion laughs"). Any tree bigger than this many values per input byte (plus
+#: some slack for honest anchors such as merge-key defaults) is refused.
+_YAML_VALUES_PER_BYTE = 4
+_YAML_VALUES_SLACK = 10_000
+
+_ARCHIVE_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"PK\x03\x04", "a zip archive"),
+    (b"BZh", "a bzip2 archive"),
+    (b"\xfd7zXZ\x00", "an xz archive"),
+)
+
+
+@dataclass(frozen=True)
+class DumpFile:
+    """One file to read, and how to name it to the user."""
+
+    path: Path
+    label: str
+
+
+def clean(text: str) -> str:
+    """Make text safe for one terminal line: control characters become visible escapes.
+
+    File names and parser messages can carry bytes from a hostile dump.
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def fail(label: str, what: str) -> InputError:
+    """The one-line error for a file: "<file>: <what is wrong>"."""
+    return InputError(clean(f"{label}: {what}"))
+
+
+def find_files(arg: str | Path) -> list[DumpFile]:
+    """The files one `--dump` argument stands for.
+
+    A file stands for itself (whatever its name: `<(kubectl get … -o json)` has none).
+    A directory is walked recursively in sorted order, keeping `.json`, `.yaml` and `.yml`
+    files and skipping hidden files and directories.
+    """
+    label = str(arg)
+    path = Path(arg)
+    try:
+        if not path.exists():
+            raise fail(label, "no such file")
+        if not path.is_dir():
+            return [DumpFile(path, label)]
+    except OSError as exc:  # a path too long, a loop of symlinks, …
+        raise fail(label, f"cannot read: {exc.strerror or exc}") from None
+    found: list[tuple[tuple[str, ...], Path]] = []
+    # os.walk does not follow directory symlinks, so a loop in a bundle cannot hang us.
+    for dirpath, dirnames, filenames in os.walk(path):
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+        for name in filenames:
+            if name.startswith(".") or Path(name).suffix.lower() not in DUMP_SUFFIXES:
+                continue
+            full = Path(dirpath, name)
+            found.append((full.relative_to(path).parts, full))
+    if not found:
+        raise fail(label, "no .json, .yaml or .yml files in this directory")
+    found.sort()
+    return [DumpFile(full, os.path.join(label, *parts)) for parts, full in found]
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic collector while a big tree is built; restore it exactly as it was."""
+    was_enabled = gc.isenabled()
+    if was_enabled:
+        gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def read_documents(dump: DumpFile) -> list[Any]:
+    """Decode a file into its documents (one for JSON, one per `---` for YAML).
+
+    Empty YAML documents (a stray `---`) are dropped. The caller should run this under
+    `gc_paused()` and drop the result when done with it.
+    """
+    data = _read_bytes(dump)
+    suffix = dump.path.suffix.lower()
+    if suffix in JSON_SUFFIXES:
+        return _json_documents(dump.label, data)
+    if suffix in YAML_SUFFIXES and not _looks_like_json(data):
+        return _yaml_documents(dump.label, data)
+    if _looks_like_json(data):
+        try:
+            return _json_documents(dump.label, data)
+        except InputError:
+            if suffix in YAML_SUFFIXES:
+                # JSON-looking YAML (KYAML flow style without `---`): YAML has the last word.
+                return _yaml_documents(dump.label, data)
+            raise
+    return _yaml_documents(dump.label, data)
+
+
+def _read_bytes(dump: DumpFile) -> bytes:
+    try:
+        data = dump.path.read_bytes()
+    except FileNotFoundError:
+        raise fail(dump.label, "no such file") from None
+    except IsADirectoryError:
+        raise fail(dump.label, "is a directory") from None
+    except PermissionError:
+        raise fail(dump.label, "permission denied") from None
+    except MemoryError:
+        raise fail(dump.label, "too large to read into memory") from None
+    except OSError as exc:
+        raise fail(dump.label, f"cannot read: {exc.strerror or exc}") from None
+    # isspace() scans without copying; strip() would copy a 700 MB dump.
+    if not data or data.isspace():
+        raise fail(dump.label, "empty file")
+    for magic, what in _ARCHIVE_MAGIC:
+        if data.startswith(magic):
+            raise fail(dump.label, f"is {what}; unpack it and pass the directory")
+    return data
+
+
+def _looks_like_json(data: bytes) -> bool:
+    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head[:1] in (b"{", b"[")
+
+
+def _json_documents(label: str, data: bytes) -> list[Any]:
+    try:
+        return [json.loads(data)]
+    except json.JSONDecodeError as exc:
+        if exc.msg == "Extra data":
+            # Several JSON values back to back, e.g. one `kubectl get -o json` per namespace
+            # appended to one file.
+            return _json_stream(label, exc.doc)
+        raise _json_error(label, exc) from None
+    except UnicodeDecodeError as exc:
+        raise fail(label, f"not valid UTF-8 text (byte {exc.start})") from None
+    except RecursionError:
+        raise fail(label, "JSON nested too deeply") from None
+    except MemoryError:
+        raise fail(label, "too large to decode in memory") from None
+
+
+def _json_stream(label: str, text: str) -> list[Any]:
+    decoder = json.JSONDecoder()
+    docs: list[Any] = []
+    pos, end = 0, len(text)
+    ws = " \t\r\n"
+    try:
+        while True:
+            while pos < end and text[pos] in ws:
+                pos += 1
+            if pos >= end:
+                return docs
+            doc, pos = decoder.raw_decode(text, pos)
+            docs.append(doc)
+    except json.JSONDecodeError as exc:
+        raise _json_error(label, exc, len(docs) + 1) from None
+    except RecursionError:
+        raise fail(label, "JSON nested too deeply") from None
+
+
+def _json_error(label: str, exc: json.JSONDecodeError, document: int = 0) -> InputError:
+    where = f"document {document}, " if document > 1 else ""
+    hint = " (the file looks truncated)" if not exc.doc[exc.pos :].strip() else ""
+    return fail(
+        label,
+        f"not valid JSON at {where}line {exc.lineno} column {exc.colno}: {exc.msg}{hint}",
+    )
+
+
+def _yaml_documents(label: str, data: bytes) -> list[Any]:
+    budget = _YAML_VALUES_PER_BYTE * len(data) + _YAML_VALUES_SLACK
+    docs: list[Any] = []
+    try:
+        # yaml.load_all with a safe loader is what yaml.safe_load_all does, but lets us pick
+        # the C implementation.
+        for doc in yaml.load_all(data, Loader=_YAML_LOADER):
+            if doc is None:
+                continue
+            budget = _spend(label, doc, budget)
+            docs.append(doc)
+    except yaml.reader.ReaderError as exc:
+        raise fail(label, f"not valid YAML text at byte {exc.position}: {exc.reason}") from None
+    except yaml.constructor.ConstructorError as exc:
+        raise fail(label, f"YAML {_mark(exc)}is not allowed: {exc.problem}") from None
+    except yaml.MarkedYAMLError as exc:
+        raise fail(label, f"not valid YAML {_mark(exc)}: {exc.problem}") from None
+    except yaml.YAMLError as exc:
+        raise fail(label, f"not valid YAML: {' '.join(str(exc).split())}") from None
+    except RecursionError:
+        raise fail(label, "YAML nested too deeply") from None
+    except MemoryError:
+        raise fail(label, "too large to decode in memory") from None
+    return docs
+
+
+def _mark(exc: yaml.MarkedYAMLError) -> str:
+    mark = exc.problem_mark or exc.context_mark
+    if mark is None:
+        return ""
+    return f"at line {mark.line + 1} column {mark.column + 1} "
+
+
+def _spend(label: str, doc: Any, budget: int) -> int:
+    """Count the values in a YAML tree as if aliases were expanded; refuse alias bombs.
+
+    Walks iteratively (no recursion) and stops as soon as the budget is spent, so a
+    self-referencing alias (`&a [*a]`) ends here too.
+    """
+    stack = [doc]
+    while stack:
+        value = stack.pop()
+        budget -= 1
+        if budget < 0:
+            raise fail(
+                label,
+                "YAML aliases expand to far more data than the file holds "
+                "(an alias bomb or a self-referencing alias)",
+            )
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return budget
