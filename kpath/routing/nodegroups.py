@@ -44,6 +44,8 @@ class NodeGroup(NamedTuple):
         return (self.per_node - self.local) / self.per_node if self.per_node else 0.0
 
     def label(self) -> str:
+        if not self.nodes:
+            return "other nodes (not in the input)"
         if len(self.nodes) == 1:
             return self.nodes[0]
         zone = f" in {self.zone}" if self.zone else ""
@@ -74,6 +76,9 @@ def node_groups(
             choice = cluster_cache[key] = cluster_choice(targets, node, zone)
         return choice
 
+    if not snapshot.nodes:
+        return _without_nodes(by_node, targets, decide)
+
     special_by_bucket: dict[tuple[str | None, bool | None], list[str]] = defaultdict(list)
     for name in special:
         node = snapshot.nodes[name]
@@ -88,6 +93,19 @@ def node_groups(
             groups.append(NodeGroup(plain, zone, ready, choice, 0, len(choice.targets)))
         if mine:
             groups.extend(_special_groups(sorted(mine), zone, ready, decide))
+    return tuple(groups)
+
+
+def _without_nodes(
+    by_node: dict[str, list[Target]], targets: Sequence[Target], decide: Callable[..., Choice]
+) -> tuple[NodeGroup, ...]:
+    """The input carried no Node objects: the nodes named by endpoints, and all the others."""
+    groups: list[NodeGroup] = []
+    for name in sorted(by_node):
+        zone = by_node[name][0].zone
+        groups.extend(_special_groups([name], zone, None, decide))
+    choice = decide(None, None)
+    groups.append(NodeGroup((), None, None, choice, 0, len(choice.targets)))
     return tuple(groups)
 
 

@@ -1,0 +1,217 @@
+"""kpath's commands and flags. No logic here: parse, call, print, exit.
+
+Exit codes: 0 ok, 1 findings at or above ``--fail-on``, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path as FsPath
+from typing import Any
+
+from kpath import __version__
+from kpath.errors import InputError, KpathError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        # argparse's default prints usage then exits 2; keep the exit code, one clear line.
+        self.exit(EXIT_USAGE, f"kpath: error: {message} (see kpath {self.prog.split()[-1]} -h)\n")
+
+
+def _source_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("cluster (as kubectl reads it)")
+    g.add_argument("--dump", nargs="+", metavar="FILE", help="read `kubectl get -o json|yaml` "
+                   "output, support bundles or must-gather trees instead of a live cluster")
+    g.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
+    g.add_argument("--context", help="kubeconfig context to use")
+    g.add_argument("-n", "--namespace", help="only this namespace")
+    g.add_argument("-A", "--all-namespaces", action="store_true", help="every namespace")
+    g.add_argument("-l", "--selector", help="only services with these labels (a=b,c!=d)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="kpath", description="Every way into your Kubernetes Services, "
+                     "predicted as kube-proxy routes it.")
+    parser.add_argument("--version", action="version", version=f"kpath {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+
+    paths = sub.add_parser("paths", help="every exposed path with verdicts and findings")
+    _source_flags(paths)
+    paths.add_argument("-o", "--output", choices=("table", "json", "graphml", "dot"),
+                       default="table")
+    paths.add_argument("--all", action="store_true", dest="internal",
+                       help="include internal paths (ClusterIP, headless, ExternalName)")
+    paths.add_argument("--fail-on", choices=("info", "warning", "error"),
+                       help="exit 1 when a finding at or above this severity exists")
+
+    route = sub.add_parser("route", help="where traffic for a service goes from one node")
+    route.add_argument("service", metavar="NAMESPACE/NAME")
+    route.add_argument("--node", required=True, help="the node where traffic enters")
+    route.add_argument("--port", help="service port: number, name or number/PROTOCOL")
+    route.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    _source_flags(route)
+
+    snap = sub.add_parser("snapshot", help="render kpath's view to an SVG file")
+    snap.add_argument("--svg", required=True, metavar="FILE")
+    snap.add_argument("--size", default="120x40", help="terminal size COLSxROWS")
+    snap.add_argument("--demo", action="store_true", help="render the built-in demo lab")
+    snap.add_argument("--all", action="store_true", dest="internal")
+    _source_flags(snap)
+
+    lab = sub.add_parser("lab", help="run kpath's built-in lab cluster on loopback")
+    lab.add_argument("--scenario", default="shop", help="built-in name or a scenario file")
+    lab.add_argument("--kubeconfig-out", metavar="FILE", help="write the lab's kubeconfig here")
+    lab.add_argument("--tls", action="store_true", help="serve the API over TLS with a token")
+
+    sub.add_parser("demo", help="start the lab and show kpath on it")
+    return parser
+
+
+def _load(args: argparse.Namespace) -> Any:
+    """Read the cluster (dump or live) and analyse it."""
+    from kpath.cluster.snapshot import build_snapshot
+    from kpath.routing.analysis import analyse
+
+    if args.dump:
+        from kpath.cluster.dump import load_dump
+
+        raw = load_dump(args.dump)
+    else:
+        from kpath.cluster.live import LiveOptions, load_live
+
+        raw = load_live(LiveOptions(kubeconfig=args.kubeconfig, context=args.context,
+                                    namespace=args.namespace, all_namespaces=args.all_namespaces,
+                                    selector=args.selector))
+    return analyse(build_snapshot(raw))
+
+
+def _namespace(args: argparse.Namespace) -> str | None:
+    return None if args.all_namespaces else args.namespace
+
+
+def _console(**kw: Any) -> Any:
+    from rich.console import Console
+
+    # Piped output gets a wide, plain rendering rather than 80 folded columns.
+    width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "160"))
+    return Console(width=width, **kw)
+
+
+def cmd_paths(args: argparse.Namespace) -> int:
+    from kpath.export.jsonout import paths_json
+    from kpath.routing.findings import Severity
+    from kpath.routing.select import Selection
+
+    analysis = _load(args)
+    sel = Selection(analysis, _namespace(args), args.selector, args.internal)
+    paths = sel.paths(analysis.paths)
+    findings = sel.findings(analysis.findings)
+    if args.output == "json":
+        sys.stdout.write(json.dumps(paths_json(analysis, paths, findings), indent=2) + "\n")
+    elif args.output in ("graphml", "dot"):
+        from kpath.export import graphfmt
+        from kpath.routing.graph import build_graph
+
+        graph = build_graph(paths)
+        sys.stdout.write(graphfmt.graphml(graph) if args.output == "graphml"
+                         else graphfmt.dot(graph))
+    else:
+        from dataclasses import replace
+
+        from kpath.export.text import analysis_view
+
+        _console().print(analysis_view(replace(analysis, findings=tuple(findings)), paths))
+    if args.fail_on:
+        threshold = Severity(args.fail_on)
+        if any(f.severity.rank >= threshold.rank for f in findings):
+            return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def cmd_route(args: argparse.Namespace) -> int:
+    from kpath.routing.route import route, route_json
+
+    analysis = _load(args)
+    r = route(analysis.snapshot, args.service, args.node, args.port)
+    if args.output == "json":
+        sys.stdout.write(json.dumps(route_json(r), indent=2) + "\n")
+    else:
+        from kpath.export.text import route_view
+
+        _console().print(route_view(r))
+    return EXIT_OK
+
+
+def _size(text: str) -> tuple[int, int]:
+    cols, _, rows = text.lower().partition("x")
+    if not (cols.isdigit() and rows.isdigit()) or int(cols) < 40 or int(rows) < 10:
+        raise InputError(f"--size {text!r}: give it as COLSxROWS, at least 40x10")
+    return int(cols), int(rows)
+
+
+def cmd_snapshot(args: argparse.Namespace) -> int:
+    from kpath.export.svg import render_svg
+
+    cols, rows = _size(args.size)
+    if args.demo:
+        from kpath.lab.runner import start_demo_lab
+
+        with start_demo_lab() as lab:
+            args.kubeconfig = str(lab.write_kubeconfig(FsPath(lab.workdir) / "kubeconfig"))
+            args.context = None
+            analysis = _load(args)
+    else:
+        analysis = _load(args)
+    svg = render_svg(analysis, namespace=_namespace(args), selector=args.selector,
+                     internal=args.internal, size=(cols, rows))
+    FsPath(args.svg).write_text(svg, encoding="utf-8")
+    print(f"wrote {args.svg}")
+    return EXIT_OK
+
+
+def cmd_lab(args: argparse.Namespace) -> int:
+    from kpath.lab.runner import run_lab
+
+    out = FsPath(args.kubeconfig_out) if args.kubeconfig_out else None
+    return run_lab(args.scenario, out, tls=args.tls)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from kpath.lab.runner import start_demo_lab
+
+    with start_demo_lab() as lab:
+        kubeconfig = lab.write_kubeconfig(FsPath(lab.workdir) / "kubeconfig")
+        ns = argparse.Namespace(dump=None, kubeconfig=str(kubeconfig), context=None,
+                                namespace=None, all_namespaces=True, selector=None,
+                                output="table", internal=False, fail_on=None)
+        return cmd_paths(ns)
+
+
+COMMANDS = {"paths": cmd_paths, "route": cmd_route, "snapshot": cmd_snapshot, "lab": cmd_lab,
+            "demo": cmd_demo}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args = parser.parse_args(["paths", *(argv if argv is not None else sys.argv[1:])])
+    try:
+        return COMMANDS[args.command](args)
+    except KpathError as exc:
+        print(f"kpath: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("kpath: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # `kpath paths | head`: the reader left; nothing more to say.
+        sys.stderr.close()
+        return EXIT_OK

@@ -1,0 +1,89 @@
+"""The ``kpath.paths/v1`` JSON document (documented in docs/json.md). Headless: no textual."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kpath.cluster.records import ServicePort
+from kpath.routing.analysis import Analysis
+from kpath.routing.findings import RULES, Finding, Severity
+from kpath.routing.kubeproxy import Choice, Target
+from kpath.routing.nodegroups import NodeGroup
+from kpath.routing.paths import Path
+
+SCHEMA = "kpath.paths/v1"
+
+
+def _target(t: Target) -> dict[str, Any]:
+    return {"address": t.endpoint, "pod": str(t.pod) if t.pod else None, "node": t.node,
+            "zone": t.zone, "ready": t.ready, "serving": t.serving, "terminating": t.terminating}
+
+
+def _choice(c: Choice) -> dict[str, Any]:
+    return {"verdict": c.verdict.value, "rule": c.rule, "fallback": c.fallback,
+            "topology": c.topology, "endpoints": [_target(t) for t in c.targets]}
+
+
+def _group(g: NodeGroup) -> dict[str, Any]:
+    return {"nodes": list(g.nodes), "nodeCount": len(g.nodes), "zone": g.zone, "ready": g.ready,
+            "localEndpoints": g.local, "crossNode": g.cross_node,
+            "crossShare": round(g.cross_share, 4), **_choice(g.choice)}
+
+
+def _port(p: ServicePort | None) -> dict[str, Any] | None:
+    if p is None:
+        return None
+    return {"name": p.name, "port": p.port, "protocol": p.protocol, "targetPort": p.target_port,
+            "nodePort": p.node_port, "appProtocol": p.app_protocol}
+
+
+def path_json(p: Path) -> dict[str, Any]:
+    e = p.entry
+    ingress = None
+    if e.ingress is not None:
+        r, c = e.ingress, e.ingress.controller
+        ingress = {"ingress": str(r.ingress.key), "host": r.host, "path": r.path,
+                   "pathType": r.path_type, "tls": r.tls, "backend": r.backend.label(),
+                   "problem": r.problem,
+                   "controller": {"kind": c.kind, "class": c.class_name,
+                                  "controller": c.controller,
+                                  "service": str(c.service) if c.service else None,
+                                  "mode": c.mode, "note": c.note}}
+    return {
+        "service": str(p.service),
+        "port": _port(p.port),
+        "entry": {"kind": e.kind.value, "addresses": list(e.addresses), "port": e.port,
+                  "pending": e.pending, "label": e.label(),
+                  "external": p.external, "ingress": ingress},
+        "policy": p.policy,
+        "via": p.via,
+        "groups": [_group(g) for g in p.groups],
+        "direct": _choice(p.direct) if p.direct is not None else None,
+    }
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    return {"code": f.code, "name": RULES[f.code][0], "severity": f.severity.value,
+            "message": f.message, "service": str(f.service) if f.service else None,
+            "ingress": str(f.ingress) if f.ingress else None, "nodes": list(f.nodes),
+            "port": f.port}
+
+
+def paths_json(
+    analysis: Analysis, paths: list[Path] | None = None, findings: list[Finding] | None = None
+) -> dict[str, Any]:
+    snap = analysis.snapshot
+    chosen = list(analysis.paths) if paths is None else paths
+    shown = list(analysis.findings) if findings is None else findings
+    counts = {s.value: 0 for s in Severity}
+    for f in shown:
+        counts[f.severity.value] += 1
+    return {
+        "schema": SCHEMA,
+        "source": {"origin": snap.origin, "notVisible": dict(snap.not_visible),
+                   "skipped": dict(snap.skipped), "warnings": list(snap.warnings)},
+        "summary": {"nodes": len(snap.nodes), "services": len(snap.services),
+                    "paths": len(chosen), "findings": counts},
+        "paths": [path_json(p) for p in chosen],
+        "findings": [finding_json(f) for f in shown],
+    }

@@ -1,0 +1,139 @@
+"""Readable renderings for a terminal: the paths table, findings, a route. Headless: Rich only.
+
+Every cluster string goes through `literal`, so ``[red]`` stays text and escapes stay visible.
+Verdicts carry a word and a glyph, never colour alone (NO_COLOR terminals see the same facts).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from kpath.export.safe import literal
+from kpath.routing.analysis import Analysis
+from kpath.routing.findings import Finding, Severity
+from kpath.routing.kubeproxy import Choice, Verdict
+from kpath.routing.nodegroups import NodeGroup
+from kpath.routing.paths import Path
+from kpath.routing.route import Route
+
+VERDICT_STYLE = {
+    Verdict.FORWARD: ("→ forward", "green"),
+    Verdict.DROP: ("✗ drop", "bold red"),
+    Verdict.REJECT: ("⊘ reject", "red"),
+}
+SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
+
+
+def verdict_text(verdict: Verdict) -> Text:
+    word, style = VERDICT_STYLE[verdict]
+    return Text(word, style=style)
+
+
+def endpoints_text(choice: Choice, limit: int = 3) -> Text:
+    if not choice.targets:
+        return Text("—", style="dim")
+    parts = [f"{t.pod.name if t.pod else t.endpoint}" for t in choice.targets[:limit]]
+    text = literal(", ".join(parts))
+    if len(choice.targets) > limit:
+        text.append(f" +{len(choice.targets) - limit}", style="dim")
+    return text
+
+
+def group_notes(group: NodeGroup | None, choice: Choice) -> Text:
+    notes = Text()
+    if group is not None and group.cross_node:
+        notes.append(f"⇄ cross-node {group.cross_share:.0%}", style="magenta")
+    if choice.fallback:
+        notes.append(" terminating only", style="yellow")
+    if choice.topology:
+        notes.append(f" hints:{choice.topology}", style="cyan")
+    if group is not None and group.ready is False:
+        notes.append(" NotReady", style="yellow")
+    return notes
+
+
+def _entry_text(path: Path) -> Text:
+    text = literal(path.entry.label())
+    text.append(f" ({path.entry.kind.value})", style="dim")
+    return text
+
+
+def paths_table(paths: Iterable[Path]) -> Table:
+    table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
+    for name in ("SERVICE", "PORT", "ENTRY", "AT", "VERDICT", "ENDPOINTS", "NOTES"):
+        table.add_column(name, overflow="fold")
+    for path in paths:
+        service = literal(path.service)
+        port = literal(path.port.label() if path.port else "?")
+        rows: list[tuple[Text, Choice, NodeGroup | None]] = []
+        if path.direct is not None:
+            rows.append((Text(path.via, style="dim"), path.direct, None))
+        for g in path.groups:
+            rows.append((literal(g.label()), g.choice, g))
+        for i, (at, choice, group) in enumerate(rows):
+            first = i == 0
+            table.add_row(service if first else Text(""), port if first else Text(""),
+                          _entry_text(path) if first else Text(""), at,
+                          verdict_text(choice.verdict), endpoints_text(choice),
+                          group_notes(group, choice))
+    return table
+
+
+def findings_table(findings: Iterable[Finding]) -> Table:
+    table = Table(box=None, header_style="bold", pad_edge=False, show_header=True)
+    table.add_column("SEVERITY")
+    table.add_column("CODE")
+    table.add_column("FINDING", overflow="fold")
+    order = sorted(findings, key=lambda f: (-f.severity.rank, f.code, f.message))
+    for f in order:
+        table.add_row(Text(f.severity.value, style=SEVERITY_STYLE[f.severity]), Text(f.code),
+                      literal(f.message))
+    return table
+
+
+def analysis_view(analysis: Analysis, paths: list[Path]) -> RenderableType:
+    snap = analysis.snapshot
+    header = Text("kpath ", style="bold")
+    header.append_text(literal(snap.origin))
+    header.append(f" — {len(snap.nodes)} nodes, {len(snap.services)} services, "
+                  f"{len(paths)} paths", style="dim")
+    parts: list[RenderableType] = [header, Text(""), paths_table(paths)]
+    if analysis.findings:
+        parts += [Text(""), findings_table(analysis.findings)]
+    return Group(*parts)
+
+
+def route_view(r: Route) -> RenderableType:
+    lines: list[RenderableType] = []
+    title = Text("Traffic for ", style="bold")
+    title.append_text(literal(f"{r.service.key} {r.port.label()}"))
+    title.append(" entering at node ", style="bold")
+    title.append_text(literal(r.node.name))
+    lines.append(title)
+    for name, policy, choice in (
+        ("external", r.service.external_traffic_policy, r.external),
+        ("internal", r.service.internal_traffic_policy, r.internal),
+    ):
+        line = Text(f"  {name:9}")
+        if choice is None:
+            line.append("no external way in (ClusterIP)", style="dim")
+            lines.append(line)
+            continue
+        line.append_text(verdict_text(choice.verdict))
+        line.append(f"  {policy} policy: ", style="dim")
+        line.append_text(literal(choice.rule))
+        lines.append(line)
+        for t in choice.targets:
+            cross = t.node is not None and t.node != r.node.name
+            row = Text("      ")
+            row.append_text(literal(f"{t.endpoint:<22} {t.pod or '-'} on {t.node or '?'}"))
+            if cross:
+                row.append("  ⇄ cross-node", style="magenta")
+            if t.terminating:
+                row.append("  terminating", style="yellow")
+            lines.append(row)
+    return Group(*lines)

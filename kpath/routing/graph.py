@@ -1,0 +1,72 @@
+"""The paths as a networkx graph: typed vertices and typed hops.
+
+Vertices: ``client``, entry points (``loadbalancer``, ``nodeport``, ``externalip``,
+``clusterip``, ``headless``, ``ingress``, ``externalname``), ``nodegroup`` (nodes that route
+alike, one vertex however many nodes), ``pod``. Each vertex has ``kind`` and ``label``.
+Hops carry ``hop`` (enter, node, forward, direct), ``verdict`` and ``cross_node``.
+Probe results, when there are any, are attached to hops later as ``probe`` attributes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import networkx as nx
+
+from kpath.routing.kubeproxy import Choice, Target
+from kpath.routing.nodegroups import NodeGroup
+from kpath.routing.paths import Path
+
+CLIENT = "client"
+
+
+def _pod_vertex(g: nx.MultiDiGraph, t: Target) -> str:
+    vid = f"pod:{t.pod}" if t.pod else f"endpoint:{t.endpoint}"
+    if vid not in g:
+        g.add_node(vid, kind="pod", label=str(t.pod or t.endpoint), node=t.node or "",
+                   address=t.endpoint, ready=t.ready, terminating=t.terminating)
+    return vid
+
+
+def _choice_edges(g: nx.MultiDiGraph, source: str, choice: Choice, hop: str,
+                  group: NodeGroup | None) -> None:
+    members = set(group.nodes) if group else set()
+    for t in choice.targets:
+        cross = group is not None and t.node is not None and (
+            t.node not in members or (len(members) > 1 and group.local < group.per_node)
+        )
+        g.add_edge(source, _pod_vertex(g, t), hop=hop, verdict=choice.verdict.value,
+                   cross_node=cross, rule=choice.rule)
+
+
+def path_vertex_id(path: Path) -> str:
+    e = path.entry
+    where = e.ingress.label() if e.ingress else ",".join(e.addresses)
+    return f"{e.kind.value}:{path.service}:{where}:{e.port}"
+
+
+def build_graph(paths: Iterable[Path]) -> nx.MultiDiGraph:
+    g = nx.MultiDiGraph()
+    g.add_node(CLIENT, kind="client", label="client")
+    for path in paths:
+        entry = path_vertex_id(path)
+        if entry not in g:
+            g.add_node(entry, kind=path.entry.kind.value, label=path.entry.label(),
+                       service=str(path.service), pending=path.entry.pending)
+            g.add_edge(CLIENT, entry, hop="enter", verdict="", cross_node=False, rule="")
+        if path.direct is not None:
+            _choice_edges(g, entry, path.direct, "direct", None)
+            if not path.direct.targets:
+                g.nodes[entry]["verdict"] = path.direct.verdict.value
+                g.nodes[entry]["rule"] = path.direct.rule
+        for i, group in enumerate(path.groups):
+            port = path.port.port if path.port else ""
+            vid = f"nodegroup:{path.service}:{port}:{path.policy}:{i}"
+            if vid not in g:
+                g.add_node(vid, kind="nodegroup", label=group.label(), nodes=len(group.nodes),
+                           zone=group.zone or "", verdict=group.choice.verdict.value,
+                           rule=group.choice.rule)
+                _choice_edges(g, vid, group.choice, "forward", group)
+            g.add_edge(entry, vid, hop="node", verdict=group.choice.verdict.value,
+                       cross_node=group.cross_node, rule=group.choice.rule)
+    return g
