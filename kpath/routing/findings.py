@@ -158,11 +158,12 @@ def _closest(pods: Iterable[Pod], selector: Mapping[str, str]) -> str:
     """Name the pods whose labels come closest, and the labels that differ."""
     scored = []
     for p in pods:
-        score = sum(1 for k, v in selector.items() if p.labels.get(k) == v)
-        if score:
-            scored.append((score, p))
+        same = sum(1 for k, v in selector.items() if p.labels.get(k) == v)
+        keys = sum(1 for k in selector if k in p.labels)
+        if keys:
+            scored.append(((same, keys), p))
     if not scored:
-        return " (no pod in the namespace shares any of its labels)"
+        return " (no pod in the namespace carries any of its label keys)"
     best = max(s for s, _ in scored)
     closest = sorted((p for s, p in scored if s == best), key=lambda p: p.name)
     first = closest[0]

@@ -72,8 +72,8 @@ def route(snapshot: Snapshot, service: str, node: str, port: str | None = None) 
     if svc.type == "ExternalName":
         raise InputError(f"{svc.key} is an ExternalName service: clients resolve "
                          f"{svc.external_name!r} in DNS; kube-proxy does not route it")
-    sp = find_port(svc, port)
     where = find_node(snapshot, node)
+    sp = find_port(svc, port)
     targets = service_targets(snapshot, snapshot.service_slices(svc.key), sp)
     external = (
         choose(targets, svc.external_traffic_policy, where.name, where.zone)
