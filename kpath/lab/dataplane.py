@@ -1,0 +1,648 @@
+"""The lab's data plane: real sockets on 127.B.0.0/16 that forward as kube-proxy would.
+
+- every pod is an HTTP echo server on ``podIP:containerPort`` (plain TCP echo on ports that
+  are not HTTP), answering with who it is and which client address it saw;
+- every node listens on every NodePort and forwards by ``externalTrafficPolicy``: Cluster →
+  any usable endpoint, connecting from the node's own address (the SNAT: the pod sees the
+  node); Local → endpoints on this node only, connecting from the client's address; a Local
+  node without a local endpoint holds the connection silently (a black hole: the client times
+  out), and a service with no usable endpoint at all resets it at once (a refusal);
+- Local services answer on ``healthCheckNodePort`` like kube-proxy (200 / 503);
+- load-balancer addresses spread over healthy nodes' NodePorts, or straight to pods for
+  load balancers without NodePorts;
+- the ingress controller's pods route HTTP by Host and path to backend endpoints.
+
+This is a deliberately separate implementation of the forwarding rules: it must not import
+kpath's routing package, so that a probe through the lab can catch a wrong prediction.
+State is read from the store on every connection, so changes and faults apply at once;
+`DataPlane.sync` opens and closes listeners to match the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import struct
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import Any
+
+from kpath.lab.addresses import AddressPlan
+from kpath.lab.faults import FaultSet
+from kpath.lab.scheduler import ObjectStore, selector_matches
+
+Obj = dict[str, Any]
+Key = tuple[str, str]
+#: (controller Service key or None, the Ingresses that controller serves)
+IngressView = Callable[[], tuple[Key | None, list[Obj]]]
+
+_MAX_HEAD = 64 * 1024
+_NON_HTTP_HINTS = ("grpc", "tcp", "tls", "https", "redis", "postgres", "mysql", "mongo", "dns",
+                   "amqp", "kafka", "metrics-udp", "xds")
+
+
+# ------------------------------------------------------------------------- pure rules
+@dataclass(frozen=True)
+class LabEndpoint:
+    """One endpoint address for one service port, as the data plane reads it from a slice."""
+
+    ip: str
+    port: int
+    node: str | None
+    ready: bool
+    serving: bool
+    terminating: bool
+    hint_zones: tuple[str, ...] = ()
+    hint_nodes: tuple[str, ...] = ()
+
+
+def slice_endpoints(slices: Iterable[Mapping[str, Any]], port_name: str) -> list[LabEndpoint]:
+    """Endpoints that carry the named service port (slices whose ports lack it are skipped)."""
+    out: list[LabEndpoint] = []
+    seen: set[tuple[str, int]] = set()
+    for sl in slices:
+        number = next((p.get("port") for p in sl.get("ports") or []
+                       if (p.get("name") or "") == port_name), None)
+        if not isinstance(number, int):
+            continue
+        for ep in sl.get("endpoints") or []:
+            cond = ep.get("conditions") or {}
+            ready = cond.get("ready") is not False  # nil means ready (API contract)
+            serving = cond.get("serving", ready) is not False
+            hints = ep.get("hints") or {}
+            for ip in ep.get("addresses") or []:
+                if (ip, number) in seen:
+                    continue
+                seen.add((ip, number))
+                out.append(LabEndpoint(
+                    ip, number, ep.get("nodeName"), ready, serving, bool(cond.get("terminating")),
+                    tuple(z.get("name", "") for z in hints.get("forZones") or []),
+                    tuple(n.get("name", "") for n in hints.get("forNodes") or []),
+                ))
+    return out
+
+
+def _usable(endpoints: Sequence[LabEndpoint]) -> list[LabEndpoint]:
+    ready = [e for e in endpoints if e.ready]
+    return ready or [e for e in endpoints if e.serving and e.terminating]
+
+
+def choose_endpoints(
+    endpoints: Sequence[LabEndpoint], *, local: bool, node: str, zone: str | None
+) -> tuple[str, list[LabEndpoint]]:
+    """('forward', candidates) | ('drop', []) | ('reject', []) for traffic arriving at ``node``."""
+    if not _usable(endpoints):
+        return "reject", []
+    if local:
+        mine = _usable([e for e in endpoints if e.node == node])
+        return ("forward", mine) if mine else ("drop", [])
+    candidates = _usable(endpoints)
+    ready = [e for e in endpoints if e.ready]
+    if ready and all(e.hint_zones or e.hint_nodes for e in ready):
+        by_node = [e for e in ready if node in e.hint_nodes]
+        by_zone = [e for e in ready if zone and zone in e.hint_zones]
+        candidates = by_node or by_zone or candidates
+    return "forward", candidates
+
+
+def _path_matches(kind: str, rule_path: str, path: str) -> int:
+    """Match length (higher wins) or -1. Prefix matching is by path element, as the API says."""
+    if kind == "Exact":
+        return len(rule_path) * 2 + 1 if path == rule_path else -1
+    if kind == "ImplementationSpecific" and rule_path.endswith("*"):
+        rule_path = rule_path.rstrip("*") or "/"
+    prefix = rule_path.rstrip("/")
+    if prefix == "" or path == prefix or path.startswith(prefix + "/"):
+        return len(prefix) * 2
+    return -1
+
+
+def _host_matches(rule_host: str, host: str) -> bool:
+    if rule_host.startswith("*."):
+        head, _, rest = host.partition(".")
+        return bool(head) and rest == rule_host[2:]
+    return rule_host == host
+
+
+def route_ingress(ingresses: Sequence[Mapping[str, Any]], host: str, path: str) -> Obj | None:
+    """The backend (``{"ns", "service", "port"}``) an HTTP request goes to, or None.
+
+    Host rules beat host-less rules (a host-specific server block, as nginx builds it); inside
+    the winning rules the longest path wins and Exact beats Prefix; then defaultBackend.
+    """
+    host = host.rsplit(":", 1)[0].lower() if host.count(":") == 1 else host.lower()
+    for want_host in (True, False):
+        best: tuple[int, Obj] | None = None
+        for ing in ingresses:
+            ns = ing["metadata"].get("namespace", "default")
+            for rule in (ing.get("spec") or {}).get("rules") or []:
+                rule_host = rule.get("host")
+                if want_host != bool(rule_host):
+                    continue
+                if rule_host and not _host_matches(str(rule_host).lower(), host):
+                    continue
+                for p in (rule.get("http") or {}).get("paths") or []:
+                    score = _path_matches(p.get("pathType", "ImplementationSpecific"),
+                                          p.get("path") or "/", path)
+                    if score >= 0 and (best is None or score > best[0]):
+                        best = (score, _backend(ns, p.get("backend") or {}))
+        if best is not None:
+            return best[1]
+    for ing in ingresses:
+        default = (ing.get("spec") or {}).get("defaultBackend")
+        if default:
+            return _backend(ing["metadata"].get("namespace", "default"), default)
+    return None
+
+
+def _backend(ns: str, backend: Mapping[str, Any]) -> Obj:
+    svc = backend.get("service") or {}
+    port = svc.get("port") or {}
+    return {"ns": ns, "service": svc.get("name"), "port": port.get("number", port.get("name"))}
+
+
+def is_http_port(name: str | None, app_protocol: str | None = None) -> bool:
+    """Ports named or declared as non-HTTP protocols get a plain TCP echo instead."""
+    if app_protocol:
+        return app_protocol.lower() in ("http", "http2", "kubernetes.io/h2c", "h2c")
+    lowered = (name or "").lower()
+    return not any(hint in lowered for hint in _NON_HTTP_HINTS)
+
+
+# ------------------------------------------------------------------------- listener roles
+@dataclass(frozen=True)
+class PodRole:
+    namespace: str
+    name: str
+    node: str
+    ip: str
+    port: int
+    http: bool
+    ingress: bool = False
+
+
+@dataclass(frozen=True)
+class NodePortRole:
+    service: Key
+    port_name: str
+    node: str
+    node_ip: str
+
+
+@dataclass(frozen=True)
+class HealthRole:
+    service: Key
+    node: str
+
+
+@dataclass(frozen=True)
+class LoadBalancerRole:
+    service: Key
+    port_name: str
+
+
+Role = PodRole | NodePortRole | HealthRole | LoadBalancerRole
+
+
+@dataclass
+class _Listener:
+    role: Role
+    server: asyncio.Server
+
+
+@dataclass
+class _Request:
+    method: str
+    path: str
+    host: str
+    head: bytes
+    body: bytes = b""
+
+
+@dataclass
+class DataPlane:
+    """Listeners for one lab; `sync` after every change to the store."""
+
+    store: ObjectStore
+    plan: AddressPlan
+    faults: FaultSet
+    ingress_view: IngressView | None = None
+    connect_timeout: float = 3.0
+    warnings: list[str] = field(default_factory=list)
+    _listeners: dict[tuple[str, int], _Listener] = field(default_factory=dict)
+    _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
+    _turn: dict[Any, int] = field(default_factory=dict)
+    _failed: set[tuple[str, int]] = field(default_factory=set)
+
+    # ------------------------------------------------------------------ reconcile
+    def desired(self) -> dict[tuple[str, int], Role]:
+        """Every (address, port) that should be listening now, and what it does."""
+        want: dict[tuple[str, int], Role] = {}
+        nodes = {n["metadata"]["name"]: _node_ip(n) for n in self.store.list("Node")}
+        services = {(s["metadata"]["namespace"], s["metadata"]["name"]): s
+                    for s in self.store.list("Service")}
+        controller = self.ingress_view()[0] if self.ingress_view else None
+        controller_sel = (services.get(controller, {}).get("spec") or {}).get("selector") \
+            if controller else None
+        dead = self.faults.dead_services()
+        targeted: dict[str, set[int]] = {}  # pod ip -> ports services aim at
+        dead_ports: set[tuple[str, int]] = set()
+        for sl in self.store.list("EndpointSlice"):
+            svc_name = sl["metadata"].get("labels", {}).get("kubernetes.io/service-name")
+            ports = [p["port"] for p in sl.get("ports") or []
+                     if isinstance(p.get("port"), int) and p.get("protocol", "TCP") == "TCP"]
+            for ep in sl.get("endpoints") or []:
+                for ip in ep.get("addresses") or []:
+                    targeted.setdefault(ip, set()).update(ports)
+                    if f"{sl['metadata']['namespace']}/{svc_name}" in dead:
+                        dead_ports.update((ip, p) for p in ports)
+        for pod in self.store.list("Pod"):
+            meta, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
+            ip = status.get("podIP")
+            if status.get("phase") != "Running" or not ip or not spec.get("nodeName"):
+                continue
+            key = f"{meta['namespace']}/{meta['name']}"
+            if self.faults.pod_mode(key) == "refuse":
+                continue
+            is_ingress = (controller is not None and meta["namespace"] == controller[0]
+                          and selector_matches(controller_sel, meta.get("labels") or {}))
+            declared: dict[int, bool] = {}
+            for container in spec.get("containers") or []:
+                for port in container.get("ports") or []:
+                    if (port.get("protocol") or "TCP") == "TCP" and port.get("containerPort"):
+                        declared[int(port["containerPort"])] = is_http_port(port.get("name"))
+            if not declared:
+                declared = dict.fromkeys(sorted(targeted.get(ip, ())), True)
+            for number, http in declared.items():
+                if (ip, number) in dead_ports:
+                    continue
+                want.setdefault((ip, number), PodRole(
+                    meta["namespace"], meta["name"], spec["nodeName"], ip, number, http,
+                    is_ingress))
+        for key, svc in services.items():
+            spec = svc.get("spec") or {}
+            for port in spec.get("ports") or []:
+                if port.get("protocol", "TCP") != "TCP":
+                    continue
+                name = port.get("name") or ""
+                if isinstance(port.get("nodePort"), int):
+                    for node, node_ip in nodes.items():
+                        if node_ip:
+                            want.setdefault((node_ip, port["nodePort"]),
+                                            NodePortRole(key, name, node, node_ip))
+                for ingress in (svc.get("status") or {}).get("loadBalancer", {}).get("ingress") \
+                        or []:
+                    lb_ip = ingress.get("ip")
+                    if lb_ip and self.plan.contains(lb_ip):
+                        want.setdefault((lb_ip, port["port"]), LoadBalancerRole(key, name))
+            hc = spec.get("healthCheckNodePort")
+            if isinstance(hc, int):
+                for node, node_ip in nodes.items():
+                    if node_ip:
+                        want.setdefault((node_ip, hc), HealthRole(key, node))
+        return want
+
+    async def sync(self) -> None:
+        """Open, retarget and close listeners to match the store and the faults."""
+        want = self.desired()
+        for key in [k for k in self._listeners if k not in want]:
+            self._listeners.pop(key).server.close()
+        for key, role in want.items():
+            current = self._listeners.get(key)
+            if current is not None:
+                current.role = role
+                continue
+            try:
+                server = await asyncio.start_server(
+                    lambda r, w, key=key: self._on_connection(key, r, w),
+                    host=key[0], port=key[1], reuse_address=True)
+            except OSError as exc:
+                if key not in self._failed:
+                    self._failed.add(key)
+                    self.warnings.append(f"cannot listen on {key[0]}:{key[1]}: {exc.strerror}")
+                continue
+            self._listeners[key] = _Listener(role, server)
+
+    def listening(self) -> dict[tuple[str, int], Role]:
+        return {k: v.role for k, v in self._listeners.items()}
+
+    async def close(self) -> None:
+        for listener in self._listeners.values():
+            listener.server.close()
+        for task in list(self._tasks):
+            task.cancel()
+        for listener in self._listeners.values():
+            with contextlib.suppress(Exception):
+                await listener.server.wait_closed()
+        self._listeners.clear()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # ------------------------------------------------------------------ connections
+    async def _on_connection(
+        self, key: tuple[str, int], reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._tasks.add(task)
+        try:
+            listener = self._listeners.get(key)
+            if listener is None:
+                _reset(writer)
+                return
+            role = listener.role
+            if isinstance(role, PodRole):
+                await self._serve_pod(role, reader, writer)
+            elif isinstance(role, NodePortRole):
+                await self._serve_node_port(role, reader, writer)
+            elif isinstance(role, HealthRole):
+                await self._serve_health(role, reader, writer)
+            else:
+                await self._serve_load_balancer(role, reader, writer)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            pass  # a client hanging up mid-way is normal for a data plane
+        finally:
+            self._tasks.discard(task)
+            if not writer.is_closing():
+                writer.close()
+
+    def _next(self, key: Any, n: int) -> int:
+        turn = self._turn.get(key, 0)
+        self._turn[key] = turn + 1
+        return turn % n
+
+    def _service(self, key: Key) -> Obj | None:
+        return self.store.get("Service", key[0], key[1])
+
+    def _endpoints(self, key: Key, port_name: str) -> list[LabEndpoint]:
+        slices = [s for s in self.store.list("EndpointSlice", key[0])
+                  if (s["metadata"].get("labels") or {}).get("kubernetes.io/service-name")
+                  == key[1]]
+        return slice_endpoints(slices, port_name)
+
+    def _node(self, name: str) -> Obj | None:
+        return self.store.get("Node", None, name)
+
+    async def _serve_pod(
+        self, role: PodRole, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        pod = f"{role.namespace}/{role.name}"
+        if self.faults.node_down(role.node):
+            await _hold(reader)
+            return
+        delay = self.faults.delay(pod=pod) + self.faults.delay(node=role.node)
+        if delay:
+            await asyncio.sleep(delay)
+        mode = self.faults.pod_mode(pod)
+        if mode == "hang":
+            await _hold(reader)
+            return
+        if mode == "refuse":
+            _reset(writer)
+            return
+        if role.ingress:
+            await self._serve_ingress(role, reader, writer)
+            return
+        if not role.http:
+            await _echo(reader, writer)
+            return
+        request = await _read_request(reader)
+        if request is None:
+            return
+        peer = writer.get_extra_info("peername") or ("?", 0)
+        body = {"pod": role.name, "namespace": role.namespace, "node": role.node,
+                "podIP": role.ip, "port": role.port, "client": f"{peer[0]}:{peer[1]}",
+                "path": request.path, "host": request.host}
+        headers = {"X-Pod-Name": role.name, "X-Pod-Namespace": role.namespace,
+                   "X-Node-Name": role.node}
+        status = self.faults.pod_status(pod)
+        await _respond(writer, status, body, headers, head_only=request.method == "HEAD")
+
+    async def _serve_node_port(
+        self, role: NodePortRole, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        if self.faults.node_down(role.node):
+            await _hold(reader)
+            return
+        delay = self.faults.delay(node=role.node)
+        if delay:
+            await asyncio.sleep(delay)
+        svc = self._service(role.service)
+        if svc is None:
+            _reset(writer)
+            return
+        local = (svc.get("spec") or {}).get("externalTrafficPolicy") == "Local"
+        node = self._node(role.node)
+        zone = ((node or {}).get("metadata", {}).get("labels") or {}).get(
+            "topology.kubernetes.io/zone")
+        verdict, candidates = choose_endpoints(
+            self._endpoints(role.service, role.port_name), local=local, node=role.node, zone=zone)
+        if verdict == "reject":
+            _reset(writer)
+            return
+        if verdict == "drop":
+            await _hold(reader)
+            return
+        target = candidates[self._next(role, len(candidates))]
+        client_ip = (writer.get_extra_info("peername") or ("127.0.0.1", 0))[0]
+        # Cluster: SNAT to the node's address. Local: the client address survives.
+        source = client_ip if local else role.node_ip
+        await self._forward(reader, writer, target.ip, target.port, source)
+
+    async def _serve_health(
+        self, role: HealthRole, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        if self.faults.node_down(role.node):
+            await _hold(reader)
+            return
+        request = await _read_request(reader)
+        if request is None:
+            return
+        count = self._local_endpoint_count(role.service, role.node)
+        body = {"service": {"namespace": role.service[0], "name": role.service[1]},
+                "localEndpoints": count, "serviceProxyHealthy": True}
+        await _respond(writer, 200 if count > 0 else 503, body, {},
+                       head_only=request.method == "HEAD")
+
+    def _local_endpoint_count(self, key: Key, node: str) -> int:
+        slices = [s for s in self.store.list("EndpointSlice", key[0])
+                  if (s["metadata"].get("labels") or {}).get("kubernetes.io/service-name")
+                  == key[1]]
+        ips = {ip for sl in slices for ep in sl.get("endpoints") or []
+               if ep.get("nodeName") == node
+               and (ep.get("conditions") or {}).get("ready") is not False
+               for ip in ep.get("addresses") or []}
+        return len(ips)
+
+    def _node_healthy(self, name: str) -> bool:
+        node = self._node(name)
+        if node is None or self.faults.node_down(name):
+            return False
+        conditions = (node.get("status") or {}).get("conditions") or []
+        return any(c.get("type") == "Ready" and c.get("status") == "True" for c in conditions)
+
+    async def _serve_load_balancer(
+        self, role: LoadBalancerRole, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        svc = self._service(role.service)
+        spec = (svc or {}).get("spec") or {}
+        port = next((p for p in spec.get("ports") or [] if (p.get("name") or "") ==
+                     role.port_name), None)
+        client_ip = (writer.get_extra_info("peername") or ("127.0.0.1", 0))[0]
+        if svc is None or port is None:
+            _reset(writer)
+            return
+        if isinstance(port.get("nodePort"), int):
+            local = spec.get("externalTrafficPolicy") == "Local"
+            targets = []
+            for node in self.store.list("Node"):
+                name = node["metadata"]["name"]
+                if not self._node_healthy(name):
+                    continue
+                if local and self._local_endpoint_count(role.service, name) == 0:
+                    continue  # the health check on healthCheckNodePort fails there
+                targets.append((_node_ip(node), port["nodePort"]))
+        else:
+            # No NodePorts: an IP-target load balancer sends straight to the pods.
+            targets = [(e.ip, e.port) for e in _usable(self._endpoints(role.service,
+                                                                       role.port_name))]
+        targets = [t for t in targets if t[0]]
+        if not targets:
+            _reset(writer)
+            return
+        ip, number = targets[self._next(role, len(targets))]
+        await self._forward(reader, writer, str(ip), int(number), client_ip)
+
+    async def _serve_ingress(
+        self, role: PodRole, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        request = await _read_request(reader)
+        if request is None:
+            return
+        served = self.ingress_view()[1] if self.ingress_view else []
+        backend = route_ingress(served, request.host, request.path.split("?", 1)[0])
+        if backend is None or not backend.get("service"):
+            await _respond(writer, 404, {"error": "no ingress rule matched"}, {})
+            return
+        key = (backend["ns"], str(backend["service"]))
+        svc = self._service(key)
+        ports = ((svc or {}).get("spec") or {}).get("ports") or []
+        port = next((p for p in ports if backend["port"] in (p.get("port"), p.get("name"))),
+                    None)
+        endpoints = _usable(self._endpoints(key, (port or {}).get("name") or "")) if port else []
+        if not endpoints:
+            await _respond(writer, 503, {"error": f"no endpoints for {key[0]}/{key[1]}"}, {})
+            return
+        target = endpoints[self._next(("ingress", key), len(endpoints))]
+        await self._forward(reader, writer, target.ip, target.port, role.ip,
+                            first=request.head + request.body, bad_gateway=True)
+
+    async def _forward(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ip: str, port: int,
+        source: str, *, first: bytes = b"", bad_gateway: bool = False,
+    ) -> None:
+        try:
+            up_reader, up_writer = await asyncio.wait_for(
+                asyncio.open_connection(ip, port, local_addr=(source, 0)), self.connect_timeout)
+        except (OSError, TimeoutError):
+            if bad_gateway:
+                await _respond(writer, 502, {"error": f"cannot reach {ip}:{port}"}, {})
+            else:
+                _reset(writer)  # the endpoint refused: so does the whole path
+            return
+        try:
+            if first:
+                up_writer.write(first)
+            upstream = asyncio.ensure_future(_pump(reader, up_writer))
+            try:
+                await _pump(up_reader, writer)
+            finally:
+                upstream.cancel()
+                with contextlib.suppress(asyncio.CancelledError, OSError):
+                    await upstream
+        finally:
+            up_writer.close()
+
+
+# ------------------------------------------------------------------------- socket helpers
+def _node_ip(node: Mapping[str, Any]) -> str | None:
+    for address in (node.get("status") or {}).get("addresses") or []:
+        if address.get("type") == "InternalIP":
+            return str(address.get("address"))
+    return None
+
+
+def _reset(writer: asyncio.StreamWriter) -> None:
+    """Close with a TCP RST, as a refused or rejected connection looks to the client."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
+
+
+async def _hold(reader: asyncio.StreamReader) -> None:
+    """Accept silently and answer nothing until the client gives up (a black hole)."""
+    while await reader.read(65536):
+        pass
+
+
+async def _echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    while data := await reader.read(65536):
+        writer.write(data)
+        await writer.drain()
+
+
+async def _pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+    try:
+        while data := await src.read(65536):
+            dst.write(data)
+            await dst.drain()
+        if dst.can_write_eof():
+            dst.write_eof()
+    except OSError:
+        dst.transport.abort()
+
+
+async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
+    """Request line and headers (and a Content-Length body); None if the client left."""
+    try:
+        head = await reader.readuntil(b"\r\n\r\n")
+    except asyncio.IncompleteReadError:
+        return None
+    if len(head) > _MAX_HEAD:
+        return None
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ")
+    if len(parts) != 3:
+        return None
+    headers = {}
+    for line in lines[1:]:
+        name, sep, value = line.partition(":")
+        if sep:
+            headers[name.strip().lower()] = value.strip()
+    body = b""
+    length = headers.get("content-length", "0")
+    if length.isdigit() and 0 < int(length) <= 1 << 20:
+        body = await reader.readexactly(int(length))
+    return _Request(parts[0], parts[1], headers.get("host", ""), head, body)
+
+
+async def _respond(
+    writer: asyncio.StreamWriter, status: int, body: Mapping[str, Any], headers: Mapping[str, str],
+    *, head_only: bool = False,
+) -> None:
+    payload = (json.dumps(body) + "\n").encode()
+    try:
+        reason = HTTPStatus(status).phrase
+    except ValueError:
+        reason = "Status"
+    lines = [f"HTTP/1.1 {status} {reason}", "Content-Type: application/json",
+             f"Content-Length: {len(payload)}", "Connection: close"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+                 + (b"" if head_only else payload))
+    await writer.drain()
