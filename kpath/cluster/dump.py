@@ -131,15 +131,14 @@ def load_dump(paths: Sequence[str | Path]) -> RawCluster:
         raise InputError("--dump needs at least one file or directory")
     raw = RawCluster(origin="dump: " + ", ".join(str(p) for p in paths))
     loader = _Loader(raw)
-    read: set[Path] = set()
+    read: dict[Path, bool] = {}  # file -> did it hold Kubernetes data
     for arg in paths:
         useful = False
         for dump in find_files(arg):
             key = _identity(dump.path)
-            if key in read:
-                continue  # the same file named twice (a directory and a file in it)
-            read.add(key)
-            useful = loader.load_file(dump) or useful
+            if key not in read:  # else the same file named twice (a directory and a file in it)
+                read[key] = loader.load_file(dump)
+            useful = read[key] or useful
         if not useful:
             raise fail(str(arg), "no Kubernetes objects or lists found")
     loader.finish()
@@ -291,7 +290,9 @@ class _Loader:
 
     def _object(self, label: str, where: str, item: RawObject, kind: str) -> None:
         if kind not in _READ:
-            self.raw.add(kind, item)  # counted as skipped; its shape is none of our business
+            # Counted as skipped; its shape is none of our business. Real kinds are plain
+            # identifiers; anything else (escape sequences, say) is counted as "unknown".
+            self.raw.add(kind if kind.isascii() and kind.isalnum() else "unknown", item)
             return
         meta = item.get("metadata")
         if type(meta) is not dict:

@@ -29,7 +29,37 @@ YAML_SUFFIXES: frozenset[str] = frozenset({".yaml", ".yml"})
 DUMP_SUFFIXES: frozenset[str] = JSON_SUFFIXES | YAML_SUFFIXES
 
 # The C loader is much faster; both are "safe" loaders (no Python object tags).
-_YAML_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_SAFE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A mapping names the same key twice."""
+
+    def __init__(self, key: str, mark: yaml.Mark) -> None:
+        super().__init__(None, None, f"duplicate key {key!r}", mark)
+        self.key = key
+
+
+class _StrictLoader(_SAFE_LOADER):  # type: ignore[misc, valid-type]
+    """The safe loader, refusing duplicate keys as kubectl does.
+
+    PyYAML would silently keep the last value, so objects pasted one after another without
+    `---` (what `kubectl … --local -o yaml` prints for several objects) would collapse into
+    the last one.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        pairs = node.value
+        # Keys brought in by a merge (`<<: *defaults`) may legitimately be overridden.
+        if not any(key.tag == _MERGE_TAG for key, _ in pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if isinstance(key, yaml.ScalarNode):
+                    if key.value in seen:
+                        raise _DuplicateKey(key.value, key.start_mark)
+                    seen.add(key.value)
+        return super().construct_mapping(node, deep)
 
 #: YAML aliases share one Python object between places, so a tiny file can describe a huge
 #: tree (the "billion laughs"). Any tree bigger than this many values per input byte (plus
@@ -121,7 +151,20 @@ def read_documents(dump: DumpFile) -> list[Any]:
     data = _read_bytes(dump)
     suffix = dump.path.suffix.lower()
     if suffix in JSON_SUFFIXES:
-        return _json_documents(dump.label, data)
+        if _looks_like_json(data):
+            return _json_documents(dump.label, data)
+        # Not JSON at its first byte: often `kubectl get -o yaml > dump.json`. Use the YAML
+        # reading if that gives objects, else report the JSON problem.
+        try:
+            return _json_documents(dump.label, data)
+        except InputError as json_error:
+            try:
+                docs = _yaml_documents(dump.label, data)
+            except InputError:
+                raise json_error from None
+            if docs and all(isinstance(doc, dict | list) for doc in docs):
+                return docs
+            raise
     if suffix in YAML_SUFFIXES and not _looks_like_json(data):
         return _yaml_documents(dump.label, data)
     if _looks_like_json(data):
@@ -200,7 +243,10 @@ def _json_stream(label: str, text: str) -> list[Any]:
 
 def _json_error(label: str, exc: json.JSONDecodeError, document: int = 0) -> InputError:
     where = f"document {document}, " if document > 1 else ""
-    hint = " (the file looks truncated)" if not exc.doc[exc.pos :].strip() else ""
+    # A dump cut off mid-copy ends inside a value rather than with a closing bracket.
+    starts = exc.doc[:64].lstrip("\ufeff \t\r\n")[:1]
+    ends = exc.doc[-64:].rstrip()[-1:]
+    hint = " (the file looks truncated)" if starts in ("{", "[") and ends not in ("}", "]") else ""
     return fail(
         label,
         f"not valid JSON at {where}line {exc.lineno} column {exc.colno}: {exc.msg}{hint}",
@@ -213,15 +259,25 @@ def _yaml_documents(label: str, data: bytes) -> list[Any]:
     try:
         # yaml.load_all with a safe loader is what yaml.safe_load_all does, but lets us pick
         # the C implementation.
-        for doc in yaml.load_all(data, Loader=_YAML_LOADER):
+        for doc in yaml.load_all(data, Loader=_StrictLoader):
             if doc is None:
                 continue
             budget = _spend(label, doc, budget)
             docs.append(doc)
     except yaml.reader.ReaderError as exc:
         raise fail(label, f"not valid YAML text at byte {exc.position}: {exc.reason}") from None
+    except _DuplicateKey as exc:
+        raise fail(
+            label,
+            f"duplicate key {exc.key!r} {_mark(exc)}"
+            "(objects pasted one after another need '---' between them)",
+        ) from None
     except yaml.constructor.ConstructorError as exc:
-        raise fail(label, f"YAML {_mark(exc)}is not allowed: {exc.problem}") from None
+        problem = exc.problem or ""
+        tag = problem.partition("for the tag ")[2]
+        if tag:  # !!python/object and friends: the safe loader refuses to build them
+            raise fail(label, f"YAML tag {tag} {_mark(exc)}is not allowed") from None
+        raise fail(label, f"YAML {_mark(exc)}is not usable: {problem}") from None
     except yaml.MarkedYAMLError as exc:
         raise fail(label, f"not valid YAML {_mark(exc)}: {exc.problem}") from None
     except yaml.YAMLError as exc:

@@ -1,0 +1,1 @@
+"""Tests for kpath.cluster: sources, parsing and snapshots."""
