@@ -58,6 +58,7 @@ RULES: dict[str, tuple[str, Severity]] = {
     "KP301": ("kind-not-visible", Severity.WARNING),
     "KP302": ("endpoints-derived-from-pods", Severity.INFO),
     "KP303": ("cluster-cross-node-share", Severity.INFO),
+    "KP304": ("endpoints-unknown", Severity.WARNING),
 }
 
 
@@ -79,6 +80,8 @@ def service_findings(
     if svc.type == "LoadBalancer" and not svc.load_balancer_ingress:
         yield finding("KP106", f"{key}: LoadBalancer has no address yet (<pending>)", service=key)
     all_targets = [t for r in routes for t in r.targets]
+    if not all_targets and not endpoints_known(snapshot):
+        return  # said once for the whole input (KP304)
     if svc.selector is not None and not all_targets:
         yield from _no_endpoints(snapshot, svc)
         return
@@ -224,10 +227,18 @@ def cross_node_findings(paths: Iterable[Path]) -> Iterator[Finding]:
                       "nodes crosses to another node")
 
 
+def endpoints_known(snapshot: Snapshot) -> bool:
+    """Whether the input says anything about endpoints (slices, Endpoints, or pods)."""
+    return bool({"EndpointSlice", "Endpoints", "Pod"} & snapshot.kinds_seen)
+
+
 def snapshot_findings(snapshot: Snapshot) -> Iterator[Finding]:
     for kind, reason in sorted(snapshot.not_visible.items()):
         yield finding("KP301", f"{kind}: not visible ({reason}); paths that need it are "
                       "incomplete")
+    if snapshot.services and not endpoints_known(snapshot):
+        yield finding("KP304", "the input carries no Pods, EndpointSlices or Endpoints: "
+                      "endpoints are unknown, so every verdict assumes there are none")
     derived = sum(1 for s in snapshot.slices.values() if s and s[0].origin == FROM_PODS)
     if derived:
         yield finding("KP302", f"the input carries no EndpointSlices or Endpoints: endpoints of "

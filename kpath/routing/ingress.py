@@ -46,7 +46,7 @@ class IngressRoute(NamedTuple):
     def label(self) -> str:
         scheme = "https" if self.tls else "http"
         host = self.host or "*"
-        path = self.path if self.path is not None else "(default backend)"
+        path = self.path if self.path is not None else " (default backend)"
         return f"{scheme}://{host}{path}"
 
 
