@@ -446,7 +446,7 @@ class DataPlane:
         if verdict == "drop":
             await _hold(reader)
             return
-        target = candidates[self._next(role, len(candidates))]
+        target = candidates[self._next((role.service, role.port_name), len(candidates))]
         client_ip = (writer.get_extra_info("peername") or ("127.0.0.1", 0))[0]
         # Cluster: SNAT to the node's address. Local: the client address survives.
         source = client_ip if local else role.node_ip

@@ -1,0 +1,168 @@
+"""Lab scenarios: a multi-document YAML file, a small header and then plain manifests.
+
+The first document may be a header (``kind: LabScenario``)::
+
+    kind: LabScenario
+    name: shop
+    description: one line
+    nodes: [{name: node-a, zone: zone-a, ready: true, labels: {...}}]   # default: 3 nodes, 2 zones
+    faults: [{kind: pod-hang, pod: shop/recommendations, replica: 0}]
+    maxReplicas: 3                      # replicas above this are capped, to keep the lab light
+    pendingLoadBalancers: [ns/name]     # LoadBalancers left <pending>
+    ingressController: {namespace: ns, service: name, classes: [nginx]}   # or {} for built-in
+
+Built-in scenarios are the ``*.yaml`` files next to this module (`builtin_names`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from kpath.errors import InputError
+from kpath.lab.faults import Fault, parse_fault
+from kpath.lab.scheduler import IngressControllerSpec, NodeSpec
+
+HEADER_KIND = "LabScenario"
+DEFAULT_NODES = (
+    NodeSpec("node-a", "zone-a"),
+    NodeSpec("node-b", "zone-a"),
+    NodeSpec("node-c", "zone-b"),
+)
+_HEADER_FIELDS = {"kind", "apiVersion", "name", "description", "nodes", "faults", "maxReplicas",
+                  "pendingLoadBalancers", "ingressController"}
+_MAX_NODES = 50
+
+
+@dataclass
+class Scenario:
+    """A parsed scenario: header fields and the manifests to schedule."""
+
+    name: str
+    description: str = ""
+    nodes: tuple[NodeSpec, ...] = DEFAULT_NODES
+    faults: tuple[Fault, ...] = ()
+    manifests: list[dict[str, Any]] = field(default_factory=list)
+    max_replicas: int = 3
+    pending: tuple[str, ...] = ()
+    ingress: IngressControllerSpec | None = None
+    origin: str = ""
+
+
+def builtin_names() -> list[str]:
+    """Names of the scenarios shipped with kpath (``shop`` first)."""
+    folder = resources.files("kpath.lab") / "scenarios"
+    names = sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+    return sorted(names, key=lambda n: (n != "shop", n))
+
+
+def load_scenario(ref: str | Path) -> Scenario:
+    """A built-in scenario by name, or a scenario file by path; `InputError` if neither."""
+    path = Path(ref)
+    if path.suffix in (".yaml", ".yml", ".json") or path.exists():
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise InputError(f"cannot read scenario {ref}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise InputError(f"scenario {ref} is not UTF-8 text") from None
+        return parse_scenario(text, origin=str(path), default_name=path.stem)
+    name = str(ref)
+    if name not in builtin_names():
+        raise InputError(
+            f"no scenario {name!r}: give a file, or one of {', '.join(builtin_names())}"
+        )
+    text = (resources.files("kpath.lab") / "scenarios" / f"{name}.yaml").read_text("utf-8")
+    return parse_scenario(text, origin=f"built-in {name}", default_name=name)
+
+
+def parse_scenario(text: str, *, origin: str = "", default_name: str = "scenario") -> Scenario:
+    """Parse scenario text (header optional); raises `InputError` with one clear line."""
+    try:
+        docs = [d for d in yaml.safe_load_all(text) if d is not None]
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise InputError(f"scenario {origin or default_name}:{where} {problem}") from None
+    for i, doc in enumerate(docs):
+        if not isinstance(doc, Mapping):
+            where = origin or default_name
+            raise InputError(f"scenario {where}: document {i + 1} is not a mapping")
+    header: Mapping[str, Any] = {}
+    if docs and docs[0].get("kind") == HEADER_KIND:
+        header, docs = docs[0], docs[1:]
+    if any(d.get("kind") == HEADER_KIND for d in docs):
+        raise InputError(f"scenario {origin}: the {HEADER_KIND} header must be the first document")
+    return _from_header(header, [dict(d) for d in docs], origin, default_name)
+
+
+def _from_header(
+    header: Mapping[str, Any], manifests: list[dict[str, Any]], origin: str, default_name: str
+) -> Scenario:
+    where = f"scenario {origin or default_name}"
+    unknown = set(header) - _HEADER_FIELDS
+    if unknown:
+        raise InputError(f"{where}: unknown header field(s) {', '.join(sorted(unknown))}")
+    nodes = DEFAULT_NODES
+    if "nodes" in header:
+        raw_nodes = header["nodes"]
+        if not isinstance(raw_nodes, list) or not raw_nodes or len(raw_nodes) > _MAX_NODES:
+            raise InputError(f"{where}: nodes must be a list of 1 to {_MAX_NODES} nodes")
+        nodes = tuple(_node(n, i, where) for i, n in enumerate(raw_nodes))
+        names = [n.name for n in nodes]
+        if len(set(names)) != len(names):
+            raise InputError(f"{where}: node names must be unique")
+    faults_raw = header.get("faults") or []
+    if not isinstance(faults_raw, list):
+        raise InputError(f"{where}: faults must be a list")
+    faults = tuple(parse_fault(f) for f in faults_raw)
+    max_replicas = header.get("maxReplicas", 3)
+    if not isinstance(max_replicas, int) or not 0 <= max_replicas <= 20:
+        raise InputError(f"{where}: maxReplicas must be an integer from 0 to 20")
+    pending = header.get("pendingLoadBalancers") or []
+    if not isinstance(pending, list) or not all(isinstance(p, str) and "/" in p for p in pending):
+        raise InputError(f"{where}: pendingLoadBalancers must list 'namespace/name' strings")
+    ingress = None
+    if "ingressController" in header:
+        spec = header["ingressController"] or {}
+        if not isinstance(spec, Mapping):
+            raise InputError(f"{where}: ingressController must be a mapping")
+        classes = spec.get("classes") or []
+        if not isinstance(classes, list):
+            raise InputError(f"{where}: ingressController.classes must be a list")
+        if bool(spec.get("namespace")) != bool(spec.get("service")):
+            raise InputError(f"{where}: ingressController needs both namespace and service")
+        ingress = IngressControllerSpec(str(spec.get("namespace") or ""),
+                                        str(spec.get("service") or ""),
+                                        tuple(str(c) for c in classes))
+    return Scenario(
+        name=str(header.get("name") or default_name),
+        description=str(header.get("description") or ""),
+        nodes=nodes,
+        faults=faults,
+        manifests=manifests,
+        max_replicas=max_replicas,
+        pending=tuple(pending),
+        ingress=ingress,
+        origin=origin,
+    )
+
+
+def _node(raw: Any, index: int, where: str) -> NodeSpec:
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("name"), str) or not raw["name"]:
+        raise InputError(f"{where}: node #{index + 1} needs a name")
+    labels = raw.get("labels") or {}
+    if not isinstance(labels, Mapping):
+        raise InputError(f"{where}: node {raw['name']}: labels must be a mapping")
+    return NodeSpec(
+        name=raw["name"],
+        zone=str(raw.get("zone") or "zone-a"),
+        ready=raw.get("ready", True) is not False,
+        labels={str(k): str(v) for k, v in labels.items()},
+    )
