@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
+from kpath.gcpause import paused_gc
 from kpath.routing.findings import (
     Finding,
     Severity,
@@ -35,6 +36,11 @@ class Analysis:
 
 
 def analyse(snapshot: Snapshot) -> Analysis:
+    with paused_gc():  # many small acyclic objects; see kpath.gcpause
+        return _analyse(snapshot)
+
+
+def _analyse(snapshot: Snapshot) -> Analysis:
     routes: dict[ObjectKey, list[PortRoutes]] = {}
     paths: list[Path] = []
     findings: list[Finding] = list(snapshot_findings(snapshot))

@@ -39,7 +39,7 @@ class Finding(NamedTuple):
     port: str | None = None  # the service port's label, when the finding is about one port
 
 
-#: code -> (short name, severity). The catalogue is documented in docs/findings.md (keep it in step).
+#: code -> (short name, severity). docs/findings.md documents each; keep them in step.
 RULES: dict[str, tuple[str, Severity]] = {
     "KP101": ("local-policy-black-hole", Severity.ERROR),
     "KP102": ("no-ready-endpoints", Severity.ERROR),

@@ -2,15 +2,16 @@
 
 A 5,000-node cluster must not cost 5,000 choices per service. Nodes without an endpoint of
 the service (and not named in a node hint) route alike within their zone, so each
-(zone, readiness) bucket of such nodes costs one choice. Only nodes that host endpoints are
-looked at one by one, and those with the same outcome are merged again.
+(zone, readiness) bucket of such nodes costs one choice, and the group keeps the bucket by
+reference (`Members`) instead of copying its names. Only nodes that host endpoints are looked
+at one by one, and those with the same outcome are merged again.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
-from typing import NamedTuple
+from collections.abc import Iterator, Sequence
+from typing import NamedTuple, overload
 
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.kubeproxy import (
@@ -23,10 +24,42 @@ from kpath.routing.kubeproxy import (
 )
 
 
+class Members(Sequence[str]):
+    """A bucket's node names minus a few: sized at once, listed only when asked."""
+
+    __slots__ = ("_base", "_excluded", "_names")
+
+    def __init__(self, base: tuple[str, ...], excluded: frozenset[str]) -> None:
+        self._base = base
+        self._excluded = excluded  # a subset of base
+        self._names: tuple[str, ...] | None = None if excluded else base
+
+    def _all(self) -> tuple[str, ...]:
+        if self._names is None:
+            self._names = tuple(n for n in self._base if n not in self._excluded)
+        return self._names
+
+    def __len__(self) -> int:
+        return len(self._base) - len(self._excluded)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> Sequence[str]: ...
+    def __getitem__(self, i: int | slice) -> str | Sequence[str]:
+        return self._all()[i]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._all())
+
+    def __repr__(self) -> str:
+        return f"Members({len(self)} nodes)"
+
+
 class NodeGroup(NamedTuple):
     """Nodes on which one service port is routed identically."""
 
-    nodes: tuple[str, ...]
+    nodes: Sequence[str]
     zone: str | None
     ready: bool | None
     choice: Choice
@@ -52,33 +85,55 @@ class NodeGroup(NamedTuple):
         return f"{len(self.nodes)} nodes{zone}"
 
 
+class _Decider:
+    """kube-proxy's choice per node for one service port, memoised where nodes look alike."""
+
+    def __init__(self, targets: Sequence[Target], policy: str) -> None:
+        self.targets = targets
+        self.policy = policy
+        self.by_node: dict[str, list[Target]] = defaultdict(list)
+        for t in targets:
+            if t.node is not None:
+                self.by_node[t.node].append(t)
+        self.hinted = {n for t in targets for n in t.hint_nodes}
+        self.any_usable = has_usable(targets)
+        self._cluster: dict[tuple[str | None, str | None], Choice] = {}
+        self._chosen: dict[int, frozenset[Target]] = {}
+
+    def choice(self, node: str | None, zone: str | None) -> Choice:
+        if self.policy == "Local":
+            if node is None:
+                return local_choice((), self.any_usable, "these nodes")
+            return local_choice(self.by_node.get(node, ()), self.any_usable, node)
+        # Under Cluster policy only the zone and a node hint can change the choice.
+        key = (node if node in self.hinted else None, zone)
+        choice = self._cluster.get(key)
+        if choice is None:
+            choice = self._cluster[key] = cluster_choice(self.targets, node, zone)
+        return choice
+
+    def local(self, node: str, choice: Choice) -> int:
+        """How many of the chosen endpoints live on ``node``."""
+        if self.policy == "Local":
+            return len(choice.targets)  # a Local choice only ever holds this node's endpoints
+        mine = self.by_node.get(node, ())
+        if not mine or not choice.targets:
+            return 0
+        # Cluster choices live in self._cluster for the decider's lifetime: ids are stable.
+        chosen = self._chosen.get(id(choice))
+        if chosen is None:
+            chosen = self._chosen[id(choice)] = frozenset(choice.targets)
+        return sum(1 for t in mine if t in chosen)
+
+
 def node_groups(
     snapshot: Snapshot, targets: Sequence[Target], policy: str
 ) -> tuple[NodeGroup, ...]:
     """Every node of the snapshot, grouped by kube-proxy's choice under ``policy``."""
-    by_node: dict[str, list[Target]] = defaultdict(list)
-    for t in targets:
-        if t.node is not None:
-            by_node[t.node].append(t)
-    hinted = {n for t in targets for n in t.hint_nodes}
-    special = (by_node.keys() | hinted) & snapshot.nodes.keys()
-    any_usable = has_usable(targets)
-    cluster_cache: dict[tuple[str | None, str | None], Choice] = {}
-
-    def decide(node: str | None, zone: str | None) -> Choice:
-        if policy == "Local":
-            if node is None:
-                return local_choice((), any_usable, "these nodes")
-            return local_choice(by_node.get(node, ()), any_usable, node)
-        key = (node if node in hinted else None, zone)
-        choice = cluster_cache.get(key)
-        if choice is None:
-            choice = cluster_cache[key] = cluster_choice(targets, node, zone)
-        return choice
-
+    decider = _Decider(targets, policy)
     if not snapshot.nodes:
-        return _without_nodes(by_node, targets, decide)
-
+        return _without_nodes(decider)
+    special = (decider.by_node.keys() | decider.hinted) & snapshot.nodes.keys()
     special_by_bucket: dict[tuple[str | None, bool | None], list[str]] = defaultdict(list)
     for name in special:
         node = snapshot.nodes[name]
@@ -86,53 +141,53 @@ def node_groups(
 
     groups: list[NodeGroup] = []
     for (zone, ready), members in snapshot.node_buckets.items():
-        mine = special_by_bucket.get((zone, ready))
-        plain = members if not mine else tuple(m for m in members if m not in special)
-        if plain:
-            choice = decide(None, zone)
+        mine = special_by_bucket.get((zone, ready), ())
+        if len(mine) < len(members):
+            choice = decider.choice(None, zone)
+            plain = Members(members, frozenset(mine))
             groups.append(NodeGroup(plain, zone, ready, choice, 0, len(choice.targets)))
         if mine:
-            groups.extend(_special_groups(sorted(mine), zone, ready, decide))
+            groups.extend(_special_groups(sorted(mine), zone, ready, decider))
     return tuple(groups)
 
 
-def _without_nodes(
-    by_node: dict[str, list[Target]], targets: Sequence[Target], decide: Callable[..., Choice]
-) -> tuple[NodeGroup, ...]:
+def _without_nodes(decider: _Decider) -> tuple[NodeGroup, ...]:
     """The input carried no Node objects: the nodes named by endpoints, and all the others."""
     groups: list[NodeGroup] = []
-    for name in sorted(by_node):
-        zone = by_node[name][0].zone
-        groups.extend(_special_groups([name], zone, None, decide))
-    choice = decide(None, None)
+    for name in sorted(decider.by_node):
+        zone = decider.by_node[name][0].zone
+        groups.extend(_special_groups([name], zone, None, decider))
+    choice = decider.choice(None, None)
     groups.append(NodeGroup((), None, None, choice, 0, len(choice.targets)))
     return tuple(groups)
 
 
 def _special_groups(
-    names: list[str], zone: str | None, ready: bool | None, decide: Callable[..., Choice]
+    names: list[str], zone: str | None, ready: bool | None, decider: _Decider
 ) -> list[NodeGroup]:
     merged: dict[tuple[object, ...], tuple[list[str], list[Choice], int]] = {}
     for name in names:
-        choice = decide(name, zone)
-        local = sum(1 for t in choice.targets if t.node == name)
+        choice = decider.choice(name, zone)
+        local = decider.local(name, choice)
         # Nodes that each send only to their own pods route alike even though the pods
         # differ; otherwise the chosen endpoints themselves must match.
         all_local = local == len(choice.targets)
         shape = (choice.verdict, choice.fallback, choice.topology, len(choice.targets), local,
-                 None if all_local else choice.targets)
-        if shape in merged:
-            merged[shape][0].append(name)
-            merged[shape][1].append(choice)
-        else:
+                 None if all_local else id(choice))
+        entry = merged.get(shape)
+        if entry is None:
             merged[shape] = ([name], [choice], local)
+        else:
+            entry[0].append(name)
+            entry[1].append(choice)
     out = []
     for members, choices, local in merged.values():
         choice = choices[0]
-        if len(members) > 1:
+        if len(members) > 1 and any(c is not choice for c in choices):
             union = tuple({t: None for c in choices for t in c.targets})
             choice = choice._replace(
                 targets=union, rule=choice.rule.replace(f" on {members[0]}", " on each node")
             )
         out.append(NodeGroup(tuple(members), zone, ready, choice, local, len(choices[0].targets)))
     return out
+
