@@ -364,6 +364,9 @@ class DataPlane:
                 await self._serve_load_balancer(role, reader, writer)
         except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
             pass  # a client hanging up mid-way is normal for a data plane
+        except asyncio.CancelledError:
+            # Only `close` cancels these; ending quietly keeps asyncio from logging each one.
+            writer.transport.abort()
         finally:
             self._tasks.discard(task)
             if not writer.is_closing():

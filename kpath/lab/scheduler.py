@@ -222,6 +222,7 @@ class Scheduler:
         self.ingress_classes: dict[str, Obj] = {}
         self.ignored: dict[str, int] = {}
         self._pod_slots: dict[int, set[int]] = {n.index: set() for n in self.nodes}
+        self._pod_cursor: dict[int, int] = {}
         self._next_cluster_ip = 0
         self._next_lb_ip = 0
         self._node_ports: dict[int, str] = {}
@@ -415,9 +416,14 @@ class Scheduler:
         if host_network:
             return self.nodes[node_index].address
         used = self._pod_slots[node_index]
-        for k in range(254):
+        # Hand out addresses round the block, as host-local IPAM does, so a replacement pod
+        # does not inherit the address of the pod it replaces.
+        start = self._pod_cursor.get(node_index, 0)
+        for step in range(254):
+            k = (start + step) % 254
             if k not in used:
                 used.add(k)
+                self._pod_cursor[node_index] = k + 1
                 return self.plan.pod_ip(node_index, k)
         raise InputError(f"node {self.nodes[node_index].name} is out of pod addresses")
 
