@@ -106,18 +106,17 @@ def parse_node(obj: Mapping[str, Any], intern: Interner) -> Node:
 def parse_pod(obj: Mapping[str, Any], intern: Interner) -> Pod:
     namespace, name = _meta(obj)
     meta = obj["metadata"]
-    spec = obj.get("spec") or {}
-    status = obj.get("status") or {}
-    ports: list[ContainerPort] = []
-    for container in spec.get("containers") or ():
-        for p in container.get("ports") or ():
-            ports.append(
-                ContainerPort(p.get("name"), int(p["containerPort"]), p.get("protocol") or "TCP")
-            )
+    spec = obj.get("spec") or _EMPTY
+    status = obj.get("status") or _EMPTY
+    ports = [
+        ContainerPort(p.get("name"), int(p["containerPort"]), p.get("protocol") or "TCP")
+        for c in spec.get("containers") or () for p in c.get("ports") or ()
+    ]
     ready = False
     for cond in status.get("conditions") or ():
         if cond.get("type") == "Ready":
             ready = cond.get("status") == "True"
+            break
     node = spec.get("nodeName")
     return Pod(
         namespace,
@@ -209,32 +208,43 @@ def _target(ref: Any, default_ns: str) -> tuple[str | None, ObjectKey | None]:
     return ref.get("kind"), ObjectKey(_intern(ref.get("namespace") or default_ns), ref["name"])
 
 
+def _addresses(raw: Any) -> tuple[str | None, ...]:
+    if not raw:
+        return ()
+    if len(raw) == 1:  # the common case, without a generator
+        return (address(raw[0]),)
+    return tuple(address(a) for a in raw)
+
+
 def parse_endpointslice(obj: Mapping[str, Any], intern: Interner) -> EndpointSlice:
     namespace, name = _meta(obj)
     labels = obj["metadata"].get("labels") or _EMPTY
     endpoints = []
+    append = endpoints.append
     for ep in obj.get("endpoints") or ():
         cond = ep.get("conditions") or _EMPTY
         # Per the API: a nil ready or serving means true; a nil terminating means false.
         ready = cond.get("ready") is not False
         serving = cond.get("serving")
-        hints = ep.get("hints") or _EMPTY
-        kind, target = _target(ep.get("targetRef"), namespace)
+        hints = ep.get("hints")
+        ref = ep.get("targetRef")
+        if ref:
+            kind, target = _target(ref, namespace)
+        else:
+            kind = target = None
         node = ep.get("nodeName")
-        endpoints.append(
-            Endpoint(
-                addresses=tuple(address(a) for a in ep.get("addresses") or ()),
-                ready=ready,
-                serving=ready if serving is None else bool(serving),
-                terminating=bool(cond.get("terminating")),
-                node=_intern(node) if node else None,
-                zone=ep.get("zone"),
-                hint_zones=tuple(z["name"] for z in hints.get("forZones") or ()),
-                hint_nodes=tuple(n["name"] for n in hints.get("forNodes") or ()),
-                target_kind=kind,
-                target=target,
-            )
-        )
+        append(Endpoint(
+            _addresses(ep.get("addresses")),
+            ready,
+            ready if serving is None else bool(serving),
+            bool(cond.get("terminating")),
+            _intern(node) if node else None,
+            ep.get("zone"),
+            tuple(z["name"] for z in hints.get("forZones") or ()) if hints else (),
+            tuple(n["name"] for n in hints.get("forNodes") or ()) if hints else (),
+            kind,
+            target,
+        ))
     ports = tuple(
         EndpointPort(p.get("name") or None, p.get("port"), p.get("protocol") or "TCP",
                      p.get("appProtocol"))
