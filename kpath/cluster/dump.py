@@ -36,7 +36,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kpath.cluster.dumpfiles import DumpFile, fail, find_files, gc_paused, read_documents
+from kpath.cluster.dumpfiles import (
+    FREEZE_BYTES,
+    DumpFile,
+    GcPause,
+    fail,
+    find_files,
+    read_documents,
+)
 from kpath.cluster.raw import KINDS, RawCluster, RawObject
 from kpath.errors import InputError
 
@@ -132,15 +139,18 @@ def load_dump(paths: Sequence[str | Path]) -> RawCluster:
     raw = RawCluster(origin="dump: " + ", ".join(str(p) for p in paths))
     loader = _Loader(raw)
     read: dict[Path, bool] = {}  # file -> did it hold Kubernetes data
-    for arg in paths:
-        useful = False
-        for dump in find_files(arg):
-            key = _identity(dump.path)
-            if key not in read:  # else the same file named twice (a directory and a file in it)
-                read[key] = loader.load_file(dump)
-            useful = read[key] or useful
-        if not useful:
-            raise fail(str(arg), "no Kubernetes objects or lists found")
+    # One pause for all files: a bundle of many small files adds up to one big tree too.
+    with GcPause() as pause:
+        for arg in paths:
+            useful = False
+            for dump in find_files(arg):
+                key = _identity(dump.path)
+                if key not in read:  # else the same file named twice (a dir and a file in it)
+                    read[key] = loader.load_file(dump)
+                useful = read[key] or useful
+            if not useful:
+                raise fail(str(arg), "no Kubernetes objects or lists found")
+        pause.freeze = loader.bytes_read >= FREEZE_BYTES
     loader.finish()
     return raw
 
@@ -191,22 +201,23 @@ class _Loader:
         self.index: dict[str, dict[tuple[str, str], int]] = {}
         self.duplicates = 0
         self.first_duplicate = ""
+        self.bytes_read = 0
 
     def load_file(self, dump: DumpFile) -> bool:
         """File one dump file's objects; False when it holds no Kubernetes data at all."""
-        with gc_paused():
-            docs = read_documents(dump)
-            named_kind = file_kind(dump.path)
-            if named_kind is None and not any(_looks_kubernetes(doc) for doc in docs):
-                category = dump.path.stem.lower() or "unknown"
-                self.raw.skipped[category] = self.raw.skipped.get(category, 0) + 1
-                return False
-            many = len(docs) > 1
-            for number, doc in enumerate(docs, 1):
-                where = f"document {number}" if many else ""
-                self._document(dump.label, where, doc, named_kind)
-            # Drop the file's tree (list wrappers, metadata of lists) before the next file.
-            del docs
+        docs, size = read_documents(dump)
+        self.bytes_read += size
+        named_kind = file_kind(dump.path)
+        if named_kind is None and not any(_looks_kubernetes(doc) for doc in docs):
+            category = dump.path.stem.lower() or "unknown"
+            self.raw.skipped[category] = self.raw.skipped.get(category, 0) + 1
+            return False
+        many = len(docs) > 1
+        for number, doc in enumerate(docs, 1):
+            where = f"document {number}" if many else ""
+            self._document(dump.label, where, doc, named_kind)
+        # Drop the file's tree (list wrappers, metadata of lists) before the next file.
+        del docs
         return True
 
     def finish(self) -> None:

@@ -564,3 +564,13 @@ def test_duplicate_keys_are_refused_but_merge_keys_may_override(tmp_path: Path) 
     )
     raw = load_dump([merged])
     assert by_name(raw, "Service")["web"]["spec"]["selector"] == {"app": "web", "tier": "back"}
+
+
+def test_flow_style_yaml_that_looks_like_json(tmp_path: Path) -> None:
+    kyaml = write(tmp_path / "svc.yaml", "{kind: Service, metadata: {name: a}} # KYAML\n")
+    assert sorted(by_name(load_dump([kyaml]), "Service")) == ["a"]
+
+
+def test_text_in_a_json_file_reports_the_json_problem(tmp_path: Path) -> None:
+    prose = write(tmp_path / "notes.json", "these are not the objects you are looking for\n")
+    assert refused(prose) == f"{prose}: not valid JSON at line 1 column 1: Expecting value"
