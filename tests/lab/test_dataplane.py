@@ -177,11 +177,15 @@ spec:
       http:
         paths:
           - {path: /, pathType: Prefix, backend: {service: {name: spread, port: {number: 18081}}}}
-          - {path: /far, pathType: Prefix, backend: {service: {name: cluster-np, port: {name: http}}}}
+          - path: /far
+            pathType: Prefix
+            backend: {service: {name: cluster-np, port: {name: http}}}
     - host: b.example
       http:
         paths:
-          - {path: /exact, pathType: Exact, backend: {service: {name: local-np, port: {number: 80}}}}
+          - path: /exact
+            pathType: Exact
+            backend: {service: {name: local-np, port: {number: 80}}}
 """
 
 

@@ -351,7 +351,7 @@ def test_node_not_ready_marks_its_pods_and_endpoints_unready() -> None:
 
 
 def test_bad_manifests_are_input_errors() -> None:
-    with pytest.raises(InputError, match="no metadata.name"):
+    with pytest.raises(InputError, match=r"no metadata\.name"):
         run({"kind": "Service", "metadata": {}})
     with pytest.raises(InputError, match="unknown type"):
         run(service("x", type="Weird"))
