@@ -1,0 +1,153 @@
+"""Scenario files: parsing, errors, every built-in scenario starting with a working data plane."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kpath.errors import InputError
+from kpath.lab.runner import LabThread
+from kpath.lab.scenario import DEFAULT_NODES, builtin_names, load_scenario, parse_scenario
+
+try:
+    from tests.lab.fixtures_dataplane import MiniStore
+except ImportError:
+    from fixtures_dataplane import MiniStore  # type: ignore[no-redef]
+
+REALWORLD = Path(__file__).resolve().parents[3] / "shared" / "realworld" / "manifests"
+
+
+# ---------------------------------------------------------------- parsing
+def test_builtin_scenarios_cover_shop_and_every_realworld_manifest() -> None:
+    names = builtin_names()
+    assert names[0] == "shop"
+    if not REALWORLD.is_dir():
+        pytest.skip(f"real-world manifests not found at {REALWORLD}")
+    assert {p.stem for p in REALWORLD.glob("*.yaml")} <= set(names)
+
+
+def test_builtin_realworld_scenarios_carry_the_manifest_unchanged() -> None:
+    if not REALWORLD.is_dir():
+        pytest.skip(f"real-world manifests not found at {REALWORLD}")
+    for path in REALWORLD.glob("*.yaml"):
+        scenario = load_scenario(path.stem)
+        assert "commit" in scenario.description and "(" in scenario.description
+        original = path.read_text()
+        shipped = (Path(__file__).resolve().parents[2] / "kpath" / "lab" / "scenarios"
+                   / path.name).read_text()
+        assert shipped.endswith(original), path.name
+
+
+def test_scenario_without_header_gets_default_nodes() -> None:
+    scenario = parse_scenario("apiVersion: v1\nkind: Service\nmetadata: {name: a}\n",
+                              default_name="plain")
+    assert scenario.name == "plain"
+    assert scenario.nodes == DEFAULT_NODES
+    assert len({n.zone for n in scenario.nodes}) == 2
+    assert [m["kind"] for m in scenario.manifests] == ["Service"]
+
+
+def test_header_fields() -> None:
+    scenario = parse_scenario(
+        "kind: LabScenario\nname: x\nnodes: [{name: a, zone: z, ready: false}]\n"
+        "faults: [{kind: slow, node: a, delay: 0.5}]\nmaxReplicas: 2\n"
+        "pendingLoadBalancers: [default/lb]\ningressController: {classes: [nginx]}\n---\n"
+        "kind: Namespace\nmetadata: {name: n}\n")
+    assert scenario.nodes[0].ready is False
+    assert scenario.faults[0].delay == 0.5
+    assert scenario.max_replicas == 2 and scenario.pending == ("default/lb",)
+    assert scenario.ingress is not None and scenario.ingress.classes == ("nginx",)
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("kind: LabScenario\nname: [unclosed\n", "line"),
+    ("kind: LabScenario\nbogus: 1\n", "unknown header field"),
+    ("kind: Service\nmetadata: {name: a}\n---\nkind: LabScenario\n", "first document"),
+    ("kind: LabScenario\nfaults: [{kind: explode}]\n", "unknown fault kind"),
+    ("kind: LabScenario\nfaults: [{kind: pod-hang, pod: nons}]\n", "namespace/name"),
+    ("kind: LabScenario\nfaults: [{kind: slow, node: a}]\n", "positive"),
+    ("kind: LabScenario\nnodes: [{zone: z}]\n", "needs a name"),
+    ("kind: LabScenario\nnodes: [{name: a}, {name: a}]\n", "unique"),
+    ("- just\n- a list\n", "not a mapping"),
+])
+def test_bad_scenarios_are_one_line_input_errors(text: str, message: str) -> None:
+    with pytest.raises(InputError, match=message) as caught:
+        parse_scenario(text, origin="bad.yaml")
+    assert "\n" not in str(caught.value)
+
+
+def test_unknown_scenario_names_the_builtins(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="shop"):
+        load_scenario("no-such-scenario")
+    with pytest.raises(InputError, match="cannot read"):
+        load_scenario(tmp_path / "missing.yaml")
+    own = tmp_path / "mine.yaml"
+    own.write_text("kind: Namespace\nmetadata: {name: mine}\n")
+    assert load_scenario(own).name == "mine"
+
+
+# ---------------------------------------------------------------- every scenario starts
+def _listening(ip: str, port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(2)
+        return sock.connect_ex((ip, port)) == 0
+
+
+async def _objects(lab: LabThread, kind: str) -> list[dict[str, Any]]:
+    return lab.lab.store.list(kind)
+
+
+@pytest.mark.lab
+@pytest.mark.parametrize("name", builtin_names())
+def test_every_builtin_scenario_starts_and_serves_its_ready_endpoints(name: str) -> None:
+    with LabThread(name, serve_api=False, store=MiniStore()) as lab:
+        privileged = [w for w in lab.lab.warnings if "Permission" in w or "denied" in w]
+        assert lab.lab.warnings == privileged  # only low ports may fail, and only without root
+        assert len(lab.call(_objects(lab, "Node"))) == len(lab.lab.scenario.nodes)
+        for pod in lab.call(_objects(lab, "Pod")):
+            assert pod["status"]["phase"] == "Running", pod["metadata"]["name"]
+        checked = 0
+        for sl in lab.call(_objects(lab, "EndpointSlice")):
+            for port in sl["ports"]:
+                if port["protocol"] != "TCP" or (os.geteuid() != 0 and port["port"] < 1024):
+                    continue
+                for ep in sl["endpoints"]:
+                    if ep["conditions"]["ready"]:
+                        assert _listening(ep["addresses"][0], port["port"]), (sl, port)
+                        checked += 1
+        has_ready = any(ep["conditions"]["ready"] for sl in lab.call(_objects(lab, "EndpointSlice"))
+                        for ep in sl["endpoints"])
+        assert checked > 0 or not has_ready
+
+
+@pytest.mark.lab
+def test_shop_has_every_feature_the_demo_promises() -> None:
+    with LabThread("shop", serve_api=False, store=MiniStore()) as lab:
+        def get(kind: str, name: str, ns: str = "shop") -> dict[str, Any]:
+            found = lab.call(_sync_get(lab, kind, ns, name))
+            assert found is not None, name
+            return found
+
+        assert get("Service", "storefront")["status"]["loadBalancer"]["ingress"]
+        assert get("Service", "admin")["spec"]["ports"][0]["nodePort"] == 30080
+        checkout = get("Service", "checkout")["spec"]
+        assert checkout["externalTrafficPolicy"] == "Local" and checkout["healthCheckNodePort"]
+        assert get("Service", "inventory")["spec"]["internalTrafficPolicy"] == "Local"
+        slices = {s["metadata"]["labels"]["kubernetes.io/service-name"]: s
+                  for s in lab.call(_objects(lab, "EndpointSlice"))}
+        assert slices["reviews"]["endpoints"] == []  # the broken selector
+        assert all("hints" in ep for ep in slices["payments"]["endpoints"])
+        assert {ep["nodeName"] for ep in slices["checkout"]["endpoints"]} == {"node-a", "node-b"}
+        assert {ep["nodeName"] for ep in slices["search"]["endpoints"]} == {"node-c"}
+        ingress = get("Ingress", "shop")
+        assert len({r["host"] for r in ingress["spec"]["rules"]}) == 2
+        assert ingress["status"]["loadBalancer"]["ingress"]
+        assert [f.kind for f in lab.lab.faults] == ["pod-hang"]
+
+
+async def _sync_get(lab: LabThread, kind: str, ns: str, name: str) -> Any:
+    return lab.lab.store.get(kind, ns, name)
