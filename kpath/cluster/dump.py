@@ -124,7 +124,7 @@ _API_VERSIONS: dict[str, str] = {
 
 _READ: frozenset[str] = frozenset(KINDS)
 # Keys that mark a mapping as meant to be a Kubernetes object or list.
-_OBJECT_KEYS: tuple[str, ...] = ("kind", "apiVersion", "metadata", "items")
+_OBJECT_KEYS: tuple[str, ...] = ("kind", "apiVersion", "metadata")
 
 
 def load_dump(paths: Sequence[str | Path]) -> RawCluster:
@@ -184,11 +184,18 @@ def _type_name(value: Any) -> str:
 
 
 def _looks_kubernetes(doc: Any) -> bool:
-    """Is this document meant as Kubernetes data (as opposed to, say, a version file)?"""
+    """Is this document meant as Kubernetes data (as opposed to, say, a version file)?
+
+    `items` alone does not count: sonobuoy's `sonobuoy_results.yaml` has test results there.
+    """
     if isinstance(doc, dict):
-        return any(key in doc for key in _OBJECT_KEYS)
+        if any(key in doc for key in _OBJECT_KEYS):
+            return True
+        doc = doc.get("items")
     if isinstance(doc, list):
-        return any(isinstance(item, dict) and _looks_kubernetes(item) for item in doc)
+        return any(
+            isinstance(item, dict) and any(key in item for key in _OBJECT_KEYS) for item in doc
+        )
     return False
 
 

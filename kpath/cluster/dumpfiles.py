@@ -120,7 +120,8 @@ def find_files(arg: str | Path) -> list[DumpFile]:
             if name.startswith(".") or Path(name).suffix.lower() not in DUMP_SUFFIXES:
                 continue
             full = Path(dirpath, name)
-            found.append((full.relative_to(path).parts, full))
+            if full.is_file():  # not a FIFO or device that happens to be called x.json
+                found.append((full.relative_to(path).parts, full))
     if not found:
         raise fail(label, "no .json, .yaml or .yml files in this directory")
     found.sort()

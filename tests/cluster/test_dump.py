@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from kpath.cluster.dump import FILE_NAME_KINDS, file_kind, load_dump
+from kpath.cluster.dumpfiles import FREEZE_BYTES
 from kpath.cluster.raw import KINDS, RawCluster
 from kpath.errors import InputError
 
@@ -574,3 +575,43 @@ def test_flow_style_yaml_that_looks_like_json(tmp_path: Path) -> None:
 def test_text_in_a_json_file_reports_the_json_problem(tmp_path: Path) -> None:
     prose = write(tmp_path / "notes.json", "these are not the objects you are looking for\n")
     assert refused(prose) == f"{prose}: not valid JSON at line 1 column 1: Expecting value"
+
+
+def test_sonobuoy_result_files_are_not_mistaken_for_lists(tmp_path: Path) -> None:
+    write(
+        tmp_path / "plugins" / "e2e" / "sonobuoy_results.yaml",
+        "name: e2e\nstatus: passed\nitems:\n- name: global\n  status: passed\n",
+    )
+    write(tmp_path / "meta" / "config.json", '{"UUID": "x", "Version": "v0.10"}')
+    write(tmp_path / "resources" / "cluster" / "Nodes.json", '[{"metadata": {"name": "n"}}]')
+    raw = load_dump([tmp_path])
+    assert [n["metadata"]["name"] for n in raw.objects["Node"]] == ["n"]
+    assert raw.skipped == {"sonobuoy_results": 1, "config": 1}
+
+
+def test_a_list_without_kind_whose_items_say_theirs(tmp_path: Path) -> None:
+    text = '{"items": [{"kind": "Node", "metadata": {"name": "n"}}]}'
+    dump = write(tmp_path / "export.json", text)
+    assert [n["metadata"]["name"] for n in load_dump([dump]).objects["Node"]] == ["n"]
+
+
+def test_big_loads_are_frozen_out_of_the_collector(tmp_path: Path) -> None:
+    pod = {"kind": "Pod", "metadata": {"name": "p", "namespace": "n"}, "spec": {"x": "y" * 200}}
+    items = [{**pod, "metadata": {"name": f"p{i}", "namespace": "n"}} for i in range(40_000)]
+    big = write(tmp_path / "big.json", json.dumps({"kind": "PodList", "items": items}))
+    assert big.stat().st_size > FREEZE_BYTES
+    small = DATA / "wrong-kind-in-list.json"
+    was = gc.isenabled()
+    gc.enable()
+    gc.unfreeze()
+    try:
+        load_dump([small])
+        assert gc.get_freeze_count() == 0
+        raw = load_dump([big])
+        assert len(raw.objects["Pod"]) == 40_000
+        assert gc.get_freeze_count() > 40_000
+        assert gc.isenabled()
+    finally:
+        gc.unfreeze()
+        if not was:
+            gc.disable()
