@@ -1,8 +1,9 @@
 """The dump source (`--dump FILE…`): read what people send from their clusters.
 
 `load_dump(paths)` turns files and directories into a `RawCluster` of plain API dicts, so a
-customer's cluster can be analysed offline. Each path is a file, or a directory walked
-recursively (sorted; `.json`, `.yaml`, `.yml`; hidden files and directories skipped).
+customer's cluster can be analysed offline. Each path is a file (of any name; the content
+decides JSON or YAML), `-` for standard input, or a directory walked recursively (sorted;
+`.json`, `.yaml`, `.yml`; hidden files and directories skipped).
 
 Layouts and formats understood:
 
@@ -10,7 +11,10 @@ Layouts and formats understood:
   (`PodList`, `ServiceList`, …; items may lack kind/apiVersion and take them from the list).
   An item's own kind wins over the list's (a `PodList` holding a Service files a Service).
 - A single object; multi-document YAML (`---`), including KYAML flow style (`---\\n{ … }`)
-  and the document end marker `...`; several JSON values appended to one file.
+  and the document end marker `...`; several JSON values one after another (what
+  `kubectl … -o json` prints for several objects); YAML saved under a `.json` name.
+  YAML is read with the safe loader only, refusing Python tags, alias bombs and duplicate
+  keys (objects pasted without `---` between them would otherwise merge silently).
 - Bare JSON/YAML arrays whose kind comes only from the file name (sonobuoy results:
   `resources/cluster/Nodes.json`, `resources/ns/<ns>/Pods.json`, `Services.json`,
   `Endpoints.json`, …).

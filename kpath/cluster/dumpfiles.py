@@ -14,6 +14,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,8 @@ from kpath.errors import InputError
 JSON_SUFFIXES: frozenset[str] = frozenset({".json"})
 YAML_SUFFIXES: frozenset[str] = frozenset({".yaml", ".yml"})
 DUMP_SUFFIXES: frozenset[str] = JSON_SUFFIXES | YAML_SUFFIXES
+#: The argument that means "read standard input": `kubectl get … -o json | kpath --dump -`.
+STDIN = "-"
 
 # The C loader is much faster; both are "safe" loaders (no Python object tags).
 _SAFE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -79,6 +82,8 @@ class DumpFile:
 
     path: Path
     label: str
+    #: Read standard input instead of `path` (`--dump -`).
+    stdin: bool = False
 
 
 def clean(text: str) -> str:
@@ -101,8 +106,10 @@ def find_files(arg: str | Path) -> list[DumpFile]:
 
     A file stands for itself (whatever its name: `<(kubectl get … -o json)` has none).
     A directory is walked recursively in sorted order, keeping `.json`, `.yaml` and `.yml`
-    files and skipping hidden files and directories.
+    files and skipping hidden files and directories. `-` is standard input.
     """
+    if isinstance(arg, str) and arg == STDIN:
+        return [DumpFile(Path(STDIN), "<stdin>", stdin=True)]
     label = str(arg)
     path = Path(arg)
     try:
@@ -215,7 +222,7 @@ def _misnamed_json(label: str, data: bytes) -> list[Any]:
 
 def _read_bytes(dump: DumpFile) -> bytes:
     try:
-        data = dump.path.read_bytes()
+        data = sys.stdin.buffer.read() if dump.stdin else dump.path.read_bytes()
     except FileNotFoundError:
         raise fail(dump.label, "no such file") from None
     except IsADirectoryError:

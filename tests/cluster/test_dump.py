@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -615,3 +616,42 @@ def test_big_loads_are_frozen_out_of_the_collector(tmp_path: Path) -> None:
         gc.unfreeze()
         if not was:
             gc.disable()
+
+
+STDIN_SCRIPT = """
+import sys
+from kpath.cluster.dump import load_dump
+from kpath.errors import InputError
+try:
+    raw = load_dump(["-"])
+except InputError as exc:
+    print("error:", exc)
+else:
+    print(raw.origin, sorted((k, len(v)) for k, v in raw.objects.items()))
+"""
+
+
+@pytest.mark.parametrize(
+    ("stdin", "expected"),
+    [
+        ('{"kind": "NodeList", "items": [{"metadata": {"name": "n"}}]}', "dump: - [('Node', 1)]"),
+        ("kind: Service\nmetadata: {name: a}\n---\nkind: Pod\nmetadata: {name: b}\n",
+         "dump: - [('Pod', 1), ('Service', 1)]"),
+        ('{"kind": "NodeList", "items": [', "error: <stdin>: not valid JSON at line 1 column 32"),
+        ("", "error: <stdin>: empty file"),
+    ],
+)
+def test_dash_reads_standard_input(stdin: str, expected: str) -> None:
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run(
+        [sys.executable, "-c", STDIN_SCRIPT],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=root,
+        env={**os.environ, "PYTHONPATH": str(root)},
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(expected), result.stdout
