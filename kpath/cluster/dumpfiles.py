@@ -290,10 +290,10 @@ def _json_error(label: str, exc: json.JSONDecodeError, document: int = 0) -> Inp
     starts = exc.doc[:64].lstrip("\ufeff \t\r\n")[:1]
     ends = exc.doc[-64:].rstrip()[-1:]
     hint = " (the file looks truncated)" if starts in ("{", "[") and ends not in ("}", "]") else ""
-    return fail(
-        label,
-        f"not valid JSON at {where}line {exc.lineno} column {exc.colno}: {exc.msg}{hint}",
-    )
+    # json's message expects its position appended ("Unterminated string starting at").
+    msg = exc.msg.removesuffix(" starting at")
+    at = f"{where}line {exc.lineno} column {exc.colno}"
+    return fail(label, f"not valid JSON at {at}: {msg}{hint}")
 
 
 def _yaml_documents(label: str, data: bytes | str) -> list[Any]:
