@@ -103,7 +103,8 @@ def test_graph_exports_are_valid(capsys):
     assert dot.startswith("digraph kpath {") and '"pod:projectcontour/envoy-' in dot
 
 
-def test_hostile_names_print_literally(capsys):
+def test_hostile_names_print_literally(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")  # one line per row, whatever the worker's terminal
     assert main(["paths", "--dump", str(HOSTILE)]) == 0
     out = capsys.readouterr().out
     assert "[bold red]pwned[/]" in out  # markup shown, not interpreted
