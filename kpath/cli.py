@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path as FsPath
 from typing import Any
@@ -163,9 +164,9 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     if args.demo:
         from kpath.lab.runner import start_demo_lab
 
-        with start_demo_lab() as lab:
-            args.kubeconfig = str(lab.write_kubeconfig(FsPath(lab.workdir) / "kubeconfig"))
-            args.context = None
+        with start_demo_lab() as lab, tempfile.TemporaryDirectory(prefix="kpath-") as tmp:
+            args.kubeconfig = str(lab.write_kubeconfig(FsPath(tmp) / "kubeconfig"))
+            args.context, args.all_namespaces = None, True
             analysis = _load(args)
     else:
         analysis = _load(args)
@@ -186,8 +187,8 @@ def cmd_lab(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from kpath.lab.runner import start_demo_lab
 
-    with start_demo_lab() as lab:
-        kubeconfig = lab.write_kubeconfig(FsPath(lab.workdir) / "kubeconfig")
+    with start_demo_lab() as lab, tempfile.TemporaryDirectory(prefix="kpath-") as tmp:
+        kubeconfig = lab.write_kubeconfig(FsPath(tmp) / "kubeconfig")
         ns = argparse.Namespace(dump=None, kubeconfig=str(kubeconfig), context=None,
                                 namespace=None, all_namespaces=True, selector=None,
                                 output="table", internal=False, fail_on=None)
