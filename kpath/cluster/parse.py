@@ -223,9 +223,11 @@ def parse_endpointslice(obj: Mapping[str, Any], intern: Interner) -> EndpointSli
     append = endpoints.append
     for ep in obj.get("endpoints") or ():
         cond = ep.get("conditions") or _EMPTY
-        # Per the API: a nil ready or serving means true; a nil terminating means false.
+        # As kube-proxy reads them (pkg/proxy/endpointslicecache.go): a nil ready or
+        # serving means true, a nil terminating false. (The API docs say a nil serving
+        # defers to ready; kube-proxy does not, and kpath predicts kube-proxy.)
         ready = cond.get("ready") is not False
-        serving = cond.get("serving")
+        serving = cond.get("serving") is not False
         hints = ep.get("hints")
         ref = ep.get("targetRef")
         if ref:
@@ -236,7 +238,7 @@ def parse_endpointslice(obj: Mapping[str, Any], intern: Interner) -> EndpointSli
         append(Endpoint(
             _addresses(ep.get("addresses")),
             ready,
-            ready if serving is None else bool(serving),
+            serving,
             bool(cond.get("terminating")),
             _intern(node) if node else None,
             ep.get("zone"),
