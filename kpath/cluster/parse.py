@@ -34,7 +34,6 @@ from kpath.cluster.records import (
 from kpath.errors import InputError
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
-LEGACY_ZONE_LABEL = "failure-domain.beta.kubernetes.io/zone"
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
@@ -97,7 +96,9 @@ def parse_node(obj: Mapping[str, Any], intern: Interner) -> Node:
         NodeAddress(a.get("type", ""), address(a.get("address")))
         for a in status.get("addresses") or ()
     )
-    zone = labels.get(ZONE_LABEL) or labels.get(LEGACY_ZONE_LABEL)
+    # Only the GA label: kube-proxy's topology hints and the EndpointSlice controller's
+    # endpoint zones read topology.kubernetes.io/zone and ignore the deprecated beta label.
+    zone = labels.get(ZONE_LABEL)
     return Node(
         _intern(meta["name"]), addresses, zone, ready, bool(spec.get("unschedulable")), labels
     )
