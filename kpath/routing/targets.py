@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from kpath.cluster.records import EndpointSlice, Pod, ServicePort
-from kpath.cluster.snapshot import Snapshot
+from kpath.cluster.snapshot import FROM_PODS, Snapshot
 from kpath.routing.kubeproxy import Target
 
 
@@ -39,16 +39,20 @@ def service_targets(
         for ep in s.endpoints:
             pod = snapshot.pod(ep.target) if ep.target_kind == "Pod" else None
             number = slice_port if slice_port is not None else resolve_port(port, pod)
-            for addr in ep.addresses:
-                key = (addr, number)
-                if addr is not None and key in seen:
-                    continue
-                seen.add(key)
-                out.append(
-                    Target(addr, number, ep.target if ep.target_kind == "Pod" else None, ep.node,
-                           ep.zone, ep.ready, ep.serving, ep.terminating, ep.hint_zones,
-                           ep.hint_nodes)
-                )
+            if not ep.addresses:
+                continue  # kube-proxy skips an endpoint without addresses
+            # kube-proxy programs the first address only (endpointslicecache.go); the API
+            # defines no meaning for the others.
+            addr = ep.addresses[0]
+            key = (addr, number)
+            if addr is not None and key in seen:
+                continue
+            seen.add(key)
+            out.append(
+                Target(addr, number, ep.target if ep.target_kind == "Pod" else None, ep.node,
+                       ep.zone, ep.ready, ep.serving, ep.terminating, ep.hint_zones,
+                       ep.hint_nodes)
+            )
     return tuple(out)
 
 
@@ -56,12 +60,15 @@ _NO_PORT = -1
 
 
 def _slice_port(s: EndpointSlice, port: ServicePort) -> int | None:
-    """The slice's port number for this service port; None: resolve per pod; -1: not here."""
-    if not s.ports:
-        # A slice without ports: "all ports" per the API (selector-less services); the
-        # number is then the target port if numeric.
-        return port.target_port if isinstance(port.target_port, int) else None
+    """The slice's port number for this service port; None: resolve per pod; -1: not here.
+
+    kube-proxy ignores a slice port without a number (the API's "all ports" is a TODO
+    there), so a slice with no usable port gives the service port no endpoints. Only the
+    slices kpath derives from pods leave the number open, to resolve per pod.
+    """
     for p in s.ports:
         if p.name == port.name and p.protocol == port.protocol:
-            return p.port
+            if s.origin == FROM_PODS:
+                return p.port
+            return p.port if p.port else _NO_PORT
     return _NO_PORT
