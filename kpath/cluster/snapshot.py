@@ -151,10 +151,13 @@ def derive_slice(
             pod.labels.get(k) == v for k, v in items
         ):
             continue
-        ready = (pod.ready or svc.publish_not_ready) and not pod.terminating
+        # As the EndpointSlice controller's podToEndpoint: serving is the pod's readiness;
+        # publishNotReadyAddresses makes an endpoint ready even while it terminates.
+        serving = pod.ready
+        ready = svc.publish_not_ready or (serving and not pod.terminating)
         node = nodes.get(pod.node) if pod.node else None
         endpoints.append(
-            Endpoint((pod.ip,), ready, ready or (pod.ready and pod.terminating), pod.terminating,
+            Endpoint((pod.ip,), ready, serving, pod.terminating,
                      pod.node, node.zone if node else None, (), (), "Pod", pod.key)
         )
     # Ports stay unresolved (None): routing resolves the target port per pod.
