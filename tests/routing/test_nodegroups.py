@@ -1,0 +1,139 @@
+"""Nodes grouped by how kube-proxy routes one service port on them.
+
+A network admin reads the groups as "these nodes behave alike"; so every node must be in
+exactly one group, each group's verdict must hold for each member, and a big cluster must
+still collapse into a handful of groups.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+
+from kpath.routing.kubeproxy import Verdict
+from kpath.routing.nodegroups import Members, NodeGroup
+from tests.builders import (
+    Obj,
+    addresses,
+    analysed,
+    choice_at,
+    endpoint,
+    endpointslice,
+    group_of,
+    key,
+    node,
+    service,
+)
+
+ZONES = ("z1", "z2", "z3")
+
+
+def cluster(per_zone: int, not_ready: tuple[str, ...] = ()) -> list[Obj]:
+    return [node(f"{z}-n{i}", z, ready=f"{z}-n{i}" not in not_ready)
+            for z in ZONES for i in range(per_zone)]
+
+
+def external_groups(*objects: Obj) -> tuple[NodeGroup, ...]:
+    groups = analysed(*objects).routes[key("web")][0].external
+    assert groups is not None
+    return groups
+
+
+def assert_partition(groups: tuple[NodeGroup, ...], nodes: list[Obj]) -> None:
+    counts = Counter(n for g in groups for n in g.nodes)
+    assert set(counts) == {n["metadata"]["name"] for n in nodes}
+    assert set(counts.values()) == {1}
+
+
+@pytest.mark.parametrize("etp", ["Cluster", "Local"])
+def test_three_zones_many_nodes_two_pods_few_groups(etp: str) -> None:
+    nodes = cluster(20)
+    groups = external_groups(*nodes, service("web", "NodePort", etp=etp), endpointslice("web", [
+        endpoint("10.1.0.1", "z1-n3", zone="z1"), endpoint("10.1.0.2", "z2-n7", zone="z2")]))
+    assert_partition(groups, nodes)
+    # Per zone: the nodes without a pod, plus the one node with a pod (z1, z2).
+    assert len(groups) == 5
+    assert sorted(len(g.nodes) for g in groups) == [1, 1, 19, 19, 20]
+    hosts = {g.nodes[0]: g for g in groups if len(g.nodes) == 1}
+    assert set(hosts) == {"z1-n3", "z2-n7"}
+    plain = group_of(groups, "z3-n0")
+    if etp == "Cluster":
+        assert plain.choice.verdict == Verdict.FORWARD and plain.cross_share == 1.0
+        assert hosts["z1-n3"].cross_share == 0.5
+    else:
+        assert plain.choice.verdict == Verdict.DROP
+        assert addresses(hosts["z1-n3"].choice) == ["10.1.0.1:8080"]
+        assert hosts["z1-n3"].cross_node is False
+
+
+def test_every_member_routes_as_its_group_says() -> None:
+    nodes = cluster(4)
+    objs = (*nodes, service("web", "NodePort"), endpointslice("web", [
+        endpoint("10.1.0.1", "z1-n0", hint_zones=["z1"]),
+        endpoint("10.1.0.2", "z2-n1", hint_zones=["z2", "z3"])]))
+    a = analysed(*objs)
+    for n in nodes:  # choice_at checks the node's group against its own choice
+        choice_at(a, "web", n["metadata"]["name"])
+    assert addresses(choice_at(a, "web", "z3-n2")) == ["10.1.0.2:8080"]
+
+
+def test_not_ready_nodes_form_their_own_group_and_kp107() -> None:
+    nodes = cluster(3, not_ready=("z1-n1", "z1-n2"))
+    a = analysed(*nodes, service("web", "NodePort"),
+                 endpointslice("web", [endpoint("10.1.0.1", "z2-n0")]))
+    groups = a.routes[key("web")][0].external
+    assert groups is not None
+    assert_partition(groups, nodes)
+    g = group_of(groups, "z1-n1")
+    assert (sorted(g.nodes), g.ready, g.zone) == (["z1-n1", "z1-n2"], False, "z1")
+    assert group_of(groups, "z1-n0").ready is True
+    kp107 = [f for f in a.findings if f.code == "KP107"]
+    assert len(kp107) == 1
+    assert kp107[0].nodes == ("z1-n1", "z1-n2")
+    assert "z1-n1" in kp107[0].message and "shop/web" in kp107[0].message
+
+
+def test_daemonset_like_local_service_collapses_into_one_group() -> None:
+    nodes = cluster(5)
+    eps = [endpoint(f"10.2.{i}.1", n["metadata"]["name"], zone=n["metadata"]["labels"][
+        "topology.kubernetes.io/zone"]) for i, n in enumerate(nodes)]
+    a = analysed(*nodes, service("web", "LoadBalancer", etp="Local", lb_ip="192.0.2.10"),
+                 endpointslice("web", eps))
+    groups = a.routes[key("web")][0].external
+    assert groups is not None
+    assert_partition(groups, nodes)
+    # One group per zone bucket: every node sends only to its own pod.
+    assert len(groups) == len(ZONES)
+    for g in groups:
+        assert g.choice.verdict == Verdict.FORWARD
+        assert (g.local, g.per_node, g.cross_node) == (1, 1, False)
+        assert len(g.choice.targets) == len(g.nodes) == 5
+        assert "on each node" in g.choice.rule
+    assert "KP101" not in {f.code for f in a.findings}
+    assert addresses(choice_at(a, "web", "z2-n3")) == ["10.2.8.1:8080"]
+
+
+def test_nodes_not_in_the_input_are_named_by_endpoints() -> None:
+    a = analysed(service("web", "NodePort"),
+                 endpointslice("web", [endpoint("10.1.0.1", "w1"), endpoint("10.1.0.2", "w2")]),
+                 kinds=("Pod", "Service", "EndpointSlice"))
+    groups = a.routes[key("web")][0].external
+    assert groups is not None
+    assert [tuple(g.nodes) for g in groups] == [("w1",), ("w2",), ()]
+    assert groups[-1].label() == "other nodes (not in the input)"
+    assert groups[-1].cross_share == 1.0
+    assert groups[0].cross_share == 0.5
+
+
+def test_group_labels() -> None:
+    groups = external_groups(*cluster(3), service("web", "NodePort"),
+                             endpointslice("web", [endpoint("10.1.0.1", "z1-n0")]))
+    assert group_of(groups, "z1-n0").label() == "z1-n0"
+    assert group_of(groups, "z2-n0").label() == "3 nodes in z2"
+
+
+def test_members_sized_without_listing() -> None:
+    m = Members(("a", "b", "c", "d"), frozenset({"b", "d"}))
+    assert len(m) == 2 and list(m) == ["a", "c"] and m[1] == "c" and "c" in m and "b" not in m
+    assert list(Members(("a",), frozenset())) == ["a"]
