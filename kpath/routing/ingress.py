@@ -172,6 +172,18 @@ def resolve_backend(
     return key, None, f"backend Service {key} has no port {wanted} (it has {have})"
 
 
+def tls_covers(host: str, tls_hosts: tuple[str, ...]) -> bool:
+    """Whether a TLS entry's hosts cover ``host``; ``*.example.com`` covers one label only."""
+    host = host.lower()
+    for tls in tls_hosts:
+        tls = tls.lower()
+        if tls == host:
+            return True
+        if tls.startswith("*.") and "." in host and host.split(".", 1)[1] == tls[2:]:
+            return True
+    return False
+
+
 def ingress_routes(snapshot: Snapshot) -> Iterator[IngressRoute]:
     controllers: dict[tuple[object, ...], ControllerRef] = {}
     for ing in snapshot.ingresses:
@@ -182,14 +194,13 @@ def ingress_routes(snapshot: Snapshot) -> Iterator[IngressRoute]:
         if controller is None:
             controller = controllers[cache_key] = find_controller(snapshot, ing)
         addresses = tuple(a for a in (i.address for i in ing.load_balancer_ingress) if a)
-        tls_hosts = set(ing.tls_hosts)
         rules: list[tuple[str | None, str | None, str | None, IngressBackend]] = [
             (rule.host, p.path, p.path_type, p.backend) for rule in ing.rules for p in rule.paths
         ]
         if ing.default_backend is not None:
             rules.append((None, None, None, ing.default_backend))
         for host, path, path_type, backend in rules:
-            tls = host in tls_hosts if host else bool(ing.tls_hosts) and not ing.rules
+            tls = tls_covers(host, ing.tls_hosts) if host else bool(ing.tls_hosts) and not ing.rules
             svc, port, problem = resolve_backend(snapshot, ing.namespace, backend)
             yield IngressRoute(ing, host, path, path_type, tls, addresses, 443 if tls else 80,
                                backend, svc, port, problem, controller)
