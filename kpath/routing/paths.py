@@ -164,7 +164,8 @@ def ingress_paths(
                        Choice(Verdict.REJECT, (), reason), "controller")
             continue
         ctrl: ControllerRef = route.controller
-        if ctrl.mode == "nodes" and match.external is not None:
+        # Instance mode sends to the backend's NodePort; externalIPs alone give none.
+        if ctrl.mode == "nodes" and match.port.node_port and match.external is not None:
             svc = snapshot.services[key]
             yield Path(key, match.port, entry, svc.external_traffic_policy, match.external, None,
                        "nodes")
