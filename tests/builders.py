@@ -66,7 +66,8 @@ def pod(name: str, node_name: str | None, ip: str, labels: dict[str, str] | None
 def service(name: str, type_: str = "ClusterIP", ns: str = "shop",
             selector: dict[str, str] | None = None, ports: list[Obj] | None = None,
             etp: str | None = None, itp: str | None = None, lb_ip: str | None = None,
-            lb_hostname: str | None = None, **spec: Any) -> Obj:
+            lb_hostname: str | None = None, labels: dict[str, str] | None = None,
+            **spec: Any) -> Obj:
     body: Obj = {"type": type_, "clusterIP": "10.96.0.10",
                  "selector": {"app": "web"} if selector is None else selector,
                  "ports": ports or [{"port": 80, "targetPort": 8080, "protocol": "TCP",
@@ -80,8 +81,10 @@ def service(name: str, type_: str = "ClusterIP", ns: str = "shop",
     if lb_ip or lb_hostname:
         status = {"loadBalancer": {"ingress": [
             {"ip": lb_ip} if lb_ip else {"hostname": lb_hostname}]}}
-    return {"kind": "Service", "metadata": {"name": name, "namespace": ns}, "spec": body,
-            "status": status}
+    meta: Obj = {"name": name, "namespace": ns}
+    if labels:
+        meta["labels"] = labels
+    return {"kind": "Service", "metadata": meta, "spec": body, "status": status}
 
 
 def endpoint(ip: str | list[str], node_name: str | None, pod_name: str | None = None, *,
