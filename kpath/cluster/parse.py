@@ -357,9 +357,11 @@ PARSERS: dict[str, Callable[[Mapping[str, Any], Interner], Any]] = {
 def parse_error(kind: str, index: int, obj: Any, exc: Exception) -> InputError:
     """One line naming the object that could not be parsed and why."""
     name = None
-    if isinstance(obj, dict) and isinstance(obj.get("metadata"), dict):
+    if isinstance(obj, dict) and isinstance(obj.get("metadata"), dict) and obj["metadata"].get(
+        "name"
+    ):
         meta = obj["metadata"]
-        name = f"{meta.get('namespace') or ''}/{meta.get('name')}".lstrip("/")
+        name = f"{meta.get('namespace') or ''}/{meta['name']}".lstrip("/")
     where = f"{kind} {name!r}" if name else f"{kind} #{index + 1}"
     reason = f"{type(exc).__name__}: {exc}" if not isinstance(exc, TypeError) else str(exc)
     return InputError(f"{where}: cannot read it ({reason})")
