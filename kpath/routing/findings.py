@@ -93,7 +93,12 @@ def service_findings(
     for r in routes:
         label = r.port.label()
         where = f"{key} port {label}"
-        if r.targets and not has_usable(r.targets):
+        if not r.targets:
+            # Other ports have endpoints: no slice port carries this one's name.
+            yield finding("KP102", f"{where}: no endpoint carries this port (no EndpointSlice "
+                          "port by its name): every connection is refused", service=key,
+                          port=label)
+        elif not has_usable(r.targets):
             yield finding("KP102", f"{where}: no ready endpoint ({len(r.targets)} not ready): "
                           "every connection is refused", service=key, port=label)
         elif any(not t.ready for t in r.targets) and not any(t.ready for t in r.targets):
