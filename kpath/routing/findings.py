@@ -154,8 +154,9 @@ def _no_endpoints(snapshot: Snapshot, svc: Service) -> Iterator[Finding]:
         yield finding("KP103", f"{key}: selector {_selector(svc.selector)} matches no pod"
                       f"{_closest(pods, svc.selector)}", service=key)
     else:
-        yield finding("KP102", f"{key}: no endpoints ({len(selected)} pod(s) selected, none "
-                      "ready): every connection is refused", service=key)
+        ready = sum(1 for p in selected if p.ready)
+        yield finding("KP102", f"{key}: no endpoints ({len(selected)} pod(s) selected, "
+                      f"{ready or 'none'} ready): every connection is refused", service=key)
 
 
 def _selector(selector: Mapping[str, str]) -> str:
