@@ -155,3 +155,22 @@ def test_derived_endpoints_kp302_counts_services() -> None:
                       pod("a", "n1", "10.1.0.1")], ("Node", "Pod", "Service"))
     (msg,) = found(a, "KP302")
     assert "of 2 service(s)" in msg
+
+
+def test_a_port_without_endpoints_is_kp102_even_when_other_ports_have_some() -> None:
+    # The slice names its port "web"; the service's second port "metrics" has no slice
+    # port, so kube-proxy has no endpoint for it and every node rejects it.
+    ports = [{"name": "web", "port": 80, "targetPort": 8080, "protocol": "TCP"},
+             {"name": "metrics", "port": 9100, "targetPort": 9100, "protocol": "TCP"}]
+    a = analysed(*NODES, service("web", ports=ports), pod("a", "n1", "10.1.0.1"),
+                 endpointslice("web", [endpoint("10.1.0.1", "n1", "a")], port_name="web"))
+    (f,) = [f for f in a.findings if f.code == "KP102"]
+    assert f.port == "metrics:9100/TCP"
+    assert "shop/web port metrics:9100/TCP" in f.message and "refused" in f.message
+
+
+def test_ready_pods_without_published_endpoints_are_not_called_unready() -> None:
+    a = analysed(*NODES, service("web"), pod("a", "n1", "10.1.0.1"),
+                 pod("b", "n2", "10.1.0.2", ready=False))
+    (msg,) = found(a, "KP102")
+    assert "2 pod(s) selected, 1 ready" in msg and "none ready" not in msg
