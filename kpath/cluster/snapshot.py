@@ -151,6 +151,8 @@ def derive_slice(
             pod.labels.get(k) == v for k, v in items
         ):
             continue
+        if pod.ip is None and pod.phase == "Pending":
+            continue  # no address yet (a redacted one still belongs to a running pod)
         # As the EndpointSlice controller's podToEndpoint: serving is the pod's readiness;
         # publishNotReadyAddresses makes an endpoint ready even while it terminates.
         serving = pod.ready
