@@ -145,3 +145,13 @@ def test_hostile_names_reach_findings_as_plain_text(text: str) -> None:
     assert f.message.startswith(f"shop/{text} port 80/TCP:")
     (t,) = a.routes[ObjectKey("shop", text)][0].targets
     assert (t.node, str(t.pod)) == (text, f"shop/{text}")
+
+
+def test_pending_pods_without_an_address_are_not_derived_endpoints() -> None:
+    # The EndpointSlice controller skips a pod without an IP (ShouldPodBeInEndpoints); a
+    # running pod whose IP a dump redacted is still an endpoint, address unknown.
+    pending = pod("p", None, "", phase="Pending", ready=False)
+    s = snapshot(node("n1"), service("web"), pending, pod("r", "n1", "***HIDDEN***"),
+                 kinds=("Node", "Pod", "Service"))
+    (sl,) = s.service_slices(key("web"))
+    assert [(e.target, e.addresses) for e in sl.endpoints] == [(ObjectKey("shop", "r"), (None,))]
