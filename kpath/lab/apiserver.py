@@ -1,0 +1,485 @@
+"""The lab's Kubernetes API server: enough of the REST API for kubectl and the Python client.
+
+Discovery (legacy shapes, which kubectl falls back to), list/get with label and field
+selectors and ``limit``/``continue``, ``watch`` streams with resume, BOOKMARK and 410 Gone,
+server-side Tables for ``kubectl get``/``-o wide``, and the ``pods/…/proxy`` and
+``services/…/proxy`` subresources into the lab's data plane. Read-only: every write answers
+405 and is recorded, so tests can prove kpath never wrote. Optional bearer token, TLS,
+per-resource 403s and added latency for tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import ssl
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import aiohttp
+from aiohttp import web
+
+from kpath.lab.selectors import field_matches, label_matches, parse_fields, parse_labels
+from kpath.lab.store import Obj, Store
+from kpath.lab.tables import table_for
+
+
+class Resource(NamedTuple):
+    group: str
+    version: str
+    plural: str
+    kind: str
+    namespaced: bool
+    short: tuple[str, ...]
+    singular: str
+
+    @property
+    def group_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+
+RESOURCES = (
+    Resource("", "v1", "nodes", "Node", False, ("no",), "node"),
+    Resource("", "v1", "pods", "Pod", True, ("po",), "pod"),
+    Resource("", "v1", "services", "Service", True, ("svc",), "service"),
+    Resource("", "v1", "endpoints", "Endpoints", True, ("ep",), "endpoints"),
+    Resource("", "v1", "namespaces", "Namespace", False, ("ns",), "namespace"),
+    Resource("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True, (),
+             "endpointslice"),
+    Resource("networking.k8s.io", "v1", "ingresses", "Ingress", True, ("ing",), "ingress"),
+    Resource("networking.k8s.io", "v1", "ingressclasses", "IngressClass", False, (),
+             "ingressclass"),
+)
+BY_PATH = {(r.group, r.version, r.plural): r for r in RESOURCES}
+GROUPS = ("discovery.k8s.io", "networking.k8s.io")
+PROXY_TIMEOUT = 5.0
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    query: str
+    status: int
+
+
+def status(code: int, reason: str, message: str) -> web.Response:
+    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "message": message, "reason": reason, "code": code}
+    return web.json_response(body, status=code)
+
+
+class LabApiServer:
+    """A read-only Kubernetes API over a `Store`, on 127.0.0.1."""
+
+    def __init__(self, store: Store, *, host: str = "127.0.0.1", port: int = 0,
+                 tls: bool = False, token: str | None = None, read_only: bool = True,
+                 deny: Iterable[str] = (), latency: float = 0.0) -> None:
+        self.store = store
+        self.host, self.port = host, port
+        self.tls, self.token, self.read_only = tls, token, read_only
+        self.deny = frozenset(deny)
+        self.latency = latency
+        self.requests: deque[RecordedRequest] = deque(maxlen=100_000)
+        self.url = ""
+        self.ca_pem: bytes | None = None
+        self._runner: web.AppRunner | None = None
+        self._watches: set[asyncio.Event] = set()
+        self._session: aiohttp.ClientSession | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> str:
+        app = web.Application(middlewares=[self._middleware])
+        app.router.add_route("*", "/{tail:.*}", self._dispatch)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        context = None
+        if self.tls:
+            from kpath.lab.kubeconfig import make_tls
+
+            context, self.ca_pem = make_tls(self.host)
+        site = web.TCPSite(self._runner, self.host, self.port, ssl_context=context)
+        await site.start()
+        server = site._server  # aiohttp keeps the bound socket here
+        assert server is not None and server.sockets
+        self.port = server.sockets[0].getsockname()[1]
+        self.url = f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
+        return self.url
+
+    async def stop(self) -> None:
+        for wake in list(self._watches):
+            wake.set()  # watch streams notice and end
+        if self._session is not None:
+            await self._session.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def write_kubeconfig(self, path: str | Path, *, context: str = "kpath-lab",
+                         namespace: str | None = None) -> Path:
+        from kpath.lab.kubeconfig import write_kubeconfig
+
+        return write_kubeconfig(Path(path), self.url, context=context, namespace=namespace,
+                                token=self.token, ca_pem=self.ca_pem)
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        if self.token is not None and request.headers.get("Authorization") != \
+                f"Bearer {self.token}":
+            response: web.StreamResponse = status(401, "Unauthorized", "Unauthorized")
+        elif self.read_only and request.method not in ("GET", "HEAD"):
+            response = status(405, "MethodNotAllowed",
+                              f"the kpath lab is read-only: {request.method} is not allowed")
+        else:
+            try:
+                response = await handler(request)
+            except web.HTTPException as exc:
+                response = status(exc.status, exc.reason, exc.text or exc.reason)
+        self.requests.append(RecordedRequest(request.method, request.path,
+                                             request.query_string, response.status))
+        return response
+
+    async def _dispatch(self, request: web.Request) -> web.StreamResponse:
+        parts = [p for p in request.path.split("/") if p]
+        if not parts or parts[0] in ("healthz", "readyz", "livez"):
+            return web.Response(text="ok")
+        if parts == ["version"]:
+            return web.json_response({"major": "1", "minor": "32",
+                                      "gitVersion": "v1.32.0-kpath-lab",
+                                      "platform": "linux/amd64"})
+        if parts[0] == "api":
+            return await self._api(request, "", parts[1:])
+        if parts[0] == "apis":
+            if len(parts) == 1:
+                return web.json_response(_group_list())
+            if len(parts) == 2:
+                if parts[1] not in GROUPS:
+                    return status(404, "NotFound", f"the server could not find {request.path}")
+                return web.json_response(_group(parts[1]))
+            return await self._api(request, parts[1], parts[2:])
+        return status(404, "NotFound", f"the server could not find the requested resource "
+                      f"({request.path})")
+
+    async def _api(self, request: web.Request, group: str, parts: list[str]) -> web.StreamResponse:
+        if not parts:
+            return web.json_response({"kind": "APIVersions", "versions": ["v1"],
+                                      "serverAddressByClientCIDRs": [
+                                          {"clientCIDR": "0.0.0.0/0", "serverAddress": ""}]})
+        version, rest = parts[0], parts[1:]
+        if not rest:
+            return web.json_response(_resource_list(group, version))
+        namespace = None
+        if rest[0] == "namespaces" and len(rest) >= 3:
+            namespace, rest = rest[1], rest[2:]
+        res = BY_PATH.get((group, version, rest[0]))
+        if res is None:
+            return status(404, "NotFound", f"the server could not find the requested resource "
+                          f"({request.path})")
+        if res.plural in self.deny:
+            return status(403, "Forbidden", f'{res.plural} is forbidden: User "kpath-lab-user" '
+                          f'cannot list resource "{res.plural}" in API group "{res.group}"')
+        if len(rest) == 1:
+            if _truthy(request.query.get("watch")):
+                return await self._watch(request, res, namespace)
+            return self._list(request, res, namespace)
+        name = rest[1].split(":", 1)
+        if len(rest) >= 3 and rest[2] == "proxy" and res.plural in ("pods", "services"):
+            tail = "/".join(rest[3:]) + ("/" if request.path.endswith("/") and rest[3:] else "")
+            return await self._proxy(request, res, namespace or "default", name[0],
+                                     name[1] if len(name) > 1 else None, tail)
+        if len(rest) != 2:
+            return status(404, "NotFound", f"the server could not find {request.path}")
+        obj = self._get(res, namespace, rest[1])
+        if obj is None:
+            return status(404, "NotFound", f'{res.plural} "{rest[1]}" not found')
+        if _wants_table(request):
+            return web.json_response(table_for(res.kind, [obj], self.store.resource_version))
+        return web.json_response(obj)
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def _objects(self, res: Resource, namespace: str | None) -> list[Obj]:
+        if res.kind == "Namespace":
+            return _namespaces(self.store)
+        return self.store.list(res.kind, namespace if res.namespaced else None)
+
+    def _get(self, res: Resource, namespace: str | None, name: str) -> Obj | None:
+        if res.kind == "Namespace":
+            return next((n for n in _namespaces(self.store) if n["metadata"]["name"] == name),
+                        None)
+        return self.store.get(res.kind, namespace if res.namespaced else None, name)
+
+    def _list(self, request: web.Request, res: Resource, namespace: str | None) -> web.Response:
+        try:
+            labels = parse_labels(request.query.get("labelSelector", ""))
+            fields = parse_fields(request.query.get("fieldSelector", ""))
+        except ValueError as exc:
+            return status(400, "BadRequest", str(exc))
+        items = [o for o in self._objects(res, namespace)
+                 if label_matches(o, labels) and field_matches(o, fields)]
+        rv = self.store.resource_version
+        start = 0
+        token = request.query.get("continue")
+        if token:
+            try:
+                start = json.loads(base64.urlsafe_b64decode(token.encode()))["start"]
+            except (ValueError, KeyError, TypeError):
+                return status(400, "BadRequest", "invalid continue token")
+        limit = int(request.query.get("limit") or 0)
+        page = items[start:start + limit] if limit > 0 else items[start:]
+        meta: dict[str, Any] = {"resourceVersion": str(rv)}
+        end = start + len(page)
+        if limit > 0 and end < len(items):
+            meta["continue"] = base64.urlsafe_b64encode(
+                json.dumps({"start": end, "rv": rv}).encode()).decode()
+            meta["remainingItemCount"] = len(items) - end
+        if _wants_table(request):
+            table = table_for(res.kind, page, rv)
+            table["metadata"].update(meta)
+            return web.json_response(table)
+        body = {"kind": f"{res.kind}List", "apiVersion": res.group_version, "metadata": meta,
+                "items": page}
+        return web.Response(body=json.dumps(body), content_type="application/json")
+
+    async def _watch(self, request: web.Request, res: Resource,
+                     namespace: str | None) -> web.StreamResponse:
+        try:
+            labels = parse_labels(request.query.get("labelSelector", ""))
+            fields = parse_fields(request.query.get("fieldSelector", ""))
+        except ValueError as exc:
+            return status(400, "BadRequest", str(exc))
+        timeout = float(request.query.get("timeoutSeconds") or 1800)
+        bookmarks = _truthy(request.query.get("allowWatchBookmarks"))
+        since = request.query.get("resourceVersion") or ""
+        sub = self.store.subscribe(frozenset({res.kind}))
+        sub.wake = asyncio.Event()
+        self._watches.add(sub.wake)
+        response = web.StreamResponse(headers={"Content-Type": "application/json"})
+        await response.prepare(request)
+
+        def wanted(obj: Obj) -> bool:
+            ns = obj.get("metadata", {}).get("namespace")
+            return ((namespace is None or ns == namespace) and label_matches(obj, labels)
+                    and field_matches(obj, fields))
+
+        async def send(kind: str, obj: Obj) -> None:
+            await response.write(json.dumps({"type": kind, "object": obj}).encode() + b"\n")
+
+        try:
+            if since in ("", "0"):
+                for obj in self._objects(res, namespace):
+                    if wanted(obj):
+                        await send("ADDED", obj)
+            else:
+                rv = int(since) if since.isdigit() else 0
+                if rv < self.store.oldest_rv():
+                    await send("ERROR", {"kind": "Status", "apiVersion": "v1",
+                                         "status": "Failure", "reason": "Expired", "code": 410,
+                                         "message": f"too old resource version: {rv}"})
+                    return response
+                for event in list(self.store.log):
+                    if event.rv > rv and event.kind == res.kind and wanted(event.object):
+                        await send(event.type, event.object)
+                sub.queue.clear()
+            if bookmarks:
+                await send("BOOKMARK", {"kind": res.kind, "apiVersion": res.group_version,
+                                        "metadata": {"resourceVersion":
+                                                     str(self.store.resource_version)}})
+            deadline = asyncio.get_running_loop().time() + timeout
+            while self._runner is not None:
+                remaining = deadline - asyncio.get_running_loop().time()
+                if remaining <= 0:
+                    break
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(sub.wake.wait(), remaining)
+                sub.wake.clear()
+                while sub.queue:
+                    event = sub.queue.popleft()
+                    if wanted(event.object):
+                        await send(event.type, event.object)
+        except (ConnectionResetError, asyncio.CancelledError):
+            pass
+        finally:
+            self.store.unsubscribe(sub)
+            self._watches.discard(sub.wake)
+        return response
+
+    # -- proxy -----------------------------------------------------------------------------
+
+    async def _proxy(self, request: web.Request, res: Resource, namespace: str, name: str,
+                     port: str | None, tail: str) -> web.StreamResponse:
+        if request.method != "GET":
+            return status(405, "MethodNotAllowed", "the kpath lab proxies GET only")
+        target = (_pod_target(self.store, namespace, name, port) if res.plural == "pods"
+                  else _service_target(self.store, namespace, name, port))
+        if isinstance(target, str):
+            return status(503, "ServiceUnavailable", target)
+        host, number = target
+        url = f"http://{host}:{number}/{tail}"
+        if request.query_string:
+            url += f"?{request.query_string}"
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=PROXY_TIMEOUT))
+        try:
+            # A fresh connection per request, as a real API server's proxy does.
+            async with self._session.get(url, headers={"Connection": "close"}) as upstream:
+                body = await upstream.read()
+                headers = {k: v for k, v in upstream.headers.items()
+                           if k.lower() in ("content-type",) or k.lower().startswith("x-")}
+                return web.Response(body=body, status=upstream.status, headers=headers)
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            reason = str(exc) or type(exc).__name__
+            return status(503, "ServiceUnavailable",
+                          f"error trying to reach {res.singular} {name}: {reason}")
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+def _truthy(value: str | None) -> bool:
+    return value in ("true", "1", "True")
+
+
+def _wants_table(request: web.Request) -> bool:
+    return "as=Table" in request.headers.get("Accept", "")
+
+
+def _resource_list(group: str, version: str) -> dict[str, Any]:
+    resources = []
+    for r in RESOURCES:
+        if (r.group, r.version) != (group, version):
+            continue
+        resources.append({"name": r.plural, "singularName": r.singular,
+                          "namespaced": r.namespaced, "kind": r.kind,
+                          "verbs": ["get", "list", "watch"], "shortNames": list(r.short)})
+        if r.plural in ("pods", "services"):
+            resources.append({"name": f"{r.plural}/proxy", "singularName": "",
+                              "namespaced": True, "kind": f"{r.kind}ProxyOptions",
+                              "verbs": ["get"]})
+    gv = f"{group}/{version}" if group else version
+    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv,
+            "resources": resources}
+
+
+def _group(name: str) -> dict[str, Any]:
+    gv = {"groupVersion": f"{name}/v1", "version": "v1"}
+    return {"kind": "APIGroup", "apiVersion": "v1", "name": name, "versions": [gv],
+            "preferredVersion": gv}
+
+
+def _group_list() -> dict[str, Any]:
+    return {"kind": "APIGroupList", "apiVersion": "v1",
+            "groups": [{k: v for k, v in _group(g).items() if k not in ("kind", "apiVersion")}
+                       for g in GROUPS]}
+
+
+def _namespaces(store: Store) -> list[Obj]:
+    explicit = {n["metadata"]["name"]: n for n in store.list("Namespace")}
+    names = set(explicit) | {"default", "kube-system"}
+    for kind in list(store.kinds()):
+        for obj in store.list(kind):
+            ns = obj.get("metadata", {}).get("namespace")
+            if ns:
+                names.add(ns)
+    return [explicit.get(n) or {"kind": "Namespace", "apiVersion": "v1",
+                                "metadata": {"name": n, "resourceVersion": "1"},
+                                "status": {"phase": "Active"}}
+            for n in sorted(names)]
+
+
+def _pod_target(store: Store, namespace: str, name: str,
+                port: str | None) -> tuple[str, int] | str:
+    pod = store.get("Pod", namespace, name)
+    if pod is None:
+        return f"pod {namespace}/{name} not found"
+    ip = (pod.get("status") or {}).get("podIP")
+    if not ip:
+        return f"pod {namespace}/{name} has no IP"
+    ports = [p for c in pod.get("spec", {}).get("containers", []) for p in c.get("ports", [])]
+    if port is None:
+        if not ports:
+            return f"pod {namespace}/{name} declares no port; name one (pods/{name}:PORT)"
+        return ip, int(ports[0]["containerPort"])
+    if port.isdigit():
+        return ip, int(port)
+    for p in ports:
+        if p.get("name") == port:
+            return ip, int(p["containerPort"])
+    return f"pod {namespace}/{name} has no port named {port}"
+
+
+def _service_target(store: Store, namespace: str, name: str,
+                    port: str | None) -> tuple[str, int] | str:
+    svc = store.get("Service", namespace, name)
+    if svc is None:
+        return f"service {namespace}/{name} not found"
+    ports = svc.get("spec", {}).get("ports", [])
+    chosen = next((p for p in ports if port is None or p.get("name") == port
+                   or str(p.get("port")) == port), None)
+    if chosen is None:
+        return f"service {namespace}/{name} has no port {port}"
+    for s in store.list("EndpointSlice", namespace):
+        if s["metadata"].get("labels", {}).get("kubernetes.io/service-name") != name:
+            continue
+        number = next((p.get("port") for p in s.get("ports") or []
+                       if (p.get("name") or "") == (chosen.get("name") or "")), None)
+        for ep in s.get("endpoints") or []:
+            if (ep.get("conditions") or {}).get("ready", True) and number:
+                return ep["addresses"][0], int(number)
+    return f"no endpoints available for service {name}"
+
+
+class ServerThread:
+    """An API server over ``store`` on its own event loop in a thread, for sync callers."""
+
+    def __init__(self, store: Store | None = None, **kwargs: Any) -> None:
+        self.store = store or Store()
+        self.loop = asyncio.new_event_loop()
+        self.server = LabApiServer(self.store, **kwargs)
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True,
+                                        name="kpath-lab-api")
+
+    def start(self) -> LabApiServer:
+        self._thread.start()
+        asyncio.run_coroutine_threadsafe(self.server.start(), self.loop).result(10)
+        return self.server
+
+    def call(self, fn: Any, *args: Any) -> Any:
+        """Run a plain function on the server's loop (the store is not thread-safe)."""
+        async def run() -> Any:
+            return fn(*args)
+        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(10)
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(5)
+        self.loop.close()
+
+
+@contextmanager
+def serve_in_thread(store: Store | None = None, **kwargs: Any) -> Iterator[ServerThread]:
+    """``with serve_in_thread(store, deny=("pods",)) as st: st.server.url …``"""
+    st = ServerThread(store, **kwargs)
+    st.start()
+    try:
+        yield st
+    finally:
+        st.stop()
+
+
+def ssl_context_for(ca_pem: bytes) -> ssl.SSLContext:
+    """A client context that trusts the lab's CA (for tests)."""
+    ctx = ssl.create_default_context(cadata=ca_pem.decode())
+    return ctx

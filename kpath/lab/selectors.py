@@ -1,0 +1,93 @@
+"""Label and field selectors as the API server reads them (the lab's own small parser)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+Requirement = tuple[str, str, tuple[str, ...]]  # key, operator, values
+
+_SET = re.compile(r"^\s*([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)\s*$")
+
+
+def _split(text: str) -> list[str]:
+    """Split on commas that are not inside parentheses."""
+    parts, depth, current = [], 0, ""
+    for ch in text:
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += ch
+    parts.append(current)
+    return [p.strip() for p in parts if p.strip()]
+
+
+def parse_labels(text: str) -> list[Requirement]:
+    out: list[Requirement] = []
+    for part in _split(text):
+        m = _SET.match(part)
+        if m:
+            values = tuple(v.strip() for v in m.group(3).split(",") if v.strip())
+            out.append((m.group(1), m.group(2), values))
+        elif "!=" in part:
+            k, v = part.split("!=", 1)
+            out.append((k.strip(), "!=", (v.strip(),)))
+        elif "==" in part or "=" in part:
+            k, v = part.split("==", 1) if "==" in part else part.split("=", 1)
+            out.append((k.strip(), "=", (v.strip(),)))
+        elif part.startswith("!"):
+            out.append((part[1:].strip(), "!exists", ()))
+        elif re.fullmatch(r"[\w./-]+", part):
+            out.append((part, "exists", ()))
+        else:
+            raise ValueError(f"unable to parse requirement: {part!r}")
+    return out
+
+
+def parse_fields(text: str) -> list[Requirement]:
+    out: list[Requirement] = []
+    for part in _split(text):
+        if "!=" in part:
+            k, v = part.split("!=", 1)
+            out.append((k.strip(), "!=", (v.strip(),)))
+        elif "=" in part:
+            k, v = part.split("==", 1) if "==" in part else part.split("=", 1)
+            out.append((k.strip(), "=", (v.strip(),)))
+        else:
+            raise ValueError(f"invalid field selector: {part!r}")
+    return out
+
+
+def _matches(have: str | None, op: str, values: tuple[str, ...]) -> bool:
+    if op == "=":
+        return have == values[0]
+    if op == "!=":
+        return have != values[0]
+    if op == "in":
+        return have in values
+    if op == "notin":
+        return have not in values
+    if op == "exists":
+        return have is not None
+    return have is None  # !exists
+
+
+def label_matches(obj: dict[str, Any], reqs: list[Requirement]) -> bool:
+    labels = obj.get("metadata", {}).get("labels") or {}
+    return all(_matches(labels.get(k), op, vals) for k, op, vals in reqs)
+
+
+def field_value(obj: dict[str, Any], path: str) -> str | None:
+    value: Any = obj
+    for part in path.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return None if value is None else str(value)
+
+
+def field_matches(obj: dict[str, Any], reqs: list[Requirement]) -> bool:
+    return all(_matches(field_value(obj, k) or "", op, vals) for k, op, vals in reqs)
