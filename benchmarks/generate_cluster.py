@@ -522,7 +522,7 @@ def generate(out: Path, scale: Scale, indent: bool = False) -> Summary:
     """Plan the cluster and write it to `out`. Raises ScaleError for counts that cannot fit.
 
     Items are compact JSON as the API server sends them; `indent` writes them as
-    `kubectl get -o json` prints them instead (4-space indent: about 2.5 times the bytes).
+    `kubectl get -o json` prints them instead (4-space indent: about 3 times the bytes).
     """
     check(scale)
     started = time.perf_counter()
@@ -694,7 +694,7 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Path, Scale, bool]:
     p.add_argument("--quick", action="store_true",
                    help="one tenth of the full scale (overrides the counts)")
     p.add_argument("--indent", action="store_true",
-                   help="indent as `kubectl get -o json` prints (about 2.5 times the bytes)")
+                   help="indent as `kubectl get -o json` prints (about 3 times the bytes)")
     a = p.parse_args(argv)
     if a.quick:
         scale = Scale(**{**QUICK.__dict__, "seed": a.seed, "zones": a.zones})
