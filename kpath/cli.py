@@ -139,6 +139,8 @@ def cmd_paths(args: argparse.Namespace) -> int:
 def cmd_route(args: argparse.Namespace) -> int:
     from kpath.routing.route import route, route_json
 
+    if not args.dump and not args.namespace and not args.all_namespaces:
+        args.namespace = args.service.partition("/")[0] or None  # read only what is asked
     analysis = _load(args)
     r = route(analysis.snapshot, args.service, args.node, args.port)
     if args.output == "json":
