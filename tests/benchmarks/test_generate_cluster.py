@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kubernetes.client import ApiClient
 
 from benchmarks import bench_paths
 from benchmarks.generate_cluster import Scale, generate
@@ -67,6 +68,32 @@ def test_one_kubectl_list_with_the_requested_counts(tiny: Obj) -> None:
     assert sorted(seen, key=order.index) == seen
     services = of_kind(tiny, "Service")
     assert [key(s) for s in services] == sorted(key(s) for s in services)
+
+
+API_TYPES = {"Node": "V1Node", "Pod": "V1Pod", "Service": "V1Service",
+             "EndpointSlice": "V1EndpointSlice", "Ingress": "V1Ingress",
+             "IngressClass": "V1IngressClass"}
+
+
+def unknown_fields(raw: Any, typed: Any, path: str = "") -> list[str]:
+    """Fields of `raw` (with a value) that the typed round trip dropped: not in the API."""
+    if isinstance(raw, dict):
+        return [f for k, v in raw.items() if v is not None
+                for f in ([f"{path}/{k}"] if not isinstance(typed, dict) or k not in typed
+                          else unknown_fields(v, typed[k], f"{path}/{k}"))]
+    if isinstance(raw, list):
+        return [f for a, b in zip(raw, typed, strict=True) for f in unknown_fields(a, b, path)]
+    return []
+
+
+def test_every_object_is_a_valid_api_object(tiny: Obj) -> None:
+    """The official client's typed models accept every item and know every field."""
+    client = ApiClient()
+    for item in tiny["items"]:
+        typed = client.deserialize(json.dumps(item), API_TYPES[item["kind"]],
+                                   "application/json")
+        back = client.sanitize_for_serialization(typed)
+        assert unknown_fields(item, back) == [], key(item)
 
 
 def test_nodes_spread_over_zones_with_unready_and_control_plane(tiny: Obj) -> None:
