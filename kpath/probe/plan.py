@@ -1,0 +1,345 @@
+"""What to probe along every path, and what kube-proxy's rules predict each probe will see. Pure.
+
+Each path is walked hop by hop:
+
+- **entry**: the load-balancer address or hostname, an externalIP, the ClusterIP (internal:
+  from outside a failure proves nothing), or an Ingress rule at the controller's published
+  address, with the rule's Host header (and TLS SNI for TLS hosts);
+- **node**: each node group's NodePort on one sample node (every node with ``all_nodes``);
+- **health**: for ``externalTrafficPolicy: Local``, ``healthCheckNodePort/healthz`` on the same
+  nodes (200 only where a local endpoint exists: what the cloud load balancer sees);
+- **pod**: each endpoint the path can reach, by pod IP (the prober falls back to the API
+  server's ``pods/NAME:PORT/proxy`` when pod IPs do not answer from here).
+
+Probes of the same address, port and request are made once and referenced by every hop that
+needs them (a LoadBalancer and its NodePort share the node hops). UDP and SCTP ports are
+listed as not probed, with the reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import NamedTuple
+
+from kpath.cluster.records import ObjectKey, ServicePort
+from kpath.cluster.snapshot import Snapshot
+from kpath.routing.kubeproxy import Choice, Target, Verdict
+from kpath.routing.paths import EntryKind, Path
+
+
+class HopKind(StrEnum):
+    ENTRY = "entry"
+    NODE = "node"
+    HEALTH = "health"
+    POD = "pod"
+
+
+class Expect(StrEnum):
+    """What a client can observe at a hop: kube-proxy's verdicts seen from outside."""
+
+    ANSWER = "answer"  # forward: something answers (for HTTP, a named pod when it says so)
+    SILENT = "silent"  # drop: no answer until the client gives up
+    REFUSED = "refused"  # reject: refused or reset at once (an Ingress: an error status)
+    HEALTHY = "healthy"  # healthz 200: a local endpoint exists
+    UNHEALTHY = "unhealthy"  # healthz 503: none here
+
+
+#: Verdict → what a client sees.
+SEEN_AS = {Verdict.FORWARD: Expect.ANSWER, Verdict.DROP: Expect.SILENT,
+           Verdict.REJECT: Expect.REFUSED}
+
+#: Ports whose number alone says HTTP or HTTPS (when name and appProtocol say nothing).
+HTTP_PORTS = frozenset({80, 3000, 5000, 8000, 8008, 8080, 8081, 8888, 9080, 9090})
+HTTPS_PORTS = frozenset({443, 6443, 8443, 9443})
+_HTTPS_APP = frozenset({"https", "kubernetes.io/wss"})
+_HTTP_APP = frozenset({"http", "kubernetes.io/ws", "kubernetes.io/h2c", "h2c", "http2"})
+
+
+class HopRef(NamedTuple):
+    """Where a probe's result belongs: a hop of one of the plan's paths."""
+
+    path: int  # index into ProbePlan.paths
+    hop: HopKind
+    group: int | None = None  # index into the path's groups (node and health hops)
+    endpoint: str | None = None  # "ip:port" (pod hops)
+
+
+class ProbeTarget(NamedTuple):
+    """One thing to try, and what the prediction says it will show."""
+
+    hop: HopKind
+    scheme: str  # "tcp", "http", "https"
+    host: str  # address or hostname to connect to
+    port: int
+    path: str  # the HTTP request path
+    host_header: str | None  # an Ingress rule's host
+    sni: str | None  # TLS server name (an Ingress TLS host)
+    node: str | None  # the node the probe enters at (node and health hops)
+    pod: ObjectKey | None  # the pod behind the address (pod hops)
+    expect: frozenset[Expect]  # any of these confirms the prediction
+    expected_pods: frozenset[str]  # "ns/name" that may answer; empty: not known
+    internal: bool  # an in-cluster address: a failure from outside proves nothing
+    via_controller: bool  # an Ingress: the controller answers errors itself
+    repeat: int  # probes to make (fresh connections sample the spread of pods)
+    refs: tuple[HopRef, ...]
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        if self.scheme == "tcp":
+            return f"tcp://{host}:{self.port}"
+        return f"{self.scheme}://{host}:{self.port}{self.path}"
+
+    def label(self) -> str:
+        """The probe in words: the URL, and the Host header when it differs."""
+        extra = f" (Host: {self.host_header})" if self.host_header else ""
+        return self.url + extra
+
+
+class NotProbed(NamedTuple):
+    path: int
+    what: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    all_nodes: bool = False  # every node of each group, not one sample
+    http: bool = False  # treat every TCP port as HTTP
+    samples: int = 3  # probes per entry or node hop where several pods may answer
+
+
+@dataclass(frozen=True)
+class ProbePlan:
+    paths: tuple[Path, ...]
+    targets: tuple[ProbeTarget, ...]
+    not_probed: tuple[NotProbed, ...]
+    pod_nodes: Mapping[str, str | None]  # "ns/name" → node, for pods the paths can reach
+
+    @property
+    def probe_count(self) -> int:
+        return sum(t.repeat for t in self.targets)
+
+
+# --------------------------------------------------------------------------- pure helpers
+def port_scheme(port: ServicePort | None, force_http: bool = False) -> str:
+    """``http``, ``https`` or ``tcp``: from appProtocol, the port's name, then its number."""
+    if port is None:
+        return "http" if force_http else "tcp"
+    app = (port.app_protocol or "").lower()
+    if app in _HTTPS_APP:
+        return "https"
+    if app in _HTTP_APP:
+        return "http"
+    name = (port.name or "").lower()
+    target_name = port.target_port.lower() if isinstance(port.target_port, str) else ""
+    for word in (name, target_name):
+        if word == "https" or word.startswith("https-") or word.endswith("-https"):
+            return "https"
+        if word in ("http", "web") or word.startswith("http-") or word.endswith("-http"):
+            return "http"
+    if port.port in HTTPS_PORTS:
+        return "https"
+    if port.port in HTTP_PORTS or force_http:
+        return "http"
+    return "tcp"
+
+
+def ingress_request_path(path: str | None, path_type: str | None) -> str:
+    """A request path an Ingress rule matches: the rule's path, without regex or globs."""
+    if not path:
+        return "/"
+    if path_type == "ImplementationSpecific":
+        for i, ch in enumerate(path):
+            if ch in "*(^$[{|+?\\":
+                path = path[:i]
+                break
+    path = path if path.startswith("/") else "/" + path
+    return path or "/"
+
+
+def ingress_host(host: str | None) -> str | None:
+    """A host name the rule matches: a wildcard rule gets a label of kpath's own."""
+    if host and host.startswith("*."):
+        return "kpath-probe." + host[2:]
+    return host
+
+
+def _pod_name(t: Target) -> str | None:
+    return str(t.pod) if t.pod is not None else None
+
+
+def _pods_of(choices: Iterable[Choice]) -> frozenset[str]:
+    return frozenset(n for c in choices for t in c.targets if (n := _pod_name(t)) is not None)
+
+
+def _repeat(pods: frozenset[str], expect: frozenset[Expect], samples: int) -> int:
+    if expect != {Expect.ANSWER}:
+        return 1
+    return max(1, min(samples, len(pods) or 1))
+
+
+# --------------------------------------------------------------------------- the planner
+class _Builder:
+    """Collects targets, merging identical probes and keeping every hop that uses them."""
+
+    def __init__(self) -> None:
+        self.targets: dict[tuple[object, ...], ProbeTarget] = {}
+        self.refs: dict[tuple[object, ...], list[HopRef]] = {}
+        self.skipped: list[NotProbed] = []
+
+    def add(self, target: ProbeTarget, ref: HopRef) -> None:
+        key = (target.hop, target.scheme, target.host, target.port, target.path,
+               target.host_header, target.sni, target.node, target.expect,
+               target.expected_pods)
+        if key not in self.targets:
+            self.targets[key] = target
+            self.refs[key] = []
+        self.refs[key].append(ref)
+
+    def skip(self, path: int, what: str, reason: str) -> None:
+        self.skipped.append(NotProbed(path, what, reason))
+
+    def finish(self) -> tuple[tuple[ProbeTarget, ...], tuple[NotProbed, ...]]:
+        out = tuple(t._replace(refs=tuple(self.refs[k])) for k, t in self.targets.items())
+        return out, tuple(self.skipped)
+
+
+def plan_probes(snapshot: Snapshot, paths: Iterable[Path], options: PlanOptions) -> ProbePlan:
+    """Every probe for ``paths``, each with the prediction it tests."""
+    chosen = tuple(paths)
+    b = _Builder()
+    pod_nodes: dict[str, str | None] = {}
+    for i, p in enumerate(chosen):
+        for c in _choices(p):
+            for t in c.targets:
+                if t.pod is not None:
+                    pod_nodes[str(t.pod)] = t.node
+        _plan_path(snapshot, i, p, options, b)
+    targets, skipped = b.finish()
+    return ProbePlan(chosen, targets, skipped, pod_nodes)
+
+
+def _choices(p: Path) -> list[Choice]:
+    return [p.direct] if p.direct is not None else [g.choice for g in p.groups]
+
+
+def _plan_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions, b: _Builder) -> None:
+    entry = p.entry
+    if entry.kind == EntryKind.EXTERNAL_NAME:
+        b.skip(i, entry.label(), "ExternalName: a DNS alias outside the cluster, no hop to probe")
+        return
+    if p.port is not None and p.port.protocol != "TCP":
+        b.skip(i, entry.label(), f"{p.port.protocol}: no handshake to observe, a silent port "
+               "and a dropped packet look the same")
+        return
+    scheme = port_scheme(p.port, options.http)
+    _plan_entry(snapshot, i, p, scheme, options, b)
+    if p.groups and p.port is not None and p.port.node_port and entry.kind in (
+        EntryKind.LOAD_BALANCER, EntryKind.NODE_PORT, EntryKind.INGRESS
+    ):
+        _plan_nodes(snapshot, i, p, scheme, options, b)
+    _plan_pods(i, p, scheme, b)
+
+
+def _plan_entry(
+    snapshot: Snapshot, i: int, p: Path, scheme: str, options: PlanOptions, b: _Builder
+) -> None:
+    entry = p.entry
+    if entry.kind in (EntryKind.NODE_PORT, EntryKind.HEADLESS):
+        return  # the node hops are the entry; a headless service is its pods
+    what = entry.label()
+    if entry.pending:
+        b.skip(i, what, "the LoadBalancer has no address yet (<pending>)")
+        return
+    if entry.port is None:
+        return
+    route = entry.ingress
+    addresses = entry.addresses
+    if route is not None and not addresses and route.controller.service is not None:
+        ctrl = snapshot.services.get(route.controller.service)
+        if ctrl is not None:
+            addresses = tuple(a for a in (x.address for x in ctrl.load_balancer_ingress) if a)
+    if not addresses:
+        b.skip(i, what, "no address published for this entry")
+        return
+    verdicts = p.verdicts() or {Verdict.REJECT}
+    if entry.kind == EntryKind.LOAD_BALANCER and Verdict.FORWARD in verdicts:
+        # The load balancer sends only to nodes that pass its health check (Local policy) or
+        # to every node, which all forward (Cluster policy): some pod answers.
+        verdicts = {Verdict.FORWARD}
+    expect = frozenset(SEEN_AS[v] for v in verdicts)
+    pods = _pods_of(_choices(p))
+    internal = entry.kind in (EntryKind.CLUSTER_IP,)
+    if route is not None:
+        path = ingress_request_path(route.path, route.path_type)
+        host = ingress_host(route.host)
+        scheme = "https" if route.tls else "http"
+        sni = host if route.tls else None
+    else:
+        path, host, sni = "/", None, None
+    for address in addresses:
+        b.add(ProbeTarget(HopKind.ENTRY, scheme, address, entry.port, path, host, sni, None,
+                          None, expect, pods, internal, route is not None,
+                          _repeat(pods, expect, options.samples), ()),
+              HopRef(i, HopKind.ENTRY))
+
+
+def _plan_nodes(
+    snapshot: Snapshot, i: int, p: Path, scheme: str, options: PlanOptions, b: _Builder
+) -> None:
+    assert p.port is not None and p.port.node_port is not None
+    svc = snapshot.services.get(p.service)
+    health = svc.health_check_node_port if svc and p.policy == "Local" else None
+    for gi, g in enumerate(p.groups):
+        names = list(g.nodes) if options.all_nodes else _sample(snapshot, g.nodes)
+        if not names:
+            b.skip(i, f"NodePort {p.port.node_port} on {g.label()}",
+                   "no node address known for these nodes")
+            continue
+        expect = frozenset({SEEN_AS[g.choice.verdict]})
+        pods = _pods_of([g.choice])
+        for name in names:
+            node = snapshot.nodes.get(name)
+            address = node.ip if node is not None else None
+            if address is None:
+                b.skip(i, f"NodePort {p.port.node_port} on {name}", "the node has no address")
+                continue
+            b.add(ProbeTarget(HopKind.NODE, scheme, address, p.port.node_port, "/", None, None,
+                              name, None, expect, pods, False, False,
+                              _repeat(pods, expect, options.samples), ()),
+                  HopRef(i, HopKind.NODE, gi))
+            if health:
+                ok = Expect.HEALTHY if g.local > 0 else Expect.UNHEALTHY
+                b.add(ProbeTarget(HopKind.HEALTH, "http", address, health, "/healthz", None,
+                                  None, name, None, frozenset({ok}), frozenset(), False, False,
+                                  1, ()),
+                      HopRef(i, HopKind.HEALTH, gi))
+
+
+def _sample(snapshot: Snapshot, nodes: Iterable[str]) -> list[str]:
+    """One node of a group: the first whose address is known."""
+    for name in nodes:
+        node = snapshot.nodes.get(name)
+        if node is not None and node.ip:
+            return [name]
+    return []
+
+
+def _plan_pods(i: int, p: Path, scheme: str, b: _Builder) -> None:
+    seen: set[str] = set()
+    for c in _choices(p):
+        for t in c.targets:
+            if t.endpoint in seen:
+                continue
+            seen.add(t.endpoint)
+            if t.address is None or t.port is None:
+                b.skip(i, f"endpoint {t.endpoint}", "address or port unknown (redacted or a "
+                       "named targetPort no container exposes)")
+                continue
+            pods = frozenset({str(t.pod)}) if t.pod is not None else frozenset()
+            b.add(ProbeTarget(HopKind.POD, scheme, t.address, t.port, "/", None, None, None,
+                              t.pod, frozenset({Expect.ANSWER}), pods, False, False, 1, ()),
+                  HopRef(i, HopKind.POD, endpoint=t.endpoint))

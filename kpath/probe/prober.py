@@ -1,0 +1,386 @@
+"""Run probe targets live: asyncio + httpx, a fresh connection per probe, bounded and timed.
+
+Rules that keep the observations honest:
+
+- a fresh connection per probe (no keep-alive pool, ``Connection: close``): a reused
+  connection sticks to one backend and hides the spread kube-proxy makes;
+- at most ``concurrency`` probes at once (a fixed pool of workers), each bounded by
+  ``asyncio.timeout`` as well as by httpx's own timeouts;
+- redirects are never followed, bodies are read up to 64 KiB and the rest discarded;
+- TLS is verified; with ``insecure`` a probe that fails verification is retried without it
+  and the certificate problem is reported;
+- pods are tried at their IP first; when the IP does not answer from here (connect timeout,
+  no route) and the API server is known, through ``pods/NAME:PORT/proxy`` on it. The API
+  server's credentials live only in the client that talks to the API server;
+- proxy settings from the environment are ignored: a probe goes where it says.
+
+Nothing here blocks the event loop: TLS contexts are built in a thread, name lookups run in
+anyio's resolver thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import json
+import socket
+import ssl
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, NamedTuple
+from urllib.parse import quote
+
+import httpx
+
+from kpath.probe.plan import HopKind, ProbeTarget
+
+BODY_CAP = 64 * 1024
+USER_AGENT = "kpath-probe/1"
+_NAME_CAP = 253  # a Kubernetes name is at most this long; longer answers are not names
+
+
+class Outcome(StrEnum):
+    OK = "ok"  # connected (TCP) or answered below 400 (HTTP)
+    HTTP_STATUS = "http-status"  # answered with an HTTP error status
+    REFUSED = "refused"
+    RESET = "reset"  # accepted, then closed without an answer
+    TIMEOUT = "timeout"
+    DNS = "dns-failure"
+    TLS = "tls-error"
+    UNREACHABLE = "unreachable"  # no route to the address from here
+    ERROR = "error"  # anything else (said in detail)
+
+
+class ProbeResult(NamedTuple):
+    target: int  # index into the probed targets
+    attempt: int
+    outcome: Outcome
+    status: int | None  # HTTP status when there was an answer
+    latency_ms: float | None  # until the answer (or the failure)
+    pod: str | None  # "ns/name" that answered, when the answer names it
+    pod_node: str | None  # the node that pod says it runs on
+    via: str  # "direct" or "api-proxy"
+    detail: str  # one line: the error, or what answered
+    tls_problem: str | None = None  # a certificate problem seen before an --insecure retry
+
+    @property
+    def answered(self) -> bool:
+        return self.outcome in (Outcome.OK, Outcome.HTTP_STATUS)
+
+
+@dataclass(frozen=True)
+class ApiAccess:
+    """How to reach the API server; its credentials go nowhere else."""
+
+    server: str  # "https://host:port", no trailing slash
+    headers: Mapping[str, str] = field(default_factory=dict)  # Authorization, ...
+    verify: bool | str = True  # CA bundle path, or a bool
+    cert: tuple[str, str] | None = None  # client certificate and key files
+
+    def pod_proxy_url(self, pod_ns: str, pod: str, port: int, scheme: str, path: str) -> str:
+        prefix = "https:" if scheme == "https" else ""
+        name = quote(f"{prefix}{pod}:{port}", safe=":")
+        return (f"{self.server.rstrip('/')}/api/v1/namespaces/{quote(pod_ns, safe='')}"
+                f"/pods/{name}/proxy{path}")
+
+
+@dataclass(frozen=True)
+class ProbeOptions:
+    concurrency: int = 64
+    timeout: float = 2.0  # seconds, per probe
+    insecure: bool = False
+    api: ApiAccess | None = None
+    pods: str = "auto"  # "auto": IP, then the API proxy; "direct"; "api"
+
+
+# --------------------------------------------------------------------------- pure helpers
+def classify(exc: BaseException) -> tuple[Outcome, str]:
+    """An exception from a probe as an outcome and one line of detail."""
+    chain: list[BaseException] = []
+    cur: BaseException | None = exc
+    while cur is not None and cur not in chain:
+        chain.append(cur)
+        cur = cur.__cause__ or cur.__context__
+    text = "; ".join(dict.fromkeys(s for e in chain if (s := str(e).strip()))) or type(exc).__name__
+    text = " ".join(text.split())[:300]
+    for e in chain:
+        if isinstance(e, ssl.SSLCertVerificationError):
+            return Outcome.TLS, getattr(e, "verify_message", None) or text
+        if isinstance(e, ssl.SSLError):
+            return Outcome.TLS, text
+        if isinstance(e, socket.gaierror):
+            return Outcome.DNS, text
+        if isinstance(e, ConnectionRefusedError):
+            return Outcome.REFUSED, "connection refused"
+        if isinstance(e, (ConnectionResetError, BrokenPipeError)):
+            return Outcome.RESET, "connection reset"
+        if isinstance(e, (TimeoutError, httpx.TimeoutException)):
+            return Outcome.TIMEOUT, "no answer in time"
+        if isinstance(e, OSError) and e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH,
+                                                  errno.EADDRNOTAVAIL):
+            return Outcome.UNREACHABLE, text
+    lowered = text.lower()
+    if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
+        return Outcome.TLS, text
+    if "name or service not known" in lowered or "nodename nor servname" in lowered or \
+            "temporary failure in name resolution" in lowered or "no address associated" in lowered:
+        return Outcome.DNS, text
+    if "connection refused" in lowered or "connect call failed" in lowered:
+        return Outcome.REFUSED, "connection refused"
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)) or \
+            "disconnected" in lowered or "reset" in lowered:
+        return Outcome.RESET, "closed without an answer"
+    if "no route" in lowered or "unreachable" in lowered:
+        return Outcome.UNREACHABLE, text
+    return Outcome.ERROR, text
+
+
+def _name(value: object) -> str | None:
+    if isinstance(value, str) and 0 < len(value) <= _NAME_CAP:
+        return value
+    return None
+
+
+def identify(headers: Mapping[str, str], body: bytes) -> tuple[str | None, str | None]:
+    """The pod ("ns/name") and node an answer names, from echo headers or a JSON body."""
+    pod = _name(headers.get("x-pod-name"))
+    ns = _name(headers.get("x-pod-namespace"))
+    node = _name(headers.get("x-node-name"))
+    if pod is None and body[:1] == b"{":
+        with contextlib.suppress(ValueError, UnicodeDecodeError):
+            doc = json.loads(body)
+            if isinstance(doc, dict):
+                pod, ns = _name(doc.get("pod")), ns or _name(doc.get("namespace"))
+                node = node or _name(doc.get("node"))
+    if pod is None:
+        return None, node
+    return (f"{ns}/{pod}" if ns else pod), node
+
+
+def jobs(targets: Sequence[ProbeTarget]) -> Iterator[tuple[int, int]]:
+    """(target, attempt) in rounds: every target once before any target twice."""
+    rounds = max((t.repeat for t in targets), default=0)
+    for attempt in range(rounds):
+        for i, t in enumerate(targets):
+            if attempt < t.repeat:
+                yield i, attempt
+
+
+# --------------------------------------------------------------------------- the prober
+OnResult = Callable[[ProbeResult], None]
+
+
+class _Connect(Exception):
+    """The pod IP did not connect: worth trying through the API server."""
+
+    def __init__(self, outcome: Outcome, detail: str) -> None:
+        super().__init__(detail)
+        self.outcome, self.detail = outcome, detail
+
+
+class Prober:
+    """Holds the HTTP clients for one run; use as ``async with Prober(options) as p``."""
+
+    def __init__(self, options: ProbeOptions) -> None:
+        if options.concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self.options = options
+        self._clients: dict[str, httpx.AsyncClient] = {}
+        self._api: httpx.AsyncClient | None = None
+
+    async def __aenter__(self) -> Prober:
+        opts = self.options
+        # Building an SSL context reads CA files: do it off the event loop.
+        verified = await asyncio.to_thread(ssl.create_default_context)
+        self._clients["verified"] = self._client(verified)
+        if opts.insecure:
+            self._clients["insecure"] = self._client(await asyncio.to_thread(_insecure_context))
+        if opts.api is not None:
+            self._api = await asyncio.to_thread(_api_client, opts.api, opts)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        clients = [*self._clients.values(), *([self._api] if self._api else [])]
+        self._clients.clear()
+        self._api = None
+        for client in clients:
+            with contextlib.suppress(Exception):
+                await client.aclose()
+
+    def _client(self, ctx: ssl.SSLContext) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            verify=ctx, trust_env=False, follow_redirects=False,
+            timeout=httpx.Timeout(self.options.timeout),
+            # No keep-alive: every probe opens its own connection.
+            limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
+        )
+
+    async def run(self, targets: Sequence[ProbeTarget], on_result: OnResult | None = None
+                  ) -> list[ProbeResult]:
+        """Every probe of every target; results in the order they finished."""
+        pending = jobs(targets)
+        results: list[ProbeResult] = []
+
+        async def worker() -> None:
+            for index, attempt in pending:  # one shared iterator: each job runs once
+                result = await self.probe(targets[index], index, attempt)
+                results.append(result)
+                if on_result is not None:
+                    on_result(result)
+
+        workers = min(self.options.concurrency, sum(t.repeat for t in targets))
+        async with asyncio.TaskGroup() as group:
+            for _ in range(workers):
+                group.create_task(worker())
+        return results
+
+    async def probe(self, target: ProbeTarget, index: int = 0, attempt: int = 0) -> ProbeResult:
+        """One probe, bounded by the timeout whatever happens inside."""
+        start = time.perf_counter()
+        via = "api-proxy" if self._use_api_only(target) else "direct"
+        try:
+            async with asyncio.timeout(self.options.timeout):
+                if via == "api-proxy":
+                    return await self._via_api(target, index, attempt, start)
+                try:
+                    return await self._direct(target, index, attempt, start)
+                except _Connect as failed:
+                    if not self._api_fallback(target):
+                        return self._failure(index, attempt, start, failed.outcome,
+                                             failed.detail, via)
+                    via = "api-proxy"
+                    return await self._via_api(target, index, attempt, start)
+        except TimeoutError:
+            return self._failure(index, attempt, start, Outcome.TIMEOUT,
+                                 f"no answer within {self.options.timeout:g} s", via)
+
+    # ----------------------------------------------------------------------- routes
+    def _use_api_only(self, t: ProbeTarget) -> bool:
+        return (t.hop == HopKind.POD and self.options.pods == "api" and self._api is not None
+                and t.pod is not None and t.scheme != "tcp")
+
+    def _api_fallback(self, t: ProbeTarget) -> bool:
+        return (t.hop == HopKind.POD and self.options.pods == "auto" and self._api is not None
+                and t.pod is not None and t.scheme != "tcp")
+
+    def _connect_budget(self, t: ProbeTarget) -> float:
+        # Leave half the time for the API proxy when a pod IP may not answer from here.
+        return self.options.timeout / 2 if self._api_fallback(t) else self.options.timeout
+
+    async def _direct(self, t: ProbeTarget, index: int, attempt: int, start: float
+                      ) -> ProbeResult:
+        if t.scheme == "tcp":
+            return await self._tcp(t, index, attempt, start)
+        headers = {"Connection": "close", "User-Agent": USER_AGENT, "Accept": "*/*"}
+        if t.host_header:
+            headers["Host"] = t.host_header
+        ext: dict[str, Any] = {"sni_hostname": t.sni} if t.sni else {}
+        timeout = httpx.Timeout(self.options.timeout, connect=self._connect_budget(t))
+        client = self._clients["verified"]
+        try:
+            return await self._http(client, t.url, headers, ext, timeout, index, attempt, start,
+                                    "direct")
+        except Exception as exc:
+            outcome, detail = classify(exc)
+            if outcome == Outcome.TLS and "insecure" in self._clients:
+                result = await self._http(self._clients["insecure"], t.url, headers, ext,
+                                          timeout, index, attempt, start, "direct")
+                return result._replace(tls_problem=detail)
+            if self._api_fallback(t) and (
+                isinstance(exc, httpx.ConnectTimeout) or outcome == Outcome.UNREACHABLE
+            ):
+                raise _Connect(outcome, detail) from exc
+            return self._failure(index, attempt, start, outcome, detail, "direct")
+
+    async def _tcp(self, t: ProbeTarget, index: int, attempt: int, start: float) -> ProbeResult:
+        writer = None
+        try:
+            _, writer = await asyncio.open_connection(t.host, t.port)
+        except Exception as exc:
+            outcome, detail = classify(exc)
+            return self._failure(index, attempt, start, outcome, detail, "direct")
+        finally:
+            if writer is not None:
+                writer.transport.abort()
+        return ProbeResult(index, attempt, Outcome.OK, None, _ms(start), None, None, "direct",
+                           "connected")
+
+    async def _via_api(self, t: ProbeTarget, index: int, attempt: int, start: float
+                       ) -> ProbeResult:
+        api, client = self.options.api, self._api
+        assert api is not None and client is not None and t.pod is not None
+        url = api.pod_proxy_url(t.pod.namespace, t.pod.name, t.port, t.scheme, t.path)
+        # The client carries the credentials; it is only ever given the API server's URLs.
+        assert url.startswith(api.server.rstrip("/") + "/")
+        try:
+            return await self._http(client, url, {"Accept": "*/*"}, {}, None, index, attempt,
+                                    start, "api-proxy")
+        except Exception as exc:
+            outcome, detail = classify(exc)
+            return self._failure(index, attempt, start, outcome, f"API server: {detail}",
+                                 "api-proxy")
+
+    async def _http(
+        self, client: httpx.AsyncClient, url: str, headers: Mapping[str, str],
+        ext: Mapping[str, Any], timeout: httpx.Timeout | None, index: int, attempt: int,
+        start: float, via: str,
+    ) -> ProbeResult:
+        kwargs: dict[str, Any] = {"headers": headers, "extensions": dict(ext)}
+        if timeout is not None:
+            kwargs["timeout"] = timeout
+        async with client.stream("GET", url, **kwargs) as resp:
+            body = bytearray()
+            async for chunk in resp.aiter_raw():
+                body += chunk[: BODY_CAP - len(body)]
+                if len(body) >= BODY_CAP:
+                    break  # the rest is discarded with the connection
+            status = resp.status_code
+            pod, node = identify(resp.headers, bytes(body))
+        outcome = Outcome.OK if status < 400 else Outcome.HTTP_STATUS
+        detail = f"HTTP {status}" + (f" from {pod}" if pod else "")
+        return ProbeResult(index, attempt, outcome, status, _ms(start), pod, node, via, detail)
+
+    @staticmethod
+    def _failure(index: int, attempt: int, start: float, outcome: Outcome, detail: str,
+                 via: str) -> ProbeResult:
+        return ProbeResult(index, attempt, outcome, None, _ms(start), None, None, via, detail)
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 2)
+
+
+def _insecure_context() -> ssl.SSLContext:
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    return ctx
+
+
+def _api_client(api: ApiAccess, opts: ProbeOptions) -> httpx.AsyncClient:
+    if isinstance(api.verify, str):
+        ctx = ssl.create_default_context(cafile=api.verify)
+    elif api.verify:
+        ctx = ssl.create_default_context()
+    else:
+        ctx = _insecure_context()
+    if api.cert is not None:
+        ctx.load_cert_chain(*api.cert)
+    # A few proxied probes at a time: the API server is shared with everyone else.
+    return httpx.AsyncClient(
+        verify=ctx, trust_env=False, follow_redirects=False, headers=dict(api.headers),
+        timeout=httpx.Timeout(opts.timeout),
+        limits=httpx.Limits(max_connections=8, max_keepalive_connections=8),
+    )
+
+
+async def run_probes(
+    targets: Sequence[ProbeTarget], options: ProbeOptions, on_result: OnResult | None = None
+) -> list[ProbeResult]:
+    """Probe every target (each ``repeat`` times); results in the order they finished."""
+    async with Prober(options) as prober:
+        return await prober.run(targets, on_result)
+
