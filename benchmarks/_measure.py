@@ -47,7 +47,9 @@ def measure_json(path: Path, gc_enabled: bool) -> dict[str, Any]:
         data = json.loads(f.read())
     seconds = time.perf_counter() - started
     peak = _max_rss() - base
-    return {"seconds": seconds, "peak_bytes": peak, "items": len(data.get("items") or ())}
+    items = data.get("items") if isinstance(data, dict) else data
+    return {"seconds": seconds, "peak_bytes": peak,
+            "items": len(items) if isinstance(items, list) else 0}
 
 
 def measure_kpath(path: Path) -> dict[str, Any]:

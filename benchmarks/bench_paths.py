@@ -48,7 +48,7 @@ TIMED_MODES = ("json-gc", "json-nogc", "kpath", "kept")
 
 
 class ChildFailed(RuntimeError):
-    """A measuring subprocess did not finish cleanly."""
+    """The file to measure is missing, or a measuring subprocess did not finish cleanly."""
 
 
 def run_child(mode: str, path: Path) -> dict[str, Any]:
@@ -137,7 +137,7 @@ def ensure_file(path: Path | None, quick: bool) -> Path:
     """The file to measure; the default one is generated on first use."""
     if path is not None:
         if not path.is_file():
-            raise SystemExit(f"bench_paths: {path}: no such file")
+            raise ChildFailed(f"{path}: no such file")
         return path
     scale = QUICK if quick else Scale()
     path = OUT / ("cluster-quick.json" if quick else "cluster.json")
@@ -145,8 +145,8 @@ def ensure_file(path: Path | None, quick: bool) -> Path:
         print(f"generating {path} …", flush=True)
         try:
             print(generate(path, scale).line(), flush=True)
-        except ScaleError as exc:  # cannot happen with the built-in scales
-            raise SystemExit(f"bench_paths: {exc}") from None
+        except (ScaleError, OSError) as exc:
+            raise ChildFailed(f"cannot generate {path}: {exc}") from None
     return path
 
 
@@ -168,11 +168,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     a = p.parse_args(argv)
     if a.repeat < 1:
         p.error("--repeat must be at least 1")
-    path = ensure_file(a.file, a.quick)
-    file_bytes = path.stat().st_size
-    warm(path)
     runs: dict[str, list[dict[str, Any]]] = {mode: [] for mode in TIMED_MODES}
     try:
+        path = ensure_file(a.file, a.quick)
+        file_bytes = path.stat().st_size
+        warm(path)
         for i in range(a.repeat):
             for mode in TIMED_MODES:
                 print(f"run {i + 1}/{a.repeat}: {mode} …", file=sys.stderr, flush=True)
