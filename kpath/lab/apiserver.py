@@ -16,17 +16,18 @@ import json
 import ssl
 import threading
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
+from urllib.parse import urlencode
 
 import aiohttp
 from aiohttp import web
 
 from kpath.lab.selectors import field_matches, label_matches, parse_fields, parse_labels
-from kpath.lab.store import Obj, Store
+from kpath.lab.store import Key, Obj, Store
 from kpath.lab.tables import table_for
 
 
@@ -56,9 +57,12 @@ RESOURCES = (
     Resource("networking.k8s.io", "v1", "ingressclasses", "IngressClass", False, (),
              "ingressclass"),
 )
+T = TypeVar("T")
 BY_PATH = {(r.group, r.version, r.plural): r for r in RESOURCES}
 GROUPS = ("discovery.k8s.io", "networking.k8s.io")
 PROXY_TIMEOUT = 5.0
+#: A quiet watch with bookmarks asked for sends one this often (seconds), as real servers do.
+BOOKMARK_EVERY = 60.0
 
 
 @dataclass
@@ -91,6 +95,7 @@ class LabApiServer:
         self.ca_pem: bytes | None = None
         self._runner: web.AppRunner | None = None
         self._watches: set[asyncio.Event] = set()
+        self._closing = False
         self._session: aiohttp.ClientSession | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
@@ -98,14 +103,17 @@ class LabApiServer:
     async def start(self) -> str:
         app = web.Application(middlewares=[self._middleware])
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        # A short shutdown_timeout: `stop` ends watch streams itself and must be prompt.
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
+                                     shutdown_timeout=1.0)
         await self._runner.setup()
         context = None
         if self.tls:
             from kpath.lab.kubeconfig import make_tls
 
             context, self.ca_pem = make_tls(self.host)
-        site = web.TCPSite(self._runner, self.host, self.port, ssl_context=context)
+        site = web.TCPSite(self._runner, self.host, self.port, ssl_context=context,
+                           shutdown_timeout=1.0)
         await site.start()
         server = site._server  # aiohttp keeps the bound socket here
         assert server is not None and server.sockets
@@ -114,6 +122,7 @@ class LabApiServer:
         return self.url
 
     async def stop(self) -> None:
+        self._closing = True
         for wake in list(self._watches):
             wake.set()  # watch streams notice and end
         if self._session is not None:
@@ -204,15 +213,19 @@ class LabApiServer:
         if obj is None:
             return status(404, "NotFound", f'{res.plural} "{rest[1]}" not found')
         if _wants_table(request):
-            return web.json_response(table_for(res.kind, [obj], self.store.resource_version))
-        return web.json_response(obj)
+            return _json(table_for(res.kind, [obj], self.store.resource_version))
+        return _json(obj)
 
     # -- reads -----------------------------------------------------------------------------
 
-    def _objects(self, res: Resource, namespace: str | None) -> list[Obj]:
-        if res.kind == "Namespace":
-            return _namespaces(self.store)
-        return self.store.list(res.kind, namespace if res.namespaced else None)
+    def _iter(self, res: Resource, namespace: str | None,
+              after: Key | None = None) -> Iterator[Obj]:
+        """Objects in list order (namespace, name), starting after a continue position."""
+        ns = namespace if res.namespaced else None
+        if res.kind != "Namespace":
+            return self.store.iter_from(res.kind, ns, after)
+        return (n for n in _namespaces(self.store)
+                if after is None or ("", n["metadata"]["name"]) > after)
 
     def _get(self, res: Resource, namespace: str | None, name: str) -> Obj | None:
         if res.kind == "Namespace":
@@ -224,96 +237,110 @@ class LabApiServer:
         try:
             labels = parse_labels(request.query.get("labelSelector", ""))
             fields = parse_fields(request.query.get("fieldSelector", ""))
+            after = _decode_continue(request.query.get("continue"))
+            limit = int(request.query.get("limit") or 0)
         except ValueError as exc:
             return status(400, "BadRequest", str(exc))
-        items = [o for o in self._objects(res, namespace)
-                 if label_matches(o, labels) and field_matches(o, fields)]
         rv = self.store.resource_version
-        start = 0
-        token = request.query.get("continue")
-        if token:
-            try:
-                start = json.loads(base64.urlsafe_b64decode(token.encode()))["start"]
-            except (ValueError, KeyError, TypeError):
-                return status(400, "BadRequest", "invalid continue token")
-        limit = int(request.query.get("limit") or 0)
-        page = items[start:start + limit] if limit > 0 else items[start:]
+        matching = (o for o in self._iter(res, namespace, after)
+                    if label_matches(o, labels) and field_matches(o, fields))
+        page: list[Obj] = []
         meta: dict[str, Any] = {"resourceVersion": str(rv)}
-        end = start + len(page)
-        if limit > 0 and end < len(items):
-            meta["continue"] = base64.urlsafe_b64encode(
-                json.dumps({"start": end, "rv": rv}).encode()).decode()
-            meta["remainingItemCount"] = len(items) - end
+        for obj in matching:
+            if 0 < limit <= len(page):
+                # One more match exists: hand out a position, not an offset, so objects
+                # added or removed meanwhile neither repeat nor vanish from later pages.
+                last = _key(page[-1])
+                meta["continue"] = _encode_continue(last, rv)
+                if not labels and not fields and res.kind != "Namespace":
+                    # Like a real server, only unfiltered lists know what remains.
+                    meta["remainingItemCount"] = self.store.count_from(
+                        res.kind, namespace if res.namespaced else None, last)
+                break
+            page.append(obj)
         if _wants_table(request):
             table = table_for(res.kind, page, rv)
             table["metadata"].update(meta)
-            return web.json_response(table)
-        body = {"kind": f"{res.kind}List", "apiVersion": res.group_version, "metadata": meta,
-                "items": page}
-        return web.Response(body=json.dumps(body), content_type="application/json")
+            return _json(table)
+        return _json({"kind": f"{res.kind}List", "apiVersion": res.group_version,
+                      "metadata": meta, "items": page})
 
     async def _watch(self, request: web.Request, res: Resource,
                      namespace: str | None) -> web.StreamResponse:
         try:
             labels = parse_labels(request.query.get("labelSelector", ""))
             fields = parse_fields(request.query.get("fieldSelector", ""))
+            timeout = float(request.query.get("timeoutSeconds") or 1800)
         except ValueError as exc:
             return status(400, "BadRequest", str(exc))
-        timeout = float(request.query.get("timeoutSeconds") or 1800)
         bookmarks = _truthy(request.query.get("allowWatchBookmarks"))
         since = request.query.get("resourceVersion") or ""
+        as_table = _wants_table(request)
+        # Subscribe before replaying, so nothing put during the replay is missed;
+        # `sent_rv` then drops queued events the replay already covered.
         sub = self.store.subscribe(frozenset({res.kind}))
-        sub.wake = asyncio.Event()
-        self._watches.add(sub.wake)
+        wake = sub.wake = asyncio.Event()
+        self._watches.add(wake)
         response = web.StreamResponse(headers={"Content-Type": "application/json"})
-        await response.prepare(request)
+        first_row = True
 
         def wanted(obj: Obj) -> bool:
             ns = obj.get("metadata", {}).get("namespace")
-            return ((namespace is None or ns == namespace) and label_matches(obj, labels)
-                    and field_matches(obj, fields))
+            return ((namespace is None or not res.namespaced or ns == namespace)
+                    and label_matches(obj, labels) and field_matches(obj, fields))
 
         async def send(kind: str, obj: Obj) -> None:
+            nonlocal first_row
+            if as_table and kind in ("ADDED", "MODIFIED", "DELETED"):
+                obj = table_for(res.kind, [obj], self.store.resource_version)
+                if not first_row:
+                    obj["columnDefinitions"] = []  # as a real server: headers once
+                first_row = False
             await response.write(json.dumps({"type": kind, "object": obj}).encode() + b"\n")
 
         try:
+            await response.prepare(request)
+            sent_rv = self.store.resource_version
             if since in ("", "0"):
-                for obj in self._objects(res, namespace):
+                for obj in list(self._iter(res, namespace)):
                     if wanted(obj):
                         await send("ADDED", obj)
             else:
                 rv = int(since) if since.isdigit() else 0
                 if rv < self.store.oldest_rv():
-                    await send("ERROR", {"kind": "Status", "apiVersion": "v1",
+                    await send("ERROR", {"kind": "Status", "apiVersion": "v1", "metadata": {},
                                          "status": "Failure", "reason": "Expired", "code": 410,
-                                         "message": f"too old resource version: {rv}"})
+                                         "message": f"too old resource version: {rv} "
+                                                    f"({self.store.oldest_rv()})"})
                     return response
-                for event in list(self.store.log):
-                    if event.rv > rv and event.kind == res.kind and wanted(event.object):
-                        await send(event.type, event.object)
-                sub.queue.clear()
-            if bookmarks:
-                await send("BOOKMARK", {"kind": res.kind, "apiVersion": res.group_version,
-                                        "metadata": {"resourceVersion":
-                                                     str(self.store.resource_version)}})
-            deadline = asyncio.get_running_loop().time() + timeout
-            while self._runner is not None:
-                remaining = deadline - asyncio.get_running_loop().time()
-                if remaining <= 0:
-                    break
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(sub.wake.wait(), remaining)
-                sub.wake.clear()
-                while sub.queue:
-                    event = sub.queue.popleft()
+                for event in [e for e in self.store.log if e.rv > rv and e.kind == res.kind]:
                     if wanted(event.object):
                         await send(event.type, event.object)
-        except (ConnectionResetError, asyncio.CancelledError):
-            pass
+            if bookmarks:
+                await self._bookmark(send, res)
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + timeout
+            while not self._closing and (remaining := deadline - loop.time()) > 0:
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(wake.wait(), min(remaining, BOOKMARK_EVERY))
+                wake.clear()
+                if not sub.queue and bookmarks and not self._closing:
+                    await self._bookmark(send, res)
+                while sub.queue:
+                    event = sub.queue.popleft()
+                    if event.rv > sent_rv and wanted(event.object):
+                        await send(event.type, event.object)
+        except ConnectionResetError:
+            pass  # the client went away
         finally:
             self.store.unsubscribe(sub)
-            self._watches.discard(sub.wake)
+            self._watches.discard(wake)
         return response
+
+    async def _bookmark(self, send: Any, res: Resource) -> None:
+        await send("BOOKMARK", {"kind": res.kind, "apiVersion": res.group_version,
+                                "metadata": {"resourceVersion":
+                                             str(self.store.resource_version)}})
 
     # -- proxy -----------------------------------------------------------------------------
 
@@ -327,8 +354,10 @@ class LabApiServer:
             return status(503, "ServiceUnavailable", target)
         host, number = target
         url = f"http://{host}:{number}/{tail}"
-        if request.query_string:
-            url += f"?{request.query_string}"
+        # kubectl adds its own ?timeout= to proxied URLs; it is meant for the API server.
+        query = [(k, v) for k, v in request.query.items() if k != "timeout"]
+        if query:
+            url += "?" + urlencode(query)
         if self._session is None:
             self._session = aiohttp.ClientSession(
                 timeout=aiohttp.ClientTimeout(total=PROXY_TIMEOUT))
@@ -346,6 +375,30 @@ class LabApiServer:
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+def _json(body: Any, code: int = 200) -> web.Response:
+    return web.Response(body=json.dumps(body).encode(), status=code,
+                         content_type="application/json")
+
+
+def _key(obj: Obj) -> Key:
+    meta = obj["metadata"]
+    return (meta.get("namespace") or "", meta["name"])
+
+
+def _encode_continue(after: Key, rv: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"rv": rv, "after": after}).encode()).decode()
+
+
+def _decode_continue(token: str | None) -> Key | None:
+    if not token:
+        return None
+    try:
+        ns, name = json.loads(base64.urlsafe_b64decode(token.encode()))["after"]
+        return (str(ns), str(name))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ValueError("invalid continue token") from exc
+
 
 def _truthy(value: str | None) -> bool:
     return value in ("true", "1", "True")
@@ -385,16 +438,13 @@ def _group_list() -> dict[str, Any]:
 
 
 def _namespaces(store: Store) -> list[Obj]:
-    explicit = {n["metadata"]["name"]: n for n in store.list("Namespace")}
-    names = set(explicit) | {"default", "kube-system"}
-    for kind in list(store.kinds()):
-        for obj in store.list(kind):
-            ns = obj.get("metadata", {}).get("namespace")
-            if ns:
-                names.add(ns)
-    return [explicit.get(n) or {"kind": "Namespace", "apiVersion": "v1",
-                                "metadata": {"name": n, "resourceVersion": "1"},
-                                "status": {"phase": "Active"}}
+    """Namespace objects when any were put; otherwise derived from the objects present."""
+    explicit = store.list("Namespace")
+    if explicit:
+        return explicit
+    names = store.namespaces_in_use() | {"default", "kube-system"}
+    return [{"kind": "Namespace", "apiVersion": "v1",
+             "metadata": {"name": n, "resourceVersion": "1"}, "status": {"phase": "Active"}}
             for n in sorted(names)]
 
 
@@ -441,10 +491,21 @@ def _service_target(store: Store, namespace: str, name: str,
 
 
 class ServerThread:
-    """An API server over ``store`` on its own event loop in a thread, for sync callers."""
+    """A `LabApiServer` over ``store`` on its own event loop in a daemon thread.
+
+    For synchronous callers (tests, kpath's live-source tests, scripts)::
+
+        with serve_in_thread(store, deny=("pods",)) as st:
+            st.server.url                      # http://127.0.0.1:PORT
+            st.server.write_kubeconfig(path)   # for kubectl / the Python client
+            st.call(st.store.put, obj)         # the store belongs to the server's loop
+            st.run(some_coroutine())           # e.g. start a backend in the same loop
+
+    The store is not thread-safe: touch it only through `call` while the thread runs.
+    """
 
     def __init__(self, store: Store | None = None, **kwargs: Any) -> None:
-        self.store = store or Store()
+        self.store = store if store is not None else Store()
         self.loop = asyncio.new_event_loop()
         self.server = LabApiServer(self.store, **kwargs)
         self._thread = threading.Thread(target=self.loop.run_forever, daemon=True,
@@ -452,31 +513,48 @@ class ServerThread:
 
     def start(self) -> LabApiServer:
         self._thread.start()
-        asyncio.run_coroutine_threadsafe(self.server.start(), self.loop).result(10)
+        try:
+            self.run(self.server.start())
+        except BaseException:
+            self._halt()
+            raise
         return self.server
 
-    def call(self, fn: Any, *args: Any) -> Any:
-        """Run a plain function on the server's loop (the store is not thread-safe)."""
-        async def run() -> Any:
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
+        """Run a coroutine on the server's loop and wait for its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run a plain function on the server's loop and wait for its result."""
+        async def run() -> T:
             return fn(*args)
-        return asyncio.run_coroutine_threadsafe(run(), self.loop).result(10)
+        return self.run(run())
 
     def stop(self) -> None:
-        asyncio.run_coroutine_threadsafe(self.server.stop(), self.loop).result(10)
+        try:
+            self.run(self.server.stop())
+        finally:
+            self._halt()
+
+    def _halt(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(5)
-        self.loop.close()
+        if not self._thread.is_alive():
+            self.loop.close()
+
+    def __enter__(self) -> ServerThread:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
 
 @contextmanager
 def serve_in_thread(store: Store | None = None, **kwargs: Any) -> Iterator[ServerThread]:
-    """``with serve_in_thread(store, deny=("pods",)) as st: st.server.url …``"""
-    st = ServerThread(store, **kwargs)
-    st.start()
-    try:
+    """Start a `ServerThread` (``kwargs`` go to `LabApiServer`) and stop it on exit."""
+    with ServerThread(store, **kwargs) as st:
         yield st
-    finally:
-        st.stop()
 
 
 def ssl_context_for(ca_pem: bytes) -> ssl.SSLContext:

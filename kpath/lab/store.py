@@ -2,20 +2,25 @@
 
 Used from one asyncio event loop. `put` and `delete` are plain calls; watchers are woken
 through an `asyncio.Event` per subscriber, created in the loop that reads them.
+
+Each kind keeps its keys sorted (namespace, name) as they are added, so a paged list of
+20k objects never sorts the whole set per page: a page is a bisect plus a slice.
 """
 
 from __future__ import annotations
 
+import asyncio
+import bisect
 import copy
 import uuid
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 Obj = dict[str, Any]
-Key = tuple[str | None, str]  # (namespace, name)
+Key = tuple[str, str]  # (namespace or "", name): "" sorts cluster-scoped objects first
 
 #: Events kept for watch resumption; older resourceVersions answer 410 Gone.
 LOG_SIZE = 10_000
@@ -31,18 +36,22 @@ class Event:
 
 @dataclass
 class Subscriber:
+    """One watch stream's inbox; `wake` is set whenever an event is queued."""
+
     kinds: frozenset[str]
     queue: deque[Event] = field(default_factory=deque)
-    wake: Any = None  # asyncio.Event, created by the watcher in its loop
+    wake: asyncio.Event | None = None  # created by the watcher, in its loop
 
 
 class Store:
     """In-memory objects by kind; a global resourceVersion; a bounded event log for watches."""
 
-    def __init__(self) -> None:
+    def __init__(self, log_size: int = LOG_SIZE) -> None:
         self._objects: dict[str, dict[Key, Obj]] = {}
+        self._order: dict[str, list[Key]] = {}  # per kind, kept sorted
+        self._namespaces: Counter[str] = Counter()  # objects per namespace, all kinds
         self._rv = 1
-        self.log: deque[Event] = deque(maxlen=LOG_SIZE)
+        self.log: deque[Event] = deque(maxlen=log_size)
         self._subscribers: list[Subscriber] = []
 
     @property
@@ -50,18 +59,24 @@ class Store:
         return self._rv
 
     def oldest_rv(self) -> int:
-        """The oldest resourceVersion a watch can still resume from."""
+        """The oldest resourceVersion a watch can still resume from (0: the log is complete)."""
         return self.log[0].rv - 1 if len(self.log) == self.log.maxlen else 0
+
+    # -- writes (emit events) --------------------------------------------------------------
 
     def put(self, obj: Obj) -> Obj:
         kind = obj["kind"]
         meta = obj.setdefault("metadata", {})
-        key = (meta.get("namespace"), meta["name"])
+        key = (meta.get("namespace") or "", meta["name"])
         bucket = self._objects.setdefault(kind, {})
         old = bucket.get(key)
-        meta.setdefault("uid", old["metadata"]["uid"] if old else str(uuid.uuid4()))
-        meta.setdefault("creationTimestamp",
-                        old["metadata"].get("creationTimestamp") if old else _now())
+        if old is None:
+            bisect.insort(self._order.setdefault(kind, []), key)
+            if key[0]:
+                self._namespaces[key[0]] += 1
+        old_meta = old["metadata"] if old else {}
+        meta.setdefault("uid", old_meta.get("uid") or str(uuid.uuid4()))
+        meta.setdefault("creationTimestamp", old_meta.get("creationTimestamp") or _now())
         self._rv += 1
         meta["resourceVersion"] = str(self._rv)
         bucket[key] = obj
@@ -69,29 +84,79 @@ class Store:
         return obj
 
     def delete(self, kind: str, namespace: str | None, name: str) -> None:
-        old = self._objects.get(kind, {}).pop((namespace, name), None)
+        key = (namespace or "", name)
+        old = self._objects.get(kind, {}).pop(key, None)
         if old is None:
             return
+        order = self._order[kind]
+        del order[bisect.bisect_left(order, key)]
+        if key[0]:
+            self._namespaces[key[0]] -= 1
+            if not self._namespaces[key[0]]:
+                del self._namespaces[key[0]]
         self._rv += 1
+        # The stored dict may still be held by a reader; the event gets its own copy.
         gone = copy.deepcopy(old)
         gone["metadata"]["resourceVersion"] = str(self._rv)
         self._emit(Event("DELETED", kind, self._rv, gone))
 
+    # -- reads -----------------------------------------------------------------------------
+
     def get(self, kind: str, namespace: str | None, name: str) -> Obj | None:
-        return self._objects.get(kind, {}).get((namespace, name))
+        return self._objects.get(kind, {}).get((namespace or "", name))
 
     def list(self, kind: str, namespace: str | None = None) -> list[Obj]:
-        bucket = self._objects.get(kind, {})
-        keys = sorted(bucket, key=lambda k: (k[0] or "", k[1]))
-        return [bucket[k] for k in keys if namespace is None or k[0] == namespace]
+        """Objects of one kind sorted by (namespace, name); all namespaces when None."""
+        return list(self.iter_from(kind, namespace))
+
+    def iter_from(self, kind: str, namespace: str | None = None,
+                  after: Key | None = None) -> Iterator[Obj]:
+        """Objects in list order, starting just after ``after`` (a continue position)."""
+        order = self._order.get(kind)
+        if not order:
+            return
+        bucket = self._objects[kind]
+        start = 0
+        if namespace is not None:
+            start = bisect.bisect_left(order, (namespace, ""))
+        if after is not None:
+            start = max(start, bisect.bisect_right(order, after))
+        for i in range(start, len(order)):
+            key = order[i]
+            if namespace is not None and key[0] != namespace:
+                return
+            yield bucket[key]
+
+    def count_from(self, kind: str, namespace: str | None = None,
+                   after: Key | None = None) -> int:
+        """How many objects `iter_from` would yield, without walking them."""
+        order = self._order.get(kind) or []
+        lo, hi = 0, len(order)
+        if namespace is not None:
+            lo = bisect.bisect_left(order, (namespace, ""))
+            hi = bisect.bisect_left(order, (namespace + "\0", ""))
+        if after is not None:
+            lo = max(lo, bisect.bisect_right(order, after))
+        return max(hi - lo, 0)
 
     def kinds(self) -> Iterator[str]:
-        return iter(self._objects)
+        return iter(list(self._objects))
+
+    def namespaces_in_use(self) -> set[str]:
+        """Namespaces that hold at least one object of any kind."""
+        return set(self._namespaces)
+
+    # -- watches ---------------------------------------------------------------------------
 
     def subscribe(self, kinds: frozenset[str]) -> Subscriber:
         sub = Subscriber(kinds)
         self._subscribers.append(sub)
         return sub
+
+    @property
+    def watcher_count(self) -> int:
+        """Open subscriptions (watch streams); lets a caller wait until a watch is live."""
+        return len(self._subscribers)
 
     def unsubscribe(self, sub: Subscriber) -> None:
         if sub in self._subscribers:
