@@ -50,6 +50,17 @@ class Interner:
     def __init__(self) -> None:
         self._labels: dict[tuple[tuple[str, str], ...], dict[str, str]] = {}
         self._ports: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+        #: The pods index, once built: endpoints that point at a pod share its key and its
+        #: address string instead of holding equal copies (a pod's worth of bytes each).
+        self.pods: Mapping[ObjectKey, Any] = {}
+        self._pod_keys: dict[ObjectKey, ObjectKey] = {}
+
+    def index_pods(self, pods: Mapping[ObjectKey, Any]) -> None:
+        self.pods = pods
+        self._pod_keys = {k: k for k in pods}
+
+    def pod_key(self, key: ObjectKey) -> ObjectKey:
+        return self._pod_keys.get(key, key)
 
     def labels(self, raw: Any) -> Mapping[str, str]:
         if not raw:
@@ -125,7 +136,7 @@ def parse_pod(obj: Mapping[str, Any], intern: Interner) -> Pod:
         _intern(node) if node else None,
         address(status.get("podIP")),
         bool(spec.get("hostNetwork")),
-        status.get("phase") or "Unknown",
+        _intern(status.get("phase") or "Unknown"),
         ready,
         meta.get("deletionTimestamp") is not None,
         intern.labels(meta.get("labels")),
@@ -206,15 +217,22 @@ def _annotations(meta: Mapping[str, Any]) -> Mapping[str, str]:
 def _target(ref: Any, default_ns: str) -> tuple[str | None, ObjectKey | None]:
     if not isinstance(ref, dict) or not ref.get("name"):
         return None, None
-    return ref.get("kind"), ObjectKey(_intern(ref.get("namespace") or default_ns), ref["name"])
+    kind = ref.get("kind")
+    return (_intern(kind) if kind else None,
+            ObjectKey(_intern(ref.get("namespace") or default_ns), ref["name"]))
 
 
-def _addresses(raw: Any) -> tuple[str | None, ...]:
-    if not raw:
-        return ()
-    if len(raw) == 1:  # the common case, without a generator
-        return (address(raw[0]),)
-    return tuple(address(a) for a in raw)
+def _endpoint(intern: Interner, addr: str | None, ready: bool, serving: bool,
+              terminating: bool, node: str | None, zone: str | None, hint_zones: tuple[str, ...],
+              hint_nodes: tuple[str, ...], ref: Any, namespace: str) -> Endpoint:
+    kind, target = _target(ref, namespace) if ref else (None, None)
+    if kind == "Pod" and target is not None:
+        target = intern.pod_key(target)
+        pod = intern.pods.get(target)
+        if pod is not None and pod.ip == addr:
+            addr = pod.ip  # the same text: keep one copy
+    return Endpoint(addr, ready, serving, terminating, _intern(node) if node else None,
+                    _intern(zone) if zone else None, hint_zones, hint_nodes, kind, target)
 
 
 def parse_endpointslice(obj: Mapping[str, Any], intern: Interner) -> EndpointSlice:
@@ -224,29 +242,19 @@ def parse_endpointslice(obj: Mapping[str, Any], intern: Interner) -> EndpointSli
     append = endpoints.append
     for ep in obj.get("endpoints") or ():
         cond = ep.get("conditions") or _EMPTY
-        # As kube-proxy reads them (pkg/proxy/endpointslicecache.go): a nil ready or
-        # serving means true, a nil terminating false. (The API docs say a nil serving
-        # defers to ready; kube-proxy does not, and kpath predicts kube-proxy.)
+        # kube-proxy's reading (endpointslicecache.go): a nil ready or serving means true,
+        # a nil terminating means false.
         ready = cond.get("ready") is not False
-        serving = cond.get("serving") is not False
+        addresses = ep.get("addresses")
+        if not addresses:
+            continue  # kube-proxy ignores an endpoint without addresses
         hints = ep.get("hints")
-        ref = ep.get("targetRef")
-        if ref:
-            kind, target = _target(ref, namespace)
-        else:
-            kind = target = None
-        node = ep.get("nodeName")
-        append(Endpoint(
-            _addresses(ep.get("addresses")),
-            ready,
-            serving,
-            bool(cond.get("terminating")),
-            _intern(node) if node else None,
-            ep.get("zone"),
+        append(_endpoint(
+            intern, address(addresses[0]), ready, cond.get("serving") is not False,
+            bool(cond.get("terminating")), ep.get("nodeName"), ep.get("zone"),
             tuple(z["name"] for z in hints.get("forZones") or ()) if hints else (),
             tuple(n["name"] for n in hints.get("forNodes") or ()) if hints else (),
-            kind,
-            target,
+            ep.get("targetRef"), namespace,
         ))
     ports = tuple(
         EndpointPort(p.get("name") or None, p.get("port"), p.get("protocol") or "TCP",
@@ -267,12 +275,9 @@ def parse_endpoints(obj: Mapping[str, Any], intern: Interner) -> list[EndpointSl
         endpoints = []
         for ready, key in ((True, "addresses"), (False, "notReadyAddresses")):
             for a in subset.get(key) or ():
-                kind, target = _target(a.get("targetRef"), namespace)
-                node = a.get("nodeName")
-                endpoints.append(
-                    Endpoint((address(a.get("ip")),), ready, ready, False,
-                             _intern(node) if node else None, None, (), (), kind, target)
-                )
+                endpoints.append(_endpoint(intern, address(a.get("ip")), ready, ready, False,
+                                           a.get("nodeName"), None, (), (), a.get("targetRef"),
+                                           namespace))
         ports = tuple(
             EndpointPort(p.get("name") or None, p.get("port"), p.get("protocol") or "TCP",
                          p.get("appProtocol"))

@@ -138,7 +138,10 @@ class EndpointPort(NamedTuple):
 
 
 class Endpoint(NamedTuple):
-    addresses: tuple[str | None, ...]
+    """One endpoint. Only its first address is kept: it is the only one kube-proxy programs
+    (endpointslicecache.go), and a large cluster holds one of these per pod."""
+
+    address: str | None  # None when a dump redacted it
     ready: bool
     serving: bool
     terminating: bool

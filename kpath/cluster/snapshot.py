@@ -99,6 +99,7 @@ def _build(raw: RawCluster) -> Snapshot:
         assert isinstance(svc, Service)
         services[ObjectKey(svc.namespace, svc.name)] = svc
 
+    intern.index_pods(pods)  # endpoints share their pod's key and address
     slices: dict[ObjectKey, list[EndpointSlice]] = defaultdict(list)
     for s in _parse_all(raw, "EndpointSlice", intern):
         assert isinstance(s, EndpointSlice)
@@ -159,7 +160,7 @@ def derive_slice(
         ready = svc.publish_not_ready or (serving and not pod.terminating)
         node = nodes.get(pod.node) if pod.node else None
         endpoints.append(
-            Endpoint((pod.ip,), ready, serving, pod.terminating,
+            Endpoint(pod.ip, ready, serving, pod.terminating,
                      pod.node, node.zone if node else None, (), (), "Pod", pod.key)
         )
     # Ports stay unresolved (None): routing resolves the target port per pod.

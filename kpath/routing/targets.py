@@ -39,11 +39,7 @@ def service_targets(
         for ep in s.endpoints:
             pod = snapshot.pod(ep.target) if ep.target_kind == "Pod" else None
             number = slice_port if slice_port is not None else resolve_port(port, pod)
-            if not ep.addresses:
-                continue  # kube-proxy skips an endpoint without addresses
-            # kube-proxy programs the first address only (endpointslicecache.go); the API
-            # defines no meaning for the others.
-            addr = ep.addresses[0]
+            addr = ep.address  # the first address: the only one kube-proxy programs
             key = (addr, number)
             if addr is not None and key in seen:
                 continue

@@ -207,9 +207,9 @@ def test_legacy_endpoints() -> None:
     (s,) = parse_endpoints(endpoints_legacy("web", ready=[("10.1.0.1", "n1")],
                                             not_ready=[("10.1.0.2", None)]), _i())
     assert s.origin == "Endpoints" and s.service == "web"
-    assert [(e.addresses, e.ready, e.serving, e.terminating, e.node, e.hint_zones)
-            for e in s.endpoints] == [(("10.1.0.1",), True, True, False, "n1", ()),
-                                      (("10.1.0.2",), False, False, False, None, ())]
+    assert [(e.address, e.ready, e.serving, e.terminating, e.node, e.hint_zones)
+            for e in s.endpoints] == [("10.1.0.1", True, True, False, "n1", ()),
+                                      ("10.1.0.2", False, False, False, None, ())]
 
 
 # ---------------------------------------------------------------- Ingress, IngressClass

@@ -74,8 +74,8 @@ def test_derived_slice_carries_node_zone_and_pod() -> None:
                  kinds=("Node", "Pod", "Service"))
     (sl,) = s.service_slices(key("web"))
     (ep,) = sl.endpoints
-    assert (ep.addresses, ep.node, ep.zone, ep.target) == (
-        ("10.1.0.1",), "n1", "z7", ObjectKey("shop", "a"))
+    assert (ep.address, ep.node, ep.zone, ep.target) == (
+        "10.1.0.1", "n1", "z7", ObjectKey("shop", "a"))
     assert [(p.name, p.port) for p in sl.ports] == [(None, None)]
 
 
@@ -154,4 +154,4 @@ def test_pending_pods_without_an_address_are_not_derived_endpoints() -> None:
     s = snapshot(node("n1"), service("web"), pending, pod("r", "n1", "***HIDDEN***"),
                  kinds=("Node", "Pod", "Service"))
     (sl,) = s.service_slices(key("web"))
-    assert [(e.target, e.addresses) for e in sl.endpoints] == [(ObjectKey("shop", "r"), (None,))]
+    assert [(e.target, e.address) for e in sl.endpoints] == [(ObjectKey("shop", "r"), None)]
