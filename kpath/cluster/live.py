@@ -1,256 +1,327 @@
-"""The live source: list what kpath needs from the API server of a kubeconfig context.
+"""The live source: read a running cluster through the current kubeconfig into a `RawCluster`.
 
-The `kubernetes` package gives kubeconfig handling as kubectl does it (``KUBECONFIG`` lists,
-``--context``, exec plugins, tokens, client certificates, in-cluster service accounts) and
-the transport. Its model classes are not used: each page is decoded straight from the
-response bytes with the cyclic GC paused (notes-lab §4), and the dicts go on as they came.
+kubeconfig resolution and credentials are `kubeconfig.py`'s job; this module lists the kinds
+kpath reads, page by page (``limit``/``continue``), with GET requests only, and hands on the
+API's own dicts. The ``kubernetes`` package supplies auth and transport, but its model
+classes are skipped: the reply is decoded with ``json.loads`` while the cyclic GC is paused,
+about ten times faster on big lists (notes-lab §4).
 
-Only GETs are sent. A kind the user may not list (403) is recorded as not visible and the
-rest still loads; an unreachable server is one `SourceError`.
+What is read:
+
+- Nodes and IngressClasses (cluster-scoped) always.
+- Pods, Services, EndpointSlices and Ingresses in one namespace (``-n``, else the context's
+  namespace, else ``default``), or in all namespaces with ``-A``.
+- Legacy Endpoints only when EndpointSlices cannot be read (403, or 404 on an old server).
+
+What ``-l`` filters: Services, by label (the server applies the selector). EndpointSlices
+and Endpoints are kept only for the kept Services, Ingresses only when a backend names a
+kept Service. Nodes, IngressClasses and pods are always read in full, because routing needs
+them whatever the selection (pods resolve named target ports and carry node names).
+Services outside the selector are not read, ingress controllers' own Services included, so
+an Ingress's way in through its controller is only seen when the selector keeps that too;
+a warning says so.
+
+Errors: a kind the user may not list (403) or the server does not serve (404) lands in
+``RawCluster.not_visible`` and the rest is still read. An unreachable server, a TLS failure,
+a timeout, rejected credentials (401) or any other failure are one-line `SourceError`s.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
+import warnings
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, NamedTuple
-from urllib.parse import quote
+from typing import Any
+from urllib.parse import quote, urlencode
 
 import urllib3
-from kubernetes import client, config
+from kubernetes.client import ApiClient
+from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
-from kpath.cluster.raw import RawCluster
+from kpath.cluster.kubeconfig import Target, one_line, resolve_target
+from kpath.cluster.kubeconfig import list_contexts as list_contexts
+from kpath.cluster.raw import RawCluster, RawObject
 from kpath.errors import InputError, SourceError
 from kpath.gcpause import paused_gc
+
+__all__ = ["LiveOptions", "list_contexts", "load_live"]
 
 
 @dataclass(frozen=True)
 class LiveOptions:
-    kubeconfig: str | None = None  # --kubeconfig; else $KUBECONFIG; else ~/.kube/config
+    kubeconfig: str | None = None  # --kubeconfig; else $KUBECONFIG, ~/.kube/config, in-cluster
     context: str | None = None  # --context
-    namespace: str | None = None  # -n; None (without -A): the context's namespace
+    namespace: str | None = None  # -n; None without -A means the context's namespace
     all_namespaces: bool = False  # -A
-    selector: str | None = None  # -l: Services with these labels (and what refers to them)
+    selector: str | None = None  # -l, applied to Services (see the module docstring)
     page_size: int = 500
     timeout: float = 10.0
 
 
-class Kind(NamedTuple):
+@dataclass(frozen=True)
+class Resource:
     kind: str
-    prefix: str  # "/api/v1" or "/apis/GROUP/VERSION"
+    group_version: str
     plural: str
     namespaced: bool
 
-
-KINDS = (
-    Kind("Node", "/api/v1", "nodes", False),
-    Kind("Pod", "/api/v1", "pods", True),
-    Kind("Service", "/api/v1", "services", True),
-    Kind("EndpointSlice", "/apis/discovery.k8s.io/v1", "endpointslices", True),
-    Kind("Ingress", "/apis/networking.k8s.io/v1", "ingresses", True),
-    Kind("IngressClass", "/apis/networking.k8s.io/v1", "ingressclasses", False),
-)
-ENDPOINTS = Kind("Endpoints", "/api/v1", "endpoints", True)
+    def path(self, namespace: str | None) -> str:
+        base = "/api/v1" if self.group_version == "v1" else f"/apis/{self.group_version}"
+        if self.namespaced and namespace is not None:
+            return f"{base}/namespaces/{quote(namespace, safe='')}/{self.plural}"
+        return f"{base}/{self.plural}"
 
 
-class _Forbidden(Exception):
-    def __init__(self, code: int, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+NODE = Resource("Node", "v1", "nodes", False)
+POD = Resource("Pod", "v1", "pods", True)
+SERVICE = Resource("Service", "v1", "services", True)
+ENDPOINTS = Resource("Endpoints", "v1", "endpoints", True)
+ENDPOINT_SLICE = Resource("EndpointSlice", "discovery.k8s.io/v1", "endpointslices", True)
+INGRESS = Resource("Ingress", "networking.k8s.io/v1", "ingresses", True)
+INGRESS_CLASS = Resource("IngressClass", "networking.k8s.io/v1", "ingressclasses", False)
 
 
-def _config_files(explicit: str | None) -> str | None:
-    """What kubectl would read: --kubeconfig, else $KUBECONFIG, else ~/.kube/config."""
-    if explicit:
-        if not Path(explicit).expanduser().is_file():
-            raise InputError(f"kubeconfig {explicit}: no such file")
-        return explicit
-    env = os.environ.get("KUBECONFIG")
-    if env:
-        files = [f for f in env.split(os.pathsep) if f and Path(f).expanduser().is_file()]
-        return os.pathsep.join(files) if files else None
-    default = Path("~/.kube/config").expanduser()
-    return str(default) if default.is_file() else None
-
-
-def list_contexts(kubeconfig: str | None = None) -> tuple[list[str], str | None]:
-    """Context names in the kubeconfig, and the current one."""
-    files = _config_files(kubeconfig)
-    if files is None:
-        return [], None
-    try:
-        contexts, current = config.list_kube_config_contexts(config_file=files)
-    except (ConfigException, OSError, ValueError) as exc:
-        raise InputError(f"kubeconfig {files}: {_one_line(exc)}") from None
-    return [c["name"] for c in contexts], (current or {}).get("name")
-
-
-def _configure(opts: LiveOptions) -> tuple[client.Configuration, str, str | None]:
-    """A client configuration, the context's name, and its default namespace."""
-    cfg = client.Configuration()
-    files = _config_files(opts.kubeconfig)
-    if files is None:
-        try:
-            config.load_incluster_config(client_configuration=cfg)
-        except ConfigException:
-            raise InputError("no kubeconfig found (--kubeconfig, $KUBECONFIG, ~/.kube/config) "
-                             "and not running in a cluster; use --dump for offline files"
-                             ) from None
-        ns_file = Path("/var/run/secrets/kubernetes.io/serviceaccount/namespace")
-        return cfg, "in-cluster", ns_file.read_text().strip() if ns_file.is_file() else None
-    names, current = list_contexts(files)
-    name = opts.context or current
-    if name is None or name not in names:
-        what = f"context {name!r} not found" if name else "no current context"
-        raise InputError(f"kubeconfig {files}: {what} (contexts: {', '.join(names) or 'none'})")
-    try:
-        config.load_kube_config(config_file=files, context=name, client_configuration=cfg,
-                                persist_config=False)
-    except (ConfigException, OSError, ValueError, TypeError) as exc:
-        raise InputError(f"kubeconfig {files}, context {name}: {_one_line(exc)}") from None
-    contexts, _ = config.list_kube_config_contexts(config_file=files)
-    ctx = next((c for c in contexts if c["name"] == name), {})
-    return cfg, name, (ctx.get("context") or {}).get("namespace")
-
-
-def _one_line(exc: BaseException) -> str:
-    return " ".join(str(exc).split()) or type(exc).__name__
-
-
-class _Reader:
-    """Paginated GETs decoded from bytes; knows nothing of routing."""
-
-    def __init__(self, cfg: client.Configuration, opts: LiveOptions) -> None:
-        cfg.retries = 0  # an unreachable server should fail at once, not after retries
-        self.api = client.ApiClient(cfg)
-        self.server = cfg.host
-        self.opts = opts
-
-    def pages(self, path: str, query: dict[str, str]) -> Iterator[dict[str, Any]]:
-        params = dict(query, limit=str(self.opts.page_size))
-        while True:
-            doc = self.get(path, params)
-            yield doc
-            token = (doc.get("metadata") or {}).get("continue")
-            if not token:
-                return
-            params["continue"] = token
-
-    def get(self, path: str, query: dict[str, str]) -> dict[str, Any]:
-        method, url, headers, _, _ = self.api.param_serialize(
-            "GET", path, query_params=list(query.items()),
-            header_params={"Accept": "application/json"}, auth_settings=["BearerToken"])
-        try:
-            response = self.api.call_api(method, url, header_params=headers,
-                                         _request_timeout=self.opts.timeout)
-            data = response.read()
-        except (urllib3.exceptions.HTTPError, OSError, client.ApiException) as exc:
-            raise SourceError(f"cannot reach the API server at {self.server}: "
-                              f"{_reason(exc)}") from None
-        if response.status == 401:
-            raise SourceError(f"the API server at {self.server} rejected the credentials "
-                              "(401 Unauthorized)")
-        if response.status in (403, 404):
-            raise _Forbidden(response.status, _status_message(data))
-        if response.status >= 400:
-            raise SourceError(f"{path}: the API server answered {response.status}: "
-                              f"{_status_message(data)}")
-        try:
-            with paused_gc():
-                doc = json.loads(data)
-        except ValueError:
-            raise SourceError(f"{path}: the API server's answer is not JSON") from None
-        if not isinstance(doc, dict):
-            raise SourceError(f"{path}: the API server's answer is not a list")
-        return doc
-
-
-def _reason(exc: BaseException) -> str:
-    inner = getattr(exc, "reason", None)
-    text = _one_line(inner if isinstance(inner, BaseException) else exc)
-    if "Connection refused" in text:
-        return "connection refused"
-    if "timed out" in text.lower():
-        return "timed out"
-    return text[:200]
-
-
-def _status_message(data: bytes) -> str:
-    try:
-        return str(json.loads(data).get("message") or "")[:300]
-    except (ValueError, AttributeError):
-        return data[:200].decode("utf-8", "replace")
+class NotVisible(Exception):
+    """This kind cannot be listed (403/404); the message is the reason shown to the user."""
 
 
 def load_live(options: LiveOptions) -> RawCluster:
-    cfg, context, default_ns = _configure(options)
-    reader = _Reader(cfg, options)
-    namespace = None if options.all_namespaces else (options.namespace or default_ns
-                                                     or "default")
-    raw = RawCluster(origin=f"context {context} @ {reader.server}")
-    for kind in KINDS:
-        # -l selects Services on the server, with kubectl's full selector syntax.
-        query = {"labelSelector": options.selector} if (
-            options.selector and kind.kind == "Service") else {}
-        if not _read(reader, raw, kind, namespace, query) and kind.kind == "EndpointSlice":
-            _read(reader, raw, ENDPOINTS, namespace, {})  # older clusters, or slices forbidden
-    if options.selector:
-        _keep_referring(raw)
+    """Read the cluster the kubeconfig points at. Read-only: GET requests only."""
+    if options.page_size < 1:
+        raise InputError(f"page size must be at least 1, not {options.page_size}")
+    if options.timeout <= 0:
+        raise InputError(f"timeout must be positive, not {options.timeout}")
+    target = resolve_target(options.kubeconfig, options.context)
+    namespace = None if options.all_namespaces else (options.namespace or target.namespace)
+    raw = RawCluster(origin=target.origin)
+    if target.insecure:
+        raw.warnings.append(f"TLS verification is off for {target.origin} "
+                            "(insecure-skip-tls-verify in the kubeconfig)")
+    with _Reader(target, options) as reader:
+        _read_all(reader, raw, namespace, options.selector)
     return raw
 
 
-def _read(reader: _Reader, raw: RawCluster, kind: Kind, namespace: str | None,
-          query: dict[str, str]) -> bool:
-    path = f"{kind.prefix}/{kind.plural}"
-    if kind.namespaced and namespace is not None:
-        path = f"{kind.prefix}/namespaces/{quote(namespace, safe='')}/{kind.plural}"
+def _read_all(reader: _Reader, raw: RawCluster, namespace: str | None,
+              selector: str | None) -> None:
+    for res in (NODE, INGRESS_CLASS, POD):
+        _collect(raw, res, lambda r=res: reader.list(r, None if not r.namespaced else namespace))
+    services = _collect(raw, SERVICE, lambda: reader.list(SERVICE, namespace, selector))
+    kept = None if selector is None else {_key(s) for s in services}
+    slices = _collect(raw, ENDPOINT_SLICE, lambda: reader.list(ENDPOINT_SLICE, namespace),
+                      keep=None if kept is None else lambda s: _slice_service(s) in kept)
+    if slices is None:
+        # kube-proxy itself needs slices; a user who cannot list them may still see Endpoints.
+        _collect(raw, ENDPOINTS, lambda: reader.list(ENDPOINTS, namespace),
+                 keep=None if kept is None else lambda e: _key(e) in kept)
+    ingresses = _collect(raw, INGRESS, lambda: reader.list(INGRESS, namespace),
+                         keep=None if kept is None else lambda i: bool(backend_services(i) & kept))
+    if selector is not None and ingresses:
+        raw.warnings.append(f"-l {selector} read only the Services it selects: an Ingress's "
+                            "controller Service outside the selector is not read")
+
+
+def _collect(raw: RawCluster, res: Resource, fetch: Any,
+             keep: Any = None) -> list[RawObject] | None:
+    """File one kind's objects into ``raw``; None when the kind is not visible."""
     try:
-        for page in reader.pages(path, query):
-            raw.saw(kind.kind)
-            for item in page.get("items") or ():
-                item.setdefault("kind", kind.kind)  # list items carry no kind of their own
-                raw.add(kind.kind, item)
-    except _Forbidden as exc:
-        what = "forbidden" if exc.code == 403 else "not served by this cluster"
-        raw.not_visible[kind.kind] = f"{what}: {exc}" if str(exc) else what
-        raw.objects.pop(kind.kind, None)
-        return False
-    return True
+        items = fetch()
+    except NotVisible as reason:
+        raw.not_visible[res.kind] = str(reason)
+        return None
+    raw.saw(res.kind)
+    kept = [o for o in items if keep is None or keep(o)]
+    for obj in kept:
+        raw.add(res.kind, obj)
+    return kept
 
 
-def _keep_referring(raw: RawCluster) -> None:
-    """With -l: keep only the slices and Ingresses that refer to a selected Service."""
-    keep = {(s["metadata"].get("namespace"), s["metadata"]["name"])
-            for s in raw.objects.get("Service", [])}
+# -- which objects belong to the selected services (pure) ----------------------------------
 
-    def owner(obj: dict[str, Any], kind: str) -> tuple[str | None, str | None]:
-        meta = obj["metadata"]
-        if kind == "EndpointSlice":
-            return meta.get("namespace"), (meta.get("labels") or {}).get(
-                "kubernetes.io/service-name")
-        return meta.get("namespace"), meta["name"]
-
-    for kind in ("EndpointSlice", "Endpoints"):
-        if kind in raw.objects:
-            raw.objects[kind] = [o for o in raw.objects[kind] if owner(o, kind) in keep]
-    if "Ingress" in raw.objects:
-        raw.objects["Ingress"] = [
-            i for i in raw.objects["Ingress"]
-            if any((i["metadata"].get("namespace"), name) in keep for name in _backends(i))
-        ]
+def _key(obj: RawObject) -> tuple[str, str]:
+    meta = obj.get("metadata") or {}
+    return (meta.get("namespace") or "", meta.get("name") or "")
 
 
-def _backends(ingress: dict[str, Any]) -> Iterator[str]:
+def _slice_service(obj: RawObject) -> tuple[str, str]:
+    meta = obj.get("metadata") or {}
+    labels = meta.get("labels") or {}
+    return (meta.get("namespace") or "", labels.get("kubernetes.io/service-name") or "")
+
+
+def backend_services(ingress: RawObject) -> set[tuple[str, str]]:
+    """(namespace, name) of every Service an Ingress sends to (default backend and rules)."""
+    ns = _key(ingress)[0]
     spec = ingress.get("spec") or {}
-    default = (spec.get("defaultBackend") or {}).get("service") or {}
-    if default.get("name"):
-        yield default["name"]
-    for rule in spec.get("rules") or ():
-        for p in (rule.get("http") or {}).get("paths") or ():
-            name = ((p.get("backend") or {}).get("service") or {}).get("name")
-            if name:
-                yield name
+    backends = [spec.get("defaultBackend")]
+    for rule in spec.get("rules") or []:
+        http = (rule or {}).get("http") or {}
+        backends.extend((p or {}).get("backend") for p in http.get("paths") or [])
+    names = set()
+    for b in backends:
+        svc = (b or {}).get("service") or {}
+        if isinstance(svc, dict) and svc.get("name"):
+            names.add((ns, svc["name"]))
+    return names
+
+
+# -- HTTP -----------------------------------------------------------------------------------
+
+class _Reader:
+    """GET-only lister over one API server, with kpath's error mapping."""
+
+    def __init__(self, target: Target, options: LiveOptions) -> None:
+        self.target = target
+        self.page_size = options.page_size
+        self.timeout = options.timeout
+        configuration = target.configuration
+        # No urllib3 retries: an unreachable server must fail fast with the real reason.
+        configuration.retries = False
+        self.api = ApiClient(configuration)
+        self.api.user_agent = "kpath"
+        self._warnings = warnings.catch_warnings()
+
+    def __enter__(self) -> _Reader:
+        self._warnings.__enter__()
+        # The kubeconfig asked for no verification; kpath reports that once, not per request.
+        warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.api.close()
+        self._warnings.__exit__(*exc)
+
+    def list(self, res: Resource, namespace: str | None,
+             selector: str | None = None) -> list[RawObject]:
+        """Every object of one kind, following ``continue`` tokens."""
+        items: list[RawObject] = []
+        token: str | None = None
+        restarted = False
+        while True:
+            query: list[tuple[str, str]] = [("limit", str(self.page_size))]
+            if selector:
+                query.append(("labelSelector", selector))
+            if token:
+                query.append(("continue", token))
+            path = f"{res.path(namespace)}?{urlencode(query)}"
+            status, body = self._get(path)
+            if status == 410 and token and not restarted:
+                # The continue token expired (the server compacted): list again from the start.
+                items, token, restarted = [], None, True
+                continue
+            if status != 200:
+                self._fail(res, status, body, selector)
+            page = _decode(body, self.target.server, path)
+            for item in _items(page, self.target.server, path):
+                # List items carry no kind/apiVersion on a real server; kubectl adds them too.
+                item.setdefault("kind", res.kind)
+                item.setdefault("apiVersion", res.group_version)
+                items.append(item)
+            token = (page.get("metadata") or {}).get("continue") or None
+            if not token:
+                return items
+
+    def _get(self, path: str) -> tuple[int, bytes]:
+        server = self.target.server
+        try:
+            method, url, headers, _, _ = self.api.param_serialize(
+                "GET", path, header_params={"Accept": "application/json"},
+                auth_settings=["BearerToken"])
+            response = self.api.call_api(method, url, header_params=headers,
+                                         _request_timeout=(self.timeout, self.timeout))
+            return response.status, response.read()
+        except ConfigException as exc:  # an exec plugin refreshing an expired token
+            raise SourceError(f"{self.target.origin}: cannot refresh credentials: "
+                              f"{one_line(str(exc))}") from None
+        except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
+            raise SourceError(f"cannot reach the API server at {server}: "
+                              f"{unreachable_reason(exc, self.timeout)}") from None
+
+    def _fail(self, res: Resource, status: int, body: bytes, selector: str | None) -> None:
+        message = status_message(body)
+        where = self.target.server
+        if status == 401:
+            raise SourceError(f"the API server at {where} rejected the credentials of "
+                              f"{self.target.origin.split(' @ ')[0]} (401 Unauthorized)")
+        if status == 403:
+            raise NotVisible(f"forbidden: {message or 'HTTP 403'}")
+        if status == 404:
+            raise NotVisible(f"not served by this API server ({res.group_version} "
+                             f"{res.plural}): {message or 'HTTP 404'}")
+        if status == 400 and selector:
+            raise InputError(f"label selector {selector!r} rejected by the API server: "
+                             f"{message or 'HTTP 400'}")
+        raise SourceError(f"the API server at {where} answered {status} listing {res.plural}"
+                          + (f": {message}" if message else ""))
+
+
+def _decode(body: bytes, server: str, path: str) -> dict[str, Any]:
+    try:
+        with paused_gc():  # most of json.loads' time on big lists is the cyclic GC (§4)
+            page = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise SourceError(f"the API server at {server} sent a reply that is not JSON for "
+                          f"{path.split('?')[0]}") from None
+    if not isinstance(page, dict):
+        raise SourceError(f"the API server at {server} sent an unexpected reply for "
+                          f"{path.split('?')[0]}")
+    return page
+
+
+def _items(page: dict[str, Any], server: str, path: str) -> Iterable[RawObject]:
+    items = page.get("items")
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        raise SourceError(f"the API server at {server} sent a list without items for "
+                          f"{path.split('?')[0]}")
+    return [i for i in items if isinstance(i, dict)]
+
+
+def status_message(body: bytes) -> str:
+    """The ``message`` of a Kubernetes Status reply, as one line ("" when there is none)."""
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return one_line(body[:200].decode("utf-8", "replace"))
+    message = doc.get("message") if isinstance(doc, dict) else None
+    return one_line(str(message)) if message else ""
+
+
+def unreachable_reason(exc: BaseException, timeout: float) -> str:
+    """Why a request never got an HTTP answer, in a few words, from the exception chain."""
+    import errno
+    import socket
+    import ssl
+
+    chain: list[BaseException] = []
+    seen: BaseException | None = exc
+    while seen is not None and seen not in chain:
+        chain.append(seen)
+        reason = getattr(seen, "reason", None)
+        seen = reason if isinstance(reason, BaseException) else (
+            seen.__cause__ or seen.__context__)
+    for e in chain:
+        if isinstance(e, ssl.SSLCertVerificationError):
+            return f"TLS failure: {e.verify_message or 'certificate verify failed'}"
+        if isinstance(e, ssl.SSLError):
+            return f"TLS failure: {e.reason or one_line(str(e))}"
+        if isinstance(e, urllib3.exceptions.SSLError):
+            return f"TLS failure: {one_line(str(e))}"
+        if isinstance(e, ConnectionRefusedError) or getattr(e, "errno", None) == errno.ECONNREFUSED:
+            return "connection refused"
+        if isinstance(e, socket.gaierror | urllib3.exceptions.NameResolutionError):
+            return "cannot resolve the host name"
+        if isinstance(e, ConnectionResetError):
+            return "connection reset"
+    for e in chain:
+        if isinstance(e, urllib3.exceptions.NewConnectionError):
+            continue  # urllib3 makes it a kind of timeout; the cause was handled above
+        if isinstance(e, TimeoutError | urllib3.exceptions.TimeoutError | socket.timeout):
+            return f"no answer within {timeout:g}s"
+        if isinstance(e, urllib3.exceptions.ProtocolError):
+            return "the connection closed before a reply"
+    last = chain[-1]
+    return one_line(str(last)) or type(last).__name__
