@@ -1,0 +1,118 @@
+"""Predicted vs observed: how results read as what a client saw, and the verdict per hop."""
+
+from __future__ import annotations
+
+from kpath.cluster.records import ObjectKey
+from kpath.probe.evidence import Proof, judge, observe, seen_as
+from kpath.probe.plan import Expect, HopKind, HopRef, ProbePlan, ProbeTarget
+from kpath.probe.prober import Outcome, ProbeResult
+from tests.builders import analysed, endpoint, endpointslice, node, pod, service
+
+ANSWER = frozenset({Expect.ANSWER})
+SILENT = frozenset({Expect.SILENT})
+PODS = {"shop/a": "n1", "shop/b": "n2"}
+
+
+def target(hop: HopKind = HopKind.NODE, expect: frozenset[Expect] = ANSWER, *,
+           pods: frozenset[str] = frozenset({"shop/a", "shop/b"}), node_name: str | None = "n1",
+           internal: bool = False, controller: bool = False) -> ProbeTarget:
+    return ProbeTarget(hop, "http", "127.0.0.1", 30080, "/", None, None, node_name,
+                       ObjectKey("shop", "a") if hop == HopKind.POD else None, expect, pods,
+                       internal, controller, 1, (HopRef(0, hop, 0),))
+
+
+def result(outcome: Outcome, status: int | None = None, pod: str | None = None, *,
+           latency: float = 5.0, via: str = "direct", attempt: int = 0,
+           tls: str | None = None) -> ProbeResult:
+    return ProbeResult(0, attempt, outcome, status, latency, pod, None, via,
+                       f"{outcome.value} {status or ''}".strip(), tls)
+
+
+def test_results_read_as_what_a_client_saw() -> None:
+    node_t, ingress_t = target(), target(HopKind.ENTRY, controller=True)
+    health_t = target(HopKind.HEALTH, frozenset({Expect.HEALTHY}))
+    assert seen_as(node_t, result(Outcome.OK, 200)) == Expect.ANSWER
+    assert seen_as(node_t, result(Outcome.TIMEOUT)) == Expect.SILENT
+    assert seen_as(node_t, result(Outcome.RESET)) == Expect.REFUSED
+    assert seen_as(node_t, result(Outcome.REFUSED)) == Expect.REFUSED
+    # A pod answering 500 is still an answer at the network level.
+    assert seen_as(node_t, result(Outcome.HTTP_STATUS, 500)) == Expect.ANSWER
+    # An Ingress controller's own 503 (no pod named) is its way of refusing.
+    assert seen_as(ingress_t, result(Outcome.HTTP_STATUS, 503)) == Expect.REFUSED
+    assert seen_as(ingress_t, result(Outcome.HTTP_STATUS, 500, "shop/a")) == Expect.ANSWER
+    assert seen_as(node_t, result(Outcome.HTTP_STATUS, 502, via="api-proxy")) == Expect.REFUSED
+    assert seen_as(health_t, result(Outcome.OK, 200)) == Expect.HEALTHY
+    assert seen_as(health_t, result(Outcome.HTTP_STATUS, 503)) == Expect.UNHEALTHY
+    assert seen_as(node_t, result(Outcome.DNS)) is None
+    assert seen_as(node_t, result(Outcome.UNREACHABLE)) is None
+    assert seen_as(ingress_t, result(Outcome.TLS)) is None
+
+
+def test_drop_predicted_and_timed_out_is_confirmed() -> None:
+    o = observe(0, target(expect=SILENT, pods=frozenset()), [result(Outcome.TIMEOUT)], PODS, 500)
+    assert o.proof == Proof.CONFIRMED
+
+
+def test_drop_predicted_but_answered_is_a_contradiction() -> None:
+    o = observe(0, target(expect=SILENT, pods=frozenset()),
+                [result(Outcome.OK, 200, "shop/a")], PODS, 500)
+    assert o.proof == Proof.CONTRADICTED
+    assert "predicted silence (dropped), saw an answer" in o.reason
+
+
+def test_forward_predicted_but_one_probe_of_three_hung_is_a_contradiction() -> None:
+    rs = [result(Outcome.OK, 200, "shop/a"), result(Outcome.TIMEOUT, attempt=1),
+          result(Outcome.OK, 200, "shop/b", attempt=2)]
+    o = observe(0, target(), rs, PODS, 500)
+    assert o.proof == Proof.CONTRADICTED
+    assert "1 of 3" in o.reason
+
+
+def test_a_pod_kube_proxy_would_not_choose_is_a_contradiction() -> None:
+    o = observe(0, target(), [result(Outcome.OK, 200, "shop/z")], PODS, 500)
+    assert o.proof == Proof.CONTRADICTED
+    assert "shop/z" in o.reason
+
+
+def test_cross_node_answers_are_marked_seen() -> None:
+    rs = [result(Outcome.OK, 200, "shop/a"), result(Outcome.OK, 200, "shop/b", attempt=1)]
+    assert observe(0, target(), rs, PODS, 500).cross_node is True
+    assert observe(0, target(), rs[:1], PODS, 500).cross_node is False
+    assert observe(0, target(), [result(Outcome.OK, 200)], PODS, 500).cross_node is None
+
+
+def test_slow_answers_are_flagged() -> None:
+    o = observe(0, target(), [result(Outcome.OK, 200, "shop/a", latency=800)], PODS, 500)
+    assert o.proof == Proof.CONFIRMED and o.slow
+    assert not observe(0, target(), [result(Outcome.OK, 200, latency=20)], PODS, 500).slow
+
+
+def test_internal_addresses_that_do_not_answer_prove_nothing() -> None:
+    t = target(HopKind.ENTRY, internal=True, node_name=None)
+    assert observe(0, t, [result(Outcome.REFUSED)], PODS, 500).proof == Proof.UNKNOWN
+    assert observe(0, t, [result(Outcome.OK, 200, "shop/a")], PODS, 500).proof == \
+        Proof.CONFIRMED
+
+
+def test_no_route_from_here_is_unknown() -> None:
+    o = observe(0, target(), [result(Outcome.UNREACHABLE)], PODS, 500)
+    assert o.proof == Proof.UNKNOWN
+
+
+def test_judge_counts_and_findings() -> None:
+    a = analysed(node("n1"), pod("a", "n1", "10.1.0.1"), service("web", "NodePort"),
+                 endpointslice("web", [endpoint("10.1.0.1", "n1", "a")]))
+    path = next(p for p in a.paths if p.entry.kind.value == "nodeport")
+    ts = (target(), target(HopKind.POD, pods=frozenset({"shop/a"})),
+          target(expect=SILENT, pods=frozenset(), node_name="n2"))
+    plan = ProbePlan((path,), ts, (), PODS)
+    rs = [result(Outcome.OK, 200, "shop/a", latency=900)._replace(target=0),
+          result(Outcome.TIMEOUT)._replace(target=1),
+          result(Outcome.OK, 503, "shop/a")._replace(target=2, outcome=Outcome.HTTP_STATUS)]
+    ev = judge(plan, rs, 500)
+    assert [o.proof for o in ev.observations] == [Proof.CONFIRMED, Proof.CONTRADICTED,
+                                                  Proof.CONTRADICTED]
+    codes = sorted(f.code for f in ev.findings)
+    assert codes == ["KP401", "KP402", "KP403", "KP405"]
+    s = ev.summary
+    assert (s.planned, s.done, s.ok, s.failed, s.contradictions) == (3, 3, 2, 1, 2)

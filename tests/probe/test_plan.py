@@ -1,0 +1,175 @@
+"""The probe plan: which hops of which paths are tried, how, and what the prediction says."""
+
+from __future__ import annotations
+
+import pytest
+
+from kpath.cluster.records import ServicePort
+from kpath.probe.plan import (
+    Expect,
+    HopKind,
+    PlanOptions,
+    ingress_host,
+    ingress_request_path,
+    plan_probes,
+    port_scheme,
+)
+from kpath.routing.analysis import Analysis
+from tests.builders import (
+    analysed,
+    backend,
+    endpoint,
+    endpointslice,
+    ingress,
+    ingress_class,
+    key,
+    node,
+    node_ip,
+    pod,
+    rule,
+    service,
+)
+
+NODES = (node("n1", "z1"), node("n2", "z1"), node("n4", "z1"), node("n3", "z2"))
+PODS = (pod("a", "n1", "10.1.0.1"), pod("b", "n1", "10.1.0.2"))
+SLICE = endpointslice("web", [endpoint("10.1.0.1", "n1", "a"), endpoint("10.1.0.2", "n1", "b")])
+
+
+def _port(name: str | None = None, port: int = 1234, app: str | None = None,
+          target: int | str = 1234) -> ServicePort:
+    return ServicePort(name, "TCP", port, target, None, app)
+
+
+@pytest.mark.parametrize(("port", "force", "scheme"), [
+    (_port(app="https"), False, "https"),
+    (_port("http", app="kubernetes.io/h2c"), False, "http"),
+    (_port("https-api"), False, "https"),
+    (_port("web"), False, "http"),
+    (_port("metrics-http"), False, "http"),
+    (_port(target="http"), False, "http"),
+    (_port(port=443), False, "https"),
+    (_port(port=8080), False, "http"),
+    (_port("tcp-redis", 6379), False, "tcp"),
+    (_port("tcp-redis", 6379), True, "http"),
+    (_port("grpc", 9000), False, "tcp"),
+    (None, False, "tcp"),
+])
+def test_port_scheme(port: ServicePort | None, force: bool, scheme: str) -> None:
+    assert port_scheme(port, force) == scheme
+
+
+@pytest.mark.parametrize(("path", "kind", "want"), [
+    (None, None, "/"),
+    ("/api", "Prefix", "/api"),
+    ("/exact", "Exact", "/exact"),
+    ("/static/*", "ImplementationSpecific", "/static/"),
+    ("/v1(/|$)(.*)", "ImplementationSpecific", "/v1"),
+    ("*", "ImplementationSpecific", "/"),
+])
+def test_ingress_request_path(path: str | None, kind: str | None, want: str) -> None:
+    assert ingress_request_path(path, kind) == want
+
+
+def test_a_wildcard_host_gets_a_label_the_rule_matches() -> None:
+    assert ingress_host("*.example.com") == "kpath-probe.example.com"
+    assert ingress_host("shop.example.com") == "shop.example.com"
+    assert ingress_host(None) is None
+
+
+def _local_lb() -> Analysis:
+    svc = service("web", "LoadBalancer", etp="Local", lb_ip="192.0.2.10",
+                  healthCheckNodePort=32000)
+    return analysed(*NODES, *PODS, svc, SLICE)
+
+
+def test_local_policy_plans_node_hops_and_health_checks_with_their_predictions() -> None:
+    a = _local_lb()
+    plan = plan_probes(a.snapshot, a.paths, PlanOptions())
+    nodes = {t.node: t for t in plan.targets if t.hop == HopKind.NODE}
+    health = {t.node: t for t in plan.targets if t.hop == HopKind.HEALTH}
+    # n1 hosts both pods; n2 and n4 route alike (same zone, no local endpoint): one sample.
+    assert set(nodes) == {"n1", "n2", "n3"}
+    assert nodes["n1"].expect == {Expect.ANSWER}
+    assert nodes["n1"].expected_pods == {"shop/a", "shop/b"}
+    assert nodes["n2"].expect == {Expect.SILENT}
+    assert (nodes["n1"].host, nodes["n1"].port) == (node_ip("n1"), 30080)
+    assert health["n1"].expect == {Expect.HEALTHY}
+    assert health["n2"].expect == {Expect.UNHEALTHY}
+    assert (health["n2"].port, health["n2"].path) == (32000, "/healthz")
+
+
+def test_the_load_balancer_and_its_nodeport_share_node_probes() -> None:
+    a = _local_lb()
+    plan = plan_probes(a.snapshot, a.paths, PlanOptions())
+    n1 = next(t for t in plan.targets if t.hop == HopKind.NODE and t.node == "n1")
+    kinds = {plan.paths[r.path].entry.kind.value for r in n1.refs}
+    assert kinds == {"loadbalancer", "nodeport"}
+    entry = next(t for t in plan.targets if t.hop == HopKind.ENTRY and t.host == "192.0.2.10")
+    # Behind a Local load balancer only nodes passing the health check get traffic.
+    assert entry.expect == {Expect.ANSWER}
+    assert entry.repeat == 2  # one fresh connection per pod that may answer
+
+
+def test_all_nodes_probes_every_member() -> None:
+    a = _local_lb()
+    plan = plan_probes(a.snapshot, a.paths, PlanOptions(all_nodes=True))
+    assert {t.node for t in plan.targets if t.hop == HopKind.NODE} == {"n1", "n2", "n3", "n4"}
+
+
+def test_pods_are_probed_at_their_ip_and_port_once() -> None:
+    a = _local_lb()
+    plan = plan_probes(a.snapshot, a.paths, PlanOptions())
+    pods = [t for t in plan.targets if t.hop == HopKind.POD]
+    assert sorted((t.host, t.port, str(t.pod)) for t in pods) == [
+        ("10.1.0.1", 8080, "shop/a"), ("10.1.0.2", 8080, "shop/b")]
+    assert plan.pod_nodes == {"shop/a": "n1", "shop/b": "n1"}
+
+
+def test_clusterip_entries_are_internal() -> None:
+    a = _local_lb()
+    plan = plan_probes(a.snapshot, a.paths, PlanOptions())
+    cip = next(t for t in plan.targets if t.host == "10.96.0.10")
+    assert cip.internal and cip.hop == HopKind.ENTRY
+
+
+def test_udp_externalname_and_pending_are_listed_as_not_probed() -> None:
+    udp = service("dns", "NodePort", selector={"app": "web"},
+                  ports=[{"port": 53, "targetPort": 53, "protocol": "UDP", "nodePort": 30053}])
+    alias = service("alias", "ExternalName", externalName="db.example.com")
+    pending = service("web", "LoadBalancer")
+    a = analysed(*NODES, *PODS, udp, alias, pending, SLICE)
+    plan = plan_probes(a.snapshot, a.paths, PlanOptions())
+    reasons = {(str(plan.paths[n.path].service), n.reason.split(":")[0]) for n in plan.not_probed}
+    assert ("shop/dns", "UDP") in reasons
+    assert ("shop/alias", "ExternalName") in reasons
+    assert ("shop/web", "the LoadBalancer has no address yet (<pending>)") in reasons
+    assert not [t for t in plan.targets if t.port in (53, 30053)]
+    # The pending load balancer's NodePorts are still probed.
+    assert any(t.hop == HopKind.NODE and t.port == 30080 for t in plan.targets)
+
+
+def test_ingress_rules_carry_host_path_and_sni() -> None:
+    svc = service("web", ports=[{"name": "http", "port": 80, "targetPort": 8080,
+                                 "protocol": "TCP"}])
+    ctrl = service("ingress-nginx", "LoadBalancer", ns="ingress-nginx", lb_ip="192.0.2.80",
+                   selector={"app.kubernetes.io/name": "ingress-nginx"},
+                   labels={"app.kubernetes.io/name": "ingress-nginx"})
+    ing = ingress("shop", [rule("shop.example.com", ("/api", "Prefix", backend("web", 80))),
+                           rule("*.example.org", ("/", "Prefix", backend("web", 80)))],
+                  tls_hosts=["shop.example.com"], lb_ip="192.0.2.80",
+                  class_name="nginx")
+    named = endpointslice("web", [endpoint("10.1.0.1", "n1", "a"),
+                                  endpoint("10.1.0.2", "n1", "b")], port_name="http")
+    a = analysed(*NODES, *PODS, svc, ctrl, named, ing,
+                 ingress_class("nginx", "k8s.io/ingress-nginx"),
+                 kinds=("Node", "Pod", "Service", "EndpointSlice", "Ingress", "IngressClass"))
+    plan = plan_probes(a.snapshot, a.paths, PlanOptions())
+    entries = {t.host_header: t for t in plan.targets
+               if t.hop == HopKind.ENTRY and t.via_controller}
+    tls = entries["shop.example.com"]
+    assert (tls.scheme, tls.host, tls.port, tls.path, tls.sni) == (
+        "https", "192.0.2.80", 443, "/api", "shop.example.com")
+    assert tls.expected_pods == {"shop/a", "shop/b"}
+    plain = entries["kpath-probe.example.org"]
+    assert (plain.scheme, plain.port, plain.sni) == ("http", 80, None)
+    assert {str(plan.paths[r.path].service) for r in tls.refs} == {str(key("web"))}
