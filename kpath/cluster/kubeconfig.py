@@ -23,6 +23,7 @@ back (the client would persist refreshed tokens by default).
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from collections.abc import Mapping
@@ -225,16 +226,23 @@ def resolve_target(kubeconfig: str | None, context: str | None,
                          "at one, or read files with --dump")
     name = choose_context(merged, context)
     configuration = Configuration()
+    failures = _LoggedErrors()
     try:
-        loader = KubeConfigLoader(config_dict=_loader_config(merged, name), active_context=name,
-                                  config_base_path=None)
-        loader.load_and_set(configuration)
+        with failures:
+            loader = KubeConfigLoader(config_dict=_loader_config(merged, name),
+                                      active_context=name, config_base_path=None)
+            loader.load_and_set(configuration)
     except ConfigException as exc:
         raise InputError(f"kubeconfig {merged.describe()}, context {name!r}: "
                          f"{one_line(str(exc))}") from None
     except OSError as exc:  # an exec plugin that cannot start, a certificate file unreadable
         raise SourceError(f"context {name!r}: cannot load credentials: "
                           f"{one_line(str(exc))}") from None
+    if failures.messages:
+        # The client logs a failed exec plugin and carries on without credentials; kubectl
+        # stops there, and so does kpath, with the plugin's own words.
+        raise SourceError(f"context {name!r}: cannot get credentials: "
+                          f"{one_line(failures.messages[0])}")
     cluster_body = merged.entries["clusters"][merged.entries["contexts"][name][0]["cluster"]][0]
     namespace = merged.entries["contexts"][name][0].get("namespace")
     return Target(configuration, name, display_url(configuration.host),
@@ -259,6 +267,25 @@ def _in_cluster(env: Mapping[str, str], sa_dir: Path) -> Target:
 
 
 # -- small helpers -------------------------------------------------------------------------
+
+class _LoggedErrors(logging.Handler):
+    """Collects what the client logs as errors while loading credentials, instead of
+    letting it reach the terminal as a stray line."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    def __enter__(self) -> _LoggedErrors:
+        logging.getLogger().addHandler(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        logging.getLogger().removeHandler(self)
+
 
 def display_url(url: str) -> str:
     """A server URL safe to show: any ``user:password@`` part is dropped."""
