@@ -150,3 +150,14 @@ def self_signed(tmp: Path, name: str = "shop.example.com") -> tuple[Path, Path]:
                     "-keyout", str(key), "-out", str(cert)],
                    check=True, capture_output=True)
     return cert, key
+
+
+async def keep_alive(s: Server, r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+    """Answers request after request on one connection, as long as the client keeps it."""
+    while True:
+        head = await s.read_head(r)
+        body = b'{"pod": "web-1", "namespace": "shop", "node": "n1"}'
+        w.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        await w.drain()
+        if (header(head, "Connection") or "").lower() == "close":
+            return

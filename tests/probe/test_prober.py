@@ -34,6 +34,7 @@ from tests.probe.servers import (
     free_port,
     hang,
     header,
+    keep_alive,
     redirect,
     reset,
     respond,
@@ -123,7 +124,8 @@ def test_an_endless_body_is_capped_not_waited_for() -> None:
 
 # --------------------------------------------------------------------------- connections
 def test_every_probe_opens_a_fresh_connection() -> None:
-    (*rs,), s = run(probe_one(echo(), repeat=5))
+    # The server would gladly reuse a connection; the prober must not.
+    (*rs,), s = run(probe_one(keep_alive, ProbeOptions(concurrency=1, timeout=2), repeat=5))
     assert len(rs) == 5 and all(r.outcome == Outcome.OK for r in rs)
     assert s.connections == 5
 
