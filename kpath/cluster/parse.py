@@ -98,7 +98,7 @@ def parse_node(obj: Mapping[str, Any], intern: Interner) -> Node:
         raise TypeError("metadata.name is missing")
     spec = obj.get("spec") or {}
     status = obj.get("status") or {}
-    labels = intern.labels(meta.get("labels"))
+    labels = intern.labels(_routing_labels(meta.get("labels")))
     ready: bool | None = None
     for cond in status.get("conditions") or ():
         if cond.get("type") == "Ready":
@@ -185,32 +185,54 @@ def parse_service(obj: Mapping[str, Any], intern: Interner) -> Service:
     return Service(
         namespace=namespace,
         name=name,
-        type=svc_type,
+        type=_intern(svc_type),
         cluster_ips=cluster_ips,
         headless=headless,
         external_ips=tuple(ip for ip in map(address, spec.get("externalIPs") or ()) if ip),
         selector=intern.labels(selector) if selector else None,
-        ports=ports,
+        ports=intern.ports(ports),
         external_traffic_policy="Local" if external_policy == "Local" else "Cluster",
-        internal_traffic_policy=spec.get("internalTrafficPolicy") or "Cluster",
+        internal_traffic_policy=_intern(spec.get("internalTrafficPolicy") or "Cluster"),
         health_check_node_port=spec.get("healthCheckNodePort") or None,
         load_balancer_ingress=_lb_ingress(obj.get("status") or {}),
         load_balancer_class=spec.get("loadBalancerClass"),
         allocate_lb_node_ports=spec.get("allocateLoadBalancerNodePorts", True) is not False,
         external_name=spec.get("externalName"),
-        session_affinity=spec.get("sessionAffinity") or "None",
+        session_affinity=_intern(spec.get("sessionAffinity") or "None"),
         traffic_distribution=spec.get("trafficDistribution"),
         publish_not_ready=bool(spec.get("publishNotReadyAddresses")),
         labels=intern.labels(meta.get("labels")),
-        annotations=_annotations(meta),
+        annotations=_annotations(meta, SERVICE_ANNOTATION_PREFIXES),
     )
 
 
-def _annotations(meta: Mapping[str, Any]) -> Mapping[str, str]:
-    """Annotations minus kubectl's copy of the whole manifest, which can be kilobytes."""
+#: Service annotations that can change how traffic enters (cloud load balancers, MetalLB,
+#: topology); the rest (Helm, tooling) is dropped: 10,000 services each carry some.
+SERVICE_ANNOTATION_PREFIXES = (
+    "service.beta.kubernetes.io/", "service.kubernetes.io/", "cloud.google.com/",
+    "metallb.universe.tf/", "metallb.io/", "networking.gke.io/",
+)
+#: Node labels kpath shows or routes by; a node's other labels (hostname, instance type,
+#: images) make every node's label map unique and are not needed.
+NODE_LABEL_PREFIXES = ("topology.kubernetes.io/", "node-role.kubernetes.io/",
+                       "node.kubernetes.io/exclude-from-external-load-balancers")
+
+
+def _routing_labels(raw: Any) -> Any:
+    if not isinstance(raw, dict):
+        return raw  # intern.labels reports the bad type
+    return {k: v for k, v in raw.items() if k.startswith(NODE_LABEL_PREFIXES)}
+
+
+def _annotations(meta: Mapping[str, Any],
+                 prefixes: tuple[str, ...] | None = None) -> Mapping[str, str]:
+    """Annotations minus kubectl's copy of the whole manifest (kilobytes), and when
+    ``prefixes`` are given, only those that start with one of them."""
     raw = meta.get("annotations")
     if not raw:
         return _EMPTY
+    if prefixes is not None:
+        return {k: v for k, v in raw.items() if k.startswith(prefixes)} or _EMPTY
     return {k: v for k, v in raw.items() if k != LAST_APPLIED}
 
 

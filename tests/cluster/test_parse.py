@@ -160,11 +160,21 @@ def test_headless_service() -> None:
     assert (svc.headless, svc.cluster_ips) == (True, ())
 
 
-def test_last_applied_annotation_is_dropped() -> None:
+def test_service_keeps_only_annotations_that_shape_traffic() -> None:
     raw = service("web")
     raw["metadata"]["annotations"] = {
+        "kubectl.kubernetes.io/last-applied-configuration": "{...}", "team": "shop",
+        "meta.helm.sh/release-name": "web",
+        "service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}
+    assert dict(parse_service(raw, _i()).annotations) == {
+        "service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}
+
+
+def test_ingress_drops_the_last_applied_copy() -> None:
+    raw = ingress("web", rules=[])
+    raw["metadata"]["annotations"] = {
         "kubectl.kubernetes.io/last-applied-configuration": "{...}", "team": "shop"}
-    assert dict(parse_service(raw, _i()).annotations) == {"team": "shop"}
+    assert dict(parse_ingress(raw, _i()).annotations) == {"team": "shop"}
 
 
 # ---------------------------------------------------------------- EndpointSlice
