@@ -112,8 +112,7 @@ class LabApiServer:
             from kpath.lab.kubeconfig import make_tls
 
             context, self.ca_pem = make_tls(self.host)
-        site = web.TCPSite(self._runner, self.host, self.port, ssl_context=context,
-                           shutdown_timeout=1.0)
+        site = web.TCPSite(self._runner, self.host, self.port, ssl_context=context)
         await site.start()
         server = site._server  # aiohttp keeps the bound socket here
         assert server is not None and server.sockets
@@ -188,6 +187,10 @@ class LabApiServer:
         version, rest = parts[0], parts[1:]
         if not rest:
             return web.json_response(_resource_list(group, version))
+        # The legacy /watch/ prefix means the same as ?watch=true on the path after it.
+        legacy_watch = rest[0] == "watch" and len(rest) > 1
+        if legacy_watch:
+            rest = rest[1:]
         namespace = None
         if rest[0] == "namespaces" and len(rest) >= 3:
             namespace, rest = rest[1], rest[2:]
@@ -199,7 +202,7 @@ class LabApiServer:
             return status(403, "Forbidden", f'{res.plural} is forbidden: User "kpath-lab-user" '
                           f'cannot list resource "{res.plural}" in API group "{res.group}"')
         if len(rest) == 1:
-            if _truthy(request.query.get("watch")):
+            if legacy_watch or _truthy(request.query.get("watch")):
                 return await self._watch(request, res, namespace)
             return self._list(request, res, namespace)
         name = rest[1].split(":", 1)
@@ -324,7 +327,8 @@ class LabApiServer:
                 with suppress(TimeoutError):
                     await asyncio.wait_for(wake.wait(), min(remaining, BOOKMARK_EVERY))
                 wake.clear()
-                if not sub.queue and bookmarks and not self._closing:
+                quiet = not sub.queue and loop.time() < deadline and not self._closing
+                if quiet and bookmarks:  # BOOKMARK_EVERY passed without events
                     await self._bookmark(send, res)
                 while sub.queue:
                     event = sub.queue.popleft()

@@ -8,6 +8,19 @@ from typing import Any
 Requirement = tuple[str, str, tuple[str, ...]]  # key, operator, values
 
 _SET = re.compile(r"^\s*([\w./-]+)\s+(in|notin)\s+\(([^)]*)\)\s*$")
+# A label key: optional DNS-subdomain prefix and "/", then a name (as the API server checks).
+_KEY = re.compile(r"([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
+_VALUE = re.compile(r"([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?")
+
+
+def _requirement(key: str, op: str, values: tuple[str, ...]) -> Requirement:
+    key = key.strip()
+    if not _KEY.fullmatch(key):
+        raise ValueError(f"invalid label key {key!r} in selector")
+    for value in values:
+        if not _VALUE.fullmatch(value):
+            raise ValueError(f"invalid label value {value!r} in selector")
+    return key, op, values
 
 
 def _split(text: str) -> list[str]:
@@ -26,24 +39,23 @@ def _split(text: str) -> list[str]:
 
 
 def parse_labels(text: str) -> list[Requirement]:
+    """``a=b,c!=d,e in (f,g),h notin (i),j,!k`` → requirements; ValueError when malformed."""
     out: list[Requirement] = []
     for part in _split(text):
         m = _SET.match(part)
         if m:
             values = tuple(v.strip() for v in m.group(3).split(",") if v.strip())
-            out.append((m.group(1), m.group(2), values))
+            out.append(_requirement(m.group(1), m.group(2), values))
         elif "!=" in part:
             k, v = part.split("!=", 1)
-            out.append((k.strip(), "!=", (v.strip(),)))
-        elif "==" in part or "=" in part:
+            out.append(_requirement(k, "!=", (v.strip(),)))
+        elif "=" in part:
             k, v = part.split("==", 1) if "==" in part else part.split("=", 1)
-            out.append((k.strip(), "=", (v.strip(),)))
+            out.append(_requirement(k, "=", (v.strip(),)))
         elif part.startswith("!"):
-            out.append((part[1:].strip(), "!exists", ()))
-        elif re.fullmatch(r"[\w./-]+", part):
-            out.append((part, "exists", ()))
+            out.append(_requirement(part[1:], "!exists", ()))
         else:
-            raise ValueError(f"unable to parse requirement: {part!r}")
+            out.append(_requirement(part, "exists", ()))
     return out
 
 

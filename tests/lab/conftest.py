@@ -144,3 +144,29 @@ def run_kubectl(kubeconfig: Path, *args: str, cache: Path) -> subprocess.Complet
     return subprocess.run([KUBECTL, "--kubeconfig", str(kubeconfig), "--request-timeout=20s",
                            *args], capture_output=True, text=True, env=env, timeout=60,
                           check=False)
+
+
+async def _start_backend(host: str, port: int, name: str) -> Any:
+    from aiohttp import web
+
+    async def answer(request: web.Request) -> web.Response:
+        return web.Response(text=f"{name} saw {request.path_qs}",
+                            headers={"X-Served-By": name})
+
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", answer)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
+
+@pytest.fixture
+def web1_backend(api: ServerThread, address_plan: AddressPlan) -> Iterator[str]:
+    """A tiny HTTP server on web-1's pod IP:8080 (in the API server's loop); yields the IP."""
+    ip = address_plan.pod_ip(0, 0)
+    runner = api.run(_start_backend(ip, 8080, "web-1"))
+    try:
+        yield ip
+    finally:
+        api.run(runner.cleanup())
