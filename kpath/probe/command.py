@@ -19,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kpath.cluster.records import ObjectKey
-from kpath.errors import InputError, SourceError
+from kpath.errors import InputError
 from kpath.export.jsonout import paths_json
 from kpath.export.safe import literal
 from kpath.probe.evidence import (
@@ -84,19 +84,17 @@ class ProbeReport:
 
 # --------------------------------------------------------------------------- running
 def api_access(kubeconfig: str | None, context: str | None) -> ApiAccess:
-    """The API server and credentials a kubeconfig names (for ``pods/…/proxy``)."""
-    from kubernetes import client, config  # slow to import: only when probing a live cluster
+    """The API server and credentials a kubeconfig names (for ``pods/…/proxy``).
 
-    cfg = client.Configuration()
-    try:
-        config.load_kube_config(config_file=kubeconfig, context=context,
-                                client_configuration=cfg, persist_config=False)
-    except (config.ConfigException, OSError, ValueError, TypeError) as exc:
-        raise SourceError(f"kubeconfig: {' '.join(str(exc).split())}") from None
-    headers: dict[str, str] = {}
-    token = cfg.get_api_key_with_prefix("authorization")
-    if token:
-        headers["Authorization"] = token
+    Read with the same merge rules as the live source, so the probes' API server is the one
+    the paths were read from.
+    """
+    from kpath.cluster.kubeconfig import resolve_target  # imports the kubernetes client
+
+    cfg = resolve_target(kubeconfig, context).configuration
+    # The client's own auth settings (a bearer token, refreshed by an exec plugin if any).
+    headers = {str(a["key"]).title(): str(a["value"]) for a in cfg.auth_settings().values()
+               if a.get("in") == "header" and a.get("value")}
     verify: bool | str = (cfg.ssl_ca_cert or True) if cfg.verify_ssl else False
     cert = (cfg.cert_file, cfg.key_file) if cfg.cert_file and cfg.key_file else None
     return ApiAccess(str(cfg.host).rstrip("/"), headers, verify, cert)
@@ -115,6 +113,12 @@ def run_probe_paths(
     options.check()
     plan = plan_probes(analysis.snapshot, _chosen(analysis, selection),
                        PlanOptions(options.all_nodes, options.http, options.samples))
+    return run_plan(plan, options)
+
+
+def run_plan(plan: ProbePlan, options: RunOptions) -> ProbeReport:
+    """Probe a plan in a fresh event loop. On Ctrl+C asyncio cancels the probes (each closes
+    its connection) before KeyboardInterrupt reaches the caller."""
     return asyncio.run(probe_plan(plan, options))
 
 
