@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -170,3 +171,12 @@ def web1_backend(api: ServerThread, address_plan: AddressPlan) -> Iterator[str]:
         yield ip
     finally:
         api.run(runner.cleanup())
+
+
+def wait_for_watchers(st: ServerThread, count: int = 1) -> None:
+    """Block until the server has `count` open watch streams (bounded; raises if never)."""
+    for _ in range(1000):
+        if st.call(lambda: st.store.watcher_count) >= count:
+            return
+        time.sleep(0.01)
+    raise AssertionError("the watch never started")

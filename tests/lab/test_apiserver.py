@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import ssl
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from kpath.lab.apiserver import ServerThread, serve_in_thread
 from kpath.lab.selectors import field_matches, label_matches, parse_fields, parse_labels
 from kpath.lab.store import Store
 from kpath.lab.tables import table_for
-from tests.lab.conftest import filled_store
+from tests.lab.conftest import filled_store, wait_for_watchers
 
 pytestmark = pytest.mark.lab
 
@@ -370,15 +369,6 @@ def test_kubeconfig_names_context_and_namespace(api: ServerThread, tmp_path: Pat
 
 
 # -- watch -----------------------------------------------------------------------------------
-
-def wait_for_watchers(st: ServerThread, count: int = 1) -> None:
-    """Block until the server has `count` open watch streams (bounded, raises if never)."""
-    for _ in range(500):
-        if st.call(lambda: st.store.watcher_count) >= count:
-            return
-        time.sleep(0.01)
-    raise AssertionError("the watch never started")
-
 
 def test_watch_sees_a_put_made_after_it_started(api: ServerThread,
                                                  core: client.CoreV1Api,
