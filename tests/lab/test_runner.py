@@ -37,7 +37,10 @@ needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not insta
 
 
 def _bindable(ip: str, port: int) -> bool:
+    """No listener is left on ip:port (a closed connection's TIME_WAIT does not count, as it
+    does not stop a server that sets SO_REUSEADDR, as every server does)."""
     with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((ip, port))
         except OSError:
