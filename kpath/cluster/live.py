@@ -303,25 +303,30 @@ def unreachable_reason(exc: BaseException, timeout: float) -> str:
         reason = getattr(seen, "reason", None)
         seen = reason if isinstance(reason, BaseException) else (
             seen.__cause__ or seen.__context__)
-    for e in chain:
-        if isinstance(e, ssl.SSLCertVerificationError):
-            return f"TLS failure: {e.verify_message or 'certificate verify failed'}"
-        if isinstance(e, ssl.SSLError):
-            return f"TLS failure: {e.reason or one_line(str(e))}"
-        if isinstance(e, urllib3.exceptions.SSLError):
-            return f"TLS failure: {one_line(str(e))}"
-        if isinstance(e, ConnectionRefusedError) or getattr(e, "errno", None) == errno.ECONNREFUSED:
-            return "connection refused"
-        if isinstance(e, socket.gaierror | urllib3.exceptions.NameResolutionError):
-            return "cannot resolve the host name"
-        if isinstance(e, ConnectionResetError):
-            return "connection reset"
-    for e in chain:
-        if isinstance(e, urllib3.exceptions.NewConnectionError):
-            continue  # urllib3 makes it a kind of timeout; the cause was handled above
-        if isinstance(e, TimeoutError | urllib3.exceptions.TimeoutError | socket.timeout):
-            return f"no answer within {timeout:g}s"
-        if isinstance(e, urllib3.exceptions.ProtocolError):
-            return "the connection closed before a reply"
+    def first(*types: type[BaseException]) -> BaseException | None:
+        return next((e for e in chain if isinstance(e, types)), None)
+
+    # Most specific first: urllib3 wraps the ssl module's error, and calls a refused
+    # connection a kind of timeout.
+    if (e := first(ssl.SSLCertVerificationError)) is not None:
+        verify = getattr(e, "verify_message", None)
+        return f"TLS failure: certificate verify failed{f': {verify}' if verify else ''}"
+    if (e := first(ssl.SSLError)) is not None:
+        return f"TLS failure: {getattr(e, 'reason', None) or one_line(str(e))}"
+    if (e := first(urllib3.exceptions.SSLError)) is not None:
+        return f"TLS failure: {one_line(str(e))}"
+    if first(ConnectionRefusedError) or any(
+            getattr(e, "errno", None) == errno.ECONNREFUSED for e in chain):
+        return "connection refused"
+    if first(socket.gaierror, urllib3.exceptions.NameResolutionError):
+        return "cannot resolve the host name"
+    if first(ConnectionResetError):
+        return "connection reset"
+    timeouts = (TimeoutError, urllib3.exceptions.TimeoutError)
+    if any(isinstance(e, timeouts) and not isinstance(e, urllib3.exceptions.NewConnectionError)
+           for e in chain):
+        return f"no answer within {timeout:g}s"
+    if first(urllib3.exceptions.ProtocolError):
+        return "the connection closed before a reply"
     last = chain[-1]
     return one_line(str(last)) or type(last).__name__
