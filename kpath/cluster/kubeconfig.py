@@ -188,6 +188,10 @@ def choose_context(merged: MergedConfig, context: str | None) -> str:
                          f"(contexts: {available})")
     body, _ = merged.entries["contexts"][name]
     cluster, user = body.get("cluster"), body.get("user")
+    for field, value in (("cluster", cluster), ("user", user)):
+        if value is not None and not isinstance(value, str):
+            raise InputError(f"context {name!r} in kubeconfig {merged.describe()}: "
+                             f"'{field}' must be a name, not {type(value).__name__}")
     if not cluster or cluster not in merged.entries["clusters"]:
         raise InputError(f"context {name!r} in kubeconfig {merged.describe()} names cluster "
                          f"{cluster!r}, which is not defined")
@@ -232,7 +236,9 @@ def resolve_target(kubeconfig: str | None, context: str | None,
             loader = KubeConfigLoader(config_dict=_loader_config(merged, name),
                                       active_context=name, config_base_path=None)
             loader.load_and_set(configuration)
-    except ConfigException as exc:
+    except (ConfigException, ValueError, TypeError, KeyError, AttributeError) as exc:
+        # ConfigException for what the client checks; the others for values of the wrong
+        # type or encoding it does not check (certificate data that is not base64, ...).
         raise InputError(f"kubeconfig {merged.describe()}, context {name!r}: "
                          f"{one_line(str(exc))}") from None
     except OSError as exc:  # an exec plugin that cannot start, a certificate file unreadable

@@ -354,3 +354,17 @@ def test_backend_services_covers_default_backend_and_rules() -> None:
 def test_nonsense_options_are_input_errors(options: LiveOptions) -> None:
     with pytest.raises(InputError):
         load_live(options)
+
+
+@pytest.mark.parametrize(("cluster", "context", "expected"), [
+    ({"server": "http://127.0.0.1:1"}, {"cluster": ["c"]}, "'cluster' must be a name, not list"),
+    ({"server": 6443}, {"cluster": "c"}, "cluster 'c' .* has no server"),
+    ({"server": "https://127.0.0.1:1", "certificate-authority-data": "%%% not base64"},
+     {"cluster": "c"}, r"kubeconfig .*, context 'x': "),
+])
+def test_values_of_the_wrong_type_are_input_errors(tmp_path: Path, cluster: dict[str, Any],
+                                                   context: dict[str, Any],
+                                                   expected: str) -> None:
+    kc = write(tmp_path / "kc", config({"x": context}, current="x", clusters={"c": cluster}))
+    with pytest.raises(InputError, match=expected):
+        resolve_target(str(kc), None, env(tmp_path))
