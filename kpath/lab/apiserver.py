@@ -15,7 +15,6 @@ import base64
 import json
 import ssl
 import threading
-from collections import deque
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -63,6 +62,7 @@ GROUPS = ("discovery.k8s.io", "networking.k8s.io")
 PROXY_TIMEOUT = 5.0
 #: A quiet watch with bookmarks asked for sends one this often (seconds), as real servers do.
 BOOKMARK_EVERY = 60.0
+MAX_RECORDED = 100_000
 
 
 @dataclass
@@ -90,7 +90,8 @@ class LabApiServer:
         self.tls, self.token, self.read_only = tls, token, read_only
         self.deny = frozenset(deny)
         self.latency = latency
-        self.requests: deque[RecordedRequest] = deque(maxlen=100_000)
+        #: Every request in order; the oldest are dropped in blocks past MAX_RECORDED.
+        self.requests: list[RecordedRequest] = []
         self.url = ""
         self.ca_pem: bytes | None = None
         self._runner: web.AppRunner | None = None
@@ -156,6 +157,8 @@ class LabApiServer:
                 response = status(exc.status, exc.reason, exc.text or exc.reason)
         self.requests.append(RecordedRequest(request.method, request.path,
                                              request.query_string, response.status))
+        if len(self.requests) > MAX_RECORDED:
+            del self.requests[:MAX_RECORDED // 10]  # in blocks: amortised O(1) per request
         return response
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
@@ -448,7 +451,9 @@ def _namespaces(store: Store) -> list[Obj]:
         return explicit
     names = store.namespaces_in_use() | {"default", "kube-system"}
     return [{"kind": "Namespace", "apiVersion": "v1",
-             "metadata": {"name": n, "resourceVersion": "1"}, "status": {"phase": "Active"}}
+             "metadata": {"name": n, "resourceVersion": "1",
+                          "creationTimestamp": store.created},
+             "status": {"phase": "Active"}}
             for n in sorted(names)]
 
 

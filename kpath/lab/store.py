@@ -51,6 +51,7 @@ class Store:
         self._order: dict[str, list[Key]] = {}  # per kind, kept sorted
         self._namespaces: Counter[str] = Counter()  # objects per namespace, all kinds
         self._rv = 1
+        self.created = _now()  # derived objects (namespaces) date from here
         self.log: deque[Event] = deque(maxlen=log_size)
         self._subscribers: list[Subscriber] = []
 

@@ -360,6 +360,19 @@ def test_two_servers_run_at_once_on_their_own_ports(objects: list[Obj]) -> None:
         assert (len(a), len(b)) == (2, 1)
 
 
+def test_added_latency_makes_an_impatient_client_time_out(objects: list[Obj]) -> None:
+    with serve_in_thread(filled_store(objects), latency=1.0) as st:
+        with pytest.raises(httpx.ReadTimeout):
+            httpx.get(f"{st.server.url}/api/v1/nodes", timeout=0.05)
+        # A patient client gets the normal answer.
+        assert len(httpx.get(f"{st.server.url}/api/v1/nodes", timeout=30).json()["items"]) == 2
+
+
+def test_derived_namespaces_have_an_age(shared_api: ServerThread) -> None:
+    items = httpx.get(f"{shared_api.server.url}/api/v1/namespaces").json()["items"]
+    assert all(i["metadata"]["creationTimestamp"].endswith("Z") for i in items)
+
+
 def test_kubeconfig_names_context_and_namespace(api: ServerThread, tmp_path: Path) -> None:
     path = api.server.write_kubeconfig(tmp_path / "kc", context="lab-x", namespace="shop")
     contexts, current = config.list_kube_config_contexts(config_file=str(path))
