@@ -309,5 +309,10 @@ def display_url(url: str) -> str:
 
 
 def one_line(text: str) -> str:
-    """Collapse whitespace (an exec plugin's stderr, a multi-line Status) into one line."""
-    return re.sub(r"\s+", " ", text).strip()
+    """Collapse whitespace (an exec plugin's stderr, a multi-line Status) into one line.
+
+    Such text comes from outside (a server's Status, a plugin), so control characters are
+    shown escaped: an error line must not carry terminal escape sequences.
+    """
+    flat = re.sub(r"\s+", " ", text).strip()
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in flat)

@@ -368,3 +368,10 @@ def test_values_of_the_wrong_type_are_input_errors(tmp_path: Path, cluster: dict
     kc = write(tmp_path / "kc", config({"x": context}, current="x", clusters={"c": cluster}))
     with pytest.raises(InputError, match=expected):
         resolve_target(str(kc), None, env(tmp_path))
+
+
+def test_server_text_in_errors_carries_no_terminal_escapes() -> None:
+    body = json.dumps({"kind": "Status", "message": "denied \x1b]0;pwned\x07\x1b[2J now"})
+    message = status_message(body.encode())
+    assert "\x1b" not in message and "\x07" not in message
+    assert message == "denied \\x1b]0;pwned\\x07\\x1b[2J now"
