@@ -1,0 +1,1 @@
+"""kpath's terminal UI (the only package that imports textual)."""

@@ -1,0 +1,263 @@
+"""The kpath terminal UI: wiring of loader, workers, screens and actions.
+
+The app never reads the cluster itself. It is given a loader (any callable returning an
+`Analysis`: a dump, a live context, dicts in a test) and runs it in a thread worker; the
+result arrives as an `AnalysisReady` message. Probes plug in the same way (`Prober`).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from pathlib import Path as FsPath
+from typing import ClassVar
+
+from textual import on, work
+from textual.app import App
+from textual.binding import BindingType
+from textual.worker import Worker, WorkerState
+
+from kpath.cluster.records import ObjectKey
+from kpath.errors import KpathError
+from kpath.export.jsonout import paths_json
+from kpath.export.safe import clean
+from kpath.routing.analysis import Analysis
+from kpath.tui import view_model as vm
+from kpath.tui.actions import bindings
+from kpath.tui.commands import KpathCommands
+from kpath.tui.messages import AnalysisReady, JumpTo, LoadFailed, ProbeProgress, ProbeResult
+from kpath.tui.screens.help import HelpScreen
+from kpath.tui.screens.main import MainScreen
+from kpath.tui.screens.picker import Picker
+
+Loader = Callable[[], Analysis]
+#: Called with each finished probe: the hop, whether traffic passed, one line of detail.
+ProbeSink = Callable[[vm.HopRef, bool, str], None]
+#: Probes the given paths (indexes into ``analysis.paths``), reporting through the sink.
+Prober = Callable[[Analysis, Sequence[int], ProbeSink], None]
+#: Given a kubeconfig context name, the loader for it.
+ContextLoader = Callable[[str], Loader]
+
+
+def file_stem(origin: str, now: datetime) -> str:
+    """``kpath-<context>-<time>``: a file name from cluster text, safe on any filesystem."""
+    context = origin.split(" @ ")[0].removeprefix("context ")
+    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", context).strip("-.")[:40] or "cluster"
+    return f"kpath-{slug}-{now:%Y%m%d-%H%M%S}"
+
+
+class KpathApp(App[int]):
+    """Every way into every Service, explored interactively."""
+
+    TITLE = "kpath"
+    CSS_PATH = "kpath.tcss"
+    COMMANDS = App.COMMANDS | {KpathCommands}
+    BINDINGS: ClassVar[list[BindingType]] = bindings()  # type: ignore[assignment]
+
+    def __init__(self, load: Loader, *, origin: str, live: bool,
+                 contexts: Sequence[str] = (), context: str | None = None,
+                 switch_context: ContextLoader | None = None, prober: Prober | None = None,
+                 namespace: str | None = None, selector: str | None = None,
+                 internal: bool = False, save_dir: str | FsPath = ".",
+                 select: str | None = None) -> None:
+        """Args:
+        load: reads and analyses the cluster; runs in a thread, may raise `KpathError`.
+        origin: what the header says the data is (context and server, or dump files).
+        live: a live cluster (probes and refresh make sense) or an offline dump.
+        contexts / context / switch_context: kubeconfig contexts for `c`.
+        prober: runs probes for `p` / `P`; None until probes are wired.
+        namespace / selector / internal: the initial view, as -n / -l / --all.
+        save_dir: where `s` and `e` write their files.
+        select: ``NAMESPACE/NAME`` of a service to select once loaded.
+        """
+        super().__init__()
+        self._load = load
+        self.origin = origin
+        self.live = live
+        self.contexts = list(contexts)
+        self.context = context
+        self._switch_context = switch_context
+        self._prober = prober
+        self._save_dir = FsPath(save_dir)
+        self._select = select
+        self.main = MainScreen(origin=origin, live=live, on_ready=self.reload,
+                               namespace=namespace, selector=selector, internal=internal)
+        self.loaded = False
+
+    async def on_mount(self) -> None:
+        # Pushed rather than returned by get_default_screen: only pushed screens get their
+        # CSS_PATH loaded by Textual.
+        await self.push_screen(self.main)
+
+    async def wait_loaded(self, pause: Callable[[], Awaitable[None]], tries: int = 500) -> None:
+        """For headless runs: wait until the first load finished (or failed)."""
+        for _ in range(tries):
+            if self.loaded or self.main.status.error:
+                break
+            await pause()
+        await self.workers.wait_for_complete()
+        await pause()
+
+    # --- workers: all I/O happens here, never on the event loop ---------------------------
+
+    def reload(self) -> None:
+        self.main.status.loading = True
+        self._load_snapshot()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="load")
+    def _load_snapshot(self) -> None:
+        try:
+            analysis = self._load()
+        except KpathError as exc:
+            self.post_message(LoadFailed(str(exc)))
+            return
+        self.post_message(AnalysisReady(analysis, datetime.now()))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="probe")
+    def _run_probes(self, analysis: Analysis, paths: Sequence[int]) -> None:
+        assert self._prober is not None
+        done = 0
+
+        def sink(ref: vm.HopRef, ok: bool, detail: str) -> None:
+            nonlocal done
+            done += 1
+            self.post_message(ProbeResult(ref, ok, detail))
+            self.post_message(ProbeProgress(done, 0))
+
+        self._prober(analysis, paths, sink)
+        self.post_message(ProbeProgress(done, done))
+
+    @on(AnalysisReady)
+    def _analysis_ready(self, message: AnalysisReady) -> None:
+        origin = message.analysis.snapshot.origin
+        if origin:
+            self.main.status.origin = self.origin = origin
+        changed = self.main.show_analysis(message.analysis, message.loaded_at)
+        if changed:
+            self.notify(f"{len(changed)} service(s) changed", timeout=3)
+        if self._select and not self.loaded:
+            ns, _, name = self._select.partition("/")
+            self.main.post_message(JumpTo(ObjectKey(ns, name)))
+        self.loaded = True
+
+    @on(LoadFailed)
+    def _load_failed(self, message: LoadFailed) -> None:
+        status = self.main.status
+        status.loading, status.error = False, message.error
+        self.notify(message.error, title="cannot read the cluster", severity="error",
+                    markup=False, timeout=8)
+
+    @on(ProbeResult)
+    def _probe_result(self, message: ProbeResult) -> None:
+        self.main.land_probe(message.hop, message.ok, message.detail)
+
+    @on(ProbeProgress)
+    def _probe_progress(self, message: ProbeProgress) -> None:
+        done = message.total and message.done == message.total
+        self.main.status.probes = (f"probes: {message.done} done" if done
+                                   else f"probing… {message.done} landed")
+
+    def on_worker_state_changed(self, event: Worker.StateChangedEvent) -> None:
+        # An unexpected failure in a worker: one line, never a traceback over the UI.
+        if event.state == WorkerState.ERROR and event.worker.error is not None:
+            error = event.worker.error
+            self.post_message(LoadFailed(clean(f"{type(error).__name__}: {error}")))
+
+    # --- actions (keys and palette come from kpath.tui.actions) -------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("probe", "probe_all"):
+            return True if self._prober is not None and self.live else None
+        if action == "context":
+            return True if self._switch_context is not None and self.contexts else None
+        return True
+
+    def action_filter(self) -> None:
+        self.main.open_filter()
+
+    def action_namespace(self) -> None:
+        if self.main.analysis is None:
+            return
+        choices = [("", "all namespaces"), *((n, n) for n in vm.namespaces(self.main.analysis))]
+        self.push_screen(Picker("Namespace", choices, self.main.namespace or ""),
+                         lambda ns: None if ns is None else self.main.set_namespace(ns or None))
+
+    def action_context(self) -> None:
+        if self._switch_context is None or not self.contexts:
+            self.notify("No other kubeconfig context to switch to.", markup=False)
+            return
+        self.push_screen(Picker("Context", [(c, c) for c in self.contexts], self.context),
+                         self._use_context)
+
+    def _use_context(self, context: str | None) -> None:
+        if context is None or self._switch_context is None:
+            return
+        self.context, self._load = context, self._switch_context(context)
+        self.main.status.origin = self.origin = f"context {context}"
+        self.reload()
+
+    def action_toggle_internal(self) -> None:
+        self.main.toggle_internal()
+
+    def action_sort(self) -> None:
+        self.main.next_sort()
+
+    def action_refresh(self) -> None:
+        self.reload()
+
+    def action_probe(self) -> None:
+        self._start_probes(self.main.selected_path_indexes())
+
+    def action_probe_all(self) -> None:
+        self._start_probes(self.main.visible_path_indexes())
+
+    def _start_probes(self, paths: list[int]) -> None:
+        if self._prober is None or self.main.analysis is None or not paths:
+            return
+        self.main.status.probes = f"probing {len(paths)} path(s)…"
+        self._run_probes(self.main.analysis, paths)
+
+    def action_save_svg(self) -> None:
+        path = self._save_dir / f"{file_stem(self.origin, datetime.now())}.svg"
+        path.write_text(self.export_screenshot(title=f"kpath {clean(self.origin)}"),
+                        encoding="utf-8")
+        self.notify(f"saved {path}", title="SVG", markup=False)
+
+    def action_export_json(self) -> None:
+        analysis = self.main.analysis
+        if analysis is None:
+            return
+        paths = self.main.visible_paths()
+        keys = {p.service for p in paths}
+        findings = [f for f in analysis.findings if f.service is None or f.service in keys]
+        path = self._save_dir / f"{file_stem(self.origin, datetime.now())}.json"
+        path.write_text(json.dumps(paths_json(analysis, paths, findings), indent=2) + "\n",
+                        encoding="utf-8")
+        self.notify(f"saved {path}", title="JSON", markup=False)
+
+    def action_zoom(self) -> None:
+        self.main.zoom()
+
+    def action_show_tab(self, tab: str) -> None:
+        self.main.show_tab(tab)
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    async def action_quit(self) -> None:
+        self.exit(0)
+
+
+def run_tui(load: Loader, *, origin: str, live: bool, contexts: Sequence[str] = (),
+            context: str | None = None, switch_context: ContextLoader | None = None,
+            prober: Prober | None = None, namespace: str | None = None,
+            selector: str | None = None, internal: bool = False) -> int:
+    """Run the UI in this terminal until the user quits; returns the exit code."""
+    app = KpathApp(load, origin=origin, live=live, contexts=contexts, context=context,
+                   switch_context=switch_context, prober=prober, namespace=namespace,
+                   selector=selector, internal=internal)
+    result = app.run()
+    return result if isinstance(result, int) else 0

@@ -1,0 +1,81 @@
+"""Messages that carry data up to the screen and the app (reactives carry it down).
+
+Thread workers may only talk to the UI through these: `post_message` is thread-safe.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.message import Message
+
+from kpath.cluster.records import ObjectKey
+from kpath.routing.analysis import Analysis
+from kpath.tui.view_model import Hop, HopRef
+
+
+class AnalysisReady(Message):
+    """The loader finished: a fresh analysis of the cluster."""
+
+    def __init__(self, analysis: Analysis, loaded_at: datetime) -> None:
+        super().__init__()
+        self.analysis = analysis
+        self.loaded_at = loaded_at
+
+
+class LoadFailed(Message):
+    """The loader could not read the cluster; ``error`` is one line for the user."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__()
+        self.error = error
+
+
+class ServiceHighlighted(Message):
+    """The cursor of the services list moved to a service (or to none)."""
+
+    def __init__(self, key: ObjectKey | None) -> None:
+        super().__init__()
+        self.key = key
+
+
+class HopSelected(Message):
+    """A hop of the path view was selected: show its details."""
+
+    def __init__(self, hop: Hop | None) -> None:
+        super().__init__()
+        self.hop = hop
+
+
+class JumpTo(Message):
+    """A finding was chosen: select its service (and the hop at those nodes, if any)."""
+
+    def __init__(self, service: ObjectKey, nodes: tuple[str, ...] = ()) -> None:
+        super().__init__()
+        self.service = service
+        self.nodes = nodes
+
+
+class ProbeResult(Message):
+    """A live probe finished for one hop (the seam the prober plugs into).
+
+    ``ok`` is whether the probe saw traffic pass; ``detail`` says what it saw, in one line.
+    """
+
+    def __init__(self, hop: HopRef, ok: bool, detail: str = "") -> None:
+        super().__init__()
+        self.hop = hop
+        self.ok = ok
+        self.detail = detail
+
+
+class ProbeProgress(Message):
+    """How many of the planned probes have finished; replaces an older progress message."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ProbeProgress)

@@ -1,0 +1,314 @@
+"""The main screen: services list | path view over details and findings. Routing of messages.
+
+Data goes down: the app hands an `Analysis` to `show_analysis`; filters and the selection are
+screen state. Messages come up from the widgets (`ServiceHighlighted`, `HopSelected`,
+`JumpTo`). Nothing here reads the cluster or decides a route; `view_model` does the shaping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Container, Vertical
+from textual.events import Resize
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
+
+from kpath.cluster.records import ObjectKey
+from kpath.routing.analysis import Analysis
+from kpath.routing.findings import Finding
+from kpath.routing.paths import Path
+from kpath.routing.select import Selection
+from kpath.tui import view_model as vm
+from kpath.tui.messages import HopSelected, JumpTo, ServiceHighlighted
+from kpath.tui.styles import ProbeState, probe_state
+from kpath.tui.widgets.details import DetailsPanel
+from kpath.tui.widgets.findings import FindingsPanel
+from kpath.tui.widgets.path_view import PathView, Probes, diagram_title
+from kpath.tui.widgets.service_list import ServiceHeader, ServiceTable
+from kpath.tui.widgets.status_bar import StatusBar
+
+NARROW = 120  # below this many columns the panes stack instead of standing side by side
+_PROBE_RANK = {ProbeState.UNPROBED: 0, ProbeState.RUNNING: 1, ProbeState.OK: 2,
+               ProbeState.FAILED: 3, ProbeState.CONTRADICTION: 4}
+
+
+class MainScreen(Screen[None]):
+    """Explore every way in: pick a service, read its paths, inspect a hop."""
+
+    CSS_PATH = "main.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "clear_filter", "Clear filter", show=False),
+    ]
+
+    def __init__(self, *, origin: str, live: bool, on_ready: Callable[[], None],
+                 namespace: str | None = None, selector: str | None = None,
+                 internal: bool = False) -> None:
+        super().__init__()
+        self._origin, self._live, self._on_ready = origin, live, on_ready
+        self.analysis: Analysis | None = None
+        self.namespace = namespace
+        self.selector = selector
+        self.internal = internal
+        self.sort = vm.SORTS[0]
+        self.selected: ObjectKey | None = None
+        self.probes: dict[vm.HopRef, tuple[ProbeState, str]] = {}
+        self.service_probes: dict[ObjectKey, ProbeState] = {}
+        self._rows: list[vm.ServiceRow] = []
+        self._paths: dict[ObjectKey, list[int]] = {}
+        self._findings: dict[ObjectKey | None, list[Finding]] = {}
+        self._flash: frozenset[ObjectKey] = frozenset()
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Container(id="body"):
+            with Vertical(id="services"):
+                yield Input(placeholder="filter: words of namespace/name, type, policy, ways in",
+                            id="filter")
+                yield ServiceHeader()
+                yield ServiceTable(id="table")
+                yield Static(id="count")
+            with Vertical(id="right"):
+                yield PathView(id="paths")
+                with TabbedContent(id="tabs"):
+                    with TabPane("Details", id="details"):
+                        yield DetailsPanel(id="details-panel")
+                    with TabPane("Findings", id="findings"):
+                        yield FindingsPanel(id="findings-panel")
+        yield Footer()
+
+    @property
+    def table(self) -> ServiceTable:
+        return self.query_one("#table", ServiceTable)
+
+    @property
+    def path_view(self) -> PathView:
+        return self.query_one("#paths", PathView)
+
+    @property
+    def status(self) -> StatusBar:
+        return self.query_one("#status", StatusBar)
+
+    def on_mount(self) -> None:
+        self.query_one("#filter", Input).display = False
+        status = self.status
+        status.origin, status.live, status.loading = self._origin, self._live, True
+        self.table.focus()
+        self._on_ready()  # widgets exist now: the app may start loading
+
+    def on_resize(self, event: Resize) -> None:
+        self.set_class(event.size.width < NARROW, "-narrow")
+
+    # --- data in ------------------------------------------------------------------------
+
+    def show_analysis(self, analysis: Analysis, loaded_at: datetime) -> frozenset[ObjectKey]:
+        """A new analysis; returns the services whose paths changed since the last one."""
+        changed = frozenset(vm.changed_services(self.analysis, analysis))
+        self.analysis = analysis
+        sel = Selection(analysis, None, self.selector, True)
+        self._rows = [r for r in vm.service_rows(analysis) if sel.service(r.key)]
+        self._rows = vm.sort_rows(self._rows, self.sort)
+        self._paths = vm.group_paths(analysis)
+        self._findings = vm.group_findings(analysis.findings)
+        self.probes.clear()  # hop references belong to one analysis
+        self.service_probes.clear()
+        self._flash = changed
+        status = self.status
+        status.loaded_at, status.loading, status.error = loaded_at, False, ""
+        status.not_visible = dict(analysis.snapshot.not_visible)
+        self.refresh_list(keep=self.selected, announce=True)  # redraw the path view too
+        if changed:
+            self.set_timer(3.0, self._end_flash)
+        return changed
+
+    def _end_flash(self) -> None:
+        self._flash = frozenset()
+        self.table.set_marks(self.service_probes, self._flash)
+        self.path_view.remove_class("-flash")
+
+    def refresh_list(self, keep: ObjectKey | None = None, announce: bool = False) -> None:
+        """Re-apply filter, namespace and exposure to the rows; keep the cursor if shown."""
+        text = self.query_one("#filter", Input).value
+        shown = vm.visible(self._rows, text=text, namespace=self.namespace,
+                           internal=self.internal)
+        self.table.set_marks(self.service_probes, self._flash)
+        self.table.show(self._rows, shown, keep=keep, announce=announce)
+        ns = self.namespace or "all namespaces"
+        what = "all services" if self.internal else "exposed services"
+        count = Text(f"{len(shown)} of {len(self._rows)} · {what} · ", style="dim")
+        count.append_text(Text(ns, style="dim"))
+        count.append(f" · sort: {self.sort}", style="dim")
+        if text:
+            count.append(" · filter: ", style="dim")
+            count.append(text)
+        self.query_one("#count", Static).update(count)
+
+    # --- selection -----------------------------------------------------------------------
+
+    @on(ServiceHighlighted)
+    async def _highlighted(self, message: ServiceHighlighted) -> None:
+        await self._refresh_selected(message.key)
+
+    async def _refresh_selected(self, key: ObjectKey | None) -> None:
+        self.selected = key
+        view = self.path_view
+        analysis = self.analysis
+        if analysis is None or key is None:
+            await view.show([], [], self.probes, "No service matches." if analysis else
+                            "Loading…")
+            self._show_findings(None)
+            return
+        indexes = [i for i in self._paths.get(key, ())
+                   if self.internal or analysis.paths[i].external] or self._paths.get(key, [])
+        diagrams = vm.diagrams(analysis, indexes)
+        titles = [diagram_title(d, vm.path_state(analysis.paths[d.index])) for d in diagrams]
+        await view.show(diagrams, titles, self.probes, "This service has no way in.")
+        view.set_class(key in self._flash, "-flash")
+        self._show_findings(key)
+
+    def _show_findings(self, key: ObjectKey | None) -> None:
+        cluster = sorted((f for f in self.analysis.findings if self._in_namespace(f))
+                         if self.analysis else (), key=lambda f: (-f.severity.rank, f.code))
+        self.query_one(FindingsPanel).show(vm.service_findings(self._findings, key), cluster,
+                                           str(key) if key else None)
+
+    def _in_namespace(self, f: Finding) -> bool:
+        if self.namespace is None:
+            return True
+        owner = f.service or f.ingress
+        return owner is None or owner.namespace == self.namespace
+
+    @on(HopSelected)
+    def _hop_selected(self, message: HopSelected) -> None:
+        hop = message.hop
+        self.query_one(DetailsPanel).show(hop, self.probes.get(hop.ref) if hop else None)
+
+    @on(JumpTo)
+    async def _jump(self, message: JumpTo) -> None:
+        await self.jump_to(message.service, message.nodes)
+
+    async def jump_to(self, key: ObjectKey, nodes: tuple[str, ...] = ()) -> bool:
+        """Select a service (widening the view if it is hidden) and the hop at ``nodes``."""
+        if not self.table.select(key):
+            # Hidden by the filter, namespace or exposure: widen the view, then select.
+            box = self.query_one("#filter", Input)
+            box.value, box.display = "", False
+            self.namespace, self.internal = None, True
+            self.refresh_list()
+            if not self.table.select(key):
+                self.notify(f"{key} is not in the list", markup=False)
+                return False
+        await self._refresh_selected(key)
+        self._select_nodes(nodes)
+        self.path_view.focus()
+        return True
+
+    def _select_nodes(self, nodes: tuple[str, ...]) -> None:
+        if not nodes or self.analysis is None:
+            return
+        wanted = nodes[0]
+        for i in self._paths.get(self.selected, ()) if self.selected else ():
+            for gi, g in enumerate(self.analysis.paths[i].groups):
+                if wanted in g.nodes and self.path_view.select_ref(vm.HopRef(i, "node", str(gi))):
+                    return
+
+    # --- probes --------------------------------------------------------------------------
+
+    def land_probe(self, ref: vm.HopRef, ok: bool, detail: str) -> None:
+        """A probe result for one hop: judge it against the prediction and redraw."""
+        if self.analysis is None or not 0 <= ref.path < len(self.analysis.paths):
+            return
+        hop = next((h for h in vm.diagram(self.analysis, ref.path).hops() if h.ref == ref), None)
+        if hop is None:
+            return
+        state = probe_state(hop.state, ok)
+        self.probes[ref] = (state, detail)
+        key = self.analysis.paths[ref.path].service
+        old = self.service_probes.get(key, ProbeState.UNPROBED)
+        if _PROBE_RANK[state] > _PROBE_RANK[old]:
+            self.service_probes[key] = state
+        self.table.set_marks(self.service_probes, self._flash)
+        if key == self.selected:
+            self.path_view.set_probes(self.probes)
+            current = self.path_view.current
+            if current is not None and current.ref == ref:
+                self.query_one(DetailsPanel).show(current, self.probes[ref])
+
+    def visible_paths(self) -> list[Path]:
+        """The paths of the services the list shows now (what `e` exports)."""
+        if self.analysis is None:
+            return []
+        table = self.table
+        keys = [table.rows[i].key for i in vm.visible(
+            table.rows, text=self.query_one("#filter", Input).value, namespace=self.namespace,
+            internal=self.internal)]
+        return [self.analysis.paths[i] for k in keys for i in self._paths.get(k, ())
+                if self.internal or self.analysis.paths[i].external]
+
+    def visible_path_indexes(self) -> list[int]:
+        if self.analysis is None:
+            return []
+        ids = {id(p) for p in self.visible_paths()}
+        return [i for i, p in enumerate(self.analysis.paths) if id(p) in ids]
+
+    def selected_path_indexes(self) -> list[int]:
+        if self.analysis is None or self.selected is None:
+            return []
+        return list(self._paths.get(self.selected, ()))
+
+    # --- actions (keys are bound on the app, from the actions table) ----------------------
+
+    def open_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        box.display = True
+        box.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self) -> None:
+        self.refresh_list(keep=self.selected)
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self) -> None:
+        self.table.focus()
+
+    def action_clear_filter(self) -> None:
+        box = self.query_one("#filter", Input)
+        if box.value or box.display:
+            box.value = ""
+            box.display = False
+            self.refresh_list(keep=self.selected)
+            self.table.focus()
+
+    def set_namespace(self, namespace: str | None) -> None:
+        self.namespace = namespace
+        self.refresh_list(keep=self.selected)
+
+    def toggle_internal(self) -> None:
+        self.internal = not self.internal
+        self.refresh_list(keep=self.selected)
+
+    def next_sort(self) -> None:
+        self.sort = vm.SORTS[(vm.SORTS.index(self.sort) + 1) % len(vm.SORTS)]
+        self._rows = vm.sort_rows(self._rows, self.sort)
+        self.refresh_list(keep=self.selected)
+
+    def zoom(self) -> None:
+        """Give the whole screen to the focused pane (the path view at 80x24), or undo it."""
+        if self.maximized is not None:
+            self.minimize()
+            return
+        focused = self.focused
+        target = focused if isinstance(focused, (ServiceTable, PathView)) else self.path_view
+        self.maximize(target, container=False)
+
+    def show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+
+
+__all__ = ["MainScreen", "Probes"]

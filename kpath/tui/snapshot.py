@@ -1,0 +1,50 @@
+"""The terminal UI rendered headless to SVG: what `kpath snapshot` and `s` produce.
+
+The same app, screens and widgets as the interactive UI, run with Textual's headless
+driver at a fixed size; waits for the load worker, optionally selects a service, and
+returns the screen as SVG text.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from kpath.cluster.records import ObjectKey
+from kpath.errors import InputError
+from kpath.routing.analysis import Analysis
+from kpath.tui.app import KpathApp, Prober
+
+
+async def render_app_svg(analysis: Analysis, *, namespace: str | None = None,
+                         selector: str | None = None, internal: bool = False,
+                         size: tuple[int, int] = (120, 40), service: str | None = None,
+                         live: bool = False, prober: Prober | None = None) -> str:
+    """The UI on ``analysis`` as SVG. ``service`` (``NS/NAME``) is selected first; with a
+    ``prober``, that service's paths (or every visible one) are probed before the shot."""
+    app = KpathApp(lambda: analysis, origin=analysis.snapshot.origin, live=live,
+                   namespace=namespace, selector=selector, internal=internal, prober=prober)
+    async with app.run_test(size=size) as pilot:
+        await app.wait_loaded(pilot.pause)
+        if service is not None:
+            ns, _, name = service.partition("/")
+            key = ObjectKey(ns, name)
+            if key not in analysis.snapshot.services:
+                raise InputError(f"--service {service}: no such service (give NAMESPACE/NAME)")
+            await app.main.jump_to(key)
+            await pilot.pause()
+        if prober is not None:
+            app.run_action("probe" if service else "probe_all")
+            await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        app.main.table.focus()
+        await pilot.pause()
+        return app.export_screenshot(title=f"kpath {analysis.snapshot.origin}".strip())
+
+
+def render_svg(analysis: Analysis, *, namespace: str | None = None,
+               selector: str | None = None, internal: bool = False,
+               size: tuple[int, int] = (120, 40), service: str | None = None) -> str:
+    """Synchronous `render_app_svg`, for the CLI (runs its own event loop)."""
+    return asyncio.run(render_app_svg(analysis, namespace=namespace, selector=selector,
+                                      internal=internal, size=size, service=service))

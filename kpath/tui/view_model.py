@@ -1,0 +1,385 @@
+"""What the terminal UI shows, computed from an `Analysis`. Pure: no Textual, no Rich.
+
+Two shapes come out of here:
+
+- `ServiceRow`: one line of the services list (built once per analysis, filtered per key);
+- `Diagram`: one path drawn left to right (client → entry → node group or direct → pods),
+  built only for the service the user selected, so 10,000 services cost nothing here.
+
+Every string is raw cluster text; the widgets make it literal before drawing it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
+
+from kpath.cluster.records import ObjectKey
+from kpath.routing.analysis import Analysis
+from kpath.routing.findings import Finding, Severity
+from kpath.routing.kubeproxy import Choice, Target, Verdict
+from kpath.routing.nodegroups import NodeGroup
+from kpath.routing.paths import EntryKind, Path
+from kpath.tui.styles import HopState
+
+#: Short names for the ways in, in the order the list shows them.
+WAY_CODES: dict[EntryKind, str] = {
+    EntryKind.LOAD_BALANCER: "LB",
+    EntryKind.INGRESS: "Ing",
+    EntryKind.NODE_PORT: "NP",
+    EntryKind.EXTERNAL_IP: "EIP",
+    EntryKind.CLUSTER_IP: "CIP",
+    EntryKind.HEADLESS: "HL",
+    EntryKind.EXTERNAL_NAME: "DNS",
+}
+_STATE_RANK = {HopState.INFO: 0, HopState.FORWARD: 1, HopState.CROSS: 2, HopState.PENDING: 3,
+               HopState.REJECT: 4, HopState.DROP: 5}
+SORTS = ("name", "worst", "type")
+
+MAX_PODS = 4  # pods drawn per branch; the rest are counted
+MAX_BRANCHES = 8  # node groups drawn per path (grouping keeps real clusters well below)
+MAX_NODE_NAMES = 8  # node names listed in a group's details
+
+
+class ServiceRow(NamedTuple):
+    """One line of the services list."""
+
+    key: ObjectKey
+    type: str
+    policy: str
+    ready: int
+    total: int
+    ways: str
+    external: bool
+    worst: Severity | None
+    state: HopState  # the worst verdict over the paths the row stands for
+    search: str  # lower-case text the filter matches against
+
+
+def group_paths(analysis: Analysis) -> dict[ObjectKey, list[int]]:
+    """Indexes into ``analysis.paths`` for each service, in analysis order."""
+    out: dict[ObjectKey, list[int]] = defaultdict(list)
+    for i, p in enumerate(analysis.paths):
+        out[p.service].append(i)
+    return out
+
+
+def group_findings(findings: Iterable[Finding]) -> dict[ObjectKey | None, list[Finding]]:
+    out: dict[ObjectKey | None, list[Finding]] = defaultdict(list)
+    for f in findings:
+        out[f.service].append(f)
+    return out
+
+
+def verdict_state(verdict: Verdict, cross: bool = False) -> HopState:
+    if verdict == Verdict.DROP:
+        return HopState.DROP
+    if verdict == Verdict.REJECT:
+        return HopState.REJECT
+    return HopState.CROSS if cross else HopState.FORWARD
+
+
+def worst_state(states: Iterable[HopState]) -> HopState:
+    return max(states, key=_STATE_RANK.__getitem__, default=HopState.INFO)
+
+
+def path_state(p: Path) -> HopState:
+    """The worst thing that happens to traffic entering by this path."""
+    if p.entry.pending:
+        return HopState.PENDING
+    if p.direct is not None:
+        return verdict_state(p.direct.verdict)
+    states = [verdict_state(g.choice.verdict, g.cross_node) for g in p.groups]
+    if lb_skips_drops(p) and any(s in (HopState.FORWARD, HopState.CROSS) for s in states):
+        # The load balancer's health check keeps traffic off the nodes that would drop it.
+        states = [s for s in states if s != HopState.DROP]
+    return worst_state(states)
+
+
+def lb_skips_drops(p: Path) -> bool:
+    """A LoadBalancer with Local policy health-checks nodes and skips those without pods."""
+    return p.entry.kind == EntryKind.LOAD_BALANCER and p.policy == "Local" and not p.direct
+
+
+def service_rows(analysis: Analysis) -> list[ServiceRow]:
+    """Every service of the snapshot as a list row, sorted by namespace/name."""
+    by_service = group_paths(analysis)
+    worst: dict[ObjectKey, Severity] = {}
+    for f in analysis.findings:
+        if f.service is not None and (f.service not in worst
+                                      or f.severity.rank > worst[f.service].rank):
+            worst[f.service] = f.severity
+    rows = []
+    for key in sorted(analysis.snapshot.services):
+        svc = analysis.snapshot.services[key]
+        paths = [analysis.paths[i] for i in by_service.get(key, ())]
+        external = any(p.external for p in paths)
+        shown = [p for p in paths if p.external] or paths
+        kinds = {p.entry.kind for p in paths}
+        ways = " ".join(code for kind, code in WAY_CODES.items() if kind in kinds)
+        targets = {(t.address, t.port, t.pod): t for r in analysis.routes.get(key, ())
+                   for t in r.targets}
+        ready = sum(1 for t in targets.values() if t.ready)
+        policy = svc.external_traffic_policy if external else svc.internal_traffic_policy
+        if svc.type == "ExternalName":
+            policy = "-"
+        rows.append(ServiceRow(
+            key, svc.type, policy, ready, len(targets), ways, external, worst.get(key),
+            worst_state(path_state(p) for p in shown),
+            f"{key.namespace}/{key.name} {svc.type} {policy} {ways}".lower(),
+        ))
+    return rows
+
+
+def sort_rows(rows: Sequence[ServiceRow], by: str) -> list[ServiceRow]:
+    if by == "worst":
+        return sorted(rows, key=lambda r: (-(r.worst.rank if r.worst else -1),
+                                           -_STATE_RANK[r.state], r.key))
+    if by == "type":
+        return sorted(rows, key=lambda r: (r.type, r.key))
+    return sorted(rows, key=lambda r: r.key)
+
+
+def visible(rows: Sequence[ServiceRow], *, text: str = "", namespace: str | None = None,
+            internal: bool = False) -> list[int]:
+    """Indexes of the rows to show: filter words (all must match), namespace, exposure."""
+    words = text.lower().split()
+    out = []
+    for i, r in enumerate(rows):
+        if not internal and not r.external:
+            continue
+        if namespace is not None and r.key.namespace != namespace:
+            continue
+        if words and not all(w in r.search for w in words):
+            continue
+        out.append(i)
+    return out
+
+
+# --- the path diagram -----------------------------------------------------------------------
+
+
+class HopRef(NamedTuple):
+    """Where a hop sits: stable for one analysis, and what a probe result names."""
+
+    path: int  # index into analysis.paths
+    level: str  # "client", "entry", "node", "direct", "pod"
+    key: str  # which one at that level: group index, or "group/endpoint"
+
+
+class Hop(NamedTuple):
+    ref: HopRef
+    title: str
+    lines: tuple[str, ...]
+    state: HopState
+    details: tuple[tuple[str, str], ...]
+
+
+class Branch(NamedTuple):
+    """One decision point (a node group, or traffic sent straight to pods) and its pods."""
+
+    via: Hop
+    pods: tuple[Hop, ...]
+    more_pods: int
+
+
+class Diagram(NamedTuple):
+    index: int
+    title: str
+    client: Hop
+    entry: Hop
+    branches: tuple[Branch, ...]
+    more_branches: int
+
+    def hops(self) -> list[Hop]:
+        """Every hop in reading order: left to right, then top to bottom."""
+        out = [self.client, self.entry]
+        for b in self.branches:
+            out.append(b.via)
+            out.extend(b.pods)
+        return out
+
+
+def diagrams(analysis: Analysis, indexes: Sequence[int]) -> list[Diagram]:
+    return [diagram(analysis, i) for i in indexes]
+
+
+def diagram(analysis: Analysis, index: int) -> Diagram:
+    p = analysis.paths[index]
+    svc = analysis.snapshot.services.get(p.service)
+    port = p.port.label() if p.port else "?"
+    title = f"{port} via {p.entry.kind.value}" + (f", {p.policy} policy" if p.policy else "")
+    client = Hop(HopRef(index, "client", ""), "client",
+                 ("outside the cluster",) if p.external else ("a pod in the cluster",),
+                 HopState.INFO, (("from", "outside" if p.external else "inside the cluster"),))
+    entry = _entry_hop(index, p, svc.health_check_node_port if svc else None)
+    branches: list[Branch] = []
+    if p.direct is not None:
+        via = "ingress controller" if p.via == "controller" else "straight to pods"
+        hop = Hop(HopRef(index, "direct", "0"), via,
+                  (_verdict_line(p.direct.verdict, False),), verdict_state(p.direct.verdict),
+                  _choice_details(p.direct))
+        branches.append(_branch(index, "0", hop, p.direct, None))
+    for gi, g in enumerate(p.groups[:MAX_BRANCHES]):
+        branches.append(_branch(index, str(gi), _group_hop(index, gi, p, g), g.choice, g))
+    return Diagram(index, title, client, entry, tuple(branches),
+                   max(0, len(p.groups) - MAX_BRANCHES))
+
+
+def _entry_hop(index: int, p: Path, health_port: int | None) -> Hop:
+    e = p.entry
+    ref = HopRef(index, "entry", "")
+    details: list[tuple[str, str]] = [("way in", e.kind.value)]
+    if p.port is not None:
+        sp = p.port
+        details.append(("service port", f"{sp.label()} → targetPort {sp.target_port}"))
+        if sp.node_port:
+            details.append(("nodePort", str(sp.node_port)))
+    if p.policy:
+        details.append(("traffic policy", p.policy))
+    if e.kind == EntryKind.INGRESS and e.ingress is not None:
+        r = e.ingress
+        title = f"Ingress {r.ingress.key}"
+        lines = [r.label(), f"→ {r.backend.label()}"]
+        details += [("rule", r.label()), ("path type", r.path_type or "-"),
+                    ("tls", "yes" if r.tls else "no"), ("backend", r.backend.label()),
+                    ("controller", f"{r.controller.class_name or '?'} ({r.controller.kind}, "
+                                   f"{r.controller.mode} mode)"),
+                    ("controller note", r.controller.note)]
+        if r.addresses:
+            details.append(("addresses", ", ".join(r.addresses)))
+        if r.problem:
+            details.append(("problem", r.problem))
+        state = HopState.REJECT if r.problem else path_state(p)
+        return Hop(ref, title, tuple(lines), state, tuple(details))
+    if e.kind == EntryKind.EXTERNAL_NAME:
+        name = e.addresses[0] if e.addresses else "?"
+        return Hop(ref, "ExternalName", (f"CNAME {name}",), HopState.INFO,
+                   (*details, ("DNS name", name)))
+    titles = {EntryKind.LOAD_BALANCER: "LoadBalancer", EntryKind.NODE_PORT: "NodePort",
+              EntryKind.EXTERNAL_IP: "externalIP", EntryKind.CLUSTER_IP: "ClusterIP",
+              EntryKind.HEADLESS: "headless"}
+    if e.kind == EntryKind.NODE_PORT:
+        lines = [f"any node :{e.port}"]
+    elif e.kind == EntryKind.HEADLESS:
+        lines = ["DNS → pod IPs"]
+    elif e.pending:
+        lines = [f"<pending> :{e.port}"]
+    else:
+        lines = [f"{a}:{e.port}" for a in e.addresses[:2]]
+        if len(e.addresses) > 2:
+            lines.append(f"+{len(e.addresses) - 2} more")
+    if e.addresses:
+        details.append(("addresses", ", ".join(e.addresses)))
+    if e.pending:
+        details.append(("status", "no address yet (<pending>)"))
+    if e.kind == EntryKind.LOAD_BALANCER and p.policy == "Local" and health_port:
+        details.append(("health check", f"nodes :{health_port}/healthz; passes only where a "
+                                          "local endpoint runs"))
+    state = HopState.PENDING if e.pending else path_state(p)
+    return Hop(ref, titles.get(e.kind, e.kind.value), tuple(lines), state, tuple(details))
+
+
+def _node_port_label(p: Path) -> str:
+    if p.port is None:
+        return ""
+    if p.port.node_port and p.entry.kind in (EntryKind.LOAD_BALANCER, EntryKind.NODE_PORT,
+                                              EntryKind.INGRESS):
+        return f":{p.port.node_port}"
+    return f":{p.port.port}"
+
+
+def _verdict_line(verdict: Verdict, cross: bool, share: float = 0.0) -> str:
+    if verdict == Verdict.DROP:
+        return "drop (black hole)"
+    if verdict == Verdict.REJECT:
+        return "reject (refused)"
+    return f"cross-node {share:.0%}" if cross else "forward"
+
+
+def _group_hop(index: int, gi: int, p: Path, g: NodeGroup) -> Hop:
+    lines = [_verdict_line(g.choice.verdict, g.cross_node, g.cross_share)]
+    if g.choice.verdict == Verdict.FORWARD:
+        lines.append(f"local {g.local}/{g.per_node}")
+    if g.ready is False:
+        lines.append("NotReady")
+    if g.choice.verdict == Verdict.DROP and lb_skips_drops(p):
+        lines.append("LB skips it (health check)")
+    names = list(g.nodes[:MAX_NODE_NAMES])
+    more = len(g.nodes) - len(names)
+    details = [("nodes", ", ".join(names) + (f" and {more} more" if more else "")
+                if names else "(not in the input)"),
+               ("node count", str(len(g.nodes))), ("zone", g.zone or "-"),
+               ("node ready", {True: "yes", False: "NotReady", None: "unknown"}[g.ready]),
+               ("listens on", _node_port_label(p) or "-"),
+               ("local endpoints", f"{g.local} of {g.per_node} chosen per node"),
+               ("cross-node share", f"{g.cross_share:.0%}")]
+    details += _choice_details(g.choice)
+    return Hop(HopRef(index, "node", str(gi)), f"{g.label()} {_node_port_label(p)}".strip(),
+               tuple(lines), verdict_state(g.choice.verdict, g.cross_node), tuple(details))
+
+
+def _choice_details(c: Choice) -> list[tuple[str, str]]:
+    out = [("verdict", c.verdict.value), ("rule", c.rule)]
+    if c.fallback:
+        out.append(("fallback", "only serving terminating endpoints are used"))
+    if c.topology:
+        out.append(("topology hints", c.topology))
+    out.append(("endpoints", str(len(c.targets))))
+    return out
+
+
+def _branch(index: int, key: str, via: Hop, c: Choice, g: NodeGroup | None) -> Branch:
+    members = frozenset(g.nodes) if g is not None and g.local else frozenset()
+    pods = []
+    for t in c.targets[:MAX_PODS]:
+        # A group's own endpoints are local only when its nodes send to themselves.
+        cross = g is not None and t.node is not None and t.node not in members
+        pods.append(_pod_hop(index, f"{key}/{t.endpoint}", t, cross))
+    return Branch(via, tuple(pods), max(0, len(c.targets) - MAX_PODS))
+
+
+def _pod_hop(index: int, key: str, t: Target, cross: bool) -> Hop:
+    name = t.pod.name if t.pod else t.endpoint
+    lines = [t.node or "?", t.endpoint]
+    if t.terminating:
+        lines.append("terminating")
+    details = (("pod", str(t.pod) if t.pod else "-"), ("node", t.node or "-"),
+               ("zone", t.zone or "-"), ("endpoint", t.endpoint),
+               ("ready", "yes" if t.ready else "no"), ("serving", "yes" if t.serving else "no"),
+               ("terminating", "yes" if t.terminating else "no"),
+               ("cross-node", "yes: the pod sees a node address, not the client" if cross
+                else "no"))
+    return Hop(HopRef(index, "pod", key), name, tuple(lines),
+               HopState.CROSS if cross else HopState.FORWARD, details)
+
+
+def path_signature(analysis: Analysis, indexes: Sequence[int]) -> tuple[object, ...]:
+    """What a service's paths look like to a user; a change between refreshes flashes."""
+    sig: list[object] = []
+    for i in indexes:
+        p = analysis.paths[i]
+        sig.append((p.entry.label(), p.policy, p.via, path_state(p)))
+        choices = [p.direct] if p.direct is not None else [g.choice for g in p.groups]
+        sig.append(tuple((len(g.nodes), g.cross_node) for g in p.groups))
+        sig.append(tuple(tuple(t.endpoint for t in c.targets) for c in choices if c))
+    return tuple(sig)
+
+
+def changed_services(old: Analysis | None, new: Analysis) -> set[ObjectKey]:
+    """Services whose paths differ between two analyses (new or changed; not removed)."""
+    if old is None:
+        return set()
+    before, after = group_paths(old), group_paths(new)
+    return {k for k, idx in after.items()
+            if k not in before or path_signature(old, before[k]) != path_signature(new, idx)}
+
+
+def namespaces(analysis: Analysis) -> list[str]:
+    return sorted({k.namespace for k in analysis.snapshot.services})
+
+
+def service_findings(by_service: Mapping[ObjectKey | None, list[Finding]],
+                     key: ObjectKey | None) -> list[Finding]:
+    return sorted(by_service.get(key, ()), key=lambda f: (-f.severity.rank, f.code))

@@ -1,0 +1,1 @@
+"""Widgets of the terminal UI; each one job, no cluster I/O."""

@@ -1,0 +1,45 @@
+"""The details of the selected hop: addresses, policy, the rule that decided, the probe."""
+
+from __future__ import annotations
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+from textual.widgets import Static
+
+from kpath.export.safe import literal
+from kpath.tui.styles import HOP_LOOK, PROBE_LOOK, HopState, ProbeState
+from kpath.tui.view_model import Hop
+
+
+def details_renderable(hop: Hop | None, probe: tuple[ProbeState, str] | None) -> RenderableType:
+    if hop is None:
+        return Text("Select a hop in the path view (Tab, then ↑ ↓).", style="dim")
+    look = HOP_LOOK[hop.state]
+    head = Text(f"{look.glyph} ", style=look.style)
+    head.append_text(literal(hop.title, "bold"))
+    if hop.state != HopState.INFO:
+        head.append(f"  {look.word}", style=look.style)
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column(overflow="fold")
+    for name, value in hop.details:
+        table.add_row(Text(name), literal(value))
+    if hop.state != HopState.INFO:
+        state, detail = probe or (ProbeState.UNPROBED, "")
+        plook = PROBE_LOOK[state]
+        text = Text(f"{plook.glyph} {plook.word}", style=plook.style)
+        if detail:
+            text.append(": ")
+            text.append_text(literal(detail))
+        table.add_row(Text("probe"), text)
+    return Group(head, table)
+
+
+class DetailsPanel(Static):
+    """Shows one hop; the screen sets it whenever the path view selects a hop."""
+
+    DEFAULT_CSS = "DetailsPanel { padding: 0 1; height: auto; }"
+
+    def show(self, hop: Hop | None, probe: tuple[ProbeState, str] | None) -> None:
+        self.update(details_renderable(hop, probe))

@@ -1,0 +1,244 @@
+"""The path view: each way into the selected service, drawn left to right as on a whiteboard.
+
+    client ─▶ ╭ LoadBalancer ╮ ─▶ ╭ 3 nodes :30080 ╮ ─▶ ╭ pods ──────────╮
+              │ 1.2.3.4:80   │    │ ⇄ cross-node   │    │ ⇄ web-1 …      │
+
+Each path is its own `PathDiagram`, so moving the hop cursor redraws one or two diagrams,
+never the list. Boxes carry a glyph and a word for their state; colour only repeats it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import ClassVar
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from kpath.export.safe import literal
+from kpath.tui.messages import HopSelected
+from kpath.tui.styles import HOP_LOOK, PROBE_LOOK, HopState, ProbeState
+from kpath.tui.view_model import Branch, Diagram, Hop, HopRef, path_state
+
+Probes = Mapping[HopRef, tuple[ProbeState, str]]
+
+
+def _probe_line(hop: Hop, probes: Probes) -> Text | None:
+    if hop.state == HopState.INFO:
+        return None
+    state, _ = probes.get(hop.ref, (ProbeState.UNPROBED, ""))
+    look = PROBE_LOOK[state]
+    return Text(f"{look.glyph} {look.word}", style=look.style)
+
+
+def hop_box(hop: Hop, probes: Probes, selected: bool) -> Panel:
+    """One hop as a box: glyph + title, its lines, its probe state; a selected hop is doubled."""
+    look = HOP_LOOK[hop.state]
+    title = Text(f"{look.glyph} ", style=look.style)
+    title.append_text(literal(hop.title, "bold"))
+    body = [title, *(literal(line) for line in hop.lines)]
+    if (probe := _probe_line(hop, probes)) is not None:
+        body.append(probe)
+    return Panel(Group(*body), box=box.DOUBLE if selected else box.ROUNDED,
+                 border_style=f"{look.style} reverse" if selected else look.style,
+                 padding=(0, 1))
+
+
+def pods_box(branch: Branch, probes: Probes, selected: HopRef | None) -> Panel | Text:
+    """The pods a branch sends to: two lines each, the selected one reversed."""
+    if not branch.pods:
+        return Text("no pod", style="dim")
+    lines: list[Text] = []
+    states = []
+    for pod in branch.pods:
+        look = HOP_LOOK[pod.state]
+        states.append(pod.state)
+        mark = "▶" if pod.ref == selected else look.glyph
+        line = Text(f"{mark} ", style=look.style)
+        line.append_text(literal(pod.title, "bold"))
+        if pod.state == HopState.CROSS:
+            line.append(" cross-node", style=look.style)
+        probe = _probe_line(pod, probes)
+        if probe is not None and probes.get(pod.ref):
+            line.append(" ")
+            line.append_text(probe)
+        sub = literal("  " + " ".join(pod.lines), "dim")
+        if pod.ref == selected:
+            line.stylize("reverse")
+            sub.stylize("reverse")
+        lines += [line, sub]
+    if branch.more_pods:
+        lines.append(Text(f"+{branch.more_pods} more pods", style="dim"))
+    worst = HopState.CROSS if HopState.CROSS in states else HopState.FORWARD
+    return Panel(Group(*lines), title="pods", title_align="left", box=box.ROUNDED,
+                 border_style=HOP_LOOK[worst].style, padding=(0, 1))
+
+
+def _arrow(state: HopState) -> Text:
+    glyph = {HopState.DROP: "─✗", HopState.REJECT: "─⊘"}.get(state, "─▶")
+    return Text(f"\n{glyph}", style=HOP_LOOK[state].style)
+
+
+def diagram_renderable(d: Diagram, probes: Probes, selected: HopRef | None,
+                       width: int) -> RenderableType:
+    """One path as a grid: client → entry → (node group or direct) → pods, a row per branch."""
+    narrow = width < 100
+    grid = Table.grid(expand=True)
+    grid.add_column(width=8 if not narrow else 7)
+    grid.add_column(width=2)
+    grid.add_column(ratio=3)
+    grid.add_column(width=2)
+    grid.add_column(ratio=3)
+    grid.add_column(width=2)
+    grid.add_column(ratio=4)
+    client = Text("\n" + ("client" if d.client.lines[0].startswith("outside") else "pod"),
+                  style="bold reverse" if selected == d.client.ref else "bold")
+    entry = hop_box(d.entry, probes, selected == d.entry.ref)
+    if not d.branches:
+        grid.add_row(client, _arrow(d.entry.state), entry, Text(""), Text(""), Text(""),
+                     Text(""))
+    for n, b in enumerate(d.branches):
+        first = n == 0
+        grid.add_row(client if first else Text(""),
+                     _arrow(d.entry.state) if first else Text(""),
+                     entry if first else Text(""),
+                     _arrow(b.via.state), hop_box(b.via, probes, selected == b.via.ref),
+                     _arrow(b.via.state) if b.pods else Text(""),
+                     pods_box(b, probes, selected))
+    if d.more_branches:
+        grid.add_row(*([Text("")] * 4), Text(f"+{d.more_branches} more node groups",
+                                             style="dim"), Text(""), Text(""))
+    return grid
+
+
+class PathDiagram(Static):
+    """One path of the selected service (a port reached one way)."""
+
+    DEFAULT_CSS = """
+    PathDiagram { height: auto; margin: 0 0 1 0; }
+    PathDiagram > .diagram--title { text-style: bold; }
+    PathDiagram.-selected { background: $boost; }
+    """
+
+    def __init__(self, diagram: Diagram, title: Text) -> None:
+        super().__init__()
+        self.diagram = diagram
+        self.heading = title
+        self.probes: Probes = {}
+        self.selected: HopRef | None = None
+
+    def render(self) -> RenderableType:
+        width = self.size.width or 80
+        return Group(self.heading, diagram_renderable(self.diagram, self.probes, self.selected,
+                                                    width))
+
+
+class PathView(VerticalScroll, can_focus=True):
+    """Every path of one service, with a hop cursor. Posts `HopSelected`.
+
+    | Key | Does |
+    | :- | :- |
+    | up / left | previous hop |
+    | down / right | next hop |
+    | [ / ] | previous / next path |
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,right,j,l", "step(1)", "Next hop", show=False),
+        Binding("up,left,k,h", "step(-1)", "Previous hop", show=False),
+        Binding("right_square_bracket", "jump(1)", "Next path", show=False),
+        Binding("left_square_bracket", "jump(-1)", "Previous path", show=False),
+    ]
+    ALLOW_MAXIMIZE = True  # `z` gives it the whole screen at 80x24
+    DEFAULT_CSS = """
+    PathView { padding: 0 1; }
+    PathView:focus { background-tint: $foreground 3%; }
+    """
+
+    hop: reactive[int] = reactive(0, always_update=True)
+    """Position of the selected hop among every hop of every diagram."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._hops: list[tuple[Hop, PathDiagram]] = []
+        self._probes: Probes = {}
+
+    async def show(self, diagrams: Sequence[Diagram], titles: Sequence[Text],
+                   probes: Probes, empty: str = "") -> None:
+        """Replace the drawn paths (only the selected service's are ever built)."""
+        await self.remove_children()
+        self._probes = probes
+        widgets = [PathDiagram(d, t) for d, t in zip(diagrams, titles, strict=True)]
+        self._hops = [(h, w) for w in widgets for h in w.diagram.hops()]
+        for w in widgets:
+            w.probes = probes
+        if not widgets:
+            await self.mount(Static(literal(empty or "No service selected.", "dim")))
+            self.post_message(HopSelected(None))
+            return
+        await self.mount_all(widgets)
+        self.hop = 1 if len(self._hops) > 1 else 0  # the entry: where a user looks first
+
+    def set_probes(self, probes: Probes) -> None:
+        self._probes = probes
+        for child in self.query(PathDiagram):
+            child.probes = probes
+            child.refresh(layout=True)
+
+    @property
+    def current(self) -> Hop | None:
+        return self._hops[self.hop][0] if 0 <= self.hop < len(self._hops) else None
+
+    def select_ref(self, ref: HopRef) -> bool:
+        for n, (hop, _) in enumerate(self._hops):
+            if hop.ref == ref:
+                self.hop = n
+                return True
+        return False
+
+    def validate_hop(self, value: int) -> int:
+        return max(0, min(value, len(self._hops) - 1))
+
+    def watch_hop(self, value: int) -> None:
+        if not self._hops:
+            return
+        hop, diagram = self._hops[value]
+        for child in self.query(PathDiagram):
+            was = child.selected
+            child.selected = hop.ref if child is diagram else None
+            child.set_class(child is diagram, "-selected")
+            if was != child.selected:
+                child.refresh(layout=True)
+        self.scroll_to_widget(diagram, animate=False, immediate=True)
+        self.post_message(HopSelected(hop))
+
+    def action_step(self, delta: int) -> None:
+        self.hop += delta
+
+    def action_jump(self, direction: int) -> None:
+        if not self._hops:
+            return
+        current = self._hops[self.hop][0].ref.path
+        order = list(dict.fromkeys(h.ref.path for h, _ in self._hops))
+        target = order[max(0, min(len(order) - 1, order.index(current) + direction))]
+        self.hop = next(n for n, (h, _) in enumerate(self._hops)
+                        if h.ref.path == target and h.ref.level == "entry")
+
+
+def diagram_title(d: Diagram, state: HopState) -> Text:
+    look = HOP_LOOK[state]
+    title = Text(f"{look.glyph} ", style=look.style)
+    title.append_text(literal(d.title, "bold"))
+    title.append(f"  {look.word}", style=look.style)
+    return title
+
+
+__all__ = ["PathDiagram", "PathView", "diagram_renderable", "diagram_title", "hop_box",
+           "path_state"]

@@ -1,0 +1,57 @@
+"""The top line: where the data comes from, when it was read, what could not be read."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from rich.text import Text
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from kpath.export.safe import literal
+
+
+def status_text(origin: str, live: bool, loaded_at: datetime | None, loading: bool,
+                not_visible: Mapping[str, str], probes: str, error: str) -> Text:
+    text = Text("kpath ", style="bold")
+    text.append_text(literal(origin))
+    if live:
+        text.append(" │ live", style="green")
+    else:
+        text.append(" │ offline dump: no probes, no watch", style="yellow")
+    if loading:
+        text.append(" │ loading…", style="cyan")
+    elif loaded_at is not None:
+        text.append(f" │ read {loaded_at:%H:%M:%S}", style="dim")
+    if not_visible:
+        text.append(" │ not visible: ", style="yellow")
+        text.append_text(literal(", ".join(f"{k} ({v})" for k, v in sorted(not_visible.items())),
+                                 "yellow"))
+    if probes:
+        text.append(f" │ {probes}", style="cyan")
+    if error:
+        text.append(" │ ✗ ", style="bold red")
+        text.append_text(literal(error, "red"))
+    return text
+
+
+class StatusBar(Static):
+    """Redrawn only when one of its facts changes (cheap over a slow ssh link)."""
+
+    DEFAULT_CSS = "StatusBar { height: 1; background: $panel; padding: 0 1; }"
+
+    origin: reactive[str] = reactive("")
+    live: reactive[bool] = reactive(False)
+    loaded_at: reactive[datetime | None] = reactive(None)
+    loading: reactive[bool] = reactive(False)
+    not_visible: reactive[dict[str, str]] = reactive(dict)
+    probes: reactive[str] = reactive("")
+    error: reactive[str] = reactive("")
+
+    def render(self) -> Text:
+        text = status_text(self.origin, self.live, self.loaded_at, self.loading,
+                           self.not_visible, self.probes, self.error)
+        text.no_wrap = True
+        text.overflow = "ellipsis"
+        return text
