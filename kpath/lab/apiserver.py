@@ -59,6 +59,7 @@ RESOURCES = (
 T = TypeVar("T")
 BY_PATH = {(r.group, r.version, r.plural): r for r in RESOURCES}
 GROUPS = ("discovery.k8s.io", "networking.k8s.io")
+GROUP_VERSIONS = {(r.group, r.version) for r in RESOURCES}
 PROXY_TIMEOUT = 5.0
 #: A quiet watch with bookmarks asked for sends one this often (seconds), as real servers do.
 BOOKMARK_EVERY = 60.0
@@ -155,6 +156,9 @@ class LabApiServer:
                 response = await handler(request)
             except web.HTTPException as exc:
                 response = status(exc.status, exc.reason, exc.text or exc.reason)
+            except Exception as exc:  # a lab bug must still answer a Status, not a bare 500
+                response = status(500, "InternalError",
+                                  f"the kpath lab failed: {type(exc).__name__}: {exc}")
         self.requests.append(RecordedRequest(request.method, request.path,
                                              request.query_string, response.status))
         if len(self.requests) > MAX_RECORDED:
@@ -188,6 +192,9 @@ class LabApiServer:
                                       "serverAddressByClientCIDRs": [
                                           {"clientCIDR": "0.0.0.0/0", "serverAddress": ""}]})
         version, rest = parts[0], parts[1:]
+        if (group, version) not in GROUP_VERSIONS:
+            return status(404, "NotFound", f"the server could not find the requested resource "
+                          f"({request.path})")
         if not rest:
             return web.json_response(_resource_list(group, version))
         # The legacy /watch/ prefix means the same as ?watch=true on the path after it.
@@ -198,12 +205,14 @@ class LabApiServer:
         if rest[0] == "namespaces" and len(rest) >= 3:
             namespace, rest = rest[1], rest[2:]
         res = BY_PATH.get((group, version, rest[0]))
-        if res is None:
+        if res is None or (namespace is not None and not res.namespaced):
             return status(404, "NotFound", f"the server could not find the requested resource "
                           f"({request.path})")
         if res.plural in self.deny:
+            verb = "watch" if legacy_watch or _truthy(request.query.get("watch")) else \
+                "list" if len(rest) == 1 else "get"
             return status(403, "Forbidden", f'{res.plural} is forbidden: User "kpath-lab-user" '
-                          f'cannot list resource "{res.plural}" in API group "{res.group}"')
+                          f'cannot {verb} resource "{res.plural}" in API group "{res.group}"')
         if len(rest) == 1:
             if legacy_watch or _truthy(request.query.get("watch")):
                 return await self._watch(request, res, namespace)

@@ -137,7 +137,9 @@ def test_discovery_shapes_kubectl_relies_on(shared_api: ServerThread) -> None:
 
 def test_unknown_paths_answer_a_404_status(shared_api: ServerThread) -> None:
     for path in ("/nope", "/api/v1/widgets", "/apis/apps", "/apis/apps/v1/deployments",
-                 "/api/v1/namespaces/shop/pods/ghost"):
+                 "/api/v1/namespaces/shop/pods/ghost", "/api/v2",
+                 "/apis/apps/v1", "/api/v1/namespaces/shop/nodes",
+                 "/api/v1/pods/web-1", "/api/v1/namespaces/shop/pods/web-1/status"):
         r = httpx.get(shared_api.server.url + path)
         assert r.status_code == 404, path
         body = r.json()
@@ -295,6 +297,8 @@ def test_denied_resource_is_403_and_others_still_work(objects: list[Obj],
             assert err.value.status == 403
             assert json.loads(err.value.body)["reason"] == "Forbidden"
         assert names(core.list_node().items) == ["node-a", "node-b"]
+        got = httpx.get(f"{st.server.url}/api/v1/namespaces/shop/pods/web-1").json()
+        assert 'cannot get resource "pods"' in got["message"]
         watch_url = f"{st.server.url}/api/v1/pods?watch=true&timeoutSeconds=1"
         assert httpx.get(watch_url).status_code == 403
 
