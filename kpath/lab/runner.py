@@ -316,6 +316,8 @@ class LabThread:
         self._started = False
 
     def start(self) -> LabThread:
+        if self._started:
+            return self  # `with start_demo_lab() as lab:` enters a lab already started
         self._thread.start()
         try:
             self.call(self.lab.start())
