@@ -25,6 +25,7 @@ from urllib.parse import urlencode
 import aiohttp
 from aiohttp import web
 
+from kpath.errors import SourceError
 from kpath.lab.selectors import field_matches, label_matches, parse_fields, parse_labels
 from kpath.lab.store import Key, Obj, Store
 from kpath.lab.tables import table_for
@@ -115,7 +116,13 @@ class LabApiServer:
 
             context, self.ca_pem = make_tls(self.host)
         site = web.TCPSite(self._runner, self.host, self.port, ssl_context=context)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            await self._runner.cleanup()
+            self._runner = None
+            raise SourceError(f"the lab API server cannot listen on {self.host}:{self.port}: "
+                              f"{exc.strerror or exc}") from None
         server = site._server  # aiohttp keeps the bound socket here
         assert server is not None and server.sockets
         self.port = server.sockets[0].getsockname()[1]

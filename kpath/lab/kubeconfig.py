@@ -48,7 +48,11 @@ def make_tls(host: str) -> tuple[ssl.SSLContext, bytes]:
         (d / "ext.cnf").write_text(f"subjectAltName=IP:{host}\nbasicConstraints=CA:FALSE\n")
 
         def run(*args: str) -> None:
-            subprocess.run([openssl, *args], cwd=d, check=True, capture_output=True)
+            done = subprocess.run([openssl, *args], cwd=d, capture_output=True, text=True,
+                                  check=False)
+            if done.returncode != 0:
+                last = (done.stderr.strip().splitlines() or ["no message"])[-1]
+                raise SourceError(f"openssl {args[0]} failed for the lab's TLS: {last}")
 
         run("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
             "ca.crt", "-days", "2", "-subj", "/CN=kpath-lab-ca")

@@ -17,6 +17,7 @@ import pytest
 from kubernetes import client, config, watch
 from kubernetes.client.rest import ApiException
 
+from kpath.errors import SourceError
 from kpath.lab.apiserver import ServerThread, serve_in_thread
 from kpath.lab.selectors import field_matches, label_matches, parse_fields, parse_labels
 from kpath.lab.store import Store
@@ -375,6 +376,11 @@ def test_added_latency_makes_an_impatient_client_time_out(objects: list[Obj]) ->
 def test_derived_namespaces_have_an_age(shared_api: ServerThread) -> None:
     items = httpx.get(f"{shared_api.server.url}/api/v1/namespaces").json()["items"]
     assert all(i["metadata"]["creationTimestamp"].endswith("Z") for i in items)
+
+
+def test_a_taken_port_is_one_clear_source_error(shared_api: ServerThread) -> None:
+    with pytest.raises(SourceError, match=r"cannot listen on 127\.0\.0\.1:"):
+        ServerThread(Store(), port=shared_api.server.port).start()
 
 
 def test_kubeconfig_names_context_and_namespace(api: ServerThread, tmp_path: Path) -> None:
