@@ -212,7 +212,7 @@ def report_json(
     plan = report.plan
     doc = paths_json(analysis, list(plan.paths), findings)
     index = _Index(report)
-    for i, (p, pj) in enumerate(zip(plan.paths, doc["paths"], strict=True)):
+    for i, pj in enumerate(doc["paths"]):  # same order as plan.paths
         pj["entry"]["observed"] = index.observed(HopRef(i, HopKind.ENTRY))
         for gi, gj in enumerate(pj["groups"]):
             gj["observed"] = index.observed(HopRef(i, HopKind.NODE, gi))
@@ -223,7 +223,6 @@ def report_json(
                 ej["observed"] = index.observed(HopRef(i, HopKind.POD, endpoint=ej["address"]))
         pj["notProbed"] = [{"what": n.what, "reason": n.reason}
                            for n in plan.not_probed if n.path == i]
-        del p  # the path itself is already in pj
     s = report.evidence.summary
     o = report.options
     doc["probe"] = {
