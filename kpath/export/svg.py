@@ -1,24 +1,19 @@
-"""kpath's view rendered headless to SVG (Rich's recorder: the same text a terminal shows)."""
+"""kpath's view rendered headless to SVG: the terminal UI itself, run at a fixed size.
+
+The only module under kpath.export that reaches into kpath.tui (and so textual), and only
+when called: importing it costs nothing for the text and JSON commands.
+"""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from io import StringIO
-
-from rich.console import Console
-
-from kpath.export.text import analysis_view
 from kpath.routing.analysis import Analysis
-from kpath.routing.select import Selection
 
 
 def render_svg(analysis: Analysis, *, namespace: str | None = None, selector: str | None = None,
-               internal: bool = False, size: tuple[int, int] = (120, 40)) -> str:
-    sel = Selection(analysis, namespace, selector, internal)
-    view = analysis_view(replace(analysis, findings=tuple(sel.findings(analysis.findings))),
-                         sel.paths(analysis.paths))
-    cols, _rows = size
-    console = Console(record=True, width=cols, file=StringIO(), force_terminal=True,
-                      color_system="truecolor", _environ={})
-    console.print(view)
-    return console.export_svg(title="kpath")
+               internal: bool = False, size: tuple[int, int] = (120, 40),
+               service: str | None = None) -> str:
+    """The UI's screen as SVG text; ``service`` (``NS/NAME``) is selected first if given."""
+    from kpath.tui.snapshot import render_svg as render_tui
+
+    return render_tui(analysis, namespace=namespace, selector=selector, internal=internal,
+                      size=size, service=service)

@@ -61,7 +61,8 @@ class KpathApp(App[int]):
                  switch_context: ContextLoader | None = None, prober: Prober | None = None,
                  namespace: str | None = None, selector: str | None = None,
                  internal: bool = False, save_dir: str | FsPath = ".",
-                 select: str | None = None) -> None:
+                 select: str | None = None,
+                 clock: Callable[[], datetime] = datetime.now) -> None:
         """Args:
         load: reads and analyses the cluster; runs in a thread, may raise `KpathError`.
         origin: what the header says the data is (context and server, or dump files).
@@ -71,6 +72,7 @@ class KpathApp(App[int]):
         namespace / selector / internal: the initial view, as -n / -l / --all.
         save_dir: where `s` and `e` write their files.
         select: ``NAMESPACE/NAME`` of a service to select once loaded.
+        clock: the time shown and used in file names (tests and snapshots fix it).
         """
         super().__init__()
         self._load = load
@@ -82,6 +84,7 @@ class KpathApp(App[int]):
         self._prober = prober
         self._save_dir = FsPath(save_dir)
         self._select = select
+        self._clock = clock
         self.main = MainScreen(origin=origin, live=live, on_ready=self.reload,
                                namespace=namespace, selector=selector, internal=internal)
         self.loaded = False
@@ -113,7 +116,7 @@ class KpathApp(App[int]):
         except KpathError as exc:
             self.post_message(LoadFailed(str(exc)))
             return
-        self.post_message(AnalysisReady(analysis, datetime.now()))
+        self.post_message(AnalysisReady(analysis, self._clock()))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="probe")
     def _run_probes(self, analysis: Analysis, paths: Sequence[int]) -> None:
@@ -220,7 +223,7 @@ class KpathApp(App[int]):
         self._run_probes(self.main.analysis, paths)
 
     def action_save_svg(self) -> None:
-        path = self._save_dir / f"{file_stem(self.origin, datetime.now())}.svg"
+        path = self._save_dir / f"{file_stem(self.origin, self._clock())}.svg"
         path.write_text(self.export_screenshot(title=f"kpath {clean(self.origin)}"),
                         encoding="utf-8")
         self.notify(f"saved {path}", title="SVG", markup=False)
@@ -232,7 +235,7 @@ class KpathApp(App[int]):
         paths = self.main.visible_paths()
         keys = {p.service for p in paths}
         findings = [f for f in analysis.findings if f.service is None or f.service in keys]
-        path = self._save_dir / f"{file_stem(self.origin, datetime.now())}.json"
+        path = self._save_dir / f"{file_stem(self.origin, self._clock())}.json"
         path.write_text(json.dumps(paths_json(analysis, paths, findings), indent=2) + "\n",
                         encoding="utf-8")
         self.notify(f"saved {path}", title="JSON", markup=False)

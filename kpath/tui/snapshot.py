@@ -8,6 +8,8 @@ returns the screen as SVG text.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from datetime import datetime
 
 from kpath.cluster.records import ObjectKey
 from kpath.errors import InputError
@@ -18,11 +20,13 @@ from kpath.tui.app import KpathApp, Prober
 async def render_app_svg(analysis: Analysis, *, namespace: str | None = None,
                          selector: str | None = None, internal: bool = False,
                          size: tuple[int, int] = (120, 40), service: str | None = None,
-                         live: bool = False, prober: Prober | None = None) -> str:
+                         live: bool = False, prober: Prober | None = None,
+                         clock: Callable[[], datetime] = datetime.now) -> str:
     """The UI on ``analysis`` as SVG. ``service`` (``NS/NAME``) is selected first; with a
     ``prober``, that service's paths (or every visible one) are probed before the shot."""
     app = KpathApp(lambda: analysis, origin=analysis.snapshot.origin, live=live,
-                   namespace=namespace, selector=selector, internal=internal, prober=prober)
+                   namespace=namespace, selector=selector, internal=internal, prober=prober,
+                   clock=clock)
     async with app.run_test(size=size) as pilot:
         await app.wait_loaded(pilot.pause)
         if service is not None:

@@ -15,7 +15,8 @@ WEB = {"app": "web"}
 API = {"app": "api"}
 
 
-def shop() -> Analysis:
+def shop(web_on_b: bool = False) -> Analysis:
+    """The shop cluster; ``web_on_b`` adds a web pod on node-b (only web's paths change)."""
     nodes = [b.node("node-a", "z1"), b.node("node-b", "z1"), b.node("node-c", "z2")]
     pods = [
         b.pod("web-1", "node-a", "10.1.0.11", WEB),
@@ -23,6 +24,11 @@ def shop() -> Analysis:
         b.pod("api-1", "node-b", "10.1.1.21", API),
         b.pod("api-2", "node-c", "10.1.2.22", API),
     ]
+    web_endpoints = [b.endpoint("10.1.0.11", "node-a", "web-1", zone="z1"),
+                     b.endpoint("10.1.0.12", "node-a", "web-2", zone="z1")]
+    if web_on_b:
+        pods.append(b.pod("web-3", "node-b", "10.1.1.13", WEB))
+        web_endpoints.append(b.endpoint("10.1.1.13", "node-b", "web-3", zone="z1"))
     services = [
         b.service("web", "LoadBalancer", selector=WEB, etp="Local", lb_ip="203.0.113.10",
                   ports=[{"port": 80, "targetPort": 8080, "nodePort": 30080,
@@ -36,12 +42,12 @@ def shop() -> Analysis:
         b.service("cache", "ClusterIP", selector={"app": "cache"}, ns="backend"),
     ]
     slices = [
-        b.endpointslice("web", [b.endpoint("10.1.0.11", "node-a", "web-1", zone="z1"),
-                                b.endpoint("10.1.0.12", "node-a", "web-2", zone="z1")]),
+        b.endpointslice("web", web_endpoints),
         b.endpointslice("api", [b.endpoint("10.1.1.21", "node-b", "api-1", zone="z1"),
                                 b.endpoint("10.1.2.22", "node-c", "api-2", zone="z2")]),
     ]
-    ing = b.ingress("shop", [b.rule("shop.example.com", ("/api", "Prefix", b.backend("api", 8080)))],
+    ing = b.ingress("shop", [b.rule("shop.example.com",
+                                    ("/api", "Prefix", b.backend("api", 8080)))],
                     class_name="nginx", lb_ip="203.0.113.20")
     return b.analysed(*nodes, *pods, *services, *slices, ing,
                       b.ingress_class("nginx", "k8s.io/ingress-nginx"),
@@ -72,3 +78,4 @@ def hostile() -> Analysis:
                                      b.backend(MARKUP, 80)))], ns="evil", lb_ip="203.0.113.9")
     return b.analysed(*nodes, *pods, *services, *slices, ing,
                       kinds=(*b.SLICE_KINDS, "Ingress"))
+

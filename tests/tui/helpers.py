@@ -1,0 +1,70 @@
+"""Helpers for the UI tests: a fixed clock, an app factory, the screen as plain text, and an
+SVG comparison against files under tests/tui/snapshots/ (KPATH_UPDATE_SNAPSHOTS=1 rewrites)."""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from kpath.routing.analysis import Analysis
+from kpath.tui.app import KpathApp
+
+SNAPSHOTS = Path(__file__).parent / "snapshots"
+FIXED = datetime(2026, 1, 2, 3, 4, 5)
+
+
+def clock() -> datetime:
+    return FIXED
+
+
+def make_app(analysis: Analysis | Callable[[], Analysis], **kw: Any) -> KpathApp:
+    load = analysis if callable(analysis) else (lambda: analysis)
+    kw.setdefault("origin", "test")
+    kw.setdefault("live", False)
+    kw.setdefault("clock", clock)
+    return KpathApp(load, **kw)
+
+
+def screen_text(app: KpathApp) -> str:
+    """What the terminal shows now, as plain text (one line per row)."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), record=True,
+                      force_terminal=True, color_system="truecolor", legacy_windows=False)
+    # The compositor is how Textual itself exports screenshots; private, so only here.
+    console.print(app.screen._compositor.render_update(
+        full=True, screen_stack=app._background_screens))
+    return console.export_text()
+
+
+_IDS = re.compile(r"terminal-\d+")
+
+
+def normalise_svg(svg: str) -> str:
+    """Rich names CSS classes and clip paths after a hash of the content; make them stable."""
+    return _IDS.sub("terminal-ID", svg)
+
+
+def assert_svg_snapshot(svg: str, name: str) -> None:
+    """Compare with the stored SVG; write it when missing or when asked to update."""
+    path = SNAPSHOTS / f"{name}.svg"
+    got = normalise_svg(svg)
+    if os.environ.get("KPATH_UPDATE_SNAPSHOTS") == "1" or not path.exists():
+        SNAPSHOTS.mkdir(parents=True, exist_ok=True)
+        path.write_text(got, encoding="utf-8")
+        if os.environ.get("KPATH_UPDATE_SNAPSHOTS") != "1":
+            raise AssertionError(f"{path.name} did not exist; written now, check it and rerun")
+        return
+    want = path.read_text(encoding="utf-8")
+    if got != want:
+        diff_path = Path(tempfile.gettempdir()) / f"kpath-{name}.actual.svg"
+        diff_path.write_text(got, encoding="utf-8")
+        raise AssertionError(f"{path.name} differs; the new rendering is in {diff_path} "
+                             "(rerun with KPATH_UPDATE_SNAPSHOTS=1 if the change is intended)")

@@ -1,0 +1,307 @@
+"""The terminal UI driven as a user would (Textual's Pilot): list, filter, select, switch
+namespace and context, help, palette, save, export, probes landing, findings, quit."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+
+import pytest
+
+from kpath.cluster.records import ObjectKey
+from kpath.errors import SourceError
+from kpath.routing.analysis import Analysis
+from kpath.tui.app import KpathApp, ProbeSink
+from kpath.tui.screens.help import HelpScreen
+from kpath.tui.screens.picker import Picker
+from kpath.tui.view_model import diagram
+from tests.tui import data
+from tests.tui.helpers import make_app, screen_text
+
+pytestmark = pytest.mark.anyio
+
+SHOP = data.shop()
+
+
+def shown(app: KpathApp) -> list[str]:
+    table = app.main.table
+    return [str(table.rows[i].key) for i in table._visible]
+
+
+async def started(app: KpathApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    await app.wait_loaded(pilot.pause)
+
+
+async def test_lists_exposed_services_and_toggles_clusterip() -> None:
+    app = make_app(SHOP)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(app, pilot)
+        assert shown(app) == ["shop/api", "shop/broken", "shop/web"]
+        await pilot.press("a")
+        assert "backend/cache" in shown(app)
+        text = screen_text(app)
+        assert "4 of 4 · all services" in text
+
+
+async def test_filter_narrows_as_you_type_and_escape_clears() -> None:
+    app = make_app(SHOP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(app, pilot)
+        await pilot.press("slash", "w", "e")
+        assert shown(app) == ["shop/web"]
+        assert app.main.selected == ObjectKey("shop", "web")
+        await pilot.press("enter")
+        assert app.focused is app.main.table
+        await pilot.press("escape")
+        assert shown(app) == ["shop/api", "shop/broken", "shop/web"]
+
+
+async def test_filter_words_match_type_and_ways_in() -> None:
+    app = make_app(SHOP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(app, pilot)
+        await pilot.press("slash", *"ing np")
+        assert shown(app) == ["shop/api"]  # the only one with an Ingress and a NodePort
+
+
+async def test_selecting_a_service_draws_its_path_and_hop_details() -> None:
+    app = make_app(SHOP)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        await pilot.press("down", "down")
+        assert app.main.selected == ObjectKey("shop", "web")
+        text = screen_text(app)
+        assert "203.0.113.10:80" in text
+        assert "✗ node-b :30080" in text  # the Local black hole, glyph and node
+        assert "LB skips it" in text
+        assert "web-1" in text and "web-2" in text
+        # The entry is selected first; its details name the policy and the health check.
+        assert "health check" in text and "Local" in text
+        await pilot.press("tab", "down")
+        hop = app.main.path_view.current
+        assert hop is not None and hop.ref.level == "node"
+        rule = dict(hop.details)["rule"]
+        assert rule in screen_text(app)  # the rule that decided, in the details panel
+
+
+async def test_cross_node_hop_has_its_marker() -> None:
+    app = make_app(SHOP)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        text = screen_text(app)  # shop/api is first: NodePort, Cluster policy, pods on b, c
+        assert "⇄ cross-node" in text
+        assert "⇄ api-2 cross-node" in text
+
+
+async def test_namespace_switch() -> None:
+    app = make_app(SHOP, internal=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(app, pilot)
+        await pilot.press("n")
+        assert isinstance(app.screen, Picker)
+        await pilot.press("down", "enter")  # all namespaces, backend, shop
+        assert shown(app) == ["backend/cache"]
+        assert app.main.selected == ObjectKey("backend", "cache")
+        await pilot.press("n", "escape")
+        assert shown(app) == ["backend/cache"]  # Escape keeps the namespace
+        await pilot.press("n", "home", "enter")
+        assert len(shown(app)) == 4
+
+
+async def test_context_switch_loads_the_other_context() -> None:
+    other = data.hostile()
+    asked: list[str] = []
+
+    def switch(name: str):  # type: ignore[no-untyped-def]
+        asked.append(name)
+        return lambda: other
+
+    app = make_app(SHOP, contexts=["kind-a", "kind-b"], context="kind-a", switch_context=switch,
+                   live=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(app, pilot)
+        await pilot.press("c")
+        assert isinstance(app.screen, Picker)
+        await pilot.press("down", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert asked == ["kind-b"]
+        assert app.main.analysis is other
+
+
+async def test_help_lists_every_key_and_closes() -> None:
+    from kpath.tui.actions import ACTIONS, key_label
+
+    app = make_app(SHOP)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await started(app, pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        text = screen_text(app)
+        for a in ACTIONS:
+            assert a.help[:30] in text, a
+            assert key_label(a.key) in text
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_save_svg_writes_a_valid_svg_with_the_service_names(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(SHOP, origin="context kind-shop @ https://127.0.0.1:6443",
+                   save_dir=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(app, pilot)
+        await pilot.press("s")
+        await pilot.pause()
+    files = list(tmp_path.glob("*.svg"))
+    assert [f.name for f in files] == ["kpath-test-20260102-030405.svg"]
+    svg = files[0].read_text(encoding="utf-8")
+    root = ET.fromstring(svg)
+    assert root.tag.endswith("svg")
+    text = "".join(root.itertext()).replace("\xa0", " ")
+    for name in ("shop/api", "shop/broken", "shop/web"):
+        assert name in text
+
+
+async def test_export_json_holds_the_visible_paths(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(SHOP, save_dir=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(app, pilot)
+        await pilot.press("slash", *"web", "enter", "e")
+        await pilot.pause()
+    doc = json.loads(next(tmp_path.glob("*.json")).read_text())
+    assert doc["schema"] == "kpath.paths/v1"
+    assert {p["service"] for p in doc["paths"]} == {"shop/web"}
+
+
+async def test_palette_runs_an_action(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(SHOP, save_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"save svg")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.pause()
+    assert len(list(tmp_path.glob("*.svg"))) == 1
+
+
+def fake_prober(results: dict[str, bool]):  # type: ignore[no-untyped-def]
+    """A prober that reports a fixed outcome per hop level, for every hop of the paths."""
+
+    def probe(analysis: Analysis, paths: Sequence[int], sink: ProbeSink) -> None:
+        for i in paths:
+            for hop in diagram(analysis, i).hops():
+                if hop.ref.level in results:
+                    sink(hop.ref, results[hop.ref.level], f"{hop.ref.level} answered")
+
+    return probe
+
+
+async def test_probe_results_land_on_the_path_view() -> None:
+    # Entry and pods answer; node hops answer too, which contradicts the black hole.
+    app = make_app(SHOP, live=True, prober=fake_prober({"entry": True, "node": True,
+                                                         "pod": True}))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        await pilot.press("down", "down", "p")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "✓ probe ok" in text
+        assert "‼ contradiction" in text  # node-b was predicted to drop, but answered
+        assert "probes: " in text and " done" in text
+        row = app.main.service_probes[ObjectKey("shop", "web")]
+        assert row.value == "contradiction"
+
+
+async def test_probes_are_off_for_a_dump() -> None:
+    calls: list[int] = []
+
+    def prober(analysis: Analysis, paths: Sequence[int], sink: ProbeSink) -> None:
+        calls.append(len(paths))
+
+    app = make_app(SHOP, live=False, prober=prober)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(app, pilot)
+        await pilot.press("p", "P")
+        await app.workers.wait_for_complete()
+    assert calls == []
+
+
+async def test_choosing_a_finding_jumps_to_its_service() -> None:
+    app = make_app(SHOP)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        assert app.main.selected == ObjectKey("shop", "api")
+        await pilot.press("f")
+        panel = app.main.query_one("#findings-panel")
+        panel.focus()
+        await pilot.pause()
+        # Find the cluster-wide KP103 option for shop/broken and choose it.
+        options = [panel.get_option_at_index(i) for i in range(panel.option_count)]
+        target = next(n for n, o in enumerate(options)
+                      if not o.disabled and "shop/broken" in str(o.prompt))
+        panel.highlighted = target
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.main.selected == ObjectKey("shop", "broken")
+
+
+async def test_refresh_flashes_changed_services() -> None:
+    versions = [SHOP, data.shop(web_on_b=True)]
+
+    def load() -> Analysis:
+        return versions.pop(0) if len(versions) > 1 else versions[0]
+
+    app = make_app(load)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(app, pilot)
+        assert "● " not in screen_text(app)
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "● shop/web" in text
+        assert "● shop/api" not in text
+
+
+async def test_load_failure_is_one_line_in_the_header() -> None:
+    def load() -> Analysis:
+        raise SourceError("cannot reach the API server at https://127.0.0.1:1: refused")
+
+    app = make_app(load, live=True)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await started(app, pilot)
+        text = screen_text(app)
+        assert "✗ cannot reach the API server" in text
+        assert "Traceback" not in text
+        assert app.is_running
+
+
+async def test_quit() -> None:
+    app = make_app(SHOP)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await started(app, pilot)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_hostile_names_render_literally(size: tuple[int, int]) -> None:
+    app = make_app(data.hostile())
+    async with app.run_test(size=size) as pilot:
+        await started(app, pilot)
+        text = screen_text(app)
+        assert "[bold red]pwned" in text  # markup shown, not applied
+        assert "\\x1b[31mred" in text  # ESC shown as an escape, never sent
+        svg = app.export_screenshot()
+        assert "\x1b" not in text and "\x1b" not in svg and "\x07" not in svg
+        lines = text.splitlines()
+        assert len(lines) == size[1]
+        assert all(len(line) <= size[0] for line in lines)  # long names do not break layout
+        await pilot.press("down", "down")
+        assert "\x1b" not in screen_text(app)
