@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-import ssl
 import threading
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from contextlib import contextmanager, suppress
@@ -155,9 +154,11 @@ class LabApiServer:
         if self.token is not None and request.headers.get("Authorization") != \
                 f"Bearer {self.token}":
             response: web.StreamResponse = status(401, "Unauthorized", "Unauthorized")
-        elif self.read_only and request.method not in ("GET", "HEAD"):
+        elif request.method not in ("GET", "HEAD"):
+            # read_only=False only changes the wording: the lab implements no writes at all.
+            why = "is read-only" if self.read_only else "does not implement writes"
             response = status(405, "MethodNotAllowed",
-                              f"the kpath lab is read-only: {request.method} is not allowed")
+                              f"the kpath lab {why}: {request.method} is not allowed")
         else:
             try:
                 response = await handler(request)
@@ -580,9 +581,3 @@ def serve_in_thread(store: Store | None = None, **kwargs: Any) -> Iterator[Serve
     """Start a `ServerThread` (``kwargs`` go to `LabApiServer`) and stop it on exit."""
     with ServerThread(store, **kwargs) as st:
         yield st
-
-
-def ssl_context_for(ca_pem: bytes) -> ssl.SSLContext:
-    """A client context that trusts the lab's CA (for tests)."""
-    ctx = ssl.create_default_context(cadata=ca_pem.decode())
-    return ctx
