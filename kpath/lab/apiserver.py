@@ -25,6 +25,7 @@ import aiohttp
 from aiohttp import web
 
 from kpath.errors import SourceError
+from kpath.lab.kubeconfig import make_tls, write_kubeconfig
 from kpath.lab.selectors import field_matches, label_matches, parse_fields, parse_labels
 from kpath.lab.store import Key, Obj, Store
 from kpath.lab.tables import table_for
@@ -81,7 +82,11 @@ def status(code: int, reason: str, message: str) -> web.Response:
 
 
 class LabApiServer:
-    """A read-only Kubernetes API over a `Store`, on 127.0.0.1."""
+    """A read-only Kubernetes API over a `Store`, on a loopback address.
+
+    Run it inside the lab's event loop (`start`/`stop`), or from sync code with
+    `serve_in_thread`. ``requests`` records every request (method, path, query, status).
+    """
 
     def __init__(self, store: Store, *, host: str = "127.0.0.1", port: int = 0,
                  tls: bool = False, token: str | None = None, read_only: bool = True,
@@ -111,8 +116,6 @@ class LabApiServer:
         await self._runner.setup()
         context = None
         if self.tls:
-            from kpath.lab.kubeconfig import make_tls
-
             context, self.ca_pem = make_tls(self.host)
         site = web.TCPSite(self._runner, self.host, self.port, ssl_context=context)
         try:
@@ -122,9 +125,7 @@ class LabApiServer:
             self._runner = None
             raise SourceError(f"the lab API server cannot listen on {self.host}:{self.port}: "
                               f"{exc.strerror or exc}") from None
-        server = site._server  # aiohttp keeps the bound socket here
-        assert server is not None and server.sockets
-        self.port = server.sockets[0].getsockname()[1]
+        self.port = int(self._runner.addresses[0][1])  # the port the OS chose for port 0
         self.url = f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
         return self.url
 
@@ -140,8 +141,6 @@ class LabApiServer:
 
     def write_kubeconfig(self, path: str | Path, *, context: str = "kpath-lab",
                          namespace: str | None = None) -> Path:
-        from kpath.lab.kubeconfig import write_kubeconfig
-
         return write_kubeconfig(Path(path), self.url, context=context, namespace=namespace,
                                 token=self.token, ca_pem=self.ca_pem)
 
