@@ -37,6 +37,21 @@ def _source_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("-l", "--selector", help="only services with these labels (a=b,c!=d)")
 
 
+def _probe_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("live probes")
+    g.add_argument("--concurrency", type=int, default=64, metavar="N",
+                   help="probes at once (default 64)")
+    g.add_argument("--timeout", type=float, default=2.0, metavar="S",
+                   help="seconds per probe (default 2)")
+    g.add_argument("--slow", type=float, default=500.0, metavar="MS",
+                   help="flag hops slower than this (default 500 ms)")
+    g.add_argument("--all-nodes", action="store_true",
+                   help="probe every node of each group, not one sample")
+    g.add_argument("--insecure", action="store_true",
+                   help="probe TLS even when the certificate does not verify, and report why")
+    g.add_argument("--http", action="store_true", help="treat every TCP port as HTTP")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="kpath", description="Every way into your Kubernetes Services, "
                      "predicted as kube-proxy routes it.")
@@ -51,6 +66,17 @@ def build_parser() -> argparse.ArgumentParser:
                        help="include internal paths (ClusterIP, headless, ExternalName)")
     paths.add_argument("--fail-on", choices=("info", "warning", "error"),
                        help="exit 1 when a finding at or above this severity exists")
+    paths.add_argument("--probe", action="store_true",
+                       help="probe every hop live and set what it saw beside the prediction")
+    _probe_flags(paths)
+
+    probe = sub.add_parser("probe", help="probe every entry and hop of one service, live")
+    probe.add_argument("service", metavar="NAMESPACE/NAME")
+    probe.add_argument("-o", "--output", choices=("table", "json"), default="table")
+    probe.add_argument("--fail-on", choices=("info", "warning", "error"),
+                       help="exit 1 when a finding at or above this severity exists")
+    _probe_flags(probe)
+    _source_flags(probe)
 
     route = sub.add_parser("route", help="where traffic for a service goes from one node")
     route.add_argument("service", metavar="NAMESPACE/NAME")
@@ -114,6 +140,10 @@ def cmd_paths(args: argparse.Namespace) -> int:
     sel = Selection(analysis, _namespace(args), args.selector, args.internal)
     paths = sel.paths(analysis.paths)
     findings = sel.findings(analysis.findings)
+    if args.probe:
+        if args.output not in ("table", "json"):
+            raise InputError("--probe works with -o table or -o json")
+        return _probed(args, analysis, paths, findings)
     if args.output == "json":
         sys.stdout.write(json.dumps(paths_json(analysis, paths, findings), indent=2) + "\n")
     elif args.output in ("graphml", "dot"):
@@ -134,6 +164,41 @@ def cmd_paths(args: argparse.Namespace) -> int:
         if any(f.severity.rank >= threshold.rank for f in findings):
             return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _run_options(args: argparse.Namespace) -> Any:
+    from kpath.probe.command import RunOptions, api_access
+
+    api = None if args.dump else api_access(args.kubeconfig, args.context)
+    return RunOptions(concurrency=args.concurrency, timeout=args.timeout, slow_ms=args.slow,
+                      all_nodes=args.all_nodes, insecure=args.insecure, http=args.http, api=api)
+
+
+def _probed(args: argparse.Namespace, analysis: Any, paths: list[Any], findings: list[Any]) -> int:
+    from kpath.probe.command import print_report, report_json, run_probe_paths
+    from kpath.routing.findings import Severity
+
+    report = run_probe_paths(analysis, paths, _run_options(args))
+    if args.output == "json":
+        sys.stdout.write(json.dumps(report_json(analysis, report, findings), indent=2) + "\n")
+    else:
+        print_report(_console(), analysis, report, findings)
+    if args.fail_on:
+        threshold = Severity(args.fail_on)
+        if any(f.severity.rank >= threshold.rank for f in findings) or report.failing(threshold):
+            return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def cmd_probe(args: argparse.Namespace) -> int:
+    from kpath.probe.command import service_paths
+
+    # Ingress controllers live in other namespaces: read them all, probe one service.
+    args.all_namespaces = True
+    analysis = _load(args)
+    paths = service_paths(analysis, args.service)
+    findings = [f for f in analysis.findings if str(f.service) == args.service]
+    return _probed(args, analysis, paths, findings)
 
 
 def cmd_route(args: argparse.Namespace) -> int:
@@ -193,12 +258,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
         kubeconfig = lab.write_kubeconfig(FsPath(tmp) / "kubeconfig")
         ns = argparse.Namespace(dump=None, kubeconfig=str(kubeconfig), context=None,
                                 namespace=None, all_namespaces=True, selector=None,
-                                output="table", internal=False, fail_on=None)
+                                output="table", internal=False, fail_on=None, probe=False)
         return cmd_paths(ns)
 
 
-COMMANDS = {"paths": cmd_paths, "route": cmd_route, "snapshot": cmd_snapshot, "lab": cmd_lab,
-            "demo": cmd_demo}
+COMMANDS = {"paths": cmd_paths, "route": cmd_route, "probe": cmd_probe,
+            "snapshot": cmd_snapshot, "lab": cmd_lab, "demo": cmd_demo}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
