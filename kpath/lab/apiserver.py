@@ -438,7 +438,10 @@ def _resource_list(group: str, version: str) -> dict[str, Any]:
             continue
         resources.append({"name": r.plural, "singularName": r.singular,
                           "namespaced": r.namespaced, "kind": r.kind,
-                          "verbs": ["get", "list", "watch"], "shortNames": list(r.short)})
+                          "verbs": ["get", "list", "watch"], "shortNames": list(r.short),
+                          # as a real server: `kubectl get all` covers pods and services
+                          **({"categories": ["all"]} if r.plural in ("pods", "services")
+                             else {})})
         if r.plural in ("pods", "services"):
             resources.append({"name": f"{r.plural}/proxy", "singularName": "",
                               "namespaced": True, "kind": f"{r.kind}ProxyOptions",

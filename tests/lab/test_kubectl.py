@@ -108,6 +108,15 @@ def test_delete_is_refused_as_read_only(api: ServerThread, kubectl: Kubectl) -> 
     assert ("DELETE", 405) in [(r.method, r.status) for r in api.server.requests]
 
 
+def test_get_all_and_api_resources(kubectl: Kubectl) -> None:
+    everything = ok(kubectl("get", "all", "-n", "shop", "-o", "name")).split()
+    assert "pod/web-1" in everything and "service/web" in everything
+    assert not any(n.startswith("endpointslice") for n in everything)
+    resources = ok(kubectl("api-resources", "--no-headers"))
+    names = [line.split()[0] for line in resources.splitlines()]
+    assert {"pods", "services", "endpointslices", "ingresses", "ingressclasses"} <= set(names)
+
+
 def test_version_and_describe(kubectl: Kubectl) -> None:
     assert "Server Version: v1.32.0-kpath-lab" in ok(kubectl("version"))
     described = ok(kubectl("describe", "pod", "-n", "shop", "web-1"))
