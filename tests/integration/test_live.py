@@ -36,3 +36,15 @@ def test_route_reads_the_services_namespace(shop_lab, shop_kubeconfig, capsys):
     assert doc["internal"]["verdict"] == "forward"
     assert {e["node"] for e in doc["internal"]["endpoints"]} == {"node-a", "node-b"}
     assert all(e["crossNode"] for e in doc["internal"]["endpoints"])
+
+
+def test_probe_command_confirms_the_black_hole(shop_lab, shop_kubeconfig, capsys):
+    assert main(["probe", "shop/checkout", "--kubeconfig", str(shop_kubeconfig),
+                 "-o", "json", "--timeout", "1"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    summary = doc["probe"]["summary"]
+    assert summary["done"] == summary["planned"] > 0 and summary["contradictions"] == 0
+    nodeport = next(p for p in doc["paths"] if p["entry"]["kind"] == "nodeport")
+    node_c = next(g for g in nodeport["groups"] if g["nodes"] == ["node-c"])
+    assert node_c["verdict"] == "drop"
+    assert node_c["observed"]["verdict"] == "confirmed"  # predicted a drop, saw silence
