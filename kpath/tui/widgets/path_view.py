@@ -17,8 +17,9 @@ from rich.console import Group, RenderableType
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.reactive import reactive
 from textual.widgets import Static
 
@@ -86,44 +87,77 @@ def _arrow(state: HopState) -> Text:
     return Text(f"\n{glyph}", style=HOP_LOOK[state].style)
 
 
-def diagram_renderable(d: Diagram, probes: Probes, selected: HopRef | None,
-                       width: int) -> RenderableType:
-    """One path as a grid: client → entry → (node group or direct) → pods, a row per branch."""
-    narrow = width < 100
+def _grid(narrow: bool) -> Table:
+    # Every row of a diagram uses the same columns, so rows drawn apart still line up.
     grid = Table.grid(expand=True)
-    grid.add_column(width=8 if not narrow else 7)
+    grid.add_column(width=7 if narrow else 8)
     grid.add_column(width=2)
     grid.add_column(ratio=3)
     grid.add_column(width=2)
     grid.add_column(ratio=3)
     grid.add_column(width=2)
     grid.add_column(ratio=4)
-    client = Text("\n" + ("client" if d.client.lines[0].startswith("outside") else "pod"),
-                  style="bold reverse" if selected == d.client.ref else "bold")
-    entry = hop_box(d.entry, probes, selected == d.entry.ref)
-    if not d.branches:
-        grid.add_row(client, _arrow(d.entry.state), entry, Text(""), Text(""), Text(""),
-                     Text(""))
-    for n, b in enumerate(d.branches):
-        first = n == 0
-        grid.add_row(client if first else Text(""),
-                     _arrow(d.entry.state) if first else Text(""),
-                     entry if first else Text(""),
-                     _arrow(b.via.state), hop_box(b.via, probes, selected == b.via.ref),
-                     _arrow(b.via.state) if b.pods else Text(""),
-                     pods_box(b, probes, selected))
-    if d.more_branches:
-        grid.add_row(*([Text("")] * 4), Text(f"+{d.more_branches} more node groups",
-                                             style="dim"), Text(""), Text(""))
     return grid
 
 
-class PathDiagram(Static):
-    """One path of the selected service (a port reached one way)."""
+def row_renderable(d: Diagram, n: int, probes: Probes, selected: HopRef | None,
+                   width: int) -> RenderableType:
+    """Row ``n`` of a path: the client and entry on the first row, then one branch a row."""
+    grid = _grid(width < 100)
+    blank = Text("")
+    if n == 0:
+        client = Text("\n" + ("client" if d.client.lines[0].startswith("outside") else "pod"),
+                      style="bold reverse" if selected == d.client.ref else "bold")
+        head: list[RenderableType] = [client, _arrow(d.entry.state),
+                                      hop_box(d.entry, probes, selected == d.entry.ref)]
+    else:
+        head = [blank, blank, blank]
+    if n >= len(d.branches):
+        tail: list[RenderableType] = [blank, blank, blank, blank]
+        if d.more_branches:
+            tail[1] = Text(f"+{d.more_branches} more node groups", style="dim")
+        grid.add_row(*head, *tail)
+        return grid
+    b = d.branches[n]
+    grid.add_row(*head, _arrow(b.via.state), hop_box(b.via, probes, selected == b.via.ref),
+                 _arrow(b.via.state) if b.pods else blank, pods_box(b, probes, selected))
+    return grid
+
+
+def row_count(d: Diagram) -> int:
+    return max(1, len(d.branches) + (1 if d.more_branches else 0))
+
+
+def row_of(d: Diagram, ref: HopRef) -> int:
+    """Which row of the diagram draws the hop."""
+    for n, b in enumerate(d.branches):
+        if ref == b.via.ref or any(ref == p.ref for p in b.pods):
+            return n
+    return 0
+
+
+class DiagramRow(Static):
+    """One row of one path; redrawn alone when the hop cursor or a probe touches it."""
+
+    DEFAULT_CSS = "DiagramRow { height: auto; }"
+
+    def __init__(self, diagram: Diagram, n: int) -> None:
+        super().__init__()
+        self.diagram = diagram
+        self.n = n
+        self.probes: Probes = {}
+        self.selected: HopRef | None = None
+
+    def render(self) -> RenderableType:
+        return row_renderable(self.diagram, self.n, self.probes, self.selected,
+                              self.size.width or 80)
+
+
+class PathDiagram(Vertical):
+    """One path of the selected service (a port reached one way): a heading and its rows."""
 
     DEFAULT_CSS = """
     PathDiagram { height: auto; margin: 0 0 1 0; }
-    PathDiagram > .diagram--title { text-style: bold; }
     PathDiagram.-selected { background: $boost; }
     """
 
@@ -131,13 +165,27 @@ class PathDiagram(Static):
         super().__init__()
         self.diagram = diagram
         self.heading = title
-        self.probes: Probes = {}
-        self.selected: HopRef | None = None
+        self.rows = [DiagramRow(diagram, n) for n in range(row_count(diagram))]
 
-    def render(self) -> RenderableType:
-        width = self.size.width or 80
-        return Group(self.heading, diagram_renderable(self.diagram, self.probes, self.selected,
-                                                    width))
+    def compose(self) -> ComposeResult:
+        yield Static(self.heading)
+        yield from self.rows
+
+    def set_probes(self, probes: Probes) -> None:
+        for row in self.rows:
+            row.probes = probes
+            row.refresh(layout=True)
+
+    def select(self, ref: HopRef | None) -> DiagramRow | None:
+        """Mark the selected hop; returns the row that draws it (to scroll to)."""
+        target = row_of(self.diagram, ref) if ref is not None else -1
+        self.set_class(ref is not None, "-selected")
+        for row in self.rows:
+            wanted = ref if row.n == target else None
+            if row.selected != wanted:
+                row.selected = wanted
+                row.refresh(layout=True)
+        return self.rows[target] if ref is not None else None
 
 
 class PathView(VerticalScroll, can_focus=True):
@@ -178,7 +226,8 @@ class PathView(VerticalScroll, can_focus=True):
         widgets = [PathDiagram(d, t) for d, t in zip(diagrams, titles, strict=True)]
         self._hops = [(h, w) for w in widgets for h in w.diagram.hops()]
         for w in widgets:
-            w.probes = probes
+            for row in w.rows:
+                row.probes = probes
         if not widgets:
             await self.mount(Static(literal(empty or "No service selected.", "dim")))
             self.post_message(HopSelected(None))
@@ -189,8 +238,7 @@ class PathView(VerticalScroll, can_focus=True):
     def set_probes(self, probes: Probes) -> None:
         self._probes = probes
         for child in self.query(PathDiagram):
-            child.probes = probes
-            child.refresh(layout=True)
+            child.set_probes(probes)
 
     @property
     def current(self) -> Hop | None:
@@ -210,13 +258,14 @@ class PathView(VerticalScroll, can_focus=True):
         if not self._hops:
             return
         hop, diagram = self._hops[value]
+        row = None
         for child in self.query(PathDiagram):
-            was = child.selected
-            child.selected = hop.ref if child is diagram else None
-            child.set_class(child is diagram, "-selected")
-            if was != child.selected:
-                child.refresh(layout=True)
-        self.scroll_to_widget(diagram, animate=False, immediate=True)
+            if child is diagram:
+                row = child.select(hop.ref)
+            else:
+                child.select(None)
+        if row is not None:
+            self.scroll_to_widget(row if row.n else diagram, animate=False, immediate=True)
         self.post_message(HopSelected(hop))
 
     def action_step(self, delta: int) -> None:
@@ -240,5 +289,5 @@ def diagram_title(d: Diagram, state: HopState) -> Text:
     return title
 
 
-__all__ = ["PathDiagram", "PathView", "diagram_renderable", "diagram_title", "hop_box",
-           "path_state"]
+__all__ = ["PathDiagram", "PathView", "diagram_title", "hop_box", "path_state",
+           "row_renderable"]
