@@ -237,7 +237,7 @@ async def test_choosing_a_finding_jumps_to_its_service() -> None:
         await started(app, pilot)
         assert app.main.selected == ObjectKey("shop", "api")
         await pilot.press("f")
-        panel = app.main.query_one("#findings-panel")
+        panel = app.main.query_one("#cluster-findings")
         panel.focus()
         await pilot.pause()
         # Find the cluster-wide KP103 option for shop/broken and choose it.

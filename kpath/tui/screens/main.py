@@ -123,6 +123,7 @@ class MainScreen(Screen[None]):
         status.loaded_at, status.loading, status.error = loaded_at, False, ""
         status.not_visible = dict(analysis.snapshot.not_visible)
         self.refresh_list(keep=self.selected, announce=True)  # redraw the path view too
+        self._show_cluster_findings()
         if changed:
             self.set_timer(3.0, self._end_flash)
         return changed
@@ -173,10 +174,13 @@ class MainScreen(Screen[None]):
         self._show_findings(key)
 
     def _show_findings(self, key: ObjectKey | None) -> None:
+        self.query_one(FindingsPanel).show_service(str(key) if key else None,
+                                                   vm.service_findings(self._findings, key))
+
+    def _show_cluster_findings(self) -> None:
         cluster = sorted((f for f in self.analysis.findings if self._in_namespace(f))
                          if self.analysis else (), key=lambda f: (-f.severity.rank, f.code))
-        self.query_one(FindingsPanel).show(vm.service_findings(self._findings, key), cluster,
-                                           str(key) if key else None)
+        self.query_one(FindingsPanel).show_cluster(cluster)
 
     def _in_namespace(self, f: Finding) -> bool:
         if self.namespace is None:
@@ -201,6 +205,7 @@ class MainScreen(Screen[None]):
             box.value, box.display = "", False
             self.namespace, self.internal = None, True
             self.refresh_list()
+            self._show_cluster_findings()
             if not self.table.select(key):
                 self.notify(f"{key} is not in the list", markup=False)
                 return False
@@ -288,6 +293,7 @@ class MainScreen(Screen[None]):
     def set_namespace(self, namespace: str | None) -> None:
         self.namespace = namespace
         self.refresh_list(keep=self.selected)
+        self._show_cluster_findings()
 
     def toggle_internal(self) -> None:
         self.internal = not self.internal

@@ -1,10 +1,17 @@
-"""Findings for the selected service, then for the whole cluster; Enter jumps to the service."""
+"""Findings: the selected service's, then the whole cluster's; Enter jumps to the service.
+
+Two lists, because they change at different rates: the service's on every cursor move (a
+handful of lines), the cluster's only when the analysis or the namespace changes (up to
+`MAX_CLUSTER` lines; rebuilding those per keystroke would cost more than the rest of a move).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
@@ -23,34 +30,25 @@ def finding_text(f: Finding) -> Text:
     return text
 
 
-class FindingsPanel(OptionList):
-    """An option per finding; choosing one posts `JumpTo` for its service."""
+class FindingList(OptionList):
+    """A heading and an option per finding; choosing one posts `JumpTo` for its service."""
 
-    DEFAULT_CSS = "FindingsPanel { height: 1fr; border: none; padding: 0; }"
+    DEFAULT_CSS = "FindingList { border: none; padding: 0; }"
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._findings: list[Finding] = []
 
-    def show(self, service: Sequence[Finding], cluster: Sequence[Finding],
-             service_name: str | None) -> None:
-        self._findings = []
-        options: list[Option] = []
-        head = Text("This service: ", style="bold")
-        head.append_text(literal(service_name or "none selected"))
-        options.append(Option(head, disabled=True))
-        if not service:
-            options.append(Option(Text("  no findings", style="dim"), disabled=True))
-        for f in service:
-            options.append(Option(finding_text(f), id=str(len(self._findings))))
-            self._findings.append(f)
-        options.append(Option(Text(f"Cluster: {len(cluster)} findings", style="bold"),
-                              disabled=True))
-        for f in cluster[:MAX_CLUSTER]:
-            options.append(Option(finding_text(f), id=str(len(self._findings))))
-            self._findings.append(f)
-        if len(cluster) > MAX_CLUSTER:
-            options.append(Option(Text(f"+{len(cluster) - MAX_CLUSTER} more: filter the list "
+    def show(self, heading: Text, findings: Sequence[Finding], limit: int | None = None,
+             empty: str = "no findings") -> None:
+        shown = list(findings[:limit] if limit is not None else findings)
+        self._findings = shown
+        options = [Option(heading, disabled=True)]
+        options += [Option(finding_text(f), id=str(n)) for n, f in enumerate(shown)]
+        if not shown:
+            options.append(Option(Text(f"  {empty}", style="dim"), disabled=True))
+        if len(findings) > len(shown):
+            options.append(Option(Text(f"+{len(findings) - len(shown)} more: filter the list "
                                        "or export JSON (e)", style="dim"), disabled=True))
         self.set_options(options)
 
@@ -64,3 +62,26 @@ class FindingsPanel(OptionList):
         else:
             self.app.notify("This finding is about the whole cluster, not one service.",
                             markup=False)
+
+
+class FindingsPanel(Vertical):
+    """The selected service's findings above the cluster's."""
+
+    DEFAULT_CSS = """
+    FindingsPanel { height: 1fr; }
+    FindingsPanel > #service-findings { height: auto; max-height: 50%; }
+    FindingsPanel > #cluster-findings { height: 1fr; }
+    """
+
+    def compose(self) -> ComposeResult:
+        yield FindingList(id="service-findings")
+        yield FindingList(id="cluster-findings")
+
+    def show_service(self, name: str | None, findings: Sequence[Finding]) -> None:
+        head = Text("This service: ", style="bold")
+        head.append_text(literal(name or "none selected"))
+        self.query_one("#service-findings", FindingList).show(head, findings)
+
+    def show_cluster(self, findings: Sequence[Finding]) -> None:
+        head = Text(f"Cluster: {len(findings)} findings", style="bold")
+        self.query_one("#cluster-findings", FindingList).show(head, findings, MAX_CLUSTER)

@@ -12,18 +12,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
-from rich import box
-from rich.console import Group, RenderableType
-from rich.panel import Panel
-from rich.table import Table
+from rich.console import Console
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.geometry import Size
 from textual.reactive import reactive
 from textual.widgets import Static
 
 from kpath.export.safe import literal
+from kpath.tui.boxes import Lines, box, column_widths, hstack
 from kpath.tui.messages import HopSelected
 from kpath.tui.styles import HOP_LOOK, PROBE_LOOK, HopState, ProbeState
 from kpath.tui.view_model import Branch, Diagram, Hop, HopRef, path_state
@@ -39,23 +38,28 @@ def _probe_line(hop: Hop, probes: Probes) -> Text | None:
     return Text(f"{look.glyph} {look.word}", style=look.style)
 
 
-def hop_box(hop: Hop, probes: Probes, selected: bool) -> Panel:
-    """One hop as a box: glyph + title, its lines, its probe state; a selected hop is doubled."""
+def hop_body(hop: Hop, probes: Probes) -> list[Text]:
+    """A hop's lines: glyph + title, its facts, its probe state."""
     look = HOP_LOOK[hop.state]
     title = Text(f"{look.glyph} ", style=look.style)
     title.append_text(literal(hop.title, "bold"))
     body = [title, *(literal(line) for line in hop.lines)]
     if (probe := _probe_line(hop, probes)) is not None:
         body.append(probe)
-    return Panel(Group(*body), box=box.DOUBLE if selected else box.ROUNDED,
-                 border_style=f"{look.style} reverse" if selected else look.style,
-                 padding=(0, 1))
+    return body
 
 
-def pods_box(branch: Branch, probes: Probes, selected: HopRef | None) -> Panel | Text:
+def hop_box(hop: Hop, probes: Probes, selected: bool, width: int, console: Console) -> Lines:
+    """One hop as a box; the selected hop is drawn doubled and reversed."""
+    return box(hop_body(hop, probes), width, HOP_LOOK[hop.state].style, console,
+               double=selected)
+
+
+def pods_box(branch: Branch, probes: Probes, selected: HopRef | None, width: int,
+             console: Console) -> Lines:
     """The pods a branch sends to: two lines each, the selected one reversed."""
     if not branch.pods:
-        return Text("no pod", style="dim")
+        return [Text(""), Text("no pod", style="dim")]
     lines: list[Text] = []
     states = []
     for pod in branch.pods:
@@ -78,50 +82,35 @@ def pods_box(branch: Branch, probes: Probes, selected: HopRef | None) -> Panel |
     if branch.more_pods:
         lines.append(Text(f"+{branch.more_pods} more pods", style="dim"))
     worst = HopState.CROSS if HopState.CROSS in states else HopState.FORWARD
-    return Panel(Group(*lines), title="pods", title_align="left", box=box.ROUNDED,
-                 border_style=HOP_LOOK[worst].style, padding=(0, 1))
+    return box(lines, width, HOP_LOOK[worst].style, console, title="pods")
 
 
-def _arrow(state: HopState) -> Text:
+def _arrow(state: HopState) -> Lines:
     glyph = {HopState.DROP: "─✗", HopState.REJECT: "─⊘"}.get(state, "─▶")
-    return Text(f"\n{glyph}", style=HOP_LOOK[state].style)
+    return [Text(""), Text(glyph, style=HOP_LOOK[state].style)]
 
 
-def _grid(narrow: bool) -> Table:
-    # Every row of a diagram uses the same columns, so rows drawn apart still line up.
-    grid = Table.grid(expand=True)
-    grid.add_column(width=7 if narrow else 8)
-    grid.add_column(width=2)
-    grid.add_column(ratio=3)
-    grid.add_column(width=2)
-    grid.add_column(ratio=3)
-    grid.add_column(width=2)
-    grid.add_column(ratio=4)
-    return grid
-
-
-def row_renderable(d: Diagram, n: int, probes: Probes, selected: HopRef | None,
-                   width: int) -> RenderableType:
+def row_lines(d: Diagram, n: int, probes: Probes, selected: HopRef | None, width: int,
+              console: Console) -> Lines:
     """Row ``n`` of a path: the client and entry on the first row, then one branch a row."""
-    grid = _grid(width < 100)
-    blank = Text("")
+    widths = column_widths(width)
+    _, _, entry_w, _, via_w, _, pods_w = widths
     if n == 0:
-        client = Text("\n" + ("client" if d.client.lines[0].startswith("outside") else "pod"),
-                      style="bold reverse" if selected == d.client.ref else "bold")
-        head: list[RenderableType] = [client, _arrow(d.entry.state),
-                                      hop_box(d.entry, probes, selected == d.entry.ref)]
+        client = [Text(""), Text("client" if d.client.lines[0].startswith("outside") else "pod",
+                                 style="bold reverse" if selected == d.client.ref else "bold")]
+        head = [client, _arrow(d.entry.state),
+                hop_box(d.entry, probes, selected == d.entry.ref, entry_w, console)]
     else:
-        head = [blank, blank, blank]
+        head = [[], [], []]
     if n >= len(d.branches):
-        tail: list[RenderableType] = [blank, blank, blank, blank]
-        if d.more_branches:
-            tail[1] = Text(f"+{d.more_branches} more node groups", style="dim")
-        grid.add_row(*head, *tail)
-        return grid
+        more = ([Text(f"+{d.more_branches} more node groups", style="dim")]
+                if d.more_branches else [])
+        return hstack([*head, [], more, [], []], widths)
     b = d.branches[n]
-    grid.add_row(*head, _arrow(b.via.state), hop_box(b.via, probes, selected == b.via.ref),
-                 _arrow(b.via.state) if b.pods else blank, pods_box(b, probes, selected))
-    return grid
+    return hstack([*head, _arrow(b.via.state),
+                   hop_box(b.via, probes, selected == b.via.ref, via_w, console),
+                   _arrow(b.via.state) if b.pods else [],
+                   pods_box(b, probes, selected, pods_w, console)], widths)
 
 
 def row_count(d: Diagram) -> int:
@@ -147,10 +136,26 @@ class DiagramRow(Static):
         self.n = n
         self.probes: Probes = {}
         self.selected: HopRef | None = None
+        self._probe_version = 0  # bumped when probe results land
+        self._cache: tuple[object, Text] | None = None
 
-    def render(self) -> RenderableType:
-        return row_renderable(self.diagram, self.n, self.probes, self.selected,
-                              self.size.width or 80)
+    def render(self) -> Text:
+        return self.drawn(self.size.width or 80)
+
+    def drawn(self, width: int) -> Text:
+        """The row at ``width``, drawn once per (width, selection, probes): layout asks for
+        the height and then the content, and a cursor move must not pay twice."""
+        key = (width, self.selected, self._probe_version)
+        if self._cache is None or self._cache[0] != key:
+            lines = row_lines(self.diagram, self.n, self.probes, self.selected, width,
+                              self.app.console)
+            text = Text("\n").join(lines)
+            text.no_wrap, text.overflow = True, "crop"
+            self._cache = (key, text)
+        return self._cache[1]
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return self.drawn(width).plain.count("\n") + 1
 
 
 class PathDiagram(Vertical):
@@ -174,6 +179,7 @@ class PathDiagram(Vertical):
     def set_probes(self, probes: Probes) -> None:
         for row in self.rows:
             row.probes = probes
+            row._probe_version += 1
             row.refresh(layout=True)
 
     def select(self, ref: HopRef | None) -> DiagramRow | None:
@@ -289,5 +295,4 @@ def diagram_title(d: Diagram, state: HopState) -> Text:
     return title
 
 
-__all__ = ["PathDiagram", "PathView", "diagram_title", "hop_box", "path_state",
-           "row_renderable"]
+__all__ = ["PathDiagram", "PathView", "diagram_title", "hop_box", "path_state", "row_lines"]

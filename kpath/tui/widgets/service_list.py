@@ -13,6 +13,7 @@ from typing import ClassVar, NamedTuple
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
 from textual.events import Click
 from textual.geometry import Region, Size
 from textual.reactive import reactive
@@ -148,6 +149,8 @@ class ServiceTable(ScrollView, can_focus=True):
         self._probes: Mapping[ObjectKey, ProbeState] = {}
         self._flash: frozenset[ObjectKey] = frozenset()
         self._highlighted: ObjectKey | None = None
+        # Drawn lines by (service, width, probe, flash, cursor); a screenful is ~50 entries.
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
 
     @property
     def rows(self) -> Sequence[ServiceRow]:
@@ -172,6 +175,8 @@ class ServiceTable(ScrollView, can_focus=True):
         """
         if announce:
             self._highlighted = None
+        if rows is not self._rows:
+            self._strips.clear()  # same service, new data: drawn lines are stale
         self._rows, self._visible = rows, visible
         self.virtual_size = Size(self.size.width, len(visible))
         target = 0
@@ -193,13 +198,24 @@ class ServiceTable(ScrollView, can_focus=True):
         self._probes, self._flash = probes, flash
         self.refresh()
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()  # theme or focus changed: cursor colours differ
+
     def validate_cursor(self, value: int) -> int:
         return max(0, min(value, len(self._visible) - 1))
 
-    def watch_cursor(self, value: int) -> None:
-        self.refresh()
+    def watch_cursor(self, old: int, value: int) -> None:
+        top = int(self.scroll_offset.y)
         if self._visible:
             self.scroll_to_region(Region(0, value, 1, 1), animate=False, immediate=True)
+        if int(self.scroll_offset.y) == top:
+            # No scroll: repaint the two lines that changed, not the whole list (ssh links).
+            width = self.size.width
+            for y in {old, value}:
+                self.refresh(Region(0, y - top, width, 1))
+        else:
+            self.refresh()
         row = self.current
         key = row.key if row is not None else None
         if key != self._highlighted:
@@ -221,11 +237,14 @@ class ServiceTable(ScrollView, can_focus=True):
         if index >= len(self._visible):
             return Strip.blank(width, self.rich_style)
         row = self._rows[self._visible[index]]
-        text = row_text(row, width, self._probes.get(row.key, ProbeState.UNPROBED),
-                        row.key in self._flash)
-        strip = Strip(list(text.render(self.app.console)), text.cell_len)
-        strip = strip.adjust_cell_length(width)
-        base: Style = self.rich_style
-        if index == self.cursor:
-            base = base + self.get_component_rich_style("service-table--cursor")
-        return strip.apply_style(base)
+        probe = self._probes.get(row.key, ProbeState.UNPROBED)
+        key = (row.key, width, probe, row.key in self._flash, index == self.cursor)
+        strip = self._strips.get(key)
+        if strip is None:
+            text = row_text(row, width, probe, row.key in self._flash)
+            strip = Strip(list(text.render(self.app.console)), text.cell_len)
+            base: Style = self.rich_style
+            if index == self.cursor:
+                base = base + self.get_component_rich_style("service-table--cursor")
+            strip = self._strips[key] = strip.adjust_cell_length(width).apply_style(base)
+        return strip

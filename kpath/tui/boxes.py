@@ -1,0 +1,75 @@
+"""Boxes and arrows drawn as lines of Rich `Text`, side by side. No Textual.
+
+Rich tables of panels measure every cell several times per layout pass; a path of a
+5,000-node service redrawn on each cursor move cannot afford that. These helpers draw each
+box once, at a known width, and place columns by padding: the cost is a few `Text` copies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.text import Text
+
+Lines = list[Text]
+
+ROUND = "╭╮╰╯─│"
+DOUBLE = "╔╗╚╝═║"
+
+
+def wrap(text: Text, width: int, console: Console) -> Lines:
+    """``text`` folded to ``width`` cells (words first, then hard breaks)."""
+    if width <= 0:
+        return []
+    if text.cell_len <= width:
+        return [text]
+    return list(text.wrap(console, width, overflow="fold"))
+
+
+def box(body: Sequence[Text], width: int, style: str, console: Console, *,
+        double: bool = False, title: str = "") -> Lines:
+    """A bordered box ``width`` cells wide around ``body`` (lines folded to fit)."""
+    tl, tr, bl, br, h, v = DOUBLE if double else ROUND
+    inner = max(1, width - 4)
+    border = f"{style} reverse" if double else style
+    top = Text(tl, style=border)
+    if title and inner > len(title) + 2:
+        top.append(h + f" {title} " + h * (width - 5 - len(title)), style=border)
+    else:
+        top.append(h * (width - 2), style=border)
+    top.append(tr, style=border)
+    out = [top]
+    for line in body:
+        for part in wrap(line, inner, console):
+            row = Text(f"{v} ", style=border)
+            part = part.copy()
+            part.truncate(inner, pad=True)
+            row.append_text(part)
+            row.append(f" {v}", style=border)
+            out.append(row)
+    out.append(Text(bl + h * (width - 2) + br, style=border))
+    return out
+
+
+def hstack(columns: Sequence[Lines], widths: Sequence[int]) -> Lines:
+    """Columns of lines placed side by side, each padded to its width and to equal height."""
+    height = max((len(c) for c in columns), default=0)
+    out = []
+    for y in range(height):
+        row = Text()
+        for col, w in zip(columns, widths, strict=True):
+            cell = col[y].copy() if y < len(col) else Text()
+            cell.truncate(w, pad=True)
+            row.append_text(cell)
+        out.append(row)
+    return out
+
+
+def column_widths(width: int) -> tuple[int, int, int, int, int, int, int]:
+    """client, arrow, entry, arrow, node group, arrow, pods: the pods get the most room."""
+    client, arrow = (7, 2) if width < 100 else (8, 2)
+    rest = max(30, width - client - 3 * arrow)
+    entry = rest * 3 // 10
+    via = rest * 3 // 10
+    return client, arrow, entry, arrow, via, arrow, rest - entry - via
