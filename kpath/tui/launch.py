@@ -1,0 +1,52 @@
+"""From the command line's flags to a running UI: the only glue `kpath.cli` needs.
+
+The CLI keeps its own loader (``_load(args)``: dump or live, then analyse); this module turns
+it into the app's injected loader, lists kubeconfig contexts for `c`, and names the origin.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from kpath.routing.analysis import Analysis
+from kpath.tui.app import KpathApp, Loader, Prober
+
+LoadArgs = Callable[[argparse.Namespace], Analysis]
+
+
+def build_app(args: argparse.Namespace, load_args: LoadArgs, *, origin: str | None = None,
+              live: bool | None = None, prober: Prober | None = None) -> KpathApp:
+    """The app for parsed flags (``--dump``, ``--kubeconfig``, ``--context``, ``-n``, ``-A``,
+    ``-l``, ``--all``); ``load_args(args)`` reads and analyses the cluster."""
+    dump = getattr(args, "dump", None)
+    is_live = not dump if live is None else live
+    contexts: list[str] = []
+    current = getattr(args, "context", None)
+    if dump:
+        origin = origin or "dump: " + ", ".join(dump)
+    elif live is None:  # a kubeconfig context (not the demo lab): offer the others on `c`
+        from kpath.cluster.live import list_contexts
+
+        contexts, default = list_contexts(getattr(args, "kubeconfig", None))
+        current = current or default
+        origin = origin or f"context {current or '?'}"
+
+    def switch(context: str) -> Loader:
+        other = argparse.Namespace(**{**vars(args), "context": context})
+        return lambda: load_args(other)
+
+    namespace = None if getattr(args, "all_namespaces", False) else getattr(args, "namespace",
+                                                                            None)
+    return KpathApp(lambda: load_args(args), origin=origin or "", live=is_live,
+                    contexts=contexts, context=current,
+                    switch_context=switch if contexts else None, prober=prober,
+                    namespace=namespace, selector=getattr(args, "selector", None),
+                    internal=getattr(args, "internal", False))
+
+
+def run_for_args(args: argparse.Namespace, load_args: LoadArgs, *, origin: str | None = None,
+                 live: bool | None = None) -> int:
+    """Run the UI in this terminal for parsed flags; returns the exit code."""
+    result = build_app(args, load_args, origin=origin, live=live).run()
+    return result if isinstance(result, int) else 0

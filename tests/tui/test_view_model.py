@@ -1,0 +1,112 @@
+"""Pure parts of the UI: list rows, filtering, path states, probe judgement, drawing helpers."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Console
+from rich.text import Text
+
+from kpath.cluster.records import ObjectKey
+from kpath.routing.paths import EntryKind
+from kpath.tui import view_model as vm
+from kpath.tui.app import file_stem
+from kpath.tui.boxes import box, column_widths, hstack
+from kpath.tui.styles import HopState, ProbeState, probe_state
+from kpath.tui.widgets.service_list import layout, row_text
+from tests.tui import data
+
+SHOP = data.shop()
+ROWS = vm.service_rows(SHOP)
+
+
+def keys(indexes: list[int], rows: list[vm.ServiceRow] = ROWS) -> list[str]:
+    return [str(rows[i].key) for i in indexes]
+
+
+def test_rows_summarise_each_service() -> None:
+    web = next(r for r in ROWS if r.key == ObjectKey("shop", "web"))
+    assert (web.type, web.policy, web.ready, web.total) == ("LoadBalancer", "Local", 2, 2)
+    assert web.ways == "LB NP CIP" and web.external
+    assert web.state == HopState.DROP  # its NodePort black-holes on node-b and node-c
+    api = next(r for r in ROWS if r.key == ObjectKey("shop", "api"))
+    assert "Ing" in api.ways and api.state == HopState.CROSS
+
+
+def test_filter_words_namespace_and_exposure() -> None:
+    assert keys(vm.visible(ROWS)) == ["shop/api", "shop/broken", "shop/web"]
+    assert keys(vm.visible(ROWS, internal=True))[0] == "backend/cache"
+    assert keys(vm.visible(ROWS, text="LOADBALANCER")) == ["shop/web"]
+    assert keys(vm.visible(ROWS, text="shop np")) == ["shop/api", "shop/broken", "shop/web"]
+    assert keys(vm.visible(ROWS, text="ing np")) == ["shop/api"]
+    assert keys(vm.visible(ROWS, namespace="backend")) == []
+    assert keys(vm.visible(ROWS, namespace="backend", internal=True)) == ["backend/cache"]
+
+
+def test_sort_by_worst_finding_first() -> None:
+    rows = vm.sort_rows(ROWS, "worst")
+    assert {str(r.key) for r in rows[:2]} == {"backend/cache", "shop/broken"}  # the errors
+    assert str(rows[-1].key) == "shop/api"  # info only
+    assert [str(r.key) for r in vm.sort_rows(rows, "name")] == [str(r.key) for r in ROWS]
+
+
+def test_load_balancer_health_check_skips_the_black_hole() -> None:
+    by_kind = {SHOP.paths[i].entry.kind: SHOP.paths[i]
+               for i in vm.group_paths(SHOP)[ObjectKey("shop", "web")]}
+    assert vm.path_state(by_kind[EntryKind.LOAD_BALANCER]) == HopState.FORWARD
+    assert vm.path_state(by_kind[EntryKind.NODE_PORT]) == HopState.DROP
+
+
+def test_diagram_of_a_cross_node_path() -> None:
+    index = next(i for i in vm.group_paths(SHOP)[ObjectKey("shop", "api")]
+                 if SHOP.paths[i].entry.kind == EntryKind.NODE_PORT)
+    d = vm.diagram(SHOP, index)
+    assert d.entry.title == "NodePort" and d.entry.lines == ("any node :30081",)
+    node_a = next(b for b in d.branches if b.via.title.startswith("node-a"))
+    assert node_a.via.state == HopState.CROSS and "cross-node 100%" in node_a.via.lines
+    assert {p.state for p in node_a.pods} == {HopState.CROSS}
+    node_b = next(b for b in d.branches if b.via.title.startswith("node-b"))
+    assert {p.title: p.state for p in node_b.pods} == {"api-1": HopState.FORWARD,
+                                                        "api-2": HopState.CROSS}
+    assert len({h.ref for h in d.hops()}) == len(d.hops())  # every hop addressable
+
+
+def test_probe_judged_against_the_prediction() -> None:
+    assert probe_state(HopState.FORWARD, True) == ProbeState.OK
+    assert probe_state(HopState.CROSS, False) == ProbeState.CONTRADICTION
+    assert probe_state(HopState.DROP, True) == ProbeState.CONTRADICTION
+    assert probe_state(HopState.DROP, False) == ProbeState.FAILED
+    assert probe_state(HopState.INFO, False) == ProbeState.FAILED
+
+
+def test_changed_services_between_two_reads() -> None:
+    assert vm.changed_services(None, SHOP) == set()
+    assert vm.changed_services(SHOP, data.shop()) == set()
+    assert vm.changed_services(SHOP, data.shop(web_on_b=True)) == {ObjectKey("shop", "web")}
+
+
+def test_file_names_from_hostile_contexts() -> None:
+    now = datetime(2026, 1, 2, 3, 4, 5)
+    assert file_stem("context kind-a @ https://127.0.0.1:6443", now) == \
+        "kpath-kind-a-20260102-030405"
+    assert file_stem("context ../../etc/\x1b[31m", now) == "kpath-etc-31m-20260102-030405"
+    assert file_stem("", now) == "kpath-cluster-20260102-030405"
+
+
+def test_list_line_keeps_words_without_colour() -> None:
+    web = next(r for r in ROWS if r.key == ObjectKey("shop", "web"))
+    plain = row_text(web, 100, ProbeState.UNPROBED, False).plain
+    assert "✗ drop" in plain and "! warning" in plain and "○ unprobed" in plain
+    assert len(plain) == sum(w + 1 for _, w in layout(100))
+    narrow = [c.title for c, _ in layout(60)]
+    assert "SERVICE" in narrow and "PATH" in narrow and "PROBE" not in narrow
+
+
+def test_boxes_fit_their_width() -> None:
+    console = Console(width=80)
+    lines = box([Text("a" * 50)], 20, "green", console)
+    assert {line.cell_len for line in lines} == {20}
+    assert len(lines) == 2 + 4  # 50 cells folded into 16-cell lines
+    stacked = hstack([lines, [Text("x")]], [20, 5])
+    assert len(stacked) == len(lines) and {s.cell_len for s in stacked} == {25}
+    assert sum(column_widths(80)) == 80 and sum(column_widths(160)) == 160
