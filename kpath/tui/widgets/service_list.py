@@ -110,7 +110,10 @@ class ServiceHeader(Static):
     DEFAULT_CSS = "ServiceHeader { height: 1; padding: 0 1; }"
 
     def render(self) -> Text:
-        return header_text(self.size.width)
+        # Lay the titles out at the rows' width (the list's scrollbar takes some of it).
+        tables = self.screen.query(ServiceTable)
+        width = tables.first().scrollable_content_region.width if tables else self.size.width
+        return header_text(width or self.size.width)
 
 
 class ServiceTable(ScrollView, can_focus=True):
@@ -134,7 +137,7 @@ class ServiceTable(ScrollView, can_focus=True):
     ALLOW_MAXIMIZE = True
     COMPONENT_CLASSES: ClassVar[set[str]] = {"service-table--cursor"}
     DEFAULT_CSS = """
-    ServiceTable { padding: 0 1; }
+    ServiceTable { padding: 0 1; scrollbar-gutter: stable; }
     ServiceTable > .service-table--cursor { background: $boost; text-style: bold reverse; }
     ServiceTable:focus > .service-table--cursor { background: $accent; text-style: bold; }
     """
