@@ -161,7 +161,7 @@ class MainScreen(Screen[None]):
         view = self.path_view
         analysis = self.analysis
         if analysis is None or key is None:
-            await view.show([], [], self.probes, "No service matches." if analysis else
+            view.show([], [], self.probes, "No service matches." if analysis else
                             "Loading…")
             self._show_findings(None)
             return
@@ -169,7 +169,7 @@ class MainScreen(Screen[None]):
                    if self.internal or analysis.paths[i].external] or self._paths.get(key, [])
         diagrams = vm.diagrams(analysis, indexes)
         titles = [diagram_title(d, vm.path_state(analysis.paths[d.index])) for d in diagrams]
-        await view.show(diagrams, titles, self.probes, "This service has no way in.")
+        view.show(diagrams, titles, self.probes, "This service has no way in.")
         view.set_class(key in self._flash, "-flash")
         self._show_findings(key)
 

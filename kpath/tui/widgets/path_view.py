@@ -14,12 +14,12 @@ from typing import ClassVar
 
 from rich.console import Console
 from rich.text import Text
-from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
-from textual.geometry import Size
+from textual.cache import LRUCache
+from textual.geometry import Region, Size
 from textual.reactive import reactive
-from textual.widgets import Static
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from kpath.export.safe import literal
 from kpath.tui.boxes import Lines, box, column_widths, hstack
@@ -125,77 +125,13 @@ def row_of(d: Diagram, ref: HopRef) -> int:
     return 0
 
 
-class DiagramRow(Static):
-    """One row of one path; redrawn alone when the hop cursor or a probe touches it."""
-
-    DEFAULT_CSS = "DiagramRow { height: auto; }"
-
-    def __init__(self, diagram: Diagram, n: int) -> None:
-        super().__init__()
-        self.diagram = diagram
-        self.n = n
-        self.probes: Probes = {}
-        self.selected: HopRef | None = None
-        self._probe_version = 0  # bumped when probe results land
-        self._cache: tuple[object, Text] | None = None
-
-    def render(self) -> Text:
-        return self.drawn(self.size.width or 80)
-
-    def drawn(self, width: int) -> Text:
-        """The row at ``width``, drawn once per (width, selection, probes): layout asks for
-        the height and then the content, and a cursor move must not pay twice."""
-        key = (width, self.selected, self._probe_version)
-        if self._cache is None or self._cache[0] != key:
-            lines = row_lines(self.diagram, self.n, self.probes, self.selected, width,
-                              self.app.console)
-            text = Text("\n").join(lines)
-            text.no_wrap, text.overflow = True, "crop"
-            self._cache = (key, text)
-        return self._cache[1]
-
-    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return self.drawn(width).plain.count("\n") + 1
-
-
-class PathDiagram(Vertical):
-    """One path of the selected service (a port reached one way): a heading and its rows."""
-
-    DEFAULT_CSS = """
-    PathDiagram { height: auto; margin: 0 0 1 0; }
-    PathDiagram.-selected { background: $boost; }
-    """
-
-    def __init__(self, diagram: Diagram, title: Text) -> None:
-        super().__init__()
-        self.diagram = diagram
-        self.heading = title
-        self.rows = [DiagramRow(diagram, n) for n in range(row_count(diagram))]
-
-    def compose(self) -> ComposeResult:
-        yield Static(self.heading)
-        yield from self.rows
-
-    def set_probes(self, probes: Probes) -> None:
-        for row in self.rows:
-            row.probes = probes
-            row._probe_version += 1
-            row.refresh(layout=True)
-
-    def select(self, ref: HopRef | None) -> DiagramRow | None:
-        """Mark the selected hop; returns the row that draws it (to scroll to)."""
-        target = row_of(self.diagram, ref) if ref is not None else -1
-        self.set_class(ref is not None, "-selected")
-        for row in self.rows:
-            wanted = ref if row.n == target else None
-            if row.selected != wanted:
-                row.selected = wanted
-                row.refresh(layout=True)
-        return self.rows[target] if ref is not None else None
-
-
-class PathView(VerticalScroll, can_focus=True):
+class PathView(ScrollView, can_focus=True):
     """Every path of one service, with a hop cursor. Posts `HopSelected`.
+
+    A Line-API widget: the paths are drawn as lines of text and only the lines on screen
+    become strips, so selecting another service costs the drawing and one screenful. Each
+    row of boxes is drawn once per (width, selection, probes) and cached; the cursor knows
+    the line each row starts on and scrolls there.
 
     | Key | Does |
     | :- | :- |
@@ -221,41 +157,96 @@ class PathView(VerticalScroll, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._hops: list[tuple[Hop, PathDiagram]] = []
+        self._diagrams: list[Diagram] = []
+        self._titles: list[Text] = []
+        self._hops: list[tuple[Hop, int, int]] = []  # hop, diagram index, row
         self._probes: Probes = {}
+        self._probe_version = 0
+        self._rows: dict[tuple[int, int], tuple[object, Lines]] = {}
+        self._offsets: dict[tuple[int, int], tuple[int, int]] = {}  # row -> (first line, height)
+        self._empty = "Loading…"
+        self._width = 0
+        self._lines: Lines = []
+        self._strips: LRUCache[int, Strip] = LRUCache(256)
 
-    async def show(self, diagrams: Sequence[Diagram], titles: Sequence[Text],
-                   probes: Probes, empty: str = "") -> None:
+    def show(self, diagrams: Sequence[Diagram], titles: Sequence[Text], probes: Probes,
+             empty: str = "") -> None:
         """Replace the drawn paths (only the selected service's are ever built)."""
-        await self.remove_children()
-        self._probes = probes
-        widgets = [PathDiagram(d, t) for d, t in zip(diagrams, titles, strict=True)]
-        self._hops = [(h, w) for w in widgets for h in w.diagram.hops()]
-        for w in widgets:
-            for row in w.rows:
-                row.probes = probes
-        if not widgets:
-            await self.mount(Static(literal(empty or "No service selected.", "dim")))
+        self._diagrams, self._titles = list(diagrams), list(titles)
+        self._probes, self._rows, self._empty = probes, {}, empty or "No service selected."
+        self._hops = [(h, di, row_of(d, h.ref)) for di, d in enumerate(diagrams)
+                      for h in d.hops()]
+        if not self._hops:
+            self._redraw()
             self.post_message(HopSelected(None))
             return
-        await self.mount_all(widgets)
         self.hop = 1 if len(self._hops) > 1 else 0  # the entry: where a user looks first
 
     def set_probes(self, probes: Probes) -> None:
         self._probes = probes
-        for child in self.query(PathDiagram):
-            child.set_probes(probes)
+        self._probe_version += 1
+        self._redraw()
 
     @property
     def current(self) -> Hop | None:
         return self._hops[self.hop][0] if 0 <= self.hop < len(self._hops) else None
 
     def select_ref(self, ref: HopRef) -> bool:
-        for n, (hop, _) in enumerate(self._hops):
+        for n, (hop, _, _) in enumerate(self._hops):
             if hop.ref == ref:
                 self.hop = n
                 return True
         return False
+
+    def on_resize(self) -> None:
+        if self.scrollable_content_region.width != self._width:
+            self._redraw()
+
+    def _row(self, di: int, n: int, selected: HopRef | None, width: int) -> Lines:
+        key = (width, selected, self._probe_version)
+        cached = self._rows.get((di, n))
+        if cached is None or cached[0] != key:
+            lines = row_lines(self._diagrams[di], n, self._probes, selected, width,
+                              self.app.console)
+            cached = self._rows[(di, n)] = (key, lines)
+        return cached[1]
+
+    def _redraw(self) -> None:
+        width = self._width = self.scrollable_content_region.width or 80
+        if not self._diagrams:
+            self._show_lines([literal(self._empty, "dim")], width)
+            return
+        current = self._hops[self.hop] if 0 <= self.hop < len(self._hops) else None
+        lines: Lines = []
+        self._offsets = {}
+        for di, d in enumerate(self._diagrams):
+            lines.append(self._titles[di])
+            for n in range(row_count(d)):
+                selected = current[0].ref if current and current[1:] == (di, n) else None
+                row = self._row(di, n, selected, width)
+                self._offsets[(di, n)] = (len(lines), len(row))
+                lines.extend(row)
+            lines.append(Text(""))
+        self._show_lines(lines, width)
+
+    def _show_lines(self, lines: Lines, width: int) -> None:
+        self._lines = lines
+        self._strips.clear()
+        self.virtual_size = Size(width, len(lines))
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = int(self.scroll_offset.y) + y
+        if index >= len(self._lines):
+            return Strip.blank(width, self.rich_style)
+        strip = self._strips.get(index)
+        if strip is None:
+            text = self._lines[index]
+            strip = Strip(list(text.render(self.app.console)), text.cell_len)
+            strip = self._strips[index] = strip.adjust_cell_length(width).apply_style(
+                self.rich_style)
+        return strip
 
     def validate_hop(self, value: int) -> int:
         return max(0, min(value, len(self._hops) - 1))
@@ -263,15 +254,12 @@ class PathView(VerticalScroll, can_focus=True):
     def watch_hop(self, value: int) -> None:
         if not self._hops:
             return
-        hop, diagram = self._hops[value]
-        row = None
-        for child in self.query(PathDiagram):
-            if child is diagram:
-                row = child.select(hop.ref)
-            else:
-                child.select(None)
-        if row is not None:
-            self.scroll_to_widget(row if row.n else diagram, animate=False, immediate=True)
+        self._redraw()
+        hop, di, n = self._hops[value]
+        first, height = self._offsets[(di, n)]
+        if n == 0:
+            first, height = first - 1, height + 1  # show the path's title with its first row
+        self.scroll_to_region(Region(0, first, 1, height), animate=False, immediate=True)
         self.post_message(HopSelected(hop))
 
     def action_step(self, delta: int) -> None:
@@ -280,11 +268,10 @@ class PathView(VerticalScroll, can_focus=True):
     def action_jump(self, direction: int) -> None:
         if not self._hops:
             return
-        current = self._hops[self.hop][0].ref.path
-        order = list(dict.fromkeys(h.ref.path for h, _ in self._hops))
-        target = order[max(0, min(len(order) - 1, order.index(current) + direction))]
-        self.hop = next(n for n, (h, _) in enumerate(self._hops)
-                        if h.ref.path == target and h.ref.level == "entry")
+        current = self._hops[self.hop][1]
+        target = max(0, min(len(self._diagrams) - 1, current + direction))
+        self.hop = next(n for n, (h, di, _) in enumerate(self._hops)
+                        if di == target and h.ref.level == "entry")
 
 
 def diagram_title(d: Diagram, state: HopState) -> Text:
@@ -295,4 +282,4 @@ def diagram_title(d: Diagram, state: HopState) -> Text:
     return title
 
 
-__all__ = ["PathDiagram", "PathView", "diagram_title", "hop_box", "path_state", "row_lines"]
+__all__ = ["PathView", "diagram_title", "hop_box", "path_state", "row_lines"]
