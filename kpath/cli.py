@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 findings at or above ``--fail-on``, 2 usage or input error.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -89,8 +90,18 @@ def build_parser() -> argparse.ArgumentParser:
     snap.add_argument("--svg", required=True, metavar="FILE")
     snap.add_argument("--size", default="120x40", help="terminal size COLSxROWS")
     snap.add_argument("--demo", action="store_true", help="render the built-in demo lab")
-    snap.add_argument("--all", action="store_true", dest="internal")
+    snap.add_argument("--all", action="store_true", dest="internal",
+                      help="also list services with no external way in")
+    snap.add_argument("--service", metavar="NAMESPACE/NAME", help="select this service first")
+    snap.add_argument("--probe", action="store_true",
+                      help="probe before the shot, so results show on the path (live only)")
+    _probe_flags(snap)
     _source_flags(snap)
+
+    tui = sub.add_parser("tui", help="the terminal UI (what `kpath` runs without a command)")
+    _source_flags(tui)
+    tui.add_argument("--all", action="store_true", dest="internal",
+                     help="also list services with no external way in (ClusterIP, headless)")
 
     lab = sub.add_parser("lab", help="run kpath's built-in lab cluster on loopback")
     lab.add_argument("--scenario", default="shop", help="built-in name or a scenario file")
@@ -225,20 +236,25 @@ def _size(text: str) -> tuple[int, int]:
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:
-    from kpath.export.svg import render_svg
+    from kpath.tui.probing import tui_prober
+    from kpath.tui.snapshot import render_svg
 
     cols, rows = _size(args.size)
-    if args.demo:
-        from kpath.lab.runner import start_demo_lab
+    if args.probe and args.dump:
+        raise InputError("--probe needs a live cluster (or --demo), not --dump")
+    with contextlib.ExitStack() as stack:
+        if args.demo:
+            from kpath.lab.runner import start_demo_lab
 
-        with start_demo_lab() as lab, tempfile.TemporaryDirectory(prefix="kpath-") as tmp:
+            lab = stack.enter_context(start_demo_lab())
+            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="kpath-"))
             args.kubeconfig = str(lab.write_kubeconfig(FsPath(tmp) / "kubeconfig"))
             args.context, args.all_namespaces = None, True
-            analysis = _load(args)
-    else:
         analysis = _load(args)
-    svg = render_svg(analysis, namespace=_namespace(args), selector=args.selector,
-                     internal=args.internal, size=(cols, rows))
+        prober = tui_prober(_run_options(args)) if args.probe else None
+        svg = render_svg(analysis, service=args.service, namespace=_namespace(args),
+                         selector=args.selector, internal=args.internal, size=(cols, rows),
+                         prober=prober)
     FsPath(args.svg).write_text(svg, encoding="utf-8")
     print(f"wrote {args.svg}")
     return EXIT_OK
@@ -251,26 +267,43 @@ def cmd_lab(args: argparse.Namespace) -> int:
     return run_lab(args.scenario, out, tls=args.tls)
 
 
+def cmd_tui(args: argparse.Namespace) -> int:
+    from kpath.tui.launch import run_for_args
+
+    return run_for_args(args, _load, probe_options=None if args.dump else _default_probe_options)
+
+
+def _default_probe_options(args: argparse.Namespace) -> Any:
+    defaults = build_parser().parse_args(["probe", "x/y"])
+    return _run_options(argparse.Namespace(**{**vars(defaults), **vars(args)}))
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from kpath.lab.runner import start_demo_lab
+    from kpath.tui.launch import run_for_args
 
+    # The lab lives exactly as long as the UI: quitting the UI leaves the with-block.
     with start_demo_lab() as lab, tempfile.TemporaryDirectory(prefix="kpath-") as tmp:
         kubeconfig = lab.write_kubeconfig(FsPath(tmp) / "kubeconfig")
         ns = argparse.Namespace(dump=None, kubeconfig=str(kubeconfig), context=None,
                                 namespace=None, all_namespaces=True, selector=None,
-                                output="table", internal=False, fail_on=None, probe=False)
-        return cmd_paths(ns)
+                                internal=False)
+        return run_for_args(ns, _load, origin="kpath demo lab (shop)", live=True,
+                            probe_options=_default_probe_options)
 
 
 COMMANDS = {"paths": cmd_paths, "route": cmd_route, "probe": cmd_probe,
-            "snapshot": cmd_snapshot, "lab": cmd_lab, "demo": cmd_demo}
+            "snapshot": cmd_snapshot, "lab": cmd_lab, "demo": cmd_demo, "tui": cmd_tui}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args(["paths", *(argv if argv is not None else sys.argv[1:])])
+    words = list(sys.argv[1:] if argv is None else argv)
+    if not words or (words[0].startswith("-") and words[0] not in ("-h", "--help", "--version")):
+        # No command: the UI in a terminal; the paths table when piped (scripts, CI).
+        interactive = sys.stdin.isatty() and sys.stdout.isatty()
+        words = ["tui" if interactive else "paths", *words]
+    args = parser.parse_args(words)
     try:
         return COMMANDS[args.command](args)
     except KpathError as exc:

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from typing import Any
 
 from kpath.routing.analysis import Analysis
 from kpath.tui.app import KpathApp, Loader, Prober
 
 LoadArgs = Callable[[argparse.Namespace], Analysis]
+#: From the flags, how to probe (`kpath.probe.command.RunOptions`); None: no probes.
+ProbeArgs = Callable[[argparse.Namespace], Any]
 
 
 def build_app(args: argparse.Namespace, load_args: LoadArgs, *, origin: str | None = None,
-              live: bool | None = None, prober: Prober | None = None) -> KpathApp:
+              live: bool | None = None, prober: Prober | None = None,
+              probe_options: ProbeArgs | None = None) -> KpathApp:
     """The app for parsed flags (``--dump``, ``--kubeconfig``, ``--context``, ``-n``, ``-A``,
     ``-l``, ``--all``); ``load_args(args)`` reads and analyses the cluster."""
     dump = getattr(args, "dump", None)
@@ -36,6 +40,10 @@ def build_app(args: argparse.Namespace, load_args: LoadArgs, *, origin: str | No
         other = argparse.Namespace(**{**vars(args), "context": context})
         return lambda: load_args(other)
 
+    if prober is None and probe_options is not None and is_live:
+        from kpath.tui.probing import tui_prober
+
+        prober = tui_prober(probe_options(args))
     namespace = None if getattr(args, "all_namespaces", False) else getattr(args, "namespace",
                                                                             None)
     return KpathApp(lambda: load_args(args), origin=origin or "", live=is_live,
@@ -46,7 +54,8 @@ def build_app(args: argparse.Namespace, load_args: LoadArgs, *, origin: str | No
 
 
 def run_for_args(args: argparse.Namespace, load_args: LoadArgs, *, origin: str | None = None,
-                 live: bool | None = None) -> int:
+                 live: bool | None = None, probe_options: ProbeArgs | None = None) -> int:
     """Run the UI in this terminal for parsed flags; returns the exit code."""
-    result = build_app(args, load_args, origin=origin, live=live).run()
+    result = build_app(args, load_args, origin=origin, live=live,
+                       probe_options=probe_options).run()
     return result if isinstance(result, int) else 0

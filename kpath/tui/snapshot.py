@@ -37,7 +37,7 @@ async def render_app_svg(analysis: Analysis, *, namespace: str | None = None,
             await app.main.jump_to(key)
             await pilot.pause()
         if prober is not None:
-            app.run_action("probe" if service else "probe_all")
+            await app.run_action("probe" if service else "probe_all")
             await pilot.pause()
             await app.workers.wait_for_complete()
             await pilot.pause()
@@ -48,7 +48,9 @@ async def render_app_svg(analysis: Analysis, *, namespace: str | None = None,
 
 def render_svg(analysis: Analysis, *, namespace: str | None = None,
                selector: str | None = None, internal: bool = False,
-               size: tuple[int, int] = (120, 40), service: str | None = None) -> str:
+               size: tuple[int, int] = (120, 40), service: str | None = None,
+               prober: Prober | None = None) -> str:
     """Synchronous `render_app_svg`, for the CLI (runs its own event loop)."""
     return asyncio.run(render_app_svg(analysis, namespace=namespace, selector=selector,
-                                      internal=internal, size=size, service=service))
+                                      internal=internal, size=size, service=service,
+                                      live=prober is not None, prober=prober))

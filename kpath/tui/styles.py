@@ -29,6 +29,7 @@ class ProbeState(StrEnum):
     UNPROBED = "unprobed"
     RUNNING = "probing"
     OK = "probe ok"
+    BLOCKED = "blocked, as predicted"  # a drop or reject that a probe confirmed
     FAILED = "probe failed"
     CONTRADICTION = "contradiction"
 
@@ -52,6 +53,7 @@ PROBE_LOOK: dict[ProbeState, Look] = {
     ProbeState.UNPROBED: Look("○", "unprobed", "dim"),
     ProbeState.RUNNING: Look("◌", "probing", "cyan"),
     ProbeState.OK: Look("✓", "probe ok", "green"),
+    ProbeState.BLOCKED: Look("✓", "no answer, as predicted", "yellow"),
     ProbeState.FAILED: Look("✗", "probe failed", "red"),
     ProbeState.CONTRADICTION: Look("‼", "contradiction", "bold yellow reverse"),
 }
@@ -69,4 +71,6 @@ def probe_state(predicted: HopState, ok: bool) -> ProbeState:
     expects_failure = predicted in (HopState.DROP, HopState.REJECT)
     if (ok and expects_failure) or (not ok and expects_traffic):
         return ProbeState.CONTRADICTION
+    if not ok and expects_failure:
+        return ProbeState.BLOCKED
     return ProbeState.OK if ok else ProbeState.FAILED

@@ -75,7 +75,7 @@ def test_probe_judged_against_the_prediction() -> None:
     assert probe_state(HopState.FORWARD, True) == ProbeState.OK
     assert probe_state(HopState.CROSS, False) == ProbeState.CONTRADICTION
     assert probe_state(HopState.DROP, True) == ProbeState.CONTRADICTION
-    assert probe_state(HopState.DROP, False) == ProbeState.FAILED
+    assert probe_state(HopState.DROP, False) == ProbeState.BLOCKED  # confirmed black hole
     assert probe_state(HopState.INFO, False) == ProbeState.FAILED
 
 

@@ -36,6 +36,7 @@ from kpath.tui.widgets.status_bar import StatusBar
 
 NARROW = 140  # below this many columns the panes stack instead of standing side by side
 _PROBE_RANK = {ProbeState.UNPROBED: 0, ProbeState.RUNNING: 1, ProbeState.OK: 2,
+               ProbeState.BLOCKED: 2,
                ProbeState.FAILED: 3, ProbeState.CONTRADICTION: 4}
 
 
