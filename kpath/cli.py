@@ -254,7 +254,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
         prober = tui_prober(_run_options(args)) if args.probe else None
         svg = render_svg(analysis, service=args.service, namespace=_namespace(args),
                          selector=args.selector, internal=args.internal, size=(cols, rows),
-                         prober=prober)
+                         live=not args.dump, prober=prober)
     FsPath(args.svg).write_text(svg, encoding="utf-8")
     print(f"wrote {args.svg}")
     return EXIT_OK

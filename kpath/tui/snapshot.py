@@ -49,8 +49,8 @@ async def render_app_svg(analysis: Analysis, *, namespace: str | None = None,
 def render_svg(analysis: Analysis, *, namespace: str | None = None,
                selector: str | None = None, internal: bool = False,
                size: tuple[int, int] = (120, 40), service: str | None = None,
-               prober: Prober | None = None) -> str:
+               live: bool = False, prober: Prober | None = None) -> str:
     """Synchronous `render_app_svg`, for the CLI (runs its own event loop)."""
     return asyncio.run(render_app_svg(analysis, namespace=namespace, selector=selector,
                                       internal=internal, size=size, service=service,
-                                      live=prober is not None, prober=prober))
+                                      live=live or prober is not None, prober=prober))
