@@ -1,0 +1,236 @@
+"""How fast kpath's terminal UI answers at 10,000 services, driven headless.
+
+    python benchmarks/bench_tui.py [--samples 20] [--first 20] [--profile] [--json FILE]
+
+Builds (once) a dump with 10,000 services in ``benchmarks/out/`` and a minimal one (5
+services), analyses both, then drives `KpathApp` headless with Textual's Pilot at 160x48:
+
+- **first screen**: from the loader returning (the data is ready) to the list holding its
+  rows and a `pilot.pause()` having returned; that pause ends in the screen's update, which
+  renders every dirty line through the compositor. One fresh app per sample.
+- **filter keystroke**: with all services listed (``a``) and the filter open (``/``), one
+  ``pilot.press(ch)`` (typing or backspace) and the pause after it: the list re-filtered and
+  repainted, and the path view redrawn when the selection moved.
+- **select**: one ``pilot.press("down")`` on the list and pauses until the path view shows
+  the service under the cursor: the highlight, the diagrams built and drawn, the repaint.
+
+Every sample is timed the same way on the minimal app in the same run (Pilot's own waits
+cost tens of milliseconds a step); the figures printed are the samples less the baseline's
+median. The exit status is 0 when every target is met, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import gc
+import io
+import json
+import pstats
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `benchmarks` and `kpath` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from textual.pilot import Pilot
+
+from benchmarks.generate_cluster import Scale, generate
+from kpath.cluster.dump import load_dump
+from kpath.cluster.snapshot import build_snapshot
+from kpath.routing.analysis import Analysis, analyse
+from kpath.tui.app import KpathApp
+
+OUT = Path(__file__).resolve().parent / "out"
+#: 10,000 services over 5,000 nodes; fewer pods than the full scale keeps the build quick
+#: (the UI's work per keystroke depends on services and paths, not on pods).
+BIG = Scale(nodes=5000, pods=30_000, services=10_000, external=1000, ingresses=200)
+SMALL = Scale(nodes=2, pods=20, services=5, external=1, ingresses=0)
+SIZE = (160, 48)
+#: (figure, statistic, limit in seconds), from issue 5.
+TARGETS = (("first screen", "median", 1.5), ("filter keystroke", "median", 0.050),
+           ("filter keystroke", "p95", 0.100), ("select", "median", 0.050))
+#: Typed into the filter, then erased key by key: words a user would look for.
+QUERIES = ("payments", "api-server", "lb local")
+
+
+@dataclass
+class Series:
+    """Raw samples of one operation, on the big app and on the minimal one."""
+
+    big: list[float]
+    base: list[float]
+
+    def net(self) -> list[float]:
+        floor = statistics.median(self.base)
+        return [s - floor for s in self.big]
+
+
+def p95(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def dump_for(name: str, scale: Scale) -> Path:
+    path = OUT / f"tui-{name}.json"
+    if not path.exists():
+        print(generate(path, scale).line(), flush=True)
+    return path
+
+
+def analysis_of(path: Path) -> Analysis:
+    started = time.perf_counter()
+    analysis = analyse(build_snapshot(load_dump([path])))
+    gc.collect()
+    gc.freeze()  # a long-lived heap, as in a running kpath: collections skip it
+    print(f"analysed {path.name}: {len(analysis.paths):,} paths, "
+          f"{len(analysis.findings):,} findings in {time.perf_counter() - started:.1f} s",
+          flush=True)
+    return analysis
+
+
+class Timed:
+    """A loader that notes when it hands the analysis over (the data is ready)."""
+
+    def __init__(self, analysis: Analysis) -> None:
+        self.analysis = analysis
+        self.returned = 0.0
+
+    def __call__(self) -> Analysis:
+        self.returned = time.perf_counter()
+        return self.analysis
+
+
+def make_app(loader: Timed) -> KpathApp:
+    return KpathApp(loader, origin="bench", live=False)
+
+
+async def first_screen(analysis: Analysis) -> float:
+    loader = Timed(analysis)
+    app = make_app(loader)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.wait_loaded(pilot.pause)
+        painted = time.perf_counter()
+        if not app.main.table.rows:
+            raise SystemExit("first screen: the list is empty after loading")
+    return painted - loader.returned
+
+
+async def until(pilot: Pilot[int], done: Callable[[], bool], tries: int = 50) -> None:
+    """Pause (each pause ends with a screen update) until ``done`` holds."""
+    for _ in range(tries):
+        await pilot.pause()
+        if done():
+            return
+    raise SystemExit("the UI never reached the expected state")
+
+
+async def keystrokes(analysis: Analysis, samples: int,
+                     profile: cProfile.Profile | None) -> tuple[list[float], list[float]]:
+    """Filter keystrokes, then cursor moves, on one app: (filter samples, select samples)."""
+    app = make_app(Timed(analysis))
+    filters: list[float] = []
+    selects: list[float] = []
+    async with app.run_test(size=SIZE) as pilot:
+        await app.wait_loaded(pilot.pause)
+        main = app.main
+        await pilot.press("a")  # every service, not only the exposed ones: 10,000 rows
+        await pilot.press("slash")
+        n = 0
+        while len(filters) < samples:
+            query = QUERIES[n % len(QUERIES)]
+            n += 1
+            for key in [*query.replace(" ", "\0"), *["backspace"] * len(query)]:
+                key = "space" if key == "\0" else key
+                started = time.perf_counter()
+                await pilot.press(key)
+                await pilot.pause()
+                filters.append(time.perf_counter() - started)
+        await pilot.press("escape", "escape")  # close the filter, back to the list
+        main.table.focus()
+        await pilot.pause()
+
+        def shown() -> bool:
+            row = main.table.current
+            return row is not None and main.selected == row.key
+
+        for _ in range(samples):
+            if profile is not None:
+                profile.enable()
+            started = time.perf_counter()
+            await pilot.press("down")
+            await until(pilot, shown)
+            selects.append(time.perf_counter() - started)
+            if profile is not None:
+                profile.disable()
+    return filters, selects
+
+
+def run(big: Analysis, small: Analysis, samples: int, firsts: int,
+        profile: cProfile.Profile | None) -> dict[str, Series]:
+    async def measure() -> dict[str, Series]:
+        first = Series([], [])
+        for _ in range(firsts):  # interleaved, so drift on a shared machine hits both
+            first.big.append(await first_screen(big))
+            first.base.append(await first_screen(small))
+        filt_big, sel_big = await keystrokes(big, samples, profile)
+        filt_base, sel_base = await keystrokes(small, samples, None)
+        return {"first screen": first, "filter keystroke": Series(filt_big, filt_base),
+                "select": Series(sel_big, sel_base)}
+
+    return asyncio.run(measure())
+
+
+def report(results: dict[str, Series]) -> tuple[list[str], bool]:
+    lines = [f"{'operation':<18}{'n':>4}{'median':>10}{'p95':>10}"
+             f"{'baseline':>10}   (net of the baseline's median, ms)"]
+    for name, series in results.items():
+        net = series.net()
+        lines.append(f"{name:<18}{len(net):>4}{statistics.median(net) * 1e3:>10.1f}"
+                     f"{p95(net) * 1e3:>10.1f}{statistics.median(series.base) * 1e3:>10.1f}")
+    ok = True
+    for name, stat, limit in TARGETS:
+        net = results[name].net()
+        value = statistics.median(net) if stat == "median" else p95(net)
+        passed = value <= limit
+        ok &= passed
+        lines.append(f"{'PASS' if passed else 'FAIL'}  {name} {stat} {value * 1e3:.1f} ms "
+                     f"(target ≤ {limit * 1e3:.0f} ms)")
+    return lines, ok
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--samples", type=int, default=30,
+                        help="filter keystrokes and cursor moves measured (default 30)")
+    parser.add_argument("--first", type=int, default=20,
+                        help="fresh apps for the first-screen figure (default 20)")
+    parser.add_argument("--profile", action="store_true",
+                        help="print cProfile's top functions for the cursor moves")
+    parser.add_argument("--json", type=Path, help="also write the raw samples here")
+    args = parser.parse_args(argv)
+    if args.samples < 1 or args.first < 1:
+        parser.error("--samples and --first must be at least 1")
+    big = analysis_of(dump_for("10k", BIG))
+    small = analysis_of(dump_for("min", SMALL))
+    profile = cProfile.Profile() if args.profile else None
+    results = run(big, small, args.samples, args.first, profile)
+    lines, ok = report(results)
+    print("\n".join(lines))
+    if profile is not None:
+        out = io.StringIO()
+        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(30)
+        print(out.getvalue())
+    if args.json:
+        args.json.write_text(json.dumps({k: {"big": v.big, "base": v.base}
+                                         for k, v in results.items()}, indent=1) + "\n")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
