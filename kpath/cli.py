@@ -144,7 +144,6 @@ def _console(**kw: Any) -> Any:
 
 def cmd_paths(args: argparse.Namespace) -> int:
     from kpath.export.jsonout import paths_json
-    from kpath.routing.findings import Severity
     from kpath.routing.select import Selection
 
     analysis = _load(args)
@@ -170,10 +169,15 @@ def cmd_paths(args: argparse.Namespace) -> int:
         from kpath.export.text import analysis_view
 
         _console().print(analysis_view(replace(analysis, findings=tuple(findings)), paths))
-    if args.fail_on:
-        threshold = Severity(args.fail_on)
-        if any(f.severity.rank >= threshold.rank for f in findings):
-            return EXIT_FINDINGS
+    return _exit_code(args.fail_on, findings)
+
+
+def _exit_code(fail_on: str | None, findings: list[Any]) -> int:
+    """1 when a finding (route or probe) reaches ``--fail-on``, else 0."""
+    from kpath.routing.findings import Severity
+
+    if fail_on and any(f.severity.rank >= Severity(fail_on).rank for f in findings):
+        return EXIT_FINDINGS
     return EXIT_OK
 
 
@@ -187,18 +191,13 @@ def _run_options(args: argparse.Namespace) -> Any:
 
 def _probed(args: argparse.Namespace, analysis: Any, paths: list[Any], findings: list[Any]) -> int:
     from kpath.probe.command import print_report, report_json, run_probe_paths
-    from kpath.routing.findings import Severity
 
     report = run_probe_paths(analysis, paths, _run_options(args))
     if args.output == "json":
         sys.stdout.write(json.dumps(report_json(analysis, report, findings), indent=2) + "\n")
     else:
         print_report(_console(), analysis, report, findings)
-    if args.fail_on:
-        threshold = Severity(args.fail_on)
-        if any(f.severity.rank >= threshold.rank for f in findings) or report.failing(threshold):
-            return EXIT_FINDINGS
-    return EXIT_OK
+    return _exit_code(args.fail_on, [*findings, *report.evidence.findings])
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
@@ -274,8 +273,10 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
 
 def _default_probe_options(args: argparse.Namespace) -> Any:
-    defaults = build_parser().parse_args(["probe", "x/y"])
-    return _run_options(argparse.Namespace(**{**vars(defaults), **vars(args)}))
+    """The UI probes with `kpath probe`'s defaults, through the context's API server."""
+    from kpath.probe.command import RunOptions, api_access
+
+    return RunOptions(api=api_access(args.kubeconfig, args.context))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
