@@ -43,9 +43,7 @@ def box(body: Sequence[Text], width: int, style: str, console: Console, *,
     for line in body:
         for part in wrap(line, inner, console):
             row = Text(f"{v} ", style=border)
-            part = part.copy()
-            part.truncate(inner, pad=True)
-            row.append_text(part)
+            _append_fitted(row, part, inner)
             row.append(f" {v}", style=border)
             out.append(row)
     out.append(Text(bl + h * (width - 2) + br, style=border))
@@ -59,11 +57,22 @@ def hstack(columns: Sequence[Lines], widths: Sequence[int]) -> Lines:
     for y in range(height):
         row = Text()
         for col, w in zip(columns, widths, strict=True):
-            cell = col[y].copy() if y < len(col) else Text()
-            cell.truncate(w, pad=True)
-            row.append_text(cell)
+            if y < len(col):
+                _append_fitted(row, col[y], w)
+            else:
+                row.append(" " * w)
         out.append(row)
     return out
+
+
+def _append_fitted(row: Text, cell: Text, width: int) -> None:
+    """Append ``cell`` cut or padded to ``width`` cells, as before: `Text.truncate(pad=True)`
+    on a copy. Boxes already have their width, and a path redraw stacks thousands of their
+    lines, so a cell that fits exactly is appended as it is, without the copy."""
+    if cell.cell_len != width:
+        cell = cell.copy()
+        cell.truncate(width, pad=True)
+    row.append_text(cell)
 
 
 def column_widths(width: int) -> tuple[int, int, int, int, int, int, int]:
