@@ -1,0 +1,293 @@
+"""Follow a live cluster: watch streams that say *which kind* changed, nothing more.
+
+The UI reloads its snapshot when told something changed; it does not patch the snapshot
+from events. So each stream only needs to survive, resume where it left off, and report the
+kind. Bandwidth stays bounded: the initial resourceVersion comes from a one-item list, the
+stream asks for metadata only (``as=PartialObjectMetadata``; a server that cannot do that
+sends whole objects, which are read and dropped), and a quiet stream costs a bookmark now
+and then.
+
+One daemon thread per kind. A stream that ends (``timeoutSeconds``) is resumed from the last
+resourceVersion seen; ``410 Gone`` re-lists the version and reports the kind as changed
+(events may have been missed); a connection failure backs off 1 s, 2 s, 4 s … 10 s and
+retries, never raising; a kind the user may not read (403) or the server does not serve
+(404) is dropped quietly. `stop` ends every stream within about a second: the waiting thread
+shuts the open responses' sockets down instead of waiting for their timeouts.
+
+Besides kinds, ``on_change`` hears two pseudo-kinds, `WATCH_LOST` and `WATCH_OK`, so a UI can
+say when it is no longer following the cluster (and when it is again).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import warnings
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+#: on_change pseudo-kind: a stream broke and is being retried.
+WATCH_LOST = "!watch-lost"
+#: on_change pseudo-kind: every broken stream is following again.
+WATCH_OK = "!watch-ok"
+
+DEFAULT_KINDS = ("Node", "Pod", "Service", "EndpointSlice", "Ingress")
+#: How long the server holds one stream open before the client resumes it (seconds).
+STREAM_SECONDS = 240
+#: Metadata only where the server can; whole objects where it cannot.
+ACCEPT = ("application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,"
+          "application/json")
+MAX_BACKOFF = 10.0
+
+ChangeSink = Callable[[str], None]
+
+
+class _Gone(Exception):
+    """The resourceVersion is too old (410): list again."""
+
+
+class _Unwatchable(Exception):
+    """403 or 404: this kind cannot be watched; stop quietly."""
+
+
+class _Broken(Exception):
+    """A connection or server failure worth retrying after a pause."""
+
+
+def backoff_delays(maximum: float = MAX_BACKOFF) -> Iterator[float]:
+    """1, 2, 4, 8, then ``maximum`` forever: the pauses between retries."""
+    delay = 1.0
+    while True:
+        yield min(delay, maximum)
+        delay *= 2
+
+
+def parse_event(line: bytes) -> tuple[str, str | None, int | None]:
+    """One watch line → (type, resourceVersion of its object, HTTP code of an ERROR).
+
+    A line that is not a JSON event yields ``("", None, None)``: skipped, not fatal.
+    """
+    try:
+        event = json.loads(line)
+    except (ValueError, UnicodeDecodeError):
+        return "", None, None
+    if not isinstance(event, dict):
+        return "", None, None
+    obj = event.get("object")
+    obj = obj if isinstance(obj, dict) else {}
+    meta = obj.get("metadata")
+    rv = meta.get("resourceVersion") if isinstance(meta, dict) else None
+    code = obj.get("code") if event.get("type") == "ERROR" else None
+    return (str(event.get("type") or ""), rv if isinstance(rv, str) and rv else None,
+            code if isinstance(code, int) else None)
+
+
+def watch_changes(options: Any, on_change: ChangeSink, stop: threading.Event, *,
+                  kinds: Sequence[str] = DEFAULT_KINDS) -> None:
+    """Call ``on_change(kind)`` for every change of those kinds until ``stop`` is set.
+
+    ``options`` is a `kpath.cluster.live.LiveOptions`: the same kubeconfig, context and
+    namespace scope `load_live` reads. Blocks; never raises once credentials are loaded
+    (an unusable kubeconfig is the `InputError` / `SourceError` `load_live` would raise).
+    """
+    from kpath.cluster.kubeconfig import resolve_target
+    from kpath.cluster.live import ENDPOINT_SLICE, INGRESS, INGRESS_CLASS, NODE, POD, SERVICE
+
+    by_kind = {r.kind: r for r in (NODE, POD, SERVICE, ENDPOINT_SLICE, INGRESS, INGRESS_CLASS)}
+    target = resolve_target(options.kubeconfig, options.context)
+    namespace = None if options.all_namespaces else (options.namespace or target.namespace)
+    hub = _Hub(target, float(options.timeout), on_change, stop)
+    threads = [threading.Thread(target=hub.follow, args=(by_kind[k], namespace),
+                                name=f"kpath-watch-{k}", daemon=True)
+               for k in kinds if k in by_kind]
+    for t in threads:
+        t.start()
+    try:
+        stop.wait()
+    finally:
+        stop.set()
+        hub.close_all()
+        for t in threads:
+            t.join(timeout=2)
+        hub.api.close()
+
+
+class _Hub:
+    """What the per-kind threads share: one API client, the open responses, health."""
+
+    def __init__(self, target: Any, timeout: float, on_change: ChangeSink,
+                 stop: threading.Event) -> None:
+        from kubernetes.client import ApiClient
+
+        self.target = target
+        self.timeout = timeout
+        self.on_change = on_change
+        self.stop = stop
+        configuration = target.configuration
+        configuration.retries = False  # kpath's own back-off decides when to retry
+        self.api = ApiClient(configuration)
+        self.api.user_agent = "kpath"
+        self._lock = threading.Lock()
+        self._open: set[Any] = set()
+        self._lost: set[str] = set()
+
+    # -- health, reported once per change of state ---------------------------------------
+
+    def _lose(self, kind: str) -> None:
+        with self._lock:
+            first = not self._lost
+            self._lost.add(kind)
+        if first and not self.stop.is_set():
+            self._tell(WATCH_LOST)
+
+    def _recover(self, kind: str) -> None:
+        with self._lock:
+            if kind not in self._lost:
+                return
+            self._lost.discard(kind)
+            healed = not self._lost
+        if healed:
+            self._tell(WATCH_OK)
+
+    def _tell(self, what: str) -> None:
+        with contextlib.suppress(Exception):  # a failing listener must not end the watch
+            self.on_change(what)
+
+    # -- one kind ------------------------------------------------------------------------
+
+    def follow(self, res: Any, namespace: str | None) -> None:
+        """List the version, then watch from it; resume, re-list or back off as needed."""
+        path = res.path(namespace)
+        rv: str | None = None
+        delays = backoff_delays()
+        while not self.stop.is_set():
+            try:
+                if rv is None:
+                    rv = self._current_version(path)
+                rv = self._stream(res.kind, path, rv)
+                delays = backoff_delays()
+            except _Unwatchable:
+                self._recover(res.kind)
+                return
+            except _Gone:
+                rv = None
+                self._tell(res.kind)  # what changed meanwhile is unknown: assume it did
+            except _Broken:
+                if self.stop.is_set():
+                    return
+                self._lose(res.kind)
+                self.stop.wait(next(delays))
+
+    def _current_version(self, path: str) -> str:
+        response = self._open_request(f"{path}?{urlencode({'limit': '1'})}", self.timeout)
+        try:
+            body = response.read()
+        except Exception as exc:  # any read failure is a retry
+            raise _Broken(str(exc)) from None
+        finally:
+            self._forget(response)
+        try:
+            doc = json.loads(body)
+            rv = doc["metadata"]["resourceVersion"]
+        except (ValueError, UnicodeDecodeError, KeyError, TypeError):
+            raise _Broken("list without resourceVersion") from None
+        if not isinstance(rv, str) or not rv:
+            raise _Broken("list without resourceVersion")
+        return rv
+
+    def _stream(self, kind: str, path: str, rv: str) -> str:
+        """Hold one watch open; returns the resourceVersion to resume from."""
+        query = {"watch": "1", "resourceVersion": rv, "allowWatchBookmarks": "true",
+                 "timeoutSeconds": str(STREAM_SECONDS)}
+        # The read timeout only catches a dead connection: a quiet stream still gets
+        # bookmarks (about once a minute), and `stop` shuts the socket down itself.
+        response = self._open_request(f"{path}?{urlencode(query)}", STREAM_SECONDS + 90)
+        self._recover(kind)
+        try:
+            for line in _lines(response):
+                kind_of, new_rv, code = parse_event(line)
+                if kind_of == "ERROR":
+                    if code == 410:
+                        raise _Gone()
+                    raise _Broken(f"watch error {code}")
+                if new_rv:
+                    rv = new_rv
+                if kind_of in ("ADDED", "MODIFIED", "DELETED"):
+                    self._tell(kind)
+        except (_Gone, _Broken):
+            raise
+        except Exception as exc:  # reset, timeout, shutdown by stop
+            raise _Broken(str(exc)) from None
+        finally:
+            self._forget(response)
+        return rv
+
+    # -- HTTP ----------------------------------------------------------------------------
+
+    def _open_request(self, path: str, read_timeout: float) -> Any:
+        """GET ``path`` unread (streaming); raises what the status means."""
+        import urllib3
+
+        if self.stop.is_set():
+            raise _Broken("stopping")
+        try:
+            with warnings.catch_warnings():
+                # The kubeconfig asked for no verification; load_live has said so once.
+                warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
+                method, url, headers, _, _ = self.api.param_serialize(
+                    "GET", path, header_params={"Accept": ACCEPT},
+                    auth_settings=["BearerToken"])
+                response = self.api.call_api(method, url, header_params=headers,
+                                             _request_timeout=(self.timeout, read_timeout))
+        except Exception as exc:  # unreachable, TLS, credentials refresh
+            raise _Broken(str(exc)) from None
+        raw = response.response
+        with self._lock:
+            self._open.add(raw)
+        if self.stop.is_set():  # stop came while connecting: close_all may have missed it
+            self._forget(raw)
+            raise _Broken("stopping")
+        status = raw.status
+        if status == 200:
+            return raw
+        self._forget(raw)
+        if status in (403, 404):
+            raise _Unwatchable()
+        if status == 410:
+            raise _Gone()
+        raise _Broken(f"HTTP {status}")
+
+    def _forget(self, raw: Any) -> None:
+        with self._lock:
+            self._open.discard(raw)
+        # Closed, not pooled: a stream cut off mid-chunk must not be reused. Closing a
+        # broken connection may fail; that is fine.
+        with contextlib.suppress(Exception):
+            raw.close()
+            raw.release_conn()
+
+    def close_all(self) -> None:
+        """Wake every thread blocked reading a stream: shut its socket down."""
+        with self._lock:
+            responses = list(self._open)
+        for raw in responses:
+            with contextlib.suppress(Exception):  # already closed
+                raw.shutdown()
+
+
+def _lines(response: Any) -> Iterator[bytes]:
+    """The stream's lines as they arrive (not waiting for a full buffer)."""
+    pending = b""
+    while True:
+        chunk = response.read1(65536)
+        if not chunk:
+            break
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        for line in lines:
+            if line.strip():
+                yield line
+    if pending.strip():
+        yield pending
