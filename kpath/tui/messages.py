@@ -79,3 +79,19 @@ class ProbeProgress(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, ProbeProgress)
+
+
+class ClusterChanged(Message):
+    """The watch saw objects of this kind change; the app reloads once things go quiet."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+
+
+class WatchHealth(Message):
+    """The watch stopped following the cluster (``ok`` False) or follows it again."""
+
+    def __init__(self, ok: bool) -> None:
+        super().__init__()
+        self.ok = ok

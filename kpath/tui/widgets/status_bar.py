@@ -11,13 +11,24 @@ from textual.widgets import Static
 
 from kpath.export.safe import literal
 
+WATCHING = "watching"
+WATCH_LOST = "watch lost, retrying"
+
 
 def status_text(origin: str, live: bool, loaded_at: datetime | None, loading: bool,
-                not_visible: Mapping[str, str], probes: str, error: str) -> Text:
+                not_visible: Mapping[str, str], probes: str, error: str,
+                watch: str = "") -> Text:
+    """The line's facts in a fixed order; cluster text (origin, reasons) shown literally.
+
+    ``watch`` is how the live view follows the cluster: "" (it does not: `r` refreshes),
+    ``watching``, or a word on trouble (``watch lost, retrying``).
+    """
     text = Text("kpath ", style="bold")
     text.append_text(literal(origin))
     if live:
         text.append(" │ live", style="green")
+        if watch:
+            text.append(f" │ {watch}", style="green" if watch == WATCHING else "bold yellow")
     else:
         text.append(" │ offline dump: no probes, no watch", style="yellow")
     if loading:
@@ -48,10 +59,11 @@ class StatusBar(Static):
     not_visible: reactive[dict[str, str]] = reactive(dict)
     probes: reactive[str] = reactive("")
     error: reactive[str] = reactive("")
+    watch: reactive[str] = reactive("")
 
     def render(self) -> Text:
         text = status_text(self.origin, self.live, self.loaded_at, self.loading,
-                           self.not_visible, self.probes, self.error)
+                           self.not_visible, self.probes, self.error, self.watch)
         text.no_wrap = True
         text.overflow = "ellipsis"
         return text
