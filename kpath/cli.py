@@ -122,12 +122,19 @@ def _load(args: argparse.Namespace) -> Any:
 
         raw = load_dump(args.dump)
     else:
-        from kpath.cluster.live import LiveOptions, load_live
+        from kpath.cluster.live import load_live
 
-        raw = load_live(LiveOptions(kubeconfig=args.kubeconfig, context=args.context,
-                                    namespace=args.namespace, all_namespaces=args.all_namespaces,
-                                    selector=args.selector))
+        raw = load_live(_live_options(args))
     return analyse(build_snapshot(raw))
+
+
+def _live_options(args: argparse.Namespace) -> Any:
+    """What a live load reads, from the flags; the UI's watch follows the same scope."""
+    from kpath.cluster.live import LiveOptions
+
+    return LiveOptions(kubeconfig=args.kubeconfig, context=args.context,
+                       namespace=args.namespace, all_namespaces=args.all_namespaces,
+                       selector=args.selector)
 
 
 def _namespace(args: argparse.Namespace) -> str | None:
@@ -269,7 +276,10 @@ def cmd_lab(args: argparse.Namespace) -> int:
 def cmd_tui(args: argparse.Namespace) -> int:
     from kpath.tui.launch import run_for_args
 
-    return run_for_args(args, _load, probe_options=None if args.dump else _default_probe_options)
+    if args.dump:
+        return run_for_args(args, _load)
+    return run_for_args(args, _load, probe_options=_default_probe_options,
+                        live_options=_live_options)
 
 
 def _default_probe_options(args: argparse.Namespace) -> Any:
@@ -290,7 +300,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                                 namespace=None, all_namespaces=True, selector=None,
                                 internal=False)
         return run_for_args(ns, _load, origin="kpath demo lab (shop)", live=True,
-                            probe_options=_default_probe_options)
+                            probe_options=_default_probe_options, live_options=_live_options)
 
 
 COMMANDS = {"paths": cmd_paths, "route": cmd_route, "probe": cmd_probe,

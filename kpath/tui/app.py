@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import threading
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path as FsPath
@@ -17,9 +19,11 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import App
 from textual.binding import BindingType
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from kpath.cluster.records import ObjectKey
+from kpath.cluster.watch import WATCH_LOST, WATCH_OK
 from kpath.errors import KpathError
 from kpath.export.jsonout import paths_json
 from kpath.export.safe import clean
@@ -27,10 +31,19 @@ from kpath.routing.analysis import Analysis
 from kpath.tui import view_model as vm
 from kpath.tui.actions import bindings
 from kpath.tui.commands import KpathCommands
-from kpath.tui.messages import AnalysisReady, JumpTo, LoadFailed, ProbeProgress, ProbeResult
+from kpath.tui.messages import (
+    AnalysisReady,
+    ClusterChanged,
+    JumpTo,
+    LoadFailed,
+    ProbeProgress,
+    ProbeResult,
+    WatchHealth,
+)
 from kpath.tui.screens.help import HelpScreen
 from kpath.tui.screens.main import MainScreen
 from kpath.tui.screens.picker import Picker
+from kpath.tui.widgets import status_bar
 
 Loader = Callable[[], Analysis]
 #: Called with each finished probe: the hop, whether traffic passed, one line of detail.
@@ -39,6 +52,16 @@ ProbeSink = Callable[[vm.HopRef, bool, str], None]
 Prober = Callable[[Analysis, Sequence[int], ProbeSink], None]
 #: Given a kubeconfig context name, the loader for it.
 ContextLoader = Callable[[str], Loader]
+#: Follows the cluster until the event is set, calling back with each changed kind
+#: (`kpath.cluster.watch.watch_changes` bound to the live options). Runs in a thread.
+Watcher = Callable[[Callable[[str], None], threading.Event], None]
+#: Given a kubeconfig context name, the watcher for it.
+ContextWatcher = Callable[[str], Watcher]
+
+#: A watched change reloads after this much quiet (seconds): a rollout is one reload.
+WATCH_QUIET = 0.5
+#: ... and at most this often (seconds), so a busy cluster costs bounded bandwidth.
+WATCH_MIN_GAP = 2.0
 
 
 def file_stem(origin: str, now: datetime) -> str:
@@ -61,7 +84,8 @@ class KpathApp(App[int]):
                  switch_context: ContextLoader | None = None, prober: Prober | None = None,
                  namespace: str | None = None, selector: str | None = None,
                  internal: bool = False, save_dir: str | FsPath = ".",
-                 select: str | None = None,
+                 select: str | None = None, watcher: Watcher | None = None,
+                 watch_context: ContextWatcher | None = None,
                  clock: Callable[[], datetime] = datetime.now) -> None:
         """Args:
         load: reads and analyses the cluster; runs in a thread, may raise `KpathError`.
@@ -72,6 +96,8 @@ class KpathApp(App[int]):
         namespace / selector / internal: the initial view, as -n / -l / --all.
         save_dir: where `s` and `e` write their files.
         select: ``NAMESPACE/NAME`` of a service to select once loaded.
+        watcher: follows a live cluster; changes reload the analysis as `r` does.
+        watch_context: the watcher for another context, once the user switched with `c`.
         clock: the time shown and used in file names (tests and snapshots fix it).
         """
         super().__init__()
@@ -88,11 +114,22 @@ class KpathApp(App[int]):
         self.main = MainScreen(origin=origin, live=live, on_ready=self.reload,
                                namespace=namespace, selector=selector, internal=internal)
         self.loaded = False
+        self._watcher = watcher if live else None
+        self._watch_context = watch_context
+        self._stop_watch = threading.Event()
+        self._last_reload = -WATCH_MIN_GAP  # time.monotonic() of the last reload started
+        self._watch_timer: Timer | None = None
+        self._first_pending: float | None = None  # the oldest change not yet reloaded
+        self.watched_kinds: set[str] = set()  # kinds changed since the last reload
 
     async def on_mount(self) -> None:
         # Pushed rather than returned by get_default_screen: only pushed screens get their
         # CSS_PATH loaded by Textual.
         await self.push_screen(self.main)
+        self._start_watch()
+
+    def on_unmount(self) -> None:
+        self._stop_watch.set()
 
     async def wait_loaded(self, pause: Callable[[], Awaitable[None]], tries: int = 500) -> None:
         """For headless runs: wait until the first load finished (or failed)."""
@@ -100,14 +137,82 @@ class KpathApp(App[int]):
             if self.loaded or self.main.status.error:
                 break
             await pause()
-        await self.workers.wait_for_complete()
+        await self.wait_for_work()
         await pause()
+
+    async def wait_for_work(self) -> None:
+        """For headless runs: wait for loads and probes (the watch runs until quit)."""
+        # An empty list would mean "every worker" to Textual.
+        if others := [w for w in self.workers if w.group != "watch"]:
+            await self.workers.wait_for_complete(others)
 
     # --- workers: all I/O happens here, never on the event loop ---------------------------
 
     def reload(self) -> None:
+        self._last_reload = time.monotonic()
         self.main.status.loading = True
         self._load_snapshot()
+
+    def _start_watch(self) -> None:
+        """Follow the cluster with the current watcher, if any (a fresh stop event, so a
+        previous watch's late messages are told apart and dropped)."""
+        self._stop_watch.set()
+        if self._watcher is None:
+            self.main.status.watch = ""
+            return
+        self._stop_watch = threading.Event()
+        self.main.status.watch = status_bar.WATCHING
+        self._watch(self._watcher, self._stop_watch)
+
+    @work(thread=True, exit_on_error=False, group="watch")
+    def _watch(self, watcher: Watcher, stop: threading.Event) -> None:
+        def heard(kind: str) -> None:
+            # From the watch's threads: post_message is the thread-safe way in.
+            if kind == WATCH_LOST:
+                self.post_message(WatchHealth(False, stop))
+            elif kind == WATCH_OK:
+                self.post_message(WatchHealth(True, stop))
+            else:
+                self.post_message(ClusterChanged(kind, stop))
+
+        try:
+            watcher(heard, stop)
+        except KpathError as exc:  # credentials the load itself could use, but not the watch
+            self.call_from_thread(self._watch_failed, str(exc), stop)
+
+    def _watch_failed(self, reason: str, stop: threading.Event) -> None:
+        if stop is self._stop_watch and not stop.is_set():
+            self.main.status.watch = ""
+            self.notify(f"Not watching the cluster: {reason}\nPress r to refresh.",
+                        severity="warning", markup=False)
+
+    @on(ClusterChanged)
+    def _cluster_changed(self, message: ClusterChanged) -> None:
+        if message.stop is not self._stop_watch or self._stop_watch.is_set():
+            return
+        self.watched_kinds.add(message.kind)
+        now = time.monotonic()
+        if self._first_pending is None:
+            self._first_pending = now
+        elif self._watch_timer is not None and now - self._first_pending > WATCH_MIN_GAP:
+            return  # changes keep coming: reload on the timer set, do not wait for quiet
+        if self._watch_timer is not None:
+            self._watch_timer.stop()
+        delay = max(WATCH_QUIET, self._last_reload + WATCH_MIN_GAP - now)
+        self._watch_timer = self.set_timer(delay, self._watched_reload)
+
+    def _watched_reload(self) -> None:
+        self._watch_timer = self._first_pending = None
+        self.reload()
+        self.watched_kinds.clear()
+
+    @on(WatchHealth)
+    def _watch_health(self, message: WatchHealth) -> None:
+        if message.stop is not self._stop_watch or self._stop_watch.is_set():
+            return
+        self.main.status.watch = status_bar.WATCHING if message.ok else status_bar.WATCH_LOST
+        if message.ok:
+            self.reload()  # changes while the watch was down were not heard
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
     def _load_snapshot(self) -> None:
@@ -198,6 +303,10 @@ class KpathApp(App[int]):
         if context is None or self._switch_context is None:
             return
         self.context, self._load = context, self._switch_context(context)
+        if self._watcher is not None:
+            # Follow the new context, or nothing: never the old one behind a new header.
+            self._watcher = self._watch_context(context) if self._watch_context else None
+            self._start_watch()
         self.main.status.origin = self.origin = f"context {context}"
         self.reload()
 
@@ -251,16 +360,19 @@ class KpathApp(App[int]):
             self.push_screen(HelpScreen())
 
     async def action_quit(self) -> None:
+        self._stop_watch.set()
         self.exit(0)
 
 
 def run_tui(load: Loader, *, origin: str, live: bool, contexts: Sequence[str] = (),
             context: str | None = None, switch_context: ContextLoader | None = None,
             prober: Prober | None = None, namespace: str | None = None,
-            selector: str | None = None, internal: bool = False) -> int:
+            selector: str | None = None, internal: bool = False,
+            watcher: Watcher | None = None, watch_context: ContextWatcher | None = None) -> int:
     """Run the UI in this terminal until the user quits; returns the exit code."""
     app = KpathApp(load, origin=origin, live=live, contexts=contexts, context=context,
                    switch_context=switch_context, prober=prober, namespace=namespace,
-                   selector=selector, internal=internal)
+                   selector=selector, internal=internal, watcher=watcher,
+                   watch_context=watch_context)
     result = app.run()
     return result if isinstance(result, int) else 0

@@ -11,16 +11,20 @@ from collections.abc import Callable
 from typing import Any
 
 from kpath.routing.analysis import Analysis
-from kpath.tui.app import KpathApp, Loader, Prober
+from kpath.tui.app import KpathApp, Loader, Prober, Watcher
 
 LoadArgs = Callable[[argparse.Namespace], Analysis]
 #: From the flags, how to probe (`kpath.probe.command.RunOptions`); None: no probes.
 ProbeArgs = Callable[[argparse.Namespace], Any]
+#: From the flags, what a live load reads (`kpath.cluster.live.LiveOptions`): the watch
+#: follows exactly that scope.
+LiveArgs = Callable[[argparse.Namespace], Any]
 
 
 def build_app(args: argparse.Namespace, load_args: LoadArgs, *, origin: str | None = None,
               live: bool | None = None, prober: Prober | None = None,
-              probe_options: ProbeArgs | None = None) -> KpathApp:
+              probe_options: ProbeArgs | None = None,
+              live_options: LiveArgs | None = None) -> KpathApp:
     """The app for parsed flags (``--dump``, ``--kubeconfig``, ``--context``, ``-n``, ``-A``,
     ``-l``, ``--all``); ``load_args(args)`` reads and analyses the cluster."""
     dump = getattr(args, "dump", None)
@@ -36,9 +40,15 @@ def build_app(args: argparse.Namespace, load_args: LoadArgs, *, origin: str | No
         current = current or default
         origin = origin or f"context {current or '?'}"
 
+    def with_context(context: str) -> argparse.Namespace:
+        return argparse.Namespace(**{**vars(args), "context": context})
+
     def switch(context: str) -> Loader:
-        other = argparse.Namespace(**{**vars(args), "context": context})
+        other = with_context(context)
         return lambda: load_args(other)
+
+    def watch_context(context: str) -> Watcher:
+        return _watcher(live_options, with_context(context))
 
     if prober is None and probe_options is not None and is_live:
         from kpath.tui.probing import tui_prober
@@ -50,12 +60,23 @@ def build_app(args: argparse.Namespace, load_args: LoadArgs, *, origin: str | No
                     contexts=contexts, context=current,
                     switch_context=switch if contexts else None, prober=prober,
                     namespace=namespace, selector=getattr(args, "selector", None),
-                    internal=getattr(args, "internal", False))
+                    internal=getattr(args, "internal", False),
+                    watcher=_watcher(live_options, args) if is_live and live_options else None,
+                    watch_context=watch_context if live_options else None)
+
+
+def _watcher(live_options: LiveArgs, args: argparse.Namespace) -> Watcher:
+    """Follow what ``args`` load: the same kubeconfig, context and namespace scope."""
+    from kpath.cluster.watch import watch_changes
+
+    options = live_options(args)
+    return lambda on_change, stop: watch_changes(options, on_change, stop)
 
 
 def run_for_args(args: argparse.Namespace, load_args: LoadArgs, *, origin: str | None = None,
-                 live: bool | None = None, probe_options: ProbeArgs | None = None) -> int:
+                 live: bool | None = None, probe_options: ProbeArgs | None = None,
+                 live_options: LiveArgs | None = None) -> int:
     """Run the UI in this terminal for parsed flags; returns the exit code."""
-    result = build_app(args, load_args, origin=origin, live=live,
-                       probe_options=probe_options).run()
+    result = build_app(args, load_args, origin=origin, live=live, probe_options=probe_options,
+                       live_options=live_options).run()
     return result if isinstance(result, int) else 0

@@ -5,6 +5,7 @@ Thread workers may only talk to the UI through these: `post_message` is thread-s
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 
 from textual.message import Message
@@ -84,14 +85,16 @@ class ProbeProgress(Message):
 class ClusterChanged(Message):
     """The watch saw objects of this kind change; the app reloads once things go quiet."""
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, stop: threading.Event) -> None:
         super().__init__()
         self.kind = kind
+        self.stop = stop  # which watch heard it: a stopped one's late news is dropped
 
 
 class WatchHealth(Message):
     """The watch stopped following the cluster (``ok`` False) or follows it again."""
 
-    def __init__(self, ok: bool) -> None:
+    def __init__(self, ok: bool, stop: threading.Event) -> None:
         super().__init__()
         self.ok = ok
+        self.stop = stop

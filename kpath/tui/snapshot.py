@@ -39,7 +39,7 @@ async def render_app_svg(analysis: Analysis, *, namespace: str | None = None,
         if prober is not None:
             await app.run_action("probe" if service else "probe_all")
             await pilot.pause()
-            await app.workers.wait_for_complete()
+            await app.wait_for_work()
             await pilot.pause()
         app.main.table.focus()
         await pilot.pause()

@@ -124,7 +124,7 @@ async def test_context_switch_loads_the_other_context() -> None:
         await pilot.press("c")
         assert isinstance(app.screen, Picker)
         await pilot.press("down", "enter")
-        await app.workers.wait_for_complete()
+        await app.wait_for_work()
         await pilot.pause()
         assert asked == ["kind-b"]
         assert app.main.analysis is other
@@ -207,7 +207,7 @@ async def test_probe_results_land_on_the_path_view() -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await started(app, pilot)
         await pilot.press("down", "down", "p")
-        await app.workers.wait_for_complete()
+        await app.wait_for_work()
         await pilot.pause()
         text = screen_text(app)
         assert "✓ probe ok" in text
@@ -227,7 +227,7 @@ async def test_probes_are_off_for_a_dump() -> None:
     async with app.run_test(size=(80, 24)) as pilot:
         await started(app, pilot)
         await pilot.press("p", "P")
-        await app.workers.wait_for_complete()
+        await app.wait_for_work()
     assert calls == []
 
 
@@ -261,7 +261,7 @@ async def test_refresh_flashes_changed_services() -> None:
         await started(app, pilot)
         assert "● " not in screen_text(app)
         await pilot.press("r")
-        await app.workers.wait_for_complete()
+        await app.wait_for_work()
         await pilot.pause()
         text = screen_text(app)
         assert "● shop/web" in text

@@ -6,15 +6,16 @@ from __future__ import annotations
 import argparse
 import socket
 import tempfile
+import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from kpath.cluster.dump import load_dump
-from kpath.cluster.snapshot import build_snapshot
-from kpath.routing.analysis import Analysis, analyse
+from kpath.cli import _live_options, _load
 from kpath.tui.launch import build_app
+from kpath.tui.widgets.status_bar import WATCHING
 from tests.tui.helpers import screen_text
 
 pytestmark = pytest.mark.anyio
@@ -30,24 +31,15 @@ def flags(**kw: object) -> argparse.Namespace:
     return argparse.Namespace(**{**base, **kw})
 
 
-def load(args: argparse.Namespace) -> Analysis:
-    if args.dump:
-        return analyse(build_snapshot(load_dump(args.dump)))
-    from kpath.cluster.live import LiveOptions, load_live
-
-    return analyse(build_snapshot(load_live(LiveOptions(
-        kubeconfig=args.kubeconfig, context=args.context, namespace=args.namespace,
-        all_namespaces=args.all_namespaces, selector=args.selector))))
-
-
 async def test_dump_opens_offline() -> None:
-    app = build_app(flags(dump=[str(DUMP)]), load)
+    app = build_app(flags(dump=[str(DUMP)]), _load, live_options=_live_options)
     async with app.run_test(size=(120, 30)) as pilot:
         await app.wait_loaded(pilot.pause)
         text = screen_text(app)
         assert "offline dump: no probes, no watch" in text
         assert app.main.analysis is not None and app.main.table.visible_count > 0
         assert app.check_action("refresh", ()) and not app.check_action("probe", ())
+        assert app.main.status.watch == ""  # a dump is never watched
 
 
 @pytest.mark.lab
@@ -58,16 +50,28 @@ async def test_demo_lab_opens_live_and_quitting_stops_the_lab() -> None:
         kubeconfig = lab.write_kubeconfig(Path(tmp) / "kubeconfig")
         api = urlsplit(lab.api_url)
         args = flags(kubeconfig=str(kubeconfig), all_namespaces=True)
-        app = build_app(args, load)
+        app = build_app(args, _load, live_options=_live_options)
         async with app.run_test(size=(160, 48)) as pilot:
             await app.wait_loaded(pilot.pause)
             text = screen_text(app)
             assert "│ live" in text and "context kpath-lab" in text
+            assert f"│ {WATCHING}" in text
             assert "shop/storefront" in text
             assert app.contexts  # `c` lists the lab's kubeconfig contexts
             await pilot.press("r")  # a refresh reads the lab again
-            await app.workers.wait_for_complete()
+            await app.wait_for_work()
             await pilot.press("q")
         assert app.return_code == 0
+        assert watch_threads_end()
     with pytest.raises(OSError):
         socket.create_connection((api.hostname, api.port), timeout=1).close()
+
+
+def watch_threads_end(seconds: float = 5.0) -> bool:
+    """Quitting stops the watch: its stream threads end soon after."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not any(t.name.startswith("kpath-watch-") for t in threading.enumerate()):
+            return True
+        time.sleep(0.05)
+    return False
