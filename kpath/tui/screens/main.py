@@ -7,9 +7,9 @@ screen state. Messages come up from the widgets (`ServiceHighlighted`, `HopSelec
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from rich.text import Text
 from textual import on
@@ -29,6 +29,7 @@ from kpath.tui import view_model as vm
 from kpath.tui.messages import HopSelected, JumpTo, ServiceHighlighted
 from kpath.tui.styles import ProbeState, probe_state
 from kpath.tui.widgets.details import DetailsPanel
+from kpath.tui.widgets.filter_box import FilterBox
 from kpath.tui.widgets.findings import FindingsPanel
 from kpath.tui.widgets.path_view import PathView, Probes, diagram_title
 from kpath.tui.widgets.service_list import ServiceHeader, ServiceTable
@@ -38,6 +39,16 @@ NARROW = 140  # below this many columns the panes stack instead of standing side
 _PROBE_RANK = {ProbeState.UNPROBED: 0, ProbeState.RUNNING: 1, ProbeState.OK: 2,
                ProbeState.BLOCKED: 2,
                ProbeState.FAILED: 3, ProbeState.CONTRADICTION: 4}
+
+
+class _Filtered(NamedTuple):
+    """The last filter applied: a narrower one only needs to scan what it showed."""
+
+    rows: Sequence[vm.ServiceRow]
+    namespace: str | None
+    internal: bool
+    text: str
+    shown: list[int]
 
 
 class MainScreen(Screen[None]):
@@ -65,16 +76,22 @@ class MainScreen(Screen[None]):
         self._paths: dict[ObjectKey, list[int]] = {}
         self._findings: dict[ObjectKey | None, list[Finding]] = {}
         self._flash: frozenset[ObjectKey] = frozenset()
+        self._last_filter: _Filtered | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         with Container(id="body"):
             with Vertical(id="services"):
-                yield Input(placeholder="filter: words of namespace/name, type, policy, ways in",
-                            id="filter")
-                yield ServiceHeader()
-                yield ServiceTable(id="table")
+                yield FilterBox(
+                    placeholder="filter: words of namespace/name, type, policy, ways in",
+                    id="filter")
+                # A keystroke repaints the filter and the count; Textual redraws every widget
+                # whose container overlaps what changed, so the list sits in a container of
+                # its own, below the two lines that change.
                 yield Static(id="count")
+                with Vertical(id="list"):
+                    yield ServiceHeader()
+                    yield ServiceTable(id="table")
             with Vertical(id="right"):
                 yield PathView(id="paths")
                 with TabbedContent(id="tabs"):
@@ -137,8 +154,13 @@ class MainScreen(Screen[None]):
     def refresh_list(self, keep: ObjectKey | None = None, announce: bool = False) -> None:
         """Re-apply filter, namespace and exposure to the rows; keep the cursor if shown."""
         text = self.query_one("#filter", Input).value
+        last = self._last_filter
+        within = last.shown if last and last.rows is self._rows and (
+            last.namespace, last.internal) == (self.namespace, self.internal) and vm.narrows(
+            last.text, text) else None
         shown = vm.visible(self._rows, text=text, namespace=self.namespace,
-                           internal=self.internal)
+                           internal=self.internal, within=within)
+        self._last_filter = _Filtered(self._rows, self.namespace, self.internal, text, shown)
         self.table.set_marks(self.service_probes, self._flash)
         self.table.show(self._rows, shown, keep=keep, announce=announce)
         ns = self.namespace or "all namespaces"
@@ -149,7 +171,8 @@ class MainScreen(Screen[None]):
         if text:
             count.append(" · filter: ", style="dim")
             count.append(text)
-        self.query_one("#count", Static).update(count)
+        # One line of fixed height and width: no layout pass on every keystroke.
+        self.query_one("#count", Static).update(count, layout=False)
 
     # --- selection -----------------------------------------------------------------------
 

@@ -178,6 +178,7 @@ class ServiceTable(ScrollView, can_focus=True):
         """
         if announce:
             self._highlighted = None
+        same = rows is self._rows and visible == self._visible
         if rows is not self._rows:
             self._strips.clear()  # same service, new data: drawn lines are stale
         self._rows, self._visible = rows, visible
@@ -185,6 +186,8 @@ class ServiceTable(ScrollView, can_focus=True):
         target = 0
         if keep is not None:
             target = next((n for n, i in enumerate(visible) if rows[i].key == keep), 0)
+        if same and target == self.cursor and not announce:
+            return  # a keystroke that changed nothing shown repaints nothing (ssh links)
         self.cursor = target
         self.refresh()
 
@@ -198,6 +201,8 @@ class ServiceTable(ScrollView, can_focus=True):
 
     def set_marks(self, probes: Mapping[ObjectKey, ProbeState],
                   flash: frozenset[ObjectKey]) -> None:
+        if probes is self._probes and flash == self._flash:
+            return
         self._probes, self._flash = probes, flash
         self.refresh()
 
