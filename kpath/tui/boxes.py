@@ -12,9 +12,11 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.text import Text
 
+from kpath.tui.styles import glyphs
+
 Lines = list[Text]
 
-ROUND = "╭╮╰╯─│"
+ROUND = glyphs("╭╮╰╯─│")
 DOUBLE = "╔╗╚╝═║"
 
 

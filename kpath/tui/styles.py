@@ -2,12 +2,17 @@
 
 With ``NO_COLOR`` Textual strips colour from every line; the glyph and the word still say
 forward, cross-node, drop, reject, pending, unprobed, probe ok/failed and contradiction.
+With ``TERM=linux`` (a bastion's text console) glyphs come from what its fonts hold.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from enum import StrEnum
 from typing import NamedTuple
+
+from rich.text import Text
 
 from kpath.routing.findings import Severity
 
@@ -34,6 +39,37 @@ class ProbeState(StrEnum):
     CONTRADICTION = "contradiction"
 
 
+#: The Linux console's fonts hold ASCII and box lines, not arrows, ticks or rounded corners.
+#: Each stand-in is one cell wide, like the glyph it replaces, so layouts do not move.
+_CONSOLE_GLYPHS = str.maketrans({
+    "→": ">", "⇄": "~", "✗": "x", "⊘": "/", "…": ".", "·": ".", "○": "o", "◌": "?",
+    "✓": "+", "‼": "!", "▶": ">", "●": "*", "╭": "┌", "╮": "┐", "╰": "└", "╯": "┘",
+})
+
+
+def console_font(environ: Mapping[str, str]) -> bool:
+    """Whether to draw for a Linux text console: ``TERM=linux``, or ``KPATH_ASCII=1``."""
+    return environ.get("TERM") == "linux" or environ.get("KPATH_ASCII", "") not in ("", "0")
+
+
+#: Read once: the terminal does not change under a running kpath.
+CONSOLE_FONT = console_font(os.environ)
+
+
+def glyphs(text: str, console: bool = CONSOLE_FONT) -> str:
+    """``text`` with kpath's symbols as this terminal can show them."""
+    return text.translate(_CONSOLE_GLYPHS) if console else text
+
+
+def fit(text: Text, width: int) -> Text:
+    """A copy of ``text`` cut to ``width`` cells with an ellipsis (glyph-safe), or padded."""
+    text = text.copy()
+    text.truncate(width, overflow="ellipsis", pad=True)
+    if CONSOLE_FONT and "…" in text.plain:
+        text.plain = glyphs(text.plain)  # same length: the styles stay where they were
+    return text
+
+
 class Look(NamedTuple):
     glyph: str
     word: str
@@ -41,27 +77,27 @@ class Look(NamedTuple):
 
 
 HOP_LOOK: dict[HopState, Look] = {
-    HopState.FORWARD: Look("→", "forward", "green"),
-    HopState.CROSS: Look("⇄", "cross-node", "magenta"),
-    HopState.DROP: Look("✗", "drop", "bold red"),
-    HopState.REJECT: Look("⊘", "reject", "red"),
-    HopState.PENDING: Look("…", "pending", "yellow"),
-    HopState.INFO: Look("·", "", "default"),
+    HopState.FORWARD: Look(glyphs("→"), "forward", "green"),
+    HopState.CROSS: Look(glyphs("⇄"), "cross-node", "magenta"),
+    HopState.DROP: Look(glyphs("✗"), "drop", "bold red"),
+    HopState.REJECT: Look(glyphs("⊘"), "reject", "red"),
+    HopState.PENDING: Look(glyphs("…"), "pending", "yellow"),
+    HopState.INFO: Look(glyphs("·"), "", "default"),
 }
 
 PROBE_LOOK: dict[ProbeState, Look] = {
-    ProbeState.UNPROBED: Look("○", "unprobed", "dim"),
-    ProbeState.RUNNING: Look("◌", "probing", "cyan"),
-    ProbeState.OK: Look("✓", "probe ok", "green"),
-    ProbeState.BLOCKED: Look("✓", "no answer, as predicted", "yellow"),
-    ProbeState.FAILED: Look("✗", "probe failed", "red"),
-    ProbeState.CONTRADICTION: Look("‼", "contradiction", "bold yellow reverse"),
+    ProbeState.UNPROBED: Look(glyphs("○"), "unprobed", "dim"),
+    ProbeState.RUNNING: Look(glyphs("◌"), "probing", "cyan"),
+    ProbeState.OK: Look(glyphs("✓"), "probe ok", "green"),
+    ProbeState.BLOCKED: Look(glyphs("✓"), "no answer, as predicted", "yellow"),
+    ProbeState.FAILED: Look(glyphs("✗"), "probe failed", "red"),
+    ProbeState.CONTRADICTION: Look(glyphs("‼"), "contradiction", "bold yellow reverse"),
 }
 
 SEVERITY_LOOK: dict[Severity, Look] = {
-    Severity.ERROR: Look("✗", "error", "bold red"),
-    Severity.WARNING: Look("!", "warning", "yellow"),
-    Severity.INFO: Look("i", "info", "cyan"),
+    Severity.ERROR: Look(glyphs("✗"), "error", "bold red"),
+    Severity.WARNING: Look(glyphs("!"), "warning", "yellow"),
+    Severity.INFO: Look(glyphs("i"), "info", "cyan"),
 }
 
 

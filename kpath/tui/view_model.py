@@ -21,7 +21,7 @@ from kpath.routing.findings import Finding, Severity
 from kpath.routing.kubeproxy import Choice, Target, Verdict
 from kpath.routing.nodegroups import NodeGroup
 from kpath.routing.paths import EntryKind, Path
-from kpath.tui.styles import HopState
+from kpath.tui.styles import HopState, glyphs
 
 #: Short names for the ways in, in the order the list shows them.
 WAY_CODES: dict[EntryKind, str] = {
@@ -36,6 +36,7 @@ WAY_CODES: dict[EntryKind, str] = {
 _STATE_RANK = {HopState.INFO: 0, HopState.FORWARD: 1, HopState.CROSS: 2, HopState.PENDING: 3,
                HopState.REJECT: 4, HopState.DROP: 5}
 SORTS = ("name", "worst", "type")
+ARROW = glyphs("→")
 
 MAX_PODS = 4  # pods drawn per branch; the rest are counted
 MAX_BRANCHES = 8  # node groups drawn per path (grouping keeps real clusters well below)
@@ -242,7 +243,7 @@ def _entry_hop(index: int, p: Path, health_port: int | None) -> Hop:
     details: list[tuple[str, str]] = [("way in", e.kind.value)]
     if p.port is not None:
         sp = p.port
-        details.append(("service port", f"{sp.label()} → targetPort {sp.target_port}"))
+        details.append(("service port", f"{sp.label()} {ARROW} targetPort {sp.target_port}"))
         if sp.node_port:
             details.append(("nodePort", str(sp.node_port)))
     if p.policy:
@@ -250,7 +251,7 @@ def _entry_hop(index: int, p: Path, health_port: int | None) -> Hop:
     if e.kind == EntryKind.INGRESS and e.ingress is not None:
         r = e.ingress
         title = f"Ingress {r.ingress.key}"
-        lines = [r.label(), f"→ {r.backend.label()}"]
+        lines = [r.label(), f"{ARROW} {r.backend.label()}"]
         details += [("rule", r.label()), ("path type", r.path_type or "-"),
                     ("tls", "yes" if r.tls else "no"), ("backend", r.backend.label()),
                     ("controller", f"{r.controller.class_name or '?'} ({r.controller.kind}, "
@@ -272,7 +273,7 @@ def _entry_hop(index: int, p: Path, health_port: int | None) -> Hop:
     if e.kind == EntryKind.NODE_PORT:
         lines = [f"any node :{e.port}"]
     elif e.kind == EntryKind.HEADLESS:
-        lines = ["DNS → pod IPs"]
+        lines = [f"DNS {ARROW} pod IPs"]
     elif e.pending:
         lines = [f"<pending> :{e.port}"]
     else:

@@ -24,7 +24,7 @@ from textual.strip import Strip
 from kpath.export.safe import literal
 from kpath.tui.boxes import Lines, box, column_widths, hstack
 from kpath.tui.messages import HopSelected
-from kpath.tui.styles import HOP_LOOK, PROBE_LOOK, HopState, ProbeState
+from kpath.tui.styles import HOP_LOOK, PROBE_LOOK, HopState, ProbeState, glyphs
 from kpath.tui.view_model import Branch, Diagram, Hop, HopRef, path_state
 
 Probes = Mapping[HopRef, tuple[ProbeState, str]]
@@ -85,9 +85,12 @@ def pods_box(branch: Branch, probes: Probes, selected: HopRef | None, width: int
     return box(lines, width, HOP_LOOK[worst].style, console, title="pods")
 
 
+_ARROWS = {HopState.DROP: glyphs("─✗"), HopState.REJECT: glyphs("─⊘")}
+_ARROW = glyphs("─▶")
+
+
 def _arrow(state: HopState) -> Lines:
-    glyph = {HopState.DROP: "─✗", HopState.REJECT: "─⊘"}.get(state, "─▶")
-    return [Text(""), Text(glyph, style=HOP_LOOK[state].style)]
+    return [Text(""), Text(_ARROWS.get(state, _ARROW), style=HOP_LOOK[state].style)]
 
 
 def row_lines(d: Diagram, n: int, probes: Probes, selected: HopRef | None, width: int,

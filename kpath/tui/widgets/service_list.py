@@ -24,7 +24,15 @@ from textual.widgets import Static
 from kpath.cluster.records import ObjectKey
 from kpath.export.safe import literal
 from kpath.tui.messages import ServiceHighlighted
-from kpath.tui.styles import HOP_LOOK, PROBE_LOOK, SEVERITY_LOOK, HopState, ProbeState
+from kpath.tui.styles import (
+    HOP_LOOK,
+    PROBE_LOOK,
+    SEVERITY_LOOK,
+    HopState,
+    ProbeState,
+    fit,
+    glyphs,
+)
 from kpath.tui.view_model import ServiceRow
 
 
@@ -59,16 +67,10 @@ def layout(width: int) -> list[tuple[Column, int]]:
     return [(c, c.width or max(8, width - fixed)) for c in shown]
 
 
-def _cell(text: Text, width: int) -> Text:
-    text = text.copy()
-    text.truncate(width, overflow="ellipsis", pad=True)
-    return text
-
-
 def header_text(width: int) -> Text:
     out = Text(style="bold")
     for col, w in layout(width):
-        out.append_text(_cell(Text(col.title), w))
+        out.append_text(fit(Text(col.title), w))
         out.append(" ")
     return out
 
@@ -96,10 +98,10 @@ def row_text(row: ServiceRow, width: int, probe: ProbeState, flash: bool) -> Tex
     cells["PROBE"] = Text(f"{plook.glyph} {plook.word}", style=plook.style)
     out = Text()
     if flash:
-        out.append("● ", style="bold yellow")
+        out.append(glyphs("● "), style="bold yellow")
         width -= 2
     for col, w in layout(width):
-        out.append_text(_cell(cells[col.title], w))
+        out.append_text(fit(cells[col.title], w))
         out.append(" ")
     return out
 

@@ -10,6 +10,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from kpath.export.safe import literal
+from kpath.tui.styles import glyphs
 
 WATCHING = "watching"
 WATCH_LOST = "watch lost, retrying"
@@ -42,7 +43,7 @@ def status_text(origin: str, live: bool, loaded_at: datetime | None, loading: bo
     if probes:
         text.append(f" │ {probes}", style="cyan")
     if error:
-        text.append(" │ ✗ ", style="bold red")
+        text.append(glyphs(" │ ✗ "), style="bold red")
         text.append_text(literal(error, "red"))
     return text
 
