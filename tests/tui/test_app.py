@@ -250,6 +250,28 @@ async def test_choosing_a_finding_jumps_to_its_service() -> None:
         assert app.main.selected == ObjectKey("shop", "broken")
 
 
+async def test_service_findings_follow_the_cursor_when_their_tab_shows() -> None:
+    app = make_app(SHOP)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        panel = app.main.query_one("#service-findings")
+
+        def heading() -> str:
+            return str(panel.get_option_at_index(0).prompt)
+
+        await pilot.press("down")  # behind the Details tab: drawn when the tab shows
+        await pilot.pause()
+        assert app.main.selected == ObjectKey("shop", "broken")
+        await pilot.press("f")
+        await pilot.pause()
+        assert heading() == "This service: shop/broken"
+        assert "KP" in screen_text(app) and "shop/broken" in screen_text(app)
+        app.main.table.focus()
+        await pilot.press("down")  # with the tab showing: redrawn on the move
+        await pilot.pause()
+        assert heading() == "This service: shop/web"
+
+
 async def test_refresh_flashes_changed_services() -> None:
     versions = [SHOP, data.shop(web_on_b=True)]
 

@@ -77,6 +77,7 @@ class MainScreen(Screen[None]):
         self._findings: dict[ObjectKey | None, list[Finding]] = {}
         self._flash: frozenset[ObjectKey] = frozenset()
         self._last_filter: _Filtered | None = None
+        self._findings_for: ObjectKey | None = None  # the service the findings tab is about
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -198,8 +199,21 @@ class MainScreen(Screen[None]):
         self._show_findings(key)
 
     def _show_findings(self, key: ObjectKey | None) -> None:
+        # Drawn when its tab shows: a findings list resized on every cursor move behind the
+        # Details tab cost a layout pass of the whole screen.
+        self._findings_for = key
+        if self.query_one(TabbedContent).active == "findings":
+            self._draw_findings()
+
+    def _draw_findings(self) -> None:
+        key = self._findings_for
         self.query_one(FindingsPanel).show_service(str(key) if key else None,
                                                    vm.service_findings(self._findings, key))
+
+    @on(TabbedContent.TabActivated, "#tabs")
+    def _tab_shown(self, message: TabbedContent.TabActivated) -> None:
+        if message.pane.id == "findings":
+            self._draw_findings()
 
     def _show_cluster_findings(self) -> None:
         cluster = sorted((f for f in self.analysis.findings if self._in_namespace(f))

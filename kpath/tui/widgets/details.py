@@ -39,7 +39,8 @@ def details_renderable(hop: Hop | None, probe: tuple[ProbeState, str] | None) ->
 class DetailsPanel(Static):
     """Shows one hop; the screen sets it whenever the path view selects a hop."""
 
-    DEFAULT_CSS = "DetailsPanel { padding: 0 1; height: auto; }"
+    DEFAULT_CSS = "DetailsPanel { padding: 0 1; height: 1fr; overflow: hidden auto; }"
 
     def show(self, hop: Hop | None, probe: tuple[ProbeState, str] | None) -> None:
-        self.update(details_renderable(hop, probe))
+        # Its size is the pane's, whatever it shows: no layout pass for each hop.
+        self.update(details_renderable(hop, probe), layout=False)
