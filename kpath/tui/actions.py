@@ -39,6 +39,8 @@ ACTIONS: tuple[Action, ...] = (
            show=False),
     Action("f", "show_tab('findings')", "Findings", "Show the findings (service, then "
            "cluster)", show=False),
+    Action("t", "toggle_theme", "Theme", "Switch between the dark and the light theme",
+           show=False),
     Action("question_mark", "help", "Help", "Show every key"),
     Action("q", "quit", "Quit", "Quit kpath"),
 )

@@ -58,6 +58,7 @@ Watcher = Callable[[Callable[[str], None], threading.Event], None]
 #: Given a kubeconfig context name, the watcher for it.
 ContextWatcher = Callable[[str], Watcher]
 
+DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
 #: A watched change reloads after this much quiet (seconds): a rollout is one reload.
 WATCH_QUIET = 0.5
 #: ... and at most this often (seconds), so a busy cluster costs bounded bandwidth.
@@ -354,6 +355,9 @@ class KpathApp(App[int]):
 
     def action_show_tab(self, tab: str) -> None:
         self.main.show_tab(tab)
+
+    def action_toggle_theme(self) -> None:
+        self.theme = LIGHT_THEME if self.current_theme.dark else DARK_THEME
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):

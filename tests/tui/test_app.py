@@ -146,6 +146,29 @@ async def test_help_lists_every_key_and_closes() -> None:
         assert not isinstance(app.screen, HelpScreen)
 
 
+async def test_t_switches_between_dark_and_light_themes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(SHOP, save_dir=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await started(app, pilot)
+        assert app.current_theme.dark
+        dark_background = app.screen.styles.background
+        await pilot.press("t")
+        await pilot.pause()
+        assert not app.current_theme.dark
+        assert app.screen.styles.background != dark_background
+        assert "cross-node" in screen_text(app)  # states still read as words
+        # Lines drawn under the dark theme are not reused: every pane takes the new ground.
+        background = app.screen.styles.background.rich_color
+        for widget in (app.main.table, app.main.path_view):
+            strip = widget.render_line(0)
+            assert {seg.style.bgcolor for seg in strip if seg.style} != {None}
+            assert all(seg.style.bgcolor != dark_background.rich_color
+                       for seg in strip if seg.style and seg.style.bgcolor), widget
+        assert background != dark_background.rich_color
+        await pilot.press("t")
+        assert app.current_theme.dark
+
+
 async def test_save_svg_writes_a_valid_svg_with_the_service_names(tmp_path) -> None:  # type: ignore[no-untyped-def]
     app = make_app(SHOP, origin="context kind-shop @ https://127.0.0.1:6443",
                    save_dir=tmp_path)

@@ -201,6 +201,10 @@ class PathView(ScrollView, can_focus=True):
                 return True
         return False
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()  # theme or focus changed: the background is baked into strips
+
     def on_resize(self) -> None:
         if self.scrollable_content_region.width != self._width:
             self._redraw()
