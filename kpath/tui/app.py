@@ -20,7 +20,7 @@ from textual import on, work
 from textual.app import App
 from textual.binding import BindingType
 from textual.timer import Timer
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.watch import WATCH_LOST, WATCH_OK
@@ -121,7 +121,6 @@ class KpathApp(App[int]):
         self._last_reload = -WATCH_MIN_GAP  # time.monotonic() of the last reload started
         self._watch_timer: Timer | None = None
         self._first_pending: float | None = None  # the oldest change not yet reloaded
-        self.watched_kinds: set[str] = set()  # kinds changed since the last reload
 
     async def on_mount(self) -> None:
         # Pushed rather than returned by get_default_screen: only pushed screens get their
@@ -191,7 +190,6 @@ class KpathApp(App[int]):
     def _cluster_changed(self, message: ClusterChanged) -> None:
         if message.stop is not self._stop_watch or self._stop_watch.is_set():
             return
-        self.watched_kinds.add(message.kind)
         now = time.monotonic()
         if self._first_pending is None:
             self._first_pending = now
@@ -205,7 +203,6 @@ class KpathApp(App[int]):
     def _watched_reload(self) -> None:
         self._watch_timer = self._first_pending = None
         self.reload()
-        self.watched_kinds.clear()
 
     @on(WatchHealth)
     def _watch_health(self, message: WatchHealth) -> None:
@@ -220,23 +217,31 @@ class KpathApp(App[int]):
         try:
             analysis = self._load()
         except KpathError as exc:
-            self.post_message(LoadFailed(str(exc)))
+            if not get_current_worker().is_cancelled:
+                self.post_message(LoadFailed(str(exc)))
             return
-        self.post_message(AnalysisReady(analysis, self._clock()))
+        # A newer load replaced this one (exclusive): its older snapshot must not land last.
+        if not get_current_worker().is_cancelled:
+            self.post_message(AnalysisReady(analysis, self._clock()))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="probe")
     def _run_probes(self, analysis: Analysis, paths: Sequence[int]) -> None:
         assert self._prober is not None
         done = 0
 
+        worker = get_current_worker()
+
         def sink(ref: vm.HopRef, ok: bool, detail: str) -> None:
             nonlocal done
+            if worker.is_cancelled:  # newer probes replaced these
+                return
             done += 1
-            self.post_message(ProbeResult(ref, ok, detail))
-            self.post_message(ProbeProgress(done, 0))
+            self.post_message(ProbeResult(ref, ok, detail, analysis))
+            self.post_message(ProbeProgress(done, 0, analysis))
 
         self._prober(analysis, paths, sink)
-        self.post_message(ProbeProgress(done, done))
+        if not worker.is_cancelled:
+            self.post_message(ProbeProgress(done, done, analysis))
 
     @on(AnalysisReady)
     def _analysis_ready(self, message: AnalysisReady) -> None:
@@ -260,10 +265,14 @@ class KpathApp(App[int]):
 
     @on(ProbeResult)
     def _probe_result(self, message: ProbeResult) -> None:
+        if message.analysis is not None and message.analysis is not self.main.analysis:
+            return  # probed before a reload: its hops are not this snapshot's
         self.main.land_probe(message.hop, message.ok, message.detail)
 
     @on(ProbeProgress)
     def _probe_progress(self, message: ProbeProgress) -> None:
+        if message.analysis is not None and message.analysis is not self.main.analysis:
+            return
         done = message.total and message.done == message.total
         self.main.status.probes = (f"probes: {message.done} done" if done
                                    else f"probing… {message.done} landed")
@@ -304,6 +313,7 @@ class KpathApp(App[int]):
         if context is None or self._switch_context is None:
             return
         self.context, self._load = context, self._switch_context(context)
+        self.main.forget_probes()  # another cluster: nothing probed carries over
         if self._watcher is not None:
             # Follow the new context, or nothing: never the old one behind a new header.
             self._watcher = self._watch_context(context) if self._watch_context else None

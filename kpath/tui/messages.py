@@ -63,20 +63,23 @@ class ProbeResult(Message):
     ``ok`` is whether the probe saw traffic pass; ``detail`` says what it saw, in one line.
     """
 
-    def __init__(self, hop: HopRef, ok: bool, detail: str = "") -> None:
+    def __init__(self, hop: HopRef, ok: bool, detail: str = "",
+                 analysis: Analysis | None = None) -> None:
         super().__init__()
         self.hop = hop
         self.ok = ok
         self.detail = detail
+        self.analysis = analysis  # hop references mean something in this analysis only
 
 
 class ProbeProgress(Message):
     """How many of the planned probes have finished; replaces an older progress message."""
 
-    def __init__(self, done: int, total: int) -> None:
+    def __init__(self, done: int, total: int, analysis: Analysis | None = None) -> None:
         super().__init__()
         self.done = done
         self.total = total
+        self.analysis = analysis  # the snapshot these probes were planned on
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, ProbeProgress)

@@ -12,8 +12,8 @@ Every string is raw cluster text; the widgets make it literal before drawing it.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import NamedTuple, TypeVar
 
 from kpath.cluster.records import ObjectKey
 from kpath.routing.analysis import Analysis
@@ -37,6 +37,7 @@ _STATE_RANK = {HopState.INFO: 0, HopState.FORWARD: 1, HopState.CROSS: 2, HopStat
                HopState.REJECT: 4, HopState.DROP: 5}
 SORTS = ("name", "worst", "type")
 ARROW = glyphs("→")
+T = TypeVar("T")
 
 MAX_PODS = 4  # pods drawn per branch; the rest are counted
 MAX_BRANCHES = 8  # node groups drawn per path (grouping keeps real clusters well below)
@@ -384,6 +385,24 @@ def changed_services(old: Analysis | None, new: Analysis) -> set[ObjectKey]:
     before, after = group_paths(old), group_paths(new)
     return {k for k, idx in after.items()
             if k not in before or path_signature(old, before[k]) != path_signature(new, idx)}
+
+
+def carry_probes(before: Mapping[ObjectKey, Sequence[int]],
+                 after: Mapping[ObjectKey, Sequence[int]], probes: Mapping[HopRef, T],
+                 changed: Collection[ObjectKey]) -> dict[HopRef, T]:
+    """Probe results of the services whose paths did not change, moved to the new analysis.
+
+    ``before`` and ``after`` are `group_paths` of the two analyses. An unchanged service has
+    the same paths in the same order, so only the path indexes move; a watched cluster that
+    reloads every few seconds keeps what was probed where nothing changed.
+    """
+    moved: dict[int, int] = {}
+    for key, old in before.items():
+        new = after.get(key)
+        if key not in changed and new is not None and len(new) == len(old):
+            moved.update(zip(old, new, strict=True))
+    return {ref._replace(path=moved[ref.path]): value for ref, value in probes.items()
+            if ref.path in moved}
 
 
 def namespaces(analysis: Analysis) -> list[str]:

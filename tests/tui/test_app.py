@@ -240,6 +240,55 @@ async def test_probe_results_land_on_the_path_view() -> None:
         assert row.value == "contradiction"
 
 
+async def test_probes_from_before_a_reload_do_not_land_on_the_new_snapshot() -> None:
+    import threading
+
+    reloaded = threading.Event()
+    inner = fake_prober({"entry": True, "node": True, "pod": True})
+
+    def slow_prober(analysis: Analysis, paths: Sequence[int], sink: ProbeSink) -> None:
+        reloaded.wait(5)  # the cluster changed while these probes were out
+        inner(analysis, paths, sink)
+
+    versions = [SHOP, data.shop(web_on_b=True)]
+    app = make_app(lambda: versions.pop(0) if len(versions) > 1 else versions[0],
+                   live=True, prober=slow_prober)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        await pilot.press("down", "down", "p", "r")
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if len(versions) == 1 and not app.main.status.loading:
+                break
+        reloaded.set()
+        await app.wait_for_work()
+        await pilot.pause()
+        assert app.main.probes == {}
+        text = screen_text(app)
+        assert "probe ok" not in text and " done" not in text
+
+
+async def test_a_reload_keeps_probes_of_services_that_did_not_change() -> None:
+    versions = [SHOP, data.shop(web_on_b=True)]  # only web's paths change
+    app = make_app(lambda: versions.pop(0) if len(versions) > 1 else versions[0], live=True,
+                   prober=fake_prober({"entry": True, "node": True, "pod": True}))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        await pilot.press("P")  # api, broken and web
+        await app.wait_for_work()
+        await pilot.pause()
+        probed = set(app.main.service_probes)
+        assert {ObjectKey("shop", "api"), ObjectKey("shop", "web")} <= probed
+        await pilot.press("r")
+        await app.wait_for_work()
+        await pilot.pause()
+        assert ObjectKey("shop", "web") not in app.main.service_probes
+        assert ObjectKey("shop", "api") in app.main.service_probes
+        await app.main.jump_to(ObjectKey("shop", "api"))
+        await pilot.pause()
+        assert "probe ok" in screen_text(app)  # drawn on api's new path indexes
+
+
 async def test_probes_are_off_for_a_dump() -> None:
     calls: list[int] = []
 
@@ -350,3 +399,35 @@ async def test_hostile_names_render_literally(size: tuple[int, int]) -> None:
         assert all(len(line) <= size[0] for line in lines)  # long names do not break layout
         await pilot.press("down", "down")
         assert "\x1b" not in screen_text(app)
+
+
+async def test_a_slow_older_load_never_lands_after_a_newer_one() -> None:
+    import threading
+
+    first_may_finish = threading.Event()
+    calls: list[int] = []
+
+    def load() -> Analysis:
+        calls.append(len(calls))
+        if len(calls) == 2:  # the first refresh: slow, and overtaken by the next one
+            first_may_finish.wait(5)
+            return SHOP
+        return data.shop(web_on_b=len(calls) > 2)
+
+    app = make_app(load)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(app, pilot)
+        await pilot.press("r")  # slow
+        await pilot.pause(0.1)
+        await pilot.press("r")  # fast: web gains a pod on node-b
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if len(calls) == 3 and not app.main.status.loading:
+                break
+        newest = app.main.analysis
+        first_may_finish.set()
+        await app.wait_for_work()
+        await pilot.pause()
+        assert app.main.analysis is newest
+        web = next(r for r in app.main.table.rows if r.key == ObjectKey("shop", "web"))
+        assert web.total == 3

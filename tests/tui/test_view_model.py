@@ -110,3 +110,14 @@ def test_boxes_fit_their_width() -> None:
     stacked = hstack([lines, [Text("x")]], [20, 5])
     assert len(stacked) == len(lines) and {s.cell_len for s in stacked} == {25}
     assert sum(column_widths(80)) == 80 and sum(column_widths(160)) == 160
+
+
+def test_carry_probes_moves_results_of_unchanged_services_only() -> None:
+    a, b, c = ObjectKey("ns", "a"), ObjectKey("ns", "b"), ObjectKey("ns", "c")
+    before = {a: [0, 1], b: [2], c: [3]}
+    after = {c: [0], a: [1, 2], b: [3, 4]}  # a new service sorted first; b gained a path
+    probes = {vm.HopRef(0, "entry", ""): "a0", vm.HopRef(1, "pod", "0/1"): "a1",
+              vm.HopRef(2, "entry", ""): "b", vm.HopRef(3, "node", "0"): "c"}
+    moved = vm.carry_probes(before, after, probes, changed={c})
+    assert moved == {vm.HopRef(1, "entry", ""): "a0", vm.HopRef(2, "pod", "0/1"): "a1"}
+    assert vm.carry_probes({}, after, probes, changed=set()) == {}

@@ -122,3 +122,30 @@ async def lab_call(fn: Callable[..., None], *args: object) -> None:
     import asyncio
 
     await asyncio.to_thread(fn, *args)
+
+
+async def test_a_burst_of_changes_is_one_reload(options: LiveOptions) -> None:
+    """A rollout is dozens of events: the app reloads once things go quiet, not per event."""
+    loads: list[float] = []
+    burst = threading.Event()
+
+    def load() -> Analysis:
+        loads.append(1.0)
+        return analyse(build_snapshot(load_live(options)))
+
+    def watcher(on_change: Callable[[str], None], stop: threading.Event) -> None:
+        burst.wait(10)
+        for n in range(30):
+            on_change("Pod" if n % 2 else "EndpointSlice")
+            stop.wait(0.01)
+        stop.wait(30)
+
+    app = KpathApp(load, origin="lab", live=True, clock=clock, watcher=watcher)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await app.wait_loaded(pilot.pause)
+        assert len(loads) == 1
+        burst.set()
+        assert await until(pilot, lambda: len(loads) == 2)
+        await pilot.pause(2.5)  # longer than the quiet spell and the minimum gap together
+        await app.wait_for_work()
+        assert len(loads) == 2

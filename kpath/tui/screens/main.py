@@ -126,6 +126,9 @@ class MainScreen(Screen[None]):
 
     # --- data in ------------------------------------------------------------------------
 
+    def forget_probes(self) -> None:
+        self.probes, self.service_probes, self._paths = {}, {}, {}
+
     def show_analysis(self, analysis: Analysis, loaded_at: datetime) -> frozenset[ObjectKey]:
         """A new analysis; returns the services whose paths changed since the last one."""
         changed = frozenset(vm.changed_services(self.analysis, analysis))
@@ -133,13 +136,17 @@ class MainScreen(Screen[None]):
         sel = Selection(analysis, None, self.selector, True)
         self._rows = [r for r in vm.service_rows(analysis) if sel.service(r.key)]
         self._rows = vm.sort_rows(self._rows, self.sort)
-        self._paths = vm.group_paths(analysis)
+        before, self._paths = self._paths, vm.group_paths(analysis)
         self._findings = vm.group_findings(analysis.findings)
-        self.probes.clear()  # hop references belong to one analysis
-        self.service_probes.clear()
+        # Hop references belong to one analysis: move the results of unchanged services.
+        self.probes = vm.carry_probes(before, self._paths, self.probes, changed)
+        self.service_probes = {k: v for k, v in self.service_probes.items()
+                               if k in self._paths and k not in changed}
         self._flash = changed
         status = self.status
         status.loaded_at, status.loading, status.error = loaded_at, False, ""
+        if not self.probes:
+            status.probes = ""
         status.not_visible = dict(analysis.snapshot.not_visible)
         self.refresh_list(keep=self.selected, announce=True)  # redraw the path view too
         self._show_cluster_findings()
