@@ -238,6 +238,9 @@ async def test_probe_results_land_on_the_path_view() -> None:
         assert "probes: " in text and " done" in text
         row = app.main.service_probes[ObjectKey("shop", "web")]
         assert row.value == "contradiction"
+        # The list's PROBE column shows it too.
+        line = next(ln for ln in text.splitlines() if ln.lstrip().startswith("shop/web"))
+        assert "‼ contrad" in line  # cut to the column's width
 
 
 async def test_probes_from_before_a_reload_do_not_land_on_the_new_snapshot() -> None:

@@ -147,6 +147,7 @@ class MainScreen(Screen[None]):
         status.loaded_at, status.loading, status.error = loaded_at, False, ""
         if not self.probes:
             status.probes = ""
+        self.table.set_marks(self.service_probes, self._flash)
         status.not_visible = dict(analysis.snapshot.not_visible)
         self.refresh_list(keep=self.selected, announce=True)  # redraw the path view too
         self._show_cluster_findings()
@@ -169,7 +170,6 @@ class MainScreen(Screen[None]):
         shown = vm.visible(self._rows, text=text, namespace=self.namespace,
                            internal=self.internal, within=within)
         self._last_filter = _Filtered(self._rows, self.namespace, self.internal, text, shown)
-        self.table.set_marks(self.service_probes, self._flash)
         self.table.show(self._rows, shown, keep=keep, announce=announce)
         ns = self.namespace or "all namespaces"
         what = "all services" if self.internal else "exposed services"

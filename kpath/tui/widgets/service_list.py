@@ -42,15 +42,16 @@ class Column(NamedTuple):
     drop: int  # the order in which columns give way on narrow screens (0: never)
 
 
+# Narrow lists give up what the path view repeats first, and keep what probes found.
 COLUMNS = (
     Column("SERVICE", 0, 0),
-    Column("TYPE", 12, 4),
+    Column("TYPE", 12, 5),
     Column("POLICY", 7, 2),
-    Column("READY", 7, 5),
-    Column("WAYS IN", 11, 3),
+    Column("READY", 7, 3),
+    Column("WAYS IN", 11, 1),
     Column("PATH", 12, 0),
     Column("FINDING", 9, 6),
-    Column("PROBE", 10, 1),
+    Column("PROBE", 10, 4),
 )
 MIN_NAME = 20
 
@@ -203,8 +204,6 @@ class ServiceTable(ScrollView, can_focus=True):
 
     def set_marks(self, probes: Mapping[ObjectKey, ProbeState],
                   flash: frozenset[ObjectKey]) -> None:
-        if probes is self._probes and flash == self._flash:
-            return
         self._probes, self._flash = probes, flash
         self.refresh()
 
