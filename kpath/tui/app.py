@@ -43,6 +43,7 @@ from kpath.tui.messages import (
 from kpath.tui.screens.help import HelpScreen
 from kpath.tui.screens.main import MainScreen
 from kpath.tui.screens.picker import Picker
+from kpath.tui.styles import CONSOLE_FONT
 from kpath.tui.widgets import status_bar
 
 Loader = Callable[[], Analysis]
@@ -123,6 +124,7 @@ class KpathApp(App[int]):
         self._first_pending: float | None = None  # the oldest change not yet reloaded
 
     async def on_mount(self) -> None:
+        self.set_class(CONSOLE_FONT, "-console")
         # Pushed rather than returned by get_default_screen: only pushed screens get their
         # CSS_PATH loaded by Textual.
         await self.push_screen(self.main)

@@ -98,6 +98,7 @@ def test_snapshot_renders_under_each_term(term: str, tmp_path: Path) -> None:
     drawn = "".join(ch for ch in UNICODE_ONLY if ch in svg)
     if term == "linux":
         assert drawn == "", drawn
+        assert "▁" not in svg  # the pane border is a box line, not an eighth block
         assert "o&#160;unprobed" in svg
     else:
         assert "○" in drawn and "╭" in drawn
