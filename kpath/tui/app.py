@@ -152,7 +152,7 @@ class KpathApp(App[int]):
 
     def reload(self) -> None:
         self._last_reload = time.monotonic()
-        self.main.status.loading = True
+        self.main.status.reading = True
         self._load_snapshot()
 
     def _start_watch(self) -> None:
@@ -261,7 +261,7 @@ class KpathApp(App[int]):
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:
         status = self.main.status
-        status.loading, status.error = False, message.error
+        status.reading, status.error = False, message.error
         self.notify(message.error, title="cannot read the cluster", severity="error",
                     markup=False, timeout=8)
 

@@ -261,7 +261,7 @@ async def test_probes_from_before_a_reload_do_not_land_on_the_new_snapshot() -> 
         await pilot.press("down", "down", "p", "r")
         for _ in range(50):
             await pilot.pause(0.05)
-            if len(versions) == 1 and not app.main.status.loading:
+            if len(versions) == 1 and not app.main.status.reading:
                 break
         reloaded.set()
         await app.wait_for_work()
@@ -425,7 +425,7 @@ async def test_a_slow_older_load_never_lands_after_a_newer_one() -> None:
         await pilot.press("r")  # fast: web gains a pod on node-b
         for _ in range(50):
             await pilot.pause(0.05)
-            if len(calls) == 3 and not app.main.status.loading:
+            if len(calls) == 3 and not app.main.status.reading:
                 break
         newest = app.main.analysis
         first_may_finish.set()

@@ -117,7 +117,7 @@ class MainScreen(Screen[None]):
     def on_mount(self) -> None:
         self.query_one("#filter", Input).display = False
         status = self.status
-        status.origin, status.live, status.loading = self._origin, self._live, True
+        status.origin, status.live, status.reading = self._origin, self._live, True
         self.table.focus()
         self._on_ready()  # widgets exist now: the app may start loading
 
@@ -134,8 +134,10 @@ class MainScreen(Screen[None]):
         changed = frozenset(vm.changed_services(self.analysis, analysis))
         self.analysis = analysis
         sel = Selection(analysis, None, self.selector, True)
-        self._rows = [r for r in vm.service_rows(analysis) if sel.service(r.key)]
-        self._rows = vm.sort_rows(self._rows, self.sort)
+        rows = vm.sort_rows([r for r in vm.service_rows(analysis) if sel.service(r.key)],
+                            self.sort)
+        if rows != self._rows:  # the same rows keep the drawn list: nothing to resend
+            self._rows = rows
         before, self._paths = self._paths, vm.group_paths(analysis)
         self._findings = vm.group_findings(analysis.findings)
         # Hop references belong to one analysis: move the results of unchanged services.
@@ -144,7 +146,7 @@ class MainScreen(Screen[None]):
                                if k in self._paths and k not in changed}
         self._flash = changed
         status = self.status
-        status.loaded_at, status.loading, status.error = loaded_at, False, ""
+        status.loaded_at, status.reading, status.error = loaded_at, False, ""
         if not self.probes:
             status.probes = ""
         self.table.set_marks(self.service_probes, self._flash)

@@ -41,6 +41,13 @@ class DetailsPanel(Static):
 
     DEFAULT_CSS = "DetailsPanel { padding: 0 1; height: 1fr; overflow: hidden auto; }"
 
+    _shown: tuple[object, ...] | None = None
+
     def show(self, hop: Hop | None, probe: tuple[ProbeState, str] | None) -> None:
+        # The same facts (a reload that changed nothing here) resend nothing.
+        shown = (hop._replace(ref=None) if hop else None, probe)
+        if shown == self._shown:
+            return
+        self._shown = shown
         # Its size is the pane's, whatever it shows: no layout pass for each hop.
         self.update(details_renderable(hop, probe), layout=False)

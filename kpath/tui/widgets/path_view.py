@@ -155,7 +155,8 @@ class PathView(ScrollView, can_focus=True):
     PathView:focus { background-tint: $foreground 3%; }
     """
 
-    hop: reactive[int] = reactive(0, always_update=True)
+    # repaint=False: `watch_hop` redraws, and sends nothing when the lines did not change.
+    hop: reactive[int] = reactive(0, always_update=True, repaint=False)
     """Position of the selected hop among every hop of every diagram."""
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -170,6 +171,7 @@ class PathView(ScrollView, can_focus=True):
         self._empty = "Loading…"
         self._width = 0
         self._lines: Lines = []
+        self._shown_width = 0
         self._strips: LRUCache[int, Strip] = LRUCache(256)
 
     def show(self, diagrams: Sequence[Diagram], titles: Sequence[Text], probes: Probes,
@@ -237,7 +239,9 @@ class PathView(ScrollView, can_focus=True):
         self._show_lines(lines, width)
 
     def _show_lines(self, lines: Lines, width: int) -> None:
-        self._lines = lines
+        if width == self._shown_width and lines == self._lines:
+            return  # drawn already (a reload that changed nothing here): send nothing
+        self._lines, self._shown_width = lines, width
         self._strips.clear()
         size = Size(width, len(lines))
         if size != self.virtual_size:

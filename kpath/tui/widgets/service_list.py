@@ -145,7 +145,8 @@ class ServiceTable(ScrollView, can_focus=True):
     ServiceTable:focus > .service-table--cursor { background: $accent; text-style: bold; }
     """
 
-    cursor: reactive[int] = reactive(0, always_update=True)
+    # repaint=False: `watch_cursor` repaints the two lines that changed, not the whole list.
+    cursor: reactive[int] = reactive(0, always_update=True, repaint=False)
     """Position of the cursor among the visible rows."""
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -179,8 +180,6 @@ class ServiceTable(ScrollView, can_focus=True):
         ``announce`` posts `ServiceHighlighted` even if the service under the cursor is the
         same (new data for it).
         """
-        if announce:
-            self._highlighted = None
         same = rows is self._rows and visible == self._visible
         if rows is not self._rows:
             self._strips.clear()  # same service, new data: drawn lines are stale
@@ -189,8 +188,16 @@ class ServiceTable(ScrollView, can_focus=True):
         target = 0
         if keep is not None:
             target = next((n for n, i in enumerate(visible) if rows[i].key == keep), 0)
-        if same and target == self.cursor and not announce:
-            return  # a keystroke that changed nothing shown repaints nothing (ssh links)
+        if same and target == self.cursor:
+            # Nothing shown changed (a keystroke, a reload of the same cluster): repaint
+            # nothing, an ssh link carries nothing.
+            if announce:
+                row = self.current
+                self._highlighted = row.key if row is not None else None
+                self.post_message(ServiceHighlighted(self._highlighted))
+            return
+        if announce:
+            self._highlighted = None
         self.cursor = target
         self.refresh()
 
@@ -204,7 +211,9 @@ class ServiceTable(ScrollView, can_focus=True):
 
     def set_marks(self, probes: Mapping[ObjectKey, ProbeState],
                   flash: frozenset[ObjectKey]) -> None:
-        self._probes, self._flash = probes, flash
+        if probes == self._probes and flash == self._flash:
+            return  # a reload that changed no mark resends no line
+        self._probes, self._flash = dict(probes), flash  # a copy: callers update theirs
         self.refresh()
 
     def notify_style_update(self) -> None:

@@ -56,14 +56,15 @@ class StatusBar(Static):
     origin: reactive[str] = reactive("")
     live: reactive[bool] = reactive(False)
     loaded_at: reactive[datetime | None] = reactive(None)
-    loading: reactive[bool] = reactive(False)
+    # Not `loading`: that is Widget.loading, which would cover the bar with a spinner.
+    reading: reactive[bool] = reactive(False)
     not_visible: reactive[dict[str, str]] = reactive(dict)
     probes: reactive[str] = reactive("")
     error: reactive[str] = reactive("")
     watch: reactive[str] = reactive("")
 
     def render(self) -> Text:
-        text = status_text(self.origin, self.live, self.loaded_at, self.loading,
+        text = status_text(self.origin, self.live, self.loaded_at, self.reading,
                            self.not_visible, self.probes, self.error, self.watch)
         text.no_wrap = True
         text.overflow = "ellipsis"

@@ -1,0 +1,134 @@
+"""How many bytes kpath's terminal UI sends to the terminal: what an ssh link carries.
+
+    python benchmarks/bench_bandwidth.py [--size 100x30] [--term xterm-256color]
+
+Starts the lab's ``shop`` scenario in this process, runs ``kpath`` on it in a pseudo-terminal
+(the real driver, the real escape codes), and counts what kpath writes during each phase:
+
+- **first screen**: start-up until the output goes quiet (the full paint, for scale);
+- **idle**: 5 s with nothing happening (a live, watched cluster that does not change);
+- **refresh**: ``r``, an unchanged cluster read again;
+- **probe all**: ``P``, every hop of every visible service probed, results landing live;
+- **watched change**: the lab scales a deployment behind kpath's back; the watch reloads.
+
+Each phase ends when nothing has been written for a second. Figures are bytes, and bytes as
+a multiple of the first screen (a full repaint costs about 1.0).
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import os
+import pty
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+from pathlib import Path
+
+if __package__ in (None, ""):  # run as a script: make `kpath` importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from kpath.lab.runner import LabThread
+
+QUIET = 1.0  # seconds without output that end a phase
+
+
+class Terminal:
+    """A pseudo-terminal running one command; counts every byte the command writes."""
+
+    def __init__(self, argv: list[str], cols: int, rows: int, env: dict[str, str]) -> None:
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
+        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
+                                     start_new_session=True, close_fds=True)
+        os.close(slave)
+        self.master = master
+        self.total = 0
+        self.last = time.monotonic()
+        self._lock = threading.Lock()
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                chunk = os.read(self.master, 65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            with self._lock:
+                self.total += len(chunk)
+                self.last = time.monotonic()
+
+    def send(self, keys: str) -> None:
+        os.write(self.master, keys.encode())
+
+    def quiet(self, timeout: float = 60.0) -> int:
+        """Wait until nothing was written for `QUIET` seconds; returns the running total."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            with self._lock:
+                if time.monotonic() - self.last >= QUIET:
+                    return self.total
+        raise SystemExit("the UI never went quiet")
+
+    def phase(self, action: object = None, settle: float = 0.0) -> int:
+        """Bytes written from now until quiet, after doing ``action`` (keys or a callable)."""
+        start = self.quiet()
+        if isinstance(action, str):
+            self.send(action)
+        elif callable(action):
+            action()
+        time.sleep(settle)
+        return self.quiet() - start
+
+    def close(self) -> int:
+        self.send("q")
+        try:
+            return self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return -1
+        finally:
+            os.close(self.master)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--size", default="100x30")
+    parser.add_argument("--term", default="xterm-256color")
+    args = parser.parse_args()
+    cols, rows = (int(n) for n in args.size.split("x"))
+    with LabThread("shop") as lab, tempfile.TemporaryDirectory(prefix="kpath-") as tmp:
+        kubeconfig = lab.write_kubeconfig(Path(tmp) / "kubeconfig")
+        env = {**os.environ, "TERM": args.term, "PYTHONPATH": str(Path(__file__).parents[1])}
+        env.pop("NO_COLOR", None)
+        term = Terminal([sys.executable, "-m", "kpath", "--kubeconfig", str(kubeconfig), "-A"],
+                        cols, rows, env)
+        started = time.monotonic()
+        first = term.quiet()
+        print(f"kpath on the lab, {cols}x{rows}, TERM={args.term}; first screen after "
+              f"{time.monotonic() - started - QUIET:.1f} s", flush=True)
+        results = {"first screen": first}
+        idle_from = term.quiet()
+        time.sleep(5)
+        results["idle (5 s)"] = term.total - idle_from
+        results["refresh (r)"] = term.phase("r")
+        results["probe all (P)"] = term.phase("P", settle=0.5)
+        results["watched change"] = term.phase(lambda: lab.scale("shop", "web", 1), settle=3)
+        code = term.close()
+    print(f"{'phase':<18}{'bytes':>10}{'× first screen':>16}")
+    for name, count in results.items():
+        print(f"{name:<18}{count:>10,}{count / first:>16.2f}")
+    print(f"kpath exited with {code}")
+    return 0 if code == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
