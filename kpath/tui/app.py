@@ -49,8 +49,10 @@ from kpath.tui.widgets import status_bar
 Loader = Callable[[], Analysis]
 #: Called with each finished probe: the hop, whether traffic passed, one line of detail.
 ProbeSink = Callable[[vm.HopRef, bool, str], None]
+#: Called as probes finish: how many of the planned probes are done, of how many.
+ProgressSink = Callable[[int, int], None]
 #: Probes the given paths (indexes into ``analysis.paths``), reporting through the sink.
-Prober = Callable[[Analysis, Sequence[int], ProbeSink], None]
+Prober = Callable[[Analysis, Sequence[int], ProbeSink, ProgressSink], None]
 #: Given a kubeconfig context name, the loader for it.
 ContextLoader = Callable[[str], Loader]
 #: Follows the cluster until the event is set, calling back with each changed kind
@@ -229,21 +231,21 @@ class KpathApp(App[int]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="probe")
     def _run_probes(self, analysis: Analysis, paths: Sequence[int]) -> None:
         assert self._prober is not None
-        done = 0
-
         worker = get_current_worker()
+        landed = [0, 0]  # probes done, probes planned
 
         def sink(ref: vm.HopRef, ok: bool, detail: str) -> None:
-            nonlocal done
-            if worker.is_cancelled:  # newer probes replaced these
-                return
-            done += 1
-            self.post_message(ProbeResult(ref, ok, detail, analysis))
-            self.post_message(ProbeProgress(done, 0, analysis))
+            if not worker.is_cancelled:  # else newer probes replaced these
+                self.post_message(ProbeResult(ref, ok, detail, analysis))
 
-        self._prober(analysis, paths, sink)
+        def progress(done: int, total: int) -> None:
+            landed[:] = done, total
+            if not worker.is_cancelled:
+                self.post_message(ProbeProgress(done, total, analysis))
+
+        self._prober(analysis, paths, sink, progress)
         if not worker.is_cancelled:
-            self.post_message(ProbeProgress(done, done, analysis))
+            self.post_message(ProbeProgress(*landed, analysis, finished=True))
 
     @on(AnalysisReady)
     def _analysis_ready(self, message: AnalysisReady) -> None:
@@ -275,9 +277,8 @@ class KpathApp(App[int]):
     def _probe_progress(self, message: ProbeProgress) -> None:
         if message.analysis is not None and message.analysis is not self.main.analysis:
             return
-        done = message.total and message.done == message.total
-        self.main.status.probes = (f"probes: {message.done} done" if done
-                                   else f"probing… {message.done} landed")
+        self.main.status.probes = (f"probes: {message.done} done" if message.finished
+                                   else f"probing… {message.done}/{message.total}")
 
     def on_worker_state_changed(self, event: Worker.StateChangedEvent) -> None:
         # An unexpected failure in a worker: one line, never a traceback over the UI.

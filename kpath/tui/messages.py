@@ -75,14 +75,17 @@ class ProbeResult(Message):
 class ProbeProgress(Message):
     """How many of the planned probes have finished; replaces an older progress message."""
 
-    def __init__(self, done: int, total: int, analysis: Analysis | None = None) -> None:
+    def __init__(self, done: int, total: int, analysis: Analysis | None = None, *,
+                 finished: bool = False) -> None:
         super().__init__()
         self.done = done
         self.total = total
         self.analysis = analysis  # the snapshot these probes were planned on
+        self.finished = finished
 
     def can_replace(self, message: Message) -> bool:
-        return isinstance(message, ProbeProgress)
+        # Only the latest count matters: a slow ssh link gets one redraw, not one per probe.
+        return isinstance(message, ProbeProgress) and not message.finished
 
 
 class ClusterChanged(Message):

@@ -17,7 +17,7 @@ from kpath.probe.plan import Expect, HopKind, PlanOptions, ProbePlan, plan_probe
 from kpath.probe.plan import HopRef as PlanRef
 from kpath.probe.prober import ProbeOptions, ProbeResult, run_probes
 from kpath.routing.analysis import Analysis
-from kpath.tui.app import Prober, ProbeSink
+from kpath.tui.app import Prober, ProbeSink, ProgressSink
 from kpath.tui.view_model import HopRef
 
 
@@ -52,12 +52,21 @@ def tui_prober(options: RunOptions) -> Prober:
     """A `Prober` for the app, probing as `kpath paths --probe` would with ``options``."""
     quiet = dataclasses.replace(options, progress=False)  # the UI shows its own progress
 
-    def prober(analysis: Analysis, indexes: Sequence[int], sink: ProbeSink) -> None:
+    def prober(analysis: Analysis, indexes: Sequence[int], sink: ProbeSink,
+               progress: ProgressSink) -> None:
         paths = [analysis.paths[i] for i in indexes]
         plan = plan_probes(analysis.snapshot, paths,
                            PlanOptions(quiet.all_nodes, quiet.http, quiet.samples))
         probe_opts = ProbeOptions(quiet.concurrency, quiet.timeout, quiet.insecure, quiet.api)
-        asyncio.run(run_probes(plan.targets, probe_opts,
-                               lambda r: land(plan, indexes, r, sink)))
+        total, done = len(plan.targets), 0
+        progress(0, total)
+
+        def finished(result: ProbeResult) -> None:
+            nonlocal done
+            land(plan, indexes, result, sink)
+            done += 1
+            progress(done, total)
+
+        asyncio.run(run_probes(plan.targets, probe_opts, finished))
 
     return prober

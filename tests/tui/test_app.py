@@ -12,7 +12,7 @@ import pytest
 from kpath.cluster.records import ObjectKey
 from kpath.errors import SourceError
 from kpath.routing.analysis import Analysis
-from kpath.tui.app import KpathApp, ProbeSink
+from kpath.tui.app import KpathApp, ProbeSink, ProgressSink
 from kpath.tui.screens.help import HelpScreen
 from kpath.tui.screens.picker import Picker
 from kpath.tui.view_model import diagram
@@ -214,11 +214,14 @@ async def test_palette_runs_an_action(tmp_path) -> None:  # type: ignore[no-unty
 def fake_prober(results: dict[str, bool]):  # type: ignore[no-untyped-def]
     """A prober that reports a fixed outcome per hop level, for every hop of the paths."""
 
-    def probe(analysis: Analysis, paths: Sequence[int], sink: ProbeSink) -> None:
-        for i in paths:
+    def probe(analysis: Analysis, paths: Sequence[int], sink: ProbeSink,
+              progress: ProgressSink) -> None:
+        for n, i in enumerate(paths):
+            progress(n, len(paths))
             for hop in diagram(analysis, i).hops():
                 if hop.ref.level in results:
                     sink(hop.ref, results[hop.ref.level], f"{hop.ref.level} answered")
+        progress(len(paths), len(paths))
 
     return probe
 
@@ -249,9 +252,10 @@ async def test_probes_from_before_a_reload_do_not_land_on_the_new_snapshot() -> 
     reloaded = threading.Event()
     inner = fake_prober({"entry": True, "node": True, "pod": True})
 
-    def slow_prober(analysis: Analysis, paths: Sequence[int], sink: ProbeSink) -> None:
+    def slow_prober(analysis: Analysis, paths: Sequence[int], sink: ProbeSink,
+                    progress: ProgressSink) -> None:
         reloaded.wait(5)  # the cluster changed while these probes were out
-        inner(analysis, paths, sink)
+        inner(analysis, paths, sink, progress)
 
     versions = [SHOP, data.shop(web_on_b=True)]
     app = make_app(lambda: versions.pop(0) if len(versions) > 1 else versions[0],
@@ -292,10 +296,39 @@ async def test_a_reload_keeps_probes_of_services_that_did_not_change() -> None:
         assert "probe ok" in screen_text(app)  # drawn on api's new path indexes
 
 
+async def test_probe_progress_counts_planned_probes() -> None:
+    import threading
+
+    halfway, go_on = threading.Event(), threading.Event()
+
+    def prober(analysis: Analysis, paths: Sequence[int], sink: ProbeSink,
+               progress: ProgressSink) -> None:
+        progress(0, 3)
+        progress(1, 3)
+        halfway.set()
+        go_on.wait(5)
+        progress(3, 3)
+
+    app = make_app(SHOP, live=True, prober=prober)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await started(app, pilot)
+        await pilot.press("p")
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if halfway.is_set() and "1/3" in app.main.status.probes:
+                break
+        assert "probing… 1/3" in screen_text(app)
+        go_on.set()
+        await app.wait_for_work()
+        await pilot.pause()
+        assert "probes: 3 done" in screen_text(app)
+
+
 async def test_probes_are_off_for_a_dump() -> None:
     calls: list[int] = []
 
-    def prober(analysis: Analysis, paths: Sequence[int], sink: ProbeSink) -> None:
+    def prober(analysis: Analysis, paths: Sequence[int], sink: ProbeSink,
+               progress: ProgressSink) -> None:
         calls.append(len(paths))
 
     app = make_app(SHOP, live=False, prober=prober)
