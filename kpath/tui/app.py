@@ -31,6 +31,7 @@ from kpath.routing.analysis import Analysis
 from kpath.tui import view_model as vm
 from kpath.tui.actions import bindings
 from kpath.tui.commands import KpathCommands
+from kpath.tui.follow import MIN_GAP, reload_delay
 from kpath.tui.messages import (
     AnalysisReady,
     ClusterChanged,
@@ -62,10 +63,6 @@ Watcher = Callable[[Callable[[str], None], threading.Event], None]
 ContextWatcher = Callable[[str], Watcher]
 
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
-#: A watched change reloads after this much quiet (seconds): a rollout is one reload.
-WATCH_QUIET = 0.5
-#: ... and at most this often (seconds), so a busy cluster costs bounded bandwidth.
-WATCH_MIN_GAP = 2.0
 
 
 def file_stem(origin: str, now: datetime) -> str:
@@ -121,7 +118,7 @@ class KpathApp(App[int]):
         self._watcher = watcher if live else None
         self._watch_context = watch_context
         self._stop_watch = threading.Event()
-        self._last_reload = -WATCH_MIN_GAP  # time.monotonic() of the last reload started
+        self._last_reload = -MIN_GAP  # time.monotonic() of the last reload started
         self._watch_timer: Timer | None = None
         self._first_pending: float | None = None  # the oldest change not yet reloaded
 
@@ -195,13 +192,14 @@ class KpathApp(App[int]):
         if message.stop is not self._stop_watch or self._stop_watch.is_set():
             return
         now = time.monotonic()
+        delay = reload_delay(now, self._first_pending, self._last_reload,
+                             self._watch_timer is not None)
+        if delay is None:
+            return
         if self._first_pending is None:
             self._first_pending = now
-        elif self._watch_timer is not None and now - self._first_pending > WATCH_MIN_GAP:
-            return  # changes keep coming: reload on the timer set, do not wait for quiet
         if self._watch_timer is not None:
             self._watch_timer.stop()
-        delay = max(WATCH_QUIET, self._last_reload + WATCH_MIN_GAP - now)
         self._watch_timer = self.set_timer(delay, self._watched_reload)
 
     def _watched_reload(self) -> None:
