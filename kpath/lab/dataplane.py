@@ -32,7 +32,8 @@ from typing import Any
 
 from kpath.lab.addresses import AddressPlan
 from kpath.lab.faults import FaultSet
-from kpath.lab.scheduler import ObjectStore, selector_matches
+from kpath.lab.objects import selector_matches
+from kpath.lab.scheduler import ObjectStore
 
 Obj = dict[str, Any]
 Key = tuple[str, str]

@@ -27,8 +27,9 @@ from kpath.errors import InputError, KpathError, SourceError
 from kpath.lab.addresses import AddressPlan, claim_block
 from kpath.lab.dataplane import DataPlane
 from kpath.lab.faults import Fault, FaultSet, parse_fault, resolved
+from kpath.lab.objects import LabNode
 from kpath.lab.scenario import Scenario, load_scenario
-from kpath.lab.scheduler import LabNode, ObjectStore, Scheduler
+from kpath.lab.scheduler import ObjectStore, Scheduler
 
 T = TypeVar("T")
 

@@ -1,10 +1,10 @@
-"""The lab's scheduler: plain manifests → API objects shaped as a real API server returns them.
+"""The lab's scheduler: plain manifests → lab state, kept in step with the object store.
 
-It plays the parts of the API server's defaulting and allocators (ClusterIPs, NodePorts,
+It plays the parts of the API server's allocators (ClusterIPs, NodePorts,
 healthCheckNodePorts, load-balancer addresses), the workload controllers (Deployment,
 StatefulSet, DaemonSet → Pods), kube-scheduler (spread over ready nodes honouring
-``nodeSelector`` / ``nodeName``), the kubelet (pod status) and the EndpointSlice controller
-(ready / serving / terminating, nodeName, zone, targetRef, hints for ``trafficDistribution``).
+``nodeSelector`` / ``nodeName``) and the kubelet (pod IPs, readiness). What each object looks
+like (defaults, status, EndpointSlices) is built by `kpath.lab.objects` from this state.
 
 State lives here; after every change `resync` rebuilds all objects and writes to the store
 only those that changed, so watchers see exactly the ADDED / MODIFIED / DELETED events a
@@ -24,19 +24,25 @@ from typing import Any, Protocol
 
 from kpath.errors import InputError
 from kpath.lab.addresses import AddressPlan
+from kpath.lab.objects import (
+    Key,
+    LabNode,
+    Obj,
+    PodState,
+    PortSignature,
+    class_served,
+    endpoint_groups,
+    endpoint_slice,
+    ingress_object,
+    meta_of,
+    namespace_object,
+    node_labels,
+    node_object,
+    pod_object,
+    service_object,
+)
 
-Obj = dict[str, Any]
-Key = tuple[str, str]  # (namespace, name)
-
-ZONE_LABEL = "topology.kubernetes.io/zone"
-HOSTNAME_LABEL = "kubernetes.io/hostname"
-SERVICE_NAME_LABEL = "kubernetes.io/service-name"
-MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by"
-MANAGED_BY = "endpointslice-controller.k8s.io"
-CLASS_ANNOTATION = "kubernetes.io/ingress.class"
-DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
 NODEPORT_RANGE = (30000, 32767)
-KUBE_VERSION = "v1.32.0"
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 OBJECT_KINDS = ("Namespace", "Pod", "Service", "Ingress", "IngressClass")
 #: Runtime scale stays bounded: every replica is a set of real listening sockets.
@@ -66,18 +72,6 @@ class NodeSpec:
     labels: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class LabNode:
-    """A running lab node: its spec plus its index and address."""
-
-    name: str
-    zone: str
-    index: int
-    address: str
-    ready: bool = True
-    labels: dict[str, str] = field(default_factory=dict)
-
-
 @dataclass(frozen=True)
 class IngressControllerSpec:
     """Which Service fronts the lab's ingress controller and which classes it serves.
@@ -103,84 +97,14 @@ class _Workload:
     next_ordinal: int = 0
 
 
-@dataclass
-class _PodState:
-    namespace: str
-    name: str
-    labels: dict[str, str]
-    annotations: dict[str, str]
-    spec: Obj
-    uid: str
-    created: str
-    workload: Key | None
-    owner: Obj | None
-    node: int | None
-    ip: str | None
-    ready: bool = True
-    terminating: bool = False
-
-
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
-    meta = obj.get("metadata")
-    return meta if isinstance(meta, Mapping) else {}
 
 
 def _label_map(value: Any) -> dict[str, str]:
     if not isinstance(value, Mapping):
         return {}
     return {str(k): "" if v is None else str(v) for k, v in value.items()}
-
-
-def selector_matches(selector: Mapping[str, Any] | None, labels: Mapping[str, str]) -> bool:
-    """A Service-style equality selector, or a workload ``matchLabels``/``matchExpressions``."""
-    if not selector:
-        return False
-    if "matchLabels" in selector or "matchExpressions" in selector:
-        for key, value in (selector.get("matchLabels") or {}).items():
-            if labels.get(key) != str(value):
-                return False
-        for expr in selector.get("matchExpressions") or []:
-            key, op, values = expr.get("key"), expr.get("operator"), expr.get("values") or []
-            if op == "In" and labels.get(key) not in values:
-                return False
-            if op == "NotIn" and labels.get(key) in values:
-                return False
-            if op == "Exists" and key not in labels:
-                return False
-            if op == "DoesNotExist" and key in labels:
-                return False
-        return True
-    return all(labels.get(k) == str(v) for k, v in selector.items())
-
-
-def resolve_target_port(service_port: Mapping[str, Any], pod_spec: Mapping[str, Any]) -> int | None:
-    """The pod port a service port targets: numbers as given, names through container ports.
-
-    Mirrors the EndpointSlice controller (``podutil.FindPort``): a name that no container port
-    of the same protocol carries resolves to nothing, and the port is left out for that pod.
-    """
-    target = service_port.get("targetPort", service_port.get("port"))
-    protocol = service_port.get("protocol") or "TCP"
-    if isinstance(target, int):
-        return target
-    if isinstance(target, str) and target.isdigit():
-        return int(target)
-    for container in pod_spec.get("containers") or []:
-        for port in container.get("ports") or []:
-            if port.get("name") == target and (port.get("protocol") or "TCP") == protocol:
-                return int(port["containerPort"])
-    return None
-
-
-def endpoint_conditions(*, pod_ready: bool, terminating: bool, publish_not_ready: bool) -> Obj:
-    """Conditions as the EndpointSlice controller sets them (terminating pods are never ready)."""
-    serving = publish_not_ready or pod_ready
-    ready = publish_not_ready or (pod_ready and not terminating)
-    return {"ready": ready, "serving": serving, "terminating": terminating}
 
 
 class Scheduler:
@@ -216,7 +140,7 @@ class Scheduler:
         self._node_created = _now()
         self.namespaces: dict[str, str] = {}
         self.workloads: dict[tuple[str, str, str], _Workload] = {}
-        self.pods: dict[Key, _PodState] = {}
+        self.pods: dict[Key, PodState] = {}
         self.services: dict[Key, Obj] = {}
         self.ingresses: dict[Key, Obj] = {}
         self.ingress_classes: dict[str, Obj] = {}
@@ -226,9 +150,9 @@ class Scheduler:
         self._next_cluster_ip = 0
         self._next_lb_ip = 0
         self._node_ports: dict[int, str] = {}
-        self._slice_names: dict[tuple[str, str, tuple[Any, ...]], str] = {}
+        self._slice_names: dict[tuple[str, str, PortSignature], str] = {}
         self._published: dict[tuple[str, str | None, str], Obj] = {}
-        self._slice_uids: dict[tuple[str, str, tuple[Any, ...]], str] = {}
+        self._slice_uids: dict[tuple[str, str, PortSignature], str] = {}
         self._ns_labels: dict[str, dict[str, str]] = {}
         for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self._ensure_namespace(ns)
@@ -271,12 +195,12 @@ class Scheduler:
             kind = doc.get("kind")
             if not isinstance(kind, str):
                 raise InputError("a manifest has no 'kind'")
-            name = _meta(doc).get("name")
+            name = meta_of(doc).get("name")
             if not isinstance(name, str) or not name:
                 raise InputError(f"a {kind} manifest has no metadata.name")
-            ns = str(_meta(doc).get("namespace") or "default")
+            ns = str(meta_of(doc).get("namespace") or "default")
             if kind == "Namespace":
-                self._ensure_namespace(name, _label_map(_meta(doc).get("labels")))
+                self._ensure_namespace(name, _label_map(meta_of(doc).get("labels")))
             elif kind in WORKLOAD_KINDS:
                 self._ensure_namespace(ns)
                 self._add_workload(kind, ns, name, doc)
@@ -348,8 +272,8 @@ class Scheduler:
         return {"apiVersion": "apps/v1", "kind": wl.kind, "name": wl.name, "uid": wl.uid,
                 "controller": True, "blockOwnerDeletion": True}
 
-    def _create_pod_for(self, wl: _Workload, node_index: int | None = None) -> _PodState:
-        meta = _meta(wl.template)
+    def _create_pod_for(self, wl: _Workload, node_index: int | None = None) -> PodState:
+        meta = meta_of(wl.template)
         labels = _label_map(meta.get("labels"))
         if wl.kind == "Deployment":
             labels["pod-template-hash"] = wl.hash
@@ -364,7 +288,7 @@ class Scheduler:
 
     def _add_bare_pod(self, ns: str, name: str, doc: Mapping[str, Any]) -> None:
         spec = copy.deepcopy(doc.get("spec") or {})
-        meta = _meta(doc)
+        meta = meta_of(doc)
         self._create_pod(ns, name, _label_map(meta.get("labels")),
                          _label_map(meta.get("annotations")), spec, None, None, None)
 
@@ -374,7 +298,7 @@ class Scheduler:
         wanted = spec.get("nodeName")
         if wanted and wanted != node.name:
             return False
-        labels = self._node_labels(node)
+        labels = node_labels(node)
         return all(labels.get(k) == str(v) for k, v in (spec.get("nodeSelector") or {}).items())
 
     def _place(self, spec: Mapping[str, Any], workload: Key | None) -> int | None:
@@ -394,7 +318,7 @@ class Scheduler:
     def _create_pod(
         self, ns: str, name: str, labels: dict[str, str], annotations: dict[str, str],
         spec: Obj, workload: Key | None, owner: Obj | None, node_index: int | None,
-    ) -> _PodState:
+    ) -> PodState:
         if (ns, name) in self.pods:
             raise InputError(f"pod {ns}/{name} is defined twice")
         for i, container in enumerate(spec.get("containers") or []):
@@ -407,7 +331,7 @@ class Scheduler:
         if node_index is not None:
             spec["nodeName"] = self.nodes[node_index].name
             ip = self._alloc_pod_ip(node_index, host_network=bool(spec.get("hostNetwork")))
-        pod = _PodState(ns, name, labels, annotations, spec, self._uid(), _now(), workload, owner,
+        pod = PodState(ns, name, labels, annotations, spec, self._uid(), _now(), workload, owner,
                         node_index, ip, ready=node_index is not None)
         self.pods[(ns, name)] = pod
         return pod
@@ -427,7 +351,7 @@ class Scheduler:
                 return self.plan.pod_ip(node_index, k)
         raise InputError(f"node {self.nodes[node_index].name} is out of pod addresses")
 
-    def _free_pod_ip(self, pod: _PodState) -> None:
+    def _free_pod_ip(self, pod: PodState) -> None:
         if pod.node is None or pod.ip is None or pod.ip == self.nodes[pod.node].address:
             return
         k = int(pod.ip.rsplit(".", 1)[1]) - 1
@@ -438,8 +362,8 @@ class Scheduler:
         for doc in docs:
             if doc.get("kind") != "Service":
                 continue
-            ns = str(_meta(doc).get("namespace") or "default")
-            who = f"{ns}/{_meta(doc).get('name')}"
+            ns = str(meta_of(doc).get("namespace") or "default")
+            who = f"{ns}/{meta_of(doc).get('name')}"
             spec = doc.get("spec") or {}
             fixed = [p.get("nodePort") for p in spec.get("ports") or []]
             fixed.append(spec.get("healthCheckNodePort"))
@@ -465,289 +389,45 @@ class Scheduler:
                 self._node_ports[port] = who
                 return port
 
+    def _alloc_cluster_ip(self) -> str:
+        ip = self.plan.cluster_ip(self._next_cluster_ip)
+        self._next_cluster_ip += 1
+        return ip
+
+    def _alloc_lb_ip(self) -> str:
+        ip = self.plan.lb_ip(self._next_lb_ip)
+        self._next_lb_ip += 1
+        return ip
+
     def _build_service(self, ns: str, name: str, doc: Mapping[str, Any]) -> Obj:
         if (ns, name) in self.services:
             raise InputError(f"service {ns}/{name} is defined twice")
-        obj = self._stamp(doc, ns)
         who = f"{ns}/{name}"
-        spec = obj.setdefault("spec", {})
-        stype = spec.setdefault("type", "ClusterIP")
-        if stype not in ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName"):
-            raise InputError(f"service {who}: unknown type {stype!r}")
-        spec.setdefault("sessionAffinity", "None")
-        ports = spec.get("ports") or []
-        for i, port in enumerate(ports):
-            if not isinstance(port, dict) or not isinstance(port.get("port"), int):
-                raise InputError(f"service {who}: port #{i + 1} has no numeric 'port'")
-            port.setdefault("protocol", "TCP")
-            if stype != "ExternalName":
-                port.setdefault("targetPort", port["port"])
-        if stype == "ExternalName":
-            for key in ("clusterIP", "clusterIPs"):
-                spec.pop(key, None)
-            obj["status"] = {"loadBalancer": {}}
-            return obj
-        if spec.get("clusterIP") == "None":
-            spec["clusterIPs"] = ["None"]
-        else:
-            # A manifest's own clusterIP would lie outside loopback; the lab hands out its own.
-            ip = self.plan.cluster_ip(self._next_cluster_ip)
-            self._next_cluster_ip += 1
-            spec["clusterIP"], spec["clusterIPs"] = ip, [ip]
-        spec["ipFamilies"] = ["IPv4"]
-        spec.setdefault("ipFamilyPolicy", "SingleStack")
-        spec.setdefault("internalTrafficPolicy", "Cluster")
-        external = stype in ("NodePort", "LoadBalancer")
-        if external:
-            spec.setdefault("externalTrafficPolicy", "Cluster")
-        allocate = stype == "NodePort" or (
-            stype == "LoadBalancer" and spec.get("allocateLoadBalancerNodePorts", True) is not False
+        return service_object(
+            self._stamp(doc, ns), who,
+            cluster_ip=self._alloc_cluster_ip,
+            node_port=lambda: self._alloc_node_port(who),
+            lb_ip=None if who in self.pending else self._alloc_lb_ip,
         )
-        if stype == "LoadBalancer":
-            spec.setdefault("allocateLoadBalancerNodePorts", True)
-        for port in ports:
-            if allocate and "nodePort" not in port:
-                port["nodePort"] = self._alloc_node_port(who)
-            elif not external:
-                port.pop("nodePort", None)
-        if stype == "LoadBalancer" and spec.get("externalTrafficPolicy") == "Local":
-            if "healthCheckNodePort" not in spec:
-                spec["healthCheckNodePort"] = self._alloc_node_port(who)
-        else:
-            spec.pop("healthCheckNodePort", None)
-        spec.pop("loadBalancerIP", None) if stype != "LoadBalancer" else None
-        status: Obj = {"loadBalancer": {}}
-        if stype == "LoadBalancer" and who not in self.pending:
-            lb_ip = self.plan.lb_ip(self._next_lb_ip)
-            self._next_lb_ip += 1
-            status["loadBalancer"] = {"ingress": [{"ip": lb_ip, "ipMode": "VIP"}]}
-        obj["status"] = status
-        return obj
 
     # ---------------------------------------------------------------- objects
-    def _node_labels(self, node: LabNode) -> dict[str, str]:
-        labels = {
-            "beta.kubernetes.io/arch": "amd64",
-            "beta.kubernetes.io/os": "linux",
-            "kubernetes.io/arch": "amd64",
-            "kubernetes.io/os": "linux",
-            HOSTNAME_LABEL: node.name,
-            "topology.kubernetes.io/region": "lab",
-            ZONE_LABEL: node.zone,
-            "node.kubernetes.io/instance-type": "lab.small",
-        }
-        labels.update(node.labels)
-        return labels
-
-    def node_object(self, node: LabNode) -> Obj:
-        ready = node.ready
-        cond_time = self._node_created
-
-        def cond(ctype: str, status: str, reason: str, message: str) -> Obj:
-            return {"type": ctype, "status": status, "reason": reason, "message": message,
-                    "lastHeartbeatTime": cond_time, "lastTransitionTime": cond_time}
-
-        pod_cidr = f"{self.plan.prefix}.{10 + node.index}.0/24"
-        resources = {"cpu": "4", "memory": "8Gi", "pods": "110", "ephemeral-storage": "50Gi"}
-        unknown = "Unknown"
-        return {
-            "apiVersion": "v1",
-            "kind": "Node",
-            "metadata": {
-                "name": node.name,
-                "uid": self._node_uids[node.name],
-                "creationTimestamp": self._node_created,
-                "labels": self._node_labels(node),
-                "annotations": {"node.alpha.kubernetes.io/ttl": "0"},
-            },
-            "spec": {"podCIDR": pod_cidr, "podCIDRs": [pod_cidr]},
-            "status": {
-                "addresses": [
-                    {"type": "InternalIP", "address": node.address},
-                    {"type": "Hostname", "address": node.name},
-                ],
-                "conditions": [
-                    cond("MemoryPressure", "False" if ready else unknown,
-                         "KubeletHasSufficientMemory" if ready else "NodeStatusUnknown",
-                         "kubelet has sufficient memory available" if ready
-                         else "Kubelet stopped posting node status."),
-                    cond("DiskPressure", "False" if ready else unknown,
-                         "KubeletHasNoDiskPressure" if ready else "NodeStatusUnknown",
-                         "kubelet has no disk pressure" if ready
-                         else "Kubelet stopped posting node status."),
-                    cond("PIDPressure", "False" if ready else unknown,
-                         "KubeletHasSufficientPID" if ready else "NodeStatusUnknown",
-                         "kubelet has sufficient PID available" if ready
-                         else "Kubelet stopped posting node status."),
-                    cond("Ready", "True" if ready else unknown,
-                         "KubeletReady" if ready else "NodeStatusUnknown",
-                         "kubelet is posting ready status" if ready
-                         else "Kubelet stopped posting node status."),
-                ],
-                "capacity": resources,
-                "allocatable": resources,
-                "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
-                "nodeInfo": {
-                    "architecture": "amd64",
-                    "bootID": self._node_uids[node.name],
-                    "containerRuntimeVersion": "containerd://1.7.0",
-                    "kernelVersion": "6.1.0-lab",
-                    "kubeProxyVersion": KUBE_VERSION,
-                    "kubeletVersion": KUBE_VERSION,
-                    "machineID": self._node_uids[node.name].replace("-", ""),
-                    "operatingSystem": "linux",
-                    "osImage": "kpath lab",
-                    "systemUUID": self._node_uids[node.name],
-                },
-            },
-        }
-
-    def pod_object(self, pod: _PodState) -> Obj:
-        node = self.nodes[pod.node] if pod.node is not None else None
-        node_ok = node is not None and node.ready
-        ready = pod.ready and node_ok and not pod.terminating
-        meta: Obj = {"name": pod.name, "namespace": pod.namespace, "uid": pod.uid,
-                     "creationTimestamp": pod.created, "labels": dict(pod.labels)}
-        if pod.annotations:
-            meta["annotations"] = dict(pod.annotations)
-        if pod.owner:
-            meta["ownerReferences"] = [dict(pod.owner)]
-            meta["generateName"] = pod.name.rsplit("-", 1)[0] + "-"
-        if pod.terminating:
-            meta["deletionTimestamp"] = _now()
-            meta["deletionGracePeriodSeconds"] = 30
-        spec = copy.deepcopy(pod.spec)
-        spec.setdefault("restartPolicy", "Always")
-        spec.setdefault("dnsPolicy", "ClusterFirst")
-        spec.setdefault("schedulerName", "default-scheduler")
-        spec.setdefault("terminationGracePeriodSeconds", 30)
-        spec.setdefault("serviceAccountName", "default")
-        if node is None:
-            return {
-                "apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec,
-                "status": {"phase": "Pending", "qosClass": "BestEffort", "conditions": [{
-                    "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-                    "message": f"0/{len(self.nodes)} nodes are available.",
-                    "lastTransitionTime": pod.created, "lastProbeTime": None}]},
-            }
-        flag = "True" if ready else "False"
-
-        def cond(ctype: str, status: str) -> Obj:
-            return {"type": ctype, "status": status, "lastProbeTime": None,
-                    "lastTransitionTime": pod.created}
-
-        containers = [
-            {"name": c["name"], "image": c.get("image", ""), "imageID": "", "ready": ready,
-             "restartCount": 0, "started": True, "containerID": f"containerd://{pod.uid}",
-             "state": {"running": {"startedAt": pod.created}}}
-            for c in spec.get("containers") or []
-        ]
-        return {
-            "apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec,
-            "status": {
-                "phase": "Running",
-                "conditions": [cond("PodReadyToStartContainers", "True"),
-                               cond("Initialized", "True"), cond("Ready", flag),
-                               cond("ContainersReady", flag), cond("PodScheduled", "True")],
-                "hostIP": node.address,
-                "hostIPs": [{"ip": node.address}],
-                "podIP": pod.ip,
-                "podIPs": [{"ip": pod.ip}],
-                "startTime": pod.created,
-                "qosClass": "BestEffort",
-                "containerStatuses": containers,
-            },
-        }
-
-    def namespace_object(self, name: str) -> Obj:
-        labels = {"kubernetes.io/metadata.name": name}
-        labels.update(self._ns_labels.get(name, {}))
-        return {"apiVersion": "v1", "kind": "Namespace",
-                "metadata": {"name": name, "uid": self.namespaces[name],
-                             "creationTimestamp": self._node_created, "labels": labels},
-                "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}
-
     def endpoint_slices(self, ns: str, name: str) -> list[Obj]:
-        """The EndpointSlices the controller keeps for one Service (none without a selector)."""
+        """The EndpointSlices the controller keeps for one Service (none without a selector).
+
+        A slice keeps its generated name and uid for as long as its port signature exists,
+        so a resync that changes only endpoints sends MODIFIED, not DELETED + ADDED.
+        """
         svc = self.services[(ns, name)]
-        spec = svc["spec"]
-        selector = spec.get("selector")
-        if spec.get("type") == "ExternalName" or not selector:
-            return []
-        publish = bool(spec.get("publishNotReadyAddresses"))
-        distribution = spec.get("trafficDistribution")
-        groups: dict[tuple[Any, ...], list[Obj]] = {}
-        zones_known = True
-        for pod in sorted(self.pods.values(), key=lambda p: (p.ip or "", p.name)):
-            if pod.namespace != ns or pod.ip is None or pod.node is None:
-                continue
-            if not selector_matches(selector, pod.labels):
-                continue
-            node = self.nodes[pod.node]
-            pod_ready = pod.ready and node.ready
-            ports = []
-            for sp in spec.get("ports") or []:
-                number = resolve_target_port(sp, pod.spec)
-                if number is None:
-                    continue
-                ep_port: Obj = {"name": sp.get("name", ""), "port": number,
-                                "protocol": sp.get("protocol", "TCP")}
-                if sp.get("appProtocol"):
-                    ep_port["appProtocol"] = sp["appProtocol"]
-                ports.append(ep_port)
-            signature = tuple((p["name"], p["port"], p["protocol"]) for p in ports)
-            endpoint: Obj = {
-                "addresses": [pod.ip],
-                "conditions": endpoint_conditions(
-                    pod_ready=pod_ready, terminating=pod.terminating, publish_not_ready=publish),
-                "nodeName": node.name,
-                "targetRef": {"kind": "Pod", "namespace": ns, "name": pod.name, "uid": pod.uid},
-            }
-            if node.zone:
-                endpoint["zone"] = node.zone
-            else:
-                zones_known = False
-            groups.setdefault(signature, [ports]).append(endpoint)
-        if distribution in ("PreferClose", "PreferSameZone", "PreferSameNode") and zones_known:
-            # The trafficDistribution heuristic: each endpoint is hinted to its own zone
-            # (and, for PreferSameNode, its own node).
-            for members in groups.values():
-                for ep in members[1:]:
-                    hints: Obj = {"forZones": [{"name": ep["zone"]}]}
-                    if distribution == "PreferSameNode":
-                        hints["forNodes"] = [{"name": ep["nodeName"]}]
-                    ep["hints"] = hints
-        if not groups:
-            groups[()] = [[]]  # the controller keeps one empty placeholder slice
         slices = []
-        for signature, members in sorted(groups.items(), key=lambda kv: kv[0]):
-            key = (ns, name, signature)
+        for group in endpoint_groups(svc, self.pods.values(), self.nodes):
+            key = (ns, name, group.signature)
             if key not in self._slice_names:
                 self._slice_names[key] = f"{name}-{self._suffix(5)}"
-            labels = {k: v for k, v in (svc["metadata"].get("labels") or {}).items()}
-            labels.update({SERVICE_NAME_LABEL: name, MANAGED_BY_LABEL: MANAGED_BY})
-            slices.append({
-                "apiVersion": "discovery.k8s.io/v1",
-                "kind": "EndpointSlice",
-                "metadata": {
-                    "name": self._slice_names[key],
-                    "generateName": f"{name}-",
-                    "namespace": ns,
-                    "uid": self._slice_uid(key),
-                    "creationTimestamp": svc["metadata"]["creationTimestamp"],
-                    "labels": labels,
-                    "ownerReferences": [{
-                        "apiVersion": "v1", "kind": "Service", "name": name,
-                        "uid": svc["metadata"]["uid"], "controller": True,
-                        "blockOwnerDeletion": True}],
-                },
-                "addressType": "IPv4",
-                "endpoints": members[1:],
-                "ports": members[0],
-            })
+            slices.append(endpoint_slice(svc, group, name=self._slice_names[key],
+                                         uid=self._slice_uid(key)))
         return slices
 
-    def _slice_uid(self, key: tuple[str, str, tuple[Any, ...]]) -> str:
+    def _slice_uid(self, key: tuple[str, str, PortSignature]) -> str:
         if key not in self._slice_uids:
             self._slice_uids[key] = self._uid()
         return self._slice_uids[key]
@@ -759,24 +439,12 @@ class Scheduler:
             return None
         return (self.ingress_spec.namespace, self.ingress_spec.service)
 
-    def _ingress_class(self, ing: Mapping[str, Any]) -> str | None:
-        cls = (ing.get("spec") or {}).get("ingressClassName")
-        return cls or (_meta(ing).get("annotations") or {}).get(CLASS_ANNOTATION)
-
     def serves(self, ing: Mapping[str, Any]) -> bool:
         """Whether the lab's ingress controller takes this Ingress (by class)."""
         if self.ingress_controller() is None:
             return False
         assert self.ingress_spec is not None
-        classes = self.ingress_spec.classes
-        cls = self._ingress_class(ing)
-        if not classes:
-            return True
-        if cls is not None:
-            return cls in classes
-        defaults = [n for n, c in self.ingress_classes.items()
-                    if (_meta(c).get("annotations") or {}).get(DEFAULT_CLASS_ANNOTATION) == "true"]
-        return not defaults or any(d in classes for d in defaults)
+        return class_served(ing, self.ingress_spec.classes, self.ingress_classes)
 
     def served_ingresses(self) -> list[Obj]:
         return [i for i in self.ingresses.values() if self.serves(i)]
@@ -849,13 +517,13 @@ class Scheduler:
         self.resync()
         return replacement
 
-    def _workload_of(self, pod: _PodState) -> _Workload | None:
+    def _workload_of(self, pod: PodState) -> _Workload | None:
         for wl in self.workloads.values():
             if (wl.namespace, wl.name) == pod.workload:
                 return wl
         return None
 
-    def _remove_pod(self, pod: _PodState) -> None:
+    def _remove_pod(self, pod: PodState) -> None:
         self._free_pod_ip(pod)
         self.pods.pop((pod.namespace, pod.name), None)
 
@@ -874,19 +542,22 @@ class Scheduler:
     # ---------------------------------------------------------------- publish
     def desired_objects(self) -> list[Obj]:
         """Every object the lab's API shows, built from current state."""
-        objs: list[Obj] = [self.namespace_object(n) for n in sorted(self.namespaces)]
-        objs += [self.node_object(n) for n in self.nodes]
-        objs += [self.pod_object(p) for p in self.pods.values()]
+        objs: list[Obj] = [
+            namespace_object(n, uid=self.namespaces[n], created=self._node_created,
+                             labels=self._ns_labels.get(n, {}))
+            for n in sorted(self.namespaces)
+        ]
+        objs += [node_object(n, uid=self._node_uids[n.name], created=self._node_created,
+                             plan=self.plan) for n in self.nodes]
+        objs += [pod_object(p, None if p.node is None else self.nodes[p.node],
+                            node_count=len(self.nodes)) for p in self.pods.values()]
         objs += [copy.deepcopy(s) for s in self.services.values()]
         for ns, name in self.services:
             objs += self.endpoint_slices(ns, name)
         objs += [copy.deepcopy(c) for c in self.ingress_classes.values()]
         address = self._ingress_address()
-        for ing in self.ingresses.values():
-            obj = copy.deepcopy(ing)
-            obj["status"] = {"loadBalancer": {"ingress": address} if self.serves(ing)
-                             and address else {}}
-            objs.append(obj)
+        objs += [ingress_object(ing, address, served=self.serves(ing))
+                 for ing in self.ingresses.values()]
         return objs
 
     def resync(self) -> None:

@@ -8,14 +8,7 @@ import pytest
 
 from kpath.errors import InputError
 from kpath.lab.addresses import AddressPlan
-from kpath.lab.scheduler import (
-    NODEPORT_RANGE,
-    NodeSpec,
-    Scheduler,
-    endpoint_conditions,
-    resolve_target_port,
-    selector_matches,
-)
+from kpath.lab.scheduler import NODEPORT_RANGE, IngressControllerSpec, NodeSpec, Scheduler
 
 try:
     from tests.lab.fixtures_dataplane import MiniStore
@@ -64,37 +57,6 @@ def slices_of(store: MiniStore, name: str, ns: str = "default") -> list[dict[str
 
 def endpoints_of(store: MiniStore, name: str) -> list[dict[str, Any]]:
     return [ep for s in slices_of(store, name) for ep in s["endpoints"]]
-
-
-# ---------------------------------------------------------------- pure helpers
-def test_named_target_port_resolves_through_container_port_names() -> None:
-    spec = {"containers": [{"name": "a", "ports": [{"name": "web", "containerPort": 9000}]},
-                           {"name": "b", "ports": [{"name": "dns", "containerPort": 53,
-                                                    "protocol": "UDP"}]}]}
-    assert resolve_target_port({"port": 80, "targetPort": "web"}, spec) == 9000
-    assert resolve_target_port({"port": 80, "targetPort": 7000}, spec) == 7000
-    assert resolve_target_port({"port": 81}, spec) == 81
-    assert resolve_target_port({"port": 80, "targetPort": "missing"}, spec) is None
-    # protocol must match too
-    assert resolve_target_port({"port": 53, "targetPort": "dns"}, spec) is None
-    assert resolve_target_port({"port": 53, "targetPort": "dns", "protocol": "UDP"}, spec) == 53
-
-
-def test_endpoint_conditions_follow_the_endpointslice_controller() -> None:
-    assert endpoint_conditions(pod_ready=True, terminating=False, publish_not_ready=False) == {
-        "ready": True, "serving": True, "terminating": False}
-    assert endpoint_conditions(pod_ready=True, terminating=True, publish_not_ready=False) == {
-        "ready": False, "serving": True, "terminating": True}
-    assert endpoint_conditions(pod_ready=False, terminating=False, publish_not_ready=True) == {
-        "ready": True, "serving": True, "terminating": False}
-
-
-def test_selectors() -> None:
-    assert selector_matches({"app": "a"}, {"app": "a", "x": "y"})
-    assert not selector_matches({"app": "a"}, {"app": "b"})
-    assert not selector_matches({}, {"app": "a"})  # an empty service selector selects nothing
-    assert selector_matches({"matchExpressions": [{"key": "t", "operator": "In",
-                                                   "values": ["1", "2"]}]}, {"t": "2"})
 
 
 # ---------------------------------------------------------------- objects
@@ -298,8 +260,6 @@ def test_ingress_status_is_the_controller_address() -> None:
     cls = {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
            "metadata": {"name": "elsewhere"}, "spec": {"controller": "example.com/x"}}
     sched, store = run(ingress, foreign, cls)
-    from kpath.lab.scheduler import IngressControllerSpec
-
     assert sched.ingress_controller() == ("ingress-lab", "ingress-lab-controller")
     controller = store.get("Service", "ingress-lab", "ingress-lab-controller")
     assert controller is not None
