@@ -375,19 +375,5 @@ class KpathApp(App[int]):
             self.push_screen(HelpScreen())
 
     async def action_quit(self) -> None:
-        self._stop_watch.set()
-        self.exit(0)
+        self.exit(0)  # unmounting stops the watch
 
-
-def run_tui(load: Loader, *, origin: str, live: bool, contexts: Sequence[str] = (),
-            context: str | None = None, switch_context: ContextLoader | None = None,
-            prober: Prober | None = None, namespace: str | None = None,
-            selector: str | None = None, internal: bool = False,
-            watcher: Watcher | None = None, watch_context: ContextWatcher | None = None) -> int:
-    """Run the UI in this terminal until the user quits; returns the exit code."""
-    app = KpathApp(load, origin=origin, live=live, contexts=contexts, context=context,
-                   switch_context=switch_context, prober=prober, namespace=namespace,
-                   selector=selector, internal=internal, watcher=watcher,
-                   watch_context=watch_context)
-    result = app.run()
-    return result if isinstance(result, int) else 0

@@ -50,6 +50,13 @@ class _Filtered(NamedTuple):
     text: str
     shown: list[int]
 
+    def candidates(self, rows: Sequence[vm.ServiceRow], namespace: str | None,
+                   internal: bool, text: str) -> list[int] | None:
+        """What a new filter needs to scan: these rows, or None for all of them."""
+        same_view = (self.rows is rows and self.namespace == namespace
+                     and self.internal == internal)
+        return self.shown if same_view and vm.narrows(self.text, text) else None
+
 
 class MainScreen(Screen[None]):
     """Explore every way in: pick a service, read its paths, inspect a hop."""
@@ -166,9 +173,8 @@ class MainScreen(Screen[None]):
         """Re-apply filter, namespace and exposure to the rows; keep the cursor if shown."""
         text = self.query_one("#filter", Input).value
         last = self._last_filter
-        within = last.shown if last and last.rows is self._rows and (
-            last.namespace, last.internal) == (self.namespace, self.internal) and vm.narrows(
-            last.text, text) else None
+        within = last.candidates(self._rows, self.namespace, self.internal, text) if last \
+            else None
         shown = vm.visible(self._rows, text=text, namespace=self.namespace,
                            internal=self.internal, within=within)
         self._last_filter = _Filtered(self._rows, self.namespace, self.internal, text, shown)
@@ -285,7 +291,7 @@ class MainScreen(Screen[None]):
         old = self.service_probes.get(key, ProbeState.UNPROBED)
         if _PROBE_RANK[state] > _PROBE_RANK[old]:
             self.service_probes[key] = state
-        self.table.set_marks(self.service_probes, self._flash)
+            self.table.mark_probe(key, state)
         if key == self.selected:
             self.path_view.set_probes(self.probes)
             current = self.path_view.current

@@ -153,7 +153,7 @@ class ServiceTable(ScrollView, can_focus=True):
         super().__init__(id=id)
         self._rows: Sequence[ServiceRow] = ()
         self._visible: Sequence[int] = ()
-        self._probes: Mapping[ObjectKey, ProbeState] = {}
+        self._probes: dict[ObjectKey, ProbeState] = {}
         self._flash: frozenset[ObjectKey] = frozenset()
         self._highlighted: ObjectKey | None = None
         # Drawn lines by (service, width, probe, flash, cursor); a screenful is ~50 entries.
@@ -213,8 +213,16 @@ class ServiceTable(ScrollView, can_focus=True):
                   flash: frozenset[ObjectKey]) -> None:
         if probes == self._probes and flash == self._flash:
             return  # a reload that changed no mark resends no line
-        self._probes, self._flash = dict(probes), flash  # a copy: callers update theirs
+        self._probes, self._flash = dict(probes), flash  # its own copy: see `mark_probe`
         self.refresh()
+
+    def mark_probe(self, key: ObjectKey, state: ProbeState) -> None:
+        """One service's probe state changed: repaint its line if it is on screen."""
+        self._probes[key] = state
+        top, height = int(self.scroll_offset.y), self.size.height
+        for y, i in enumerate(self._visible[top:top + height]):
+            if self._rows[i].key == key:
+                self.refresh(Region(0, y, self.size.width, 1))
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
