@@ -27,13 +27,24 @@ def test_builtin_scenarios_cover_shop_and_every_realworld_manifest() -> None:
     assert names[0] == "shop"
     if not REALWORLD.is_dir():
         pytest.skip(f"real-world manifests not found at {REALWORLD}")
-    assert {p.stem for p in REALWORLD.glob("*.yaml")} <= set(names)
+    assert {p.stem for p in _realworld_scenario_manifests()} <= set(names)
+
+
+def _realworld_scenario_manifests() -> list[Path]:
+    """Every real-world manifest that should be a built-in scenario.
+
+    Gateway API manifests (SOURCES.md section A2) become scenarios when the lab serves Gateway
+    API; until then the lab would schedule their backends and drop every route.
+    """
+    shipped = set(builtin_names())
+    return [p for p in sorted(REALWORLD.glob("*.yaml"))
+            if p.stem in shipped or "gateway.networking.k8s.io" not in p.read_text("utf-8")]
 
 
 def test_builtin_realworld_scenarios_carry_the_manifest_unchanged() -> None:
     if not REALWORLD.is_dir():
         pytest.skip(f"real-world manifests not found at {REALWORLD}")
-    for path in REALWORLD.glob("*.yaml"):
+    for path in _realworld_scenario_manifests():
         scenario = load_scenario(path.stem)
         assert "commit" in scenario.description and "(" in scenario.description
         original = path.read_text()
