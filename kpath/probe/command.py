@@ -43,6 +43,7 @@ PROOF_STYLE = {
     Proof.CONFIRMED: ("✓ confirmed", "green"),
     Proof.CONTRADICTED: ("✗ CONTRADICTED", "bold red"),
     Proof.UNKNOWN: ("? unknown", "yellow"),
+    Proof.UNIDENTIFIED: ("~ answered (unidentified)", "cyan"),
 }
 
 
@@ -158,7 +159,7 @@ def _merge(observations: Sequence[Observation]) -> Observation | None:
     """Several targets of one hop (nodes, addresses): the worst proof decides."""
     if not observations:
         return None
-    for proof in (Proof.CONTRADICTED, Proof.CONFIRMED, Proof.UNKNOWN):
+    for proof in (Proof.CONTRADICTED, Proof.UNIDENTIFIED, Proof.CONFIRMED, Proof.UNKNOWN):
         for o in observations:
             if o.proof == proof:
                 return o
@@ -187,8 +188,15 @@ class _Index:
         assert main is not None
         targets = self.report.plan.targets
         crosses = [o.cross_node for o in obs if o.cross_node is not None]
+        answered = [o for o in obs if o.proof in (Proof.CONFIRMED, Proof.UNIDENTIFIED)
+                    and any(s in ("answer", "healthy") for s in o.seen)]
         return {
-            "verdict": main.proof.value,
+            # The verdict keeps its three values: an unidentified answer is not proof, so
+            # "unknown", and `identified: false` says that something did answer.
+            "verdict": Proof.UNKNOWN.value if main.proof == Proof.UNIDENTIFIED
+            else main.proof.value,
+            "identified": (None if not answered
+                           else all(o.proof != Proof.UNIDENTIFIED for o in answered)),
             "reason": main.reason,
             "predicted": sorted(e.value for e in targets[indices[0]].expect),
             "pods": list(dict.fromkeys(p for o in obs for p in o.pods)),
@@ -227,7 +235,8 @@ def report_json(
     o = report.options
     doc["probe"] = {
         "summary": {"planned": s.planned, "done": s.done, "ok": s.ok, "failed": s.failed,
-                    "contradictions": s.contradictions, "notProbed": s.not_probed},
+                    "contradictions": s.contradictions, "notProbed": s.not_probed,
+                    "unidentified": s.unidentified},
         "options": {"concurrency": o.concurrency, "timeout": o.timeout, "slowMs": o.slow_ms,
                     "allNodes": o.all_nodes, "insecure": o.insecure, "http": o.http,
                     "samples": o.samples, "apiProxy": o.api is not None},

@@ -103,6 +103,28 @@ def test_opting_in_warns_once_then_probes_the_dumps_addresses(
     assert addresses(doc) == {LOOPBACK}
     node_port, pod_port = servers
     assert node_port.connections > 0 and pod_port.connections > 0
+    # The servers answer as most apps do, naming no pod: never "confirmed".
+    observed = [o for o in observations(doc) if o["probes"]]
+    answered = [o for o in observed if any(p["outcome"] == "ok" for p in o["probes"])]
+    assert answered and all(o["verdict"] == "unknown" and o["identified"] is False
+                            and "answered (unidentified)" in o["reason"] for o in answered)
+    assert 0 < doc["probe"]["summary"]["unidentified"] <= len(answered)  # targets, not hops
+
+
+def test_the_table_says_answered_unidentified_not_confirmed(
+        dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["probe", "shop/web", "--dump", str(dump), OPT_IN_FLAG, "--timeout", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "answered (unidentified)" in out and "confirmed" not in out
+
+
+def observations(doc: dict) -> list[dict]:
+    found = []
+    for p in doc["paths"]:
+        found += [p["entry"].get("observed"), *(g.get("observed") for g in p["groups"])]
+        for c in ([p["direct"]] if p["direct"] else p["groups"]):
+            found += [e.get("observed") for e in c["endpoints"]]
+    return [o for o in found if o]
 
 
 def test_snapshot_of_a_dump_probes_when_opted_in(
