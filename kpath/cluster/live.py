@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -234,13 +234,15 @@ class _Reader:
             return response.status, response.read()
         except ConfigException as exc:  # an exec plugin refreshing an expired token
             raise SourceError(f"{self.target.origin}: cannot refresh credentials: "
-                              f"{one_line(str(exc))}") from None
+                              f"{one_line(self.target.redact(str(exc)))}") from None
         except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
-            raise SourceError(f"cannot reach the API server at {server}: "
-                              f"{unreachable_reason(exc, self.timeout)}") from None
+            reason = self.target.redact(unreachable_reason(exc, self.timeout))
+            raise SourceError(f"cannot reach the API server at {server}: {reason}") from None
 
     def _fail(self, res: Resource, status: int, body: bytes, selector: str | None) -> None:
-        message = status_message(body)
+        # The server's words may echo the request's credentials: redacted before anything
+        # shows (or truncates) them.
+        message = status_message(body, self.target.redact)
         where = self.target.server
         if status == 401:
             raise SourceError(f"the API server at {where} rejected the credentials of "
@@ -280,14 +282,20 @@ def _items(page: dict[str, Any], server: str, path: str) -> Iterable[RawObject]:
     return [i for i in items if isinstance(i, dict)]
 
 
-def status_message(body: bytes) -> str:
-    """The ``message`` of a Kubernetes Status reply, as one line ("" when there is none)."""
+def status_message(body: bytes, redact: Callable[[str], str] = str) -> str:
+    """The ``message`` of a Kubernetes Status reply, as one line ("" when there is none).
+
+    ``redact`` takes the credentials out first, so a cut never leaves half a token.
+    """
     try:
         doc = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        return one_line(body[:200].decode("utf-8", "replace"))
+        return one_line(redact(body[:_BODY_SEEN].decode("utf-8", "replace"))[:200])
     message = doc.get("message") if isinstance(doc, dict) else None
-    return one_line(str(message)) if message else ""
+    return one_line(redact(str(message))) if message else ""
+
+
+_BODY_SEEN = 64 * 1024  # of an error page that is not a Status; 200 characters are shown
 
 
 def unreachable_reason(exc: BaseException, timeout: float) -> str:

@@ -91,14 +91,17 @@ def api_access(kubeconfig: str | None, context: str | None) -> ApiAccess:
     the paths were read from.
     """
     from kpath.cluster.kubeconfig import resolve_target  # imports the kubernetes client
+    from kpath.cluster.redact import redaction_set
 
-    cfg = resolve_target(kubeconfig, context).configuration
+    target = resolve_target(kubeconfig, context)
+    cfg = target.configuration
     # The client's own auth settings (a bearer token, refreshed by an exec plugin if any).
     headers = {str(a["key"]).title(): str(a["value"]) for a in cfg.auth_settings().values()
                if a.get("in") == "header" and a.get("value")}
     verify: bool | str = (cfg.ssl_ca_cert or True) if cfg.verify_ssl else False
     cert = (cfg.cert_file, cfg.key_file) if cfg.cert_file and cfg.key_file else None
-    return ApiAccess(str(cfg.host).rstrip("/"), headers, verify, cert)
+    return ApiAccess(str(cfg.host).rstrip("/"), headers, verify, cert,
+                     redaction_set(target.credentials()))
 
 
 def _chosen(analysis: Analysis, selection: Selection | Iterable[Path]) -> list[Path]:
