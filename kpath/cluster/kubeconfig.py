@@ -315,6 +315,9 @@ def configuration_credentials(configuration: Configuration) -> list[str]:
     found = [str(v) for v in (configuration.api_key or {}).values() if v]
     if configuration.password:
         found.append(str(configuration.password))
+    with contextlib.suppress(ValueError):  # a server URL with user:password@ in it
+        if (password := urlsplit(str(configuration.host or "")).password) is not None:
+            found.append(password)
     if configuration.key_file:
         found.append(_key_pem(str(configuration.key_file)))
     return [v for v in found if v]

@@ -181,3 +181,16 @@ def _redactor(tmp_path: Path) -> Any:
         "users": [{"name": "u", "user": {"token": SECRET}}],
         "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}]}))
     return resolve_target(str(kc), None).redact
+
+
+def test_a_password_in_the_server_url_is_a_credential_too(tmp_path: Path) -> None:
+    kc = tmp_path / "kc"
+    kc.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "c",
+        "clusters": [{"name": "c", "cluster": {"server": f"http://bob:{SECRET}@127.0.0.1:9"}}],
+        "users": [{"name": "u", "user": {}}],
+        "contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}]}))
+    target = resolve_target(str(kc), None)
+    assert SECRET not in target.origin
+    assert target.redact(f"GET http://bob:{SECRET}@127.0.0.1:9/api failed") == \
+        "GET http://bob:***@127.0.0.1:9/api failed"
