@@ -51,6 +51,9 @@ def _probe_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("--insecure", action="store_true",
                    help="probe TLS even when the certificate does not verify, and report why")
     g.add_argument("--http", action="store_true", help="treat every TCP port as HTTP")
+    g.add_argument("--probe-dump-addresses", action="store_true",
+                   help="with --dump: probe the dump's addresses anyway (only when this "
+                   "machine is on the network the dump was taken from)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -153,13 +156,15 @@ def cmd_paths(args: argparse.Namespace) -> int:
     from kpath.export.jsonout import paths_json
     from kpath.routing.select import Selection
 
+    if args.probe:
+        if args.output not in ("table", "json"):
+            raise InputError("--probe works with -o table or -o json")
+        _consent(args)  # before reading: a refusal costs nothing
     analysis = _load(args)
     sel = Selection(analysis, _namespace(args), args.selector, args.internal)
     paths = sel.paths(analysis.paths)
     findings = sel.findings(analysis.findings)
     if args.probe:
-        if args.output not in ("table", "json"):
-            raise InputError("--probe works with -o table or -o json")
         return _probed(args, analysis, paths, findings)
     if args.output == "json":
         sys.stdout.write(json.dumps(paths_json(analysis, paths, findings), indent=2) + "\n")
@@ -196,6 +201,17 @@ def _run_options(args: argparse.Namespace) -> Any:
                       all_nodes=args.all_nodes, insecure=args.insecure, http=args.http, api=api)
 
 
+def _consent(args: argparse.Namespace) -> None:
+    """Refuse to probe a dump's addresses unless opted in; warn when opted in."""
+    from kpath.probe.consent import probe_consent
+
+    consent = probe_consent(bool(args.dump), args.probe_dump_addresses)
+    if not consent.allowed:
+        raise InputError(consent.refusal or "not probing")
+    if consent.warning:
+        print(f"kpath: warning: {consent.warning}", file=sys.stderr)
+
+
 def _probed(args: argparse.Namespace, analysis: Any, paths: list[Any], findings: list[Any]) -> int:
     from kpath.probe.command import print_report, report_json, run_probe_paths
 
@@ -210,6 +226,7 @@ def _probed(args: argparse.Namespace, analysis: Any, paths: list[Any], findings:
 def cmd_probe(args: argparse.Namespace) -> int:
     from kpath.probe.command import service_paths
 
+    _consent(args)
     # Ingress controllers live in other namespaces: read them all, probe one service.
     args.all_namespaces = True
     analysis = _load(args)
@@ -246,8 +263,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     from kpath.tui.snapshot import render_svg
 
     cols, rows = _size(args.size)
-    if args.probe and args.dump:
-        raise InputError("--probe needs a live cluster (or --demo), not --dump")
+    if args.probe:
+        _consent(args)
     with contextlib.ExitStack() as stack:
         if args.demo:
             from kpath.lab.runner import start_demo_lab

@@ -23,6 +23,10 @@ back (the client would persist refreshed tokens by default).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
+import functools
 import logging
 import os
 import re
@@ -38,6 +42,7 @@ from kubernetes.config.config_exception import ConfigException
 from kubernetes.config.incluster_config import InClusterConfigLoader
 from kubernetes.config.kube_config import ConfigNode, KubeConfigLoader
 
+from kpath.cluster.redact import redact, redaction_set
 from kpath.errors import InputError, SourceError
 
 #: Where a pod's service account is mounted.
@@ -73,11 +78,20 @@ class Target:
     server: str  # without any user:password part, safe to show
     namespace: str  # the context's namespace, or "default"
     insecure: bool  # TLS verification switched off by the kubeconfig
+    secrets: tuple[str, ...] = ()  # the kubeconfig user's own secret fields (for `redact`)
 
     @property
     def origin(self) -> str:
         who = "in-cluster service account" if self.context is None else f"context {self.context}"
         return f"{who} @ {self.server}"
+
+    def credentials(self) -> list[str]:
+        """Every credential this target holds now (an exec plugin may have refreshed one)."""
+        return [*self.secrets, *configuration_credentials(self.configuration)]
+
+    def redact(self, text: str) -> str:
+        """Server text with every credential of this target replaced by ``***``."""
+        return redact(text, redaction_set(self.credentials()))
 
 
 # -- finding and merging files -------------------------------------------------------------
@@ -229,6 +243,7 @@ def resolve_target(kubeconfig: str | None, context: str | None,
         raise InputError(f"no kubeconfig found ({looked}); point --kubeconfig or KUBECONFIG "
                          "at one, or read files with --dump")
     name = choose_context(merged, context)
+    secrets = user_secrets(merged, name)
     configuration = Configuration()
     failures = _LoggedErrors()
     try:
@@ -240,20 +255,20 @@ def resolve_target(kubeconfig: str | None, context: str | None,
         # ConfigException for what the client checks; the others for values of the wrong
         # type or encoding it does not check (certificate data that is not base64, ...).
         raise InputError(f"kubeconfig {merged.describe()}, context {name!r}: "
-                         f"{one_line(str(exc))}") from None
+                         f"{_redacted(str(exc), secrets, configuration)}") from None
     except OSError as exc:  # an exec plugin that cannot start, a certificate file unreadable
         raise SourceError(f"context {name!r}: cannot load credentials: "
-                          f"{one_line(str(exc))}") from None
+                          f"{_redacted(str(exc), secrets, configuration)}") from None
     if failures.messages:
         # The client logs a failed exec plugin and carries on without credentials; kubectl
-        # stops there, and so does kpath, with the plugin's own words.
+        # stops there, and so does kpath, with the plugin's own words (minus any secret).
         raise SourceError(f"context {name!r}: cannot get credentials: "
-                          f"{one_line(failures.messages[0])}")
+                          f"{_redacted(failures.messages[0], secrets, configuration)}")
     cluster_body = merged.entries["clusters"][merged.entries["contexts"][name][0]["cluster"]][0]
     namespace = merged.entries["contexts"][name][0].get("namespace")
     return Target(configuration, name, display_url(configuration.host),
                   namespace if isinstance(namespace, str) and namespace else "default",
-                  bool(cluster_body.get("insecure-skip-tls-verify")))
+                  bool(cluster_body.get("insecure-skip-tls-verify")), secrets)
 
 
 def _in_cluster(env: Mapping[str, str], sa_dir: Path) -> Target:
@@ -270,6 +285,56 @@ def _in_cluster(env: Mapping[str, str], sa_dir: Path) -> Target:
     except OSError:
         namespace = "default"
     return Target(configuration, None, display_url(configuration.host), namespace, False)
+
+
+# -- credentials, for redaction ------------------------------------------------------------
+
+#: auth-provider config keys that hold secrets (oidc, gcp, azure).
+_PROVIDER_SECRETS = ("id-token", "refresh-token", "access-token", "client-secret")
+
+
+def user_secrets(merged: MergedConfig, context: str) -> tuple[str, ...]:
+    """The secret fields of the context's user entry, as the kubeconfig holds them."""
+    user = merged.entries["contexts"][context][0].get("user")
+    body = merged.entries["users"].get(user, ({}, None))[0] if isinstance(user, str) else {}
+    found = [body.get(k) for k in ("token", "password", "client-key-data")]
+    key_data = body.get("client-key-data")
+    if isinstance(key_data, str):
+        with contextlib.suppress(binascii.Error, ValueError, UnicodeDecodeError):
+            found.append(base64.b64decode(key_data).decode("utf-8"))  # the PEM itself
+    provider = body.get("auth-provider")
+    config = provider.get("config") if isinstance(provider, dict) else None
+    if isinstance(config, dict):
+        found += [config.get(k) for k in _PROVIDER_SECRETS]
+    return tuple(v for v in found if isinstance(v, str) and v)
+
+
+def configuration_credentials(configuration: Configuration) -> list[str]:
+    """What the client sends: its Authorization values (a bearer token from a file, an exec
+    plugin or an auth provider; basic auth), a password, and the client key's PEM."""
+    found = [str(v) for v in (configuration.api_key or {}).values() if v]
+    if configuration.password:
+        found.append(str(configuration.password))
+    with contextlib.suppress(ValueError):  # a server URL with user:password@ in it
+        if (password := urlsplit(str(configuration.host or "")).password) is not None:
+            found.append(password)
+    if configuration.key_file:
+        found.append(_key_pem(str(configuration.key_file)))
+    return [v for v in found if v]
+
+
+@functools.lru_cache(maxsize=8)
+def _key_pem(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def _redacted(text: str, secrets: tuple[str, ...], configuration: Configuration) -> str:
+    """One line of a loader's error, without the credentials it may quote."""
+    return one_line(redact(text, redaction_set([*secrets,
+                                                *configuration_credentials(configuration)])))
 
 
 # -- small helpers -------------------------------------------------------------------------

@@ -22,7 +22,9 @@ an Ingress's way in through its controller is only seen when the selector keeps 
 a warning says so.
 
 Errors: a kind the user may not list (403) or the server does not serve (404) lands in
-``RawCluster.not_visible`` and the rest is still read. An unreachable server, a TLS failure,
+``RawCluster.not_visible`` and the rest is still read; when *no* kind could be read (every
+list 403, or 404 from something that is not an API server) that is a one-line `SourceError`
+(`readable.nothing_readable`). An unreachable server, a TLS failure,
 a timeout, rejected credentials (401) or any other failure are one-line `SourceError`s.
 """
 
@@ -30,7 +32,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -43,6 +45,7 @@ from kubernetes.config.config_exception import ConfigException
 from kpath.cluster.kubeconfig import Target, one_line, resolve_target
 from kpath.cluster.kubeconfig import list_contexts as list_contexts
 from kpath.cluster.raw import RawCluster, RawObject
+from kpath.cluster.readable import nothing_readable
 from kpath.errors import InputError, SourceError
 from kpath.gcpause import paused_gc
 
@@ -101,6 +104,10 @@ def load_live(options: LiveOptions) -> RawCluster:
                             "(insecure-skip-tls-verify in the kubeconfig)")
     with _Reader(target, options) as reader:
         _read_all(reader, raw, namespace, options.selector)
+    stop = nothing_readable(target.server, target.origin.split(" @ ")[0], namespace,
+                            reader.refused, raw.objects.keys())
+    if stop is not None:
+        raise SourceError(stop)
     return raw
 
 
@@ -109,7 +116,8 @@ def _read_all(reader: _Reader, raw: RawCluster, namespace: str | None,
     for res in (NODE, INGRESS_CLASS, POD):
         _collect(raw, res, lambda r=res: reader.list(r, None if not r.namespaced else namespace))
     services = _collect(raw, SERVICE, lambda: reader.list(SERVICE, namespace, selector))
-    kept = None if selector is None else {_key(s) for s in services}
+    # Services not visible (403) with -l: none is selected, so nothing refers to one.
+    kept = None if selector is None else {_key(s) for s in services or ()}
     slices = _collect(raw, ENDPOINT_SLICE, lambda: reader.list(ENDPOINT_SLICE, namespace),
                       keep=None if kept is None else lambda s: _slice_service(s) in kept)
     if slices is None:
@@ -182,6 +190,7 @@ class _Reader:
         self.api = ApiClient(configuration)
         self.api.user_agent = "kpath"
         self._warnings = warnings.catch_warnings()
+        self.refused: dict[str, int] = {}  # kind -> 403 or 404, for `nothing_readable`
 
     def __enter__(self) -> _Reader:
         self._warnings.__enter__()
@@ -234,17 +243,21 @@ class _Reader:
             return response.status, response.read()
         except ConfigException as exc:  # an exec plugin refreshing an expired token
             raise SourceError(f"{self.target.origin}: cannot refresh credentials: "
-                              f"{one_line(str(exc))}") from None
+                              f"{one_line(self.target.redact(str(exc)))}") from None
         except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
-            raise SourceError(f"cannot reach the API server at {server}: "
-                              f"{unreachable_reason(exc, self.timeout)}") from None
+            reason = self.target.redact(unreachable_reason(exc, self.timeout))
+            raise SourceError(f"cannot reach the API server at {server}: {reason}") from None
 
     def _fail(self, res: Resource, status: int, body: bytes, selector: str | None) -> None:
-        message = status_message(body)
+        # The server's words may echo the request's credentials: redacted before anything
+        # shows (or truncates) them.
+        message = status_message(body, self.target.redact)
         where = self.target.server
         if status == 401:
             raise SourceError(f"the API server at {where} rejected the credentials of "
                               f"{self.target.origin.split(' @ ')[0]} (401 Unauthorized)")
+        if status in (403, 404):
+            self.refused[res.kind] = status
         if status == 403:
             raise NotVisible(f"forbidden: {message or 'HTTP 403'}")
         if status == 404:
@@ -280,14 +293,20 @@ def _items(page: dict[str, Any], server: str, path: str) -> Iterable[RawObject]:
     return [i for i in items if isinstance(i, dict)]
 
 
-def status_message(body: bytes) -> str:
-    """The ``message`` of a Kubernetes Status reply, as one line ("" when there is none)."""
+def status_message(body: bytes, redact: Callable[[str], str] = str) -> str:
+    """The ``message`` of a Kubernetes Status reply, as one line ("" when there is none).
+
+    ``redact`` takes the credentials out first, so a cut never leaves half a token.
+    """
     try:
         doc = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        return one_line(body[:200].decode("utf-8", "replace"))
+        return one_line(redact(body[:_BODY_SEEN].decode("utf-8", "replace"))[:200])
     message = doc.get("message") if isinstance(doc, dict) else None
-    return one_line(str(message)) if message else ""
+    return one_line(redact(str(message))) if message else ""
+
+
+_BODY_SEEN = 64 * 1024  # of an error page that is not a Status; 200 characters are shown
 
 
 def unreachable_reason(exc: BaseException, timeout: float) -> str:

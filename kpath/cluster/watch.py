@@ -241,8 +241,8 @@ class _Hub:
                     auth_settings=["BearerToken"])
                 response = self.api.call_api(method, url, header_params=headers,
                                              _request_timeout=(self.timeout, read_timeout))
-        except Exception as exc:  # unreachable, TLS, credentials refresh
-            raise _Broken(str(exc)) from None
+        except Exception as exc:  # unreachable, TLS, credentials refresh (may quote a token)
+            raise _Broken(self.target.redact(str(exc))) from None
         raw = response.response
         with self._lock:
             self._open.add(raw)

@@ -5,7 +5,9 @@ selectors and ``limit``/``continue``, ``watch`` streams with resume, BOOKMARK an
 server-side Tables for ``kubectl get``/``-o wide``, and the ``pods/…/proxy`` and
 ``services/…/proxy`` subresources into the lab's data plane. Read-only: every write answers
 405 and is recorded, so tests can prove kpath never wrote. Optional bearer token, TLS,
-per-resource 403s and added latency for tests.
+per-resource 403s and added latency for tests; ``echo_headers`` makes every error Status
+quote the request's Authorization header, as a careless proxy in front of an API server
+does (tests prove kpath never shows what was echoed).
 """
 
 from __future__ import annotations
@@ -90,12 +92,14 @@ class LabApiServer:
 
     def __init__(self, store: Store, *, host: str = "127.0.0.1", port: int = 0,
                  tls: bool = False, token: str | None = None, read_only: bool = True,
-                 deny: Iterable[str] = (), latency: float = 0.0) -> None:
+                 deny: Iterable[str] = (), latency: float = 0.0,
+                 echo_headers: bool = False) -> None:
         self.store = store
         self.host, self.port = host, port
         self.tls, self.token, self.read_only = tls, token, read_only
         self.deny = frozenset(deny)
         self.latency = latency
+        self.echo_headers = echo_headers
         #: Every request in order; the oldest are dropped in blocks past MAX_RECORDED.
         self.requests: list[RecordedRequest] = []
         self.url = ""
@@ -166,6 +170,8 @@ class LabApiServer:
             except Exception as exc:  # a lab bug must still answer a Status, not a bare 500
                 response = status(500, "InternalError",
                                   f"the kpath lab failed: {type(exc).__name__}: {exc}")
+        if self.echo_headers:
+            response = _echo_authorization(request, response)
         self.requests.append(RecordedRequest(request.method, request.path,
                                              request.query_string, response.status))
         if len(self.requests) > MAX_RECORDED:
@@ -398,6 +404,23 @@ class LabApiServer:
 
 
 # -- helpers -------------------------------------------------------------------------------
+
+def _echo_authorization(request: web.Request, response: web.StreamResponse
+                        ) -> web.StreamResponse:
+    """An error Status whose message quotes the request's Authorization header."""
+    if response.status < 400 or not isinstance(response, web.Response) or \
+            not isinstance(response.body, bytes):
+        return response
+    try:
+        doc = json.loads(response.body)
+    except ValueError:
+        return response
+    if not isinstance(doc, dict) or doc.get("kind") != "Status":
+        return response
+    doc["message"] = (f"{doc.get('message', '')}; request had Authorization: "
+                      f"{request.headers.get('Authorization', '(none)')}")
+    return _json(doc, response.status)
+
 
 def _json(body: Any, code: int = 200) -> web.Response:
     return web.Response(body=json.dumps(body).encode(), status=code,

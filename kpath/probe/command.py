@@ -43,6 +43,7 @@ PROOF_STYLE = {
     Proof.CONFIRMED: ("✓ confirmed", "green"),
     Proof.CONTRADICTED: ("✗ CONTRADICTED", "bold red"),
     Proof.UNKNOWN: ("? unknown", "yellow"),
+    Proof.UNIDENTIFIED: ("~ answered (unidentified)", "cyan"),
 }
 
 
@@ -90,14 +91,17 @@ def api_access(kubeconfig: str | None, context: str | None) -> ApiAccess:
     the paths were read from.
     """
     from kpath.cluster.kubeconfig import resolve_target  # imports the kubernetes client
+    from kpath.cluster.redact import redaction_set
 
-    cfg = resolve_target(kubeconfig, context).configuration
+    target = resolve_target(kubeconfig, context)
+    cfg = target.configuration
     # The client's own auth settings (a bearer token, refreshed by an exec plugin if any).
     headers = {str(a["key"]).title(): str(a["value"]) for a in cfg.auth_settings().values()
                if a.get("in") == "header" and a.get("value")}
     verify: bool | str = (cfg.ssl_ca_cert or True) if cfg.verify_ssl else False
     cert = (cfg.cert_file, cfg.key_file) if cfg.cert_file and cfg.key_file else None
-    return ApiAccess(str(cfg.host).rstrip("/"), headers, verify, cert)
+    return ApiAccess(str(cfg.host).rstrip("/"), headers, verify, cert,
+                     redaction_set(target.credentials()))
 
 
 def _chosen(analysis: Analysis, selection: Selection | Iterable[Path]) -> list[Path]:
@@ -158,7 +162,7 @@ def _merge(observations: Sequence[Observation]) -> Observation | None:
     """Several targets of one hop (nodes, addresses): the worst proof decides."""
     if not observations:
         return None
-    for proof in (Proof.CONTRADICTED, Proof.CONFIRMED, Proof.UNKNOWN):
+    for proof in (Proof.CONTRADICTED, Proof.UNIDENTIFIED, Proof.CONFIRMED, Proof.UNKNOWN):
         for o in observations:
             if o.proof == proof:
                 return o
@@ -187,8 +191,15 @@ class _Index:
         assert main is not None
         targets = self.report.plan.targets
         crosses = [o.cross_node for o in obs if o.cross_node is not None]
+        answered = [o for o in obs if o.proof in (Proof.CONFIRMED, Proof.UNIDENTIFIED)
+                    and any(s in ("answer", "healthy") for s in o.seen)]
         return {
-            "verdict": main.proof.value,
+            # The verdict keeps its three values: an unidentified answer is not proof, so
+            # "unknown", and `identified: false` says that something did answer.
+            "verdict": Proof.UNKNOWN.value if main.proof == Proof.UNIDENTIFIED
+            else main.proof.value,
+            "identified": (None if not answered
+                           else all(o.proof != Proof.UNIDENTIFIED for o in answered)),
             "reason": main.reason,
             "predicted": sorted(e.value for e in targets[indices[0]].expect),
             "pods": list(dict.fromkeys(p for o in obs for p in o.pods)),
@@ -227,7 +238,8 @@ def report_json(
     o = report.options
     doc["probe"] = {
         "summary": {"planned": s.planned, "done": s.done, "ok": s.ok, "failed": s.failed,
-                    "contradictions": s.contradictions, "notProbed": s.not_probed},
+                    "contradictions": s.contradictions, "notProbed": s.not_probed,
+                    "unidentified": s.unidentified},
         "options": {"concurrency": o.concurrency, "timeout": o.timeout, "slowMs": o.slow_ms,
                     "allNodes": o.all_nodes, "insecure": o.insecure, "http": o.http,
                     "samples": o.samples, "apiProxy": o.api is not None},

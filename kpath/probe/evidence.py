@@ -3,8 +3,12 @@
 A probe result is first read as what a client saw (`Expect`: an answer, silence, a refusal,
 a health check's 200 or 503), then set beside the prediction:
 
-- **confirmed**: every probe saw something the prediction allows (and any pod that named
-  itself is one kube-proxy may choose there);
+- **confirmed**: every probe saw something the prediction allows, and every answer named
+  its pod, one kube-proxy may choose there (kpath's lab pods name themselves);
+- **answered (unidentified)**: answers came as predicted, but at least one did not say which
+  pod sent it (most real apps do not): something answered, which is not proof that the
+  predicted pods did, so it is never reported as confirmed. Health checks are judged by
+  their status alone;
 - **contradicted**: a probe saw something else: predicted forward but it failed, predicted
   drop but it answered, an unexpected pod answered. The cluster does not behave as its
   objects say: the most important line of a probe run;
@@ -33,6 +37,7 @@ class Proof(StrEnum):
     CONFIRMED = "confirmed"
     CONTRADICTED = "contradicted"
     UNKNOWN = "unknown"
+    UNIDENTIFIED = "unidentified"  # answered as predicted, by a responder that named no pod
 
 
 EXPECT_WORDS = {
@@ -82,6 +87,7 @@ class ProbeSummary:
     failed: int
     contradictions: int
     not_probed: int
+    unidentified: int = 0  # targets answered as predicted by something that named no pod
 
 
 @dataclass(frozen=True)
@@ -163,6 +169,15 @@ def observe(
     if not known:
         return Observation(target, Proof.UNKNOWN, results[0].detail, labels, pods, cross, slow,
                            latency)
+    unnamed = [r for r, s in zip(results, seen, strict=True) if s == Expect.ANSWER
+               and r.pod is None]
+    if unnamed and t.hop != HopKind.HEALTH:
+        why = (f"predicted {_words(t.expect)}: answered (unidentified) in {len(unnamed)} of "
+               f"{n} probe(s): {unnamed[0].detail} named no pod, so which pod answered is "
+               "not proven")
+        if pods:
+            why += f" (others named {', '.join(pods)})"
+        return Observation(target, Proof.UNIDENTIFIED, why, labels, pods, cross, slow, latency)
     why = f"predicted {_words(t.expect)}: saw " + ", ".join(
         f"{EXPECT_WORDS[s]}" + (f" ×{k}" if k > 1 else "")
         for s, k in _counts(known).items())
@@ -204,8 +219,9 @@ def judge(plan: ProbePlan, results: Iterable[ProbeResult], slow_ms: float) -> Ev
                          for i, t in enumerate(plan.targets))
     findings = tuple(_findings(plan, observations, by_target, slow_ms))
     contradictions = sum(o.proof == Proof.CONTRADICTED for o in observations)
+    unidentified = sum(o.proof == Proof.UNIDENTIFIED for o in observations)
     summary = ProbeSummary(plan.probe_count, done, ok, done - ok, contradictions,
-                           len(plan.not_probed))
+                           len(plan.not_probed), unidentified)
     return Evidence(observations, findings, summary)
 
 

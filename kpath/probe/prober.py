@@ -35,6 +35,7 @@ from urllib.parse import quote
 
 import httpx
 
+from kpath.cluster.redact import redact
 from kpath.probe.plan import HopKind, ProbeTarget
 
 BODY_CAP = 64 * 1024
@@ -79,6 +80,9 @@ class ApiAccess:
     headers: Mapping[str, str] = field(default_factory=dict)  # Authorization, ...
     verify: bool | str = True  # CA bundle path, or a bool
     cert: tuple[str, str] | None = None  # client certificate and key files
+    #: Every form of those credentials (`kpath.cluster.redact.redaction_set`): whatever an
+    #: answer through the API server says is cleared of them.
+    secrets: tuple[str, ...] = ()
 
     def pod_proxy_url(self, pod_ns: str, pod: str, port: int, scheme: str, path: str) -> str:
         prefix = "https:" if scheme == "https" else ""
@@ -239,6 +243,18 @@ class Prober:
 
     async def probe(self, target: ProbeTarget, index: int = 0, attempt: int = 0) -> ProbeResult:
         """One probe, bounded by the timeout whatever happens inside."""
+        result = await self._probe(target, index, attempt)
+        api = self.options.api
+        if api is None or not api.secrets:
+            return result
+        # An API server (or a proxy before it) may echo the credentials it was sent.
+        def clean(text: str | None) -> str | None:
+            return None if text is None else redact(text, api.secrets)
+        return result._replace(detail=clean(result.detail) or "", pod=clean(result.pod),
+                               pod_node=clean(result.pod_node),
+                               tls_problem=clean(result.tls_problem))
+
+    async def _probe(self, target: ProbeTarget, index: int, attempt: int) -> ProbeResult:
         start = time.perf_counter()
         via = "api-proxy" if self._use_api_only(target) else "direct"
         try:

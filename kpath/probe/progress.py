@@ -78,6 +78,8 @@ def summary_line(summary: ProbeSummary) -> Text:
     word = "contradiction" if summary.contradictions == 1 else "contradictions"
     text.append(f"{summary.contradictions} {word}",
                 style="bold red" if summary.contradictions else "green")
+    if summary.unidentified:
+        text.append(f", {summary.unidentified} answered (unidentified)", style="cyan")
     if summary.not_probed:
         text.append(f", {summary.not_probed} not probed", style="dim")
     return text

@@ -87,6 +87,7 @@ class KpathApp(App[int]):
                  internal: bool = False, save_dir: str | FsPath = ".",
                  select: str | None = None, watcher: Watcher | None = None,
                  watch_context: ContextWatcher | None = None,
+                 probe_refusal: str | None = None,
                  clock: Callable[[], datetime] = datetime.now) -> None:
         """Args:
         load: reads and analyses the cluster; runs in a thread, may raise `KpathError`.
@@ -99,6 +100,7 @@ class KpathApp(App[int]):
         select: ``NAMESPACE/NAME`` of a service to select once loaded.
         watcher: follows a live cluster; changes reload the analysis as `r` does.
         watch_context: the watcher for another context, once the user switched with `c`.
+        probe_refusal: what `p` says where probing is refused (a dump's addresses).
         clock: the time shown and used in file names (tests and snapshots fix it).
         """
         super().__init__()
@@ -109,6 +111,7 @@ class KpathApp(App[int]):
         self.context = context
         self._switch_context = switch_context
         self._prober = prober
+        self._probe_refusal = probe_refusal
         self._save_dir = FsPath(save_dir)
         self._select = select
         self._clock = clock
@@ -288,7 +291,9 @@ class KpathApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("probe", "probe_all"):
-            return True if self._prober is not None and self.live else None
+            if self._prober is not None and self.live:
+                return True
+            return True if self._probe_refusal else None  # `p` then says why not
         if action == "context":
             return True if self._switch_context is not None and self.contexts else None
         return True
@@ -338,7 +343,10 @@ class KpathApp(App[int]):
         self._start_probes(self.main.visible_path_indexes())
 
     def _start_probes(self, paths: list[int]) -> None:
-        if self._prober is None or self.main.analysis is None or not paths:
+        if (self._prober is None or not self.live) and self._probe_refusal:
+            self.notify(self._probe_refusal, title="probes", severity="warning", markup=False)
+            return
+        if self._prober is None or not self.live or self.main.analysis is None or not paths:
             return
         self.main.status.probes = f"probing {len(paths)} path(s)…"
         self._run_probes(self.main.analysis, paths)

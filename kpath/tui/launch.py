@@ -10,6 +10,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
+from kpath.probe.consent import probe_consent
 from kpath.routing.analysis import Analysis
 from kpath.tui.app import KpathApp, Loader, Prober, Watcher
 
@@ -50,7 +51,9 @@ def build_app(args: argparse.Namespace, load_args: LoadArgs, *, origin: str | No
     def watch_context(context: str) -> Watcher:
         return _watcher(live_options, with_context(context))
 
-    if prober is None and probe_options is not None and is_live:
+    # The same decision as `kpath probe --dump`: a dump's addresses are not probed.
+    consent = probe_consent(not is_live, ui=True)
+    if prober is None and probe_options is not None and consent.allowed:
         from kpath.tui.probing import tui_prober
 
         prober = tui_prober(probe_options(args))
@@ -61,6 +64,7 @@ def build_app(args: argparse.Namespace, load_args: LoadArgs, *, origin: str | No
                     switch_context=switch if contexts else None, prober=prober,
                     namespace=namespace, selector=getattr(args, "selector", None),
                     internal=getattr(args, "internal", False),
+                    probe_refusal=consent.refusal,
                     watcher=_watcher(live_options, args) if is_live and live_options else None,
                     watch_context=watch_context if live_options else None)
 

@@ -42,6 +42,8 @@ def land(plan: ProbePlan, indexes: Sequence[int], result: ProbeResult,
     ok = seen in (Expect.ANSWER, Expect.HEALTHY)
     where = f" ({result.via})" if result.via != "direct" else ""
     detail = f"{result.detail}{where}"
+    if ok and result.pod is None and target.hop != HopKind.HEALTH:
+        detail += ": answered (unidentified), no pod named itself"  # as `kpath probe` says
     for ref in target.refs:
         hop = hop_refs(ref, indexes[ref.path])
         if hop is not None:

@@ -161,3 +161,53 @@ async def keep_alive(s: Server, r: asyncio.StreamReader, w: asyncio.StreamWriter
         await w.drain()
         if (header(head, "Connection") or "").lower() == "close":
             return
+
+
+class ThreadedHttp:
+    """An HTTP server on 127.0.0.1 in a thread of its own, for commands that run their own
+    event loop (``kpath probe`` from the CLI). Counts the connections it accepted; answers
+    every GET with ``status`` and ``body``, naming no pod: as most real apps answer."""
+
+    def __init__(self, status: int = 200, body: bytes = b"hello\n",
+                 headers: dict[str, str] | None = None) -> None:
+        import http.server
+        import threading
+
+        owner = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # the stdlib names it so
+                owner.requests.append(self.headers.get("Authorization") or "")
+                self.send_response(status)
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass  # quiet: the test reads the counters
+
+        class Counting(http.server.ThreadingHTTPServer):
+            daemon_threads = True
+
+            def verify_request(self, request: object, client: object) -> bool:
+                owner.connections += 1
+                return True
+
+        self.connections = 0
+        self.requests: list[str] = []  # the Authorization header of each request ("" none)
+        self.httpd = Counting(("127.0.0.1", 0), Handler)
+        self.port = int(self.httpd.server_address[1])
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True,
+                                        name="test-http")
+
+    def __enter__(self) -> ThreadedHttp:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self._thread.join(5)

@@ -74,6 +74,35 @@ def test_a_pod_kube_proxy_would_not_choose_is_a_contradiction() -> None:
     assert "shop/z" in o.reason
 
 
+def test_an_answer_that_names_no_pod_is_unidentified_never_confirmed() -> None:
+    # A real app answers without saying which pod it is: something answered, as predicted,
+    # but that does not prove the predicted pods did.
+    for t in (target(), target(HopKind.POD, pods=frozenset({"shop/a"})),
+              target(HopKind.ENTRY, controller=True)):
+        o = observe(0, t, [result(Outcome.OK, 200)], PODS, 500)
+        assert o.proof == Proof.UNIDENTIFIED and "answered (unidentified)" in o.reason
+    # One unnamed answer among named ones is enough to withhold confirmation.
+    rs = [result(Outcome.OK, 200, "shop/a"), result(Outcome.OK, 200, attempt=1)]
+    o = observe(0, target(), rs, PODS, 500)
+    assert o.proof == Proof.UNIDENTIFIED and "1 of 2" in o.reason and "shop/a" in o.reason
+    # A TCP connect or a TLS handshake names nobody either.
+    assert observe(0, target(), [result(Outcome.TLS)], PODS, 500).proof == Proof.UNIDENTIFIED
+
+
+def test_unidentified_answers_still_contradict_a_predicted_drop() -> None:
+    o = observe(0, target(expect=SILENT, pods=frozenset()), [result(Outcome.OK, 200)], PODS,
+                500)
+    assert o.proof == Proof.CONTRADICTED
+
+
+def test_health_checks_and_refusals_need_no_name() -> None:
+    health = target(HopKind.HEALTH, frozenset({Expect.HEALTHY}))
+    assert observe(0, health, [result(Outcome.OK, 200)], PODS, 500).proof == Proof.CONFIRMED
+    ingress = target(HopKind.ENTRY, frozenset({Expect.REFUSED}), controller=True)
+    assert observe(0, ingress, [result(Outcome.HTTP_STATUS, 503)], PODS, 500).proof == \
+        Proof.CONFIRMED
+
+
 def test_cross_node_answers_are_marked_seen() -> None:
     rs = [result(Outcome.OK, 200, "shop/a"), result(Outcome.OK, 200, "shop/b", attempt=1)]
     assert observe(0, target(), rs, PODS, 500).cross_node is True
@@ -116,3 +145,4 @@ def test_judge_counts_and_findings() -> None:
     assert codes == ["KP401", "KP402", "KP403", "KP405"]
     s = ev.summary
     assert (s.planned, s.done, s.ok, s.failed, s.contradictions) == (3, 3, 2, 1, 2)
+    assert s.unidentified == 0

@@ -213,7 +213,8 @@ def test_tls_is_verified_sni_and_host_are_sent_and_insecure_reports_the_problem(
 class FakeApi:
     """The pods/NAME:PORT/proxy subresource of an API server, answering as the pod would."""
 
-    def __init__(self) -> None:
+    def __init__(self, echo: bool = False) -> None:
+        self.echo = echo  # name the pod and node after the Authorization header it was sent
         self.requests: list[tuple[str, str | None]] = []
         self.runner: web.AppRunner | None = None
         self.url = ""
@@ -224,6 +225,8 @@ class FakeApi:
             if request.headers.get("Authorization") != TOKEN:
                 return web.json_response({"kind": "Status", "code": 401}, status=401)
             name, _, port = request.match_info["name"].rpartition(":")
+            if self.echo:
+                name = f"{name} {request.headers['Authorization']}"
             return web.json_response({"pod": name, "port": port},
                                      headers={"X-Pod-Name": name,
                                               "X-Pod-Namespace": request.match_info["ns"],
@@ -267,6 +270,24 @@ def test_pods_that_do_not_answer_from_here_go_through_the_api_server() -> None:
     assert (direct.via, direct.pod) == ("direct", "shop/web-2")
     # The API server's credentials never reach anything but the API server.
     assert pod_server.heads and all(header(h, "Authorization") is None for h in pod_server.heads)
+
+
+def test_credentials_an_api_server_echoes_are_redacted_from_results() -> None:
+    from kpath.cluster.redact import redaction_set
+
+    async def scenario() -> Any:
+        async with FakeApi(echo=True) as api:
+            access = ApiAccess(api.url, {"Authorization": TOKEN},
+                               secrets=redaction_set([TOKEN]))
+            opts = ProbeOptions(timeout=2, api=access, pods="api")
+            (r,) = await run_probes([target(8080, hop=HopKind.POD,
+                                            pod=ObjectKey("shop", "web-1"))], opts)
+            return r, api
+
+    r, api = run(scenario())
+    assert api.requests[0][1] == TOKEN  # it was sent, and echoed back as the pod's name
+    assert r.via == "api-proxy" and r.pod == "shop/web-1 ***"
+    assert TOKEN.split()[1] not in " ".join(str(v) for v in r)
 
 
 def test_without_api_access_an_unrouted_pod_times_out() -> None:

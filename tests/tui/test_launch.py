@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from kpath.cli import _live_options, _load
+from kpath.probe.consent import UI_NOTE
 from kpath.tui.launch import build_app
 from kpath.tui.widgets.status_bar import WATCHING
 from tests.tui.helpers import screen_text
@@ -33,13 +34,19 @@ def flags(**kw: object) -> argparse.Namespace:
 
 async def test_dump_opens_offline() -> None:
     app = build_app(flags(dump=[str(DUMP)]), _load, live_options=_live_options)
-    async with app.run_test(size=(120, 30)) as pilot:
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
         await app.wait_loaded(pilot.pause)
         text = screen_text(app)
-        assert "offline dump: no probes, no watch" in text
+        assert UI_NOTE in text
         assert app.main.analysis is not None and app.main.table.visible_count > 0
-        assert app.check_action("refresh", ()) and not app.check_action("probe", ())
         assert app.main.status.watch == ""  # a dump is never watched
+        # `p` says why not, in the words `kpath probe --dump` refuses with.
+        assert app.check_action("refresh", ()) and app.check_action("probe", ())
+        await pilot.press("p")
+        await pilot.pause()
+        toasts = " ".join(" ".join(str(t.render()) for t in app.screen.query("Toast")).split())
+        assert "not probing: a dump's addresses belong to the network it was taken" in toasts
+        assert app.main.status.probes == ""  # and nothing was probed
 
 
 @pytest.mark.lab

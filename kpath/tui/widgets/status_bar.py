@@ -10,6 +10,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from kpath.export.safe import literal
+from kpath.probe.consent import UI_NOTE
 from kpath.tui.styles import glyphs
 
 WATCHING = "watching"
@@ -31,7 +32,7 @@ def status_text(origin: str, live: bool, loaded_at: datetime | None, loading: bo
         if watch:
             text.append(f" │ {watch}", style="green" if watch == WATCHING else "bold yellow")
     else:
-        text.append(" │ offline dump: no probes, no watch", style="yellow")
+        text.append(f" │ {UI_NOTE}", style="yellow")
     if loading:
         text.append(" │ loading…", style="cyan")
     elif loaded_at is not None:
