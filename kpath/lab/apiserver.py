@@ -77,6 +77,8 @@ class RecordedRequest:
     path: str
     query: str
     status: int
+    #: What authorization decided on (verb, group, resource, …); None for discovery.
+    authz: AuthzRequest | None = None
 
 
 def status(code: int, reason: str, message: str) -> web.Response:
@@ -104,6 +106,7 @@ class LabApiServer:
         self.authz = Authorizer(frozenset(deny), rbac)
         self.latency = latency
         self._deliberate = 0  # > 0 while a test sends requests it marked as its own
+        self._authz_of: dict[int, AuthzRequest] = {}  # id(request) → attributes, until recorded
         #: Every request in order; the oldest are dropped in blocks past MAX_RECORDED.
         self.requests: list[RecordedRequest] = []
         self.url = ""
@@ -191,7 +194,8 @@ class LabApiServer:
                 response = status(500, "InternalError",
                                   f"the kpath lab failed: {type(exc).__name__}: {exc}")
         self.requests.append(RecordedRequest(request.method, request.path,
-                                             request.query_string, response.status))
+                                             request.query_string, response.status,
+                                             self._authz_of.pop(id(request), None)))
         agent = request.headers.get("User-Agent", "")
         RECORDER.record(request.method, request.path, response.status, agent,
                         self._deliberate > 0 and not agent.startswith(KPATH_AGENT))
@@ -244,9 +248,10 @@ class LabApiServer:
                           f"({request.path})")
         verb = "watch" if legacy_watch or _truthy(request.query.get("watch")) else \
             "list" if len(rest) == 1 else "get"
-        forbidden = self.authz.forbid(AuthzRequest(
+        attrs = self._authz_of[id(request)] = AuthzRequest(
             verb, res.group, res.plural, rest[2] if len(rest) >= 3 else "",
-            namespace if res.namespaced else None, rest[1] if len(rest) >= 2 else ""))
+            namespace if res.namespaced else None, rest[1] if len(rest) >= 2 else "")
+        forbidden = self.authz.forbid(attrs)
         if forbidden is not None:
             return status(403, "Forbidden", forbidden)
         if len(rest) == 1:

@@ -437,17 +437,13 @@ async def _run_lab(scenario: Scenario, kubeconfig_out: Path | None, *, tls: bool
             os.close(fd)
             kubeconfig_out = Path(name)
         path = lab.write_kubeconfig(kubeconfig_out)
-        _print_banner(lab, path)
-        if rbac is not None:
-            where = f" in namespace {rbac.namespace}" if rbac.namespace else ""
-            print(f"RBAC: only what {rbac.kind} {_printable(rbac.name)} grants{where} "
-                  "(discovery is always allowed)", flush=True)
+        _print_banner(lab, path, rbac)
         await stop.wait()
     print("lab stopped", flush=True)
     return 0
 
 
-def _print_banner(lab: Lab, kubeconfig: Path) -> None:
+def _print_banner(lab: Lab, kubeconfig: Path, rbac: Any = None) -> None:
     sc = lab.scenario
     ctl = lab.control_url
     lines = [
@@ -472,6 +468,9 @@ def _print_banner(lab: Lab, kubeconfig: Path) -> None:
         f"  curl -s -X DELETE {ctl}/faults                   # clear all",
         "  fault kinds: node-down, pod-hang, pod-refuse, pod-error, target-port-dead, slow",
         *(f"warning: {_printable(w)}" for w in lab.warnings),
+        *([f"RBAC: the API server allows only what {rbac.kind} {_printable(rbac.name)} grants"
+           + (f" in namespace {_printable(rbac.namespace)}" if rbac.namespace else "")
+           + " (discovery is always allowed)"] if rbac is not None else []),
         "Ctrl+C stops the lab.",
     ]
     sys.stdout.write("\n".join(lines) + "\n")
