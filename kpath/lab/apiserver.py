@@ -151,6 +151,10 @@ class LabApiServer:
             self._runner = None
         RECORDER.flush()
 
+    @property
+    def deny(self) -> frozenset[str]:
+        return self.authz.deny
+
     def enforce(self, policy: Policy | None) -> None:
         """Enforce another role's rules from now on (None: no rules, only ``deny``)."""
         self.authz = replace(self.authz, policy=policy)
@@ -193,6 +197,9 @@ class LabApiServer:
             except Exception as exc:  # a lab bug must still answer a Status, not a bare 500
                 response = status(500, "InternalError",
                                   f"the kpath lab failed: {type(exc).__name__}: {exc}")
+            except BaseException:  # cancelled (the client left mid-stream): nothing to record
+                self._authz_of.pop(id(request), None)
+                raise
         self.requests.append(RecordedRequest(request.method, request.path,
                                              request.query_string, response.status,
                                              self._authz_of.pop(id(request), None)))

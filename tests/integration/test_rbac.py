@@ -9,6 +9,7 @@ says what it cannot see.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -151,28 +152,33 @@ def test_with_the_cluster_role_every_watch_is_served(tmp_path: Path) -> None:
 
 # -- the namespaced Role ------------------------------------------------------------------------
 
-def listed_services(table: str) -> set[str]:
-    return {line.split()[0] for line in table.splitlines() if line.startswith("shop/")}
-
-
 def test_with_the_role_paths_in_its_namespace_work_and_say_what_is_not_visible(
-        shop: tuple[LabThread, Path], capsys: pytest.CaptureFixture[str]) -> None:
+        shop: tuple[LabThread, Path], capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     running, kc = shop
+    monkeypatch.setenv("COLUMNS", "300")  # findings on one line each
     argv = ("paths", "-n", "shop", "--all", "--kubeconfig", str(kc))
-    _, free, _ = kpath(capsys, *argv)
+    free = json.loads(kpath(capsys, *argv, "-o", "json")[1])
     running.enforce(ROLE_IN_SHOP)
     (code, out, err), requests = during(running, lambda: kpath(capsys, *argv))
     assert code == 0, err
-    assert listed_services(out) == listed_services(free) and listed_services(out)
     assert {(r.authz.combined, r.status) for r in requests if r.authz} == {
         ("nodes", 403), ("ingressclasses", 403), ("pods", 200), ("services", 200),
         ("endpointslices", 200), ("ingresses", 200)}
-    said = " ".join(out.split())  # the table wraps long findings
-    assert ("KP301 ingressclasses not visible: Ingress controllers found by address or class "
-            "name only") in said
-    assert ("KP301 nodes not visible: NodePort hops shown by node name only and not probed "
-            "(no node addresses, zones or readiness;") in said
-    assert said.count("KP301") == 2  # pods, services, slices and ingresses were all read
+    not_visible = [line.split("KP301")[1].strip() for line in out.splitlines()
+                   if "KP301" in line]
+    assert [line.split(" (forbidden: ")[0] for line in not_visible] == [
+        "ingressclasses not visible: Ingress controllers found by address or class name only "
+        "(the class's controller and the default class are unknown)",
+        "nodes not visible: NodePort hops shown by node name only and not probed (no node "
+        "addresses, zones or readiness; nodes running none of the pods are \"other nodes\")"]
+    assert 'cannot list resource "nodes" in API group "" at the cluster scope' in not_visible[1]
+    # Every service and way in of the namespace is still there.
+    restricted = json.loads(kpath(capsys, *argv, "-o", "json")[1])
+    assert set(restricted["source"]["notVisible"]) == {"Node", "IngressClass"}
+    ways = [{(p["service"], p["entry"]["kind"]) for p in doc["paths"]}
+            for doc in (free, restricted)]
+    assert ways[0] == ways[1] and len(ways[0]) > 5
 
 
 def test_with_the_role_probes_through_the_api_server_work_in_its_namespace(
