@@ -137,11 +137,11 @@ def policy_from_documents(docs: Iterable[Any], kind: str = "ClusterRole",
     roles = [d for d in _flatten(docs) if d.get("kind") == kind
              and (name is None or _meta(d).get("name") == name)]
     if not roles:
-        what = f"{kind} {name}" if name else f"a {kind}"
-        raise InputError(clean(f"{source}: has no {what}"))
+        raise InputError(clean(f"{source}: has no {kind}{f' {name}' if name else ''}"))
     if len(roles) > 1:
         names = ", ".join(str(_meta(r).get("name")) for r in roles)
-        raise InputError(clean(f"{source}: {len(roles)} {kind}s ({names}): name one"))
+        raise InputError(clean(f"{source}: {len(roles)} {kind}s ({names}); the lab "
+                               "enforces one: name it"))
     role = roles[0]
     role_name = str(_meta(role).get("name") or "")
     label = f"{source}: {kind} {role_name}"

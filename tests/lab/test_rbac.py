@@ -114,7 +114,7 @@ def test_the_shipped_role_is_the_cluster_role_without_cluster_scoped_kinds() -> 
 
 
 @pytest.mark.parametrize(("docs", "kind", "message"), [
-    ([], "ClusterRole", "has no a ClusterRole"),
+    ([], "ClusterRole", "f.yaml: has no ClusterRole"),
     ([{"kind": "Role", "metadata": {"name": "r"}, "rules": []}], "Role",
      "Role r: no namespace"),
     ([{"kind": "ClusterRole", "metadata": {"name": "a"}, "rules": "all"}], "ClusterRole",
@@ -124,7 +124,7 @@ def test_the_shipped_role_is_the_cluster_role_without_cluster_scoped_kinds() -> 
      "rule 1 resources: expected strings"),
     ([{"kind": "ClusterRole", "metadata": {"name": "a"}, "rules": []},
       {"kind": "ClusterRole", "metadata": {"name": "b"}, "rules": []}], "ClusterRole",
-     "2 ClusterRoles (a, b): name one"),
+     "2 ClusterRoles (a, b); the lab enforces one: name it"),
     ([], "Gateway", "give ClusterRole or Role"),
 ])
 def test_unusable_role_files_are_one_line_errors(docs: list[Obj], kind: str,
