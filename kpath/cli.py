@@ -110,6 +110,10 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--scenario", default="shop", help="built-in name or a scenario file")
     lab.add_argument("--kubeconfig-out", metavar="FILE", help="write the lab's kubeconfig here")
     lab.add_argument("--tls", action="store_true", help="serve the API over TLS with a token")
+    lab.add_argument("--rbac", metavar="FILE", help="enforce the ClusterRole in this file "
+                     "(e.g. deploy/rbac.yaml) on the lab's API server")
+    lab.add_argument("--rbac-namespace", metavar="NS", help="with --rbac: enforce the file's "
+                     "Role instead, bound in this namespace")
 
     sub.add_parser("demo", help="start the lab and show kpath on it")
     return parser
@@ -287,7 +291,15 @@ def cmd_lab(args: argparse.Namespace) -> int:
     from kpath.lab.runner import run_lab
 
     out = FsPath(args.kubeconfig_out) if args.kubeconfig_out else None
-    return run_lab(args.scenario, out, tls=args.tls)
+    rbac = None
+    if args.rbac_namespace and not args.rbac:
+        raise InputError("--rbac-namespace needs --rbac FILE")
+    if args.rbac:
+        from kpath.lab.rbac import load_policy
+
+        rbac = (load_policy(args.rbac, "Role", namespace=args.rbac_namespace)
+                if args.rbac_namespace else load_policy(args.rbac))
+    return run_lab(args.scenario, out, tls=args.tls, rbac=rbac)
 
 
 def cmd_tui(args: argparse.Namespace) -> int:

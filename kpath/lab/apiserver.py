@@ -4,10 +4,11 @@ Discovery (legacy shapes, which kubectl falls back to), list/get with label and 
 selectors and ``limit``/``continue``, ``watch`` streams with resume, BOOKMARK and 410 Gone,
 server-side Tables for ``kubectl get``/``-o wide``, and the ``pods/…/proxy`` and
 ``services/…/proxy`` subresources into the lab's data plane. Read-only: every write answers
-405 and is recorded, so tests can prove kpath never wrote. Optional bearer token, TLS,
-per-resource 403s and added latency for tests; ``echo_headers`` makes every error Status
-quote the request's Authorization header, as a careless proxy in front of an API server
-does (tests prove kpath never shows what was echoed).
+405 and is recorded, so tests can prove kpath never wrote (and, with ``KPATH_LAB_AUDIT`` set,
+tallied across processes: `kpath.lab.audit`). Optional bearer token, TLS, added latency, and
+authorization (`kpath.lab.rbac`): per-resource 403s, or the rules of a ClusterRole or Role.
+``echo_headers`` makes every error Status quote the request's Authorization header, as a
+careless proxy in front of an API server does (tests prove kpath never shows what was echoed).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import json
 import threading
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 from urllib.parse import urlencode
@@ -27,7 +28,10 @@ import aiohttp
 from aiohttp import web
 
 from kpath.errors import SourceError
+from kpath.lab.audit import KPATH_AGENT, RECORDER
 from kpath.lab.kubeconfig import make_tls, write_kubeconfig
+from kpath.lab.rbac import Authorizer, Policy
+from kpath.lab.rbac import Request as AuthzRequest
 from kpath.lab.selectors import field_matches, label_matches, parse_fields, parse_labels
 from kpath.lab.store import Key, Obj, Store
 from kpath.lab.tables import table_for
@@ -75,6 +79,8 @@ class RecordedRequest:
     path: str
     query: str
     status: int
+    #: What authorization decided on (verb, group, resource, …); None for discovery.
+    authz: AuthzRequest | None = None
 
 
 def status(code: int, reason: str, message: str) -> web.Response:
@@ -88,18 +94,22 @@ class LabApiServer:
 
     Run it inside the lab's event loop (`start`/`stop`), or from sync code with
     `serve_in_thread`. ``requests`` records every request (method, path, query, status).
+    ``deny`` refuses resources (plurals) outright; ``rbac`` enforces a role's rules
+    (`kpath.lab.rbac.load_policy`, e.g. from ``deploy/rbac.yaml``).
     """
 
     def __init__(self, store: Store, *, host: str = "127.0.0.1", port: int = 0,
                  tls: bool = False, token: str | None = None, read_only: bool = True,
-                 deny: Iterable[str] = (), latency: float = 0.0,
-                 echo_headers: bool = False) -> None:
+                 deny: Iterable[str] = (), rbac: Policy | None = None,
+                 latency: float = 0.0, echo_headers: bool = False) -> None:
         self.store = store
         self.host, self.port = host, port
         self.tls, self.token, self.read_only = tls, token, read_only
-        self.deny = frozenset(deny)
+        self.authz = Authorizer(frozenset(deny), rbac)
         self.latency = latency
         self.echo_headers = echo_headers
+        self._deliberate = 0  # > 0 while a test sends requests it marked as its own
+        self._authz_of: dict[int, AuthzRequest] = {}  # id(request) → attributes, until recorded
         #: Every request in order; the oldest are dropped in blocks past MAX_RECORDED.
         self.requests: list[RecordedRequest] = []
         self.url = ""
@@ -142,6 +152,26 @@ class LabApiServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+        RECORDER.flush()
+
+    @property
+    def deny(self) -> frozenset[str]:
+        return self.authz.deny
+
+    def enforce(self, policy: Policy | None) -> None:
+        """Enforce another role's rules from now on (None: no rules, only ``deny``)."""
+        self.authz = replace(self.authz, policy=policy)
+
+    @contextmanager
+    def deliberate(self) -> Iterator[None]:
+        """Mark the requests a test sends inside this block as its own (e.g. writes it
+        sends to see the 405), so the session's read-only check does not count them as
+        kpath's. A request with kpath's User-Agent is never marked."""
+        self._deliberate += 1
+        try:
+            yield
+        finally:
+            self._deliberate -= 1
 
     def write_kubeconfig(self, path: str | Path, *, context: str = "kpath-lab",
                          namespace: str | None = None) -> Path:
@@ -170,10 +200,17 @@ class LabApiServer:
             except Exception as exc:  # a lab bug must still answer a Status, not a bare 500
                 response = status(500, "InternalError",
                                   f"the kpath lab failed: {type(exc).__name__}: {exc}")
+            except BaseException:  # cancelled (the client left mid-stream): nothing to record
+                self._authz_of.pop(id(request), None)
+                raise
         if self.echo_headers:
             response = _echo_authorization(request, response)
         self.requests.append(RecordedRequest(request.method, request.path,
-                                             request.query_string, response.status))
+                                             request.query_string, response.status,
+                                             self._authz_of.pop(id(request), None)))
+        agent = request.headers.get("User-Agent", "")
+        RECORDER.record(request.method, request.path, response.status, agent,
+                        self._deliberate > 0 and not agent.startswith(KPATH_AGENT))
         if len(self.requests) > MAX_RECORDED:
             del self.requests[:MAX_RECORDED // 10]  # in blocks: amortised O(1) per request
         return response
@@ -221,11 +258,14 @@ class LabApiServer:
         if res is None or (namespace is not None and not res.namespaced):
             return status(404, "NotFound", f"the server could not find the requested resource "
                           f"({request.path})")
-        if res.plural in self.deny:
-            verb = "watch" if legacy_watch or _truthy(request.query.get("watch")) else \
-                "list" if len(rest) == 1 else "get"
-            return status(403, "Forbidden", f'{res.plural} is forbidden: User "kpath-lab-user" '
-                          f'cannot {verb} resource "{res.plural}" in API group "{res.group}"')
+        verb = "watch" if legacy_watch or _truthy(request.query.get("watch")) else \
+            "list" if len(rest) == 1 else "get"
+        attrs = self._authz_of[id(request)] = AuthzRequest(
+            verb, res.group, res.plural, rest[2] if len(rest) >= 3 else "",
+            namespace if res.namespaced else None, rest[1] if len(rest) >= 2 else "")
+        forbidden = self.authz.forbid(attrs)
+        if forbidden is not None:
+            return status(403, "Forbidden", forbidden)
         if len(rest) == 1:
             if legacy_watch or _truthy(request.query.get("watch")):
                 return await self._watch(request, res, namespace)

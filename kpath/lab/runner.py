@@ -155,6 +155,12 @@ class Lab:
         names = self.scheduler.pods_of(namespace, workload)
         return [p for n in names if (p := self.store.get("Pod", namespace, n)) is not None]
 
+    def enforce(self, policy: Any) -> None:
+        """Enforce a role's rules (`kpath.lab.rbac.Policy`) from now on; None: no rules."""
+        if self._api is None:
+            raise SourceError("this lab runs without its API server")
+        self._api.enforce(policy)
+
     def write_kubeconfig(self, path: str | Path, **kwargs: Any) -> Path:
         if self._api is None:
             raise SourceError("this lab runs without its API server")
@@ -373,6 +379,9 @@ class LabThread:
     def pods(self, namespace: str, workload: str) -> list[dict[str, Any]]:
         return self.call(_sync(lambda: self.lab.pods(namespace, workload)))
 
+    def enforce(self, policy: Any) -> None:
+        self.call(_sync(lambda: self.lab.enforce(policy)))
+
     def inject(self, fault: Fault | Mapping[str, Any]) -> Fault:
         return self.call(self.lab.inject(fault))
 
@@ -405,31 +414,36 @@ def start_demo_lab() -> LabThread:
     return LabThread("shop").start()
 
 
-def run_lab(scenario: str, kubeconfig_out: Path | None, *, tls: bool = False) -> int:
-    """``kpath lab``: run a lab until Ctrl+C (or SIGTERM); returns the exit code."""
+def run_lab(scenario: str, kubeconfig_out: Path | None, *, tls: bool = False,
+            rbac: Any = None) -> int:
+    """``kpath lab``: run a lab until Ctrl+C (or SIGTERM); returns the exit code.
+
+    ``rbac`` is a `kpath.lab.rbac.Policy` the API server enforces (``kpath lab --rbac``).
+    """
     loaded = load_scenario(scenario)
-    return asyncio.run(_run_lab(loaded, kubeconfig_out, tls=tls))
+    return asyncio.run(_run_lab(loaded, kubeconfig_out, tls=tls, rbac=rbac))
 
 
-async def _run_lab(scenario: Scenario, kubeconfig_out: Path | None, *, tls: bool) -> int:
+async def _run_lab(scenario: Scenario, kubeconfig_out: Path | None, *, tls: bool,
+                   rbac: Any = None) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    async with Lab(scenario, api={"tls": tls}, control=True) as lab:
+    async with Lab(scenario, api={"tls": tls, "rbac": rbac}, control=True) as lab:
         if kubeconfig_out is None:
             fd, name = tempfile.mkstemp(prefix=f"kpath-lab-{os.getpid()}-", suffix=".kubeconfig")
             os.close(fd)
             kubeconfig_out = Path(name)
         path = lab.write_kubeconfig(kubeconfig_out)
-        _print_banner(lab, path)
+        _print_banner(lab, path, rbac)
         await stop.wait()
     print("lab stopped", flush=True)
     return 0
 
 
-def _print_banner(lab: Lab, kubeconfig: Path) -> None:
+def _print_banner(lab: Lab, kubeconfig: Path, rbac: Any = None) -> None:
     sc = lab.scenario
     ctl = lab.control_url
     lines = [
@@ -454,6 +468,9 @@ def _print_banner(lab: Lab, kubeconfig: Path) -> None:
         f"  curl -s -X DELETE {ctl}/faults                   # clear all",
         "  fault kinds: node-down, pod-hang, pod-refuse, pod-error, target-port-dead, slow",
         *(f"warning: {_printable(w)}" for w in lab.warnings),
+        *([f"RBAC: the API server allows only what {rbac.kind} {_printable(rbac.name)} grants"
+           + (f" in namespace {_printable(rbac.namespace)}" if rbac.namespace else "")
+           + " (discovery is always allowed)"] if rbac is not None else []),
         "Ctrl+C stops the lab.",
     ]
     sys.stdout.write("\n".join(lines) + "\n")

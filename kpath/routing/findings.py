@@ -14,6 +14,7 @@ from kpath.cluster.records import ObjectKey, Pod, Service
 from kpath.cluster.snapshot import FROM_PODS, Snapshot
 from kpath.routing.kubeproxy import Verdict, has_usable
 from kpath.routing.paths import Path, PortRoutes
+from kpath.routing.visibility import not_visible_lines
 
 
 class Severity(StrEnum):
@@ -150,7 +151,11 @@ def _no_endpoints(snapshot: Snapshot, svc: Service) -> Iterator[Finding]:
     assert svc.selector is not None
     pods = snapshot.pods_by_namespace.get(svc.namespace, ())
     selected = snapshot.selected_pods(svc.namespace, svc.selector)
-    if "Pod" in snapshot.kinds_seen and not selected:
+    if "Pod" not in snapshot.kinds_seen:
+        # Pods not read (not visible, or not in the dump): no pod counts to give.
+        yield finding("KP102", f"{key}: no endpoints (pods not read, so not why): every "
+                      "connection is refused", service=key)
+    elif not selected:
         yield finding("KP103", f"{key}: selector {_selector(svc.selector)} matches no pod"
                       f"{_closest(pods, svc.selector)}", service=key)
     else:
@@ -239,9 +244,8 @@ def endpoints_known(snapshot: Snapshot) -> bool:
 
 
 def snapshot_findings(snapshot: Snapshot) -> Iterator[Finding]:
-    for kind, reason in sorted(snapshot.not_visible.items()):
-        yield finding("KP301", f"{kind}: not visible ({reason}); paths that need it are "
-                      "incomplete")
+    for line in not_visible_lines(snapshot.not_visible, snapshot.kinds_seen):
+        yield finding("KP301", line)
     if snapshot.services and not endpoints_known(snapshot):
         yield finding("KP304", "the input carries no Pods, EndpointSlices or Endpoints: "
                       "endpoints are unknown, so every verdict assumes there are none")

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from kpath.lab.apiserver import ServerThread, serve_in_thread
+from kpath.lab.rbac import load_policy
 from tests.lab.conftest import KUBECTL, filled_store, run_kubectl, wait_for_watchers
 
 Obj = dict[str, object]
@@ -101,7 +102,8 @@ def test_raw_pod_proxy_reaches_the_pod(kubectl: Kubectl, web1_backend: str) -> N
 
 
 def test_delete_is_refused_as_read_only(api: ServerThread, kubectl: Kubectl) -> None:
-    result = kubectl("delete", "pod", "-n", "shop", "web-1")
+    with api.server.deliberate():  # this test's own write, not kpath's
+        result = kubectl("delete", "pod", "-n", "shop", "web-1")
     assert result.returncode != 0
     assert "read-only" in result.stderr
     assert api.call(api.store.get, "Pod", "shop", "web-1") is not None
@@ -130,6 +132,33 @@ def test_forbidden_resource_is_reported(objects: list[Obj], tmp_path: Path) -> N
         assert result.returncode != 0
         assert "Forbidden" in result.stderr and "pods is forbidden" in result.stderr
         assert "node-a" in ok(run_kubectl(kc, "get", "nodes", cache=tmp_path / "cache"))
+
+
+RBAC_YAML = Path(__file__).resolve().parents[2] / "deploy" / "rbac.yaml"
+
+
+def test_kubectl_with_kpaths_cluster_role_lists_services_everywhere(
+        objects: list[Obj], tmp_path: Path) -> None:
+    with serve_in_thread(filled_store(objects), rbac=load_policy(RBAC_YAML)) as st:
+        kc = st.server.write_kubeconfig(tmp_path / "kc")
+        table = rows(ok(run_kubectl(kc, "get", "svc", "-A", cache=tmp_path / "cache")))
+    assert [r[:2] for r in table] == [["NAMESPACE", "NAME"], ["shop", "db"], ["shop", "front"],
+                                      ["shop", "web"]]
+    assert {r.status for r in st.server.requests} == {200}
+
+
+def test_kubectl_with_kpaths_role_reads_its_namespace_only(objects: list[Obj],
+                                                           tmp_path: Path) -> None:
+    role = load_policy(RBAC_YAML, "Role", namespace="shop")
+    with serve_in_thread(filled_store(objects), rbac=role) as st:
+        kc = st.server.write_kubeconfig(tmp_path / "kc")
+        names = [r[0] for r in rows(ok(run_kubectl(kc, "get", "svc", "-n", "shop",
+                                                   cache=tmp_path / "cache")))[1:]]
+        everywhere = run_kubectl(kc, "get", "svc", "-A", cache=tmp_path / "cache")
+    assert names == ["db", "front", "web"]
+    assert everywhere.returncode != 0
+    assert ('services is forbidden: User "kpath-lab-user" cannot list resource "services" in '
+            'API group "" at the cluster scope') in everywhere.stderr
 
 
 def test_tls_and_token_through_the_kubeconfig(objects: list[Obj], tmp_path: Path) -> None:

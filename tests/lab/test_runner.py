@@ -160,3 +160,43 @@ def test_kpath_lab_process_runs_until_interrupted_and_leaves_no_ports(tmp_path: 
             proc.kill()
             proc.wait()
     assert _bindable(node, 30080)
+
+
+@needs_api
+def test_kpath_lab_enforces_the_role_it_is_given(tmp_path: Path) -> None:
+    kubeconfig = tmp_path / "lab.kubeconfig"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kpath", "lab", "--rbac", str(ROOT / "deploy" / "rbac.yaml"),
+         "--rbac-namespace", "shop", "--kubeconfig-out", str(kubeconfig)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    lines: list[str] = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if "Ctrl+C" in line:
+                break
+        assert ("RBAC: the API server allows only what Role kpath-reader grants in namespace "
+                "shop (discovery is always allowed)\n") in lines
+        api = next(line.split()[-1] for line in lines if "API server http" in line)
+        assert httpx.get(f"{api}/api/v1/namespaces/shop/services", timeout=5).status_code == 200
+        assert httpx.get(f"{api}/api/v1/nodes", timeout=5).status_code == 403
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=20) == 0, proc.stderr.read() if proc.stderr else ""
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["--rbac-namespace", "shop"], "kpath: error: --rbac-namespace needs --rbac FILE\n"),
+    (["--rbac", "no-such.yaml"], "kpath: error: no-such.yaml: no such file\n"),
+])
+def test_kpath_lab_refuses_an_unusable_rbac_option_in_one_line(
+        argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from kpath.cli import main
+
+    assert main(["lab", *argv]) == 2
+    assert capsys.readouterr().err == message

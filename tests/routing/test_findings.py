@@ -147,7 +147,17 @@ def test_kind_not_visible_kp301() -> None:
     a = _analyse_raw([*NODES, service("web")], ("Node", "Service", "Pod"),
                      not_visible={"EndpointSlice": "HTTP 403 Forbidden"})
     (msg,) = found(a, "KP301")
-    assert msg.startswith("EndpointSlice: not visible (HTTP 403 Forbidden)")
+    assert msg == ("endpointslices not visible: endpoints derived from pod selectors and "
+                   "readiness (HTTP 403 Forbidden)")
+
+
+def test_without_pods_no_endpoints_gives_no_pod_counts_kp102() -> None:
+    a = _analyse_raw([*NODES, service("web")], ("Node", "Service", "EndpointSlice"),
+                     not_visible={"Pod": "forbidden"})
+    (msg,) = found(a, "KP102")
+    assert msg == ("shop/web: no endpoints (pods not read, so not why): every connection "
+                   "is refused")
+    assert found(a, "KP103") == []
 
 
 def test_derived_endpoints_kp302_counts_services() -> None:

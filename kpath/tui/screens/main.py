@@ -157,6 +157,7 @@ class MainScreen(Screen[None]):
         if not self.probes:
             status.probes = ""
         self.table.set_marks(self.service_probes, self._flash)
+        status.seen = frozenset(analysis.snapshot.kinds_seen)
         status.not_visible = dict(analysis.snapshot.not_visible)
         self.refresh_list(keep=self.selected, announce=True)  # redraw the path view too
         self._show_cluster_findings()

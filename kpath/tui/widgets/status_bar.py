@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from rich.text import Text
@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from kpath.export.safe import literal
 from kpath.probe.consent import UI_NOTE
+from kpath.routing.visibility import not_visible_short
 from kpath.tui.styles import glyphs
 
 WATCHING = "watching"
@@ -19,11 +20,12 @@ WATCH_LOST = "watch lost, retrying"
 
 def status_text(origin: str, live: bool, loaded_at: datetime | None, loading: bool,
                 not_visible: Mapping[str, str], probes: str, error: str,
-                watch: str = "") -> Text:
+                watch: str = "", seen: Collection[str] = ()) -> Text:
     """The line's facts in a fixed order; cluster text (origin, reasons) shown literally.
 
     ``watch`` is how the live view follows the cluster: "" (it does not: `r` refreshes),
-    ``watching``, or a word on trouble (``watch lost, retrying``).
+    ``watching``, or a word on trouble (``watch lost, retrying``). ``seen`` is the kinds
+    that were read (what stands in for an unreadable kind depends on them).
     """
     text = Text("kpath ", style="bold")
     text.append_text(literal(origin))
@@ -38,9 +40,9 @@ def status_text(origin: str, live: bool, loaded_at: datetime | None, loading: bo
     elif loaded_at is not None:
         text.append(f" │ read {loaded_at:%H:%M:%S}", style="dim")
     if not_visible:
+        # What each unreadable kind hides; the reasons are in the findings (KP301).
         text.append(" │ not visible: ", style="yellow")
-        text.append_text(literal(", ".join(f"{k} ({v})" for k, v in sorted(not_visible.items())),
-                                 "yellow"))
+        text.append_text(literal(not_visible_short(not_visible, seen), "yellow"))
     if probes:
         text.append(f" │ {probes}", style="cyan")
     if error:
@@ -60,13 +62,14 @@ class StatusBar(Static):
     # Not `loading`: that is Widget.loading, which would cover the bar with a spinner.
     reading: reactive[bool] = reactive(False)
     not_visible: reactive[dict[str, str]] = reactive(dict)
+    seen: reactive[frozenset[str]] = reactive(frozenset)  # the kinds that were read
     probes: reactive[str] = reactive("")
     error: reactive[str] = reactive("")
     watch: reactive[str] = reactive("")
 
     def render(self) -> Text:
         text = status_text(self.origin, self.live, self.loaded_at, self.reading,
-                           self.not_visible, self.probes, self.error, self.watch)
+                           self.not_visible, self.probes, self.error, self.watch, self.seen)
         text.no_wrap = True
         text.overflow = "ellipsis"
         return text
