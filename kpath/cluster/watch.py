@@ -61,10 +61,6 @@ MAX_BACKOFF = 10.0
 #: none costs one early reopen per quiet stream, which misses nothing.
 STALL_AFTER = 120.0
 
-#: Failure sorts for `retry_plan`.
-BROKEN = "broken"  # the connection or the server failed
-GONE = "gone"  # 410: the version is too old, listed again
-QUIET = "quiet"  # stalled, or ended without any progress
 
 ChangeSink = Callable[[str], None]
 
@@ -90,27 +86,22 @@ class _Cursor:
     """Where one kind's stream resumes, and how many tries in a row have failed."""
 
     rv: str | None = None  # None: list the version first
-    streak: int = 0
+    streak: int = 0  # failures of any sort since the version last moved
+    broken: int = 0  # connection failures since the server last answered a watch
 
 
-def backoff_delays(maximum: float = MAX_BACKOFF) -> Iterator[float]:
-    """1, 2, 4, 8, then ``maximum`` forever: the pauses between retries."""
-    delay = 1.0
-    while True:
-        yield min(delay, maximum)
-        delay *= 2
+def retry_plan(streak: int, broken: int, maximum: float = MAX_BACKOFF) -> tuple[float, bool]:
+    """(seconds to pause, report the watch lost?) after the ``streak``-th failure in a row
+    of any sort, ``broken`` of the last ones in a row being connection failures.
 
-
-def retry_plan(failure: str, streak: int, maximum: float = MAX_BACKOFF) -> tuple[float, bool]:
-    """After the ``streak``-th failure in a row: (seconds to pause, report the watch lost?).
-
-    The first is retried at once and not reported: streams are cut routinely (proxies,
-    load balancers, a server's own time limit) and resuming from the last resourceVersion
-    misses nothing. From the second on the pause doubles from 1 s up to ``maximum``, and a
-    connection failure is reported; a 410 or a quiet stream never is.
+    The first failure is retried at once: streams are cut routinely (proxies, load
+    balancers, a server's own time limit) and resuming from the last resourceVersion misses
+    nothing. From the second on the pause doubles from 1 s up to ``maximum``. The watch is
+    lost when the connection failed twice in a row; a 410 or a quiet stream never makes it
+    lost (the server answered, or had nothing to say).
     """
     pause = 0.0 if streak <= 1 else min(2.0 ** (streak - 2), maximum)
-    return pause, failure == BROKEN and streak >= 2
+    return pause, broken >= 2
 
 
 def parse_event(line: bytes) -> tuple[str, str | None, int | None]:
@@ -222,22 +213,21 @@ class _Hub:
                     cursor.rv = self._current_version(path)
                 if self._stream(res.kind, path, cursor):
                     continue  # ended after progress: resume at once
-                failure = QUIET
+                # Ended without moving: a quiet stream, or a server that closes at once.
             except _Unwatchable:
                 self._recover(res.kind)
                 return
             except _Gone:
                 cursor.rv = None
                 self._tell(res.kind)  # what changed meanwhile is unknown: assume it did
-                failure = GONE
             except _Stalled:
-                failure = QUIET
+                pass  # reopened from cursor.rv, which the stalled stream had moved on
             except _Broken:
-                failure = BROKEN
+                cursor.broken += 1
             if self.stop.is_set():
                 return
             cursor.streak += 1
-            pause, lost = retry_plan(failure, cursor.streak)
+            pause, lost = retry_plan(cursor.streak, cursor.broken)
             if lost:
                 self._lose(res.kind)
             if pause:
@@ -270,6 +260,7 @@ class _Hub:
         # The read timeout is the stall detector: no byte for that long, not even a
         # bookmark, ends the stream; `stop` shuts the socket down itself.
         response = self._open_request(f"{path}?{urlencode(query)}", self.stall_after)
+        cursor.broken = 0
         self._recover(kind)
         progressed = False
         try:
