@@ -21,8 +21,10 @@ quiet kind's version still follows the cluster's. What can go wrong, and what fo
   connection looks open): closed and reopened from the last resourceVersion;
 - 403 (the user may not read the kind) or 404 (not served): that kind is dropped quietly.
 
-The first failure after a stream that made progress is retried at once; failures in a row
-then back off 1 s, 2 s, 4 s … 10 s (`retry_plan`), whatever their sort, so nothing spins.
+The first failure after a stream that delivered something is retried at once; failures in
+a row then back off 1 s, 2 s, 4 s … 10 s, whatever their sort, and a kind's watch the server
+answered is not followed by another within a second (`retry_plan`), so nothing spins, not
+even on a server that ends every stream as soon as it began.
 `stop` ends every stream within about a second: the waiting thread shuts the open
 responses' sockets down instead of waiting for their timeouts. Only GET is ever sent.
 
@@ -38,6 +40,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -56,6 +59,8 @@ STREAM_SECONDS = 240
 ACCEPT = ("application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,"
           "application/json")
 MAX_BACKOFF = 10.0
+#: The least time between a watch the server answered and the next of that kind (seconds).
+MIN_GAP = 1.0
 #: Seconds without a byte after which an open stream counts as stalled: twice the interval
 #: at which servers send bookmarks on a quiet watch (about a minute). A server that sends
 #: none costs one early reopen per quiet stream, which misses nothing.
@@ -86,21 +91,29 @@ class _Cursor:
     """Where one kind's stream resumes, and how many tries in a row have failed."""
 
     rv: str | None = None  # None: list the version first
-    streak: int = 0  # failures of any sort since the version last moved
+    streak: int = 0  # failures of any sort since a stream last delivered something
     broken: int = 0  # connection failures since the server last answered a watch
+    opened: float | None = None  # time.monotonic() when a watch was last answered
 
 
-def retry_plan(streak: int, broken: int, maximum: float = MAX_BACKOFF) -> tuple[float, bool]:
-    """(seconds to pause, report the watch lost?) after the ``streak``-th failure in a row
-    of any sort, ``broken`` of the last ones in a row being connection failures.
+def retry_plan(streak: int, broken: int, since_open: float | None = None,
+               maximum: float = MAX_BACKOFF) -> tuple[float, bool]:
+    """(seconds to pause, report the watch lost?) before asking again.
+
+    ``streak``: failures of any sort in a row (0 when the last stream simply ended);
+    ``broken``: how many of the last ones in a row were connection failures;
+    ``since_open``: seconds since the server last answered this kind's watch (None: never).
 
     The first failure is retried at once: streams are cut routinely (proxies, load
     balancers, a server's own time limit) and resuming from the last resourceVersion misses
-    nothing. From the second on the pause doubles from 1 s up to ``maximum``. The watch is
-    lost when the connection failed twice in a row; a 410 or a quiet stream never makes it
-    lost (the server answered, or had nothing to say).
+    nothing. From the second on the pause doubles from 1 s up to ``maximum``. Whatever the
+    reason, a kind is not watched again within `MIN_GAP` of its last answered watch. The
+    watch is lost when the connection failed twice in a row; a 410 or a quiet stream never
+    makes it lost (the server answered, or had nothing to say).
     """
     pause = 0.0 if streak <= 1 else min(2.0 ** (streak - 2), maximum)
+    if since_open is not None:
+        pause = max(pause, MIN_GAP - since_open)
     return pause, broken >= 2
 
 
@@ -211,26 +224,28 @@ class _Hub:
             try:
                 if cursor.rv is None:
                     cursor.rv = self._current_version(path)
-                if self._stream(res.kind, path, cursor):
-                    continue  # ended after progress: resume at once
-                # Ended without moving: a quiet stream, or a server that closes at once.
+                if not self._stream(res.kind, path, cursor):
+                    # Ended having said nothing: quiet, or a server that closes at once.
+                    cursor.streak += 1
             except _Unwatchable:
                 self._recover(res.kind)
                 return
             except _Gone:
                 cursor.rv = None
                 self._tell(res.kind)  # what changed meanwhile is unknown: assume it did
+                cursor.streak += 1
             except _Stalled:
-                pass  # reopened from cursor.rv, which the stalled stream had moved on
+                cursor.streak += 1  # reopened from cursor.rv, moved on by what did arrive
             except _Broken:
                 cursor.broken += 1
+                cursor.streak += 1
             if self.stop.is_set():
                 return
-            cursor.streak += 1
-            pause, lost = retry_plan(cursor.streak, cursor.broken)
+            since = None if cursor.opened is None else time.monotonic() - cursor.opened
+            pause, lost = retry_plan(cursor.streak, cursor.broken, since)
             if lost:
                 self._lose(res.kind)
-            if pause:
+            if pause > 0:
                 self.stop.wait(pause)
 
     def _current_version(self, path: str) -> str:
@@ -252,7 +267,7 @@ class _Hub:
 
     def _stream(self, kind: str, path: str, cursor: _Cursor) -> bool:
         """Hold one watch open from ``cursor.rv``, moving it on with every event and
-        bookmark; True when the version moved (the failure streak then starts over)."""
+        bookmark; True when it delivered anything (the failure streak then starts over)."""
         from urllib3.exceptions import ReadTimeoutError
 
         query = {"watch": "1", "resourceVersion": cursor.rv, "allowWatchBookmarks": "true",
@@ -260,9 +275,10 @@ class _Hub:
         # The read timeout is the stall detector: no byte for that long, not even a
         # bookmark, ends the stream; `stop` shuts the socket down itself.
         response = self._open_request(f"{path}?{urlencode(query)}", self.stall_after)
-        cursor.broken = 0
+        # Answered: the gap counts from here (a refused connection backs off by the streak).
+        cursor.opened, cursor.broken = time.monotonic(), 0
         self._recover(kind)
-        progressed = False
+        delivered = False
         try:
             for line in _lines(response):
                 kind_of, new_rv, code = parse_event(line)
@@ -270,10 +286,10 @@ class _Hub:
                     if code == 410:
                         raise _Gone()
                     raise _Broken(f"watch error {code}")
-                if new_rv and new_rv != cursor.rv:
+                if new_rv:
                     cursor.rv = new_rv
-                    if not progressed:
-                        progressed, cursor.streak = True, 0
+                if kind_of and not delivered:
+                    delivered, cursor.streak = True, 0
                 if kind_of in ("ADDED", "MODIFIED", "DELETED"):
                     self._tell(kind)
         except (_Gone, _Broken):
@@ -284,7 +300,7 @@ class _Hub:
             raise _Broken(str(exc)) from None
         finally:
             self._forget(response)
-        return progressed
+        return delivered
 
     # -- HTTP ----------------------------------------------------------------------------
 

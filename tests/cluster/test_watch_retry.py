@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kpath.cluster.watch import MAX_BACKOFF, retry_plan
+from kpath.cluster.watch import MAX_BACKOFF, MIN_GAP, retry_plan
 
 
 def test_the_first_failure_is_retried_at_once_then_pauses_double_up_to_the_maximum() -> None:
@@ -11,7 +11,7 @@ def test_the_first_failure_is_retried_at_once_then_pauses_double_up_to_the_maxim
 
 
 def test_a_repeated_410_backs_off_like_any_other_failure() -> None:
-    # 410s in a row never reset the streak (no stream moved the version): no spinning.
+    # 410s in a row never reset the streak (no stream delivered anything): no spinning.
     assert [retry_plan(streak, 0) for streak in (1, 2, 3)] == [(0, False), (1, False),
                                                                (2, False)]
 
@@ -25,3 +25,12 @@ def test_the_watch_is_lost_only_when_the_connection_failed_twice_in_a_row() -> N
 
 def test_a_custom_maximum_caps_the_pause() -> None:
     assert retry_plan(10, 0, maximum=3.0) == (3.0, False)
+
+
+def test_a_kind_is_not_watched_again_within_the_minimum_gap() -> None:
+    # A stream that ended normally right after it began (streak 0) still waits out the gap,
+    # so a server that closes every stream at once is asked once a second, not in a loop.
+    assert retry_plan(0, 0, since_open=0.25) == (MIN_GAP - 0.25, False)
+    assert retry_plan(0, 0, since_open=240.0) == (0, False)  # a stream that lasted
+    assert retry_plan(0, 0) == (0, False)  # no watch answered yet
+    assert retry_plan(3, 0, since_open=0.0) == (max(2.0, MIN_GAP), False)  # the back-off is longer
