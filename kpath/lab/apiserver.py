@@ -306,7 +306,7 @@ class LabApiServer:
         controls = self.watches
         expired = _expired(since, self.store.oldest_rv())
         if expired is not None and controls.gone_as_status:
-            controls.opened.append(WatchOpened(res.kind, namespace, since, bookmarks))
+            controls.record(WatchOpened(res.kind, namespace, since, bookmarks))
             return status(410, "Expired", expired)
         # Subscribe before replaying, so nothing put during the replay is missed;
         # `sent_rv` then drops queued events the replay already covered.

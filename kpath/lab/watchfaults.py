@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 #: A quiet watch with bookmarks asked for sends one this often (seconds), as real servers do.
 BOOKMARK_EVERY = 60.0
+#: Watches kept in `WatchControl.opened`; the oldest are dropped in blocks past it.
+MAX_OPENED = 10_000
 
 
 @dataclass(frozen=True)
@@ -58,15 +60,20 @@ class WatchControl:
         self.bookmark_every = BOOKMARK_EVERY
         self.end_after: float | None = None
         self.gone_as_status = False
-        #: Every watch in the order it began.
+        #: Every watch in the order it began (the latest `MAX_OPENED` of them).
         self.opened: list[WatchOpened] = []
         self._open: set[WatchStream] = set()
 
     # -- used by the server ----------------------------------------------------------------
 
+    def record(self, opened: WatchOpened) -> None:
+        self.opened.append(opened)
+        if len(self.opened) > MAX_OPENED:
+            del self.opened[:MAX_OPENED // 10]  # in blocks: amortised O(1) per watch
+
     def begin(self, opened: WatchOpened, wake: asyncio.Event,
               transport: asyncio.BaseTransport | None) -> WatchStream:
-        self.opened.append(opened)
+        self.record(opened)
         stream = WatchStream(opened.kind, wake, transport)
         self._open.add(stream)
         return stream
