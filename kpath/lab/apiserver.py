@@ -304,7 +304,9 @@ class LabApiServer:
         since = request.query.get("resourceVersion") or ""
         as_table = _wants_table(request)
         controls = self.watches
-        expired = _expired(since, self.store.oldest_rv())
+        oldest = self.store.resource_version + 1 if controls.always_expired else \
+            self.store.oldest_rv()
+        expired = _expired(since, oldest)
         if expired is not None and controls.gone_as_status:
             controls.record(WatchOpened(res.kind, namespace, since, bookmarks))
             return status(410, "Expired", expired)

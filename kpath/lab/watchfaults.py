@@ -53,13 +53,15 @@ class WatchControl:
     ``bookmark_every``: seconds between bookmarks on a quiet stream. ``end_after``: the
     server ends every stream after that many seconds (None: when the client's
     ``timeoutSeconds`` says). ``gone_as_status``: a too-old resourceVersion answers HTTP 410
-    instead of a 200 stream holding one ERROR event.
+    instead of a 200 stream holding one ERROR event. ``always_expired``: every watch from a
+    version answers 410, however recent (a server whose history is never long enough).
     """
 
     def __init__(self) -> None:
         self.bookmark_every = BOOKMARK_EVERY
         self.end_after: float | None = None
         self.gone_as_status = False
+        self.always_expired = False
         #: Every watch in the order it began (the latest `MAX_OPENED` of them).
         self.opened: list[WatchOpened] = []
         self._open: set[WatchStream] = set()

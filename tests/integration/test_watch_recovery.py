@@ -186,3 +186,23 @@ def test_a_stalled_stream_is_reopened_from_its_last_version(lab: ServerThread,
         assert lists(lab) == {"pods": 1, "services": 1}  # reopened, not listed again
         assert len(opened(lab, "Service")) == 1  # a live stream with bookmarks stays open
         assert WATCH_LOST not in heard.kinds
+
+
+@pytest.mark.parametrize("form", ["error event", "http status"])
+def test_410_again_and_again_backs_off_instead_of_spinning(lab: ServerThread,
+                                                           tmp_path: Path, form: str) -> None:
+    heard = Heard()
+    with watching(options(lab, tmp_path), heard, kinds=("Pod", "Service")):
+        assert eventually(lambda: open_streams(lab, "Pod") == open_streams(lab, "Service") == 1)
+        controls = lab.server.watches
+        controls.gone_as_status = form == "http status"
+        controls.always_expired = True  # every resumed watch meets a 410 from now on
+        lab.call(controls.drop, "Pod")
+        assert heard.wait_for("Pod", count=3)  # each 410 re-lists and reports the kind
+        threading.Event().wait(3.0)
+        counts = lists(lab)
+    # A watcher that re-listed at once would have made hundreds of lists in those seconds;
+    # pauses of 0, 1, 2, 4 s allow a handful however slow the machine (a bound, not a time).
+    assert 3 <= counts["pods"] <= 8, counts
+    assert counts["services"] == 1  # never re-listed: its stream was not touched
+    assert WATCH_LOST not in heard.kinds  # the server answers: it is not lost
