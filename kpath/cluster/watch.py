@@ -62,8 +62,8 @@ MAX_BACKOFF = 10.0
 #: The least time between a watch the server answered and the next of that kind (seconds).
 MIN_GAP = 1.0
 #: Seconds without a byte after which an open stream counts as stalled: twice the interval
-#: at which servers send bookmarks on a quiet watch (about a minute). A server that sends
-#: none costs one early reopen per quiet stream, which misses nothing.
+#: at which the lab sends bookmarks on a quiet watch (a minute). A server that sends fewer
+#: costs an early reopen of a quiet stream now and then, which misses nothing.
 STALL_AFTER = 120.0
 
 

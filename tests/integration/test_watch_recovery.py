@@ -1,7 +1,8 @@
 """Watch semantics a real API server depends on, against the lab's API server and its
-faults (`kpath.lab.watchfaults`): 410 Gone re-lists that kind alone, in both forms; a
-resumed watch asks from the version it last saw (events and bookmarks); a watch that lost
-its server says so once and says once when it is back; a stalled stream is reopened.
+faults (`kpath.lab.watchfaults`): 410 Gone re-lists that kind alone, in both forms, and
+backs off when it repeats; a resumed watch asks from the version it last saw (events and
+bookmarks); a watch that lost its server says so once and says once when it is back; a
+stalled stream is reopened.
 
 Everything is read from the lab's own records: which watches began with which
 resourceVersion (`watches.opened`) and how many lists each kind had (`requests`)."""
