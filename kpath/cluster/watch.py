@@ -7,15 +7,32 @@ stream asks for metadata only (``as=PartialObjectMetadata``; a server that canno
 sends whole objects, which are read and dropped), and a quiet stream costs a bookmark now
 and then.
 
-One daemon thread per kind. A stream that ends (``timeoutSeconds``) is resumed from the last
-resourceVersion seen; ``410 Gone`` re-lists the version and reports the kind as changed
-(events may have been missed); a connection failure backs off 1 s, 2 s, 4 s … 10 s and
-retries, never raising; a kind the user may not read (403) or the server does not serve
-(404) is dropped quietly. `stop` ends every stream within about a second: the waiting thread
-shuts the open responses' sockets down instead of waiting for their timeouts.
+One daemon thread per kind, one `_Hub` (API client, open responses, health) per call. Each
+stream resumes from the last resourceVersion it saw: every event's and every BOOKMARK's
+(bookmarks are asked for), so a resumed watch never replays what was already heard, and a
+quiet kind's version still follows the cluster's. What can go wrong, and what follows:
+
+- the stream ends (``timeoutSeconds``, or the server's own limit): resumed;
+- ``410 Gone`` (history compacted: the HTTP status of the watch request, or an ERROR event
+  with a 410 Status in the stream): that kind alone lists its version again and is reported
+  changed (events may have been missed); the other kinds' streams are not touched;
+- the connection fails (refused, reset, a 5xx, an ERROR event): retried;
+- the stream stalls (no byte, not even a bookmark, for ``stall_after`` seconds, though the
+  connection looks open): closed and reopened from the last resourceVersion;
+- 403 (the user may not read the kind) or 404 (not served): that kind is dropped quietly.
+
+The first failure after a stream that delivered something is retried at once; failures in
+a row then back off 1 s, 2 s, 4 s … 10 s, whatever their sort, and a kind's watch the server
+answered is not followed by another within a second (`retry_plan`), so nothing spins, not
+even on a server that ends every stream as soon as it began.
+`stop` ends every stream within about a second: the waiting thread shuts the open
+responses' sockets down instead of waiting for their timeouts. Only GET is ever sent.
 
 Besides kinds, ``on_change`` hears two pseudo-kinds, `WATCH_LOST` and `WATCH_OK`, so a UI can
-say when it is no longer following the cluster (and when it is again).
+say when it is no longer following the cluster (and when it is again). A connection that
+fails twice in a row is lost; the next stream the server accepts again is OK. Each is said
+once per change of state, however many kinds it concerns. A 410 or a stall is not a loss:
+the server answered, or may simply have had nothing to say.
 """
 
 from __future__ import annotations
@@ -23,8 +40,10 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
@@ -40,6 +59,13 @@ STREAM_SECONDS = 240
 ACCEPT = ("application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,"
           "application/json")
 MAX_BACKOFF = 10.0
+#: The least time between a watch the server answered and the next of that kind (seconds).
+MIN_GAP = 1.0
+#: Seconds without a byte after which an open stream counts as stalled: twice the interval
+#: at which the lab sends bookmarks on a quiet watch (a minute). A server that sends fewer
+#: costs an early reopen of a quiet stream now and then, which misses nothing.
+STALL_AFTER = 120.0
+
 
 ChangeSink = Callable[[str], None]
 
@@ -56,12 +82,39 @@ class _Broken(Exception):
     """A connection or server failure worth retrying after a pause."""
 
 
-def backoff_delays(maximum: float = MAX_BACKOFF) -> Iterator[float]:
-    """1, 2, 4, 8, then ``maximum`` forever: the pauses between retries."""
-    delay = 1.0
-    while True:
-        yield min(delay, maximum)
-        delay *= 2
+class _Stalled(Exception):
+    """Nothing arrived for ``stall_after`` seconds on an open stream."""
+
+
+@dataclass
+class _Cursor:
+    """Where one kind's stream resumes, and how many tries in a row have failed."""
+
+    rv: str | None = None  # None: list the version first
+    streak: int = 0  # failures of any sort since a stream last delivered something
+    broken: int = 0  # connection failures since the server last answered a watch
+    opened: float | None = None  # time.monotonic() when a watch was last answered
+
+
+def retry_plan(streak: int, broken: int, since_open: float | None = None,
+               maximum: float = MAX_BACKOFF) -> tuple[float, bool]:
+    """(seconds to pause, report the watch lost?) before asking again.
+
+    ``streak``: failures of any sort in a row (0 when the last stream simply ended);
+    ``broken``: how many of the last ones in a row were connection failures;
+    ``since_open``: seconds since the server last answered this kind's watch (None: never).
+
+    The first failure is retried at once: streams are cut routinely (proxies, load
+    balancers, a server's own time limit) and resuming from the last resourceVersion misses
+    nothing. From the second on the pause doubles from 1 s up to ``maximum``. Whatever the
+    reason, a kind is not watched again within `MIN_GAP` of its last answered watch. The
+    watch is lost when the connection failed twice in a row; a 410 or a quiet stream never
+    makes it lost (the server answered, or had nothing to say).
+    """
+    pause = 0.0 if streak <= 1 else min(2.0 ** (streak - 2), maximum)
+    if since_open is not None:
+        pause = max(pause, MIN_GAP - since_open)
+    return pause, broken >= 2
 
 
 def parse_event(line: bytes) -> tuple[str, str | None, int | None]:
@@ -80,17 +133,22 @@ def parse_event(line: bytes) -> tuple[str, str | None, int | None]:
     meta = obj.get("metadata")
     rv = meta.get("resourceVersion") if isinstance(meta, dict) else None
     code = obj.get("code") if event.get("type") == "ERROR" else None
+    if event.get("type") == "ERROR" and not isinstance(code, int) \
+            and obj.get("reason") in ("Expired", "Gone"):
+        code = 410  # a Status that names the reason only
     return (str(event.get("type") or ""), rv if isinstance(rv, str) and rv else None,
             code if isinstance(code, int) else None)
 
 
 def watch_changes(options: Any, on_change: ChangeSink, stop: threading.Event, *,
-                  kinds: Sequence[str] = DEFAULT_KINDS) -> None:
+                  kinds: Sequence[str] = DEFAULT_KINDS,
+                  stall_after: float = STALL_AFTER) -> None:
     """Call ``on_change(kind)`` for every change of those kinds until ``stop`` is set.
 
     ``options`` is a `kpath.cluster.live.LiveOptions`: the same kubeconfig, context and
     namespace scope `load_live` reads. Blocks; never raises once credentials are loaded
     (an unusable kubeconfig is the `InputError` / `SourceError` `load_live` would raise).
+    ``stall_after``: seconds of silence after which an open stream is reopened.
     """
     from kpath.cluster.kubeconfig import resolve_target
     from kpath.cluster.live import ENDPOINT_SLICE, INGRESS, INGRESS_CLASS, NODE, POD, SERVICE
@@ -98,7 +156,7 @@ def watch_changes(options: Any, on_change: ChangeSink, stop: threading.Event, *,
     by_kind = {r.kind: r for r in (NODE, POD, SERVICE, ENDPOINT_SLICE, INGRESS, INGRESS_CLASS)}
     target = resolve_target(options.kubeconfig, options.context)
     namespace = None if options.all_namespaces else (options.namespace or target.namespace)
-    hub = _Hub(target, float(options.timeout), on_change, stop)
+    hub = _Hub(target, float(options.timeout), on_change, stop, stall_after)
     threads = [threading.Thread(target=hub.follow, args=(by_kind[k], namespace),
                                 name=f"kpath-watch-{k}", daemon=True)
                for k in kinds if k in by_kind]
@@ -118,11 +176,12 @@ class _Hub:
     """What the per-kind threads share: one API client, the open responses, health."""
 
     def __init__(self, target: Any, timeout: float, on_change: ChangeSink,
-                 stop: threading.Event) -> None:
+                 stop: threading.Event, stall_after: float = STALL_AFTER) -> None:
         from kubernetes.client import ApiClient
 
         self.target = target
         self.timeout = timeout
+        self.stall_after = stall_after
         self.on_change = on_change
         self.stop = stop
         configuration = target.configuration
@@ -160,25 +219,34 @@ class _Hub:
     def follow(self, res: Any, namespace: str | None) -> None:
         """List the version, then watch from it; resume, re-list or back off as needed."""
         path = res.path(namespace)
-        rv: str | None = None
-        delays = backoff_delays()
+        cursor = _Cursor()
         while not self.stop.is_set():
             try:
-                if rv is None:
-                    rv = self._current_version(path)
-                rv = self._stream(res.kind, path, rv)
-                delays = backoff_delays()
+                if cursor.rv is None:
+                    cursor.rv = self._current_version(path)
+                if not self._stream(res.kind, path, cursor):
+                    # Ended having said nothing: quiet, or a server that closes at once.
+                    cursor.streak += 1
             except _Unwatchable:
                 self._recover(res.kind)
                 return
             except _Gone:
-                rv = None
+                cursor.rv = None
                 self._tell(res.kind)  # what changed meanwhile is unknown: assume it did
+                cursor.streak += 1
+            except _Stalled:
+                cursor.streak += 1  # reopened from cursor.rv, moved on by what did arrive
             except _Broken:
-                if self.stop.is_set():
-                    return
+                cursor.broken += 1
+                cursor.streak += 1
+            if self.stop.is_set():
+                return
+            since = None if cursor.opened is None else time.monotonic() - cursor.opened
+            pause, lost = retry_plan(cursor.streak, cursor.broken, since)
+            if lost:
                 self._lose(res.kind)
-                self.stop.wait(next(delays))
+            if pause > 0:
+                self.stop.wait(pause)
 
     def _current_version(self, path: str) -> str:
         response = self._open_request(f"{path}?{urlencode({'limit': '1'})}", self.timeout)
@@ -197,14 +265,20 @@ class _Hub:
             raise _Broken("list without resourceVersion")
         return rv
 
-    def _stream(self, kind: str, path: str, rv: str) -> str:
-        """Hold one watch open; returns the resourceVersion to resume from."""
-        query = {"watch": "1", "resourceVersion": rv, "allowWatchBookmarks": "true",
+    def _stream(self, kind: str, path: str, cursor: _Cursor) -> bool:
+        """Hold one watch open from ``cursor.rv``, moving it on with every event and
+        bookmark; True when it delivered anything (the failure streak then starts over)."""
+        from urllib3.exceptions import ReadTimeoutError
+
+        query = {"watch": "1", "resourceVersion": cursor.rv, "allowWatchBookmarks": "true",
                  "timeoutSeconds": str(STREAM_SECONDS)}
-        # The read timeout only catches a dead connection: a quiet stream still gets
-        # bookmarks (about once a minute), and `stop` shuts the socket down itself.
-        response = self._open_request(f"{path}?{urlencode(query)}", STREAM_SECONDS + 90)
+        # The read timeout is the stall detector: no byte for that long, not even a
+        # bookmark, ends the stream; `stop` shuts the socket down itself.
+        response = self._open_request(f"{path}?{urlencode(query)}", self.stall_after)
+        # Answered: the gap counts from here (a refused connection backs off by the streak).
+        cursor.opened, cursor.broken = time.monotonic(), 0
         self._recover(kind)
+        delivered = False
         try:
             for line in _lines(response):
                 kind_of, new_rv, code = parse_event(line)
@@ -213,16 +287,20 @@ class _Hub:
                         raise _Gone()
                     raise _Broken(f"watch error {code}")
                 if new_rv:
-                    rv = new_rv
+                    cursor.rv = new_rv
+                if kind_of and not delivered:
+                    delivered, cursor.streak = True, 0
                 if kind_of in ("ADDED", "MODIFIED", "DELETED"):
                     self._tell(kind)
         except (_Gone, _Broken):
             raise
-        except Exception as exc:  # reset, timeout, shutdown by stop
+        except (ReadTimeoutError, TimeoutError):
+            raise _Stalled() from None
+        except Exception as exc:  # reset, shutdown by stop
             raise _Broken(str(exc)) from None
         finally:
             self._forget(response)
-        return rv
+        return delivered
 
     # -- HTTP ----------------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ tallied across processes: `kpath.lab.audit`). Optional bearer token, TLS, added 
 authorization (`kpath.lab.rbac`): per-resource 403s, or the rules of a ClusterRole or Role.
 ``echo_headers`` makes every error Status quote the request's Authorization header, as a
 careless proxy in front of an API server does (tests prove kpath never shows what was echoed).
+Watch faults on demand (`watches`, see `kpath.lab.watchfaults`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from kpath.lab.rbac import Request as AuthzRequest
 from kpath.lab.selectors import field_matches, label_matches, parse_fields, parse_labels
 from kpath.lab.store import Key, Obj, Store
 from kpath.lab.tables import table_for
+from kpath.lab.watchfaults import WatchControl, WatchOpened, WatchStream
 
 
 class Resource(NamedTuple):
@@ -68,8 +70,6 @@ BY_PATH = {(r.group, r.version, r.plural): r for r in RESOURCES}
 GROUPS = ("discovery.k8s.io", "networking.k8s.io")
 GROUP_VERSIONS = {(r.group, r.version) for r in RESOURCES}
 PROXY_TIMEOUT = 5.0
-#: A quiet watch with bookmarks asked for sends one this often (seconds), as real servers do.
-BOOKMARK_EVERY = 60.0
 MAX_RECORDED = 100_000
 
 
@@ -112,6 +112,8 @@ class LabApiServer:
         self._authz_of: dict[int, AuthzRequest] = {}  # id(request) → attributes, until recorded
         #: Every request in order; the oldest are dropped in blocks past MAX_RECORDED.
         self.requests: list[RecordedRequest] = []
+        #: Watch settings, faults and the record of watches as they began.
+        self.watches = WatchControl()
         self.url = ""
         self.ca_pem: bytes | None = None
         self._runner: web.AppRunner | None = None
@@ -122,6 +124,8 @@ class LabApiServer:
     # -- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> str:
+        """Listen (again, after `stop`: on the same port, the lab's state kept)."""
+        self._closing = False
         app = web.Application(middlewares=[self._middleware])
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         # A short shutdown_timeout: `stop` ends watch streams itself and must be prompt.
@@ -149,6 +153,7 @@ class LabApiServer:
             wake.set()  # watch streams notice and end
         if self._session is not None:
             await self._session.close()
+            self._session = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -344,11 +349,20 @@ class LabApiServer:
         bookmarks = _truthy(request.query.get("allowWatchBookmarks"))
         since = request.query.get("resourceVersion") or ""
         as_table = _wants_table(request)
+        controls = self.watches
+        oldest = self.store.resource_version + 1 if controls.always_expired else \
+            self.store.oldest_rv()
+        expired = _expired(since, oldest)
+        if expired is not None and controls.gone_as_status:
+            controls.record(WatchOpened(res.kind, namespace, since, bookmarks))
+            return status(410, "Expired", expired)
         # Subscribe before replaying, so nothing put during the replay is missed;
         # `sent_rv` then drops queued events the replay already covered.
         sub = self.store.subscribe(frozenset({res.kind}))
         wake = sub.wake = asyncio.Event()
         self._watches.add(wake)
+        stream = controls.begin(WatchOpened(res.kind, namespace, since, bookmarks), wake,
+                                request.transport)
         response = web.StreamResponse(headers={"Content-Type": "application/json"})
         first_row = True
 
@@ -359,6 +373,8 @@ class LabApiServer:
 
         async def send(kind: str, obj: Obj) -> None:
             nonlocal first_row
+            if stream.dropped:
+                raise ConnectionResetError("dropped by the lab")
             if as_table and kind in ("ADDED", "MODIFIED", "DELETED"):
                 obj = table_for(res.kind, [obj], self.store.resource_version)
                 if not first_row:
@@ -374,37 +390,60 @@ class LabApiServer:
                     if wanted(obj):
                         await send("ADDED", obj)
             else:
-                rv = int(since) if since.isdigit() else 0
-                if rv < self.store.oldest_rv():
+                if expired is not None:
                     await send("ERROR", {"kind": "Status", "apiVersion": "v1", "metadata": {},
                                          "status": "Failure", "reason": "Expired", "code": 410,
-                                         "message": f"too old resource version: {rv} "
-                                                    f"({self.store.oldest_rv()})"})
+                                         "message": expired})
                     return response
+                rv = int(since) if since.isdigit() else 0
                 for event in [e for e in self.store.log if e.rv > rv and e.kind == res.kind]:
                     if wanted(event.object):
                         await send(event.type, event.object)
             if bookmarks:
                 await self._bookmark(send, res)
             loop = asyncio.get_running_loop()
-            deadline = loop.time() + timeout
+            deadline = loop.time() + controls.seconds(timeout)
             while not self._closing and (remaining := deadline - loop.time()) > 0:
+                if stream.stalled:
+                    await self._stay_silent(stream, deadline)
+                    break
                 with suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(), min(remaining, BOOKMARK_EVERY))
+                    await asyncio.wait_for(wake.wait(),
+                                           min(remaining, controls.bookmark_every))
                 wake.clear()
+                if stream.dropped:
+                    raise ConnectionResetError("dropped by the lab")
+                if stream.stalled:
+                    continue
                 quiet = not sub.queue and loop.time() < deadline and not self._closing
-                if quiet and bookmarks:  # BOOKMARK_EVERY passed without events
+                if quiet and bookmarks:  # bookmark_every passed without events
                     await self._bookmark(send, res)
                 while sub.queue:
                     event = sub.queue.popleft()
                     if event.rv > sent_rv and wanted(event.object):
                         await send(event.type, event.object)
         except ConnectionResetError:
-            pass  # the client went away
+            pass  # the client went away, or the lab cut it off
         finally:
+            controls.end(stream)
             self.store.unsubscribe(sub)
             self._watches.discard(wake)
         return response
+
+    async def _stay_silent(self, stream: WatchStream, deadline: float) -> None:
+        """A stalled stream: the connection stays open and nothing is sent, until the
+        client gives up, the lab cuts it or stops, or the stream's time is up."""
+        loop = asyncio.get_running_loop()
+        while not (self._closing or stream.dropped or stream.client_gone):
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return
+            stream.wake.clear()
+            # Polled: nothing else tells a handler that its silent client has left.
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stream.wake.wait(), min(remaining, 0.2))
+        if stream.dropped:
+            raise ConnectionResetError("dropped by the lab")
 
     async def _bookmark(self, send: Any, res: Resource) -> None:
         await send("BOOKMARK", {"kind": res.kind, "apiVersion": res.group_version,
@@ -484,6 +523,14 @@ def _decode_continue(token: str | None) -> Key | None:
         return (str(ns), str(name))
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError("invalid continue token") from exc
+
+
+def _expired(since: str, oldest: int) -> str | None:
+    """The 410 message for a watch from ``since`` when history before ``oldest`` is gone."""
+    if since in ("", "0"):
+        return None  # "from now, with the current objects": never too old
+    rv = int(since) if since.isdigit() else 0
+    return f"too old resource version: {rv} ({oldest})" if rv < oldest else None
 
 
 def _truthy(value: str | None) -> bool:

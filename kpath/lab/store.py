@@ -53,6 +53,7 @@ class Store:
         self._rv = 1
         self.created = _now()  # derived objects (namespaces) date from here
         self.log: deque[Event] = deque(maxlen=log_size)
+        self._compacted = 0  # resourceVersions before this are gone (see `compact`)
         self._subscribers: list[Subscriber] = []
 
     @property
@@ -61,7 +62,15 @@ class Store:
 
     def oldest_rv(self) -> int:
         """The oldest resourceVersion a watch can still resume from (0: the log is complete)."""
-        return self.log[0].rv - 1 if len(self.log) == self.log.maxlen else 0
+        trimmed = self.log[0].rv - 1 if len(self.log) == self.log.maxlen else 0
+        return max(trimmed, self._compacted)
+
+    def compact(self) -> int:
+        """Forget the event history up to now, as etcd's compaction does: a watch from any
+        older resourceVersion then answers 410 Gone. Returns the new oldest version."""
+        self.log.clear()
+        self._compacted = self._rv
+        return self._rv
 
     # -- writes (emit events) --------------------------------------------------------------
 

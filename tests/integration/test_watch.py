@@ -6,55 +6,19 @@ from __future__ import annotations
 
 import socket
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import yaml
 
 from kpath.cluster.live import LiveOptions
-from kpath.cluster.watch import WATCH_LOST, backoff_delays, parse_event, watch_changes
+from kpath.cluster.watch import WATCH_LOST, parse_event
 from kpath.lab.apiserver import serve_in_thread
 from kpath.lab.runner import LabThread
 from kpath.lab.store import Store
+from tests.integration.watching import Heard, watching
 
 pytestmark = pytest.mark.lab
-
-
-class Heard:
-    """What on_change was told, with a way to wait for a kind."""
-
-    def __init__(self) -> None:
-        self.kinds: list[str] = []
-        self._cond = threading.Condition()
-
-    def __call__(self, kind: str) -> None:
-        with self._cond:
-            self.kinds.append(kind)
-            self._cond.notify_all()
-
-    def wait_for(self, kind: str, timeout: float = 10.0) -> bool:
-        with self._cond:
-            return self._cond.wait_for(lambda: kind in self.kinds, timeout)
-
-    def clear(self) -> None:
-        with self._cond:
-            self.kinds.clear()
-
-
-@contextmanager
-def watching(options: LiveOptions, heard: Heard, **kw: object) -> Iterator[threading.Thread]:
-    stop = threading.Event()
-    thread = threading.Thread(target=watch_changes, args=(options, heard, stop), kwargs=kw,
-                              daemon=True)
-    thread.start()
-    try:
-        yield thread
-    finally:
-        stop.set()
-        thread.join(timeout=2)
-        assert not thread.is_alive(), "watch_changes did not stop within 2 s of stop.set()"
 
 
 def _settle(heard: Heard) -> None:
@@ -145,15 +109,16 @@ def test_an_unreachable_server_is_reported_lost_and_stop_still_ends_it(
 
 # -- pure parts ---------------------------------------------------------------------------
 
-def test_backoff_doubles_up_to_ten_seconds() -> None:
-    delays = backoff_delays()
-    assert [next(delays) for _ in range(7)] == [1, 2, 4, 8, 10, 10, 10]
-
-
 def test_parse_event_reads_type_version_and_error_code() -> None:
     assert parse_event(b'{"type":"MODIFIED","object":{"metadata":{"resourceVersion":"7"}}}') \
         == ("MODIFIED", "7", None)
     assert parse_event(b'{"type":"ERROR","object":{"kind":"Status","code":410}}') \
         == ("ERROR", None, 410)
+    assert parse_event(b'{"type":"ERROR","object":{"kind":"Status","reason":"Expired"}}') \
+        == ("ERROR", None, 410)  # a Status naming the reason only is a 410 too
+    assert parse_event(b'{"type":"ERROR","object":{"kind":"Status","code":500}}') \
+        == ("ERROR", None, 500)
+    assert parse_event(b'{"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"9"}}}') \
+        == ("BOOKMARK", "9", None)
     assert parse_event(b"not json") == ("", None, None)
     assert parse_event(b"[1]") == ("", None, None)

@@ -142,3 +142,16 @@ def test_subscribers_get_their_kinds_and_are_woken() -> None:
     assert types == ["ADDED", "DELETED"]
     assert woken
     assert dropped == 1
+
+
+def test_compaction_forgets_history_up_to_now_and_keeps_what_follows() -> None:
+    store = Store()
+    store.put(cm("a"))
+    store.put(cm("b"))
+    oldest = store.compact()
+    assert oldest == store.resource_version == store.oldest_rv()
+    assert not store.log
+    store.put(cm("c"))
+    assert [e.object["metadata"]["name"] for e in store.log] == ["c"]
+    assert store.oldest_rv() == oldest  # later events do not move the compaction point
+    assert store.get("Pod", "default", "a") is not None  # objects stay; only history goes
