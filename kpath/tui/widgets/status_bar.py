@@ -9,7 +9,7 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from kpath.export.safe import literal
+from kpath.safetext import literal, literal_message
 from kpath.tui.styles import glyphs
 
 WATCHING = "watching"
@@ -29,7 +29,8 @@ def status_text(origin: str, live: bool, loaded_at: datetime | None, loading: bo
     if live:
         text.append(" │ live", style="green")
         if watch:
-            text.append(f" │ {watch}", style="green" if watch == WATCHING else "bold yellow")
+            text.append_text(literal_message(f" │ {watch}", "green" if watch == WATCHING
+                                             else "bold yellow"))
     else:
         text.append(" │ offline dump: no probes, no watch", style="yellow")
     if loading:
@@ -44,7 +45,7 @@ def status_text(origin: str, live: bool, loaded_at: datetime | None, loading: bo
         text.append(f" │ {probes}", style="cyan")
     if error:
         text.append(glyphs(" │ ✗ "), style="bold red")
-        text.append_text(literal(error, "red"))
+        text.append_text(literal_message(error, "red"))
     return text
 
 
