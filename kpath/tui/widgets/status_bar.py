@@ -52,7 +52,9 @@ def status_text(origin: str, live: bool, loaded_at: datetime | None, loading: bo
 class StatusBar(Static):
     """Redrawn only when one of its facts changes (cheap over a slow ssh link)."""
 
-    DEFAULT_CSS = "StatusBar { height: 1; background: $panel; padding: 0 1; }"
+    # One line whatever the cluster's text: a long word is cut with "…", never wrapped away.
+    DEFAULT_CSS = ("StatusBar { height: 1; background: $panel; padding: 0 1; "
+                   "text-wrap: nowrap; text-overflow: ellipsis; }")
 
     origin: reactive[str] = reactive("")
     live: reactive[bool] = reactive(False)
