@@ -59,6 +59,13 @@ _UNSAFE = re.compile(f"[{_CLASS}]")
 _NEEDS_ESCAPING = re.compile(f"[{_CLASS}]|{_ESCAPE_LIKE}")
 _TO_ESCAPE = re.compile(f"[{_CLASS}\\\\]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
+#: The only escaped characters `str.isprintable` accepts (Lo letters that draw nothing).
+_PRINTABLE_UNSAFE = re.compile("[\u115f\u1160\u3164\uffa0]")
+
+
+def _plain(text: str) -> bool:
+    """The fast path, in C: printable (no Cc, Cf, Cs, Zl, Zp, Cn) and no filler."""
+    return text.isprintable() and (text.isascii() or _PRINTABLE_UNSAFE.search(text) is None)
 
 
 def _escape(char: str) -> str:
@@ -78,22 +85,22 @@ def _escape_match(match: re.Match[str]) -> str:
 def clean(value: object) -> str:
     """One value (a name, a label, a host) as visible, unambiguous text on one line."""
     text = value if isinstance(value, str) else str(value)
-    if _NEEDS_ESCAPING.search(text) is None:  # the fast path: almost every name
-        return text
+    if ("\\" not in text and _plain(text)) or _NEEDS_ESCAPING.search(text) is None:
+        return text  # the fast path first: almost every name
     return _TO_ESCAPE.sub(_escape_match, text)
 
 
 def clean_message(value: object) -> str:
     """A composed message on one line: unsafe characters escaped, backslashes kept."""
     text = value if isinstance(value, str) else str(value)
-    if _UNSAFE.search(text) is None:
+    if _plain(text) or _UNSAFE.search(text) is None:
         return text
     return _UNSAFE.sub(_escape_match, text)
 
 
 def is_clean(text: str) -> bool:
     """True when the text holds no character this module would escape."""
-    return _UNSAFE.search(text) is None
+    return _plain(text) or _UNSAFE.search(text) is None
 
 
 def literal(value: object, style: str = "") -> Text:

@@ -1,6 +1,6 @@
 """Every output kpath writes, over every string of the hostile table (tests/hostile.py).
 
-37 hostile strings × 13 outputs = 481 cases. For each: no raw control, bidi, zero-width or
+37 hostile strings × 14 outputs = 518 cases. For each: no raw control, bidi, zero-width or
 other invisible character reaches the output (only the format's own newlines), the string's
 visible escape (`kpath.safetext.clean`) is there instead, XML is well-formed for a strict
 parser, DOT quoting holds, and JSON gives back the original strings exactly.
@@ -26,7 +26,14 @@ from kpath.cluster.dump import load_dump
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import build_snapshot
 from kpath.errors import InputError
-from kpath.probe.command import RunOptions, print_report, run_plan, service_paths
+from kpath.probe.command import (
+    ProbeReport,
+    RunOptions,
+    print_report,
+    report_json,
+    run_plan,
+    service_paths,
+)
 from kpath.probe.plan import PlanOptions, plan_probes
 from kpath.routing.analysis import Analysis, analyse
 from kpath.safetext import clean, clean_message, is_clean
@@ -77,7 +84,7 @@ def table(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
 def paths_json(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "paths", "--dump", str(dump), "-o", "json")
     assert code == 0, err
-    assert_clean(out)
+    assert out.isascii()  # docs/json.md: \u-escaped, the originals inside
     doc = json.loads(out)
     assert {p["service"] for p in doc["paths"]} == {f"{NAMESPACE}/{text}"}  # the original
     groups = [g for p in doc["paths"] for g in p["groups"]]
@@ -125,7 +132,7 @@ def route_json(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> Non
     code, out, err = run(capsys, "route", f"{NAMESPACE}/{text}", "--node", node_name(text),
                          "--dump", str(dump), "-o", "json")
     assert code == 0, err
-    assert_clean(out)
+    assert out.isascii()
     doc = json.loads(out)
     assert (doc["service"], doc["node"]) == (f"{NAMESPACE}/{text}", node_name(text))
 
@@ -158,7 +165,7 @@ def probe_unknown_service(text: str, dump: Path, capsys: pytest.CaptureFixture[s
     assert clean(f"{NAMESPACE}/{text}") in message
 
 
-def probe_text(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def probed(text: str, dump: Path) -> tuple[Analysis, ProbeReport]:
     # Every address in this dump is 127.0.0.1 (tests/hostile.py): the probes stay on loopback.
     analysis = analysis_of(dump)
     # Chosen directly: `kpath probe NS/NAME` cannot name a service whose name holds "/".
@@ -168,7 +175,22 @@ def probe_text(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> Non
     plan = plan_probes(analysis.snapshot, paths, PlanOptions(samples=options.samples))
     addresses = {t.host for t in plan.targets}
     assert addresses == {NODE_IP}, addresses  # checked before anything is sent
-    report = run_plan(plan, options)
+    return analysis, run_plan(plan, options)
+
+
+def probe_json(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    analysis, report = probed(text, dump)
+    out = json.dumps(report_json(analysis, report), indent=2)  # as the CLI writes it
+    assert out.isascii()
+    doc = json.loads(out)
+    groups = [g for p in doc["paths"] for g in p["groups"]]
+    assert {n for g in groups for n in g["nodes"]} == {node_name(text)}
+    probes = [pr for g in groups if g["observed"] for pr in g["observed"]["probes"]]
+    assert probes and {pr["node"] for pr in probes} == {node_name(text)}
+
+
+def probe_text(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    analysis, report = probed(text, dump)
     buf = io.StringIO()
     print_report(Console(file=buf, width=int(WIDE), color_system=None), analysis, report)
     out = buf.getvalue()
@@ -236,6 +258,7 @@ OUTPUTS: dict[str, Callable[[str, Path, pytest.CaptureFixture[str]], None]] = {
     "route-text": route_text, "route-json": route_json,
     "route-unknown-node": route_unknown_node, "route-unknown-service": route_unknown_service,
     "probe-unknown-service": probe_unknown_service, "probe-text": probe_text,
+    "probe-json": probe_json,
     "snapshot-svg": snapshot_svg, "tui-screen": tui_screen, "tui-error": tui_error,
 }
 TRIED = len(HOSTILE) * len(OUTPUTS)
