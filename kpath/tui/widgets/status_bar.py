@@ -52,9 +52,10 @@ def status_text(origin: str, live: bool, loaded_at: datetime | None, loading: bo
 class StatusBar(Static):
     """Redrawn only when one of its facts changes (cheap over a slow ssh link)."""
 
-    # One line whatever the cluster's text: a long word is cut with "…", never wrapped away.
+    # One line whatever the cluster's text: a long word is cut at the edge, never wrapped out
+    # of sight (clip, not "…": a Linux console font has no ellipsis).
     DEFAULT_CSS = ("StatusBar { height: 1; background: $panel; padding: 0 1; "
-                   "text-wrap: nowrap; text-overflow: ellipsis; }")
+                   "text-wrap: nowrap; text-overflow: clip; }")
 
     origin: reactive[str] = reactive("")
     live: reactive[bool] = reactive(False)
