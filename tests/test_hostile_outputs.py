@@ -1,6 +1,7 @@
 """Every output kpath writes, over every string of the hostile table (tests/hostile.py).
 
-37 hostile strings × 14 outputs = 518 cases. For each: no raw control, bidi, zero-width or
+37 hostile strings × 15 outputs = 555 cases (14 outputs run once per string, the UI's
+namespace picker once over all of them). For each: no raw control, bidi, zero-width or
 other invisible character reaches the output (only the format's own newlines), the string's
 visible escape (`kpath.safetext.clean`) is there instead, XML is well-formed for a strict
 parser, DOT quoting holds, and JSON gives back the original strings exactly.
@@ -20,6 +21,7 @@ import networkx as nx
 import pytest
 from rich.cells import cell_len
 from rich.console import Console
+from textual.widgets import OptionList
 
 from kpath.cli import main
 from kpath.cluster.dump import load_dump
@@ -37,6 +39,8 @@ from kpath.probe.command import (
 from kpath.probe.plan import PlanOptions, plan_probes
 from kpath.routing.analysis import Analysis, analyse
 from kpath.safetext import clean, clean_message, is_clean
+from kpath.tui.screens.picker import Picker
+from tests import builders as b
 from tests.hostile import HOSTILE, NAMESPACE, NODE_IP, dump_document, node_name, pod_name
 from tests.tui.helpers import make_app, screen_text
 
@@ -261,12 +265,38 @@ OUTPUTS: dict[str, Callable[[str, Path, pytest.CaptureFixture[str]], None]] = {
     "probe-json": probe_json,
     "snapshot-svg": snapshot_svg, "tui-screen": tui_screen, "tui-error": tui_error,
 }
-TRIED = len(HOSTILE) * len(OUTPUTS)
+ONCE_OVER_ALL = ("namespace-picker",)  # test_the_namespace_picker_shows_every_name_escaped
+TRIED = len(HOSTILE) * (len(OUTPUTS) + len(ONCE_OVER_ALL))
 
 
 def test_the_docstring_counts_what_is_tried() -> None:
-    claim = f"{len(HOSTILE)} hostile strings × {len(OUTPUTS)} outputs = {TRIED} cases"
-    assert claim in (__doc__ or ""), claim
+    outputs = len(OUTPUTS) + len(ONCE_OVER_ALL)
+    claim = f"{len(HOSTILE)} hostile strings × {outputs} outputs = {TRIED} cases"
+    assert " ".join((__doc__ or "").split()).count(claim) == 1, claim
+
+
+def test_the_namespace_picker_shows_every_name_escaped() -> None:
+    objects = [b.node("node-a", ip=NODE_IP)]
+    for _, text in HOSTILE:
+        objects += [b.pod("web-1", "node-a", NODE_IP, ns=text),
+                    b.service("web", "NodePort", ns=text)]
+    analysis = b.analysed(*objects)
+
+    async def look() -> tuple[list[str], str]:
+        app = make_app(analysis)
+        async with app.run_test(size=(200, 60)) as pilot:
+            await app.wait_loaded(pilot.pause)
+            await pilot.press("n")
+            await pilot.pause()
+            assert isinstance(app.screen, Picker)
+            options = app.screen.query_one(OptionList)
+            prompts = [str(options.get_option_at_index(i).prompt)
+                       for i in range(options.option_count)]
+            return prompts, screen_text(app)
+
+    prompts, shown = asyncio.run(look())
+    assert_clean(shown)
+    assert sorted(prompts) == sorted(["all namespaces", *(clean(t) for _, t in HOSTILE)])
 
 
 @pytest.mark.parametrize("output", OUTPUTS)
