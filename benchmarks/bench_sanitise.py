@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from kpath.safetext import clean, clean_message  # noqa: E402
-from tests.hostile import HOSTILE  # noqa: E402
+from kpath.safetext import clean, clean_message
+from tests.hostile import HOSTILE
 
 
 def median_seconds(fn: Callable[[], object], repeat: int) -> float:

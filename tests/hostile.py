@@ -66,10 +66,11 @@ def pod_name(text: str) -> str:
     return f"pod-{text}"
 
 
-def cluster(text: str) -> list[dict[str, Any]]:
+def cluster(text: str, index: int = 0) -> list[dict[str, Any]]:
     """One node, pod, NodePort service, EndpointSlice and Ingress, all named after ``text``.
 
     The Ingress names a missing IngressClass (also ``text``), so a finding quotes it too.
+    ``index`` keeps the Ingress's own name apart when several clusters share one dump.
     """
     node, pod = node_name(text), pod_name(text)
     return [
@@ -80,16 +81,16 @@ def cluster(text: str) -> list[dict[str, Any]]:
                           "nodePort": NODE_PORT}], clusterIP=NODE_IP),
         b.endpointslice(text, [b.endpoint(NODE_IP, node, pod, ns=NAMESPACE, zone=text)],
                         ns=NAMESPACE, port=9, port_name="http"),
-        b.ingress("ing", [b.rule(f"{text}.example", (f"/{text}", "Prefix",
+        b.ingress(f"ing-{index}", [b.rule(f"{text}.example", (f"/{text}", "Prefix",
                                                      b.backend(text, 80)))],
                   ns=NAMESPACE, class_name=text),
     ]
 
 
-def dump_document(text: str) -> dict[str, Any]:
-    """The cluster as `kubectl get -o json` prints a List."""
+def dump_document(*texts: str) -> dict[str, Any]:
+    """The clusters of ``texts`` together, as `kubectl get -o json` prints a List."""
     items = []
-    for obj in cluster(text):
+    for obj in (o for i, text in enumerate(texts) for o in cluster(text, i)):
         api = {"EndpointSlice": "discovery.k8s.io/v1",
                "Ingress": "networking.k8s.io/v1"}.get(obj["kind"], "v1")
         items.append({"apiVersion": api, **obj})

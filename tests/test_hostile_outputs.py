@@ -202,59 +202,104 @@ def probe_text(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert_visible(out, node_name(text), pod_name(text))
 
 
-def snapshot_svg(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
+# The UI outputs start an app, which costs a second: each is run once over one dump holding
+# every hostile cluster (cached per test process), and checked string by string.
+_ONCE: dict[str, object] = {}
+SIZE = (200, 60)  # tall enough for all 37 services in the list
+
+
+def _once(name: str, make: Callable[[Path], object], tmp_path: Path) -> object:
+    if name not in _ONCE:
+        dump = tmp_path / "all.json"
+        dump.write_text(json.dumps(dump_document(*(t for _, t in HOSTILE))), encoding="utf-8")
+        _ONCE[name] = make(dump)
+    return _ONCE[name]
+
+
+def _snapshot(dump: Path) -> tuple[int, str, str]:
     svg_path = dump.parent / "shot.svg"
-    code, out, err = run(capsys, "snapshot", "--dump", str(dump), "--svg", str(svg_path),
-                         "--size", "200x40", "--service", f"{NAMESPACE}/{text}")
-    assert code == 0, err
-    assert_clean(out)
-    svg = svg_path.read_text(encoding="utf-8")
+    code = main(["snapshot", "--dump", str(dump), "--svg", str(svg_path),
+                 "--size", f"{SIZE[0]}x{SIZE[1]}"])
+    return code, svg_path.read_text(encoding="utf-8") if code == 0 else "", ""
+
+
+def snapshot_svg(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, svg, _ = _once("svg", _snapshot, dump.parent)  # type: ignore[misc]
+    capsys.readouterr()
+    assert code == 0
     assert_clean(svg)
-    root = ET.fromstring(svg.encode("utf-8"))
+    root = ET.fromstring(svg.encode("utf-8"))  # well-formed for a strict parser
     drawn = "".join(el.text or "" for el in root.iter()).replace("\xa0", " ")
-    assert clean(f"{NAMESPACE}/{text}")[:20] in drawn
+    assert clean(f"{NAMESPACE}/{text}")[:20] in drawn  # its row in the service list
+
+
+def _screens(dump: Path) -> dict[str, tuple[str, str]]:
+    """Per hostile string: the screen with its service selected, then with a hop selected."""
+    analysis = analysis_of(dump)
+
+    async def look() -> dict[str, tuple[str, str]]:
+        screens = {}
+        app = make_app(analysis)
+        async with app.run_test(size=SIZE) as pilot:
+            await app.wait_loaded(pilot.pause)
+            for _, text in HOSTILE:
+                await app.main.jump_to(ObjectKey(NAMESPACE, text))
+                await pilot.pause()
+                selected = screen_text(app)
+                await pilot.press("down")  # the next hop: the details panel changes too
+                await pilot.pause()
+                screens[text] = (selected, screen_text(app))
+        return screens
+
+    return asyncio.run(look())
 
 
 def tui_screen(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    analysis = analysis_of(dump)
-
-    async def look() -> tuple[str, str]:
-        app = make_app(analysis)
-        async with app.run_test(size=(200, 40)) as pilot:
-            await app.wait_loaded(pilot.pause)
-            await app.main.jump_to(ObjectKey(NAMESPACE, text))
-            await pilot.pause()
-            shown = screen_text(app)
-            await pilot.press("tab", "down")  # a hop selected: the details panel too
-            await pilot.pause()
-            return shown, screen_text(app)
-
-    for shown in asyncio.run(look()):
+    screens: dict[str, tuple[str, str]] = _once("screens", _screens, dump.parent)  # type: ignore[assignment]
+    for shown in screens[text]:
         assert_clean(shown)
         lines = shown.splitlines()
-        assert len(lines) == 40 and all(cell_len(line) <= 200 for line in lines)  # layout holds
-        assert clean(f"{NAMESPACE}/{text}")[:20] in shown
+        assert len(lines) == SIZE[1] and all(cell_len(line) <= SIZE[0] for line in lines)
+        assert clean(f"{NAMESPACE}/{text}")[:20] in shown  # its row in the list
+        assert clean(pod_name(text))[:20] in shown  # its pod, in the path view
+
+
+def _errors(dump: Path) -> dict[str, tuple[str, str]]:
+    """A load that fails with each hostile string in turn (`r` reads again): the status
+    line and the toast each failure leaves."""
+    texts = iter(t for _, t in HOSTILE)
+    current: list[str] = []
+
+    def load() -> Analysis:
+        current[:] = [next(texts)]
+        raise InputError(f"{dump.name}: Service {current[0]}: cannot read")
+
+    async def look() -> dict[str, tuple[str, str]]:
+        seen = {}
+        app = make_app(load)
+        async with app.run_test(size=SIZE) as pilot:
+            for n in range(len(HOSTILE)):
+                if n:
+                    await pilot.press("r")
+                for _ in range(100):
+                    await pilot.pause(0.01)
+                    if len(app._notifications) == n + 1 and app.main.status.error:
+                        break
+                # The toast's text as the app handed it over (Textual keeps no public list).
+                toast = list(app._notifications)[-1].message
+                seen[current[0]] = (screen_text(app).splitlines()[0], toast)
+        return seen
+
+    return asyncio.run(look())
 
 
 def tui_error(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    def load() -> Analysis:
-        raise InputError(f"{dump.name}: Service {text}: cannot read")
-
-    async def look() -> tuple[str, list[str]]:
-        app = make_app(load)
-        async with app.run_test(size=(200, 40)) as pilot:
-            for _ in range(50):
-                await pilot.pause(0.02)
-                if app.main.status.error:
-                    break
-            # The toast's text as the app handed it over (Textual keeps no public list).
-            return screen_text(app), [n.message for n in app._notifications]
-
-    shown, toasts = asyncio.run(look())
-    assert_clean(shown)
-    assert clean_message(text)[:20] in shown.splitlines()[0]  # the status line
-    assert len(toasts) == 1 and clean_message(text) in toasts[0]
-    assert_clean(toasts[0])
+    errors: dict[str, tuple[str, str]] = _once("errors", _errors, dump.parent)  # type: ignore[assignment]
+    status, toast = errors[text]
+    assert_clean(status)
+    assert_clean(toast)
+    assert clean_message(text)[:20] in status
+    assert clean_message(f"Service {text}: cannot read") in toast
 
 
 OUTPUTS: dict[str, Callable[[str, Path, pytest.CaptureFixture[str]], None]] = {
