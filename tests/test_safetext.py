@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 import unicodedata
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -91,3 +94,10 @@ def test_ordinary_names_take_the_fast_path() -> None:
     # one regex search and no copy (benchmarks/sanitise.py measures the cost).
     for name in ("shop/web", "node-a.eu-west-1.compute.internal", "http:80/TCP"):
         assert clean(name) is name and clean_message(name) is name
+
+
+def test_importing_it_loads_no_renderer() -> None:
+    # routing and cluster use it too, and never load rich (tests/test_layering.py).
+    code = ("import sys, kpath.safetext\n"
+            "assert not {'rich', 'textual'} & {m.split('.')[0] for m in sys.modules}, 'loaded'\n")
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])

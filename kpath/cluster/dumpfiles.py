@@ -87,13 +87,14 @@ class DumpFile:
     stdin: bool = False
 
 
-def fail(label: str, what: str) -> InputError:
-    """The one-line error for a file: "<file>: <what is wrong>".
+# File names and parser messages can carry bytes from a hostile dump: kpath's one sanitiser
+# makes each character that could not be shown a visible escape, on one line.
+clean = clean_message
 
-    File names and parser messages can carry bytes from a hostile dump: kpath's one
-    sanitiser makes them visible escapes.
-    """
-    return InputError(clean_message(f"{label}: {what}"))
+
+def fail(label: str, what: str) -> InputError:
+    """The one-line error for a file: "<file>: <what is wrong>"."""
+    return InputError(clean(f"{label}: {what}"))
 
 
 def find_files(arg: str | Path) -> list[DumpFile]:
