@@ -17,6 +17,7 @@ from typing import Any
 
 from kpath import __version__
 from kpath.errors import InputError, KpathError
+from kpath.safetext import clean_message
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -24,7 +25,8 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         # argparse's default prints usage then exits 2; keep the exit code, one clear line.
-        self.exit(EXIT_USAGE, f"kpath: error: {message} (see kpath {self.prog.split()[-1]} -h)\n")
+        self.exit(EXIT_USAGE, f"kpath: error: {clean_message(message)} "
+                              f"(see kpath {self.prog.split()[-1]} -h)\n")
 
 
 def _source_flags(p: argparse.ArgumentParser) -> None:
@@ -283,7 +285,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
                          selector=args.selector, internal=args.internal, size=(cols, rows),
                          live=not args.dump, prober=prober)
     FsPath(args.svg).write_text(svg, encoding="utf-8")
-    print(f"wrote {args.svg}")
+    print(f"wrote {clean_message(args.svg)}")
     return EXIT_OK
 
 
@@ -347,7 +349,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return COMMANDS[args.command](args)
     except KpathError as exc:
-        print(f"kpath: error: {exc}", file=sys.stderr)
+        # The last guard: whatever a message carries from the cluster, it stays one line.
+        print(f"kpath: error: {clean_message(exc)}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("kpath: interrupted", file=sys.stderr)

@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 
 from kpath.errors import InputError
+from kpath.safetext import clean_message
 
 JSON_SUFFIXES: frozenset[str] = frozenset({".json"})
 YAML_SUFFIXES: frozenset[str] = frozenset({".yaml", ".yml"})
@@ -86,14 +87,9 @@ class DumpFile:
     stdin: bool = False
 
 
-def clean(text: str) -> str:
-    """Make text safe for one terminal line: control characters become visible escapes.
-
-    File names and parser messages can carry bytes from a hostile dump.
-    """
-    if text.isprintable():
-        return text
-    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+# File names and parser messages can carry bytes from a hostile dump: kpath's one sanitiser
+# makes each character that could not be shown a visible escape, on one line.
+clean = clean_message
 
 
 def fail(label: str, what: str) -> InputError:

@@ -1,26 +1,49 @@
-"""The path graph as GraphML (networkx's writer) and Graphviz DOT (written here: no pydot)."""
+"""The path graph as GraphML (networkx's writer) and Graphviz DOT (written here: no pydot).
+
+Vertex ids and every string attribute are cluster text, shown through `kpath.safetext.clean`
+before either format sees them: XML 1.0 cannot hold most C0 controls even as character
+references, so a visible escape is the only way to keep GraphML well-formed for any input,
+and a DOT file printed to a terminal must not carry escapes or bidi controls either.
+`clean` never maps two strings to one, so vertex ids stay distinct.
+"""
 
 from __future__ import annotations
 
 import io
-import json
 
 import networkx as nx
 
+from kpath.safetext import clean
+
 _SHAPES = {"client": "oval", "nodegroup": "box3d", "pod": "component"}
+
+
+def _cleaned(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+    """A copy with every vertex id and string attribute made visible text."""
+    def attrs(data: dict[str, object]) -> dict[str, object]:
+        return {k: clean(v) if isinstance(v, str) else v for k, v in data.items()}
+
+    out = nx.MultiDiGraph()
+    out.graph.update(attrs(graph.graph))
+    for vid, data in graph.nodes(data=True):
+        out.add_node(clean(vid), **attrs(data))
+    for a, b, key, data in graph.edges(keys=True, data=True):
+        out.add_edge(clean(a), clean(b), key=key, **attrs(data))
+    return out
 
 
 def graphml(graph: nx.MultiDiGraph) -> str:
     """GraphML text. Attribute values are kept as str/int/float/bool (GraphML has no null)."""
     buf = io.BytesIO()
-    nx.write_graphml(graph, buf, encoding="utf-8")
+    nx.write_graphml(_cleaned(graph), buf, encoding="utf-8")
     return buf.getvalue().decode("utf-8")
 
 
 def _quote(value: object) -> str:
-    # A JSON string is a valid DOT quoted string for everything except a bare backslash
-    # sequence DOT reads differently; json escapes quotes, backslashes and control characters.
-    return json.dumps(str(value), ensure_ascii=False)
+    """A DOT quoted string: only ``\\"`` is special to the parser, and Graphviz reads a
+    backslash in a label as the start of an escape (``\\n``, ``\\N``), so each is doubled."""
+    text = clean(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
 
 
 def dot(graph: nx.MultiDiGraph) -> str:

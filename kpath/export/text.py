@@ -1,6 +1,7 @@
 """Readable renderings for a terminal: the paths table, findings, a route. Headless: Rich only.
 
-Every cluster string goes through `literal`, so ``[red]`` stays text and escapes stay visible.
+Every cluster string goes through `literal` (a value) or `literal_message` (a composed
+message), so ``[red]`` stays text and control, bidi and zero-width characters show as escapes.
 Verdicts carry a word and a glyph, never colour alone (NO_COLOR terminals see the same facts).
 """
 
@@ -12,13 +13,13 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from kpath.export.safe import literal
 from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding, Severity
 from kpath.routing.kubeproxy import Choice, Verdict
 from kpath.routing.nodegroups import NodeGroup
 from kpath.routing.paths import Path
 from kpath.routing.route import Route
+from kpath.safetext import literal, literal_message
 
 VERDICT_STYLE = {
     Verdict.FORWARD: ("→ forward", "green"),
@@ -50,7 +51,7 @@ def group_notes(group: NodeGroup | None, choice: Choice) -> Text:
     if choice.fallback:
         notes.append(" terminating only", style="yellow")
     if choice.topology:
-        notes.append(f" hints:{choice.topology}", style="cyan")
+        notes.append_text(literal(f" hints:{choice.topology}", "cyan"))
     if group is not None and group.ready is False:
         notes.append(" NotReady", style="yellow")
     return notes
@@ -91,7 +92,7 @@ def findings_table(findings: Iterable[Finding]) -> Table:
     order = sorted(findings, key=lambda f: (-f.severity.rank, f.code, f.message))
     for f in order:
         table.add_row(Text(f.severity.value, style=SEVERITY_STYLE[f.severity]), Text(f.code),
-                      literal(f.message))
+                      literal_message(f.message))
     return table
 
 
@@ -124,8 +125,8 @@ def route_view(r: Route) -> RenderableType:
             lines.append(line)
             continue
         line.append_text(verdict_text(choice.verdict))
-        line.append(f"  {policy} policy: ", style="dim")
-        line.append_text(literal(choice.rule))
+        line.append_text(literal(f"  {policy} policy: ", "dim"))
+        line.append_text(literal_message(choice.rule))
         lines.append(line)
         for t in choice.targets:
             cross = t.node is not None and t.node != r.node.name

@@ -21,7 +21,6 @@ from rich.text import Text
 from kpath.cluster.records import ObjectKey
 from kpath.errors import InputError
 from kpath.export.jsonout import paths_json
-from kpath.export.safe import literal
 from kpath.probe.evidence import (
     PROBE_RULES,
     Evidence,
@@ -38,6 +37,7 @@ from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding, Severity
 from kpath.routing.paths import Path
 from kpath.routing.select import Selection
+from kpath.safetext import clean, literal, literal_message
 
 PROOF_STYLE = {
     Proof.CONFIRMED: ("✓ confirmed", "green"),
@@ -143,10 +143,11 @@ def service_paths(analysis: Analysis, name: str) -> list[Path]:
     if key not in analysis.snapshot.services:
         known = [str(k) for k in sorted(analysis.snapshot.services)]
         close = difflib.get_close_matches(name, known, n=3)
-        hint = f"; did you mean {', '.join(close)}?" if close else (
-            f"; services: {', '.join(known[:8])}{' …' if len(known) > 8 else ''}"
+        # Names from the cluster, each shown escaped: the message stays one honest line.
+        hint = f"; did you mean {', '.join(map(clean, close))}?" if close else (
+            f"; services: {', '.join(map(clean, known[:8]))}{' …' if len(known) > 8 else ''}"
             if known else "; the cluster has no services")
-        raise InputError(f"no service {literal(name).plain}{hint}")
+        raise InputError(f"no service {clean(name)}{hint}")
     return [p for p in analysis.paths if p.service == key]
 
 
@@ -280,11 +281,12 @@ def probe_view(report: ProbeReport) -> RenderableType:
     for f in ev.findings:
         line = Text(f"{f.code} {f.severity.value}: ", style="bold red"
                     if f.severity == Severity.ERROR else "yellow")
-        line.append_text(literal(f.message))
+        line.append_text(literal_message(f.message))
         parts.append(line)
     for n in plan.not_probed:
         line = Text("not probed: ", style="dim")
-        line.append_text(literal(f"{plan.paths[n.path].service} {n.what}: {n.reason}"))
+        line.append_text(literal(f"{plan.paths[n.path].service} {n.what}: "))
+        line.append_text(literal_message(n.reason))
         parts.append(line)
     parts.append(summary_line(ev.summary))
     return Group(*parts)

@@ -13,6 +13,7 @@ from kpath.cluster.snapshot import Snapshot
 from kpath.errors import InputError
 from kpath.routing.kubeproxy import Choice, choose
 from kpath.routing.targets import service_targets
+from kpath.safetext import clean
 
 SCHEMA = "kpath.route/v1"
 
@@ -26,7 +27,8 @@ class Route(NamedTuple):
 
 
 def _listing(names: list[str], limit: int = 10) -> str:
-    shown = ", ".join(names[:limit])
+    # Names come from the cluster: each is escaped, so none can end the line or fake an entry.
+    shown = ", ".join(clean(n) for n in names[:limit])
     return shown + (f", … ({len(names)} in all)" if len(names) > limit else "") or "none"
 
 
@@ -37,8 +39,8 @@ def find_service(snapshot: Snapshot, ref: str) -> Service:
     svc = snapshot.services.get(ObjectKey(namespace, name))
     if svc is None:
         same_ns = sorted(k.name for k in snapshot.services if k.namespace == namespace)
-        where = f"services in {namespace}: {_listing(same_ns)}" if same_ns else (
-            f"no services in namespace {namespace}; namespaces: "
+        where = f"services in {clean(namespace)}: {_listing(same_ns)}" if same_ns else (
+            f"no services in namespace {clean(namespace)}; namespaces: "
             f"{_listing(sorted({k.namespace for k in snapshot.services}))}")
         raise InputError(f"unknown service {ref!r} ({where})")
     return svc
@@ -50,14 +52,15 @@ def find_port(svc: Service, word: str | None) -> ServicePort:
     if word is None:
         if len(ports) == 1:
             return ports[0]
-        raise InputError(f"{svc.key} has {len(ports)} ports; choose one with --port ({have})")
+        raise InputError(f"{clean(svc.key)} has {len(ports)} ports; choose one with --port "
+                         f"({have})")
     number, _, protocol = word.partition("/")
     for p in ports:
         if protocol and p.protocol.upper() != protocol.upper():
             continue
         if (number.isdigit() and p.port == int(number)) or p.name == number:
             return p
-    raise InputError(f"{svc.key} has no port {word!r} (ports: {have})")
+    raise InputError(f"{clean(svc.key)} has no port {word!r} (ports: {have})")
 
 
 def find_node(snapshot: Snapshot, name: str) -> Node:
@@ -70,7 +73,7 @@ def find_node(snapshot: Snapshot, name: str) -> Node:
 def route(snapshot: Snapshot, service: str, node: str, port: str | None = None) -> Route:
     svc = find_service(snapshot, service)
     if svc.type == "ExternalName":
-        raise InputError(f"{svc.key} is an ExternalName service: clients resolve "
+        raise InputError(f"{clean(svc.key)} is an ExternalName service: clients resolve "
                          f"{svc.external_name!r} in DNS; kube-proxy does not route it")
     where = find_node(snapshot, node)
     sp = find_port(svc, port)

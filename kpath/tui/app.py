@@ -26,8 +26,8 @@ from kpath.cluster.records import ObjectKey
 from kpath.cluster.watch import WATCH_LOST, WATCH_OK
 from kpath.errors import KpathError
 from kpath.export.jsonout import paths_json
-from kpath.export.safe import clean
 from kpath.routing.analysis import Analysis
+from kpath.safetext import clean, clean_message
 from kpath.tui import view_model as vm
 from kpath.tui.actions import bindings
 from kpath.tui.commands import KpathCommands
@@ -187,8 +187,8 @@ class KpathApp(App[int]):
     def _watch_failed(self, reason: str, stop: threading.Event) -> None:
         if stop is self._stop_watch and not stop.is_set():
             self.main.status.watch = ""
-            self.notify(f"Not watching the cluster: {reason}\nPress r to refresh.",
-                        severity="warning", markup=False)
+            self.notify(f"Not watching the cluster: {clean_message(reason)}\n"
+                        "Press r to refresh.", severity="warning", markup=False)
 
     @on(ClusterChanged)
     def _cluster_changed(self, message: ClusterChanged) -> None:
@@ -264,8 +264,9 @@ class KpathApp(App[int]):
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:
         status = self.main.status
-        status.reading, status.error = False, message.error
-        self.notify(message.error, title="cannot read the cluster", severity="error",
+        error = clean_message(message.error)  # server and dump text: one visible line
+        status.reading, status.error = False, error
+        self.notify(error, title="cannot read the cluster", severity="error",
                     markup=False, timeout=8)
 
     @on(ProbeResult)
@@ -285,7 +286,7 @@ class KpathApp(App[int]):
         # An unexpected failure in a worker: one line, never a traceback over the UI.
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             error = event.worker.error
-            self.post_message(LoadFailed(clean(f"{type(error).__name__}: {error}")))
+            self.post_message(LoadFailed(f"{type(error).__name__}: {error}"))
 
     # --- actions (keys and palette come from kpath.tui.actions) -------------------------
 
@@ -355,7 +356,7 @@ class KpathApp(App[int]):
         path = self._save_dir / f"{file_stem(self.origin, self._clock())}.svg"
         path.write_text(self.export_screenshot(title=f"kpath {clean(self.origin)}"),
                         encoding="utf-8")
-        self.notify(f"saved {path}", title="SVG", markup=False)
+        self.notify(f"saved {clean_message(path)}", title="SVG", markup=False)
 
     def action_export_json(self) -> None:
         analysis = self.main.analysis
@@ -367,7 +368,7 @@ class KpathApp(App[int]):
         path = self._save_dir / f"{file_stem(self.origin, self._clock())}.json"
         path.write_text(json.dumps(paths_json(analysis, paths, findings), indent=2) + "\n",
                         encoding="utf-8")
-        self.notify(f"saved {path}", title="JSON", markup=False)
+        self.notify(f"saved {clean_message(path)}", title="JSON", markup=False)
 
     def action_zoom(self) -> None:
         self.main.zoom()

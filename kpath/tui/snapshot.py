@@ -14,6 +14,7 @@ from datetime import datetime
 from kpath.cluster.records import ObjectKey
 from kpath.errors import InputError
 from kpath.routing.analysis import Analysis
+from kpath.safetext import clean
 from kpath.tui.app import KpathApp, Prober
 
 
@@ -43,7 +44,7 @@ async def render_app_svg(analysis: Analysis, *, namespace: str | None = None,
             await pilot.pause()
         app.main.table.focus()
         await pilot.pause()
-        return app.export_screenshot(title=f"kpath {analysis.snapshot.origin}".strip())
+        return app.export_screenshot(title=f"kpath {clean(analysis.snapshot.origin)}".strip())
 
 
 def render_svg(analysis: Analysis, *, namespace: str | None = None,

@@ -57,10 +57,13 @@ def shop(web_on_b: bool = False) -> Analysis:
 MARKUP = "[bold red]pwned[/]"
 ANSI = "x\x1b[31mred"
 LONG = "l" * 500
+BIDI = "svc\u202egnp.exe\u202c"  # shows as "svcexe.png" when drawn raw
+NEWLINE = "x\nkpath: error: fake"
 
 
 def hostile() -> Analysis:
-    """Names and labels an attacker could create: markup, escapes, 500-character labels."""
+    """Names and labels an attacker could create: markup, escapes, a bidi override, a line
+    break, 500-character labels."""
     nodes = [b.node("node-\x1b[31mred", "z1")]
     labels = {"app": "[red]x[/]", "long": LONG[:63]}
     pods = [b.pod("web-\x1b]0;title\x07", "node-\x1b[31mred", "10.1.0.1", labels, ns="evil")]
@@ -69,6 +72,8 @@ def hostile() -> Analysis:
                   labels={"long": LONG[:63]}),
         b.service("ansi-" + ANSI, "NodePort", ns="evil", selector={"app": "[red]x[/]"}),
         b.service("n" * 250, "NodePort", ns="evil", selector={"app": "[red]x[/]"}),
+        b.service(BIDI, "NodePort", ns="evil", selector={"app": "[red]x[/]"}),
+        b.service(NEWLINE, "NodePort", ns="evil", selector={"app": "[red]x[/]"}),
     ]
     slices = [b.endpointslice(MARKUP, [b.endpoint("10.1.0.1", "node-\x1b[31mred",
                                                    "web-\x1b]0;title\x07", ns="evil")],

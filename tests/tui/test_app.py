@@ -428,8 +428,10 @@ async def test_hostile_names_render_literally(size: tuple[int, int]) -> None:
         text = screen_text(app)
         assert "evil/[bold red]pw" in text  # markup shown, not applied (maybe cut: …)
         assert "\\x1b[31mred" in text  # ESC shown as an escape, never sent
+        assert "evil/svc\\u202egnp" in text and "evil/x\\nkpath: err" in text
         svg = app.export_screenshot()
-        assert "\x1b" not in text and "\x1b" not in svg and "\x07" not in svg
+        for raw in ("\x1b", "\x07", "\u202e", "\u202c", "\n kpath: error"):
+            assert raw not in text and raw not in svg, repr(raw)
         lines = text.splitlines()
         assert len(lines) == size[1]
         assert all(len(line) <= size[0] for line in lines)  # long names do not break layout

@@ -25,6 +25,7 @@ from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding
 from kpath.routing.paths import Path
 from kpath.routing.select import Selection
+from kpath.safetext import clean, literal
 from kpath.tui import view_model as vm
 from kpath.tui.messages import HopSelected, JumpTo, ServiceHighlighted
 from kpath.tui.styles import ProbeState, probe_state
@@ -183,11 +184,11 @@ class MainScreen(Screen[None]):
         ns = self.namespace or "all namespaces"
         what = "all services" if self.internal else "exposed services"
         count = Text(f"{len(shown)} of {len(self._rows)} · {what} · ", style="dim")
-        count.append_text(Text(ns, style="dim"))
+        count.append_text(literal(ns, "dim"))
         count.append(f" · sort: {self.sort}", style="dim")
         if text:
             count.append(" · filter: ", style="dim")
-            count.append(text)
+            count.append_text(literal(text))  # a pasted filter can hold anything
         # One line of fixed height and width: no layout pass on every keystroke.
         self.query_one("#count", Static).update(count, layout=False)
 
@@ -261,7 +262,7 @@ class MainScreen(Screen[None]):
             self.refresh_list()
             self._show_cluster_findings()
             if not self.table.select(key):
-                self.notify(f"{key} is not in the list", markup=False)
+                self.notify(f"{clean(key)} is not in the list", markup=False)
                 return False
         await self._refresh_selected(key)
         self._select_nodes(nodes)

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from kpath.export.safe import literal
+from kpath.safetext import literal
 
 
 class Picker(ModalScreen[str | None]):

@@ -7,7 +7,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from kpath.export.safe import literal
+from kpath.safetext import literal
 from kpath.tui.styles import HOP_LOOK, PROBE_LOOK, HopState, ProbeState
 from kpath.tui.view_model import Hop
 

@@ -15,8 +15,8 @@ from textual.containers import Vertical
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from kpath.export.safe import literal
 from kpath.routing.findings import Finding
+from kpath.safetext import literal, literal_message
 from kpath.tui.messages import JumpTo
 from kpath.tui.styles import SEVERITY_LOOK
 
@@ -26,7 +26,7 @@ MAX_CLUSTER = 300  # the cluster-wide part is a digest; the list filter narrows 
 def finding_text(f: Finding) -> Text:
     look = SEVERITY_LOOK[f.severity]
     text = Text(f"{look.glyph} {look.word:7} {f.code} ", style=look.style)
-    text.append_text(literal(f.message))
+    text.append_text(literal_message(f.message))
     return text
 
 

@@ -21,7 +21,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from kpath.export.safe import literal
+from kpath.safetext import literal
 from kpath.tui.boxes import Lines, box, column_widths, hstack
 from kpath.tui.messages import HopSelected
 from kpath.tui.styles import HOP_LOOK, PROBE_LOOK, HopState, ProbeState, glyphs

@@ -22,7 +22,7 @@ from textual.strip import Strip
 from textual.widgets import Static
 
 from kpath.cluster.records import ObjectKey
-from kpath.export.safe import literal
+from kpath.safetext import literal
 from kpath.tui.messages import ServiceHighlighted
 from kpath.tui.styles import (
     HOP_LOOK,

@@ -9,9 +9,9 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
-from kpath.export.safe import literal
 from kpath.probe.consent import UI_NOTE
 from kpath.routing.visibility import not_visible_short
+from kpath.safetext import literal, literal_message
 from kpath.tui.styles import glyphs
 
 WATCHING = "watching"
@@ -32,7 +32,8 @@ def status_text(origin: str, live: bool, loaded_at: datetime | None, loading: bo
     if live:
         text.append(" │ live", style="green")
         if watch:
-            text.append(f" │ {watch}", style="green" if watch == WATCHING else "bold yellow")
+            text.append_text(literal_message(f" │ {watch}", "green" if watch == WATCHING
+                                             else "bold yellow"))
     else:
         text.append(f" │ {UI_NOTE}", style="yellow")
     if loading:
@@ -47,14 +48,17 @@ def status_text(origin: str, live: bool, loaded_at: datetime | None, loading: bo
         text.append(f" │ {probes}", style="cyan")
     if error:
         text.append(glyphs(" │ ✗ "), style="bold red")
-        text.append_text(literal(error, "red"))
+        text.append_text(literal_message(error, "red"))
     return text
 
 
 class StatusBar(Static):
     """Redrawn only when one of its facts changes (cheap over a slow ssh link)."""
 
-    DEFAULT_CSS = "StatusBar { height: 1; background: $panel; padding: 0 1; }"
+    # One line whatever the cluster's text: a long word is cut at the edge, never wrapped out
+    # of sight (clip, not "…": a Linux console font has no ellipsis).
+    DEFAULT_CSS = ("StatusBar { height: 1; background: $panel; padding: 0 1; "
+                   "text-wrap: nowrap; text-overflow: clip; }")
 
     origin: reactive[str] = reactive("")
     live: reactive[bool] = reactive(False)
