@@ -7,11 +7,13 @@ it into the app's injected loader, lists kubeconfig contexts for `c`, and names 
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from kpath.routing.analysis import Analysis
 from kpath.tui.app import KpathApp, Loader, Prober, Watcher
+from kpath.tui.health import EXIT_FAILED
 
 LoadArgs = Callable[[argparse.Namespace], Analysis]
 #: From the flags, how to probe (`kpath.probe.command.RunOptions`); None: no probes.
@@ -76,7 +78,15 @@ def _watcher(live_options: LiveArgs, args: argparse.Namespace) -> Watcher:
 def run_for_args(args: argparse.Namespace, load_args: LoadArgs, *, origin: str | None = None,
                  live: bool | None = None, probe_options: ProbeArgs | None = None,
                  live_options: LiveArgs | None = None) -> int:
-    """Run the UI in this terminal for parsed flags; returns the exit code."""
-    result = build_app(args, load_args, origin=origin, live=live, probe_options=probe_options,
-                       live_options=live_options).run()
-    return result if isinstance(result, int) else 0
+    """Run the UI in this terminal for parsed flags; returns the exit code.
+
+    A session that never showed a cluster ends as the command line would: its error as one
+    line on stderr (after the UI left the screen), exit 2.
+    """
+    app = build_app(args, load_args, origin=origin, live=live, probe_options=probe_options,
+                    live_options=live_options)
+    result = app.run()
+    code = result if isinstance(result, int) else 0
+    if code == EXIT_FAILED and app.failure:
+        print(f"kpath: error: {app.failure}", file=sys.stderr)
+    return code
