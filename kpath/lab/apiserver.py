@@ -108,6 +108,7 @@ class LabApiServer:
     # -- lifecycle -------------------------------------------------------------------------
 
     async def start(self) -> str:
+        self._closing = False  # started again after `stop` (an API server that restarted)
         app = web.Application(middlewares=[self._middleware])
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         # A short shutdown_timeout: `stop` ends watch streams itself and must be prompt.
@@ -135,6 +136,7 @@ class LabApiServer:
             wake.set()  # watch streams notice and end
         if self._session is not None:
             await self._session.close()
+            self._session = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

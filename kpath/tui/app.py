@@ -202,6 +202,10 @@ class KpathApp(App[int]):
     def _cluster_changed(self, message: ClusterChanged) -> None:
         if message.stop is not self._stop_watch or self._stop_watch.is_set():
             return
+        self._change_heard()
+
+    def _change_heard(self) -> None:
+        """Reload once changes go quiet (`reload_delay`)."""
         now = time.monotonic()
         delay = reload_delay(now, self._first_pending, self._last_reload,
                              self._watch_timer is not None)
@@ -250,6 +254,10 @@ class KpathApp(App[int]):
         if self._retry_timer is not None:
             self._retry_timer.stop()
             self._retry_timer = None
+        if self.live and self.main.status.watch == status_bar.WATCH_LOST:
+            # Read, but not followed: without the watch only a load would notice the next
+            # outage (or change), so keep loading, at the longest pause.
+            self._retry_timer = self.set_timer(health.RETRY_DELAYS[-1], self._retry)
 
     @property
     def failure(self) -> str:
@@ -309,6 +317,10 @@ class KpathApp(App[int]):
             restart, self._watch_origin = health.watch_follows(self._watch_origin, origin)
             if restart:  # the kubeconfig names another server now: follow that one
                 self._start_watch(self._watch_origin)
+                # The new watch starts from the server's version when its streams open: a
+                # change since this load and before then would go unheard. One more load,
+                # after the usual gap, covers it.
+                self._change_heard()
         changed = self.main.show_analysis(message.analysis, message.loaded_at)
         if changed:
             self.notify(f"{len(changed)} service(s) changed", timeout=3)
