@@ -312,7 +312,6 @@ class KpathApp(App[int]):
         origin = message.analysis.snapshot.origin
         if origin:
             self.main.status.origin = self.origin = origin
-        self._fresh()
         if self._watcher is not None:
             restart, self._watch_origin = health.watch_follows(self._watch_origin, origin)
             if restart:  # the kubeconfig names another server now: follow that one
@@ -321,6 +320,7 @@ class KpathApp(App[int]):
                 # change since this load and before then would go unheard. One more load,
                 # after the usual gap, covers it.
                 self._change_heard()
+        self._fresh()
         changed = self.main.show_analysis(message.analysis, message.loaded_at)
         if changed:
             self.notify(f"{len(changed)} service(s) changed", timeout=3)
@@ -481,5 +481,6 @@ class KpathApp(App[int]):
     async def action_quit(self) -> None:
         # Unmounting stops the watch. A session that never showed a cluster failed: exit 2,
         # as the command line does for the same error.
-        self.exit(health.exit_code(self.main.analysis is not None, self.failure))
+        code = health.exit_code(self.main.analysis is not None, self.failure)
+        self.exit(code, return_code=code)
 
