@@ -62,6 +62,8 @@ ContextLoader = Callable[[str], Loader]
 Watcher = Callable[[Callable[[str], None], threading.Event], None]
 #: Given a kubeconfig context name, the watcher for it.
 ContextWatcher = Callable[[str], Watcher]
+#: Given a kubeconfig context name, the prober for it (probes through its API server).
+ContextProber = Callable[[str], Prober]
 
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
 
@@ -88,6 +90,7 @@ class KpathApp(App[int]):
                  internal: bool = False, save_dir: str | FsPath = ".",
                  select: str | None = None, watcher: Watcher | None = None,
                  watch_context: ContextWatcher | None = None,
+                 probe_context: ContextProber | None = None,
                  clock: Callable[[], datetime] = datetime.now) -> None:
         """Args:
         load: reads and analyses the cluster; runs in a thread, may raise `KpathError`.
@@ -100,6 +103,7 @@ class KpathApp(App[int]):
         select: ``NAMESPACE/NAME`` of a service to select once loaded.
         watcher: follows a live cluster; changes reload the analysis as `r` does.
         watch_context: the watcher for another context, once the user switched with `c`.
+        probe_context: the prober for another context, likewise.
         clock: the time shown and used in file names (tests and snapshots fix it).
         """
         super().__init__()
@@ -119,6 +123,7 @@ class KpathApp(App[int]):
         self.loaded = False
         self._watcher = watcher if live else None
         self._watch_context = watch_context
+        self._probe_context = probe_context
         self._stop_watch = threading.Event()
         self._last_reload = -MIN_GAP  # time.monotonic() of the last reload started
         self._watch_timer: Timer | None = None
@@ -362,7 +367,8 @@ class KpathApp(App[int]):
         if event.state != WorkerState.ERROR or event.worker.error is None:
             return
         error = event.worker.error
-        line = clean(f"unexpected {type(error).__name__}: {error}")
+        line = clean(error if isinstance(error, KpathError)
+                     else f"unexpected {type(error).__name__}: {error}")
         group = event.worker.group
         if group == "probe":
             self.main.status.probes = "probes failed"
@@ -410,6 +416,8 @@ class KpathApp(App[int]):
         self.main.status.error = ""
         self._fresh()
         self.workers.cancel_group(self, "probe")
+        if self._probe_context is not None:  # through the new context's API server
+            self._prober = self._probe_context(context)
         if self._watcher is not None:
             # Follow the new context, or nothing: never the old one behind a new header.
             self._watcher = self._watch_context(context) if self._watch_context else None

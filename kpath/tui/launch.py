@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from kpath.routing.analysis import Analysis
-from kpath.tui.app import KpathApp, Loader, Prober, Watcher
+from kpath.tui.app import KpathApp, Loader, Prober, ProbeSink, ProgressSink, Watcher
 from kpath.tui.health import EXIT_FAILED
 
 LoadArgs = Callable[[argparse.Namespace], Analysis]
@@ -52,10 +52,12 @@ def build_app(args: argparse.Namespace, load_args: LoadArgs, *, origin: str | No
     def watch_context(context: str) -> Watcher:
         return _watcher(live_options, with_context(context))
 
-    if prober is None and probe_options is not None and is_live:
-        from kpath.tui.probing import tui_prober
+    def probe_context(context: str) -> Prober:
+        assert probe_options is not None
+        return _prober(probe_options, with_context(context))
 
-        prober = tui_prober(probe_options(args))
+    if prober is None and probe_options is not None and is_live:
+        prober = _prober(probe_options, args)
     namespace = None if getattr(args, "all_namespaces", False) else getattr(args, "namespace",
                                                                             None)
     return KpathApp(lambda: load_args(args), origin=origin or "", live=is_live,
@@ -64,7 +66,20 @@ def build_app(args: argparse.Namespace, load_args: LoadArgs, *, origin: str | No
                     namespace=namespace, selector=getattr(args, "selector", None),
                     internal=getattr(args, "internal", False),
                     watcher=_watcher(live_options, args) if is_live and live_options else None,
-                    watch_context=watch_context if live_options else None)
+                    watch_context=watch_context if live_options else None,
+                    probe_context=probe_context if probe_options and is_live else None)
+
+
+def _prober(probe_options: ProbeArgs, args: argparse.Namespace) -> Prober:
+    """Probe through the API server the kubeconfig names when the probes run, not when the
+    UI started: after the server moved, the one the loads and the watch follow too."""
+    from kpath.tui.probing import tui_prober
+
+    def probe(analysis: Analysis, indexes: Sequence[int], sink: ProbeSink,
+              progress: ProgressSink) -> None:
+        tui_prober(probe_options(args))(analysis, indexes, sink, progress)
+
+    return probe
 
 
 def _watcher(live_options: LiveArgs, args: argparse.Namespace) -> Watcher:

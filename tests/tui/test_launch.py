@@ -138,3 +138,48 @@ def test_kpath_tui_on_a_broken_dump_shows_why_and_q_exits_2_with_the_line_on_std
     tail = out.decode("utf-8", "replace").rsplit("\x1b[?1049l", 1)[-1]  # after the UI left
     assert f"kpath: error: {cli.value}" in tail.replace("\r", "")
     assert "Traceback" not in out.decode("utf-8", "replace")
+
+
+@pytest.mark.lab
+async def test_probes_go_through_the_api_server_of_the_context_in_use(tmp_path: Path) -> None:
+    """After `c`, probes use the new context's API access (read when they run), never the
+    one the UI started with."""
+    import yaml
+
+    from kpath.cli import _default_probe_options
+    from kpath.lab.runner import LabThread
+
+    asked: list[str | None] = []
+
+    def probe_options(args: argparse.Namespace) -> object:
+        asked.append(args.context)
+        return _default_probe_options(args)
+
+    with LabThread("shop") as lab:
+        kc = lab.write_kubeconfig(tmp_path / "kc")
+        doc = yaml.safe_load(kc.read_text())
+        doc["contexts"].append({"name": "again", "context": dict(doc["contexts"][0]["context"])})
+        kc.write_text(yaml.safe_dump(doc))
+        app = build_app(flags(kubeconfig=str(kc), all_namespaces=True), _load,
+                        probe_options=probe_options, live_options=_live_options)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await app.wait_loaded(pilot.pause)
+            assert asked == []  # nothing is resolved before a probe runs
+            await pilot.press("p")
+            await app.wait_for_work()
+            await pilot.press("c", "end", "enter")
+            await app.wait_loaded(pilot.pause)
+            assert await _until(lambda: app.main.analysis is not None, pilot)
+            await pilot.press("p")
+            await app.wait_for_work()
+            await pilot.pause()
+            assert "probes: " in app.main.status.probes
+    assert asked == [None, "again"]
+
+
+async def _until(check: Callable[[], bool], pilot, tries: int = 200) -> bool:  # type: ignore[no-untyped-def]
+    for _ in range(tries):
+        if check():
+            return True
+        await pilot.pause(0.05)
+    return check()
