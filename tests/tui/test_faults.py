@@ -208,3 +208,37 @@ async def test_a_failing_prober_is_said_once_and_the_app_keeps_running() -> None
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 0
+
+
+async def test_while_another_context_loads_nothing_of_the_old_one_shows() -> None:
+    import threading
+
+    from kpath.errors import SourceError
+
+    release = threading.Event()
+
+    def slow_failure() -> Analysis:
+        release.wait(10)
+        raise SourceError("context kind-b: cannot reach the API server")
+
+    app = make_app(SHOP, contexts=["kind-a", "kind-b"], context="kind-a", live=True,
+                   switch_context=lambda name: slow_failure)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_loaded(pilot.pause)
+        await pilot.press("down", "down", "tab")  # a service, its path and a hop's details
+        await pilot.pause()
+        assert "shop/web" in screen_text(app)
+        await pilot.press("c", "down", "enter")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Loading context kind-b…" in text
+        assert "shop/" not in text and "node-a" not in text, text
+        assert "context kind-b" in text.splitlines()[0]
+        release.set()
+        await app.wait_for_work()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "cannot reach the API server" in text and "shop/" not in text
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_code == 2

@@ -149,6 +149,9 @@ class MainScreen(Screen[None]):
         status.loaded_at, status.not_visible, status.probes = None, {}, ""
         self.table.set_marks({}, self._flash)
         self.refresh_list(announce=True)
+        self.selected = None
+        self.path_view.show([], [], self.probes, self._placeholder())  # and no hop details
+        self._show_findings(None)
         self._show_cluster_findings()
 
     def show_failure(self, error: str) -> None:
