@@ -280,8 +280,8 @@ class KpathApp(App[int]):
             return
         except Exception as exc:  # a bug or an input nobody foresaw: one line, never a trace
             if not get_current_worker().is_cancelled:
-                self.post_message(LoadFailed(clean(f"unexpected {type(exc).__name__} while "
-                                                   f"reading the cluster: {exc}"), load))
+                self.post_message(LoadFailed(clean(f"unexpected {type(exc).__name__} in "
+                                                   f"kpath: {exc}"), load))
             return
         # A newer load replaced this one (exclusive): its older snapshot must not land last.
         if not get_current_worker().is_cancelled:

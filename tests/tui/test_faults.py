@@ -143,7 +143,7 @@ async def test_an_unexpected_exception_while_loading_is_one_line_on_screen() -> 
     async with app.run_test(size=(120, 30)) as pilot:
         await app.wait_loaded(pilot.pause)
         no_loading(app)
-        assert app.failure.startswith("unexpected AttributeError while reading the cluster: ")
+        assert app.failure.startswith("unexpected AttributeError in kpath: ")
         assert "\n" not in app.failure
         assert "unexpected AttributeError" in screen_text(app)
         assert toasts(app) == []  # on screen, not a toast over "Loading…"
