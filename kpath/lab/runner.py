@@ -126,6 +126,20 @@ class Lab:
             self._claim.close()
             self._claim = None
 
+    async def stop_api(self) -> None:
+        """Stop the API server only (the data plane keeps serving): an outage."""
+        if self._api is not None:
+            await self._api.stop()
+
+    async def start_api(self, port: int = 0) -> str:
+        """Serve the API again after `stop_api`, on ``port`` (0: any free one, so usually
+        another address: rewrite the kubeconfig); returns its URL."""
+        if self._api is None:
+            raise SourceError("this lab runs without its API server")
+        self._api.port = port
+        self.api_url = await self._api.start()
+        return self.api_url
+
     def _ingress_view(self) -> tuple[tuple[str, str] | None, list[dict[str, Any]]]:
         assert self.scheduler is not None
         return self.scheduler.ingress_controller(), self.scheduler.served_ingresses()
@@ -375,6 +389,12 @@ class LabThread:
 
     def write_kubeconfig(self, path: str | Path, **kwargs: Any) -> Path:
         return self.lab.write_kubeconfig(path, **kwargs)
+
+    def stop_api(self) -> None:
+        self.call(self.lab.stop_api())
+
+    def start_api(self, port: int = 0) -> str:
+        return self.call(self.lab.start_api(port))
 
     def pods(self, namespace: str, workload: str) -> list[dict[str, Any]]:
         return self.call(_sync(lambda: self.lab.pods(namespace, workload)))

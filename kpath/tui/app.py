@@ -28,6 +28,7 @@ from kpath.errors import KpathError
 from kpath.export.jsonout import paths_json
 from kpath.routing.analysis import Analysis
 from kpath.safetext import clean, clean_message
+from kpath.tui import files, health
 from kpath.tui import view_model as vm
 from kpath.tui.actions import bindings
 from kpath.tui.commands import KpathCommands
@@ -61,6 +62,8 @@ ContextLoader = Callable[[str], Loader]
 Watcher = Callable[[Callable[[str], None], threading.Event], None]
 #: Given a kubeconfig context name, the watcher for it.
 ContextWatcher = Callable[[str], Watcher]
+#: Given a kubeconfig context name, the prober for it (probes through its API server).
+ContextProber = Callable[[str], Prober]
 
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
 
@@ -88,6 +91,7 @@ class KpathApp(App[int]):
                  select: str | None = None, watcher: Watcher | None = None,
                  watch_context: ContextWatcher | None = None,
                  probe_refusal: str | None = None,
+                 probe_context: ContextProber | None = None,
                  clock: Callable[[], datetime] = datetime.now) -> None:
         """Args:
         load: reads and analyses the cluster; runs in a thread, may raise `KpathError`.
@@ -101,6 +105,7 @@ class KpathApp(App[int]):
         watcher: follows a live cluster; changes reload the analysis as `r` does.
         watch_context: the watcher for another context, once the user switched with `c`.
         probe_refusal: what `p` says where probing is refused (a dump's addresses).
+        probe_context: the prober for another context, likewise.
         clock: the time shown and used in file names (tests and snapshots fix it).
         """
         super().__init__()
@@ -112,7 +117,8 @@ class KpathApp(App[int]):
         self._switch_context = switch_context
         self._prober = prober
         self._probe_refusal = probe_refusal
-        self._save_dir = FsPath(save_dir)
+        # Absolute now: the working directory may be deleted while the app runs.
+        self._save_dir = files.absolute(FsPath(save_dir))
         self._select = select
         self._clock = clock
         self.main = MainScreen(origin=origin, live=live, on_ready=self.reload,
@@ -120,10 +126,15 @@ class KpathApp(App[int]):
         self.loaded = False
         self._watcher = watcher if live else None
         self._watch_context = watch_context
+        self._probe_context = probe_context
         self._stop_watch = threading.Event()
         self._last_reload = -MIN_GAP  # time.monotonic() of the last reload started
         self._watch_timer: Timer | None = None
         self._first_pending: float | None = None  # the oldest change not yet reloaded
+        self._watch_origin: str | None = None  # the server the watch follows, once known
+        self._stale_since: datetime | None = None  # the cluster could not be read since
+        self._retry_timer: Timer | None = None
+        self._retries = 0
 
     async def on_mount(self) -> None:
         self.set_class(CONSOLE_FONT, "-console")
@@ -157,10 +168,15 @@ class KpathApp(App[int]):
         self.main.status.reading = True
         self._load_snapshot()
 
-    def _start_watch(self) -> None:
+    def _start_watch(self, origin: str | None = None) -> None:
         """Follow the cluster with the current watcher, if any (a fresh stop event, so a
-        previous watch's late messages are told apart and dropped)."""
+        previous watch's late messages are told apart and dropped). ``origin``: the server
+        the watch will find in the kubeconfig, when a load just found it there."""
         self._stop_watch.set()
+        if self._watch_timer is not None:  # the old watch's changes: not this one's
+            self._watch_timer.stop()
+            self._watch_timer = self._first_pending = None
+        self._watch_origin = origin
         if self._watcher is None:
             self.main.status.watch = ""
             return
@@ -194,6 +210,10 @@ class KpathApp(App[int]):
     def _cluster_changed(self, message: ClusterChanged) -> None:
         if message.stop is not self._stop_watch or self._stop_watch.is_set():
             return
+        self._change_heard()
+
+    def _change_heard(self) -> None:
+        """Reload once changes go quiet (`reload_delay`)."""
         now = time.monotonic()
         delay = reload_delay(now, self._first_pending, self._last_reload,
                              self._watch_timer is not None)
@@ -216,18 +236,59 @@ class KpathApp(App[int]):
         self.main.status.watch = status_bar.WATCHING if message.ok else status_bar.WATCH_LOST
         if message.ok:
             self.reload()  # changes while the watch was down were not heard
+        else:
+            self._went_stale()
+
+    # --- staleness: what is shown could not be checked against the cluster ---------------
+
+    def _went_stale(self) -> None:
+        """The cluster cannot be read now: say since when, and retry loads until it can."""
+        if not self.live:
+            return
+        if self._stale_since is None and self.main.analysis is not None:
+            self._stale_since = self._clock()
+            self.main.status.stale = health.stale_label(self._stale_since)
+        if self._retry_timer is None:
+            self._retry_timer = self.set_timer(health.retry_delay(self._retries), self._retry)
+
+    def _retry(self) -> None:
+        self._retry_timer = None
+        self._retries += 1
+        self.reload()
+
+    def _fresh(self) -> None:
+        self._stale_since, self._retries = None, 0
+        self.main.status.stale = ""
+        if self._retry_timer is not None:
+            self._retry_timer.stop()
+            self._retry_timer = None
+        if self.live and self.main.status.watch == status_bar.WATCH_LOST:
+            # Read, but not followed: without the watch only a load would notice the next
+            # outage (or change), so keep loading, at the longest pause.
+            self._retry_timer = self.set_timer(health.RETRY_DELAYS[-1], self._retry)
+
+    @property
+    def failure(self) -> str:
+        """Why the screen shows no cluster ("" once one is shown): the session's error."""
+        return self.main.failure
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
     def _load_snapshot(self) -> None:
+        load = self._load
         try:
-            analysis = self._load()
+            analysis = load()
         except KpathError as exc:
             if not get_current_worker().is_cancelled:
-                self.post_message(LoadFailed(str(exc)))
+                self.post_message(LoadFailed(clean(exc), load))
+            return
+        except Exception as exc:  # a bug or an input nobody foresaw: one line, never a trace
+            if not get_current_worker().is_cancelled:
+                self.post_message(LoadFailed(clean(f"unexpected {type(exc).__name__} in "
+                                                   f"kpath: {exc}"), load))
             return
         # A newer load replaced this one (exclusive): its older snapshot must not land last.
         if not get_current_worker().is_cancelled:
-            self.post_message(AnalysisReady(analysis, self._clock()))
+            self.post_message(AnalysisReady(analysis, self._clock(), load))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="probe")
     def _run_probes(self, analysis: Analysis, paths: Sequence[int]) -> None:
@@ -248,11 +309,26 @@ class KpathApp(App[int]):
         if not worker.is_cancelled:
             self.post_message(ProbeProgress(*landed, analysis, finished=True))
 
+    def _current(self, load: object) -> bool:
+        """A load's result is for the loader in use (not one `c` replaced meanwhile)."""
+        return load is None or load is self._load
+
     @on(AnalysisReady)
     def _analysis_ready(self, message: AnalysisReady) -> None:
+        if not self._current(message.load):
+            return
         origin = message.analysis.snapshot.origin
         if origin:
             self.main.status.origin = self.origin = origin
+        if self._watcher is not None:
+            restart, self._watch_origin = health.watch_follows(self._watch_origin, origin)
+            if restart:  # the kubeconfig names another server now: follow that one
+                self._start_watch(self._watch_origin)
+                # The new watch starts from the server's version when its streams open: a
+                # change since this load and before then would go unheard. One more load,
+                # after the usual gap, covers it.
+                self._change_heard()
+        self._fresh()
         changed = self.main.show_analysis(message.analysis, message.loaded_at)
         if changed:
             self.notify(f"{len(changed)} service(s) changed", timeout=3)
@@ -263,11 +339,18 @@ class KpathApp(App[int]):
 
     @on(LoadFailed)
     def _load_failed(self, message: LoadFailed) -> None:
+        if not self._current(message.load):
+            return
         status = self.main.status
         error = clean_message(message.error)  # server and dump text: one visible line
+        repeated = status.error == error
         status.reading, status.error = False, error
-        self.notify(error, title="cannot read the cluster", severity="error",
-                    markup=False, timeout=8)
+        self.main.show_failure(error)
+        if self.main.analysis is not None and not repeated:
+            # The screen keeps the last analysis: say once why it is no longer refreshed.
+            self.notify(error, title="cannot read the cluster", severity="error",
+                        markup=False, timeout=8)
+        self._went_stale()
 
     @on(ProbeResult)
     def _probe_result(self, message: ProbeResult) -> None:
@@ -283,10 +366,23 @@ class KpathApp(App[int]):
                                    else f"probing… {message.done}/{message.total}")
 
     def on_worker_state_changed(self, event: Worker.StateChangedEvent) -> None:
-        # An unexpected failure in a worker: one line, never a traceback over the UI.
-        if event.state == WorkerState.ERROR and event.worker.error is not None:
-            error = event.worker.error
-            self.post_message(LoadFailed(f"{type(error).__name__}: {error}"))
+        # An unexpected failure in a worker: one line, never a traceback over the UI. (The
+        # load worker reports its own failures: they take the place of the view.)
+        if event.state != WorkerState.ERROR or event.worker.error is None:
+            return
+        error = event.worker.error
+        line = clean_message(error if isinstance(error, KpathError)
+                     else f"unexpected {type(error).__name__}: {error}")
+        group = event.worker.group
+        if group == "probe":
+            self.main.status.probes = "probes failed"
+            self.notify(line, title="probes failed", severity="error", markup=False, timeout=8)
+        elif group == "watch":
+            self.main.status.watch = ""
+            self.notify(f"Not watching the cluster: {line}\nPress r to refresh.",
+                        severity="warning", markup=False)
+        else:
+            self.notify(line, title="kpath failed", severity="error", markup=False, timeout=8)
 
     # --- actions (keys and palette come from kpath.tui.actions) -------------------------
 
@@ -320,7 +416,14 @@ class KpathApp(App[int]):
         if context is None or self._switch_context is None:
             return
         self.context, self._load = context, self._switch_context(context)
-        self.main.forget_probes()  # another cluster: nothing probed carries over
+        # Another cluster: nothing of the old one stays on screen under the new name (its
+        # paths, probes, findings), whether the new one can be read or not.
+        self.main.clear(f"Loading context {clean(context)}…")
+        self.main.status.error = ""
+        self._fresh()
+        self.workers.cancel_group(self, "probe")
+        if self._probe_context is not None:  # through the new context's API server
+            self._prober = self._probe_context(context)
         if self._watcher is not None:
             # Follow the new context, or nothing: never the old one behind a new header.
             self._watcher = self._watch_context(context) if self._watch_context else None
@@ -354,9 +457,7 @@ class KpathApp(App[int]):
 
     def action_save_svg(self) -> None:
         path = self._save_dir / f"{file_stem(self.origin, self._clock())}.svg"
-        path.write_text(self.export_screenshot(title=f"kpath {clean(self.origin)}"),
-                        encoding="utf-8")
-        self.notify(f"saved {clean_message(path)}", title="SVG", markup=False)
+        self._write("SVG", path, self.export_screenshot(title=f"kpath {clean(self.origin)}"))
 
     def action_export_json(self) -> None:
         analysis = self.main.analysis
@@ -366,9 +467,20 @@ class KpathApp(App[int]):
         keys = {p.service for p in paths}
         findings = [f for f in analysis.findings if f.service is None or f.service in keys]
         path = self._save_dir / f"{file_stem(self.origin, self._clock())}.json"
-        path.write_text(json.dumps(paths_json(analysis, paths, findings), indent=2) + "\n",
-                        encoding="utf-8")
-        self.notify(f"saved {clean_message(path)}", title="JSON", markup=False)
+        self._write("JSON", path, json.dumps(paths_json(analysis, paths, findings), indent=2)
+                    + "\n")
+
+    @work(thread=True, exit_on_error=False, group="write")
+    def _write(self, what: str, path: FsPath, text: str) -> None:
+        """Write off the event loop (a slow or hung mount must not freeze the UI); a failure
+        is one toast with the path and the reason, and nothing else changes."""
+        try:
+            files.write_text(path, text)
+        except (OSError, ValueError) as exc:  # ValueError: text the codec cannot encode
+            self.notify(files.write_failed(what, path, exc), title=f"{what} not saved",
+                        severity="error", markup=False, timeout=10)
+            return
+        self.notify(files.written(what, path), title=what, markup=False)
 
     def action_zoom(self) -> None:
         self.main.zoom()
@@ -384,5 +496,8 @@ class KpathApp(App[int]):
             self.push_screen(HelpScreen())
 
     async def action_quit(self) -> None:
-        self.exit(0)  # unmounting stops the watch
+        # Unmounting stops the watch. A session that never showed a cluster failed: exit 2,
+        # as the command line does for the same error.
+        code = health.exit_code(self.main.analysis is not None, self.failure)
+        self.exit(code, return_code=code)
 

@@ -7,12 +7,14 @@ it into the app's injected loader, lists kubeconfig contexts for `c`, and names 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from kpath.probe.consent import probe_consent
 from kpath.routing.analysis import Analysis
-from kpath.tui.app import KpathApp, Loader, Prober, Watcher
+from kpath.tui.app import KpathApp, Loader, Prober, ProbeSink, ProgressSink, Watcher
+from kpath.tui.health import EXIT_FAILED
 
 LoadArgs = Callable[[argparse.Namespace], Analysis]
 #: From the flags, how to probe (`kpath.probe.command.RunOptions`); None: no probes.
@@ -51,12 +53,15 @@ def build_app(args: argparse.Namespace, load_args: LoadArgs, *, origin: str | No
     def watch_context(context: str) -> Watcher:
         return _watcher(live_options, with_context(context))
 
+    def probe_context(context: str) -> Prober:
+        assert probe_options is not None
+        return _prober(probe_options, with_context(context))
+
     # The same decision as `kpath probe --dump`: a dump's addresses are not probed.
     consent = probe_consent(not is_live, ui=True)
-    if prober is None and probe_options is not None and consent.allowed:
-        from kpath.tui.probing import tui_prober
 
-        prober = tui_prober(probe_options(args))
+    if prober is None and probe_options is not None and consent.allowed:
+        prober = _prober(probe_options, args)
     namespace = None if getattr(args, "all_namespaces", False) else getattr(args, "namespace",
                                                                             None)
     return KpathApp(lambda: load_args(args), origin=origin or "", live=is_live,
@@ -66,7 +71,20 @@ def build_app(args: argparse.Namespace, load_args: LoadArgs, *, origin: str | No
                     internal=getattr(args, "internal", False),
                     probe_refusal=consent.refusal,
                     watcher=_watcher(live_options, args) if is_live and live_options else None,
-                    watch_context=watch_context if live_options else None)
+                    watch_context=watch_context if live_options else None,
+                    probe_context=probe_context if probe_options and is_live else None)
+
+
+def _prober(probe_options: ProbeArgs, args: argparse.Namespace) -> Prober:
+    """Probe through the API server the kubeconfig names when the probes run, not when the
+    UI started: after the server moved, the one the loads and the watch follow too."""
+    from kpath.tui.probing import tui_prober
+
+    def probe(analysis: Analysis, indexes: Sequence[int], sink: ProbeSink,
+              progress: ProgressSink) -> None:
+        tui_prober(probe_options(args))(analysis, indexes, sink, progress)
+
+    return probe
 
 
 def _watcher(live_options: LiveArgs, args: argparse.Namespace) -> Watcher:
@@ -80,7 +98,15 @@ def _watcher(live_options: LiveArgs, args: argparse.Namespace) -> Watcher:
 def run_for_args(args: argparse.Namespace, load_args: LoadArgs, *, origin: str | None = None,
                  live: bool | None = None, probe_options: ProbeArgs | None = None,
                  live_options: LiveArgs | None = None) -> int:
-    """Run the UI in this terminal for parsed flags; returns the exit code."""
-    result = build_app(args, load_args, origin=origin, live=live, probe_options=probe_options,
-                       live_options=live_options).run()
-    return result if isinstance(result, int) else 0
+    """Run the UI in this terminal for parsed flags; returns the exit code.
+
+    A session that never showed a cluster ends as the command line would: its error as one
+    line on stderr (after the UI left the screen), exit 2.
+    """
+    app = build_app(args, load_args, origin=origin, live=live, probe_options=probe_options,
+                    live_options=live_options)
+    result = app.run()
+    code = result if isinstance(result, int) else 0
+    if code == EXIT_FAILED and app.failure:
+        print(f"kpath: error: {app.failure}", file=sys.stderr)
+    return code

@@ -18,18 +18,20 @@ from kpath.tui.view_model import Hop, HopRef
 class AnalysisReady(Message):
     """The loader finished: a fresh analysis of the cluster."""
 
-    def __init__(self, analysis: Analysis, loaded_at: datetime) -> None:
+    def __init__(self, analysis: Analysis, loaded_at: datetime, load: object = None) -> None:
         super().__init__()
         self.analysis = analysis
         self.loaded_at = loaded_at
+        self.load = load  # the loader that read it: one replaced since (`c`) is dropped
 
 
 class LoadFailed(Message):
     """The loader could not read the cluster; ``error`` is one line for the user."""
 
-    def __init__(self, error: str) -> None:
+    def __init__(self, error: str, load: object = None) -> None:
         super().__init__()
         self.error = error
+        self.load = load
 
 
 class ServiceHighlighted(Message):

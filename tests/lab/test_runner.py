@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -200,3 +201,29 @@ def test_kpath_lab_refuses_an_unusable_rbac_option_in_one_line(
 
     assert main(["lab", *argv]) == 2
     assert capsys.readouterr().err == message
+
+
+def test_the_api_server_stops_and_serves_again_on_the_same_or_another_port() -> None:
+    """An outage, then a restart: watches and lists work again, as on a real restart."""
+    with LabThread("shop") as lab:
+        url = str(lab.api_url)
+        lab.stop_api()
+        with pytest.raises(httpx.ConnectError):
+            httpx.get(f"{url}/api/v1/pods", timeout=2)
+        assert lab.start_api(int(url.rsplit(":", 1)[1])) == url
+        lab.stop_api()
+        moved = lab.start_api()
+        assert moved != url and lab.api_url == moved
+        listed = httpx.get(f"{moved}/api/v1/pods", timeout=5).json()
+        assert listed["items"]
+        # A watch opened after the restart stays open and hears a change made later (a
+        # stopping server ends its streams at once; a restarted one must not).
+        scaler = threading.Timer(0.5, lab.scale, ("shop", "web", 1))
+        scaler.start()
+        with httpx.stream("GET", f"{moved}/api/v1/pods",
+                          params={"watch": "1", "timeoutSeconds": "10",
+                                  "resourceVersion": listed["metadata"]["resourceVersion"]},
+                          timeout=20) as stream:
+            first = next((json.loads(line) for line in stream.iter_lines() if line), None)
+        scaler.join()
+        assert first is not None and first["type"] in ("ADDED", "MODIFIED", "DELETED")

@@ -68,3 +68,8 @@ def assert_svg_snapshot(svg: str, name: str) -> None:
         diff_path.write_text(got, encoding="utf-8")
         raise AssertionError(f"{path.name} differs; the new rendering is in {diff_path} "
                              "(rerun with KPATH_UPDATE_SNAPSHOTS=1 if the change is intended)")
+
+
+def toasts(app: KpathApp) -> list[str]:
+    """The notifications shown now (a toast may wrap on screen; its message does not)."""
+    return [n.message for n in app._notifications]

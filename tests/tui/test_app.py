@@ -175,6 +175,7 @@ async def test_save_svg_writes_a_valid_svg_with_the_service_names(tmp_path) -> N
     async with app.run_test(size=(120, 40)) as pilot:
         await started(app, pilot)
         await pilot.press("s")
+        await app.wait_for_work()  # files are written off the event loop
         await pilot.pause()
     files = list(tmp_path.glob("*.svg"))
     assert [f.name for f in files] == ["kpath-test-20260102-030405.svg"]
@@ -191,6 +192,7 @@ async def test_export_json_holds_the_visible_paths(tmp_path) -> None:  # type: i
     async with app.run_test(size=(80, 24)) as pilot:
         await started(app, pilot)
         await pilot.press("slash", *"web", "enter", "e")
+        await app.wait_for_work()
         await pilot.pause()
     doc = json.loads(next(tmp_path.glob("*.json")).read_text())
     assert doc["schema"] == "kpath.paths/v1"
@@ -207,7 +209,7 @@ async def test_palette_runs_an_action(tmp_path) -> None:  # type: ignore[no-unty
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause()
-        await pilot.pause()
+        await app.wait_for_work()
     assert len(list(tmp_path.glob("*.svg"))) == 1
 
 

@@ -8,6 +8,7 @@ import socket
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -82,3 +83,110 @@ def watch_threads_end(seconds: float = 5.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+def test_kpath_tui_on_a_broken_dump_shows_why_and_q_exits_2_with_the_line_on_stderr(
+        tmp_path: Path) -> None:
+    """The whole chain in a real terminal: CLI → UI → the error on screen → q → exit 2 and
+    the command line's own error line once the UI has left the screen."""
+    import fcntl
+    import os
+    import pty
+    import re
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    from kpath.errors import KpathError
+
+    dump = tmp_path / "broken.json"
+    dump.write_text('{"kind": "List", "items": [')
+    with pytest.raises(KpathError) as cli:
+        _load(flags(dump=[str(dump)]))
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))
+    env = {**os.environ, "TERM": "xterm-256color"}
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-m", "kpath", "tui", "--dump", str(dump)],
+                            stdin=slave, stdout=slave, stderr=slave, env=env, cwd=root,
+                            start_new_session=True, close_fds=True)
+    os.close(slave)
+    out = bytearray()
+
+    def read_until(done: Callable[[], bool], seconds: float) -> None:
+        import select
+
+        deadline = time.monotonic() + seconds
+        while not done() and time.monotonic() < deadline:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    out.extend(os.read(master, 65536))
+                except OSError:  # the child closed the terminal
+                    return
+
+    try:
+        # The UI drew the error (its words arrive between escape codes: compare letters).
+        def letters() -> str:
+            return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|[^A-Za-z]", "", out.decode("utf-8", "replace"))
+
+        read_until(lambda: "cannotreadthecluster" in letters(), 30)
+        assert "cannotreadthecluster" in letters()
+        os.write(master, b"q")
+        read_until(lambda: proc.poll() is not None, 15)
+        code = proc.wait(timeout=15)
+        read_until(lambda: False, 0.5)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    assert code == 2
+    tail = out.decode("utf-8", "replace").rsplit("\x1b[?1049l", 1)[-1]  # after the UI left
+    assert f"kpath: error: {cli.value}" in tail.replace("\r", "")
+    assert "Traceback" not in out.decode("utf-8", "replace")
+
+
+@pytest.mark.lab
+async def test_probes_go_through_the_api_server_of_the_context_in_use(tmp_path: Path) -> None:
+    """After `c`, probes use the new context's API access (read when they run), never the
+    one the UI started with."""
+    import yaml
+
+    from kpath.cli import _default_probe_options
+    from kpath.lab.runner import LabThread
+
+    asked: list[str | None] = []
+
+    def probe_options(args: argparse.Namespace) -> object:
+        asked.append(args.context)
+        return _default_probe_options(args)
+
+    with LabThread("shop") as lab:
+        kc = lab.write_kubeconfig(tmp_path / "kc")
+        doc = yaml.safe_load(kc.read_text())
+        doc["contexts"].append({"name": "again", "context": dict(doc["contexts"][0]["context"])})
+        kc.write_text(yaml.safe_dump(doc))
+        app = build_app(flags(kubeconfig=str(kc), all_namespaces=True), _load,
+                        probe_options=probe_options, live_options=_live_options)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await app.wait_loaded(pilot.pause)
+            assert asked == []  # nothing is resolved before a probe runs
+            await pilot.press("p")
+            await app.wait_for_work()
+            await pilot.press("c", "end", "enter")
+            await app.wait_loaded(pilot.pause)
+            assert await _until(lambda: app.main.analysis is not None, pilot)
+            await pilot.press("p")
+            await app.wait_for_work()
+            await pilot.pause()
+            assert "probes: " in app.main.status.probes
+    assert asked == [None, "again"]
+
+
+async def _until(check: Callable[[], bool], pilot, tries: int = 200) -> bool:  # type: ignore[no-untyped-def]
+    for _ in range(tries):
+        if check():
+            return True
+        await pilot.pause(0.05)
+    return check()

@@ -25,10 +25,10 @@ from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding
 from kpath.routing.paths import Path
 from kpath.routing.select import Selection
-from kpath.safetext import clean, literal
+from kpath.safetext import clean, literal, literal_message
 from kpath.tui import view_model as vm
 from kpath.tui.messages import HopSelected, JumpTo, ServiceHighlighted
-from kpath.tui.styles import ProbeState, probe_state
+from kpath.tui.styles import ProbeState, glyphs, probe_state
 from kpath.tui.widgets.details import DetailsPanel
 from kpath.tui.widgets.filter_box import FilterBox
 from kpath.tui.widgets.findings import FindingsPanel
@@ -86,6 +86,8 @@ class MainScreen(Screen[None]):
         self._flash: frozenset[ObjectKey] = frozenset()
         self._last_filter: _Filtered | None = None
         self._findings_for: ObjectKey | None = None  # the service the findings tab is about
+        self._waiting = "Loading…"  # shown until the first analysis (or a failure) lands
+        self.failure = ""  # why nothing is shown: the last load failed with no analysis
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
@@ -137,6 +139,39 @@ class MainScreen(Screen[None]):
     def forget_probes(self) -> None:
         self.probes, self.service_probes, self._paths = {}, {}, {}
 
+    def clear(self, waiting: str) -> None:
+        """Show nothing of the last analysis (another cluster is being read): an empty
+        list, no findings, ``waiting`` where the paths go."""
+        self.analysis, self._rows, self._findings = None, [], {}
+        self.forget_probes()
+        self._waiting, self.failure, self._flash = waiting, "", frozenset()
+        status = self.status
+        status.loaded_at, status.not_visible, status.probes = None, {}, ""
+        self.table.set_marks({}, self._flash)
+        self.refresh_list(announce=True)
+        self.selected = None
+        self.path_view.show([], [], self.probes, self._placeholder())  # and no hop details
+        self._show_findings(None)
+        self._show_cluster_findings()
+
+    def show_failure(self, error: str) -> None:
+        """A load failed. With nothing shown yet, the error takes the place of "Loading…";
+        an analysis already shown stays (the header says it is stale)."""
+        if self.analysis is not None:
+            return
+        self.failure = error
+        self.path_view.show([], [], self.probes, self._placeholder())
+
+    def _placeholder(self) -> str | Text:
+        if not self.failure:
+            return self._waiting
+        text = Text(glyphs("✗ cannot read the cluster: "), style="bold red")
+        text.append_text(literal_message(self.failure, "red"))
+        text.append("\n\nr: try again · q: quit" + (" · c: another context"
+                                                     if self.app.check_action("context", ())
+                                                     else ""), style="dim")
+        return text
+
     def show_analysis(self, analysis: Analysis, loaded_at: datetime) -> frozenset[ObjectKey]:
         """A new analysis; returns the services whose paths changed since the last one."""
         changed = frozenset(vm.changed_services(self.analysis, analysis))
@@ -152,7 +187,7 @@ class MainScreen(Screen[None]):
         self.probes = vm.carry_probes(before, self._paths, self.probes, changed)
         self.service_probes = {k: v for k, v in self.service_probes.items()
                                if k in self._paths and k not in changed}
-        self._flash = changed
+        self._flash, self.failure = changed, ""
         status = self.status
         status.loaded_at, status.reading, status.error = loaded_at, False, ""
         if not self.probes:
@@ -204,7 +239,7 @@ class MainScreen(Screen[None]):
         analysis = self.analysis
         if analysis is None or key is None:
             view.show([], [], self.probes, "No service matches." if analysis else
-                            "Loading…")
+                      self._placeholder())
             self._show_findings(None)
             return
         indexes = [i for i in self._paths.get(key, ())

@@ -168,15 +168,19 @@ class PathView(ScrollView, can_focus=True):
         self._probe_version = 0
         self._rows: dict[tuple[int, int], tuple[object, Lines]] = {}
         self._offsets: dict[tuple[int, int], tuple[int, int]] = {}  # row -> (first line, height)
-        self._empty = "Loading…"
+        self._empty: str | Text = "Loading…"
         self._width = 0
         self._lines: Lines = []
         self._shown_width = 0
         self._strips: LRUCache[int, Strip] = LRUCache(256)
 
     def show(self, diagrams: Sequence[Diagram], titles: Sequence[Text], probes: Probes,
-             empty: str = "") -> None:
-        """Replace the drawn paths (only the selected service's are ever built)."""
+             empty: str | Text = "") -> None:
+        """Replace the drawn paths (only the selected service's are ever built).
+
+        ``empty`` is shown instead when there is nothing to draw: a plain string (dim), or a
+        `Text` the caller built safe (an error), wrapped to the pane's width.
+        """
         self._diagrams, self._titles = list(diagrams), list(titles)
         self._probes, self._rows, self._empty = probes, {}, empty or "No service selected."
         self._hops = [(h, di, row_of(d, h.ref)) for di, d in enumerate(diagrams)
@@ -223,7 +227,9 @@ class PathView(ScrollView, can_focus=True):
     def _redraw(self) -> None:
         width = self._width = self.scrollable_content_region.width or 80
         if not self._diagrams:
-            self._show_lines([literal(self._empty, "dim")], width)
+            empty = self._empty if isinstance(self._empty, Text) else literal(self._empty,
+                                                                                "dim")
+            self._show_lines(list(empty.wrap(self.app.console, max(width, 1))), width)
             return
         current = self._hops[self.hop] if 0 <= self.hop < len(self._hops) else None
         lines: Lines = []

@@ -20,17 +20,20 @@ WATCH_LOST = "watch lost, retrying"
 
 def status_text(origin: str, live: bool, loaded_at: datetime | None, loading: bool,
                 not_visible: Mapping[str, str], probes: str, error: str,
-                watch: str = "", seen: Collection[str] = ()) -> Text:
+                watch: str = "", seen: Collection[str] = (), stale: str = "") -> Text:
     """The line's facts in a fixed order; cluster text (origin, reasons) shown literally.
 
     ``watch`` is how the live view follows the cluster: "" (it does not: `r` refreshes),
     ``watching``, or a word on trouble (``watch lost, retrying``). ``seen`` is the kinds
-    that were read (what stands in for an unreadable kind depends on them).
+    that were read (what stands in for an unreadable kind depends on them). ``stale`` says
+    since when what is shown could not be checked against the cluster (``stale since 12:00:03``).
     """
     text = Text("kpath ", style="bold")
     text.append_text(literal(origin))
     if live:
         text.append(" │ live", style="green")
+        if stale:  # before the rest: a narrow terminal cuts the end of the line
+            text.append(f" │ {stale}", style="bold yellow")
         if watch:
             text.append_text(literal_message(f" │ {watch}", "green" if watch == WATCHING
                                              else "bold yellow"))
@@ -70,10 +73,12 @@ class StatusBar(Static):
     probes: reactive[str] = reactive("")
     error: reactive[str] = reactive("")
     watch: reactive[str] = reactive("")
+    stale: reactive[str] = reactive("")
 
     def render(self) -> Text:
         text = status_text(self.origin, self.live, self.loaded_at, self.reading,
-                           self.not_visible, self.probes, self.error, self.watch, self.seen)
+                           self.not_visible, self.probes, self.error, self.watch, self.seen,
+                           self.stale)
         text.no_wrap = True
         text.overflow = "ellipsis"
         return text
