@@ -279,12 +279,12 @@ class KpathApp(App[int]):
             analysis = load()
         except KpathError as exc:
             if not get_current_worker().is_cancelled:
-                self.post_message(LoadFailed(clean(exc), load))
+                self.post_message(LoadFailed(str(exc), load))
             return
         except Exception as exc:  # a bug or an input nobody foresaw: one line, never a trace
             if not get_current_worker().is_cancelled:
-                self.post_message(LoadFailed(clean(f"unexpected {type(exc).__name__} in "
-                                                   f"kpath: {exc}"), load))
+                self.post_message(LoadFailed(f"unexpected {type(exc).__name__} in kpath: {exc}",
+                                             load))
             return
         # A newer load replaced this one (exclusive): its older snapshot must not land last.
         if not get_current_worker().is_cancelled:
