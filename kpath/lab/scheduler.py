@@ -183,7 +183,7 @@ class Scheduler:
             if doc.get("kind") == "List":
                 docs.extend(i for i in doc.get("items") or [] if isinstance(i, Mapping))
         docs = [d for d in docs if d.get("kind") != "List"]
-        if self.ingress_spec is None and any(d.get("kind") == "Ingress" for d in docs):
+        if self.ingress_spec is None and self._builtin_wanted(docs):
             self.ingress_spec = IngressControllerSpec()
         if self.ingress_spec is not None and not self.ingress_spec.service:
             docs.extend(builtin_ingress_manifests())
@@ -219,6 +219,14 @@ class Scheduler:
                 self.ignored[kind] = self.ignored.get(kind, 0) + 1
         self.resync()
         return dict(self.ignored)
+
+    def _builtin_wanted(self, docs: Sequence[Mapping[str, Any]]) -> bool:
+        """A scenario that names no controller gets the built-in one only if it would serve
+        an Ingress: a cluster whose Ingresses are all served from outside (an ALB) runs none."""
+        classes = dict(self.ingress_classes)
+        classes.update({str(meta_of(d).get("name")): dict(d) for d in docs
+                        if d.get("kind") == "IngressClass"})
+        return any(class_served(d, (), classes) for d in docs if d.get("kind") == "Ingress")
 
     def _stamp(self, doc: Mapping[str, Any], ns: str | None) -> Obj:
         obj = copy.deepcopy(dict(doc))

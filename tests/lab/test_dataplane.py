@@ -13,7 +13,8 @@ import pytest
 from kpath.lab.dataplane import (
     LabEndpoint,
     choose_endpoints,
-    is_http_port,
+    PortHint,
+    pod_port_protocol,
     route_ingress,
     slice_endpoints,
 )
@@ -482,8 +483,23 @@ def test_route_ingress_rules() -> None:
     assert route_ingress([], "a", "/") is None
 
 
-def test_is_http_port() -> None:
-    assert is_http_port("http") and is_http_port(None) and is_http_port("web")
-    assert not is_http_port("grpc") and not is_http_port("tcp-redis")
-    assert not is_http_port("http", app_protocol="kubernetes.io/ws")
-    assert is_http_port("x", app_protocol="http")
+def test_pod_port_protocol_from_app_protocol_name_then_number() -> None:
+    assert pod_port_protocol("http", 80) == "http"
+    assert pod_port_protocol(None, 8080) == "http" and pod_port_protocol("web", 80) == "http"
+    assert pod_port_protocol("grpc", 9000) == "tcp"
+    assert pod_port_protocol("tcp-redis", 6379) == "tcp"
+    # appProtocol (from the Service) is an explicit declaration: it beats every name.
+    assert pod_port_protocol("x", 81, [PortHint("tcp", "http")]) == "http"
+    assert pod_port_protocol("http", 80, [PortHint("", "https")]) == "https"
+    assert pod_port_protocol("http", 80, [PortHint("", "redis")]) == "tcp"
+    # Names: the container's first, then the Service ports'.
+    assert pod_port_protocol("https", 8080) == "https"
+    assert pod_port_protocol("https-admin", 9000) == "https"
+    assert pod_port_protocol(None, 9000, [PortHint("https", "", 443)]) == "https"
+    assert pod_port_protocol("http", 9000, [PortHint("https", "", 443)]) == "http"
+    assert pod_port_protocol("tcp", 443) == "tcp"  # the name says; the number does not count
+    # Well-known HTTPS numbers only where names and appProtocol say nothing.
+    assert pod_port_protocol("webhook", 8443) == "https"
+    assert pod_port_protocol(None, 443) == "https"
+    assert pod_port_protocol(None, 8080, [PortHint("", "", 443)]) == "https"
+    assert pod_port_protocol("metrics", 8002) == "http"
