@@ -12,8 +12,8 @@ import pytest
 
 from kpath.lab.dataplane import (
     LabEndpoint,
-    choose_endpoints,
     PortHint,
+    choose_endpoints,
     pod_port_protocol,
     route_ingress,
     slice_endpoints,
