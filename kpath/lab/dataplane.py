@@ -1,7 +1,12 @@
 """The lab's data plane: real sockets on 127.B.0.0/16 that forward as kube-proxy would.
 
 - every pod is an HTTP echo server on ``podIP:containerPort`` (plain TCP echo on ports that
-  are not HTTP), answering with who it is and which client address it saw;
+  are not HTTP), answering with who it is and which client address it saw; HTTPS ports (by
+  appProtocol, name or the well-known numbers, `pod_port_protocol`) answer the same inside
+  TLS, with one self-signed certificate per lab (as ingress-nginx's default certificate);
+- a container's ``hostPort`` listens on its node's address and forwards to the pod keeping
+  the client's address (TLS passes through); a hostNetwork pod's podIP is its node's
+  address, so its ports are there; kube-proxy's NodePorts win a clash on a node;
 - every node listens on every NodePort and forwards by ``externalTrafficPolicy``: Cluster →
   any usable endpoint, connecting from the node's own address (the SNAT: the pod sees the
   node); Local → endpoints on this node only, connecting from the client's address; a Local
@@ -10,7 +15,8 @@
 - Local services answer on ``healthCheckNodePort`` like kube-proxy (200 / 503);
 - load-balancer addresses spread over healthy nodes' NodePorts, or straight to pods for
   load balancers without NodePorts;
-- the ingress controller's pods route HTTP by Host and path to backend endpoints.
+- the ingress controller's pods route HTTP by Host and path to backend endpoints on the ports
+  its Service aims at (other ports are the pod's own), for the Ingresses of its classes only.
 
 This is a deliberately separate implementation of the forwarding rules: it must not import
 kpath's routing package, so that a probe through the lab can catch a wrong prediction.

@@ -77,7 +77,8 @@ class IngressControllerSpec:
     """Which Service fronts the lab's ingress controller and which classes it serves.
 
     ``namespace``/``service`` empty means the built-in controller; ``classes`` empty means
-    it serves every Ingress.
+    it serves every Ingress of a class run in the cluster (not a cloud load balancer's:
+    `kpath.lab.objects.class_served`).
     """
 
     namespace: str = ""
