@@ -499,12 +499,16 @@ def class_served(
 
     Empty ``classes``: the built-in controller, which stands in for every controller that
     runs in the cluster, but never for one outside it (a cloud load balancer answers those
-    Ingresses, not a pod). A class-less Ingress falls to the default IngressClass if one is
+    Ingresses, not a pod), nor for an ``ingressClassName`` with no IngressClass (the legacy
+    annotation needs none). A class-less Ingress falls to the default IngressClass if one is
     marked; with none marked, the lab's controller takes it (as one watching class-less
     Ingresses does).
     """
     cls = effective_class(ing, ingress_classes)
     if not classes:
+        named = (ing.get("spec") or {}).get("ingressClassName")
+        if named and named not in ingress_classes:
+            return False  # a class named by the field must exist; no controller takes it
         return cls is None or not ({cls, _controller_of(cls, ingress_classes)}
                                    & EXTERNAL_CONTROLLERS)
     claimed = claimed_classes(classes, ingress_classes)

@@ -596,7 +596,8 @@ def builtin_ingress_manifests() -> list[Obj]:
                 "metadata": {"labels": labels},
                 "spec": {"containers": [{
                     "name": "controller", "image": "kpath.lab/ingress-controller:1",
-                    "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"}],
+                    "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"},
+                              {"name": "https", "containerPort": 8443, "protocol": "TCP"}],
                 }]},
             }},
         },
@@ -604,7 +605,9 @@ def builtin_ingress_manifests() -> list[Obj]:
             "apiVersion": "v1", "kind": "Service",
             "metadata": {"name": BUILTIN_INGRESS_NAME, "namespace": BUILTIN_INGRESS_NS,
                          "labels": labels},
+            # HTTPS too, as every real controller serves it (TLS Ingresses are probed there).
             "spec": {"type": "LoadBalancer", "selector": labels, "ports": [
-                {"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]},
+                {"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"},
+                {"name": "https", "port": 443, "targetPort": "https", "protocol": "TCP"}]},
         },
     ]

@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from kpath.lab.runner import LabThread
-from kpath.lab.scenario import builtin_names, load_scenario
+from kpath.lab.scenario import builtin_names, load_scenario, parse_scenario
 from tests.integration.scenario_probe import (
     Doc,
     contradicted,
@@ -108,6 +108,58 @@ def test_builtin_scenario_probes_clean_with_faults_cleared(
         assert doc["probe"]["summary"]["done"] > 0, "nothing was probed"
     assert not warnings, f"the lab could not build every listener: {warnings}"
     assert not lines and doc["probe"]["summary"]["contradictions"] == 0, "\n".join(lines)
+
+
+#: Small scenarios for what no built-in one shows yet.
+EXTRA_SCENARIOS = {
+    # A TLS Ingress served by the built-in controller: probed on its HTTPS port.
+    "tls-ingress": """
+kind: LabScenario
+name: tls-ingress
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: c, ports: [{name: http, containerPort: 8080}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web}
+spec:
+  selector: {app: web}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  tls: [{hosts: [secure.example], secretName: web-tls}]
+  rules:
+    - host: secure.example
+      http:
+        paths: [{path: /, pathType: Prefix,
+                 backend: {service: {name: web, port: {number: 80}}}}]
+""",
+}
+
+
+@pytest.mark.parametrize("name", sorted(EXTRA_SCENARIOS))
+def test_small_scenarios_probe_clean(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scenario = parse_scenario(EXTRA_SCENARIOS[name], origin=name)
+    with LabThread(scenario) as lab:
+        doc = probe_lab(lab.write_kubeconfig(tmp_path / "kubeconfig"), capsys)
+    with capsys.disabled():
+        lines = _report(name, doc)
+    assert doc["probe"]["summary"]["done"] > 0
+    assert not lines, "\n".join(lines)
 
 
 def _faulted_scenarios() -> list[str]:

@@ -403,8 +403,11 @@ def test_ingress_class_from_field_then_annotation() -> None:
 def test_class_served() -> None:
     default = {"nginx": {"metadata": {"name": "nginx", "annotations": {
         "ingressclass.kubernetes.io/is-default-class": "true"}}}}
-    # no classes given (the built-in controller): every class run in the cluster
-    assert class_served(ingress("anything"), (), {}) and class_served(ingress(), (), {})
+    # no classes given (the built-in controller): every class run in the cluster...
+    assert class_served(ingress(annotation="anything"), (), {}) and class_served(ingress(), (), {})
+    assert class_served(ingress("nginx"), (), default)
+    # ...whose IngressClass exists, when the Ingress names it by the field
+    assert not class_served(ingress("missing"), (), default)
     assert class_served(ingress("nginx"), ("nginx",), {})
     assert not class_served(ingress("other"), ("nginx",), default)
     assert class_served(ingress(annotation="nginx"), ("nginx",), {})
