@@ -199,14 +199,33 @@ def _name_protocol(name: str) -> str | None:
     return None  # "metrics", "webhook", "admin": the name does not say
 
 
+def command_http_ports(container: Mapping[str, Any]) -> set[int]:
+    """Ports a container's command line says it serves HTTP on (``--http-port=80``, as
+    agnhost's netexec takes it): what the process does, whatever the port's name says."""
+    words = [str(w) for w in [*(container.get("command") or []), *(container.get("args") or [])]]
+    out: set[int] = set()
+    for i, word in enumerate(words):
+        flag, sep, value = word.partition("=")
+        if flag.lstrip("-") != "http-port" or not flag.startswith("-"):
+            continue
+        if not sep:
+            value = words[i + 1] if i + 1 < len(words) else ""
+        if value.isdigit():
+            out.add(int(value))
+    return out
+
+
 def pod_port_protocol(container_name: str | None, number: int,
-                      hints: Sequence[PortHint] = ()) -> str:
+                      hints: Sequence[PortHint] = (), *, command_http: bool = False) -> str:
     """``http``, ``https`` (TLS, HTTP inside) or ``tcp`` (an echo) for one pod port.
 
-    As a pod in a real cluster would serve it: a Service's appProtocol first (an explicit
+    As a pod in a real cluster would serve it: the container's command line first (what the
+    process does, `command_http_ports`), then a Service's appProtocol (an explicit
     declaration), then the container port's name, then the Service ports' names, then the
-    well-known HTTPS numbers 443/8443 (the container's, then the Service's); else HTTP.
+    well-known HTTPS numbers (the container's, then the Service's); else HTTP.
     """
+    if command_http:
+        return "http"
     for hint in hints:
         app = hint.app_protocol.lower()
         if app in _HTTPS_APP:
@@ -395,7 +414,9 @@ class DataPlane:
             ns, name = meta["namespace"], meta["name"]
             declared: dict[int, str | None] = {}
             host_ports: dict[int, int] = {}
+            command_http: set[int] = set()
             for container in spec.get("containers") or []:
+                command_http |= command_http_ports(container)
                 for port in container.get("ports") or []:
                     number = port.get("containerPort")
                     if (port.get("protocol") or "TCP") != "TCP" or not isinstance(number, int):
@@ -415,7 +436,8 @@ class DataPlane:
             for number, port_name in declared.items():
                 if (ip, number) in dead_ports:
                     continue
-                protocol = pod_port_protocol(port_name, number, hints.get((ip, number), ()))
+                protocol = pod_port_protocol(port_name, number, hints.get((ip, number), ()),
+                                             command_http=number in command_http)
                 want.setdefault((ip, number), PodRole(
                     ns, name, node, ip, number, protocol, (ip, number) in ingress_ports))
         return want

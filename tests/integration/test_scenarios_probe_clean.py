@@ -47,10 +47,6 @@ _CONTROLLER_DEFAULT_BACKEND = (
     "Host-less request to kuard and kuard's pods answer: 'answered by default/kuard-…, which "
     "kube-proxy would not choose here' (KP401/KP402) on ingress-lab/ingress-lab-controller")
 PROBE_SIDE: dict[tuple[str, str], str] = {
-    ("cloud-provider-kind-examples", "external"): _TCP_AS_HTTP.format(
-        what="ports named `tcp` on port 80 of default/multiprotocol and default/static-ip"),
-    ("cloud-provider-kind-examples", "all"): _TCP_AS_HTTP.format(
-        what="ports named `tcp` on port 80 of default/multiprotocol and default/static-ip"),
     ("contour-kuard", "external"): _CONTROLLER_DEFAULT_BACKEND,
     ("contour-kuard", "all"): _CONTROLLER_DEFAULT_BACKEND,
     ("online-boutique", "all"): _TCP_AS_HTTP.format(

@@ -14,6 +14,7 @@ from kpath.lab.dataplane import (
     LabEndpoint,
     PortHint,
     choose_endpoints,
+    command_http_ports,
     pod_port_protocol,
     route_ingress,
     slice_endpoints,
@@ -503,3 +504,15 @@ def test_pod_port_protocol_from_app_protocol_name_then_number() -> None:
     assert pod_port_protocol(None, 443) == "https"
     assert pod_port_protocol(None, 8080, [PortHint("", "", 443)]) == "https"
     assert pod_port_protocol("metrics", 8002) == "http"
+
+
+def test_a_command_line_http_port_is_http_whatever_the_name() -> None:
+    netexec = {"args": ["netexec", "--http-port=80", "--udp-port=80"]}
+    assert command_http_ports(netexec) == {80}
+    assert command_http_ports({"command": ["/agnhost", "netexec", "--http-port", "8080"]}) \
+        == {8080}
+    assert command_http_ports({"args": ["--port=9898", "--http-port=x"]}) == set()
+    assert command_http_ports({}) == set()
+    # cloud-provider-kind's multiprotocol pod: port "tcp" on 80, served by netexec's HTTP
+    assert pod_port_protocol("tcp", 80, command_http=True) == "http"
+    assert pod_port_protocol("tcp", 80) == "tcp"
