@@ -200,3 +200,15 @@ def test_kpath_lab_refuses_an_unusable_rbac_option_in_one_line(
 
     assert main(["lab", *argv]) == 2
     assert capsys.readouterr().err == message
+
+
+def test_entrypoints_say_https_where_the_pods_speak_tls() -> None:
+    with LabThread("ingress-nginx-cloud", serve_api=False, store=MiniStore()) as lab:
+        lines = lab.entrypoints()
+        https = [line.split()[0] for line in lines if line.startswith("https://")]
+        assert len(https) == 1 and https[0].endswith(":443/")
+        assert all("curl -k" in line for line in lines if line.startswith("https://"))
+        # what the line says works: a TLS answer from the controller (no Ingress: a 404)
+        reply = httpx.get(https[0], verify=False, timeout=5)
+        assert reply.status_code == 404
+        assert any(line.startswith("http://") and ":80/" in line for line in lines)
