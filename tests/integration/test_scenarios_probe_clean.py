@@ -15,6 +15,7 @@ its mark is strict, so it fails as soon as that cause is fixed: remove the entry
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -33,7 +34,21 @@ from tests.integration.scenario_probe import (
     touches,
 )
 
-pytestmark = pytest.mark.lab
+
+def _low_ports_bindable() -> bool:
+    """Scenarios listen on 80 and 443 (load balancers, hostPorts): root, or a lowered limit."""
+    if os.geteuid() == 0:
+        return True
+    try:
+        start = Path("/proc/sys/net/ipv4/ip_unprivileged_port_start").read_text()
+    except OSError:
+        return False
+    return int(start.strip() or "1024") <= 80
+
+
+pytestmark = [pytest.mark.lab, pytest.mark.skipif(
+    not _low_ports_bindable(), reason="the scenarios' ports 80/443 need root (or "
+    "net.ipv4.ip_unprivileged_port_start <= 80)")]
 
 #: Scenarios that still contradict with every fault cleared, for a cause in kpath's probe
 #: side (kpath/probe, kpath/routing), not in the lab; by (scenario, selection).
