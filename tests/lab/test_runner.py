@@ -202,6 +202,7 @@ def test_kpath_lab_refuses_an_unusable_rbac_option_in_one_line(
     assert capsys.readouterr().err == message
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="the scenario listens on 80 and 443")
 def test_entrypoints_say_https_where_the_pods_speak_tls() -> None:
     with LabThread("ingress-nginx-cloud", serve_api=False, store=MiniStore()) as lab:
         lines = lab.entrypoints()
