@@ -7,7 +7,8 @@
 - a container's ``hostPort`` listens on its node's address and forwards to the pod keeping
   the client's address (TLS passes through); a hostNetwork pod's podIP is its node's
   address, so its ports are there; kube-proxy's NodePorts win a clash on a node;
-- every node listens on every NodePort and forwards by ``externalTrafficPolicy``: Cluster →
+- every node listens on every NodePort and forwards by ``externalTrafficPolicy`` (and keeps a
+  client on its endpoint under ``sessionAffinity: ClientIP``): Cluster →
   any usable endpoint, connecting from the node's own address (the SNAT: the pod sees the
   node); Local → endpoints on this node only, connecting from the client's address; a Local
   node without a local endpoint holds the connection silently (a black hole: the client times
@@ -319,6 +320,8 @@ class DataPlane:
     _turn: dict[Any, int] = field(default_factory=dict)
     _failed: set[tuple[str, int]] = field(default_factory=set)
     _shadowed: set[tuple[str, int]] = field(default_factory=set)
+    _affinity: dict[tuple[Any, tuple[str, str]], tuple[str, int]] = field(
+        default_factory=dict)
     _pod_tls: ssl.SSLContext | None = None
     _pod_tls_failed: bool = False
 
@@ -511,6 +514,20 @@ class DataPlane:
             if not writer.is_closing():
                 writer.close()
 
+    def _pick(self, key: Any, candidates: Sequence[LabEndpoint],
+              client: tuple[str, str] | None) -> LabEndpoint:
+        """Round robin; with ``client`` ((node, client address), under sessionAffinity:
+        ClientIP) the endpoint that client had on this node while it is still a candidate
+        (kube-proxy keeps one affinity table per node)."""
+        held = self._affinity.get((key, client)) if client else None
+        for c in candidates:
+            if (c.ip, c.port) == held:
+                return c
+        target = candidates[self._next(key, len(candidates))]
+        if client:
+            self._affinity[(key, client)] = (target.ip, target.port)
+        return target
+
     def _next(self, key: Any, n: int) -> int:
         turn = self._turn.get(key, 0)
         self._turn[key] = turn + 1
@@ -616,8 +633,10 @@ class DataPlane:
         if verdict == "drop":
             await _hold(reader)
             return
-        target = candidates[self._next((role.service, role.port_name), len(candidates))]
         client_ip = (writer.get_extra_info("peername") or ("127.0.0.1", 0))[0]
+        sticky = (svc.get("spec") or {}).get("sessionAffinity") == "ClientIP"
+        target = self._pick((role.service, role.port_name), candidates,
+                            (role.node, client_ip) if sticky else None)
         # Cluster: SNAT to the node's address. Local: the client address survives.
         source = client_ip if local else role.node_ip
         await self._forward(reader, writer, target.ip, target.port, source)
@@ -728,6 +747,12 @@ class DataPlane:
                 up_writer.write(first)
             upstream = asyncio.ensure_future(_pump(reader, up_writer))
             try:
+                if bad_gateway and not await _first_reply(up_reader, writer):
+                    # An L7 proxy answers for a backend that hangs up without a reply (nginx:
+                    # "upstream prematurely closed connection"), e.g. plain HTTP to a TLS port.
+                    await _respond(writer, 502, {"error": f"{ip}:{port} closed without an "
+                                                 "answer"}, {})
+                    return
                 await _pump(up_reader, writer)
             finally:
                 upstream.cancel()
@@ -764,6 +789,19 @@ async def _echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
     while data := await reader.read(65536):
         writer.write(data)
         await writer.drain()
+
+
+async def _first_reply(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> bool:
+    """Pass on the upstream's first bytes; False if it closed (or reset) before any."""
+    try:
+        data = await src.read(65536)
+    except OSError:
+        return False
+    if not data:
+        return False
+    dst.write(data)
+    await dst.drain()
+    return True
 
 
 async def _pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:

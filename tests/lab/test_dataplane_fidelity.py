@@ -121,6 +121,44 @@ spec:
   selector: {app: declared}
   ports: [{name: api, port: 9000, targetPort: 9000, appProtocol: https}]
 ---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: pair}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: pair}}
+  template:
+    metadata: {labels: {app: pair}}
+    spec:
+      containers: [{name: c, ports: [{name: http, containerPort: 8080}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: sticky}
+spec:
+  type: NodePort
+  sessionAffinity: ClientIP
+  selector: {app: pair}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: spread}
+spec:
+  type: NodePort
+  selector: {app: pair}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: to-tls}
+spec:
+  ingressClassName: mine
+  rules:
+    - host: e.example
+      http: {paths: [{path: /, pathType: Prefix,
+                      backend: {service: {name: declared, port: {number: 9000}}}}]}
+---
 apiVersion: v1
 kind: Pod
 metadata: {name: hostnet, labels: {app: hostnet}}
@@ -262,6 +300,24 @@ def test_only_the_ingress_ports_route_other_controller_ports_are_the_pod(lab: La
     assert reply.json()["pod"] == ctl["metadata"]["name"]
 
 
+def test_plain_http_from_the_controller_to_a_tls_backend_is_a_bad_gateway(
+    lab: LabThread,
+) -> None:
+    reply = get(f"http://{lb(lab, 'ctl')}:18080/", headers={"Host": "e.example"})
+    assert reply.status_code == 502 and "X-Pod-Name" not in reply.headers
+
+
+# ---------------------------------------------------------------- session affinity
+def node_port(lab: LabThread, service: str) -> int:
+    return int(lab.call(_get_service(lab, service))["spec"]["ports"][0]["nodePort"])
+
+
+def test_client_ip_affinity_keeps_a_client_on_one_pod(lab: LabThread) -> None:
+    for service, distinct in (("sticky", 1), ("spread", 2)):
+        url = f"http://{node_ip(lab, 'n1')}:{node_port(lab, service)}/"
+        assert len({get(url).json()["pod"] for _ in range(6)}) == distinct, service
+
+
 # ---------------------------------------------------------------- ingress classes
 def test_controller_answers_only_its_own_classes(lab: LabThread) -> None:
     app = pod(lab, "app")["metadata"]["name"]
@@ -311,6 +367,44 @@ SHADOW = """
 kind: LabScenario
 name: shadow-test
 nodes: [{name: n1, zone: z1}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: pair}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: pair}}
+  template:
+    metadata: {labels: {app: pair}}
+    spec:
+      containers: [{name: c, ports: [{name: http, containerPort: 8080}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: sticky}
+spec:
+  type: NodePort
+  sessionAffinity: ClientIP
+  selector: {app: pair}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: spread}
+spec:
+  type: NodePort
+  selector: {app: pair}
+  ports: [{name: http, port: 80, targetPort: http}]
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: to-tls}
+spec:
+  ingressClassName: mine
+  rules:
+    - host: e.example
+      http: {paths: [{path: /, pathType: Prefix,
+                      backend: {service: {name: declared, port: {number: 9000}}}}]}
 ---
 apiVersion: v1
 kind: Pod
