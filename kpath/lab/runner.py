@@ -25,9 +25,10 @@ from typing import Any, TypeVar
 
 from kpath.errors import InputError, KpathError, SourceError
 from kpath.lab.addresses import AddressPlan, claim_block
-from kpath.lab.dataplane import DataPlane, PortHint, pod_port_protocol
+from kpath.lab.dataplane import DataPlane
 from kpath.lab.faults import Fault, FaultSet, parse_fault, resolved
 from kpath.lab.objects import LabNode
+from kpath.lab.podports import PortHint, pod_port_protocol
 from kpath.lab.scenario import Scenario, load_scenario
 from kpath.lab.scheduler import ObjectStore, Scheduler
 
