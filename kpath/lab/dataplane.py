@@ -1,8 +1,14 @@
 """The lab's data plane: real sockets on 127.B.0.0/16 that forward as kube-proxy would.
 
 - every pod is an HTTP echo server on ``podIP:containerPort`` (plain TCP echo on ports that
-  are not HTTP), answering with who it is and which client address it saw;
-- every node listens on every NodePort and forwards by ``externalTrafficPolicy``: Cluster →
+  are not HTTP), answering with who it is and which client address it saw; HTTPS ports (by
+  appProtocol, name or the well-known numbers, `pod_port_protocol`) answer the same inside
+  TLS, with one self-signed certificate per lab (as ingress-nginx's default certificate);
+- a container's ``hostPort`` listens on its node's address and forwards to the pod keeping
+  the client's address (TLS passes through); a hostNetwork pod's podIP is its node's
+  address, so its ports are there; kube-proxy's NodePorts win a clash on a node;
+- every node listens on every NodePort and forwards by ``externalTrafficPolicy`` (and keeps a
+  client on its endpoint under ``sessionAffinity: ClientIP``): Cluster →
   any usable endpoint, connecting from the node's own address (the SNAT: the pod sees the
   node); Local → endpoints on this node only, connecting from the client's address; a Local
   node without a local endpoint holds the connection silently (a black hole: the client times
@@ -10,7 +16,8 @@
 - Local services answer on ``healthCheckNodePort`` like kube-proxy (200 / 503);
 - load-balancer addresses spread over healthy nodes' NodePorts, or straight to pods for
   load balancers without NodePorts;
-- the ingress controller's pods route HTTP by Host and path to backend endpoints.
+- the ingress controller's pods route HTTP by Host and path to backend endpoints on the ports
+  its Service aims at (other ports are the pod's own), for the Ingresses of its classes only.
 
 This is a deliberately separate implementation of the forwarding rules: it must not import
 kpath's routing package, so that a probe through the lab can catch a wrong prediction.
@@ -24,15 +31,18 @@ import asyncio
 import contextlib
 import json
 import socket
+import ssl
 import struct
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
+from kpath.errors import SourceError
 from kpath.lab.addresses import AddressPlan
+from kpath.lab.certs import fake_certificate
 from kpath.lab.faults import FaultSet
-from kpath.lab.objects import selector_matches
+from kpath.lab.podports import PortHint, command_http_ports, pod_port_protocol
 from kpath.lab.scheduler import ObjectStore
 
 Obj = dict[str, Any]
@@ -41,8 +51,6 @@ Key = tuple[str, str]
 IngressView = Callable[[], tuple[Key | None, list[Obj]]]
 
 _MAX_HEAD = 64 * 1024
-_NON_HTTP_HINTS = ("grpc", "tcp", "tls", "https", "redis", "postgres", "mysql", "mongo", "dns",
-                   "amqp", "kafka", "metrics-udp", "xds")
 
 
 # ------------------------------------------------------------------------- pure rules
@@ -165,14 +173,6 @@ def _backend(ns: str, backend: Mapping[str, Any]) -> Obj:
     return {"ns": ns, "service": svc.get("name"), "port": port.get("number", port.get("name"))}
 
 
-def is_http_port(name: str | None, app_protocol: str | None = None) -> bool:
-    """Ports named or declared as non-HTTP protocols get a plain TCP echo instead."""
-    if app_protocol:
-        return app_protocol.lower() in ("http", "http2", "kubernetes.io/h2c", "h2c")
-    lowered = (name or "").lower()
-    return not any(hint in lowered for hint in _NON_HTTP_HINTS)
-
-
 # ------------------------------------------------------------------------- listener roles
 @dataclass(frozen=True)
 class PodRole:
@@ -181,8 +181,19 @@ class PodRole:
     node: str
     ip: str
     port: int
-    http: bool
-    ingress: bool = False
+    protocol: str = "http"  # "http", "https" (TLS with HTTP inside) or "tcp" (an echo)
+    ingress: bool = False  # the ingress controller's traffic port: routes by Host and path
+
+
+@dataclass(frozen=True)
+class HostPortRole:
+    """A container's ``hostPort`` on its node's address: DNAT to the pod, client kept."""
+
+    namespace: str
+    name: str
+    node: str
+    pod_ip: str
+    port: int
 
 
 @dataclass(frozen=True)
@@ -205,7 +216,7 @@ class LoadBalancerRole:
     port_name: str
 
 
-Role = PodRole | NodePortRole | HealthRole | LoadBalancerRole
+Role = PodRole | HostPortRole | NodePortRole | HealthRole | LoadBalancerRole
 
 
 @dataclass
@@ -237,53 +248,36 @@ class DataPlane:
     _tasks: set[asyncio.Task[Any]] = field(default_factory=set)
     _turn: dict[Any, int] = field(default_factory=dict)
     _failed: set[tuple[str, int]] = field(default_factory=set)
+    _shadowed: set[tuple[str, int]] = field(default_factory=set)
+    _affinity: dict[tuple[Any, tuple[str, str]], tuple[str, int]] = field(
+        default_factory=dict)
+    _pod_tls: ssl.SSLContext | None = None
+    _pod_tls_failed: bool = False
 
     # ------------------------------------------------------------------ reconcile
     def desired(self) -> dict[tuple[str, int], Role]:
-        """Every (address, port) that should be listening now, and what it does."""
+        """Every (address, port) that should be listening now, and what it does.
+
+        kube-proxy's rules on a node (NodePorts, health checks) come first: they catch the
+        traffic before a hostPort or a hostNetwork pod's socket could (a clash is warned).
+        """
+        want: dict[tuple[str, int], Role] = dict(self._service_roles())
+        for key, role in self._pod_roles().items():
+            current = want.get(key)
+            if current is None:
+                want[key] = role
+            elif not isinstance(current, PodRole | HostPortRole) and key not in self._shadowed:
+                self._shadowed.add(key)
+                who = f"{role.namespace}/{role.name}"
+                self.warnings.append(f"{key[0]}:{key[1]} of pod {who} is shadowed by a "
+                                     "Service's NodePort or health check on that node")
+        return want
+
+    def _service_roles(self) -> dict[tuple[str, int], Role]:
         want: dict[tuple[str, int], Role] = {}
         nodes = {n["metadata"]["name"]: _node_ip(n) for n in self.store.list("Node")}
-        services = {(s["metadata"]["namespace"], s["metadata"]["name"]): s
-                    for s in self.store.list("Service")}
-        controller = self.ingress_view()[0] if self.ingress_view else None
-        controller_sel = (services.get(controller, {}).get("spec") or {}).get("selector") \
-            if controller else None
-        dead = self.faults.dead_services()
-        targeted: dict[str, set[int]] = {}  # pod ip -> ports services aim at
-        dead_ports: set[tuple[str, int]] = set()
-        for sl in self.store.list("EndpointSlice"):
-            svc_name = sl["metadata"].get("labels", {}).get("kubernetes.io/service-name")
-            ports = [p["port"] for p in sl.get("ports") or []
-                     if isinstance(p.get("port"), int) and p.get("protocol", "TCP") == "TCP"]
-            for ep in sl.get("endpoints") or []:
-                for ip in ep.get("addresses") or []:
-                    targeted.setdefault(ip, set()).update(ports)
-                    if f"{sl['metadata']['namespace']}/{svc_name}" in dead:
-                        dead_ports.update((ip, p) for p in ports)
-        for pod in self.store.list("Pod"):
-            meta, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
-            ip = status.get("podIP")
-            if status.get("phase") != "Running" or not ip or not spec.get("nodeName"):
-                continue
-            key = f"{meta['namespace']}/{meta['name']}"
-            if self.faults.pod_mode(key) == "refuse":
-                continue
-            is_ingress = (controller is not None and meta["namespace"] == controller[0]
-                          and selector_matches(controller_sel, meta.get("labels") or {}))
-            declared: dict[int, bool] = {}
-            for container in spec.get("containers") or []:
-                for port in container.get("ports") or []:
-                    if (port.get("protocol") or "TCP") == "TCP" and port.get("containerPort"):
-                        declared[int(port["containerPort"])] = is_http_port(port.get("name"))
-            if not declared:
-                declared = dict.fromkeys(sorted(targeted.get(ip, ())), True)
-            for number, http in declared.items():
-                if (ip, number) in dead_ports:
-                    continue
-                want.setdefault((ip, number), PodRole(
-                    meta["namespace"], meta["name"], spec["nodeName"], ip, number, http,
-                    is_ingress))
-        for key, svc in services.items():
+        for svc in self.store.list("Service"):
+            key = (svc["metadata"]["namespace"], svc["metadata"]["name"])
             spec = svc.get("spec") or {}
             for port in spec.get("ports") or []:
                 if port.get("protocol", "TCP") != "TCP":
@@ -304,6 +298,80 @@ class DataPlane:
                 for node, node_ip in nodes.items():
                     if node_ip:
                         want.setdefault((node_ip, hc), HealthRole(key, node))
+        return want
+
+    def _targets(self) -> tuple[dict[tuple[str, int], list[PortHint]], set[tuple[str, int]],
+                                set[tuple[str, int]]]:
+        """Per pod (ip, port): what the Services aiming there say; the ports of dead
+        services (a target-port-dead fault); the ingress controller's traffic ports."""
+        services = {(s["metadata"]["namespace"], s["metadata"]["name"]): s
+                    for s in self.store.list("Service")}
+        controller = self.ingress_view()[0] if self.ingress_view else None
+        dead = self.faults.dead_services()
+        hints: dict[tuple[str, int], list[PortHint]] = {}
+        dead_ports: set[tuple[str, int]] = set()
+        ingress_ports: set[tuple[str, int]] = set()
+        for sl in self.store.list("EndpointSlice"):
+            ns = sl["metadata"]["namespace"]
+            svc_name = sl["metadata"].get("labels", {}).get("kubernetes.io/service-name")
+            svc_ports = {(p.get("name") or ""): p for p in
+                         ((services.get((ns, str(svc_name))) or {}).get("spec") or {})
+                         .get("ports") or []}
+            ports = [p for p in sl.get("ports") or []
+                     if isinstance(p.get("port"), int) and p.get("protocol", "TCP") == "TCP"]
+            for ep in sl.get("endpoints") or []:
+                for ip in ep.get("addresses") or []:
+                    for p in ports:
+                        name = p.get("name") or ""
+                        number = svc_ports.get(name, {}).get("port")
+                        hints.setdefault((ip, p["port"]), []).append(PortHint(
+                            name, str(p.get("appProtocol") or ""),
+                            number if isinstance(number, int) else None))
+                        if f"{ns}/{svc_name}" in dead:
+                            dead_ports.add((ip, p["port"]))
+                        if controller == (ns, svc_name):
+                            ingress_ports.add((ip, p["port"]))
+        return hints, dead_ports, ingress_ports
+
+    def _pod_roles(self) -> dict[tuple[str, int], PodRole | HostPortRole]:
+        want: dict[tuple[str, int], PodRole | HostPortRole] = {}
+        hints, dead_ports, ingress_ports = self._targets()
+        nodes = {n["metadata"]["name"]: _node_ip(n) for n in self.store.list("Node")}
+        for pod in self.store.list("Pod"):
+            meta, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
+            ip = status.get("podIP")
+            node = spec.get("nodeName")
+            if status.get("phase") != "Running" or not ip or not node:
+                continue
+            ns, name = meta["namespace"], meta["name"]
+            declared: dict[int, str | None] = {}
+            host_ports: dict[int, int] = {}
+            command_http: set[int] = set()
+            for container in spec.get("containers") or []:
+                command_http |= command_http_ports(container)
+                for port in container.get("ports") or []:
+                    number = port.get("containerPort")
+                    if (port.get("protocol") or "TCP") != "TCP" or not isinstance(number, int):
+                        continue
+                    declared.setdefault(number, port.get("name"))
+                    if isinstance(port.get("hostPort"), int) and not spec.get("hostNetwork"):
+                        host_ports.setdefault(port["hostPort"], number)
+            if not declared:
+                declared = dict.fromkeys(sorted(p for (a, p) in hints if a == ip))
+            node_ip = nodes.get(node)
+            for host_port, number in host_ports.items():
+                if node_ip:
+                    want.setdefault((node_ip, host_port),
+                                    HostPortRole(ns, name, node, ip, number))
+            if self.faults.pod_mode(f"{ns}/{name}") == "refuse":
+                continue
+            for number, port_name in declared.items():
+                if (ip, number) in dead_ports:
+                    continue
+                protocol = pod_port_protocol(port_name, number, hints.get((ip, number), ()),
+                                             command_http=number in command_http)
+                want.setdefault((ip, number), PodRole(
+                    ns, name, node, ip, number, protocol, (ip, number) in ingress_ports))
         return want
 
     async def sync(self) -> None:
@@ -357,6 +425,8 @@ class DataPlane:
             role = listener.role
             if isinstance(role, PodRole):
                 await self._serve_pod(role, reader, writer)
+            elif isinstance(role, HostPortRole):
+                await self._serve_host_port(role, reader, writer)
             elif isinstance(role, NodePortRole):
                 await self._serve_node_port(role, reader, writer)
             elif isinstance(role, HealthRole):
@@ -372,6 +442,20 @@ class DataPlane:
             self._tasks.discard(task)
             if not writer.is_closing():
                 writer.close()
+
+    def _pick(self, key: Any, candidates: Sequence[LabEndpoint],
+              client: tuple[str, str] | None) -> LabEndpoint:
+        """Round robin; with ``client`` ((node, client address), under sessionAffinity:
+        ClientIP) the endpoint that client had on this node while it is still a candidate
+        (kube-proxy keeps one affinity table per node)."""
+        held = self._affinity.get((key, client)) if client else None
+        for c in candidates:
+            if (c.ip, c.port) == held:
+                return c
+        target = candidates[self._next(key, len(candidates))]
+        if client:
+            self._affinity[(key, client)] = (target.ip, target.port)
+        return target
 
     def _next(self, key: Any, n: int) -> int:
         turn = self._turn.get(key, 0)
@@ -407,10 +491,15 @@ class DataPlane:
         if mode == "refuse":
             _reset(writer)
             return
+        if role.protocol == "https":
+            context = self._tls_context()
+            if context is not None:
+                # After the faults: a hung or stopped pod never gets as far as a handshake.
+                await writer.start_tls(context)
         if role.ingress:
             await self._serve_ingress(role, reader, writer)
             return
-        if not role.http:
+        if role.protocol == "tcp":
             await _echo(reader, writer)
             return
         request = await _read_request(reader)
@@ -424,6 +513,29 @@ class DataPlane:
                    "X-Node-Name": role.node}
         status = self.faults.pod_status(pod)
         await _respond(writer, status, body, headers, head_only=request.method == "HEAD")
+
+    def _tls_context(self) -> ssl.SSLContext | None:
+        """The lab's one self-signed certificate, made on first use (None: openssl failed)."""
+        if self._pod_tls is None and not self._pod_tls_failed:
+            try:
+                self._pod_tls = fake_certificate()
+            except SourceError as exc:
+                self._pod_tls_failed = True
+                self.warnings.append(f"HTTPS pod ports answer plain HTTP: {exc}")
+        return self._pod_tls
+
+    async def _serve_host_port(
+        self, role: HostPortRole, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
+        if self.faults.node_down(role.node):
+            await _hold(reader)
+            return
+        delay = self.faults.delay(node=role.node)
+        if delay:
+            await asyncio.sleep(delay)
+        client_ip = (writer.get_extra_info("peername") or ("127.0.0.1", 0))[0]
+        # The CNI's portmap DNAT: the pod sees the client's own address; TLS passes through.
+        await self._forward(reader, writer, role.pod_ip, role.port, client_ip)
 
     async def _serve_node_port(
         self, role: NodePortRole, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -450,8 +562,10 @@ class DataPlane:
         if verdict == "drop":
             await _hold(reader)
             return
-        target = candidates[self._next((role.service, role.port_name), len(candidates))]
         client_ip = (writer.get_extra_info("peername") or ("127.0.0.1", 0))[0]
+        sticky = (svc.get("spec") or {}).get("sessionAffinity") == "ClientIP"
+        target = self._pick((role.service, role.port_name), candidates,
+                            (role.node, client_ip) if sticky else None)
         # Cluster: SNAT to the node's address. Local: the client address survives.
         source = client_ip if local else role.node_ip
         await self._forward(reader, writer, target.ip, target.port, source)
@@ -562,6 +676,12 @@ class DataPlane:
                 up_writer.write(first)
             upstream = asyncio.ensure_future(_pump(reader, up_writer))
             try:
+                if bad_gateway and not await _first_reply(up_reader, writer):
+                    # An L7 proxy answers for a backend that hangs up without a reply (nginx:
+                    # "upstream prematurely closed connection"), e.g. plain HTTP to a TLS port.
+                    await _respond(writer, 502, {"error": f"{ip}:{port} closed without an "
+                                                 "answer"}, {})
+                    return
                 await _pump(up_reader, writer)
             finally:
                 upstream.cancel()
@@ -598,6 +718,19 @@ async def _echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> N
     while data := await reader.read(65536):
         writer.write(data)
         await writer.drain()
+
+
+async def _first_reply(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> bool:
+    """Pass on the upstream's first bytes; False if it closed (or reset) before any."""
+    try:
+        data = await src.read(65536)
+    except OSError:
+        return False
+    if not data:
+        return False
+    dst.write(data)
+    await dst.drain()
+    return True
 
 
 async def _pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:

@@ -1,20 +1,18 @@
 """An ordinary kubeconfig for the lab, and (when asked) a throw-away CA and server certificate.
 
-Certificates come from the `openssl` binary: no Python crypto package is needed.
+Certificates come from the `openssl` binary (`kpath.lab.certs`): no Python crypto package.
 """
 
 from __future__ import annotations
 
 import base64
-import shutil
 import ssl
-import subprocess
 import tempfile
 from pathlib import Path
 
 import yaml
 
-from kpath.errors import SourceError
+from kpath.lab.certs import EC_KEY, openssl_run
 
 
 def write_kubeconfig(path: Path, server: str, *, context: str = "kpath-lab",
@@ -40,25 +38,16 @@ def write_kubeconfig(path: Path, server: str, *, context: str = "kpath-lab",
 
 def make_tls(host: str) -> tuple[ssl.SSLContext, bytes]:
     """A server context for ``host`` signed by a fresh CA; returns it and the CA's PEM."""
-    openssl = shutil.which("openssl")
-    if openssl is None:
-        raise SourceError("the lab's TLS mode needs the openssl command")
     with tempfile.TemporaryDirectory(prefix="kpath-lab-tls-") as tmp:
         d = Path(tmp)
         (d / "ext.cnf").write_text(f"subjectAltName=IP:{host}\nbasicConstraints=CA:FALSE\n")
 
         def run(*args: str) -> None:
-            done = subprocess.run([openssl, *args], cwd=d, capture_output=True, text=True,
-                                  check=False)
-            if done.returncode != 0:
-                last = (done.stderr.strip().splitlines() or ["no message"])[-1]
-                raise SourceError(f"openssl {args[0]} failed for the lab's TLS: {last}")
+            openssl_run(d, *args, purpose="the lab's TLS")
 
-        # P-256 keys: generated in milliseconds, so a TLS lab still starts at once.
-        key = ("-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes")
-        run("req", "-x509", *key, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
+        run("req", "-x509", *EC_KEY, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
             "-subj", "/CN=kpath-lab-ca")
-        run("req", *key, "-keyout", "server.key", "-out", "server.csr", "-subj", f"/CN={host}")
+        run("req", *EC_KEY, "-keyout", "server.key", "-out", "server.csr", "-subj", f"/CN={host}")
         run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
             "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "ext.cnf")
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)

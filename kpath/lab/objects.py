@@ -36,6 +36,12 @@ KUBE_VERSION = "v1.32.0"
 SERVICE_TYPES = ("ClusterIP", "NodePort", "LoadBalancer", "ExternalName")
 _HINTED_DISTRIBUTIONS = ("PreferClose", "PreferSameZone", "PreferSameNode")
 _NOT_POSTING = "Kubelet stopped posting node status."
+#: Ingress classes and IngressClass controllers served from outside the cluster (cloud load
+#: balancers): no controller pod in the lab may answer for them.
+EXTERNAL_CONTROLLERS = frozenset({
+    "alb", "ingress.k8s.aws/alb", "gce", "gce-internal", "k8s.io/ingress-gce",
+    "azure/application-gateway", "azure-application-gateway",
+})
 
 
 @dataclass
@@ -457,21 +463,59 @@ def ingress_class(ing: Mapping[str, Any]) -> str | None:
     return cls or (meta_of(ing).get("annotations") or {}).get(CLASS_ANNOTATION)
 
 
+def effective_class(ing: Mapping[str, Any], ingress_classes: Mapping[str, Obj]) -> str | None:
+    """The Ingress's class, or the one default IngressClass for a class-less Ingress."""
+    cls = ingress_class(ing)
+    if cls:
+        return cls
+    defaults = _defaults(ingress_classes)
+    return defaults[0] if len(defaults) == 1 else None
+
+
+def _defaults(ingress_classes: Mapping[str, Obj]) -> list[str]:
+    return [n for n, c in ingress_classes.items()
+            if (meta_of(c).get("annotations") or {}).get(DEFAULT_CLASS_ANNOTATION) == "true"]
+
+
+def _controller_of(cls: str, ingress_classes: Mapping[str, Obj]) -> str | None:
+    spec = (ingress_classes.get(cls) or {}).get("spec") or {}
+    value = spec.get("controller")
+    return str(value) if value else None
+
+
+def claimed_classes(classes: Sequence[str], ingress_classes: Mapping[str, Obj]) -> set[str]:
+    """The classes a controller serving ``classes`` takes: those, and every IngressClass
+    naming the same ``spec.controller`` (a controller watches classes by its controller name,
+    as ingress-nginx's ``--controller-class`` and traefik do)."""
+    controllers = {c for c in (_controller_of(n, ingress_classes) for n in classes) if c}
+    return set(classes) | {n for n in ingress_classes
+                           if _controller_of(n, ingress_classes) in controllers}
+
+
 def class_served(
     ing: Mapping[str, Any], classes: Sequence[str], ingress_classes: Mapping[str, Obj]
 ) -> bool:
-    """Whether a controller serving ``classes`` (empty: every class) takes this Ingress.
+    """Whether the lab's controller, claiming ``classes``, takes this Ingress.
 
-    An Ingress without a class falls to the default IngressClass(es), if any are marked.
+    Empty ``classes``: the built-in controller, which stands in for every controller that
+    runs in the cluster, but never for one outside it (a cloud load balancer answers those
+    Ingresses, not a pod), nor for an ``ingressClassName`` with no IngressClass (the legacy
+    annotation needs none). A class-less Ingress falls to the default IngressClass if one is
+    marked; with none marked, the lab's controller takes it (as one watching class-less
+    Ingresses does).
     """
+    cls = effective_class(ing, ingress_classes)
     if not classes:
-        return True
-    cls = ingress_class(ing)
+        named = (ing.get("spec") or {}).get("ingressClassName")
+        if named and named not in ingress_classes:
+            return False  # a class named by the field must exist; no controller takes it
+        return cls is None or not ({cls, _controller_of(cls, ingress_classes)}
+                                   & EXTERNAL_CONTROLLERS)
+    claimed = claimed_classes(classes, ingress_classes)
     if cls is not None:
-        return cls in classes
-    defaults = [n for n, c in ingress_classes.items()
-                if (meta_of(c).get("annotations") or {}).get(DEFAULT_CLASS_ANNOTATION) == "true"]
-    return not defaults or any(d in classes for d in defaults)
+        return cls in claimed
+    defaults = _defaults(ingress_classes)
+    return not defaults or any(d in claimed for d in defaults)
 
 
 def ingress_object(ing: Mapping[str, Any], address: list[Obj], *, served: bool) -> Obj:

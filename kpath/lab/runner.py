@@ -28,6 +28,7 @@ from kpath.lab.addresses import AddressPlan, claim_block
 from kpath.lab.dataplane import DataPlane
 from kpath.lab.faults import Fault, FaultSet, parse_fault, resolved
 from kpath.lab.objects import LabNode
+from kpath.lab.podports import PortHint, pod_port_protocol
 from kpath.lab.scenario import Scenario, load_scenario
 from kpath.lab.scheduler import ObjectStore, Scheduler
 
@@ -248,11 +249,12 @@ class Lab:
             spec = svc["spec"]
             for ing in svc["status"]["loadBalancer"].get("ingress", []):
                 for port in spec.get("ports") or []:
-                    out.append(f"http://{ing['ip']}:{port['port']}/  {ns}/{name} (LoadBalancer)")
+                    out.append(f"{_scheme(port)}://{ing['ip']}:{port['port']}/  {ns}/{name} "
+                               f"(LoadBalancer{_tls_note(port)})")
             if spec.get("type") == "NodePort":
                 for port in spec.get("ports") or []:
-                    out.append(f"http://{first_node}:{port['nodePort']}/  {ns}/{name} "
-                               "(NodePort, on every node)")
+                    out.append(f"{_scheme(port)}://{first_node}:{port['nodePort']}/  {ns}/{name} "
+                               f"(NodePort, on every node{_tls_note(port)})")
         address = self.scheduler.ingress_controller()
         if address is not None:
             svc = self.scheduler.services.get(address)
@@ -315,6 +317,17 @@ class Lab:
                                       graceful=bool(body.get("graceful")))
             return {"killed": f"{body['namespace']}/{body['name']}", "replacement": new}
         raise InputError(f"unknown control request {method} {path}")
+
+
+def _scheme(port: Mapping[str, Any]) -> str:
+    """How to curl a Service port: its pods speak TLS where the port says HTTPS."""
+    hint = PortHint(str(port.get("name") or ""), str(port.get("appProtocol") or ""),
+                    port.get("port") if isinstance(port.get("port"), int) else None)
+    return "https" if pod_port_protocol(None, 0, [hint]) == "https" else "http"
+
+
+def _tls_note(port: Mapping[str, Any]) -> str:
+    return ", self-signed: curl -k" if _scheme(port) == "https" else ""
 
 
 def _printable(text: str) -> str:

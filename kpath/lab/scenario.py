@@ -10,6 +10,8 @@ The first document may be a header (``kind: LabScenario``)::
     maxReplicas: 3                      # replicas above this are capped, to keep the lab light
     pendingLoadBalancers: [ns/name]     # LoadBalancers left <pending>
     ingressController: {namespace: ns, service: name, classes: [nginx]}   # or {} for built-in
+    # (none: the built-in one, if an Ingress of an in-cluster class needs it; it claims the
+    # listed classes and every IngressClass with the same spec.controller)
 
 Built-in scenarios are the ``*.yaml`` files next to this module (`builtin_names`).
 """

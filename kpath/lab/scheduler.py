@@ -77,7 +77,8 @@ class IngressControllerSpec:
     """Which Service fronts the lab's ingress controller and which classes it serves.
 
     ``namespace``/``service`` empty means the built-in controller; ``classes`` empty means
-    it serves every Ingress.
+    it serves every Ingress of a class run in the cluster (not a cloud load balancer's:
+    `kpath.lab.objects.class_served`).
     """
 
     namespace: str = ""
@@ -183,7 +184,7 @@ class Scheduler:
             if doc.get("kind") == "List":
                 docs.extend(i for i in doc.get("items") or [] if isinstance(i, Mapping))
         docs = [d for d in docs if d.get("kind") != "List"]
-        if self.ingress_spec is None and any(d.get("kind") == "Ingress" for d in docs):
+        if self.ingress_spec is None and self._builtin_wanted(docs):
             self.ingress_spec = IngressControllerSpec()
         if self.ingress_spec is not None and not self.ingress_spec.service:
             docs.extend(builtin_ingress_manifests())
@@ -219,6 +220,14 @@ class Scheduler:
                 self.ignored[kind] = self.ignored.get(kind, 0) + 1
         self.resync()
         return dict(self.ignored)
+
+    def _builtin_wanted(self, docs: Sequence[Mapping[str, Any]]) -> bool:
+        """A scenario that names no controller gets the built-in one only if it would serve
+        an Ingress: a cluster whose Ingresses are all served from outside (an ALB) runs none."""
+        classes = dict(self.ingress_classes)
+        classes.update({str(meta_of(d).get("name")): dict(d) for d in docs
+                        if d.get("kind") == "IngressClass"})
+        return any(class_served(d, (), classes) for d in docs if d.get("kind") == "Ingress")
 
     def _stamp(self, doc: Mapping[str, Any], ns: str | None) -> Obj:
         obj = copy.deepcopy(dict(doc))
@@ -587,7 +596,8 @@ def builtin_ingress_manifests() -> list[Obj]:
                 "metadata": {"labels": labels},
                 "spec": {"containers": [{
                     "name": "controller", "image": "kpath.lab/ingress-controller:1",
-                    "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"}],
+                    "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"},
+                              {"name": "https", "containerPort": 8443, "protocol": "TCP"}],
                 }]},
             }},
         },
@@ -595,7 +605,9 @@ def builtin_ingress_manifests() -> list[Obj]:
             "apiVersion": "v1", "kind": "Service",
             "metadata": {"name": BUILTIN_INGRESS_NAME, "namespace": BUILTIN_INGRESS_NS,
                          "labels": labels},
+            # HTTPS too, as every real controller serves it (TLS Ingresses are probed there).
             "spec": {"type": "LoadBalancer", "selector": labels, "ports": [
-                {"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"}]},
+                {"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"},
+                {"name": "https", "port": 443, "targetPort": "https", "protocol": "TCP"}]},
         },
     ]

@@ -13,7 +13,6 @@ import pytest
 from kpath.lab.dataplane import (
     LabEndpoint,
     choose_endpoints,
-    is_http_port,
     route_ingress,
     slice_endpoints,
 )
@@ -480,10 +479,3 @@ def test_route_ingress_rules() -> None:
     assert svc("other", "/any/thing") == "hostless"
     assert svc("other", "/") == "default"
     assert route_ingress([], "a", "/") is None
-
-
-def test_is_http_port() -> None:
-    assert is_http_port("http") and is_http_port(None) and is_http_port("web")
-    assert not is_http_port("grpc") and not is_http_port("tcp-redis")
-    assert not is_http_port("http", app_protocol="kubernetes.io/ws")
-    assert is_http_port("x", app_protocol="http")

@@ -403,7 +403,11 @@ def test_ingress_class_from_field_then_annotation() -> None:
 def test_class_served() -> None:
     default = {"nginx": {"metadata": {"name": "nginx", "annotations": {
         "ingressclass.kubernetes.io/is-default-class": "true"}}}}
-    assert class_served(ingress("anything"), (), {})  # no classes given: serves every Ingress
+    # no classes given (the built-in controller): every class run in the cluster...
+    assert class_served(ingress(annotation="anything"), (), {}) and class_served(ingress(), (), {})
+    assert class_served(ingress("nginx"), (), default)
+    # ...whose IngressClass exists, when the Ingress names it by the field
+    assert not class_served(ingress("missing"), (), default)
     assert class_served(ingress("nginx"), ("nginx",), {})
     assert not class_served(ingress("other"), ("nginx",), default)
     assert class_served(ingress(annotation="nginx"), ("nginx",), {})
@@ -411,6 +415,34 @@ def test_class_served() -> None:
     assert class_served(ingress(), ("nginx",), {})
     assert class_served(ingress(), ("nginx",), default)
     assert not class_served(ingress(), ("contour",), default)
+
+
+def ingress_classes(**controllers: str) -> dict[str, Any]:
+    return {name.replace("_", "-"): {"metadata": {"name": name.replace("_", "-")},
+                                     "spec": {"controller": ctl}}
+            for name, ctl in controllers.items()}
+
+
+def test_the_built_in_controller_never_answers_for_a_cloud_load_balancer() -> None:
+    assert not class_served(ingress(annotation="alb"), (), {})  # aws-lbc-2048's Ingress
+    assert not class_served(ingress("gce"), (), {})
+    cloud = ingress_classes(my_alb="ingress.k8s.aws/alb", nginx="k8s.io/ingress-nginx")
+    assert not class_served(ingress("my-alb"), (), cloud)  # by the class's controller
+    assert class_served(ingress("nginx"), (), cloud)
+    # a class-less Ingress falls to the default class, and that one is a cloud's
+    cloud["my-alb"]["metadata"]["annotations"] = {
+        "ingressclass.kubernetes.io/is-default-class": "true"}
+    assert not class_served(ingress(), (), cloud)
+
+
+def test_a_controller_takes_every_class_naming_its_controller() -> None:
+    classes = ingress_classes(keep="traefik.io/ingress-controller",
+                              drop="traefik.io/ingress-controller",
+                              other="not.traefik.io/ingress-controller")
+    assert class_served(ingress("drop"), ("keep",), classes)
+    assert not class_served(ingress("other"), ("keep",), classes)
+    assert not class_served(ingress("unknown"), ("keep",), classes)
+    assert class_served(ingress("keep"), ("keep",), {})  # named by the scenario, no object
 
 
 def test_ingress_object_shows_the_address_only_when_served() -> None:

@@ -227,3 +227,16 @@ def test_the_api_server_stops_and_serves_again_on_the_same_or_another_port() -> 
             first = next((json.loads(line) for line in stream.iter_lines() if line), None)
         scaler.join()
         assert first is not None and first["type"] in ("ADDED", "MODIFIED", "DELETED")
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the scenario listens on 80 and 443")
+def test_entrypoints_say_https_where_the_pods_speak_tls() -> None:
+    with LabThread("ingress-nginx-cloud", serve_api=False, store=MiniStore()) as lab:
+        lines = lab.entrypoints()
+        https = [line.split()[0] for line in lines if line.startswith("https://")]
+        assert len(https) == 1 and https[0].endswith(":443/")
+        assert all("curl -k" in line for line in lines if line.startswith("https://"))
+        # what the line says works: a TLS answer from the controller (no Ingress: a 404)
+        reply = httpx.get(https[0], verify=False, timeout=5)
+        assert reply.status_code == 404
+        assert any(line.startswith("http://") and ":80/" in line for line in lines)

@@ -275,6 +275,23 @@ def test_ingress_status_is_the_controller_address() -> None:
     assert [i["metadata"]["name"] for i in sched2.served_ingresses()] == ["i"]
 
 
+def test_no_built_in_controller_when_every_ingress_is_served_from_outside() -> None:
+    alb = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
+           "metadata": {"name": "alb", "namespace": "default",
+                        "annotations": {"kubernetes.io/ingress.class": "alb"}},
+           "spec": {"rules": [{"http": {"paths": [
+               {"path": "/", "pathType": "Prefix",
+                "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]}}
+    sched, store = run(alb)
+    assert sched.ingress_controller() is None and sched.served_ingresses() == []
+    assert store.get("Namespace", None, "ingress-lab") is None
+    got = store.get("Ingress", "default", "alb")
+    assert got is not None and got["status"]["loadBalancer"] == {}
+    plain = {**alb, "metadata": {"name": "plain", "namespace": "default"}}
+    sched2, _ = run(alb, plain)
+    assert [i["metadata"]["name"] for i in sched2.served_ingresses()] == ["plain"]
+
+
 def test_changes_reach_the_store_as_events() -> None:
     sched, store = run(deployment("web", replicas=2), service("web", {"app": "web"}))
     store.events.clear()
