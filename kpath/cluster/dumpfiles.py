@@ -96,6 +96,23 @@ def clean(text: str) -> str:
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
 
 
+def type_name(value: Any) -> str:
+    """How a decoded value's type reads in a message: "a string", "a list", …"""
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"
+
+
 def fail(label: str, what: str) -> InputError:
     """The one-line error for a file: "<file>: <what is wrong>"."""
     return InputError(clean(f"{label}: {what}"))
@@ -263,6 +280,13 @@ def _json_documents(label: str, box: list[bytes]) -> list[Any]:
         raise fail(label, "JSON nested too deeply") from None
     except MemoryError:
         raise fail(label, "too large to decode in memory") from None
+    except ValueError as exc:  # a number of thousands of digits (CPython's int limit)
+        raise fail(label, f"not usable JSON: {_one_line(exc)}") from None
+
+
+def _one_line(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return text.split(";")[0][:200]
 
 
 def _json_stream(label: str, text: str) -> list[Any]:
@@ -282,6 +306,8 @@ def _json_stream(label: str, text: str) -> list[Any]:
         raise _json_error(label, exc, len(docs) + 1) from None
     except RecursionError:
         raise fail(label, "JSON nested too deeply") from None
+    except ValueError as exc:  # a number of thousands of digits (CPython's int limit)
+        raise fail(label, f"not usable JSON: {_one_line(exc)}") from None
 
 
 def _json_error(label: str, exc: json.JSONDecodeError, document: int = 0) -> InputError:
@@ -329,6 +355,8 @@ def _yaml_documents(label: str, data: bytes | str) -> list[Any]:
         raise fail(label, "YAML nested too deeply") from None
     except MemoryError:
         raise fail(label, "too large to decode in memory") from None
+    except ValueError as exc:  # a number of thousands of digits (CPython's int limit)
+        raise fail(label, f"not usable YAML: {_one_line(exc)}") from None
     return docs
 
 
