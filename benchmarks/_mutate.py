@@ -4,12 +4,13 @@ Shared by the property-based tests (`tests/cluster/test_fuzz_inputs.py`, a fixed
 bounded number of examples) and `benchmarks/fuzz.py` (random seeds, for minutes).
 
 A *seed* is a dump kpath reads today: a real one from `../shared/realworld/dumps/`, one of
-the tests' own files, or a cluster built with the tests' builders. A mutation picks a file,
-walks from its root to a random place and changes it: the value's type (string, list,
-mapping, number, null, boolean), a key dropped, huge or negative numbers, empty strings,
-deep nesting, an object duplicated, another object's subtree grafted in, a wrong
-kind/apiVersion. The mutated file is written over its copy in a scratch directory and the
-whole offline pipeline runs on it: dump reader → parser → snapshot → routing → renderers.
+the tests' own files, or a cluster built with the tests' builders. A mutation picks a file (or
+an object in it), walks to a random place and changes it: the value's type (string, list,
+mapping, number, null, boolean), a value of the same type from elsewhere, a key dropped,
+huge or negative numbers, empty strings, deep nesting, an object duplicated, another
+object's subtree grafted in, a wrong kind/apiVersion. The mutated file is written over its
+copy in a scratch directory and the whole offline pipeline runs on it: dump reader →
+parser → snapshot → routing → renderers.
 
 The property (`check`): every input gives a result or a kpath `InputError` whose message is
 one line; never another exception. (Hangs are caught by the caller: `benchmarks/fuzz.py`
@@ -24,6 +25,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import math
 import random
 import shutil
 import tempfile
@@ -33,6 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from kpath.cluster.dump import file_kind
 from kpath.cluster.dumpfiles import find_files, read_documents
 from kpath.cluster.raw import KINDS
 from kpath.errors import InputError
@@ -57,8 +60,8 @@ API_VERSIONS = ("v1", "networking.k8s.io/v1", "extensions/v1beta1", "discovery.k
                 "discovery.k8s.io/v1beta1", "", "v2", "apps/v1")
 #: Mutation names, and how often each is picked (type changes are the ones that crashed).
 OPS: tuple[tuple[str, int], ...] = (
-    ("retype", 6), ("drop", 2), ("number", 2), ("string", 2), ("deep", 1),
-    ("duplicate", 1), ("graft", 2), ("kind", 2), ("apiversion", 1),
+    ("retype", 8), ("drop", 2), ("number", 2), ("string", 2), ("deep", 1),
+    ("duplicate", 1), ("graft", 2), ("swap", 4), ("kind", 2), ("apiversion", 1),
 )
 
 
@@ -74,6 +77,9 @@ class SeedFile:
 class Seed:
     name: str
     files: list[SeedFile]
+    #: kind → (file, document, path) of each object of a kind kpath reads; see `_finish`.
+    index: dict[str, list[tuple[int, int, list[Any]]]] = field(default_factory=dict)
+    weight: int = 1  # how often the seed is picked: more objects, more often
     #: The scratch copy the pipeline reads; made by `workspace`.
     root: Path | None = None
     originals: dict[str, str] = field(default_factory=dict)
@@ -88,6 +94,34 @@ class Raw:
 
 
 # ---------------------------------------------------------------- seeds
+
+def objects_by_kind(seed: Seed) -> dict[str, list[tuple[int, int, list[Any]]]]:
+    """kind → where each object of a kind kpath reads sits: (file, document, path).
+
+    Items without a kind take it from their list (``PodList``) or the file's name, as the
+    dump reader does (sonobuoy and support bundles store bare arrays)."""
+    found: dict[str, list[tuple[int, int, list[Any]]]] = {}
+    for f_i, f in enumerate(seed.files):
+        named = file_kind(Path(f.rel))
+        for d_i, doc in enumerate(f.docs):
+            stack: list[tuple[Any, list[Any], str | None]] = [(doc, [], named)]
+            while stack:
+                value, path, implied = stack.pop()
+                if isinstance(value, dict):
+                    kind = value.get("kind") or implied
+                    if kind in KINDS and "items" not in value:
+                        found.setdefault(kind, []).append((f_i, d_i, path))
+                        continue
+                    list_kind = value.get("kind")
+                    inner = (list_kind[:-4] if isinstance(list_kind, str)
+                             and list_kind.endswith("List") and list_kind != "List" else implied)
+                    stack.extend((v, [*path, k], inner) for k, v in value.items()
+                                 if isinstance(v, dict | list))
+                elif isinstance(value, list):
+                    stack.extend((v, [*path, i], implied) for i, v in enumerate(value)
+                                 if isinstance(v, dict | list))
+    return found
+
 
 def _count_read_kinds(value: Any) -> int:
     count, stack = 0, [value]
@@ -114,6 +148,12 @@ def load_seed(path: Path, name: str | None = None) -> Seed | None:
         yaml = dump.path.suffix.lower() in (".yaml", ".yml")
         files.append(SeedFile(rel, docs, yaml, 1 + _count_read_kinds(docs)))
     return Seed(name or path.name, files) if files else None
+
+
+def _finish(seed: Seed) -> Seed:
+    seed.index = objects_by_kind(seed)
+    seed.weight = 1 + math.isqrt(sum(len(v) for v in seed.index.values()))
+    return seed
 
 
 def builder_seed() -> Seed:
@@ -158,8 +198,8 @@ def builder_seed() -> Seed:
         b.ingress_class("alb", "ingress.k8s.aws/alb"),
     ]
     doc = {"apiVersion": "v1", "kind": "List", "items": objects}
-    return Seed("builders", [SeedFile("cluster.json", [doc], False,
-                                      1 + _count_read_kinds(doc))])
+    return _finish(Seed("builders", [SeedFile("cluster.json", [doc], False,
+                                              1 + _count_read_kinds(doc))]))
 
 
 def all_seeds(realworld: bool = True) -> list[Seed]:
@@ -169,12 +209,12 @@ def all_seeds(realworld: bool = True) -> list[Seed]:
         for path in sorted(folder.iterdir()) if folder.is_dir() else ():
             seed = load_seed(path, f"{folder.name}/{path.name}")
             if seed is not None:
-                seeds.append(seed)
+                seeds.append(_finish(seed))
     if realworld and REALWORLD.is_dir():
         for path in sorted(p for p in REALWORLD.iterdir() if p.is_dir()):
             seed = load_seed(path, f"realworld/{path.name}")
             if seed is not None:
-                seeds.append(seed)
+                seeds.append(_finish(seed))
     return seeds
 
 
@@ -241,14 +281,83 @@ class Mutant:
 
 
 def _walk(rnd: random.Random, root: Any, stop: float = 0.15) -> list[Any]:
-    """A random path from the root: at each container go on (to a random child) or stop."""
+    """A random path from the root: at each container go on (to a random child) or stop.
+
+    In a list of objects, those of the kinds kpath reads are picked far more often (a
+    support bundle is mostly Events and ConfigMaps)."""
     path: list[Any] = []
     node = root
     while isinstance(node, dict | list) and node and (not path or rnd.random() > stop):
-        key = rnd.choice(list(node)) if isinstance(node, dict) else rnd.randrange(len(node))
+        if isinstance(node, dict):
+            items = node.get("items")
+            pick_items = isinstance(items, list) and items and rnd.random() < 0.8
+            key = "items" if pick_items else rnd.choice(list(node))
+        else:
+            key = _pick_item(rnd, node)
         path.append(key)
         node = node[key]
     return path
+
+
+def _pick_item(rnd: random.Random, items: list[Any]) -> int:
+    """Mostly an object of a kind kpath reads, each kind as likely as another (a dump has
+    hundreds of pods and one Ingress); sometimes any item."""
+    by_kind: dict[str, list[int]] = {}
+    for i, x in enumerate(items):
+        if isinstance(x, dict) and x.get("kind") in KINDS:
+            by_kind.setdefault(x["kind"], []).append(i)
+    if by_kind and rnd.random() < 0.9:
+        return rnd.choice(by_kind[rnd.choice(sorted(by_kind))])
+    return rnd.randrange(len(items))
+
+
+#: The keys kpath's parser reads (kpath/cluster/parse.py): places under them are picked
+#: more often, since a wrong type there is what reaches routing.
+_READ_KEYS = """
+    address addressType addresses allocateLoadBalancerNodePorts annotations appProtocol
+    backend clusterIP clusterIPs conditions containerPort containers controller
+    defaultBackend deletionTimestamp endpoints externalIPs externalName
+    externalTrafficPolicy forNodes forZones healthCheckNodePort hints host hostNetwork
+    hostname hosts http ingress ingressClassName internalTrafficPolicy ip ipMode kind labels
+    loadBalancer loadBalancerClass name namespace nodeName nodePort notReadyAddresses number
+    path pathType paths phase podIP port ports protocol publishNotReadyAddresses ready
+    resource rules selector service serviceName servicePort serving sessionAffinity
+    status subsets targetPort targetRef terminating tls trafficDistribution type
+    unschedulable zone
+"""
+READ_KEYS = frozenset(_READ_KEYS.split())
+#: Subtrees kpath never reads and that would swamp a uniform pick (thousands of values).
+_NOISE = frozenset({"managedFields", "last-applied-configuration"})
+
+
+def _any_place(rnd: random.Random, obj: Any) -> list[Any]:
+    """A place in one object, every field as likely as another (a walk would mostly stop in
+    metadata: a pod's spec is deep, an Ingress's host is five levels down)."""
+    places: list[list[Any]] = []
+    weights: list[int] = []
+    stack: list[tuple[Any, list[Any]]] = [(obj, [])]
+    while stack and len(places) < 5000:
+        value, path = stack.pop()
+        if path:
+            places.append(path)
+            last = path[-1] if not isinstance(path[-1], int) or len(path) < 2 else path[-2]
+            weights.append(8 if last in READ_KEYS else 1)
+        if isinstance(value, dict):
+            stack.extend((v, [*path, k]) for k, v in value.items() if k not in _NOISE)
+        elif isinstance(value, list):
+            stack.extend((v, [*path, i]) for i, v in enumerate(value))
+    return rnd.choices(places, weights=weights)[0] if places else []
+
+
+def _same_type(rnd: random.Random, root: Any, old: Any) -> tuple[list[Any], Any] | None:
+    """Another value of the same type from elsewhere in the document (a name that points at
+    another object, another object's port list, …)."""
+    for _ in range(20):
+        path = _walk(rnd, root, stop=0.1)
+        value = _get(root, path)
+        if type(value) is type(old) and value != old:
+            return path, value
+    return None
 
 
 def _get(root: Any, path: Sequence[Any]) -> Any:
@@ -312,9 +421,12 @@ def _nearest_object(root: Any, path: list[Any]) -> list[Any]:
     return []
 
 
-def mutate_doc(rnd: random.Random, root: Any, op: str, steps: list[str]) -> Any:
-    """One mutation of one document; returns the new document (the old one is untouched)."""
-    path = _walk(rnd, root)
+def mutate_doc(rnd: random.Random, root: Any, op: str, steps: list[str],
+               start: Sequence[Any] = ()) -> Any:
+    """One mutation of one document (somewhere under ``start``); returns the new document
+    (the old one is untouched)."""
+    inside = _get(root, start)
+    path = [*start, *(_any_place(rnd, inside) if start else _walk(rnd, inside))]
     if op in ("kind", "apiversion"):
         path = _nearest_object(root, path)
         node = _get(root, path)
@@ -365,6 +477,11 @@ def mutate_doc(rnd: random.Random, root: Any, op: str, steps: list[str]) -> Any:
     elif op == "deep":
         parent[key] = _deep(rnd, old)
         steps.append(f"{where} nested deeply")
+    elif op == "swap":
+        found = _same_type(rnd, root, old)
+        if found is not None:
+            parent[key] = copy.deepcopy(found[1])
+            steps.append(f"{where} = {_short(found[1])} (from {_show(found[0])})")
     elif op == "graft":
         donor_path = _walk(rnd, root, stop=0.3)
         parent[key] = copy.deepcopy(_get(root, donor_path))
@@ -377,23 +494,38 @@ def mutate_doc(rnd: random.Random, root: Any, op: str, steps: list[str]) -> Any:
 
 
 def mutate(rnd: random.Random, seeds: Sequence[Seed], max_steps: int = 3) -> Mutant:
-    """Pick a seed and one of its files, and mutate it one to ``max_steps`` times."""
-    seed = rnd.choice(seeds)
-    f = rnd.choices(seed.files, weights=[x.weight for x in seed.files])[0]
+    """Pick a seed and one of its files, and mutate it one to ``max_steps`` times.
+
+    Most mutations start at an object of a kind kpath reads, each kind as likely as another
+    (a bundle holds hundreds of Pods, one Ingress and thousands of Events); the rest walk
+    from the file's root."""
+    seed = rnd.choices(seeds, weights=[s.weight for s in seeds])[0]
+    index = seed.index
+    if index and rnd.random() < 0.8:
+        kind = rnd.choice(sorted(index))
+        f_i, d_i, start = rnd.choice(index[kind])
+        f = seed.files[f_i]
+    else:
+        f = rnd.choices(seed.files, weights=[x.weight for x in seed.files])[0]
+        d_i, start = -1, []
     docs = list(f.docs)
     steps: list[str] = []
     ops = [name for name, _ in OPS]
     weights = [w for _, w in OPS]
     for _ in range(rnd.randint(1, max_steps)):
         op = rnd.choices(ops, weights=weights)[0]
-        i = rnd.randrange(len(docs))
+        i = d_i if d_i >= 0 else rnd.randrange(len(docs))
         if op == "duplicate" and rnd.random() < 0.2:
-            docs.insert(i, copy.deepcopy(docs[i]))  # a whole document twice
+            docs.insert(i + 1, copy.deepcopy(docs[i]))  # a whole document twice
             steps.append(f"duplicate document {i + 1}")
             continue
         prefix = f"document {i + 1}: " if len(docs) > 1 else ""
         before = len(steps)
-        docs[i] = mutate_doc(rnd, docs[i], op, steps)
+        try:
+            _get(docs[i], start)
+        except (KeyError, IndexError, TypeError):
+            start = []  # an earlier step changed the way to the object
+        docs[i] = mutate_doc(rnd, docs[i], op, steps, start)
         steps[before:] = [prefix + s for s in steps[before:]]
     return Mutant(seed, f, render_file(f, docs), steps or ["(unchanged)"])
 
