@@ -322,6 +322,13 @@ def _json_error(label: str, exc: json.JSONDecodeError, document: int = 0) -> Inp
     return fail(label, f"not valid JSON at {at}: {msg}{hint}")
 
 
+def load_yaml(label: str, data: bytes | str) -> list[Any]:
+    """YAML text → its documents, guarded as dump files are: the safe loader only (no
+    Python tags), no duplicate keys, no alias bombs or self-referencing aliases; empty
+    documents dropped. Any problem is one-line `InputError` starting with ``label``."""
+    return _yaml_documents(label, data)
+
+
 def _yaml_documents(label: str, data: bytes | str) -> list[Any]:
     budget = _YAML_VALUES_PER_BYTE * len(data) + _YAML_VALUES_SLACK
     docs: list[Any] = []

@@ -22,8 +22,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from kpath.cluster.dumpfiles import load_yaml
 from kpath.errors import InputError
 from kpath.lab.faults import Fault, parse_fault
 from kpath.lab.scheduler import IngressControllerSpec, NodeSpec
@@ -83,13 +82,9 @@ def load_scenario(ref: str | Path) -> Scenario:
 
 def parse_scenario(text: str, *, origin: str = "", default_name: str = "scenario") -> Scenario:
     """Parse scenario text (header optional); raises `InputError` with one clear line."""
-    try:
-        docs = [d for d in yaml.safe_load_all(text) if d is not None]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise InputError(f"scenario {origin or default_name}:{where} {problem}") from None
+    # The dump reader's guarded loading: a scenario file is as untrusted as a dump (an
+    # alias bomb would otherwise grow the lab past gigabytes before anything is checked).
+    docs = load_yaml(f"scenario {origin or default_name}", text)
     for i, doc in enumerate(docs):
         if not isinstance(doc, Mapping):
             where = origin or default_name

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +90,41 @@ def test_unknown_scenario_names_the_builtins(tmp_path: Path) -> None:
     own = tmp_path / "mine.yaml"
     own.write_text("kind: Namespace\nmetadata: {name: mine}\n")
     assert load_scenario(own).name == "mine"
+
+
+DUMPS = Path(__file__).resolve().parents[1] / "data" / "dumps"
+
+
+@pytest.mark.parametrize(("name", "words"), [
+    ("bomb.yaml", "alias bomb"),
+    ("self-alias.yaml", "self-referencing alias"),
+    ("python-tag.yaml", "is not allowed"),
+    ("pasted-without-separator.yaml", "duplicate key"),
+])
+def test_scenario_files_are_read_as_guardedly_as_dumps(name: str, words: str) -> None:
+    with pytest.raises(InputError, match=words) as caught:
+        load_scenario(DUMPS / name)
+    message = str(caught.value)
+    assert message.startswith(f"scenario {DUMPS / name}: ") and "\n" not in message
+
+
+#: Prints the exit code, the peak memory (KiB) and the stderr of the command it runs.
+_PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], capture_output="
+         "True, text=True, timeout=120); print(r.returncode); "
+         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); print(r.stderr, end='')")
+
+
+def test_kpath_lab_refuses_an_alias_bomb_in_one_line_without_growing() -> None:
+    """Before, the lab expanded the bomb (past 2 GB) and ignored SIGTERM meanwhile."""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK, sys.executable, "-m", "kpath", "lab", "--scenario",
+         str(DUMPS / "bomb.yaml")], cwd=root, capture_output=True, text=True, timeout=180)
+    code, peak_kib, *stderr = done.stdout.splitlines()
+    assert code == "2"
+    assert len(stderr) == 1 and stderr[0].startswith("kpath: error: scenario ")
+    assert "alias bomb" in stderr[0]
+    assert int(peak_kib) < 400 * 1024  # Python and kpath's imports; the bomb is gigabytes
 
 
 # ---------------------------------------------------------------- every scenario starts
