@@ -398,7 +398,7 @@ def random_value(rnd: random.Random, old: Any) -> Any:
     if pick == 7:
         return {"name": old} if rnd.random() < 0.5 else {str(rnd.choice(STRINGS)): old}
     if pick == 8:
-        return str(old)[:40] if not isinstance(old, dict | list) else json.dumps(old)[:40]
+        return str(old)[:40] if not isinstance(old, dict | list | Raw) else _encode(old)[:40]
     if pick == 9:
         return [old, old] if rnd.random() < 0.5 else {"a": old, "b": [old]}
     if pick == 10:

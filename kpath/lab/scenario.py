@@ -23,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 from kpath.cluster.dumpfiles import load_yaml
+from kpath.cluster.parse import PARSERS, BadField, Interner, field_error
 from kpath.errors import InputError
 from kpath.lab.faults import Fault, parse_fault
-from kpath.lab.scheduler import IngressControllerSpec, NodeSpec
+from kpath.lab.scheduler import WORKLOAD_KINDS, IngressControllerSpec, NodeSpec
 
 HEADER_KIND = "LabScenario"
 DEFAULT_NODES = (
@@ -94,7 +95,50 @@ def parse_scenario(text: str, *, origin: str = "", default_name: str = "scenario
         header, docs = docs[0], docs[1:]
     if any(d.get("kind") == HEADER_KIND for d in docs):
         raise InputError(f"scenario {origin}: the {HEADER_KIND} header must be the first document")
-    return _from_header(header, [dict(d) for d in docs], origin, default_name)
+    manifests = [dict(d) for d in docs]
+    check_types(manifests, f"scenario {origin or default_name}")
+    return _from_header(header, manifests, origin, default_name)
+
+
+def check_types(manifests: list[dict[str, Any]], where: str) -> None:
+    """The fields kpath reads must have the types the API server gives them, as in a dump:
+    a manifest of a kind kpath parses (and a workload's pod template) goes through kpath's
+    parser, so a wrong type is one line naming the file, the object and the field instead
+    of a traceback from deep inside the lab's scheduler."""
+    intern = Interner()
+    for i, doc in enumerate(manifests):
+        kind = doc.get("kind")
+        try:
+            if kind in WORKLOAD_KINDS:
+                _check_workload(doc, intern)
+            elif isinstance(kind, str) and kind in PARSERS:
+                PARSERS[kind](doc, intern)
+        except BadField as exc:
+            raise field_error(where, str(kind), i, doc, exc) from None
+
+
+def _check_workload(doc: Mapping[str, Any], intern: Interner) -> None:
+    spec = doc.get("spec")
+    if spec is None:
+        return
+    if not isinstance(spec, dict):
+        raise BadField(("spec",), spec, "a mapping")
+    replicas = spec.get("replicas")
+    if replicas is not None and (type(replicas) is not int or replicas < 0):
+        raise BadField(("spec", "replicas"), replicas, "a number of replicas")
+    template = spec.get("template")
+    if template is None:
+        return
+    if not isinstance(template, dict):
+        raise BadField(("spec", "template"), template, "a mapping")
+    meta = template.get("metadata")
+    # Checked as the Pod it stamps out (a template has no name of its own).
+    pod_meta = {**meta, "name": "template"} if isinstance(meta, dict) else meta or {
+        "name": "template"}
+    try:
+        PARSERS["Pod"]({"metadata": pod_meta, "spec": template.get("spec")}, intern)
+    except BadField as exc:
+        raise BadField(("spec", "template", *exc.where), exc.value, exc.wanted) from None
 
 
 def _from_header(

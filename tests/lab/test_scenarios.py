@@ -108,6 +108,28 @@ def test_scenario_files_are_read_as_guardedly_as_dumps(name: str, words: str) ->
     assert message.startswith(f"scenario {DUMPS / name}: ") and "\n" not in message
 
 
+@pytest.mark.parametrize(("manifest", "message"), [
+    ("kind: Service\nmetadata: {name: a}\nspec: {ports: 5}\n",
+     "Service default/a: spec.ports is a number, not a list"),
+    ("kind: Service\nmetadata: {name: a}\nspec: [1]\n",
+     "Service default/a: spec is a list, not a mapping"),
+    ("kind: Ingress\nmetadata: {name: i, namespace: n}\nspec: {rules: [{host: [null]}]}\n",
+     "Ingress n/i: spec.rules[0].host is a list, not a string"),
+    ("kind: Deployment\nmetadata: {name: d}\nspec: {replicas: '3'}\n",
+     "Deployment default/d: spec.replicas is a string, not a number of replicas"),
+    ("kind: Deployment\nmetadata: {name: d}\n"
+     "spec: {template: {spec: {containers: [{ports: [{containerPort: x}]}]}}}\n",
+     "Deployment default/d: spec.template.spec.containers[0].ports[0].containerPort is a "
+     "string"),
+])
+def test_a_manifest_of_the_wrong_type_is_one_line_naming_it(manifest: str, message: str
+                                                            ) -> None:
+    """The lab's scheduler would fail deep inside (a traceback); kpath's parser says where."""
+    with pytest.raises(InputError) as caught:
+        parse_scenario(manifest, origin="bad.yaml")
+    assert str(caught.value).startswith(f"scenario bad.yaml: {message}")
+
+
 #: Prints the exit code, the peak memory (KiB) and the stderr of the command it runs.
 _PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], capture_output="
          "True, text=True, timeout=120); print(r.returncode); "
