@@ -100,3 +100,23 @@ def test_a_real_process_prints_no_traceback(tmp_path: Path) -> None:
     assert done.stdout == ""
     assert done.stderr.splitlines() == [
         f"kpath: error: {dump}: Ingress shop/web: spec.rules[0].host is a list, not a string"]
+
+
+def test_snapshot_to_a_path_that_cannot_be_written_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    dump = tmp_path / "ok.json"
+    dump.write_text(json.dumps({"kind": "List", "items": [service("web", "NodePort")]}))
+    target = tmp_path / "missing-dir" / "shot.svg"
+    assert main(["snapshot", "--svg", str(target), "--dump", str(dump)]) == 2
+    assert capsys.readouterr().err == (
+        f"kpath: error: --svg {target}: cannot write it: No such file or directory\n")
+
+
+def test_lab_kubeconfig_out_that_cannot_be_written_is_one_line(tmp_path: Path) -> None:
+    target = tmp_path / "missing-dir" / "kubeconfig"
+    done = subprocess.run([sys.executable, "-m", "kpath", "lab", "--kubeconfig-out",
+                           str(target)], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"kpath: error: --kubeconfig-out {target}: cannot write it: No such file or directory"]
