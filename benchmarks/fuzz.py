@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     seeds = all_seeds(realworld=not args.no_realworld)
-    print(f"seeds: {len(seeds)} dumps ({', '.join(s.name for s in seeds)})")
+    print(f"seeds: {len(seeds)} dumps ({', '.join(s.name for s in seeds)})", flush=True)
     first = args.replay if args.replay is not None else (
         args.seed if args.seed is not None else random.SystemRandom().randrange(2**32))
     deadline = time.monotonic() + args.minutes * 60
@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     outcomes: Counter[str] = Counter()
     places: Counter[str] = Counter()
     shown = 0
+    started = report_at = time.monotonic()
     with workspace(seeds):
         number = first
         while True:
@@ -95,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
                 if (places[where] == 1 and shown < args.show) or args.replay is not None:
                     shown += 1
                     saved = _save(args.out, number, mutant)
-                    print(f"\nFAILED input {number}: {mutant.describe()}")
+                    print(f"\nFAILED input {number}: {mutant.describe()}", flush=True)
                     print(f"  {exc}")
                     print(f"  at {where}")
                     print(f"  reproduce: python -m kpath paths --dump {saved} "
@@ -104,6 +105,10 @@ def main(argv: list[str] | None = None) -> int:
                 signal.alarm(0)
             tried += 1
             number = (number + 1) % 2**32
+            if time.monotonic() - report_at >= 60:
+                report_at = time.monotonic()
+                print(f"  {(report_at - started) / 60:4.1f} min: {tried} inputs, {failed} failed",
+                      flush=True)
             if args.replay is not None or time.monotonic() >= deadline:
                 break
     if args.replay is not None and not failed:
