@@ -130,10 +130,13 @@ def _str(value: Any, *where: str | int) -> str | None:
 
 
 def _strs(value: Any, *where: str | int) -> tuple[str, ...]:
+    """A list of strings; ``null`` items are left out."""
     items = _list(value, *where)
     for i, item in enumerate(items):
         if type(item) is not str:
-            raise BadField((*where, i), item, "a string")
+            if item is not None:
+                raise BadField((*where, i), item, "a string")
+            return tuple(x for n, x in enumerate(items) if _str(x, *where, n) is not None)
     return tuple(items)
 
 

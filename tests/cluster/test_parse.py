@@ -328,6 +328,9 @@ def test_bad_values_are_one_input_error_naming_the_object(obj: Obj, words: list[
                  id="null-label-is-empty"),
     pytest.param({**pod("a", "n1", "10.1.0.1"), "spec": {"containers": [None], "nodeName": None}},
                  lambda s: s.pods[ObjectKey("shop", "a")].node is None, id="null-list-item"),
+    pytest.param(service("web", externalIPs=[None, "192.0.2.1"]),
+                 lambda s: s.services[ObjectKey("shop", "web")].external_ips == ("192.0.2.1",),
+                 id="null-string-in-list"),
 ])
 def test_null_is_absent(obj: Obj, check: Any) -> None:
     """As the API server's decoder reads it: null is the field left out."""
