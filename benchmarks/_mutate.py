@@ -549,8 +549,11 @@ def _short(value: Any) -> str:
 
 # ---------------------------------------------------------------- the property
 
-def pipeline(paths: Sequence[Path]) -> int:
-    """Everything kpath does offline with a dump; returns how many bytes it rendered."""
+def pipeline(paths: Sequence[Path], tui: bool = False) -> int:
+    """Everything kpath does offline with a dump; returns how many bytes it rendered.
+
+    With ``tui``, the terminal UI is rendered headless to SVG too (`kpath snapshot`): about
+    0.4 s an input, several times the rest, so only `fuzz.py --tui` does it."""
     from rich.console import Console
 
     from kpath.cluster.dump import load_dump
@@ -584,6 +587,10 @@ def pipeline(paths: Sequence[Path]) -> int:
             out.append(json.dumps(route_json(r)))
             console.print(route_view(r))
     out.append(console.file.getvalue())  # type: ignore[attr-defined]
+    if tui:
+        from kpath.tui.snapshot import render_svg
+
+        out.append(render_svg(analysis, size=(100, 30), internal=True))
     return sum(len(text) for text in out)
 
 
@@ -591,14 +598,14 @@ class PropertyFailed(AssertionError):
     """The pipeline broke the property: an exception other than a one-line InputError."""
 
 
-def check(mutant: Mutant) -> str:
+def check(mutant: Mutant, tui: bool = False) -> str:
     """Run the pipeline on a mutant; "ok" or "input error", else raise PropertyFailed."""
     seed = mutant.seed
     assert seed.root is not None, "seeds must be written with workspace() first"
     target = seed.root / mutant.file.rel
     target.write_text(mutant.text, encoding="utf-8")
     try:
-        pipeline([seed.root])
+        pipeline([seed.root], tui=tui)
     except InputError as exc:
         message = str(exc)
         if "\n" in message or "\r" in message or not message.strip():

@@ -4,7 +4,7 @@ The same mutations and property as `tests/cluster/test_fuzz_inputs.py` (`benchma
 run with fresh random seeds until the time is up. Each failing input is written to the
 output directory with the command that reproduces it.
 
-    python benchmarks/fuzz.py --minutes 10 [--seed N] [--out DIR] [--no-realworld]
+    python benchmarks/fuzz.py --minutes 10 [--seed N] [--out DIR] [--no-realworld] [--tui]
     python benchmarks/fuzz.py --replay N     # one input again, by the number fuzz.py printed
 
 Exit status: 0 when no input failed, 1 when some did.
@@ -67,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out/fuzz"))
     parser.add_argument("--no-realworld", action="store_true",
                         help="only the tests' own dumps and builders")
+    parser.add_argument("--tui", action="store_true",
+                        help="also render the terminal UI to SVG for each input (slower)")
     parser.add_argument("--show", type=int, default=5,
                         help="failures to print in full (the first at each place)")
     args = parser.parse_args(argv)
@@ -88,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
             mutant = mutate(random.Random(number), seeds)
             signal.alarm(HANG_SECONDS)
             try:
-                outcomes[check(mutant)] += 1
+                outcomes[check(mutant, tui=args.tui)] += 1
             except (PropertyFailed, Hang) as exc:
                 failed += 1
                 where = _where(exc)
@@ -99,8 +101,11 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"\nFAILED input {number}: {mutant.describe()}", flush=True)
                     print(f"  {exc}")
                     print(f"  at {where}")
-                    print(f"  reproduce: python -m kpath paths --dump {saved} "
-                          f"(or: python benchmarks/fuzz.py --replay {number})")
+                    command = ("snapshot --svg /tmp/kpath-fuzz.svg --all" if args.tui
+                               else "paths --all")
+                    again = " --tui" if args.tui else ""
+                    print(f"  reproduce: python -m kpath {command} --dump {saved} "
+                          f"(or: python benchmarks/fuzz.py --replay {number}{again})")
             finally:
                 signal.alarm(0)
             tried += 1
