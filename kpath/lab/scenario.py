@@ -108,6 +108,14 @@ def check_types(manifests: list[dict[str, Any]], where: str) -> None:
     intern = Interner()
     for i, doc in enumerate(manifests):
         kind = doc.get("kind")
+        if kind == "List":  # the scheduler files a List's items as manifests of their own
+            items = doc.get("items")
+            if items is not None and not (isinstance(items, list)
+                                          and all(isinstance(x, dict) for x in items)):
+                raise InputError(f"{where}: document {i + 1}: a List's items must be a list "
+                                 "of objects")
+            check_types(items or [], where)
+            continue
         try:
             if kind in WORKLOAD_KINDS:
                 _check_workload(doc, intern)
@@ -162,7 +170,7 @@ def _from_header(
         raise InputError(f"{where}: faults must be a list")
     faults = tuple(parse_fault(f) for f in faults_raw)
     max_replicas = header.get("maxReplicas", 3)
-    if not isinstance(max_replicas, int) or not 0 <= max_replicas <= 20:
+    if type(max_replicas) is not int or not 0 <= max_replicas <= 20:
         raise InputError(f"{where}: maxReplicas must be an integer from 0 to 20")
     pending = header.get("pendingLoadBalancers") or []
     if not isinstance(pending, list) or not all(isinstance(p, str) and "/" in p for p in pending):

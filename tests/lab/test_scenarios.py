@@ -75,6 +75,11 @@ def test_header_fields() -> None:
     ("kind: LabScenario\nnodes: [{zone: z}]\n", "needs a name"),
     ("kind: LabScenario\nnodes: [{name: a}, {name: a}]\n", "unique"),
     ("- just\n- a list\n", "not a mapping"),
+    ("kind: LabScenario\nfaults: [{kind: [slow]}]\n", "unknown fault kind"),
+    ("kind: LabScenario\nmaxReplicas: true\n", "maxReplicas must be an integer"),
+    ("kind: List\nitems: 5\n", "a List's items must be a list of objects"),
+    ("kind: List\nitems: [{kind: Service, metadata: {name: a}, spec: {ports: 5}}]\n",
+     r"Service default/a: spec\.ports is a number, not a list"),
 ])
 def test_bad_scenarios_are_one_line_input_errors(text: str, message: str) -> None:
     with pytest.raises(InputError, match=message) as caught:
