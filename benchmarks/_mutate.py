@@ -58,10 +58,19 @@ OTHER_KINDS = ("List", "PodList", "ServiceList", "Deployment", "Namespace", "", 
                "Endpoint", "Ingresses")
 API_VERSIONS = ("v1", "networking.k8s.io/v1", "extensions/v1beta1", "discovery.k8s.io/v1",
                 "discovery.k8s.io/v1beta1", "", "v2", "apps/v1")
+#: YAML values JSON cannot hold (a date, bytes, a set, pairs, a timestamp, YAML 1.1 numbers
+#: and booleans, an alias to itself): written as they are into YAML seeds only.
+YAML_SCALARS: tuple[str, ...] = (
+    "2001-12-14", "2001-12-14t21:59:43.10-05:00", "!!binary aGVsbG8=", "!!set {a, b}",
+    "!!omap [a: 1, b: 2]", "!!pairs [a: 1, a: 2]", "0x1F", "0o17", "1_000", ".inf", ".nan",
+    "~", "yes", "off", "!!str 80", "!!int '80'", "!!float 1", "&x [*x]", "&y {a: *y}",
+    "!!null ''", "!!timestamp 2001-12-14", "!custom x", "? [a, b]\n: c",
+)
 #: Mutation names, and how often each is picked (type changes are the ones that crashed).
 OPS: tuple[tuple[str, int], ...] = (
     ("retype", 8), ("drop", 2), ("number", 2), ("string", 2), ("deep", 1),
     ("duplicate", 1), ("graft", 2), ("swap", 4), ("kind", 2), ("apiversion", 1),
+    ("yaml", 2),
 )
 
 
@@ -480,6 +489,10 @@ def mutate_doc(rnd: random.Random, root: Any, op: str, steps: list[str],
     elif op == "deep":
         parent[key] = _deep(rnd, old)
         steps.append(f"{where} nested deeply")
+    elif op == "yaml":
+        value = Raw(rnd.choice(YAML_SCALARS))
+        parent[key] = value
+        steps.append(f"{where} = YAML {value.text}")
     elif op == "swap":
         found = _same_type(rnd, root, old)
         if found is not None:
@@ -517,6 +530,8 @@ def mutate(rnd: random.Random, seeds: Sequence[Seed], max_steps: int = 3) -> Mut
     weights = [w for _, w in OPS]
     for _ in range(rnd.randint(1, max_steps)):
         op = rnd.choices(ops, weights=weights)[0]
+        if op == "yaml" and not f.yaml:
+            op = "retype"  # raw YAML in a JSON file is only ever "not valid JSON"
         i = d_i if d_i >= 0 else rnd.randrange(len(docs))
         if op == "duplicate" and rnd.random() < 0.2:
             docs.insert(i + 1, copy.deepcopy(docs[i]))  # a whole document twice
