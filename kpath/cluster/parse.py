@@ -592,11 +592,10 @@ def object_name(kind: str, index: int, obj: Any) -> str:
     name = meta.get("name") if isinstance(meta, dict) else None
     if not isinstance(name, str) or not name:
         return f"{kind} #{index + 1}"
-    namespace = meta.get("namespace") if kind not in CLUSTER_SCOPED else None  # type: ignore[union-attr]
-    if kind not in CLUSTER_SCOPED:
-        namespace = namespace if isinstance(namespace, str) and namespace else "default"
-        return f"{kind} {namespace}/{name}"
-    return f"{kind} {name}"
+    if kind in CLUSTER_SCOPED:
+        return f"{kind} {name}"
+    namespace = meta.get("namespace")  # type: ignore[union-attr]
+    return f"{kind} {namespace if isinstance(namespace, str) and namespace else 'default'}/{name}"
 
 
 def field_error(source: str, kind: str, index: int, obj: Any, exc: Exception) -> InputError:
