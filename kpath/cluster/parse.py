@@ -61,6 +61,10 @@ _EMPTY: dict[str, Any] = {}
 _intern = sys.intern
 
 Where = tuple[str | int, ...]
+#: Types a field may hold: the hot parsers (pods, endpoints) check a whole group of fields
+#: against these at once and only call the precise readers below when one is wrong.
+_STRISH = frozenset({str, type(None)})
+_BOOLISH = frozenset({bool, type(None)})
 
 
 class BadField(Exception):
@@ -213,21 +217,34 @@ def address(value: Any, *where: str | int) -> str | None:
 
 def _meta(obj: Mapping[str, Any], namespaced: bool = True) -> tuple[Mapping[str, Any], str, str]:
     """The object's metadata, namespace ("default" when unset) and name."""
-    meta = _map(obj.get("metadata"), "metadata")
-    name = _str(meta.get("name"), "metadata", "name")
-    if not name:
-        raise BadField(("metadata", "name"), None, "a name")
+    meta = obj.get("metadata")
+    if type(meta) is not dict:
+        meta = _map(meta, "metadata")
+    name = meta.get("name")
+    namespace = meta.get("namespace") if namespaced else None
+    if type(name) is not str or not name or type(namespace) not in _STRISH:
+        if not _str(name, "metadata", "name"):
+            raise BadField(("metadata", "name"), None, "a name")
+        _str(namespace, "metadata", "namespace")
     if not namespaced:
         return meta, "", name
-    namespace = _str(meta.get("namespace"), "metadata", "namespace")
     return meta, _intern(namespace or "default"), name
 
 
 def _conditions(status: Mapping[str, Any]) -> bool | None:
     """The Ready condition: True, False, or None when there is none."""
-    for i, cond in enumerate(_maps(status.get("conditions"), "status", "conditions")):
-        if _str(cond.get("type"), "status", "conditions", i, "type") == "Ready":
-            return _str(cond.get("status"), "status", "conditions", i, "status") == "True"
+    conditions = status.get("conditions")
+    if not conditions:
+        return None
+    for i, cond in enumerate(_maps(conditions, "status", "conditions")):
+        kind = cond.get("type")
+        if kind == "Ready":
+            ready = cond.get("status")
+            if type(ready) is not str:
+                _str(ready, "status", "conditions", i, "status")
+            return ready == "True"
+        if type(kind) not in _STRISH:
+            _str(kind, "status", "conditions", i, "type")
     return None
 
 
@@ -249,31 +266,57 @@ def parse_node(obj: Mapping[str, Any], intern: Interner) -> Node:
     return Node(_intern(name), addresses, zone, ready, bool(unschedulable), labels)
 
 
-def parse_pod(obj: Mapping[str, Any], intern: Interner) -> Pod:
-    meta, namespace, name = _meta(obj)
-    spec = _map(obj.get("spec"), "spec")
-    status = _map(obj.get("status"), "status")
+def _container_ports(spec: Mapping[str, Any]) -> list[ContainerPort]:
     ports = []
     for c_i, c in enumerate(_maps(spec.get("containers"), "spec", "containers")):
-        for p_i, p in enumerate(_maps(c.get("ports"), "spec", "containers", c_i, "ports")):
-            where = ("spec", "containers", c_i, "ports", p_i)
-            number = _port(p.get("containerPort"), *where, "containerPort")
-            if number is None:
-                raise BadField((*where, "containerPort"), None, "")
-            ports.append(ContainerPort(_str(p.get("name"), *where, "name"), number,
-                                       _str(p.get("protocol"), *where, "protocol") or "TCP"))
+        listed = c.get("ports")
+        if not listed:
+            continue
+        if type(listed) is not list:
+            listed = _maps(listed, "spec", "containers", c_i, "ports")
+        for p_i, p in enumerate(listed):
+            if type(p) is not dict:
+                p = _map(p, "spec", "containers", c_i, "ports", p_i)
+            number, name, protocol = p.get("containerPort"), p.get("name"), p.get("protocol")
+            if (type(number) is not int or not 0 < number <= 65535
+                    or type(name) not in _STRISH or type(protocol) not in _STRISH):
+                where = ("spec", "containers", c_i, "ports", p_i)
+                if _port(number, *where, "containerPort") is None:
+                    raise BadField((*where, "containerPort"), None, "")
+                _str(name, *where, "name")
+                _str(protocol, *where, "protocol")
+            ports.append(ContainerPort(name, number, protocol or "TCP"))
+    return ports
+
+
+def parse_pod(obj: Mapping[str, Any], intern: Interner) -> Pod:
+    meta, namespace, name = _meta(obj)
+    spec, status = obj.get("spec"), obj.get("status")
+    if type(spec) is not dict:
+        spec = _map(spec, "spec")
+    if type(status) is not dict:
+        status = _map(status, "status")
+    ports = _container_ports(spec) if spec.get("containers") else ()
     ready = _conditions(status)
-    node = _str(spec.get("nodeName"), "spec", "nodeName")
-    phase = _str(status.get("phase"), "status", "phase")
+    node, host_network = spec.get("nodeName"), spec.get("hostNetwork")
+    ip, phase = status.get("podIP"), status.get("phase")
+    deleted = meta.get("deletionTimestamp")
+    if (type(node) not in _STRISH or type(ip) not in _STRISH or type(phase) not in _STRISH
+            or type(deleted) not in _STRISH or type(host_network) not in _BOOLISH):
+        _str(node, "spec", "nodeName")
+        _bool(host_network, "spec", "hostNetwork")
+        _str(ip, "status", "podIP")
+        _str(phase, "status", "phase")
+        _str(deleted, "metadata", "deletionTimestamp")
     return Pod(
         namespace,
         name,
         _intern(node) if node else None,
-        address(status.get("podIP"), "status", "podIP"),
-        bool(_bool(spec.get("hostNetwork"), "spec", "hostNetwork")),
+        ip if ip and ip != REDACTED else None,
+        bool(host_network),
         _intern(phase or "Unknown"),
         bool(ready),
-        _str(meta.get("deletionTimestamp"), "metadata", "deletionTimestamp") is not None,
+        deleted is not None,
         intern.labels(_labels(meta.get("labels"), "metadata", "labels")),
         intern.ports(tuple(ports)),
     )
@@ -398,10 +441,13 @@ def _annotations(meta: Mapping[str, Any],
 
 def _target(ref: Any, default_ns: str, *where: str | int
             ) -> tuple[str | None, ObjectKey | None]:
-    ref = _map(ref, *where)
-    name = _str(ref.get("name"), *where, "name")
-    kind = _str(ref.get("kind"), *where, "kind")
-    namespace = _str(ref.get("namespace"), *where, "namespace")
+    if type(ref) is not dict:
+        ref = _map(ref, *where)
+    name, kind, namespace = ref.get("name"), ref.get("kind"), ref.get("namespace")
+    if type(name) not in _STRISH or type(kind) not in _STRISH or type(namespace) not in _STRISH:
+        _str(name, *where, "name")
+        _str(kind, *where, "kind")
+        _str(namespace, *where, "namespace")
     if not name:
         return None, None
     return (_intern(kind) if kind else None,
@@ -447,21 +493,30 @@ def parse_endpointslice(obj: Mapping[str, Any], intern: Interner) -> EndpointSli
     endpoints = []
     append = endpoints.append
     for i, ep in enumerate(_maps(obj.get("endpoints"), "endpoints")):
-        cond = _map(ep.get("conditions"), "endpoints", i, "conditions")
+        cond = ep.get("conditions")
+        if type(cond) is not dict:
+            cond = _map(cond, "endpoints", i, "conditions")
         # kube-proxy's reading (endpointslicecache.go): a nil ready or serving means true,
         # a nil terminating means false.
-        ready = _bool(cond.get("ready"), "endpoints", i, "conditions", "ready") is not False
-        serving = _bool(cond.get("serving"), "endpoints", i, "conditions", "serving")
-        terminating = _bool(cond.get("terminating"), "endpoints", i, "conditions",
-                            "terminating")
+        ready, serving = cond.get("ready"), cond.get("serving")
+        terminating = cond.get("terminating")
+        node, zone, hints = ep.get("nodeName"), ep.get("zone"), ep.get("hints")
+        if (type(ready) not in _BOOLISH or type(serving) not in _BOOLISH
+                or type(terminating) not in _BOOLISH or type(node) not in _STRISH
+                or type(zone) not in _STRISH):
+            for key, value in (("ready", ready), ("serving", serving),
+                               ("terminating", terminating)):
+                _bool(value, "endpoints", i, "conditions", key)
+            _str(node, "endpoints", i, "nodeName")
+            _str(zone, "endpoints", i, "zone")
+        if hints is not None:
+            hints = _map(hints, "endpoints", i, "hints")
         addresses = _strs(ep.get("addresses"), "endpoints", i, "addresses")
-        hints = _map(ep.get("hints"), "endpoints", i, "hints")
-        node = _str(ep.get("nodeName"), "endpoints", i, "nodeName")
-        zone = _str(ep.get("zone"), "endpoints", i, "zone")
         if not addresses:
             continue  # kube-proxy ignores an endpoint without addresses
         append(_endpoint(
-            intern, address(addresses[0]), ready, serving is not False, bool(terminating),
+            intern, address(addresses[0]), ready is not False, serving is not False,
+            bool(terminating),
             node, zone,
             _hint_names(hints, "forZones", "endpoints", i, "hints") if hints else (),
             _hint_names(hints, "forNodes", "endpoints", i, "hints") if hints else (),
