@@ -35,10 +35,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from kpath.cluster.dump import file_kind
+from rich.console import Console
+
+# Imported once, up front: a long run must not depend on finding modules later.
+from kpath.cluster.dump import file_kind, load_dump
 from kpath.cluster.dumpfiles import find_files, read_documents
 from kpath.cluster.raw import KINDS
+from kpath.cluster.snapshot import build_snapshot
 from kpath.errors import InputError
+from kpath.export import graphfmt
+from kpath.export.jsonout import paths_json
+from kpath.export.text import analysis_view, route_view
+from kpath.probe.plan import PlanOptions, plan_probes
+from kpath.routing.analysis import analyse
+from kpath.routing.graph import build_graph
+from kpath.routing.route import route, route_json
+from kpath.routing.select import Selection
 
 ROOT = Path(__file__).resolve().parents[1]
 REALWORLD = ROOT.parent / "shared" / "realworld" / "dumps"
@@ -569,19 +581,6 @@ def pipeline(paths: Sequence[Path], tui: bool = False) -> int:
 
     With ``tui``, the terminal UI is rendered headless to SVG too (`kpath snapshot`): about
     0.4 s an input, several times the rest, so only `fuzz.py --tui` does it."""
-    from rich.console import Console
-
-    from kpath.cluster.dump import load_dump
-    from kpath.cluster.snapshot import build_snapshot
-    from kpath.export import graphfmt
-    from kpath.export.jsonout import paths_json
-    from kpath.export.text import analysis_view, route_view
-    from kpath.probe.plan import PlanOptions, plan_probes
-    from kpath.routing.analysis import analyse
-    from kpath.routing.graph import build_graph
-    from kpath.routing.route import route, route_json
-    from kpath.routing.select import Selection
-
     snapshot = build_snapshot(load_dump(list(paths)))
     analysis = analyse(snapshot)
     selection = Selection(analysis, None, None, True)

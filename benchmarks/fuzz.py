@@ -73,6 +73,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="failures to print in full (the first at each place)")
     args = parser.parse_args(argv)
 
+    if args.tui:
+        import kpath.tui.snapshot  # noqa: F401  (imported before the clock starts)
     seeds = all_seeds(realworld=not args.no_realworld)
     print(f"seeds: {len(seeds)} dumps ({', '.join(s.name for s in seeds)})", flush=True)
     first = args.replay if args.replay is not None else (
