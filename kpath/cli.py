@@ -284,7 +284,10 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
         svg = render_svg(analysis, service=args.service, namespace=_namespace(args),
                          selector=args.selector, internal=args.internal, size=(cols, rows),
                          live=not args.dump, prober=prober)
-    FsPath(args.svg).write_text(svg, encoding="utf-8")
+    try:
+        FsPath(args.svg).write_text(svg, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"--svg {args.svg}: cannot write it: {exc.strerror or exc}") from None
     print(f"wrote {clean_message(args.svg)}")
     return EXIT_OK
 
@@ -301,7 +304,12 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
         rbac = (load_policy(args.rbac, "Role", namespace=args.rbac_namespace)
                 if args.rbac_namespace else load_policy(args.rbac))
-    return run_lab(args.scenario, out, tls=args.tls, rbac=rbac)
+    try:
+        return run_lab(args.scenario, out, tls=args.tls, rbac=rbac)
+    except OSError as exc:
+        if out is None or exc.filename != str(out):
+            raise
+        raise InputError(f"--kubeconfig-out {out}: cannot write it: {exc.strerror}") from None
 
 
 def cmd_tui(args: argparse.Namespace) -> int:

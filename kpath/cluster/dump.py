@@ -47,6 +47,7 @@ from kpath.cluster.dumpfiles import (
     fail,
     find_files,
     read_documents,
+    type_name,
 )
 from kpath.cluster.raw import KINDS, RawCluster, RawObject
 from kpath.errors import InputError
@@ -171,22 +172,6 @@ def _identity(path: Path) -> Path:
         return path
 
 
-def _type_name(value: Any) -> str:
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if value is None:
-        return "empty (null)"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    return f"a {type(value).__name__}"
-
-
 def _looks_kubernetes(doc: Any) -> bool:
     """Is this document meant as Kubernetes data (as opposed to, say, a version file)?
 
@@ -249,7 +234,7 @@ class _Loader:
             return
         if not isinstance(doc, dict):
             place = where or "the file"
-            raise fail(label, f"{place} is {_type_name(doc)}, not a Kubernetes object")
+            raise fail(label, f"{place} is {type_name(doc)}, not a Kubernetes object")
         if _is_list(doc):
             self._list(label, where, doc, named_kind, nested=False)
             return
@@ -272,7 +257,7 @@ class _Loader:
             items = []
         if not isinstance(items, list):
             place = f"{where}: 'items'" if where else "'items'"
-            raise fail(label, f"{place} is {_type_name(items)}, not a list")
+            raise fail(label, f"{place} is {type_name(items)}, not a list")
         api_version = doc.get("apiVersion") if list_kind not in ("", "List") else None
         self._items(label, _join(where, ""), items, item_kind, api_version, nested)
         if item_kind:
@@ -292,7 +277,7 @@ class _Loader:
             if type(item) is not dict:
                 raise fail(
                     label,
-                    f"{prefix}items[{index}] is {_type_name(item)}, not a Kubernetes object",
+                    f"{prefix}items[{index}] is {type_name(item)}, not a Kubernetes object",
                 )
             kind = item.get("kind")
             if not kind:
@@ -304,7 +289,7 @@ class _Loader:
                     )
                 kind = _fill_kind(item, default_kind, api_version)
             elif type(kind) is not str:
-                raise fail(label, f"{prefix}items[{index}]: 'kind' is {_type_name(kind)}")
+                raise fail(label, f"{prefix}items[{index}]: 'kind' is {type_name(kind)}")
             elif not nested and "items" in item and _is_list(item):
                 self._list(label, f"{prefix}items[{index}]", item, None, nested=True)
                 continue
@@ -318,7 +303,7 @@ class _Loader:
             return
         meta = item.get("metadata")
         if type(meta) is not dict:
-            what = "is missing" if meta is None else f"is {_type_name(meta)}, not a mapping"
+            what = "is missing" if meta is None else f"is {type_name(meta)}, not a mapping"
             raise fail(label, f"{_place(where, kind)}: metadata {what}")
         name = meta.get("name")
         if type(name) is not str or not name:
@@ -334,9 +319,9 @@ class _Loader:
         if at is None:
             objects = self.raw.objects.get(kind)
             seen[key] = len(objects) if objects is not None else 0
-            self.raw.add(kind, item)
+            self.raw.add(kind, item, label)
         else:
-            self.raw.objects[kind][at] = item
+            self.raw.replace(kind, at, item, label)
             self.duplicates += 1
             if not self.first_duplicate:
                 shown = f"{namespace}/{name}" if namespace else name
@@ -354,7 +339,7 @@ def _kind_of(label: str, where: str, doc: dict[str, Any]) -> str | None:
         return None
     if type(kind) is not str:
         place = f"{where}: 'kind'" if where else "'kind'"
-        raise fail(label, f"{place} is {_type_name(kind)}, not a string")
+        raise fail(label, f"{place} is {type_name(kind)}, not a string")
     return kind
 
 

@@ -92,6 +92,23 @@ class DumpFile:
 clean = clean_message
 
 
+def type_name(value: Any) -> str:
+    """How a decoded value's type reads in a message: "a string", "a list", …"""
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if value is None:
+        return "empty (null)"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"
+
+
 def fail(label: str, what: str) -> InputError:
     """The one-line error for a file: "<file>: <what is wrong>"."""
     return InputError(clean(f"{label}: {what}"))
@@ -259,6 +276,13 @@ def _json_documents(label: str, box: list[bytes]) -> list[Any]:
         raise fail(label, "JSON nested too deeply") from None
     except MemoryError:
         raise fail(label, "too large to decode in memory") from None
+    except ValueError as exc:  # a number of thousands of digits (CPython's int limit)
+        raise fail(label, f"not usable JSON: {_one_line(exc)}") from None
+
+
+def _one_line(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return text.split(";")[0][:200]
 
 
 def _json_stream(label: str, text: str) -> list[Any]:
@@ -278,6 +302,8 @@ def _json_stream(label: str, text: str) -> list[Any]:
         raise _json_error(label, exc, len(docs) + 1) from None
     except RecursionError:
         raise fail(label, "JSON nested too deeply") from None
+    except ValueError as exc:  # a number of thousands of digits (CPython's int limit)
+        raise fail(label, f"not usable JSON: {_one_line(exc)}") from None
 
 
 def _json_error(label: str, exc: json.JSONDecodeError, document: int = 0) -> InputError:
@@ -290,6 +316,13 @@ def _json_error(label: str, exc: json.JSONDecodeError, document: int = 0) -> Inp
     msg = exc.msg.removesuffix(" starting at")
     at = f"{where}line {exc.lineno} column {exc.colno}"
     return fail(label, f"not valid JSON at {at}: {msg}{hint}")
+
+
+def load_yaml(label: str, data: bytes | str) -> list[Any]:
+    """YAML text → its documents, guarded as dump files are: the safe loader only (no
+    Python tags), no duplicate keys, no alias bombs or self-referencing aliases; empty
+    documents dropped. Any problem is one-line `InputError` starting with ``label``."""
+    return _yaml_documents(label, data)
 
 
 def _yaml_documents(label: str, data: bytes | str) -> list[Any]:
@@ -325,6 +358,8 @@ def _yaml_documents(label: str, data: bytes | str) -> list[Any]:
         raise fail(label, "YAML nested too deeply") from None
     except MemoryError:
         raise fail(label, "too large to decode in memory") from None
+    except ValueError as exc:  # a number of thousands of digits (CPython's int limit)
+        raise fail(label, f"not usable YAML: {_one_line(exc)}") from None
     return docs
 
 

@@ -1,10 +1,26 @@
-"""API dicts → slim records.
+"""API dicts → slim records; the one place where the types of the fields kpath reads are checked.
 
 Defaults are the ones the API server fills in, so a hand-written manifest and a live object
-parse the same way. Unknown fields are ignored. Labels and port lists repeat across the pods
-of one workload, so identical ones are shared (interned) to keep a large snapshot small.
+parse the same way. Labels and port lists repeat across the pods of one workload, so
+identical ones are shared (interned) to keep a large snapshot small.
 
-A value that has the wrong type raises `InputError` through `parse_error`, naming the object.
+Types follow what the API server itself accepts (its JSON decoding into Go structs), so
+that routing only ever sees well-typed records:
+
+- ``null`` (or a missing key) is the field's absence, everywhere, as Go's decoder reads it;
+  a ``null`` label or annotation value is an empty string.
+- A value of the wrong type (a list where a string belongs, ``host: [null]``, a mapping for
+  a name, a boolean for a port, a string for a boolean) is an `InputError`: the API server
+  would have refused the object, so no real cluster holds it and guessing what was meant
+  would give wrong paths. Port numbers must also be in range (1-65535; node ports 0-65535,
+  0 meaning none), as the API server validates them. The message is one line naming the
+  source (file), the object (``Kind namespace/name``) and the field path, e.g.
+  ``dump.json: Ingress shop/web: spec.rules[0].host is a list, not a string``.
+- Fields kpath does not read are not looked at, whatever they hold; unknown enum values
+  (a ``type`` kpath does not know) are kept as text and routed as the API's default would be.
+
+Parsers raise `BadField`; `snapshot.build_snapshot` turns it into the `InputError` with the
+object's source, kind and name (`field_error`).
 """
 
 from __future__ import annotations
@@ -13,6 +29,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from kpath.cluster.dumpfiles import clean, type_name
 from kpath.cluster.records import (
     ContainerPort,
     Endpoint,
@@ -40,8 +57,121 @@ DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
 REDACTED = "***HIDDEN***"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
-_EMPTY: dict[str, str] = {}
+_EMPTY: dict[str, Any] = {}
 _intern = sys.intern
+
+Where = tuple[str | int, ...]
+#: Types a field may hold: the hot parsers (pods, endpoints) check a whole group of fields
+#: against these at once and only call the precise readers below when one is wrong.
+_STRISH = frozenset({str, type(None)})
+_BOOLISH = frozenset({bool, type(None)})
+
+
+class BadField(Exception):
+    """A field kpath reads holds a value of the wrong type (or out of range)."""
+
+    def __init__(self, where: Where, value: Any, wanted: str) -> None:
+        found = ("is missing" if value is None else "is empty" if value == "" else
+                 f"is {_shown(value)}, not {wanted}")
+        super().__init__(f"{field_path(where)} {found}")
+        self.where = where
+        self.value = value
+        self.wanted = wanted
+
+
+def field_path(where: Where) -> str:
+    """``("spec", "rules", 0, "host")`` → ``spec.rules[0].host``."""
+    out = ""
+    for part in where:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif "." in part or "/" in part:
+            out += f"[{part!r}]"  # a label key: metadata.labels['kubernetes.io/service-name']
+        else:
+            out += f".{part}" if out else part
+    return out
+
+
+def _shown(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return "a number" if -(10**12) < value < 10**12 else "a number too large"
+    return type_name(value)
+
+
+# ---------------------------------------------------------------- typed reads
+# Each takes the value and where it is (only turned into text on failure: these run once
+# per field of every pod of a 150,000-pod cluster).
+
+def _map(value: Any, *where: str | int) -> Mapping[str, Any]:
+    if value is None:
+        return _EMPTY
+    if type(value) is dict:
+        return value
+    raise BadField(where, value, "a mapping")
+
+
+def _list(value: Any, *where: str | int) -> list[Any] | tuple[()]:
+    if value is None:
+        return ()
+    if type(value) is list:
+        return value
+    raise BadField(where, value, "a list")
+
+
+def _maps(value: Any, *where: str | int) -> list[Mapping[str, Any]] | tuple[()]:
+    """A list of mappings (a ``null`` item is an empty one, as Go decodes it)."""
+    items = _list(value, *where)
+    for item in items:
+        if type(item) is not dict:
+            return [_map(x, *where, i) for i, x in enumerate(items)]
+    return items
+
+
+def _str(value: Any, *where: str | int) -> str | None:
+    if value is None or type(value) is str:
+        return value
+    raise BadField(where, value, "a string")
+
+
+def _strs(value: Any, *where: str | int) -> tuple[str, ...]:
+    """A list of strings; ``null`` items are left out."""
+    items = _list(value, *where)
+    for i, item in enumerate(items):
+        if type(item) is not str:
+            if item is not None:
+                raise BadField((*where, i), item, "a string")
+            return tuple(x for n, x in enumerate(items) if _str(x, *where, n) is not None)
+    return tuple(items)
+
+
+def _bool(value: Any, *where: str | int) -> bool | None:
+    if value is None or type(value) is bool:
+        return value
+    raise BadField(where, value, "true or false")
+
+
+def _port(value: Any, *where: str | int, low: int = 1) -> int | None:
+    """A port number (``low`` is 0 for node ports, where 0 means none)."""
+    if value is None:
+        return None
+    if type(value) is int and low <= value <= 65535:
+        return value
+    raise BadField(where, value, f"a port number ({low}-65535)")
+
+
+def _labels(value: Any, *where: str | int) -> Mapping[str, str]:
+    """A map of strings to strings (labels, annotations, a selector)."""
+    raw = _map(value, *where)
+    for k, v in raw.items():
+        if type(v) is not str or type(k) is not str:
+            return {_label_key(k, where): _str(x, *where, k) or "" for k, x in raw.items()}
+    return raw
+
+
+def _label_key(key: Any, where: Where) -> str:
+    if type(key) is not str:
+        raise BadField((*where, repr(key)), key, "a string (as a key)")
+    return key
 
 
 class Interner:
@@ -62,15 +192,14 @@ class Interner:
     def pod_key(self, key: ObjectKey) -> ObjectKey:
         return self._pod_keys.get(key, key)
 
-    def labels(self, raw: Any) -> Mapping[str, str]:
+    def labels(self, raw: Mapping[str, str]) -> Mapping[str, str]:
+        """The shared copy of a label map already checked by `_labels`."""
         if not raw:
             return _EMPTY
-        if not isinstance(raw, dict):
-            raise TypeError("labels must be a mapping")
         key = tuple(raw.items())
         shared = self._labels.get(key)
         if shared is None:
-            shared = {_intern(str(k)): _intern(str(v)) for k, v in raw.items()}
+            shared = {_intern(k): _intern(v) for k, v in raw.items()}
             self._labels[key] = shared
         return shared
 
@@ -78,130 +207,206 @@ class Interner:
         return self._ports.setdefault(ports, ports)
 
 
-def address(value: Any) -> str | None:
+def address(value: Any, *where: str | int) -> str | None:
     """An address, or None when it is missing or redacted by a support-bundle tool."""
-    if not value or value == REDACTED:
+    text = _str(value, *where)
+    if not text or text == REDACTED:
         return None
-    return str(value)
+    return text
 
 
-def _meta(obj: Mapping[str, Any]) -> tuple[str, str]:
+def _meta(obj: Mapping[str, Any], namespaced: bool = True) -> tuple[Mapping[str, Any], str, str]:
+    """The object's metadata, namespace ("default" when unset) and name."""
     meta = obj.get("metadata")
-    if not isinstance(meta, dict) or not meta.get("name"):
-        raise TypeError("metadata.name is missing")
-    return _intern(meta.get("namespace") or "default"), meta["name"]
+    if type(meta) is not dict:
+        meta = _map(meta, "metadata")
+    name = meta.get("name")
+    namespace = meta.get("namespace") if namespaced else None
+    if type(name) is not str or not name or type(namespace) not in _STRISH:
+        if not _str(name, "metadata", "name"):
+            raise BadField(("metadata", "name"), None, "a name")
+        _str(namespace, "metadata", "namespace")
+    if not namespaced:
+        return meta, "", name
+    return meta, _intern(namespace or "default"), name
+
+
+def _conditions(status: Mapping[str, Any]) -> bool | None:
+    """The Ready condition: True, False, or None when there is none."""
+    conditions = status.get("conditions")
+    if not conditions:
+        return None
+    for i, cond in enumerate(_maps(conditions, "status", "conditions")):
+        kind = cond.get("type")
+        if kind == "Ready":
+            ready = cond.get("status")
+            if type(ready) is not str:
+                _str(ready, "status", "conditions", i, "status")
+            return ready == "True"
+        if type(kind) not in _STRISH:
+            _str(kind, "status", "conditions", i, "type")
+    return None
 
 
 def parse_node(obj: Mapping[str, Any], intern: Interner) -> Node:
-    meta = obj.get("metadata") or {}
-    if not meta.get("name"):
-        raise TypeError("metadata.name is missing")
-    spec = obj.get("spec") or {}
-    status = obj.get("status") or {}
-    labels = intern.labels(_routing_labels(meta.get("labels")))
-    ready: bool | None = None
-    for cond in status.get("conditions") or ():
-        if cond.get("type") == "Ready":
-            ready = cond.get("status") == "True"
+    meta, _, name = _meta(obj, namespaced=False)
+    spec = _map(obj.get("spec"), "spec")
+    status = _map(obj.get("status"), "status")
+    labels = intern.labels(_routing_labels(_labels(meta.get("labels"), "metadata", "labels")))
+    ready = _conditions(status)
     addresses = tuple(
-        NodeAddress(a.get("type", ""), address(a.get("address")))
-        for a in status.get("addresses") or ()
+        NodeAddress(_str(a.get("type"), "status", "addresses", i, "type") or "",
+                    address(a.get("address"), "status", "addresses", i, "address"))
+        for i, a in enumerate(_maps(status.get("addresses"), "status", "addresses"))
     )
     # Only the GA label: kube-proxy's topology hints and the EndpointSlice controller's
     # endpoint zones read topology.kubernetes.io/zone and ignore the deprecated beta label.
     zone = labels.get(ZONE_LABEL)
-    return Node(
-        _intern(meta["name"]), addresses, zone, ready, bool(spec.get("unschedulable")), labels
-    )
+    unschedulable = _bool(spec.get("unschedulable"), "spec", "unschedulable")
+    return Node(_intern(name), addresses, zone, ready, bool(unschedulable), labels)
+
+
+def _container_ports(spec: Mapping[str, Any]) -> list[ContainerPort]:
+    ports = []
+    for c_i, c in enumerate(_maps(spec.get("containers"), "spec", "containers")):
+        listed = c.get("ports")
+        if not listed:
+            continue
+        if type(listed) is not list:
+            listed = _maps(listed, "spec", "containers", c_i, "ports")
+        for p_i, p in enumerate(listed):
+            if type(p) is not dict:
+                p = _map(p, "spec", "containers", c_i, "ports", p_i)
+            number, name, protocol = p.get("containerPort"), p.get("name"), p.get("protocol")
+            if (type(number) is not int or not 0 < number <= 65535
+                    or type(name) not in _STRISH or type(protocol) not in _STRISH):
+                where = ("spec", "containers", c_i, "ports", p_i)
+                if _port(number, *where, "containerPort") is None:
+                    raise BadField((*where, "containerPort"), None, "")
+                _str(name, *where, "name")
+                _str(protocol, *where, "protocol")
+            ports.append(ContainerPort(name, number, protocol or "TCP"))
+    return ports
 
 
 def parse_pod(obj: Mapping[str, Any], intern: Interner) -> Pod:
-    namespace, name = _meta(obj)
-    meta = obj["metadata"]
-    spec = obj.get("spec") or _EMPTY
-    status = obj.get("status") or _EMPTY
-    ports = [
-        ContainerPort(p.get("name"), int(p["containerPort"]), p.get("protocol") or "TCP")
-        for c in spec.get("containers") or () for p in c.get("ports") or ()
-    ]
-    ready = False
-    for cond in status.get("conditions") or ():
-        if cond.get("type") == "Ready":
-            ready = cond.get("status") == "True"
-            break
-    node = spec.get("nodeName")
+    meta, namespace, name = _meta(obj)
+    spec, status = obj.get("spec"), obj.get("status")
+    if type(spec) is not dict:
+        spec = _map(spec, "spec")
+    if type(status) is not dict:
+        status = _map(status, "status")
+    ports = _container_ports(spec) if spec.get("containers") else ()
+    ready = _conditions(status)
+    node, host_network = spec.get("nodeName"), spec.get("hostNetwork")
+    ip, phase = status.get("podIP"), status.get("phase")
+    deleted = meta.get("deletionTimestamp")
+    if (type(node) not in _STRISH or type(ip) not in _STRISH or type(phase) not in _STRISH
+            or type(deleted) not in _STRISH or type(host_network) not in _BOOLISH):
+        _str(node, "spec", "nodeName")
+        _bool(host_network, "spec", "hostNetwork")
+        _str(ip, "status", "podIP")
+        _str(phase, "status", "phase")
+        _str(deleted, "metadata", "deletionTimestamp")
     return Pod(
         namespace,
         name,
         _intern(node) if node else None,
-        address(status.get("podIP")),
-        bool(spec.get("hostNetwork")),
-        _intern(status.get("phase") or "Unknown"),
-        ready,
-        meta.get("deletionTimestamp") is not None,
-        intern.labels(meta.get("labels")),
+        ip if ip and ip != REDACTED else None,
+        bool(host_network),
+        _intern(phase or "Unknown"),
+        bool(ready),
+        deleted is not None,
+        intern.labels(_labels(meta.get("labels"), "metadata", "labels")),
         intern.ports(tuple(ports)),
     )
 
 
-def _target_port(value: Any, port: int) -> int | str:
-    if value is None or value == "":
+def _target_port(value: Any, port: int, *where: str | int) -> int | str:
+    """IntOrString: a number, or a container port's name; 0 and "" default to the port."""
+    if value is None:
         return port  # the API server defaults targetPort to port
-    if isinstance(value, int):
-        return value
-    text = str(value)
-    return int(text) if text.isdigit() else text
+    if type(value) is str:
+        if value.isdigit() and len(value) <= 5:
+            return int(value) or port
+        return value or port
+    if type(value) is int and value == 0:
+        return port
+    if type(value) is not int:
+        raise BadField(where, value, "a port number or name")
+    number = _port(value, *where)
+    assert number is not None
+    return number
 
 
 def _lb_ingress(status: Mapping[str, Any]) -> tuple[LoadBalancerIngress, ...]:
-    lb = (status.get("loadBalancer") or {}).get("ingress") or ()
+    lb = _map(status.get("loadBalancer"), "status", "loadBalancer")
+    where = ("status", "loadBalancer", "ingress")
     return tuple(
-        LoadBalancerIngress(address(i.get("ip")), i.get("hostname") or None, i.get("ipMode"))
-        for i in lb
+        LoadBalancerIngress(address(i.get("ip"), *where, n, "ip"),
+                            _str(i.get("hostname"), *where, n, "hostname") or None,
+                            _str(i.get("ipMode"), *where, n, "ipMode"))
+        for n, i in enumerate(_maps(lb.get("ingress"), *where))
+    )
+
+
+def _service_port(p: Mapping[str, Any], i: int) -> ServicePort:
+    where = ("spec", "ports", i)
+    port = _port(p.get("port"), *where, "port")
+    if port is None:
+        raise BadField((*where, "port"), None, "")
+    return ServicePort(
+        _str(p.get("name"), *where, "name") or None,
+        _str(p.get("protocol"), *where, "protocol") or "TCP",
+        port,
+        _target_port(p.get("targetPort"), port, *where, "targetPort"),
+        _port(p.get("nodePort"), *where, "nodePort", low=0) or None,
+        _str(p.get("appProtocol"), *where, "appProtocol"),
     )
 
 
 def parse_service(obj: Mapping[str, Any], intern: Interner) -> Service:
-    namespace, name = _meta(obj)
-    meta = obj["metadata"]
-    spec = obj.get("spec") or {}
-    svc_type = spec.get("type") or "ClusterIP"
-    ports = tuple(
-        ServicePort(
-            p.get("name") or None,
-            p.get("protocol") or "TCP",
-            int(p["port"]),
-            _target_port(p.get("targetPort"), int(p["port"])),
-            p.get("nodePort") or None,
-            p.get("appProtocol"),
-        )
-        for p in spec.get("ports") or ()
-    )
-    raw_ips = spec.get("clusterIPs") or ([spec["clusterIP"]] if spec.get("clusterIP") else [])
+    meta, namespace, name = _meta(obj)
+    spec = _map(obj.get("spec"), "spec")
+    svc_type = _str(spec.get("type"), "spec", "type") or "ClusterIP"
+    ports = tuple(_service_port(p, i) for i, p in enumerate(_maps(spec.get("ports"), "spec",
+                                                                     "ports")))
+    raw_ips = _strs(spec.get("clusterIPs"), "spec", "clusterIPs")
+    if not raw_ips:
+        one = _str(spec.get("clusterIP"), "spec", "clusterIP")
+        raw_ips = (one,) if one else ()
     headless = "None" in raw_ips
     cluster_ips = tuple(ip for ip in (address(i) for i in raw_ips if i != "None") if ip)
-    selector = spec.get("selector")
-    external_policy = spec.get("externalTrafficPolicy") or "Cluster"
+    selector = _labels(spec.get("selector"), "spec", "selector")
+    external_policy = _str(spec.get("externalTrafficPolicy"), "spec", "externalTrafficPolicy")
+    internal_policy = _str(spec.get("internalTrafficPolicy"), "spec", "internalTrafficPolicy")
+    allocate = _bool(spec.get("allocateLoadBalancerNodePorts"), "spec",
+                     "allocateLoadBalancerNodePorts")
+    affinity = _str(spec.get("sessionAffinity"), "spec", "sessionAffinity")
     return Service(
         namespace=namespace,
         name=name,
         type=_intern(svc_type),
         cluster_ips=cluster_ips,
         headless=headless,
-        external_ips=tuple(ip for ip in map(address, spec.get("externalIPs") or ()) if ip),
+        external_ips=tuple(ip for ip in map(address, _strs(spec.get("externalIPs"), "spec",
+                                                           "externalIPs")) if ip),
         selector=intern.labels(selector) if selector else None,
         ports=intern.ports(ports),
         external_traffic_policy="Local" if external_policy == "Local" else "Cluster",
-        internal_traffic_policy=_intern(spec.get("internalTrafficPolicy") or "Cluster"),
-        health_check_node_port=spec.get("healthCheckNodePort") or None,
-        load_balancer_ingress=_lb_ingress(obj.get("status") or {}),
-        load_balancer_class=spec.get("loadBalancerClass"),
-        allocate_lb_node_ports=spec.get("allocateLoadBalancerNodePorts", True) is not False,
-        external_name=spec.get("externalName"),
-        session_affinity=_intern(spec.get("sessionAffinity") or "None"),
-        traffic_distribution=spec.get("trafficDistribution"),
-        publish_not_ready=bool(spec.get("publishNotReadyAddresses")),
-        labels=intern.labels(meta.get("labels")),
+        internal_traffic_policy=_intern(internal_policy or "Cluster"),
+        health_check_node_port=_port(spec.get("healthCheckNodePort"), "spec",
+                                     "healthCheckNodePort", low=0) or None,
+        load_balancer_ingress=_lb_ingress(_map(obj.get("status"), "status")),
+        load_balancer_class=_str(spec.get("loadBalancerClass"), "spec", "loadBalancerClass"),
+        allocate_lb_node_ports=allocate is not False,
+        external_name=_str(spec.get("externalName"), "spec", "externalName"),
+        session_affinity=_intern(affinity or "None"),
+        traffic_distribution=_str(spec.get("trafficDistribution"), "spec",
+                                  "trafficDistribution"),
+        publish_not_ready=bool(_bool(spec.get("publishNotReadyAddresses"), "spec",
+                                     "publishNotReadyAddresses")),
+        labels=intern.labels(_labels(meta.get("labels"), "metadata", "labels")),
         annotations=_annotations(meta, SERVICE_ANNOTATION_PREFIXES),
     )
 
@@ -218,9 +423,7 @@ NODE_LABEL_PREFIXES = ("topology.kubernetes.io/", "node-role.kubernetes.io/",
                        "node.kubernetes.io/exclude-from-external-load-balancers")
 
 
-def _routing_labels(raw: Any) -> Any:
-    if not isinstance(raw, dict):
-        return raw  # intern.labels reports the bad type
+def _routing_labels(raw: Mapping[str, str]) -> Mapping[str, str]:
     return {k: v for k, v in raw.items() if k.startswith(NODE_LABEL_PREFIXES)}
 
 
@@ -228,7 +431,7 @@ def _annotations(meta: Mapping[str, Any],
                  prefixes: tuple[str, ...] | None = None) -> Mapping[str, str]:
     """Annotations minus kubectl's copy of the whole manifest (kilobytes), and when
     ``prefixes`` are given, only those that start with one of them."""
-    raw = meta.get("annotations")
+    raw = _labels(meta.get("annotations"), "metadata", "annotations")
     if not raw:
         return _EMPTY
     if prefixes is not None:
@@ -236,18 +439,26 @@ def _annotations(meta: Mapping[str, Any],
     return {k: v for k, v in raw.items() if k != LAST_APPLIED}
 
 
-def _target(ref: Any, default_ns: str) -> tuple[str | None, ObjectKey | None]:
-    if not isinstance(ref, dict) or not ref.get("name"):
+def _target(ref: Any, default_ns: str, *where: str | int
+            ) -> tuple[str | None, ObjectKey | None]:
+    if type(ref) is not dict:
+        ref = _map(ref, *where)
+    name, kind, namespace = ref.get("name"), ref.get("kind"), ref.get("namespace")
+    if type(name) not in _STRISH or type(kind) not in _STRISH or type(namespace) not in _STRISH:
+        _str(name, *where, "name")
+        _str(kind, *where, "kind")
+        _str(namespace, *where, "namespace")
+    if not name:
         return None, None
-    kind = ref.get("kind")
     return (_intern(kind) if kind else None,
-            ObjectKey(_intern(ref.get("namespace") or default_ns), ref["name"]))
+            ObjectKey(_intern(namespace or default_ns), name))
 
 
 def _endpoint(intern: Interner, addr: str | None, ready: bool, serving: bool,
               terminating: bool, node: str | None, zone: str | None, hint_zones: tuple[str, ...],
-              hint_nodes: tuple[str, ...], ref: Any, namespace: str) -> Endpoint:
-    kind, target = _target(ref, namespace) if ref else (None, None)
+              hint_nodes: tuple[str, ...], ref: Any, namespace: str, *where: str | int
+              ) -> Endpoint:
+    kind, target = _target(ref, namespace, *where, "targetRef") if ref else (None, None)
     if kind == "Pod" and target is not None:
         target = intern.pod_key(target)
         pod = intern.pods.get(target)
@@ -257,54 +468,82 @@ def _endpoint(intern: Interner, addr: str | None, ready: bool, serving: bool,
                     _intern(zone) if zone else None, hint_zones, hint_nodes, kind, target)
 
 
+def _hint_names(hints: Mapping[str, Any], key: str, *where: str | int) -> tuple[str, ...]:
+    names = []
+    for i, h in enumerate(_maps(hints.get(key), *where, key)):
+        name = _str(h.get("name"), *where, key, i, "name")
+        if name:
+            names.append(name)
+    return tuple(names)
+
+
+def _endpoint_ports(raw: Any, *where: str | int) -> tuple[EndpointPort, ...]:
+    return tuple(
+        EndpointPort(_str(p.get("name"), *where, i, "name") or None,
+                     _port(p.get("port"), *where, i, "port", low=0),
+                     _str(p.get("protocol"), *where, i, "protocol") or "TCP",
+                     _str(p.get("appProtocol"), *where, i, "appProtocol"))
+        for i, p in enumerate(_maps(raw, *where))
+    )
+
+
 def parse_endpointslice(obj: Mapping[str, Any], intern: Interner) -> EndpointSlice:
-    namespace, name = _meta(obj)
-    labels = obj["metadata"].get("labels") or _EMPTY
+    meta, namespace, name = _meta(obj)
+    labels = _labels(meta.get("labels"), "metadata", "labels")
     endpoints = []
     append = endpoints.append
-    for ep in obj.get("endpoints") or ():
-        cond = ep.get("conditions") or _EMPTY
+    for i, ep in enumerate(_maps(obj.get("endpoints"), "endpoints")):
+        cond = ep.get("conditions")
+        if type(cond) is not dict:
+            cond = _map(cond, "endpoints", i, "conditions")
         # kube-proxy's reading (endpointslicecache.go): a nil ready or serving means true,
         # a nil terminating means false.
-        ready = cond.get("ready") is not False
-        addresses = ep.get("addresses")
+        ready, serving = cond.get("ready"), cond.get("serving")
+        terminating = cond.get("terminating")
+        node, zone, hints = ep.get("nodeName"), ep.get("zone"), ep.get("hints")
+        if (type(ready) not in _BOOLISH or type(serving) not in _BOOLISH
+                or type(terminating) not in _BOOLISH or type(node) not in _STRISH
+                or type(zone) not in _STRISH):
+            for key, value in (("ready", ready), ("serving", serving),
+                               ("terminating", terminating)):
+                _bool(value, "endpoints", i, "conditions", key)
+            _str(node, "endpoints", i, "nodeName")
+            _str(zone, "endpoints", i, "zone")
+        if hints is not None:
+            hints = _map(hints, "endpoints", i, "hints")
+        addresses = _strs(ep.get("addresses"), "endpoints", i, "addresses")
         if not addresses:
             continue  # kube-proxy ignores an endpoint without addresses
-        hints = ep.get("hints")
         append(_endpoint(
-            intern, address(addresses[0]), ready, cond.get("serving") is not False,
-            bool(cond.get("terminating")), ep.get("nodeName"), ep.get("zone"),
-            tuple(z["name"] for z in hints.get("forZones") or ()) if hints else (),
-            tuple(n["name"] for n in hints.get("forNodes") or ()) if hints else (),
-            ep.get("targetRef"), namespace,
+            intern, address(addresses[0]), ready is not False, serving is not False,
+            bool(terminating),
+            node, zone,
+            _hint_names(hints, "forZones", "endpoints", i, "hints") if hints else (),
+            _hint_names(hints, "forNodes", "endpoints", i, "hints") if hints else (),
+            ep.get("targetRef"), namespace, "endpoints", i,
         ))
-    ports = tuple(
-        EndpointPort(p.get("name") or None, p.get("port"), p.get("protocol") or "TCP",
-                     p.get("appProtocol"))
-        for p in obj.get("ports") or ()
-    )
+    ports = _endpoint_ports(obj.get("ports"), "ports")
+    address_type = _str(obj.get("addressType"), "addressType")
     return EndpointSlice(
-        namespace, name, labels.get(SERVICE_NAME_LABEL), obj.get("addressType") or "IPv4",
+        namespace, name, labels.get(SERVICE_NAME_LABEL) or None, address_type or "IPv4",
         intern.ports(ports), tuple(endpoints), "EndpointSlice",
     )
 
 
 def parse_endpoints(obj: Mapping[str, Any], intern: Interner) -> list[EndpointSlice]:
     """Legacy Endpoints: one slice per subset. notReadyAddresses are never used for traffic."""
-    namespace, name = _meta(obj)
+    _, namespace, name = _meta(obj)
     slices = []
-    for i, subset in enumerate(obj.get("subsets") or ()):
+    for i, subset in enumerate(_maps(obj.get("subsets"), "subsets")):
         endpoints = []
         for ready, key in ((True, "addresses"), (False, "notReadyAddresses")):
-            for a in subset.get(key) or ():
-                endpoints.append(_endpoint(intern, address(a.get("ip")), ready, ready, False,
-                                           a.get("nodeName"), None, (), (), a.get("targetRef"),
-                                           namespace))
-        ports = tuple(
-            EndpointPort(p.get("name") or None, p.get("port"), p.get("protocol") or "TCP",
-                         p.get("appProtocol"))
-            for p in subset.get("ports") or ()
-        )
+            for n, a in enumerate(_maps(subset.get(key), "subsets", i, key)):
+                where = ("subsets", i, key, n)
+                endpoints.append(_endpoint(intern, address(a.get("ip"), *where, "ip"), ready,
+                                           ready, False, _str(a.get("nodeName"), *where,
+                                                              "nodeName"),
+                                           None, (), (), a.get("targetRef"), namespace, *where))
+        ports = _endpoint_ports(subset.get("ports"), "subsets", i, "ports")
         slices.append(
             EndpointSlice(namespace, f"{name}/{i}", name, "IPv4", intern.ports(ports),
                           tuple(endpoints), "Endpoints")
@@ -312,60 +551,78 @@ def parse_endpoints(obj: Mapping[str, Any], intern: Interner) -> list[EndpointSl
     return slices
 
 
-def _backend(raw: Any) -> IngressBackend | None:
-    if not isinstance(raw, dict):
-        return None
-    service = raw.get("service")
-    if isinstance(service, dict):
-        port = service.get("port") or {}
-        return IngressBackend(service.get("name"), port.get("number"), port.get("name"), None)
+def _backend(raw: Any, *where: str | int) -> IngressBackend | None:
+    raw = _map(raw, *where)
+    if raw.get("service") is not None:
+        service = _map(raw["service"], *where, "service")
+        port = _map(service.get("port"), *where, "service", "port")
+        name = _str(service.get("name"), *where, "service", "name")
+        if not name:
+            raise BadField((*where, "service", "name"), name, "a Service name")
+        return IngressBackend(name,
+                              _port(port.get("number"), *where, "service", "port", "number",
+                                    low=0) or None,
+                              _str(port.get("name"), *where, "service", "port", "name"), None)
     if "serviceName" in raw:  # networking.k8s.io/v1beta1 and extensions/v1beta1
+        service_name = _str(raw.get("serviceName"), *where, "serviceName")
+        if not service_name:
+            raise BadField((*where, "serviceName"), service_name, "a Service name")
         port = raw.get("servicePort")
-        number = port if isinstance(port, int) else None
-        name = None if number is not None else (str(port) if port is not None else None)
-        return IngressBackend(raw["serviceName"], number, name, None)
-    resource = raw.get("resource")
-    if isinstance(resource, dict):
-        return IngressBackend(None, None, None, f"{resource.get('kind')}/{resource.get('name')}")
+        if type(port) is str:
+            return IngressBackend(service_name, None, port or None, None)
+        return IngressBackend(service_name, _port(port, *where, "servicePort", low=0) or None,
+                              None, None)
+    resource = _map(raw.get("resource"), *where, "resource")
+    if resource:
+        kind = _str(resource.get("kind"), *where, "resource", "kind")
+        name = _str(resource.get("name"), *where, "resource", "name")
+        return IngressBackend(None, None, None, f"{kind}/{name}")
     return None
 
 
 def parse_ingress(obj: Mapping[str, Any], intern: Interner) -> Ingress:
-    namespace, name = _meta(obj)
-    meta = obj["metadata"]
-    spec = obj.get("spec") or {}
+    meta, namespace, name = _meta(obj)
+    spec = _map(obj.get("spec"), "spec")
     annotations = _annotations(meta)
-    class_name = spec.get("ingressClassName")
+    class_name = _str(spec.get("ingressClassName"), "spec", "ingressClassName")
     from_annotation = False
     if not class_name and annotations.get(INGRESS_CLASS_ANNOTATION):
         class_name, from_annotation = annotations[INGRESS_CLASS_ANNOTATION], True
     rules = []
-    for rule in spec.get("rules") or ():
+    for r_i, rule in enumerate(_maps(spec.get("rules"), "spec", "rules")):
         paths = []
-        for p in (rule.get("http") or {}).get("paths") or ():
-            backend = _backend(p.get("backend"))
+        http = _map(rule.get("http"), "spec", "rules", r_i, "http")
+        for p_i, p in enumerate(_maps(http.get("paths"), "spec", "rules", r_i, "http", "paths")):
+            where = ("spec", "rules", r_i, "http", "paths", p_i)
+            backend = _backend(p.get("backend"), *where, "backend")
+            path = _str(p.get("path"), *where, "path")
+            path_type = _str(p.get("pathType"), *where, "pathType")
             if backend is not None:
-                paths.append(
-                    IngressPath(p.get("path") or "/", p.get("pathType") or "ImplementationSpecific",
-                                backend)
-                )
-        rules.append(IngressRule(rule.get("host") or None, tuple(paths)))
-    tls_hosts = tuple(h for t in spec.get("tls") or () for h in t.get("hosts") or ())
+                paths.append(IngressPath(path or "/", path_type or "ImplementationSpecific",
+                                         backend))
+        host = _str(rule.get("host"), "spec", "rules", r_i, "host")
+        rules.append(IngressRule(host or None, tuple(paths)))
+    tls_hosts = tuple(
+        h for i, t in enumerate(_maps(spec.get("tls"), "spec", "tls"))
+        for h in _strs(t.get("hosts"), "spec", "tls", i, "hosts") if h
+    )
+    # networking.k8s.io/v1 calls it defaultBackend; v1beta1 called it backend.
+    key = "defaultBackend" if _map(spec.get("defaultBackend"), "spec", "defaultBackend") else (
+        "backend")
+    default = _backend(spec.get(key), "spec", key)
     return Ingress(
-        namespace, name, class_name, from_annotation,
-        _backend(spec.get("defaultBackend") or spec.get("backend")),
-        tuple(rules), tls_hosts, _lb_ingress(obj.get("status") or {}), annotations,
+        namespace, name, class_name or None, from_annotation, default,
+        tuple(rules), tls_hosts, _lb_ingress(_map(obj.get("status"), "status")), annotations,
     )
 
 
 def parse_ingressclass(obj: Mapping[str, Any], intern: Interner) -> IngressClass:
-    meta = obj.get("metadata") or {}
-    if not meta.get("name"):
-        raise TypeError("metadata.name is missing")
-    annotations = meta.get("annotations") or _EMPTY
+    meta, _, name = _meta(obj, namespaced=False)
+    annotations = _labels(meta.get("annotations"), "metadata", "annotations")
+    spec = _map(obj.get("spec"), "spec")
     return IngressClass(
-        meta["name"],
-        (obj.get("spec") or {}).get("controller") or "",
+        name,
+        _str(spec.get("controller"), "spec", "controller") or "",
         annotations.get(DEFAULT_CLASS_ANNOTATION) == "true",
     )
 
@@ -380,15 +637,28 @@ PARSERS: dict[str, Callable[[Mapping[str, Any], Interner], Any]] = {
     "IngressClass": parse_ingressclass,
 }
 
+#: Kinds without a namespace: named by name alone.
+CLUSTER_SCOPED = frozenset({"Node", "IngressClass"})
 
-def parse_error(kind: str, index: int, obj: Any, exc: Exception) -> InputError:
-    """One line naming the object that could not be parsed and why."""
-    name = None
-    if isinstance(obj, dict) and isinstance(obj.get("metadata"), dict) and obj["metadata"].get(
-        "name"
-    ):
-        meta = obj["metadata"]
-        name = f"{meta.get('namespace') or ''}/{meta['name']}".lstrip("/")
-    where = f"{kind} {name!r}" if name else f"{kind} #{index + 1}"
-    reason = f"{type(exc).__name__}: {exc}" if not isinstance(exc, TypeError) else str(exc)
-    return InputError(f"{where}: cannot read it ({reason})")
+
+def object_name(kind: str, index: int, obj: Any) -> str:
+    """``Kind namespace/name`` (``Kind name`` for cluster-scoped kinds, ``Kind #n`` if unnamed)."""
+    meta = obj.get("metadata") if isinstance(obj, dict) else None
+    name = meta.get("name") if isinstance(meta, dict) else None
+    if not isinstance(name, str) or not name:
+        return f"{kind} #{index + 1}"
+    if kind in CLUSTER_SCOPED:
+        return f"{kind} {name}"
+    namespace = meta.get("namespace")  # type: ignore[union-attr]
+    return f"{kind} {namespace if isinstance(namespace, str) and namespace else 'default'}/{name}"
+
+
+def field_error(source: str, kind: str, index: int, obj: Any, exc: Exception) -> InputError:
+    """One line naming the source, the object and the field that could not be read."""
+    where = object_name(kind, index, obj)
+    if isinstance(exc, BadField):
+        reason = str(exc)
+    else:  # a safety net: a parser bug must still be one line, never a traceback
+        reason = f"cannot read it ({type(exc).__name__}: {exc})"
+    prefix = f"{source}: " if source else ""
+    return InputError(clean(f"{prefix}{where}: {reason}"))

@@ -38,13 +38,28 @@ class RawCluster:
     #: kinds kpath does not use -> how many objects of each were skipped.
     skipped: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    #: kind -> where each object of ``objects[kind]`` came from (a file), in step with it;
+    #: "" where the source has nothing better than ``origin``. Errors name it.
+    sources: dict[str, list[str]] = field(default_factory=dict)
 
-    def add(self, kind: str, item: RawObject) -> None:
+    def add(self, kind: str, item: RawObject, source: str = "") -> None:
         """File one object under its kind, counting kinds kpath does not read."""
         if kind in KINDS:
             self.objects.setdefault(kind, []).append(item)
+            self.sources.setdefault(kind, []).append(source)
         else:
             self.skipped[kind] = self.skipped.get(kind, 0) + 1
+
+    def replace(self, kind: str, index: int, item: RawObject, source: str = "") -> None:
+        """Put a later copy of an object in the place of the earlier one."""
+        self.objects[kind][index] = item
+        self.sources[kind][index] = source
+
+    def source_of(self, kind: str, index: int) -> str:
+        """Where object ``index`` of ``kind`` came from: its file, else the origin."""
+        sources = self.sources.get(kind)
+        found = sources[index] if sources is not None and index < len(sources) else ""
+        return found or self.origin
 
     def saw(self, kind: str) -> None:
         """Record that the source carried a (possibly empty) list of this kind."""

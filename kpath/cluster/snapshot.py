@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 
-from kpath.cluster.parse import PARSERS, Interner, parse_error
+from kpath.cluster.parse import PARSERS, BadField, Interner, field_error
 from kpath.cluster.raw import RawCluster
 from kpath.cluster.records import (
     Endpoint,
@@ -75,8 +75,10 @@ def _parse_all(raw: RawCluster, kind: str, intern: Interner) -> Iterator[object]
     for index, obj in enumerate(raw.objects.get(kind, ())):
         try:
             yield parser(obj, intern)
-        except (TypeError, ValueError, KeyError, AttributeError) as exc:
-            raise parse_error(kind, index, obj, exc) from None
+        # BadField is the parser's own verdict; the others are a safety net, so that a
+        # parser bug is still one line naming the object rather than a traceback.
+        except (BadField, TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise field_error(raw.source_of(kind, index), kind, index, obj, exc) from None
 
 
 def build_snapshot(raw: RawCluster) -> Snapshot:

@@ -75,7 +75,7 @@ def parse_fault(raw: Mapping[str, Any]) -> Fault:
     if not isinstance(raw, Mapping):
         raise InputError(f"a fault must be a mapping, got {type(raw).__name__}")
     kind = raw.get("kind")
-    if kind not in KINDS:
+    if not isinstance(kind, str) or kind not in KINDS:  # a list here is unhashable
         raise InputError(f"unknown fault kind {kind!r}; known: {', '.join(KINDS)}")
     unknown = set(raw) - {"kind", "node", "pod", "service", "status", "delay", "replica"}
     if unknown:

@@ -24,11 +24,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from kpath.cluster.dumpfiles import load_yaml
+from kpath.cluster.parse import PARSERS, BadField, Interner, field_error
 from kpath.errors import InputError
 from kpath.lab.faults import Fault, parse_fault
-from kpath.lab.scheduler import IngressControllerSpec, NodeSpec
+from kpath.lab.scheduler import WORKLOAD_KINDS, IngressControllerSpec, NodeSpec
 
 HEADER_KIND = "LabScenario"
 DEFAULT_NODES = (
@@ -85,13 +85,9 @@ def load_scenario(ref: str | Path) -> Scenario:
 
 def parse_scenario(text: str, *, origin: str = "", default_name: str = "scenario") -> Scenario:
     """Parse scenario text (header optional); raises `InputError` with one clear line."""
-    try:
-        docs = [d for d in yaml.safe_load_all(text) if d is not None]
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "invalid YAML"
-        raise InputError(f"scenario {origin or default_name}:{where} {problem}") from None
+    # The dump reader's guarded loading: a scenario file is as untrusted as a dump (an
+    # alias bomb would otherwise grow the lab past gigabytes before anything is checked).
+    docs = load_yaml(f"scenario {origin or default_name}", text)
     for i, doc in enumerate(docs):
         if not isinstance(doc, Mapping):
             where = origin or default_name
@@ -101,7 +97,58 @@ def parse_scenario(text: str, *, origin: str = "", default_name: str = "scenario
         header, docs = docs[0], docs[1:]
     if any(d.get("kind") == HEADER_KIND for d in docs):
         raise InputError(f"scenario {origin}: the {HEADER_KIND} header must be the first document")
-    return _from_header(header, [dict(d) for d in docs], origin, default_name)
+    manifests = [dict(d) for d in docs]
+    check_types(manifests, f"scenario {origin or default_name}")
+    return _from_header(header, manifests, origin, default_name)
+
+
+def check_types(manifests: list[dict[str, Any]], where: str) -> None:
+    """The fields kpath reads must have the types the API server gives them, as in a dump:
+    a manifest of a kind kpath parses (and a workload's pod template) goes through kpath's
+    parser, so a wrong type is one line naming the file, the object and the field instead
+    of a traceback from deep inside the lab's scheduler."""
+    intern = Interner()
+    for i, doc in enumerate(manifests):
+        kind = doc.get("kind")
+        if kind == "List":  # the scheduler files a List's items as manifests of their own
+            items = doc.get("items")
+            if items is not None and not (isinstance(items, list)
+                                          and all(isinstance(x, dict) for x in items)):
+                raise InputError(f"{where}: document {i + 1}: a List's items must be a list "
+                                 "of objects")
+            check_types(items or [], where)
+            continue
+        try:
+            if kind in WORKLOAD_KINDS:
+                _check_workload(doc, intern)
+            elif isinstance(kind, str) and kind in PARSERS:
+                PARSERS[kind](doc, intern)
+        except BadField as exc:
+            raise field_error(where, str(kind), i, doc, exc) from None
+
+
+def _check_workload(doc: Mapping[str, Any], intern: Interner) -> None:
+    spec = doc.get("spec")
+    if spec is None:
+        return
+    if not isinstance(spec, dict):
+        raise BadField(("spec",), spec, "a mapping")
+    replicas = spec.get("replicas")
+    if replicas is not None and (type(replicas) is not int or replicas < 0):
+        raise BadField(("spec", "replicas"), replicas, "a number of replicas")
+    template = spec.get("template")
+    if template is None:
+        return
+    if not isinstance(template, dict):
+        raise BadField(("spec", "template"), template, "a mapping")
+    meta = template.get("metadata")
+    # Checked as the Pod it stamps out (a template has no name of its own).
+    pod_meta = {**meta, "name": "template"} if isinstance(meta, dict) else meta or {
+        "name": "template"}
+    try:
+        PARSERS["Pod"]({"metadata": pod_meta, "spec": template.get("spec")}, intern)
+    except BadField as exc:
+        raise BadField(("spec", "template", *exc.where), exc.value, exc.wanted) from None
 
 
 def _from_header(
@@ -125,7 +172,7 @@ def _from_header(
         raise InputError(f"{where}: faults must be a list")
     faults = tuple(parse_fault(f) for f in faults_raw)
     max_replicas = header.get("maxReplicas", 3)
-    if not isinstance(max_replicas, int) or not 0 <= max_replicas <= 20:
+    if type(max_replicas) is not int or not 0 <= max_replicas <= 20:
         raise InputError(f"{where}: maxReplicas must be an integer from 0 to 20")
     pending = header.get("pendingLoadBalancers") or []
     if not isinstance(pending, list) or not all(isinstance(p, str) and "/" in p for p in pending):

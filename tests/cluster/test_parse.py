@@ -261,25 +261,80 @@ def test_ingress_class_default() -> None:
 
 # ---------------------------------------------------------------- bad input
 
+def _ing(**spec: Any) -> Obj:
+    return {**ingress("web"), "spec": spec}
+
+
 @pytest.mark.parametrize(("obj", "words"), [
     pytest.param({"kind": "Node", "metadata": {}}, ["Node #1", "metadata.name is missing"],
                  id="node-without-name"),
     pytest.param({**service("web"), "spec": {"ports": [{"port": "eighty"}]}},
-                 ["Service 'shop/web'", "ValueError"], id="port-not-a-number"),
+                 ["Service shop/web", "spec.ports[0].port is a string, not a port number"],
+                 id="port-not-a-number"),
+    pytest.param({**service("web"), "spec": {"ports": [{"port": 70000}]}},
+                 ["Service shop/web", "spec.ports[0].port is a number, not a port number"],
+                 id="port-out-of-range"),
+    pytest.param({**service("web"), "spec": {"ports": [{"port": True}]}},
+                 ["spec.ports[0].port is a boolean"], id="port-a-boolean"),
     pytest.param({**pod("a", "n1", "10.1.0.1"), "metadata": {"name": "a", "labels": ["x"]}},
-                 ["Pod 'a'", "labels must be a mapping"], id="labels-not-a-mapping"),
+                 ["Pod default/a", "metadata.labels is a list, not a mapping"],
+                 id="labels-not-a-mapping"),
     pytest.param({**endpointslice("web", []), "endpoints": [{"conditions": "yes"}]},
-                 ["EndpointSlice 'shop/web-abc'"], id="conditions-not-a-mapping"),
-    pytest.param({"kind": "Pod", "metadata": "nope"}, ["Pod #1", "metadata.name is missing"],
-                 id="metadata-not-a-mapping"),
+                 ["EndpointSlice shop/web-abc", "endpoints[0].conditions is a string"],
+                 id="conditions-not-a-mapping"),
+    pytest.param({"kind": "Pod", "metadata": "nope"},
+                 ["Pod #1", "metadata is a string, not a mapping"], id="metadata-not-a-mapping"),
+    # The four places issue 9 found with mutated real dumps:
+    pytest.param(_ing(rules=[{"host": [None]}]),
+                 ["Ingress shop/web", "spec.rules[0].host is a list, not a string"],
+                 id="ingress-host-list"),
+    pytest.param(_ing(rules=[{"host": {"a": "b"}}]),
+                 ["spec.rules[0].host is a mapping, not a string"], id="ingress-host-mapping"),
+    pytest.param(_ing(defaultBackend={"service": {"name": [], "port": {"number": 80}}}),
+                 ["spec.defaultBackend.service.name is a list, not a string"],
+                 id="backend-service-name-list"),
+    pytest.param(_ing(ingressClassName=[None]),
+                 ["spec.ingressClassName is a list, not a string"], id="ingress-class-list"),
+    pytest.param({**endpointslice("web", []),
+                  "metadata": {"name": "s", "namespace": "shop",
+                               "labels": {"kubernetes.io/service-name": ["web"]}}},
+                 ["EndpointSlice shop/s",
+                  "metadata.labels['kubernetes.io/service-name'] is a list, not a string"],
+                 id="service-name-label-list"),
+    pytest.param({**node("n1"), "status": {"conditions": [{"type": "Ready", "status": True}]}},
+                 ["Node n1", "status.conditions[0].status is a boolean, not a string"],
+                 id="condition-status-boolean"),
+    pytest.param(_ing(rules=[{"http": {"paths": [{"backend": {"service": {}}}]}}]),
+                 ["spec.rules[0].http.paths[0].backend.service.name is missing"],
+                 id="backend-without-name"),
 ])
 def test_bad_values_are_one_input_error_naming_the_object(obj: Obj, words: list[str]) -> None:
     with pytest.raises(InputError) as err:
         snapshot(obj)
     msg = str(err.value)
     assert "\n" not in msg
+    assert msg.startswith("test: ")  # the source (a dump's file name; here the test's origin)
     for w in words:
         assert w in msg
+
+
+@pytest.mark.parametrize(("obj", "check"), [
+    pytest.param(_ing(rules=[{"host": None, "http": None}], ingressClassName=None),
+                 lambda s: s.ingresses[0].rules[0].host is None and
+                 s.ingresses[0].class_name is None, id="ingress-nulls"),
+    pytest.param({**service("web"), "metadata": {"name": "web", "namespace": "shop",
+                                                 "labels": {"a": None}}},
+                 lambda s: dict(s.services[ObjectKey("shop", "web")].labels) == {"a": ""},
+                 id="null-label-is-empty"),
+    pytest.param({**pod("a", "n1", "10.1.0.1"), "spec": {"containers": [None], "nodeName": None}},
+                 lambda s: s.pods[ObjectKey("shop", "a")].node is None, id="null-list-item"),
+    pytest.param(service("web", externalIPs=[None, "192.0.2.1"]),
+                 lambda s: s.services[ObjectKey("shop", "web")].external_ips == ("192.0.2.1",),
+                 id="null-string-in-list"),
+])
+def test_null_is_absent(obj: Obj, check: Any) -> None:
+    """As the API server's decoder reads it: null is the field left out."""
+    assert check(snapshot(obj))
 
 
 # ---------------------------------------------------------------- hostile text

@@ -107,8 +107,18 @@ def test_source_facts_pass_through() -> None:
 
 
 def test_bad_object_is_an_input_error() -> None:
-    with pytest.raises(InputError, match=r"^Service 'shop/web': cannot read it"):
+    expected = r"^test: Service shop/web: spec.ports\[0\].port is missing$"
+    with pytest.raises(InputError, match=expected):
         snapshot({**service("web"), "spec": {"ports": [{"targetPort": 80}]}})
+
+
+def test_bad_object_error_names_the_file_it_came_from() -> None:
+    raw = RawCluster(origin="dump: a.json, b.json")
+    raw.add("Service", service("ok"), "a.json")
+    raw.add("Service", {**service("web"), "spec": {"type": ["NodePort"]}}, "b.json")
+    with pytest.raises(InputError) as err:
+        build_snapshot(raw)
+    assert str(err.value) == "b.json: Service shop/web: spec.type is a list, not a string"
 
 
 # ---------------------------------------------------------------- hostile text end to end

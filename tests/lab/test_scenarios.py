@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +86,11 @@ def test_header_fields() -> None:
     ("kind: LabScenario\nnodes: [{zone: z}]\n", "needs a name"),
     ("kind: LabScenario\nnodes: [{name: a}, {name: a}]\n", "unique"),
     ("- just\n- a list\n", "not a mapping"),
+    ("kind: LabScenario\nfaults: [{kind: [slow]}]\n", "unknown fault kind"),
+    ("kind: LabScenario\nmaxReplicas: true\n", "maxReplicas must be an integer"),
+    ("kind: List\nitems: 5\n", "a List's items must be a list of objects"),
+    ("kind: List\nitems: [{kind: Service, metadata: {name: a}, spec: {ports: 5}}]\n",
+     r"Service default/a: spec\.ports is a number, not a list"),
 ])
 def test_bad_scenarios_are_one_line_input_errors(text: str, message: str) -> None:
     with pytest.raises(InputError, match=message) as caught:
@@ -99,6 +106,63 @@ def test_unknown_scenario_names_the_builtins(tmp_path: Path) -> None:
     own = tmp_path / "mine.yaml"
     own.write_text("kind: Namespace\nmetadata: {name: mine}\n")
     assert load_scenario(own).name == "mine"
+
+
+DUMPS = Path(__file__).resolve().parents[1] / "data" / "dumps"
+
+
+@pytest.mark.parametrize(("name", "words"), [
+    ("bomb.yaml", "alias bomb"),
+    ("self-alias.yaml", "self-referencing alias"),
+    ("python-tag.yaml", "is not allowed"),
+    ("pasted-without-separator.yaml", "duplicate key"),
+])
+def test_scenario_files_are_read_as_guardedly_as_dumps(name: str, words: str) -> None:
+    with pytest.raises(InputError, match=words) as caught:
+        load_scenario(DUMPS / name)
+    message = str(caught.value)
+    assert message.startswith(f"scenario {DUMPS / name}: ") and "\n" not in message
+
+
+@pytest.mark.parametrize(("manifest", "message"), [
+    ("kind: Service\nmetadata: {name: a}\nspec: {ports: 5}\n",
+     "Service default/a: spec.ports is a number, not a list"),
+    ("kind: Service\nmetadata: {name: a}\nspec: [1]\n",
+     "Service default/a: spec is a list, not a mapping"),
+    ("kind: Ingress\nmetadata: {name: i, namespace: n}\nspec: {rules: [{host: [null]}]}\n",
+     "Ingress n/i: spec.rules[0].host is a list, not a string"),
+    ("kind: Deployment\nmetadata: {name: d}\nspec: {replicas: '3'}\n",
+     "Deployment default/d: spec.replicas is a string, not a number of replicas"),
+    ("kind: Deployment\nmetadata: {name: d}\n"
+     "spec: {template: {spec: {containers: [{ports: [{containerPort: x}]}]}}}\n",
+     "Deployment default/d: spec.template.spec.containers[0].ports[0].containerPort is a "
+     "string"),
+])
+def test_a_manifest_of_the_wrong_type_is_one_line_naming_it(manifest: str, message: str
+                                                            ) -> None:
+    """The lab's scheduler would fail deep inside (a traceback); kpath's parser says where."""
+    with pytest.raises(InputError) as caught:
+        parse_scenario(manifest, origin="bad.yaml")
+    assert str(caught.value).startswith(f"scenario bad.yaml: {message}")
+
+
+#: Prints the exit code, the peak memory (KiB) and the stderr of the command it runs.
+_PEAK = ("import resource, subprocess, sys; r = subprocess.run(sys.argv[1:], capture_output="
+         "True, text=True, timeout=120); print(r.returncode); "
+         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss); print(r.stderr, end='')")
+
+
+def test_kpath_lab_refuses_an_alias_bomb_in_one_line_without_growing() -> None:
+    """Before, the lab expanded the bomb (past 2 GB) and ignored SIGTERM meanwhile."""
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", _PEAK, sys.executable, "-m", "kpath", "lab", "--scenario",
+         str(DUMPS / "bomb.yaml")], cwd=root, capture_output=True, text=True, timeout=180)
+    code, peak_kib, *stderr = done.stdout.splitlines()
+    assert code == "2"
+    assert len(stderr) == 1 and stderr[0].startswith("kpath: error: scenario ")
+    assert "alias bomb" in stderr[0]
+    assert int(peak_kib) < 400 * 1024  # Python and kpath's imports; the bomb is gigabytes
 
 
 # ---------------------------------------------------------------- every scenario starts
