@@ -43,6 +43,7 @@ from kpath.tui.messages import (
     ProbesDone,
     WatchHealth,
 )
+from kpath.tui.probe_options import ProbeOption, shown, stepped
 from kpath.tui.screens.help import HelpScreen
 from kpath.tui.screens.main import MainScreen
 from kpath.tui.screens.picker import Picker
@@ -303,9 +304,12 @@ class KpathApp(App[int]):
             self._probe_settings = ProbeSettings()
         return self._probe_settings
 
-    def set_probe_settings(self, settings: ProbeSettings) -> None:
-        settings.check()
-        self._probe_settings = settings
+    def step_probe_option(self, option: ProbeOption) -> None:
+        """The palette chose a probe option: its next value, for the next `p`."""
+        settings = self._probe_settings = stepped(option, self.probe_settings)
+        value = shown(option, getattr(settings, option.field))
+        self.notify(f"{option.title}: {value} (from the next probe on)", title="probes",
+                    markup=False)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="probe")
     def _run_probes(self, analysis: Analysis, paths: Sequence[int],

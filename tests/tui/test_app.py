@@ -305,6 +305,61 @@ async def test_a_reload_keeps_probes_of_services_that_did_not_change() -> None:
         assert "✓ confirmed" in screen_text(app)  # drawn on api's new path indexes
 
 
+async def test_a_reload_marks_the_changed_services_probes_stale() -> None:
+    versions = [SHOP, data.shop(web_on_b=True)]  # only web's paths change
+    app = make_app(lambda: versions.pop(0) if len(versions) > 1 else versions[0], live=True,
+                   prober=fake_prober(OK))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        await pilot.press("P")
+        await app.wait_for_work()
+        await pilot.pause()
+        await pilot.press("r")
+        await app.wait_for_work()
+        await pilot.pause()
+        await app.main.jump_to(ObjectKey("shop", "web"))
+        await pilot.pause()
+        assert "✓ confirmed (stale)" in screen_text(app)  # seen, on paths since changed
+        await app.main.jump_to(ObjectKey("shop", "api"))
+        await pilot.pause()
+        text = screen_text(app)
+        assert "✓ confirmed" in text and "(stale)" not in text
+
+
+async def test_palette_shows_and_changes_the_probe_settings() -> None:
+    used: list[ProbeSettings] = []
+
+    def prober(analysis: Analysis, paths: Sequence[int], settings: ProbeSettings,
+               sink: MarkSink, progress: ProgressSink) -> None:
+        used.append(settings)
+
+    app = make_app(SHOP, live=True, prober=prober)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"probe timeout")
+        await pilot.pause(0.3)
+        text = screen_text(app)
+        assert "Probe timeout: 2 s (choose: 5 s)" in text
+        assert "Seconds a probe waits" in text  # its help
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.probe_settings.timeout == 5.0
+        for name in ("probe all nodes", "probe tls insecurely"):
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*name)
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await pilot.pause()
+        await pilot.press("p")
+        await app.wait_for_work()
+    (settings,) = used
+    assert (settings.timeout, settings.all_nodes, settings.insecure) == (5.0, True, True)
+    assert settings.concurrency == ProbeSettings().concurrency
+
+
 async def test_probe_progress_counts_planned_probes() -> None:
     import threading
 

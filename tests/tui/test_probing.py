@@ -3,6 +3,7 @@ judgement, and the whole chain (plan, prober, judgement, drawing) on the lab."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -109,6 +110,7 @@ async def test_lab_local_policy_pods_under_the_second_group_show_their_verdict(
     from kpath.cluster.access import api_access
     from kpath.cluster.live import LiveOptions, load_live
     from kpath.cluster.snapshot import build_snapshot
+    from kpath.export.probejson import report_json
     from kpath.lab.runner import LabThread
     from kpath.probe.run import ProbeSettings
     from kpath.routing.analysis import analyse
@@ -130,7 +132,7 @@ async def test_lab_local_policy_pods_under_the_second_group_show_their_verdict(
         assert pods
         settings = ProbeSettings(timeout=1.0, api=api_access(kc, None))
         app = make_app(analysis, live=True, prober=tui_prober(settings),
-                       probe_settings=settings)
+                       probe_settings=settings, save_dir=tmp_path)
         async with app.run_test(size=(160, 48)) as pilot:
             await app.wait_loaded(pilot.pause)
             await app.main.jump_to(key)
@@ -154,8 +156,27 @@ async def test_lab_local_policy_pods_under_the_second_group_show_their_verdict(
             assert view.select_ref(pods[0])
             await pilot.pause()
             assert "✓ confirmed" in screen_text(app).split("node-c", 1)[1]
-            assert f"probing… {report.plan.probe_count}/" not in app.main.status.probes
             assert app.main.status.probes.startswith(f"probes: {report.plan.probe_count} done")
+            # `e`: the probe results on screen, as `kpath paths --probe -o json` writes them.
+            await app.run_action("export_json")
+            await app.wait_for_work()
+            doc = json.loads(next(tmp_path.glob("*.json")).read_text())
+        cli = report_json(analysis, report)
+        by_way = {(p["service"], p["entry"]["label"]): p for p in cli["paths"]}
+        exported = [p for p in doc["paths"] if p["service"] == "shop/checkout"]
+        assert exported and doc.keys() == cli.keys()
+        assert doc["probe"]["options"] == cli["probe"]["options"]
+        # The export holds the paths shown (not checkout's ClusterIP): the summary is theirs.
+        hops = [h for p in exported
+                for h in [p["entry"]["observed"], *(g["observed"] for g in p["groups"]),
+                          *(g["health"] for g in p["groups"]),
+                          *(e["observed"] for g in p["groups"] for e in g["endpoints"])] if h]
+        distinct = {json.dumps(pr, sort_keys=True) for h in hops for pr in h["probes"]}
+        assert doc["probe"]["summary"]["done"] == len(distinct) > 0
+        for pj in exported:
+            assert pj == by_way[(pj["service"], pj["entry"]["label"])]
+        assert all("observed" not in p["entry"] for p in doc["paths"]
+                   if p["service"] != "shop/checkout")  # not probed: no observation
 
 
 @pytest.mark.lab
