@@ -1,6 +1,7 @@
 """kpath's commands and flags. No logic here: parse, call, print, exit.
 
-Exit codes: 0 ok, 1 findings at or above ``--fail-on``, 2 usage or input error.
+Exit codes: 0 ok, 1 findings at or above ``--fail-on`` (or a probe contradicted the
+prediction), 2 usage or input error.
 """
 
 from __future__ import annotations
@@ -73,14 +74,16 @@ def build_parser() -> argparse.ArgumentParser:
     paths.add_argument("--fail-on", choices=("info", "warning", "error"),
                        help="exit 1 when a finding at or above this severity exists")
     paths.add_argument("--probe", action="store_true",
-                       help="probe every hop live and set what it saw beside the prediction")
+                       help="probe every hop live and set what it saw beside the prediction "
+                       "(exit 1 when a probe contradicts it)")
     _probe_flags(paths)
 
     probe = sub.add_parser("probe", help="probe every entry and hop of one service, live")
     probe.add_argument("service", metavar="NAMESPACE/NAME")
     probe.add_argument("-o", "--output", choices=("table", "json"), default="table")
     probe.add_argument("--fail-on", choices=("info", "warning", "error"),
-                       help="exit 1 when a finding at or above this severity exists")
+                       help="exit 1 when a finding at or above this severity exists (a "
+                       "contradicted prediction always exits 1)")
     _probe_flags(probe)
     _source_flags(probe)
 
