@@ -296,6 +296,10 @@ class KpathApp(App[int]):
             self.post_message(AnalysisReady(analysis, self._clock(), load))
 
     @property
+    def can_probe(self) -> bool:
+        return self._prober is not None and self.live
+
+    @property
     def probe_settings(self) -> ProbeSettings:
         """How `p` probes now: the settings given, as the command palette changed them."""
         if self._probe_settings is None:

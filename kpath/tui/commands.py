@@ -19,7 +19,7 @@ class KpathCommands(Provider):
         out: list[tuple[str, str, Callable[[], object]]] = [
             (f"{a.description} ({key_label(a.key)})", a.help,
              partial(self.app.run_action, a.action)) for a in ACTIONS]
-        if self.app.check_action("probe", ()):  # only where `p` probes (or says why not)
+        if getattr(self.app, "can_probe", False):  # only where `p` probes
             settings = self.app.probe_settings  # type: ignore[attr-defined]
             out += [(entry(o, settings), o.help, partial(self._step, o)) for o in PROBE_OPTIONS]
         return out

@@ -156,6 +156,15 @@ async def test_lab_local_policy_pods_under_the_second_group_show_their_verdict(
             assert view.select_ref(pods[0])
             await pilot.pause()
             assert "✓ confirmed" in screen_text(app).split("node-c", 1)[1]
+            # The dropping group's details: evidence's reason, and its health check's.
+            assert view.select_ref(HopRef(lb, HopKind.NODE, 0))
+            await pilot.pause()
+            details = screen_text(app)
+            node = probes[HopRef(lb, HopKind.NODE, 0)]
+            health = probes[HopRef(lb, HopKind.HEALTH, 0)]
+            assert node.reason.startswith("predicted silence")
+            assert health.state == ProbeState.CONFIRMED and "healthz 503" in health.reason
+            assert "health probe" in details and "predicted silence" in details
             assert app.main.status.probes.startswith(f"probes: {report.plan.probe_count} done")
             # `e`: the probe results on screen, as `kpath paths --probe -o json` writes them.
             await app.run_action("export_json")

@@ -84,6 +84,7 @@ class MainScreen(Screen[None]):
         # Each probe run of this analysis, with the analysis index of each path it planned
         # (None: changed since): what `e` exports.
         self.reports: list[tuple[ProbeReport, tuple[int | None, ...]]] = []
+        self._refs_of: dict[int, set[HopRef]] = {}  # path index → its hops in `probes`
         self._rows: list[vm.ServiceRow] = []
         self._paths: dict[ObjectKey, list[int]] = {}
         self._findings: dict[ObjectKey | None, list[Finding]] = {}
@@ -142,6 +143,7 @@ class MainScreen(Screen[None]):
 
     def forget_probes(self) -> None:
         self.probes, self.service_probes, self._paths, self.reports = {}, {}, {}, []
+        self._refs_of = {}
 
     def clear(self, waiting: str) -> None:
         """Show nothing of the last analysis (another cluster is being read): an empty
@@ -190,6 +192,9 @@ class MainScreen(Screen[None]):
         # Hop references belong to one analysis: move the results of unchanged services, and
         # keep a changed service's where its hops still exist, marked stale.
         self.probes = vm.carry_marks(old, analysis, self.probes, changed)
+        self._refs_of = {}
+        for ref in self.probes:
+            self._refs_of.setdefault(ref.path, set()).add(ref)
         moved = vm.moved_paths(before, self._paths, changed)
         self.reports = [(r, tuple(moved.get(i) if i is not None else None for i in idx))
                         for r, idx in self.reports]
@@ -338,6 +343,7 @@ class MainScreen(Screen[None]):
         for ref, mark in marks.items():
             if 0 <= ref.path < len(paths):
                 self.probes[ref] = mark
+                self._refs_of.setdefault(ref.path, set()).add(ref)
                 touched.add(paths[ref.path].service)
         for key in touched:
             state = self._service_state(key)
@@ -350,8 +356,8 @@ class MainScreen(Screen[None]):
 
     def _service_state(self, key: ObjectKey) -> ProbeState:
         """The worst fresh verdict over a service's hops (its mark in the list)."""
-        paths = set(self._paths.get(key, ()))
-        states = [m.state for r, m in self.probes.items() if r.path in paths and not m.stale]
+        marks = [self.probes[r] for i in self._paths.get(key, ()) for r in self._refs_of.get(i, ())]
+        states = [m.state for m in marks if not m.stale]
         return max(states, key=PROBE_RANK.__getitem__, default=ProbeState.UNPROBED)
 
     def keep_report(self, report: ProbeReport, indexes: Sequence[int]) -> None:

@@ -21,11 +21,12 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from kpath.probe.plan import HopRef
 from kpath.safetext import literal
 from kpath.tui.boxes import Lines, box, column_widths, hstack
 from kpath.tui.messages import HopSelected
 from kpath.tui.styles import HOP_LOOK, PROBE_LOOK, HopState, ProbeState, glyphs
-from kpath.tui.view_model import Branch, Diagram, Hop, HopRef, ProbeMark, Ref, is_entry, path_state
+from kpath.tui.view_model import Branch, Diagram, Hop, ProbeMark, Ref, is_entry, path_state
 
 Probes = Mapping[HopRef, ProbeMark]
 STALE = " (stale)"  # probed before the service's paths changed
