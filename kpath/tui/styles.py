@@ -40,9 +40,11 @@ class ProbeState(StrEnum):
     CONTRADICTED = "contradicted"
 
 
-#: Worse states win where one mark stands for several hops (a service's line in the list).
-PROBE_RANK = {ProbeState.UNPROBED: 0, ProbeState.RUNNING: 1, ProbeState.CONFIRMED: 2,
-              ProbeState.UNKNOWN: 3, ProbeState.UNIDENTIFIED: 3, ProbeState.CONTRADICTED: 5}
+#: Which state wins where one mark stands for several hops (a service's line in the list):
+#: the order `kpath.probe.hops` merges a hop's targets in, so the list and the JSON agree
+#: (an in-cluster address that proves nothing from here does not hide what was confirmed).
+PROBE_RANK = {ProbeState.UNPROBED: 0, ProbeState.RUNNING: 1, ProbeState.UNKNOWN: 2,
+              ProbeState.CONFIRMED: 3, ProbeState.UNIDENTIFIED: 4, ProbeState.CONTRADICTED: 5}
 
 
 #: The Linux console's fonts hold ASCII and box lines, not arrows, ticks or rounded corners.

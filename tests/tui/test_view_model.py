@@ -132,3 +132,14 @@ def test_a_reload_marks_the_changed_services_results_stale() -> None:
     webs = [i for i, p in enumerate(new.paths) if p.service == web]
     assert webs and all(carried[HopRef(i, HopKind.ENTRY)].stale for i in webs)
     assert len(carried) == len(new.paths)
+
+
+def test_the_list_mark_ranks_verdicts_as_a_hop_merges_its_targets() -> None:
+    from kpath.probe.evidence import Proof
+    from kpath.probe.hops import WORST_FIRST
+    from kpath.tui.styles import PROBE_RANK
+
+    ranked = sorted((ProbeState(p.value) for p in WORST_FIRST), key=PROBE_RANK.__getitem__,
+                    reverse=True)
+    assert [s.value for s in ranked] == [p.value for p in WORST_FIRST]
+    assert Proof.CONTRADICTED in WORST_FIRST
