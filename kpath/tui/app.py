@@ -258,6 +258,8 @@ class KpathApp(App[int]):
 
     def _retry(self) -> None:
         self._retry_timer = None
+        if not self.main.query("#status"):
+            return  # the app is closing (a retry due as the screen is torn down)
         self._retries += 1
         self.reload()
 
