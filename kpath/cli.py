@@ -1,6 +1,7 @@
 """kpath's commands and flags. No logic here: parse, call, print, exit.
 
-Exit codes: 0 ok, 1 findings at or above ``--fail-on``, 2 usage or input error.
+Exit codes: 0 ok, 1 findings at or above ``--fail-on`` (or a probe contradicted the
+prediction), 2 usage or input error.
 """
 
 from __future__ import annotations
@@ -73,14 +74,16 @@ def build_parser() -> argparse.ArgumentParser:
     paths.add_argument("--fail-on", choices=("info", "warning", "error"),
                        help="exit 1 when a finding at or above this severity exists")
     paths.add_argument("--probe", action="store_true",
-                       help="probe every hop live and set what it saw beside the prediction")
+                       help="probe every hop live and set what it saw beside the prediction "
+                       "(exit 1 when a probe contradicts it)")
     _probe_flags(paths)
 
     probe = sub.add_parser("probe", help="probe every entry and hop of one service, live")
     probe.add_argument("service", metavar="NAMESPACE/NAME")
     probe.add_argument("-o", "--output", choices=("table", "json"), default="table")
     probe.add_argument("--fail-on", choices=("info", "warning", "error"),
-                       help="exit 1 when a finding at or above this severity exists")
+                       help="exit 1 when a finding at or above this severity exists (a "
+                       "contradicted prediction always exits 1)")
     _probe_flags(probe)
     _source_flags(probe)
 
@@ -200,11 +203,13 @@ def _exit_code(fail_on: str | None, findings: list[Any]) -> int:
 
 
 def _run_options(args: argparse.Namespace) -> Any:
-    from kpath.probe.command import RunOptions, api_access
+    from kpath.cluster.access import api_access
+    from kpath.probe.run import ProbeSettings
 
     api = None if args.dump else api_access(args.kubeconfig, args.context)
-    return RunOptions(concurrency=args.concurrency, timeout=args.timeout, slow_ms=args.slow,
-                      all_nodes=args.all_nodes, insecure=args.insecure, http=args.http, api=api)
+    return ProbeSettings(concurrency=args.concurrency, timeout=args.timeout, slow_ms=args.slow,
+                         all_nodes=args.all_nodes, insecure=args.insecure, http=args.http,
+                         api=api)
 
 
 def _consent(args: argparse.Namespace) -> None:
@@ -219,18 +224,26 @@ def _consent(args: argparse.Namespace) -> None:
 
 
 def _probed(args: argparse.Namespace, analysis: Any, paths: list[Any], findings: list[Any]) -> int:
-    from kpath.probe.command import print_report, report_json, run_probe_paths
+    from kpath.export.probejson import report_json
+    from kpath.export.probetext import ProbeProgress, print_report
+    from kpath.probe.run import plan_paths, run_plan
 
-    report = run_probe_paths(analysis, paths, _run_options(args))
+    settings = _run_options(args)
+    plan = plan_paths(analysis, paths, settings)
+    with ProbeProgress(plan.probe_count) as progress:
+        report = run_plan(plan, settings, progress.update)
     if args.output == "json":
         sys.stdout.write(json.dumps(report_json(analysis, report, findings), indent=2) + "\n")
     else:
         print_report(_console(), analysis, report, findings)
-    return _exit_code(args.fail_on, [*findings, *report.evidence.findings])
+    code = _exit_code(args.fail_on, [*findings, *report.evidence.findings])
+    # A contradiction is what probing is for: the cluster does not behave as its objects
+    # say. It fails the run whatever --fail-on says.
+    return EXIT_FINDINGS if report.contradicted else code
 
 
 def cmd_probe(args: argparse.Namespace) -> int:
-    from kpath.probe.command import service_paths
+    from kpath.probe.run import service_paths
 
     _consent(args)
     # Ingress controllers live in other namespaces: read them all, probe one service.
@@ -280,10 +293,11 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
             args.kubeconfig = str(lab.write_kubeconfig(FsPath(tmp) / "kubeconfig"))
             args.context, args.all_namespaces = None, True
         analysis = _load(args)
-        prober = tui_prober(_run_options(args)) if args.probe else None
+        settings = _run_options(args) if args.probe else None
+        prober = tui_prober(settings) if settings is not None else None
         svg = render_svg(analysis, service=args.service, namespace=_namespace(args),
                          selector=args.selector, internal=args.internal, size=(cols, rows),
-                         live=not args.dump, prober=prober)
+                         live=not args.dump, prober=prober, probe_settings=settings)
     try:
         FsPath(args.svg).write_text(svg, encoding="utf-8")
     except OSError as exc:
@@ -323,9 +337,10 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
 def _default_probe_options(args: argparse.Namespace) -> Any:
     """The UI probes with `kpath probe`'s defaults, through the context's API server."""
-    from kpath.probe.command import RunOptions, api_access
+    from kpath.cluster.access import api_access
+    from kpath.probe.run import ProbeSettings
 
-    return RunOptions(api=api_access(args.kubeconfig, args.context))
+    return ProbeSettings(api=api_access(args.kubeconfig, args.context))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -28,15 +28,10 @@ from kpath.cluster.dump import load_dump
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import build_snapshot
 from kpath.errors import InputError
-from kpath.probe.command import (
-    ProbeReport,
-    RunOptions,
-    print_report,
-    report_json,
-    run_plan,
-    service_paths,
-)
+from kpath.export.probejson import report_json
+from kpath.export.probetext import print_report
 from kpath.probe.plan import PlanOptions, plan_probes
+from kpath.probe.run import ProbeReport, ProbeSettings, run_plan, service_paths
 from kpath.routing.analysis import Analysis, analyse
 from kpath.safetext import clean, clean_message, is_clean
 from kpath.tui.screens.picker import Picker
@@ -175,7 +170,7 @@ def probed(text: str, dump: Path) -> tuple[Analysis, ProbeReport]:
     # Chosen directly: `kpath probe NS/NAME` cannot name a service whose name holds "/".
     paths = [p for p in analysis.paths if p.service == ObjectKey(NAMESPACE, text)]
     assert paths
-    options = RunOptions(timeout=0.5, progress=False, samples=1)
+    options = ProbeSettings(timeout=0.5, samples=1)
     plan = plan_probes(analysis.snapshot, paths, PlanOptions(samples=options.samples))
     addresses = {t.host for t in plan.targets}
     assert addresses == {NODE_IP}, addresses  # checked before anything is sent

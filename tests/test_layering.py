@@ -30,7 +30,10 @@ def imports_of(package: str) -> set[tuple[str, str]]:
                  "kpath.probe")),
     ("routing", ("textual", "rich", "kpath.export", "kpath.tui", "kpath.lab", "kpath.probe")),
     ("export", ("textual", "kpath.tui", "kpath.lab")),
-    ("probe", ("textual", "kpath.tui", "kpath.lab")),
+    # Probing plans, probes and judges; the JSON and the terminal rendering are export's.
+    ("probe", ("textual", "rich", "kpath.tui", "kpath.lab", "kpath.export", "kpath.cli")),
+    # The UI takes probe settings from kpath.probe, never a command-line options type.
+    ("tui", ("kpath.cli", "kpath.lab")),
     ("lab", ("kpath.routing", "kpath.probe", "kpath.tui", "kpath.export")),
 ])
 def test_imports_point_one_way(package, forbidden):

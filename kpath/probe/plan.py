@@ -62,7 +62,7 @@ class HopRef(NamedTuple):
 
     path: int  # index into ProbePlan.paths
     hop: HopKind
-    group: int | None = None  # index into the path's groups (node and health hops)
+    group: int | None = None  # index into the path's groups (node, health and pod hops)
     endpoint: str | None = None  # "ip:port" (pod hops)
 
 
@@ -329,17 +329,26 @@ def _sample(snapshot: Snapshot, nodes: Iterable[str]) -> list[str]:
 
 
 def _plan_pods(i: int, p: Path, scheme: str, b: _Builder) -> None:
-    seen: set[str] = set()
-    for c in _choices(p):
+    seen: set[str] = set()  # endpoints skipped or planned: each skip said once
+    refs: set[HopRef] = set()
+    # A pod hop belongs to the node group it is drawn under (None: sent straight to pods);
+    # the same endpoint under two groups is one probe referenced by both.
+    grouped: list[tuple[int | None, Choice]] = [(None, p.direct)] if p.direct is not None else list(
+        enumerate(g.choice for g in p.groups))
+    for gi, c in grouped:
         for t in c.targets:
-            if t.endpoint in seen:
+            if t.address is None or t.port is None:
+                if t.endpoint not in seen:
+                    b.skip(i, f"endpoint {t.endpoint}", "address or port unknown (redacted or "
+                           "a named targetPort no container exposes)")
+                seen.add(t.endpoint)
                 continue
             seen.add(t.endpoint)
-            if t.address is None or t.port is None:
-                b.skip(i, f"endpoint {t.endpoint}", "address or port unknown (redacted or a "
-                       "named targetPort no container exposes)")
+            ref = HopRef(i, HopKind.POD, gi, t.endpoint)
+            if ref in refs:
                 continue
+            refs.add(ref)
             pods = frozenset({str(t.pod)}) if t.pod is not None else frozenset()
             b.add(ProbeTarget(HopKind.POD, scheme, t.address, t.port, "/", None, None, None,
                               t.pod, frozenset({Expect.ANSWER}), pods, False, False, 1, ()),
-                  HopRef(i, HopKind.POD, endpoint=t.endpoint))
+                  ref)

@@ -11,10 +11,10 @@ import json
 import re
 import threading
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path as FsPath
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import App
@@ -38,23 +38,24 @@ from kpath.tui.messages import (
     ClusterChanged,
     JumpTo,
     LoadFailed,
+    ProbeMarks,
     ProbeProgress,
-    ProbeResult,
+    ProbesDone,
     WatchHealth,
 )
+from kpath.tui.probe_options import ProbeOption, shown, stepped
 from kpath.tui.screens.help import HelpScreen
 from kpath.tui.screens.main import MainScreen
 from kpath.tui.screens.picker import Picker
 from kpath.tui.styles import CONSOLE_FONT
 from kpath.tui.widgets import status_bar
 
+if TYPE_CHECKING:  # loaded when probes are wired (kpath.tui.probing), not with the UI
+    from kpath.probe.plan import HopRef
+    from kpath.probe.run import ProbeSettings
+    from kpath.tui.probing import Prober
+
 Loader = Callable[[], Analysis]
-#: Called with each finished probe: the hop, whether traffic passed, one line of detail.
-ProbeSink = Callable[[vm.HopRef, bool, str], None]
-#: Called as probes finish: how many of the planned probes are done, of how many.
-ProgressSink = Callable[[int, int], None]
-#: Probes the given paths (indexes into ``analysis.paths``), reporting through the sink.
-Prober = Callable[[Analysis, Sequence[int], ProbeSink, ProgressSink], None]
 #: Given a kubeconfig context name, the loader for it.
 ContextLoader = Callable[[str], Loader]
 #: Follows the cluster until the event is set, calling back with each changed kind
@@ -63,7 +64,7 @@ Watcher = Callable[[Callable[[str], None], threading.Event], None]
 #: Given a kubeconfig context name, the watcher for it.
 ContextWatcher = Callable[[str], Watcher]
 #: Given a kubeconfig context name, the prober for it (probes through its API server).
-ContextProber = Callable[[str], Prober]
+ContextProber = Callable[[str], "Prober"]
 
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
 
@@ -92,6 +93,7 @@ class KpathApp(App[int]):
                  watch_context: ContextWatcher | None = None,
                  probe_refusal: str | None = None,
                  probe_context: ContextProber | None = None,
+                 probe_settings: ProbeSettings | None = None,
                  clock: Callable[[], datetime] = datetime.now) -> None:
         """Args:
         load: reads and analyses the cluster; runs in a thread, may raise `KpathError`.
@@ -106,6 +108,8 @@ class KpathApp(App[int]):
         watch_context: the watcher for another context, once the user switched with `c`.
         probe_refusal: what `p` says where probing is refused (a dump's addresses).
         probe_context: the prober for another context, likewise.
+        probe_settings: how `p` probes (timeout, concurrency, …; the palette changes them);
+            None: `kpath probe`'s defaults.
         clock: the time shown and used in file names (tests and snapshots fix it).
         """
         super().__init__()
@@ -116,6 +120,7 @@ class KpathApp(App[int]):
         self.context = context
         self._switch_context = switch_context
         self._prober = prober
+        self._probe_settings = probe_settings
         self._probe_refusal = probe_refusal
         # Absolute now: the working directory may be deleted while the app runs.
         self._save_dir = files.absolute(FsPath(save_dir))
@@ -253,6 +258,8 @@ class KpathApp(App[int]):
 
     def _retry(self) -> None:
         self._retry_timer = None
+        if not self.main.query("#status"):
+            return  # the app is closing (a retry due as the screen is torn down)
         self._retries += 1
         self.reload()
 
@@ -290,23 +297,46 @@ class KpathApp(App[int]):
         if not get_current_worker().is_cancelled:
             self.post_message(AnalysisReady(analysis, self._clock(), load))
 
+    @property
+    def can_probe(self) -> bool:
+        return self._prober is not None and self.live
+
+    @property
+    def probe_settings(self) -> ProbeSettings:
+        """How `p` probes now: the settings given, as the command palette changed them."""
+        if self._probe_settings is None:
+            from kpath.probe.run import ProbeSettings  # loads the prober: only when asked
+
+            self._probe_settings = ProbeSettings()
+        return self._probe_settings
+
+    def step_probe_option(self, option: ProbeOption) -> None:
+        """The palette chose a probe option: its next value, for the next `p`."""
+        settings = self._probe_settings = stepped(option, self.probe_settings)
+        value = shown(option, getattr(settings, option.field))
+        self.notify(f"{option.title}: {value} (from the next probe on)", title="probes",
+                    markup=False)
+
     @work(thread=True, exclusive=True, exit_on_error=False, group="probe")
-    def _run_probes(self, analysis: Analysis, paths: Sequence[int]) -> None:
+    def _run_probes(self, analysis: Analysis, paths: Sequence[int],
+                    settings: ProbeSettings) -> None:
         assert self._prober is not None
         worker = get_current_worker()
         landed = [0, 0]  # probes done, probes planned
 
-        def sink(ref: vm.HopRef, ok: bool, detail: str) -> None:
-            if not worker.is_cancelled:  # else newer probes replaced these
-                self.post_message(ProbeResult(ref, ok, detail, analysis))
+        def sink(marks: Mapping[HopRef, vm.ProbeMark]) -> None:
+            if marks and not worker.is_cancelled:  # else newer probes replaced these
+                self.post_message(ProbeMarks(marks, analysis))
 
         def progress(done: int, total: int) -> None:
             landed[:] = done, total
             if not worker.is_cancelled:
                 self.post_message(ProbeProgress(done, total, analysis))
 
-        self._prober(analysis, paths, sink, progress)
+        report = self._prober(analysis, paths, settings, sink, progress)
         if not worker.is_cancelled:
+            if report is not None:
+                self.post_message(ProbesDone(report, paths, analysis))
             self.post_message(ProbeProgress(*landed, analysis, finished=True))
 
     def _current(self, load: object) -> bool:
@@ -352,18 +382,31 @@ class KpathApp(App[int]):
                         markup=False, timeout=8)
         self._went_stale()
 
-    @on(ProbeResult)
-    def _probe_result(self, message: ProbeResult) -> None:
+    @on(ProbeMarks)
+    def _probe_marks(self, message: ProbeMarks) -> None:
         if message.analysis is not None and message.analysis is not self.main.analysis:
             return  # probed before a reload: its hops are not this snapshot's
-        self.main.land_probe(message.hop, message.ok, message.detail)
+        self.main.land_marks(message.marks)
+
+    @on(ProbesDone)
+    def _probes_done(self, message: ProbesDone) -> None:
+        if message.analysis is not None and message.analysis is not self.main.analysis:
+            return
+        self.main.keep_report(message.report, message.indexes)
 
     @on(ProbeProgress)
     def _probe_progress(self, message: ProbeProgress) -> None:
         if message.analysis is not None and message.analysis is not self.main.analysis:
             return
-        self.main.status.probes = (f"probes: {message.done} done" if message.finished
-                                   else f"probing… {message.done}/{message.total}")
+        if not message.finished:
+            self.main.status.probes = f"probing… {message.done}/{message.total}"
+            return
+        last = self.main.reports[-1][0].evidence.summary if self.main.reports else None
+        if last is None:
+            self.main.status.probes = f"probes: {message.done} done"
+            return
+        word = "contradiction" if last.contradictions == 1 else "contradictions"
+        self.main.status.probes = f"probes: {message.done} done, {last.contradictions} {word}"
 
     def on_worker_state_changed(self, event: Worker.StateChangedEvent) -> None:
         # An unexpected failure in a worker: one line, never a traceback over the UI. (The
@@ -453,7 +496,7 @@ class KpathApp(App[int]):
         if self._prober is None or not self.live or self.main.analysis is None or not paths:
             return
         self.main.status.probes = f"probing {len(paths)} path(s)…"
-        self._run_probes(self.main.analysis, paths)
+        self._run_probes(self.main.analysis, paths, self.probe_settings)
 
     def action_save_svg(self) -> None:
         path = self._save_dir / f"{file_stem(self.origin, self._clock())}.svg"
@@ -467,8 +510,9 @@ class KpathApp(App[int]):
         keys = {p.service for p in paths}
         findings = [f for f in analysis.findings if f.service is None or f.service in keys]
         path = self._save_dir / f"{file_stem(self.origin, self._clock())}.json"
-        self._write("JSON", path, json.dumps(paths_json(analysis, paths, findings), indent=2)
-                    + "\n")
+        # With the probe results on screen: the shape of `kpath paths --probe -o json`.
+        doc = self.main.probed_json(paths, findings) or paths_json(analysis, paths, findings)
+        self._write("JSON", path, json.dumps(doc, indent=2) + "\n")
 
     @work(thread=True, exit_on_error=False, group="write")
     def _write(self, what: str, path: FsPath, text: str) -> None:

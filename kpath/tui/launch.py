@@ -9,15 +9,19 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kpath.probe.consent import probe_consent
 from kpath.routing.analysis import Analysis
-from kpath.tui.app import KpathApp, Loader, Prober, ProbeSink, ProgressSink, Watcher
+from kpath.tui.app import KpathApp, Loader, Watcher
 from kpath.tui.health import EXIT_FAILED
 
+if TYPE_CHECKING:
+    from kpath.probe.run import ProbeReport, ProbeSettings
+    from kpath.tui.probing import MarkSink, Prober, ProgressSink
+
 LoadArgs = Callable[[argparse.Namespace], Analysis]
-#: From the flags, how to probe (`kpath.probe.command.RunOptions`); None: no probes.
+#: From the flags, how to probe (`kpath.probe.run.ProbeSettings`); None: no probes.
 ProbeArgs = Callable[[argparse.Namespace], Any]
 #: From the flags, what a live load reads (`kpath.cluster.live.LiveOptions`): the watch
 #: follows exactly that scope.
@@ -80,9 +84,9 @@ def _prober(probe_options: ProbeArgs, args: argparse.Namespace) -> Prober:
     UI started: after the server moved, the one the loads and the watch follow too."""
     from kpath.tui.probing import tui_prober
 
-    def probe(analysis: Analysis, indexes: Sequence[int], sink: ProbeSink,
-              progress: ProgressSink) -> None:
-        tui_prober(probe_options(args))(analysis, indexes, sink, progress)
+    def probe(analysis: Analysis, indexes: Sequence[int], settings: ProbeSettings,
+              sink: MarkSink, progress: ProgressSink) -> ProbeReport | None:
+        return tui_prober(probe_options(args))(analysis, indexes, settings, sink, progress)
 
     return probe
 

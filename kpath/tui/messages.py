@@ -6,13 +6,19 @@ Thread workers may only talk to the UI through these: `post_message` is thread-s
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
 from kpath.cluster.records import ObjectKey
+from kpath.probe.plan import HopRef
 from kpath.routing.analysis import Analysis
-from kpath.tui.view_model import Hop, HopRef
+from kpath.tui.view_model import Hop, ProbeMark
+
+if TYPE_CHECKING:  # the prober's modules load when probes are wired, not with the UI
+    from kpath.probe.run import ProbeReport
 
 
 class AnalysisReady(Message):
@@ -59,19 +65,25 @@ class JumpTo(Message):
         self.nodes = nodes
 
 
-class ProbeResult(Message):
-    """A live probe finished for one hop (the seam the prober plugs into).
+class ProbeMarks(Message):
+    """Probe verdicts changed on these hops (`evidence`'s judgement, as it stands now)."""
 
-    ``ok`` is whether the probe saw traffic pass; ``detail`` says what it saw, in one line.
-    """
-
-    def __init__(self, hop: HopRef, ok: bool, detail: str = "",
+    def __init__(self, marks: Mapping[HopRef, ProbeMark],
                  analysis: Analysis | None = None) -> None:
         super().__init__()
-        self.hop = hop
-        self.ok = ok
-        self.detail = detail
+        self.marks = marks
         self.analysis = analysis  # hop references mean something in this analysis only
+
+
+class ProbesDone(Message):
+    """A probe run ended: its report, for `e` to export with the paths it probed."""
+
+    def __init__(self, report: ProbeReport, indexes: Sequence[int],
+                 analysis: Analysis | None = None) -> None:
+        super().__init__()
+        self.report = report
+        self.indexes = tuple(indexes)  # plan path i is analysis.paths[indexes[i]]
+        self.analysis = analysis
 
 
 class ProbeProgress(Message):

@@ -10,24 +10,30 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from kpath.cluster.records import ObjectKey
 from kpath.errors import InputError
 from kpath.routing.analysis import Analysis
 from kpath.safetext import clean
-from kpath.tui.app import KpathApp, Prober
+from kpath.tui.app import KpathApp
+
+if TYPE_CHECKING:
+    from kpath.probe.run import ProbeSettings
+    from kpath.tui.probing import Prober
 
 
 async def render_app_svg(analysis: Analysis, *, namespace: str | None = None,
                          selector: str | None = None, internal: bool = False,
                          size: tuple[int, int] = (120, 40), service: str | None = None,
                          live: bool = False, prober: Prober | None = None,
+                         probe_settings: ProbeSettings | None = None,
                          clock: Callable[[], datetime] = datetime.now) -> str:
     """The UI on ``analysis`` as SVG. ``service`` (``NS/NAME``) is selected first; with a
     ``prober``, that service's paths (or every visible one) are probed before the shot."""
     app = KpathApp(lambda: analysis, origin=analysis.snapshot.origin, live=live,
                    namespace=namespace, selector=selector, internal=internal, prober=prober,
-                   clock=clock)
+                   probe_settings=probe_settings, clock=clock)
     async with app.run_test(size=size) as pilot:
         await app.wait_loaded(pilot.pause)
         if service is not None:
@@ -50,8 +56,10 @@ async def render_app_svg(analysis: Analysis, *, namespace: str | None = None,
 def render_svg(analysis: Analysis, *, namespace: str | None = None,
                selector: str | None = None, internal: bool = False,
                size: tuple[int, int] = (120, 40), service: str | None = None,
-               live: bool = False, prober: Prober | None = None) -> str:
+               live: bool = False, prober: Prober | None = None,
+               probe_settings: ProbeSettings | None = None) -> str:
     """Synchronous `render_app_svg`, for the CLI (runs its own event loop)."""
     return asyncio.run(render_app_svg(analysis, namespace=namespace, selector=selector,
                                       internal=internal, size=size, service=service,
-                                      live=live or prober is not None, prober=prober))
+                                      live=live or prober is not None, prober=prober,
+                                      probe_settings=probe_settings))

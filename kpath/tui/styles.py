@@ -1,7 +1,8 @@
 """How each hop state looks: a glyph, a word and a colour, so state never rests on colour alone.
 
 With ``NO_COLOR`` Textual strips colour from every line; the glyph and the word still say
-forward, cross-node, drop, reject, pending, unprobed, probe ok/failed and contradiction.
+forward, cross-node, drop, reject, pending, and each probe verdict (confirmed, unknown,
+answered (unidentified), contradiction), stale or not.
 With ``TERM=linux`` (a bastion's text console) glyphs come from what its fonts hold.
 """
 
@@ -29,14 +30,21 @@ class HopState(StrEnum):
 
 
 class ProbeState(StrEnum):
-    """What a live probe of a hop found, compared with the prediction."""
+    """A hop's probe verdict: `kpath.probe.evidence.Proof`, and the two states before one."""
 
     UNPROBED = "unprobed"
     RUNNING = "probing"
-    OK = "probe ok"
-    BLOCKED = "blocked, as predicted"  # a drop or reject that a probe confirmed
-    FAILED = "probe failed"
-    CONTRADICTION = "contradiction"
+    CONFIRMED = "confirmed"
+    UNIDENTIFIED = "unidentified"
+    UNKNOWN = "unknown"
+    CONTRADICTED = "contradicted"
+
+
+#: Which state wins where one mark stands for several hops (a service's line in the list):
+#: the order `kpath.probe.hops` merges a hop's targets in, so the list and the JSON agree
+#: (an in-cluster address that proves nothing from here does not hide what was confirmed).
+PROBE_RANK = {ProbeState.UNPROBED: 0, ProbeState.RUNNING: 1, ProbeState.UNKNOWN: 2,
+              ProbeState.CONFIRMED: 3, ProbeState.UNIDENTIFIED: 4, ProbeState.CONTRADICTED: 5}
 
 
 #: The Linux console's fonts hold ASCII and box lines, not arrows, ticks or rounded corners.
@@ -88,10 +96,10 @@ HOP_LOOK: dict[HopState, Look] = {
 PROBE_LOOK: dict[ProbeState, Look] = {
     ProbeState.UNPROBED: Look(glyphs("○"), "unprobed", "dim"),
     ProbeState.RUNNING: Look(glyphs("◌"), "probing", "cyan"),
-    ProbeState.OK: Look(glyphs("✓"), "probe ok", "green"),
-    ProbeState.BLOCKED: Look(glyphs("✓"), "no answer, as predicted", "yellow"),
-    ProbeState.FAILED: Look(glyphs("✗"), "probe failed", "red"),
-    ProbeState.CONTRADICTION: Look(glyphs("‼"), "contradiction", "bold yellow reverse"),
+    ProbeState.CONFIRMED: Look(glyphs("✓"), "confirmed", "green"),
+    ProbeState.UNIDENTIFIED: Look(glyphs("~"), "answered (unidentified)", "cyan"),
+    ProbeState.UNKNOWN: Look(glyphs("?"), "unknown", "yellow"),
+    ProbeState.CONTRADICTED: Look(glyphs("‼"), "contradiction", "bold yellow reverse"),
 }
 
 SEVERITY_LOOK: dict[Severity, Look] = {
@@ -100,13 +108,3 @@ SEVERITY_LOOK: dict[Severity, Look] = {
     Severity.INFO: Look(glyphs("i"), "info", "cyan"),
 }
 
-
-def probe_state(predicted: HopState, ok: bool) -> ProbeState:
-    """A probe outcome judged against the prediction: agreement, failure, or contradiction."""
-    expects_traffic = predicted in (HopState.FORWARD, HopState.CROSS)
-    expects_failure = predicted in (HopState.DROP, HopState.REJECT)
-    if (ok and expects_failure) or (not ok and expects_traffic):
-        return ProbeState.CONTRADICTION
-    if not ok and expects_failure:
-        return ProbeState.BLOCKED
-    return ProbeState.OK if ok else ProbeState.FAILED

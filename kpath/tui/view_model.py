@@ -7,6 +7,10 @@ Two shapes come out of here:
   built only for the service the user selected, so 10,000 services cost nothing here.
 
 Every string is raw cluster text; the widgets make it literal before drawing it.
+
+A hop's identity is the probe plan's `HopRef` (`kpath.probe.plan`), with the path index
+into ``analysis.paths``: the JSON, the UI and its SVG name the same hop the same way. Two
+places no probe tests (the client, "straight to pods") have a `PlaceRef` of their own.
 """
 
 from __future__ import annotations
@@ -16,12 +20,13 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import NamedTuple, TypeVar
 
 from kpath.cluster.records import ObjectKey
+from kpath.probe.plan import HopKind, HopRef
 from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding, Severity
 from kpath.routing.kubeproxy import Choice, Target, Verdict
 from kpath.routing.nodegroups import NodeGroup
 from kpath.routing.paths import EntryKind, Path
-from kpath.tui.styles import HopState, glyphs
+from kpath.tui.styles import HopState, ProbeState, glyphs
 
 #: Short names for the ways in, in the order the list shows them.
 WAY_CODES: dict[EntryKind, str] = {
@@ -171,16 +176,31 @@ def narrows(old: str, new: str) -> bool:
 # --- the path diagram -----------------------------------------------------------------------
 
 
-class HopRef(NamedTuple):
-    """Where a hop sits: stable for one analysis, and what a probe result names."""
+class PlaceRef(NamedTuple):
+    """A drawn place that is not a probed hop: the client, or "straight to pods"."""
 
     path: int  # index into analysis.paths
-    level: str  # "client", "entry", "node", "direct", "pod"
-    key: str  # which one at that level: group index, or "group/endpoint"
+    level: str  # "client" or "direct"
+
+
+#: Where a drawn box sits: a probe plan hop (entry, node group, pod) or a place.
+Ref = HopRef | PlaceRef
+
+
+def is_entry(ref: Ref) -> bool:
+    return isinstance(ref, HopRef) and ref.hop == HopKind.ENTRY
+
+
+class ProbeMark(NamedTuple):
+    """A hop's probe verdict as shown: `evidence`'s proof and reason, never a rule of ours."""
+
+    state: ProbeState
+    reason: str = ""
+    stale: bool = False  # probed on paths that changed since: the verdict may be outdated
 
 
 class Hop(NamedTuple):
-    ref: HopRef
+    ref: Ref
     title: str
     lines: tuple[str, ...]
     state: HopState
@@ -221,26 +241,26 @@ def diagram(analysis: Analysis, index: int) -> Diagram:
     svc = analysis.snapshot.services.get(p.service)
     port = p.port.label() if p.port else "?"
     title = f"{port} via {p.entry.kind.value}" + (f", {p.policy} policy" if p.policy else "")
-    client = Hop(HopRef(index, "client", ""), "client",
+    client = Hop(PlaceRef(index, "client"), "client",
                  ("outside the cluster",) if p.external else ("a pod in the cluster",),
                  HopState.INFO, (("from", "outside" if p.external else "inside the cluster"),))
     entry = _entry_hop(index, p, svc.health_check_node_port if svc else None)
     branches: list[Branch] = []
     if p.direct is not None:
         via = "ingress controller" if p.via == "controller" else "straight to pods"
-        hop = Hop(HopRef(index, "direct", "0"), via,
+        hop = Hop(PlaceRef(index, "direct"), via,
                   (_verdict_line(p.direct.verdict, False),), verdict_state(p.direct.verdict),
                   _choice_details(p.direct))
-        branches.append(_branch(index, "0", hop, p.direct, None))
+        branches.append(_branch(index, None, hop, p.direct, None))
     for gi, g in enumerate(p.groups[:MAX_BRANCHES]):
-        branches.append(_branch(index, str(gi), _group_hop(index, gi, p, g), g.choice, g))
+        branches.append(_branch(index, gi, _group_hop(index, gi, p, g), g.choice, g))
     return Diagram(index, title, client, entry, tuple(branches),
                    max(0, len(p.groups) - MAX_BRANCHES))
 
 
 def _entry_hop(index: int, p: Path, health_port: int | None) -> Hop:
     e = p.entry
-    ref = HopRef(index, "entry", "")
+    ref = HopRef(index, HopKind.ENTRY)
     details: list[tuple[str, str]] = [("way in", e.kind.value)]
     if p.port is not None:
         sp = p.port
@@ -327,7 +347,7 @@ def _group_hop(index: int, gi: int, p: Path, g: NodeGroup) -> Hop:
                ("local endpoints", f"{g.local} of {g.per_node} chosen per node"),
                ("cross-node share", f"{g.cross_share:.0%}")]
     details += _choice_details(g.choice)
-    return Hop(HopRef(index, "node", str(gi)), f"{g.label()} {_node_port_label(p)}".strip(),
+    return Hop(HopRef(index, HopKind.NODE, gi), f"{g.label()} {_node_port_label(p)}".strip(),
                tuple(lines), verdict_state(g.choice.verdict, g.cross_node), tuple(details))
 
 
@@ -341,17 +361,17 @@ def _choice_details(c: Choice) -> list[tuple[str, str]]:
     return out
 
 
-def _branch(index: int, key: str, via: Hop, c: Choice, g: NodeGroup | None) -> Branch:
+def _branch(index: int, group: int | None, via: Hop, c: Choice, g: NodeGroup | None) -> Branch:
     members = frozenset(g.nodes) if g is not None and g.local else frozenset()
     pods = []
     for t in c.targets[:MAX_PODS]:
         # A group's own endpoints are local only when its nodes send to themselves.
         cross = g is not None and t.node is not None and t.node not in members
-        pods.append(_pod_hop(index, f"{key}/{t.endpoint}", t, cross))
+        pods.append(_pod_hop(HopRef(index, HopKind.POD, group, t.endpoint), t, cross))
     return Branch(via, tuple(pods), max(0, len(c.targets) - MAX_PODS))
 
 
-def _pod_hop(index: int, key: str, t: Target, cross: bool) -> Hop:
+def _pod_hop(ref: HopRef, t: Target, cross: bool) -> Hop:
     name = t.pod.name if t.pod else t.endpoint
     lines = [t.node or "?", t.endpoint]
     if t.terminating:
@@ -362,7 +382,7 @@ def _pod_hop(index: int, key: str, t: Target, cross: bool) -> Hop:
                ("terminating", "yes" if t.terminating else "no"),
                ("cross-node", "yes: the pod sees a node address, not the client" if cross
                 else "no"))
-    return Hop(HopRef(index, "pod", key), name, tuple(lines),
+    return Hop(ref, name, tuple(lines),
                HopState.CROSS if cross else HopState.FORWARD, details)
 
 
@@ -396,13 +416,49 @@ def carry_probes(before: Mapping[ObjectKey, Sequence[int]],
     the same paths in the same order, so only the path indexes move; a watched cluster that
     reloads every few seconds keeps what was probed where nothing changed.
     """
+    moved = moved_paths(before, after, changed)
+    return {ref._replace(path=moved[ref.path]): value for ref, value in probes.items()
+            if ref.path in moved}
+
+
+def moved_paths(before: Mapping[ObjectKey, Sequence[int]],
+                after: Mapping[ObjectKey, Sequence[int]],
+                changed: Collection[ObjectKey]) -> dict[int, int]:
+    """Old path index → new one, for the paths of services that did not change."""
     moved: dict[int, int] = {}
     for key, old in before.items():
         new = after.get(key)
         if key not in changed and new is not None and len(new) == len(old):
             moved.update(zip(old, new, strict=True))
-    return {ref._replace(path=moved[ref.path]): value for ref, value in probes.items()
-            if ref.path in moved}
+    return moved
+
+
+def _way(p: Path) -> tuple[object, ...]:
+    """A path's way in, as a user names it: it survives the service changing behind it."""
+    return (p.service, p.entry.kind, p.entry.label(), p.port.label() if p.port else None)
+
+
+def renamed_paths(old: Analysis, new: Analysis, changed: Collection[ObjectKey]) -> dict[int, int]:
+    """Old path index → new one, for the changed services' ways in that still exist."""
+    now = {_way(p): i for i, p in enumerate(new.paths) if p.service in changed}
+    return {i: now[w] for i, p in enumerate(old.paths)
+            if p.service in changed and (w := _way(p)) in now}
+
+
+def carry_marks(old: Analysis | None, new: Analysis, marks: Mapping[HopRef, ProbeMark],
+                changed: Collection[ObjectKey]) -> dict[HopRef, ProbeMark]:
+    """The probe marks after a reload: unchanged services keep theirs as they are; a changed
+    service's marks stay on the hops that still exist, marked stale (probed on the paths as
+    they were), so the user sees what was seen and that it may be outdated."""
+    if old is None:
+        return {}
+    before, after = group_paths(old), group_paths(new)
+    out = carry_probes(before, after, marks, changed)
+    renamed = renamed_paths(old, new, changed)
+    for ref, mark in marks.items():
+        if ref.path in renamed:
+            out[ref._replace(path=renamed[ref.path])] = mark._replace(stale=True)
+    return out
 
 
 def namespaces(analysis: Analysis) -> list[str]:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from kpath.cli import main
 from kpath.cluster.live import LiveOptions, load_live
 from kpath.cluster.snapshot import build_snapshot
@@ -36,6 +38,26 @@ def test_route_reads_the_services_namespace(shop_lab, shop_kubeconfig, capsys):
     assert doc["internal"]["verdict"] == "forward"
     assert {e["node"] for e in doc["internal"]["endpoints"]} == {"node-a", "node-b"}
     assert all(e["crossNode"] for e in doc["internal"]["endpoints"])
+
+
+@pytest.mark.parametrize("extra", [[], ["--fail-on", "error"], ["-o", "json"]])
+def test_probe_exits_1_when_a_probe_contradicts_the_prediction(shop_kubeconfig, capsys, extra):
+    # The shop lab's first recommendations pod hangs (a planted fault): predicted to answer.
+    code = main(["probe", "shop/recommendations", "--kubeconfig", str(shop_kubeconfig),
+                 "--timeout", "0.5", *extra])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert ("CONTRADICTED" in out) if "-o" not in extra else (
+        json.loads(out)["probe"]["summary"]["contradictions"] > 0)
+
+
+def test_paths_probe_exits_1_on_a_contradiction_and_0_on_a_clean_namespace(
+        shop_kubeconfig, capsys):
+    kc = ["--kubeconfig", str(shop_kubeconfig), "--timeout", "0.5", "-o", "json"]
+    assert main(["paths", "-n", "shop", "--probe", *kc]) == 1
+    assert json.loads(capsys.readouterr().out)["probe"]["summary"]["contradictions"] > 0
+    assert main(["paths", "-n", "ingress-nginx", "--probe", *kc]) == 0
+    assert json.loads(capsys.readouterr().out)["probe"]["summary"]["contradictions"] == 0
 
 
 def test_probe_command_confirms_the_black_hole(shop_lab, shop_kubeconfig, capsys):

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 import pytest
 
 from kpath.cli import main
+from kpath.cluster.access import api_access
 from kpath.cluster.live import LiveOptions, load_live
 from kpath.cluster.snapshot import build_snapshot
 from kpath.cluster.watch import DEFAULT_KINDS, watch_changes
@@ -25,9 +26,9 @@ from kpath.lab.apiserver import RecordedRequest, serve_in_thread
 from kpath.lab.rbac import Policy, load_policy
 from kpath.lab.runner import LabThread
 from kpath.lab.store import Store
-from kpath.probe.command import api_access, service_paths
 from kpath.probe.plan import HopKind, PlanOptions, ProbeTarget, plan_probes
 from kpath.probe.prober import Outcome, ProbeOptions, ProbeResult, run_probes
+from kpath.probe.run import api_of, service_paths
 from kpath.routing.analysis import analyse
 from tests.lab.conftest import wait_for_watchers
 
@@ -111,7 +112,7 @@ def pod_hops(kc: Path, service: str, namespace: str | None = None) -> list[Probe
 
 def via_api(kc: Path, targets: list[ProbeTarget]) -> list[ProbeResult]:
     """Probe the pods only through the API server's pods/…/proxy, as kpath falls back to."""
-    options = ProbeOptions(timeout=5.0, api=api_access(str(kc), None), pods="api")
+    options = ProbeOptions(timeout=5.0, api=api_of(api_access(str(kc), None)), pods="api")
     return asyncio.run(run_probes(targets, options))
 
 

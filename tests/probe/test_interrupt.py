@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = textwrap.dedent("""
     import asyncio, socket, sys, threading
-    from kpath.probe.command import RunOptions, run_plan
+    from kpath.probe.run import ProbeSettings, run_plan
     from kpath.probe.plan import Expect, HopKind, ProbePlan, ProbeTarget
 
     srv = socket.socket()
@@ -34,7 +34,7 @@ SCRIPT = textwrap.dedent("""
                          frozenset({Expect.ANSWER}), frozenset(), False, False, 8, ())
     plan = ProbePlan((), (target,), (), {})
     try:
-        run_plan(plan, RunOptions(concurrency=4, timeout=60, progress=False))
+        run_plan(plan, ProbeSettings(concurrency=4, timeout=60))
     except KeyboardInterrupt:
         # Every accepted connection must now be closed by the client.
         for conn in accepted:

@@ -11,19 +11,14 @@ from pathlib import Path
 
 import pytest
 
+from kpath.cluster.access import api_access
 from kpath.cluster.live import LiveOptions, load_live
 from kpath.cluster.snapshot import build_snapshot
-from kpath.probe.command import (
-    ProbeReport,
-    RunOptions,
-    api_access,
-    report_json,
-    run_probe_paths,
-    service_paths,
-)
+from kpath.export.probejson import report_json
 from kpath.probe.evidence import Proof
 from kpath.probe.plan import Expect, HopKind, ProbeTarget
 from kpath.probe.prober import Outcome, ProbeResult
+from kpath.probe.run import ProbeReport, ProbeSettings, run_probe_paths, service_paths
 from kpath.routing.analysis import Analysis, analyse
 from kpath.routing.paths import EntryKind
 
@@ -47,8 +42,8 @@ class LabCluster:
 
     def probe(self, service: str, analysis: Analysis | None = None, **kw: object) -> ProbeReport:
         a = analysis or self.analysis()
-        opts = RunOptions(**{"timeout": 0.6, "progress": False,
-                             "api": api_access(str(self.kubeconfig), None), **kw})  # type: ignore[arg-type]
+        opts = ProbeSettings(**{"timeout": 0.6,
+                                "api": api_access(str(self.kubeconfig), None), **kw})  # type: ignore[arg-type]
         return run_probe_paths(a, service_paths(a, service), opts)
 
     def pod_name(self, workload: str, replica: int) -> str:
@@ -149,7 +144,7 @@ def test_a_node_stopped_after_the_snapshot_is_a_contradiction(shop: LabCluster) 
 def test_ingress_hosts_and_paths_reach_their_backends(shop: LabCluster) -> None:
     a = shop.analysis()
     paths = [p for p in a.paths if p.entry.kind == EntryKind.INGRESS]
-    report = run_probe_paths(a, paths, RunOptions(timeout=1.0, progress=False))
+    report = run_probe_paths(a, paths, ProbeSettings(timeout=1.0))
     seen: dict[tuple[str | None, str], tuple[Proof, set[str]]] = {}
     for i, t in hops(report, HopKind.ENTRY):
         o = report.evidence.observations[i]

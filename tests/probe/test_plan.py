@@ -173,3 +173,21 @@ def test_ingress_rules_carry_host_path_and_sni() -> None:
     plain = entries["kpath-probe.example.org"]
     assert (plain.scheme, plain.port, plain.sni) == ("http", 80, None)
     assert {str(plan.paths[r.path].service) for r in tls.refs} == {str(key("web"))}
+
+
+def test_pod_hops_name_the_node_group_they_are_drawn_under() -> None:
+    a = _local_lb()
+    plan = plan_probes(a.snapshot, a.paths, PlanOptions())
+    for t in (t for t in plan.targets if t.hop == HopKind.POD):
+        for ref in t.refs:
+            p = plan.paths[ref.path]
+            choice = p.direct if ref.group is None else p.groups[ref.group].choice
+            assert choice is not None and ref.endpoint in {x.endpoint for x in choice.targets}
+    # The ClusterIP path (Cluster policy internally) sends every group to both pods: one
+    # probe per pod, referenced once under each group.
+    cip = next(i for i, p in enumerate(plan.paths) if p.entry.kind.value == "clusterip")
+    groups = len(plan.paths[cip].groups)
+    assert groups > 1
+    for t in (t for t in plan.targets if t.hop == HopKind.POD):
+        under = sorted(r.group for r in t.refs if r.path == cip)
+        assert under == list(range(groups))

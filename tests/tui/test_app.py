@@ -11,11 +11,15 @@ import pytest
 
 from kpath.cluster.records import ObjectKey
 from kpath.errors import SourceError
+from kpath.probe.plan import HopRef
+from kpath.probe.run import ProbeSettings
 from kpath.routing.analysis import Analysis
-from kpath.tui.app import KpathApp, ProbeSink, ProgressSink
+from kpath.tui.app import KpathApp
+from kpath.tui.probing import MarkSink, ProgressSink
 from kpath.tui.screens.help import HelpScreen
 from kpath.tui.screens.picker import Picker
-from kpath.tui.view_model import diagram
+from kpath.tui.styles import ProbeState
+from kpath.tui.view_model import ProbeMark, diagram
 from tests.tui import data
 from tests.tui.helpers import make_app, screen_text
 
@@ -80,7 +84,7 @@ async def test_selecting_a_service_draws_its_path_and_hop_details() -> None:
         assert "health check" in text and "Local" in text
         await pilot.press("tab", "down")
         hop = app.main.path_view.current
-        assert hop is not None and hop.ref.level == "node"
+        assert hop is not None and isinstance(hop.ref, HopRef) and hop.ref.hop == "node"
         rule = dict(hop.details)["rule"]
         assert rule in screen_text(app)  # the rule that decided, in the details panel
 
@@ -213,36 +217,39 @@ async def test_palette_runs_an_action(tmp_path) -> None:  # type: ignore[no-unty
     assert len(list(tmp_path.glob("*.svg"))) == 1
 
 
-def fake_prober(results: dict[str, bool]):  # type: ignore[no-untyped-def]
-    """A prober that reports a fixed outcome per hop level, for every hop of the paths."""
+def fake_prober(results: dict[str, ProbeState]):  # type: ignore[no-untyped-def]
+    """A prober that reports a fixed verdict per hop kind, for every hop of the paths (the
+    app's flow; the judgement itself is tested in tests/tui/test_probing.py on the lab)."""
 
-    def probe(analysis: Analysis, paths: Sequence[int], sink: ProbeSink,
-              progress: ProgressSink) -> None:
+    def probe(analysis: Analysis, paths: Sequence[int], settings: ProbeSettings,
+              sink: MarkSink, progress: ProgressSink) -> None:
         for n, i in enumerate(paths):
             progress(n, len(paths))
-            for hop in diagram(analysis, i).hops():
-                if hop.ref.level in results:
-                    sink(hop.ref, results[hop.ref.level], f"{hop.ref.level} answered")
+            sink({h.ref: ProbeMark(results[h.ref.hop], f"{h.ref.hop} said so")
+                  for h in diagram(analysis, i).hops()
+                  if isinstance(h.ref, HopRef) and h.ref.hop in results})
         progress(len(paths), len(paths))
 
     return probe
 
 
+OK = {"entry": ProbeState.CONFIRMED, "node": ProbeState.CONFIRMED, "pod": ProbeState.CONFIRMED}
+
+
 async def test_probe_results_land_on_the_path_view() -> None:
-    # Entry and pods answer; node hops answer too, which contradicts the black hole.
-    app = make_app(SHOP, live=True, prober=fake_prober({"entry": True, "node": True,
-                                                         "pod": True}))
+    # Entry and pods confirmed; the node hops contradicted.
+    app = make_app(SHOP, live=True, prober=fake_prober({**OK, "node": ProbeState.CONTRADICTED}))
     async with app.run_test(size=(160, 48)) as pilot:
         await started(app, pilot)
         await pilot.press("down", "down", "p")
         await app.wait_for_work()
         await pilot.pause()
         text = screen_text(app)
-        assert "✓ probe ok" in text
-        assert "‼ contradiction" in text  # node-b was predicted to drop, but answered
+        assert "✓ confirmed" in text
+        assert "‼ contradiction" in text
         assert "probes: " in text and " done" in text
         row = app.main.service_probes[ObjectKey("shop", "web")]
-        assert row.value == "contradiction"
+        assert row == ProbeState.CONTRADICTED
         # The list's PROBE column shows it too.
         line = next(ln for ln in text.splitlines() if ln.lstrip().startswith("shop/web"))
         assert "‼ contrad" in line  # cut to the column's width
@@ -252,12 +259,12 @@ async def test_probes_from_before_a_reload_do_not_land_on_the_new_snapshot() -> 
     import threading
 
     reloaded = threading.Event()
-    inner = fake_prober({"entry": True, "node": True, "pod": True})
+    inner = fake_prober(OK)
 
-    def slow_prober(analysis: Analysis, paths: Sequence[int], sink: ProbeSink,
-                    progress: ProgressSink) -> None:
+    def slow_prober(analysis: Analysis, paths: Sequence[int], settings: ProbeSettings,
+                    sink: MarkSink, progress: ProgressSink) -> None:
         reloaded.wait(5)  # the cluster changed while these probes were out
-        inner(analysis, paths, sink, progress)
+        inner(analysis, paths, settings, sink, progress)
 
     versions = [SHOP, data.shop(web_on_b=True)]
     app = make_app(lambda: versions.pop(0) if len(versions) > 1 else versions[0],
@@ -274,13 +281,13 @@ async def test_probes_from_before_a_reload_do_not_land_on_the_new_snapshot() -> 
         await pilot.pause()
         assert app.main.probes == {}
         text = screen_text(app)
-        assert "probe ok" not in text and " done" not in text
+        assert "confirmed" not in text and " done" not in text
 
 
 async def test_a_reload_keeps_probes_of_services_that_did_not_change() -> None:
     versions = [SHOP, data.shop(web_on_b=True)]  # only web's paths change
     app = make_app(lambda: versions.pop(0) if len(versions) > 1 else versions[0], live=True,
-                   prober=fake_prober({"entry": True, "node": True, "pod": True}))
+                   prober=fake_prober(OK))
     async with app.run_test(size=(160, 48)) as pilot:
         await started(app, pilot)
         await pilot.press("P")  # api, broken and web
@@ -295,7 +302,62 @@ async def test_a_reload_keeps_probes_of_services_that_did_not_change() -> None:
         assert ObjectKey("shop", "api") in app.main.service_probes
         await app.main.jump_to(ObjectKey("shop", "api"))
         await pilot.pause()
-        assert "probe ok" in screen_text(app)  # drawn on api's new path indexes
+        assert "✓ confirmed" in screen_text(app)  # drawn on api's new path indexes
+
+
+async def test_a_reload_marks_the_changed_services_probes_stale() -> None:
+    versions = [SHOP, data.shop(web_on_b=True)]  # only web's paths change
+    app = make_app(lambda: versions.pop(0) if len(versions) > 1 else versions[0], live=True,
+                   prober=fake_prober(OK))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await started(app, pilot)
+        await pilot.press("P")
+        await app.wait_for_work()
+        await pilot.pause()
+        await pilot.press("r")
+        await app.wait_for_work()
+        await pilot.pause()
+        await app.main.jump_to(ObjectKey("shop", "web"))
+        await pilot.pause()
+        assert "✓ confirmed (stale)" in screen_text(app)  # seen, on paths since changed
+        await app.main.jump_to(ObjectKey("shop", "api"))
+        await pilot.pause()
+        text = screen_text(app)
+        assert "✓ confirmed" in text and "(stale)" not in text
+
+
+async def test_palette_shows_and_changes_the_probe_settings() -> None:
+    used: list[ProbeSettings] = []
+
+    def prober(analysis: Analysis, paths: Sequence[int], settings: ProbeSettings,
+               sink: MarkSink, progress: ProgressSink) -> None:
+        used.append(settings)
+
+    app = make_app(SHOP, live=True, prober=prober)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await started(app, pilot)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"probe timeout")
+        await pilot.pause(0.3)
+        text = screen_text(app)
+        assert "Probe timeout: 2 s (choose: 5 s)" in text
+        assert "Seconds a probe waits" in text  # its help
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.probe_settings.timeout == 5.0
+        for name in ("probe all nodes", "probe tls insecurely"):
+            await pilot.press("ctrl+p")
+            await pilot.pause()
+            await pilot.press(*name)
+            await pilot.pause(0.3)
+            await pilot.press("enter")
+            await pilot.pause()
+        await pilot.press("p")
+        await app.wait_for_work()
+    (settings,) = used
+    assert (settings.timeout, settings.all_nodes, settings.insecure) == (5.0, True, True)
+    assert settings.concurrency == ProbeSettings().concurrency
 
 
 async def test_probe_progress_counts_planned_probes() -> None:
@@ -303,8 +365,8 @@ async def test_probe_progress_counts_planned_probes() -> None:
 
     halfway, go_on = threading.Event(), threading.Event()
 
-    def prober(analysis: Analysis, paths: Sequence[int], sink: ProbeSink,
-               progress: ProgressSink) -> None:
+    def prober(analysis: Analysis, paths: Sequence[int], settings: ProbeSettings,
+               sink: MarkSink, progress: ProgressSink) -> None:
         progress(0, 3)
         progress(1, 3)
         halfway.set()
@@ -329,8 +391,8 @@ async def test_probe_progress_counts_planned_probes() -> None:
 async def test_probes_are_off_for_a_dump() -> None:
     calls: list[int] = []
 
-    def prober(analysis: Analysis, paths: Sequence[int], sink: ProbeSink,
-               progress: ProgressSink) -> None:
+    def prober(analysis: Analysis, paths: Sequence[int], settings: ProbeSettings,
+               sink: MarkSink, progress: ProgressSink) -> None:
         calls.append(len(paths))
 
     app = make_app(SHOP, live=False, prober=prober)

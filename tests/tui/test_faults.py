@@ -15,9 +15,10 @@ from kpath.cli import _live_options, _load
 from kpath.cluster.records import ObjectKey
 from kpath.routing.analysis import Analysis
 from kpath.tui.app import KpathApp
+from kpath.tui.styles import ProbeState
 from tests.tui import data
 from tests.tui.helpers import make_app, screen_text, toasts
-from tests.tui.test_app import fake_prober
+from tests.tui.test_app import OK, fake_prober
 from tests.tui.test_launch import flags
 
 pytestmark = pytest.mark.anyio
@@ -66,7 +67,7 @@ async def test_a_save_that_cannot_be_written_is_one_toast_and_nothing_is_lost(
         tmp_path: Path, where, reason: str) -> None:  # type: ignore[no-untyped-def]
     save_dir = where(tmp_path)
     app = make_app(SHOP, live=True, save_dir=save_dir,
-                   prober=fake_prober({"entry": True, "node": True, "pod": True}))
+                   prober=fake_prober({**OK, "node": ProbeState.CONTRADICTED}))
     async with app.run_test(size=(160, 48)) as pilot:
         await app.wait_loaded(pilot.pause)
         await pilot.press("down", "down", "p")
@@ -81,7 +82,7 @@ async def test_a_save_that_cannot_be_written_is_one_toast_and_nothing_is_lost(
             assert f"cannot save {what} to {path}: {reason}" in toasts(app), toasts(app)
         assert app.is_running
         assert app.main.probes == probed  # the probe results are still there
-        assert app.main.service_probes[ObjectKey("shop", "web")].value == "contradiction"
+        assert app.main.service_probes[ObjectKey("shop", "web")] == ProbeState.CONTRADICTED
         assert "Traceback" not in screen_text(app)
         await pilot.press("q")
         await pilot.pause()

@@ -8,11 +8,12 @@ from rich.console import Console
 from rich.text import Text
 
 from kpath.cluster.records import ObjectKey
+from kpath.probe.plan import HopKind, HopRef
 from kpath.routing.paths import EntryKind
 from kpath.tui import view_model as vm
 from kpath.tui.app import file_stem
 from kpath.tui.boxes import box, column_widths, hstack
-from kpath.tui.styles import HopState, ProbeState, probe_state
+from kpath.tui.styles import HopState, ProbeState
 from kpath.tui.widgets.service_list import layout, row_text
 from tests.tui import data
 
@@ -71,14 +72,6 @@ def test_diagram_of_a_cross_node_path() -> None:
     assert len({h.ref for h in d.hops()}) == len(d.hops())  # every hop addressable
 
 
-def test_probe_judged_against_the_prediction() -> None:
-    assert probe_state(HopState.FORWARD, True) == ProbeState.OK
-    assert probe_state(HopState.CROSS, False) == ProbeState.CONTRADICTION
-    assert probe_state(HopState.DROP, True) == ProbeState.CONTRADICTION
-    assert probe_state(HopState.DROP, False) == ProbeState.BLOCKED  # confirmed black hole
-    assert probe_state(HopState.INFO, False) == ProbeState.FAILED
-
-
 def test_changed_services_between_two_reads() -> None:
     assert vm.changed_services(None, SHOP) == set()
     assert vm.changed_services(SHOP, data.shop()) == set()
@@ -116,8 +109,37 @@ def test_carry_probes_moves_results_of_unchanged_services_only() -> None:
     a, b, c = ObjectKey("ns", "a"), ObjectKey("ns", "b"), ObjectKey("ns", "c")
     before = {a: [0, 1], b: [2], c: [3]}
     after = {c: [0], a: [1, 2], b: [3, 4]}  # a new service sorted first; b gained a path
-    probes = {vm.HopRef(0, "entry", ""): "a0", vm.HopRef(1, "pod", "0/1"): "a1",
-              vm.HopRef(2, "entry", ""): "b", vm.HopRef(3, "node", "0"): "c"}
+    pod = HopRef(1, HopKind.POD, 0, "10.0.0.1:80")
+    probes = {HopRef(0, HopKind.ENTRY): "a0", pod: "a1",
+              HopRef(2, HopKind.ENTRY): "b", HopRef(3, HopKind.NODE, 0): "c"}
     moved = vm.carry_probes(before, after, probes, changed={c})
-    assert moved == {vm.HopRef(1, "entry", ""): "a0", vm.HopRef(2, "pod", "0/1"): "a1"}
+    assert moved == {HopRef(1, HopKind.ENTRY): "a0", pod._replace(path=2): "a1"}
     assert vm.carry_probes({}, after, probes, changed=set()) == {}
+
+
+def test_a_reload_marks_the_changed_services_results_stale() -> None:
+    old, new = data.shop(), data.shop(web_on_b=True)  # only web's paths change
+    changed = vm.changed_services(old, new)
+    web = ObjectKey("shop", "web")
+    assert changed == {web}
+    mark = vm.ProbeMark(ProbeState.CONFIRMED, "predicted an answer: saw an answer")
+    marks = {HopRef(i, HopKind.ENTRY): mark for i in range(len(old.paths))}
+    carried = vm.carry_marks(old, new, marks, changed)
+    for ref, m in carried.items():
+        # Unchanged services keep theirs as they were; web's stay on its ways in, stale.
+        assert m == mark._replace(stale=new.paths[ref.path].service == web)
+        assert ref.hop == HopKind.ENTRY
+    webs = [i for i, p in enumerate(new.paths) if p.service == web]
+    assert webs and all(carried[HopRef(i, HopKind.ENTRY)].stale for i in webs)
+    assert len(carried) == len(new.paths)
+
+
+def test_the_list_mark_ranks_verdicts_as_a_hop_merges_its_targets() -> None:
+    from kpath.probe.evidence import Proof
+    from kpath.probe.hops import WORST_FIRST
+    from kpath.tui.styles import PROBE_RANK
+
+    ranked = sorted((ProbeState(p.value) for p in WORST_FIRST), key=PROBE_RANK.__getitem__,
+                    reverse=True)
+    assert [s.value for s in ranked] == [p.value for p in WORST_FIRST]
+    assert Proof.CONTRADICTED in WORST_FIRST

@@ -7,9 +7,9 @@ screen state. Messages come up from the widgets (`ServiceHighlighted`, `HopSelec
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from rich.text import Text
 from textual import on
@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Static, TabbedContent, TabPane
 
 from kpath.cluster.records import ObjectKey
+from kpath.probe.plan import HopKind, HopRef
 from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding
 from kpath.routing.paths import Path
@@ -28,7 +29,7 @@ from kpath.routing.select import Selection
 from kpath.safetext import clean, literal, literal_message
 from kpath.tui import view_model as vm
 from kpath.tui.messages import HopSelected, JumpTo, ServiceHighlighted
-from kpath.tui.styles import ProbeState, glyphs, probe_state
+from kpath.tui.styles import PROBE_RANK, ProbeState, glyphs
 from kpath.tui.widgets.details import DetailsPanel
 from kpath.tui.widgets.filter_box import FilterBox
 from kpath.tui.widgets.findings import FindingsPanel
@@ -36,10 +37,10 @@ from kpath.tui.widgets.path_view import PathView, Probes, diagram_title
 from kpath.tui.widgets.service_list import ServiceHeader, ServiceTable
 from kpath.tui.widgets.status_bar import StatusBar
 
+if TYPE_CHECKING:
+    from kpath.probe.run import ProbeReport
+
 NARROW = 140  # below this many columns the panes stack instead of standing side by side
-_PROBE_RANK = {ProbeState.UNPROBED: 0, ProbeState.RUNNING: 1, ProbeState.OK: 2,
-               ProbeState.BLOCKED: 2,
-               ProbeState.FAILED: 3, ProbeState.CONTRADICTION: 4}
 
 
 class _Filtered(NamedTuple):
@@ -78,8 +79,12 @@ class MainScreen(Screen[None]):
         self.internal = internal
         self.sort = vm.SORTS[0]
         self.selected: ObjectKey | None = None
-        self.probes: dict[vm.HopRef, tuple[ProbeState, str]] = {}
+        self.probes: dict[HopRef, vm.ProbeMark] = {}
         self.service_probes: dict[ObjectKey, ProbeState] = {}
+        # Each probe run of this analysis, with the analysis index of each path it planned
+        # (None: changed since): what `e` exports.
+        self.reports: list[tuple[ProbeReport, tuple[int | None, ...]]] = []
+        self._refs_of: dict[int, set[HopRef]] = {}  # path index → its hops in `probes`
         self._rows: list[vm.ServiceRow] = []
         self._paths: dict[ObjectKey, list[int]] = {}
         self._findings: dict[ObjectKey | None, list[Finding]] = {}
@@ -137,7 +142,8 @@ class MainScreen(Screen[None]):
     # --- data in ------------------------------------------------------------------------
 
     def forget_probes(self) -> None:
-        self.probes, self.service_probes, self._paths = {}, {}, {}
+        self.probes, self.service_probes, self._paths, self.reports = {}, {}, {}, []
+        self._refs_of = {}
 
     def clear(self, waiting: str) -> None:
         """Show nothing of the last analysis (another cluster is being read): an empty
@@ -175,7 +181,7 @@ class MainScreen(Screen[None]):
     def show_analysis(self, analysis: Analysis, loaded_at: datetime) -> frozenset[ObjectKey]:
         """A new analysis; returns the services whose paths changed since the last one."""
         changed = frozenset(vm.changed_services(self.analysis, analysis))
-        self.analysis = analysis
+        old, self.analysis = self.analysis, analysis
         sel = Selection(analysis, None, self.selector, True)
         rows = vm.sort_rows([r for r in vm.service_rows(analysis) if sel.service(r.key)],
                             self.sort)
@@ -183,8 +189,15 @@ class MainScreen(Screen[None]):
             self._rows = rows
         before, self._paths = self._paths, vm.group_paths(analysis)
         self._findings = vm.group_findings(analysis.findings)
-        # Hop references belong to one analysis: move the results of unchanged services.
-        self.probes = vm.carry_probes(before, self._paths, self.probes, changed)
+        # Hop references belong to one analysis: move the results of unchanged services, and
+        # keep a changed service's where its hops still exist, marked stale.
+        self.probes = vm.carry_marks(old, analysis, self.probes, changed)
+        self._refs_of = {}
+        for ref in self.probes:
+            self._refs_of.setdefault(ref.path, set()).add(ref)
+        moved = vm.moved_paths(before, self._paths, changed)
+        self.reports = [(r, tuple(moved.get(i) if i is not None else None for i in idx))
+                        for r, idx in self.reports]
         self.service_probes = {k: v for k, v in self.service_probes.items()
                                if k in self._paths and k not in changed}
         self._flash, self.failure = changed, ""
@@ -280,8 +293,14 @@ class MainScreen(Screen[None]):
 
     @on(HopSelected)
     def _hop_selected(self, message: HopSelected) -> None:
-        hop = message.hop
-        self.query_one(DetailsPanel).show(hop, self.probes.get(hop.ref) if hop else None)
+        self._show_details(message.hop)
+
+    def _show_details(self, hop: vm.Hop | None) -> None:
+        ref = hop.ref if hop is not None else None
+        mark = self.probes.get(ref) if isinstance(ref, HopRef) else None
+        health = (self.probes.get(ref._replace(hop=HopKind.HEALTH))
+                  if isinstance(ref, HopRef) and ref.hop == HopKind.NODE else None)
+        self.query_one(DetailsPanel).show(hop, mark, health)
 
     @on(JumpTo)
     async def _jump(self, message: JumpTo) -> None:
@@ -310,30 +329,56 @@ class MainScreen(Screen[None]):
         wanted = nodes[0]
         for i in self._paths.get(self.selected, ()) if self.selected else ():
             for gi, g in enumerate(self.analysis.paths[i].groups):
-                if wanted in g.nodes and self.path_view.select_ref(vm.HopRef(i, "node", str(gi))):
+                if wanted in g.nodes and self.path_view.select_ref(HopRef(i, HopKind.NODE, gi)):
                     return
 
     # --- probes --------------------------------------------------------------------------
 
-    def land_probe(self, ref: vm.HopRef, ok: bool, detail: str) -> None:
-        """A probe result for one hop: judge it against the prediction and redraw."""
-        if self.analysis is None or not 0 <= ref.path < len(self.analysis.paths):
+    def land_marks(self, marks: Mapping[HopRef, vm.ProbeMark]) -> None:
+        """`evidence`'s verdicts for some hops, as they stand now: show them."""
+        if self.analysis is None:
             return
-        hop = next((h for h in vm.diagram(self.analysis, ref.path).hops() if h.ref == ref), None)
-        if hop is None:
-            return
-        state = probe_state(hop.state, ok)
-        self.probes[ref] = (state, detail)
-        key = self.analysis.paths[ref.path].service
-        old = self.service_probes.get(key, ProbeState.UNPROBED)
-        if _PROBE_RANK[state] > _PROBE_RANK[old]:
-            self.service_probes[key] = state
-            self.table.mark_probe(key, state)
-        if key == self.selected:
+        paths = self.analysis.paths
+        touched: set[ObjectKey] = set()
+        for ref, mark in marks.items():
+            if 0 <= ref.path < len(paths):
+                self.probes[ref] = mark
+                self._refs_of.setdefault(ref.path, set()).add(ref)
+                touched.add(paths[ref.path].service)
+        for key in touched:
+            state = self._service_state(key)
+            if state != self.service_probes.get(key, ProbeState.UNPROBED):
+                self.service_probes[key] = state
+                self.table.mark_probe(key, state)
+        if self.selected in touched:
             self.path_view.set_probes(self.probes)
-            current = self.path_view.current
-            if current is not None and current.ref == ref:
-                self.query_one(DetailsPanel).show(current, self.probes[ref])
+            self._show_details(self.path_view.current)
+
+    def _service_state(self, key: ObjectKey) -> ProbeState:
+        """The worst fresh verdict over a service's hops (its mark in the list)."""
+        marks = [self.probes[r] for i in self._paths.get(key, ()) for r in self._refs_of.get(i, ())]
+        states = [m.state for m in marks if not m.stale]
+        return max(states, key=PROBE_RANK.__getitem__, default=ProbeState.UNPROBED)
+
+    def keep_report(self, report: ProbeReport, indexes: Sequence[int]) -> None:
+        self.reports.append((report, tuple(indexes)))
+
+    def probed_json(self, paths: Sequence[Path], findings: list[Finding]) -> dict[str, Any] | None:
+        """``paths`` as `kpath paths --probe -o json` writes them, with the results of this
+        analysis's probe runs (None: none of them was probed). Stale results (paths changed
+        since) are not exported: they were seen on paths that no longer exist as they were."""
+        if self.analysis is None or not self.reports:
+            return None
+        from kpath.export.jsonout import paths_json
+        from kpath.export.probejson import add_observed
+        from kpath.probe.run import combine_reports
+
+        index = {id(p): i for i, p in enumerate(self.analysis.paths)}
+        combined = combine_reports(self.reports, [index[id(p)] for p in paths])
+        if combined is None:
+            return None
+        report, at = combined
+        return add_observed(paths_json(self.analysis, list(paths), findings), report, at)
 
     def visible_paths(self) -> list[Path]:
         """The paths of the services the list shows now (what `e` exports)."""

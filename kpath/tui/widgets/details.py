@@ -8,11 +8,15 @@ from rich.text import Text
 from textual.widgets import Static
 
 from kpath.safetext import literal
-from kpath.tui.styles import HOP_LOOK, PROBE_LOOK, HopState, ProbeState
-from kpath.tui.view_model import Hop
+from kpath.tui.styles import HOP_LOOK, HopState
+from kpath.tui.view_model import Hop, ProbeMark
+from kpath.tui.widgets.path_view import probe_words
 
 
-def details_renderable(hop: Hop | None, probe: tuple[ProbeState, str] | None) -> RenderableType:
+def details_renderable(hop: Hop | None, probe: ProbeMark | None,
+                       health: ProbeMark | None = None) -> RenderableType:
+    """The hop's facts, then `evidence`'s verdict and reason for it (and, on a node group of
+    a Local-policy service, for its health check)."""
     if hop is None:
         return Text("Select a hop in the path view (Tab, then ↑ ↓).", style="dim")
     look = HOP_LOOK[hop.state]
@@ -26,14 +30,18 @@ def details_renderable(hop: Hop | None, probe: tuple[ProbeState, str] | None) ->
     for name, value in hop.details:
         table.add_row(Text(name), literal(value))
     if hop.state != HopState.INFO:
-        state, detail = probe or (ProbeState.UNPROBED, "")
-        plook = PROBE_LOOK[state]
-        text = Text(f"{plook.glyph} {plook.word}", style=plook.style)
-        if detail:
-            text.append(": ")
-            text.append_text(literal(detail))
-        table.add_row(Text("probe"), text)
+        table.add_row(Text("probe"), _verdict(probe))
+    if health is not None:
+        table.add_row(Text("health probe"), _verdict(health))
     return Group(head, table)
+
+
+def _verdict(mark: ProbeMark | None) -> Text:
+    text = probe_words(mark)
+    if mark is not None and mark.reason:
+        text.append(": ")
+        text.append_text(literal(mark.reason))
+    return text
 
 
 class DetailsPanel(Static):
@@ -43,11 +51,12 @@ class DetailsPanel(Static):
 
     _shown: tuple[object, ...] | None = None
 
-    def show(self, hop: Hop | None, probe: tuple[ProbeState, str] | None) -> None:
+    def show(self, hop: Hop | None, probe: ProbeMark | None,
+             health: ProbeMark | None = None) -> None:
         # The same facts (a reload that changed nothing here) resend nothing.
-        shown = (hop._replace(ref=None) if hop else None, probe)
+        shown = (hop._replace(ref=None) if hop else None, probe, health)
         if shown == self._shown:
             return
         self._shown = shown
         # Its size is the pane's, whatever it shows: no layout pass for each hop.
-        self.update(details_renderable(hop, probe), layout=False)
+        self.update(details_renderable(hop, probe, health), layout=False)

@@ -21,21 +21,34 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from kpath.probe.plan import HopRef
 from kpath.safetext import literal
 from kpath.tui.boxes import Lines, box, column_widths, hstack
 from kpath.tui.messages import HopSelected
 from kpath.tui.styles import HOP_LOOK, PROBE_LOOK, HopState, ProbeState, glyphs
-from kpath.tui.view_model import Branch, Diagram, Hop, HopRef, path_state
+from kpath.tui.view_model import Branch, Diagram, Hop, ProbeMark, Ref, is_entry, path_state
 
-Probes = Mapping[HopRef, tuple[ProbeState, str]]
+Probes = Mapping[HopRef, ProbeMark]
+STALE = " (stale)"  # probed before the service's paths changed
+
+
+def mark_of(probes: Probes, ref: Ref) -> ProbeMark | None:
+    return probes.get(ref) if isinstance(ref, HopRef) else None
+
+
+def probe_words(mark: ProbeMark | None) -> Text:
+    """A probe verdict in a glyph and a word (and whether it is stale)."""
+    look = PROBE_LOOK[mark.state if mark else ProbeState.UNPROBED]
+    text = Text(f"{look.glyph} {look.word}", style=look.style)
+    if mark is not None and mark.stale:
+        text.append(STALE, style="dim")
+    return text
 
 
 def _probe_line(hop: Hop, probes: Probes) -> Text | None:
     if hop.state == HopState.INFO:
         return None
-    state, _ = probes.get(hop.ref, (ProbeState.UNPROBED, ""))
-    look = PROBE_LOOK[state]
-    return Text(f"{look.glyph} {look.word}", style=look.style)
+    return probe_words(mark_of(probes, hop.ref))
 
 
 def hop_body(hop: Hop, probes: Probes) -> list[Text]:
@@ -55,7 +68,7 @@ def hop_box(hop: Hop, probes: Probes, selected: bool, width: int, console: Conso
                double=selected)
 
 
-def pods_box(branch: Branch, probes: Probes, selected: HopRef | None, width: int,
+def pods_box(branch: Branch, probes: Probes, selected: Ref | None, width: int,
              console: Console) -> Lines:
     """The pods a branch sends to: two lines each, the selected one reversed."""
     if not branch.pods:
@@ -71,7 +84,7 @@ def pods_box(branch: Branch, probes: Probes, selected: HopRef | None, width: int
         if pod.state == HopState.CROSS:
             line.append(" cross-node", style=look.style)
         probe = _probe_line(pod, probes)
-        if probe is not None and probes.get(pod.ref):
+        if probe is not None and mark_of(probes, pod.ref):
             line.append(" ")
             line.append_text(probe)
         sub = literal("  " + " ".join(pod.lines), "dim")
@@ -93,7 +106,7 @@ def _arrow(state: HopState) -> Lines:
     return [Text(""), Text(_ARROWS.get(state, _ARROW), style=HOP_LOOK[state].style)]
 
 
-def row_lines(d: Diagram, n: int, probes: Probes, selected: HopRef | None, width: int,
+def row_lines(d: Diagram, n: int, probes: Probes, selected: Ref | None, width: int,
               console: Console) -> Lines:
     """Row ``n`` of a path: the client and entry on the first row, then one branch a row."""
     widths = column_widths(width)
@@ -120,7 +133,7 @@ def row_count(d: Diagram) -> int:
     return max(1, len(d.branches) + (1 if d.more_branches else 0))
 
 
-def row_of(d: Diagram, ref: HopRef) -> int:
+def row_of(d: Diagram, ref: Ref) -> int:
     """Which row of the diagram draws the hop."""
     for n, b in enumerate(d.branches):
         if ref == b.via.ref or any(ref == p.ref for p in b.pods):
@@ -200,7 +213,7 @@ class PathView(ScrollView, can_focus=True):
     def current(self) -> Hop | None:
         return self._hops[self.hop][0] if 0 <= self.hop < len(self._hops) else None
 
-    def select_ref(self, ref: HopRef) -> bool:
+    def select_ref(self, ref: Ref) -> bool:
         for n, (hop, _, _) in enumerate(self._hops):
             if hop.ref == ref:
                 self.hop = n
@@ -215,7 +228,7 @@ class PathView(ScrollView, can_focus=True):
         if self.scrollable_content_region.width != self._width:
             self._redraw()
 
-    def _row(self, di: int, n: int, selected: HopRef | None, width: int) -> Lines:
+    def _row(self, di: int, n: int, selected: Ref | None, width: int) -> Lines:
         key = (width, selected, self._probe_version)
         cached = self._rows.get((di, n))
         if cached is None or cached[0] != key:
@@ -294,7 +307,7 @@ class PathView(ScrollView, can_focus=True):
         current = self._hops[self.hop][1]
         target = max(0, min(len(self._diagrams) - 1, current + direction))
         self.hop = next(n for n, (h, di, _) in enumerate(self._hops)
-                        if di == target and h.ref.level == "entry")
+                        if di == target and is_entry(h.ref))
 
 
 def diagram_title(d: Diagram, state: HopState) -> Text:

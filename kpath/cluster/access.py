@@ -1,0 +1,34 @@
+"""The API server and credentials a kubeconfig names, for probes through ``pods/…/proxy``.
+
+Read with the same merge rules as the live source (`kubeconfig.resolve_target`), so the
+probes' API server is the one the paths were read from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+
+class ApiCredentials(NamedTuple):
+    server: str  # "https://host:port", no trailing slash
+    headers: Mapping[str, str]  # Authorization, ...
+    verify: bool | str  # CA bundle path, or a bool
+    cert: tuple[str, str] | None  # client certificate and key files
+    secrets: tuple[str, ...]  # every form of those credentials, to clear from answers
+
+
+def api_access(kubeconfig: str | None, context: str | None) -> ApiCredentials:
+    """The API server and credentials a kubeconfig names (for ``pods/…/proxy``)."""
+    from kpath.cluster.kubeconfig import resolve_target  # imports the kubernetes client
+    from kpath.cluster.redact import redaction_set
+
+    target = resolve_target(kubeconfig, context)
+    cfg = target.configuration
+    # The client's own auth settings (a bearer token, refreshed by an exec plugin if any).
+    headers = {str(a["key"]).title(): str(a["value"]) for a in cfg.auth_settings().values()
+               if a.get("in") == "header" and a.get("value")}
+    verify: bool | str = (cfg.ssl_ca_cert or True) if cfg.verify_ssl else False
+    cert = (cfg.cert_file, cfg.key_file) if cfg.cert_file and cfg.key_file else None
+    return ApiCredentials(str(cfg.host).rstrip("/"), headers, verify, cert,
+                          tuple(redaction_set(target.credentials())))
