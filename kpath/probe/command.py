@@ -23,11 +23,13 @@ from kpath.errors import InputError
 from kpath.export.jsonout import paths_json
 from kpath.probe.evidence import (
     PROBE_RULES,
+    PROOF_WORDS,
     Evidence,
     Observation,
     ProbeFinding,
     Proof,
     judge,
+    sample_words,
     where,
 )
 from kpath.probe.plan import HopKind, HopRef, PlanOptions, ProbePlan, ProbeTarget, plan_probes
@@ -39,11 +41,12 @@ from kpath.routing.paths import Path
 from kpath.routing.select import Selection
 from kpath.safetext import clean, literal, literal_message
 
-PROOF_STYLE = {
-    Proof.CONFIRMED: ("✓ confirmed", "green"),
-    Proof.CONTRADICTED: ("✗ CONTRADICTED", "bold red"),
-    Proof.UNKNOWN: ("? unknown", "yellow"),
-    Proof.UNIDENTIFIED: ("~ answered (unidentified)", "cyan"),
+PROOF_STYLE = {  # the words are evidence's (PROOF_WORDS); only the colours are chosen here
+    Proof.CONFIRMED: (PROOF_WORDS[Proof.CONFIRMED], "green"),
+    Proof.CONTRADICTED: (PROOF_WORDS[Proof.CONTRADICTED], "bold red"),
+    Proof.UNKNOWN: (PROOF_WORDS[Proof.UNKNOWN], "yellow"),
+    Proof.UNIDENTIFIED: (PROOF_WORDS[Proof.UNIDENTIFIED], "cyan"),
+    Proof.ANSWERED_ERROR: (PROOF_WORDS[Proof.ANSWERED_ERROR], "yellow"),
 }
 
 
@@ -156,14 +159,16 @@ def _probe_json(t: ProbeTarget, r: ProbeResult) -> dict[str, Any]:
     return {"url": t.url, "hostHeader": t.host_header, "sni": t.sni, "node": t.node,
             "attempt": r.attempt, "outcome": r.outcome.value, "status": r.status,
             "latencyMs": r.latency_ms, "pod": r.pod, "podNode": r.pod_node, "via": r.via,
-            "detail": r.detail, "tlsProblem": r.tls_problem}
+            "detail": r.detail, "tlsProblem": r.tls_problem, "connected": r.connected,
+            "seen": sample_words(t, r)}
 
 
 def _merge(observations: Sequence[Observation]) -> Observation | None:
     """Several targets of one hop (nodes, addresses): the worst proof decides."""
     if not observations:
         return None
-    for proof in (Proof.CONTRADICTED, Proof.UNIDENTIFIED, Proof.CONFIRMED, Proof.UNKNOWN):
+    for proof in (Proof.CONTRADICTED, Proof.UNIDENTIFIED, Proof.ANSWERED_ERROR, Proof.CONFIRMED,
+                  Proof.UNKNOWN):
         for o in observations:
             if o.proof == proof:
                 return o
@@ -192,13 +197,19 @@ class _Index:
         assert main is not None
         targets = self.report.plan.targets
         crosses = [o.cross_node for o in obs if o.cross_node is not None]
-        answered = [o for o in obs if o.proof in (Proof.CONFIRMED, Proof.UNIDENTIFIED)
+        answered = [o for o in obs if o.proof in (Proof.CONFIRMED, Proof.UNIDENTIFIED,
+                                                  Proof.ANSWERED_ERROR)
                     and any(s in ("answer", "healthy") for s in o.seen)]
         return {
             # The verdict keeps its three values: an unidentified answer is not proof, so
             # "unknown", and `identified: false` says that something did answer.
+            # A pod's 5xx keeps "confirmed" (kube-proxy's part is) with `word` and
+            # `httpErrors` saying the rest.
             "verdict": Proof.UNKNOWN.value if main.proof == Proof.UNIDENTIFIED
+            else Proof.CONFIRMED.value if main.proof == Proof.ANSWERED_ERROR
             else main.proof.value,
+            "word": main.word,
+            "httpErrors": sorted({e for o in obs for e in o.http_errors}),
             "identified": (None if not answered
                            else all(o.proof != Proof.UNIDENTIFIED for o in answered)),
             "reason": main.reason,
@@ -250,9 +261,10 @@ def report_json(
 
 
 # --------------------------------------------------------------------------- text
-def proof_text(proof: Proof) -> Text:
-    word, style = PROOF_STYLE[proof]
-    return Text(word, style=style)
+def proof_text(proof: Proof, word: str | None = None) -> Text:
+    """The verdict's words (an observation's own, "! answered 503", when given), coloured."""
+    default, style = PROOF_STYLE[proof]
+    return Text(word or default, style=style)
 
 
 def probe_view(report: ProbeReport) -> RenderableType:
@@ -266,9 +278,7 @@ def probe_view(report: ProbeReport) -> RenderableType:
                                   plan.targets[i].refs[0].path, plan.targets[i].hop.value))
     for i in order:
         t, o = plan.targets[i], ev.observations[i]
-        seen = ", ".join(o.seen) or "—"
-        if o.pods:
-            seen += " from " + ", ".join(o.pods)
+        seen = o.observed  # probe by probe, each with the pod that answered or was silent
         if o.cross_node:
             seen += " (cross-node)"
         if o.latency_ms is not None:
@@ -276,7 +286,7 @@ def probe_view(report: ProbeReport) -> RenderableType:
         table.add_row(literal(where(plan, t).split(", ")[0] + f" [{t.hop.value}]"),
                       literal(t.label() + (f" @ {t.node}" if t.node else "")),
                       literal(" or ".join(sorted(e.value for e in t.expect))),
-                      literal(seen), proof_text(o.proof))
+                      literal(seen), proof_text(o.proof, o.word))
     parts: list[RenderableType] = [table]
     for f in ev.findings:
         line = Text(f"{f.code} {f.severity.value}: ", style="bold red"

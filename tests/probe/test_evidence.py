@@ -37,10 +37,12 @@ def test_results_read_as_what_a_client_saw() -> None:
     assert seen_as(node_t, result(Outcome.REFUSED)) == Expect.REFUSED
     # A pod answering 500 is still an answer at the network level.
     assert seen_as(node_t, result(Outcome.HTTP_STATUS, 500)) == Expect.ANSWER
-    # An Ingress controller's own 503 (no pod named) is its way of refusing.
-    assert seen_as(ingress_t, result(Outcome.HTTP_STATUS, 503)) == Expect.REFUSED
+    # An Ingress controller's own 503 (no pod named) is an HTTP answer: its error for a
+    # backend it cannot send to, never a refusal.
+    assert seen_as(ingress_t, result(Outcome.HTTP_STATUS, 503)) == Expect.BACKEND_ERROR
     assert seen_as(ingress_t, result(Outcome.HTTP_STATUS, 500, "shop/a")) == Expect.ANSWER
-    assert seen_as(node_t, result(Outcome.HTTP_STATUS, 502, via="api-proxy")) == Expect.REFUSED
+    assert seen_as(node_t, result(Outcome.HTTP_STATUS, 502, via="api-proxy")) == \
+        Expect.BACKEND_ERROR
     assert seen_as(health_t, result(Outcome.OK, 200)) == Expect.HEALTHY
     assert seen_as(health_t, result(Outcome.HTTP_STATUS, 503)) == Expect.UNHEALTHY
     assert seen_as(node_t, result(Outcome.DNS)) is None
@@ -98,9 +100,10 @@ def test_unidentified_answers_still_contradict_a_predicted_drop() -> None:
 def test_health_checks_and_refusals_need_no_name() -> None:
     health = target(HopKind.HEALTH, frozenset({Expect.HEALTHY}))
     assert observe(0, health, [result(Outcome.OK, 200)], PODS, 500).proof == Proof.CONFIRMED
-    ingress = target(HopKind.ENTRY, frozenset({Expect.REFUSED}), controller=True)
-    assert observe(0, ingress, [result(Outcome.HTTP_STATUS, 503)], PODS, 500).proof == \
-        Proof.CONFIRMED
+    ingress = target(HopKind.ENTRY, frozenset({Expect.BACKEND_ERROR}), controller=True)
+    o = observe(0, ingress, [result(Outcome.HTTP_STATUS, 503)], PODS, 500)
+    assert o.proof == Proof.CONFIRMED
+    assert o.samples == ("HTTP 503 from the controller itself (no pod named)",)
 
 
 def test_cross_node_answers_are_marked_seen() -> None:

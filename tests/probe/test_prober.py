@@ -325,7 +325,7 @@ def test_classify_failures() -> None:
     assert classify(wrapped)[0] == Outcome.TLS
     assert classify(httpx.ReadTimeout("slow"))[0] == Outcome.TIMEOUT
     assert classify(httpx.RemoteProtocolError("Server disconnected without sending a "
-                                              "response."))[0] == Outcome.RESET
+                                              "response."))[0] == Outcome.CLOSED
     unreachable = httpx.ConnectError("no route")
     unreachable.__cause__ = OSError(113, "No route to host")
     assert classify(unreachable)[0] == Outcome.UNREACHABLE
