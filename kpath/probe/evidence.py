@@ -62,6 +62,7 @@ EXPECT_WORDS = {
     Expect.UNHEALTHY: "healthz 503",
     Expect.BACKEND_ERROR: "an HTTP error from the proxy in front (no endpoint behind it)",
     Expect.UNKNOWN: "nothing (no prediction)",
+    Expect.CLOSED: "a close without an answer",
 }
 
 #: What one probe showed, in the words of its layer (the observed side of a reason).
@@ -169,7 +170,7 @@ def seen_as(target: ProbeTarget, result: ProbeResult) -> Expect | None:
     if outcome == Outcome.TLS:
         return None if target.via_controller else Expect.ANSWER  # something spoke TLS there
     if outcome == Outcome.CLOSED:
-        return Expect.ANSWER  # accepted: kube-proxy forwarded; the application said nothing
+        return Expect.CLOSED  # accepted: forwarded somewhere; nothing answered
     if outcome in (Outcome.REFUSED, Outcome.RESET):
         return Expect.REFUSED
     if outcome in (Outcome.TIMEOUT, Outcome.TLS_TIMEOUT):
@@ -216,6 +217,12 @@ def _words(expect: Iterable[Expect]) -> str:
     return " or ".join(EXPECT_WORDS[e] for e in sorted(expect))
 
 
+def _allowed(seen: Expect, expect: frozenset[Expect]) -> bool:
+    # Accepted then closed: the connection was forwarded (what a forward predicts at L4),
+    # though nothing answered it (never confirmed).
+    return seen in expect or (seen == Expect.CLOSED and Expect.ANSWER in expect)
+
+
 def _no_prediction(t: ProbeTarget) -> str:
     if t.hop in (HopKind.NODE, HopKind.HEALTH):
         return "the node is NotReady: its kube-proxy may be stopped or stale"
@@ -251,7 +258,7 @@ def observe(
         return obs(Proof.UNKNOWN, f"no prediction ({_no_prediction(t)}): saw "
                    + "; ".join(dict.fromkeys(samples)))
     bad = [(r, s) for r, s in zip(results, seen, strict=True) if s is not None
-           and s not in t.expect]
+           and not _allowed(s, t.expect)]
     foreign = [p for p in pods if t.expected_pods and t.hop != HopKind.HEALTH
                and p not in t.expected_pods]
     known = [s for s in seen if s is not None]
@@ -268,7 +275,8 @@ def observe(
                    "would not choose here")
     if not known:
         return obs(Proof.UNKNOWN, sample_words(t, results[0]))
-    unnamed = [r for r, s in zip(results, seen, strict=True) if s == Expect.ANSWER
+    unnamed = [r for r, s in zip(results, seen, strict=True)
+               if (s == Expect.ANSWER or (s == Expect.CLOSED and s not in t.expect))
                and r.pod is None]
     if unnamed and t.hop != HopKind.HEALTH:
         first = unnamed[0]

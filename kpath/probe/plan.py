@@ -51,6 +51,10 @@ class Expect(StrEnum):
     #: 502), naming no pod.
     BACKEND_ERROR = "backend-error"
     UNKNOWN = "unknown"  # no prediction: a NotReady node, endpoints the input does not carry
+    #: Accepted, then closed without an answer: a load balancer that proxies the connection
+    #: (it accepts first) and finds nothing behind it to send to. Seen where something
+    #: answers, it still proves the connection was forwarded (an answer at L4).
+    CLOSED = "closed"
 
 
 #: Verdict → what a client sees.
@@ -246,7 +250,10 @@ def entry_expect(p: Path) -> frozenset[Expect]:
         # The load balancer sends only to nodes that pass its health check (Local policy) or
         # to every node, which all forward (Cluster policy): some pod answers.
         verdicts = {Verdict.FORWARD}
-    return frozenset(SEEN_AS[v] for v in verdicts)
+    expect = frozenset(SEEN_AS[v] for v in verdicts)
+    if p.entry.kind == EntryKind.LOAD_BALANCER and Expect.REFUSED in expect:
+        expect |= {Expect.CLOSED}  # a proxying load balancer accepts before it finds no node
+    return expect
 
 
 # --------------------------------------------------------------------------- the planner

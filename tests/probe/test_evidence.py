@@ -149,3 +149,77 @@ def test_judge_counts_and_findings() -> None:
     s = ev.summary
     assert (s.planned, s.done, s.ok, s.failed, s.contradictions) == (3, 3, 2, 1, 2)
     assert s.unidentified == 0
+
+
+def test_a_pods_5xx_is_answered_503_never_confirmed_alone() -> None:
+    o = observe(0, target(), [result(Outcome.HTTP_STATUS, 503, "shop/a")], PODS, 500)
+    assert o.proof == Proof.ANSWERED_ERROR
+    assert o.word == "! answered 503"
+    assert o.http_errors == (503,)
+    assert "the application fails" in o.reason
+
+
+def test_each_sample_names_the_pod_that_answered_and_says_what_the_silent_one_saw() -> None:
+    rs = [ProbeResult(0, 0, Outcome.OK, 200, 3.0, "shop/a", "n1", "direct", "HTTP 200 from shop/a"),
+          ProbeResult(0, 1, Outcome.TIMEOUT, None, 600.0, None, None, "direct",
+                      "connected, then no answer within 0.6 s", None, True)]
+    o = observe(0, target(), rs, PODS, 500)
+    assert o.samples == ("HTTP 200 from shop/a", "connected, then no answer within 0.6 s")
+    assert o.observed == "HTTP 200 from shop/a; connected, then no answer within 0.6 s"
+    # On a pod hop the silent sample is the probed pod's.
+    pod_t = target(HopKind.POD, pods=frozenset({"shop/a"}))
+    silent = observe(0, pod_t, [rs[1]], PODS, 500)
+    assert silent.samples == ("shop/a: connected, then no answer within 0.6 s",)
+    assert silent.proof == Proof.CONTRADICTED
+
+
+def test_a_stalled_tls_handshake_is_not_called_a_drop() -> None:
+    r = ProbeResult(0, 0, Outcome.TLS_TIMEOUT, None, 600.0, None, None, "direct",
+                    "connected, then the TLS handshake stalled (no answer within 0.6 s)", None,
+                    True)
+    o = observe(0, target(), [r], PODS, 500)
+    assert o.proof == Proof.CONTRADICTED
+    assert "saw a TLS timeout" in o.reason and "dropped" not in o.reason.split("saw")[1]
+
+
+def test_accepted_then_closed_is_an_l4_answer_never_confirmed_and_never_a_refusal() -> None:
+    closed = result(Outcome.CLOSED)
+    assert seen_as(target(), closed) == Expect.CLOSED
+    fwd = observe(0, target(), [closed], PODS, 500)
+    assert fwd.proof == Proof.UNIDENTIFIED
+    assert "no HTTP answer came" in fwd.reason
+    # A reject predicted at a NodePort: something accepted, so it is a contradiction ...
+    rej = observe(0, target(expect=frozenset({Expect.REFUSED}), pods=frozenset()), [closed],
+                  PODS, 500)
+    assert rej.proof == Proof.CONTRADICTED
+    # ... but a proxying load balancer accepts before it finds nothing behind it.
+    lb = target(HopKind.ENTRY, frozenset({Expect.REFUSED, Expect.CLOSED}), pods=frozenset())
+    assert observe(0, lb, [closed], PODS, 500).proof == Proof.CONFIRMED
+
+
+def test_a_tls_failure_at_a_pod_is_answered_unidentified_with_the_certificate_problem() -> None:
+    r = ProbeResult(0, 0, Outcome.TLS, None, 4.0, None, None, "direct", "self-signed certificate",
+                    None, True)
+    o = observe(0, target(HopKind.POD, pods=frozenset({"shop/a"})), [r], PODS, 500)
+    assert o.proof == Proof.UNIDENTIFIED
+    assert o.samples == ("shop/a: TLS failed: self-signed certificate",)
+
+
+def test_no_prediction_is_never_a_contradiction() -> None:
+    t = target(expect=frozenset({Expect.UNKNOWN}))
+    for r in (result(Outcome.OK, 200, "shop/z"), result(Outcome.TIMEOUT), result(Outcome.REFUSED)):
+        o = observe(0, t, [r], PODS, 500)
+        assert o.proof == Proof.UNKNOWN
+        assert "NotReady" in o.reason
+
+
+def test_an_api_proxy_error_is_an_http_answer_from_the_api_server_not_a_refusal() -> None:
+    r = ProbeResult(0, 0, Outcome.HTTP_STATUS, 503, 9.0, None, None, "api-proxy",
+                    "HTTP 503 from the API server's proxy: error trying to reach service: dial "
+                    "tcp 10.1.0.1:8080: connect: connection refused")
+    pod_t = target(HopKind.POD, pods=frozenset({"shop/a"}))
+    assert seen_as(pod_t, r) == Expect.BACKEND_ERROR
+    o = observe(0, pod_t, [r], PODS, 500)
+    assert o.proof == Proof.CONTRADICTED
+    assert "saw a refusal" not in o.reason
+    assert "HTTP 503 from the API server's proxy" in o.samples[0]

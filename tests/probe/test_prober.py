@@ -29,6 +29,9 @@ from kpath.probe.prober import (
 from tests.probe.servers import (
     Server,
     Silent,
+    banner,
+    close_after_read,
+    close_at_once,
     echo,
     endless,
     free_port,
@@ -103,6 +106,49 @@ def test_a_closed_port_is_refused() -> None:
 def test_accepted_then_reset_is_reset() -> None:
     (r,), _ = run(probe_one(reset))
     assert r.outcome == Outcome.RESET
+
+
+def test_a_silent_address_times_out_without_connecting() -> None:
+    silent = Silent()
+    try:
+        (r,) = run(run_probes([target(silent.port)], ProbeOptions(timeout=0.5)))
+        (t,) = run(run_probes([target(silent.port, scheme="tcp")], ProbeOptions(timeout=0.5)))
+    finally:
+        silent.close()
+    assert (r.outcome, r.connected) == (Outcome.TIMEOUT, False)
+    assert "no connection within 0.5 s" in r.detail
+    assert (t.outcome, t.connected) == (Outcome.TIMEOUT, False)
+
+
+def test_connected_then_no_answer_says_it_connected() -> None:
+    (r,), _ = run(probe_one(hang, ProbeOptions(timeout=0.4)))
+    assert (r.outcome, r.connected) == (Outcome.TIMEOUT, True)
+    assert r.detail.startswith("connected, then no answer")
+
+
+def test_refused_is_not_connected_and_reset_after_accept_is() -> None:
+    (r,) = run(run_probes([target(free_port())], ProbeOptions(timeout=2)))
+    assert (r.outcome, r.connected) == (Outcome.REFUSED, False)
+    (x,), _ = run(probe_one(reset))
+    assert (x.outcome, x.connected) == (Outcome.RESET, True)
+    assert "reset (RST)" in x.detail
+
+
+def test_accepted_then_closed_without_an_answer_is_closed_not_refused() -> None:
+    (r,), s = run(probe_one(close_after_read))
+    assert (r.outcome, r.connected, r.status) == (Outcome.CLOSED, True, None)
+    assert r.detail == "connected, then closed without an answer"
+    assert s.connections == 1
+
+
+def test_tcp_probe_sees_a_reset_a_close_and_a_banner() -> None:
+    (rst,), _ = run(probe_one(reset, scheme="tcp"))
+    assert (rst.outcome, rst.connected) == (Outcome.RESET, True)
+    (fin,), _ = run(probe_one(close_at_once, scheme="tcp"))
+    assert (fin.outcome, fin.connected) == (Outcome.CLOSED, True)
+    (talk,), s = run(probe_one(banner, scheme="tcp"))
+    assert (talk.outcome, talk.detail) == (Outcome.OK, "connected, and it spoke first")
+    assert s.heads == []  # a TCP probe never sends a byte
 
 
 def test_tcp_probe_connects_only() -> None:
@@ -207,6 +253,29 @@ def test_tls_is_verified_sni_and_host_are_sent_and_insecure_reports_the_problem(
     assert loose.tls_problem and "certificate" in loose.tls_problem.lower()
     assert names and set(names) == {"shop.example.com"}
     assert header(s.heads[-1], "Host") == "shop.example.com"
+
+
+@needs_openssl
+def test_a_self_signed_certificate_is_a_tls_failure_that_says_so(tmp_path: Path) -> None:
+    cert, key = self_signed(tmp_path)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+
+    async def scenario() -> Any:
+        async with Server(echo(), ssl_ctx=ctx) as s:
+            (r,) = await run_probes([target(s.port, scheme="https")], ProbeOptions(timeout=3))
+            return r
+
+    r = run(scenario())
+    assert (r.outcome, r.connected, r.status) == (Outcome.TLS, True, None)
+    assert "self-signed" in r.detail
+
+
+def test_a_tls_handshake_that_stalls_after_connect_is_a_tls_timeout() -> None:
+    # The server accepts and never speaks: no TLS ServerHello, so no handshake.
+    (r,), _ = run(probe_one(hang, ProbeOptions(timeout=0.4), scheme="https"))
+    assert (r.outcome, r.connected) == (Outcome.TLS_TIMEOUT, True)
+    assert "TLS handshake stalled" in r.detail
 
 
 # --------------------------------------------------------------------------- the API proxy
