@@ -9,11 +9,19 @@ a health check's 200 or 503), then set beside the prediction:
   pod sent it (most real apps do not): something answered, which is not proof that the
   predicted pods did, so it is never reported as confirmed. Health checks are judged by
   their status alone;
+- **answered with an error** (``! answered 503``): the predicted pods answered, with an HTTP
+  5xx: kube-proxy's part holds, the application's does not (KP405 says which pod);
 - **contradicted**: a probe saw something else: predicted forward but it failed, predicted
   drop but it answered, an unexpected pod answered. The cluster does not behave as its
   objects say: the most important line of a probe run;
 - **unknown**: nothing conclusive (no route or no name from here, an in-cluster address that
-  does not answer from outside, a TLS failure in front of an Ingress backend).
+  does not answer from outside, a TLS failure in front of an Ingress backend), or no
+  prediction was made (a NotReady node, endpoints the input does not carry).
+
+Every probe is also said in words of its layer (`sample_words`): refused, reset or closed
+after connect, silent before or after connect, a stalled or failed TLS handshake (with the
+certificate problem), an HTTP status and the pod that sent it. Renderers show these words
+and `Observation.word`; they judge nothing themselves.
 
 Cross-node hops are marked as seen when the answering pod runs on another node than the one
 the probe entered at.
@@ -217,6 +225,20 @@ def _words(expect: Iterable[Expect]) -> str:
     return " or ".join(EXPECT_WORDS[e] for e in sorted(expect))
 
 
+def _not_heard_from(t: ProbeTarget, results: Sequence[ProbeResult],
+                    seen: Sequence[Expect | None], pods: Sequence[str]) -> str | None:
+    """The predicted pods that never answered, when some probes failed and others named
+    their pod (a node or entry hop spreads over pods; a failed probe cannot say which)."""
+    if t.hop in (HopKind.POD, HopKind.HEALTH) or not t.expected_pods or not pods:
+        return None
+    if all(s in (Expect.ANSWER, Expect.HEALTHY) for s in seen):
+        return None
+    missing = sorted(t.expected_pods - set(pods))
+    if not missing or len(missing) > 3:
+        return None
+    return ", ".join(missing)
+
+
 def _allowed(seen: Expect, expect: frozenset[Expect]) -> bool:
     # Accepted then closed: the connection was forwarded (what a forward predicts at L4),
     # though nothing answered it (never confirmed).
@@ -246,6 +268,12 @@ def observe(
     cross = _cross_node(t, results, pod_nodes)
     labels = tuple(s.value if s else "unknown" for s in seen)
     samples = tuple(sample_words(t, r) for r in results)
+    quiet = _not_heard_from(t, results, seen, pods)
+    if quiet:
+        # Silence names no pod: say which predicted pods never answered any probe here.
+        samples = tuple(f"{w} (not heard from: {quiet})" if s not in (
+            Expect.ANSWER, Expect.HEALTHY, Expect.CLOSED) and r.pod is None else w
+            for w, r, s in zip(samples, results, seen, strict=True))
     errors = tuple(sorted({r.status for r in results if r.pod and r.status
                            and r.status >= 500 and t.hop != HopKind.HEALTH}))
     n = len(results)
@@ -269,7 +297,7 @@ def observe(
         r, s = bad[0]
         assert s is not None
         return obs(Proof.CONTRADICTED, f"predicted {_words(t.expect)}, saw {_seen_words(r, s)} "
-                   f"in {len(bad)} of {n} probe(s): {sample_words(t, r)}")
+                   f"in {len(bad)} of {n} probe(s): {samples[results.index(r)]}")
     if foreign:
         return obs(Proof.CONTRADICTED, f"answered by {', '.join(foreign)}, which kube-proxy "
                    "would not choose here")

@@ -164,8 +164,10 @@ def test_each_sample_names_the_pod_that_answered_and_says_what_the_silent_one_sa
           ProbeResult(0, 1, Outcome.TIMEOUT, None, 600.0, None, None, "direct",
                       "connected, then no answer within 0.6 s", None, True)]
     o = observe(0, target(), rs, PODS, 500)
-    assert o.samples == ("HTTP 200 from shop/a", "connected, then no answer within 0.6 s")
-    assert o.observed == "HTTP 200 from shop/a; connected, then no answer within 0.6 s"
+    assert o.samples == ("HTTP 200 from shop/a",
+                         "connected, then no answer within 0.6 s (not heard from: shop/b)")
+    assert o.observed == ("HTTP 200 from shop/a; connected, then no answer within 0.6 s "
+                          "(not heard from: shop/b)")
     # On a pod hop the silent sample is the probed pod's.
     pod_t = target(HopKind.POD, pods=frozenset({"shop/a"}))
     silent = observe(0, pod_t, [rs[1]], PODS, 500)
@@ -223,3 +225,14 @@ def test_an_api_proxy_error_is_an_http_answer_from_the_api_server_not_a_refusal(
     assert o.proof == Proof.CONTRADICTED
     assert "saw a refusal" not in o.reason
     assert "HTTP 503 from the API server's proxy" in o.samples[0]
+
+
+def test_a_silent_sample_says_which_predicted_pod_was_never_heard_from() -> None:
+    rs = [ProbeResult(0, 0, Outcome.OK, 200, 3.0, "shop/b", "n2", "direct", "HTTP 200 from shop/b"),
+          ProbeResult(0, 1, Outcome.TIMEOUT, None, 600.0, None, None, "direct",
+                      "connected, then no answer within 0.6 s", None, True)]
+    o = observe(0, target(), rs, PODS, 500)
+    assert o.proof == Proof.CONTRADICTED
+    assert o.samples == ("HTTP 200 from shop/b",
+                         "connected, then no answer within 0.6 s (not heard from: shop/a)")
+    assert "not heard from: shop/a" in o.reason
