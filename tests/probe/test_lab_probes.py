@@ -224,3 +224,20 @@ def test_a_rolling_update_of_a_local_policy_lb_raises_no_false_alarm(
     assert all(r.outcome == Outcome.OK for r in results_of(report, n))
     assert report.evidence.summary.contradictions == 0
     assert not [f for f in report.evidence.findings if f.code in ("KP401", "KP402")]
+
+
+def test_a_node_the_objects_call_notready_gets_no_prediction(shop: LabCluster) -> None:
+    shop.lab.stop_node("node-a")  # type: ignore[attr-defined]
+    try:
+        after = shop.analysis()  # read after the stop: the Node says NotReady
+        report = shop.probe("shop/storefront", analysis=after)
+    finally:
+        shop.lab.start_node("node-a")  # type: ignore[attr-defined]
+    nodes = {t.node: i for i, t in hops(report, HopKind.NODE)}
+    a = nodes["node-a"]
+    assert report.plan.targets[a].expect == {Expect.UNKNOWN}
+    assert [r.outcome for r in results_of(report, a)] == [Outcome.TIMEOUT]
+    seen = report.evidence.observations[a]
+    assert seen.proof == Proof.UNKNOWN and "NotReady" in seen.reason
+    assert not any(f.code == "KP401" and "node-a" in f.message
+                   for f in report.evidence.findings)

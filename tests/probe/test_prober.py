@@ -282,8 +282,9 @@ def test_a_tls_handshake_that_stalls_after_connect_is_a_tls_timeout() -> None:
 class FakeApi:
     """The pods/NAME:PORT/proxy subresource of an API server, answering as the pod would."""
 
-    def __init__(self, echo: bool = False) -> None:
+    def __init__(self, echo: bool = False, unreachable: bool = False) -> None:
         self.echo = echo  # name the pod and node after the Authorization header it was sent
+        self.unreachable = unreachable  # answer as an API server that cannot reach the pod
         self.requests: list[tuple[str, str | None]] = []
         self.runner: web.AppRunner | None = None
         self.url = ""
@@ -294,6 +295,11 @@ class FakeApi:
             if request.headers.get("Authorization") != TOKEN:
                 return web.json_response({"kind": "Status", "code": 401}, status=401)
             name, _, port = request.match_info["name"].rpartition(":")
+            if self.unreachable:
+                return web.json_response(
+                    {"kind": "Status", "status": "Failure", "code": 503, "reason":
+                     "ServiceUnavailable", "message": "error trying to reach service: dial tcp "
+                     f"10.1.0.1:{port}: connect: connection refused"}, status=503)
             if self.echo:
                 name = f"{name} {request.headers['Authorization']}"
             return web.json_response({"pod": name, "port": port},
@@ -339,6 +345,21 @@ def test_pods_that_do_not_answer_from_here_go_through_the_api_server() -> None:
     assert (direct.via, direct.pod) == ("direct", "shop/web-2")
     # The API server's credentials never reach anything but the API server.
     assert pod_server.heads and all(header(h, "Authorization") is None for h in pod_server.heads)
+
+
+def test_an_api_server_that_cannot_reach_the_pod_answers_http_and_says_why() -> None:
+    async def scenario() -> Any:
+        async with FakeApi(unreachable=True) as api:
+            opts = ProbeOptions(timeout=2, api=ApiAccess(api.url, {"Authorization": TOKEN}),
+                                pods="api")
+            (r,) = await run_probes([target(8080, hop=HopKind.POD,
+                                            pod=ObjectKey("shop", "web-1"))], opts)
+            return r
+
+    r = run(scenario())
+    assert (r.via, r.outcome, r.status, r.pod) == ("api-proxy", Outcome.HTTP_STATUS, 503, None)
+    assert r.detail == ("HTTP 503 from the API server's proxy: error trying to reach service: "
+                        "dial tcp 10.1.0.1:8080: connect: connection refused")
 
 
 def test_credentials_an_api_server_echoes_are_redacted_from_results() -> None:
