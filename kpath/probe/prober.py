@@ -112,17 +112,27 @@ class _Stage:
     """How far one probe got, from httpx's ``trace`` extension: a failure then says whether
     the TCP connection was made, the TLS handshake stalled, or the answer never came."""
 
-    __slots__ = ("reset", "stage")
+    __slots__ = ("_extensions", "reset", "stage")
 
     def __init__(self) -> None:
         self.stage = STAGE_CONNECT
         self.reset = False  # a write failed with a reset: the peer sent an RST
+        self._extensions: dict[str, Any] | None = None
+
+    def restart(self) -> None:
+        self.stage, self.reset, self._extensions = STAGE_CONNECT, False, None
 
     async def __call__(self, event: str, info: Mapping[str, Any]) -> None:
         if event.endswith("connect_tcp.complete"):
             self.stage = STAGE_TLS  # a plain-HTTP probe skips start_tls: request next
         elif event.endswith(("start_tls.complete", "send_request_headers.started")):
             self.stage = STAGE_REQUEST
+            request = info.get("request")
+            self._extensions = getattr(request, "extensions", None)
+        elif event.endswith("send_request_body.complete") and self._extensions is not None:
+            # The request is out: nothing later changes the stage, so stop being called
+            # (httpcore reads the hook per step; this saves half the calls of every probe).
+            self._extensions.pop("trace", None)
         elif event.endswith(".failed") and _is_reset(info.get("exception")):
             self.reset = True
 
@@ -395,7 +405,7 @@ class Prober:
         except Exception as exc:
             outcome, detail = classify(exc)
             if outcome == Outcome.TLS and "insecure" in self._clients:
-                stage.__init__()  # the retry is a new connection
+                stage.restart()  # the retry is a new connection
                 result = await self._http(self._clients["insecure"], t.url, headers, ext,
                                           timeout, index, attempt, start, "direct", stage)
                 return result._replace(tls_problem=detail)
