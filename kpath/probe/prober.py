@@ -41,7 +41,7 @@ from kpath.probe.plan import HopKind, ProbeTarget
 BODY_CAP = 64 * 1024
 USER_AGENT = "kpath-probe/1"
 _NAME_CAP = 253  # a Kubernetes name is at most this long; longer answers are not names
-TCP_LISTEN = 0.25  # seconds a TCP probe waits after connecting for a reset, close or banner
+TCP_LISTEN = 0.1  # seconds a TCP probe waits after connecting for a reset, close or banner
 
 
 class Outcome(StrEnum):
