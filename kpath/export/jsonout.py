@@ -9,7 +9,7 @@ from kpath.routing.analysis import Analysis
 from kpath.routing.findings import RULES, Finding, Severity
 from kpath.routing.kubeproxy import Choice, Target
 from kpath.routing.nodegroups import NodeGroup
-from kpath.routing.paths import Path
+from kpath.routing.paths import Path, skipped_by_load_balancer
 
 SCHEMA = "kpath.paths/v1"
 
@@ -24,10 +24,11 @@ def _choice(c: Choice) -> dict[str, Any]:
             "topology": c.topology, "endpoints": [_target(t) for t in c.targets]}
 
 
-def _group(g: NodeGroup) -> dict[str, Any]:
+def _group(p: Path, g: NodeGroup) -> dict[str, Any]:
     return {"nodes": list(g.nodes), "nodeCount": len(g.nodes), "zone": g.zone, "ready": g.ready,
             "localEndpoints": g.local, "crossNode": g.cross_node,
-            "crossShare": round(g.cross_share, 4), **_choice(g.choice)}
+            "crossShare": round(g.cross_share, 4), **_choice(g.choice),
+            "skippedByLoadBalancer": skipped_by_load_balancer(p, g)}
 
 
 def _port(p: ServicePort | None) -> dict[str, Any] | None:
@@ -57,7 +58,7 @@ def path_json(p: Path) -> dict[str, Any]:
                   "external": p.external, "ingress": ingress},
         "policy": p.policy,
         "via": p.via,
-        "groups": [_group(g) for g in p.groups],
+        "groups": [_group(p, g) for g in p.groups],
         "direct": _choice(p.direct) if p.direct is not None else None,
     }
 

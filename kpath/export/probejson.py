@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kpath.export.jsonout import paths_json
-from kpath.probe.evidence import PROBE_RULES, ProbeFinding, Proof
+from kpath.probe.evidence import PROBE_RULES, ProbeFinding, Proof, sample_words
 from kpath.probe.hops import HopVerdict, hop_verdicts
 from kpath.probe.plan import HopKind, HopRef, ProbePlan, ProbeTarget
 from kpath.probe.prober import ProbeResult
@@ -23,7 +23,8 @@ def _probe_json(t: ProbeTarget, r: ProbeResult) -> dict[str, Any]:
     return {"url": t.url, "hostHeader": t.host_header, "sni": t.sni, "node": t.node,
             "attempt": r.attempt, "outcome": r.outcome.value, "status": r.status,
             "latencyMs": r.latency_ms, "pod": r.pod, "podNode": r.pod_node, "via": r.via,
-            "detail": r.detail, "tlsProblem": r.tls_problem}
+            "detail": r.detail, "tlsProblem": r.tls_problem, "connected": r.connected,
+            "seen": sample_words(t, r)}
 
 
 def observed_json(plan: ProbePlan, verdict: HopVerdict | None,
@@ -34,13 +35,19 @@ def observed_json(plan: ProbePlan, verdict: HopVerdict | None,
     obs, main, indices = verdict.observations, verdict.main, verdict.targets
     targets = plan.targets
     crosses = [o.cross_node for o in obs if o.cross_node is not None]
-    answered = [o for o in obs if o.proof in (Proof.CONFIRMED, Proof.UNIDENTIFIED)
+    answered = [o for o in obs if o.proof in (Proof.CONFIRMED, Proof.UNIDENTIFIED,
+                                              Proof.ANSWERED_ERROR)
                 and any(s in ("answer", "healthy") for s in o.seen)]
     return {
         # The verdict keeps its three values: an unidentified answer is not proof, so
         # "unknown", and `identified: false` says that something did answer.
+        # A pod's 5xx keeps "confirmed" (kube-proxy's part is) with `word` and
+        # `httpErrors` saying the rest.
         "verdict": Proof.UNKNOWN.value if main.proof == Proof.UNIDENTIFIED
+        else Proof.CONFIRMED.value if main.proof == Proof.ANSWERED_ERROR
         else main.proof.value,
+        "word": main.word,
+        "httpErrors": sorted({e for o in obs for e in o.http_errors}),
         "identified": (None if not answered
                        else all(o.proof != Proof.UNIDENTIFIED for o in answered)),
         "reason": main.reason,

@@ -20,24 +20,26 @@ from rich.progress import (
 from rich.table import Table
 from rich.text import Text
 
-from kpath.probe.evidence import ProbeSummary, Proof, where
+from kpath.probe.evidence import PROOF_WORDS, ProbeSummary, Proof, where
 from kpath.probe.prober import ProbeResult
 from kpath.probe.run import ProbeReport
 from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding, Severity
 from kpath.safetext import literal, literal_message
 
-PROOF_STYLE = {
-    Proof.CONFIRMED: ("✓ confirmed", "green"),
-    Proof.CONTRADICTED: ("✗ CONTRADICTED", "bold red"),
-    Proof.UNKNOWN: ("? unknown", "yellow"),
-    Proof.UNIDENTIFIED: ("~ answered (unidentified)", "cyan"),
+PROOF_STYLE = {  # the words are evidence's (PROOF_WORDS); only the colours are chosen here
+    Proof.CONFIRMED: (PROOF_WORDS[Proof.CONFIRMED], "green"),
+    Proof.CONTRADICTED: (PROOF_WORDS[Proof.CONTRADICTED], "bold red"),
+    Proof.UNKNOWN: (PROOF_WORDS[Proof.UNKNOWN], "yellow"),
+    Proof.UNIDENTIFIED: (PROOF_WORDS[Proof.UNIDENTIFIED], "cyan"),
+    Proof.ANSWERED_ERROR: (PROOF_WORDS[Proof.ANSWERED_ERROR], "yellow"),
 }
 
 
-def proof_text(proof: Proof) -> Text:
-    word, style = PROOF_STYLE[proof]
-    return Text(word, style=style)
+def proof_text(proof: Proof, word: str | None = None) -> Text:
+    """The verdict's words (an observation's own, "! answered 503", when given), coloured."""
+    default, style = PROOF_STYLE[proof]
+    return Text(word or default, style=style)
 
 
 def probe_view(report: ProbeReport) -> RenderableType:
@@ -51,9 +53,7 @@ def probe_view(report: ProbeReport) -> RenderableType:
                                   plan.targets[i].refs[0].path, plan.targets[i].hop.value))
     for i in order:
         t, o = plan.targets[i], ev.observations[i]
-        seen = ", ".join(o.seen) or "—"
-        if o.pods:
-            seen += " from " + ", ".join(o.pods)
+        seen = o.observed  # probe by probe, each with the pod that answered or was silent
         if o.cross_node:
             seen += " (cross-node)"
         if o.latency_ms is not None:
@@ -61,7 +61,7 @@ def probe_view(report: ProbeReport) -> RenderableType:
         table.add_row(literal(where(plan, t).split(", ")[0] + f" [{t.hop.value}]"),
                       literal(t.label() + (f" @ {t.node}" if t.node else "")),
                       literal(" or ".join(sorted(e.value for e in t.expect))),
-                      literal(seen), proof_text(o.proof))
+                      literal(seen), proof_text(o.proof, o.word))
     parts: list[RenderableType] = [table]
     for f in ev.findings:
         line = Text(f"{f.code} {f.severity.value}: ", style="bold red"

@@ -17,7 +17,7 @@ from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding, Severity
 from kpath.routing.kubeproxy import Choice, Verdict
 from kpath.routing.nodegroups import NodeGroup
-from kpath.routing.paths import Path
+from kpath.routing.paths import Path, skipped_by_load_balancer
 from kpath.routing.route import Route
 from kpath.safetext import literal, literal_message
 
@@ -25,12 +25,16 @@ VERDICT_STYLE = {
     Verdict.FORWARD: ("→ forward", "green"),
     Verdict.DROP: ("✗ drop", "bold red"),
     Verdict.REJECT: ("⊘ reject", "red"),
+    Verdict.UNKNOWN: ("? unknown", "yellow"),
 }
+#: A Local-policy load balancer's row for nodes its health check takes out.
+LB_SKIPPED = ("↷ skipped by the load balancer (health check fails)", "dim")
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
-def verdict_text(verdict: Verdict) -> Text:
-    word, style = VERDICT_STYLE[verdict]
+def verdict_text(verdict: Verdict, skipped: bool = False) -> Text:
+    """The verdict word; ``skipped``: a load balancer's row for nodes it never sends to."""
+    word, style = LB_SKIPPED if skipped else VERDICT_STYLE[verdict]
     return Text(word, style=style)
 
 
@@ -79,7 +83,9 @@ def paths_table(paths: Iterable[Path]) -> Table:
             first = i == 0
             table.add_row(service if first else Text(""), port if first else Text(""),
                           _entry_text(path) if first else Text(""), at,
-                          verdict_text(choice.verdict), endpoints_text(choice),
+                          verdict_text(choice.verdict, group is not None
+                                       and skipped_by_load_balancer(path, group)),
+                          endpoints_text(choice),
                           group_notes(group, choice))
     return table
 

@@ -9,11 +9,19 @@ a health check's 200 or 503), then set beside the prediction:
   pod sent it (most real apps do not): something answered, which is not proof that the
   predicted pods did, so it is never reported as confirmed. Health checks are judged by
   their status alone;
+- **answered with an error** (``! answered 503``): the predicted pods answered, with an HTTP
+  5xx: kube-proxy's part holds, the application's does not (KP405 says which pod);
 - **contradicted**: a probe saw something else: predicted forward but it failed, predicted
   drop but it answered, an unexpected pod answered. The cluster does not behave as its
   objects say: the most important line of a probe run;
 - **unknown**: nothing conclusive (no route or no name from here, an in-cluster address that
-  does not answer from outside, a TLS failure in front of an Ingress backend).
+  does not answer from outside, a TLS failure in front of an Ingress backend), or no
+  prediction was made (a NotReady node, endpoints the input does not carry).
+
+Every probe is also said in words of its layer (`sample_words`): refused, reset or closed
+after connect, silent before or after connect, a stalled or failed TLS handshake (with the
+certificate problem), an HTTP status and the pod that sent it. Renderers show these words
+and `Observation.word`; they judge nothing themselves.
 
 Cross-node hops are marked as seen when the answering pod runs on another node than the one
 the probe entered at.
@@ -25,12 +33,14 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from kpath.cluster.records import ObjectKey
 from kpath.probe.plan import Expect, HopKind, HopRef, ProbePlan, ProbeTarget
 from kpath.probe.prober import Outcome, ProbeResult
 from kpath.routing.findings import Severity
+
+_T = TypeVar("_T")
 
 
 class Proof(StrEnum):
@@ -38,7 +48,19 @@ class Proof(StrEnum):
     CONTRADICTED = "contradicted"
     UNKNOWN = "unknown"
     UNIDENTIFIED = "unidentified"  # answered as predicted, by a responder that named no pod
+    #: The predicted pods answered, with an HTTP 5xx: kube-proxy's part is confirmed, the
+    #: application's is not (a KP405 finding says which pod and status).
+    ANSWERED_ERROR = "answered-error"
 
+
+#: The verdict in words, as every output shows it (a glyph and a word, never colour alone).
+PROOF_WORDS = {
+    Proof.CONFIRMED: "✓ confirmed",
+    Proof.CONTRADICTED: "✗ CONTRADICTED",
+    Proof.UNKNOWN: "? unknown",
+    Proof.UNIDENTIFIED: "~ answered (unidentified)",
+    Proof.ANSWERED_ERROR: "! answered",  # followed by the statuses: "! answered 503"
+}
 
 EXPECT_WORDS = {
     Expect.ANSWER: "an answer",
@@ -46,6 +68,22 @@ EXPECT_WORDS = {
     Expect.REFUSED: "a refusal",
     Expect.HEALTHY: "healthz 200",
     Expect.UNHEALTHY: "healthz 503",
+    Expect.BACKEND_ERROR: "an HTTP error from the proxy in front (no endpoint behind it)",
+    Expect.UNKNOWN: "nothing (no prediction)",
+    Expect.CLOSED: "a close without an answer",
+}
+
+#: What one probe showed, in the words of its layer (the observed side of a reason).
+OUTCOME_WORDS = {
+    Outcome.REFUSED: "a refusal",
+    Outcome.RESET: "a reset (RST) after connect",
+    Outcome.CLOSED: "a close without an answer",
+    Outcome.TIMEOUT: "silence",
+    Outcome.TLS_TIMEOUT: "a TLS timeout (handshake stalled after connect)",
+    Outcome.TLS: "a TLS failure",
+    Outcome.DNS: "a name that does not resolve",
+    Outcome.UNREACHABLE: "no route",
+    Outcome.ERROR: "an error",
 }
 
 #: Probe findings: code → (name, severity). Codes never change meaning.
@@ -69,6 +107,21 @@ class Observation(NamedTuple):
     cross_node: bool | None  # an answering pod on another node than the entry node
     slow: bool
     latency_ms: float | None  # the slowest answer
+    samples: tuple[str, ...] = ()  # per probe, what it saw in words (and which pod)
+    http_errors: tuple[int, ...] = ()  # 5xx statuses from pods that named themselves
+
+    @property
+    def word(self) -> str:
+        """The verdict as shown: "✓ confirmed", "! answered 503", "✗ CONTRADICTED", …"""
+        if self.proof == Proof.ANSWERED_ERROR:
+            return f"{PROOF_WORDS[self.proof]} {', '.join(map(str, self.http_errors))}"
+        return PROOF_WORDS[self.proof]
+
+    @property
+    def observed(self) -> str:
+        """What the probes saw, probe by probe (identical ones counted), for a table cell."""
+        return "; ".join(f"{w} ×{k}" if k > 1 else w
+                         for w, k in _counts(self.samples).items()) or "—"
 
 
 class ProbeFinding(NamedTuple):
@@ -102,7 +155,13 @@ class Evidence:
 
 # --------------------------------------------------------------------------- reading a result
 def seen_as(target: ProbeTarget, result: ProbeResult) -> Expect | None:
-    """What a client saw, as one of the predicted kinds; None when it proves nothing."""
+    """What a client saw, as one of the predicted kinds; None when it proves nothing.
+
+    L4 first: a refusal or a reset is refused, no answer in time (before or after connect,
+    a stalled TLS handshake too) is silent, anything that accepted the connection and spoke
+    is an answer. L7 on top: any HTTP status is an answer, except a proxy's own error for a
+    backend it cannot reach (an Ingress controller's, the API server's) when no pod is named.
+    """
     if target.hop == HopKind.HEALTH and result.status is not None:
         if result.status == 200:
             return Expect.HEALTHY
@@ -112,22 +171,84 @@ def seen_as(target: ProbeTarget, result: ProbeResult) -> Expect | None:
     if outcome == Outcome.OK:
         return Expect.ANSWER
     if outcome == Outcome.HTTP_STATUS:
-        # An Ingress controller or the API server answers for a backend it cannot reach;
-        # anywhere else an HTTP answer comes from the pod itself, whatever its status.
-        if result.pod is None and (target.via_controller or result.via == "api-proxy"):
-            return Expect.REFUSED
+        if result.pod is None and (target.via_controller or (
+                result.via == "api-proxy" and (result.status or 0) >= 500)):
+            return Expect.BACKEND_ERROR
         return Expect.ANSWER
     if outcome == Outcome.TLS:
         return None if target.via_controller else Expect.ANSWER  # something spoke TLS there
+    if outcome == Outcome.CLOSED:
+        return Expect.CLOSED  # accepted: forwarded somewhere; nothing answered
     if outcome in (Outcome.REFUSED, Outcome.RESET):
         return Expect.REFUSED
-    if outcome == Outcome.TIMEOUT:
+    if outcome in (Outcome.TIMEOUT, Outcome.TLS_TIMEOUT):
         return Expect.SILENT
     return None
 
 
+def sample_words(t: ProbeTarget, r: ProbeResult) -> str:
+    """One probe in words: what it saw at which layer, and which pod answered or was silent."""
+    if r.status is not None:
+        words = f"HTTP {r.status}"
+        if r.pod:
+            words += f" from {r.pod}"
+        elif r.via == "api-proxy" and r.status >= 500:
+            words = r.detail  # the API server's proxy, and what it said
+        elif t.via_controller and r.status >= 400:
+            words += " from the controller itself (no pod named)"
+        elif t.hop != HopKind.HEALTH:
+            words += " (no pod named)"
+    elif r.outcome == Outcome.OK:
+        words = r.detail or "connected"
+    elif r.outcome == Outcome.TLS:
+        words = f"TLS failed: {r.detail}"
+    else:
+        words = r.detail or OUTCOME_WORDS.get(r.outcome, r.outcome.value)
+    if r.tls_problem:
+        words += f" (TLS: {r.tls_problem})"
+    if t.hop == HopKind.POD and t.pod is not None and r.pod is None:
+        words = f"{t.pod}: {words}"  # the pod probed, answering or not
+    if r.via == "api-proxy" and "API server" not in words:
+        words += " (via the API server)"
+    return words
+
+
+def _seen_words(r: ProbeResult, s: Expect) -> str:
+    if r.status is not None:
+        return f"{EXPECT_WORDS[s]} (HTTP {r.status})"
+    if r.outcome == Outcome.OK:
+        return "an answer (connected)"
+    return OUTCOME_WORDS.get(r.outcome, EXPECT_WORDS[s])
+
+
 def _words(expect: Iterable[Expect]) -> str:
     return " or ".join(EXPECT_WORDS[e] for e in sorted(expect))
+
+
+def _not_heard_from(t: ProbeTarget, results: Sequence[ProbeResult],
+                    seen: Sequence[Expect | None], pods: Sequence[str]) -> str | None:
+    """The predicted pods that never answered, when some probes failed and others named
+    their pod (a node or entry hop spreads over pods; a failed probe cannot say which)."""
+    if t.hop in (HopKind.POD, HopKind.HEALTH) or not t.expected_pods or not pods:
+        return None
+    if all(s in (Expect.ANSWER, Expect.HEALTHY) for s in seen):
+        return None
+    missing = sorted(t.expected_pods - set(pods))
+    if not missing or len(missing) > 3:
+        return None
+    return ", ".join(missing)
+
+
+def _allowed(seen: Expect, expect: frozenset[Expect]) -> bool:
+    # Accepted then closed: the connection was forwarded (what a forward predicts at L4),
+    # though nothing answered it (never confirmed).
+    return seen in expect or (seen == Expect.CLOSED and Expect.ANSWER in expect)
+
+
+def _no_prediction(t: ProbeTarget) -> str:
+    if t.hop in (HopKind.NODE, HopKind.HEALTH):
+        return "the node is NotReady: its kube-proxy may be stopped or stale"
+    return "the input does not carry this Service's endpoints"
 
 
 def observe(
@@ -146,48 +267,68 @@ def observe(
     slow = latency is not None and latency > slow_ms
     cross = _cross_node(t, results, pod_nodes)
     labels = tuple(s.value if s else "unknown" for s in seen)
+    samples = tuple(sample_words(t, r) for r in results)
+    quiet = _not_heard_from(t, results, seen, pods)
+    if quiet:
+        # Silence names no pod: say which predicted pods never answered any probe here.
+        samples = tuple(f"{w} (not heard from: {quiet})" if s not in (
+            Expect.ANSWER, Expect.HEALTHY, Expect.CLOSED) and r.pod is None else w
+            for w, r, s in zip(samples, results, seen, strict=True))
+    errors = tuple(sorted({r.status for r in results if r.pod and r.status
+                           and r.status >= 500 and t.hop != HopKind.HEALTH}))
     n = len(results)
 
+    def obs(proof: Proof, why: str) -> Observation:
+        return Observation(target, proof, why, labels, pods, cross, slow, latency, samples,
+                           errors)
+
+    if Expect.UNKNOWN in t.expect:
+        return obs(Proof.UNKNOWN, f"no prediction ({_no_prediction(t)}): saw "
+                   + "; ".join(dict.fromkeys(samples)))
     bad = [(r, s) for r, s in zip(results, seen, strict=True) if s is not None
-           and s not in t.expect]
+           and not _allowed(s, t.expect)]
     foreign = [p for p in pods if t.expected_pods and t.hop != HopKind.HEALTH
                and p not in t.expected_pods]
     known = [s for s in seen if s is not None]
     if t.internal and not any(s == Expect.ANSWER for s in known):
-        return Observation(target, Proof.UNKNOWN, "an in-cluster address: "
-                           f"{results[0].detail} from here proves nothing", labels, pods, cross,
-                           slow, latency)
+        return obs(Proof.UNKNOWN, f"an in-cluster address: {results[0].detail} from here "
+                   "proves nothing")
     if bad:
         r, s = bad[0]
         assert s is not None
-        why = f"predicted {_words(t.expect)}, saw {EXPECT_WORDS[s]} in {len(bad)} of {n} " \
-              f"probe(s): {r.detail}"
-        return Observation(target, Proof.CONTRADICTED, why, labels, pods, cross, slow, latency)
+        return obs(Proof.CONTRADICTED, f"predicted {_words(t.expect)}, saw {_seen_words(r, s)} "
+                   f"in {len(bad)} of {n} probe(s): {samples[results.index(r)]}")
     if foreign:
-        why = f"answered by {', '.join(foreign)}, which kube-proxy would not choose here"
-        return Observation(target, Proof.CONTRADICTED, why, labels, pods, cross, slow, latency)
+        return obs(Proof.CONTRADICTED, f"answered by {', '.join(foreign)}, which kube-proxy "
+                   "would not choose here")
     if not known:
-        return Observation(target, Proof.UNKNOWN, results[0].detail, labels, pods, cross, slow,
-                           latency)
-    unnamed = [r for r, s in zip(results, seen, strict=True) if s == Expect.ANSWER
+        return obs(Proof.UNKNOWN, sample_words(t, results[0]))
+    unnamed = [r for r, s in zip(results, seen, strict=True)
+               if (s == Expect.ANSWER or (s == Expect.CLOSED and s not in t.expect))
                and r.pod is None]
     if unnamed and t.hop != HopKind.HEALTH:
+        first = unnamed[0]
+        how = ("no HTTP answer came" if first.status is None and t.scheme != "tcp"
+               else "it named no pod")
         why = (f"predicted {_words(t.expect)}: answered (unidentified) in {len(unnamed)} of "
-               f"{n} probe(s): {unnamed[0].detail} named no pod, so which pod answered is "
+               f"{n} probe(s): {sample_words(t, first)}: {how}, so which pod answered is "
                "not proven")
         if pods:
             why += f" (others named {', '.join(pods)})"
-        return Observation(target, Proof.UNIDENTIFIED, why, labels, pods, cross, slow, latency)
+        return obs(Proof.UNIDENTIFIED, why)
     why = f"predicted {_words(t.expect)}: saw " + ", ".join(
         f"{EXPECT_WORDS[s]}" + (f" ×{k}" if k > 1 else "")
         for s, k in _counts(known).items())
     if pods:
         why += f" from {', '.join(pods)}"
-    return Observation(target, Proof.CONFIRMED, why, labels, pods, cross, slow, latency)
+    if errors:
+        return obs(Proof.ANSWERED_ERROR, f"{why}, but answered HTTP "
+                   f"{', '.join(map(str, errors))}: the pod is reached, the application fails")
+    return obs(Proof.CONFIRMED, why)
 
 
-def _counts(items: Iterable[Expect]) -> dict[Expect, int]:
-    out: dict[Expect, int] = defaultdict(int)
+def _counts(items: Iterable[_T]) -> dict[_T, int]:
+    out: dict[_T, int] = defaultdict(int)
     for i in items:
         out[i] += 1
     return dict(out)

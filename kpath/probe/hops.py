@@ -14,7 +14,8 @@ from kpath.probe.evidence import Evidence, Observation, Proof
 from kpath.probe.plan import HopRef, ProbePlan
 
 #: Which proof wins when several targets of one hop disagree.
-WORST_FIRST = (Proof.CONTRADICTED, Proof.UNIDENTIFIED, Proof.CONFIRMED, Proof.UNKNOWN)
+WORST_FIRST = (Proof.CONTRADICTED, Proof.UNIDENTIFIED, Proof.ANSWERED_ERROR, Proof.CONFIRMED,
+               Proof.UNKNOWN)
 
 
 class HopVerdict(NamedTuple):

@@ -7,7 +7,8 @@ Each path is walked hop by hop:
   address, with the rule's Host header (and TLS SNI for TLS hosts);
 - **node**: each node group's NodePort on one sample node (every node with ``all_nodes``);
 - **health**: for ``externalTrafficPolicy: Local``, ``healthCheckNodePort/healthz`` on the same
-  nodes (200 only where a local endpoint exists: what the cloud load balancer sees);
+  nodes (200 only where a *ready* local endpoint exists, as kube-proxy counts: what the cloud
+  load balancer sees);
 - **pod**: each endpoint the path can reach, by pod IP (the prober falls back to the API
   server's ``pods/NAME:PORT/proxy`` when pod IPs do not answer from here).
 
@@ -25,7 +26,8 @@ from typing import NamedTuple
 
 from kpath.cluster.records import ObjectKey, ServicePort
 from kpath.cluster.snapshot import Snapshot
-from kpath.routing.kubeproxy import Choice, Target, Verdict
+from kpath.routing.kubeproxy import Choice, Target, Verdict, has_ready
+from kpath.routing.nodegroups import NodeGroup
 from kpath.routing.paths import EntryKind, Path
 
 
@@ -42,19 +44,39 @@ class Expect(StrEnum):
     ANSWER = "answer"  # forward: something answers (for HTTP, a named pod when it says so)
     SILENT = "silent"  # drop: no answer until the client gives up
     REFUSED = "refused"  # reject: refused or reset at once (an Ingress: an error status)
-    HEALTHY = "healthy"  # healthz 200: a local endpoint exists
-    UNHEALTHY = "unhealthy"  # healthz 503: none here
+    HEALTHY = "healthy"  # healthz 200: a ready local endpoint exists
+    UNHEALTHY = "unhealthy"  # healthz 503: none here (terminating ones do not count)
+    #: Through an Ingress controller, a backend without endpoints: the controller answers an
+    #: HTTP error itself (ingress-nginx and Envoy 503, a missing route 404, a failed upstream
+    #: 502), naming no pod.
+    BACKEND_ERROR = "backend-error"
+    UNKNOWN = "unknown"  # no prediction: a NotReady node, endpoints the input does not carry
+    #: Accepted, then closed without an answer: a load balancer that proxies the connection
+    #: (it accepts first) and finds nothing behind it to send to. Seen where something
+    #: answers, it still proves the connection was forwarded (an answer at L4).
+    CLOSED = "closed"
 
 
 #: Verdict → what a client sees.
 SEEN_AS = {Verdict.FORWARD: Expect.ANSWER, Verdict.DROP: Expect.SILENT,
-           Verdict.REJECT: Expect.REFUSED}
+           Verdict.REJECT: Expect.REFUSED, Verdict.UNKNOWN: Expect.UNKNOWN}
 
 #: Ports whose number alone says HTTP or HTTPS (when name and appProtocol say nothing).
 HTTP_PORTS = frozenset({80, 3000, 5000, 8000, 8008, 8080, 8081, 8888, 9080, 9090})
 HTTPS_PORTS = frozenset({443, 6443, 8443, 9443})
-_HTTPS_APP = frozenset({"https", "kubernetes.io/wss"})
-_HTTP_APP = frozenset({"http", "kubernetes.io/ws", "kubernetes.io/h2c", "h2c", "http2"})
+
+#: Protocol words (an appProtocol, or the head of a port name as in Istio's convention
+#: ``<protocol>[-<suffix>]``) and the probe each gets. Anything else that is named is not
+#: known to speak HTTP: a TCP connect probe.
+PROTOCOL_SCHEME = {
+    "http": "http", "http2": "http", "h2c": "http", "ws": "http", "grpc-web": "http",
+    "https": "https", "wss": "https",
+    # Known not to answer an HTTP/1.1 GET: grpc needs HTTP/2 framing; the rest are not HTTP.
+    "grpc": "tcp", "tcp": "tcp", "tls": "tcp", "udp": "tcp", "sctp": "tcp", "mongo": "tcp",
+    "mysql": "tcp", "redis": "tcp", "postgres": "tcp", "postgresql": "tcp", "amqp": "tcp",
+    "kafka": "tcp", "dns": "tcp", "smtp": "tcp", "ssh": "tcp", "ldap": "tcp", "nats": "tcp",
+}
+_NAME_WORDS = {**PROTOCOL_SCHEME, "web": "http"}  # "web": the common name of an HTTP port
 
 
 class HopRef(NamedTuple):
@@ -124,27 +146,54 @@ class ProbePlan:
 
 
 # --------------------------------------------------------------------------- pure helpers
+def app_protocol_scheme(app: str | None) -> str | None:
+    """The probe an appProtocol asks for: ``kubernetes.io/h2c`` → http; an unknown one → tcp."""
+    if not app:
+        return None
+    word = app.lower().rsplit("/", 1)[-1]  # "kubernetes.io/wss", "example.com/http"
+    return PROTOCOL_SCHEME.get(word, "tcp")
+
+
+def name_scheme(name: str | None) -> str | None:
+    """The probe a port's name asks for (``http``, ``https-api``, ``tcp-redis``, ``grpc``,
+    ``metrics-http``); None when the name says nothing known."""
+    if not name:
+        return None
+    word = name.lower()
+    if word in _NAME_WORDS:
+        return _NAME_WORDS[word]
+    if word.startswith("grpc-web"):
+        return "http"
+    head = word.partition("-")[0]
+    if head in _NAME_WORDS:
+        return _NAME_WORDS[head]  # Istio's <protocol>-<suffix>
+    last = word.rsplit("-", 1)[-1]
+    if last in ("http", "https"):
+        return last  # "metrics-http"
+    return None
+
+
+def number_scheme(number: int) -> str | None:
+    """The probe a well-known port number asks for, when nothing else says."""
+    if number in HTTPS_PORTS:
+        return "https"
+    if number in HTTP_PORTS:
+        return "http"
+    return None
+
+
 def port_scheme(port: ServicePort | None, force_http: bool = False) -> str:
-    """``http``, ``https`` or ``tcp``: from appProtocol, the port's name, then its number."""
+    """``http``, ``https`` or ``tcp``: from appProtocol, then the port's name (and a named
+    targetPort), then its number; a TCP connect probe where HTTP is not known. ``force_http``
+    (``--http``) makes every port not known to be HTTPS an HTTP probe."""
     if port is None:
         return "http" if force_http else "tcp"
-    app = (port.app_protocol or "").lower()
-    if app in _HTTPS_APP:
-        return "https"
-    if app in _HTTP_APP:
+    target_name = port.target_port if isinstance(port.target_port, str) else None
+    scheme = (app_protocol_scheme(port.app_protocol) or name_scheme(port.name)
+              or name_scheme(target_name) or number_scheme(port.port) or "tcp")
+    if force_http and scheme == "tcp":
         return "http"
-    name = (port.name or "").lower()
-    target_name = port.target_port.lower() if isinstance(port.target_port, str) else ""
-    for word in (name, target_name):
-        if word == "https" or word.startswith("https-") or word.endswith("-https"):
-            return "https"
-        if word in ("http", "web") or word.startswith("http-") or word.endswith("-http"):
-            return "http"
-    if port.port in HTTPS_PORTS:
-        return "https"
-    if port.port in HTTP_PORTS or force_http:
-        return "http"
-    return "tcp"
+    return scheme
 
 
 def ingress_request_path(path: str | None, path_type: str | None) -> str:
@@ -179,6 +228,32 @@ def _repeat(pods: frozenset[str], expect: frozenset[Expect], samples: int) -> in
     if expect != {Expect.ANSWER}:
         return 1
     return max(1, min(samples, len(pods) or 1))
+
+
+def health_expect(g: NodeGroup) -> Expect:
+    """healthCheckNodePort as kube-proxy answers it: 200 only where the node has a *ready*
+    local endpoint. A node whose local pods are all terminating answers 503 (that is how a
+    load balancer drains it) while its NodePort still forwards to them (the serving and
+    terminating fallback)."""
+    return Expect.HEALTHY if has_ready(g.choice) else Expect.UNHEALTHY
+
+
+def entry_expect(p: Path) -> frozenset[Expect]:
+    """What the entry address shows, from the verdicts behind it."""
+    verdicts = p.verdicts() or {Verdict.REJECT}
+    if p.entry.kind == EntryKind.LOAD_BALANCER and Verdict.FORWARD in verdicts:
+        if p.policy == "Local" and p.direct is None and not any(
+                has_ready(g.choice) for g in p.groups):
+            # Every node's health check fails (only terminating pods): load balancers differ,
+            # some send to all nodes anyway, others to none.
+            return frozenset({Expect.ANSWER, Expect.REFUSED})
+        # The load balancer sends only to nodes that pass its health check (Local policy) or
+        # to every node, which all forward (Cluster policy): some pod answers.
+        verdicts = {Verdict.FORWARD}
+    expect = frozenset(SEEN_AS[v] for v in verdicts)
+    if p.entry.kind == EntryKind.LOAD_BALANCER and Expect.REFUSED in expect:
+        expect |= {Expect.CLOSED}  # a proxying load balancer accepts before it finds no node
+    return expect
 
 
 # --------------------------------------------------------------------------- the planner
@@ -265,12 +340,7 @@ def _plan_entry(
     if not addresses:
         b.skip(i, what, "no address published for this entry")
         return
-    verdicts = p.verdicts() or {Verdict.REJECT}
-    if entry.kind == EntryKind.LOAD_BALANCER and Verdict.FORWARD in verdicts:
-        # The load balancer sends only to nodes that pass its health check (Local policy) or
-        # to every node, which all forward (Cluster policy): some pod answers.
-        verdicts = {Verdict.FORWARD}
-    expect = frozenset(SEEN_AS[v] for v in verdicts)
+    expect = entry_expect(p)
     pods = _pods_of(_choices(p))
     internal = entry.kind in (EntryKind.CLUSTER_IP,)
     if route is not None:
@@ -280,6 +350,9 @@ def _plan_entry(
         sni = host if route.tls else None
     else:
         path, host, sni = "/", None, None
+    if route is not None:
+        # The controller speaks HTTP itself: for a backend it cannot send to, its own error.
+        expect = frozenset(Expect.BACKEND_ERROR if e == Expect.REFUSED else e for e in expect)
     for address in addresses:
         b.add(ProbeTarget(HopKind.ENTRY, scheme, address, entry.port, path, host, sni, None,
                           None, expect, pods, internal, route is not None,
@@ -299,7 +372,10 @@ def _plan_nodes(
             b.skip(i, f"NodePort {p.port.node_port} on {g.label()}",
                    "no node address known for these nodes")
             continue
-        expect = frozenset({SEEN_AS[g.choice.verdict]})
+        # A node kpath knows is NotReady: its kube-proxy may be stopped or stale, so no
+        # prediction is made there (what a probe sees is shown, never called a contradiction).
+        expect = frozenset({Expect.UNKNOWN if g.ready is False
+                            else SEEN_AS[g.choice.verdict]})
         pods = _pods_of([g.choice])
         for name in names:
             node = snapshot.nodes.get(name)
@@ -312,7 +388,7 @@ def _plan_nodes(
                               _repeat(pods, expect, options.samples), ()),
                   HopRef(i, HopKind.NODE, gi))
             if health:
-                ok = Expect.HEALTHY if g.local > 0 else Expect.UNHEALTHY
+                ok = Expect.UNKNOWN if g.ready is False else health_expect(g)
                 b.add(ProbeTarget(HopKind.HEALTH, "http", address, health, "/healthz", None,
                                   None, name, None, frozenset({ok}), frozenset(), False, False,
                                   1, ()),

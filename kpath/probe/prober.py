@@ -41,16 +41,19 @@ from kpath.probe.plan import HopKind, ProbeTarget
 BODY_CAP = 64 * 1024
 USER_AGENT = "kpath-probe/1"
 _NAME_CAP = 253  # a Kubernetes name is at most this long; longer answers are not names
+TCP_LISTEN = 0.1  # seconds a TCP probe waits after connecting for a reset, close or banner
 
 
 class Outcome(StrEnum):
     OK = "ok"  # connected (TCP) or answered below 400 (HTTP)
     HTTP_STATUS = "http-status"  # answered with an HTTP error status
-    REFUSED = "refused"
-    RESET = "reset"  # accepted, then closed without an answer
-    TIMEOUT = "timeout"
+    REFUSED = "refused"  # the connection was refused (RST or ICMP unreachable at connect)
+    RESET = "reset"  # accepted, then reset (RST) before any answer
+    CLOSED = "closed"  # accepted, then closed (FIN) without an answer
+    TIMEOUT = "timeout"  # no connection, or connected and no answer, in time (`connected`)
+    TLS_TIMEOUT = "tls-timeout"  # connected, then the TLS handshake stalled
     DNS = "dns-failure"
-    TLS = "tls-error"
+    TLS = "tls-error"  # the TLS handshake failed (the certificate problem in detail)
     UNREACHABLE = "unreachable"  # no route to the address from here
     ERROR = "error"  # anything else (said in detail)
 
@@ -66,6 +69,7 @@ class ProbeResult(NamedTuple):
     via: str  # "direct" or "api-proxy"
     detail: str  # one line: the error, or what answered
     tls_problem: str | None = None  # a certificate problem seen before an --insecure retry
+    connected: bool | None = None  # the TCP connection was made (None: not known)
 
     @property
     def answered(self) -> bool:
@@ -100,17 +104,97 @@ class ProbeOptions:
     pods: str = "auto"  # "auto": IP, then the API proxy; "direct"; "api"
 
 
-# --------------------------------------------------------------------------- pure helpers
-def classify(exc: BaseException) -> tuple[Outcome, str]:
-    """An exception from a probe as an outcome and one line of detail."""
+#: How far a probe got, in order (httpcore's trace events move it on).
+STAGE_CONNECT, STAGE_TLS, STAGE_REQUEST = "connect", "tls", "request"
+
+
+class _Stage:
+    """How far one probe got, from httpx's ``trace`` extension: a failure then says whether
+    the TCP connection was made, the TLS handshake stalled, or the answer never came."""
+
+    __slots__ = ("_extensions", "reset", "stage")
+
+    def __init__(self) -> None:
+        self.stage = STAGE_CONNECT
+        self.reset = False  # a write failed with a reset: the peer sent an RST
+        self._extensions: dict[str, Any] | None = None
+
+    def restart(self) -> None:
+        self.stage, self.reset, self._extensions = STAGE_CONNECT, False, None
+
+    async def __call__(self, event: str, info: Mapping[str, Any]) -> None:
+        if event.endswith("connect_tcp.complete"):
+            self.stage = STAGE_TLS  # a plain-HTTP probe skips start_tls: request next
+        elif event.endswith(("start_tls.complete", "send_request_headers.started")):
+            self.stage = STAGE_REQUEST
+            request = info.get("request")
+            self._extensions = getattr(request, "extensions", None)
+        elif event.endswith("send_request_body.complete") and self._extensions is not None:
+            # The request is out: nothing later changes the stage, so stop being called
+            # (httpcore reads the hook per step; this saves half the calls of every probe).
+            self._extensions.pop("trace", None)
+        elif event.endswith(".failed") and _is_reset(info.get("exception")):
+            self.reset = True
+
+    @property
+    def connected(self) -> bool:
+        return self.stage != STAGE_CONNECT
+
+
+def _chain(exc: BaseException | None) -> list[BaseException]:
     chain: list[BaseException] = []
-    cur: BaseException | None = exc
+    cur = exc
     while cur is not None and cur not in chain:
         chain.append(cur)
         cur = cur.__cause__ or cur.__context__
+    return chain
+
+
+def _is_reset(exc: object) -> bool:
+    if not isinstance(exc, BaseException):
+        return False
+    for e in _chain(exc):
+        if isinstance(e, (ConnectionResetError, BrokenPipeError)):
+            return True
+        if isinstance(e, OSError) and e.errno in (errno.ECONNRESET, errno.EPIPE):
+            return True
+    return "reset by peer" in str(exc).lower()
+
+
+def after_connect(outcome: Outcome, detail: str, stage: str, reset: bool,
+                  timeout: float) -> tuple[Outcome, str]:
+    """A failure read with how far the probe got: connect, TLS handshake or the answer."""
+    if stage == STAGE_CONNECT:
+        if outcome == Outcome.RESET:
+            return Outcome.REFUSED, "connection refused (reset at connect)"
+        if outcome == Outcome.TIMEOUT:
+            return Outcome.TIMEOUT, f"no connection within {timeout:g} s"
+        return outcome, detail
+    if outcome == Outcome.REFUSED:
+        outcome = Outcome.RESET  # connected first: the RST came after the accept
+    if outcome == Outcome.RESET or (outcome == Outcome.CLOSED and reset):
+        where = " during the TLS handshake" if stage == STAGE_TLS else ""
+        return Outcome.RESET, f"connected, then reset (RST){where} before any answer"
+    if outcome == Outcome.CLOSED:
+        where = " during the TLS handshake" if stage == STAGE_TLS else ""
+        return Outcome.CLOSED, f"connected, then closed{where} without an answer"
+    if outcome == Outcome.TIMEOUT:
+        if stage == STAGE_TLS:
+            return Outcome.TLS_TIMEOUT, (f"connected, then the TLS handshake stalled (no "
+                                         f"answer within {timeout:g} s)")
+        return Outcome.TIMEOUT, f"connected, then no answer within {timeout:g} s"
+    return outcome, detail
+
+
+# --------------------------------------------------------------------------- pure helpers
+def classify(exc: BaseException) -> tuple[Outcome, str]:
+    """An exception from a probe as an outcome and one line of detail."""
+    chain = _chain(exc)
     text = "; ".join(dict.fromkeys(s for e in chain if (s := str(e).strip()))) or type(exc).__name__
     text = " ".join(text.split())[:300]
     for e in chain:
+        if isinstance(e, ssl.SSLEOFError):
+            return Outcome.CLOSED, "closed during the TLS handshake"
         if isinstance(e, ssl.SSLCertVerificationError):
             return Outcome.TLS, getattr(e, "verify_message", None) or text
         if isinstance(e, ssl.SSLError):
@@ -134,9 +218,11 @@ def classify(exc: BaseException) -> tuple[Outcome, str]:
         return Outcome.DNS, text
     if "connection refused" in lowered or "connect call failed" in lowered:
         return Outcome.REFUSED, "connection refused"
+    if "reset" in lowered or "broken pipe" in lowered:
+        return Outcome.RESET, "connection reset"
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)) or \
-            "disconnected" in lowered or "reset" in lowered:
-        return Outcome.RESET, "closed without an answer"
+            "disconnected" in lowered or "eof" in lowered:
+        return Outcome.CLOSED, "closed without an answer"
     if "no route" in lowered or "unreachable" in lowered:
         return Outcome.UNREACHABLE, text
     return Outcome.ERROR, text
@@ -162,6 +248,18 @@ def identify(headers: Mapping[str, str], body: bytes) -> tuple[str | None, str |
     if pod is None:
         return None, node
     return (f"{ns}/{pod}" if ns else pod), node
+
+
+def proxy_message(body: bytes) -> str:
+    """The reason in an API server's error answer (a Status object's message), one line."""
+    text = ""
+    with contextlib.suppress(ValueError, UnicodeDecodeError):
+        doc = json.loads(body)
+        if isinstance(doc, dict) and isinstance(doc.get("message"), str):
+            text = doc["message"]
+    if not text:
+        text = body[:400].decode("utf-8", "replace")
+    return " ".join(text.split())[:200] or "no reason given"
 
 
 def jobs(targets: Sequence[ProbeTarget]) -> Iterator[tuple[int, int]]:
@@ -257,21 +355,26 @@ class Prober:
     async def _probe(self, target: ProbeTarget, index: int, attempt: int) -> ProbeResult:
         start = time.perf_counter()
         via = "api-proxy" if self._use_api_only(target) else "direct"
+        stage = _Stage()
         try:
             async with asyncio.timeout(self.options.timeout):
                 if via == "api-proxy":
                     return await self._via_api(target, index, attempt, start)
                 try:
-                    return await self._direct(target, index, attempt, start)
+                    return await self._direct(target, index, attempt, start, stage)
                 except _Connect as failed:
                     if not self._api_fallback(target):
                         return self._failure(index, attempt, start, failed.outcome,
-                                             failed.detail, via)
+                                             failed.detail, via, False)
                     via = "api-proxy"
                     return await self._via_api(target, index, attempt, start)
         except TimeoutError:
-            return self._failure(index, attempt, start, Outcome.TIMEOUT,
-                                 f"no answer within {self.options.timeout:g} s", via)
+            if via == "api-proxy":
+                return self._failure(index, attempt, start, Outcome.TIMEOUT,
+                                     f"no answer within {self.options.timeout:g} s", via)
+            outcome, detail = after_connect(Outcome.TIMEOUT, "", stage.stage, stage.reset,
+                                            self.options.timeout)
+            return self._failure(index, attempt, start, outcome, detail, via, stage.connected)
 
     # ----------------------------------------------------------------------- routes
     def _use_api_only(self, t: ProbeTarget) -> bool:
@@ -286,8 +389,8 @@ class Prober:
         # Leave half the time for the API proxy when a pod IP may not answer from here.
         return self.options.timeout / 2 if self._api_fallback(t) else self.options.timeout
 
-    async def _direct(self, t: ProbeTarget, index: int, attempt: int, start: float
-                      ) -> ProbeResult:
+    async def _direct(self, t: ProbeTarget, index: int, attempt: int, start: float,
+                      stage: _Stage) -> ProbeResult:
         if t.scheme == "tcp":
             return await self._tcp(t, index, attempt, start)
         headers = {"Connection": "close", "User-Agent": USER_AGENT, "Accept": "*/*"}
@@ -298,31 +401,52 @@ class Prober:
         client = self._clients["verified"]
         try:
             return await self._http(client, t.url, headers, ext, timeout, index, attempt, start,
-                                    "direct")
+                                    "direct", stage)
         except Exception as exc:
             outcome, detail = classify(exc)
             if outcome == Outcome.TLS and "insecure" in self._clients:
+                stage.restart()  # the retry is a new connection
                 result = await self._http(self._clients["insecure"], t.url, headers, ext,
-                                          timeout, index, attempt, start, "direct")
+                                          timeout, index, attempt, start, "direct", stage)
                 return result._replace(tls_problem=detail)
-            if self._api_fallback(t) and (
+            if self._api_fallback(t) and not stage.connected and (
                 isinstance(exc, httpx.ConnectTimeout) or outcome == Outcome.UNREACHABLE
             ):
                 raise _Connect(outcome, detail) from exc
-            return self._failure(index, attempt, start, outcome, detail, "direct")
+            outcome, detail = after_connect(outcome, detail, stage.stage, stage.reset,
+                                            self.options.timeout)
+            return self._failure(index, attempt, start, outcome, detail, "direct",
+                                 stage.connected)
 
     async def _tcp(self, t: ProbeTarget, index: int, attempt: int, start: float) -> ProbeResult:
-        writer = None
         try:
-            _, writer = await asyncio.open_connection(t.host, t.port)
+            reader, writer = await asyncio.open_connection(t.host, t.port)
         except Exception as exc:
             outcome, detail = classify(exc)
-            return self._failure(index, attempt, start, outcome, detail, "direct")
+            outcome, detail = after_connect(outcome, detail, STAGE_CONNECT, False,
+                                            self.options.timeout)
+            return self._failure(index, attempt, start, outcome, detail, "direct", False)
+        latency = _ms(start)
+        try:
+            # A moment to see what follows the accept: a reset (how the lab, and some
+            # proxies, refuse), a close, or a banner. Silence is the usual, healthy case.
+            listen = min(TCP_LISTEN, self.options.timeout / 4)
+            first = await asyncio.wait_for(reader.read(1), listen)
+        except TimeoutError:
+            first = None
+        except Exception as exc:
+            outcome, detail = classify(exc)
+            outcome, detail = after_connect(outcome, detail, STAGE_REQUEST, _is_reset(exc),
+                                            self.options.timeout)
+            return self._failure(index, attempt, start, outcome, detail, "direct", True)
         finally:
-            if writer is not None:
-                writer.transport.abort()
-        return ProbeResult(index, attempt, Outcome.OK, None, _ms(start), None, None, "direct",
-                           "connected")
+            writer.transport.abort()
+        if first == b"":
+            return self._failure(index, attempt, start, Outcome.CLOSED,
+                                 "connected, then closed without an answer", "direct", True)
+        detail = "connected" + (", and it spoke first" if first else "")
+        return ProbeResult(index, attempt, Outcome.OK, None, latency, None, None, "direct",
+                           detail, None, True)
 
     async def _via_api(self, t: ProbeTarget, index: int, attempt: int, start: float
                        ) -> ProbeResult:
@@ -333,7 +457,7 @@ class Prober:
         assert url.startswith(api.server.rstrip("/") + "/")
         try:
             return await self._http(client, url, {"Accept": "*/*"}, {}, None, index, attempt,
-                                    start, "api-proxy")
+                                    start, "api-proxy", None)
         except Exception as exc:
             outcome, detail = classify(exc)
             return self._failure(index, attempt, start, outcome, f"API server: {detail}",
@@ -342,9 +466,11 @@ class Prober:
     async def _http(
         self, client: httpx.AsyncClient, url: str, headers: Mapping[str, str],
         ext: Mapping[str, Any], timeout: httpx.Timeout | None, index: int, attempt: int,
-        start: float, via: str,
+        start: float, via: str, stage: _Stage | None,
     ) -> ProbeResult:
         kwargs: dict[str, Any] = {"headers": headers, "extensions": dict(ext)}
+        if stage is not None:
+            kwargs["extensions"]["trace"] = stage
         if timeout is not None:
             kwargs["timeout"] = timeout
         async with client.stream("GET", url, **kwargs) as resp:
@@ -357,12 +483,17 @@ class Prober:
             pod, node = identify(resp.headers, bytes(body))
         outcome = Outcome.OK if status < 400 else Outcome.HTTP_STATUS
         detail = f"HTTP {status}" + (f" from {pod}" if pod else "")
-        return ProbeResult(index, attempt, outcome, status, _ms(start), pod, node, via, detail)
+        if via == "api-proxy" and pod is None and status >= 500:
+            # The API server's own error: it could not reach the pod. Say what it said.
+            detail += f" from the API server's proxy: {proxy_message(bytes(body))}"
+        return ProbeResult(index, attempt, outcome, status, _ms(start), pod, node, via, detail,
+                           None, True)
 
     @staticmethod
     def _failure(index: int, attempt: int, start: float, outcome: Outcome, detail: str,
-                 via: str) -> ProbeResult:
-        return ProbeResult(index, attempt, outcome, None, _ms(start), None, None, via, detail)
+                 via: str, connected: bool | None = None) -> ProbeResult:
+        return ProbeResult(index, attempt, outcome, None, _ms(start), None, None, via, detail,
+                           None, connected)
 
 
 def _ms(start: float) -> float:

@@ -90,6 +90,11 @@ def service_findings(
         if {"EndpointSlice", "Endpoints"} & snapshot.kinds_seen:
             yield finding("KP102", f"{key}: no selector and no endpoints published by hand: "
                           "every connection is refused", service=key)
+        else:
+            # Its endpoints live only in Endpoints/EndpointSlices, which the input lacks.
+            yield finding("KP304", f"{key}: no selector, and the input carries no "
+                          "EndpointSlices or Endpoints: its endpoints are unknown, so no "
+                          "verdict is made", Severity.INFO, service=key)
         return
     for r in routes:
         label = r.port.label()
@@ -248,7 +253,7 @@ def snapshot_findings(snapshot: Snapshot) -> Iterator[Finding]:
         yield finding("KP301", line)
     if snapshot.services and not endpoints_known(snapshot):
         yield finding("KP304", "the input carries no Pods, EndpointSlices or Endpoints: "
-                      "endpoints are unknown, so every verdict assumes there are none")
+                      "endpoints are unknown, so no verdict is made (unknown)")
     derived = sum(1 for s in snapshot.slices.values() if s and s[0].origin == FROM_PODS)
     if derived:
         yield finding("KP302", f"the input carries no EndpointSlices or Endpoints: endpoints of "

@@ -9,7 +9,8 @@ This mirrors `CategorizeEndpoints` (kubernetes/pkg/proxy/topology.go):
   node's zone (``forZones``); hints are ignored otherwise;
 - Local policy: only endpoints on this node; hints never apply;
 - verdicts: forward (some endpoint chosen), drop (usable endpoints exist somewhere, none for
-  this policy here: the client times out), reject (none anywhere: the client is refused).
+  this policy here: the client times out), reject (none anywhere: the client is refused);
+  unknown when the input cannot say which endpoints exist (`unknown_choice`).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ class Verdict(StrEnum):
     FORWARD = "forward"
     DROP = "drop"
     REJECT = "reject"
+    UNKNOWN = "unknown"  # the input does not carry the endpoints: no prediction
 
 
 class Target(NamedTuple):
@@ -62,6 +64,17 @@ class Choice(NamedTuple):
     rule: str  # the rule that decided, in words
     fallback: bool = False  # only serving+terminating endpoints are in use
     topology: str | None = None  # "node" or "zone" when hints narrowed the choice
+
+
+def has_ready(choice: Choice) -> bool:
+    """Whether a choice holds a ready endpoint (what kube-proxy's health check counts)."""
+    return any(t.ready for t in choice.targets)
+
+
+def unknown_choice(why: str) -> Choice:
+    """No endpoints known, and none can be: a selector-less Service whose Endpoints the input
+    does not carry, or an input with no endpoint data at all (KP304)."""
+    return Choice(Verdict.UNKNOWN, (), f"endpoints unknown ({why}): no prediction")
 
 
 def has_usable(targets: Iterable[Target]) -> bool:

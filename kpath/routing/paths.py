@@ -16,9 +16,16 @@ from typing import NamedTuple
 from kpath.cluster.records import ObjectKey, Service, ServicePort
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.ingress import ControllerRef, IngressRoute, ingress_routes
-from kpath.routing.kubeproxy import Choice, Target, Verdict, cluster_choice
+from kpath.routing.kubeproxy import (
+    Choice,
+    Target,
+    Verdict,
+    cluster_choice,
+    has_ready,
+    unknown_choice,
+)
 from kpath.routing.nodegroups import NodeGroup, node_groups
-from kpath.routing.targets import service_targets
+from kpath.routing.targets import endpoints_unknown, service_targets
 
 
 class EntryKind(StrEnum):
@@ -81,6 +88,16 @@ class PortRoutes(NamedTuple):
     targets: tuple[Target, ...]
     external: tuple[NodeGroup, ...] | None  # None: no external way in
     internal: tuple[NodeGroup, ...]
+    unknown: str | None = None  # why the endpoints cannot be known (no prediction), if so
+
+    def direct(self) -> Choice:
+        """Traffic sent straight to this port's pods."""
+        return unknown_choice(self.unknown) if self.unknown else pods_direct(self.targets)
+
+
+def _unknown_groups(groups: tuple[NodeGroup, ...], why: str) -> tuple[NodeGroup, ...]:
+    choice = unknown_choice(why)
+    return tuple(g._replace(choice=choice, local=0, per_node=0) for g in groups)
 
 
 def port_routes(snapshot: Snapshot, svc: Service) -> list[PortRoutes]:
@@ -95,7 +112,12 @@ def port_routes(snapshot: Snapshot, svc: Service) -> list[PortRoutes]:
             internal = external  # same policy, same choice (saves the work twice)
         else:
             internal = node_groups(snapshot, targets, svc.internal_traffic_policy)
-        out.append(PortRoutes(port, targets, external, internal))
+        unknown = None if targets else endpoints_unknown(snapshot, svc.selector)
+        if unknown:
+            # Nothing in the input says there are none: "reject" would be a guess.
+            external = _unknown_groups(external, unknown) if external is not None else None
+            internal = _unknown_groups(internal, unknown)
+        out.append(PortRoutes(port, targets, external, internal, unknown))
     return out
 
 
@@ -129,7 +151,7 @@ def service_paths(snapshot: Snapshot, svc: Service, routes: list[PortRoutes]) ->
             addrs = tuple(a for a in (i.address for i in lbs) if a)
             entry = Entry(EntryKind.LOAD_BALANCER, addrs, port.port, pending=not lbs)
             if targets_pods(svc):
-                yield Path(key, port, entry, None, (), pods_direct(r.targets), "pods")
+                yield Path(key, port, entry, None, (), r.direct(), "pods")
             else:
                 assert ext is not None
                 yield Path(key, port, entry, etp, ext, None, "nodes")
@@ -141,7 +163,7 @@ def service_paths(snapshot: Snapshot, svc: Service, routes: list[PortRoutes]) ->
                        ext, None, "nodes")
         if svc.headless:
             yield Path(key, port, Entry(EntryKind.HEADLESS, (), port.port), None, (),
-                       pods_direct(r.targets), "pods")
+                       r.direct(), "pods")
         else:
             yield Path(key, port, Entry(EntryKind.CLUSTER_IP, svc.cluster_ips, port.port),
                        svc.internal_traffic_policy, r.internal, None, "nodes")
@@ -175,5 +197,15 @@ def ingress_paths(
                        Choice(Verdict.REJECT, (), "instance-mode load balancer, but the backend "
                               "Service has no NodePort"), "nodes")
         else:
-            yield Path(key, match.port, entry, None, (), pods_direct(match.targets),
+            yield Path(key, match.port, entry, None, (), match.direct(),
                        "pods" if ctrl.kind == "external" else "controller")
+
+
+def skipped_by_load_balancer(p: Path, g: NodeGroup) -> bool:
+    """A Local-policy load balancer never sends to these nodes: with no *ready* local
+    endpoint their healthCheckNodePort answers 503 and the health check takes them out.
+    (Said only while some node passes: when every node fails, load balancers differ.)
+    Their NodePort rows keep kube-proxy's own verdict (drop, or the terminating fallback)."""
+    if p.entry.kind != EntryKind.LOAD_BALANCER or p.policy != "Local" or p.direct is not None:
+        return False
+    return not has_ready(g.choice) and any(has_ready(o.choice) for o in p.groups)

@@ -11,8 +11,8 @@ from typing import Any, NamedTuple
 from kpath.cluster.records import Node, ObjectKey, Service, ServicePort
 from kpath.cluster.snapshot import Snapshot
 from kpath.errors import InputError
-from kpath.routing.kubeproxy import Choice, choose
-from kpath.routing.targets import service_targets
+from kpath.routing.kubeproxy import Choice, choose, unknown_choice
+from kpath.routing.targets import endpoints_unknown, service_targets
 from kpath.safetext import clean
 
 SCHEMA = "kpath.route/v1"
@@ -83,6 +83,10 @@ def route(snapshot: Snapshot, service: str, node: str, port: str | None = None) 
         if svc.is_external else None
     )
     internal = choose(targets, svc.internal_traffic_policy, where.name, where.zone)
+    unknown = None if targets else endpoints_unknown(snapshot, svc.selector)
+    if unknown:
+        internal = unknown_choice(unknown)
+        external = unknown_choice(unknown) if external is not None else None
     return Route(svc, sp, where, external, internal)
 
 

@@ -68,3 +68,18 @@ def _slice_port(s: EndpointSlice, port: ServicePort) -> int | None:
                 return p.port
             return p.port if p.port else _NO_PORT
     return _NO_PORT
+
+
+def endpoints_unknown(snapshot: Snapshot, selector: object | None) -> str | None:
+    """Why a Service's endpoints cannot be known from this input (None: they can).
+
+    Endpoints come from EndpointSlices or Endpoints, or kpath derives them from Pods through
+    the selector. A selector-less Service (``default/kubernetes``, hand-made Endpoints) has
+    only the first two; an input with none of the three knows no endpoints at all.
+    """
+    kinds = snapshot.kinds_seen
+    if not {"EndpointSlice", "Endpoints", "Pod"} & kinds:
+        return "the input carries no Pods, EndpointSlices or Endpoints"
+    if selector is None and not {"EndpointSlice", "Endpoints"} & kinds:
+        return "no selector, and the input carries no EndpointSlices or Endpoints"
+    return None

@@ -32,7 +32,8 @@ Prober = Callable[[Analysis, Sequence[int], ProbeSettings, MarkSink, ProgressSin
                   ProbeReport | None]
 
 _STATES = {Proof.CONFIRMED: ProbeState.CONFIRMED, Proof.CONTRADICTED: ProbeState.CONTRADICTED,
-           Proof.UNKNOWN: ProbeState.UNKNOWN, Proof.UNIDENTIFIED: ProbeState.UNIDENTIFIED}
+           Proof.UNKNOWN: ProbeState.UNKNOWN, Proof.UNIDENTIFIED: ProbeState.UNIDENTIFIED,
+           Proof.ANSWERED_ERROR: ProbeState.ANSWERED_ERROR}
 
 
 def view_ref(ref: HopRef, indexes: Sequence[int]) -> HopRef:
@@ -42,7 +43,7 @@ def view_ref(ref: HopRef, indexes: Sequence[int]) -> HopRef:
 
 def mark(verdict: HopVerdict) -> ProbeMark:
     """What the UI shows for a hop: evidence's proof and reason, as they are."""
-    return ProbeMark(_STATES.get(verdict.proof, ProbeState.UNKNOWN), verdict.reason)
+    return ProbeMark(_STATES[verdict.proof], verdict.reason)
 
 
 def marks(verdicts: Mapping[HopRef, HopVerdict], indexes: Sequence[int]) -> dict[HopRef, ProbeMark]:

@@ -36,6 +36,7 @@ class ProbeState(StrEnum):
     RUNNING = "probing"
     CONFIRMED = "confirmed"
     UNIDENTIFIED = "unidentified"
+    ANSWERED_ERROR = "answered-error"  # reached the pod, which answered an HTTP 5xx
     UNKNOWN = "unknown"
     CONTRADICTED = "contradicted"
 
@@ -44,7 +45,8 @@ class ProbeState(StrEnum):
 #: the order `kpath.probe.hops` merges a hop's targets in, so the list and the JSON agree
 #: (an in-cluster address that proves nothing from here does not hide what was confirmed).
 PROBE_RANK = {ProbeState.UNPROBED: 0, ProbeState.RUNNING: 1, ProbeState.UNKNOWN: 2,
-              ProbeState.CONFIRMED: 3, ProbeState.UNIDENTIFIED: 4, ProbeState.CONTRADICTED: 5}
+              ProbeState.CONFIRMED: 3, ProbeState.ANSWERED_ERROR: 4, ProbeState.UNIDENTIFIED: 5,
+              ProbeState.CONTRADICTED: 6}
 
 
 #: The Linux console's fonts hold ASCII and box lines, not arrows, ticks or rounded corners.
@@ -98,6 +100,7 @@ PROBE_LOOK: dict[ProbeState, Look] = {
     ProbeState.RUNNING: Look(glyphs("◌"), "probing", "cyan"),
     ProbeState.CONFIRMED: Look(glyphs("✓"), "confirmed", "green"),
     ProbeState.UNIDENTIFIED: Look(glyphs("~"), "answered (unidentified)", "cyan"),
+    ProbeState.ANSWERED_ERROR: Look(glyphs("!"), "answered with an HTTP error", "yellow"),
     ProbeState.UNKNOWN: Look(glyphs("?"), "unknown", "yellow"),
     ProbeState.CONTRADICTED: Look(glyphs("‼"), "contradiction", "bold yellow reverse"),
 }

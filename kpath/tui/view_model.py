@@ -80,6 +80,8 @@ def group_findings(findings: Iterable[Finding]) -> dict[ObjectKey | None, list[F
 
 
 def verdict_state(verdict: Verdict, cross: bool = False) -> HopState:
+    if verdict == Verdict.UNKNOWN:
+        return HopState.INFO  # endpoints unknown: no decision to show
     if verdict == Verdict.DROP:
         return HopState.DROP
     if verdict == Verdict.REJECT:
@@ -322,6 +324,8 @@ def _node_port_label(p: Path) -> str:
 
 
 def _verdict_line(verdict: Verdict, cross: bool, share: float = 0.0) -> str:
+    if verdict == Verdict.UNKNOWN:
+        return "unknown (endpoints not in the input)"
     if verdict == Verdict.DROP:
         return "drop (black hole)"
     if verdict == Verdict.REJECT:

@@ -104,6 +104,25 @@ async def reset(s: Server, r: asyncio.StreamReader, w: asyncio.StreamWriter) -> 
     w.transport.abort()
 
 
+async def close_after_read(s: Server, r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+    """Reads the request, then closes cleanly (FIN) without a word: accepted, no answer."""
+    await s.read_head(r)
+    w.close()
+
+
+async def close_at_once(s: Server, r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+    """Accepts and closes cleanly (FIN) before anything is said (a TCP probe's view)."""
+    w.close()
+
+
+async def banner(s: Server, r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+    """Speaks first, as SSH or SMTP do, then waits for the client."""
+    w.write(b"220 ready\r\n")
+    await w.drain()
+    while await r.read(65536):
+        pass
+
+
 async def redirect(s: Server, r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
     await s.read_head(r)
     await respond(w, 302, b"", {"Location": f"http://127.0.0.1:{s.port}/elsewhere"})

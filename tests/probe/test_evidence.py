@@ -37,10 +37,12 @@ def test_results_read_as_what_a_client_saw() -> None:
     assert seen_as(node_t, result(Outcome.REFUSED)) == Expect.REFUSED
     # A pod answering 500 is still an answer at the network level.
     assert seen_as(node_t, result(Outcome.HTTP_STATUS, 500)) == Expect.ANSWER
-    # An Ingress controller's own 503 (no pod named) is its way of refusing.
-    assert seen_as(ingress_t, result(Outcome.HTTP_STATUS, 503)) == Expect.REFUSED
+    # An Ingress controller's own 503 (no pod named) is an HTTP answer: its error for a
+    # backend it cannot send to, never a refusal.
+    assert seen_as(ingress_t, result(Outcome.HTTP_STATUS, 503)) == Expect.BACKEND_ERROR
     assert seen_as(ingress_t, result(Outcome.HTTP_STATUS, 500, "shop/a")) == Expect.ANSWER
-    assert seen_as(node_t, result(Outcome.HTTP_STATUS, 502, via="api-proxy")) == Expect.REFUSED
+    assert seen_as(node_t, result(Outcome.HTTP_STATUS, 502, via="api-proxy")) == \
+        Expect.BACKEND_ERROR
     assert seen_as(health_t, result(Outcome.OK, 200)) == Expect.HEALTHY
     assert seen_as(health_t, result(Outcome.HTTP_STATUS, 503)) == Expect.UNHEALTHY
     assert seen_as(node_t, result(Outcome.DNS)) is None
@@ -98,9 +100,10 @@ def test_unidentified_answers_still_contradict_a_predicted_drop() -> None:
 def test_health_checks_and_refusals_need_no_name() -> None:
     health = target(HopKind.HEALTH, frozenset({Expect.HEALTHY}))
     assert observe(0, health, [result(Outcome.OK, 200)], PODS, 500).proof == Proof.CONFIRMED
-    ingress = target(HopKind.ENTRY, frozenset({Expect.REFUSED}), controller=True)
-    assert observe(0, ingress, [result(Outcome.HTTP_STATUS, 503)], PODS, 500).proof == \
-        Proof.CONFIRMED
+    ingress = target(HopKind.ENTRY, frozenset({Expect.BACKEND_ERROR}), controller=True)
+    o = observe(0, ingress, [result(Outcome.HTTP_STATUS, 503)], PODS, 500)
+    assert o.proof == Proof.CONFIRMED
+    assert o.samples == ("HTTP 503 from the controller itself (no pod named)",)
 
 
 def test_cross_node_answers_are_marked_seen() -> None:
@@ -146,3 +149,90 @@ def test_judge_counts_and_findings() -> None:
     s = ev.summary
     assert (s.planned, s.done, s.ok, s.failed, s.contradictions) == (3, 3, 2, 1, 2)
     assert s.unidentified == 0
+
+
+def test_a_pods_5xx_is_answered_503_never_confirmed_alone() -> None:
+    o = observe(0, target(), [result(Outcome.HTTP_STATUS, 503, "shop/a")], PODS, 500)
+    assert o.proof == Proof.ANSWERED_ERROR
+    assert o.word == "! answered 503"
+    assert o.http_errors == (503,)
+    assert "the application fails" in o.reason
+
+
+def test_each_sample_names_the_pod_that_answered_and_says_what_the_silent_one_saw() -> None:
+    rs = [ProbeResult(0, 0, Outcome.OK, 200, 3.0, "shop/a", "n1", "direct", "HTTP 200 from shop/a"),
+          ProbeResult(0, 1, Outcome.TIMEOUT, None, 600.0, None, None, "direct",
+                      "connected, then no answer within 0.6 s", None, True)]
+    o = observe(0, target(), rs, PODS, 500)
+    assert o.samples == ("HTTP 200 from shop/a",
+                         "connected, then no answer within 0.6 s (not heard from: shop/b)")
+    assert o.observed == ("HTTP 200 from shop/a; connected, then no answer within 0.6 s "
+                          "(not heard from: shop/b)")
+    # On a pod hop the silent sample is the probed pod's.
+    pod_t = target(HopKind.POD, pods=frozenset({"shop/a"}))
+    silent = observe(0, pod_t, [rs[1]], PODS, 500)
+    assert silent.samples == ("shop/a: connected, then no answer within 0.6 s",)
+    assert silent.proof == Proof.CONTRADICTED
+
+
+def test_a_stalled_tls_handshake_is_not_called_a_drop() -> None:
+    r = ProbeResult(0, 0, Outcome.TLS_TIMEOUT, None, 600.0, None, None, "direct",
+                    "connected, then the TLS handshake stalled (no answer within 0.6 s)", None,
+                    True)
+    o = observe(0, target(), [r], PODS, 500)
+    assert o.proof == Proof.CONTRADICTED
+    assert "saw a TLS timeout" in o.reason and "dropped" not in o.reason.split("saw")[1]
+
+
+def test_accepted_then_closed_is_an_l4_answer_never_confirmed_and_never_a_refusal() -> None:
+    closed = result(Outcome.CLOSED)
+    assert seen_as(target(), closed) == Expect.CLOSED
+    fwd = observe(0, target(), [closed], PODS, 500)
+    assert fwd.proof == Proof.UNIDENTIFIED
+    assert "no HTTP answer came" in fwd.reason
+    # A reject predicted at a NodePort: something accepted, so it is a contradiction ...
+    rej = observe(0, target(expect=frozenset({Expect.REFUSED}), pods=frozenset()), [closed],
+                  PODS, 500)
+    assert rej.proof == Proof.CONTRADICTED
+    # ... but a proxying load balancer accepts before it finds nothing behind it.
+    lb = target(HopKind.ENTRY, frozenset({Expect.REFUSED, Expect.CLOSED}), pods=frozenset())
+    assert observe(0, lb, [closed], PODS, 500).proof == Proof.CONFIRMED
+
+
+def test_a_tls_failure_at_a_pod_is_answered_unidentified_with_the_certificate_problem() -> None:
+    r = ProbeResult(0, 0, Outcome.TLS, None, 4.0, None, None, "direct", "self-signed certificate",
+                    None, True)
+    o = observe(0, target(HopKind.POD, pods=frozenset({"shop/a"})), [r], PODS, 500)
+    assert o.proof == Proof.UNIDENTIFIED
+    assert o.samples == ("shop/a: TLS failed: self-signed certificate",)
+
+
+def test_no_prediction_is_never_a_contradiction() -> None:
+    t = target(expect=frozenset({Expect.UNKNOWN}))
+    for r in (result(Outcome.OK, 200, "shop/z"), result(Outcome.TIMEOUT), result(Outcome.REFUSED)):
+        o = observe(0, t, [r], PODS, 500)
+        assert o.proof == Proof.UNKNOWN
+        assert "NotReady" in o.reason
+
+
+def test_an_api_proxy_error_is_an_http_answer_from_the_api_server_not_a_refusal() -> None:
+    r = ProbeResult(0, 0, Outcome.HTTP_STATUS, 503, 9.0, None, None, "api-proxy",
+                    "HTTP 503 from the API server's proxy: error trying to reach service: dial "
+                    "tcp 10.1.0.1:8080: connect: connection refused")
+    pod_t = target(HopKind.POD, pods=frozenset({"shop/a"}))
+    assert seen_as(pod_t, r) == Expect.BACKEND_ERROR
+    o = observe(0, pod_t, [r], PODS, 500)
+    assert o.proof == Proof.CONTRADICTED
+    assert "saw a refusal" not in o.reason
+    assert "HTTP 503 from the API server's proxy" in o.samples[0]
+
+
+def test_a_silent_sample_says_which_predicted_pod_was_never_heard_from() -> None:
+    rs = [ProbeResult(0, 0, Outcome.OK, 200, 3.0, "shop/b", "n2", "direct", "HTTP 200 from shop/b"),
+          ProbeResult(0, 1, Outcome.TIMEOUT, None, 600.0, None, None, "direct",
+                      "connected, then no answer within 0.6 s", None, True)]
+    o = observe(0, target(), rs, PODS, 500)
+    assert o.proof == Proof.CONTRADICTED
+    assert o.samples == ("HTTP 200 from shop/b",
+                         "connected, then no answer within 0.6 s (not heard from: shop/a)")
+    assert "not heard from: shop/a" in o.reason

@@ -186,3 +186,53 @@ def test_unknown_service_is_a_usage_error(shop: LabCluster) -> None:
         service_paths(a, "shop/storefrnt")
     with pytest.raises(InputError, match="NAMESPACE/NAME"):
         service_paths(a, "storefront")
+
+
+def test_a_rolling_update_of_a_local_policy_lb_raises_no_false_alarm(
+    tmp_path: Path,
+) -> None:
+    """A checkout pod terminating gracefully: its node's health check fails (503: the load
+    balancer drains it) while its NodePort still forwards to it. Both are predicted."""
+    from kpath.lab.runner import LabThread
+
+    with LabThread("shop", api={"tls": True, "token": TOKEN}) as lab:
+        cluster = LabCluster(lab, lab.write_kubeconfig(tmp_path / "kubeconfig"))
+        lab.clear()  # the scenario's hanging pod is not this test's business
+        victim = lab.pods("shop", "checkout")[0]
+        draining = victim["spec"]["nodeName"]
+        lab.kill_pod("shop", victim["metadata"]["name"], graceful=True)
+        # The lab's scheduler puts the replacement where the old pod was; a rollout whose new
+        # pod is not there yet is what leaves a node with only the terminating one.
+        lab.scale("shop", "checkout", 1)
+        left = [(p["spec"]["nodeName"], bool(p["metadata"].get("deletionTimestamp")))
+                for p in lab.pods("shop", "checkout")]
+        assert (draining, True) in left and (draining, False) not in left, left
+        assert any(not gone for _, gone in left), left
+        report = cluster.probe("shop/checkout")
+
+    health = {t.node: i for i, t in hops(report, HopKind.HEALTH)}
+    nodes = {t.node: i for i, t in hops(report, HopKind.NODE)}
+    h, n = health[draining], nodes[draining]
+    assert report.plan.targets[h].expect == {Expect.UNHEALTHY}
+    assert [r.status for r in results_of(report, h)] == [503]
+    assert report.plan.targets[n].expect == {Expect.ANSWER}
+    assert all(r.outcome == Outcome.OK for r in results_of(report, n))
+    assert report.evidence.summary.contradictions == 0
+    assert not [f for f in report.evidence.findings if f.code in ("KP401", "KP402")]
+
+
+def test_a_node_the_objects_call_notready_gets_no_prediction(shop: LabCluster) -> None:
+    shop.lab.stop_node("node-a")  # type: ignore[attr-defined]
+    try:
+        after = shop.analysis()  # read after the stop: the Node says NotReady
+        report = shop.probe("shop/storefront", analysis=after)
+    finally:
+        shop.lab.start_node("node-a")  # type: ignore[attr-defined]
+    nodes = {t.node: i for i, t in hops(report, HopKind.NODE)}
+    a = nodes["node-a"]
+    assert report.plan.targets[a].expect == {Expect.UNKNOWN}
+    assert [r.outcome for r in results_of(report, a)] == [Outcome.TIMEOUT]
+    seen = report.evidence.observations[a]
+    assert seen.proof == Proof.UNKNOWN and "NotReady" in seen.reason
+    assert not any(f.code == "KP401" and "node-a" in f.message
+                   for f in report.evidence.findings)

@@ -53,6 +53,30 @@ def _port(name: str | None = None, port: int = 1234, app: str | None = None,
     (_port("tcp-redis", 6379), True, "http"),
     (_port("grpc", 9000), False, "tcp"),
     (None, False, "tcp"),
+    # appProtocol first: it beats the name and the number.
+    (_port("http", 80, app="mysql"), False, "tcp"),
+    (_port("tcp", 443, app="kubernetes.io/wss"), False, "https"),
+    (_port(port=80, app="kubernetes.io/ws"), False, "http"),
+    (_port(port=8080, app="example.com/postgres"), False, "tcp"),
+    # Then the name, as Istio's <protocol>[-<suffix>] convention reads it.
+    (_port("tcp", 80), False, "tcp"),
+    (_port("tcp-foo", 8080), False, "tcp"),
+    (_port("udp", 80), False, "tcp"),
+    (_port("tls", 443), False, "tcp"),
+    (_port("redis", 80), False, "tcp"),
+    (_port("http-metrics", 9100), False, "http"),
+    (_port("http2", 1234), False, "http"),
+    (_port("h2c", 1234), False, "http"),
+    (_port("grpc-web", 1234), False, "http"),
+    (_port("https", 8080), False, "https"),
+    (_port("HTTPS-admin", 1234), False, "https"),
+    # A name that says nothing known: the number decides.
+    (_port("metrics", 8080), False, "http"),
+    (_port("metrics", 9443), False, "https"),
+    (_port("metrics", 9100), False, "tcp"),
+    (_port("metrics", 9100), True, "http"),
+    # --http never turns a port known to be HTTPS into plain HTTP.
+    (_port("https", 1234), True, "https"),
 ])
 def test_port_scheme(port: ServicePort | None, force: bool, scheme: str) -> None:
     assert port_scheme(port, force) == scheme
@@ -191,3 +215,77 @@ def test_pod_hops_name_the_node_group_they_are_drawn_under() -> None:
     for t in (t for t in plan.targets if t.hop == HopKind.POD):
         under = sorted(r.group for r in t.refs if r.path == cip)
         assert under == list(range(groups))
+
+
+def _rolling_lb() -> Analysis:
+    """Local policy mid-rollout: n1's only pod is terminating (still serving), n3's is ready."""
+    pods = (pod("a", "n1", "10.1.0.1"), pod("c", "n3", "10.1.0.3"))
+    svc = service("web", "LoadBalancer", etp="Local", lb_ip="192.0.2.10",
+                  healthCheckNodePort=32000)
+    eps = endpointslice("web", [
+        endpoint("10.1.0.1", "n1", "a", ready=False, serving=True, terminating=True),
+        endpoint("10.1.0.3", "n3", "c")])
+    return analysed(*NODES, *pods, svc, eps)
+
+
+def test_health_checks_count_ready_local_endpoints_as_kube_proxy_does() -> None:
+    a = _rolling_lb()
+    plan = plan_probes(a.snapshot, a.paths, PlanOptions())
+    health = {t.node: t for t in plan.targets if t.hop == HopKind.HEALTH}
+    nodes = {t.node: t for t in plan.targets if t.hop == HopKind.NODE}
+    # The terminating pod does not count: n1 fails its health check (the LB drains it) ...
+    assert health["n1"].expect == {Expect.UNHEALTHY}
+    assert health["n3"].expect == {Expect.HEALTHY}
+    # ... while its NodePort still forwards to it (serving and terminating fallback).
+    assert nodes["n1"].expect == {Expect.ANSWER}
+    assert nodes["n1"].expected_pods == {"shop/a"}
+    assert nodes["n2"].expect == {Expect.SILENT}
+    entry = [t for t in plan.targets if t.hop == HopKind.ENTRY and t.host == "192.0.2.10"]
+    assert entry and entry[0].expect == {Expect.ANSWER}
+
+
+def test_a_load_balancer_whose_every_node_fails_its_health_check_is_not_predicted() -> None:
+    pods = (pod("a", "n1", "10.1.0.1"),)
+    svc = service("web", "LoadBalancer", etp="Local", lb_ip="192.0.2.10",
+                  healthCheckNodePort=32000)
+    eps = endpointslice("web", [
+        endpoint("10.1.0.1", "n1", "a", ready=False, serving=True, terminating=True)])
+    a = analysed(*NODES, *pods, svc, eps)
+    plan = plan_probes(a.snapshot, a.paths, PlanOptions())
+    entry = next(t for t in plan.targets if t.hop == HopKind.ENTRY and t.host == "192.0.2.10")
+    # Load balancers differ when no node passes: some send anyway, some refuse.
+    assert entry.expect == {Expect.ANSWER, Expect.REFUSED}
+
+
+def test_a_nodeport_on_a_notready_node_gets_no_prediction() -> None:
+    nodes = (node("n1", "z1"), node("n2", "z1", ready=False))
+    pods = (pod("a", "n1", "10.1.0.1"), pod("b", "n2", "10.1.0.2"))
+    eps = endpointslice("web", [endpoint("10.1.0.1", "n1", "a"),
+                                endpoint("10.1.0.2", "n2", "b", ready=False)])
+    svc = service("web", "LoadBalancer", etp="Local", lb_ip="192.0.2.10",
+                  healthCheckNodePort=32000)
+    a = analysed(*nodes, *pods, svc, eps)
+    plan = plan_probes(a.snapshot, a.paths, PlanOptions())
+    by_node = {(t.hop, t.node): t for t in plan.targets if t.node}
+    assert by_node[(HopKind.NODE, "n2")].expect == {Expect.UNKNOWN}
+    assert by_node[(HopKind.HEALTH, "n2")].expect == {Expect.UNKNOWN}
+    assert by_node[(HopKind.NODE, "n1")].expect == {Expect.ANSWER}
+
+
+def test_an_ingress_backend_without_endpoints_is_predicted_as_the_controllers_error() -> None:
+    # The backend has no endpoint anywhere (kube-proxy would reject); the controller answers
+    # for it with an HTTP error of its own, which is what the prediction says.
+    svc = service("web", ports=[{"name": "http", "port": 80, "targetPort": 8080,
+                                 "protocol": "TCP"}])
+    ctrl = service("ingress-nginx", "LoadBalancer", ns="ingress-nginx", lb_ip="192.0.2.80",
+                   selector={"app.kubernetes.io/name": "ingress-nginx"},
+                   labels={"app.kubernetes.io/name": "ingress-nginx"})
+    ing = ingress("shop", [rule("shop.example.com", ("/", "Prefix", backend("web", 80)))],
+                  lb_ip="192.0.2.80", class_name="nginx")
+    a = analysed(*NODES, svc, ctrl, ing, endpointslice("web", [], port_name="http"),
+                 ingress_class("nginx", "k8s.io/ingress-nginx"),
+                 kinds=("Node", "Pod", "Service", "EndpointSlice", "Ingress", "IngressClass"))
+    plan = plan_probes(a.snapshot, a.paths, PlanOptions())
+    entries = [t for t in plan.targets if t.hop == HopKind.ENTRY and t.via_controller]
+    assert entries
+    assert all(t.expect == {Expect.BACKEND_ERROR} for t in entries)

@@ -29,6 +29,9 @@ from kpath.probe.prober import (
 from tests.probe.servers import (
     Server,
     Silent,
+    banner,
+    close_after_read,
+    close_at_once,
     echo,
     endless,
     free_port,
@@ -103,6 +106,49 @@ def test_a_closed_port_is_refused() -> None:
 def test_accepted_then_reset_is_reset() -> None:
     (r,), _ = run(probe_one(reset))
     assert r.outcome == Outcome.RESET
+
+
+def test_a_silent_address_times_out_without_connecting() -> None:
+    silent = Silent()
+    try:
+        (r,) = run(run_probes([target(silent.port)], ProbeOptions(timeout=0.5)))
+        (t,) = run(run_probes([target(silent.port, scheme="tcp")], ProbeOptions(timeout=0.5)))
+    finally:
+        silent.close()
+    assert (r.outcome, r.connected) == (Outcome.TIMEOUT, False)
+    assert "no connection within 0.5 s" in r.detail
+    assert (t.outcome, t.connected) == (Outcome.TIMEOUT, False)
+
+
+def test_connected_then_no_answer_says_it_connected() -> None:
+    (r,), _ = run(probe_one(hang, ProbeOptions(timeout=0.4)))
+    assert (r.outcome, r.connected) == (Outcome.TIMEOUT, True)
+    assert r.detail.startswith("connected, then no answer")
+
+
+def test_refused_is_not_connected_and_reset_after_accept_is() -> None:
+    (r,) = run(run_probes([target(free_port())], ProbeOptions(timeout=2)))
+    assert (r.outcome, r.connected) == (Outcome.REFUSED, False)
+    (x,), _ = run(probe_one(reset))
+    assert (x.outcome, x.connected) == (Outcome.RESET, True)
+    assert "reset (RST)" in x.detail
+
+
+def test_accepted_then_closed_without_an_answer_is_closed_not_refused() -> None:
+    (r,), s = run(probe_one(close_after_read))
+    assert (r.outcome, r.connected, r.status) == (Outcome.CLOSED, True, None)
+    assert r.detail == "connected, then closed without an answer"
+    assert s.connections == 1
+
+
+def test_tcp_probe_sees_a_reset_a_close_and_a_banner() -> None:
+    (rst,), _ = run(probe_one(reset, scheme="tcp"))
+    assert (rst.outcome, rst.connected) == (Outcome.RESET, True)
+    (fin,), _ = run(probe_one(close_at_once, scheme="tcp"))
+    assert (fin.outcome, fin.connected) == (Outcome.CLOSED, True)
+    (talk,), s = run(probe_one(banner, scheme="tcp"))
+    assert (talk.outcome, talk.detail) == (Outcome.OK, "connected, and it spoke first")
+    assert s.heads == []  # a TCP probe never sends a byte
 
 
 def test_tcp_probe_connects_only() -> None:
@@ -209,12 +255,36 @@ def test_tls_is_verified_sni_and_host_are_sent_and_insecure_reports_the_problem(
     assert header(s.heads[-1], "Host") == "shop.example.com"
 
 
+@needs_openssl
+def test_a_self_signed_certificate_is_a_tls_failure_that_says_so(tmp_path: Path) -> None:
+    cert, key = self_signed(tmp_path)
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+
+    async def scenario() -> Any:
+        async with Server(echo(), ssl_ctx=ctx) as s:
+            (r,) = await run_probes([target(s.port, scheme="https")], ProbeOptions(timeout=3))
+            return r
+
+    r = run(scenario())
+    assert (r.outcome, r.connected, r.status) == (Outcome.TLS, True, None)
+    assert "self-signed" in r.detail
+
+
+def test_a_tls_handshake_that_stalls_after_connect_is_a_tls_timeout() -> None:
+    # The server accepts and never speaks: no TLS ServerHello, so no handshake.
+    (r,), _ = run(probe_one(hang, ProbeOptions(timeout=0.4), scheme="https"))
+    assert (r.outcome, r.connected) == (Outcome.TLS_TIMEOUT, True)
+    assert "TLS handshake stalled" in r.detail
+
+
 # --------------------------------------------------------------------------- the API proxy
 class FakeApi:
     """The pods/NAME:PORT/proxy subresource of an API server, answering as the pod would."""
 
-    def __init__(self, echo: bool = False) -> None:
+    def __init__(self, echo: bool = False, unreachable: bool = False) -> None:
         self.echo = echo  # name the pod and node after the Authorization header it was sent
+        self.unreachable = unreachable  # answer as an API server that cannot reach the pod
         self.requests: list[tuple[str, str | None]] = []
         self.runner: web.AppRunner | None = None
         self.url = ""
@@ -225,6 +295,11 @@ class FakeApi:
             if request.headers.get("Authorization") != TOKEN:
                 return web.json_response({"kind": "Status", "code": 401}, status=401)
             name, _, port = request.match_info["name"].rpartition(":")
+            if self.unreachable:
+                return web.json_response(
+                    {"kind": "Status", "status": "Failure", "code": 503, "reason":
+                     "ServiceUnavailable", "message": "error trying to reach service: dial tcp "
+                     f"10.1.0.1:{port}: connect: connection refused"}, status=503)
             if self.echo:
                 name = f"{name} {request.headers['Authorization']}"
             return web.json_response({"pod": name, "port": port},
@@ -270,6 +345,21 @@ def test_pods_that_do_not_answer_from_here_go_through_the_api_server() -> None:
     assert (direct.via, direct.pod) == ("direct", "shop/web-2")
     # The API server's credentials never reach anything but the API server.
     assert pod_server.heads and all(header(h, "Authorization") is None for h in pod_server.heads)
+
+
+def test_an_api_server_that_cannot_reach_the_pod_answers_http_and_says_why() -> None:
+    async def scenario() -> Any:
+        async with FakeApi(unreachable=True) as api:
+            opts = ProbeOptions(timeout=2, api=ApiAccess(api.url, {"Authorization": TOKEN}),
+                                pods="api")
+            (r,) = await run_probes([target(8080, hop=HopKind.POD,
+                                            pod=ObjectKey("shop", "web-1"))], opts)
+            return r
+
+    r = run(scenario())
+    assert (r.via, r.outcome, r.status, r.pod) == ("api-proxy", Outcome.HTTP_STATUS, 503, None)
+    assert r.detail == ("HTTP 503 from the API server's proxy: error trying to reach service: "
+                        "dial tcp 10.1.0.1:8080: connect: connection refused")
 
 
 def test_credentials_an_api_server_echoes_are_redacted_from_results() -> None:
@@ -325,7 +415,7 @@ def test_classify_failures() -> None:
     assert classify(wrapped)[0] == Outcome.TLS
     assert classify(httpx.ReadTimeout("slow"))[0] == Outcome.TIMEOUT
     assert classify(httpx.RemoteProtocolError("Server disconnected without sending a "
-                                              "response."))[0] == Outcome.RESET
+                                              "response."))[0] == Outcome.CLOSED
     unreachable = httpx.ConnectError("no route")
     unreachable.__cause__ = OSError(113, "No route to host")
     assert classify(unreachable)[0] == Outcome.UNREACHABLE

@@ -167,3 +167,76 @@ def test_entry_labels() -> None:
     _, paths = paths_of(service("web", "LoadBalancer", lb_ip="192.0.2.10"))
     assert [p.entry.label() for p in paths] == ["192.0.2.10:80", "NodePort:30080",
                                                 "10.96.0.10:80"]
+
+
+# --------------------------------------------------------------------------- unknown endpoints
+KUBERNETES = service("kubernetes", ns="default", selector={},
+                     ports=[{"name": "https", "port": 443, "targetPort": 6443,
+                             "protocol": "TCP"}])
+
+
+def test_a_selectorless_service_without_endpoints_in_the_input_is_unknown_not_reject() -> None:
+    # Pods only: kpath derives endpoints from selectors, but default/kubernetes has none.
+    a = analysed(*NODES, KUBERNETES, kinds=("Node", "Pod", "Service"))
+    (p,) = [p for p in a.paths if p.service == key("kubernetes", "default")]
+    assert p.verdicts() == {Verdict.UNKNOWN}
+    assert "endpoints unknown" in p.groups[0].choice.rule
+    codes = {(f.code, f.severity.value) for f in a.findings
+             if f.service == key("kubernetes", "default")}
+    assert codes == {("KP304", "info")}
+
+
+def test_a_selectorless_service_with_endpoint_kinds_seen_and_none_is_still_reject() -> None:
+    a = analysed(*NODES, KUBERNETES)  # EndpointSlices were listed: none names it
+    (p,) = [p for p in a.paths if p.service == key("kubernetes", "default")]
+    assert p.verdicts() == {Verdict.REJECT}
+    assert any(f.code == "KP102" for f in a.findings)
+
+
+def test_no_endpoint_data_at_all_makes_every_verdict_unknown() -> None:
+    svc = service("web", "LoadBalancer", lb_ip="192.0.2.10")
+    a = analysed(*NODES, svc, kinds=("Node", "Service"))
+    assert {v for p in a.paths for v in p.verdicts()} == {Verdict.UNKNOWN}
+    headless = analysed(*NODES, service("h", clusterIP="None"), kinds=("Node", "Service"))
+    (hp,) = headless.paths
+    assert hp.direct is not None and hp.direct.verdict == Verdict.UNKNOWN
+
+
+def test_route_says_unknown_for_unknown_endpoints() -> None:
+    from kpath.routing.route import route, route_json
+
+    a = analysed(*NODES, KUBERNETES, kinds=("Node", "Pod", "Service"))
+    doc = route_json(route(a.snapshot, "default/kubernetes", "n1"))
+    assert doc["internal"]["verdict"] == "unknown"
+    assert doc["external"] is None
+
+
+# --------------------------------------------------------------------------- LB rows
+def test_lb_rows_of_nodes_the_health_check_takes_out_are_skipped_not_dropped() -> None:
+    from kpath.routing.paths import skipped_by_load_balancer
+
+    svc = service("web", "LoadBalancer", etp="Local", lb_ip="192.0.2.10")
+    rolling = endpointslice("web", [
+        endpoint("10.1.0.1", "n1", "a"),
+        endpoint("10.1.0.2", "n2", "b", ready=False, serving=True, terminating=True)])
+    a = analysed(*NODES, svc, rolling)
+    lb = next(p for p in a.paths if p.entry.kind == EntryKind.LOAD_BALANCER)
+    np_ = next(p for p in a.paths if p.entry.kind == EntryKind.NODE_PORT)
+    skipped = {n for g in lb.groups if skipped_by_load_balancer(lb, g) for n in g.nodes}
+    # n3 drops (no local pod), n2 only has a terminating one: both fail the health check.
+    assert skipped == {"n2", "n3"}
+    assert group_of(lb.groups, "n2").choice.verdict == Verdict.FORWARD  # the fallback
+    assert group_of(lb.groups, "n3").choice.verdict == Verdict.DROP
+    # NodePort rows keep kube-proxy's own verdicts.
+    assert not any(skipped_by_load_balancer(np_, g) for g in np_.groups)
+
+
+def test_lb_rows_are_not_skipped_when_no_node_passes() -> None:
+    from kpath.routing.paths import skipped_by_load_balancer
+
+    svc = service("web", "LoadBalancer", etp="Local", lb_ip="192.0.2.10")
+    draining = endpointslice("web", [
+        endpoint("10.1.0.1", "n1", "a", ready=False, serving=True, terminating=True)])
+    a = analysed(*NODES, svc, draining)
+    lb = next(p for p in a.paths if p.entry.kind == EntryKind.LOAD_BALANCER)
+    assert not any(skipped_by_load_balancer(lb, g) for g in lb.groups)
