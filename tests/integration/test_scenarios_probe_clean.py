@@ -52,10 +52,6 @@ pytestmark = [pytest.mark.lab, pytest.mark.skipif(
 
 #: Scenarios that still contradict with every fault cleared, for a cause in kpath's probe
 #: side (kpath/probe, kpath/routing), not in the lab; by (scenario, selection).
-_TCP_AS_HTTP = ("probe/plan.py port_scheme probes a port as HTTP when its name is not an HTTP "
-                "word but its number is well known (issue 10 item 3): {what} serve a TCP echo "
-                "there, which sends the request back instead of an HTTP answer, judged "
-                "'refused' (KP401/KP402)")
 _CONTROLLER_DEFAULT_BACKEND = (
     "the Ingress controller's own Service is predicted to be answered by the controller's "
     "pods, but the kuard Ingress has only a defaultBackend, so the controller proxies every "
@@ -64,11 +60,6 @@ _CONTROLLER_DEFAULT_BACKEND = (
 PROBE_SIDE: dict[tuple[str, str], str] = {
     ("contour-kuard", "external"): _CONTROLLER_DEFAULT_BACKEND,
     ("contour-kuard", "all"): _CONTROLLER_DEFAULT_BACKEND,
-    ("online-boutique", "all"): _TCP_AS_HTTP.format(
-        what="ports named `grpc` on 5000/8080 of default/emailservice and "
-             "default/recommendationservice"),
-    ("traefik-ingressclass", "all"): _TCP_AS_HTTP.format(
-        what="the port named `tcp` on 8080 of default/whoamitcp"),
 }
 #: ``external``: ``kpath paths -A --probe`` (the ways in from outside, as issue 10 runs it);
 #: ``all``: with ``--all`` too, so ClusterIP services' pods are probed as well.
