@@ -11,8 +11,10 @@
   client on its endpoint under ``sessionAffinity: ClientIP``): Cluster →
   any usable endpoint, connecting from the node's own address (the SNAT: the pod sees the
   node); Local → endpoints on this node only, connecting from the client's address; a Local
-  node without a local endpoint holds the connection silently (a black hole: the client times
-  out), and a service with no usable endpoint at all resets it at once (a refusal);
+  node without a local endpoint is a black hole: its listener switches to a socket whose
+  accept queue is full and never drained, so the kernel drops the client's SYN and even a
+  bare TCP connect times out (`SilentPort`); a service with no usable endpoint at all resets
+  the connection at once (a refusal);
 - Local services answer on ``healthCheckNodePort`` like kube-proxy (200 / 503);
 - load-balancer addresses spread over healthy nodes' NodePorts, or straight to pods for
   load balancers without NodePorts;
@@ -22,7 +24,8 @@
 This is a deliberately separate implementation of the forwarding rules: it must not import
 kpath's routing package, so that a probe through the lab can catch a wrong prediction.
 State is read from the store on every connection, so changes and faults apply at once;
-`DataPlane.sync` opens and closes listeners to match the store.
+`DataPlane.sync` opens and closes listeners to match the store, and switches a NodePort
+between forwarding and black hole (the runner syncs after every change and fault).
 """
 
 from __future__ import annotations
@@ -219,10 +222,43 @@ class LoadBalancerRole:
 Role = PodRole | HostPortRole | NodePortRole | HealthRole | LoadBalancerRole
 
 
+class SilentPort:
+    """A listening socket whose accept queue is full and never drained.
+
+    Linux drops a SYN to a full accept queue, so a client's connect gets no SYN-ACK and times
+    out: the only way to show a dropped packet on loopback (accepting and then holding would
+    complete the handshake, which a TCP connect probe sees as an answer). Backlog 0 queues
+    one connection; our own ``filler`` takes that place.
+    """
+
+    def __init__(self, host: str, port: int) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.sock.bind((host, port))
+            self.sock.listen(0)
+            # Loopback with room in the queue: the handshake completes at once.
+            self.filler = socket.create_connection((host, port), timeout=1)
+        except OSError:
+            self.sock.close()
+            raise
+
+    def close(self) -> None:
+        self.filler.close()
+        self.sock.close()
+
+
 @dataclass
 class _Listener:
     role: Role
-    server: asyncio.Server
+    server: asyncio.Server | None = None
+    silent: SilentPort | None = None
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+        if self.silent is not None:
+            self.silent.close()
 
 
 @dataclass
@@ -378,34 +414,65 @@ class DataPlane:
         """Open, retarget and close listeners to match the store and the faults."""
         want = self.desired()
         for key in [k for k in self._listeners if k not in want]:
-            self._listeners.pop(key).server.close()
+            self._listeners.pop(key).close()
         for key, role in want.items():
+            silent = self._black_hole(role)
             current = self._listeners.get(key)
             if current is not None:
-                current.role = role
-                continue
+                if (current.silent is not None) == silent:
+                    current.role = role
+                    continue
+                # Forwarding <-> black hole: a fresh socket on the same address and port
+                # (connections already accepted live on; only new SYNs see the change).
+                self._listeners.pop(key).close()
             try:
-                server = await asyncio.start_server(
-                    lambda r, w, key=key: self._on_connection(key, r, w),
-                    host=key[0], port=key[1], reuse_address=True)
+                if silent:
+                    listener = _Listener(role, silent=SilentPort(*key))
+                else:
+                    listener = _Listener(role, server=await asyncio.start_server(
+                        lambda r, w, key=key: self._on_connection(key, r, w),
+                        host=key[0], port=key[1], reuse_address=True))
             except OSError as exc:
                 if key not in self._failed:
                     self._failed.add(key)
                     self.warnings.append(f"cannot listen on {key[0]}:{key[1]}: {exc.strerror}")
                 continue
-            self._listeners[key] = _Listener(role, server)
+            self._listeners[key] = listener
+
+    def _black_hole(self, role: Role) -> bool:
+        """A NodePort that kube-proxy drops on this node: Local policy, no usable endpoint
+        here, usable ones elsewhere. A down node is left to its fault (held after accept)."""
+        if not isinstance(role, NodePortRole) or self.faults.node_down(role.node):
+            return False
+        return self._node_port_choice(role)[0] == "drop"
+
+    def _node_port_choice(self, role: NodePortRole) -> tuple[str, list[LabEndpoint]]:
+        svc = self._service(role.service)
+        if svc is None:
+            return "reject", []
+        local = (svc.get("spec") or {}).get("externalTrafficPolicy") == "Local"
+        node = self._node(role.node)
+        zone = ((node or {}).get("metadata", {}).get("labels") or {}).get(
+            "topology.kubernetes.io/zone")
+        return choose_endpoints(
+            self._endpoints(role.service, role.port_name), local=local, node=role.node, zone=zone)
 
     def listening(self) -> dict[tuple[str, int], Role]:
         return {k: v.role for k, v in self._listeners.items()}
 
+    def black_holes(self) -> set[tuple[str, int]]:
+        """The (address, port)s listening with a full accept queue (SYNs dropped)."""
+        return {k for k, v in self._listeners.items() if v.silent is not None}
+
     async def close(self) -> None:
         for listener in self._listeners.values():
-            listener.server.close()
+            listener.close()
         for task in list(self._tasks):
             task.cancel()
         for listener in self._listeners.values():
-            with contextlib.suppress(Exception):
-                await listener.server.wait_closed()
+            if listener.server is not None:
+                with contextlib.suppress(Exception):
+                    await listener.server.wait_closed()
         self._listeners.clear()
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
@@ -547,21 +614,15 @@ class DataPlane:
         if delay:
             await asyncio.sleep(delay)
         svc = self._service(role.service)
-        if svc is None:
-            _reset(writer)
-            return
-        local = (svc.get("spec") or {}).get("externalTrafficPolicy") == "Local"
-        node = self._node(role.node)
-        zone = ((node or {}).get("metadata", {}).get("labels") or {}).get(
-            "topology.kubernetes.io/zone")
-        verdict, candidates = choose_endpoints(
-            self._endpoints(role.service, role.port_name), local=local, node=role.node, zone=zone)
-        if verdict == "reject":
+        verdict, candidates = self._node_port_choice(role)
+        if svc is None or verdict == "reject":
             _reset(writer)
             return
         if verdict == "drop":
+            # Only between a change and the next `sync` (which makes this port silent).
             await _hold(reader)
             return
+        local = (svc.get("spec") or {}).get("externalTrafficPolicy") == "Local"
         client_ip = (writer.get_extra_info("peername") or ("127.0.0.1", 0))[0]
         sticky = (svc.get("spec") or {}).get("sessionAffinity") == "ClientIP"
         target = self._pick((role.service, role.port_name), candidates,
