@@ -233,6 +233,8 @@ def _not_heard_from(t: ProbeTarget, results: Sequence[ProbeResult],
         return None
     if all(s in (Expect.ANSWER, Expect.HEALTHY) for s in seen):
         return None
+    if t.proxied_pods & set(pods):
+        return None  # a proxied answer names the backend, not the controller pod that sent it
     missing = sorted(t.expected_pods - set(pods))
     if not missing or len(missing) > 3:
         return None
@@ -288,7 +290,7 @@ def observe(
     bad = [(r, s) for r, s in zip(results, seen, strict=True) if s is not None
            and not _allowed(s, t.expect)]
     foreign = [p for p in pods if t.expected_pods and t.hop != HopKind.HEALTH
-               and p not in t.expected_pods]
+               and p not in t.expected_pods and p not in t.proxied_pods]
     known = [s for s in seen if s is not None]
     if t.internal and not any(s == Expect.ANSWER for s in known):
         return obs(Proof.UNKNOWN, f"an in-cluster address: {results[0].detail} from here "
@@ -321,6 +323,8 @@ def observe(
         for s, k in _counts(known).items())
     if pods:
         why += f" from {', '.join(pods)}"
+    if t.proxied_pods & set(pods):
+        why += " (the Ingress controller forwarded: its pod was reached)"
     if errors:
         return obs(Proof.ANSWERED_ERROR, f"{why}, but answered HTTP "
                    f"{', '.join(map(str, errors))}: the pod is reached, the application fails")
@@ -338,7 +342,10 @@ def _cross_node(t: ProbeTarget, results: Sequence[ProbeResult],
                 pod_nodes: Mapping[str, str | None]) -> bool | None:
     if t.node is None or t.hop != HopKind.NODE:
         return None
-    nodes = [r.pod_node or pod_nodes.get(r.pod) for r in results if r.pod]
+    # A backend the controller forwarded to runs wherever it runs: kube-proxy's choice of
+    # controller pod is not seen in it.
+    nodes = [r.pod_node or pod_nodes.get(r.pod) for r in results
+             if r.pod and (r.pod in t.expected_pods or r.pod not in t.proxied_pods)]
     known = [n for n in nodes if n]
     if not known:
         return None

@@ -12,6 +12,15 @@ Each path is walked hop by hop:
 - **pod**: each endpoint the path can reach, by pod IP (the prober falls back to the API
   server's ``pods/NAME:PORT/proxy`` when pod IPs do not answer from here).
 
+An Ingress controller's own Service is a way in of its own, and its pods are proxies: a
+request without a Host any rule names (the probe's ``GET /`` at a bare address) goes to what
+the controller serves for a Host-less ``/`` (a host-less rule, else an Ingress
+``defaultBackend``), and only when nothing matches does the controller answer itself. Its
+entry, node and pod hops keep kube-proxy's prediction (which nodes forward or drop, which
+controller pods are chosen) and also accept those backend pods naming themselves
+(``proxied_pods``): such an answer confirms that the controller pod was reached and
+forwarded, not which controller pod it was.
+
 Probes of the same address, port and request are made once and referenced by every hop that
 needs them (a LoadBalancer and its NodePort share the node hops). UDP and SCTP ports are
 listed as not probed, with the reason.
@@ -26,9 +35,11 @@ from typing import NamedTuple
 
 from kpath.cluster.records import ObjectKey, ServicePort
 from kpath.cluster.snapshot import Snapshot
+from kpath.routing.ingress import IngressRoute, hostless_routes, ingress_routes
 from kpath.routing.kubeproxy import Choice, Target, Verdict, has_ready
 from kpath.routing.nodegroups import NodeGroup
-from kpath.routing.paths import EntryKind, Path
+from kpath.routing.paths import EntryKind, Path, pods_direct
+from kpath.routing.targets import service_targets
 
 
 class HopKind(StrEnum):
@@ -106,6 +117,11 @@ class ProbeTarget(NamedTuple):
     via_controller: bool  # an Ingress: the controller answers errors itself
     repeat: int  # probes to make (fresh connections sample the spread of pods)
     refs: tuple[HopRef, ...]
+    #: Pods a proxy at this hop may forward to and that then answer for it: the backends an
+    #: Ingress controller serves for a Host-less ``/`` (its own Service and pods). Their
+    #: answer is expected and confirms the proxy was reached; it says nothing of which
+    #: proxy pod kube-proxy chose (nor where it runs).
+    proxied_pods: frozenset[str] = frozenset()
 
     @property
     def url(self) -> str:
@@ -268,7 +284,7 @@ class _Builder:
     def add(self, target: ProbeTarget, ref: HopRef) -> None:
         key = (target.hop, target.scheme, target.host, target.port, target.path,
                target.host_header, target.sni, target.node, target.expect,
-               target.expected_pods)
+               target.expected_pods, target.proxied_pods)
         if key not in self.targets:
             self.targets[key] = target
             self.refs[key] = []
@@ -287,21 +303,44 @@ def plan_probes(snapshot: Snapshot, paths: Iterable[Path], options: PlanOptions)
     chosen = tuple(paths)
     b = _Builder()
     pod_nodes: dict[str, str | None] = {}
+    proxied = controller_backend_pods(snapshot)
     for i, p in enumerate(chosen):
         for c in _choices(p):
             for t in c.targets:
                 if t.pod is not None:
                     pod_nodes[str(t.pod)] = t.node
-        _plan_path(snapshot, i, p, options, b)
+        _plan_path(snapshot, i, p, options, b, proxied.get(p.service, frozenset()))
     targets, skipped = b.finish()
     return ProbePlan(chosen, targets, skipped, pod_nodes)
+
+
+def route_backend_pods(snapshot: Snapshot, route: IngressRoute) -> frozenset[str]:
+    """The pods an Ingress controller sends a route's requests to: the backend Service's
+    usable endpoints, by pod IP (no kube-proxy), as routing's Ingress paths choose them."""
+    if route.backend_service is None or route.backend_port is None or route.problem:
+        return frozenset()  # the controller answers an error itself
+    targets = service_targets(snapshot, snapshot.service_slices(route.backend_service),
+                              route.backend_port)
+    return _pods_of([pods_direct(targets)])
+
+
+def controller_backend_pods(snapshot: Snapshot) -> dict[ObjectKey, frozenset[str]]:
+    """Controller Service → the backend pods its pods forward a Host-less ``GET /`` to
+    (empty: nothing matches, the controller answers itself)."""
+    routes = list(ingress_routes(snapshot))
+    services = {r.controller.service for r in routes
+                if r.controller.kind == "service" and r.controller.service is not None}
+    return {svc: frozenset(pod for r in hostless_routes(routes, svc)
+                           for pod in route_backend_pods(snapshot, r))
+            for svc in services}
 
 
 def _choices(p: Path) -> list[Choice]:
     return [p.direct] if p.direct is not None else [g.choice for g in p.groups]
 
 
-def _plan_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions, b: _Builder) -> None:
+def _plan_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions, b: _Builder,
+               proxied: frozenset[str]) -> None:
     entry = p.entry
     if entry.kind == EntryKind.EXTERNAL_NAME:
         b.skip(i, entry.label(), "ExternalName: a DNS alias outside the cluster, no hop to probe")
@@ -311,16 +350,19 @@ def _plan_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions, b: _Bu
                "and a dropped packet look the same")
         return
     scheme = port_scheme(p.port, options.http)
-    _plan_entry(snapshot, i, p, scheme, options, b)
+    if entry.kind == EntryKind.INGRESS:
+        proxied = frozenset()  # p.service is the route's backend: its pods answer themselves
+    _plan_entry(snapshot, i, p, scheme, options, b, proxied)
     if p.groups and p.port is not None and p.port.node_port and entry.kind in (
         EntryKind.LOAD_BALANCER, EntryKind.NODE_PORT, EntryKind.INGRESS
     ):
-        _plan_nodes(snapshot, i, p, scheme, options, b)
-    _plan_pods(i, p, scheme, b)
+        _plan_nodes(snapshot, i, p, scheme, options, b, proxied)
+    _plan_pods(i, p, scheme, b, proxied)
 
 
 def _plan_entry(
-    snapshot: Snapshot, i: int, p: Path, scheme: str, options: PlanOptions, b: _Builder
+    snapshot: Snapshot, i: int, p: Path, scheme: str, options: PlanOptions, b: _Builder,
+    proxied: frozenset[str],
 ) -> None:
     entry = p.entry
     if entry.kind in (EntryKind.NODE_PORT, EntryKind.HEADLESS):
@@ -356,12 +398,13 @@ def _plan_entry(
     for address in addresses:
         b.add(ProbeTarget(HopKind.ENTRY, scheme, address, entry.port, path, host, sni, None,
                           None, expect, pods, internal, route is not None,
-                          _repeat(pods, expect, options.samples), ()),
+                          _repeat(pods, expect, options.samples), (), proxied),
               HopRef(i, HopKind.ENTRY))
 
 
 def _plan_nodes(
-    snapshot: Snapshot, i: int, p: Path, scheme: str, options: PlanOptions, b: _Builder
+    snapshot: Snapshot, i: int, p: Path, scheme: str, options: PlanOptions, b: _Builder,
+    proxied: frozenset[str],
 ) -> None:
     assert p.port is not None and p.port.node_port is not None
     svc = snapshot.services.get(p.service)
@@ -385,7 +428,7 @@ def _plan_nodes(
                 continue
             b.add(ProbeTarget(HopKind.NODE, scheme, address, p.port.node_port, "/", None, None,
                               name, None, expect, pods, False, False,
-                              _repeat(pods, expect, options.samples), ()),
+                              _repeat(pods, expect, options.samples), (), proxied),
                   HopRef(i, HopKind.NODE, gi))
             if health:
                 ok = Expect.UNKNOWN if g.ready is False else health_expect(g)
@@ -404,7 +447,7 @@ def _sample(snapshot: Snapshot, nodes: Iterable[str]) -> list[str]:
     return []
 
 
-def _plan_pods(i: int, p: Path, scheme: str, b: _Builder) -> None:
+def _plan_pods(i: int, p: Path, scheme: str, b: _Builder, proxied: frozenset[str]) -> None:
     seen: set[str] = set()  # endpoints skipped or planned: each skip said once
     refs: set[HopRef] = set()
     # A pod hop belongs to the node group it is drawn under (None: sent straight to pods);
@@ -426,5 +469,6 @@ def _plan_pods(i: int, p: Path, scheme: str, b: _Builder) -> None:
             refs.add(ref)
             pods = frozenset({str(t.pod)}) if t.pod is not None else frozenset()
             b.add(ProbeTarget(HopKind.POD, scheme, t.address, t.port, "/", None, None, None,
-                              t.pod, frozenset({Expect.ANSWER}), pods, False, False, 1, ()),
+                              t.pod, frozenset({Expect.ANSWER}), pods, False, False, 1, (),
+                              proxied),
                   ref)

@@ -10,7 +10,7 @@ Service's NodePorts (instance mode).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -204,3 +204,47 @@ def ingress_routes(snapshot: Snapshot) -> Iterator[IngressRoute]:
             svc, port, problem = resolve_backend(snapshot, ing.namespace, backend)
             yield IngressRoute(ing, host, path, path_type, tls, addresses, 443 if tls else 80,
                                backend, svc, port, problem, controller)
+
+
+def path_match(path_type: str | None, rule_path: str | None, request: str) -> int:
+    """How well an Ingress path matches a request path: -1 for no match, higher wins.
+
+    Exact needs the same path; Prefix matches by path element, as the API defines it.
+    ImplementationSpecific (globs, ingress-nginx regexes) is read as a Prefix of its literal
+    head (``/static/*`` → ``/static/``, ``/v1(/|$)(.*)`` → ``/v1``, ``/.*`` → ``/``): how
+    most controllers treat a plain path there. An exact match beats a prefix of the same length."""
+    path = rule_path or "/"
+    if path_type == "Exact":
+        return len(path) * 2 + 1 if request == path else -1
+    if path_type not in ("Prefix", "Exact"):
+        for i, ch in enumerate(path):
+            if ch in "*(^$[{|+?\\":
+                # a regex ".*" goes whole: "/.*" is "/"
+                path = path[:i - 1] if ch == "*" and path[i - 1:i] == "." else path[:i]
+                break
+    prefix = path.rstrip("/")
+    if prefix == "" or request == prefix or request.startswith(prefix + "/"):
+        return len(prefix) * 2
+    return -1
+
+
+def hostless_routes(
+    routes: Iterable[IngressRoute], controller: ObjectKey, request: str = "/"
+) -> tuple[IngressRoute, ...]:
+    """What the controller behind Service ``controller`` serves for a request whose Host
+    matches no rule (a bare address, as a probe of the controller's own Service sends):
+    among the Ingresses it serves, the host-less rules that match ``request`` best, else
+    their ``defaultBackend``s; empty when nothing matches (the controller answers itself,
+    a 404 from its default server).
+
+    Several Ingresses claiming the same host-less path (or each a defaultBackend) conflict;
+    controllers break the tie differently (ingress-nginx: the oldest), so every one is
+    returned: any of them may be the one that answers."""
+    mine = [r for r in routes if r.controller.kind == "service"
+            and r.controller.service == controller]
+    scored = [(path_match(r.path_type, r.path, request), r) for r in mine
+              if r.host is None and r.path is not None]
+    best = max((s for s, _ in scored), default=-1)
+    if best >= 0:
+        return tuple(r for s, r in scored if s == best)
+    return tuple(r for r in mine if r.path is None)

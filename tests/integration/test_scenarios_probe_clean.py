@@ -52,15 +52,7 @@ pytestmark = [pytest.mark.lab, pytest.mark.skipif(
 
 #: Scenarios that still contradict with every fault cleared, for a cause in kpath's probe
 #: side (kpath/probe, kpath/routing), not in the lab; by (scenario, selection).
-_CONTROLLER_DEFAULT_BACKEND = (
-    "the Ingress controller's own Service is predicted to be answered by the controller's "
-    "pods, but the kuard Ingress has only a defaultBackend, so the controller proxies every "
-    "Host-less request to kuard and kuard's pods answer: 'answered by default/kuard-…, which "
-    "kube-proxy would not choose here' (KP401/KP402) on ingress-lab/ingress-lab-controller")
-PROBE_SIDE: dict[tuple[str, str], str] = {
-    ("contour-kuard", "external"): _CONTROLLER_DEFAULT_BACKEND,
-    ("contour-kuard", "all"): _CONTROLLER_DEFAULT_BACKEND,
-}
+PROBE_SIDE: dict[tuple[str, str], str] = {}
 #: ``external``: ``kpath paths -A --probe`` (the ways in from outside, as issue 10 runs it);
 #: ``all``: with ``--all`` too, so ClusterIP services' pods are probed as well.
 SELECTIONS = {"external": (), "all": ("--all",)}

@@ -236,3 +236,30 @@ def test_a_silent_sample_says_which_predicted_pod_was_never_heard_from() -> None
     assert o.samples == ("HTTP 200 from shop/b",
                          "connected, then no answer within 0.6 s (not heard from: shop/a)")
     assert "not heard from: shop/a" in o.reason
+
+
+def test_a_backend_the_controller_forwarded_to_confirms_the_controller_was_reached() -> None:
+    # A probe of an Ingress controller's own Service: the controller pods (shop/a, shop/b)
+    # forward a Host-less GET / to the default backend (shop/k), which names itself.
+    t = target()._replace(proxied_pods=frozenset({"shop/k"}))
+    backend_nodes = {**PODS, "shop/k": "n2"}
+    o = observe(0, t, [result(Outcome.OK, 200, "shop/k")], backend_nodes, 500)
+    assert o.proof == Proof.CONFIRMED
+    assert "forwarded" in o.reason
+    # Where the backend runs says nothing of which controller pod kube-proxy chose.
+    assert o.cross_node is None
+    # A pod neither kube-proxy nor the controller would send to is still a contradiction.
+    o = observe(0, t, [result(Outcome.OK, 200, "shop/z")], backend_nodes, 500)
+    assert o.proof == Proof.CONTRADICTED and "shop/z" in o.reason
+
+
+def test_a_failed_probe_beside_a_proxied_answer_names_no_silent_controller_pod() -> None:
+    t = target()._replace(proxied_pods=frozenset({"shop/k"}))
+    rs = [result(Outcome.OK, 200, "shop/k"), result(Outcome.TIMEOUT, attempt=1)]
+    o = observe(0, t, rs, PODS, 500)
+    assert o.proof == Proof.CONTRADICTED
+    # The answer came from the backend: which controller pod forwarded it is not known.
+    assert not any("not heard from" in s for s in o.samples)
+    plain = observe(0, target(), [result(Outcome.OK, 200, "shop/a"),
+                                  result(Outcome.TIMEOUT, attempt=1)], PODS, 500)
+    assert any("not heard from: shop/b" in s for s in plain.samples)

@@ -9,6 +9,7 @@ from kpath.probe.plan import (
     Expect,
     HopKind,
     PlanOptions,
+    ProbeTarget,
     ingress_host,
     ingress_request_path,
     plan_probes,
@@ -289,3 +290,98 @@ def test_an_ingress_backend_without_endpoints_is_predicted_as_the_controllers_er
     entries = [t for t in plan.targets if t.hop == HopKind.ENTRY and t.via_controller]
     assert entries
     assert all(t.expect == {Expect.BACKEND_ERROR} for t in entries)
+
+
+def _controller_lab(*ingresses: dict[str, object]) -> Analysis:
+    """An in-cluster controller (LoadBalancer, two pods on n2 and n3) and a backend (web)."""
+    web = service("web", ports=[{"name": "http", "port": 80, "targetPort": 8080,
+                                 "protocol": "TCP"}])
+    web_eps = endpointslice("web", [endpoint("10.1.0.1", "n1", "a"),
+                                    endpoint("10.1.0.2", "n1", "b")], port_name="http")
+    other = service("other", selector={"app": "other"},
+                    ports=[{"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"}])
+    other_eps = endpointslice("other", [endpoint("10.1.0.5", "n3", "o")], port_name="http")
+    labels = {"app.kubernetes.io/name": "ingress-nginx"}
+    ctrl = service("ingress-nginx", "LoadBalancer", ns="ingress-nginx", lb_ip="192.0.2.80",
+                   selector=labels, labels=labels)
+    ctrl_eps = endpointslice("ingress-nginx", [
+        endpoint("10.2.0.1", "n2", "c1", ns="ingress-nginx"),
+        endpoint("10.2.0.2", "n3", "c2", ns="ingress-nginx")], ns="ingress-nginx")
+    ctrl_pods = (pod("c1", "n2", "10.2.0.1", labels, ns="ingress-nginx"),
+                 pod("c2", "n3", "10.2.0.2", labels, ns="ingress-nginx"))
+    return analysed(*NODES, *PODS, pod("o", "n3", "10.1.0.5", {"app": "other"}), *ctrl_pods,
+                    web, web_eps, other, other_eps, ctrl, ctrl_eps, *ingresses,
+                    ingress_class("nginx", "k8s.io/ingress-nginx"),
+                    kinds=("Node", "Pod", "Service", "EndpointSlice", "Ingress",
+                           "IngressClass"))
+
+
+def _controller_targets(a: Analysis) -> dict[HopKind, list[ProbeTarget]]:
+    plan = plan_probes(a.snapshot, a.paths, PlanOptions())
+    out: dict[HopKind, list[ProbeTarget]] = {}
+    for t in plan.targets:
+        if {str(plan.paths[r.path].service) for r in t.refs} == {"ingress-nginx/ingress-nginx"}:
+            out.setdefault(t.hop, []).append(t)
+    return out
+
+
+CONTROLLER_PODS = {"ingress-nginx/c1", "ingress-nginx/c2"}
+
+
+def test_a_controller_service_accepts_the_default_backend_as_a_proxied_answer() -> None:
+    # Only a defaultBackend (as kuard's Ingress): the controller sends every request whose
+    # Host no rule names to web's pods, so they answer a probe of the controller's Service.
+    a = _controller_lab(ingress("web", default_backend=backend("web", 80),
+                                lb_ip="192.0.2.80", class_name="nginx"))
+    hops = _controller_targets(a)
+    assert set(hops) == {HopKind.ENTRY, HopKind.NODE, HopKind.POD}
+    for kind in (HopKind.ENTRY, HopKind.NODE):
+        for t in hops[kind]:
+            # kube-proxy's part stays exact: which controller pods it chooses, and where.
+            assert t.proxied_pods == {"shop/a", "shop/b"}
+            assert t.expected_pods <= CONTROLLER_PODS and t.expected_pods
+            assert not t.via_controller  # the controller's own 404 is an answer here
+    entry = next(t for t in hops[HopKind.ENTRY] if t.host == "192.0.2.80")
+    assert entry.expected_pods == CONTROLLER_PODS
+    # Each controller pod probed at its own IP proxies the same way.
+    assert {str(t.pod) for t in hops[HopKind.POD]} == CONTROLLER_PODS
+    for t in hops[HopKind.POD]:
+        assert t.expected_pods == {str(t.pod)} and t.proxied_pods == {"shop/a", "shop/b"}
+
+
+def test_without_a_host_less_match_only_the_controller_pods_answer() -> None:
+    # Host rules only, and a host-less rule for /api: a bare GET / matches nothing, so the
+    # controller answers itself (its default server's 404).
+    a = _controller_lab(ingress("web", [rule("shop.example.com", ("/", "Prefix",
+                                                                  backend("web", 80))),
+                                        rule(None, ("/api", "Prefix", backend("other", 80)))],
+                                lb_ip="192.0.2.80", class_name="nginx"))
+    hops = _controller_targets(a)
+    assert hops[HopKind.ENTRY] and hops[HopKind.NODE] and hops[HopKind.POD]
+    for t in (t for ts in hops.values() for t in ts):
+        assert t.proxied_pods == frozenset()
+        assert t.expected_pods and t.expected_pods <= CONTROLLER_PODS
+    # The backend's own hops (the Ingress rule, web's pods) accept no proxied pods either.
+    plan = plan_probes(a.snapshot, a.paths, PlanOptions())
+    assert all(not t.proxied_pods for t in plan.targets if t.via_controller)
+
+
+def test_a_host_less_rule_for_root_beats_the_default_backend() -> None:
+    a = _controller_lab(ingress("web", [rule(None, ("/", "Prefix", backend("other", 80)))],
+                                default_backend=backend("web", 80), lb_ip="192.0.2.80",
+                                class_name="nginx"))
+    entry = next(t for t in _controller_targets(a)[HopKind.ENTRY] if t.host == "192.0.2.80")
+    assert entry.proxied_pods == {"shop/o"}
+
+
+def test_an_ingress_of_another_controller_is_not_served_by_this_one() -> None:
+    # The alb Ingress's defaultBackend is served by AWS's load balancer outside the cluster;
+    # nginx serves only its own Ingress, which has host rules alone.
+    a = _controller_lab(ingress("web", default_backend=backend("web", 80), class_name="alb"),
+                        ingress_class("alb", "ingress.k8s.aws/alb"),
+                        ingress("shop", [rule("shop.example.com", ("/", "Prefix",
+                                                                   backend("other", 80)))],
+                                lb_ip="192.0.2.80", class_name="nginx"))
+    hops = _controller_targets(a)
+    assert hops[HopKind.ENTRY]
+    assert all(not t.proxied_pods for ts in hops.values() for t in ts)

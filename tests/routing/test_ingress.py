@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 
 from kpath.routing.analysis import Analysis
+from kpath.routing.ingress import hostless_routes, ingress_routes, path_match
 from kpath.routing.kubeproxy import Verdict
 from kpath.routing.paths import EntryKind, Path
 from tests.builders import (
@@ -257,3 +258,60 @@ def test_aws_alb_instance_mode_cannot_reach_a_service_without_nodeport(backend_s
     (p,) = ingress_paths(a)
     assert p.direct is not None and p.direct.verdict == Verdict.REJECT
     assert "NodePort" in p.direct.rule and p.groups == ()
+
+
+# ---------------------------------------------------------------- a Host-less request
+
+@pytest.mark.parametrize(("kind", "rule_path", "request_path", "matches"), [
+    ("Prefix", "/", "/", True),
+    ("Prefix", "/api", "/", False),
+    ("Prefix", "/api/", "/api", True),  # by path element, a trailing slash ignored
+    ("Prefix", "/api", "/apis", False),
+    ("Exact", "/", "/", True),
+    ("Exact", "/", "/x", False),
+    ("ImplementationSpecific", "/.*", "/", True),  # an ingress-nginx regex for everything
+    ("ImplementationSpecific", "/*", "/", True),
+    ("ImplementationSpecific", "/v1(/|$)(.*)", "/", False),
+    (None, None, "/", True),  # a legacy rule without a path
+])
+def test_path_match(kind: str | None, rule_path: str | None, request_path: str,
+                    matches: bool) -> None:
+    assert (path_match(kind, rule_path, request_path) >= 0) is matches
+
+
+def test_exact_beats_a_prefix_of_the_same_path() -> None:
+    assert path_match("Exact", "/", "/") > path_match("Prefix", "/", "/")
+
+
+def _hostless(*objects: Obj) -> list[str]:
+    a = run(NGINX_LB, NGINX_CLASS, *objects)
+    routes = list(ingress_routes(a.snapshot))
+    return sorted(f"{r.ingress.name}:{r.backend.service}"
+                  for r in hostless_routes(routes, NGINX_LB_KEY))
+
+
+NGINX_LB_KEY = key("ingress-nginx-controller", "ingress-nginx")
+
+
+def test_a_host_less_request_goes_to_a_host_less_rule_else_the_default_backend() -> None:
+    other = service("other", ports=[{"port": 80, "targetPort": 80, "protocol": "TCP"}])
+    hosts = ingress("hosts", [rule("shop.example.test", ("/", "Prefix", backend("web", 80)))],
+                    class_name="nginx", lb_ip="192.0.2.50")
+    default = ingress("default", class_name="nginx", lb_ip="192.0.2.50",
+                      default_backend=backend("web", 80))
+    root = ingress("root", [rule(None, ("/", "Prefix", backend("other", 80)))],
+                   class_name="nginx", lb_ip="192.0.2.50")
+    api = ingress("api", [rule(None, ("/api", "Prefix", backend("other", 80)))],
+                  class_name="nginx", lb_ip="192.0.2.50")
+    assert _hostless(hosts) == []  # nothing matches: the controller answers itself
+    assert _hostless(hosts, api, default) == ["default:web"]
+    assert _hostless(other, default, root) == ["root:other"]
+    # Two Ingresses claiming the same thing conflict: either may be the one that answers.
+    twin = ingress("twin", class_name="nginx", lb_ip="192.0.2.50",
+                   default_backend=backend("other", 80))
+    assert _hostless(other, default, twin) == ["default:web", "twin:other"]
+
+
+def test_a_host_less_request_ignores_ingresses_of_other_controllers() -> None:
+    alb = ingress("alb", class_name="alb", default_backend=backend("web", 80))
+    assert _hostless(alb, ingress_class("alb", "ingress.k8s.aws/alb")) == []
