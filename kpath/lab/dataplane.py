@@ -14,7 +14,8 @@
   node without a local endpoint is a black hole: its listener switches to a socket whose
   accept queue is full and never drained, so the kernel drops the client's SYN and even a
   bare TCP connect times out (`SilentPort`); a service with no usable endpoint at all resets
-  the connection at once (a refusal);
+  the connection at once (a refusal); a node that is down (the `node-down` fault) answers
+  no SYN on any of its addresses, its pods' included;
 - Local services answer on ``healthCheckNodePort`` like kube-proxy (200 / 503);
 - load-balancer addresses spread over healthy nodes' NodePorts, or straight to pods for
   load balancers without NodePorts;
@@ -440,9 +441,13 @@ class DataPlane:
             self._listeners[key] = listener
 
     def _black_hole(self, role: Role) -> bool:
-        """A NodePort that kube-proxy drops on this node: Local policy, no usable endpoint
-        here, usable ones elsewhere. A down node is left to its fault (held after accept)."""
-        if not isinstance(role, NodePortRole) or self.faults.node_down(role.node):
+        """Where SYNs go unanswered: every address of a down node (a machine that is off
+        completes no handshake), and a NodePort that kube-proxy drops on this node: Local
+        policy, no usable endpoint here, usable ones elsewhere."""
+        node = getattr(role, "node", None)
+        if node is not None and self.faults.node_down(node):
+            return True
+        if not isinstance(role, NodePortRole):
             return False
         return self._node_port_choice(role)[0] == "drop"
 

@@ -121,3 +121,17 @@ def test_no_endpoint_anywhere_is_a_refusal_not_a_black_hole(lab: LabThread) -> N
         assert not isinstance(caught.value, httpx.TimeoutException)
     assert lab.lab.dataplane is not None
     assert lab.lab.dataplane.black_holes() == set()
+
+
+def test_a_down_node_completes_no_handshake_and_comes_back(lab: LabThread) -> None:
+    """A node that is off answers no SYN on any of its addresses: its NodePort and the pod
+    on it (a bare TCP connect must not mistake it for a healthy server that waits)."""
+    (home,) = _pod_nodes(lab)
+    (pod,) = lab.pods("default", "solo")
+    pod_address = (pod["status"]["podIP"], 8080)
+    assert _handshakes(_address(lab, home)) and _handshakes(pod_address)
+    lab.inject({"kind": "node-down", "node": home})
+    assert not _handshakes(_address(lab, home))
+    assert not _handshakes(pod_address)
+    lab.clear({"kind": "node-down", "node": home})
+    assert _handshakes(_address(lab, home)) and _handshakes(pod_address)
