@@ -368,44 +368,6 @@ kind: LabScenario
 name: shadow-test
 nodes: [{name: n1, zone: z1}]
 ---
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: pair}
-spec:
-  replicas: 2
-  selector: {matchLabels: {app: pair}}
-  template:
-    metadata: {labels: {app: pair}}
-    spec:
-      containers: [{name: c, ports: [{name: http, containerPort: 8080}]}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: sticky}
-spec:
-  type: NodePort
-  sessionAffinity: ClientIP
-  selector: {app: pair}
-  ports: [{name: http, port: 80, targetPort: http}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: spread}
-spec:
-  type: NodePort
-  selector: {app: pair}
-  ports: [{name: http, port: 80, targetPort: http}]
----
-apiVersion: networking.k8s.io/v1
-kind: Ingress
-metadata: {name: to-tls}
-spec:
-  ingressClassName: mine
-  rules:
-    - host: e.example
-      http: {paths: [{path: /, pathType: Prefix,
-                      backend: {service: {name: declared, port: {number: 9000}}}}]}
----
 apiVersion: v1
 kind: Pod
 metadata: {name: hostnet, labels: {app: hostnet}}
