@@ -31,6 +31,7 @@ from kpath.lab.objects import LabNode
 from kpath.lab.podports import PortHint, pod_port_protocol
 from kpath.lab.scenario import Scenario, load_scenario
 from kpath.lab.scheduler import ObjectStore, Scheduler
+from kpath.safetext import clean_message
 
 T = TypeVar("T")
 
@@ -264,7 +265,7 @@ class Lab:
                             for r in (i.get("spec") or {}).get("rules") or [] if r.get("host")})
             for host in hosts if ips else []:
                 out.append(f"curl -H 'Host: {host}' http://{ips[0]}/  (Ingress)")
-        return [_printable(line) for line in out]
+        return [clean_message(line) for line in out]
 
     # ------------------------------------------------------------------ control endpoint
     async def _start_control(self) -> str:
@@ -328,11 +329,6 @@ def _scheme(port: Mapping[str, Any]) -> str:
 
 def _tls_note(port: Mapping[str, Any]) -> str:
     return ", self-signed: curl -k" if _scheme(port) == "https" else ""
-
-
-def _printable(text: str) -> str:
-    """Scenario strings are untrusted: drop control characters before printing them."""
-    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 class LabThread:
@@ -480,16 +476,17 @@ def _print_banner(lab: Lab, kubeconfig: Path, rbac: Any = None) -> None:
     sc = lab.scenario
     ctl = lab.control_url
     lines = [
-        f"kpath lab: scenario {_printable(sc.name)} on {lab.plan.prefix if lab.plan else '?'}"
+        f"kpath lab: scenario {clean_message(sc.name)} on {lab.plan.prefix if lab.plan else '?'}"
         f".0.0/16, API server {lab.api_url}",
         f"kubeconfig: {kubeconfig}",
         f"  kubectl --kubeconfig {kubeconfig} get nodes,pods,svc,endpointslices,ingress -A -o wide",
         f"  kpath paths --kubeconfig {kubeconfig}",
         "nodes:",
-        *(f"  {n.name}  {n.address}  zone {_printable(n.zone)}" for n in lab.nodes),
+        *(f"  {clean_message(n.name)}  {n.address}  zone {clean_message(n.zone)}"
+          for n in lab.nodes),
         "ways in:",
         *(f"  {line}" for line in lab.entrypoints()),
-        f"faults now: {', '.join(_printable(f.describe()) for f in lab.faults) or 'none'}",
+        f"faults now: {', '.join(clean_message(f.describe()) for f in lab.faults) or 'none'}",
         f"control ({ctl}):",
         f"  curl -s {ctl}/                                   # state",
         *(f"  curl -s -X POST {ctl}{path} -d '{json.dumps(body)}'" for path, body in (
@@ -500,9 +497,9 @@ def _print_banner(lab: Lab, kubeconfig: Path, rbac: Any = None) -> None:
         )),
         f"  curl -s -X DELETE {ctl}/faults                   # clear all",
         "  fault kinds: node-down, pod-hang, pod-refuse, pod-error, target-port-dead, slow",
-        *(f"warning: {_printable(w)}" for w in lab.warnings),
-        *([f"RBAC: the API server allows only what {rbac.kind} {_printable(rbac.name)} grants"
-           + (f" in namespace {_printable(rbac.namespace)}" if rbac.namespace else "")
+        *(f"warning: {clean_message(w)}" for w in lab.warnings),
+        *([f"RBAC: the API server allows only what {rbac.kind} {clean_message(rbac.name)} grants"
+           + (f" in namespace {clean_message(rbac.namespace)}" if rbac.namespace else "")
            + " (discovery is always allowed)"] if rbac is not None else []),
         "Ctrl+C stops the lab.",
     ]
