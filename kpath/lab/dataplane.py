@@ -596,15 +596,22 @@ class DataPlane:
                 self.warnings.append(f"HTTPS pod ports answer plain HTTP: {exc}")
         return self._pod_tls
 
+    async def _through_node(self, node: str, reader: asyncio.StreamReader) -> bool:
+        """A connection arriving at a node: held when the node is down (until `sync` has
+        silenced its ports), after the node's delay fault otherwise; False: do not serve it."""
+        if self.faults.node_down(node):
+            await _hold(reader)
+            return False
+        delay = self.faults.delay(node=node)
+        if delay:
+            await asyncio.sleep(delay)
+        return True
+
     async def _serve_host_port(
         self, role: HostPortRole, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        if self.faults.node_down(role.node):
-            await _hold(reader)
+        if not await self._through_node(role.node, reader):
             return
-        delay = self.faults.delay(node=role.node)
-        if delay:
-            await asyncio.sleep(delay)
         client_ip = (writer.get_extra_info("peername") or ("127.0.0.1", 0))[0]
         # The CNI's portmap DNAT: the pod sees the client's own address; TLS passes through.
         await self._forward(reader, writer, role.pod_ip, role.port, client_ip)
@@ -612,12 +619,8 @@ class DataPlane:
     async def _serve_node_port(
         self, role: NodePortRole, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
-        if self.faults.node_down(role.node):
-            await _hold(reader)
+        if not await self._through_node(role.node, reader):
             return
-        delay = self.faults.delay(node=role.node)
-        if delay:
-            await asyncio.sleep(delay)
         svc = self._service(role.service)
         verdict, candidates = self._node_port_choice(role)
         if svc is None or verdict == "reject":
