@@ -87,11 +87,6 @@ class DumpFile:
     stdin: bool = False
 
 
-# File names and parser messages can carry bytes from a hostile dump: kpath's one sanitiser
-# makes each character that could not be shown a visible escape, on one line.
-clean = clean_message
-
-
 def type_name(value: Any) -> str:
     """How a decoded value's type reads in a message: "a string", "a list", …"""
     if isinstance(value, str):
@@ -111,7 +106,8 @@ def type_name(value: Any) -> str:
 
 def fail(label: str, what: str) -> InputError:
     """The one-line error for a file: "<file>: <what is wrong>"."""
-    return InputError(clean(f"{label}: {what}"))
+    # File names and parser messages can carry bytes from a hostile dump.
+    return InputError(clean_message(f"{label}: {what}"))
 
 
 def find_files(arg: str | Path) -> list[DumpFile]:

@@ -44,6 +44,7 @@ from kubernetes.config.kube_config import ConfigNode, KubeConfigLoader
 
 from kpath.cluster.redact import redact, redaction_set
 from kpath.errors import InputError, SourceError
+from kpath.safetext import clean_message
 
 #: Where a pod's service account is mounted.
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
@@ -379,5 +380,4 @@ def one_line(text: str) -> str:
     Such text comes from outside (a server's Status, a plugin), so control characters are
     shown escaped: an error line must not carry terminal escape sequences.
     """
-    flat = re.sub(r"\s+", " ", text).strip()
-    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in flat)
+    return clean_message(re.sub(r"\s+", " ", text).strip())

@@ -29,7 +29,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from kpath.cluster.dumpfiles import clean, type_name
+from kpath.cluster.dumpfiles import type_name
 from kpath.cluster.records import (
     ContainerPort,
     Endpoint,
@@ -49,6 +49,7 @@ from kpath.cluster.records import (
     ServicePort,
 )
 from kpath.errors import InputError
+from kpath.safetext import clean_message
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
@@ -661,4 +662,4 @@ def field_error(source: str, kind: str, index: int, obj: Any, exc: Exception) ->
     else:  # a safety net: a parser bug must still be one line, never a traceback
         reason = f"cannot read it ({type(exc).__name__}: {exc})"
     prefix = f"{source}: " if source else ""
-    return InputError(clean(f"{prefix}{where}: {reason}"))
+    return InputError(clean_message(f"{prefix}{where}: {reason}"))

@@ -25,8 +25,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kpath.cluster.dumpfiles import clean, find_files, read_documents
+from kpath.cluster.dumpfiles import find_files, read_documents
 from kpath.errors import InputError
+from kpath.safetext import clean_message
 
 #: The user the lab's kubeconfig authenticates as; named in every 403, as a real server does.
 LAB_USER = "kpath-lab-user"
@@ -133,14 +134,14 @@ def policy_from_documents(docs: Iterable[Any], kind: str = "ClusterRole",
                           name: str | None = None, namespace: str | None = None, *,
                           source: str = "the RBAC file") -> Policy:
     if kind not in ROLE_KINDS:
-        raise InputError(f"{clean(kind)}: give ClusterRole or Role")
+        raise InputError(f"{clean_message(kind)}: give ClusterRole or Role")
     roles = [d for d in _flatten(docs) if d.get("kind") == kind
              and (name is None or _meta(d).get("name") == name)]
     if not roles:
-        raise InputError(clean(f"{source}: has no {kind}{f' {name}' if name else ''}"))
+        raise InputError(clean_message(f"{source}: has no {kind}{f' {name}' if name else ''}"))
     if len(roles) > 1:
         names = ", ".join(str(_meta(r).get("name")) for r in roles)
-        raise InputError(clean(f"{source}: {len(roles)} {kind}s ({names}); the lab "
+        raise InputError(clean_message(f"{source}: {len(roles)} {kind}s ({names}); the lab "
                                "enforces one: name it"))
     role = roles[0]
     role_name = str(_meta(role).get("name") or "")
@@ -152,7 +153,7 @@ def policy_from_documents(docs: Iterable[Any], kind: str = "ClusterRole",
     own = _meta(role).get("namespace")
     bound = namespace or own
     if not isinstance(bound, str) or not bound:
-        raise InputError(clean(f"{label}: no namespace (set metadata.namespace)"))
+        raise InputError(clean_message(f"{label}: no namespace (set metadata.namespace)"))
     return Policy(role_name, kind, rules, bound)
 
 
@@ -176,22 +177,22 @@ def _list(value: Any, where: str) -> list[Any]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise InputError(clean(f"{where}: expected a list, not {type(value).__name__}"))
+        raise InputError(clean_message(f"{where}: expected a list, not {type(value).__name__}"))
     return value
 
 
 def _strings(value: Any, where: str) -> frozenset[str]:
     items = _list(value, where)
     if not all(isinstance(v, str) for v in items):
-        raise InputError(clean(f"{where}: expected strings"))
+        raise InputError(clean_message(f"{where}: expected strings"))
     return frozenset(items)
 
 
 def _rule(doc: Any, where: str) -> Rule:
     if not isinstance(doc, Mapping):
-        raise InputError(clean(f"{where}: expected a mapping"))
+        raise InputError(clean_message(f"{where}: expected a mapping"))
     if doc.get("nonResourceURLs"):
-        raise InputError(clean(f"{where}: nonResourceURLs are not supported by the lab "
+        raise InputError(clean_message(f"{where}: nonResourceURLs are not supported by the lab "
                                "(discovery is always allowed)"))
     return Rule(_strings(doc.get("apiGroups"), f"{where} apiGroups"),
                 _strings(doc.get("resources"), f"{where} resources"),
