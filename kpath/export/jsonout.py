@@ -67,7 +67,8 @@ def finding_json(f: Finding) -> dict[str, Any]:
     return {"code": f.code, "name": RULES[f.code][0], "severity": f.severity.value,
             "message": f.message, "service": str(f.service) if f.service else None,
             "ingress": str(f.ingress) if f.ingress else None, "nodes": list(f.nodes),
-            "port": f.port}
+            "port": f.port, "gateway": str(f.gateway) if f.gateway else None,
+            "route": f.route}
 
 
 def paths_json(

@@ -38,6 +38,8 @@ class Finding(NamedTuple):
     ingress: ObjectKey | None = None
     nodes: tuple[str, ...] = ()
     port: str | None = None  # the service port's label, when the finding is about one port
+    gateway: ObjectKey | None = None  # the Gateway, when the finding is about one
+    route: str | None = None  # "HTTPRoute ns/name", when the finding is about a route
 
 
 #: code -> (short name, severity). docs/findings.md documents each; keep them in step.
