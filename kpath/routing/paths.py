@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from enum import StrEnum
 from typing import NamedTuple
 
+from kpath.cluster.gatewayapi import BackendRef, RouteMatch
 from kpath.cluster.records import ObjectKey, Service, ServicePort
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.ingress import ControllerRef, IngressRoute, ingress_routes
@@ -35,13 +36,45 @@ class EntryKind(StrEnum):
     CLUSTER_IP = "clusterip"
     HEADLESS = "headless"
     INGRESS = "ingress"
+    GATEWAY = "gateway"
     EXTERNAL_NAME = "externalname"
 
 
 #: Entries reachable from outside the cluster; the rest are internal.
 EXTERNAL_KINDS = frozenset(
-    {EntryKind.LOAD_BALANCER, EntryKind.NODE_PORT, EntryKind.EXTERNAL_IP, EntryKind.INGRESS}
+    {EntryKind.LOAD_BALANCER, EntryKind.NODE_PORT, EntryKind.EXTERNAL_IP, EntryKind.INGRESS,
+     EntryKind.GATEWAY}
 )
+
+
+class GatewayHop(NamedTuple):
+    """A Gateway way in: one listener, one attached route rule, one backend of that rule.
+
+    The gateway's proxies send straight to the backend's pod IPs, so the path's node hop
+    (kube-proxy's policies) belongs to the gateway's own Service (`infra`), not to this one.
+    """
+
+    gateway: ObjectKey
+    listener: str
+    protocol: str  # the listener's: HTTP, HTTPS, TLS, TCP, UDP
+    hostnames: tuple[str, ...]  # the listener's and the route's, intersected; () = any host
+    addresses: tuple[str, ...]  # the Gateway's status.addresses
+    port: int  # the listener's port
+    route_kind: str  # HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute
+    route: ObjectKey
+    rule: int  # index into the route's spec.rules
+    matches: tuple[RouteMatch, ...]  # the rule's matches (empty: everything)
+    backend: BackendRef | None  # None: the rule sends nowhere (a redirect, or no backends)
+    share: float  # this backend's share of the rule's traffic, 0..1
+    problem: str | None  # why this backend answers 500 (RefNotPermitted, ...), else None
+    infra: ObjectKey | None  # the gateway's own Service, when found
+    infra_note: str  # how it was found, or why not
+
+    def label(self) -> str:
+        scheme = {"HTTPS": "https", "TLS": "tls", "TCP": "tcp", "UDP": "udp"}.get(
+            self.protocol, "http")
+        host = self.hostnames[0] if len(self.hostnames) == 1 else "*"
+        return f"{scheme}://{host}:{self.port} {self.route_kind} {self.route} rule {self.rule}"
 
 
 class Entry(NamedTuple):
@@ -50,6 +83,7 @@ class Entry(NamedTuple):
     port: int | None  # the port a client connects to
     pending: bool = False  # a LoadBalancer still waiting for an address
     ingress: IngressRoute | None = None
+    gateway: GatewayHop | None = None
 
     def label(self) -> str:
         port = f":{self.port}" if self.port is not None else ""
