@@ -16,7 +16,12 @@ from kpath.cluster.raw import RawCluster
 from kpath.cluster.snapshot import build_snapshot
 from kpath.lab.apiserver import RecordedRequest, ServerThread, serve_in_thread
 from kpath.lab.rbac import load_policy
-from kpath.lab.resources import CORE_RESOURCES, GATEWAY_STANDARD_2026, gateway_resources
+from kpath.lab.resources import (
+    CORE_RESOURCES,
+    GATEWAY_STANDARD_2026,
+    Resource,
+    gateway_resources,
+)
 from kpath.lab.store import Store
 from kpath.routing.visibility import not_visible_lines
 
@@ -165,6 +170,29 @@ def test_an_old_server_at_v1beta1(serve: Any) -> None:
     assert snap.gateways.versions["Gateway"] == f"{GROUP}/v1beta1"
     assert "GRPCRoute" not in raw.objects and "GRPCRoute" not in raw.not_visible
     assert len(snap.gateways.routes) == 4
+
+
+def test_an_experimental_listenerset_is_read_where_the_group_has_none(serve: Any) -> None:
+    """Gateway API v1.3/v1.4 with the experimental channel: XListenerSet in
+    gateway.networking.x-k8s.io, read as a ListenerSet."""
+    x_group = "gateway.networking.x-k8s.io"
+    versions = {k: v for k, v in GATEWAY_STANDARD_2026.items() if k != "ListenerSet"}
+    experimental = Resource(x_group, "v1alpha1", "xlistenersets", "XListenerSet", True, (),
+                            "xlistenerset", ("status",))
+    lset = {"apiVersion": f"{x_group}/v1alpha1", "kind": "XListenerSet",
+            "metadata": {"name": "extra", "namespace": "infra"},
+            "spec": {"parentRef": {"name": "gw"},
+                     "listeners": [{"name": "alt", "port": 8080, "protocol": "HTTP"}]}}
+    st, kc = serve([*gateway_objects(), lset],
+                   resources=(*CORE_RESOURCES, *gateway_resources(versions), experimental))
+    raw, requests = read(st, kc, all_namespaces=True)
+    assert f"/apis/{x_group}/v1alpha1/xlistenersets" in {r.path for r in requests}
+    (ls,) = build_snapshot(raw).gateways.listener_sets
+    assert (ls.name, ls.parent.name, ls.listeners[0].port) == ("extra", "gw", 8080)
+    # With the standard channel's ListenerSet, the experimental group is not asked.
+    st2, kc2 = serve(gateway_objects())
+    _, requests = read(st2, kc2, all_namespaces=True)
+    assert not any(x_group in r.path for r in requests)
 
 
 def test_a_server_without_the_crds_is_normal(serve: Any) -> None:
