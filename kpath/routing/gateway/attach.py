@@ -11,7 +11,7 @@ Computed from spec only; comparing with status is another module's job.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 from kpath.cluster.gatewayapi import (
@@ -90,6 +90,13 @@ class GatewayTable(NamedTuple):
             if lr.ref == ref:
                 return lr
         return None
+
+    def rules(self) -> Iterator[tuple[ListenerRoutes, Attachment, int]]:
+        """Every (listener, attached route, rule index): the Gateway ways in."""
+        for lr in self.listeners:
+            for a in lr.routes:
+                for i in range(len(a.route.rules)):
+                    yield lr, a, i
 
     def attachments(self, route: Route) -> list[Attachment]:
         return [a for lr in self.listeners for a in lr.routes if a.route.key == route.key

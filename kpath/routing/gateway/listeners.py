@@ -44,6 +44,11 @@ class BoundListener(NamedTuple):
     namespace: str  # of the object that declares it: allowedRoutes "Same" means this one
     conflict: str | None  # why it carries no traffic, else None
 
+    @property
+    def conflict_reason(self) -> str | None:
+        """HostnameConflict or ProtocolConflict (the Conflicted condition's reason)."""
+        return self.conflict.split(":", 1)[0] if self.conflict else None
+
 
 #: Route kinds each protocol carries when allowedRoutes.kinds is empty (and may carry at all).
 PROTOCOL_KINDS: dict[str, tuple[str, ...]] = {
