@@ -129,11 +129,11 @@ def _mark_conflicts(bound: list[BoundListener]) -> list[BoundListener]:
         first = seen.get((lst.port, host))
         proto = protocols.get(lst.port)
         conflict = None
-        if first is not None:
+        if proto is not None and _proto_family(proto) != _proto_family(lst.protocol):
+            conflict = f"ProtocolConflict: port {lst.port} already serves {proto}"
+        elif first is not None:
             conflict = f"HostnameConflict: port {lst.port} hostname {host or '*'} is already " \
                        f"listener {first.ref.label()}'s"
-        elif proto is not None and _proto_family(proto) != _proto_family(lst.protocol):
-            conflict = f"ProtocolConflict: port {lst.port} already serves {proto}"
         else:
             seen[(lst.port, host)] = b
             protocols.setdefault(lst.port, lst.protocol)
