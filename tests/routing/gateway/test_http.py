@@ -395,3 +395,21 @@ def test_https_listener() -> None:
     assert outcome(snap, request("second-example.org", scheme="https")) == V2
     assert outcome(snap, request("example.org", scheme="http"),
                    "same-namespace-with-https-listener") == "no-listener"
+
+
+def test_answer_names_the_matched_hostname_path_and_class() -> None:
+    # What `kpath request` shows of the winning rule: the route hostname it matched under,
+    # the path match as written, and the Gateway's class
+    snap = snapshot([SAME], [
+        route("wild", rule(backend(V2), matches=[match("/shop/")]), hostnames=["*.example.com"]),
+        route("exact", rule(backend(V1), matches=[match(path("/cart", "Exact"))]),
+              hostnames=["a.example.com"])])
+    from kpath.routing.gateway.resolve import gateway_answers
+    (a,) = gateway_answers(snap, request("a.example.com", "/shop/x"))
+    assert a.route is not None
+    assert (a.route.name.name, a.route.host, a.route.path, a.route.path_type) == (
+        "wild", "*.example.com", "/shop/", "PathPrefix")
+    (a,) = gateway_answers(snap, request("a.example.com", "/cart"))
+    assert a.route is not None and (a.route.host, a.route.path_type) == ("a.example.com",
+                                                                         "Exact")
+    assert a.entry.class_name == "kpath"
