@@ -213,7 +213,7 @@ def attach(snapshot: Snapshot) -> GatewayTable:
             lost.append(a)
     rejected += _lost_parents(lost, attached)
     table: list[ListenerRoutes] = []
-    grouped: dict[ObjectKey, list[ListenerRoutes]] = {}
+    grouped: dict[ObjectKey, list[ListenerRoutes]] = {key: [] for key in by_gw}
     for key, bound in by_gw.items():
         gw = objects.gateways[key]
         for b in bound:

@@ -50,7 +50,7 @@ def gateway_answers(snapshot: Snapshot, request: Request, via: ObjectKey | None 
         lr = _listener(listeners, request)
         if lr is None:
             if via is not None:
-                gw = listeners[0].gateway if listeners else None
+                gw = snapshot.gateways.gateways.get(key)
                 entry = EntryRef("gateway", key, None, _address(gw), request.port,
                                  gw.class_name if gw else None)
                 out.append(Answer(entry, None, Outcome.NO_LISTENER, None, None, None, (), ()))

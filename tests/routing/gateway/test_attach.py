@@ -216,3 +216,15 @@ def test_table_rules_walks_every_attached_rule() -> None:
     table = attach(snapshot([gateway("same-namespace")], routes))
     assert sorted((a.route.name, i) for _, a, i in table.rules()) == [
         ("one", 0), ("two", 0), ("two", 1)]
+
+
+def test_every_gateway_is_in_the_table_even_without_listeners() -> None:
+    from kpath.routing.gateway.resolve import gateway_answers
+    from tests.routing.gateway.builders import request
+    gw = gateway("empty")._replace(listeners=())
+    snap = snapshot([gw], [])
+    table = attach(snap)
+    assert table.by_gateway == {key("empty"): ()}
+    (a,) = gateway_answers(snap, request("x"), via=key("empty"), table=table)
+    assert (a.outcome, a.entry.address, a.entry.class_name) == ("no-listener", "192.0.2.10",
+                                                                "kpath")
