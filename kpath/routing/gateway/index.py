@@ -25,7 +25,6 @@ from kpath.routing.gateway.match import (
     PREFIX,
     MatchEntry,
     entries,
-    prefix_of,
     route_key,
 )
 
@@ -73,7 +72,8 @@ class Candidates:
         self.open: list[MatchEntry] = []
         self.guarded: dict[Guard, list[MatchEntry]] = {}
         for e in ordered:
-            g = guard_of(e.spec)
+            m = e.spec
+            g = guard_of(m) if (m.method or m.headers or m.query_params) else None
             if g is None:
                 self.open.append(e)
             else:
@@ -105,13 +105,11 @@ class PathBucket:
         prefix: dict[str, list[MatchEntry]] = {}
         regex: list[MatchEntry] = []
         for e in ordered:
-            path = e.spec.path or MATCH_ALL.path
-            assert path is not None
             cls_ = e.key[0]
             if cls_ == EXACT:
-                exact.setdefault(path.value, []).append(e)
+                exact.setdefault(e.path, []).append(e)
             elif cls_ == PREFIX:
-                prefix.setdefault(prefix_of(path.value), []).append(e)
+                prefix.setdefault(e.path, []).append(e)
             else:
                 regex.append(e)
         return cls({k: Candidates(v) for k, v in exact.items()},
