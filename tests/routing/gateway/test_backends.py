@@ -279,3 +279,19 @@ def test_service_types() -> None:
     for n in ("manual-endpointslices", "headless", "headless-manual-endpointslices"):
         a = answer(snap, request("x", f"/{n}"))
         assert [(s.name.name, s.verdict, s.endpoints) for s in a.backends] == [(n, "forward", 2)]
+
+
+@pytest.mark.parametrize("kind", ["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute",
+                                  "UDPRoute"])
+def test_each_route_kind_needs_its_own_grant(kind: str) -> None:
+    # TLSRouteInvalidReferenceGrant, TCPRouteReferenceGrant, UDPRouteReferenceGrant and the
+    # HTTPRoute ones: a grant names the kind it lets refer across namespaces
+    r = route("r", rule(backend("web-backend", ns=WEB)), kind=kind)
+    for granted in ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"):
+        g = grant(WEB, [(granted, INFRA)], [("Service", "web-backend")])
+        snap = snapshot([SAME], [r], [g], objects=WEB_BACKEND)
+        problem = rule_backends(snap, r, 0)[0].problem
+        want = None if granted == kind else REF_NOT_PERMITTED
+        if kind == "UDPRoute" and want is None:
+            want = BACKEND_NOT_FOUND  # permitted, but web-backend serves TCP only
+        assert problem == want, granted
