@@ -20,7 +20,7 @@ from kpath.cluster.snapshot import Snapshot
 from kpath.routing.gateway.attach import GatewayTable, ListenerRoutes, attach
 from kpath.routing.gateway.backends import ResolvedBackend, rule_backends
 from kpath.routing.gateway.filters import redirect_location, rewritten, rule_filters
-from kpath.routing.gateway.findings import rule_findings
+from kpath.routing.gateway.findings import not_found_finding, rule_findings
 from kpath.routing.gateway.index import HostIndex, request_guards
 from kpath.routing.gateway.listeners import select_listener
 from kpath.routing.gateway.match import MatchEntry, grpc_match, grpc_parts, http_match
@@ -133,8 +133,10 @@ def listener_answer(snapshot: Snapshot, lr: ListenerRoutes, request: Request) ->
     entry = EntryRef("gateway", gw.key, lr.ref.label(), _address(gw), lst.port, gw.class_name)
     found = find_match(lr, request)
     if found is None:
-        status = 404 if lst.protocol in ("HTTP", "HTTPS") else None
-        return Answer(entry, None, Outcome.NOT_FOUND, status, None, None, (), ())
+        http = lst.protocol in ("HTTP", "HTTPS")
+        why = (not_found_finding(lr, request),) if http else ()
+        return Answer(entry, None, Outcome.NOT_FOUND, 404 if http else None, None, None, (),
+                      why)
     e = found.entry
     route: Route = e.route
     path_match = e.spec.path if route.kind == "HTTPRoute" else None
