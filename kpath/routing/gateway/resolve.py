@@ -2,8 +2,9 @@
 
 Per Gateway, the one listener that takes the request (port, protocol, hostname; the most
 specific hostname wins and the others never see it), then the first entry of that
-listener's table, in precedence order, whose match holds. A gRPC call tries GRPCRoutes
-before HTTPRoutes (it is an HTTP/2 POST as well). TLSRoutes are chosen by SNI, the most
+listener's table, in precedence order, whose match holds. A gRPC call tries GRPCRoutes,
+then HTTPRoutes (it is an HTTP/2 POST as well; attachment already keeps only one of an
+HTTPRoute and a GRPCRoute whose hostnames intersect). TLSRoutes are chosen by SNI, the most
 specific hostname first, then the oldest route; TCPRoutes and UDPRoutes by listener, and
 of several on one listener the oldest serves (the others are accepted but carry nothing,
 as tcproute-multiple-routes-attachment checks).
@@ -128,6 +129,9 @@ def _shares(backends: tuple[ResolvedBackend, ...]) -> tuple[BackendShare, ...]:
 
 
 def listener_answer(snapshot: Snapshot, lr: ListenerRoutes, request: Request) -> Answer:
+    """What one listener does with a request it takes: redirect, forward (with the rewrite
+    and every weighted backend's share and verdict), 500 when no valid backend is left, or
+    404 (TLS/TCP: the connection is closed) when no rule matches, with why."""
     lst = lr.bound.listener
     gw = lr.gateway
     entry = EntryRef("gateway", gw.key, lr.ref.label(), _address(gw), lst.port, gw.class_name)
