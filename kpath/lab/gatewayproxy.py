@@ -41,6 +41,7 @@ from typing import Any
 
 from kpath.errors import SourceError
 from kpath.lab.certs import listener_certificate
+from kpath.lab.gatewayctl import ControllerState
 from kpath.lab.gatewaydecide import (
     Backend,
     Forward,
@@ -50,7 +51,7 @@ from kpath.lab.gatewaydecide import (
     decide,
     listener_for,
 )
-from kpath.lab.gateways import GatewayInfra, listeners_by_port
+from kpath.lab.gateways import GatewayInfra
 
 Key = tuple[str, str]
 
@@ -233,12 +234,6 @@ async def terminate_after_hello(
             await relay
 
 
-def listener_hostnames(gateway: Mapping[str, Any], port: int) -> list[str]:
-    """The hostnames of a Gateway's listeners on ``port`` (for the certificate's names)."""
-    return [str(lst["hostname"]) for lst in listeners_by_port(gateway).get(port, [])
-            if lst.get("hostname")]
-
-
 # ------------------------------------------------------------------------- I/O parts
 @dataclass(frozen=True)
 class ProxyPod:
@@ -255,12 +250,11 @@ class ProxyPod:
 
 @dataclass
 class GatewayRuntime:
-    """What the proxies read on every connection: the infrastructure by proxy pod, the
-    Gateway objects, and the controller's current state (for `decide`)."""
+    """What the proxies read on every connection: the infrastructure by proxy pod and the
+    controller's current state (for `decide`; None before the first reconcile)."""
 
     proxies: Mapping[Key, GatewayInfra]
-    gateways: Mapping[Key, Mapping[str, Any]]
-    state: Any
+    state: ControllerState | None
 
 
 async def read_head(reader: asyncio.StreamReader) -> tuple[bytes, HttpHead] | None:
@@ -358,12 +352,13 @@ class GatewayProxy:
         return {"gateway": f"{pod.gateway[0]}/{pod.gateway[1]}", "pod": pod.name,
                 "namespace": pod.namespace, "node": pod.node, **extra}
 
-    def _certificate(self, pod: ProxyPod, gateway: Mapping[str, Any]) -> ssl.SSLContext | None:
+    def _certificate(self, pod: ProxyPod, runtime: GatewayRuntime) -> ssl.SSLContext | None:
         key = (pod.gateway, pod.listener_port)
         if key not in self._certs:
+            infra = runtime.proxies.get((pod.namespace, pod.name))
+            names = list(infra.hostnames.get(pod.listener_port, ())) if infra else []
             try:
-                self._certs[key] = listener_certificate(
-                    listener_hostnames(gateway, pod.listener_port))
+                self._certs[key] = listener_certificate(names)
             except SourceError as exc:
                 self._certs[key] = None
                 self._warn(f"gateway listeners answer without TLS: {exc}")
@@ -390,19 +385,18 @@ class GatewayProxy:
     async def serve(self, pod: ProxyPod, reader: asyncio.StreamReader,
                     writer: asyncio.StreamWriter, *, error_status: int = 200) -> None:
         runtime = self._runtime()
-        gateway = runtime.gateways.get(pod.gateway) if runtime else None
-        if runtime is None or gateway is None:
+        if runtime is None or runtime.state is None:
             writer.transport.abort()
             return
         if pod.protocol == "tls":
-            await self._serve_tls(pod, runtime, gateway, reader, writer, error_status)
+            await self._serve_tls(pod, runtime, reader, writer, error_status)
             return
         if pod.protocol == "tcp":
             await self._serve_stream(pod, runtime, reader, writer, sni=None)
             return
         scheme = "http"
         if pod.protocol == "https":
-            context = self._certificate(pod, gateway)
+            context = self._certificate(pod, runtime)
             if context is not None:
                 await writer.start_tls(context)
                 scheme = "https"
@@ -486,7 +480,7 @@ class GatewayProxy:
 
     # -------------------------------------------------------------- TLS and TCP
     async def _serve_tls(self, pod: ProxyPod, runtime: GatewayRuntime,
-                         gateway: Mapping[str, Any], reader: asyncio.StreamReader,
+                         reader: asyncio.StreamReader,
                          writer: asyncio.StreamWriter, error_status: int) -> None:
         """A port with TLS listeners (maybe HTTPS ones too, told apart by SNI): the
         ClientHello is read without terminating, its SNI picks the listener, then the bytes
@@ -509,7 +503,7 @@ class GatewayProxy:
         if listener.protocol == "TLS" and listener.tls_mode == "Passthrough":
             await self._serve_stream(pod, runtime, reader, writer, sni=sni, first=hello)
             return
-        context = self._certificate(pod, gateway)
+        context = self._certificate(pod, runtime)
         if context is None:
             writer.transport.abort()
             return
