@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from kpath.cluster.gatewayapi import GATEWAY_KINDS
 from kpath.errors import InputError
 from kpath.lab.addresses import AddressPlan
 from kpath.lab.gatewayctl import ControllerState, reconcile
@@ -45,6 +44,7 @@ from kpath.lab.objects import (
     pod_object,
     service_object,
 )
+from kpath.lab.resources import GATEWAY_GROUP, GATEWAY_NAMES
 
 NODEPORT_RANGE = (30000, 32767)
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -106,6 +106,11 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _group(doc: Mapping[str, Any]) -> str:
+    version = doc.get("apiVersion")
+    return version.rpartition("/")[0] if isinstance(version, str) else ""
+
+
 def _label_map(value: Any) -> dict[str, str]:
     if not isinstance(value, Mapping):
         return {}
@@ -164,6 +169,7 @@ class Scheduler:
         # Gateway API objects by (kind, namespace or "", name), in the order applied (a
         # later manifest of the same name replaces an earlier one, as kubectl apply does).
         self.gateway_api: dict[tuple[str, str, str], Obj] = {}
+        self._given_status: dict[tuple[str, str, str], Obj] = {}
         self._installed_classes = [dict(c) for c in gateway_classes]
         self.gateway_specs = dict(gateway_infrastructure or {})
         self.gateway_infra: dict[Key, GatewayInfra] = {}
@@ -220,7 +226,10 @@ class Scheduler:
                 raise InputError(f"a {kind} manifest has no metadata.name")
             ns = str(meta_of(doc).get("namespace") or "default")
             if kind == "Namespace":
-                self._ensure_namespace(name, _label_map(meta_of(doc).get("labels")))
+                labels = _label_map(meta_of(doc).get("labels"))
+                self._ensure_namespace(name, labels)
+                # Also when objects in it came first (or it is "default"): its labels count.
+                self._ns_labels[name] = labels
             elif kind in WORKLOAD_KINDS:
                 self._ensure_namespace(ns)
                 self._add_workload(kind, ns, name, doc)
@@ -246,18 +255,24 @@ class Scheduler:
         rest: list[Mapping[str, Any]] = []
         for doc in docs:
             kind = doc.get("kind")
-            if kind not in GATEWAY_KINDS:
-                rest.append(doc)
+            if kind not in GATEWAY_NAMES or _group(doc) != GATEWAY_GROUP:
+                rest.append(doc)  # Istio's own networking.istio.io Gateway is not one
                 continue
             name = meta_of(doc).get("name")
             if not isinstance(name, str) or not name:
                 raise InputError(f"a {kind} manifest has no metadata.name")
-            if kind == "GatewayClass":
-                self.gateway_api[(str(kind), "", name)] = self._stamp(doc, None)
-                continue
-            ns = str(meta_of(doc).get("namespace") or "default")
-            self._ensure_namespace(ns)
-            self.gateway_api[(str(kind), ns, name)] = self._stamp(doc, ns)
+            namespaced = GATEWAY_NAMES[str(kind)][1]
+            ns = str(meta_of(doc).get("namespace") or "default") if namespaced else ""
+            if namespaced:
+                self._ensure_namespace(ns)
+            key = (str(kind), ns, name)
+            self.gateway_api[key] = self._stamp(doc, ns if namespaced else None)
+            # A manifest's own status (from a dump, say) stays where no controller of the
+            # lab's writes one.
+            if isinstance(doc.get("status"), Mapping):
+                self._given_status[key] = copy.deepcopy(dict(doc["status"]))
+            else:
+                self._given_status.pop(key, None)
         classes = {k[2]: o for k, o in self.gateway_api.items() if k[0] == "GatewayClass"}
         gateways = [o for k, o in self.gateway_api.items() if k[0] == "Gateway"
                     and (k[1], k[2]) not in self.gateway_infra]
@@ -314,8 +329,10 @@ class Scheduler:
         out = []
         for (kind, ns, name), obj in self.gateway_api.items():
             previous = self._published.get((kind, ns or None, name))
-            out.append(with_status(copy.deepcopy(obj), state.status(kind, ns or None, name),
-                                   previous))
+            status = state.status(kind, ns or None, name)
+            if status is None:
+                status = self._given_status.get((kind, ns, name))
+            out.append(with_status(copy.deepcopy(obj), status, previous))
         return out
 
     def gateway_pods(self) -> dict[Key, GatewayInfra]:
