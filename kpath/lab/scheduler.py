@@ -270,7 +270,14 @@ class Scheduler:
                 raise InputError(f"gatewayInfrastructure names {key}, which is no Gateway")
             for node in self.gateway_specs[key].nodes:
                 self.node(node)  # raises for an unknown node
-        for infra in plan_infrastructure(gateways, classes, self.gateway_specs):
+        listener_sets = [o for k, o in self.gateway_api.items() if k[0] == "ListenerSet"]
+        taken = {(str(meta_of(d).get("namespace") or "default"), str(meta_of(d).get("name")))
+                 for d in rest if d.get("kind") == "Service"}
+        for infra in plan_infrastructure(gateways, classes, self.gateway_specs, listener_sets):
+            if infra.service in taken:
+                gw, svc = "/".join(infra.gateway), "/".join(infra.service)
+                raise InputError(f"Gateway {gw}: the scenario defines Service {svc}, the name "
+                                 "its implementation gives the Service it generates")
             self.gateway_infra[infra.gateway] = infra
             rest.extend(infra.manifests)
         return rest

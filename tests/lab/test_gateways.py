@@ -123,3 +123,16 @@ def test_service_protocol_per_listener_port() -> None:
     assert service_protocol(("TLS",)) == "tls"
     assert service_protocol(("TCP",)) == "tcp"
     assert service_protocol(("UDP",)) == "udp"
+
+
+def test_listener_sets_naming_the_gateway_add_their_ports() -> None:
+    mine = {"kind": "ListenerSet", "metadata": {"name": "extra", "namespace": "default"},
+            "spec": {"parentRef": {"name": "a"}, "listeners": [
+                {"name": "tls", "protocol": "HTTPS", "port": 8443, "hostname": "x.example"}]}}
+    other = {"kind": "ListenerSet", "metadata": {"name": "o", "namespace": "default"},
+             "spec": {"parentRef": {"name": "b"}, "listeners": [
+                 {"name": "t", "protocol": "TCP", "port": 9999}]}}
+    [infra] = plan_infrastructure([gateway("a")], {"cls": gclass(ISTIO)}, {}, [mine, other])
+    assert sorted(infra.ports) == [80, 8443]
+    assert infra.hostnames[8443] == ("x.example",)
+    assert [p["port"] for p in service_of(infra)["spec"]["ports"]] == [15021, 80, 8443]
