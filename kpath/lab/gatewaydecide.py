@@ -15,16 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
-from kpath.lab.gatewayctl import (
-    Attachment,
-    ControllerState,
-    Key,
-    Listener,
-    age_key,
-    backend_problem,
-    key_of,
-    spec_of,
-)
+from kpath.lab.gatewayctl import backend_problem
 from kpath.lab.gatewaymatch import (
     DEFAULT_MATCH,
     grpc_match,
@@ -36,6 +27,15 @@ from kpath.lab.gatewaymatch import (
     http_rank,
     location,
     modified_path,
+)
+from kpath.lab.gatewaystate import (
+    Attachment,
+    ControllerState,
+    Key,
+    Listener,
+    age_key,
+    key_of,
+    spec_of,
 )
 
 Protocol = Literal["http", "https", "tls", "tcp", "udp"]

@@ -468,3 +468,32 @@ def test_a_backend_without_ready_endpoints_is_forwarded_with_no_targets() -> Non
 
 def test_a_port_no_listener_takes_is_refused() -> None:
     assert ask(world(MATCHING), port=8081).kind == "refuse"
+
+
+ISOLATION_LISTENERS = [("empty-hostname", None), ("wildcard-example-com", "*.example.com"),
+                       ("wildcard-foo-example-com", "*.foo.example.com"),
+                       ("abc-foo-example-com", "abc.foo.example.com")]
+ISOLATION = f"""kind: Gateway
+metadata: {{name: http-listener-isolation, namespace: {INFRA}}}
+spec:
+  gatewayClassName: lab
+  listeners:
+""" + "".join(
+    f"  - {{name: {n}, port: 80, protocol: HTTP{f', hostname: {chr(34)}{h}{chr(34)}' if h else ''},"
+    " allowedRoutes: {namespaces: {from: All}}}\n" for n, h in ISOLATION_LISTENERS) + "".join(
+    "---\n" + route(f"attaches-to-{n}", f"[{{matches: [{{path: {pp('/' + n)}}}], "
+                                         f"backendRefs: {to(1)}}}]",
+                    parent=f"{{name: http-listener-isolation, namespace: {INFRA}, "
+                           f"sectionName: {n}}}") for n, _ in ISOLATION_LISTENERS)
+
+
+@pytest.mark.parametrize("host", ["bar.com", "bar.example.com", "bar.foo.example.com",
+                                  "abc.foo.example.com"])
+@pytest.mark.parametrize("listener", [n for n, _ in ISOLATION_LISTENERS])
+def test_gateway_http_listener_isolation(host: str, listener: str) -> None:
+    """A request reaches only the routes of the most specific listener its host matches."""
+    owner = {"bar.com": "empty-hostname", "bar.example.com": "wildcard-example-com",
+             "bar.foo.example.com": "wildcard-foo-example-com",
+             "abc.foo.example.com": "abc-foo-example-com"}[host]
+    got = ask(world(ISOLATION), f"/{listener}", gateway="http-listener-isolation", host=host)
+    assert answer(got) == (V[1] if listener == owner else 404)
