@@ -8,7 +8,8 @@ The first document may be a header (``kind: LabScenario``)::
     nodes: [{name: node-a, zone: zone-a, ready: true, labels: {...}}]   # default: 3 nodes, 2 zones
     faults: [{kind: pod-hang, pod: shop/recommendations, replica: 0}]
     maxReplicas: 3                      # replicas above this are capped, to keep the lab light
-    pendingLoadBalancers: [ns/name]     # LoadBalancers left <pending>
+    pendingLoadBalancers: [ns/name]     # LoadBalancers left <pending> (a Gateway's name: the
+                                        # Service generated for it, so it gets no address)
     ingressController: {namespace: ns, service: name, classes: [nginx]}   # or {} for built-in
     # (none: the built-in one, if an Ingress of an in-cluster class needs it; it claims the
     # listed classes and every IngressClass with the same spec.controller)

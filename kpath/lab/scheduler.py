@@ -294,6 +294,9 @@ class Scheduler:
                 raise InputError(f"Gateway {gw}: the scenario defines Service {svc}, the name "
                                  "its implementation gives the Service it generates")
             self.gateway_infra[infra.gateway] = infra
+            if "/".join(infra.gateway) in self.pending:
+                # A pending Gateway: its Service's load balancer never gets an address.
+                self.pending.add("/".join(infra.service))
             rest.extend(infra.manifests)
         return rest
 

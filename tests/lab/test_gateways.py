@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
+
 from kpath.lab.gateways import (
     CILIUM,
     ENVOY,
@@ -136,3 +138,34 @@ def test_listener_sets_naming_the_gateway_add_their_ports() -> None:
     assert sorted(infra.ports) == [80, 8443]
     assert infra.hostnames[8443] == ("x.example",)
     assert [p["port"] for p in service_of(infra)["spec"]["ports"]] == [15021, 80, 8443]
+
+
+@pytest.mark.lab
+def test_a_pending_gateway_gets_no_address() -> None:
+    from kpath.lab.runner import LabThread
+    from kpath.lab.scenario import parse_scenario
+
+    text = """
+kind: LabScenario
+name: pending-gateway
+pendingLoadBalancers: [default/gw]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: cls}
+spec: {controllerName: example.net/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  gatewayClassName: cls
+  listeners: [{name: http, protocol: HTTP, port: 80}]
+"""
+    with LabThread(parse_scenario(text), serve_api=False) as lab:
+        svc = lab.store.get("Service", "default", "gw")
+        assert svc is not None and svc["status"]["loadBalancer"] == {}
+        status = lab.store.get("Gateway", "default", "gw")["status"]
+        assert status["addresses"] == []
+        programmed = next(c for c in status["conditions"] if c["type"] == "Programmed")
+        assert (programmed["status"], programmed["reason"]) == ("False", "AddressNotAssigned")
