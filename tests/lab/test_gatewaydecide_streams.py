@@ -295,3 +295,15 @@ spec:
     assert listener_for(state, (INFRA, "shared-443"), 443, "https", "raw.example.com") is None
     assert answer(ask(state, gateway="shared-443", host="raw.example.com", port=443,
                       protocol="tls")) == "tls-backend"
+
+
+def test_a_route_on_a_refused_listener_set_matches_no_parent() -> None:
+    refused = """kind: HTTPRoute
+metadata: {name: on-refused, namespace: gateway-conformance-web-backend}
+spec:
+  parentRefs: [{kind: ListenerSet, name: ls-other-ns}]
+  rules: [{backendRefs: [{name: web-backend, port: 8080}]}]
+"""
+    state = world(LISTENER_SETS, refused)
+    (p,) = state.status("HTTPRoute", "gateway-conformance-web-backend", "on-refused")["parents"]
+    assert cond(p, "Accepted") == ("False", "NoMatchingParent")
