@@ -12,7 +12,12 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from kpath.lab.gatewaylisteners import gateway_status, listener_set_status, listeners_of
+from kpath.lab.gatewaylisteners import (
+    gateway_status,
+    listener_set_parent,
+    listener_set_status,
+    listeners_of,
+)
 from kpath.lab.gatewaymatch import DEFAULT_MATCH, intersect, path_of
 from kpath.lab.gatewaystate import (
     GROUP,
@@ -70,9 +75,12 @@ def reconcile(objects: Mapping[str, Sequence[Mapping[str, Any]]],
                                              listener_status)
 
     counts: dict[tuple[tuple[str, str, str], str], int] = {}
+    listener_set_parents = {key_of(ls): gw for ls in listener_sets
+                            if (gw := listener_set_parent(ls)) in gateways}
     for kind in ROUTE_KINDS:
         for route in sorted(objects.get(kind) or [], key=age_key):
-            _attach_route(state, kind, route, gateways, ns_labels, counts)
+            _attach_route(state, kind, route, gateways, listener_set_parents, ns_labels,
+                          counts)
 
     for gw_key, gw in gateways.items():
         state.statuses[("Gateway", *gw_key)] = gateway_status(
@@ -85,6 +93,7 @@ def reconcile(objects: Mapping[str, Sequence[Mapping[str, Any]]],
 # ---------------------------------------------------------------- routes
 def _attach_route(state: ControllerState, kind: str, route: Mapping[str, Any],
                   gateways: Mapping[Key, Mapping[str, Any]],
+                  listener_set_parents: Mapping[Key, Key],
                   ns_labels: Mapping[str, Mapping[str, str]],
                   counts: dict[tuple[tuple[str, str, str], str], int]) -> None:
     route_ns, route_name = key_of(route)
@@ -102,8 +111,9 @@ def _attach_route(state: ControllerState, kind: str, route: Mapping[str, Any],
         if pkind == "Gateway":
             gw_key: Key | None = (pns, pname) if (pns, pname) in gateways else None
         elif pkind == "ListenerSet":
-            gw_key = next((g for g, lis in state.listeners.items()
-                           if any(li.owner == ("ListenerSet", pns, pname) for li in lis)), None)
+            # The ListenerSet's own parent, whether or not that Gateway took it in (a route
+            # on a ListenerSet the Gateway refused matches no listener: NoMatchingParent).
+            gw_key = listener_set_parents.get((pns, pname))
         else:
             gw_key = None
         if gw_key is None:

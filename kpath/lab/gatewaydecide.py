@@ -140,10 +140,11 @@ class _Candidate:
 def listener_for(state: ControllerState, gateway: Key, port: int, protocol: Protocol,
                  host: str) -> Listener | None:
     """The listener that takes a connection: port and protocol, then the most specific
-    hostname (exact over wildcard over none). A TLS ClientHello may land on an HTTPS listener
-    too (both share a port; the data plane terminates when the answer is HTTPS)."""
+    hostname (exact over wildcard over none). A TLS ClientHello (protocol "tls") may land on
+    an HTTPS listener too (both share a port): the data plane then terminates and asks again
+    with the HTTP request inside ("https")."""
     wanted = {_LISTENER_PROTOCOL[protocol]}
-    if protocol in ("tls", "https"):
+    if protocol == "tls":  # a ClientHello: either kind of TLS listener may take its SNI
         wanted = {"HTTPS", "TLS"}
     name = host_only(host)
     best: tuple[tuple[int, int], Listener] | None = None
@@ -169,8 +170,9 @@ def decide(state: ControllerState, gateway: Key, port: int, request: LabRequest)
             return Respond("respond", 404, "no-listener")
         return Refuse("refuse")
     routes = state.routes_on(listener)
-    if listener.protocol in ("TCP", "UDP") or (listener.protocol == "TLS"
-                                               and request.protocol == "tls"):
+    if request.protocol == "tls" and listener.protocol == "HTTPS":
+        return Refuse("refuse", "terminate-first")  # no HTTP to route until TLS ends
+    if listener.protocol in ("TCP", "UDP", "TLS"):
         return _decide_stream(state, listener, routes, request)
     return _decide_http(state, listener, routes, request)
 

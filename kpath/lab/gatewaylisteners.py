@@ -147,6 +147,15 @@ def address_type(value: str) -> str:
     return "IPAddress"
 
 
+def listener_set_parent(ls: Mapping[str, Any]) -> Key | None:
+    """The Gateway a ListenerSet names as its parent (None: its parentRef is not a Gateway)."""
+    parent = spec_of(ls).get("parentRef") or {}
+    if (parent.get("kind") or "Gateway") != "Gateway" or \
+            (parent.get("group") or GROUP) != GROUP:
+        return None
+    return str(parent.get("namespace") or key_of(ls)[0]), str(parent.get("name") or "")
+
+
 def listener_set_status(state: ControllerState, ls: Mapping[str, Any],
                          gateways: Mapping[Key, Mapping[str, Any]],
                          ns_labels: Mapping[str, Mapping[str, str]],
@@ -154,10 +163,10 @@ def listener_set_status(state: ControllerState, ls: Mapping[str, Any],
                                                   dict[str, Any]],
                          counts: Mapping[tuple[tuple[str, str, str], str], int]) -> None:
     """Written for a ListenerSet whose parent is one of this controller's Gateways."""
-    parent = spec_of(ls).get("parentRef") or {}
     ls_ns, ls_name = key_of(ls)
-    gw = gateways.get((str(parent.get("namespace") or ls_ns), str(parent.get("name") or "")))
-    if gw is None or (parent.get("kind") or "Gateway") != "Gateway":
+    gw_key = listener_set_parent(ls)
+    gw = gateways.get(gw_key) if gw_key else None
+    if gw is None:
         return
     owner = ("ListenerSet", ls_ns, ls_name)
     if not listener_set_allowed(gw, ls, ns_labels):
@@ -177,11 +186,9 @@ def listener_set_status(state: ControllerState, ls: Mapping[str, Any],
 
 def listener_set_allowed(gw: Mapping[str, Any], ls: Mapping[str, Any],
                           ns_labels: Mapping[str, Mapping[str, str]]) -> bool:
-    parent = spec_of(ls).get("parentRef") or {}
-    gw_ns, gw_name = key_of(gw)
+    gw_ns = key_of(gw)[0]
     ls_ns = key_of(ls)[0]
-    if (parent.get("kind") or "Gateway") != "Gateway" or parent.get("name") != gw_name or \
-            (parent.get("namespace") or ls_ns) != gw_ns:
+    if listener_set_parent(ls) != key_of(gw):
         return False
     allowed = (spec_of(gw).get("allowedListeners") or {}).get("namespaces") or {}
     return namespace_allowed(allowed, gw_ns, ls_ns, ns_labels, default="None")

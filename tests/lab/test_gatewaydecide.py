@@ -497,3 +497,49 @@ def test_gateway_http_listener_isolation(host: str, listener: str) -> None:
              "abc.foo.example.com": "abc-foo-example-com"}[host]
     got = ask(world(ISOLATION), f"/{listener}", gateway="http-listener-isolation", host=host)
     assert answer(got) == (V[1] if listener == owner else 404)
+
+
+PORTS = f"""kind: Gateway
+metadata: {{name: httproute-listener-port-matching, namespace: {INFRA}}}
+spec:
+  gatewayClassName: lab
+  listeners:
+  - {{name: listener-1, port: 80, protocol: HTTP, hostname: foo.com}}
+  - {{name: listener-2, port: 8080, protocol: HTTP, hostname: foo.com}}
+  - {{name: listener-3, port: 8080, protocol: HTTP, hostname: bar.com}}
+  - {{name: listener-4, port: 8090, protocol: HTTP, hostname: foo.com}}
+  - {{name: listener-5, port: 8090, protocol: HTTP, hostname: bar.com}}
+""" + "".join("---\n" + route(
+    f"backend-v{n}", f"[{{backendRefs: {to(n)}}}]",
+    parent=f"{{name: httproute-listener-port-matching, namespace: {INFRA}, {ref}}}")
+    for n, ref in ((1, "port: 80"), (2, "port: 8080"), (3, "port: 8090, sectionName: listener-4")))
+
+
+@pytest.mark.parametrize(("host", "port", "want"), [
+    ("foo.com", 80, 1), ("foo.com:8080", 8080, 2), ("bar.com:8080", 8080, 2),
+    ("foo.com:8090", 8090, 3), ("bar.com:8090", 8090, 404),
+])
+def test_httproute_listener_port_matching(host: str, port: int, want: int) -> None:
+    got = ask(world(PORTS), gateway="httproute-listener-port-matching", host=host, port=port)
+    assert answer(got) == V.get(want, want)
+
+
+def test_httproute_partially_invalid_via_invalid_reference_grant() -> None:
+    app = "gateway-conformance-app-backend"
+    grant = f"""kind: ReferenceGrant
+metadata: {{name: invalid-reference-grant, namespace: {app}}}
+spec:
+  from: [{{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: {INFRA}}}]
+  to: [{{group: "", kind: Service, name: app-backend-v1}}]
+"""
+    r = route("invalid-reference-grant", f"""[
+  {{matches: [{{path: {pp("/v2")}}}], backendRefs: [{{name: app-backend-v2, namespace: {app},
+   port: 8080}}]}},
+  {{backendRefs: [{{name: app-backend-v1, namespace: {app}, port: 8080}}]}}]""",
+              parent=parent("same-namespace"))
+    state = world(grant, r)
+    assert answer(ask(state, "/v2")) == 500
+    assert answer(ask(state, "/")) == "app-backend-v1"
+    (p,) = state.status("HTTPRoute", INFRA, "invalid-reference-grant")["parents"]
+    assert [(c["type"], c["reason"]) for c in p["conditions"]] == [
+        ("Accepted", "Accepted"), ("ResolvedRefs", "RefNotPermitted")]
