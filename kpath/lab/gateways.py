@@ -34,7 +34,9 @@ What the lab mimics, per ``controllerName`` (checked against each project's sour
 - anything else: ``<gateway>`` in the Gateway's namespace with the Gateway API's recommended
   ``gateway.networking.k8s.io/gateway-name`` label; Cluster policy.
 
-The scenario header's ``gatewayInfrastructure`` sets, per Gateway, the policy, the replica
+A Gateway's ``spec.infrastructure`` labels and annotations are copied onto the Service and
+the proxy pods (GEP-1867), under the implementation's own labels. The scenario header's
+``gatewayInfrastructure`` sets, per Gateway, the policy, the replica
 count and the nodes the proxy pods may run on (a required node affinity on the hostname,
 as a real installation pins pods). The listeners of ListenerSets naming a Gateway as their
 parent add their ports too (as Envoy Gateway does); whether the Gateway lets a ListenerSet
@@ -165,6 +167,12 @@ def infrastructure(
         selector = dict(labels)
         container, image = "proxy", "kpath.lab/gateway-proxy:1"
     policy = spec.external_traffic_policy or policy
+    # GEP-1867: spec.infrastructure's labels and annotations go on what is generated (the
+    # implementation's own labels win a clash, so its selector keeps working).
+    infra_spec = (gateway.get("spec") or {}).get("infrastructure") or {}
+    extra_labels = {str(k): str(v) for k, v in (infra_spec.get("labels") or {}).items()}
+    annotations = {str(k): str(v) for k, v in (infra_spec.get("annotations") or {}).items()}
+    labels = {**extra_labels, **labels}
 
     ports: dict[int, int] = {}
     protocols: dict[int, tuple[str, ...]] = {}
@@ -190,7 +198,9 @@ def infrastructure(
         container_ports.append({"name": f"{transport.lower()}-{target}"[:15],
                                 "containerPort": target, "protocol": transport})
     meta_common: Obj = {"name": name, "namespace": namespace, "labels": dict(labels)}
-    service_meta = dict(meta_common, labels=dict(labels))
+    if annotations:
+        meta_common["annotations"] = dict(annotations)
+    service_meta = {k: (dict(v) if isinstance(v, dict) else v) for k, v in meta_common.items()}
     uid = meta.get("uid")
     if owner and uid:
         service_meta["ownerReferences"] = [{
@@ -207,7 +217,10 @@ def infrastructure(
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": dict(meta_common),
         "spec": {"replicas": 1 if spec.replicas is None else spec.replicas,
                  "selector": {"matchLabels": dict(selector)},
-                 "template": {"metadata": {"labels": dict(labels)}, "spec": pod_spec}},
+                 "template": {"metadata": {"labels": dict(labels),
+                                           **({"annotations": dict(annotations)}
+                                              if annotations else {})},
+                              "spec": pod_spec}},
     }
     service: Obj = {
         "apiVersion": "v1", "kind": "Service", "metadata": service_meta,

@@ -169,3 +169,17 @@ spec:
         assert status["addresses"] == []
         programmed = next(c for c in status["conditions"] if c["type"] == "Programmed")
         assert (programmed["status"], programmed["reason"]) == ("False", "AddressNotAssigned")
+
+
+def test_gateway_infrastructure_labels_and_annotations_are_copied() -> None:
+    gw = gateway()
+    gw["spec"]["infrastructure"] = {"labels": {"team": "web", GATEWAY_NAME_LABEL: "spoof"},
+                                    "annotations": {"lb.example/scheme": "internal"}}
+    infra = infrastructure(gw, gclass("example.net/gw"))
+    svc, dep = service_of(infra), deployment_of(infra)
+    assert svc["metadata"]["labels"] == {"team": "web", GATEWAY_NAME_LABEL: "eg"}
+    assert svc["metadata"]["annotations"] == {"lb.example/scheme": "internal"}
+    template = dep["spec"]["template"]["metadata"]
+    assert template["labels"]["team"] == "web"
+    assert template["annotations"] == {"lb.example/scheme": "internal"}
+    assert svc["spec"]["selector"] == {GATEWAY_NAME_LABEL: "eg"}
