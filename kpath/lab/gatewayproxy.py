@@ -336,7 +336,6 @@ class GatewayProxy:
                  connect_timeout: float = 3.0,
                  warn: Callable[[str], None] | None = None) -> None:
         self._runtime = runtime
-        self._decide = decide
         self._timeout = connect_timeout
         self._warn = warn or (lambda _: None)
         self._weights = WeightedPicker()
@@ -427,7 +426,7 @@ class GatewayProxy:
         request = LabRequest(
             "https" if scheme == "https" else "http", host=head.header("host") or "",
             path=head.path, query=head.query, method=head.method, headers=head.headers)
-        decision = self._decide(runtime.state, pod.gateway, pod.listener_port, request)
+        decision = decide(runtime.state, pod.gateway, pod.listener_port, request)
         if isinstance(decision, Redirect):
             await answer(decision.status, redirect=decision.location,
                          route="/".join(decision.route), rule=decision.rule)
@@ -458,10 +457,13 @@ class GatewayProxy:
         up_reader, up_writer = upstream
         client = client or (writer.get_extra_info("peername") or ("?", 0))[0]
         try:
+            # Only what a URLRewrite changed is replaced: the Host keeps its port and the
+            # target its own spelling otherwise, as a proxy passes them on.
+            host = decision.host if decision.host and decision.host != head.host else None
             target_line = None
-            if decision.path is not None:
+            if decision.path is not None and decision.path != head.path:
                 target_line = decision.path + (f"?{decision.query}" if decision.query else "")
-            up_writer.write(rewritten_head(head, host=decision.host, target=target_line,
+            up_writer.write(rewritten_head(head, host=host, target=target_line,
                                            client=str(client), proto=scheme) + body)
             await up_writer.drain()
             if not await relay_answer(up_reader, writer,
@@ -523,7 +525,7 @@ class GatewayProxy:
         """TLSRoute / TCPRoute: no HTTP to answer with, so every failure closes the
         connection (a reset, as Envoy's TCP proxy does)."""
         request = LabRequest("tls" if pod.protocol == "tls" else "tcp", host=sni or "")
-        decision = self._decide(runtime.state, pod.gateway, pod.listener_port, request)
+        decision = decide(runtime.state, pod.gateway, pod.listener_port, request)
         if not isinstance(decision, Forward):
             writer.transport.abort()
             return

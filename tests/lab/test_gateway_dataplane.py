@@ -335,6 +335,9 @@ def test_rewrite_as_the_backend_sees_it(lab: LabThread) -> None:
     seen = ask(lab, "/rewrite/item?id=7").json()
     assert seen["host"] == "internal.example"
     assert seen["path"] == "/backend/item?id=7"
+    # Without a rewrite the Host (port and all) and the target pass on unchanged.
+    plain = ask(lab, "/api/a%20b?x=1", host="Shop.example.com:80").json()
+    assert (plain["host"], plain["path"]) == ("Shop.example.com:80", "/api/a%20b?x=1")
     # The proxy dials the pod from its own address, as a real proxy does.
     proxy = next(p for p in lab.store.list("Pod", "envoy-gateway-system"))
     assert seen["client"].split(":")[0] == proxy["status"]["podIP"]
