@@ -462,6 +462,16 @@ def test_proxy_pod_fault_answers_from_the_gateway(lab: LabThread) -> None:
     assert ask(lab, "/api").status_code == 200
 
 
+def test_dead_target_port_on_the_gateway_service_refuses(lab: LabThread) -> None:
+    svc = gateway_service(lab)
+    lab.inject({"kind": "target-port-dead",
+                "service": f"envoy-gateway-system/{svc['metadata']['name']}"})
+    with pytest.raises(httpx.TransportError):
+        ask(lab, "/api")
+    lab.clear()
+    assert ask(lab, "/api").status_code == 200
+
+
 def test_status_is_written_on_the_store_objects(lab: LabThread) -> None:
     gw = obj(lab, "Gateway", "eg")
     svc = gateway_service(lab)
