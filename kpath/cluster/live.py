@@ -176,6 +176,18 @@ def _read_gateway_api(reader: _Reader, raw: RawCluster, namespace: str | None) -
             _collect(raw, res, lambda r=res: reader.list(r, None))
 
 
+def gateway_watch_resources(target: Target, options: LiveOptions) -> dict[str, Resource]:
+    """kind -> where to watch it, for the Gateway API kinds this server serves (and
+    Namespaces with them); empty without the group, or when discovery fails (the watch
+    then follows the core kinds alone)."""
+    try:
+        with _Reader(target, options) as reader:
+            served = reader.discover(GROUP, GATEWAY_KINDS)
+    except (NotVisible, SourceError):
+        return {}
+    return {**served, "Namespace": NAMESPACE} if served else {}
+
+
 def _collect(raw: RawCluster, res: Resource, fetch: Any,
              keep: Any = None) -> list[RawObject] | None:
     """File one kind's objects into ``raw``; None when the kind is not visible."""

@@ -4,6 +4,7 @@ assumed; a server without the CRDs is normal; what RBAC forbids is "not visible"
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from kpath.cli import main
 from kpath.cluster.live import LiveOptions, load_live, preferred_versions, served_resources
 from kpath.cluster.raw import RawCluster
 from kpath.cluster.snapshot import build_snapshot
+from kpath.cluster.watch import GATEWAY_WATCH_KINDS
 from kpath.lab.apiserver import RecordedRequest, ServerThread, serve_in_thread
 from kpath.lab.rbac import load_policy
 from kpath.lab.resources import (
@@ -24,6 +26,7 @@ from kpath.lab.resources import (
 )
 from kpath.lab.store import Store
 from kpath.routing.visibility import not_visible_lines
+from tests.integration.watching import Heard, watching
 
 pytestmark = pytest.mark.lab
 
@@ -266,3 +269,38 @@ def test_with_the_lab_serving_it_kpath_paths_still_works_without_objects(
         assert main(["paths", "-A", "-o", "json", "--kubeconfig", str(kc)]) in (0, 1)
     doc = json.loads(capsys.readouterr().out)
     assert doc["source"]["notVisible"] == {}
+
+
+# ---------------------------------------------------------------- watching
+
+def test_gateway_kinds_are_watched_at_their_served_version(serve: Any) -> None:
+    versions = {**GATEWAY_STANDARD_2026, "TLSRoute": ("v1alpha2",)}
+    st, kc = serve(gateway_objects(), resources=CORE_RESOURCES + gateway_resources(versions))
+    heard = Heard()
+    kinds = ("Service", *GATEWAY_WATCH_KINDS)
+    with watching(LiveOptions(kubeconfig=str(kc), all_namespaces=True), heard, kinds=kinds):
+        threading.Event().wait(1.0)  # the streams open; an unchanged cluster says nothing
+        assert heard.kinds == []
+        heard.clear()
+        st.call(st.store.put, _obj("HTTPRoute", "new", "shop", parentRefs=[{"name": "gw"}]))
+        assert heard.wait_for("HTTPRoute"), heard.kinds
+        tls = _obj("TLSRoute", "tls2", "shop", "v1alpha2", parentRefs=[{"name": "gw"}])
+        st.call(st.store.put, tls)
+        assert heard.wait_for("TLSRoute"), heard.kinds
+    # TLSRoute is served at v1alpha2 only: hearing it means its stream used that version.
+    watched = {w.kind for w in st.server.watches.opened}
+    assert {"Namespace", "GatewayClass", "HTTPRoute", "TLSRoute", "Service"} <= watched
+
+
+def test_without_the_crds_gateway_watches_drop_out_quietly(serve: Any) -> None:
+    st, kc = serve([], resources=CORE_RESOURCES)
+    heard = Heard()
+    with watching(LiveOptions(kubeconfig=str(kc), all_namespaces=True), heard,
+                  kinds=("Service", *GATEWAY_WATCH_KINDS)):
+        threading.Event().wait(0.5)
+        st.call(st.store.put, {"kind": "Service", "apiVersion": "v1",
+                               "metadata": {"name": "s", "namespace": "shop"},
+                               "spec": {"ports": [{"port": 80}]}})
+        assert heard.wait_for("Service"), heard.kinds
+    assert not any(r.path.startswith(f"{GW}/") for r in st.server.requests)
+    assert {w.kind for w in st.server.watches.opened} == {"Service"}
