@@ -307,10 +307,6 @@ class Scheduler:
         ingress = (svc or {}).get("status", {}).get("loadBalancer", {}).get("ingress") or []
         return str(ingress[0]["ip"]) if ingress and ingress[0].get("ip") else None
 
-    def gateways(self) -> dict[Key, Obj]:
-        """The Gateways by (namespace, name), as applied (without status)."""
-        return {(k[1], k[2]): o for k, o in self.gateway_api.items() if k[0] == "Gateway"}
-
     def _gateway_api_objects(self, namespaces: list[Obj], slices: list[Obj]) -> list[Obj]:
         """Every Gateway API object with the status the lab's controller gives it now.
 
