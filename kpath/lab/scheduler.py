@@ -24,6 +24,9 @@ from typing import Any, Protocol
 
 from kpath.errors import InputError
 from kpath.lab.addresses import AddressPlan
+from kpath.lab.gatewayctl import ControllerState, reconcile
+from kpath.lab.gateways import GatewayInfra, GatewayInfraSpec, plan_infrastructure
+from kpath.lab.gatewaystatus import with_status
 from kpath.lab.objects import (
     Key,
     LabNode,
@@ -126,6 +129,8 @@ class Scheduler:
         max_replicas: int = 3,
         pending: Iterable[str] = (),
         ingress_controller: IngressControllerSpec | None = None,
+        gateway_classes: Sequence[Mapping[str, Any]] = (),
+        gateway_infrastructure: Mapping[str, GatewayInfraSpec] | None = None,
         seed: int | str = 0,
     ) -> None:
         if not nodes:
@@ -151,9 +156,6 @@ class Scheduler:
         self.services: dict[Key, Obj] = {}
         self.ingresses: dict[Key, Obj] = {}
         self.ingress_classes: dict[str, Obj] = {}
-        #: Gateway API objects by (kind, namespace or None, name), as the manifests gave them
-        #: (status too: the lab's API server serves what it holds).
-        self.gateway_objects: dict[tuple[str, str | None, str], Obj] = {}
         self.ignored: dict[str, int] = {}
         self._pod_slots: dict[int, set[int]] = {n.index: set() for n in self.nodes}
         self._pod_cursor: dict[int, int] = {}
@@ -164,6 +166,15 @@ class Scheduler:
         self._published: dict[tuple[str, str | None, str], Obj] = {}
         self._slice_uids: dict[tuple[str, str, PortSignature], str] = {}
         self._ns_labels: dict[str, dict[str, str]] = {}
+        # Gateway API objects by (kind, namespace or "", name), in the order applied (a
+        # later manifest of the same name replaces an earlier one, as kubectl apply does).
+        self.gateway_api: dict[tuple[str, str, str], Obj] = {}
+        self._given_status: dict[tuple[str, str, str], Obj] = {}
+        self._installed_classes = [dict(c) for c in gateway_classes]
+        self.gateway_specs = dict(gateway_infrastructure or {})
+        self.gateway_infra: dict[Key, GatewayInfra] = {}
+        #: the lab controller's view after the last resync (what the proxies route by)
+        self.controller_state: ControllerState | None = None
         for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self._ensure_namespace(ns)
 
@@ -177,7 +188,10 @@ class Scheduler:
     def _ensure_namespace(self, name: str, labels: Mapping[str, str] | None = None) -> None:
         if name not in self.namespaces:
             self.namespaces[name] = self._uid()
-            self._ns_labels[name] = dict(labels or {})
+            self._ns_labels[name] = {}
+        # A Namespace manifest's labels count even when an object in it was filed first (the
+        # Gateway API objects are): allowedRoutes selectors read them.
+        self._ns_labels[name].update(labels or {})
 
     def node(self, name: str) -> LabNode:
         for node in self.nodes:
@@ -193,6 +207,11 @@ class Scheduler:
             if doc.get("kind") == "List":
                 docs.extend(i for i in doc.get("items") or [] if isinstance(i, Mapping))
         docs = [d for d in docs if d.get("kind") != "List"]
+        if self._installed_classes:
+            # What the implementations' installers created, before the scenario's own.
+            docs = [*self._installed_classes, *docs]
+            self._installed_classes = []
+        docs = self._take_gateway_api(docs)
         if self.ingress_spec is None and self._builtin_wanted(docs):
             self.ingress_spec = IngressControllerSpec()
         if self.ingress_spec is not None and not self.ingress_spec.service:
@@ -214,15 +233,6 @@ class Scheduler:
                 self._ensure_namespace(name, labels)
                 # Also when objects in it came first (or it is "default"): its labels count.
                 self._ns_labels[name] = labels
-            elif kind in GATEWAY_NAMES and _group(doc) == GATEWAY_GROUP:
-                namespaced = GATEWAY_NAMES[kind][1]
-                if namespaced:
-                    self._ensure_namespace(ns)
-                obj = self._stamp(doc, ns if namespaced else None)
-                if "status" in doc:
-                    obj["status"] = copy.deepcopy(doc["status"])
-                # A later manifest of the same name replaces the earlier, as kubectl apply.
-                self.gateway_objects[(kind, ns if namespaced else None, name)] = obj
             elif kind in WORKLOAD_KINDS:
                 self._ensure_namespace(ns)
                 self._add_workload(kind, ns, name, doc)
@@ -241,6 +251,97 @@ class Scheduler:
                 self.ignored[kind] = self.ignored.get(kind, 0) + 1
         self.resync()
         return dict(self.ignored)
+
+    def _take_gateway_api(self, docs: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """File the Gateway API objects away and add the infrastructure each new Gateway's
+        implementation would create (its manifests, to be applied with the rest)."""
+        rest: list[Mapping[str, Any]] = []
+        for doc in docs:
+            kind = doc.get("kind")
+            if kind not in GATEWAY_NAMES or _group(doc) != GATEWAY_GROUP:
+                rest.append(doc)  # Istio's own networking.istio.io Gateway is not one
+                continue
+            name = meta_of(doc).get("name")
+            if not isinstance(name, str) or not name:
+                raise InputError(f"a {kind} manifest has no metadata.name")
+            namespaced = GATEWAY_NAMES[str(kind)][1]
+            ns = str(meta_of(doc).get("namespace") or "default") if namespaced else ""
+            if namespaced:
+                self._ensure_namespace(ns)
+            key = (str(kind), ns, name)
+            self.gateway_api[key] = self._stamp(doc, ns if namespaced else None)
+            # A manifest's own status (from a dump, say) stays where no controller of the
+            # lab's writes one.
+            if isinstance(doc.get("status"), Mapping):
+                self._given_status[key] = copy.deepcopy(dict(doc["status"]))
+            else:
+                self._given_status.pop(key, None)
+        classes = {k[2]: o for k, o in self.gateway_api.items() if k[0] == "GatewayClass"}
+        gateways = [o for k, o in self.gateway_api.items() if k[0] == "Gateway"
+                    and (k[1], k[2]) not in self.gateway_infra]
+        for key in self.gateway_specs:
+            ns, _, name = key.partition("/")
+            if ("Gateway", ns, name) not in self.gateway_api:
+                raise InputError(f"gatewayInfrastructure names {key}, which is no Gateway")
+            for node in self.gateway_specs[key].nodes:
+                self.node(node)  # raises for an unknown node
+        listener_sets = [o for k, o in self.gateway_api.items() if k[0] == "ListenerSet"]
+        taken = {(str(meta_of(d).get("namespace") or "default"), str(meta_of(d).get("name")))
+                 for d in rest if d.get("kind") == "Service"}
+        for infra in plan_infrastructure(gateways, classes, self.gateway_specs, listener_sets):
+            if infra.service in taken:
+                gw, svc = "/".join(infra.gateway), "/".join(infra.service)
+                raise InputError(f"Gateway {gw}: the scenario defines Service {svc}, the name "
+                                 "its implementation gives the Service it generates")
+            self.gateway_infra[infra.gateway] = infra
+            if "/".join(infra.gateway) in self.pending:
+                # A pending Gateway: its Service's load balancer never gets an address.
+                self.pending.add("/".join(infra.service))
+            rest.extend(infra.manifests)
+        return rest
+
+    def gateway_address(self, key: Key) -> str | None:
+        """The load-balancer address of a Gateway's generated Service (None: none yet)."""
+        infra = self.gateway_infra.get(key)
+        svc = self.services.get(infra.service) if infra else None
+        ingress = (svc or {}).get("status", {}).get("loadBalancer", {}).get("ingress") or []
+        return str(ingress[0]["ip"]) if ingress and ingress[0].get("ip") else None
+
+    def _gateway_api_objects(self, namespaces: list[Obj], slices: list[Obj]) -> list[Obj]:
+        """Every Gateway API object with the status the lab's controller gives it now.
+
+        The controller sees what a real one watches: the Gateway API objects, Services (for
+        backendRefs) and Namespaces (for allowedRoutes selectors); it implements every
+        GatewayClass's controller, and gives each Gateway its Service's LB address. The
+        EndpointSlices let the proxies dial ready pods (`kpath.lab.gatewaydecide`).
+        """
+        if not self.gateway_api:
+            self.controller_state = None
+            return []
+        objects: dict[str, list[Obj]] = {"Service": list(self.services.values()),
+                                         "Namespace": namespaces, "EndpointSlice": slices}
+        for (kind, _, _), obj in self.gateway_api.items():
+            objects.setdefault(kind, []).append(obj)
+        addresses = {k: [ip] for k in self.gateway_infra
+                     if (ip := self.gateway_address(k)) is not None}
+        controllers = {str((o.get("spec") or {}).get("controllerName") or "")
+                       for k, o in self.gateway_api.items() if k[0] == "GatewayClass"}
+        state = reconcile(objects, addresses, controllers - {""})
+        self.controller_state = state
+        out = []
+        for (kind, ns, name), obj in self.gateway_api.items():
+            previous = self._published.get((kind, ns or None, name))
+            status = state.status(kind, ns or None, name)
+            if status is None:
+                status = self._given_status.get((kind, ns, name))
+            out.append(with_status(copy.deepcopy(obj), status, previous))
+        return out
+
+    def gateway_pods(self) -> dict[Key, GatewayInfra]:
+        """Each running proxy pod (namespace, name) and the Gateway infrastructure it serves."""
+        by_workload = {infra.workload: infra for infra in self.gateway_infra.values()}
+        return {(p.namespace, p.name): by_workload[p.workload] for p in self.pods.values()
+                if p.workload in by_workload}
 
     def _builtin_wanted(self, docs: Sequence[Mapping[str, Any]]) -> bool:
         """A scenario that names no controller gets the built-in one only if it would serve
@@ -329,7 +430,9 @@ class Scheduler:
         if wanted and wanted != node.name:
             return False
         labels = node_labels(node)
-        return all(labels.get(k) == str(v) for k, v in (spec.get("nodeSelector") or {}).items())
+        if not all(labels.get(k) == str(v) for k, v in (spec.get("nodeSelector") or {}).items()):
+            return False
+        return _affinity_allows(spec, labels)
 
     def _place(self, spec: Mapping[str, Any], workload: Key | None) -> int | None:
         """Spread: fewest pods of this workload, then fewest pods overall, then node order."""
@@ -577,6 +680,7 @@ class Scheduler:
                              labels=self._ns_labels.get(n, {}))
             for n in sorted(self.namespaces)
         ]
+        namespaces = list(objs)
         objs += [node_object(n, uid=self._node_uids[n.name], created=self._node_created,
                              plan=self.plan) for n in self.nodes]
         objs += [pod_object(p, None if p.node is None else self.nodes[p.node],
@@ -588,7 +692,8 @@ class Scheduler:
         address = self._ingress_address()
         objs += [ingress_object(ing, address, served=self.serves(ing))
                  for ing in self.ingresses.values()]
-        objs += [copy.deepcopy(o) for o in self.gateway_objects.values()]
+        objs += self._gateway_api_objects(
+            namespaces, [o for o in objs if o["kind"] == "EndpointSlice"])
         return objs
 
     def resync(self) -> None:
@@ -604,6 +709,37 @@ class Scheduler:
             if self._published.get(key) != obj:
                 self._published[key] = obj
                 self.store.put(copy.deepcopy(obj))
+
+
+def _affinity_allows(spec: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    """``requiredDuringSchedulingIgnoredDuringExecution`` node affinity: any term whose
+    expressions all hold (In, NotIn, Exists, DoesNotExist on the node's labels)."""
+    affinity = (spec.get("affinity") or {}).get("nodeAffinity") or {}
+    required = affinity.get("requiredDuringSchedulingIgnoredDuringExecution") or {}
+    terms = required.get("nodeSelectorTerms") or []
+    if not terms:
+        return True
+    for term in terms:
+        ok = True
+        for expr in (term or {}).get("matchExpressions") or []:
+            key, op = expr.get("key"), expr.get("operator")
+            values = [str(v) for v in expr.get("values") or []]
+            have = labels.get(str(key))
+            if op == "In":
+                ok = have in values
+            elif op == "NotIn":
+                ok = have not in values
+            elif op == "Exists":
+                ok = have is not None
+            elif op == "DoesNotExist":
+                ok = have is None
+            else:
+                ok = False
+            if not ok:
+                break
+        if ok:
+            return True
+    return False
 
 
 def builtin_ingress_manifests() -> list[Obj]:

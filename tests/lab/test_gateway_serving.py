@@ -190,7 +190,8 @@ def test_scenario_objects_are_stored_as_given() -> None:
     second = route("dup", "shop", "new.example")
     sched, store = apply(
         gateway(), first, second, istio,
-        {"apiVersion": f"{GROUP}/v1", "kind": "GatewayClass", "metadata": {"name": "lab"},
+        # Another class: no controller of the lab's claims gw, so its given status stays.
+        {"apiVersion": f"{GROUP}/v1", "kind": "GatewayClass", "metadata": {"name": "other"},
          "spec": {"controllerName": "example.com/lab"}},
         {"apiVersion": f"{GROUP}/v1", "kind": "ReferenceGrant",
          "metadata": {"name": "g"},  # no namespace: default, as kubectl apply
@@ -199,7 +200,7 @@ def test_scenario_objects_are_stored_as_given() -> None:
     assert gw["status"]["addresses"][0]["value"] == "127.0.0.9"
     assert gw["spec"]["listeners"][0]["port"] == 80 and gw["metadata"]["uid"]
     assert store.get("HTTPRoute", "shop", "dup")["spec"]["hostnames"] == ["new.example"]
-    assert store.get("GatewayClass", None, "lab")["metadata"].get("namespace") is None
+    assert store.get("GatewayClass", None, "other")["metadata"].get("namespace") is None
     assert store.get("ReferenceGrant", "default", "g") is not None
     assert store.get("Gateway", "default", "istio-gw") is None  # not the Gateway API's
     assert sched.ignored == {"Gateway": 1}
