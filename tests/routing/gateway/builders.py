@@ -204,3 +204,22 @@ def request(url_host: str, path_: str = "/", scheme: str = "http", port: int | N
 
 def key(name: str, ns: str = INFRA) -> ObjectKey:
     return ObjectKey(ns, name)
+
+
+def outcome(snap: Snapshot, req: Request, gw: str | None = None,
+            table: object | None = None) -> str:
+    """What one Gateway answers, as a conformance test states it: the backend's name when it
+    forwards to one, ``404``/``500``/``3xx`` when the gateway answers itself, or
+    ``no-listener``."""
+    from kpath.routing.gateway.resolve import gateway_answers
+
+    via = key(gw) if gw is not None else None
+    answers = gateway_answers(snap, req, via=via, table=table)  # type: ignore[arg-type]
+    assert len(answers) == 1, answers
+    a = answers[0]
+    if a.outcome == "forward":
+        names = sorted({f"{s.name.name}" for s in a.backends})
+        return ",".join(names)
+    if a.outcome == "no-listener":
+        return "no-listener"
+    return str(a.http_status) if a.http_status is not None else str(a.outcome)
