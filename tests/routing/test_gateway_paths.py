@@ -222,3 +222,17 @@ def test_no_gateway_api_no_gateway_paths_or_findings():
                            b.endpointslice("web", [b.endpoint("10.1.0.1", "n1", "web-1")])))
     assert gateway_paths(a) == [] and a.gateways is None
     assert not [f for f in a.findings if f.code.startswith("KP4")]
+
+
+@needs_realworld
+def test_namespace_selection_shows_a_gateway_way_in_by_its_gateway_and_route_too():
+    from kpath.routing.select import Selection
+
+    a = from_manifest("nginx-gateway-fabric-cross-namespace.yaml")
+    for ns, want in (("cafe", 2), ("default", 2), ("elsewhere", 0)):
+        sel = Selection(a, ns, None, False)
+        assert len([p for p in sel.paths(a.paths) if p.entry.gateway]) == want, ns
+    # Gateway findings follow the Gateway's or the route's namespace.
+    assert [f.code for f in Selection(a, "elsewhere", None, False).findings(a.findings)
+            if f.gateway] == []
+    assert "KP415" in [f.code for f in Selection(a, "default", None, False).findings(a.findings)]
