@@ -75,11 +75,14 @@ def _parent_label(p: ParentRef, route_ns: str) -> str:
 
 def gateway_findings(objects: GatewayObjects, infra: Mapping[ObjectKey, InfraRef],
                      kinds_seen: frozenset[str],
-                     services_lb: Mapping[ObjectKey, tuple[str, ...]]) -> Iterator[Finding]:
+                     services_lb: Mapping[ObjectKey, tuple[str, ...]],
+                     conflicted: frozenset[tuple[ObjectKey, str]] = frozenset(),
+                     ) -> Iterator[Finding]:
     """Findings about GatewayClasses and Gateways themselves (spec and status).
 
     ``services_lb``: the load-balancer addresses of each Service (to name the infrastructure
-    Service's own address when the Gateway publishes none)."""
+    Service's own address when the Gateway publishes none); ``conflicted``: the (Gateway,
+    listener) pairs kpath reads as conflicted from spec (their own KP424 says so)."""
     by_class: dict[str, list[Gateway]] = defaultdict(list)
     for gw in objects.gateways.values():
         by_class[gw.class_name].append(gw)
@@ -98,7 +101,7 @@ def gateway_findings(objects: GatewayObjects, infra: Mapping[ObjectKey, InfraRef
                           f"({_quoted(accepted)}); Gateway(s) {names} are not served")
     for key in sorted(objects.gateways):
         gw = objects.gateways[key]
-        yield from _gateway_status(gw)
+        yield from _gateway_status(gw, conflicted)
         ref = infra.get(key)
         if not gw.addresses:
             lb = services_lb.get(ref.service, ()) if ref is not None and ref.service else ()
@@ -111,7 +114,8 @@ def gateway_findings(objects: GatewayObjects, infra: Mapping[ObjectKey, InfraRef
             yield finding("KP415", f"Gateway {key}: {ref.note}", gateway=key)
 
 
-def _gateway_status(gw: Gateway) -> Iterator[Finding]:
+def _gateway_status(gw: Gateway,
+                    conflicted: frozenset[tuple[ObjectKey, str]]) -> Iterator[Finding]:
     key = gw.key
     for type_, code in (("Accepted", "KP412"), ("Programmed", "KP413")):
         c = condition(gw.conditions, type_)
@@ -124,15 +128,20 @@ def _gateway_status(gw: Gateway) -> Iterator[Finding]:
                       f"{stale[0].observed_generation}, the spec is at {gw.generation}",
                       gateway=key)
     for ls in gw.listener_status:
-        yield from _listener_status(key, ls)
+        yield from _listener_status(key, ls, (key, ls.name) in conflicted)
 
 
-def _listener_status(key: ObjectKey, ls: ListenerStatus) -> Iterator[Finding]:
+def _listener_status(key: ObjectKey, ls: ListenerStatus, spec_conflict: bool) -> Iterator[Finding]:
     where = f"Gateway {key} listener {ls.name}"
     conflicted = condition(ls.conditions, "Conflicted")
-    if conflicted is not None and conflicted.status == "True":
+    if conflicted is not None and conflicted.status == "True" and not spec_conflict:
         yield finding("KP424", f"{where}: the controller says Conflicted ({_quoted(conflicted)})",
                       gateway=key)
+        yield finding("KP428", f"{where}: the controller says Conflicted, kpath reads no "
+                      "conflict in the spec", gateway=key)
+    elif conflicted is not None and conflicted.status == "False" and spec_conflict:
+        yield finding("KP428", f"{where}: kpath reads a conflict in the spec, the controller "
+                      "says not Conflicted", gateway=key)
     for type_ in ("Accepted", "Programmed", "ResolvedRefs"):
         c = condition(ls.conditions, type_)
         if c is not None and c.status == "False":
@@ -284,8 +293,10 @@ def gateway_analysis_findings(snapshot: Snapshot, table: GatewayTable,
     objects = snapshot.gateways
     lb = {k: tuple(a for a in (i.address for i in s.load_balancer_ingress) if a)
           for k, s in snapshot.services.items() if s.load_balancer_ingress}
-    yield from gateway_findings(objects, infra, snapshot.kinds_seen, lb)
-    yield from conflict_findings(table_conflicts(table))
+    conflicts = table_conflicts(table)
+    spec_conflicted = frozenset((c.gateway, name) for c in conflicts for name in c.listeners)
+    yield from gateway_findings(objects, infra, snapshot.kinds_seen, lb, spec_conflicted)
+    yield from conflict_findings(conflicts)
     read = readings(table, objects)
     yield from route_findings(read, paths, objects)
     yield from attached_count_findings(read, objects)

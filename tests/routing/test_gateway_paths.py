@@ -140,7 +140,11 @@ EG_LABELS = {"app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "
 def cluster(*extra: b.Obj) -> Analysis:
     """Envoy Gateway's default: a Local-policy LoadBalancer in envoy-gateway-system, its one
     proxy pod on n1 (n2 runs none), and a backend `web` with pods on n1 and n2."""
-    return analyse(b.snapshot(
+    return analyse(b.snapshot(*_cluster_objects(), *extra))
+
+
+def _cluster_objects() -> list[b.Obj]:
+    return [
         b.node("n1"), b.node("n2"),
         {"apiVersion": f"{GROUP}/v1", "kind": "GatewayClass", "metadata": {"name": "eg"},
          "spec": {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"}},
@@ -159,7 +163,7 @@ def cluster(*extra: b.Obj) -> Analysis:
         b.endpointslice("web", [b.endpoint("10.1.0.1", "n1", "web-1", ns="default"),
                                 b.endpoint("10.1.0.2", "n2", "web-2", ns="default")],
                         ns="default"),
-        *extra))
+    ]
 
 
 def test_gateway_sends_straight_to_backend_pods_and_its_service_keeps_its_black_hole():
@@ -236,3 +240,21 @@ def test_namespace_selection_shows_a_gateway_way_in_by_its_gateway_and_route_too
     assert [f.code for f in Selection(a, "elsewhere", None, False).findings(a.findings)
             if f.gateway] == []
     assert "KP415" in [f.code for f in Selection(a, "default", None, False).findings(a.findings)]
+
+
+def test_conflicted_listener_carries_no_path_and_is_a_finding():
+    gw = gateway()
+    gw["spec"]["listeners"].append({"name": "again", "port": 80, "protocol": "HTTP"})
+    gw["status"]["listeners"] = [
+        {"name": "again", "attachedRoutes": 0, "supportedKinds": [],
+         "conditions": [{"type": "Conflicted", "status": "True", "reason": "HostnameConflict",
+                         "message": "", "lastTransitionTime": "2026-01-01T00:00:00Z"}]}]
+    a = cluster(httproute("web", [{"backendRefs": [{"name": "web", "port": 80}]}]))
+    b_ = analyse(b.snapshot(*[o for o in _cluster_objects() if o.get("kind") != "Gateway"], gw,
+                            httproute("web", [{"backendRefs": [{"name": "web", "port": 80}]}])))
+    assert {p.entry.gateway.listener for p in gateway_paths(a)} == {"http"}
+    assert {p.entry.gateway.listener for p in gateway_paths(b_)} == {"http"}
+    conflicts = [f.message for f in b_.findings if f.code == "KP424"]
+    assert conflicts == ["Gateway default/eg listeners again: HostnameConflict (port 80 hostname "
+                         "* is already listener http's)"]
+    assert "KP428" not in codes(b_)  # the controller's status agrees

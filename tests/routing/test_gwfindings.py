@@ -84,9 +84,21 @@ def test_listener_status_conflicted_and_unresolved_certificate():
     ls = ListenerStatus("https", 0, (), (
         g.cond("Conflicted", "True", "HostnameConflict"),
         g.cond("ResolvedRefs", "False", "InvalidCertificateRef", "secret missing")))
-    found = gw_findings(g.gw_class(), g.gateway(addresses=("192.0.2.1",), listener_status=(ls,)))
-    assert codes(found) == ["KP424", "KP425"]
+    gw = g.gateway(addresses=("192.0.2.1",), listener_status=(ls,))
+    found = gw_findings(g.gw_class(), gw)
+    # kpath reads no conflict in this spec: the controller's says so, and that they differ.
+    assert codes(found) == ["KP424", "KP425", "KP428"]
     assert all("listener https" in f.message for f in found)
+    # Where kpath reads the same conflict from spec, its own KP424 (conflict_findings) says it.
+    agreed = list(gateway_findings(g.objects(g.gw_class(), gw), {}, frozenset(), {},
+                                   frozenset({(GW, "https")})))
+    assert codes(agreed) == ["KP425"]
+    not_conflicted = ListenerStatus("https", 0, (), (g.cond("Conflicted", "False", "NoConflicts"),))
+    differs = list(gateway_findings(
+        g.objects(g.gw_class(), g.gateway(addresses=("192.0.2.1",),
+                                          listener_status=(not_conflicted,))),
+        {}, frozenset(), {}, frozenset({(GW, "https")})))
+    assert codes(differs) == ["KP428"]
 
 
 def test_conflicts_from_spec():
