@@ -23,7 +23,7 @@ from kpath.cluster.gatewayapi import Route as GwRoute
 from kpath.cluster.records import ObjectKey, Service, ServicePort
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.gateway.attach import GatewayTable
-from kpath.routing.gateway.backends import rule_backends
+from kpath.routing.gateway.backends import ResolvedBackend, rule_backends
 from kpath.routing.gateway.infra import InfraRef, find_infra, infra_index
 from kpath.routing.ingress import ControllerRef, IngressRoute, ingress_routes
 from kpath.routing.kubeproxy import (
@@ -292,6 +292,7 @@ def gateway_paths(
     """One path per (listener, attached route, rule, backendRef with non-zero weight). The
     gateway sends straight to the backend's pods; a rule that redirects, or a backend it
     cannot send to, is a path whose direct choice is a refusal saying why."""
+    resolved: dict[tuple[str, ObjectKey, int], tuple[ResolvedBackend, ...]] = {}
     for lr in table.listeners:
         if lr.bound.conflict:
             continue  # a conflicted listener carries no traffic (a finding says so)
@@ -304,11 +305,14 @@ def gateway_paths(
                 hop = GatewayHop(gw.key, lr.ref.label(), lst.protocol, att.hostnames, addresses,
                                  lst.port, route.kind, route.key, ri, rule.matches, None, 0.0,
                                  None, ref.service if ref else None, ref.note if ref else "")
-                yield from _rule_paths(snapshot, route, rule, hop)
+                key = (route.kind, route.key, ri)  # a route on several listeners: once
+                if key not in resolved:
+                    resolved[key] = rule_backends(snapshot, route, ri)
+                yield from _rule_paths(route, rule, hop, resolved[key], snapshot)
 
 
-def _rule_paths(snapshot: Snapshot, route: GwRoute, rule: RouteRule,
-                hop: GatewayHop) -> Iterator[Path]:
+def _rule_paths(route: GwRoute, rule: RouteRule, hop: GatewayHop,
+                resolved: tuple[ResolvedBackend, ...], snapshot: Snapshot) -> Iterator[Path]:
     nowhere = ObjectKey(route.namespace, "?")
     redirect = next((f.redirect for f in rule.filters
                      if f.type == "RequestRedirect" and f.redirect is not None), None)
@@ -317,7 +321,7 @@ def _rule_paths(snapshot: Snapshot, route: GwRoute, rule: RouteRule,
         yield Path(nowhere, None, entry, None, (),
                    Choice(Verdict.REJECT, (), _redirect_text(redirect)), "gateway")
         return
-    backends = [b for b in rule_backends(snapshot, route, hop.rule) if b.weight > 0]
+    backends = [b for b in resolved if b.weight > 0]
     if not backends:
         why = "every backendRef has weight 0" if rule.backends else "no backendRefs"
         problem = f"NoBackend: {why}: the gateway answers 500"
