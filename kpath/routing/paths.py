@@ -80,10 +80,16 @@ class GatewayHop(NamedTuple):
     infra_note: str  # how it was found, or why not
 
     def label(self) -> str:
+        """``scheme://host:port/path`` as a client would ask it (the first hostname, and how
+        many more), then the route and rule: ``grpc://`` for a GRPCRoute, as `kpath request`
+        spells a gRPC call."""
         scheme = {"HTTPS": "https", "TLS": "tls", "TCP": "tcp", "UDP": "udp"}.get(
             self.protocol, "http")
-        host = self.hostnames[0] if len(self.hostnames) == 1 else "*"
-        return (f"{scheme}://{host}:{self.port}{self.match_label()} {self.route_kind} "
+        if self.route_kind == "GRPCRoute" and scheme == "http":
+            scheme = "grpc"
+        host = self.hostnames[0] if self.hostnames else "*"
+        more = f" (+{len(self.hostnames) - 1} hosts)" if len(self.hostnames) > 1 else ""
+        return (f"{scheme}://{host}:{self.port}{self.match_label()}{more} {self.route_kind} "
                 f"{self.route} rule {self.rule}")
 
     def match_label(self) -> str:
