@@ -155,8 +155,8 @@ def conflict_findings(conflicts: Iterable[ListenerConflict]) -> Iterator[Finding
 
 
 def _status_for(route: Route, reading: ParentReading) -> RouteParentStatus | None:
-    want = (reading.gateway.namespace, reading.gateway.name, reading.parent.section_name,
-            reading.parent.port, reading.parent.kind)
+    ref = reading.parent  # the parent as the route names it (a Gateway or a ListenerSet)
+    want = (ref.namespace or route.namespace, ref.name, ref.section_name, ref.port, ref.kind)
     for st in route.status:
         p = st.parent
         if (p.namespace or route.namespace, p.name, p.section_name, p.port, p.kind) == want:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kpath.cluster.gatewayapi import ListenerStatus
+from kpath.cluster.gatewayapi import ListenerStatus, ParentRef
 from kpath.cluster.records import ObjectKey
 from kpath.routing.findings import RULES
 from kpath.routing.gateway.infra import InfraRef
@@ -198,3 +198,15 @@ def test_attached_routes_count_differs():
     same = ListenerStatus("http", 1, (), ())
     assert list(attached_count_findings([reading(r, ("http",))],
                                         g.objects(g.gateway(listener_status=(same,)), r))) == []
+
+
+def test_status_of_a_listenerset_parent_is_matched_by_the_listenerset_not_its_gateway():
+    ls_parent = ParentRef(g.GROUP, "ListenerSet", None, "extra", None, None)
+    r = g.route("web", g.rule(g.backend("web")), parents=(ls_parent,), status=(
+        g.parent_status(ls_parent, g.cond("Accepted", "False", "NotAllowedByListeners")),
+        # a status for the Gateway itself is about another parentRef
+        g.parent_status(g.parent(), g.cond("Accepted", "True", "Accepted"))))
+    found = list(route_findings([ParentReading(r, ls_parent, GW, ("default/extra/http",),
+                                               None, "")], [], g.objects(r)))
+    assert codes(found) == ["KP419", "KP428"]
+    assert "ListenerSet default/extra" in found[0].message
