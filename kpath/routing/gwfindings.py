@@ -99,6 +99,11 @@ def gateway_findings(objects: GatewayObjects, infra: Mapping[ObjectKey, InfraRef
         if accepted is not None and accepted.status == "False":
             yield finding("KP411", f"GatewayClass {class_name}: not Accepted by its controller "
                           f"({_quoted(accepted)}); Gateway(s) {names} are not served")
+        elif accepted is not None and accepted.status == "Unknown":
+            # The CRD's default status, left as it was: no controller has claimed the class.
+            yield finding("KP411", f"GatewayClass {class_name}: not Accepted yet "
+                          f"({_quoted(accepted)}): no controller {cls.controller!r} has claimed "
+                          f"it; Gateway(s) {names} are not served")
     for key in sorted(objects.gateways):
         gw = objects.gateways[key]
         yield from _gateway_status(gw, conflicted)
@@ -121,6 +126,9 @@ def _gateway_status(gw: Gateway,
         c = condition(gw.conditions, type_)
         if c is not None and c.status == "False":
             yield finding(code, f"Gateway {key}: not {type_} ({_quoted(c)})", gateway=key)
+        elif c is not None and c.status == "Unknown":
+            # e.g. the CRD's default "Pending: Waiting for controller": nothing serves it yet.
+            yield finding(code, f"Gateway {key}: not {type_} yet ({_quoted(c)})", gateway=key)
     stale = [c for c in gw.conditions if c.observed_generation is not None
              and gw.generation is not None and c.observed_generation < gw.generation]
     if stale:

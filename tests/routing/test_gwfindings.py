@@ -210,3 +210,15 @@ def test_status_of_a_listenerset_parent_is_matched_by_the_listenerset_not_its_ga
                                                None, "")], [], g.objects(r)))
     assert codes(found) == ["KP419", "KP428"]
     assert "ListenerSet default/extra" in found[0].message
+
+
+def test_default_pending_status_means_no_controller_has_seen_it():
+    pending = g.cond("Accepted", "Unknown", "Pending", "Waiting for controller")
+    cls = g.gw_class(conditions=(pending,))
+    gw = g.gateway(addresses=("192.0.2.1",), conditions=(
+        pending, g.cond("Programmed", "Unknown", "Pending", "Waiting for controller")))
+    found = gw_findings(cls, gw)
+    assert codes(found) == ["KP411", "KP412", "KP413"]
+    assert "no controller 'gateway.envoyproxy.io/gatewayclass-controller' has claimed it" in \
+        found[0].message
+    assert "not Programmed yet (Pending: 'Waiting for controller')" in found[2].message
