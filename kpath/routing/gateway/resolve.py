@@ -20,7 +20,7 @@ from kpath.routing.gateway.attach import GatewayTable, ListenerRoutes, attach
 from kpath.routing.gateway.backends import ResolvedBackend, rule_backends
 from kpath.routing.gateway.filters import redirect_location, rewritten, rule_filters
 from kpath.routing.gateway.findings import rule_findings
-from kpath.routing.gateway.index import HostIndex
+from kpath.routing.gateway.index import HostIndex, request_guards
 from kpath.routing.gateway.listeners import select_listener
 from kpath.routing.gateway.match import MatchEntry, grpc_match, grpc_parts, http_match
 from kpath.routing.requests import (
@@ -92,8 +92,9 @@ def find_entry(lr: ListenerRoutes, request: Request) -> MatchEntry | None:
 
 def _first_http(index: HostIndex, request: Request) -> MatchEntry | None:
     path, method, headers, query = request.path, request.method, request.headers, request.query
+    guards = request_guards(method, headers, query)
     for h in index.host_keys(request.host):
-        for e in index.paths[h].candidates(path):
+        for e in index.paths[h].candidates(path, guards):
             if http_match(e.spec, path, method, headers, query):
                 return e
     return None

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from kpath.cluster.gatewayapi import GROUP, GrantFrom, GrantTo, ReferenceGrant
+from kpath.cluster.gatewayapi import GROUP, GrantFrom, GrantTo, ReferenceGrant, SecretRef
 from kpath.routing.gateway.attach import attach
 from kpath.routing.gateway.backends import (
     BACKEND_NOT_FOUND,
     INVALID_KIND,
     REF_NOT_PERMITTED,
+    certificate_problems,
+    route_problems,
     rule_backends,
 )
 from kpath.routing.gateway.findings import table_findings
@@ -223,3 +225,31 @@ def test_rule_backends_resolves_namespace_and_key() -> None:
     r = route("r", rule(backend(V1)))
     (b,) = rule_backends(snap, r, 0)
     assert (b.service, b.problem, b.share) == (key(V1), None, 1.0)
+
+
+def test_route_problems_name_each_resolved_refs_reason_once() -> None:
+    r = route("r", rule(backend("nonexistent"), backend("web-backend", ns=WEB)),
+              rule(backend("also-missing"), backend(V1, kind="ConfigMap")))
+    snap = snapshot([SAME], [r], objects=WEB_BACKEND)
+    assert route_problems(snap, r) == (BACKEND_NOT_FOUND, REF_NOT_PERMITTED, INVALID_KIND)
+    assert route_problems(snap, route("ok", rule(backend(V1)))) == ()
+
+
+def test_certificate_refs_across_namespaces_need_a_grant() -> None:
+    # GatewaySecretMissingReferenceGrant / GatewaySecretReferenceGrantSpecific /
+    # GatewaySecretReferenceGrantAllInNamespace / GatewaySecretInvalidReferenceGrant
+    ref = SecretRef("", "Secret", WEB, "certificate")
+    none = snapshot([SAME], [])
+    assert certificate_problems(none, INFRA, [ref]) == (REF_NOT_PERMITTED,)
+    for to_name in ("certificate", None):
+        g = ReferenceGrant(WEB, "g", (GrantFrom(GROUP, "Gateway", INFRA),),
+                           (GrantTo("", "Secret", to_name),))
+        assert certificate_problems(snapshot([SAME], [], [g]), INFRA, [ref]) == ()
+    wrong = ReferenceGrant(WEB, "g", (GrantFrom(GROUP, "Gateway", INFRA),),
+                           (GrantTo("", "Secret", "not-the-certificate"),))
+    assert certificate_problems(snapshot([SAME], [], [wrong]), INFRA, [ref]) == (
+        REF_NOT_PERMITTED,)
+    same_ns = SecretRef("", "Secret", None, "certificate")
+    assert certificate_problems(none, INFRA, [same_ns]) == ()
+    assert certificate_problems(none, INFRA, [SecretRef("", "ConfigMap", None, "c")]) == (
+        "InvalidCertificateRef",)
