@@ -27,6 +27,7 @@ from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.findings import Finding, finding
 from kpath.routing.gateway.attach import GatewayTable
+from kpath.routing.gateway.backends import certificate_problems
 from kpath.routing.gateway.infra import InfraRef
 from kpath.routing.paths import Path
 
@@ -77,12 +78,15 @@ def gateway_findings(objects: GatewayObjects, infra: Mapping[ObjectKey, InfraRef
                      kinds_seen: frozenset[str],
                      services_lb: Mapping[ObjectKey, tuple[str, ...]],
                      conflicted: frozenset[tuple[ObjectKey, str]] = frozenset(),
+                     unresolved: Mapping[tuple[ObjectKey, str], tuple[str, ...]] | None = None,
                      ) -> Iterator[Finding]:
     """Findings about GatewayClasses and Gateways themselves (spec and status).
 
     ``services_lb``: the load-balancer addresses of each Service (to name the infrastructure
     Service's own address when the Gateway publishes none); ``conflicted``: the (Gateway,
-    listener) pairs kpath reads as conflicted from spec (their own KP424 says so)."""
+    listener) pairs kpath reads as conflicted from spec (their own KP424 says so);
+    ``unresolved``: the ResolvedRefs reasons kpath reads from spec per (Gateway, listener)
+    (their own KP425 says so)."""
     by_class: dict[str, list[Gateway]] = defaultdict(list)
     for gw in objects.gateways.values():
         by_class[gw.class_name].append(gw)
@@ -106,7 +110,7 @@ def gateway_findings(objects: GatewayObjects, infra: Mapping[ObjectKey, InfraRef
                           f"it; Gateway(s) {names} are not served")
     for key in sorted(objects.gateways):
         gw = objects.gateways[key]
-        yield from _gateway_status(gw, conflicted)
+        yield from _gateway_status(gw, conflicted, unresolved or {})
         ref = infra.get(key)
         if not gw.addresses:
             lb = services_lb.get(ref.service, ()) if ref is not None and ref.service else ()
@@ -119,8 +123,9 @@ def gateway_findings(objects: GatewayObjects, infra: Mapping[ObjectKey, InfraRef
             yield finding("KP415", f"Gateway {key}: {ref.note}", gateway=key)
 
 
-def _gateway_status(gw: Gateway,
-                    conflicted: frozenset[tuple[ObjectKey, str]]) -> Iterator[Finding]:
+def _gateway_status(gw: Gateway, conflicted: frozenset[tuple[ObjectKey, str]],
+                    unresolved: Mapping[tuple[ObjectKey, str], tuple[str, ...]],
+                    ) -> Iterator[Finding]:
     key = gw.key
     for type_, code in (("Accepted", "KP412"), ("Programmed", "KP413")):
         c = condition(gw.conditions, type_)
@@ -136,10 +141,12 @@ def _gateway_status(gw: Gateway,
                       f"{stale[0].observed_generation}, the spec is at {gw.generation}",
                       gateway=key)
     for ls in gw.listener_status:
-        yield from _listener_status(key, ls, (key, ls.name) in conflicted)
+        yield from _listener_status(key, ls, (key, ls.name) in conflicted,
+                                    unresolved.get((key, ls.name), ()))
 
 
-def _listener_status(key: ObjectKey, ls: ListenerStatus, spec_conflict: bool) -> Iterator[Finding]:
+def _listener_status(key: ObjectKey, ls: ListenerStatus, spec_conflict: bool,
+                     spec_unresolved: tuple[str, ...]) -> Iterator[Finding]:
     where = f"Gateway {key} listener {ls.name}"
     conflicted = condition(ls.conditions, "Conflicted")
     if conflicted is not None and conflicted.status == "True" and not spec_conflict:
@@ -150,10 +157,60 @@ def _listener_status(key: ObjectKey, ls: ListenerStatus, spec_conflict: bool) ->
     elif conflicted is not None and conflicted.status == "False" and spec_conflict:
         yield finding("KP428", f"{where}: kpath reads a conflict in the spec, the controller "
                       "says not Conflicted", gateway=key)
-    for type_ in ("Accepted", "Programmed", "ResolvedRefs"):
+    for type_ in ("Accepted", "Programmed"):
         c = condition(ls.conditions, type_)
         if c is not None and c.status == "False":
             yield finding("KP425", f"{where}: not {type_} ({_quoted(c)})", gateway=key)
+    c = condition(ls.conditions, "ResolvedRefs")
+    if c is not None and c.status == "False" and not spec_unresolved:
+        yield finding("KP425", f"{where}: not ResolvedRefs ({_quoted(c)})", gateway=key)
+        yield finding("KP428", f"{where}: the controller says ResolvedRefs False "
+                      f"({c.reason}), kpath resolves its refs from spec", gateway=key)
+    elif c is not None and c.status == "True" and spec_unresolved:
+        yield finding("KP428", f"{where}: kpath finds {', '.join(spec_unresolved)} from spec, "
+                      "the controller says ResolvedRefs True", gateway=key)
+
+
+def listener_problems(snapshot: Snapshot, table: GatewayTable,
+                      ) -> dict[tuple[ObjectKey, str], tuple[tuple[str, str], ...]]:
+    """(Gateway, listener) -> [(reason, why)] from spec: certificateRefs it may not use,
+    allowedRoutes kinds its protocol cannot carry (what ResolvedRefs=False would say)."""
+    out: dict[tuple[ObjectKey, str], tuple[tuple[str, str], ...]] = {}
+    for lr in table.listeners:
+        lst = lr.bound.listener
+        found: list[tuple[str, str]] = []
+        for reason in certificate_problems(snapshot, lr.bound.namespace, lst.certificate_refs):
+            refs = ", ".join(f"{r.kind} {r.namespace or lr.bound.namespace}/{r.name}"
+                             for r in lst.certificate_refs)
+            found.append((reason, f"certificateRefs {refs}: "
+                          + ("a Secret in another namespace needs a ReferenceGrant there from "
+                             f"Gateways in {lr.bound.namespace}" if reason == "RefNotPermitted"
+                             else "not a core Secret")))
+        if lr.invalid_kinds:
+            found.append(("InvalidRouteKinds", f"allowedRoutes.kinds {', '.join(lr.invalid_kinds)}"
+                          f" cannot be carried by a {lst.protocol} listener"))
+        if found:
+            out[(lr.ref.gateway, lr.ref.label())] = tuple(found)
+    return out
+
+
+def listener_problem_findings(
+    problems: Mapping[tuple[ObjectKey, str], tuple[tuple[str, str], ...]],
+    objects: GatewayObjects,
+) -> Iterator[Finding]:
+    for (gw, name), found in sorted(problems.items()):
+        gateway = objects.gateways.get(gw)
+        ls = next((x for x in gateway.listener_status if x.name == name), None) if gateway \
+            else None
+        resolved = condition(ls.conditions, "ResolvedRefs") if ls is not None else None
+        for reason, why in found:
+            note = ""
+            if resolved is not None and resolved.status == "False":
+                note = (f" (the controller's status agrees: {_quoted(resolved)})"
+                        if resolved.reason == reason else f" (the controller says "
+                        f"{_quoted(resolved)})")
+            yield finding("KP425", f"Gateway {gw} listener {name}: {reason} ({why}){note}",
+                          gateway=gw)
 
 
 def conflict_findings(conflicts: Iterable[ListenerConflict]) -> Iterator[Finding]:
@@ -303,8 +360,12 @@ def gateway_analysis_findings(snapshot: Snapshot, table: GatewayTable,
           for k, s in snapshot.services.items() if s.load_balancer_ingress}
     conflicts = table_conflicts(table)
     spec_conflicted = frozenset((c.gateway, name) for c in conflicts for name in c.listeners)
-    yield from gateway_findings(objects, infra, snapshot.kinds_seen, lb, spec_conflicted)
+    problems = listener_problems(snapshot, table)
+    reasons = {k: tuple(r for r, _ in v) for k, v in problems.items()}
+    yield from gateway_findings(objects, infra, snapshot.kinds_seen, lb, spec_conflicted,
+                                reasons)
     yield from conflict_findings(conflicts)
+    yield from listener_problem_findings(problems, objects)
     read = readings(table, objects)
     yield from route_findings(read, paths, objects)
     yield from attached_count_findings(read, objects)

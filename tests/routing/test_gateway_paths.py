@@ -258,3 +258,22 @@ def test_conflicted_listener_carries_no_path_and_is_a_finding():
     assert conflicts == ["Gateway default/eg listeners again: HostnameConflict (port 80 hostname "
                          "* is already listener http's)"]
     assert "KP428" not in codes(b_)  # the controller's status agrees
+
+
+@needs_realworld
+def test_https_listener_certificate_across_namespaces_needs_its_grant(tmp_path):
+    ok = from_manifest("nginx-gateway-fabric-https-termination.yaml")
+    assert "KP425" not in codes(ok)
+    bare = from_manifest("nginx-gateway-fabric-https-termination.yaml", tmp_path,
+                         drop_kind="ReferenceGrant")
+    (msg,) = [f.message for f in bare.findings if f.code == "KP425"]
+    assert msg.startswith("Gateway default/gateway listener https: RefNotPermitted "
+                          "(certificateRefs Secret certificate/cafe-secret")
+
+
+def test_listener_kinds_its_protocol_cannot_carry():
+    gw = gateway()
+    gw["spec"]["listeners"][0]["allowedRoutes"] = {"kinds": [{"kind": "TCPRoute"}]}
+    a = analyse(b.snapshot(*[o for o in _cluster_objects() if o.get("kind") != "Gateway"], gw))
+    (msg,) = [f.message for f in a.findings if f.code == "KP425"]
+    assert "InvalidRouteKinds (allowedRoutes.kinds TCPRoute cannot be carried by a HTTP" in msg

@@ -86,13 +86,16 @@ def test_listener_status_conflicted_and_unresolved_certificate():
         g.cond("ResolvedRefs", "False", "InvalidCertificateRef", "secret missing")))
     gw = g.gateway(addresses=("192.0.2.1",), listener_status=(ls,))
     found = gw_findings(g.gw_class(), gw)
-    # kpath reads no conflict in this spec: the controller's says so, and that they differ.
-    assert codes(found) == ["KP424", "KP425", "KP428"]
+    # kpath reads neither the conflict nor the certificate problem in this spec: the
+    # controller's words, and that they differ, for each.
+    assert codes(found) == ["KP424", "KP425", "KP428", "KP428"]
     assert all("listener https" in f.message for f in found)
-    # Where kpath reads the same conflict from spec, its own KP424 (conflict_findings) says it.
+    # Where kpath reads the same from spec, its own findings (conflict_findings,
+    # listener_problem_findings) say it: nothing more here.
     agreed = list(gateway_findings(g.objects(g.gw_class(), gw), {}, frozenset(), {},
-                                   frozenset({(GW, "https")})))
-    assert codes(agreed) == ["KP425"]
+                                   frozenset({(GW, "https")}),
+                                   {(GW, "https"): ("InvalidCertificateRef",)}))
+    assert agreed == []
     not_conflicted = ListenerStatus("https", 0, (), (g.cond("Conflicted", "False", "NoConflicts"),))
     differs = list(gateway_findings(
         g.objects(g.gw_class(), g.gateway(addresses=("192.0.2.1",),
