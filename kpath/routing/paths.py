@@ -93,7 +93,7 @@ class GatewayHop(NamedTuple):
                 f"{self.route} rule {self.rule}")
 
     def match_label(self) -> str:
-        """The rule's first match in short (``/coffee``, ``=/tea``, ``GET /x [h=v]``), and
+        """The rule's first match in short (``/coffee``, ``/tea (exact)``, ``GET /x [h=v]``), and
         how many more; empty for a rule that matches everything or has no matches."""
         if not self.matches:
             return ""
@@ -103,14 +103,17 @@ class GatewayHop(NamedTuple):
 
 
 def match_label(m: RouteMatch) -> str:
-    """One HTTPRoute or GRPCRoute match in short: method, path (``=`` Exact, ``~`` regex),
-    gRPC ``/service/method``, headers in brackets, query after ``?``."""
+    """One HTTPRoute or GRPCRoute match in short: method, path (``(exact)`` after an Exact
+    one, ``~`` before a regular expression), gRPC ``/service/method``, headers in brackets,
+    query after ``?``."""
     parts: list[str] = []
     if m.method:
         parts.append(m.method)
     if m.path is not None:
-        mark = {"Exact": "=", "RegularExpression": "~"}.get(m.path.type, "")
-        parts.append(mark + m.path.value)
+        if m.path.type == "Exact":
+            parts.append(f"{m.path.value} (exact)")
+        else:
+            parts.append(("~" if m.path.type == "RegularExpression" else "") + m.path.value)
     if m.grpc_service or m.grpc_method:
         mark = "~" if m.grpc_type == "RegularExpression" else ""
         parts.append(f"{mark}/{m.grpc_service or '*'}/{m.grpc_method or '*'}")
