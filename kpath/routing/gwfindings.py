@@ -219,14 +219,19 @@ def conflict_findings(conflicts: Iterable[ListenerConflict]) -> Iterator[Finding
                       f"{c.reason} ({c.detail})", gateway=c.gateway)
 
 
-def _status_for(route: Route, reading: ParentReading) -> RouteParentStatus | None:
+def _status_for(route: Route, reading: ParentReading,
+                objects: GatewayObjects) -> RouteParentStatus | None:
+    """The status the Gateway's own controller wrote for this parentRef (another
+    implementation may write one for the same parent); any, when the class is unknown."""
     ref = reading.parent  # the parent as the route names it (a Gateway or a ListenerSet)
     want = (ref.namespace or route.namespace, ref.name, ref.section_name, ref.port, ref.kind)
-    for st in route.status:
-        p = st.parent
-        if (p.namespace or route.namespace, p.name, p.section_name, p.port, p.kind) == want:
-            return st
-    return None
+    mine = [st for st in route.status if (st.parent.namespace or route.namespace, st.parent.name,
+            st.parent.section_name, st.parent.port, st.parent.kind) == want]
+    gw = objects.gateways.get(reading.gateway)
+    cls = objects.classes.get(gw.class_name) if gw is not None else None
+    if cls is not None:
+        return next((st for st in mine if st.controller == cls.controller), None)
+    return mine[0] if mine else None
 
 
 def route_findings(readings: Sequence[ParentReading], paths: Iterable[Path],
@@ -237,7 +242,7 @@ def route_findings(readings: Sequence[ParentReading], paths: Iterable[Path],
         route = r.route
         label = route.label()
         parent = _parent_label(r.parent, route.namespace)
-        st = _status_for(route, r)
+        st = _status_for(route, r, objects)
         accepted = condition(st.conditions, "Accepted") if st else None
         resolved = condition(st.conditions, "ResolvedRefs") if st else None
         gw = r.gateway

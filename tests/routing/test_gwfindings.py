@@ -225,3 +225,17 @@ def test_default_pending_status_means_no_controller_has_seen_it():
     assert "no controller 'gateway.envoyproxy.io/gatewayclass-controller' has claimed it" in \
         found[0].message
     assert "not Programmed yet (Pending: 'Waiting for controller')" in found[2].message
+
+
+def test_only_the_gateways_own_controller_status_counts():
+    p = g.parent()
+    r = g.route("web", g.rule(g.backend("web")), status=(
+        g.parent_status(p, g.cond("Accepted", "False", "NotAllowedByListeners"),
+                        controller="example.com/another-implementation"),
+        g.parent_status(p, g.cond("Accepted", "True", "Accepted"),
+                        controller="gateway.envoyproxy.io/gatewayclass-controller")))
+    objs = g.objects(g.gw_class(), g.gateway(), r)
+    assert list(route_findings([reading(r, ("http",))], [], objs)) == []
+    # Without the class, kpath cannot tell whose status is whose: the first one counts.
+    assert codes(route_findings([reading(r, ("http",))], [], g.objects(g.gateway(), r))) == [
+        "KP419", "KP428"]
