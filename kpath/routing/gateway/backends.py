@@ -17,7 +17,6 @@ from typing import NamedTuple
 from kpath.cluster.gatewayapi import GROUP, BackendRef, ReferenceGrant, Route, SecretRef
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
-from kpath.routing import paths  # the module, not its names: paths may import this one
 from kpath.routing.gateway.attach import gateway_objects
 from kpath.routing.kubeproxy import Choice, Verdict, unknown_choice
 from kpath.routing.targets import endpoints_unknown, service_targets
@@ -97,9 +96,12 @@ def resolve_backend(snapshot: Snapshot, route: Route, ref: BackendRef,
     if svc.type == "ExternalName":
         choice = unknown_choice(f"ExternalName {svc.external_name}: the gateway resolves it")
         return ResolvedBackend(ref, key, ref.weight, share, None, choice.rule, choice)
+    # Imported here: kpath.routing.paths imports this module for its Gateway ways in.
+    from kpath.routing.paths import pods_direct
+
     targets = service_targets(snapshot, snapshot.service_slices(key), port)
     why = None if targets else endpoints_unknown(snapshot, svc.selector)
-    choice = unknown_choice(why) if why else paths.pods_direct(targets)
+    choice = unknown_choice(why) if why else pods_direct(targets)
     return ResolvedBackend(ref, key, ref.weight, share, None, choice.rule, choice)
 
 

@@ -18,6 +18,7 @@ from kpath.routing.gateway.backends import (
 from kpath.routing.gateway.findings import table_findings
 from kpath.routing.gateway.resolve import gateway_answers
 from kpath.routing.requests import Outcome
+from tests import builders as b
 from tests.routing.gateway.builders import (
     APP,
     INFRA,
@@ -31,6 +32,7 @@ from tests.routing.gateway.builders import (
     namespace,
     outcome,
     parent,
+    path,
     request,
     route,
     rule,
@@ -186,7 +188,6 @@ def test_all_weights_zero_is_a_backend_error() -> None:
 
 def test_omitted_backend_refs_answer_500() -> None:
     # HTTPRouteOmittedBackendRefs
-    from tests.routing.gateway.builders import path
     r = route("r", rule(matches=[match(path("/omitted-no-forward", "Exact"))]),
               rule(matches=[match(path("/empty-no-forward", "Exact"))]),
               rule(backend(V1)))
@@ -253,3 +254,28 @@ def test_certificate_refs_across_namespaces_need_a_grant() -> None:
     assert certificate_problems(none, INFRA, [same_ns]) == ()
     assert certificate_problems(none, INFRA, [SecretRef("", "ConfigMap", None, "c")]) == (
         "InvalidCertificateRef",)
+
+
+def test_service_types() -> None:
+    # HTTPRouteServiceTypes: a Service with hand-made EndpointSlices (no selector), a
+    # headless one, and a headless one with hand-made slices all reach their endpoints
+    def svc(name: str, headless: bool, selector: bool):  # type: ignore[no-untyped-def]
+        s = b.service(name, ns=INFRA, selector={"app": name} if selector else {},
+                      ports=[{"name": "first-port", "port": 8080, "targetPort": 3000,
+                              "protocol": "TCP"}])
+        if not selector:
+            del s["spec"]["selector"]
+        if headless:
+            s["spec"]["clusterIP"] = "None"
+        eps = [b.endpoint("10.9.0.1", "n1", ns=INFRA), b.endpoint("10.9.0.2", "n1", ns=INFRA)]
+        return [s, b.endpointslice(name, eps, ns=INFRA, port=3000, port_name="first-port")]
+
+    objs = (svc("manual-endpointslices", False, False) + svc("headless", True, True)
+            + svc("headless-manual-endpointslices", True, False))
+    r = route("service-types", *[rule(backend(n), matches=[match(path(f"/{n}", "Exact"))])
+                                 for n in ("manual-endpointslices", "headless",
+                                           "headless-manual-endpointslices")])
+    snap = snapshot([SAME], [r], objects=objs)
+    for n in ("manual-endpointslices", "headless", "headless-manual-endpointslices"):
+        a = answer(snap, request("x", f"/{n}"))
+        assert [(s.name.name, s.verdict, s.endpoints) for s in a.backends] == [(n, "forward", 2)]
