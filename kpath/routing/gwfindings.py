@@ -246,6 +246,12 @@ def route_findings(readings: Sequence[ParentReading], paths: Iterable[Path],
         accepted = condition(st.conditions, "Accepted") if st else None
         resolved = condition(st.conditions, "ResolvedRefs") if st else None
         gw = r.gateway
+        stale = [c for c in (st.conditions if st else ()) if c.observed_generation is not None
+                 and route.generation is not None and c.observed_generation < route.generation]
+        if stale:
+            yield finding("KP427", f"{label} on {parent}: status is for generation "
+                          f"{stale[0].observed_generation}, the spec is at {route.generation}",
+                          gateway=gw, route=label)
         if not r.listeners:
             code = NOT_ATTACHED_CODES.get(r.reason or "", "KP416")
             note = ""
@@ -281,12 +287,6 @@ def route_findings(readings: Sequence[ParentReading], paths: Iterable[Path],
             yield finding("KP428", f"{label} on {parent}: kpath finds "
                           f"{', '.join(sorted(set(mine)))} among its backendRefs, the "
                           "controller's status says ResolvedRefs True", gateway=gw, route=label)
-        stale = [c for c in (st.conditions if st else ()) if c.observed_generation is not None
-                 and route.generation is not None and c.observed_generation < route.generation]
-        if stale:
-            yield finding("KP427", f"{label} on {parent}: status is for generation "
-                          f"{stale[0].observed_generation}, the spec is at {route.generation}",
-                          gateway=gw, route=label)
 
 
 def _backend_problems(paths: Iterable[Path]) -> dict[tuple[str, ObjectKey, ObjectKey],
