@@ -9,13 +9,22 @@ controllers inside the cluster, headless services).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from typing import NamedTuple
 
-from kpath.cluster.gatewayapi import BackendRef, RouteMatch
+from kpath.cluster.gatewayapi import (
+    BackendRef,
+    RequestRedirect,
+    RouteMatch,
+    RouteRule,
+)
+from kpath.cluster.gatewayapi import Route as GwRoute
 from kpath.cluster.records import ObjectKey, Service, ServicePort
 from kpath.cluster.snapshot import Snapshot
+from kpath.routing.gateway.attach import GatewayTable
+from kpath.routing.gateway.backends import ResolvedBackend, rule_backends
+from kpath.routing.gateway.infra import InfraRef, find_infra, infra_index
 from kpath.routing.ingress import ControllerRef, IngressRoute, ingress_routes
 from kpath.routing.kubeproxy import (
     Choice,
@@ -71,10 +80,48 @@ class GatewayHop(NamedTuple):
     infra_note: str  # how it was found, or why not
 
     def label(self) -> str:
+        """``scheme://host:port/path`` as a client would ask it (the first hostname, and how
+        many more), then the route and rule: ``grpc://`` for a GRPCRoute, as `kpath request`
+        spells a gRPC call."""
         scheme = {"HTTPS": "https", "TLS": "tls", "TCP": "tcp", "UDP": "udp"}.get(
             self.protocol, "http")
-        host = self.hostnames[0] if len(self.hostnames) == 1 else "*"
-        return f"{scheme}://{host}:{self.port} {self.route_kind} {self.route} rule {self.rule}"
+        if self.route_kind == "GRPCRoute" and scheme == "http":
+            scheme = "grpc"
+        host = self.hostnames[0] if self.hostnames else "*"
+        more = f" (+{len(self.hostnames) - 1} hosts)" if len(self.hostnames) > 1 else ""
+        return (f"{scheme}://{host}:{self.port}{self.match_label()}{more} {self.route_kind} "
+                f"{self.route} rule {self.rule}")
+
+    def match_label(self) -> str:
+        """The rule's first match in short (``/coffee``, ``/tea (exact)``, ``GET /x [h=v]``), and
+        how many more; empty for a rule that matches everything or has no matches."""
+        if not self.matches:
+            return ""
+        first = match_label(self.matches[0])
+        more = f" +{len(self.matches) - 1}" if len(self.matches) > 1 else ""
+        return (first if first.startswith("/") else f" {first}") + more
+
+
+def match_label(m: RouteMatch) -> str:
+    """One HTTPRoute or GRPCRoute match in short: method, path (``(exact)`` after an Exact
+    one, ``~`` before a regular expression), gRPC ``/service/method``, headers in brackets,
+    query after ``?``."""
+    parts: list[str] = []
+    if m.method:
+        parts.append(m.method)
+    if m.path is not None:
+        if m.path.type == "Exact":
+            parts.append(f"{m.path.value} (exact)")
+        else:
+            parts.append(("~" if m.path.type == "RegularExpression" else "") + m.path.value)
+    if m.grpc_service or m.grpc_method:
+        mark = "~" if m.grpc_type == "RegularExpression" else ""
+        parts.append(f"{mark}/{m.grpc_service or '*'}/{m.grpc_method or '*'}")
+    if m.query_params:
+        parts.append("?" + "&".join(f"{q.name}={q.value}" for q in m.query_params))
+    if m.headers:
+        parts.append("[" + ", ".join(f"{h.name}={h.value}" for h in m.headers) + "]")
+    return " ".join(parts)
 
 
 class Entry(NamedTuple):
@@ -89,6 +136,8 @@ class Entry(NamedTuple):
         port = f":{self.port}" if self.port is not None else ""
         if self.kind == EntryKind.INGRESS and self.ingress is not None:
             return self.ingress.label()
+        if self.kind == EntryKind.GATEWAY and self.gateway is not None:
+            return self.gateway.label()
         if self.kind == EntryKind.NODE_PORT:
             return f"NodePort{port}"
         if self.pending:
@@ -103,7 +152,10 @@ class Path(NamedTuple):
     policy: str | None  # the traffic policy that applied at the node hop
     groups: tuple[NodeGroup, ...]  # where kube-proxy decides; empty when pods are reached directly
     direct: Choice | None  # the pods reached without a node hop
-    via: str  # "nodes", "pods" (straight to pod IPs), "controller" (an ingress controller)
+    via: str  # "nodes", "pods" (straight to pod IPs), "controller" (an ingress controller),
+    # "gateway" (a Gateway's proxies, straight to the backend's pods)
+    #: The Gateways whose infrastructure this path's Service is (its pods are their proxies).
+    gateways: tuple[ObjectKey, ...] = ()
 
     @property
     def external(self) -> bool:
@@ -233,6 +285,81 @@ def ingress_paths(
         else:
             yield Path(key, match.port, entry, None, (), match.direct(),
                        "pods" if ctrl.kind == "external" else "controller")
+
+
+def _redirect_text(r: RequestRedirect) -> str:
+    parts = [f"scheme {r.scheme}" if r.scheme else "", f"host {r.hostname}" if r.hostname else "",
+             f"port {r.port}" if r.port is not None else "",
+             f"path {r.path.type} {r.path.value}" if r.path is not None else ""]
+    where = ", ".join(p for p in parts if p) or "the same URL"
+    return f"RequestRedirect: the gateway answers {r.status_code} to {where}"
+
+
+def gateway_paths(
+    snapshot: Snapshot, table: GatewayTable, infra: Mapping[ObjectKey, InfraRef],
+) -> Iterator[Path]:
+    """One path per (listener, attached route, rule, backendRef with non-zero weight). The
+    gateway sends straight to the backend's pods; a rule that redirects, or a backend it
+    cannot send to, is a path whose direct choice is a refusal saying why."""
+    resolved: dict[tuple[str, ObjectKey, int], tuple[ResolvedBackend, ...]] = {}
+    for lr in table.listeners:
+        if lr.bound.conflict:
+            continue  # a conflicted listener carries no traffic (a finding says so)
+        gw, lst = lr.gateway, lr.bound.listener
+        ref = infra.get(gw.key)
+        addresses = tuple(a.value for a in gw.addresses)
+        for att in lr.routes:
+            route = att.route
+            for ri, rule in enumerate(route.rules):
+                hop = GatewayHop(gw.key, lr.ref.label(), lst.protocol, att.hostnames, addresses,
+                                 lst.port, route.kind, route.key, ri, rule.matches, None, 0.0,
+                                 None, ref.service if ref else None, ref.note if ref else "")
+                key = (route.kind, route.key, ri)  # a route on several listeners: once
+                if key not in resolved:
+                    resolved[key] = rule_backends(snapshot, route, ri)
+                yield from _rule_paths(route, rule, hop, resolved[key], snapshot)
+
+
+def _rule_paths(route: GwRoute, rule: RouteRule, hop: GatewayHop,
+                resolved: tuple[ResolvedBackend, ...], snapshot: Snapshot) -> Iterator[Path]:
+    nowhere = ObjectKey(route.namespace, "?")
+    redirect = next((f.redirect for f in rule.filters
+                     if f.type == "RequestRedirect" and f.redirect is not None), None)
+    if redirect is not None:
+        entry = Entry(EntryKind.GATEWAY, hop.addresses, hop.port, gateway=hop)
+        yield Path(nowhere, None, entry, None, (),
+                   Choice(Verdict.REJECT, (), _redirect_text(redirect)), "gateway")
+        return
+    backends = [b for b in resolved if b.weight > 0]
+    if not backends:
+        why = "every backendRef has weight 0" if rule.backends else "no backendRefs"
+        problem = f"NoBackend: {why}: the gateway answers 500"
+        entry = Entry(EntryKind.GATEWAY, hop.addresses, hop.port,
+                      gateway=hop._replace(problem=problem))
+        yield Path(nowhere, None, entry, None, (), Choice(Verdict.REJECT, (), problem),
+                   "gateway")
+        return
+    for rb in backends:
+        problem = f"{rb.problem}: {rb.detail}" if rb.problem is not None else None
+        h = hop._replace(backend=rb.ref, share=rb.share, problem=problem)
+        entry = Entry(EntryKind.GATEWAY, hop.addresses, hop.port, gateway=h)
+        svc = snapshot.services.get(rb.service)
+        port = next((p for p in svc.ports if p.port == rb.ref.port), None) if svc else None
+        if problem is not None or rb.choice is None:
+            yield Path(rb.service, port if problem is None else None, entry, None, (),
+                       Choice(Verdict.REJECT, (), f"{problem or rb.detail} (the gateway "
+                              "answers 500)"), "gateway")
+            continue
+        # Straight to the backend's pod IPs: no kube-proxy, so no policy and no node hop.
+        yield Path(rb.service, port, entry, None, (), rb.choice, "gateway")
+
+
+def gateway_infra(snapshot: Snapshot) -> dict[ObjectKey, InfraRef]:
+    """Every Gateway's infrastructure Service (or why none was recognised)."""
+    objects = snapshot.gateways
+    index = infra_index(snapshot.services)
+    return {key: find_infra(gw, objects.classes.get(gw.class_name), index)
+            for key, gw in objects.gateways.items()}
 
 
 def skipped_by_load_balancer(p: Path, g: NodeGroup) -> bool:

@@ -62,13 +62,26 @@ class Selection:
         return matches(labels, self._selector)
 
     def path(self, p: Path) -> bool:
-        return (self._internal or p.external) and self.service(p.service)
+        if not (self._internal or p.external):
+            return False
+        hop = p.entry.gateway
+        if hop is not None and self._namespace in (hop.gateway.namespace, hop.route.namespace):
+            # A Gateway way in shows in its Gateway's and its route's namespace too.
+            svc = self._services.get(p.service)
+            return matches(svc.labels if svc is not None else {}, self._selector)
+        return self.service(p.service)
 
     def finding(self, f: Finding) -> bool:
         if f.service is not None:
             return self.service(f.service)
         if f.ingress is not None:
             return self._namespace is None or f.ingress.namespace == self._namespace
+        if f.gateway is not None or f.route is not None:
+            # About a Gateway or a route: shown in the namespace of either.
+            spaces = {f.gateway.namespace} if f.gateway is not None else set()
+            if f.route is not None:
+                spaces.add(f.route.partition(" ")[2].partition("/")[0])
+            return self._namespace is None or self._namespace in spaces
         return True  # about the cluster or the input itself
 
     def paths(self, paths: Iterable[Path]) -> list[Path]:
