@@ -1,5 +1,6 @@
-"""Gateway ways in on a live cluster (the lab): an Envoy Gateway shaped proxy Service with
-Local policy in front of a backend, read through the API server, end to end."""
+"""Gateway ways in on a live cluster (the lab): the lab implements an Envoy Gateway class as
+Envoy Gateway does (a Local-policy proxy Service in envoy-gateway-system, one proxy pod), in
+front of a backend, read through the API server, end to end."""
 
 from __future__ import annotations
 
@@ -14,42 +15,9 @@ from kpath.lab.runner import LabThread
 SCENARIO = """\
 kind: LabScenario
 name: gw-paths-test
-description: Envoy Gateway shaped proxy in front of one backend
+description: an Envoy Gateway class in front of one backend
+gatewayInfrastructure: {default/eg: {replicas: 1}}
 maxReplicas: 2
----
-apiVersion: v1
-kind: Namespace
-metadata: {name: envoy-gateway-system}
----
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: envoy-default-eg-e41e7b31
-  namespace: envoy-gateway-system
-spec:
-  replicas: 1
-  selector:
-    matchLabels: EG_LABELS
-  template:
-    metadata:
-      labels: EG_LABELS
-    spec:
-      containers:
-      - name: envoy
-        image: envoyproxy/envoy
-        ports: [{containerPort: 10080}]
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: envoy-default-eg-e41e7b31
-  namespace: envoy-gateway-system
-  labels: EG_LABELS
-spec:
-  type: LoadBalancer
-  externalTrafficPolicy: Local
-  selector: EG_LABELS
-  ports: [{name: http, port: 80, targetPort: 10080}]
 ---
 apiVersion: apps/v1
 kind: Deployment
@@ -92,15 +60,11 @@ spec:
 """
 
 
-#: Envoy Gateway's labels on its proxy Deployment, pods and Service (its own testdata).
-EG_LABELS = ("{app.kubernetes.io/name: envoy, gateway.envoyproxy.io/owning-gateway-name: eg, "
-             "gateway.envoyproxy.io/owning-gateway-namespace: default}")
-
 
 @pytest.fixture(scope="module")
 def gateway_kubeconfig(tmp_path_factory: pytest.TempPathFactory):
     d = tmp_path_factory.mktemp("gw")
-    (d / "scenario.yaml").write_text(SCENARIO.replace("EG_LABELS", EG_LABELS))
+    (d / "scenario.yaml").write_text(SCENARIO)
     with LabThread(d / "scenario.yaml") as lab:
         yield Path(lab.write_kubeconfig(d / "kubeconfig"))
 
