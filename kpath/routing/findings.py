@@ -62,6 +62,13 @@ RULES: dict[str, tuple[str, Severity]] = {
     "KP302": ("endpoints-derived-from-pods", Severity.INFO),
     "KP303": ("cluster-cross-node-share", Severity.INFO),
     "KP304": ("endpoints-unknown", Severity.WARNING),
+    # kpath request (kpath/routing/answers.py, ingress_request.py)
+    "KP450": ("request-not-taken", Severity.WARNING),
+    "KP451": ("ingress-path-read-as-prefix", Severity.INFO),
+    "KP452": ("ingress-rules-conflict", Severity.WARNING),
+    "KP453": ("ingress-tls-host-not-covered", Severity.WARNING),
+    "KP454": ("ingress-controller-not-listening", Severity.WARNING),
+    "KP455": ("ingress-no-rule-matches", Severity.INFO),
 }
 
 
