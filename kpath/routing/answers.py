@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from kpath.cluster.gatewayapi import EMPTY_GATEWAYS, GatewayObjects
+from kpath.cluster.gatewayapi import GatewayObjects
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
 from kpath.errors import InputError
@@ -27,8 +27,7 @@ from kpath.safetext import clean
 
 
 def _gateways(snapshot: Snapshot) -> GatewayObjects:
-    # Snapshots built before Gateway API was read carry none.
-    return getattr(snapshot, "gateways", EMPTY_GATEWAYS)
+    return snapshot.gateways
 
 
 def _gateway_answers(snapshot: Snapshot, request: Request,

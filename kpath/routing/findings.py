@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from kpath.cluster.records import ObjectKey, Pod, Service
 from kpath.cluster.snapshot import FROM_PODS, Snapshot
 from kpath.routing.kubeproxy import Verdict, has_usable
-from kpath.routing.paths import Path, PortRoutes
 from kpath.routing.visibility import not_visible_lines
+
+if TYPE_CHECKING:  # annotations only: `kpath request` needs Finding, not the path machinery
+    from kpath.routing.paths import Path, PortRoutes
 
 
 class Severity(StrEnum):
