@@ -64,6 +64,13 @@ RULES: dict[str, tuple[str, Severity]] = {
     "KP302": ("endpoints-derived-from-pods", Severity.INFO),
     "KP303": ("cluster-cross-node-share", Severity.INFO),
     "KP304": ("endpoints-unknown", Severity.WARNING),
+    # Gateway backends (kpath.routing.gateway): what a matched rule's backendRefs answer.
+    "KP430": ("gateway-backend-not-permitted", Severity.ERROR),
+    "KP431": ("gateway-backend-not-found", Severity.ERROR),
+    "KP432": ("gateway-backend-invalid-kind", Severity.ERROR),
+    "KP433": ("gateway-backend-no-ready-endpoints", Severity.ERROR),
+    "KP434": ("gateway-rule-without-backend", Severity.ERROR),
+    "KP435": ("gateway-rule-weights-all-zero", Severity.ERROR),
     # kpath request (kpath/routing/answers.py, ingress_request.py)
     "KP450": ("request-not-taken", Severity.WARNING),
     "KP451": ("ingress-path-read-as-prefix", Severity.INFO),
