@@ -32,8 +32,19 @@ def _gateways(snapshot: Snapshot) -> GatewayObjects:
 
 def _gateway_answers(snapshot: Snapshot, request: Request,
                      via: ObjectKey | None) -> list[Answer]:
-    """Gateway listeners' answers; none until the Gateway engine is wired in."""
-    return []
+    """Each Gateway's answer (its one listener that takes the request), with its class."""
+    gateways = _gateways(snapshot).gateways
+    if not gateways:
+        return []  # no Gateway API objects: the engine has nothing to attach
+    from kpath.routing.gateway.resolve import gateway_answers
+
+    out = []
+    for a in gateway_answers(snapshot, request, via):
+        gw = gateways.get(a.entry.name)
+        if gw is not None and a.entry.class_name is None:
+            a = a._replace(entry=a.entry._replace(class_name=gw.class_name))
+        out.append(a)
+    return out
 
 
 def resolve_via(snapshot: Snapshot, via: str) -> tuple[str, ObjectKey]:

@@ -42,6 +42,7 @@ from kpath.routing.requests import (
     RouteRef,
 )
 from kpath.routing.targets import endpoints_unknown, service_targets
+from kpath.routing.urls import BARE
 
 #: Ports a controller outside the cluster (or one kpath cannot find) listens on.
 DEFAULT_PORTS = (80, 443)
@@ -135,7 +136,7 @@ def _rules_for_host(controller: IngressController, host: str) -> tuple[list[_Rul
 
 def accepts(controller: IngressController, request: Request) -> bool:
     """Whether some Ingress of this controller takes the request's host on its port."""
-    if request.scheme == "tls" or request.port not in controller.ports():
+    if request.scheme in BARE or request.port not in controller.ports():
         return False
     rules, _ = _rules_for_host(controller, request.host)
     return bool(rules) or any(i.default_backend is not None for i in controller.ingresses)
@@ -180,10 +181,11 @@ def ingress_answer(snapshot: Snapshot, controller: IngressController,
     entry = EntryRef("ingress", controller.key, None, controller.address(), request.port,
                      controller.ref.class_name)
     found = list(_controller_findings(snapshot, controller))
-    if request.scheme == "tls":
+    if request.scheme in BARE:
         found.append(finding("KP454", f"{controller.ref.note}: an Ingress controller routes "
-                             "HTTP; a tls:// connection by SNI needs a TLSRoute (or the "
-                             "controller's own passthrough)"))
+                             f"HTTP; a {request.scheme}:// connection needs a "
+                             f"{request.scheme.upper()}Route (or the controller's own "
+                             "passthrough)"))
         return Answer(entry, None, Outcome.NO_LISTENER, None, None, None, (), tuple(found))
     if request.port not in controller.ports():
         have = ", ".join(str(p) for p in sorted(controller.ports())) or "none"
