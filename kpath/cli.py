@@ -142,8 +142,9 @@ def _load(args: argparse.Namespace) -> Any:
     return analyse(_snapshot(args))
 
 
-def _snapshot(args: argparse.Namespace) -> Any:
-    """Read the cluster (dump or live) into a snapshot, without routing every path."""
+def _snapshot(args: argparse.Namespace, prune: Any = None) -> Any:
+    """Read the cluster (dump or live) into a snapshot, without routing every path;
+    ``prune(raw)`` may drop what the command will not read before the snapshot is built."""
     from kpath.cluster.snapshot import build_snapshot
 
     if args.dump:
@@ -154,6 +155,8 @@ def _snapshot(args: argparse.Namespace) -> Any:
         from kpath.cluster.live import load_live
 
         raw = load_live(_live_options(args))
+    if prune is not None:
+        prune(raw)
     return build_snapshot(raw)
 
 
@@ -294,13 +297,13 @@ def cmd_request(args: argparse.Namespace) -> int:
     # collector would spend a sixth of each run walking the decoded dump for nothing (its
     # trees hold no cycles; reference counting frees what is dropped).
     gc.disable()
-    from kpath.routing.answers import answers, request_findings
+    from kpath.routing.answers import answers, prune_for_request, request_findings
     from kpath.routing.urls import parse_url
 
     request = parse_url(args.url, args.method, args.headers)  # before reading: cheap to refuse
     if not args.dump and not args.namespace:
         args.all_namespaces = True  # Gateways, routes and controllers live in any namespace
-    snapshot = _snapshot(args)
+    snapshot = _snapshot(args, prune_for_request)
     found = answers(snapshot, request, args.via)
     extra = list(request_findings(snapshot, request, found))
     if args.output == "json":

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from kpath.cluster.dump import load_dump
+from kpath.cluster.raw import RawCluster
 from kpath.cluster.snapshot import Snapshot, build_snapshot
 from kpath.errors import InputError
-from kpath.routing.answers import answers, request_findings
+from kpath.routing.answers import answers, prune_for_request, request_findings
 from kpath.routing.requests import Outcome
 from kpath.routing.urls import parse_url
 from tests import builders as b
@@ -121,3 +122,41 @@ def test_gateways_first_then_ingress_controllers_and_via_picks_one(tmp_path):
     message = str(err.value)
     assert "a Service, but no Ingress" in message and "Gateways: shop/eg" in message
     assert "ingress-nginx/ingress-nginx-controller" in message
+
+
+def _raw(*objects: dict) -> RawCluster:
+    raw = RawCluster(origin="test")
+    for o in objects:
+        raw.add(o["kind"], o)
+    return raw
+
+
+def _web_cluster(*extra: dict) -> list[dict]:
+    return [
+        b.ingress_class("nginx", "k8s.io/ingress-nginx", default=True),
+        b.node("n1"),
+        b.pod("web-1", "n1", "10.64.0.1", ports=[{"name": "http", "containerPort": 8080}]),
+        b.pod("web-2", "n1", "10.64.0.2", ports=[{"name": "http", "containerPort": 8080}]),
+        b.service("web", ports=[{"name": "http", "port": 80, "targetPort": "http"}]),
+        b.ingress("web", [b.rule("shop.example.com", ("/", "Prefix", b.backend("web", 80)))]),
+        *extra,
+    ]
+
+
+def test_pruning_pods_changes_no_answer_when_slices_are_there():
+    objects = _web_cluster(b.endpointslice("web", [b.endpoint("10.64.0.1", "n1", "web-1")],
+                                           port_name="http"))
+    request = parse_url("http://shop.example.com/")
+    whole = answers(build_snapshot(_raw(*objects)), request)
+    pruned_raw = _raw(*objects)
+    prune_for_request(pruned_raw)
+    assert "Pod" not in pruned_raw.objects
+    assert answers(build_snapshot(pruned_raw), request) == whole
+    assert whole[0].backends[0].endpoints == 1
+
+
+def test_pods_stay_when_endpoints_are_derived_from_them():
+    raw = _raw(*_web_cluster())  # no EndpointSlices or Endpoints: pods give the endpoints
+    prune_for_request(raw)
+    (a,) = answers(build_snapshot(raw), parse_url("http://shop.example.com/"))
+    assert (a.backends[0].verdict, a.backends[0].endpoints) == ("forward", 2)
