@@ -118,7 +118,9 @@ def make_dump(path: Path, routes: int) -> tuple[str, str]:
     doc = json.loads(path.read_text(encoding="utf-8"))
     ingress = next(i for i in doc["items"] if i["kind"] == "Ingress")
     host = ingress["spec"]["rules"][0]["host"]
-    return f"http://{host}/", "http://app-7-0.example.com/r0/v1"
+    route = next(i for i in doc["items"] if i["kind"] == "HTTPRoute")
+    path = route["spec"]["rules"][0]["matches"][0]["path"]["value"]
+    return f"http://{host}/", f"http://{route['spec']['hostnames'][0]}{path}"
 
 
 def child_env() -> dict[str, str]:

@@ -190,3 +190,21 @@ def test_hostile_names_are_shown_as_text_and_kept_in_json(tmp_path, capsys, text
     assert ingress["entry"]["name"] == f"{NS}/ctl-{text}" and ingress["entry"]["class"] == text
     assert ingress["route"]["name"] == f"{NS}/ing-{text}"
     assert ingress["backends"][0]["name"] == f"{NS}/gone-{text}"
+
+
+def test_a_request_on_a_json_dump_imports_no_heavy_library(tmp_path):
+    # Scripts run `kpath request` thousands of times: each process must not pay for the UI,
+    # the graph, the API client, the prober, Rich or PyYAML when it reads a JSON dump.
+    dump = hostile_dump(tmp_path, "plain")
+    code = (
+        "import sys, io, contextlib\n"
+        "from kpath.cli import main\n"
+        "for output in ('json', 'text'):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"        assert main(['request', 'http://shop.example/', '--dump', {str(dump)!r}, "
+        "'-o', output]) == 0\n"
+        "heavy = ('textual', 'networkx', 'kubernetes', 'httpx', 'rich', 'yaml', 'aiohttp')\n"
+        "loaded = sorted(m for m in heavy if m in sys.modules)\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)
