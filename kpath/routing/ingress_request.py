@@ -13,7 +13,10 @@ table, as ingress-nginx builds its server blocks:
   before a Prefix of the same length);
 - no path matches: the ``defaultBackend`` of an Ingress that claimed the host (for the
   default server: of any Ingress), else the controller's own 404;
-- a backend that is not there (no such Service or port) answers 500.
+- a backend that is not there (no such Service or port) answers 500;
+- ingress-nginx redirects plain HTTP to HTTPS (308) for a host the matched Ingress's TLS
+  section covers, unless its ``ssl-redirect`` annotation is "false" (``force-ssl-redirect``:
+  for every host).
 
 Pure: reads a snapshot, returns `Answer`s.
 """
@@ -42,7 +45,7 @@ from kpath.routing.requests import (
     RouteRef,
 )
 from kpath.routing.targets import endpoints_unknown, service_targets
-from kpath.routing.urls import BARE
+from kpath.routing.urls import BARE, request_url
 
 #: Ports a controller outside the cluster (or one kpath cannot find) listens on.
 DEFAULT_PORTS = (80, 443)
@@ -212,6 +215,9 @@ def ingress_answer(snapshot: Snapshot, controller: IngressController,
         found.append(finding("KP451", f"Ingress {won.ingress.key} path {won.path!r} is "
                              f"{won.path_type}: read as a Prefix (each controller matches "
                              "it its own way)", ingress=won.ingress.key))
+    location = ssl_redirect(controller, won.ingress, request)
+    if location is not None:
+        return Answer(entry, route, Outcome.REDIRECT, 308, location, None, (), tuple(found))
     key, port, problem = resolve_backend(snapshot, won.ingress.namespace, won.backend)
     if problem is not None and key is None:
         # A resource backend (a bucket, a CRD): the controller serves it; kpath cannot follow.
@@ -229,6 +235,29 @@ def ingress_answer(snapshot: Snapshot, controller: IngressController,
     svc = snapshot.services[key]
     return Answer(entry, route, Outcome.FORWARD, None, None, None,
                   (_share(snapshot, svc, port.port),), tuple(found))
+
+
+INGRESS_NGINX = "k8s.io/ingress-nginx"
+_NGINX_ANNOTATION = "nginx.ingress.kubernetes.io/"
+
+
+def ssl_redirect(controller: IngressController, ingress: Ingress,
+                 request: Request) -> str | None:
+    """Where ingress-nginx redirects a plain-HTTP request (308), or None.
+
+    ingress-nginx sends ``http://`` to ``https://`` for a host its Ingress's TLS section
+    covers (``ssl-redirect``, on by default), and for any host with ``force-ssl-redirect``;
+    the annotations of the Ingress whose rule matched decide. Other controllers do this only
+    when configured outside the Ingress, so kpath says nothing for them."""
+    if controller.ref.controller != INGRESS_NGINX or request.scheme != "http":
+        return None
+    annotations = ingress.annotations
+    forced = annotations.get(f"{_NGINX_ANNOTATION}force-ssl-redirect") == "true"
+    covered = (tls_covers(request.host, ingress.tls_hosts)
+               and annotations.get(f"{_NGINX_ANNOTATION}ssl-redirect") != "false")
+    if not (forced or covered):
+        return None
+    return request_url(request._replace(scheme="https", port=443))
 
 
 def _share(snapshot: Snapshot, svc: Service, number: int) -> BackendShare:
