@@ -72,10 +72,12 @@ class IngressController(NamedTuple):
         return {n for p in self.service.ports if p.protocol == "TCP"
                 for n in (p.port, p.node_port) if n}
 
-    def address(self) -> str | None:
-        """Where a client connects: the Service's load balancer or external IP, else the
-        address the Ingresses publish."""
+    def address(self, port: int) -> str | None:
+        """Where a client connects to ``port``: the Service's load balancer or external IP,
+        else the address the Ingresses publish; None for a NodePort (every node has it)."""
         if self.service is not None:
+            if port not in {p.port for p in self.service.ports}:
+                return None
             for lb in self.service.load_balancer_ingress:
                 if lb.address:
                     return lb.address
@@ -181,8 +183,8 @@ def _best(controller: IngressController, request: Request) -> tuple[list[_Match]
 def ingress_answer(snapshot: Snapshot, controller: IngressController,
                    request: Request) -> Answer:
     """What this controller answers (also when it does not take the request at all)."""
-    entry = EntryRef("ingress", controller.key, None, controller.address(), request.port,
-                     controller.ref.class_name)
+    entry = EntryRef("ingress", controller.key, None, controller.address(request.port),
+                     request.port, controller.ref.class_name)
     found = list(_controller_findings(snapshot, controller))
     if request.scheme in BARE:
         found.append(finding("KP454", f"{controller.ref.note}: an Ingress controller routes "
