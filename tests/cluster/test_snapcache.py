@@ -110,3 +110,22 @@ def test_kpath_request_answers_the_same_from_the_cache(tmp_path, cache, capsys):
     assert [p.name.startswith("request-") for p in cache.iterdir()] == [True]
     assert main(argv) == 0
     assert capsys.readouterr().out == cold
+
+
+def test_a_warm_run_loads_no_parser(tmp_path, cache):
+    # The point of keeping the snapshot: the second process neither decodes nor parses.
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, io, contextlib\n"
+        "from kpath.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert main(['request', 'http://shop.example.com/', '--dump', {str(SHOP)!r}]) == 0\n"
+        "print(sorted(m for m in ('kpath.cluster.parse', 'kpath.cluster.parse_gateway', "
+        "'kpath.cluster.dump') if m in sys.modules))\n"
+    )
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True, cwd=SHOP.parents[3]).stdout.strip() for _ in range(2)]
+    assert runs[0] == "['kpath.cluster.dump', 'kpath.cluster.parse', 'kpath.cluster.parse_gateway']"
+    assert runs[1] == "[]"
