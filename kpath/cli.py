@@ -291,12 +291,16 @@ def cmd_route(args: argparse.Namespace) -> int:
 
 
 def cmd_request(args: argparse.Namespace) -> int:
-    import gc
+    from kpath.gcpause import paused_gc
 
     # One answer, then the process ends: scripts run this thousands of times, and the cyclic
     # collector would spend a sixth of each run walking the decoded dump for nothing (its
     # trees hold no cycles; reference counting frees what is dropped).
-    gc.disable()
+    with paused_gc():
+        return _request(args)
+
+
+def _request(args: argparse.Namespace) -> int:
     from kpath.routing.answers import answers, prune_for_request, request_findings
     from kpath.routing.urls import parse_url
 
