@@ -5,8 +5,10 @@ does not change between calls; decoding and parsing it is nearly all of each cal
 The snapshot the first call builds is kept in the user's cache directory
 (``$KPATH_CACHE_DIR``, else ``$XDG_CACHE_HOME/kpath``, else ``~/.cache/kpath``; an empty
 ``KPATH_CACHE_DIR`` turns this off), one file per command and set of dump paths, holding the
-identity of every file it was built from: kpath's and Python's versions, and each file's
-device, inode, size and modification time in nanoseconds. A changed file is read again.
+identity of every file it was built from: kpath's and Python's versions, the size and
+modification time of kpath's own reading code (a kpath being worked on changes without a new
+version), and each dump file's device, inode, size and modification time in nanoseconds. A
+changed file is read again.
 
 Only regular files are cached (not directories, not standard input). The cache holds pickles,
 and loading a pickle runs code, so only the user's own cache is trusted: the directory is
@@ -42,9 +44,26 @@ def cache_dir() -> Path | None:
     return Path(base) / "kpath"
 
 
+#: The code that decides what a snapshot holds: the cluster package, and the pruning that
+#: `kpath request` applies before building (kpath/routing/answers.py).
+_CODE = (Path(__file__).resolve().parent, Path(__file__).resolve().parents[1] / "routing")
+
+
+def _code_identity() -> tuple[object, ...]:
+    files = sorted((*_CODE[0].glob("*.py"), _CODE[1] / "answers.py"))
+    out = []
+    for f in files:
+        try:
+            st = f.stat()
+        except OSError:
+            continue
+        out.append((f.name, st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
 def identity(paths: Sequence[str | Path]) -> tuple[object, ...] | None:
     """What must not change for a kept snapshot to hold; None when a path is not a file."""
-    parts: list[object] = [__version__, sys.version]
+    parts: list[object] = [__version__, sys.version, _code_identity()]
     for p in paths:
         if str(p) == "-":
             return None

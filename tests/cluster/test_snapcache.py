@@ -68,6 +68,20 @@ def test_a_changed_file_is_read_again(tmp_path, cache):
     assert len(list(cache.iterdir())) == 1  # the entry was replaced, not added to
 
 
+def test_changed_reading_code_reads_again(tmp_path, cache, monkeypatch):
+    import kpath.cluster.snapcache as snapcache
+
+    path = dump_file(tmp_path)
+    builds = Builds(path)
+    cached_snapshot([path], "request", builds)
+    code = snapcache._code_identity()
+    assert {"snapshot.py", "parse.py", "records.py", "answers.py"} <= {c[0] for c in code}
+    changed = ((code[0][0], code[0][1] + 1, code[0][2]), *code[1:])
+    monkeypatch.setattr(snapcache, "_code_identity", lambda: changed)
+    cached_snapshot([path], "request", builds)
+    assert builds.calls == 2
+
+
 def test_off_for_directories_stdin_and_an_empty_setting(tmp_path, cache, monkeypatch):
     path = dump_file(tmp_path)
     builds = Builds(path)
