@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
-from kpath.cluster.gatewayapi import GatewayObjects
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
 from kpath.errors import InputError
@@ -31,25 +30,14 @@ if TYPE_CHECKING:
     from kpath.routing.gateway.attach import GatewayTable
 
 
-def _gateways(snapshot: Snapshot) -> GatewayObjects:
-    return snapshot.gateways
-
-
 def _gateway_answers(snapshot: Snapshot, request: Request, via: ObjectKey | None,
                      table: GatewayTable | None) -> list[Answer]:
-    """Each Gateway's answer (its one listener that takes the request), with its class."""
-    gateways = _gateways(snapshot).gateways
-    if not gateways:
-        return []  # no Gateway API objects: the engine has nothing to attach
+    """Each Gateway's answer: its one listener that takes the request (`gateway_answers`)."""
+    if not snapshot.gateways.gateways:
+        return []  # no Gateway API objects: nothing to attach, and the engine stays unloaded
     from kpath.routing.gateway.resolve import gateway_answers
 
-    out = []
-    for a in gateway_answers(snapshot, request, via, table):
-        gw = gateways.get(a.entry.name)
-        if gw is not None and a.entry.class_name is None:
-            a = a._replace(entry=a.entry._replace(class_name=gw.class_name))
-        out.append(a)
-    return out
+    return gateway_answers(snapshot, request, via, table)
 
 
 def prune_for_request(raw: RawCluster) -> None:
@@ -69,12 +57,12 @@ def resolve_via(snapshot: Snapshot, via: str) -> tuple[str, ObjectKey]:
         raise InputError(f"--via {via!r}: give it as NAMESPACE/NAME (a Gateway, or an "
                          "Ingress controller's Service)")
     key = ObjectKey(namespace, name)
-    if key in _gateways(snapshot).gateways:
+    if key in snapshot.gateways.gateways:
         return "gateway", key
     controllers = controller_services(snapshot)
     if key in controllers:
         return "ingress", key
-    gateways = sorted(str(k) for k in _gateways(snapshot).gateways)
+    gateways = sorted(str(k) for k in snapshot.gateways.gateways)
     what = "a Service, but no Ingress kpath sees is served through it" if (
         key in snapshot.services) else "neither a Gateway nor an Ingress controller's Service"
     raise InputError(f"--via {clean(via)}: {what} (Gateways: {_listing(gateways)}; Ingress "
@@ -100,7 +88,7 @@ def request_findings(snapshot: Snapshot, request: Request,
     """Findings about the request as a whole (each answer carries its own)."""
     if not found:
         port = f" on port {request.port}"
-        ways = len(_gateways(snapshot).gateways) + sum(
+        ways = len(snapshot.gateways.gateways) + sum(
             1 for c in ingress_controllers(snapshot) if not unserved(snapshot, c))
         yield finding("KP450", f"no Gateway listener or Ingress rule takes host "
                       f"{request.host}{port} ({request.scheme}); {ways or 'no'} way(s) in "
