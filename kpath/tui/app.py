@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, ClassVar
 
@@ -47,6 +48,7 @@ from kpath.tui.probe_options import ProbeOption, shown, stepped
 from kpath.tui.screens.help import HelpScreen
 from kpath.tui.screens.main import MainScreen
 from kpath.tui.screens.picker import Picker
+from kpath.tui.screens.request import RequestScreen
 from kpath.tui.styles import CONSOLE_FONT
 from kpath.tui.widgets import status_bar
 
@@ -473,6 +475,18 @@ class KpathApp(App[int]):
             self._start_watch()
         self.main.status.origin = self.origin = f"context {context}"
         self.reload()
+
+    def action_request(self, url: str = "", method: str = "") -> None:
+        """Open the request dialog on the analysis shown now (``url``: asked at once)."""
+        analysis = self.main.analysis
+        if analysis is None:
+            self.notify("Nothing loaded yet: wait for the cluster, then ask.", markup=False)
+            return
+        if isinstance(self.screen, RequestScreen):
+            return
+        from kpath.tui.requesting import ask
+
+        self.push_screen(RequestScreen(partial(ask, analysis), url, method))
 
     def action_toggle_internal(self) -> None:
         self.main.toggle_internal()

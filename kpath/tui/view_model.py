@@ -25,13 +25,15 @@ from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding, Severity
 from kpath.routing.kubeproxy import Choice, Target, Verdict
 from kpath.routing.nodegroups import NodeGroup
-from kpath.routing.paths import EntryKind, Path
+from kpath.routing.paths import EntryKind, GatewayHop, Path
+from kpath.tui import gateway_view as gv
 from kpath.tui.styles import HopState, ProbeState, glyphs
 
 #: Short names for the ways in, in the order the list shows them.
 WAY_CODES: dict[EntryKind, str] = {
     EntryKind.LOAD_BALANCER: "LB",
     EntryKind.INGRESS: "Ing",
+    EntryKind.GATEWAY: "GW",
     EntryKind.NODE_PORT: "NP",
     EntryKind.EXTERNAL_IP: "EIP",
     EntryKind.CLUSTER_IP: "CIP",
@@ -97,8 +99,21 @@ def path_state(p: Path) -> HopState:
     """The worst thing that happens to traffic entering by this path."""
     if p.entry.pending:
         return HopState.PENDING
-    if p.direct is not None:
+    gateway = p.entry.gateway if p.entry.kind == EntryKind.GATEWAY else None
+    if p.direct is not None and gateway is None:
         return verdict_state(p.direct.verdict)
+    states = [groups_state(p)] if p.groups else []
+    if gateway is not None:
+        # Two legs: the gateway's own Service (the groups), then the backend (direct).
+        if gateway.problem or gateway.backend is None:
+            states.append(HopState.REJECT)
+        elif p.direct is not None:
+            states.append(verdict_state(p.direct.verdict))
+    return worst_state(states)
+
+
+def groups_state(p: Path) -> HopState:
+    """The worst verdict over the node groups, as a client of the load balancer meets it."""
     states = [verdict_state(g.choice.verdict, g.cross_node) for g in p.groups]
     if lb_skips_drops(p) and any(s in (HopState.FORWARD, HopState.CROSS) for s in states):
         # The load balancer's health check keeps traffic off the nodes that would drop it.
@@ -107,7 +122,10 @@ def path_state(p: Path) -> HopState:
 
 
 def lb_skips_drops(p: Path) -> bool:
-    """A LoadBalancer with Local policy health-checks nodes and skips those without pods."""
+    """A LoadBalancer with Local policy health-checks nodes and skips those without pods
+    (a Gateway's address is its own Service's load balancer: the same holds there)."""
+    if p.entry.kind == EntryKind.GATEWAY:
+        return p.policy == "Local" and bool(p.entry.addresses)
     return p.entry.kind == EntryKind.LOAD_BALANCER and p.policy == "Local" and not p.direct
 
 
@@ -179,10 +197,11 @@ def narrows(old: str, new: str) -> bool:
 
 
 class PlaceRef(NamedTuple):
-    """A drawn place that is not a probed hop: the client, or "straight to pods"."""
+    """A drawn place that is not a probed hop: the client, "straight to pods", and on a
+    Gateway path the route rule and the backend Service."""
 
     path: int  # index into analysis.paths
-    level: str  # "client" or "direct"
+    level: str  # "client", "direct", "route" or "backend"
 
 
 #: Where a drawn box sits: a probe plan hop (entry, node group, pod) or a place.
@@ -215,6 +234,15 @@ class Branch(NamedTuple):
     via: Hop
     pods: tuple[Hop, ...]
     more_pods: int
+    title: str = "pods"  # the pods box's name ("gateway pods" behind a Gateway)
+
+
+class Leg(NamedTuple):
+    """A second stretch of a path, drawn below the first: a Gateway's route rule (``head``)
+    and the backend it sends to (``branches``: the backend Service and its pods)."""
+
+    head: Hop
+    branches: tuple[Branch, ...]
 
 
 class Diagram(NamedTuple):
@@ -224,6 +252,7 @@ class Diagram(NamedTuple):
     entry: Hop
     branches: tuple[Branch, ...]
     more_branches: int
+    legs: tuple[Leg, ...] = ()
 
     def hops(self) -> list[Hop]:
         """Every hop in reading order: left to right, then top to bottom."""
@@ -231,6 +260,11 @@ class Diagram(NamedTuple):
         for b in self.branches:
             out.append(b.via)
             out.extend(b.pods)
+        for leg in self.legs:
+            out.append(leg.head)
+            for b in leg.branches:
+                out.append(b.via)
+                out.extend(b.pods)
         return out
 
 
@@ -240,6 +274,8 @@ def diagrams(analysis: Analysis, indexes: Sequence[int]) -> list[Diagram]:
 
 def diagram(analysis: Analysis, index: int) -> Diagram:
     p = analysis.paths[index]
+    if p.entry.kind == EntryKind.GATEWAY and p.entry.gateway is not None:
+        return _gateway_diagram(analysis, index, p, p.entry.gateway)
     svc = analysis.snapshot.services.get(p.service)
     port = p.port.label() if p.port else "?"
     title = f"{port} via {p.entry.kind.value}" + (f", {p.policy} policy" if p.policy else "")
@@ -314,6 +350,47 @@ def _entry_hop(index: int, p: Path, health_port: int | None) -> Hop:
     return Hop(ref, titles.get(e.kind, e.kind.value), tuple(lines), state, tuple(details))
 
 
+def _gateway_diagram(analysis: Analysis, index: int, p: Path, gw: GatewayHop) -> Diagram:
+    """client → Gateway → its own Service's node groups and pods; then route rule → backend
+    Service → its pods (straight by pod IP)."""
+    snapshot = analysis.snapshot
+    infra = snapshot.services.get(gw.infra) if gw.infra is not None else None
+    port = p.port.label() if p.port else "?"
+    title = f"{port} via gateway {gw.gateway} listener {gw.listener}" + (
+        f", gateway Service {p.policy} policy" if p.policy else "")
+    client = Hop(PlaceRef(index, "client"), "client", ("outside the cluster",), HopState.INFO,
+                 (("from", "outside"),))
+    details = gv.entry_details(gw, infra)
+    if lb_skips_drops(p) and infra is not None and infra.health_check_node_port:
+        details.append(("health check", f"nodes :{infra.health_check_node_port}/healthz; "
+                                          "passes only where a gateway pod runs"))
+    entry = Hop(HopRef(index, HopKind.ENTRY), f"Gateway {gw.gateway}",
+                tuple(gv.entry_lines(gw)), groups_state(p) if p.groups else HopState.INFO,
+                tuple(details))
+    sp = gv.infra_port(infra, gw)
+    listen = f":{sp.node_port}" if sp is not None and sp.node_port else f":{gw.port}"
+    branches = [_branch(index, gi, _group_hop(index, gi, p, g, listen), g.choice, g)
+                ._replace(title="gateway pods") for gi, g in enumerate(p.groups[:MAX_BRANCHES])]
+    route = gv.find_route(snapshot.gateways.routes, gw.route_kind, gw.route)
+    rule_state = HopState.REJECT if gw.backend is None or gw.problem else HopState.FORWARD
+    head = Hop(PlaceRef(index, "route"), gv.route_title(gw), tuple(gv.route_lines(gw, route)),
+               rule_state, tuple(gv.route_details(gw, route)))
+    direct = p.direct
+    if gw.problem or direct is None:
+        state = HopState.REJECT
+        choice = Choice(Verdict.REJECT, (), gw.problem or "no backend")
+    else:
+        state, choice = verdict_state(direct.verdict), direct
+    lines = gv.backend_lines(gw)
+    if not gw.problem and gw.backend is not None:
+        lines.append(_verdict_line(choice.verdict, False))
+    backend = Hop(PlaceRef(index, "backend"), gv.backend_title(gw), tuple(lines), state,
+                  (*gv.backend_details(gw, p), *_choice_details(choice)))
+    leg = Leg(head, (_branch(index, None, backend, choice, None),))
+    return Diagram(index, title, client, entry, tuple(branches),
+                   max(0, len(p.groups) - MAX_BRANCHES), (leg,))
+
+
 def _node_port_label(p: Path) -> str:
     if p.port is None:
         return ""
@@ -333,7 +410,7 @@ def _verdict_line(verdict: Verdict, cross: bool, share: float = 0.0) -> str:
     return f"cross-node {share:.0%}" if cross else "forward"
 
 
-def _group_hop(index: int, gi: int, p: Path, g: NodeGroup) -> Hop:
+def _group_hop(index: int, gi: int, p: Path, g: NodeGroup, listen: str | None = None) -> Hop:
     lines = [_verdict_line(g.choice.verdict, g.cross_node, g.cross_share)]
     if g.choice.verdict == Verdict.FORWARD:
         lines.append(f"local {g.local}/{g.per_node}")
@@ -347,11 +424,12 @@ def _group_hop(index: int, gi: int, p: Path, g: NodeGroup) -> Hop:
                 if names else "(not in the input)"),
                ("node count", str(len(g.nodes))), ("zone", g.zone or "-"),
                ("node ready", {True: "yes", False: "NotReady", None: "unknown"}[g.ready]),
-               ("listens on", _node_port_label(p) or "-"),
+               ("listens on", (listen if listen is not None else _node_port_label(p)) or "-"),
                ("local endpoints", f"{g.local} of {g.per_node} chosen per node"),
                ("cross-node share", f"{g.cross_share:.0%}")]
     details += _choice_details(g.choice)
-    return Hop(HopRef(index, HopKind.NODE, gi), f"{g.label()} {_node_port_label(p)}".strip(),
+    label = listen if listen is not None else _node_port_label(p)
+    return Hop(HopRef(index, HopKind.NODE, gi), f"{g.label()} {label}".strip(),
                tuple(lines), verdict_state(g.choice.verdict, g.cross_node), tuple(details))
 
 
