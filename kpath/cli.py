@@ -103,6 +103,10 @@ def build_parser() -> argparse.ArgumentParser:
     snap.add_argument("--service", metavar="NAMESPACE/NAME", help="select this service first")
     snap.add_argument("--probe", action="store_true",
                       help="probe before the shot, so results show on the path (live only)")
+    snap.add_argument("--request", metavar="URL", help="show the request dialog (u) answering "
+                      "this URL: its Gateway or Ingress, route rule, outcome and backends")
+    snap.add_argument("-X", "--method", default="", metavar="METHOD",
+                      help="with --request: the HTTP method (default GET; POST for grpc://)")
     _probe_flags(snap)
     _source_flags(snap)
 
@@ -282,6 +286,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     from kpath.tui.snapshot import render_svg
 
     cols, rows = _size(args.size)
+    if args.method and not args.request:
+        raise InputError("-X/--method needs --request URL")
     if args.probe:
         _consent(args)
     with contextlib.ExitStack() as stack:
@@ -297,7 +303,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
         prober = tui_prober(settings) if settings is not None else None
         svg = render_svg(analysis, service=args.service, namespace=_namespace(args),
                          selector=args.selector, internal=args.internal, size=(cols, rows),
-                         live=not args.dump, prober=prober, probe_settings=settings)
+                         live=not args.dump, prober=prober, probe_settings=settings,
+                         request=args.request, method=args.method)
     try:
         FsPath(args.svg).write_text(svg, encoding="utf-8")
     except OSError as exc:

@@ -307,6 +307,8 @@ def _entry_hop(index: int, p: Path, health_port: int | None) -> Hop:
             details.append(("nodePort", str(sp.node_port)))
     if p.policy:
         details.append(("traffic policy", p.policy))
+    if p.gateways:  # this Service's pods are these Gateways' proxies
+        details.append(("gateway Service of", ", ".join(str(g) for g in p.gateways)))
     if e.kind == EntryKind.INGRESS and e.ingress is not None:
         r = e.ingress
         title = f"Ingress {r.ingress.key}"

@@ -49,28 +49,44 @@ def route_body(v: AnswerView) -> list[Text]:
     return out
 
 
+WIDE = 100  # from this many columns the boxes stand side by side; below, one under another
+
+
 def answer_lines(v: AnswerView, width: int, console: Console) -> Lines:
-    widths = column_widths(width)
-    _, _, entry_w, _, route_w, _, result_w = widths
     look = HOP_LOOK[v.state]
     head = Text(f"{look.glyph} ", style=look.style)
     head.append_text(literal(v.title, "bold"))
-    if look.word:
-        head.append(f"  {look.word}", style=look.style)
-    result = _box(v.outcome, result_w, console)
-    for b in v.backends:
-        result += _box(b, result_w, console)
-    client = [Text(""), Text("client", style="bold")]
-    row = hstack([client, _arrow(v.entry.state), _box(v.entry, entry_w, console),
-                  _arrow(v.route.state), _box(v.route, route_w, console, route_body(v)),
-                  _arrow(v.outcome.state), result], widths)
-    lines = [head, *row]
+    lines = [head, *(_across(v, width, console) if width >= WIDE else _down(v, width, console))]
     for f in v.findings:
         sev = SEVERITY_LOOK[f.severity]
         line = Text(f"{sev.glyph} {f.code} ", style=sev.style)
         line.append_text(literal(f.message))
         lines += list(line.wrap(console, max(1, width)))
     return lines
+
+
+def _across(v: AnswerView, width: int, console: Console) -> Lines:
+    """client ─▶ entry ─▶ route and rules ─▶ outcome over the backends."""
+    widths = column_widths(width)
+    _, _, entry_w, _, route_w, _, result_w = widths
+    result = _box(v.outcome, result_w, console)
+    for b in v.backends:
+        result += _box(b, result_w, console)
+    client = [Text(""), Text("client", style="bold")]
+    return hstack([client, _arrow(v.entry.state), _box(v.entry, entry_w, console),
+                   _arrow(v.route.state), _box(v.route, route_w, console, route_body(v)),
+                   _arrow(v.outcome.state), result], widths)
+
+
+def _down(v: AnswerView, width: int, console: Console) -> Lines:
+    """The same boxes one under another, each behind its arrow: 80 columns read well."""
+    inner = max(20, width - 3)
+    out = [Text("client", style="bold")]
+    steps = [(v.entry, ()), (v.route, route_body(v)), (v.outcome, ())]
+    steps += [(b, ()) for b in v.backends]
+    for b, extra in steps:
+        out += hstack([_arrow(b.state), _box(b, inner, console, extra)], [3, inner])
+    return out
 
 
 class AnswerPane(Static):
