@@ -94,6 +94,18 @@ def build_parser() -> argparse.ArgumentParser:
     route.add_argument("-o", "--output", choices=("text", "json"), default="text")
     _source_flags(route)
 
+    req = sub.add_parser("request", help="where one request goes through every Gateway and "
+                         "Ingress controller that takes its host and port")
+    req.add_argument("url", metavar="URL", help="http://HOST[:PORT]/PATH[?QUERY], https://…, "
+                     "grpc://HOST[:PORT]/pkg.Service/Method or tls://HOST:PORT")
+    req.add_argument("-X", "--method", metavar="METHOD", help="HTTP method (default GET)")
+    req.add_argument("-H", "--header", dest="headers", action="append", default=[],
+                     metavar="'Name: value'", help="a request header (repeatable)")
+    req.add_argument("--via", metavar="NAMESPACE/NAME", help="only this Gateway, or the "
+                     "Ingress controller behind this Service")
+    req.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    _source_flags(req)
+
     snap = sub.add_parser("snapshot", help="render kpath's view to an SVG file")
     snap.add_argument("--svg", required=True, metavar="FILE")
     snap.add_argument("--size", default="120x40", help="terminal size COLSxROWS")
@@ -130,8 +142,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _load(args: argparse.Namespace) -> Any:
     """Read the cluster (dump or live) and analyse it."""
-    from kpath.cluster.snapshot import build_snapshot
     from kpath.routing.analysis import analyse
+
+    return analyse(_snapshot(args))
+
+
+def _snapshot(args: argparse.Namespace) -> Any:
+    """Read the cluster (dump or live) into a snapshot, without routing every path."""
+    from kpath.cluster.snapshot import build_snapshot
 
     if args.dump:
         from kpath.cluster.dump import load_dump
@@ -141,7 +159,7 @@ def _load(args: argparse.Namespace) -> Any:
         from kpath.cluster.live import load_live
 
         raw = load_live(_live_options(args))
-    return analyse(build_snapshot(raw))
+    return build_snapshot(raw)
 
 
 def _live_options(args: argparse.Namespace) -> Any:
@@ -274,6 +292,27 @@ def cmd_route(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_request(args: argparse.Namespace) -> int:
+    from kpath.routing.answers import answers, request_findings
+    from kpath.routing.urls import parse_url
+
+    request = parse_url(args.url, args.method, args.headers)  # before reading: cheap to refuse
+    if not args.dump and not args.namespace:
+        args.all_namespaces = True  # Gateways, routes and controllers live in any namespace
+    snapshot = _snapshot(args)
+    found = answers(snapshot, request, args.via)
+    extra = list(request_findings(snapshot, request, found))
+    if args.output == "json":
+        from kpath.export.requestjson import request_json
+
+        sys.stdout.write(json.dumps(request_json(request, found, extra), indent=2) + "\n")
+    else:
+        from kpath.export.requesttext import request_text
+
+        sys.stdout.write(request_text(request, found, extra))
+    return EXIT_OK
+
+
 def _size(text: str) -> tuple[int, int]:
     cols, _, rows = text.lower().partition("x")
     if not (cols.isdigit() and rows.isdigit()) or int(cols) < 40 or int(rows) < 10:
@@ -364,7 +403,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                             probe_options=_default_probe_options, live_options=_live_options)
 
 
-COMMANDS = {"paths": cmd_paths, "route": cmd_route, "probe": cmd_probe,
+COMMANDS = {"paths": cmd_paths, "route": cmd_route, "probe": cmd_probe, "request": cmd_request,
             "snapshot": cmd_snapshot, "lab": cmd_lab, "demo": cmd_demo, "tui": cmd_tui}
 
 

@@ -83,6 +83,13 @@ RULES: dict[str, tuple[str, Severity]] = {
     "KP427": ("status-not-current", Severity.INFO),
     "KP428": ("spec-status-disagree", Severity.WARNING),
     "KP429": ("attached-routes-differ", Severity.WARNING),
+    # kpath request (kpath/routing/answers.py, ingress_request.py)
+    "KP450": ("request-not-taken", Severity.WARNING),
+    "KP451": ("ingress-path-read-as-prefix", Severity.INFO),
+    "KP452": ("ingress-rules-conflict", Severity.WARNING),
+    "KP453": ("ingress-tls-host-not-covered", Severity.WARNING),
+    "KP454": ("ingress-controller-not-listening", Severity.WARNING),
+    "KP455": ("ingress-no-rule-matches", Severity.INFO),
 }
 
 
