@@ -17,9 +17,9 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from kpath.cluster.gatewayapi import GatewayObjects, Route
-from kpath.cluster.records import Ingress
+from kpath.cluster.records import Ingress, ObjectKey
 from kpath.routing.findings import Finding
-from kpath.routing.requests import Answer, BackendShare, Outcome, Request
+from kpath.routing.requests import Answer, BackendShare, Outcome, Request, RouteRef
 from kpath.tui import gateway_view as gv
 from kpath.tui.styles import HopState, glyphs
 from kpath.tui.view_model import worst_state
@@ -97,13 +97,18 @@ def outcome_box(a: Answer, r: Request) -> Box:
                HopState.REJECT)
 
 
+def _name(key: ObjectKey) -> str:
+    return str(key) if key.namespace else key.name  # a controller outside the cluster
+
+
 def entry_box(a: Answer) -> Box:
     e = a.entry
     where = f"{e.address}:{e.port}" if e.address else f"<no address> :{e.port}"
+    cls = (f"class {e.class_name}",) if e.class_name else ()
     if e.kind == "gateway":
-        return Box(f"Gateway {e.name}", (where, f"listener {e.listener or '?'}"),
+        return Box(f"Gateway {_name(e.name)}", (where, f"listener {e.listener or '?'}", *cls),
                    HopState.INFO)
-    return Box(f"Ingress controller {e.name}", (where,), HopState.INFO)
+    return Box(f"Ingress controller {_name(e.name)}", (where, *cls), HopState.INFO)
 
 
 def _rule_text(route: Route, i: int) -> str:
@@ -126,15 +131,17 @@ def rule_lines(route: Route, matched: int | None) -> tuple[tuple[RuleLine, ...],
             n - len(shown))
 
 
-def _ingress_rule(ing: Ingress | None, index: int) -> RuleLine:
-    if index < 0:
-        text = "defaultBackend"
-    elif ing is not None and index < len(ing.rules):
-        rule = ing.rules[index]
-        text = f"rule {index}: host {rule.host or '*'}"
-    else:
-        text = f"rule {index}"
-    return RuleLine(index, text, True)
+def _ingress_rule(ing: Ingress | None, ref: RouteRef) -> RuleLine:
+    """The Ingress rule that took the request: its host and the path that won."""
+    if ref.rule < 0:
+        return RuleLine(ref.rule, "defaultBackend", True)
+    host = ref.host
+    if host is None and ing is not None and ref.rule < len(ing.rules):
+        host = ing.rules[ref.rule].host
+    text = f"rule {ref.rule}: host {host or '*'}"
+    if ref.path is not None:
+        text += f" path {ref.path}" + (f" ({ref.path_type})" if ref.path_type else "")
+    return RuleLine(ref.rule, text, True)
 
 
 def answer_view(a: Answer, r: Request, gateways: GatewayObjects,
@@ -149,7 +156,7 @@ def answer_view(a: Answer, r: Request, gateways: GatewayObjects,
     elif a.route.kind == "Ingress":
         ing = next((i for i in ingresses if i.key == a.route.name), None)
         route = Box(f"Ingress {a.route.name}", (), HopState.FORWARD)
-        rules = (_ingress_rule(ing, a.route.rule),)
+        rules = (_ingress_rule(ing, a.route),)
     else:
         found = gv.find_route(gateways.routes, a.route.kind, a.route.name)
         hosts = gv.host_text(found.hostnames) if found is not None else "?"
@@ -163,7 +170,7 @@ def answer_view(a: Answer, r: Request, gateways: GatewayObjects,
         route = route._replace(state=HopState.REJECT)
     backends = tuple(backend_box(b) for b in a.backends)
     where = f"listener {a.entry.listener}" if a.entry.listener else "controller"
-    title = f"{a.entry.kind} {a.entry.name} {where}: {a.outcome.value}"
+    title = f"{a.entry.kind} {_name(a.entry.name)} {where}: {a.outcome.value}"
     return AnswerView(title, entry, route, rules, more, outcome, backends, a.findings,
                       outcome.state)
 

@@ -96,20 +96,13 @@ def worst_state(states: Iterable[HopState]) -> HopState:
 
 
 def path_state(p: Path) -> HopState:
-    """The worst thing that happens to traffic entering by this path."""
+    """The worst thing that happens to traffic entering by this path (on a Gateway path:
+    at the backend; the gateway's own Service has its own paths and states)."""
     if p.entry.pending:
         return HopState.PENDING
-    gateway = p.entry.gateway if p.entry.kind == EntryKind.GATEWAY else None
-    if p.direct is not None and gateway is None:
+    if p.direct is not None:
         return verdict_state(p.direct.verdict)
-    states = [groups_state(p)] if p.groups else []
-    if gateway is not None:
-        # Two legs: the gateway's own Service (the groups), then the backend (direct).
-        if gateway.problem or gateway.backend is None:
-            states.append(HopState.REJECT)
-        elif p.direct is not None:
-            states.append(verdict_state(p.direct.verdict))
-    return worst_state(states)
+    return groups_state(p)
 
 
 def groups_state(p: Path) -> HopState:
@@ -122,10 +115,7 @@ def groups_state(p: Path) -> HopState:
 
 
 def lb_skips_drops(p: Path) -> bool:
-    """A LoadBalancer with Local policy health-checks nodes and skips those without pods
-    (a Gateway's address is its own Service's load balancer: the same holds there)."""
-    if p.entry.kind == EntryKind.GATEWAY:
-        return p.policy == "Local" and bool(p.entry.addresses)
+    """A LoadBalancer with Local policy health-checks nodes and skips those without pods."""
     return p.entry.kind == EntryKind.LOAD_BALANCER and p.policy == "Local" and not p.direct
 
 
@@ -352,31 +342,55 @@ def _entry_hop(index: int, p: Path, health_port: int | None) -> Hop:
     return Hop(ref, titles.get(e.kind, e.kind.value), tuple(lines), state, tuple(details))
 
 
+#: The infrastructure Service's way in a Gateway's address stands for, best first.
+_INFRA_KINDS = (EntryKind.LOAD_BALANCER, EntryKind.NODE_PORT, EntryKind.EXTERNAL_IP,
+                EntryKind.CLUSTER_IP)
+
+
+def infra_path(analysis: Analysis, gw: GatewayHop) -> int | None:
+    """The index of the gateway's own Service's path for the listener's port: its load
+    balancer where it has one (the Gateway's address is that load balancer's)."""
+    if gw.infra is None:
+        return None
+    svc = analysis.snapshot.services.get(gw.infra)
+    sp = gv.infra_port(svc, gw)
+    if sp is None:
+        return None
+    found = {p.entry.kind: i for i, p in enumerate(analysis.paths)
+             if p.service == gw.infra and p.port == sp and p.entry.kind in _INFRA_KINDS}
+    return next((found[k] for k in _INFRA_KINDS if k in found), None)
+
+
 def _gateway_diagram(analysis: Analysis, index: int, p: Path, gw: GatewayHop) -> Diagram:
-    """client → Gateway → its own Service's node groups and pods; then route rule → backend
-    Service → its pods (straight by pod IP)."""
+    """client → Gateway → its own Service's node groups and proxy pods (that Service's
+    hops, drawn and referenced as on its own path); then route rule → backend Service →
+    its pods, straight by pod IP."""
     snapshot = analysis.snapshot
     infra = snapshot.services.get(gw.infra) if gw.infra is not None else None
+    ii = infra_path(analysis, gw)
+    ip = analysis.paths[ii] if ii is not None else None
     port = p.port.label() if p.port else "?"
-    title = f"{port} via gateway {gw.gateway} listener {gw.listener}" + (
-        f", gateway Service {p.policy} policy" if p.policy else "")
+    title = f"{port} via gateway {gw.gateway} ({gw.listener})" + (
+        f", its Service {ip.policy} policy" if ip is not None and ip.policy else "")
     client = Hop(PlaceRef(index, "client"), "client", ("outside the cluster",), HopState.INFO,
                  (("from", "outside"),))
     details = gv.entry_details(gw, infra)
-    if lb_skips_drops(p) and infra is not None and infra.health_check_node_port:
-        details.append(("health check", f"nodes :{infra.health_check_node_port}/healthz; "
-                                          "passes only where a gateway pod runs"))
+    branches: list[Branch] = []
+    entry_state = HopState.INFO
+    more = 0
+    if ip is not None and ii is not None:
+        if lb_skips_drops(ip) and infra is not None and infra.health_check_node_port:
+            details.append(("health check", f"nodes :{infra.health_check_node_port}/healthz; "
+                                              "passes only where a gateway pod runs"))
+        if ip.groups:
+            entry_state = groups_state(ip)
+        branches = [_branch(ii, gi, _group_hop(ii, gi, ip, g), g.choice, g)
+                    ._replace(title="gateway pods")
+                    for gi, g in enumerate(ip.groups[:MAX_BRANCHES])]
+        more = max(0, len(ip.groups) - MAX_BRANCHES)
     entry = Hop(HopRef(index, HopKind.ENTRY), f"Gateway {gw.gateway}",
-                tuple(gv.entry_lines(gw)), groups_state(p) if p.groups else HopState.INFO,
-                tuple(details))
-    sp = gv.infra_port(infra, gw)
-    listen = f":{sp.node_port}" if sp is not None and sp.node_port else f":{gw.port}"
-    branches = [_branch(index, gi, _group_hop(index, gi, p, g, listen), g.choice, g)
-                ._replace(title="gateway pods") for gi, g in enumerate(p.groups[:MAX_BRANCHES])]
+                tuple(gv.entry_lines(gw)), entry_state, tuple(details))
     route = gv.find_route(snapshot.gateways.routes, gw.route_kind, gw.route)
-    rule_state = HopState.REJECT if gw.backend is None or gw.problem else HopState.FORWARD
-    head = Hop(PlaceRef(index, "route"), gv.route_title(gw), tuple(gv.route_lines(gw, route)),
-               rule_state, tuple(gv.route_details(gw, route)))
     direct = p.direct
     if gw.problem or direct is None:
         state = HopState.REJECT
@@ -386,11 +400,13 @@ def _gateway_diagram(analysis: Analysis, index: int, p: Path, gw: GatewayHop) ->
     lines = gv.backend_lines(gw)
     if not gw.problem and gw.backend is not None:
         lines.append(_verdict_line(choice.verdict, False))
+    rule_state = HopState.REJECT if gw.backend is None or gw.problem else HopState.FORWARD
+    head = Hop(PlaceRef(index, "route"), gv.route_title(gw), tuple(gv.route_lines(gw, route)),
+               rule_state, tuple(gv.route_details(gw, route)))
     backend = Hop(PlaceRef(index, "backend"), gv.backend_title(gw), tuple(lines), state,
                   (*gv.backend_details(gw, p), *_choice_details(choice)))
     leg = Leg(head, (_branch(index, None, backend, choice, None),))
-    return Diagram(index, title, client, entry, tuple(branches),
-                   max(0, len(p.groups) - MAX_BRANCHES), (leg,))
+    return Diagram(index, title, client, entry, tuple(branches), more, (leg,))
 
 
 def _node_port_label(p: Path) -> str:
@@ -412,7 +428,7 @@ def _verdict_line(verdict: Verdict, cross: bool, share: float = 0.0) -> str:
     return f"cross-node {share:.0%}" if cross else "forward"
 
 
-def _group_hop(index: int, gi: int, p: Path, g: NodeGroup, listen: str | None = None) -> Hop:
+def _group_hop(index: int, gi: int, p: Path, g: NodeGroup) -> Hop:
     lines = [_verdict_line(g.choice.verdict, g.cross_node, g.cross_share)]
     if g.choice.verdict == Verdict.FORWARD:
         lines.append(f"local {g.local}/{g.per_node}")
@@ -426,12 +442,11 @@ def _group_hop(index: int, gi: int, p: Path, g: NodeGroup, listen: str | None = 
                 if names else "(not in the input)"),
                ("node count", str(len(g.nodes))), ("zone", g.zone or "-"),
                ("node ready", {True: "yes", False: "NotReady", None: "unknown"}[g.ready]),
-               ("listens on", (listen if listen is not None else _node_port_label(p)) or "-"),
+               ("listens on", _node_port_label(p) or "-"),
                ("local endpoints", f"{g.local} of {g.per_node} chosen per node"),
                ("cross-node share", f"{g.cross_share:.0%}")]
     details += _choice_details(g.choice)
-    label = listen if listen is not None else _node_port_label(p)
-    return Hop(HopRef(index, HopKind.NODE, gi), f"{g.label()} {label}".strip(),
+    return Hop(HopRef(index, HopKind.NODE, gi), f"{g.label()} {_node_port_label(p)}".strip(),
                tuple(lines), verdict_state(g.choice.verdict, g.cross_node), tuple(details))
 
 

@@ -21,7 +21,7 @@ from textual.worker import get_current_worker
 
 from kpath.errors import KpathError
 from kpath.routing.requests import Request
-from kpath.safetext import clean_message, literal
+from kpath.safetext import clean, clean_message, is_clean, literal
 from kpath.tui.request_view import AnswerView, request_line
 from kpath.tui.styles import glyphs
 from kpath.tui.widgets.answer_view import AnswerPane
@@ -65,6 +65,13 @@ class RequestScreen(ModalScreen[None]):
         self.query_one("#url", Input).focus()
         if self._url:
             self.submit()
+
+    @on(Input.Changed)
+    def _keep_visible(self, event: Input.Changed) -> None:
+        """A pasted control character (an escape, a bidi override) is shown as its escape,
+        never sent to the terminal; the URL then names it and cannot be read."""
+        if not is_clean(event.value):
+            event.input.value = clean(event.value)
 
     @on(Input.Submitted)
     def submit(self) -> None:

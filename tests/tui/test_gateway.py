@@ -1,0 +1,256 @@
+"""Gateway ways in and the request dialog, driven as a user would (Textual's Pilot), on dumps
+of the NGINX Gateway Fabric cafe example (../shared/realworld/manifests/)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Input
+
+from kpath.cluster.records import ObjectKey
+from kpath.probe.plan import HopKind, HopRef
+from kpath.routing.analysis import Analysis
+from kpath.routing.paths import EntryKind
+from kpath.routing.requests import Outcome
+from kpath.tui.app import KpathApp
+from kpath.tui.screens.request import RequestScreen
+from kpath.tui.view_model import PlaceRef, infra_path
+from tests.tui.gateway_data import CAFE, analysed_dump, manifest_dump
+from tests.tui.helpers import make_app, screen_text
+
+pytestmark = [pytest.mark.anyio,
+              pytest.mark.skipif(not CAFE.exists(), reason=f"{CAFE} not found")]
+
+COFFEE = ObjectKey("default", "coffee")
+TEA = ObjectKey("default", "tea")
+
+
+@pytest.fixture(scope="module")
+def cafe(tmp_path_factory: pytest.TempPathFactory) -> Analysis:
+    return analysed_dump(manifest_dump(CAFE, tmp_path_factory.mktemp("cafe") / "cafe.json"))
+
+
+def gateway_path(analysis: Analysis, key: ObjectKey) -> int:
+    return next(i for i, p in enumerate(analysis.paths)
+                if p.service == key and p.entry.kind == EntryKind.GATEWAY)
+
+
+async def show_gateway_path(app: KpathApp, pilot: Any, key: ObjectKey, zoom: bool = False) -> int:
+    await app.wait_loaded(pilot.pause)
+    assert app.main.analysis is not None
+    await app.main.jump_to(key)
+    await pilot.pause()
+    index = gateway_path(app.main.analysis, key)
+    assert app.main.path_view.select_ref(HopRef(index, HopKind.ENTRY))
+    await pilot.pause()
+    if zoom:
+        await app.run_action("zoom")  # the path view gets the whole screen: boxes are wide
+        await pilot.pause()
+    return index
+
+
+async def test_the_gateway_way_in_shows_in_the_list(cafe: Analysis) -> None:
+    app = make_app(cafe)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_loaded(pilot.pause)
+        rows = {r.key: r for r in app.main.table.rows}
+        # coffee and tea are ClusterIP Services: their only way in from outside is the Gateway.
+        for key in (COFFEE, TEA):
+            assert rows[key].external and "GW" in rows[key].ways.split(), rows[key]
+        shown = [app.main.table.rows[i].key for i in app.main.table._visible]
+        assert COFFEE in shown and TEA in shown
+        await pilot.press("slash", *"gw")
+        await pilot.pause()
+        assert {app.main.table.rows[i].key for i in app.main.table._visible} == {COFFEE, TEA}
+
+
+async def test_the_gateway_path_is_drawn_like_an_ingress_way_in(cafe: Analysis) -> None:
+    app = make_app(cafe)
+    async with app.run_test(size=(160, 40)) as pilot:
+        index = await show_gateway_path(app, pilot, COFFEE, zoom=True)
+        p = cafe.paths[index]
+        assert p.entry.gateway is not None
+        infra = infra_path(cafe, p.entry.gateway)
+        assert infra is not None and cafe.paths[infra].policy == "Local"
+        text = screen_text(app)
+        address = p.entry.gateway.addresses[0]
+        for want in ("Gateway default/gateway", f"{address}:80", "HTTP listener http",
+                     "hosts cafe.example.com", "gateway pods", "HTTPRoute",
+                     "default/coffee", "rule 0", "PathPrefix /coffee",
+                     "Service default/coffee:80", "share 100%"):
+            assert want in text, want
+        # NGINX Gateway Fabric's Service is Local: the nodes without its one proxy pod drop,
+        # and the load balancer's health check skips them, as for any Local Service.
+        assert "drop (black hole)" in text and "LB skips it" in text
+        proxy = next(t.pod.name for g in cafe.paths[infra].groups for t in g.choice.targets
+                     if t.pod)
+        assert proxy.startswith("gateway-nginx") and proxy in text
+        backend = [t.pod.name for t in p.direct.targets if t.pod] if p.direct else []
+        assert backend and all(name in text for name in backend)
+        # The details of the entry say how the gateway's Service was found.
+        await app.run_action("zoom")
+        await pilot.pause()
+        text = screen_text(app)
+        assert "gateway Service default/gateway-nginx" in text
+        assert "gateway policy  Local" in text
+        # The route hop: stepping onto it shows its match in the details.
+        assert app.main.path_view.select_ref(PlaceRef(index, "route"))
+        await pilot.pause()
+        details = screen_text(app)
+        assert "matches" in details and "route hostnames" in details
+
+
+async def test_tea_is_an_exact_match(cafe: Analysis) -> None:
+    app = make_app(cafe)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await show_gateway_path(app, pilot, TEA, zoom=True)
+        assert "Exact /tea" in screen_text(app)
+
+
+async def ask(app: KpathApp, pilot: Any, url: str, method: str = "") -> RequestScreen:
+    screen = app.screen
+    assert isinstance(screen, RequestScreen)
+    box = screen.query_one("#url", Input)
+    box.value = url  # as pasted: typed keys would go through the same Input
+    box.focus()
+    screen.query_one("#method", Input).value = method
+    await pilot.press("enter")
+    await pilot.pause()
+    await app.wait_for_work()
+    await pilot.pause()
+    return screen
+
+
+@pytest.mark.parametrize("size", [(160, 48), (80, 24)])
+async def test_the_request_dialog_answers_404_and_forward(cafe: Analysis,
+                                                          size: tuple[int, int]) -> None:
+    app = make_app(cafe)
+    async with app.run_test(size=size) as pilot:
+        await app.wait_loaded(pilot.pause)
+        await pilot.press("u")
+        await pilot.pause()
+        # tea's rule is Exact /tea: /tea/ matches no rule of the listener, so 404.
+        screen = await ask(app, pilot, "http://cafe.example.com/tea/")
+        assert screen.answered is not None and not screen.error
+        (view,) = screen.answered[1]
+        assert view.outcome.title == "404 not found"
+        text = screen_text(app)
+        assert "404 not found" in text and "Gateway default/gateway" in text
+        screen = await ask(app, pilot, "http://cafe.example.com/coffee")
+        assert screen.answered is not None
+        (view,) = screen.answered[1]
+        assert view.outcome.title == "forward"
+        assert [(r.index, r.matched) for r in view.rules] == [(0, True)]
+        text = screen_text(app)
+        assert "▶ rule 0: PathPrefix /coffee" in text  # the matching rule, marked
+        assert "HTTPRoute default/coffee" in text
+        if size[0] >= 100:
+            assert "default/coffee:80" in text and "share 100%" in text
+        lines = text.splitlines()
+        assert len(lines) == size[1] and all(len(line) <= size[0] for line in lines)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, RequestScreen)
+
+
+async def test_the_request_dialog_answers_in_the_engine_s_words(cafe: Analysis) -> None:
+    from kpath.tui.requesting import ask as ask_request
+
+    request, views = ask_request(cafe, "http://cafe.example.com/coffee", "")
+    assert request.host == "cafe.example.com" and request.path == "/coffee"
+    (view,) = views
+    assert view.backends and view.backends[0].title == "default/coffee:80"
+    assert view.title.endswith(Outcome.FORWARD.value)
+
+
+async def test_a_bad_url_is_one_line_in_the_dialog(cafe: Analysis) -> None:
+    app = make_app(cafe)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.wait_loaded(pilot.pause)
+        await pilot.press("u")
+        await pilot.pause()
+        for url in ("ftp://cafe.example.com/", "http://", "http://cafe.example.com:99999/"):
+            screen = await ask(app, pilot, url)
+            assert screen.error and "\n" not in screen.error, url
+            assert screen.answered is None
+            text = screen_text(app)
+            assert "Traceback" not in text and screen.error[:40] in text
+        # q types into the URL box; outside the inputs it closes, as Escape does.
+        screen.query_one("#answers").focus()
+        await pilot.press("q")
+        await pilot.pause()
+        assert not isinstance(app.screen, RequestScreen)
+
+
+async def test_an_ingress_rule_answers_in_the_dialog_too() -> None:
+    from tests.tui import data
+
+    app = make_app(data.shop())
+    async with app.run_test(size=(120, 36)) as pilot:
+        await app.wait_loaded(pilot.pause)
+        await pilot.press("u")
+        await pilot.pause()
+        screen = await ask(app, pilot, "http://shop.example.com/api/cart", "POST")
+        assert screen.answered is not None
+        request, (view,) = screen.answered
+        assert request.method == "POST" and view.outcome.title == "forward"
+        text = screen_text(app)
+        assert "POST http://shop.example.com:80/api/cart" in text
+        assert [(r.text, r.matched) for r in view.rules] == [
+            ("rule 0: host shop.example.com path /api (Prefix)", True)]
+        assert "▶ rule 0: host" in text
+        assert "shop/api:8080" in text and "Ingress controller" in text
+        screen = await ask(app, pilot, "http://shop.example.com/nothing")
+        assert screen.answered is not None and screen.answered[1][0].outcome.title == \
+            "404 not found"
+        assert "404 not found" in screen_text(app)
+
+
+async def test_the_palette_opens_the_request_dialog(cafe: Analysis) -> None:
+    app = make_app(cafe)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.wait_loaded(pilot.pause)
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"request a url")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, RequestScreen)
+
+
+def hostile_cafe(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    for d in docs:
+        if d["kind"] == "HTTPRoute" and d["metadata"]["name"] == "coffee":
+            d["metadata"]["name"] = "[bold red]pwned[/]\x1b[31m"
+            d["spec"]["rules"][0]["matches"][0]["path"]["value"] = "/[link=http://x]y\u202e"
+    return docs
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_hostile_route_names_and_paths_render_literally(
+        tmp_path: Path, size: tuple[int, int]) -> None:
+    analysis = analysed_dump(manifest_dump(CAFE, tmp_path / "evil.json", edit=hostile_cafe))
+    app = make_app(analysis)
+    async with app.run_test(size=size) as pilot:
+        index = await show_gateway_path(app, pilot, COFFEE)
+        assert app.main.path_view.select_ref(PlaceRef(index, "route"))
+        await pilot.pause()
+        text = screen_text(app)
+        if size[0] >= 140:  # the details panel has the room to show the names whole
+            assert "HTTPRoute default/[bold red]pwned[/]\\x1b[31m" in text
+            assert "PathPrefix /[link=http://x]y\\u202e" in text
+        svg = app.export_screenshot()
+        for raw in ("\x1b", "\u202e"):
+            assert raw not in text and raw not in svg, repr(raw)
+        lines = text.splitlines()
+        assert len(lines) == size[1] and all(len(line) <= size[0] for line in lines)
+        # A hostile URL: kpath says what it cannot read, with the text shown as typed.
+        await pilot.press("u")
+        await pilot.pause()
+        screen = await ask(app, pilot, "http://cafe.example.com/\x1b[31m[b]x")
+        text = screen_text(app)
+        assert screen.error and "\x1b" not in text and "\x1b" not in screen.error
+        assert "\\x1b[31m[b]x" in text
