@@ -73,13 +73,9 @@ RULES: dict[str, tuple[str, Severity]] = {
     "KP417": ("route-not-allowed-by-listeners", Severity.ERROR),
     "KP418": ("route-no-matching-listener-hostname", Severity.ERROR),
     "KP419": ("route-not-accepted", Severity.ERROR),
-    "KP420": ("backend-ref-not-permitted", Severity.ERROR),
-    "KP421": ("backend-not-found", Severity.ERROR),
-    "KP422": ("backend-invalid-kind", Severity.ERROR),
     "KP423": ("route-refs-unresolved", Severity.ERROR),
     "KP424": ("listener-conflict", Severity.ERROR),
     "KP425": ("listener-not-ready", Severity.WARNING),
-    "KP426": ("rule-without-backend", Severity.ERROR),
     "KP427": ("status-not-current", Severity.INFO),
     "KP428": ("spec-status-disagree", Severity.WARNING),
     "KP429": ("attached-routes-differ", Severity.WARNING),
@@ -90,6 +86,13 @@ RULES: dict[str, tuple[str, Severity]] = {
     "KP453": ("ingress-tls-host-not-covered", Severity.WARNING),
     "KP454": ("ingress-controller-not-listening", Severity.WARNING),
     "KP455": ("ingress-no-rule-matches", Severity.INFO),
+    # Gateway backends (kpath.routing.gateway): what a matched rule's backendRefs answer.
+    "KP430": ("gateway-backend-not-permitted", Severity.ERROR),
+    "KP431": ("gateway-backend-not-found", Severity.ERROR),
+    "KP432": ("gateway-backend-invalid-kind", Severity.ERROR),
+    "KP433": ("gateway-backend-no-ready-endpoints", Severity.ERROR),
+    "KP434": ("gateway-rule-without-backend", Severity.ERROR),
+    "KP435": ("gateway-rule-weights-all-zero", Severity.ERROR),
 }
 
 
