@@ -41,6 +41,7 @@ from kpath.lab.objects import (
     pod_object,
     service_object,
 )
+from kpath.lab.resources import GATEWAY_GROUP, GATEWAY_NAMES
 
 NODEPORT_RANGE = (30000, 32767)
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -102,6 +103,11 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _group(doc: Mapping[str, Any]) -> str:
+    version = doc.get("apiVersion")
+    return version.rpartition("/")[0] if isinstance(version, str) else ""
+
+
 def _label_map(value: Any) -> dict[str, str]:
     if not isinstance(value, Mapping):
         return {}
@@ -145,6 +151,9 @@ class Scheduler:
         self.services: dict[Key, Obj] = {}
         self.ingresses: dict[Key, Obj] = {}
         self.ingress_classes: dict[str, Obj] = {}
+        #: Gateway API objects by (kind, namespace or None, name), as the manifests gave them
+        #: (status too: the lab's API server serves what it holds).
+        self.gateway_objects: dict[tuple[str, str | None, str], Obj] = {}
         self.ignored: dict[str, int] = {}
         self._pod_slots: dict[int, set[int]] = {n.index: set() for n in self.nodes}
         self._pod_cursor: dict[int, int] = {}
@@ -201,7 +210,19 @@ class Scheduler:
                 raise InputError(f"a {kind} manifest has no metadata.name")
             ns = str(meta_of(doc).get("namespace") or "default")
             if kind == "Namespace":
-                self._ensure_namespace(name, _label_map(meta_of(doc).get("labels")))
+                labels = _label_map(meta_of(doc).get("labels"))
+                self._ensure_namespace(name, labels)
+                # Also when objects in it came first (or it is "default"): its labels count.
+                self._ns_labels[name] = labels
+            elif kind in GATEWAY_NAMES and _group(doc) == GATEWAY_GROUP:
+                namespaced = GATEWAY_NAMES[kind][1]
+                if namespaced:
+                    self._ensure_namespace(ns)
+                obj = self._stamp(doc, ns if namespaced else None)
+                if "status" in doc:
+                    obj["status"] = copy.deepcopy(doc["status"])
+                # A later manifest of the same name replaces the earlier, as kubectl apply.
+                self.gateway_objects[(kind, ns if namespaced else None, name)] = obj
             elif kind in WORKLOAD_KINDS:
                 self._ensure_namespace(ns)
                 self._add_workload(kind, ns, name, doc)
@@ -567,6 +588,7 @@ class Scheduler:
         address = self._ingress_address()
         objs += [ingress_object(ing, address, served=self.serves(ing))
                  for ing in self.ingresses.values()]
+        objs += [copy.deepcopy(o) for o in self.gateway_objects.values()]
         return objs
 
     def resync(self) -> None:

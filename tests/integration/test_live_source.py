@@ -26,6 +26,18 @@ from kpath.lab.store import Store
 pytestmark = pytest.mark.lab
 
 KUBECTL = shutil.which("kubectl")
+GW = "/apis/gateway.networking.k8s.io"
+
+
+def gateway_reads(namespace: str | None) -> set[str]:
+    """What kpath reads of the Gateway API on a server that serves it (the lab's 2026
+    standard channel) but holds no Gateway API object: discovery of the group and of its
+    preferred version (v1 serves every kind, so no other version is asked), then each
+    namespaced kind at v1; classes and Namespaces are not needed then."""
+    where = f"/namespaces/{namespace}" if namespace else ""
+    kinds = ("gateways", "listenersets", "httproutes", "grpcroutes", "tlsroutes",
+             "tcproutes", "udproutes", "referencegrants", "backendtlspolicies")
+    return {GW, f"{GW}/v1", *(f"{GW}/v1{where}/{k}" for k in kinds)}
 
 
 # -- a small cluster ------------------------------------------------------------------------
@@ -147,7 +159,7 @@ def test_reads_every_kind_in_all_namespaces_with_gets_only(lab_api: ServerThread
     assert {r.path for r in requests} == {
         "/api/v1/nodes", "/apis/networking.k8s.io/v1/ingressclasses", "/api/v1/pods",
         "/api/v1/services", "/apis/discovery.k8s.io/v1/endpointslices",
-        "/apis/networking.k8s.io/v1/ingresses"}
+        "/apis/networking.k8s.io/v1/ingresses"} | gateway_reads(None)
 
 
 def test_lists_are_paged_with_continue(lab_api: ServerThread, kubeconfig: Path) -> None:
@@ -168,7 +180,7 @@ def test_namespace_flag_reads_only_that_namespace(lab_api: ServerThread,
         "/api/v1/nodes", "/apis/networking.k8s.io/v1/ingressclasses",
         "/api/v1/namespaces/other/pods", "/api/v1/namespaces/other/services",
         "/apis/discovery.k8s.io/v1/namespaces/other/endpointslices",
-        "/apis/networking.k8s.io/v1/namespaces/other/ingresses"}
+        "/apis/networking.k8s.io/v1/namespaces/other/ingresses"} | gateway_reads("other")
     assert names(raw.objects["Service"]) == {"other/db"}
     assert names(raw.objects["Node"]) == expected("Node")  # nodes are always read
 
