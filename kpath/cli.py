@@ -110,6 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
     snap.add_argument("--svg", required=True, metavar="FILE")
     snap.add_argument("--size", default="120x40", help="terminal size COLSxROWS")
     snap.add_argument("--demo", action="store_true", help="render the built-in demo lab")
+    snap.add_argument("--scenario", default="shop", metavar="NAME",
+                      help="with --demo: the lab scenario to start (default shop)")
     snap.add_argument("--all", action="store_true", dest="internal",
                       help="also list services with no external way in")
     snap.add_argument("--service", metavar="NAMESPACE/NAME", help="select this service first")
@@ -325,6 +327,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     from kpath.tui.snapshot import render_svg
 
     cols, rows = _size(args.size)
+    if args.scenario != "shop" and not args.demo:
+        raise InputError("--scenario needs --demo (a dump or a cluster is read as it is)")
     if args.method and not args.request:
         raise InputError("-X/--method needs --request URL")
     if args.probe:
@@ -333,7 +337,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
         if args.demo:
             from kpath.lab.runner import start_demo_lab
 
-            lab = stack.enter_context(start_demo_lab())
+            lab = stack.enter_context(start_demo_lab(args.scenario))
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="kpath-"))
             args.kubeconfig = str(lab.write_kubeconfig(FsPath(tmp) / "kubeconfig"))
             args.context, args.all_namespaces = None, True
