@@ -216,6 +216,9 @@ class Hop(NamedTuple):
     lines: tuple[str, ...]
     state: HopState
     details: tuple[tuple[str, str], ...]
+    #: Whether probes test this hop itself (a Gateway's route rule and backend Service are
+    #: tested at the Gateway's address and at the backend's pods, not on their own).
+    probed: bool = True
 
 
 class Branch(NamedTuple):
@@ -402,9 +405,9 @@ def _gateway_diagram(analysis: Analysis, index: int, p: Path, gw: GatewayHop) ->
         lines.append(_verdict_line(choice.verdict, False))
     rule_state = HopState.REJECT if gw.backend is None or gw.problem else HopState.FORWARD
     head = Hop(PlaceRef(index, "route"), gv.route_title(gw), tuple(gv.route_lines(gw, route)),
-               rule_state, tuple(gv.route_details(gw, route)))
+               rule_state, tuple(gv.route_details(gw, route)), probed=False)
     backend = Hop(PlaceRef(index, "backend"), gv.backend_title(gw), tuple(lines), state,
-                  (*gv.backend_details(gw, p), *_choice_details(choice)))
+                  (*gv.backend_details(gw, p), *_choice_details(choice)), probed=False)
     leg = Leg(head, (_branch(index, None, backend, choice, None),))
     return Diagram(index, title, client, entry, tuple(branches), more, (leg,))
 
@@ -483,6 +486,22 @@ def _pod_hop(ref: HopRef, t: Target, cross: bool) -> Hop:
                 else "no"))
     return Hop(ref, name, tuple(lines),
                HopState.CROSS if cross else HopState.FORWARD, details)
+
+
+def drawn_paths(diagrams: Iterable[Diagram]) -> set[int]:
+    """The analysis paths whose hops these diagrams draw (a Gateway path also draws its
+    gateway's own Service's node groups and proxy pods, which belong to that Service's path)."""
+    return {h.ref.path for d in diagrams for h in d.hops()}
+
+
+def infra_paths(analysis: Analysis, indexes: Iterable[int]) -> list[int]:
+    """The gateway Service paths the Gateway paths among ``indexes`` draw."""
+    out: list[int] = []
+    for i in indexes:
+        gw = analysis.paths[i].entry.gateway
+        if gw is not None and (j := infra_path(analysis, gw)) is not None and j not in out:
+            out.append(j)
+    return out
 
 
 def path_signature(analysis: Analysis, indexes: Sequence[int]) -> tuple[object, ...]:

@@ -254,3 +254,85 @@ async def test_hostile_route_names_and_paths_render_literally(
         text = screen_text(app)
         assert screen.error and "\x1b" not in text and "\x1b" not in screen.error
         assert "\\x1b[31m[b]x" in text
+
+
+@pytest.fixture(scope="module")
+def cafe_dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return manifest_dump(CAFE, tmp_path_factory.mktemp("cafe-cli") / "cafe.json")
+
+
+def svg_text(path: Path) -> str:
+    import xml.etree.ElementTree as ET
+
+    return "".join(ET.fromstring(path.read_text(encoding="utf-8")).itertext()).replace(
+        "\xa0", " ")
+
+
+def test_snapshot_draws_a_gateway_path(cafe_dump: Path, tmp_path: Path) -> None:
+    from kpath.cli import main
+
+    out = tmp_path / "coffee.svg"
+    assert main(["snapshot", "--dump", str(cafe_dump), "--service", "default/coffee",
+                 "--size", "200x48", "--svg", str(out)]) == 0
+    text = svg_text(out)
+    # (the SVG keeps each styled run whole; box lines wrap, so short runs are looked for)
+    assert "via gateway default/gateway" in text and "HTTPRoute" in text
+    assert "rule 0" in text and "default/coffee:80" in text and "gateway pods" in text
+
+
+def test_snapshot_shoots_the_request_dialog(cafe_dump: Path, tmp_path: Path) -> None:
+    from kpath.cli import main
+
+    out = tmp_path / "request.svg"
+    assert main(["snapshot", "--dump", str(cafe_dump), "--request",
+                 "http://cafe.example.com/coffee", "--size", "160x48", "--svg", str(out)]) == 0
+    text = svg_text(out)
+    assert "Request a URL" in text and "▶ rule 0: PathPrefix /coffee" in text
+    assert "default/coffee:80" in text and "share 100%" in text
+
+
+def test_snapshot_says_why_it_cannot_ask(cafe_dump: Path, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from kpath.cli import main
+
+    out = tmp_path / "bad.svg"
+    for argv in (["--request", "ftp://cafe.example.com/"], ["-X", "POST"],
+                 ["--scenario", "gateway-shop"]):
+        assert main(["snapshot", "--dump", str(cafe_dump), *argv, "--svg", str(out)]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("kpath: error: ") and err.count("\n") == 1, err
+        assert not out.exists()
+
+
+async def test_p_probes_the_gateway_s_own_service_drawn_on_the_path(cafe: Analysis) -> None:
+    from tests.tui.test_app import OK, fake_prober
+
+    asked: list[list[int]] = []
+    probe = fake_prober(OK)
+
+    def prober(analysis, paths, settings, sink, progress):  # type: ignore[no-untyped-def]
+        asked.append(list(paths))
+        return probe(analysis, paths, settings, sink, progress)
+
+    app = make_app(cafe, live=True, prober=prober)
+    async with app.run_test(size=(160, 48)) as pilot:
+        index = await show_gateway_path(app, pilot, COFFEE)
+        gw = cafe.paths[index].entry.gateway
+        assert gw is not None
+        infra = infra_path(cafe, gw)
+        assert infra is not None
+        await pilot.press("p")
+        await app.wait_for_work()
+        await pilot.pause()
+        assert index in asked[-1] and infra in asked[-1]
+        # The gateway's own node group, drawn under coffee's Gateway path, shows its verdict.
+        node = HopRef(infra, HopKind.NODE, 0)
+        assert app.main.path_view.select_ref(node)
+        await pilot.pause()
+        assert app.main.probes[node].state.value == "confirmed"
+        assert "node said so" in screen_text(app)
+        # The route rule is not probed on its own: it says no probe state.
+        assert app.main.path_view.select_ref(PlaceRef(index, "route"))
+        await pilot.pause()
+        current = app.main.path_view.current
+        assert current is not None and not current.probed

@@ -46,7 +46,7 @@ def probe_words(mark: ProbeMark | None) -> Text:
 
 
 def _probe_line(hop: Hop, probes: Probes) -> Text | None:
-    if hop.state == HopState.INFO:
+    if hop.state == HopState.INFO or not hop.probed:
         return None
     return probe_words(mark_of(probes, hop.ref))
 
