@@ -148,7 +148,18 @@ def hostile_dump(tmp_path: Path, text: str) -> Path:
                                          ("/", "Prefix", b.backend(f"gone-{text}", 80)))],
                   ns=NS, class_name=text),
     ]
-    api = {"EndpointSlice": "discovery.k8s.io/v1", "Ingress": "networking.k8s.io/v1"}
+    gw = "gateway.networking.k8s.io/v1"
+    objects += [  # the same host through a Gateway whose class, listener and route are hostile
+        {"kind": "GatewayClass", "metadata": {"name": text}, "spec": {"controllerName": "x/y"}},
+        {"kind": "Gateway", "metadata": {"name": f"gw-{text}", "namespace": NS},
+         "spec": {"gatewayClassName": text,
+                  "listeners": [{"name": text, "port": 80, "protocol": "HTTP"}]}},
+        {"kind": "HTTPRoute", "metadata": {"name": f"r-{text}", "namespace": NS},
+         "spec": {"parentRefs": [{"name": f"gw-{text}"}],
+                  "rules": [{"backendRefs": [{"name": text, "port": 80}]}]}},
+    ]
+    api = {"EndpointSlice": "discovery.k8s.io/v1", "Ingress": "networking.k8s.io/v1",
+           "GatewayClass": gw, "Gateway": gw, "HTTPRoute": gw}
     items = [{"apiVersion": api.get(o["kind"], "v1"), **o} for o in objects]
     path = tmp_path / "cluster.json"
     path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}),
@@ -163,11 +174,37 @@ def test_hostile_names_are_shown_as_text_and_kept_in_json(tmp_path, capsys, text
     assert code == 0, err
     for line in out.split("\n"):
         assert all(is_clean(c) for c in line), repr(line[:200])
-    # the controller, its class, the Ingress and the missing backend, each escaped
-    for value in (f"{NS}/ctl-{text}", text, f"{NS}/ing-{text}", f"{NS}/gone-{text}"):
-        assert clean(value) in out.replace("\n", " ") or clean(value) in out
+    # the Gateway, its listener and route; the controller, its class, the Ingress and the
+    # missing backend: each escaped, on the line that shows it
+    lines = out.split("\n")
+    for value in (f"{NS}/gw-{text}", f"{NS}/r-{text}", f"{NS}/ctl-{text}", f"{NS}/ing-{text}",
+                  f"{NS}/gone-{text}"):
+        assert any(clean(value) in line for line in lines), clean(value)[:80]
+    # the listener's and both classes' names stand alone (a fold may put them on their own line)
+    alone = [line for line in lines if clean(text) in line.replace(clean(f"{NS}/"), " ")]
+    assert len(alone) >= 3
     doc = request_json(capsys, "http://shop.example/", "--dump", dump)
-    (answer,) = doc["answers"]
-    assert answer["entry"]["name"] == f"{NS}/ctl-{text}" and answer["entry"]["class"] == text
-    assert answer["route"]["name"] == f"{NS}/ing-{text}"
-    assert answer["backends"][0]["name"] == f"{NS}/gone-{text}"
+    gateway, ingress = doc["answers"]
+    assert (gateway["entry"]["name"], gateway["entry"]["listener"]) == (f"{NS}/gw-{text}", text)
+    assert gateway["route"]["name"] == f"{NS}/r-{text}" and gateway["entry"]["class"] == text
+    assert ingress["entry"]["name"] == f"{NS}/ctl-{text}" and ingress["entry"]["class"] == text
+    assert ingress["route"]["name"] == f"{NS}/ing-{text}"
+    assert ingress["backends"][0]["name"] == f"{NS}/gone-{text}"
+
+
+def test_a_request_on_a_json_dump_imports_no_heavy_library(tmp_path):
+    # Scripts run `kpath request` thousands of times: each process must not pay for the UI,
+    # the graph, the API client, the prober, Rich or PyYAML when it reads a JSON dump.
+    dump = hostile_dump(tmp_path, "plain")
+    code = (
+        "import sys, io, contextlib\n"
+        "from kpath.cli import main\n"
+        "for output in ('json', 'text'):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"        assert main(['request', 'http://shop.example/', '--dump', {str(dump)!r}, "
+        "'-o', output]) == 0\n"
+        "heavy = ('textual', 'networkx', 'kubernetes', 'httpx', 'rich', 'yaml', 'aiohttp')\n"
+        "loaded = sorted(m for m in heavy if m in sys.modules)\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT)

@@ -11,18 +11,20 @@ the collector walking millions of new dicts).
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from kpath.errors import InputError
 from kpath.safetext import clean_message
+
+if TYPE_CHECKING:
+    import yaml
 
 JSON_SUFFIXES: frozenset[str] = frozenset({".json"})
 YAML_SUFFIXES: frozenset[str] = frozenset({".yaml", ".yml"})
@@ -30,38 +32,47 @@ DUMP_SUFFIXES: frozenset[str] = JSON_SUFFIXES | YAML_SUFFIXES
 #: The argument that means "read standard input": `kubectl get … -o json | kpath --dump -`.
 STDIN = "-"
 
-# The C loader is much faster; both are "safe" loaders (no Python object tags).
-_SAFE_LOADER: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
-class _DuplicateKey(yaml.constructor.ConstructorError):
-    """A mapping names the same key twice."""
+@functools.cache
+def _yaml() -> tuple[Any, type, type[Exception]]:
+    """yaml, the strict loader and its duplicate-key error, built on first use: PyYAML costs
+    a tenth of `kpath request`'s budget to import, and a JSON dump never needs it."""
+    import yaml
 
-    def __init__(self, key: str, mark: yaml.Mark) -> None:
-        super().__init__(None, None, f"duplicate key {key!r}", mark)
-        self.key = key
+    # The C loader is much faster; both are "safe" loaders (no Python object tags).
+    safe_loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+    class DuplicateKey(yaml.constructor.ConstructorError):
+        """A mapping names the same key twice."""
 
-class _StrictLoader(_SAFE_LOADER):  # type: ignore[misc, valid-type]
-    """The safe loader, refusing duplicate keys as kubectl does.
+        def __init__(self, key: str, mark: yaml.Mark) -> None:
+            super().__init__(None, None, f"duplicate key {key!r}", mark)
+            self.key = key
 
-    PyYAML would silently keep the last value, so objects pasted one after another without
-    `---` (what `kubectl … --local -o yaml` prints for several objects) would collapse into
-    the last one.
-    """
+    class StrictLoader(safe_loader):  # type: ignore[misc, valid-type]
+        """The safe loader, refusing duplicate keys as kubectl does.
 
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-        pairs = node.value
-        # Keys brought in by a merge (`<<: *defaults`) may legitimately be overridden.
-        if not any(key.tag == _MERGE_TAG for key, _ in pairs):
-            seen: set[str] = set()
-            for key, _ in pairs:
-                if isinstance(key, yaml.ScalarNode):
-                    if key.value in seen:
-                        raise _DuplicateKey(key.value, key.start_mark)
-                    seen.add(key.value)
-        return super().construct_mapping(node, deep)
+        PyYAML would silently keep the last value, so objects pasted one after another
+        without `---` (what `kubectl … --local -o yaml` prints for several objects) would
+        collapse into the last one.
+        """
+
+        def construct_mapping(self, node: yaml.MappingNode,
+                              deep: bool = False) -> dict[Any, Any]:
+            pairs = node.value
+            # Keys brought in by a merge (`<<: *defaults`) may legitimately be overridden.
+            if not any(key.tag == _MERGE_TAG for key, _ in pairs):
+                seen: set[str] = set()
+                for key, _ in pairs:
+                    if isinstance(key, yaml.ScalarNode):
+                        if key.value in seen:
+                            raise DuplicateKey(key.value, key.start_mark)
+                        seen.add(key.value)
+            return super().construct_mapping(node, deep)
+
+    return yaml, StrictLoader, DuplicateKey
 
 #: YAML aliases share one Python object between places, so a tiny file can describe a huge
 #: tree (the "billion laughs"). Any tree bigger than this many values per input byte (plus
@@ -324,17 +335,18 @@ def load_yaml(label: str, data: bytes | str) -> list[Any]:
 def _yaml_documents(label: str, data: bytes | str) -> list[Any]:
     budget = _YAML_VALUES_PER_BYTE * len(data) + _YAML_VALUES_SLACK
     docs: list[Any] = []
+    yaml, strict_loader, duplicate_key = _yaml()
     try:
         # yaml.load_all with a safe loader is what yaml.safe_load_all does, but lets us pick
         # the C implementation.
-        for doc in yaml.load_all(data, Loader=_StrictLoader):
+        for doc in yaml.load_all(data, Loader=strict_loader):
             if doc is None:
                 continue
             budget = _spend(label, doc, budget)
             docs.append(doc)
     except yaml.reader.ReaderError as exc:
         raise fail(label, f"not valid YAML text at byte {exc.position}: {exc.reason}") from None
-    except _DuplicateKey as exc:
+    except duplicate_key as exc:
         raise fail(
             label,
             f"duplicate key {exc.key!r} {_mark(exc)}"

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from kpath.cluster.gatewayapi import HeaderMatch, RouteMatch
-from kpath.cluster.records import ServicePort
-from kpath.routing.analysis import Analysis
 from kpath.routing.findings import RULES, Finding, Severity
-from kpath.routing.kubeproxy import Choice, Target
-from kpath.routing.nodegroups import NodeGroup
-from kpath.routing.paths import GatewayHop, Path, skipped_by_load_balancer
+
+if TYPE_CHECKING:  # annotations only, so `finding_json` costs no routing imports
+    from kpath.cluster.gatewayapi import HeaderMatch, RouteMatch
+    from kpath.cluster.records import ServicePort
+    from kpath.routing.analysis import Analysis
+    from kpath.routing.kubeproxy import Choice, Target
+    from kpath.routing.nodegroups import NodeGroup
+    from kpath.routing.paths import GatewayHop, Path
 
 SCHEMA = "kpath.paths/v1"
 
@@ -26,6 +28,8 @@ def _choice(c: Choice) -> dict[str, Any]:
 
 
 def _group(p: Path, g: NodeGroup) -> dict[str, Any]:
+    from kpath.routing.paths import skipped_by_load_balancer
+
     return {"nodes": list(g.nodes), "nodeCount": len(g.nodes), "zone": g.zone, "ready": g.ready,
             "localEndpoints": g.local, "crossNode": g.cross_node,
             "crossShare": round(g.cross_share, 4), **_choice(g.choice),

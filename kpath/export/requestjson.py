@@ -12,7 +12,7 @@ from kpath.cluster.records import ObjectKey
 from kpath.export.jsonout import finding_json
 from kpath.routing.findings import Finding
 from kpath.routing.requests import Answer, BackendShare, Request
-from kpath.routing.urls import request_url
+from kpath.routing.urls import BARE, request_url
 
 SCHEMA = "kpath.request/v1"
 
@@ -23,7 +23,7 @@ def _name(key: ObjectKey) -> str | None:
 
 
 def request_part(request: Request) -> dict[str, Any]:
-    http = request.scheme != "tls"
+    http = request.scheme not in BARE
     return {
         "url": request_url(request),
         "scheme": request.scheme,

@@ -19,19 +19,16 @@ from collections.abc import Iterable, Iterator
 
 from kpath.routing.findings import Finding
 from kpath.routing.requests import Answer, BackendShare, Outcome, Request
-from kpath.routing.urls import request_url
+from kpath.routing.urls import BARE, request_url
 from kpath.safetext import clean, clean_message
 
 WIDTH = 80
-_VERDICT = {"forward": "ready endpoint(s)", "reject": "no ready endpoint: 503",
-            "invalid": "not a valid backend: 500", "unknown": "endpoints unknown"}
-_OUTCOME = {Outcome.FORWARD: "forward", Outcome.REDIRECT: "redirect",
-            Outcome.NOT_FOUND: "404 not-found", Outcome.BACKEND_ERROR: "500 backend-error",
-            Outcome.NO_LISTENER: "no-listener"}
+_VERDICT = {"forward": "ready endpoint(s)", "reject": "no ready endpoint (503 over HTTP)",
+            "invalid": "not a valid backend (500 over HTTP)", "unknown": "endpoints unknown"}
 
 
 def request_line(request: Request) -> str:
-    head = "TLS" if request.scheme == "tls" else clean(request.method)
+    head = request.scheme.upper() if request.scheme in BARE else clean(request.method)
     extra = "".join(f"\n  -H {clean(n)}: {clean(v)}" for n, v in request.headers)
     return f"{head} {clean(request_url(request))}{extra}"
 
@@ -45,9 +42,9 @@ def _entry(a: Answer) -> list[str]:
         name = f"class {clean(e.class_name or '(none)')} (no Service)"
     if e.listener is not None:
         name += f" listener {clean(e.listener)}"
-    status = _OUTCOME.get(a.outcome, a.outcome.value)
-    if a.outcome == Outcome.BACKEND_ERROR and a.http_status not in (None, 500):
-        status = f"{a.http_status} backend-error"
+    status = a.outcome.value
+    if a.http_status is not None and a.outcome != Outcome.REDIRECT:
+        status = f"{a.http_status} {status}"
     where = f"{clean(e.address)}:{e.port}" if e.address else f"port {e.port}"
     cls = f", class {clean(e.class_name)}" if e.class_name and e.name.namespace else ""
     return [f"{e.kind} {name}: {status}", f"  entry    {where}{cls}"]
@@ -78,11 +75,14 @@ def _outcome(a: Answer) -> Iterator[str]:
     if a.outcome == Outcome.REDIRECT:
         yield f"  redirect {a.http_status} to {clean(a.redirect or '?')}"
     elif a.outcome == Outcome.NOT_FOUND:
-        yield f"  answer   404 from the {a.entry.kind} itself: no rule matches"
+        yield (f"  answer   {a.http_status} from the {a.entry.kind} itself: no rule matches"
+               if a.http_status else "  answer   none: no route takes it (connection closed)")
     elif a.outcome == Outcome.NO_LISTENER:
         yield "  answer   none: this way in does not take the host, port or protocol"
     elif a.outcome == Outcome.BACKEND_ERROR:
-        yield f"  answer   {a.http_status or 500} from the {a.entry.kind}: no valid backend"
+        yield (f"  answer   {a.http_status} from the {a.entry.kind}: no valid backend"
+               if a.http_status else "  answer   none: the rule has no valid backend "
+               "(connection closed)")
     if a.rewrite is not None:
         yield f"  rewrite  host {clean(a.rewrite.host)}, path {clean(a.rewrite.path)}"
     for b in a.backends:

@@ -9,8 +9,10 @@ answers (even when it does not take the request: then it says why). Pure.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
 
-from kpath.cluster.gatewayapi import EMPTY_GATEWAYS, GatewayObjects
+from kpath.cluster.gatewayapi import GatewayObjects
+from kpath.cluster.raw import RawCluster
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
 from kpath.errors import InputError
@@ -25,16 +27,39 @@ from kpath.routing.requests import Answer, Request
 from kpath.routing.route import _listing
 from kpath.safetext import clean
 
+if TYPE_CHECKING:
+    from kpath.routing.gateway.attach import GatewayTable
+
 
 def _gateways(snapshot: Snapshot) -> GatewayObjects:
-    # Snapshots built before Gateway API was read carry none.
-    return getattr(snapshot, "gateways", EMPTY_GATEWAYS)
+    return snapshot.gateways
 
 
-def _gateway_answers(snapshot: Snapshot, request: Request,
-                     via: ObjectKey | None) -> list[Answer]:
-    """Gateway listeners' answers; none until the Gateway engine is wired in."""
-    return []
+def _gateway_answers(snapshot: Snapshot, request: Request, via: ObjectKey | None,
+                     table: GatewayTable | None) -> list[Answer]:
+    """Each Gateway's answer (its one listener that takes the request), with its class."""
+    gateways = _gateways(snapshot).gateways
+    if not gateways:
+        return []  # no Gateway API objects: the engine has nothing to attach
+    from kpath.routing.gateway.resolve import gateway_answers
+
+    out = []
+    for a in gateway_answers(snapshot, request, via, table):
+        gw = gateways.get(a.entry.name)
+        if gw is not None and a.entry.class_name is None:
+            a = a._replace(entry=a.entry._replace(class_name=gw.class_name))
+        out.append(a)
+    return out
+
+
+def prune_for_request(raw: RawCluster) -> None:
+    """Drop what no answer reads, before the snapshot is built: Pods, when the input carries
+    EndpointSlices or Endpoints (a backend's endpoints come from those; pods are read only to
+    derive endpoints when neither is there). Most of a dump's objects are Pods, and parsing
+    them is a fifth of a `kpath request` process."""
+    if {"EndpointSlice", "Endpoints"} & raw.objects.keys():
+        raw.objects.pop("Pod", None)
+        raw.sources.pop("Pod", None)
 
 
 def resolve_via(snapshot: Snapshot, via: str) -> tuple[str, ObjectKey]:
@@ -56,14 +81,17 @@ def resolve_via(snapshot: Snapshot, via: str) -> tuple[str, ObjectKey]:
                      f"controller Services: {_listing([str(k) for k in controllers])})")
 
 
-def answers(snapshot: Snapshot, request: Request, via: str | None = None) -> list[Answer]:
-    """Every answer to ``request``: Gateways first, then Ingress controllers."""
+def answers(snapshot: Snapshot, request: Request, via: str | None = None,
+            table: GatewayTable | None = None) -> list[Answer]:
+    """Every answer to ``request``: Gateways first, then Ingress controllers. ``table`` is
+    the Gateway engine's `attach(snapshot)`, for callers that ask many requests of one
+    snapshot (else it is built here, once per call)."""
     if via is None:
-        return [*_gateway_answers(snapshot, request, None),
+        return [*_gateway_answers(snapshot, request, None, table),
                 *ingress_answers(snapshot, request)]
     kind, key = resolve_via(snapshot, via)
     if kind == "gateway":
-        return _gateway_answers(snapshot, request, key)
+        return _gateway_answers(snapshot, request, key, table)
     return ingress_answers(snapshot, request, key)
 
 

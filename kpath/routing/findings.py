@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from kpath.cluster.records import ObjectKey, Pod, Service
 from kpath.cluster.snapshot import FROM_PODS, Snapshot
 from kpath.routing.kubeproxy import Verdict, has_usable
-from kpath.routing.paths import Path, PortRoutes
 from kpath.routing.visibility import not_visible_lines
+
+if TYPE_CHECKING:  # annotations only: `kpath request` needs Finding, not the path machinery
+    from kpath.routing.paths import Path, PortRoutes
 
 
 class Severity(StrEnum):
@@ -79,13 +81,6 @@ RULES: dict[str, tuple[str, Severity]] = {
     "KP427": ("status-not-current", Severity.INFO),
     "KP428": ("spec-status-disagree", Severity.WARNING),
     "KP429": ("attached-routes-differ", Severity.WARNING),
-    # kpath request (kpath/routing/answers.py, ingress_request.py)
-    "KP450": ("request-not-taken", Severity.WARNING),
-    "KP451": ("ingress-path-read-as-prefix", Severity.INFO),
-    "KP452": ("ingress-rules-conflict", Severity.WARNING),
-    "KP453": ("ingress-tls-host-not-covered", Severity.WARNING),
-    "KP454": ("ingress-controller-not-listening", Severity.WARNING),
-    "KP455": ("ingress-no-rule-matches", Severity.INFO),
     # Gateway backends (kpath.routing.gateway): what a matched rule's backendRefs answer.
     "KP430": ("gateway-backend-not-permitted", Severity.ERROR),
     "KP431": ("gateway-backend-not-found", Severity.ERROR),
@@ -93,6 +88,13 @@ RULES: dict[str, tuple[str, Severity]] = {
     "KP433": ("gateway-backend-no-ready-endpoints", Severity.ERROR),
     "KP434": ("gateway-rule-without-backend", Severity.ERROR),
     "KP435": ("gateway-rule-weights-all-zero", Severity.ERROR),
+    # kpath request (kpath/routing/answers.py, ingress_request.py)
+    "KP450": ("request-not-taken", Severity.WARNING),
+    "KP451": ("ingress-path-read-as-prefix", Severity.INFO),
+    "KP452": ("ingress-rules-conflict", Severity.WARNING),
+    "KP453": ("ingress-tls-host-not-covered", Severity.WARNING),
+    "KP454": ("ingress-controller-not-listening", Severity.WARNING),
+    "KP455": ("ingress-no-rule-matches", Severity.INFO),
 }
 
 

@@ -13,7 +13,10 @@ table, as ingress-nginx builds its server blocks:
   before a Prefix of the same length);
 - no path matches: the ``defaultBackend`` of an Ingress that claimed the host (for the
   default server: of any Ingress), else the controller's own 404;
-- a backend that is not there (no such Service or port) answers 500.
+- a backend that is not there (no such Service or port) answers 500;
+- ingress-nginx redirects plain HTTP to HTTPS (308) for a host the matched Ingress's TLS
+  section covers, unless its ``ssl-redirect`` annotation is "false" (``force-ssl-redirect``:
+  for every host).
 
 Pure: reads a snapshot, returns `Answer`s.
 """
@@ -42,6 +45,7 @@ from kpath.routing.requests import (
     RouteRef,
 )
 from kpath.routing.targets import endpoints_unknown, service_targets
+from kpath.routing.urls import BARE, request_url
 
 #: Ports a controller outside the cluster (or one kpath cannot find) listens on.
 DEFAULT_PORTS = (80, 443)
@@ -68,10 +72,12 @@ class IngressController(NamedTuple):
         return {n for p in self.service.ports if p.protocol == "TCP"
                 for n in (p.port, p.node_port) if n}
 
-    def address(self) -> str | None:
-        """Where a client connects: the Service's load balancer or external IP, else the
-        address the Ingresses publish."""
+    def address(self, port: int) -> str | None:
+        """Where a client connects to ``port``: the Service's load balancer or external IP,
+        else the address the Ingresses publish; None for a NodePort (every node has it)."""
         if self.service is not None:
+            if port not in {p.port for p in self.service.ports}:
+                return None
             for lb in self.service.load_balancer_ingress:
                 if lb.address:
                     return lb.address
@@ -135,7 +141,7 @@ def _rules_for_host(controller: IngressController, host: str) -> tuple[list[_Rul
 
 def accepts(controller: IngressController, request: Request) -> bool:
     """Whether some Ingress of this controller takes the request's host on its port."""
-    if request.scheme == "tls" or request.port not in controller.ports():
+    if request.scheme in BARE or request.port not in controller.ports():
         return False
     rules, _ = _rules_for_host(controller, request.host)
     return bool(rules) or any(i.default_backend is not None for i in controller.ingresses)
@@ -177,13 +183,14 @@ def _best(controller: IngressController, request: Request) -> tuple[list[_Match]
 def ingress_answer(snapshot: Snapshot, controller: IngressController,
                    request: Request) -> Answer:
     """What this controller answers (also when it does not take the request at all)."""
-    entry = EntryRef("ingress", controller.key, None, controller.address(), request.port,
-                     controller.ref.class_name)
+    entry = EntryRef("ingress", controller.key, None, controller.address(request.port),
+                     request.port, controller.ref.class_name)
     found = list(_controller_findings(snapshot, controller))
-    if request.scheme == "tls":
+    if request.scheme in BARE:
         found.append(finding("KP454", f"{controller.ref.note}: an Ingress controller routes "
-                             "HTTP; a tls:// connection by SNI needs a TLSRoute (or the "
-                             "controller's own passthrough)"))
+                             f"HTTP; a {request.scheme}:// connection needs a "
+                             f"{request.scheme.upper()}Route (or the controller's own "
+                             "passthrough)"))
         return Answer(entry, None, Outcome.NO_LISTENER, None, None, None, (), tuple(found))
     if request.port not in controller.ports():
         have = ", ".join(str(p) for p in sorted(controller.ports())) or "none"
@@ -210,6 +217,9 @@ def ingress_answer(snapshot: Snapshot, controller: IngressController,
         found.append(finding("KP451", f"Ingress {won.ingress.key} path {won.path!r} is "
                              f"{won.path_type}: read as a Prefix (each controller matches "
                              "it its own way)", ingress=won.ingress.key))
+    location = ssl_redirect(controller, won.ingress, request)
+    if location is not None:
+        return Answer(entry, route, Outcome.REDIRECT, 308, location, None, (), tuple(found))
     key, port, problem = resolve_backend(snapshot, won.ingress.namespace, won.backend)
     if problem is not None and key is None:
         # A resource backend (a bucket, a CRD): the controller serves it; kpath cannot follow.
@@ -227,6 +237,29 @@ def ingress_answer(snapshot: Snapshot, controller: IngressController,
     svc = snapshot.services[key]
     return Answer(entry, route, Outcome.FORWARD, None, None, None,
                   (_share(snapshot, svc, port.port),), tuple(found))
+
+
+INGRESS_NGINX = "k8s.io/ingress-nginx"
+_NGINX_ANNOTATION = "nginx.ingress.kubernetes.io/"
+
+
+def ssl_redirect(controller: IngressController, ingress: Ingress,
+                 request: Request) -> str | None:
+    """Where ingress-nginx redirects a plain-HTTP request (308), or None.
+
+    ingress-nginx sends ``http://`` to ``https://`` for a host its Ingress's TLS section
+    covers (``ssl-redirect``, on by default), and for any host with ``force-ssl-redirect``;
+    the annotations of the Ingress whose rule matched decide. Other controllers do this only
+    when configured outside the Ingress, so kpath says nothing for them."""
+    if controller.ref.controller != INGRESS_NGINX or request.scheme != "http":
+        return None
+    annotations = ingress.annotations
+    forced = annotations.get(f"{_NGINX_ANNOTATION}force-ssl-redirect") == "true"
+    covered = (tls_covers(request.host, ingress.tls_hosts)
+               and annotations.get(f"{_NGINX_ANNOTATION}ssl-redirect") != "false")
+    if not (forced or covered):
+        return None
+    return request_url(request._replace(scheme="https", port=443))
 
 
 def _share(snapshot: Snapshot, svc: Service, number: int) -> BackendShare:

@@ -22,8 +22,10 @@ from kpath.cluster.gatewayapi import (
 from kpath.cluster.gatewayapi import Route as GwRoute
 from kpath.cluster.records import ObjectKey, Service, ServicePort
 from kpath.cluster.snapshot import Snapshot
+
+# The module, not its names: backends imports this module, and either may load first.
+from kpath.routing.gateway import backends as gw_backends
 from kpath.routing.gateway.attach import GatewayTable
-from kpath.routing.gateway.backends import rule_backends
 from kpath.routing.gateway.infra import InfraRef, find_infra, infra_index
 from kpath.routing.ingress import ControllerRef, IngressRoute, ingress_routes
 from kpath.routing.kubeproxy import (
@@ -317,7 +319,7 @@ def _rule_paths(snapshot: Snapshot, route: GwRoute, rule: RouteRule,
         yield Path(nowhere, None, entry, None, (),
                    Choice(Verdict.REJECT, (), _redirect_text(redirect)), "gateway")
         return
-    backends = [b for b in rule_backends(snapshot, route, hop.rule) if b.weight > 0]
+    backends = [b for b in gw_backends.rule_backends(snapshot, route, hop.rule) if b.weight > 0]
     if not backends:
         why = "every backendRef has weight 0" if rule.backends else "no backendRefs"
         problem = f"NoBackend: {why}: the gateway answers 500"

@@ -2,7 +2,9 @@
 
 Schemes: ``http://host[:port]/path[?query]``, ``https://…``, ``grpc://host[:port]/pkg.Service/
 Method`` (a gRPC call: POST to that path, over plaintext HTTP/2) and ``tls://host:port`` (a TLS
-connection by SNI, with no HTTP inside: no path, no method, and the port is required).
+connection by SNI, with no HTTP inside: no path, no method, and the port is required); also
+``tcp://host:port`` and ``udp://host:port`` (a bare connection or datagram, for TCPRoutes and
+UDPRoutes: the host names the address only).
 
 The host is both the Host header and the SNI: lower-cased (DNS names are case-insensitive),
 an IPv6 literal in brackets, a non-ASCII name in its IDNA (``xn--``) form, as clients send it.
@@ -23,7 +25,10 @@ from kpath.routing.requests import Request
 from kpath.safetext import clean
 
 #: scheme -> default port (None: the port is required)
-SCHEMES: dict[str, int | None] = {"http": 80, "https": 443, "grpc": 80, "tls": None}
+SCHEMES: dict[str, int | None] = {"http": 80, "https": 443, "grpc": 80, "tls": None,
+                                  "tcp": None, "udp": None}
+#: Schemes with no HTTP inside: no path, method, query or headers.
+BARE = frozenset({"tls", "tcp", "udp"})
 
 #: RFC 9110 token characters: header names and methods
 _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")
@@ -47,7 +52,8 @@ def parse_url(url: str, method: str | None = None,
     scheme = scheme.lower()
     if not sep or scheme not in SCHEMES:
         given = f"scheme {clean(scheme)!r}" if sep else "no scheme"
-        raise _fail(url, f"{given}; give it as http://, https://, grpc:// or tls://HOST…")
+        raise _fail(url, f"{given}; give it as http://, https://, grpc://, tls://, tcp:// or "
+                    "udp://HOST…")
     rest = rest.partition("#")[0]
     cut = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
     authority, target = rest[:cut], rest[cut:]
@@ -62,9 +68,10 @@ def parse_url(url: str, method: str | None = None,
     path = path or "/"
     query = _query(query_text) if "?" in target else ()
     verb = _method(url, scheme, method)
-    if scheme == "tls":
+    if scheme in BARE:
         if target not in ("", "/"):
-            raise _fail(url, "a tls:// connection carries no HTTP: give tls://HOST:PORT only")
+            raise _fail(url, f"a {scheme}:// connection carries no HTTP: give "
+                        f"{scheme}://HOST:PORT only")
         path = "/"
     elif scheme == "grpc" and (query or not re.fullmatch(r"/[^/]+/[^/]+", path)):
         raise _fail(url, "give a gRPC call as grpc://HOST[:PORT]/package.Service/Method")
@@ -91,7 +98,7 @@ def _authority(url: str, scheme: str, authority: str) -> tuple[str, int]:
     default = SCHEMES[scheme]
     if port_text is None or port_text == "":
         if default is None:
-            raise _fail(url, "a tls:// connection needs its port: tls://HOST:PORT")
+            raise _fail(url, f"a {scheme}:// connection needs its port: {scheme}://HOST:PORT")
         if port_text == "":
             raise _fail(url, "an empty port after ':'")
         return host, default
@@ -128,9 +135,9 @@ def _query(text: str) -> tuple[tuple[str, str], ...]:
 
 
 def _method(url: str, scheme: str, method: str | None) -> str:
-    if scheme == "tls":
+    if scheme in BARE:
         if method is not None:
-            raise _fail(url, "-X: a tls:// connection has no HTTP method")
+            raise _fail(url, f"-X: a {scheme}:// connection has no HTTP method")
         return ""
     if scheme == "grpc":
         if method is not None and method != "POST":
@@ -153,8 +160,8 @@ def parse_headers(lines: Iterable[str], scheme: str = "http") -> tuple[tuple[str
         if _VALUE_BAD.search(value):
             raise InputError(f"-H {clean(line)!r}: a header value cannot hold control "
                              "characters or line breaks")
-        if scheme == "tls":
-            raise InputError("-H: a tls:// connection carries no HTTP headers")
+        if scheme in BARE:
+            raise InputError(f"-H: a {scheme}:// connection carries no HTTP headers")
         if name.lower() == "host":
             raise InputError("-H Host: the URL's host is the Host header (and the SNI); write "
                              "it in the URL, and choose the way in with --via NAMESPACE/NAME")
@@ -166,8 +173,8 @@ def request_url(request: Request) -> str:
     """The request as a URL again: what `parse_url` reads back to the same `Request`."""
     default = SCHEMES[request.scheme]
     port = "" if request.port == default else f":{request.port}"
-    if request.scheme == "tls":
-        return f"tls://{request.host}:{request.port}"
+    if request.scheme in BARE:
+        return f"{request.scheme}://{request.host}:{request.port}"
     query = "&".join(f"{n}={v}" if v else n for n, v in request.query)
     return f"{request.scheme}://{request.host}{port}{request.path}" + (f"?{query}" if query
                                                                          else "")

@@ -160,8 +160,9 @@ def test_controller_answer_names_its_service_address_and_ready_endpoints():
     (share,) = a.backends
     assert (str(share.name), share.port, share.verdict, share.endpoints, share.share) == (
         "shop/web", 80, "forward", 2, 1.0)
-    # the controller's NodePort is a way to it too
-    assert only(ask(snap, "http://shop.example.com:30080/")).outcome == Outcome.FORWARD
+    # the controller's NodePort is a way to it too, on every node (no one address)
+    by_node_port = only(ask(snap, "http://shop.example.com:30080/"))
+    assert (by_node_port.outcome, by_node_port.entry.address) == (Outcome.FORWARD, None)
 
 
 def test_backend_without_ready_endpoints_is_a_503_share():
@@ -222,3 +223,33 @@ def test_via_a_controller_that_does_not_listen_on_the_port():
 ])
 def test_host_matches(rule, host, want):
     assert host_matches(rule, host) is want
+
+
+def test_ingress_nginx_redirects_plain_http_for_a_tls_host():
+    web = b.backend("web", "http")
+    snap = controller(
+        b.ingress("tls", [b.rule("secure.example.com", ("/", "Prefix", web))],
+                  tls_hosts=["secure.example.com"]),
+        b.ingress("opt-out", [b.rule("plain.example.com", ("/", "Prefix", web))],
+                  tls_hosts=["plain.example.com"],
+                  annotations={"nginx.ingress.kubernetes.io/ssl-redirect": "false"}),
+        b.ingress("forced", [b.rule("forced.example.com", ("/", "Prefix", web))],
+                  annotations={"nginx.ingress.kubernetes.io/force-ssl-redirect": "true"}))
+    a = only(ask(snap, "http://secure.example.com/cart?id=7"))
+    assert (a.outcome, a.http_status, a.redirect) == (
+        Outcome.REDIRECT, 308, "https://secure.example.com/cart?id=7")
+    assert a.route is not None and str(a.route.name) == "shop/tls" and a.backends == ()
+    assert only(ask(snap, "https://secure.example.com/cart")).outcome == Outcome.FORWARD
+    assert only(ask(snap, "http://plain.example.com/")).outcome == Outcome.FORWARD
+    forced = only(ask(snap, "http://forced.example.com:30080/x"))
+    assert forced.redirect == "https://forced.example.com/x"
+
+
+def test_other_controllers_do_not_redirect_on_their_own():
+    snap = b.snapshot(
+        b.ingress_class("traefik", "traefik.io/ingress-controller", default=True),
+        b.service("web", ports=[{"name": "http", "port": 80, "targetPort": 8080}]),
+        b.ingress("tls", [b.rule("secure.example.com", ("/", "Prefix", b.backend("web", 80)))],
+                  tls_hosts=["secure.example.com"]),
+        kinds=(*b.SLICE_KINDS, "Ingress", "IngressClass"))
+    assert only(ask(snap, "http://secure.example.com/")).outcome == Outcome.FORWARD

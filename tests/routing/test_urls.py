@@ -46,6 +46,18 @@ def test_tls_is_sni_only_with_a_port():
     assert request_url(r) == "tls://db.example.com:5432"
 
 
+def test_tcp_and_udp_are_bare_connections_with_a_port():
+    for scheme in ("tcp", "udp"):
+        r = parse_url(f"{scheme}://10.0.0.1:5353")
+        assert (r.scheme, r.host, r.port, r.method, r.tls) == (scheme, "10.0.0.1", 5353, "",
+                                                               False)
+        assert request_url(r) == f"{scheme}://10.0.0.1:5353"
+        with pytest.raises(InputError, match="needs its port"):
+            parse_url(f"{scheme}://10.0.0.1")
+        with pytest.raises(InputError, match="carries no HTTP"):
+            parse_url(f"{scheme}://10.0.0.1:53/x")
+
+
 def test_ipv6_literal_in_brackets_compressed():
     r = parse_url("http://[2001:DB8:0:0::1]:8080/x")
     assert (r.host, r.port) == ("[2001:db8::1]", 8080)
@@ -119,9 +131,9 @@ def test_http_round_trip(scheme, host, port, path, query, method):
     assert parse_url(request_url(want), method) == want
 
 
-@given(_host, st.integers(1, 65535))
-def test_tls_round_trip(host, port):
-    want = Request("tls", host, port, "/", (), "", ())
+@given(st.sampled_from(["tls", "tcp", "udp"]), _host, st.integers(1, 65535))
+def test_bare_round_trip(scheme, host, port):
+    want = Request(scheme, host, port, "/", (), "", ())
     assert parse_url(request_url(want)) == want
 
 

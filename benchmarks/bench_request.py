@@ -1,0 +1,231 @@
+"""How much one `kpath request URL --dump FILE` costs, as a script asking thousands of URLs
+pays it: the whole process, from the interpreter's start to its exit.
+
+    python benchmarks/bench_request.py [--runs 21] [--routes 10000] [--samples 200]
+
+1. A dump of a few MB: `generate_cluster.py` at 50 nodes, 600 pods, 200 services and 40
+   Ingresses, plus a GatewayClass, two Gateways (HTTP and HTTPS listeners) and 300
+   HTTPRoutes to those services (written to `benchmarks/out/request.json` on first use;
+   delete it after changing the generator). `kpath request` runs `--runs` times on it, as a
+   fresh process each time, alternating an Ingress host and a Gateway host; the CPU it used
+   (user + sys, `RUSAGE_CHILDREN`) and the wall time are reported as medians.
+2. Once loaded, one request against 10,000 HTTPRoutes on one Gateway: the median of
+   `kpath.routing.answers.answers` over `--samples` requests (hosts and paths spread over the
+   routes, some matching nothing), in this process.
+
+The processes run from compiled bytecode, as an installed kpath does (`PYTHONDONTWRITEBYTECODE`
+is dropped for them and the `.pyc` files go to `benchmarks/out/pycache`; the first, unmeasured
+run writes them): compiling kpath's sources alone would cost a third of the budget.
+
+Goals: at most 0.2 s of CPU for the whole process; under 10 ms per request once loaded.
+Exit status 0 when both are met, 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out"
+
+if __package__ in (None, ""):  # run as a script: make `benchmarks` and kpath importable
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.generate_cluster import Scale, generate  # noqa: E402
+
+CPU_GOAL = 0.2  # seconds of CPU for the whole process
+LOADED_GOAL = 0.010  # seconds per request once the snapshot is built
+SCALE = Scale(nodes=50, pods=600, services=200, external=40, ingresses=40, seed=3)
+GW = "gateway.networking.k8s.io/v1"
+
+
+def gateway_objects(services: Sequence[tuple[str, str, int]], routes: int,
+                    rng: random.Random) -> list[dict[str, Any]]:
+    """A GatewayClass, two Gateways in ``infra`` and ``routes`` HTTPRoutes to ``services``
+    ((namespace, name, port)), each route with 1-3 hostnames and 1-4 rules."""
+    objects: list[dict[str, Any]] = [
+        {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "infra"}},
+        {"apiVersion": GW, "kind": "GatewayClass", "metadata": {"name": "eg"},
+         "spec": {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"}},
+    ]
+    for i, name in enumerate(("public", "internal")):
+        objects.append({
+            "apiVersion": GW, "kind": "Gateway",
+            "metadata": {"name": name, "namespace": "infra",
+                         "creationTimestamp": "2026-06-01T00:00:00Z"},
+            "spec": {"gatewayClassName": "eg", "listeners": [
+                {"name": "http", "port": 80, "protocol": "HTTP",
+                 "allowedRoutes": {"namespaces": {"from": "All"}}},
+                {"name": "https", "port": 443, "protocol": "HTTPS",
+                 "hostname": "*.example.com",
+                 "tls": {"certificateRefs": [{"name": "wildcard-tls"}]},
+                 "allowedRoutes": {"namespaces": {"from": "All"}}}]},
+            "status": {"addresses": [{"type": "IPAddress", "value": f"203.0.113.{200 + i}"}]},
+        })
+    for n in range(routes):
+        ns, svc, port = services[n % len(services)]
+        rules = []
+        for r in range(rng.randint(1, 4)):
+            match: dict[str, Any] = {"path": {"type": rng.choice(["PathPrefix", "Exact"]),
+                                              "value": f"/r{r}/v{rng.randint(1, 3)}"}}
+            if rng.random() < 0.3:
+                match["headers"] = [{"name": "x-env", "value": rng.choice(["canary", "a"])}]
+            if rng.random() < 0.2:
+                match["method"] = rng.choice(["GET", "POST"])
+            rules.append({"matches": [match],
+                          "backendRefs": [{"name": svc, "port": port,
+                                           "weight": rng.randint(1, 10)}]})
+        objects.append({
+            "apiVersion": GW, "kind": "HTTPRoute",
+            "metadata": {"name": f"route-{n}", "namespace": ns,
+                         "creationTimestamp": f"2026-06-01T00:{n // 60 % 60:02d}:{n % 60:02d}Z"},
+            "spec": {"parentRefs": [{"name": rng.choice(["public", "internal"]),
+                                     "namespace": "infra"}],
+                     "hostnames": [f"app-{n}-{h}.example.com"
+                                   for h in range(rng.randint(1, 3))],
+                     "rules": rules},
+        })
+    return objects
+
+
+def services_of(items: Sequence[dict[str, Any]]) -> list[tuple[str, str, int]]:
+    return [(i["metadata"]["namespace"], i["metadata"]["name"], i["spec"]["ports"][0]["port"])
+            for i in items if i["kind"] == "Service" and i["spec"].get("ports")
+            and i["spec"].get("type") != "ExternalName"]
+
+
+def make_dump(path: Path, routes: int) -> tuple[str, str]:
+    """The dump, and two URLs: one an Ingress takes, one a Gateway's HTTPRoute takes."""
+    if not path.exists():
+        OUT.mkdir(exist_ok=True)
+        generate(path, SCALE)
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        rng = random.Random(SCALE.seed)
+        doc["items"] += gateway_objects(services_of(doc["items"]), routes, rng)
+        path.write_text(json.dumps(doc, separators=(",", ":")), encoding="utf-8")
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    ingress = next(i for i in doc["items"] if i["kind"] == "Ingress")
+    host = ingress["spec"]["rules"][0]["host"]
+    route = next(i for i in doc["items"] if i["kind"] == "HTTPRoute")
+    path = route["spec"]["rules"][0]["matches"][0]["path"]["value"]
+    return f"http://{host}/", f"http://{route['spec']['hostnames'][0]}{path}"
+
+
+def child_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(OUT / "pycache")
+    return env
+
+
+def run_process(dump: Path, url: str) -> tuple[float, float]:
+    """CPU (user + sys) and wall seconds of one whole `kpath request` process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "kpath", "request", url, "--dump", str(dump),
+                           "-o", "json"], cwd=ROOT, capture_output=True, text=True,
+                          check=False, env=child_env())
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if done.returncode != 0:
+        raise SystemExit(f"kpath request failed ({done.returncode}): {done.stderr.strip()}")
+    json.loads(done.stdout)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall
+
+
+def floor_process(dump: Path) -> float:
+    """CPU of a process that only starts Python and decodes the dump with `json.loads` (the
+    collector off): what no Python tool reading this file can go below, on this machine now."""
+    code = ("import gc, json, sys; gc.disable(); "
+            "json.loads(open(sys.argv[1], 'rb').read())")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run([sys.executable, "-c", code, str(dump)], check=True, env=child_env())
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def loaded_request(routes: int, samples: int) -> tuple[float, float, int]:
+    """Median and p95 seconds of `answers` against ``routes`` HTTPRoutes once the snapshot and
+    the Gateway table are built, and how many answers came (a check the Gateways answered)."""
+    from kpath.cluster.raw import RawCluster
+    from kpath.cluster.snapshot import build_snapshot
+    from kpath.routing.answers import answers
+    from kpath.routing.gateway.attach import attach
+    from kpath.routing.urls import parse_url
+
+    rng = random.Random(7)
+    services = [("shop", f"svc-{i}", 80) for i in range(200)]
+    raw = RawCluster(origin="bench")
+    for i in range(200):
+        raw.add("Service", {"apiVersion": "v1", "kind": "Service",
+                            "metadata": {"name": f"svc-{i}", "namespace": "shop"},
+                            "spec": {"ports": [{"port": 80, "targetPort": 8080}],
+                                     "selector": {"app": f"svc-{i}"}}})
+    for obj in gateway_objects(services, routes, rng):
+        raw.add(obj["kind"], obj)
+    snapshot = build_snapshot(raw)
+    urls = [f"http://app-{rng.randrange(routes * 11 // 10)}-0.example.com/r{rng.randrange(4)}"
+            f"/v{rng.randint(1, 3)}" for _ in range(samples)]
+    requests = [parse_url(u) for u in urls]
+    table = attach(snapshot)  # loaded: the snapshot and the Gateway engine's table
+    times = []
+    got = 0
+    for request in requests:
+        start = time.perf_counter()
+        got += len(answers(snapshot, request, table=table))
+        times.append(time.perf_counter() - start)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95)], got
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--runs", type=int, default=21, help="processes to run (default 21)")
+    ap.add_argument("--routes", type=int, default=10_000,
+                    help="HTTPRoutes for the in-process figure (default 10,000)")
+    ap.add_argument("--samples", type=int, default=200, help="in-process requests")
+    ap.add_argument("--dump-routes", type=int, default=300, help="HTTPRoutes in the dump")
+    args = ap.parse_args(argv)
+
+    dump = OUT / "request.json"
+    ingress_url, gateway_url = make_dump(dump, args.dump_routes)
+    size = dump.stat().st_size
+    run_process(dump, ingress_url)  # warm the page cache and the .pyc files
+    cpus, walls, floors = [], [], []
+    for i in range(args.runs):
+        # Interleaved, so that the machine's load weighs on both alike.
+        cpu, wall = run_process(dump, ingress_url if i % 2 == 0 else gateway_url)
+        cpus.append(cpu)
+        walls.append(wall)
+        floors.append(floor_process(dump))
+    cpu, wall, floor = statistics.median(cpus), statistics.median(walls), statistics.median(floors)
+    ok_cpu = cpu <= CPU_GOAL
+    print(f"kpath request --dump ({size / 1e6:.1f} MB), {args.runs} processes:")
+    print(f"  CPU (user+sys), median  {cpu:.3f} s   (min {min(cpus):.3f}, max {max(cpus):.3f})"
+          f"   goal <= {CPU_GOAL:.1f} s  {'PASS' if ok_cpu else 'FAIL'}")
+    print(f"  wall, median            {wall:.3f} s   (min {min(walls):.3f}, max {max(walls):.3f})")
+    print(f"  floor: python + json.loads of the dump, CPU median {floor:.3f} s "
+          f"(kpath request = {cpu / floor:.2f} x the floor)")
+    median, p95, got = loaded_request(args.routes, args.samples)
+    ok_loaded = median < LOADED_GOAL
+    print(f"one request against {args.routes:,} HTTPRoutes, loaded, {args.samples} requests:")
+    print(f"  median {median * 1e3:.2f} ms, p95 {p95 * 1e3:.2f} ms   goal < "
+          f"{LOADED_GOAL * 1e3:.0f} ms  {'PASS' if ok_loaded else 'FAIL'}"
+          f"{'' if got else '   (no Gateway answered: the engine is not wired in)'}")
+    return 0 if ok_cpu and ok_loaded else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
