@@ -109,16 +109,20 @@ class RequestScreen(ModalScreen[None]):
         line = Text(glyphs("✗ "), style="bold red")
         line.append_text(literal(self.error, "red"))
         self._say(line)
-        self.query_one(AnswerPane).show(Text(""), [])
+        self.query_one(AnswerPane).show([])
 
     def _answered(self, request: Request, views: list[AnswerView]) -> None:
         self.error = ""
         self.answered = (request, views)
         count = len(views)
-        self._say(Text(f"{count} answer{'s' if count != 1 else ''}" if count else
-                       "no Gateway listener or Ingress controller accepts this host and port",
-                       style="dim" if count else "yellow"))
-        self.query_one(AnswerPane).show(literal(request_line(request), "bold"), views)
+        line = literal(request_line(request), "bold")
+        if count:
+            line.append(f" · {count} answer{'s' if count != 1 else ''}", style="dim")
+        else:
+            line.append(" · no Gateway listener or Ingress controller takes this host and "
+                        "port", style="yellow")
+        self._say(line)
+        self.query_one(AnswerPane).show(views)
         self.query_one("#answers", VerticalScroll).focus()
 
     def action_close(self) -> None:

@@ -82,7 +82,8 @@ def _down(v: AnswerView, width: int, console: Console) -> Lines:
     """The same boxes one under another, each behind its arrow: 80 columns read well."""
     inner = max(20, width - 3)
     out = [Text("client", style="bold")]
-    steps = [(v.entry, ()), (v.route, route_body(v)), (v.outcome, ())]
+    entry = v.entry._replace(lines=(" · ".join(v.entry.lines),))  # one line: rows are few
+    steps = [(entry, ()), (v.route, route_body(v)), (v.outcome, ())]
     steps += [(b, ()) for b in v.backends]
     for b, extra in steps:
         out += hstack([_arrow(b.state), _box(b, inner, console, extra)], [3, inner])
@@ -97,10 +98,9 @@ class AnswerPane(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._views: list[AnswerView] = []
-        self._heading: Text = Text("")
 
-    def show(self, heading: Text, views: Sequence[AnswerView]) -> None:
-        self._heading, self._views = heading, list(views)
+    def show(self, views: Sequence[AnswerView]) -> None:
+        self._views = list(views)
         self._draw()
 
     def on_resize(self) -> None:
@@ -108,7 +108,8 @@ class AnswerPane(Static):
 
     def _draw(self) -> None:
         width = self.content_region.width or self.app.size.width - 4
-        lines: Lines = [self._heading]
-        for v in self._views:
-            lines += [Text(""), *answer_lines(v, width, self.app.console)]
+        lines: Lines = []
+        for n, v in enumerate(self._views):
+            lines += [Text("")] if n else []
+            lines += answer_lines(v, width, self.app.console)
         self.update(Text("\n").join(lines))
