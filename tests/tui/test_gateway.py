@@ -221,10 +221,16 @@ async def test_the_palette_opens_the_request_dialog(cafe: Analysis) -> None:
         assert isinstance(app.screen, RequestScreen)
 
 
+EVIL_ROUTE = "[bold red]pwned[/]\x1b[31m"
+
+
 def hostile_cafe(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """coffee's route gets a hostile name (its /coffee rule still matches); tea's rule a
+    hostile path."""
     for d in docs:
         if d["kind"] == "HTTPRoute" and d["metadata"]["name"] == "coffee":
-            d["metadata"]["name"] = "[bold red]pwned[/]\x1b[31m"
+            d["metadata"]["name"] = EVIL_ROUTE
+        if d["kind"] == "HTTPRoute" and d["metadata"]["name"] == "tea":
             d["spec"]["rules"][0]["matches"][0]["path"]["value"] = "/[link=http://x]y\u202e"
     return docs
 
@@ -241,18 +247,31 @@ async def test_hostile_route_names_and_paths_render_literally(
         text = screen_text(app)
         if size[0] >= 140:  # the details panel has the room to show the names whole
             assert "HTTPRoute default/[bold red]pwned[/]\\x1b[31m" in text
-            assert "PathPrefix /[link=http://x]y\\u202e" in text
+        tea = await show_gateway_path(app, pilot, TEA)
+        assert app.main.path_view.select_ref(PlaceRef(tea, "route"))
+        await pilot.pause()
+        text = screen_text(app)
+        if size[0] >= 140:
+            assert "Exact /[link=http://x]y\\u202e" in text
         svg = app.export_screenshot()
         for raw in ("\x1b", "\u202e"):
             assert raw not in text and raw not in svg, repr(raw)
         lines = text.splitlines()
         assert len(lines) == size[1] and all(len(line) <= size[0] for line in lines)
-        # A hostile URL: kpath says what it cannot read, with the text shown as typed.
+        # The hostile route answers in the dialog under its name, shown as it is.
         await pilot.press("u")
         await pilot.pause()
-        screen = await ask(app, pilot, "http://cafe.example.com/\x1b[31m[b]x")
+        screen = await ask(app, pilot, "http://cafe.example.com/coffee")
+        assert screen.answered is not None
+        (view,) = screen.answered[1]
+        assert view.route.title == f"HTTPRoute default/{EVIL_ROUTE}"
         text = screen_text(app)
+        assert "pwned[/]" in text and "\x1b" not in text  # markup shown, not applied
+        # A hostile URL: kpath says what it cannot read, with the text shown as typed.
+        screen = await ask(app, pilot, "http://cafe.example.com/\x1b[31m[b]x")
+        text, svg = screen_text(app), app.export_screenshot()
         assert screen.error and "\x1b" not in text and "\x1b" not in screen.error
+        assert "\x1b" not in svg and "\u202e" not in svg
         assert "\\x1b[31m[b]x" in text
 
 

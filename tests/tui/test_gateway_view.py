@@ -1,6 +1,9 @@
-"""The words a Gateway hop is drawn with: match summaries, hosts, rules around the match."""
+"""The words a Gateway hop is drawn with (match summaries, rules around the match, outcomes)
+and the diagram of a Gateway path, built from dumps of real-world manifests."""
 
 from __future__ import annotations
+
+import pytest
 
 from kpath.cluster.gatewayapi import (
     HeaderMatch,
@@ -13,6 +16,9 @@ from kpath.cluster.gatewayapi import (
     RouteRule,
 )
 from kpath.cluster.records import ObjectKey
+from kpath.probe.plan import HopKind, HopRef
+from kpath.routing.analysis import Analysis
+from kpath.routing.paths import EntryKind
 from kpath.routing.requests import (
     Answer,
     BackendShare,
@@ -23,7 +29,9 @@ from kpath.routing.requests import (
 )
 from kpath.tui import gateway_view as gv
 from kpath.tui import request_view as rv
+from kpath.tui import view_model as vm
 from kpath.tui.styles import HopState
+from tests.tui.gateway_data import REALWORLD, analysed_dump, manifest_dump
 
 
 def match(path: tuple[str, str] | None = None, *, headers: tuple[tuple[str, str], ...] = (),
@@ -108,3 +116,78 @@ def _objects(*routes: Route):  # type: ignore[no-untyped-def]
     from kpath.cluster.gatewayapi import EMPTY_GATEWAYS
 
     return EMPTY_GATEWAYS._replace(routes=routes)
+
+
+# --- the diagram of a Gateway path, on dumps of real-world manifests ----------------------
+
+def dump_of(name: str, tmp_path, edit=None) -> Analysis:  # type: ignore[no-untyped-def]
+    path = REALWORLD / f"{name}.yaml"
+    if not path.exists():
+        pytest.skip(f"{path} not found")
+    return analysed_dump(manifest_dump(path, tmp_path / f"{name}.json", edit=edit))
+
+
+def gateway_indexes(a: Analysis, key: ObjectKey) -> list[int]:
+    return [i for i, p in enumerate(a.paths)
+            if p.service == key and p.entry.kind == EntryKind.GATEWAY]
+
+
+def test_a_gateway_diagram_has_the_gateway_s_own_service_then_the_rule(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    a = dump_of("nginx-gateway-fabric-cafe", tmp_path)
+    (i,) = gateway_indexes(a, ObjectKey("default", "coffee"))
+    d = vm.diagram(a, i)
+    gw = a.paths[i].entry.gateway
+    assert gw is not None
+    infra = vm.infra_path(a, gw)
+    assert infra is not None and a.paths[infra].service == ObjectKey("default", "gateway-nginx")
+    assert a.paths[infra].entry.kind == EntryKind.LOAD_BALANCER  # the Gateway's address
+    # The first leg is the gateway's own Service as its own path draws it: same hops.
+    own = vm.diagram(a, infra)
+    assert [b.via.ref for b in d.branches] == [b.via.ref for b in own.branches]
+    assert [b.via.state for b in d.branches] == [b.via.state for b in own.branches]
+    assert {b.title for b in d.branches} == {"gateway pods"}
+    assert d.entry.ref == HopRef(i, HopKind.ENTRY) and d.entry.title == "Gateway default/gateway"
+    # The second leg: the rule, then the backend Service straight to its pods.
+    (leg,) = d.legs
+    assert leg.head.ref == vm.PlaceRef(i, "route") and not leg.head.probed
+    assert leg.head.lines[:2] == ("rule 0", "PathPrefix /coffee")
+    (backend,) = leg.branches
+    assert backend.via.title == "Service default/coffee:80"
+    assert backend.via.lines[0] == "share 100% (weight 1)"
+    assert [p.ref for p in backend.pods] == [
+        HopRef(i, HopKind.POD, None, t.endpoint) for t in a.paths[i].direct.targets]  # type: ignore[union-attr]
+    assert vm.drawn_paths([d]) == {i, infra}
+    assert vm.infra_paths(a, [i]) == [infra]
+
+
+def test_shares_of_a_split_rule(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    a = dump_of("nginx-gateway-fabric-traffic-splitting", tmp_path)
+    shares = {}
+    for p in a.paths:
+        if p.entry.kind == EntryKind.GATEWAY and p.entry.gateway is not None:
+            i = a.paths.index(p)
+            (backend,) = vm.diagram(a, i).legs[0].branches
+            shares[backend.via.title] = backend.via.lines[0]
+    assert sorted(shares.values()) == ["share 20% (weight 20)", "share 80% (weight 80)"]
+
+
+def test_a_backend_without_its_reference_grant_answers_500(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    def no_grant(docs):  # type: ignore[no-untyped-def]
+        return [d for d in docs if d["kind"] != "ReferenceGrant"]
+
+    a = dump_of("nginx-gateway-fabric-cross-namespace", tmp_path, no_grant)
+    (i,) = gateway_indexes(a, ObjectKey("cafe", "coffee"))
+    d = vm.diagram(a, i)
+    (backend,) = d.legs[0].branches
+    assert backend.via.state == HopState.REJECT and backend.pods == ()
+    assert any(line.startswith("500: ") and "RefNotPermitted" in line
+               for line in backend.via.lines), backend.via.lines
+    assert vm.path_state(a.paths[i]) == HopState.REJECT
+    rows = {r.key: r for r in vm.service_rows(a)}
+    assert "GW" in rows[ObjectKey("cafe", "coffee")].ways.split()
+    assert rows[ObjectKey("cafe", "coffee")].state == HopState.REJECT
+    # With the grant, the same backend forwards.
+    a = dump_of("nginx-gateway-fabric-cross-namespace", tmp_path)
+    (i,) = gateway_indexes(a, ObjectKey("cafe", "coffee"))
+    (backend,) = vm.diagram(a, i).legs[0].branches
+    assert backend.via.state == HopState.FORWARD and backend.pods
