@@ -129,6 +129,11 @@ async def test_the_request_dialog_answers_404_and_forward(cafe: Analysis,
     app = make_app(cafe)
     async with app.run_test(size=size) as pilot:
         await app.wait_loaded(pilot.pause)
+        assert "u URL" in screen_text(app).splitlines()[-1]  # the footer names the key
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert "Ask where a URL goes" in screen_text(app)
+        await pilot.press("escape")
         await pilot.press("u")
         await pilot.pause()
         # tea's rule is Exact /tea: /tea/ matches no rule of the listener, so 404.
@@ -355,3 +360,38 @@ async def test_p_probes_the_gateway_s_own_service_drawn_on_the_path(cafe: Analys
         await pilot.pause()
         current = app.main.path_view.current
         assert current is not None and not current.probed
+
+
+def cafe_with_redirect(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """coffee's route gains a second rule: /beans moved to https://shop.example.com."""
+    for d in docs:
+        if d["kind"] == "HTTPRoute" and d["metadata"]["name"] == "coffee":
+            d["spec"]["rules"].append({
+                "matches": [{"path": {"type": "PathPrefix", "value": "/beans"}}],
+                "filters": [{"type": "RequestRedirect", "requestRedirect": {
+                    "scheme": "https", "hostname": "shop.example.com", "statusCode": 301}}]})
+    return docs
+
+
+async def test_a_redirect_answers_with_its_location(tmp_path: Path) -> None:
+    analysis = analysed_dump(manifest_dump(CAFE, tmp_path / "redirect.json",
+                                           edit=cafe_with_redirect))
+    app = make_app(analysis)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await app.wait_loaded(pilot.pause)
+        await pilot.press("u")
+        await pilot.pause()
+        screen = await ask(app, pilot, "http://cafe.example.com/beans/arabica")
+        assert screen.answered is not None
+        (view,) = screen.answered[1]
+        assert view.outcome.title == "301 redirect"
+        assert view.outcome.lines[0].startswith("Location: https://shop.example.com")
+        # Both rules of the route listed, the redirect's marked.
+        assert [(r.index, r.matched) for r in view.rules] == [(0, False), (1, True)]
+        text = screen_text(app)
+        assert "301 redirect" in text and "Location: https://shop.example.com" in text
+        assert "  rule 0: PathPrefix /coffee" in text and "▶ rule 1: PathPrefix /beans" in text
+        # A host no listener takes: said on the request's line, with no answer drawn.
+        screen = await ask(app, pilot, "http://cafe.example.org/")
+        assert screen.answered is not None and list(screen.answered[1]) == []
+        assert "no Gateway listener or Ingress controller takes this host" in screen_text(app)
