@@ -16,10 +16,12 @@ What is read:
   versions serve which kinds is discovered (``GET /apis/<group>``, then each version's
   resource list, preferred version first, stopping once every kind is placed), and each
   kind is read at the most preferred version that serves it; no version is assumed (v1.5
-  stopped serving TLSRoute v1alpha2). Namespaced kinds are read like Pods (``-n`` or
-  ``-A``); when any object was found, GatewayClasses and Namespaces too (cluster-scoped:
-  which controller serves a class; the labels ``allowedRoutes`` selectors match). A server
-  without the group (no CRDs) is normal: nothing is said. ``-l`` does not filter them.
+  stopped serving TLSRoute v1alpha2); where the group serves no ListenerSet, the
+  experimental group's XListenerSet (gateway.networking.x-k8s.io) is looked for.
+  Namespaced kinds are read like Pods (``-n`` or ``-A``); when any object was found,
+  GatewayClasses and Namespaces too (cluster-scoped: which controller serves a class; the
+  labels ``allowedRoutes`` selectors match). A server without the group (no CRDs) is
+  normal: nothing is said. ``-l`` does not filter them.
 
 What ``-l`` filters: Services, by label (the server applies the selector). EndpointSlices
 and Endpoints are kept only for the kept Services, Ingresses only when a backend names a
@@ -41,7 +43,8 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -53,6 +56,7 @@ from kubernetes.config.config_exception import ConfigException
 from kpath.cluster.gatewayapi import GATEWAY_KINDS, GROUP
 from kpath.cluster.kubeconfig import Target, one_line, resolve_target
 from kpath.cluster.kubeconfig import list_contexts as list_contexts
+from kpath.cluster.parse_gateway import EXPERIMENTAL_GROUP
 from kpath.cluster.raw import RawCluster, RawObject
 from kpath.cluster.readable import nothing_readable
 from kpath.errors import InputError, SourceError
@@ -151,6 +155,12 @@ def _read_gateway_api(reader: _Reader, raw: RawCluster, namespace: str | None) -
         for kind in GATEWAY_KINDS:
             raw.not_visible[kind] = str(reason)
         return
+    if served and "ListenerSet" not in served:
+        # Before v1.5 ListenerSet was XListenerSet in the experimental group.
+        with suppress(NotVisible):
+            old = reader.discover(EXPERIMENTAL_GROUP, ("XListenerSet",)).get("XListenerSet")
+            if old is not None:
+                served["ListenerSet"] = replace(old, kind="ListenerSet")
     found = False
     for kind in GATEWAY_KINDS:
         res = served.get(kind)
@@ -164,6 +174,18 @@ def _read_gateway_api(reader: _Reader, raw: RawCluster, namespace: str | None) -
     for res in (served.get("GatewayClass"), NAMESPACE):
         if res is not None:
             _collect(raw, res, lambda r=res: reader.list(r, None))
+
+
+def gateway_watch_resources(target: Target, options: LiveOptions) -> dict[str, Resource]:
+    """kind -> where to watch it, for the Gateway API kinds this server serves (and
+    Namespaces with them); empty without the group, or when discovery fails (the watch
+    then follows the core kinds alone)."""
+    try:
+        with _Reader(target, options) as reader:
+            served = reader.discover(GROUP, GATEWAY_KINDS)
+    except (NotVisible, SourceError):
+        return {}
+    return {**served, "Namespace": NAMESPACE} if served else {}
 
 
 def _collect(raw: RawCluster, res: Resource, fetch: Any,

@@ -1,6 +1,8 @@
 """The lab's Kubernetes API server: enough of the REST API for kubectl and the Python client.
 
-Discovery (legacy shapes, which kubectl falls back to), list/get with label and field
+The core kinds and the Gateway API (as CRDs of the 2026 standard channel serve it: several
+versions of one group, status subresources; `kpath.lab.resources`). Discovery (legacy
+shapes, which kubectl falls back to), list/get with label and field
 selectors and ``limit``/``continue``, ``watch`` streams with resume, BOOKMARK and 410 Gone,
 server-side Tables for ``kubectl get``/``-o wide``, and the ``pods/…/proxy`` and
 ``services/…/proxy`` subresources into the lab's data plane. Read-only: every write answers
@@ -523,8 +525,7 @@ def _at_version(obj: Obj, res: Resource) -> Obj:
     converts between them; the Gateway API's versions share one schema, so only the
     apiVersion differs (and objects stored from manifests keep the one they were written in
     until then)."""
-    if obj.get("apiVersion", res.group_version) == res.group_version or obj.get("kind") == \
-            "Status":
+    if obj.get("apiVersion", res.group_version) == res.group_version:
         return obj
     return {**obj, "apiVersion": res.group_version}
 

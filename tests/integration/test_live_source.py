@@ -458,3 +458,56 @@ def test_an_expired_continue_token_lists_again_from_the_start(
     assert len(calls) == 4  # first page, expired, first page again, second page
     assert [p["metadata"]["name"] for p in raw.objects["Pod"]] == [
         p["metadata"]["name"] for p in pods]
+
+
+def _gateway_group(versions: list[str]) -> Callable[[str], Reply]:
+    body = {"kind": "APIGroup", "apiVersion": "v1", "name": "gateway.networking.k8s.io",
+            "versions": [{"groupVersion": f"gateway.networking.k8s.io/{v}", "version": v}
+                         for v in versions],
+            "preferredVersion": {"groupVersion": f"gateway.networking.k8s.io/{versions[0]}",
+                                 "version": versions[0]}}
+    return lambda q: (200, "application/json", json.dumps(body).encode())
+
+
+def test_gateway_discovery_forbidden_makes_every_gateway_kind_not_visible(
+        old_server: ThreadingHTTPServer, tmp_path: Path) -> None:
+    _serve_core(old_server)
+    old_server.routes[GW] = lambda q: (  # type: ignore[attr-defined]
+        403, "application/json", b'{"kind":"Status","message":"no discovery for you"}')
+    raw = load_live(LiveOptions(kubeconfig=str(_kubeconfig_for(tmp_path, _url(old_server))),
+                                all_namespaces=True))
+    assert raw.not_visible["Gateway"] == f"forbidden: no discovery for you (discovery of {GW})"
+    assert {"GatewayClass", "HTTPRoute", "BackendTLSPolicy"} <= raw.not_visible.keys()
+    assert raw.objects["Pod"] == []  # the core kinds are read as ever
+
+
+def test_a_version_that_vanishes_after_discovery_is_skipped(
+        old_server: ThreadingHTTPServer, tmp_path: Path) -> None:
+    """The group lists v1 and v1beta1; v1 is gone by the time it is asked (an upgrade in
+    progress): kpath reads what v1beta1 serves."""
+    _serve_core(old_server)
+    beta = {"kind": "APIResourceList", "groupVersion": "gateway.networking.k8s.io/v1beta1",
+            "resources": [{"name": "httproutes", "kind": "HTTPRoute", "namespaced": True,
+                           "verbs": ["get", "list", "watch"]}]}
+    route = {"kind": "HTTPRoute", "apiVersion": "gateway.networking.k8s.io/v1beta1",
+             "metadata": {"name": "r", "namespace": "shop"}, "spec": {}}
+    old_server.routes.update({  # type: ignore[attr-defined]
+        GW: _gateway_group(["v1", "v1beta1"]),
+        f"{GW}/v1beta1": lambda q: (200, "application/json", json.dumps(beta).encode()),
+        f"{GW}/v1beta1/httproutes": lambda q: _list("HTTPRoute", [route])})
+    raw = load_live(LiveOptions(kubeconfig=str(_kubeconfig_for(tmp_path, _url(old_server))),
+                                all_namespaces=True))
+    assert [o["metadata"]["name"] for o in raw.objects["HTTPRoute"]] == ["r"]
+    assert not any(k in raw.not_visible for k in ("HTTPRoute", "Gateway"))
+    seen = [p for _, p, _ in old_server.seen]  # type: ignore[attr-defined]
+    assert f"{GW}/v1" in seen and f"{GW}/v1beta1/httproutes" in seen
+
+
+def test_a_gateway_discovery_server_error_is_one_line(old_server: ThreadingHTTPServer,
+                                                      tmp_path: Path) -> None:
+    _serve_core(old_server)
+    old_server.routes[GW] = lambda q: (  # type: ignore[attr-defined]
+        503, "application/json", b'{"kind":"Status","message":"service unavailable"}')
+    with pytest.raises(SourceError, match=rf"answered 503 to {GW}: service unavailable$"):
+        load_live(LiveOptions(kubeconfig=str(_kubeconfig_for(tmp_path, _url(old_server))),
+                              all_namespaces=True))
