@@ -17,6 +17,12 @@ The processes run from compiled bytecode, as an installed kpath does (`PYTHONDON
 is dropped for them and the `.pyc` files go to `benchmarks/out/pycache`; the first, unmeasured
 run writes them): compiling kpath's sources alone would cost a third of the budget.
 
+On a shared machine CPU seconds swing with the load (a busy core runs the same instructions
+slower), so every process figure comes with the floor measured in the same minutes: a process
+that only starts Python and decodes the same file with `json.loads`. `--instructions` also
+counts the instructions both execute under valgrind's callgrind, which the load does not
+change (about a minute).
+
 Goals: at most 0.2 s of CPU for the whole process; under 10 ms per request once loaded.
 Exit status 0 when both are met, 1 otherwise.
 """
@@ -27,7 +33,9 @@ import argparse
 import json
 import os
 import random
+import re
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -156,6 +164,17 @@ def floor_process(dump: Path) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+def instructions(argv: Sequence[str]) -> int | None:
+    """Instructions a process executes (callgrind's `Collected`), None without valgrind."""
+    if shutil.which("valgrind") is None:
+        return None
+    done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
+                           sys.executable, *argv], cwd=ROOT, capture_output=True, text=True,
+                          env=child_env(), check=False)
+    found = re.search(r"Collected : (\d+)", done.stderr)
+    return int(found.group(1)) if found else None
+
+
 def loaded_request(routes: int, samples: int) -> tuple[float, float, int]:
     """Median and p95 seconds of `answers` against ``routes`` HTTPRoutes once the snapshot and
     the Gateway table are built, and how many answers came (a check the Gateways answered)."""
@@ -197,6 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                     help="HTTPRoutes for the in-process figure (default 10,000)")
     ap.add_argument("--samples", type=int, default=200, help="in-process requests")
     ap.add_argument("--dump-routes", type=int, default=300, help="HTTPRoutes in the dump")
+    ap.add_argument("--instructions", action="store_true",
+                    help="also count instructions under callgrind (needs valgrind)")
     args = ap.parse_args(argv)
 
     dump = OUT / "request.json"
@@ -218,6 +239,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"  wall, median            {wall:.3f} s   (min {min(walls):.3f}, max {max(walls):.3f})")
     print(f"  floor: python + json.loads of the dump, CPU median {floor:.3f} s "
           f"(kpath request = {cpu / floor:.2f} x the floor)")
+    if args.instructions:
+        mine = instructions(["-m", "kpath", "request", gateway_url, "--dump", str(dump),
+                             "-o", "json"])
+        floor_i = instructions(["-c", "import gc, json, sys; gc.disable(); "
+                                "json.loads(open(sys.argv[1], 'rb').read())", str(dump)])
+        if mine and floor_i:
+            print(f"  instructions (callgrind): kpath request {mine / 1e6:,.0f} M, floor "
+                  f"{floor_i / 1e6:,.0f} M ({mine / floor_i:.2f} x)")
+        else:
+            print("  instructions: valgrind not available")
     median, p95, got = loaded_request(args.routes, args.samples)
     ok_loaded = median < LOADED_GOAL
     print(f"one request against {args.routes:,} HTTPRoutes, loaded, {args.samples} requests:")

@@ -16,7 +16,6 @@ never send it.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from collections.abc import Iterable
 
@@ -83,6 +82,8 @@ def _authority(url: str, scheme: str, authority: str) -> tuple[str, int]:
         literal, close, after = authority[1:].partition("]")
         if not close:
             raise _fail(url, "an IPv6 address needs its closing ]")
+        import ipaddress  # only for an IPv6 literal: most URLs name a host
+
         try:
             address = ipaddress.IPv6Address(literal)
         except ValueError:
