@@ -13,7 +13,6 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
-from functools import partial
 from pathlib import Path as FsPath
 from typing import TYPE_CHECKING, ClassVar
 
@@ -55,7 +54,9 @@ from kpath.tui.widgets import status_bar
 if TYPE_CHECKING:  # loaded when probes are wired (kpath.tui.probing), not with the UI
     from kpath.probe.plan import HopRef
     from kpath.probe.run import ProbeSettings
+    from kpath.routing.requests import Request
     from kpath.tui.probing import Prober
+    from kpath.tui.request_view import AnswerView
 
 Loader = Callable[[], Analysis]
 #: Given a kubeconfig context name, the loader for it.
@@ -486,7 +487,11 @@ class KpathApp(App[int]):
             return
         from kpath.tui.requesting import ask
 
-        self.push_screen(RequestScreen(partial(ask, analysis), url, method))
+        def current(url: str, method: str) -> tuple[Request, Sequence[AnswerView]]:
+            # The analysis on screen when asked: a reload while the dialog is open counts.
+            return ask(self.main.analysis or analysis, url, method)
+
+        self.push_screen(RequestScreen(current, url, method))
 
     def action_toggle_internal(self) -> None:
         self.main.toggle_internal()

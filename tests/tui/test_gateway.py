@@ -183,6 +183,12 @@ async def test_a_bad_url_is_one_line_in_the_dialog(cafe: Analysis) -> None:
             text = screen_text(app)
             assert "Traceback" not in text and screen.error[:40] in text
         # q types into the URL box; outside the inputs it closes, as Escape does.
+        box = screen.query_one("#url", Input)
+        box.value = "http://"
+        box.focus()
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.screen is screen and box.value == "http://q"
         screen.query_one("#answers").focus()
         await pilot.press("q")
         await pilot.pause()

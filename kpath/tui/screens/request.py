@@ -104,6 +104,8 @@ class RequestScreen(ModalScreen[None]):
         self.query_one("#request-message", Static).update(text)
 
     def _failed(self, error: str) -> None:
+        if not self.is_attached:
+            return  # closed while asking
         self.error = clean_message(error)
         self.answered = None
         line = Text(glyphs("✗ "), style="bold red")
@@ -112,6 +114,8 @@ class RequestScreen(ModalScreen[None]):
         self.query_one(AnswerPane).show([])
 
     def _answered(self, request: Request, views: list[AnswerView]) -> None:
+        if not self.is_attached:
+            return  # closed while asking
         self.error = ""
         self.answered = (request, views)
         count = len(views)
