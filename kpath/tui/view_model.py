@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import NamedTuple, TypeVar
 
-from kpath.cluster.records import ObjectKey
+from kpath.cluster.records import ObjectKey, ServicePort
 from kpath.probe.plan import HopKind, HopRef
 from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding, Severity
@@ -359,9 +359,26 @@ def infra_path(analysis: Analysis, gw: GatewayHop) -> int | None:
     sp = gv.infra_port(svc, gw)
     if sp is None:
         return None
-    found = {p.entry.kind: i for i, p in enumerate(analysis.paths)
-             if p.service == gw.infra and p.port == sp and p.entry.kind in _INFRA_KINDS}
+    found = _infra_ways(analysis).get((gw.infra, sp), {})
     return next((found[k] for k in _INFRA_KINDS if k in found), None)
+
+
+_last_ways: list[tuple[Analysis, dict[tuple[ObjectKey, ServicePort], dict[EntryKind, int]]]] = []
+
+
+def _infra_ways(analysis: Analysis) -> dict[tuple[ObjectKey, ServicePort], dict[EntryKind, int]]:
+    """The ways in of every gateway Service port, by kind, for the last analysis asked
+    (one scan of the paths, not one per Gateway path drawn)."""
+    if _last_ways and _last_ways[0][0] is analysis:
+        return _last_ways[0][1]
+    infra = {p.entry.gateway.infra for p in analysis.paths
+             if p.entry.gateway is not None and p.entry.gateway.infra is not None}
+    ways: dict[tuple[ObjectKey, ServicePort], dict[EntryKind, int]] = {}
+    for i, p in enumerate(analysis.paths):
+        if p.service in infra and p.port is not None and p.entry.kind in _INFRA_KINDS:
+            ways.setdefault((p.service, p.port), {}).setdefault(p.entry.kind, i)
+    _last_ways[:] = [(analysis, ways)]
+    return ways
 
 
 def _gateway_diagram(analysis: Analysis, index: int, p: Path, gw: GatewayHop) -> Diagram:

@@ -240,10 +240,14 @@ class PathView(ScrollView, can_focus=True):
         ``empty`` is shown instead when there is nothing to draw: a plain string (dim), or a
         `Text` the caller built safe (an error), wrapped to the pane's width.
         """
+        same = (probes is self._probes and list(diagrams) == self._diagrams
+                and list(titles) == self._titles)
         self._diagrams, self._titles = list(diagrams), list(titles)
-        self._probes, self._rows, self._empty = probes, {}, empty or "No service selected."
-        self._hops = [(h, di, row_of(d, h.ref)) for di, d in enumerate(diagrams)
-                      for h in d.hops()]
+        self._probes, self._empty = probes, empty or "No service selected."
+        if not same:  # the same paths again (a selection announced twice): keep the drawing
+            self._rows = {}
+            self._hops = [(h, di, row_of(d, h.ref)) for di, d in enumerate(diagrams)
+                          for h in d.hops()]
         if not self._hops:
             self._redraw()
             self.post_message(HopSelected(None))
