@@ -401,3 +401,29 @@ async def test_a_redirect_answers_with_its_location(tmp_path: Path) -> None:
         screen = await ask(app, pilot, "http://cafe.example.org/")
         assert screen.answered is not None and list(screen.answered[1]) == []
         assert "no Gateway listener or Ingress controller takes this host" in screen_text(app)
+
+
+def _has_scenario(name: str) -> bool:
+    from kpath.lab.scenario import builtin_names
+
+    return name in builtin_names()
+
+
+@pytest.mark.lab
+@pytest.mark.skipif(not _has_scenario("gateway-shop"), reason="no gateway-shop lab scenario")
+def test_snapshot_of_the_gateway_shop_lab(tmp_path: Path) -> None:
+    """The lab's own Gateway scenario, read live: the Envoy Gateway's Local-policy Service
+    with its black holes on the cart's path, and the planted RefNotPermitted answering 500."""
+    from kpath.cli import main
+
+    path, request = tmp_path / "cart.svg", tmp_path / "pay.svg"
+    assert main(["snapshot", "--demo", "--scenario", "gateway-shop", "--service", "shop/cart",
+                 "--size", "200x60", "--svg", str(path)]) == 0
+    text = svg_text(path)
+    assert "via gateway shop/shop-gateway" in text and "drop (black hole)" in text
+    assert "gateway pods" in text and "share 90% (weight 90)" in text
+    assert main(["snapshot", "--demo", "--scenario", "gateway-shop", "--request",
+                 "https://shop.example.com/api/pay", "--size", "160x48",
+                 "--svg", str(request)]) == 0
+    text = svg_text(request)
+    assert "500 backend error" in text and "KP430" in text and "RefNotPermitted" in text
