@@ -13,12 +13,13 @@ Every string is raw cluster text; the widget makes it literal.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from kpath.cluster.gatewayapi import GatewayObjects, Route
 from kpath.cluster.records import Ingress, ObjectKey
 from kpath.routing.findings import Finding
+from kpath.routing.paths import PortRoutes
 from kpath.routing.requests import Answer, BackendShare, Outcome, Request, RouteRef
 from kpath.tui import gateway_view as gv
 from kpath.tui.styles import HopState, glyphs
@@ -67,13 +68,33 @@ _VERDICT_WORDS = {"forward": "forward", "reject": "503: no ready endpoint",
                   "invalid": "500: invalid backend", "unknown": "unknown endpoints"}
 
 
-def backend_box(b: BackendShare) -> Box:
+MAX_PODS = 3  # pods named under a backend; the rest are counted
+
+#: A backend Service's ready pods by (service, port number): what the request reaches.
+PodNames = Mapping[tuple[ObjectKey, int], Sequence[str]]
+
+
+def backend_box(b: BackendShare, pods: Sequence[str] = ()) -> Box:
     port = f":{b.port}" if b.port is not None else ""
     ends = "endpoint" if b.endpoints == 1 else "endpoints"
-    return Box(f"{b.name}{port}",
-               (f"share {b.share:.0%} (weight {b.weight})",
-                f"{_VERDICT_WORDS.get(b.verdict, b.verdict)}, {b.endpoints} ready {ends}"),
-               backend_state(b.verdict))
+    lines = [f"share {b.share:.0%} (weight {b.weight})",
+             f"{_VERDICT_WORDS.get(b.verdict, b.verdict)}, {b.endpoints} ready {ends}"]
+    if pods and b.verdict == "forward":
+        more = len(pods) - MAX_PODS
+        lines.append("pods " + ", ".join(pods[:MAX_PODS]) + (f" +{more} more" if more > 0
+                                                               else ""))
+    return Box(f"{b.name}{port}", tuple(lines), backend_state(b.verdict))
+
+
+def ready_pods(routes: Mapping[ObjectKey, Sequence[PortRoutes]]) -> PodNames:
+    """Every Service port's ready pods, by name (an endpoint without a pod by address)."""
+    out: dict[tuple[ObjectKey, int], list[str]] = {}
+    for key, ports in routes.items():
+        for r in ports:
+            names = [t.pod.name if t.pod else t.endpoint for t in r.targets if t.ready]
+            if names:
+                out[(key, r.port.port)] = names
+    return out
 
 
 def outcome_box(a: Answer, r: Request) -> Box:
@@ -145,7 +166,7 @@ def _ingress_rule(ing: Ingress | None, ref: RouteRef) -> RuleLine:
 
 
 def answer_view(a: Answer, r: Request, gateways: GatewayObjects,
-                ingresses: Sequence[Ingress]) -> AnswerView:
+                ingresses: Sequence[Ingress], pods: PodNames | None = None) -> AnswerView:
     entry = entry_box(a)
     rules: tuple[RuleLine, ...] = ()
     more = 0
@@ -168,7 +189,9 @@ def answer_view(a: Answer, r: Request, gateways: GatewayObjects,
     outcome = outcome_box(a, r)
     if a.route is not None and outcome.state == HopState.REJECT:
         route = route._replace(state=HopState.REJECT)
-    backends = tuple(backend_box(b) for b in a.backends)
+    pods = pods or {}
+    backends = tuple(backend_box(b, pods.get((b.name, b.port), ()) if b.port else ())
+                     for b in a.backends)
     where = f"listener {a.entry.listener}" if a.entry.listener else "controller"
     title = f"{a.entry.kind} {_name(a.entry.name)} {where}: {a.outcome.value}"
     return AnswerView(title, entry, route, rules, more, outcome, backends, a.findings,
@@ -176,5 +199,5 @@ def answer_view(a: Answer, r: Request, gateways: GatewayObjects,
 
 
 def answer_views(answers: Sequence[Answer], r: Request, gateways: GatewayObjects,
-                 ingresses: Sequence[Ingress]) -> list[AnswerView]:
-    return [answer_view(a, r, gateways, ingresses) for a in answers]
+                 ingresses: Sequence[Ingress], pods: PodNames | None = None) -> list[AnswerView]:
+    return [answer_view(a, r, gateways, ingresses, pods) for a in answers]

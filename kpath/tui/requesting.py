@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from kpath.routing.analysis import Analysis
 from kpath.routing.requests import Request
-from kpath.tui.request_view import AnswerView, answer_views
+from kpath.tui.request_view import AnswerView, answer_views, ready_pods
 
 
 def ask(analysis: Analysis, url: str, method: str) -> tuple[Request, Sequence[AnswerView]]:
@@ -22,4 +22,6 @@ def ask(analysis: Analysis, url: str, method: str) -> tuple[Request, Sequence[An
     request = parse_url(url, method or None)
     snapshot = analysis.snapshot
     found = answers(snapshot, request, None)
-    return request, answer_views(found, request, snapshot.gateways, snapshot.ingresses)
+    pods = ready_pods({b.name: analysis.routes.get(b.name, []) for a in found
+                       for b in a.backends})
+    return request, answer_views(found, request, snapshot.gateways, snapshot.ingresses, pods)

@@ -167,6 +167,9 @@ async def test_the_request_dialog_answers_in_the_engine_s_words(cafe: Analysis) 
     assert request.host == "cafe.example.com" and request.path == "/coffee"
     (view,) = views
     assert view.backends and view.backends[0].title == "default/coffee:80"
+    # The pods it reaches, from the analysis: the backend's ready endpoints.
+    pods = [t.pod.name for r in cafe.routes[COFFEE] for t in r.targets if t.pod and t.ready]
+    assert pods and view.backends[0].lines[-1] == "pods " + ", ".join(pods)
     assert view.title.endswith(Outcome.FORWARD.value)
 
 
