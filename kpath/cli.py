@@ -309,7 +309,15 @@ def cmd_request(args: argparse.Namespace) -> int:
     request = parse_url(args.url, args.method, args.headers)  # before reading: cheap to refuse
     if not args.dump and not args.namespace:
         args.all_namespaces = True  # Gateways, routes and controllers live in any namespace
-    snapshot = _snapshot(args, prune_for_request)
+    if args.dump:
+        from kpath.cluster.snapcache import cached_snapshot
+
+        # Scripts ask one dump thousands of URLs: the second call on an unchanged dump
+        # skips decoding and parsing it.
+        snapshot = cached_snapshot(args.dump, "request",
+                                   lambda: _snapshot(args, prune_for_request))
+    else:
+        snapshot = _snapshot(args, prune_for_request)
     found = answers(snapshot, request, args.via)
     extra = list(request_findings(snapshot, request, found))
     if args.output == "json":

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from kpath.cluster.gatewayapi import (
     EMPTY_GATEWAYS,
@@ -26,7 +26,6 @@ from kpath.cluster.gatewayapi import (
     ReferenceGrant,
     Route,
 )
-from kpath.cluster.parse import PARSERS, BadField, Interner, field_error
 from kpath.cluster.raw import RawCluster
 from kpath.cluster.records import (
     Endpoint,
@@ -40,6 +39,11 @@ from kpath.cluster.records import (
     Service,
 )
 from kpath.gcpause import paused_gc
+
+if TYPE_CHECKING:
+    # The parsers are imported when a snapshot is built, not with the Snapshot class: a
+    # snapshot kept from an earlier run (kpath.cluster.snapcache) is loaded without them.
+    from kpath.cluster.parse import Interner
 
 _T = TypeVar("_T")
 
@@ -91,6 +95,8 @@ class Snapshot:
 
 
 def _parse_all(raw: RawCluster, kind: str, intern: Interner) -> Iterator[object]:
+    from kpath.cluster.parse import PARSERS, BadField, field_error
+
     parser = PARSERS[kind]
     for index, obj in enumerate(raw.objects.get(kind, ())):
         try:
@@ -108,6 +114,8 @@ def build_snapshot(raw: RawCluster) -> Snapshot:
 
 
 def _build(raw: RawCluster) -> Snapshot:
+    from kpath.cluster.parse import Interner
+
     intern = Interner()
     nodes: dict[str, Node] = {n.name: n for n in _parse_all(raw, "Node", intern)}  # type: ignore[union-attr]
     pods: dict[ObjectKey, Pod] = {}

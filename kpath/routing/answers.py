@@ -12,7 +12,6 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from kpath.cluster.gatewayapi import GatewayObjects
-from kpath.cluster.raw import RawCluster
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
 from kpath.errors import InputError
@@ -28,6 +27,7 @@ from kpath.routing.route import _listing
 from kpath.safetext import clean
 
 if TYPE_CHECKING:
+    from kpath.cluster.raw import RawCluster
     from kpath.routing.gateway.attach import GatewayTable
 
 

@@ -1,4 +1,5 @@
-"""`kpath request` on the live shop lab, checked against the lab's own ingress controller.
+"""`kpath request` on the live lab: the shop, checked against the lab's own ingress controller;
+Istio's Gateway API bookinfo, read through the lab's API server.
 
 kpath reads the lab through its API server and says where each request goes; then the
 request is sent for real to the address and port kpath names (the controller's load balancer
@@ -90,3 +91,30 @@ def test_text_on_the_live_lab(shop_kubeconfig, capsys):
     assert lines[1] == f"ingress {CONTROLLER}: forward"
     assert lines[2].startswith("  entry    127.") and lines[2].endswith(":80, class nginx")
     assert lines[4].startswith("  backend  shop/catalog:80  100%  2 ready endpoint(s)")
+
+
+@pytest.fixture(scope="module")
+def bookinfo_kubeconfig(tmp_path_factory):
+    # Istio's Gateway API bookinfo manifests as published: a Gateway and an HTTPRoute whose
+    # backend (productpage) the manifests do not carry.
+    from kpath.lab.runner import LabThread
+
+    with LabThread("istio-bookinfo-gateway-api") as lab:
+        yield lab.write_kubeconfig(tmp_path_factory.mktemp("kc") / "kubeconfig")
+
+
+def test_gateway_answers_from_a_live_api_server(bookinfo_kubeconfig, capsys):
+    doc = ask(bookinfo_kubeconfig, capsys, "http://bookinfo.example/productpage")
+    (answer,) = doc["answers"]
+    assert (answer["entry"]["kind"], answer["entry"]["name"], answer["entry"]["listener"],
+            answer["entry"]["class"]) == ("gateway", "default/bookinfo-gateway", "http", "istio")
+    assert answer["route"] == {"kind": "HTTPRoute", "name": "default/bookinfo", "rule": 0,
+                               "host": None, "path": "/productpage", "pathType": "Exact"}
+    assert (answer["outcome"], answer["httpStatus"]) == ("backend-error", 500)
+    assert [f["code"] for f in answer["findings"]] == ["KP431"]
+    # Exact: /productpage/x is not it, and nothing else takes it
+    miss = ask(bookinfo_kubeconfig, capsys, "http://bookinfo.example/productpage/x")
+    assert [(a["outcome"], a["httpStatus"]) for a in miss["answers"]] == [("not-found", 404)]
+    static = ask(bookinfo_kubeconfig, capsys, "http://bookinfo.example/static/app.css",
+                 "--via", "default/bookinfo-gateway")
+    assert static["answers"][0]["route"]["pathType"] == "PathPrefix"
