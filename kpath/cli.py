@@ -109,11 +109,17 @@ def build_parser() -> argparse.ArgumentParser:
     snap.add_argument("--svg", required=True, metavar="FILE")
     snap.add_argument("--size", default="120x40", help="terminal size COLSxROWS")
     snap.add_argument("--demo", action="store_true", help="render the built-in demo lab")
+    snap.add_argument("--scenario", default="shop", metavar="NAME",
+                      help="with --demo: the lab scenario to start (default shop)")
     snap.add_argument("--all", action="store_true", dest="internal",
                       help="also list services with no external way in")
     snap.add_argument("--service", metavar="NAMESPACE/NAME", help="select this service first")
     snap.add_argument("--probe", action="store_true",
                       help="probe before the shot, so results show on the path (live only)")
+    snap.add_argument("--request", metavar="URL", help="show the request dialog (u) answering "
+                      "this URL: its Gateway or Ingress, route rule, outcome and backends")
+    snap.add_argument("-X", "--method", default="", metavar="METHOD",
+                      help="with --request: the HTTP method (default GET; POST for grpc://)")
     _probe_flags(snap)
     _source_flags(snap)
 
@@ -341,6 +347,10 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
     from kpath.tui.snapshot import render_svg
 
     cols, rows = _size(args.size)
+    if args.scenario != "shop" and not args.demo:
+        raise InputError("--scenario needs --demo (a dump or a cluster is read as it is)")
+    if args.method and not args.request:
+        raise InputError("-X/--method needs --request URL")
     if args.probe:
         _consent(args)
     with contextlib.ExitStack() as stack:
@@ -349,7 +359,7 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
 
             from kpath.lab.runner import start_demo_lab
 
-            lab = stack.enter_context(start_demo_lab())
+            lab = stack.enter_context(start_demo_lab(args.scenario))
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="kpath-"))
             args.kubeconfig = str(lab.write_kubeconfig(FsPath(tmp) / "kubeconfig"))
             args.context, args.all_namespaces = None, True
@@ -358,7 +368,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
         prober = tui_prober(settings) if settings is not None else None
         svg = render_svg(analysis, service=args.service, namespace=_namespace(args),
                          selector=args.selector, internal=args.internal, size=(cols, rows),
-                         live=not args.dump, prober=prober, probe_settings=settings)
+                         live=not args.dump, prober=prober, probe_settings=settings,
+                         request=args.request, method=args.method)
     try:
         FsPath(args.svg).write_text(svg, encoding="utf-8")
     except OSError as exc:

@@ -10,3 +10,6 @@ shot 120x40 cross-node    --service shop/storefront    # Cluster policy: hops cr
 shot 120x40 black-hole    --service shop/checkout      # Local policy: node-c drops
 shot 120x40 probed        --service shop/checkout --probe --timeout 1   # probes landed
 shot 80x24  bastion-80x24 --service shop/checkout      # an 80x24 ssh session
+# The gateway-shop lab: the same shop through an Ingress and an Envoy Gateway.
+shot 120x40 gateway       --scenario gateway-shop --service shop/cart     # Gateway way in
+shot 120x40 request       --scenario gateway-shop --request https://shop.example.com/api/pay

@@ -496,9 +496,10 @@ async def _sync(fn: Any) -> Any:
     return fn()
 
 
-def start_demo_lab() -> LabThread:
-    """The lab behind ``kpath demo``: the shop scenario, started, in a background thread."""
-    return LabThread("shop").start()
+def start_demo_lab(scenario: str = "shop") -> LabThread:
+    """The lab behind ``kpath demo`` (the shop scenario) and ``kpath snapshot --demo``,
+    started, in a background thread."""
+    return LabThread(scenario).start()
 
 
 def run_lab(scenario: str, kubeconfig_out: Path | None, *, tls: bool = False,

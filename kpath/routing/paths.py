@@ -22,8 +22,10 @@ from kpath.cluster.gatewayapi import (
 from kpath.cluster.gatewayapi import Route as GwRoute
 from kpath.cluster.records import ObjectKey, Service, ServicePort
 from kpath.cluster.snapshot import Snapshot
+
+# The module, not its names: backends imports this module, and either may load first.
+from kpath.routing.gateway import backends as gw_backends
 from kpath.routing.gateway.attach import GatewayTable
-from kpath.routing.gateway.backends import ResolvedBackend, rule_backends
 from kpath.routing.gateway.infra import InfraRef, find_infra, infra_index
 from kpath.routing.ingress import ControllerRef, IngressRoute, ingress_routes
 from kpath.routing.kubeproxy import (
@@ -301,7 +303,7 @@ def gateway_paths(
     """One path per (listener, attached route, rule, backendRef with non-zero weight). The
     gateway sends straight to the backend's pods; a rule that redirects, or a backend it
     cannot send to, is a path whose direct choice is a refusal saying why."""
-    resolved: dict[tuple[str, ObjectKey, int], tuple[ResolvedBackend, ...]] = {}
+    resolved: dict[tuple[str, ObjectKey, int], tuple[gw_backends.ResolvedBackend, ...]] = {}
     for lr in table.listeners:
         if lr.bound.conflict:
             continue  # a conflicted listener carries no traffic (a finding says so)
@@ -316,12 +318,13 @@ def gateway_paths(
                                  None, ref.service if ref else None, ref.note if ref else "")
                 key = (route.kind, route.key, ri)  # a route on several listeners: once
                 if key not in resolved:
-                    resolved[key] = rule_backends(snapshot, route, ri)
+                    resolved[key] = gw_backends.rule_backends(snapshot, route, ri)
                 yield from _rule_paths(route, rule, hop, resolved[key], snapshot)
 
 
 def _rule_paths(route: GwRoute, rule: RouteRule, hop: GatewayHop,
-                resolved: tuple[ResolvedBackend, ...], snapshot: Snapshot) -> Iterator[Path]:
+                resolved: tuple[gw_backends.ResolvedBackend, ...],
+                snapshot: Snapshot) -> Iterator[Path]:
     nowhere = ObjectKey(route.namespace, "?")
     redirect = next((f.redirect for f in rule.filters
                      if f.type == "RequestRedirect" and f.redirect is not None), None)

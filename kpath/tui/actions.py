@@ -17,6 +17,11 @@ class Action(NamedTuple):
     description: str
     help: str
     show: bool = True
+    command: str = ""  # its name in the command palette, when not the description
+
+    @property
+    def title(self) -> str:
+        return self.command or self.description
 
 
 ACTIONS: tuple[Action, ...] = (
@@ -27,6 +32,9 @@ ACTIONS: tuple[Action, ...] = (
     Action("a", "toggle_internal", "ClusterIP", "Show or hide services with no external way "
            "in", show=False),
     Action("o", "sort", "Sort", "Sort the list by name, worst finding, or type", show=False),
+    Action("u", "request", "URL", "Ask where a URL goes: the Gateway listener or "
+           "Ingress that takes it, the matching route rule, the outcome and the backends",
+           command="Request a URL…"),
     Action("p", "probe", "Probe", "Probe the selected service's hops live"),
     Action("P", "probe_all", "Probe all", "Probe every visible service", show=False),
     Action("r", "refresh", "Refresh", "Read the cluster again", show=False),

@@ -47,13 +47,16 @@ from kpath.tui.probe_options import ProbeOption, shown, stepped
 from kpath.tui.screens.help import HelpScreen
 from kpath.tui.screens.main import MainScreen
 from kpath.tui.screens.picker import Picker
+from kpath.tui.screens.request import RequestScreen
 from kpath.tui.styles import CONSOLE_FONT
 from kpath.tui.widgets import status_bar
 
 if TYPE_CHECKING:  # loaded when probes are wired (kpath.tui.probing), not with the UI
     from kpath.probe.plan import HopRef
     from kpath.probe.run import ProbeSettings
+    from kpath.routing.requests import Request
     from kpath.tui.probing import Prober
+    from kpath.tui.request_view import AnswerView
 
 Loader = Callable[[], Analysis]
 #: Given a kubeconfig context name, the loader for it.
@@ -473,6 +476,22 @@ class KpathApp(App[int]):
             self._start_watch()
         self.main.status.origin = self.origin = f"context {context}"
         self.reload()
+
+    def action_request(self, url: str = "", method: str = "") -> None:
+        """Open the request dialog on the analysis shown now (``url``: asked at once)."""
+        analysis = self.main.analysis
+        if analysis is None:
+            self.notify("Nothing loaded yet: wait for the cluster, then ask.", markup=False)
+            return
+        if isinstance(self.screen, RequestScreen):
+            return
+        from kpath.tui.requesting import ask
+
+        def current(url: str, method: str) -> tuple[Request, Sequence[AnswerView]]:
+            # The analysis on screen when asked: a reload while the dialog is open counts.
+            return ask(self.main.analysis or analysis, url, method)
+
+        self.push_screen(RequestScreen(current, url, method))
 
     def action_toggle_internal(self) -> None:
         self.main.toggle_internal()

@@ -17,6 +17,7 @@ from kpath.errors import InputError
 from kpath.routing.analysis import Analysis
 from kpath.safetext import clean
 from kpath.tui.app import KpathApp
+from kpath.tui.screens.request import RequestScreen
 
 if TYPE_CHECKING:
     from kpath.probe.run import ProbeSettings
@@ -28,9 +29,11 @@ async def render_app_svg(analysis: Analysis, *, namespace: str | None = None,
                          size: tuple[int, int] = (120, 40), service: str | None = None,
                          live: bool = False, prober: Prober | None = None,
                          probe_settings: ProbeSettings | None = None,
+                         request: str | None = None, method: str = "",
                          clock: Callable[[], datetime] = datetime.now) -> str:
     """The UI on ``analysis`` as SVG. ``service`` (``NS/NAME``) is selected first; with a
-    ``prober``, that service's paths (or every visible one) are probed before the shot."""
+    ``prober``, that service's paths (or every visible one) are probed before the shot;
+    with ``request`` (a URL), the shot is of the request dialog answering it."""
     app = KpathApp(lambda: analysis, origin=analysis.snapshot.origin, live=live,
                    namespace=namespace, selector=selector, internal=internal, prober=prober,
                    probe_settings=probe_settings, clock=clock)
@@ -50,6 +53,14 @@ async def render_app_svg(analysis: Analysis, *, namespace: str | None = None,
             await pilot.pause()
         app.main.table.focus()
         await pilot.pause()
+        if request is not None:
+            app.action_request(request, method)
+            await pilot.pause()
+            await app.wait_for_work()
+            await pilot.pause()
+            screen = app.screen
+            if isinstance(screen, RequestScreen) and screen.error:
+                raise InputError(f"--request {request}: {screen.error}")
         return app.export_screenshot(title=f"kpath {clean(analysis.snapshot.origin)}".strip())
 
 
@@ -57,9 +68,11 @@ def render_svg(analysis: Analysis, *, namespace: str | None = None,
                selector: str | None = None, internal: bool = False,
                size: tuple[int, int] = (120, 40), service: str | None = None,
                live: bool = False, prober: Prober | None = None,
-               probe_settings: ProbeSettings | None = None) -> str:
+               probe_settings: ProbeSettings | None = None, request: str | None = None,
+               method: str = "") -> str:
     """Synchronous `render_app_svg`, for the CLI (runs its own event loop)."""
     return asyncio.run(render_app_svg(analysis, namespace=namespace, selector=selector,
                                       internal=internal, size=size, service=service,
                                       live=live or prober is not None, prober=prober,
-                                      probe_settings=probe_settings))
+                                      probe_settings=probe_settings, request=request,
+                                      method=method))

@@ -19,19 +19,21 @@ from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import NamedTuple, TypeVar
 
-from kpath.cluster.records import ObjectKey
+from kpath.cluster.records import ObjectKey, ServicePort
 from kpath.probe.plan import HopKind, HopRef
 from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding, Severity
 from kpath.routing.kubeproxy import Choice, Target, Verdict
 from kpath.routing.nodegroups import NodeGroup
-from kpath.routing.paths import EntryKind, Path
+from kpath.routing.paths import EntryKind, GatewayHop, Path
+from kpath.tui import gateway_view as gv
 from kpath.tui.styles import HopState, ProbeState, glyphs
 
 #: Short names for the ways in, in the order the list shows them.
 WAY_CODES: dict[EntryKind, str] = {
     EntryKind.LOAD_BALANCER: "LB",
     EntryKind.INGRESS: "Ing",
+    EntryKind.GATEWAY: "GW",
     EntryKind.NODE_PORT: "NP",
     EntryKind.EXTERNAL_IP: "EIP",
     EntryKind.CLUSTER_IP: "CIP",
@@ -94,11 +96,17 @@ def worst_state(states: Iterable[HopState]) -> HopState:
 
 
 def path_state(p: Path) -> HopState:
-    """The worst thing that happens to traffic entering by this path."""
+    """The worst thing that happens to traffic entering by this path (on a Gateway path:
+    at the backend; the gateway's own Service has its own paths and states)."""
     if p.entry.pending:
         return HopState.PENDING
     if p.direct is not None:
         return verdict_state(p.direct.verdict)
+    return groups_state(p)
+
+
+def groups_state(p: Path) -> HopState:
+    """The worst verdict over the node groups, as a client of the load balancer meets it."""
     states = [verdict_state(g.choice.verdict, g.cross_node) for g in p.groups]
     if lb_skips_drops(p) and any(s in (HopState.FORWARD, HopState.CROSS) for s in states):
         # The load balancer's health check keeps traffic off the nodes that would drop it.
@@ -179,10 +187,11 @@ def narrows(old: str, new: str) -> bool:
 
 
 class PlaceRef(NamedTuple):
-    """A drawn place that is not a probed hop: the client, or "straight to pods"."""
+    """A drawn place that is not a probed hop: the client, "straight to pods", and on a
+    Gateway path the route rule and the backend Service."""
 
     path: int  # index into analysis.paths
-    level: str  # "client" or "direct"
+    level: str  # "client", "direct", "route" or "backend"
 
 
 #: Where a drawn box sits: a probe plan hop (entry, node group, pod) or a place.
@@ -207,6 +216,9 @@ class Hop(NamedTuple):
     lines: tuple[str, ...]
     state: HopState
     details: tuple[tuple[str, str], ...]
+    #: Whether probes test this hop itself (a Gateway's route rule and backend Service are
+    #: tested at the Gateway's address and at the backend's pods, not on their own).
+    probed: bool = True
 
 
 class Branch(NamedTuple):
@@ -215,6 +227,15 @@ class Branch(NamedTuple):
     via: Hop
     pods: tuple[Hop, ...]
     more_pods: int
+    title: str = "pods"  # the pods box's name ("gateway pods" behind a Gateway)
+
+
+class Leg(NamedTuple):
+    """A second stretch of a path, drawn below the first: a Gateway's route rule (``head``)
+    and the backend it sends to (``branches``: the backend Service and its pods)."""
+
+    head: Hop
+    branches: tuple[Branch, ...]
 
 
 class Diagram(NamedTuple):
@@ -224,6 +245,7 @@ class Diagram(NamedTuple):
     entry: Hop
     branches: tuple[Branch, ...]
     more_branches: int
+    legs: tuple[Leg, ...] = ()
 
     def hops(self) -> list[Hop]:
         """Every hop in reading order: left to right, then top to bottom."""
@@ -231,6 +253,11 @@ class Diagram(NamedTuple):
         for b in self.branches:
             out.append(b.via)
             out.extend(b.pods)
+        for leg in self.legs:
+            out.append(leg.head)
+            for b in leg.branches:
+                out.append(b.via)
+                out.extend(b.pods)
         return out
 
 
@@ -240,6 +267,8 @@ def diagrams(analysis: Analysis, indexes: Sequence[int]) -> list[Diagram]:
 
 def diagram(analysis: Analysis, index: int) -> Diagram:
     p = analysis.paths[index]
+    if p.entry.kind == EntryKind.GATEWAY and p.entry.gateway is not None:
+        return _gateway_diagram(analysis, index, p, p.entry.gateway)
     svc = analysis.snapshot.services.get(p.service)
     port = p.port.label() if p.port else "?"
     title = f"{port} via {p.entry.kind.value}" + (f", {p.policy} policy" if p.policy else "")
@@ -271,6 +300,8 @@ def _entry_hop(index: int, p: Path, health_port: int | None) -> Hop:
             details.append(("nodePort", str(sp.node_port)))
     if p.policy:
         details.append(("traffic policy", p.policy))
+    if p.gateways:  # this Service's pods are these Gateways' proxies
+        details.append(("gateway Service of", ", ".join(str(g) for g in p.gateways)))
     if e.kind == EntryKind.INGRESS and e.ingress is not None:
         r = e.ingress
         title = f"Ingress {r.ingress.key}"
@@ -312,6 +343,90 @@ def _entry_hop(index: int, p: Path, health_port: int | None) -> Hop:
                                           "local endpoint runs"))
     state = HopState.PENDING if e.pending else path_state(p)
     return Hop(ref, titles.get(e.kind, e.kind.value), tuple(lines), state, tuple(details))
+
+
+#: The infrastructure Service's way in a Gateway's address stands for, best first.
+_INFRA_KINDS = (EntryKind.LOAD_BALANCER, EntryKind.NODE_PORT, EntryKind.EXTERNAL_IP,
+                EntryKind.CLUSTER_IP)
+
+
+def infra_path(analysis: Analysis, gw: GatewayHop) -> int | None:
+    """The index of the gateway's own Service's path for the listener's port: its load
+    balancer where it has one (the Gateway's address is that load balancer's)."""
+    if gw.infra is None:
+        return None
+    svc = analysis.snapshot.services.get(gw.infra)
+    sp = gv.infra_port(svc, gw)
+    if sp is None:
+        return None
+    found = _infra_ways(analysis).get((gw.infra, sp), {})
+    return next((found[k] for k in _INFRA_KINDS if k in found), None)
+
+
+_last_ways: list[tuple[Analysis, dict[tuple[ObjectKey, ServicePort], dict[EntryKind, int]]]] = []
+
+
+def _infra_ways(analysis: Analysis) -> dict[tuple[ObjectKey, ServicePort], dict[EntryKind, int]]:
+    """The ways in of every gateway Service port, by kind, for the last analysis asked
+    (one scan of the paths, not one per Gateway path drawn)."""
+    if _last_ways and _last_ways[0][0] is analysis:
+        return _last_ways[0][1]
+    infra = {p.entry.gateway.infra for p in analysis.paths
+             if p.entry.gateway is not None and p.entry.gateway.infra is not None}
+    ways: dict[tuple[ObjectKey, ServicePort], dict[EntryKind, int]] = {}
+    for i, p in enumerate(analysis.paths):
+        if p.service in infra and p.port is not None and p.entry.kind in _INFRA_KINDS:
+            ways.setdefault((p.service, p.port), {}).setdefault(p.entry.kind, i)
+    _last_ways[:] = [(analysis, ways)]
+    return ways
+
+
+def _gateway_diagram(analysis: Analysis, index: int, p: Path, gw: GatewayHop) -> Diagram:
+    """client → Gateway → its own Service's node groups and proxy pods (that Service's
+    hops, drawn and referenced as on its own path); then route rule → backend Service →
+    its pods, straight by pod IP."""
+    snapshot = analysis.snapshot
+    infra = snapshot.services.get(gw.infra) if gw.infra is not None else None
+    ii = infra_path(analysis, gw)
+    ip = analysis.paths[ii] if ii is not None else None
+    port = p.port.label() if p.port else "?"
+    title = f"{port} via gateway {gw.gateway} ({gw.listener})" + (
+        f", its Service {ip.policy} policy" if ip is not None and ip.policy else "")
+    client = Hop(PlaceRef(index, "client"), "client", ("outside the cluster",), HopState.INFO,
+                 (("from", "outside"),))
+    details = gv.entry_details(gw, infra)
+    branches: list[Branch] = []
+    entry_state = HopState.INFO
+    more = 0
+    if ip is not None and ii is not None:
+        if lb_skips_drops(ip) and infra is not None and infra.health_check_node_port:
+            details.append(("health check", f"nodes :{infra.health_check_node_port}/healthz; "
+                                              "passes only where a gateway pod runs"))
+        if ip.groups:
+            entry_state = groups_state(ip)
+        branches = [_branch(ii, gi, _group_hop(ii, gi, ip, g), g.choice, g)
+                    ._replace(title="gateway pods")
+                    for gi, g in enumerate(ip.groups[:MAX_BRANCHES])]
+        more = max(0, len(ip.groups) - MAX_BRANCHES)
+    entry = Hop(HopRef(index, HopKind.ENTRY), f"Gateway {gw.gateway}",
+                tuple(gv.entry_lines(gw)), entry_state, tuple(details))
+    route = gv.find_route(snapshot.gateways.routes, gw.route_kind, gw.route)
+    direct = p.direct
+    if gw.problem or direct is None:
+        state = HopState.REJECT
+        choice = Choice(Verdict.REJECT, (), gw.problem or "no backend")
+    else:
+        state, choice = verdict_state(direct.verdict), direct
+    lines = gv.backend_lines(gw)
+    if not gw.problem and gw.backend is not None:
+        lines.append(_verdict_line(choice.verdict, False))
+    rule_state = HopState.REJECT if gw.backend is None or gw.problem else HopState.FORWARD
+    head = Hop(PlaceRef(index, "route"), gv.route_title(gw), tuple(gv.route_lines(gw, route)),
+               rule_state, tuple(gv.route_details(gw, route)), probed=False)
+    backend = Hop(PlaceRef(index, "backend"), gv.backend_title(gw), tuple(lines), state,
+                  (*gv.backend_details(gw, p), *_choice_details(choice)), probed=False)
+    leg = Leg(head, (_branch(index, None, backend, choice, None),))
+    return Diagram(index, title, client, entry, tuple(branches), more, (leg,))
 
 
 def _node_port_label(p: Path) -> str:
@@ -388,6 +503,22 @@ def _pod_hop(ref: HopRef, t: Target, cross: bool) -> Hop:
                 else "no"))
     return Hop(ref, name, tuple(lines),
                HopState.CROSS if cross else HopState.FORWARD, details)
+
+
+def drawn_paths(diagrams: Iterable[Diagram]) -> set[int]:
+    """The analysis paths whose hops these diagrams draw (a Gateway path also draws its
+    gateway's own Service's node groups and proxy pods, which belong to that Service's path)."""
+    return {h.ref.path for d in diagrams for h in d.hops()}
+
+
+def infra_paths(analysis: Analysis, indexes: Iterable[int]) -> list[int]:
+    """The gateway Service paths the Gateway paths among ``indexes`` draw."""
+    out: list[int] = []
+    for i in indexes:
+        gw = analysis.paths[i].entry.gateway
+        if gw is not None and (j := infra_path(analysis, gw)) is not None and j not in out:
+            out.append(j)
+    return out
 
 
 def path_signature(analysis: Analysis, indexes: Sequence[int]) -> tuple[object, ...]:

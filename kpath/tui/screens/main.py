@@ -91,6 +91,7 @@ class MainScreen(Screen[None]):
         self._flash: frozenset[ObjectKey] = frozenset()
         self._last_filter: _Filtered | None = None
         self._findings_for: ObjectKey | None = None  # the service the findings tab is about
+        self._drawn: set[int] = set()  # the paths whose hops the path view draws now
         self._waiting = "Loading…"  # shown until the first analysis (or a failure) lands
         self.failure = ""  # why nothing is shown: the last load failed with no analysis
 
@@ -251,6 +252,7 @@ class MainScreen(Screen[None]):
         view = self.path_view
         analysis = self.analysis
         if analysis is None or key is None:
+            self._drawn = set()
             view.show([], [], self.probes, "No service matches." if analysis else
                       self._placeholder())
             self._show_findings(None)
@@ -258,6 +260,7 @@ class MainScreen(Screen[None]):
         indexes = [i for i in self._paths.get(key, ())
                    if self.internal or analysis.paths[i].external] or self._paths.get(key, [])
         diagrams = vm.diagrams(analysis, indexes)
+        self._drawn = vm.drawn_paths(diagrams)
         titles = [diagram_title(d, vm.path_state(analysis.paths[d.index])) for d in diagrams]
         view.show(diagrams, titles, self.probes, "This service has no way in.")
         view.set_class(key in self._flash, "-flash")
@@ -350,7 +353,7 @@ class MainScreen(Screen[None]):
             if state != self.service_probes.get(key, ProbeState.UNPROBED):
                 self.service_probes[key] = state
                 self.table.mark_probe(key, state)
-        if self.selected in touched:
+        if self.selected in touched or any(ref.path in self._drawn for ref in marks):
             self.path_view.set_probes(self.probes)
             self._show_details(self.path_view.current)
 
@@ -398,9 +401,12 @@ class MainScreen(Screen[None]):
         return [i for i, p in enumerate(self.analysis.paths) if id(p) in ids]
 
     def selected_path_indexes(self) -> list[int]:
+        """The selected service's paths, and the gateway Service paths its Gateway paths
+        draw (so `p` probes the node groups and proxy pods shown on them too)."""
         if self.analysis is None or self.selected is None:
             return []
-        return list(self._paths.get(self.selected, ()))
+        own = list(self._paths.get(self.selected, ()))
+        return own + [i for i in vm.infra_paths(self.analysis, own) if i not in own]
 
     # --- actions (keys are bound on the app, from the actions table) ----------------------
 

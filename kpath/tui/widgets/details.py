@@ -29,7 +29,7 @@ def details_renderable(hop: Hop | None, probe: ProbeMark | None,
     table.add_column(overflow="fold")
     for name, value in hop.details:
         table.add_row(Text(name), literal(value))
-    if hop.state != HopState.INFO:
+    if hop.state != HopState.INFO and hop.probed:
         table.add_row(Text("probe"), _verdict(probe))
     if health is not None:
         table.add_row(Text("health probe"), _verdict(health))

@@ -46,7 +46,7 @@ def probe_words(mark: ProbeMark | None) -> Text:
 
 
 def _probe_line(hop: Hop, probes: Probes) -> Text | None:
-    if hop.state == HopState.INFO:
+    if hop.state == HopState.INFO or not hop.probed:
         return None
     return probe_words(mark_of(probes, hop.ref))
 
@@ -95,7 +95,7 @@ def pods_box(branch: Branch, probes: Probes, selected: Ref | None, width: int,
     if branch.more_pods:
         lines.append(Text(f"+{branch.more_pods} more pods", style="dim"))
     worst = HopState.CROSS if HopState.CROSS in states else HopState.FORWARD
-    return box(lines, width, HOP_LOOK[worst].style, console, title="pods")
+    return box(lines, width, HOP_LOOK[worst].style, console, title=branch.title)
 
 
 _ARROWS = {HopState.DROP: glyphs("─✗"), HopState.REJECT: glyphs("─⊘")}
@@ -108,9 +108,13 @@ def _arrow(state: HopState) -> Lines:
 
 def row_lines(d: Diagram, n: int, probes: Probes, selected: Ref | None, width: int,
               console: Console) -> Lines:
-    """Row ``n`` of a path: the client and entry on the first row, then one branch a row."""
+    """Row ``n`` of a path: the client and entry on the first row, then one branch a row;
+    then each further leg (a Gateway's route rule and backend) the same way."""
     widths = column_widths(width)
     _, _, entry_w, _, via_w, _, pods_w = widths
+    first = _first_rows(d)
+    if n >= first:
+        return _leg_row(d, n - first, probes, selected, widths, console)
     if n == 0:
         client = [Text(""), Text("client" if d.client.lines[0].startswith("outside") else "pod",
                                  style="bold reverse" if selected == d.client.ref else "bold")]
@@ -123,14 +127,48 @@ def row_lines(d: Diagram, n: int, probes: Probes, selected: Ref | None, width: i
                 if d.more_branches else [])
         return hstack([*head, [], more, [], []], widths)
     b = d.branches[n]
-    return hstack([*head, _arrow(b.via.state),
-                   hop_box(b.via, probes, selected == b.via.ref, via_w, console),
-                   _arrow(b.via.state) if b.pods else [],
-                   pods_box(b, probes, selected, pods_w, console)], widths)
+    return hstack([*head, *_branch_columns(b, probes, selected, via_w, pods_w, console)],
+                  widths)
+
+
+def _branch_columns(b: Branch, probes: Probes, selected: Ref | None, via_w: int, pods_w: int,
+                    console: Console) -> list[Lines]:
+    return [_arrow(b.via.state), hop_box(b.via, probes, selected == b.via.ref, via_w, console),
+            _arrow(b.via.state) if b.pods else [],
+            pods_box(b, probes, selected, pods_w, console)]
+
+
+_LEG = glyphs("╰ rule")  # the second leg starts at the route rule
+
+
+def _leg_row(d: Diagram, m: int, probes: Probes, selected: Ref | None,
+             widths: Sequence[int], console: Console) -> Lines:
+    """Row ``m`` of the legs below the first: the leg's head (a route rule) on its first
+    row, one branch (a backend Service and its pods) a row."""
+    _, _, head_w, _, via_w, _, pods_w = widths
+    for leg in d.legs:
+        rows = max(1, len(leg.branches))
+        if m >= rows:
+            m -= rows
+            continue
+        if m == 0:
+            head = [[Text(""), Text(_LEG, style="dim")], _arrow(leg.head.state),
+                    hop_box(leg.head, probes, selected == leg.head.ref, head_w, console)]
+        else:
+            head = [[], [], []]
+        if m >= len(leg.branches):
+            return hstack([*head, [], [], [], []], widths)
+        cols = _branch_columns(leg.branches[m], probes, selected, via_w, pods_w, console)
+        return hstack([*head, *cols], widths)
+    return []
+
+
+def _first_rows(d: Diagram) -> int:
+    return max(1, len(d.branches) + (1 if d.more_branches else 0))
 
 
 def row_count(d: Diagram) -> int:
-    return max(1, len(d.branches) + (1 if d.more_branches else 0))
+    return _first_rows(d) + sum(max(1, len(leg.branches)) for leg in d.legs)
 
 
 def row_of(d: Diagram, ref: Ref) -> int:
@@ -138,6 +176,14 @@ def row_of(d: Diagram, ref: Ref) -> int:
     for n, b in enumerate(d.branches):
         if ref == b.via.ref or any(ref == p.ref for p in b.pods):
             return n
+    n = _first_rows(d)
+    for leg in d.legs:
+        if ref == leg.head.ref:
+            return n
+        for m, b in enumerate(leg.branches):
+            if ref == b.via.ref or any(ref == p.ref for p in b.pods):
+                return n + m
+        n += max(1, len(leg.branches))
     return 0
 
 
@@ -194,10 +240,14 @@ class PathView(ScrollView, can_focus=True):
         ``empty`` is shown instead when there is nothing to draw: a plain string (dim), or a
         `Text` the caller built safe (an error), wrapped to the pane's width.
         """
+        same = (probes is self._probes and list(diagrams) == self._diagrams
+                and list(titles) == self._titles)
         self._diagrams, self._titles = list(diagrams), list(titles)
-        self._probes, self._rows, self._empty = probes, {}, empty or "No service selected."
-        self._hops = [(h, di, row_of(d, h.ref)) for di, d in enumerate(diagrams)
-                      for h in d.hops()]
+        self._probes, self._empty = probes, empty or "No service selected."
+        if not same:  # the same paths again (a selection announced twice): keep the drawing
+            self._rows = {}
+            self._hops = [(h, di, row_of(d, h.ref)) for di, d in enumerate(diagrams)
+                          for h in d.hops()]
         if not self._hops:
             self._redraw()
             self.post_message(HopSelected(None))
