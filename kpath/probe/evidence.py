@@ -36,6 +36,7 @@ from enum import StrEnum
 from typing import NamedTuple, TypeVar
 
 from kpath.cluster.records import ObjectKey
+from kpath.probe.gatewayplan import same_location
 from kpath.probe.plan import Expect, HopKind, HopRef, ProbePlan, ProbeTarget
 from kpath.probe.prober import Outcome, ProbeResult
 from kpath.routing.findings import Severity
@@ -71,6 +72,8 @@ EXPECT_WORDS = {
     Expect.BACKEND_ERROR: "an HTTP error from the proxy in front (no endpoint behind it)",
     Expect.UNKNOWN: "nothing (no prediction)",
     Expect.CLOSED: "a close without an answer",
+    Expect.NOT_FOUND: "the gateway's own 404 (no rule matches)",
+    Expect.REDIRECT: "a redirect from the gateway",
 }
 
 #: What one probe showed, in the words of its layer (the observed side of a reason).
@@ -162,6 +165,14 @@ def seen_as(target: ProbeTarget, result: ProbeResult) -> Expect | None:
     is an answer. L7 on top: any HTTP status is an answer, except a proxy's own error for a
     backend it cannot reach (an Ingress controller's, the API server's) when no pod is named.
     """
+    if target.gateway and result.status is not None and result.pod is None:
+        # A Gateway answers for itself by status: its redirect, its 404, its 5xx.
+        if 300 <= result.status < 400:
+            return Expect.REDIRECT
+        if result.status == 404:
+            return Expect.NOT_FOUND
+        if result.status >= 500:
+            return Expect.BACKEND_ERROR
     if target.hop == HopKind.HEALTH and result.status is not None:
         if result.status == 200:
             return Expect.HEALTHY
@@ -194,6 +205,8 @@ def sample_words(t: ProbeTarget, r: ProbeResult) -> str:
             words += f" from {r.pod}"
         elif r.via == "api-proxy" and r.status >= 500:
             words = r.detail  # the API server's proxy, and what it said
+        elif t.gateway and (r.status >= 400 or 300 <= r.status < 400):
+            words += " from the gateway itself (no pod named)"
         elif t.via_controller and r.status >= 400:
             words += " from the controller itself (no pod named)"
         elif t.hop != HopKind.HEALTH:
@@ -204,6 +217,8 @@ def sample_words(t: ProbeTarget, r: ProbeResult) -> str:
         words = f"TLS failed: {r.detail}"
     else:
         words = r.detail or OUTCOME_WORDS.get(r.outcome, r.outcome.value)
+    if r.location is not None:
+        words += f" to {r.location}"
     if r.tls_problem:
         words += f" (TLS: {r.tls_problem})"
     if t.hop == HopKind.POD and t.pod is not None and r.pod is None:
@@ -223,6 +238,33 @@ def _seen_words(r: ProbeResult, s: Expect) -> str:
 
 def _words(expect: Iterable[Expect]) -> str:
     return " or ".join(EXPECT_WORDS[e] for e in sorted(expect))
+
+
+def _predicted(t: ProbeTarget) -> str:
+    """The prediction in words, with a Gateway's own statuses and Location."""
+    words = _words(t.expect)
+    if t.statuses:
+        words += f" (HTTP {' or '.join(map(str, sorted(t.statuses)))})"
+    if t.location:
+        words += f" to {t.location}"
+    return words
+
+
+def _gateway_mismatch(t: ProbeTarget, results: Sequence[ProbeResult],
+                      seen: Sequence[Expect | None]) -> tuple[int, str] | None:
+    """A Gateway's own answer of the predicted kind but not as predicted: another status
+    (503 where 500 was predicted), or a redirect elsewhere. (probe index, what was seen)"""
+    if not t.gateway:
+        return None
+    for n, (r, s) in enumerate(zip(results, seen, strict=True)):
+        if s not in (Expect.NOT_FOUND, Expect.BACKEND_ERROR, Expect.REDIRECT):
+            continue
+        if t.statuses and r.status not in t.statuses:
+            return n, f"HTTP {r.status}"
+        if s == Expect.REDIRECT and t.location and not same_location(
+                t.location, r.location or "", t.scheme, t.host_header):
+            return n, f"a redirect to {r.location or '(no Location)'}"
+    return None
 
 
 def _not_heard_from(t: ProbeTarget, results: Sequence[ProbeResult],
@@ -298,11 +340,17 @@ def observe(
     if bad:
         r, s = bad[0]
         assert s is not None
-        return obs(Proof.CONTRADICTED, f"predicted {_words(t.expect)}, saw {_seen_words(r, s)} "
+        return obs(Proof.CONTRADICTED, f"predicted {_predicted(t)}, saw {_seen_words(r, s)} "
                    f"in {len(bad)} of {n} probe(s): {samples[results.index(r)]}")
+    mismatch = _gateway_mismatch(t, results, seen)
+    if mismatch is not None:
+        at, what = mismatch
+        return obs(Proof.CONTRADICTED, f"predicted {_predicted(t)}, saw {what}: "
+                   f"{samples[at]}")
     if foreign:
-        return obs(Proof.CONTRADICTED, f"answered by {', '.join(foreign)}, which kube-proxy "
-                   "would not choose here")
+        who = ("the route's rule does not send to" if t.gateway
+               else "kube-proxy would not choose here")
+        return obs(Proof.CONTRADICTED, f"answered by {', '.join(foreign)}, which {who}")
     if not known:
         return obs(Proof.UNKNOWN, sample_words(t, results[0]))
     unnamed = [r for r, s in zip(results, seen, strict=True)
@@ -318,7 +366,7 @@ def observe(
         if pods:
             why += f" (others named {', '.join(pods)})"
         return obs(Proof.UNIDENTIFIED, why)
-    why = f"predicted {_words(t.expect)}: saw " + ", ".join(
+    why = f"predicted {_predicted(t)}: saw " + ", ".join(
         f"{EXPECT_WORDS[s]}" + (f" ×{k}" if k > 1 else "")
         for s, k in _counts(known).items())
     if pods:
@@ -340,8 +388,8 @@ def _counts(items: Iterable[_T]) -> dict[_T, int]:
 
 def _cross_node(t: ProbeTarget, results: Sequence[ProbeResult],
                 pod_nodes: Mapping[str, str | None]) -> bool | None:
-    if t.node is None or t.hop != HopKind.NODE:
-        return None
+    if t.node is None or t.hop != HopKind.NODE or t.gateway:
+        return None  # (through a gateway, the answering backend says nothing of the proxy)
     # A backend the controller forwarded to runs wherever it runs: kube-proxy's choice of
     # controller pod is not seen in it.
     nodes = [r.pod_node or pod_nodes.get(r.pod) for r in results
@@ -378,7 +426,8 @@ def where(plan: ProbePlan, t: ProbeTarget) -> str:
     ref = t.refs[0]
     p = plan.paths[ref.path]
     port = f" {p.port.label()}" if p.port is not None else ""
-    head = f"{p.service}{port} via {p.entry.label()}"
+    gw = p.entry.gateway
+    head = f"{p.service}{port} via {gw.label() if gw is not None else p.entry.label()}"
     if t.hop == HopKind.NODE:
         return f"{head}, NodePort {t.port} at {t.node}"
     if t.hop == HopKind.HEALTH:

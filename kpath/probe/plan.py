@@ -33,13 +33,29 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
-from kpath.cluster.records import ObjectKey, ServicePort
+from kpath.cluster.gatewayapi import GatewayObjects
+from kpath.cluster.records import ObjectKey, Service, ServicePort
 from kpath.cluster.snapshot import Snapshot
+from kpath.probe.gatewayplan import (
+    NOT_FOUND,
+    GatewayRequest,
+    ListenerRule,
+    Prediction,
+    RuleKey,
+    gateway_objects,
+    listener_rules,
+    no_route_request,
+    predict,
+    rule_key,
+    rule_request,
+    rule_siblings,
+    winner,
+)
 from kpath.routing.ingress import IngressRoute, hostless_routes, ingress_routes
-from kpath.routing.kubeproxy import Choice, Target, Verdict, has_ready
+from kpath.routing.kubeproxy import Choice, Target, Verdict, has_ready, unknown_choice
 from kpath.routing.nodegroups import NodeGroup
-from kpath.routing.paths import EntryKind, Path, pods_direct
-from kpath.routing.targets import service_targets
+from kpath.routing.paths import EntryKind, GatewayHop, Path, pods_direct
+from kpath.routing.targets import endpoints_unknown, service_targets
 
 
 class HopKind(StrEnum):
@@ -66,6 +82,10 @@ class Expect(StrEnum):
     #: (it accepts first) and finds nothing behind it to send to. Seen where something
     #: answers, it still proves the connection was forwarded (an answer at L4).
     CLOSED = "closed"
+    #: A Gateway's own 404: no rule of the listener matches the request (no pod named).
+    NOT_FOUND = "not-found"
+    #: A Gateway's own redirect (3xx, no pod named), with the predicted Location.
+    REDIRECT = "redirect"
 
 
 #: Verdict → what a client sees.
@@ -122,18 +142,29 @@ class ProbeTarget(NamedTuple):
     #: answer is expected and confirms the proxy was reached; it says nothing of which
     #: proxy pod kube-proxy chose (nor where it runs).
     proxied_pods: frozenset[str] = frozenset()
+    method: str = "GET"
+    headers: tuple[tuple[str, str], ...] = ()  # sent as given (a Gateway rule's header match)
+    #: A Gateway's own answers, judged by status: the statuses it may give (404, 500, 503,
+    #: a redirect's code); empty: any.
+    statuses: frozenset[int] = frozenset()
+    location: str | None = None  # the redirect's predicted Location
+    gateway: bool = False  # sent at a Gateway listener (its own 404/5xx/3xx are judged)
 
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        if self.scheme == "tcp":
-            return f"tcp://{host}:{self.port}"
+        if self.scheme in ("tcp", "tls"):
+            return f"{self.scheme}://{host}:{self.port}"
         return f"{self.scheme}://{host}:{self.port}{self.path}"
 
     def label(self) -> str:
         """The probe in words: the URL, and the Host header when it differs."""
+        head = f"{self.method} " if self.method != "GET" else ""
         extra = f" (Host: {self.host_header})" if self.host_header else ""
-        return self.url + extra
+        if self.sni and self.sni != self.host_header:
+            extra += f" (SNI: {self.sni})"
+        extra += "".join(f" ({k}: {v})" for k, v in self.headers)
+        return head + self.url + extra
 
 
 class NotProbed(NamedTuple):
@@ -284,7 +315,8 @@ class _Builder:
     def add(self, target: ProbeTarget, ref: HopRef) -> None:
         key = (target.hop, target.scheme, target.host, target.port, target.path,
                target.host_header, target.sni, target.node, target.expect,
-               target.expected_pods, target.proxied_pods)
+               target.expected_pods, target.proxied_pods, target.method, target.headers,
+               target.statuses, target.location)
         if key not in self.targets:
             self.targets[key] = target
             self.refs[key] = []
@@ -298,17 +330,28 @@ class _Builder:
         return out, tuple(self.skipped)
 
 
-def plan_probes(snapshot: Snapshot, paths: Iterable[Path], options: PlanOptions) -> ProbePlan:
-    """Every probe for ``paths``, each with the prediction it tests."""
+def plan_probes(snapshot: Snapshot, paths: Iterable[Path], options: PlanOptions,
+                context: Iterable[Path] | None = None) -> ProbePlan:
+    """Every probe for ``paths``, each with the prediction it tests.
+
+    ``context``: every path of the analysis (default: ``paths``). A Gateway rule's answer
+    depends on all its backends and on every rule of its listener, chosen or not.
+    """
     chosen = tuple(paths)
+    gw = _GatewayContext.of(snapshot, chosen if context is None else tuple(context))
     b = _Builder()
     pod_nodes: dict[str, str | None] = {}
     proxied = controller_backend_pods(snapshot)
+    for svc, pods in gw.infra_pods.items():
+        proxied[svc] = proxied.get(svc, frozenset()) | pods
     for i, p in enumerate(chosen):
         for c in _choices(p):
             for t in c.targets:
                 if t.pod is not None:
                     pod_nodes[str(t.pod)] = t.node
+        if p.entry.kind == EntryKind.GATEWAY and p.entry.gateway is not None:
+            _plan_gateway_path(snapshot, i, p, options, b, gw)
+            continue
         _plan_path(snapshot, i, p, options, b, proxied.get(p.service, frozenset()))
     targets, skipped = b.finish()
     return ProbePlan(chosen, targets, skipped, pod_nodes)
@@ -472,3 +515,158 @@ def _plan_pods(i: int, p: Path, scheme: str, b: _Builder, proxied: frozenset[str
                               t.pod, frozenset({Expect.ANSWER}), pods, False, False, 1, (),
                               proxied),
                   ref)
+
+
+# --------------------------------------------------------------------------- Gateway paths
+@dataclass(frozen=True)
+class _GatewayContext:
+    """What every Gateway path's plan reads: the rules of each Gateway port, each rule's
+    backends, and the backends a gateway's own Service serves for a Host-less ``/``."""
+
+    objects: GatewayObjects
+    rules: Mapping[tuple[ObjectKey, int], list[ListenerRule]]
+    siblings: Mapping[RuleKey, list[Path]]
+    choices: Mapping[RuleKey, dict[int, Choice | None]]
+    infra_pods: Mapping[ObjectKey, frozenset[str]]
+
+    @classmethod
+    def of(cls, snapshot: Snapshot, paths: tuple[Path, ...]) -> _GatewayContext:
+        objects = gateway_objects(snapshot)
+        gateway = [p for p in paths if p.entry.kind == EntryKind.GATEWAY]
+        rules = listener_rules(gateway, objects)
+        siblings = rule_siblings(gateway)
+        choices = {k: {n: _backend_choice(snapshot, p) for n, p in enumerate(ps)}
+                   for k, ps in siblings.items()}
+        infra: dict[ObjectKey, set[str]] = {}
+        bare = GatewayRequest("http", None, "/", "GET", ())
+        for rs in rules.values():
+            won = winner(rs, objects, bare)
+            if won is None:
+                continue
+            for n, p in enumerate(siblings.get(won, ())):
+                hop = p.entry.gateway
+                choice = choices[won].get(n)
+                if hop is not None and hop.infra is not None and choice is not None:
+                    infra.setdefault(hop.infra, set()).update(_pods_of([choice]))
+        return cls(objects, rules, siblings, choices,
+                   {k: frozenset(v) for k, v in infra.items()})
+
+    def prediction(self, hop: GatewayHop, req: GatewayRequest) -> Prediction:
+        key = rule_key(hop)
+        return predict(hop, self.siblings.get(key, ()), self.objects, req,
+                       self.choices.get(key, {}))
+
+
+def _backend_choice(snapshot: Snapshot, p: Path) -> Choice | None:
+    """The backend pods a gateway sends this path's share to, straight to their IPs."""
+    if p.direct is not None:
+        return p.direct
+    svc = snapshot.services.get(p.service)
+    if svc is None or p.port is None:
+        return None
+    targets = service_targets(snapshot, snapshot.service_slices(p.service), p.port)
+    if not targets and (why := endpoints_unknown(snapshot, svc.selector)):
+        return unknown_choice(why)
+    return pods_direct(targets)
+
+
+_KIND_EXPECT = {"answer": Expect.ANSWER, "backend-error": Expect.BACKEND_ERROR,
+                "not-found": Expect.NOT_FOUND, "redirect": Expect.REDIRECT,
+                "unknown": Expect.UNKNOWN, "closed": Expect.CLOSED}
+
+
+def _gateway_target(hop_kind: HopKind, req: GatewayRequest, host: str, port: int,
+                    expect: frozenset[Expect], pred: Prediction, samples: int,
+                    node: str | None = None, pod: ObjectKey | None = None) -> ProbeTarget:
+    http = req.scheme in ("http", "https")
+    pods = pred.pods if Expect.ANSWER in expect else frozenset()
+    return ProbeTarget(hop_kind, req.scheme, host, port, req.path, req.host if http else None,
+                       req.sni, node, pod, expect, pods, False, http,
+                       _repeat(pods, expect, samples), (), frozenset(), req.method,
+                       req.headers, pred.statuses, pred.location, True)
+
+
+def _plan_gateway_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions,
+                       b: _Builder, gw: _GatewayContext) -> None:
+    """A Gateway way in: the listener at the Gateway's addresses with this rule's request
+    (and the listener's 404), the gateway's own Service at its NodePorts and proxy pods
+    with the same request, then the backend's pods as for any Service."""
+    hop = p.entry.gateway
+    assert hop is not None
+    what = hop.label()
+    rules = gw.rules.get((hop.gateway, hop.port), [])
+    req, why = rule_request(hop, rules, gw.objects)
+    if req is None:
+        b.skip(i, what, why)
+    else:
+        pred = gw.prediction(hop, req)
+        expect = frozenset(_KIND_EXPECT[k] for k in pred.kinds)
+        addresses = hop.addresses or p.entry.addresses
+        infra = snapshot.services.get(hop.infra) if hop.infra is not None else None
+        if not addresses and infra is not None:
+            addresses = tuple(a for a in (x.address for x in infra.load_balancer_ingress) if a)
+        entry_expect_ = expect
+        if p.groups and not any(g.choice.verdict == Verdict.FORWARD for g in p.groups):
+            # No node of the gateway's own Service forwards: the address sees that.
+            entry_expect_ = frozenset(SEEN_AS[g.choice.verdict] for g in p.groups) | {
+                Expect.CLOSED}
+        if not addresses:
+            b.skip(i, what, "the Gateway has no address (status.addresses is empty)")
+        for address in addresses:
+            b.add(_gateway_target(HopKind.ENTRY, req, address, hop.port, entry_expect_, pred,
+                                  options.samples), HopRef(i, HopKind.ENTRY))
+        nf, nf_why = no_route_request(hop, rules, gw.objects)
+        if nf is not None:
+            for address in addresses:
+                b.add(_gateway_target(HopKind.ENTRY, nf, address, hop.port,
+                                      frozenset({Expect.NOT_FOUND}), NOT_FOUND, 1),
+                      HopRef(i, HopKind.ENTRY))
+        elif nf_why:
+            b.skip(i, f"{what}: a path no rule matches", nf_why)
+        _plan_gateway_infra(snapshot, i, p, hop, req, expect, pred, options, b, infra)
+    # The backend's pods, as for any Service (the proxies send straight to them).
+    if p.direct is not None:
+        _plan_pods(i, p._replace(groups=()), port_scheme(p.port, options.http), b, frozenset())
+
+
+def _plan_gateway_infra(snapshot: Snapshot, i: int, p: Path, hop: GatewayHop,
+                        req: GatewayRequest, expect: frozenset[Expect], pred: Prediction,
+                        options: PlanOptions, b: _Builder, infra: Service | None) -> None:
+    """The gateway's own Service (the path's node groups): each group's NodePort and the
+    proxy pods behind it, sent the rule's request."""
+    if not p.groups:
+        return
+    port = next((sp for sp in infra.ports if sp.port == hop.port), None) if infra else None
+    node_port = port.node_port if port is not None else None
+    health = infra.health_check_node_port if infra and p.policy == "Local" else None
+    planned: set[HopRef] = set()
+    for gi, g in enumerate(p.groups):
+        if node_port is not None:
+            names = list(g.nodes) if options.all_nodes else _sample(snapshot, g.nodes)
+            if g.ready is False:
+                seen = frozenset({Expect.UNKNOWN})
+            elif g.choice.verdict == Verdict.FORWARD:
+                seen = expect
+            else:
+                seen = frozenset({SEEN_AS[g.choice.verdict]})
+            for name in names:
+                node = snapshot.nodes.get(name)
+                if node is None or node.ip is None:
+                    b.skip(i, f"NodePort {node_port} on {name}", "the node has no address")
+                    continue
+                b.add(_gateway_target(HopKind.NODE, req, node.ip, node_port, seen, pred,
+                                      options.samples, node=name), HopRef(i, HopKind.NODE, gi))
+                if health:
+                    ok = Expect.UNKNOWN if g.ready is False else health_expect(g)
+                    b.add(ProbeTarget(HopKind.HEALTH, "http", node.ip, health, "/healthz", None,
+                                      None, name, None, frozenset({ok}), frozenset(), False,
+                                      False, 1, ()), HopRef(i, HopKind.HEALTH, gi))
+        for t in g.choice.targets:
+            if t.address is None or t.port is None:
+                continue
+            ref = HopRef(i, HopKind.POD, gi, t.endpoint)
+            if ref in planned:
+                continue
+            planned.add(ref)
+            b.add(_gateway_target(HopKind.POD, req, t.address, t.port, expect, pred, 1,
+                                  pod=t.pod), ref)
