@@ -165,7 +165,7 @@ def seen_as(target: ProbeTarget, result: ProbeResult) -> Expect | None:
     is an answer. L7 on top: any HTTP status is an answer, except a proxy's own error for a
     backend it cannot reach (an Ingress controller's, the API server's) when no pod is named.
     """
-    if target.gateway and result.status is not None and result.pod is None:
+    if result.status is not None and gateway_own(target, result):
         # A Gateway answers for itself by status: its redirect, its 404, its 5xx.
         if 300 <= result.status < 400:
             return Expect.REDIRECT
@@ -197,11 +197,18 @@ def seen_as(target: ProbeTarget, result: ProbeResult) -> Expect | None:
     return None
 
 
+def gateway_own(t: ProbeTarget, r: ProbeResult) -> bool:
+    """An answer the gateway gave itself (naming no pod, or one of its own proxy pods)."""
+    return t.gateway and (r.pod is None or r.pod in t.gateway_pods)
+
+
 def sample_words(t: ProbeTarget, r: ProbeResult) -> str:
     """One probe in words: what it saw at which layer, and which pod answered or was silent."""
     if r.status is not None:
         words = f"HTTP {r.status}"
-        if r.pod:
+        if r.pod and gateway_own(t, r):
+            words += f" from the gateway's pod {r.pod}"
+        elif r.pod:
             words += f" from {r.pod}"
         elif r.via == "api-proxy" and r.status >= 500:
             words = r.detail  # the API server's proxy, and what it said
@@ -319,7 +326,8 @@ def observe(
             Expect.ANSWER, Expect.HEALTHY, Expect.CLOSED) and r.pod is None else w
             for w, r, s in zip(samples, results, seen, strict=True))
     errors = tuple(sorted({r.status for r in results if r.pod and r.status
-                           and r.status >= 500 and t.hop != HopKind.HEALTH}))
+                           and r.status >= 500 and t.hop != HopKind.HEALTH
+                           and not gateway_own(t, r)}))
     n = len(results)
 
     def obs(proof: Proof, why: str) -> Observation:
@@ -331,8 +339,10 @@ def observe(
                    + "; ".join(dict.fromkeys(samples)))
     bad = [(r, s) for r, s in zip(results, seen, strict=True) if s is not None
            and not _allowed(s, t.expect)]
+    own = {r.pod for r, s in zip(results, seen, strict=True) if r.pod and s in (
+        Expect.NOT_FOUND, Expect.BACKEND_ERROR, Expect.REDIRECT)}
     foreign = [p for p in pods if t.expected_pods and t.hop != HopKind.HEALTH
-               and p not in t.expected_pods and p not in t.proxied_pods]
+               and p not in t.expected_pods and p not in t.proxied_pods and p not in own]
     known = [s for s in seen if s is not None]
     if t.internal and not any(s == Expect.ANSWER for s in known):
         return obs(Proof.UNKNOWN, f"an in-cluster address: {results[0].detail} from here "
@@ -455,10 +465,11 @@ def _findings(
                     if r.tls_problem or r.outcome == Outcome.TLS), None)
         if tls:
             yield _finding("KP404", f"{place}: TLS: {tls}", service, i)
-        errors = sorted({r.status for r in rs if r.pod and r.status and r.status >= 500})
+        failed = [r for r in rs if r.pod and r.status and r.status >= 500
+                  and not gateway_own(t, r)]
+        errors = sorted({r.status for r in failed if r.status})
         if errors:
-            pods = ", ".join(dict.fromkeys(r.pod for r in rs if r.pod and r.status
-                                           and r.status >= 500 and r.pod))
+            pods = ", ".join(dict.fromkeys(r.pod for r in failed if r.pod))
             yield _finding("KP405", f"{place}: {pods} answered HTTP "
                            f"{', '.join(map(str, errors))}", service, i)
 

@@ -149,6 +149,9 @@ class ProbeTarget(NamedTuple):
     statuses: frozenset[int] = frozenset()
     location: str | None = None  # the redirect's predicted Location
     gateway: bool = False  # sent at a Gateway listener (its own 404/5xx/3xx are judged)
+    #: The gateway's own proxy pods: an answer that names one is the gateway's own (a 404,
+    #: a 500, a redirect), not a backend's (kpath's lab names them; most gateways name none).
+    gateway_pods: frozenset[str] = frozenset()
 
     @property
     def url(self) -> str:
@@ -316,11 +319,12 @@ class _Builder:
         key = (target.hop, target.scheme, target.host, target.port, target.path,
                target.host_header, target.sni, target.node, target.expect,
                target.expected_pods, target.proxied_pods, target.method, target.headers,
-               target.statuses, target.location)
+               target.statuses, target.location, target.gateway_pods)
         if key not in self.targets:
             self.targets[key] = target
             self.refs[key] = []
-        self.refs[key].append(ref)
+        if ref not in self.refs[key]:
+            self.refs[key].append(ref)
 
     def skip(self, path: int, what: str, reason: str) -> None:
         self.skipped.append(NotProbed(path, what, reason))
@@ -527,7 +531,8 @@ class _GatewayContext:
     rules: Mapping[tuple[ObjectKey, int], list[ListenerRule]]
     siblings: Mapping[RuleKey, list[Path]]
     choices: Mapping[RuleKey, dict[int, Choice | None]]
-    infra_pods: Mapping[ObjectKey, frozenset[str]]
+    infra_pods: Mapping[ObjectKey, frozenset[str]]  # backends for a Host-less GET /
+    proxies: Mapping[ObjectKey, frozenset[str]]  # the gateway's own Service → its pods
 
     @classmethod
     def of(cls, snapshot: Snapshot, paths: tuple[Path, ...]) -> _GatewayContext:
@@ -548,8 +553,16 @@ class _GatewayContext:
                 choice = choices[won].get(n)
                 if hop is not None and hop.infra is not None and choice is not None:
                     infra.setdefault(hop.infra, set()).update(_pods_of([choice]))
+        proxies = {}
+        for key in {p.entry.gateway.infra for p in gateway if p.entry.gateway is not None}:
+            svc = snapshot.services.get(key) if key is not None else None
+            if key is not None and svc is not None:
+                slices = snapshot.service_slices(key)
+                proxies[key] = frozenset(
+                    str(t.pod) for sp in svc.ports
+                    for t in service_targets(snapshot, slices, sp) if t.pod is not None)
         return cls(objects, rules, siblings, choices,
-                   {k: frozenset(v) for k, v in infra.items()})
+                   {k: frozenset(v) for k, v in infra.items()}, proxies)
 
     def prediction(self, hop: GatewayHop, req: GatewayRequest) -> Prediction:
         key = rule_key(hop)
@@ -577,13 +590,14 @@ _KIND_EXPECT = {"answer": Expect.ANSWER, "backend-error": Expect.BACKEND_ERROR,
 
 def _gateway_target(hop_kind: HopKind, req: GatewayRequest, host: str, port: int,
                     expect: frozenset[Expect], pred: Prediction, samples: int,
-                    node: str | None = None, pod: ObjectKey | None = None) -> ProbeTarget:
+                    proxies: frozenset[str], node: str | None = None,
+                    pod: ObjectKey | None = None) -> ProbeTarget:
     http = req.scheme in ("http", "https")
     pods = pred.pods if Expect.ANSWER in expect else frozenset()
     return ProbeTarget(hop_kind, req.scheme, host, port, req.path, req.host if http else None,
                        req.sni, node, pod, expect, pods, False, http,
                        _repeat(pods, expect, samples), (), frozenset(), req.method,
-                       req.headers, pred.statuses, pred.location, True)
+                       req.headers, pred.statuses, pred.location, True, proxies)
 
 
 def _plan_gateway_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions,
@@ -594,6 +608,7 @@ def _plan_gateway_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions
     hop = p.entry.gateway
     assert hop is not None
     what = hop.label()
+    proxies = gw.proxies.get(hop.infra, frozenset()) if hop.infra is not None else frozenset()
     rules = gw.rules.get((hop.gateway, hop.port), [])
     req, why = rule_request(hop, rules, gw.objects)
     if req is None:
@@ -614,16 +629,17 @@ def _plan_gateway_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions
             b.skip(i, what, "the Gateway has no address (status.addresses is empty)")
         for address in addresses:
             b.add(_gateway_target(HopKind.ENTRY, req, address, hop.port, entry_expect_, pred,
-                                  options.samples), HopRef(i, HopKind.ENTRY))
+                                  options.samples, proxies), HopRef(i, HopKind.ENTRY))
         nf, nf_why = no_route_request(hop, rules, gw.objects)
         if nf is not None:
             for address in addresses:
                 b.add(_gateway_target(HopKind.ENTRY, nf, address, hop.port,
-                                      frozenset({Expect.NOT_FOUND}), NOT_FOUND, 1),
+                                      frozenset({Expect.NOT_FOUND}), NOT_FOUND, 1, proxies),
                       HopRef(i, HopKind.ENTRY))
         elif nf_why:
             b.skip(i, f"{what}: a path no rule matches", nf_why)
-        _plan_gateway_infra(snapshot, i, p, hop, req, expect, pred, options, b, infra)
+        _plan_gateway_infra(snapshot, i, p, hop, req, expect, pred, options, b, infra,
+                            proxies)
     # The backend's pods, as for any Service (the proxies send straight to them).
     if p.direct is not None:
         _plan_pods(i, p._replace(groups=()), port_scheme(p.port, options.http), b, frozenset())
@@ -631,7 +647,8 @@ def _plan_gateway_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions
 
 def _plan_gateway_infra(snapshot: Snapshot, i: int, p: Path, hop: GatewayHop,
                         req: GatewayRequest, expect: frozenset[Expect], pred: Prediction,
-                        options: PlanOptions, b: _Builder, infra: Service | None) -> None:
+                        options: PlanOptions, b: _Builder, infra: Service | None,
+                        proxies: frozenset[str]) -> None:
     """The gateway's own Service (the path's node groups): each group's NodePort and the
     proxy pods behind it, sent the rule's request."""
     if not p.groups:
@@ -655,7 +672,8 @@ def _plan_gateway_infra(snapshot: Snapshot, i: int, p: Path, hop: GatewayHop,
                     b.skip(i, f"NodePort {node_port} on {name}", "the node has no address")
                     continue
                 b.add(_gateway_target(HopKind.NODE, req, node.ip, node_port, seen, pred,
-                                      options.samples, node=name), HopRef(i, HopKind.NODE, gi))
+                                      options.samples, proxies, node=name),
+                      HopRef(i, HopKind.NODE, gi))
                 if health:
                     ok = Expect.UNKNOWN if g.ready is False else health_expect(g)
                     b.add(ProbeTarget(HopKind.HEALTH, "http", node.ip, health, "/healthz", None,
@@ -669,4 +687,4 @@ def _plan_gateway_infra(snapshot: Snapshot, i: int, p: Path, hop: GatewayHop,
                 continue
             planned.add(ref)
             b.add(_gateway_target(HopKind.POD, req, t.address, t.port, expect, pred, 1,
-                                  pod=t.pod), ref)
+                                  proxies, pod=t.pod), ref)
