@@ -31,6 +31,11 @@ holds no Kubernetes object at all (`cluster_version.json`, `serverversion.json`,
 list) is counted under its lower-cased file stem. When several files carry the same object
 (must-gather stores pods twice), the last copy read is kept and a warning says so.
 
+Gateway API objects (group gateway.networking.k8s.io) are read at any apiVersion the group
+has served, and ListenerSet also from the experimental gateway.networking.x-k8s.io (where
+it was called XListenerSet). A kind of that name from another group (Istio's
+networking.istio.io Gateway) is counted as skipped under ``Kind.group``.
+
 Values are passed on untouched: redacted fields (`***HIDDEN***`) are the parser's business.
 """
 
@@ -49,8 +54,23 @@ from kpath.cluster.dumpfiles import (
     read_documents,
     type_name,
 )
+from kpath.cluster.gatewayapi import GATEWAY_KINDS, GROUP
+from kpath.cluster.parse_gateway import EXPERIMENTAL_GROUP
 from kpath.cluster.raw import KINDS, RawCluster, RawObject
 from kpath.errors import InputError
+
+_GATEWAY_RESOURCES: dict[str, str] = {
+    "gatewayclasses": "GatewayClass",
+    "gateways": "Gateway",
+    "listenersets": "ListenerSet",
+    "httproutes": "HTTPRoute",
+    "grpcroutes": "GRPCRoute",
+    "tlsroutes": "TLSRoute",
+    "tcproutes": "TCPRoute",
+    "udproutes": "UDPRoute",
+    "referencegrants": "ReferenceGrant",
+    "backendtlspolicies": "BackendTLSPolicy",
+}
 
 #: File or directory name (lower case) → the kind of the objects in it, for data that does
 #: not carry `kind` (sonobuoy's bare arrays; kindless Lists). Names kpath reads first, then
@@ -73,8 +93,13 @@ FILE_NAME_KINDS: dict[str, str] = {
     "ingressclasses": "IngressClass",
     "ingressclass": "IngressClass",
     "ingress-classes": "IngressClass",
-    # kinds kpath skips (sonobuoy `resources/` and troubleshoot `cluster-resources/` names)
     "namespaces": "Namespace",
+    "namespace": "Namespace",
+    # Gateway API: plural resource names, alone or with the group as troubleshoot's
+    # custom-resources/<plural>.<group>/ directories name them
+    **{name: kind for plural, kind in _GATEWAY_RESOURCES.items()
+       for name in (plural, f"{plural}.{GROUP}")},
+    # kinds kpath skips (sonobuoy `resources/` and troubleshoot `cluster-resources/` names)
     "deployments": "Deployment",
     "daemonsets": "DaemonSet",
     "statefulsets": "StatefulSet",
@@ -125,7 +150,20 @@ _API_VERSIONS: dict[str, str] = {
     "EndpointSlice": "discovery.k8s.io/v1",
     "Ingress": "networking.k8s.io/v1",
     "IngressClass": "networking.k8s.io/v1",
+    "Namespace": "v1",
+    **{kind: f"{GROUP}/v1" for kind in GATEWAY_KINDS},
 }
+
+#: Kinds read only from these API groups: other projects reuse the names (Istio's
+#: networking.istio.io/v1 Gateway is not a Gateway API Gateway). Any version of the group
+#: is read (v1, v1beta1, v1alpha2, v1alpha3): the fields kpath reads kept their shape.
+_KIND_GROUPS: dict[str, frozenset[str]] = {
+    **{kind: frozenset({GROUP}) for kind in GATEWAY_KINDS},
+    "ListenerSet": frozenset({GROUP, EXPERIMENTAL_GROUP}),
+    "XListenerSet": frozenset({EXPERIMENTAL_GROUP}),  # the experimental channel's name
+}
+#: Kinds filed under another name (what the experimental channel called them).
+_RENAMED: dict[str, str] = {"XListenerSet": "ListenerSet"}
 
 _READ: frozenset[str] = frozenset(KINDS)
 # Keys that mark a mapping as meant to be a Kubernetes object or list.
@@ -296,6 +334,11 @@ class _Loader:
             self._object(label, f"{prefix}items[{index}]", item, kind)
 
     def _object(self, label: str, where: str, item: RawObject, kind: str) -> None:
+        if kind in _KIND_GROUPS:
+            kind = _grouped_kind(item, kind)
+            if kind not in _READ:  # another group's kind of that name, counted by group
+                self.raw.add(kind, item)
+                return
         if kind not in _READ:
             # Counted as skipped; its shape is none of our business. Real kinds are plain
             # identifiers; anything else (escape sequences, say) is counted as "unknown".
@@ -326,6 +369,18 @@ class _Loader:
             if not self.first_duplicate:
                 shown = f"{namespace}/{name}" if namespace else name
                 self.first_duplicate = f"{kind} {shown} in {label}"
+
+
+def _grouped_kind(item: RawObject, kind: str) -> str:
+    """The kind to file an object of a group-checked kind under: itself (or its current
+    name) in its own group, else ``Kind.group`` (counted as skipped, never read)."""
+    version = item.get("apiVersion")
+    group = version.rpartition("/")[0] if type(version) is str else ""
+    if group in _KIND_GROUPS[kind]:
+        return _RENAMED.get(kind, kind)
+    shown = f"{kind}.{group}" if group else kind
+    ok = shown.isascii() and shown.replace(".", "").replace("-", "").isalnum()
+    return shown if ok else "unknown"
 
 
 def _is_list(doc: dict[str, Any]) -> bool:

@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from kpath.cluster.gatewayapi import GATEWAY_KINDS
+
 #: The kinds kpath reads. ``Endpoints`` is used only where a service has no EndpointSlice.
+#: Namespaces are read for their labels (Gateway ``allowedRoutes`` selectors).
 KINDS: tuple[str, ...] = (
     "Node",
     "Pod",
@@ -18,6 +21,8 @@ KINDS: tuple[str, ...] = (
     "Endpoints",
     "Ingress",
     "IngressClass",
+    "Namespace",
+    *GATEWAY_KINDS,
 )
 
 RawObject = dict[str, Any]

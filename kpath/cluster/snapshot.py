@@ -11,7 +11,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+from kpath.cluster.gatewayapi import (
+    EMPTY_GATEWAYS,
+    GATEWAY_KINDS,
+    ROUTE_KINDS,
+    BackendTLSPolicy,
+    Gateway,
+    GatewayClass,
+    GatewayObjects,
+    ListenerSet,
+    Namespace,
+    ReferenceGrant,
+    Route,
+)
 from kpath.cluster.parse import PARSERS, BadField, Interner, field_error
 from kpath.cluster.raw import RawCluster
 from kpath.cluster.records import (
@@ -26,6 +40,8 @@ from kpath.cluster.records import (
     Service,
 )
 from kpath.gcpause import paused_gc
+
+_T = TypeVar("_T")
 
 #: Where the endpoints of a service came from.
 FROM_SLICES, FROM_ENDPOINTS, FROM_PODS = "EndpointSlice", "Endpoints", "Pods"
@@ -50,6 +66,10 @@ class Snapshot:
         default_factory=dict
     )
     pods_by_namespace: Mapping[str, tuple[Pod, ...]] = field(default_factory=dict)
+    #: Namespaces by name (their labels decide Gateway allowedRoutes selectors); empty
+    #: when the source carried none.
+    namespaces: Mapping[str, Namespace] = field(default_factory=dict)
+    gateways: GatewayObjects = EMPTY_GATEWAYS
 
     def service_slices(self, key: ObjectKey) -> tuple[EndpointSlice, ...]:
         return self.slices.get(key, ())
@@ -138,7 +158,54 @@ def _build(raw: RawCluster) -> Snapshot:
         kinds_seen=frozenset(raw.objects),
         node_buckets={k: tuple(sorted(v)) for k, v in buckets.items()},
         pods_by_namespace={k: tuple(v) for k, v in by_ns.items()},
+        namespaces={n.name: n for n in _parse_all(raw, "Namespace", intern)},  # type: ignore[union-attr]
+        gateways=_gateway_objects(raw, intern),
     )
+
+
+def _gateway_objects(raw: RawCluster, intern: Interner) -> GatewayObjects:
+    """The Gateway API records; EMPTY_GATEWAYS when the source carried none."""
+    if not any(raw.objects.get(kind) for kind in GATEWAY_KINDS):
+        return EMPTY_GATEWAYS
+    classes: dict[str, GatewayClass] = {}
+    for c in _parse_all(raw, "GatewayClass", intern):
+        assert isinstance(c, GatewayClass)
+        classes[c.name] = c
+    gateways: dict[ObjectKey, Gateway] = {}
+    for g in _parse_all(raw, "Gateway", intern):
+        assert isinstance(g, Gateway)
+        gateways[g.key] = g
+    routes: list[Route] = []
+    for kind in ROUTE_KINDS:
+        routes.extend(_parse_all(raw, kind, intern))  # type: ignore[arg-type]
+    return GatewayObjects(
+        classes=classes,
+        gateways=gateways,
+        listener_sets=tuple(_typed(_parse_all(raw, "ListenerSet", intern), ListenerSet)),
+        routes=tuple(routes),
+        grants=tuple(_typed(_parse_all(raw, "ReferenceGrant", intern), ReferenceGrant)),
+        backend_tls=tuple(_typed(_parse_all(raw, "BackendTLSPolicy", intern),
+                                 BackendTLSPolicy)),
+        versions=read_versions(raw),
+    )
+
+
+def _typed(items: Iterable[object], kind: type[_T]) -> Iterator[_T]:
+    for item in items:
+        assert isinstance(item, kind)
+        yield item
+
+
+def read_versions(raw: RawCluster) -> dict[str, str]:
+    """Gateway API kind -> the apiVersion its objects were read at. A dump may mix
+    versions of one kind (files from different releases): then all of them, sorted."""
+    out: dict[str, str] = {}
+    for kind in GATEWAY_KINDS:
+        found = sorted({v for obj in raw.objects.get(kind, ())
+                        if isinstance(v := obj.get("apiVersion"), str) and v})
+        if found:
+            out[kind] = ", ".join(found)
+    return out
 
 
 def derive_slice(

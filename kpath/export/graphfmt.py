@@ -15,7 +15,8 @@ import networkx as nx
 
 from kpath.safetext import clean
 
-_SHAPES = {"client": "oval", "nodegroup": "box3d", "pod": "component"}
+_SHAPES = {"client": "oval", "nodegroup": "box3d", "pod": "component", "gateway": "hexagon",
+           "route": "note"}
 
 
 def _cleaned(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from kpath.cluster.gatewayapi import HeaderMatch, RouteMatch
 from kpath.cluster.records import ServicePort
 from kpath.routing.analysis import Analysis
 from kpath.routing.findings import RULES, Finding, Severity
 from kpath.routing.kubeproxy import Choice, Target
 from kpath.routing.nodegroups import NodeGroup
-from kpath.routing.paths import Path, skipped_by_load_balancer
+from kpath.routing.paths import GatewayHop, Path, skipped_by_load_balancer
 
 SCHEMA = "kpath.paths/v1"
 
@@ -38,6 +39,31 @@ def _port(p: ServicePort | None) -> dict[str, Any] | None:
             "nodePort": p.node_port, "appProtocol": p.app_protocol}
 
 
+def _match(m: RouteMatch) -> dict[str, Any]:
+    def pairs(items: tuple[HeaderMatch, ...]) -> list[dict[str, str]]:
+        return [{"type": h.type, "name": h.name, "value": h.value} for h in items]
+
+    grpc = None
+    if m.grpc_service is not None or m.grpc_method is not None:
+        grpc = {"type": m.grpc_type, "service": m.grpc_service, "method": m.grpc_method}
+    return {"path": {"type": m.path.type, "value": m.path.value} if m.path else None,
+            "method": m.method, "headers": pairs(m.headers),
+            "queryParams": pairs(m.query_params), "grpc": grpc}
+
+
+def gateway_json(h: GatewayHop) -> dict[str, Any]:
+    b = h.backend
+    backend = None if b is None else {
+        "group": b.group, "kind": b.kind, "name": f"{b.namespace or h.route.namespace}/{b.name}",
+        "port": b.port, "weight": b.weight}
+    return {"gateway": str(h.gateway), "listener": h.listener, "protocol": h.protocol,
+            "hostnames": list(h.hostnames), "addresses": list(h.addresses), "port": h.port,
+            "route": {"kind": h.route_kind, "name": str(h.route), "rule": h.rule},
+            "matches": [_match(m) for m in h.matches], "backend": backend,
+            "share": round(h.share, 4), "problem": h.problem,
+            "infra": str(h.infra) if h.infra else None, "infraNote": h.infra_note}
+
+
 def path_json(p: Path) -> dict[str, Any]:
     e = p.entry
     ingress = None
@@ -55,11 +81,13 @@ def path_json(p: Path) -> dict[str, Any]:
         "port": _port(p.port),
         "entry": {"kind": e.kind.value, "addresses": list(e.addresses), "port": e.port,
                   "pending": e.pending, "label": e.label(),
-                  "external": p.external, "ingress": ingress},
+                  "external": p.external, "ingress": ingress,
+                  "gateway": gateway_json(e.gateway) if e.gateway is not None else None},
         "policy": p.policy,
         "via": p.via,
         "groups": [_group(p, g) for g in p.groups],
         "direct": _choice(p.direct) if p.direct is not None else None,
+        "gatewayInfra": [str(g) for g in p.gateways],
     }
 
 

@@ -63,8 +63,31 @@ def group_notes(group: NodeGroup | None, choice: Choice) -> Text:
 
 def _entry_text(path: Path) -> Text:
     text = literal(path.entry.label())
-    text.append(f" ({path.entry.kind.value})", style="dim")
+    hop = path.entry.gateway
+    if hop is not None:
+        # Like an Ingress row, plus what a Gateway adds: which Gateway and listener.
+        text.append(" (gateway ", style="dim")
+        text.append_text(literal(f"{hop.gateway} listener {hop.listener}", "dim"))
+        text.append(")", style="dim")
+    else:
+        text.append(f" ({path.entry.kind.value})", style="dim")
     return text
+
+
+def path_notes(path: Path) -> Text:
+    """What a path adds to its first row: a Gateway backend's share and problem, or the
+    Gateways whose infrastructure the Service is."""
+    notes = Text()
+    hop = path.entry.gateway
+    if hop is not None:
+        if hop.backend is not None and hop.share < 1:
+            notes.append(f"share {hop.share:.0%} ", style="cyan")
+        if hop.problem:
+            notes.append_text(literal(hop.problem, "red"))
+    if path.gateways:
+        notes.append("infrastructure of Gateway ", style="dim")
+        notes.append_text(literal(", ".join(str(g) for g in path.gateways), "dim"))
+    return notes
 
 
 def paths_table(paths: Iterable[Path]) -> Table:
@@ -79,14 +102,17 @@ def paths_table(paths: Iterable[Path]) -> Table:
             rows.append((Text(path.via, style="dim"), path.direct, None))
         for g in path.groups:
             rows.append((literal(g.label()), g.choice, g))
+        extra = path_notes(path)
         for i, (at, choice, group) in enumerate(rows):
             first = i == 0
+            notes = group_notes(group, choice)
+            if first and extra:
+                notes = Text(" ").join([t for t in (extra, notes) if t])
             table.add_row(service if first else Text(""), port if first else Text(""),
                           _entry_text(path) if first else Text(""), at,
                           verdict_text(choice.verdict, group is not None
                                        and skipped_by_load_balancer(path, group)),
-                          endpoints_text(choice),
-                          group_notes(group, choice))
+                          endpoints_text(choice), notes)
     return table
 
 

@@ -62,6 +62,27 @@ RULES: dict[str, tuple[str, Severity]] = {
     "KP302": ("endpoints-derived-from-pods", Severity.INFO),
     "KP303": ("cluster-cross-node-share", Severity.INFO),
     "KP304": ("endpoints-unknown", Severity.WARNING),
+    # Gateway API (kpath.routing.gwfindings). KP401-KP405 are the probes' (evidence.py).
+    "KP410": ("gatewayclass-missing", Severity.ERROR),
+    "KP411": ("gatewayclass-not-accepted", Severity.ERROR),
+    "KP412": ("gateway-not-accepted", Severity.ERROR),
+    "KP413": ("gateway-not-programmed", Severity.ERROR),
+    "KP414": ("gateway-no-address", Severity.WARNING),
+    "KP415": ("gateway-infra-not-found", Severity.INFO),
+    "KP416": ("route-no-matching-parent", Severity.ERROR),
+    "KP417": ("route-not-allowed-by-listeners", Severity.ERROR),
+    "KP418": ("route-no-matching-listener-hostname", Severity.ERROR),
+    "KP419": ("route-not-accepted", Severity.ERROR),
+    "KP420": ("backend-ref-not-permitted", Severity.ERROR),
+    "KP421": ("backend-not-found", Severity.ERROR),
+    "KP422": ("backend-invalid-kind", Severity.ERROR),
+    "KP423": ("route-refs-unresolved", Severity.ERROR),
+    "KP424": ("listener-conflict", Severity.ERROR),
+    "KP425": ("listener-not-ready", Severity.WARNING),
+    "KP426": ("rule-without-backend", Severity.ERROR),
+    "KP427": ("status-not-current", Severity.INFO),
+    "KP428": ("spec-status-disagree", Severity.WARNING),
+    "KP429": ("attached-routes-differ", Severity.WARNING),
 }
 
 

@@ -1,9 +1,11 @@
 """The paths as a networkx graph: typed vertices and typed hops.
 
 Vertices: ``client``, entry points (``loadbalancer``, ``nodeport``, ``externalip``,
-``clusterip``, ``headless``, ``ingress``, ``externalname``), ``nodegroup`` (nodes that route
+``clusterip``, ``headless``, ``ingress``, ``externalname``), ``gateway`` (one Gateway
+listener) and ``route`` (one rule of a route attached to it), ``nodegroup`` (nodes that route
 alike, one vertex however many nodes), ``pod``. Each vertex has ``kind`` and ``label``.
-Hops carry ``hop`` (enter, node, forward, direct), ``verdict`` and ``cross_node``.
+Hops carry ``hop`` (enter, node, forward, route, direct), ``verdict`` and ``cross_node``; a
+Gateway's ``direct`` hops also carry the ``backend`` Service and its ``share``.
 Probe results, when there are any, are attached to hops later as ``probe`` attributes.
 """
 
@@ -15,7 +17,7 @@ import networkx as nx
 
 from kpath.routing.kubeproxy import Choice, Target
 from kpath.routing.nodegroups import NodeGroup
-from kpath.routing.paths import Path
+from kpath.routing.paths import GatewayHop, Path
 
 CLIENT = "client"
 
@@ -41,14 +43,56 @@ def _choice_edges(g: nx.MultiDiGraph, source: str, choice: Choice, hop: str,
 
 def path_vertex_id(path: Path) -> str:
     e = path.entry
+    if e.gateway is not None:
+        return gateway_vertex_id(e.gateway)
     where = e.ingress.label() if e.ingress else ",".join(e.addresses)
     return f"{e.kind.value}:{path.service}:{where}:{e.port}"
+
+
+def gateway_vertex_id(hop: GatewayHop) -> str:
+    """One vertex per Gateway listener: every route on it hangs below."""
+    return f"gateway:{hop.gateway}:{hop.listener}"
+
+
+def route_vertex_id(hop: GatewayHop) -> str:
+    return f"route:{hop.gateway}:{hop.listener}:{hop.route_kind}:{hop.route}:{hop.rule}"
+
+
+def _gateway_path(g: nx.MultiDiGraph, path: Path, hop: GatewayHop) -> None:
+    """client → Gateway listener → route rule → backend pods (straight to pod IPs)."""
+    gid = gateway_vertex_id(hop)
+    if gid not in g:
+        g.add_node(gid, kind="gateway", label=f"{hop.gateway} {hop.listener} "
+                   f"{hop.protocol}:{hop.port}", gateway=str(hop.gateway), listener=hop.listener,
+                   protocol=hop.protocol, port=hop.port, addresses=",".join(hop.addresses),
+                   infra=str(hop.infra) if hop.infra else "", infra_note=hop.infra_note)
+        g.add_edge(CLIENT, gid, hop="enter", verdict="", cross_node=False, rule="")
+    rid = route_vertex_id(hop)
+    if rid not in g:
+        g.add_node(rid, kind="route", label=f"{hop.route_kind} {hop.route} rule {hop.rule}"
+                   f"{hop.match_label()}", route_kind=hop.route_kind, route=str(hop.route),
+                   rule_index=hop.rule, hostnames=",".join(hop.hostnames))
+        g.add_edge(gid, rid, hop="route", verdict="", cross_node=False, rule="")
+    assert path.direct is not None
+    choice = path.direct
+    backend = str(path.service) if hop.backend is not None else ""
+    for t in choice.targets:
+        g.add_edge(rid, _pod_vertex(g, t), hop="direct", verdict=choice.verdict.value,
+                   cross_node=False, rule=choice.rule, backend=backend,
+                   share=round(hop.share, 4))
+    if not choice.targets:
+        # The gateway answers itself (a redirect, 500 for an invalid backend, 503 for none).
+        g.nodes[rid]["verdict"] = choice.verdict.value
+        g.nodes[rid]["rule"] = choice.rule
 
 
 def build_graph(paths: Iterable[Path]) -> nx.MultiDiGraph:
     g = nx.MultiDiGraph()
     g.add_node(CLIENT, kind="client", label="client")
     for path in paths:
+        if path.entry.gateway is not None and path.direct is not None:
+            _gateway_path(g, path, path.entry.gateway)
+            continue
         entry = path_vertex_id(path)
         if entry not in g:
             g.add_node(entry, kind=path.entry.kind.value, label=path.entry.label(),

@@ -74,7 +74,36 @@ class GatewayHop(NamedTuple):
         scheme = {"HTTPS": "https", "TLS": "tls", "TCP": "tcp", "UDP": "udp"}.get(
             self.protocol, "http")
         host = self.hostnames[0] if len(self.hostnames) == 1 else "*"
-        return f"{scheme}://{host}:{self.port} {self.route_kind} {self.route} rule {self.rule}"
+        return (f"{scheme}://{host}:{self.port}{self.match_label()} {self.route_kind} "
+                f"{self.route} rule {self.rule}")
+
+    def match_label(self) -> str:
+        """The rule's first match in short (``/coffee``, ``=/tea``, ``GET /x [h=v]``), and
+        how many more; empty for a rule that matches everything or has no matches."""
+        if not self.matches:
+            return ""
+        first = match_label(self.matches[0])
+        more = f" +{len(self.matches) - 1}" if len(self.matches) > 1 else ""
+        return (first if first.startswith("/") else f" {first}") + more
+
+
+def match_label(m: RouteMatch) -> str:
+    """One HTTPRoute or GRPCRoute match in short: method, path (``=`` Exact, ``~`` regex),
+    gRPC ``/service/method``, headers in brackets, query after ``?``."""
+    parts: list[str] = []
+    if m.method:
+        parts.append(m.method)
+    if m.path is not None:
+        mark = {"Exact": "=", "RegularExpression": "~"}.get(m.path.type, "")
+        parts.append(mark + m.path.value)
+    if m.grpc_service or m.grpc_method:
+        mark = "~" if m.grpc_type == "RegularExpression" else ""
+        parts.append(f"{mark}/{m.grpc_service or '*'}/{m.grpc_method or '*'}")
+    if m.query_params:
+        parts.append("?" + "&".join(f"{q.name}={q.value}" for q in m.query_params))
+    if m.headers:
+        parts.append("[" + ", ".join(f"{h.name}={h.value}" for h in m.headers) + "]")
+    return " ".join(parts)
 
 
 class Entry(NamedTuple):
@@ -89,6 +118,8 @@ class Entry(NamedTuple):
         port = f":{self.port}" if self.port is not None else ""
         if self.kind == EntryKind.INGRESS and self.ingress is not None:
             return self.ingress.label()
+        if self.kind == EntryKind.GATEWAY and self.gateway is not None:
+            return self.gateway.label()
         if self.kind == EntryKind.NODE_PORT:
             return f"NodePort{port}"
         if self.pending:
@@ -103,7 +134,10 @@ class Path(NamedTuple):
     policy: str | None  # the traffic policy that applied at the node hop
     groups: tuple[NodeGroup, ...]  # where kube-proxy decides; empty when pods are reached directly
     direct: Choice | None  # the pods reached without a node hop
-    via: str  # "nodes", "pods" (straight to pod IPs), "controller" (an ingress controller)
+    via: str  # "nodes", "pods" (straight to pod IPs), "controller" (an ingress controller),
+    # "gateway" (a Gateway's proxies, straight to the backend's pods)
+    #: The Gateways whose infrastructure this path's Service is (its pods are their proxies).
+    gateways: tuple[ObjectKey, ...] = ()
 
     @property
     def external(self) -> bool:

@@ -1,0 +1,269 @@
+"""Gateway API findings: what the spec says, read as the specification defines it, and where
+the controller's status says otherwise. Pure rules; codes are registered in `findings.RULES`.
+
+Spec readings come in as `ParentReading`s (one per route parentRef: which listeners it
+attaches to, or why none) and as the Gateway paths (one per backend of a rule, with the
+problem that makes it answer 500). Status is read straight from the records. Where both
+exist and agree, one finding says so; where they differ, `KP428`/`KP429` say that too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import NamedTuple
+
+from kpath.cluster.gatewayapi import (
+    Condition,
+    Gateway,
+    GatewayObjects,
+    ListenerStatus,
+    ParentRef,
+    Route,
+    RouteParentStatus,
+)
+from kpath.cluster.records import ObjectKey
+from kpath.routing.findings import Finding, finding
+from kpath.routing.gateway.infra import InfraRef
+from kpath.routing.paths import Path
+
+#: Why a route does not attach to a parent, as the spec names it -> kpath's code.
+NOT_ATTACHED_CODES = {
+    "NoMatchingParent": "KP416",
+    "NotAllowedByListeners": "KP417",
+    "NoMatchingListenerHostname": "KP418",
+}
+#: Why a backendRef answers 500, as the spec names it -> kpath's code.
+BACKEND_CODES = {
+    "RefNotPermitted": "KP420",
+    "BackendNotFound": "KP421",
+    "InvalidKind": "KP422",
+}
+
+
+class ParentReading(NamedTuple):
+    """kpath's reading of one parentRef of one route, from spec."""
+
+    route: Route
+    parent: ParentRef
+    gateway: ObjectKey  # the Gateway the parentRef names (it may not exist)
+    listeners: tuple[str, ...]  # the listeners it attaches to; empty: not attached
+    reason: str | None  # when not attached: NoMatchingParent, NotAllowedByListeners, ...
+    detail: str  # one clause saying why, for the message
+
+
+class ListenerConflict(NamedTuple):
+    gateway: ObjectKey
+    listeners: tuple[str, ...]
+    reason: str  # ProtocolConflict, HostnameConflict
+    detail: str
+
+
+def condition(conditions: Iterable[Condition], type_: str) -> Condition | None:
+    return next((c for c in conditions if c.type == type_), None)
+
+
+def _quoted(c: Condition) -> str:
+    msg = f": {c.message!r}" if c.message else ""
+    return f"{c.reason or 'no reason'}{msg}"
+
+
+def _parent_label(p: ParentRef, route_ns: str) -> str:
+    ns = p.namespace or route_ns
+    where = f"{p.kind} {ns}/{p.name}"
+    if p.section_name:
+        where += f" listener {p.section_name}"
+    if p.port is not None:
+        where += f" port {p.port}"
+    return where
+
+
+def gateway_findings(objects: GatewayObjects, infra: Mapping[ObjectKey, InfraRef],
+                     kinds_seen: frozenset[str],
+                     services_lb: Mapping[ObjectKey, tuple[str, ...]]) -> Iterator[Finding]:
+    """Findings about GatewayClasses and Gateways themselves (spec and status).
+
+    ``services_lb``: the load-balancer addresses of each Service (to name the infrastructure
+    Service's own address when the Gateway publishes none)."""
+    by_class: dict[str, list[Gateway]] = defaultdict(list)
+    for gw in objects.gateways.values():
+        by_class[gw.class_name].append(gw)
+    for class_name, gws in sorted(by_class.items()):
+        cls = objects.classes.get(class_name)
+        names = ", ".join(str(g.key) for g in sorted(gws, key=lambda g: g.key))
+        if cls is None:
+            if "GatewayClass" in kinds_seen:
+                for gw in gws:
+                    yield finding("KP410", f"Gateway {gw.key}: GatewayClass {class_name!r} does "
+                                  "not exist; no controller serves it", gateway=gw.key)
+            continue
+        accepted = condition(cls.conditions, "Accepted")
+        if accepted is not None and accepted.status == "False":
+            yield finding("KP411", f"GatewayClass {class_name}: not Accepted by its controller "
+                          f"({_quoted(accepted)}); Gateway(s) {names} are not served")
+    for key in sorted(objects.gateways):
+        gw = objects.gateways[key]
+        yield from _gateway_status(gw)
+        ref = infra.get(key)
+        if not gw.addresses:
+            lb = services_lb.get(ref.service, ()) if ref is not None and ref.service else ()
+            extra = (f"; its Service {ref.service} has {', '.join(lb)}" if lb else
+                     f"; its Service {ref.service} has no address either"
+                     if ref is not None and ref.service else "")
+            yield finding("KP414", f"Gateway {key}: no address in status.addresses{extra}",
+                          gateway=key)
+        if ref is not None and ref.service is None:
+            yield finding("KP415", f"Gateway {key}: {ref.note}", gateway=key)
+
+
+def _gateway_status(gw: Gateway) -> Iterator[Finding]:
+    key = gw.key
+    for type_, code in (("Accepted", "KP412"), ("Programmed", "KP413")):
+        c = condition(gw.conditions, type_)
+        if c is not None and c.status == "False":
+            yield finding(code, f"Gateway {key}: not {type_} ({_quoted(c)})", gateway=key)
+    stale = [c for c in gw.conditions if c.observed_generation is not None
+             and gw.generation is not None and c.observed_generation < gw.generation]
+    if stale:
+        yield finding("KP427", f"Gateway {key}: status is for generation "
+                      f"{stale[0].observed_generation}, the spec is at {gw.generation}",
+                      gateway=key)
+    for ls in gw.listener_status:
+        yield from _listener_status(key, ls)
+
+
+def _listener_status(key: ObjectKey, ls: ListenerStatus) -> Iterator[Finding]:
+    where = f"Gateway {key} listener {ls.name}"
+    conflicted = condition(ls.conditions, "Conflicted")
+    if conflicted is not None and conflicted.status == "True":
+        yield finding("KP424", f"{where}: the controller says Conflicted ({_quoted(conflicted)})",
+                      gateway=key)
+    for type_ in ("Accepted", "Programmed", "ResolvedRefs"):
+        c = condition(ls.conditions, type_)
+        if c is not None and c.status == "False":
+            yield finding("KP425", f"{where}: not {type_} ({_quoted(c)})", gateway=key)
+
+
+def conflict_findings(conflicts: Iterable[ListenerConflict]) -> Iterator[Finding]:
+    for c in conflicts:
+        yield finding("KP424", f"Gateway {c.gateway} listeners {', '.join(c.listeners)}: "
+                      f"{c.reason} ({c.detail})", gateway=c.gateway)
+
+
+def _status_for(route: Route, reading: ParentReading) -> RouteParentStatus | None:
+    want = (reading.gateway.namespace, reading.gateway.name, reading.parent.section_name,
+            reading.parent.port, reading.parent.kind)
+    for st in route.status:
+        p = st.parent
+        if (p.namespace or route.namespace, p.name, p.section_name, p.port, p.kind) == want:
+            return st
+    return None
+
+
+def route_findings(readings: Sequence[ParentReading], paths: Iterable[Path],
+                   objects: GatewayObjects) -> Iterator[Finding]:
+    """Attachment and backend findings per route parent: spec first, status compared."""
+    problems = _backend_problems(paths)
+    yield from _rule_findings(objects)
+    for r in readings:
+        route = r.route
+        label = route.label()
+        parent = _parent_label(r.parent, route.namespace)
+        st = _status_for(route, r)
+        accepted = condition(st.conditions, "Accepted") if st else None
+        resolved = condition(st.conditions, "ResolvedRefs") if st else None
+        gw = r.gateway
+        if not r.listeners:
+            code = NOT_ATTACHED_CODES.get(r.reason or "", "KP416")
+            note = ""
+            if accepted is not None and accepted.status == "False":
+                note = (f" (the controller's status agrees: {_quoted(accepted)})"
+                        if accepted.reason == r.reason else
+                        f" (the controller says {_quoted(accepted)})")
+            yield finding(code, f"{label}: not attached to {parent}: {r.detail}{note}",
+                          gateway=gw, route=label)
+            if accepted is not None and accepted.status == "True":
+                yield finding("KP428", f"{label} on {parent}: kpath reads the spec as not "
+                              f"attached ({r.reason}), the controller's status says Accepted",
+                              gateway=gw, route=label)
+        elif accepted is not None and accepted.status == "False":
+            yield finding("KP419", f"{label}: the controller did not accept it on {parent} "
+                          f"({_quoted(accepted)})", gateway=gw, route=label)
+            yield finding("KP428", f"{label} on {parent}: kpath reads the spec as attached to "
+                          f"listener(s) {', '.join(r.listeners)}, the controller's status says "
+                          f"not Accepted ({accepted.reason})", gateway=gw, route=label)
+        if not r.listeners:
+            continue
+        mine = problems.get((route.kind, route.key, gw), [])
+        for reason, text in mine:
+            note = ""
+            if resolved is not None and resolved.status == "False":
+                note = (f" (the controller's status agrees: {_quoted(resolved)})"
+                        if resolved.reason == reason else
+                        f" (the controller says {_quoted(resolved)})")
+            yield finding(BACKEND_CODES.get(reason, "KP421"), f"{label}: {text}{note}",
+                          gateway=gw, route=label)
+        if resolved is not None and resolved.status == "False" and not mine:
+            yield finding("KP423", f"{label} on {parent}: the controller says ResolvedRefs "
+                          f"False ({_quoted(resolved)})", gateway=gw, route=label)
+            yield finding("KP428", f"{label} on {parent}: kpath resolves every backendRef, the "
+                          f"controller's status says ResolvedRefs False ({resolved.reason})",
+                          gateway=gw, route=label)
+        elif resolved is not None and resolved.status == "True" and mine:
+            yield finding("KP428", f"{label} on {parent}: kpath finds "
+                          f"{', '.join(sorted({m[0] for m in mine}))}, the controller's status "
+                          "says ResolvedRefs True", gateway=gw, route=label)
+        stale = [c for c in (st.conditions if st else ()) if c.observed_generation is not None
+                 and route.generation is not None and c.observed_generation < route.generation]
+        if stale:
+            yield finding("KP427", f"{label} on {parent}: status is for generation "
+                          f"{stale[0].observed_generation}, the spec is at {route.generation}",
+                          gateway=gw, route=label)
+
+
+def _backend_problems(paths: Iterable[Path]) -> dict[tuple[str, ObjectKey, ObjectKey],
+                                                      list[tuple[str, str]]]:
+    """(route kind, route, gateway) -> [(reason, text)], each backend problem once."""
+    out: dict[tuple[str, ObjectKey, ObjectKey], list[tuple[str, str]]] = defaultdict(list)
+    for p in paths:
+        hop = p.entry.gateway
+        if hop is None or hop.problem is None or hop.backend is None:
+            continue
+        reason, _, text = hop.problem.partition(": ")
+        item = (reason, f"rule {hop.rule}: {text or reason} (its share answers 500)")
+        found = out[(hop.route_kind, hop.route, hop.gateway)]
+        if item not in found:
+            found.append(item)
+    return out
+
+
+def _rule_findings(objects: GatewayObjects) -> Iterator[Finding]:
+    """Rules that send nowhere: no redirect and no backend with weight (500 for all)."""
+    for route in objects.routes:
+        for i, rule in enumerate(route.rules):
+            if any(f.type == "RequestRedirect" for f in rule.filters):
+                continue
+            if any(b.weight > 0 for b in rule.backends):
+                continue
+            why = ("every backendRef has weight 0" if rule.backends else "no backendRefs")
+            yield finding("KP426", f"{route.label()} rule {i}: {why} and no redirect: the "
+                          "gateway answers 500 to every request it matches", route=route.label())
+
+
+def attached_count_findings(readings: Iterable[ParentReading],
+                            objects: GatewayObjects) -> Iterator[Finding]:
+    """status.attachedRoutes per listener against the routes kpath attaches from spec."""
+    counts: dict[tuple[ObjectKey, str], set[tuple[str, ObjectKey]]] = defaultdict(set)
+    for r in readings:
+        for name in r.listeners:
+            counts[(r.gateway, name)].add((r.route.kind, r.route.key))
+    for key in sorted(objects.gateways):
+        gw = objects.gateways[key]
+        for ls in gw.listener_status:
+            if ls.attached_routes is None:
+                continue
+            mine = len(counts.get((key, ls.name), ()))
+            if mine != ls.attached_routes:
+                yield finding("KP429", f"Gateway {key} listener {ls.name}: status says "
+                              f"{ls.attached_routes} attached route(s), kpath attaches {mine} "
+                              "from spec", gateway=key)
