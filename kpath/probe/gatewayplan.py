@@ -23,7 +23,6 @@ from typing import NamedTuple
 from urllib.parse import quote, urlsplit
 
 from kpath.cluster.gatewayapi import (
-    EMPTY_GATEWAYS,
     Gateway,
     GatewayObjects,
     HeaderMatch,
@@ -83,9 +82,8 @@ def rule_key(hop: GatewayHop) -> RuleKey:
 
 
 def gateway_objects(snapshot: Snapshot) -> GatewayObjects:
-    """The snapshot's Gateway API objects (none when the input carries no such kinds)."""
-    objects = getattr(snapshot, "gateways", None)
-    return objects if isinstance(objects, GatewayObjects) else EMPTY_GATEWAYS
+    """The snapshot's Gateway API objects (empty when the input carries no such kinds)."""
+    return snapshot.gateways
 
 
 def find_route(objects: GatewayObjects, kind: str, key: ObjectKey) -> Route | None:
