@@ -83,6 +83,13 @@ RULES: dict[str, tuple[str, Severity]] = {
     "KP427": ("status-not-current", Severity.INFO),
     "KP428": ("spec-status-disagree", Severity.WARNING),
     "KP429": ("attached-routes-differ", Severity.WARNING),
+    # Gateway backends (kpath.routing.gateway): what a matched rule's backendRefs answer.
+    "KP430": ("gateway-backend-not-permitted", Severity.ERROR),
+    "KP431": ("gateway-backend-not-found", Severity.ERROR),
+    "KP432": ("gateway-backend-invalid-kind", Severity.ERROR),
+    "KP433": ("gateway-backend-no-ready-endpoints", Severity.ERROR),
+    "KP434": ("gateway-rule-without-backend", Severity.ERROR),
+    "KP435": ("gateway-rule-weights-all-zero", Severity.ERROR),
 }
 
 

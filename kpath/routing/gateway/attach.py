@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from typing import NamedTuple
 
 from kpath.cluster.gatewayapi import (
-    EMPTY_GATEWAYS,
     GROUP,
     Gateway,
     GatewayObjects,
@@ -94,11 +93,11 @@ class GatewayTable(NamedTuple):
 
 
 def gateway_objects(snapshot: Snapshot) -> GatewayObjects:
-    return getattr(snapshot, "gateways", EMPTY_GATEWAYS)
+    return snapshot.gateways
 
 
 def snapshot_namespaces(snapshot: Snapshot) -> Mapping[str, Namespace]:
-    return getattr(snapshot, "namespaces", {})
+    return snapshot.namespaces
 
 
 def listener_kinds(bound: BoundListener) -> tuple[tuple[str, ...], tuple[str, ...]]:

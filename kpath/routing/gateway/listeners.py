@@ -61,6 +61,8 @@ SCHEME_PROTOCOLS: dict[str, tuple[str, ...]] = {
     "grpc": ("HTTP", "TCP"),
     "https": ("HTTPS", "TLS", "TCP"),
     "tls": ("TLS", "TCP"),
+    "tcp": ("TCP",),
+    "udp": ("UDP",),
 }
 
 

@@ -13,7 +13,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from kpath.cluster.gatewayapi import (
-    EMPTY_GATEWAYS,
     GROUP,
     AllowedRoutes,
     BackendRef,
@@ -157,14 +156,15 @@ def namespace(name: str, **labels: str) -> Namespace:
 
 
 def service(name: str, ns: str = INFRA, port: int = 8080, ready: int = 1,
-            not_ready: int = 0) -> list[dict[str, Any]]:
+            not_ready: int = 0, protocol: str = "TCP") -> list[dict[str, Any]]:
     """A Service and its EndpointSlice: ``ready`` ready endpoints, ``not_ready`` others."""
-    ports = [{"port": port, "targetPort": 3000, "protocol": "TCP"}]
+    ports = [{"port": port, "targetPort": 3000, "protocol": protocol}]
     eps = [b.endpoint(f"10.1.{len(name) % 200}.{i + 1}", "n1", ns=ns) for i in range(ready)]
     eps += [b.endpoint(f"10.2.{len(name) % 200}.{i + 1}", "n1", ready=False, ns=ns)
             for i in range(not_ready)]
     return [b.service(name, ns=ns, ports=ports),
-            b.endpointslice(name, eps, ns=ns, port=3000)]
+            b.endpointslice(name, eps, ns=ns, ports=[{"name": "", "port": 3000,
+                                                      "protocol": protocol}])]
 
 
 #: The conformance suite's backends, each with one ready endpoint.
@@ -172,35 +172,45 @@ INFRA_BACKENDS = [o for n in ("infra-backend-v1", "infra-backend-v2", "infra-bac
                   for o in service(n)]
 
 
-@dataclasses.dataclass(frozen=True)
-class GatewaySnapshot(Snapshot):
-    """A Snapshot with the Gateway API fields the reader adds (until it is merged)."""
-
-    gateways: GatewayObjects = EMPTY_GATEWAYS
-    namespaces: Mapping[str, Namespace] = dataclasses.field(default_factory=dict)
-
-
 def snapshot(gateways: Sequence[Gateway] = (), routes: Sequence[Route] = (),
              grants: Sequence[ReferenceGrant] = (), sets: Sequence[ListenerSet] = (),
              namespaces: Sequence[Namespace] = (), objects: Sequence[dict[str, Any]] = (),
-             infra: bool = True) -> GatewaySnapshot:
+             infra: bool = True) -> Snapshot:
     base = b.snapshot(*(INFRA_BACKENDS if infra else []), *objects)
     gws = GatewayObjects({}, {g.key: g for g in gateways}, tuple(sets), tuple(routes),
                          tuple(grants), (), {})
     nss = {n.name: n for n in namespaces}
     for ns in (INFRA, WEB, APP):
         nss.setdefault(ns, namespace(ns))
-    fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(Snapshot)}
-    return GatewaySnapshot(**fields, gateways=gws, namespaces=nss)
+    return dataclasses.replace(base, gateways=gws, namespaces=nss)
 
 
 def request(url_host: str, path_: str = "/", scheme: str = "http", port: int | None = None,
             method: str = "GET", headers: Sequence[tuple[str, str]] = (),
             query: Sequence[tuple[str, str]] = ()) -> Request:
-    default = {"http": 80, "grpc": 80, "https": 443, "tls": 443}[scheme]
+    default = {"http": 80, "grpc": 80, "https": 443, "tls": 443}.get(scheme, 0)
     return Request(scheme, url_host.lower(), port or default, path_, tuple(query), method,
                    tuple(headers))
 
 
 def key(name: str, ns: str = INFRA) -> ObjectKey:
     return ObjectKey(ns, name)
+
+
+def outcome(snap: Snapshot, req: Request, gw: str | None = None,
+            table: object | None = None) -> str:
+    """What one Gateway answers, as a conformance test states it: the backend's name when it
+    forwards to one, ``404``/``500``/``3xx`` when the gateway answers itself, or
+    ``no-listener``."""
+    from kpath.routing.gateway.resolve import gateway_answers
+
+    via = key(gw) if gw is not None else None
+    answers = gateway_answers(snap, req, via=via, table=table)  # type: ignore[arg-type]
+    assert len(answers) == 1, answers
+    a = answers[0]
+    if a.outcome == "forward":
+        names = sorted({f"{s.name.name}" for s in a.backends})
+        return ",".join(names)
+    if a.outcome == "no-listener":
+        return "no-listener"
+    return str(a.http_status) if a.http_status is not None else str(a.outcome)

@@ -1,0 +1,119 @@
+"""A rule's backendRefs resolved to Services: shares, problems, and the pods the gateway
+reaches (pure functions).
+
+A backendRef is a core Service by port (``port`` is required for one). One in another
+namespace is permitted only by a ReferenceGrant in that namespace naming the route's kind
+and namespace, and the Service (or every Service). A backend that is not permitted
+(RefNotPermitted), missing (BackendNotFound) or not a Service (InvalidKind) answers 500
+for its share; one without ready endpoints answers 503 (verdict ``reject``). The gateway
+sends straight to pod IPs, so kube-proxy's traffic policies do not apply on this hop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from kpath.cluster.gatewayapi import GROUP, BackendRef, ReferenceGrant, Route
+from kpath.cluster.records import ObjectKey
+from kpath.cluster.snapshot import Snapshot
+from kpath.routing import paths  # the module, not its names: paths may import this one
+from kpath.routing.gateway.attach import gateway_objects
+from kpath.routing.kubeproxy import Choice, Verdict, unknown_choice
+from kpath.routing.targets import endpoints_unknown, service_targets
+
+REF_NOT_PERMITTED = "RefNotPermitted"
+BACKEND_NOT_FOUND = "BackendNotFound"
+INVALID_KIND = "InvalidKind"
+
+
+class ResolvedBackend(NamedTuple):
+    ref: BackendRef
+    service: ObjectKey  # the namespace resolved (the route's when the ref names none)
+    weight: int
+    share: float  # weight / the rule's total weight, 0..1
+    problem: str | None  # RefNotPermitted, BackendNotFound, InvalidKind; None when valid
+    detail: str  # the problem in words, or how the pods are reached
+    choice: Choice | None  # the endpoints the gateway sends to (None when invalid)
+
+    @property
+    def verdict(self) -> str:
+        """forward, reject (no ready endpoint: 503), invalid (500), or unknown."""
+        if self.problem is not None or self.choice is None:
+            return "invalid"
+        return str(self.choice.verdict)
+
+    @property
+    def endpoints(self) -> int:
+        return sum(1 for t in self.choice.targets if t.ready) if self.choice else 0
+
+
+def grant_permits(grants: Iterable[ReferenceGrant], route: Route, ref_group: str,
+                  ref_kind: str, namespace: str, name: str) -> bool:
+    """Whether a ReferenceGrant in ``namespace`` lets ``route`` refer to that object."""
+    for g in grants:
+        if g.namespace != namespace:
+            continue
+        if not any(f.group == GROUP and f.kind == route.kind and f.namespace == route.namespace
+                   for f in g.from_):
+            continue
+        if any(t.group == ref_group and t.kind == ref_kind and t.name in (None, name)
+               for t in g.to):
+            return True
+    return False
+
+
+def is_service(ref: BackendRef) -> bool:
+    return ref.group in ("", "core") and ref.kind == "Service"
+
+
+def resolve_backend(snapshot: Snapshot, route: Route, ref: BackendRef,
+                    share: float) -> ResolvedBackend:
+    ns = ref.namespace or route.namespace
+    key = ObjectKey(ns, ref.name)
+
+    def bad(problem: str, detail: str) -> ResolvedBackend:
+        return ResolvedBackend(ref, key, ref.weight, share, problem, detail, None)
+
+    if not is_service(ref):
+        kind = f"{ref.group}/{ref.kind}" if ref.group else ref.kind
+        return bad(INVALID_KIND, f"backend {kind} {key} is not a Service")
+    if ns != route.namespace and not grant_permits(
+            gateway_objects(snapshot).grants, route, "", "Service", ns, ref.name):
+        return bad(REF_NOT_PERMITTED, f"no ReferenceGrant in namespace {ns} lets "
+                   f"{route.kind}s from {route.namespace} refer to Service {key}")
+    svc = snapshot.services.get(key)
+    if svc is None:
+        return bad(BACKEND_NOT_FOUND, f"Service {key} does not exist")
+    if ref.port is None:
+        return bad(BACKEND_NOT_FOUND, f"Service {key}: backendRef names no port (required for "
+                   "a Service)")
+    protocol = "UDP" if route.kind == "UDPRoute" else "TCP"
+    port = next((p for p in svc.ports if p.port == ref.port and p.protocol == protocol), None)
+    if port is None:
+        return bad(BACKEND_NOT_FOUND, f"Service {key} has no port {ref.port}/{protocol}")
+    if svc.type == "ExternalName":
+        choice = unknown_choice(f"ExternalName {svc.external_name}: the gateway resolves it")
+        return ResolvedBackend(ref, key, ref.weight, share, None, choice.rule, choice)
+    targets = service_targets(snapshot, snapshot.service_slices(key), port)
+    why = None if targets else endpoints_unknown(snapshot, svc.selector)
+    choice = unknown_choice(why) if why else paths.pods_direct(targets)
+    return ResolvedBackend(ref, key, ref.weight, share, None, choice.rule, choice)
+
+
+def rule_backends(snapshot: Snapshot, route: Route, rule_index: int) -> tuple[ResolvedBackend, ...]:
+    """Every backendRef of one rule, resolved, with its share of the rule's traffic
+    (weight 0 has share 0 and is kept, so a caller can say it sends nothing)."""
+    refs = route.rules[rule_index].backends
+    total = sum(max(r.weight, 0) for r in refs)
+    return tuple(resolve_backend(snapshot, route, r, max(r.weight, 0) / total if total else 0.0)
+                 for r in refs)
+
+
+def valid_share(backends: Iterable[ResolvedBackend]) -> float:
+    """The share of a rule's traffic that reaches a valid backend (the rest answers 500)."""
+    return sum(b.share for b in backends if b.problem is None)
+
+
+def forwarding(b: ResolvedBackend) -> bool:
+    return b.problem is None and b.choice is not None and b.choice.verdict != Verdict.REJECT

@@ -1,0 +1,147 @@
+"""Where one request goes through each Gateway: `gateway_answers` (pure).
+
+Per Gateway, the one listener that takes the request (port, protocol, hostname; the most
+specific hostname wins and the others never see it), then the first entry of that
+listener's table, in precedence order, whose match holds. A gRPC call tries GRPCRoutes
+before HTTPRoutes (it is an HTTP/2 POST as well). TLSRoutes are chosen by SNI, the most
+specific hostname first, then the oldest route; TCPRoutes and UDPRoutes by listener, and
+of several on one listener the oldest serves (the others are accepted but carry nothing,
+as tcproute-multiple-routes-attachment checks).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from kpath.cluster.gatewayapi import Gateway, Route
+from kpath.cluster.records import ObjectKey
+from kpath.cluster.snapshot import Snapshot
+from kpath.routing.gateway.attach import GatewayTable, ListenerRoutes, attach
+from kpath.routing.gateway.backends import ResolvedBackend, rule_backends
+from kpath.routing.gateway.filters import redirect_location, rewritten, rule_filters
+from kpath.routing.gateway.findings import rule_findings
+from kpath.routing.gateway.index import HostIndex
+from kpath.routing.gateway.listeners import select_listener
+from kpath.routing.gateway.match import MatchEntry, grpc_match, grpc_parts, http_match
+from kpath.routing.requests import (
+    Answer,
+    BackendShare,
+    EntryRef,
+    Outcome,
+    Request,
+    Rewrite,
+    RouteRef,
+)
+
+
+def gateway_answers(snapshot: Snapshot, request: Request, via: ObjectKey | None = None,
+                    table: GatewayTable | None = None) -> list[Answer]:
+    """One Answer per Gateway whose listener takes the request (or, with ``via``, the
+    answer of that Gateway alone: ``no-listener`` when none of its listeners takes it).
+    ``via`` naming no Gateway gives no answer (it may be an Ingress controller)."""
+    table = table if table is not None else attach(snapshot)
+    keys = [via] if via is not None else list(table.by_gateway)
+    out: list[Answer] = []
+    for key in keys:
+        listeners = table.by_gateway.get(key)
+        if listeners is None:
+            continue
+        lr = _listener(listeners, request)
+        if lr is None:
+            if via is not None:
+                gw = listeners[0].gateway if listeners else None
+                entry = EntryRef("gateway", key, None, _address(gw), request.port)
+                out.append(Answer(entry, None, Outcome.NO_LISTENER, None, None, None, (), ()))
+            continue
+        out.append(listener_answer(snapshot, lr, request))
+    return out
+
+
+def _listener(listeners: tuple[ListenerRoutes, ...], request: Request) -> ListenerRoutes | None:
+    chosen = select_listener([lr.bound for lr in listeners], request.scheme, request.port,
+                             request.host)
+    if chosen is None:
+        return None
+    return next(lr for lr in listeners if lr.bound is chosen)
+
+
+def _address(gw: Gateway | None) -> str | None:
+    if gw is None or not gw.addresses:
+        return None
+    return gw.addresses[0].value
+
+
+def find_entry(lr: ListenerRoutes, request: Request) -> MatchEntry | None:
+    """The entry that serves the request on this listener, None when no rule matches."""
+    proto = lr.bound.listener.protocol
+    if proto in ("HTTP", "HTTPS"):
+        if request.scheme == "grpc":
+            parts = grpc_parts(request.path)
+            if parts is not None:
+                e = _first_grpc(lr.grpc, request, *parts)
+                if e is not None:
+                    return e
+        return _first_http(lr.http, request)
+    # TLS by SNI (most specific hostname first); TCP and UDP: every host, oldest route first
+    for h in lr.simple.host_keys(request.host):
+        es = lr.simple.buckets[h]
+        if es:
+            return es[0]
+    return None
+
+
+def _first_http(index: HostIndex, request: Request) -> MatchEntry | None:
+    path, method, headers, query = request.path, request.method, request.headers, request.query
+    for h in index.host_keys(request.host):
+        for e in index.paths[h].candidates(path):
+            if http_match(e.spec, path, method, headers, query):
+                return e
+    return None
+
+
+def _first_grpc(index: HostIndex, request: Request, service: str,
+                method: str) -> MatchEntry | None:
+    for h in index.host_keys(request.host):
+        for e in index.buckets[h]:
+            if grpc_match(e.spec, service, method, request.headers):
+                return e
+    return None
+
+
+def _shares(backends: tuple[ResolvedBackend, ...]) -> tuple[BackendShare, ...]:
+    return tuple(BackendShare(b.service, b.ref.port, b.weight, b.share, b.verdict, b.endpoints)
+                 for b in backends if b.weight > 0)
+
+
+def listener_answer(snapshot: Snapshot, lr: ListenerRoutes, request: Request) -> Answer:
+    lst = lr.bound.listener
+    gw = lr.gateway
+    entry = EntryRef("gateway", gw.key, lr.ref.label(), _address(gw), lst.port)
+    e = find_entry(lr, request)
+    if e is None:
+        status = 404 if lst.protocol in ("HTTP", "HTTPS") else None
+        return Answer(entry, None, Outcome.NOT_FOUND, status, None, None, (), ())
+    route: Route = e.route
+    ref = RouteRef(route.kind, route.key, e.rule)
+    rule = route.rules[e.rule]
+    filters = rule_filters(rule.filters)
+    prefix = e.spec.path.value if e.spec.path and e.spec.path.type == "PathPrefix" else None
+    query = urlencode(request.query)
+    if filters.redirect is not None and route.kind == "HTTPRoute":
+        scheme = "https" if request.scheme == "https" else "http"
+        location = redirect_location(filters.redirect, scheme, request.host, lst.port,
+                                     request.path, query, prefix)
+        return Answer(entry, ref, Outcome.REDIRECT, filters.redirect.status_code, location,
+                      None, (), ())
+    backends = rule_backends(snapshot, route, e.rule)
+    findings = tuple(rule_findings(route, e.rule, backends, gw.key))
+    rewrite = None
+    if filters.rewrite is not None and route.kind == "HTTPRoute":
+        host, path = rewritten(filters.rewrite, request.host, request.path, prefix)
+        rewrite = Rewrite(host, path + (f"?{query}" if query else ""))
+    shares = _shares(backends)
+    if not any(b.problem is None for b in backends if b.weight > 0):
+        # No backendRefs, all invalid, or all weight 0: the gateway answers 500 itself.
+        status = 500 if lst.protocol in ("HTTP", "HTTPS") else None
+        return Answer(entry, ref, Outcome.BACKEND_ERROR, status, None, rewrite, shares, findings)
+    return Answer(entry, ref, Outcome.FORWARD, None, None, rewrite, shares, findings)
