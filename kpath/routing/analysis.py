@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
@@ -16,7 +16,18 @@ from kpath.routing.findings import (
     service_findings,
     snapshot_findings,
 )
-from kpath.routing.paths import Path, PortRoutes, ingress_paths, port_routes, service_paths
+from kpath.routing.gateway.attach import GatewayTable, attach
+from kpath.routing.gateway.infra import InfraRef
+from kpath.routing.gwfindings import gateway_analysis_findings
+from kpath.routing.paths import (
+    Path,
+    PortRoutes,
+    gateway_infra,
+    gateway_paths,
+    ingress_paths,
+    port_routes,
+    service_paths,
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +36,10 @@ class Analysis:
     routes: Mapping[ObjectKey, list[PortRoutes]]
     paths: tuple[Path, ...]
     findings: tuple[Finding, ...]
+    #: The Gateway API as kpath reads its spec (None: the input carries no Gateway API).
+    gateways: GatewayTable | None = None
+    #: Gateway -> its infrastructure Service (or why none was recognised).
+    infra: Mapping[ObjectKey, InfraRef] = field(default_factory=dict)
 
     def worst(self, service: ObjectKey | None = None) -> Severity | None:
         """The most severe finding, for one service or for everything."""
@@ -52,5 +67,19 @@ def _analyse(snapshot: Snapshot) -> Analysis:
     ingress = list(ingress_paths(snapshot, routes))
     paths.extend(ingress)
     findings.extend(ingress_findings(ingress, snapshot))
+    table, infra = None, {}
+    if snapshot.gateways.gateways or snapshot.gateways.routes:
+        table = attach(snapshot)
+        infra = gateway_infra(snapshot)
+        marks: dict[ObjectKey, list[ObjectKey]] = {}
+        for gw, ref in sorted(infra.items()):
+            if ref.service is not None:
+                marks.setdefault(ref.service, []).append(gw)
+        # The infrastructure Service keeps its own paths, marked as the Gateways' proxies.
+        paths = [p._replace(gateways=tuple(marks[p.service])) if p.service in marks else p
+                 for p in paths]
+        gw_paths = list(gateway_paths(snapshot, table, routes, infra))
+        paths.extend(gw_paths)
+        findings.extend(gateway_analysis_findings(snapshot, table, infra, gw_paths))
     findings.extend(cross_node_findings(paths))
-    return Analysis(snapshot, routes, tuple(paths), tuple(findings))
+    return Analysis(snapshot, routes, tuple(paths), tuple(findings), table, infra)

@@ -23,7 +23,9 @@ from kpath.cluster.gatewayapi import (
     RouteParentStatus,
 )
 from kpath.cluster.records import ObjectKey
+from kpath.cluster.snapshot import Snapshot
 from kpath.routing.findings import Finding, finding
+from kpath.routing.gateway.attach import GatewayTable
 from kpath.routing.gateway.infra import InfraRef
 from kpath.routing.paths import Path
 
@@ -180,7 +182,8 @@ def route_findings(readings: Sequence[ParentReading], paths: Iterable[Path],
                 note = (f" (the controller's status agrees: {_quoted(accepted)})"
                         if accepted.reason == r.reason else
                         f" (the controller says {_quoted(accepted)})")
-            yield finding(code, f"{label}: not attached to {parent}: {r.detail}{note}",
+            yield finding(code, f"{label}: not attached to {parent} ({r.reason}: {r.detail})"
+                          f"{note}",
                           gateway=gw, route=label)
             if accepted is not None and accepted.status == "True":
                 yield finding("KP428", f"{label} on {parent}: kpath reads the spec as not "
@@ -267,3 +270,50 @@ def attached_count_findings(readings: Iterable[ParentReading],
                 yield finding("KP429", f"Gateway {key} listener {ls.name}: status says "
                               f"{ls.attached_routes} attached route(s), kpath attaches {mine} "
                               "from spec", gateway=key)
+
+
+def readings(table: GatewayTable, objects: GatewayObjects) -> list[ParentReading]:
+    """kpath's reading of every parentRef of every route, from the attachment table."""
+    attached: dict[tuple[str, ObjectKey, int], list[tuple[ObjectKey, str]]] = defaultdict(list)
+    for lr in table.listeners:
+        for a in lr.routes:
+            attached[(a.route.kind, a.route.key, a.parent)].append((lr.ref.gateway,
+                                                                   lr.ref.label()))
+    rejected = {(r.route.kind, r.route.key, r.parent): r for r in table.rejected}
+    out = []
+    for route in objects.routes:
+        for pi, ref in enumerate(route.parents):
+            key = (route.kind, route.key, pi)
+            named = ObjectKey(ref.namespace or route.namespace, ref.name)
+            if key in attached:
+                gws = attached[key]
+                out.append(ParentReading(route, ref, gws[0][0], tuple(n for _, n in gws),
+                                         None, ""))
+            elif key in rejected:
+                r = rejected[key]
+                out.append(ParentReading(route, ref, named, (), r.reason, r.message))
+            # else: a second parentRef to a listener an earlier one already attached to
+    return out
+
+
+def table_conflicts(table: GatewayTable) -> list[ListenerConflict]:
+    out = []
+    for lr in table.listeners:
+        if lr.bound.conflict:
+            reason, _, detail = lr.bound.conflict.partition(": ")
+            out.append(ListenerConflict(lr.ref.gateway, (lr.ref.label(),), reason, detail))
+    return out
+
+
+def gateway_analysis_findings(snapshot: Snapshot, table: GatewayTable,
+                              infra: Mapping[ObjectKey, InfraRef],
+                              paths: Sequence[Path]) -> Iterator[Finding]:
+    """Every Gateway API finding of a snapshot, given its table and Gateway paths."""
+    objects = snapshot.gateways
+    lb = {k: tuple(a for a in (i.address for i in s.load_balancer_ingress) if a)
+          for k, s in snapshot.services.items() if s.load_balancer_ingress}
+    yield from gateway_findings(objects, infra, snapshot.kinds_seen, lb)
+    yield from conflict_findings(table_conflicts(table))
+    read = readings(table, objects)
+    yield from route_findings(read, paths, objects)
+    yield from attached_count_findings(read, objects)

@@ -69,6 +69,12 @@ class Selection:
             return self.service(f.service)
         if f.ingress is not None:
             return self._namespace is None or f.ingress.namespace == self._namespace
+        if f.gateway is not None or f.route is not None:
+            # About a Gateway or a route: shown in the namespace of either.
+            spaces = {f.gateway.namespace} if f.gateway is not None else set()
+            if f.route is not None:
+                spaces.add(f.route.partition(" ")[2].partition("/")[0])
+            return self._namespace is None or self._namespace in spaces
         return True  # about the cluster or the input itself
 
     def paths(self, paths: Iterable[Path]) -> list[Path]:

@@ -123,18 +123,16 @@ def find_infra(gw: Gateway, gw_class: GatewayClass | None, index: InfraIndex) ->
                 if s.labels.get(EG_NAMESPACE) == ns)
     if svc is not None:
         return found(svc, f"Envoy Gateway labels {EG_NAME}={name}, {EG_NAMESPACE}={ns}")
-    if gw_class is not None:
-        svc = _best(index.labelled(EG_CLASS, gw_class.name))
-        if svc is not None:
-            return found(svc, f"Envoy Gateway merged gateways, label {EG_CLASS}="
-                         f"{gw_class.name}")
+    svc = _best(index.labelled(EG_CLASS, gw.class_name))
+    if svc is not None:
+        return found(svc, f"Envoy Gateway merged gateways, label {EG_CLASS}={gw.class_name}")
     svc = _best(index.labelled(ISTIO_NAME, name, ns))
     if svc is not None:
         return found(svc, f"label {ISTIO_NAME}={name}")
     svc = _best(index.labelled(CILIUM_NAME, name, ns))
     if svc is not None:
         return found(svc, f"Cilium label {CILIUM_NAME}={name}")
-    for candidate, how in _named(gw, gw_class, impl):
+    for candidate, how in _named(gw, impl):
         svc = index.services.get(candidate)
         if svc is not None:
             return found(svc, how)
@@ -154,13 +152,13 @@ def find_infra(gw: Gateway, gw_class: GatewayClass | None, index: InfraIndex) ->
                     "implementations name theirs, none at the Gateway's address")
 
 
-def _named(gw: Gateway, gw_class: GatewayClass | None,
-           impl: str | None) -> list[tuple[ObjectKey, str]]:
+def _named(gw: Gateway, impl: str | None) -> list[tuple[ObjectKey, str]]:
     """Service names implementations give a Gateway's Service, in its namespace."""
     ns, name = gw.namespace, gw.name
     out = [(ObjectKey(ns, f"cilium-gateway-{name}"), "Cilium's name cilium-gateway-<gateway>")]
-    if gw_class is not None and impl in (None, "Istio", "NGINX Gateway Fabric"):
-        out.insert(0, (ObjectKey(ns, f"{name}-{gw_class.name}"),
+    # The class may be missing from the input (installers create it): its name still counts.
+    if impl in (None, "Istio", "NGINX Gateway Fabric"):
+        out.insert(0, (ObjectKey(ns, f"{name}-{gw.class_name}"),
                        f"{impl or 'Istio and NGINX Gateway Fabric'}'s name "
                        "<gateway>-<class>"))
     return out
