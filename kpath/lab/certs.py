@@ -4,11 +4,16 @@
 - `fake_certificate`: the self-signed certificate a lab's HTTPS pods present, made once per
   lab, named as ingress-nginx names its default ("Kubernetes Ingress Controller Fake
   Certificate"): a client that verifies sees the same certificate problem as on a real
-  cluster that has no certificate of its own configured.
+  cluster that has no certificate of its own configured;
+- `listener_certificate`: the self-signed certificate a lab gateway presents on an HTTPS or
+  TLS-terminating listener, naming the listeners' hostnames (the lab has no Secrets to
+  read ``certificateRefs`` from, so a client that verifies fails as it would on a cluster
+  whose certificate comes from no CA the client trusts; ``curl -k`` works).
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import ssl
 import subprocess
@@ -43,4 +48,24 @@ def fake_certificate() -> ssl.SSLContext:
                     purpose="the lab's HTTPS pods")
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(d / "pod.crt", d / "pod.key")
+        return context
+
+
+#: A DNS name openssl accepts in a SAN (a leading "*." wildcard allowed); others are left out.
+_DNS_NAME = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}"
+                       r"[a-z0-9])?)*$")
+
+
+def listener_certificate(hostnames: list[str]) -> ssl.SSLContext:
+    """A server context with a fresh self-signed certificate for ``hostnames`` (a listener
+    without a hostname: ``gateway.local``)."""
+    names = [h.lower() for h in hostnames if _DNS_NAME.match(h.lower())] or ["gateway.local"]
+    san = ",".join(f"DNS:{n}" for n in dict.fromkeys(names))
+    with tempfile.TemporaryDirectory(prefix="kpath-lab-gateway-tls-") as tmp:
+        d = Path(tmp)
+        openssl_run(d, "req", "-x509", *EC_KEY, "-keyout", "gw.key", "-out", "gw.crt",
+                    "-days", "2", "-subj", f"/O=kpath lab gateway/CN={names[0]}",
+                    "-addext", f"subjectAltName={san}", purpose="the lab's gateway listeners")
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(d / "gw.crt", d / "gw.key")
         return context

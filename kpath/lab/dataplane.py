@@ -46,6 +46,8 @@ from kpath.errors import SourceError
 from kpath.lab.addresses import AddressPlan
 from kpath.lab.certs import fake_certificate
 from kpath.lab.faults import FaultSet
+from kpath.lab.gatewayproxy import GatewayProxy, GatewayRuntime, ProxyPod
+from kpath.lab.gateways import service_protocol
 from kpath.lab.podports import PortHint, command_http_ports, pod_port_protocol
 from kpath.lab.scheduler import ObjectStore
 
@@ -53,6 +55,8 @@ Obj = dict[str, Any]
 Key = tuple[str, str]
 #: (controller Service key or None, the Ingresses that controller serves)
 IngressView = Callable[[], tuple[Key | None, list[Obj]]]
+#: the Gateway proxies' runtime (`GatewayRuntime`), None when the lab runs no Gateways
+GatewayView = Callable[[], GatewayRuntime | None]
 
 _MAX_HEAD = 64 * 1024
 
@@ -187,6 +191,10 @@ class PodRole:
     port: int
     protocol: str = "http"  # "http", "https" (TLS with HTTP inside) or "tcp" (an echo)
     ingress: bool = False  # the ingress controller's traffic port: routes by Host and path
+    #: a Gateway proxy pod's listener port: the Gateway it serves, and which listener port
+    #: (protocol is then http, https, tls or tcp, as `kpath.lab.gatewayproxy` serves it)
+    gateway: Key | None = None
+    listener_port: int = 0
 
 
 @dataclass(frozen=True)
@@ -279,6 +287,7 @@ class DataPlane:
     plan: AddressPlan
     faults: FaultSet
     ingress_view: IngressView | None = None
+    gateway_view: GatewayView | None = None
     connect_timeout: float = 3.0
     warnings: list[str] = field(default_factory=list)
     _listeners: dict[tuple[str, int], _Listener] = field(default_factory=dict)
@@ -290,6 +299,15 @@ class DataPlane:
         default_factory=dict)
     _pod_tls: ssl.SSLContext | None = None
     _pod_tls_failed: bool = False
+    _gateways: GatewayProxy | None = None
+
+    def __post_init__(self) -> None:
+        self._gateways = GatewayProxy(self._gateway_runtime,
+                                      connect_timeout=self.connect_timeout,
+                                      warn=self.warnings.append)
+
+    def _gateway_runtime(self) -> GatewayRuntime | None:
+        return self.gateway_view() if self.gateway_view else None
 
     # ------------------------------------------------------------------ reconcile
     def desired(self) -> dict[tuple[str, int], Role]:
@@ -374,6 +392,8 @@ class DataPlane:
         want: dict[tuple[str, int], PodRole | HostPortRole] = {}
         hints, dead_ports, ingress_ports = self._targets()
         nodes = {n["metadata"]["name"]: _node_ip(n) for n in self.store.list("Node")}
+        runtime = self._gateway_runtime()
+        proxies = runtime.proxies if runtime else {}
         for pod in self.store.list("Pod"):
             meta, spec, status = pod["metadata"], pod.get("spec") or {}, pod.get("status") or {}
             ip = status.get("podIP")
@@ -402,8 +422,17 @@ class DataPlane:
                                     HostPortRole(ns, name, node, ip, number))
             if self.faults.pod_mode(f"{ns}/{name}") == "refuse":
                 continue
+            infra = proxies.get((ns, name))
+            listener_of = {c: lp for lp, c in infra.ports.items()} if infra else {}
             for number, port_name in declared.items():
                 if (ip, number) in dead_ports:
+                    continue
+                if infra is not None and number in listener_of:
+                    served = service_protocol(infra.protocols[listener_of[number]])
+                    if served != "udp":  # the lab's data plane is TCP only
+                        want.setdefault((ip, number), PodRole(
+                            ns, name, node, ip, number, served, gateway=infra.gateway,
+                            listener_port=listener_of[number]))
                     continue
                 protocol = pod_port_protocol(port_name, number, hints.get((ip, number), ()),
                                              command_http=number in command_http)
@@ -562,6 +591,12 @@ class DataPlane:
             return
         if mode == "refuse":
             _reset(writer)
+            return
+        if role.gateway is not None and self._gateways is not None:
+            await self._gateways.serve(
+                ProxyPod(role.namespace, role.name, role.node, role.ip, role.listener_port,
+                         role.protocol, role.gateway),
+                reader, writer, error_status=self.faults.pod_status(pod))
             return
         if role.protocol == "https":
             context = self._tls_context()

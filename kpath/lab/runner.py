@@ -27,6 +27,7 @@ from kpath.errors import InputError, KpathError, SourceError
 from kpath.lab.addresses import AddressPlan, claim_block
 from kpath.lab.dataplane import DataPlane
 from kpath.lab.faults import Fault, FaultSet, parse_fault, resolved
+from kpath.lab.gatewayproxy import GatewayRuntime
 from kpath.lab.objects import LabNode
 from kpath.lab.podports import PortHint, pod_port_protocol
 from kpath.lab.scenario import Scenario, load_scenario
@@ -97,10 +98,12 @@ class Lab:
         sc = self.scenario
         self.scheduler = Scheduler(
             store, self.plan, sc.nodes, max_replicas=sc.max_replicas, pending=sc.pending,
-            ingress_controller=sc.ingress, seed=sc.name,
+            ingress_controller=sc.ingress, gateway_classes=sc.gateway_classes,
+            gateway_infrastructure=sc.gateway_infrastructure, seed=sc.name,
         )
         self.scheduler.apply(sc.manifests)
-        self.dataplane = DataPlane(store, self.plan, self.faults, self._ingress_view)
+        self.dataplane = DataPlane(store, self.plan, self.faults, self._ingress_view,
+                                   self._gateway_view)
         for fault in sc.faults:
             await self.inject(fault, sync=False)
         await self.dataplane.sync()
@@ -145,6 +148,13 @@ class Lab:
     def _ingress_view(self) -> tuple[tuple[str, str] | None, list[dict[str, Any]]]:
         assert self.scheduler is not None
         return self.scheduler.ingress_controller(), self.scheduler.served_ingresses()
+
+    def _gateway_view(self) -> GatewayRuntime | None:
+        assert self.scheduler is not None
+        if not self.scheduler.gateway_infra:
+            return None
+        return GatewayRuntime(self.scheduler.gateway_pods(), self.scheduler.gateways(),
+                              self.scheduler.controller_state)
 
     # ------------------------------------------------------------------ accessors
     @property
@@ -265,7 +275,29 @@ class Lab:
                             for r in (i.get("spec") or {}).get("rules") or [] if r.get("host")})
             for host in hosts if ips else []:
                 out.append(f"curl -H 'Host: {host}' http://{ips[0]}/  (Ingress)")
+        out += self._gateway_entrypoints()
         return [clean_message(line) for line in out]
+
+    def _gateway_entrypoints(self) -> list[str]:
+        """One line per serving Gateway listener and host its routes answer: the address to
+        ask, with the Host (or SNI) to ask for."""
+        assert self.scheduler is not None
+        state = self.scheduler.controller_state
+        out: list[str] = []
+        for key in sorted(self.scheduler.gateway_infra):
+            address = self.scheduler.gateway_address(key)
+            if address is None or state is None:
+                continue
+            for li in state.listeners.get(key, []):
+                if not li.serving:
+                    continue
+                hosts = sorted({h for att in state.routes_on(li) for h in att.hosts or []
+                                if not h.startswith("*")}) or [
+                    (li.hostname or "").replace("*.", "www.")]
+                where = f"(Gateway {key[0]}/{key[1]} listener {li.name})"
+                for host in hosts:
+                    out.append(_gateway_try(li.protocol, address, li.port, host, where))
+        return [line for line in out if line]
 
     # ------------------------------------------------------------------ control endpoint
     async def _start_control(self) -> str:
@@ -318,6 +350,19 @@ class Lab:
                                       graceful=bool(body.get("graceful")))
             return {"killed": f"{body['namespace']}/{body['name']}", "replacement": new}
         raise InputError(f"unknown control request {method} {path}")
+
+
+def _gateway_try(protocol: str, address: str, port: int, host: str, where: str) -> str:
+    """The command that asks one Gateway listener for one host ("" for UDP)."""
+    if protocol == "HTTPS" and host:
+        return f"curl -k --resolve {host}:{port}:{address} https://{host}:{port}/  {where}"
+    if protocol in ("HTTP", "HTTPS"):
+        flags = (" -k" if protocol == "HTTPS" else "") + (f" -H 'Host: {host}'" if host else "")
+        return f"curl{flags} {protocol.lower()}://{address}:{port}/  {where}"
+    if protocol == "TLS":
+        sni = f" -servername {host}" if host else ""
+        return f"openssl s_client -connect {address}:{port}{sni}  {where}"
+    return f"nc {address} {port}  {where}" if protocol == "TCP" else ""
 
 
 def _scheme(port: Mapping[str, Any]) -> str:
@@ -480,6 +525,8 @@ def _print_banner(lab: Lab, kubeconfig: Path, rbac: Any = None) -> None:
         f".0.0/16, API server {lab.api_url}",
         f"kubeconfig: {kubeconfig}",
         f"  kubectl --kubeconfig {kubeconfig} get nodes,pods,svc,endpointslices,ingress -A -o wide",
+        *([f"  kubectl --kubeconfig {kubeconfig} get gateways,httproutes -A"]
+          if lab.scheduler is not None and lab.scheduler.gateway_api else []),
         f"  kpath paths --kubeconfig {kubeconfig}",
         "nodes:",
         *(f"  {clean_message(n.name)}  {n.address}  zone {clean_message(n.zone)}"

@@ -12,6 +12,13 @@ The first document may be a header (``kind: LabScenario``)::
     ingressController: {namespace: ns, service: name, classes: [nginx]}   # or {} for built-in
     # (none: the built-in one, if an Ingress of an in-cluster class needs it; it claims the
     # listed classes and every IngressClass with the same spec.controller)
+    gatewayClasses: [{name: nginx, controllerName: gateway.nginx.org/nginx-gateway-controller}]
+    # (the GatewayClasses an implementation's installer creates; a scenario's own
+    # GatewayClass of the same name replaces one)
+    gatewayInfrastructure: {"ns/gateway": {externalTrafficPolicy: Local, replicas: 1,
+                                           nodes: [node-a]}}
+    # (per Gateway: its generated Service's policy, and how many proxy pods run where;
+    # see `kpath.lab.gateways` for what each implementation generates)
 
 Built-in scenarios are the ``*.yaml`` files next to this module (`builtin_names`).
 """
@@ -28,6 +35,7 @@ from kpath.cluster.dumpfiles import load_yaml
 from kpath.cluster.parse import PARSERS, BadField, Interner, field_error
 from kpath.errors import InputError
 from kpath.lab.faults import Fault, parse_fault
+from kpath.lab.gateways import POLICIES, GatewayInfraSpec
 from kpath.lab.scheduler import WORKLOAD_KINDS, IngressControllerSpec, NodeSpec
 
 HEADER_KIND = "LabScenario"
@@ -37,7 +45,8 @@ DEFAULT_NODES = (
     NodeSpec("node-c", "zone-b"),
 )
 _HEADER_FIELDS = {"kind", "apiVersion", "name", "description", "nodes", "faults", "maxReplicas",
-                  "pendingLoadBalancers", "ingressController"}
+                  "pendingLoadBalancers", "ingressController", "gatewayClasses",
+                  "gatewayInfrastructure"}
 _MAX_NODES = 50
 
 
@@ -54,6 +63,8 @@ class Scenario:
     pending: tuple[str, ...] = ()
     ingress: IngressControllerSpec | None = None
     origin: str = ""
+    gateway_classes: tuple[dict[str, Any], ...] = ()  # GatewayClass manifests
+    gateway_infrastructure: dict[str, GatewayInfraSpec] = field(default_factory=dict)
 
 
 def builtin_names() -> list[str]:
@@ -190,7 +201,11 @@ def _from_header(
         ingress = IngressControllerSpec(str(spec.get("namespace") or ""),
                                         str(spec.get("service") or ""),
                                         tuple(str(c) for c in classes))
+    node_names = {n.name for n in nodes}
     return Scenario(
+        gateway_classes=_gateway_classes(header.get("gatewayClasses"), where),
+        gateway_infrastructure=_gateway_infrastructure(
+            header.get("gatewayInfrastructure"), node_names, where),
         name=str(header.get("name") or default_name),
         description=str(header.get("description") or ""),
         nodes=nodes,
@@ -215,3 +230,65 @@ def _node(raw: Any, index: int, where: str) -> NodeSpec:
         ready=raw.get("ready", True) is not False,
         labels={str(k): str(v) for k, v in labels.items()},
     )
+
+
+def _gateway_classes(raw: Any, where: str) -> tuple[dict[str, Any], ...]:
+    """``gatewayClasses: [{name, controllerName}]`` as the GatewayClass objects to create."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise InputError(f"{where}: gatewayClasses must be a list of {{name, controllerName}}")
+    out: dict[str, dict[str, Any]] = {}
+    for i, item in enumerate(raw):
+        if not isinstance(item, Mapping) or set(item) - {"name", "controllerName"}:
+            raise InputError(f"{where}: gatewayClasses #{i + 1} must be {{name, controllerName}}")
+        name, controller = item.get("name"), item.get("controllerName")
+        if not isinstance(name, str) or not name:
+            raise InputError(f"{where}: gatewayClasses #{i + 1} needs a name")
+        if not isinstance(controller, str) or "/" not in controller:
+            raise InputError(f"{where}: gatewayClass {name} needs a controllerName "
+                             "(a domain-prefixed path such as example.net/gateway-controller)")
+        if name in out:
+            raise InputError(f"{where}: gatewayClass {name} is listed twice")
+        out[name] = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
+                     "metadata": {"name": name}, "spec": {"controllerName": controller}}
+    return tuple(out.values())
+
+
+def _gateway_infrastructure(raw: Any, node_names: set[str],
+                            where: str) -> dict[str, GatewayInfraSpec]:
+    """``gatewayInfrastructure: {"ns/gateway": {externalTrafficPolicy, replicas, nodes}}``."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, Mapping):
+        raise InputError(f"{where}: gatewayInfrastructure must map 'namespace/gateway' to "
+                         "{externalTrafficPolicy, replicas, nodes}")
+    out: dict[str, GatewayInfraSpec] = {}
+    for key, spec in raw.items():
+        if not isinstance(key, str) or key.count("/") != 1 or not all(key.split("/")):
+            raise InputError(f"{where}: gatewayInfrastructure key {key!r} must be "
+                             "'namespace/gateway'")
+        if not isinstance(spec, Mapping):
+            raise InputError(f"{where}: gatewayInfrastructure {key} must be a mapping")
+        unknown = set(spec) - {"externalTrafficPolicy", "replicas", "nodes"}
+        if unknown:
+            raise InputError(f"{where}: gatewayInfrastructure {key}: unknown field(s) "
+                             f"{', '.join(sorted(map(str, unknown)))}")
+        policy = spec.get("externalTrafficPolicy")
+        if policy is not None and policy not in POLICIES:
+            raise InputError(f"{where}: gatewayInfrastructure {key}: externalTrafficPolicy "
+                             "must be Local or Cluster")
+        replicas = spec.get("replicas")
+        if replicas is not None and (type(replicas) is not int or not 0 <= replicas <= 20):
+            raise InputError(f"{where}: gatewayInfrastructure {key}: replicas must be an "
+                             "integer from 0 to 20")
+        nodes = spec.get("nodes") or []
+        if not isinstance(nodes, list) or not all(isinstance(n, str) for n in nodes):
+            raise InputError(f"{where}: gatewayInfrastructure {key}: nodes must be a list of "
+                             "node names")
+        missing = [n for n in nodes if n not in node_names]
+        if missing:
+            raise InputError(f"{where}: gatewayInfrastructure {key}: no node "
+                             f"{', '.join(missing)}; nodes: {', '.join(sorted(node_names))}")
+        out[key] = GatewayInfraSpec(policy, replicas, tuple(nodes))
+    return out

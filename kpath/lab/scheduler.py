@@ -22,8 +22,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from kpath.cluster.gatewayapi import GATEWAY_KINDS
 from kpath.errors import InputError
 from kpath.lab.addresses import AddressPlan
+from kpath.lab.gatewayctl import ControllerState, reconcile
+from kpath.lab.gateways import GatewayInfra, GatewayInfraSpec, plan_infrastructure
+from kpath.lab.gatewaystatus import with_status
 from kpath.lab.objects import (
     Key,
     LabNode,
@@ -120,6 +124,8 @@ class Scheduler:
         max_replicas: int = 3,
         pending: Iterable[str] = (),
         ingress_controller: IngressControllerSpec | None = None,
+        gateway_classes: Sequence[Mapping[str, Any]] = (),
+        gateway_infrastructure: Mapping[str, GatewayInfraSpec] | None = None,
         seed: int | str = 0,
     ) -> None:
         if not nodes:
@@ -155,6 +161,14 @@ class Scheduler:
         self._published: dict[tuple[str, str | None, str], Obj] = {}
         self._slice_uids: dict[tuple[str, str, PortSignature], str] = {}
         self._ns_labels: dict[str, dict[str, str]] = {}
+        # Gateway API objects by (kind, namespace or "", name), in the order applied (a
+        # later manifest of the same name replaces an earlier one, as kubectl apply does).
+        self.gateway_api: dict[tuple[str, str, str], Obj] = {}
+        self._installed_classes = [dict(c) for c in gateway_classes]
+        self.gateway_specs = dict(gateway_infrastructure or {})
+        self.gateway_infra: dict[Key, GatewayInfra] = {}
+        #: the lab controller's view after the last resync (what the proxies route by)
+        self.controller_state: ControllerState | None = None
         for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
             self._ensure_namespace(ns)
 
@@ -184,6 +198,11 @@ class Scheduler:
             if doc.get("kind") == "List":
                 docs.extend(i for i in doc.get("items") or [] if isinstance(i, Mapping))
         docs = [d for d in docs if d.get("kind") != "List"]
+        if self._installed_classes:
+            # What the implementations' installers created, before the scenario's own.
+            docs = [*self._installed_classes, *docs]
+            self._installed_classes = []
+        docs = self._take_gateway_api(docs)
         if self.ingress_spec is None and self._builtin_wanted(docs):
             self.ingress_spec = IngressControllerSpec()
         if self.ingress_spec is not None and not self.ingress_spec.service:
@@ -220,6 +239,83 @@ class Scheduler:
                 self.ignored[kind] = self.ignored.get(kind, 0) + 1
         self.resync()
         return dict(self.ignored)
+
+    def _take_gateway_api(self, docs: list[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+        """File the Gateway API objects away and add the infrastructure each new Gateway's
+        implementation would create (its manifests, to be applied with the rest)."""
+        rest: list[Mapping[str, Any]] = []
+        for doc in docs:
+            kind = doc.get("kind")
+            if kind not in GATEWAY_KINDS:
+                rest.append(doc)
+                continue
+            name = meta_of(doc).get("name")
+            if not isinstance(name, str) or not name:
+                raise InputError(f"a {kind} manifest has no metadata.name")
+            if kind == "GatewayClass":
+                self.gateway_api[(str(kind), "", name)] = self._stamp(doc, None)
+                continue
+            ns = str(meta_of(doc).get("namespace") or "default")
+            self._ensure_namespace(ns)
+            self.gateway_api[(str(kind), ns, name)] = self._stamp(doc, ns)
+        classes = {k[2]: o for k, o in self.gateway_api.items() if k[0] == "GatewayClass"}
+        gateways = [o for k, o in self.gateway_api.items() if k[0] == "Gateway"
+                    and (k[1], k[2]) not in self.gateway_infra]
+        for key in self.gateway_specs:
+            ns, _, name = key.partition("/")
+            if ("Gateway", ns, name) not in self.gateway_api:
+                raise InputError(f"gatewayInfrastructure names {key}, which is no Gateway")
+            for node in self.gateway_specs[key].nodes:
+                self.node(node)  # raises for an unknown node
+        for infra in plan_infrastructure(gateways, classes, self.gateway_specs):
+            self.gateway_infra[infra.gateway] = infra
+            rest.extend(infra.manifests)
+        return rest
+
+    def gateway_address(self, key: Key) -> str | None:
+        """The load-balancer address of a Gateway's generated Service (None: none yet)."""
+        infra = self.gateway_infra.get(key)
+        svc = self.services.get(infra.service) if infra else None
+        ingress = (svc or {}).get("status", {}).get("loadBalancer", {}).get("ingress") or []
+        return str(ingress[0]["ip"]) if ingress and ingress[0].get("ip") else None
+
+    def gateways(self) -> dict[Key, Obj]:
+        """The Gateways by (namespace, name), as applied (without status)."""
+        return {(k[1], k[2]): o for k, o in self.gateway_api.items() if k[0] == "Gateway"}
+
+    def _gateway_api_objects(self, namespaces: list[Obj], slices: list[Obj]) -> list[Obj]:
+        """Every Gateway API object with the status the lab's controller gives it now.
+
+        The controller sees what a real one watches: the Gateway API objects, Services (for
+        backendRefs) and Namespaces (for allowedRoutes selectors); it implements every
+        GatewayClass's controller, and gives each Gateway its Service's LB address. The
+        EndpointSlices let the proxies dial ready pods (`kpath.lab.gatewaydecide`).
+        """
+        if not self.gateway_api:
+            self.controller_state = None
+            return []
+        objects: dict[str, list[Obj]] = {"Service": list(self.services.values()),
+                                         "Namespace": namespaces, "EndpointSlice": slices}
+        for (kind, _, _), obj in self.gateway_api.items():
+            objects.setdefault(kind, []).append(obj)
+        addresses = {k: [ip] for k in self.gateway_infra
+                     if (ip := self.gateway_address(k)) is not None}
+        controllers = {str((o.get("spec") or {}).get("controllerName") or "")
+                       for k, o in self.gateway_api.items() if k[0] == "GatewayClass"}
+        state = reconcile(objects, addresses, controllers - {""})
+        self.controller_state = state
+        out = []
+        for (kind, ns, name), obj in self.gateway_api.items():
+            previous = self._published.get((kind, ns or None, name))
+            out.append(with_status(copy.deepcopy(obj), state.status(kind, ns or None, name),
+                                   previous))
+        return out
+
+    def gateway_pods(self) -> dict[Key, GatewayInfra]:
+        """Each running proxy pod (namespace, name) and the Gateway infrastructure it serves."""
+        by_workload = {infra.workload: infra for infra in self.gateway_infra.values()}
+        return {(p.namespace, p.name): by_workload[p.workload] for p in self.pods.values()
+                if p.workload in by_workload}
 
     def _builtin_wanted(self, docs: Sequence[Mapping[str, Any]]) -> bool:
         """A scenario that names no controller gets the built-in one only if it would serve
@@ -308,7 +404,9 @@ class Scheduler:
         if wanted and wanted != node.name:
             return False
         labels = node_labels(node)
-        return all(labels.get(k) == str(v) for k, v in (spec.get("nodeSelector") or {}).items())
+        if not all(labels.get(k) == str(v) for k, v in (spec.get("nodeSelector") or {}).items()):
+            return False
+        return _affinity_allows(spec, labels)
 
     def _place(self, spec: Mapping[str, Any], workload: Key | None) -> int | None:
         """Spread: fewest pods of this workload, then fewest pods overall, then node order."""
@@ -556,6 +654,7 @@ class Scheduler:
                              labels=self._ns_labels.get(n, {}))
             for n in sorted(self.namespaces)
         ]
+        namespaces = list(objs)
         objs += [node_object(n, uid=self._node_uids[n.name], created=self._node_created,
                              plan=self.plan) for n in self.nodes]
         objs += [pod_object(p, None if p.node is None else self.nodes[p.node],
@@ -567,6 +666,8 @@ class Scheduler:
         address = self._ingress_address()
         objs += [ingress_object(ing, address, served=self.serves(ing))
                  for ing in self.ingresses.values()]
+        objs += self._gateway_api_objects(
+            namespaces, [o for o in objs if o["kind"] == "EndpointSlice"])
         return objs
 
     def resync(self) -> None:
@@ -582,6 +683,37 @@ class Scheduler:
             if self._published.get(key) != obj:
                 self._published[key] = obj
                 self.store.put(copy.deepcopy(obj))
+
+
+def _affinity_allows(spec: Mapping[str, Any], labels: Mapping[str, str]) -> bool:
+    """``requiredDuringSchedulingIgnoredDuringExecution`` node affinity: any term whose
+    expressions all hold (In, NotIn, Exists, DoesNotExist on the node's labels)."""
+    affinity = (spec.get("affinity") or {}).get("nodeAffinity") or {}
+    required = affinity.get("requiredDuringSchedulingIgnoredDuringExecution") or {}
+    terms = required.get("nodeSelectorTerms") or []
+    if not terms:
+        return True
+    for term in terms:
+        ok = True
+        for expr in (term or {}).get("matchExpressions") or []:
+            key, op = expr.get("key"), expr.get("operator")
+            values = [str(v) for v in expr.get("values") or []]
+            have = labels.get(str(key))
+            if op == "In":
+                ok = have in values
+            elif op == "NotIn":
+                ok = have not in values
+            elif op == "Exists":
+                ok = have is not None
+            elif op == "DoesNotExist":
+                ok = have is None
+            else:
+                ok = False
+            if not ok:
+                break
+        if ok:
+            return True
+    return False
 
 
 def builtin_ingress_manifests() -> list[Obj]:

@@ -1,0 +1,115 @@
+"""The lab gateway controller's status: what a real controller writes for classes, Gateways,
+listeners and route parents (conformance/tests/httproute-invalid-*.go, gateway-*.go)."""
+
+from __future__ import annotations
+
+try:
+    from tests.lab.gatewayworld import APP, CONTROLLER, INFRA, WEB, cond, world
+except ImportError:
+    from gatewayworld import APP, CONTROLLER, INFRA, WEB, cond, world  # type: ignore[no-redef]
+
+
+def route(name: str, spec: str, ns: str = INFRA) -> str:
+    return f"kind: HTTPRoute\nmetadata: {{name: {name}, namespace: {ns}, generation: 3}}\n" \
+           f"spec: {spec}\n"
+
+
+def parents(state, name: str, ns: str = INFRA) -> list[dict]:
+    status = state.status("HTTPRoute", ns, name)
+    assert status is not None
+    return status["parents"]
+
+
+def test_class_gateway_and_listener_status() -> None:
+    state = world(route("r", "{parentRefs: [{name: same-namespace}], rules: [{backendRefs: "
+                             "[{name: infra-backend-v1, port: 8080}]}]}"))
+    assert cond(state.status("GatewayClass", None, "lab"), "Accepted") == ("True", "Accepted")
+    gw = state.status("Gateway", INFRA, "same-namespace")
+    assert gw["addresses"] == [{"type": "IPAddress", "value": "127.0.0.10"}]
+    assert cond(gw, "Accepted") == ("True", "Accepted")
+    assert cond(gw, "Programmed") == ("True", "Programmed")
+    (listener,) = gw["listeners"]
+    assert listener["name"] == "http" and listener["attachedRoutes"] == 1
+    assert [k["kind"] for k in listener["supportedKinds"]] == ["HTTPRoute", "GRPCRoute"]
+    for ctype, want in (("Accepted", "True"), ("Programmed", "True"), ("ResolvedRefs", "True"),
+                        ("Conflicted", "False")):
+        assert cond(listener, ctype)[0] == want
+    (p,) = parents(state, "r")
+    assert p["controllerName"] == CONTROLLER and p["parentRef"] == {"name": "same-namespace"}
+    assert cond(p, "Accepted") == ("True", "Accepted")
+    assert cond(p, "ResolvedRefs") == ("True", "ResolvedRefs")
+    assert all(c["observedGeneration"] == 3 for c in p["conditions"])
+
+
+def test_a_gateway_without_an_address_is_not_programmed() -> None:
+    from kpath.lab.gatewayctl import reconcile
+
+    try:
+        from tests.lab.gatewayworld import objects
+    except ImportError:
+        from gatewayworld import objects  # type: ignore[no-redef]
+    state = reconcile(objects(), {})
+    assert cond(state.status("Gateway", INFRA, "same-namespace"), "Programmed") == (
+        "False", "AddressNotAssigned")
+
+
+def test_other_controllers_classes_get_no_status() -> None:
+    from kpath.lab.gatewayctl import reconcile
+
+    try:
+        from tests.lab.gatewayworld import objects
+    except ImportError:
+        from gatewayworld import objects  # type: ignore[no-redef]
+    state = reconcile(objects(), {}, controllers=["someone.else/controller"])
+    assert state.status("GatewayClass", "", "lab") is None
+    assert state.status("Gateway", INFRA, "same-namespace") is None
+
+
+def test_unresolved_backend_refs_have_their_reasons() -> None:
+    state = world(
+        route("not-permitted", "{parentRefs: [{name: same-namespace}], rules: [{backendRefs: "
+                               f"[{{name: web-backend, namespace: {WEB}, port: 8080}}]}}]}}"),
+        route("not-found", "{parentRefs: [{name: same-namespace}], rules: [{backendRefs: "
+                           "[{name: nonexistent, port: 8080}]}]}"),
+        route("bad-kind", "{parentRefs: [{name: same-namespace}], rules: [{backendRefs: "
+                          "[{group: unknownkind.example.com, kind: NonExistent, name: x, "
+                          "port: 8080}]}]}"))
+    for name, reason in (("not-permitted", "RefNotPermitted"), ("not-found", "BackendNotFound"),
+                         ("bad-kind", "InvalidKind")):
+        (p,) = parents(state, name)
+        assert cond(p, "ResolvedRefs") == ("False", reason)
+        assert cond(p, "Accepted") == ("True", "Accepted")
+
+
+def test_a_reference_grant_resolves_the_cross_namespace_backend() -> None:
+    grant = f"""kind: ReferenceGrant
+metadata: {{name: reference-grant, namespace: {WEB}}}
+spec:
+  from: [{{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: {INFRA}}}]
+  to: [{{group: "", kind: Service, name: web-backend}}]
+"""
+    state = world(grant, route("reference-grant", "{parentRefs: [{name: same-namespace}], "
+                               f"rules: [{{backendRefs: [{{name: web-backend, namespace: {WEB},"
+                               " port: 8080}]}]}"))
+    (p,) = parents(state, "reference-grant")
+    assert cond(p, "ResolvedRefs") == ("True", "ResolvedRefs")
+
+
+def test_parent_refs_that_match_no_listener_or_are_not_allowed() -> None:
+    state = world(
+        route("bad-section", "{parentRefs: [{name: same-namespace, sectionName: nope}], "
+                             "rules: [{backendRefs: [{name: infra-backend-v1, port: 8080}]}]}"),
+        route("bad-port", "{parentRefs: [{name: same-namespace, port: 81}], "
+                          "rules: [{backendRefs: [{name: infra-backend-v1, port: 8080}]}]}"),
+        route("other-ns", f"{{parentRefs: [{{name: same-namespace, namespace: {INFRA}}}], "
+                          "rules: [{backendRefs: [{name: web-backend, port: 8080}]}]}", ns=WEB),
+        route("selected", f"{{parentRefs: [{{name: backend-namespaces, namespace: {INFRA}}}], "
+                          "rules: [{backendRefs: [{name: app-backend-v1, port: 8080}]}]}",
+              ns=APP))
+    assert cond(parents(state, "bad-section")[0], "Accepted") == ("False", "NoMatchingParent")
+    assert cond(parents(state, "bad-port")[0], "Accepted") == ("False", "NoMatchingParent")
+    assert cond(parents(state, "other-ns", WEB)[0], "Accepted") == (
+        "False", "NotAllowedByListeners")
+    assert cond(parents(state, "selected", APP)[0], "Accepted") == ("True", "Accepted")
+    listeners = state.status("Gateway", INFRA, "same-namespace")["listeners"]
+    assert listeners[0]["attachedRoutes"] == 0
