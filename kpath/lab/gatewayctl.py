@@ -200,15 +200,36 @@ def reconcile(objects: Mapping[str, Sequence[Mapping[str, Any]]],
         state.statuses[("Gateway", *gw_key)] = _gateway_status(
             state, gw, addresses.get(gw_key) or (), listener_status, counts)
     for ls in listener_sets:
-        ls_key = ("ListenerSet", *key_of(ls))
-        entries = [dict(s, attachedRoutes=counts.get((ls_key, n), 0))
-                   for (owner, n), s in listener_status.items() if owner == ls_key]
-        if entries:  # written only for a ListenerSet one of our Gateways took in
-            state.statuses[ls_key] = {
-                "conditions": [condition(ls, "Accepted", True, "Accepted"),
-                               condition(ls, "Programmed", True, "Programmed")],
-                "listeners": entries}
+        _listener_set_status(state, ls, gateways, ns_labels, listener_status, counts)
     return state
+
+
+def _listener_set_status(state: ControllerState, ls: Mapping[str, Any],
+                         gateways: Mapping[Key, Mapping[str, Any]],
+                         ns_labels: Mapping[str, Mapping[str, str]],
+                         listener_status: Mapping[tuple[tuple[str, str, str], str],
+                                                  dict[str, Any]],
+                         counts: Mapping[tuple[tuple[str, str, str], str], int]) -> None:
+    """Written for a ListenerSet whose parent is one of this controller's Gateways."""
+    parent = spec_of(ls).get("parentRef") or {}
+    ls_ns, ls_name = key_of(ls)
+    gw = gateways.get((str(parent.get("namespace") or ls_ns), str(parent.get("name") or "")))
+    if gw is None or (parent.get("kind") or "Gateway") != "Gateway":
+        return
+    owner = ("ListenerSet", ls_ns, ls_name)
+    if not _listener_set_allowed(gw, ls, ns_labels):
+        state.statuses[owner] = {"conditions": [
+            condition(ls, "Accepted", False, "NotAllowed"),
+            condition(ls, "Programmed", False, "NotAllowed")]}
+        return
+    entries = [dict(st, attachedRoutes=counts.get((o, n), 0))
+               for (o, n), st in listener_status.items() if o == owner]
+    valid = any(li.serving for li in state.listeners.get(key_of(gw), []) if li.owner == owner)
+    state.statuses[owner] = {
+        "conditions": [
+            condition(ls, "Accepted", valid, "Accepted" if valid else "ListenersNotValid"),
+            condition(ls, "Programmed", valid, "Programmed" if valid else "ListenersNotValid")],
+        "listeners": entries}
 
 
 def _listener_set_allowed(gw: Mapping[str, Any], ls: Mapping[str, Any],
@@ -285,11 +306,14 @@ def _listeners(state: ControllerState, gw: Mapping[str, Any],
                 taken.setdefault(port, (family, set()))
                 seen.add((port, protocol, hostname))
         serving = accepted and not conflict and refs_reason == "ResolvedRefs"
-        conds.append(condition(obj, "Accepted", accepted,
-                               "Accepted" if accepted else "UnsupportedProtocol"))
+        # A conflicted listener is not accepted and says why on all three conditions, as the
+        # conformance suite expects (listenerset-protocol-conflict).
+        accepted_reason = conflict or ("Accepted" if accepted else "UnsupportedProtocol")
+        conds.append(condition(obj, "Accepted", accepted and not conflict, accepted_reason))
         conds.append(condition(obj, "Conflicted", bool(conflict), conflict or "NoConflicts"))
         conds.append(condition(obj, "ResolvedRefs", refs_reason == "ResolvedRefs", refs_reason))
-        conds.append(condition(obj, "Programmed", serving, "Programmed" if serving else "Invalid"))
+        conds.append(condition(obj, "Programmed", serving, "Programmed" if serving else
+                               conflict or "Invalid"))
         name = str(raw.get("name") or "")
         out_status[(owner, name)] = {
             "name": name,
@@ -333,8 +357,10 @@ def _gateway_status(state: ControllerState, gw: Mapping[str, Any], addrs: Sequen
         conds.append(condition(gw, "Programmed", False, "AddressNotAssigned"))
     else:
         conds.append(condition(gw, "Programmed", valid, "Programmed" if valid else "Invalid"))
+    sets = {li.owner for li in state.listeners.get(key_of(gw), [])
+            if li.owner[0] == "ListenerSet" and li.serving}
     return {"addresses": [{"type": _address_type(a), "value": a} for a in addrs],
-            "conditions": conds, "listeners": listeners}
+            "conditions": conds, "listeners": listeners, "attachedListenerSets": len(sets)}
 
 
 def _address_type(value: str) -> str:

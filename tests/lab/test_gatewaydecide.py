@@ -246,3 +246,225 @@ def test_httproute_hostname_intersection(host: str, path: str, want: int) -> Non
     state = world(INTERSECTION)
     got = ask(state, path, gateway="httproute-hostname-intersection", host=host)
     assert answer(got) == V.get(want, want)
+
+
+ACROSS = "---\n".join([
+    route("matching-part1", f"""[
+  {{matches: [{{path: {pp("/")}}}, {{headers: {hdr(("version", "one"))}}}],
+   backendRefs: {to(1)}}}]""",
+          parent=parent("same-namespace"), extra="hostnames: [example.com, example.net],"),
+    route("matching-part2", f"""[
+  {{matches: [{{path: {pp("/v2")}}}, {{headers: {hdr(("version", "two"))}}}],
+   backendRefs: {to(2)}}}]""",
+          parent=parent("same-namespace"), extra="hostnames: [example.com],")])
+
+
+@pytest.mark.parametrize(("host", "path", "headers", "want"), [
+    ("example.com", "/", {}, 1), ("example.com", "/example", {}, 1),
+    ("example.net", "/example", {}, 1), ("example.com", "/example", {"Version": "one"}, 1),
+    ("example.com", "/v2", {}, 2), ("example.net", "/v2", {}, 1),
+    ("example.com", "/v2/example", {}, 2), ("example.com", "/", {"Version": "two"}, 2),
+])
+def test_httproute_matching_across_routes(host: str, path: str, headers: dict[str, str],
+                                          want: int) -> None:
+    assert answer(ask(world(ACROSS), path, host=host, headers=headers)) == V[want]
+
+
+def redirect_rule(prefix: str, redirect: str) -> str:
+    return (f"{{matches: [{{path: {pp(prefix)}}}], filters: [{{type: RequestRedirect, "
+            f"requestRedirect: {redirect}}}]}}")
+
+
+REDIRECT_PATH = route("redirect-path", "[" + ", ".join([
+    redirect_rule("/original-prefix", "{path: {type: ReplacePrefixMatch, "
+                                      "replacePrefixMatch: /replacement-prefix}}"),
+    redirect_rule("/full", "{path: {type: ReplaceFullPath, "
+                           "replaceFullPath: /full-path-replacement}}"),
+    redirect_rule("/path-and-host", "{hostname: example.org, path: {type: ReplacePrefixMatch, "
+                                    "replacePrefixMatch: /replacement-prefix}}"),
+    redirect_rule("/path-and-status", "{statusCode: 301, path: {type: ReplacePrefixMatch, "
+                                      "replacePrefixMatch: /replacement-prefix}}"),
+    redirect_rule("/full-path-and-host", "{hostname: example.org, path: {type: ReplaceFullPath,"
+                                         " replaceFullPath: /replacement-full}}"),
+    redirect_rule("/full-path-and-status", "{statusCode: 301, path: {type: ReplaceFullPath, "
+                                           "replaceFullPath: /replacement-full}}"),
+]) + "]", parent=parent("same-namespace"))
+
+
+@pytest.mark.parametrize(("path", "status", "where"), [
+    ("/original-prefix/lemon", 302, "http://example.com/replacement-prefix/lemon"),
+    ("/full/path/original", 302, "http://example.com/full-path-replacement"),
+    ("/path-and-host", 302, "http://example.org/replacement-prefix"),
+    ("/path-and-status", 301, "http://example.com/replacement-prefix"),
+    ("/full-path-and-host", 302, "http://example.org/replacement-full"),
+    ("/full-path-and-status", 301, "http://example.com/replacement-full"),
+])
+def test_httproute_redirect_path(path: str, status: int, where: str) -> None:
+    got = ask(world(REDIRECT_PATH), path)
+    assert got.kind == "redirect" and (got.status, got.location) == (status, where)
+
+
+PORTS_AND_SCHEMES = f"""
+kind: Gateway
+metadata: {{name: on-8080, namespace: {INFRA}}}
+spec:
+  gatewayClassName: lab
+  listeners: [{{name: http, port: 8080, protocol: HTTP}}]
+---
+kind: Gateway
+metadata: {{name: on-https, namespace: {INFRA}}}
+spec:
+  gatewayClassName: lab
+  listeners:
+  - name: https
+    port: 443
+    protocol: HTTPS
+    tls: {{certificateRefs: [{{kind: Secret, group: "", name: tls-validity-checks-certificate}}]}}
+---
+""" + "---\n".join(
+    route(f"redirect-{gw}", "[" + ", ".join(
+        redirect_rule(f"/r{i}", "{hostname: example.org" + extra + "}")
+        for i, extra in enumerate(["", ", port: 80", ", port: 8080", ", scheme: https",
+                                   ", scheme: https, port: 443", ", scheme: https, port: 8443",
+                                   ", scheme: http", ", port: 443", ", port: 8443",
+                                   ", scheme: http, port: 8080"])) + "]",
+          parent=parent(gw)) for gw in ("same-namespace", "on-8080", "on-https"))
+
+
+@pytest.mark.parametrize(("gateway", "port", "rule", "where"), [
+    ("same-namespace", 80, 0, "http://example.org/r0"),
+    ("same-namespace", 80, 1, "http://example.org/r1"),
+    ("same-namespace", 80, 2, "http://example.org:8080/r2"),
+    ("same-namespace", 80, 3, "https://example.org/r3"),
+    ("same-namespace", 80, 4, "https://example.org/r4"),
+    ("same-namespace", 80, 5, "https://example.org:8443/r5"),
+    ("on-8080", 8080, 0, "http://example.org:8080/r0"),
+    ("on-8080", 8080, 1, "http://example.org/r1"),
+    ("on-8080", 8080, 3, "https://example.org/r3"),
+    ("on-https", 443, 0, "https://example.org/r0"),
+    ("on-https", 443, 7, "https://example.org/r7"),
+    ("on-https", 443, 8, "https://example.org:8443/r8"),
+    ("on-https", 443, 6, "http://example.org/r6"),
+    ("on-https", 443, 1, "https://example.org:80/r1"),
+    ("on-https", 443, 9, "http://example.org:8080/r9"),
+])
+def test_httproute_redirect_port_and_scheme(gateway: str, port: int, rule: int,
+                                            where: str) -> None:
+    protocol = "https" if port == 443 else "http"
+    got = ask(world(PORTS_AND_SCHEMES), f"/r{rule}", gateway=gateway, port=port,
+              protocol=protocol)
+    assert got.kind == "redirect" and got.status == 302 and got.location == where
+
+
+def rewrite_rule(prefix: str, rewrite: str, n: int = 1) -> str:
+    return (f"{{matches: [{{path: {pp(prefix)}}}], filters: [{{type: URLRewrite, "
+            f"urlRewrite: {rewrite}}}], backendRefs: {to(n)}}}")
+
+
+REWRITE_PATH = route("rewrite-path", "[" + ", ".join([
+    rewrite_rule("/prefix/one", "{path: {type: ReplacePrefixMatch, replacePrefixMatch: /one}}"),
+    rewrite_rule("/strip-prefix", "{path: {type: ReplacePrefixMatch, replacePrefixMatch: /}}"),
+    rewrite_rule("/full/one", "{path: {type: ReplaceFullPath, replaceFullPath: /one}}"),
+    rewrite_rule("/full/rewrite-path-and-modify-headers",
+                 "{path: {type: ReplaceFullPath, replaceFullPath: /test}}"),
+    rewrite_rule("/prefix/rewrite-path-and-modify-headers",
+                 "{path: {type: ReplacePrefixMatch, replacePrefixMatch: /prefix}}"),
+]) + "]", parent=parent("same-namespace"))
+
+
+@pytest.mark.parametrize(("path", "want"), [
+    ("/prefix/one/two", "/one/two"), ("/strip-prefix/three", "/three"), ("/strip-prefix", "/"),
+    ("/full/one/two", "/one"), ("/full/rewrite-path-and-modify-headers/test", "/test"),
+    ("/prefix/rewrite-path-and-modify-headers/one", "/prefix/one"),
+])
+def test_httproute_rewrite_path(path: str, want: str) -> None:
+    got = ask(world(REWRITE_PATH), path)
+    assert got.kind == "forward" and got.path == want and got.host == "example.com"
+
+
+REWRITE_HOST = route("rewrite-host", "[" + ", ".join([
+    rewrite_rule("/one", "{hostname: one.example.org}", 1),
+    rewrite_rule("/", "{hostname: example.org}", 2),
+]) + "]", parent=parent("same-namespace"), extra="hostnames: [rewrite.example],")
+
+
+@pytest.mark.parametrize(("path", "host", "backend"), [
+    ("/one", "one.example.org", 1), ("/two", "example.org", 2)])
+def test_httproute_rewrite_host(path: str, host: str, backend: int) -> None:
+    got = ask(world(REWRITE_HOST), path, host="rewrite.example")
+    assert got.kind == "forward" and (got.host, got.path) == (host, path)
+    assert answer(got) == V[backend]
+
+
+WEIGHTS = route("weighted-backends", """[{backendRefs: [
+  {name: infra-backend-v1, port: 8080, weight: 70},
+  {name: infra-backend-v2, port: 8080, weight: 30},
+  {name: infra-backend-v3, port: 8080, weight: 0}]}]""", parent=parent("same-namespace"))
+
+
+def test_httproute_weight_leaves_the_draw_to_the_data_plane() -> None:
+    got = ask(world(WEIGHTS))
+    assert got.kind == "forward"
+    assert [(b.name, b.weight) for b in got.backends] == [
+        ("infra-backend-v1", 70), ("infra-backend-v2", 30), ("infra-backend-v3", 0)]
+    draws = [got.pick(i / 1000).name for i in range(1000)]
+    assert draws.count("infra-backend-v1") == 700 and draws.count("infra-backend-v2") == 300
+    assert got.backends[0].targets == (("10.1.0.1", 3000),)
+
+
+OMITTED = route("omitted-backendrefs", f"""[
+  {{matches: [{{path: {{type: Exact, value: /forward}}}}], backendRefs: {to(1)}}},
+  {{matches: [{{path: {{type: Exact, value: /omitted-no-forward}}}}]}},
+  {{matches: [{{path: {{type: Exact, value: /empty-no-forward}}}}], backendRefs: []}}]""",
+                parent=parent("same-namespace"))
+
+
+@pytest.mark.parametrize(("path", "want"), [
+    ("/forward", V[1]), ("/omitted-no-forward", 500), ("/empty-no-forward", 500)])
+def test_httproute_omitted_backendrefs(path: str, want: str | int) -> None:
+    assert answer(ask(world(OMITTED), path)) == want
+
+
+def one_backend(name: str, ref: str, path: str = "/") -> str:
+    return route(name, f"[{{matches: [{{path: {pp(path)}}}], backendRefs: [{ref}]}}]",
+                 parent=parent("same-namespace"))
+
+
+@pytest.mark.parametrize(("ref", "grant", "want"), [
+    # httproute-reference-grant / -invalid-cross-namespace-backend-ref
+    ("{name: web-backend, namespace: gateway-conformance-web-backend, port: 8080}", True,
+     "web-backend"),
+    ("{name: web-backend, namespace: gateway-conformance-web-backend, port: 8080}", False, 500),
+    # httproute-invalid-nonexistent-backendref / -unknown-kind
+    ("{name: nonexistent, port: 8080}", False, 500),
+    ("{group: unknownkind.example.com, kind: NonExistent, name: x, port: 8080}", False, 500),
+])
+def test_invalid_backend_refs_answer_500(ref: str, grant: bool, want: str | int) -> None:
+    grants = """kind: ReferenceGrant
+metadata: {name: reference-grant, namespace: gateway-conformance-web-backend}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: gateway-conformance-infra}]
+  to: [{group: "", kind: Service, name: web-backend}]
+"""
+    state = world(one_backend("r", ref), *([grants] if grant else []))
+    assert answer(ask(state)) == want
+
+
+def test_partly_invalid_backends_keep_their_share_as_500s() -> None:
+    state = world(route("r", """[{backendRefs: [{name: infra-backend-v1, port: 8080, weight: 1},
+      {name: web-backend, namespace: gateway-conformance-web-backend, port: 8080, weight: 1}]}]""",
+                        parent=parent("same-namespace")))
+    got = ask(state)
+    assert got.kind == "forward"
+    assert [b.problem for b in got.backends] == ["", "RefNotPermitted"]
+    assert got.pick(0.75).problem == "RefNotPermitted"
+
+
+def test_a_backend_without_ready_endpoints_is_forwarded_with_no_targets() -> None:
+    """503 is the data plane's answer: only it knows which backend the draw picked."""
+    got = ask(world(one_backend("r", "{name: idle-backend, port: 8080}")))
+    assert got.kind == "forward" and got.backends[0].targets == ()
+
+
+def test_a_port_no_listener_takes_is_refused() -> None:
+    assert ask(world(MATCHING), port=8081).kind == "refuse"
