@@ -33,29 +33,24 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import NamedTuple
 
-from kpath.cluster.gatewayapi import GatewayObjects
 from kpath.cluster.records import ObjectKey, Service, ServicePort
 from kpath.cluster.snapshot import Snapshot
 from kpath.probe.gatewayplan import (
     NOT_FOUND,
     GatewayRequest,
-    ListenerRule,
     Prediction,
-    RuleKey,
-    gateway_objects,
-    listener_rules,
+    answer_of,
     no_route_request,
     predict,
-    rule_key,
     rule_request,
-    rule_siblings,
-    winner,
 )
+from kpath.routing.gateway.attach import GatewayTable, attach
 from kpath.routing.ingress import IngressRoute, hostless_routes, ingress_routes
-from kpath.routing.kubeproxy import Choice, Target, Verdict, has_ready, unknown_choice
+from kpath.routing.kubeproxy import Choice, Target, Verdict, has_ready
 from kpath.routing.nodegroups import NodeGroup
 from kpath.routing.paths import EntryKind, GatewayHop, Path, pods_direct
-from kpath.routing.targets import endpoints_unknown, service_targets
+from kpath.routing.requests import Outcome as RequestOutcome
+from kpath.routing.targets import service_targets
 
 
 class HopKind(StrEnum):
@@ -522,70 +517,52 @@ def _plan_pods(i: int, p: Path, scheme: str, b: _Builder, proxied: frozenset[str
 
 
 # --------------------------------------------------------------------------- Gateway paths
-@dataclass(frozen=True)
+@dataclass
 class _GatewayContext:
-    """What every Gateway path's plan reads: the rules of each Gateway port, each rule's
-    backends, and the backends a gateway's own Service serves for a Host-less ``/``."""
+    """What every Gateway path's plan reads: the Gateway table routing answers from, each
+    listener's hostname, each gateway Service's proxy pods, and the backends a gateway's own
+    Service serves for a Host-less ``GET /``."""
 
-    objects: GatewayObjects
-    rules: Mapping[tuple[ObjectKey, int], list[ListenerRule]]
-    siblings: Mapping[RuleKey, list[Path]]
-    choices: Mapping[RuleKey, dict[int, Choice | None]]
+    snapshot: Snapshot
+    table: GatewayTable
+    hostnames: Mapping[tuple[ObjectKey, str], str | None]  # (Gateway, listener) → hostname
     infra_pods: Mapping[ObjectKey, frozenset[str]]  # backends for a Host-less GET /
     proxies: Mapping[ObjectKey, frozenset[str]]  # the gateway's own Service → its pods
 
     @classmethod
     def of(cls, snapshot: Snapshot, paths: tuple[Path, ...]) -> _GatewayContext:
-        objects = gateway_objects(snapshot)
-        gateway = [p for p in paths if p.entry.kind == EntryKind.GATEWAY]
-        rules = listener_rules(gateway, objects)
-        siblings = rule_siblings(gateway)
-        choices = {k: {n: _backend_choice(snapshot, p) for n, p in enumerate(ps)}
-                   for k, ps in siblings.items()}
+        hops = [p.entry.gateway for p in paths
+                if p.entry.kind == EntryKind.GATEWAY and p.entry.gateway is not None]
+        if not hops:
+            return cls(snapshot, GatewayTable((), {}, ()), {}, {}, {})
+        table = attach(snapshot)
+        hostnames = {(lr.gateway.key, lr.ref.label()): lr.bound.listener.hostname
+                     for lr in table.listeners}
+        proxies: dict[ObjectKey, frozenset[str]] = {}
         infra: dict[ObjectKey, set[str]] = {}
-        bare = GatewayRequest("http", None, "/", "GET", ())
-        for rs in rules.values():
-            won = winner(rs, objects, bare)
-            if won is None:
+        for gw_key, svc_key in {(h.gateway, h.infra) for h in hops if h.infra is not None}:
+            svc = snapshot.services.get(svc_key)
+            if svc is None:
                 continue
-            for n, p in enumerate(siblings.get(won, ())):
-                hop = p.entry.gateway
-                choice = choices[won].get(n)
-                if hop is not None and hop.infra is not None and choice is not None:
-                    infra.setdefault(hop.infra, set()).update(_pods_of([choice]))
-        proxies = {}
-        for key in {p.entry.gateway.infra for p in gateway if p.entry.gateway is not None}:
-            svc = snapshot.services.get(key) if key is not None else None
-            if key is not None and svc is not None:
-                slices = snapshot.service_slices(key)
-                proxies[key] = frozenset(
-                    str(t.pod) for sp in svc.ports
-                    for t in service_targets(snapshot, slices, sp) if t.pod is not None)
-        return cls(objects, rules, siblings, choices,
-                   {k: frozenset(v) for k, v in infra.items()}, proxies)
-
-    def prediction(self, hop: GatewayHop, req: GatewayRequest) -> Prediction:
-        key = rule_key(hop)
-        return predict(hop, self.siblings.get(key, ()), self.objects, req,
-                       self.choices.get(key, {}))
-
-
-def _backend_choice(snapshot: Snapshot, p: Path) -> Choice | None:
-    """The backend pods a gateway sends this path's share to, straight to their IPs."""
-    if p.direct is not None:
-        return p.direct
-    svc = snapshot.services.get(p.service)
-    if svc is None or p.port is None:
-        return None
-    targets = service_targets(snapshot, snapshot.service_slices(p.service), p.port)
-    if not targets and (why := endpoints_unknown(snapshot, svc.selector)):
-        return unknown_choice(why)
-    return pods_direct(targets)
+            slices = snapshot.service_slices(svc_key)
+            proxies[svc_key] = frozenset(str(t.pod) for sp in svc.ports
+                                         for t in service_targets(snapshot, slices, sp)
+                                         if t.pod is not None)
+            address = next((a for a in (x.address for x in svc.load_balancer_ingress) if a),
+                           "0.0.0.0")
+            # A probe's bare GET / carries an address as its Host: what routing serves there.
+            bare = GatewayRequest("http", None, "/", (), "GET", ())
+            for sp in svc.ports:
+                a = answer_of(snapshot, table, gw_key, sp.port, address, bare)
+                if a is not None and a.outcome == RequestOutcome.FORWARD:
+                    infra.setdefault(svc_key, set()).update(predict(snapshot, a, False).pods)
+        return cls(snapshot, table, hostnames, {k: frozenset(v) for k, v in infra.items()},
+                   proxies)
 
 
 _KIND_EXPECT = {"answer": Expect.ANSWER, "backend-error": Expect.BACKEND_ERROR,
                 "not-found": Expect.NOT_FOUND, "redirect": Expect.REDIRECT,
-                "unknown": Expect.UNKNOWN, "closed": Expect.CLOSED}
+                "unknown": Expect.UNKNOWN, "closed": Expect.CLOSED, "refused": Expect.REFUSED}
 
 
 def _gateway_target(hop_kind: HopKind, req: GatewayRequest, host: str, port: int,
@@ -594,8 +571,8 @@ def _gateway_target(hop_kind: HopKind, req: GatewayRequest, host: str, port: int
                     pod: ObjectKey | None = None) -> ProbeTarget:
     http = req.scheme in ("http", "https")
     pods = pred.pods if Expect.ANSWER in expect else frozenset()
-    return ProbeTarget(hop_kind, req.scheme, host, port, req.path, req.host if http else None,
-                       req.sni, node, pod, expect, pods, False, http,
+    return ProbeTarget(hop_kind, req.scheme, host, port, req.target,
+                       req.host if http else None, req.sni, node, pod, expect, pods, False, http,
                        _repeat(pods, expect, samples), (), frozenset(), req.method,
                        req.headers, pred.statuses, pred.location, True, proxies)
 
@@ -603,18 +580,18 @@ def _gateway_target(hop_kind: HopKind, req: GatewayRequest, host: str, port: int
 def _plan_gateway_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions,
                        b: _Builder, gw: _GatewayContext) -> None:
     """A Gateway way in: the listener at the Gateway's addresses with this rule's request
-    (and the listener's 404), the gateway's own Service at its NodePorts and proxy pods
-    with the same request, then the backend's pods as for any Service."""
+    (and the listener's 404), the gateway's own Service's node groups and proxy pods with
+    the same request (when the path carries them), then the backend's pods as for any
+    Service."""
     hop = p.entry.gateway
     assert hop is not None
     what = hop.label()
     proxies = gw.proxies.get(hop.infra, frozenset()) if hop.infra is not None else frozenset()
-    rules = gw.rules.get((hop.gateway, hop.port), [])
-    req, why = rule_request(hop, rules, gw.objects)
-    if req is None:
+    req, answer, why = rule_request(snapshot, gw.table, hop)
+    if req is None or answer is None:
         b.skip(i, what, why)
     else:
-        pred = gw.prediction(hop, req)
+        pred = predict(snapshot, answer, req.scheme in ("tls", "tcp"))
         expect = frozenset(_KIND_EXPECT[k] for k in pred.kinds)
         addresses = hop.addresses or p.entry.addresses
         infra = snapshot.services.get(hop.infra) if hop.infra is not None else None
@@ -630,7 +607,8 @@ def _plan_gateway_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions
         for address in addresses:
             b.add(_gateway_target(HopKind.ENTRY, req, address, hop.port, entry_expect_, pred,
                                   options.samples, proxies), HopRef(i, HopKind.ENTRY))
-        nf, nf_why = no_route_request(hop, rules, gw.objects)
+        listener_host = gw.hostnames.get((hop.gateway, hop.listener))
+        nf, nf_why = no_route_request(snapshot, gw.table, hop, listener_host)
         if nf is not None:
             for address in addresses:
                 b.add(_gateway_target(HopKind.ENTRY, nf, address, hop.port,
@@ -649,8 +627,9 @@ def _plan_gateway_infra(snapshot: Snapshot, i: int, p: Path, hop: GatewayHop,
                         req: GatewayRequest, expect: frozenset[Expect], pred: Prediction,
                         options: PlanOptions, b: _Builder, infra: Service | None,
                         proxies: frozenset[str]) -> None:
-    """The gateway's own Service (the path's node groups): each group's NodePort and the
-    proxy pods behind it, sent the rule's request."""
+    """The gateway's own Service when the path carries its node groups: each group's
+    NodePort and the proxy pods behind it, sent the rule's request. (Routing gives it paths
+    of its own instead, probed as any Service's.)"""
     if not p.groups:
         return
     port = next((sp for sp in infra.ports if sp.port == hop.port), None) if infra else None

@@ -2,24 +2,16 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
-from kpath.cluster.gatewayapi import Gateway, GatewayObjects, Route
+from kpath.cluster.gatewayapi import Gateway, ReferenceGrant, Route
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
-from kpath.probe.gatewayplan import (
-    NO_ROUTE_PATH,
-    GatewayRequest,
-    redirect_location,
-    same_location,
-)
+from kpath.probe.gatewayplan import NO_ROUTE_PATH, same_location
 from kpath.probe.plan import Expect, HopKind, PlanOptions, ProbePlan, ProbeTarget, plan_probes
 from kpath.routing.analysis import analyse
-from kpath.routing.kubeproxy import Choice, Verdict
-from kpath.routing.paths import Entry, EntryKind, GatewayHop, Path, pods_direct
-from kpath.routing.targets import service_targets
+from kpath.routing.paths import EntryKind, Path
 from tests import builders as b
 from tests.routing.gateway import builders as g
 
@@ -35,40 +27,16 @@ def backend_service(name: str, pods: int = 2, ns: str = NS, port: int = 8080
             b.endpointslice(name, eps, ns=ns, port=3000)]
 
 
-def snap(gateways: Sequence[Gateway], routes: Sequence[Route], *objects: dict[str, Any]
-         ) -> Snapshot:
-    objs = GatewayObjects({}, {x.key: x for x in gateways}, (), tuple(routes), (), (), {})
-    return dataclasses.replace(b.snapshot(b.node("n1"), *objects), gateways=objs)
+def snap(gateways: Sequence[Gateway], routes: Sequence[Route], *objects: dict[str, Any],
+         grants: Sequence[ReferenceGrant] = ()) -> Snapshot:
+    return g.snapshot(gateways, routes, grants, objects=[b.node("n1"), *objects], infra=False)
 
 
-def gateway_paths(s: Snapshot, gw: Gateway, route: Route, listener: str = "http",
-                  problems: Mapping[str, str] | None = None,
-                  infra: ObjectKey | None = None) -> list[Path]:
-    """The Gateway ways in routing makes for one route on one listener: a path per backend
-    of every rule (a rule without backends: one path with none)."""
-    ls = next(x for x in gw.listeners if x.name == listener)
-    out = []
-    for ri, r in enumerate(route.rules):
-        total = sum(be.weight for be in r.backends)
-        for be in r.backends or (None,):
-            key = ObjectKey(be.namespace or route.namespace, be.name) if be else \
-                ObjectKey(route.namespace, "?")
-            svc = s.services.get(key)
-            port = next((sp for sp in svc.ports if be and sp.port == be.port), None) \
-                if svc else None
-            problem = (problems or {}).get(be.name) if be else None
-            if port is None or problem:
-                direct = Choice(Verdict.REJECT, (), problem or "no backend")
-            else:
-                direct = pods_direct(service_targets(s, s.service_slices(key), port))
-            hostnames = route.hostnames or ((ls.hostname,) if ls.hostname else ())
-            hop = GatewayHop(gw.key, ls.name, ls.protocol, hostnames,
-                             tuple(a.value for a in gw.addresses), ls.port, route.kind,
-                             route.key, ri, r.matches, be,
-                             be.weight / total if be and total else 0.0, problem, infra, "")
-            entry = Entry(EntryKind.GATEWAY, hop.addresses, ls.port, gateway=hop)
-            out.append(Path(key, port, entry, None, (), direct, "gateway"))
-    return out
+def planned(s: Snapshot, only: Sequence[int] | None = None) -> tuple[ProbePlan, list[Path]]:
+    """The plan of the Gateway ways in routing finds (``only``: a selection of them)."""
+    paths = [p for p in analyse(s).paths if p.entry.kind == EntryKind.GATEWAY]
+    chosen = paths if only is None else [paths[i] for i in only]
+    return plan_probes(s, chosen, PlanOptions(), context=paths), chosen
 
 
 def entries(plan: ProbePlan) -> list[ProbeTarget]:
@@ -81,7 +49,7 @@ def rule_target(plan: ProbePlan, path_index: int) -> ProbeTarget:
                 and any(r.path == path_index for r in t.refs))
 
 
-GW = g.gateway("gw", g.listener("http", 80, "HTTP"))
+GW = g.gateway("same-namespace", g.listener("http", 80, "HTTP"))  # routes attach by default
 
 
 def test_each_rule_gets_the_request_its_first_match_takes() -> None:
@@ -90,8 +58,7 @@ def test_each_rule_gets_the_request_its_first_match_takes() -> None:
                 method="POST")]), g.rule(g.backend("web"), matches=[g.match("/static")]),
                     hostnames=["shop.example"])
     s = snap([GW], [route], *backend_service("cart"), *backend_service("web"))
-    paths = gateway_paths(s, GW, route)
-    plan = plan_probes(s, paths, PlanOptions())
+    plan, _ = planned(s)
     cart, web = rule_target(plan, 0), rule_target(plan, 1)
     assert (cart.scheme, cart.host, cart.port, cart.path, cart.method) == (
         "http", "192.0.2.10", 80, "/cart?v=2", "POST")
@@ -111,9 +78,8 @@ def test_a_weighted_rule_is_one_probe_expecting_every_backend() -> None:
     route = g.route("split", g.rule(g.backend("v1", weight=80), g.backend("v2", weight=20)),
                     hostnames=["shop.example"])
     s = snap([GW], [route], *backend_service("v1"), *backend_service("v2"))
-    paths = gateway_paths(s, GW, route)
+    plan, paths = planned(s)
     assert len(paths) == 2
-    plan = plan_probes(s, paths, PlanOptions())
     rule = [t for t in entries(plan) if t.path != NO_ROUTE_PATH]
     assert len(rule) == 1  # one probe per rule, not per backend
     assert {r.path for r in rule[0].refs} == {0, 1}
@@ -124,8 +90,7 @@ def test_a_weighted_rule_is_one_probe_expecting_every_backend() -> None:
 def test_a_selection_of_one_backend_still_expects_the_rule_s_others() -> None:
     route = g.route("split", g.rule(g.backend("v1"), g.backend("v2")), hostnames=["a.example"])
     s = snap([GW], [route], *backend_service("v1"), *backend_service("v2"))
-    paths = gateway_paths(s, GW, route)
-    plan = plan_probes(s, paths[:1], PlanOptions(), context=paths)
+    plan, _ = planned(s, [0])
     assert rule_target(plan, 0).expected_pods == {f"{NS}/v{v}-{i}" for v in (1, 2)
                                                   for i in (0, 1)}
 
@@ -134,7 +99,7 @@ def test_each_listener_is_sent_a_path_no_rule_matches_to_see_its_404() -> None:
     route = g.route("shop", g.rule(g.backend("web"), matches=[g.match("/shop")]),
                     hostnames=["shop.example"])
     s = snap([GW], [route], *backend_service("web"))
-    plan = plan_probes(s, gateway_paths(s, GW, route), PlanOptions())
+    plan, _ = planned(s)
     nf = [t for t in entries(plan) if t.path == NO_ROUTE_PATH]
     assert len(nf) == 1
     assert nf[0].expect == {Expect.NOT_FOUND} and nf[0].statuses == {404}
@@ -144,7 +109,7 @@ def test_each_listener_is_sent_a_path_no_rule_matches_to_see_its_404() -> None:
 def test_no_404_probe_where_a_catch_all_takes_every_path() -> None:
     route = g.route("all", g.rule(g.backend("web")), hostnames=["shop.example"])
     s = snap([GW], [route], *backend_service("web"))
-    plan = plan_probes(s, gateway_paths(s, GW, route), PlanOptions())
+    plan, _ = planned(s)
     assert not [t for t in entries(plan) if t.path == NO_ROUTE_PATH]
     assert any("no 404 to see" in n.reason for n in plan.not_probed)
 
@@ -156,8 +121,8 @@ def test_a_rule_whose_request_another_rule_wins_is_not_probed_for_it() -> None:
     prefix = g.route("prefix", g.rule(g.backend("b"), matches=[g.match("/x")]),
                      hostnames=["h.example"])
     s = snap([GW], [exact, prefix], *backend_service("a"), *backend_service("b"))
-    paths = gateway_paths(s, GW, exact) + gateway_paths(s, GW, prefix)
-    plan = plan_probes(s, paths, PlanOptions())
+    plan, paths = planned(s)
+    assert [p.entry.gateway.route.name for p in paths if p.entry.gateway] == ["exact", "prefix"]
     assert rule_target(plan, 0).expected_pods == {f"{NS}/a-0", f"{NS}/a-1"}
     assert not [t for t in entries(plan) if t.path != NO_ROUTE_PATH
                 and any(r.path == 1 for r in t.refs)]
@@ -165,32 +130,48 @@ def test_a_rule_whose_request_another_rule_wins_is_not_probed_for_it() -> None:
     assert any(f"taken first by HTTPRoute {NS}/exact rule 0" in r for r in reasons)
 
 
+def of_route(plan: ProbePlan, paths: Sequence[Path], name: str) -> ProbeTarget:
+    """The rule probe at the entry of the first way in of route ``name``."""
+    i = next(n for n, p in enumerate(paths) if p.entry.gateway and p.entry.gateway.route.name
+             == name)
+    return rule_target(plan, i)
+
+
 def test_backend_errors_are_predicted_by_status() -> None:
-    route = g.route("r", g.rule(g.backend("gone")), g.rule(g.backend("empty")),
-                    g.rule(g.backend("ok", weight=1), g.backend("gone", weight=1)),
+    route = g.route("r", g.rule(g.backend("gone"), matches=[g.match("/r0")]),
+                    g.rule(g.backend("empty"), matches=[g.match("/r1")]),
+                    g.rule(g.backend("ok"), g.backend("ok", ns="other"),
+                           matches=[g.match("/r2")]),
                     g.rule(matches=[g.match("/none")]), hostnames=["h.example"])
-    s = snap([GW], [route], *backend_service("empty", pods=0), *backend_service("ok"))
-    route = route._replace(rules=tuple(
-        r._replace(matches=(g.match(f"/r{i}"),)) if not r.matches else r
-        for i, r in enumerate(route.rules)))
-    paths = gateway_paths(s, GW, route, problems={"gone": "BackendNotFound"})
-    plan = plan_probes(s, paths, PlanOptions())
-    invalid = rule_target(plan, 0)
+    s = snap([GW], [route], *backend_service("empty", pods=0), *backend_service("ok"),
+             *backend_service("ok", ns="other"))
+    plan, _ = planned(s)
+    by_path = {t.path: t for t in entries(plan)}
+    invalid = by_path["/r0"]  # BackendNotFound
     assert invalid.expect == {Expect.BACKEND_ERROR} and invalid.statuses == {500}
-    empty = rule_target(plan, 1)
+    empty = by_path["/r1"]  # no ready endpoint
     assert empty.expect == {Expect.BACKEND_ERROR} and empty.statuses == {503}
-    half = next(t for t in entries(plan) if t.path == "/r2")
+    half = by_path["/r2"]  # half to a backend in another namespace without a ReferenceGrant
     assert half.expect == {Expect.ANSWER, Expect.BACKEND_ERROR} and half.statuses == {500}
     assert half.expected_pods == {f"{NS}/ok-0", f"{NS}/ok-1"}
-    none = next(t for t in entries(plan) if t.path == "/none")
+    none = by_path["/none"]  # no backendRefs at all
     assert none.expect == {Expect.BACKEND_ERROR} and none.statuses == {500}
+
+
+def test_a_reference_grant_makes_the_other_namespace_s_pods_expected() -> None:
+    route = g.route("r", g.rule(g.backend("ok", ns="other")), hostnames=["h.example"])
+    grant = g.grant("other", [("HTTPRoute", NS)], [("Service", None)])
+    s = snap([GW], [route], *backend_service("ok", ns="other"), grants=[grant])
+    plan, paths = planned(s)
+    t = of_route(plan, paths, "r")
+    assert t.expect == {Expect.ANSWER} and t.expected_pods == {"other/ok-0", "other/ok-1"}
 
 
 def test_a_redirect_predicts_its_status_and_location() -> None:
     route = g.route("r", g.rule(matches=[g.match("/old")], filters=[
         g.redirect(scheme="https", prefix="/new", status=301)]), hostnames=["h.example"])
     s = snap([GW], [route])
-    plan = plan_probes(s, gateway_paths(s, GW, route), PlanOptions())
+    plan, _ = planned(s)
     t = rule_target(plan, 0)
     assert t.expect == {Expect.REDIRECT} and t.statuses == {301}
     assert t.location == "https://h.example/new"
@@ -200,22 +181,26 @@ def test_https_sends_sni_tls_passthrough_a_client_hello_and_tcp_a_connect() -> N
     gw = g.gateway("gw", g.listener("https", 443, "HTTPS", hostname="*.example"),
                    g.listener("tls", 8443, "TLS", tls_mode="Passthrough"),
                    g.listener("tcp", 9000, "TCP"), g.listener("udp", 5353, "UDP"))
-    https = g.route("web", g.rule(g.backend("web")), hostnames=["shop.example"])
-    tls = g.route("tls", g.rule(g.backend("web")), kind="TLSRoute", hostnames=["db.example"])
-    tcp = g.route("tcp", g.rule(g.backend("web")), kind="TCPRoute")
-    udp = g.route("udp", g.rule(g.backend("web")), kind="UDPRoute")
+    parents = [g.parent("gw", NS)]
+    https = g.route("web", g.rule(g.backend("web")), hostnames=["shop.example"],
+                    parents=parents)
+    tls = g.route("tls", g.rule(g.backend("web")), kind="TLSRoute", hostnames=["db.example"],
+                  parents=parents)
+    tcp = g.route("tcp", g.rule(g.backend("web")), kind="TCPRoute", parents=parents)
+    udp = g.route("udp", g.rule(g.backend("web")), kind="UDPRoute", parents=parents)
     s = snap([gw], [https, tls, tcp, udp], *backend_service("web"))
-    paths = (gateway_paths(s, gw, https, "https") + gateway_paths(s, gw, tls, "tls")
-             + gateway_paths(s, gw, tcp, "tcp") + gateway_paths(s, gw, udp, "udp"))
-    plan = plan_probes(s, paths, PlanOptions())
-    h, t, c = rule_target(plan, 0), rule_target(plan, 1), rule_target(plan, 2)
+    plan, paths = planned(s)
+    h, t, c = (of_route(plan, paths, n) for n in ("web", "tls", "tcp"))
     assert (h.scheme, h.port, h.host_header, h.sni) == ("https", 443, "shop.example",
                                                         "shop.example")
     assert (t.scheme, t.port, t.sni, t.host_header) == ("tls", 8443, "db.example", None)
     assert t.url == "tls://192.0.2.10:8443"
+    assert t.expected_pods == {f"{NS}/web-0", f"{NS}/web-1"}
     assert (c.scheme, c.port) == ("tcp", 9000)
-    assert not [x for x in entries(plan) if any(r.path == 3 for r in x.refs)]
-    assert any(n.path == 3 and "UDP" in n.reason for n in plan.not_probed)
+    udp_i = next(n for n, p in enumerate(paths) if p.entry.gateway
+                 and p.entry.gateway.route.name == "udp")
+    assert not [x for x in entries(plan) if any(r.path == udp_i for r in x.refs)]
+    assert any(n.path == udp_i and "UDP" in n.reason for n in plan.not_probed)
     # The HTTPS listener's 404 goes to a name its wildcard accepts.
     nf = next(x for x in entries(plan) if x.path == NO_ROUTE_PATH)
     assert nf.sni == nf.host_header == "kpath-probe.example"
@@ -227,33 +212,29 @@ def test_the_gateway_s_own_service_may_be_answered_by_its_host_less_backends() -
     infra_objs = [
         b.service("gw-infra", "LoadBalancer", ns=NS, selector={"app": "gw"}, lb_ip="192.0.2.10",
                   ports=[{"port": 80, "targetPort": 10080, "nodePort": 30080,
-                          "protocol": "TCP"}]),
+                          "protocol": "TCP"}],
+                  labels={"gateway.networking.k8s.io/gateway-name": "gw"}),
         b.endpointslice("gw-infra", [b.endpoint("10.9.0.1", "n1", "proxy-0", ns=NS)], ns=NS,
                         port=10080)]
-    route = g.route("any", g.rule(g.backend("web")))  # no hostnames: a Host-less GET / too
-    s = snap([GW], [route], *backend_service("web"), *proxies, *infra_objs)
-    gw_paths = gateway_paths(s, GW, route, infra=infra_key)
-    infra_paths = [p for p in analyse(s).paths if p.service == infra_key]
-    plan = plan_probes(s, [*infra_paths, *gw_paths], PlanOptions())
+    gw = g.gateway("gw", g.listener("http", 80, "HTTP"))
+    route = g.route("any", g.rule(g.backend("web")), parents=[g.parent("gw", NS)])
+    s = snap([gw], [route], *backend_service("web"), *proxies, *infra_objs)
+    paths = analyse(s).paths
+    gw_paths = [p for p in paths if p.entry.kind == EntryKind.GATEWAY]
+    assert gw_paths and all(p.entry.gateway and p.entry.gateway.infra == infra_key
+                            for p in gw_paths)
+    infra_paths = [p for p in paths if p.service == infra_key]
+    plan = plan_probes(s, [*infra_paths, *gw_paths], PlanOptions(), context=paths)
     lb = next(t for t in plan.targets if t.hop == HopKind.ENTRY and not t.gateway)
     assert lb.proxied_pods == {f"{NS}/web-0", f"{NS}/web-1"}
     assert lb.expected_pods == {f"{NS}/proxy-0"}
-    rule = next(t for t in plan.targets if t.gateway and t.hop == HopKind.ENTRY
-                and t.path != NO_ROUTE_PATH)
+    rule = next(t for t in plan.targets if t.gateway and t.hop == HopKind.ENTRY)
     assert rule.gateway_pods == {f"{NS}/proxy-0"}  # its own 404/500 name these
 
 
-def test_redirect_location_as_the_gateway_api_defines_it() -> None:
-    req = GatewayRequest("http", "h.example", "/old/page?x=1", "GET", ())
-    r = g.redirect(scheme="https", prefix="/new").redirect
-    assert r is not None
-    assert redirect_location(r, req, 8080, "/old") == "https://h.example/new/page"
-    r = g.redirect(port=8443).redirect
-    assert r is not None
-    assert redirect_location(r, req, 80, "/") == "http://h.example:8443/old/page"
-    r = g.redirect(hostname="x.example", full="/").redirect
-    assert r is not None
-    assert redirect_location(r, req, 8080, "/") == "http://x.example:8080/"
+def test_locations_compare_by_scheme_host_port_and_path() -> None:
     assert same_location("https://h.example/new", "https://H.example:443/new?y=1", "http",
                          None)
+    assert same_location("http://h.example:8080/x", "/x", "http", "h.example:8080") is False
+    assert same_location("http://h.example/x", "/x", "http", "h.example")
     assert not same_location("https://h.example/new", "http://h.example/new", "http", None)
