@@ -84,6 +84,8 @@ def path_notes(path: Path) -> Text:
             notes.append(f"share {hop.share:.0%} ", style="cyan")
         if hop.problem:
             notes.append_text(literal(hop.problem, "red"))
+        elif hop.backend is None and path.direct is not None:
+            notes.append_text(literal(path.direct.rule, "yellow"))  # the gateway's redirect
     if path.gateways:
         notes.append("infrastructure of Gateway ", style="dim")
         notes.append_text(literal(", ".join(str(g) for g in path.gateways), "dim"))

@@ -17,6 +17,7 @@ from kpath.routing.findings import (
     snapshot_findings,
 )
 from kpath.routing.gateway.attach import GatewayTable, attach
+from kpath.routing.gateway.findings import table_findings
 from kpath.routing.gateway.infra import InfraRef
 from kpath.routing.gwfindings import gateway_analysis_findings
 from kpath.routing.paths import (
@@ -78,8 +79,9 @@ def _analyse(snapshot: Snapshot) -> Analysis:
         # The infrastructure Service keeps its own paths, marked as the Gateways' proxies.
         paths = [p._replace(gateways=tuple(marks[p.service])) if p.service in marks else p
                  for p in paths]
-        gw_paths = list(gateway_paths(snapshot, table, routes, infra))
+        gw_paths = list(gateway_paths(snapshot, table, infra))
         paths.extend(gw_paths)
+        findings.extend(table_findings(snapshot, table))  # each rule's backends, from spec
         findings.extend(gateway_analysis_findings(snapshot, table, infra, gw_paths))
     findings.extend(cross_node_findings(paths))
     return Analysis(snapshot, routes, tuple(paths), tuple(findings), table, infra)

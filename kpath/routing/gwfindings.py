@@ -3,8 +3,9 @@ the controller's status says otherwise. Pure rules; codes are registered in `fin
 
 Spec readings come in as `ParentReading`s (one per route parentRef: which listeners it
 attaches to, or why none) and as the Gateway paths (one per backend of a rule, with the
-problem that makes it answer 500). Status is read straight from the records. Where both
-exist and agree, one finding says so; where they differ, `KP428`/`KP429` say that too.
+problem that makes it answer 500; those problems are findings of `gateway.findings`,
+KP430-KP435). Status is read straight from the records. Where both exist and agree, one
+finding says so; where they differ, `KP428`/`KP429` say that too.
 """
 
 from __future__ import annotations
@@ -35,14 +36,6 @@ NOT_ATTACHED_CODES = {
     "NotAllowedByListeners": "KP417",
     "NoMatchingListenerHostname": "KP418",
 }
-#: Why a backendRef answers 500, as the spec names it -> kpath's code.
-BACKEND_CODES = {
-    "RefNotPermitted": "KP420",
-    "BackendNotFound": "KP421",
-    "InvalidKind": "KP422",
-}
-
-
 class ParentReading(NamedTuple):
     """kpath's reading of one parentRef of one route, from spec."""
 
@@ -166,7 +159,6 @@ def route_findings(readings: Sequence[ParentReading], paths: Iterable[Path],
                    objects: GatewayObjects) -> Iterator[Finding]:
     """Attachment and backend findings per route parent: spec first, status compared."""
     problems = _backend_problems(paths)
-    yield from _rule_findings(objects)
     for r in readings:
         route = r.route
         label = route.label()
@@ -197,15 +189,9 @@ def route_findings(readings: Sequence[ParentReading], paths: Iterable[Path],
                           f"not Accepted ({accepted.reason})", gateway=gw, route=label)
         if not r.listeners:
             continue
+        # Each backend problem kpath finds is a KP430-KP432 of its own (gateway.findings);
+        # here only whether the controller's ResolvedRefs agrees.
         mine = problems.get((route.kind, route.key, gw), [])
-        for reason, text in mine:
-            note = ""
-            if resolved is not None and resolved.status == "False":
-                note = (f" (the controller's status agrees: {_quoted(resolved)})"
-                        if resolved.reason == reason else
-                        f" (the controller says {_quoted(resolved)})")
-            yield finding(BACKEND_CODES.get(reason, "KP421"), f"{label}: {text}{note}",
-                          gateway=gw, route=label)
         if resolved is not None and resolved.status == "False" and not mine:
             yield finding("KP423", f"{label} on {parent}: the controller says ResolvedRefs "
                           f"False ({_quoted(resolved)})", gateway=gw, route=label)
@@ -214,8 +200,8 @@ def route_findings(readings: Sequence[ParentReading], paths: Iterable[Path],
                           gateway=gw, route=label)
         elif resolved is not None and resolved.status == "True" and mine:
             yield finding("KP428", f"{label} on {parent}: kpath finds "
-                          f"{', '.join(sorted({m[0] for m in mine}))}, the controller's status "
-                          "says ResolvedRefs True", gateway=gw, route=label)
+                          f"{', '.join(sorted(set(mine)))} among its backendRefs, the "
+                          "controller's status says ResolvedRefs True", gateway=gw, route=label)
         stale = [c for c in (st.conditions if st else ()) if c.observed_generation is not None
                  and route.generation is not None and c.observed_generation < route.generation]
         if stale:
@@ -225,32 +211,18 @@ def route_findings(readings: Sequence[ParentReading], paths: Iterable[Path],
 
 
 def _backend_problems(paths: Iterable[Path]) -> dict[tuple[str, ObjectKey, ObjectKey],
-                                                      list[tuple[str, str]]]:
-    """(route kind, route, gateway) -> [(reason, text)], each backend problem once."""
-    out: dict[tuple[str, ObjectKey, ObjectKey], list[tuple[str, str]]] = defaultdict(list)
+                                                      list[str]]:
+    """(route kind, route, gateway) -> the reasons its backendRefs answer 500, each once."""
+    out: dict[tuple[str, ObjectKey, ObjectKey], list[str]] = defaultdict(list)
     for p in paths:
         hop = p.entry.gateway
         if hop is None or hop.problem is None or hop.backend is None:
             continue
-        reason, _, text = hop.problem.partition(": ")
-        item = (reason, f"rule {hop.rule}: {text or reason} (its share answers 500)")
+        reason = hop.problem.partition(": ")[0]
         found = out[(hop.route_kind, hop.route, hop.gateway)]
-        if item not in found:
-            found.append(item)
+        if reason not in found:
+            found.append(reason)
     return out
-
-
-def _rule_findings(objects: GatewayObjects) -> Iterator[Finding]:
-    """Rules that send nowhere: no redirect and no backend with weight (500 for all)."""
-    for route in objects.routes:
-        for i, rule in enumerate(route.rules):
-            if any(f.type == "RequestRedirect" for f in rule.filters):
-                continue
-            if any(b.weight > 0 for b in rule.backends):
-                continue
-            why = ("every backendRef has weight 0" if rule.backends else "no backendRefs")
-            yield finding("KP426", f"{route.label()} rule {i}: {why} and no redirect: the "
-                          "gateway answers 500 to every request it matches", route=route.label())
 
 
 def attached_count_findings(readings: Iterable[ParentReading],

@@ -13,10 +13,8 @@ from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from typing import NamedTuple
 
-from kpath.cluster.gatewayapi import GROUP as GATEWAY_GROUP
 from kpath.cluster.gatewayapi import (
     BackendRef,
-    ReferenceGrant,
     RequestRedirect,
     RouteMatch,
     RouteRule,
@@ -25,6 +23,7 @@ from kpath.cluster.gatewayapi import Route as GwRoute
 from kpath.cluster.records import ObjectKey, Service, ServicePort
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.gateway.attach import GatewayTable
+from kpath.routing.gateway.backends import rule_backends
 from kpath.routing.gateway.infra import InfraRef, find_infra, infra_index
 from kpath.routing.ingress import ControllerRef, IngressRoute, ingress_routes
 from kpath.routing.kubeproxy import (
@@ -279,64 +278,6 @@ def ingress_paths(
                        "pods" if ctrl.kind == "external" else "controller")
 
 
-class ResolvedBackend(NamedTuple):
-    """One backendRef of a rule with non-zero weight, resolved from spec."""
-
-    ref: BackendRef
-    service: ObjectKey  # the Service it names (it may not exist)
-    port: ServicePort | None  # None when it cannot be reached
-    share: float  # of the rule's traffic, 0..1
-    problem: str | None  # "Reason: why" (RefNotPermitted, BackendNotFound, InvalidKind)
-
-
-def resolve_backends(snapshot: Snapshot, route: GwRoute, rule: RouteRule,
-                     grants: tuple[ReferenceGrant, ...]) -> list[ResolvedBackend]:
-    """Each backendRef of a rule with non-zero weight: its Service port and share, or the
-    problem that makes the gateway answer 500 for its share."""
-    sending = [b for b in rule.backends if b.weight > 0]
-    total = sum(b.weight for b in sending)
-    out = []
-    for b in sending:
-        ns = b.namespace or route.namespace
-        key = ObjectKey(ns, b.name)
-        port, problem = None, None
-        if b.group != "" or b.kind != "Service":
-            problem = (f"InvalidKind: backendRef {b.group or 'core'}/{b.kind} {key} is not a "
-                       "Service")
-        elif ns != route.namespace and not granted(grants, route, "", "Service", key):
-            problem = (f"RefNotPermitted: backendRef to Service {key} in another namespace, and "
-                       f"no ReferenceGrant in {ns} lets {route.label()} refer to it")
-        else:
-            svc = snapshot.services.get(key)
-            if svc is None:
-                problem = f"BackendNotFound: Service {key} does not exist"
-            elif b.port is None:
-                problem = f"BackendNotFound: backendRef to Service {key} names no port"
-            else:
-                port = next((p for p in svc.ports if p.port == b.port), None)
-                if port is None:
-                    have = ", ".join(p.label() for p in svc.ports) or "no ports"
-                    problem = f"BackendNotFound: Service {key} has no port {b.port} (it has {have})"
-        out.append(ResolvedBackend(b, key, port, b.weight / total, problem))
-    return out
-
-
-def granted(grants: tuple[ReferenceGrant, ...], route: GwRoute, group: str, kind: str,
-            target: ObjectKey) -> bool:
-    """A ReferenceGrant in the target's namespace lets this route's kind and namespace refer
-    to it (by name, or to every object of its kind)."""
-    for g in grants:
-        if g.namespace != target.namespace:
-            continue
-        if not any(f.group == GATEWAY_GROUP and f.kind == route.kind
-                   and f.namespace == route.namespace for f in g.from_):
-            continue
-        if any(t.group == group and t.kind == kind and t.name in (None, target.name)
-               for t in g.to):
-            return True
-    return False
-
-
 def _redirect_text(r: RequestRedirect) -> str:
     parts = [f"scheme {r.scheme}" if r.scheme else "", f"host {r.hostname}" if r.hostname else "",
              f"port {r.port}" if r.port is not None else "",
@@ -346,13 +287,11 @@ def _redirect_text(r: RequestRedirect) -> str:
 
 
 def gateway_paths(
-    snapshot: Snapshot, table: GatewayTable, routes: Mapping[ObjectKey, list[PortRoutes]],
-    infra: Mapping[ObjectKey, InfraRef],
+    snapshot: Snapshot, table: GatewayTable, infra: Mapping[ObjectKey, InfraRef],
 ) -> Iterator[Path]:
     """One path per (listener, attached route, rule, backendRef with non-zero weight). The
     gateway sends straight to the backend's pods; a rule that redirects, or a backend it
     cannot send to, is a path whose direct choice is a refusal saying why."""
-    grants = table_grants(snapshot)
     for lr in table.listeners:
         if lr.bound.conflict:
             continue  # a conflicted listener carries no traffic (a finding says so)
@@ -365,11 +304,10 @@ def gateway_paths(
                 hop = GatewayHop(gw.key, lr.ref.label(), lst.protocol, att.hostnames, addresses,
                                  lst.port, route.kind, route.key, ri, rule.matches, None, 0.0,
                                  None, ref.service if ref else None, ref.note if ref else "")
-                yield from _rule_paths(snapshot, routes, grants, route, rule, hop)
+                yield from _rule_paths(snapshot, route, rule, hop)
 
 
-def _rule_paths(snapshot: Snapshot, routes: Mapping[ObjectKey, list[PortRoutes]],
-                grants: tuple[ReferenceGrant, ...], route: GwRoute, rule: RouteRule,
+def _rule_paths(snapshot: Snapshot, route: GwRoute, rule: RouteRule,
                 hop: GatewayHop) -> Iterator[Path]:
     nowhere = ObjectKey(route.namespace, "?")
     redirect = next((f.redirect for f in rule.filters
@@ -379,7 +317,7 @@ def _rule_paths(snapshot: Snapshot, routes: Mapping[ObjectKey, list[PortRoutes]]
         yield Path(nowhere, None, entry, None, (),
                    Choice(Verdict.REJECT, (), _redirect_text(redirect)), "gateway")
         return
-    backends = resolve_backends(snapshot, route, rule, grants)
+    backends = [b for b in rule_backends(snapshot, route, hop.rule) if b.weight > 0]
     if not backends:
         why = "every backendRef has weight 0" if rule.backends else "no backendRefs"
         problem = f"NoBackend: {why}: the gateway answers 500"
@@ -389,18 +327,18 @@ def _rule_paths(snapshot: Snapshot, routes: Mapping[ObjectKey, list[PortRoutes]]
                    "gateway")
         return
     for rb in backends:
-        h = hop._replace(backend=rb.ref, share=rb.share, problem=rb.problem)
+        problem = f"{rb.problem}: {rb.detail}" if rb.problem is not None else None
+        h = hop._replace(backend=rb.ref, share=rb.share, problem=problem)
         entry = Entry(EntryKind.GATEWAY, hop.addresses, hop.port, gateway=h)
-        match = None
-        if rb.port is not None:
-            match = next((r for r in routes.get(rb.service, ()) if r.port == rb.port), None)
-        if match is None:
-            why = rb.problem or f"BackendNotFound: Service {rb.service} port {rb.ref.port}"
-            yield Path(rb.service, rb.port, entry, None, (),
-                       Choice(Verdict.REJECT, (), f"{why} (the gateway answers 500)"), "gateway")
+        svc = snapshot.services.get(rb.service)
+        port = next((p for p in svc.ports if p.port == rb.ref.port), None) if svc else None
+        if problem is not None or rb.choice is None:
+            yield Path(rb.service, port if problem is None else None, entry, None, (),
+                       Choice(Verdict.REJECT, (), f"{problem or rb.detail} (the gateway "
+                              "answers 500)"), "gateway")
             continue
         # Straight to the backend's pod IPs: no kube-proxy, so no policy and no node hop.
-        yield Path(rb.service, match.port, entry, None, (), match.direct(), "gateway")
+        yield Path(rb.service, port, entry, None, (), rb.choice, "gateway")
 
 
 def gateway_infra(snapshot: Snapshot) -> dict[ObjectKey, InfraRef]:
@@ -409,10 +347,6 @@ def gateway_infra(snapshot: Snapshot) -> dict[ObjectKey, InfraRef]:
     index = infra_index(snapshot.services)
     return {key: find_infra(gw, objects.classes.get(gw.class_name), index)
             for key, gw in objects.gateways.items()}
-
-
-def table_grants(snapshot: Snapshot) -> tuple[ReferenceGrant, ...]:
-    return snapshot.gateways.grants
 
 
 def skipped_by_load_balancer(p: Path, g: NodeGroup) -> bool:

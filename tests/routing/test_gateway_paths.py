@@ -66,16 +66,16 @@ def test_cross_namespace_backends_with_and_without_their_reference_grant(tmp_pat
     a = from_manifest("nginx-gateway-fabric-cross-namespace.yaml")
     assert sorted(str(p.service) for p in gateway_paths(a)) == ["cafe/coffee", "cafe/tea"]
     assert all(p.entry.gateway.problem is None for p in gateway_paths(a))
-    assert not {"KP420"} & set(codes(a))
+    assert not {"KP430"} & set(codes(a))
     bare = from_manifest("nginx-gateway-fabric-cross-namespace.yaml", tmp_path,
                          drop_kind="ReferenceGrant")
     for p in gateway_paths(bare):
         assert p.direct is not None and p.direct.verdict == Verdict.REJECT
         assert p.entry.gateway.problem.startswith("RefNotPermitted")
         assert "the gateway answers 500" in p.direct.rule
-    found = [f for f in bare.findings if f.code == "KP420"]
+    found = [f for f in bare.findings if f.code == "KP430"]
     assert sorted(f.route for f in found) == ["HTTPRoute default/coffee", "HTTPRoute default/tea"]
-    assert all("no ReferenceGrant in cafe" in f.message for f in found)
+    assert all("no ReferenceGrant in namespace cafe" in f.message for f in found)
 
 
 @needs_realworld
@@ -199,7 +199,7 @@ def test_zero_weight_is_no_path_and_a_rule_without_backends_is_a_500_path():
     (nowhere,) = by_rule[1]
     assert nowhere.direct.verdict == Verdict.REJECT and nowhere.entry.gateway.backend is None
     assert "no backendRefs" in nowhere.direct.rule
-    assert {"KP421", "KP426"} <= set(codes(a))
+    assert {"KP431", "KP434"} <= set(codes(a))
 
 
 def test_unattached_route_has_no_path_and_a_finding():
