@@ -31,16 +31,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
 import ssl
 import struct
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Any
 
 from kpath.errors import SourceError
 from kpath.lab.certs import listener_certificate
-from kpath.lab.gatewaydecide import Backend, Forward, LabRequest, Redirect, Respond, decide
+from kpath.lab.gatewaydecide import (
+    Backend,
+    Forward,
+    LabRequest,
+    Redirect,
+    Respond,
+    decide,
+    listener_for,
+)
 from kpath.lab.gateways import GatewayInfra, listeners_by_port
 
 Key = tuple[str, str]
@@ -182,19 +191,52 @@ class WeightedPicker:
         return best
 
 
+async def terminate_after_hello(
+    hello: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+    context: ssl.SSLContext,
+    inside: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+) -> None:
+    """End TLS here although the ClientHello was already read (to route by its SNI).
+
+    asyncio cannot start TLS over bytes it has handed out, so the client's bytes, the hello
+    first, go through a local socket pair whose far end is served with ``context``;
+    ``inside`` gets the plain streams of that end.
+    """
+    loop = asyncio.get_running_loop()
+    near, far = socket.socketpair()
+    finished = loop.create_future()
+
+    async def on_plain(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+        try:
+            await inside(r, w)
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            pass  # the client went away mid-way
+        finally:
+            w.close()
+            if not finished.done():
+                finished.set_result(None)
+
+    near_reader, near_writer = await asyncio.open_connection(sock=near)
+    near_writer.write(hello)
+    relay = asyncio.ensure_future(splice(reader, writer, near_reader, near_writer))
+    try:
+        await loop.connect_accepted_socket(
+            lambda: asyncio.StreamReaderProtocol(asyncio.StreamReader(), on_plain),
+            sock=far, ssl=context)
+        await relay
+    except (OSError, ssl.SSLError, ConnectionError):
+        far.close()  # the handshake failed: the transport never took the socket over
+        writer.transport.abort()
+    finally:
+        relay.cancel()
+        with contextlib.suppress(asyncio.CancelledError, OSError):
+            await relay
+
+
 def listener_hostnames(gateway: Mapping[str, Any], port: int) -> list[str]:
     """The hostnames of a Gateway's listeners on ``port`` (for the certificate's names)."""
     return [str(lst["hostname"]) for lst in listeners_by_port(gateway).get(port, [])
             if lst.get("hostname")]
-
-
-def passthrough_port(gateway: Mapping[str, Any], port: int) -> bool:
-    """Whether the TLS listeners on ``port`` pass TLS through (the default is Terminate)."""
-    for lst in listeners_by_port(gateway).get(port, []):
-        if lst.get("protocol") == "TLS":
-            mode = (lst.get("tls") or {}).get("mode") or "Terminate"
-            return bool(mode == "Passthrough")
-    return False
 
 
 # ------------------------------------------------------------------------- I/O parts
@@ -306,7 +348,6 @@ class GatewayProxy:
         self._weights = WeightedPicker()
         self._turn: dict[Any, int] = {}
         self._certs: dict[tuple[Key, int], ssl.SSLContext | None] = {}
-        self._sni: dict[int, str] = {}  # id(SSLObject) -> the name its client asked for
 
     # -------------------------------------------------------------- helpers
     def _who(self, pod: ProxyPod) -> dict[str, str]:
@@ -321,18 +362,12 @@ class GatewayProxy:
         key = (pod.gateway, pod.listener_port)
         if key not in self._certs:
             try:
-                context = listener_certificate(listener_hostnames(gateway, pod.listener_port))
-                context.sni_callback = self._remember_sni
-                self._certs[key] = context
+                self._certs[key] = listener_certificate(
+                    listener_hostnames(gateway, pod.listener_port))
             except SourceError as exc:
                 self._certs[key] = None
                 self._warn(f"gateway listeners answer without TLS: {exc}")
         return self._certs[key]
-
-    def _remember_sni(self, ssl_object: Any, name: str | None, _ctx: ssl.SSLContext) -> None:
-        # Per connection (by its SSLObject): handshakes on one port may interleave.
-        if name:
-            self._sni[id(ssl_object)] = name.lower()
 
     def _endpoint(self, backend: Backend) -> tuple[str, int] | None:
         """One of the backend's ready endpoints, round robin (None: it has none)."""
@@ -360,17 +395,7 @@ class GatewayProxy:
             writer.transport.abort()
             return
         if pod.protocol == "tls":
-            if passthrough_port(gateway, pod.listener_port):
-                await self._serve_passthrough(pod, runtime, reader, writer)
-                return
-            context = self._certificate(pod, gateway)
-            if context is None:
-                writer.transport.abort()
-                return
-            await writer.start_tls(context)
-            ssl_object = writer.get_extra_info("ssl_object")
-            name = self._sni.pop(id(ssl_object), None)
-            await self._serve_stream(pod, runtime, reader, writer, sni=name)
+            await self._serve_tls(pod, runtime, gateway, reader, writer, error_status)
             return
         if pod.protocol == "tcp":
             await self._serve_stream(pod, runtime, reader, writer, sni=None)
@@ -380,14 +405,13 @@ class GatewayProxy:
             context = self._certificate(pod, gateway)
             if context is not None:
                 await writer.start_tls(context)
-                self._sni.pop(id(writer.get_extra_info("ssl_object")), None)
                 scheme = "https"
         await self._serve_http(pod, runtime, reader, writer, scheme, error_status)
 
     # -------------------------------------------------------------- HTTP
     async def _serve_http(self, pod: ProxyPod, runtime: GatewayRuntime,
                           reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                          scheme: str, error_status: int) -> None:
+                          scheme: str, error_status: int, client: str | None = None) -> None:
         got = await read_head(reader)
         if got is None:
             return
@@ -438,7 +462,7 @@ class GatewayProxy:
                          route=route)
             return
         up_reader, up_writer = upstream
-        client = (writer.get_extra_info("peername") or ("?", 0))[0]
+        client = client or (writer.get_extra_info("peername") or ("?", 0))[0]
         try:
             target_line = None
             if decision.path is not None:
@@ -461,23 +485,43 @@ class GatewayProxy:
         return backends[index] if index is not None else None
 
     # -------------------------------------------------------------- TLS and TCP
-    async def _serve_passthrough(self, pod: ProxyPod, runtime: GatewayRuntime,
-                                 reader: asyncio.StreamReader,
-                                 writer: asyncio.StreamWriter) -> None:
+    async def _serve_tls(self, pod: ProxyPod, runtime: GatewayRuntime,
+                         gateway: Mapping[str, Any], reader: asyncio.StreamReader,
+                         writer: asyncio.StreamWriter, error_status: int) -> None:
+        """A port with TLS listeners (maybe HTTPS ones too, told apart by SNI): the
+        ClientHello is read without terminating, its SNI picks the listener, then the bytes
+        pass through, or TLS ends here and the rest is a stream (TLS Terminate) or HTTP."""
         try:
             hello = await reader.readexactly(5)
-        except asyncio.IncompleteReadError:
-            return
-        size = client_hello_size(hello)
-        if size is None or size > _MAX_HELLO:
-            writer.transport.abort()
-            return
-        try:
+            size = client_hello_size(hello)
+            if size is None or size > _MAX_HELLO:
+                writer.transport.abort()
+                return
             hello += await reader.readexactly(size - 5)
         except asyncio.IncompleteReadError:
             return
-        await self._serve_stream(pod, runtime, reader, writer, sni=client_hello_sni(hello),
-                                 first=hello)
+        sni = client_hello_sni(hello)
+        listener = listener_for(runtime.state, pod.gateway, pod.listener_port, "tls",
+                                sni or "")
+        if listener is None:
+            writer.transport.abort()
+            return
+        if listener.protocol == "TLS" and listener.tls_mode == "Passthrough":
+            await self._serve_stream(pod, runtime, reader, writer, sni=sni, first=hello)
+            return
+        context = self._certificate(pod, gateway)
+        if context is None:
+            writer.transport.abort()
+            return
+        client = str((writer.get_extra_info("peername") or ("?", 0))[0])
+
+        async def inside(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
+            if listener.protocol == "HTTPS":
+                await self._serve_http(pod, runtime, r, w, "https", error_status, client)
+            else:
+                await self._serve_stream(pod, runtime, r, w, sni=sni)
+
+        await terminate_after_hello(hello, reader, writer, context, inside)
 
     async def _serve_stream(self, pod: ProxyPod, runtime: GatewayRuntime,
                             reader: asyncio.StreamReader, writer: asyncio.StreamWriter,

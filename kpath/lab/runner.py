@@ -291,12 +291,15 @@ class Lab:
             for li in state.listeners.get(key, []):
                 if not li.serving:
                     continue
-                hosts = sorted({h for att in state.routes_on(li) for h in att.hosts or []
-                                if not h.startswith("*")}) or [
-                    (li.hostname or "").replace("*.", "www.")]
                 where = f"(Gateway {key[0]}/{key[1]} listener {li.name})"
-                for host in hosts:
-                    out.append(_gateway_try(li.protocol, address, li.port, host, where))
+                fallback = (li.hostname or "").replace("*.", "www.")
+                tries: dict[tuple[str, str], None] = {}
+                for att in state.routes_on(li):
+                    hosts = [h for h in att.hosts or [] if not h.startswith("*")] or [fallback]
+                    path = _first_path(att.route) if att.kind == "HTTPRoute" else "/"
+                    tries.update(((h, path), None) for h in hosts)
+                for host, path in tries or {(fallback, "/"): None}:
+                    out.append(_gateway_try(li.protocol, address, li.port, host, path, where))
         return [line for line in out if line]
 
     # ------------------------------------------------------------------ control endpoint
@@ -352,13 +355,24 @@ class Lab:
         raise InputError(f"unknown control request {method} {path}")
 
 
-def _gateway_try(protocol: str, address: str, port: int, host: str, where: str) -> str:
-    """The command that asks one Gateway listener for one host ("" for UDP)."""
+def _first_path(route: Mapping[str, Any]) -> str:
+    """The path of an HTTPRoute's first rule that names one (what to try first)."""
+    for rule in (route.get("spec") or {}).get("rules") or []:
+        for match in rule.get("matches") or []:
+            value = (match.get("path") or {}).get("value")
+            if isinstance(value, str) and value.startswith("/"):
+                return value
+    return "/"
+
+
+def _gateway_try(protocol: str, address: str, port: int, host: str, path: str,
+                 where: str) -> str:
+    """The command that asks one Gateway listener for one host and path ("" for UDP)."""
     if protocol == "HTTPS" and host:
-        return f"curl -k --resolve {host}:{port}:{address} https://{host}:{port}/  {where}"
+        return f"curl -k --resolve {host}:{port}:{address} https://{host}:{port}{path}  {where}"
     if protocol in ("HTTP", "HTTPS"):
         flags = (" -k" if protocol == "HTTPS" else "") + (f" -H 'Host: {host}'" if host else "")
-        return f"curl{flags} {protocol.lower()}://{address}:{port}/  {where}"
+        return f"curl{flags} {protocol.lower()}://{address}:{port}{path}  {where}"
     if protocol == "TLS":
         sni = f" -servername {host}" if host else ""
         return f"openssl s_client -connect {address}:{port}{sni}  {where}"

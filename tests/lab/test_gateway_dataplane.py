@@ -48,6 +48,18 @@ spec:
     tls: {mode: Terminate, certificateRefs: [{name: secure-cert}]}
   - {name: tls, protocol: TLS, port: 8443, tls: {mode: Passthrough}}
   - {name: tcp, protocol: TCP, port: 9000}
+  - name: mixed-https
+    protocol: HTTPS
+    port: 7443
+    hostname: secure.example.com
+    tls: {certificateRefs: [{name: secure-cert}]}
+  - {name: mixed-tls, protocol: TLS, port: 7443, hostname: foo.example.com,
+     tls: {mode: Passthrough}}
+  - name: term
+    protocol: TLS
+    port: 6443
+    hostname: term.example.com
+    tls: {mode: Terminate, certificateRefs: [{name: term-cert}]}
 ---
 apiVersion: v1
 kind: Namespace
@@ -197,6 +209,30 @@ spec:
   hostnames: [bar.example.com]
   rules:
   - backendRefs: [{name: tls-bar, port: 443}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: mixed}
+spec:
+  parentRefs: [{name: eg, sectionName: mixed-https}]
+  rules:
+  - backendRefs: [{name: v1, port: 8080}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TLSRoute
+metadata: {name: mixed-foo}
+spec:
+  parentRefs: [{name: eg, sectionName: mixed-tls}]
+  rules:
+  - backendRefs: [{name: tls-foo, port: 443}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: TLSRoute
+metadata: {name: terminated}
+spec:
+  parentRefs: [{name: eg, sectionName: term}]
+  rules:
+  - backendRefs: [{name: v2, port: 8080}]
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: TCPRoute
@@ -364,6 +400,24 @@ def test_tls_passthrough_routes_by_sni(lab: LabThread) -> None:
         tls_exchange(address(lab), 8443, "nobody.example.com", http_get("x"))
 
 
+def test_https_and_passthrough_share_a_port_by_sni(lab: LabThread) -> None:
+    # HTTPS: the gateway terminates and routes the HTTP inside (to v1).
+    answer, _ = tls_exchange(address(lab), 7443, "secure.example.com",
+                             http_get("secure.example.com", "/in"))
+    assert b"X-Pod-Name: v1-" in answer and b"X-Gateway-Pod: " in answer
+    # Passthrough: the backend pod itself terminates (no X-Gateway-Pod: bytes untouched).
+    answer, _ = tls_exchange(address(lab), 7443, "foo.example.com", http_get("foo.example.com"))
+    assert b"X-Pod-Name: tls-foo-" in answer and b"X-Gateway-Pod" not in answer
+
+
+def test_tls_terminate_listener_sends_plain_bytes_to_its_backend(lab: LabThread) -> None:
+    answer, cert = tls_exchange(address(lab), 6443, "term.example.com",
+                                http_get("term.example.com", "/plain"))
+    assert b"X-Pod-Name: v2-" in answer  # v2 speaks plain HTTP: TLS ended at the gateway
+    assert b'"path": "/plain"' in answer
+    assert cert
+
+
 def test_tcp_listener_splices_to_its_route_backend(lab: LabThread) -> None:
     with socket.create_connection((address(lab), 9000), timeout=TIMEOUT) as sock:
         sock.sendall(http_get("anything", "/raw"))
@@ -408,7 +462,8 @@ def test_status_is_written_on_the_store_objects(lab: LabThread) -> None:
     conditions = {c["type"]: c["status"] for c in gw["status"]["conditions"]}
     assert conditions == {"Accepted": "True", "Programmed": "True"}
     attached = {li["name"]: li["attachedRoutes"] for li in gw["status"]["listeners"]}
-    assert attached == {"http": 1, "https": 1, "tls": 2, "tcp": 1}
+    assert attached == {"http": 1, "https": 1, "tls": 2, "tcp": 1, "mixed-https": 1,
+                        "mixed-tls": 1, "term": 1}
     shop = obj(lab, "HTTPRoute", "shop")["status"]["parents"][0]
     refs = {c["type"]: (c["status"], c["reason"]) for c in shop["conditions"]}
     assert refs["Accepted"] == ("True", "Accepted")

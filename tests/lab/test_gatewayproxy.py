@@ -11,7 +11,6 @@ from kpath.lab.gatewayproxy import (
     client_hello_size,
     client_hello_sni,
     parse_head,
-    passthrough_port,
     rewritten_head,
 )
 
@@ -74,13 +73,3 @@ def test_weighted_picker_interleaves_smoothly() -> None:
     picker = WeightedPicker()
     seq = [picker.pick("k", [2, 1]) for _ in range(6)]
     assert seq == [0, 1, 0, 0, 1, 0]
-
-
-def test_passthrough_port_reads_the_listener_mode() -> None:
-    gw = {"spec": {"listeners": [
-        {"name": "a", "port": 443, "protocol": "TLS", "tls": {"mode": "Passthrough"}},
-        {"name": "b", "port": 8443, "protocol": "TLS", "tls": {"mode": "Terminate"}},
-        {"name": "c", "port": 9443, "protocol": "TLS"}]}}
-    assert passthrough_port(gw, 443)
-    assert not passthrough_port(gw, 8443)
-    assert not passthrough_port(gw, 9443)
