@@ -182,7 +182,10 @@ class Scheduler:
     def _ensure_namespace(self, name: str, labels: Mapping[str, str] | None = None) -> None:
         if name not in self.namespaces:
             self.namespaces[name] = self._uid()
-            self._ns_labels[name] = dict(labels or {})
+            self._ns_labels[name] = {}
+        # A Namespace manifest's labels count even when an object in it was filed first (the
+        # Gateway API objects are): allowedRoutes selectors read them.
+        self._ns_labels[name].update(labels or {})
 
     def node(self, name: str) -> LabNode:
         for node in self.nodes:

@@ -33,14 +33,9 @@ def test_builtin_scenarios_cover_shop_and_every_realworld_manifest() -> None:
 
 
 def _realworld_scenario_manifests() -> list[Path]:
-    """Every real-world manifest that should be a built-in scenario.
-
-    Gateway API manifests (SOURCES.md section A2) become scenarios when the lab serves Gateway
-    API; until then the lab would schedule their backends and drop every route.
-    """
-    shipped = set(builtin_names())
-    return [p for p in sorted(REALWORLD.glob("*.yaml"))
-            if p.stem in shipped or "gateway.networking.k8s.io" not in p.read_text("utf-8")]
+    """Every real-world manifest, Gateway API ones (SOURCES.md section A2) included: each is a
+    built-in scenario."""
+    return sorted(REALWORLD.glob("*.yaml"))
 
 
 def test_builtin_realworld_scenarios_carry_the_manifest_unchanged() -> None:
