@@ -25,6 +25,7 @@ from urllib.parse import urlencode, urlsplit
 from kpath.cluster.gatewayapi import HeaderMatch, Route, RouteMatch
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
+from kpath.routing import paths  # noqa: F401  (first: gateway.backends and paths import each other)
 from kpath.routing.gateway.attach import GatewayTable
 from kpath.routing.gateway.backends import rule_backends
 from kpath.routing.gateway.resolve import gateway_answers

@@ -29,7 +29,7 @@ listed as not probed, with the reason.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
@@ -528,6 +528,8 @@ class _GatewayContext:
     hostnames: Mapping[tuple[ObjectKey, str], str | None]  # (Gateway, listener) → hostname
     infra_pods: Mapping[ObjectKey, frozenset[str]]  # backends for a Host-less GET /
     proxies: Mapping[ObjectKey, frozenset[str]]  # the gateway's own Service → its pods
+    #: (Gateway, listener) whose 404 is planned: once per listener, on its first way in
+    no_route_planned: set[tuple[ObjectKey, str]] = field(default_factory=set)
 
     @classmethod
     def of(cls, snapshot: Snapshot, paths: tuple[Path, ...]) -> _GatewayContext:
@@ -608,7 +610,11 @@ def _plan_gateway_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions
             b.add(_gateway_target(HopKind.ENTRY, req, address, hop.port, entry_expect_, pred,
                                   options.samples, proxies), HopRef(i, HopKind.ENTRY))
         listener_host = gw.hostnames.get((hop.gateway, hop.listener))
-        nf, nf_why = no_route_request(snapshot, gw.table, hop, listener_host)
+        once = (hop.gateway, hop.listener)
+        nf, nf_why = (None, "") if once in gw.no_route_planned else no_route_request(
+            snapshot, gw.table, hop, listener_host)
+        if nf is not None or nf_why:
+            gw.no_route_planned.add(once)
         if nf is not None:
             for address in addresses:
                 b.add(_gateway_target(HopKind.ENTRY, nf, address, hop.port,
