@@ -594,6 +594,10 @@ def _plan_gateway_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions
         b.skip(i, what, why)
     else:
         pred = predict(snapshot, answer, req.scheme in ("tls", "tcp"))
+        if req.scheme == "tcp" and port_scheme(p.port, options.http) == "http":
+            # A TCP listener splices bytes: an HTTP backend behind it answers an HTTP GET
+            # sent through, and may name itself (a bare connect proves only the accept).
+            req = req._replace(scheme="http")
         expect = frozenset(_KIND_EXPECT[k] for k in pred.kinds)
         addresses = hop.addresses or p.entry.addresses
         infra = snapshot.services.get(hop.infra) if hop.infra is not None else None

@@ -409,20 +409,31 @@ class Prober:
                                     "direct", stage, t.method)
         except Exception as exc:
             outcome, detail = classify(exc)
-            if outcome == Outcome.TLS and "insecure" in self._clients:
-                stage.restart()  # the retry is a new connection
-                result = await self._http(self._clients["insecure"], t.url, headers, ext,
-                                          timeout, index, attempt, start, "direct", stage,
-                                          t.method)
-                return result._replace(tls_problem=detail)
-            if self._api_fallback(t) and not stage.connected and (
-                isinstance(exc, httpx.ConnectTimeout) or outcome == Outcome.UNREACHABLE
-            ):
-                raise _Connect(outcome, detail) from exc
-            outcome, detail = after_connect(outcome, detail, stage.stage, stage.reset,
-                                            self.options.timeout)
-            return self._failure(index, attempt, start, outcome, detail, "direct",
-                                 stage.connected)
+            retry = outcome == Outcome.TLS and "insecure" in self._clients
+            if not retry:
+                if self._api_fallback(t) and not stage.connected and (
+                    isinstance(exc, httpx.ConnectTimeout) or outcome == Outcome.UNREACHABLE
+                ):
+                    raise _Connect(outcome, detail) from exc
+                outcome, detail = after_connect(outcome, detail, stage.stage, stage.reset,
+                                                self.options.timeout)
+                return self._failure(index, attempt, start, outcome, detail, "direct",
+                                     stage.connected)
+        # Retried outside the handler, so a failure of the retry is read on its own (not
+        # through the certificate error it would otherwise carry as its context).
+        stage.restart()  # the retry is a new connection
+        try:
+            result = await self._http(self._clients["insecure"], t.url, headers, ext, timeout,
+                                      index, attempt, start, "direct", stage, t.method)
+        except Exception as retry_exc:
+            # The retry fails on its own terms (reset, closed, no answer): that is what this
+            # probe saw, with the certificate problem beside it.
+            again, why = classify(retry_exc)
+            again, why = after_connect(again, why, stage.stage, stage.reset,
+                                       self.options.timeout)
+            result = self._failure(index, attempt, start, again, why, "direct",
+                                   stage.connected)
+        return result._replace(tls_problem=detail)
 
     async def _tcp(self, t: ProbeTarget, index: int, attempt: int, start: float) -> ProbeResult:
         try:

@@ -186,9 +186,10 @@ def test_https_sends_sni_tls_passthrough_a_client_hello_and_tcp_a_connect() -> N
                     parents=parents)
     tls = g.route("tls", g.rule(g.backend("web")), kind="TLSRoute", hostnames=["db.example"],
                   parents=parents)
-    tcp = g.route("tcp", g.rule(g.backend("web")), kind="TCPRoute", parents=parents)
+    tcp = g.route("tcp", g.rule(g.backend("db", port=5432)), kind="TCPRoute", parents=parents)
     udp = g.route("udp", g.rule(g.backend("web")), kind="UDPRoute", parents=parents)
-    s = snap([gw], [https, tls, tcp, udp], *backend_service("web"))
+    s = snap([gw], [https, tls, tcp, udp], *backend_service("web"),
+             *backend_service("db", port=5432))
     plan, paths = planned(s)
     h, t, c = (of_route(plan, paths, n) for n in ("web", "tls", "tcp"))
     assert (h.scheme, h.port, h.host_header, h.sni) == ("https", 443, "shop.example",
@@ -196,7 +197,7 @@ def test_https_sends_sni_tls_passthrough_a_client_hello_and_tcp_a_connect() -> N
     assert (t.scheme, t.port, t.sni, t.host_header) == ("tls", 8443, "db.example", None)
     assert t.url == "tls://192.0.2.10:8443"
     assert t.expected_pods == {f"{NS}/web-0", f"{NS}/web-1"}
-    assert (c.scheme, c.port) == ("tcp", 9000)
+    assert (c.scheme, c.port) == ("tcp", 9000)  # a database behind: a connect
     udp_i = next(n for n, p in enumerate(paths) if p.entry.gateway
                  and p.entry.gateway.route.name == "udp")
     assert not [x for x in entries(plan) if any(r.path == udp_i for r in x.refs)]
@@ -238,3 +239,13 @@ def test_locations_compare_by_scheme_host_port_and_path() -> None:
     assert same_location("http://h.example:8080/x", "/x", "http", "h.example:8080") is False
     assert same_location("http://h.example/x", "/x", "http", "h.example")
     assert not same_location("https://h.example/new", "http://h.example/new", "http", None)
+
+
+def test_an_http_backend_behind_a_tcp_listener_is_sent_a_get_through_it() -> None:
+    gw = g.gateway("gw", g.listener("tcp", 9000, "TCP"))
+    tcp = g.route("tcp", g.rule(g.backend("web")), kind="TCPRoute", parents=[g.parent("gw", NS)])
+    s = snap([gw], [tcp], *backend_service("web"))
+    plan, paths = planned(s)
+    t = of_route(plan, paths, "tcp")
+    assert (t.scheme, t.port, t.path) == ("http", 9000, "/")
+    assert t.expected_pods == {f"{NS}/web-0", f"{NS}/web-1"}

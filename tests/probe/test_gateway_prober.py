@@ -111,3 +111,20 @@ def test_raw_http_answers_are_read() -> None:
         b"HTTP/1.1 404 Not Found\r\nX-Pod-Name: p\r\n\r\n{}") or (0, {}, b"")
     assert (status, headers, body) == (404, {"x-pod-name": "p"}, b"{}")
     assert parse_http_answer(b"\x16\x03\x01garbage") is None
+
+
+@needs_openssl
+def test_an_insecure_retry_that_fails_is_reported_not_raised(tmp_path: Path) -> None:
+    from tests.probe.servers import close_after_read
+    cert, key = self_signed(tmp_path, "shop.example")
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(cert, key)
+
+    async def go() -> list[ProbeResult]:
+        async with Server(close_after_read, ssl_ctx=ctx) as s:
+            return list(await run_probes([target(s.port, scheme="https", sni="shop.example",
+                                                  host_header="shop.example")],
+                                         ProbeOptions(timeout=3, insecure=True)))
+    (r,) = run(go())
+    assert r.outcome == Outcome.CLOSED, r.detail
+    assert r.tls_problem and "certificate" in r.tls_problem.lower()
