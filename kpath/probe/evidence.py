@@ -235,21 +235,31 @@ def sample_words(t: ProbeTarget, r: ProbeResult) -> str:
     return words
 
 
-def _seen_words(r: ProbeResult, s: Expect) -> str:
+#: At a Gateway listener the proxy in front is the gateway, and its errors are its own
+#: answer for the rule (500: no valid backend; 503: none ready).
+GATEWAY_WORDS = {**EXPECT_WORDS,
+                 Expect.BACKEND_ERROR: "the gateway's own error (no valid or ready backend)"}
+
+
+def _word(e: Expect, gateway: bool = False) -> str:
+    return (GATEWAY_WORDS if gateway else EXPECT_WORDS)[e]
+
+
+def _seen_words(r: ProbeResult, s: Expect, gateway: bool = False) -> str:
     if r.status is not None:
-        return f"{EXPECT_WORDS[s]} (HTTP {r.status})"
+        return f"{_word(s, gateway)} (HTTP {r.status})"
     if r.outcome == Outcome.OK:
         return "an answer (connected)"
-    return OUTCOME_WORDS.get(r.outcome, EXPECT_WORDS[s])
+    return OUTCOME_WORDS.get(r.outcome, _word(s, gateway))
 
 
-def _words(expect: Iterable[Expect]) -> str:
-    return " or ".join(EXPECT_WORDS[e] for e in sorted(expect))
+def _words(expect: Iterable[Expect], gateway: bool = False) -> str:
+    return " or ".join(_word(e, gateway) for e in sorted(expect))
 
 
 def _predicted(t: ProbeTarget) -> str:
     """The prediction in words, with a Gateway's own statuses and Location."""
-    words = _words(t.expect)
+    words = _words(t.expect, t.gateway)
     if t.statuses:
         words += f" (HTTP {' or '.join(map(str, sorted(t.statuses)))})"
     if t.location:
@@ -350,7 +360,8 @@ def observe(
     if bad:
         r, s = bad[0]
         assert s is not None
-        return obs(Proof.CONTRADICTED, f"predicted {_predicted(t)}, saw {_seen_words(r, s)} "
+        saw = _seen_words(r, s, t.gateway)
+        return obs(Proof.CONTRADICTED, f"predicted {_predicted(t)}, saw {saw} "
                    f"in {len(bad)} of {n} probe(s): {samples[results.index(r)]}")
     mismatch = _gateway_mismatch(t, results, seen)
     if mismatch is not None:
@@ -370,14 +381,14 @@ def observe(
         first = unnamed[0]
         how = ("no HTTP answer came" if first.status is None and t.scheme != "tcp"
                else "it named no pod")
-        why = (f"predicted {_words(t.expect)}: answered (unidentified) in {len(unnamed)} of "
-               f"{n} probe(s): {sample_words(t, first)}: {how}, so which pod answered is "
-               "not proven")
+        why = (f"predicted {_words(t.expect, t.gateway)}: answered (unidentified) in "
+               f"{len(unnamed)} of {n} probe(s): {sample_words(t, first)}: {how}, so which pod "
+               "answered is not proven")
         if pods:
             why += f" (others named {', '.join(pods)})"
         return obs(Proof.UNIDENTIFIED, why)
     why = f"predicted {_predicted(t)}: saw " + ", ".join(
-        f"{EXPECT_WORDS[s]}" + (f" ×{k}" if k > 1 else "")
+        f"{_word(s, t.gateway)}" + (f" ×{k}" if k > 1 else "")
         for s, k in _counts(known).items())
     if pods:
         why += f" from {', '.join(pods)}"

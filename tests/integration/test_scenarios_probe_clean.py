@@ -15,6 +15,7 @@ its mark is strict, so it fails as soon as that cause is fixed: remove the entry
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -296,3 +297,44 @@ def test_a_fault_behind_a_gateway_is_caught_on_its_rule(
     caught = [h for h in contradicted(doc) if h.kind == "entry" and "HTTPRoute" in h.entry]
     assert caught, "no Gateway rule's entry shows the refusing backend"
     assert all("search" in h.service for h in caught), [h.label() for h in caught]
+
+
+def test_probes_catch_a_gateway_that_routes_otherwise_than_its_objects_say(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """kpath reads objects the lab's gateway does not run by: the search rule sent to cart,
+    the old-shop redirect's status changed, a ReferenceGrant the lab never saw. Each rule's
+    probe must contradict, and no other Gateway rule's."""
+    with LabThread("gateway-shop") as lab:
+        dump = lab_dump(lab, tmp_path / "lab-dump.json")
+        doc = json.loads(dump.read_text())
+        for item in doc["items"]:
+            if item["kind"] == "HTTPRoute" and item["metadata"]["name"] == "shop":
+                rules = item["spec"]["rules"]
+                rules[3]["backendRefs"] = [{"name": "cart", "port": 8080}]
+                rules[5]["filters"][0]["requestRedirect"]["statusCode"] = 308
+        doc["items"].append({
+            "apiVersion": "gateway.networking.k8s.io/v1beta1", "kind": "ReferenceGrant",
+            "metadata": {"name": "shop-to-payments", "namespace": "payments"},
+            "spec": {"from": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute",
+                               "namespace": "shop"}], "to": [{"group": "", "kind": "Service"}]}})
+        dump.write_text(json.dumps(doc))
+        probed = probe_dump(dump, capsys, "--insecure")
+    with capsys.disabled():
+        _report("gateway-shop, objects the gateway does not run by", probed)
+    verdicts: dict[tuple[str, int], set[str]] = {}
+    reasons: dict[tuple[str, int], str] = {}
+    for pj in _gateway_paths(probed):
+        obs = pj["entry"].get("observed")
+        if obs:
+            route = pj["entry"]["gateway"]["route"]
+            rule = (route["name"], route["rule"])
+            verdicts.setdefault(rule, set()).add(obs["verdict"])
+            if obs["verdict"] == "contradicted":
+                reasons[rule] = obs["reason"]
+    wrong = {r for r, v in verdicts.items() if "contradicted" in v}
+    assert wrong == {("shop/shop", 3), ("shop/shop", 5), ("shop/payments", 0)}, reasons
+    assert "which the route's rule does not send to" in reasons[("shop/shop", 3)]
+    assert "saw HTTP 301" in reasons[("shop/shop", 5)]
+    assert "the gateway's own 500" in reasons[("shop/payments", 0)] or \
+        "HTTP 500" in reasons[("shop/payments", 0)]
