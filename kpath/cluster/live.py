@@ -12,6 +12,16 @@ What is read:
 - Pods, Services, EndpointSlices and Ingresses in one namespace (``-n``, else the context's
   namespace, else ``default``), or in all namespaces with ``-A``.
 - Legacy Endpoints only when EndpointSlices cannot be read (403, or 404 on an old server).
+- The Gateway API (group gateway.networking.k8s.io), when the server serves it: which
+  versions serve which kinds is discovered (``GET /apis/<group>``, then each version's
+  resource list, preferred version first, stopping once every kind is placed), and each
+  kind is read at the most preferred version that serves it; no version is assumed (v1.5
+  stopped serving TLSRoute v1alpha2); where the group serves no ListenerSet, the
+  experimental group's XListenerSet (gateway.networking.x-k8s.io) is looked for.
+  Namespaced kinds are read like Pods (``-n`` or ``-A``); when any object was found,
+  GatewayClasses and Namespaces too (cluster-scoped: which controller serves a class; the
+  labels ``allowedRoutes`` selectors match). A server without the group (no CRDs) is
+  normal: nothing is said. ``-l`` does not filter them.
 
 What ``-l`` filters: Services, by label (the server applies the selector). EndpointSlices
 and Endpoints are kept only for the kept Services, Ingresses only when a backend names a
@@ -33,7 +43,8 @@ from __future__ import annotations
 import json
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -42,8 +53,10 @@ from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
+from kpath.cluster.gatewayapi import GATEWAY_KINDS, GROUP
 from kpath.cluster.kubeconfig import Target, one_line, resolve_target
 from kpath.cluster.kubeconfig import list_contexts as list_contexts
+from kpath.cluster.parse_gateway import EXPERIMENTAL_GROUP
 from kpath.cluster.raw import RawCluster, RawObject
 from kpath.cluster.readable import nothing_readable
 from kpath.errors import InputError, SourceError
@@ -84,6 +97,7 @@ ENDPOINTS = Resource("Endpoints", "v1", "endpoints", True)
 ENDPOINT_SLICE = Resource("EndpointSlice", "discovery.k8s.io/v1", "endpointslices", True)
 INGRESS = Resource("Ingress", "networking.k8s.io/v1", "ingresses", True)
 INGRESS_CLASS = Resource("IngressClass", "networking.k8s.io/v1", "ingressclasses", False)
+NAMESPACE = Resource("Namespace", "v1", "namespaces", False)
 
 
 class NotVisible(Exception):
@@ -129,6 +143,49 @@ def _read_all(reader: _Reader, raw: RawCluster, namespace: str | None,
     if selector is not None and ingresses:
         raw.warnings.append(f"-l {selector} read only the Services it selects: an Ingress's "
                             "controller Service outside the selector is not read")
+    _read_gateway_api(reader, raw, namespace)
+
+
+def _read_gateway_api(reader: _Reader, raw: RawCluster, namespace: str | None) -> None:
+    """The Gateway API kinds the server serves, each at its preferred version, and the
+    Namespaces their selectors need. Nothing at all when the group is not served."""
+    try:
+        served = reader.discover(GROUP, GATEWAY_KINDS)
+    except NotVisible as reason:  # discovery itself refused: every kind is unknown
+        for kind in GATEWAY_KINDS:
+            raw.not_visible[kind] = str(reason)
+        return
+    if served and "ListenerSet" not in served:
+        # Before v1.5 ListenerSet was XListenerSet in the experimental group.
+        with suppress(NotVisible):
+            old = reader.discover(EXPERIMENTAL_GROUP, ("XListenerSet",)).get("XListenerSet")
+            if old is not None:
+                served["ListenerSet"] = replace(old, kind="ListenerSet")
+    found = False
+    for kind in GATEWAY_KINDS:
+        res = served.get(kind)
+        if res is not None and res.namespaced:
+            items = _collect(raw, res, lambda r=res: reader.list(r, namespace))
+            found = found or bool(items)
+    if not found:
+        # Classes and namespace labels only matter to Gateways and routes: without any,
+        # two lists (and a "not visible" a namespaced Role would always get) are spared.
+        return
+    for res in (served.get("GatewayClass"), NAMESPACE):
+        if res is not None:
+            _collect(raw, res, lambda r=res: reader.list(r, None))
+
+
+def gateway_watch_resources(target: Target, options: LiveOptions) -> dict[str, Resource]:
+    """kind -> where to watch it, for the Gateway API kinds this server serves (and
+    Namespaces with them); empty without the group, or when discovery fails (the watch
+    then follows the core kinds alone)."""
+    try:
+        with _Reader(target, options) as reader:
+            served = reader.discover(GROUP, GATEWAY_KINDS)
+    except (NotVisible, SourceError):
+        return {}
+    return {**served, "Namespace": NAMESPACE} if served else {}
 
 
 def _collect(raw: RawCluster, res: Resource, fetch: Any,
@@ -232,6 +289,44 @@ class _Reader:
             if not token:
                 return items
 
+    def discover(self, group: str, kinds: Iterable[str]) -> dict[str, Resource]:
+        """kind -> the resource at the most preferred version of ``group`` that serves it,
+        for the ``kinds`` wanted; empty when the server does not serve the group (404)."""
+        wanted = set(kinds)
+        path = f"/apis/{group}"
+        status, body = self._get(path)
+        if status == 404:
+            return {}
+        if status != 200:
+            self._discovery_failed(status, body, path)
+        doc = _decode(body, self.target.server, path)
+        found: dict[str, Resource] = {}
+        for version in preferred_versions(doc):
+            if wanted <= found.keys():
+                break  # every kind placed: the other versions need no request
+            gv_path = f"/apis/{group}/{quote(version, safe='')}"
+            status, body = self._get(gv_path)
+            if status == 404:
+                continue  # the version went away between the two requests
+            if status != 200:
+                self._discovery_failed(status, body, gv_path)
+            listing = _decode(body, self.target.server, gv_path)
+            for res in served_resources(listing, f"{group}/{version}"):
+                if res.kind in wanted and res.kind not in found:
+                    found[res.kind] = res
+        return found
+
+    def _discovery_failed(self, status: int, body: bytes, path: str) -> None:
+        message = status_message(body, self.target.redact)
+        if status == 401:
+            raise SourceError(f"the API server at {self.target.server} rejected the "
+                              f"credentials of {self.target.origin.split(' @ ')[0]} "
+                              "(401 Unauthorized)")
+        if status == 403:
+            raise NotVisible(f"forbidden: {message or 'HTTP 403'} (discovery of {path})")
+        raise SourceError(f"the API server at {self.target.server} answered {status} to "
+                          f"{path}" + (f": {message}" if message else ""))
+
     def _get(self, path: str) -> tuple[int, bytes]:
         server = self.target.server
         try:
@@ -268,6 +363,36 @@ class _Reader:
                              f"{message or 'HTTP 400'}")
         raise SourceError(f"the API server at {where} answered {status} listing {res.plural}"
                           + (f": {message}" if message else ""))
+
+
+def preferred_versions(group: Any) -> list[str]:
+    """An APIGroup's versions, the preferred one first, then in the server's order."""
+    if not isinstance(group, dict):
+        return []
+    listed = [v.get("version") for v in group.get("versions") or [] if isinstance(v, dict)]
+    preferred = (group.get("preferredVersion") or {}) if isinstance(
+        group.get("preferredVersion"), dict) else {}
+    order = [preferred.get("version"), *listed]
+    out: list[str] = []
+    for v in order:
+        if isinstance(v, str) and v and v not in out:
+            out.append(v)
+    return out
+
+
+def served_resources(listing: Any, group_version: str) -> list[Resource]:
+    """The listable resources of an APIResourceList (subresources such as gateways/status
+    left out)."""
+    out = []
+    for r in (listing.get("resources") or []) if isinstance(listing, dict) else []:
+        if not isinstance(r, dict):
+            continue
+        name, kind = r.get("name"), r.get("kind")
+        verbs = r.get("verbs")
+        if (isinstance(name, str) and name and "/" not in name and isinstance(kind, str)
+                and (not isinstance(verbs, list) or "list" in verbs)):
+            out.append(Resource(kind, group_version, name, r.get("namespaced") is not False))
+    return out
 
 
 def _decode(body: bytes, server: str, path: str) -> dict[str, Any]:

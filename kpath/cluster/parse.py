@@ -20,7 +20,8 @@ that routing only ever sees well-typed records:
   (a ``type`` kpath does not know) are kept as text and routed as the API's default would be.
 
 Parsers raise `BadField`; `snapshot.build_snapshot` turns it into the `InputError` with the
-object's source, kind and name (`field_error`).
+object's source, kind and name (`field_error`). The typed readers live in `fields.py`,
+shared with the Gateway API parsers (`parse_gateway.py`), whose kinds `PARSERS` includes.
 """
 
 from __future__ import annotations

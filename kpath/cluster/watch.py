@@ -47,12 +47,18 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+from kpath.cluster.gatewayapi import GATEWAY_KINDS
+
 #: on_change pseudo-kind: a stream broke and is being retried.
 WATCH_LOST = "!watch-lost"
 #: on_change pseudo-kind: every broken stream is following again.
 WATCH_OK = "!watch-ok"
 
 DEFAULT_KINDS = ("Node", "Pod", "Service", "EndpointSlice", "Ingress")
+#: The Gateway API kinds (and the Namespaces their selectors read), for ``kinds=``: each is
+#: watched at the version `load_live` reads it at, found by the same discovery; on a server
+#: without the group they drop out quietly, as a 404 kind does.
+GATEWAY_WATCH_KINDS = ("Namespace", *GATEWAY_KINDS)
 #: How long the server holds one stream open before the client resumes it (seconds).
 STREAM_SECONDS = 240
 #: Metadata only where the server can; whole objects where it cannot.
@@ -155,11 +161,15 @@ def watch_changes(options: Any, on_change: ChangeSink, stop: threading.Event, *,
 
     by_kind = {r.kind: r for r in (NODE, POD, SERVICE, ENDPOINT_SLICE, INGRESS, INGRESS_CLASS)}
     target = resolve_target(options.kubeconfig, options.context)
+    if any(k in GATEWAY_WATCH_KINDS for k in kinds):
+        from kpath.cluster.live import gateway_watch_resources
+        by_kind.update(gateway_watch_resources(target, options))
     namespace = None if options.all_namespaces else (options.namespace or target.namespace)
-    hub = _Hub(target, float(options.timeout), on_change, stop, stall_after)
-    threads = [threading.Thread(target=hub.follow, args=(by_kind[k], namespace),
-                                name=f"kpath-watch-{k}", daemon=True)
-               for k in kinds if k in by_kind]
+    followed = [by_kind[k] for k in kinds if k in by_kind]
+    hub = _Hub(target, float(options.timeout), on_change, stop, stall_after, len(followed))
+    threads = [threading.Thread(target=hub.follow, args=(res, namespace),
+                                name=f"kpath-watch-{res.kind}", daemon=True)
+               for res in followed]
     for t in threads:
         t.start()
     try:
@@ -176,7 +186,8 @@ class _Hub:
     """What the per-kind threads share: one API client, the open responses, health."""
 
     def __init__(self, target: Any, timeout: float, on_change: ChangeSink,
-                 stop: threading.Event, stall_after: float = STALL_AFTER) -> None:
+                 stop: threading.Event, stall_after: float = STALL_AFTER,
+                 streams: int = 0) -> None:
         from kubernetes.client import ApiClient
 
         self.target = target
@@ -186,6 +197,10 @@ class _Hub:
         self.stop = stop
         configuration = target.configuration
         configuration.retries = False  # kpath's own back-off decides when to retry
+        # One pooled connection per open stream (and one spare for relists): urllib3's
+        # default (5 per CPU) would drop connections, with a warning on stderr per drop.
+        pool = getattr(configuration, "connection_pool_maxsize", None) or 0
+        configuration.connection_pool_maxsize = max(pool, streams + 1)
         self.api = ApiClient(configuration)
         self.api.user_agent = "kpath"
         self._lock = threading.Lock()

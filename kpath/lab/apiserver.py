@@ -1,6 +1,8 @@
 """The lab's Kubernetes API server: enough of the REST API for kubectl and the Python client.
 
-Discovery (legacy shapes, which kubectl falls back to), list/get with label and field
+The core kinds and the Gateway API (as CRDs of the 2026 standard channel serve it: several
+versions of one group, status subresources; `kpath.lab.resources`). Discovery (legacy
+shapes, which kubectl falls back to), list/get with label and field
 selectors and ``limit``/``continue``, ``watch`` streams with resume, BOOKMARK and 410 Gone,
 server-side Tables for ``kubectl get``/``-o wide``, and the ``pods/…/proxy`` and
 ``services/…/proxy`` subresources into the lab's data plane. Read-only: every write answers
@@ -22,7 +24,7 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 import aiohttp
@@ -33,42 +35,13 @@ from kpath.lab.audit import KPATH_AGENT, RECORDER
 from kpath.lab.kubeconfig import make_tls, write_kubeconfig
 from kpath.lab.rbac import Authorizer, Policy
 from kpath.lab.rbac import Request as AuthzRequest
+from kpath.lab.resources import RESOURCES, Resource, Served
 from kpath.lab.selectors import field_matches, label_matches, parse_fields, parse_labels
 from kpath.lab.store import Key, Obj, Store
 from kpath.lab.tables import table_for
 from kpath.lab.watchfaults import WatchControl, WatchOpened, WatchStream
 
-
-class Resource(NamedTuple):
-    group: str
-    version: str
-    plural: str
-    kind: str
-    namespaced: bool
-    short: tuple[str, ...]
-    singular: str
-
-    @property
-    def group_version(self) -> str:
-        return f"{self.group}/{self.version}" if self.group else self.version
-
-
-RESOURCES = (
-    Resource("", "v1", "nodes", "Node", False, ("no",), "node"),
-    Resource("", "v1", "pods", "Pod", True, ("po",), "pod"),
-    Resource("", "v1", "services", "Service", True, ("svc",), "service"),
-    Resource("", "v1", "endpoints", "Endpoints", True, ("ep",), "endpoints"),
-    Resource("", "v1", "namespaces", "Namespace", False, ("ns",), "namespace"),
-    Resource("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True, (),
-             "endpointslice"),
-    Resource("networking.k8s.io", "v1", "ingresses", "Ingress", True, ("ing",), "ingress"),
-    Resource("networking.k8s.io", "v1", "ingressclasses", "IngressClass", False, (),
-             "ingressclass"),
-)
 T = TypeVar("T")
-BY_PATH = {(r.group, r.version, r.plural): r for r in RESOURCES}
-GROUPS = ("discovery.k8s.io", "networking.k8s.io")
-GROUP_VERSIONS = {(r.group, r.version) for r in RESOURCES}
 PROXY_TIMEOUT = 5.0
 MAX_RECORDED = 100_000
 
@@ -95,14 +68,18 @@ class LabApiServer:
     Run it inside the lab's event loop (`start`/`stop`), or from sync code with
     `serve_in_thread`. ``requests`` records every request (method, path, query, status).
     ``deny`` refuses resources (plurals) outright; ``rbac`` enforces a role's rules
-    (`kpath.lab.rbac.load_policy`, e.g. from ``deploy/rbac.yaml``).
+    (`kpath.lab.rbac.load_policy`, e.g. from ``deploy/rbac.yaml``). ``resources`` is the
+    table of what is served (`kpath.lab.resources`): by default the core kinds and the
+    Gateway API at the 2026 standard channel's versions.
     """
 
     def __init__(self, store: Store, *, host: str = "127.0.0.1", port: int = 0,
                  tls: bool = False, token: str | None = None, read_only: bool = True,
                  deny: Iterable[str] = (), rbac: Policy | None = None,
-                 latency: float = 0.0, echo_headers: bool = False) -> None:
+                 latency: float = 0.0, echo_headers: bool = False,
+                 resources: Iterable[Resource] = RESOURCES) -> None:
         self.store = store
+        self.served = Served(resources)
         self.host, self.port = host, port
         self.tls, self.token, self.read_only = tls, token, read_only
         self.authz = Authorizer(frozenset(deny), rbac)
@@ -232,11 +209,11 @@ class LabApiServer:
             return await self._api(request, "", parts[1:])
         if parts[0] == "apis":
             if len(parts) == 1:
-                return web.json_response(_group_list())
+                return web.json_response(_group_list(self.served))
             if len(parts) == 2:
-                if parts[1] not in GROUPS:
+                if parts[1] not in self.served.groups:
                     return status(404, "NotFound", f"the server could not find {request.path}")
-                return web.json_response(_group(parts[1]))
+                return web.json_response(_group(self.served, parts[1]))
             return await self._api(request, parts[1], parts[2:])
         return status(404, "NotFound", f"the server could not find the requested resource "
                       f"({request.path})")
@@ -247,11 +224,11 @@ class LabApiServer:
                                       "serverAddressByClientCIDRs": [
                                           {"clientCIDR": "0.0.0.0/0", "serverAddress": ""}]})
         version, rest = parts[0], parts[1:]
-        if (group, version) not in GROUP_VERSIONS:
+        if (group, version) not in self.served.group_versions:
             return status(404, "NotFound", f"the server could not find the requested resource "
                           f"({request.path})")
         if not rest:
-            return web.json_response(_resource_list(group, version))
+            return web.json_response(_resource_list(self.served, group, version))
         # The legacy /watch/ prefix means the same as ?watch=true on the path after it.
         legacy_watch = rest[0] == "watch" and len(rest) > 1
         if legacy_watch:
@@ -259,7 +236,7 @@ class LabApiServer:
         namespace = None
         if rest[0] == "namespaces" and len(rest) >= 3:
             namespace, rest = rest[1], rest[2:]
-        res = BY_PATH.get((group, version, rest[0]))
+        res = self.served.by_path.get((group, version, rest[0]))
         if res is None or (namespace is not None and not res.namespaced):
             return status(404, "NotFound", f"the server could not find the requested resource "
                           f"({request.path})")
@@ -287,7 +264,7 @@ class LabApiServer:
             return status(404, "NotFound", f'{res.plural} "{rest[1]}" not found')
         if _wants_table(request):
             return _json(table_for(res.kind, [obj], self.store.resource_version))
-        return _json(obj)
+        return _json(_at_version(obj, res))
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -336,7 +313,7 @@ class LabApiServer:
             table["metadata"].update(meta)
             return _json(table)
         return _json({"kind": f"{res.kind}List", "apiVersion": res.group_version,
-                      "metadata": meta, "items": page})
+                      "metadata": meta, "items": [_at_version(o, res) for o in page]})
 
     async def _watch(self, request: web.Request, res: Resource,
                      namespace: str | None) -> web.StreamResponse:
@@ -380,6 +357,8 @@ class LabApiServer:
                 if not first_row:
                     obj["columnDefinitions"] = []  # as a real server: headers once
                 first_row = False
+            else:
+                obj = _at_version(obj, res)
             await response.write(json.dumps({"type": kind, "object": obj}).encode() + b"\n")
 
         try:
@@ -541,9 +520,19 @@ def _wants_table(request: web.Request) -> bool:
     return "as=Table" in request.headers.get("Accept", "")
 
 
-def _resource_list(group: str, version: str) -> dict[str, Any]:
+def _at_version(obj: Obj, res: Resource) -> Obj:
+    """The object as the version asked for shows it. A CRD with several served versions
+    converts between them; the Gateway API's versions share one schema, so only the
+    apiVersion differs (and objects stored from manifests keep the one they were written in
+    until then)."""
+    if obj.get("apiVersion", res.group_version) == res.group_version:
+        return obj
+    return {**obj, "apiVersion": res.group_version}
+
+
+def _resource_list(served: Served, group: str, version: str) -> dict[str, Any]:
     resources = []
-    for r in RESOURCES:
+    for r in served.resources:
         if (r.group, r.version) != (group, version):
             continue
         resources.append({"name": r.plural, "singularName": r.singular,
@@ -552,6 +541,9 @@ def _resource_list(group: str, version: str) -> dict[str, Any]:
                           # as a real server: `kubectl get all` covers pods and services
                           **({"categories": ["all"]} if r.plural in ("pods", "services")
                              else {})})
+        resources += [{"name": f"{r.plural}/{sub}", "singularName": "",
+                       "namespaced": r.namespaced, "kind": r.kind,
+                       "verbs": ["get", "patch", "update"]} for sub in r.subresources]
         if r.plural in ("pods", "services"):
             resources.append({"name": f"{r.plural}/proxy", "singularName": "",
                               "namespaced": True, "kind": f"{r.kind}ProxyOptions",
@@ -561,29 +553,40 @@ def _resource_list(group: str, version: str) -> dict[str, Any]:
             "resources": resources}
 
 
-def _group(name: str) -> dict[str, Any]:
-    gv = {"groupVersion": f"{name}/v1", "version": "v1"}
-    return {"kind": "APIGroup", "apiVersion": "v1", "name": name, "versions": [gv],
-            "preferredVersion": gv}
+def _group(served: Served, name: str) -> dict[str, Any]:
+    versions = [{"groupVersion": f"{name}/{v}", "version": v} for v in served.groups[name]]
+    return {"kind": "APIGroup", "apiVersion": "v1", "name": name, "versions": versions,
+            "preferredVersion": versions[0]}
 
 
-def _group_list() -> dict[str, Any]:
+def _group_list(served: Served) -> dict[str, Any]:
     return {"kind": "APIGroupList", "apiVersion": "v1",
-            "groups": [{k: v for k, v in _group(g).items() if k not in ("kind", "apiVersion")}
-                       for g in GROUPS]}
+            "groups": [{k: v for k, v in _group(served, g).items()
+                        if k not in ("kind", "apiVersion")} for g in served.groups]}
 
 
 def _namespaces(store: Store) -> list[Obj]:
     """Namespace objects when any were put; otherwise derived from the objects present."""
     explicit = store.list("Namespace")
     if explicit:
-        return explicit
+        # The API server labels every Namespace with its own name (selectors rely on it).
+        return [n if n["metadata"].get("labels", {}).get(NAME_LABEL) == n["metadata"]["name"]
+                else _name_labelled(n) for n in explicit]
     names = store.namespaces_in_use() | {"default", "kube-system"}
     return [{"kind": "Namespace", "apiVersion": "v1",
              "metadata": {"name": n, "resourceVersion": "1",
                           "creationTimestamp": store.created},
              "status": {"phase": "Active"}}
             for n in sorted(names)]
+
+
+NAME_LABEL = "kubernetes.io/metadata.name"
+
+
+def _name_labelled(namespace: Obj) -> Obj:
+    meta = namespace["metadata"]
+    labels = {**(meta.get("labels") or {}), NAME_LABEL: meta["name"]}
+    return {**namespace, "metadata": {**meta, "labels": labels}}
 
 
 def _pod_target(store: Store, namespace: str, name: str,

@@ -21,6 +21,10 @@
   load balancers without NodePorts;
 - the ingress controller's pods route HTTP by Host and path to backend endpoints on the ports
   its Service aims at (other ports are the pod's own), for the Ingresses of its classes only.
+- a Gateway's proxy pods (the infrastructure `kpath.lab.gateways` generates) serve its
+  listener ports as `kpath.lab.gatewayproxy` says: the lab controller's decision per request
+  (HTTP, HTTPS, TLS by SNI, TCP), straight to backend pod IPs; the hop into them is the
+  generated LoadBalancer Service's, with its externalTrafficPolicy, like any other.
 
 This is a deliberately separate implementation of the forwarding rules: it must not import
 kpath's routing package, so that a probe through the lab can catch a wrong prediction.

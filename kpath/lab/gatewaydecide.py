@@ -15,16 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
-from kpath.lab.gatewayctl import (
-    Attachment,
-    ControllerState,
-    Key,
-    Listener,
-    age_key,
-    backend_problem,
-    key_of,
-    spec_of,
-)
+from kpath.lab.gatewayctl import backend_problem
 from kpath.lab.gatewaymatch import (
     DEFAULT_MATCH,
     grpc_match,
@@ -36,6 +27,15 @@ from kpath.lab.gatewaymatch import (
     http_rank,
     location,
     modified_path,
+)
+from kpath.lab.gatewaystate import (
+    Attachment,
+    ControllerState,
+    Key,
+    Listener,
+    age_key,
+    key_of,
+    spec_of,
 )
 
 Protocol = Literal["http", "https", "tls", "tcp", "udp"]
@@ -140,10 +140,11 @@ class _Candidate:
 def listener_for(state: ControllerState, gateway: Key, port: int, protocol: Protocol,
                  host: str) -> Listener | None:
     """The listener that takes a connection: port and protocol, then the most specific
-    hostname (exact over wildcard over none). A TLS ClientHello may land on an HTTPS listener
-    too (both share a port; the data plane terminates when the answer is HTTPS)."""
+    hostname (exact over wildcard over none). A TLS ClientHello (protocol "tls") may land on
+    an HTTPS listener too (both share a port): the data plane then terminates and asks again
+    with the HTTP request inside ("https")."""
     wanted = {_LISTENER_PROTOCOL[protocol]}
-    if protocol in ("tls", "https"):
+    if protocol == "tls":  # a ClientHello: either kind of TLS listener may take its SNI
         wanted = {"HTTPS", "TLS"}
     name = host_only(host)
     best: tuple[tuple[int, int], Listener] | None = None
@@ -169,8 +170,9 @@ def decide(state: ControllerState, gateway: Key, port: int, request: LabRequest)
             return Respond("respond", 404, "no-listener")
         return Refuse("refuse")
     routes = state.routes_on(listener)
-    if listener.protocol in ("TCP", "UDP") or (listener.protocol == "TLS"
-                                               and request.protocol == "tls"):
+    if request.protocol == "tls" and listener.protocol == "HTTPS":
+        return Refuse("refuse", "terminate-first")  # no HTTP to route until TLS ends
+    if listener.protocol in ("TCP", "UDP", "TLS"):
         return _decide_stream(state, listener, routes, request)
     return _decide_http(state, listener, routes, request)
 

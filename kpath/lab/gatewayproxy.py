@@ -41,6 +41,7 @@ from typing import Any
 
 from kpath.errors import SourceError
 from kpath.lab.certs import listener_certificate
+from kpath.lab.gatewayctl import ControllerState
 from kpath.lab.gatewaydecide import (
     Backend,
     Forward,
@@ -50,7 +51,7 @@ from kpath.lab.gatewaydecide import (
     decide,
     listener_for,
 )
-from kpath.lab.gateways import GatewayInfra, listeners_by_port
+from kpath.lab.gateways import GatewayInfra
 
 Key = tuple[str, str]
 
@@ -233,12 +234,6 @@ async def terminate_after_hello(
             await relay
 
 
-def listener_hostnames(gateway: Mapping[str, Any], port: int) -> list[str]:
-    """The hostnames of a Gateway's listeners on ``port`` (for the certificate's names)."""
-    return [str(lst["hostname"]) for lst in listeners_by_port(gateway).get(port, [])
-            if lst.get("hostname")]
-
-
 # ------------------------------------------------------------------------- I/O parts
 @dataclass(frozen=True)
 class ProxyPod:
@@ -255,12 +250,11 @@ class ProxyPod:
 
 @dataclass
 class GatewayRuntime:
-    """What the proxies read on every connection: the infrastructure by proxy pod, the
-    Gateway objects, and the controller's current state (for `decide`)."""
+    """What the proxies read on every connection: the infrastructure by proxy pod and the
+    controller's current state (for `decide`; None before the first reconcile)."""
 
     proxies: Mapping[Key, GatewayInfra]
-    gateways: Mapping[Key, Mapping[str, Any]]
-    state: Any
+    state: ControllerState | None
 
 
 async def read_head(reader: asyncio.StreamReader) -> tuple[bytes, HttpHead] | None:
@@ -342,7 +336,6 @@ class GatewayProxy:
                  connect_timeout: float = 3.0,
                  warn: Callable[[str], None] | None = None) -> None:
         self._runtime = runtime
-        self._decide = decide
         self._timeout = connect_timeout
         self._warn = warn or (lambda _: None)
         self._weights = WeightedPicker()
@@ -358,12 +351,13 @@ class GatewayProxy:
         return {"gateway": f"{pod.gateway[0]}/{pod.gateway[1]}", "pod": pod.name,
                 "namespace": pod.namespace, "node": pod.node, **extra}
 
-    def _certificate(self, pod: ProxyPod, gateway: Mapping[str, Any]) -> ssl.SSLContext | None:
+    def _certificate(self, pod: ProxyPod, runtime: GatewayRuntime) -> ssl.SSLContext | None:
         key = (pod.gateway, pod.listener_port)
         if key not in self._certs:
+            infra = runtime.proxies.get((pod.namespace, pod.name))
+            names = list(infra.hostnames.get(pod.listener_port, ())) if infra else []
             try:
-                self._certs[key] = listener_certificate(
-                    listener_hostnames(gateway, pod.listener_port))
+                self._certs[key] = listener_certificate(names)
             except SourceError as exc:
                 self._certs[key] = None
                 self._warn(f"gateway listeners answer without TLS: {exc}")
@@ -390,19 +384,18 @@ class GatewayProxy:
     async def serve(self, pod: ProxyPod, reader: asyncio.StreamReader,
                     writer: asyncio.StreamWriter, *, error_status: int = 200) -> None:
         runtime = self._runtime()
-        gateway = runtime.gateways.get(pod.gateway) if runtime else None
-        if runtime is None or gateway is None:
+        if runtime is None or runtime.state is None:
             writer.transport.abort()
             return
         if pod.protocol == "tls":
-            await self._serve_tls(pod, runtime, gateway, reader, writer, error_status)
+            await self._serve_tls(pod, runtime, reader, writer, error_status)
             return
         if pod.protocol == "tcp":
             await self._serve_stream(pod, runtime, reader, writer, sni=None)
             return
         scheme = "http"
         if pod.protocol == "https":
-            context = self._certificate(pod, gateway)
+            context = self._certificate(pod, runtime)
             if context is not None:
                 await writer.start_tls(context)
                 scheme = "https"
@@ -433,7 +426,7 @@ class GatewayProxy:
         request = LabRequest(
             "https" if scheme == "https" else "http", host=head.header("host") or "",
             path=head.path, query=head.query, method=head.method, headers=head.headers)
-        decision = self._decide(runtime.state, pod.gateway, pod.listener_port, request)
+        decision = decide(runtime.state, pod.gateway, pod.listener_port, request)
         if isinstance(decision, Redirect):
             await answer(decision.status, redirect=decision.location,
                          route="/".join(decision.route), rule=decision.rule)
@@ -464,10 +457,13 @@ class GatewayProxy:
         up_reader, up_writer = upstream
         client = client or (writer.get_extra_info("peername") or ("?", 0))[0]
         try:
+            # Only what a URLRewrite changed is replaced: the Host keeps its port and the
+            # target its own spelling otherwise, as a proxy passes them on.
+            host = decision.host if decision.host and decision.host != head.host else None
             target_line = None
-            if decision.path is not None:
+            if decision.path is not None and decision.path != head.path:
                 target_line = decision.path + (f"?{decision.query}" if decision.query else "")
-            up_writer.write(rewritten_head(head, host=decision.host, target=target_line,
+            up_writer.write(rewritten_head(head, host=host, target=target_line,
                                            client=str(client), proto=scheme) + body)
             await up_writer.drain()
             if not await relay_answer(up_reader, writer,
@@ -486,7 +482,7 @@ class GatewayProxy:
 
     # -------------------------------------------------------------- TLS and TCP
     async def _serve_tls(self, pod: ProxyPod, runtime: GatewayRuntime,
-                         gateway: Mapping[str, Any], reader: asyncio.StreamReader,
+                         reader: asyncio.StreamReader,
                          writer: asyncio.StreamWriter, error_status: int) -> None:
         """A port with TLS listeners (maybe HTTPS ones too, told apart by SNI): the
         ClientHello is read without terminating, its SNI picks the listener, then the bytes
@@ -509,7 +505,7 @@ class GatewayProxy:
         if listener.protocol == "TLS" and listener.tls_mode == "Passthrough":
             await self._serve_stream(pod, runtime, reader, writer, sni=sni, first=hello)
             return
-        context = self._certificate(pod, gateway)
+        context = self._certificate(pod, runtime)
         if context is None:
             writer.transport.abort()
             return
@@ -529,7 +525,7 @@ class GatewayProxy:
         """TLSRoute / TCPRoute: no HTTP to answer with, so every failure closes the
         connection (a reset, as Envoy's TCP proxy does)."""
         request = LabRequest("tls" if pod.protocol == "tls" else "tcp", host=sni or "")
-        decision = self._decide(runtime.state, pod.gateway, pod.listener_port, request)
+        decision = decide(runtime.state, pod.gateway, pod.listener_port, request)
         if not isinstance(decision, Forward):
             writer.transport.abort()
             return

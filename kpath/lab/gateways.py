@@ -34,9 +34,13 @@ What the lab mimics, per ``controllerName`` (checked against each project's sour
 - anything else: ``<gateway>`` in the Gateway's namespace with the Gateway API's recommended
   ``gateway.networking.k8s.io/gateway-name`` label; Cluster policy.
 
-The scenario header's ``gatewayInfrastructure`` sets, per Gateway, the policy, the replica
+A Gateway's ``spec.infrastructure`` labels and annotations are copied onto the Service and
+the proxy pods (GEP-1867), under the implementation's own labels. The scenario header's
+``gatewayInfrastructure`` sets, per Gateway, the policy, the replica
 count and the nodes the proxy pods may run on (a required node affinity on the hostname,
-as a real installation pins pods). ListenerSets' listeners are not added to the Service.
+as a real installation pins pods). The listeners of ListenerSets naming a Gateway as their
+parent add their ports too (as Envoy Gateway does); whether the Gateway lets a ListenerSet
+attach is the controller's call, so a port may be open with no listener serving it.
 """
 
 from __future__ import annotations
@@ -81,6 +85,8 @@ class GatewayInfra:
     ports: Mapping[int, int]
     protocols: Mapping[int, tuple[str, ...]]
     manifests: list[Obj] = field(default_factory=list)
+    #: listener hostnames per listener port (the names a TLS certificate there carries)
+    hostnames: Mapping[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -97,10 +103,15 @@ def _envoy_name(namespace: str, gateway: str) -> str:
     return f"envoy-{base}-{digest}"
 
 
-def listeners_by_port(gateway: Mapping[str, Any]) -> dict[int, list[Obj]]:
-    """The Gateway's listeners grouped by port, in spec order (well-formed ones only)."""
+def listeners_by_port(gateway: Mapping[str, Any],
+                      listener_sets: Sequence[Mapping[str, Any]] = ()) -> dict[int, list[Obj]]:
+    """The listeners of a Gateway and of ``listener_sets`` grouped by port, in spec order
+    (well-formed ones only)."""
     out: dict[int, list[Obj]] = {}
-    for listener in (gateway.get("spec") or {}).get("listeners") or []:
+    listeners = list((gateway.get("spec") or {}).get("listeners") or [])
+    for ls in listener_sets:
+        listeners += (ls.get("spec") or {}).get("listeners") or []
+    for listener in listeners:
         if not isinstance(listener, Mapping):
             continue
         port = listener.get("port")
@@ -111,16 +122,17 @@ def listeners_by_port(gateway: Mapping[str, Any]) -> dict[int, list[Obj]]:
 
 def infrastructure(
     gateway: Mapping[str, Any], gateway_class: Mapping[str, Any],
-    spec: GatewayInfraSpec | None = None,
+    spec: GatewayInfraSpec | None = None, listener_sets: Sequence[Mapping[str, Any]] = (),
 ) -> GatewayInfra:
-    """The Deployment and LoadBalancer Service an implementation generates for ``gateway``."""
+    """The Deployment and LoadBalancer Service an implementation generates for ``gateway``
+    (with the ports of the ``listener_sets`` that name it as their parent)."""
     spec = spec or GatewayInfraSpec()
     meta = _meta(gateway)
     gw_ns = str(meta.get("namespace") or "default")
     gw_name = str(meta.get("name"))
     class_name = str(_meta(gateway_class).get("name") or "")
     controller = str((gateway_class.get("spec") or {}).get("controllerName") or "")
-    by_port = listeners_by_port(gateway)
+    by_port = listeners_by_port(gateway, listener_sets)
 
     policy = "Cluster"
     container_port = _same
@@ -155,6 +167,12 @@ def infrastructure(
         selector = dict(labels)
         container, image = "proxy", "kpath.lab/gateway-proxy:1"
     policy = spec.external_traffic_policy or policy
+    # GEP-1867: spec.infrastructure's labels and annotations go on what is generated (the
+    # implementation's own labels win a clash, so its selector keeps working).
+    infra_spec = (gateway.get("spec") or {}).get("infrastructure") or {}
+    extra_labels = {str(k): str(v) for k, v in (infra_spec.get("labels") or {}).items()}
+    annotations = {str(k): str(v) for k, v in (infra_spec.get("annotations") or {}).items()}
+    labels = {**extra_labels, **labels}
 
     ports: dict[int, int] = {}
     protocols: dict[int, tuple[str, ...]] = {}
@@ -180,7 +198,9 @@ def infrastructure(
         container_ports.append({"name": f"{transport.lower()}-{target}"[:15],
                                 "containerPort": target, "protocol": transport})
     meta_common: Obj = {"name": name, "namespace": namespace, "labels": dict(labels)}
-    service_meta = dict(meta_common, labels=dict(labels))
+    if annotations:
+        meta_common["annotations"] = dict(annotations)
+    service_meta = {k: (dict(v) if isinstance(v, dict) else v) for k, v in meta_common.items()}
     uid = meta.get("uid")
     if owner and uid:
         service_meta["ownerReferences"] = [{
@@ -197,7 +217,10 @@ def infrastructure(
         "apiVersion": "apps/v1", "kind": "Deployment", "metadata": dict(meta_common),
         "spec": {"replicas": 1 if spec.replicas is None else spec.replicas,
                  "selector": {"matchLabels": dict(selector)},
-                 "template": {"metadata": {"labels": dict(labels)}, "spec": pod_spec}},
+                 "template": {"metadata": {"labels": dict(labels),
+                                           **({"annotations": dict(annotations)}
+                                              if annotations else {})},
+                              "spec": pod_spec}},
     }
     service: Obj = {
         "apiVersion": "v1", "kind": "Service", "metadata": service_meta,
@@ -209,8 +232,10 @@ def infrastructure(
         manifests.append({"apiVersion": "v1", "kind": "Namespace",
                           "metadata": {"name": ENVOY_NAMESPACE}})
     manifests += [deployment, service]
+    hostnames = {port: tuple(str(lst["hostname"]) for lst in listeners if lst.get("hostname"))
+                 for port, listeners in by_port.items()}
     return GatewayInfra((gw_ns, gw_name), controller, (namespace, name), (namespace, name),
-                        ports, protocols, manifests)
+                        ports, protocols, manifests, hostnames)
 
 
 def _same(port: int) -> int:
@@ -232,7 +257,7 @@ def _port_name(controller: str, listener: Mapping[str, Any], port: int, index: i
 
 def plan_infrastructure(
     gateways: Sequence[Mapping[str, Any]], classes: Mapping[str, Mapping[str, Any]],
-    specs: Mapping[str, GatewayInfraSpec],
+    specs: Mapping[str, GatewayInfraSpec], listener_sets: Sequence[Mapping[str, Any]] = (),
 ) -> list[GatewayInfra]:
     """Infrastructure for every Gateway whose class exists (the lab implements each class's
     controller, as if its installer had run); Gateways of a missing class get none."""
@@ -242,9 +267,19 @@ def plan_infrastructure(
         cls = classes.get(str((gw.get("spec") or {}).get("gatewayClassName") or ""))
         if cls is None:
             continue
-        key = f"{meta.get('namespace') or 'default'}/{meta.get('name')}"
-        out.append(infrastructure(gw, cls, specs.get(key)))
+        ns, name = str(meta.get("namespace") or "default"), str(meta.get("name"))
+        children = [ls for ls in listener_sets if _parent_of(ls) == (ns, name)]
+        out.append(infrastructure(gw, cls, specs.get(f"{ns}/{name}"), children))
     return out
+
+
+def _parent_of(listener_set: Mapping[str, Any]) -> tuple[str, str] | None:
+    """The Gateway a ListenerSet's ``spec.parentRef`` names (its own namespace by default)."""
+    ref = (listener_set.get("spec") or {}).get("parentRef") or {}
+    if (ref.get("kind") or "Gateway") != "Gateway" or not ref.get("name"):
+        return None
+    own = str(_meta(listener_set).get("namespace") or "default")
+    return str(ref.get("namespace") or own), str(ref["name"])
 
 
 def service_protocol(protocols: Sequence[str]) -> str:

@@ -153,8 +153,7 @@ class Lab:
         assert self.scheduler is not None
         if not self.scheduler.gateway_infra:
             return None
-        return GatewayRuntime(self.scheduler.gateway_pods(), self.scheduler.gateways(),
-                              self.scheduler.controller_state)
+        return GatewayRuntime(self.scheduler.gateway_pods(), self.scheduler.controller_state)
 
     # ------------------------------------------------------------------ accessors
     @property

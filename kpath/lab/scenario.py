@@ -8,7 +8,8 @@ The first document may be a header (``kind: LabScenario``)::
     nodes: [{name: node-a, zone: zone-a, ready: true, labels: {...}}]   # default: 3 nodes, 2 zones
     faults: [{kind: pod-hang, pod: shop/recommendations, replica: 0}]
     maxReplicas: 3                      # replicas above this are capped, to keep the lab light
-    pendingLoadBalancers: [ns/name]     # LoadBalancers left <pending>
+    pendingLoadBalancers: [ns/name]     # LoadBalancers left <pending> (a Gateway's name: the
+                                        # Service generated for it, so it gets no address)
     ingressController: {namespace: ns, service: name, classes: [nginx]}   # or {} for built-in
     # (none: the built-in one, if an Ingress of an in-cluster class needs it; it claims the
     # listed classes and every IngressClass with the same spec.controller)
@@ -36,6 +37,7 @@ from kpath.cluster.parse import PARSERS, BadField, Interner, field_error
 from kpath.errors import InputError
 from kpath.lab.faults import Fault, parse_fault
 from kpath.lab.gateways import POLICIES, GatewayInfraSpec
+from kpath.lab.resources import GATEWAY_GROUP, GATEWAY_NAMES
 from kpath.lab.scheduler import WORKLOAD_KINDS, IngressControllerSpec, NodeSpec
 
 HEADER_KIND = "LabScenario"
@@ -132,10 +134,18 @@ def check_types(manifests: list[dict[str, Any]], where: str) -> None:
         try:
             if kind in WORKLOAD_KINDS:
                 _check_workload(doc, intern)
-            elif isinstance(kind, str) and kind in PARSERS:
+            elif isinstance(kind, str) and kind in PARSERS and not _other_group(doc, kind):
                 PARSERS[kind](doc, intern)
         except BadField as exc:
             raise field_error(where, str(kind), i, doc, exc) from None
+
+
+def _other_group(doc: Mapping[str, Any], kind: str) -> bool:
+    """A kind of that name from another API group (Istio's networking.istio.io Gateway):
+    not the Gateway API's, so not checked as one."""
+    version = doc.get("apiVersion")
+    group = version.rpartition("/")[0] if isinstance(version, str) else ""
+    return kind in GATEWAY_NAMES and group != GATEWAY_GROUP
 
 
 def _check_workload(doc: Mapping[str, Any], intern: Interner) -> None:

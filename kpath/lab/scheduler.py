@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from kpath.cluster.gatewayapi import GATEWAY_KINDS
 from kpath.errors import InputError
 from kpath.lab.addresses import AddressPlan
 from kpath.lab.gatewayctl import ControllerState, reconcile
@@ -45,6 +44,7 @@ from kpath.lab.objects import (
     pod_object,
     service_object,
 )
+from kpath.lab.resources import GATEWAY_GROUP, GATEWAY_NAMES
 
 NODEPORT_RANGE = (30000, 32767)
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -106,6 +106,11 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def _group(doc: Mapping[str, Any]) -> str:
+    version = doc.get("apiVersion")
+    return version.rpartition("/")[0] if isinstance(version, str) else ""
+
+
 def _label_map(value: Any) -> dict[str, str]:
     if not isinstance(value, Mapping):
         return {}
@@ -164,6 +169,7 @@ class Scheduler:
         # Gateway API objects by (kind, namespace or "", name), in the order applied (a
         # later manifest of the same name replaces an earlier one, as kubectl apply does).
         self.gateway_api: dict[tuple[str, str, str], Obj] = {}
+        self._given_status: dict[tuple[str, str, str], Obj] = {}
         self._installed_classes = [dict(c) for c in gateway_classes]
         self.gateway_specs = dict(gateway_infrastructure or {})
         self.gateway_infra: dict[Key, GatewayInfra] = {}
@@ -223,7 +229,10 @@ class Scheduler:
                 raise InputError(f"a {kind} manifest has no metadata.name")
             ns = str(meta_of(doc).get("namespace") or "default")
             if kind == "Namespace":
-                self._ensure_namespace(name, _label_map(meta_of(doc).get("labels")))
+                labels = _label_map(meta_of(doc).get("labels"))
+                self._ensure_namespace(name, labels)
+                # Also when objects in it came first (or it is "default"): its labels count.
+                self._ns_labels[name] = labels
             elif kind in WORKLOAD_KINDS:
                 self._ensure_namespace(ns)
                 self._add_workload(kind, ns, name, doc)
@@ -249,18 +258,24 @@ class Scheduler:
         rest: list[Mapping[str, Any]] = []
         for doc in docs:
             kind = doc.get("kind")
-            if kind not in GATEWAY_KINDS:
-                rest.append(doc)
+            if kind not in GATEWAY_NAMES or _group(doc) != GATEWAY_GROUP:
+                rest.append(doc)  # Istio's own networking.istio.io Gateway is not one
                 continue
             name = meta_of(doc).get("name")
             if not isinstance(name, str) or not name:
                 raise InputError(f"a {kind} manifest has no metadata.name")
-            if kind == "GatewayClass":
-                self.gateway_api[(str(kind), "", name)] = self._stamp(doc, None)
-                continue
-            ns = str(meta_of(doc).get("namespace") or "default")
-            self._ensure_namespace(ns)
-            self.gateway_api[(str(kind), ns, name)] = self._stamp(doc, ns)
+            namespaced = GATEWAY_NAMES[str(kind)][1]
+            ns = str(meta_of(doc).get("namespace") or "default") if namespaced else ""
+            if namespaced:
+                self._ensure_namespace(ns)
+            key = (str(kind), ns, name)
+            self.gateway_api[key] = self._stamp(doc, ns if namespaced else None)
+            # A manifest's own status (from a dump, say) stays where no controller of the
+            # lab's writes one.
+            if isinstance(doc.get("status"), Mapping):
+                self._given_status[key] = copy.deepcopy(dict(doc["status"]))
+            else:
+                self._given_status.pop(key, None)
         classes = {k[2]: o for k, o in self.gateway_api.items() if k[0] == "GatewayClass"}
         gateways = [o for k, o in self.gateway_api.items() if k[0] == "Gateway"
                     and (k[1], k[2]) not in self.gateway_infra]
@@ -270,8 +285,18 @@ class Scheduler:
                 raise InputError(f"gatewayInfrastructure names {key}, which is no Gateway")
             for node in self.gateway_specs[key].nodes:
                 self.node(node)  # raises for an unknown node
-        for infra in plan_infrastructure(gateways, classes, self.gateway_specs):
+        listener_sets = [o for k, o in self.gateway_api.items() if k[0] == "ListenerSet"]
+        taken = {(str(meta_of(d).get("namespace") or "default"), str(meta_of(d).get("name")))
+                 for d in rest if d.get("kind") == "Service"}
+        for infra in plan_infrastructure(gateways, classes, self.gateway_specs, listener_sets):
+            if infra.service in taken:
+                gw, svc = "/".join(infra.gateway), "/".join(infra.service)
+                raise InputError(f"Gateway {gw}: the scenario defines Service {svc}, the name "
+                                 "its implementation gives the Service it generates")
             self.gateway_infra[infra.gateway] = infra
+            if "/".join(infra.gateway) in self.pending:
+                # A pending Gateway: its Service's load balancer never gets an address.
+                self.pending.add("/".join(infra.service))
             rest.extend(infra.manifests)
         return rest
 
@@ -281,10 +306,6 @@ class Scheduler:
         svc = self.services.get(infra.service) if infra else None
         ingress = (svc or {}).get("status", {}).get("loadBalancer", {}).get("ingress") or []
         return str(ingress[0]["ip"]) if ingress and ingress[0].get("ip") else None
-
-    def gateways(self) -> dict[Key, Obj]:
-        """The Gateways by (namespace, name), as applied (without status)."""
-        return {(k[1], k[2]): o for k, o in self.gateway_api.items() if k[0] == "Gateway"}
 
     def _gateway_api_objects(self, namespaces: list[Obj], slices: list[Obj]) -> list[Obj]:
         """Every Gateway API object with the status the lab's controller gives it now.
@@ -310,8 +331,10 @@ class Scheduler:
         out = []
         for (kind, ns, name), obj in self.gateway_api.items():
             previous = self._published.get((kind, ns or None, name))
-            out.append(with_status(copy.deepcopy(obj), state.status(kind, ns or None, name),
-                                   previous))
+            status = state.status(kind, ns or None, name)
+            if status is None:
+                status = self._given_status.get((kind, ns, name))
+            out.append(with_status(copy.deepcopy(obj), status, previous))
         return out
 
     def gateway_pods(self) -> dict[Key, GatewayInfra]:

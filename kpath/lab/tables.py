@@ -1,7 +1,12 @@
-"""Server-side Tables, so `kubectl get` and `-o wide` show real columns against the lab."""
+"""Server-side Tables, so `kubectl get` and `-o wide` show real columns against the lab.
+
+Gateway API kinds get the columns their CRDs' additionalPrinterColumns declare (a list
+such as ``spec.hostnames`` shows as JSON, as the API server prints a CRD column).
+"""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -114,6 +119,27 @@ def _endpoints(o: Obj) -> str:
     return ",".join(out) or "<none>"
 
 
+def _gw_condition(kind: str) -> Callable[[Obj], str]:
+    """A status condition's status, "" without one (what a CRD column shows for a missing
+    value)."""
+    def cell(o: Obj) -> str:
+        return _condition(o, kind) or ""
+    return cell
+
+
+def _gw_addresses(o: Obj) -> str:
+    return ",".join(str(a.get("value")) for a in o.get("status", {}).get("addresses") or [])
+
+
+def _hostnames(o: Obj) -> str:
+    names = o.get("spec", {}).get("hostnames")
+    return json.dumps(names, separators=(",", ":")) if names else ""
+
+
+_GW_NAME_AGE: list[Column] = [("Name", 0, _name), ("Age", 0, _age)]
+_ROUTE_HOSTS: list[Column] = [("Name", 0, _name), ("Hostnames", 0, _hostnames),
+                              ("Age", 0, _age)]
+
 COLUMNS: dict[str, list[Column]] = {
     "Node": [("Name", 0, _name), ("Status", 0, _node_status),
              ("Roles", 0, lambda o: "<none>"), ("Age", 0, _age),
@@ -149,6 +175,23 @@ COLUMNS: dict[str, list[Column]] = {
     "Namespace": [("Name", 0, _name),
                   ("Status", 0, lambda o: o.get("status", {}).get("phase", "Active")),
                   ("Age", 0, _age)],
+    "GatewayClass": [("Name", 0, _name),
+                     ("Controller", 0, lambda o: o.get("spec", {}).get("controllerName", "")),
+                     ("Accepted", 0, _gw_condition("Accepted")), ("Age", 0, _age),
+                     ("Description", 1, lambda o: o.get("spec", {}).get("description", ""))],
+    "Gateway": [("Name", 0, _name),
+                ("Class", 0, lambda o: o.get("spec", {}).get("gatewayClassName", "")),
+                ("Address", 0, _gw_addresses), ("Programmed", 0, _gw_condition("Programmed")),
+                ("Age", 0, _age)],
+    "ListenerSet": [("Name", 0, _name), ("Accepted", 0, _gw_condition("Accepted")),
+                    ("Programmed", 0, _gw_condition("Programmed")), ("Age", 0, _age)],
+    "HTTPRoute": _ROUTE_HOSTS,
+    "GRPCRoute": _ROUTE_HOSTS,
+    "TLSRoute": _ROUTE_HOSTS,
+    "TCPRoute": _GW_NAME_AGE,
+    "UDPRoute": _GW_NAME_AGE,
+    "ReferenceGrant": _GW_NAME_AGE,
+    "BackendTLSPolicy": _GW_NAME_AGE,
 }
 
 

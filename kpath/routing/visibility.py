@@ -20,7 +20,11 @@ class Hidden(NamedTuple):
 #: The API's plural for each kind kpath reads (what RBAC rules and 403 messages name).
 PLURALS = {"Node": "nodes", "Pod": "pods", "Service": "services", "Endpoints": "endpoints",
            "EndpointSlice": "endpointslices", "Ingress": "ingresses",
-           "IngressClass": "ingressclasses"}
+           "IngressClass": "ingressclasses", "Namespace": "namespaces",
+           "GatewayClass": "gatewayclasses", "Gateway": "gateways",
+           "ListenerSet": "listenersets", "HTTPRoute": "httproutes", "GRPCRoute": "grpcroutes",
+           "TLSRoute": "tlsroutes", "TCPRoute": "tcproutes", "UDPRoute": "udproutes",
+           "ReferenceGrant": "referencegrants", "BackendTLSPolicy": "backendtlspolicies"}
 
 _FIXED = {
     "Node": Hidden("NodePort hops by node name only",
@@ -34,6 +38,30 @@ _FIXED = {
                   "endpoints is not said"),
     "Service": Hidden("no paths", "no Service could be read, so there are no paths"),
     "Ingress": Hidden("no Ingress entries", "Ingress entries (hosts and paths) are not shown"),
+    # Gateway API (read only where the server serves the group) and the Namespaces whose
+    # labels its allowedRoutes selectors match.
+    "Namespace": Hidden("namespace selectors unknown",
+                        "allowedRoutes namespace selectors cannot be evaluated (routes "
+                        "attached through a Selector listener are not shown)"),
+    "GatewayClass": Hidden("Gateway classes by name only",
+                           "Gateway classes known by name only (their controller and "
+                           "acceptance are unknown)"),
+    "Gateway": Hidden("Gateway ways in not shown",
+                      "Gateway ways in not shown (listeners, addresses and routes through "
+                      "them)"),
+    "ListenerSet": Hidden("ListenerSet listeners not shown",
+                          "listeners that ListenerSets add to Gateways are not shown, nor "
+                          "routes attached to them"),
+    **{kind: Hidden(f"no {kind} rules",
+                    f"{kind} rules are not shown: Gateway listeners route no {what} traffic")
+       for kind, what in (("HTTPRoute", "HTTP"), ("GRPCRoute", "gRPC"), ("TLSRoute", "TLS"),
+                          ("TCPRoute", "TCP"), ("UDPRoute", "UDP"))},
+    "ReferenceGrant": Hidden("cross-namespace refs unchecked",
+                             "cross-namespace backend and certificate references cannot be "
+                             "checked against ReferenceGrants"),
+    "BackendTLSPolicy": Hidden("backend TLS unknown",
+                               "whether Gateways speak TLS to backends (BackendTLSPolicy) is "
+                               "unknown"),
 }
 
 

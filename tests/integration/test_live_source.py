@@ -26,6 +26,18 @@ from kpath.lab.store import Store
 pytestmark = pytest.mark.lab
 
 KUBECTL = shutil.which("kubectl")
+GW = "/apis/gateway.networking.k8s.io"
+
+
+def gateway_reads(namespace: str | None) -> set[str]:
+    """What kpath reads of the Gateway API on a server that serves it (the lab's 2026
+    standard channel) but holds no Gateway API object: discovery of the group and of its
+    preferred version (v1 serves every kind, so no other version is asked), then each
+    namespaced kind at v1; classes and Namespaces are not needed then."""
+    where = f"/namespaces/{namespace}" if namespace else ""
+    kinds = ("gateways", "listenersets", "httproutes", "grpcroutes", "tlsroutes",
+             "tcproutes", "udproutes", "referencegrants", "backendtlspolicies")
+    return {GW, f"{GW}/v1", *(f"{GW}/v1{where}/{k}" for k in kinds)}
 
 
 # -- a small cluster ------------------------------------------------------------------------
@@ -147,7 +159,7 @@ def test_reads_every_kind_in_all_namespaces_with_gets_only(lab_api: ServerThread
     assert {r.path for r in requests} == {
         "/api/v1/nodes", "/apis/networking.k8s.io/v1/ingressclasses", "/api/v1/pods",
         "/api/v1/services", "/apis/discovery.k8s.io/v1/endpointslices",
-        "/apis/networking.k8s.io/v1/ingresses"}
+        "/apis/networking.k8s.io/v1/ingresses"} | gateway_reads(None)
 
 
 def test_lists_are_paged_with_continue(lab_api: ServerThread, kubeconfig: Path) -> None:
@@ -168,7 +180,7 @@ def test_namespace_flag_reads_only_that_namespace(lab_api: ServerThread,
         "/api/v1/nodes", "/apis/networking.k8s.io/v1/ingressclasses",
         "/api/v1/namespaces/other/pods", "/api/v1/namespaces/other/services",
         "/apis/discovery.k8s.io/v1/namespaces/other/endpointslices",
-        "/apis/networking.k8s.io/v1/namespaces/other/ingresses"}
+        "/apis/networking.k8s.io/v1/namespaces/other/ingresses"} | gateway_reads("other")
     assert names(raw.objects["Service"]) == {"other/db"}
     assert names(raw.objects["Node"]) == expected("Node")  # nodes are always read
 
@@ -446,3 +458,56 @@ def test_an_expired_continue_token_lists_again_from_the_start(
     assert len(calls) == 4  # first page, expired, first page again, second page
     assert [p["metadata"]["name"] for p in raw.objects["Pod"]] == [
         p["metadata"]["name"] for p in pods]
+
+
+def _gateway_group(versions: list[str]) -> Callable[[str], Reply]:
+    body = {"kind": "APIGroup", "apiVersion": "v1", "name": "gateway.networking.k8s.io",
+            "versions": [{"groupVersion": f"gateway.networking.k8s.io/{v}", "version": v}
+                         for v in versions],
+            "preferredVersion": {"groupVersion": f"gateway.networking.k8s.io/{versions[0]}",
+                                 "version": versions[0]}}
+    return lambda q: (200, "application/json", json.dumps(body).encode())
+
+
+def test_gateway_discovery_forbidden_makes_every_gateway_kind_not_visible(
+        old_server: ThreadingHTTPServer, tmp_path: Path) -> None:
+    _serve_core(old_server)
+    old_server.routes[GW] = lambda q: (  # type: ignore[attr-defined]
+        403, "application/json", b'{"kind":"Status","message":"no discovery for you"}')
+    raw = load_live(LiveOptions(kubeconfig=str(_kubeconfig_for(tmp_path, _url(old_server))),
+                                all_namespaces=True))
+    assert raw.not_visible["Gateway"] == f"forbidden: no discovery for you (discovery of {GW})"
+    assert {"GatewayClass", "HTTPRoute", "BackendTLSPolicy"} <= raw.not_visible.keys()
+    assert raw.objects["Pod"] == []  # the core kinds are read as ever
+
+
+def test_a_version_that_vanishes_after_discovery_is_skipped(
+        old_server: ThreadingHTTPServer, tmp_path: Path) -> None:
+    """The group lists v1 and v1beta1; v1 is gone by the time it is asked (an upgrade in
+    progress): kpath reads what v1beta1 serves."""
+    _serve_core(old_server)
+    beta = {"kind": "APIResourceList", "groupVersion": "gateway.networking.k8s.io/v1beta1",
+            "resources": [{"name": "httproutes", "kind": "HTTPRoute", "namespaced": True,
+                           "verbs": ["get", "list", "watch"]}]}
+    route = {"kind": "HTTPRoute", "apiVersion": "gateway.networking.k8s.io/v1beta1",
+             "metadata": {"name": "r", "namespace": "shop"}, "spec": {}}
+    old_server.routes.update({  # type: ignore[attr-defined]
+        GW: _gateway_group(["v1", "v1beta1"]),
+        f"{GW}/v1beta1": lambda q: (200, "application/json", json.dumps(beta).encode()),
+        f"{GW}/v1beta1/httproutes": lambda q: _list("HTTPRoute", [route])})
+    raw = load_live(LiveOptions(kubeconfig=str(_kubeconfig_for(tmp_path, _url(old_server))),
+                                all_namespaces=True))
+    assert [o["metadata"]["name"] for o in raw.objects["HTTPRoute"]] == ["r"]
+    assert not any(k in raw.not_visible for k in ("HTTPRoute", "Gateway"))
+    seen = [p for _, p, _ in old_server.seen]  # type: ignore[attr-defined]
+    assert f"{GW}/v1" in seen and f"{GW}/v1beta1/httproutes" in seen
+
+
+def test_a_gateway_discovery_server_error_is_one_line(old_server: ThreadingHTTPServer,
+                                                      tmp_path: Path) -> None:
+    _serve_core(old_server)
+    old_server.routes[GW] = lambda q: (  # type: ignore[attr-defined]
+        503, "application/json", b'{"kind":"Status","message":"service unavailable"}')
+    with pytest.raises(SourceError, match=rf"answered 503 to {GW}: service unavailable$"):
+        load_live(LiveOptions(kubeconfig=str(_kubeconfig_for(tmp_path, _url(old_server))),
+                              all_namespaces=True))

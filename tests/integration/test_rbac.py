@@ -93,9 +93,17 @@ def test_with_the_cluster_role_paths_are_the_same_as_unrestricted(
     assert resources(requests) == {("", "nodes"), ("", "pods"), ("", "services"),
                                    ("discovery.k8s.io", "endpointslices"),
                                    ("networking.k8s.io", "ingresses"),
-                                   ("networking.k8s.io", "ingressclasses")}
+                                   ("networking.k8s.io", "ingressclasses"),
+                                   *(("gateway.networking.k8s.io", p) for p in (
+                                       "gateways", "listenersets",
+                                       "httproutes", "grpcroutes", "tlsroutes", "tcproutes",
+                                       "udproutes", "referencegrants",
+                                       "backendtlspolicies"))}
+    # Namespaces and GatewayClasses are read only where Gateway API objects exist.
     assert resources(requests) | {("", "endpoints"), ("", "pods/proxy"),
-                                  ("", "services/proxy")} == granted(CLUSTER_ROLE)
+                                  ("", "services/proxy"), ("", "namespaces"),
+                                  ("gateway.networking.k8s.io", "gatewayclasses")
+                                  } == granted(CLUSTER_ROLE)
 
 
 def pod_hops(kc: Path, service: str, namespace: str | None = None) -> list[ProbeTarget]:
@@ -165,7 +173,11 @@ def test_with_the_role_paths_in_its_namespace_work_and_say_what_is_not_visible(
     assert code == 0, err
     assert {(r.authz.combined, r.status) for r in requests if r.authz} == {
         ("nodes", 403), ("ingressclasses", 403), ("pods", 200), ("services", 200),
-        ("endpointslices", 200), ("ingresses", 200)}
+        ("endpointslices", 200), ("ingresses", 200),
+        # Gateway API (no object here, so neither classes nor Namespaces are asked for)
+        *((k, 200) for k in ("gateways", "listenersets", "httproutes", "grpcroutes",
+                             "tlsroutes", "tcproutes", "udproutes", "referencegrants",
+                             "backendtlspolicies"))}
     not_visible = [line.split("KP301")[1].strip() for line in out.splitlines()
                    if "KP301" in line]
     assert [line.split(" (forbidden: ")[0] for line in not_visible] == [

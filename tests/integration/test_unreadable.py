@@ -23,7 +23,9 @@ from tests.integration.test_live_source import new_store
 pytestmark = pytest.mark.lab
 
 PLURALS = ("nodes", "pods", "services", "endpointslices", "endpoints", "ingresses",
-           "ingressclasses")
+           "ingressclasses", "namespaces", "gatewayclasses", "gateways", "listenersets",
+           "httproutes", "grpcroutes", "tlsroutes", "tcproutes", "udproutes", "referencegrants",
+           "backendtlspolicies")
 
 
 def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:

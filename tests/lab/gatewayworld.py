@@ -64,6 +64,7 @@ BACKENDS = [
     (INFRA, "infra-backend-v3", "10.1.0.3"),
     (WEB, "web-backend", "10.2.0.1"),
     (APP, "app-backend-v1", "10.3.0.1"),
+    (APP, "app-backend-v2", "10.3.0.2"),
     (INFRA, "tls-backend", "10.1.0.9"),
     (INFRA, "tls-backend-2", "10.1.0.10"),
     (INFRA, "grpc-infra-backend-v1", "10.1.1.1"),

@@ -18,6 +18,11 @@ import pytest
 from kpath.lab.runner import LabThread
 from kpath.lab.scenario import parse_scenario
 
+try:
+    from tests.lab.conftest import KUBECTL, run_kubectl
+except ImportError:
+    from conftest import KUBECTL, run_kubectl  # type: ignore[no-redef]
+
 pytestmark = pytest.mark.lab
 
 TIMEOUT = 1.0
@@ -330,6 +335,9 @@ def test_rewrite_as_the_backend_sees_it(lab: LabThread) -> None:
     seen = ask(lab, "/rewrite/item?id=7").json()
     assert seen["host"] == "internal.example"
     assert seen["path"] == "/backend/item?id=7"
+    # Without a rewrite the Host (port and all) and the target pass on unchanged.
+    plain = ask(lab, "/api/a%20b?x=1", host="Shop.example.com:80").json()
+    assert (plain["host"], plain["path"]) == ("Shop.example.com:80", "/api/a%20b?x=1")
     # The proxy dials the pod from its own address, as a real proxy does.
     proxy = next(p for p in lab.store.list("Pod", "envoy-gateway-system"))
     assert seen["client"].split(":")[0] == proxy["status"]["podIP"]
@@ -454,6 +462,16 @@ def test_proxy_pod_fault_answers_from_the_gateway(lab: LabThread) -> None:
     assert ask(lab, "/api").status_code == 200
 
 
+def test_dead_target_port_on_the_gateway_service_refuses(lab: LabThread) -> None:
+    svc = gateway_service(lab)
+    lab.inject({"kind": "target-port-dead",
+                "service": f"envoy-gateway-system/{svc['metadata']['name']}"})
+    with pytest.raises(httpx.TransportError):
+        ask(lab, "/api")
+    lab.clear()
+    assert ask(lab, "/api").status_code == 200
+
+
 def test_status_is_written_on_the_store_objects(lab: LabThread) -> None:
     gw = obj(lab, "Gateway", "eg")
     svc = gateway_service(lab)
@@ -468,3 +486,43 @@ def test_status_is_written_on_the_store_objects(lab: LabThread) -> None:
     refs = {c["type"]: (c["status"], c["reason"]) for c in shop["conditions"]}
     assert refs["Accepted"] == ("True", "Accepted")
     assert refs["ResolvedRefs"] == ("False", "RefNotPermitted")
+
+
+# ---------------------------------------------------------------- through the API server
+GW_API = "/apis/gateway.networking.k8s.io/v1"
+
+
+def test_status_is_visible_through_the_api_server(lab: LabThread) -> None:
+    gw = httpx.get(f"{lab.api_url}{GW_API}/namespaces/default/gateways/eg", timeout=5).json()
+    assert gw["status"]["addresses"][0]["value"] == address(lab)
+    assert {c["type"]: c["status"] for c in gw["status"]["conditions"]}["Programmed"] == "True"
+    routes = httpx.get(f"{lab.api_url}{GW_API}/namespaces/default/httproutes", timeout=5).json()
+    parents = {r["metadata"]["name"]: r["status"]["parents"][0]["controllerName"]
+               for r in routes["items"]}
+    assert parents == {"shop": "gateway.envoyproxy.io/gatewayclass-controller",
+                       "secure": "gateway.envoyproxy.io/gatewayclass-controller",
+                       "mixed": "gateway.envoyproxy.io/gatewayclass-controller"}
+
+
+def test_a_change_elsewhere_does_not_rewrite_unchanged_status(lab: LabThread) -> None:
+    before = {k: obj(lab, k, n)["metadata"]["resourceVersion"]
+              for k, n in (("Gateway", "eg"), ("HTTPRoute", "shop"))}
+    lab.scale("default", "v2", 2)
+    lab.scale("default", "v2", 1)
+    after = {k: obj(lab, k, n)["metadata"]["resourceVersion"]
+             for k, n in (("Gateway", "eg"), ("HTTPRoute", "shop"))}
+    assert after == before  # a watch sees no event for status that did not change
+    assert served_by(ask(lab, "/exact")) == "v2"
+
+
+@pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed (not on PATH)")
+def test_kubectl_gets_gateways_and_httproutes(lab: LabThread, tmp_path: Path) -> None:
+    config = lab.write_kubeconfig(tmp_path / "kubeconfig")
+    done = run_kubectl(config, "get", "gateways,httproutes", "-A", cache=tmp_path / "cache")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    gateway_row = next(line.split() for line in lines if "gateway.networking.k8s.io/eg" in line)
+    assert gateway_row[:5] == ["default", "gateway.gateway.networking.k8s.io/eg", "eg",
+                               address(lab), "True"]
+    assert any("httproute.gateway.networking.k8s.io/shop" in line and "shop.example.com" in line
+               for line in lines)

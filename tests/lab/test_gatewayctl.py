@@ -113,3 +113,79 @@ def test_parent_refs_that_match_no_listener_or_are_not_allowed() -> None:
     assert cond(parents(state, "selected", APP)[0], "Accepted") == ("True", "Accepted")
     listeners = state.status("Gateway", INFRA, "same-namespace")["listeners"]
     assert listeners[0]["attachedRoutes"] == 0
+
+
+def gateway(name: str, listeners: str) -> str:
+    return (f"kind: Gateway\nmetadata: {{name: {name}, namespace: {INFRA}}}\n"
+            f"spec: {{gatewayClassName: lab, listeners: {listeners}}}\n")
+
+
+def test_invalid_route_kinds_and_unsupported_protocols() -> None:
+    """conformance: gateway-invalid-route-kind, gateway-invalid-listeners-unsupported-protocol"""
+    state = world(
+        gateway("only-invalid-kind", "[{name: http, port: 80, protocol: HTTP, allowedRoutes: "
+                                     "{namespaces: {from: All}, kinds: [{kind: InvalidRoute}]}}]"),
+        gateway("mixed-kinds", "[{name: http, port: 80, protocol: HTTP, allowedRoutes: "
+                               "{kinds: [{kind: InvalidRoute}, {kind: HTTPRoute}]}}]"),
+        gateway("only-unsupported", "[{name: invalid, port: 1111, protocol: INVALID}]"),
+        gateway("mixed-protocols", "[{name: http, port: 80, protocol: HTTP}, "
+                                   "{name: invalid, port: 1111, protocol: INVALID}]"),
+        route("on-mixed", "{parentRefs: [{name: mixed-kinds}], rules: [{backendRefs: "
+                          "[{name: infra-backend-v1, port: 8080}]}]}"))
+    only = state.status("Gateway", INFRA, "only-invalid-kind")["listeners"][0]
+    assert only["supportedKinds"] == [] and only["attachedRoutes"] == 0
+    assert cond(only, "ResolvedRefs") == ("False", "InvalidRouteKinds")
+    mixed = state.status("Gateway", INFRA, "mixed-kinds")["listeners"][0]
+    assert [k["kind"] for k in mixed["supportedKinds"]] == ["HTTPRoute"]
+    assert cond(mixed, "ResolvedRefs") == ("False", "InvalidRouteKinds")
+    assert mixed["attachedRoutes"] == 1  # the known kind is still served
+    bad = state.status("Gateway", INFRA, "only-unsupported")
+    assert cond(bad, "Accepted") == ("False", "ListenersNotValid")
+    assert cond(bad["listeners"][0], "Accepted") == ("False", "UnsupportedProtocol")
+    assert bad["listeners"][0]["supportedKinds"] == []
+    half = state.status("Gateway", INFRA, "mixed-protocols")
+    assert cond(half, "Accepted") == ("True", "ListenersNotValid")
+    assert [cond(x, "Accepted")[0] for x in half["listeners"]] == ["True", "False"]
+
+
+def test_a_cross_namespace_certificate_needs_a_reference_grant() -> None:
+    """conformance: gateway-secret-missing-reference-grant / -reference-grant-specific"""
+    ref = f"{{group: '', kind: Secret, name: certificate, namespace: {WEB}}}"
+    https = gateway("tls", "[{name: https, port: 443, protocol: HTTPS, tls: {certificateRefs: "
+                           f"[{ref}]}}}}]")
+    listener = world(https).status("Gateway", INFRA, "tls")["listeners"][0]
+    assert cond(listener, "ResolvedRefs") == ("False", "RefNotPermitted")
+    assert cond(listener, "Programmed")[0] == "False"
+    grant = f"""kind: ReferenceGrant
+metadata: {{name: g, namespace: {WEB}}}
+spec:
+  from: [{{group: gateway.networking.k8s.io, kind: Gateway, namespace: {INFRA}}}]
+  to: [{{group: "", kind: Secret, name: certificate}}]
+"""
+    listener = world(https, grant).status("Gateway", INFRA, "tls")["listeners"][0]
+    assert cond(listener, "ResolvedRefs") == ("True", "ResolvedRefs")
+
+
+def test_rules_the_spec_rejects_leave_the_route_unaccepted() -> None:
+    both = ("{matches: [{path: {type: PathPrefix, value: /a}}], filters: ["
+            "{type: RequestRedirect, requestRedirect: {hostname: x.org}}, "
+            "{type: URLRewrite, urlRewrite: {hostname: y.org}}]}")
+    exact_prefix = ("{matches: [{path: {type: Exact, value: /b}}], filters: [{type: URLRewrite, "
+                    "urlRewrite: {path: {type: ReplacePrefixMatch, replacePrefixMatch: /c}}}], "
+                    "backendRefs: [{name: infra-backend-v1, port: 8080}]}")
+    state = world(route("both", f"{{parentRefs: [{{name: same-namespace}}], rules: [{both}]}}"),
+                  route("exact", f"{{parentRefs: [{{name: same-namespace}}], "
+                                 f"rules: [{exact_prefix}]}}"))
+    assert cond(parents(state, "both")[0], "Accepted") == ("False", "IncompatibleFilters")
+    assert cond(parents(state, "exact")[0], "Accepted") == ("False", "UnsupportedValue")
+    assert state.status("Gateway", INFRA, "same-namespace")["listeners"][0][
+        "attachedRoutes"] == 0
+
+
+def test_a_listener_counts_a_route_once_however_many_parent_refs_reach_it() -> None:
+    state = world(route("twice", "{parentRefs: [{name: same-namespace}, {name: same-namespace, "
+                                 "sectionName: http}], rules: [{backendRefs: "
+                                 "[{name: infra-backend-v1, port: 8080}]}]}"))
+    assert len(parents(state, "twice")) == 2
+    assert state.status("Gateway", INFRA, "same-namespace")["listeners"][0][
+        "attachedRoutes"] == 1

@@ -468,3 +468,78 @@ def test_a_backend_without_ready_endpoints_is_forwarded_with_no_targets() -> Non
 
 def test_a_port_no_listener_takes_is_refused() -> None:
     assert ask(world(MATCHING), port=8081).kind == "refuse"
+
+
+ISOLATION_LISTENERS = [("empty-hostname", None), ("wildcard-example-com", "*.example.com"),
+                       ("wildcard-foo-example-com", "*.foo.example.com"),
+                       ("abc-foo-example-com", "abc.foo.example.com")]
+ISOLATION = f"""kind: Gateway
+metadata: {{name: http-listener-isolation, namespace: {INFRA}}}
+spec:
+  gatewayClassName: lab
+  listeners:
+""" + "".join(
+    f"  - {{name: {n}, port: 80, protocol: HTTP{f', hostname: {chr(34)}{h}{chr(34)}' if h else ''},"
+    " allowedRoutes: {namespaces: {from: All}}}\n" for n, h in ISOLATION_LISTENERS) + "".join(
+    "---\n" + route(f"attaches-to-{n}", f"[{{matches: [{{path: {pp('/' + n)}}}], "
+                                         f"backendRefs: {to(1)}}}]",
+                    parent=f"{{name: http-listener-isolation, namespace: {INFRA}, "
+                           f"sectionName: {n}}}") for n, _ in ISOLATION_LISTENERS)
+
+
+@pytest.mark.parametrize("host", ["bar.com", "bar.example.com", "bar.foo.example.com",
+                                  "abc.foo.example.com"])
+@pytest.mark.parametrize("listener", [n for n, _ in ISOLATION_LISTENERS])
+def test_gateway_http_listener_isolation(host: str, listener: str) -> None:
+    """A request reaches only the routes of the most specific listener its host matches."""
+    owner = {"bar.com": "empty-hostname", "bar.example.com": "wildcard-example-com",
+             "bar.foo.example.com": "wildcard-foo-example-com",
+             "abc.foo.example.com": "abc-foo-example-com"}[host]
+    got = ask(world(ISOLATION), f"/{listener}", gateway="http-listener-isolation", host=host)
+    assert answer(got) == (V[1] if listener == owner else 404)
+
+
+PORTS = f"""kind: Gateway
+metadata: {{name: httproute-listener-port-matching, namespace: {INFRA}}}
+spec:
+  gatewayClassName: lab
+  listeners:
+  - {{name: listener-1, port: 80, protocol: HTTP, hostname: foo.com}}
+  - {{name: listener-2, port: 8080, protocol: HTTP, hostname: foo.com}}
+  - {{name: listener-3, port: 8080, protocol: HTTP, hostname: bar.com}}
+  - {{name: listener-4, port: 8090, protocol: HTTP, hostname: foo.com}}
+  - {{name: listener-5, port: 8090, protocol: HTTP, hostname: bar.com}}
+""" + "".join("---\n" + route(
+    f"backend-v{n}", f"[{{backendRefs: {to(n)}}}]",
+    parent=f"{{name: httproute-listener-port-matching, namespace: {INFRA}, {ref}}}")
+    for n, ref in ((1, "port: 80"), (2, "port: 8080"), (3, "port: 8090, sectionName: listener-4")))
+
+
+@pytest.mark.parametrize(("host", "port", "want"), [
+    ("foo.com", 80, 1), ("foo.com:8080", 8080, 2), ("bar.com:8080", 8080, 2),
+    ("foo.com:8090", 8090, 3), ("bar.com:8090", 8090, 404),
+])
+def test_httproute_listener_port_matching(host: str, port: int, want: int) -> None:
+    got = ask(world(PORTS), gateway="httproute-listener-port-matching", host=host, port=port)
+    assert answer(got) == V.get(want, want)
+
+
+def test_httproute_partially_invalid_via_invalid_reference_grant() -> None:
+    app = "gateway-conformance-app-backend"
+    grant = f"""kind: ReferenceGrant
+metadata: {{name: invalid-reference-grant, namespace: {app}}}
+spec:
+  from: [{{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: {INFRA}}}]
+  to: [{{group: "", kind: Service, name: app-backend-v1}}]
+"""
+    r = route("invalid-reference-grant", f"""[
+  {{matches: [{{path: {pp("/v2")}}}], backendRefs: [{{name: app-backend-v2, namespace: {app},
+   port: 8080}}]}},
+  {{backendRefs: [{{name: app-backend-v1, namespace: {app}, port: 8080}}]}}]""",
+              parent=parent("same-namespace"))
+    state = world(grant, r)
+    assert answer(ask(state, "/v2")) == 500
+    assert answer(ask(state, "/")) == "app-backend-v1"
+    (p,) = state.status("HTTPRoute", INFRA, "invalid-reference-grant")["parents"]
+    assert [(c["type"], c["reason"]) for c in p["conditions"]] == [
+        ("Accepted", "Accepted"), ("ResolvedRefs", "RefNotPermitted")]

@@ -273,3 +273,37 @@ def test_listener_set_status_conflicts_and_permission() -> None:
     assert by_name["same-host"]["attachedRoutes"] == 0
     other = state.status("ListenerSet", "gateway-conformance-web-backend", "ls-other-ns")
     assert cond(other, "Accepted") == ("False", "NotAllowed")
+
+
+def test_a_client_hello_for_an_https_listener_asks_the_data_plane_to_terminate() -> None:
+    gw = f"""kind: Gateway
+metadata: {{name: shared-443, namespace: {INFRA}}}
+spec:
+  gatewayClassName: lab
+  listeners:
+  - {{name: web, port: 443, protocol: HTTPS, hostname: web.example.com,
+     tls: {{certificateRefs: [{{name: c}}]}}}}
+  - {{name: raw, port: 443, protocol: TLS, hostname: raw.example.com, tls: {{mode: Passthrough}}}}
+"""
+    state = world(gw, tls_route("raw", "shared-443", ["raw.example.com"], "tls-backend"))
+    from kpath.lab.gatewaydecide import listener_for
+
+    assert listener_for(state, (INFRA, "shared-443"), 443, "tls", "web.example.com").name == "web"
+    hello = ask(state, gateway="shared-443", host="web.example.com", port=443, protocol="tls")
+    assert hello.kind == "refuse" and hello.reason == "terminate-first"
+    # HTTP inside TLS never lands on the passthrough listener, whatever its Host says.
+    assert listener_for(state, (INFRA, "shared-443"), 443, "https", "raw.example.com") is None
+    assert answer(ask(state, gateway="shared-443", host="raw.example.com", port=443,
+                      protocol="tls")) == "tls-backend"
+
+
+def test_a_route_on_a_refused_listener_set_matches_no_parent() -> None:
+    refused = """kind: HTTPRoute
+metadata: {name: on-refused, namespace: gateway-conformance-web-backend}
+spec:
+  parentRefs: [{kind: ListenerSet, name: ls-other-ns}]
+  rules: [{backendRefs: [{name: web-backend, port: 8080}]}]
+"""
+    state = world(LISTENER_SETS, refused)
+    (p,) = state.status("HTTPRoute", "gateway-conformance-web-backend", "on-refused")["parents"]
+    assert cond(p, "Accepted") == ("False", "NoMatchingParent")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
+
 from kpath.lab.gateways import (
     CILIUM,
     ENVOY,
@@ -123,3 +125,61 @@ def test_service_protocol_per_listener_port() -> None:
     assert service_protocol(("TLS",)) == "tls"
     assert service_protocol(("TCP",)) == "tcp"
     assert service_protocol(("UDP",)) == "udp"
+
+
+def test_listener_sets_naming_the_gateway_add_their_ports() -> None:
+    mine = {"kind": "ListenerSet", "metadata": {"name": "extra", "namespace": "default"},
+            "spec": {"parentRef": {"name": "a"}, "listeners": [
+                {"name": "tls", "protocol": "HTTPS", "port": 8443, "hostname": "x.example"}]}}
+    other = {"kind": "ListenerSet", "metadata": {"name": "o", "namespace": "default"},
+             "spec": {"parentRef": {"name": "b"}, "listeners": [
+                 {"name": "t", "protocol": "TCP", "port": 9999}]}}
+    [infra] = plan_infrastructure([gateway("a")], {"cls": gclass(ISTIO)}, {}, [mine, other])
+    assert sorted(infra.ports) == [80, 8443]
+    assert infra.hostnames[8443] == ("x.example",)
+    assert [p["port"] for p in service_of(infra)["spec"]["ports"]] == [15021, 80, 8443]
+
+
+@pytest.mark.lab
+def test_a_pending_gateway_gets_no_address() -> None:
+    from kpath.lab.runner import LabThread
+    from kpath.lab.scenario import parse_scenario
+
+    text = """
+kind: LabScenario
+name: pending-gateway
+pendingLoadBalancers: [default/gw]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: {name: cls}
+spec: {controllerName: example.net/gateway-controller}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  gatewayClassName: cls
+  listeners: [{name: http, protocol: HTTP, port: 80}]
+"""
+    with LabThread(parse_scenario(text), serve_api=False) as lab:
+        svc = lab.store.get("Service", "default", "gw")
+        assert svc is not None and svc["status"]["loadBalancer"] == {}
+        status = lab.store.get("Gateway", "default", "gw")["status"]
+        assert status["addresses"] == []
+        programmed = next(c for c in status["conditions"] if c["type"] == "Programmed")
+        assert (programmed["status"], programmed["reason"]) == ("False", "AddressNotAssigned")
+
+
+def test_gateway_infrastructure_labels_and_annotations_are_copied() -> None:
+    gw = gateway()
+    gw["spec"]["infrastructure"] = {"labels": {"team": "web", GATEWAY_NAME_LABEL: "spoof"},
+                                    "annotations": {"lb.example/scheme": "internal"}}
+    infra = infrastructure(gw, gclass("example.net/gw"))
+    svc, dep = service_of(infra), deployment_of(infra)
+    assert svc["metadata"]["labels"] == {"team": "web", GATEWAY_NAME_LABEL: "eg"}
+    assert svc["metadata"]["annotations"] == {"lb.example/scheme": "internal"}
+    template = dep["spec"]["template"]["metadata"]
+    assert template["labels"]["team"] == "web"
+    assert template["annotations"] == {"lb.example/scheme": "internal"}
+    assert svc["spec"]["selector"] == {GATEWAY_NAME_LABEL: "eg"}

@@ -100,7 +100,11 @@ def test_the_shipped_cluster_role_grants_reads_of_exactly_kpaths_kinds() -> None
     assert (policy.kind, policy.name, policy.namespace) == ("ClusterRole", "kpath-reader", None)
     kinds = {("", "nodes"), ("", "pods"), ("", "services"), ("", "endpoints"),
              ("discovery.k8s.io", "endpointslices"), ("networking.k8s.io", "ingresses"),
-             ("networking.k8s.io", "ingressclasses")}
+             ("networking.k8s.io", "ingressclasses"), ("", "namespaces"),
+             *(("gateway.networking.k8s.io", plural) for plural in (
+                 "gatewayclasses", "gateways", "listenersets", "httproutes", "grpcroutes",
+                 "tlsroutes", "tcproutes", "udproutes", "referencegrants",
+                 "backendtlspolicies"))}
     assert grants(policy) == ({(g, r, v) for g, r in kinds for v in READ}
                               | {("", "pods/proxy", "get"), ("", "services/proxy", "get")})
 
@@ -109,7 +113,8 @@ def test_the_shipped_role_is_the_cluster_role_without_cluster_scoped_kinds() -> 
     role = load_policy(RBAC_YAML, "Role")
     assert (role.kind, role.namespace) == ("Role", "my-namespace")
     cluster = grants(load_policy(RBAC_YAML))
-    assert grants(role) == {g for g in cluster if g[1] not in ("nodes", "ingressclasses")}
+    assert grants(role) == {g for g in cluster if g[1] not in (
+        "nodes", "ingressclasses", "namespaces", "gatewayclasses")}
     assert load_policy(RBAC_YAML, "Role", namespace="shop").namespace == "shop"
 
 

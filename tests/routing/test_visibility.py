@@ -32,7 +32,7 @@ def test_missing_slices_say_where_endpoints_came_from_instead(seen: set[str],
 
 
 def test_every_kind_kpath_reads_has_its_own_phrase() -> None:
-    generic = hidden("Gateway", set())
+    generic = hidden("Widget", set())
     assert generic.long == "paths that need it are incomplete"
     assert all(hidden(kind, set()) != generic for kind in PLURALS)
 
