@@ -43,12 +43,16 @@ class EntryRef(NamedTuple):
     listener: str | None  # the Gateway listener's name; None for an Ingress controller
     address: str | None  # where the client connects (the Gateway's or controller's address)
     port: int
+    class_name: str | None = None  # the GatewayClass, or the Ingress controller's IngressClass
 
 
 class RouteRef(NamedTuple):
     kind: str  # HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute, Ingress
     name: ObjectKey
     rule: int  # index into spec.rules (for an Ingress: the rule, -1 for defaultBackend)
+    host: str | None = None  # the rule's host (or route hostname) that accepted the request
+    path: str | None = None  # the path match that won, as written
+    path_type: str | None = None  # its type: Exact, Prefix, PathPrefix, ImplementationSpecific…
 
 
 class BackendShare(NamedTuple):

@@ -20,6 +20,8 @@ _WHERE = {
     "gateway_answers": "resolve",
     "rule_backends": "backends",
     "ResolvedBackend": "backends",
+    "route_problems": "backends",
+    "certificate_problems": "backends",
     "table_findings": "findings",
 }
 

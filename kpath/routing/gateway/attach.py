@@ -11,7 +11,7 @@ Computed from spec only; comparing with status is another module's job.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 from kpath.cluster.gatewayapi import (
@@ -24,7 +24,7 @@ from kpath.cluster.gatewayapi import (
 )
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
-from kpath.routing.gateway.hostnames import intersect
+from kpath.routing.gateway.hostnames import hosts_intersect, intersect
 from kpath.routing.gateway.index import HostIndex, route_entries
 from kpath.routing.gateway.listeners import (
     PROTOCOL_KINDS,
@@ -33,12 +33,16 @@ from kpath.routing.gateway.listeners import (
     gateway_listeners,
     namespace_labels,
 )
+from kpath.routing.gateway.match import route_key
 from kpath.routing.gateway.selector import selects
 
 NOT_ALLOWED = "NotAllowedByListeners"
 NO_HOSTNAME = "NoMatchingListenerHostname"
 NO_PARENT = "NoMatchingParent"
 UNSUPPORTED = "UnsupportedValue"
+#: Not a reason the spec names: an HTTPRoute and a GRPCRoute on one listener whose hostnames
+#: intersect; the spec accepts only the older (then namespace/name first) and names no reason.
+CONFLICTED = "HTTPRouteGRPCRouteConflict"
 
 #: Route kinds that carry hostnames (and so must intersect a listener's).
 HOSTNAME_KINDS = frozenset({"HTTPRoute", "GRPCRoute", "TLSRoute"})
@@ -86,6 +90,13 @@ class GatewayTable(NamedTuple):
             if lr.ref == ref:
                 return lr
         return None
+
+    def rules(self) -> Iterator[tuple[ListenerRoutes, Attachment, int]]:
+        """Every (listener, attached route, rule index): the Gateway ways in."""
+        for lr in self.listeners:
+            for a in lr.routes:
+                for i in range(len(a.route.rules)):
+                    yield lr, a, i
 
     def attachments(self, route: Route) -> list[Attachment]:
         return [a for lr in self.listeners for a in lr.routes if a.route.key == route.key
@@ -195,8 +206,14 @@ def attach(snapshot: Snapshot) -> GatewayTable:
                 rejected.append(Rejection(route, pi, ref, NO_HOSTNAME,
                                           f"no hostname of the route intersects listener(s) "
                                           f"{names}"))
+    lost: list[Attachment] = []
+    for by_route in attached.values():
+        for a in _http_grpc_conflicts(tuple(by_route.values())):
+            del by_route[(a.route.kind, a.route.key)]
+            lost.append(a)
+    rejected += _lost_parents(lost, attached)
     table: list[ListenerRoutes] = []
-    grouped: dict[ObjectKey, list[ListenerRoutes]] = {}
+    grouped: dict[ObjectKey, list[ListenerRoutes]] = {key: [] for key in by_gw}
     for key, bound in by_gw.items():
         gw = objects.gateways[key]
         for b in bound:
@@ -205,6 +222,44 @@ def attach(snapshot: Snapshot) -> GatewayTable:
             table.append(lr)
             grouped.setdefault(key, []).append(lr)
     return GatewayTable(tuple(table), {k: tuple(v) for k, v in grouped.items()}, tuple(rejected))
+
+
+def _http_grpc_conflicts(routes: tuple[Attachment, ...]) -> list[Attachment]:
+    """HTTPRoutes and GRPCRoutes on one listener with intersecting hostnames: the spec keeps
+    the oldest (then by namespace/name) of each such pair; these are the others."""
+    kinds = {a.route.kind for a in routes}
+    if not {"HTTPRoute", "GRPCRoute"} <= kinds:
+        return []
+    kept: dict[str, list[Attachment]] = {"HTTPRoute": [], "GRPCRoute": []}
+    out = []
+    for a in sorted(routes, key=lambda a: route_key(a.route)):
+        kind = a.route.kind
+        if kind not in kept:
+            continue
+        other = kept["GRPCRoute" if kind == "HTTPRoute" else "HTTPRoute"]
+        if any(hosts_intersect(k.hostnames, a.hostnames) for k in other):
+            out.append(a)
+        else:
+            kept[kind].append(a)
+    return out
+
+
+def _lost_parents(lost: list[Attachment],
+                  attached: Mapping[ListenerRef, Mapping[tuple[str, ObjectKey], Attachment]]
+                  ) -> list[Rejection]:
+    """A parentRef whose every attachment lost such a conflict is not accepted."""
+    still = {(a.route.kind, a.route.key, a.parent) for by_route in attached.values()
+             for a in by_route.values()}
+    out: dict[tuple[str, ObjectKey, int], Rejection] = {}
+    for a in lost:
+        k = (a.route.kind, a.route.key, a.parent)
+        if k in still or k in out:
+            continue
+        other = "GRPCRoute" if a.route.kind == "HTTPRoute" else "HTTPRoute"
+        out[k] = Rejection(a.route, a.parent, a.route.parents[a.parent], CONFLICTED,
+                           f"an older {other} on listener {a.listener.label()} serves the "
+                           "same hostnames")
+    return list(out.values())
 
 
 def _not_allowed(route: Route, picked: list[BoundListener]) -> str:

@@ -14,10 +14,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from kpath.cluster.gatewayapi import GROUP, BackendRef, ReferenceGrant, Route
+from kpath.cluster.gatewayapi import GROUP, BackendRef, ReferenceGrant, Route, SecretRef
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
-from kpath.routing import paths  # the module, not its names: paths may import this one
 from kpath.routing.gateway.attach import gateway_objects
 from kpath.routing.kubeproxy import Choice, Verdict, unknown_choice
 from kpath.routing.targets import endpoints_unknown, service_targets
@@ -48,16 +47,17 @@ class ResolvedBackend(NamedTuple):
         return sum(1 for t in self.choice.targets if t.ready) if self.choice else 0
 
 
-def grant_permits(grants: Iterable[ReferenceGrant], route: Route, ref_group: str,
-                  ref_kind: str, namespace: str, name: str) -> bool:
-    """Whether a ReferenceGrant in ``namespace`` lets ``route`` refer to that object."""
+def grant_permits(grants: Iterable[ReferenceGrant], from_kind: str, from_namespace: str,
+                  to_group: str, to_kind: str, namespace: str, name: str) -> bool:
+    """Whether a ReferenceGrant in ``namespace`` lets objects of ``from_kind`` (of the
+    Gateway API group) in ``from_namespace`` refer to that object."""
     for g in grants:
         if g.namespace != namespace:
             continue
-        if not any(f.group == GROUP and f.kind == route.kind and f.namespace == route.namespace
+        if not any(f.group == GROUP and f.kind == from_kind and f.namespace == from_namespace
                    for f in g.from_):
             continue
-        if any(t.group == ref_group and t.kind == ref_kind and t.name in (None, name)
+        if any(t.group == to_group and t.kind == to_kind and t.name in (None, name)
                for t in g.to):
             return True
     return False
@@ -79,7 +79,8 @@ def resolve_backend(snapshot: Snapshot, route: Route, ref: BackendRef,
         kind = f"{ref.group}/{ref.kind}" if ref.group else ref.kind
         return bad(INVALID_KIND, f"backend {kind} {key} is not a Service")
     if ns != route.namespace and not grant_permits(
-            gateway_objects(snapshot).grants, route, "", "Service", ns, ref.name):
+            gateway_objects(snapshot).grants, route.kind, route.namespace, "", "Service", ns,
+            ref.name):
         return bad(REF_NOT_PERMITTED, f"no ReferenceGrant in namespace {ns} lets "
                    f"{route.kind}s from {route.namespace} refer to Service {key}")
     svc = snapshot.services.get(key)
@@ -95,9 +96,12 @@ def resolve_backend(snapshot: Snapshot, route: Route, ref: BackendRef,
     if svc.type == "ExternalName":
         choice = unknown_choice(f"ExternalName {svc.external_name}: the gateway resolves it")
         return ResolvedBackend(ref, key, ref.weight, share, None, choice.rule, choice)
+    # Imported here: kpath.routing.paths imports this module for its Gateway ways in.
+    from kpath.routing.paths import pods_direct
+
     targets = service_targets(snapshot, snapshot.service_slices(key), port)
     why = None if targets else endpoints_unknown(snapshot, svc.selector)
-    choice = unknown_choice(why) if why else paths.pods_direct(targets)
+    choice = unknown_choice(why) if why else pods_direct(targets)
     return ResolvedBackend(ref, key, ref.weight, share, None, choice.rule, choice)
 
 
@@ -117,3 +121,32 @@ def valid_share(backends: Iterable[ResolvedBackend]) -> float:
 
 def forwarding(b: ResolvedBackend) -> bool:
     return b.problem is None and b.choice is not None and b.choice.verdict != Verdict.REJECT
+
+
+def route_problems(snapshot: Snapshot, route: Route) -> tuple[str, ...]:
+    """The distinct ResolvedRefs reasons of a route's backendRefs, first seen first (empty:
+    every ref resolves). What ResolvedRefs=False would carry in the route's status."""
+    seen: dict[str, None] = {}
+    for i in range(len(route.rules)):
+        for b in rule_backends(snapshot, route, i):
+            if b.problem is not None:
+                seen.setdefault(b.problem)
+    return tuple(seen)
+
+
+def certificate_problems(snapshot: Snapshot, gateway_namespace: str,
+                         refs: Iterable[SecretRef]) -> tuple[str, ...]:
+    """Listener certificateRefs a Gateway may not use: a Secret in another namespace needs a
+    ReferenceGrant there from Gateways of the Gateway's namespace (RefNotPermitted); a ref
+    that is not a core Secret is InvalidCertificateRef. (Secrets themselves are not read.)"""
+    out: dict[str, None] = {}
+    grants = gateway_objects(snapshot).grants
+    for r in refs:
+        if r.group not in ("", "core") or r.kind != "Secret":
+            out.setdefault("InvalidCertificateRef")
+            continue
+        ns = r.namespace or gateway_namespace
+        if ns != gateway_namespace and not grant_permits(grants, "Gateway", gateway_namespace,
+                                                         "", "Secret", ns, r.name):
+            out.setdefault(REF_NOT_PERMITTED)
+    return tuple(out)

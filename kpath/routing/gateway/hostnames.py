@@ -63,6 +63,13 @@ def intersect(listener: str | None, route: tuple[str, ...]) -> tuple[str, ...] |
     return tuple(out) or None
 
 
+def hosts_intersect(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
+    """Whether two routes' hostnames on one listener share a host (``()``: every host)."""
+    if not a or not b:
+        return True
+    return any(covers(x, y) or covers(y, x) for x in a for y in b)
+
+
 def specificity(hostname: str | None) -> tuple[int, int]:
     """Sort key, larger is more specific: exact over wildcard, longer wildcard over shorter,
     then no hostname at all (the spec's listener and route hostname precedence)."""

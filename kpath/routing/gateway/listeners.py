@@ -44,6 +44,11 @@ class BoundListener(NamedTuple):
     namespace: str  # of the object that declares it: allowedRoutes "Same" means this one
     conflict: str | None  # why it carries no traffic, else None
 
+    @property
+    def conflict_reason(self) -> str | None:
+        """HostnameConflict or ProtocolConflict (the Conflicted condition's reason)."""
+        return self.conflict.split(":", 1)[0] if self.conflict else None
+
 
 #: Route kinds each protocol carries when allowedRoutes.kinds is empty (and may carry at all).
 PROTOCOL_KINDS: dict[str, tuple[str, ...]] = {
@@ -124,11 +129,11 @@ def _mark_conflicts(bound: list[BoundListener]) -> list[BoundListener]:
         first = seen.get((lst.port, host))
         proto = protocols.get(lst.port)
         conflict = None
-        if first is not None:
+        if proto is not None and _proto_family(proto) != _proto_family(lst.protocol):
+            conflict = f"ProtocolConflict: port {lst.port} already serves {proto}"
+        elif first is not None:
             conflict = f"HostnameConflict: port {lst.port} hostname {host or '*'} is already " \
                        f"listener {first.ref.label()}'s"
-        elif proto is not None and _proto_family(proto) != _proto_family(lst.protocol):
-            conflict = f"ProtocolConflict: port {lst.port} already serves {proto}"
         else:
             seen[(lst.port, host)] = b
             protocols.setdefault(lst.port, lst.protocol)

@@ -38,6 +38,7 @@ class MatchEntry(NamedTuple):
     rule: int
     match: int  # index into the rule's matches (0 for a rule without matches)
     spec: RouteMatch
+    path: str = "/"  # what the path index files it under: the Exact value, or the prefix
 
 
 def route_key(route: Route) -> RouteKey:
@@ -49,18 +50,16 @@ def prefix_of(value: str) -> str:
     return value.rstrip("/") or "/"
 
 
-def http_key(route: Route, rule: int, index: int, m: RouteMatch) -> tuple[object, ...]:
+def _http_key(rk: RouteKey, rule: int, index: int,
+              m: RouteMatch) -> tuple[tuple[object, ...], str]:
+    """An HTTPRoute match's precedence key, and the path the index files it under."""
     path = m.path or MATCH_ALL.path
     assert path is not None
     cls = _PATH_CLASS.get(path.type, REGEX)
-    length = len(prefix_of(path.value)) if cls == PREFIX else len(path.value)
-    return (cls, -length, 0 if m.method else 1, -len(m.headers), -len(m.query_params),
-            *route_key(route), rule, index)
-
-
-def grpc_key(route: Route, rule: int, index: int, m: RouteMatch) -> tuple[object, ...]:
-    return (-len(m.grpc_service or ""), -len(m.grpc_method or ""), -len(m.headers),
-            *route_key(route), rule, index)
+    value = prefix_of(path.value) if cls == PREFIX else path.value
+    key = (cls, -len(value), 0 if m.method else 1, -len(m.headers), -len(m.query_params),
+           *rk, rule, index)
+    return key, value
 
 
 def rule_matches(route: Route) -> Iterator[tuple[int, int, RouteMatch]]:
@@ -72,9 +71,18 @@ def rule_matches(route: Route) -> Iterator[tuple[int, int, RouteMatch]]:
 
 
 def entries(route: Route) -> list[MatchEntry]:
-    keyf = grpc_key if route.kind == "GRPCRoute" else http_key
-    return [MatchEntry(keyf(route, ri, mi, m), route, ri, mi, m)
-            for ri, mi, m in rule_matches(route)]
+    """Every match of a route with its precedence key (GRPCRoute: the most characters of
+    service, then method, then header matches; HTTPRoute: `_http_key`)."""
+    rk = route_key(route)
+    if route.kind == "GRPCRoute":
+        return [MatchEntry((-len(m.grpc_service or ""), -len(m.grpc_method or ""),
+                            -len(m.headers), *rk, ri, mi), route, ri, mi, m)
+                for ri, mi, m in rule_matches(route)]
+    out = []
+    for ri, mi, m in rule_matches(route):
+        key, value = _http_key(rk, ri, mi, m)
+        out.append(MatchEntry(key, route, ri, mi, m, value))
+    return out
 
 
 @lru_cache(maxsize=4096)

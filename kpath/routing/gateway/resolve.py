@@ -11,6 +11,7 @@ as tcproute-multiple-routes-attachment checks).
 
 from __future__ import annotations
 
+from typing import NamedTuple
 from urllib.parse import urlencode
 
 from kpath.cluster.gatewayapi import Gateway, Route
@@ -20,7 +21,7 @@ from kpath.routing.gateway.attach import GatewayTable, ListenerRoutes, attach
 from kpath.routing.gateway.backends import ResolvedBackend, rule_backends
 from kpath.routing.gateway.filters import redirect_location, rewritten, rule_filters
 from kpath.routing.gateway.findings import rule_findings
-from kpath.routing.gateway.index import HostIndex
+from kpath.routing.gateway.index import HostIndex, request_guards
 from kpath.routing.gateway.listeners import select_listener
 from kpath.routing.gateway.match import MatchEntry, grpc_match, grpc_parts, http_match
 from kpath.routing.requests import (
@@ -49,8 +50,9 @@ def gateway_answers(snapshot: Snapshot, request: Request, via: ObjectKey | None 
         lr = _listener(listeners, request)
         if lr is None:
             if via is not None:
-                gw = listeners[0].gateway if listeners else None
-                entry = EntryRef("gateway", key, None, _address(gw), request.port)
+                gw = snapshot.gateways.gateways.get(key)
+                entry = EntryRef("gateway", key, None, _address(gw), request.port,
+                                 gw.class_name if gw else None)
                 out.append(Answer(entry, None, Outcome.NO_LISTENER, None, None, None, (), ()))
             continue
         out.append(listener_answer(snapshot, lr, request))
@@ -71,40 +73,52 @@ def _address(gw: Gateway | None) -> str | None:
     return gw.addresses[0].value
 
 
+class Found(NamedTuple):
+    entry: MatchEntry
+    host: str | None  # the route hostname it matched under (None: a route for every host)
+
+
 def find_entry(lr: ListenerRoutes, request: Request) -> MatchEntry | None:
     """The entry that serves the request on this listener, None when no rule matches."""
+    found = find_match(lr, request)
+    return found.entry if found else None
+
+
+def find_match(lr: ListenerRoutes, request: Request) -> Found | None:
+    """`find_entry`, with the hostname it matched under."""
     proto = lr.bound.listener.protocol
     if proto in ("HTTP", "HTTPS"):
         if request.scheme == "grpc":
             parts = grpc_parts(request.path)
             if parts is not None:
-                e = _first_grpc(lr.grpc, request, *parts)
-                if e is not None:
-                    return e
+                found = _first_grpc(lr.grpc, request, *parts)
+                if found is not None:
+                    return found
         return _first_http(lr.http, request)
     # TLS by SNI (most specific hostname first); TCP and UDP: every host, oldest route first
     for h in lr.simple.host_keys(request.host):
         es = lr.simple.buckets[h]
         if es:
-            return es[0]
+            return Found(es[0], h)
     return None
 
 
-def _first_http(index: HostIndex, request: Request) -> MatchEntry | None:
+def _first_http(index: HostIndex, request: Request) -> Found | None:
     path, method, headers, query = request.path, request.method, request.headers, request.query
+    guards = request_guards(method, headers, query)
     for h in index.host_keys(request.host):
-        for e in index.paths[h].candidates(path):
+        for e in index.paths[h].candidates(path, guards):
             if http_match(e.spec, path, method, headers, query):
-                return e
+                return Found(e, h)
     return None
 
 
 def _first_grpc(index: HostIndex, request: Request, service: str,
-                method: str) -> MatchEntry | None:
+                method: str) -> Found | None:
     for h in index.host_keys(request.host):
         for e in index.buckets[h]:
             if grpc_match(e.spec, service, method, request.headers):
-                return e
+                return Found(e, h)
     return None
 
 
@@ -116,13 +130,17 @@ def _shares(backends: tuple[ResolvedBackend, ...]) -> tuple[BackendShare, ...]:
 def listener_answer(snapshot: Snapshot, lr: ListenerRoutes, request: Request) -> Answer:
     lst = lr.bound.listener
     gw = lr.gateway
-    entry = EntryRef("gateway", gw.key, lr.ref.label(), _address(gw), lst.port)
-    e = find_entry(lr, request)
-    if e is None:
+    entry = EntryRef("gateway", gw.key, lr.ref.label(), _address(gw), lst.port, gw.class_name)
+    found = find_match(lr, request)
+    if found is None:
         status = 404 if lst.protocol in ("HTTP", "HTTPS") else None
         return Answer(entry, None, Outcome.NOT_FOUND, status, None, None, (), ())
+    e = found.entry
     route: Route = e.route
-    ref = RouteRef(route.kind, route.key, e.rule)
+    path_match = e.spec.path if route.kind == "HTTPRoute" else None
+    ref = RouteRef(route.kind, route.key, e.rule, found.host,
+                   path_match.value if path_match else None,
+                   path_match.type if path_match else None)
     rule = route.rules[e.rule]
     filters = rule_filters(rule.filters)
     prefix = e.spec.path.value if e.spec.path and e.spec.path.type == "PathPrefix" else None

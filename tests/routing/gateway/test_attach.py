@@ -197,5 +197,34 @@ def test_listener_set_conflict_keeps_the_gateway_listener() -> None:
     ls = listener_set("ls", "gw", listener("dup", 80))
     gw = gateway("gw", allowed_listeners="Same")
     table = attach(snapshot([gw], [], sets=[ls]))
-    conflicts = {lr.ref.label(): lr.bound.conflict is not None for lr in table.listeners}
-    assert conflicts == {"http": False, f"{INFRA}/ls/dup": True}
+    conflicts = {lr.ref.label(): lr.bound.conflict_reason for lr in table.listeners}
+    assert conflicts == {"http": None, f"{INFRA}/ls/dup": "HostnameConflict"}
+
+
+def test_protocol_conflict_on_one_port() -> None:
+    # Listener conflicts (gateway_types.go): HTTP and TCP on one port; HTTPS and TLS share
+    gw = gateway("gw", listener("http", 80), listener("tcp", 80, "TCP"),
+                 listener("https", 443, "HTTPS"), listener("tls", 443, "TLS", hostname="t.io"))
+    table = attach(snapshot([gw], []))
+    assert {lr.ref.name: lr.bound.conflict_reason for lr in table.listeners} == {
+        "http": None, "tcp": "ProtocolConflict", "https": None, "tls": None}
+
+
+def test_table_rules_walks_every_attached_rule() -> None:
+    from tests.routing.gateway.builders import backend, rule
+    routes = [route("two", rule(backend("a")), rule(backend("b"))), route("one")]
+    table = attach(snapshot([gateway("same-namespace")], routes))
+    assert sorted((a.route.name, i) for _, a, i in table.rules()) == [
+        ("one", 0), ("two", 0), ("two", 1)]
+
+
+def test_every_gateway_is_in_the_table_even_without_listeners() -> None:
+    from kpath.routing.gateway.resolve import gateway_answers
+    from tests.routing.gateway.builders import request
+    gw = gateway("empty")._replace(listeners=())
+    snap = snapshot([gw], [])
+    table = attach(snap)
+    assert table.by_gateway == {key("empty"): ()}
+    (a,) = gateway_answers(snap, request("x"), via=key("empty"), table=table)
+    assert (a.outcome, a.entry.address, a.entry.class_name) == ("no-listener", "192.0.2.10",
+                                                                "kpath")

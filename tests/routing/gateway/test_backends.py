@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import pytest
 
-from kpath.cluster.gatewayapi import GROUP, GrantFrom, GrantTo, ReferenceGrant
+from kpath.cluster.gatewayapi import GROUP, GrantFrom, GrantTo, ReferenceGrant, SecretRef
 from kpath.routing.gateway.attach import attach
 from kpath.routing.gateway.backends import (
     BACKEND_NOT_FOUND,
     INVALID_KIND,
     REF_NOT_PERMITTED,
+    certificate_problems,
+    route_problems,
     rule_backends,
 )
 from kpath.routing.gateway.findings import table_findings
 from kpath.routing.gateway.resolve import gateway_answers
 from kpath.routing.requests import Outcome
+from tests import builders as b
 from tests.routing.gateway.builders import (
     APP,
     INFRA,
@@ -29,6 +32,7 @@ from tests.routing.gateway.builders import (
     namespace,
     outcome,
     parent,
+    path,
     request,
     route,
     rule,
@@ -184,7 +188,6 @@ def test_all_weights_zero_is_a_backend_error() -> None:
 
 def test_omitted_backend_refs_answer_500() -> None:
     # HTTPRouteOmittedBackendRefs
-    from tests.routing.gateway.builders import path
     r = route("r", rule(matches=[match(path("/omitted-no-forward", "Exact"))]),
               rule(matches=[match(path("/empty-no-forward", "Exact"))]),
               rule(backend(V1)))
@@ -223,3 +226,72 @@ def test_rule_backends_resolves_namespace_and_key() -> None:
     r = route("r", rule(backend(V1)))
     (b,) = rule_backends(snap, r, 0)
     assert (b.service, b.problem, b.share) == (key(V1), None, 1.0)
+
+
+def test_route_problems_name_each_resolved_refs_reason_once() -> None:
+    r = route("r", rule(backend("nonexistent"), backend("web-backend", ns=WEB)),
+              rule(backend("also-missing"), backend(V1, kind="ConfigMap")))
+    snap = snapshot([SAME], [r], objects=WEB_BACKEND)
+    assert route_problems(snap, r) == (BACKEND_NOT_FOUND, REF_NOT_PERMITTED, INVALID_KIND)
+    assert route_problems(snap, route("ok", rule(backend(V1)))) == ()
+
+
+def test_certificate_refs_across_namespaces_need_a_grant() -> None:
+    # GatewaySecretMissingReferenceGrant / GatewaySecretReferenceGrantSpecific /
+    # GatewaySecretReferenceGrantAllInNamespace / GatewaySecretInvalidReferenceGrant
+    ref = SecretRef("", "Secret", WEB, "certificate")
+    none = snapshot([SAME], [])
+    assert certificate_problems(none, INFRA, [ref]) == (REF_NOT_PERMITTED,)
+    for to_name in ("certificate", None):
+        g = ReferenceGrant(WEB, "g", (GrantFrom(GROUP, "Gateway", INFRA),),
+                           (GrantTo("", "Secret", to_name),))
+        assert certificate_problems(snapshot([SAME], [], [g]), INFRA, [ref]) == ()
+    wrong = ReferenceGrant(WEB, "g", (GrantFrom(GROUP, "Gateway", INFRA),),
+                           (GrantTo("", "Secret", "not-the-certificate"),))
+    assert certificate_problems(snapshot([SAME], [], [wrong]), INFRA, [ref]) == (
+        REF_NOT_PERMITTED,)
+    same_ns = SecretRef("", "Secret", None, "certificate")
+    assert certificate_problems(none, INFRA, [same_ns]) == ()
+    assert certificate_problems(none, INFRA, [SecretRef("", "ConfigMap", None, "c")]) == (
+        "InvalidCertificateRef",)
+
+
+def test_service_types() -> None:
+    # HTTPRouteServiceTypes: a Service with hand-made EndpointSlices (no selector), a
+    # headless one, and a headless one with hand-made slices all reach their endpoints
+    def svc(name: str, headless: bool, selector: bool):  # type: ignore[no-untyped-def]
+        s = b.service(name, ns=INFRA, selector={"app": name} if selector else {},
+                      ports=[{"name": "first-port", "port": 8080, "targetPort": 3000,
+                              "protocol": "TCP"}])
+        if not selector:
+            del s["spec"]["selector"]
+        if headless:
+            s["spec"]["clusterIP"] = "None"
+        eps = [b.endpoint("10.9.0.1", "n1", ns=INFRA), b.endpoint("10.9.0.2", "n1", ns=INFRA)]
+        return [s, b.endpointslice(name, eps, ns=INFRA, port=3000, port_name="first-port")]
+
+    objs = (svc("manual-endpointslices", False, False) + svc("headless", True, True)
+            + svc("headless-manual-endpointslices", True, False))
+    r = route("service-types", *[rule(backend(n), matches=[match(path(f"/{n}", "Exact"))])
+                                 for n in ("manual-endpointslices", "headless",
+                                           "headless-manual-endpointslices")])
+    snap = snapshot([SAME], [r], objects=objs)
+    for n in ("manual-endpointslices", "headless", "headless-manual-endpointslices"):
+        a = answer(snap, request("x", f"/{n}"))
+        assert [(s.name.name, s.verdict, s.endpoints) for s in a.backends] == [(n, "forward", 2)]
+
+
+@pytest.mark.parametrize("kind", ["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute",
+                                  "UDPRoute"])
+def test_each_route_kind_needs_its_own_grant(kind: str) -> None:
+    # TLSRouteInvalidReferenceGrant, TCPRouteReferenceGrant, UDPRouteReferenceGrant and the
+    # HTTPRoute ones: a grant names the kind it lets refer across namespaces
+    r = route("r", rule(backend("web-backend", ns=WEB)), kind=kind)
+    for granted in ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"):
+        g = grant(WEB, [(granted, INFRA)], [("Service", "web-backend")])
+        snap = snapshot([SAME], [r], [g], objects=WEB_BACKEND)
+        problem = rule_backends(snap, r, 0)[0].problem
+        want = None if granted == kind else REF_NOT_PERMITTED
+        if kind == "UDPRoute" and want is None:
+            want = BACKEND_NOT_FOUND  # permitted, but web-backend serves TCP only
+        assert problem == want, granted

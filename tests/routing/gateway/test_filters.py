@@ -188,3 +188,19 @@ def test_redirect_port_and_scheme(listener_port: int, protocol: str, path_: str,
     req = request("example.org", path_, scheme=scheme, port=listener_port)
     a = _one(_port_scheme(listener_port, protocol), req)
     assert (a.outcome, a.redirect) == (Outcome.REDIRECT, location)
+
+
+@pytest.mark.parametrize(("status", "path_"), [(303, "/see-other"), (307, "/temporary"),
+                                                (308, "/permanent")])
+def test_redirect_status_codes(status: int, path_: str) -> None:
+    # HTTPRoute303Redirect, HTTPRoute307Redirect, HTTPRoute308Redirect: the Location keeps
+    # the request's own scheme, host and path
+    snap = _redirects(rule(matches=[match(path_)], filters=[redirect(status=status)]))
+    a = _one(snap, request("x", path_))
+    assert (a.outcome, a.http_status, a.redirect) == (Outcome.REDIRECT, status,
+                                                      f"http://x{path_}")
+
+
+def test_redirect_keeps_the_query() -> None:
+    a = _one(REDIRECT_PATH, request("x", "/full/y", query=(("a", "1"), ("b", "2"))))
+    assert a.redirect == "http://x/full-path-replacement?a=1&b=2"

@@ -369,3 +369,47 @@ def test_table_is_reused() -> None:
     snap = one_route(rule(backend(V1)))
     table = attach(snap)
     assert outcome(snap, request("x"), table=table) == V1
+
+
+def test_https_listener() -> None:
+    # HTTPRouteHTTPSListener: the base Gateway same-namespace-with-https-listener; a route
+    # for example.org on every listener lands on the one without hostname only
+    gw = gateway("same-namespace-with-https-listener",
+                 listener("https", 443, "HTTPS"),
+                 listener("https-with-hostname", 443, "HTTPS", hostname="second-example.org"),
+                 listener("https-with-wildcard-hostname", 443, "HTTPS",
+                          hostname="*.wildcard.org"),
+                 listener("https-with-hostname-matching-wildcard", 443, "HTTPS",
+                          hostname="fourth-example.wildcard.org"))
+    routes = [route("httproute-https-test", rule(backend(V1)), hostnames=["example.org"],
+                    parents=[parent("same-namespace-with-https-listener")]),
+              route("httproute-https-test-no-hostname", rule(backend(V2)),
+                    parents=[parent("same-namespace-with-https-listener",
+                                    section="https-with-hostname")])]
+    snap = snapshot([gw], routes)
+    table = attach(snap)
+    assert [(a.listener.name, a.route.name) for lr in table.listeners for a in lr.routes] == [
+        ("https", "httproute-https-test"),
+        ("https-with-hostname", "httproute-https-test-no-hostname")]
+    assert outcome(snap, request("example.org", scheme="https")) == V1
+    assert outcome(snap, request("second-example.org", scheme="https")) == V2
+    assert outcome(snap, request("example.org", scheme="http"),
+                   "same-namespace-with-https-listener") == "no-listener"
+
+
+def test_answer_names_the_matched_hostname_path_and_class() -> None:
+    # What `kpath request` shows of the winning rule: the route hostname it matched under,
+    # the path match as written, and the Gateway's class
+    snap = snapshot([SAME], [
+        route("wild", rule(backend(V2), matches=[match("/shop/")]), hostnames=["*.example.com"]),
+        route("exact", rule(backend(V1), matches=[match(path("/cart", "Exact"))]),
+              hostnames=["a.example.com"])])
+    from kpath.routing.gateway.resolve import gateway_answers
+    (a,) = gateway_answers(snap, request("a.example.com", "/shop/x"))
+    assert a.route is not None
+    assert (a.route.name.name, a.route.host, a.route.path, a.route.path_type) == (
+        "wild", "*.example.com", "/shop/", "PathPrefix")
+    (a,) = gateway_answers(snap, request("a.example.com", "/cart"))
+    assert a.route is not None and (a.route.host, a.route.path_type) == ("a.example.com",
+                                                                         "Exact")
+    assert a.entry.class_name == "kpath"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from kpath.routing.gateway.attach import NO_HOSTNAME, attach
+from kpath.routing.gateway.attach import CONFLICTED, NO_HOSTNAME, attach
 from kpath.routing.gateway.resolve import gateway_answers
 from kpath.routing.requests import Outcome
 from tests.routing.gateway.builders import (
@@ -109,14 +109,34 @@ def test_grpc_listener_hostname_matching() -> None:
                    "foo.com": "no-listener", "no.matching.host": "no-listener"}
 
 
-def test_grpc_call_falls_back_to_http_routes() -> None:
-    # A gRPC call is an HTTP/2 POST: with no GRPCRoute match, HTTPRoutes still see it
-    snap = snapshot([SAME], [route("grpc", rule(backend(G1), matches=[grpc_match(ECHO, "Echo")]),
-                                   kind="GRPCRoute"),
-                             route("http", rule(backend(G2)))], objects=GRPC_BACKENDS)
-    assert outcome(snap, grpc(method="Echo")) == G1
-    assert outcome(snap, grpc(method="Other")) == G2
-    assert outcome(snap, request("x", f"/{ECHO}/Echo")) == G2  # plain HTTP: HTTPRoutes only
+def test_grpc_call_to_a_host_only_an_httproute_serves() -> None:
+    # A gRPC call is an HTTP/2 POST: where no GRPCRoute serves the host, HTTPRoutes see it
+    snap = snapshot([SAME], [
+        route("grpc", rule(backend(G1), matches=[grpc_match(ECHO, "Echo")]), kind="GRPCRoute",
+              hostnames=["grpc.example.com"]),
+        route("http", rule(backend(G2)), hostnames=["web.example.com"])], objects=GRPC_BACKENDS)
+    assert outcome(snap, grpc("grpc.example.com")) == G1
+    assert outcome(snap, grpc("grpc.example.com", method="Other")) == "404"
+    assert outcome(snap, grpc("web.example.com")) == G2
+
+
+def test_httproute_and_grpcroute_with_intersecting_hostnames() -> None:
+    # GRPCRouteSpec.Hostnames: an HTTPRoute and a GRPCRoute on one listener whose hostnames
+    # intersect: only the oldest (then namespace/name first) is accepted
+    older = route("older-http", rule(backend(G2)), hostnames=["*.example.com"],
+                  creation="2026-01-01T00:00:00Z")
+    newer = route("newer-grpc", rule(backend(G1)), kind="GRPCRoute",
+                  hostnames=["api.example.com"], creation="2026-01-02T00:00:00Z")
+    apart = route("apart-grpc", rule(backend(G3)), kind="GRPCRoute",
+                  hostnames=["api.example.org"], creation="2026-01-02T00:00:00Z")
+    snap = snapshot([SAME], [newer, older, apart], objects=GRPC_BACKENDS)
+    table = attach(snap)
+    assert [(r.route.name, r.reason) for r in table.rejected] == [
+        ("newer-grpc", CONFLICTED)]
+    assert sorted(a.route.name for a in table.listeners[0].routes) == ["apart-grpc",
+                                                                       "older-http"]
+    assert outcome(snap, grpc("api.example.com")) == G2
+    assert outcome(snap, grpc("api.example.org")) == G3
 
 
 def test_grpc_weight() -> None:
