@@ -27,6 +27,7 @@ from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.findings import Finding, finding
 from kpath.routing.gateway.attach import GatewayTable
+from kpath.routing.gateway.backends import certificate_problems
 from kpath.routing.gateway.infra import InfraRef
 from kpath.routing.paths import Path
 
@@ -75,11 +76,17 @@ def _parent_label(p: ParentRef, route_ns: str) -> str:
 
 def gateway_findings(objects: GatewayObjects, infra: Mapping[ObjectKey, InfraRef],
                      kinds_seen: frozenset[str],
-                     services_lb: Mapping[ObjectKey, tuple[str, ...]]) -> Iterator[Finding]:
+                     services_lb: Mapping[ObjectKey, tuple[str, ...]],
+                     conflicted: frozenset[tuple[ObjectKey, str]] = frozenset(),
+                     unresolved: Mapping[tuple[ObjectKey, str], tuple[str, ...]] | None = None,
+                     ) -> Iterator[Finding]:
     """Findings about GatewayClasses and Gateways themselves (spec and status).
 
     ``services_lb``: the load-balancer addresses of each Service (to name the infrastructure
-    Service's own address when the Gateway publishes none)."""
+    Service's own address when the Gateway publishes none); ``conflicted``: the (Gateway,
+    listener) pairs kpath reads as conflicted from spec (their own KP424 says so);
+    ``unresolved``: the ResolvedRefs reasons kpath reads from spec per (Gateway, listener)
+    (their own KP425 says so)."""
     by_class: dict[str, list[Gateway]] = defaultdict(list)
     for gw in objects.gateways.values():
         by_class[gw.class_name].append(gw)
@@ -96,9 +103,14 @@ def gateway_findings(objects: GatewayObjects, infra: Mapping[ObjectKey, InfraRef
         if accepted is not None and accepted.status == "False":
             yield finding("KP411", f"GatewayClass {class_name}: not Accepted by its controller "
                           f"({_quoted(accepted)}); Gateway(s) {names} are not served")
+        elif accepted is not None and accepted.status == "Unknown":
+            # The CRD's default status, left as it was: no controller has claimed the class.
+            yield finding("KP411", f"GatewayClass {class_name}: not Accepted yet "
+                          f"({_quoted(accepted)}): no controller {cls.controller!r} has claimed "
+                          f"it; Gateway(s) {names} are not served")
     for key in sorted(objects.gateways):
         gw = objects.gateways[key]
-        yield from _gateway_status(gw)
+        yield from _gateway_status(gw, conflicted, unresolved or {})
         ref = infra.get(key)
         if not gw.addresses:
             lb = services_lb.get(ref.service, ()) if ref is not None and ref.service else ()
@@ -111,12 +123,17 @@ def gateway_findings(objects: GatewayObjects, infra: Mapping[ObjectKey, InfraRef
             yield finding("KP415", f"Gateway {key}: {ref.note}", gateway=key)
 
 
-def _gateway_status(gw: Gateway) -> Iterator[Finding]:
+def _gateway_status(gw: Gateway, conflicted: frozenset[tuple[ObjectKey, str]],
+                    unresolved: Mapping[tuple[ObjectKey, str], tuple[str, ...]],
+                    ) -> Iterator[Finding]:
     key = gw.key
     for type_, code in (("Accepted", "KP412"), ("Programmed", "KP413")):
         c = condition(gw.conditions, type_)
         if c is not None and c.status == "False":
             yield finding(code, f"Gateway {key}: not {type_} ({_quoted(c)})", gateway=key)
+        elif c is not None and c.status == "Unknown":
+            # e.g. the CRD's default "Pending: Waiting for controller": nothing serves it yet.
+            yield finding(code, f"Gateway {key}: not {type_} yet ({_quoted(c)})", gateway=key)
     stale = [c for c in gw.conditions if c.observed_generation is not None
              and gw.generation is not None and c.observed_generation < gw.generation]
     if stale:
@@ -124,19 +141,76 @@ def _gateway_status(gw: Gateway) -> Iterator[Finding]:
                       f"{stale[0].observed_generation}, the spec is at {gw.generation}",
                       gateway=key)
     for ls in gw.listener_status:
-        yield from _listener_status(key, ls)
+        yield from _listener_status(key, ls, (key, ls.name) in conflicted,
+                                    unresolved.get((key, ls.name), ()))
 
 
-def _listener_status(key: ObjectKey, ls: ListenerStatus) -> Iterator[Finding]:
+def _listener_status(key: ObjectKey, ls: ListenerStatus, spec_conflict: bool,
+                     spec_unresolved: tuple[str, ...]) -> Iterator[Finding]:
     where = f"Gateway {key} listener {ls.name}"
     conflicted = condition(ls.conditions, "Conflicted")
-    if conflicted is not None and conflicted.status == "True":
+    if conflicted is not None and conflicted.status == "True" and not spec_conflict:
         yield finding("KP424", f"{where}: the controller says Conflicted ({_quoted(conflicted)})",
                       gateway=key)
-    for type_ in ("Accepted", "Programmed", "ResolvedRefs"):
+        yield finding("KP428", f"{where}: the controller says Conflicted, kpath reads no "
+                      "conflict in the spec", gateway=key)
+    elif conflicted is not None and conflicted.status == "False" and spec_conflict:
+        yield finding("KP428", f"{where}: kpath reads a conflict in the spec, the controller "
+                      "says not Conflicted", gateway=key)
+    for type_ in ("Accepted", "Programmed"):
         c = condition(ls.conditions, type_)
         if c is not None and c.status == "False":
             yield finding("KP425", f"{where}: not {type_} ({_quoted(c)})", gateway=key)
+    c = condition(ls.conditions, "ResolvedRefs")
+    if c is not None and c.status == "False" and not spec_unresolved:
+        yield finding("KP425", f"{where}: not ResolvedRefs ({_quoted(c)})", gateway=key)
+        yield finding("KP428", f"{where}: the controller says ResolvedRefs False "
+                      f"({c.reason}), kpath resolves its refs from spec", gateway=key)
+    elif c is not None and c.status == "True" and spec_unresolved:
+        yield finding("KP428", f"{where}: kpath finds {', '.join(spec_unresolved)} from spec, "
+                      "the controller says ResolvedRefs True", gateway=key)
+
+
+def listener_problems(snapshot: Snapshot, table: GatewayTable,
+                      ) -> dict[tuple[ObjectKey, str], tuple[tuple[str, str], ...]]:
+    """(Gateway, listener) -> [(reason, why)] from spec: certificateRefs it may not use,
+    allowedRoutes kinds its protocol cannot carry (what ResolvedRefs=False would say)."""
+    out: dict[tuple[ObjectKey, str], tuple[tuple[str, str], ...]] = {}
+    for lr in table.listeners:
+        lst = lr.bound.listener
+        found: list[tuple[str, str]] = []
+        for reason in certificate_problems(snapshot, lr.bound.namespace, lst.certificate_refs):
+            refs = ", ".join(f"{r.kind} {r.namespace or lr.bound.namespace}/{r.name}"
+                             for r in lst.certificate_refs)
+            found.append((reason, f"certificateRefs {refs}: "
+                          + ("a Secret in another namespace needs a ReferenceGrant there from "
+                             f"Gateways in {lr.bound.namespace}" if reason == "RefNotPermitted"
+                             else "not a core Secret")))
+        if lr.invalid_kinds:
+            found.append(("InvalidRouteKinds", f"allowedRoutes.kinds {', '.join(lr.invalid_kinds)}"
+                          f" cannot be carried by a {lst.protocol} listener"))
+        if found:
+            out[(lr.ref.gateway, lr.ref.label())] = tuple(found)
+    return out
+
+
+def listener_problem_findings(
+    problems: Mapping[tuple[ObjectKey, str], tuple[tuple[str, str], ...]],
+    objects: GatewayObjects,
+) -> Iterator[Finding]:
+    for (gw, name), found in sorted(problems.items()):
+        gateway = objects.gateways.get(gw)
+        ls = next((x for x in gateway.listener_status if x.name == name), None) if gateway \
+            else None
+        resolved = condition(ls.conditions, "ResolvedRefs") if ls is not None else None
+        for reason, why in found:
+            note = ""
+            if resolved is not None and resolved.status == "False":
+                note = (f" (the controller's status agrees: {_quoted(resolved)})"
+                        if resolved.reason == reason else f" (the controller says "
+                        f"{_quoted(resolved)})")
+            yield finding("KP425", f"Gateway {gw} listener {name}: {reason} ({why}){note}",
+                          gateway=gw)
 
 
 def conflict_findings(conflicts: Iterable[ListenerConflict]) -> Iterator[Finding]:
@@ -145,14 +219,19 @@ def conflict_findings(conflicts: Iterable[ListenerConflict]) -> Iterator[Finding
                       f"{c.reason} ({c.detail})", gateway=c.gateway)
 
 
-def _status_for(route: Route, reading: ParentReading) -> RouteParentStatus | None:
-    want = (reading.gateway.namespace, reading.gateway.name, reading.parent.section_name,
-            reading.parent.port, reading.parent.kind)
-    for st in route.status:
-        p = st.parent
-        if (p.namespace or route.namespace, p.name, p.section_name, p.port, p.kind) == want:
-            return st
-    return None
+def _status_for(route: Route, reading: ParentReading,
+                objects: GatewayObjects) -> RouteParentStatus | None:
+    """The status the Gateway's own controller wrote for this parentRef (another
+    implementation may write one for the same parent); any, when the class is unknown."""
+    ref = reading.parent  # the parent as the route names it (a Gateway or a ListenerSet)
+    want = (ref.namespace or route.namespace, ref.name, ref.section_name, ref.port, ref.kind)
+    mine = [st for st in route.status if (st.parent.namespace or route.namespace, st.parent.name,
+            st.parent.section_name, st.parent.port, st.parent.kind) == want]
+    gw = objects.gateways.get(reading.gateway)
+    cls = objects.classes.get(gw.class_name) if gw is not None else None
+    if cls is not None:
+        return next((st for st in mine if st.controller == cls.controller), None)
+    return mine[0] if mine else None
 
 
 def route_findings(readings: Sequence[ParentReading], paths: Iterable[Path],
@@ -163,10 +242,16 @@ def route_findings(readings: Sequence[ParentReading], paths: Iterable[Path],
         route = r.route
         label = route.label()
         parent = _parent_label(r.parent, route.namespace)
-        st = _status_for(route, r)
+        st = _status_for(route, r, objects)
         accepted = condition(st.conditions, "Accepted") if st else None
         resolved = condition(st.conditions, "ResolvedRefs") if st else None
         gw = r.gateway
+        stale = [c for c in (st.conditions if st else ()) if c.observed_generation is not None
+                 and route.generation is not None and c.observed_generation < route.generation]
+        if stale:
+            yield finding("KP427", f"{label} on {parent}: status is for generation "
+                          f"{stale[0].observed_generation}, the spec is at {route.generation}",
+                          gateway=gw, route=label)
         if not r.listeners:
             code = NOT_ATTACHED_CODES.get(r.reason or "", "KP416")
             note = ""
@@ -202,12 +287,6 @@ def route_findings(readings: Sequence[ParentReading], paths: Iterable[Path],
             yield finding("KP428", f"{label} on {parent}: kpath finds "
                           f"{', '.join(sorted(set(mine)))} among its backendRefs, the "
                           "controller's status says ResolvedRefs True", gateway=gw, route=label)
-        stale = [c for c in (st.conditions if st else ()) if c.observed_generation is not None
-                 and route.generation is not None and c.observed_generation < route.generation]
-        if stale:
-            yield finding("KP427", f"{label} on {parent}: status is for generation "
-                          f"{stale[0].observed_generation}, the spec is at {route.generation}",
-                          gateway=gw, route=label)
 
 
 def _backend_problems(paths: Iterable[Path]) -> dict[tuple[str, ObjectKey, ObjectKey],
@@ -284,8 +363,14 @@ def gateway_analysis_findings(snapshot: Snapshot, table: GatewayTable,
     objects = snapshot.gateways
     lb = {k: tuple(a for a in (i.address for i in s.load_balancer_ingress) if a)
           for k, s in snapshot.services.items() if s.load_balancer_ingress}
-    yield from gateway_findings(objects, infra, snapshot.kinds_seen, lb)
-    yield from conflict_findings(table_conflicts(table))
+    conflicts = table_conflicts(table)
+    spec_conflicted = frozenset((c.gateway, name) for c in conflicts for name in c.listeners)
+    problems = listener_problems(snapshot, table)
+    reasons = {k: tuple(r for r, _ in v) for k, v in problems.items()}
+    yield from gateway_findings(objects, infra, snapshot.kinds_seen, lb, spec_conflicted,
+                                reasons)
+    yield from conflict_findings(conflicts)
+    yield from listener_problem_findings(problems, objects)
     read = readings(table, objects)
     yield from route_findings(read, paths, objects)
     yield from attached_count_findings(read, objects)

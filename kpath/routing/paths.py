@@ -23,7 +23,7 @@ from kpath.cluster.gatewayapi import Route as GwRoute
 from kpath.cluster.records import ObjectKey, Service, ServicePort
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.gateway.attach import GatewayTable
-from kpath.routing.gateway.backends import rule_backends
+from kpath.routing.gateway.backends import ResolvedBackend, rule_backends
 from kpath.routing.gateway.infra import InfraRef, find_infra, infra_index
 from kpath.routing.ingress import ControllerRef, IngressRoute, ingress_routes
 from kpath.routing.kubeproxy import (
@@ -80,14 +80,20 @@ class GatewayHop(NamedTuple):
     infra_note: str  # how it was found, or why not
 
     def label(self) -> str:
+        """``scheme://host:port/path`` as a client would ask it (the first hostname, and how
+        many more), then the route and rule: ``grpc://`` for a GRPCRoute, as `kpath request`
+        spells a gRPC call."""
         scheme = {"HTTPS": "https", "TLS": "tls", "TCP": "tcp", "UDP": "udp"}.get(
             self.protocol, "http")
-        host = self.hostnames[0] if len(self.hostnames) == 1 else "*"
-        return (f"{scheme}://{host}:{self.port}{self.match_label()} {self.route_kind} "
+        if self.route_kind == "GRPCRoute" and scheme == "http":
+            scheme = "grpc"
+        host = self.hostnames[0] if self.hostnames else "*"
+        more = f" (+{len(self.hostnames) - 1} hosts)" if len(self.hostnames) > 1 else ""
+        return (f"{scheme}://{host}:{self.port}{self.match_label()}{more} {self.route_kind} "
                 f"{self.route} rule {self.rule}")
 
     def match_label(self) -> str:
-        """The rule's first match in short (``/coffee``, ``=/tea``, ``GET /x [h=v]``), and
+        """The rule's first match in short (``/coffee``, ``/tea (exact)``, ``GET /x [h=v]``), and
         how many more; empty for a rule that matches everything or has no matches."""
         if not self.matches:
             return ""
@@ -97,14 +103,17 @@ class GatewayHop(NamedTuple):
 
 
 def match_label(m: RouteMatch) -> str:
-    """One HTTPRoute or GRPCRoute match in short: method, path (``=`` Exact, ``~`` regex),
-    gRPC ``/service/method``, headers in brackets, query after ``?``."""
+    """One HTTPRoute or GRPCRoute match in short: method, path (``(exact)`` after an Exact
+    one, ``~`` before a regular expression), gRPC ``/service/method``, headers in brackets,
+    query after ``?``."""
     parts: list[str] = []
     if m.method:
         parts.append(m.method)
     if m.path is not None:
-        mark = {"Exact": "=", "RegularExpression": "~"}.get(m.path.type, "")
-        parts.append(mark + m.path.value)
+        if m.path.type == "Exact":
+            parts.append(f"{m.path.value} (exact)")
+        else:
+            parts.append(("~" if m.path.type == "RegularExpression" else "") + m.path.value)
     if m.grpc_service or m.grpc_method:
         mark = "~" if m.grpc_type == "RegularExpression" else ""
         parts.append(f"{mark}/{m.grpc_service or '*'}/{m.grpc_method or '*'}")
@@ -292,6 +301,7 @@ def gateway_paths(
     """One path per (listener, attached route, rule, backendRef with non-zero weight). The
     gateway sends straight to the backend's pods; a rule that redirects, or a backend it
     cannot send to, is a path whose direct choice is a refusal saying why."""
+    resolved: dict[tuple[str, ObjectKey, int], tuple[ResolvedBackend, ...]] = {}
     for lr in table.listeners:
         if lr.bound.conflict:
             continue  # a conflicted listener carries no traffic (a finding says so)
@@ -304,11 +314,14 @@ def gateway_paths(
                 hop = GatewayHop(gw.key, lr.ref.label(), lst.protocol, att.hostnames, addresses,
                                  lst.port, route.kind, route.key, ri, rule.matches, None, 0.0,
                                  None, ref.service if ref else None, ref.note if ref else "")
-                yield from _rule_paths(snapshot, route, rule, hop)
+                key = (route.kind, route.key, ri)  # a route on several listeners: once
+                if key not in resolved:
+                    resolved[key] = rule_backends(snapshot, route, ri)
+                yield from _rule_paths(route, rule, hop, resolved[key], snapshot)
 
 
-def _rule_paths(snapshot: Snapshot, route: GwRoute, rule: RouteRule,
-                hop: GatewayHop) -> Iterator[Path]:
+def _rule_paths(route: GwRoute, rule: RouteRule, hop: GatewayHop,
+                resolved: tuple[ResolvedBackend, ...], snapshot: Snapshot) -> Iterator[Path]:
     nowhere = ObjectKey(route.namespace, "?")
     redirect = next((f.redirect for f in rule.filters
                      if f.type == "RequestRedirect" and f.redirect is not None), None)
@@ -317,7 +330,7 @@ def _rule_paths(snapshot: Snapshot, route: GwRoute, rule: RouteRule,
         yield Path(nowhere, None, entry, None, (),
                    Choice(Verdict.REJECT, (), _redirect_text(redirect)), "gateway")
         return
-    backends = [b for b in rule_backends(snapshot, route, hop.rule) if b.weight > 0]
+    backends = [b for b in resolved if b.weight > 0]
     if not backends:
         why = "every backendRef has weight 0" if rule.backends else "no backendRefs"
         problem = f"NoBackend: {why}: the gateway answers 500"

@@ -62,7 +62,14 @@ class Selection:
         return matches(labels, self._selector)
 
     def path(self, p: Path) -> bool:
-        return (self._internal or p.external) and self.service(p.service)
+        if not (self._internal or p.external):
+            return False
+        hop = p.entry.gateway
+        if hop is not None and self._namespace in (hop.gateway.namespace, hop.route.namespace):
+            # A Gateway way in shows in its Gateway's and its route's namespace too.
+            svc = self._services.get(p.service)
+            return matches(svc.labels if svc is not None else {}, self._selector)
+        return self.service(p.service)
 
     def finding(self, f: Finding) -> bool:
         if f.service is not None:

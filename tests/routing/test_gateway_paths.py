@@ -58,7 +58,7 @@ def test_cafe_prefix_and_exact_paths_on_a_wildcard_listener():
     assert p.via == "gateway" and p.groups == () and p.policy is None
     assert p.port is not None and p.port.port == 80
     assert p.direct is not None and p.direct.verdict == Verdict.UNKNOWN  # manifests: no pods
-    assert "=/tea" in p.entry.label()
+    assert p.entry.label().startswith("http://cafe.example.com:80/tea (exact) HTTPRoute")
 
 
 @needs_realworld
@@ -140,7 +140,11 @@ EG_LABELS = {"app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "
 def cluster(*extra: b.Obj) -> Analysis:
     """Envoy Gateway's default: a Local-policy LoadBalancer in envoy-gateway-system, its one
     proxy pod on n1 (n2 runs none), and a backend `web` with pods on n1 and n2."""
-    return analyse(b.snapshot(
+    return analyse(b.snapshot(*_cluster_objects(), *extra))
+
+
+def _cluster_objects() -> list[b.Obj]:
+    return [
         b.node("n1"), b.node("n2"),
         {"apiVersion": f"{GROUP}/v1", "kind": "GatewayClass", "metadata": {"name": "eg"},
          "spec": {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"}},
@@ -159,7 +163,7 @@ def cluster(*extra: b.Obj) -> Analysis:
         b.endpointslice("web", [b.endpoint("10.1.0.1", "n1", "web-1", ns="default"),
                                 b.endpoint("10.1.0.2", "n2", "web-2", ns="default")],
                         ns="default"),
-        *extra))
+    ]
 
 
 def test_gateway_sends_straight_to_backend_pods_and_its_service_keeps_its_black_hole():
@@ -222,3 +226,54 @@ def test_no_gateway_api_no_gateway_paths_or_findings():
                            b.endpointslice("web", [b.endpoint("10.1.0.1", "n1", "web-1")])))
     assert gateway_paths(a) == [] and a.gateways is None
     assert not [f for f in a.findings if f.code.startswith("KP4")]
+
+
+@needs_realworld
+def test_namespace_selection_shows_a_gateway_way_in_by_its_gateway_and_route_too():
+    from kpath.routing.select import Selection
+
+    a = from_manifest("nginx-gateway-fabric-cross-namespace.yaml")
+    for ns, want in (("cafe", 2), ("default", 2), ("elsewhere", 0)):
+        sel = Selection(a, ns, None, False)
+        assert len([p for p in sel.paths(a.paths) if p.entry.gateway]) == want, ns
+    # Gateway findings follow the Gateway's or the route's namespace.
+    assert [f.code for f in Selection(a, "elsewhere", None, False).findings(a.findings)
+            if f.gateway] == []
+    assert "KP415" in [f.code for f in Selection(a, "default", None, False).findings(a.findings)]
+
+
+def test_conflicted_listener_carries_no_path_and_is_a_finding():
+    gw = gateway()
+    gw["spec"]["listeners"].append({"name": "again", "port": 80, "protocol": "HTTP"})
+    gw["status"]["listeners"] = [
+        {"name": "again", "attachedRoutes": 0, "supportedKinds": [],
+         "conditions": [{"type": "Conflicted", "status": "True", "reason": "HostnameConflict",
+                         "message": "", "lastTransitionTime": "2026-01-01T00:00:00Z"}]}]
+    a = cluster(httproute("web", [{"backendRefs": [{"name": "web", "port": 80}]}]))
+    b_ = analyse(b.snapshot(*[o for o in _cluster_objects() if o.get("kind") != "Gateway"], gw,
+                            httproute("web", [{"backendRefs": [{"name": "web", "port": 80}]}])))
+    assert {p.entry.gateway.listener for p in gateway_paths(a)} == {"http"}
+    assert {p.entry.gateway.listener for p in gateway_paths(b_)} == {"http"}
+    conflicts = [f.message for f in b_.findings if f.code == "KP424"]
+    assert conflicts == ["Gateway default/eg listeners again: HostnameConflict (port 80 hostname "
+                         "* is already listener http's)"]
+    assert "KP428" not in codes(b_)  # the controller's status agrees
+
+
+@needs_realworld
+def test_https_listener_certificate_across_namespaces_needs_its_grant(tmp_path):
+    ok = from_manifest("nginx-gateway-fabric-https-termination.yaml")
+    assert "KP425" not in codes(ok)
+    bare = from_manifest("nginx-gateway-fabric-https-termination.yaml", tmp_path,
+                         drop_kind="ReferenceGrant")
+    (msg,) = [f.message for f in bare.findings if f.code == "KP425"]
+    assert msg.startswith("Gateway default/gateway listener https: RefNotPermitted "
+                          "(certificateRefs Secret certificate/cafe-secret")
+
+
+def test_listener_kinds_its_protocol_cannot_carry():
+    gw = gateway()
+    gw["spec"]["listeners"][0]["allowedRoutes"] = {"kinds": [{"kind": "TCPRoute"}]}
+    a = analyse(b.snapshot(*[o for o in _cluster_objects() if o.get("kind") != "Gateway"], gw))
+    (msg,) = [f.message for f in a.findings if f.code == "KP425"]
+    assert "InvalidRouteKinds (allowedRoutes.kinds TCPRoute cannot be carried by a HTTP" in msg

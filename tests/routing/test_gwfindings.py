@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kpath.cluster.gatewayapi import ListenerStatus
+from kpath.cluster.gatewayapi import ListenerStatus, ParentRef
 from kpath.cluster.records import ObjectKey
 from kpath.routing.findings import RULES
 from kpath.routing.gateway.infra import InfraRef
@@ -84,9 +84,24 @@ def test_listener_status_conflicted_and_unresolved_certificate():
     ls = ListenerStatus("https", 0, (), (
         g.cond("Conflicted", "True", "HostnameConflict"),
         g.cond("ResolvedRefs", "False", "InvalidCertificateRef", "secret missing")))
-    found = gw_findings(g.gw_class(), g.gateway(addresses=("192.0.2.1",), listener_status=(ls,)))
-    assert codes(found) == ["KP424", "KP425"]
+    gw = g.gateway(addresses=("192.0.2.1",), listener_status=(ls,))
+    found = gw_findings(g.gw_class(), gw)
+    # kpath reads neither the conflict nor the certificate problem in this spec: the
+    # controller's words, and that they differ, for each.
+    assert codes(found) == ["KP424", "KP425", "KP428", "KP428"]
     assert all("listener https" in f.message for f in found)
+    # Where kpath reads the same from spec, its own findings (conflict_findings,
+    # listener_problem_findings) say it: nothing more here.
+    agreed = list(gateway_findings(g.objects(g.gw_class(), gw), {}, frozenset(), {},
+                                   frozenset({(GW, "https")}),
+                                   {(GW, "https"): ("InvalidCertificateRef",)}))
+    assert agreed == []
+    not_conflicted = ListenerStatus("https", 0, (), (g.cond("Conflicted", "False", "NoConflicts"),))
+    differs = list(gateway_findings(
+        g.objects(g.gw_class(), g.gateway(addresses=("192.0.2.1",),
+                                          listener_status=(not_conflicted,))),
+        {}, frozenset(), {}, frozenset({(GW, "https")})))
+    assert codes(differs) == ["KP428"]
 
 
 def test_conflicts_from_spec():
@@ -186,3 +201,41 @@ def test_attached_routes_count_differs():
     same = ListenerStatus("http", 1, (), ())
     assert list(attached_count_findings([reading(r, ("http",))],
                                         g.objects(g.gateway(listener_status=(same,)), r))) == []
+
+
+def test_status_of_a_listenerset_parent_is_matched_by_the_listenerset_not_its_gateway():
+    ls_parent = ParentRef(g.GROUP, "ListenerSet", None, "extra", None, None)
+    r = g.route("web", g.rule(g.backend("web")), parents=(ls_parent,), status=(
+        g.parent_status(ls_parent, g.cond("Accepted", "False", "NotAllowedByListeners")),
+        # a status for the Gateway itself is about another parentRef
+        g.parent_status(g.parent(), g.cond("Accepted", "True", "Accepted"))))
+    found = list(route_findings([ParentReading(r, ls_parent, GW, ("default/extra/http",),
+                                               None, "")], [], g.objects(r)))
+    assert codes(found) == ["KP419", "KP428"]
+    assert "ListenerSet default/extra" in found[0].message
+
+
+def test_default_pending_status_means_no_controller_has_seen_it():
+    pending = g.cond("Accepted", "Unknown", "Pending", "Waiting for controller")
+    cls = g.gw_class(conditions=(pending,))
+    gw = g.gateway(addresses=("192.0.2.1",), conditions=(
+        pending, g.cond("Programmed", "Unknown", "Pending", "Waiting for controller")))
+    found = gw_findings(cls, gw)
+    assert codes(found) == ["KP411", "KP412", "KP413"]
+    assert "no controller 'gateway.envoyproxy.io/gatewayclass-controller' has claimed it" in \
+        found[0].message
+    assert "not Programmed yet (Pending: 'Waiting for controller')" in found[2].message
+
+
+def test_only_the_gateways_own_controller_status_counts():
+    p = g.parent()
+    r = g.route("web", g.rule(g.backend("web")), status=(
+        g.parent_status(p, g.cond("Accepted", "False", "NotAllowedByListeners"),
+                        controller="example.com/another-implementation"),
+        g.parent_status(p, g.cond("Accepted", "True", "Accepted"),
+                        controller="gateway.envoyproxy.io/gatewayclass-controller")))
+    objs = g.objects(g.gw_class(), g.gateway(), r)
+    assert list(route_findings([reading(r, ("http",))], [], objs)) == []
+    # Without the class, kpath cannot tell whose status is whose: the first one counts.
+    assert codes(route_findings([reading(r, ("http",))], [], g.objects(g.gateway(), r))) == [
+        "KP419", "KP428"]

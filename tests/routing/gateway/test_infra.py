@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from kpath.cluster.dump import load_dump
 from kpath.cluster.gatewayapi import (
     AllowedRoutes,
     Gateway,
@@ -10,6 +17,8 @@ from kpath.cluster.gatewayapi import (
     Listener,
 )
 from kpath.cluster.records import ObjectKey
+from kpath.cluster.snapshot import build_snapshot
+from kpath.routing.analysis import analyse
 from kpath.routing.gateway.infra import find_infra, infra_index
 from tests import builders as b
 
@@ -151,3 +160,66 @@ def test_a_name_match_is_not_taken_across_implementations():
     # <gateway>-<class> is Istio's and NGINX Gateway Fabric's naming, not Envoy Gateway's.
     idx = index(lb("eg-eg", "default"))
     assert find_infra(gateway("eg"), EG, idx).service is None
+
+
+# ------------------------------------------------ the real-world manifests, with their Service
+
+MANIFESTS = Path(__file__).resolve().parents[4] / "shared" / "realworld" / "manifests"
+
+
+def svc_doc(name: str, ns: str, labels: dict[str, str] | None = None) -> dict:
+    """A LoadBalancer Service shaped like an implementation's, with its address."""
+    meta: dict = {"name": name, "namespace": ns}
+    if labels:
+        meta["labels"] = labels
+    return {"apiVersion": "v1", "kind": "Service", "metadata": meta,
+            "spec": {"type": "LoadBalancer", "externalTrafficPolicy": "Local",
+                     "selector": labels or {"app": name},
+                     "ports": [{"port": 80, "targetPort": 10080, "nodePort": 31080}]},
+            "status": {"loadBalancer": {"ingress": [{"ip": "198.51.100.7"}]}}}
+
+
+EG_SVC = svc_doc("envoy-default-eg-e41e7b31", "envoy-gateway-system", {
+    "app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy",
+    "app.kubernetes.io/managed-by": "envoy-gateway",
+    "gateway.envoyproxy.io/owning-gateway-name": "eg",
+    "gateway.envoyproxy.io/owning-gateway-namespace": "default"})
+
+
+@pytest.mark.skipif(not MANIFESTS.is_dir(), reason=f"no manifests at {MANIFESTS}")
+@pytest.mark.parametrize(("manifest", "service", "expected", "how"), [
+    ("envoy-gateway-quickstart.yaml", EG_SVC, "envoy-gateway-system/envoy-default-eg-e41e7b31",
+     "owning-gateway-name"),
+    ("istio-bookinfo-gateway-api.yaml",
+     svc_doc("bookinfo-gateway-istio", "default", {
+         "gateway.networking.k8s.io/gateway-name": "bookinfo-gateway",
+         "istio.io/gateway-name": "bookinfo-gateway"}),
+     "default/bookinfo-gateway-istio", "gateway.networking.k8s.io/gateway-name"),
+    ("istio-helloworld-gateway-api.yaml", svc_doc("helloworld-gateway-istio", "default"),
+     "default/helloworld-gateway-istio", "<gateway>-<class>"),
+    ("nginx-gateway-fabric-cafe.yaml",
+     svc_doc("gateway-nginx", "default", {"gateway.networking.k8s.io/gateway-name": "gateway",
+                                          "app.kubernetes.io/name": "gateway-nginx"}),
+     "default/gateway-nginx", "gateway.networking.k8s.io/gateway-name"),
+    ("cilium-basic-http.yaml",
+     svc_doc("cilium-gateway-my-gateway", "default",
+             {"io.cilium.gateway/owning-gateway": "my-gateway"}),
+     "default/cilium-gateway-my-gateway", "io.cilium.gateway/owning-gateway"),
+])
+def test_real_world_gateways_find_their_implementations_service(
+        tmp_path: Path, manifest: str, service: dict, expected: str, how: str) -> None:
+    docs = [d for d in yaml.safe_load_all((MANIFESTS / manifest).read_text()) if d]
+    path = tmp_path / "dump.json"
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [*docs, service]}))
+    a = analyse(build_snapshot(load_dump([path])))
+    hops = [p.entry.gateway for p in a.paths if p.entry.gateway is not None]
+    assert hops and all(str(h.infra) == expected for h in hops)
+    assert how in hops[0].infra_note
+    # The Service's own LoadBalancer and NodePort paths are marked as the Gateway's.
+    own = [p for p in a.paths if str(p.service) == expected]
+    assert {p.entry.kind.value for p in own} >= {"loadbalancer", "nodeport"}
+    assert all(p.gateways == (hops[0].gateway,) for p in own)
+    codes = {f.code: f.message for f in a.findings}
+    assert "KP415" not in codes
+    # The manifests carry no status: the Gateway has no address, its Service has one.
+    assert f"its Service {expected} has 198.51.100.7" in codes["KP414"]
