@@ -31,7 +31,7 @@ from kpath.routing.gateway.backends import rule_backends
 from kpath.routing.gateway.resolve import gateway_answers
 from kpath.routing.kubeproxy import Choice, Verdict
 from kpath.routing.paths import GatewayHop
-from kpath.routing.requests import Answer, Outcome, Request, RouteRef
+from kpath.routing.requests import Answer, Outcome, Request
 
 #: A listener's protocol → the probe that speaks it (UDP has no handshake to observe).
 LISTENER_SCHEME = {"HTTP": "http", "HTTPS": "https", "TLS": "tls", "TCP": "tcp"}
@@ -165,7 +165,7 @@ def rule_request(snapshot: Snapshot, table: GatewayTable, hop: GatewayHop
     if scheme is None:
         return None, None, f"{hop.protocol} listener: no handshake to observe"
     host = probe_host(hop.hostnames)
-    me = RouteRef(hop.route_kind, hop.route, hop.rule)
+    me = (hop.route_kind, hop.route, hop.rule)
     why = "a regular-expression match kpath cannot write a request for"
     for m in hop.matches or (None,):
         req = match_request(scheme, host, hop.route_kind, m)
@@ -175,7 +175,8 @@ def rule_request(snapshot: Snapshot, table: GatewayTable, hop: GatewayHop
         if a is None:
             why = f"no listener of {hop.gateway} takes {req.method} {req.target} for " \
                   f"{host or 'any host'}"
-        elif a.route == me and a.entry.listener == hop.listener:
+        elif a.route is not None and (a.route.kind, a.route.name, a.route.rule) == me \
+                and a.entry.listener == hop.listener:
             return req, a, ""
         elif a.route is None:
             why = f"the request {req.method} {req.target} matches no rule ({a.outcome.value})"

@@ -226,10 +226,10 @@ def _gateway_paths(doc: Doc) -> list[dict[str, Any]]:
 
 def _probe_gateway_lab(lab: LabThread, tmp_path: Path, capsys: pytest.CaptureFixture[str]
                        ) -> Doc:
-    """Probe through a dump of the lab's objects (Gateway API objects and the status its
-    controller wrote included); ``--insecure``: the lab's listener certificates are
-    self-signed, and an HTTPS rule's answer is what is being tested."""
-    return probe_dump(lab_dump(lab, tmp_path / "lab-dump.json"), capsys, "--insecure")
+    """``kpath paths -A --probe`` on the lab, live (its API server serves the Gateway API
+    and the status its controller wrote); ``--insecure``: the lab's listener certificates
+    are self-signed, and an HTTPS rule's answer is what is being tested."""
+    return probe_lab(lab.write_kubeconfig(tmp_path / "kubeconfig"), capsys, "--insecure")
 
 
 def test_every_gateway_scenario_is_probed() -> None:
