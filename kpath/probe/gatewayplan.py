@@ -18,7 +18,7 @@ Location, and for a request no rule matches (each listener is sent one) 404.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 from urllib.parse import urlencode, urlsplit
 
@@ -212,9 +212,13 @@ def _pods(choice: Choice | None) -> frozenset[str]:
     return frozenset(str(t.pod) for t in choice.targets if t.pod is not None)
 
 
-def predict(snapshot: Snapshot, answer: Answer, l4: bool) -> Prediction:
+def predict(snapshot: Snapshot, answer: Answer, l4: bool,
+            backend_pods: Mapping[tuple[ObjectKey, int | None], frozenset[str]] | None = None,
+            ) -> Prediction:
     """The probe's prediction from routing's answer (``l4``: a TLS or TCP probe, where the
-    gateway cannot answer an error, only accept and close)."""
+    gateway cannot answer an error, only accept and close). ``backend_pods``: the pods each
+    backend (Service, port) is sent to, as the Gateway paths already resolved them; a
+    backend not there is resolved here."""
     if answer.outcome == Outcome.REDIRECT:
         return Prediction(frozenset({"redirect"}), frozenset(),
                           frozenset({answer.http_status or 302}), answer.redirect)
@@ -223,22 +227,26 @@ def predict(snapshot: Snapshot, answer: Answer, l4: bool) -> Prediction:
     if answer.outcome == Outcome.BACKEND_ERROR or answer.route is None:
         return _l4(Prediction(frozenset({"backend-error"}), frozenset(),
                               frozenset({answer.http_status or 500}), None), l4)
-    route = find_route(snapshot.gateways.routes, answer.route.kind, answer.route.name)
-    resolved = rule_backends(snapshot, route, answer.route.rule) if route is not None else []
+    known = backend_pods or {}
     kinds: set[str] = set()
     pods: set[str] = set()
     statuses: set[int] = set()
-    for b in resolved:
+    resolved: dict[tuple[ObjectKey, int | None], frozenset[str]] | None = None
+    for b in answer.backends:
         if b.weight <= 0:
             continue
-        verdict = b.verdict
-        if verdict == "invalid":
+        if b.verdict == "invalid":
             kinds.add("backend-error")
             statuses.add(500)  # an invalid or not-permitted backend's share
-        elif verdict == Verdict.FORWARD:
+        elif b.verdict == Verdict.FORWARD:
             kinds.add("answer")
-            pods |= _pods(b.choice)
-        elif verdict == Verdict.REJECT:
+            these = known.get((b.name, b.port))
+            if these is None:
+                if resolved is None:
+                    resolved = _resolved_pods(snapshot, answer)
+                these = resolved.get((b.name, b.port), frozenset())
+            pods |= these
+        elif b.verdict == Verdict.REJECT:
             kinds.add("backend-error")
             statuses.add(503)  # no ready endpoint behind a valid backend
         else:
@@ -246,6 +254,16 @@ def predict(snapshot: Snapshot, answer: Answer, l4: bool) -> Prediction:
     if not kinds:
         kinds, statuses = {"backend-error"}, {500}
     return _l4(Prediction(frozenset(kinds), frozenset(pods), frozenset(statuses), None), l4)
+
+
+def _resolved_pods(snapshot: Snapshot, answer: Answer
+                   ) -> dict[tuple[ObjectKey, int | None], frozenset[str]]:
+    assert answer.route is not None
+    route = find_route(snapshot.gateways.routes, answer.route.kind, answer.route.name)
+    if route is None:
+        return {}
+    return {(b.service, b.ref.port): _pods(b.choice)
+            for b in rule_backends(snapshot, route, answer.route.rule)}
 
 
 def _l4(p: Prediction, l4: bool) -> Prediction:

@@ -530,6 +530,23 @@ class _GatewayContext:
     proxies: Mapping[ObjectKey, frozenset[str]]  # the gateway's own Service → its pods
     #: (Gateway, listener) whose 404 is planned: once per listener, on its first way in
     no_route_planned: set[tuple[ObjectKey, str]] = field(default_factory=set)
+    #: (backend Service, port) → the pods the Gateway paths send it to
+    backend_pods: Mapping[tuple[ObjectKey, int | None], frozenset[str]] = field(
+        default_factory=dict)
+    #: per rule (every backend of it has a way in): its request, routing's answer, why not
+    rule_plans: dict[tuple[object, ...], tuple[GatewayRequest | None, Prediction | None, str]] \
+        = field(default_factory=dict)
+
+    def rule_plan(self, hop: GatewayHop) -> tuple[GatewayRequest | None, Prediction | None,
+                                                  str]:
+        """The request for a rule and its prediction, computed once per rule."""
+        key = (hop.gateway, hop.listener, hop.route_kind, hop.route, hop.rule)
+        if key not in self.rule_plans:
+            req, answer, why = rule_request(self.snapshot, self.table, hop)
+            pred = None if req is None or answer is None else predict(
+                self.snapshot, answer, req.scheme in ("tls", "tcp"), self.backend_pods)
+            self.rule_plans[key] = (req, pred, why)
+        return self.rule_plans[key]
 
     @classmethod
     def of(cls, snapshot: Snapshot, paths: tuple[Path, ...]) -> _GatewayContext:
@@ -537,6 +554,12 @@ class _GatewayContext:
                 if p.entry.kind == EntryKind.GATEWAY and p.entry.gateway is not None]
         if not hops:
             return cls(snapshot, GatewayTable((), {}, ()), {}, {}, {})
+        backend_pods: dict[tuple[ObjectKey, int | None], frozenset[str]] = {}
+        for p in paths:
+            h = p.entry.gateway
+            if h is not None and h.backend is not None and not h.problem and p.direct and \
+                    p.direct.verdict == Verdict.FORWARD:
+                backend_pods[(p.service, h.backend.port)] = _pods_of([p.direct])
         table = attach(snapshot)
         hostnames = {(lr.gateway.key, lr.ref.label()): lr.bound.listener.hostname
                      for lr in table.listeners}
@@ -557,9 +580,10 @@ class _GatewayContext:
             for sp in svc.ports:
                 a = answer_of(snapshot, table, gw_key, sp.port, address, bare)
                 if a is not None and a.outcome == RequestOutcome.FORWARD:
-                    infra.setdefault(svc_key, set()).update(predict(snapshot, a, False).pods)
+                    infra.setdefault(svc_key, set()).update(
+                        predict(snapshot, a, False, backend_pods).pods)
         return cls(snapshot, table, hostnames, {k: frozenset(v) for k, v in infra.items()},
-                   proxies)
+                   proxies, backend_pods=backend_pods)
 
 
 _KIND_EXPECT = {"answer": Expect.ANSWER, "backend-error": Expect.BACKEND_ERROR,
@@ -589,11 +613,10 @@ def _plan_gateway_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions
     assert hop is not None
     what = hop.label()
     proxies = gw.proxies.get(hop.infra, frozenset()) if hop.infra is not None else frozenset()
-    req, answer, why = rule_request(snapshot, gw.table, hop)
-    if req is None or answer is None:
+    req, pred, why = gw.rule_plan(hop)
+    if req is None or pred is None:
         b.skip(i, what, why)
     else:
-        pred = predict(snapshot, answer, req.scheme in ("tls", "tcp"))
         if req.scheme == "tcp" and port_scheme(p.port, options.http) == "http":
             # A TCP listener splices bytes: an HTTP backend behind it answers an HTTP GET
             # sent through, and may name itself (a bare connect proves only the accept).
