@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
-from kpath.cluster.records import ObjectKey, Service, ServicePort
+from kpath.cluster.records import ObjectKey, ServicePort
 from kpath.cluster.snapshot import Snapshot
 from kpath.probe.gatewayplan import (
     NOT_FOUND,
@@ -591,14 +591,13 @@ _KIND_EXPECT = {"answer": Expect.ANSWER, "backend-error": Expect.BACKEND_ERROR,
                 "unknown": Expect.UNKNOWN, "closed": Expect.CLOSED, "refused": Expect.REFUSED}
 
 
-def _gateway_target(hop_kind: HopKind, req: GatewayRequest, host: str, port: int,
-                    expect: frozenset[Expect], pred: Prediction, samples: int,
-                    proxies: frozenset[str], node: str | None = None,
-                    pod: ObjectKey | None = None) -> ProbeTarget:
+def _gateway_target(req: GatewayRequest, host: str, port: int, expect: frozenset[Expect],
+                    pred: Prediction, samples: int, proxies: frozenset[str]) -> ProbeTarget:
+    """One request at a listener's address: an entry probe of a Gateway way in."""
     http = req.scheme in ("http", "https")
     pods = pred.pods if Expect.ANSWER in expect else frozenset()
-    return ProbeTarget(hop_kind, req.scheme, host, port, req.target,
-                       req.host if http else None, req.sni, node, pod, expect, pods, False, http,
+    return ProbeTarget(HopKind.ENTRY, req.scheme, host, port, req.target,
+                       req.host if http else None, req.sni, None, None, expect, pods, False, http,
                        _repeat(pods, expect, samples), (), frozenset(), req.method,
                        req.headers, pred.statuses, pred.location, True, proxies)
 
@@ -606,9 +605,9 @@ def _gateway_target(hop_kind: HopKind, req: GatewayRequest, host: str, port: int
 def _plan_gateway_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions,
                        b: _Builder, gw: _GatewayContext) -> None:
     """A Gateway way in: the listener at the Gateway's addresses with this rule's request
-    (and the listener's 404), the gateway's own Service's node groups and proxy pods with
-    the same request (when the path carries them), then the backend's pods as for any
-    Service."""
+    (and, once per listener, a path no rule matches), then the backend's pods as for any
+    Service. The gateway's own Service has paths of its own (its load balancer, NodePorts
+    and proxy pods), probed as any Service's."""
     hop = p.entry.gateway
     assert hop is not None
     what = hop.label()
@@ -626,15 +625,10 @@ def _plan_gateway_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions
         infra = snapshot.services.get(hop.infra) if hop.infra is not None else None
         if not addresses and infra is not None:
             addresses = tuple(a for a in (x.address for x in infra.load_balancer_ingress) if a)
-        entry_expect_ = expect
-        if p.groups and not any(g.choice.verdict == Verdict.FORWARD for g in p.groups):
-            # No node of the gateway's own Service forwards: the address sees that.
-            entry_expect_ = frozenset(SEEN_AS[g.choice.verdict] for g in p.groups) | {
-                Expect.CLOSED}
         if not addresses:
             b.skip(i, what, "the Gateway has no address (status.addresses is empty)")
         for address in addresses:
-            b.add(_gateway_target(HopKind.ENTRY, req, address, hop.port, entry_expect_, pred,
+            b.add(_gateway_target(req, address, hop.port, expect, pred,
                                   options.samples, proxies), HopRef(i, HopKind.ENTRY))
         listener_host = gw.hostnames.get((hop.gateway, hop.listener))
         once = (hop.gateway, hop.listener)
@@ -644,59 +638,11 @@ def _plan_gateway_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions
             gw.no_route_planned.add(once)
         if nf is not None:
             for address in addresses:
-                b.add(_gateway_target(HopKind.ENTRY, nf, address, hop.port,
+                b.add(_gateway_target(nf, address, hop.port,
                                       frozenset({Expect.NOT_FOUND}), NOT_FOUND, 1, proxies),
                       HopRef(i, HopKind.ENTRY))
         elif nf_why:
             b.skip(i, f"{what}: a path no rule matches", nf_why)
-        _plan_gateway_infra(snapshot, i, p, hop, req, expect, pred, options, b, infra,
-                            proxies)
     # The backend's pods, as for any Service (the proxies send straight to them).
     if p.direct is not None:
         _plan_pods(i, p._replace(groups=()), port_scheme(p.port, options.http), b, frozenset())
-
-
-def _plan_gateway_infra(snapshot: Snapshot, i: int, p: Path, hop: GatewayHop,
-                        req: GatewayRequest, expect: frozenset[Expect], pred: Prediction,
-                        options: PlanOptions, b: _Builder, infra: Service | None,
-                        proxies: frozenset[str]) -> None:
-    """The gateway's own Service when the path carries its node groups: each group's
-    NodePort and the proxy pods behind it, sent the rule's request. (Routing gives it paths
-    of its own instead, probed as any Service's.)"""
-    if not p.groups:
-        return
-    port = next((sp for sp in infra.ports if sp.port == hop.port), None) if infra else None
-    node_port = port.node_port if port is not None else None
-    health = infra.health_check_node_port if infra and p.policy == "Local" else None
-    planned: set[HopRef] = set()
-    for gi, g in enumerate(p.groups):
-        if node_port is not None:
-            names = list(g.nodes) if options.all_nodes else _sample(snapshot, g.nodes)
-            if g.ready is False:
-                seen = frozenset({Expect.UNKNOWN})
-            elif g.choice.verdict == Verdict.FORWARD:
-                seen = expect
-            else:
-                seen = frozenset({SEEN_AS[g.choice.verdict]})
-            for name in names:
-                node = snapshot.nodes.get(name)
-                if node is None or node.ip is None:
-                    b.skip(i, f"NodePort {node_port} on {name}", "the node has no address")
-                    continue
-                b.add(_gateway_target(HopKind.NODE, req, node.ip, node_port, seen, pred,
-                                      options.samples, proxies, node=name),
-                      HopRef(i, HopKind.NODE, gi))
-                if health:
-                    ok = Expect.UNKNOWN if g.ready is False else health_expect(g)
-                    b.add(ProbeTarget(HopKind.HEALTH, "http", node.ip, health, "/healthz", None,
-                                      None, name, None, frozenset({ok}), frozenset(), False,
-                                      False, 1, ()), HopRef(i, HopKind.HEALTH, gi))
-        for t in g.choice.targets:
-            if t.address is None or t.port is None:
-                continue
-            ref = HopRef(i, HopKind.POD, gi, t.endpoint)
-            if ref in planned:
-                continue
-            planned.add(ref)
-            b.add(_gateway_target(HopKind.POD, req, t.address, t.port, expect, pred, 1,
-                                  proxies, pod=t.pod), ref)
