@@ -21,6 +21,16 @@ controller pods are chosen) and also accept those backend pods naming themselves
 (``proxied_pods``): such an answer confirms that the controller pod was reached and
 forwarded, not which controller pod it was.
 
+A Gateway way in (one listener, route rule and backend) is probed at the Gateway's
+``status.addresses`` on the listener port with the request that rule wins (Host, SNI, path,
+headers, method, query; `kpath.probe.gatewayplan`), predicted by kpath's own Gateway routing:
+the rule's backends' pods (one probe per rule, whichever backend the weights pick), the
+gateway's own 500/503/404 or redirect. Once per listener a path no rule matches is sent, to
+see its 404. The gateway's own answers name no pod or one of its proxy pods
+(``gateway_pods``); they are judged by status and Location. The gateway's own Service is
+probed on its own paths, as any Service (a Host-less ``GET /`` there may be answered by the
+backends a rule without hostnames serves, as for an Ingress controller).
+
 Probes of the same address, port and request are made once and referenced by every hop that
 needs them (a LoadBalancer and its NodePort share the node hops). UDP and SCTP ports are
 listed as not probed, with the reason.
