@@ -4,10 +4,11 @@ A Gateway way in (`GatewayHop`) is one rule of one route on one listener. To tes
 probe writes a request that rule should win: the Host (and SNI) from the listener's and the
 route's hostnames, then the rule's first match — an Exact path as given, a PathPrefix value
 (it matches itself), the required headers, query parameters and method (a GRPCRoute match:
-``POST /service/method``). The request is then put to kpath's Gateway routing
-(`kpath.routing.gateway.resolve.gateway_answers`, the same answer `kpath request` gives):
-when another rule or listener takes it first, the request tests that one, not this one, so
-the next match is tried, and a rule none of whose matches it can write is not probed.
+``GET /service/method``; only GET, HEAD and OPTIONS are ever sent). The request is then put
+to kpath's Gateway routing (`kpath.routing.gateway.resolve.gateway_answers`, the answer
+`kpath request` gives): when another rule or listener takes it first, the request tests
+that one, not this one, so the next match is tried, and a rule none of whose matches it can
+write is not probed.
 
 The answer is the prediction: a forward to the pods of the rule's valid backends (any of
 them, by weight), 500 for the share of an invalid or not-permitted backend (and for a rule
@@ -39,6 +40,11 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 #: The request path kpath sends to see a listener's 404 (no rule of it matches).
 NO_ROUTE_PATH = "/kpath-probe-no-route"
 _REGEX_META = re.compile(r"[.*+?^${}()|\[\]\\]")
+#: The only methods a probe sends: a probe must not change anything behind the gateway.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: Characters that would end a request line or header: a match holding one is not sent.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_UNWRITABLE = "a regular-expression match kpath cannot write a request for"
 
 
 class GatewayRequest(NamedTuple):
@@ -104,16 +110,19 @@ def _value(h: HeaderMatch) -> str | None:
     return h.value if h.type != "RegularExpression" else _literal(h.value)
 
 
-def match_request(scheme: str, host: str | None, route_kind: str,
-                  match: RouteMatch | None) -> GatewayRequest | None:
-    """The request one match accepts (None: kpath cannot write one, e.g. a regex path)."""
+def match_request(scheme: str, host: str | None, route_kind: str, match: RouteMatch | None
+                  ) -> tuple[GatewayRequest | None, str]:
+    """The request one match accepts, or None and why kpath does not send one (a regex it
+    cannot write a string for, a method that could change something)."""
     if scheme in ("tls", "tcp"):
-        return GatewayRequest(scheme, host, "/", (), "GET", ())
+        return GatewayRequest(scheme, host, "/", (), "GET", ()), ""
     headers: list[tuple[str, str]] = []
     for h in match.headers if match is not None else ():
         value = _value(h)
         if value is None:
-            return None
+            return None, _UNWRITABLE
+        if _CONTROL.search(h.name + value):
+            return None, "a header match with control characters: not sent"
         headers.append((h.name, value))
     if route_kind == "GRPCRoute":
         service = (match.grpc_service if match else None) or "kpath.probe.Probe"
@@ -121,17 +130,19 @@ def match_request(scheme: str, host: str | None, route_kind: str,
         if match is not None and match.grpc_type == "RegularExpression":
             lit_s, lit_m = _literal(service), _literal(method)
             if not lit_s or not lit_m:
-                return None
+                return None, _UNWRITABLE
             service, method = lit_s, lit_m
+        # A GET on the method's path routes as the call does, and no gRPC server runs a
+        # method for a GET (it answers 405 or an error): nothing is called.
         headers.append(("content-type", "application/grpc"))
-        return GatewayRequest(scheme, host, f"/{service}/{method}", (), "POST", tuple(headers),
-                              grpc=True)
+        return GatewayRequest(scheme, host, f"/{service}/{method}", (), "GET", tuple(headers),
+                              grpc=True), ""
     path = "/"
     if match is not None and match.path is not None:
         if match.path.type == "RegularExpression":
             lit = _literal(match.path.value)
             if not lit or not lit.startswith("/"):
-                return None
+                return None, _UNWRITABLE
             path = lit
         else:
             path = match.path.value or "/"
@@ -139,10 +150,14 @@ def match_request(scheme: str, host: str | None, route_kind: str,
     for q in match.query_params if match is not None else ():
         value = _value(q)
         if value is None:
-            return None
+            return None, _UNWRITABLE
         query.append((q.name, value))
-    method = (match.method if match is not None else None) or "GET"
-    return GatewayRequest(scheme, host, path, tuple(query), method, tuple(headers))
+    method = ((match.method if match is not None else None) or "GET").upper()
+    if method not in SAFE_METHODS:
+        return None, (f"the rule matches {method} only: a probe sends only "
+                      f"{', '.join(sorted(SAFE_METHODS))}, never a request that may change "
+                      "something")
+    return GatewayRequest(scheme, host, path, tuple(query), method, tuple(headers)), ""
 
 
 def answer_of(snapshot: Snapshot, table: GatewayTable, gateway: ObjectKey, port: int,
@@ -166,10 +181,11 @@ def rule_request(snapshot: Snapshot, table: GatewayTable, hop: GatewayHop
         return None, None, f"{hop.protocol} listener: no handshake to observe"
     host = probe_host(hop.hostnames)
     me = (hop.route_kind, hop.route, hop.rule)
-    why = "a regular-expression match kpath cannot write a request for"
+    why = _UNWRITABLE
     for m in hop.matches or (None,):
-        req = match_request(scheme, host, hop.route_kind, m)
+        req, cannot = match_request(scheme, host, hop.route_kind, m)
         if req is None:
+            why = cannot
             continue
         a = answer_of(snapshot, table, hop.gateway, hop.port, _address(hop), req)
         if a is None:

@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import errno
 import json
+import re
 import socket
 import ssl
 import time
@@ -42,6 +43,11 @@ BODY_CAP = 64 * 1024
 USER_AGENT = "kpath-probe/1"
 _NAME_CAP = 253  # a Kubernetes name is at most this long; longer answers are not names
 TCP_LISTEN = 0.1  # seconds a TCP probe waits after connecting for a reset, close or banner
+_HOSTNAME = re.compile(r"[A-Za-z0-9.\-_:\[\]]{1,253}")
+
+
+class _Handshake(Exception):
+    """A TLS probe that stops at the handshake (no HTTP request of its own)."""
 
 
 class Outcome(StrEnum):
@@ -522,6 +528,9 @@ class Prober:
         latency = _ms(start)
         try:
             host = t.sni or t.host
+            if not _HOSTNAME.fullmatch(host):
+                # Nothing of the cluster's goes into a request line unless it is a name.
+                raise _Handshake()
             writer.write(f"GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {USER_AGENT}\r\n"
                          "Connection: close\r\n\r\n".encode("latin-1", "replace"))
             data = b""
@@ -530,6 +539,8 @@ class Prober:
                 async with asyncio.timeout(listen):
                     while len(data) < BODY_CAP and (chunk := await reader.read(65536)):
                         data += chunk
+        except _Handshake:
+            data = b""
         finally:
             writer.transport.abort()
         answer = parse_http_answer(data)

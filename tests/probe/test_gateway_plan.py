@@ -55,13 +55,13 @@ GW = g.gateway("same-namespace", g.listener("http", 80, "HTTP"))  # routes attac
 def test_each_rule_gets_the_request_its_first_match_takes() -> None:
     route = g.route("shop", g.rule(g.backend("cart"), matches=[
         g.match(g.path("/cart", "Exact"), headers={"x-env": "canary"}, query={"v": "2"},
-                method="POST")]), g.rule(g.backend("web"), matches=[g.match("/static")]),
+                method="HEAD")]), g.rule(g.backend("web"), matches=[g.match("/static")]),
                     hostnames=["shop.example"])
     s = snap([GW], [route], *backend_service("cart"), *backend_service("web"))
     plan, _ = planned(s)
     cart, web = rule_target(plan, 0), rule_target(plan, 1)
     assert (cart.scheme, cart.host, cart.port, cart.path, cart.method) == (
-        "http", "192.0.2.10", 80, "/cart?v=2", "POST")
+        "http", "192.0.2.10", 80, "/cart?v=2", "HEAD")
     assert cart.host_header == "shop.example" and cart.sni is None
     assert cart.headers == (("x-env", "canary"),)
     assert cart.expect == {Expect.ANSWER}
@@ -248,4 +248,28 @@ def test_an_http_backend_behind_a_tcp_listener_is_sent_a_get_through_it() -> Non
     plan, paths = planned(s)
     t = of_route(plan, paths, "tcp")
     assert (t.scheme, t.port, t.path) == ("http", 9000, "/")
+    assert t.expected_pods == {f"{NS}/web-0", f"{NS}/web-1"}
+
+
+def test_a_rule_for_a_method_that_may_change_something_is_not_probed() -> None:
+    route = g.route("r", g.rule(g.backend("web"), matches=[g.match("/order", method="POST")]),
+                    g.rule(g.backend("web"), matches=[g.match("/evil", headers={
+                        "x-a": "1\r\nX-Injected: yes"})]), hostnames=["h.example"])
+    s = snap([GW], [route], *backend_service("web"))
+    plan, _ = planned(s)
+    sent = {t.path for t in entries(plan)}
+    assert "/order" not in sent and "/evil" not in sent
+    reasons = " ".join(n.reason for n in plan.not_probed)
+    assert "matches POST only: a probe sends only GET, HEAD, OPTIONS" in reasons
+    assert "control characters" in reasons
+
+
+def test_a_grpc_method_is_reached_by_a_get_on_its_path() -> None:
+    route = g.route("grpc", g.rule(g.backend("web"), matches=[
+        g.grpc_match("shop.Cart", "Empty")]), kind="GRPCRoute", hostnames=["grpc.example"])
+    s = snap([GW], [route], *backend_service("web"))
+    plan, paths = planned(s)
+    t = of_route(plan, paths, "grpc")
+    assert (t.method, t.path, t.host_header) == ("GET", "/shop.Cart/Empty", "grpc.example")
+    assert ("content-type", "application/grpc") in t.headers
     assert t.expected_pods == {f"{NS}/web-0", f"{NS}/web-1"}
