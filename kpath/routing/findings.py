@@ -86,6 +86,7 @@ RULES: dict[str, tuple[str, Severity]] = {
     "KP433": ("gateway-backend-no-ready-endpoints", Severity.ERROR),
     "KP434": ("gateway-rule-without-backend", Severity.ERROR),
     "KP435": ("gateway-rule-weights-all-zero", Severity.ERROR),
+    "KP436": ("gateway-no-rule-matches", Severity.INFO),
 }
 
 

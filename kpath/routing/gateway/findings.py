@@ -1,14 +1,16 @@
-"""Findings about Gateway backends (KP430-KP435): what a rule's backendRefs answer."""
+"""Findings about Gateway backends (KP430-KP435): what a rule's backendRefs answer; and
+why no rule took a request (KP436)."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Sequence
 
-from kpath.cluster.gatewayapi import Route
+from kpath.cluster.gatewayapi import Route, RouteMatch
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.findings import Finding, finding
-from kpath.routing.gateway.attach import GatewayTable
+from kpath.routing.gateway.attach import GatewayTable, ListenerRoutes
 from kpath.routing.gateway.backends import (
     BACKEND_NOT_FOUND,
     INVALID_KIND,
@@ -17,7 +19,9 @@ from kpath.routing.gateway.backends import (
     rule_backends,
 )
 from kpath.routing.gateway.filters import rule_filters
+from kpath.routing.gateway.match import headers_match, path_matches, query_match
 from kpath.routing.kubeproxy import Verdict
+from kpath.routing.requests import Request
 
 _CODES = {REF_NOT_PERMITTED: "KP430", BACKEND_NOT_FOUND: "KP431", INVALID_KIND: "KP432"}
 
@@ -64,3 +68,51 @@ def table_findings(snapshot: Snapshot, table: GatewayTable) -> Iterator[Finding]
             seen.add((r.kind, r.key))
             for i in range(len(r.rules)):
                 yield from rule_findings(r, i, rule_backends(snapshot, r, i))
+
+
+def not_found_finding(lr: ListenerRoutes, request: Request) -> Finding:
+    """Why no rule on this listener takes the request (KP436): the first match, in
+    precedence order, whose hostname and path hold and what else it wants; or the paths
+    the routes for this host do serve; or that no route serves the host at all."""
+    where = (f"{lr.gateway.key} listener {lr.ref.label()}: no rule matches "
+             f"{request.method} {request.host}{request.path}")
+    kw = {"gateway": lr.gateway.key}
+    index = lr.http
+    keys = list(index.host_keys(request.host))
+    if request.scheme == "grpc" and any(True for _ in lr.grpc.host_keys(request.host)):
+        return finding("KP436", f"{where}; no GRPCRoute match takes that service and method "
+                       "(nor an HTTPRoute that path)", **kw)
+    if not keys:
+        return finding("KP436", f"{where}; no route attached here serves host {request.host}",
+                       **kw)
+    near = next((e for h in keys for e in index.paths[h].path_candidates(request.path)
+                 if path_matches(e.spec.path, request.path)), None)
+    served: list[str] = []
+    if near is None:
+        # A few of the paths they do serve (bounded: a listener may carry 10,000 routes).
+        for e in itertools.islice((e for h in keys for e in index.buckets[h]), 500):
+            label = f"{e.spec.path.type} {e.spec.path.value}" if e.spec.path else "any path"
+            if label not in served:
+                served.append(label)
+                if len(served) == 3:
+                    break
+    if near is None:
+        shown = ", ".join(served) + (", ..." if len(served) == 3 else "")
+        return finding("KP436", f"{where}; the routes for this host match {shown}", **kw)
+    wants = _unmet(near.spec, request)
+    return finding("KP436", f"{where}; closest: {rule_label(near.route, near.rule)}, whose "
+                   f"path matches but which wants {wants}", route=near.route.label(), **kw)
+
+
+def _unmet(m: RouteMatch, request: Request) -> str:
+    out = []
+    if m.method is not None and m.method != request.method:
+        out.append(f"method {m.method}")
+    for h in m.headers:
+        if not headers_match((h,), request.headers):
+            out.append(f"header {h.name}" + (f" ~ {h.value}" if h.type == "RegularExpression"
+                                             else f": {h.value}"))
+    for q in m.query_params:
+        if not query_match((q,), request.query):
+            out.append(f"query {q.name}={q.value}")
+    return ", ".join(out) or "nothing more (it is shadowed)"

@@ -116,6 +116,18 @@ class PathBucket:
                    Candidates(regex) if regex else None,
                    {k: Candidates(v) for k, v in prefix.items()})
 
+    def path_candidates(self, path: str) -> Iterator[MatchEntry]:
+        """Entries whose path may hold, whatever else they want, in precedence order."""
+        c = self.exact.get(path)
+        if c is not None:
+            yield from c.everything
+        if self.regex is not None:
+            yield from self.regex.everything
+        for p in segment_prefixes(path):
+            c = self.prefix.get(p)
+            if c is not None:
+                yield from c.everything
+
     def candidates(self, path: str, guards: Sequence[Guard]) -> Iterator[MatchEntry]:
         """Entries whose path may hold and whose guard the request satisfies, in precedence
         order (the rest of each match is still to be tested)."""

@@ -2,8 +2,9 @@
 
 Per Gateway, the one listener that takes the request (port, protocol, hostname; the most
 specific hostname wins and the others never see it), then the first entry of that
-listener's table, in precedence order, whose match holds. A gRPC call tries GRPCRoutes
-before HTTPRoutes (it is an HTTP/2 POST as well). TLSRoutes are chosen by SNI, the most
+listener's table, in precedence order, whose match holds. A gRPC call tries GRPCRoutes,
+then HTTPRoutes (it is an HTTP/2 POST as well; attachment already keeps only one of an
+HTTPRoute and a GRPCRoute whose hostnames intersect). TLSRoutes are chosen by SNI, the most
 specific hostname first, then the oldest route; TCPRoutes and UDPRoutes by listener, and
 of several on one listener the oldest serves (the others are accepted but carry nothing,
 as tcproute-multiple-routes-attachment checks).
@@ -20,7 +21,7 @@ from kpath.cluster.snapshot import Snapshot
 from kpath.routing.gateway.attach import GatewayTable, ListenerRoutes, attach
 from kpath.routing.gateway.backends import ResolvedBackend, rule_backends
 from kpath.routing.gateway.filters import redirect_location, rewritten, rule_filters
-from kpath.routing.gateway.findings import rule_findings
+from kpath.routing.gateway.findings import not_found_finding, rule_findings
 from kpath.routing.gateway.index import HostIndex, request_guards
 from kpath.routing.gateway.listeners import select_listener
 from kpath.routing.gateway.match import MatchEntry, grpc_match, grpc_parts, http_match
@@ -128,13 +129,18 @@ def _shares(backends: tuple[ResolvedBackend, ...]) -> tuple[BackendShare, ...]:
 
 
 def listener_answer(snapshot: Snapshot, lr: ListenerRoutes, request: Request) -> Answer:
+    """What one listener does with a request it takes: redirect, forward (with the rewrite
+    and every weighted backend's share and verdict), 500 when no valid backend is left, or
+    404 (TLS/TCP: the connection is closed) when no rule matches, with why."""
     lst = lr.bound.listener
     gw = lr.gateway
     entry = EntryRef("gateway", gw.key, lr.ref.label(), _address(gw), lst.port, gw.class_name)
     found = find_match(lr, request)
     if found is None:
-        status = 404 if lst.protocol in ("HTTP", "HTTPS") else None
-        return Answer(entry, None, Outcome.NOT_FOUND, status, None, None, (), ())
+        http = lst.protocol in ("HTTP", "HTTPS")
+        why = (not_found_finding(lr, request),) if http else ()
+        return Answer(entry, None, Outcome.NOT_FOUND, 404 if http else None, None, None, (),
+                      why)
     e = found.entry
     route: Route = e.route
     path_match = e.spec.path if route.kind == "HTTPRoute" else None

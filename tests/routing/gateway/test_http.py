@@ -413,3 +413,27 @@ def test_answer_names_the_matched_hostname_path_and_class() -> None:
     assert a.route is not None and (a.route.host, a.route.path_type) == ("a.example.com",
                                                                          "Exact")
     assert a.entry.class_name == "kpath"
+
+
+def test_a_404_says_why_no_rule_took_the_request() -> None:
+    # kpath request's question: "why does it answer 404?" (KP436)
+    from kpath.routing.gateway.resolve import gateway_answers
+    snap = snapshot([SAME], [route(
+        "shop", rule(backend(V1), matches=[match("/api", headers={"x-env": "canary"},
+                                                 method="POST")]),
+        rule(backend(V2), matches=[match(path("/static", "Exact"))]),
+        hostnames=["shop.example.com"])])
+
+    def why(host: str, path_: str) -> str:
+        (a,) = gateway_answers(snap, request(host, path_))
+        assert (a.outcome, a.http_status) == ("not-found", 404)
+        assert [f.code for f in a.findings] == ["KP436"]
+        return a.findings[0].message
+
+    assert "closest: HTTPRoute gateway-conformance-infra/shop rule 0, whose path matches " \
+           "but which wants method POST, header x-env: canary" in why("shop.example.com",
+                                                                      "/api/cart")
+    assert why("shop.example.com", "/other").endswith(
+        "the routes for this host match Exact /static, PathPrefix /api")  # precedence order
+    assert why("elsewhere.io", "/api").endswith(
+        "no route attached here serves host elsewhere.io")

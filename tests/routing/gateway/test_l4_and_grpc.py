@@ -264,3 +264,10 @@ def test_tcp_listener_refuses_other_route_kinds() -> None:
     r = route("r", rule(backend("tcp-backend-v1", 3000)), kind="TCPRoute")
     table = attach(snapshot([SAME], [r], objects=TCP_BACKENDS))
     assert [x.reason for x in table.rejected] == ["NotAllowedByListeners"]
+
+
+def test_unimplemented_grpc_method_says_so() -> None:
+    # GRPCRouteExactMethodMatching's EchoThree: a 404 (Unimplemented) with KP436's reason
+    (a,) = gateway_answers(EXACT_METHOD, grpc(method="EchoThree"))
+    assert a.http_status == 404 and [f.code for f in a.findings] == ["KP436"]
+    assert "no GRPCRoute match takes that service and method" in a.findings[0].message
