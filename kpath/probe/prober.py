@@ -299,6 +299,7 @@ class Prober:
         self.options = options
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._api: httpx.AsyncClient | None = None
+        self._passthrough: ssl.SSLContext | None = None  # TLS probes: made on first use
 
     async def __aenter__(self) -> Prober:
         opts = self.options
@@ -510,11 +511,12 @@ class Prober:
 
     async def _tls(self, t: ProbeTarget, index: int, attempt: int, start: float
                    ) -> ProbeResult:
-        """A TLS connection by SNI with no HTTP of the probe's own (a passthrough listener):
-        the handshake is the answer. Whoever terminates it is not kpath's to verify (the
-        backend's certificate), so it is not checked; an HTTP GET inside then lets an echo
-        backend name itself."""
-        ctx = _insecure_context()
+        """A TLS connection by SNI (a passthrough listener): the handshake is the answer.
+        Whoever terminates it is the backend, whose certificate is not kpath's to verify
+        here; a ``GET /`` inside then lets an echo backend name itself."""
+        ctx = self._passthrough
+        if ctx is None:
+            ctx = self._passthrough = await asyncio.to_thread(_insecure_context)
         try:
             reader, writer = await asyncio.open_connection(
                 t.host, t.port, ssl=ctx, server_hostname=t.sni or None)
