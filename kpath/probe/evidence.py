@@ -212,7 +212,7 @@ def sample_words(t: ProbeTarget, r: ProbeResult) -> str:
             words += f" from {r.pod}"
         elif r.via == "api-proxy" and r.status >= 500:
             words = r.detail  # the API server's proxy, and what it said
-        elif t.gateway and (r.status >= 400 or 300 <= r.status < 400):
+        elif t.gateway and r.status >= 300:
             words += " from the gateway itself (no pod named)"
         elif t.via_controller and r.status >= 400:
             words += " from the controller itself (no pod named)"
@@ -447,8 +447,7 @@ def where(plan: ProbePlan, t: ProbeTarget) -> str:
     ref = t.refs[0]
     p = plan.paths[ref.path]
     port = f" {p.port.label()}" if p.port is not None else ""
-    gw = p.entry.gateway
-    head = f"{p.service}{port} via {gw.label() if gw is not None else p.entry.label()}"
+    head = f"{p.service}{port} via {p.entry.label()}"
     if t.hop == HopKind.NODE:
         return f"{head}, NodePort {t.port} at {t.node}"
     if t.hop == HopKind.HEALTH:
