@@ -644,8 +644,7 @@ def _plan_gateway_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions
         once = (hop.gateway, hop.listener)
         nf, nf_why = (None, "") if once in gw.no_route_planned else no_route_request(
             snapshot, gw.table, hop, listener_host)
-        if nf is not None or nf_why:
-            gw.no_route_planned.add(once)
+        gw.no_route_planned.add(once)
         if nf is not None:
             for address in addresses:
                 b.add(_gateway_target(nf, address, hop.port,
