@@ -20,11 +20,20 @@ from kpath.routing.findings import Finding
 
 
 def _probe_json(t: ProbeTarget, r: ProbeResult) -> dict[str, Any]:
-    return {"url": t.url, "hostHeader": t.host_header, "sni": t.sni, "node": t.node,
-            "attempt": r.attempt, "outcome": r.outcome.value, "status": r.status,
-            "latencyMs": r.latency_ms, "pod": r.pod, "podNode": r.pod_node, "via": r.via,
-            "detail": r.detail, "tlsProblem": r.tls_problem, "connected": r.connected,
-            "seen": sample_words(t, r)}
+    out: dict[str, Any] = {
+        "url": t.url, "hostHeader": t.host_header, "sni": t.sni, "node": t.node,
+        "attempt": r.attempt, "outcome": r.outcome.value, "status": r.status,
+        "latencyMs": r.latency_ms, "pod": r.pod, "podNode": r.pod_node, "via": r.via,
+        "detail": r.detail, "tlsProblem": r.tls_problem, "connected": r.connected,
+        "seen": sample_words(t, r), "gateway": None}
+    if t.gateway:
+        # A request written for one route rule: what was sent beyond the URL, and what the
+        # gateway itself was predicted to answer.
+        out["gateway"] = {"method": t.method,
+                          "headers": [{"name": k, "value": v} for k, v in t.headers],
+                          "predictedStatus": sorted(t.statuses),
+                          "predictedLocation": t.location, "location": r.location}
+    return out
 
 
 def observed_json(plan: ProbePlan, verdict: HopVerdict | None,

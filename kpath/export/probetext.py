@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from kpath.probe.evidence import PROOF_WORDS, ProbeSummary, Proof, where
+from kpath.probe.plan import ProbeTarget
 from kpath.probe.prober import ProbeResult
 from kpath.probe.run import ProbeReport
 from kpath.routing.analysis import Analysis
@@ -42,6 +43,16 @@ def proof_text(proof: Proof, word: str | None = None) -> Text:
     return Text(word or default, style=style)
 
 
+def predicted_words(t: ProbeTarget) -> str:
+    """The prediction's cell: the kinds of answer, and a Gateway's own status and Location."""
+    words = " or ".join(sorted(e.value for e in t.expect))
+    if t.statuses:
+        words += " " + "/".join(map(str, sorted(t.statuses)))
+    if t.location:
+        words += f" → {t.location}"
+    return words
+
+
 def probe_view(report: ProbeReport) -> RenderableType:
     """Every probed hop with prediction, observation and verdict; findings; the summary."""
     plan, ev = report.plan, report.evidence
@@ -60,7 +71,7 @@ def probe_view(report: ProbeReport) -> RenderableType:
             seen += f", {o.latency_ms:.0f} ms"
         table.add_row(literal(where(plan, t).split(", ")[0] + f" [{t.hop.value}]"),
                       literal(t.label() + (f" @ {t.node}" if t.node else "")),
-                      literal(" or ".join(sorted(e.value for e in t.expect))),
+                      literal(predicted_words(t)),
                       literal(seen), proof_text(o.proof, o.word))
     parts: list[RenderableType] = [table]
     for f in ev.findings:

@@ -36,6 +36,7 @@ from enum import StrEnum
 from typing import NamedTuple, TypeVar
 
 from kpath.cluster.records import ObjectKey
+from kpath.probe.gatewayplan import same_location
 from kpath.probe.plan import Expect, HopKind, HopRef, ProbePlan, ProbeTarget
 from kpath.probe.prober import Outcome, ProbeResult
 from kpath.routing.findings import Severity
@@ -71,6 +72,8 @@ EXPECT_WORDS = {
     Expect.BACKEND_ERROR: "an HTTP error from the proxy in front (no endpoint behind it)",
     Expect.UNKNOWN: "nothing (no prediction)",
     Expect.CLOSED: "a close without an answer",
+    Expect.NOT_FOUND: "the gateway's own 404 (no rule matches)",
+    Expect.REDIRECT: "a redirect from the gateway",
 }
 
 #: What one probe showed, in the words of its layer (the observed side of a reason).
@@ -162,6 +165,14 @@ def seen_as(target: ProbeTarget, result: ProbeResult) -> Expect | None:
     is an answer. L7 on top: any HTTP status is an answer, except a proxy's own error for a
     backend it cannot reach (an Ingress controller's, the API server's) when no pod is named.
     """
+    if result.status is not None and gateway_own(target, result):
+        # A Gateway answers for itself by status: its redirect, its 404, its 5xx.
+        if 300 <= result.status < 400:
+            return Expect.REDIRECT
+        if result.status == 404:
+            return Expect.NOT_FOUND
+        if result.status >= 500:
+            return Expect.BACKEND_ERROR
     if target.hop == HopKind.HEALTH and result.status is not None:
         if result.status == 200:
             return Expect.HEALTHY
@@ -186,14 +197,23 @@ def seen_as(target: ProbeTarget, result: ProbeResult) -> Expect | None:
     return None
 
 
+def gateway_own(t: ProbeTarget, r: ProbeResult) -> bool:
+    """An answer the gateway gave itself (naming no pod, or one of its own proxy pods)."""
+    return t.gateway and (r.pod is None or r.pod in t.gateway_pods)
+
+
 def sample_words(t: ProbeTarget, r: ProbeResult) -> str:
     """One probe in words: what it saw at which layer, and which pod answered or was silent."""
     if r.status is not None:
         words = f"HTTP {r.status}"
-        if r.pod:
+        if r.pod and gateway_own(t, r):
+            words += f" from the gateway's pod {r.pod}"
+        elif r.pod:
             words += f" from {r.pod}"
         elif r.via == "api-proxy" and r.status >= 500:
             words = r.detail  # the API server's proxy, and what it said
+        elif t.gateway and r.status >= 300:
+            words += " from the gateway itself (no pod named)"
         elif t.via_controller and r.status >= 400:
             words += " from the controller itself (no pod named)"
         elif t.hop != HopKind.HEALTH:
@@ -204,6 +224,8 @@ def sample_words(t: ProbeTarget, r: ProbeResult) -> str:
         words = f"TLS failed: {r.detail}"
     else:
         words = r.detail or OUTCOME_WORDS.get(r.outcome, r.outcome.value)
+    if r.location is not None:
+        words += f" to {r.location}"
     if r.tls_problem:
         words += f" (TLS: {r.tls_problem})"
     if t.hop == HopKind.POD and t.pod is not None and r.pod is None:
@@ -213,16 +235,53 @@ def sample_words(t: ProbeTarget, r: ProbeResult) -> str:
     return words
 
 
-def _seen_words(r: ProbeResult, s: Expect) -> str:
+#: At a Gateway listener the proxy in front is the gateway, and its errors are its own
+#: answer for the rule (500: no valid backend; 503: none ready).
+GATEWAY_WORDS = {**EXPECT_WORDS,
+                 Expect.BACKEND_ERROR: "the gateway's own error (no valid or ready backend)"}
+
+
+def _word(e: Expect, gateway: bool = False) -> str:
+    return (GATEWAY_WORDS if gateway else EXPECT_WORDS)[e]
+
+
+def _seen_words(r: ProbeResult, s: Expect, gateway: bool = False) -> str:
     if r.status is not None:
-        return f"{EXPECT_WORDS[s]} (HTTP {r.status})"
+        return f"{_word(s, gateway)} (HTTP {r.status})"
     if r.outcome == Outcome.OK:
         return "an answer (connected)"
-    return OUTCOME_WORDS.get(r.outcome, EXPECT_WORDS[s])
+    return OUTCOME_WORDS.get(r.outcome, _word(s, gateway))
 
 
-def _words(expect: Iterable[Expect]) -> str:
-    return " or ".join(EXPECT_WORDS[e] for e in sorted(expect))
+def _words(expect: Iterable[Expect], gateway: bool = False) -> str:
+    return " or ".join(_word(e, gateway) for e in sorted(expect))
+
+
+def _predicted(t: ProbeTarget) -> str:
+    """The prediction in words, with a Gateway's own statuses and Location."""
+    words = _words(t.expect, t.gateway)
+    if t.statuses:
+        words += f" (HTTP {' or '.join(map(str, sorted(t.statuses)))})"
+    if t.location:
+        words += f" to {t.location}"
+    return words
+
+
+def _gateway_mismatch(t: ProbeTarget, results: Sequence[ProbeResult],
+                      seen: Sequence[Expect | None]) -> tuple[int, str] | None:
+    """A Gateway's own answer of the predicted kind but not as predicted: another status
+    (503 where 500 was predicted), or a redirect elsewhere. (probe index, what was seen)"""
+    if not t.gateway:
+        return None
+    for n, (r, s) in enumerate(zip(results, seen, strict=True)):
+        if s not in (Expect.NOT_FOUND, Expect.BACKEND_ERROR, Expect.REDIRECT):
+            continue
+        if t.statuses and r.status not in t.statuses:
+            return n, f"HTTP {r.status}"
+        if s == Expect.REDIRECT and t.location and not same_location(
+                t.location, r.location or "", t.scheme, t.host_header):
+            return n, f"a redirect to {r.location or '(no Location)'}"
+    return None
 
 
 def _not_heard_from(t: ProbeTarget, results: Sequence[ProbeResult],
@@ -277,7 +336,8 @@ def observe(
             Expect.ANSWER, Expect.HEALTHY, Expect.CLOSED) and r.pod is None else w
             for w, r, s in zip(samples, results, seen, strict=True))
     errors = tuple(sorted({r.status for r in results if r.pod and r.status
-                           and r.status >= 500 and t.hop != HopKind.HEALTH}))
+                           and r.status >= 500 and t.hop != HopKind.HEALTH
+                           and not gateway_own(t, r)}))
     n = len(results)
 
     def obs(proof: Proof, why: str) -> Observation:
@@ -289,8 +349,10 @@ def observe(
                    + "; ".join(dict.fromkeys(samples)))
     bad = [(r, s) for r, s in zip(results, seen, strict=True) if s is not None
            and not _allowed(s, t.expect)]
+    own = {r.pod for r, s in zip(results, seen, strict=True) if r.pod and s in (
+        Expect.NOT_FOUND, Expect.BACKEND_ERROR, Expect.REDIRECT)}
     foreign = [p for p in pods if t.expected_pods and t.hop != HopKind.HEALTH
-               and p not in t.expected_pods and p not in t.proxied_pods]
+               and p not in t.expected_pods and p not in t.proxied_pods and p not in own]
     known = [s for s in seen if s is not None]
     if t.internal and not any(s == Expect.ANSWER for s in known):
         return obs(Proof.UNKNOWN, f"an in-cluster address: {results[0].detail} from here "
@@ -298,11 +360,18 @@ def observe(
     if bad:
         r, s = bad[0]
         assert s is not None
-        return obs(Proof.CONTRADICTED, f"predicted {_words(t.expect)}, saw {_seen_words(r, s)} "
+        saw = _seen_words(r, s, t.gateway)
+        return obs(Proof.CONTRADICTED, f"predicted {_predicted(t)}, saw {saw} "
                    f"in {len(bad)} of {n} probe(s): {samples[results.index(r)]}")
+    mismatch = _gateway_mismatch(t, results, seen)
+    if mismatch is not None:
+        at, what = mismatch
+        return obs(Proof.CONTRADICTED, f"predicted {_predicted(t)}, saw {what}: "
+                   f"{samples[at]}")
     if foreign:
-        return obs(Proof.CONTRADICTED, f"answered by {', '.join(foreign)}, which kube-proxy "
-                   "would not choose here")
+        who = ("the route's rule does not send to" if t.gateway
+               else "kube-proxy would not choose here")
+        return obs(Proof.CONTRADICTED, f"answered by {', '.join(foreign)}, which {who}")
     if not known:
         return obs(Proof.UNKNOWN, sample_words(t, results[0]))
     unnamed = [r for r, s in zip(results, seen, strict=True)
@@ -312,14 +381,14 @@ def observe(
         first = unnamed[0]
         how = ("no HTTP answer came" if first.status is None and t.scheme != "tcp"
                else "it named no pod")
-        why = (f"predicted {_words(t.expect)}: answered (unidentified) in {len(unnamed)} of "
-               f"{n} probe(s): {sample_words(t, first)}: {how}, so which pod answered is "
-               "not proven")
+        why = (f"predicted {_words(t.expect, t.gateway)}: answered (unidentified) in "
+               f"{len(unnamed)} of {n} probe(s): {sample_words(t, first)}: {how}, so which pod "
+               "answered is not proven")
         if pods:
             why += f" (others named {', '.join(pods)})"
         return obs(Proof.UNIDENTIFIED, why)
-    why = f"predicted {_words(t.expect)}: saw " + ", ".join(
-        f"{EXPECT_WORDS[s]}" + (f" ×{k}" if k > 1 else "")
+    why = f"predicted {_predicted(t)}: saw " + ", ".join(
+        f"{_word(s, t.gateway)}" + (f" ×{k}" if k > 1 else "")
         for s, k in _counts(known).items())
     if pods:
         why += f" from {', '.join(pods)}"
@@ -340,8 +409,8 @@ def _counts(items: Iterable[_T]) -> dict[_T, int]:
 
 def _cross_node(t: ProbeTarget, results: Sequence[ProbeResult],
                 pod_nodes: Mapping[str, str | None]) -> bool | None:
-    if t.node is None or t.hop != HopKind.NODE:
-        return None
+    if t.node is None or t.hop != HopKind.NODE or t.gateway:
+        return None  # (through a gateway, the answering backend says nothing of the proxy)
     # A backend the controller forwarded to runs wherever it runs: kube-proxy's choice of
     # controller pod is not seen in it.
     nodes = [r.pod_node or pod_nodes.get(r.pod) for r in results
@@ -406,10 +475,11 @@ def _findings(
                     if r.tls_problem or r.outcome == Outcome.TLS), None)
         if tls:
             yield _finding("KP404", f"{place}: TLS: {tls}", service, i)
-        errors = sorted({r.status for r in rs if r.pod and r.status and r.status >= 500})
+        failed = [r for r in rs if r.pod and r.status and r.status >= 500
+                  and not gateway_own(t, r)]
+        errors = sorted({r.status for r in failed if r.status})
         if errors:
-            pods = ", ".join(dict.fromkeys(r.pod for r in rs if r.pod and r.status
-                                           and r.status >= 500 and r.pod))
+            pods = ", ".join(dict.fromkeys(r.pod for r in failed if r.pod))
             yield _finding("KP405", f"{place}: {pods} answered HTTP "
                            f"{', '.join(map(str, errors))}", service, i)
 

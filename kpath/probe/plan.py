@@ -21,6 +21,16 @@ controller pods are chosen) and also accept those backend pods naming themselves
 (``proxied_pods``): such an answer confirms that the controller pod was reached and
 forwarded, not which controller pod it was.
 
+A Gateway way in (one listener, route rule and backend) is probed at the Gateway's
+``status.addresses`` on the listener port with the request that rule wins (Host, SNI, path,
+headers, method, query; `kpath.probe.gatewayplan`), predicted by kpath's own Gateway routing:
+the rule's backends' pods (one probe per rule, whichever backend the weights pick), the
+gateway's own 500/503/404 or redirect. Once per listener a path no rule matches is sent, to
+see its 404. The gateway's own answers name no pod or one of its proxy pods
+(``gateway_pods``); they are judged by status and Location. The gateway's own Service is
+probed on its own paths, as any Service (a Host-less ``GET /`` there may be answered by the
+backends a rule without hostnames serves, as for an Ingress controller).
+
 Probes of the same address, port and request are made once and referenced by every hop that
 needs them (a LoadBalancer and its NodePort share the node hops). UDP and SCTP ports are
 listed as not probed, with the reason.
@@ -29,16 +39,27 @@ listed as not probed, with the reason.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
 
 from kpath.cluster.records import ObjectKey, ServicePort
 from kpath.cluster.snapshot import Snapshot
+from kpath.probe.gatewayplan import (
+    NOT_FOUND,
+    GatewayRequest,
+    Prediction,
+    answer_of,
+    no_route_request,
+    predict,
+    rule_request,
+)
+from kpath.routing.gateway.attach import GatewayTable, attach
 from kpath.routing.ingress import IngressRoute, hostless_routes, ingress_routes
 from kpath.routing.kubeproxy import Choice, Target, Verdict, has_ready
 from kpath.routing.nodegroups import NodeGroup
-from kpath.routing.paths import EntryKind, Path, pods_direct
+from kpath.routing.paths import EntryKind, GatewayHop, Path, pods_direct
+from kpath.routing.requests import Outcome as RequestOutcome
 from kpath.routing.targets import service_targets
 
 
@@ -66,6 +87,10 @@ class Expect(StrEnum):
     #: (it accepts first) and finds nothing behind it to send to. Seen where something
     #: answers, it still proves the connection was forwarded (an answer at L4).
     CLOSED = "closed"
+    #: A Gateway's own 404: no rule of the listener matches the request (no pod named).
+    NOT_FOUND = "not-found"
+    #: A Gateway's own redirect (3xx, no pod named), with the predicted Location.
+    REDIRECT = "redirect"
 
 
 #: Verdict → what a client sees.
@@ -122,18 +147,32 @@ class ProbeTarget(NamedTuple):
     #: answer is expected and confirms the proxy was reached; it says nothing of which
     #: proxy pod kube-proxy chose (nor where it runs).
     proxied_pods: frozenset[str] = frozenset()
+    method: str = "GET"
+    headers: tuple[tuple[str, str], ...] = ()  # sent as given (a Gateway rule's header match)
+    #: A Gateway's own answers, judged by status: the statuses it may give (404, 500, 503,
+    #: a redirect's code); empty: any.
+    statuses: frozenset[int] = frozenset()
+    location: str | None = None  # the redirect's predicted Location
+    gateway: bool = False  # sent at a Gateway listener (its own 404/5xx/3xx are judged)
+    #: The gateway's own proxy pods: an answer that names one is the gateway's own (a 404,
+    #: a 500, a redirect), not a backend's (kpath's lab names them; most gateways name none).
+    gateway_pods: frozenset[str] = frozenset()
 
     @property
     def url(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host
-        if self.scheme == "tcp":
-            return f"tcp://{host}:{self.port}"
+        if self.scheme in ("tcp", "tls"):
+            return f"{self.scheme}://{host}:{self.port}"
         return f"{self.scheme}://{host}:{self.port}{self.path}"
 
     def label(self) -> str:
         """The probe in words: the URL, and the Host header when it differs."""
+        head = f"{self.method} " if self.method != "GET" else ""
         extra = f" (Host: {self.host_header})" if self.host_header else ""
-        return self.url + extra
+        if self.sni and self.sni != self.host_header:
+            extra += f" (SNI: {self.sni})"
+        extra += "".join(f" ({k}: {v})" for k, v in self.headers)
+        return head + self.url + extra
 
 
 class NotProbed(NamedTuple):
@@ -284,11 +323,13 @@ class _Builder:
     def add(self, target: ProbeTarget, ref: HopRef) -> None:
         key = (target.hop, target.scheme, target.host, target.port, target.path,
                target.host_header, target.sni, target.node, target.expect,
-               target.expected_pods, target.proxied_pods)
+               target.expected_pods, target.proxied_pods, target.method, target.headers,
+               target.statuses, target.location, target.gateway_pods)
         if key not in self.targets:
             self.targets[key] = target
             self.refs[key] = []
-        self.refs[key].append(ref)
+        if ref not in self.refs[key]:
+            self.refs[key].append(ref)
 
     def skip(self, path: int, what: str, reason: str) -> None:
         self.skipped.append(NotProbed(path, what, reason))
@@ -298,17 +339,28 @@ class _Builder:
         return out, tuple(self.skipped)
 
 
-def plan_probes(snapshot: Snapshot, paths: Iterable[Path], options: PlanOptions) -> ProbePlan:
-    """Every probe for ``paths``, each with the prediction it tests."""
+def plan_probes(snapshot: Snapshot, paths: Iterable[Path], options: PlanOptions,
+                context: Iterable[Path] | None = None) -> ProbePlan:
+    """Every probe for ``paths``, each with the prediction it tests.
+
+    ``context``: every path of the analysis (default: ``paths``). A Gateway rule's answer
+    depends on all its backends and on every rule of its listener, chosen or not.
+    """
     chosen = tuple(paths)
+    gw = _GatewayContext.of(snapshot, chosen if context is None else tuple(context))
     b = _Builder()
     pod_nodes: dict[str, str | None] = {}
     proxied = controller_backend_pods(snapshot)
+    for svc, pods in gw.infra_pods.items():
+        proxied[svc] = proxied.get(svc, frozenset()) | pods
     for i, p in enumerate(chosen):
         for c in _choices(p):
             for t in c.targets:
                 if t.pod is not None:
                     pod_nodes[str(t.pod)] = t.node
+        if p.entry.kind == EntryKind.GATEWAY and p.entry.gateway is not None:
+            _plan_gateway_path(snapshot, i, p, options, b, gw)
+            continue
         _plan_path(snapshot, i, p, options, b, proxied.get(p.service, frozenset()))
     targets, skipped = b.finish()
     return ProbePlan(chosen, targets, skipped, pod_nodes)
@@ -472,3 +524,134 @@ def _plan_pods(i: int, p: Path, scheme: str, b: _Builder, proxied: frozenset[str
                               t.pod, frozenset({Expect.ANSWER}), pods, False, False, 1, (),
                               proxied),
                   ref)
+
+
+# --------------------------------------------------------------------------- Gateway paths
+@dataclass
+class _GatewayContext:
+    """What every Gateway path's plan reads: the Gateway table routing answers from, each
+    listener's hostname, each gateway Service's proxy pods, and the backends a gateway's own
+    Service serves for a Host-less ``GET /``."""
+
+    snapshot: Snapshot
+    table: GatewayTable
+    hostnames: Mapping[tuple[ObjectKey, str], str | None]  # (Gateway, listener) → hostname
+    infra_pods: Mapping[ObjectKey, frozenset[str]]  # backends for a Host-less GET /
+    proxies: Mapping[ObjectKey, frozenset[str]]  # the gateway's own Service → its pods
+    #: (Gateway, listener) whose 404 is planned: once per listener, on its first way in
+    no_route_planned: set[tuple[ObjectKey, str]] = field(default_factory=set)
+    #: (backend Service, port) → the pods the Gateway paths send it to
+    backend_pods: Mapping[tuple[ObjectKey, int | None], frozenset[str]] = field(
+        default_factory=dict)
+    #: per rule (every backend of it has a way in): its request, routing's answer, why not
+    rule_plans: dict[tuple[object, ...], tuple[GatewayRequest | None, Prediction | None, str]] \
+        = field(default_factory=dict)
+
+    def rule_plan(self, hop: GatewayHop) -> tuple[GatewayRequest | None, Prediction | None,
+                                                  str]:
+        """The request for a rule and its prediction, computed once per rule."""
+        key = (hop.gateway, hop.listener, hop.route_kind, hop.route, hop.rule)
+        if key not in self.rule_plans:
+            req, answer, why = rule_request(self.snapshot, self.table, hop)
+            pred = None if req is None or answer is None else predict(
+                self.snapshot, answer, req.scheme in ("tls", "tcp"), self.backend_pods)
+            self.rule_plans[key] = (req, pred, why)
+        return self.rule_plans[key]
+
+    @classmethod
+    def of(cls, snapshot: Snapshot, paths: tuple[Path, ...]) -> _GatewayContext:
+        hops = [p.entry.gateway for p in paths
+                if p.entry.kind == EntryKind.GATEWAY and p.entry.gateway is not None]
+        if not hops:
+            return cls(snapshot, GatewayTable((), {}, ()), {}, {}, {})
+        backend_pods: dict[tuple[ObjectKey, int | None], frozenset[str]] = {}
+        for p in paths:
+            h = p.entry.gateway
+            if h is not None and h.backend is not None and not h.problem and p.direct and \
+                    p.direct.verdict == Verdict.FORWARD:
+                backend_pods[(p.service, h.backend.port)] = _pods_of([p.direct])
+        table = attach(snapshot)
+        hostnames = {(lr.gateway.key, lr.ref.label()): lr.bound.listener.hostname
+                     for lr in table.listeners}
+        proxies: dict[ObjectKey, frozenset[str]] = {}
+        infra: dict[ObjectKey, set[str]] = {}
+        for gw_key, svc_key in {(h.gateway, h.infra) for h in hops if h.infra is not None}:
+            svc = snapshot.services.get(svc_key)
+            if svc is None:
+                continue
+            slices = snapshot.service_slices(svc_key)
+            proxies[svc_key] = frozenset(str(t.pod) for sp in svc.ports
+                                         for t in service_targets(snapshot, slices, sp)
+                                         if t.pod is not None)
+            address = next((a for a in (x.address for x in svc.load_balancer_ingress) if a),
+                           "0.0.0.0")
+            # A probe's bare GET / carries an address as its Host: what routing serves there.
+            bare = GatewayRequest("http", None, "/", (), "GET", ())
+            for sp in svc.ports:
+                a = answer_of(snapshot, table, gw_key, sp.port, address, bare)
+                if a is not None and a.outcome == RequestOutcome.FORWARD:
+                    infra.setdefault(svc_key, set()).update(
+                        predict(snapshot, a, False, backend_pods).pods)
+        return cls(snapshot, table, hostnames, {k: frozenset(v) for k, v in infra.items()},
+                   proxies, backend_pods=backend_pods)
+
+
+_KIND_EXPECT = {"answer": Expect.ANSWER, "backend-error": Expect.BACKEND_ERROR,
+                "not-found": Expect.NOT_FOUND, "redirect": Expect.REDIRECT,
+                "unknown": Expect.UNKNOWN, "closed": Expect.CLOSED, "refused": Expect.REFUSED}
+
+
+def _gateway_target(req: GatewayRequest, host: str, port: int, expect: frozenset[Expect],
+                    pred: Prediction, samples: int, proxies: frozenset[str]) -> ProbeTarget:
+    """One request at a listener's address: an entry probe of a Gateway way in."""
+    http = req.scheme in ("http", "https")
+    pods = pred.pods if Expect.ANSWER in expect else frozenset()
+    return ProbeTarget(HopKind.ENTRY, req.scheme, host, port, req.target,
+                       req.host if http else None, req.sni, None, None, expect, pods, False, http,
+                       _repeat(pods, expect, samples), (), frozenset(), req.method,
+                       req.headers, pred.statuses, pred.location, True, proxies)
+
+
+def _plan_gateway_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions,
+                       b: _Builder, gw: _GatewayContext) -> None:
+    """A Gateway way in: the listener at the Gateway's addresses with this rule's request
+    (and, once per listener, a path no rule matches), then the backend's pods as for any
+    Service. The gateway's own Service has paths of its own (its load balancer, NodePorts
+    and proxy pods), probed as any Service's."""
+    hop = p.entry.gateway
+    assert hop is not None
+    what = hop.label()
+    proxies = gw.proxies.get(hop.infra, frozenset()) if hop.infra is not None else frozenset()
+    req, pred, why = gw.rule_plan(hop)
+    if req is None or pred is None:
+        b.skip(i, what, why)
+    else:
+        if req.scheme == "tcp" and port_scheme(p.port, options.http) == "http":
+            # A TCP listener splices bytes: an HTTP backend behind it answers an HTTP GET
+            # sent through, and may name itself (a bare connect proves only the accept).
+            req = req._replace(scheme="http")
+        expect = frozenset(_KIND_EXPECT[k] for k in pred.kinds)
+        addresses = hop.addresses or p.entry.addresses
+        infra = snapshot.services.get(hop.infra) if hop.infra is not None else None
+        if not addresses and infra is not None:
+            addresses = tuple(a for a in (x.address for x in infra.load_balancer_ingress) if a)
+        if not addresses:
+            b.skip(i, what, "the Gateway has no address (status.addresses is empty)")
+        for address in addresses:
+            b.add(_gateway_target(req, address, hop.port, expect, pred,
+                                  options.samples, proxies), HopRef(i, HopKind.ENTRY))
+        listener_host = gw.hostnames.get((hop.gateway, hop.listener))
+        once = (hop.gateway, hop.listener)
+        nf, nf_why = (None, "") if once in gw.no_route_planned else no_route_request(
+            snapshot, gw.table, hop, listener_host)
+        gw.no_route_planned.add(once)
+        if nf is not None:
+            for address in addresses:
+                b.add(_gateway_target(nf, address, hop.port,
+                                      frozenset({Expect.NOT_FOUND}), NOT_FOUND, 1, proxies),
+                      HopRef(i, HopKind.ENTRY))
+        elif nf_why:
+            b.skip(i, f"{what}: a path no rule matches", nf_why)
+    # The backend's pods, as for any Service (the proxies send straight to them).
+    if p.direct is not None:
+        _plan_pods(i, p._replace(groups=()), port_scheme(p.port, options.http), b, frozenset())

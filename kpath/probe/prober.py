@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import errno
 import json
+import re
 import socket
 import ssl
 import time
@@ -42,6 +43,11 @@ BODY_CAP = 64 * 1024
 USER_AGENT = "kpath-probe/1"
 _NAME_CAP = 253  # a Kubernetes name is at most this long; longer answers are not names
 TCP_LISTEN = 0.1  # seconds a TCP probe waits after connecting for a reset, close or banner
+_HOSTNAME = re.compile(r"[A-Za-z0-9.\-_:\[\]]{1,253}")
+
+
+class _Handshake(Exception):
+    """A TLS probe that stops at the handshake (no HTTP request of its own)."""
 
 
 class Outcome(StrEnum):
@@ -70,6 +76,7 @@ class ProbeResult(NamedTuple):
     detail: str  # one line: the error, or what answered
     tls_problem: str | None = None  # a certificate problem seen before an --insecure retry
     connected: bool | None = None  # the TCP connection was made (None: not known)
+    location: str | None = None  # a redirect's Location header
 
     @property
     def answered(self) -> bool:
@@ -292,6 +299,7 @@ class Prober:
         self.options = options
         self._clients: dict[str, httpx.AsyncClient] = {}
         self._api: httpx.AsyncClient | None = None
+        self._passthrough: ssl.SSLContext | None = None  # TLS probes: made on first use
 
     async def __aenter__(self) -> Prober:
         opts = self.options
@@ -393,30 +401,46 @@ class Prober:
                       stage: _Stage) -> ProbeResult:
         if t.scheme == "tcp":
             return await self._tcp(t, index, attempt, start)
+        if t.scheme == "tls":
+            return await self._tls(t, index, attempt, start)
         headers = {"Connection": "close", "User-Agent": USER_AGENT, "Accept": "*/*"}
         if t.host_header:
             headers["Host"] = t.host_header
+        for name, value in t.headers:
+            headers[name] = value
         ext: dict[str, Any] = {"sni_hostname": t.sni} if t.sni else {}
         timeout = httpx.Timeout(self.options.timeout, connect=self._connect_budget(t))
         client = self._clients["verified"]
         try:
             return await self._http(client, t.url, headers, ext, timeout, index, attempt, start,
-                                    "direct", stage)
+                                    "direct", stage, t.method)
         except Exception as exc:
             outcome, detail = classify(exc)
-            if outcome == Outcome.TLS and "insecure" in self._clients:
-                stage.restart()  # the retry is a new connection
-                result = await self._http(self._clients["insecure"], t.url, headers, ext,
-                                          timeout, index, attempt, start, "direct", stage)
-                return result._replace(tls_problem=detail)
-            if self._api_fallback(t) and not stage.connected and (
-                isinstance(exc, httpx.ConnectTimeout) or outcome == Outcome.UNREACHABLE
-            ):
-                raise _Connect(outcome, detail) from exc
-            outcome, detail = after_connect(outcome, detail, stage.stage, stage.reset,
-                                            self.options.timeout)
-            return self._failure(index, attempt, start, outcome, detail, "direct",
-                                 stage.connected)
+            retry = outcome == Outcome.TLS and "insecure" in self._clients
+            if not retry:
+                if self._api_fallback(t) and not stage.connected and (
+                    isinstance(exc, httpx.ConnectTimeout) or outcome == Outcome.UNREACHABLE
+                ):
+                    raise _Connect(outcome, detail) from exc
+                outcome, detail = after_connect(outcome, detail, stage.stage, stage.reset,
+                                                self.options.timeout)
+                return self._failure(index, attempt, start, outcome, detail, "direct",
+                                     stage.connected)
+        # Retried outside the handler, so a failure of the retry is read on its own (not
+        # through the certificate error it would otherwise carry as its context).
+        stage.restart()  # the retry is a new connection
+        try:
+            result = await self._http(self._clients["insecure"], t.url, headers, ext, timeout,
+                                      index, attempt, start, "direct", stage, t.method)
+        except Exception as retry_exc:
+            # The retry fails on its own terms (reset, closed, no answer): that is what this
+            # probe saw, with the certificate problem beside it.
+            again, why = classify(retry_exc)
+            again, why = after_connect(again, why, stage.stage, stage.reset,
+                                       self.options.timeout)
+            result = self._failure(index, attempt, start, again, why, "direct",
+                                   stage.connected)
+        return result._replace(tls_problem=detail)
 
     async def _tcp(self, t: ProbeTarget, index: int, attempt: int, start: float) -> ProbeResult:
         try:
@@ -466,14 +490,14 @@ class Prober:
     async def _http(
         self, client: httpx.AsyncClient, url: str, headers: Mapping[str, str],
         ext: Mapping[str, Any], timeout: httpx.Timeout | None, index: int, attempt: int,
-        start: float, via: str, stage: _Stage | None,
+        start: float, via: str, stage: _Stage | None, method: str = "GET",
     ) -> ProbeResult:
         kwargs: dict[str, Any] = {"headers": headers, "extensions": dict(ext)}
         if stage is not None:
             kwargs["extensions"]["trace"] = stage
         if timeout is not None:
             kwargs["timeout"] = timeout
-        async with client.stream("GET", url, **kwargs) as resp:
+        async with client.stream(method, url, **kwargs) as resp:
             body = bytearray()
             async for chunk in resp.aiter_raw():
                 body += chunk[: BODY_CAP - len(body)]
@@ -481,19 +505,88 @@ class Prober:
                     break  # the rest is discarded with the connection
             status = resp.status_code
             pod, node = identify(resp.headers, bytes(body))
-        outcome = Outcome.OK if status < 400 else Outcome.HTTP_STATUS
-        detail = f"HTTP {status}" + (f" from {pod}" if pod else "")
-        if via == "api-proxy" and pod is None and status >= 500:
-            # The API server's own error: it could not reach the pod. Say what it said.
-            detail += f" from the API server's proxy: {proxy_message(bytes(body))}"
-        return ProbeResult(index, attempt, outcome, status, _ms(start), pod, node, via, detail,
-                           None, True)
+            location = resp.headers.get("location") if 300 <= status < 400 else None
+        return _http_result(index, attempt, status, _ms(start), pod, node, via, bytes(body),
+                            location)
+
+    async def _tls(self, t: ProbeTarget, index: int, attempt: int, start: float
+                   ) -> ProbeResult:
+        """A TLS connection by SNI (a passthrough listener): the handshake is the answer.
+        Whoever terminates it is the backend, whose certificate is not kpath's to verify
+        here; a ``GET /`` inside then lets an echo backend name itself."""
+        ctx = self._passthrough
+        if ctx is None:
+            ctx = self._passthrough = await asyncio.to_thread(_insecure_context)
+        try:
+            reader, writer = await asyncio.open_connection(
+                t.host, t.port, ssl=ctx, server_hostname=t.sni or None)
+        except Exception as exc:
+            outcome, detail = classify(exc)
+            connected = outcome in (Outcome.TLS, Outcome.CLOSED, Outcome.RESET)
+            outcome, detail = after_connect(outcome, detail,
+                                            STAGE_TLS if connected else STAGE_CONNECT,
+                                            outcome == Outcome.RESET, self.options.timeout)
+            return self._failure(index, attempt, start, outcome, detail, "direct", connected)
+        latency = _ms(start)
+        try:
+            host = t.sni or t.host
+            if not _HOSTNAME.fullmatch(host):
+                # Nothing of the cluster's goes into a request line unless it is a name.
+                raise _Handshake()
+            writer.write(f"GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {USER_AGENT}\r\n"
+                         "Connection: close\r\n\r\n".encode("latin-1", "replace"))
+            data = b""
+            with contextlib.suppress(TimeoutError, OSError, ssl.SSLError):
+                listen = min(TCP_LISTEN * 5, self.options.timeout / 2)
+                async with asyncio.timeout(listen):
+                    while len(data) < BODY_CAP and (chunk := await reader.read(65536)):
+                        data += chunk
+        except _Handshake:
+            data = b""
+        finally:
+            writer.transport.abort()
+        answer = parse_http_answer(data)
+        if answer is None:
+            return ProbeResult(index, attempt, Outcome.OK, None, latency, None, None, "direct",
+                               "TLS handshake done (SNI " + (t.sni or "none") + ")", None, True)
+        status, headers, body = answer
+        pod, node = identify(headers, body)
+        return _http_result(index, attempt, status, latency, pod, node, "direct", body, None)
 
     @staticmethod
     def _failure(index: int, attempt: int, start: float, outcome: Outcome, detail: str,
                  via: str, connected: bool | None = None) -> ProbeResult:
         return ProbeResult(index, attempt, outcome, None, _ms(start), None, None, via, detail,
                            None, connected)
+
+
+def _http_result(index: int, attempt: int, status: int, latency: float, pod: str | None,
+                 node: str | None, via: str, body: bytes, location: str | None) -> ProbeResult:
+    outcome = Outcome.OK if status < 400 else Outcome.HTTP_STATUS
+    detail = f"HTTP {status}" + (f" from {pod}" if pod else "")
+    if via == "api-proxy" and pod is None and status >= 500:
+        # The API server's own error: it could not reach the pod. Say what it said.
+        detail += f" from the API server's proxy: {proxy_message(body)}"
+    if location is not None:
+        detail += f" to {location[:300]}"
+    return ProbeResult(index, attempt, outcome, status, latency, pod, node, via, detail,
+                       None, True, location[:2000] if location is not None else None)
+
+
+def parse_http_answer(data: bytes) -> tuple[int, dict[str, str], bytes] | None:
+    """Status, headers (lower-cased names) and body of a raw HTTP/1.x answer; None if the
+    bytes are not one."""
+    head, sep, body = data.partition(b"\r\n\r\n")
+    lines = head.decode("latin-1").split("\r\n")
+    parts = lines[0].split(" ", 2)
+    if not sep or len(parts) < 2 or not parts[0].startswith("HTTP/") or not parts[1].isdigit():
+        return None
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        name, colon, value = line.partition(":")
+        if colon:
+            headers[name.strip().lower()] = value.strip()
+    return int(parts[1]), headers, body
 
 
 def _ms(start: float) -> float:

@@ -89,7 +89,10 @@ def _chosen(analysis: Analysis, selection: Selection | Iterable[Path]) -> list[P
 def plan_paths(analysis: Analysis, selection: Selection | Iterable[Path],
                settings: ProbeSettings) -> ProbePlan:
     settings.check()
-    return plan_probes(analysis.snapshot, _chosen(analysis, selection), settings.plan_options())
+    # Every path as context: a Gateway rule's answer depends on its other backends and on
+    # every rule of its listener, chosen or not.
+    return plan_probes(analysis.snapshot, _chosen(analysis, selection), settings.plan_options(),
+                       context=analysis.paths)
 
 
 def run_probe_paths(

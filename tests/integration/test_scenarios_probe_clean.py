@@ -15,6 +15,7 @@ its mark is strict, so it fails as soon as that cause is fixed: remove the entry
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -30,6 +31,8 @@ from tests.integration.scenario_probe import (
     contradicted,
     fault_endpoints,
     faulted_hops,
+    lab_dump,
+    probe_dump,
     probe_lab,
     touches,
 )
@@ -207,3 +210,131 @@ def test_injected_faults_are_caught_on_their_own_hops(
     with capsys.disabled():
         _report(f"shop + {kind}", doc)
     _check_caught(f"shop + {kind}", faults, doc)
+
+
+# --------------------------------------------------------------------------- Gateway scenarios
+def _has_gateway(name: str) -> bool:
+    return any(m.get("kind") == "Gateway" for m in load_scenario(name).manifests)
+
+
+GATEWAY_SCENARIOS = [n for n in builtin_names() if _has_gateway(n)]
+
+
+def _gateway_paths(doc: Doc) -> list[dict[str, Any]]:
+    return [pj for pj in doc["paths"] if pj["entry"]["kind"] == "gateway"]
+
+
+def _probe_gateway_lab(lab: LabThread, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+                       ) -> Doc:
+    """``kpath paths -A --probe`` on the lab, live (its API server serves the Gateway API
+    and the status its controller wrote); ``--insecure``: the lab's listener certificates
+    are self-signed, and an HTTPS rule's answer is what is being tested."""
+    return probe_lab(lab.write_kubeconfig(tmp_path / "kubeconfig"), capsys, "--insecure")
+
+
+def test_every_gateway_scenario_is_probed() -> None:
+    # The real-world Gateway API manifests (SOURCES.md A2) and kpath's own gateway-shop.
+    assert len(GATEWAY_SCENARIOS) >= 12 and "gateway-shop" in GATEWAY_SCENARIOS
+
+
+@pytest.mark.parametrize("name", GATEWAY_SCENARIOS)
+def test_gateway_scenario_probes_clean_with_faults_cleared(
+    name: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with LabThread(name, control=True) as lab:
+        _control(lab, "DELETE", "/faults")
+        doc = _probe_gateway_lab(lab, tmp_path, capsys)
+        warnings = lab.lab.warnings
+    with capsys.disabled():
+        lines = _report(f"{name} (gateway, faults cleared)", doc)
+    gateway = _gateway_paths(doc)
+    assert gateway, "no Gateway way in was found"
+    confirmed = [pj for pj in gateway
+                 if (pj["entry"].get("observed") or {}).get("verdict") == "confirmed"]
+    assert confirmed, "no Gateway way in was confirmed by a probe"
+    assert not warnings, f"the lab could not build every listener: {warnings}"
+    assert not lines and doc["probe"]["summary"]["contradictions"] == 0, "\n".join(lines)
+
+
+def test_gateway_shop_planted_faults_answer_as_predicted(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Its faults are in its objects: kpath predicts them, and the probes see them so."""
+    with LabThread("gateway-shop") as lab:
+        doc = _probe_gateway_lab(lab, tmp_path, capsys)
+    with capsys.disabled():
+        lines = _report("gateway-shop (planted faults)", doc)
+    assert not lines, "\n".join(lines)
+    # The payments backend in another namespace without a ReferenceGrant: 500, as predicted.
+    pay = [pj["entry"]["observed"] for pj in _gateway_paths(doc)
+           if pj["entry"]["gateway"]["route"]["name"] == "shop/payments"
+           and pj["entry"].get("observed")]
+    assert pay, "the payments route was not probed"
+    for obs in pay:
+        assert obs["verdict"] == "confirmed", obs["reason"]
+        assert obs["predicted"] == ["backend-error"]
+        assert {p["status"] for p in obs["probes"] if p["url"].endswith("/api/pay")} == {500}
+    # The Local gateway Service: its NodePorts drop at the nodes without a proxy pod.
+    infra = [pj for pj in doc["paths"] if pj.get("gatewayInfra")
+             and pj["entry"]["kind"] in ("nodeport", "loadbalancer")]
+    dropped = [g for pj in infra for g in pj["groups"]
+               if (g.get("observed") or {}).get("predicted") == ["silent"]]
+    assert {n for g in dropped for n in g["nodes"]} == {"node-b", "node-c"}
+    assert all(g["observed"]["verdict"] == "confirmed" for g in dropped)
+
+
+def test_a_fault_behind_a_gateway_is_caught_on_its_rule(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with LabThread("gateway-shop", control=True) as lab:
+        _control(lab, "POST", "/faults", {"kind": "pod-refuse", "pod": "shop/search",
+                                          "replica": 0})
+        faults = _control(lab, "GET", "/")["faults"]
+        doc = _probe_gateway_lab(lab, tmp_path, capsys)
+    with capsys.disabled():
+        _report("gateway-shop + pod-refuse shop/search", doc)
+    _check_caught("gateway-shop + pod-refuse", faults, doc)
+    caught = [h for h in contradicted(doc) if h.kind == "entry" and "HTTPRoute" in h.entry]
+    assert caught, "no Gateway rule's entry shows the refusing backend"
+    assert all("search" in h.service for h in caught), [h.label() for h in caught]
+
+
+def test_probes_catch_a_gateway_that_routes_otherwise_than_its_objects_say(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """kpath reads objects the lab's gateway does not run by: the search rule sent to cart,
+    the old-shop redirect's status changed, a ReferenceGrant the lab never saw. Each rule's
+    probe must contradict, and no other Gateway rule's."""
+    with LabThread("gateway-shop") as lab:
+        dump = lab_dump(lab, tmp_path / "lab-dump.json")
+        doc = json.loads(dump.read_text())
+        for item in doc["items"]:
+            if item["kind"] == "HTTPRoute" and item["metadata"]["name"] == "shop":
+                rules = item["spec"]["rules"]
+                rules[3]["backendRefs"] = [{"name": "cart", "port": 8080}]
+                rules[5]["filters"][0]["requestRedirect"]["statusCode"] = 308
+        doc["items"].append({
+            "apiVersion": "gateway.networking.k8s.io/v1beta1", "kind": "ReferenceGrant",
+            "metadata": {"name": "shop-to-payments", "namespace": "payments"},
+            "spec": {"from": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute",
+                               "namespace": "shop"}], "to": [{"group": "", "kind": "Service"}]}})
+        dump.write_text(json.dumps(doc))
+        probed = probe_dump(dump, capsys, "--insecure")
+    with capsys.disabled():
+        _report("gateway-shop, objects the gateway does not run by", probed)
+    verdicts: dict[tuple[str, int], set[str]] = {}
+    reasons: dict[tuple[str, int], str] = {}
+    for pj in _gateway_paths(probed):
+        obs = pj["entry"].get("observed")
+        if obs:
+            route = pj["entry"]["gateway"]["route"]
+            rule = (route["name"], route["rule"])
+            verdicts.setdefault(rule, set()).add(obs["verdict"])
+            if obs["verdict"] == "contradicted":
+                reasons[rule] = obs["reason"]
+    wrong = {r for r, v in verdicts.items() if "contradicted" in v}
+    assert wrong == {("shop/shop", 3), ("shop/shop", 5), ("shop/payments", 0)}, reasons
+    assert "which the route's rule does not send to" in reasons[("shop/shop", 3)]
+    assert "saw HTTP 301" in reasons[("shop/shop", 5)]
+    assert "the gateway's own 500" in reasons[("shop/payments", 0)] or \
+        "HTTP 500" in reasons[("shop/payments", 0)]
