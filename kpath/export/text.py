@@ -26,6 +26,7 @@ VERDICT_STYLE = {
     Verdict.DROP: ("✗ drop", "bold red"),
     Verdict.REJECT: ("⊘ reject", "red"),
     Verdict.UNKNOWN: ("? unknown", "yellow"),
+    Verdict.REDIRECT: ("↪ redirect", "cyan"),  # the gateway's own answer, by design
 }
 #: A Local-policy load balancer's row for nodes its health check takes out.
 LB_SKIPPED = ("↷ skipped by the load balancer (health check fails)", "dim")
