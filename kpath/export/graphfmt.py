@@ -55,7 +55,7 @@ def dot(graph: nx.MultiDiGraph) -> str:
     for a, b, attrs in graph.edges(data=True):
         verdict = attrs.get("verdict", "")
         style = ["dashed"] if attrs.get("cross_node") else []
-        color = {"drop": "red", "reject": "red"}.get(verdict, "black")
+        color = {"drop": "red", "reject": "red", "redirect": "blue"}.get(verdict, "black")
         label = verdict + (" cross-node" if attrs.get("cross_node") else "")
         lines.append(f"  {_quote(a)} -> {_quote(b)} [label={_quote(label)}, color={color}"
                      + (f", style={style[0]}" if style else "") + "];")

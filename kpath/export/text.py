@@ -17,7 +17,7 @@ from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding, Severity
 from kpath.routing.kubeproxy import Choice, Verdict
 from kpath.routing.nodegroups import NodeGroup
-from kpath.routing.paths import Path, skipped_by_load_balancer
+from kpath.routing.paths import Path, names_no_service, skipped_by_load_balancer
 from kpath.routing.route import Route
 from kpath.safetext import literal, literal_message
 
@@ -26,6 +26,7 @@ VERDICT_STYLE = {
     Verdict.DROP: ("✗ drop", "bold red"),
     Verdict.REJECT: ("⊘ reject", "red"),
     Verdict.UNKNOWN: ("? unknown", "yellow"),
+    Verdict.REDIRECT: ("↪ redirect", "cyan"),  # the gateway's own answer, by design
 }
 #: A Local-policy load balancer's row for nodes its health check takes out.
 LB_SKIPPED = ("↷ skipped by the load balancer (health check fails)", "dim")
@@ -98,7 +99,9 @@ def paths_table(paths: Iterable[Path]) -> Table:
         table.add_column(name, overflow="fold")
     for path in paths:
         service = literal(path.service)
-        port = literal(path.port.label() if path.port else "?")
+        # A Gateway rule sending to no Service has no port at all ("—"), not an unknown one.
+        port = literal(path.port.label() if path.port else
+                       "—" if names_no_service(path.service) else "?")
         rows: list[tuple[Text, Choice, NodeGroup | None]] = []
         if path.direct is not None:
             rows.append((Text(path.via, style="dim"), path.direct, None))

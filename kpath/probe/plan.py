@@ -95,7 +95,8 @@ class Expect(StrEnum):
 
 #: Verdict → what a client sees.
 SEEN_AS = {Verdict.FORWARD: Expect.ANSWER, Verdict.DROP: Expect.SILENT,
-           Verdict.REJECT: Expect.REFUSED, Verdict.UNKNOWN: Expect.UNKNOWN}
+           Verdict.REJECT: Expect.REFUSED, Verdict.UNKNOWN: Expect.UNKNOWN,
+           Verdict.REDIRECT: Expect.REDIRECT}
 
 #: Ports whose number alone says HTTP or HTTPS (when name and appProtocol say nothing).
 HTTP_PORTS = frozenset({80, 3000, 5000, 8000, 8008, 8080, 8081, 8888, 9080, 9090})

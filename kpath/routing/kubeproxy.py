@@ -27,6 +27,9 @@ class Verdict(StrEnum):
     DROP = "drop"
     REJECT = "reject"
     UNKNOWN = "unknown"  # the input does not carry the endpoints: no prediction
+    #: A Gateway rule that answers a redirect itself (3xx and a Location): by design, no
+    #: backend is sent anything, and nothing failed. kube-proxy itself never says this.
+    REDIRECT = "redirect"
 
 
 class Target(NamedTuple):

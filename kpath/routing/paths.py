@@ -25,6 +25,7 @@ from kpath.cluster.snapshot import Snapshot
 
 # The module, not its names: backends imports this module, and either may load first.
 from kpath.routing.gateway import backends as gw_backends
+from kpath.routing.gateway import filters as gw_filters
 from kpath.routing.gateway.attach import GatewayTable
 from kpath.routing.gateway.infra import InfraRef, find_infra, infra_index
 from kpath.routing.ingress import ControllerRef, IngressRoute, ingress_routes
@@ -289,12 +290,33 @@ def ingress_paths(
                        "pods" if ctrl.kind == "external" else "controller")
 
 
-def _redirect_text(r: RequestRedirect) -> str:
-    parts = [f"scheme {r.scheme}" if r.scheme else "", f"host {r.hostname}" if r.hostname else "",
-             f"port {r.port}" if r.port is not None else "",
-             f"path {r.path.type} {r.path.value}" if r.path is not None else ""]
-    where = ", ".join(p for p in parts if p) or "the same URL"
-    return f"RequestRedirect: the gateway answers {r.status_code} to {where}"
+#: The `Path.service` of a Gateway rule that sends to no Service: its own answer (a redirect)
+#: or a 500 (no backendRefs). Parentheses cannot be in a Service's name, so these never
+#: stand for (or group with) a real one; the route is in the path's entry.
+REDIRECT_SERVICE = "(redirect)"
+NO_BACKEND_SERVICE = "(no backend)"
+NO_SERVICE_NAMES = frozenset({REDIRECT_SERVICE, NO_BACKEND_SERVICE})
+
+
+def names_no_service(key: ObjectKey) -> bool:
+    """A path key that is a Gateway rule's placeholder, not a Service."""
+    return key.name in NO_SERVICE_NAMES
+
+
+def redirect_location(r: RequestRedirect, hop: GatewayHop) -> str:
+    """The Location the rule answers, for the path's own request (its first hostname, or
+    ``*`` for any; its first match's path, or ``/``)."""
+    scheme = "https" if hop.protocol == "HTTPS" else "http"
+    host = hop.hostnames[0] if hop.hostnames else "*"
+    m = hop.matches[0].path if hop.matches else None
+    literal_path = m is not None and m.type in ("PathPrefix", "Exact")
+    path = m.value if m is not None and literal_path else "/"
+    prefix = m.value if m is not None and m.type == "PathPrefix" else None
+    return gw_filters.redirect_location(r, scheme, host, hop.port, path, "", prefix)
+
+
+def _redirect_text(r: RequestRedirect, hop: GatewayHop) -> str:
+    return f"RequestRedirect: the gateway answers {r.status_code} → {redirect_location(r, hop)}"
 
 
 def gateway_paths(
@@ -325,13 +347,13 @@ def gateway_paths(
 def _rule_paths(route: GwRoute, rule: RouteRule, hop: GatewayHop,
                 resolved: tuple[gw_backends.ResolvedBackend, ...],
                 snapshot: Snapshot) -> Iterator[Path]:
-    nowhere = ObjectKey(route.namespace, "?")
     redirect = next((f.redirect for f in rule.filters
                      if f.type == "RequestRedirect" and f.redirect is not None), None)
     if redirect is not None:
+        # The gateway answers by design: a verdict of its own, never a failure.
         entry = Entry(EntryKind.GATEWAY, hop.addresses, hop.port, gateway=hop)
-        yield Path(nowhere, None, entry, None, (),
-                   Choice(Verdict.REJECT, (), _redirect_text(redirect)), "gateway")
+        yield Path(ObjectKey(route.namespace, REDIRECT_SERVICE), None, entry, None, (),
+                   Choice(Verdict.REDIRECT, (), _redirect_text(redirect, hop)), "gateway")
         return
     backends = [b for b in resolved if b.weight > 0]
     if not backends:
@@ -339,8 +361,8 @@ def _rule_paths(route: GwRoute, rule: RouteRule, hop: GatewayHop,
         problem = f"NoBackend: {why}: the gateway answers 500"
         entry = Entry(EntryKind.GATEWAY, hop.addresses, hop.port,
                       gateway=hop._replace(problem=problem))
-        yield Path(nowhere, None, entry, None, (), Choice(Verdict.REJECT, (), problem),
-                   "gateway")
+        yield Path(ObjectKey(route.namespace, NO_BACKEND_SERVICE), None, entry, None, (),
+                   Choice(Verdict.REJECT, (), problem), "gateway")
         return
     for rb in backends:
         problem = f"{rb.problem}: {rb.detail}" if rb.problem is not None else None

@@ -15,9 +15,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kpath.cluster.gatewayapi import HeaderMatch, Route, RouteFilter, RouteMatch
+from kpath.cluster.gatewayapi import (
+    HeaderMatch,
+    RequestRedirect,
+    Route,
+    RouteFilter,
+    RouteMatch,
+)
 from kpath.cluster.records import ObjectKey, Service, ServicePort
-from kpath.routing.paths import GatewayHop, Path
+from kpath.routing.paths import GatewayHop, Path, redirect_location
 from kpath.tui.styles import glyphs
 
 ARROW = glyphs("→")
@@ -183,6 +189,26 @@ def backend_details(hop: GatewayHop, p: Path) -> list[tuple[str, str]]:
     if hop.problem:
         out.append(("problem", f"{hop.problem}: the gateway answers 500 for this share"))
     return out
+
+
+def rule_redirect(hop: GatewayHop, route: Route | None) -> RequestRedirect | None:
+    """The rule's RequestRedirect (the gateway answers it itself), if it has one."""
+    if route is None or not 0 <= hop.rule < len(route.rules):
+        return None
+    return next((f.redirect for f in route.rules[hop.rule].filters
+                 if f.type == "RequestRedirect" and f.redirect is not None), None)
+
+
+def redirect_lines(hop: GatewayHop, r: RequestRedirect) -> list[str]:
+    """The redirect box: the status and the Location this path's request is answered."""
+    return [f"{r.status_code} {ARROW} {redirect_location(r, hop)}",
+            "the gateway answers (no backend)"]
+
+
+def redirect_details(hop: GatewayHop, r: RequestRedirect) -> list[tuple[str, str]]:
+    return [("answer", f"{r.status_code} redirect, by the gateway itself"),
+            ("location", redirect_location(r, hop)),
+            ("backend", "none: a redirect sends nothing on, and nothing failed")]
 
 
 def find_route(routes: Sequence[Route], kind: str, key: ObjectKey) -> Route | None:

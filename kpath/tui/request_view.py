@@ -107,7 +107,8 @@ def outcome_box(a: Answer, r: Request) -> Box:
         state = worst_state(states) if states else HopState.REJECT
         return Box("forward", tuple(lines), state)
     if a.outcome == Outcome.REDIRECT:
-        return Box(f"{status}redirect", (f"Location: {a.redirect or '?'}",), HopState.INFO)
+        return Box(f"{status}redirect", (f"Location: {a.redirect or '?'}",),
+                   HopState.REDIRECT)
     if a.outcome == Outcome.NOT_FOUND:
         return Box(f"{status or '404 '}not found", ("no rule matches this request",),
                    HopState.REJECT)

@@ -1,7 +1,7 @@
 """How each hop state looks: a glyph, a word and a colour, so state never rests on colour alone.
 
 With ``NO_COLOR`` Textual strips colour from every line; the glyph and the word still say
-forward, cross-node, drop, reject, pending, and each probe verdict (confirmed, unknown,
+forward, cross-node, drop, reject, redirect, pending, and each probe verdict (confirmed, unknown,
 answered (unidentified), contradiction), stale or not.
 With ``TERM=linux`` (a bastion's text console) glyphs come from what its fonts hold.
 """
@@ -25,6 +25,7 @@ class HopState(StrEnum):
     CROSS = "cross-node"
     DROP = "drop"
     REJECT = "reject"
+    REDIRECT = "redirect"  # a Gateway rule answers a redirect itself: by design, not a failure
     PENDING = "pending"
     INFO = "info"  # a hop that makes no decision (the client, a DNS name)
 
@@ -52,7 +53,7 @@ PROBE_RANK = {ProbeState.UNPROBED: 0, ProbeState.RUNNING: 1, ProbeState.UNKNOWN:
 #: The Linux console's fonts hold ASCII and box lines, not arrows, ticks or rounded corners.
 #: Each stand-in is one cell wide, like the glyph it replaces, so layouts do not move.
 _CONSOLE_GLYPHS = str.maketrans({
-    "→": ">", "⇄": "~", "✗": "x", "⊘": "/", "…": ".", "·": ".", "○": "o", "◌": "?",
+    "→": ">", "↪": "^", "⇄": "~", "✗": "x", "⊘": "/", "…": ".", "·": ".", "○": "o", "◌": "?",
     "✓": "+", "‼": "!", "▶": ">", "●": "*", "╭": "┌", "╮": "┐", "╰": "└", "╯": "┘",
 })
 
@@ -91,6 +92,7 @@ HOP_LOOK: dict[HopState, Look] = {
     HopState.CROSS: Look(glyphs("⇄"), "cross-node", "magenta"),
     HopState.DROP: Look(glyphs("✗"), "drop", "bold red"),
     HopState.REJECT: Look(glyphs("⊘"), "reject", "red"),
+    HopState.REDIRECT: Look(glyphs("↪"), "redirect", "cyan"),
     HopState.PENDING: Look(glyphs("…"), "pending", "yellow"),
     HopState.INFO: Look(glyphs("·"), "", "default"),
 }

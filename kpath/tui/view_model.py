@@ -25,7 +25,7 @@ from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding, Severity
 from kpath.routing.kubeproxy import Choice, Target, Verdict
 from kpath.routing.nodegroups import NodeGroup
-from kpath.routing.paths import EntryKind, GatewayHop, Path
+from kpath.routing.paths import EntryKind, GatewayHop, Path, names_no_service
 from kpath.tui import gateway_view as gv
 from kpath.tui.styles import HopState, ProbeState, glyphs
 
@@ -40,8 +40,9 @@ WAY_CODES: dict[EntryKind, str] = {
     EntryKind.HEADLESS: "HL",
     EntryKind.EXTERNAL_NAME: "DNS",
 }
-_STATE_RANK = {HopState.INFO: 0, HopState.FORWARD: 1, HopState.CROSS: 2, HopState.PENDING: 3,
-               HopState.REJECT: 4, HopState.DROP: 5}
+#: A redirect is the gateway answering by design: above "no decision", below any forward.
+_STATE_RANK = {HopState.INFO: 0, HopState.REDIRECT: 1, HopState.FORWARD: 2, HopState.CROSS: 3,
+               HopState.PENDING: 4, HopState.REJECT: 5, HopState.DROP: 6}
 SORTS = ("name", "worst", "type")
 ARROW = glyphs("→")
 T = TypeVar("T")
@@ -67,11 +68,21 @@ class ServiceRow(NamedTuple):
 
 
 def group_paths(analysis: Analysis) -> dict[ObjectKey, list[int]]:
-    """Indexes into ``analysis.paths`` for each service, in analysis order."""
+    """Indexes into ``analysis.paths`` for each service, in analysis order. A Gateway rule
+    that sends to no Service (a redirect, no backends) is listed under the gateway's own
+    Service, which answers it; not as a service of its own."""
     out: dict[ObjectKey, list[int]] = defaultdict(list)
     for i, p in enumerate(analysis.paths):
-        out[p.service].append(i)
+        out[list_key(p)].append(i)
     return out
+
+
+def list_key(p: Path) -> ObjectKey:
+    """The service-list row a path belongs to."""
+    gw = p.entry.gateway
+    if names_no_service(p.service) and gw is not None and gw.infra is not None:
+        return gw.infra
+    return p.service
 
 
 def group_findings(findings: Iterable[Finding]) -> dict[ObjectKey | None, list[Finding]]:
@@ -88,6 +99,8 @@ def verdict_state(verdict: Verdict, cross: bool = False) -> HopState:
         return HopState.DROP
     if verdict == Verdict.REJECT:
         return HopState.REJECT
+    if verdict == Verdict.REDIRECT:
+        return HopState.REDIRECT
     return HopState.CROSS if cross else HopState.FORWARD
 
 
@@ -389,7 +402,7 @@ def _gateway_diagram(analysis: Analysis, index: int, p: Path, gw: GatewayHop) ->
     infra = snapshot.services.get(gw.infra) if gw.infra is not None else None
     ii = infra_path(analysis, gw)
     ip = analysis.paths[ii] if ii is not None else None
-    port = p.port.label() if p.port else "?"
+    port = p.port.label() if p.port else f"{gw.route_kind} rule {gw.rule}"  # no Service port
     title = f"{port} via gateway {gw.gateway} ({gw.listener})" + (
         f", its Service {ip.policy} policy" if ip is not None and ip.policy else "")
     client = Hop(PlaceRef(index, "client"), "client", ("outside the cluster",), HopState.INFO,
@@ -412,6 +425,17 @@ def _gateway_diagram(analysis: Analysis, index: int, p: Path, gw: GatewayHop) ->
                 tuple(gv.entry_lines(gw)), entry_state, tuple(details))
     route = gv.find_route(snapshot.gateways.routes, gw.route_kind, gw.route)
     direct = p.direct
+    redirect = gv.rule_redirect(gw, route) if direct is not None and \
+        direct.verdict == Verdict.REDIRECT else None
+    if redirect is not None and direct is not None:
+        # The gateway answers by design: drawn as its own state, never as a refusal.
+        head = Hop(PlaceRef(index, "route"), gv.route_title(gw), tuple(gv.route_lines(gw, route)),
+                   HopState.REDIRECT, tuple(gv.route_details(gw, route)), probed=False)
+        backend = Hop(PlaceRef(index, "backend"), "redirect",
+                      tuple(gv.redirect_lines(gw, redirect)), HopState.REDIRECT,
+                      tuple(gv.redirect_details(gw, redirect)), probed=False)
+        leg = Leg(head, (_branch(index, None, backend, direct, None),))
+        return Diagram(index, title, client, entry, tuple(branches), more, (leg,))
     if gw.problem or direct is None:
         state = HopState.REJECT
         choice = Choice(Verdict.REJECT, (), gw.problem or "no backend")
@@ -445,6 +469,8 @@ def _verdict_line(verdict: Verdict, cross: bool, share: float = 0.0) -> str:
         return "drop (black hole)"
     if verdict == Verdict.REJECT:
         return "reject (refused)"
+    if verdict == Verdict.REDIRECT:
+        return "redirect (the gateway answers)"
     return f"cross-node {share:.0%}" if cross else "forward"
 
 
@@ -575,9 +601,9 @@ def _way(p: Path) -> tuple[object, ...]:
 
 def renamed_paths(old: Analysis, new: Analysis, changed: Collection[ObjectKey]) -> dict[int, int]:
     """Old path index → new one, for the changed services' ways in that still exist."""
-    now = {_way(p): i for i, p in enumerate(new.paths) if p.service in changed}
+    now = {_way(p): i for i, p in enumerate(new.paths) if list_key(p) in changed}
     return {i: now[w] for i, p in enumerate(old.paths)
-            if p.service in changed and (w := _way(p)) in now}
+            if list_key(p) in changed and (w := _way(p)) in now}
 
 
 def carry_marks(old: Analysis | None, new: Analysis, marks: Mapping[HopRef, ProbeMark],

@@ -171,10 +171,14 @@ def test_a_redirect_predicts_its_status_and_location() -> None:
     route = g.route("r", g.rule(matches=[g.match("/old")], filters=[
         g.redirect(scheme="https", prefix="/new", status=301)]), hostnames=["h.example"])
     s = snap([GW], [route])
-    plan, _ = planned(s)
+    plan, paths = planned(s)
     t = rule_target(plan, 0)
     assert t.expect == {Expect.REDIRECT} and t.statuses == {301}
     assert t.location == "https://h.example/new"
+    # The path says the same, as a verdict of its own (never a refusal to contradict).
+    (p,) = [q for q in paths if q.entry.kind == EntryKind.GATEWAY]
+    assert p.direct is not None and p.direct.verdict == "redirect"
+    assert p.direct.rule.endswith(f"301 → {t.location}")
 
 
 def test_https_sends_sni_tls_passthrough_a_client_hello_and_tcp_a_connect() -> None:

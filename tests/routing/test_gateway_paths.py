@@ -12,7 +12,13 @@ from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import build_snapshot
 from kpath.routing.analysis import Analysis, analyse
 from kpath.routing.kubeproxy import Verdict
-from kpath.routing.paths import EntryKind, Path
+from kpath.routing.paths import (
+    NO_BACKEND_SERVICE,
+    REDIRECT_SERVICE,
+    EntryKind,
+    Path,
+    names_no_service,
+)
 from tests import builders as b
 
 MANIFESTS = FsPath(__file__).resolve().parents[3] / "shared" / "realworld" / "manifests"
@@ -91,8 +97,14 @@ def test_redirect_rule_gets_a_path_that_says_so():
     redirect = [p for p in gateway_paths(a) if p.entry.gateway.route.name == "cafe-tls-redirect"]
     (p,) = redirect
     assert p.entry.gateway.listener == "http" and p.entry.gateway.backend is None
-    assert p.direct is not None and p.direct.verdict == Verdict.REJECT
-    assert "RequestRedirect" in p.direct.rule and "scheme https" in p.direct.rule
+    # The gateway answers by design: a verdict of its own, with the Location it answers.
+    assert p.direct is not None and p.direct.verdict == Verdict.REDIRECT
+    assert p.direct.rule == "RequestRedirect: the gateway answers 302 → https://cafe.example.com/"
+    assert p.service == ObjectKey("default", REDIRECT_SERVICE) and names_no_service(p.service)
+    assert p.service not in a.snapshot.services
+    # Nothing about it is a problem: no finding names its route.
+    assert not [f for f in a.findings if f.route is not None
+                and "cafe-tls-redirect" in str(f.route)]
     https = {p.entry.gateway.listener for p in gateway_paths(a)
              if p.entry.gateway.route.name in ("coffee", "tea")}
     assert https == {"https"}
@@ -202,6 +214,7 @@ def test_zero_weight_is_no_path_and_a_rule_without_backends_is_a_500_path():
         "BackendNotFound: Service default/missing does not exist")
     (nowhere,) = by_rule[1]
     assert nowhere.direct.verdict == Verdict.REJECT and nowhere.entry.gateway.backend is None
+    assert nowhere.service == ObjectKey("default", NO_BACKEND_SERVICE)  # not "default/?"
     assert "no backendRefs" in nowhere.direct.rule
     assert {"KP431", "KP434"} <= set(codes(a))
 
@@ -277,3 +290,25 @@ def test_listener_kinds_its_protocol_cannot_carry():
     a = analyse(b.snapshot(*[o for o in _cluster_objects() if o.get("kind") != "Gateway"], gw))
     (msg,) = [f.message for f in a.findings if f.code == "KP425"]
     assert "InvalidRouteKinds (allowedRoutes.kinds TCPRoute cannot be carried by a HTTP" in msg
+
+
+def _redirect_rule(redirect: b.Obj, path: str = "/old") -> b.Obj:
+    return httproute("moved", [{"matches": [{"path": {"type": "PathPrefix", "value": path}}],
+                                "filters": [{"type": "RequestRedirect",
+                                             "requestRedirect": redirect}]}],
+                     hostnames=["shop.example.com"])
+
+
+@pytest.mark.parametrize(("redirect", "location"), [
+    ({"scheme": "https"}, "https://shop.example.com/old"),
+    ({"scheme": "https", "port": 8443, "statusCode": 301}, "https://shop.example.com:8443/old"),
+    ({"hostname": "new.example.com",
+      "path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/new"}},
+     "http://new.example.com/new"),
+])
+def test_a_redirect_path_names_the_location_it_answers(redirect: b.Obj, location: str) -> None:
+    a = cluster(_redirect_rule(redirect))
+    (p,) = [q for q in gateway_paths(a) if q.entry.gateway.route.name == "moved"]
+    status = redirect.get("statusCode", 302)
+    assert p.direct.verdict == Verdict.REDIRECT
+    assert p.direct.rule == f"RequestRedirect: the gateway answers {status} → {location}"

@@ -14,8 +14,10 @@ from kpath.probe.plan import HopKind, HopRef
 from kpath.routing.analysis import Analysis
 from kpath.routing.paths import EntryKind
 from kpath.routing.requests import Outcome
+from kpath.tui import view_model as vm
 from kpath.tui.app import KpathApp
 from kpath.tui.screens.request import RequestScreen
+from kpath.tui.styles import HopState
 from kpath.tui.view_model import PlaceRef, infra_path
 from tests.tui.gateway_data import CAFE, analysed_dump, manifest_dump
 from tests.tui.helpers import make_app, screen_text
@@ -430,3 +432,52 @@ def test_snapshot_of_the_gateway_shop_lab(tmp_path: Path) -> None:
                  "--svg", str(request)]) == 0
     text = svg_text(request)
     assert "500 backend error" in text and "KP430" in text and "RefNotPermitted" in text
+
+
+HTTPS = CAFE.with_name("nginx-gateway-fabric-https-termination.yaml")
+INFRA = ObjectKey("default", "gateway-nginx")
+
+
+@pytest.fixture(scope="module")
+def https(tmp_path_factory: pytest.TempPathFactory) -> tuple[Analysis, Analysis]:
+    """The https-termination example, and the same without its http → https redirect."""
+    tmp = tmp_path_factory.mktemp("https")
+    return (analysed_dump(manifest_dump(HTTPS, tmp / "with.json")),
+            analysed_dump(manifest_dump(HTTPS, tmp / "without.json", edit=lambda docs: [
+                d for d in docs if d.get("metadata", {}).get("name") != "cafe-tls-redirect"])))
+
+
+async def test_a_redirect_is_drawn_as_the_gateway_s_answer_not_a_failure(
+        https: tuple[Analysis, Analysis]) -> None:
+    analysis, plain = https
+    index = next(i for i, p in enumerate(analysis.paths) if p.entry.gateway is not None
+                 and p.entry.gateway.route.name == "cafe-tls-redirect")
+    d = vm.diagram(analysis, index)
+    (leg,) = d.legs
+    assert leg.head.state == HopState.REDIRECT
+    assert [b.via.state for b in leg.branches] == [HopState.REDIRECT]
+    # Listed under the gateway's own Service, which answers it; its row reads as without it.
+    rows = {r.key: r for r in vm.service_rows(analysis)}
+    assert set(rows) == set(analysis.snapshot.services)  # no "?" nor "(redirect)" row
+    assert index in vm.group_paths(analysis)[INFRA]
+    before = {r.key: r.state for r in vm.service_rows(plain)}
+    assert {k: r.state for k, r in rows.items()} == before
+    app = make_app(analysis)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_loaded(pilot.pause)
+        assert all(r.key.name not in ("?", "(redirect)") for r in app.main.table.rows)
+        await app.main.jump_to(INFRA)
+        await pilot.pause()
+        assert app.main.path_view.select_ref(HopRef(index, HopKind.ENTRY))
+        await app.run_action("zoom")
+        await pilot.pause()
+        text = screen_text(app)
+        for want in ("HTTPRoute default/cafe-tls-redirect", "redirect",
+                     "302 → https://cafe.example.com/", "the gateway answers (no backend)"):
+            assert want in text, want
+        assert "no backend\n" not in text and "reject" not in text
+        await app.run_action("zoom")  # back: the details show the selected hop
+        assert app.main.path_view.select_ref(PlaceRef(index, "backend"))
+        await pilot.pause()
+        details = screen_text(app)
+        assert "location" in details and "nothing failed" in details

@@ -347,7 +347,7 @@ class MainScreen(Screen[None]):
             if 0 <= ref.path < len(paths):
                 self.probes[ref] = mark
                 self._refs_of.setdefault(ref.path, set()).add(ref)
-                touched.add(paths[ref.path].service)
+                touched.add(vm.list_key(paths[ref.path]))
         for key in touched:
             state = self._service_state(key)
             if state != self.service_probes.get(key, ProbeState.UNPROBED):
