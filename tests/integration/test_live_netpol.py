@@ -167,9 +167,9 @@ def test_admin_network_policies_are_read_where_served(
     found = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["code"] == "KP503"]
     assert [f["message"] for f in found] == [
         "1 AdminNetworkPolicy (policy.networking.k8s.io) not evaluated: kpath's NetworkPolicy "
-        "verdicts leave them out, and they may allow or block traffic (deny-ops)",
+        "verdicts leave it out, and it may allow or block traffic (deny-ops)",
         "1 BaselineAdminNetworkPolicy (policy.networking.k8s.io) not evaluated: kpath's "
-        "NetworkPolicy verdicts leave them out, and they may allow or block traffic (default)"]
+        "NetworkPolicy verdicts leave it out, and it may allow or block traffic (default)"]
     assert {f["severity"] for f in found} == {"info"}
 
 

@@ -31,6 +31,7 @@ def not_evaluated_findings(policies: Iterable[OtherPolicy]) -> Iterator[Finding]
         shown = ", ".join(names[:SHOWN])
         if len(names) > SHOWN:
             shown += f" and {len(names) - SHOWN} more"
+        them, they = ("it", "it") if len(names) == 1 else ("them", "they")
         yield finding("KP503", f"{len(names)} {kind} ({group}) not evaluated: kpath's "
-                      f"NetworkPolicy verdicts leave them out, and they may allow or block "
-                      f"traffic ({shown})")
+                      f"NetworkPolicy verdicts leave {them} out, and {they} may allow or "
+                      f"block traffic ({shown})")

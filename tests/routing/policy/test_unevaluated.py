@@ -37,7 +37,9 @@ def test_one_finding_per_kind_with_count_and_first_names() -> None:
                                     "evaluated: ")
     assert admin.message.endswith("(deny-all)")
     assert cil.message.startswith("4 CiliumNetworkPolicy (cilium.io) not evaluated: ")
-    assert cil.message.endswith("(ops/a, ops/b, shop/l7 and 1 more)")
+    assert cil.message.endswith("leave them out, and they may allow or block traffic "
+                                "(ops/a, ops/b, shop/l7 and 1 more)")
+    assert "leave it out, and it may" in admin.message
 
 
 def test_calico_kinds_are_told_apart_by_group() -> None:
