@@ -172,7 +172,7 @@ def test_notes_when_policies_or_namespaces_were_not_read(capsys, tmp_path):
     assert any("no NetworkPolicies were read" in n for n in doc["notes"])
     code, out, _ = run(capsys, "10.244.2.7", "shop/web", "--port", "80", "--dump",
                        write(tmp_path, cluster(), "b.json"))
-    assert "note: 10.244.2.7 is the address of pod tools/client" in out
+    assert code == 0 and "note: 10.244.2.7 is the address of pod tools/client" in out
     no_ns = [o for o in cluster() if o["kind"] != "Namespace"]
     doc = reach_json(capsys, write(tmp_path, no_ns, "c.json"), "tools/client", "shop/web",
                      "--port", "80")
