@@ -208,3 +208,26 @@ def test_hostile_names(capsys, tmp_path, ident, text):
     code, out, err = run(capsys, "tools/client", dest + "x", "--port", "80", "--dump", dump)
     assert code == 2 and out == "" and err.count("\n") == 1
     assert is_clean(err.rstrip("\n"))
+
+
+def test_reach_on_a_json_dump_imports_no_heavy_library(tmp_path):
+    # One verdict per process, as scripts ask: no UI, graph, API client, prober, Rich or
+    # PyYAML for a JSON dump.
+    import subprocess
+    import sys
+
+    dump = write(tmp_path, cluster())
+    code = (
+        "import sys, io, contextlib\n"
+        "from kpath.cli import main\n"
+        "for output in ('json', 'text'):\n"
+        "    with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"        assert main(['reach', 'tools/client', 'shop/web', '--port', 'http', "
+        f"'--dump', {dump!r}, '-o', output]) == 0\n"
+        "heavy = ('textual', 'networkx', 'kubernetes', 'httpx', 'rich', 'yaml', 'aiohttp')\n"
+        "loaded = sorted(m for m in heavy if m in sys.modules)\n"
+        "assert not loaded, loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True,
+                   cwd=Path(__file__).resolve().parents[1],
+                   env={"PATH": "/usr/bin:/bin", "KPATH_CACHE_DIR": ""})
