@@ -94,13 +94,18 @@ def question(snapshot: Snapshot, source: str, destination: str, port: str,
     return ReachQuestion(src, dst, number, protocol)
 
 
+def _selects_namespaces(snapshot: Snapshot) -> bool:
+    return any(peer.namespace_selector is not None for p in snapshot.network_policies
+               for rule in (*p.ingress, *p.egress) for peer in rule.peers)
+
+
 def notes(snapshot: Snapshot, q: ReachQuestion) -> list[str]:
     """What a reader of the verdict should know: inputs kpath did not have, and the
     assumptions it made where the API leaves the answer to the network plugin."""
     out: list[str] = []
     if "NetworkPolicy" not in snapshot.kinds_seen:
         out.append("no NetworkPolicies were read: the verdict assumes there are none")
-    if snapshot.network_policies and policy_index(snapshot).namespaces_synthesized:
+    if _selects_namespaces(snapshot) and policy_index(snapshot).namespaces_synthesized:
         out.append("Namespace objects were not read: namespace labels are only "
                    "kubernetes.io/metadata.name, made from each name")
     if snapshot.other_policies:
