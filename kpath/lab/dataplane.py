@@ -331,6 +331,8 @@ class DataPlane:
     _ungated: set[tuple[str, int]] = field(default_factory=set)
     _sync_lock: asyncio.Lock | None = None
     _memo: dict[Any, Any] = field(default_factory=dict)  # per sync: forwarding choices
+    _watch: asyncio.Task[None] | None = None
+    syncs: int = 0  # completed syncs (a caller can wait for the next one)
 
     def __post_init__(self) -> None:
         self._gateways = GatewayProxy(self._gateway_runtime,
@@ -477,6 +479,23 @@ class DataPlane:
             self._sync_lock = asyncio.Lock()
         async with self._sync_lock:  # a store change and a fault may both ask at once
             await self._sync()
+        if self._watch is None and hasattr(self.store, "subscribe"):
+            self._watch = asyncio.ensure_future(self._follow_policies())
+
+    async def _follow_policies(self) -> None:
+        """Sync when a NetworkPolicy or a Namespace changes in the store behind the
+        runner's back (pods change only through the scheduler, which the runner syncs)."""
+        store: Any = self.store
+        sub = store.subscribe(frozenset({"NetworkPolicy", "Namespace"}))
+        sub.wake = asyncio.Event()
+        try:
+            while True:
+                await sub.wake.wait()
+                sub.wake.clear()
+                sub.queue.clear()
+                await self.sync()
+        finally:
+            store.unsubscribe(sub)
 
     async def _sync(self) -> None:
         self._memo.clear()
@@ -506,6 +525,7 @@ class DataPlane:
                     self.warnings.append(f"cannot listen on {key[0]}:{key[1]}: {exc.strerror}")
                 continue
             self._listeners[key] = listener
+        self.syncs += 1
 
     async def _open(self, key: tuple[str, int], role: Role, mode: str) -> _Listener:
         if mode == "silent":
@@ -645,6 +665,11 @@ class DataPlane:
         return {k for k, v in self._listeners.items() if v.silent is not None}
 
     async def close(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch
+            self._watch = None
         for listener in self._listeners.values():
             listener.close()
         for task in list(self._tasks):
@@ -922,7 +947,15 @@ class DataPlane:
         try:
             up_reader, up_writer = await asyncio.wait_for(
                 asyncio.open_connection(ip, port, local_addr=(source, 0)), self.connect_timeout)
-        except (OSError, TimeoutError):
+        except TimeoutError:
+            if bad_gateway:
+                # nginx after proxy_connect_timeout: a dropped SYN (a policy, a node down).
+                await _respond(writer, 504, {"error": f"timed out connecting to {ip}:{port}"},
+                               {})
+            else:
+                _reset(writer)
+            return
+        except OSError:
             if bad_gateway:
                 await _respond(writer, 502, {"error": f"cannot reach {ip}:{port}"}, {})
             else:

@@ -156,6 +156,7 @@ class Scheduler:
         self.services: dict[Key, Obj] = {}
         self.ingresses: dict[Key, Obj] = {}
         self.ingress_classes: dict[str, Obj] = {}
+        self.network_policies: dict[Key, Obj] = {}  # the data plane enforces them
         self.ignored: dict[str, int] = {}
         self._pod_slots: dict[int, set[int]] = {n.index: set() for n in self.nodes}
         self._pod_cursor: dict[int, int] = {}
@@ -247,6 +248,9 @@ class Scheduler:
                 self.ingresses[(ns, name)] = self._stamp(doc, ns)
             elif kind == "IngressClass":
                 self.ingress_classes[name] = self._stamp(doc, None)
+            elif kind == "NetworkPolicy" and _group(doc) == "networking.k8s.io":
+                self._ensure_namespace(ns)
+                self.network_policies[(ns, name)] = self._stamp(doc, ns)
             else:
                 self.ignored[kind] = self.ignored.get(kind, 0) + 1
         self.resync()
@@ -689,6 +693,7 @@ class Scheduler:
         for ns, name in self.services:
             objs += self.endpoint_slices(ns, name)
         objs += [copy.deepcopy(c) for c in self.ingress_classes.values()]
+        objs += [copy.deepcopy(p) for p in self.network_policies.values()]
         address = self._ingress_address()
         objs += [ingress_object(ing, address, served=self.serves(ing))
                  for ing in self.ingresses.values()]
