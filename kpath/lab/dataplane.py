@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ipaddress
 import json
 import socket
@@ -328,6 +329,8 @@ class DataPlane:
     policies: PolicySet = field(default_factory=lambda: PolicySet([], {}))
     _pods: dict[tuple[str, str], Obj] = field(default_factory=dict)
     _points: list[int] = field(default_factory=list)
+    _fingerprint: str = ""  # of what a pod's verdicts depend on: unchanged, gates stay
+    _stale: bool = True
     _ungated: set[tuple[str, int]] = field(default_factory=set)
     _sync_lock: asyncio.Lock | None = None
     _memo: dict[Any, Any] = field(default_factory=dict)  # per sync: forwarding choices
@@ -510,8 +513,13 @@ class DataPlane:
             current = self._listeners.get(key)
             if current is not None:
                 if current.mode == mode:
+                    same = current.role == role
                     current.role = role
-                    if current.gate is not None:
+                    # A pod's verdicts change only with the policy inputs; the forwarding
+                    # roles' also with endpoints and node health: those are asked again.
+                    if current.gate is not None and (
+                            self._stale or not same
+                            or not isinstance(role, PodRole | HostPortRole)):
                         self._set_gate(current.gate, role)
                     continue
                 # Forwarding <-> black hole <-> gated: a fresh socket on the same address
@@ -559,8 +567,17 @@ class DataPlane:
         """The policies, namespaces and pods as they are now, and the addresses where a
         verdict can change (every CIDR's edges, every pod and node address)."""
         pods = self.store.list("Pod")
-        self.policies = PolicySet.build(self.store.list("NetworkPolicy"),
-                                        self.store.list("Namespace"), pods)
+        raw = self.store.list("NetworkPolicy")
+        namespaces = self.store.list("Namespace")
+        fingerprint = json.dumps(
+            [raw, [(n["metadata"]["name"], n["metadata"].get("labels")) for n in namespaces],
+             [(p["metadata"], (p.get("spec") or {}).get("hostNetwork"),
+               [c.get("ports") for c in (p.get("spec") or {}).get("containers") or []],
+               (p.get("status") or {}).get("podIP"), (p.get("status") or {}).get("hostIP"))
+              for p in pods]], sort_keys=True, default=str) if raw else ""
+        self._stale = fingerprint != self._fingerprint
+        self._fingerprint = fingerprint
+        self.policies = PolicySet.build(raw, namespaces, pods)
         self._pods = {(p["metadata"]["namespace"], p["metadata"]["name"]): p for p in pods}
         if not self.policies:
             self._points = []
@@ -578,7 +595,12 @@ class DataPlane:
         self._points = sorted(points)
 
     def _set_gate(self, gate: SynGate, role: Role) -> None:
-        drops = decision_ranges(self._points, lambda src: self._admits(role, _ip_str(src)))
+        if isinstance(role, NodePortRole) and self._node_port_source(role, "") == role.node_ip:
+            # Cluster policy: every client arrives SNATed, so one verdict holds for all.
+            drops = [] if self._admits(role, role.node_ip) else [(0, 0xFFFFFFFF)]
+        else:
+            drops = decision_ranges(self._points,
+                                    lambda src: self._admits(role, _ip_str(src)))
         if len(drops) > MAX_RANGES:
             raise ValueError("too many address ranges for one listener")
         gate.set_drops(drops)
@@ -586,10 +608,12 @@ class DataPlane:
     def _lets(self, source: str, ip: str, port: int) -> bool:
         """Whether a connection from ``source`` to ``ip:port`` passes the policies (an
         address that is no pod's, or a hostNetwork pod's, is never isolated)."""
-        dst = self.policies.pod_at(ip)
-        if dst is None:
-            return True
-        return self.policies.allowed(source, self.policies.pod_at(source), dst, port)
+        key = ("lets", source, ip, port)
+        if key not in self._memo:
+            dst = self.policies.pod_at(ip)
+            self._memo[key] = dst is None or self.policies.allowed(
+                source, self.policies.pod_at(source), dst, port)
+        return bool(self._memo[key])
 
     def _admits(self, role: Role, src: str) -> bool:
         """Whether this listener lets a SYN from ``src`` in: the policies at the pod the
@@ -625,7 +649,7 @@ class DataPlane:
         return self._lets(src, *target)
 
     def _node_port_source(self, role: NodePortRole, client_ip: str) -> str:
-        svc = self._service(role.service)
+        svc = self._memoized(("service", role.service), self._service, role.service)
         local = ((svc or {}).get("spec") or {}).get("externalTrafficPolicy") == "Local"
         # Cluster: SNAT to the node's address. Local: the client address survives.
         return client_ip if local else role.node_ip
@@ -987,6 +1011,7 @@ def _gateable(role: Role) -> bool:
     return not isinstance(role, HealthRole)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _ip_str(value: int) -> str:
     return str(ipaddress.IPv4Address(value))
 

@@ -34,6 +34,7 @@ expect and most plugins do:
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -107,6 +108,7 @@ def network(cidr: Any) -> Network | None:
         return None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _address(ip: str | None) -> Address | None:
     if not ip:
         return None
@@ -249,6 +251,7 @@ class PolicySet:
     policies: list[Policy]
     namespace_labels: dict[str, dict[str, str]]
     pods_by_ip: dict[str, Obj] = field(default_factory=dict)
+    _selecting: dict[tuple[str, str, str], list[Policy]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, policies: Iterable[Obj], namespaces: Iterable[Obj],
@@ -289,9 +292,14 @@ class PolicySet:
         """The policies that isolate this pod for "Ingress" or "Egress"."""
         if host_network(pod):
             return []
-        ns, labels = _ns(pod), _labels(pod)
-        return [p for p in self.policies if p.namespace == ns and direction in p.types
-                and selector_matches(p.selector, labels)]
+        ns = _ns(pod)
+        key = (ns, str((pod.get("metadata") or {}).get("name") or ""), direction)
+        if key not in self._selecting:  # asked once per pod: the set is rebuilt on change
+            labels = _labels(pod)
+            self._selecting[key] = [p for p in self.policies if p.namespace == ns
+                                    and direction in p.types
+                                    and selector_matches(p.selector, labels)]
+        return self._selecting[key]
 
     def _peer_matches(self, peer: _Peer, policy_ns: str, ip: Address | None,
                       pod: Obj | None) -> bool:
