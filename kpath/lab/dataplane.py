@@ -567,7 +567,10 @@ class DataPlane:
         """The policies, namespaces and pods as they are now, and the addresses where a
         verdict can change (every CIDR's edges, every pod and node address)."""
         pods = self.store.list("Pod")
-        raw = self.store.list("NetworkPolicy")
+        # Only the Kubernetes API's kind of that name (Calico's is not this evaluator's).
+        raw = [p for p in self.store.list("NetworkPolicy")
+               if str(p.get("apiVersion") or "networking.k8s.io/v1").startswith(
+                   "networking.k8s.io/")]
         namespaces = self.store.list("Namespace")
         fingerprint = json.dumps(
             [raw, [(n["metadata"]["name"], n["metadata"].get("labels")) for n in namespaces],

@@ -29,6 +29,7 @@ from kpath.routing.paths import (
     port_routes,
     service_paths,
 )
+from kpath.routing.policy.unevaluated import not_evaluated_findings
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ def _analyse(snapshot: Snapshot) -> Analysis:
     routes: dict[ObjectKey, list[PortRoutes]] = {}
     paths: list[Path] = []
     findings: list[Finding] = list(snapshot_findings(snapshot))
+    findings.extend(not_evaluated_findings(snapshot.other_policies))
     for key in sorted(snapshot.services):
         svc = snapshot.services[key]
         routes[key] = r = port_routes(snapshot, svc)

@@ -96,6 +96,8 @@ RULES: dict[str, tuple[str, Severity]] = {
     "KP453": ("ingress-tls-host-not-covered", Severity.WARNING),
     "KP454": ("ingress-controller-not-listening", Severity.WARNING),
     "KP455": ("ingress-no-rule-matches", Severity.INFO),
+    # NetworkPolicy reading (kpath.routing.policy.unevaluated)
+    "KP503": ("policies-not-evaluated", Severity.INFO),
 }
 
 
