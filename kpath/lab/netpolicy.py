@@ -175,7 +175,7 @@ def policy_types(spec: Obj) -> frozenset[str]:
     return frozenset({"Ingress", *(("Egress",) if spec.get("egress") else ())})
 
 
-def _peer(raw: Obj, direction: str) -> _Peer:
+def _peer(raw: Obj) -> _Peer:
     block_raw = raw.get("ipBlock")
     if block_raw is not None:
         cidr = network((block_raw or {}).get("cidr"))
@@ -198,11 +198,11 @@ def _port(raw: Obj) -> _Port:
                  end if isinstance(end, int) and isinstance(port, int) else None)
 
 
-def _rules(raw: Any, peers_key: str, direction: str) -> tuple[_Rule, ...]:
+def _rules(raw: Any, peers_key: str) -> tuple[_Rule, ...]:
     out = []
     for rule in raw or []:
         rule = rule or {}
-        out.append(_Rule(tuple(_peer(p or {}, direction) for p in rule.get(peers_key) or []),
+        out.append(_Rule(tuple(_peer(p or {}) for p in rule.get(peers_key) or []),
                          tuple(_port(p or {}) for p in rule.get("ports") or [])))
     return tuple(out)
 
@@ -215,8 +215,8 @@ def parse_policy(obj: Obj) -> Policy:
         name=str(meta.get("name") or ""),
         selector=spec.get("podSelector") or {},
         types=policy_types(spec),
-        ingress=_rules(spec.get("ingress"), "from", "ingress"),
-        egress=_rules(spec.get("egress"), "to", "egress"),
+        ingress=_rules(spec.get("ingress"), "from"),
+        egress=_rules(spec.get("egress"), "to"),
     )
 
 

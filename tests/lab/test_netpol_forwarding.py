@@ -70,6 +70,25 @@ spec:
     spec:
       containers: [{name: c, ports: [{name: http, containerPort: 8080}]}]
 ---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: pair, namespace: app}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: pair}}
+  template:
+    metadata: {labels: {app: pair}}
+    spec:
+      containers: [{name: c, ports: [{name: http, containerPort: 8080}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: pair, namespace: app}
+spec:
+  type: NodePort
+  selector: {app: pair}
+  ports: [{name: http, port: 80, targetPort: http, nodePort: 30090}]
+---
 apiVersion: v1
 kind: Namespace
 metadata: {name: other}
@@ -89,7 +108,7 @@ apiVersion: networking.k8s.io/v1
 kind: NetworkPolicy
 metadata: {name: office, namespace: app}
 spec:
-  podSelector: {matchLabels: {app: solo}}
+  podSelector: {matchExpressions: [{key: app, operator: In, values: [solo, pair]}]}
   ingress: [{from: [{ipBlock: {cidr: 127.0.0.0/16}}, {podSelector: {}}]}]
 ---
 apiVersion: networking.k8s.io/v1
@@ -170,6 +189,25 @@ def test_a_cluster_load_balancer_answers_through_one_node_and_holds_through_the_
                 outcomes.append("held")
     n1 = next(n.address for n in lab.nodes if n.name == "n1")
     assert sorted(outcomes) == sorted([n1, "held"])
+
+
+def test_a_cluster_nodeport_with_endpoints_on_both_sides_answers_or_holds(
+    lab: LabThread,
+) -> None:
+    """At n1 the candidates are the pair's pod on n1 (SNAT to its own node: allowed) and
+    on n2 (SNAT to n1: denied). The port takes the SYN, kube-proxy picks in turn, and the
+    denied pick is held unanswered, as the dropped packet would leave it."""
+    assert {p["spec"]["nodeName"] for p in lab.pods("app", "pair")} == {"n1", "n2"}
+    n1 = next(n.address for n in lab.nodes if n.name == "n1")
+    assert _handshakes((n1, 30090))  # whichever pod it is for, the node's port answers
+    outcomes = []
+    for _ in range(2):
+        with _client() as client:
+            try:
+                outcomes.append(client.get(f"http://{n1}:30090/").json()["node"])
+            except httpx.ReadTimeout:
+                outcomes.append("held")
+    assert sorted(outcomes) == ["held", "n1"]
 
 
 def test_egress_is_enforced_at_the_source_pod(lab: LabThread) -> None:
