@@ -55,7 +55,6 @@ import ssl
 import struct
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from http import HTTPStatus
 from typing import Any
 
 from kpath.errors import SourceError
@@ -63,6 +62,7 @@ from kpath.lab.addresses import AddressPlan
 from kpath.lab.certs import fake_certificate
 from kpath.lab.faults import FaultSet
 from kpath.lab.gatewayproxy import GatewayProxy, GatewayRuntime, ProxyPod
+from kpath.lab.gatewayproxy import respond as _respond
 from kpath.lab.gateways import service_protocol
 from kpath.lab.netpolicy import PolicySet
 from kpath.lab.podports import PortHint, command_http_ports, pod_port_protocol
@@ -1095,18 +1095,3 @@ async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
     return _Request(parts[0], parts[1], headers.get("host", ""), head, body)
 
 
-async def _respond(
-    writer: asyncio.StreamWriter, status: int, body: Mapping[str, Any], headers: Mapping[str, str],
-    *, head_only: bool = False,
-) -> None:
-    payload = (json.dumps(body) + "\n").encode()
-    try:
-        reason = HTTPStatus(status).phrase
-    except ValueError:
-        reason = "Status"
-    lines = [f"HTTP/1.1 {status} {reason}", "Content-Type: application/json",
-             f"Content-Length: {len(payload)}", "Connection: close"]
-    lines += [f"{k}: {v}" for k, v in headers.items()]
-    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-                 + (b"" if head_only else payload))
-    await writer.drain()
