@@ -1093,5 +1093,3 @@ async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
     if length.isdigit() and 0 < int(length) <= 1 << 20:
         body = await reader.readexactly(int(length))
     return _Request(parts[0], parts[1], headers.get("host", ""), head, body)
-
-
