@@ -19,7 +19,7 @@ from kpath.routing.findings import (
 from kpath.routing.gateway.attach import GatewayTable, attach
 from kpath.routing.gateway.findings import table_findings
 from kpath.routing.gateway.infra import InfraRef
-from kpath.routing.gwfindings import gateway_analysis_findings
+from kpath.routing.gateway.status import gateway_analysis_findings
 from kpath.routing.paths import (
     Path,
     PortRoutes,

@@ -64,7 +64,7 @@ RULES: dict[str, tuple[str, Severity]] = {
     "KP302": ("endpoints-derived-from-pods", Severity.INFO),
     "KP303": ("cluster-cross-node-share", Severity.INFO),
     "KP304": ("endpoints-unknown", Severity.WARNING),
-    # Gateway API (kpath.routing.gwfindings). KP401-KP405 are the probes' (evidence.py).
+    # Gateway API (kpath.routing.gateway.status). KP401-KP405 are the probes' (evidence.py).
     "KP410": ("gatewayclass-missing", Severity.ERROR),
     "KP411": ("gatewayclass-not-accepted", Severity.ERROR),
     "KP412": ("gateway-not-accepted", Severity.ERROR),

@@ -6,7 +6,7 @@ from kpath.cluster.gatewayapi import ListenerStatus, ParentRef
 from kpath.cluster.records import ObjectKey
 from kpath.routing.findings import RULES
 from kpath.routing.gateway.infra import InfraRef
-from kpath.routing.gwfindings import (
+from kpath.routing.gateway.status import (
     ListenerConflict,
     ParentReading,
     attached_count_findings,
