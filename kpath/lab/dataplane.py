@@ -21,8 +21,8 @@
   load balancers without NodePorts;
 - the ingress controller's pods route HTTP by Host and path to backend endpoints on the ports
   its Service aims at (other ports are the pod's own), for the Ingresses of its classes only.
-- a Gateway's proxy pods (the infrastructure `kpath.lab.gateways` generates) serve its
-  listener ports as `kpath.lab.gatewayproxy` says: the lab controller's decision per request
+- a Gateway's proxy pods (the infrastructure `kpath.lab.gateway.infrastructure` generates) serve its
+  listener ports as `kpath.lab.gateway.proxy` says: the lab controller's decision per request
   (HTTP, HTTPS, TLS by SNI, TCP), straight to backend pod IPs; the hop into them is the
   generated LoadBalancer Service's, with its externalTrafficPolicy, like any other.
 - NetworkPolicy, as `kpath.lab.netpolicy` reads it, on the source address each connection
@@ -61,9 +61,9 @@ from kpath.errors import SourceError
 from kpath.lab.addresses import AddressPlan
 from kpath.lab.certs import fake_certificate
 from kpath.lab.faults import FaultSet
-from kpath.lab.gatewayproxy import GatewayProxy, GatewayRuntime, ProxyPod
-from kpath.lab.gatewayproxy import respond as _respond
-from kpath.lab.gateways import service_protocol
+from kpath.lab.gateway.infrastructure import service_protocol
+from kpath.lab.gateway.proxy import GatewayProxy, GatewayRuntime, ProxyPod
+from kpath.lab.gateway.proxy import respond as _respond
 from kpath.lab.netpolicy import PolicySet
 from kpath.lab.podports import PortHint, command_http_ports, pod_port_protocol
 from kpath.lab.scheduler import ObjectStore
@@ -210,7 +210,7 @@ class PodRole:
     protocol: str = "http"  # "http", "https" (TLS with HTTP inside) or "tcp" (an echo)
     ingress: bool = False  # the ingress controller's traffic port: routes by Host and path
     #: a Gateway proxy pod's listener port: the Gateway it serves, and which listener port
-    #: (protocol is then http, https, tls or tcp, as `kpath.lab.gatewayproxy` serves it)
+    #: (protocol is then http, https, tls or tcp, as `kpath.lab.gateway.proxy` serves it)
     gateway: Key | None = None
     listener_port: int = 0
 

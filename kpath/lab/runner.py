@@ -27,7 +27,7 @@ from kpath.errors import InputError, KpathError, SourceError
 from kpath.lab.addresses import AddressPlan, claim_block
 from kpath.lab.dataplane import DataPlane
 from kpath.lab.faults import Fault, FaultSet, parse_fault, resolved
-from kpath.lab.gatewayproxy import GatewayRuntime
+from kpath.lab.gateway.proxy import GatewayRuntime
 from kpath.lab.objects import LabNode
 from kpath.lab.podports import PortHint, pod_port_protocol
 from kpath.lab.scenario import Scenario, load_scenario

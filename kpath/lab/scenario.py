@@ -19,7 +19,7 @@ The first document may be a header (``kind: LabScenario``)::
     gatewayInfrastructure: {"ns/gateway": {externalTrafficPolicy: Local, replicas: 1,
                                            nodes: [node-a]}}
     # (per Gateway: its generated Service's policy, and how many proxy pods run where;
-    # see `kpath.lab.gateways` for what each implementation generates)
+    # see `kpath.lab.gateway.infrastructure` for what each implementation generates)
 
 Built-in scenarios are the ``*.yaml`` files next to this module (`builtin_names`).
 """
@@ -37,7 +37,7 @@ from kpath.cluster.parse import PARSERS, BadField, Interner, field_error
 from kpath.cluster.policykinds import NETPOL_GROUPS
 from kpath.errors import InputError
 from kpath.lab.faults import Fault, parse_fault
-from kpath.lab.gateways import POLICIES, GatewayInfraSpec
+from kpath.lab.gateway.infrastructure import POLICIES, GatewayInfraSpec
 from kpath.lab.resources import GATEWAY_GROUP, GATEWAY_NAMES
 from kpath.lab.scheduler import WORKLOAD_KINDS, IngressControllerSpec, NodeSpec
 

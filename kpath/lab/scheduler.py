@@ -24,9 +24,9 @@ from typing import Any, Protocol
 
 from kpath.errors import InputError
 from kpath.lab.addresses import AddressPlan
-from kpath.lab.gatewayctl import ControllerState, reconcile
-from kpath.lab.gateways import GatewayInfra, GatewayInfraSpec, plan_infrastructure
-from kpath.lab.gatewaystatus import with_status
+from kpath.lab.gateway.controller import ControllerState, reconcile
+from kpath.lab.gateway.infrastructure import GatewayInfra, GatewayInfraSpec, plan_infrastructure
+from kpath.lab.gateway.status import with_status
 from kpath.lab.objects import (
     Key,
     LabNode,
@@ -321,7 +321,7 @@ class Scheduler:
         The controller sees what a real one watches: the Gateway API objects, Services (for
         backendRefs) and Namespaces (for allowedRoutes selectors); it implements every
         GatewayClass's controller, and gives each Gateway its Service's LB address. The
-        EndpointSlices let the proxies dial ready pods (`kpath.lab.gatewaydecide`).
+        EndpointSlices let the proxies dial ready pods (`kpath.lab.gateway.decide`).
         """
         if not self.gateway_api:
             self.controller_state = None

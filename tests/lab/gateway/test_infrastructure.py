@@ -6,7 +6,7 @@ import hashlib
 
 import pytest
 
-from kpath.lab.gateways import (
+from kpath.lab.gateway.infrastructure import (
     CILIUM,
     ENVOY,
     GATEWAY_NAME_LABEL,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 try:
-    from tests.lab.gatewayworld import INFRA, answer, ask, world
+    from tests.lab.gateway.world import INFRA, answer, ask, world
 except ImportError:
     from gatewayworld import INFRA, answer, ask, world  # type: ignore[no-redef]
 

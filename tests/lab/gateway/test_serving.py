@@ -36,7 +36,7 @@ pytestmark = pytest.mark.lab
 
 GROUP = "gateway.networking.k8s.io"
 GW = f"/apis/{GROUP}"
-MANIFESTS = Path(__file__).resolve().parents[3] / "shared" / "realworld" / "manifests"
+MANIFESTS = Path(__file__).resolve().parents[4] / "shared" / "realworld" / "manifests"
 needs_realworld = pytest.mark.skipif(not MANIFESTS.is_dir(),
                                      reason=f"real-world manifests not found at {MANIFESTS}")
 Obj = dict[str, Any]

@@ -6,7 +6,7 @@ import contextlib
 import ssl
 from collections import Counter
 
-from kpath.lab.gatewayproxy import (
+from kpath.lab.gateway.proxy import (
     WeightedPicker,
     client_hello_size,
     client_hello_sni,

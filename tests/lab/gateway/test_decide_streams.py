@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 try:
-    from tests.lab.gatewayworld import INFRA, answer, ask, cond, world
+    from tests.lab.gateway.world import INFRA, answer, ask, cond, world
 except ImportError:
     from gatewayworld import INFRA, answer, ask, cond, world  # type: ignore[no-redef]
 
@@ -286,7 +286,7 @@ spec:
   - {{name: raw, port: 443, protocol: TLS, hostname: raw.example.com, tls: {{mode: Passthrough}}}}
 """
     state = world(gw, tls_route("raw", "shared-443", ["raw.example.com"], "tls-backend"))
-    from kpath.lab.gatewaydecide import listener_for
+    from kpath.lab.gateway.decide import listener_for
 
     assert listener_for(state, (INFRA, "shared-443"), 443, "tls", "web.example.com").name == "web"
     hello = ask(state, gateway="shared-443", host="web.example.com", port=443, protocol="tls")

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
-from kpath.lab.gatewayctl import backend_problem
-from kpath.lab.gatewaymatch import (
+from kpath.lab.gateway.controller import backend_problem
+from kpath.lab.gateway.match import (
     DEFAULT_MATCH,
     grpc_match,
     grpc_rank,
@@ -28,7 +28,7 @@ from kpath.lab.gatewaymatch import (
     location,
     modified_path,
 )
-from kpath.lab.gatewaystate import (
+from kpath.lab.gateway.state import (
     Attachment,
     ControllerState,
     Key,

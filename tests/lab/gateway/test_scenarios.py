@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from kpath.lab.gatewaydecide import LabRequest, decide
+from kpath.lab.gateway.decide import LabRequest, decide
 from kpath.lab.runner import LabThread
 from kpath.lab.scenario import builtin_names
 

@@ -4,7 +4,7 @@ listeners and route parents (conformance/tests/httproute-invalid-*.go, gateway-*
 from __future__ import annotations
 
 try:
-    from tests.lab.gatewayworld import APP, CONTROLLER, INFRA, WEB, cond, world
+    from tests.lab.gateway.world import APP, CONTROLLER, INFRA, WEB, cond, world
 except ImportError:
     from gatewayworld import APP, CONTROLLER, INFRA, WEB, cond, world  # type: ignore[no-redef]
 
@@ -42,10 +42,10 @@ def test_class_gateway_and_listener_status() -> None:
 
 
 def test_a_gateway_without_an_address_is_not_programmed() -> None:
-    from kpath.lab.gatewayctl import reconcile
+    from kpath.lab.gateway.controller import reconcile
 
     try:
-        from tests.lab.gatewayworld import objects
+        from tests.lab.gateway.world import objects
     except ImportError:
         from gatewayworld import objects  # type: ignore[no-redef]
     state = reconcile(objects(), {})
@@ -54,10 +54,10 @@ def test_a_gateway_without_an_address_is_not_programmed() -> None:
 
 
 def test_other_controllers_classes_get_no_status() -> None:
-    from kpath.lab.gatewayctl import reconcile
+    from kpath.lab.gateway.controller import reconcile
 
     try:
-        from tests.lab.gatewayworld import objects
+        from tests.lab.gateway.world import objects
     except ImportError:
         from gatewayworld import objects  # type: ignore[no-redef]
     state = reconcile(objects(), {}, controllers=["someone.else/controller"])

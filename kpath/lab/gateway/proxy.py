@@ -1,8 +1,9 @@
 """The lab's gateway proxies: what a Gateway's proxy pod does with a connection.
 
-A proxy pod listens on one container port per listener port (`kpath.lab.gateways`). On each
-connection it asks the lab's own controller (`kpath.lab.gatewaydecide.decide`, written
-apart from kpath's routing code) what this request gets, and does it on real sockets:
+A proxy pod listens on one container port per listener port
+(`kpath.lab.gateway.infrastructure`). On each connection it asks the lab's own controller
+(`kpath.lab.gateway.decide.decide`, written apart from kpath's routing code) what this
+request gets, and does it on real sockets:
 
 - HTTP: the request line and headers are read; a forward goes to one backend chosen by
   weight (smooth weighted round robin, so N·Σweights requests split exactly by weight),
@@ -41,8 +42,8 @@ from typing import Any
 
 from kpath.errors import SourceError
 from kpath.lab.certs import listener_certificate
-from kpath.lab.gatewayctl import ControllerState
-from kpath.lab.gatewaydecide import (
+from kpath.lab.gateway.controller import ControllerState
+from kpath.lab.gateway.decide import (
     Backend,
     Forward,
     LabRequest,
@@ -51,7 +52,7 @@ from kpath.lab.gatewaydecide import (
     decide,
     listener_for,
 )
-from kpath.lab.gateways import GatewayInfra
+from kpath.lab.gateway.infrastructure import GatewayInfra
 
 Key = tuple[str, str]
 
@@ -244,7 +245,7 @@ class ProxyPod:
     node: str
     ip: str
     listener_port: int
-    protocol: str  # http, https, tls, tcp (`kpath.lab.gateways.service_protocol`)
+    protocol: str  # http, https, tls, tcp (`kpath.lab.gateway.infrastructure.service_protocol`)
     gateway: Key
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kpath.lab.gatewaymatch import (
+from kpath.lab.gateway.match import (
     host_matches,
     host_only,
     intersect,

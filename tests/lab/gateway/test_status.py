@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from kpath.lab.gatewaystatus import keep_transition_times, with_status
+from kpath.lab.gateway.status import keep_transition_times, with_status
 
 
 def cond(ctype: str, status: str, reason: str, t: str) -> dict:

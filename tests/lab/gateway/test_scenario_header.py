@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from kpath.errors import InputError
-from kpath.lab.gateways import GatewayInfraSpec
+from kpath.lab.gateway.infrastructure import GatewayInfraSpec
 from kpath.lab.scenario import parse_scenario
 
 GATEWAY = """

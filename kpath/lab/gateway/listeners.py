@@ -8,7 +8,7 @@ import ipaddress
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from kpath.lab.gatewaystate import (
+from kpath.lab.gateway.state import (
     GROUP,
     PROTOCOL_KINDS,
     ControllerState,

@@ -1,6 +1,6 @@
 """The lab's gateway controller, the part that decides: from raw Gateway API objects (as the lab
 store holds them) to the status a real controller writes, and the attachment table that
-`kpath.lab.gatewaydecide.decide` routes requests with.
+`kpath.lab.gateway.decide.decide` routes requests with.
 
 Pure: no sockets, no store. Written from the Gateway API types (apis/v1/*.go) and conformance
 tests, independently of kpath's own routing code (the lab must not import kpath.routing), so a
@@ -12,14 +12,14 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
-from kpath.lab.gatewaylisteners import (
+from kpath.lab.gateway.listeners import (
     gateway_status,
     listener_set_parent,
     listener_set_status,
     listeners_of,
 )
-from kpath.lab.gatewaymatch import DEFAULT_MATCH, intersect, path_of
-from kpath.lab.gatewaystate import (
+from kpath.lab.gateway.match import DEFAULT_MATCH, intersect, path_of
+from kpath.lab.gateway.state import (
     GROUP,
     HOSTNAME_PROTOCOLS,
     ROUTE_KINDS,

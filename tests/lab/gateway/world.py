@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
-from kpath.lab.gatewayctl import ControllerState, reconcile
-from kpath.lab.gatewaydecide import Decision, LabRequest, decide
+from kpath.lab.gateway.controller import ControllerState, reconcile
+from kpath.lab.gateway.decide import Decision, LabRequest, decide
 
 INFRA = "gateway-conformance-infra"
 WEB = "gateway-conformance-web-backend"

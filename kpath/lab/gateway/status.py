@@ -1,6 +1,6 @@
 """Gateway API status as the lab's controller writes it, stable from one resync to the next.
 
-The controller (`kpath.lab.gatewayctl.reconcile`) says what each object's status is now; a
+The controller (`kpath.lab.gateway.controller.reconcile`) says what each object's status is now; a
 real controller only moves a condition's ``lastTransitionTime`` when the condition changes.
 `keep_transition_times` carries the previous times over for conditions whose type, status,
 reason and observedGeneration stay the same, so a resync that changes nothing for a route
