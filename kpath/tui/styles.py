@@ -26,6 +26,7 @@ class HopState(StrEnum):
     DROP = "drop"
     REJECT = "reject"
     PENDING = "pending"
+    BLOCKED = "blocked"  # a NetworkPolicy denies every endpoint from this hop's source
     INFO = "info"  # a hop that makes no decision (the client, a DNS name)
 
 
@@ -52,7 +53,7 @@ PROBE_RANK = {ProbeState.UNPROBED: 0, ProbeState.RUNNING: 1, ProbeState.UNKNOWN:
 #: The Linux console's fonts hold ASCII and box lines, not arrows, ticks or rounded corners.
 #: Each stand-in is one cell wide, like the glyph it replaces, so layouts do not move.
 _CONSOLE_GLYPHS = str.maketrans({
-    "→": ">", "⇄": "~", "✗": "x", "⊘": "/", "…": ".", "·": ".", "○": "o", "◌": "?",
+    "→": ">", "⇄": "~", "✗": "x", "⊗": "X", "⊘": "/", "…": ".", "·": ".", "○": "o", "◌": "?",
     "✓": "+", "‼": "!", "▶": ">", "●": "*", "╭": "┌", "╮": "┐", "╰": "└", "╯": "┘",
 })
 
@@ -92,6 +93,7 @@ HOP_LOOK: dict[HopState, Look] = {
     HopState.DROP: Look(glyphs("✗"), "drop", "bold red"),
     HopState.REJECT: Look(glyphs("⊘"), "reject", "red"),
     HopState.PENDING: Look(glyphs("…"), "pending", "yellow"),
+    HopState.BLOCKED: Look(glyphs("⊗"), "blocked by policy", "bold red"),
     HopState.INFO: Look(glyphs("·"), "", "default"),
 }
 

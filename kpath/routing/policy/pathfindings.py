@@ -1,0 +1,158 @@
+"""Findings about NetworkPolicy on the paths (KP520–KP523). Pure.
+
+- KP520: a hop whose every endpoint a policy denies from the hop's real source; the message
+  names the policy, what its rules allow (the rule that would have to change) and the
+  source address used;
+- KP521: a hop some of whose endpoints, or entry nodes, are denied;
+- KP522: a policy that selects no pod (it isolates nothing, often a typo in a label);
+- KP523: a Service every evaluated hop of which is blocked: unreachable from every source
+  kpath considers (said once instead of a KP520 per hop).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+
+from kpath.cluster.gatewayapi import LabelSelector
+from kpath.cluster.netpol import NetworkPolicy, PolicyPeer, PolicyRule
+from kpath.cluster.records import ObjectKey
+from kpath.cluster.snapshot import Snapshot
+from kpath.routing.findings import Finding, Severity
+from kpath.routing.gateway.selector import selects
+from kpath.routing.paths import Path
+from kpath.routing.policy.onpaths import HopPolicy, TargetPolicy
+
+
+def selector_text(sel: LabelSelector) -> str:
+    parts = [f"{k}={v}" for k, v in sel.match_labels]
+    for req in sel.match_expressions:
+        values = f" ({','.join(req.values)})" if req.values else ""
+        parts.append(f"{req.key} {req.operator}{values}")
+    return ",".join(parts)
+
+
+def peer_text(peer: PolicyPeer, namespace: str) -> str:
+    if peer.ip_block is not None:
+        b = peer.ip_block
+        return b.cidr + (f" except {', '.join(b.excepts)}" if b.excepts else "")
+    pods = ns = ""
+    if peer.pod_selector is not None:
+        sel = selector_text(peer.pod_selector)
+        pods = f"pods {sel}" if sel else "all pods"
+    if peer.namespace_selector is not None:
+        sel = selector_text(peer.namespace_selector)
+        ns = f"namespaces {sel}" if sel else "all namespaces"
+        return f"{pods} in {ns}" if pods else f"pods in {ns}"
+    return f"{pods or 'all pods'} of {namespace}"
+
+
+def rule_text(rule: PolicyRule, namespace: str) -> str:
+    peers = ", ".join(peer_text(p, namespace) for p in rule.peers) or "every source"
+    if not rule.ports:
+        return peers
+    ports = ", ".join(f"{p.protocol} {p.port if p.port is not None else 'any'}"
+                      + (f"-{p.end_port}" if p.end_port is not None else "") for p in rule.ports)
+    return f"{peers} on {ports}"
+
+
+def policy_allows(pol: NetworkPolicy, direction: str) -> str:
+    """What one direction of a policy lets through, in words: the rule to change."""
+    rules = pol.ingress if direction == "ingress" else pol.egress
+    if not rules:
+        return f"{pol.key} allows no {direction} (deny all)"
+    return f"{pol.key} allows only " + "; ".join(rule_text(r, pol.namespace) for r in rules)
+
+
+def _why(t: TargetPolicy, by_key: dict[ObjectKey, NetworkPolicy]) -> str:
+    r = t.reach
+    if r is None:
+        return "denied"
+    parts = []
+    for direction, v in (("egress", r.egress), ("ingress", r.ingress)):
+        if v.allowed:
+            continue
+        texts = [policy_allows(by_key[k], direction) if k in by_key else str(k)
+                 for k in v.policies]
+        parts.append("; ".join(texts) if texts else v.reason)
+    return "; ".join(parts)
+
+
+def _source_text(hop: HopPolicy, t: TargetPolicy) -> str:
+    r = t.reach
+    src = r.source if r is not None else None
+    addr = src.address if src is not None and src.address else "?"
+    if hop.source.kind == "node":
+        where = f"at {src.node} " if src is not None and src.node else ""
+        nodes = ""
+        if t.partial:
+            nodes = f" ({t.blocked} of {t.sources} entry nodes)"
+        return f"{where}traffic arrives SNATed to {addr}{nodes} ({hop.source.note})"
+    if hop.source.kind == "pods" and src is not None:
+        return f"traffic comes from {src.label()} at {addr} ({hop.source.note})"
+    return f"traffic comes from {addr} ({hop.source.note})"
+
+
+def _hop_where(path: Path, index: int | None) -> str:
+    port = path.port.label() if path.port else "?"
+    where = f"{path.service} {port} via {path.entry.label()}"
+    if index is not None and index < len(path.groups):
+        where += f" at {path.groups[index].label()}"
+    return where
+
+
+def policy_findings(snapshot: Snapshot, paths: Sequence[Path],
+                    policies: Sequence[NetworkPolicy]) -> Iterator[Finding]:
+    by_key = {p.key: p for p in policies}
+    yield from unselecting_findings(snapshot, policies)
+    # Each hop once: a LoadBalancer, its NodePort and externalIPs share their node groups.
+    hops: dict[int, tuple[Path, int | None, HopPolicy]] = {}
+    per_service: dict[ObjectKey, list[HopPolicy]] = {}
+    for p in paths:
+        if p.netpol is None or not p.netpol.evaluated:
+            continue
+        pairs: list[tuple[int | None, HopPolicy | None]] = [(None, p.netpol.direct)]
+        pairs += list(enumerate(p.netpol.groups))
+        for i, hp in pairs:
+            if hp is None or not hp.targets:
+                continue
+            hops.setdefault(id(hp), (p, i, hp))
+            per_service.setdefault(p.service, []).append(hp)
+    dead = {svc for svc, hps in per_service.items() if all(h.all_blocked for h in hps)}
+    for svc in sorted(dead):
+        hps = per_service[svc]
+        names = ", ".join(str(k) for k in dict.fromkeys(k for h in hps for k in h.blocked_by))
+        first = hps[0].blocked[0]
+        kinds = ", ".join(dict.fromkeys(h.source.note for h in hps))
+        yield Finding("KP523", Severity.ERROR,
+                      f"{svc} is unreachable from every source kpath considers ({kinds}): "
+                      f"blocked by policy {names}: {_why(first, by_key)}", service=svc)
+    for p, i, hp in hops.values():
+        if hp.allowed or p.service in dead:
+            continue
+        t = hp.blocked[0]
+        nodes = tuple(dict.fromkeys(n for b in hp.blocked for n in b.blocked_nodes))
+        port = p.port.label() if p.port else None
+        names = ", ".join(str(k) for k in hp.blocked_by)
+        if hp.all_blocked:
+            yield Finding("KP520", Severity.ERROR,
+                          f"{_hop_where(p, i)}: blocked by policy {names}: {_why(t, by_key)}; "
+                          f"{_source_text(hp, t)}", service=p.service, nodes=nodes, port=port)
+        else:
+            yield Finding("KP521", Severity.WARNING,
+                          f"{_hop_where(p, i)}: {len(hp.blocked)} of {len(hp.targets)} "
+                          f"endpoints blocked by policy {names}: {_why(t, by_key)}; "
+                          f"{_source_text(hp, t)}", service=p.service, nodes=nodes, port=port)
+
+
+def unselecting_findings(snapshot: Snapshot,
+                         policies: Iterable[NetworkPolicy]) -> Iterator[Finding]:
+    """KP522: policies whose podSelector matches no pod (said only when Pods were read)."""
+    if "Pod" not in snapshot.kinds_seen:
+        return
+    for pol in policies:
+        pods = snapshot.pods_by_namespace.get(pol.namespace, ())
+        if not any(not p.host_network and selects(pol.pod_selector, p.labels) for p in pods):
+            sel = selector_text(pol.pod_selector) or "(every pod)"
+            yield Finding("KP522", Severity.WARNING,
+                          f"NetworkPolicy {pol.key} selects no pod (podSelector {sel} in "
+                          f"{pol.namespace}): it isolates nothing")
