@@ -36,6 +36,11 @@ has served, and ListenerSet also from the experimental gateway.networking.x-k8s.
 it was called XListenerSet). A kind of that name from another group (Istio's
 networking.istio.io Gateway) is counted as skipped under ``Kind.group``.
 
+NetworkPolicy is read from networking.k8s.io (and extensions, before 1.16). The policy
+kinds kpath lists without evaluating (`policykinds.OTHER_POLICY_RAW`: AdminNetworkPolicy,
+Cilium's, Calico's, …) are read from their own groups only; Calico's NetworkPolicy
+(crd.projectcalico.org, projectcalico.org) is filed as ``CalicoNetworkPolicy``.
+
 Values are passed on untouched: redacted fields (`***HIDDEN***`) are the parser's business.
 """
 
@@ -56,6 +61,12 @@ from kpath.cluster.dumpfiles import (
 )
 from kpath.cluster.gatewayapi import GATEWAY_KINDS, GROUP
 from kpath.cluster.parse_gateway import EXPERIMENTAL_GROUP
+from kpath.cluster.policykinds import (
+    NETPOL_GROUP,
+    NETPOL_GROUPS,
+    OTHER_POLICY_BY_GROUP,
+    OTHER_POLICY_RAW,
+)
 from kpath.cluster.raw import KINDS, RawCluster, RawObject
 from kpath.errors import InputError
 
@@ -99,6 +110,16 @@ FILE_NAME_KINDS: dict[str, str] = {
     # custom-resources/<plural>.<group>/ directories name them
     **{name: kind for plural, kind in _GATEWAY_RESOURCES.items()
        for name in (plural, f"{plural}.{GROUP}")},
+    "networkpolicies": "NetworkPolicy",
+    "networkpolicy": "NetworkPolicy",
+    "netpol": "NetworkPolicy",
+    f"networkpolicies.{NETPOL_GROUP}": "NetworkPolicy",
+    # the policy kinds listed as not evaluated (troubleshoot's custom-resources/ names);
+    # Calico's plural is networking.k8s.io's, so it counts only with its group
+    **{name: raw for raw, other in OTHER_POLICY_RAW.items()
+       for name in ((f"{other.plural}.{g}" for g in sorted(other.groups))
+                    if other.plural == "networkpolicies"
+                    else (other.plural, *(f"{other.plural}.{g}" for g in sorted(other.groups))))},
     # kinds kpath skips (sonobuoy `resources/` and troubleshoot `cluster-resources/` names)
     "deployments": "Deployment",
     "daemonsets": "DaemonSet",
@@ -120,7 +141,6 @@ FILE_NAME_KINDS: dict[str, str] = {
     "storage-classes": "StorageClass",
     "limitranges": "LimitRange",
     "resourcequotas": "ResourceQuota",
-    "networkpolicies": "NetworkPolicy",
     "poddisruptionbudgets": "PodDisruptionBudget",
     "podtemplates": "PodTemplate",
     "horizontalpodautoscalers": "HorizontalPodAutoscaler",
@@ -152,6 +172,8 @@ _API_VERSIONS: dict[str, str] = {
     "IngressClass": "networking.k8s.io/v1",
     "Namespace": "v1",
     **{kind: f"{GROUP}/v1" for kind in GATEWAY_KINDS},
+    "NetworkPolicy": f"{NETPOL_GROUP}/v1",
+    **{raw: other.api_version for raw, other in OTHER_POLICY_RAW.items()},
 }
 
 #: Kinds read only from these API groups: other projects reuse the names (Istio's
@@ -161,9 +183,20 @@ _KIND_GROUPS: dict[str, frozenset[str]] = {
     **{kind: frozenset({GROUP}) for kind in GATEWAY_KINDS},
     "ListenerSet": frozenset({GROUP, EXPERIMENTAL_GROUP}),
     "XListenerSet": frozenset({EXPERIMENTAL_GROUP}),  # the experimental channel's name
+    # Calico's projectcalico.org NetworkPolicy is not networking.k8s.io's: _BY_GROUP below
+    "NetworkPolicy": NETPOL_GROUPS,
+    **{raw: other.groups for raw, other in OTHER_POLICY_RAW.items()},
+    **{other.kind: other.groups for other in OTHER_POLICY_RAW.values()
+       if other.kind != "NetworkPolicy"},
 }
 #: Kinds filed under another name (what the experimental channel called them).
 _RENAMED: dict[str, str] = {"XListenerSet": "ListenerSet"}
+#: (group, kind) filed under a kind of kpath's own: the not-evaluated policies (Calico's
+#: NetworkPolicy as CalicoNetworkPolicy, never as networking.k8s.io's).
+_BY_GROUP: dict[tuple[str, str], str] = {
+    **OTHER_POLICY_BY_GROUP,
+    **{(g, raw): raw for raw, other in OTHER_POLICY_RAW.items() for g in other.groups},
+}
 
 _READ: frozenset[str] = frozenset(KINDS)
 # Keys that mark a mapping as meant to be a Kubernetes object or list.
@@ -376,6 +409,9 @@ def _grouped_kind(item: RawObject, kind: str) -> str:
     name) in its own group, else ``Kind.group`` (counted as skipped, never read)."""
     version = item.get("apiVersion")
     group = version.rpartition("/")[0] if type(version) is str else ""
+    filed = _BY_GROUP.get((group, kind))
+    if filed is not None:
+        return filed
     if group in _KIND_GROUPS[kind]:
         return _RENAMED.get(kind, kind)
     shown = f"{kind}.{group}" if group else kind

@@ -21,7 +21,8 @@ that routing only ever sees well-typed records:
 
 Parsers raise `BadField`; `snapshot.build_snapshot` turns it into the `InputError` with the
 object's source, kind and name (`field_error`). The typed readers live in `fields.py`,
-shared with the Gateway API parsers (`parse_gateway.py`), whose kinds `PARSERS` includes.
+shared with the Gateway API parsers (`parse_gateway.py`) and the NetworkPolicy ones
+(`parse_netpol.py`), whose kinds `PARSERS` includes.
 """
 
 from __future__ import annotations
@@ -45,6 +46,8 @@ from kpath.cluster.fields import (
     _strs,
 )
 from kpath.cluster.parse_gateway import GATEWAY_CLUSTER_SCOPED, GATEWAY_PARSERS
+from kpath.cluster.parse_netpol import NETPOL_PARSERS
+from kpath.cluster.policykinds import OTHER_POLICY_CLUSTER_SCOPED
 from kpath.cluster.records import (
     ContainerPort,
     Endpoint,
@@ -519,10 +522,12 @@ PARSERS: dict[str, Callable[[Mapping[str, Any], Interner], Any]] = {
     "Ingress": parse_ingress,
     "IngressClass": parse_ingressclass,
     **GATEWAY_PARSERS,  # Gateway API kinds and Namespace
+    **NETPOL_PARSERS,  # NetworkPolicy, and the policy kinds only listed (not evaluated)
 }
 
 #: Kinds without a namespace: named by name alone.
-CLUSTER_SCOPED = frozenset({"Node", "IngressClass"}) | GATEWAY_CLUSTER_SCOPED
+CLUSTER_SCOPED = (frozenset({"Node", "IngressClass"}) | GATEWAY_CLUSTER_SCOPED
+                  | OTHER_POLICY_CLUSTER_SCOPED)
 
 
 def object_name(kind: str, index: int, obj: Any) -> str:

@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kpath.cluster.gatewayapi import GATEWAY_KINDS
+from kpath.cluster.policykinds import OTHER_POLICY_RAW_KINDS
 
 #: The kinds kpath reads. ``Endpoints`` is used only where a service has no EndpointSlice.
-#: Namespaces are read for their labels (Gateway ``allowedRoutes`` selectors).
+#: Namespaces are read for their labels (Gateway ``allowedRoutes`` selectors, NetworkPolicy
+#: namespaceSelectors). The not-evaluated policy kinds are read only to be listed.
 KINDS: tuple[str, ...] = (
     "Node",
     "Pod",
@@ -23,6 +25,8 @@ KINDS: tuple[str, ...] = (
     "IngressClass",
     "Namespace",
     *GATEWAY_KINDS,
+    "NetworkPolicy",
+    *OTHER_POLICY_RAW_KINDS,
 )
 
 RawObject = dict[str, Any]

@@ -26,6 +26,8 @@ from kpath.cluster.gatewayapi import (
     ReferenceGrant,
     Route,
 )
+from kpath.cluster.netpol import NetworkPolicy, OtherPolicy
+from kpath.cluster.policykinds import OTHER_POLICY_RAW_KINDS
 from kpath.cluster.raw import RawCluster
 from kpath.cluster.records import (
     Endpoint,
@@ -74,6 +76,16 @@ class Snapshot:
     #: when the source carried none.
     namespaces: Mapping[str, Namespace] = field(default_factory=dict)
     gateways: GatewayObjects = EMPTY_GATEWAYS
+    #: NetworkPolicies (networking.k8s.io), in the source's order; check
+    #: ``"NetworkPolicy" in kinds_seen`` before reading "none" as "no policy exists".
+    network_policies: tuple[NetworkPolicy, ...] = ()
+    #: The same policies by namespace (a pod is selected only by its own namespace's).
+    policies_by_namespace: Mapping[str, tuple[NetworkPolicy, ...]] = field(
+        default_factory=dict
+    )
+    #: Policies of kinds kpath lists but does not evaluate (AdminNetworkPolicy, Cilium's,
+    #: Calico's): they may change an answer kpath gives.
+    other_policies: tuple[OtherPolicy, ...] = ()
 
     def service_slices(self, key: ObjectKey) -> tuple[EndpointSlice, ...]:
         return self.slices.get(key, ())
@@ -148,6 +160,11 @@ def _build(raw: RawCluster) -> Snapshot:
             if derived is not None:
                 slices[key] = [derived]
 
+    policies = tuple(_typed(_parse_all(raw, "NetworkPolicy", intern), NetworkPolicy))
+    policies_by_ns: dict[str, list[NetworkPolicy]] = defaultdict(list)
+    for policy in policies:
+        policies_by_ns[policy.namespace].append(policy)
+
     buckets: dict[tuple[str | None, bool | None], list[str]] = defaultdict(list)
     for node in nodes.values():
         buckets[(node.zone, node.ready)].append(node.name)
@@ -168,6 +185,11 @@ def _build(raw: RawCluster) -> Snapshot:
         pods_by_namespace={k: tuple(v) for k, v in by_ns.items()},
         namespaces={n.name: n for n in _parse_all(raw, "Namespace", intern)},  # type: ignore[union-attr]
         gateways=_gateway_objects(raw, intern),
+        network_policies=policies,
+        policies_by_namespace={k: tuple(v) for k, v in policies_by_ns.items()},
+        other_policies=tuple(_typed(
+            (p for kind in OTHER_POLICY_RAW_KINDS for p in _parse_all(raw, kind, intern)),
+            OtherPolicy)),
     )
 
 
