@@ -99,7 +99,7 @@ def _analyse(snapshot: Snapshot, client_address: str | None = None) -> Analysis:
         from kpath.routing.policy.pathfindings import policy_findings
         from kpath.routing.policy.sources import default_client
 
-        pols = list(policies.values()) if isinstance(policies, Mapping) else list(policies)
+        pols = list(policies)
         client = default_client(pols, client_address)
         targets: dict[ObjectKey, tuple[Target, ...]] = {
             k: tuple(t for r in rs for t in r.targets) for k, rs in routes.items()}
