@@ -1,0 +1,81 @@
+"""The policies of one snapshot, indexed for many questions: by namespace, and which
+policies select each pod for each direction (computed once per pod, then kept).
+
+`policy_index(snapshot)` keeps one index per live snapshot, so every hop of every path asks
+the same index; it is dropped with its snapshot."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from kpath.cluster.netpol import NetworkPolicy
+from kpath.cluster.records import ObjectKey, Pod
+from kpath.routing.policy.selectors import SelectorCache, namespace_labels
+
+INGRESS, EGRESS = "Ingress", "Egress"
+
+
+class PolicyIndex:
+    def __init__(self, snapshot: Any, policies: Iterable[NetworkPolicy]) -> None:
+        self.snapshot = snapshot
+        labels, synthesized = namespace_labels(getattr(snapshot, "namespaces", {}),
+                                               getattr(snapshot, "kinds_seen", frozenset()))
+        self.selectors = SelectorCache(labels, synthesized)
+        by_ns: dict[str, list[NetworkPolicy]] = {}
+        for p in sorted(policies, key=lambda p: (p.namespace, p.name)):
+            by_ns.setdefault(p.namespace, []).append(p)
+        self.by_namespace: dict[str, tuple[NetworkPolicy, ...]] = {
+            ns: tuple(ps) for ns, ps in by_ns.items()}
+        self._selecting: dict[tuple[ObjectKey, str], tuple[NetworkPolicy, ...]] = {}
+
+    @property
+    def namespaces_synthesized(self) -> bool:
+        return self.selectors.synthesized
+
+    def selecting(self, pod: Pod, policy_type: str) -> tuple[NetworkPolicy, ...]:
+        """The policies of the pod's namespace that select it and carry ``policy_type``:
+        the pod is isolated for that direction when there is any."""
+        k = (pod.key, policy_type)
+        hit = self._selecting.get(k)
+        if hit is None:
+            hit = self._selecting[k] = tuple(
+                p for p in self.by_namespace.get(pod.namespace, ())
+                if policy_type in p.policy_types
+                and self.selectors.pod_selects(p.pod_selector, pod))
+        return hit
+
+
+def snapshot_policies(snapshot: Any) -> tuple[NetworkPolicy, ...]:
+    """The NetworkPolicies a snapshot carries (none when it was read without them)."""
+    found = getattr(snapshot, "network_policies", ())
+    if isinstance(found, Mapping):
+        found = found.values()
+    return tuple(found)
+
+
+_INDEXES: dict[int, tuple[weakref.ref[Any], PolicyIndex]] = {}
+
+
+def policy_index(snapshot: Any) -> PolicyIndex:
+    """The index of this snapshot's policies, built on first use and kept with it."""
+    sid = id(snapshot)
+    kept = _INDEXES.get(sid)
+    if kept is not None and kept[0]() is snapshot:
+        return kept[1]
+    index = PolicyIndex(snapshot, snapshot_policies(snapshot))
+    _INDEXES[sid] = (weakref.ref(snapshot, _forget(sid)), index)
+    return index
+
+
+def _forget(sid: int, indexes: dict[int, Any] = _INDEXES) -> Any:
+    """The ref's callback: drop the index with its snapshot (ids are reused). It holds the
+    dict itself, which outlives the module's globals at interpreter exit."""
+
+    def forget(ref: weakref.ref[Any]) -> None:
+        kept = indexes.get(sid)
+        if kept is not None and kept[0] is ref:
+            del indexes[sid]
+
+    return forget
