@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from kpath.cluster.records import ObjectKey
+from kpath.cluster.records import ObjectKey, Pod
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.kubeproxy import Choice, Target
 from kpath.routing.nodegroups import NodeGroup
@@ -32,7 +32,8 @@ from kpath.routing.policy.sources import (
 )
 from kpath.routing.policy.verdict import Reach, Source
 
-ReachFn = Callable[[Snapshot, Source, ObjectKey, "int | str", str], Reach]
+#: `kpath.routing.policy.evaluate.reach`: (snapshot, source, destination pod, port, protocol).
+ReachFn = Callable[[Snapshot, Source, Pod, "int | str", str], Reach]
 
 
 class TargetPolicy(NamedTuple):
@@ -46,6 +47,9 @@ class TargetPolicy(NamedTuple):
     sources: int  # the sources judged (nodes of a Cluster group, proxy pods; 1 for a client)
     blocked: int  # of which denied
     blocked_nodes: tuple[str, ...] = ()  # node sources denied (a few), for the message
+    #: The source the deciding verdict is for (``reach.source`` may be another node of the
+    #: same ipBlock class: verdicts are shared within a class).
+    source: Source | None = None
 
     @property
     def allowed(self) -> bool:
@@ -142,7 +146,7 @@ class _Judge:
         self.ingress_ns = {p.namespace for p in pols if "Ingress" in p.policy_types}
         self.egress_ns = {p.namespace for p in pols if "Egress" in p.policy_types}
         self.sigs = Signatures(snapshot, policy_nets(pols))
-        self._memo: dict[tuple[object, ...], Reach] = {}
+        self._memo: dict[tuple[object, ...], Reach | None] = {}
         self._hops: dict[tuple[int, int], HopPolicy] = {}
 
     def _applies(self, src: Source, t: Target) -> bool:
@@ -157,11 +161,17 @@ class _Judge:
                 protocol: str) -> Reach | None:
         if not self._applies(src, t):
             return None
-        assert t.pod is not None
         key = (memo_src, t.pod, port, protocol)
-        r = self._memo.get(key)
-        if r is None:
-            r = self._memo[key] = self.reach(self.snapshot, src, t.pod, port, protocol)
+        if key in self._memo:
+            return self._memo[key]
+        pod = self.snapshot.pod(t.pod)
+        r = None
+        if pod is not None:
+            try:
+                r = self.reach(self.snapshot, src, pod, port, protocol)
+            except ValueError:
+                r = None  # a named port the pod does not declare: nothing to judge
+        self._memo[key] = r
         return r
 
     def hop(self, path: Path, source: HopSource, group: NodeGroup | None,
@@ -188,6 +198,7 @@ class _Judge:
     def _by_sources(self, sources: Iterable[Source], t: Target, port: int | str,
                     protocol: str) -> TargetPolicy:
         decided: Reach | None = None
+        decided_src: Source | None = None
         n = blocked = 0
         nodes: list[str] = []
         for src in sources:
@@ -203,14 +214,15 @@ class _Judge:
                 if src.node and len(nodes) < 3:
                     nodes.append(src.node)
                 if decided is None or decided.allowed:
-                    decided = r
+                    decided, decided_src = r, src
             elif decided is None:
-                decided = r
-        return TargetPolicy(t.endpoint, t.pod, decided, n, blocked, tuple(nodes))
+                decided, decided_src = r, src
+        return TargetPolicy(t.endpoint, t.pod, decided, n, blocked, tuple(nodes), decided_src)
 
     def _by_nodes(self, group: NodeGroup, t: Target, port: int | str,
                   protocol: str) -> TargetPolicy:
         decided: Reach | None = None
+        decided_src: Source | None = None
         n = blocked = 0
         nodes: list[str] = []
         for cls in node_classes(self.snapshot, group, self.sigs):
@@ -227,10 +239,11 @@ class _Judge:
                 blocked += size - own
                 nodes.extend(x for x in cls.nodes[:3] if x != t.node)
                 if decided is None or decided.allowed:
-                    decided = r
+                    decided, decided_src = r, src
             elif decided is None:
-                decided = r
-        return TargetPolicy(t.endpoint, t.pod, decided, n, blocked, tuple(nodes[:3]))
+                decided, decided_src = r, src
+        return TargetPolicy(t.endpoint, t.pod, decided, n, blocked, tuple(nodes[:3]),
+                            decided_src)
 
 
 #: Entry kinds whose source differs from the other ways in from outside.

@@ -78,8 +78,7 @@ def _why(t: TargetPolicy, by_key: dict[ObjectKey, NetworkPolicy]) -> str:
 
 
 def _source_text(hop: HopPolicy, t: TargetPolicy) -> str:
-    r = t.reach
-    src = r.source if r is not None else None
+    src = t.source
     addr = src.address if src is not None and src.address else "?"
     if hop.source.kind == "node":
         where = f"at {src.node} " if src is not None and src.node else ""
@@ -92,11 +91,20 @@ def _source_text(hop: HopPolicy, t: TargetPolicy) -> str:
     return f"traffic comes from {addr} ({hop.source.note})"
 
 
-def _hop_where(path: Path, index: int | None) -> str:
+def _from_some(hp: HopPolicy) -> str:
+    if not any(t.partial for t in hp.blocked):
+        return ""
+    return " from some entry nodes" if hp.source.kind == "node" else " from some sources"
+
+
+def _hop_where(path: Path, index: int | None, ways: int) -> str:
     port = path.port.label() if path.port else "?"
-    where = f"{path.service} {port} via {path.entry.label()}"
+    more = f" (and {ways - 1} more way{'s' if ways > 2 else ''} in)" if ways > 1 else ""
+    where = f"{path.service} {port} via {path.entry.label()}{more}"
     if index is not None and index < len(path.groups):
-        where += f" at {path.groups[index].label()}"
+        g = path.groups[index]
+        names = f" ({', '.join(g.nodes)})" if 1 < len(g.nodes) <= 3 else ""
+        where += f" at {g.label()}{names}"
     return where
 
 
@@ -106,6 +114,7 @@ def policy_findings(snapshot: Snapshot, paths: Sequence[Path],
     yield from unselecting_findings(snapshot, policies)
     # Each hop once: a LoadBalancer, its NodePort and externalIPs share their node groups.
     hops: dict[int, tuple[Path, int | None, HopPolicy]] = {}
+    ways: dict[int, int] = {}
     per_service: dict[ObjectKey, list[HopPolicy]] = {}
     for p in paths:
         if p.netpol is None or not p.netpol.evaluated:
@@ -116,16 +125,17 @@ def policy_findings(snapshot: Snapshot, paths: Sequence[Path],
             if hp is None or not hp.targets:
                 continue
             hops.setdefault(id(hp), (p, i, hp))
+            ways[id(hp)] = ways.get(id(hp), 0) + 1
             per_service.setdefault(p.service, []).append(hp)
     dead = {svc for svc, hps in per_service.items() if all(h.all_blocked for h in hps)}
     for svc in sorted(dead):
         hps = per_service[svc]
         names = ", ".join(str(k) for k in dict.fromkeys(k for h in hps for k in h.blocked_by))
         first = hps[0].blocked[0]
-        kinds = ", ".join(dict.fromkeys(h.source.note for h in hps))
         yield Finding("KP523", Severity.ERROR,
-                      f"{svc} is unreachable from every source kpath considers ({kinds}): "
-                      f"blocked by policy {names}: {_why(first, by_key)}", service=svc)
+                      f"{svc} is unreachable from every source kpath considers: blocked by "
+                      f"policy {names}: {_why(first, by_key)}; {_source_text(hps[0], first)}",
+                      service=svc)
     for p, i, hp in hops.values():
         if hp.allowed or p.service in dead:
             continue
@@ -133,14 +143,15 @@ def policy_findings(snapshot: Snapshot, paths: Sequence[Path],
         nodes = tuple(dict.fromkeys(n for b in hp.blocked for n in b.blocked_nodes))
         port = p.port.label() if p.port else None
         names = ", ".join(str(k) for k in hp.blocked_by)
+        where = _hop_where(p, i, ways[id(hp)])
         if hp.all_blocked:
             yield Finding("KP520", Severity.ERROR,
-                          f"{_hop_where(p, i)}: blocked by policy {names}: {_why(t, by_key)}; "
+                          f"{where}: blocked by policy {names}: {_why(t, by_key)}; "
                           f"{_source_text(hp, t)}", service=p.service, nodes=nodes, port=port)
         else:
             yield Finding("KP521", Severity.WARNING,
-                          f"{_hop_where(p, i)}: {len(hp.blocked)} of {len(hp.targets)} "
-                          f"endpoints blocked by policy {names}: {_why(t, by_key)}; "
+                          f"{where}: {len(hp.blocked)} of {len(hp.targets)} endpoints "
+                          f"blocked{_from_some(hp)} by policy {names}: {_why(t, by_key)}; "
                           f"{_source_text(hp, t)}", service=p.service, nodes=nodes, port=port)
 
 
