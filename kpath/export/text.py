@@ -46,14 +46,8 @@ def policy_notes(hp: HopPolicy | None) -> Text:
     many endpoints."""
     if hp is None or hp.allowed:
         return Text("")
-    names = ", ".join(str(k) for k in hp.blocked_by) or "?"
-    if hp.all_blocked:
-        text = Text("⊗ by policy ", style="bold red")
-    else:
-        text = Text(f"⊗ {len(hp.blocked)}/{len(hp.targets)} blocked by policy ",
-                    style="yellow")
-    text.append_text(literal(names, "bold"))
-    return text
+    style = "bold red" if hp.all_blocked else "yellow"
+    return literal_message(f"⊗ {hp.summary()}", style)
 
 
 def endpoints_text(choice: Choice, limit: int = 3) -> Text:

@@ -98,14 +98,20 @@ class HopPolicy(NamedTuple):
         return tuple(out)
 
     def summary(self) -> str:
-        """A few words: ``blocked by policy shop/deny-all`` or ``2/5 endpoints blocked by
-        policy shop/x``."""
+        """A few words: ``blocked by policy shop/deny-all``, ``1/5 endpoints blocked by
+        policy shop/x``, ``2/2 endpoints blocked by policy shop/x (at node-b)``."""
         if self.allowed:
             return "allowed by policy"
         names = ", ".join(str(k) for k in self.blocked_by) or "?"
         if self.all_blocked:
             return f"blocked by policy {names}"
-        return f"{len(self.blocked)}/{len(self.targets)} endpoints blocked by policy {names}"
+        where = ""
+        if any(t.partial for t in self.blocked):
+            nodes = list(dict.fromkeys(n for t in self.blocked for n in t.blocked_nodes))
+            where = (f" (at {', '.join(nodes[:3])}{' …' if len(nodes) > 3 else ''})" if nodes
+                     else " (from some sources)")
+        return (f"{len(self.blocked)}/{len(self.targets)} endpoints blocked by policy "
+                f"{names}{where}")
 
 
 class PathPolicy(NamedTuple):
