@@ -10,6 +10,7 @@ Layout inside the block (pure arithmetic, no I/O except in `claim_block`):
 - pods            127.B.(10+node).k    (k = 1..254 per node)
 - cluster IPs     127.B.200.k … 127.B.209.k (never listened on: not reachable from outside)
 - load balancers  127.B.250.k
+- the claim socket 127.B.255.254, SYN gates' filler connections from 127.B.255.253
 """
 
 from __future__ import annotations
@@ -63,6 +64,11 @@ class AddressPlan:
     @property
     def claim_ip(self) -> str:
         return f"{self.prefix}.255.254"
+
+    @property
+    def gate_ip(self) -> str:
+        """The source of the connections that keep `SynGate`'s silent sockets full."""
+        return f"{self.prefix}.255.253"
 
 
 def claim_block(

@@ -25,6 +25,16 @@
   listener ports as `kpath.lab.gatewayproxy` says: the lab controller's decision per request
   (HTTP, HTTPS, TLS by SNI, TCP), straight to backend pod IPs; the hop into them is the
   generated LoadBalancer Service's, with its externalTrafficPolicy, like any other.
+- NetworkPolicy, as `kpath.lab.netpolicy` reads it, on the source address each connection
+  really has: the client's own address (127.0.0.1 from the host) where it is kept (Local
+  policy, hostPorts, load balancers straight to pods), the entry node's under Cluster
+  policy, the controller's or gateway proxy's pod address on their second hop, a pod's own
+  address when a client binds it. A denied connection's SYN goes unanswered, as a CNI
+  drops it: while any policy exists, every pod, hostPort, NodePort and load-balancer
+  address listens through a `SynGate` (two sockets and a BPF program choosing by source
+  address). A NodePort or load balancer drops a source when every candidate it could pick
+  denies it; when only some do, it picks as usual and a denied pick is held unanswered
+  (one SYN among many cannot be dropped once the handshake is done).
 
 This is a deliberately separate implementation of the forwarding rules: it must not import
 kpath's routing package, so that a probe through the lab can catch a wrong prediction.
@@ -37,6 +47,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import socket
 import ssl
@@ -52,8 +63,10 @@ from kpath.lab.certs import fake_certificate
 from kpath.lab.faults import FaultSet
 from kpath.lab.gatewayproxy import GatewayProxy, GatewayRuntime, ProxyPod
 from kpath.lab.gateways import service_protocol
+from kpath.lab.netpolicy import PolicySet
 from kpath.lab.podports import PortHint, command_http_ports, pod_port_protocol
 from kpath.lab.scheduler import ObjectStore
+from kpath.lab.syngate import MAX_RANGES, Range, SynGate, decision_ranges, ip_int
 
 Obj = dict[str, Any]
 Key = tuple[str, str]
@@ -266,12 +279,19 @@ class _Listener:
     role: Role
     server: asyncio.Server | None = None
     silent: SilentPort | None = None
+    gate: SynGate | None = None  # the server's socket drops some sources' SYNs
+
+    @property
+    def mode(self) -> str:
+        return "silent" if self.silent is not None else "gated" if self.gate else "plain"
 
     def close(self) -> None:
         if self.server is not None:
             self.server.close()
         if self.silent is not None:
             self.silent.close()
+        if self.gate is not None:
+            self.gate.close_extra()
 
 
 @dataclass
@@ -304,6 +324,13 @@ class DataPlane:
     _pod_tls: ssl.SSLContext | None = None
     _pod_tls_failed: bool = False
     _gateways: GatewayProxy | None = None
+    #: the NetworkPolicies in force (rebuilt by `sync`); empty: no listener is gated
+    policies: PolicySet = field(default_factory=lambda: PolicySet([], {}))
+    _pods: dict[tuple[str, str], Obj] = field(default_factory=dict)
+    _points: list[int] = field(default_factory=list)
+    _ungated: set[tuple[str, int]] = field(default_factory=set)
+    _sync_lock: asyncio.Lock | None = None
+    _memo: dict[Any, Any] = field(default_factory=dict)  # per sync: forwarding choices
 
     def __post_init__(self) -> None:
         self._gateways = GatewayProxy(self._gateway_runtime,
@@ -446,32 +473,147 @@ class DataPlane:
 
     async def sync(self) -> None:
         """Open, retarget and close listeners to match the store and the faults."""
+        if self._sync_lock is None:
+            self._sync_lock = asyncio.Lock()
+        async with self._sync_lock:  # a store change and a fault may both ask at once
+            await self._sync()
+
+    async def _sync(self) -> None:
+        self._memo.clear()
+        self._read_policies()
         want = self.desired()
         for key in [k for k in self._listeners if k not in want]:
             self._listeners.pop(key).close()
         for key, role in want.items():
-            silent = self._black_hole(role)
+            mode = "silent" if self._black_hole(role) else (
+                "gated" if self.policies and _gateable(role) and key not in self._ungated
+                else "plain")
             current = self._listeners.get(key)
             if current is not None:
-                if (current.silent is not None) == silent:
+                if current.mode == mode:
                     current.role = role
+                    if current.gate is not None:
+                        self._set_gate(current.gate, role)
                     continue
-                # Forwarding <-> black hole: a fresh socket on the same address and port
-                # (connections already accepted live on; only new SYNs see the change).
+                # Forwarding <-> black hole <-> gated: a fresh socket on the same address
+                # and port (connections already accepted live on; new SYNs see the change).
                 self._listeners.pop(key).close()
             try:
-                if silent:
-                    listener = _Listener(role, silent=SilentPort(*key))
-                else:
-                    listener = _Listener(role, server=await asyncio.start_server(
-                        lambda r, w, key=key: self._on_connection(key, r, w),
-                        host=key[0], port=key[1], reuse_address=True))
+                listener = await self._open(key, role, mode)
             except OSError as exc:
                 if key not in self._failed:
                     self._failed.add(key)
                     self.warnings.append(f"cannot listen on {key[0]}:{key[1]}: {exc.strerror}")
                 continue
             self._listeners[key] = listener
+
+    async def _open(self, key: tuple[str, int], role: Role, mode: str) -> _Listener:
+        if mode == "silent":
+            return _Listener(role, silent=SilentPort(*key))
+        gate = None
+        if mode == "gated":
+            try:
+                gate = SynGate(key[0], key[1], self.plan.gate_ip)
+                self._set_gate(gate, role)
+            except (OSError, ValueError) as exc:
+                if gate is not None:
+                    gate.close()
+                gate = None
+                self._ungated.add(key)
+                self.warnings.append(f"NetworkPolicy is not enforced on {key[0]}:{key[1]}: "
+                                     f"{getattr(exc, 'strerror', None) or exc}")
+        def handle(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> Any:
+            return self._on_connection(key, r, w)
+        if gate is not None:
+            try:
+                server = await asyncio.start_server(handle, sock=gate.sock)
+            except OSError:
+                gate.close()
+                raise
+            return _Listener(role, server=server, gate=gate)
+        return _Listener(role, server=await asyncio.start_server(
+            handle, host=key[0], port=key[1], reuse_address=True))
+
+    # ------------------------------------------------------------------ NetworkPolicy
+    def _read_policies(self) -> None:
+        """The policies, namespaces and pods as they are now, and the addresses where a
+        verdict can change (every CIDR's edges, every pod and node address)."""
+        pods = self.store.list("Pod")
+        self.policies = PolicySet.build(self.store.list("NetworkPolicy"),
+                                        self.store.list("Namespace"), pods)
+        self._pods = {(p["metadata"]["namespace"], p["metadata"]["name"]): p for p in pods}
+        if not self.policies:
+            self._points = []
+            return
+        points: set[int] = set()
+        for net in self.policies.networks():
+            if net.version == 4:
+                points |= {int(net.network_address), int(net.broadcast_address) + 1}
+        ips = [(p.get("status") or {}).get("podIP") for p in pods]
+        ips += [_node_ip(n) for n in self.store.list("Node")]
+        for ip in ips:
+            if ip:
+                with contextlib.suppress(ValueError):
+                    points |= {ip_int(ip), ip_int(ip) + 1}
+        self._points = sorted(points)
+
+    def _set_gate(self, gate: SynGate, role: Role) -> None:
+        drops = decision_ranges(self._points, lambda src: self._admits(role, _ip_str(src)))
+        if len(drops) > MAX_RANGES:
+            raise ValueError("too many address ranges for one listener")
+        gate.set_drops(drops)
+
+    def _lets(self, source: str, ip: str, port: int) -> bool:
+        """Whether a connection from ``source`` to ``ip:port`` passes the policies (an
+        address that is no pod's, or a hostNetwork pod's, is never isolated)."""
+        dst = self.policies.pod_at(ip)
+        if dst is None:
+            return True
+        return self.policies.allowed(source, self.policies.pod_at(source), dst, port)
+
+    def _admits(self, role: Role, src: str) -> bool:
+        """Whether this listener lets a SYN from ``src`` in: the policies at the pod the
+        connection ends in, with the source address the lab's forwarding gives it."""
+        if isinstance(role, PodRole | HostPortRole):
+            pod = self._pods.get((role.namespace, role.name))
+            if pod is None:
+                return True
+            return self.policies.allowed(src, self.policies.pod_at(src), pod, role.port)
+        if isinstance(role, NodePortRole):
+            verdict, candidates = self._memoized(("choice", role), self._node_port_choice, role)
+            if verdict != "forward":
+                return True  # a refusal stays a refusal; a drop is the silent port's
+            source = self._node_port_source(role, src)
+            return any(self._lets(source, c.ip, c.port) for c in candidates)
+        if isinstance(role, LoadBalancerRole):
+            targets = self._memoized(("targets", role), self._lb_targets, role)
+            return not targets or any(self._target_admits(t, src) for t in targets)
+        return True
+
+    def _memoized(self, key: Any, fn: Callable[[Any], Any], arg: Any) -> Any:
+        """One answer per sync: a gate asks the same forwarding question per address."""
+        if key not in self._memo:
+            self._memo[key] = fn(arg)
+        return self._memo[key]
+
+    def _target_admits(self, target: tuple[str, int], src: str) -> bool:
+        """A load balancer's target as the client's SYN finds it: a NodePort (with its
+        own forwarding) or a pod."""
+        listener = self._listeners.get(target)
+        if listener is not None and isinstance(listener.role, NodePortRole):
+            return self._admits(listener.role, src)
+        return self._lets(src, *target)
+
+    def _node_port_source(self, role: NodePortRole, client_ip: str) -> str:
+        svc = self._service(role.service)
+        local = ((svc or {}).get("spec") or {}).get("externalTrafficPolicy") == "Local"
+        # Cluster: SNAT to the node's address. Local: the client address survives.
+        return client_ip if local else role.node_ip
+
+    def gated(self) -> dict[tuple[str, int], list[Range]]:
+        """The listeners that drop some sources' SYNs, with the dropped address ranges."""
+        return {k: list(v.gate.drops) for k, v in self._listeners.items()
+                if v.gate is not None and v.gate.drops}
 
     def _black_hole(self, role: Role) -> bool:
         """Where SYNs go unanswered: every address of a down node (a machine that is off
@@ -669,13 +811,14 @@ class DataPlane:
             # Only between a change and the next `sync` (which makes this port silent).
             await _hold(reader)
             return
-        local = (svc.get("spec") or {}).get("externalTrafficPolicy") == "Local"
         client_ip = (writer.get_extra_info("peername") or ("127.0.0.1", 0))[0]
         sticky = (svc.get("spec") or {}).get("sessionAffinity") == "ClientIP"
         target = self._pick((role.service, role.port_name), candidates,
                             (role.node, client_ip) if sticky else None)
-        # Cluster: SNAT to the node's address. Local: the client address survives.
-        source = client_ip if local else role.node_ip
+        source = self._node_port_source(role, client_ip)
+        if self.policies and not self._lets(source, target.ip, target.port):
+            await _hold(reader)  # the pod's node drops it: nothing ever answers
+            return
         await self._forward(reader, writer, target.ip, target.port, source)
 
     async def _serve_health(
@@ -713,17 +856,28 @@ class DataPlane:
     async def _serve_load_balancer(
         self, role: LoadBalancerRole, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> None:
+        client_ip = (writer.get_extra_info("peername") or ("127.0.0.1", 0))[0]
+        targets = self._lb_targets(role)
+        if not targets:
+            _reset(writer)
+            return
+        ip, number = targets[self._next(role, len(targets))]
+        if self.policies and not self._target_admits((ip, number), client_ip):
+            await _hold(reader)  # dropped past the load balancer: nothing ever answers
+            return
+        await self._forward(reader, writer, ip, number, client_ip)
+
+    def _lb_targets(self, role: LoadBalancerRole) -> list[tuple[str, int]]:
+        """Where the load balancer sends: healthy nodes' NodePorts, or the pods."""
         svc = self._service(role.service)
         spec = (svc or {}).get("spec") or {}
         port = next((p for p in spec.get("ports") or [] if (p.get("name") or "") ==
                      role.port_name), None)
-        client_ip = (writer.get_extra_info("peername") or ("127.0.0.1", 0))[0]
         if svc is None or port is None:
-            _reset(writer)
-            return
+            return []
+        targets: list[tuple[str | None, int]] = []
         if isinstance(port.get("nodePort"), int):
             local = spec.get("externalTrafficPolicy") == "Local"
-            targets = []
             for node in self.store.list("Node"):
                 name = node["metadata"]["name"]
                 if not self._node_healthy(name):
@@ -735,12 +889,7 @@ class DataPlane:
             # No NodePorts: an IP-target load balancer sends straight to the pods.
             targets = [(e.ip, e.port) for e in _usable(self._endpoints(role.service,
                                                                        role.port_name))]
-        targets = [t for t in targets if t[0]]
-        if not targets:
-            _reset(writer)
-            return
-        ip, number = targets[self._next(role, len(targets))]
-        await self._forward(reader, writer, str(ip), int(number), client_ip)
+        return [(str(ip), int(number)) for ip, number in targets if ip]
 
     async def _serve_ingress(
         self, role: PodRole, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -800,6 +949,15 @@ class DataPlane:
 
 
 # ------------------------------------------------------------------------- socket helpers
+def _gateable(role: Role) -> bool:
+    """Listeners whose connections end in a pod (a health check never does)."""
+    return not isinstance(role, HealthRole)
+
+
+def _ip_str(value: int) -> str:
+    return str(ipaddress.IPv4Address(value))
+
+
 def _node_ip(node: Mapping[str, Any]) -> str | None:
     for address in (node.get("status") or {}).get("addresses") or []:
         if address.get("type") == "InternalIP":
