@@ -247,6 +247,11 @@ def _allowed(seen: Expect, expect: frozenset[Expect]) -> bool:
     return seen in expect or (seen == Expect.CLOSED and Expect.ANSWER in expect)
 
 
+def _because(t: ProbeTarget) -> str:
+    """Why the prediction is what it is, when NetworkPolicy decided it."""
+    return f" ({t.policy})" if t.policy else ""
+
+
 def _no_prediction(t: ProbeTarget) -> str:
     if t.hop in (HopKind.NODE, HopKind.HEALTH):
         return "the node is NotReady: its kube-proxy may be stopped or stale"
@@ -298,7 +303,8 @@ def observe(
     if bad:
         r, s = bad[0]
         assert s is not None
-        return obs(Proof.CONTRADICTED, f"predicted {_words(t.expect)}, saw {_seen_words(r, s)} "
+        return obs(Proof.CONTRADICTED, f"predicted {_words(t.expect)}{_because(t)}, saw "
+                   f"{_seen_words(r, s)} "
                    f"in {len(bad)} of {n} probe(s): {samples[results.index(r)]}")
     if foreign:
         return obs(Proof.CONTRADICTED, f"answered by {', '.join(foreign)}, which kube-proxy "
@@ -312,13 +318,14 @@ def observe(
         first = unnamed[0]
         how = ("no HTTP answer came" if first.status is None and t.scheme != "tcp"
                else "it named no pod")
-        why = (f"predicted {_words(t.expect)}: answered (unidentified) in {len(unnamed)} of "
+        why = (f"predicted {_words(t.expect)}{_because(t)}: answered (unidentified) in "
+               f"{len(unnamed)} of "
                f"{n} probe(s): {sample_words(t, first)}: {how}, so which pod answered is "
                "not proven")
         if pods:
             why += f" (others named {', '.join(pods)})"
         return obs(Proof.UNIDENTIFIED, why)
-    why = f"predicted {_words(t.expect)}: saw " + ", ".join(
+    why = f"predicted {_words(t.expect)}{_because(t)}: saw " + ", ".join(
         f"{EXPECT_WORDS[s]}" + (f" ×{k}" if k > 1 else "")
         for s, k in _counts(known).items())
     if pods:
