@@ -93,7 +93,7 @@ HOP_LOOK: dict[HopState, Look] = {
     HopState.DROP: Look(glyphs("✗"), "drop", "bold red"),
     HopState.REJECT: Look(glyphs("⊘"), "reject", "red"),
     HopState.PENDING: Look(glyphs("…"), "pending", "yellow"),
-    HopState.BLOCKED: Look(glyphs("⊗"), "blocked by policy", "bold red"),
+    HopState.BLOCKED: Look(glyphs("⊗"), "blocked", "bold red"),
     HopState.INFO: Look(glyphs("·"), "", "default"),
 }
 

@@ -537,10 +537,17 @@ def _branch(index: int, group: int | None, via: Hop, c: Choice, g: NodeGroup | N
         tp = verdicts[i] if verdicts is not None else None
         if tp is not None and not tp.allowed:
             names = ", ".join(str(k) for k in (denying(tp.reach) if tp.reach else ()))
-            why = (f"blocked by policy {names or '?'}"
-                   + (f" from {tp.blocked} of {tp.sources} sources" if tp.partial else ""))
-            pod = pod._replace(state=HopState.BLOCKED, lines=(*pod.lines, why),
-                               details=(*pod.details, ("network policy", why)))
+            if tp.partial:  # still reached from some sources: keep its state, say where not
+                where = (f"at {', '.join(tp.blocked_nodes)}" if tp.blocked_nodes
+                         else f"from {tp.blocked} of {tp.sources} sources")
+                why = f"blocked {where} by policy {names or '?'}"
+                pod = pod._replace(lines=(*pod.lines, why),
+                                   details=(*pod.details, ("network policy", why)))
+            else:
+                why = f"by policy {names or '?'}"
+                pod = pod._replace(state=HopState.BLOCKED, lines=(*pod.lines, why),
+                                   details=(*pod.details, ("network policy",
+                                                           f"blocked {why}")))
         pods.append(pod)
     return Branch(via, tuple(pods), max(0, len(c.targets) - MAX_PODS))
 
