@@ -22,9 +22,11 @@ from kpath.cluster.snapshot import Snapshot
 from kpath.routing.kubeproxy import Choice, Target
 from kpath.routing.nodegroups import NodeGroup
 from kpath.routing.paths import EntryKind, Path
+from kpath.routing.policy.index import INGRESS, policy_index
 from kpath.routing.policy.sources import (
     Client,
     HopSource,
+    NodeClass,
     Signatures,
     hop_source,
     node_classes,
@@ -149,17 +151,19 @@ class _Judge:
         self.client = client
         self.reach = reach
         pols = list(policies)
-        self.ingress_ns = {p.namespace for p in pols if "Ingress" in p.policy_types}
+        self.index = policy_index(snapshot)
         self.egress_ns = {p.namespace for p in pols if "Egress" in p.policy_types}
         self.sigs = Signatures(snapshot, policy_nets(pols))
         self._memo: dict[tuple[object, ...], Reach | None] = {}
         self._hops: dict[tuple[int, int], HopPolicy] = {}
 
     def _applies(self, src: Source, t: Target) -> bool:
-        """Whether any policy can judge this connection (else: allowed, nothing to call)."""
-        if t.pod is None:
+        """Whether any policy can judge this connection (else: allowed, nothing to call):
+        one selects the pod for ingress, or the source pod's namespace has egress ones."""
+        pod = self.snapshot.pod(t.pod)
+        if pod is None:
             return False
-        if t.pod.namespace in self.ingress_ns:
+        if self.index.selecting(pod, INGRESS):
             return True
         return src.kind == "pod" and src.pod is not None and src.pod.namespace in self.egress_ns
 
@@ -189,13 +193,18 @@ class _Judge:
         protocol = path.port.protocol if path.port else "TCP"
         named = path.port.target_port if path.port else None
         out = []
+        classes = (node_classes(self.snapshot, group, self.sigs)
+                   if source.kind == "node" and group is not None else ())
+        # Only a group listed node by node can hold an endpoint's own node (a `Members`
+        # bucket excludes every node that hosts one).
+        listed = isinstance(group.nodes, tuple) if group is not None else False
         for t in choice.targets:
             port = t.port if t.port is not None else named
             if port is None:
                 out.append(TargetPolicy(t.endpoint, t.pod, None, 0, 0))
                 continue
             if source.kind == "node" and group is not None:
-                out.append(self._by_nodes(group, t, port, protocol))
+                out.append(self._by_nodes(classes, listed, t, port, protocol))
             else:
                 out.append(self._by_sources(source.sources, t, port, protocol))
         hp = self._hops[cache_key] = HopPolicy(source, tuple(out))
@@ -225,15 +234,15 @@ class _Judge:
                 decided, decided_src = r, src
         return TargetPolicy(t.endpoint, t.pod, decided, n, blocked, tuple(nodes), decided_src)
 
-    def _by_nodes(self, group: NodeGroup, t: Target, port: int | str,
-                  protocol: str) -> TargetPolicy:
+    def _by_nodes(self, classes: Sequence[NodeClass], listed: bool, t: Target,
+                  port: int | str, protocol: str) -> TargetPolicy:
         decided: Reach | None = None
         decided_src: Source | None = None
         n = blocked = 0
         nodes: list[str] = []
-        for cls in node_classes(self.snapshot, group, self.sigs):
+        for cls in classes:
             size = len(cls.nodes) or 1  # "other nodes (not in the input)": one source
-            own = 1 if t.node is not None and t.node in cls.nodes else 0
+            own = 1 if listed and t.node is not None and t.node in cls.nodes else 0
             n += size
             src = next((s for s in cls.sources if s.node != t.node), None)
             if src is None or size == own:

@@ -136,23 +136,47 @@ def policy_findings(snapshot: Snapshot, paths: Sequence[Path],
                       f"{svc} is unreachable from every source kpath considers: blocked by "
                       f"policy {names}: {_why(first, by_key)}; {_source_text(hps[0], first)}",
                       service=svc)
+    # One finding per service port, source and kind (blocked or partly), however many node
+    # groups share it: a blocked Service under Cluster policy is blocked at every zone's.
+    merged: dict[tuple[object, ...], list[tuple[Path, int | None, HopPolicy]]] = {}
     for p, i, hp in hops.values():
         if hp.allowed or p.service in dead:
             continue
+        key = (p.service, p.port.label() if p.port else None, id(hp.source), hp.all_blocked,
+               hp.blocked_by)
+        merged.setdefault(key, []).append((p, i, hp))
+    for (svc, port, _, whole, by), items in merged.items():
+        p, i, hp = items[0]
         t = hp.blocked[0]
-        nodes = tuple(dict.fromkeys(n for b in hp.blocked for n in b.blocked_nodes))
-        port = p.port.label() if p.port else None
-        names = ", ".join(str(k) for k in hp.blocked_by)
-        where = _hop_where(p, i, ways[id(hp)])
-        if hp.all_blocked:
+        nodes = tuple(dict.fromkeys(n for _, _, h in items for b in h.blocked
+                                    for n in b.blocked_nodes))[:8]
+        names = ", ".join(str(k) for k in by)
+        where = _where_all(items, ways[id(hp)])
+        if whole:
             yield Finding("KP520", Severity.ERROR,
                           f"{where}: blocked by policy {names}: {_why(t, by_key)}; "
-                          f"{_source_text(hp, t)}", service=p.service, nodes=nodes, port=port)
+                          f"{_source_text(hp, t)}", service=svc, nodes=nodes, port=port)
         else:
+            counts = f"{len(hp.blocked)} of {len(hp.targets)} endpoints"
+            if len(items) > 1:
+                counts = "endpoints"
             yield Finding("KP521", Severity.WARNING,
-                          f"{where}: {len(hp.blocked)} of {len(hp.targets)} endpoints "
-                          f"blocked{_from_some(hp)} by policy {names}: {_why(t, by_key)}; "
-                          f"{_source_text(hp, t)}", service=p.service, nodes=nodes, port=port)
+                          f"{where}: {counts} blocked{_from_some(hp)} by policy {names}: "
+                          f"{_why(t, by_key)}; {_source_text(hp, t)}", service=svc,
+                          nodes=nodes, port=port)
+
+
+def _where_all(items: Sequence[tuple[Path, int | None, HopPolicy]], ways: int) -> str:
+    """The hops of one finding: one node group by name, several counted."""
+    p, i, _ = items[0]
+    if len(items) == 1:
+        return _hop_where(p, i, ways)
+    where = _hop_where(p, None, ways)
+    groups = [p.groups[j] for p, j, _ in items if j is not None and j < len(p.groups)]
+    total = sum(len(g.nodes) for g in groups)
+    shown = [g.label() for g in groups[:3]]
+    more = f" and {len(groups) - 3} more" if len(groups) > 3 else ""
+    return f"{where} at {len(groups)} node groups ({total} nodes: {', '.join(shown)}{more})"
 
 
 def unselecting_findings(snapshot: Snapshot,

@@ -57,8 +57,8 @@ class NodeClass(NamedTuple):
     """Nodes of one group whose addresses every ipBlock treats alike."""
 
     signature: int  # index of the ipBlock signature (equal: same verdict from any of them)
-    nodes: tuple[str, ...]
-    sources: tuple[Source, ...]  # the nodes' sources, same order (address: InternalIP)
+    nodes: Sequence[str]  # a tuple, or the group's own `Members` when it is one class
+    sources: tuple[Source, ...]  # a few nodes' sources, same order (address: InternalIP)
 
 
 def _net(cidr: str) -> _Net | None:
@@ -100,13 +100,17 @@ def default_client(policies: Iterable[NetworkPolicy], given: str | None = None) 
 
 class Signatures:
     """Which ipBlock CIDRs hold each node's address; nodes with the same set are judged
-    alike by every policy (a node source matches ipBlocks only). Memoised per node."""
+    alike by every policy (a node source matches ipBlocks only). Computed once per node:
+    when every node of the snapshot has the same, a group is one class at no cost."""
 
     def __init__(self, snapshot: Snapshot, nets: Sequence[_Net]) -> None:
         self.snapshot = snapshot
         self.nets = tuple(nets)
         self._by_node: dict[str, int] = {}
         self._ids: dict[tuple[int, ...], int] = {}
+        for name in snapshot.nodes:
+            self.of(name)
+        self.uniform = len(self._ids) <= 1
 
     def of(self, node: str) -> int:
         sig = self._by_node.get(node)
@@ -121,8 +125,8 @@ class Signatures:
 
     @property
     def trivial(self) -> bool:
-        """No policy names an ipBlock: every node is judged alike."""
-        return not self.nets
+        """Every node is judged alike (no ipBlock tells their addresses apart)."""
+        return self.uniform
 
 
 def _address(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -148,8 +152,7 @@ def node_classes(snapshot: Snapshot, group: NodeGroup, sigs: Signatures,
         return (NodeClass(0, (), (Source("node", None),)),)  # nodes not in the input
     if sigs.trivial:
         names = group.nodes[:limit]
-        return (NodeClass(0, tuple(group.nodes),
-                          tuple(node_source(snapshot, n) for n in names)),)
+        return (NodeClass(0, group.nodes, tuple(node_source(snapshot, n) for n in names)),)
     by_sig: dict[int, list[str]] = {}
     for name in group.nodes:
         by_sig.setdefault(sigs.of(name), []).append(name)
