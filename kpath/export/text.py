@@ -46,8 +46,13 @@ def policy_notes(hp: HopPolicy | None) -> Text:
     many endpoints."""
     if hp is None or hp.allowed:
         return Text("")
-    style = "bold red" if hp.all_blocked else "yellow"
-    return literal_message(f"⊗ {hp.summary()}", style)
+    by = hp.blocked_by
+    names = (str(by[0]) if by else "?") + (f" +{len(by) - 1}" if len(by) > 1 else "")
+    if hp.all_blocked:  # the VERDICT cell says blocked: name the policy
+        return literal_message(f"⊗ by {names}", "bold red")
+    partly = " at some nodes" if any(t.partial for t in hp.blocked) else ""
+    return literal_message(f"⊗ {len(hp.blocked)}/{len(hp.targets)} blocked{partly} by {names}",
+                           "yellow")
 
 
 def endpoints_text(choice: Choice, limit: int = 3) -> Text:

@@ -155,17 +155,27 @@ class _Judge:
         self.egress_ns = {p.namespace for p in pols if "Egress" in p.policy_types}
         self.sigs = Signatures(snapshot, policy_nets(pols))
         self._memo: dict[tuple[object, ...], Reach | None] = {}
+        self._ingress: dict[ObjectKey | None, bool] = {}
         self._hops: dict[tuple[int, int], HopPolicy] = {}
+
+    def _isolated(self, key: ObjectKey | None) -> bool:
+        """Whether a policy selects this pod for ingress (memoised per pod)."""
+        hit = self._ingress.get(key)
+        if hit is None:
+            pod = self.snapshot.pod(key)
+            hit = self._ingress[key] = pod is not None and bool(
+                self.index.selecting(pod, INGRESS))
+        return hit
 
     def _applies(self, src: Source, t: Target) -> bool:
         """Whether any policy can judge this connection (else: allowed, nothing to call):
         one selects the pod for ingress, or the source pod's namespace has egress ones."""
-        pod = self.snapshot.pod(t.pod)
-        if pod is None:
+        if t.pod is None:
             return False
-        if self.index.selecting(pod, INGRESS):
+        if self._isolated(t.pod):
             return True
-        return src.kind == "pod" and src.pod is not None and src.pod.namespace in self.egress_ns
+        return (src.kind == "pod" and src.pod is not None
+                and src.pod.namespace in self.egress_ns and self.snapshot.pod(t.pod) is not None)
 
     def verdict(self, src: Source, memo_src: object, t: Target, port: int | str,
                 protocol: str) -> Reach | None:
@@ -198,6 +208,15 @@ class _Judge:
         # Only a group listed node by node can hold an endpoint's own node (a `Members`
         # bucket excludes every node that hosts one).
         listed = isinstance(group.nodes, tuple) if group is not None else False
+        egress = any(src.kind == "pod" and src.pod is not None
+                     and src.pod.namespace in self.egress_ns for src in source.sources)
+        if not egress and not any(self._isolated(t.pod) for t in choice.targets if t.pod):
+            # No policy can judge any of these endpoints: allowed from every source.
+            n = (sum(len(c.nodes) or 1 for c in classes) if classes
+                 else len(source.sources) or 1)
+            hp = self._hops[cache_key] = HopPolicy(source, tuple(
+                TargetPolicy(t.endpoint, t.pod, None, n, 0) for t in choice.targets))
+            return hp
         for t in choice.targets:
             port = t.port if t.port is not None else named
             if port is None:

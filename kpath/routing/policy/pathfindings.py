@@ -174,9 +174,7 @@ def _where_all(items: Sequence[tuple[Path, int | None, HopPolicy]], ways: int) -
     where = _hop_where(p, None, ways)
     groups = [p.groups[j] for p, j, _ in items if j is not None and j < len(p.groups)]
     total = sum(len(g.nodes) for g in groups)
-    shown = [g.label() for g in groups[:3]]
-    more = f" and {len(groups) - 3} more" if len(groups) > 3 else ""
-    return f"{where} at {len(groups)} node groups ({total} nodes: {', '.join(shown)}{more})"
+    return f"{where} at {len(groups)} node groups ({total} nodes)"
 
 
 def unselecting_findings(snapshot: Snapshot,
