@@ -80,3 +80,10 @@ async def test_the_ui_draws_a_blocked_hop_as_its_own_state(
         text = screen_text(app)
         assert "⊗ n4" in text and "⊗ web-1 blocked" in text
         assert "blocked by policy" in text and "shop/allow-office" in text
+
+
+def test_the_svg_shows_the_blocked_hop() -> None:
+    from kpath.tui.snapshot import render_svg
+
+    svg = render_svg(blocked(), service="shop/web", size=(160, 48))
+    assert "⊗" in svg and "blocked" in svg and "allow-office" in svg
