@@ -13,8 +13,8 @@ What is read:
   namespace, else ``default``), or in all namespaces with ``-A``.
 - Legacy Endpoints only when EndpointSlices cannot be read (403, or 404 on an old server).
 - The Gateway API (group gateway.networking.k8s.io), when the server serves it: which
-  versions serve which kinds is discovered (``GET /apis/<group>``, then each version's
-  resource list, preferred version first, stopping once every kind is placed), and each
+  versions serve which kinds is discovered (``GET /apis``, once for every group, then each
+  version's resource list, preferred version first, stopping once every kind is placed), and each
   kind is read at the most preferred version that serves it; no version is assumed (v1.5
   stopped serving TLSRoute v1alpha2); where the group serves no ListenerSet, the
   experimental group's XListenerSet (gateway.networking.x-k8s.io) is looked for.
@@ -22,6 +22,12 @@ What is read:
   GatewayClasses and Namespaces too (cluster-scoped: which controller serves a class; the
   labels ``allowedRoutes`` selectors match). A server without the group (no CRDs) is
   normal: nothing is said. ``-l`` does not filter them.
+- NetworkPolicies (networking.k8s.io/v1) like Pods (``-n`` or ``-A``), and the Namespaces
+  when a policy chooses peers by namespace labels (unless the Gateway API read them). The
+  policy kinds kpath lists but does not evaluate (AdminNetworkPolicy and its baseline,
+  ClusterNetworkPolicy, Cilium's, Calico's) only where the server serves their group: one
+  ``GET /apis`` says which (absent is normal, nothing is said), then each kind at its
+  preferred version. 403 on any of these is "not visible" (KP301); ``-l`` filters none.
 
 What ``-l`` filters: Services, by label (the server applies the selector). EndpointSlices
 and Endpoints are kept only for the kept Services, Ingresses only when a backend names a
@@ -57,6 +63,7 @@ from kpath.cluster.gatewayapi import GATEWAY_KINDS, GROUP
 from kpath.cluster.kubeconfig import Target, one_line, resolve_target
 from kpath.cluster.kubeconfig import list_contexts as list_contexts
 from kpath.cluster.parse_gateway import EXPERIMENTAL_GROUP
+from kpath.cluster.policykinds import NETPOL_GROUP, OTHER_POLICY_BY_GROUP, OTHER_POLICY_RAW
 from kpath.cluster.raw import RawCluster, RawObject
 from kpath.cluster.readable import nothing_readable
 from kpath.errors import InputError, SourceError
@@ -98,6 +105,7 @@ ENDPOINT_SLICE = Resource("EndpointSlice", "discovery.k8s.io/v1", "endpointslice
 INGRESS = Resource("Ingress", "networking.k8s.io/v1", "ingresses", True)
 INGRESS_CLASS = Resource("IngressClass", "networking.k8s.io/v1", "ingressclasses", False)
 NAMESPACE = Resource("Namespace", "v1", "namespaces", False)
+NETWORK_POLICY = Resource("NetworkPolicy", f"{NETPOL_GROUP}/v1", "networkpolicies", True)
 
 
 class NotVisible(Exception):
@@ -143,22 +151,79 @@ def _read_all(reader: _Reader, raw: RawCluster, namespace: str | None,
     if selector is not None and ingresses:
         raw.warnings.append(f"-l {selector} read only the Services it selects: an Ingress's "
                             "controller Service outside the selector is not read")
-    _read_gateway_api(reader, raw, namespace)
+    # One GET /apis says which groups the server serves: the Gateway API's and the policy
+    # kinds' groups are looked into only where served.
+    try:
+        groups: dict[str, dict[str, Any]] | NotVisible = reader.groups()
+    except NotVisible as reason:
+        groups = reason
+    _read_gateway_api(reader, raw, namespace, groups)
+    _read_policies(reader, raw, namespace, groups)
 
 
-def _read_gateway_api(reader: _Reader, raw: RawCluster, namespace: str | None) -> None:
+def _read_policies(reader: _Reader, raw: RawCluster, namespace: str | None,
+                   groups: dict[str, dict[str, Any]] | NotVisible) -> None:
+    """NetworkPolicies in the scope read, the Namespaces their namespaceSelectors match
+    (unless already read), and the policy kinds kpath lists without evaluating, from the
+    ``groups`` the server serves (a server without them costs nothing, and says nothing)."""
+    policies = _collect(raw, NETWORK_POLICY, lambda: reader.list(NETWORK_POLICY, namespace))
+    if (policies and "Namespace" not in raw.objects and "Namespace" not in raw.not_visible
+            and any(selects_namespaces(p) for p in policies)):
+        _collect(raw, NAMESPACE, lambda: reader.list(NAMESPACE, None))
+    if isinstance(groups, NotVisible):  # discovery itself refused
+        for kind in OTHER_POLICY_RAW:
+            raw.not_visible[kind] = str(groups)
+        return
+    wanted: dict[str, set[str]] = {}
+    for group, kind in OTHER_POLICY_BY_GROUP:
+        if group in groups:
+            wanted.setdefault(group, set()).add(kind)
+    for group, kinds in sorted(wanted.items()):
+        try:
+            served = reader.discover(group, kinds, groups[group])
+        except NotVisible as reason:
+            for kind in kinds:
+                raw.not_visible[OTHER_POLICY_BY_GROUP[(group, kind)]] = str(reason)
+            continue
+        for kind, res in sorted(served.items()):
+            filed = replace(res, kind=OTHER_POLICY_BY_GROUP[(group, kind)])
+            # Listed only to be named; across namespaces only as the other kinds are.
+            _collect(raw, filed, lambda r=filed: reader.list(r, namespace))
+
+
+def selects_namespaces(policy: RawObject) -> bool:
+    """Does any peer of this (raw) NetworkPolicy choose pods by namespace labels?"""
+    spec = policy.get("spec")
+    if not isinstance(spec, dict):
+        return False
+    for key, peers in (("ingress", "from"), ("egress", "to")):
+        rules = spec.get(key)
+        for rule in rules if isinstance(rules, list) else ():
+            found = rule.get(peers) if isinstance(rule, dict) else None
+            for peer in found if isinstance(found, list) else ():
+                if isinstance(peer, dict) and peer.get("namespaceSelector") is not None:
+                    return True
+    return False
+
+
+def _read_gateway_api(reader: _Reader, raw: RawCluster, namespace: str | None,
+                      groups: dict[str, dict[str, Any]] | NotVisible) -> None:
     """The Gateway API kinds the server serves, each at its preferred version, and the
     Namespaces their selectors need. Nothing at all when the group is not served."""
     try:
-        served = reader.discover(GROUP, GATEWAY_KINDS)
+        if isinstance(groups, NotVisible):
+            raise groups
+        served = (reader.discover(GROUP, GATEWAY_KINDS, groups[GROUP])
+                  if GROUP in groups else {})
     except NotVisible as reason:  # discovery itself refused: every kind is unknown
         for kind in GATEWAY_KINDS:
             raw.not_visible[kind] = str(reason)
         return
-    if served and "ListenerSet" not in served:
+    if served and "ListenerSet" not in served and EXPERIMENTAL_GROUP in groups:
         # Before v1.5 ListenerSet was XListenerSet in the experimental group.
         with suppress(NotVisible):
-            old = reader.discover(EXPERIMENTAL_GROUP, ("XListenerSet",)).get("XListenerSet")
+            old = reader.discover(EXPERIMENTAL_GROUP, ("XListenerSet",),
+                                  groups[EXPERIMENTAL_GROUP]).get("XListenerSet")
             if old is not None:
                 served["ListenerSet"] = replace(old, kind="ListenerSet")
     found = False
@@ -289,17 +354,32 @@ class _Reader:
             if not token:
                 return items
 
-    def discover(self, group: str, kinds: Iterable[str]) -> dict[str, Resource]:
-        """kind -> the resource at the most preferred version of ``group`` that serves it,
-        for the ``kinds`` wanted; empty when the server does not serve the group (404)."""
-        wanted = set(kinds)
-        path = f"/apis/{group}"
+    def groups(self) -> dict[str, dict[str, Any]]:
+        """The API groups the server serves (``GET /apis``), by name; empty on a 404."""
+        path = "/apis"
         status, body = self._get(path)
         if status == 404:
             return {}
         if status != 200:
             self._discovery_failed(status, body, path)
-        doc = _decode(body, self.target.server, path)
+        listed = _decode(body, self.target.server, path).get("groups")
+        return {g["name"]: g for g in listed if isinstance(g, dict)
+                and isinstance(g.get("name"), str)} if isinstance(listed, list) else {}
+
+    def discover(self, group: str, kinds: Iterable[str],
+                 doc: dict[str, Any] | None = None) -> dict[str, Resource]:
+        """kind -> the resource at the most preferred version of ``group`` that serves it,
+        for the ``kinds`` wanted; empty when the server does not serve the group (404).
+        ``doc``: the group's APIGroup when already known (from `groups`), sparing a GET."""
+        wanted = set(kinds)
+        if doc is None:
+            path = f"/apis/{group}"
+            status, body = self._get(path)
+            if status == 404:
+                return {}
+            if status != 200:
+                self._discovery_failed(status, body, path)
+            doc = _decode(body, self.target.server, path)
         found: dict[str, Resource] = {}
         for version in preferred_versions(doc):
             if wanted <= found.keys():

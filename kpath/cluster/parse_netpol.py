@@ -11,8 +11,10 @@ pkg/apis/networking/validation), so a hand-written manifest and a live object re
 - ``policyTypes``, when unset or empty, is ``[Ingress]``, plus ``Egress`` when the policy
   has egress rules;
 - a peer is ``podSelector`` and/or ``namespaceSelector``, or ``ipBlock`` alone;
-- an ``ipBlock``'s CIDRs are kept as stored: servers before 1.22-ish accepted host bits
-  (``10.1.2.3/8``), and the network plugins mask them, so they are not refused here.
+- an ``ipBlock``'s CIDRs are kept as stored: API servers long accepted host bits
+  (``10.1.2.3/8``; only the newer strict IP/CIDR validation refuses them for new objects),
+  objects stored then keep them, and network plugins mask them, so they are not refused
+  here; a CIDR that is no CIDR at all is.
 
 Not-evaluated kinds (AdminNetworkPolicy, Cilium's, Calico's, …) keep only their kind,
 apiVersion, namespace and name. Their RawCluster kinds are `OTHER_POLICY_RAW`'s keys:
@@ -69,6 +71,8 @@ def _cidr(value: Any, *where: str | int) -> str:
     if not text:
         raise BadField(where, text, "a CIDR")
     try:
+        if "/" not in text:  # Go's ParseCIDR wants the prefix length; ip_network does not
+            raise ValueError(text)
         ipaddress.ip_network(text, strict=False)  # host bits kept, as older servers stored
     except ValueError:
         raise _bad(where, f"is {text[:80]!r}, not a CIDR") from None

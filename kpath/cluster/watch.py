@@ -54,7 +54,7 @@ WATCH_LOST = "!watch-lost"
 #: on_change pseudo-kind: every broken stream is following again.
 WATCH_OK = "!watch-ok"
 
-DEFAULT_KINDS = ("Node", "Pod", "Service", "EndpointSlice", "Ingress")
+DEFAULT_KINDS = ("Node", "Pod", "Service", "EndpointSlice", "Ingress", "NetworkPolicy")
 #: The Gateway API kinds (and the Namespaces their selectors read), for ``kinds=``: each is
 #: watched at the version `load_live` reads it at, found by the same discovery; on a server
 #: without the group they drop out quietly, as a 404 kind does.
@@ -157,9 +157,18 @@ def watch_changes(options: Any, on_change: ChangeSink, stop: threading.Event, *,
     ``stall_after``: seconds of silence after which an open stream is reopened.
     """
     from kpath.cluster.kubeconfig import resolve_target
-    from kpath.cluster.live import ENDPOINT_SLICE, INGRESS, INGRESS_CLASS, NODE, POD, SERVICE
+    from kpath.cluster.live import (
+        ENDPOINT_SLICE,
+        INGRESS,
+        INGRESS_CLASS,
+        NETWORK_POLICY,
+        NODE,
+        POD,
+        SERVICE,
+    )
 
-    by_kind = {r.kind: r for r in (NODE, POD, SERVICE, ENDPOINT_SLICE, INGRESS, INGRESS_CLASS)}
+    by_kind = {r.kind: r for r in (NODE, POD, SERVICE, ENDPOINT_SLICE, INGRESS, INGRESS_CLASS,
+                                   NETWORK_POLICY)}
     target = resolve_target(options.kubeconfig, options.context)
     if any(k in GATEWAY_WATCH_KINDS for k in kinds):
         from kpath.cluster.live import gateway_watch_resources

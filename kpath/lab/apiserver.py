@@ -1,8 +1,9 @@
 """The lab's Kubernetes API server: enough of the REST API for kubectl and the Python client.
 
-The core kinds and the Gateway API (as CRDs of the 2026 standard channel serve it: several
-versions of one group, status subresources; `kpath.lab.resources`). Discovery (legacy
-shapes, which kubectl falls back to), list/get with label and field
+The core kinds (NetworkPolicy among them) and the Gateway API (as CRDs of the 2026 standard
+channel serve it: several versions of one group, status subresources), and the
+AdminNetworkPolicy CRDs for a scenario that holds such objects (`kpath.lab.resources`).
+Discovery (legacy shapes, which kubectl falls back to), list/get with label and field
 selectors and ``limit``/``continue``, ``watch`` streams with resume, BOOKMARK and 410 Gone,
 server-side Tables for ``kubectl get``/``-o wide``, and the ``pods/…/proxy`` and
 ``services/…/proxy`` subresources into the lab's data plane. Read-only: every write answers

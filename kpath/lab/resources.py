@@ -1,9 +1,11 @@
 """The resources the lab's API server serves: group, version, plural, kind, scope.
 
-The core kinds, plus the Gateway API kinds at the versions the 2026 standard channel's CRDs
-serve (`GATEWAY_STANDARD_2026`). A test can hand the server another table
-(`gateway_resources` with other versions, or `CORE_RESOURCES` alone for a cluster without
-the CRDs) to see how a client copes with a version that is no longer served.
+The core kinds (NetworkPolicy among them), plus the Gateway API kinds at the versions the
+2026 standard channel's CRDs serve (`GATEWAY_STANDARD_2026`). A test can hand the server
+another table (`gateway_resources` with other versions, or `CORE_RESOURCES` alone for a
+cluster without the CRDs) to see how a client copes with a version that is no longer
+served. The AdminNetworkPolicy CRDs are served only for a scenario that holds such objects
+(`resources_for`).
 """
 
 from __future__ import annotations
@@ -41,7 +43,21 @@ CORE_RESOURCES: tuple[Resource, ...] = (
     Resource("networking.k8s.io", "v1", "ingresses", "Ingress", True, ("ing",), "ingress"),
     Resource("networking.k8s.io", "v1", "ingressclasses", "IngressClass", False, (),
              "ingressclass"),
+    Resource("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", True, ("netpol",),
+             "networkpolicy"),
 )
+
+POLICY_GROUP = "policy.networking.k8s.io"
+#: The AdminNetworkPolicy CRDs (network-policy-api v0.1), served only when a scenario holds
+#: such objects: most clusters have no such CRDs, and kpath must cope with their absence.
+POLICY_API_RESOURCES: tuple[Resource, ...] = (
+    Resource(POLICY_GROUP, "v1alpha1", "adminnetworkpolicies", "AdminNetworkPolicy", False,
+             ("anp",), "adminnetworkpolicy", ("status",)),
+    Resource(POLICY_GROUP, "v1alpha1", "baselineadminnetworkpolicies",
+             "BaselineAdminNetworkPolicy", False, ("banp",), "baselineadminnetworkpolicy",
+             ("status",)),
+)
+POLICY_API_KINDS = frozenset(r.kind for r in POLICY_API_RESOURCES)
 
 #: kind -> (plural, namespaced, short names), as the Gateway API CRDs declare them.
 GATEWAY_NAMES: dict[str, tuple[str, bool, tuple[str, ...]]] = {
@@ -86,6 +102,21 @@ def gateway_resources(versions: Mapping[str, Sequence[str]] = GATEWAY_STANDARD_2
 
 
 RESOURCES: tuple[Resource, ...] = CORE_RESOURCES + gateway_resources()
+
+
+def is_policy_api(doc: Mapping[str, object]) -> bool:
+    """An AdminNetworkPolicy or BaselineAdminNetworkPolicy of policy.networking.k8s.io."""
+    version = doc.get("apiVersion")
+    return (doc.get("kind") in POLICY_API_KINDS and isinstance(version, str)
+            and version.rpartition("/")[0] == POLICY_GROUP)
+
+
+def resources_for(manifests: Iterable[Mapping[str, object]]) -> tuple[Resource, ...]:
+    """What the lab serves for a scenario: `RESOURCES`, plus the AdminNetworkPolicy CRDs
+    when a manifest is one of them (as a cluster has the CRDs its objects need)."""
+    if any(is_policy_api(d) for d in manifests):
+        return RESOURCES + POLICY_API_RESOURCES
+    return RESOURCES
 
 
 class Served:

@@ -109,8 +109,10 @@ class Lab:
         await self.dataplane.sync()
         if self._serve_api:
             from kpath.lab.apiserver import LabApiServer  # imported late: optional for tests
+            from kpath.lab.resources import resources_for
 
-            self._api = LabApiServer(store, **self._api_kwargs)
+            kwargs = {"resources": resources_for(sc.manifests), **self._api_kwargs}
+            self._api = LabApiServer(store, **kwargs)
             self.api_url = await self._api.start()
         if self._control:
             self.control_url = await self._start_control()

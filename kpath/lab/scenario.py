@@ -34,6 +34,7 @@ from typing import Any
 
 from kpath.cluster.dumpfiles import load_yaml
 from kpath.cluster.parse import PARSERS, BadField, Interner, field_error
+from kpath.cluster.policykinds import NETPOL_GROUPS
 from kpath.errors import InputError
 from kpath.lab.faults import Fault, parse_fault
 from kpath.lab.gateways import POLICIES, GatewayInfraSpec
@@ -141,10 +142,13 @@ def check_types(manifests: list[dict[str, Any]], where: str) -> None:
 
 
 def _other_group(doc: Mapping[str, Any], kind: str) -> bool:
-    """A kind of that name from another API group (Istio's networking.istio.io Gateway):
-    not the Gateway API's, so not checked as one."""
+    """A kind of that name from another API group (Istio's networking.istio.io Gateway,
+    Calico's NetworkPolicy): not the Gateway API's or networking.k8s.io's, so not checked
+    as one."""
     version = doc.get("apiVersion")
     group = version.rpartition("/")[0] if isinstance(version, str) else ""
+    if kind == "NetworkPolicy":
+        return group not in NETPOL_GROUPS
     return kind in GATEWAY_NAMES and group != GATEWAY_GROUP
 
 

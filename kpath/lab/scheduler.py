@@ -44,7 +44,7 @@ from kpath.lab.objects import (
     pod_object,
     service_object,
 )
-from kpath.lab.resources import GATEWAY_GROUP, GATEWAY_NAMES
+from kpath.lab.resources import GATEWAY_GROUP, GATEWAY_NAMES, is_policy_api
 
 NODEPORT_RANGE = (30000, 32767)
 WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
@@ -169,6 +169,9 @@ class Scheduler:
         # Gateway API objects by (kind, namespace or "", name), in the order applied (a
         # later manifest of the same name replaces an earlier one, as kubectl apply does).
         self.gateway_api: dict[tuple[str, str, str], Obj] = {}
+        #: NetworkPolicies and AdminNetworkPolicies by (kind, namespace or "", name), as
+        #: applied: the API serves them unchanged (no controller writes their status).
+        self.policies: dict[tuple[str, str, str], Obj] = {}
         self._given_status: dict[tuple[str, str, str], Obj] = {}
         self._installed_classes = [dict(c) for c in gateway_classes]
         self.gateway_specs = dict(gateway_infrastructure or {})
@@ -247,6 +250,11 @@ class Scheduler:
                 self.ingresses[(ns, name)] = self._stamp(doc, ns)
             elif kind == "IngressClass":
                 self.ingress_classes[name] = self._stamp(doc, None)
+            elif kind == "NetworkPolicy" and _group(doc) == "networking.k8s.io":
+                self._ensure_namespace(ns)
+                self.policies[(kind, ns, name)] = self._stamp(doc, ns)
+            elif is_policy_api(doc):  # cluster-scoped
+                self.policies[(kind, "", name)] = self._stamp(doc, None)
             else:
                 self.ignored[kind] = self.ignored.get(kind, 0) + 1
         self.resync()
@@ -694,6 +702,7 @@ class Scheduler:
                  for ing in self.ingresses.values()]
         objs += self._gateway_api_objects(
             namespaces, [o for o in objs if o["kind"] == "EndpointSlice"])
+        objs += [copy.deepcopy(p) for p in self.policies.values()]
         return objs
 
     def resync(self) -> None:

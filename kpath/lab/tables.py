@@ -136,6 +136,19 @@ def _hostnames(o: Obj) -> str:
     return json.dumps(names, separators=(",", ":")) if names else ""
 
 
+def _pod_selector(o: Obj) -> str:
+    """kubectl's POD-SELECTOR (metav1.FormatLabelSelector): requirements sorted by key,
+    ``k=v``, ``k in (a,b)``, ``k notin (a,b)``, ``k``, ``!k``; ``<none>`` when empty."""
+    sel = (o.get("spec") or {}).get("podSelector") or {}
+    parts = [(str(k), f"{k}={v}") for k, v in (sel.get("matchLabels") or {}).items()]
+    for e in sel.get("matchExpressions") or []:
+        key, op = str(e.get("key")), str(e.get("operator"))
+        values = ",".join(sorted(str(v) for v in e.get("values") or []))
+        text = {"Exists": key, "DoesNotExist": f"!{key}"}.get(op, f"{key} {op.lower()} ({values})")
+        parts.append((key, text))
+    return ",".join(text for _, text in sorted(parts)) or "<none>"
+
+
 _GW_NAME_AGE: list[Column] = [("Name", 0, _name), ("Age", 0, _age)]
 _ROUTE_HOSTS: list[Column] = [("Name", 0, _name), ("Hostnames", 0, _hostnames),
                               ("Age", 0, _age)]
@@ -172,6 +185,8 @@ COLUMNS: dict[str, list[Column]] = {
     "IngressClass": [("Name", 0, _name),
                      ("Controller", 0, lambda o: o.get("spec", {}).get("controller", "")),
                      ("Parameters", 0, lambda o: "<none>"), ("Age", 0, _age)],
+    "NetworkPolicy": [("Name", 0, _name), ("Pod-Selector", 0, _pod_selector),
+                      ("Age", 0, _age)],
     "Namespace": [("Name", 0, _name),
                   ("Status", 0, lambda o: o.get("status", {}).get("phase", "Active")),
                   ("Age", 0, _age)],

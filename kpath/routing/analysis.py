@@ -31,6 +31,7 @@ from kpath.routing.paths import (
     service_paths,
 )
 from kpath.routing.policy.sources import Client
+from kpath.routing.policy.unevaluated import not_evaluated_findings
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ def _analyse(snapshot: Snapshot, client_address: str | None = None) -> Analysis:
     routes: dict[ObjectKey, list[PortRoutes]] = {}
     paths: list[Path] = []
     findings: list[Finding] = list(snapshot_findings(snapshot))
+    findings.extend(not_evaluated_findings(snapshot.other_policies))
     for key in sorted(snapshot.services):
         svc = snapshot.services[key]
         routes[key] = r = port_routes(snapshot, svc)

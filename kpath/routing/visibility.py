@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import NamedTuple
 
+from kpath.cluster.policykinds import OTHER_POLICY_RAW
+
 
 class Hidden(NamedTuple):
     short: str  # for the TUI's one-line header
@@ -24,7 +26,10 @@ PLURALS = {"Node": "nodes", "Pod": "pods", "Service": "services", "Endpoints": "
            "GatewayClass": "gatewayclasses", "Gateway": "gateways",
            "ListenerSet": "listenersets", "HTTPRoute": "httproutes", "GRPCRoute": "grpcroutes",
            "TLSRoute": "tlsroutes", "TCPRoute": "tcproutes", "UDPRoute": "udproutes",
-           "ReferenceGrant": "referencegrants", "BackendTLSPolicy": "backendtlspolicies"}
+           "ReferenceGrant": "referencegrants", "BackendTLSPolicy": "backendtlspolicies",
+           "NetworkPolicy": "networkpolicies",
+           # the kinds listed as not evaluated, as kubectl names a CRD: plural.group
+           **{raw: f"{o.plural}.{min(o.groups)}" for raw, o in OTHER_POLICY_RAW.items()}}
 
 _FIXED = {
     "Node": Hidden("NodePort hops by node name only",
@@ -42,7 +47,15 @@ _FIXED = {
     # labels its allowedRoutes selectors match.
     "Namespace": Hidden("namespace selectors unknown",
                         "allowedRoutes namespace selectors cannot be evaluated (routes "
-                        "attached through a Selector listener are not shown)"),
+                        "attached through a Selector listener are not shown), nor "
+                        "NetworkPolicy namespaceSelectors"),
+    "NetworkPolicy": Hidden("policy verdicts unknown",
+                            "NetworkPolicy verdicts cannot be computed (whether a policy "
+                            "blocks a hop is unknown)"),
+    **{raw: Hidden(f"{o.kind} not listed",
+                   f"{o.kind} objects ({', '.join(sorted(o.groups))}) cannot be listed: "
+                   "policies kpath does not evaluate may change the answer unseen")
+       for raw, o in OTHER_POLICY_RAW.items()},
     "GatewayClass": Hidden("Gateway classes by name only",
                            "Gateway classes known by name only (their controller and "
                            "acceptance are unknown)"),

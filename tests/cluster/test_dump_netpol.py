@@ -142,3 +142,32 @@ def test_a_bad_policy_in_a_dump_is_one_line(tmp_path: Path) -> None:
         _load(tmp_path, bad)
     assert str(caught.value) == (f"{tmp_path / 'dump.json'}: NetworkPolicy shop/bad: "
                                  "spec.ingress[0].ports[0].endPort needs a numeric port")
+
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "dumps" / "policies.yaml"
+
+
+def test_the_policies_dump_is_read_whole() -> None:
+    snap = build_snapshot(load_dump([DATA]))
+    assert [str(p.key) for p in snap.network_policies] == [
+        "shop/default-deny", "shop/allow-web", "ops/legacy"]
+    allow = snap.policies_by_namespace["shop"][1]
+    (rule,) = allow.ingress
+    kinds = [(p.pod_selector is not None, p.namespace_selector is not None,
+              p.ip_block is not None) for p in rule.peers]
+    assert kinds == [(True, False, False), (False, True, False), (True, True, False),
+                     (False, False, True)]
+    assert [(p.protocol, p.port, p.end_port) for p in rule.ports] == [
+        ("TCP", "http", None), ("TCP", 9000, 9100), ("UDP", None, None)]
+    assert allow.policy_types == ("Ingress", "Egress")
+    assert snap.policies_by_namespace["ops"][0].policy_types == ("Ingress",)
+    assert sorted((p.kind, p.api_version.rpartition("/")[0]) for p in snap.other_policies) == [
+        ("AdminNetworkPolicy", "policy.networking.k8s.io"),
+        ("BaselineAdminNetworkPolicy", "policy.networking.k8s.io"),
+        ("CiliumClusterwideNetworkPolicy", "cilium.io"),
+        ("CiliumNetworkPolicy", "cilium.io"),
+        ("ClusterNetworkPolicy", "policy.networking.k8s.io"),
+        ("GlobalNetworkPolicy", "projectcalico.org"),
+        ("NetworkPolicy", "crd.projectcalico.org"),
+    ]
+    assert snap.skipped == {}

@@ -191,6 +191,8 @@ def test_end_port_range() -> None:
      "spec.egress[0].to[0].ipBlock.cidr is a number, not a string"),
     ({"egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/33"}}]}]},
      "spec.egress[0].to[0].ipBlock.cidr is '10.0.0.0/33', not a CIDR"),
+    ({"egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.1"}}]}]},
+     "spec.egress[0].to[0].ipBlock.cidr is '10.0.0.1', not a CIDR"),
     ({"egress": [{"to": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["nope"]}}]}]},
      "spec.egress[0].to[0].ipBlock.except[0] is 'nope', not a CIDR"),
     ({"ingress": [{"ports": [{"port": True}]}]},

@@ -30,14 +30,17 @@ GW = "/apis/gateway.networking.k8s.io"
 
 
 def gateway_reads(namespace: str | None) -> set[str]:
-    """What kpath reads of the Gateway API on a server that serves it (the lab's 2026
-    standard channel) but holds no Gateway API object: discovery of the group and of its
-    preferred version (v1 serves every kind, so no other version is asked), then each
-    namespaced kind at v1; classes and Namespaces are not needed then."""
+    """What kpath reads besides the core kinds on a server that serves the Gateway API (the
+    lab's 2026 standard channel) but holds no Gateway API object nor policy: the list of
+    groups (one ``/apis`` for all), the Gateway API's preferred version (v1 serves every
+    kind, so no other version is asked), then each namespaced kind at v1 (classes and
+    Namespaces are not needed then), and NetworkPolicies (none select by namespace, so no
+    Namespaces either; no group of the not-evaluated policy kinds is served)."""
     where = f"/namespaces/{namespace}" if namespace else ""
     kinds = ("gateways", "listenersets", "httproutes", "grpcroutes", "tlsroutes",
              "tcproutes", "udproutes", "referencegrants", "backendtlspolicies")
-    return {GW, f"{GW}/v1", *(f"{GW}/v1{where}/{k}" for k in kinds)}
+    return {"/apis", f"{GW}/v1", *(f"{GW}/v1{where}/{k}" for k in kinds),
+            f"/apis/networking.k8s.io/v1{where}/networkpolicies"}
 
 
 # -- a small cluster ------------------------------------------------------------------------
@@ -461,24 +464,44 @@ def test_an_expired_continue_token_lists_again_from_the_start(
 
 
 def _gateway_group(versions: list[str]) -> Callable[[str], Reply]:
-    body = {"kind": "APIGroup", "apiVersion": "v1", "name": "gateway.networking.k8s.io",
-            "versions": [{"groupVersion": f"gateway.networking.k8s.io/{v}", "version": v}
-                         for v in versions],
-            "preferredVersion": {"groupVersion": f"gateway.networking.k8s.io/{versions[0]}",
-                                 "version": versions[0]}}
+    """``/apis``: the APIGroupList, holding the Gateway API group at these versions."""
+    group = {"name": "gateway.networking.k8s.io",
+             "versions": [{"groupVersion": f"gateway.networking.k8s.io/{v}", "version": v}
+                          for v in versions],
+             "preferredVersion": {"groupVersion": f"gateway.networking.k8s.io/{versions[0]}",
+                                  "version": versions[0]}}
+    body = {"kind": "APIGroupList", "apiVersion": "v1", "groups": [group]}
     return lambda q: (200, "application/json", json.dumps(body).encode())
+
+
+_NO_DISCOVERY: Callable[[str], Reply] = lambda q: (  # noqa: E731
+    403, "application/json", b'{"kind":"Status","message":"no discovery for you"}')
 
 
 def test_gateway_discovery_forbidden_makes_every_gateway_kind_not_visible(
         old_server: ThreadingHTTPServer, tmp_path: Path) -> None:
     _serve_core(old_server)
-    old_server.routes[GW] = lambda q: (  # type: ignore[attr-defined]
-        403, "application/json", b'{"kind":"Status","message":"no discovery for you"}')
+    old_server.routes.update({  # type: ignore[attr-defined]
+        "/apis": _gateway_group(["v1"]), f"{GW}/v1": _NO_DISCOVERY})
     raw = load_live(LiveOptions(kubeconfig=str(_kubeconfig_for(tmp_path, _url(old_server))),
                                 all_namespaces=True))
-    assert raw.not_visible["Gateway"] == f"forbidden: no discovery for you (discovery of {GW})"
+    assert raw.not_visible["Gateway"] == (
+        f"forbidden: no discovery for you (discovery of {GW}/v1)")
     assert {"GatewayClass", "HTTPRoute", "BackendTLSPolicy"} <= raw.not_visible.keys()
     assert raw.objects["Pod"] == []  # the core kinds are read as ever
+
+
+def test_discovery_of_every_group_forbidden(old_server: ThreadingHTTPServer,
+                                            tmp_path: Path) -> None:
+    """``/apis`` refused: the Gateway API kinds and the not-evaluated policy kinds are not
+    visible; the kinds at fixed paths (NetworkPolicy among them) are read as ever."""
+    _serve_core(old_server)
+    old_server.routes["/apis"] = _NO_DISCOVERY  # type: ignore[attr-defined]
+    raw = load_live(LiveOptions(kubeconfig=str(_kubeconfig_for(tmp_path, _url(old_server))),
+                                all_namespaces=True))
+    assert raw.not_visible["Gateway"] == "forbidden: no discovery for you (discovery of /apis)"
+    assert raw.not_visible["AdminNetworkPolicy"] == raw.not_visible["Gateway"]
+    assert raw.objects["Pod"] == []
 
 
 def test_a_version_that_vanishes_after_discovery_is_skipped(
@@ -492,7 +515,7 @@ def test_a_version_that_vanishes_after_discovery_is_skipped(
     route = {"kind": "HTTPRoute", "apiVersion": "gateway.networking.k8s.io/v1beta1",
              "metadata": {"name": "r", "namespace": "shop"}, "spec": {}}
     old_server.routes.update({  # type: ignore[attr-defined]
-        GW: _gateway_group(["v1", "v1beta1"]),
+        "/apis": _gateway_group(["v1", "v1beta1"]),
         f"{GW}/v1beta1": lambda q: (200, "application/json", json.dumps(beta).encode()),
         f"{GW}/v1beta1/httproutes": lambda q: _list("HTTPRoute", [route])})
     raw = load_live(LiveOptions(kubeconfig=str(_kubeconfig_for(tmp_path, _url(old_server))),
@@ -506,8 +529,9 @@ def test_a_version_that_vanishes_after_discovery_is_skipped(
 def test_a_gateway_discovery_server_error_is_one_line(old_server: ThreadingHTTPServer,
                                                       tmp_path: Path) -> None:
     _serve_core(old_server)
-    old_server.routes[GW] = lambda q: (  # type: ignore[attr-defined]
-        503, "application/json", b'{"kind":"Status","message":"service unavailable"}')
-    with pytest.raises(SourceError, match=rf"answered 503 to {GW}: service unavailable$"):
+    old_server.routes.update({  # type: ignore[attr-defined]
+        "/apis": _gateway_group(["v1"]), f"{GW}/v1": lambda q: (
+            503, "application/json", b'{"kind":"Status","message":"service unavailable"}')})
+    with pytest.raises(SourceError, match=rf"answered 503 to {GW}/v1: service unavailable$"):
         load_live(LiveOptions(kubeconfig=str(_kubeconfig_for(tmp_path, _url(old_server))),
                               all_namespaces=True))

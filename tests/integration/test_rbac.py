@@ -94,16 +94,22 @@ def test_with_the_cluster_role_paths_are_the_same_as_unrestricted(
                                    ("discovery.k8s.io", "endpointslices"),
                                    ("networking.k8s.io", "ingresses"),
                                    ("networking.k8s.io", "ingressclasses"),
+                                   ("networking.k8s.io", "networkpolicies"),
                                    *(("gateway.networking.k8s.io", p) for p in (
                                        "gateways", "listenersets",
                                        "httproutes", "grpcroutes", "tlsroutes", "tcproutes",
                                        "udproutes", "referencegrants",
                                        "backendtlspolicies"))}
-    # Namespaces and GatewayClasses are read only where Gateway API objects exist.
+    # Namespaces and GatewayClasses are read only where Gateway API objects exist (or
+    # policies that select by namespace); the not-evaluated policy kinds only where their
+    # groups are served (this lab serves none of them).
+    not_served = {(g, r) for g, r in granted(CLUSTER_ROLE) if g in (
+        "policy.networking.k8s.io", "cilium.io", "crd.projectcalico.org", "projectcalico.org")}
+    assert len(not_served) == 9
     assert resources(requests) | {("", "endpoints"), ("", "pods/proxy"),
                                   ("", "services/proxy"), ("", "namespaces"),
                                   ("gateway.networking.k8s.io", "gatewayclasses")
-                                  } == granted(CLUSTER_ROLE)
+                                  } | not_served == granted(CLUSTER_ROLE)
 
 
 def pod_hops(kc: Path, service: str, namespace: str | None = None) -> list[ProbeTarget]:
@@ -155,7 +161,7 @@ def test_with_the_cluster_role_every_watch_is_served(tmp_path: Path) -> None:
     # Stopping the server ended the streams, so each is recorded now.
     watches = [r for r in st.server.requests if r.authz is not None and r.authz.verb == "watch"]
     assert {r.authz.resource for r in watches if r.authz} == {
-        "nodes", "pods", "services", "endpointslices", "ingresses"}
+        "nodes", "pods", "services", "endpointslices", "ingresses", "networkpolicies"}
     assert {r.status for r in st.server.requests} == {200}
 
 
@@ -173,7 +179,7 @@ def test_with_the_role_paths_in_its_namespace_work_and_say_what_is_not_visible(
     assert code == 0, err
     assert {(r.authz.combined, r.status) for r in requests if r.authz} == {
         ("nodes", 403), ("ingressclasses", 403), ("pods", 200), ("services", 200),
-        ("endpointslices", 200), ("ingresses", 200),
+        ("endpointslices", 200), ("ingresses", 200), ("networkpolicies", 200),
         # Gateway API (no object here, so neither classes nor Namespaces are asked for)
         *((k, 200) for k in ("gateways", "listenersets", "httproutes", "grpcroutes",
                              "tlsroutes", "tcproutes", "udproutes", "referencegrants",

@@ -25,7 +25,7 @@ pytestmark = pytest.mark.lab
 PLURALS = ("nodes", "pods", "services", "endpointslices", "endpoints", "ingresses",
            "ingressclasses", "namespaces", "gatewayclasses", "gateways", "listenersets",
            "httproutes", "grpcroutes", "tlsroutes", "tcproutes", "udproutes", "referencegrants",
-           "backendtlspolicies")
+           "backendtlspolicies", "networkpolicies")
 
 
 def one_error_line(capsys: pytest.CaptureFixture[str]) -> str:

@@ -127,7 +127,8 @@ def test_discovery_shapes_kubectl_relies_on(shared_api: ServerThread) -> None:
     groups = {g["name"] for g in httpx.get(f"{base}/apis").json()["groups"]}
     assert groups == {"discovery.k8s.io", "networking.k8s.io", "gateway.networking.k8s.io"}
     net = httpx.get(f"{base}/apis/networking.k8s.io/v1").json()
-    assert {r["name"] for r in net["resources"]} == {"ingresses", "ingressclasses"}
+    assert {r["name"] for r in net["resources"]} == {"ingresses", "ingressclasses",
+                                                    "networkpolicies"}
     assert httpx.get(f"{base}/apis/networking.k8s.io").json()["preferredVersion"][
         "groupVersion"] == "networking.k8s.io/v1"
     assert httpx.get(f"{base}/api").json()["versions"] == ["v1"]

@@ -104,7 +104,16 @@ def test_the_shipped_cluster_role_grants_reads_of_exactly_kpaths_kinds() -> None
              *(("gateway.networking.k8s.io", plural) for plural in (
                  "gatewayclasses", "gateways", "listenersets", "httproutes", "grpcroutes",
                  "tlsroutes", "tcproutes", "udproutes", "referencegrants",
-                 "backendtlspolicies"))}
+                 "backendtlspolicies")),
+             ("networking.k8s.io", "networkpolicies"),
+             # listed as not evaluated, where the cluster has the CRDs
+             *(("policy.networking.k8s.io", plural) for plural in (
+                 "adminnetworkpolicies", "baselineadminnetworkpolicies",
+                 "clusternetworkpolicies")),
+             ("cilium.io", "ciliumnetworkpolicies"),
+             ("cilium.io", "ciliumclusterwidenetworkpolicies"),
+             *((group, plural) for group in ("crd.projectcalico.org", "projectcalico.org")
+               for plural in ("networkpolicies", "globalnetworkpolicies"))}
     assert grants(policy) == ({(g, r, v) for g, r in kinds for v in READ}
                               | {("", "pods/proxy", "get"), ("", "services/proxy", "get")})
 
@@ -114,7 +123,9 @@ def test_the_shipped_role_is_the_cluster_role_without_cluster_scoped_kinds() -> 
     assert (role.kind, role.namespace) == ("Role", "my-namespace")
     cluster = grants(load_policy(RBAC_YAML))
     assert grants(role) == {g for g in cluster if g[1] not in (
-        "nodes", "ingressclasses", "namespaces", "gatewayclasses")}
+        "nodes", "ingressclasses", "namespaces", "gatewayclasses", "adminnetworkpolicies",
+        "baselineadminnetworkpolicies", "clusternetworkpolicies",
+        "ciliumclusterwidenetworkpolicies", "globalnetworkpolicies")}
     assert load_policy(RBAC_YAML, "Role", namespace="shop").namespace == "shop"
 
 

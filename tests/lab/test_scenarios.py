@@ -221,3 +221,19 @@ def test_shop_has_every_feature_the_demo_promises() -> None:
 
 async def _sync_get(lab: LabThread, kind: str, ns: str, name: str) -> Any:
     return lab.lab.store.get(kind, ns, name)
+
+
+def test_a_scenario_network_policy_of_the_wrong_type_is_one_line() -> None:
+    from kpath.lab.scenario import parse_scenario
+
+    bad = ("apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\n"
+           "metadata: {name: p, namespace: shop}\n"
+           "spec: {podSelector: {}, ingress: [{ports: [{port: 0}]}]}\n")
+    with pytest.raises(InputError) as caught:
+        parse_scenario(bad, origin="np.yaml")
+    assert str(caught.value) == (
+        "scenario np.yaml: NetworkPolicy shop/p: spec.ingress[0].ports[0].port is a number, "
+        "not a port number (1-65535) or name")
+    # Calico's NetworkPolicy has another shape: not read as networking.k8s.io's.
+    calico = bad.replace("networking.k8s.io/v1", "crd.projectcalico.org/v1")
+    assert parse_scenario(calico, origin="np.yaml").manifests

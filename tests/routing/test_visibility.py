@@ -41,3 +41,11 @@ def test_the_header_summary_is_short() -> None:
     text = not_visible_short({"Node": FORBIDDEN, "IngressClass": "x"}, set())
     assert text == ("ingressclasses (Ingress controllers by class name only), "
                     "nodes (NodePort hops by node name only)")
+
+
+def test_policy_kinds_say_what_not_reading_them_hides() -> None:
+    assert hidden("NetworkPolicy", ()).long.startswith("NetworkPolicy verdicts cannot be computed")
+    (line,) = not_visible_lines({"CiliumNetworkPolicy": "forbidden: no"}, ())
+    assert line.startswith("ciliumnetworkpolicies.cilium.io not visible: CiliumNetworkPolicy ")
+    assert line.endswith("may change the answer unseen (forbidden: no)")
+    assert "NetworkPolicy namespaceSelectors" in hidden("Namespace", ()).long
