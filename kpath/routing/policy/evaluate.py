@@ -40,14 +40,14 @@ def reach_in(index: PolicyIndex, source: Source, destination: Pod, port: int | s
     protocol = protocol.upper()
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol {protocol!r}: NetworkPolicy knows {', '.join(PROTOCOLS)}")
-    number = _port_number(destination, port, protocol)
+    number = port_number(destination, port, protocol)
     src_pod = index.snapshot.pod(source.pod) if source.kind == "pod" else None
     egress = _egress(index, source, src_pod, destination, number, protocol)
     ingress = _ingress(index, source, src_pod, destination, number, protocol)
     return Reach(source, destination.key, number, protocol, egress, ingress)
 
 
-def _port_number(destination: Pod, port: int | str, protocol: str) -> int:
+def port_number(destination: Pod, port: int | str, protocol: str) -> int:
     if isinstance(port, int):
         return port
     if port.isdigit():
