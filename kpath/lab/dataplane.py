@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import ipaddress
 import json
 import socket
@@ -328,9 +329,13 @@ class DataPlane:
     policies: PolicySet = field(default_factory=lambda: PolicySet([], {}))
     _pods: dict[tuple[str, str], Obj] = field(default_factory=dict)
     _points: list[int] = field(default_factory=list)
+    _fingerprint: str = ""  # of what a pod's verdicts depend on: unchanged, gates stay
+    _stale: bool = True
     _ungated: set[tuple[str, int]] = field(default_factory=set)
     _sync_lock: asyncio.Lock | None = None
     _memo: dict[Any, Any] = field(default_factory=dict)  # per sync: forwarding choices
+    _watch: asyncio.Task[None] | None = None
+    syncs: int = 0  # completed syncs (a caller can wait for the next one)
 
     def __post_init__(self) -> None:
         self._gateways = GatewayProxy(self._gateway_runtime,
@@ -477,6 +482,23 @@ class DataPlane:
             self._sync_lock = asyncio.Lock()
         async with self._sync_lock:  # a store change and a fault may both ask at once
             await self._sync()
+        if self._watch is None and hasattr(self.store, "subscribe"):
+            self._watch = asyncio.ensure_future(self._follow_policies())
+
+    async def _follow_policies(self) -> None:
+        """Sync when a NetworkPolicy or a Namespace changes in the store behind the
+        runner's back (pods change only through the scheduler, which the runner syncs)."""
+        store: Any = self.store
+        sub = store.subscribe(frozenset({"NetworkPolicy", "Namespace"}))
+        sub.wake = asyncio.Event()
+        try:
+            while True:
+                await sub.wake.wait()
+                sub.wake.clear()
+                sub.queue.clear()
+                await self.sync()
+        finally:
+            store.unsubscribe(sub)
 
     async def _sync(self) -> None:
         self._memo.clear()
@@ -491,8 +513,13 @@ class DataPlane:
             current = self._listeners.get(key)
             if current is not None:
                 if current.mode == mode:
+                    same = current.role == role
                     current.role = role
-                    if current.gate is not None:
+                    # A pod's verdicts change only with the policy inputs; the forwarding
+                    # roles' also with endpoints and node health: those are asked again.
+                    if current.gate is not None and (
+                            self._stale or not same
+                            or not isinstance(role, PodRole | HostPortRole)):
                         self._set_gate(current.gate, role)
                     continue
                 # Forwarding <-> black hole <-> gated: a fresh socket on the same address
@@ -506,6 +533,7 @@ class DataPlane:
                     self.warnings.append(f"cannot listen on {key[0]}:{key[1]}: {exc.strerror}")
                 continue
             self._listeners[key] = listener
+        self.syncs += 1
 
     async def _open(self, key: tuple[str, int], role: Role, mode: str) -> _Listener:
         if mode == "silent":
@@ -539,8 +567,20 @@ class DataPlane:
         """The policies, namespaces and pods as they are now, and the addresses where a
         verdict can change (every CIDR's edges, every pod and node address)."""
         pods = self.store.list("Pod")
-        self.policies = PolicySet.build(self.store.list("NetworkPolicy"),
-                                        self.store.list("Namespace"), pods)
+        # Only the Kubernetes API's kind of that name (Calico's is not this evaluator's).
+        raw = [p for p in self.store.list("NetworkPolicy")
+               if str(p.get("apiVersion") or "networking.k8s.io/v1").startswith(
+                   "networking.k8s.io/")]
+        namespaces = self.store.list("Namespace")
+        fingerprint = json.dumps(
+            [raw, [(n["metadata"]["name"], n["metadata"].get("labels")) for n in namespaces],
+             [(p["metadata"], (p.get("spec") or {}).get("hostNetwork"),
+               [c.get("ports") for c in (p.get("spec") or {}).get("containers") or []],
+               (p.get("status") or {}).get("podIP"), (p.get("status") or {}).get("hostIP"))
+              for p in pods]], sort_keys=True, default=str) if raw else ""
+        self._stale = fingerprint != self._fingerprint
+        self._fingerprint = fingerprint
+        self.policies = PolicySet.build(raw, namespaces, pods)
         self._pods = {(p["metadata"]["namespace"], p["metadata"]["name"]): p for p in pods}
         if not self.policies:
             self._points = []
@@ -558,7 +598,12 @@ class DataPlane:
         self._points = sorted(points)
 
     def _set_gate(self, gate: SynGate, role: Role) -> None:
-        drops = decision_ranges(self._points, lambda src: self._admits(role, _ip_str(src)))
+        if isinstance(role, NodePortRole) and self._node_port_source(role, "") == role.node_ip:
+            # Cluster policy: every client arrives SNATed, so one verdict holds for all.
+            drops = [] if self._admits(role, role.node_ip) else [(0, 0xFFFFFFFF)]
+        else:
+            drops = decision_ranges(self._points,
+                                    lambda src: self._admits(role, _ip_str(src)))
         if len(drops) > MAX_RANGES:
             raise ValueError("too many address ranges for one listener")
         gate.set_drops(drops)
@@ -566,10 +611,12 @@ class DataPlane:
     def _lets(self, source: str, ip: str, port: int) -> bool:
         """Whether a connection from ``source`` to ``ip:port`` passes the policies (an
         address that is no pod's, or a hostNetwork pod's, is never isolated)."""
-        dst = self.policies.pod_at(ip)
-        if dst is None:
-            return True
-        return self.policies.allowed(source, self.policies.pod_at(source), dst, port)
+        key = ("lets", source, ip, port)
+        if key not in self._memo:
+            dst = self.policies.pod_at(ip)
+            self._memo[key] = dst is None or self.policies.allowed(
+                source, self.policies.pod_at(source), dst, port)
+        return bool(self._memo[key])
 
     def _admits(self, role: Role, src: str) -> bool:
         """Whether this listener lets a SYN from ``src`` in: the policies at the pod the
@@ -605,7 +652,7 @@ class DataPlane:
         return self._lets(src, *target)
 
     def _node_port_source(self, role: NodePortRole, client_ip: str) -> str:
-        svc = self._service(role.service)
+        svc = self._memoized(("service", role.service), self._service, role.service)
         local = ((svc or {}).get("spec") or {}).get("externalTrafficPolicy") == "Local"
         # Cluster: SNAT to the node's address. Local: the client address survives.
         return client_ip if local else role.node_ip
@@ -645,6 +692,11 @@ class DataPlane:
         return {k for k, v in self._listeners.items() if v.silent is not None}
 
     async def close(self) -> None:
+        if self._watch is not None:
+            self._watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watch
+            self._watch = None
         for listener in self._listeners.values():
             listener.close()
         for task in list(self._tasks):
@@ -922,7 +974,15 @@ class DataPlane:
         try:
             up_reader, up_writer = await asyncio.wait_for(
                 asyncio.open_connection(ip, port, local_addr=(source, 0)), self.connect_timeout)
-        except (OSError, TimeoutError):
+        except TimeoutError:
+            if bad_gateway:
+                # nginx after proxy_connect_timeout: a dropped SYN (a policy, a node down).
+                await _respond(writer, 504, {"error": f"timed out connecting to {ip}:{port}"},
+                               {})
+            else:
+                _reset(writer)
+            return
+        except OSError:
             if bad_gateway:
                 await _respond(writer, 502, {"error": f"cannot reach {ip}:{port}"}, {})
             else:
@@ -954,6 +1014,7 @@ def _gateable(role: Role) -> bool:
     return not isinstance(role, HealthRole)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _ip_str(value: int) -> str:
     return str(ipaddress.IPv4Address(value))
 

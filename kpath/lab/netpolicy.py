@@ -34,6 +34,7 @@ expect and most plugins do:
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -107,6 +108,7 @@ def network(cidr: Any) -> Network | None:
         return None
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _address(ip: str | None) -> Address | None:
     if not ip:
         return None
@@ -173,7 +175,7 @@ def policy_types(spec: Obj) -> frozenset[str]:
     return frozenset({"Ingress", *(("Egress",) if spec.get("egress") else ())})
 
 
-def _peer(raw: Obj, direction: str) -> _Peer:
+def _peer(raw: Obj) -> _Peer:
     block_raw = raw.get("ipBlock")
     if block_raw is not None:
         cidr = network((block_raw or {}).get("cidr"))
@@ -196,11 +198,11 @@ def _port(raw: Obj) -> _Port:
                  end if isinstance(end, int) and isinstance(port, int) else None)
 
 
-def _rules(raw: Any, peers_key: str, direction: str) -> tuple[_Rule, ...]:
+def _rules(raw: Any, peers_key: str) -> tuple[_Rule, ...]:
     out = []
     for rule in raw or []:
         rule = rule or {}
-        out.append(_Rule(tuple(_peer(p or {}, direction) for p in rule.get(peers_key) or []),
+        out.append(_Rule(tuple(_peer(p or {}) for p in rule.get(peers_key) or []),
                          tuple(_port(p or {}) for p in rule.get("ports") or [])))
     return tuple(out)
 
@@ -213,8 +215,8 @@ def parse_policy(obj: Obj) -> Policy:
         name=str(meta.get("name") or ""),
         selector=spec.get("podSelector") or {},
         types=policy_types(spec),
-        ingress=_rules(spec.get("ingress"), "from", "ingress"),
-        egress=_rules(spec.get("egress"), "to", "egress"),
+        ingress=_rules(spec.get("ingress"), "from"),
+        egress=_rules(spec.get("egress"), "to"),
     )
 
 
@@ -249,6 +251,7 @@ class PolicySet:
     policies: list[Policy]
     namespace_labels: dict[str, dict[str, str]]
     pods_by_ip: dict[str, Obj] = field(default_factory=dict)
+    _selecting: dict[tuple[str, str, str], list[Policy]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, policies: Iterable[Obj], namespaces: Iterable[Obj],
@@ -289,9 +292,14 @@ class PolicySet:
         """The policies that isolate this pod for "Ingress" or "Egress"."""
         if host_network(pod):
             return []
-        ns, labels = _ns(pod), _labels(pod)
-        return [p for p in self.policies if p.namespace == ns and direction in p.types
-                and selector_matches(p.selector, labels)]
+        ns = _ns(pod)
+        key = (ns, str((pod.get("metadata") or {}).get("name") or ""), direction)
+        if key not in self._selecting:  # asked once per pod: the set is rebuilt on change
+            labels = _labels(pod)
+            self._selecting[key] = [p for p in self.policies if p.namespace == ns
+                                    and direction in p.types
+                                    and selector_matches(p.selector, labels)]
+        return self._selecting[key]
 
     def _peer_matches(self, peer: _Peer, policy_ns: str, ip: Address | None,
                       pod: Obj | None) -> bool:

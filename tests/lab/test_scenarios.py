@@ -161,8 +161,10 @@ def test_kpath_lab_refuses_an_alias_bomb_in_one_line_without_growing() -> None:
 
 
 # ---------------------------------------------------------------- every scenario starts
-def _listening(ip: str, port: int) -> bool:
+def _listening(ip: str, port: int, source: str | None = None) -> bool:
     with socket.socket() as sock:
+        if source is not None:
+            sock.bind((source, 0))
         sock.settimeout(2)
         return sock.connect_ex((ip, port)) == 0
 
@@ -181,13 +183,17 @@ def test_every_builtin_scenario_starts_and_serves_its_ready_endpoints(name: str)
         for pod in lab.call(_objects(lab, "Pod")):
             assert pod["status"]["phase"] == "Running", pod["metadata"]["name"]
         checked = 0
+        # Under NetworkPolicy, ask from the endpoint's own node: the API always lets it in.
+        policed = bool(lab.call(_objects(lab, "NetworkPolicy")))
+        nodes = {n.name: n.address for n in lab.nodes}
         for sl in lab.call(_objects(lab, "EndpointSlice")):
             for port in sl["ports"]:
                 if port["protocol"] != "TCP" or (os.geteuid() != 0 and port["port"] < 1024):
                     continue
                 for ep in sl["endpoints"]:
                     if ep["conditions"]["ready"]:
-                        assert _listening(ep["addresses"][0], port["port"]), (sl, port)
+                        source = nodes[ep["nodeName"]] if policed else None
+                        assert _listening(ep["addresses"][0], port["port"], source), (sl, port)
                         checked += 1
         has_ready = any(ep["conditions"]["ready"] for sl in lab.call(_objects(lab, "EndpointSlice"))
                         for ep in sl["endpoints"])
@@ -217,6 +223,23 @@ def test_shop_has_every_feature_the_demo_promises() -> None:
         assert len({r["host"] for r in ingress["spec"]["rules"]}) == 2
         assert ingress["status"]["loadBalancer"]["ingress"]
         assert [f.kind for f in lab.lab.faults] == ["pod-hang"]
+
+
+@pytest.mark.lab
+def test_netpol_shop_has_the_policies_its_header_promises() -> None:
+    with LabThread("netpol-shop", serve_api=False, store=MiniStore()) as lab:
+        policies = {(p["metadata"]["namespace"], p["metadata"]["name"])
+                    for p in lab.call(_objects(lab, "NetworkPolicy"))}
+        assert {("shop", "default-deny"), ("shop", "allow-from-ingress-nginx"),
+                ("shop", "allow-office-reports"), ("shop", "allow-metrics"),
+                ("ingress-nginx", "controller-egress")} <= policies
+        reports = lab.call(_sync_get(lab, "Service", "shop", "reports"))["spec"]
+        admin = lab.call(_sync_get(lab, "Service", "shop", "admin"))["spec"]
+        assert reports.get("externalTrafficPolicy", "Cluster") == "Cluster"
+        assert admin["externalTrafficPolicy"] == "Local"
+        labels = {p["metadata"]["labels"].get("app") for p in lab.call(_objects(lab, "Pod"))}
+        assert "metrics-exporter" not in labels and "payment" not in labels  # the plants
+        assert lab.lab.dataplane is not None and lab.lab.dataplane.gated()
 
 
 async def _sync_get(lab: LabThread, kind: str, ns: str, name: str) -> Any:
