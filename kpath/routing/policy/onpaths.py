@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import NamedTuple
 
+from kpath.cluster.netpol import NetworkPolicy
 from kpath.cluster.records import ObjectKey, Pod
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.kubeproxy import Choice, Target
@@ -145,7 +146,7 @@ def denying(r: Reach) -> tuple[ObjectKey, ...]:
 class _Judge:
     """Memoised verdicts for one snapshot and one client."""
 
-    def __init__(self, snapshot: Snapshot, policies: Sequence[object], client: Client,
+    def __init__(self, snapshot: Snapshot, policies: Sequence[NetworkPolicy], client: Client,
                  reach: ReachFn) -> None:
         self.snapshot = snapshot
         self.client = client
@@ -285,7 +286,8 @@ _OWN_SOURCE = frozenset({EntryKind.CLUSTER_IP, EntryKind.HEADLESS, EntryKind.EXT
                          EntryKind.INGRESS})
 
 
-def attach_policies(snapshot: Snapshot, paths: Iterable[Path], policies: Sequence[object],
+def attach_policies(snapshot: Snapshot, paths: Iterable[Path],
+                    policies: Sequence[NetworkPolicy],
                     client: Client, reach: ReachFn,
                     targets: Mapping[ObjectKey, Sequence[Target]]) -> list[Path]:
     """Every path with its `PathPolicy` (``Path.netpol``). ``targets``: each Service's

@@ -136,34 +136,41 @@ def policy_findings(snapshot: Snapshot, paths: Sequence[Path],
                       f"{svc} is unreachable from every source kpath considers: blocked by "
                       f"policy {names}: {_why(first, by_key)}; {_source_text(hps[0], first)}",
                       service=svc)
-    # One finding per service port, source and kind (blocked or partly), however many node
-    # groups share it: a blocked Service under Cluster policy is blocked at every zone's.
+    # One finding per service port, source and policies, however many node groups share
+    # it: a Service blocked under Cluster policy is blocked at every zone's group at once.
     merged: dict[tuple[object, ...], list[tuple[Path, int | None, HopPolicy]]] = {}
     for p, i, hp in hops.values():
         if hp.allowed or p.service in dead:
             continue
-        key = (p.service, p.port.label() if p.port else None, id(hp.source), hp.all_blocked,
-               hp.blocked_by)
+        key = (p.service, p.port.label() if p.port else None, id(hp.source), hp.blocked_by)
         merged.setdefault(key, []).append((p, i, hp))
-    for (svc, port, _, whole, by), items in merged.items():
-        p, i, hp = items[0]
+    for (svc, port, _, by), items in merged.items():
+        # Blocked hops first: a KP520 also counts the hops blocked only in part.
+        whole = [x for x in items if x[2].all_blocked]
+        part = [x for x in items if not x[2].all_blocked]
+        p, i, hp = (whole or part)[0]
         t = hp.blocked[0]
-        nodes = tuple(dict.fromkeys(n for _, _, h in items for b in h.blocked
+        nodes = tuple(dict.fromkeys(n for _, _, h in (whole or part) for b in h.blocked
                                     for n in b.blocked_nodes))[:8]
         names = ", ".join(str(k) for k in by)
-        where = _where_all(items, ways[id(hp)])
         if whole:
+            also = ""
+            if part:
+                groups = sum(1 for _, j, _ in part if j is not None)
+                also = (f" (and partly at {groups} more node group"
+                        f"{'s' if groups != 1 else ''})")
             yield Finding("KP520", Severity.ERROR,
-                          f"{where}: blocked by policy {names}: {_why(t, by_key)}; "
-                          f"{_source_text(hp, t)}", service=svc, nodes=nodes, port=port)
-        else:
-            counts = f"{len(hp.blocked)} of {len(hp.targets)} endpoints"
-            if len(items) > 1:
-                counts = "endpoints"
-            yield Finding("KP521", Severity.WARNING,
-                          f"{where}: {counts} blocked{_from_some(hp)} by policy {names}: "
+                          f"{_where_all(whole, ways[id(hp)])}{also}: blocked by policy {names}: "
                           f"{_why(t, by_key)}; {_source_text(hp, t)}", service=svc,
                           nodes=nodes, port=port)
+        else:
+            counts = f"{len(hp.blocked)} of {len(hp.targets)} endpoints"
+            if len(part) > 1:
+                counts = "endpoints"
+            yield Finding("KP521", Severity.WARNING,
+                          f"{_where_all(part, ways[id(hp)])}: {counts} blocked{_from_some(hp)} "
+                          f"by policy {names}: {_why(t, by_key)}; {_source_text(hp, t)}",
+                          service=svc, nodes=nodes, port=port)
 
 
 def _where_all(items: Sequence[tuple[Path, int | None, HopPolicy]], ways: int) -> str:

@@ -34,9 +34,17 @@ def test_a_blocked_node_hop_names_the_policy_the_rule_and_the_snat_address():
     assert "shop/allow-office allows only 198.51.100.0/24 on TCP 8080" in f.message
     assert "at n4 traffic arrives SNATed to 10.0.4.1" in f.message
     assert "externalTrafficPolicy: Cluster" in f.message
-    (partial,) = found(a, "KP521")
-    assert "2 of 2 endpoints blocked from some entry nodes" in partial.message
-    assert not found(a, "KP523")  # the pods' own nodes still reach them
+    # The pods' own nodes still reach them: said in the same finding, not another one.
+    assert "(and partly at 1 more node group)" in f.message
+    assert not found(a, "KP521") and not found(a, "KP523")
+
+
+def test_a_hop_blocked_only_in_part_is_a_warning_saying_how_many():
+    a = analysed(*base(("n1", "n2")), web(), allow_office())
+    (f,) = found(a, "KP521")
+    assert "2 of 2 endpoints blocked from some entry nodes by policy shop/allow-office" in (
+        f.message)
+    assert set(f.nodes) == {"n1", "n2"} and not found(a, "KP520")
 
 
 def test_a_service_blocked_from_every_source_is_one_finding():
