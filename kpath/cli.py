@@ -163,11 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(args: argparse.Namespace) -> Any:
-    """Read the cluster (dump or live) and analyse it."""
+def _load(args: argparse.Namespace, probing: bool = False) -> Any:
+    """Read the cluster (dump or live) and analyse it. ``probing``: NetworkPolicy verdicts
+    are judged from this machine's address (the probes' source) unless ``--client`` says."""
     from kpath.routing.analysis import analyse
 
-    client = getattr(args, "client", None)
+    client: Any = getattr(args, "client", None)
     if client is not None:
         import ipaddress
 
@@ -175,7 +176,16 @@ def _load(args: argparse.Namespace) -> Any:
             client = str(ipaddress.ip_address(client))
         except ValueError:
             raise InputError(f"--client {client!r}: not an IP address") from None
-    return analyse(_snapshot(args), client)
+    snapshot = _snapshot(args)
+    if client is None and probing and snapshot.network_policies:
+        from kpath.probe.source import local_source
+        from kpath.routing.policy.sources import Client
+
+        here = local_source(snapshot)
+        if here is not None:
+            client = Client(here, "this machine's address toward the nodes (the probes' "
+                            "source; --client to choose)")
+    return analyse(snapshot, client)
 
 
 def _snapshot(args: argparse.Namespace, prune: Any = None) -> Any:
@@ -225,7 +235,7 @@ def cmd_paths(args: argparse.Namespace) -> int:
         if args.output not in ("table", "json"):
             raise InputError("--probe works with -o table or -o json")
         _consent(args)  # before reading: a refusal costs nothing
-    analysis = _load(args)
+    analysis = _load(args, probing=args.probe)
     sel = Selection(analysis, _namespace(args), args.selector, args.internal)
     paths = sel.paths(analysis.paths)
     findings = sel.findings(analysis.findings)
@@ -304,7 +314,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
     _consent(args)
     # Ingress controllers live in other namespaces: read them all, probe one service.
     args.all_namespaces = True
-    analysis = _load(args)
+    analysis = _load(args, probing=True)
     paths = service_paths(analysis, args.service)
     findings = [f for f in analysis.findings if str(f.service) == args.service]
     return _probed(args, analysis, paths, findings)

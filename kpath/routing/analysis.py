@@ -57,14 +57,15 @@ class Analysis:
         return [f for f in self.findings if f.severity.rank >= threshold.rank]
 
 
-def analyse(snapshot: Snapshot, client: str | None = None) -> Analysis:
+def analyse(snapshot: Snapshot, client: str | Client | None = None) -> Analysis:
     """``client``: the outside client's address NetworkPolicies are judged from
-    (``--client``; None: one outside every ipBlock the policies name)."""
+    (``--client``, or a `Client` with its own note; None: one outside every ipBlock the
+    policies name)."""
     with paused_gc():  # many small acyclic objects; see kpath.gcpause
         return _analyse(snapshot, client)
 
 
-def _analyse(snapshot: Snapshot, client_address: str | None = None) -> Analysis:
+def _analyse(snapshot: Snapshot, client_address: str | Client | None = None) -> Analysis:
     routes: dict[ObjectKey, list[PortRoutes]] = {}
     paths: list[Path] = []
     findings: list[Finding] = list(snapshot_findings(snapshot))
@@ -102,7 +103,8 @@ def _analyse(snapshot: Snapshot, client_address: str | None = None) -> Analysis:
         from kpath.routing.policy.sources import default_client
 
         pols = list(policies)
-        client = default_client(pols, client_address)
+        client = (client_address if isinstance(client_address, Client)
+                  else default_client(pols, client_address))
         targets: dict[ObjectKey, tuple[Target, ...]] = {
             k: tuple(t for r in rs for t in r.targets) for k, rs in routes.items()}
         paths = attach_policies(snapshot, paths, pols, client, reach, targets)

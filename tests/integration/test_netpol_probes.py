@@ -2,10 +2,11 @@
 own data plane (kpath/lab/netpolicy.py, not kpath's evaluator): blocked hops time out as
 predicted, allowed ones answer, and kpath's judgement agrees with both.
 
-The client is this machine (127.0.0.1 on loopback), so the run passes ``--client
-127.0.0.1``: pod hops are probed straight from here, and Local-policy hops keep this
-address. Under Cluster policy the lab SNATs to the entry node's address (127.B.0.N), which
-`allow-host` does not allow: those node hops are blocked except at the pod's own node.
+The client is this machine (127.0.0.1 on loopback): a probe run judges from this machine's
+address by default (or ``--client``), since pod hops are probed straight from here and
+Local-policy hops keep this address. Under Cluster policy the lab SNATs to the entry node's
+address (127.B.0.N), which `allow-host` does not allow: those node hops are blocked except
+at the pod's own node.
 """
 
 from __future__ import annotations
@@ -93,10 +94,13 @@ def test_policy_verdicts_probe_clean_and_blocked_hops_time_out(
     with LabThread(scenario) as lab:
         kubeconfig = lab.write_kubeconfig(tmp_path / "kubeconfig")
         doc = probe_lab(kubeconfig, capsys, "--client", "127.0.0.1")
-        wrong = probe_lab(kubeconfig, capsys)  # the default client: not this machine
+        here = probe_lab(kubeconfig, capsys)  # probing: this machine's own address
+        wrong = probe_lab(kubeconfig, capsys, "--client", "203.0.113.1")  # not this machine
     bad = [f"{h.label()}: {h.reason}" for h in contradicted(doc)]
     assert not bad, "\n".join(bad)
     assert doc["policyClient"]["address"] == "127.0.0.1"
+    assert here["policyClient"]["address"] == "127.0.0.1"
+    assert "this machine" in here["policyClient"]["note"] and not contradicted(here)
     by = {(h.service, h.kind, h.nodes): h for h in hops(doc)}
     # vault under Cluster policy: SNAT to node-b's address is denied; node-a is its own node.
     blocked = by[("shop/vault", "node", ("node-b",))]
@@ -110,6 +114,6 @@ def test_policy_verdicts_probe_clean_and_blocked_hops_time_out(
                                for h in sealed_pods)
     codes = {f["code"] for f in doc["findings"]}
     assert {"KP520", "KP523"} <= codes
-    # Judged from 203.0.113.1 instead, vault's pod looks blocked but answers this machine:
+    # Judged from 203.0.113.1, vault's pod looks blocked but answers this machine:
     # the probe says the prediction does not hold for the source that really sent.
     assert any(h.service == "shop/vault" and h.kind == "pod" for h in contradicted(wrong))
