@@ -108,5 +108,5 @@ def _analyse(snapshot: Snapshot, client_address: str | Client | None = None) -> 
         targets: dict[ObjectKey, tuple[Target, ...]] = {
             k: tuple(t for r in rs for t in r.targets) for k, rs in routes.items()}
         paths = attach_policies(snapshot, paths, pols, client, reach, targets)
-        findings.extend(policy_findings(snapshot, paths, pols))
+        findings.extend(policy_findings(snapshot, paths, pols, targets))
     return Analysis(snapshot, routes, tuple(paths), tuple(findings), table, infra, client)

@@ -11,14 +11,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from kpath.cluster.gatewayapi import LabelSelector
-from kpath.cluster.netpol import NetworkPolicy, PolicyPeer, PolicyRule
+from kpath.cluster.netpol import IPBlock, NetworkPolicy, PolicyPeer, PolicyRule
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.findings import Finding, Severity
 from kpath.routing.gateway.selector import selects
+from kpath.routing.kubeproxy import Target
 from kpath.routing.paths import Path
 from kpath.routing.policy.onpaths import HopPolicy, TargetPolicy
 
@@ -109,9 +110,14 @@ def _hop_where(path: Path, index: int | None, ways: int) -> str:
 
 
 def policy_findings(snapshot: Snapshot, paths: Sequence[Path],
-                    policies: Sequence[NetworkPolicy]) -> Iterator[Finding]:
+                    policies: Sequence[NetworkPolicy],
+                    targets: Mapping[ObjectKey, Sequence[Target]] | None = None,
+                    ) -> Iterator[Finding]:
     by_key = {p.key: p for p in policies}
+    _BLOCKS.clear()
     yield from unselecting_findings(snapshot, policies)
+    judged = {p.service for p in paths if p.netpol is not None and p.netpol.evaluated
+              and any(h.targets for h in p.netpol.hops())}
     # Each hop once: a LoadBalancer, its NodePort and externalIPs share their node groups.
     hops: dict[int, tuple[Path, int | None, HopPolicy]] = {}
     ways: dict[int, int] = {}
@@ -127,7 +133,25 @@ def policy_findings(snapshot: Snapshot, paths: Sequence[Path],
             hops.setdefault(id(hp), (p, i, hp))
             ways[id(hp)] = ways.get(id(hp), 0) + 1
             per_service.setdefault(p.service, []).append(hp)
-    dead = {svc for svc, hps in per_service.items() if all(h.all_blocked for h in hps)}
+    # Unreachable from everywhere: every judged hop blocked, and no pod of the cluster
+    # admitted either (an internal client may still reach it otherwise).
+    dead = {svc for svc, hps in per_service.items() if all(h.all_blocked for h in hps)
+            and not _admits_a_pod(snapshot, (targets or {}).get(svc, ()))}
+    # Internal Services: one finding each, or one per namespace and reason when many share
+    # it (a namespace's default deny with no allow for them).
+    internal: dict[tuple[str, str], list[ObjectKey]] = {}
+    for svc, why in _internal_dead(snapshot, targets or {}, judged, by_key):
+        internal.setdefault((svc.namespace, why), []).append(svc)
+    for (ns, why), svcs in internal.items():
+        if len(svcs) <= 3:
+            for svc in svcs:
+                yield Finding("KP523", Severity.ERROR, f"{svc} is unreachable from every "
+                              f"source kpath considers: {why}", service=svc)
+            continue
+        shown = ", ".join(str(k) for k in svcs[:3])
+        yield Finding("KP523", Severity.ERROR,
+                      f"{len(svcs)} Services in {ns} are unreachable from every source kpath "
+                      f"considers ({shown} and {len(svcs) - 3} more): {why}")
     for svc in sorted(dead):
         hps = per_service[svc]
         names = ", ".join(str(k) for k in dict.fromkeys(k for h in hps for k in h.blocked_by))
@@ -182,6 +206,127 @@ def _where_all(items: Sequence[tuple[Path, int | None, HopPolicy]], ways: int) -
     groups = [p.groups[j] for p, j, _ in items if j is not None and j < len(p.groups)]
     total = sum(len(g.nodes) for g in groups)
     return f"{where} at {len(groups)} node groups ({total} nodes)"
+
+
+def _internal_dead(snapshot: Snapshot, targets: Mapping[ObjectKey, Sequence[Target]],
+                   judged: set[ObjectKey], by_key: Mapping[ObjectKey, NetworkPolicy],
+                   ) -> Iterator[tuple[ObjectKey, str]]:
+    """Services with no judged way in whose every pod denies every pod of the cluster (and
+    every address: no rule names an ipBlock or allows every source). Traffic from a pod's
+    own node still enters, as it always does."""
+    for svc in sorted(targets):
+        ts = [t for t in targets[svc] if t.pod is not None and t.port is not None]
+        if svc in judged or not ts:
+            continue
+        selecting = _selecting(snapshot, ts)
+        if selecting is None:
+            continue  # some pod is open to everyone, or cannot be judged
+        rules = [r for sel in selecting for pol in sel for r in pol.ingress]
+        if any(not r.peers or any(x.ip_block is not None for x in r.peers) for r in rules):
+            continue  # every source, or some address outside the cluster
+        if _some_pod_reaches(snapshot, ts, selecting):
+            continue
+        names = sorted({str(pol.key) for sel in selecting for pol in sel})
+        first = by_key.get(selecting[0][0].key)
+        allows = policy_allows(first, "ingress") if first is not None else ""
+        yield svc, (f"no pod of the cluster may connect (policies {', '.join(names)}): "
+                    f"{allows}")
+
+
+def _selecting(snapshot: Snapshot, ts: Sequence[Target]
+               ) -> list[tuple[NetworkPolicy, ...]] | None:
+    """The ingress policies selecting each endpoint's pod; None when some pod is open (no
+    policy selects it), uses the host network, or is not known."""
+    from kpath.routing.policy.index import INGRESS, policy_index
+
+    index = policy_index(snapshot)
+    out = []
+    for t in ts:
+        pod = snapshot.pod(t.pod)
+        if pod is None or pod.host_network:
+            return None
+        sel = index.selecting(pod, INGRESS)
+        if not sel:
+            return None
+        out.append(sel)
+    return out
+
+
+def _admits_a_pod(snapshot: Snapshot, targets: Sequence[Target]) -> bool:
+    ts = [t for t in targets if t.pod is not None and t.port is not None]
+    selecting = _selecting(snapshot, ts) if ts else None
+    return selecting is None or _some_pod_reaches(snapshot, ts, selecting)
+
+
+#: (snapshot id, block) -> whether the block holds some pod's IP: computed once per block
+#: per `policy_findings` call (the dict is cleared at its start).
+_BLOCKS: dict[tuple[int, IPBlock], bool] = {}
+
+
+def _block_holds_a_pod(snapshot: Snapshot, block: IPBlock, dest: object) -> bool:
+    key = (id(snapshot), block)
+    if key not in _BLOCKS:
+        _BLOCKS[key] = _scan_block(snapshot, block)
+    return _BLOCKS[key]
+
+
+def _scan_block(snapshot: Snapshot, block: IPBlock) -> bool:
+    """Whether some pod's IP (not a hostNetwork one) lies in the block. (The destination
+    pod itself may be the one: it then reaches itself, which a Service also allows.)"""
+    import ipaddress
+
+    try:
+        net = ipaddress.ip_network(block.cidr, strict=False)
+        excepts = [ipaddress.ip_network(e, strict=False) for e in block.excepts]
+    except ValueError:
+        return True  # cannot tell
+    for p in snapshot.pods.values():
+        if p.host_network or not p.ip:
+            continue
+        try:
+            ip = ipaddress.ip_address(p.ip)
+        except ValueError:
+            continue
+        if ip.version == net.version and ip in net and not any(
+                ip.version == e.version and ip in e for e in excepts):
+            return True
+    return False
+
+
+def _some_pod_reaches(snapshot: Snapshot, ts: Sequence[Target],
+                      selecting: Sequence[Sequence[NetworkPolicy]]) -> bool:
+    """Whether some pod of the cluster matches a rule (peers and port) of the policies
+    selecting some endpoint. Direct, without the evaluator: only namespaces a peer names
+    are looked into. Namespaces not read: cannot tell, so reachable (nothing is said)."""
+    from kpath.routing.policy.ports import PROTOCOLS, ports_match
+
+    for t, pols in zip(ts, selecting, strict=True):
+        dest = snapshot.pod(t.pod)
+        if dest is None or t.port is None:
+            return True
+        for pol in pols:
+            for rule in pol.ingress:
+                if not any(ports_match(rule.ports, dest, t.port, proto) for proto in PROTOCOLS):
+                    continue
+                for peer in rule.peers:
+                    if peer.ip_block is not None:
+                        if _block_holds_a_pod(snapshot, peer.ip_block, dest):
+                            return True  # ipBlocks match pod IPs, as upstream's tests say
+                        continue
+                    if peer.namespace_selector is None:
+                        names = [pol.namespace]
+                    elif "Namespace" not in snapshot.kinds_seen:
+                        return True
+                    else:
+                        names = [n for n, ns in snapshot.namespaces.items()
+                                 if selects(peer.namespace_selector, ns.labels)]
+                    for name in names:
+                        for p in snapshot.pods_by_namespace.get(name, ()):
+                            if not p.host_network and p.key != dest.key and (
+                                    peer.pod_selector is None
+                                    or selects(peer.pod_selector, p.labels)):
+                                return True
+    return False
 
 
 def unselecting_findings(snapshot: Snapshot,
