@@ -15,7 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from kpath.cluster.gatewayapi import LabelSelector
 from kpath.cluster.netpol import IPBlock, NetworkPolicy, PolicyPeer, PolicyRule
-from kpath.cluster.records import ObjectKey
+from kpath.cluster.records import ObjectKey, Pod
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.findings import Finding, Severity
 from kpath.routing.gateway.selector import selects
@@ -115,6 +115,7 @@ def policy_findings(snapshot: Snapshot, paths: Sequence[Path],
                     ) -> Iterator[Finding]:
     by_key = {p.key: p for p in policies}
     _BLOCKS.clear()
+    _RULES.clear()
     yield from unselecting_findings(snapshot, policies)
     judged = {p.service for p in paths if p.netpol is not None and p.netpol.evaluated
               and any(h.targets for h in p.netpol.hops())}
@@ -297,35 +298,51 @@ def _some_pod_reaches(snapshot: Snapshot, ts: Sequence[Target],
                       selecting: Sequence[Sequence[NetworkPolicy]]) -> bool:
     """Whether some pod of the cluster matches a rule (peers and port) of the policies
     selecting some endpoint. Direct, without the evaluator: only namespaces a peer names
-    are looked into. Namespaces not read: cannot tell, so reachable (nothing is said)."""
-    from kpath.routing.policy.ports import PROTOCOLS, ports_match
-
+    are looked into, once per rule and port. Namespaces not read: cannot tell, so
+    reachable (nothing is said)."""
     for t, pols in zip(ts, selecting, strict=True):
         dest = snapshot.pod(t.pod)
         if dest is None or t.port is None:
             return True
         for pol in pols:
-            for rule in pol.ingress:
-                if not any(ports_match(rule.ports, dest, t.port, proto) for proto in PROTOCOLS):
-                    continue
-                for peer in rule.peers:
-                    if peer.ip_block is not None:
-                        if _block_holds_a_pod(snapshot, peer.ip_block, dest):
-                            return True  # ipBlocks match pod IPs, as upstream's tests say
-                        continue
-                    if peer.namespace_selector is None:
-                        names = [pol.namespace]
-                    elif "Namespace" not in snapshot.kinds_seen:
-                        return True
-                    else:
-                        names = [n for n, ns in snapshot.namespaces.items()
-                                 if selects(peer.namespace_selector, ns.labels)]
-                    for name in names:
-                        for p in snapshot.pods_by_namespace.get(name, ()):
-                            if not p.host_network and p.key != dest.key and (
-                                    peer.pod_selector is None
-                                    or selects(peer.pod_selector, p.labels)):
-                                return True
+            for ri, rule in enumerate(pol.ingress):
+                key = (id(snapshot), pol.key, ri, t.port)
+                hit = _RULES.get(key)
+                if hit is None:
+                    hit = _RULES[key] = _rule_admits_a_pod(snapshot, pol, rule, dest, t.port)
+                if hit:
+                    return True
+    return False
+
+
+#: (snapshot id, policy, rule index, port) -> whether the rule admits some pod; cleared
+#: with `_BLOCKS` at the start of each `policy_findings` call.
+_RULES: dict[tuple[object, ...], bool] = {}
+
+
+def _rule_admits_a_pod(snapshot: Snapshot, pol: NetworkPolicy, rule: PolicyRule,
+                       dest: Pod, port: int) -> bool:
+    from kpath.routing.policy.ports import PROTOCOLS, ports_match
+
+    if not any(ports_match(rule.ports, dest, port, proto) for proto in PROTOCOLS):
+        return False
+    for peer in rule.peers:
+        if peer.ip_block is not None:
+            if _block_holds_a_pod(snapshot, peer.ip_block, dest):
+                return True  # ipBlocks match pod IPs, as upstream's tests say
+            continue
+        if peer.namespace_selector is None:
+            names = [pol.namespace]
+        elif "Namespace" not in snapshot.kinds_seen:
+            return True  # cannot tell
+        else:
+            names = [n for n, ns in snapshot.namespaces.items()
+                     if selects(peer.namespace_selector, ns.labels)]
+        for name in names:
+            for p in snapshot.pods_by_namespace.get(name, ()):
+                if not p.host_network and (peer.pod_selector is None
+                                           or selects(peer.pod_selector, p.labels)):
+                    return True
     return False
 
 
