@@ -116,6 +116,7 @@ def policy_findings(snapshot: Snapshot, paths: Sequence[Path],
     by_key = {p.key: p for p in policies}
     _BLOCKS.clear()
     _RULES.clear()
+    _POD_IPS.clear()
     yield from unselecting_findings(snapshot, policies)
     judged = {p.service for p in paths if p.netpol is not None and p.netpol.evaluated
               and any(h.targets for h in p.netpol.hops())}
@@ -272,8 +273,9 @@ def _block_holds_a_pod(snapshot: Snapshot, block: IPBlock, dest: object) -> bool
 
 
 def _scan_block(snapshot: Snapshot, block: IPBlock) -> bool:
-    """Whether some pod's IP (not a hostNetwork one) lies in the block. (The destination
-    pod itself may be the one: it then reaches itself, which a Service also allows.)"""
+    """Whether some pod's IPv4 address (not a hostNetwork one) lies in the block. (The
+    destination pod itself may be the one: it then reaches itself, which a Service also
+    allows.) Other address families: cannot tell, so yes."""
     import ipaddress
 
     try:
@@ -281,17 +283,34 @@ def _scan_block(snapshot: Snapshot, block: IPBlock) -> bool:
         excepts = [ipaddress.ip_network(e, strict=False) for e in block.excepts]
     except ValueError:
         return True  # cannot tell
-    for p in snapshot.pods.values():
-        if p.host_network or not p.ip:
-            continue
-        try:
-            ip = ipaddress.ip_address(p.ip)
-        except ValueError:
-            continue
-        if ip.version == net.version and ip in net and not any(
-                ip.version == e.version and ip in e for e in excepts):
-            return True
-    return False
+    if net.version != 4:
+        return True
+    base, mask = int(net.network_address), int(net.netmask)
+    outs = [(int(e.network_address), int(e.netmask)) for e in excepts if e.version == 4]
+    return any(ip & mask == base and not any(ip & m == b for b, m in outs)
+               for ip in _pod_ips(snapshot))
+
+
+_POD_IPS: dict[int, list[int]] = {}
+
+
+def _pod_ips(snapshot: Snapshot) -> list[int]:
+    """Every non-hostNetwork pod's IPv4 address as an integer, parsed once per call."""
+    import socket
+
+    key = id(snapshot)
+    if key not in _POD_IPS:
+        out = []
+        for p in snapshot.pods.values():
+            if p.host_network or not p.ip or ":" in p.ip:
+                continue
+            try:
+                out.append(int.from_bytes(socket.inet_aton(p.ip), "big"))
+            except OSError:
+                continue
+        _POD_IPS.clear()
+        _POD_IPS[key] = out
+    return _POD_IPS[key]
 
 
 def _some_pod_reaches(snapshot: Snapshot, ts: Sequence[Target],
