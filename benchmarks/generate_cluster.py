@@ -2,7 +2,7 @@
 -A -o json` dump of a cluster at Kubernetes' published scalability limits.
 
     python benchmarks/generate_cluster.py --out FILE [--nodes 5000 --pods 150000
-        --services 10000 --external 1000 --ingresses 200 --zones 5 --seed 1]
+        --services 10000 --external 1000 --ingresses 200 --zones 5 --seed 1 --policies 0]
 
 The cluster: nodes over a few zones (three control-plane nodes, a few NotReady and cordoned
 ones), a kube-proxy pod on every node (hostNetwork: its IP is the node's), CoreDNS, an
@@ -12,6 +12,10 @@ targetPorts, some are headless or ExternalName); `--external` of them are NodePo
 LoadBalancer (a fifth with externalTrafficPolicy: Local). EndpointSlices hold at most 100
 endpoints, a few not ready or terminating, some with zone hints. Ingresses point at existing
 services (and a few missing ones). `--services` and `--external` count the system services.
+`--policies N` adds N NetworkPolicies (and the Namespaces, with labels, their selectors read):
+a default deny in some namespaces, allows from the ingress controller's namespace, from office
+CIDRs (with excepts), from the same team's namespaces, and egress rules; drawn from a random
+stream of their own, so the rest of the file is the same as without them.
 
 Addresses: nodes and pods in 10.0.0.0/8, service IPs in 10.96.0.0/12, load balancer
 addresses from the documentation ranges (RFC 5737). The file is only read, never contacted.
@@ -84,6 +88,7 @@ class Scale:
     ingresses: int = 200
     zones: int = 5
     seed: int = 1
+    policies: int = 0  # NetworkPolicies (and Namespaces) to add
 
 
 #: One tenth of the full scale, for a quick look.
@@ -138,6 +143,8 @@ def check(scale: Scale) -> None:
                          f"({len(NODE_PORT_RANGE)} ports)")
     if scale.ingresses < 0:
         raise ScaleError("--ingresses must not be negative")
+    if scale.policies < 0:
+        raise ScaleError("--policies must not be negative")
 
 
 # ------------------------------------------------------------------------------ the plan
@@ -541,6 +548,8 @@ def generate(out: Path, scale: Scale, indent: bool = False) -> Summary:
             summary.local_policy += s.external_policy == "Local"
         _write_slices(writer, planner, plan)
         _write_ingresses(writer, planner, plan)
+        if scale.policies:
+            _write_policies(writer, plan, scale)
         classes = (("nginx", "k8s.io/ingress-nginx", True),
                    ("internal", "example.com/internal-ingress-controller", False))
         for name, controller, default in classes:
@@ -670,6 +679,63 @@ def _write_ingresses(writer: _ListWriter, planner: Planner, plan: Plan) -> None:
 # --------------------------------------------------------------------------------- utils
 
 
+_OFFICES = ("198.51.100.0/24", "203.0.113.0/26", "100.64.12.0/22", "172.20.0.0/16")
+
+
+def _write_policies(writer: _ListWriter, plan: Plan, scale: Scale) -> None:
+    """Namespaces (labelled as `kubernetes.io/metadata.name`, team, env) and NetworkPolicies
+    selecting the app workloads; their own random stream keeps the rest unchanged."""
+    rng = random.Random(scale.seed * 7919 + scale.policies)
+    names = sorted({*plan.namespaces, "kube-system", "ingress-nginx", "default"})
+    for ns in names:
+        team, _, env = ns.rpartition("-")
+        labels = {"kubernetes.io/metadata.name": ns}
+        if team and env in _ENVS:
+            labels |= {"team": team, "env": env}
+        writer.render("Namespace", {"apiVersion": "v1", "kind": "Namespace",
+                                    "metadata": {"name": ns, "labels": labels}})
+    apps = [w for w in plan.workloads if w.owner_kind == "ReplicaSet"
+            and w.namespace in plan.namespaces]
+    denied: set[str] = set()
+    for i in range(scale.policies):
+        w = apps[i % len(apps)] if i < len(apps) else rng.choice(apps)
+        port = w.ports[0][1]
+        select = {"matchLabels": {"app": w.name}}
+        kind = rng.random()
+        spec: dict[str, Any]
+        if kind < 0.1 and w.namespace not in denied:
+            denied.add(w.namespace)
+            name, spec = "default-deny", {"podSelector": {}, "policyTypes": ["Ingress"]}
+        elif kind < 0.4:
+            name, spec = f"{w.name}-from-ingress", {"podSelector": select, "ingress": [{
+                "from": [{"namespaceSelector": {"matchLabels": {
+                    "kubernetes.io/metadata.name": "ingress-nginx"}}}],
+                "ports": [{"protocol": "TCP", "port": port}]}]}
+        elif kind < 0.65:
+            cidr = rng.choice(_OFFICES)
+            name, spec = f"{w.name}-from-office", {"podSelector": select, "ingress": [{
+                "from": [{"ipBlock": {"cidr": cidr, "except": [cidr.rsplit(".", 1)[0] + ".7/32"]
+                                      if cidr.endswith("/24") else []}}],
+                "ports": [{"protocol": "TCP", "port": port}]}]}
+        elif kind < 0.9:
+            team = w.namespace.rpartition("-")[0]
+            name, spec = f"{w.name}-from-team", {"podSelector": select, "ingress": [{
+                "from": [{"namespaceSelector": {"matchLabels": {"team": team}},
+                          "podSelector": {"matchExpressions": [
+                              {"key": "app", "operator": "Exists"}]}}]}]}
+        else:
+            name, spec = f"{w.name}-egress", {"podSelector": select, "policyTypes": ["Egress"],
+                                              "egress": [
+                {"to": [{"namespaceSelector": {"matchLabels": {
+                    "kubernetes.io/metadata.name": "kube-system"}},
+                         "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+                 "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
+                {"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}]}
+        writer.render("NetworkPolicy", {
+            "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+            "metadata": {"name": f"{name}-{i}", "namespace": w.namespace}, "spec": spec})
+
+
 def _ip(value: int) -> str:
     return f"{value >> 24 & 255}.{value >> 16 & 255}.{value >> 8 & 255}.{value & 255}"
 
@@ -691,15 +757,19 @@ def parse_args(argv: Sequence[str] | None) -> tuple[Path, Scale, bool]:
     p.add_argument("--ingresses", type=int, default=d.ingresses)
     p.add_argument("--zones", type=int, default=d.zones)
     p.add_argument("--seed", type=int, default=d.seed)
+    p.add_argument("--policies", type=int, default=d.policies,
+                   help="NetworkPolicies to add (with labelled Namespaces)")
     p.add_argument("--quick", action="store_true",
                    help="one tenth of the full scale (overrides the counts)")
     p.add_argument("--indent", action="store_true",
                    help="indent as `kubectl get -o json` prints (about 3 times the bytes)")
     a = p.parse_args(argv)
     if a.quick:
-        scale = Scale(**{**QUICK.__dict__, "seed": a.seed, "zones": a.zones})
+        scale = Scale(**{**QUICK.__dict__, "seed": a.seed, "zones": a.zones,
+                         "policies": a.policies})
     else:
-        scale = Scale(a.nodes, a.pods, a.services, a.external, a.ingresses, a.zones, a.seed)
+        scale = Scale(a.nodes, a.pods, a.services, a.external, a.ingresses, a.zones, a.seed,
+                      a.policies)
     return a.out, scale, a.indent
 
 

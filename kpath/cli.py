@@ -40,6 +40,12 @@ def _source_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("-l", "--selector", help="only services with these labels (a=b,c!=d)")
 
 
+def _client_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--client", metavar="IP", help="the outside client's address NetworkPolicy "
+                   "verdicts are judged from (default: one outside every ipBlock the "
+                   "policies name; the output says which)")
+
+
 def _probe_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("live probes")
     g.add_argument("--concurrency", type=int, default=64, metavar="N",
@@ -66,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     paths = sub.add_parser("paths", help="every exposed path with verdicts and findings")
     _source_flags(paths)
+    _client_flag(paths)
     paths.add_argument("-o", "--output", choices=("table", "json", "graphml", "dot"),
                        default="table")
     paths.add_argument("--all", action="store_true", dest="internal",
@@ -85,6 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "contradicted prediction always exits 1)")
     _probe_flags(probe)
     _source_flags(probe)
+    _client_flag(probe)
 
     route = sub.add_parser("route", help="where traffic for a service goes from one node")
     route.add_argument("service", metavar="NAMESPACE/NAME")
@@ -134,9 +142,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="with --request: the HTTP method (default GET; POST for grpc://)")
     _probe_flags(snap)
     _source_flags(snap)
+    _client_flag(snap)
 
     tui = sub.add_parser("tui", help="the terminal UI (what `kpath` runs without a command)")
     _source_flags(tui)
+    _client_flag(tui)
     tui.add_argument("--all", action="store_true", dest="internal",
                      help="also list services with no external way in (ClusterIP, headless)")
 
@@ -153,11 +163,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _load(args: argparse.Namespace) -> Any:
-    """Read the cluster (dump or live) and analyse it."""
+def _load(args: argparse.Namespace, probing: bool = False) -> Any:
+    """Read the cluster (dump or live) and analyse it. ``probing``: NetworkPolicy verdicts
+    are judged from this machine's address (the probes' source) unless ``--client`` says."""
     from kpath.routing.analysis import analyse
 
-    return analyse(_snapshot(args))
+    client: Any = getattr(args, "client", None)
+    if client is not None:
+        import ipaddress
+
+        try:
+            client = str(ipaddress.ip_address(client))
+        except ValueError:
+            raise InputError(f"--client {client!r}: not an IP address") from None
+    snapshot = _snapshot(args)
+    if client is None and probing and snapshot.network_policies:
+        from kpath.probe.source import local_source
+        from kpath.routing.policy.sources import Client
+
+        here = local_source(snapshot)
+        if here is not None:
+            client = Client(here, "this machine's address toward the nodes (the probes' "
+                            "source; --client to choose)")
+    return analyse(snapshot, client)
 
 
 def _snapshot(args: argparse.Namespace, prune: Any = None) -> Any:
@@ -207,7 +235,7 @@ def cmd_paths(args: argparse.Namespace) -> int:
         if args.output not in ("table", "json"):
             raise InputError("--probe works with -o table or -o json")
         _consent(args)  # before reading: a refusal costs nothing
-    analysis = _load(args)
+    analysis = _load(args, probing=args.probe)
     sel = Selection(analysis, _namespace(args), args.selector, args.internal)
     paths = sel.paths(analysis.paths)
     findings = sel.findings(analysis.findings)
@@ -286,7 +314,7 @@ def cmd_probe(args: argparse.Namespace) -> int:
     _consent(args)
     # Ingress controllers live in other namespaces: read them all, probe one service.
     args.all_namespaces = True
-    analysis = _load(args)
+    analysis = _load(args, probing=True)
     paths = service_paths(analysis, args.service)
     findings = [f for f in analysis.findings if str(f.service) == args.service]
     return _probed(args, analysis, paths, findings)

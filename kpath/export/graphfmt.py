@@ -57,6 +57,12 @@ def dot(graph: nx.MultiDiGraph) -> str:
         style = ["dashed"] if attrs.get("cross_node") else []
         color = {"drop": "red", "reject": "red", "redirect": "blue"}.get(verdict, "black")
         label = verdict + (" cross-node" if attrs.get("cross_node") else "")
+        policy = attrs.get("policy", "")
+        if policy in ("blocked", "partial"):
+            # A NetworkPolicy verdict of its own: the label names the policies.
+            label += f" {policy} by policy {attrs.get('policy_by', '')}".rstrip()
+            color = "red" if policy == "blocked" else "orange"
+            style = style or ["bold"]
         lines.append(f"  {_quote(a)} -> {_quote(b)} [label={_quote(label)}, color={color}"
                      + (f", style={style[0]}" if style else "") + "];")
     lines.append("}")

@@ -13,6 +13,7 @@ if TYPE_CHECKING:  # annotations only, so `finding_json` costs no routing import
     from kpath.routing.kubeproxy import Choice, Target
     from kpath.routing.nodegroups import NodeGroup
     from kpath.routing.paths import GatewayHop, Path
+    from kpath.routing.policy.onpaths import HopPolicy, PathPolicy
 
 SCHEMA = "kpath.paths/v1"
 
@@ -34,6 +35,35 @@ def _group(p: Path, g: NodeGroup) -> dict[str, Any]:
             "localEndpoints": g.local, "crossNode": g.cross_node,
             "crossShare": round(g.cross_share, 4), **_choice(g.choice),
             "skippedByLoadBalancer": skipped_by_load_balancer(p, g)}
+
+
+def policy_json(pp: PathPolicy | None, hp: HopPolicy | None) -> dict[str, Any] | None:
+    """A hop's NetworkPolicy verdict (None: the input carries no NetworkPolicies)."""
+    from kpath.routing.policy.onpaths import denying
+
+    if pp is None:
+        return None
+    src = pp.source
+    out: dict[str, Any] = {"evaluated": hp is not None, "client": pp.client.address,
+                           "source": {"kind": src.kind, "note": src.note,
+                                      "addresses": [s.address for s in src.sources]}}
+    if hp is None:
+        return out
+    endpoints = []
+    for t in hp.targets:
+        r = t.reach
+        endpoints.append({
+            "address": t.endpoint, "pod": str(t.pod) if t.pod else None,
+            "allowed": t.allowed, "sources": t.sources, "blockedFrom": t.blocked,
+            "blockedNodes": list(t.blocked_nodes),
+            "source": r.source.address if r is not None else None,
+            "blockedBy": [str(k) for k in denying(r)] if r is not None and not t.allowed
+            else [],
+            "policies": sorted({str(k) for k in (*r.egress.policies, *r.ingress.policies)})
+            if r is not None else []})
+    return {**out, "state": hp.state, "allowed": hp.allowed,
+            "blockedBy": [str(k) for k in hp.blocked_by],
+            "blockedEndpoints": len(hp.blocked), "endpoints": endpoints}
 
 
 def _port(p: ServicePort | None) -> dict[str, Any] | None:
@@ -80,6 +110,13 @@ def path_json(p: Path) -> dict[str, Any]:
                                   "controller": c.controller,
                                   "service": str(c.service) if c.service else None,
                                   "mode": c.mode, "note": c.note}}
+    groups = [_group(p, g) for g in p.groups]
+    direct = _choice(p.direct) if p.direct is not None else None
+    if p.netpol is not None:
+        for g, hp in zip(groups, p.netpol.groups, strict=False):
+            g["policy"] = policy_json(p.netpol, hp)
+        if direct is not None:
+            direct["policy"] = policy_json(p.netpol, p.netpol.direct)
     return {
         "service": str(p.service),
         "port": _port(p.port),
@@ -89,8 +126,8 @@ def path_json(p: Path) -> dict[str, Any]:
                   "gateway": gateway_json(e.gateway) if e.gateway is not None else None},
         "policy": p.policy,
         "via": p.via,
-        "groups": [_group(p, g) for g in p.groups],
-        "direct": _choice(p.direct) if p.direct is not None else None,
+        "groups": groups,
+        "direct": direct,
         "gatewayInfra": [str(g) for g in p.gateways],
     }
 
@@ -118,6 +155,9 @@ def paths_json(
                    "skipped": dict(snap.skipped), "warnings": list(snap.warnings)},
         "summary": {"nodes": len(snap.nodes), "services": len(snap.services),
                     "paths": len(chosen), "findings": counts},
+        # The outside client NetworkPolicy verdicts were judged from (null: no policies).
+        "policyClient": None if analysis.client is None else {
+            "address": analysis.client.address, "note": analysis.client.note},
         "paths": [path_json(p) for p in chosen],
         "findings": [finding_json(f) for f in shown],
     }

@@ -61,6 +61,8 @@ def observed_json(plan: ProbePlan, verdict: HopVerdict | None,
                        else all(o.proof != Proof.UNIDENTIFIED for o in answered)),
         "reason": main.reason,
         "predicted": sorted(e.value for e in targets[indices[0]].expect),
+        # Why NetworkPolicy changed the prediction ("blocked by policy ns/name"), else null.
+        "predictedByPolicy": targets[indices[0]].policy or None,
         "pods": list(dict.fromkeys(p for o in obs for p in o.pods)),
         "crossNodeSeen": any(crosses) if crosses else None,
         "slow": any(o.slow for o in obs),

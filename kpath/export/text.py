@@ -18,6 +18,7 @@ from kpath.routing.findings import Finding, Severity
 from kpath.routing.kubeproxy import Choice, Verdict
 from kpath.routing.nodegroups import NodeGroup
 from kpath.routing.paths import Path, names_no_service, skipped_by_load_balancer
+from kpath.routing.policy.onpaths import HopPolicy
 from kpath.routing.route import Route
 from kpath.safetext import literal, literal_message
 
@@ -30,6 +31,8 @@ VERDICT_STYLE = {
 }
 #: A Local-policy load balancer's row for nodes its health check takes out.
 LB_SKIPPED = ("↷ skipped by the load balancer (health check fails)", "dim")
+#: A hop whose every endpoint a NetworkPolicy denies from the hop's source.
+POLICY_BLOCKED = ("⊗ blocked by policy", "bold red")
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
@@ -37,6 +40,20 @@ def verdict_text(verdict: Verdict, skipped: bool = False) -> Text:
     """The verdict word; ``skipped``: a load balancer's row for nodes it never sends to."""
     word, style = LB_SKIPPED if skipped else VERDICT_STYLE[verdict]
     return Text(word, style=style)
+
+
+def policy_notes(hp: HopPolicy | None) -> Text:
+    """What NetworkPolicy does at a hop, when it denies some endpoint: which policies, how
+    many endpoints."""
+    if hp is None or hp.allowed:
+        return Text("")
+    by = hp.blocked_by
+    names = (str(by[0]) if by else "?") + (f" +{len(by) - 1}" if len(by) > 1 else "")
+    if hp.all_blocked:  # the VERDICT cell says blocked: name the policy
+        return literal_message(f"⊗ by {names}", "bold red")
+    partly = " at some nodes" if any(t.partial for t in hp.blocked) else ""
+    return literal_message(f"⊗ {len(hp.blocked)}/{len(hp.targets)} blocked{partly} by {names}",
+                           "yellow")
 
 
 def endpoints_text(choice: Choice, limit: int = 3) -> Text:
@@ -102,21 +119,26 @@ def paths_table(paths: Iterable[Path]) -> Table:
         # A Gateway rule sending to no Service has no port at all ("—"), not an unknown one.
         port = literal(path.port.label() if path.port else
                        "—" if names_no_service(path.service) else "?")
-        rows: list[tuple[Text, Choice, NodeGroup | None]] = []
+        rows: list[tuple[Text, Choice, NodeGroup | None, HopPolicy | None]] = []
+        pp = path.netpol
         if path.direct is not None:
-            rows.append((Text(path.via, style="dim"), path.direct, None))
-        for g in path.groups:
-            rows.append((literal(g.label()), g.choice, g))
+            rows.append((Text(path.via, style="dim"), path.direct, None,
+                         pp.direct if pp else None))
+        for gi, g in enumerate(path.groups):
+            hp = pp.groups[gi] if pp is not None and gi < len(pp.groups) else None
+            rows.append((literal(g.label()), g.choice, g, hp))
         extra = path_notes(path)
-        for i, (at, choice, group) in enumerate(rows):
+        for i, (at, choice, group, hp) in enumerate(rows):
             first = i == 0
-            notes = group_notes(group, choice)
+            notes = Text(" ").join([t for t in (policy_notes(hp), group_notes(group, choice))
+                                    if t])
             if first and extra:
                 notes = Text(" ").join([t for t in (extra, notes) if t])
+            verdict = (Text(*POLICY_BLOCKED) if hp is not None and hp.all_blocked else
+                       verdict_text(choice.verdict, group is not None
+                                    and skipped_by_load_balancer(path, group)))
             table.add_row(service if first else Text(""), port if first else Text(""),
-                          _entry_text(path) if first else Text(""), at,
-                          verdict_text(choice.verdict, group is not None
-                                       and skipped_by_load_balancer(path, group)),
+                          _entry_text(path) if first else Text(""), at, verdict,
                           endpoints_text(choice), notes)
     return table
 
@@ -139,7 +161,13 @@ def analysis_view(analysis: Analysis, paths: list[Path]) -> RenderableType:
     header.append_text(literal(snap.origin))
     header.append(f" — {len(snap.nodes)} nodes, {len(snap.services)} services, "
                   f"{len(paths)} paths", style="dim")
-    parts: list[RenderableType] = [header, Text(""), paths_table(paths)]
+    parts: list[RenderableType] = [header]
+    if analysis.client is not None:
+        line = Text("NetworkPolicy judged from client ", style="dim")
+        line.append_text(literal(analysis.client.address))
+        line.append_text(literal(f" ({analysis.client.note})", "dim"))
+        parts.append(line)
+    parts += [Text(""), paths_table(paths)]
     if analysis.findings:
         parts += [Text(""), findings_table(analysis.findings)]
     return Group(*parts)

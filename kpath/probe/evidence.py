@@ -306,6 +306,11 @@ def _allowed(seen: Expect, expect: frozenset[Expect]) -> bool:
     return seen in expect or (seen == Expect.CLOSED and Expect.ANSWER in expect)
 
 
+def _because(t: ProbeTarget) -> str:
+    """Why the prediction is what it is, when NetworkPolicy decided it."""
+    return f" ({t.policy})" if t.policy else ""
+
+
 def _no_prediction(t: ProbeTarget) -> str:
     if t.hop in (HopKind.NODE, HopKind.HEALTH):
         return "the node is NotReady: its kube-proxy may be stopped or stale"
@@ -361,7 +366,7 @@ def observe(
         r, s = bad[0]
         assert s is not None
         saw = _seen_words(r, s, t.gateway)
-        return obs(Proof.CONTRADICTED, f"predicted {_predicted(t)}, saw {saw} "
+        return obs(Proof.CONTRADICTED, f"predicted {_predicted(t)}{_because(t)}, saw {saw} "
                    f"in {len(bad)} of {n} probe(s): {samples[results.index(r)]}")
     mismatch = _gateway_mismatch(t, results, seen)
     if mismatch is not None:
@@ -381,13 +386,13 @@ def observe(
         first = unnamed[0]
         how = ("no HTTP answer came" if first.status is None and t.scheme != "tcp"
                else "it named no pod")
-        why = (f"predicted {_words(t.expect, t.gateway)}: answered (unidentified) in "
+        why = (f"predicted {_words(t.expect, t.gateway)}{_because(t)}: answered (unidentified) in "
                f"{len(unnamed)} of {n} probe(s): {sample_words(t, first)}: {how}, so which pod "
                "answered is not proven")
         if pods:
             why += f" (others named {', '.join(pods)})"
         return obs(Proof.UNIDENTIFIED, why)
-    why = f"predicted {_predicted(t)}: saw " + ", ".join(
+    why = f"predicted {_predicted(t)}{_because(t)}: saw " + ", ".join(
         f"{_word(s, t.gateway)}" + (f" ×{k}" if k > 1 else "")
         for s, k in _counts(known).items())
     if pods:

@@ -158,6 +158,8 @@ class ProbeTarget(NamedTuple):
     #: The gateway's own proxy pods: an answer that names one is the gateway's own (a 404,
     #: a 500, a redirect), not a backend's (kpath's lab names them; most gateways name none).
     gateway_pods: frozenset[str] = frozenset()
+    #: Why NetworkPolicy changed the prediction ("blocked by policy ns/name"), else "".
+    policy: str = ""
 
     @property
     def url(self) -> str:
@@ -325,7 +327,7 @@ class _Builder:
         key = (target.hop, target.scheme, target.host, target.port, target.path,
                target.host_header, target.sni, target.node, target.expect,
                target.expected_pods, target.proxied_pods, target.method, target.headers,
-               target.statuses, target.location, target.gateway_pods)
+               target.statuses, target.location, target.gateway_pods, target.policy)
         if key not in self.targets:
             self.targets[key] = target
             self.refs[key] = []
@@ -410,7 +412,7 @@ def _plan_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions, b: _Bu
         EntryKind.LOAD_BALANCER, EntryKind.NODE_PORT, EntryKind.INGRESS
     ):
         _plan_nodes(snapshot, i, p, scheme, options, b, proxied)
-    _plan_pods(i, p, scheme, b, proxied)
+    _plan_pods(snapshot, i, p, scheme, b, proxied)
 
 
 def _plan_entry(
@@ -435,7 +437,10 @@ def _plan_entry(
     if not addresses:
         b.skip(i, what, "no address published for this entry")
         return
-    expect = entry_expect(p)
+    from kpath.probe import policyexpect
+
+    expect, policy = policyexpect.entry_expect(
+        entry_expect(p), p, proxied=route is not None or entry.gateway is not None)
     pods = _pods_of(_choices(p))
     internal = entry.kind in (EntryKind.CLUSTER_IP,)
     if route is not None:
@@ -451,7 +456,7 @@ def _plan_entry(
     for address in addresses:
         b.add(ProbeTarget(HopKind.ENTRY, scheme, address, entry.port, path, host, sni, None,
                           None, expect, pods, internal, route is not None,
-                          _repeat(pods, expect, options.samples), (), proxied),
+                          _repeat(pods, expect, options.samples), (), proxied, policy),
               HopRef(i, HopKind.ENTRY))
 
 
@@ -459,6 +464,8 @@ def _plan_nodes(
     snapshot: Snapshot, i: int, p: Path, scheme: str, options: PlanOptions, b: _Builder,
     proxied: frozenset[str],
 ) -> None:
+    from kpath.probe import policyexpect
+
     assert p.port is not None and p.port.node_port is not None
     svc = snapshot.services.get(p.service)
     health = svc.health_check_node_port if svc and p.policy == "Local" else None
@@ -472,6 +479,8 @@ def _plan_nodes(
         # prediction is made there (what a probe sees is shown, never called a contradiction).
         expect = frozenset({Expect.UNKNOWN if g.ready is False
                             else SEEN_AS[g.choice.verdict]})
+        hp = p.netpol.groups[gi] if p.netpol is not None and gi < len(p.netpol.groups) else None
+        expect, policy = policyexpect.hop_expect(expect, hp)
         pods = _pods_of([g.choice])
         for name in names:
             node = snapshot.nodes.get(name)
@@ -481,7 +490,7 @@ def _plan_nodes(
                 continue
             b.add(ProbeTarget(HopKind.NODE, scheme, address, p.port.node_port, "/", None, None,
                               name, None, expect, pods, False, False,
-                              _repeat(pods, expect, options.samples), (), proxied),
+                              _repeat(pods, expect, options.samples), (), proxied, policy),
                   HopRef(i, HopKind.NODE, gi))
             if health:
                 ok = Expect.UNKNOWN if g.ready is False else health_expect(g)
@@ -500,7 +509,10 @@ def _sample(snapshot: Snapshot, nodes: Iterable[str]) -> list[str]:
     return []
 
 
-def _plan_pods(i: int, p: Path, scheme: str, b: _Builder, proxied: frozenset[str]) -> None:
+def _plan_pods(snapshot: Snapshot, i: int, p: Path, scheme: str, b: _Builder,
+               proxied: frozenset[str]) -> None:
+    from kpath.probe import policyexpect
+
     seen: set[str] = set()  # endpoints skipped or planned: each skip said once
     refs: set[HopRef] = set()
     # A pod hop belongs to the node group it is drawn under (None: sent straight to pods);
@@ -521,9 +533,9 @@ def _plan_pods(i: int, p: Path, scheme: str, b: _Builder, proxied: frozenset[str
                 continue
             refs.add(ref)
             pods = frozenset({str(t.pod)}) if t.pod is not None else frozenset()
+            expect, policy = policyexpect.pod_expect(snapshot, p, t)
             b.add(ProbeTarget(HopKind.POD, scheme, t.address, t.port, "/", None, None, None,
-                              t.pod, frozenset({Expect.ANSWER}), pods, False, False, 1, (),
-                              proxied),
+                              t.pod, expect, pods, False, False, 1, (), proxied, policy),
                   ref)
 
 

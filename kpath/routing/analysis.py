@@ -20,6 +20,7 @@ from kpath.routing.gateway.attach import GatewayTable, attach
 from kpath.routing.gateway.findings import table_findings
 from kpath.routing.gateway.infra import InfraRef
 from kpath.routing.gateway.status import gateway_analysis_findings
+from kpath.routing.kubeproxy import Target
 from kpath.routing.paths import (
     Path,
     PortRoutes,
@@ -29,6 +30,7 @@ from kpath.routing.paths import (
     port_routes,
     service_paths,
 )
+from kpath.routing.policy.sources import Client
 from kpath.routing.policy.unevaluated import not_evaluated_findings
 
 
@@ -42,6 +44,9 @@ class Analysis:
     gateways: GatewayTable | None = None
     #: Gateway -> its infrastructure Service (or why none was recognised).
     infra: Mapping[ObjectKey, InfraRef] = field(default_factory=dict)
+    #: The outside client NetworkPolicy verdicts were judged from (None: no policies, so
+    #: no verdicts; see `kpath.routing.policy.onpaths`).
+    client: Client | None = None
 
     def worst(self, service: ObjectKey | None = None) -> Severity | None:
         """The most severe finding, for one service or for everything."""
@@ -52,12 +57,15 @@ class Analysis:
         return [f for f in self.findings if f.severity.rank >= threshold.rank]
 
 
-def analyse(snapshot: Snapshot) -> Analysis:
+def analyse(snapshot: Snapshot, client: str | Client | None = None) -> Analysis:
+    """``client``: the outside client's address NetworkPolicies are judged from
+    (``--client``, or a `Client` with its own note; None: one outside every ipBlock the
+    policies name)."""
     with paused_gc():  # many small acyclic objects; see kpath.gcpause
-        return _analyse(snapshot)
+        return _analyse(snapshot, client)
 
 
-def _analyse(snapshot: Snapshot) -> Analysis:
+def _analyse(snapshot: Snapshot, client_address: str | Client | None = None) -> Analysis:
     routes: dict[ObjectKey, list[PortRoutes]] = {}
     paths: list[Path] = []
     findings: list[Finding] = list(snapshot_findings(snapshot))
@@ -86,4 +94,19 @@ def _analyse(snapshot: Snapshot) -> Analysis:
         findings.extend(table_findings(snapshot, table))  # each rule's backends, from spec
         findings.extend(gateway_analysis_findings(snapshot, table, infra, gw_paths))
     findings.extend(cross_node_findings(paths))
-    return Analysis(snapshot, routes, tuple(paths), tuple(findings), table, infra)
+    client = None
+    policies = snapshot.network_policies
+    if policies:  # zero cost without NetworkPolicies: no verdicts, Path.netpol stays None
+        from kpath.routing.policy.evaluate import reach
+        from kpath.routing.policy.onpaths import attach_policies
+        from kpath.routing.policy.pathfindings import policy_findings
+        from kpath.routing.policy.sources import default_client
+
+        pols = list(policies)
+        client = (client_address if isinstance(client_address, Client)
+                  else default_client(pols, client_address))
+        targets: dict[ObjectKey, tuple[Target, ...]] = {
+            k: tuple(t for r in rs for t in r.targets) for k, rs in routes.items()}
+        paths = attach_policies(snapshot, paths, pols, client, reach, targets)
+        findings.extend(policy_findings(snapshot, paths, pols, targets))
+    return Analysis(snapshot, routes, tuple(paths), tuple(findings), table, infra, client)

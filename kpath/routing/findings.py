@@ -98,6 +98,11 @@ RULES: dict[str, tuple[str, Severity]] = {
     "KP455": ("ingress-no-rule-matches", Severity.INFO),
     # NetworkPolicy reading (kpath.routing.policy.unevaluated)
     "KP503": ("policies-not-evaluated", Severity.INFO),
+    # NetworkPolicy on the paths (kpath/routing/policy/pathfindings.py); KP524-KP539 free.
+    "KP520": ("hop-blocked-by-policy", Severity.ERROR),
+    "KP521": ("hop-partly-blocked-by-policy", Severity.WARNING),
+    "KP522": ("policy-selects-no-pod", Severity.WARNING),
+    "KP523": ("service-unreachable-by-policy", Severity.ERROR),
 }
 
 

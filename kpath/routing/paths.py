@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from enum import StrEnum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from kpath.cluster.gatewayapi import (
     BackendRef,
@@ -39,6 +39,9 @@ from kpath.routing.kubeproxy import (
 )
 from kpath.routing.nodegroups import NodeGroup, node_groups
 from kpath.routing.targets import endpoints_unknown, service_targets
+
+if TYPE_CHECKING:  # onpaths imports this module
+    from kpath.routing.policy.onpaths import PathPolicy
 
 
 class EntryKind(StrEnum):
@@ -159,6 +162,8 @@ class Path(NamedTuple):
     # "gateway" (a Gateway's proxies, straight to the backend's pods)
     #: The Gateways whose infrastructure this path's Service is (its pods are their proxies).
     gateways: tuple[ObjectKey, ...] = ()
+    #: NetworkPolicy verdicts per hop into pods (None: the input carries no policies).
+    netpol: PathPolicy | None = None
 
     @property
     def external(self) -> bool:

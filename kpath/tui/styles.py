@@ -27,6 +27,7 @@ class HopState(StrEnum):
     REJECT = "reject"
     REDIRECT = "redirect"  # a Gateway rule answers a redirect itself: by design, not a failure
     PENDING = "pending"
+    BLOCKED = "blocked"  # a NetworkPolicy denies every endpoint from this hop's source
     INFO = "info"  # a hop that makes no decision (the client, a DNS name)
 
 
@@ -53,8 +54,8 @@ PROBE_RANK = {ProbeState.UNPROBED: 0, ProbeState.RUNNING: 1, ProbeState.UNKNOWN:
 #: The Linux console's fonts hold ASCII and box lines, not arrows, ticks or rounded corners.
 #: Each stand-in is one cell wide, like the glyph it replaces, so layouts do not move.
 _CONSOLE_GLYPHS = str.maketrans({
-    "→": ">", "↪": "^", "⇄": "~", "✗": "x", "⊘": "/", "…": ".", "·": ".", "○": "o", "◌": "?",
-    "✓": "+", "‼": "!", "▶": ">", "●": "*", "╭": "┌", "╮": "┐", "╰": "└", "╯": "┘",
+    "→": ">", "↪": "^", "⇄": "~", "✗": "x", "⊗": "X", "⊘": "/", "…": ".", "·": ".", "○": "o",
+    "◌": "?", "✓": "+", "‼": "!", "▶": ">", "●": "*", "╭": "┌", "╮": "┐", "╰": "└", "╯": "┘",
 })
 
 
@@ -94,6 +95,7 @@ HOP_LOOK: dict[HopState, Look] = {
     HopState.REJECT: Look(glyphs("⊘"), "reject", "red"),
     HopState.REDIRECT: Look(glyphs("↪"), "redirect", "cyan"),
     HopState.PENDING: Look(glyphs("…"), "pending", "yellow"),
+    HopState.BLOCKED: Look(glyphs("⊗"), "blocked", "bold red"),
     HopState.INFO: Look(glyphs("·"), "", "default"),
 }
 

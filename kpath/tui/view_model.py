@@ -26,6 +26,7 @@ from kpath.routing.findings import Finding, Severity
 from kpath.routing.kubeproxy import Choice, Target, Verdict
 from kpath.routing.nodegroups import NodeGroup
 from kpath.routing.paths import EntryKind, GatewayHop, Path, names_no_service
+from kpath.routing.policy.onpaths import HopPolicy, denying
 from kpath.tui import gateway_view as gv
 from kpath.tui.styles import HopState, ProbeState, glyphs
 
@@ -42,7 +43,8 @@ WAY_CODES: dict[EntryKind, str] = {
 }
 #: A redirect is the gateway answering by design: above "no decision", below any forward.
 _STATE_RANK = {HopState.INFO: 0, HopState.REDIRECT: 1, HopState.FORWARD: 2, HopState.CROSS: 3,
-               HopState.PENDING: 4, HopState.REJECT: 5, HopState.DROP: 6}
+               HopState.PENDING: 4, HopState.REJECT: 5, HopState.DROP: 6,
+               HopState.BLOCKED: 7}
 SORTS = ("name", "worst", "type")
 ARROW = glyphs("→")
 T = TypeVar("T")
@@ -114,13 +116,29 @@ def path_state(p: Path) -> HopState:
     if p.entry.pending:
         return HopState.PENDING
     if p.direct is not None:
-        return verdict_state(p.direct.verdict)
+        return policy_state(_direct_policy(p), verdict_state(p.direct.verdict))
     return groups_state(p)
+
+
+def _direct_policy(p: Path) -> HopPolicy | None:
+    return p.netpol.direct if p.netpol is not None else None
+
+
+def _group_policy(p: Path, gi: int) -> HopPolicy | None:
+    if p.netpol is None or gi >= len(p.netpol.groups):
+        return None
+    return p.netpol.groups[gi]
+
+
+def policy_state(hp: HopPolicy | None, state: HopState) -> HopState:
+    """A hop whose every endpoint a NetworkPolicy denies is a state of its own."""
+    return HopState.BLOCKED if hp is not None and hp.all_blocked else state
 
 
 def groups_state(p: Path) -> HopState:
     """The worst verdict over the node groups, as a client of the load balancer meets it."""
-    states = [verdict_state(g.choice.verdict, g.cross_node) for g in p.groups]
+    states = [policy_state(_group_policy(p, gi), verdict_state(g.choice.verdict, g.cross_node))
+              for gi, g in enumerate(p.groups)]
     if lb_skips_drops(p) and any(s in (HopState.FORWARD, HopState.CROSS) for s in states):
         # The load balancer's health check keeps traffic off the nodes that would drop it.
         states = [s for s in states if s != HopState.DROP]
@@ -292,12 +310,15 @@ def diagram(analysis: Analysis, index: int) -> Diagram:
     branches: list[Branch] = []
     if p.direct is not None:
         via = "ingress controller" if p.via == "controller" else "straight to pods"
+        hp = _direct_policy(p)
         hop = Hop(PlaceRef(index, "direct"), via,
-                  (_verdict_line(p.direct.verdict, False),), verdict_state(p.direct.verdict),
-                  _choice_details(p.direct))
-        branches.append(_branch(index, None, hop, p.direct, None))
+                  (_verdict_line(p.direct.verdict, False), *_policy_lines(hp)),
+                  policy_state(hp, verdict_state(p.direct.verdict)),
+                  (*_choice_details(p.direct), *_policy_details(hp)))
+        branches.append(_branch(index, None, hop, p.direct, None, hp))
     for gi, g in enumerate(p.groups[:MAX_BRANCHES]):
-        branches.append(_branch(index, gi, _group_hop(index, gi, p, g), g.choice, g))
+        branches.append(_branch(index, gi, _group_hop(index, gi, p, g), g.choice, g,
+                                _group_policy(p, gi)))
     return Diagram(index, title, client, entry, tuple(branches),
                    max(0, len(p.groups) - MAX_BRANCHES))
 
@@ -417,8 +438,8 @@ def _gateway_diagram(analysis: Analysis, index: int, p: Path, gw: GatewayHop) ->
                                               "passes only where a gateway pod runs"))
         if ip.groups:
             entry_state = groups_state(ip)
-        branches = [_branch(ii, gi, _group_hop(ii, gi, ip, g), g.choice, g)
-                    ._replace(title="gateway pods")
+        branches = [_branch(ii, gi, _group_hop(ii, gi, ip, g), g.choice, g,
+                            _group_policy(ip, gi))._replace(title="gateway pods")
                     for gi, g in enumerate(ip.groups[:MAX_BRANCHES])]
         more = max(0, len(ip.groups) - MAX_BRANCHES)
     entry = Hop(HopRef(index, HopKind.ENTRY), f"Gateway {gw.gateway}",
@@ -447,9 +468,12 @@ def _gateway_diagram(analysis: Analysis, index: int, p: Path, gw: GatewayHop) ->
     rule_state = HopState.REJECT if gw.backend is None or gw.problem else HopState.FORWARD
     head = Hop(PlaceRef(index, "route"), gv.route_title(gw), tuple(gv.route_lines(gw, route)),
                rule_state, tuple(gv.route_details(gw, route)), probed=False)
-    backend = Hop(PlaceRef(index, "backend"), gv.backend_title(gw), tuple(lines), state,
-                  (*gv.backend_details(gw, p), *_choice_details(choice)), probed=False)
-    leg = Leg(head, (_branch(index, None, backend, choice, None),))
+    hp = _direct_policy(p)
+    backend = Hop(PlaceRef(index, "backend"), gv.backend_title(gw),
+                  (*lines, *_policy_lines(hp)), policy_state(hp, state),
+                  (*gv.backend_details(gw, p), *_choice_details(choice), *_policy_details(hp)),
+                  probed=False)
+    leg = Leg(head, (_branch(index, None, backend, choice, None, hp),))
     return Diagram(index, title, client, entry, tuple(branches), more, (leg,))
 
 
@@ -492,8 +516,30 @@ def _group_hop(index: int, gi: int, p: Path, g: NodeGroup) -> Hop:
                ("local endpoints", f"{g.local} of {g.per_node} chosen per node"),
                ("cross-node share", f"{g.cross_share:.0%}")]
     details += _choice_details(g.choice)
+    hp = _group_policy(p, gi)
+    lines += _policy_lines(hp)
+    details += _policy_details(hp)
     return Hop(HopRef(index, HopKind.NODE, gi), f"{g.label()} {_node_port_label(p)}".strip(),
-               tuple(lines), verdict_state(g.choice.verdict, g.cross_node), tuple(details))
+               tuple(lines), policy_state(hp, verdict_state(g.choice.verdict, g.cross_node)),
+               tuple(details))
+
+
+def _policy_lines(hp: HopPolicy | None) -> list[str]:
+    """A hop's NetworkPolicy verdict in a line, when some endpoint is denied."""
+    if hp is None or hp.allowed:
+        return []
+    return [hp.summary()]
+
+
+def _policy_details(hp: HopPolicy | None) -> list[tuple[str, str]]:
+    if hp is None:
+        return []
+    out = [("network policy", hp.summary() if hp.targets else "no endpoint to judge"),
+           ("policy source", hp.source.note)]
+    addrs = [s.address or "?" for s in hp.source.sources[:3]]
+    if addrs:
+        out.append(("source address", ", ".join(addrs)))
+    return out
 
 
 def _choice_details(c: Choice) -> list[tuple[str, str]]:
@@ -506,13 +552,30 @@ def _choice_details(c: Choice) -> list[tuple[str, str]]:
     return out
 
 
-def _branch(index: int, group: int | None, via: Hop, c: Choice, g: NodeGroup | None) -> Branch:
+def _branch(index: int, group: int | None, via: Hop, c: Choice, g: NodeGroup | None,
+            hp: HopPolicy | None = None) -> Branch:
     members = frozenset(g.nodes) if g is not None and g.local else frozenset()
     pods = []
-    for t in c.targets[:MAX_PODS]:
+    verdicts = hp.targets if hp is not None and len(hp.targets) == len(c.targets) else None
+    for i, t in enumerate(c.targets[:MAX_PODS]):
         # A group's own endpoints are local only when its nodes send to themselves.
         cross = g is not None and t.node is not None and t.node not in members
-        pods.append(_pod_hop(HopRef(index, HopKind.POD, group, t.endpoint), t, cross))
+        pod = _pod_hop(HopRef(index, HopKind.POD, group, t.endpoint), t, cross)
+        tp = verdicts[i] if verdicts is not None else None
+        if tp is not None and not tp.allowed:
+            names = ", ".join(str(k) for k in (denying(tp.reach) if tp.reach else ()))
+            if tp.partial:  # still reached from some sources: keep its state, say where not
+                where = (f"at {', '.join(tp.blocked_nodes)}" if tp.blocked_nodes
+                         else f"from {tp.blocked} of {tp.sources} sources")
+                why = f"blocked {where} by policy {names or '?'}"
+                pod = pod._replace(lines=(*pod.lines, why),
+                                   details=(*pod.details, ("network policy", why)))
+            else:
+                why = f"by policy {names or '?'}"
+                pod = pod._replace(state=HopState.BLOCKED, lines=(*pod.lines, why),
+                                   details=(*pod.details, ("network policy",
+                                                           f"blocked {why}")))
+        pods.append(pod)
     return Branch(via, tuple(pods), max(0, len(c.targets) - MAX_PODS))
 
 

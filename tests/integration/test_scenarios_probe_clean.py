@@ -55,11 +55,7 @@ pytestmark = [pytest.mark.lab, pytest.mark.skipif(
 
 #: Scenarios that still contradict with every fault cleared, for a cause in kpath's probe
 #: side (kpath/probe, kpath/routing), not in the lab; by (scenario, selection).
-PROBE_SIDE: dict[tuple[str, str], str] = {
-    # The lab enforces its NetworkPolicies; kpath does not predict policy verdicts yet.
-    (name, selection): "kpath predicts no NetworkPolicy verdicts yet (issue 14, item 3)"
-    for name in ("netpol-shop",) for selection in ("external", "all")
-}
+PROBE_SIDE: dict[tuple[str, str], str] = {}
 #: ``external``: ``kpath paths -A --probe`` (the ways in from outside, as issue 10 runs it);
 #: ``all``: with ``--all`` too, so ClusterIP services' pods are probed as well.
 SELECTIONS = {"external": (), "all": ("--all",)}

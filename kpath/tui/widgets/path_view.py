@@ -81,8 +81,8 @@ def pods_box(branch: Branch, probes: Probes, selected: Ref | None, width: int,
         mark = "▶" if pod.ref == selected else look.glyph
         line = Text(f"{mark} ", style=look.style)
         line.append_text(literal(pod.title, "bold"))
-        if pod.state == HopState.CROSS:
-            line.append(" cross-node", style=look.style)
+        if pod.state in (HopState.CROSS, HopState.BLOCKED):
+            line.append(f" {look.word}", style=look.style)
         probe = _probe_line(pod, probes)
         if probe is not None and mark_of(probes, pod.ref):
             line.append(" ")
@@ -94,11 +94,13 @@ def pods_box(branch: Branch, probes: Probes, selected: Ref | None, width: int,
         lines += [line, sub]
     if branch.more_pods:
         lines.append(Text(f"+{branch.more_pods} more pods", style="dim"))
-    worst = HopState.CROSS if HopState.CROSS in states else HopState.FORWARD
+    worst = next((s for s in (HopState.BLOCKED, HopState.CROSS) if s in states),
+                 HopState.FORWARD)
     return box(lines, width, HOP_LOOK[worst].style, console, title=branch.title)
 
 
-_ARROWS = {HopState.DROP: glyphs("─✗"), HopState.REJECT: glyphs("─⊘")}
+_ARROWS = {HopState.DROP: glyphs("─✗"), HopState.REJECT: glyphs("─⊘"),
+           HopState.BLOCKED: glyphs("─⊗")}
 _ARROW = glyphs("─▶")
 
 

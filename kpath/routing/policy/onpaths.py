@@ -1,0 +1,311 @@
+"""The NetworkPolicy verdict on every path hop into pods, from that hop's real source. Pure.
+
+Each path gets a `PathPolicy` (``Path.netpol``): for each node group (and for a direct
+choice) a `HopPolicy` holding one `TargetPolicy` per chosen endpoint, in the choice's
+order, so every output reads the verdict beside the endpoint without recomputing it.
+
+Computed only when the snapshot carries NetworkPolicies: otherwise ``Path.netpol`` stays
+None and nothing here runs. Verdicts are memoised per (source class, pod, port, protocol):
+a LoadBalancer and its NodePort share their groups, and a Cluster-policy group's nodes are
+judged once per ipBlock signature (`sources.node_classes`). Traffic from a pod's own node
+is always allowed, as the API reference says, so a Cluster group's node that hosts the
+endpoint counts as allowed for it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import NamedTuple
+
+from kpath.cluster.netpol import NetworkPolicy
+from kpath.cluster.records import ObjectKey, Pod
+from kpath.cluster.snapshot import Snapshot
+from kpath.routing.kubeproxy import Choice, Target
+from kpath.routing.nodegroups import NodeGroup
+from kpath.routing.paths import EntryKind, Path
+from kpath.routing.policy.index import INGRESS, policy_index
+from kpath.routing.policy.sources import (
+    Client,
+    HopSource,
+    NodeClass,
+    Signatures,
+    hop_source,
+    node_classes,
+    policy_nets,
+)
+from kpath.routing.policy.verdict import Reach, Source
+
+#: `kpath.routing.policy.evaluate.reach`: (snapshot, source, destination pod, port, protocol).
+ReachFn = Callable[[Snapshot, Source, Pod, "int | str", str], Reach]
+
+
+class TargetPolicy(NamedTuple):
+    """One endpoint of a hop, judged from every source of the hop."""
+
+    endpoint: str  # Target.endpoint, "ip:port" (the probe hops' key)
+    pod: ObjectKey | None
+    #: The deciding verdict: a denying one when any source is denied; None when no
+    #: policy can apply (no policy in the pod's namespace, or no pod to judge).
+    reach: Reach | None
+    sources: int  # the sources judged (nodes of a Cluster group, proxy pods; 1 for a client)
+    blocked: int  # of which denied
+    blocked_nodes: tuple[str, ...] = ()  # node sources denied (a few), for the message
+    #: The source the deciding verdict is for (``reach.source`` may be another node of the
+    #: same ipBlock class: verdicts are shared within a class).
+    source: Source | None = None
+
+    @property
+    def allowed(self) -> bool:
+        return self.blocked == 0
+
+    @property
+    def partial(self) -> bool:
+        """Denied from some sources only (some entry nodes, some proxy pods)."""
+        return 0 < self.blocked < self.sources
+
+
+class HopPolicy(NamedTuple):
+    """The policy verdict of one hop into pods (a node group, or a direct choice)."""
+
+    source: HopSource
+    targets: tuple[TargetPolicy, ...]  # the choice's targets, same order
+
+    @property
+    def blocked(self) -> tuple[TargetPolicy, ...]:
+        return tuple(t for t in self.targets if not t.allowed)
+
+    @property
+    def all_blocked(self) -> bool:
+        """Every endpoint denied from every source: the hop's own verdict."""
+        return bool(self.targets) and all(t.blocked == t.sources and t.blocked
+                                          for t in self.targets)
+
+    @property
+    def allowed(self) -> bool:
+        return not self.blocked
+
+    @property
+    def state(self) -> str:
+        """``allowed``, ``blocked`` (every endpoint, from every source) or ``partial``."""
+        if self.allowed:
+            return "allowed"
+        return "blocked" if self.all_blocked else "partial"
+
+    @property
+    def blocked_by(self) -> tuple[ObjectKey, ...]:
+        """The policies that deny (those selecting the pod for the denied direction)."""
+        out: dict[ObjectKey, None] = {}
+        for t in self.blocked:
+            if t.reach is not None:
+                out.update(dict.fromkeys(denying(t.reach)))
+        return tuple(out)
+
+    def summary(self) -> str:
+        """A few words: ``blocked by policy shop/deny-all``, ``1/5 endpoints blocked by
+        policy shop/x``, ``2/2 endpoints blocked by policy shop/x (at node-b)``."""
+        if self.allowed:
+            return "allowed by policy"
+        names = ", ".join(str(k) for k in self.blocked_by) or "?"
+        if self.all_blocked:
+            return f"blocked by policy {names}"
+        where = ""
+        if any(t.partial for t in self.blocked):
+            nodes = list(dict.fromkeys(n for t in self.blocked for n in t.blocked_nodes))
+            where = (f" (at {', '.join(nodes[:3])}{' …' if len(nodes) > 3 else ''})" if nodes
+                     else " (from some sources)")
+        return (f"{len(self.blocked)}/{len(self.targets)} endpoints blocked by policy "
+                f"{names}{where}")
+
+
+class PathPolicy(NamedTuple):
+    """A path's policy verdicts: one per group (same order), or for the direct choice."""
+
+    client: Client
+    source: HopSource
+    groups: tuple[HopPolicy | None, ...]
+    direct: HopPolicy | None
+
+    @property
+    def evaluated(self) -> bool:
+        return self.source.kind != "none"
+
+    def hops(self) -> list[HopPolicy]:
+        return [h for h in (self.direct, *self.groups) if h is not None]
+
+
+def denying(r: Reach) -> tuple[ObjectKey, ...]:
+    """The policies behind a denial: the destination's for ingress, the source's for egress."""
+    out: list[ObjectKey] = []
+    if not r.egress.allowed:
+        out.extend(r.egress.policies)
+    if not r.ingress.allowed:
+        out.extend(r.ingress.policies)
+    return tuple(out)
+
+
+class _Judge:
+    """Memoised verdicts for one snapshot and one client."""
+
+    def __init__(self, snapshot: Snapshot, policies: Sequence[NetworkPolicy], client: Client,
+                 reach: ReachFn) -> None:
+        self.snapshot = snapshot
+        self.client = client
+        self.reach = reach
+        pols = list(policies)
+        self.index = policy_index(snapshot)
+        self.egress_ns = {p.namespace for p in pols if "Egress" in p.policy_types}
+        self.sigs = Signatures(snapshot, policy_nets(pols))
+        self._memo: dict[tuple[object, ...], Reach | None] = {}
+        self._ingress: dict[ObjectKey | None, bool] = {}
+        self._hops: dict[tuple[int, int], HopPolicy] = {}
+
+    def _isolated(self, key: ObjectKey | None) -> bool:
+        """Whether a policy selects this pod for ingress (memoised per pod)."""
+        hit = self._ingress.get(key)
+        if hit is None:
+            pod = self.snapshot.pod(key)
+            hit = self._ingress[key] = pod is not None and bool(
+                self.index.selecting(pod, INGRESS))
+        return hit
+
+    def _applies(self, src: Source, t: Target) -> bool:
+        """Whether any policy can judge this connection (else: allowed, nothing to call):
+        one selects the pod for ingress, or the source pod's namespace has egress ones."""
+        if t.pod is None:
+            return False
+        if self._isolated(t.pod):
+            return True
+        return (src.kind == "pod" and src.pod is not None
+                and src.pod.namespace in self.egress_ns and self.snapshot.pod(t.pod) is not None)
+
+    def verdict(self, src: Source, memo_src: object, t: Target, port: int | str,
+                protocol: str) -> Reach | None:
+        if not self._applies(src, t):
+            return None
+        key = (memo_src, t.pod, port, protocol)
+        if key in self._memo:
+            return self._memo[key]
+        pod = self.snapshot.pod(t.pod)
+        r = None
+        if pod is not None:
+            try:
+                r = self.reach(self.snapshot, src, pod, port, protocol)
+            except ValueError:
+                r = None  # a named port the pod does not declare: nothing to judge
+        self._memo[key] = r
+        return r
+
+    def hop(self, path: Path, source: HopSource, group: NodeGroup | None,
+            choice: Choice) -> HopPolicy:
+        cache_key = (id(group if group is not None else choice), id(source))
+        hit = self._hops.get(cache_key)
+        if hit is not None:
+            return hit
+        protocol = path.port.protocol if path.port else "TCP"
+        named = path.port.target_port if path.port else None
+        out = []
+        classes = (node_classes(self.snapshot, group, self.sigs)
+                   if source.kind == "node" and group is not None else ())
+        # Only a group listed node by node can hold an endpoint's own node (a `Members`
+        # bucket excludes every node that hosts one).
+        listed = isinstance(group.nodes, tuple) if group is not None else False
+        egress = any(src.kind == "pod" and src.pod is not None
+                     and src.pod.namespace in self.egress_ns for src in source.sources)
+        if not egress and not any(self._isolated(t.pod) for t in choice.targets if t.pod):
+            # No policy can judge any of these endpoints: allowed from every source.
+            n = (sum(len(c.nodes) or 1 for c in classes) if classes
+                 else len(source.sources) or 1)
+            hp = self._hops[cache_key] = HopPolicy(source, tuple(
+                TargetPolicy(t.endpoint, t.pod, None, n, 0) for t in choice.targets))
+            return hp
+        for t in choice.targets:
+            port = t.port if t.port is not None else named
+            if port is None:
+                out.append(TargetPolicy(t.endpoint, t.pod, None, 0, 0))
+                continue
+            if source.kind == "node" and group is not None:
+                out.append(self._by_nodes(classes, listed, t, port, protocol))
+            else:
+                out.append(self._by_sources(source.sources, t, port, protocol))
+        hp = self._hops[cache_key] = HopPolicy(source, tuple(out))
+        return hp
+
+    def _by_sources(self, sources: Iterable[Source], t: Target, port: int | str,
+                    protocol: str) -> TargetPolicy:
+        decided: Reach | None = None
+        decided_src: Source | None = None
+        n = blocked = 0
+        nodes: list[str] = []
+        for src in sources:
+            n += 1
+            if src.kind == "node" and src.node is not None and src.node == t.node:
+                continue  # from the pod's own node: always allowed
+            memo = ("pod", src.pod) if src.kind == "pod" else (src.kind, src.address)
+            r = self.verdict(src, memo, t, port, protocol)
+            if r is None:
+                continue
+            if not r.allowed:
+                blocked += 1
+                if src.node and len(nodes) < 3:
+                    nodes.append(src.node)
+                if decided is None or decided.allowed:
+                    decided, decided_src = r, src
+            elif decided is None:
+                decided, decided_src = r, src
+        return TargetPolicy(t.endpoint, t.pod, decided, n, blocked, tuple(nodes), decided_src)
+
+    def _by_nodes(self, classes: Sequence[NodeClass], listed: bool, t: Target,
+                  port: int | str, protocol: str) -> TargetPolicy:
+        decided: Reach | None = None
+        decided_src: Source | None = None
+        n = blocked = 0
+        nodes: list[str] = []
+        for cls in classes:
+            size = len(cls.nodes) or 1  # "other nodes (not in the input)": one source
+            own = 1 if listed and t.node is not None and t.node in cls.nodes else 0
+            n += size
+            src = next((s for s in cls.sources if s.node != t.node), None)
+            if src is None or size == own:
+                continue  # only the pod's own node: allowed
+            r = self.verdict(src, ("sig", cls.signature), t, port, protocol)
+            if r is None:
+                continue
+            if not r.allowed:
+                blocked += size - own
+                nodes.extend(x for x in cls.nodes[:3] if x != t.node)
+                if decided is None or decided.allowed:
+                    decided, decided_src = r, src
+            elif decided is None:
+                decided, decided_src = r, src
+        return TargetPolicy(t.endpoint, t.pod, decided, n, blocked, tuple(nodes[:3]),
+                            decided_src)
+
+
+#: Entry kinds whose source differs from the other ways in from outside.
+_OWN_SOURCE = frozenset({EntryKind.CLUSTER_IP, EntryKind.HEADLESS, EntryKind.EXTERNAL_NAME,
+                         EntryKind.INGRESS})
+
+
+def attach_policies(snapshot: Snapshot, paths: Iterable[Path],
+                    policies: Sequence[NetworkPolicy],
+                    client: Client, reach: ReachFn,
+                    targets: Mapping[ObjectKey, Sequence[Target]]) -> list[Path]:
+    """Every path with its `PathPolicy` (``Path.netpol``). ``targets``: each Service's
+    endpoints (for the proxy pods of ingress controllers and gateways)."""
+    judge = _Judge(snapshot, policies, client, reach)
+    sources: dict[tuple[object, ...], HopSource] = {}
+    out = []
+    for p in paths:
+        kind = p.entry.kind if p.entry.kind in _OWN_SOURCE else "outside"
+        key = (kind, p.via, p.policy, p.entry.ingress.controller.service
+               if p.entry.ingress else None, p.entry.gateway.infra if p.entry.gateway else None)
+        src = sources.get(key)
+        if src is None:
+            src = sources[key] = hop_source(snapshot, p, client, targets)
+        if src.kind == "none":
+            out.append(p._replace(netpol=PathPolicy(client, src, (None,) * len(p.groups), None)))
+            continue
+        direct = judge.hop(p, src, None, p.direct) if p.direct is not None else None
+        groups = tuple(judge.hop(p, src, g, g.choice) for g in p.groups)
+        out.append(p._replace(netpol=PathPolicy(client, src, groups, direct)))
+    return out

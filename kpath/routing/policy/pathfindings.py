@@ -1,0 +1,379 @@
+"""Findings about NetworkPolicy on the paths (KP520–KP523). Pure.
+
+- KP520: a hop whose every endpoint a policy denies from the hop's real source; the message
+  names the policy, what its rules allow (the rule that would have to change) and the
+  source address used;
+- KP521: a hop some of whose endpoints, or entry nodes, are denied;
+- KP522: a policy that selects no pod (it isolates nothing, often a typo in a label);
+- KP523: a Service every evaluated hop of which is blocked: unreachable from every source
+  kpath considers (said once instead of a KP520 per hop).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+
+from kpath.cluster.gatewayapi import LabelSelector
+from kpath.cluster.netpol import IPBlock, NetworkPolicy, PolicyPeer, PolicyRule
+from kpath.cluster.records import ObjectKey, Pod
+from kpath.cluster.snapshot import Snapshot
+from kpath.routing.findings import Finding, Severity
+from kpath.routing.gateway.selector import selects
+from kpath.routing.kubeproxy import Target
+from kpath.routing.paths import Path
+from kpath.routing.policy.onpaths import HopPolicy, TargetPolicy
+
+
+def selector_text(sel: LabelSelector) -> str:
+    parts = [f"{k}={v}" for k, v in sel.match_labels]
+    for req in sel.match_expressions:
+        values = f" ({','.join(req.values)})" if req.values else ""
+        parts.append(f"{req.key} {req.operator}{values}")
+    return ",".join(parts)
+
+
+def peer_text(peer: PolicyPeer, namespace: str) -> str:
+    if peer.ip_block is not None:
+        b = peer.ip_block
+        return b.cidr + (f" except {', '.join(b.excepts)}" if b.excepts else "")
+    pods = ns = ""
+    if peer.pod_selector is not None:
+        sel = selector_text(peer.pod_selector)
+        pods = f"pods {sel}" if sel else "all pods"
+    if peer.namespace_selector is not None:
+        sel = selector_text(peer.namespace_selector)
+        ns = f"namespaces {sel}" if sel else "all namespaces"
+        return f"{pods} in {ns}" if pods else f"pods in {ns}"
+    return f"{pods or 'all pods'} of {namespace}"
+
+
+def rule_text(rule: PolicyRule, namespace: str) -> str:
+    peers = ", ".join(peer_text(p, namespace) for p in rule.peers) or "every source"
+    if not rule.ports:
+        return peers
+    ports = ", ".join(f"{p.protocol} {p.port if p.port is not None else 'any'}"
+                      + (f"-{p.end_port}" if p.end_port is not None else "") for p in rule.ports)
+    return f"{peers} on {ports}"
+
+
+def policy_allows(pol: NetworkPolicy, direction: str) -> str:
+    """What one direction of a policy lets through, in words: the rule to change."""
+    rules = pol.ingress if direction == "ingress" else pol.egress
+    if not rules:
+        return f"{pol.key} allows no {direction} (deny all)"
+    return f"{pol.key} allows only " + "; ".join(rule_text(r, pol.namespace) for r in rules)
+
+
+def _why(t: TargetPolicy, by_key: dict[ObjectKey, NetworkPolicy]) -> str:
+    r = t.reach
+    if r is None:
+        return "denied"
+    parts = []
+    for direction, v in (("egress", r.egress), ("ingress", r.ingress)):
+        if v.allowed:
+            continue
+        texts = [policy_allows(by_key[k], direction) if k in by_key else str(k)
+                 for k in v.policies]
+        parts.append("; ".join(texts) if texts else v.reason)
+    return "; ".join(parts)
+
+
+def _source_text(hop: HopPolicy, t: TargetPolicy) -> str:
+    src = t.source
+    addr = src.address if src is not None and src.address else "?"
+    if hop.source.kind == "node":
+        where = f"at {src.node} " if src is not None and src.node else ""
+        nodes = ""
+        if t.partial:
+            nodes = f" ({t.blocked} of {t.sources} entry nodes)"
+        return f"{where}traffic arrives SNATed to {addr}{nodes} ({hop.source.note})"
+    if hop.source.kind == "pods" and src is not None:
+        return f"traffic comes from {src.label()} at {addr} ({hop.source.note})"
+    return f"traffic comes from {addr} ({hop.source.note})"
+
+
+def _from_some(hp: HopPolicy) -> str:
+    if not any(t.partial for t in hp.blocked):
+        return ""
+    return " from some entry nodes" if hp.source.kind == "node" else " from some sources"
+
+
+def _hop_where(path: Path, index: int | None, ways: int) -> str:
+    port = path.port.label() if path.port else "?"
+    more = f" (and {ways - 1} more way{'s' if ways > 2 else ''} in)" if ways > 1 else ""
+    where = f"{path.service} {port} via {path.entry.label()}{more}"
+    if index is not None and index < len(path.groups):
+        g = path.groups[index]
+        names = f" ({', '.join(g.nodes)})" if 1 < len(g.nodes) <= 3 else ""
+        where += f" at {g.label()}{names}"
+    return where
+
+
+def policy_findings(snapshot: Snapshot, paths: Sequence[Path],
+                    policies: Sequence[NetworkPolicy],
+                    targets: Mapping[ObjectKey, Sequence[Target]] | None = None,
+                    ) -> Iterator[Finding]:
+    by_key = {p.key: p for p in policies}
+    _BLOCKS.clear()
+    _RULES.clear()
+    _POD_IPS.clear()
+    yield from unselecting_findings(snapshot, policies)
+    judged = {p.service for p in paths if p.netpol is not None and p.netpol.evaluated
+              and any(h.targets for h in p.netpol.hops())}
+    # Each hop once: a LoadBalancer, its NodePort and externalIPs share their node groups.
+    hops: dict[int, tuple[Path, int | None, HopPolicy]] = {}
+    ways: dict[int, int] = {}
+    per_service: dict[ObjectKey, list[HopPolicy]] = {}
+    for p in paths:
+        if p.netpol is None or not p.netpol.evaluated:
+            continue
+        pairs: list[tuple[int | None, HopPolicy | None]] = [(None, p.netpol.direct)]
+        pairs += list(enumerate(p.netpol.groups))
+        for i, hp in pairs:
+            if hp is None or not hp.targets:
+                continue
+            hops.setdefault(id(hp), (p, i, hp))
+            ways[id(hp)] = ways.get(id(hp), 0) + 1
+            per_service.setdefault(p.service, []).append(hp)
+    # Unreachable from everywhere: every judged hop blocked, and no pod of the cluster
+    # admitted either (an internal client may still reach it otherwise).
+    dead = {svc for svc, hps in per_service.items() if all(h.all_blocked for h in hps)
+            and not _admits_a_pod(snapshot, (targets or {}).get(svc, ()))}
+    # Internal Services: one finding each, or one per namespace and reason when many share
+    # it (a namespace's default deny with no allow for them).
+    internal: dict[tuple[str, str], list[ObjectKey]] = {}
+    for svc, why in _internal_dead(snapshot, targets or {}, judged, by_key):
+        internal.setdefault((svc.namespace, why), []).append(svc)
+    for (ns, why), svcs in internal.items():
+        if len(svcs) <= 3:
+            for svc in svcs:
+                yield Finding("KP523", Severity.ERROR, f"{svc} is unreachable from every "
+                              f"source kpath considers: {why}", service=svc)
+            continue
+        shown = ", ".join(str(k) for k in svcs[:3])
+        yield Finding("KP523", Severity.ERROR,
+                      f"{len(svcs)} Services in {ns} are unreachable from every source kpath "
+                      f"considers ({shown} and {len(svcs) - 3} more): {why}")
+    for svc in sorted(dead):
+        hps = per_service[svc]
+        names = ", ".join(str(k) for k in dict.fromkeys(k for h in hps for k in h.blocked_by))
+        first = hps[0].blocked[0]
+        yield Finding("KP523", Severity.ERROR,
+                      f"{svc} is unreachable from every source kpath considers: blocked by "
+                      f"policy {names}: {_why(first, by_key)}; {_source_text(hps[0], first)}",
+                      service=svc)
+    # One finding per service port, source and policies, however many node groups share
+    # it: a Service blocked under Cluster policy is blocked at every zone's group at once.
+    merged: dict[tuple[object, ...], list[tuple[Path, int | None, HopPolicy]]] = {}
+    for p, i, hp in hops.values():
+        if hp.allowed or p.service in dead:
+            continue
+        key = (p.service, p.port.label() if p.port else None, id(hp.source), hp.blocked_by)
+        merged.setdefault(key, []).append((p, i, hp))
+    for (svc, port, _, by), items in merged.items():
+        # Blocked hops first: a KP520 also counts the hops blocked only in part.
+        whole = [x for x in items if x[2].all_blocked]
+        part = [x for x in items if not x[2].all_blocked]
+        p, i, hp = (whole or part)[0]
+        t = hp.blocked[0]
+        nodes = tuple(dict.fromkeys(n for _, _, h in (whole or part) for b in h.blocked
+                                    for n in b.blocked_nodes))[:8]
+        names = ", ".join(str(k) for k in by)
+        if whole:
+            also = ""
+            if part:
+                groups = sum(1 for _, j, _ in part if j is not None)
+                also = (f" (and partly at {groups} more node group"
+                        f"{'s' if groups != 1 else ''})")
+            yield Finding("KP520", Severity.ERROR,
+                          f"{_where_all(whole, ways[id(hp)])}{also}: blocked by policy {names}: "
+                          f"{_why(t, by_key)}; {_source_text(hp, t)}", service=svc,
+                          nodes=nodes, port=port)
+        else:
+            counts = f"{len(hp.blocked)} of {len(hp.targets)} endpoints"
+            if len(part) > 1:
+                counts = "endpoints"
+            yield Finding("KP521", Severity.WARNING,
+                          f"{_where_all(part, ways[id(hp)])}: {counts} blocked{_from_some(hp)} "
+                          f"by policy {names}: {_why(t, by_key)}; {_source_text(hp, t)}",
+                          service=svc, nodes=nodes, port=port)
+
+
+def _where_all(items: Sequence[tuple[Path, int | None, HopPolicy]], ways: int) -> str:
+    """The hops of one finding: one node group by name, several counted."""
+    p, i, _ = items[0]
+    if len(items) == 1:
+        return _hop_where(p, i, ways)
+    where = _hop_where(p, None, ways)
+    groups = [p.groups[j] for p, j, _ in items if j is not None and j < len(p.groups)]
+    total = sum(len(g.nodes) for g in groups)
+    return f"{where} at {len(groups)} node groups ({total} nodes)"
+
+
+def _internal_dead(snapshot: Snapshot, targets: Mapping[ObjectKey, Sequence[Target]],
+                   judged: set[ObjectKey], by_key: Mapping[ObjectKey, NetworkPolicy],
+                   ) -> Iterator[tuple[ObjectKey, str]]:
+    """Services with no judged way in whose every pod denies every pod of the cluster (and
+    every address: no rule names an ipBlock or allows every source). Traffic from a pod's
+    own node still enters, as it always does."""
+    for svc in sorted(targets):
+        ts = [t for t in targets[svc] if t.pod is not None and t.port is not None]
+        if svc in judged or not ts:
+            continue
+        selecting = _selecting(snapshot, ts)
+        if selecting is None:
+            continue  # some pod is open to everyone, or cannot be judged
+        rules = [r for sel in selecting for pol in sel for r in pol.ingress]
+        if any(not r.peers or any(x.ip_block is not None for x in r.peers) for r in rules):
+            continue  # every source, or some address outside the cluster
+        if _some_pod_reaches(snapshot, ts, selecting):
+            continue
+        names = sorted({str(pol.key) for sel in selecting for pol in sel})
+        first = by_key.get(selecting[0][0].key)
+        allows = policy_allows(first, "ingress") if first is not None else ""
+        yield svc, (f"no pod of the cluster may connect (policies {', '.join(names)}): "
+                    f"{allows}")
+
+
+def _selecting(snapshot: Snapshot, ts: Sequence[Target]
+               ) -> list[tuple[NetworkPolicy, ...]] | None:
+    """The ingress policies selecting each endpoint's pod; None when some pod is open (no
+    policy selects it), uses the host network, or is not known."""
+    from kpath.routing.policy.index import INGRESS, policy_index
+
+    index = policy_index(snapshot)
+    out = []
+    for t in ts:
+        pod = snapshot.pod(t.pod)
+        if pod is None or pod.host_network:
+            return None
+        sel = index.selecting(pod, INGRESS)
+        if not sel:
+            return None
+        out.append(sel)
+    return out
+
+
+def _admits_a_pod(snapshot: Snapshot, targets: Sequence[Target]) -> bool:
+    ts = [t for t in targets if t.pod is not None and t.port is not None]
+    selecting = _selecting(snapshot, ts) if ts else None
+    return selecting is None or _some_pod_reaches(snapshot, ts, selecting)
+
+
+#: (snapshot id, block) -> whether the block holds some pod's IP: computed once per block
+#: per `policy_findings` call (the dict is cleared at its start).
+_BLOCKS: dict[tuple[int, IPBlock], bool] = {}
+
+
+def _block_holds_a_pod(snapshot: Snapshot, block: IPBlock, dest: object) -> bool:
+    key = (id(snapshot), block)
+    if key not in _BLOCKS:
+        _BLOCKS[key] = _scan_block(snapshot, block)
+    return _BLOCKS[key]
+
+
+def _scan_block(snapshot: Snapshot, block: IPBlock) -> bool:
+    """Whether some pod's IPv4 address (not a hostNetwork one) lies in the block. (The
+    destination pod itself may be the one: it then reaches itself, which a Service also
+    allows.) Other address families: cannot tell, so yes."""
+    import ipaddress
+
+    try:
+        net = ipaddress.ip_network(block.cidr, strict=False)
+        excepts = [ipaddress.ip_network(e, strict=False) for e in block.excepts]
+    except ValueError:
+        return True  # cannot tell
+    if net.version != 4:
+        return True
+    base, mask = int(net.network_address), int(net.netmask)
+    outs = [(int(e.network_address), int(e.netmask)) for e in excepts if e.version == 4]
+    return any(ip & mask == base and not any(ip & m == b for b, m in outs)
+               for ip in _pod_ips(snapshot))
+
+
+_POD_IPS: dict[int, list[int]] = {}
+
+
+def _pod_ips(snapshot: Snapshot) -> list[int]:
+    """Every non-hostNetwork pod's IPv4 address as an integer, parsed once per call."""
+    import socket
+
+    key = id(snapshot)
+    if key not in _POD_IPS:
+        out = []
+        for p in snapshot.pods.values():
+            if p.host_network or not p.ip or ":" in p.ip:
+                continue
+            try:
+                out.append(int.from_bytes(socket.inet_aton(p.ip), "big"))
+            except OSError:
+                continue
+        _POD_IPS.clear()
+        _POD_IPS[key] = out
+    return _POD_IPS[key]
+
+
+def _some_pod_reaches(snapshot: Snapshot, ts: Sequence[Target],
+                      selecting: Sequence[Sequence[NetworkPolicy]]) -> bool:
+    """Whether some pod of the cluster matches a rule (peers and port) of the policies
+    selecting some endpoint. Direct, without the evaluator: only namespaces a peer names
+    are looked into, once per rule and port. Namespaces not read: cannot tell, so
+    reachable (nothing is said)."""
+    for t, pols in zip(ts, selecting, strict=True):
+        dest = snapshot.pod(t.pod)
+        if dest is None or t.port is None:
+            return True
+        for pol in pols:
+            for ri, rule in enumerate(pol.ingress):
+                key = (id(snapshot), pol.key, ri, t.port)
+                hit = _RULES.get(key)
+                if hit is None:
+                    hit = _RULES[key] = _rule_admits_a_pod(snapshot, pol, rule, dest, t.port)
+                if hit:
+                    return True
+    return False
+
+
+#: (snapshot id, policy, rule index, port) -> whether the rule admits some pod; cleared
+#: with `_BLOCKS` at the start of each `policy_findings` call.
+_RULES: dict[tuple[object, ...], bool] = {}
+
+
+def _rule_admits_a_pod(snapshot: Snapshot, pol: NetworkPolicy, rule: PolicyRule,
+                       dest: Pod, port: int) -> bool:
+    from kpath.routing.policy.ports import PROTOCOLS, ports_match
+
+    if not any(ports_match(rule.ports, dest, port, proto) for proto in PROTOCOLS):
+        return False
+    for peer in rule.peers:
+        if peer.ip_block is not None:
+            if _block_holds_a_pod(snapshot, peer.ip_block, dest):
+                return True  # ipBlocks match pod IPs, as upstream's tests say
+            continue
+        if peer.namespace_selector is None:
+            names = [pol.namespace]
+        elif "Namespace" not in snapshot.kinds_seen:
+            return True  # cannot tell
+        else:
+            names = [n for n, ns in snapshot.namespaces.items()
+                     if selects(peer.namespace_selector, ns.labels)]
+        for name in names:
+            for p in snapshot.pods_by_namespace.get(name, ()):
+                if not p.host_network and (peer.pod_selector is None
+                                           or selects(peer.pod_selector, p.labels)):
+                    return True
+    return False
+
+
+def unselecting_findings(snapshot: Snapshot,
+                         policies: Iterable[NetworkPolicy]) -> Iterator[Finding]:
+    """KP522: policies whose podSelector matches no pod (said only when Pods were read)."""
+    if "Pod" not in snapshot.kinds_seen:
+        return
+    for pol in policies:
+        pods = snapshot.pods_by_namespace.get(pol.namespace, ())
+        if not any(not p.host_network and selects(pol.pod_selector, p.labels) for p in pods):
+            sel = selector_text(pol.pod_selector) or "(every pod)"
+            yield Finding("KP522", Severity.WARNING,
+                          f"NetworkPolicy {pol.key} selects no pod (podSelector {sel} in "
+                          f"{pol.namespace}): it isolates nothing")

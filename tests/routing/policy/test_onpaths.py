@@ -1,0 +1,141 @@
+"""NetworkPolicy verdicts on every path hop into pods (onpaths.py), through `analyse`."""
+
+from __future__ import annotations
+
+from kpath.cluster.records import ObjectKey
+from kpath.routing.analysis import analyse
+from kpath.routing.paths import EntryKind, Path
+from tests import builders as b
+from tests.routing.policy.pathcluster import (
+    KINDS,
+    OFFICE,
+    allow_office,
+    analysed,
+    base,
+    from_cidr,
+    namespace,
+    netpol,
+    web,
+)
+from tests.routing.policy.test_sources import NGINX, ingress_objects
+from tests.routing.test_gateway_paths import _cluster_objects, httproute
+
+ALLOW_OFFICE = ObjectKey("shop", "allow-office")
+
+
+def first(a, kind: EntryKind) -> Path:
+    return next(p for p in a.paths if p.entry.kind == kind)
+
+
+def group(p: Path, *nodes: str):
+    gi = next(i for i, g in enumerate(p.groups) if set(g.nodes) == set(nodes))
+    return p.groups[gi], p.netpol.groups[gi]
+
+
+def by_pod(hp) -> dict[str, object]:
+    return {t.pod.name: t for t in hp.targets}
+
+
+def test_no_policies_no_verdicts_and_no_client():
+    a = analysed(*base(), web())
+    assert a.client is None and all(p.netpol is None for p in a.paths)
+
+
+def test_cluster_policy_blocks_at_the_nodes_outside_the_cidr_and_not_at_the_pods_own_node():
+    a = analysed(*base(), web(), allow_office())
+    p = first(a, EntryKind.LOAD_BALANCER)
+    _, plain = group(p, "n3", "n4")
+    # n3's address is in the office CIDR (allowed); n4's is not (blocked): split by node.
+    for t in plain.targets:
+        assert (t.sources, t.blocked, t.blocked_nodes) == (2, 1, ("n4",)) and t.partial
+        assert t.reach.ingress.policies == (ALLOW_OFFICE,) and not t.reach.allowed
+        assert t.source.node == "n4" and t.source.address == "10.0.4.1"
+    assert plain.state == "partial" and plain.blocked_by == (ALLOW_OFFICE,)
+    _, own = group(p, "n1", "n2")
+    pods = by_pod(own)
+    # From its own node a pod is always reachable; from the other node, SNATed, it is not.
+    assert pods["web-1"].blocked_nodes == ("n2",) and pods["web-2"].blocked_nodes == ("n1",)
+    assert all(t.blocked == 1 and t.sources == 2 for t in own.targets)
+
+
+def test_a_cluster_group_wholly_outside_the_cidr_is_blocked_as_a_hop():
+    a = analysed(*base(("n1", "n2", "n4")), web(), allow_office())
+    _, plain = group(first(a, EntryKind.NODE_PORT), "n4")
+    assert plain.all_blocked and plain.state == "blocked"
+    assert plain.summary() == "blocked by policy shop/allow-office"
+
+
+def test_local_policy_is_judged_from_the_client_and_the_client_flag_changes_it():
+    a = analysed(*base(), web(etp="Local"), allow_office())
+    _, hp = group(first(a, EntryKind.LOAD_BALANCER), "n1", "n2")
+    assert hp.all_blocked and hp.targets[0].reach.source.address == "203.0.113.1"
+    a = analysed(*base(), web(etp="Local"), allow_office(), client="198.51.100.9")
+    _, hp = group(first(a, EntryKind.LOAD_BALANCER), "n1", "n2")
+    assert hp.allowed and hp.targets[0].reach.ingress.allowed_by[0].policy == ALLOW_OFFICE
+    assert a.client.address == "198.51.100.9"
+
+
+def test_a_node_group_without_endpoints_under_local_policy_has_nothing_to_judge():
+    a = analysed(*base(), web(etp="Local"), allow_office())
+    g, hp = group(first(a, EntryKind.NODE_PORT), "n3", "n4")
+    assert g.choice.targets == () and hp.targets == () and hp.allowed and not hp.all_blocked
+
+
+def test_a_pod_target_load_balancer_is_judged_from_the_client():
+    a = analysed(*base(), web(loadBalancerClass="example.com/lb",
+                              allocateLoadBalancerNodePorts=False), allow_office())
+    hp = first(a, EntryKind.LOAD_BALANCER).netpol.direct
+    assert hp.all_blocked and len(hp.targets) == 2
+
+
+def test_policies_elsewhere_leave_the_hop_allowed_with_no_call():
+    other = netpol("deny-all", ns="other", ingress=[])
+    a = analysed(*base(), web(), other, namespace("other"))
+    _, hp = group(first(a, EntryKind.NODE_PORT), "n3", "n4")
+    assert hp.allowed and all(t.reach is None for t in hp.targets)
+
+
+def test_the_ingress_second_hop_is_judged_from_the_controller_pod():
+    from_nginx = netpol("from-ingress", select={"app": "web"}, ingress=[{"from": [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}},
+         "podSelector": {"matchLabels": NGINX}}]}])
+    a = analysed(*base(), web("ClusterIP"), *ingress_objects(), from_nginx)
+    hp = first(a, EntryKind.INGRESS).netpol.direct
+    assert hp.allowed and {t.reach.source.pod.name for t in hp.targets} == {"ctrl-1"}
+    a = analysed(*base(), web("ClusterIP"), *ingress_objects(), allow_office())
+    hp = first(a, EntryKind.INGRESS).netpol.direct
+    assert hp.all_blocked and hp.blocked_by == (ALLOW_OFFICE,)
+
+
+def test_a_host_network_controller_matches_ipblocks_by_its_node_address():
+    # The controller's node (n3) is inside the office CIDR: allowed as that address.
+    a = analysed(*base(), web("ClusterIP"), *ingress_objects(host_network=True),
+                 allow_office())
+    assert first(a, EntryKind.INGRESS).netpol.direct.allowed
+
+
+def test_the_controller_pods_egress_policy_blocks_the_second_hop_too():
+    deny_out = netpol("no-egress", ns="ingress-nginx", egress=[], types=["Egress"])
+    a = analysed(*base(), web("ClusterIP"), *ingress_objects(), deny_out)
+    hp = first(a, EntryKind.INGRESS).netpol.direct
+    assert hp.all_blocked and hp.blocked_by == (ObjectKey("ingress-nginx", "no-egress"),)
+
+
+def test_the_gateway_second_hop_is_judged_from_the_gateway_proxy_pods():
+    allow_gw = netpol("from-gateway", ns="default", ingress=[{"from": [{"namespaceSelector": {
+        "matchLabels": {"kubernetes.io/metadata.name": "envoy-gateway-system"}}}]}])
+    objs = [*_cluster_objects(), namespace("default"), namespace("envoy-gateway-system"),
+            httproute("web", [{"backendRefs": [{"name": "web", "port": 80}]}])]
+    a = analyse(b.snapshot(*objs, allow_gw, kinds=KINDS))
+    hp = first(a, EntryKind.GATEWAY).netpol.direct
+    assert hp.allowed and hp.targets[0].reach.source.pod.name == "envoy-1"
+    office = netpol("office", ns="default", ingress=[from_cidr(OFFICE, None)])
+    a = analyse(b.snapshot(*objs, office, kinds=KINDS))
+    hp = first(a, EntryKind.GATEWAY).netpol.direct
+    assert hp.all_blocked and hp.blocked_by == (ObjectKey("default", "office"),)
+
+
+def test_a_load_balancer_and_its_node_port_share_one_verdict_per_group():
+    a = analysed(*base(), web(), allow_office())
+    lb, np_ = first(a, EntryKind.LOAD_BALANCER), first(a, EntryKind.NODE_PORT)
+    assert all(x is y for x, y in zip(lb.netpol.groups, np_.netpol.groups, strict=True))

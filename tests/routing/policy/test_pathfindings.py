@@ -1,0 +1,118 @@
+"""Findings about NetworkPolicy on the paths: KP520-KP523."""
+
+from __future__ import annotations
+
+from kpath.routing.analysis import analyse
+from kpath.routing.findings import RULES, Severity
+from tests import builders as b
+from tests.routing.policy.pathcluster import (
+    allow_office,
+    analysed,
+    base,
+    from_cidr,
+    namespace,
+    netpol,
+    web,
+)
+from tests.routing.policy.test_sources import ingress_objects
+
+
+def found(a, code: str):
+    return [f for f in a.findings if f.code == code]
+
+
+def test_codes_are_registered_with_their_severity():
+    assert RULES["KP520"][1] == Severity.ERROR and RULES["KP521"][1] == Severity.WARNING
+    assert RULES["KP522"][1] == Severity.WARNING and RULES["KP523"][1] == Severity.ERROR
+
+
+def test_a_blocked_node_hop_names_the_policy_the_rule_and_the_snat_address():
+    # n1, n2 host the pods (their own node is allowed: partial); n4 sends only elsewhere.
+    a = analysed(*base(("n1", "n2", "n4")), web(), allow_office())
+    (f,) = found(a, "KP520")
+    assert f.service.name == "web" and f.nodes == ("n4",) and f.port == "80/TCP"
+    assert "blocked by policy shop/allow-office" in f.message
+    assert "shop/allow-office allows only 198.51.100.0/24 on TCP 8080" in f.message
+    assert "at n4 traffic arrives SNATed to 10.0.4.1" in f.message
+    assert "externalTrafficPolicy: Cluster" in f.message
+    # The pods' own nodes still reach them: said in the same finding, not another one.
+    assert "(and partly at 1 more node group)" in f.message
+    assert not found(a, "KP521") and not found(a, "KP523")
+
+
+def test_a_hop_blocked_only_in_part_is_a_warning_saying_how_many():
+    a = analysed(*base(("n1", "n2")), web(), allow_office())
+    (f,) = found(a, "KP521")
+    assert "2 of 2 endpoints blocked from some entry nodes by policy shop/allow-office" in (
+        f.message)
+    assert set(f.nodes) == {"n1", "n2"} and not found(a, "KP520")
+
+
+def test_a_service_blocked_from_every_source_is_one_finding():
+    a = analysed(*base(), web(etp="Local"), allow_office())
+    (f,) = found(a, "KP523")
+    assert "unreachable from every source" in f.message and "203.0.113.1" in f.message
+    assert "shop/allow-office allows only 198.51.100.0/24" in f.message
+    assert not found(a, "KP520") and not found(a, "KP521")
+
+
+def test_the_client_flag_inside_the_cidr_clears_the_findings():
+    a = analysed(*base(), web(etp="Local"), allow_office(), client="198.51.100.9")
+    assert not {"KP520", "KP521", "KP523"} & {f.code for f in a.findings}
+
+
+def test_deny_all_says_it_allows_no_ingress():
+    a = analysed(*base(), web(etp="Local"), netpol("deny-all", ingress=[]))
+    (f,) = found(a, "KP523")
+    assert "shop/deny-all allows no ingress (deny all)" in f.message
+
+
+def test_the_ingress_hop_names_the_controller_pod_as_the_source():
+    a = analysed(*base(), web("ClusterIP"), *ingress_objects(), allow_office())
+    (f,) = found(a, "KP523")
+    assert "ingress-nginx/ctrl-1 at 10.244.9.9" in f.message
+
+
+def test_a_policy_that_selects_no_pod():
+    typo = netpol("allow-wbe", select={"app": "wbe"}, ingress=[])
+    a = analysed(*base(), web(), typo, allow_office())
+    (f,) = found(a, "KP522")
+    assert "shop/allow-wbe selects no pod (podSelector app=wbe in shop)" in f.message
+
+
+def test_no_selects_no_pod_finding_when_the_input_has_no_pods():
+    snap = b.snapshot(namespace("shop"), web(), netpol("x", select={"app": "x"}),
+                      kinds=("Service", "NetworkPolicy", "Namespace"))
+    assert not [f for f in analyse(snap).findings if f.code == "KP522"]
+
+
+def test_an_internal_service_no_pod_may_reach_is_unreachable():
+    # Only pods labelled app: payment may connect, and there are none (a label typo).
+    typo = netpol("allow-payment", select={"app": "web"}, ingress=[{
+        "from": [{"podSelector": {"matchLabels": {"app": "payment"}}}]}])
+    a = analysed(*base(), web("ClusterIP"), typo)
+    (f,) = found(a, "KP523")
+    assert "no pod of the cluster may connect (policies shop/allow-payment)" in f.message
+    assert "shop/allow-payment allows only pods app=payment of shop" in f.message
+
+
+def test_an_internal_service_some_pod_may_reach_is_not_reported():
+    ok = netpol("allow-web", select={"app": "web"}, ingress=[{
+        "from": [{"podSelector": {"matchLabels": {"app": "web"}}}]}])
+    a = analysed(*base(), web("ClusterIP"), ok)
+    assert not found(a, "KP523")
+    open_ = netpol("from-office", select={"app": "web"}, ingress=[from_cidr("10.0.0.0/8")])
+    assert not found(analysed(*base(), web("ClusterIP"), open_), "KP523")
+
+
+def test_many_unreachable_internal_services_of_a_namespace_are_one_finding():
+    objs = []
+    for i in range(4):
+        name = f"svc{i}"
+        objs += [b.service(name, selector={"app": name}),
+                 b.pod(f"{name}-1", "n1", f"10.244.1.{20 + i}", labels={"app": name}),
+                 b.endpointslice(name, [b.endpoint(f"10.244.1.{20 + i}", "n1", f"{name}-1")])]
+    a = analysed(*base(), *objs, netpol("deny-all", ingress=[]))
+    (f,) = found(a, "KP523")
+    assert f.message.startswith("4 Services in shop are unreachable") and f.service is None
+    assert "shop/deny-all allows no ingress (deny all)" in f.message
