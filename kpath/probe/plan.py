@@ -456,7 +456,7 @@ def _plan_entry(
     for address in addresses:
         b.add(ProbeTarget(HopKind.ENTRY, scheme, address, entry.port, path, host, sni, None,
                           None, expect, pods, internal, route is not None,
-                          _repeat(pods, expect, options.samples), (), proxied, policy),
+                          _repeat(pods, expect, options.samples), (), proxied, policy=policy),
               HopRef(i, HopKind.ENTRY))
 
 
@@ -490,7 +490,7 @@ def _plan_nodes(
                 continue
             b.add(ProbeTarget(HopKind.NODE, scheme, address, p.port.node_port, "/", None, None,
                               name, None, expect, pods, False, False,
-                              _repeat(pods, expect, options.samples), (), proxied, policy),
+                              _repeat(pods, expect, options.samples), (), proxied, policy=policy),
                   HopRef(i, HopKind.NODE, gi))
             if health:
                 ok = Expect.UNKNOWN if g.ready is False else health_expect(g)
@@ -535,7 +535,7 @@ def _plan_pods(snapshot: Snapshot, i: int, p: Path, scheme: str, b: _Builder,
             pods = frozenset({str(t.pod)}) if t.pod is not None else frozenset()
             expect, policy = policyexpect.pod_expect(snapshot, p, t)
             b.add(ProbeTarget(HopKind.POD, scheme, t.address, t.port, "/", None, None, None,
-                              t.pod, expect, pods, False, False, 1, (), proxied, policy),
+                              t.pod, expect, pods, False, False, 1, (), proxied, policy=policy),
                   ref)
 
 
@@ -667,4 +667,5 @@ def _plan_gateway_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions
             b.skip(i, f"{what}: a path no rule matches", nf_why)
     # The backend's pods, as for any Service (the proxies send straight to them).
     if p.direct is not None:
-        _plan_pods(i, p._replace(groups=()), port_scheme(p.port, options.http), b, frozenset())
+        _plan_pods(snapshot, i, p._replace(groups=()), port_scheme(p.port, options.http), b,
+                   frozenset())
