@@ -63,6 +63,7 @@ from kpath.lab.certs import fake_certificate
 from kpath.lab.faults import FaultSet
 from kpath.lab.gateway.infrastructure import service_protocol
 from kpath.lab.gateway.proxy import GatewayProxy, GatewayRuntime, ProxyPod
+from kpath.lab.gateway.proxy import pump as _pump
 from kpath.lab.gateway.proxy import respond as _respond
 from kpath.lab.netpolicy import PolicySet
 from kpath.lab.podports import PortHint, command_http_ports, pod_port_protocol
@@ -1058,17 +1059,6 @@ async def _first_reply(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> 
     dst.write(data)
     await dst.drain()
     return True
-
-
-async def _pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
-    try:
-        while data := await src.read(65536):
-            dst.write(data)
-            await dst.drain()
-        if dst.can_write_eof():
-            dst.write_eof()
-    except OSError:
-        dst.transport.abort()
 
 
 async def _read_request(reader: asyncio.StreamReader) -> _Request | None:
