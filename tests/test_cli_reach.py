@@ -85,7 +85,7 @@ def test_json_document(capsys, tmp_path):
     assert doc["allowed"] is True
     assert doc["egress"]["allowed"] is True and doc["egress"]["policies"] == []
     assert doc["ingress"]["allowed"] is True and doc["ingress"]["policies"] == ["shop/only-ops"]
-    assert doc["ingress"]["allowed_by"] == [{"policy": "shop/only-ops", "direction": "ingress",
+    assert doc["ingress"]["allowedBy"] == [{"policy": "shop/only-ops", "direction": "ingress",
                                              "rule": 0, "ref": "shop/only-ops spec.ingress[0]"}]
     assert doc["source"] == {"kind": "pod", "address": "10.244.2.7", "pod": "tools/client",
                              "node": "n2"}
@@ -93,7 +93,7 @@ def test_json_document(capsys, tmp_path):
     denied = reach_json(capsys, dump, "tools/other", "shop/web", "--port", "http")
     assert denied["allowed"] is False and denied["ingress"]["allowed"] is False
     assert denied["egress"]["allowed"] is True and denied["port"] == 8080
-    assert denied["ingress"]["allowed_by"] == []
+    assert denied["ingress"]["allowedBy"] == []
 
 
 @pytest.mark.parametrize(("source", "port", "allowed", "line"), [
@@ -138,7 +138,7 @@ def test_egress_policy_of_the_source(capsys, tmp_path):
                      "shop/web", "--port", "8080")
     assert doc["allowed"] is False
     assert doc["egress"] == {"allowed": False, "policies": ["tools/no-egress"],
-                             "allowed_by": [], "reason": doc["egress"]["reason"]}
+                             "allowedBy": [], "reason": doc["egress"]["reason"]}
     assert doc["ingress"]["allowed"] is True and doc["ingress"]["policies"] == []
 
 

@@ -129,8 +129,8 @@ def test_live_verdicts(lab, capsys, source, port, allowed, by):
               str(kubeconfig))
     assert doc["allowed"] is allowed
     assert doc["ingress"]["policies"] == ["shop/allow-ops-client", "shop/default-deny"]
-    assert [r["ref"] for r in doc["ingress"]["allowed_by"]] == by
-    assert doc["egress"] == {"allowed": True, "policies": [], "allowed_by": [],
+    assert [r["ref"] for r in doc["ingress"]["allowedBy"]] == by
+    assert doc["egress"] == {"allowed": True, "policies": [], "allowedBy": [],
                              "reason": doc["egress"]["reason"]}
     assert doc["notes"] == []  # policies and namespaces were read
 
@@ -141,7 +141,7 @@ def test_live_node_sources(lab, capsys):
     other = "node-b" if own == "node-a" else "node-a"
     mine = ask(capsys, f"node/{own}", pods["web"], "--port", "8080", "--kubeconfig",
                str(kubeconfig))
-    assert mine["allowed"] is True and mine["ingress"]["allowed_by"] == []
+    assert mine["allowed"] is True and mine["ingress"]["allowedBy"] == []
     theirs = ask(capsys, f"node/{other}", pods["web"], "--port", "8080", "--kubeconfig",
                  str(kubeconfig))
     assert theirs["allowed"] is False
