@@ -10,7 +10,7 @@ Service's NodePorts (instance mode).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -184,15 +184,26 @@ def tls_covers(host: str, tls_hosts: tuple[str, ...]) -> bool:
     return False
 
 
+def controller_finder(snapshot: Snapshot) -> Callable[[Ingress], ControllerRef]:
+    """`find_controller`, worked out once per group: Ingresses of one class published at one
+    address (and one target type) share a controller."""
+    found: dict[tuple[object, ...], ControllerRef] = {}
+
+    def controller_of(ing: Ingress) -> ControllerRef:
+        key = (ing.class_name, ing.load_balancer_ingress,
+               ing.annotations.get("alb.ingress.kubernetes.io/target-type"))
+        ref = found.get(key)
+        if ref is None:
+            ref = found[key] = find_controller(snapshot, ing)
+        return ref
+
+    return controller_of
+
+
 def ingress_routes(snapshot: Snapshot) -> Iterator[IngressRoute]:
-    controllers: dict[tuple[object, ...], ControllerRef] = {}
+    controller_of = controller_finder(snapshot)
     for ing in snapshot.ingresses:
-        # Ingresses of one class published at one address share a controller.
-        cache_key = (ing.class_name, ing.load_balancer_ingress,
-                     ing.annotations.get("alb.ingress.kubernetes.io/target-type"))
-        controller = controllers.get(cache_key)
-        if controller is None:
-            controller = controllers[cache_key] = find_controller(snapshot, ing)
+        controller = controller_of(ing)
         addresses = tuple(a for a in (i.address for i in ing.load_balancer_ingress) if a)
         rules: list[tuple[str | None, str | None, str | None, IngressBackend]] = [
             (rule.host, p.path, p.path_type, p.backend) for rule in ing.rules for p in rule.paths

@@ -31,7 +31,7 @@ from kpath.cluster.snapshot import Snapshot
 from kpath.routing.findings import Finding, finding
 from kpath.routing.ingress import (
     ControllerRef,
-    find_controller,
+    controller_finder,
     path_match,
     resolve_backend,
     tls_covers,
@@ -92,16 +92,10 @@ class IngressController(NamedTuple):
 
 def ingress_controllers(snapshot: Snapshot) -> list[IngressController]:
     """Every controller that serves some Ingress, in the order their first Ingress comes."""
-    refs: dict[tuple[object, ...], ControllerRef] = {}
+    controller_of = controller_finder(snapshot)
     groups: dict[tuple[str | None, ObjectKey | None], tuple[ControllerRef, list[Ingress]]] = {}
     for ing in snapshot.ingresses:
-        # As ingress_routes caches it: Ingresses of one class published at one address
-        # share a controller.
-        cache_key = (ing.class_name, ing.load_balancer_ingress,
-                     ing.annotations.get("alb.ingress.kubernetes.io/target-type"))
-        ref = refs.get(cache_key)
-        if ref is None:
-            ref = refs[cache_key] = find_controller(snapshot, ing)
+        ref = controller_of(ing)
         group = groups.setdefault((ref.class_name, ref.service), (ref, []))
         group[1].append(ing)
     return [IngressController(ref, snapshot.services.get(ref.service) if ref.service else None,
