@@ -17,6 +17,7 @@ from kpath.routing.findings import (
     snapshot_findings,
 )
 from kpath.routing.gateway.attach import GatewayTable, attach
+from kpath.routing.gateway.backends import ResolvedRules
 from kpath.routing.gateway.findings import table_findings
 from kpath.routing.gateway.infra import InfraRef
 from kpath.routing.gateway.status import gateway_analysis_findings
@@ -89,9 +90,10 @@ def _analyse(snapshot: Snapshot, client_address: str | Client | None = None) -> 
         # The infrastructure Service keeps its own paths, marked as the Gateways' proxies.
         paths = [p._replace(gateways=tuple(marks[p.service])) if p.service in marks else p
                  for p in paths]
-        gw_paths = list(gateway_paths(snapshot, table, infra))
+        resolved: ResolvedRules = {}  # each rule's backends, resolved once for both
+        gw_paths = list(gateway_paths(snapshot, table, infra, resolved))
         paths.extend(gw_paths)
-        findings.extend(table_findings(snapshot, table))  # each rule's backends, from spec
+        findings.extend(table_findings(snapshot, table, resolved))  # from spec
         findings.extend(gateway_analysis_findings(snapshot, table, infra, gw_paths))
     findings.extend(cross_node_findings(paths))
     client = None

@@ -326,11 +326,12 @@ def _redirect_text(r: RequestRedirect, hop: GatewayHop) -> str:
 
 def gateway_paths(
     snapshot: Snapshot, table: GatewayTable, infra: Mapping[ObjectKey, InfraRef],
+    resolved: gw_backends.ResolvedRules | None = None,
 ) -> Iterator[Path]:
     """One path per (listener, attached route, rule, backendRef with non-zero weight). The
     gateway sends straight to the backend's pods; a rule that redirects, or a backend it
     cannot send to, is a path whose direct choice is a refusal saying why."""
-    resolved: dict[tuple[str, ObjectKey, int], tuple[gw_backends.ResolvedBackend, ...]] = {}
+    resolved = {} if resolved is None else resolved
     for lr in table.listeners:
         if lr.bound.conflict:
             continue  # a conflicted listener carries no traffic (a finding says so)
@@ -343,10 +344,8 @@ def gateway_paths(
                 hop = GatewayHop(gw.key, lr.ref.label(), lst.protocol, att.hostnames, addresses,
                                  lst.port, route.kind, route.key, ri, rule.matches, None, 0.0,
                                  None, ref.service if ref else None, ref.note if ref else "")
-                key = (route.kind, route.key, ri)  # a route on several listeners: once
-                if key not in resolved:
-                    resolved[key] = gw_backends.rule_backends(snapshot, route, ri)
-                yield from _rule_paths(route, rule, hop, resolved[key], snapshot)
+                backends = gw_backends.rule_backends_once(snapshot, resolved, route, ri)
+                yield from _rule_paths(route, rule, hop, backends, snapshot)
 
 
 def _rule_paths(route: GwRoute, rule: RouteRule, hop: GatewayHop,

@@ -114,6 +114,21 @@ def rule_backends(snapshot: Snapshot, route: Route, rule_index: int) -> tuple[Re
                  for r in refs)
 
 
+#: Rules already resolved, by (route kind, route, rule index): one analysis resolves each
+#: rule once, however many listeners the route attaches to and whoever asks.
+ResolvedRules = dict[tuple[str, ObjectKey, int], tuple[ResolvedBackend, ...]]
+
+
+def rule_backends_once(snapshot: Snapshot, resolved: ResolvedRules, route: Route,
+                       rule_index: int) -> tuple[ResolvedBackend, ...]:
+    """`rule_backends`, kept in ``resolved`` for the next caller of the same analysis."""
+    key = (route.kind, route.key, rule_index)
+    found = resolved.get(key)
+    if found is None:
+        found = resolved[key] = rule_backends(snapshot, route, rule_index)
+    return found
+
+
 def valid_share(backends: Iterable[ResolvedBackend]) -> float:
     """The share of a rule's traffic that reaches a valid backend (the rest answers 500)."""
     return sum(b.share for b in backends if b.problem is None)

@@ -16,7 +16,8 @@ from kpath.routing.gateway.backends import (
     INVALID_KIND,
     REF_NOT_PERMITTED,
     ResolvedBackend,
-    rule_backends,
+    ResolvedRules,
+    rule_backends_once,
 )
 from kpath.routing.gateway.filters import rule_filters
 from kpath.routing.gateway.match import headers_match, path_matches, query_match
@@ -57,8 +58,11 @@ def rule_findings(route: Route, rule: int, backends: Sequence[ResolvedBackend],
                           service=b.service, **kw)
 
 
-def table_findings(snapshot: Snapshot, table: GatewayTable) -> Iterator[Finding]:
-    """Findings for every rule of every attached route, each rule once."""
+def table_findings(snapshot: Snapshot, table: GatewayTable,
+                   resolved: ResolvedRules | None = None) -> Iterator[Finding]:
+    """Findings for every rule of every attached route, each rule once (its backends taken
+    from ``resolved`` when the paths already resolved them)."""
+    resolved = {} if resolved is None else resolved
     seen: set[tuple[str, ObjectKey]] = set()
     for lr in table.listeners:
         for a in lr.routes:
@@ -67,7 +71,7 @@ def table_findings(snapshot: Snapshot, table: GatewayTable) -> Iterator[Finding]
                 continue
             seen.add((r.kind, r.key))
             for i in range(len(r.rules)):
-                yield from rule_findings(r, i, rule_backends(snapshot, r, i))
+                yield from rule_findings(r, i, rule_backends_once(snapshot, resolved, r, i))
 
 
 def not_found_finding(lr: ListenerRoutes, request: Request) -> Finding:
