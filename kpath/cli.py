@@ -229,16 +229,16 @@ def _console(**kw: Any) -> Any:
 
 def cmd_paths(args: argparse.Namespace) -> int:
     from kpath.export.jsonout import paths_json
-    from kpath.routing.select import Selection
+    from kpath.routing.scope import ViewScope
 
     if args.probe:
         if args.output not in ("table", "json"):
             raise InputError("--probe works with -o table or -o json")
         _consent(args)  # before reading: a refusal costs nothing
     analysis = _load(args, probing=args.probe)
-    sel = Selection(analysis, _namespace(args), args.selector, args.internal)
-    paths = sel.paths(analysis.paths)
-    findings = sel.findings(analysis.findings)
+    scope = ViewScope.of(_namespace(args), args.selector, args.internal)
+    paths = scope.paths(analysis)
+    findings = scope.findings(analysis)
     if args.probe:
         return _probed(args, analysis, paths, findings)
     if args.output == "json":

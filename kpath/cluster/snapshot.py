@@ -75,6 +75,9 @@ class Snapshot:
     #: Namespaces by name (their labels decide Gateway allowedRoutes selectors); empty
     #: when the source carried none.
     namespaces: Mapping[str, Namespace] = field(default_factory=dict)
+    #: The namespaces whose namespaced objects were read (None: every namespace), so a
+    #: view can say what it is made of: "namespace default", not "all namespaces".
+    namespaces_read: frozenset[str] | None = None
     gateways: GatewayObjects = EMPTY_GATEWAYS
     #: NetworkPolicies (networking.k8s.io), in the source's order; check
     #: ``"NetworkPolicy" in kinds_seen`` before reading "none" as "no policy exists".

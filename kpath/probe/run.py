@@ -21,7 +21,7 @@ from kpath.probe.prober import ApiAccess, ProbeOptions, ProbeResult, run_probes
 from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Severity
 from kpath.routing.paths import Path
-from kpath.routing.select import Selection
+from kpath.routing.scope import ViewScope
 from kpath.safetext import clean
 
 #: Called with each probe as it finishes (from the event loop the probes run on).
@@ -80,13 +80,13 @@ class ProbeReport:
         return self.evidence.summary.contradictions > 0
 
 
-def _chosen(analysis: Analysis, selection: Selection | Iterable[Path]) -> list[Path]:
-    if isinstance(selection, Selection):
-        return selection.paths(analysis.paths)
+def _chosen(analysis: Analysis, selection: ViewScope | Iterable[Path]) -> list[Path]:
+    if isinstance(selection, ViewScope):
+        return selection.paths(analysis)
     return list(selection)
 
 
-def plan_paths(analysis: Analysis, selection: Selection | Iterable[Path],
+def plan_paths(analysis: Analysis, selection: ViewScope | Iterable[Path],
                settings: ProbeSettings) -> ProbePlan:
     settings.check()
     # Every path as context: a Gateway rule's answer depends on its other backends and on
@@ -96,7 +96,7 @@ def plan_paths(analysis: Analysis, selection: Selection | Iterable[Path],
 
 
 def run_probe_paths(
-    analysis: Analysis, selection: Selection | Iterable[Path], settings: ProbeSettings,
+    analysis: Analysis, selection: ViewScope | Iterable[Path], settings: ProbeSettings,
     on_result: OnResult | None = None,
 ) -> ProbeReport:
     """Plan, probe and judge the selected paths. Ctrl+C cancels every probe and re-raises."""

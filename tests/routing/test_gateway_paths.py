@@ -243,16 +243,16 @@ def test_no_gateway_api_no_gateway_paths_or_findings():
 
 @needs_realworld
 def test_namespace_selection_shows_a_gateway_way_in_by_its_gateway_and_route_too():
-    from kpath.routing.select import Selection
+    from kpath.routing.scope import ViewScope
 
     a = from_manifest("nginx-gateway-fabric-cross-namespace.yaml")
     for ns, want in (("cafe", 2), ("default", 2), ("elsewhere", 0)):
-        sel = Selection(a, ns, None, False)
-        assert len([p for p in sel.paths(a.paths) if p.entry.gateway]) == want, ns
+        scope = ViewScope.of(ns)
+        assert len([p for p in scope.paths(a) if p.entry.gateway]) == want, ns
     # Gateway findings follow the Gateway's or the route's namespace.
-    assert [f.code for f in Selection(a, "elsewhere", None, False).findings(a.findings)
+    assert [f.code for f in ViewScope.of("elsewhere").findings(a)
             if f.gateway] == []
-    assert "KP415" in [f.code for f in Selection(a, "default", None, False).findings(a.findings)]
+    assert "KP415" in [f.code for f in ViewScope.of("default").findings(a)]
 
 
 def test_conflicted_listener_carries_no_path_and_is_a_finding():

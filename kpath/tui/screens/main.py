@@ -25,7 +25,7 @@ from kpath.probe.plan import HopKind, HopRef
 from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding
 from kpath.routing.paths import Path
-from kpath.routing.select import Selection
+from kpath.routing.scope import ViewScope
 from kpath.safetext import clean, literal, literal_message
 from kpath.tui import view_model as vm
 from kpath.tui.messages import HopSelected, JumpTo, ServiceHighlighted
@@ -183,8 +183,9 @@ class MainScreen(Screen[None]):
         """A new analysis; returns the services whose paths changed since the last one."""
         changed = frozenset(vm.changed_services(self.analysis, analysis))
         old, self.analysis = self.analysis, analysis
-        sel = Selection(analysis, None, self.selector, True)
-        rows = vm.sort_rows([r for r in vm.service_rows(analysis) if sel.service(r.key)],
+        scope = ViewScope(selector=self.selector or "", internal=True)
+        rows = vm.sort_rows([r for r in vm.service_rows(analysis)
+                             if scope.service(analysis, r.key)],
                             self.sort)
         if rows != self._rows:  # the same rows keep the drawn list: nothing to resend
             self._rows = rows

@@ -1,0 +1,118 @@
+"""What the user asked to see, decided once: the frozen view scope. Pure.
+
+`-n`/`-A`, `-l`, `--all` and the UI's filter text all narrow one `ViewScope`; the CLI, the
+screen and every export ask it for the services, paths and findings in view, so the table,
+`e` in the UI and `-o json` can never disagree about what a view holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from kpath.cluster.records import ObjectKey
+from kpath.routing.analysis import Analysis
+from kpath.routing.findings import Finding
+from kpath.routing.paths import Path
+from kpath.routing.select import matches, parse_selector
+
+
+@dataclass(frozen=True)
+class ViewScope:
+    """``namespaces``: None is every namespace. ``selector``: a kubectl label selector's text.
+    ``internal``: ClusterIP-only services too (``--all``). ``text``: the UI's filter words,
+    all of which must appear in a service's `search_text`."""
+
+    namespaces: frozenset[str] | None = None
+    selector: str = ""
+    internal: bool = False
+    text: str = ""
+    _parsed: Any = field(init=False, repr=False, compare=False, hash=False)
+
+    def __post_init__(self) -> None:
+        # Parsed once, here: a bad selector is an InputError when the scope is made.
+        object.__setattr__(self, "_parsed", parse_selector(self.selector or None))
+
+    @classmethod
+    def of(cls, namespace: str | None = None, selector: str | None = None,
+           internal: bool = False, text: str = "") -> ViewScope:
+        """From the flags' shape: one namespace (None: all)."""
+        return cls(None if namespace is None else frozenset({namespace}), selector or "",
+                   internal, text)
+
+    def narrowed(self, **changes: Any) -> ViewScope:
+        return replace(self, **changes)
+
+    @property
+    def all_namespaces(self) -> bool:
+        return self.namespaces is None
+
+    def in_namespace(self, namespace: str) -> bool:
+        return self.namespaces is None or namespace in self.namespaces
+
+    def labels_match(self, labels: Mapping[str, str]) -> bool:
+        return matches(labels, self._parsed)
+
+    def text_matches(self, search: str) -> bool:
+        return all(w in search for w in self.text.lower().split())
+
+    # --- the three questions -------------------------------------------------------------
+
+    def service(self, analysis: Analysis, key: ObjectKey) -> bool:
+        """Namespace, selector and filter text (not exposure: that is a path's)."""
+        if not self.in_namespace(key.namespace):
+            return False
+        svc = analysis.snapshot.services.get(key)
+        if not self.labels_match(svc.labels if svc is not None else {}):
+            return False
+        return not self.text or self.text_matches(search_text(analysis, key))
+
+    def services(self, analysis: Analysis) -> list[ObjectKey]:
+        """The services in view, sorted; ClusterIP-only ones only with ``internal``."""
+        exposed = {p.service for p in analysis.paths if p.external}
+        return [k for k in sorted(analysis.snapshot.services)
+                if (self.internal or k in exposed) and self.service(analysis, k)]
+
+    def path(self, analysis: Analysis, p: Path) -> bool:
+        if not (self.internal or p.external):
+            return False
+        hop = p.entry.gateway
+        if hop is not None and self.namespaces is not None and (
+                hop.gateway.namespace in self.namespaces or hop.route.namespace in self.namespaces):
+            # A Gateway way in shows in its Gateway's and its route's namespace too.
+            svc = analysis.snapshot.services.get(p.service)
+            return self.labels_match(svc.labels if svc is not None else {}) and (
+                not self.text or self.text_matches(search_text(analysis, p.service)))
+        return self.service(analysis, p.service)
+
+    def paths(self, analysis: Analysis, paths: Iterable[Path] | None = None) -> list[Path]:
+        return [p for p in (analysis.paths if paths is None else paths)
+                if self.path(analysis, p)]
+
+    def finding(self, analysis: Analysis, f: Finding) -> bool:
+        if f.service is not None:
+            return self.service(analysis, f.service)
+        if self.text:
+            return False  # a filtered view shows its services' findings only
+        if f.ingress is not None:
+            return self.in_namespace(f.ingress.namespace)
+        if f.gateway is not None or f.route is not None:
+            # About a Gateway or a route: shown in the namespace of either.
+            spaces = {f.gateway.namespace} if f.gateway is not None else set()
+            if f.route is not None:
+                spaces.add(f.route.partition(" ")[2].partition("/")[0])
+            return self.namespaces is None or bool(spaces & self.namespaces)
+        return True  # about the cluster or the input itself
+
+    def findings(self, analysis: Analysis,
+                 findings: Iterable[Finding] | None = None) -> list[Finding]:
+        return [f for f in (analysis.findings if findings is None else findings)
+                if self.finding(analysis, f)]
+
+
+def search_text(analysis: Analysis, key: ObjectKey) -> str:
+    """What the filter words are matched against: ``ns/name type``, lower case."""
+    svc = analysis.snapshot.services.get(key)
+    kind = svc.type if svc is not None else ""
+    return f"{key.namespace}/{key.name} {kind}".lower()
