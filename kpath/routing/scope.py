@@ -116,3 +116,11 @@ def search_text(analysis: Analysis, key: ObjectKey) -> str:
     svc = analysis.snapshot.services.get(key)
     kind = svc.type if svc is not None else ""
     return f"{key.namespace}/{key.name} {kind}".lower()
+
+
+def namespaces_label(namespaces: frozenset[str] | None) -> str:
+    """"all namespaces", "namespace shop", "namespaces a, b": for headers and counts."""
+    if namespaces is None:
+        return "all namespaces"
+    names = sorted(namespaces)
+    return ("namespace " if len(names) == 1 else "namespaces ") + ", ".join(names)
