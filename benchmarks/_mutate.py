@@ -584,7 +584,7 @@ def pipeline(paths: Sequence[Path], tui: bool = False) -> int:
     snapshot = build_snapshot(load_dump(list(paths)))
     analysis = analyse(snapshot)
     selection = ViewScope(internal=True)
-    shown, findings = selection.paths(analysis.paths), selection.findings(analysis.findings)
+    shown, findings = selection.paths(analysis), selection.findings(analysis)
     out = [json.dumps(paths_json(analysis, shown, findings))]
     graph = build_graph(shown)
     out += [graphfmt.graphml(graph), graphfmt.dot(graph)]
