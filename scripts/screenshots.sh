@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Regenerate screenshots/ from the demo lab, with kpath itself (`kpath snapshot`).
-# Run from the repository root after `pip install -e .`.
+# Run from the repository root after `pip install -e .`; KPATH names another way to run
+# kpath (`make snapshots` passes "python3 -m kpath", the checkout's own code).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-shot() { kpath snapshot --demo --size "$1" --svg "screenshots/$2.svg" "${@:3}"; }
+read -r -a KPATH_CMD <<< "${KPATH:-kpath}"
+shot() { "${KPATH_CMD[@]}" snapshot --demo --size "$1" --svg "screenshots/$2.svg" "${@:3}"; }
 
 shot 120x36 services                                   # the service list, first view
 shot 120x40 cross-node    --service shop/storefront    # Cluster policy: hops cross nodes

@@ -26,3 +26,17 @@ def test_readme_test_command_is_what_ci_runs():
     assert commands[1] in ci
     assert "kpath demo" in commands[0]
     shlex.split(commands[0])
+
+
+def test_makefile_has_the_targets_the_readme_names():
+    makefile = (ROOT / "Makefile").read_text()
+    targets = set(re.findall(r"^([a-z-]+):", makefile, re.M))
+    listed = re.search(r"`make` lists the everyday targets \((.*?)\)",
+                       (ROOT / "README.md").read_text(), re.S)
+    assert listed, "the README no longer lists the make targets"
+    named = set(re.findall(r"`(\w+)`", listed.group(1)))
+    assert named and named <= targets
+    assert ".DEFAULT_GOAL := help" in makefile
+    # Every command runs the chosen interpreter, never whatever `pytest` is on PATH.
+    recipes = [line.strip() for line in makefile.splitlines() if line.startswith("\t")]
+    assert all(not re.match(r"(pytest|mypy|ruff|kpath)\b", r) for r in recipes), recipes

@@ -32,45 +32,13 @@ DUMP_SUFFIXES: frozenset[str] = JSON_SUFFIXES | YAML_SUFFIXES
 #: The argument that means "read standard input": `kubectl get … -o json | kpath --dump -`.
 STDIN = "-"
 
-_MERGE_TAG = "tag:yaml.org,2002:merge"
-
-
 @functools.cache
-def _yaml() -> tuple[Any, type, type[Exception]]:
-    """yaml, the strict loader and its duplicate-key error, built on first use: PyYAML costs
-    a tenth of `kpath request`'s budget to import, and a JSON dump never needs it."""
+def _yaml() -> tuple[Any, type[yaml.SafeLoader], type[yaml.constructor.ConstructorError]]:
+    """yaml, the strict loader and its duplicate-key error, imported on first use: PyYAML
+    costs a tenth of `kpath request`'s budget to import, and a JSON dump never needs it."""
     import yaml
 
-    # The C loader is much faster; both are "safe" loaders (no Python object tags).
-    safe_loader: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-    class DuplicateKey(yaml.constructor.ConstructorError):
-        """A mapping names the same key twice."""
-
-        def __init__(self, key: str, mark: yaml.Mark) -> None:
-            super().__init__(None, None, f"duplicate key {key!r}", mark)
-            self.key = key
-
-    class StrictLoader(safe_loader):  # type: ignore[misc, valid-type]
-        """The safe loader, refusing duplicate keys as kubectl does.
-
-        PyYAML would silently keep the last value, so objects pasted one after another
-        without `---` (what `kubectl … --local -o yaml` prints for several objects) would
-        collapse into the last one.
-        """
-
-        def construct_mapping(self, node: yaml.MappingNode,
-                              deep: bool = False) -> dict[Any, Any]:
-            pairs = node.value
-            # Keys brought in by a merge (`<<: *defaults`) may legitimately be overridden.
-            if not any(key.tag == _MERGE_TAG for key, _ in pairs):
-                seen: set[str] = set()
-                for key, _ in pairs:
-                    if isinstance(key, yaml.ScalarNode):
-                        if key.value in seen:
-                            raise DuplicateKey(key.value, key.start_mark)
-                        seen.add(key.value)
-            return super().construct_mapping(node, deep)
+    from kpath.cluster.yamlstrict import DuplicateKey, StrictLoader
 
     return yaml, StrictLoader, DuplicateKey
 
@@ -349,7 +317,7 @@ def _yaml_documents(label: str, data: bytes | str) -> list[Any]:
     except duplicate_key as exc:
         raise fail(
             label,
-            f"duplicate key {exc.key!r} {_mark(exc)}"
+            f"{exc.problem} {_mark(exc)}"  # the problem names the key
             "(objects pasted one after another need '---' between them)",
         ) from None
     except yaml.constructor.ConstructorError as exc:

@@ -136,7 +136,7 @@ def _meta(obj: Mapping[str, Any], namespaced: bool = True) -> tuple[Mapping[str,
     meta = obj.get("metadata")
     if type(meta) is not dict:
         meta = _map(meta, "metadata")
-    name = meta.get("name")
+    name = meta.get("name", "")  # absent and empty are both refused below
     namespace = meta.get("namespace") if namespaced else None
     if type(name) is not str or not name or type(namespace) not in _STRISH:
         if not _str(name, "metadata", "name"):

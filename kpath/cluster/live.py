@@ -51,6 +51,7 @@ import warnings
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, replace
+from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -320,9 +321,10 @@ class _Reader:
         warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         self.api.close()
-        self._warnings.__exit__(*exc)
+        self._warnings.__exit__(kind, exc, tb)
 
     def list(self, res: Resource, namespace: str | None,
              selector: str | None = None) -> list[RawObject]:

@@ -376,7 +376,7 @@ def _endpoint_ports(raw: Any, *where: str | int) -> tuple[EndpointPort, ...]:
 def parse_endpointslice(obj: Mapping[str, Any], intern: Interner) -> EndpointSlice:
     meta, namespace, name = _meta(obj)
     labels = _labels(meta.get("labels"), "metadata", "labels")
-    endpoints = []
+    endpoints: list[Endpoint] = []
     append = endpoints.append
     for i, ep in enumerate(_maps(obj.get("endpoints"), "endpoints")):
         cond = ep.get("conditions")

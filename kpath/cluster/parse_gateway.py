@@ -92,6 +92,12 @@ def _int(value: Any, *where: str | int, low: int = 0, high: int = 2**31 - 1) -> 
     raise BadField(where, value, f"a number ({low}-{high})")
 
 
+def _str_or(value: Any, default: str, *where: str | int) -> str:
+    """A string field, ``default`` when it is missing (an empty string is kept)."""
+    text = _str(value, *where)
+    return default if text is None else text
+
+
 def _required(value: str | None, *where: str | int) -> str:
     """A string the API server requires (a name): missing or empty is refused."""
     if not value:
@@ -135,7 +141,7 @@ def _selector(raw: Any, *where: str | int) -> LabelSelector | None:
 def _group_kinds(raw: Any, *where: str | int) -> tuple[RouteGroupKind, ...]:
     return tuple(
         RouteGroupKind(
-            _str(k.get("group"), *where, i, "group") if k.get("group") is not None else GROUP,
+            _str_or(k.get("group"), GROUP, *where, i, "group"),  # "" is the core group
             _required(_str(k.get("kind"), *where, i, "kind"), *where, i, "kind"),
         )
         for i, k in enumerate(_maps(raw, *where))

@@ -110,7 +110,8 @@ class Snapshot:
 
 
 def _parse_all(raw: RawCluster, kind: str, intern: Interner) -> Iterator[object]:
-    from kpath.cluster.parse import PARSERS, BadField, field_error
+    from kpath.cluster.fields import BadField
+    from kpath.cluster.parse import PARSERS, field_error
 
     parser = PARSERS[kind]
     for index, obj in enumerate(raw.objects.get(kind, ())):
@@ -132,7 +133,7 @@ def _build(raw: RawCluster) -> Snapshot:
     from kpath.cluster.parse import Interner
 
     intern = Interner()
-    nodes: dict[str, Node] = {n.name: n for n in _parse_all(raw, "Node", intern)}  # type: ignore[union-attr]
+    nodes: dict[str, Node] = {n.name: n for n in _typed(_parse_all(raw, "Node", intern), Node)}
     pods: dict[ObjectKey, Pod] = {}
     by_ns: dict[str, list[Pod]] = defaultdict(list)
     for pod in _parse_all(raw, "Pod", intern):
@@ -151,9 +152,10 @@ def _build(raw: RawCluster) -> Snapshot:
         if s.service:
             slices[ObjectKey(s.namespace, s.service)].append(s)
     legacy: dict[ObjectKey, list[EndpointSlice]] = defaultdict(list)
-    for group in _parse_all(raw, "Endpoints", intern):
-        for s in group:  # type: ignore[attr-defined]
-            legacy[ObjectKey(s.namespace, s.service)].append(s)
+    for converted in _typed(_parse_all(raw, "Endpoints", intern), list):
+        for s in _typed(converted, EndpointSlice):
+            if s.service:  # always: a converted Endpoints names its Service
+                legacy[ObjectKey(s.namespace, s.service)].append(s)
     for key, group in legacy.items():
         if key not in slices:  # kube-proxy reads slices; Endpoints only stand in for them
             slices[key] = group
@@ -177,8 +179,9 @@ def _build(raw: RawCluster) -> Snapshot:
         pods=pods,
         services=services,
         slices={k: tuple(v) for k, v in slices.items()},
-        ingresses=tuple(_parse_all(raw, "Ingress", intern)),  # type: ignore[arg-type]
-        ingress_classes={c.name: c for c in _parse_all(raw, "IngressClass", intern)},  # type: ignore[union-attr]
+        ingresses=tuple(_typed(_parse_all(raw, "Ingress", intern), Ingress)),
+        ingress_classes={c.name: c for c in _typed(_parse_all(raw, "IngressClass", intern),
+                                                   IngressClass)},
         origin=raw.origin,
         not_visible=dict(raw.not_visible),
         skipped=dict(raw.skipped),
@@ -186,7 +189,7 @@ def _build(raw: RawCluster) -> Snapshot:
         kinds_seen=frozenset(raw.objects),
         node_buckets={k: tuple(sorted(v)) for k, v in buckets.items()},
         pods_by_namespace={k: tuple(v) for k, v in by_ns.items()},
-        namespaces={n.name: n for n in _parse_all(raw, "Namespace", intern)},  # type: ignore[union-attr]
+        namespaces={n.name: n for n in _typed(_parse_all(raw, "Namespace", intern), Namespace)},
         gateways=_gateway_objects(raw, intern),
         network_policies=policies,
         policies_by_namespace={k: tuple(v) for k, v in policies_by_ns.items()},
@@ -210,7 +213,7 @@ def _gateway_objects(raw: RawCluster, intern: Interner) -> GatewayObjects:
         gateways[g.key] = g
     routes: list[Route] = []
     for kind in ROUTE_KINDS:
-        routes.extend(_parse_all(raw, kind, intern))  # type: ignore[arg-type]
+        routes.extend(_typed(_parse_all(raw, kind, intern), Route))
     return GatewayObjects(
         classes=classes,
         gateways=gateways,

@@ -19,12 +19,12 @@ _SHAPES = {"client": "oval", "nodegroup": "box3d", "pod": "component", "gateway"
            "route": "note"}
 
 
-def _cleaned(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
+def _cleaned(graph: nx.MultiDiGraph[str]) -> nx.MultiDiGraph[str]:
     """A copy with every vertex id and string attribute made visible text."""
     def attrs(data: dict[str, object]) -> dict[str, object]:
         return {k: clean(v) if isinstance(v, str) else v for k, v in data.items()}
 
-    out = nx.MultiDiGraph()
+    out: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     out.graph.update(attrs(graph.graph))
     for vid, data in graph.nodes(data=True):
         out.add_node(clean(vid), **attrs(data))
@@ -33,7 +33,7 @@ def _cleaned(graph: nx.MultiDiGraph) -> nx.MultiDiGraph:
     return out
 
 
-def graphml(graph: nx.MultiDiGraph) -> str:
+def graphml(graph: nx.MultiDiGraph[str]) -> str:
     """GraphML text. Attribute values are kept as str/int/float/bool (GraphML has no null)."""
     buf = io.BytesIO()
     nx.write_graphml(_cleaned(graph), buf, encoding="utf-8")
@@ -47,7 +47,7 @@ def _quote(value: object) -> str:
     return f'"{text}"'
 
 
-def dot(graph: nx.MultiDiGraph) -> str:
+def dot(graph: nx.MultiDiGraph[str]) -> str:
     lines = ["digraph kpath {", "  rankdir=LR;", '  node [fontname="monospace"];']
     for vid, attrs in graph.nodes(data=True):
         shape = _SHAPES.get(attrs.get("kind", ""), "box")

@@ -17,7 +17,7 @@ def _direction(d: DirectionVerdict) -> dict[str, Any]:
     return {
         "allowed": d.allowed,
         "policies": [str(k) for k in d.policies],
-        "allowedBy": [{"policy": str(r.policy), "direction": r.direction, "rule": r.index,
+        "allowedBy": [{"policy": str(r.policy), "direction": r.direction, "rule": r.rule,
                         "ref": rule_text(r)} for r in d.allowed_by],
         "reason": d.reason,
     }

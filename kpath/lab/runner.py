@@ -40,7 +40,7 @@ T = TypeVar("T")
 def _default_store() -> ObjectStore:
     from kpath.lab.store import Store  # the API server's store; imported late on purpose
 
-    return Store()  # type: ignore[no-any-return]
+    return Store()
 
 
 class Lab:
@@ -110,7 +110,10 @@ class Lab:
         if self._serve_api:
             from kpath.lab.apiserver import LabApiServer  # imported late: optional for tests
             from kpath.lab.resources import resources_for
+            from kpath.lab.store import Store
 
+            if not isinstance(store, Store):  # watches and resourceVersions are Store's own
+                raise TypeError("the lab's API server serves a kpath.lab.store.Store")
             kwargs = {"resources": resources_for(sc.manifests), **self._api_kwargs}
             self._api = LabApiServer(store, **kwargs)
             self.api_url = await self._api.start()
@@ -269,8 +272,8 @@ class Lab:
                                f"(NodePort, on every node{_tls_note(port)})")
         address = self.scheduler.ingress_controller()
         if address is not None:
-            svc = self.scheduler.services.get(address)
-            ips = [i["ip"] for i in (svc or {}).get("status", {}).get("loadBalancer", {})
+            controller = self.scheduler.services.get(address)
+            ips = [i["ip"] for i in (controller or {}).get("status", {}).get("loadBalancer", {})
                    .get("ingress", [])]
             hosts = sorted({r.get("host") for i in self.scheduler.served_ingresses()
                             for r in (i.get("spec") or {}).get("rules") or [] if r.get("host")})

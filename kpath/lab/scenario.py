@@ -33,7 +33,8 @@ from pathlib import Path
 from typing import Any
 
 from kpath.cluster.dumpfiles import load_yaml
-from kpath.cluster.parse import PARSERS, BadField, Interner, field_error
+from kpath.cluster.fields import BadField
+from kpath.cluster.parse import PARSERS, Interner, field_error
 from kpath.cluster.policykinds import NETPOL_GROUPS
 from kpath.errors import InputError
 from kpath.lab.faults import Fault, parse_fault
@@ -183,7 +184,7 @@ def _from_header(
     unknown = set(header) - _HEADER_FIELDS
     if unknown:
         raise InputError(f"{where}: unknown header field(s) {', '.join(sorted(unknown))}")
-    nodes = DEFAULT_NODES
+    nodes: tuple[NodeSpec, ...] = DEFAULT_NODES
     if "nodes" in header:
         raw_nodes = header["nodes"]
         if not isinstance(raw_nodes, list) or not raw_nodes or len(raw_nodes) > _MAX_NODES:

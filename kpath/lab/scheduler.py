@@ -287,11 +287,11 @@ class Scheduler:
         classes = {k[2]: o for k, o in self.gateway_api.items() if k[0] == "GatewayClass"}
         gateways = [o for k, o in self.gateway_api.items() if k[0] == "Gateway"
                     and (k[1], k[2]) not in self.gateway_infra]
-        for key in self.gateway_specs:
-            ns, _, name = key.partition("/")
+        for spec_key in self.gateway_specs:
+            ns, _, name = spec_key.partition("/")
             if ("Gateway", ns, name) not in self.gateway_api:
-                raise InputError(f"gatewayInfrastructure names {key}, which is no Gateway")
-            for node in self.gateway_specs[key].nodes:
+                raise InputError(f"gatewayInfrastructure names {spec_key}, which is no Gateway")
+            for node in self.gateway_specs[spec_key].nodes:
                 self.node(node)  # raises for an unknown node
         listener_sets = [o for k, o in self.gateway_api.items() if k[0] == "ListenerSet"]
         taken = {(str(meta_of(d).get("namespace") or "default"), str(meta_of(d).get("name")))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypedDict, Unpack
 
 from kpath.cluster.records import ObjectKey, Pod, Service
 from kpath.cluster.snapshot import FROM_PODS, Snapshot
@@ -106,8 +106,20 @@ RULES: dict[str, tuple[str, Severity]] = {
 }
 
 
-def finding(code: str, message: str, severity: Severity | None = None, **kw: object) -> Finding:
-    return Finding(code, severity or RULES[code][1], message, **kw)  # type: ignore[arg-type]
+class Place(TypedDict, total=False):
+    """What a finding is about: Finding's optional fields, for ``finding(..., **place)``."""
+
+    service: ObjectKey | None
+    ingress: ObjectKey | None
+    nodes: tuple[str, ...]
+    port: str | None
+    gateway: ObjectKey | None
+    route: str | None
+
+
+def finding(code: str, message: str, severity: Severity | None = None,
+            **place: Unpack[Place]) -> Finding:
+    return Finding(code, severity or RULES[code][1], message, **place)
 
 
 def _names(nodes: Sequence[str], limit: int = 5) -> str:

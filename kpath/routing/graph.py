@@ -26,7 +26,7 @@ from kpath.routing.policy.onpaths import HopPolicy, TargetPolicy, denying
 CLIENT = "client"
 
 
-def _pod_vertex(g: nx.MultiDiGraph, t: Target) -> str:
+def _pod_vertex(g: nx.MultiDiGraph[str], t: Target) -> str:
     vid = f"pod:{t.pod}" if t.pod else f"endpoint:{t.endpoint}"
     if vid not in g:
         g.add_node(vid, kind="pod", label=str(t.pod or t.endpoint), node=t.node or "",
@@ -54,7 +54,7 @@ def _target_policies(hp: HopPolicy | None, choice: Choice) -> list[TargetPolicy 
     return list(hp.targets)
 
 
-def _choice_edges(g: nx.MultiDiGraph, source: str, choice: Choice, hop: str,
+def _choice_edges(g: nx.MultiDiGraph[str], source: str, choice: Choice, hop: str,
                   group: NodeGroup | None, hp: HopPolicy | None = None) -> None:
     members = set(group.nodes) if group else set()
     for t, tp in zip(choice.targets, _target_policies(hp, choice), strict=True):
@@ -82,7 +82,7 @@ def route_vertex_id(hop: GatewayHop) -> str:
     return f"route:{hop.gateway}:{hop.listener}:{hop.route_kind}:{hop.route}:{hop.rule}"
 
 
-def _gateway_path(g: nx.MultiDiGraph, path: Path, hop: GatewayHop) -> None:
+def _gateway_path(g: nx.MultiDiGraph[str], path: Path, hop: GatewayHop) -> None:
     """client → Gateway listener → route rule → backend pods (straight to pod IPs)."""
     gid = gateway_vertex_id(hop)
     if gid not in g:
@@ -111,8 +111,8 @@ def _gateway_path(g: nx.MultiDiGraph, path: Path, hop: GatewayHop) -> None:
         g.nodes[rid]["rule"] = choice.rule
 
 
-def build_graph(paths: Iterable[Path]) -> nx.MultiDiGraph:
-    g = nx.MultiDiGraph()
+def build_graph(paths: Iterable[Path]) -> nx.MultiDiGraph[str]:
+    g: nx.MultiDiGraph[str] = nx.MultiDiGraph()
     g.add_node(CLIENT, kind="client", label="client")
     for path in paths:
         if path.entry.gateway is not None and path.direct is not None:

@@ -113,7 +113,7 @@ def host_matches(rule_host: str, host: str) -> bool:
 
 class _Rule(NamedTuple):
     ingress: Ingress
-    index: int
+    rule_index: int  # not `index`, which would hide tuple.index
     rule: IngressRule
 
 
@@ -153,7 +153,7 @@ class _Match(NamedTuple):
 def _best(controller: IngressController, request: Request) -> tuple[list[_Match], bool]:
     """Every match that ties for best (the first is taken), and whether a host chose them."""
     rules, by_host = _rules_for_host(controller, request.host)
-    best, winners = -1, []
+    best, winners = -1, list[_Match]()
     for r in rules:
         for p in r.rule.paths:
             score = path_match(p.path_type, p.path, request.path)
@@ -161,7 +161,7 @@ def _best(controller: IngressController, request: Request) -> tuple[list[_Match]
                 continue
             if score > best:
                 best, winners = score, []
-            winners.append(_Match(r.ingress, r.index, r.rule.host, p.path, p.path_type,
+            winners.append(_Match(r.ingress, r.rule_index, r.rule.host, p.path, p.path_type,
                                   p.backend))
     if winners:
         return winners, by_host

@@ -362,11 +362,11 @@ def _rule_paths(route: GwRoute, rule: RouteRule, hop: GatewayHop,
     backends = [b for b in resolved if b.weight > 0]
     if not backends:
         why = "every backendRef has weight 0" if rule.backends else "no backendRefs"
-        problem = f"NoBackend: {why}: the gateway answers 500"
+        answer = f"NoBackend: {why}: the gateway answers 500"
         entry = Entry(EntryKind.GATEWAY, hop.addresses, hop.port,
-                      gateway=hop._replace(problem=problem))
+                      gateway=hop._replace(problem=answer))
         yield Path(ObjectKey(route.namespace, NO_BACKEND_SERVICE), None, entry, None, (),
-                   Choice(Verdict.REJECT, (), problem), "gateway")
+                   Choice(Verdict.REJECT, (), answer), "gateway")
         return
     for rb in backends:
         problem = f"{rb.problem}: {rb.detail}" if rb.problem is not None else None

@@ -78,6 +78,7 @@ def parse_url(url: str, method: str | None = None,
 
 
 def _authority(url: str, scheme: str, authority: str) -> tuple[str, int]:
+    port_text: str | None
     if authority.startswith("["):
         literal, close, after = authority[1:].partition("]")
         if not close:

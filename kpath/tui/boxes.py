@@ -32,7 +32,7 @@ def wrap(text: Text, width: int, console: Console) -> Lines:
 def box(body: Sequence[Text], width: int, style: str, console: Console, *,
         double: bool = False, title: str = "") -> Lines:
     """A bordered box ``width`` cells wide around ``body`` (lines folded to fit)."""
-    tl, tr, bl, br, h, v = DOUBLE if double else ROUND
+    tl, tr, bl, br, h, v = tuple(DOUBLE if double else ROUND)
     inner = max(1, width - 4)
     border = f"{style} reverse" if double else style
     top = Text(tl, style=border)

@@ -7,7 +7,7 @@ into); the palette shows the value now and the one choosing the entry sets.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from kpath.probe.run import ProbeSettings
@@ -56,4 +56,6 @@ def entry(option: ProbeOption, settings: ProbeSettings) -> str:
 
 def stepped(option: ProbeOption, settings: ProbeSettings) -> ProbeSettings:
     value = next_value(option, getattr(settings, option.field))
-    return dataclasses.replace(settings, **{option.field: value})
+    # The field is named at run time; its value comes from the option's own values.
+    changes: dict[str, Any] = {option.field: value}
+    return dataclasses.replace(settings, **changes)

@@ -30,7 +30,8 @@ ARROW = glyphs("→")
 
 
 class RuleLine(NamedTuple):
-    index: int  # into the route's rules (-1: an Ingress defaultBackend)
+    rule: int  # into the route's rules (-1: an Ingress defaultBackend); not `index`, which
+    # would hide tuple.index
     text: str
     matched: bool
 

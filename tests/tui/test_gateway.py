@@ -149,7 +149,7 @@ async def test_the_request_dialog_answers_404_and_forward(cafe: Analysis,
         assert screen.answered is not None
         (view,) = screen.answered[1]
         assert view.outcome.title == "forward"
-        assert [(r.index, r.matched) for r in view.rules] == [(0, True)]
+        assert [(r.rule, r.matched) for r in view.rules] == [(0, True)]
         text = screen_text(app)
         assert "▶ rule 0: PathPrefix /coffee" in text  # the matching rule, marked
         assert "HTTPRoute default/coffee" in text
@@ -398,7 +398,7 @@ async def test_a_redirect_answers_with_its_location(tmp_path: Path) -> None:
         assert view.outcome.title == "301 redirect"
         assert view.outcome.lines[0].startswith("Location: https://shop.example.com")
         # Both rules of the route listed, the redirect's marked.
-        assert [(r.index, r.matched) for r in view.rules] == [(0, False), (1, True)]
+        assert [(r.rule, r.matched) for r in view.rules] == [(0, False), (1, True)]
         text = screen_text(app)
         assert "301 redirect" in text and "Location: https://shop.example.com" in text
         assert "  rule 0: PathPrefix /coffee" in text and "▶ rule 1: PathPrefix /beans" in text

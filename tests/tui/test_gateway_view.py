@@ -69,13 +69,13 @@ def route(n: int) -> Route:
 
 def test_rules_are_listed_around_the_matching_one() -> None:
     lines, more = rv.rule_lines(route(3), 1)
-    assert [(r.index, r.matched) for r in lines] == [(0, False), (1, True), (2, False)]
+    assert [(r.rule, r.matched) for r in lines] == [(0, False), (1, True), (2, False)]
     assert lines[1].text == "rule 1: PathPrefix /r1" and more == 0
     lines, more = rv.rule_lines(route(40), 30)
-    assert 30 in [r.index for r in lines] and len(lines) == rv.MAX_RULES
+    assert 30 in [r.rule for r in lines] and len(lines) == rv.MAX_RULES
     assert more == 40 - rv.MAX_RULES
     lines, _ = rv.rule_lines(route(40), 39)
-    assert lines[-1].index == 39 and lines[-1].matched
+    assert lines[-1].rule == 39 and lines[-1].matched
 
 
 def test_a_redirect_rule_says_so() -> None:

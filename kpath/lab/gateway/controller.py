@@ -75,8 +75,8 @@ def reconcile(objects: Mapping[str, Sequence[Mapping[str, Any]]],
                                              listener_status)
 
     counts: dict[tuple[tuple[str, str, str], str], int] = {}
-    listener_set_parents = {key_of(ls): gw for ls in listener_sets
-                            if (gw := listener_set_parent(ls)) in gateways}
+    listener_set_parents = {key_of(ls): parent for ls in listener_sets
+                            if (parent := listener_set_parent(ls)) in gateways}
     for kind in ROUTE_KINDS:
         for route in sorted(objects.get(kind) or [], key=age_key):
             _attach_route(state, kind, route, gateways, listener_set_parents, ns_labels,

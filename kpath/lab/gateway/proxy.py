@@ -137,7 +137,7 @@ def client_hello_size(data: bytes) -> int | None:
     content_type, _major, _minor, length = struct.unpack("!BBBH", data[:5])
     if content_type != 22:
         return None
-    return 5 + length
+    return 5 + int(length)
 
 
 def client_hello_sni(data: bytes) -> str | None:
@@ -256,6 +256,12 @@ class GatewayRuntime:
 
     proxies: Mapping[Key, GatewayInfra]
     state: ControllerState | None
+
+    def reconciled(self) -> ControllerState:
+        """The state, once there is one (`serve` turns connections away before that)."""
+        if self.state is None:
+            raise RuntimeError("gateway proxy serving before the first reconcile")
+        return self.state
 
 
 async def read_head(reader: asyncio.StreamReader) -> tuple[bytes, HttpHead] | None:
@@ -427,7 +433,7 @@ class GatewayProxy:
         request = LabRequest(
             "https" if scheme == "https" else "http", host=head.header("host") or "",
             path=head.path, query=head.query, method=head.method, headers=head.headers)
-        decision = decide(runtime.state, pod.gateway, pod.listener_port, request)
+        decision = decide(runtime.reconciled(), pod.gateway, pod.listener_port, request)
         if isinstance(decision, Redirect):
             await answer(decision.status, redirect=decision.location,
                          route="/".join(decision.route), rule=decision.rule)
@@ -498,7 +504,7 @@ class GatewayProxy:
         except asyncio.IncompleteReadError:
             return
         sni = client_hello_sni(hello)
-        listener = listener_for(runtime.state, pod.gateway, pod.listener_port, "tls",
+        listener = listener_for(runtime.reconciled(), pod.gateway, pod.listener_port, "tls",
                                 sni or "")
         if listener is None:
             writer.transport.abort()
@@ -526,7 +532,7 @@ class GatewayProxy:
         """TLSRoute / TCPRoute: no HTTP to answer with, so every failure closes the
         connection (a reset, as Envoy's TCP proxy does)."""
         request = LabRequest("tls" if pod.protocol == "tls" else "tcp", host=sni or "")
-        decision = decide(runtime.state, pod.gateway, pod.listener_port, request)
+        decision = decide(runtime.reconciled(), pod.gateway, pod.listener_port, request)
         if not isinstance(decision, Forward):
             writer.transport.abort()
             return

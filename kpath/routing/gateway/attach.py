@@ -120,7 +120,8 @@ def listener_kinds(bound: BoundListener) -> tuple[tuple[str, ...], tuple[str, ..
     asked = lst.allowed_routes.kinds
     if not asked:
         return allowed, ()
-    ok, bad = [], []
+    ok: list[str] = []
+    bad: list[str] = []
     for rgk in asked:
         (ok if rgk.group == GROUP and rgk.kind in allowed else bad).append(rgk.kind)
     return tuple(dict.fromkeys(ok)), tuple(bad)

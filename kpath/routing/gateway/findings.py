@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator, Sequence
+from typing import TypedDict
 
 from kpath.cluster.gatewayapi import Route, RouteMatch
 from kpath.cluster.records import ObjectKey
@@ -27,6 +28,17 @@ from kpath.routing.requests import Request
 _CODES = {REF_NOT_PERMITTED: "KP430", BACKEND_NOT_FOUND: "KP431", INVALID_KIND: "KP432"}
 
 
+class _RuleWhere(TypedDict):
+    """The finding fields every finding about one rule carries."""
+
+    gateway: ObjectKey | None
+    route: str
+
+
+class _ListenerWhere(TypedDict):
+    gateway: ObjectKey
+
+
 def rule_label(route: Route, rule: int) -> str:
     name = route.rules[rule].name if rule < len(route.rules) else None
     return f"{route.label()} rule {rule}" + (f" ({name})" if name else "")
@@ -35,7 +47,7 @@ def rule_label(route: Route, rule: int) -> str:
 def rule_findings(route: Route, rule: int, backends: Sequence[ResolvedBackend],
                   gateway: ObjectKey | None = None) -> Iterator[Finding]:
     where = rule_label(route, rule)
-    kw = {"gateway": gateway, "route": route.label()}
+    kw = _RuleWhere(gateway=gateway, route=route.label())
     if not backends:
         if rule_filters(route.rules[rule].filters).redirect is None and route.kind in (
                 "HTTPRoute", "GRPCRoute"):
@@ -80,7 +92,7 @@ def not_found_finding(lr: ListenerRoutes, request: Request) -> Finding:
     the routes for this host do serve; or that no route serves the host at all."""
     where = (f"{lr.gateway.key} listener {lr.ref.label()}: no rule matches "
              f"{request.method} {request.host}{request.path}")
-    kw = {"gateway": lr.gateway.key}
+    kw = _ListenerWhere(gateway=lr.gateway.key)
     index = lr.http
     keys = list(index.host_keys(request.host))
     if request.scheme == "grpc" and any(True for _ in lr.grpc.host_keys(request.host)):

@@ -113,10 +113,11 @@ def gateway_findings(objects: GatewayObjects, infra: Mapping[ObjectKey, InfraRef
         yield from _gateway_status(gw, conflicted, unresolved or {})
         ref = infra.get(key)
         if not gw.addresses:
-            lb = services_lb.get(ref.service, ()) if ref is not None and ref.service else ()
-            extra = (f"; its Service {ref.service} has {', '.join(lb)}" if lb else
-                     f"; its Service {ref.service} has no address either"
-                     if ref is not None and ref.service else "")
+            infra_svc = ref.service if ref is not None else None
+            lb = services_lb.get(infra_svc, ()) if infra_svc else ()
+            extra = (f"; its Service {infra_svc} has {', '.join(lb)}" if lb else
+                     f"; its Service {infra_svc} has no address either"
+                     if infra_svc else "")
             yield finding("KP414", f"Gateway {key}: no address in status.addresses{extra}",
                           gateway=key)
         if ref is not None and ref.service is None:

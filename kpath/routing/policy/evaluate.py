@@ -151,7 +151,7 @@ def _allowing(index: PolicyIndex, selecting: tuple[NetworkPolicy, ...], directio
 
 def rule_text(ref: RuleRef) -> str:
     """``ns/name spec.ingress[0]``: where the rule is in the policy's YAML."""
-    return f"{ref.policy} spec.{ref.direction}[{ref.index}]"
+    return f"{ref.policy} spec.{ref.direction}[{ref.rule}]"
 
 
 def _rules_text(rules: tuple[RuleRef, ...]) -> str:

@@ -29,7 +29,7 @@ class RuleRef(NamedTuple):
 
     policy: ObjectKey
     direction: str  # "ingress" or "egress"
-    index: int
+    rule: int  # not `index`, which would hide tuple.index
 
 
 class DirectionVerdict(NamedTuple):
