@@ -187,3 +187,40 @@ async def test_c_without_another_context_says_so(contexts: list[str], said: str)
         await pilot.pause()
         assert not isinstance(app.screen, Picker)
         assert said in toasts(app)
+
+
+@pytest.mark.lab
+async def test_started_on_one_namespace_n_all_reads_the_cluster_again(tmp_path: Path) -> None:
+    """`kpath tui -n shop` on the lab, then `n` → all namespaces: the controller's namespace
+    is read now (it was not), and the watch follows the wider scope."""
+    from kpath.cluster.records import ObjectKey
+    from kpath.lab.runner import LabThread
+    from kpath.source import KubeSource
+    from kpath.tui.launch import build_app
+
+    with LabThread("shop") as lab:
+        kc = lab.write_kubeconfig(tmp_path / "kubeconfig")
+        args = flags(kubeconfig=str(kc), namespace="shop")
+        app = build_app(_cluster_source(args), _view_scope(args), clock=clock)
+        async with app.run_test(size=(160, 40)) as pilot:
+            await app.wait_loaded(pilot.pause)
+            analysis = app.main.analysis
+            assert analysis is not None
+            assert {k.namespace for k in analysis.snapshot.services} == {"shop"}
+            assert "namespace shop" in screen_text(app)
+            await pilot.press("n")
+            await app.wait_for_work()
+            await pilot.pause()
+            assert isinstance(app.screen, Picker)
+            await pilot.press("home", "enter")
+            await app.wait_for_work()
+            await pilot.pause()
+            source = app.source
+            assert isinstance(source, KubeSource) and source.options.all_namespaces
+            analysis = app.main.analysis
+            assert analysis is not None and analysis.snapshot.namespaces_read is None
+            controller = ObjectKey("ingress-nginx", "ingress-nginx-controller")
+            assert controller in analysis.snapshot.services
+            assert "all namespaces" in screen_text(app)
+            await pilot.press("q")
+        assert app.return_code == 0
