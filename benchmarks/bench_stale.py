@@ -34,7 +34,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `kpath` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from kpath.cli import _live_options, _load
+from kpath.cli import _cluster_source, _view_scope
 from kpath.lab.runner import LabThread
 from kpath.tui.app import KpathApp
 from kpath.tui.launch import build_app
@@ -68,7 +68,8 @@ async def measure(rounds: int, outage: float, moved: bool) -> list[tuple[float, 
     figures: list[tuple[float, float]] = []
     with LabThread("shop") as lab, tempfile.TemporaryDirectory(prefix="kpath-") as tmp:
         kubeconfig = lab.write_kubeconfig(Path(tmp) / "kubeconfig")
-        app = build_app(flags(kubeconfig), _load, live_options=_live_options)
+        args = flags(kubeconfig)
+        app = build_app(_cluster_source(args), _view_scope(args))
         async with app.run_test(size=(160, 48)) as pilot:
             await app.wait_loaded(pilot.pause)
             for n in range(rounds):

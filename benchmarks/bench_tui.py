@@ -44,6 +44,7 @@ from benchmarks.generate_cluster import Scale, generate
 from kpath.cluster.dump import load_dump
 from kpath.cluster.snapshot import build_snapshot
 from kpath.routing.analysis import Analysis, analyse
+from kpath.source import LoadedSource
 from kpath.tui.app import KpathApp
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -107,7 +108,7 @@ class Timed:
 
 
 def make_app(loader: Timed) -> KpathApp:
-    return KpathApp(loader, origin="bench", live=False)
+    return KpathApp(LoadedSource(loader, origin="bench"))
 
 
 async def first_screen(analysis: Analysis) -> float:

@@ -149,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     _client_flag(tui)
     tui.add_argument("--all", action="store_true", dest="internal",
                      help="also list services with no external way in (ClusterIP, headless)")
+    _mouse_flag(tui)
 
     lab = sub.add_parser("lab", help="run kpath's built-in lab cluster on loopback")
     lab.add_argument("--scenario", default="shop", help="built-in name or a scenario file")
@@ -159,8 +160,14 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--rbac-namespace", metavar="NS", help="with --rbac: enforce the file's "
                      "Role instead, bound in this namespace")
 
-    sub.add_parser("demo", help="start the lab and show kpath on it")
+    demo = sub.add_parser("demo", help="start the lab and show kpath on it")
+    _mouse_flag(demo)
     return parser
+
+
+def _mouse_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--mouse", action="store_true", help="let the UI take the mouse (click, "
+                   "scroll); off by default, so the terminal selects and copies text as usual")
 
 
 def _load(args: argparse.Namespace, probing: bool = False) -> Any:
@@ -444,7 +451,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="kpath-"))
             args.kubeconfig = str(lab.write_kubeconfig(FsPath(tmp) / "kubeconfig"))
             args.context, args.all_namespaces = None, True
-        analysis = _load(args)
+        # Probed, its NetworkPolicy verdicts are judged from here, as `paths --probe` does.
+        analysis = _load(args, probing=args.probe)
         settings = _run_options(args) if args.probe else None
         prober = tui_prober(settings) if settings is not None else None
         svg = render_svg(analysis, service=args.service, namespace=_namespace(args),
@@ -479,37 +487,43 @@ def cmd_lab(args: argparse.Namespace) -> int:
         raise InputError(f"--kubeconfig-out {out}: cannot write it: {exc.strerror}") from None
 
 
-def cmd_tui(args: argparse.Namespace) -> int:
-    from kpath.tui.launch import run_for_args
+def _cluster_source(args: argparse.Namespace, label: str | None = None) -> Any:
+    """The UI's `kpath.source.ClusterSource` from the flags: dump files or a kubeconfig
+    context (the lab's, for the demo), read as `kpath paths` reads them."""
+    from kpath.source import DumpSource, KubeSource, parse_client
 
+    client = parse_client(getattr(args, "client", None))
     if args.dump:
-        return run_for_args(args, _load)
-    return run_for_args(args, _load, probe_options=_default_probe_options,
-                        live_options=_live_options)
+        return DumpSource(tuple(args.dump), client)
+    return KubeSource(_live_options(args), client, label)
 
 
-def _default_probe_options(args: argparse.Namespace) -> Any:
-    """The UI probes with `kpath probe`'s defaults, through the context's API server."""
-    from kpath.cluster.access import api_access
-    from kpath.probe.run import ProbeSettings
+def _view_scope(args: argparse.Namespace) -> Any:
+    from kpath.routing.scope import ViewScope
 
-    return ProbeSettings(api=api_access(args.kubeconfig, args.context))
+    return ViewScope.of(_namespace(args), args.selector, getattr(args, "internal", False))
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    from kpath.tui.launch import run
+
+    return run(_cluster_source(args), _view_scope(args), mouse=args.mouse)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     import tempfile
 
     from kpath.lab.runner import start_demo_lab
-    from kpath.tui.launch import run_for_args
+    from kpath.tui.launch import run
 
     # The lab lives exactly as long as the UI: quitting the UI leaves the with-block.
     with start_demo_lab() as lab, tempfile.TemporaryDirectory(prefix="kpath-") as tmp:
         kubeconfig = lab.write_kubeconfig(FsPath(tmp) / "kubeconfig")
-        ns = argparse.Namespace(dump=None, kubeconfig=str(kubeconfig), context=None,
-                                namespace=None, all_namespaces=True, selector=None,
-                                internal=False)
-        return run_for_args(ns, _load, origin="kpath demo lab (shop)", live=True,
-                            probe_options=_default_probe_options, live_options=_live_options)
+        lab_args = argparse.Namespace(dump=None, kubeconfig=str(kubeconfig), context=None,
+                                      namespace=None, all_namespaces=True, selector=None,
+                                      internal=False)
+        return run(_cluster_source(lab_args, label="kpath demo lab (shop)"),
+                   _view_scope(lab_args), mouse=args.mouse)
 
 
 COMMANDS = {"paths": cmd_paths, "route": cmd_route, "probe": cmd_probe, "request": cmd_request,

@@ -61,6 +61,7 @@ WIDGET_KEYS: tuple[tuple[str, str], ...] = (
     ("[ ]", "path view: previous / next path"),
     ("Enter", "findings: jump to the finding's service"),
     ("Ctrl+P", "command palette: every action by name"),
+    ("mouse", "off unless started with --mouse, so the terminal selects and copies text"),
 )
 
 KEY_NAMES = {"slash": "/", "question_mark": "?"}

@@ -1,12 +1,14 @@
-"""The kpath terminal UI: wiring of loader, workers, screens and actions.
+"""The kpath terminal UI: wiring of source, workers, screens and actions.
 
-The app never reads the cluster itself. It is given a loader (any callable returning an
-`Analysis`: a dump, a live context, dicts in a test) and runs it in a thread worker; the
-result arrives as an `AnalysisReady` message. Probes plug in the same way (`Prober`).
+The app never reads the cluster itself. It is given a `kpath.source.ClusterSource` (a dump,
+a live context, the demo lab, dicts in a test) and a `ViewScope` (what the user asked to
+see); it runs the source's load in a thread worker and the result arrives as an
+`AnalysisReady` message. Probes plug in the same way (`Prober`).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import threading
@@ -27,7 +29,9 @@ from kpath.cluster.watch import WATCH_LOST, WATCH_OK
 from kpath.errors import KpathError
 from kpath.export.jsonout import paths_json
 from kpath.routing.analysis import Analysis
+from kpath.routing.scope import ViewScope
 from kpath.safetext import clean, clean_message
+from kpath.source import ClusterSource, Watcher, needs_reload
 from kpath.tui import files, health
 from kpath.tui import view_model as vm
 from kpath.tui.actions import bindings
@@ -58,16 +62,7 @@ if TYPE_CHECKING:  # loaded when probes are wired (kpath.tui.probing), not with 
     from kpath.tui.probing import Prober
     from kpath.tui.request_view import AnswerView
 
-Loader = Callable[[], Analysis]
-#: Given a kubeconfig context name, the loader for it.
-ContextLoader = Callable[[str], Loader]
-#: Follows the cluster until the event is set, calling back with each changed kind
-#: (`kpath.cluster.watch.watch_changes` bound to the live options). Runs in a thread.
-Watcher = Callable[[Callable[[str], None], threading.Event], None]
-#: Given a kubeconfig context name, the watcher for it.
-ContextWatcher = Callable[[str], Watcher]
-#: Given a kubeconfig context name, the prober for it (probes through its API server).
-ContextProber = Callable[[str], "Prober"]
+__all__ = ["KpathApp", "Watcher", "file_stem"]
 
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
 
@@ -79,6 +74,13 @@ def file_stem(origin: str, now: datetime) -> str:
     return f"kpath-{slug}-{now:%Y%m%d-%H%M%S}"
 
 
+def namespaces_read(analysis: Analysis) -> list[str]:
+    """The namespaces `n` offers when the cluster cannot list them: those read, and those
+    the snapshot's services are in."""
+    read = analysis.snapshot.namespaces_read or frozenset()
+    return sorted(read | {k.namespace for k in analysis.snapshot.services})
+
+
 class KpathApp(App[int]):
     """Every way into every Service, explored interactively."""
 
@@ -87,54 +89,36 @@ class KpathApp(App[int]):
     COMMANDS = App.COMMANDS | {KpathCommands}
     BINDINGS: ClassVar[list[BindingType]] = bindings()  # type: ignore[assignment]
 
-    def __init__(self, load: Loader, *, origin: str, live: bool,
-                 contexts: Sequence[str] = (), context: str | None = None,
-                 switch_context: ContextLoader | None = None, prober: Prober | None = None,
-                 namespace: str | None = None, selector: str | None = None,
-                 internal: bool = False, save_dir: str | FsPath = ".",
-                 select: str | None = None, watcher: Watcher | None = None,
-                 watch_context: ContextWatcher | None = None,
-                 probe_refusal: str | None = None,
-                 probe_context: ContextProber | None = None,
+    def __init__(self, source: ClusterSource, scope: ViewScope | None = None, *,
+                 prober: Prober | None = None,
+                 clock: Callable[[], datetime] = datetime.now,
                  probe_settings: ProbeSettings | None = None,
-                 clock: Callable[[], datetime] = datetime.now) -> None:
+                 save_dir: str | FsPath = ".", select: str | None = None) -> None:
         """Args:
-        load: reads and analyses the cluster; runs in a thread, may raise `KpathError`.
-        origin: what the header says the data is (context and server, or dump files).
-        live: a live cluster (probes and refresh make sense) or an offline dump.
-        contexts / context / switch_context: kubeconfig contexts for `c`.
-        prober: runs probes for `p` / `P`; None until probes are wired.
-        namespace / selector / internal: the initial view, as -n / -l / --all.
-        save_dir: where `s` and `e` write their files.
-        select: ``NAMESPACE/NAME`` of a service to select once loaded.
-        watcher: follows a live cluster; changes reload the analysis as `r` does.
-        watch_context: the watcher for another context, once the user switched with `c`.
-        probe_refusal: what `p` says where probing is refused (a dump's addresses).
-        probe_context: the prober for another context, likewise.
+        source: what is read, followed, probed; its contexts and namespaces (`c`, `n`).
+        scope: the initial view (-n / -l / --all); None: every exposed service.
+        prober: runs probes for `p` / `P` (None: no probes), through ``source.probe_api()``.
+        clock: the time shown and used in file names (tests and snapshots fix it).
         probe_settings: how `p` probes (timeout, concurrency, …; the palette changes them);
             None: `kpath probe`'s defaults.
-        clock: the time shown and used in file names (tests and snapshots fix it).
+        save_dir: where `s` and `e` write their files.
+        select: ``NAMESPACE/NAME`` of a service to select once loaded.
         """
         super().__init__()
-        self._load = load
-        self.origin = origin
-        self.live = live
-        self.contexts = list(contexts)
-        self.context = context
-        self._switch_context = switch_context
+        self.source = source
+        self.origin = source.origin
+        self.live = source.live
+        self.context: str | None = None  # the context chosen with `c`, once one is
         self._prober = prober
         self._probe_settings = probe_settings
-        self._probe_refusal = probe_refusal
         # Absolute now: the working directory may be deleted while the app runs.
         self._save_dir = files.absolute(FsPath(save_dir))
         self._select = select
         self._clock = clock
-        self.main = MainScreen(origin=origin, live=live, on_ready=self.reload,
-                               namespace=namespace, selector=selector, internal=internal)
+        self.main = MainScreen(origin=self.origin, live=self.live, on_ready=self.reload,
+                               scope=scope or ViewScope())
         self.loaded = False
-        self._watcher = watcher if live else None
-        self._watch_context = watch_context
-        self._probe_context = probe_context
+        self._watcher = source.watcher if self.live else None
         self._stop_watch = threading.Event()
         self._last_reload = -MIN_GAP  # time.monotonic() of the last reload started
         self._watch_timer: Timer | None = None
@@ -143,6 +127,16 @@ class KpathApp(App[int]):
         self._stale_since: datetime | None = None  # the cluster could not be read since
         self._retry_timer: Timer | None = None
         self._retries = 0
+
+    @property
+    def scope(self) -> ViewScope:
+        """What the user sees now: namespace, selector, internal services, filter text."""
+        return self.main.view_scope()
+
+    @property
+    def contexts(self) -> list[str]:
+        """The kubeconfig's contexts (a local file, read when asked)."""
+        return self.source.contexts()[0]
 
     async def on_mount(self) -> None:
         self.set_class(CONSOLE_FONT, "-console")
@@ -216,7 +210,8 @@ class KpathApp(App[int]):
 
     @on(ClusterChanged)
     def _cluster_changed(self, message: ClusterChanged) -> None:
-        if message.stop is not self._stop_watch or self._stop_watch.is_set():
+        # (`stop` on these messages is the watch's event, not Message.stop.)
+        if message.stop is not self._stop_watch or self._stop_watch.is_set():  # type: ignore[comparison-overlap]
             return
         self._change_heard()
 
@@ -239,7 +234,8 @@ class KpathApp(App[int]):
 
     @on(WatchHealth)
     def _watch_health(self, message: WatchHealth) -> None:
-        if message.stop is not self._stop_watch or self._stop_watch.is_set():
+        # (`stop` on these messages is the watch's event, not Message.stop.)
+        if message.stop is not self._stop_watch or self._stop_watch.is_set():  # type: ignore[comparison-overlap]
             return
         self.main.status.watch = status_bar.WATCHING if message.ok else status_bar.WATCH_LOST
         if message.ok:
@@ -284,9 +280,9 @@ class KpathApp(App[int]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
     def _load_snapshot(self) -> None:
-        load = self._load
+        load = self.source
         try:
-            analysis = load()
+            analysis = load.load()
         except KpathError as exc:
             if not get_current_worker().is_cancelled:
                 self.post_message(LoadFailed(str(exc), load))
@@ -302,7 +298,7 @@ class KpathApp(App[int]):
 
     @property
     def can_probe(self) -> bool:
-        return self._prober is not None and self.live
+        return self._prober is not None and self.live and self.source.probe_refusal is None
 
     @property
     def probe_settings(self) -> ProbeSettings:
@@ -325,6 +321,9 @@ class KpathApp(App[int]):
                     settings: ProbeSettings) -> None:
         assert self._prober is not None
         worker = get_current_worker()
+        api = self.source.probe_api()  # now: the server the kubeconfig names when probing
+        if api is not None:
+            settings = dataclasses.replace(settings, api=api)
         landed = [0, 0]  # probes done, probes planned
 
         def sink(marks: Mapping[HopRef, vm.ProbeMark]) -> None:
@@ -340,11 +339,11 @@ class KpathApp(App[int]):
         if not worker.is_cancelled:
             if report is not None:
                 self.post_message(ProbesDone(report, paths, analysis))
-            self.post_message(ProbeProgress(*landed, analysis, finished=True))
+            self.post_message(ProbeProgress(landed[0], landed[1], analysis, finished=True))
 
     def _current(self, load: object) -> bool:
-        """A load's result is for the loader in use (not one `c` replaced meanwhile)."""
-        return load is None or load is self._load
+        """A load's result is for the source in use (not one `c` or `n` replaced)."""
+        return load is None or load is self.source
 
     @on(AnalysisReady)
     def _analysis_ready(self, message: AnalysisReady) -> None:
@@ -411,7 +410,7 @@ class KpathApp(App[int]):
         word = "contradiction" if last.contradictions == 1 else "contradictions"
         self.main.status.probes = f"probes: {message.done} done, {last.contradictions} {word}"
 
-    def on_worker_state_changed(self, event: Worker.StateChangedEvent) -> None:
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # An unexpected failure in a worker: one line, never a traceback over the UI. (The
         # load worker reports its own failures: they take the place of the view.)
         if event.state != WorkerState.ERROR or event.worker.error is None:
@@ -434,12 +433,15 @@ class KpathApp(App[int]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("probe", "probe_all"):
-            if self._prober is not None and self.live:
+            if self.can_probe:
                 return True
-            return True if self._probe_refusal else None  # `p` then says why not
-        if action == "context":
-            return True if self._switch_context is not None and self.contexts else None
-        return True
+            return True if self.source.probe_refusal else None  # `p` then says why not
+        return True  # `c` with no other context says so
+
+    @property
+    def other_contexts(self) -> bool:
+        """Whether `c` has another kubeconfig context to offer."""
+        return len(self.contexts) > 1
 
     def action_filter(self) -> None:
         self.main.open_filter()
@@ -447,32 +449,77 @@ class KpathApp(App[int]):
     def action_namespace(self) -> None:
         if self.main.analysis is None:
             return
-        choices = [("", "all namespaces"), *((n, n) for n in vm.namespaces(self.main.analysis))]
+        if self.source.live:  # the API lists them: off the event loop
+            self._list_namespaces(self.source)
+        else:
+            self._pick_namespace(None, self.source)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="namespaces")
+    def _list_namespaces(self, source: ClusterSource) -> None:
+        try:
+            names = source.namespaces()
+        except KpathError:
+            names = None  # then the ones read, as when the server refuses the LIST
+        self.call_from_thread(self._pick_namespace, names, source)
+
+    def _pick_namespace(self, listed: list[str] | None, source: ClusterSource) -> None:
+        analysis = self.main.analysis
+        if analysis is None or source is not self.source or isinstance(self.screen, Picker):
+            return
+        names = listed if listed is not None else namespaces_read(analysis)
+        choices = [("", "all namespaces"), *((n, n) for n in names)]
         self.push_screen(Picker("Namespace", choices, self.main.namespace or ""),
-                         lambda ns: None if ns is None else self.main.set_namespace(ns or None))
+                         lambda ns: None if ns is None else self.set_namespace(ns or None))
+
+    def set_namespace(self, namespace: str | None) -> None:
+        """Show one namespace (None: all); read it first when the source read less."""
+        self.main.set_namespace(namespace)
+        analysis = self.main.analysis
+        wanted = None if namespace is None else frozenset({namespace})
+        if analysis is None or not needs_reload(analysis.snapshot.namespaces_read, wanted):
+            return
+        wider = self.source.with_namespaces(wanted)
+        if wider == self.source:
+            return  # a dump holds what it holds
+        self.source = wider
+        self.workers.cancel_group(self, "probe")
+        if self._watcher is not None:  # follow the new scope, not the old one
+            self._watcher = wider.watcher
+            self._start_watch()
+        self.notify(f"Reading {'all namespaces' if namespace is None else clean(namespace)}…",
+                    timeout=3, markup=False)
+        self.reload()
 
     def action_context(self) -> None:
-        if self._switch_context is None or not self.contexts:
-            self.notify("No other kubeconfig context to switch to.", markup=False)
+        names, current = self.source.contexts()
+        current = self.context or current
+        if len(names) < 2:
+            self.notify(f"only one context: {clean(names[0])}" if names else
+                        "no kubeconfig context to switch to" + ("" if self.live else
+                                                                " (reading dump files)"),
+                        title="context", markup=False)
             return
-        self.push_screen(Picker("Context", [(c, c) for c in self.contexts], self.context),
+        self.push_screen(Picker("Context", [(c, c) for c in names], current),
                          self._use_context)
 
     def _use_context(self, context: str | None) -> None:
-        if context is None or self._switch_context is None:
+        if context is None:
             return
-        self.context, self._load = context, self._switch_context(context)
+        try:
+            source = self.source.with_context(context)
+        except KpathError as exc:
+            self.notify(clean_message(str(exc)), severity="error", markup=False)
+            return
+        self.context, self.source = context, source
         # Another cluster: nothing of the old one stays on screen under the new name (its
         # paths, probes, findings), whether the new one can be read or not.
         self.main.clear(f"Loading context {clean(context)}…")
         self.main.status.error = ""
         self._fresh()
         self.workers.cancel_group(self, "probe")
-        if self._probe_context is not None:  # through the new context's API server
-            self._prober = self._probe_context(context)
         if self._watcher is not None:
             # Follow the new context, or nothing: never the old one behind a new header.
-            self._watcher = self._watch_context(context) if self._watch_context else None
+            self._watcher = source.watcher
             self._start_watch()
         self.main.status.origin = self.origin = f"context {context}"
         self.reload()
@@ -509,10 +556,11 @@ class KpathApp(App[int]):
         self._start_probes(self.main.visible_path_indexes())
 
     def _start_probes(self, paths: list[int]) -> None:
-        if (self._prober is None or not self.live) and self._probe_refusal:
-            self.notify(self._probe_refusal, title="probes", severity="warning", markup=False)
+        refusal = self.source.probe_refusal
+        if not self.can_probe and refusal:
+            self.notify(refusal, title="probes", severity="warning", markup=False)
             return
-        if self._prober is None or not self.live or self.main.analysis is None or not paths:
+        if not self.can_probe or self.main.analysis is None or not paths:
             return
         self.main.status.probes = f"probing {len(paths)} path(s)…"
         self._run_probes(self.main.analysis, paths, self.probe_settings)
@@ -525,9 +573,9 @@ class KpathApp(App[int]):
         analysis = self.main.analysis
         if analysis is None:
             return
-        paths = self.main.visible_paths()
-        keys = {p.service for p in paths}
-        findings = [f for f in analysis.findings if f.service is None or f.service in keys]
+        # The view's scope decides, as it does for `kpath paths -o json -n NS -l SEL`.
+        scope = self.scope
+        paths, findings = scope.paths(analysis), scope.findings(analysis)
         path = self._save_dir / f"{file_stem(self.origin, self._clock())}.json"
         # With the probe results on screen: the shape of `kpath paths --probe -o json`.
         doc = self.main.probed_json(paths, findings) or paths_json(analysis, paths, findings)

@@ -78,13 +78,15 @@ class LiveJudgement:
         return out
 
 
-def tui_prober(base: ProbeSettings) -> Prober:
+def tui_prober(base: ProbeSettings | None = None) -> Prober:
     """A `Prober` for the app: probes as ``kpath paths --probe`` would, with the settings the
-    app passes (its command palette changes them) and the API access of ``base``."""
+    app passes (its command palette changes them; the app sets their API access from its
+    source) or, given ``base``, the API access of ``base``."""
 
     def prober(analysis: Analysis, indexes: Sequence[int], settings: ProbeSettings,
                sink: MarkSink, progress: ProgressSink) -> ProbeReport:
-        settings = dataclasses.replace(settings, api=base.api)
+        if base is not None:
+            settings = dataclasses.replace(settings, api=base.api)
         plan = plan_paths(analysis, [analysis.paths[i] for i in indexes], settings)
         live = LiveJudgement(plan, settings.slow_ms)
         total, done = plan.probe_count, 0

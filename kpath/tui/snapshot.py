@@ -15,7 +15,9 @@ from typing import TYPE_CHECKING
 from kpath.cluster.records import ObjectKey
 from kpath.errors import InputError
 from kpath.routing.analysis import Analysis
+from kpath.routing.scope import ViewScope
 from kpath.safetext import clean
+from kpath.source import LoadedSource
 from kpath.tui.app import KpathApp
 from kpath.tui.screens.request import RequestScreen
 
@@ -34,8 +36,8 @@ async def render_app_svg(analysis: Analysis, *, namespace: str | None = None,
     """The UI on ``analysis`` as SVG. ``service`` (``NS/NAME``) is selected first; with a
     ``prober``, that service's paths (or every visible one) are probed before the shot;
     with ``request`` (a URL), the shot is of the request dialog answering it."""
-    app = KpathApp(lambda: analysis, origin=analysis.snapshot.origin, live=live,
-                   namespace=namespace, selector=selector, internal=internal, prober=prober,
+    source = LoadedSource(lambda: analysis, origin=analysis.snapshot.origin, live=live)
+    app = KpathApp(source, ViewScope.of(namespace, selector, internal), prober=prober,
                    probe_settings=probe_settings, clock=clock)
     async with app.run_test(size=size) as pilot:
         await app.wait_loaded(pilot.pause)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kpath.cli import _live_options, _load, main
+from kpath.cli import _cluster_source, _view_scope, main
 from kpath.cluster.kubeconfig import resolve_target
 from kpath.cluster.live import status_message
 from kpath.lab.apiserver import ServerThread, serve_in_thread
@@ -118,7 +118,7 @@ async def test_the_ui_shows_stars_not_the_secret(
     with (tmp_path / "stdin").open("w+") as stdin:
         monkeypatch.setattr(sys, "stdin", stdin)
         args = _flags(kubeconfig=str(kc), all_namespaces=True)
-        app = build_app(args, _load, live_options=_live_options)
+        app = build_app(_cluster_source(args), _view_scope(args))
         async with app.run_test(size=(200, 40)) as pilot:
             await app.wait_loaded(pilot.pause)
             reasons = " ".join(app.main.status.not_visible.values())

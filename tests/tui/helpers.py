@@ -15,6 +15,8 @@ from typing import Any
 from rich.console import Console
 
 from kpath.routing.analysis import Analysis
+from kpath.routing.scope import ViewScope
+from kpath.source import ClusterSource, LoadedSource
 from kpath.tui.app import KpathApp
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
@@ -25,12 +27,30 @@ def clock() -> datetime:
     return FIXED
 
 
-def make_app(analysis: Analysis | Callable[[], Analysis], **kw: Any) -> KpathApp:
+def make_app(analysis: Analysis | Callable[[], Analysis], *, origin: str = "test",
+             live: bool = False, contexts: tuple[str, ...] | list[str] = (),
+             context: str | None = None,
+             switch_context: Callable[[str], Callable[[], Analysis]] | None = None,
+             watcher: Any = None, namespace: str | None = None, selector: str | None = None,
+             internal: bool = False, probe_refusal: str | None = None,
+             listed: list[str] | None = None, **kw: Any) -> KpathApp:
+    """The app on a `LoadedSource` of ``analysis`` (or a function returning one); a
+    ``switch_context(name)`` gives the function for another context."""
     load = analysis if callable(analysis) else (lambda: analysis)
-    kw.setdefault("origin", "test")
-    kw.setdefault("live", False)
+
+    def source_for(read: Callable[[], Analysis], name: str | None) -> ClusterSource:
+        def switch(other: str) -> ClusterSource:
+            assert switch_context is not None
+            return source_for(switch_context(other), other)
+
+        return LoadedSource(read, origin=origin, live=live, watcher=watcher,
+                            context_names=tuple(contexts), context=name,
+                            switch=switch if switch_context else None, listed=listed,
+                            probe_refusal=probe_refusal)
+
     kw.setdefault("clock", clock)
-    return KpathApp(load, **kw)
+    return KpathApp(source_for(load, context), ViewScope.of(namespace, selector, internal),
+                    **kw)
 
 
 def screen_text(app: KpathApp) -> str:

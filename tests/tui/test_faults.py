@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from kpath.cli import _live_options, _load
+from kpath.cli import _cluster_source, _load, _view_scope
 from kpath.cluster.records import ObjectKey
 from kpath.routing.analysis import Analysis
 from kpath.tui.app import KpathApp
@@ -133,7 +133,7 @@ async def test_a_dump_with_an_input_error_shows_it_in_place_of_loading(tmp_path:
 def build(args) -> KpathApp:  # type: ignore[no-untyped-def]
     from kpath.tui.launch import build_app
 
-    return build_app(args, _load, live_options=_live_options)
+    return build_app(_cluster_source(args), _view_scope(args))
 
 
 async def test_an_unexpected_exception_while_loading_is_one_line_on_screen() -> None:

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from kpath.cli import _live_options, _load
+from kpath.cli import _cluster_source, _load, _view_scope
 from kpath.probe.consent import UI_NOTE
 from kpath.tui.launch import build_app
 from kpath.tui.widgets.status_bar import WATCHING
@@ -34,7 +34,8 @@ def flags(**kw: object) -> argparse.Namespace:
 
 
 async def test_dump_opens_offline() -> None:
-    app = build_app(flags(dump=[str(DUMP)]), _load, live_options=_live_options)
+    args = flags(dump=[str(DUMP)])
+    app = build_app(_cluster_source(args), _view_scope(args))
     async with app.run_test(size=(120, 30), notifications=True) as pilot:
         await app.wait_loaded(pilot.pause)
         text = screen_text(app)
@@ -58,7 +59,7 @@ async def test_demo_lab_opens_live_and_quitting_stops_the_lab() -> None:
         kubeconfig = lab.write_kubeconfig(Path(tmp) / "kubeconfig")
         api = urlsplit(lab.api_url)
         args = flags(kubeconfig=str(kubeconfig), all_namespaces=True)
-        app = build_app(args, _load, live_options=_live_options)
+        app = build_app(_cluster_source(args), _view_scope(args))
         async with app.run_test(size=(160, 48)) as pilot:
             await app.wait_loaded(pilot.pause)
             text = screen_text(app)
@@ -151,24 +152,32 @@ def test_kpath_tui_on_a_broken_dump_shows_why_and_q_exits_2_with_the_line_on_std
 async def test_probes_go_through_the_api_server_of_the_context_in_use(tmp_path: Path) -> None:
     """After `c`, probes use the new context's API access (read when they run), never the
     one the UI started with."""
+    from dataclasses import dataclass, field
+
     import yaml
 
-    from kpath.cli import _default_probe_options
     from kpath.lab.runner import LabThread
+    from kpath.source import KubeSource
 
-    asked: list[str | None] = []
+    @dataclass(frozen=True)
+    class Recording(KubeSource):
+        """The kubeconfig source, noting the context each probe run's API access is for."""
 
-    def probe_options(args: argparse.Namespace) -> object:
-        asked.append(args.context)
-        return _default_probe_options(args)
+        asked: list[str | None] = field(default_factory=list, compare=False)
+
+        def probe_api(self):  # type: ignore[no-untyped-def]
+            self.asked.append(self.options.context)
+            return super().probe_api()
 
     with LabThread("shop") as lab:
         kc = lab.write_kubeconfig(tmp_path / "kc")
         doc = yaml.safe_load(kc.read_text())
         doc["contexts"].append({"name": "again", "context": dict(doc["contexts"][0]["context"])})
         kc.write_text(yaml.safe_dump(doc))
-        app = build_app(flags(kubeconfig=str(kc), all_namespaces=True), _load,
-                        probe_options=probe_options, live_options=_live_options)
+        source = Recording(_cluster_source(flags(kubeconfig=str(kc), all_namespaces=True)
+                                           ).options)
+        asked = source.asked
+        app = build_app(source)
         async with app.run_test(size=(160, 40)) as pilot:
             await app.wait_loaded(pilot.pause)
             assert asked == []  # nothing is resolved before a probe runs

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kpath.cli import _live_options, _load
+from kpath.cli import _cluster_source, _load, _view_scope
 from kpath.cluster.records import ObjectKey
 from kpath.lab.runner import LabThread
 from kpath.tui.app import KpathApp
@@ -45,8 +45,8 @@ def closed_port() -> Iterator[int]:
 
 def app_for(kubeconfig: Path) -> KpathApp:
     """As ``kpath tui --kubeconfig FILE -A`` wires it: the CLI's loader and watch."""
-    return build_app(flags(kubeconfig=str(kubeconfig), all_namespaces=True), _load,
-                     live_options=_live_options)
+    args = flags(kubeconfig=str(kubeconfig), all_namespaces=True)
+    return build_app(_cluster_source(args), _view_scope(args))
 
 
 async def until(check: Callable[[], bool], seconds: float = 60.0) -> bool:

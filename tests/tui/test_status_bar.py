@@ -11,6 +11,7 @@ from kpath.cluster.snapshot import build_snapshot
 from kpath.lab.rbac import load_policy
 from kpath.lab.runner import LabThread
 from kpath.routing.analysis import analyse
+from kpath.source import LoadedSource
 from kpath.tui.app import KpathApp
 from kpath.tui.widgets.status_bar import status_text
 from tests.tui.helpers import clock, screen_text
@@ -38,8 +39,8 @@ async def test_the_live_ui_under_kpaths_namespaced_role_says_what_it_cannot_see(
     with LabThread("shop", api={"rbac": load_policy(RBAC_YAML, "Role", namespace="shop")}) as lab:
         options = LiveOptions(kubeconfig=str(lab.write_kubeconfig(tmp_path / "kc")),
                               namespace="shop")
-        app = KpathApp(lambda: analyse(build_snapshot(load_live(options))), origin="lab",
-                       live=True, clock=clock)
+        app = KpathApp(LoadedSource(lambda: analyse(build_snapshot(load_live(options))),
+                                    origin="lab", live=True), clock=clock)
         async with app.run_test(size=(200, 40)) as pilot:
             await app.wait_loaded(pilot.pause)
             assert app.main.table.rows  # the namespace's services are listed

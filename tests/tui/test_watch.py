@@ -15,6 +15,7 @@ from kpath.cluster.snapshot import build_snapshot
 from kpath.cluster.watch import watch_changes
 from kpath.lab.runner import LabThread
 from kpath.routing.analysis import Analysis, analyse
+from kpath.source import LoadedSource
 from kpath.tui.app import KpathApp
 from kpath.tui.widgets.status_bar import WATCH_LOST, WATCHING
 from tests.tui.helpers import clock, screen_text
@@ -41,7 +42,7 @@ def live_app(options: LiveOptions, watcher: Callable[..., None] | None) -> Kpath
     def load() -> Analysis:
         return analyse(build_snapshot(load_live(options)))
 
-    return KpathApp(load, origin="lab", live=True, clock=clock, watcher=watcher)
+    return KpathApp(LoadedSource(load, origin="lab", live=True, watcher=watcher), clock=clock)
 
 
 def web_ready(app: KpathApp) -> int | None:
@@ -140,7 +141,7 @@ async def test_a_burst_of_changes_is_one_reload(options: LiveOptions) -> None:
             stop.wait(0.01)
         stop.wait(30)
 
-    app = KpathApp(load, origin="lab", live=True, clock=clock, watcher=watcher)
+    app = KpathApp(LoadedSource(load, origin="lab", live=True, watcher=watcher), clock=clock)
     async with app.run_test(size=(120, 30)) as pilot:
         await app.wait_loaded(pilot.pause)
         assert len(loads) == 1

@@ -25,8 +25,9 @@ from kpath.probe.plan import HopKind, HopRef
 from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding
 from kpath.routing.paths import Path
-from kpath.routing.scope import ViewScope
+from kpath.routing.scope import ViewScope, namespaces_label
 from kpath.safetext import clean, literal, literal_message
+from kpath.source import shown_namespaces
 from kpath.tui import view_model as vm
 from kpath.tui.messages import HopSelected, JumpTo, ServiceHighlighted
 from kpath.tui.styles import PROBE_RANK, ProbeState, glyphs
@@ -69,14 +70,12 @@ class MainScreen(Screen[None]):
     ]
 
     def __init__(self, *, origin: str, live: bool, on_ready: Callable[[], None],
-                 namespace: str | None = None, selector: str | None = None,
-                 internal: bool = False) -> None:
+                 scope: ViewScope | None = None) -> None:
         super().__init__()
         self._origin, self._live, self._on_ready = origin, live, on_ready
         self.analysis: Analysis | None = None
-        self.namespace = namespace
-        self.selector = selector
-        self.internal = internal
+        # Namespace, selector and internal services; the filter text is the box's.
+        self.scope = scope or ViewScope()
         self.sort = vm.SORTS[0]
         self.selected: ObjectKey | None = None
         self.probes: dict[HopRef, vm.ProbeMark] = {}
@@ -117,6 +116,33 @@ class MainScreen(Screen[None]):
                     with TabPane("Findings", id="findings"):
                         yield FindingsPanel(id="findings-panel")
         yield Footer()
+
+    @property
+    def namespace(self) -> str | None:
+        """The one namespace in view (None: all of them)."""
+        spaces = self.scope.namespaces
+        return next(iter(spaces)) if spaces is not None and len(spaces) == 1 else None
+
+    @namespace.setter
+    def namespace(self, namespace: str | None) -> None:
+        self.scope = self.scope.narrowed(
+            namespaces=None if namespace is None else frozenset({namespace}))
+
+    @property
+    def selector(self) -> str | None:
+        return self.scope.selector or None
+
+    @property
+    def internal(self) -> bool:
+        return self.scope.internal
+
+    @internal.setter
+    def internal(self, internal: bool) -> None:
+        self.scope = self.scope.narrowed(internal=internal)
+
+    def view_scope(self) -> ViewScope:
+        """The view as one `ViewScope`, with the filter's words: what `e` exports."""
+        return self.scope.narrowed(text=self.query_one("#filter", Input).value)
 
     @property
     def table(self) -> ServiceTable:
@@ -175,7 +201,8 @@ class MainScreen(Screen[None]):
         text = Text(glyphs("✗ cannot read the cluster: "), style="bold red")
         text.append_text(literal_message(self.failure, "red"))
         text.append("\n\nr: try again · q: quit" + (" · c: another context"
-                                                     if self.app.check_action("context", ())
+                                                     if getattr(self.app, "other_contexts",
+                                                                False)
                                                      else ""), style="dim")
         return text
 
@@ -231,7 +258,9 @@ class MainScreen(Screen[None]):
                            internal=self.internal, within=within)
         self._last_filter = _Filtered(self._rows, self.namespace, self.internal, text, shown)
         self.table.show(self._rows, shown, keep=keep, announce=announce)
-        ns = self.namespace or "all namespaces"
+        # The namespaces shown, of those read: never "all" when only one was read.
+        read = self.analysis.snapshot.namespaces_read if self.analysis is not None else None
+        ns = namespaces_label(shown_namespaces(self.scope.namespaces, read))
         what = "all services" if self.internal else "exposed services"
         count = Text(f"{len(shown)} of {len(self._rows)} · {what} · ", style="dim")
         count.append_text(literal(ns, "dim"))

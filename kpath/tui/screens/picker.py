@@ -17,13 +17,17 @@ from kpath.safetext import literal
 
 
 class Picker(ModalScreen[str | None]):
-    """Choose one of ``choices``; dismisses with the choice, or None on Escape.
+    """Choose one of ``choices``; dismisses with the choice, or None on Escape or `q` (as
+    everywhere else in kpath, `q` leaves what is open; here that is the picker, not kpath).
 
     ``choices`` are (value, label) pairs; labels are cluster text and shown literally.
     """
 
     CSS_PATH = "picker.tcss"
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel"),
+        Binding("q", "cancel", "Close", show=False),
+    ]
 
     def __init__(self, title: str, choices: Sequence[tuple[str, str]],
                  current: str | None = None) -> None:

@@ -1,0 +1,116 @@
+"""kpath.source: the UI's input read as the command line reads it. Pure decisions get
+plain tests; the live source runs against the lab's API server on loopback."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kpath.cli import _cluster_source, _load
+from kpath.cluster.live import LiveOptions
+from kpath.errors import InputError
+from kpath.probe.consent import probe_consent
+from kpath.source import (
+    DumpSource,
+    KubeSource,
+    needs_reload,
+    parse_client,
+    shown_namespaces,
+)
+
+DUMP = Path(__file__).resolve().parent / "data" / "dumps" / "policies.yaml"
+A, B = frozenset({"a"}), frozenset({"b"})
+
+
+def flags(**kw: object) -> argparse.Namespace:
+    base = dict(dump=None, kubeconfig=None, context=None, namespace=None,
+                all_namespaces=False, selector=None, internal=False, client=None)
+    return argparse.Namespace(**{**base, **kw})
+
+
+def test_needs_reload_when_the_view_holds_more_than_was_read() -> None:
+    assert not needs_reload(None, A)  # everything was read
+    assert not needs_reload(None, None)
+    assert not needs_reload(A | B, A)
+    assert needs_reload(A, B)
+    assert needs_reload(A, None)  # all namespaces, one read
+    assert needs_reload(A, A | B)
+
+
+def test_shown_namespaces_are_those_asked_for_that_were_read() -> None:
+    assert shown_namespaces(None, None) is None
+    assert shown_namespaces(None, A) == A  # "all" of a source that read one: that one
+    assert shown_namespaces(A, None) == A
+    assert shown_namespaces(A | B, A) == A
+    assert shown_namespaces(B, A) == frozenset()
+
+
+def test_parse_client() -> None:
+    assert parse_client(None) is None
+    assert parse_client("2001:db8::0001") == "2001:db8::1"
+    with pytest.raises(InputError, match="not an IP address"):
+        parse_client("nope")
+
+
+def test_a_dump_source_reads_what_kpath_paths_reads_and_is_never_probed() -> None:
+    source = _cluster_source(flags(dump=[str(DUMP)], client="192.0.2.7"))
+    assert isinstance(source, DumpSource) and not source.live and source.watcher is None
+    ours, cli = source.load(), _load(flags(dump=[str(DUMP)], client="192.0.2.7"))
+    assert [(f.code, f.message) for f in ours.findings] == [
+        (f.code, f.message) for f in cli.findings]
+    assert ours.client == cli.client and ours.client is not None
+    assert source.probe_refusal == probe_consent(True, ui=True).refusal
+    assert source.contexts() == ([], None)
+    assert source.with_namespaces(frozenset({"x"})) is source
+    assert source.origin == f"dump: {DUMP}"
+
+
+def test_a_live_source_widens_to_what_is_asked() -> None:
+    source = KubeSource(LiveOptions(kubeconfig="kc", context="a", namespace="shop"))
+    wide = source.with_namespaces(None)
+    assert isinstance(wide, KubeSource)
+    assert wide.options.all_namespaces and wide.options.namespace is None
+    other = source.with_namespaces(frozenset({"ingress-nginx"}))
+    assert isinstance(other, KubeSource)
+    assert other.options == LiveOptions(kubeconfig="kc", context="a", namespace="ingress-nginx")
+    assert source.with_namespaces(frozenset({"shop"})) == source
+    assert source.with_context("b").origin == "context b"
+    assert KubeSource(LiveOptions(), label="kpath demo lab (shop)").with_context("x").origin \
+        == "context x"
+
+
+@pytest.fixture(scope="module")
+def netpol_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    from kpath.lab.runner import LabThread
+
+    with LabThread("netpol-shop") as lab:
+        yield lab.write_kubeconfig(tmp_path_factory.mktemp("kc") / "kubeconfig")
+
+
+@pytest.mark.lab
+def test_the_live_source_judges_network_policy_from_this_machine(netpol_lab: Path) -> None:
+    """As `kpath paths --probe` does: the UI probes from here, so it predicts from here."""
+    args = flags(kubeconfig=str(netpol_lab), all_namespaces=True)
+    analysis = _cluster_source(args).load()
+    probing = _load(args, probing=True)
+    assert analysis.client is not None and analysis.client == probing.client
+    assert "this machine's address" in analysis.client.note
+    assert analysis.client != _load(args).client  # not the default outside client
+    chosen = _cluster_source(flags(kubeconfig=str(netpol_lab), all_namespaces=True,
+                                   client="203.0.113.9")).load()
+    assert chosen.client is not None and chosen.client.address == "203.0.113.9"
+
+
+@pytest.mark.lab
+def test_the_live_source_says_which_namespace_it_read(netpol_lab: Path) -> None:
+    """Without -n or -A, the context's namespace is read: the snapshot says so."""
+    source = _cluster_source(flags(kubeconfig=str(netpol_lab)))
+    assert source.load().snapshot.namespaces_read == frozenset({"default"})
+    shop = _cluster_source(flags(kubeconfig=str(netpol_lab), namespace="shop")).load()
+    assert shop.snapshot.namespaces_read == frozenset({"shop"})
+    assert {k.namespace for k in shop.snapshot.services} <= {"shop"}
+    everything = _cluster_source(flags(kubeconfig=str(netpol_lab), all_namespaces=True))
+    assert everything.load().snapshot.namespaces_read is None
