@@ -34,6 +34,47 @@ def test_rows_summarise_each_service() -> None:
     assert "Ing" in api.ways and api.state == HopState.CROSS
 
 
+def two_port_service(*, ready_b: bool = True) -> vm.ServiceRow:
+    """2 pods serving 2 ports (http, metrics): one slice, two slice ports."""
+    from tests import builders as b
+
+    ports = [{"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"},
+             {"name": "metrics", "port": 9090, "targetPort": 9090, "protocol": "TCP"}]
+    slice_ports = [{"name": "http", "port": 8080, "protocol": "TCP"},
+                   {"name": "metrics", "port": 9090, "protocol": "TCP"}]
+    a = b.analysed(
+        b.node("node-a"), b.pod("w-1", "node-a", "10.1.0.1", {"app": "w"}),
+        b.pod("w-2", "node-a", "10.1.0.2", {"app": "w"}),
+        b.service("w", selector={"app": "w"}, ports=ports),
+        b.endpointslice("w", [b.endpoint("10.1.0.1", "node-a", "w-1"),
+                              b.endpoint("10.1.0.2", "node-a", "w-2", ready=ready_b)],
+                        ports=slice_ports))
+    (row,) = vm.service_rows(a)
+    return row
+
+
+def test_ready_counts_pods_not_pods_times_ports() -> None:
+    row = two_port_service()
+    assert (row.ready, row.total) == (2, 2)  # kubectl's count; 4/4 before
+    row = two_port_service(ready_b=False)
+    assert (row.ready, row.total) == (1, 2)
+
+
+def test_pod_counts_of_redacted_endpoints_count_once_per_service() -> None:
+    from kpath.cluster.records import ServicePort
+    from kpath.routing.kubeproxy import Target
+    from kpath.routing.paths import PortRoutes
+
+    def port_routes(name: str, *ready: bool) -> PortRoutes:
+        port = ServicePort(name, "TCP", 80, 80, None, None)
+        return PortRoutes(port, tuple(Target(None, 80, None, None, None, r, r, False)
+                                      for r in ready), None, ())
+
+    # No pod, no address: the ports' endpoints cannot be told apart; the larger port counts.
+    assert vm.pod_counts([port_routes("a", True, False), port_routes("b", True)]) == (1, 2)
+    assert vm.pod_counts([]) == (0, 0)
+
+
 def test_filter_words_namespace_and_exposure() -> None:
     assert keys(vm.visible(ROWS)) == ["shop/api", "shop/broken", "shop/web"]
     assert keys(vm.visible(ROWS, internal=True))[0] == "backend/cache"
