@@ -56,7 +56,10 @@ def policy_json(pp: PathPolicy | None, hp: HopPolicy | None) -> dict[str, Any] |
             "address": t.endpoint, "pod": str(t.pod) if t.pod else None,
             "allowed": t.allowed, "sources": t.sources, "blockedFrom": t.blocked,
             "blockedNodes": list(t.blocked_nodes),
-            "source": r.source.address if r is not None else None,
+            # The hop's own deciding source: `r.source` may be another node of its ipBlock
+            # class (verdicts are shared within a class), whichever group was judged first.
+            "source": (t.source.address if t.source is not None
+                       else r.source.address if r is not None else None),
             "blockedBy": [str(k) for k in denying(r)] if r is not None and not t.allowed
             else [],
             "policies": sorted({str(k) for k in (*r.egress.policies, *r.ingress.policies)})
