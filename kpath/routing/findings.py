@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from kpath.cluster.records import ObjectKey, Pod, Service
 from kpath.cluster.snapshot import FROM_PODS, Snapshot
+from kpath.routing.closest import candidates, nearest
 from kpath.routing.kubeproxy import Verdict, has_usable
 from kpath.routing.visibility import not_visible_lines
 
@@ -217,24 +218,13 @@ def _selector(selector: Mapping[str, str]) -> str:
 
 
 def _closest(pods: Iterable[Pod], selector: Mapping[str, str]) -> str:
-    """Name the pods whose labels come closest, and the labels that differ."""
-    scored = []
-    for p in pods:
-        same = sum(1 for k, v in selector.items() if p.labels.get(k) == v)
-        keys = sum(1 for k in selector if k in p.labels)
-        if keys:
-            scored.append(((same, keys), p))
-    if not scored:
+    """Name the pods whose labels come closest (fewest letters off), and how they differ."""
+    ranked = candidates(pods, selector)
+    if not ranked:
         return " (no pod in the namespace carries any of its label keys)"
-    best = max(s for s, _ in scored)
-    closest = sorted((p for s, p in scored if s == best), key=lambda p: p.name)
-    first = closest[0]
-    diffs = [
-        f"{k}={first.labels[k]!r} (wants {v!r})" if k in first.labels else f"{k} missing"
-        for k, v in selector.items() if first.labels.get(k) != v
-    ]
-    names = _names([p.name for p in closest], 3)
-    return f"; closest: {names}, which differ in {', '.join(diffs)}"
+    closest = nearest(ranked)
+    names = _names([c.pod.name for c in closest], 3)
+    return f"; closest: {names} ({', '.join(t.describe() for t in closest[0].differ)})"
 
 
 def ingress_findings(paths: Iterable[Path], snapshot: Snapshot) -> Iterator[Finding]:
