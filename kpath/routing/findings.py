@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from kpath.cluster.records import ObjectKey, Pod, Service
 from kpath.cluster.snapshot import FROM_PODS, Snapshot
+from kpath.routing.affinity import applies
 from kpath.routing.closest import candidates, nearest
 from kpath.routing.kubeproxy import Verdict, has_usable
 from kpath.routing.visibility import not_visible_lines
@@ -254,12 +255,17 @@ def ingress_findings(paths: Iterable[Path], snapshot: Snapshot) -> Iterator[Find
             yield finding("KP204", f"Ingress {ing}: {ctrl.note}", ingress=ing)
 
 
-def cross_node_findings(paths: Iterable[Path]) -> Iterator[Finding]:
-    """Per service, and for the cluster: the share of node paths whose traffic crosses nodes."""
+def cross_node_findings(paths: Iterable[Path],
+                        services: Mapping[ObjectKey, Service] | None = None) -> Iterator[Finding]:
+    """Per service, and for the cluster: the share of node paths whose traffic crosses nodes.
+    ``services``: to say what the share means under ClientIP affinity (a share of clients)."""
     per_service: dict[ObjectKey, list[float]] = {}
+    pinned: set[ObjectKey] = set()
     for p in paths:
         if not p.groups or not p.external:
             continue
+        if services is not None and applies(services.get(p.service), p.via):
+            pinned.add(p.service)
         acc = per_service.setdefault(p.service, [0.0, 0.0])
         for g in p.groups:
             if g.choice.verdict == Verdict.FORWARD:
@@ -269,8 +275,11 @@ def cross_node_findings(paths: Iterable[Path]) -> Iterator[Finding]:
     for key, (cross, n) in sorted(per_service.items()):
         crossing, total = crossing + cross, total + n
         if n and cross:
+            per_client = ("; ClientIP affinity: that share of clients always lands on another "
+                          "node's pod, each on the same one" if key in pinned else "")
             yield finding("KP109", f"{key}: {cross / n:.0%} of external traffic crosses to "
-                          "another node (SNAT: pods see a node, not the client)", service=key)
+                          f"another node (SNAT: pods see a node, not the client){per_client}",
+                          service=key)
     if total:
         yield finding("KP303", f"cluster: {crossing / total:.0%} of external traffic through "
                       "nodes crosses to another node")
