@@ -517,6 +517,8 @@ def parse_ingress(obj: Mapping[str, Any], intern: Interner) -> Ingress:
     return Ingress(
         namespace, name, class_name or None, from_annotation, default,
         tuple(rules), tls_hosts, _lb_ingress(_map(obj.get("status"), "status")), annotations,
+        # ingress-nginx keeps the oldest Ingress's rule where two claim one path (KP206).
+        _str(meta.get("creationTimestamp"), "metadata", "creationTimestamp") or "",
     )
 
 

@@ -207,6 +207,7 @@ class Ingress(NamedTuple):
     tls_hosts: tuple[str, ...]
     load_balancer_ingress: tuple[LoadBalancerIngress, ...]
     annotations: Labels
+    creation: str = ""  # metadata.creationTimestamp (RFC 3339); "" when the input has none
 
     @property
     def key(self) -> ObjectKey:

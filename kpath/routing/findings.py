@@ -62,6 +62,9 @@ RULES: dict[str, tuple[str, Severity]] = {
     "KP203": ("ingressclass-missing", Severity.ERROR),
     "KP204": ("ingress-controller-not-found", Severity.WARNING),
     "KP205": ("ingress-backend-not-a-service", Severity.INFO),
+    # Ingress rules in conflict (kpath/routing/ingress_conflicts.py); KP208-KP209 free.
+    "KP206": ("ingress-rule-conflict", Severity.WARNING),
+    "KP207": ("ingress-rule-conflict-undefined", Severity.WARNING),
     "KP301": ("kind-not-visible", Severity.WARNING),
     "KP302": ("endpoints-derived-from-pods", Severity.INFO),
     "KP303": ("cluster-cross-node-share", Severity.INFO),
@@ -229,11 +232,16 @@ def _closest(pods: Iterable[Pod], selector: Mapping[str, str]) -> str:
 
 
 def ingress_findings(paths: Iterable[Path], snapshot: Snapshot) -> Iterator[Finding]:
+    # ingress_conflicts builds its findings with this module's `finding`: imported here.
+    from kpath.routing.ingress_conflicts import conflict_findings
+
     seen: set[tuple[object, ...]] = set()
+    routes = []
     for path in paths:
         route = path.entry.ingress
         if route is None:
             continue
+        routes.append(route)
         ing = route.ingress.key
         ctrl = route.controller
         if route.problem and ("problem", ing, route.problem) not in seen:
@@ -253,6 +261,7 @@ def ingress_findings(paths: Iterable[Path], snapshot: Snapshot) -> Iterator[Find
                           "no controller will serve it", ingress=ing)
         elif ctrl.kind == "unknown":
             yield finding("KP204", f"Ingress {ing}: {ctrl.note}", ingress=ing)
+    yield from conflict_findings(routes)
 
 
 def cross_node_findings(paths: Iterable[Path],
