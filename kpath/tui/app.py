@@ -8,7 +8,6 @@ result arrives as an `AnalysisReady` message. Probes plug in the same way (`Prob
 from __future__ import annotations
 
 import json
-import re
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -72,13 +71,6 @@ ContextProber = Callable[[str], "Prober"]
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
 
 
-def file_stem(origin: str, now: datetime) -> str:
-    """``kpath-<context>-<time>``: a file name from cluster text, safe on any filesystem."""
-    context = origin.split(" @ ")[0].removeprefix("context ")
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", context).strip("-.")[:40] or "cluster"
-    return f"kpath-{slug}-{now:%Y%m%d-%H%M%S}"
-
-
 class KpathApp(App[int]):
     """Every way into every Service, explored interactively."""
 
@@ -91,7 +83,7 @@ class KpathApp(App[int]):
                  contexts: Sequence[str] = (), context: str | None = None,
                  switch_context: ContextLoader | None = None, prober: Prober | None = None,
                  namespace: str | None = None, selector: str | None = None,
-                 internal: bool = False, save_dir: str | FsPath = ".",
+                 internal: bool = False, save_dir: str | FsPath | None = None,
                  select: str | None = None, watcher: Watcher | None = None,
                  watch_context: ContextWatcher | None = None,
                  probe_refusal: str | None = None,
@@ -105,7 +97,8 @@ class KpathApp(App[int]):
         contexts / context / switch_context: kubeconfig contexts for `c`.
         prober: runs probes for `p` / `P`; None until probes are wired.
         namespace / selector / internal: the initial view, as -n / -l / --all.
-        save_dir: where `s` and `e` write their files.
+        save_dir: where `s` and `e` write their files (None: `files.save_dir`'s choice,
+            $KPATH_SAVE_DIR, else the current directory if writable, else the temp dir).
         select: ``NAMESPACE/NAME`` of a service to select once loaded.
         watcher: follows a live cluster; changes reload the analysis as `r` does.
         watch_context: the watcher for another context, once the user switched with `c`.
@@ -126,7 +119,7 @@ class KpathApp(App[int]):
         self._probe_settings = probe_settings
         self._probe_refusal = probe_refusal
         # Absolute now: the working directory may be deleted while the app runs.
-        self._save_dir = files.absolute(FsPath(save_dir))
+        self._save_dir, self._save_note = files.save_dir(save_dir)
         self._select = select
         self._clock = clock
         self.main = MainScreen(origin=origin, live=live, on_ready=self.reload,
@@ -518,7 +511,7 @@ class KpathApp(App[int]):
         self._run_probes(self.main.analysis, paths, self.probe_settings)
 
     def action_save_svg(self) -> None:
-        path = self._save_dir / f"{file_stem(self.origin, self._clock())}.svg"
+        path = self._save_dir / f"{files.file_stem(self.origin, self._clock())}.svg"
         self._write("SVG", path, self.export_screenshot(title=f"kpath {clean(self.origin)}"))
 
     def action_export_json(self) -> None:
@@ -528,7 +521,7 @@ class KpathApp(App[int]):
         paths = self.main.visible_paths()
         keys = {p.service for p in paths}
         findings = [f for f in analysis.findings if f.service is None or f.service in keys]
-        path = self._save_dir / f"{file_stem(self.origin, self._clock())}.json"
+        path = self._save_dir / f"{files.file_stem(self.origin, self._clock())}.json"
         # With the probe results on screen: the shape of `kpath paths --probe -o json`.
         doc = self.main.probed_json(paths, findings) or paths_json(analysis, paths, findings)
         self._write("JSON", path, json.dumps(doc, indent=2) + "\n")
@@ -543,7 +536,7 @@ class KpathApp(App[int]):
             self.notify(files.write_failed(what, path, exc), title=f"{what} not saved",
                         severity="error", markup=False, timeout=10)
             return
-        self.notify(files.written(what, path), title=what, markup=False)
+        self.notify(files.written(what, path, self._save_note), title=what, markup=False)
 
     def action_zoom(self) -> None:
         self.main.zoom()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from rich.console import Console
 from rich.text import Text
 
@@ -11,7 +9,6 @@ from kpath.cluster.records import ObjectKey
 from kpath.probe.plan import HopKind, HopRef
 from kpath.routing.paths import EntryKind
 from kpath.tui import view_model as vm
-from kpath.tui.app import file_stem
 from kpath.tui.boxes import box, column_widths, hstack
 from kpath.tui.styles import HopState, ProbeState
 from kpath.tui.widgets.service_list import layout, row_text
@@ -117,14 +114,6 @@ def test_changed_services_between_two_reads() -> None:
     assert vm.changed_services(None, SHOP) == set()
     assert vm.changed_services(SHOP, data.shop()) == set()
     assert vm.changed_services(SHOP, data.shop(web_on_b=True)) == {ObjectKey("shop", "web")}
-
-
-def test_file_names_from_hostile_contexts() -> None:
-    now = datetime(2026, 1, 2, 3, 4, 5)
-    assert file_stem("context kind-a @ https://127.0.0.1:6443", now) == \
-        "kpath-kind-a-20260102-030405"
-    assert file_stem("context ../../etc/\x1b[31m", now) == "kpath-etc-31m-20260102-030405"
-    assert file_stem("", now) == "kpath-cluster-20260102-030405"
 
 
 def test_list_line_keeps_words_without_colour() -> None:
