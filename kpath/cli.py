@@ -127,7 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     snap = sub.add_parser("snapshot", help="render kpath's view to an SVG file")
     snap.add_argument("--svg", required=True, metavar="FILE")
-    snap.add_argument("--size", default="120x40", help="terminal size COLSxROWS")
+    snap.add_argument("--size", default="120x40",
+                      help="terminal size COLSxROWS, 40x10 to 500x200")
     snap.add_argument("--demo", action="store_true", help="render the built-in demo lab")
     snap.add_argument("--scenario", default="shop", metavar="NAME",
                       help="with --demo: the lab scenario to start (default shop)")
@@ -423,11 +424,21 @@ def _reach(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+#: `kpath snapshot --size` bounds: the smallest the UI lays out, the largest a terminal gets
+#: (a 100000x100000 screen is gigabytes of cells before anything is drawn).
+MIN_SIZE, MAX_SIZE = (40, 10), (500, 200)
+
+
 def _size(text: str) -> tuple[int, int]:
     cols, _, rows = text.lower().partition("x")
-    if not (cols.isdigit() and rows.isdigit()) or int(cols) < 40 or int(rows) < 10:
-        raise InputError(f"--size {text!r}: give it as COLSxROWS, at least 40x10")
-    return int(cols), int(rows)
+    bounds = f"{MIN_SIZE[0]}x{MIN_SIZE[1]} to {MAX_SIZE[0]}x{MAX_SIZE[1]}"
+    # isdecimal, not isdigit: "²" is a digit int() refuses; six digits bound int()'s work.
+    if not (cols.isdecimal() and rows.isdecimal()) or len(cols) > 6 or len(rows) > 6:
+        raise InputError(f"--size {text!r}: give it as COLSxROWS, {bounds}")
+    size = int(cols), int(rows)
+    if not (MIN_SIZE[0] <= size[0] <= MAX_SIZE[0] and MIN_SIZE[1] <= size[1] <= MAX_SIZE[1]):
+        raise InputError(f"--size {text!r}: out of bounds, {bounds}")
+    return size
 
 
 def cmd_snapshot(args: argparse.Namespace) -> int:

@@ -41,7 +41,9 @@ def test_kurl_longhorn_selector_names_the_closest_pods(capsys):
     (f,) = [f for f in doc["findings"] if f["code"] == "KP103"]
     assert f["service"] == "longhorn-system/longhorn-frontend"
     assert "app=longhorn-ui" in f["message"]
-    assert "app='csi-attacher' (wants 'longhorn-ui')" in f["message"]
+    # Nearest by letters: longhorn-manager shares "longhorn-" (csi-attacher shares nothing).
+    assert "closest: longhorn-manager-" in f["message"]
+    assert "app='longhorn-manager' (wants 'longhorn-ui')" in f["message"]
 
 
 def test_sonobuoy_route_crosses_to_the_dns_pods_node(capsys):

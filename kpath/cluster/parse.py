@@ -269,6 +269,7 @@ def parse_service(obj: Mapping[str, Any], intern: Interner) -> Service:
     allocate = _bool(spec.get("allocateLoadBalancerNodePorts"), "spec",
                      "allocateLoadBalancerNodePorts")
     affinity = _str(spec.get("sessionAffinity"), "spec", "sessionAffinity")
+    timeout = _affinity_timeout(spec) if affinity == "ClientIP" else None
     return Service(
         namespace=namespace,
         name=name,
@@ -288,6 +289,7 @@ def parse_service(obj: Mapping[str, Any], intern: Interner) -> Service:
         allocate_lb_node_ports=allocate is not False,
         external_name=_str(spec.get("externalName"), "spec", "externalName"),
         session_affinity=_intern(affinity or "None"),
+        session_affinity_timeout=timeout,
         traffic_distribution=_str(spec.get("trafficDistribution"), "spec",
                                   "trafficDistribution"),
         publish_not_ready=bool(_bool(spec.get("publishNotReadyAddresses"), "spec",
@@ -307,6 +309,22 @@ SERVICE_ANNOTATION_PREFIXES = (
 #: images) make every node's label map unique and are not needed.
 NODE_LABEL_PREFIXES = ("topology.kubernetes.io/", "node-role.kubernetes.io/",
                        "node.kubernetes.io/exclude-from-external-load-balancers")
+
+
+#: The API server's default for sessionAffinityConfig.clientIP.timeoutSeconds (3 hours).
+DEFAULT_AFFINITY_TIMEOUT = 10800
+
+
+def _affinity_timeout(spec: Mapping[str, Any]) -> int:
+    """ClientIP affinity's timeout in seconds (1-86400, as the API validates it)."""
+    where = ("spec", "sessionAffinityConfig", "clientIP", "timeoutSeconds")
+    client_ip = _map(_map(spec.get(where[1]), *where[:2]).get(where[2]), *where[:3])
+    value = client_ip.get(where[3])
+    if value is None:
+        return DEFAULT_AFFINITY_TIMEOUT
+    if type(value) is int and 1 <= value <= 86400:
+        return value
+    raise BadField(where, value, "a number of seconds (1-86400)")
 
 
 def _routing_labels(raw: Mapping[str, str]) -> Mapping[str, str]:
@@ -499,6 +517,8 @@ def parse_ingress(obj: Mapping[str, Any], intern: Interner) -> Ingress:
     return Ingress(
         namespace, name, class_name or None, from_annotation, default,
         tuple(rules), tls_hosts, _lb_ingress(_map(obj.get("status"), "status")), annotations,
+        # ingress-nginx keeps the oldest Ingress's rule where two claim one path (KP206).
+        _str(meta.get("creationTimestamp"), "metadata", "creationTimestamp") or "",
     )
 
 

@@ -119,6 +119,9 @@ class Service(NamedTuple):
     publish_not_ready: bool
     labels: Labels
     annotations: Labels
+    #: sessionAffinityConfig.clientIP.timeoutSeconds under ClientIP affinity (the API's
+    #: default 10800 when unset), else None.
+    session_affinity_timeout: int | None = None
 
     @property
     def key(self) -> ObjectKey:
@@ -204,6 +207,7 @@ class Ingress(NamedTuple):
     tls_hosts: tuple[str, ...]
     load_balancer_ingress: tuple[LoadBalancerIngress, ...]
     annotations: Labels
+    creation: str = ""  # metadata.creationTimestamp (RFC 3339); "" when the input has none
 
     @property
     def key(self) -> ObjectKey:

@@ -8,7 +8,7 @@ from kpath.routing.findings import RULES, Finding, Severity
 
 if TYPE_CHECKING:  # annotations only, so `finding_json` costs no routing imports
     from kpath.cluster.gatewayapi import HeaderMatch, RouteMatch
-    from kpath.cluster.records import ServicePort
+    from kpath.cluster.records import Service, ServicePort
     from kpath.routing.analysis import Analysis
     from kpath.routing.kubeproxy import Choice, Target
     from kpath.routing.nodegroups import NodeGroup
@@ -56,7 +56,10 @@ def policy_json(pp: PathPolicy | None, hp: HopPolicy | None) -> dict[str, Any] |
             "address": t.endpoint, "pod": str(t.pod) if t.pod else None,
             "allowed": t.allowed, "sources": t.sources, "blockedFrom": t.blocked,
             "blockedNodes": list(t.blocked_nodes),
-            "source": r.source.address if r is not None else None,
+            # The hop's own deciding source: `r.source` may be another node of its ipBlock
+            # class (verdicts are shared within a class), whichever group was judged first.
+            "source": (t.source.address if t.source is not None
+                       else r.source.address if r is not None else None),
             "blockedBy": [str(k) for k in denying(r)] if r is not None and not t.allowed
             else [],
             "policies": sorted({str(k) for k in (*r.egress.policies, *r.ingress.policies)})
@@ -98,7 +101,10 @@ def gateway_json(h: GatewayHop) -> dict[str, Any]:
             "infra": str(h.infra) if h.infra else None, "infraNote": h.infra_note}
 
 
-def path_json(p: Path) -> dict[str, Any]:
+def path_json(p: Path, svc: Service | None = None) -> dict[str, Any]:
+    """One path; ``svc``: its Service (for the session affinity kube-proxy applies)."""
+    from kpath.routing.affinity import affinity_json
+
     e = p.entry
     ingress = None
     if e.ingress is not None:
@@ -126,6 +132,7 @@ def path_json(p: Path) -> dict[str, Any]:
                   "gateway": gateway_json(e.gateway) if e.gateway is not None else None},
         "policy": p.policy,
         "via": p.via,
+        "sessionAffinity": affinity_json(svc, p.via),
         "groups": groups,
         "direct": direct,
         "gatewayInfra": [str(g) for g in p.gateways],
@@ -158,6 +165,6 @@ def paths_json(
         # The outside client NetworkPolicy verdicts were judged from (null: no policies).
         "policyClient": None if analysis.client is None else {
             "address": analysis.client.address, "note": analysis.client.note},
-        "paths": [path_json(p) for p in chosen],
+        "paths": [path_json(p, snap.services.get(p.service)) for p in chosen],
         "findings": [finding_json(f) for f in shown],
     }

@@ -95,7 +95,7 @@ def _analyse(snapshot: Snapshot, client_address: str | Client | None = None) -> 
         paths.extend(gw_paths)
         findings.extend(table_findings(snapshot, table, resolved))  # from spec
         findings.extend(gateway_analysis_findings(snapshot, table, infra, gw_paths))
-    findings.extend(cross_node_findings(paths))
+    findings.extend(cross_node_findings(paths, snapshot.services))
     client = None
     policies = snapshot.network_policies
     if policies:  # zero cost without NetworkPolicies: no verdicts, Path.netpol stays None

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, NamedTuple, TypedDict, Unpack
 
 from kpath.cluster.records import ObjectKey, Pod, Service
 from kpath.cluster.snapshot import FROM_PODS, Snapshot
+from kpath.routing.affinity import applies
+from kpath.routing.closest import candidates, nearest
 from kpath.routing.kubeproxy import Verdict, has_usable
 from kpath.routing.visibility import not_visible_lines
 
@@ -60,6 +62,9 @@ RULES: dict[str, tuple[str, Severity]] = {
     "KP203": ("ingressclass-missing", Severity.ERROR),
     "KP204": ("ingress-controller-not-found", Severity.WARNING),
     "KP205": ("ingress-backend-not-a-service", Severity.INFO),
+    # Ingress rules in conflict (kpath/routing/ingress_conflicts.py); KP208-KP209 free.
+    "KP206": ("ingress-rule-conflict", Severity.WARNING),
+    "KP207": ("ingress-rule-conflict-undefined", Severity.WARNING),
     "KP301": ("kind-not-visible", Severity.WARNING),
     "KP302": ("endpoints-derived-from-pods", Severity.INFO),
     "KP303": ("cluster-cross-node-share", Severity.INFO),
@@ -229,32 +234,26 @@ def _selector(selector: Mapping[str, str]) -> str:
 
 
 def _closest(pods: Iterable[Pod], selector: Mapping[str, str]) -> str:
-    """Name the pods whose labels come closest, and the labels that differ."""
-    scored = []
-    for p in pods:
-        same = sum(1 for k, v in selector.items() if p.labels.get(k) == v)
-        keys = sum(1 for k in selector if k in p.labels)
-        if keys:
-            scored.append(((same, keys), p))
-    if not scored:
+    """Name the pods whose labels come closest (fewest letters off), and how they differ."""
+    ranked = candidates(pods, selector)
+    if not ranked:
         return " (no pod in the namespace carries any of its label keys)"
-    best = max(s for s, _ in scored)
-    closest = sorted((p for s, p in scored if s == best), key=lambda p: p.name)
-    first = closest[0]
-    diffs = [
-        f"{k}={first.labels[k]!r} (wants {v!r})" if k in first.labels else f"{k} missing"
-        for k, v in selector.items() if first.labels.get(k) != v
-    ]
-    names = _names([p.name for p in closest], 3)
-    return f"; closest: {names}, which differ in {', '.join(diffs)}"
+    closest = nearest(ranked)
+    names = _names([c.pod.name for c in closest], 3)
+    return f"; closest: {names} ({', '.join(t.describe() for t in closest[0].differ)})"
 
 
 def ingress_findings(paths: Iterable[Path], snapshot: Snapshot) -> Iterator[Finding]:
+    # ingress_conflicts builds its findings with this module's `finding`: imported here.
+    from kpath.routing.ingress_conflicts import conflict_findings
+
     seen: set[tuple[object, ...]] = set()
+    routes = []
     for path in paths:
         route = path.entry.ingress
         if route is None:
             continue
+        routes.append(route)
         ing = route.ingress.key
         ctrl = route.controller
         if route.problem and ("problem", ing, route.problem) not in seen:
@@ -274,14 +273,20 @@ def ingress_findings(paths: Iterable[Path], snapshot: Snapshot) -> Iterator[Find
                           "no controller will serve it", ingress=ing)
         elif ctrl.kind == "unknown":
             yield finding("KP204", f"Ingress {ing}: {ctrl.note}", ingress=ing)
+    yield from conflict_findings(routes)
 
 
-def cross_node_findings(paths: Iterable[Path]) -> Iterator[Finding]:
-    """Per service, and for the cluster: the share of node paths whose traffic crosses nodes."""
+def cross_node_findings(paths: Iterable[Path],
+                        services: Mapping[ObjectKey, Service] | None = None) -> Iterator[Finding]:
+    """Per service, and for the cluster: the share of node paths whose traffic crosses nodes.
+    ``services``: to say what the share means under ClientIP affinity (a share of clients)."""
     per_service: dict[ObjectKey, list[float]] = {}
+    pinned: set[ObjectKey] = set()
     for p in paths:
         if not p.groups or not p.external:
             continue
+        if services is not None and applies(services.get(p.service), p.via):
+            pinned.add(p.service)
         acc = per_service.setdefault(p.service, [0.0, 0.0])
         for g in p.groups:
             if g.choice.verdict == Verdict.FORWARD:
@@ -291,8 +296,11 @@ def cross_node_findings(paths: Iterable[Path]) -> Iterator[Finding]:
     for key, (cross, n) in sorted(per_service.items()):
         crossing, total = crossing + cross, total + n
         if n and cross:
+            per_client = ("; ClientIP affinity: that share of clients always lands on another "
+                          "node's pod, each on the same one" if key in pinned else "")
             yield finding("KP109", f"{key}: {cross / n:.0%} of external traffic crosses to "
-                          "another node (SNAT: pods see a node, not the client)", service=key)
+                          f"another node (SNAT: pods see a node, not the client){per_client}",
+                          service=key)
     if total:
         yield finding("KP303", f"cluster: {crossing / total:.0%} of external traffic through "
                       "nodes crosses to another node")

@@ -44,10 +44,19 @@ class IngressRoute(NamedTuple):
     controller: ControllerRef
 
     def label(self) -> str:
+        """``https://host/path``: the rule as a client asks it (messages name the Ingress)."""
         scheme = "https" if self.tls else "http"
         host = self.host or "*"
         path = self.path if self.path is not None else " (default backend)"
         return f"{scheme}://{host}{path}"
+
+    def entry_label(self) -> str:
+        """The rule and the Ingress it belongs to (several may claim one host):
+        ``http://shop.example/ (ingress shop/web)``."""
+        if self.path is None:
+            return f"{self.label().removesuffix(' (default backend)')} " \
+                   f"(ingress {self.ingress.key}, default backend)"
+        return f"{self.label()} (ingress {self.ingress.key})"
 
 
 #: IngressClass controllers (and legacy class names) that live outside the cluster.

@@ -148,7 +148,19 @@ def node_groups(
             groups.append(NodeGroup(plain, zone, ready, choice, 0, len(choice.targets)))
         if mine:
             groups.extend(_special_groups(sorted(mine), zone, ready, decider))
-    return tuple(groups)
+    return ordered(groups)
+
+
+def group_order(g: NodeGroup) -> tuple[bool, str, str]:
+    """Forwarding groups first, then by zone, then by first node name; groups without a zone
+    or without names (the nodes not in the input) after the others."""
+    first = g.nodes[0] if g.nodes else "\uffff"
+    return (g.choice.verdict != Verdict.FORWARD, g.zone or "\uffff", first)
+
+
+def ordered(groups: Sequence[NodeGroup]) -> tuple[NodeGroup, ...]:
+    """The one order every view shows node groups in (the paths carry them in it)."""
+    return tuple(sorted(groups, key=group_order))
 
 
 def _without_nodes(decider: _Decider) -> tuple[NodeGroup, ...]:
@@ -159,7 +171,7 @@ def _without_nodes(decider: _Decider) -> tuple[NodeGroup, ...]:
         groups.extend(_special_groups([name], zone, None, decider))
     choice = decider.choice(None, None)
     groups.append(NodeGroup((), None, None, choice, 0, len(choice.targets)))
-    return tuple(groups)
+    return ordered(groups)
 
 
 def _special_groups(

@@ -141,7 +141,8 @@ class Entry(NamedTuple):
     def label(self) -> str:
         port = f":{self.port}" if self.port is not None else ""
         if self.kind == EntryKind.INGRESS and self.ingress is not None:
-            return self.ingress.label()
+            # Several Ingresses may claim one host: the row names the one it comes from.
+            return self.ingress.entry_label()
         if self.kind == EntryKind.GATEWAY and self.gateway is not None:
             return self.gateway.label()
         if self.kind == EntryKind.NODE_PORT:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import re
 import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -62,16 +61,9 @@ if TYPE_CHECKING:  # loaded when probes are wired (kpath.tui.probing), not with 
     from kpath.tui.probing import Prober
     from kpath.tui.request_view import AnswerView
 
-__all__ = ["KpathApp", "Watcher", "file_stem"]
+__all__ = ["KpathApp", "Watcher"]
 
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
-
-
-def file_stem(origin: str, now: datetime) -> str:
-    """``kpath-<context>-<time>``: a file name from cluster text, safe on any filesystem."""
-    context = origin.split(" @ ")[0].removeprefix("context ")
-    slug = re.sub(r"[^A-Za-z0-9._-]+", "-", context).strip("-.")[:40] or "cluster"
-    return f"kpath-{slug}-{now:%Y%m%d-%H%M%S}"
 
 
 def namespaces_read(analysis: Analysis) -> list[str]:
@@ -93,7 +85,7 @@ class KpathApp(App[int]):
                  prober: Prober | None = None,
                  clock: Callable[[], datetime] = datetime.now,
                  probe_settings: ProbeSettings | None = None,
-                 save_dir: str | FsPath = ".", select: str | None = None) -> None:
+                 save_dir: str | FsPath | None = None, select: str | None = None) -> None:
         """Args:
         source: what is read, followed, probed; its contexts and namespaces (`c`, `n`).
         scope: the initial view (-n / -l / --all); None: every exposed service.
@@ -101,7 +93,8 @@ class KpathApp(App[int]):
         clock: the time shown and used in file names (tests and snapshots fix it).
         probe_settings: how `p` probes (timeout, concurrency, …; the palette changes them);
             None: `kpath probe`'s defaults.
-        save_dir: where `s` and `e` write their files.
+        save_dir: where `s` and `e` write their files (None: `files.save_dir`'s choice,
+            $KPATH_SAVE_DIR, else the current directory if writable, else the temp dir).
         select: ``NAMESPACE/NAME`` of a service to select once loaded.
         """
         super().__init__()
@@ -112,7 +105,7 @@ class KpathApp(App[int]):
         self._prober = prober
         self._probe_settings = probe_settings
         # Absolute now: the working directory may be deleted while the app runs.
-        self._save_dir = files.absolute(FsPath(save_dir))
+        self._save_dir, self._save_note = files.save_dir(save_dir)
         self._select = select
         self._clock = clock
         self.main = MainScreen(origin=self.origin, live=self.live, on_ready=self.reload,
@@ -566,7 +559,7 @@ class KpathApp(App[int]):
         self._run_probes(self.main.analysis, paths, self.probe_settings)
 
     def action_save_svg(self) -> None:
-        path = self._save_dir / f"{file_stem(self.origin, self._clock())}.svg"
+        path = self._save_dir / f"{files.file_stem(self.origin, self._clock())}.svg"
         self._write("SVG", path, self.export_screenshot(title=f"kpath {clean(self.origin)}"))
 
     def action_export_json(self) -> None:
@@ -576,7 +569,7 @@ class KpathApp(App[int]):
         # The view's scope decides, as it does for `kpath paths -o json -n NS -l SEL`.
         scope = self.scope
         paths, findings = scope.paths(analysis), scope.findings(analysis)
-        path = self._save_dir / f"{file_stem(self.origin, self._clock())}.json"
+        path = self._save_dir / f"{files.file_stem(self.origin, self._clock())}.json"
         # With the probe results on screen: the shape of `kpath paths --probe -o json`.
         doc = self.main.probed_json(paths, findings) or paths_json(analysis, paths, findings)
         self._write("JSON", path, json.dumps(doc, indent=2) + "\n")
@@ -591,7 +584,7 @@ class KpathApp(App[int]):
             self.notify(files.write_failed(what, path, exc), title=f"{what} not saved",
                         severity="error", markup=False, timeout=10)
             return
-        self.notify(files.written(what, path), title=what, markup=False)
+        self.notify(files.written(what, path, self._save_note), title=what, markup=False)
 
     def action_zoom(self) -> None:
         self.main.zoom()

@@ -25,7 +25,7 @@ from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding, Severity
 from kpath.routing.kubeproxy import Choice, Target, Verdict
 from kpath.routing.nodegroups import NodeGroup
-from kpath.routing.paths import EntryKind, GatewayHop, Path, names_no_service
+from kpath.routing.paths import EntryKind, GatewayHop, Path, PortRoutes, names_no_service
 from kpath.routing.policy.onpaths import HopPolicy, denying
 from kpath.tui import gateway_view as gv
 from kpath.tui.styles import HopState, ProbeState, glyphs
@@ -166,18 +166,37 @@ def service_rows(analysis: Analysis) -> list[ServiceRow]:
         shown = [p for p in paths if p.external] or paths
         kinds = {p.entry.kind for p in paths}
         ways = " ".join(code for kind, code in WAY_CODES.items() if kind in kinds)
-        targets = {(t.address, t.port, t.pod): t for r in analysis.routes.get(key, ())
-                   for t in r.targets}
-        ready = sum(1 for t in targets.values() if t.ready)
+        ready, total = pod_counts(analysis.routes.get(key, ()))
         policy = svc.external_traffic_policy if external else svc.internal_traffic_policy
         if svc.type == "ExternalName":
             policy = "-"
         rows.append(ServiceRow(
-            key, svc.type, policy, ready, len(targets), ways, external, worst.get(key),
+            key, svc.type, policy, ready, total, ways, external, worst.get(key),
             worst_state(path_state(p) for p in shown),
             f"{key.namespace}/{key.name} {svc.type} {policy} {ways}".lower(),
         ))
     return rows
+
+
+def pod_counts(routes: Iterable[PortRoutes]) -> tuple[int, int]:
+    """READY as kubectl counts it: (ready, total) backends, each pod once however many ports
+    it serves (2 pods with 2 ports are 2/2, not 4/4). A backend is its pod, else its address;
+    one known by neither (a redacted dump) is counted per port and the largest port wins."""
+    ready: dict[object, bool] = {}
+    anonymous: list[tuple[int, int]] = []
+    for r in routes:
+        unnamed = unnamed_ready = 0
+        for t in r.targets:
+            who = t.pod if t.pod is not None else t.address
+            if who is None:
+                unnamed += 1
+                unnamed_ready += t.ready
+            else:
+                # kube-proxy reads readiness per endpoint; a pod is ready if any port says so
+                ready[who] = ready.get(who, False) or t.ready
+        anonymous.append((unnamed, unnamed_ready))
+    extra, extra_ready = max(anonymous, default=(0, 0))
+    return sum(ready.values()) + extra_ready, len(ready) + extra
 
 
 def sort_rows(rows: Sequence[ServiceRow], by: str) -> list[ServiceRow]:

@@ -187,3 +187,26 @@ def test_ready_pods_without_published_endpoints_are_not_called_unready() -> None
                  pod("b", "n2", "10.1.0.2", ready=False))
     (msg,) = found(a, "KP102")
     assert "2 pod(s) selected, 1 ready" in msg and "none ready" not in msg
+
+
+def test_kp103_names_the_pods_one_letter_off_first() -> None:
+    # The case: app=review, with reviews-* pods among admin, cart-redis and catalog.
+    a = analysed(*NODES, service("review", selector={"app": "review"}),
+                 pod("admin-1", "n1", "10.1.0.1", labels={"app": "admin"}),
+                 pod("cart-redis-1", "n1", "10.1.0.2", labels={"app": "cart-redis"}),
+                 pod("catalog-1", "n2", "10.1.0.3", labels={"app": "catalog"}),
+                 pod("reviews-2", "n2", "10.1.0.5", labels={"app": "reviews"}),
+                 pod("reviews-1", "n1", "10.1.0.4", labels={"app": "reviews"}),
+                 endpointslice("review", []))
+    (msg,) = found(a, "KP103")
+    assert msg == ("shop/review: selector app=review matches no pod; closest: reviews-1, "
+                   "reviews-2 (app=reviews, one letter off)")
+
+
+def test_kp103_a_near_key_counts_its_letters_too() -> None:
+    a = analysed(*NODES, service("web", selector={"app": "web", "tier": "back"}),
+                 pod("web-1", "n1", "10.1.0.1", labels={"apps": "web", "tier": "back"}),
+                 pod("web-2", "n1", "10.1.0.2", labels={"app": "wob", "tier": "front"}),
+                 endpointslice("web", []))
+    (msg,) = found(a, "KP103")
+    assert msg.endswith("; closest: web-1 (apps=web, one letter off)")

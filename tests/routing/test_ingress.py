@@ -77,12 +77,16 @@ def test_hosts_paths_path_types_default_backend_and_tls() -> None:
     got = [(p.entry.label(), p.entry.port, p.entry.ingress.path_type,  # type: ignore[union-attr]
             p.service, p.port.name if p.port else None, p.entry.addresses)
            for p in ingress_paths(a)]
+    # Each row names its Ingress: several may claim one host.
     assert got == [
-        ("https://shop.example.test/", 443, "Prefix", key("web"), "http", ("192.0.2.50",)),
-        ("https://shop.example.test/admin", 443, "Exact", key("web"), "admin", ("192.0.2.50",)),
-        ("http://*/healthz", 80, "ImplementationSpecific", key("web"), "http",
+        ("https://shop.example.test/ (ingress shop/shop)", 443, "Prefix", key("web"), "http",
          ("192.0.2.50",)),
-        ("http://* (default backend)", 80, None, key("web"), "http", ("192.0.2.50",)),
+        ("https://shop.example.test/admin (ingress shop/shop)", 443, "Exact", key("web"),
+         "admin", ("192.0.2.50",)),
+        ("http://*/healthz (ingress shop/shop)", 80, "ImplementationSpecific", key("web"),
+         "http", ("192.0.2.50",)),
+        ("http://* (ingress shop/shop, default backend)", 80, None, key("web"), "http",
+         ("192.0.2.50",)),
     ]
     assert codes(a) == []
 
@@ -93,7 +97,7 @@ def test_wildcard_tls_host_covers_a_rule_host_one_label_deep() -> None:
         rule("a.b.example.test", ("/", "Prefix", backend("web", 80))),
         rule("example.test", ("/", "Prefix", backend("web", 80)))])
     a = run(NGINX_LB, NGINX_CLASS, ing)
-    assert [p.entry.label() for p in ingress_paths(a)] == [
+    assert [p.entry.ingress.label() for p in ingress_paths(a)] == [  # type: ignore[union-attr]
         "https://shop.example.test/", "http://a.b.example.test/", "http://example.test/"]
 
 

@@ -137,3 +137,24 @@ def test_members_sized_without_listing() -> None:
     m = Members(("a", "b", "c", "d"), frozenset({"b", "d"}))
     assert len(m) == 2 and list(m) == ["a", "c"] and m[1] == "c" and "c" in m and "b" not in m
     assert list(Members(("a",), frozenset())) == ["a"]
+
+
+def test_groups_come_forwarding_first_then_by_zone_then_name() -> None:
+    # Local policy: nodes with a pod forward, the others drop. Nodes are given out of order.
+    nodes = [node("c-2", "z2"), node("b-1", "z1"), node("a-3", "z3"), node("d-1", "z1"),
+             node("e-2", "z2")]
+    pods = endpointslice("web", [endpoint("10.1.0.1", "e-2"), endpoint("10.1.0.2", "d-1")])
+    groups = external_groups(*nodes, service("web", "NodePort", etp="Local"), pods)
+    order = [(g.choice.verdict, g.zone, list(g.nodes)) for g in groups]
+    assert order == [
+        (Verdict.FORWARD, "z1", ["d-1"]), (Verdict.FORWARD, "z2", ["e-2"]),
+        (Verdict.DROP, "z1", ["b-1"]), (Verdict.DROP, "z2", ["c-2"]),
+        (Verdict.DROP, "z3", ["a-3"])]
+
+
+def test_nodes_not_in_the_input_come_after_the_named_ones() -> None:
+    pods = endpointslice("web", [endpoint("10.1.0.1", "n-b"), endpoint("10.1.0.2", "n-a")])
+    groups = analysed(service("web", "NodePort"), pods, kinds=("EndpointSlice",)
+                      ).routes[key("web")][0].external
+    assert groups is not None
+    assert [list(g.nodes) for g in groups] == [["n-a"], ["n-b"], []]

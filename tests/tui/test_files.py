@@ -6,11 +6,22 @@ from __future__ import annotations
 
 import errno
 import os
+import tempfile
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from kpath.tui.files import absolute, write_failed, write_text, written
+from kpath.tui.files import (
+    SAVE_DIR_ENV,
+    SaveDir,
+    absolute,
+    file_stem,
+    save_dir,
+    write_failed,
+    write_text,
+    written,
+)
 
 
 def refused(path: Path) -> OSError:
@@ -87,3 +98,63 @@ def test_names_are_absolute_and_shown_safely(tmp_path: Path, monkeypatch: pytest
     monkeypatch.chdir(tmp_path / "cwd")
     (tmp_path / "cwd").rmdir()
     assert absolute(Path("out")) == Path("out")
+
+
+NOW = datetime(2026, 1, 2, 3, 4, 5)
+
+
+def test_file_names_from_hostile_contexts() -> None:
+    assert file_stem("context kind-a @ https://127.0.0.1:6443", NOW) == \
+        "kpath-kind-a-20260102-030405"
+    assert file_stem("context ../../etc/\x1b[31m", NOW) == "kpath-etc-31m-20260102-030405"
+    assert file_stem("", NOW) == "kpath-cluster-20260102-030405"
+
+
+def test_the_kpath_prefix_is_said_once() -> None:
+    # The lab's context is kpath-lab: kpath-kpath-lab-… before.
+    assert file_stem("context kpath-lab @ https://127.0.0.1:6443", NOW) == \
+        "kpath-lab-20260102-030405"
+    assert file_stem("context kpath", NOW) == "kpath-20260102-030405"
+    assert file_stem("context kpathfinder", NOW) == "kpath-kpathfinder-20260102-030405"
+
+
+def test_save_dir_is_the_environment_variable_when_set(tmp_path: Path) -> None:
+    chosen = tmp_path / "saves"
+    got = save_dir(env={SAVE_DIR_ENV: str(chosen)}, cwd=tmp_path)
+    assert got == SaveDir(chosen, "")  # as given, even before it exists: a failed save says so
+    assert save_dir(env={SAVE_DIR_ENV: "~/k"}, cwd=tmp_path).path == Path.home() / "k"
+    # The app's own argument (tests, embedding) wins over both.
+    assert save_dir(tmp_path / "arg", env={SAVE_DIR_ENV: str(chosen)}).path == tmp_path / "arg"
+
+
+def test_save_dir_is_the_current_directory_when_a_file_can_be_made_there(tmp_path: Path
+                                                                         ) -> None:
+    assert save_dir(env={SAVE_DIR_ENV: ""}, cwd=tmp_path) == SaveDir(tmp_path, "")
+    assert list(tmp_path.iterdir()) == []  # the check leaves nothing behind
+
+
+def test_save_dir_falls_back_to_the_temp_dir_and_says_why(tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch
+                                                           ) -> None:
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # gettempdir() reads TMPDIR again
+    (tmp_path / "file").write_text("x")
+    not_a_dir = tmp_path / "file"  # nothing can be created "in" a regular file
+    got = save_dir(env={}, cwd=not_a_dir)
+    assert got.path == temp
+    assert got.note == f"{not_a_dir} is not writable; set KPATH_SAVE_DIR to choose"
+    # A deleted working directory, as the process sees it.
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    got = save_dir(env={})
+    assert got == SaveDir(temp, "the current directory is gone; set KPATH_SAVE_DIR to choose")
+    # And the toast says where, and why there.
+    target = got.path / "kpath-x.svg"
+    write_text(target, "<svg/>")
+    assert written("SVG", target, got.note) == (
+        f"saved SVG to {temp}/kpath-x.svg (the current directory is gone; set "
+        "KPATH_SAVE_DIR to choose)")

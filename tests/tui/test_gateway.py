@@ -423,7 +423,7 @@ def test_snapshot_of_the_gateway_shop_lab(tmp_path: Path) -> None:
 
     path, request = tmp_path / "cart.svg", tmp_path / "pay.svg"
     assert main(["snapshot", "--demo", "--scenario", "gateway-shop", "--service", "shop/cart",
-                 "--size", "200x60", "--svg", str(path)]) == 0
+                 "--size", "200x64", "--svg", str(path)]) == 0
     text = svg_text(path)
     assert "via gateway shop/shop-gateway" in text and "drop (black hole)" in text
     assert "gateway pods" in text and "share 90% (weight 90)" in text

@@ -127,8 +127,11 @@ async def test_lab_local_policy_pods_under_the_second_group_show_their_verdict(
                   if p.service == key and p.entry.kind == EntryKind.LOAD_BALANCER)
         p = analysis.paths[lb]
         assert p.policy == "Local" and len(p.groups) == 2
-        assert p.groups[0].choice.verdict == Verdict.DROP and not p.groups[0].choice.targets
-        pods = [HopRef(lb, HopKind.POD, 1, t.endpoint) for t in p.groups[1].choice.targets]
+        # Groups come forwarding first: node-c's pods, then the dropping zone-a group.
+        fwd, drop = 0, 1
+        assert p.groups[drop].choice.verdict == Verdict.DROP
+        assert not p.groups[drop].choice.targets
+        pods = [HopRef(lb, HopKind.POD, fwd, t.endpoint) for t in p.groups[fwd].choice.targets]
         assert pods
         settings = ProbeSettings(timeout=1.0, api=api_access(kc, None))
         app = make_app(analysis, live=True, prober=tui_prober(settings),
@@ -145,23 +148,23 @@ async def test_lab_local_policy_pods_under_the_second_group_show_their_verdict(
             (report, indexes) = app.main.reports[-1]
             expected = marks(hop_verdicts(report.plan, report.evidence), indexes)
             assert {r: m for r, m in probes.items() if r in expected} == expected
-            assert probes[HopRef(lb, HopKind.NODE, 0)].state == ProbeState.CONFIRMED  # drop
-            for ref in pods:  # under the second group: their own verdict, not "unprobed"
+            assert probes[HopRef(lb, HopKind.NODE, drop)].state == ProbeState.CONFIRMED  # drop
+            for ref in pods:  # their own verdict, not "unprobed"
                 assert probes[ref].state == ProbeState.CONFIRMED, probes[ref]
             assert report.evidence.summary.contradictions == 0
             text = screen_text(app)
             assert "✓ confirmed" in text and "‼ contradiction" not in text
-            # The drawn diagram: the second group's pods box carries its verdict.
+            # The drawn diagram: the forwarding group's pods box carries its verdict.
             view = app.main.path_view
             assert view.select_ref(pods[0])
             await pilot.pause()
             assert "✓ confirmed" in screen_text(app).split("node-c", 1)[1]
             # The dropping group's details: evidence's reason, and its health check's.
-            assert view.select_ref(HopRef(lb, HopKind.NODE, 0))
+            assert view.select_ref(HopRef(lb, HopKind.NODE, drop))
             await pilot.pause()
             details = screen_text(app)
-            node = probes[HopRef(lb, HopKind.NODE, 0)]
-            health = probes[HopRef(lb, HopKind.HEALTH, 0)]
+            node = probes[HopRef(lb, HopKind.NODE, drop)]
+            health = probes[HopRef(lb, HopKind.HEALTH, drop)]
             assert node.reason.startswith("predicted silence")
             assert health.state == ProbeState.CONFIRMED and "healthz 503" in health.reason
             assert "health probe" in details and "predicted silence" in details

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from rich.console import Console
 from rich.text import Text
 
@@ -11,7 +9,6 @@ from kpath.cluster.records import ObjectKey
 from kpath.probe.plan import HopKind, HopRef
 from kpath.routing.paths import EntryKind
 from kpath.tui import view_model as vm
-from kpath.tui.app import file_stem
 from kpath.tui.boxes import box, column_widths, hstack
 from kpath.tui.styles import HopState, ProbeState
 from kpath.tui.widgets.service_list import layout, row_text
@@ -32,6 +29,47 @@ def test_rows_summarise_each_service() -> None:
     assert web.state == HopState.DROP  # its NodePort black-holes on node-b and node-c
     api = next(r for r in ROWS if r.key == ObjectKey("shop", "api"))
     assert "Ing" in api.ways and api.state == HopState.CROSS
+
+
+def two_port_service(*, ready_b: bool = True) -> vm.ServiceRow:
+    """2 pods serving 2 ports (http, metrics): one slice, two slice ports."""
+    from tests import builders as b
+
+    ports = [{"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"},
+             {"name": "metrics", "port": 9090, "targetPort": 9090, "protocol": "TCP"}]
+    slice_ports = [{"name": "http", "port": 8080, "protocol": "TCP"},
+                   {"name": "metrics", "port": 9090, "protocol": "TCP"}]
+    a = b.analysed(
+        b.node("node-a"), b.pod("w-1", "node-a", "10.1.0.1", {"app": "w"}),
+        b.pod("w-2", "node-a", "10.1.0.2", {"app": "w"}),
+        b.service("w", selector={"app": "w"}, ports=ports),
+        b.endpointslice("w", [b.endpoint("10.1.0.1", "node-a", "w-1"),
+                              b.endpoint("10.1.0.2", "node-a", "w-2", ready=ready_b)],
+                        ports=slice_ports))
+    (row,) = vm.service_rows(a)
+    return row
+
+
+def test_ready_counts_pods_not_pods_times_ports() -> None:
+    row = two_port_service()
+    assert (row.ready, row.total) == (2, 2)  # kubectl's count; 4/4 before
+    row = two_port_service(ready_b=False)
+    assert (row.ready, row.total) == (1, 2)
+
+
+def test_pod_counts_of_redacted_endpoints_count_once_per_service() -> None:
+    from kpath.cluster.records import ServicePort
+    from kpath.routing.kubeproxy import Target
+    from kpath.routing.paths import PortRoutes
+
+    def port_routes(name: str, *ready: bool) -> PortRoutes:
+        port = ServicePort(name, "TCP", 80, 80, None, None)
+        return PortRoutes(port, tuple(Target(None, 80, None, None, None, r, r, False)
+                                      for r in ready), None, ())
+
+    # No pod, no address: the ports' endpoints cannot be told apart; the larger port counts.
+    assert vm.pod_counts([port_routes("a", True, False), port_routes("b", True)]) == (1, 2)
+    assert vm.pod_counts([]) == (0, 0)
 
 
 def test_filter_words_namespace_and_exposure() -> None:
@@ -76,14 +114,6 @@ def test_changed_services_between_two_reads() -> None:
     assert vm.changed_services(None, SHOP) == set()
     assert vm.changed_services(SHOP, data.shop()) == set()
     assert vm.changed_services(SHOP, data.shop(web_on_b=True)) == {ObjectKey("shop", "web")}
-
-
-def test_file_names_from_hostile_contexts() -> None:
-    now = datetime(2026, 1, 2, 3, 4, 5)
-    assert file_stem("context kind-a @ https://127.0.0.1:6443", now) == \
-        "kpath-kind-a-20260102-030405"
-    assert file_stem("context ../../etc/\x1b[31m", now) == "kpath-etc-31m-20260102-030405"
-    assert file_stem("", now) == "kpath-cluster-20260102-030405"
 
 
 def test_list_line_keeps_words_without_colour() -> None:

@@ -1,0 +1,97 @@
+"""Which pods a selector that matches none comes closest to (KP103). Pure.
+
+A selector one letter off (``app=review`` for ``reviews-*`` pods) is the common mistake, so
+pods are ranked by how many letters their labels are from the selector: the edit distance
+of each value, and of each key when the pod carries a near one instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple
+
+from kpath.cluster.records import Pod
+
+#: Differences up to this many letters are named as such ("one letter off"); past it the
+#: label is simply not the one wanted.
+FEW_LETTERS = 3
+_WORDS = ("no", "one", "two", "three")
+
+
+class Term(NamedTuple):
+    """How one selector term ``key=value`` stands on one pod."""
+
+    key: str
+    value: str
+    pod_key: str | None  # the pod's label key compared (the same, a near one, or None)
+    pod_value: str | None
+    cost: int  # letters to change (a missing label costs its whole text and one more)
+
+    def describe(self) -> str:
+        if self.pod_key is None or self.pod_value is None:
+            return f"{self.key} missing"
+        shown = f"{self.pod_key}={self.pod_value}"
+        if self.cost <= FEW_LETTERS:
+            return f"{shown}, {letters(self.cost)} off"
+        if self.pod_key != self.key:
+            return f"{shown!r} (wants {self.key}={self.value!r})"
+        return f"{self.key}={self.pod_value!r} (wants {self.value!r})"
+
+
+class Candidate(NamedTuple):
+    pod: Pod
+    cost: int
+    differ: tuple[Term, ...]  # the terms the pod does not meet
+
+
+def letters(n: int) -> str:
+    word = _WORDS[n] if n < len(_WORDS) else str(n)
+    return f"{word} letter{'s' if n != 1 else ''}"
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance: insertions, deletions and substitutions of one letter."""
+    if len(a) < len(b):
+        a, b = b, a
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1,
+                               previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def term(labels: Mapping[str, str], key: str, value: str) -> Term:
+    if key in labels:
+        return Term(key, value, key, labels[key], edit_distance(value, labels[key]))
+    # A near key (``apps`` for ``app``) counts its own letters too.
+    near = [(edit_distance(key, k), k) for k in labels]
+    near = [(d, k) for d, k in near if d <= max(1, len(key) // 3)]
+    if near:
+        d, k = min(near)
+        return Term(key, value, k, labels[k], d + edit_distance(value, labels[k]))
+    return Term(key, value, None, None, len(key) + len(value) + 1)
+
+
+def candidates(pods: Iterable[Pod], selector: Mapping[str, str]) -> list[Candidate]:
+    """Pods carrying at least one of the selector's keys (or a near one), nearest first;
+    ties by fewer differing terms, then by name."""
+    out = []
+    for p in pods:
+        terms = [term(p.labels, k, v) for k, v in selector.items()]
+        if all(t.pod_key is None for t in terms):
+            continue
+        differ = tuple(t for t in terms if t.cost)
+        out.append(Candidate(p, sum(t.cost for t in terms), differ))
+    out.sort(key=lambda c: (c.cost, len(c.differ), c.pod.name))
+    return out
+
+
+def nearest(ranked: Sequence[Candidate]) -> list[Candidate]:
+    """The candidates as close as the closest (same letters, same terms off)."""
+    if not ranked:
+        return []
+    best = (ranked[0].cost, len(ranked[0].differ))
+    return [c for c in ranked if (c.cost, len(c.differ)) == best]
