@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kpath.errors import KpathError
+from kpath.errors import InputError, KpathError
 
 
 def list_namespaces(options: Any) -> list[str] | None:
@@ -29,13 +30,40 @@ def unknown_namespace(wanted: str, existing: list[str] | None) -> str | None:
     if existing is None or wanted in existing:
         return None
     listed = ", ".join(existing) if existing else "none"
-    return f"namespace {wanted!r} not found (namespaces: {listed})"
+    return f'namespace "{wanted}" not found (namespaces: {listed})'
 
 
-def dump_namespaces(snapshot: Any) -> list[str]:
-    """What a dump holds: its Namespace objects, else the namespaces of its objects."""
-    if snapshot.namespaces:
-        return sorted(snapshot.namespaces)
-    spaces = {k.namespace for k in snapshot.services} | {k.namespace for k in snapshot.pods}
-    spaces |= {i.key.namespace for i in snapshot.ingresses}
-    return sorted(s for s in spaces if s)
+def dump_namespaces(objects: Mapping[str, Iterable[Mapping[str, Any]]]) -> list[str]:
+    """What a dump (``RawCluster.objects``) holds: its Namespace objects' names, else the
+    namespaces its objects are in."""
+    def names(items: Iterable[Mapping[str, Any]], field: str) -> set[str]:
+        found = set()
+        for obj in items:
+            meta = obj.get("metadata")
+            value = meta.get(field) if isinstance(meta, Mapping) else None
+            if isinstance(value, str) and value:
+                found.add(value)
+        return found
+
+    declared = names(objects.get("Namespace", ()), "name")
+    if declared:
+        return sorted(declared)
+    return sorted(set().union(*(names(items, "namespace") for items in objects.values())))
+
+
+def qualify(ref: str, namespace: str | None, default: str, what: str,
+            strict: bool = True) -> str:
+    """``NS/NAME`` as given, or ``NAME`` in ``namespace`` (``-n``), else in ``default``
+    (the context's namespace, as kubectl). `InputError` when the reference is not one of
+    the two shapes, or (``strict``: one object named) ``-n`` names another namespace
+    than ``NS/`` does."""
+    ns, sep, name = ref.partition("/")
+    if not sep:
+        ns, name = namespace or default, ref
+    elif strict and namespace is not None and ns != namespace:
+        raise InputError(f"{what} {ref!r} is in namespace {ns!r} but -n says {namespace!r}: "
+                         "give NAME -n NAMESPACE or NAMESPACE/NAME")
+    if not ns or not name or "/" in name:
+        raise InputError(f"{what} {ref!r}: give it as NAME (with -n NAMESPACE) or "
+                         "NAMESPACE/NAME")
+    return f"{ns}/{name}"
