@@ -213,3 +213,20 @@ def test_kubectl_and_kpath_refuse_the_same_selectors(lab, tmp_path, capsys, sele
     code, out, err = kpath(capsys, "paths", "-A", "-l", selector, "--kubeconfig", str(lab[1]))
     assert (code, out) == (2, "") and err.startswith("kpath: error: label selector")
     assert err.count("\n") == 1
+
+
+# -- a Gateway in another namespace -------------------------------------------------------------
+
+def test_n_reads_the_gateway_a_route_attaches_to_in_another_namespace(
+        tmp_path, capsys) -> None:
+    with LabThread("gateway-api-cross-namespace-routing") as running:
+        kc = running.write_kubeconfig(tmp_path / "kc")
+        narrowed = paths_doc(capsys, kc, "-n", "site-ns")
+        every = paths_doc(capsys, kc, "-A")
+    assert narrowed["namespaces"] == ["site-ns"]
+    assert not [f for f in narrowed["findings"] if f["code"] == "KP416"]
+    gateway = sorted(json.dumps(p, sort_keys=True) for p in narrowed["paths"]
+                     if p["entry"]["kind"] == "gateway")
+    assert gateway and gateway == sorted(
+        json.dumps(p, sort_keys=True) for p in every["paths"]
+        if p["entry"]["kind"] == "gateway" and p["service"].startswith("site-ns/"))

@@ -64,7 +64,7 @@ from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
-from kpath.cluster.gatewayapi import GATEWAY_KINDS, GROUP
+from kpath.cluster.gatewayapi import GATEWAY_KINDS, GROUP, ROUTE_KINDS
 from kpath.cluster.kubeconfig import Target, one_line, resolve_target
 from kpath.cluster.kubeconfig import list_contexts as list_contexts
 from kpath.cluster.parse_gateway import EXPERIMENTAL_GROUP
@@ -283,6 +283,9 @@ def _read_gateway_api(reader: _Reader, raw: RawCluster, namespace: str | None,
         if res is not None and res.namespaced:
             items = _collect(raw, res, lambda r=res: reader.list(r, namespace))
             found = found or bool(items)
+    gateway = served.get("Gateway")
+    if namespace is not None and gateway is not None:
+        _read_parent_gateways(reader, raw, namespace, gateway)
     if not found:
         # Classes and namespace labels only matter to Gateways and routes: without any,
         # two lists (and a "not visible" a namespaced Role would always get) are spared.
@@ -290,6 +293,42 @@ def _read_gateway_api(reader: _Reader, raw: RawCluster, namespace: str | None,
     for res in (served.get("GatewayClass"), NAMESPACE):
         if res is not None:
             _collect(raw, res, lambda r=res: reader.list(r, None))
+
+
+def _read_parent_gateways(reader: _Reader, raw: RawCluster, namespace: str,
+                          gateway: Resource) -> None:
+    """With ``-n``, routes often attach to a Gateway of another namespace (a shared one in
+    ``infra``): one LIST of Gateways across the cluster keeps those the routes read name,
+    so a route is not said to have no Gateway. Refused (403): the load goes on, and
+    ``controllers_unread`` says why."""
+    wanted = parent_gateways(raw, namespace)
+    if not wanted:
+        return
+    try:
+        everything = reader.list(gateway, None)
+    except NotVisible as reason:
+        raw.controllers_unread = (f"Gateways outside namespace {namespace} could not be "
+                                  f"listed ({reason})")
+        return
+    for gw in everything:
+        if _key(gw) in wanted:
+            raw.add("Gateway", gw)
+
+
+def parent_gateways(raw: RawCluster, namespace: str) -> set[tuple[str, str]]:
+    """(namespace, name) of the Gateways outside ``namespace`` its routes name as parents."""
+    out: set[tuple[str, str]] = set()
+    for kind in ROUTE_KINDS:
+        for route in raw.objects.get(kind, ()):
+            refs = (route.get("spec") or {}).get("parentRefs")
+            for ref in refs if isinstance(refs, list) else ():
+                if not isinstance(ref, dict) or ref.get("kind", "Gateway") != "Gateway" or \
+                        ref.get("group", GROUP) != GROUP:
+                    continue
+                ns, name = ref.get("namespace") or namespace, ref.get("name")
+                if isinstance(ns, str) and isinstance(name, str) and ns != namespace:
+                    out.add((ns, name))
+    return out
 
 
 def gateway_watch_resources(target: Target, options: LiveOptions) -> dict[str, Resource]:
