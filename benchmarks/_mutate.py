@@ -50,7 +50,7 @@ from kpath.probe.plan import PlanOptions, plan_probes
 from kpath.routing.analysis import analyse
 from kpath.routing.graph import build_graph
 from kpath.routing.route import route, route_json
-from kpath.routing.select import Selection
+from kpath.routing.scope import ViewScope
 
 ROOT = Path(__file__).resolve().parents[1]
 REALWORLD = ROOT.parent / "shared" / "realworld" / "dumps"
@@ -583,8 +583,8 @@ def pipeline(paths: Sequence[Path], tui: bool = False) -> int:
     0.4 s an input, several times the rest, so only `fuzz.py --tui` does it."""
     snapshot = build_snapshot(load_dump(list(paths)))
     analysis = analyse(snapshot)
-    selection = Selection(analysis, None, None, True)
-    shown, findings = selection.paths(analysis.paths), selection.findings(analysis.findings)
+    scope = ViewScope(internal=True)
+    shown, findings = scope.paths(analysis), scope.findings(analysis)
     out = [json.dumps(paths_json(analysis, shown, findings))]
     graph = build_graph(shown)
     out += [graphfmt.graphml(graph), graphfmt.dot(graph)]
