@@ -126,6 +126,8 @@ def test_list_namespaces_is_the_clusters(lab, tmp_path) -> None:
     ("paths", "-n", "nope"), ("route", "web", "-n", "nope", "--node", "node-a"),
     ("route", "nope/web", "--node", "node-a"), ("reach", "a", "b", "-n", "nope", "--port", "80"),
     ("request", "http://shop.example.com/", "--via", "nope/x"),
+    ("probe", "web", "-n", "nope"), ("snapshot", "--svg", "/nonexistent/x.svg", "--service",
+                                     "web", "-n", "nope"),
 ])
 def test_unknown_namespace_is_exit_2_naming_those_that_exist(lab, capsys, argv) -> None:
     code, out, err = kpath(capsys, *argv, "--kubeconfig", str(lab[1]))
@@ -230,3 +232,13 @@ def test_n_reads_the_gateway_a_route_attaches_to_in_another_namespace(
     assert gateway and gateway == sorted(
         json.dumps(p, sort_keys=True) for p in every["paths"]
         if p["entry"]["kind"] == "gateway" and p["service"].startswith("site-ns/"))
+
+
+def test_probe_name_with_n_probes_that_service_and_says_every_namespace_was_read(
+        lab, capsys) -> None:
+    code, out, err = kpath(capsys, "probe", "storefront", "-n", "shop", "-o", "json",
+                           "--kubeconfig", str(lab[1]))
+    assert code in (0, 1), err
+    doc = json.loads(out)
+    assert (doc["namespaces"], doc["allNamespaces"]) == (None, True)
+    assert doc["paths"] and {p["service"] for p in doc["paths"]} == {"shop/storefront"}
