@@ -198,6 +198,10 @@ def _snapshot(args: argparse.Namespace, prune: Any = None) -> Any:
     from kpath.cluster.namespaces import dump_namespaces, list_namespaces
     from kpath.cluster.snapshot import build_snapshot
 
+    if getattr(args, "selector", None):
+        from kpath.routing.select import parse_selector
+
+        parse_selector(args.selector)  # a selector kubectl would refuse: before any request
     named = _named_namespaces(args)
     if args.dump:
         from kpath.cluster.dump import load_dump
@@ -297,7 +301,6 @@ def cmd_paths(args: argparse.Namespace) -> int:
         if args.output not in ("table", "json"):
             raise InputError("--probe works with -o table or -o json")
         _consent(args)  # before reading: a refusal costs nothing
-    ViewScope(selector=args.selector or "")  # a bad -l is refused before reading
     analysis = _load(args, probing=args.probe)
     scope = ViewScope(_view_namespaces(args, analysis.snapshot), args.selector or "",
                       args.internal)
