@@ -63,7 +63,9 @@ def qualify(ref: str, namespace: str | None, default: str, what: str,
     elif strict and namespace is not None and ns != namespace:
         raise InputError(f"{what} {ref!r} is in namespace {ns!r} but -n says {namespace!r}: "
                          "give NAME -n NAMESPACE or NAMESPACE/NAME")
-    if not ns or not name or "/" in name:
+    # A name with a further "/" is left to the command: none exists, and each says so
+    # naming what does (the name quoted as the cluster could hold it).
+    if not ns or not name:
         raise InputError(f"{what} {ref!r}: give it as NAME (with -n NAMESPACE) or "
                          "NAMESPACE/NAME")
     return f"{ns}/{name}"

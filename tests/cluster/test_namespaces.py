@@ -18,7 +18,7 @@ def test_qualify(ref: str, namespace: str | None, default: str, full: str) -> No
     assert qualify(ref, namespace, default, "service") == full
 
 
-@pytest.mark.parametrize("ref", ["/web", "shop/", "a/b/c", ""])
+@pytest.mark.parametrize("ref", ["/web", "shop/", ""])
 def test_qualify_refuses_other_shapes_in_one_line(ref: str) -> None:
     with pytest.raises(InputError, match="NAME \\(with -n NAMESPACE\\) or NAMESPACE/NAME"):
         qualify(ref, None, "default", "service")
