@@ -583,8 +583,8 @@ def pipeline(paths: Sequence[Path], tui: bool = False) -> int:
     0.4 s an input, several times the rest, so only `fuzz.py --tui` does it."""
     snapshot = build_snapshot(load_dump(list(paths)))
     analysis = analyse(snapshot)
-    selection = ViewScope(internal=True)
-    shown, findings = selection.paths(analysis), selection.findings(analysis)
+    scope = ViewScope(internal=True)
+    shown, findings = scope.paths(analysis), scope.findings(analysis)
     out = [json.dumps(paths_json(analysis, shown, findings))]
     graph = build_graph(shown)
     out += [graphfmt.graphml(graph), graphfmt.dot(graph)]

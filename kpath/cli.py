@@ -35,9 +35,11 @@ def _source_flags(p: argparse.ArgumentParser) -> None:
                    "output, support bundles or must-gather trees instead of a live cluster")
     g.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
     g.add_argument("--context", help="kubeconfig context to use")
-    g.add_argument("-n", "--namespace", help="only this namespace")
+    g.add_argument("-n", "--namespace", help="only this namespace; a bare NAME argument is "
+                   "looked up in it (default: the context's namespace, else default)")
     g.add_argument("-A", "--all-namespaces", action="store_true", help="every namespace")
-    g.add_argument("-l", "--selector", help="only services with these labels (a=b,c!=d)")
+    g.add_argument("-l", "--selector", help="only services with these labels, in kubectl's "
+                   "grammar (a=b, a!=b, 'a in (x,y)', 'a notin (x)', a, '!a'; comma-joined)")
 
 
 def _client_flag(p: argparse.ArgumentParser) -> None:
@@ -85,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     _probe_flags(paths)
 
     probe = sub.add_parser("probe", help="probe every entry and hop of one service, live")
-    probe.add_argument("service", metavar="NAMESPACE/NAME")
+    probe.add_argument("service", metavar="NAME", help="NAME (with -n) or NAMESPACE/NAME")
     probe.add_argument("-o", "--output", choices=("table", "json"), default="table")
     probe.add_argument("--fail-on", choices=("info", "warning", "error"),
                        help="exit 1 when a finding at or above this severity exists (a "
@@ -95,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     _client_flag(probe)
 
     route = sub.add_parser("route", help="where traffic for a service goes from one node")
-    route.add_argument("service", metavar="NAMESPACE/NAME")
+    route.add_argument("service", metavar="NAME", help="NAME (with -n) or NAMESPACE/NAME")
     route.add_argument("--node", required=True, help="the node where traffic enters")
     route.add_argument("--port", help="service port: number, name or number/PROTOCOL")
     route.add_argument("-o", "--output", choices=("text", "json"), default="text")
@@ -108,16 +110,17 @@ def build_parser() -> argparse.ArgumentParser:
     req.add_argument("-X", "--method", metavar="METHOD", help="HTTP method (default GET)")
     req.add_argument("-H", "--header", dest="headers", action="append", default=[],
                      metavar="'Name: value'", help="a request header (repeatable)")
-    req.add_argument("--via", metavar="NAMESPACE/NAME", help="only this Gateway, or the "
-                     "Ingress controller behind this Service")
+    req.add_argument("--via", metavar="NAME", help="only this Gateway, or the Ingress "
+                     "controller behind this Service: NAME (with -n) or NAMESPACE/NAME")
     req.add_argument("-o", "--output", choices=("text", "json"), default="text")
     _source_flags(req)
 
     reach = sub.add_parser("reach", help="whether NetworkPolicies let one connection into a "
                            "pod: the source's egress and the destination's ingress")
-    reach.add_argument("source", metavar="SOURCE", help="NAMESPACE/POD, node/NAME (that "
-                       "node's InternalIP: hostNetwork pods, SNATed traffic) or an IP address")
-    reach.add_argument("destination", metavar="DEST", help="NAMESPACE/POD")
+    reach.add_argument("source", metavar="SOURCE", help="POD (with -n), NAMESPACE/POD, "
+                       "node/NAME (that node's InternalIP: hostNetwork pods, SNATed traffic) "
+                       "or an IP address")
+    reach.add_argument("destination", metavar="DEST", help="POD (with -n) or NAMESPACE/POD")
     reach.add_argument("--port", required=True, help="a number, or a named container port of "
                        "the destination")
     reach.add_argument("--protocol", type=str.upper, choices=("TCP", "UDP", "SCTP"),
@@ -134,7 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
                       help="with --demo: the lab scenario to start (default shop)")
     snap.add_argument("--all", action="store_true", dest="internal",
                       help="also list services with no external way in")
-    snap.add_argument("--service", metavar="NAMESPACE/NAME", help="select this service first")
+    snap.add_argument("--service", metavar="NAME", help="select this service first: NAME "
+                      "(with -n) or NAMESPACE/NAME")
     snap.add_argument("--probe", action="store_true",
                       help="probe before the shot, so results show on the path (live only)")
     snap.add_argument("--request", metavar="URL", help="show the request dialog (u) answering "
@@ -199,15 +203,25 @@ def _load(args: argparse.Namespace, probing: bool = False) -> Any:
 def _snapshot(args: argparse.Namespace, prune: Any = None) -> Any:
     """Read the cluster (dump or live) into a snapshot, without routing every path;
     ``prune(raw)`` may drop what the command will not read before the snapshot is built."""
+    from kpath.cluster.namespaces import dump_namespaces, list_namespaces
     from kpath.cluster.snapshot import build_snapshot
 
+    if getattr(args, "selector", None):
+        from kpath.routing.select import parse_selector
+
+        parse_selector(args.selector)  # a selector kubectl would refuse: before any request
+    named = _named_namespaces(args)
     if args.dump:
         from kpath.cluster.dump import load_dump
 
         raw = load_dump(args.dump)
+        _known_namespaces(named, dump_namespaces(raw.objects) if named else None)
     else:
         from kpath.cluster.live import load_live
 
+        # One LIST of namespaces before reading: `-n nope` is an error naming those that
+        # exist, not an empty table. Refused (403): no check, the load goes on.
+        _known_namespaces(named, list_namespaces(_live_options(args)) if named else None)
         raw = load_live(_live_options(args))
     if prune is not None:
         prune(raw)
@@ -227,6 +241,58 @@ def _namespace(args: argparse.Namespace) -> str | None:
     return None if args.all_namespaces else args.namespace
 
 
+def _named_namespaces(args: argparse.Namespace) -> list[str]:
+    """The namespaces the user named (``-n``, ``NS/NAME`` arguments): each must exist."""
+    named = list(getattr(args, "named_namespaces", ()))
+    if args.namespace and not args.all_namespaces:
+        named.insert(0, args.namespace)
+    return list(dict.fromkeys(named))
+
+
+def _known_namespaces(named: list[str], existing: list[str] | None) -> None:
+    from kpath.cluster.namespaces import unknown_namespace
+
+    for ns in named:
+        problem = unknown_namespace(ns, existing)
+        if problem is not None:
+            raise InputError(problem)
+
+
+def _view_namespaces(args: argparse.Namespace, snapshot: Any) -> frozenset[str] | None:
+    """What a view holds: ``-A`` every namespace, ``-n`` that one, else what was read (the
+    context's namespace on a live cluster, everything a dump holds). Objects read only to
+    find ingress controllers elsewhere stay out of it."""
+    if args.all_namespaces:
+        return None
+    if args.namespace:
+        return frozenset({args.namespace})
+    ns: frozenset[str] | None = snapshot.namespaces_read
+    return ns
+
+
+def _context_namespace(args: argparse.Namespace) -> str:
+    """Where a bare NAME lives without ``-n``: the context's namespace (kubectl's rule),
+    ``default`` when it names none or when reading a dump."""
+    if args.dump:
+        return "default"
+    from kpath.cluster.kubeconfig import resolve_target
+
+    return resolve_target(args.kubeconfig, args.context).namespace
+
+
+def _qualified(args: argparse.Namespace, ref: str, what: str, strict: bool = True) -> str:
+    """``NS/NAME`` for a NAME argument; a namespace given (``-n`` or ``NS/``) must exist.
+    ``strict``: ``NS/`` and ``-n`` must agree (``reach`` has two ends, and may not)."""
+    from kpath.cluster.namespaces import qualify
+
+    explicit = "/" in ref or bool(args.namespace)
+    full = qualify(ref, args.namespace, "" if explicit else _context_namespace(args), what,
+                   strict)
+    if explicit:
+        args.named_namespaces = [*getattr(args, "named_namespaces", ()), full.split("/")[0]]
+    return full
+
+
 def _console(**kw: Any) -> Any:
     from rich.console import Console
 
@@ -244,13 +310,15 @@ def cmd_paths(args: argparse.Namespace) -> int:
             raise InputError("--probe works with -o table or -o json")
         _consent(args)  # before reading: a refusal costs nothing
     analysis = _load(args, probing=args.probe)
-    scope = ViewScope.of(_namespace(args), args.selector, args.internal)
+    scope = ViewScope(_view_namespaces(args, analysis.snapshot), args.selector or "",
+                      args.internal)
     paths = scope.paths(analysis)
     findings = scope.findings(analysis)
     if args.probe:
-        return _probed(args, analysis, paths, findings)
+        return _probed(args, analysis, paths, findings, scope.namespaces)
     if args.output == "json":
-        sys.stdout.write(json.dumps(paths_json(analysis, paths, findings), indent=2) + "\n")
+        sys.stdout.write(json.dumps(paths_json(analysis, paths, findings, scope.namespaces),
+                                    indent=2) + "\n")
     elif args.output in ("graphml", "dot"):
         from kpath.export import graphfmt
         from kpath.routing.graph import build_graph
@@ -297,7 +365,8 @@ def _consent(args: argparse.Namespace) -> None:
         print(f"kpath: warning: {consent.warning}", file=sys.stderr)
 
 
-def _probed(args: argparse.Namespace, analysis: Any, paths: list[Any], findings: list[Any]) -> int:
+def _probed(args: argparse.Namespace, analysis: Any, paths: list[Any], findings: list[Any],
+            namespaces: frozenset[str] | None) -> int:
     from kpath.export.probejson import report_json
     from kpath.export.probetext import ProbeProgress, print_report
     from kpath.probe.run import plan_paths, run_plan
@@ -307,7 +376,8 @@ def _probed(args: argparse.Namespace, analysis: Any, paths: list[Any], findings:
     with ProbeProgress(plan.probe_count) as progress:
         report = run_plan(plan, settings, progress.update)
     if args.output == "json":
-        sys.stdout.write(json.dumps(report_json(analysis, report, findings), indent=2) + "\n")
+        sys.stdout.write(json.dumps(report_json(analysis, report, findings, namespaces),
+                                    indent=2) + "\n")
     else:
         print_report(_console(), analysis, report, findings)
     code = _exit_code(args.fail_on, [*findings, *report.evidence.findings])
@@ -320,17 +390,20 @@ def cmd_probe(args: argparse.Namespace) -> int:
     from kpath.probe.run import service_paths
 
     _consent(args)
-    # Ingress controllers live in other namespaces: read them all, probe one service.
+    args.service = _qualified(args, args.service, "service")
+    # Ingress controllers and Gateways live in other namespaces: read them all, probe one
+    # service (the JSON says every namespace was read).
     args.all_namespaces = True
     analysis = _load(args, probing=True)
     paths = service_paths(analysis, args.service)
     findings = [f for f in analysis.findings if str(f.service) == args.service]
-    return _probed(args, analysis, paths, findings)
+    return _probed(args, analysis, paths, findings, None)
 
 
 def cmd_route(args: argparse.Namespace) -> int:
     from kpath.routing.route import route, route_json
 
+    args.service = _qualified(args, args.service, "service")
     if not args.dump and not args.namespace and not args.all_namespaces:
         args.namespace = args.service.partition("/")[0] or None  # read only what is asked
     analysis = _load(args)
@@ -359,8 +432,12 @@ def _request(args: argparse.Namespace) -> int:
     from kpath.routing.urls import parse_url
 
     request = parse_url(args.url, args.method, args.headers)  # before reading: cheap to refuse
-    if not args.dump and not args.namespace:
-        args.all_namespaces = True  # Gateways, routes and controllers live in any namespace
+    if args.via is not None:
+        args.via = _qualified(args, args.via, "--via")
+    if not args.dump and (not args.namespace or args.via is not None):
+        # Gateways, routes and controllers live in any namespace (with --via, -n names the
+        # namespace of the Gateway or Service, not the one to read).
+        args.all_namespaces = True
     if args.dump:
         from kpath.cluster.snapcache import cached_snapshot
 
@@ -396,13 +473,18 @@ def _reach(args: argparse.Namespace) -> int:
     from kpath.routing.policy.evaluate import reach
     from kpath.routing.policy.reachinput import notes, question
 
-    if not args.dump and not args.namespace and not args.all_namespaces:
-        # Read only what is asked: one namespace when both ends are pods of it.
-        spaces = {w.partition("/")[0] for w in (args.source, args.destination) if "/" in w}
-        if len(spaces) == 1 and "node" not in spaces:
+    if not _is_address(args.source) and not args.source.startswith("node/"):
+        args.source = _qualified(args, args.source, "source", strict=False)
+    args.destination = _qualified(args, args.destination, "destination", strict=False)
+    if not args.dump and not args.all_namespaces:
+        # Read only what is asked: one namespace when every pod end is in it.
+        ends = (args.destination,) if args.source.startswith("node/") else (
+            args.source, args.destination)
+        spaces = {w.partition("/")[0] for w in ends if "/" in w}
+        if len(spaces) == 1 and not args.source.startswith("node/"):
             args.namespace = spaces.pop()
         else:
-            args.all_namespaces = True
+            args.namespace, args.all_namespaces = None, True
     if args.dump:
         from kpath.cluster.snapcache import cached_snapshot
 
@@ -427,6 +509,16 @@ def _reach(args: argparse.Namespace) -> int:
 #: `kpath snapshot --size` bounds: the smallest the UI lays out, the largest a terminal gets
 #: (a 100000x100000 screen is gigabytes of cells before anything is drawn).
 MIN_SIZE, MAX_SIZE = (40, 10), (500, 200)
+
+
+def _is_address(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -462,6 +554,8 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
             tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="kpath-"))
             args.kubeconfig = str(lab.write_kubeconfig(FsPath(tmp) / "kubeconfig"))
             args.context, args.all_namespaces = None, True
+        if args.service is not None:
+            args.service = _qualified(args, args.service, "--service")
         # Probed, its NetworkPolicy verdicts are judged from here, as `paths --probe` does.
         analysis = _load(args, probing=args.probe)
         settings = _run_options(args) if args.probe else None

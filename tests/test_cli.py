@@ -85,7 +85,10 @@ def test_fail_on_gates_on_severity(capsys):
     (["route", "kube-system/kube-dns", "--node", "nope"], "ip-10-0-26-239.us-west-2"),
     (["route", "kube-system/kube-dns", "--node", "ip-10-0-9-206.us-west-2.compute.internal"],
      "dns:53/UDP, dns-tcp:53/TCP"),
-    (["route", "kube-dns", "--node", "x"], "NAMESPACE/NAME"),
+    # A bare NAME is in -n's namespace, else (a dump has no context) in default.
+    (["route", "kube-dns", "--node", "x"], "unknown service 'default/kube-dns'"),
+    (["route", "kube-dns", "-n", "kube-system", "--node", "nope"], "ip-10-0-26-239.us-west-2"),
+    (["route", "default/kube-dns", "-n", "kube-system", "--node", "x"], "-n says"),
 ])
 def test_route_usage_errors_name_what_exists(capsys, argv, expected):
     assert main([*argv, "--dump", str(DUMPS / "sonobuoy-aws-3node")]) == 2

@@ -146,8 +146,10 @@ def test_egress_policy_of_the_source(capsys, tmp_path):
     (["tools/clien", "shop/web", "--port", "80"], ["no such pod", "tools/client"]),
     (["tools/client", "shop/wbe", "--port", "80"], ["destination", "shop/web"]),
     (["node/n3", "shop/web", "--port", "80"], ["no such node", "n1"]),
-    (["client", "shop/web", "--port", "80"], ["NAMESPACE/POD, node/NAME or an IP"]),
-    (["tools/client", "web", "--port", "80"], ["NAMESPACE/POD"]),
+    # A bare POD is in -n's namespace, else (a dump has no context) in default.
+    (["client", "shop/web", "--port", "80"], ["source default/client", "tools/client"]),
+    (["tools/client", "web", "--port", "80"], ["destination default/web", "shop/web"]),
+    (["client", "web", "-n", "shop", "--port", "80"], ["source shop/client"]),
     (["tools/client", "shop/web", "--port", "htp"], ["did you mean http", "http (8080/TCP)"]),
     (["tools/client", "shop/web", "--port", "70000"], ["1 to 65535"]),
     (["tools/client", "shop/web", "--port", "80", "--protocol", "icmp"], ["--protocol"]),

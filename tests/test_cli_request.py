@@ -99,7 +99,8 @@ def test_text_is_one_line_per_hop_within_80_columns(capsys):
     (["http://x/", "-H", "bad header"], "'Name: value'"),
     (["http://x/", "-X", "G ET"], "not an HTTP method"),
     (["tls://x"], "needs its port"),
-    (["http://x/", "--via", "nope"], "NAMESPACE/NAME"),
+    (["http://x/", "--via", "nope"], "--via default/nope"),
+    (["http://x/", "--via", "nope", "-n", "ingress-nginx"], "--via ingress-nginx/nope"),
     (["http://x/", "--via", "shop/storefront"], "no Ingress kpath sees"),
     (["http://x/", "--via", "a/b"], "ingress-nginx/ingress-nginx-controller"),
 ])

@@ -33,9 +33,14 @@ What ``-l`` filters: Services, by label (the server applies the selector). Endpo
 and Endpoints are kept only for the kept Services, Ingresses only when a backend names a
 kept Service. Nodes, IngressClasses and pods are always read in full, because routing needs
 them whatever the selection (pods resolve named target ports and carry node names).
-Services outside the selector are not read, ingress controllers' own Services included, so
-an Ingress's way in through its controller is only seen when the selector keeps that too;
-a warning says so.
+
+Ingress controllers and Gateways' Services across the cluster: with ``-n`` (or ``-l``) and
+any Ingress or Gateway API object read, one more LIST of every namespace's Services keeps
+the LoadBalancer and NodePort ones not read yet, and one LIST of EndpointSlices their
+endpoints (`_read_controllers`), so an Ingress in ``shop`` finds its controller in
+``ingress-nginx``. ``RawCluster.namespaces_read`` still names only the namespace asked for
+(the view narrows to it). When that LIST is refused (a Role in one namespace), the load goes
+on and ``controllers_unread`` says why (KP204 words it).
 
 Errors: a kind the user may not list (403) or the server does not serve (404) lands in
 ``RawCluster.not_visible`` and the rest is still read; when *no* kind could be read (every
@@ -60,7 +65,7 @@ from kubernetes.client import ApiClient
 from kubernetes.client.exceptions import ApiException
 from kubernetes.config.config_exception import ConfigException
 
-from kpath.cluster.gatewayapi import GATEWAY_KINDS, GROUP
+from kpath.cluster.gatewayapi import GATEWAY_KINDS, GROUP, ROUTE_KINDS
 from kpath.cluster.kubeconfig import Target, one_line, resolve_target
 from kpath.cluster.kubeconfig import list_contexts as list_contexts
 from kpath.cluster.parse_gateway import EXPERIMENTAL_GROUP
@@ -70,7 +75,7 @@ from kpath.cluster.readable import nothing_readable
 from kpath.errors import InputError, SourceError
 from kpath.gcpause import paused_gc
 
-__all__ = ["LiveOptions", "list_contexts", "load_live"]
+__all__ = ["LiveOptions", "NotVisible", "list_contexts", "list_kind", "load_live"]
 
 
 @dataclass(frozen=True)
@@ -121,7 +126,8 @@ def load_live(options: LiveOptions) -> RawCluster:
         raise InputError(f"timeout must be positive, not {options.timeout}")
     target = resolve_target(options.kubeconfig, options.context)
     namespace = None if options.all_namespaces else (options.namespace or target.namespace)
-    raw = RawCluster(origin=target.origin)
+    raw = RawCluster(origin=target.origin,
+                     namespaces_read=None if namespace is None else frozenset({namespace}))
     if target.insecure:
         raw.warnings.append(f"TLS verification is off for {target.origin} "
                             "(insecure-skip-tls-verify in the kubeconfig)")
@@ -132,6 +138,14 @@ def load_live(options: LiveOptions) -> RawCluster:
     if stop is not None:
         raise SourceError(stop)
     return raw
+
+
+def list_kind(options: LiveOptions, res: Resource,
+              namespace: str | None = None) -> list[RawObject]:
+    """Every object of one kind, read alone (the namespaces for `n`, say); `NotVisible`
+    on 403/404, `SourceError` when the server cannot be read."""
+    with _Reader(resolve_target(options.kubeconfig, options.context), options) as reader:
+        return reader.list(res, namespace)
 
 
 def _read_all(reader: _Reader, raw: RawCluster, namespace: str | None,
@@ -149,9 +163,6 @@ def _read_all(reader: _Reader, raw: RawCluster, namespace: str | None,
                  keep=None if kept is None else lambda e: _key(e) in kept)
     ingresses = _collect(raw, INGRESS, lambda: reader.list(INGRESS, namespace),
                          keep=None if kept is None else lambda i: bool(backend_services(i) & kept))
-    if selector is not None and ingresses:
-        raw.warnings.append(f"-l {selector} read only the Services it selects: an Ingress's "
-                            "controller Service outside the selector is not read")
     # One GET /apis says which groups the server serves: the Gateway API's and the policy
     # kinds' groups are looked into only where served.
     try:
@@ -160,6 +171,46 @@ def _read_all(reader: _Reader, raw: RawCluster, namespace: str | None,
         groups = reason
     _read_gateway_api(reader, raw, namespace, groups)
     _read_policies(reader, raw, namespace, groups)
+    if (namespace is not None or selector is not None) and (
+            ingresses or any(raw.objects.get(k) for k in GATEWAY_KINDS)):
+        _read_controllers(reader, raw, namespace, selector)
+
+
+#: The Service types an ingress controller or a Gateway's data plane is reached through.
+CONTROLLER_TYPES = ("LoadBalancer", "NodePort")
+
+
+def _read_controllers(reader: _Reader, raw: RawCluster, namespace: str | None,
+                      selector: str | None) -> None:
+    """With ``-n`` (or ``-l``), an Ingress's controller and a Gateway's Service usually sit
+    outside what was read (ingress-nginx, gateway-system). Reading every namespace in full
+    would cost a LIST of every pod; instead one LIST of Services across the cluster keeps
+    the LoadBalancer and NodePort ones not read yet (the only types a controller is reached
+    through), and one LIST of EndpointSlices (selected by service name) their endpoints.
+    The view still shows only what was asked: the scope narrows to ``namespaces_read``.
+    A user who may read one namespace only (403) still gets that namespace; KP204 then says
+    the controller is outside what could be read."""
+    try:
+        everything = reader.list(SERVICE, None)
+    except NotVisible as reason:
+        where = f"namespace {namespace}" if namespace is not None else f"-l {selector}"
+        raw.controllers_unread = (f"Services outside {where} could not be listed "
+                                  f"({reason})")
+        return
+    have = {_key(s) for s in raw.objects.get("Service", ())}
+    extra = [s for s in everything if _key(s) not in have
+             and (s.get("spec") or {}).get("type") in CONTROLLER_TYPES]
+    for svc in extra:
+        raw.add("Service", svc)
+    if not extra or "EndpointSlice" not in raw.objects:
+        return
+    wanted = {_key(s) for s in extra}
+    names = sorted({name for _, name in wanted})
+    with suppress(NotVisible):  # without them the controller's Service shows no endpoints
+        for sl in reader.list(ENDPOINT_SLICE, None,
+                              f"kubernetes.io/service-name in ({','.join(names)})"):
+            if _slice_service(sl) in wanted:
+                raw.add("EndpointSlice", sl)
 
 
 def _read_policies(reader: _Reader, raw: RawCluster, namespace: str | None,
@@ -233,6 +284,9 @@ def _read_gateway_api(reader: _Reader, raw: RawCluster, namespace: str | None,
         if res is not None and res.namespaced:
             items = _collect(raw, res, lambda r=res: reader.list(r, namespace))
             found = found or bool(items)
+    gateway = served.get("Gateway")
+    if namespace is not None and gateway is not None:
+        _read_parent_gateways(reader, raw, namespace, gateway)
     if not found:
         # Classes and namespace labels only matter to Gateways and routes: without any,
         # two lists (and a "not visible" a namespaced Role would always get) are spared.
@@ -240,6 +294,42 @@ def _read_gateway_api(reader: _Reader, raw: RawCluster, namespace: str | None,
     for res in (served.get("GatewayClass"), NAMESPACE):
         if res is not None:
             _collect(raw, res, lambda r=res: reader.list(r, None))
+
+
+def _read_parent_gateways(reader: _Reader, raw: RawCluster, namespace: str,
+                          gateway: Resource) -> None:
+    """With ``-n``, routes often attach to a Gateway of another namespace (a shared one in
+    ``infra``): one LIST of Gateways across the cluster keeps those the routes read name,
+    so a route is not said to have no Gateway. Refused (403): the load goes on, and
+    ``controllers_unread`` says why."""
+    wanted = parent_gateways(raw, namespace)
+    if not wanted:
+        return
+    try:
+        everything = reader.list(gateway, None)
+    except NotVisible as reason:
+        raw.controllers_unread = (f"Gateways outside namespace {namespace} could not be "
+                                  f"listed ({reason})")
+        return
+    for gw in everything:
+        if _key(gw) in wanted:
+            raw.add("Gateway", gw)
+
+
+def parent_gateways(raw: RawCluster, namespace: str) -> set[tuple[str, str]]:
+    """(namespace, name) of the Gateways outside ``namespace`` its routes name as parents."""
+    out: set[tuple[str, str]] = set()
+    for kind in ROUTE_KINDS:
+        for route in raw.objects.get(kind, ()):
+            refs = (route.get("spec") or {}).get("parentRefs")
+            for ref in refs if isinstance(refs, list) else ():
+                if not isinstance(ref, dict) or ref.get("kind", "Gateway") != "Gateway" or \
+                        ref.get("group", GROUP) != GROUP:
+                    continue
+                ns, name = ref.get("namespace") or namespace, ref.get("name")
+                if isinstance(ns, str) and isinstance(name, str) and ns != namespace:
+                    out.add((ns, name))
+    return out
 
 
 def gateway_watch_resources(target: Target, options: LiveOptions) -> dict[str, Resource]:
@@ -417,7 +507,7 @@ class _Reader:
                 auth_settings=["BearerToken"])
             response = self.api.call_api(method, url, header_params=headers,
                                          _request_timeout=(self.timeout, self.timeout))
-            return response.status, response.read()
+            return response.status, response.read()  # type: ignore[no-untyped-call]
         except ConfigException as exc:  # an exec plugin refreshing an expired token
             raise SourceError(f"{self.target.origin}: cannot refresh credentials: "
                               f"{one_line(self.target.redact(str(exc)))}") from None

@@ -50,6 +50,14 @@ class RawCluster:
     #: kind -> where each object of ``objects[kind]`` came from (a file), in step with it;
     #: "" where the source has nothing better than ``origin``. Errors name it.
     sources: dict[str, list[str]] = field(default_factory=dict)
+    #: The namespaces whose namespaced objects were read in full (None: every namespace,
+    #: and what a dump holds). Objects of other namespaces may still be present: those
+    #: read to resolve ingress controllers and Gateways (``controllers_outside``).
+    namespaces_read: frozenset[str] | None = None
+    #: Why Services outside ``namespaces_read`` (or outside ``-l``) could not be looked
+    #: at for an ingress controller or a Gateway's Service; None when they were, or when
+    #: there was no need.
+    controllers_unread: str | None = None
 
     def add(self, kind: str, item: RawObject, source: str = "") -> None:
         """File one object under its kind, counting kinds kpath does not read."""

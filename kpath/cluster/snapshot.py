@@ -78,6 +78,10 @@ class Snapshot:
     #: The namespaces whose namespaced objects were read (None: every namespace), so a
     #: view can say what it is made of: "namespace default", not "all namespaces".
     namespaces_read: frozenset[str] | None = None
+    #: Why the Services where an ingress controller (or a Gateway's Service) could live
+    #: were not all read (a Role in one namespace), so KP204 can say the controller is
+    #: outside what could be read rather than missing; None when they were read.
+    controllers_unread: str | None = None
     gateways: GatewayObjects = EMPTY_GATEWAYS
     #: NetworkPolicies (networking.k8s.io), in the source's order; check
     #: ``"NetworkPolicy" in kinds_seen`` before reading "none" as "no policy exists".
@@ -186,6 +190,8 @@ def _build(raw: RawCluster) -> Snapshot:
         not_visible=dict(raw.not_visible),
         skipped=dict(raw.skipped),
         warnings=tuple(raw.warnings),
+        namespaces_read=raw.namespaces_read,
+        controllers_unread=raw.controllers_unread,
         kinds_seen=frozenset(raw.objects),
         node_buckets={k: tuple(sorted(v)) for k, v in buckets.items()},
         pods_by_namespace={k: tuple(v) for k, v in by_ns.items()},

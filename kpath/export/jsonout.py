@@ -147,20 +147,32 @@ def finding_json(f: Finding) -> dict[str, Any]:
             "route": f.route}
 
 
+#: `paths_json`'s ``namespaces`` when not given: the namespaces the snapshot read.
+READ = frozenset({"\0read"})
+
+
 def paths_json(
-    analysis: Analysis, paths: list[Path] | None = None, findings: list[Finding] | None = None
+    analysis: Analysis, paths: list[Path] | None = None, findings: list[Finding] | None = None,
+    namespaces: frozenset[str] | None = READ,
 ) -> dict[str, Any]:
+    """``namespaces``: those the view holds (None: all), by default those read."""
     snap = analysis.snapshot
+    spaces = snap.namespaces_read if namespaces is READ else namespaces
     chosen = list(analysis.paths) if paths is None else paths
     shown = list(analysis.findings) if findings is None else findings
     counts = {s.value: 0 for s in Severity}
     for f in shown:
         counts[f.severity.value] += 1
+    # Services of other namespaces read only to find ingress controllers are not counted.
+    services = sum(1 for k in snap.services if spaces is None or k.namespace in spaces)
     return {
         "schema": SCHEMA,
+        # Which namespaces this document is about: null is every namespace.
+        "namespaces": None if spaces is None else sorted(spaces),
+        "allNamespaces": spaces is None,
         "source": {"origin": snap.origin, "notVisible": dict(snap.not_visible),
                    "skipped": dict(snap.skipped), "warnings": list(snap.warnings)},
-        "summary": {"nodes": len(snap.nodes), "services": len(snap.services),
+        "summary": {"nodes": len(snap.nodes), "services": services,
                     "paths": len(chosen), "findings": counts},
         # The outside client NetworkPolicy verdicts were judged from (null: no policies).
         "policyClient": None if analysis.client is None else {

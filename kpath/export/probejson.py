@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from kpath.export.jsonout import paths_json
+from kpath.export.jsonout import READ, paths_json
 from kpath.probe.evidence import PROBE_RULES, ProbeFinding, Proof, sample_words
 from kpath.probe.hops import HopVerdict, hop_verdicts
 from kpath.probe.plan import HopKind, HopRef, ProbePlan, ProbeTarget
@@ -122,7 +122,10 @@ def add_observed(doc: dict[str, Any], report: ProbeReport,
 
 
 def report_json(
-    analysis: Analysis, report: ProbeReport, findings: list[Finding] | None = None
+    analysis: Analysis, report: ProbeReport, findings: list[Finding] | None = None,
+    namespaces: frozenset[str] | None = READ,
 ) -> dict[str, Any]:
-    """The ``kpath.paths/v1`` document with ``observed`` on every hop and a ``probe`` summary."""
-    return add_observed(paths_json(analysis, list(report.plan.paths), findings), report)
+    """The ``kpath.paths/v1`` document with ``observed`` on every hop and a ``probe`` summary;
+    ``namespaces`` as `paths_json`'s."""
+    return add_observed(paths_json(analysis, list(report.plan.paths), findings, namespaces),
+                        report)

@@ -111,6 +111,11 @@ def find_controller(snapshot: Snapshot, ingress: Ingress) -> ControllerRef:
         return ControllerRef("service", class_name, controller, svc.key, "controller",
                              f"controller Service {svc.key}")
     what = controller or class_name or "no class"
+    if snapshot.controllers_unread is not None:
+        # Not "missing": it may well live where this user could not read.
+        return ControllerRef("unknown", class_name, controller, None, "controller",
+                             f"the controller Service for {what} is outside what could be "
+                             f"read: {snapshot.controllers_unread}")
     return ControllerRef("unknown", class_name, controller, None, "controller",
                          f"no controller Service found for {what}")
 

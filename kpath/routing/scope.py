@@ -15,12 +15,14 @@ from kpath.cluster.records import ObjectKey
 from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding
 from kpath.routing.paths import Path
-from kpath.routing.select import matches, parse_selector
+from kpath.routing.select import Selector, matches, parse_selector
 
 
 @dataclass(frozen=True)
 class ViewScope:
-    """``namespaces``: None is every namespace. ``selector``: a kubectl label selector's text.
+    """``namespaces``: None is every namespace. ``selector``: a kubectl label selector's text
+    (the whole grammar: `kpath.routing.select`; ``!=`` and ``notin`` match services without
+    the key, as kubectl).
     ``internal``: ClusterIP-only services too (``--all``). ``text``: the UI's filter words,
     all of which must appear in a service's `search_text`."""
 
@@ -28,7 +30,7 @@ class ViewScope:
     selector: str = ""
     internal: bool = False
     text: str = ""
-    _parsed: Any = field(init=False, repr=False, compare=False, hash=False)
+    _parsed: Selector = field(init=False, repr=False, compare=False, hash=False)
 
     def __post_init__(self) -> None:
         # Parsed once, here: a bad selector is an InputError when the scope is made.

@@ -12,7 +12,13 @@ from typing import Any
 import pytest
 
 from kpath.cli import main
-from kpath.cluster.live import LiveOptions, load_live, preferred_versions, served_resources
+from kpath.cluster.live import (
+    LiveOptions,
+    load_live,
+    parent_gateways,
+    preferred_versions,
+    served_resources,
+)
 from kpath.cluster.raw import RawCluster
 from kpath.cluster.snapshot import build_snapshot
 from kpath.cluster.watch import GATEWAY_WATCH_KINDS
@@ -128,9 +134,14 @@ def test_namespace_flag_scopes_the_namespaced_kinds(serve: Any) -> None:
     paths = gateway_paths(requests)
     assert f"{GW}/v1/namespaces/shop/httproutes" in paths
     assert f"{GW}/v1/gatewayclasses" in paths and "/api/v1/namespaces" in paths
-    assert f"{GW}/v1/gateways" not in paths
     assert {o["metadata"]["name"] for o in raw.objects["HTTPRoute"]} == {"r0", "r1", "r2"}
-    assert raw.objects["Gateway"] == []  # it lives in infra
+    # The Gateway lives in infra: read (one list of every namespace's Gateways) because
+    # the routes read attach to it; the view still holds shop alone.
+    assert f"{GW}/v1/gateways" in paths
+    assert [f"{o['metadata']['namespace']}/{o['metadata']['name']}"
+            for o in raw.objects["Gateway"]] == sorted(
+        f"{ns}/{name}" for ns, name in parent_gateways(raw, "shop"))
+    assert raw.objects["Gateway"] and raw.namespaces_read == frozenset({"shop"})
 
 
 # ---------------------------------------------------------------- versions
@@ -250,7 +261,12 @@ def test_a_namespaced_role_cannot_read_classes_or_namespaces(serve: Any) -> None
     assert set(raw.not_visible) == {"Node", "IngressClass", "GatewayClass", "Namespace"}
     assert len(raw.objects["HTTPRoute"]) == 3
     forbidden = {r.authz.resource for r in requests if r.authz and r.status == 403}
-    assert forbidden == {"nodes", "ingressclasses", "gatewayclasses", "namespaces"}
+    # gateways and services: those of other namespaces, looked at for the routes' Gateway
+    # and Gateways' Services (refused: said by controllers_unread, not as not visible)
+    assert forbidden == {"nodes", "ingressclasses", "gatewayclasses", "namespaces",
+                         "gateways", "services"}
+    assert raw.controllers_unread is not None and "outside namespace shop" in \
+        raw.controllers_unread
     lines = not_visible_lines(raw.not_visible, raw.objects.keys())
     assert any(line.startswith("namespaces not visible: allowedRoutes namespace selectors "
                                "cannot be evaluated") for line in lines)

@@ -183,8 +183,16 @@ def test_namespace_flag_reads_only_that_namespace(lab_api: ServerThread,
         "/api/v1/nodes", "/apis/networking.k8s.io/v1/ingressclasses",
         "/api/v1/namespaces/other/pods", "/api/v1/namespaces/other/services",
         "/apis/discovery.k8s.io/v1/namespaces/other/endpointslices",
-        "/apis/networking.k8s.io/v1/namespaces/other/ingresses"} | gateway_reads("other")
-    assert names(raw.objects["Service"]) == {"other/db"}
+        "/apis/networking.k8s.io/v1/namespaces/other/ingresses",
+        # An Ingress is there: its controller may be anywhere, so every namespace's
+        # Services are listed once and the LoadBalancer/NodePort ones kept, with their
+        # slices (`_read_controllers`).
+        "/api/v1/services", "/apis/discovery.k8s.io/v1/endpointslices",
+    } | gateway_reads("other")
+    assert raw.namespaces_read == frozenset({"other"})
+    assert {n for n in names(raw.objects["Service"]) if n.startswith("other/")} == {"other/db"}
+    assert all(s["spec"]["type"] in ("LoadBalancer", "NodePort")
+               for s in raw.objects["Service"] if s["metadata"]["namespace"] != "other")
     assert names(raw.objects["Node"]) == expected("Node")  # nodes are always read
 
 
@@ -204,12 +212,17 @@ def test_selector_keeps_services_and_what_refers_to_them(lab_api: ServerThread,
     raw, requests = requests_during(lab_api, lambda: load_live(LiveOptions(
         kubeconfig=str(kubeconfig), namespace="shop", selector="tier=front")))
     services = [r for r in requests if r.path.endswith("/services")]
-    assert all("labelSelector=tier%3Dfront" in r.query for r in services)
-    assert names(raw.objects["Service"]) == {"shop/web"}
-    assert names(raw.objects["EndpointSlice"]) == {"shop/web-x1"}
+    assert all("labelSelector=tier%3Dfront" in r.query for r in services
+               if r.path != "/api/v1/services")
+    # Selected: web. The others are read to find Ingress controllers (LoadBalancer and
+    # NodePort Services of any namespace, any label); the view narrows to the selector.
+    kept = {s["metadata"]["namespace"] + "/" + s["metadata"]["name"]
+            for s in raw.objects["Service"]
+            if s["spec"]["type"] not in ("LoadBalancer", "NodePort")}
+    assert "shop/web" in names(raw.objects["Service"]) and kept <= {"shop/web"}
+    assert "shop/web-x1" in names(raw.objects["EndpointSlice"])
     assert names(raw.objects["Ingress"]) == {"shop/shop-web"}
     assert names(raw.objects["Pod"]) == {"shop/web-1", "shop/web-2", "shop/api-1"}
-    assert any("-l tier=front" in w for w in raw.warnings)
 
 
 def test_a_selector_the_server_cannot_parse_is_an_input_error(lab_api: ServerThread,
@@ -324,7 +337,9 @@ def test_kubeconfig_list_split_across_files_and_context_choice(
     assert requests and {r.status for r in requests} == {200}  # the token came along
     raw = load_live(LiveOptions(namespace="shop"))
     assert raw.origin == f"context open @ {open_api.server.url}"
-    assert names(raw.objects["Service"]) == {"shop/web", "shop/api"}
+    # (other namespaces' LoadBalancer/NodePort Services are read to find controllers)
+    assert {n for n in names(raw.objects["Service"]) if n.startswith("shop/")} == {
+        "shop/web", "shop/api"}
 
 
 @pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
@@ -338,7 +353,8 @@ def test_kubectl_reads_the_same_kubeconfig_list_the_same_way(
             check=True, capture_output=True, text=True, timeout=60).stdout)
         raw = load_live(LiveOptions(context=context, namespace="shop"))
         assert sorted(out.split()) == sorted(
-            f"service/{s['metadata']['name']}" for s in raw.objects["Service"])
+            f"service/{s['metadata']['name']}" for s in raw.objects["Service"]
+            if s["metadata"]["namespace"] == "shop")
         assert bool(requests) == (context == "secure")  # both reached the same server
 
 

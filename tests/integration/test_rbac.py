@@ -180,6 +180,9 @@ def test_with_the_role_paths_in_its_namespace_work_and_say_what_is_not_visible(
     assert {(r.authz.combined, r.status) for r in requests if r.authz} == {
         ("nodes", 403), ("ingressclasses", 403), ("pods", 200), ("services", 200),
         ("endpointslices", 200), ("ingresses", 200), ("networkpolicies", 200),
+        # -n shop is checked against the cluster's namespaces (refused: no check), and
+        # the Ingress's controller is looked for in every namespace's Services (refused).
+        ("namespaces", 403), ("services", 403),
         # Gateway API (no object here, so neither classes nor Namespaces are asked for)
         *((k, 200) for k in ("gateways", "listenersets", "httproutes", "grpcroutes",
                              "tlsroutes", "tcproutes", "udproutes", "referencegrants",
@@ -192,6 +195,11 @@ def test_with_the_role_paths_in_its_namespace_work_and_say_what_is_not_visible(
         "nodes not visible: NodePort hops shown by node name only and not probed (no node "
         "addresses, zones or readiness; nodes running none of the pods are \"other nodes\")"]
     assert 'cannot list resource "nodes" in API group "" at the cluster scope' in not_visible[1]
+    # The controller lives in ingress-nginx, which this Role cannot read: said so, not
+    # "not found".
+    (kp204,) = [line for line in out.splitlines() if "KP204" in line]
+    assert "outside what could be read: Services outside namespace shop could not be " \
+        "listed" in kp204
     # Every service and way in of the namespace is still there.
     restricted = json.loads(kpath(capsys, *argv, "-o", "json")[1])
     assert set(restricted["source"]["notVisible"]) == {"Node", "IngressClass"}
