@@ -142,7 +142,9 @@ class MainScreen(Screen[None]):
 
     def view_scope(self) -> ViewScope:
         """The view as one `ViewScope`, with the filter's words: what `e` exports."""
-        return self.scope.narrowed(text=self.query_one("#filter", Input).value)
+        read = self.analysis.snapshot.namespaces_read if self.analysis is not None else None
+        return self.scope.narrowed(namespaces=shown_namespaces(self.scope.namespaces, read),
+                                   text=self.query_one("#filter", Input).value)
 
     @property
     def table(self) -> ServiceTable:
@@ -210,7 +212,10 @@ class MainScreen(Screen[None]):
         """A new analysis; returns the services whose paths changed since the last one."""
         changed = frozenset(vm.changed_services(self.analysis, analysis))
         old, self.analysis = self.analysis, analysis
-        scope = ViewScope(selector=self.selector or "", internal=True)
+        # Rows of the namespaces read only: services read elsewhere just to find ingress
+        # controllers and Gateways stay out, as they do from `kpath paths`.
+        scope = ViewScope(shown_namespaces(None, analysis.snapshot.namespaces_read),
+                          selector=self.selector or "", internal=True)
         rows = vm.sort_rows([r for r in vm.service_rows(analysis)
                              if scope.service(analysis, r.key)],
                             self.sort)
