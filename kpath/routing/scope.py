@@ -11,10 +11,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from kpath.cluster.records import ObjectKey
+from kpath.cluster.records import ObjectKey, Service
 from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding
-from kpath.routing.paths import Path
+from kpath.routing.paths import EntryKind, Path
 from kpath.routing.select import Selector, matches, parse_selector
 
 
@@ -113,11 +113,45 @@ class ViewScope:
                 if self.finding(analysis, f)]
 
 
+#: Each way in, in two or three letters: the UI's WAYS column and words the filter matches.
+WAY_CODES: dict[EntryKind, str] = {
+    EntryKind.LOAD_BALANCER: "LB",
+    EntryKind.INGRESS: "Ing",
+    EntryKind.GATEWAY: "GW",
+    EntryKind.NODE_PORT: "NP",
+    EntryKind.EXTERNAL_IP: "EIP",
+    EntryKind.CLUSTER_IP: "CIP",
+    EntryKind.HEADLESS: "HL",
+    EntryKind.EXTERNAL_NAME: "DNS",
+}
+
+
+def ways_of(paths: Iterable[Path]) -> str:
+    kinds = {p.entry.kind for p in paths}
+    return " ".join(code for kind, code in WAY_CODES.items() if kind in kinds)
+
+
+def shown_policy(svc: Service, external: bool) -> str:
+    """The traffic policy a service's row shows: external when it has a way in from
+    outside, else internal; "-" for an ExternalName (no proxying at all)."""
+    if svc.type == "ExternalName":
+        return "-"
+    return svc.external_traffic_policy if external else svc.internal_traffic_policy
+
+
+def service_words(key: ObjectKey, kind: str, policy: str, ways: str) -> str:
+    """What the filter words are matched against, lower case: the list row's own words."""
+    return f"{key.namespace}/{key.name} {kind} {policy} {ways}".lower()
+
+
 def search_text(analysis: Analysis, key: ObjectKey) -> str:
-    """What the filter words are matched against: ``ns/name type``, lower case."""
+    """`service_words` for one service of an analysis (the UI's list builds them in bulk)."""
     svc = analysis.snapshot.services.get(key)
-    kind = svc.type if svc is not None else ""
-    return f"{key.namespace}/{key.name} {kind}".lower()
+    if svc is None:
+        return f"{key.namespace}/{key.name}".lower()
+    paths = [p for p in analysis.paths if p.service == key]
+    return service_words(key, svc.type, shown_policy(svc, any(p.external for p in paths)),
+                         ways_of(paths))
 
 
 def namespaces_label(namespaces: frozenset[str] | None) -> str:

@@ -27,20 +27,11 @@ from kpath.routing.kubeproxy import Choice, Target, Verdict
 from kpath.routing.nodegroups import NodeGroup
 from kpath.routing.paths import EntryKind, GatewayHop, Path, PortRoutes, names_no_service
 from kpath.routing.policy.onpaths import HopPolicy, denying
+from kpath.routing.scope import service_words, shown_policy, ways_of
 from kpath.tui import gateway_view as gv
 from kpath.tui.styles import HopState, ProbeState, glyphs
 
 #: Short names for the ways in, in the order the list shows them.
-WAY_CODES: dict[EntryKind, str] = {
-    EntryKind.LOAD_BALANCER: "LB",
-    EntryKind.INGRESS: "Ing",
-    EntryKind.GATEWAY: "GW",
-    EntryKind.NODE_PORT: "NP",
-    EntryKind.EXTERNAL_IP: "EIP",
-    EntryKind.CLUSTER_IP: "CIP",
-    EntryKind.HEADLESS: "HL",
-    EntryKind.EXTERNAL_NAME: "DNS",
-}
 #: A redirect is the gateway answering by design: above "no decision", below any forward.
 _STATE_RANK = {HopState.INFO: 0, HopState.REDIRECT: 1, HopState.FORWARD: 2, HopState.CROSS: 3,
                HopState.PENDING: 4, HopState.REJECT: 5, HopState.DROP: 6,
@@ -164,16 +155,13 @@ def service_rows(analysis: Analysis) -> list[ServiceRow]:
         paths = [analysis.paths[i] for i in by_service.get(key, ())]
         external = any(p.external for p in paths)
         shown = [p for p in paths if p.external] or paths
-        kinds = {p.entry.kind for p in paths}
-        ways = " ".join(code for kind, code in WAY_CODES.items() if kind in kinds)
+        ways = ways_of(paths)
         ready, total = pod_counts(analysis.routes.get(key, ()))
-        policy = svc.external_traffic_policy if external else svc.internal_traffic_policy
-        if svc.type == "ExternalName":
-            policy = "-"
+        policy = shown_policy(svc, external)
         rows.append(ServiceRow(
             key, svc.type, policy, ready, total, ways, external, worst.get(key),
             worst_state(path_state(p) for p in shown),
-            f"{key.namespace}/{key.name} {svc.type} {policy} {ways}".lower(),
+            service_words(key, svc.type, policy, ways),
         ))
     return rows
 

@@ -173,3 +173,18 @@ def test_the_list_mark_ranks_verdicts_as_a_hop_merges_its_targets() -> None:
                     reverse=True)
     assert [s.value for s in ranked] == [p.value for p in WORST_FIRST]
     assert Proof.CONTRADICTED in WORST_FIRST
+
+
+def test_the_filter_in_the_core_matches_the_list_rows_words() -> None:
+    """`e` exports with the view scope's filter: it must hold exactly the rows the list
+    shows for the same words (type, policy and ways in included)."""
+    from kpath.routing.scope import ViewScope, search_text
+
+    analysis = data.shop()
+    rows = vm.service_rows(analysis)
+    for row in rows:
+        assert search_text(analysis, row.key) == row.search
+    for words in ("local", "lb", "ing shop", "np cluster", "nothing-matches"):
+        shown = {rows[i].key for i in vm.visible(rows, text=words, internal=True)}
+        scope = ViewScope(internal=True, text=words)
+        assert {k for k in analysis.snapshot.services if scope.service(analysis, k)} == shown
