@@ -57,8 +57,8 @@ def predicted_words(t: ProbeTarget) -> str:
 #: The probe table's columns: VERDICT early, so an 80-column terminal still shows it; the
 #: URL and what came back give way first.
 PROBE_COLUMNS = (
-    Column("SERVICE", give=1, floor=20),
-    Column("PORT", give=5, floor=8),
+    Column("SERVICE", give=1, floor=20, cut="middle"),
+    Column("PORT", give=5, floor=9, cut="start"),
     Column("ENTRY", give=7, floor=12),
     Column("HOP", give=4, floor=8),
     Column("VERDICT", give=2, floor=11),
@@ -68,8 +68,8 @@ PROBE_COLUMNS = (
 )
 WIDE_PROBE_COLUMNS = (*PROBE_COLUMNS, Column("PODS", give=9, floor=4),
                       Column("SLOWEST", give=9, floor=7), Column("WHY", give=9, floor=3))
-NOT_PROBED_COLUMNS = (Column("SERVICE", give=1, floor=20), Column("NOT PROBED", give=5, floor=10),
-                      Column("WHY", give=9, floor=3))
+NOT_PROBED_COLUMNS = (Column("SERVICE", give=1, floor=20, cut="middle"),
+                      Column("NOT PROBED", give=5, floor=10), Column("WHY", give=9, floor=3))
 
 
 def hop_words(t: ProbeTarget) -> str:

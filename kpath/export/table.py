@@ -13,25 +13,32 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
-from rich.cells import cell_len, set_cell_size
+from rich.cells import cell_len, get_character_cell_size, set_cell_size
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.segment import Segment
 from rich.text import Text
 
 GAP = 3  # spaces between columns, as kubectl
 ELLIPSIS = "…"
+#: Which part of a cut cell goes: its end; its middle (a name's namespace and the end of its
+#: name both stay, so ``ingress-nginx/…controller`` and ``ingress-nginx/…admission`` still
+#: differ); its start (a port's number and protocol stay).
+Cut = Literal["end", "middle", "start"]
+SEPARATORS = ":/"  # a start cut begins after one of these
 
 
 @dataclass(frozen=True)
 class Column:
     """``give``: when a terminal is too narrow, columns with a higher ``give`` shrink first
     (0: never, the line is cut at its end instead). ``floor``: the narrowest it shrinks to,
-    in cells (at least its header)."""
+    in cells (at least its header). ``cut``: which part of a cell too wide goes."""
 
     name: str
     give: int = 0
     floor: int = 0
+    cut: Cut = "end"
 
 
 def fit_widths(natural: Sequence[int], floors: Sequence[int], gives: Sequence[int],
@@ -56,18 +63,47 @@ def fit_widths(natural: Sequence[int], floors: Sequence[int], gives: Sequence[in
     return widths
 
 
-def cut(text: Text, width: int) -> Text:
-    """``text`` in at most ``width`` cells: whole when it fits, else cut with ``…`` (its
-    styles kept); never ends in a space."""
+def _head(text: Text, cells: int) -> Text:
+    """The longest start of ``text`` within ``cells`` cells, without trailing spaces."""
+    keep = set_cell_size(text.plain, cells).rstrip()  # it pads a split wide letter: strip
+    out = text[: len(keep)]
+    out.rstrip()
+    return out
+
+
+def _tail(text: Text, cells: int) -> Text:
+    """The longest end of ``text`` within ``cells`` cells, without leading spaces."""
+    plain, start, used = text.plain, len(text.plain), 0
+    while start > 0 and used + get_character_cell_size(plain[start - 1]) <= cells:
+        start -= 1
+        used += get_character_cell_size(plain[start])
+    while start < len(plain) and plain[start] == " ":
+        start += 1
+    return text[start:]
+
+
+def cut(text: Text, width: int, where: Cut = "end") -> Text:
+    """``text`` in at most ``width`` cells: whole when it fits, else with ``…`` in place of
+    its end, middle or start (its styles kept); never ends in a space."""
     if cell_len(text.plain) <= width:
         return text
     if width <= 0:
         return Text("")
-    keep = set_cell_size(text.plain, width - 1).rstrip()  # pads a split wide letter: strip
-    out = text[: len(keep)]
-    out.rstrip()
-    out.append(ELLIPSIS, style="dim")
-    return out
+    mark = Text(ELLIPSIS, style="dim")
+    if where == "end" or width < 3:
+        return Text.assemble(_head(text, width - 1), mark)
+    if where == "start":
+        tail = _tail(text, width - 1)
+        begun = len(text.plain) - len(tail.plain)
+        if text.plain[begun - 1] not in SEPARATORS and any(c in tail.plain for c in SEPARATORS):
+            # Not half a word: "http:80/TCP" reads "…80/TCP", not "…p:80/TCP".
+            skip = min(tail.plain.find(c) for c in SEPARATORS if c in tail.plain) + 1
+            tail = tail[skip:]
+        return Text.assemble(mark, tail)
+    # A namespace stays whole when it leaves a third for the name's end.
+    ns, slash, _ = text.plain.partition("/")
+    left = cell_len(ns) + 1 if slash and cell_len(ns) + 1 <= (width - 1) * 2 // 3 else width // 2
+    return Text.assemble(_head(text, left), mark, _tail(text, width - 1 - left))
 
 
 def table_lines(columns: Sequence[Column], rows: Iterable[Sequence[Text]], width: int | None,
@@ -94,7 +130,7 @@ def table_lines(columns: Sequence[Column], rows: Iterable[Sequence[Text]], width
         for i, (cell, w) in enumerate(zip(r, widths, strict=True)):
             if i:
                 line.append(" " * GAP)
-            fitted = cut(cell, w)
+            fitted = cut(cell, w, columns[i].cut)
             line.append_text(fitted)
             if i < last:
                 line.append(" " * (w - cell_len(fitted.plain)))

@@ -20,7 +20,7 @@ from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Severity
 from kpath.routing.kubeproxy import Choice, Verdict
 from kpath.routing.nodegroups import NodeGroup
-from kpath.routing.paths import Path, names_no_service, skipped_by_load_balancer
+from kpath.routing.paths import EntryKind, Path, names_no_service, skipped_by_load_balancer
 from kpath.routing.policy.onpaths import HopPolicy
 from kpath.routing.route import Route
 from kpath.routing.scope import namespaces_label
@@ -97,7 +97,7 @@ def _entry_text(path: Path) -> Text:
         text.append(" (gateway ", style="dim")
         text.append_text(literal(f"{hop.gateway} listener {hop.listener}", "dim"))
         text.append(")", style="dim")
-    else:
+    elif path.entry.kind != EntryKind.NODE_PORT:  # "NodePort:30080" says its kind itself
         text.append(f" ({path.entry.kind.value})", style="dim")
     return text
 
@@ -123,8 +123,8 @@ def path_notes(path: Path) -> Text:
 #: The paths table's columns. When a terminal is too narrow, NOTES gives way first, then
 #: ENTRY, AT and PORT; SERVICE last (a pipe gets every cell whole).
 PATH_COLUMNS = (
-    Column("SERVICE", give=1, floor=24),
-    Column("PORT", give=5, floor=8),
+    Column("SERVICE", give=1, floor=24, cut="middle"),
+    Column("PORT", give=5, floor=9, cut="start"),
     Column("ENTRY", give=7, floor=12),
     Column("AT", give=6, floor=8),
     Column("VERDICT", give=2, floor=9),

@@ -55,6 +55,16 @@ def test_cut_keeps_styles_adds_an_ellipsis_and_no_trailing_space() -> None:
     assert cut(Text("ab中文"), 4).plain == "ab…" and cut(Text("ab中文"), 5).plain == "ab中…"
 
 
+def test_cut_in_the_middle_keeps_what_tells_names_apart() -> None:
+    a = cut(Text("ingress-nginx/ingress-nginx-controller"), 24, "middle").plain
+    b = cut(Text("ingress-nginx/ingress-nginx-controller-admission"), 24, "middle").plain
+    assert a == "ingress-nginx/…ontroller" and b == "ingress-nginx/…admission"
+    assert cell_len(a) == cell_len(b) == 24
+    assert cut(Text("http:8443/TCP"), 9, "start").plain == "…8443/TCP"
+    assert cut(Text("http:80/TCP"), 9, "start").plain == "…80/TCP"  # not "…p:80/TCP"
+    assert cut(Text("中文中文中文"), 6, "middle").plain == "中…文"  # 2 + 1 + 2 cells, never 7
+
+
 ROWS = [[Text("ingress-nginx/ingress-nginx-controller"), Text("node-c"), Text("✗ drop"),
          Text("")],
         [Text("shop/checkout"), Text("2 nodes in zone-a"), Text("→ forward"),
@@ -110,13 +120,14 @@ def test_the_renderables_ask_where_they_print() -> None:
 # inside, wide CJK letters and emoji; never a trailing space (safetext keeps names as given,
 # and a name never ends in one).
 CELL = st.text(st.sampled_from("ab-/.:→✗⇄ 中文😀0123456789"), max_size=30).map(str.rstrip)
-COLUMNS = st.lists(st.tuples(st.integers(0, 9), st.integers(0, 12)), min_size=1, max_size=8)
+COLUMNS = st.lists(st.tuples(st.integers(0, 9), st.integers(0, 12),
+                             st.sampled_from(["end", "middle", "start"])), min_size=1, max_size=8)
 
 
 @st.composite
 def tables(draw: st.DrawFn) -> tuple[list[Column], list[list[Text]]]:
     spec = draw(COLUMNS)
-    cols = [Column(f"C{i}", give=g, floor=f) for i, (g, f) in enumerate(spec)]
+    cols = [Column(f"C{i}", give=g, floor=f, cut=c) for i, (g, f, c) in enumerate(spec)]
     rows = draw(st.lists(st.lists(CELL, min_size=len(cols), max_size=len(cols)), max_size=6))
     return cols, [[Text(c) for c in r] for r in rows]
 
