@@ -59,15 +59,16 @@ def predicted_words(t: ProbeTarget) -> str:
 PROBE_COLUMNS = (
     Column("SERVICE", give=1, floor=20, cut="middle"),
     Column("PORT", give=5, floor=9, cut="start"),
-    Column("ENTRY", give=7, floor=12),
-    Column("HOP", give=4, floor=8),
+    Column("ENTRY", give=5, floor=12),
+    Column("HOP", give=5, floor=8),
     Column("VERDICT", give=2, floor=11),
     Column("PREDICTED", give=6, floor=9),
     Column("PROBE", give=8, floor=10),
-    Column("OBSERVED", give=9, floor=8),
+    Column("OBSERVED", give=8, floor=8),
 )
-WIDE_PROBE_COLUMNS = (*PROBE_COLUMNS, Column("PODS", give=9, floor=4),
-                      Column("SLOWEST", give=9, floor=7), Column("WHY", give=9, floor=3))
+WIDE_PROBE_COLUMNS = (*PROBE_COLUMNS, Column("PODS", give=10, floor=4, drop=True),
+                      Column("SLOWEST", give=11, floor=7, drop=True),
+                      Column("WHY", give=12, floor=3, drop=True))
 NOT_PROBED_COLUMNS = (Column("SERVICE", give=1, floor=20, cut="middle"),
                       Column("NOT PROBED", give=5, floor=10), Column("WHY", give=9, floor=3))
 

@@ -39,27 +39,50 @@ class Column:
     give: int = 0
     floor: int = 0
     cut: Cut = "end"
+    drop: bool = False  # left out of a terminal too narrow even for its floor
 
 
 def fit_widths(natural: Sequence[int], floors: Sequence[int], gives: Sequence[int],
-               width: int | None, gap: int = GAP) -> list[int]:
-    """Each column's width so that a line fits ``width`` cells (None: a pipe, no limit).
+               width: int | None, gap: int = GAP,
+               drops: Sequence[bool] | None = None) -> list[int]:
+    """Each column's width so that a line fits ``width`` cells (None: a pipe, no limit);
+    0 is a column left out (it takes no gap either).
 
-    Columns shrink by ``give``, highest first (ties: the rightmost first), each down to its
-    floor, only as much as the line is too long. Columns with ``give`` 0 never shrink; when
-    even the floors do not fit, the caller cuts the line at ``width``."""
+    Columns give way by ``give``, highest first. Columns of one ``give`` shrink together,
+    the widest first (so one long cell does not cost its neighbours their whole width), each
+    down to its floor and only as much as the line is too long; then those that ``drop``
+    are left out if the line is still too long. Room a column left out frees goes back to
+    the columns that shrank, the most important (lowest ``give``) first. Columns with
+    ``give`` 0 never shrink; when even the floors do not fit, the caller cuts the line."""
     widths = list(natural)
     if width is None:
         return widths
-    over = sum(widths) + gap * max(len(widths) - 1, 0) - width
-    order = sorted((i for i, g in enumerate(gives) if g > 0), key=lambda i: (-gives[i], -i))
-    for i in order:
-        if over <= 0:
+    drop = list(drops) if drops is not None else [False] * len(widths)
+
+    def over() -> int:
+        shown = [w for w in widths if w > 0]
+        return sum(shown) + gap * max(len(shown) - 1, 0) - width
+
+    for give in sorted({g for g in gives if g > 0}, reverse=True):
+        tier = [i for i, g in enumerate(gives) if g == give]
+        while over() > 0:
+            can = [i for i in tier if widths[i] > max(floors[i], 1)]
+            if not can:
+                break
+            top = max(widths[i] for i in can)
+            for i in reversed([i for i in can if widths[i] == top]):
+                if over() <= 0:
+                    break
+                widths[i] -= 1
+        for i in reversed(tier):
+            if drop[i] and over() > 0:
+                widths[i] = 0
+    shrunk = sorted((i for i, g in enumerate(gives) if g > 0 and widths[i] > 0),
+                    key=lambda i: (gives[i], i))
+    for i in shrunk:  # room freed by a column left out goes back
+        if over() >= 0:
             break
-        room = max(widths[i] - max(floors[i], 1), 0)
-        take = min(room, over)
-        widths[i] -= take
-        over -= take
+        widths[i] += min(natural[i] - widths[i], -over())
     return widths
 
 
@@ -122,18 +145,19 @@ def table_lines(columns: Sequence[Column], rows: Iterable[Sequence[Text]], width
     natural = [max(cell_len(r[i].plain) for r in shown) for i in range(len(columns))]
     floors = [min(n, max(c.floor, cell_len(c.name))) for n, c in zip(natural, columns,
                                                                        strict=True)]
-    widths = fit_widths(natural, floors, [c.give for c in columns], width)
-    last = len(columns) - 1
+    widths = fit_widths(natural, floors, [c.give for c in columns], width,
+                        drops=[c.drop for c in columns])
+    keep = [i for i, w in enumerate(widths) if w > 0]
     lines = []
     for r in shown:
         line = Text()
-        for i, (cell, w) in enumerate(zip(r, widths, strict=True)):
-            if i:
+        for n, i in enumerate(keep):
+            if n:
                 line.append(" " * GAP)
-            fitted = cut(cell, w, columns[i].cut)
+            fitted = cut(r[i], widths[i], columns[i].cut)
             line.append_text(fitted)
-            if i < last:
-                line.append(" " * (w - cell_len(fitted.plain)))
+            if n < len(keep) - 1:
+                line.append(" " * (widths[i] - cell_len(fitted.plain)))
         line.rstrip()  # empty trailing cells leave no spaces behind
         lines.append(line if width is None else cut(line, width))
     return lines

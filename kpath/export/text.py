@@ -120,24 +120,26 @@ def path_notes(path: Path) -> Text:
     return notes
 
 
-#: The paths table's columns. When a terminal is too narrow, NOTES gives way first, then
-#: ENTRY, AT and PORT; SERVICE last (a pipe gets every cell whole).
+#: The paths table's columns. When a terminal is too narrow, NOTES shrinks and then is left
+#: out, then ENDPOINTS; then PORT, ENTRY, AT and VERDICT shrink together, the widest first;
+#: SERVICE last, keeping its namespace and the end of its name. A pipe gets every cell whole.
 PATH_COLUMNS = (
     Column("SERVICE", give=1, floor=24, cut="middle"),
     Column("PORT", give=5, floor=9, cut="start"),
-    Column("ENTRY", give=7, floor=12),
-    Column("AT", give=6, floor=8),
-    Column("VERDICT", give=2, floor=9),
-    Column("ENDPOINTS"),
-    Column("NOTES", give=9, floor=5),
+    Column("ENTRY", give=5, floor=12),
+    Column("AT", give=5, floor=10),
+    Column("VERDICT", give=5, floor=9),
+    Column("ENDPOINTS", give=8, drop=True),
+    Column("NOTES", give=9, floor=16, drop=True),
 )
-#: ``-o wide`` adds what each row sends to and what decided it.
+#: ``-o wide`` adds what each row sends to and what decided it (left out, last first, from
+#: a terminal too narrow for them).
 WIDE_COLUMNS = (
     *PATH_COLUMNS,
-    Column("PODS", give=8, floor=10),
-    Column("ZONES", give=8, floor=6),
-    Column("POLICY", give=8, floor=6),
-    Column("NETWORKPOLICY", give=8, floor=13),
+    Column("PODS", give=10, floor=10, drop=True),
+    Column("ZONES", give=11, floor=6, drop=True),
+    Column("POLICY", give=12, floor=6, drop=True),
+    Column("NETWORKPOLICY", give=13, floor=13, drop=True),
 )
 
 

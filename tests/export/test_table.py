@@ -43,6 +43,25 @@ def test_columns_give_way_by_give_then_down_to_their_floor_only() -> None:
     assert fit_widths([10, 10], [1, 1], [0, 0], 5) == [10, 10]
 
 
+def test_columns_of_one_give_shrink_widest_first() -> None:
+    # 41 + 52 + 17 + 2 gaps = 116, 16 too many for 100: the 52 gives 11, then both give.
+    assert fit_widths([41, 52, 17], [12, 9, 10], [5, 5, 5], 100) == [39, 38, 17]
+
+
+def test_columns_that_drop_are_left_out_and_their_room_goes_back() -> None:
+    # NOTES (give 9) cannot fit even at its floor of 16: it goes, gap and all, and what it
+    # leaves goes back to ENTRY, which had shrunk.
+    widths = fit_widths([20, 30, 20], [10, 10, 16], [0, 5, 9], 50,
+                        drops=[False, False, True])
+    assert widths == [20, 27, 0]  # 20 + 3 + 27 = 50
+    assert fit_widths([20, 30, 20], [10, 10, 16], [0, 5, 9], 80,
+                      drops=[False, False, True]) == [20, 30, 20]  # room: nothing goes
+    lines = table_lines([Column("A"), Column("B", give=5, floor=3),
+                         Column("NOTES", give=9, floor=16, drop=True)],
+                        [[Text("a" * 10), Text("b" * 20), Text("note " * 4)]], 30)
+    assert [line.plain for line in lines] == ["A            B", "a" * 10 + "   " + "b" * 16 + "…"]
+
+
 def test_cut_keeps_styles_adds_an_ellipsis_and_no_trailing_space() -> None:
     text = Text("ingress-nginx")
     text.stylize("bold", 0, 7)
@@ -121,13 +140,15 @@ def test_the_renderables_ask_where_they_print() -> None:
 # and a name never ends in one).
 CELL = st.text(st.sampled_from("ab-/.:→✗⇄ 中文😀0123456789"), max_size=30).map(str.rstrip)
 COLUMNS = st.lists(st.tuples(st.integers(0, 9), st.integers(0, 12),
-                             st.sampled_from(["end", "middle", "start"])), min_size=1, max_size=8)
+                             st.sampled_from(["end", "middle", "start"]), st.booleans()),
+                   min_size=1, max_size=8)
 
 
 @st.composite
 def tables(draw: st.DrawFn) -> tuple[list[Column], list[list[Text]]]:
     spec = draw(COLUMNS)
-    cols = [Column(f"C{i}", give=g, floor=f, cut=c) for i, (g, f, c) in enumerate(spec)]
+    cols = [Column(f"C{i}", give=g, floor=f, cut=c, drop=d)
+            for i, (g, f, c, d) in enumerate(spec)]
     rows = draw(st.lists(st.lists(CELL, min_size=len(cols), max_size=len(cols)), max_size=6))
     return cols, [[Text(c) for c in r] for r in rows]
 
