@@ -54,17 +54,18 @@ def predicted_words(t: ProbeTarget) -> str:
     return words
 
 
-#: The probe table's columns: VERDICT early, so an 80-column terminal still shows it; the
-#: URL and what came back give way first.
+#: The probe table's columns: VERDICT early, so an 80-column terminal still shows it; what
+#: came back, the URL and the prediction give way first (left out when there is no room:
+#: a hop's node or pod matters more), then PORT, ENTRY and HOP, the widest first.
 PROBE_COLUMNS = (
     Column("SERVICE", give=1, floor=20, cut="middle"),
     Column("PORT", give=5, floor=9, cut="start"),
     Column("ENTRY", give=5, floor=12),
-    Column("HOP", give=5, floor=8),
+    Column("HOP", give=5, floor=8, cut="middle"),
     Column("VERDICT", give=2, floor=11),
-    Column("PREDICTED", give=6, floor=9),
-    Column("PROBE", give=8, floor=10),
-    Column("OBSERVED", give=8, floor=8),
+    Column("PREDICTED", give=7, floor=9, drop=True),
+    Column("PROBE", give=8, floor=10, drop=True),
+    Column("OBSERVED", give=9, floor=16, drop=True),
 )
 WIDE_PROBE_COLUMNS = (*PROBE_COLUMNS, Column("PODS", give=10, floor=4, drop=True),
                       Column("SLOWEST", give=11, floor=7, drop=True),
