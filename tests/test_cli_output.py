@@ -134,6 +134,13 @@ def test_colour_only_on_a_terminal_and_never_under_no_color(dump: Path) -> None:
     assert "\x1b" not in piped("paths", "--dump", str(dump), "-A").stdout
 
 
+def test_a_pipe_stays_whole_and_plain_under_force_color(dump: Path) -> None:
+    # CI sets FORCE_COLOR: Rich would take the pipe for an 80-column terminal.
+    forced = piped("paths", "--dump", str(dump), "-A", FORCE_COLOR="1", TTY_COMPATIBLE="1")
+    plain = piped("paths", "--dump", str(dump), "-A")
+    assert forced.stdout == plain.stdout and "…" not in forced.stdout
+
+
 def test_no_headers_prints_rows_only(dump: Path) -> None:
     done = piped("paths", "--dump", str(dump), "-A", "--no-headers")
     assert done.returncode == 0

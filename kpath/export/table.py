@@ -11,6 +11,7 @@ are printed. Widths are terminal cells (Rich's `cell_len`: a CJK letter takes tw
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -204,7 +205,19 @@ class PlainLine:
 
 def plain_console(**kw: object) -> Console:
     """stdout as kpath's tables print to it: on a terminal at its width (colour unless
-    NO_COLOR); in a pipe plain, and never cropped or wrapped."""
+    NO_COLOR); in a pipe plain, and never cropped or wrapped, even when FORCE_COLOR or
+    TTY_COMPATIBLE would have Rich treat it as a terminal (CI sets them; ``grep`` still
+    wants whole lines)."""
+    if "force_terminal" not in kw:
+        kw["force_terminal"] = _isatty(kw.get("file") or sys.stdout)
     console = Console(**kw)  # type: ignore[arg-type]
     console.soft_wrap = not console.is_terminal
     return console
+
+
+def _isatty(file: object) -> bool:
+    isatty = getattr(file, "isatty", None)
+    try:
+        return bool(isatty()) if callable(isatty) else False
+    except (ValueError, OSError):  # closed or detached
+        return False
