@@ -242,8 +242,8 @@ def cmd_paths(args: argparse.Namespace) -> int:
     from kpath.export.jsonout import paths_json
     from kpath.routing.scope import ViewScope
 
-    if args.no_headers and args.output not in ("table", "wide"):
-        raise InputError("--no-headers works with -o table or -o wide")
+    if args.no_headers and args.output not in ("table", "wide", "name"):  # name has none
+        raise InputError("--no-headers works with -o table, -o wide or -o name")
     if args.probe:
         if args.output not in ("table", "wide", "json"):
             raise InputError("--probe works with -o table, -o wide or -o json")

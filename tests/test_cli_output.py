@@ -166,8 +166,8 @@ def test_wide_adds_pods_zones_and_policy(dump: Path) -> None:
 def test_name_lists_each_service_in_view(dump: Path) -> None:
     done = piped("paths", "--dump", str(dump), "-A", "-o", "name")
     assert done.stdout == f"service/{LONG_NS}/{LONG_SVC}\nservice/shop/web\n"
-    one = piped("paths", "--dump", str(dump), "-n", "shop", "-o", "name")
-    assert one.stdout == "service/shop/web\n"
+    one = piped("paths", "--dump", str(dump), "-n", "shop", "-o", "name", "--no-headers")
+    assert one.stdout == "service/shop/web\n"  # --no-headers: accepted, as kubectl does
 
 
 def test_yaml_is_the_json_document(dump: Path) -> None:
