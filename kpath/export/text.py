@@ -77,16 +77,16 @@ def endpoint_count(choice: Choice) -> Text:
 
 
 def group_notes(group: NodeGroup | None, choice: Choice) -> Text:
-    notes = Text()
+    notes: list[Text] = []  # joined by one space: a cell never starts with one
     if group is not None and group.cross_node:
-        notes.append(f"⇄ cross-node {group.cross_share:.0%}", style="magenta")
+        notes.append(Text(f"⇄ cross-node {group.cross_share:.0%}", style="magenta"))
     if choice.fallback:
-        notes.append(" terminating only", style="yellow")
+        notes.append(Text("terminating only", style="yellow"))
     if choice.topology:
-        notes.append_text(literal(f" hints:{choice.topology}", "cyan"))
+        notes.append(literal(f"hints:{choice.topology}", "cyan"))
     if group is not None and group.ready is False:
-        notes.append(" NotReady", style="yellow")
-    return notes
+        notes.append(Text("NotReady", style="yellow"))
+    return Text(" ").join(notes)
 
 
 def _entry_text(path: Path) -> Text:
@@ -105,19 +105,19 @@ def _entry_text(path: Path) -> Text:
 def path_notes(path: Path) -> Text:
     """What a path adds to its first row: a Gateway backend's share and problem, or the
     Gateways whose infrastructure the Service is."""
-    notes = Text()
+    notes: list[Text] = []
     hop = path.entry.gateway
     if hop is not None:
         if hop.backend is not None and hop.share < 1:
-            notes.append(f"share {hop.share:.0%} ", style="cyan")
+            notes.append(Text(f"share {hop.share:.0%}", style="cyan"))
         if hop.problem:
-            notes.append_text(literal(hop.problem, "red"))
+            notes.append(literal(hop.problem, "red"))
         elif hop.backend is None and path.direct is not None:
-            notes.append_text(literal(path.direct.rule, "yellow"))  # the gateway's redirect
+            notes.append(literal(path.direct.rule, "yellow"))  # the gateway's redirect
     if path.gateways:
-        notes.append("infrastructure of Gateway ", style="dim")
-        notes.append_text(literal(", ".join(str(g) for g in path.gateways), "dim"))
-    return notes
+        notes.append(literal("infrastructure of Gateway "
+                             + ", ".join(str(g) for g in path.gateways), "dim"))
+    return Text(" ").join(notes)
 
 
 #: The paths table's columns. When a terminal is too narrow, NOTES shrinks and then is left
