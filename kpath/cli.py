@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path as FsPath
@@ -40,6 +39,11 @@ def _source_flags(p: argparse.ArgumentParser) -> None:
     g.add_argument("-A", "--all-namespaces", action="store_true", help="every namespace")
     g.add_argument("-l", "--selector", help="only services with these labels, in kubectl's "
                    "grammar (a=b, a!=b, 'a in (x,y)', 'a notin (x)', a, '!a'; comma-joined)")
+
+
+def _no_headers_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--no-headers", action="store_true",
+                   help="with -o table or wide: the tables' rows only, no header lines")
 
 
 def _client_flag(p: argparse.ArgumentParser) -> None:
@@ -75,8 +79,12 @@ def build_parser() -> argparse.ArgumentParser:
     paths = sub.add_parser("paths", help="every exposed path with verdicts and findings")
     _source_flags(paths)
     _client_flag(paths)
-    paths.add_argument("-o", "--output", choices=("table", "json", "graphml", "dot"),
-                       default="table")
+    paths.add_argument("-o", "--output", default="table",
+                       choices=("table", "wide", "json", "yaml", "name", "graphml", "dot"),
+                       help="table (default); wide: also pods, zones, traffic policy and "
+                       "NetworkPolicy per row; json or yaml (one document); name: "
+                       "service/NAMESPACE/NAME per service in view; graphml, dot")
+    _no_headers_flag(paths)
     paths.add_argument("--all", action="store_true", dest="internal",
                        help="include internal paths (ClusterIP, headless, ExternalName)")
     paths.add_argument("--fail-on", choices=("info", "warning", "error"),
@@ -88,7 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     probe = sub.add_parser("probe", help="probe every entry and hop of one service, live")
     probe.add_argument("service", metavar="NAME", help="NAME (with -n) or NAMESPACE/NAME")
-    probe.add_argument("-o", "--output", choices=("table", "json"), default="table")
+    probe.add_argument("-o", "--output", choices=("table", "wide", "json"), default="table",
+                       help="table (default); wide: also each hop's full place, the pods "
+                       "that answered and the slowest answer; json")
+    _no_headers_flag(probe)
     probe.add_argument("--fail-on", choices=("info", "warning", "error"),
                        help="exit 1 when a finding at or above this severity exists (a "
                        "contradicted prediction always exits 1)")
@@ -294,20 +305,22 @@ def _qualified(args: argparse.Namespace, ref: str, what: str, strict: bool = Tru
 
 
 def _console(**kw: Any) -> Any:
-    from rich.console import Console
+    from kpath.export.table import plain_console
 
-    # Piped output gets a wide, plain rendering rather than 80 folded columns.
-    width = None if sys.stdout.isatty() else int(os.environ.get("COLUMNS", "160"))
-    return Console(width=width, **kw)
+    # A terminal: lines cut with … at its width. A pipe or a file: plain, every line whole
+    # (COLUMNS is a terminal's business; `grep` wants whole rows).
+    return plain_console(**kw)
 
 
 def cmd_paths(args: argparse.Namespace) -> int:
     from kpath.export.jsonout import paths_json
     from kpath.routing.scope import ViewScope
 
+    if args.no_headers and args.output not in ("table", "wide", "name"):  # name has none
+        raise InputError("--no-headers works with -o table, -o wide or -o name")
     if args.probe:
-        if args.output not in ("table", "json"):
-            raise InputError("--probe works with -o table or -o json")
+        if args.output not in ("table", "wide", "json"):
+            raise InputError("--probe works with -o table, -o wide or -o json")
         _consent(args)  # before reading: a refusal costs nothing
     analysis = _load(args, probing=args.probe)
     scope = ViewScope(_view_namespaces(args, analysis.snapshot), args.selector or "",
@@ -319,6 +332,18 @@ def cmd_paths(args: argparse.Namespace) -> int:
     if args.output == "json":
         sys.stdout.write(json.dumps(paths_json(analysis, paths, findings, scope.namespaces),
                                     indent=2) + "\n")
+    elif args.output == "yaml":
+        import yaml
+
+        # The same document as -o json. safe_dump: plain YAML, no Python tags; ASCII, as the
+        # JSON is: PyYAML would write a bidi override or a zero-width space raw otherwise.
+        sys.stdout.write(yaml.safe_dump(paths_json(analysis, paths, findings, scope.namespaces),
+                                        sort_keys=False, allow_unicode=False))
+    elif args.output == "name":
+        from kpath.safetext import clean
+
+        # As `kubectl get -o name`, with the namespace: one line per service in view.
+        sys.stdout.writelines(f"service/{clean(k)}\n" for k in scope.services(analysis))
     elif args.output in ("graphml", "dot"):
         from kpath.export import graphfmt
         from kpath.routing.graph import build_graph
@@ -331,7 +356,8 @@ def cmd_paths(args: argparse.Namespace) -> int:
 
         from kpath.export.text import analysis_view
 
-        _console().print(analysis_view(replace(analysis, findings=tuple(findings)), paths))
+        _console().print(analysis_view(replace(analysis, findings=tuple(findings)), paths,
+                                       wide=args.output == "wide", headers=not args.no_headers))
     return _exit_code(args.fail_on, findings)
 
 
@@ -379,7 +405,8 @@ def _probed(args: argparse.Namespace, analysis: Any, paths: list[Any], findings:
         sys.stdout.write(json.dumps(report_json(analysis, report, findings, namespaces),
                                     indent=2) + "\n")
     else:
-        print_report(_console(), analysis, report, findings)
+        print_report(_console(), analysis, report, findings, wide=args.output == "wide",
+                     headers=not args.no_headers)
     code = _exit_code(args.fail_on, [*findings, *report.evidence.findings])
     # A contradiction is what probing is for: the cluster does not behave as its objects
     # say. It fails the run whatever --fail-on says.
@@ -389,6 +416,8 @@ def _probed(args: argparse.Namespace, analysis: Any, paths: list[Any], findings:
 def cmd_probe(args: argparse.Namespace) -> int:
     from kpath.probe.run import service_paths
 
+    if args.no_headers and args.output == "json":
+        raise InputError("--no-headers works with -o table or -o wide")
     _consent(args)
     args.service = _qualified(args, args.service, "service")
     # Ingress controllers and Gateways live in other namespaces: read them all, probe one

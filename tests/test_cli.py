@@ -123,3 +123,17 @@ def test_malformed_dump_is_one_line_and_exit_2(tmp_path, capsys):
     assert main(["paths", "--dump", str(bad)]) == 2
     err = capsys.readouterr().err
     assert "cluster.json" in err and err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_piped_table_keeps_names_whole_and_every_row_names_its_service(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "40")  # a terminal's business: a pipe ignores it
+    assert main(["paths", "--dump", str(DUMPS / "minikube-ingress-nginx-npguard"), "-A"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = [line for line in lines if "/TCP" in line and "KP" not in line]
+    # Once folded as `ingress-nginx/ingress-nginx-con` / `troller` with blank continuations.
+    assert len(rows) == 4 and all(
+        line.startswith("ingress-nginx/ingress-nginx-controller   ") for line in rows)
+    assert {line.split()[1] for line in rows} == {"http:80/TCP", "https:443/TCP"}
+    assert all(line == line.rstrip() for line in lines)
+    (kp103,) = [line for line in lines if "KP103" in line]  # one line, the whole sentence
+    assert kp103.endswith("which differ in app='demo' (wants 'not-existing')")

@@ -1,6 +1,6 @@
 """Every output kpath writes, over every string of the hostile table (tests/hostile.py).
 
-37 hostile strings × 15 outputs = 555 cases (14 outputs run once per string, the UI's
+37 hostile strings × 18 outputs = 666 cases (17 outputs run once per string, the UI's
 namespace picker once over all of them). For each: no raw control, bidi, zero-width or
 other invisible character reaches the output (only the format's own newlines), the string's
 visible escape (`kpath.safetext.clean`) is there instead, XML is well-formed for a strict
@@ -19,6 +19,7 @@ from pathlib import Path
 
 import networkx as nx
 import pytest
+import yaml
 from rich.cells import cell_len
 from rich.console import Console
 from textual.widgets import OptionList
@@ -77,7 +78,31 @@ def table(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(capsys, "paths", "--dump", str(dump))
     assert code == 0, err
     assert_clean(out)
+    assert_visible(out, f"{NAMESPACE}/{text}", node_name(text))  # pods: a count here
+
+
+def table_wide(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "paths", "--dump", str(dump), "-o", "wide")
+    assert code == 0, err
+    assert_clean(out)
     assert_visible(out, f"{NAMESPACE}/{text}", node_name(text), pod_name(text))
+
+
+def paths_yaml(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "paths", "--dump", str(dump), "-o", "yaml")
+    assert code == 0, err
+    assert out.isascii()  # as the JSON: escapes, the originals inside
+    doc = yaml.safe_load(out)
+    assert {p["service"] for p in doc["paths"]} == {f"{NAMESPACE}/{text}"}  # the original
+    _, js, _ = run(capsys, "paths", "--dump", str(dump), "-o", "json")
+    assert doc == json.loads(js)
+
+
+def paths_name(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = run(capsys, "paths", "--dump", str(dump), "-o", "name")
+    assert code == 0, err
+    assert_clean(out)
+    assert out == f"service/{clean(f'{NAMESPACE}/{text}')}\n"
 
 
 def paths_json(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -304,7 +329,8 @@ def tui_error(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 
 OUTPUTS: dict[str, Callable[[str, Path, pytest.CaptureFixture[str]], None]] = {
-    "table": table, "paths-json": paths_json, "graphml": graphml, "dot": dot,
+    "table": table, "table-wide": table_wide, "paths-json": paths_json,
+    "paths-yaml": paths_yaml, "paths-name": paths_name, "graphml": graphml, "dot": dot,
     "route-text": route_text, "route-json": route_json,
     "route-unknown-node": route_unknown_node, "route-unknown-service": route_unknown_service,
     "probe-unknown-service": probe_unknown_service, "probe-text": probe_text,

@@ -17,15 +17,16 @@ from rich.progress import (
     TextColumn,
     TimeElapsedColumn,
 )
-from rich.table import Table
 from rich.text import Text
 
-from kpath.probe.evidence import PROOF_WORDS, ProbeSummary, Proof, where
-from kpath.probe.plan import ProbeTarget
+from kpath.export.table import Column, PlainLine, PlainTable
+from kpath.export.text import findings_table, service_port
+from kpath.probe.evidence import PROOF_WORDS, ProbeSummary, Proof
+from kpath.probe.plan import HopKind, ProbeTarget
 from kpath.probe.prober import ProbeResult
 from kpath.probe.run import ProbeReport
 from kpath.routing.analysis import Analysis
-from kpath.routing.findings import Finding, Severity
+from kpath.routing.findings import Finding
 from kpath.safetext import literal, literal_message
 
 PROOF_STYLE = {  # the words are evidence's (PROOF_WORDS); only the colours are chosen here
@@ -53,44 +54,83 @@ def predicted_words(t: ProbeTarget) -> str:
     return words
 
 
-def probe_view(report: ProbeReport) -> RenderableType:
-    """Every probed hop with prediction, observation and verdict; findings; the summary."""
+#: The probe table's columns: VERDICT early, so an 80-column terminal still shows it; what
+#: came back, the URL and the prediction give way first (left out when there is no room:
+#: a hop's node or pod matters more), then PORT, ENTRY and HOP, the widest first.
+PROBE_COLUMNS = (
+    Column("SERVICE", give=1, floor=20, cut="middle"),
+    Column("PORT", give=5, floor=9, cut="start"),
+    Column("ENTRY", give=5, floor=12),
+    Column("HOP", give=5, floor=8, cut="middle"),
+    Column("VERDICT", give=2, floor=11),
+    Column("PREDICTED", give=7, floor=9, drop=True),
+    Column("PROBE", give=8, floor=10, drop=True),
+    Column("OBSERVED", give=9, floor=16, drop=True),
+)
+WIDE_PROBE_COLUMNS = (*PROBE_COLUMNS, Column("PODS", give=10, floor=4, drop=True),
+                      Column("SLOWEST", give=11, floor=7, drop=True),
+                      Column("WHY", give=12, floor=3, drop=True))
+NOT_PROBED_COLUMNS = (Column("SERVICE", give=1, floor=20, cut="middle"),
+                      Column("NOT PROBED", give=5, floor=10), Column("WHY", give=9, floor=3))
+
+
+def hop_words(t: ProbeTarget) -> str:
+    """``entry``, ``node node-c``, ``health node-c``, ``pod shop/x``."""
+    if t.hop in (HopKind.NODE, HopKind.HEALTH):
+        return f"{t.hop.value} {t.node or '?'}"
+    if t.hop == HopKind.POD:
+        return f"pod {t.pod or '?'}"
+    return t.hop.value
+
+
+def probe_table(report: ProbeReport, *, wide: bool = False, headers: bool = True) -> PlainTable:
+    """One row per probed hop, each naming its service, port and entry; contradictions
+    first."""
     plan, ev = report.plan, report.evidence
-    table = Table(title="Probes", title_justify="left", expand=False, show_lines=False)
-    for col in ("hop", "probe", "predicted", "observed", "verdict"):
-        table.add_column(col, overflow="fold")
     order = sorted(range(len(plan.targets)),
                    key=lambda i: (ev.observations[i].proof != Proof.CONTRADICTED,
                                   plan.targets[i].refs[0].path, plan.targets[i].hop.value))
+    rows: list[list[Text]] = []
     for i in order:
         t, o = plan.targets[i], ev.observations[i]
+        p = plan.paths[t.refs[0].path]
         seen = o.observed  # probe by probe, each with the pod that answered or was silent
         if o.cross_node:
             seen += " (cross-node)"
         if o.latency_ms is not None:
             seen += f", {o.latency_ms:.0f} ms"
-        table.add_row(literal(where(plan, t).split(", ")[0] + f" [{t.hop.value}]"),
-                      literal(t.label() + (f" @ {t.node}" if t.node else "")),
-                      literal(predicted_words(t)),
-                      literal(seen), proof_text(o.proof, o.word))
-    parts: list[RenderableType] = [table]
-    for f in ev.findings:
-        line = Text(f"{f.code} {f.severity.value}: ", style="bold red"
-                    if f.severity == Severity.ERROR else "yellow")
-        line.append_text(literal_message(f.message))
-        parts.append(line)
-    for n in plan.not_probed:
-        line = Text("not probed: ", style="dim")
-        line.append_text(literal(f"{plan.paths[n.path].service} {n.what}: "))
-        line.append_text(literal_message(n.reason))
-        parts.append(line)
-    parts.append(summary_line(ev.summary))
+        cells = [literal(p.service), service_port(p), literal(p.entry.label()),
+                 literal(hop_words(t)), proof_text(o.proof, o.word),
+                 literal(predicted_words(t)),
+                 literal(t.label() + (f" @ {t.node}" if t.node else "")), literal(seen)]
+        if wide:
+            cells += [literal(", ".join(o.pods) or "—"),
+                      Text(f"{o.latency_ms:.0f} ms" if o.latency_ms is not None else "—"),
+                      literal_message(o.reason or "—")]
+        rows.append(cells)
+    return PlainTable(WIDE_PROBE_COLUMNS if wide else PROBE_COLUMNS, rows, headers)
+
+
+def probe_view(report: ProbeReport, *, wide: bool = False,
+               headers: bool = True) -> RenderableType:
+    """Every probed hop with prediction, observation and verdict; findings; what was not
+    probed and why; the summary line."""
+    plan, ev = report.plan, report.evidence
+    parts: list[RenderableType] = [probe_table(report, wide=wide, headers=headers)]
+    if ev.findings:
+        parts += [Text(""), findings_table(ev.findings, headers)]
+    if plan.not_probed:
+        parts += [Text(""), PlainTable(NOT_PROBED_COLUMNS, [
+            (literal(plan.paths[n.path].service), literal(n.what), literal_message(n.reason))
+            for n in plan.not_probed], headers)]
+    if headers:
+        parts += [Text(""), PlainLine(summary_line(ev.summary))]
     return Group(*parts)
 
 
 def print_report(
     console: Console, analysis: Analysis, report: ProbeReport,
-    findings: list[Finding] | None = None,
+    findings: list[Finding] | None = None, *, wide: bool = False, headers: bool = True,
 ) -> None:
     """The predicted paths (as ``kpath paths`` prints them), then what the probes saw."""
     from dataclasses import replace
@@ -98,8 +138,9 @@ def print_report(
     from kpath.export.text import analysis_view
 
     shown = analysis if findings is None else replace(analysis, findings=tuple(findings))
-    console.print(analysis_view(shown, list(report.plan.paths)))
-    console.print(probe_view(report))
+    console.print(analysis_view(shown, list(report.plan.paths), wide=wide, headers=headers))
+    console.print(Text(""))
+    console.print(probe_view(report, wide=wide, headers=headers))
 
 
 # --------------------------------------------------------------------------- progress

@@ -7,19 +7,23 @@ Verdicts carry a word and a glyph, never colour alone (NO_COLOR terminals see th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import NamedTuple, Protocol
 
 from rich.console import Group, RenderableType
-from rich.table import Table
 from rich.text import Text
 
+from kpath.cluster.records import ObjectKey, Service
+from kpath.export.table import Column, PlainLine, PlainTable
+from kpath.routing.affinity import affinity_note
 from kpath.routing.analysis import Analysis
-from kpath.routing.findings import Finding, Severity
+from kpath.routing.findings import Severity
 from kpath.routing.kubeproxy import Choice, Verdict
 from kpath.routing.nodegroups import NodeGroup
-from kpath.routing.paths import Path, names_no_service, skipped_by_load_balancer
+from kpath.routing.paths import EntryKind, Path, names_no_service, skipped_by_load_balancer
 from kpath.routing.policy.onpaths import HopPolicy
 from kpath.routing.route import Route
+from kpath.routing.scope import namespaces_label
 from kpath.safetext import literal, literal_message
 
 VERDICT_STYLE = {
@@ -56,27 +60,33 @@ def policy_notes(hp: HopPolicy | None) -> Text:
                            "yellow")
 
 
-def endpoints_text(choice: Choice, limit: int = 3) -> Text:
+def endpoints_text(choice: Choice, limit: int | None = 3) -> Text:
+    """The endpoints' pods (``limit`` of them, then ``+N``; None: all of them)."""
     if not choice.targets:
         return Text("—", style="dim")
-    parts = [f"{t.pod.name if t.pod else t.endpoint}" for t in choice.targets[:limit]]
-    text = literal(", ".join(parts))
-    if len(choice.targets) > limit:
-        text.append(f" +{len(choice.targets) - limit}", style="dim")
+    shown = choice.targets if limit is None else choice.targets[:limit]
+    text = literal(", ".join(f"{t.pod.name if t.pod else t.endpoint}" for t in shown))
+    if len(choice.targets) > len(shown):
+        text.append(f" +{len(choice.targets) - len(shown)}", style="dim")
     return text
 
 
+def endpoint_count(choice: Choice) -> Text:
+    """How many endpoints a row sends to, as kubectl counts: ``0`` when it sends nowhere."""
+    return Text(str(len(choice.targets)), style="" if choice.targets else "dim")
+
+
 def group_notes(group: NodeGroup | None, choice: Choice) -> Text:
-    notes = Text()
+    notes: list[Text] = []  # joined by one space: a cell never starts with one
     if group is not None and group.cross_node:
-        notes.append(f"⇄ cross-node {group.cross_share:.0%}", style="magenta")
+        notes.append(Text(f"⇄ cross-node {group.cross_share:.0%}", style="magenta"))
     if choice.fallback:
-        notes.append(" terminating only", style="yellow")
+        notes.append(Text("terminating only", style="yellow"))
     if choice.topology:
-        notes.append_text(literal(f" hints:{choice.topology}", "cyan"))
+        notes.append(literal(f"hints:{choice.topology}", "cyan"))
     if group is not None and group.ready is False:
-        notes.append(" NotReady", style="yellow")
-    return notes
+        notes.append(Text("NotReady", style="yellow"))
+    return Text(" ").join(notes)
 
 
 def _entry_text(path: Path) -> Text:
@@ -87,7 +97,7 @@ def _entry_text(path: Path) -> Text:
         text.append(" (gateway ", style="dim")
         text.append_text(literal(f"{hop.gateway} listener {hop.listener}", "dim"))
         text.append(")", style="dim")
-    else:
+    elif path.entry.kind != EntryKind.NODE_PORT:  # "NodePort:30080" says its kind itself
         text.append(f" ({path.entry.kind.value})", style="dim")
     return text
 
@@ -95,82 +105,193 @@ def _entry_text(path: Path) -> Text:
 def path_notes(path: Path) -> Text:
     """What a path adds to its first row: a Gateway backend's share and problem, or the
     Gateways whose infrastructure the Service is."""
-    notes = Text()
+    notes: list[Text] = []
     hop = path.entry.gateway
     if hop is not None:
         if hop.backend is not None and hop.share < 1:
-            notes.append(f"share {hop.share:.0%} ", style="cyan")
+            notes.append(Text(f"share {hop.share:.0%}", style="cyan"))
         if hop.problem:
-            notes.append_text(literal(hop.problem, "red"))
+            notes.append(literal(hop.problem, "red"))
         elif hop.backend is None and path.direct is not None:
-            notes.append_text(literal(path.direct.rule, "yellow"))  # the gateway's redirect
+            notes.append(literal(path.direct.rule, "yellow"))  # the gateway's redirect
     if path.gateways:
-        notes.append("infrastructure of Gateway ", style="dim")
-        notes.append_text(literal(", ".join(str(g) for g in path.gateways), "dim"))
-    return notes
+        notes.append(literal("infrastructure of Gateway "
+                             + ", ".join(str(g) for g in path.gateways), "dim"))
+    return Text(" ").join(notes)
 
 
-def paths_table(paths: Iterable[Path]) -> Table:
-    table = Table(box=None, header_style="bold", pad_edge=False, expand=False)
-    for name in ("SERVICE", "PORT", "ENTRY", "AT", "VERDICT", "ENDPOINTS", "NOTES"):
-        table.add_column(name, overflow="fold")
+#: The paths table's columns. When a terminal is too narrow, NOTES shrinks and then is left
+#: out, then ENDPOINTS; then PORT, ENTRY, AT and VERDICT shrink together, the widest first;
+#: SERVICE last, keeping its namespace and the end of its name. A pipe gets every cell whole.
+PATH_COLUMNS = (
+    Column("SERVICE", give=1, floor=24, cut="middle"),
+    Column("PORT", give=5, floor=9, cut="start"),
+    Column("ENTRY", give=5, floor=12),
+    Column("AT", give=5, floor=10),
+    Column("VERDICT", give=5, floor=9),
+    Column("ENDPOINTS", give=8, drop=True),
+    Column("NOTES", give=9, floor=16, drop=True),
+)
+#: ``-o wide`` adds what each row sends to and what decided it (left out, last first, from
+#: a terminal too narrow for them).
+WIDE_COLUMNS = (
+    *PATH_COLUMNS,
+    Column("PODS", give=10, floor=10, drop=True),
+    Column("ZONES", give=11, floor=6, drop=True),
+    Column("POLICY", give=12, floor=6, drop=True),
+    Column("NETWORKPOLICY", give=13, floor=13, drop=True),
+)
+
+
+class PathRow(NamedTuple):
+    """One line of the paths table: a node group of a path, or its direct hop."""
+
+    path: Path
+    at: Text
+    choice: Choice
+    group: NodeGroup | None
+    netpol: HopPolicy | None
+    first: bool  # the path's first row carries what belongs to the whole path
+
+
+def path_rows(path: Path) -> list[PathRow]:
+    """A path's rows: its direct hop (straight to pods), then each node group."""
+    rows: list[PathRow] = []
+    pp = path.netpol
+    if path.direct is not None:
+        rows.append(PathRow(path, Text(path.via, style="dim"), path.direct, None,
+                            pp.direct if pp else None, True))
+    for gi, g in enumerate(path.groups):
+        hp = pp.groups[gi] if pp is not None and gi < len(pp.groups) else None
+        rows.append(PathRow(path, literal(g.label()), g.choice, g, hp, not rows))
+    return rows
+
+
+def _joined(*parts: Text) -> Text:
+    return Text(" ").join([t for t in parts if t])
+
+
+def row_verdict(row: PathRow) -> Text:
+    if row.netpol is not None and row.netpol.all_blocked:
+        return Text(*POLICY_BLOCKED)
+    return verdict_text(row.choice.verdict, row.group is not None
+                        and skipped_by_load_balancer(row.path, row.group))
+
+
+def row_notes(row: PathRow, affinity: str | None) -> Text:
+    """The row's own facts; the path's (a Gateway's share, session affinity) on its first."""
+    own = _joined(policy_notes(row.netpol), group_notes(row.group, row.choice))
+    if not row.first:
+        return own
+    return _joined(path_notes(row.path), literal_message(affinity or "", "cyan"), own)
+
+
+def zones_text(row: PathRow) -> Text:
+    """Where the row enters and the zones of the pods it sends to: ``zone-a → zone-a, zone-b``."""
+    to = sorted({t.zone for t in row.choice.targets if t.zone})
+    here = row.group.zone if row.group is not None else None
+    if not to and not here:
+        return Text("—", style="dim")
+    return literal(f"{here or '?'} → {', '.join(to) or '—'}" if row.group is not None
+                   else ", ".join(to))
+
+
+def netpol_text(hp: HopPolicy | None) -> Text:
+    """``-o wide``: every policy that denies at the hop, and how many endpoints."""
+    if hp is None:
+        return Text("—", style="dim")
+    if hp.allowed:
+        return Text("allowed", style="green")
+    names = ", ".join(str(k) for k in hp.blocked_by) or "?"
+    return literal_message(f"{hp.state}: {len(hp.blocked)}/{len(hp.targets)} endpoints "
+                           f"denied by {names}", "bold red" if hp.all_blocked else "yellow")
+
+
+def service_port(path: Path) -> Text:
+    # A Gateway rule sending to no Service has no port at all ("—"), not an unknown one.
+    return literal(path.port.label() if path.port else
+                   "—" if names_no_service(path.service) else "?")
+
+
+def paths_table(paths: Iterable[Path], *, wide: bool = False, headers: bool = True,
+                services: Mapping[ObjectKey, Service] | None = None) -> PlainTable:
+    """One row per (service, port, entry, node group): every row names all three, so a
+    line that ``grep`` finds says which service it is about. ``services``: for the path's
+    session affinity in NOTES."""
+    rows: list[list[Text]] = []
     for path in paths:
-        service = literal(path.service)
-        # A Gateway rule sending to no Service has no port at all ("—"), not an unknown one.
-        port = literal(path.port.label() if path.port else
-                       "—" if names_no_service(path.service) else "?")
-        rows: list[tuple[Text, Choice, NodeGroup | None, HopPolicy | None]] = []
-        pp = path.netpol
-        if path.direct is not None:
-            rows.append((Text(path.via, style="dim"), path.direct, None,
-                         pp.direct if pp else None))
-        for gi, g in enumerate(path.groups):
-            hp = pp.groups[gi] if pp is not None and gi < len(pp.groups) else None
-            rows.append((literal(g.label()), g.choice, g, hp))
-        extra = path_notes(path)
-        for i, (at, choice, group, hp) in enumerate(rows):
-            first = i == 0
-            notes = Text(" ").join([t for t in (policy_notes(hp), group_notes(group, choice))
-                                    if t])
-            if first and extra:
-                notes = Text(" ").join([t for t in (extra, notes) if t])
-            verdict = (Text(*POLICY_BLOCKED) if hp is not None and hp.all_blocked else
-                       verdict_text(choice.verdict, group is not None
-                                    and skipped_by_load_balancer(path, group)))
-            table.add_row(service if first else Text(""), port if first else Text(""),
-                          _entry_text(path) if first else Text(""), at, verdict,
-                          endpoints_text(choice), notes)
-    return table
+        svc = services.get(path.service) if services is not None else None
+        affinity = affinity_note(svc)
+        service, port, entry = literal(path.service), service_port(path), _entry_text(path)
+        for row in path_rows(path):
+            cells = [service, port, entry, row.at, row_verdict(row), endpoint_count(row.choice),
+                     row_notes(row, affinity)]
+            if wide:
+                cells += [endpoints_text(row.choice, None), zones_text(row),
+                          literal(path.policy or "—", "" if path.policy else "dim"),
+                          netpol_text(row.netpol)]
+            rows.append(cells)
+    return PlainTable(WIDE_COLUMNS if wide else PATH_COLUMNS, rows, headers)
 
 
-def findings_table(findings: Iterable[Finding]) -> Table:
-    table = Table(box=None, header_style="bold", pad_edge=False, show_header=True)
-    table.add_column("SEVERITY")
-    table.add_column("CODE")
-    table.add_column("FINDING", overflow="fold")
+FINDING_COLUMNS = (Column("SEVERITY"), Column("CODE"), Column("FINDING", give=9, floor=20))
+
+
+class FindingLike(Protocol):
+    """A route finding or a probe's: what the findings table shows of it."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def severity(self) -> Severity: ...
+    @property
+    def message(self) -> str: ...
+
+
+def findings_table(findings: Iterable[FindingLike], headers: bool = True) -> PlainTable:
+    """One finding a row, most severe first; each message names its object, and is never
+    wrapped (in a terminal it is cut with ``…`` at the edge)."""
     order = sorted(findings, key=lambda f: (-f.severity.rank, f.code, f.message))
-    for f in order:
-        table.add_row(Text(f.severity.value, style=SEVERITY_STYLE[f.severity]), Text(f.code),
-                      literal_message(f.message))
-    return table
+    return PlainTable(FINDING_COLUMNS, [
+        (Text(f.severity.value, style=SEVERITY_STYLE[f.severity]), Text(f.code),
+         literal_message(f.message)) for f in order], headers)
 
 
-def analysis_view(analysis: Analysis, paths: list[Path]) -> RenderableType:
+def header_line(analysis: Analysis, paths: Sequence[Path]) -> Text:
+    """``kpath <origin> — all namespaces, 3 nodes, 11 services, 13 paths``."""
     snap = analysis.snapshot
     header = Text("kpath ", style="bold")
     header.append_text(literal(snap.origin))
-    header.append(f" — {len(snap.nodes)} nodes, {len(snap.services)} services, "
-                  f"{len(paths)} paths", style="dim")
-    parts: list[RenderableType] = [header]
-    if analysis.client is not None:
-        line = Text("NetworkPolicy judged from client ", style="dim")
-        line.append_text(literal(analysis.client.address))
-        line.append_text(literal(f" ({analysis.client.note})", "dim"))
-        parts.append(line)
-    parts += [Text(""), paths_table(paths)]
+    header.append(f" — {namespaces_label(snap.namespaces_read)}, {len(snap.nodes)} nodes, "
+                  f"{len(snap.services)} services, {len(paths)} paths", style="dim")
+    return header
+
+
+def analysis_view(analysis: Analysis, paths: list[Path], *, wide: bool = False,
+                  headers: bool = True) -> RenderableType:
+    """What ``kpath paths`` prints: the header line, the paths table, the findings table.
+    ``headers`` False (``--no-headers``): the two tables' rows only."""
+    parts: list[RenderableType] = []
+    if headers:
+        parts.append(PlainLine(header_line(analysis, paths)))
+        if analysis.client is not None:
+            line = Text("NetworkPolicy judged from client ", style="dim")
+            line.append_text(literal(analysis.client.address))
+            line.append_text(literal(f" ({analysis.client.note})", "dim"))
+            parts.append(PlainLine(line))
+        parts.append(Text(""))
+    parts.append(paths_table(paths, wide=wide, headers=headers,
+                             services=analysis.snapshot.services))
     if analysis.findings:
-        parts += [Text(""), findings_table(analysis.findings)]
+        parts += [Text(""), findings_table(analysis.findings, headers)]
     return Group(*parts)
+
+
+def rule_words(policy: str, rule: str) -> str:
+    """The rule that decided, with its traffic policy named once: kube-proxy's rules
+    already start with "Local policy"/"Cluster policy"; others get the prefix."""
+    prefix = f"{policy} policy"
+    return rule if rule.startswith(prefix) else f"{prefix}: {rule}"
 
 
 def route_view(r: Route) -> RenderableType:
@@ -179,7 +300,7 @@ def route_view(r: Route) -> RenderableType:
     title.append_text(literal(f"{r.service.key} {r.port.label()}"))
     title.append(" entering at node ", style="bold")
     title.append_text(literal(r.node.name))
-    lines.append(title)
+    lines.append(PlainLine(title))
     for name, policy, choice in (
         ("external", r.service.external_traffic_policy, r.external),
         ("internal", r.service.internal_traffic_policy, r.internal),
@@ -187,12 +308,12 @@ def route_view(r: Route) -> RenderableType:
         line = Text(f"  {name:9}")
         if choice is None:
             line.append("no external way in (ClusterIP)", style="dim")
-            lines.append(line)
+            lines.append(PlainLine(line))
             continue
         line.append_text(verdict_text(choice.verdict))
-        line.append_text(literal(f"  {policy} policy: ", "dim"))
-        line.append_text(literal_message(choice.rule))
-        lines.append(line)
+        line.append("  ")
+        line.append_text(literal_message(rule_words(policy, choice.rule)))
+        lines.append(PlainLine(line))
         for t in choice.targets:
             cross = t.node is not None and t.node != r.node.name
             row = Text("      ")
@@ -201,5 +322,5 @@ def route_view(r: Route) -> RenderableType:
                 row.append("  ⇄ cross-node", style="magenta")
             if t.terminating:
                 row.append("  terminating", style="yellow")
-            lines.append(row)
+            lines.append(PlainLine(row))
     return Group(*lines)

@@ -51,7 +51,10 @@ def test_the_text_table_shows_each_rule_its_prediction_and_what_came() -> None:
     console = Console(width=500, record=True, color_system=None)
     console.print(probe_view(report))
     text = console.export_text()
-    assert "HTTPRoute gateway-conformance-infra/shop rule 0 [entry]" in text
+    # Each probed hop is one row naming its service, its entry (the route's rule) and hop.
+    (row,) = [line for line in text.splitlines() if "/kpath-probe-no-route" in line]
+    assert row.startswith("gateway-conformance-infra/cart ")
+    assert "HTTPRoute gateway-conformance-infra/shop rule 0   entry   " in row
     assert "http://192.0.2.10:80/cart (Host: shop.example)" in text
     assert "redirect 301 → https://shop.example/old" in text
     assert "not-found 404" in text
