@@ -507,7 +507,7 @@ class _Reader:
                 auth_settings=["BearerToken"])
             response = self.api.call_api(method, url, header_params=headers,
                                          _request_timeout=(self.timeout, self.timeout))
-            return response.status, response.read()  # type: ignore[no-untyped-call]
+            return response.status, response.read()
         except ConfigException as exc:  # an exec plugin refreshing an expired token
             raise SourceError(f"{self.target.origin}: cannot refresh credentials: "
                               f"{one_line(self.target.redact(str(exc)))}") from None

@@ -203,8 +203,7 @@ class KpathApp(App[int]):
 
     @on(ClusterChanged)
     def _cluster_changed(self, message: ClusterChanged) -> None:
-        # (`stop` on these messages is the watch's event, not Message.stop.)
-        if message.stop is not self._stop_watch or self._stop_watch.is_set():  # type: ignore[comparison-overlap]
+        if message.watch is not self._stop_watch or self._stop_watch.is_set():
             return
         self._change_heard()
 
@@ -227,8 +226,7 @@ class KpathApp(App[int]):
 
     @on(WatchHealth)
     def _watch_health(self, message: WatchHealth) -> None:
-        # (`stop` on these messages is the watch's event, not Message.stop.)
-        if message.stop is not self._stop_watch or self._stop_watch.is_set():  # type: ignore[comparison-overlap]
+        if message.watch is not self._stop_watch or self._stop_watch.is_set():
             return
         self.main.status.watch = status_bar.WATCHING if message.ok else status_bar.WATCH_LOST
         if message.ok:

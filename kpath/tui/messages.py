@@ -108,7 +108,9 @@ class ClusterChanged(Message):
     def __init__(self, kind: str, stop: threading.Event) -> None:
         super().__init__()
         self.kind = kind
-        self.stop = stop  # which watch heard it: a stopped one's late news is dropped
+        # Which watch heard it: a stopped one's late news is dropped. (Not `stop`: that
+        # would hide Message.stop(), which Textual calls while bubbling.)
+        self.watch = stop
 
 
 class WatchHealth(Message):
@@ -117,4 +119,4 @@ class WatchHealth(Message):
     def __init__(self, ok: bool, stop: threading.Event) -> None:
         super().__init__()
         self.ok = ok
-        self.stop = stop
+        self.watch = stop

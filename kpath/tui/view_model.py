@@ -277,7 +277,7 @@ class Leg(NamedTuple):
 
 
 class Diagram(NamedTuple):
-    index: int
+    path: int  # index into analysis.paths (a field named `index` would hide tuple.index)
     title: str
     client: Hop
     entry: Hop

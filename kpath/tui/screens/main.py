@@ -296,7 +296,7 @@ class MainScreen(Screen[None]):
                    if self.internal or analysis.paths[i].external] or self._paths.get(key, [])
         diagrams = vm.diagrams(analysis, indexes)
         self._drawn = vm.drawn_paths(diagrams)
-        titles = [diagram_title(d, vm.path_state(analysis.paths[d.index])) for d in diagrams]
+        titles = [diagram_title(d, vm.path_state(analysis.paths[d.path])) for d in diagrams]
         view.show(diagrams, titles, self.probes, "This service has no way in.")
         view.set_class(key in self._flash, "-flash")
         self._show_findings(key)
