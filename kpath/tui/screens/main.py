@@ -26,14 +26,29 @@ from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding
 from kpath.routing.paths import Path
 from kpath.routing.scope import ViewScope
+from kpath.routing.summary import path_summary
 from kpath.safetext import clean, literal, literal_message
 from kpath.tui import view_model as vm
 from kpath.tui.messages import HopSelected, JumpTo, ServiceHighlighted
-from kpath.tui.styles import PROBE_RANK, ProbeState, glyphs
+from kpath.tui.styles import (
+    ANSI_DARK,
+    ANSI_LIGHT,
+    PROBE_RANK,
+    ProbeState,
+    glyphs,
+    use_no_color,
+)
 from kpath.tui.widgets.details import DetailsPanel
 from kpath.tui.widgets.filter_box import FilterBox
 from kpath.tui.widgets.findings import FindingsPanel
-from kpath.tui.widgets.path_view import PathView, Probes, diagram_title
+from kpath.tui.widgets.path_view import (
+    FAILING,
+    PathView,
+    Probes,
+    diagram_title,
+    list_summary,
+    summary_text,
+)
 from kpath.tui.widgets.service_list import ServiceHeader, ServiceTable
 from kpath.tui.widgets.status_bar import StatusBar
 
@@ -41,6 +56,9 @@ if TYPE_CHECKING:
     from kpath.probe.run import ProbeReport
 
 NARROW = 140  # below this many columns the panes stack instead of standing side by side
+NARROW_PATHS = 7  # stacked: the path pane's least lines (a title, a summary, a hop's head)
+NARROW_TABS = 5  # stacked: the tabs' lines (main.tcss)
+LIST_CHROME = 3  # stacked: the count, the column titles and the summary around the rows
 
 
 class _Filtered(NamedTuple):
@@ -109,6 +127,7 @@ class MainScreen(Screen[None]):
                 with Vertical(id="list"):
                     yield ServiceHeader()
                     yield ServiceTable(id="table")
+                yield Static(id="summary")
             with Vertical(id="right"):
                 yield PathView(id="paths")
                 with TabbedContent(id="tabs"):
@@ -131,6 +150,9 @@ class MainScreen(Screen[None]):
         return self.query_one("#status", StatusBar)
 
     def on_mount(self) -> None:
+        use_no_color(self.app.no_color)  # before anything is drawn: see `styles`
+        # Verdict colours that read on both themes' surfaces (see `styles.ANSI_DARK`).
+        self.app.ansi_theme_dark, self.app.ansi_theme_light = ANSI_DARK, ANSI_LIGHT
         self.query_one("#filter", Input).display = False
         status = self.status
         status.origin, status.live, status.reading = self._origin, self._live, True
@@ -139,6 +161,19 @@ class MainScreen(Screen[None]):
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width < NARROW, "-narrow")
+        self._fit_list()
+
+    def _fit_list(self) -> None:
+        """Stacked panes: the list as tall as its services, up to what leaves the path pane
+        and the tabs their lines (7 of 8 demo services at 80x24, each one at 80x40)."""
+        services = self.query_one("#services")
+        if not self.has_class("-narrow"):
+            services.styles.height = None
+            return
+        room = max(3, self.size.height - 2 - NARROW_PATHS - NARROW_TABS - LIST_CHROME)
+        height = min(max(self.table.visible_count, 1), room) + LIST_CHROME
+        if services.styles.height is None or services.styles.height.value != height:
+            services.styles.height = height
 
     # --- data in ------------------------------------------------------------------------
 
@@ -231,6 +266,7 @@ class MainScreen(Screen[None]):
                            internal=self.internal, within=within)
         self._last_filter = _Filtered(self._rows, self.namespace, self.internal, text, shown)
         self.table.show(self._rows, shown, keep=keep, announce=announce)
+        self._fit_list()
         ns = self.namespace or "all namespaces"
         what = "all services" if self.internal else "exposed services"
         count = Text(f"{len(shown)} of {len(self._rows)} · {what} · ", style="dim")
@@ -254,6 +290,7 @@ class MainScreen(Screen[None]):
         analysis = self.analysis
         if analysis is None or key is None:
             self._drawn = set()
+            self._show_summary(Text(""))
             view.show([], [], self.probes, "No service matches." if analysis else
                       self._placeholder())
             self._show_findings(None)
@@ -262,10 +299,21 @@ class MainScreen(Screen[None]):
                    if self.internal or analysis.paths[i].external] or self._paths.get(key, [])
         diagrams = vm.diagrams(analysis, indexes)
         self._drawn = vm.drawn_paths(diagrams)
-        titles = [diagram_title(d, vm.path_state(analysis.paths[d.index])) for d in diagrams]
-        view.show(diagrams, titles, self.probes, "This service has no way in.")
+        states = [vm.path_state(analysis.paths[d.index]) for d in diagrams]
+        titles = [diagram_title(d, state) for d, state in zip(diagrams, states, strict=True)]
+        lines = [path_summary(analysis, analysis.paths[d.index]) for d in diagrams]
+        summaries = [summary_text(line, state) for line, state in zip(lines, states,
+                                                                      strict=True)]
+        view.show(diagrams, titles, self.probes, "This service has no way in.", summaries)
+        # Beside the list: the summary of the path a user should look at first.
+        worst = next((n for n, s in enumerate(states) if s in FAILING), 0)
+        self._show_summary(list_summary(lines[worst], states[worst]) if lines else Text(""))
         view.set_class(key in self._flash, "-flash")
         self._show_findings(key)
+
+    def _show_summary(self, text: Text) -> None:
+        # One line of fixed height: a new service costs a repaint of it, not a layout.
+        self.query_one("#summary", Static).update(text, layout=False)
 
     def _show_findings(self, key: ObjectKey | None) -> None:
         # Drawn when its tab shows: a findings list resized on every cursor move behind the

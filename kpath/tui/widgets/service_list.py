@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import ClassVar, NamedTuple
 
 from rich.style import Style
-from rich.text import Text
+from rich.text import Span, Text
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.events import Click
@@ -27,11 +27,13 @@ from kpath.tui.messages import ServiceHighlighted
 from kpath.tui.styles import (
     HOP_LOOK,
     PROBE_LOOK,
+    PROBE_SHORT,
     SEVERITY_LOOK,
     HopState,
     ProbeState,
     fit,
     glyphs,
+    without_colour,
 )
 from kpath.tui.view_model import ServiceRow
 
@@ -76,15 +78,20 @@ def header_text(width: int) -> Text:
     return out
 
 
-def row_text(row: ServiceRow, width: int, probe: ProbeState, flash: bool) -> Text:
-    """One list line; every column keeps a glyph or word, so colour is never the only cue."""
+def row_text(row: ServiceRow, width: int, probe: ProbeState, flash: bool,
+             cursor: bool = False) -> Text:
+    """One list line; every column keeps a glyph or word, so colour is never the only cue.
+
+    On the ``cursor`` row the cells keep their weight but not their colours: the cursor's
+    colours are chosen to contrast with each other, a yellow warning on it would not."""
     cells: dict[str, Text] = {
         "SERVICE": literal(f"{row.key.namespace}/{row.key.name}",
                            "bold" if flash else ""),
         "TYPE": literal(row.type),
         "POLICY": literal(row.policy),
         "READY": Text(f"{row.ready}/{row.total}" if row.type != "ExternalName" else "-",
-                      style="red" if row.total and not row.ready else ""),
+                      style=HOP_LOOK[HopState.REJECT].style
+                      if row.total and not row.ready else ""),
         "WAYS IN": Text(row.ways or "-", style="dim" if not row.external else ""),
     }
     look = HOP_LOOK[row.state]
@@ -96,7 +103,12 @@ def row_text(row: ServiceRow, width: int, probe: ProbeState, flash: bool) -> Tex
     else:
         cells["FINDING"] = Text("-", style="dim")
     plook = PROBE_LOOK[probe]
-    cells["PROBE"] = Text(f"{plook.glyph} {plook.word}", style=plook.style)
+    cells["PROBE"] = Text(f"{plook.glyph} {PROBE_SHORT.get(probe, plook.word)}",
+                          style=plook.style)
+    if cursor:
+        for cell in cells.values():
+            cell.style = without_colour(str(cell.style))
+            cell.spans = [Span(s.start, s.end, without_colour(str(s.style))) for s in cell.spans]
     out = Text()
     if flash:
         out.append(glyphs("● "), style="bold yellow")
@@ -142,7 +154,9 @@ class ServiceTable(ScrollView, can_focus=True):
     DEFAULT_CSS = """
     ServiceTable { padding: 0 1; scrollbar-gutter: stable; }
     ServiceTable > .service-table--cursor { background: $boost; text-style: bold reverse; }
-    ServiceTable:focus > .service-table--cursor { background: $accent; text-style: bold; }
+    ServiceTable:focus > .service-table--cursor {
+        background: $accent; color: auto 90%; text-style: bold;
+    }
     """
 
     # repaint=False: `watch_cursor` repaints the two lines that changed, not the whole list.
@@ -267,7 +281,7 @@ class ServiceTable(ScrollView, can_focus=True):
         key = (row.key, width, probe, row.key in self._flash, index == self.cursor)
         strip = self._strips.get(key)
         if strip is None:
-            text = row_text(row, width, probe, row.key in self._flash)
+            text = row_text(row, width, probe, row.key in self._flash, index == self.cursor)
             strip = Strip(list(text.render(self.app.console)), text.cell_len)
             base: Style = self.rich_style
             if index == self.cursor:
