@@ -49,7 +49,7 @@ from kpath.tui.widgets.path_view import (
     list_summary,
     summary_text,
 )
-from kpath.tui.widgets.service_list import ServiceHeader, ServiceTable
+from kpath.tui.widgets.service_list import MIN_NAME, ServiceHeader, ServiceTable, layout
 from kpath.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -59,6 +59,8 @@ NARROW = 140  # below this many columns the panes stack instead of standing side
 NARROW_PATHS = 7  # stacked: the path pane's least lines (a title, a summary, a hop's head)
 NARROW_TABS = 5  # stacked: the tabs' lines (main.tcss)
 LIST_CHROME = 3  # stacked: the count, the column titles and the summary around the rows
+LIST_FRAME = 5  # the list's padding, scrollbar gutter and border, in cells
+MAX_NAME = 64  # the SERVICE column grows to this many cells at most
 
 
 class _Filtered(NamedTuple):
@@ -108,6 +110,7 @@ class MainScreen(Screen[None]):
         self._findings: dict[ObjectKey | None, list[Finding]] = {}
         self._flash: frozenset[ObjectKey] = frozenset()
         self._last_filter: _Filtered | None = None
+        self._longest: tuple[Sequence[vm.ServiceRow], int] | None = None  # rows, longest name
         self._findings_for: ObjectKey | None = None  # the service the findings tab is about
         self._drawn: set[int] = set()  # the paths whose hops the path view draws now
         self._waiting = "Loading…"  # shown until the first analysis (or a failure) lands
@@ -169,11 +172,38 @@ class MainScreen(Screen[None]):
         services = self.query_one("#services")
         if not self.has_class("-narrow"):
             services.styles.height = None
+            width = self._list_width()
+            if services.styles.width is None or services.styles.width.value != width:
+                services.styles.width = width
             return
+        services.styles.width = None
+        self._set_name_width(MIN_NAME)
         room = max(3, self.size.height - 2 - NARROW_PATHS - NARROW_TABS - LIST_CHROME)
         height = min(max(self.table.visible_count, 1), room) + LIST_CHROME
         if services.styles.height is None or services.styles.height.value != height:
             services.styles.height = height
+
+    def _list_width(self) -> int:
+        """Side by side: 45% of the screen, widened (up to 60%) until the longest
+        namespace/name fits the SERVICE column, since the path pane has room to spare."""
+        screen = self.size.width
+        base = screen * 45 // 100
+        if self._longest is None or self._longest[0] is not self._rows:
+            names = max((len(r.key.namespace) + 1 + len(r.key.name) for r in self._rows),
+                        default=0)
+            self._longest = (self._rows, min(names, MAX_NAME))
+        longest = max(self._longest[1], MIN_NAME)
+        self._set_name_width(longest)
+        fixed = sum(w + 1 for c, w in layout(base - LIST_FRAME, longest) if c.width)
+        need = fixed + longest + 1 + LIST_FRAME
+        return min(max(base, need), screen * 60 // 100)
+
+    def _set_name_width(self, width: int) -> None:
+        table = self.table
+        if table.name_width != width:
+            table.name_width = width
+            table.refresh()
+            self.query_one(ServiceHeader).refresh()
 
     # --- data in ------------------------------------------------------------------------
 

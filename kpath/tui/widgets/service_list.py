@@ -58,28 +58,29 @@ COLUMNS = (
 MIN_NAME = 20
 
 
-def layout(width: int) -> list[tuple[Column, int]]:
-    """The columns that fit in ``width`` cells, with their widths (the name column grows)."""
+def layout(width: int, name: int = MIN_NAME) -> list[tuple[Column, int]]:
+    """The columns that fit in ``width`` cells, with their widths (the name column grows).
+    Columns give way until the name column has ``name`` cells (or none is left to go)."""
     shown = list(COLUMNS)
     for order in sorted({c.drop for c in COLUMNS if c.drop}):
         fixed = sum(c.width + 1 for c in shown if c.width)
-        if width - fixed >= MIN_NAME:
+        if width - fixed >= name:
             break
         shown = [c for c in shown if c.drop != order]
     fixed = sum(c.width + 1 for c in shown if c.width)
     return [(c, c.width or max(8, width - fixed)) for c in shown]
 
 
-def header_text(width: int) -> Text:
+def header_text(width: int, name: int = MIN_NAME) -> Text:
     out = Text(style="bold")
-    for col, w in layout(width):
+    for col, w in layout(width, name):
         out.append_text(fit(Text(col.title), w))
         out.append(" ")
     return out
 
 
 def row_text(row: ServiceRow, width: int, probe: ProbeState, flash: bool,
-             cursor: bool = False) -> Text:
+             cursor: bool = False, name: int = MIN_NAME) -> Text:
     """One list line; every column keeps a glyph or word, so colour is never the only cue.
 
     On the ``cursor`` row the cells keep their weight but not their colours: the cursor's
@@ -113,7 +114,7 @@ def row_text(row: ServiceRow, width: int, probe: ProbeState, flash: bool,
     if flash:
         out.append(glyphs("● "), style="bold yellow")
         width -= 2
-    for col, w in layout(width):
+    for col, w in layout(width, name):
         out.append_text(fit(cells[col.title], w))
         out.append(" ")
     return out
@@ -127,8 +128,9 @@ class ServiceHeader(Static):
     def render(self) -> Text:
         # Lay the titles out at the rows' width (the list's scrollbar takes some of it).
         tables = self.screen.query(ServiceTable)
-        width = tables.first().scrollable_content_region.width if tables else self.size.width
-        return header_text(width or self.size.width)
+        table = tables.first() if tables else None
+        width = table.scrollable_content_region.width if table else self.size.width
+        return header_text(width or self.size.width, table.name_width if table else MIN_NAME)
 
 
 class ServiceTable(ScrollView, can_focus=True):
@@ -152,7 +154,7 @@ class ServiceTable(ScrollView, can_focus=True):
     ALLOW_MAXIMIZE = True
     COMPONENT_CLASSES: ClassVar[set[str]] = {"service-table--cursor"}
     DEFAULT_CSS = """
-    ServiceTable { padding: 0 1; scrollbar-gutter: stable; }
+    ServiceTable { padding: 0 1; scrollbar-gutter: stable; overflow-x: hidden; }
     ServiceTable > .service-table--cursor { background: $boost; text-style: bold reverse; }
     ServiceTable:focus > .service-table--cursor {
         background: $accent; color: auto 90%; text-style: bold;
@@ -170,6 +172,7 @@ class ServiceTable(ScrollView, can_focus=True):
         self._probes: dict[ObjectKey, ProbeState] = {}
         self._flash: frozenset[ObjectKey] = frozenset()
         self._highlighted: ObjectKey | None = None
+        self.name_width = MIN_NAME  # the SERVICE column's wish (the screen sets it)
         # Drawn lines by (service, width, probe, flash, cursor); a screenful is ~50 entries.
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
 
@@ -278,10 +281,12 @@ class ServiceTable(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         row = self._rows[self._visible[index]]
         probe = self._probes.get(row.key, ProbeState.UNPROBED)
-        key = (row.key, width, probe, row.key in self._flash, index == self.cursor)
+        key = (row.key, width, probe, row.key in self._flash, index == self.cursor,
+               self.name_width)
         strip = self._strips.get(key)
         if strip is None:
-            text = row_text(row, width, probe, row.key in self._flash, index == self.cursor)
+            text = row_text(row, width, probe, row.key in self._flash, index == self.cursor,
+                            self.name_width)
             strip = Strip(list(text.render(self.app.console)), text.cell_len)
             base: Style = self.rich_style
             if index == self.cursor:
