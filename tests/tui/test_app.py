@@ -80,7 +80,8 @@ async def test_selecting_a_service_draws_its_path_and_hop_details() -> None:
         assert "✗ node-b :30080" in text  # the Local black hole, glyph and node
         assert "LB skips it" in text
         assert "web-1" in text and "web-2" in text
-        # The entry is selected first; its details name the policy and the health check.
+        # The node that drops is selected first; its details name the policy and the
+        # health check.
         assert "health check" in text and "Local" in text
         await pilot.press("tab", "down")
         hop = app.main.path_view.current

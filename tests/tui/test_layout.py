@@ -59,7 +59,7 @@ async def test_at_80x24_the_list_shows_as_many_services_as_fit(services: int,
 
 
 async def test_at_160_columns_the_service_column_fits_long_names() -> None:
-    name = "accounts-prod-asset-inventory-api"
+    name = "asset-inventory-reporting"  # 32 cells with its namespace and suffix
     app = make_app(many(2, name))
     async with app.run_test(size=(160, 48)) as pilot:
         await app.wait_loaded(pilot.pause)
@@ -87,3 +87,17 @@ def test_a_name_without_separators_loses_its_middle() -> None:
     (part,) = wrap(Text(long), 12, CONSOLE)
     assert part.plain == "nnnnnn…mmmmm" and part.cell_len == 12
     assert elide(Text("short"), 12).plain == "short"
+
+
+async def test_at_80x24_the_findings_pane_shows_kp101_with_its_nodes() -> None:
+    from textual.widgets import TabbedContent
+
+    app = make_app(data.shop())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_loaded(pilot.pause)
+        await app.main.jump_to(ObjectKey("shop", "web"))
+        app.main.query_one(TabbedContent).active = "findings"
+        await pilot.pause()
+        text = " ".join(ln.strip() for ln in screen_text(app).splitlines())
+    assert "KP101 shop/web port 80/TCP" in text
+    assert "no local endpoint: node-b, node-c" in text

@@ -49,7 +49,14 @@ from kpath.tui.widgets.path_view import (
     list_summary,
     summary_text,
 )
-from kpath.tui.widgets.service_list import MIN_NAME, ServiceHeader, ServiceTable, layout
+from kpath.tui.widgets.service_list import (
+    COLUMNS,
+    FOR_NAMES,
+    MIN_NAME,
+    ServiceHeader,
+    ServiceTable,
+    layout,
+)
 from kpath.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -194,7 +201,11 @@ class MainScreen(Screen[None]):
             self._longest = (self._rows, min(names, MAX_NAME))
         longest = max(self._longest[1], MIN_NAME)
         self._set_name_width(longest)
-        fixed = sum(w + 1 for c, w in layout(base - LIST_FRAME, longest) if c.width)
+        if longest <= layout(base - LIST_FRAME)[0][1]:
+            return base  # the names fit as it is
+        # The columns that never give way to a long name stay; the name gets the rest.
+        fixed = sum(c.width + 1 for c in COLUMNS
+                    if c.width and (c.drop == 0 or c.drop > FOR_NAMES))
         need = fixed + longest + 1 + LIST_FRAME
         return min(max(base, need), screen * 60 // 100)
 
@@ -359,6 +370,7 @@ class MainScreen(Screen[None]):
 
     @on(TabbedContent.TabActivated, "#tabs")
     def _tab_shown(self, message: TabbedContent.TabActivated) -> None:
+        self.set_class(message.pane.id == "findings", "-findings")
         if message.pane.id == "findings":
             self._draw_findings()
 

@@ -86,7 +86,7 @@ class FindingsPanel(Vertical):
 
     DEFAULT_CSS = """
     FindingsPanel { height: 1fr; }
-    FindingsPanel > #service-findings { height: auto; max-height: 50%; }
+    FindingsPanel > #service-findings { height: auto; max-height: 70%; }
     FindingsPanel > #cluster-findings { height: 1fr; }
     """
 

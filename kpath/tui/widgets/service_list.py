@@ -56,15 +56,17 @@ COLUMNS = (
     Column("PROBE", 10, 4),
 )
 MIN_NAME = 20
+FOR_NAMES = 2  # the columns up to this drop order give way to long names (WAYS IN, POLICY)
 
 
 def layout(width: int, name: int = MIN_NAME) -> list[tuple[Column, int]]:
     """The columns that fit in ``width`` cells, with their widths (the name column grows).
-    Columns give way until the name column has ``name`` cells (or none is left to go)."""
+    Columns give way until the name column has ``MIN_NAME`` cells; for a longer ``name``
+    only the columns the path pane repeats (WAYS IN, POLICY) give way too."""
     shown = list(COLUMNS)
     for order in sorted({c.drop for c in COLUMNS if c.drop}):
         fixed = sum(c.width + 1 for c in shown if c.width)
-        if width - fixed >= name:
+        if width - fixed >= (max(name, MIN_NAME) if order <= FOR_NAMES else MIN_NAME):
             break
         shown = [c for c in shown if c.drop != order]
     fixed = sum(c.width + 1 for c in shown if c.width)
