@@ -36,6 +36,8 @@ def wrap(text: Text, width: int, console: Console) -> Lines:
     if text.cell_len <= width:
         return [text]
     plain = text.plain
+    if all(cell_len(word) <= width for word in plain.split()):
+        return list(text.wrap(console, width, overflow="fold"))  # words alone: Rich's own
     out: Lines = []
     start, n = 0, len(plain)
     while start < n:
@@ -43,7 +45,7 @@ def wrap(text: Text, width: int, console: Console) -> Lines:
             start += 1
         if start >= n:
             break
-        if cell_len(plain[start:]) <= width:
+        if n - start <= width and cell_len(plain[start:]) <= width:  # cheap check first
             out.append(text[start:])
             break
         space = sep = None
