@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from kpath.routing.findings import RULES, Finding, Severity
+from kpath.routing.summary import path_summary
 
 if TYPE_CHECKING:  # annotations only, so `finding_json` costs no routing imports
     from kpath.cluster.gatewayapi import HeaderMatch, RouteMatch
@@ -177,6 +178,7 @@ def paths_json(
         # The outside client NetworkPolicy verdicts were judged from (null: no policies).
         "policyClient": None if analysis.client is None else {
             "address": analysis.client.address, "note": analysis.client.note},
-        "paths": [path_json(p, snap.services.get(p.service)) for p in chosen],
+        "paths": [{**path_json(p, snap.services.get(p.service)),
+                   "summary": path_summary(analysis, p)} for p in chosen],
         "findings": [finding_json(f) for f in shown],
     }

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
@@ -20,13 +21,69 @@ ROUND = glyphs("╭╮╰╯─│")
 DOUBLE = "╔╗╚╝═║"
 
 
+#: A long word breaks after these (``10.0.0.1`` | ``/api``, ``pod-`` | ``abc12``) ...
+_AFTER = frozenset("./-,=")
+#: ... or before these (``10.0.0.1`` | ``:8443``), never inside a run of letters or digits.
+_BEFORE = frozenset(":@?")
+
+
 def wrap(text: Text, width: int, console: Console) -> Lines:
-    """``text`` folded to ``width`` cells (words first, then hard breaks)."""
+    """``text`` folded to ``width`` cells: at spaces first, then at a name's or an
+    address's separators; a part with no separator that still does not fit loses its
+    middle to ``…`` (so ``127.39.250.3:8`` / ``443`` never happens)."""
     if width <= 0:
         return []
     if text.cell_len <= width:
         return [text]
-    return list(text.wrap(console, width, overflow="fold"))
+    plain = text.plain
+    if all(cell_len(word) <= width for word in plain.split()):
+        return list(text.wrap(console, width, overflow="fold"))  # words alone: Rich's own
+    out: Lines = []
+    start, n = 0, len(plain)
+    while start < n:
+        while start < n and plain[start] == " ":
+            start += 1
+        if start >= n:
+            break
+        if n - start <= width and cell_len(plain[start:]) <= width:  # cheap check first
+            out.append(text[start:])
+            break
+        space = sep = None
+        used = 0
+        for i in range(start, n):
+            used += cell_len(plain[i])
+            if used > width:
+                break
+            nxt = plain[i + 1] if i + 1 < n else " "
+            if nxt == " ":
+                space = i + 1
+            elif plain[i] in _AFTER or nxt in _BEFORE:
+                sep = i + 1
+        cut = space or sep
+        if cut is None:  # one part wider than the box: keep both ends of it
+            end = plain.find(" ", start)
+            end = n if end < 0 else end
+            out.append(elide(text[start:end], width))
+            start = end
+            continue
+        out.append(text[start:cut])
+        start = cut
+    return out
+
+
+def elide(text: Text, width: int) -> Text:
+    """``text`` cut to ``width`` cells by dropping its middle: ``ingress-n…r-p7vrg``."""
+    if text.cell_len <= width:
+        return text
+    if width <= 1:
+        return Text("…"[:width])
+    keep = width - 1
+    head, tail = keep - keep // 2, keep // 2
+    out = text[:head]
+    out.append(glyphs("…"))
+    if tail:
+        out.append_text(text[len(text) - tail:])
+    return out
 
 
 def box(body: Sequence[Text], width: int, style: str, console: Console, *,

@@ -13,7 +13,10 @@ from collections.abc import Mapping
 from enum import StrEnum
 from typing import NamedTuple
 
+from rich.style import Style
+from rich.terminal_theme import TerminalTheme
 from rich.text import Text
+from textual._ansi_theme import ALABASTER, MONOKAI
 
 from kpath.routing.findings import Severity
 
@@ -92,7 +95,7 @@ HOP_LOOK: dict[HopState, Look] = {
     HopState.FORWARD: Look(glyphs("→"), "forward", "green"),
     HopState.CROSS: Look(glyphs("⇄"), "cross-node", "magenta"),
     HopState.DROP: Look(glyphs("✗"), "drop", "bold red"),
-    HopState.REJECT: Look(glyphs("⊘"), "reject", "red"),
+    HopState.REJECT: Look(glyphs("⊘"), "reject", "bold red"),
     HopState.REDIRECT: Look(glyphs("↪"), "redirect", "cyan"),
     HopState.PENDING: Look(glyphs("…"), "pending", "yellow"),
     HopState.BLOCKED: Look(glyphs("⊗"), "blocked", "bold red"),
@@ -109,9 +112,80 @@ PROBE_LOOK: dict[ProbeState, Look] = {
     ProbeState.CONTRADICTED: Look(glyphs("‼"), "contradiction", "bold yellow reverse"),
 }
 
+#: A probe verdict in the list's PROBE column: one whole word that fits its 10 cells.
+PROBE_SHORT: dict[ProbeState, str] = {
+    ProbeState.UNIDENTIFIED: "answered",
+    ProbeState.ANSWERED_ERROR: "HTTP err",
+    ProbeState.CONTRADICTED: "refuted",
+}
+
 SEVERITY_LOOK: dict[Severity, Look] = {
     Severity.ERROR: Look(glyphs("✗"), "error", "bold red"),
     Severity.WARNING: Look(glyphs("!"), "warning", "yellow"),
     Severity.INFO: Look(glyphs("i"), "info", "cyan"),
 }
 
+#: Under NO_COLOR Textual turns every colour grey by its luminance, so a red "drop" would
+#: be the faintest text on screen. Without colour, bad states stand out by weight instead:
+#: bold, and reverse for what loses traffic; nothing that states a failure is dim.
+_PLAIN: dict[StrEnum | Severity, str] = {
+    HopState.FORWARD: "", HopState.CROSS: "bold", HopState.DROP: "bold reverse",
+    HopState.REJECT: "bold reverse", HopState.REDIRECT: "", HopState.PENDING: "bold",
+    HopState.BLOCKED: "bold reverse", HopState.INFO: "default",
+    ProbeState.UNPROBED: "dim", ProbeState.RUNNING: "", ProbeState.CONFIRMED: "",
+    ProbeState.UNIDENTIFIED: "", ProbeState.ANSWERED_ERROR: "bold", ProbeState.UNKNOWN: "bold",
+    ProbeState.CONTRADICTED: "bold reverse",
+    Severity.ERROR: "bold reverse", Severity.WARNING: "bold", Severity.INFO: "",
+}
+_COLOUR: dict[StrEnum | Severity, str] = {
+    **{k: v.style for k, v in HOP_LOOK.items()}, **{k: v.style for k, v in PROBE_LOOK.items()},
+    **{k: v.style for k, v in SEVERITY_LOOK.items()}}
+
+
+def use_no_color(no_color: bool) -> None:
+    """Switch the looks for a ``NO_COLOR`` terminal (the app calls this before drawing).
+
+    The tables are changed in place: every widget reads them when it draws."""
+    styles = _PLAIN if no_color else _COLOUR
+    for table in (HOP_LOOK, PROBE_LOOK, SEVERITY_LOOK):
+        for key, look in table.items():
+            table[key] = look._replace(style=styles[key])  # type: ignore[index]
+
+
+def _palette(base: TerminalTheme, colours: Mapping[int, tuple[int, int, int]]) -> TerminalTheme:
+    """``base`` with some ANSI colours replaced (normal and bright alike)."""
+    ansi: list[tuple[int, int, int]] = [(r, g, b) for r, g, b in base.ansi_colors._colors]
+    for index, rgb in colours.items():
+        ansi[index] = ansi[index + 8] = rgb
+    bg, fg = base.background_color, base.foreground_color
+    return TerminalTheme((bg.red, bg.green, bg.blue), (fg.red, fg.green, fg.blue),
+                         ansi[:8], ansi[8:])
+
+
+#: The ANSI colours verdicts are drawn in, by theme: each reads at 4.5:1 or more on the
+#: theme's background and its raised surfaces (Textual's MONOKAI red is 4.3:1 on $boost,
+#: ALABASTER's green 3.2:1 on the light background). 1 red, 2 green, 3 yellow, 5 magenta,
+#: 6 cyan.
+ANSI_DARK = _palette(MONOKAI, {1: (255, 110, 110), 2: (120, 220, 110), 3: (240, 200, 80),
+                               5: (225, 140, 240), 6: (90, 210, 230)})
+ANSI_LIGHT = _palette(ALABASTER, {1: (170, 20, 30), 2: (20, 110, 40), 3: (130, 80, 0),
+                                  5: (130, 40, 150), 6: (0, 100, 115)})
+
+
+def truecolour(style: str, theme: TerminalTheme) -> Style:
+    """``style`` with its ANSI colours as ``theme`` draws them. For widgets that turn Rich
+    text into Textual content (Static, OptionList): those map ANSI red to pure #ff0000,
+    not through the app's ANSI theme as the Line-API widgets' strips are."""
+    parsed = Style.parse(style)
+    if parsed.color is None or parsed.color.is_default:
+        return parsed
+    r, g, b = parsed.color.get_truecolor(theme)
+    return parsed + Style(color=f"rgb({r},{g},{b})")
+
+
+def without_colour(style: str) -> Style:
+    """``style``'s weight (bold, reverse, …) without its colours: the list's cursor row is
+    drawn in the cursor's own colours, so no verdict is orange on orange."""
+    parsed = Style.parse(style)
+    return Style(bold=parsed.bold, dim=parsed.dim, italic=parsed.italic,
+                 reverse=parsed.reverse, underline=parsed.underline)

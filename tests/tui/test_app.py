@@ -80,7 +80,8 @@ async def test_selecting_a_service_draws_its_path_and_hop_details() -> None:
         assert "✗ node-b :30080" in text  # the Local black hole, glyph and node
         assert "LB skips it" in text
         assert "web-1" in text and "web-2" in text
-        # The entry is selected first; its details name the policy and the health check.
+        # The node that drops is selected first; its details name the policy and the
+        # health check.
         assert "health check" in text and "Local" in text
         await pilot.press("tab", "down")
         hop = app.main.path_view.current
@@ -252,7 +253,7 @@ async def test_probe_results_land_on_the_path_view() -> None:
         assert row == ProbeState.CONTRADICTED
         # The list's PROBE column shows it too.
         line = next(ln for ln in text.splitlines() if ln.lstrip().startswith("shop/web"))
-        assert "‼ contrad" in line  # cut to the column's width
+        assert "‼ refuted " in line  # a whole word that fits the column
 
 
 async def test_probes_from_before_a_reload_do_not_land_on_the_new_snapshot() -> None:

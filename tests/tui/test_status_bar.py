@@ -47,3 +47,17 @@ async def test_the_live_ui_under_kpaths_namespaced_role_says_what_it_cannot_see(
             assert ("│ not visible: ingressclasses (Ingress controllers by class name only), "
                     "nodes (NodePort hops by node name only)") in screen_text(app)
             await pilot.press("q")
+
+
+def test_at_80_columns_the_origin_gives_way_and_the_read_time_stays() -> None:
+    from datetime import datetime
+
+    origin = "context kpath-lab @ http://127.0.0.1:34085"
+    text = status_text(origin, True, datetime(2026, 1, 2, 3, 4, 5), False, {}, "", "",
+                       watch="watching", width=78).plain
+    assert text.endswith("│ live │ watching │ read 03:04:05")
+    assert len(text) <= 78 and "…" in text
+    assert text.startswith("kpath context kpath-")  # both ends of the origin kept
+    wide = status_text(origin, True, datetime(2026, 1, 2, 3, 4, 5), False, {}, "", "",
+                       watch="watching", width=200).plain
+    assert origin in wide

@@ -26,22 +26,49 @@ from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding
 from kpath.routing.paths import Path
 from kpath.routing.scope import ViewScope, namespaces_label
+from kpath.routing.summary import path_summary
 from kpath.safetext import clean, literal, literal_message
 from kpath.source import shown_namespaces
 from kpath.tui import view_model as vm
 from kpath.tui.messages import HopSelected, JumpTo, ServiceHighlighted
-from kpath.tui.styles import PROBE_RANK, ProbeState, glyphs
+from kpath.tui.styles import (
+    ANSI_DARK,
+    ANSI_LIGHT,
+    PROBE_RANK,
+    ProbeState,
+    glyphs,
+    use_no_color,
+)
 from kpath.tui.widgets.details import DetailsPanel
 from kpath.tui.widgets.filter_box import FilterBox
 from kpath.tui.widgets.findings import FindingsPanel
-from kpath.tui.widgets.path_view import PathView, Probes, diagram_title
-from kpath.tui.widgets.service_list import ServiceHeader, ServiceTable
+from kpath.tui.widgets.path_view import (
+    FAILING,
+    PathView,
+    Probes,
+    diagram_title,
+    list_summary,
+    summary_text,
+)
+from kpath.tui.widgets.service_list import (
+    COLUMNS,
+    FOR_NAMES,
+    MIN_NAME,
+    ServiceHeader,
+    ServiceTable,
+    layout,
+)
 from kpath.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
     from kpath.probe.run import ProbeReport
 
 NARROW = 140  # below this many columns the panes stack instead of standing side by side
+NARROW_PATHS = 7  # stacked: the path pane's least lines (a title, a summary, a hop's head)
+NARROW_TABS = 5  # stacked: the tabs' lines (main.tcss)
+LIST_CHROME = 3  # stacked: the count, the column titles and the summary around the rows
+LIST_FRAME = 5  # the list's padding, scrollbar gutter and border, in cells
+MAX_NAME = 64  # the SERVICE column grows to this many cells at most
 
 
 class _Filtered(NamedTuple):
@@ -89,6 +116,7 @@ class MainScreen(Screen[None]):
         self._findings: dict[ObjectKey | None, list[Finding]] = {}
         self._flash: frozenset[ObjectKey] = frozenset()
         self._last_filter: _Filtered | None = None
+        self._longest: tuple[Sequence[vm.ServiceRow], int] | None = None  # rows, longest name
         self._findings_for: ObjectKey | None = None  # the service the findings tab is about
         self._drawn: set[int] = set()  # the paths whose hops the path view draws now
         self._waiting = "Loading…"  # shown until the first analysis (or a failure) lands
@@ -108,6 +136,7 @@ class MainScreen(Screen[None]):
                 with Vertical(id="list"):
                     yield ServiceHeader()
                     yield ServiceTable(id="table")
+                yield Static(id="summary")
             with Vertical(id="right"):
                 yield PathView(id="paths")
                 with TabbedContent(id="tabs"):
@@ -159,6 +188,9 @@ class MainScreen(Screen[None]):
         return self.query_one("#status", StatusBar)
 
     def on_mount(self) -> None:
+        use_no_color(self.app.no_color)  # before anything is drawn: see `styles`
+        # Verdict colours that read on both themes' surfaces (see `styles.ANSI_DARK`).
+        self.app.ansi_theme_dark, self.app.ansi_theme_light = ANSI_DARK, ANSI_LIGHT
         self.query_one("#filter", Input).display = False
         status = self.status
         status.origin, status.live, status.reading = self._origin, self._live, True
@@ -167,6 +199,50 @@ class MainScreen(Screen[None]):
 
     def on_resize(self, event: Resize) -> None:
         self.set_class(event.size.width < NARROW, "-narrow")
+        self._fit_list()
+
+    def _fit_list(self) -> None:
+        """Stacked panes: the list as tall as its services, up to what leaves the path pane
+        and the tabs their lines (7 of 8 demo services at 80x24, each one at 80x40)."""
+        services = self.query_one("#services")
+        if not self.has_class("-narrow"):
+            services.styles.height = None
+            width = self._list_width()
+            if services.styles.width is None or services.styles.width.value != width:
+                services.styles.width = width
+            return
+        services.styles.width = None
+        self._set_name_width(MIN_NAME)
+        room = max(3, self.size.height - 2 - NARROW_PATHS - NARROW_TABS - LIST_CHROME)
+        height = min(max(self.table.visible_count, 1), room) + LIST_CHROME
+        if services.styles.height is None or services.styles.height.value != height:
+            services.styles.height = height
+
+    def _list_width(self) -> int:
+        """Side by side: 45% of the screen, widened (up to 60%) until the longest
+        namespace/name fits the SERVICE column, since the path pane has room to spare."""
+        screen = self.size.width
+        base = screen * 45 // 100
+        if self._longest is None or self._longest[0] is not self._rows:
+            names = max((len(r.key.namespace) + 1 + len(r.key.name) for r in self._rows),
+                        default=0)
+            self._longest = (self._rows, min(names, MAX_NAME))
+        longest = max(self._longest[1], MIN_NAME)
+        self._set_name_width(longest)
+        if longest <= layout(base - LIST_FRAME)[0][1]:
+            return base  # the names fit as it is
+        # The columns that never give way to a long name stay; the name gets the rest.
+        fixed = sum(c.width + 1 for c in COLUMNS
+                    if c.width and (c.drop == 0 or c.drop > FOR_NAMES))
+        need = fixed + longest + 1 + LIST_FRAME
+        return min(max(base, need), screen * 60 // 100)
+
+    def _set_name_width(self, width: int) -> None:
+        table = self.table
+        if table.name_width != width:
+            table.name_width = width
+            table.refresh()
+            self.query_one(ServiceHeader).refresh()
 
     # --- data in ------------------------------------------------------------------------
 
@@ -263,6 +339,7 @@ class MainScreen(Screen[None]):
                            internal=self.internal, within=within)
         self._last_filter = _Filtered(self._rows, self.namespace, self.internal, text, shown)
         self.table.show(self._rows, shown, keep=keep, announce=announce)
+        self._fit_list()
         # The namespaces shown, of those read: never "all" when only one was read.
         read = self.analysis.snapshot.namespaces_read if self.analysis is not None else None
         ns = namespaces_label(shown_namespaces(self.scope.namespaces, read))
@@ -288,6 +365,7 @@ class MainScreen(Screen[None]):
         analysis = self.analysis
         if analysis is None or key is None:
             self._drawn = set()
+            self._show_summary(Text(""))
             view.show([], [], self.probes, "No service matches." if analysis else
                       self._placeholder())
             self._show_findings(None)
@@ -296,10 +374,21 @@ class MainScreen(Screen[None]):
                    if self.internal or analysis.paths[i].external] or self._paths.get(key, [])
         diagrams = vm.diagrams(analysis, indexes)
         self._drawn = vm.drawn_paths(diagrams)
-        titles = [diagram_title(d, vm.path_state(analysis.paths[d.path])) for d in diagrams]
-        view.show(diagrams, titles, self.probes, "This service has no way in.")
+        states = [vm.path_state(analysis.paths[d.path]) for d in diagrams]
+        titles = [diagram_title(d, state) for d, state in zip(diagrams, states, strict=True)]
+        lines = [path_summary(analysis, analysis.paths[d.path]) for d in diagrams]
+        summaries = [summary_text(line, state) for line, state in zip(lines, states,
+                                                                      strict=True)]
+        view.show(diagrams, titles, self.probes, "This service has no way in.", summaries)
+        # Beside the list: the summary of the path a user should look at first.
+        worst = next((n for n, s in enumerate(states) if s in FAILING), 0)
+        self._show_summary(list_summary(lines[worst], states[worst]) if lines else Text(""))
         view.set_class(key in self._flash, "-flash")
         self._show_findings(key)
+
+    def _show_summary(self, text: Text) -> None:
+        # One line of fixed height: a new service costs a repaint of it, not a layout.
+        self.query_one("#summary", Static).update(text, layout=False)
 
     def _show_findings(self, key: ObjectKey | None) -> None:
         # Drawn when its tab shows: a findings list resized on every cursor move behind the
@@ -315,6 +404,7 @@ class MainScreen(Screen[None]):
 
     @on(TabbedContent.TabActivated, "#tabs")
     def _tab_shown(self, message: TabbedContent.TabActivated) -> None:
+        self.set_class(message.pane.id == "findings", "-findings")
         if message.pane.id == "findings":
             self._draw_findings()
 

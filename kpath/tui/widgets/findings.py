@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from rich.terminal_theme import TerminalTheme
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -18,14 +19,19 @@ from textual.widgets.option_list import Option
 from kpath.routing.findings import Finding
 from kpath.safetext import literal, literal_message
 from kpath.tui.messages import JumpTo
-from kpath.tui.styles import SEVERITY_LOOK
+from kpath.tui.styles import SEVERITY_LOOK, truecolour
 
 MAX_CLUSTER = 300  # the cluster-wide part is a digest; the list filter narrows the rest
 
 
-def finding_text(f: Finding) -> Text:
+def finding_text(f: Finding, theme: TerminalTheme | None = None) -> Text:
+    """``✗ error   KP103 message``: the severity in its look (``theme``: the app's ANSI
+    colours, see `truecolour`), the message in the pane's own colours."""
     look = SEVERITY_LOOK[f.severity]
-    text = Text(f"{look.glyph} {look.word:7} {f.code} ", style=look.style)
+    style = truecolour(look.style, theme) if theme is not None else look.style
+    text = Text()
+    text.append(f"{look.glyph} {look.word:7}", style=style)
+    text.append(f" {f.code} ", style="bold")
     text.append_text(literal_message(f.message))
     return text
 
@@ -38,13 +44,24 @@ class FindingList(OptionList):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._findings: list[Finding] = []
+        self._shown: tuple[Text, Sequence[Finding], int | None, str] | None = None
+
+    def on_mount(self) -> None:
+        # The severities are drawn in the theme's ANSI colours: redraw when it changes.
+        self.watch(self.app, "theme", self._redraw, init=False)
+
+    def _redraw(self) -> None:
+        if self._shown is not None:
+            self.show(*self._shown)
 
     def show(self, heading: Text, findings: Sequence[Finding], limit: int | None = None,
              empty: str = "no findings") -> None:
+        self._shown = (heading, findings, limit, empty)
         shown = list(findings[:limit] if limit is not None else findings)
         self._findings = shown
         options = [Option(heading, disabled=True)]
-        options += [Option(finding_text(f), id=str(n)) for n, f in enumerate(shown)]
+        theme = self.app.ansi_theme
+        options += [Option(finding_text(f, theme), id=str(n)) for n, f in enumerate(shown)]
         if not shown:
             options.append(Option(Text(f"  {empty}", style="dim"), disabled=True))
         if len(findings) > len(shown):
@@ -69,7 +86,7 @@ class FindingsPanel(Vertical):
 
     DEFAULT_CSS = """
     FindingsPanel { height: 1fr; }
-    FindingsPanel > #service-findings { height: auto; max-height: 50%; }
+    FindingsPanel > #service-findings { height: auto; max-height: 70%; }
     FindingsPanel > #cluster-findings { height: 1fr; }
     """
 

@@ -29,6 +29,7 @@ from kpath.tui.styles import HOP_LOOK, PROBE_LOOK, HopState, ProbeState, glyphs
 from kpath.tui.view_model import Branch, Diagram, Hop, ProbeMark, Ref, is_entry, path_state
 
 Probes = Mapping[HopRef, ProbeMark]
+FAILING = frozenset({HopState.DROP, HopState.REJECT, HopState.BLOCKED})
 STALE = " (stale)"  # probed before the service's paths changed
 
 
@@ -224,11 +225,13 @@ class PathView(ScrollView, can_focus=True):
         super().__init__(id=id)
         self._diagrams: list[Diagram] = []
         self._titles: list[Text] = []
+        self._summaries: list[Text] = []  # one line under each title: where the path fails
         self._hops: list[tuple[Hop, int, int]] = []  # hop, diagram index, row
         self._probes: Probes = {}
         self._probe_version = 0
         self._rows: dict[tuple[int, int], tuple[object, Lines]] = {}
         self._offsets: dict[tuple[int, int], tuple[int, int]] = {}  # row -> (first line, height)
+        self._heads: dict[int, int] = {}  # diagram -> lines of its title and summary
         self._empty: str | Text = "Loading…"
         self._width = 0
         self._lines: Lines = []
@@ -236,15 +239,16 @@ class PathView(ScrollView, can_focus=True):
         self._strips: LRUCache[int, Strip] = LRUCache(256)
 
     def show(self, diagrams: Sequence[Diagram], titles: Sequence[Text], probes: Probes,
-             empty: str | Text = "") -> None:
+             empty: str | Text = "", summaries: Sequence[Text] = ()) -> None:
         """Replace the drawn paths (only the selected service's are ever built).
 
         ``empty`` is shown instead when there is nothing to draw: a plain string (dim), or a
         `Text` the caller built safe (an error), wrapped to the pane's width.
         """
         same = (probes is self._probes and list(diagrams) == self._diagrams
-                and list(titles) == self._titles)
+                and list(titles) == self._titles and list(summaries) == self._summaries)
         self._diagrams, self._titles = list(diagrams), list(titles)
+        self._summaries = list(summaries)
         self._probes, self._empty = probes, empty or "No service selected."
         if not same:  # the same paths again (a selection announced twice): keep the drawing
             self._rows = {}
@@ -254,7 +258,17 @@ class PathView(ScrollView, can_focus=True):
             self._redraw()
             self.post_message(HopSelected(None))
             return
-        self.hop = 1 if len(self._hops) > 1 else 0  # the entry: where a user looks first
+        self.hop = self.first_failing()
+
+    def first_failing(self) -> int:
+        """Where the view opens: the first hop that drops, rejects, is blocked or that a
+        probe contradicted (what a user came to see); else the entry."""
+        for n, (hop, _, _) in enumerate(self._hops):
+            mark = mark_of(self._probes, hop.ref)
+            if hop.state in FAILING or (mark is not None
+                                        and mark.state == ProbeState.CONTRADICTED):
+                return n
+        return 1 if len(self._hops) > 1 else 0
 
     def set_probes(self, probes: Probes) -> None:
         self._probes = probes
@@ -299,8 +313,14 @@ class PathView(ScrollView, can_focus=True):
         current = self._hops[self.hop] if 0 <= self.hop < len(self._hops) else None
         lines: Lines = []
         self._offsets = {}
+        self._heads = {}
         for di, d in enumerate(self._diagrams):
+            head = len(lines)
             lines.append(self._titles[di])
+            if di < len(self._summaries):
+                # Wrapped at spaces, so a name or an address never breaks inside.
+                lines.extend(self._summaries[di].wrap(self.app.console, max(width, 1)))
+            self._heads[di] = len(lines) - head
             for n in range(row_count(d)):
                 selected = current[0].ref if current and current[1:] == (di, n) else None
                 row = self._row(di, n, selected, width)
@@ -345,8 +365,9 @@ class PathView(ScrollView, can_focus=True):
         self._redraw()
         hop, di, n = self._hops[value]
         first, height = self._offsets[(di, n)]
-        if n == 0:
-            first, height = first - 1, height + 1  # show the path's title with its first row
+        if n == 0:  # show the path's title and summary with its first row
+            head = self._heads.get(di, 1)
+            first, height = first - head, height + head
         self.scroll_to_region(Region(0, first, 1, height), animate=False, immediate=True)
         self.post_message(HopSelected(hop))
 
@@ -362,6 +383,20 @@ class PathView(ScrollView, can_focus=True):
                         if di == target and is_entry(h.ref))
 
 
+def summary_text(line: str, state: HopState) -> Text:
+    """A path's summary under its title: in its state's style when it fails."""
+    return literal(line, HOP_LOOK[state].style if state in FAILING else "")
+
+
+def list_summary(line: str, state: HopState) -> Text:
+    """The summary under the list: the state's glyph, then the line, in the pane's own
+    colours (a `Static` maps ANSI red to pure #ff0000, unreadable on $boost)."""
+    look = HOP_LOOK[state]
+    text = Text(f"{look.glyph} ", style="bold" if state in FAILING else "")
+    text.append_text(literal(line, "bold" if state in FAILING else ""))
+    return text
+
+
 def diagram_title(d: Diagram, state: HopState) -> Text:
     look = HOP_LOOK[state]
     title = Text(f"{look.glyph} ", style=look.style)
@@ -370,4 +405,5 @@ def diagram_title(d: Diagram, state: HopState) -> Text:
     return title
 
 
-__all__ = ["PathView", "diagram_title", "hop_box", "path_state", "row_lines"]
+__all__ = ["FAILING", "PathView", "diagram_title", "hop_box", "list_summary", "path_state",
+           "row_lines", "summary_text"]

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import ClassVar, NamedTuple
 
 from rich.style import Style
-from rich.text import Text
+from rich.text import Span, Text
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
 from textual.events import Click
@@ -27,11 +27,13 @@ from kpath.tui.messages import ServiceHighlighted
 from kpath.tui.styles import (
     HOP_LOOK,
     PROBE_LOOK,
+    PROBE_SHORT,
     SEVERITY_LOOK,
     HopState,
     ProbeState,
     fit,
     glyphs,
+    without_colour,
 )
 from kpath.tui.view_model import ServiceRow
 
@@ -54,37 +56,45 @@ COLUMNS = (
     Column("PROBE", 10, 4),
 )
 MIN_NAME = 20
+FOR_NAMES = 2  # the columns up to this drop order give way to long names (WAYS IN, POLICY)
 
 
-def layout(width: int) -> list[tuple[Column, int]]:
-    """The columns that fit in ``width`` cells, with their widths (the name column grows)."""
+def layout(width: int, name: int = MIN_NAME) -> list[tuple[Column, int]]:
+    """The columns that fit in ``width`` cells, with their widths (the name column grows).
+    Columns give way until the name column has ``MIN_NAME`` cells; for a longer ``name``
+    only the columns the path pane repeats (WAYS IN, POLICY) give way too."""
     shown = list(COLUMNS)
     for order in sorted({c.drop for c in COLUMNS if c.drop}):
         fixed = sum(c.width + 1 for c in shown if c.width)
-        if width - fixed >= MIN_NAME:
+        if width - fixed >= (max(name, MIN_NAME) if order <= FOR_NAMES else MIN_NAME):
             break
         shown = [c for c in shown if c.drop != order]
     fixed = sum(c.width + 1 for c in shown if c.width)
     return [(c, c.width or max(8, width - fixed)) for c in shown]
 
 
-def header_text(width: int) -> Text:
+def header_text(width: int, name: int = MIN_NAME) -> Text:
     out = Text(style="bold")
-    for col, w in layout(width):
+    for col, w in layout(width, name):
         out.append_text(fit(Text(col.title), w))
         out.append(" ")
     return out
 
 
-def row_text(row: ServiceRow, width: int, probe: ProbeState, flash: bool) -> Text:
-    """One list line; every column keeps a glyph or word, so colour is never the only cue."""
+def row_text(row: ServiceRow, width: int, probe: ProbeState, flash: bool,
+             cursor: bool = False, name: int = MIN_NAME) -> Text:
+    """One list line; every column keeps a glyph or word, so colour is never the only cue.
+
+    On the ``cursor`` row the cells keep their weight but not their colours: the cursor's
+    colours are chosen to contrast with each other, a yellow warning on it would not."""
     cells: dict[str, Text] = {
         "SERVICE": literal(f"{row.key.namespace}/{row.key.name}",
                            "bold" if flash else ""),
         "TYPE": literal(row.type),
         "POLICY": literal(row.policy),
         "READY": Text(f"{row.ready}/{row.total}" if row.type != "ExternalName" else "-",
-                      style="red" if row.total and not row.ready else ""),
+                      style=HOP_LOOK[HopState.REJECT].style
+                      if row.total and not row.ready else ""),
         "WAYS IN": Text(row.ways or "-", style="dim" if not row.external else ""),
     }
     look = HOP_LOOK[row.state]
@@ -96,12 +106,17 @@ def row_text(row: ServiceRow, width: int, probe: ProbeState, flash: bool) -> Tex
     else:
         cells["FINDING"] = Text("-", style="dim")
     plook = PROBE_LOOK[probe]
-    cells["PROBE"] = Text(f"{plook.glyph} {plook.word}", style=plook.style)
+    cells["PROBE"] = Text(f"{plook.glyph} {PROBE_SHORT.get(probe, plook.word)}",
+                          style=plook.style)
+    if cursor:
+        for cell in cells.values():
+            cell.style = without_colour(str(cell.style))
+            cell.spans = [Span(s.start, s.end, without_colour(str(s.style))) for s in cell.spans]
     out = Text()
     if flash:
         out.append(glyphs("● "), style="bold yellow")
         width -= 2
-    for col, w in layout(width):
+    for col, w in layout(width, name):
         out.append_text(fit(cells[col.title], w))
         out.append(" ")
     return out
@@ -115,8 +130,9 @@ class ServiceHeader(Static):
     def render(self) -> Text:
         # Lay the titles out at the rows' width (the list's scrollbar takes some of it).
         tables = self.screen.query(ServiceTable)
-        width = tables.first().scrollable_content_region.width if tables else self.size.width
-        return header_text(width or self.size.width)
+        table = tables.first() if tables else None
+        width = table.scrollable_content_region.width if table else self.size.width
+        return header_text(width or self.size.width, table.name_width if table else MIN_NAME)
 
 
 class ServiceTable(ScrollView, can_focus=True):
@@ -140,9 +156,11 @@ class ServiceTable(ScrollView, can_focus=True):
     ALLOW_MAXIMIZE = True
     COMPONENT_CLASSES: ClassVar[set[str]] = {"service-table--cursor"}
     DEFAULT_CSS = """
-    ServiceTable { padding: 0 1; scrollbar-gutter: stable; }
+    ServiceTable { padding: 0 1; scrollbar-gutter: stable; overflow-x: hidden; }
     ServiceTable > .service-table--cursor { background: $boost; text-style: bold reverse; }
-    ServiceTable:focus > .service-table--cursor { background: $accent; text-style: bold; }
+    ServiceTable:focus > .service-table--cursor {
+        background: $accent; color: auto 90%; text-style: bold;
+    }
     """
 
     # repaint=False: `watch_cursor` repaints the two lines that changed, not the whole list.
@@ -156,6 +174,7 @@ class ServiceTable(ScrollView, can_focus=True):
         self._probes: dict[ObjectKey, ProbeState] = {}
         self._flash: frozenset[ObjectKey] = frozenset()
         self._highlighted: ObjectKey | None = None
+        self.name_width = MIN_NAME  # the SERVICE column's wish (the screen sets it)
         # Drawn lines by (service, width, probe, flash, cursor); a screenful is ~50 entries.
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
 
@@ -264,10 +283,12 @@ class ServiceTable(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         row = self._rows[self._visible[index]]
         probe = self._probes.get(row.key, ProbeState.UNPROBED)
-        key = (row.key, width, probe, row.key in self._flash, index == self.cursor)
+        key = (row.key, width, probe, row.key in self._flash, index == self.cursor,
+               self.name_width)
         strip = self._strips.get(key)
         if strip is None:
-            text = row_text(row, width, probe, row.key in self._flash)
+            text = row_text(row, width, probe, row.key in self._flash, index == self.cursor,
+                            self.name_width)
             strip = Strip(list(text.render(self.app.console)), text.cell_len)
             base: Style = self.rich_style
             if index == self.cursor:

@@ -12,6 +12,7 @@ from textual.widgets import Static
 from kpath.probe.consent import UI_NOTE
 from kpath.routing.visibility import not_visible_short
 from kpath.safetext import literal, literal_message
+from kpath.tui.boxes import elide
 from kpath.tui.styles import glyphs
 
 WATCHING = "watching"
@@ -20,16 +21,32 @@ WATCH_LOST = "watch lost, retrying"
 
 def status_text(origin: str, live: bool, loaded_at: datetime | None, loading: bool,
                 not_visible: Mapping[str, str], probes: str, error: str,
-                watch: str = "", seen: Collection[str] = (), stale: str = "") -> Text:
+                watch: str = "", seen: Collection[str] = (), stale: str = "",
+                width: int = 0) -> Text:
     """The line's facts in a fixed order; cluster text (origin, reasons) shown literally.
 
     ``watch`` is how the live view follows the cluster: "" (it does not: `r` refreshes),
     ``watching``, or a word on trouble (``watch lost, retrying``). ``seen`` is the kinds
     that were read (what stands in for an unreadable kind depends on them). ``stale`` says
     since when what is shown could not be checked against the cluster (``stale since 12:00:03``).
+    ``width``: the line's cells; when the facts do not fit, the origin loses its middle
+    first (``context kpath-l…0.0.1:34085``), so "read HH:MM:SS" stays at 80 columns.
     """
     text = Text("kpath ", style="bold")
-    text.append_text(literal(origin))
+    name = literal(origin)
+    rest = _facts(live, loaded_at, loading, not_visible, probes, error, watch, seen, stale)
+    if width and text.cell_len + name.cell_len + rest.cell_len > width:
+        room = max(12, width - text.cell_len - rest.cell_len)
+        name = elide(name, room)
+    text.append_text(name)
+    text.append_text(rest)
+    return text
+
+
+def _facts(live: bool, loaded_at: datetime | None, loading: bool,
+           not_visible: Mapping[str, str], probes: str, error: str, watch: str,
+           seen: Collection[str], stale: str) -> Text:
+    text = Text()
     if live:
         text.append(" │ live", style="green")
         if stale:  # before the rest: a narrow terminal cuts the end of the line
@@ -78,7 +95,7 @@ class StatusBar(Static):
     def render(self) -> Text:
         text = status_text(self.origin, self.live, self.loaded_at, self.reading,
                            self.not_visible, self.probes, self.error, self.watch, self.seen,
-                           self.stale)
+                           self.stale, self.content_region.width)
         text.no_wrap = True
         text.overflow = "ellipsis"
         return text

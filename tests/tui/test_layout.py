@@ -1,0 +1,103 @@
+"""The failing hop in view: summaries, where the path pane opens, the list's size, boxes that
+never break an address or a name inside."""
+
+from __future__ import annotations
+
+import pytest
+from rich.console import Console
+from rich.text import Text
+from textual.widgets import Static
+
+from kpath.cluster.records import ObjectKey
+from kpath.tui.boxes import elide, wrap
+from kpath.tui.styles import HopState
+from tests import builders as b
+from tests.tui import data
+from tests.tui.helpers import make_app, screen_text
+
+pytestmark = pytest.mark.anyio
+CONSOLE = Console(width=200)
+
+
+def many(n: int, name: str = "svc") -> b.Analysis:  # type: ignore[name-defined]
+    return b.analysed(b.node("n1"), *(b.service(f"{name}-{i}", "NodePort") for i in range(n)),
+                      *(b.endpointslice(f"{name}-{i}", [b.endpoint("10.1.0.1", "n1", "w")])
+                        for i in range(n)))
+
+
+async def test_the_path_pane_opens_at_the_hop_that_drops_with_the_summary_on_top() -> None:
+    app = make_app(data.shop())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_loaded(pilot.pause)
+        await app.main.jump_to(ObjectKey("shop", "web"))
+        await pilot.pause()
+        hop = app.main.path_view.current
+        assert hop is not None and hop.state == HopState.DROP
+        text = screen_text(app)
+        assert "✗ node-b" in text  # its box is on screen without a key pressed
+        assert "LB health check skips node-b," in text  # the path's summary, atop the pane
+        listed = str(app.main.query_one("#summary", Static).render())
+        assert listed == "✗ drops at node-b, node-c (no local pod)"
+        # A service that fails nowhere opens at its entry, as before.
+        await app.main.jump_to(ObjectKey("shop", "api"))
+        await pilot.pause()
+        hop = app.main.path_view.current
+        assert hop is not None and hop.state == HopState.CROSS and hop.title == "NodePort"
+        assert "forwards at every node · 67% crosses nodes" in screen_text(app)
+
+
+@pytest.mark.parametrize(("services", "rows"), [(3, 3), (8, 7), (30, 7)])
+async def test_at_80x24_the_list_shows_as_many_services_as_fit(services: int,
+                                                               rows: int) -> None:
+    app = make_app(many(services))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_loaded(pilot.pause)
+        await pilot.pause()
+        assert app.main.table.size.height == rows
+        shown = [ln for ln in screen_text(app).splitlines() if ln.startswith(" shop/svc-")]
+        assert len(shown) == rows
+
+
+async def test_at_160_columns_the_service_column_fits_long_names() -> None:
+    name = "asset-inventory-reporting"  # 32 cells with its namespace and suffix
+    app = make_app(many(2, name))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_loaded(pilot.pause)
+        await pilot.pause()
+        text = screen_text(app)
+    assert f"shop/{name}-0 " in text and "…" not in text.split("\n")[3]
+
+
+def test_addresses_break_at_separators_never_inside_a_number() -> None:
+    assert [t.plain for t in wrap(Text("203.0.113.10:80"), 14, CONSOLE)] == \
+        ["203.0.113.10", ":80"]
+    assert [t.plain for t in wrap(Text("127.39.250.3:8443"), 14, CONSOLE)] == \
+        ["127.39.250.3", ":8443"]
+    pod = "ingress-nginx-controller-wrcfgnwxmj-p7vrg"
+    parts = [t.plain for t in wrap(Text(pod), 23, CONSOLE)]
+    assert "".join(parts) == pod and all(p.endswith("-") for p in parts[:-1])
+    assert all(len(p) <= 23 for p in parts)
+    # Words first: a line of words breaks at its spaces.
+    assert [t.plain.rstrip() for t in wrap(Text("drop (black hole)"), 14, CONSOLE)] == \
+        ["drop (black", "hole)"]
+
+
+def test_a_name_without_separators_loses_its_middle() -> None:
+    long = "n" * 10 + "MIDDLE" + "m" * 10
+    (part,) = wrap(Text(long), 12, CONSOLE)
+    assert part.plain == "nnnnnn…mmmmm" and part.cell_len == 12
+    assert elide(Text("short"), 12).plain == "short"
+
+
+async def test_at_80x24_the_findings_pane_shows_kp101_with_its_nodes() -> None:
+    from textual.widgets import TabbedContent
+
+    app = make_app(data.shop())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.wait_loaded(pilot.pause)
+        await app.main.jump_to(ObjectKey("shop", "web"))
+        app.main.query_one(TabbedContent).active = "findings"
+        await pilot.pause()
+        text = " ".join(ln.strip() for ln in screen_text(app).splitlines())
+    assert "KP101 shop/web port 80/TCP" in text
+    assert "no local endpoint: node-b, node-c" in text
