@@ -136,4 +136,4 @@ def test_piped_table_keeps_names_whole_and_every_row_names_its_service(capsys, m
     assert {line.split()[1] for line in rows} == {"http:80/TCP", "https:443/TCP"}
     assert all(line == line.rstrip() for line in lines)
     (kp103,) = [line for line in lines if "KP103" in line]  # one line, the whole sentence
-    assert kp103.endswith("which differ in app='demo' (wants 'not-existing')")
+    assert kp103.endswith("— app='demo' (wants 'not-existing')")

@@ -240,7 +240,8 @@ def _closest(pods: Iterable[Pod], selector: Mapping[str, str]) -> str:
         return " (no pod in the namespace carries any of its label keys)"
     closest = nearest(ranked)
     names = _names([c.pod.name for c in closest], 3)
-    return f"; closest: {names} ({', '.join(t.describe() for t in closest[0].differ)})"
+    # A dash, not parentheses: a far label's own words end in "(wants …)".
+    return f"; closest: {names} — {', '.join(t.describe() for t in closest[0].differ)}"
 
 
 def ingress_findings(paths: Iterable[Path], snapshot: Snapshot) -> Iterator[Finding]:

@@ -569,7 +569,8 @@ class KpathApp(App[int]):
         paths, findings = scope.paths(analysis), scope.findings(analysis)
         path = self._save_dir / f"{files.file_stem(self.origin, self._clock())}.json"
         # With the probe results on screen: the shape of `kpath paths --probe -o json`.
-        doc = self.main.probed_json(paths, findings) or paths_json(analysis, paths, findings)
+        doc = (self.main.probed_json(paths, findings, scope.namespaces)
+               or paths_json(analysis, paths, findings, scope.namespaces))
         self._write("JSON", path, json.dumps(doc, indent=2) + "\n")
 
     @work(thread=True, exit_on_error=False, group="write")

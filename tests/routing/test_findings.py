@@ -200,7 +200,7 @@ def test_kp103_names_the_pods_one_letter_off_first() -> None:
                  endpointslice("review", []))
     (msg,) = found(a, "KP103")
     assert msg == ("shop/review: selector app=review matches no pod; closest: reviews-1, "
-                   "reviews-2 (app=reviews, one letter off)")
+                   "reviews-2 — app=reviews, one letter off")
 
 
 def test_kp103_a_near_key_counts_its_letters_too() -> None:
@@ -209,4 +209,4 @@ def test_kp103_a_near_key_counts_its_letters_too() -> None:
                  pod("web-2", "n1", "10.1.0.2", labels={"app": "wob", "tier": "front"}),
                  endpointslice("web", []))
     (msg,) = found(a, "KP103")
-    assert msg.endswith("; closest: web-1 (apps=web, one letter off)")
+    assert msg.endswith("; closest: web-1 — apps=web, one letter off")

@@ -491,7 +491,8 @@ class MainScreen(Screen[None]):
     def keep_report(self, report: ProbeReport, indexes: Sequence[int]) -> None:
         self.reports.append((report, tuple(indexes)))
 
-    def probed_json(self, paths: Sequence[Path], findings: list[Finding]) -> dict[str, Any] | None:
+    def probed_json(self, paths: Sequence[Path], findings: list[Finding],
+                    namespaces: frozenset[str] | None = None) -> dict[str, Any] | None:
         """``paths`` as `kpath paths --probe -o json` writes them, with the results of this
         analysis's probe runs (None: none of them was probed). Stale results (paths changed
         since) are not exported: they were seen on paths that no longer exist as they were."""
@@ -506,7 +507,8 @@ class MainScreen(Screen[None]):
         if combined is None:
             return None
         report, at = combined
-        return add_observed(paths_json(self.analysis, list(paths), findings), report, at)
+        return add_observed(paths_json(self.analysis, list(paths), findings, namespaces),
+                            report, at)
 
     def visible_paths(self) -> list[Path]:
         """The paths of the services the list shows now (what `e` exports)."""
