@@ -173,10 +173,10 @@ class KpathApp(App[int]):
             self._watch_timer = self._first_pending = None
         self._watch_origin = origin
         if self._watcher is None:
-            self.main.status.watch = ""
+            self.main.status.watching = ""
             return
         self._stop_watch = threading.Event()
-        self.main.status.watch = status_bar.WATCHING
+        self.main.status.watching = status_bar.WATCHING
         self._watch(self._watcher, self._stop_watch)
 
     @work(thread=True, exit_on_error=False, group="watch")
@@ -197,7 +197,7 @@ class KpathApp(App[int]):
 
     def _watch_failed(self, reason: str, stop: threading.Event) -> None:
         if stop is self._stop_watch and not stop.is_set():
-            self.main.status.watch = ""
+            self.main.status.watching = ""
             self.notify(f"Not watching the cluster: {clean_message(reason)}\n"
                         "Press r to refresh.", severity="warning", markup=False)
 
@@ -228,7 +228,7 @@ class KpathApp(App[int]):
     def _watch_health(self, message: WatchHealth) -> None:
         if message.watch is not self._stop_watch or self._stop_watch.is_set():
             return
-        self.main.status.watch = status_bar.WATCHING if message.ok else status_bar.WATCH_LOST
+        self.main.status.watching = status_bar.WATCHING if message.ok else status_bar.WATCH_LOST
         if message.ok:
             self.reload()  # changes while the watch was down were not heard
         else:
@@ -259,7 +259,7 @@ class KpathApp(App[int]):
         if self._retry_timer is not None:
             self._retry_timer.stop()
             self._retry_timer = None
-        if self.live and self.main.status.watch == status_bar.WATCH_LOST:
+        if self.live and self.main.status.watching == status_bar.WATCH_LOST:
             # Read, but not followed: without the watch only a load would notice the next
             # outage (or change), so keep loading, at the longest pause.
             self._retry_timer = self.set_timer(health.RETRY_DELAYS[-1], self._retry)
@@ -414,7 +414,7 @@ class KpathApp(App[int]):
             self.main.status.probes = "probes failed"
             self.notify(line, title="probes failed", severity="error", markup=False, timeout=8)
         elif group == "watch":
-            self.main.status.watch = ""
+            self.main.status.watching = ""
             self.notify(f"Not watching the cluster: {line}\nPress r to refresh.",
                         severity="warning", markup=False)
         else:

@@ -41,7 +41,7 @@ async def test_dump_opens_offline() -> None:
         text = screen_text(app)
         assert UI_NOTE in text
         assert app.main.analysis is not None and app.main.table.visible_count > 0
-        assert app.main.status.watch == ""  # a dump is never watched
+        assert app.main.status.watching == ""  # a dump is never watched
         # `p` says why not, in the words `kpath probe --dump` refuses with.
         assert app.check_action("refresh", ()) and app.check_action("probe", ())
         await pilot.press("p")

@@ -127,7 +127,7 @@ async def test_an_outage_is_stale_since_and_recovery_makes_the_view_fresh(
     async with app.run_test(size=(160, 40)) as pilot:
         await app.wait_loaded(pilot.pause)
         shown = app.main.analysis
-        assert app.main.status.watch == WATCHING and not STALE.search(screen_text(app))
+        assert app.main.status.watching == WATCHING and not STALE.search(screen_text(app))
         await asyncio.to_thread(lab.stop_api)
         assert await until(lambda: bool(app.main.status.stale))
         await pilot.pause()
@@ -135,11 +135,11 @@ async def test_an_outage_is_stale_since_and_recovery_makes_the_view_fresh(
         assert STALE.search(header), header
         assert app.main.analysis is shown  # the last view stays, marked stale
         assert await until(lambda: bool(app.main.status.error))  # a retried load failed
-        assert app.main.status.watch == WATCH_LOST
+        assert app.main.status.watching == WATCH_LOST
         await asyncio.to_thread(lab.scale, "shop", "web", 1)  # changed while unreachable
         await asyncio.to_thread(lab.start_api, port)
         assert await until(lambda: app.main.status.stale == "" and web_ready(app) == 1)
-        assert await until(lambda: app.main.status.watch == WATCHING)
+        assert await until(lambda: app.main.status.watching == WATCHING)
         await pilot.pause()
         header = screen_text(app).splitlines()[0]
         assert not STALE.search(header) and "✗" not in header and WATCHING in header
@@ -159,11 +159,11 @@ async def test_after_the_server_moves_reload_and_watch_both_follow_it(
         lab.write_kubeconfig(kc)  # the restarted server's address, as a new kubeconfig has
         await pilot.press("r")
         assert await until(lambda: new in app.origin)
-        assert await until(lambda: app.main.status.watch == WATCHING
+        assert await until(lambda: app.main.status.watching == WATCHING
                            and not app.main.status.stale)
         await asyncio.sleep(3.0)  # past the one load a restarted watch adds
         await app.wait_for_work()
         # Heard by the watch on the new server: no `r`, and sooner than the retried loads.
         await asyncio.to_thread(lab.scale, "shop", "web", 1)
         assert await until(lambda: web_ready(app) == 1, seconds=15)
-        assert app.main.status.watch == WATCHING
+        assert app.main.status.watching == WATCHING

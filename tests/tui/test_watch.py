@@ -69,7 +69,7 @@ async def test_a_scaled_deployment_shows_up_without_refreshing(
     async with app.run_test(size=(160, 40)) as pilot:
         await app.wait_loaded(pilot.pause)
         assert web_ready(app) == 3
-        assert app.main.status.watch == WATCHING
+        assert app.main.status.watching == WATCHING
         assert f"live │ {WATCHING}" in screen_text(app)
         first = app.main.analysis
         await lab_call(lab.scale, "shop", "web", 1)
@@ -86,7 +86,7 @@ async def test_without_a_watcher_the_live_app_waits_for_r(
     app = live_app(options, None)
     async with app.run_test(size=(160, 40)) as pilot:
         await app.wait_loaded(pilot.pause)
-        assert app.main.status.watch == ""
+        assert app.main.status.watching == ""
         assert web_ready(app) == 3
         await lab_call(lab.scale, "shop", "web", 1)
         await pilot.pause(1.5)  # longer than a watched reload would take to start
@@ -110,11 +110,11 @@ async def test_a_lost_watch_is_shown_and_recovery_reloads(options: LiveOptions) 
     app = live_app(options, watcher)
     async with app.run_test(size=(160, 40)) as pilot:
         await app.wait_loaded(pilot.pause)
-        assert await until(pilot, lambda: app.main.status.watch == WATCH_LOST)
+        assert await until(pilot, lambda: app.main.status.watching == WATCH_LOST)
         assert WATCH_LOST in screen_text(app)
         read = app.main.analysis
         told.set()
-        assert await until(pilot, lambda: app.main.status.watch == WATCHING)
+        assert await until(pilot, lambda: app.main.status.watching == WATCHING)
         assert await until(pilot, lambda: app.main.analysis is not read)
 
 

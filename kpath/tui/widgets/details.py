@@ -54,7 +54,7 @@ class DetailsPanel(Static):
     def show(self, hop: Hop | None, probe: ProbeMark | None,
              health: ProbeMark | None = None) -> None:
         # The same facts (a reload that changed nothing here) resend nothing.
-        shown = (hop._replace(ref=None) if hop else None, probe, health)
+        shown = (hop[1:] if hop else None, probe, health)  # all but its ref (first)
         if shown == self._shown:
             return
         self._shown = shown

@@ -89,12 +89,13 @@ class StatusBar(Static):
     seen: reactive[frozenset[str]] = reactive(frozenset)  # the kinds that were read
     probes: reactive[str] = reactive("")
     error: reactive[str] = reactive("")
-    watch: reactive[str] = reactive("")
+    # Not `watch`: that is DOMNode.watch(), which a reactive of that name would hide.
+    watching: reactive[str] = reactive("")
     stale: reactive[str] = reactive("")
 
     def render(self) -> Text:
         text = status_text(self.origin, self.live, self.loaded_at, self.reading,
-                           self.not_visible, self.probes, self.error, self.watch, self.seen,
+                           self.not_visible, self.probes, self.error, self.watching, self.seen,
                            self.stale, self.content_region.width)
         text.no_wrap = True
         text.overflow = "ellipsis"
