@@ -218,13 +218,16 @@ class _Judge:
             hp = self._hops[cache_key] = HopPolicy(source, tuple(
                 TargetPolicy(t.endpoint, t.pod, None, n, 0) for t in choice.targets))
             return hp
+        # Each class's nodes as a set, once per hop (not once per endpoint): whether an
+        # endpoint's own node is among them.
+        members = [frozenset(c.nodes) if listed else frozenset() for c in classes]
         for t in choice.targets:
             port = t.port if t.port is not None else named
             if port is None:
                 out.append(TargetPolicy(t.endpoint, t.pod, None, 0, 0))
                 continue
             if source.kind == "node" and group is not None:
-                out.append(self._by_nodes(classes, listed, t, port, protocol))
+                out.append(self._by_nodes(classes, members, t, port, protocol))
             else:
                 out.append(self._by_sources(source.sources, t, port, protocol))
         hp = self._hops[cache_key] = HopPolicy(source, tuple(out))
@@ -254,15 +257,17 @@ class _Judge:
                 decided, decided_src = r, src
         return TargetPolicy(t.endpoint, t.pod, decided, n, blocked, tuple(nodes), decided_src)
 
-    def _by_nodes(self, classes: Sequence[NodeClass], listed: bool, t: Target,
-                  port: int | str, protocol: str) -> TargetPolicy:
+    def _by_nodes(self, classes: Sequence[NodeClass], members: Sequence[frozenset[str]],
+                  t: Target, port: int | str, protocol: str) -> TargetPolicy:
+        """``members``: each class's nodes as a set when the group lists them (else empty:
+        a `Members` bucket holds no endpoint's node)."""
         decided: Reach | None = None
         decided_src: Source | None = None
         n = blocked = 0
         nodes: list[str] = []
-        for cls in classes:
+        for cls, names in zip(classes, members, strict=True):
             size = len(cls.nodes) or 1  # "other nodes (not in the input)": one source
-            own = 1 if listed and t.node is not None and t.node in cls.nodes else 0
+            own = 1 if t.node is not None and t.node in names else 0
             n += size
             src = next((s for s in cls.sources if s.node != t.node), None)
             if src is None or size == own:
