@@ -244,6 +244,10 @@ def _many_namespaces() -> list[dict[str, Any]]:
             "podSelector": {"matchLabels": {"app": "other"}}, "policyTypes": ["Egress"],
             "egress": [{"to": [{"namespaceSelector": {"matchLabels": {"team": "ops"}}}]}]}),
         netpol("node-deny", "node", {"podSelector": {}}),
+        netpol("db-only", "shop", {"podSelector": {"matchLabels": {"app": "db"}},
+                                   "ingress": [{"from": [{"podSelector": {}}]}]}),
+        netpol("client-out", "tools", {"podSelector": {"matchLabels": {"app": "client"}},
+                                       "egress": [{"ports": [{"port": 8080}]}]}),
     ]
     return objects
 

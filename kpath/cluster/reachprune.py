@@ -49,11 +49,11 @@ def _keep(raw: RawCluster, kind: str, wanted: Any) -> None:
 
 def prune_for_question(raw: RawCluster, source: str, destination: str) -> None:
     """`prune_for_reach`, then only what one question reads: the source and destination
-    pods and the NetworkPolicies of their namespaces. Whenever the answer (or the error,
-    which names the pods that exist) could depend on more, more is kept: an IP source keeps
-    every pod (a note names the pod owning the address), a pod that is not found keeps
-    them all, and without Namespace objects every policy is kept (a note then depends on
-    whether any policy selects namespaces)."""
+    pods, and the NetworkPolicies of their namespaces that may select one of them. Whenever
+    the answer (or the error, which names the pods that exist) could depend on more, more
+    is kept: an IP source keeps every pod (a note names the pod owning the address), a pod
+    that is not found keeps them all, and without Namespace objects every policy is kept
+    (a note then depends on whether any policy selects namespaces)."""
     prune_for_reach(raw)
     pods = raw.objects.get("Pod")
     if pods is None or "/" not in source:
@@ -71,8 +71,32 @@ def prune_for_question(raw: RawCluster, source: str, destination: str) -> None:
     _keep(raw, "Pod", lambda obj: (w := _where(obj)) is None or w in refs)
     if "Namespace" not in raw.objects:
         return
-    spaces = {ns for ns, _ in refs}
-    _keep(raw, "NetworkPolicy", lambda obj: (w := _where(obj)) is None or w[0] in spaces)
+    labels: dict[str, list[Any]] = {}
+    for obj in raw.objects["Pod"]:
+        w = _where(obj)
+        if w is not None:
+            labels.setdefault(w[0], []).append(obj["metadata"].get("labels"))
+    # A policy of an end's namespace whose podSelector's matchLabels plainly miss that
+    # end selects neither pod: it cannot take part in the verdict.
+    _keep(raw, "NetworkPolicy", lambda obj: (w := _where(obj)) is None or any(
+        _may_select(obj, pod) for pod in labels.get(w[0], ())))
+
+
+def _may_select(policy: Any, labels: Any) -> bool:
+    """False only when the policy's ``spec.podSelector.matchLabels`` certainly do not
+    match these pod labels (as the parser will read both); True whenever unsure."""
+    spec = policy.get("spec")
+    sel = spec.get("podSelector") if isinstance(spec, dict) else None
+    match = sel.get("matchLabels") if isinstance(sel, dict) else None
+    if not isinstance(match, dict):
+        return True
+    if labels is None:
+        labels = {}
+    if not isinstance(labels, dict) or not all(
+            type(k) is str and type(v) is str for k, v in labels.items()):
+        return True
+    return all(type(k) is not str or type(v) is not str or labels.get(k) == v
+               for k, v in match.items())
 
 
 def _ref(word: str) -> tuple[str, str] | None:

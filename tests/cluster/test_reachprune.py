@@ -85,3 +85,26 @@ def test_malformed_metadata_is_kept_for_its_error():
                                                                      "namespace": ["x"]}})
     prune_for_question(raw, "tools/client", "shop/web")
     assert len(raw.objects["Pod"]) == 3 and len(raw.objects["NetworkPolicy"]) == 3
+
+
+def test_policies_whose_match_labels_miss_both_ends_are_dropped():
+    raw = _raw(*CLUSTER)
+    raw.objects["Pod"][0]["metadata"]["labels"] = {"app": "web", "tier": "front"}
+    raw.objects["Pod"][1]["metadata"]["labels"] = {"app": "client"}
+
+    def policy(name: str, ns: str, selector: object) -> None:
+        raw.add("NetworkPolicy", {"kind": "NetworkPolicy", "metadata": {
+            "name": name, "namespace": ns}, "spec": {"podSelector": selector}})
+
+    policy("web", "shop", {"matchLabels": {"app": "web"}})
+    policy("front-web", "shop", {"matchLabels": {"app": "web", "tier": "front"}})
+    policy("db", "shop", {"matchLabels": {"app": "db"}})  # misses web
+    policy("client-in-shop", "shop", {"matchLabels": {"app": "client"}})  # client is in tools
+    policy("client", "tools", {"matchLabels": {"app": "client"}})
+    policy("exprs", "shop", {"matchExpressions": [{"key": "app", "operator": "In",
+                                                   "values": ["db"]}]})  # not judged: kept
+    policy("every", "tools", {})
+    policy("odd", "shop", {"matchLabels": {"app": 5}})  # the parser's to refuse: kept
+    prune_for_question(raw, "tools/client", "shop/web")
+    assert _names(raw, "NetworkPolicy") == ["p1", "p2", "web", "front-web", "client", "exprs",
+                                            "every", "odd"]
