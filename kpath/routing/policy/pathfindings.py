@@ -165,7 +165,8 @@ def policy_findings(snapshot: Snapshot, paths: Sequence[Path],
                       service=svc)
     # One finding per service port, source and policies, however many node groups share
     # it: a Service blocked under Cluster policy is blocked at every zone's group at once.
-    merged: dict[tuple[object, ...], list[tuple[Path, int | None, HopPolicy]]] = {}
+    merged: dict[tuple[ObjectKey, str | None, int, tuple[ObjectKey, ...]],
+                 list[tuple[Path, int | None, HopPolicy]]] = {}
     for p, i, hp in hops.values():
         if hp.allowed or p.service in dead:
             continue
