@@ -498,7 +498,7 @@ def cmd_reach(args: argparse.Namespace) -> int:
 
 
 def _reach(args: argparse.Namespace) -> int:
-    from kpath.cluster.reachprune import prune_for_reach
+    from kpath.cluster.reachprune import prune_for_question, prune_for_reach
     from kpath.routing.policy.evaluate import reach
     from kpath.routing.policy.reachinput import notes, question
 
@@ -515,10 +515,15 @@ def _reach(args: argparse.Namespace) -> int:
         else:
             args.namespace, args.all_namespaces = None, True
     if args.dump:
-        from kpath.cluster.snapcache import cached_snapshot
+        from kpath.cluster.snapcache import cache_dir, cached_snapshot, identity
 
-        # Scripts ask one dump many questions: later calls skip decoding and parsing it.
-        snapshot = cached_snapshot(args.dump, "reach", lambda: _snapshot(args, prune_for_reach))
+        if cache_dir() is not None and identity(args.dump) is not None:
+            # Scripts ask one dump many questions: later calls skip decoding and parsing it.
+            snapshot = cached_snapshot(args.dump, "reach",
+                                       lambda: _snapshot(args, prune_for_reach))
+        else:  # nothing kept for later questions: build only what this one reads
+            snapshot = _snapshot(args, lambda raw: prune_for_question(
+                raw, args.source, args.destination))
     else:
         snapshot = _snapshot(args, prune_for_reach)
     q = question(snapshot, args.source, args.destination, args.port, args.protocol)

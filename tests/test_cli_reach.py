@@ -233,3 +233,50 @@ def test_reach_on_a_json_dump_imports_no_heavy_library(tmp_path):
     subprocess.run([sys.executable, "-c", code], check=True,
                    cwd=Path(__file__).resolve().parents[1],
                    env={"PATH": "/usr/bin:/bin", "KPATH_CACHE_DIR": ""})
+
+
+def _many_namespaces() -> list[dict[str, Any]]:
+    """`cluster()` plus policies in every namespace (egress too), a pod in a namespace
+    called ``node``, and a policy selecting namespaces by label."""
+    objects = cluster()
+    objects += [
+        namespace("node"),
+        {"apiVersion": "v1", **b.pod("n1", "n1", "10.244.1.9", {"app": "odd"}, ns="node")},
+        netpol("tools-egress", "tools", {
+            "podSelector": {"matchLabels": {"app": "other"}}, "policyTypes": ["Egress"],
+            "egress": [{"to": [{"namespaceSelector": {"matchLabels": {"team": "ops"}}}]}]}),
+        netpol("node-deny", "node", {"podSelector": {}}),
+        netpol("db-only", "shop", {"podSelector": {"matchLabels": {"app": "db"}},
+                                   "ingress": [{"from": [{"podSelector": {}}]}]}),
+        netpol("client-out", "tools", {"podSelector": {"matchLabels": {"app": "client"}},
+                                       "egress": [{"ports": [{"port": 8080}]}]}),
+    ]
+    return objects
+
+
+QUESTIONS = [
+    ("tools/client", "shop/web", "http"), ("tools/other", "shop/web", "8080"),
+    ("tools/other", "tools/client", "80"), ("shop/web", "tools/other", "80"),
+    ("node/n1", "shop/web", "http"), ("node/n2", "node/n1", "80"),
+    ("node/nope", "shop/web", "80"), ("10.244.2.7", "shop/web", "8080"),
+    ("203.0.113.9", "shop/web", "8080"), ("tools/nope", "shop/web", "80"),
+    ("tools/client", "shop/nope", "80"), ("tools/client", "shop/web", "nope"),
+    ("nonsense", "shop/web", "80"), ("tools/client", "nonsense", "80"),
+]
+
+
+@pytest.mark.parametrize(("source", "dest", "port"), QUESTIONS)
+@pytest.mark.parametrize("with_namespaces", [True, False])
+def test_one_question_reads_less_and_answers_the_same(capsys, tmp_path, monkeypatch, source,
+                                                      dest, port, with_namespaces):
+    """Without a snapshot cache, `kpath reach` builds only the two pods and their
+    namespaces' policies (`prune_for_question`): every answer, note and error is the one
+    the whole reach snapshot gives."""
+    objects = [o for o in _many_namespaces() if with_namespaces or o["kind"] != "Namespace"]
+    dump = write(tmp_path, objects)
+    answers = []
+    for cache in (str(tmp_path / "cache"), ""):  # the whole reach snapshot, then one question
+        monkeypatch.setenv("KPATH_CACHE_DIR", cache)
+        for out in ("json", "text"):
+            answers.append(run(capsys, source, dest, "--port", port, "--dump", dump, "-o", out))
+    assert answers[:2] == answers[2:]

@@ -1,9 +1,17 @@
 """What `kpath reach` reads of a cluster: nodes, pods, namespaces and policies. The rest
 (Services, slices, Ingresses, Gateways: most of a dump after pods) is dropped before the
 snapshot is built, so a verdict costs little more than decoding the dump. Here, in the
-cluster package, so that the dump snapshot cache (snapcache) notices when it changes."""
+cluster package, so that the dump snapshot cache (snapcache) notices when it changes.
+
+When the snapshot is built for one question only (no snapshot is kept for later ones),
+`prune_for_question` drops more: the pods other than the two ends, and the NetworkPolicies
+of other namespaces. A policy selects pods of its own namespace only, and a verdict looks
+at the source pod's egress policies and the destination pod's ingress ones, matched
+against those two pods and the namespaces' labels: the rest cannot change it."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from kpath.cluster.policykinds import OTHER_POLICY_RAW_KINDS
 from kpath.cluster.raw import RawCluster
@@ -15,3 +23,82 @@ def prune_for_reach(raw: RawCluster) -> None:
     for kind in [k for k in raw.objects if k not in REACH_KINDS]:
         raw.objects.pop(kind, None)
         raw.sources.pop(kind, None)
+
+
+def _where(obj: Any) -> tuple[str, str] | None:
+    """An object's namespace ("default" when unset, as the parser reads it) and name; None
+    when they are not strings: a malformed object is kept, for the parser to name it."""
+    meta = obj.get("metadata") if isinstance(obj, dict) else None
+    if not isinstance(meta, dict):
+        return None
+    ns, name = meta.get("namespace"), meta.get("name")
+    if not (ns is None or isinstance(ns, str)) or not isinstance(name, str):
+        return None
+    return ns or "default", name
+
+
+def _keep(raw: RawCluster, kind: str, wanted: Any) -> None:
+    objects, sources = raw.objects.get(kind), raw.sources.get(kind)
+    if objects is None:
+        return
+    kept = [i for i, obj in enumerate(objects) if wanted(obj)]
+    raw.objects[kind] = [objects[i] for i in kept]
+    if sources is not None and len(sources) == len(objects):
+        raw.sources[kind] = [sources[i] for i in kept]
+
+
+def prune_for_question(raw: RawCluster, source: str, destination: str) -> None:
+    """`prune_for_reach`, then only what one question reads: the source and destination
+    pods, and the NetworkPolicies of their namespaces that may select one of them. Whenever
+    the answer (or the error, which names the pods that exist) could depend on more, more
+    is kept: an IP source keeps every pod (a note names the pod owning the address), a pod
+    that is not found keeps them all, and without Namespace objects every policy is kept
+    (a note then depends on whether any policy selects namespaces)."""
+    prune_for_reach(raw)
+    pods = raw.objects.get("Pod")
+    if pods is None or "/" not in source:
+        return  # an IP address (the notes look at every pod's address), or an error
+    src, dst = _ref(source), _ref(destination)
+    if src is None or dst is None:
+        return  # malformed: the error is said as usual
+    refs = {src, dst}
+    # `node/NAME` is a node unless only a pod of that name exists: keep either.
+    must = {dst} if source.startswith("node/") else refs
+    found = {w for obj in pods if (w := _where(obj)) is not None and w in refs}
+    if not must <= found:
+        return  # a pod not found: the error lists those that exist
+    # Malformed metadata is kept, for its parse error to be said as before.
+    _keep(raw, "Pod", lambda obj: (w := _where(obj)) is None or w in refs)
+    if "Namespace" not in raw.objects:
+        return
+    labels: dict[str, list[Any]] = {}
+    for obj in raw.objects["Pod"]:
+        w = _where(obj)
+        if w is not None:
+            labels.setdefault(w[0], []).append(obj["metadata"].get("labels"))
+    # A policy of an end's namespace whose podSelector's matchLabels plainly miss that
+    # end selects neither pod: it cannot take part in the verdict.
+    _keep(raw, "NetworkPolicy", lambda obj: (w := _where(obj)) is None or any(
+        _may_select(obj, pod) for pod in labels.get(w[0], ())))
+
+
+def _may_select(policy: Any, labels: Any) -> bool:
+    """False only when the policy's ``spec.podSelector.matchLabels`` certainly do not
+    match these pod labels (as the parser will read both); True whenever unsure."""
+    spec = policy.get("spec")
+    sel = spec.get("podSelector") if isinstance(spec, dict) else None
+    match = sel.get("matchLabels") if isinstance(sel, dict) else None
+    if not isinstance(match, dict):
+        return True
+    if labels is None:
+        labels = {}
+    if not isinstance(labels, dict) or not all(
+            type(k) is str and type(v) is str for k, v in labels.items()):
+        return True
+    return all(type(k) is not str or type(v) is not str or labels.get(k) == v
+               for k, v in match.items())
+
+
+def _ref(word: str) -> tuple[str, str] | None:
+    ns, sep, name = word.partition("/")
+    return (ns, name) if sep and ns and name and "/" not in name else None

@@ -20,12 +20,9 @@ cache: a cache can make a run faster, never wrong or failing.
 
 from __future__ import annotations
 
-import hashlib
 import os
-import pickle
 import stat
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -82,12 +79,14 @@ def _trusted(st: os.stat_result) -> bool:
 
 
 def _entry(directory: Path, purpose: str, paths: Sequence[str | Path]) -> Path:
+    import hashlib  # here and below: a run with the cache off does not import them
     names = "\0".join(os.path.abspath(p) for p in paths)
     digest = hashlib.sha256(f"{purpose}\0{names}".encode("utf-8", "surrogateescape"))
     return directory / f"{purpose}-{digest.hexdigest()[:32]}.pickle"
 
 
 def _read(file: Path, want: tuple[object, ...]) -> Snapshot | None:
+    import pickle
     try:
         fd = os.open(file, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
@@ -105,6 +104,8 @@ def _read(file: Path, want: tuple[object, ...]) -> Snapshot | None:
 
 
 def _write(file: Path, key: tuple[object, ...], snapshot: Snapshot) -> None:
+    import pickle
+    import tempfile
     directory = file.parent
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ from typing import Any
 
 from kpath.cluster.netpol import NetworkPolicy
 from kpath.cluster.records import ObjectKey, Pod
+from kpath.routing.gateway.selector import selects
 from kpath.routing.policy.selectors import SelectorCache, namespace_labels
 
 INGRESS, EGRESS = "Ingress", "Egress"
@@ -29,6 +30,12 @@ class PolicyIndex:
         self.by_namespace: dict[str, tuple[NetworkPolicy, ...]] = {
             ns: tuple(ps) for ns, ps in by_ns.items()}
         self._selecting: dict[tuple[ObjectKey, str], tuple[NetworkPolicy, ...]] = {}
+        # Which policies select a pod depends only on its namespace and on its labels at
+        # the keys the namespace's selectors read: pods alike there share one answer
+        # (thousands of pods, a few dozen such projections).
+        self._by_labels: dict[tuple[object, ...], tuple[NetworkPolicy, ...]] = {}
+        self._typed: dict[tuple[str, str],
+                          tuple[tuple[NetworkPolicy, ...], tuple[str, ...]]] = {}
 
     @property
     def namespaces_synthesized(self) -> bool:
@@ -40,10 +47,31 @@ class PolicyIndex:
         k = (pod.key, policy_type)
         hit = self._selecting.get(k)
         if hit is None:
-            hit = self._selecting[k] = tuple(
-                p for p in self.by_namespace.get(pod.namespace, ())
-                if policy_type in p.policy_types
-                and self.selectors.pod_selects(p.pod_selector, pod))
+            typed, keys = self._of_type(pod.namespace, policy_type)
+            if not typed:
+                hit = ()
+            else:
+                labels = pod.labels
+                lk = (pod.namespace, policy_type, *(labels.get(key) for key in keys))
+                hit = self._by_labels.get(lk)
+                if hit is None:
+                    hit = self._by_labels[lk] = tuple(
+                        p for p in typed if selects(p.pod_selector, labels))
+            self._selecting[k] = hit
+        return hit
+
+    def _of_type(self, namespace: str, policy_type: str
+                 ) -> tuple[tuple[NetworkPolicy, ...], tuple[str, ...]]:
+        """The namespace's policies carrying ``policy_type`` (in the index's order), and the
+        label keys their pod selectors read: a selector's answer depends on no other."""
+        k = (namespace, policy_type)
+        hit = self._typed.get(k)
+        if hit is None:
+            typed = tuple(p for p in self.by_namespace.get(namespace, ())
+                          if policy_type in p.policy_types)
+            keys = {key for p in typed for key, _ in p.pod_selector.match_labels}
+            keys.update(r.key for p in typed for r in p.pod_selector.match_expressions)
+            hit = self._typed[k] = (typed, tuple(sorted(keys)))
         return hit
 
 

@@ -218,13 +218,18 @@ class _Judge:
             hp = self._hops[cache_key] = HopPolicy(source, tuple(
                 TargetPolicy(t.endpoint, t.pod, None, n, 0) for t in choice.targets))
             return hp
+        # Each class's nodes as a set, once per hop (not once per endpoint): whether an
+        # endpoint's own node is among them.
+        members = [(c, frozenset(c.nodes) if listed else frozenset(),
+                    len(c.nodes) or 1)  # "other nodes (not in the input)": one source
+                   for c in classes]
         for t in choice.targets:
             port = t.port if t.port is not None else named
             if port is None:
                 out.append(TargetPolicy(t.endpoint, t.pod, None, 0, 0))
                 continue
             if source.kind == "node" and group is not None:
-                out.append(self._by_nodes(classes, listed, t, port, protocol))
+                out.append(self._by_nodes(members, t, port, protocol))
             else:
                 out.append(self._by_sources(source.sources, t, port, protocol))
         hp = self._hops[cache_key] = HopPolicy(source, tuple(out))
@@ -254,25 +259,31 @@ class _Judge:
                 decided, decided_src = r, src
         return TargetPolicy(t.endpoint, t.pod, decided, n, blocked, tuple(nodes), decided_src)
 
-    def _by_nodes(self, classes: Sequence[NodeClass], listed: bool, t: Target,
-                  port: int | str, protocol: str) -> TargetPolicy:
+    def _by_nodes(self, classes: Sequence[tuple[NodeClass, frozenset[str], int]],
+                  t: Target, port: int | str, protocol: str) -> TargetPolicy:
+        """``classes``: each node class, its nodes as a set when the group lists them (else
+        empty: a `Members` bucket holds no endpoint's node) and its size."""
         decided: Reach | None = None
         decided_src: Source | None = None
         n = blocked = 0
         nodes: list[str] = []
-        for cls in classes:
-            size = len(cls.nodes) or 1  # "other nodes (not in the input)": one source
-            own = 1 if listed and t.node is not None and t.node in cls.nodes else 0
+        node = t.node
+        for cls, names, size in classes:
+            own = 1 if node is not None and node in names else 0
             n += size
-            src = next((s for s in cls.sources if s.node != t.node), None)
-            if src is None or size == own:
+            if size == own or not cls.sources:
                 continue  # only the pod's own node: allowed
+            first = cls.sources[0]
+            src = first if first.node != node else next(
+                (s for s in cls.sources if s.node != node), None)
+            if src is None:
+                continue
             r = self.verdict(src, ("sig", cls.signature), t, port, protocol)
             if r is None:
                 continue
             if not r.allowed:
                 blocked += size - own
-                nodes.extend(x for x in cls.nodes[:3] if x != t.node)
+                nodes.extend(x for x in cls.nodes[:3] if x != node)
                 if decided is None or decided.allowed:
                     decided, decided_src = r, src
             elif decided is None:

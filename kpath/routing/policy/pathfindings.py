@@ -117,6 +117,7 @@ def policy_findings(snapshot: Snapshot, paths: Sequence[Path],
     _BLOCKS.clear()
     _RULES.clear()
     _POD_IPS.clear()
+    _LABEL_SETS.clear()
     yield from unselecting_findings(snapshot, policies)
     judged = {p.service for p in paths if p.netpol is not None and p.netpol.evaluated
               and any(h.targets for h in p.netpol.hops())}
@@ -164,7 +165,6 @@ def policy_findings(snapshot: Snapshot, paths: Sequence[Path],
                       service=svc)
     # One finding per service port, source and policies, however many node groups share
     # it: a Service blocked under Cluster policy is blocked at every zone's group at once.
-    # (service, port label, source, blocking policies)
     merged: dict[tuple[ObjectKey, str | None, int, tuple[ObjectKey, ...]],
                  list[tuple[Path, int | None, HopPolicy]]] = {}
     for p, i, hp in hops.values():
@@ -360,11 +360,29 @@ def _rule_admits_a_pod(snapshot: Snapshot, pol: NetworkPolicy, rule: PolicyRule,
             names = [n for n, ns in snapshot.namespaces.items()
                      if selects(peer.namespace_selector, ns.labels)]
         for name in names:
-            for p in snapshot.pods_by_namespace.get(name, ()):
-                if not p.host_network and (peer.pod_selector is None
-                                           or selects(peer.pod_selector, p.labels)):
-                    return True
+            sets = _label_sets(snapshot, name)
+            if sets and (peer.pod_selector is None
+                         or any(selects(peer.pod_selector, labels) for labels in sets)):
+                return True
     return False
+
+
+#: (snapshot id, namespace) -> the distinct label sets of its non-hostNetwork pods; cleared
+#: with `_BLOCKS` at the start of each `policy_findings` call.
+_LABEL_SETS: dict[tuple[int, str], tuple[Mapping[str, str], ...]] = {}
+
+
+def _label_sets(snapshot: Snapshot, namespace: str) -> tuple[Mapping[str, str], ...]:
+    """A namespace's pods' label sets, each once: a selector matches a pod exactly when it
+    matches its labels, and replicas share theirs."""
+    key = (id(snapshot), namespace)
+    hit = _LABEL_SETS.get(key)
+    if hit is None:
+        hit = _LABEL_SETS[key] = tuple(
+            {frozenset(p.labels.items()): p.labels
+             for p in snapshot.pods_by_namespace.get(namespace, ())
+             if not p.host_network}.values())
+    return hit
 
 
 def unselecting_findings(snapshot: Snapshot,
@@ -372,9 +390,23 @@ def unselecting_findings(snapshot: Snapshot,
     """KP522: policies whose podSelector matches no pod (said only when Pods were read)."""
     if "Pod" not in snapshot.kinds_seen:
         return
+    # A selector is matched against each distinct label set of a namespace's pods once
+    # (replicas share theirs), and each (namespace, selector) once however many policies
+    # carry it.
+    label_sets: dict[str, tuple[Mapping[str, str], ...]] = {}
+    seen: dict[tuple[str, object], bool] = {}
     for pol in policies:
-        pods = snapshot.pods_by_namespace.get(pol.namespace, ())
-        if not any(not p.host_network and selects(pol.pod_selector, p.labels) for p in pods):
+        sets = label_sets.get(pol.namespace)
+        if sets is None:
+            distinct = {frozenset(p.labels.items()): p.labels
+                        for p in snapshot.pods_by_namespace.get(pol.namespace, ())
+                        if not p.host_network}
+            sets = label_sets[pol.namespace] = tuple(distinct.values())
+        k = (pol.namespace, pol.pod_selector)
+        hit = seen.get(k)
+        if hit is None:
+            hit = seen[k] = any(selects(pol.pod_selector, labels) for labels in sets)
+        if not hit:
             sel = selector_text(pol.pod_selector) or "(every pod)"
             yield Finding("KP522", Severity.WARNING,
                           f"NetworkPolicy {pol.key} selects no pod (podSelector {sel} in "

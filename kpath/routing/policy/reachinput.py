@@ -4,7 +4,6 @@ when the snapshot cannot fully answer (what was not read, what kpath assumed).""
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 from typing import NamedTuple
 
@@ -25,6 +24,8 @@ class ReachQuestion(NamedTuple):
 
 
 def _nearest(word: str, names: list[str], what: str, limit: int = 8) -> str:
+    import difflib  # only for an error: not on every verdict's import path
+
     close = difflib.get_close_matches(word, names, n=3)
     if close:
         return f"did you mean {', '.join(map(clean, close))}?"
@@ -82,6 +83,8 @@ def question(snapshot: Snapshot, source: str, destination: str, port: str,
     try:
         number = port_number(dst, word, protocol)
     except UnknownPort:
+        import difflib
+
         named = [p for p in dst.ports if p.name]
         close = difflib.get_close_matches(word, [p.name or "" for p in named], n=3)
         hint = f"did you mean {', '.join(map(clean, close))}? " if close else ""
