@@ -50,16 +50,27 @@ def wrap(text: Text, width: int, console: Console) -> Lines:
             break
         space = sep = None
         used = 0
+        over = n
         for i in range(start, n):
             used += cell_len(plain[i])
             if used > width:
+                over = i
                 break
             nxt = plain[i + 1] if i + 1 < n else " "
             if nxt == " ":
                 space = i + 1
             elif plain[i] in _AFTER or nxt in _BEFORE:
                 sep = i + 1
-        cut = space or sep
+        word_start = plain.rfind(" ", start, over) + 1
+        word_end = plain.find(" ", over)
+        word_end = n if word_end < 0 else word_end
+        if space is not None and sep is not None and sep > space and \
+                cell_len(plain[word_start:word_end]) > width:
+            # The word that overflows must break anyway: break it here, after what fits,
+            # not after a lone glyph (``→ node-`` / ``abc12``, never ``→`` / ``node-``).
+            cut: int | None = sep
+        else:
+            cut = space or sep
         if cut is None:  # one part wider than the box: keep both ends of it
             end = plain.find(" ", start)
             end = n if end < 0 else end

@@ -60,7 +60,8 @@ def test_session_affinity_is_named() -> None:
                    b.endpointslice("web", [b.endpoint("10.1.0.1", "n1", "w1")]))
     line = path_summary(a, path_of(a, "shop/web", EntryKind.NODE_PORT))
     assert line.startswith("forwards at every node · 50% crosses nodes · ")
-    assert line.endswith("ClientIP affinity: each client stays on one pod")
+    assert line.endswith("ClientIP affinity: each client stays on one pod for 3h after its "
+                         "last connection")  # the default timeout, 10800 s
 
 
 def test_a_network_policy_that_blocks_every_endpoint_is_named() -> None:

@@ -129,7 +129,11 @@ def test_boxes_fit_their_width() -> None:
     console = Console(width=80)
     lines = box([Text("a" * 50)], 20, "green", console)
     assert {line.cell_len for line in lines} == {20}
-    assert len(lines) == 2 + 4  # 50 cells folded into 16-cell lines
+    # 50 cells with no separator: one line that keeps both ends, never folded mid-word.
+    assert len(lines) == 2 + 1 and "…" in lines[1].plain
+    parts = box([Text("ingress-nginx-controller-7d9f 10.0.0.1:8443")], 20, "green", console)
+    assert [line.plain.strip("│ ") for line in parts[1:-1]] == [
+        "ingress-nginx-", "controller-7d9f", "10.0.0.1:8443"]  # broken at separators
     stacked = hstack([lines, [Text("x")]], [20, 5])
     assert len(stacked) == len(lines) and {s.cell_len for s in stacked} == {25}
     assert sum(column_widths(80)) == 80 and sum(column_widths(160)) == 160

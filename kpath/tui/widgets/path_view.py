@@ -9,6 +9,7 @@ never the list. Boxes carry a glyph and a word for their state; colour only repe
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
@@ -232,6 +233,7 @@ class PathView(ScrollView, can_focus=True):
         self._rows: dict[tuple[int, int], tuple[object, Lines]] = {}
         self._offsets: dict[tuple[int, int], tuple[int, int]] = {}  # row -> (first line, height)
         self._heads: dict[int, int] = {}  # diagram -> lines of its title and summary
+        self._starts: list[int] = []  # diagram -> the line its title is on
         self._empty: str | Text = "Loading…"
         self._width = 0
         self._lines: Lines = []
@@ -314,8 +316,10 @@ class PathView(ScrollView, can_focus=True):
         lines: Lines = []
         self._offsets = {}
         self._heads = {}
+        self._starts = []
         for di, d in enumerate(self._diagrams):
             head = len(lines)
+            self._starts.append(head)
             lines.append(self._titles[di])
             if di < len(self._summaries):
                 # Wrapped at spaces, so a name or an address never breaks inside.
@@ -343,9 +347,23 @@ class PathView(ScrollView, can_focus=True):
             self._scroll_update(size)
         self.refresh()
 
+    def _pinned(self, top: int, y: int) -> int | None:
+        """The line to draw at row ``y`` instead: while a path's title and summary are
+        scrolled above the pane, they stay pinned at its top (the path's failing hop and
+        what it means are in view together). None: draw the line that is there."""
+        if not self._starts or y >= 3:
+            return None
+        di = bisect_right(self._starts, top) - 1
+        if di < 0 or top <= self._starts[di]:
+            return None  # the title itself is on screen (or nothing is above)
+        head = self._heads.get(di, 1)
+        return self._starts[di] + y if y < head else None
+
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
-        index = int(self.scroll_offset.y) + y
+        top = int(self.scroll_offset.y)
+        pinned = self._pinned(top, y)
+        index = top + y if pinned is None else pinned
         if index >= len(self._lines):
             return Strip.blank(width, self.rich_style)
         strip = self._strips.get(index)
@@ -365,9 +383,10 @@ class PathView(ScrollView, can_focus=True):
         self._redraw()
         hop, di, n = self._hops[value]
         first, height = self._offsets[(di, n)]
-        if n == 0:  # show the path's title and summary with its first row
-            head = self._heads.get(di, 1)
-            first, height = first - head, height + head
+        # The row and the lines above it that the path's pinned title and summary cover
+        # (its first row: the title and summary themselves).
+        head = self._heads.get(di, 1)
+        first, height = first - head, height + head
         self.scroll_to_region(Region(0, first, 1, height), animate=False, immediate=True)
         self.post_message(HopSelected(hop))
 
