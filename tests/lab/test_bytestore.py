@@ -121,7 +121,7 @@ def test_a_broken_dump_is_the_dump_readers_one_line_error(tmp_path: Path) -> Non
     f = tmp_path / "bad.json"
     f.write_text('{"kind": "List", "items": [{"kind": "Pod", "metadata": {}}]}',
                  encoding="utf-8")
-    with pytest.raises(InputError, match="bad.json"):
+    with pytest.raises(InputError, match=r"bad\.json"):
         read_into(EncodedStore(), [f], SERVED)
 
 
