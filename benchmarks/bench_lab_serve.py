@@ -13,7 +13,12 @@ services; `--full` for 5,000 / 150,000 / 10,000). The lab serves it as a whole p
 - `kubectl`: `kubectl get nodes,pods,services,endpointslices,ingresses -A -o json`, a whole
   process (kubectl pages by 500 itself);
 - `client`: the official Python client's `list_pod_for_all_namespaces()`, pods only, in a
-  whole process (`python -c`), one unpaged request.
+  whole process (`python -c`), one unpaged request;
+- `stream`: a streaming list of each kind (`watch=1&sendInitialEvents=true`, read up to the
+  `k8s.io/initial-events-end` bookmark, not decoded), as an informer's first load can be.
+
+Then a few churn ticks through the control endpoint (a rollout, a killed pod, a node flap),
+timed as the lab answers them.
 
 Rounds are interleaved so drift on a shared machine spreads over all three; the report
 gives medians side by side, the lab's peak RSS (VmHWM) and its RSS once loaded, and the
@@ -50,6 +55,7 @@ PATHS = ("/api/v1/nodes", "/api/v1/pods", "/api/v1/services",
          "/apis/discovery.k8s.io/v1/endpointslices", "/apis/networking.k8s.io/v1/ingresses")
 KINDS = "nodes,pods,services,endpointslices,ingresses"
 _CONTINUE = re.compile(rb'"continue":"([^"]+)"')
+_INITIAL_END = b'"k8s.io/initial-events-end":"true"'
 CLIENT = ("import sys\nfrom kubernetes import client, config\n"
           "config.load_kube_config(sys.argv[1])\n"
           "pods = client.CoreV1Api().list_pod_for_all_namespaces()\n"
@@ -118,6 +124,24 @@ def fetch(url: str) -> tuple[float, int, int]:
     return time.perf_counter() - started, size, requests
 
 
+def stream(url: str) -> tuple[float, int]:
+    """A streaming list of every kind, up to its initial-events-end bookmark: (s, bytes)."""
+    size = 0
+    params = {"watch": "1", "sendInitialEvents": "true", "allowWatchBookmarks": "true",
+              "resourceVersionMatch": "NotOlderThan", "timeoutSeconds": "300"}
+    started = time.perf_counter()
+    with httpx.Client(base_url=url, timeout=300) as http:
+        for path in PATHS:
+            with http.stream("GET", path, params=params) as r:
+                tail = b""  # the bookmark may straddle two chunks
+                for chunk in r.iter_bytes():
+                    size += len(chunk)
+                    tail = (tail + chunk[-400:])[-400:]
+                    if _INITIAL_END in tail:  # the last line of the initial events
+                        break
+    return time.perf_counter() - started, size
+
+
 def timed(argv: Sequence[str]) -> float:
     started = time.perf_counter()
     subprocess.run(argv, check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
@@ -136,7 +160,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     work = OUT / f"lab-serve-{os.getpid()}"
     work.mkdir(parents=True, exist_ok=True)
     lab = Lab(dump, work)
-    times: dict[str, list[float]] = {"fetch": [], "kubectl": [], "client": []}
+    times: dict[str, list[float]] = {"fetch": [], "kubectl": [], "client": [], "stream": []}
+    ticks: list[float] = []
     try:
         fetched = fetch(lab.url)  # warm-up: the first pass pays for page-cache misses
         for _ in range(a.repeat):
@@ -145,6 +170,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 times["kubectl"].append(timed([kubectl, "--kubeconfig", str(lab.kubeconfig),
                                                "get", KINDS, "-A", "-o", "json"]))
             times["client"].append(timed([sys.executable, "-c", CLIENT, str(lab.kubeconfig)]))
+            times["stream"].append(stream(lab.url)[0])
+        for _ in range(5):
+            started = time.perf_counter()
+            httpx.post(f"{lab.control}/churn/tick", timeout=60).raise_for_status()
+            ticks.append(time.perf_counter() - started)
         peak = lab.status("VmHWM")
         counts = httpx.get(f"{lab.control}/requests").json()
     finally:
@@ -157,7 +187,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     base = statistics.median(times["fetch"])
     rows = [("fetch every page, httpx, not decoded", "fetch"),
             (f"kubectl get {KINDS} -A -o json", "kubectl"),
-            ("python client list_pod_for_all_namespaces()", "client")]
+            ("python client list_pod_for_all_namespaces()", "client"),
+            ("streaming list of every kind, httpx, not decoded", "stream")]
     print(f"{'what':<62} {'median s':>9} {'x fetch':>8}  runs")
     for label, key in rows:
         runs = times[key]
@@ -167,7 +198,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         med = statistics.median(runs)
         print(f"{label:<62} {med:>9.2f} {med / base:>8.1f}  "
               + " ".join(f"{t:.2f}" for t in runs))
-    print(f"\nrequests the lab counted: {json.dumps(counts, sort_keys=True)}")
+    print(f"\nchurn tick (rollout + killed pod + node flap), as answered: median "
+          f"{statistics.median(ticks) * 1000:.0f} ms of {len(ticks)}")
+    print(f"requests the lab counted: {json.dumps(counts, sort_keys=True)}")
     shutil.rmtree(work, ignore_errors=True)
     return 0
 
