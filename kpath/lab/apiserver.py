@@ -47,7 +47,8 @@ from kpath.lab.watchfaults import WatchControl, WatchOpened, WatchStream
 T = TypeVar("T")
 #: The annotation of the BOOKMARK that ends a streaming list's initial events.
 INITIAL_EVENTS_END = "k8s.io/initial-events-end"
-#: Initial watch events written to the stream per write (joined bytes, not one per object).
+#: Objects written per write in a watch's initial events or a big list page (joined bytes,
+#: not one write per object).
 EVENTS_PER_WRITE = 500
 PROXY_TIMEOUT = 5.0
 MAX_RECORDED = 100_000
@@ -263,7 +264,7 @@ class LabApiServer:
         if len(rest) == 1:
             if legacy_watch or _truthy(request.query.get("watch")):
                 return await self._watch(request, res, namespace)
-            return self._list(request, res, namespace)
+            return await self._list(request, res, namespace)
         name = rest[1].split(":", 1)
         if len(rest) >= 3 and rest[2] == "proxy" and res.plural in ("pods", "services"):
             tail = "/".join(rest[3:]) + ("/" if request.path.endswith("/") and rest[3:] else "")
@@ -295,7 +296,8 @@ class LabApiServer:
                         None)
         return self.store.get(res.kind, namespace if res.namespaced else None, name)
 
-    def _list(self, request: web.Request, res: Resource, namespace: str | None) -> web.Response:
+    async def _list(self, request: web.Request, res: Resource,
+                    namespace: str | None) -> web.StreamResponse:
         try:
             labels = parse_labels(request.query.get("labelSelector", ""))
             fields = parse_fields(request.query.get("fieldSelector", ""))
@@ -306,8 +308,8 @@ class LabApiServer:
         rv = self.store.resource_version
         if not labels and not fields and not _wants_table(request) and \
                 (encoded := self._encoded_for(res)) is not None:
-            return _encoded_list(encoded, res, namespace if res.namespaced else None, after,
-                                 limit, rv)
+            return await _encoded_list(request, encoded, res,
+                                       namespace if res.namespaced else None, after, limit, rv)
         matching = (o for o in self._iter(res, namespace, after)
                     if label_matches(o, labels) and field_matches(o, fields))
         page: list[Obj] = []
@@ -566,9 +568,12 @@ def _decode_continue(token: str | None) -> Key | None:
         raise ValueError("invalid continue token") from exc
 
 
-def _encoded_list(store: EncodedStore, res: Resource, namespace: str | None,
-                  after: Key | None, limit: int, rv: int) -> web.Response:
-    """A list page built from stored bytes: the objects are joined, never decoded."""
+async def _encoded_list(request: web.Request, store: EncodedStore, res: Resource,
+                        namespace: str | None, after: Key | None, limit: int,
+                        rv: int) -> web.StreamResponse:
+    """A list page built from stored bytes: the objects are joined, never decoded. A big
+    page (an unpaged list of 150,000 pods is 1 GB) is streamed in parts, so the server
+    never holds a second copy of it."""
     page = store.page(res.kind, namespace, after, limit)
     meta: dict[str, Any] = {"resourceVersion": str(rv)}
     if page.last is not None:
@@ -576,8 +581,19 @@ def _encoded_list(store: EncodedStore, res: Resource, namespace: str | None,
         meta["remainingItemCount"] = page.remaining
     head = (f'{{"kind":"{res.kind}List","apiVersion":"{res.group_version}","metadata":'
             f'{json.dumps(meta, separators=(",", ":"))},"items":[').encode()
-    return web.Response(body=b"".join((head, b",".join(page.items), b"]}")),
-                        content_type="application/json")
+    items = page.items
+    if len(items) <= EVENTS_PER_WRITE:
+        return web.Response(body=b"".join((head, b",".join(items), b"]}")),
+                            content_type="application/json")
+    response = web.StreamResponse(headers={"Content-Type": "application/json"})
+    await response.prepare(request)
+    await response.write(head)
+    for start in range(0, len(items), EVENTS_PER_WRITE):
+        part = b",".join(items[start:start + EVENTS_PER_WRITE])
+        await response.write(part if start == 0 else b"," + part)
+    await response.write(b"]}")
+    await response.write_eof()
+    return response
 
 
 def _initial_events(query: Any, bookmarks: bool) -> bool | str | None:

@@ -277,3 +277,20 @@ def test_kpath_lab_dump_mistakes_are_one_line_and_exit_2(args: list[str], messag
                        capture_output=True, text=True, timeout=60, check=False)
     assert r.returncode == 2
     assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1
+
+
+def test_a_big_unpaged_list_is_streamed_whole_and_valid() -> None:
+    from kpath.lab.apiserver import serve_in_thread
+    from kpath.lab.bytestore import EncodedStore
+
+    store = EncodedStore()
+    store.load("Pod", [{"kind": "Pod", "apiVersion": "v1",
+                        "metadata": {"name": f"p{i:04}", "namespace": "a", "uid": str(i),
+                                     "creationTimestamp": "2026-01-01T00:00:00Z",
+                                     "resourceVersion": "3"}} for i in range(1234)])
+    with serve_in_thread(store) as st:
+        whole = httpx.get(f"{st.server.url}/api/v1/pods").json()
+        paged = httpx.get(f"{st.server.url}/api/v1/pods", params={"limit": "1100"}).json()
+    assert [p["metadata"]["name"] for p in whole["items"]] == [f"p{i:04}" for i in range(1234)]
+    assert "continue" not in whole["metadata"]
+    assert len(paged["items"]) == 1100 and paged["metadata"]["remainingItemCount"] == 134
