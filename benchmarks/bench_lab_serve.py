@@ -55,7 +55,7 @@ PATHS = ("/api/v1/nodes", "/api/v1/pods", "/api/v1/services",
          "/apis/discovery.k8s.io/v1/endpointslices", "/apis/networking.k8s.io/v1/ingresses")
 KINDS = "nodes,pods,services,endpointslices,ingresses"
 _CONTINUE = re.compile(rb'"continue":"([^"]+)"')
-_INITIAL_END = b'"k8s.io/initial-events-end":"true"'
+_INITIAL_END = re.compile(rb'"k8s.io/initial-events-end": ?"true"')
 CLIENT = ("import sys\nfrom kubernetes import client, config\n"
           "config.load_kube_config(sys.argv[1])\n"
           "pods = client.CoreV1Api().list_pod_for_all_namespaces()\n"
@@ -137,7 +137,7 @@ def stream(url: str) -> tuple[float, int]:
                 for chunk in r.iter_bytes():
                     size += len(chunk)
                     tail = (tail + chunk[-400:])[-400:]
-                    if _INITIAL_END in tail:  # the last line of the initial events
+                    if _INITIAL_END.search(tail):  # the last line of the initial events
                         break
     return time.perf_counter() - started, size
 
