@@ -99,8 +99,8 @@ class LabApiServer:
         self.requests: list[RecordedRequest] = []
         #: Watch settings, faults and the record of watches as they began.
         self.watches = WatchControl()
-        #: Requests answered per (verb, resource plural): list, watch, get. Never trimmed,
-        #: so a benchmark can tell "no LIST after the initial load" over any run.
+        #: Requests per (verb, resource plural) as they arrive: list, watch, get. Never
+        #: trimmed, so a benchmark can tell "no LIST after the initial load" over any run.
         self.verbs: Counter[tuple[str, str]] = Counter()
         self.url = ""
         self.ca_pem: bytes | None = None
@@ -198,11 +198,9 @@ class LabApiServer:
                 raise
         if self.echo_headers:
             response = _echo_authorization(request, response)
-        attrs = self._authz_of.pop(id(request), None)
         self.requests.append(RecordedRequest(request.method, request.path,
-                                             request.query_string, response.status, attrs))
-        if attrs is not None:
-            self.verbs[(attrs.verb, attrs.resource)] += 1
+                                             request.query_string, response.status,
+                                             self._authz_of.pop(id(request), None)))
         agent = request.headers.get("User-Agent", "")
         RECORDER.record(request.method, request.path, response.status, agent,
                         self._deliberate > 0 and not agent.startswith(KPATH_AGENT))
@@ -258,6 +256,8 @@ class LabApiServer:
         attrs = self._authz_of[id(request)] = AuthzRequest(
             verb, res.group, res.plural, rest[2] if len(rest) >= 3 else "",
             namespace if res.namespaced else None, rest[1] if len(rest) >= 2 else "")
+        # Counted as it arrives: a watch is recorded above only once its stream ends.
+        self.verbs[(verb, res.plural)] += 1
         forbidden = self.authz.forbid(attrs)
         if forbidden is not None:
             return status(403, "Forbidden", forbidden)

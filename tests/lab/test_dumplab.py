@@ -175,6 +175,8 @@ def test_a_streaming_list_then_the_churn_arrive_on_one_watch(
         assert {e["type"] for e in initial[:-1]} == {"ADDED"}
         assert added == of_kind(items, "Pod")
         rv = int(initial[-1]["object"]["metadata"]["resourceVersion"])
+        # Counted while the stream is open, not only once it ends; no LIST was made.
+        assert lab.call(lab.lab.requests_by_verb) == {"watch": {"pods": 1}}
         step = lab.call(lab.lab.churn.rollout)
         assert step.replaced > 0 and step.slices > 0
         old = {p["metadata"]["name"] for p in added}
