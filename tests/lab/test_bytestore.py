@@ -143,10 +143,10 @@ def test_a_rolled_pod_has_a_new_name_hash_owner_and_ip() -> None:
 
 
 def test_a_slice_lists_the_replacement_where_the_old_pod_was() -> None:
-    eps = {"kind": "EndpointSlice", "metadata": {"name": "s", "resourceVersion": "5"},
+    eps: Obj = {"kind": "EndpointSlice", "metadata": {"name": "s", "resourceVersion": "5"},
            "endpoints": [{"addresses": ["10.1.0.1"], "targetRef": {"kind": "Pod", "name": "a"}},
                          {"addresses": ["10.1.0.2"], "targetRef": {"kind": "Pod", "name": "b"}}]}
-    new_pod = {"metadata": {"name": "c", "uid": "u-c"}, "status": {"podIP": "10.254.0.1"}}
+    new_pod: Obj = {"metadata": {"name": "c", "uid": "u-c"}, "status": {"podIP": "10.254.0.1"}}
     out = with_endpoints(eps, {"a": new_pod})
     assert out["endpoints"][0] == {"addresses": ["10.254.0.1"],
                                    "targetRef": {"kind": "Pod", "name": "c", "uid": "u-c"}}

@@ -125,8 +125,9 @@ def test_selectors_and_gets_read_the_decoded_objects(lab: Running,
 def test_the_official_client_lists_and_decodes_every_pod(
         lab: Running, items: list[dict[str, Any]], tmp_path: Path) -> None:
     kubeconfig = lab.lab.api.write_kubeconfig(tmp_path / "kc")
-    api = client.CoreV1Api(config.new_client_from_config(str(kubeconfig)))
-    names = [p.metadata.name for p in api.list_pod_for_all_namespaces().items]
+    api = client.CoreV1Api(config.new_client_from_config(str(kubeconfig)))  # type: ignore[no-untyped-call]
+    names = [p.metadata.name if p.metadata else "" for p in
+             api.list_pod_for_all_namespaces().items]
     assert names == [p["metadata"]["name"] for p in of_kind(items, "Pod")]
 
 
