@@ -168,7 +168,13 @@ def build_parser() -> argparse.ArgumentParser:
     _mouse_flag(tui)
 
     lab = sub.add_parser("lab", help="run kpath's built-in lab cluster on loopback")
-    lab.add_argument("--scenario", default="shop", help="built-in name or a scenario file")
+    lab.add_argument("--scenario", default=None, help="built-in name or a scenario file "
+                     "(default shop)")
+    lab.add_argument("--dump", nargs="+", metavar="FILE", help="serve the objects of these "
+                     "dump files over the lab's API (no data plane: any size, 150k pods fit)")
+    lab.add_argument("--churn", nargs="?", type=float, const=5.0, metavar="SECONDS",
+                     help="with --dump: a rollout, a killed pod and a node flap every "
+                     "SECONDS (default 5)")
     lab.add_argument("--kubeconfig-out", metavar="FILE", help="write the lab's kubeconfig here")
     lab.add_argument("--tls", action="store_true", help="serve the API over TLS with a token")
     lab.add_argument("--rbac", metavar="FILE", help="enforce the ClusterRole in this file "
@@ -618,8 +624,18 @@ def cmd_lab(args: argparse.Namespace) -> int:
 
         rbac = (load_policy(args.rbac, "Role", namespace=args.rbac_namespace)
                 if args.rbac_namespace else load_policy(args.rbac))
+    if args.dump and args.scenario:
+        raise InputError("kpath lab: use --dump or --scenario, not both")
+    if args.churn is not None and not args.dump:
+        raise InputError("--churn needs --dump FILE")
+    if args.churn is not None and args.churn <= 0:
+        raise InputError("--churn needs a period above 0 seconds")
     try:
-        return run_lab(args.scenario, out, tls=args.tls, rbac=rbac)
+        if args.dump:
+            from kpath.lab.dumplab import run_dump_lab
+
+            return run_dump_lab(args.dump, out, tls=args.tls, rbac=rbac, churn=args.churn)
+        return run_lab(args.scenario or "shop", out, tls=args.tls, rbac=rbac)
     except OSError as exc:
         if out is None or exc.filename != str(out):
             raise

@@ -21,6 +21,7 @@ import asyncio
 import base64
 import json
 import threading
+from collections import Counter
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
@@ -33,6 +34,7 @@ from aiohttp import web
 
 from kpath.errors import SourceError
 from kpath.lab.audit import KPATH_AGENT, RECORDER
+from kpath.lab.bytestore import EncodedStore
 from kpath.lab.kubeconfig import make_tls, write_kubeconfig
 from kpath.lab.rbac import Authorizer, Policy
 from kpath.lab.rbac import Request as AuthzRequest
@@ -43,6 +45,11 @@ from kpath.lab.tables import table_for
 from kpath.lab.watchfaults import WatchControl, WatchOpened, WatchStream
 
 T = TypeVar("T")
+#: The annotation of the BOOKMARK that ends a streaming list's initial events.
+INITIAL_EVENTS_END = "k8s.io/initial-events-end"
+#: Objects written per write in a watch's initial events or a big list page (joined bytes,
+#: not one write per object).
+EVENTS_PER_WRITE = 500
 PROXY_TIMEOUT = 5.0
 MAX_RECORDED = 100_000
 
@@ -92,6 +99,9 @@ class LabApiServer:
         self.requests: list[RecordedRequest] = []
         #: Watch settings, faults and the record of watches as they began.
         self.watches = WatchControl()
+        #: Requests per (verb, resource plural) as they arrive: list, watch, get. Never
+        #: trimmed, so a benchmark can tell "no LIST after the initial load" over any run.
+        self.verbs: Counter[tuple[str, str]] = Counter()
         self.url = ""
         self.ca_pem: bytes | None = None
         self._runner: web.AppRunner | None = None
@@ -246,13 +256,15 @@ class LabApiServer:
         attrs = self._authz_of[id(request)] = AuthzRequest(
             verb, res.group, res.plural, rest[2] if len(rest) >= 3 else "",
             namespace if res.namespaced else None, rest[1] if len(rest) >= 2 else "")
+        # Counted as it arrives: a watch is recorded above only once its stream ends.
+        self.verbs[(verb, res.plural)] += 1
         forbidden = self.authz.forbid(attrs)
         if forbidden is not None:
             return status(403, "Forbidden", forbidden)
         if len(rest) == 1:
             if legacy_watch or _truthy(request.query.get("watch")):
                 return await self._watch(request, res, namespace)
-            return self._list(request, res, namespace)
+            return await self._list(request, res, namespace)
         name = rest[1].split(":", 1)
         if len(rest) >= 3 and rest[2] == "proxy" and res.plural in ("pods", "services"):
             tail = "/".join(rest[3:]) + ("/" if request.path.endswith("/") and rest[3:] else "")
@@ -284,7 +296,8 @@ class LabApiServer:
                         None)
         return self.store.get(res.kind, namespace if res.namespaced else None, name)
 
-    def _list(self, request: web.Request, res: Resource, namespace: str | None) -> web.Response:
+    async def _list(self, request: web.Request, res: Resource,
+                    namespace: str | None) -> web.StreamResponse:
         try:
             labels = parse_labels(request.query.get("labelSelector", ""))
             fields = parse_fields(request.query.get("fieldSelector", ""))
@@ -293,6 +306,10 @@ class LabApiServer:
         except ValueError as exc:
             return status(400, "BadRequest", str(exc))
         rv = self.store.resource_version
+        if not labels and not fields and not _wants_table(request) and \
+                (encoded := self._encoded_for(res)) is not None:
+            return await _encoded_list(request, encoded, res,
+                                       namespace if res.namespaced else None, after, limit, rv)
         matching = (o for o in self._iter(res, namespace, after)
                     if label_matches(o, labels) and field_matches(o, fields))
         page: list[Obj] = []
@@ -316,6 +333,14 @@ class LabApiServer:
         return _json({"kind": f"{res.kind}List", "apiVersion": res.group_version,
                       "metadata": meta, "items": [_at_version(o, res) for o in page]})
 
+    def _encoded_for(self, res: Resource) -> EncodedStore | None:
+        """The store, when objects of ``res`` can be served as their stored bytes."""
+        store = self.store
+        if isinstance(store, EncodedStore) and res.kind != "Namespace" and \
+                store.served_as(res.kind, res.group_version):
+            return store
+        return None
+
     async def _watch(self, request: web.Request, res: Resource,
                      namespace: str | None) -> web.StreamResponse:
         try:
@@ -326,11 +351,18 @@ class LabApiServer:
             return status(400, "BadRequest", str(exc))
         bookmarks = _truthy(request.query.get("allowWatchBookmarks"))
         since = request.query.get("resourceVersion") or ""
+        initial = _initial_events(request.query, bookmarks)
+        if isinstance(initial, str):
+            return status(422, "Invalid", f"ListOptions.meta.k8s.io is invalid: {initial}")
+        if initial and since.isdigit() and int(since) > self.store.resource_version:
+            return status(504, "Timeout", f"Too large resource version: {since}, current: "
+                          f"{self.store.resource_version}")
         as_table = _wants_table(request)
         controls = self.watches
         oldest = self.store.resource_version + 1 if controls.always_expired else \
-            self.store.oldest_rv()
-        expired = _expired(since, oldest)
+            self.store.oldest_rv(res.kind)
+        # A streaming list starts from the current state: no version is too old for it.
+        expired = None if initial else _expired(since, oldest)
         if expired is not None and controls.gone_as_status:
             controls.record(WatchOpened(res.kind, namespace, since, bookmarks))
             return status(410, "Expired", expired)
@@ -349,6 +381,30 @@ class LabApiServer:
             return ((namespace is None or not res.namespaced or ns == namespace)
                     and label_matches(obj, labels) and field_matches(obj, fields))
 
+        async def send_initial() -> None:
+            """ADDED for every current object: stored bytes joined when they can be, else
+            one object at a time."""
+            encoded = self._encoded_for(res)
+            if encoded is None or as_table or labels or fields:
+                for obj in list(self._iter(res, namespace)):
+                    if wanted(obj):
+                        await send("ADDED", obj)
+                return
+            ns = namespace if res.namespaced else None
+            batch: list[bytes] = []
+            for raw in list(encoded.iter_encoded(res.kind, ns)):
+                batch.append(b'{"type":"ADDED","object":' + raw + b"}\n")
+                if len(batch) >= EVENTS_PER_WRITE:
+                    await write_batch(batch)
+            if batch:
+                await write_batch(batch)
+
+        async def write_batch(batch: list[bytes]) -> None:
+            if stream.dropped:
+                raise ConnectionResetError("dropped by the lab")
+            await response.write(b"".join(batch))
+            batch.clear()
+
         async def send(kind: str, obj: Obj) -> None:
             nonlocal first_row
             if stream.dropped:
@@ -365,10 +421,13 @@ class LabApiServer:
         try:
             await response.prepare(request)
             sent_rv = self.store.resource_version
-            if since in ("", "0"):
-                for obj in list(self._iter(res, namespace)):
-                    if wanted(obj):
-                        await send("ADDED", obj)
+            if initial:
+                await send_initial()
+                await self._bookmark(send, res, sent_rv, initial_end=True)
+            elif initial is False and since in ("", "0"):
+                pass  # sendInitialEvents=false: from now, without the current objects
+            elif since in ("", "0"):
+                await send_initial()
             else:
                 if expired is not None:
                     await send("ERROR", {"kind": "Status", "apiVersion": "v1", "metadata": {},
@@ -376,10 +435,10 @@ class LabApiServer:
                                          "message": expired})
                     return response
                 rv = int(since) if since.isdigit() else 0
-                for event in [e for e in self.store.log if e.rv > rv and e.kind == res.kind]:
+                for event in self.store.events_after(res.kind, rv):
                     if wanted(event.object):
                         await send(event.type, event.object)
-            if bookmarks:
+            if bookmarks and not initial:
                 await self._bookmark(send, res)
             loop = asyncio.get_running_loop()
             deadline = loop.time() + controls.seconds(timeout)
@@ -425,10 +484,14 @@ class LabApiServer:
         if stream.dropped:
             raise ConnectionResetError("dropped by the lab")
 
-    async def _bookmark(self, send: Any, res: Resource) -> None:
+    async def _bookmark(self, send: Any, res: Resource, rv: int | None = None, *,
+                        initial_end: bool = False) -> None:
+        meta: dict[str, Any] = {"resourceVersion": str(self.store.resource_version
+                                                       if rv is None else rv)}
+        if initial_end:
+            meta["annotations"] = {INITIAL_EVENTS_END: "true"}
         await send("BOOKMARK", {"kind": res.kind, "apiVersion": res.group_version,
-                                "metadata": {"resourceVersion":
-                                             str(self.store.resource_version)}})
+                                "metadata": meta})
 
     # -- proxy -----------------------------------------------------------------------------
 
@@ -503,6 +566,55 @@ def _decode_continue(token: str | None) -> Key | None:
         return (str(ns), str(name))
     except (ValueError, KeyError, TypeError) as exc:
         raise ValueError("invalid continue token") from exc
+
+
+async def _encoded_list(request: web.Request, store: EncodedStore, res: Resource,
+                        namespace: str | None, after: Key | None, limit: int,
+                        rv: int) -> web.StreamResponse:
+    """A list page built from stored bytes: the objects are joined, never decoded. A big
+    page (an unpaged list of 150,000 pods is 1 GB) is streamed in parts, so the server
+    never holds a second copy of it."""
+    page = store.page(res.kind, namespace, after, limit)
+    meta: dict[str, Any] = {"resourceVersion": str(rv)}
+    if page.last is not None:
+        meta["continue"] = _encode_continue(page.last, rv)
+        meta["remainingItemCount"] = page.remaining
+    head = (f'{{"kind":"{res.kind}List","apiVersion":"{res.group_version}","metadata":'
+            f'{json.dumps(meta, separators=(",", ":"))},"items":[').encode()
+    items = page.items
+    if len(items) <= EVENTS_PER_WRITE:
+        return web.Response(body=b"".join((head, b",".join(items), b"]}")),
+                            content_type="application/json")
+    response = web.StreamResponse(headers={"Content-Type": "application/json"})
+    await response.prepare(request)
+    await response.write(head)
+    for start in range(0, len(items), EVENTS_PER_WRITE):
+        part = b",".join(items[start:start + EVENTS_PER_WRITE])
+        await response.write(part if start == 0 else b"," + part)
+    await response.write(b"]}")
+    await response.write_eof()
+    return response
+
+
+def _initial_events(query: Any, bookmarks: bool) -> bool | str | None:
+    """A watch's ``sendInitialEvents``: True (a streaming list), False, None (not asked),
+    or the reason the options are invalid, as the API server checks them."""
+    asked = query.get("sendInitialEvents")
+    match = query.get("resourceVersionMatch")
+    if asked is None:
+        if match:
+            return "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for " \
+                   "watch unless sendInitialEvents is provided"
+        return None
+    if match != "NotOlderThan":
+        return "resourceVersionMatch: Forbidden: sendInitialEvents requires setting " \
+               "resourceVersionMatch to NotOlderThan"
+    if asked in ("true", "1", "True"):
+        if not bookmarks:
+            return "allowWatchBookmarks: Forbidden: sendInitialEvents requires setting " \
+                   "allowWatchBookmarks to true"
+        return True
+    return False
 
 
 def _expired(since: str, oldest: int) -> str | None:

@@ -46,13 +46,20 @@ class Subscriber:
 class Store:
     """In-memory objects by kind; a global resourceVersion; a bounded event log for watches."""
 
-    def __init__(self, log_size: int = LOG_SIZE) -> None:
+    def __init__(self, log_size: int = LOG_SIZE, kind_log_size: int | None = None) -> None:
         self._objects: dict[str, dict[Key, Obj]] = {}
         self._order: dict[str, list[Key]] = {}  # per kind, kept sorted
         self._namespaces: Counter[str] = Counter()  # objects per namespace, all kinds
         self._rv = 1
         self.created = _now()  # derived objects (namespaces) date from here
         self.log: deque[Event] = deque(maxlen=log_size)
+        # A window of events per kind too, as a real API server's watch cache keeps one per
+        # resource: a storm of pod events does not push a node watch's history out.
+        # With ``kind_log_size`` each kind's window decides how old a watch of it may
+        # resume from; without, the whole log does (and each kind keeps as many).
+        self._per_kind = kind_log_size is not None
+        self._kind_log_size = kind_log_size if kind_log_size is not None else log_size
+        self._kind_logs: dict[str, deque[Event]] = {}
         self._compacted = 0  # resourceVersions before this are gone (see `compact`)
         self._subscribers: list[Subscriber] = []
 
@@ -60,15 +67,27 @@ class Store:
     def resource_version(self) -> int:
         return self._rv
 
-    def oldest_rv(self) -> int:
-        """The oldest resourceVersion a watch can still resume from (0: the log is complete)."""
-        trimmed = self.log[0].rv - 1 if len(self.log) == self.log.maxlen else 0
+    def oldest_rv(self, kind: str | None = None) -> int:
+        """The oldest resourceVersion a watch (of ``kind``: from that kind's own history) can
+        still resume from (0: the log is complete)."""
+        log = self._kind_logs.get(kind) if kind is not None and self._per_kind else self.log
+        trimmed = log[0].rv - 1 if log and len(log) == log.maxlen else 0
         return max(trimmed, self._compacted)
+
+    def events_after(self, kind: str, rv: int) -> list[Event]:
+        """The kept events of ``kind`` newer than ``rv``, oldest first."""
+        log = self._kind_logs.get(kind)
+        if not log:
+            return []
+        if log[0].rv > rv:
+            return list(log)
+        return [e for e in log if e.rv > rv]
 
     def compact(self) -> int:
         """Forget the event history up to now, as etcd's compaction does: a watch from any
         older resourceVersion then answers 410 Gone. Returns the new oldest version."""
         self.log.clear()
+        self._kind_logs.clear()
         self._compacted = self._rv
         return self._rv
 
@@ -174,6 +193,10 @@ class Store:
 
     def _emit(self, event: Event) -> None:
         self.log.append(event)
+        log = self._kind_logs.get(event.kind)
+        if log is None:
+            log = self._kind_logs[event.kind] = deque(maxlen=self._kind_log_size)
+        log.append(event)
         for sub in self._subscribers:
             if event.kind in sub.kinds:
                 sub.queue.append(event)
