@@ -194,8 +194,10 @@ def _read_controllers(reader: _Reader, raw: RawCluster, namespace: str | None,
         everything = reader.list(SERVICE, None)
     except NotVisible as reason:
         where = f"namespace {namespace}" if namespace is not None else f"-l {selector}"
-        raw.controllers_unread = (f"Services outside {where} could not be listed "
-                                  f"({reason})")
+        said = f"Services outside {where} could not be listed ({reason})"
+        # The Gateways' refusal (read first) is kept: KP416 names it, KP204 this one.
+        raw.controllers_unread = (said if raw.controllers_unread is None
+                                  else f"{said}; {raw.controllers_unread}")
         return
     have = {_key(s) for s in raw.objects.get("Service", ())}
     extra = [s for s in everything if _key(s) not in have
@@ -317,7 +319,8 @@ def _read_parent_gateways(reader: _Reader, raw: RawCluster, namespace: str,
 
 
 def parent_gateways(raw: RawCluster, namespace: str) -> set[tuple[str, str]]:
-    """(namespace, name) of the Gateways outside ``namespace`` its routes name as parents."""
+    """(namespace, name) of the Gateways outside ``namespace`` its routes (and ListenerSets)
+    name as parents."""
     out: set[tuple[str, str]] = set()
     for kind in ROUTE_KINDS:
         for route in raw.objects.get(kind, ()):
@@ -329,6 +332,12 @@ def parent_gateways(raw: RawCluster, namespace: str) -> set[tuple[str, str]]:
                 ns, name = ref.get("namespace") or namespace, ref.get("name")
                 if isinstance(ns, str) and isinstance(name, str) and ns != namespace:
                     out.add((ns, name))
+    for ls in raw.objects.get("ListenerSet", ()):  # a ListenerSet's own Gateway
+        ref = (ls.get("spec") or {}).get("parentRef")
+        if isinstance(ref, dict) and isinstance(ref.get("name"), str):
+            ns = ref.get("namespace") or namespace
+            if isinstance(ns, str) and ns != namespace:
+                out.add((ns, ref["name"]))
     return out
 
 

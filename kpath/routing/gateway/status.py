@@ -25,8 +25,8 @@ from kpath.cluster.gatewayapi import (
 )
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
-from kpath.routing.findings import Finding, finding
-from kpath.routing.gateway.attach import GatewayTable
+from kpath.routing.findings import Finding, Severity, finding
+from kpath.routing.gateway.attach import UNREAD, GatewayTable
 from kpath.routing.gateway.backends import certificate_problems
 from kpath.routing.gateway.infra import InfraRef
 from kpath.routing.paths import Path
@@ -253,6 +253,15 @@ def route_findings(readings: Sequence[ParentReading], paths: Iterable[Path],
             yield finding("KP427", f"{label} on {parent}: status is for generation "
                           f"{stale[0].observed_generation}, the spec is at {route.generation}",
                           gateway=gw, route=label)
+        if not r.listeners and r.reason == UNREAD:
+            # Not "does not exist": the parent lives where this load did not (or could
+            # not) read, so nothing is contradicted either.
+            seen = (f" (the controller's status says Accepted {_quoted(accepted)})"
+                    if accepted is not None and accepted.status == "True" else "")
+            yield finding("KP416", f"{label}: {parent} is outside what could be read, its "
+                          f"listeners unknown ({r.detail}){seen}", Severity.WARNING,
+                          gateway=gw, route=label)
+            continue
         if not r.listeners:
             code = NOT_ATTACHED_CODES.get(r.reason or "", "KP416")
             note = ""
