@@ -101,3 +101,54 @@ def test_with_a_role_in_shop_the_cluster_streams_drop_out_and_shop_still_reports
         control(running, "/scale", {"namespace": "shop", "name": "web", "replicas": 3})
     finally:
         running.enforce(None)
+
+
+def source_watching(options: LiveOptions, heard: Heard) -> Any:
+    """The watch the TUI runs: `KubeSource.watcher`, on a thread of its own."""
+    from contextlib import contextmanager
+
+    from kpath.source import KubeSource
+
+    @contextmanager
+    def running() -> Iterator[None]:
+        watcher = KubeSource(options).watcher
+        assert watcher is not None
+        stop = threading.Event()
+        thread = threading.Thread(target=watcher, args=(heard, stop), daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(timeout=3)
+            assert not thread.is_alive()
+
+    return running()
+
+
+def test_the_uis_watch_of_shop_hears_the_controllers_service(
+        lab: tuple[LabThread, Path]) -> None:
+    running, kc = lab
+    heard = Heard()
+    with source_watching(LiveOptions(kubeconfig=str(kc), namespace="shop"), heard):
+        settle(heard)
+        svc = service(running, *CONTROLLER)
+        svc["spec"]["externalTrafficPolicy"] = "Local"
+        put(running, svc)
+        assert heard.wait_for("Service"), heard.kinds
+
+
+def test_the_uis_watch_of_site_ns_hears_the_shared_gateway_in_infra_ns(
+        tmp_path: Path) -> None:
+    with LabThread("gateway-api-cross-namespace-routing") as running:
+        kc = running.write_kubeconfig(tmp_path / "kc")
+        heard = Heard()
+        with source_watching(LiveOptions(kubeconfig=str(kc), namespace="site-ns"), heard):
+            settle(heard)
+            gw = running.call(_sync(lambda: running.store.get(
+                "Gateway", "infra-ns", "shared-gateway")))
+            assert gw is not None
+            gw = copy.deepcopy(gw)
+            gw["metadata"].setdefault("labels", {})["kpath-test/changed"] = "1"
+            put(running, gw)
+            assert heard.wait_for("Gateway"), heard.kinds
