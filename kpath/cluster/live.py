@@ -40,7 +40,9 @@ the LoadBalancer and NodePort ones not read yet, and one LIST of EndpointSlices 
 endpoints (`_read_controllers`), so an Ingress in ``shop`` finds its controller in
 ``ingress-nginx``. ``RawCluster.namespaces_read`` still names only the namespace asked for
 (the view narrows to it). When that LIST is refused (a Role in one namespace), the load goes
-on and ``controllers_unread`` says why (KP204 words it).
+on and ``controllers_unread`` says why (KP204 words it). The Gateways the routes read name
+in other namespaces are listed too (`_read_parent_gateways`; refused: ``gateways_unread``,
+which KP416 words).
 
 Errors: a kind the user may not list (403) or the server does not serve (404) lands in
 ``RawCluster.not_visible`` and the rest is still read; when *no* kind could be read (every
@@ -194,10 +196,8 @@ def _read_controllers(reader: _Reader, raw: RawCluster, namespace: str | None,
         everything = reader.list(SERVICE, None)
     except NotVisible as reason:
         where = f"namespace {namespace}" if namespace is not None else f"-l {selector}"
-        said = f"Services outside {where} could not be listed ({reason})"
-        # The Gateways' refusal (read first) is kept: KP416 names it, KP204 this one.
-        raw.controllers_unread = (said if raw.controllers_unread is None
-                                  else f"{said}; {raw.controllers_unread}")
+        raw.controllers_unread = (f"Services outside {where} could not be listed "
+                                  f"({reason})")
         return
     have = {_key(s) for s in raw.objects.get("Service", ())}
     extra = [s for s in everything if _key(s) not in have
@@ -303,15 +303,15 @@ def _read_parent_gateways(reader: _Reader, raw: RawCluster, namespace: str,
     """With ``-n``, routes often attach to a Gateway of another namespace (a shared one in
     ``infra``): one LIST of Gateways across the cluster keeps those the routes read name,
     so a route is not said to have no Gateway. Refused (403): the load goes on, and
-    ``controllers_unread`` says why."""
+    ``gateways_unread`` says why (KP416 words it)."""
     wanted = parent_gateways(raw, namespace)
     if not wanted:
         return
     try:
         everything = reader.list(gateway, None)
     except NotVisible as reason:
-        raw.controllers_unread = (f"Gateways outside namespace {namespace} could not be "
-                                  f"listed ({reason})")
+        raw.gateways_unread = (f"Gateways outside namespace {namespace} could not be "
+                               f"listed ({reason})")
         return
     for gw in everything:
         if _key(gw) in wanted:

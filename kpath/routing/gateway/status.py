@@ -256,10 +256,10 @@ def route_findings(readings: Sequence[ParentReading], paths: Iterable[Path],
         if not r.listeners and r.reason == UNREAD:
             # Not "does not exist": the parent lives where this load did not (or could
             # not) read, so nothing is contradicted either.
-            seen = (f" (the controller's status says Accepted {_quoted(accepted)})"
+            seen = (f"; the route's status says Accepted ({_quoted(accepted)})"
                     if accepted is not None and accepted.status == "True" else "")
-            yield finding("KP416", f"{label}: {parent} is outside what could be read, its "
-                          f"listeners unknown ({r.detail}){seen}", Severity.WARNING,
+            yield finding("KP416", f"{label}: where it attaches is unknown: {r.detail}{seen}",
+                          Severity.WARNING,
                           gateway=gw, route=label)
             continue
         if not r.listeners:

@@ -22,11 +22,11 @@ def gateway_unread(snapshot: Snapshot, namespace: str) -> str | None:
     """Why a Gateway of ``namespace`` may exist unseen; None when its absence is proof.
 
     Outside the namespaces read, the load lists every namespace's Gateways for the ones
-    routes name (`live._read_parent_gateways`); only when that list (or the Services' one,
-    which says the same Role) was refused is the Gateway outside what could be read."""
+    routes name (`live._read_parent_gateways`); only when that list was refused is the
+    Gateway outside what could be read."""
     if namespace_read(snapshot, namespace):
         return None
-    return snapshot.controllers_unread
+    return snapshot.gateways_unread
 
 
 def outside_read(snapshot: Snapshot, namespace: str) -> str | None:

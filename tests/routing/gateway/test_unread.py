@@ -37,7 +37,7 @@ ON_SHARED = route("site", rule(backend("home")), ns=WEB, parents=[parent("shared
 
 
 def narrowed(snap: Snapshot, unread: str | None = None) -> Snapshot:
-    return dataclasses.replace(snap, namespaces_read=frozenset({WEB}), controllers_unread=unread)
+    return dataclasses.replace(snap, namespaces_read=frozenset({WEB}), gateways_unread=unread)
 
 
 def codes(snap: Snapshot, code: str) -> list[Finding]:
@@ -56,7 +56,9 @@ def test_a_parent_gateway_that_could_not_be_listed_is_outside_what_could_be_read
 
 def test_a_parent_gateway_missing_where_gateways_were_listed_does_not_exist() -> None:
     # -n web, and the cluster-wide LIST of Gateways succeeded: absence is proof.
-    for snap in (narrowed(snapshot([], [ON_SHARED], objects=service("home", ns=WEB))),
+    # Services refused across the cluster (KP204's business) says nothing about Gateways.
+    listed = narrowed(snapshot([], [ON_SHARED], objects=service("home", ns=WEB)))
+    for snap in (listed, dataclasses.replace(listed, controllers_unread="Services refused"),
                  snapshot([], [ON_SHARED], objects=service("home", ns=WEB))):
         (rejected,) = attach(snap).rejected
         assert rejected.reason == NO_PARENT
