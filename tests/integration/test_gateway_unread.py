@@ -53,3 +53,24 @@ def test_a_role_in_site_ns_says_the_shared_gateway_is_outside_what_could_be_read
         assert "Gateways outside namespace site-ns could not be listed (forbidden: " \
             in f["message"]
         assert 'cannot list resource "gateways"' in f["message"]
+
+
+def test_backends_in_a_namespace_not_read_are_not_said_refused(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # Routes in default send to Services in cafe, permitted by a ReferenceGrant in cafe:
+    # with -n default neither the grant nor the Services were read.
+    with LabThread("nginx-gateway-fabric-cross-namespace") as running:
+        kc = running.write_kubeconfig(tmp_path / "kc")
+        docs = {}
+        for scope in (("-n", "default"), ("-A",)):
+            rc = main(["paths", *scope, "--all", "-o", "json", "--kubeconfig", str(kc)])
+            out, err = capsys.readouterr()
+            assert rc == 0, err
+            docs[scope[0]] = json.loads(out)
+    for doc in docs.values():
+        said = [f["message"] for f in doc["findings"]
+                if f["code"] in ("KP428", "KP430", "KP431", "KP423")]
+        assert not [m for m in said if "RefNotPermitted" in m or "BackendNotFound" in m], said
+    # Read in full, the same routes do reach cafe's Services.
+    assert {p["service"] for p in docs["-A"]["paths"] if p["entry"]["kind"] == "gateway"} == {
+        "cafe/coffee", "cafe/tea"}
