@@ -37,3 +37,15 @@ def outside_read(snapshot: Snapshot, namespace: str) -> str | None:
     read = ", ".join(sorted(snapshot.namespaces_read or ()))
     return f"only namespace {read} was read" if len(snapshot.namespaces_read or ()) == 1 \
         else f"only namespaces {read} were read"
+
+
+def services_unread(snapshot: Snapshot, namespace: str) -> str | None:
+    """Why a Service of ``namespace`` may exist unseen (a Gateway's ClusterIP data plane):
+    beyond the namespaces read, only LoadBalancer and NodePort Services were read, or none
+    when that list was refused. None when the namespace was read."""
+    if namespace_read(snapshot, namespace):
+        return None
+    if snapshot.controllers_unread is not None:
+        return snapshot.controllers_unread
+    return f"{outside_read(snapshot, namespace)}; of others only LoadBalancer and NodePort " \
+        "Services"

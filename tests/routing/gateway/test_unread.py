@@ -110,3 +110,17 @@ def test_a_certificate_in_a_namespace_not_read_is_not_judged() -> None:
     ref = SecretRef("", "Secret", INFRA, "cert")
     assert certificate_problems(snapshot(), WEB, [ref]) == (REF_NOT_PERMITTED,)
     assert certificate_problems(narrowed(snapshot()), WEB, [ref]) == ()
+
+
+def test_kp415_of_a_gateway_outside_the_namespaces_read_says_the_search_was_partial() -> None:
+    gw = gateway("shared", listener(from_="All"))  # in INFRA, no Service for it anywhere
+    every = snapshot([gw], [ON_SHARED], objects=service("home", ns=WEB))
+    (full,) = codes(every, "KP415")
+    assert "among the Services read" not in full.message
+    (partial,) = codes(narrowed(every), "KP415")
+    assert partial.message.startswith(full.message)
+    assert partial.message.endswith(f"(among the Services read: only namespace {WEB} was read; "
+                                    "of others only LoadBalancer and NodePort Services)")
+    refused = dataclasses.replace(narrowed(every), controllers_unread="Services refused")
+    assert codes(refused, "KP415")[0].message.endswith(
+        "(among the Services read: Services refused)")
