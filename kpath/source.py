@@ -179,10 +179,13 @@ class KubeSource:
 
     @property
     def watcher(self) -> Watcher | None:
-        from kpath.cluster.watch import watch_changes
+        from kpath.cluster.watch import DEFAULT_KINDS, GATEWAY_WATCH_KINDS, watch_changes
 
         options = self.options
-        return lambda on_change, stop: watch_changes(options, on_change, stop)
+        # The Gateway API kinds too (they drop out quietly where the group is not served):
+        # the view routes through them, and through Gateways of other namespaces.
+        kinds = (*DEFAULT_KINDS, *GATEWAY_WATCH_KINDS)
+        return lambda on_change, stop: watch_changes(options, on_change, stop, kinds=kinds)
 
     @property
     def probe_refusal(self) -> str | None:

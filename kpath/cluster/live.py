@@ -40,7 +40,9 @@ the LoadBalancer and NodePort ones not read yet, and one LIST of EndpointSlices 
 endpoints (`_read_controllers`), so an Ingress in ``shop`` finds its controller in
 ``ingress-nginx``. ``RawCluster.namespaces_read`` still names only the namespace asked for
 (the view narrows to it). When that LIST is refused (a Role in one namespace), the load goes
-on and ``controllers_unread`` says why (KP204 words it).
+on and ``controllers_unread`` says why (KP204 words it). The Gateways the routes read name
+in other namespaces are listed too (`_read_parent_gateways`; refused: ``gateways_unread``,
+which KP416 words).
 
 Errors: a kind the user may not list (403) or the server does not serve (404) lands in
 ``RawCluster.not_visible`` and the rest is still read; when *no* kind could be read (every
@@ -301,15 +303,15 @@ def _read_parent_gateways(reader: _Reader, raw: RawCluster, namespace: str,
     """With ``-n``, routes often attach to a Gateway of another namespace (a shared one in
     ``infra``): one LIST of Gateways across the cluster keeps those the routes read name,
     so a route is not said to have no Gateway. Refused (403): the load goes on, and
-    ``controllers_unread`` says why."""
+    ``gateways_unread`` says why (KP416 words it)."""
     wanted = parent_gateways(raw, namespace)
     if not wanted:
         return
     try:
         everything = reader.list(gateway, None)
     except NotVisible as reason:
-        raw.controllers_unread = (f"Gateways outside namespace {namespace} could not be "
-                                  f"listed ({reason})")
+        raw.gateways_unread = (f"Gateways outside namespace {namespace} could not be "
+                               f"listed ({reason})")
         return
     for gw in everything:
         if _key(gw) in wanted:
@@ -317,7 +319,8 @@ def _read_parent_gateways(reader: _Reader, raw: RawCluster, namespace: str,
 
 
 def parent_gateways(raw: RawCluster, namespace: str) -> set[tuple[str, str]]:
-    """(namespace, name) of the Gateways outside ``namespace`` its routes name as parents."""
+    """(namespace, name) of the Gateways outside ``namespace`` its routes (and ListenerSets)
+    name as parents."""
     out: set[tuple[str, str]] = set()
     for kind in ROUTE_KINDS:
         for route in raw.objects.get(kind, ()):
@@ -329,6 +332,12 @@ def parent_gateways(raw: RawCluster, namespace: str) -> set[tuple[str, str]]:
                 ns, name = ref.get("namespace") or namespace, ref.get("name")
                 if isinstance(ns, str) and isinstance(name, str) and ns != namespace:
                     out.add((ns, name))
+    for ls in raw.objects.get("ListenerSet", ()):  # a ListenerSet's own Gateway
+        ref = (ls.get("spec") or {}).get("parentRef")
+        if isinstance(ref, dict) and isinstance(ref.get("name"), str):
+            ns = ref.get("namespace") or namespace
+            if isinstance(ns, str) and ns != namespace:
+                out.add((ns, ref["name"]))
     return out
 
 

@@ -58,6 +58,9 @@ class RawCluster:
     #: at for an ingress controller or a Gateway's Service; None when they were, or when
     #: there was no need.
     controllers_unread: str | None = None
+    #: Why the Gateways outside ``namespaces_read`` that routes name could not be listed
+    #: (KP416 says a route's parent is outside what could be read); None when they were.
+    gateways_unread: str | None = None
 
     def add(self, kind: str, item: RawObject, source: str = "") -> None:
         """File one object under its kind, counting kinds kpath does not read."""

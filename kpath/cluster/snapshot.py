@@ -82,6 +82,9 @@ class Snapshot:
     #: were not all read (a Role in one namespace), so KP204 can say the controller is
     #: outside what could be read rather than missing; None when they were read.
     controllers_unread: str | None = None
+    #: Why the Gateways outside ``namespaces_read`` that routes name could not be listed,
+    #: so KP416 says a parent is outside what could be read rather than missing.
+    gateways_unread: str | None = None
     gateways: GatewayObjects = EMPTY_GATEWAYS
     #: NetworkPolicies (networking.k8s.io), in the source's order; check
     #: ``"NetworkPolicy" in kinds_seen`` before reading "none" as "no policy exists".
@@ -192,6 +195,7 @@ def _build(raw: RawCluster) -> Snapshot:
         warnings=tuple(raw.warnings),
         namespaces_read=raw.namespaces_read,
         controllers_unread=raw.controllers_unread,
+        gateways_unread=raw.gateways_unread,
         kinds_seen=frozenset(raw.objects),
         node_buckets={k: tuple(sorted(v)) for k, v in buckets.items()},
         pods_by_namespace={k: tuple(v) for k, v in by_ns.items()},

@@ -28,6 +28,17 @@ even on a server that ends every stream as soon as it began.
 `stop` ends every stream within about a second: the waiting thread shuts the open
 responses' sockets down instead of waiting for their timeouts. Only GET is ever sent.
 
+Beyond the namespace scope: a load narrowed to one namespace (``-n``) also reads, across
+the cluster, the LoadBalancer and NodePort Services (where ingress controllers and Gateways'
+data planes are reached), their EndpointSlices, and the Gateways routes attach to
+(`kpath.cluster.live._read_controllers`). So with a namespace, Service, EndpointSlice and
+Gateway each get one more stream at cluster scope (`OUTSIDE_KINDS`), whose events in the
+scope's own namespace are left to the namespaced stream and whose others are reported only
+when they concern what the load keeps (`outside_matters`): a Service of a controller type
+(or one that was), a slice of such a Service, any Gateway. That stream asks for whole
+Services (the type is in the spec), lists them once to learn which are controllers, and
+otherwise behaves as the others; a Role limited to the namespace gets 403 and it drops out.
+
 Besides kinds, ``on_change`` hears two pseudo-kinds, `WATCH_LOST` and `WATCH_OK`, so a UI can
 say when it is no longer following the cluster (and when it is again). A connection that
 fails twice in a row is lost; the next stream the server accepts again is OK. Each is said
@@ -59,6 +70,14 @@ DEFAULT_KINDS = ("Node", "Pod", "Service", "EndpointSlice", "Ingress", "NetworkP
 #: watched at the version `load_live` reads it at, found by the same discovery; on a server
 #: without the group they drop out quietly, as a 404 kind does.
 GATEWAY_WATCH_KINDS = ("Namespace", *GATEWAY_KINDS)
+#: Kinds the load reads beyond a namespace scope, watched at cluster scope too.
+OUTSIDE_KINDS = ("Service", "EndpointSlice", "Gateway")
+#: The Service types an ingress controller or a Gateway's data plane is reached through
+#: (as `kpath.cluster.live.CONTROLLER_TYPES`, which the load keeps).
+CONTROLLER_TYPES = frozenset({"LoadBalancer", "NodePort"})
+#: Whole objects: a cluster-wide Service stream needs ``spec.type``.
+ACCEPT_WHOLE = "application/json"
+SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 #: How long the server holds one stream open before the client resumes it (seconds).
 STREAM_SECONDS = 240
 #: Metadata only where the server can; whole objects where it cannot.
@@ -128,12 +147,17 @@ def parse_event(line: bytes) -> tuple[str, str | None, int | None]:
 
     A line that is not a JSON event yields ``("", None, None)``: skipped, not fatal.
     """
+    return decode_event(line)[:3]
+
+
+def decode_event(line: bytes) -> tuple[str, str | None, int | None, dict[str, Any]]:
+    """`parse_event`, and the event's object ({} when there is none)."""
     try:
         event = json.loads(line)
     except (ValueError, UnicodeDecodeError):
-        return "", None, None
+        return "", None, None, {}
     if not isinstance(event, dict):
-        return "", None, None
+        return "", None, None, {}
     obj = event.get("object")
     obj = obj if isinstance(obj, dict) else {}
     meta = obj.get("metadata")
@@ -143,7 +167,40 @@ def parse_event(line: bytes) -> tuple[str, str | None, int | None]:
             and obj.get("reason") in ("Expired", "Gone"):
         code = 410  # a Status that names the reason only
     return (str(event.get("type") or ""), rv if isinstance(rv, str) and rv else None,
-            code if isinstance(code, int) else None)
+            code if isinstance(code, int) else None, obj)
+
+
+def _meta(obj: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    labels = meta.get("labels")
+    return (str(meta.get("namespace") or ""), str(meta.get("name") or ""),
+            labels if isinstance(labels, dict) else {})
+
+
+def is_controller(obj: dict[str, Any]) -> bool:
+    """A Service of a type the load keeps beyond the namespace scope."""
+    spec = obj.get("spec")
+    return isinstance(spec, dict) and spec.get("type") in CONTROLLER_TYPES
+
+
+def outside_matters(kind: str, obj: dict[str, Any], namespace: str,
+                    controllers: set[tuple[str, str]] | None) -> bool:
+    """Does an event of a cluster-scope stream change what a load of ``namespace`` reads?
+
+    ``controllers``: the (namespace, name) of the Services of a controller type known so
+    far (None: not known yet, so every slice counts). Pure; `_Controllers` keeps the set.
+    Events of ``namespace`` itself are the namespaced stream's to report."""
+    ns, name, labels = _meta(obj)
+    if ns == namespace:
+        return False
+    if kind == "Service":
+        # One that stops being a controller type (or is deleted) still changes the load.
+        return is_controller(obj) or (controllers is not None and (ns, name) in controllers)
+    if kind == "EndpointSlice":
+        owner = labels.get(SERVICE_NAME_LABEL)
+        return controllers is None or (ns, str(owner or "")) in controllers
+    return True  # Gateways: few, and which ones routes name is the load's business
 
 
 def watch_changes(options: Any, on_change: ChangeSink, stop: threading.Event, *,
@@ -174,11 +231,18 @@ def watch_changes(options: Any, on_change: ChangeSink, stop: threading.Event, *,
         from kpath.cluster.live import gateway_watch_resources
         by_kind.update(gateway_watch_resources(target, options))
     namespace = None if options.all_namespaces else (options.namespace or target.namespace)
-    followed = [by_kind[k] for k in kinds if k in by_kind]
+    followed: list[tuple[Any, str | None, _Outside | None]] = [
+        (by_kind[k], namespace, None) for k in kinds if k in by_kind]
+    if namespace is not None:
+        # What the load reads beyond the namespace, followed at cluster scope too.
+        controllers = _Controllers()
+        followed += [(res, None, _Outside(namespace, controllers)) for res, _, _ in
+                     list(followed) if res.kind in OUTSIDE_KINDS]
     hub = _Hub(target, float(options.timeout), on_change, stop, stall_after, len(followed))
-    threads = [threading.Thread(target=hub.follow, args=(res, namespace),
-                                name=f"kpath-watch-{res.kind}", daemon=True)
-               for res in followed]
+    threads = [threading.Thread(target=hub.follow, args=(res, ns, outside),
+                                name=f"kpath-watch-{res.kind}{'-cluster' if outside else ''}",
+                                daemon=True)
+               for res, ns, outside in followed]
     for t in threads:
         t.start()
     try:
@@ -189,6 +253,47 @@ def watch_changes(options: Any, on_change: ChangeSink, stop: threading.Event, *,
         for t in threads:
             t.join(timeout=2)
         hub.api.close()
+
+
+class _Controllers:
+    """The controller-type Services seen across the cluster, shared by the cluster-scope
+    Service stream (which keeps it) and the EndpointSlice one (which reads it)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys: set[tuple[str, str]] | None = None  # None until the Services were listed
+
+    def known(self) -> set[tuple[str, str]] | None:
+        with self._lock:
+            return None if self._keys is None else set(self._keys)
+
+    def seed(self, services: list[dict[str, Any]]) -> None:
+        keys = {_meta(s)[:2] for s in services if is_controller(s)}
+        with self._lock:
+            self._keys = keys
+
+    def heard(self, type_: str, obj: dict[str, Any]) -> None:
+        """Keep the set in step with a Service event (before `outside_matters` of the
+        next one; this one was judged with the set as it was)."""
+        key = _meta(obj)[:2]
+        with self._lock:
+            if self._keys is None:
+                return
+            if type_ != "DELETED" and is_controller(obj):
+                self._keys.add(key)
+            else:
+                self._keys.discard(key)
+
+
+@dataclass(frozen=True)
+class _Outside:
+    """A cluster-scope stream of a kind the load reads beyond ``namespace``."""
+
+    namespace: str
+    controllers: _Controllers
+
+    def whole(self, kind: str) -> bool:
+        return kind == "Service"  # spec.type is not in the metadata
 
 
 class _Hub:
@@ -240,19 +345,24 @@ class _Hub:
 
     # -- one kind ------------------------------------------------------------------------
 
-    def follow(self, res: Any, namespace: str | None) -> None:
-        """List the version, then watch from it; resume, re-list or back off as needed."""
+    def follow(self, res: Any, namespace: str | None, outside: _Outside | None = None) -> None:
+        """List the version, then watch from it; resume, re-list or back off as needed.
+        ``outside``: a cluster-scope stream beyond a namespace scope, filtered."""
         path = res.path(namespace)
+        name = res.kind if outside is None else f"{res.kind}@cluster"  # health, per stream
         cursor = _Cursor()
         while not self.stop.is_set():
             try:
                 if cursor.rv is None:
                     cursor.rv = self._current_version(path)
-                if not self._stream(res.kind, path, cursor):
+                    if outside is not None and res.kind == "Service":
+                        # After the version: a change in between is replayed, not missed.
+                        outside.controllers.seed(self._list_all(path))
+                if not self._stream(res.kind, path, cursor, name, outside):
                     # Ended having said nothing: quiet, or a server that closes at once.
                     cursor.streak += 1
             except _Unwatchable:
-                self._recover(res.kind)
+                self._recover(name)
                 return
             except _Gone:
                 cursor.rv = None
@@ -268,7 +378,7 @@ class _Hub:
             since = None if cursor.opened is None else time.monotonic() - cursor.opened
             pause, lost = retry_plan(cursor.streak, cursor.broken, since)
             if lost:
-                self._lose(res.kind)
+                self._lose(name)
             if pause > 0:
                 self.stop.wait(pause)
 
@@ -289,23 +399,47 @@ class _Hub:
             raise _Broken("list without resourceVersion")
         return rv
 
-    def _stream(self, kind: str, path: str, cursor: _Cursor) -> bool:
+    def _list_all(self, path: str, page_size: int = 500) -> list[dict[str, Any]]:
+        """Every object at ``path`` (whole), page by page."""
+        items: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            query = {"limit": str(page_size), **({"continue": token} if token else {})}
+            response = self._open_request(f"{path}?{urlencode(query)}", self.timeout,
+                                          ACCEPT_WHOLE)
+            try:
+                doc = json.loads(response.read())
+            except Exception as exc:  # a read or decode failure is a retry
+                raise _Broken(str(exc)) from None
+            finally:
+                self._forget(response)
+            page = doc.get("items") if isinstance(doc, dict) else None
+            items.extend(i for i in page or () if isinstance(i, dict))
+            meta = doc.get("metadata") if isinstance(doc, dict) else None
+            token = meta.get("continue") if isinstance(meta, dict) else None
+            if not token:
+                return items
+
+    def _stream(self, kind: str, path: str, cursor: _Cursor, name: str | None = None,
+                outside: _Outside | None = None) -> bool:
         """Hold one watch open from ``cursor.rv``, moving it on with every event and
-        bookmark; True when it delivered anything (the failure streak then starts over)."""
+        bookmark; True when it delivered anything (the failure streak then starts over).
+        ``outside``: report only the events `outside_matters` keeps."""
         from urllib3.exceptions import ReadTimeoutError
 
         query = {"watch": "1", "resourceVersion": cursor.rv, "allowWatchBookmarks": "true",
                  "timeoutSeconds": str(STREAM_SECONDS)}
         # The read timeout is the stall detector: no byte for that long, not even a
         # bookmark, ends the stream; `stop` shuts the socket down itself.
-        response = self._open_request(f"{path}?{urlencode(query)}", self.stall_after)
+        accept = ACCEPT_WHOLE if outside is not None and outside.whole(kind) else ACCEPT
+        response = self._open_request(f"{path}?{urlencode(query)}", self.stall_after, accept)
         # Answered: the gap counts from here (a refused connection backs off by the streak).
         cursor.opened, cursor.broken = time.monotonic(), 0
-        self._recover(kind)
+        self._recover(name or kind)
         delivered = False
         try:
             for line in _lines(response):
-                kind_of, new_rv, code = parse_event(line)
+                kind_of, new_rv, code, obj = decode_event(line)
                 if kind_of == "ERROR":
                     if code == 410:
                         raise _Gone()
@@ -314,8 +448,15 @@ class _Hub:
                     cursor.rv = new_rv
                 if kind_of and not delivered:
                     delivered, cursor.streak = True, 0
-                if kind_of in ("ADDED", "MODIFIED", "DELETED"):
+                if kind_of not in ("ADDED", "MODIFIED", "DELETED"):
+                    continue
+                if outside is None:
                     self._tell(kind)
+                    continue
+                if outside_matters(kind, obj, outside.namespace, outside.controllers.known()):
+                    self._tell(kind)
+                if kind == "Service":
+                    outside.controllers.heard(kind_of, obj)
         except (_Gone, _Broken):
             raise
         except (ReadTimeoutError, TimeoutError):
@@ -328,7 +469,7 @@ class _Hub:
 
     # -- HTTP ----------------------------------------------------------------------------
 
-    def _open_request(self, path: str, read_timeout: float) -> Any:
+    def _open_request(self, path: str, read_timeout: float, accept: str = ACCEPT) -> Any:
         """GET ``path`` unread (streaming); raises what the status means."""
         import urllib3
 
@@ -339,7 +480,7 @@ class _Hub:
                 # The kubeconfig asked for no verification; load_live has said so once.
                 warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
                 method, url, headers, _, _ = self.api.param_serialize(
-                    "GET", path, header_params={"Accept": ACCEPT},
+                    "GET", path, header_params={"Accept": accept},
                     auth_settings=["BearerToken"])
                 response = self.api.call_api(method, url, header_params=headers,
                                              _request_timeout=(self.timeout, read_timeout))

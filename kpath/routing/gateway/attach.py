@@ -18,6 +18,7 @@ from kpath.cluster.gatewayapi import (
     GROUP,
     Gateway,
     GatewayObjects,
+    ListenerSet,
     Namespace,
     ParentRef,
     Route,
@@ -35,11 +36,15 @@ from kpath.routing.gateway.listeners import (
 )
 from kpath.routing.gateway.match import route_key
 from kpath.routing.gateway.selector import selects
+from kpath.routing.gateway.unread import gateway_unread, outside_read
 
 NOT_ALLOWED = "NotAllowedByListeners"
 NO_HOSTNAME = "NoMatchingListenerHostname"
 NO_PARENT = "NoMatchingParent"
 UNSUPPORTED = "UnsupportedValue"
+#: Not a reason the spec names: the parent lives in a namespace that was not (or could not
+#: be) read, so whether it exists is unknown (`unread`).
+UNREAD = "ParentOutsideRead"
 #: Not a reason the spec names: an HTTPRoute and a GRPCRoute on one listener whose hostnames
 #: intersect; the spec accepts only the older (then namespace/name first) and names no reason.
 CONFLICTED = "HTTPRouteGRPCRouteConflict"
@@ -141,8 +146,10 @@ def namespace_allowed(bound: BoundListener, route: Route,
 
 
 def _parent_listeners(route: Route, ref: ParentRef, by_gw: Mapping[ObjectKey, list[BoundListener]],
-                      sets: set[ObjectKey]) -> tuple[list[BoundListener] | None, str, str]:
-    """The listeners a parentRef names, or None with (reason, message)."""
+                      sets: Mapping[ObjectKey, ListenerSet], snapshot: Snapshot,
+                      ) -> tuple[list[BoundListener] | None, str, str]:
+    """The listeners a parentRef names, or None with (reason, message). A parent absent
+    from a namespace that was not read is `UNREAD`, not missing."""
     ns = ref.namespace or route.namespace
     if ref.group != GROUP or ref.kind not in ("Gateway", "ListenerSet"):
         return None, UNSUPPORTED, f"parent kind {ref.group}/{ref.kind} is not a Gateway"
@@ -150,11 +157,18 @@ def _parent_listeners(route: Route, ref: ParentRef, by_gw: Mapping[ObjectKey, li
     if ref.kind == "Gateway":
         bound = by_gw.get(key)
         if bound is None:
+            why = gateway_unread(snapshot, ns)
+            if why is not None:
+                return None, UNREAD, f"Gateway {key} is outside what could be read: {why}"
             return None, NO_PARENT, f"Gateway {key} does not exist"
         own = [b for b in bound if b.ref.listener_set is None]
     else:
         own = [b for bound in by_gw.values() for b in bound if b.ref.listener_set == key]
         if not own:
+            unread = outside_read(snapshot, ns) if key not in sets else _set_parent_unread(
+                snapshot, sets[key])
+            if unread is not None:  # ListenerSets are read with their namespace only
+                return None, UNREAD, f"ListenerSet {key} is outside what was read: {unread}"
             why = "is not attached to any Gateway" if key in sets else "does not exist"
             return None, NO_PARENT, f"ListenerSet {key} {why}"
     picked = [b for b in own if (ref.section_name is None or b.ref.name == ref.section_name)
@@ -167,6 +181,14 @@ def _parent_listeners(route: Route, ref: ParentRef, by_gw: Mapping[ObjectKey, li
     return picked, "", ""
 
 
+def _set_parent_unread(snapshot: Snapshot, ls: ListenerSet) -> str | None:
+    """Why the Gateway a ListenerSet adds listeners to may exist unseen (None: it does not)."""
+    ns = ls.parent.namespace or ls.namespace
+    why = gateway_unread(snapshot, ns)
+    return None if why is None else (f"its Gateway {ns}/{ls.parent.name} is outside what "
+                                     f"could be read: {why}")
+
+
 def attach(snapshot: Snapshot) -> GatewayTable:
     """Every listener of every Gateway with its attached routes, and every rejected
     attachment with its reason."""
@@ -175,14 +197,14 @@ def attach(snapshot: Snapshot) -> GatewayTable:
     by_gw: dict[ObjectKey, list[BoundListener]] = {}
     for key in sorted(objects.gateways):
         by_gw[key] = gateway_listeners(objects.gateways[key], objects, namespaces)
-    sets = {ls.key for ls in objects.listener_sets}
+    sets = {ls.key: ls for ls in objects.listener_sets}
     kinds = {b.ref: listener_kinds(b) for bound in by_gw.values() for b in bound}
     attached: dict[ListenerRef, dict[tuple[str, ObjectKey], Attachment]] = {
         b.ref: {} for bound in by_gw.values() for b in bound}
     rejected: list[Rejection] = []
     for route in objects.routes:
         for pi, ref in enumerate(route.parents):
-            picked, reason, message = _parent_listeners(route, ref, by_gw, sets)
+            picked, reason, message = _parent_listeners(route, ref, by_gw, sets, snapshot)
             if picked is None:
                 rejected.append(Rejection(route, pi, ref, reason, message))
                 continue

@@ -18,6 +18,7 @@ from kpath.cluster.gatewayapi import GROUP, BackendRef, ReferenceGrant, Route, S
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.gateway.attach import gateway_objects
+from kpath.routing.gateway.unread import outside_read
 from kpath.routing.kubeproxy import Choice, Verdict, unknown_choice
 from kpath.routing.targets import endpoints_unknown, service_targets
 
@@ -78,6 +79,13 @@ def resolve_backend(snapshot: Snapshot, route: Route, ref: BackendRef,
     if not is_service(ref):
         kind = f"{ref.group}/{ref.kind}" if ref.group else ref.kind
         return bad(INVALID_KIND, f"backend {kind} {key} is not a Service")
+    unread = outside_read(snapshot, ns) if ns != route.namespace else None
+    if unread is not None:
+        # Its ReferenceGrants (and, unless it is a LoadBalancer or NodePort, the Service)
+        # were not read: neither RefNotPermitted nor BackendNotFound can be told.
+        choice = unknown_choice(f"Service {key} is outside what was read ({unread}): "
+                                "whether a ReferenceGrant permits it is unknown")
+        return ResolvedBackend(ref, key, ref.weight, share, None, choice.rule, choice)
     if ns != route.namespace and not grant_permits(
             gateway_objects(snapshot).grants, route.kind, route.namespace, "", "Service", ns,
             ref.name):
@@ -153,7 +161,8 @@ def certificate_problems(snapshot: Snapshot, gateway_namespace: str,
                          refs: Iterable[SecretRef]) -> tuple[str, ...]:
     """Listener certificateRefs a Gateway may not use: a Secret in another namespace needs a
     ReferenceGrant there from Gateways of the Gateway's namespace (RefNotPermitted); a ref
-    that is not a core Secret is InvalidCertificateRef. (Secrets themselves are not read.)"""
+    that is not a core Secret is InvalidCertificateRef. (Secrets themselves are not read.)
+    A Secret in a namespace that was not read is not judged: its grants were not read."""
     out: dict[str, None] = {}
     grants = gateway_objects(snapshot).grants
     for r in refs:
@@ -161,7 +170,7 @@ def certificate_problems(snapshot: Snapshot, gateway_namespace: str,
             out.setdefault("InvalidCertificateRef")
             continue
         ns = r.namespace or gateway_namespace
-        if ns != gateway_namespace and not grant_permits(grants, "Gateway", gateway_namespace,
-                                                         "", "Secret", ns, r.name):
+        if ns != gateway_namespace and outside_read(snapshot, ns) is None and not grant_permits(
+                grants, "Gateway", gateway_namespace, "", "Secret", ns, r.name):
             out.setdefault(REF_NOT_PERMITTED)
     return tuple(out)

@@ -25,10 +25,11 @@ from kpath.cluster.gatewayapi import (
 )
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
-from kpath.routing.findings import Finding, finding
-from kpath.routing.gateway.attach import GatewayTable
+from kpath.routing.findings import Finding, Severity, finding
+from kpath.routing.gateway.attach import UNREAD, GatewayTable
 from kpath.routing.gateway.backends import certificate_problems
 from kpath.routing.gateway.infra import InfraRef
+from kpath.routing.gateway.unread import services_unread
 from kpath.routing.paths import Path
 
 #: Why a route does not attach to a parent, as the spec names it -> kpath's code.
@@ -79,6 +80,7 @@ def gateway_findings(objects: GatewayObjects, infra: Mapping[ObjectKey, InfraRef
                      services_lb: Mapping[ObjectKey, tuple[str, ...]],
                      conflicted: frozenset[tuple[ObjectKey, str]] = frozenset(),
                      unresolved: Mapping[tuple[ObjectKey, str], tuple[str, ...]] | None = None,
+                     unread: Mapping[str, str] | None = None,
                      ) -> Iterator[Finding]:
     """Findings about GatewayClasses and Gateways themselves (spec and status).
 
@@ -86,7 +88,8 @@ def gateway_findings(objects: GatewayObjects, infra: Mapping[ObjectKey, InfraRef
     Service's own address when the Gateway publishes none); ``conflicted``: the (Gateway,
     listener) pairs kpath reads as conflicted from spec (their own KP424 says so);
     ``unresolved``: the ResolvedRefs reasons kpath reads from spec per (Gateway, listener)
-    (their own KP425 says so)."""
+    (their own KP425 says so); ``unread``: namespace -> why its Services were not all read
+    (KP415 then says its search was partial)."""
     by_class: dict[str, list[Gateway]] = defaultdict(list)
     for gw in objects.gateways.values():
         by_class[gw.class_name].append(gw)
@@ -121,7 +124,9 @@ def gateway_findings(objects: GatewayObjects, infra: Mapping[ObjectKey, InfraRef
             yield finding("KP414", f"Gateway {key}: no address in status.addresses{extra}",
                           gateway=key)
         if ref is not None and ref.service is None:
-            yield finding("KP415", f"Gateway {key}: {ref.note}", gateway=key)
+            partial = (unread or {}).get(key.namespace)
+            yield finding("KP415", f"Gateway {key}: {ref.note}" + (
+                f" (among the Services read: {partial})" if partial else ""), gateway=key)
 
 
 def _gateway_status(gw: Gateway, conflicted: frozenset[tuple[ObjectKey, str]],
@@ -253,6 +258,15 @@ def route_findings(readings: Sequence[ParentReading], paths: Iterable[Path],
             yield finding("KP427", f"{label} on {parent}: status is for generation "
                           f"{stale[0].observed_generation}, the spec is at {route.generation}",
                           gateway=gw, route=label)
+        if not r.listeners and r.reason == UNREAD:
+            # Not "does not exist": the parent lives where this load did not (or could
+            # not) read, so nothing is contradicted either.
+            seen = (f"; the route's status says Accepted ({_quoted(accepted)})"
+                    if accepted is not None and accepted.status == "True" else "")
+            yield finding("KP416", f"{label}: where it attaches is unknown: {r.detail}{seen}",
+                          Severity.WARNING,
+                          gateway=gw, route=label)
+            continue
         if not r.listeners:
             code = NOT_ATTACHED_CODES.get(r.reason or "", "KP416")
             note = ""
@@ -368,8 +382,10 @@ def gateway_analysis_findings(snapshot: Snapshot, table: GatewayTable,
     spec_conflicted = frozenset((c.gateway, name) for c in conflicts for name in c.listeners)
     problems = listener_problems(snapshot, table)
     reasons = {k: tuple(r for r, _ in v) for k, v in problems.items()}
+    unread = {ns: why for ns in {k.namespace for k in objects.gateways}
+              if (why := services_unread(snapshot, ns)) is not None}
     yield from gateway_findings(objects, infra, snapshot.kinds_seen, lb, spec_conflicted,
-                                reasons)
+                                reasons, unread)
     yield from conflict_findings(conflicts)
     yield from listener_problem_findings(problems, objects)
     read = readings(table, objects)
