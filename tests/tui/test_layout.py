@@ -101,3 +101,29 @@ async def test_at_80x24_the_findings_pane_shows_kp101_with_its_nodes() -> None:
         text = " ".join(ln.strip() for ln in screen_text(app).splitlines())
     assert "KP101 shop/web port 80/TCP" in text
     assert "no local endpoint: node-b, node-c" in text
+
+
+async def test_a_filter_keystroke_costs_no_layout_pass_when_nothing_changes_size() -> None:
+    # A layout pass repaints the whole screen: at 10,000 services it was most of a keystroke's
+    # cost (benchmarks/bench_tui.py), for panes that had not changed size. (A keystroke that
+    # changes how many rows match still resizes the list's scroll area: one pass.)
+    app = make_app(many(30))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_loaded(pilot.pause)
+        await pilot.press("slash")
+        await pilot.pause()
+        screen = app.main
+        layouts: list[object] = []
+        refresh_layout = screen._refresh_layout
+
+        def counted(*args: object, **kw: object) -> None:
+            layouts.append(args)
+            refresh_layout(*args, **kw)  # type: ignore[arg-type]
+
+        screen._refresh_layout = counted  # type: ignore[method-assign]
+        for key in ["s", "v", "c", "-", "backspace"]:  # every service matches each time
+            await pilot.press(key)
+            await pilot.pause()
+        assert screen.query_one("#filter").has_focus
+        assert app.main.table.visible_count == 30
+        assert layouts == []

@@ -205,13 +205,18 @@ class MainScreen(Screen[None]):
         """Stacked panes: the list as tall as its services, up to what leaves the path pane
         and the tabs their lines (7 of 8 demo services at 80x24, each one at 80x40)."""
         services = self.query_one("#services")
+        # Clearing a style that is not set still costs a layout pass of the screen (Textual
+        # refreshes on `= None` unconditionally): on every keystroke, the filter's cost.
+        inline = services.styles.inline
         if not self.has_class("-narrow"):
-            services.styles.height = None
+            if inline.has_rule("height"):
+                services.styles.height = None
             width = self._list_width()
             if services.styles.width is None or services.styles.width.value != width:
                 services.styles.width = width
             return
-        services.styles.width = None
+        if inline.has_rule("width"):
+            services.styles.width = None
         self._set_name_width(MIN_NAME)
         room = max(3, self.size.height - 2 - NARROW_PATHS - NARROW_TABS - LIST_CHROME)
         height = min(max(self.table.visible_count, 1), room) + LIST_CHROME
