@@ -19,7 +19,7 @@ import uuid
 from collections.abc import Iterable, Iterator
 from typing import NamedTuple
 
-from kpath.lab.store import Event, Key, Obj, Store, _now
+from kpath.lab.store import Event, Key, Obj, Store
 
 #: Events kept per kind for watch resumption at scale (older: 410 Gone). An event holds its
 #: object as a dict (~40 KB for a pod of 6 KB of JSON), so this bounds the history at about
@@ -111,15 +111,9 @@ class EncodedStore(Store):
         key = (meta.get("namespace") or "", meta["name"])
         bucket = self._encoded.setdefault(kind, {})
         old = bucket.get(key)
-        old_meta = json.loads(old)["metadata"] if old is not None else {}
         if old is None:
-            bisect.insort(self._order.setdefault(kind, []), key)
-            if key[0]:
-                self._namespaces[key[0]] += 1
-        meta.setdefault("uid", old_meta.get("uid") or str(uuid.uuid4()))
-        meta.setdefault("creationTimestamp", old_meta.get("creationTimestamp") or _now())
-        self._rv += 1
-        meta["resourceVersion"] = str(self._rv)
+            self._keyed(kind, key)
+        self._stamp(meta, json.loads(old)["metadata"] if old is not None else {})
         bucket[key] = encode(obj)
         self._versions.setdefault(kind, set()).add(str(obj.get("apiVersion") or ""))
         self._emit(Event("MODIFIED" if old is not None else "ADDED", kind, self._rv, obj))
@@ -130,12 +124,7 @@ class EncodedStore(Store):
         old = self._encoded.get(kind, {}).pop(key, None)
         if old is None:
             return
-        order = self._order[kind]
-        del order[bisect.bisect_left(order, key)]
-        if key[0]:
-            self._namespaces[key[0]] -= 1
-            if not self._namespaces[key[0]]:
-                del self._namespaces[key[0]]
+        self._unkeyed(kind, key)
         self._rv += 1
         gone = json.loads(old)
         gone["metadata"]["resourceVersion"] = str(self._rv)

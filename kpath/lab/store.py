@@ -100,14 +100,8 @@ class Store:
         bucket = self._objects.setdefault(kind, {})
         old = bucket.get(key)
         if old is None:
-            bisect.insort(self._order.setdefault(kind, []), key)
-            if key[0]:
-                self._namespaces[key[0]] += 1
-        old_meta = old["metadata"] if old else {}
-        meta.setdefault("uid", old_meta.get("uid") or str(uuid.uuid4()))
-        meta.setdefault("creationTimestamp", old_meta.get("creationTimestamp") or _now())
-        self._rv += 1
-        meta["resourceVersion"] = str(self._rv)
+            self._keyed(kind, key)
+        self._stamp(meta, old["metadata"] if old else {})
         bucket[key] = obj
         self._emit(Event("MODIFIED" if old else "ADDED", kind, self._rv, obj))
         return obj
@@ -117,17 +111,37 @@ class Store:
         old = self._objects.get(kind, {}).pop(key, None)
         if old is None:
             return
+        self._unkeyed(kind, key)
+        self._rv += 1
+        # The stored dict may still be held by a reader; the event gets its own copy.
+        gone = copy.deepcopy(old)
+        gone["metadata"]["resourceVersion"] = str(self._rv)
+        self._emit(Event("DELETED", kind, self._rv, gone))
+
+    # Bookkeeping shared by every store, whatever form it keeps objects in.
+
+    def _keyed(self, kind: str, key: Key) -> None:
+        """A new key of ``kind``: into its sorted order and its namespace's count."""
+        bisect.insort(self._order.setdefault(kind, []), key)
+        if key[0]:
+            self._namespaces[key[0]] += 1
+
+    def _unkeyed(self, kind: str, key: Key) -> None:
+        """A key of ``kind`` gone: out of its order and its namespace's count."""
         order = self._order[kind]
         del order[bisect.bisect_left(order, key)]
         if key[0]:
             self._namespaces[key[0]] -= 1
             if not self._namespaces[key[0]]:
                 del self._namespaces[key[0]]
+
+    def _stamp(self, meta: Obj, old_meta: Obj) -> None:
+        """The server's fields on a write: uid and creation kept from the stored copy, a
+        new resourceVersion."""
+        meta.setdefault("uid", old_meta.get("uid") or str(uuid.uuid4()))
+        meta.setdefault("creationTimestamp", old_meta.get("creationTimestamp") or _now())
         self._rv += 1
-        # The stored dict may still be held by a reader; the event gets its own copy.
-        gone = copy.deepcopy(old)
-        gone["metadata"]["resourceVersion"] = str(self._rv)
-        self._emit(Event("DELETED", kind, self._rv, gone))
+        meta["resourceVersion"] = str(self._rv)
 
     # -- reads -----------------------------------------------------------------------------
 
