@@ -90,58 +90,16 @@ def test_kpath_tui_on_a_broken_dump_shows_why_and_q_exits_2_with_the_line_on_std
         tmp_path: Path) -> None:
     """The whole chain in a real terminal: CLI → UI → the error on screen → q → exit 2 and
     the command line's own error line once the UI has left the screen."""
-    import fcntl
-    import os
-    import pty
-    import re
-    import struct
-    import subprocess
-    import sys
-    import termios
-
     from kpath.errors import KpathError
+    from tests.terminal import run_in_pty
 
     dump = tmp_path / "broken.json"
     dump.write_text('{"kind": "List", "items": [')
     with pytest.raises(KpathError) as cli:
         _load(flags(dump=[str(dump)]))
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 120, 0, 0))
-    env = {**os.environ, "TERM": "xterm-256color"}
-    root = Path(__file__).resolve().parents[2]
-    proc = subprocess.Popen([sys.executable, "-m", "kpath", "tui", "--dump", str(dump)],
-                            stdin=slave, stdout=slave, stderr=slave, env=env, cwd=root,
-                            start_new_session=True, close_fds=True)
-    os.close(slave)
-    out = bytearray()
-
-    def read_until(done: Callable[[], bool], seconds: float) -> None:
-        import select
-
-        deadline = time.monotonic() + seconds
-        while not done() and time.monotonic() < deadline:
-            ready, _, _ = select.select([master], [], [], 0.1)
-            if ready:
-                try:
-                    out.extend(os.read(master, 65536))
-                except OSError:  # the child closed the terminal
-                    return
-
-    try:
-        # The UI drew the error (its words arrive between escape codes: compare letters).
-        def letters() -> str:
-            return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|[^A-Za-z]", "", out.decode("utf-8", "replace"))
-
-        read_until(lambda: "cannotreadthecluster" in letters(), 30)
-        assert "cannotreadthecluster" in letters()
-        os.write(master, b"q")
-        read_until(lambda: proc.poll() is not None, 15)
-        code = proc.wait(timeout=15)
-        read_until(lambda: False, 0.5)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        os.close(master)
+    # The UI draws the error, then leaves the screen when q is pressed.
+    out, code = run_in_pty(["tui", "--dump", str(dump)], "cannot read the cluster",
+                           size=(120, 30), seconds=30)
     assert code == 2
     tail = out.decode("utf-8", "replace").rsplit("\x1b[?1049l", 1)[-1]  # after the UI left
     assert f"kpath: error: {cli.value}" in tail.replace("\r", "")
