@@ -363,8 +363,24 @@ def cmd_paths(args: argparse.Namespace) -> int:
         from kpath.export.text import analysis_view
 
         _console().print(analysis_view(replace(analysis, findings=tuple(findings)), paths,
-                                       wide=args.output == "wide", headers=not args.no_headers))
+                                       wide=args.output == "wide", headers=not args.no_headers,
+                                       namespaces=scope.namespaces))
+        if not paths:  # as kubectl's "No resources found in default namespace.", on stderr
+            print(f"kpath: {_nothing_found(args, scope.namespaces)}", file=sys.stderr)
     return _exit_code(args.fail_on, findings)
+
+
+def _nothing_found(args: argparse.Namespace, namespaces: frozenset[str] | None) -> str:
+    """Why a table is empty, and the flags that would show more."""
+    from kpath.routing.scope import namespaces_label
+
+    what = "services" if args.internal else "services with a way in from outside"
+    more = [hint for hint, missing in (("-A for every namespace", namespaces is not None),
+                                       ("--all for ClusterIP-only ones", not args.internal))
+            if missing]
+    return (f"no {what} in {namespaces_label(namespaces)}"
+            + (f" (-l {args.selector})" if args.selector else "")
+            + (f"; {', '.join(more)}" if more else ""))
 
 
 def _exit_code(fail_on: str | None, findings: list[Any]) -> int:

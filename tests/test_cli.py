@@ -137,3 +137,16 @@ def test_piped_table_keeps_names_whole_and_every_row_names_its_service(capsys, m
     assert all(line == line.rstrip() for line in lines)
     (kp103,) = [line for line in lines if "KP103" in line]  # one line, the whole sentence
     assert kp103.endswith("— app='demo' (wants 'not-existing')")
+
+
+def test_an_empty_view_prints_no_table_and_says_why_on_stderr(capsys):
+    """As kubectl's "No resources found in default namespace.": nothing on stdout to parse
+    as rows, one line on stderr naming the namespace and the flags that would show more."""
+    dump = Path(__file__).resolve().parent / "data" / "dumps" / "policies.yaml"
+    assert main(["paths", "--dump", str(dump), "-n", "ops"]) == 0
+    out, err = capsys.readouterr()
+    assert "SERVICE" not in out and "namespace ops" in out.splitlines()[0]
+    assert err == ("kpath: no services with a way in from outside in namespace ops; "
+                   "-A for every namespace, --all for ClusterIP-only ones\n")
+    assert main(["paths", "--dump", str(dump), "-A", "--all", "-l", "app=none"]) == 0
+    assert capsys.readouterr().err == "kpath: no services in all namespaces (-l app=none)\n"

@@ -8,7 +8,7 @@ Verdicts carry a word and a glyph, never colour alone (NO_COLOR terminals see th
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import NamedTuple, Protocol
+from typing import Literal, NamedTuple, Protocol
 
 from rich.console import Group, RenderableType
 from rich.text import Text
@@ -34,7 +34,8 @@ VERDICT_STYLE = {
     Verdict.REDIRECT: ("↪ redirect", "cyan"),  # the gateway's own answer, by design
 }
 #: A Local-policy load balancer's row for nodes its health check takes out.
-LB_SKIPPED = ("↷ skipped by the load balancer (health check fails)", "dim")
+#: Short: it is a VERDICT cell (the summary and KP101 say why in full).
+LB_SKIPPED = ("↷ skipped by LB (health check)", "dim")
 #: A hop whose every endpoint a NetworkPolicy denies from the hop's source.
 POLICY_BLOCKED = ("⊗ blocked by policy", "bold red")
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
@@ -257,31 +258,40 @@ def findings_table(findings: Iterable[FindingLike], headers: bool = True) -> Pla
          literal_message(f.message)) for f in order], headers)
 
 
-def header_line(analysis: Analysis, paths: Sequence[Path]) -> Text:
-    """``kpath <origin> — all namespaces, 3 nodes, 11 services, 13 paths``."""
+def header_line(analysis: Analysis, paths: Sequence[Path],
+                namespaces: frozenset[str] | Literal["read"] | None = "read") -> Text:
+    """``kpath <origin> — all namespaces, 3 nodes, 11 services, 13 paths``: the namespaces
+    of the view (by default those read; `-n` on a dump narrows what it holds)."""
     snap = analysis.snapshot
     header = Text("kpath ", style="bold")
     header.append_text(literal(snap.origin))
-    header.append(f" — {namespaces_label(snap.namespaces_read)}, {len(snap.nodes)} nodes, "
-                  f"{len(snap.services)} services, {len(paths)} paths", style="dim")
+    read = snap.namespaces_read if namespaces == "read" else namespaces
+    # Services read only to find ingress controllers elsewhere are not the view's.
+    services = len(snap.services) if read is None else sum(
+        1 for k in snap.services if k.namespace in read)
+    header.append(f" — {namespaces_label(read)}, {len(snap.nodes)} nodes, "
+                  f"{services} services, {len(paths)} paths", style="dim")
     return header
 
 
 def analysis_view(analysis: Analysis, paths: list[Path], *, wide: bool = False,
-                  headers: bool = True) -> RenderableType:
+                  headers: bool = True,
+                  namespaces: frozenset[str] | Literal["read"] | None = "read",
+                  ) -> RenderableType:
     """What ``kpath paths`` prints: the header line, the paths table, the findings table.
     ``headers`` False (``--no-headers``): the two tables' rows only."""
     parts: list[RenderableType] = []
     if headers:
-        parts.append(PlainLine(header_line(analysis, paths)))
+        parts.append(PlainLine(header_line(analysis, paths, namespaces)))
         if analysis.client is not None:
             line = Text("NetworkPolicy judged from client ", style="dim")
             line.append_text(literal(analysis.client.address))
             line.append_text(literal(f" ({analysis.client.note})", "dim"))
             parts.append(PlainLine(line))
         parts.append(Text(""))
-    parts.append(paths_table(paths, wide=wide, headers=headers,
-                             services=analysis.snapshot.services))
+    if paths:  # no table of nothing: the CLI says on stderr why it is empty, as kubectl does
+        parts.append(paths_table(paths, wide=wide, headers=headers,
+                                 services=analysis.snapshot.services))
     if analysis.findings:
         parts += [Text(""), findings_table(analysis.findings, headers)]
     return Group(*parts)

@@ -24,7 +24,7 @@ def test_local_lb_rows_say_skipped_where_nodeport_rows_say_drop() -> None:
     lb = [p for p in a.paths if p.entry.kind == EntryKind.LOAD_BALANCER]
     np_ = [p for p in a.paths if p.entry.kind == EntryKind.NODE_PORT]
     lb_text, np_text = _render(paths_table(lb)), _render(paths_table(np_))
-    assert "skipped by the load balancer (health check fails)" in lb_text
+    assert "↷ skipped by LB (health check)" in lb_text
     assert "drop" not in lb_text
     assert "✗ drop" in np_text and "skipped" not in np_text
     doc = paths_json(a, lb + np_)
