@@ -227,3 +227,18 @@ async def test_started_on_one_namespace_n_all_reads_the_cluster_again(tmp_path: 
             assert "all namespaces" in screen_text(app)
             await pilot.press("q")
         assert app.return_code == 0
+
+
+async def test_an_empty_namespace_says_so_and_which_keys_show_more(tmp_path: Path) -> None:
+    """`kpath tui -n other` where nothing has a way in: the path pane says where it looked
+    and what to press, not a bare "No service matches." (the filter's own words)."""
+    from kpath.tui.launch import build_app
+
+    dump = two_namespaces(tmp_path)
+    args = flags(dump=[str(dump)], namespace="empty-ns")
+    app = build_app(_cluster_source(args), _view_scope(args), clock=clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await app.wait_loaded(pilot.pause)
+        text = screen_text(app)
+        assert "No services with a way in from outside in namespace empty-ns." in text
+        assert "n: another namespace · a: ClusterIP ones too" in text

@@ -278,6 +278,19 @@ class MainScreen(Screen[None]):
         self.failure = error
         self.path_view.show([], [], self.probes, self._placeholder())
 
+    def _nothing_shown(self) -> str | Text:
+        """Why the list is empty, and the keys that show more (as the CLI says on stderr)."""
+        if self.query_one("#filter", Input).value:
+            return "No service matches the filter."
+        read = self.analysis.snapshot.namespaces_read if self.analysis is not None else None
+        where = namespaces_label(shown_namespaces(self.scope.namespaces, read))
+        what = "services" if self.internal else "services with a way in from outside"
+        keys = ["n: another namespace"] + ([] if self.internal else ["a: ClusterIP ones too"])
+        text = Text(f"No {what} in ", style="dim")
+        text.append_text(literal(where, "dim"))  # namespace names are the cluster's text
+        text.append(".\n\n" + " · ".join(keys), style="dim")
+        return text
+
     def _placeholder(self) -> str | Text:
         if not self.failure:
             return self._waiting
@@ -371,7 +384,7 @@ class MainScreen(Screen[None]):
         if analysis is None or key is None:
             self._drawn = set()
             self._show_summary(Text(""))
-            view.show([], [], self.probes, "No service matches." if analysis else
+            view.show([], [], self.probes, self._nothing_shown() if analysis else
                       self._placeholder())
             self._show_findings(None)
             return

@@ -218,6 +218,8 @@ class ServiceTable(ScrollView, can_focus=True):
         if announce:
             self._highlighted = None
         self.cursor = target
+        if announce and not visible:  # no row for the cursor to land on: say "none"
+            self.post_message(ServiceHighlighted(None))
         self.refresh()
 
     def select(self, key: ObjectKey) -> bool:
