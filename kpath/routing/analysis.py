@@ -21,6 +21,7 @@ from kpath.routing.gateway.backends import ResolvedRules
 from kpath.routing.gateway.findings import table_findings
 from kpath.routing.gateway.infra import InfraRef
 from kpath.routing.gateway.status import gateway_analysis_findings
+from kpath.routing.ingress_conflicts import conflict_findings
 from kpath.routing.kubeproxy import Target
 from kpath.routing.paths import (
     Path,
@@ -79,6 +80,8 @@ def _analyse(snapshot: Snapshot, client_address: str | Client | None = None) -> 
     ingress = list(ingress_paths(snapshot, routes))
     paths.extend(ingress)
     findings.extend(ingress_findings(ingress, snapshot))
+    findings.extend(conflict_findings(p.entry.ingress for p in ingress
+                                      if p.entry.ingress is not None))
     table, infra = None, {}
     if snapshot.gateways.gateways or snapshot.gateways.routes:
         table = attach(snapshot)

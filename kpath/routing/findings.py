@@ -245,16 +245,13 @@ def _closest(pods: Iterable[Pod], selector: Mapping[str, str]) -> str:
 
 
 def ingress_findings(paths: Iterable[Path], snapshot: Snapshot) -> Iterator[Finding]:
-    # ingress_conflicts builds its findings with this module's `finding`: imported here.
-    from kpath.routing.ingress_conflicts import conflict_findings
-
+    """What is wrong with each Ingress rule's backend and controller (conflicts between
+    Ingresses are `ingress_conflicts`'s)."""
     seen: set[tuple[object, ...]] = set()
-    routes = []
     for path in paths:
         route = path.entry.ingress
         if route is None:
             continue
-        routes.append(route)
         ing = route.ingress.key
         ctrl = route.controller
         if route.problem and ("problem", ing, route.problem) not in seen:
@@ -274,7 +271,6 @@ def ingress_findings(paths: Iterable[Path], snapshot: Snapshot) -> Iterator[Find
                           "no controller will serve it", ingress=ing)
         elif ctrl.kind == "unknown":
             yield finding("KP204", f"Ingress {ing}: {ctrl.note}", ingress=ing)
-    yield from conflict_findings(routes)
 
 
 def cross_node_findings(paths: Iterable[Path],
