@@ -38,34 +38,27 @@ def wrap(text: Text, width: int, console: Console) -> Lines:
     plain = text.plain
     if all(cell_len(word) <= width for word in plain.split()):
         return list(text.wrap(console, width, overflow="fold"))  # words alone: Rich's own
-    out: Lines = []
     start, n = 0, len(plain)
+    # One cell per character (names, addresses and the state glyphs): find breaks by
+    # string search and measure by len(). Checked per distinct character, far fewer.
+    one_cell = all(cell_len(ch) == 1 for ch in set(plain))
+    width_of = len if one_cell else cell_len
+    breaks = _breaks_narrow if one_cell else _breaks
+    parts: list[tuple[int, int, bool]] = []  # (start, end, elided) of each line
     while start < n:
         while start < n and plain[start] == " ":
             start += 1
         if start >= n:
             break
-        if n - start <= width and cell_len(plain[start:]) <= width:  # cheap check first
-            out.append(text[start:])
+        if n - start <= width and width_of(plain[start:]) <= width:  # cheap check first
+            parts.append((start, n, False))
             break
-        space = sep = None
-        used = 0
-        over = n
-        for i in range(start, n):
-            used += cell_len(plain[i])
-            if used > width:
-                over = i
-                break
-            nxt = plain[i + 1] if i + 1 < n else " "
-            if nxt == " ":
-                space = i + 1
-            elif plain[i] in _AFTER or nxt in _BEFORE:
-                sep = i + 1
+        space, sep, over = breaks(plain, start, width)
         word_start = plain.rfind(" ", start, over) + 1
         word_end = plain.find(" ", over)
         word_end = n if word_end < 0 else word_end
         if space is not None and sep is not None and sep > space and \
-                cell_len(plain[word_start:word_end]) > width:
+                width_of(plain[word_start:word_end]) > width:
             # The word that overflows must break anyway: break it here, after what fits,
             # not after a lone glyph (``→ node-`` / ``abc12``, never ``→`` / ``node-``).
             cut: int | None = sep
@@ -74,12 +67,49 @@ def wrap(text: Text, width: int, console: Console) -> Lines:
         if cut is None:  # one part wider than the box: keep both ends of it
             end = plain.find(" ", start)
             end = n if end < 0 else end
-            out.append(elide(text[start:end], width))
+            parts.append((start, end, True))
             start = end
             continue
-        out.append(text[start:cut])
+        parts.append((start, cut, False))
         start = cut
-    return out
+    # One divide for every line: each `text[a:b]` would divide the whole text again.
+    offsets = sorted({o for a, b, _ in parts for o in (a, b)} - {0, n})
+    pieces = dict(zip([0, *offsets], text.divide(offsets), strict=True))
+    return [elide(pieces[a], width) if elided else pieces[a] for a, _, elided in parts]
+
+
+def _breaks(plain: str, start: int, width: int) -> tuple[int | None, int | None, int]:
+    """Where a line starting at ``start`` may break: after the last space that fits, after
+    the last separator that fits, and the first character that does not fit."""
+    n = len(plain)
+    space = sep = None
+    used = 0
+    for i in range(start, n):
+        used += cell_len(plain[i])
+        if used > width:
+            return space, sep, i
+        nxt = plain[i + 1] if i + 1 < n else " "
+        if nxt == " ":
+            space = i + 1
+        elif plain[i] in _AFTER or nxt in _BEFORE:
+            sep = i + 1
+    return space, sep, n
+
+
+def _breaks_narrow(plain: str, start: int, width: int) -> tuple[int | None, int | None, int]:
+    """`_breaks` where every character is one cell, by string search instead of a step per
+    character (a 5,000-node service's pod boxes are thousands of such lines)."""
+    n = len(plain)
+    if n - start <= width:
+        return _breaks(plain, start, width)  # the whole rest fits: the end counts as a space
+    over = start + width
+    found = plain.rfind(" ", start + 1, over + 1)
+    space = found if found > 0 else None
+    # A separator hit followed by a space is the space's break already: harmless here.
+    seps = [plain.rfind(c, start, over) + 1 for c in _AFTER]
+    seps += [plain.rfind(c, start + 1, over + 1) for c in _BEFORE]
+    best = max(seps)
+    return space, best if best > 0 else None, over
 
 
 def elide(text: Text, width: int) -> Text:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.console import Console
 from rich.text import Text
 
@@ -192,3 +194,25 @@ def test_the_filter_in_the_core_matches_the_list_rows_words() -> None:
         shown = {rows[i].key for i in vm.visible(rows, text=words, internal=True)}
         scope = ViewScope(internal=True, text=words)
         assert {k for k in analysis.snapshot.services if scope.service(analysis, k)} == shown
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=" ab-./:@?,=→✗", max_size=60), st.integers(1, 20))
+def test_ascii_breaks_are_the_general_ones(plain: str, width: int) -> None:
+    """The string-search breaks for one-cell text agree with the per-character scan on
+    every decision `wrap` makes with them (the last space, the last separator, the first
+    character that does not fit)."""
+    from kpath.tui.boxes import _breaks, _breaks_narrow
+
+    for start in range(len(plain)):
+        if plain[start] == " " or len(plain) - start <= width:
+            continue  # wrap skips spaces first, and takes a fitting rest whole
+        space, sep, over = _breaks(plain, start, width)
+        a_space, a_sep, a_over = _breaks_narrow(plain, start, width)
+        assert (a_space, a_over) == (space, over)
+        # A separator followed by a space may be reported where the scan sees the space:
+        # wrap then prefers the space, as with the scan's own answer.
+        cut = space or sep
+        assert (space or a_sep) == cut
+        if space is not None and sep is not None:
+            assert (a_sep > space) == (sep > space)
