@@ -7,16 +7,20 @@
 PYTHON ?= python3
 
 .DEFAULT_GOAL := help
-.PHONY: help check lint typecheck test snapshots bench
+.PHONY: help check lint format typecheck test snapshots bench
 
 help:  ## this list
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' \
 		$(MAKEFILE_LIST)
 
-check: lint typecheck  ## ruff and mypy (what CI runs before the tests)
+check: lint typecheck  ## ruff (lint and format) and mypy (what CI runs before the tests)
 
-lint:  ## ruff check
+lint:  ## ruff check and ruff format --check
 	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
+
+format:  ## ruff format: the layout CI checks
+	$(PYTHON) -m ruff format .
 
 typecheck:  ## mypy --strict on kpath/ (configured in pyproject.toml)
 	$(PYTHON) -m mypy

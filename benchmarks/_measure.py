@@ -48,8 +48,11 @@ def measure_json(path: Path, gc_enabled: bool) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     peak = _max_rss() - base
     items = data.get("items") if isinstance(data, dict) else data
-    return {"seconds": seconds, "peak_bytes": peak,
-            "items": len(items) if isinstance(items, list) else 0}
+    return {
+        "seconds": seconds,
+        "peak_bytes": peak,
+        "items": len(items) if isinstance(items, list) else 0,
+    }
 
 
 def measure_kpath(path: Path) -> dict[str, Any]:
@@ -96,8 +99,11 @@ def measure_kept(path: Path) -> dict[str, Any]:
     gc.collect()
     with_analysis = tracemalloc.get_traced_memory()[0] - base
     tracemalloc.stop()
-    return {"kept_bytes": kept, "kept_with_analysis_bytes": with_analysis,
-            "paths": len(analysis.paths)}
+    return {
+        "kept_bytes": kept,
+        "kept_with_analysis_bytes": with_analysis,
+        "paths": len(analysis.paths),
+    }
 
 
 def profile(path: Path, top: int = 25) -> str:

@@ -58,30 +58,108 @@ TEST_DUMPS = (ROOT / "tests" / "data" / "dumps", ROOT / "tests" / "data" / "host
 
 #: Strings that have broken parsers before: empty, numeric, redacted, "None", hostile text.
 STRINGS: tuple[str, ...] = (
-    "", " ", "x", "0", "80", "-1", "65536", "None", "null", "true", "***HIDDEN***", "*",
-    "10.0.0.1", "::1", "a/b", "*.example.com", "\x1b[31mred\x1b[0m", "line\nbreak",
-    "svc\u202egnp.exe", "[bold]x[/]", "\u200b", "é" * 3, "x" * 300,
+    "",
+    " ",
+    "x",
+    "0",
+    "80",
+    "-1",
+    "65536",
+    "None",
+    "null",
+    "true",
+    "***HIDDEN***",
+    "*",
+    "10.0.0.1",
+    "::1",
+    "a/b",
+    "*.example.com",
+    "\x1b[31mred\x1b[0m",
+    "line\nbreak",
+    "svc\u202egnp.exe",
+    "[bold]x[/]",
+    "\u200b",
+    "é" * 3,
+    "x" * 300,
 )
 NUMBERS: tuple[int | float, ...] = (
-    0, 1, -1, 80, 65535, 65536, -65536, 2**31, -(2**31) - 1, 2**63, -(2**63), 10**30,
-    1.5, -0.0, 1e308, 3.0,
+    0,
+    1,
+    -1,
+    80,
+    65535,
+    65536,
+    -65536,
+    2**31,
+    -(2**31) - 1,
+    2**63,
+    -(2**63),
+    10**30,
+    1.5,
+    -0.0,
+    1e308,
+    3.0,
 )
-OTHER_KINDS = ("List", "PodList", "ServiceList", "Deployment", "Namespace", "", "pod",
-               "Endpoint", "Ingresses")
-API_VERSIONS = ("v1", "networking.k8s.io/v1", "extensions/v1beta1", "discovery.k8s.io/v1",
-                "discovery.k8s.io/v1beta1", "", "v2", "apps/v1")
+OTHER_KINDS = (
+    "List",
+    "PodList",
+    "ServiceList",
+    "Deployment",
+    "Namespace",
+    "",
+    "pod",
+    "Endpoint",
+    "Ingresses",
+)
+API_VERSIONS = (
+    "v1",
+    "networking.k8s.io/v1",
+    "extensions/v1beta1",
+    "discovery.k8s.io/v1",
+    "discovery.k8s.io/v1beta1",
+    "",
+    "v2",
+    "apps/v1",
+)
 #: YAML values JSON cannot hold (a date, bytes, a set, pairs, a timestamp, YAML 1.1 numbers
 #: and booleans, an alias to itself): written as they are into YAML seeds only.
 YAML_SCALARS: tuple[str, ...] = (
-    "2001-12-14", "2001-12-14t21:59:43.10-05:00", "!!binary aGVsbG8=", "!!set {a, b}",
-    "!!omap [a: 1, b: 2]", "!!pairs [a: 1, a: 2]", "0x1F", "0o17", "1_000", ".inf", ".nan",
-    "~", "yes", "off", "!!str 80", "!!int '80'", "!!float 1", "&x [*x]", "&y {a: *y}",
-    "!!null ''", "!!timestamp 2001-12-14", "!custom x", "? [a, b]\n: c",
+    "2001-12-14",
+    "2001-12-14t21:59:43.10-05:00",
+    "!!binary aGVsbG8=",
+    "!!set {a, b}",
+    "!!omap [a: 1, b: 2]",
+    "!!pairs [a: 1, a: 2]",
+    "0x1F",
+    "0o17",
+    "1_000",
+    ".inf",
+    ".nan",
+    "~",
+    "yes",
+    "off",
+    "!!str 80",
+    "!!int '80'",
+    "!!float 1",
+    "&x [*x]",
+    "&y {a: *y}",
+    "!!null ''",
+    "!!timestamp 2001-12-14",
+    "!custom x",
+    "? [a, b]\n: c",
 )
 #: Mutation names, and how often each is picked (type changes are the ones that crashed).
 OPS: tuple[tuple[str, int], ...] = (
-    ("retype", 8), ("drop", 2), ("number", 2), ("string", 2), ("deep", 1),
-    ("duplicate", 1), ("graft", 2), ("swap", 4), ("kind", 2), ("apiversion", 1),
+    ("retype", 8),
+    ("drop", 2),
+    ("number", 2),
+    ("string", 2),
+    ("deep", 1),
+    ("duplicate", 1),
+    ("graft", 2),
+    ("swap", 4),
+    ("kind", 2),
+    ("apiversion", 1),
     ("yaml", 2),
 )
 
@@ -116,6 +194,7 @@ class Raw:
 
 # ---------------------------------------------------------------- seeds
 
+
 def objects_by_kind(seed: Seed) -> dict[str, list[tuple[int, int, list[Any]]]]:
     """kind → where each object of a kind kpath reads sits: (file, document, path).
 
@@ -134,13 +213,24 @@ def objects_by_kind(seed: Seed) -> dict[str, list[tuple[int, int, list[Any]]]]:
                         found.setdefault(kind, []).append((f_i, d_i, path))
                         continue
                     list_kind = value.get("kind")
-                    inner = (list_kind[:-4] if isinstance(list_kind, str)
-                             and list_kind.endswith("List") and list_kind != "List" else implied)
-                    stack.extend((v, [*path, k], inner) for k, v in value.items()
-                                 if isinstance(v, dict | list))
+                    inner = (
+                        list_kind[:-4]
+                        if isinstance(list_kind, str)
+                        and list_kind.endswith("List")
+                        and list_kind != "List"
+                        else implied
+                    )
+                    stack.extend(
+                        (v, [*path, k], inner)
+                        for k, v in value.items()
+                        if isinstance(v, dict | list)
+                    )
                 elif isinstance(value, list):
-                    stack.extend((v, [*path, i], implied) for i, v in enumerate(value)
-                                 if isinstance(v, dict | list))
+                    stack.extend(
+                        (v, [*path, i], implied)
+                        for i, v in enumerate(value)
+                        if isinstance(v, dict | list)
+                    )
     return found
 
 
@@ -182,45 +272,99 @@ def builder_seed() -> Seed:
     from tests import builders as b
 
     objects = [
-        b.node("n1", "z1"), b.node("n2", "z2", ready=False), b.node("n3", None),
+        b.node("n1", "z1"),
+        b.node("n2", "z2", ready=False),
+        b.node("n3", None),
         b.pod("web-1", "n1", "10.1.0.1", ports=[{"name": "http", "containerPort": 8080}]),
         b.pod("web-2", "n2", "10.1.0.2", ready=False, terminating=True),
         b.pod("api-1", "n3", "10.1.0.3", labels={"app": "api"}),
-        b.service("web", "LoadBalancer", lb_ip="192.0.2.10", etp="Local",
-                  ports=[{"name": "http", "port": 80, "targetPort": "http", "nodePort": 30080}]),
-        b.service("api", "NodePort", selector={"app": "api"}, itp="Local",
-                  externalIPs=["192.0.2.20"]),
+        b.service(
+            "web",
+            "LoadBalancer",
+            lb_ip="192.0.2.10",
+            etp="Local",
+            ports=[{"name": "http", "port": 80, "targetPort": "http", "nodePort": 30080}],
+        ),
+        b.service(
+            "api", "NodePort", selector={"app": "api"}, itp="Local", externalIPs=["192.0.2.20"]
+        ),
         b.service("dns", "ExternalName", selector={}, externalName="example.com"),
         b.service("headless", clusterIP="None", selector={"app": "api"}),
         b.service("manual", selector={}),
-        b.service("lb-pods", "LoadBalancer", loadBalancerClass="x", lb_hostname="lb.example",
-                  allocateLoadBalancerNodePorts=False),
-        b.endpointslice("web", [
-            b.endpoint("10.1.0.1", "n1", "web-1", zone="z1", hint_zones=["z1"],
-                       hint_nodes=["n1"]),
-            b.endpoint(["10.1.0.2", "10.1.0.9"], "n2", "web-2", ready=False, serving=True,
-                       terminating=True),
-        ], port_name="http"),
+        b.service(
+            "lb-pods",
+            "LoadBalancer",
+            loadBalancerClass="x",
+            lb_hostname="lb.example",
+            allocateLoadBalancerNodePorts=False,
+        ),
+        b.endpointslice(
+            "web",
+            [
+                b.endpoint(
+                    "10.1.0.1", "n1", "web-1", zone="z1", hint_zones=["z1"], hint_nodes=["n1"]
+                ),
+                b.endpoint(
+                    ["10.1.0.2", "10.1.0.9"],
+                    "n2",
+                    "web-2",
+                    ready=False,
+                    serving=True,
+                    terminating=True,
+                ),
+            ],
+            port_name="http",
+        ),
         b.endpointslice("api", [b.endpoint("10.1.0.3", "n3", "api-1")], suffix="x"),
         b.endpoints_legacy("manual", ready=[("10.1.0.7", "n1")], not_ready=[("10.1.0.8", None)]),
-        b.ingress("shop", [
-            b.rule("shop.example", ("/", "Prefix", b.backend("web", 80)),
-                   ("/api", "Exact", b.backend("api", "http"))),
-            b.rule(None, ("/x", "ImplementationSpecific",
-                          {"resource": {"kind": "Bucket", "name": "b"}})),
-        ], class_name="nginx", tls_hosts=["*.example", "shop.example"], lb_ip="192.0.2.10",
-            default_backend=b.backend("web", 80)),
-        {**b.ingress("legacy", [{"host": "old.example", "http": {"paths": [
-            {"path": "/", "backend": {"serviceName": "web", "servicePort": "http"}}]}}],
-            annotations={"kubernetes.io/ingress.class": "alb",
-                         "alb.ingress.kubernetes.io/target-type": "ip"}),
-         "apiVersion": "extensions/v1beta1"},
+        b.ingress(
+            "shop",
+            [
+                b.rule(
+                    "shop.example",
+                    ("/", "Prefix", b.backend("web", 80)),
+                    ("/api", "Exact", b.backend("api", "http")),
+                ),
+                b.rule(
+                    None,
+                    ("/x", "ImplementationSpecific", {"resource": {"kind": "Bucket", "name": "b"}}),
+                ),
+            ],
+            class_name="nginx",
+            tls_hosts=["*.example", "shop.example"],
+            lb_ip="192.0.2.10",
+            default_backend=b.backend("web", 80),
+        ),
+        {
+            **b.ingress(
+                "legacy",
+                [
+                    {
+                        "host": "old.example",
+                        "http": {
+                            "paths": [
+                                {
+                                    "path": "/",
+                                    "backend": {"serviceName": "web", "servicePort": "http"},
+                                }
+                            ]
+                        },
+                    }
+                ],
+                annotations={
+                    "kubernetes.io/ingress.class": "alb",
+                    "alb.ingress.kubernetes.io/target-type": "ip",
+                },
+            ),
+            "apiVersion": "extensions/v1beta1",
+        },
         b.ingress_class("nginx", "k8s.io/ingress-nginx", default=True),
         b.ingress_class("alb", "ingress.k8s.aws/alb"),
     ]
     doc = {"apiVersion": "v1", "kind": "List", "items": objects}
-    seed = _finish(Seed("builders", [SeedFile("cluster.json", [doc], False,
-                                              1 + _count_read_kinds(doc))]))
+    seed = _finish(
+        Seed("builders", [SeedFile("cluster.json", [doc], False, 1 + _count_read_kinds(doc))])
+    )
     # The richest seed CI always has (the tests' data files are mostly one error each).
     seed.weight *= 3
     return seed
@@ -243,6 +387,7 @@ def all_seeds(realworld: bool = True) -> list[Seed]:
 
 
 # ---------------------------------------------------------------- writing
+
 
 def _encode(value: Any) -> str:
     raws: dict[str, str] = {}
@@ -290,6 +435,7 @@ def workspace(seeds: Sequence[Seed]) -> Iterator[Path]:
 
 
 # ---------------------------------------------------------------- mutations
+
 
 @dataclass
 class Mutant:
@@ -445,8 +591,9 @@ def _nearest_object(root: Any, path: list[Any]) -> list[Any]:
     return []
 
 
-def mutate_doc(rnd: random.Random, root: Any, op: str, steps: list[str],
-               start: Sequence[Any] = ()) -> Any:
+def mutate_doc(
+    rnd: random.Random, root: Any, op: str, steps: list[str], start: Sequence[Any] = ()
+) -> Any:
     """One mutation of one document (somewhere under ``start``); returns the new document
     (the old one is untouched)."""
     inside = _get(root, start)
@@ -459,8 +606,11 @@ def mutate_doc(rnd: random.Random, root: Any, op: str, steps: list[str],
         new_root = _copy_along(root, [*path, "kind"])
         target = _get(new_root, path) if path else new_root
         if op == "kind":
-            kind = rnd.choice((*KINDS, *OTHER_KINDS)) if rnd.random() < 0.9 else random_value(
-                rnd, node.get("kind"))
+            kind = (
+                rnd.choice((*KINDS, *OTHER_KINDS))
+                if rnd.random() < 0.9
+                else random_value(rnd, node.get("kind"))
+            )
             target["kind"] = kind
             steps.append(f"{_show(path)}.kind = {kind!r}")
         else:
@@ -575,6 +725,7 @@ def _short(value: Any) -> str:
 
 
 # ---------------------------------------------------------------- the property
+
 
 def pipeline(paths: Sequence[Path], tui: bool = False) -> int:
     """Everything kpath does offline with a dump; returns how many bytes it rendered.

@@ -79,8 +79,14 @@ def fields_v1(value: Any, key: str = "") -> Any:
     return {}
 
 
-def managed(manager: str, time: str, fields: Obj, subresource: str | None = None,
-            api_version: str = "v1", operation: str = "Update") -> Obj:
+def managed(
+    manager: str,
+    time: str,
+    fields: Obj,
+    subresource: str | None = None,
+    api_version: str = "v1",
+    operation: str = "Update",
+) -> Obj:
     entry: Obj = {
         "apiVersion": api_version,
         "fieldsType": "FieldsV1",
@@ -147,30 +153,55 @@ def node(n: NodeSpec) -> Obj:
         labels["node-role.kubernetes.io/control-plane"] = ""
         taints.append({"effect": "NoSchedule", "key": "node-role.kubernetes.io/control-plane"})
     if n.unschedulable:
-        taints.append({"effect": "NoSchedule", "key": "node.kubernetes.io/unschedulable",
-                       "timeAdded": n.heartbeat})
+        taints.append(
+            {
+                "effect": "NoSchedule",
+                "key": "node.kubernetes.io/unschedulable",
+                "timeAdded": n.heartbeat,
+            }
+        )
     if not n.ready:
-        taints.append({"effect": "NoSchedule", "key": "node.kubernetes.io/unreachable",
-                       "timeAdded": n.heartbeat})
-        taints.append({"effect": "NoExecute", "key": "node.kubernetes.io/unreachable",
-                       "timeAdded": n.heartbeat})
-    spec: Obj = {"podCIDR": n.pod_cidr, "podCIDRs": [n.pod_cidr],
-                 "providerID": f"example://{n.zone}/{n.name}"}
+        taints.append(
+            {
+                "effect": "NoSchedule",
+                "key": "node.kubernetes.io/unreachable",
+                "timeAdded": n.heartbeat,
+            }
+        )
+        taints.append(
+            {
+                "effect": "NoExecute",
+                "key": "node.kubernetes.io/unreachable",
+                "timeAdded": n.heartbeat,
+            }
+        )
+    spec: Obj = {
+        "podCIDR": n.pod_cidr,
+        "podCIDRs": [n.pod_cidr],
+        "providerID": f"example://{n.zone}/{n.name}",
+    }
     if taints:
         spec["taints"] = taints
     if n.unschedulable:
         spec["unschedulable"] = True
 
     def cond(kind: str, ok: str, reason: str, message: str) -> Obj:
-        return {"lastHeartbeatTime": n.heartbeat, "lastTransitionTime": n.created,
-                "message": message, "reason": reason, "status": ok, "type": kind}
+        return {
+            "lastHeartbeatTime": n.heartbeat,
+            "lastTransitionTime": n.created,
+            "message": message,
+            "reason": reason,
+            "status": ok,
+            "type": kind,
+        }
 
     if n.ready:
         ready = cond("Ready", "True", "KubeletReady", "kubelet is posting ready status")
         pressure = "False"
     else:
-        ready = cond("Ready", "Unknown", "NodeStatusUnknown",
-                     "Kubelet stopped posting node status.")
+        ready = cond(
+            "Ready", "Unknown", "NodeStatusUnknown", "Kubelet stopped posting node status."
+        )
         pressure = "Unknown"
     status: Obj = {
         "addresses": [
@@ -178,32 +209,59 @@ def node(n: NodeSpec) -> Obj:
             {"address": n.name, "type": "Hostname"},
             {"address": f"{n.name}.{n.region}.compute.internal", "type": "InternalDNS"},
         ],
-        "allocatable": {"cpu": "7910m", "ephemeral-storage": "95491281146",
-                        "hugepages-1Gi": "0", "hugepages-2Mi": "0", "memory": "31482364Ki",
-                        "pods": "110"},
-        "capacity": {"cpu": "8", "ephemeral-storage": "104845292Ki", "hugepages-1Gi": "0",
-                     "hugepages-2Mi": "0", "memory": "32496124Ki", "pods": "110"},
+        "allocatable": {
+            "cpu": "7910m",
+            "ephemeral-storage": "95491281146",
+            "hugepages-1Gi": "0",
+            "hugepages-2Mi": "0",
+            "memory": "31482364Ki",
+            "pods": "110",
+        },
+        "capacity": {
+            "cpu": "8",
+            "ephemeral-storage": "104845292Ki",
+            "hugepages-1Gi": "0",
+            "hugepages-2Mi": "0",
+            "memory": "32496124Ki",
+            "pods": "110",
+        },
         "conditions": [
-            cond("MemoryPressure", pressure, "KubeletHasSufficientMemory",
-                 "kubelet has sufficient memory available"),
-            cond("DiskPressure", pressure, "KubeletHasNoDiskPressure",
-                 "kubelet has no disk pressure"),
-            cond("PIDPressure", pressure, "KubeletHasSufficientPID",
-                 "kubelet has sufficient PID available"),
+            cond(
+                "MemoryPressure",
+                pressure,
+                "KubeletHasSufficientMemory",
+                "kubelet has sufficient memory available",
+            ),
+            cond(
+                "DiskPressure", pressure, "KubeletHasNoDiskPressure", "kubelet has no disk pressure"
+            ),
+            cond(
+                "PIDPressure",
+                pressure,
+                "KubeletHasSufficientPID",
+                "kubelet has sufficient PID available",
+            ),
             ready,
         ],
         "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
         "images": [
-            {"names": [f"{image}@sha256:{size:064x}", f"{image}:v1.{size % 9}.{size % 7}"],
-             "sizeBytes": size}
+            {
+                "names": [f"{image}@sha256:{size:064x}", f"{image}:v1.{size % 9}.{size % 7}"],
+                "sizeBytes": size,
+            }
             for image, size in _NODE_IMAGES
         ],
         "nodeInfo": {
-            "architecture": "amd64", "bootID": n.uid, "containerRuntimeVersion":
-            "containerd://1.7.22", "kernelVersion": "6.1.112-124.190.amzn2023.x86_64",
-            "kubeProxyVersion": "v1.31.2", "kubeletVersion": "v1.31.2",
-            "machineID": n.uid.replace("-", ""), "operatingSystem": "linux",
-            "osImage": "Linux 2023", "systemUUID": n.uid,
+            "architecture": "amd64",
+            "bootID": n.uid,
+            "containerRuntimeVersion": "containerd://1.7.22",
+            "kernelVersion": "6.1.112-124.190.amzn2023.x86_64",
+            "kubeProxyVersion": "v1.31.2",
+            "kubeletVersion": "v1.31.2",
+            "machineID": n.uid.replace("-", ""),
+            "operatingSystem": "linux",
+            "osImage": "Linux 2023",
+            "systemUUID": n.uid,
         },
     }
     meta: Obj = {
@@ -219,16 +277,28 @@ def node(n: NodeSpec) -> Obj:
         "uid": n.uid,
     }
     meta["managedFields"] = [
-        managed("kubelet", n.created, {"f:metadata": fields_v1(
-            {"annotations": meta["annotations"], "labels": labels})}),
-        managed("kube-controller-manager", n.created, {"f:spec": fields_v1(
-            {"podCIDR": 1, "podCIDRs": 1})}),
-        managed("kubelet", n.heartbeat, {"f:status": fields_v1(
-            {k: status[k] for k in ("addresses", "conditions", "images", "nodeInfo")})},
-            subresource="status"),
+        managed(
+            "kubelet",
+            n.created,
+            {"f:metadata": fields_v1({"annotations": meta["annotations"], "labels": labels})},
+        ),
+        managed(
+            "kube-controller-manager",
+            n.created,
+            {"f:spec": fields_v1({"podCIDR": 1, "podCIDRs": 1})},
+        ),
+        managed(
+            "kubelet",
+            n.heartbeat,
+            {
+                "f:status": fields_v1(
+                    {k: status[k] for k in ("addresses", "conditions", "images", "nodeInfo")}
+                )
+            },
+            subresource="status",
+        ),
     ]
-    return {"apiVersion": "v1", "kind": "Node", "metadata": meta, "spec": spec,
-            "status": status}
+    return {"apiVersion": "v1", "kind": "Node", "metadata": meta, "spec": spec, "status": status}
 
 
 # ----------------------------------------------------------------------------------- pods
@@ -265,20 +335,30 @@ READY, NOT_READY, TERMINATING, PENDING = "ready", "notready", "terminating", "pe
 
 
 def _probe(port: Any, path: str, delay: int) -> Obj:
-    return {"failureThreshold": 3, "httpGet": {"path": path, "port": port, "scheme": "HTTP"},
-            "initialDelaySeconds": delay, "periodSeconds": 10, "successThreshold": 1,
-            "timeoutSeconds": 1}
+    return {
+        "failureThreshold": 3,
+        "httpGet": {"path": path, "port": port, "scheme": "HTTP"},
+        "initialDelaySeconds": delay,
+        "periodSeconds": 10,
+        "successThreshold": 1,
+        "timeoutSeconds": 1,
+    }
 
 
 def _main_container(w: Workload) -> Obj:
     env = [
-        {"name": "POD_NAME", "valueFrom": {"fieldRef": {"apiVersion": "v1",
-                                                        "fieldPath": "metadata.name"}}},
+        {
+            "name": "POD_NAME",
+            "valueFrom": {"fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}},
+        },
         {"name": "LOG_LEVEL", "value": "info"},
     ]
     mounts = [
-        {"mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
-         "name": "kube-api-access-@@vol@@", "readOnly": True},
+        {
+            "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+            "name": "kube-api-access-@@vol@@",
+            "readOnly": True,
+        },
     ]
     first = w.ports[0][0]
     return {
@@ -288,8 +368,10 @@ def _main_container(w: Workload) -> Obj:
         "name": "app",
         "ports": [{"containerPort": p, "name": n, "protocol": "TCP"} for n, p in w.ports],
         "readinessProbe": _probe(first, "/ready", 5),
-        "resources": {"limits": {"cpu": "1", "memory": "512Mi"},
-                      "requests": {"cpu": "100m", "memory": "256Mi"}},
+        "resources": {
+            "limits": {"cpu": "1", "memory": "512Mi"},
+            "requests": {"cpu": "100m", "memory": "256Mi"},
+        },
         "terminationMessagePath": "/dev/termination-log",
         "terminationMessagePolicy": "File",
         "volumeMounts": mounts,
@@ -303,13 +385,15 @@ def _sidecar_container() -> Obj:
         "imagePullPolicy": "IfNotPresent",
         "name": "log-shipper",
         "ports": [{"containerPort": 2020, "name": "shipper-metrics", "protocol": "TCP"}],
-        "resources": {"limits": {"memory": "128Mi"},
-                      "requests": {"cpu": "10m", "memory": "64Mi"}},
+        "resources": {"limits": {"memory": "128Mi"}, "requests": {"cpu": "10m", "memory": "64Mi"}},
         "terminationMessagePath": "/dev/termination-log",
         "terminationMessagePolicy": "File",
         "volumeMounts": [
-            {"mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
-             "name": "kube-api-access-@@vol@@", "readOnly": True},
+            {
+                "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount",
+                "name": "kube-api-access-@@vol@@",
+                "readOnly": True,
+            },
         ],
     }
 
@@ -328,9 +412,15 @@ def _container_status(name: str, image: str, state: str, cid: str) -> Obj:
         "state": {"running": {"startedAt": "@@t1@@"}},
     }
     if state == NOT_READY:
-        status["lastState"] = {"terminated": {
-            "containerID": f"containerd://@@{cid}@@", "exitCode": 137, "finishedAt": "@@t1@@",
-            "reason": "OOMKilled", "startedAt": "@@t0@@"}}
+        status["lastState"] = {
+            "terminated": {
+                "containerID": f"containerd://@@{cid}@@",
+                "exitCode": 137,
+                "finishedAt": "@@t1@@",
+                "reason": "OOMKilled",
+                "startedAt": "@@t0@@",
+            }
+        }
     return status
 
 
@@ -344,8 +434,12 @@ def _stable(text: str) -> int:
 
 def _pod_conditions(state: str) -> list[Obj]:
     def cond(kind: str, ok: bool, reason: str | None = None, message: str | None = None) -> Obj:
-        c: Obj = {"lastProbeTime": None, "lastTransitionTime": "@@t1@@",
-                  "status": "True" if ok else "False", "type": kind}
+        c: Obj = {
+            "lastProbeTime": None,
+            "lastTransitionTime": "@@t1@@",
+            "status": "True" if ok else "False",
+            "type": kind,
+        }
         if reason:
             c["reason"] = reason
         if message:
@@ -353,12 +447,19 @@ def _pod_conditions(state: str) -> list[Obj]:
         return c
 
     if state == PENDING:
-        return [cond("PodScheduled", False, "Unschedulable",
-                     "0/@@nodes@@ nodes are available: insufficient cpu. preemption: 0/@@nodes@@"
-                     " nodes are available: No preemption victims found for incoming pod.")]
+        return [
+            cond(
+                "PodScheduled",
+                False,
+                "Unschedulable",
+                "0/@@nodes@@ nodes are available: insufficient cpu. preemption: 0/@@nodes@@"
+                " nodes are available: No preemption victims found for incoming pod.",
+            )
+        ]
     ready = state == READY
-    unready = (None, None) if ready else (
-        "ContainersNotReady", "containers with unready status: [app]")
+    unready = (
+        (None, None) if ready else ("ContainersNotReady", "containers with unready status: [app]")
+    )
     return [
         cond("Initialized", True),
         cond("Ready", ready, *unready),
@@ -378,9 +479,16 @@ def pod(w: Workload, state: str) -> Obj:
         "labels": dict(w.labels),
         "name": "@@name@@",
         "namespace": w.namespace,
-        "ownerReferences": [{"apiVersion": "apps/v1", "blockOwnerDeletion": True,
-                             "controller": True, "kind": w.owner_kind, "name": w.owner_name,
-                             "uid": w.owner_uid}],
+        "ownerReferences": [
+            {
+                "apiVersion": "apps/v1",
+                "blockOwnerDeletion": True,
+                "controller": True,
+                "kind": w.owner_kind,
+                "name": w.owner_name,
+                "uid": w.owner_uid,
+            }
+        ],
         "resourceVersion": "@@rv@@",
         "uid": "@@uid@@",
     }
@@ -402,20 +510,48 @@ def pod(w: Workload, state: str) -> Obj:
         "serviceAccountName": w.service_account,
         "terminationGracePeriodSeconds": 30,
         "tolerations": [
-            {"effect": "NoExecute", "key": "node.kubernetes.io/not-ready",
-             "operator": "Exists", "tolerationSeconds": 300},
-            {"effect": "NoExecute", "key": "node.kubernetes.io/unreachable",
-             "operator": "Exists", "tolerationSeconds": 300},
+            {
+                "effect": "NoExecute",
+                "key": "node.kubernetes.io/not-ready",
+                "operator": "Exists",
+                "tolerationSeconds": 300,
+            },
+            {
+                "effect": "NoExecute",
+                "key": "node.kubernetes.io/unreachable",
+                "operator": "Exists",
+                "tolerationSeconds": 300,
+            },
         ],
         "volumes": [
-            {"name": "kube-api-access-@@vol@@", "projected": {"defaultMode": 420, "sources": [
-                {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
-                {"configMap": {"items": [{"key": "ca.crt", "path": "ca.crt"}],
-                               "name": "kube-root-ca.crt"}},
-                {"downwardAPI": {"items": [{"fieldRef": {"apiVersion": "v1",
-                                                         "fieldPath": "metadata.namespace"},
-                                            "path": "namespace"}]}},
-            ]}},
+            {
+                "name": "kube-api-access-@@vol@@",
+                "projected": {
+                    "defaultMode": 420,
+                    "sources": [
+                        {"serviceAccountToken": {"expirationSeconds": 3607, "path": "token"}},
+                        {
+                            "configMap": {
+                                "items": [{"key": "ca.crt", "path": "ca.crt"}],
+                                "name": "kube-root-ca.crt",
+                            }
+                        },
+                        {
+                            "downwardAPI": {
+                                "items": [
+                                    {
+                                        "fieldRef": {
+                                            "apiVersion": "v1",
+                                            "fieldPath": "metadata.namespace",
+                                        },
+                                        "path": "namespace",
+                                    }
+                                ]
+                            }
+                        },
+                    ],
+                },
+            },
         ],
     }
     if w.host_network:
@@ -424,34 +560,42 @@ def pod(w: Workload, state: str) -> Obj:
         spec["tolerations"] = [{"operator": "Exists"}]
     if state != PENDING:
         spec["nodeName"] = "@@node@@"
-    status: Obj = {"conditions": _pod_conditions(state),
-                   "phase": "Pending" if state == PENDING else "Running",
-                   "qosClass": "Burstable"}
+    status: Obj = {
+        "conditions": _pod_conditions(state),
+        "phase": "Pending" if state == PENDING else "Running",
+        "qosClass": "Burstable",
+    }
     if state != PENDING:
         statuses = [_container_status("app", w.image, state, "cid")]
         if w.sidecar:
-            statuses.append(_container_status(
-                "log-shipper", containers[1]["image"], READY, "cid2"))
-        status.update({
-            "containerStatuses": statuses,
-            "hostIP": "@@host@@",
-            "hostIPs": [{"ip": "@@host@@"}],
-            "podIP": "@@ip@@",
-            "podIPs": [{"ip": "@@ip@@"}],
-            "startTime": "@@t0@@",
-        })
+            statuses.append(_container_status("log-shipper", containers[1]["image"], READY, "cid2"))
+        status.update(
+            {
+                "containerStatuses": statuses,
+                "hostIP": "@@host@@",
+                "hostIPs": [{"ip": "@@host@@"}],
+                "podIP": "@@ip@@",
+                "podIPs": [{"ip": "@@ip@@"}],
+                "startTime": "@@t0@@",
+            }
+        )
     meta["managedFields"] = [
-        managed("kube-controller-manager", "@@t0@@", {
-            "f:metadata": fields_v1({k: meta[k] for k in ("generateName", "labels",
-                                                          "ownerReferences")}),
-            "f:spec": fields_v1({k: v for k, v in spec.items() if k != "nodeName"}),
-        }),
+        managed(
+            "kube-controller-manager",
+            "@@t0@@",
+            {
+                "f:metadata": fields_v1(
+                    {k: meta[k] for k in ("generateName", "labels", "ownerReferences")}
+                ),
+                "f:spec": fields_v1({k: v for k, v in spec.items() if k != "nodeName"}),
+            },
+        ),
     ]
     if state != PENDING:
         meta["managedFields"].append(
-            managed("kubelet", "@@t1@@", {"f:status": fields_v1(status)}, subresource="status"))
-    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec,
-            "status": status}
+            managed("kubelet", "@@t1@@", {"f:status": fields_v1(status)}, subresource="status")
+        )
+    return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec, "status": status}
 
 
 # ------------------------------------------------------------------------------- services
@@ -493,11 +637,15 @@ def service(s: ServiceSpec) -> Obj:
     if s.type == "ExternalName":
         spec["externalName"] = s.external_name
     else:
-        spec.update({
-            "clusterIP": s.cluster_ip, "clusterIPs": [s.cluster_ip],
-            "internalTrafficPolicy": "Cluster", "ipFamilies": ["IPv4"],
-            "ipFamilyPolicy": "SingleStack",
-        })
+        spec.update(
+            {
+                "clusterIP": s.cluster_ip,
+                "clusterIPs": [s.cluster_ip],
+                "internalTrafficPolicy": "Cluster",
+                "ipFamilies": ["IPv4"],
+                "ipFamilyPolicy": "SingleStack",
+            }
+        )
     ports = []
     for p in s.ports:
         port: Obj = {"port": p.port, "protocol": "TCP", "targetPort": p.target}
@@ -516,33 +664,64 @@ def service(s: ServiceSpec) -> Obj:
         spec["allocateLoadBalancerNodePorts"] = True
     if s.health_check_port:
         spec["healthCheckNodePort"] = s.health_check_port
-    meta: Obj = {"creationTimestamp": s.created, "labels": s.labels, "name": s.name,
-                 "namespace": s.namespace, "resourceVersion": str(s.resource_version),
-                 "uid": s.uid}
+    meta: Obj = {
+        "creationTimestamp": s.created,
+        "labels": s.labels,
+        "name": s.name,
+        "namespace": s.namespace,
+        "resourceVersion": str(s.resource_version),
+        "uid": s.uid,
+    }
     if s.annotations:
         meta["annotations"] = s.annotations
-    meta["managedFields"] = [managed("helm", s.created, {
-        "f:metadata": fields_v1({k: meta[k] for k in ("labels", "annotations") if k in meta}),
-        "f:spec": fields_v1({k: v for k, v in spec.items()
-                             if k not in ("clusterIP", "clusterIPs", "healthCheckNodePort")}),
-    })]
+    meta["managedFields"] = [
+        managed(
+            "helm",
+            s.created,
+            {
+                "f:metadata": fields_v1(
+                    {k: meta[k] for k in ("labels", "annotations") if k in meta}
+                ),
+                "f:spec": fields_v1(
+                    {
+                        k: v
+                        for k, v in spec.items()
+                        if k not in ("clusterIP", "clusterIPs", "healthCheckNodePort")
+                    }
+                ),
+            },
+        )
+    ]
     status: Obj = {"loadBalancer": {}}
     if s.lb_ingress is not None:
         status["loadBalancer"] = {"ingress": s.lb_ingress}
-        meta["managedFields"].append(managed(
-            "service-controller", s.created,
-            {"f:status": {"f:loadBalancer": {"f:ingress": {}}}}, subresource="status"))
-    return {"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec,
-            "status": status}
+        meta["managedFields"].append(
+            managed(
+                "service-controller",
+                s.created,
+                {"f:status": {"f:loadBalancer": {"f:ingress": {}}}},
+                subresource="status",
+            )
+        )
+    return {"apiVersion": "v1", "kind": "Service", "metadata": meta, "spec": spec, "status": status}
 
 
-def endpoint_slice(s: ServiceSpec, name: str, uid: str, created: str, resource_version: int,
-                   endpoints: Sequence[Obj] | None) -> Obj:
+def endpoint_slice(
+    s: ServiceSpec,
+    name: str,
+    uid: str,
+    created: str,
+    resource_version: int,
+    endpoints: Sequence[Obj] | None,
+) -> Obj:
     """One slice as the endpointslice controller writes it."""
     ports: list[Obj] | None = None
     if endpoints is not None:
-        ports = [{"name": p.name or "", "port": p.resolved, "protocol": "TCP"}
-                 for p in s.ports if p.resolved is not None]
+        ports = [
+            {"name": p.name or "", "port": p.resolved, "protocol": "TCP"}
+            for p in s.ports
+            if p.resolved is not None
+        ]
     labels = dict(s.labels)
     labels["endpointslice.kubernetes.io/managed-by"] = "endpointslice-controller.k8s.io"
     labels["kubernetes.io/service-name"] = s.name
@@ -554,31 +733,63 @@ def endpoint_slice(s: ServiceSpec, name: str, uid: str, created: str, resource_v
         "labels": labels,
         "name": name,
         "namespace": s.namespace,
-        "ownerReferences": [{"apiVersion": "v1", "blockOwnerDeletion": True,
-                             "controller": True, "kind": "Service", "name": s.name,
-                             "uid": s.uid}],
+        "ownerReferences": [
+            {
+                "apiVersion": "v1",
+                "blockOwnerDeletion": True,
+                "controller": True,
+                "kind": "Service",
+                "name": s.name,
+                "uid": s.uid,
+            }
+        ],
         "resourceVersion": str(resource_version),
         "uid": uid,
     }
-    meta["managedFields"] = [managed("kube-controller-manager", created, {
-        "f:addressType": {}, "f:endpoints": {},
-        "f:metadata": fields_v1({k: meta[k] for k in (
-            "annotations", "generateName", "labels", "ownerReferences")}),
-        "f:ports": {},
-    }, api_version="discovery.k8s.io/v1")]
-    return {"addressType": "IPv4", "apiVersion": "discovery.k8s.io/v1",
-            "endpoints": list(endpoints) if endpoints else None, "kind": "EndpointSlice",
-            "metadata": meta, "ports": ports}
+    meta["managedFields"] = [
+        managed(
+            "kube-controller-manager",
+            created,
+            {
+                "f:addressType": {},
+                "f:endpoints": {},
+                "f:metadata": fields_v1(
+                    {
+                        k: meta[k]
+                        for k in ("annotations", "generateName", "labels", "ownerReferences")
+                    }
+                ),
+                "f:ports": {},
+            },
+            api_version="discovery.k8s.io/v1",
+        )
+    ]
+    return {
+        "addressType": "IPv4",
+        "apiVersion": "discovery.k8s.io/v1",
+        "endpoints": list(endpoints) if endpoints else None,
+        "kind": "EndpointSlice",
+        "metadata": meta,
+        "ports": ports,
+    }
 
 
-def endpoint(ip: str, pod_name: str, namespace: str, pod_uid: str, node_name: str, zone: str,
-             state: str, serving_while_terminating: bool, hinted: bool) -> Obj:
+def endpoint(
+    ip: str,
+    pod_name: str,
+    namespace: str,
+    pod_uid: str,
+    node_name: str,
+    zone: str,
+    state: str,
+    serving_while_terminating: bool,
+    hinted: bool,
+) -> Obj:
     ready = state == READY
     serving = ready or (state == TERMINATING and serving_while_terminating)
     ep: Obj = {
         "addresses": [ip],
-        "conditions": {"ready": ready, "serving": serving,
-                       "terminating": state == TERMINATING},
+        "conditions": {"ready": ready, "serving": serving, "terminating": state == TERMINATING},
         "nodeName": node_name,
         "targetRef": {"kind": "Pod", "name": pod_name, "namespace": namespace, "uid": pod_uid},
         "zone": zone,
@@ -591,28 +802,65 @@ def endpoint(ip: str, pod_name: str, namespace: str, pod_uid: str, node_name: st
 # ------------------------------------------------------------------------------ ingresses
 
 
-def ingress(namespace: str, name: str, uid: str, created: str, resource_version: int,
-            class_name: str, rules: list[Obj], tls_hosts: list[str],
-            lb_ingress: list[Obj] | None, annotations: Mapping[str, str]) -> Obj:
+def ingress(
+    namespace: str,
+    name: str,
+    uid: str,
+    created: str,
+    resource_version: int,
+    class_name: str,
+    rules: list[Obj],
+    tls_hosts: list[str],
+    lb_ingress: list[Obj] | None,
+    annotations: Mapping[str, str],
+) -> Obj:
     spec: Obj = {"ingressClassName": class_name, "rules": rules}
     if tls_hosts:
         spec["tls"] = [{"hosts": tls_hosts, "secretName": f"{name}-tls"}]
-    meta: Obj = {"annotations": dict(annotations), "creationTimestamp": created,
-                 "generation": 1, "name": name, "namespace": namespace,
-                 "resourceVersion": str(resource_version), "uid": uid}
-    meta["managedFields"] = [managed("kubectl-client-side-apply", created, {
-        "f:metadata": fields_v1({"annotations": meta["annotations"]}),
-        "f:spec": fields_v1(spec)}, api_version="networking.k8s.io/v1")]
+    meta: Obj = {
+        "annotations": dict(annotations),
+        "creationTimestamp": created,
+        "generation": 1,
+        "name": name,
+        "namespace": namespace,
+        "resourceVersion": str(resource_version),
+        "uid": uid,
+    }
+    meta["managedFields"] = [
+        managed(
+            "kubectl-client-side-apply",
+            created,
+            {
+                "f:metadata": fields_v1({"annotations": meta["annotations"]}),
+                "f:spec": fields_v1(spec),
+            },
+            api_version="networking.k8s.io/v1",
+        )
+    ]
     status: Obj = {"loadBalancer": {"ingress": lb_ingress} if lb_ingress else {}}
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": meta,
-            "spec": spec, "status": status}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": meta,
+        "spec": spec,
+        "status": status,
+    }
 
 
 def ingress_class(name: str, controller: str, uid: str, created: str, default: bool) -> Obj:
-    meta: Obj = {"creationTimestamp": created, "generation": 1,
-                 "labels": {"app.kubernetes.io/name": name}, "name": name,
-                 "resourceVersion": "1042", "uid": uid}
+    meta: Obj = {
+        "creationTimestamp": created,
+        "generation": 1,
+        "labels": {"app.kubernetes.io/name": name},
+        "name": name,
+        "resourceVersion": "1042",
+        "uid": uid,
+    }
     if default:
         meta["annotations"] = {"ingressclass.kubernetes.io/is-default-class": "true"}
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass", "metadata": meta,
-            "spec": {"controller": controller}}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": meta,
+        "spec": {"controller": controller},
+    }

@@ -44,8 +44,15 @@ class Terminal:
     def __init__(self, argv: list[str], cols: int, rows: int, env: dict[str, str]) -> None:
         master, slave = pty.openpty()
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
-        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
-                                     start_new_session=True, close_fds=True)
+        self.proc = subprocess.Popen(
+            argv,
+            stdin=slave,
+            stdout=slave,
+            stderr=slave,
+            env=env,
+            start_new_session=True,
+            close_fds=True,
+        )
         os.close(slave)
         self.master = master
         self.total = 0
@@ -109,12 +116,16 @@ def main() -> int:
         kubeconfig = lab.write_kubeconfig(Path(tmp) / "kubeconfig")
         env = {**os.environ, "TERM": args.term, "PYTHONPATH": str(Path(__file__).parents[1])}
         env.pop("NO_COLOR", None)
-        term = Terminal([sys.executable, "-m", "kpath", "--kubeconfig", str(kubeconfig), "-A"],
-                        cols, rows, env)
+        term = Terminal(
+            [sys.executable, "-m", "kpath", "--kubeconfig", str(kubeconfig), "-A"], cols, rows, env
+        )
         started = time.monotonic()
         first = term.quiet()
-        print(f"kpath on the lab, {cols}x{rows}, TERM={args.term}; first screen after "
-              f"{time.monotonic() - started - QUIET:.1f} s", flush=True)
+        print(
+            f"kpath on the lab, {cols}x{rows}, TERM={args.term}; first screen after "
+            f"{time.monotonic() - started - QUIET:.1f} s",
+            flush=True,
+        )
         results = {"first screen": first}
         idle_from = term.quiet()
         time.sleep(5)

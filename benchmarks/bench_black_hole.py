@@ -116,7 +116,7 @@ class Screen:
                 self._bg = "reverse"
             elif p == "48" and i + 1 < len(parts):
                 n = 5 if parts[i + 1] == "2" else 3
-                self._bg = ";".join(parts[i:i + n])
+                self._bg = ";".join(parts[i : i + n])
                 i += n - 1
             elif p == "38" and i + 1 < len(parts):
                 i += 4 if parts[i + 1] == "2" else 2

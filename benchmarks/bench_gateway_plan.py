@@ -37,9 +37,17 @@ def main() -> int:
     raw = RawCluster(origin="bench")
     for kind in ("Node", "Pod", "Service", "EndpointSlice"):
         raw.saw(kind)
-    raw.add("Node", {"kind": "Node", "metadata": {"name": "n1"}, "status": {
-        "addresses": [{"type": "InternalIP", "address": "10.0.0.1"}],
-        "conditions": [{"type": "Ready", "status": "True"}]}})
+    raw.add(
+        "Node",
+        {
+            "kind": "Node",
+            "metadata": {"name": "n1"},
+            "status": {
+                "addresses": [{"type": "InternalIP", "address": "10.0.0.1"}],
+                "conditions": [{"type": "Ready", "status": "True"}],
+            },
+        },
+    )
     for o in routes._services():
         raw.add(str(o["kind"]), o)
     snap = routes.snapshot_with(routes.routes_for(args.shape, args.routes), build_snapshot(raw))
@@ -52,11 +60,14 @@ def main() -> int:
     rules = {(p.entry.gateway.route, p.entry.gateway.rule) for p in ways if p.entry.gateway}
     entry = sum(t.repeat for t in plan.targets if t.hop == HopKind.ENTRY)
     pods = sum(t.repeat for t in plan.targets if t.hop == HopKind.POD)
-    print(f"{args.routes} HTTPRoutes ({args.shape}): {len(ways)} Gateway ways in, "
-          f"{len(rules)} rules")
+    print(
+        f"{args.routes} HTTPRoutes ({args.shape}): {len(ways)} Gateway ways in, {len(rules)} rules"
+    )
     print(f"analyse {analysed - started:.2f} s, plan {planned - analysed:.2f} s")
-    print(f"probes: {entry} at the Gateway ({entry / max(len(rules), 1):.2f} per rule), "
-          f"{pods} at backend pods, {len(plan.not_probed)} not probed")
+    print(
+        f"probes: {entry} at the Gateway ({entry / max(len(rules), 1):.2f} per rule), "
+        f"{pods} at backend pods, {len(plan.not_probed)} not probed"
+    )
     return 0
 
 

@@ -60,24 +60,44 @@ def _services() -> list[dict[str, object]]:
     out: list[dict[str, object]] = []
     for i in range(SERVICES):
         name = f"svc-{i}"
-        out.append({"kind": "Service", "metadata": {"name": name, "namespace": NS},
-                    "spec": {"type": "ClusterIP", "clusterIP": f"10.96.{i // 250}.{i % 250}",
-                             "selector": {"app": name},
-                             "ports": [{"port": 8080, "targetPort": 3000,
-                                        "protocol": "TCP"}]}})
-        out.append({"kind": "EndpointSlice",
-                    "metadata": {"name": f"{name}-a", "namespace": NS,
-                                 "labels": {"kubernetes.io/service-name": name}},
-                    "addressType": "IPv4",
-                    "ports": [{"name": "", "port": 3000, "protocol": "TCP"}],
-                    "endpoints": [{"addresses": [f"10.{1 + i // 250}.{i % 250}.{j + 1}"],
-                                   "conditions": {"ready": True}, "nodeName": "n1"}
-                                  for j in range(3)]})
+        out.append(
+            {
+                "kind": "Service",
+                "metadata": {"name": name, "namespace": NS},
+                "spec": {
+                    "type": "ClusterIP",
+                    "clusterIP": f"10.96.{i // 250}.{i % 250}",
+                    "selector": {"app": name},
+                    "ports": [{"port": 8080, "targetPort": 3000, "protocol": "TCP"}],
+                },
+            }
+        )
+        out.append(
+            {
+                "kind": "EndpointSlice",
+                "metadata": {
+                    "name": f"{name}-a",
+                    "namespace": NS,
+                    "labels": {"kubernetes.io/service-name": name},
+                },
+                "addressType": "IPv4",
+                "ports": [{"name": "", "port": 3000, "protocol": "TCP"}],
+                "endpoints": [
+                    {
+                        "addresses": [f"10.{1 + i // 250}.{i % 250}.{j + 1}"],
+                        "conditions": {"ready": True},
+                        "nodeName": "n1",
+                    }
+                    for j in range(3)
+                ],
+            }
+        )
     return out
 
 
-def _match(path: PathMatch, headers: tuple[HeaderMatch, ...] = (),
-           method: str | None = None) -> RouteMatch:
+def _match(
+    path: PathMatch, headers: tuple[HeaderMatch, ...] = (), method: str | None = None
+) -> RouteMatch:
     return RouteMatch(path, headers, (), method, None, None, None)
 
 
@@ -87,9 +107,17 @@ def _backend(i: int) -> tuple[BackendRef, ...]:
 
 def _route(i: int, hostnames: tuple[str, ...], rules: list[RouteRule]) -> Route:
     created = f"2026-01-{1 + i % 28:02d}T00:00:{i % 60:02d}Z"
-    return Route("HTTPRoute", NS, f"route-{i:05d}", (ParentRef(GROUP, "Gateway", NS, "gw", None,
-                                                               None),),
-                 hostnames, tuple(rules), (), created, 1)
+    return Route(
+        "HTTPRoute",
+        NS,
+        f"route-{i:05d}",
+        (ParentRef(GROUP, "Gateway", NS, "gw", None, None),),
+        hostnames,
+        tuple(rules),
+        (),
+        created,
+        1,
+    )
 
 
 def _team_rules(i: int, base: str) -> list[RouteRule]:
@@ -97,8 +125,17 @@ def _team_rules(i: int, base: str) -> list[RouteRule]:
     return [
         RouteRule(None, (_match(PathMatch("Exact", f"{base}/health")),), (), b),
         RouteRule(None, (_match(PathMatch("PathPrefix", f"{base}/api"), method="POST"),), (), b),
-        RouteRule(None, (_match(PathMatch("PathPrefix", f"{base}/api"),
-                                (HeaderMatch("Exact", "x-canary", "true"),)),), (), b),
+        RouteRule(
+            None,
+            (
+                _match(
+                    PathMatch("PathPrefix", f"{base}/api"),
+                    (HeaderMatch("Exact", "x-canary", "true"),),
+                ),
+            ),
+            (),
+            b,
+        ),
         RouteRule(None, (_match(PathMatch("PathPrefix", base or "/")),), (), b),
     ]
 
@@ -106,18 +143,39 @@ def _team_rules(i: int, base: str) -> list[RouteRule]:
 def routes_for(shape: str, n: int) -> list[Route]:
     if shape == "hostnames":
         hosts = n // 4
-        out = [_route(i, (f"app-{i % hosts}.example.com",), _team_rules(i, f"/p{i // hosts}"))
-               for i in range(n - 110)]
-        out += [_route(n - 110 + i, (f"*.team-{i}.example.com",), _team_rules(i, ""))
-                for i in range(100)]
+        out = [
+            _route(i, (f"app-{i % hosts}.example.com",), _team_rules(i, f"/p{i // hosts}"))
+            for i in range(n - 110)
+        ]
+        out += [
+            _route(n - 110 + i, (f"*.team-{i}.example.com",), _team_rules(i, ""))
+            for i in range(100)
+        ]
         out += [_route(n - 10 + i, (), _team_rules(i, f"/fallback-{i}")) for i in range(10)]
         return out
     if shape == "paths":
         return [_route(i, (), _team_rules(i, f"/team-{i}")) for i in range(n)]
     if shape == "headers":
-        return [_route(i, (), [RouteRule(None, (_match(PathMatch("PathPrefix", "/"), (
-            HeaderMatch("Exact", "x-tenant", str(i)),)),), (), _backend(i))])
-            for i in range(n)]
+        return [
+            _route(
+                i,
+                (),
+                [
+                    RouteRule(
+                        None,
+                        (
+                            _match(
+                                PathMatch("PathPrefix", "/"),
+                                (HeaderMatch("Exact", "x-tenant", str(i)),),
+                            ),
+                        ),
+                        (),
+                        _backend(i),
+                    )
+                ],
+            )
+            for i in range(n)
+        ]
     raise ValueError(shape)
 
 
@@ -130,25 +188,41 @@ def requests_for(shape: str, n: int, count: int, rnd: random.Random) -> list[Req
             host = f"app-{i % (n // 4)}.example.com" if hit else f"x.team-{i % 100}.example.com"
             path = rnd.choice(["/p1/api/cart", "/p2/health", "/p3", "/nothing/here"])
             headers: tuple[tuple[str, str], ...] = (("X-Canary", "true"),) if hit else ()
-            out.append(Request("http", host, 80, path, (), rnd.choice(["GET", "POST"]),
-                               headers))
+            out.append(Request("http", host, 80, path, (), rnd.choice(["GET", "POST"]), headers))
         elif shape == "paths":
             path = f"/team-{i}/api/items/42" if hit else f"/unknown-{i}/x"
             out.append(Request("http", "shop.example.com", 80, path, (), "GET", ()))
         else:
             tenant = str(i) if hit else "nobody"
-            out.append(Request("http", "shop.example.com", 80, "/x", (), "GET",
-                               (("X-Tenant", tenant),)))
+            out.append(
+                Request("http", "shop.example.com", 80, "/x", (), "GET", (("X-Tenant", tenant),))
+            )
     return out
 
 
 def snapshot_with(routes: list[Route], base: Snapshot) -> Snapshot:
     listener = Listener("http", None, 80, "HTTP", None, (), AllowedRoutes("Same", None, ()))
-    gw = Gateway(NS, "gw", "bench", (listener,), (), (GatewayAddress("IPAddress", "192.0.2.1"),),
-                 (), (), None, None, {}, {}, {}, "2026-01-01T00:00:00Z", 1)
+    gw = Gateway(
+        NS,
+        "gw",
+        "bench",
+        (listener,),
+        (),
+        (GatewayAddress("IPAddress", "192.0.2.1"),),
+        (),
+        (),
+        None,
+        None,
+        {},
+        {},
+        {},
+        "2026-01-01T00:00:00Z",
+        1,
+    )
     objects = GatewayObjects({}, {gw.key: gw}, (), tuple(routes), (), (), {})
-    return dataclasses.replace(base, gateways=objects,
-                               namespaces={NS: Namespace(NS, {"kubernetes.io/metadata.name": NS})})
+    return dataclasses.replace(
+        base, gateways=objects, namespaces={NS: Namespace(NS, {"kubernetes.io/metadata.name": NS})}
+    )
 
 
 def main() -> int:
@@ -164,8 +238,10 @@ def main() -> int:
         raw.add(str(o["kind"]), o)
     base = build_snapshot(raw)
     ok = True
-    print(f"{args.routes} HTTPRoutes on one listener, {args.requests} requests; "
-          f"goal: under {GOAL_MS:.0f} ms per request once attached")
+    print(
+        f"{args.routes} HTTPRoutes on one listener, {args.requests} requests; "
+        f"goal: under {GOAL_MS:.0f} ms per request once attached"
+    )
     for shape in ("hostnames", "paths", "headers"):
         snap = snapshot_with(routes_for(shape, args.routes), base)
         started = time.perf_counter()
@@ -183,9 +259,11 @@ def main() -> int:
         p95 = times[int(len(times) * 0.95) - 1] * 1000
         met = median < GOAL_MS and p95 < GOAL_MS
         ok &= met
-        print(f"  {shape:<10} attach {attach_s:6.2f} s   median {median:7.3f} ms   "
-              f"p95 {p95:7.3f} ms   ({forwarded} forwarded)   "
-              f"{'met' if met else 'MISSED'} (goal < {GOAL_MS:.0f} ms)")
+        print(
+            f"  {shape:<10} attach {attach_s:6.2f} s   median {median:7.3f} ms   "
+            f"p95 {p95:7.3f} ms   ({forwarded} forwarded)   "
+            f"{'met' if met else 'MISSED'} (goal < {GOAL_MS:.0f} ms)"
+        )
     return 0 if ok else 1
 
 

@@ -51,15 +51,22 @@ from benchmarks.generate_cluster import QUICK, Scale, generate
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
 #: What `kubectl get nodes,pods,services,endpointslices,ingresses` reads, as API paths.
-PATHS = ("/api/v1/nodes", "/api/v1/pods", "/api/v1/services",
-         "/apis/discovery.k8s.io/v1/endpointslices", "/apis/networking.k8s.io/v1/ingresses")
+PATHS = (
+    "/api/v1/nodes",
+    "/api/v1/pods",
+    "/api/v1/services",
+    "/apis/discovery.k8s.io/v1/endpointslices",
+    "/apis/networking.k8s.io/v1/ingresses",
+)
 KINDS = "nodes,pods,services,endpointslices,ingresses"
 _CONTINUE = re.compile(rb'"continue":"([^"]+)"')
 _INITIAL_END = re.compile(rb'"k8s.io/initial-events-end": ?"true"')
-CLIENT = ("import sys\nfrom kubernetes import client, config\n"
-          "config.load_kube_config(sys.argv[1])\n"
-          "pods = client.CoreV1Api().list_pod_for_all_namespaces()\n"
-          "print(len(pods.items))\n")
+CLIENT = (
+    "import sys\nfrom kubernetes import client, config\n"
+    "config.load_kube_config(sys.argv[1])\n"
+    "pods = client.CoreV1Api().list_pod_for_all_namespaces()\n"
+    "print(len(pods.items))\n"
+)
 
 
 def dump_file(full: bool) -> Path:
@@ -80,9 +87,20 @@ class Lab:
         self.log = workdir / "lab.out"
         started = time.perf_counter()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "kpath", "lab", "--dump", str(dump),
-             "--kubeconfig-out", str(self.kubeconfig)],
-            cwd=ROOT, stdout=self.log.open("w"), stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "kpath",
+                "lab",
+                "--dump",
+                str(dump),
+                "--kubeconfig-out",
+                str(self.kubeconfig),
+            ],
+            cwd=ROOT,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+        )
         while "Ctrl+C" not in self.log.read_text():
             if self.proc.poll() is not None:
                 raise SystemExit(f"the lab exited: {self.log.read_text()}")
@@ -127,8 +145,13 @@ def fetch(url: str) -> tuple[float, int, int]:
 def stream(url: str) -> tuple[float, int]:
     """A streaming list of every kind, up to its initial-events-end bookmark: (s, bytes)."""
     size = 0
-    params = {"watch": "1", "sendInitialEvents": "true", "allowWatchBookmarks": "true",
-              "resourceVersionMatch": "NotOlderThan", "timeoutSeconds": "300"}
+    params = {
+        "watch": "1",
+        "sendInitialEvents": "true",
+        "allowWatchBookmarks": "true",
+        "resourceVersionMatch": "NotOlderThan",
+        "timeoutSeconds": "300",
+    }
     started = time.perf_counter()
     with httpx.Client(base_url=url, timeout=300) as http:
         for path in PATHS:
@@ -167,8 +190,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         for _ in range(a.repeat):
             times["fetch"].append(fetch(lab.url)[0])
             if kubectl:
-                times["kubectl"].append(timed([kubectl, "--kubeconfig", str(lab.kubeconfig),
-                                               "get", KINDS, "-A", "-o", "json"]))
+                times["kubectl"].append(
+                    timed(
+                        [
+                            kubectl,
+                            "--kubeconfig",
+                            str(lab.kubeconfig),
+                            "get",
+                            KINDS,
+                            "-A",
+                            "-o",
+                            "json",
+                        ]
+                    )
+                )
             times["client"].append(timed([sys.executable, "-c", CLIENT, str(lab.kubeconfig)]))
             times["stream"].append(stream(lab.url)[0])
         for _ in range(5):
@@ -180,15 +215,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         lab.stop()
     size = dump.stat().st_size
-    print(f"\nlab serving {dump.name} ({size / 1e6:.1f} MB): loaded in {lab.load_seconds:.1f} s "
-          f"(process start included); RSS once loaded {lab.loaded_rss / 1e6:.0f} MB, "
-          f"peak {peak / 1e6:.0f} MB ({peak / size:.2f}x the file)")
+    print(
+        f"\nlab serving {dump.name} ({size / 1e6:.1f} MB): loaded in {lab.load_seconds:.1f} s "
+        f"(process start included); RSS once loaded {lab.loaded_rss / 1e6:.0f} MB, "
+        f"peak {peak / 1e6:.0f} MB ({peak / size:.2f}x the file)"
+    )
     print(f"every page: {fetched[2]} requests, {fetched[1] / 1e6:.1f} MB\n")
     base = statistics.median(times["fetch"])
-    rows = [("fetch every page, httpx, not decoded", "fetch"),
-            (f"kubectl get {KINDS} -A -o json", "kubectl"),
-            ("python client list_pod_for_all_namespaces()", "client"),
-            ("streaming list of every kind, httpx, not decoded", "stream")]
+    rows = [
+        ("fetch every page, httpx, not decoded", "fetch"),
+        (f"kubectl get {KINDS} -A -o json", "kubectl"),
+        ("python client list_pod_for_all_namespaces()", "client"),
+        ("streaming list of every kind, httpx, not decoded", "stream"),
+    ]
     print(f"{'what':<62} {'median s':>9} {'x fetch':>8}  runs")
     for label, key in rows:
         runs = times[key]
@@ -196,10 +235,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"{label:<62} {'skipped':>9}")
             continue
         med = statistics.median(runs)
-        print(f"{label:<62} {med:>9.2f} {med / base:>8.1f}  "
-              + " ".join(f"{t:.2f}" for t in runs))
-    print(f"\nchurn tick (rollout + killed pod + node flap), as answered: median "
-          f"{statistics.median(ticks) * 1000:.0f} ms of {len(ticks)}")
+        print(f"{label:<62} {med:>9.2f} {med / base:>8.1f}  " + " ".join(f"{t:.2f}" for t in runs))
+    print(
+        f"\nchurn tick (rollout + killed pod + node flap), as answered: median "
+        f"{statistics.median(ticks) * 1000:.0f} ms of {len(ticks)}"
+    )
     print(f"requests the lab counted: {json.dumps(counts, sort_keys=True)}")
     shutil.rmtree(work, ignore_errors=True)
     return 0

@@ -45,8 +45,7 @@ def dumps(quick: bool, policies: int) -> tuple[Path, Path]:
     for n in (0, policies):
         path = OUT / f"netpol-{tag}-{n}.json"
         if not path.exists():
-            print(generate(path, Scale(**{**base.__dict__, "policies": n})).line(),
-                  file=sys.stderr)
+            print(generate(path, Scale(**{**base.__dict__, "policies": n})).line(), file=sys.stderr)
         out.append(path)
     return out[0], out[1]
 
@@ -57,9 +56,14 @@ def run_once(path: Path) -> tuple[float, float]:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "kpath", "paths", "--dump", str(path)],
-                          env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                          text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "kpath", "paths", "--dump", str(path)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
     wall = time.perf_counter() - started
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode not in (0, 1):
@@ -71,12 +75,21 @@ def run_once(path: Path) -> tuple[float, float]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--policies", type=int, default=None,
-                   help="NetworkPolicies in the second dump (default 2000; 200 with --quick)")
+    p.add_argument(
+        "--policies",
+        type=int,
+        default=None,
+        help="NetworkPolicies in the second dump (default 2000; 200 with --quick)",
+    )
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--quick", action="store_true", help="one tenth of the full scale")
-    p.add_argument("--files", nargs=2, type=Path, metavar=("WITHOUT", "WITH"),
-                   help="measure these dumps instead of generating them")
+    p.add_argument(
+        "--files",
+        nargs=2,
+        type=Path,
+        metavar=("WITHOUT", "WITH"),
+        help="measure these dumps instead of generating them",
+    )
     a = p.parse_args(argv)
     policies = a.policies if a.policies is not None else (200 if a.quick else 2000)
     without, with_ = a.files if a.files else dumps(a.quick, policies)
@@ -86,10 +99,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             runs[path].append(run_once(path))
             # Each run as it ends: a full-scale run takes minutes on a busy machine.
             wall, cpu = runs[path][-1]
-            print(f"run {i + 1}/{a.repeat} {path.name}: wall {wall:.1f} s, cpu {cpu:.1f} s",
-                  file=sys.stderr, flush=True)
-    med = {path: (statistics.median(w for w, _ in r), statistics.median(c for _, c in r))
-           for path, r in runs.items()}
+            print(
+                f"run {i + 1}/{a.repeat} {path.name}: wall {wall:.1f} s, cpu {cpu:.1f} s",
+                file=sys.stderr,
+                flush=True,
+            )
+    med = {
+        path: (statistics.median(w for w, _ in r), statistics.median(c for _, c in r))
+        for path, r in runs.items()
+    }
     (w0, c0), (w1, c1) = med[without], med[with_]
     added = (c1 - c0) / c0 if c0 else 0.0
     print(f"kpath paths, medians of {a.repeat} run(s) each, fresh processes, interleaved")
@@ -97,8 +115,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{'without policies':28}{w0:>10.2f}{c0:>10.2f}   {without.name}")
     print(f"{f'with {policies} policies':28}{w1:>10.2f}{c1:>10.2f}   {with_.name}")
     ok = added <= GOAL
-    print(f"added: {100 * added:+.1f}% CPU ({100 * (w1 - w0) / w0 if w0 else 0:+.1f}% wall); "
-          f"goal ≤ {100 * GOAL:.0f}%: {'met' if ok else 'MISSED'}")
+    print(
+        f"added: {100 * added:+.1f}% CPU ({100 * (w1 - w0) / w0 if w0 else 0:+.1f}% wall); "
+        f"goal ≤ {100 * GOAL:.0f}%: {'met' if ok else 'MISSED'}"
+    )
     return 0 if ok else 1
 
 

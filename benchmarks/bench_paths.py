@@ -55,8 +55,13 @@ def run_child(mode: str, path: Path) -> dict[str, Any]:
     """One measurement in a fresh interpreter; kpath is imported from this checkout."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, (str(ROOT), env.get("PYTHONPATH"))))
-    proc = subprocess.run([sys.executable, str(MEASURE), mode, str(path)], env=env,
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, str(MEASURE), mode, str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode != 0:
         tail = (proc.stderr.strip().splitlines() or ["(no output)"])[-1]
         raise ChildFailed(f"{mode} run failed (exit {proc.returncode}): {tail}")
@@ -86,14 +91,24 @@ def verdicts(m: dict[str, dict[str, float]], file_bytes: int) -> list[Verdict]:
     kpath_peak = m["kpath"]["peak_bytes"]
     kept = m["kept"]["kept_bytes"]
     return [
-        Verdict("time", f"kpath total {total:.2f} s ≤ {TIME_FACTOR} × fastest json.loads "
-                f"{fastest:.2f} s = {TIME_FACTOR * fastest:.2f} s",
-                total <= TIME_FACTOR * fastest),
-        Verdict("kept memory", f"snapshot {_mb(kept)} = {100 * kept / file_bytes:.1f}% of the "
-                f"file ≤ {100 * KEPT_SHARE:.0f}%", kept <= KEPT_SHARE * file_bytes),
-        Verdict("peak memory", f"kpath peak {_mb(kpath_peak)} ≤ {PEAK_FACTOR} × json.loads "
-                f"peak {_mb(json_peak)} = {_mb(PEAK_FACTOR * json_peak)}",
-                kpath_peak <= PEAK_FACTOR * json_peak),
+        Verdict(
+            "time",
+            f"kpath total {total:.2f} s ≤ {TIME_FACTOR} × fastest json.loads "
+            f"{fastest:.2f} s = {TIME_FACTOR * fastest:.2f} s",
+            total <= TIME_FACTOR * fastest,
+        ),
+        Verdict(
+            "kept memory",
+            f"snapshot {_mb(kept)} = {100 * kept / file_bytes:.1f}% of the "
+            f"file ≤ {100 * KEPT_SHARE:.0f}%",
+            kept <= KEPT_SHARE * file_bytes,
+        ),
+        Verdict(
+            "peak memory",
+            f"kpath peak {_mb(kpath_peak)} ≤ {PEAK_FACTOR} × json.loads "
+            f"peak {_mb(json_peak)} = {_mb(PEAK_FACTOR * json_peak)}",
+            kpath_peak <= PEAK_FACTOR * json_peak,
+        ),
     ]
 
 
@@ -124,8 +139,9 @@ def report(path: Path, file_bytes: int, repeat: int, m: dict[str, dict[str, floa
         "",
         "targets:",
     ]
-    lines += [f"  {'PASS' if v.passed else 'FAIL'}  {v.name}: {v.detail}"
-              for v in verdicts(m, file_bytes)]
+    lines += [
+        f"  {'PASS' if v.passed else 'FAIL'}  {v.name}: {v.detail}" for v in verdicts(m, file_bytes)
+    ]
     return "\n".join(lines)
 
 
@@ -162,8 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--file", type=Path, help="a kubectl List to measure (default: generated)")
     p.add_argument("--repeat", type=int, default=3, help="runs per figure (medians reported)")
     p.add_argument("--quick", action="store_true", help="one tenth of the full scale")
-    p.add_argument("--profile", action="store_true",
-                   help="also print where kpath's time and kept memory go")
+    p.add_argument(
+        "--profile", action="store_true", help="also print where kpath's time and kept memory go"
+    )
     p.add_argument("--json", type=Path, help="also write the medians to this file")
     a = p.parse_args(argv)
     if a.repeat < 1:
@@ -187,8 +204,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         print()
         print(profile)
     if a.json:
-        a.json.write_text(json.dumps({"file": str(path), "file_bytes": file_bytes,
-                                      "repeat": a.repeat, "medians": m}, indent=2) + "\n")
+        a.json.write_text(
+            json.dumps(
+                {"file": str(path), "file_bytes": file_bytes, "repeat": a.repeat, "medians": m},
+                indent=2,
+            )
+            + "\n"
+        )
     return 0 if all(v.passed for v in verdicts(m, file_bytes)) else 1
 
 

@@ -64,8 +64,13 @@ async def _list(lab: Any, kind: str) -> list[dict[str, Any]]:
 
 
 def start_lab() -> tuple[subprocess.Popen[str], dict[str, Any]]:
-    proc = subprocess.Popen([sys.executable, __file__, "--serve"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--serve"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
     assert proc.stdout is not None
     line = proc.stdout.readline()
     if not line:
@@ -83,8 +88,12 @@ def targets(info: dict[str, Any], count: int) -> tuple[list[ProbeTarget], list[P
     analysis = analyse(build_snapshot(raw))
     plan = plan_probes(analysis.snapshot, analysis.paths, PlanOptions())
     hung_pod = info["hung"]
-    touches_hung = {str(plan.paths[r.path].service) for t in plan.targets
-                    if str(t.pod) == hung_pod for r in t.refs}
+    touches_hung = {
+        str(plan.paths[r.path].service)
+        for t in plan.targets
+        if str(t.pod) == hung_pod
+        for r in t.refs
+    }
     hanging, reachable = [], []
     for t in plan.targets:
         services = {str(plan.paths[r.path].service) for r in t.refs}
@@ -137,16 +146,18 @@ class LagMonitor:
         self._task.cancel()
 
 
-async def kpath_run(ts: list[ProbeTarget], c: int, t: float, lag: LagMonitor
-                    ) -> tuple[float, list[ProbeResult]]:
+async def kpath_run(
+    ts: list[ProbeTarget], c: int, t: float, lag: LagMonitor
+) -> tuple[float, list[ProbeResult]]:
     start = time.perf_counter()
     with lag:
         results = await run_probes(ts, ProbeOptions(concurrency=c, timeout=t))
     return time.perf_counter() - start, results
 
 
-async def bare_run(ts: list[ProbeTarget], c: int, t: float, lag: LagMonitor | None = None
-                   ) -> tuple[float, int]:
+async def bare_run(
+    ts: list[ProbeTarget], c: int, t: float, lag: LagMonitor | None = None
+) -> tuple[float, int]:
     """The baseline: httpx, a semaphore, no keep-alive, nothing else."""
     if lag is not None:
         with lag:
@@ -155,6 +166,7 @@ async def bare_run(ts: list[ProbeTarget], c: int, t: float, lag: LagMonitor | No
     ok = 0
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=0)
     async with httpx.AsyncClient(limits=limits, timeout=t, trust_env=False) as client:
+
         async def one(target: ProbeTarget) -> None:
             nonlocal ok
             async with sem:
@@ -201,17 +213,31 @@ async def measure(args: argparse.Namespace, info: dict[str, Any]) -> dict[str, A
     ideal = math.ceil(len(hanging) / c) * t + len(reachable) / bare_rate
     lags = reach_lag.lags + mixed_lag.lags
     return {
-        "targets": len(mixed), "hanging": len(hanging), "reachable": len(reachable),
-        "concurrency": c, "timeout_s": t,
-        "mixed_total_s": round(total, 3), "ideal_s": round(ideal, 3),
-        "ratio": round(total / ideal, 3), "mixed_timeouts": timeouts,
-        "bare_probes_per_s": round(bare_rate, 1), "kpath_probes_per_s": round(kp_rate, 1),
-        "rate_ratio": round(kp_rate / bare_rate, 3), "bare_ok": bare_ok, "kpath_ok": kp_ok,
-        "lag_ms": {"p50": round(pct(lags, 50), 2), "p99": round(pct(lags, 99), 2),
-                   "max": round(max(lags, default=0.0), 2), "samples": len(lags)},
+        "targets": len(mixed),
+        "hanging": len(hanging),
+        "reachable": len(reachable),
+        "concurrency": c,
+        "timeout_s": t,
+        "mixed_total_s": round(total, 3),
+        "ideal_s": round(ideal, 3),
+        "ratio": round(total / ideal, 3),
+        "mixed_timeouts": timeouts,
+        "bare_probes_per_s": round(bare_rate, 1),
+        "kpath_probes_per_s": round(kp_rate, 1),
+        "rate_ratio": round(kp_rate / bare_rate, 3),
+        "bare_ok": bare_ok,
+        "kpath_ok": kp_ok,
+        "lag_ms": {
+            "p50": round(pct(lags, 50), 2),
+            "p99": round(pct(lags, 99), 2),
+            "max": round(max(lags, default=0.0), 2),
+            "samples": len(lags),
+        },
         # The same monitor during the bare loop: lag the machine causes, not kpath.
-        "bare_lag_ms": {"p50": round(pct(bare_lag.lags, 50), 2),
-                        "p99": round(pct(bare_lag.lags, 99), 2)},
+        "bare_lag_ms": {
+            "p50": round(pct(bare_lag.lags, 50), 2),
+            "p99": round(pct(bare_lag.lags, 99), 2),
+        },
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
@@ -239,18 +265,28 @@ def main() -> int:
         print(json.dumps(fig))
         return 0
     lag = fig["lag_ms"]
-    print(f"targets {fig['targets']} ({fig['hanging']} hanging, {fig['reachable']} reachable), "
-          f"concurrency {fig['concurrency']}, timeout {fig['timeout_s']:g} s")
-    print(f"mixed run   {fig['mixed_total_s']:.2f} s   ideal {fig['ideal_s']:.2f} s   "
-          f"ratio {fig['ratio']:.3f}   (goal <= 1.2; {fig['mixed_timeouts']} timed out)")
-    print(f"reachable   kpath {fig['kpath_probes_per_s']:.0f}/s   bare httpx "
-          f"{fig['bare_probes_per_s']:.0f}/s   ratio {fig['rate_ratio']:.3f}   (goal >= 0.8; "
-          f"ok {fig['kpath_ok']} vs {fig['bare_ok']})")
-    print(f"loop lag    p50 {lag['p50']:.1f} ms   p99 {lag['p99']:.1f} ms   max "
-          f"{lag['max']:.1f} ms   ({lag['samples']} samples; goal p99 < 50 ms)")
+    print(
+        f"targets {fig['targets']} ({fig['hanging']} hanging, {fig['reachable']} reachable), "
+        f"concurrency {fig['concurrency']}, timeout {fig['timeout_s']:g} s"
+    )
+    print(
+        f"mixed run   {fig['mixed_total_s']:.2f} s   ideal {fig['ideal_s']:.2f} s   "
+        f"ratio {fig['ratio']:.3f}   (goal <= 1.2; {fig['mixed_timeouts']} timed out)"
+    )
+    print(
+        f"reachable   kpath {fig['kpath_probes_per_s']:.0f}/s   bare httpx "
+        f"{fig['bare_probes_per_s']:.0f}/s   ratio {fig['rate_ratio']:.3f}   (goal >= 0.8; "
+        f"ok {fig['kpath_ok']} vs {fig['bare_ok']})"
+    )
+    print(
+        f"loop lag    p50 {lag['p50']:.1f} ms   p99 {lag['p99']:.1f} ms   max "
+        f"{lag['max']:.1f} ms   ({lag['samples']} samples; goal p99 < 50 ms)"
+    )
     bare = fig["bare_lag_ms"]
-    print(f"            control: the bare loop's lag p50 {bare['p50']:.1f} ms   p99 "
-          f"{bare['p99']:.1f} ms; load average {fig['load_average']} on {os.cpu_count()} CPUs")
+    print(
+        f"            control: the bare loop's lag p50 {bare['p50']:.1f} ms   p99 "
+        f"{bare['p99']:.1f} ms; load average {fig['load_average']} on {os.cpu_count()} CPUs"
+    )
     return 0
 
 

@@ -50,50 +50,87 @@ NP = "networking.k8s.io/v1"
 TEAMS = ("shop", "ops", "data")
 
 
-def policy_objects(pods: list[dict[str, Any]], count: int, rng: random.Random
-                   ) -> list[dict[str, Any]]:
+def policy_objects(
+    pods: list[dict[str, Any]], count: int, rng: random.Random
+) -> list[dict[str, Any]]:
     namespaces = sorted({p["metadata"]["namespace"] for p in pods})
     apps = sorted({p["metadata"].get("labels", {}).get("app", "") for p in pods} - {""})
     objects: list[dict[str, Any]] = [
-        {"apiVersion": "v1", "kind": "Namespace",
-         "metadata": {"name": ns, "labels": {"kubernetes.io/metadata.name": ns,
-                                             "team": TEAMS[i % len(TEAMS)]}}}
-        for i, ns in enumerate(namespaces)]
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {
+                "name": ns,
+                "labels": {"kubernetes.io/metadata.name": ns, "team": TEAMS[i % len(TEAMS)]},
+            },
+        }
+        for i, ns in enumerate(namespaces)
+    ]
 
     def peer() -> dict[str, Any]:
         kind = rng.randrange(5)
         if kind == 0:
             return {"podSelector": {"matchLabels": {"app": rng.choice(apps)}}}
         if kind == 1:
-            return {"namespaceSelector": {"matchLabels": {
-                "kubernetes.io/metadata.name": rng.choice(namespaces)}}}
+            return {
+                "namespaceSelector": {
+                    "matchLabels": {"kubernetes.io/metadata.name": rng.choice(namespaces)}
+                }
+            }
         if kind == 2:
-            return {"namespaceSelector": {"matchExpressions": [
-                {"key": "team", "operator": "In", "values": [rng.choice(TEAMS)]}]},
-                "podSelector": {"matchLabels": {"app": rng.choice(apps)}}}
+            return {
+                "namespaceSelector": {
+                    "matchExpressions": [
+                        {"key": "team", "operator": "In", "values": [rng.choice(TEAMS)]}
+                    ]
+                },
+                "podSelector": {"matchLabels": {"app": rng.choice(apps)}},
+            }
         if kind == 3:
-            return {"ipBlock": {"cidr": f"10.{rng.randrange(256)}.0.0/16",
-                                "except": [f"10.{rng.randrange(256)}.1.0/24"]}}
+            return {
+                "ipBlock": {
+                    "cidr": f"10.{rng.randrange(256)}.0.0/16",
+                    "except": [f"10.{rng.randrange(256)}.1.0/24"],
+                }
+            }
         return {"ipBlock": {"cidr": f"203.0.113.{rng.randrange(256)}/28"}}
 
     def ports() -> list[dict[str, Any]]:
-        return rng.choice([[], [{"port": 8080}], [{"port": "http"}],
-                           [{"port": 8000, "endPort": 8100}], [{"protocol": "UDP"}]])
+        return rng.choice(
+            [
+                [],
+                [{"port": 8080}],
+                [{"port": "http"}],
+                [{"port": 8000, "endPort": 8100}],
+                [{"protocol": "UDP"}],
+            ]
+        )
 
     for n in range(count):
         ns = namespaces[n % len(namespaces)]
-        select: dict[str, Any] = ({} if n < len(namespaces) or rng.random() < 0.1
-                                  else {"matchLabels": {"app": rng.choice(apps)}})
+        select: dict[str, Any] = (
+            {}
+            if n < len(namespaces) or rng.random() < 0.1
+            else {"matchLabels": {"app": rng.choice(apps)}}
+        )
         spec: dict[str, Any] = {"podSelector": select}
         if n < len(namespaces):  # one default deny per namespace, ingress only
             spec["policyTypes"] = ["Ingress"]
         else:
-            spec["ingress"] = [{"from": [peer() for _ in range(rng.randint(1, 3))],
-                                "ports": ports()} for _ in range(rng.randint(1, 3))]
+            spec["ingress"] = [
+                {"from": [peer() for _ in range(rng.randint(1, 3))], "ports": ports()}
+                for _ in range(rng.randint(1, 3))
+            ]
             if rng.random() < 0.3:
                 spec["egress"] = [{"to": [peer()], "ports": ports()}]
-        objects.append({"apiVersion": NP, "kind": "NetworkPolicy",
-                        "metadata": {"name": f"np-{n}", "namespace": ns}, "spec": spec})
+        objects.append(
+            {
+                "apiVersion": NP,
+                "kind": "NetworkPolicy",
+                "metadata": {"name": f"np-{n}", "namespace": ns},
+                "spec": spec,
+            }
+        )
     return objects
 
 
@@ -142,8 +179,9 @@ def loaded_verdicts(path: Path, samples: int) -> tuple[float, float, float]:
     snap = build_snapshot(load_dump([str(path)]))
     pods = [p for p in sorted(snap.pods.values()) if p.ip and not p.host_network]
     rng = random.Random(9)
-    pairs = [(rng.choice(pods), rng.choice(pods), rng.choice((80, 8080, 53)))
-             for _ in range(samples)]
+    pairs = [
+        (rng.choice(pods), rng.choice(pods), rng.choice((80, 8080, 53))) for _ in range(samples)
+    ]
     start = time.perf_counter()
     a, b, port = pairs[0]
     reach(snap, Source("pod", a.ip, a.key, a.node), b, port)
@@ -160,9 +198,14 @@ def loaded_verdicts(path: Path, samples: int) -> tuple[float, float, float]:
 def run_process(dump: Path, question: list[str], cache: bool = False) -> tuple[float, float]:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "kpath", "reach", *question, "--dump",
-                           str(dump), "-o", "json"], cwd=ROOT, capture_output=True, text=True,
-                          check=False, env=child_env(cache))
+    done = subprocess.run(
+        [sys.executable, "-m", "kpath", "reach", *question, "--dump", str(dump), "-o", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=child_env(cache),
+    )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -176,8 +219,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=21, help="processes to run (default 21)")
     ap.add_argument("--policies", type=int, default=400, help="NetworkPolicies in the dump")
     ap.add_argument("--samples", type=int, default=2000, help="in-process verdicts")
-    ap.add_argument("--instructions", action="store_true",
-                    help="also count instructions under callgrind (needs valgrind)")
+    ap.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count instructions under callgrind (needs valgrind)",
+    )
     args = ap.parse_args(argv)
 
     dump = OUT / "reach.json"
@@ -196,29 +242,39 @@ def main(argv: list[str] | None = None) -> int:
             into[1].append(wall)
         floors.append(floor_process(dump))
     floor = statistics.median(floors)
-    print(f"kpath reach --dump ({size / 1e6:.1f} MB, {args.policies} NetworkPolicies), "
-          f"{args.runs} processes each:")
+    print(
+        f"kpath reach --dump ({size / 1e6:.1f} MB, {args.policies} NetworkPolicies), "
+        f"{args.runs} processes each:"
+    )
     ok = False
-    for label, (cpus, walls) in (("cold (no kept snapshot)", cold),
-                                 ("warm (the dump's snapshot kept)", warm)):
+    for label, (cpus, walls) in (
+        ("cold (no kept snapshot)", cold),
+        ("warm (the dump's snapshot kept)", warm),
+    ):
         cpu, wall = statistics.median(cpus), statistics.median(walls)
         ok = cpu <= CPU_GOAL  # judged on the warm runs, printed last
-        print(f"  {label}: CPU median {cpu:.3f} s (min {min(cpus):.3f}, max {max(cpus):.3f}), "
-              f"{cpu / floor:.2f} x the floor; wall median {wall:.3f} s   goal <= "
-              f"{CPU_GOAL:.1f} s  {'PASS' if ok else 'FAIL'}")
+        print(
+            f"  {label}: CPU median {cpu:.3f} s (min {min(cpus):.3f}, max {max(cpus):.3f}), "
+            f"{cpu / floor:.2f} x the floor; wall median {wall:.3f} s   goal <= "
+            f"{CPU_GOAL:.1f} s  {'PASS' if ok else 'FAIL'}"
+        )
     print(f"  floor: python + json.loads of the dump, CPU median {floor:.3f} s")
     if args.instructions:
         argv_ = ["-m", "kpath", "reach", *questions[0], "--dump", str(dump), "-o", "json"]
         cold_i, warm_i = instructions(argv_), instructions(argv_, cache=True)
         if cold_i and warm_i:
-            print(f"  instructions (callgrind): cold {cold_i / 1e6:,.0f} M, warm "
-                  f"{warm_i / 1e6:,.0f} M")
+            print(
+                f"  instructions (callgrind): cold {cold_i / 1e6:,.0f} M, warm "
+                f"{warm_i / 1e6:,.0f} M"
+            )
         else:
             print("  instructions: valgrind not available")
     first, median, p95 = loaded_verdicts(dump, args.samples)
-    print(f"loaded, {args.samples} verdicts between random pods: the first (indexing the "
-          f"policies) {first * 1e3:.2f} ms, then median {median * 1e6:.0f} us, p95 "
-          f"{p95 * 1e6:.0f} us")
+    print(
+        f"loaded, {args.samples} verdicts between random pods: the first (indexing the "
+        f"policies) {first * 1e3:.2f} ms, then median {median * 1e6:.0f} us, p95 "
+        f"{p95 * 1e6:.0f} us"
+    )
     return 0 if ok else 1
 
 

@@ -62,59 +62,101 @@ SCALE = Scale(nodes=50, pods=600, services=200, external=40, ingresses=40, seed=
 GW = "gateway.networking.k8s.io/v1"
 
 
-def gateway_objects(services: Sequence[tuple[str, str, int]], routes: int,
-                    rng: random.Random) -> list[dict[str, Any]]:
+def gateway_objects(
+    services: Sequence[tuple[str, str, int]], routes: int, rng: random.Random
+) -> list[dict[str, Any]]:
     """A GatewayClass, two Gateways in ``infra`` and ``routes`` HTTPRoutes to ``services``
     ((namespace, name, port)), each route with 1-3 hostnames and 1-4 rules."""
     objects: list[dict[str, Any]] = [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "infra"}},
-        {"apiVersion": GW, "kind": "GatewayClass", "metadata": {"name": "eg"},
-         "spec": {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"}},
+        {
+            "apiVersion": GW,
+            "kind": "GatewayClass",
+            "metadata": {"name": "eg"},
+            "spec": {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"},
+        },
     ]
     for i, name in enumerate(("public", "internal")):
-        objects.append({
-            "apiVersion": GW, "kind": "Gateway",
-            "metadata": {"name": name, "namespace": "infra",
-                         "creationTimestamp": "2026-06-01T00:00:00Z"},
-            "spec": {"gatewayClassName": "eg", "listeners": [
-                {"name": "http", "port": 80, "protocol": "HTTP",
-                 "allowedRoutes": {"namespaces": {"from": "All"}}},
-                {"name": "https", "port": 443, "protocol": "HTTPS",
-                 "hostname": "*.example.com",
-                 "tls": {"certificateRefs": [{"name": "wildcard-tls"}]},
-                 "allowedRoutes": {"namespaces": {"from": "All"}}}]},
-            "status": {"addresses": [{"type": "IPAddress", "value": f"203.0.113.{200 + i}"}]},
-        })
+        objects.append(
+            {
+                "apiVersion": GW,
+                "kind": "Gateway",
+                "metadata": {
+                    "name": name,
+                    "namespace": "infra",
+                    "creationTimestamp": "2026-06-01T00:00:00Z",
+                },
+                "spec": {
+                    "gatewayClassName": "eg",
+                    "listeners": [
+                        {
+                            "name": "http",
+                            "port": 80,
+                            "protocol": "HTTP",
+                            "allowedRoutes": {"namespaces": {"from": "All"}},
+                        },
+                        {
+                            "name": "https",
+                            "port": 443,
+                            "protocol": "HTTPS",
+                            "hostname": "*.example.com",
+                            "tls": {"certificateRefs": [{"name": "wildcard-tls"}]},
+                            "allowedRoutes": {"namespaces": {"from": "All"}},
+                        },
+                    ],
+                },
+                "status": {"addresses": [{"type": "IPAddress", "value": f"203.0.113.{200 + i}"}]},
+            }
+        )
     for n in range(routes):
         ns, svc, port = services[n % len(services)]
         rules = []
         for r in range(rng.randint(1, 4)):
-            match: dict[str, Any] = {"path": {"type": rng.choice(["PathPrefix", "Exact"]),
-                                              "value": f"/r{r}/v{rng.randint(1, 3)}"}}
+            match: dict[str, Any] = {
+                "path": {
+                    "type": rng.choice(["PathPrefix", "Exact"]),
+                    "value": f"/r{r}/v{rng.randint(1, 3)}",
+                }
+            }
             if rng.random() < 0.3:
                 match["headers"] = [{"name": "x-env", "value": rng.choice(["canary", "a"])}]
             if rng.random() < 0.2:
                 match["method"] = rng.choice(["GET", "POST"])
-            rules.append({"matches": [match],
-                          "backendRefs": [{"name": svc, "port": port,
-                                           "weight": rng.randint(1, 10)}]})
-        objects.append({
-            "apiVersion": GW, "kind": "HTTPRoute",
-            "metadata": {"name": f"route-{n}", "namespace": ns,
-                         "creationTimestamp": f"2026-06-01T00:{n // 60 % 60:02d}:{n % 60:02d}Z"},
-            "spec": {"parentRefs": [{"name": rng.choice(["public", "internal"]),
-                                     "namespace": "infra"}],
-                     "hostnames": [f"app-{n}-{h}.example.com"
-                                   for h in range(rng.randint(1, 3))],
-                     "rules": rules},
-        })
+            rules.append(
+                {
+                    "matches": [match],
+                    "backendRefs": [{"name": svc, "port": port, "weight": rng.randint(1, 10)}],
+                }
+            )
+        objects.append(
+            {
+                "apiVersion": GW,
+                "kind": "HTTPRoute",
+                "metadata": {
+                    "name": f"route-{n}",
+                    "namespace": ns,
+                    "creationTimestamp": f"2026-06-01T00:{n // 60 % 60:02d}:{n % 60:02d}Z",
+                },
+                "spec": {
+                    "parentRefs": [
+                        {"name": rng.choice(["public", "internal"]), "namespace": "infra"}
+                    ],
+                    "hostnames": [f"app-{n}-{h}.example.com" for h in range(rng.randint(1, 3))],
+                    "rules": rules,
+                },
+            }
+        )
     return objects
 
 
 def services_of(items: Sequence[dict[str, Any]]) -> list[tuple[str, str, int]]:
-    return [(i["metadata"]["namespace"], i["metadata"]["name"], i["spec"]["ports"][0]["port"])
-            for i in items if i["kind"] == "Service" and i["spec"].get("ports")
-            and i["spec"].get("type") != "ExternalName"]
+    return [
+        (i["metadata"]["namespace"], i["metadata"]["name"], i["spec"]["ports"][0]["port"])
+        for i in items
+        if i["kind"] == "Service"
+        and i["spec"].get("ports")
+        and i["spec"].get("type") != "ExternalName"
+    ]
 
 
 def make_dump(path: Path, routes: int) -> tuple[str, str]:
@@ -147,9 +189,14 @@ def run_process(dump: Path, url: str, cache: bool = False) -> tuple[float, float
     """CPU (user + sys) and wall seconds of one whole `kpath request` process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "kpath", "request", url, "--dump", str(dump),
-                           "-o", "json"], cwd=ROOT, capture_output=True, text=True,
-                          check=False, env=child_env(cache))
+    done = subprocess.run(
+        [sys.executable, "-m", "kpath", "request", url, "--dump", str(dump), "-o", "json"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=child_env(cache),
+    )
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -162,8 +209,7 @@ def run_process(dump: Path, url: str, cache: bool = False) -> tuple[float, float
 def floor_process(dump: Path) -> float:
     """CPU of a process that only starts Python and decodes the dump with `json.loads` (the
     collector off): what no Python tool reading this file can go below, on this machine now."""
-    code = ("import gc, json, sys; gc.disable(); "
-            "json.loads(open(sys.argv[1], 'rb').read())")
+    code = "import gc, json, sys; gc.disable(); json.loads(open(sys.argv[1], 'rb').read())"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run([sys.executable, "-c", code, str(dump)], check=True, env=child_env())
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -174,9 +220,14 @@ def instructions(argv: Sequence[str], cache: bool = False) -> int | None:
     """Instructions a process executes (callgrind's `Collected`), None without valgrind."""
     if shutil.which("valgrind") is None:
         return None
-    done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
-                           sys.executable, *argv], cwd=ROOT, capture_output=True, text=True,
-                          env=child_env(cache), check=False)
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable, *argv],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=child_env(cache),
+        check=False,
+    )
     found = re.search(r"Collected : (\d+)", done.stderr)
     return int(found.group(1)) if found else None
 
@@ -194,15 +245,26 @@ def loaded_request(routes: int, samples: int) -> tuple[float, float, int]:
     services = [("shop", f"svc-{i}", 80) for i in range(200)]
     raw = RawCluster(origin="bench")
     for i in range(200):
-        raw.add("Service", {"apiVersion": "v1", "kind": "Service",
-                            "metadata": {"name": f"svc-{i}", "namespace": "shop"},
-                            "spec": {"ports": [{"port": 80, "targetPort": 8080}],
-                                     "selector": {"app": f"svc-{i}"}}})
+        raw.add(
+            "Service",
+            {
+                "apiVersion": "v1",
+                "kind": "Service",
+                "metadata": {"name": f"svc-{i}", "namespace": "shop"},
+                "spec": {
+                    "ports": [{"port": 80, "targetPort": 8080}],
+                    "selector": {"app": f"svc-{i}"},
+                },
+            },
+        )
     for obj in gateway_objects(services, routes, rng):
         raw.add(obj["kind"], obj)
     snapshot = build_snapshot(raw)
-    urls = [f"http://app-{rng.randrange(routes * 11 // 10)}-0.example.com/r{rng.randrange(4)}"
-            f"/v{rng.randint(1, 3)}" for _ in range(samples)]
+    urls = [
+        f"http://app-{rng.randrange(routes * 11 // 10)}-0.example.com/r{rng.randrange(4)}"
+        f"/v{rng.randint(1, 3)}"
+        for _ in range(samples)
+    ]
     requests = [parse_url(u) for u in urls]
     table = attach(snapshot)  # loaded: the snapshot and the Gateway engine's table
     times = []
@@ -218,12 +280,19 @@ def loaded_request(routes: int, samples: int) -> tuple[float, float, int]:
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--runs", type=int, default=21, help="processes to run (default 21)")
-    ap.add_argument("--routes", type=int, default=10_000,
-                    help="HTTPRoutes for the in-process figure (default 10,000)")
+    ap.add_argument(
+        "--routes",
+        type=int,
+        default=10_000,
+        help="HTTPRoutes for the in-process figure (default 10,000)",
+    )
     ap.add_argument("--samples", type=int, default=200, help="in-process requests")
     ap.add_argument("--dump-routes", type=int, default=300, help="HTTPRoutes in the dump")
-    ap.add_argument("--instructions", action="store_true",
-                    help="also count instructions under callgrind (needs valgrind)")
+    ap.add_argument(
+        "--instructions",
+        action="store_true",
+        help="also count instructions under callgrind (needs valgrind)",
+    )
     args = ap.parse_args(argv)
 
     dump = OUT / "request.json"
@@ -245,32 +314,45 @@ def main(argv: Sequence[str] | None = None) -> int:
     floor = statistics.median(floors)
     print(f"kpath request --dump ({size / 1e6:.1f} MB), {args.runs} processes each:")
     ok_cpu = False
-    for label, (cpus, walls) in (("cold (no kept snapshot)", cold),
-                                 ("warm (the dump's snapshot kept)", warm)):
+    for label, (cpus, walls) in (
+        ("cold (no kept snapshot)", cold),
+        ("warm (the dump's snapshot kept)", warm),
+    ):
         cpu, wall = statistics.median(cpus), statistics.median(walls)
         ok = cpu <= CPU_GOAL
         ok_cpu = ok  # the goal is for scripts: the warm runs, printed last
-        print(f"  {label}: CPU median {cpu:.3f} s (min {min(cpus):.3f}, max {max(cpus):.3f}), "
-              f"{cpu / floor:.2f} x the floor; wall median {wall:.3f} s   goal <= "
-              f"{CPU_GOAL:.1f} s  {'PASS' if ok else 'FAIL'}")
+        print(
+            f"  {label}: CPU median {cpu:.3f} s (min {min(cpus):.3f}, max {max(cpus):.3f}), "
+            f"{cpu / floor:.2f} x the floor; wall median {wall:.3f} s   goal <= "
+            f"{CPU_GOAL:.1f} s  {'PASS' if ok else 'FAIL'}"
+        )
     print(f"  floor: python + json.loads of the dump, CPU median {floor:.3f} s")
     if args.instructions:
         argv = ["-m", "kpath", "request", gateway_url, "--dump", str(dump), "-o", "json"]
         cold_i = instructions(argv)
         warm_i = instructions(argv, cache=True)
-        floor_i = instructions(["-c", "import gc, json, sys; gc.disable(); "
-                                "json.loads(open(sys.argv[1], 'rb').read())", str(dump)])
+        floor_i = instructions(
+            [
+                "-c",
+                "import gc, json, sys; gc.disable(); json.loads(open(sys.argv[1], 'rb').read())",
+                str(dump),
+            ]
+        )
         if cold_i and warm_i and floor_i:
-            print(f"  instructions (callgrind): cold {cold_i / 1e6:,.0f} M, warm "
-                  f"{warm_i / 1e6:,.0f} M, floor {floor_i / 1e6:,.0f} M")
+            print(
+                f"  instructions (callgrind): cold {cold_i / 1e6:,.0f} M, warm "
+                f"{warm_i / 1e6:,.0f} M, floor {floor_i / 1e6:,.0f} M"
+            )
         else:
             print("  instructions: valgrind not available")
     median, p95, got = loaded_request(args.routes, args.samples)
     ok_loaded = median < LOADED_GOAL
     print(f"one request against {args.routes:,} HTTPRoutes, loaded, {args.samples} requests:")
-    print(f"  median {median * 1e3:.2f} ms, p95 {p95 * 1e3:.2f} ms   goal < "
-          f"{LOADED_GOAL * 1e3:.0f} ms  {'PASS' if ok_loaded else 'FAIL'}"
-          f"{'' if got else '   (no Gateway answered: the engine is not wired in)'}")
+    print(
+        f"  median {median * 1e3:.2f} ms, p95 {p95 * 1e3:.2f} ms   goal < "
+        f"{LOADED_GOAL * 1e3:.0f} ms  {'PASS' if ok_loaded else 'FAIL'}"
+        f"{'' if got else '   (no Gateway answered: the engine is not wired in)'}"
+    )
     return 0 if ok_cpu and ok_loaded else 1
 
 

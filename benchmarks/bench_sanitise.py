@@ -42,8 +42,10 @@ def main() -> int:
     for name, texts in (("plain names", plain), ("hostile names", hostile)):
         for fn in (clean, clean_message):
             t = median_seconds(lambda fn=fn, texts=texts: [fn(s) for s in texts], args.repeat)
-            print(f"{fn.__name__:13} {name:13}: {t / n * 1e9:7.0f} ns per call, "
-                  f"{t * 1e3:7.1f} ms for {args.rows} rows x {args.cells} cells")
+            print(
+                f"{fn.__name__:13} {name:13}: {t / n * 1e9:7.0f} ns per call, "
+                f"{t * 1e3:7.1f} ms for {args.rows} rows x {args.cells} cells"
+            )
     return 0
 
 

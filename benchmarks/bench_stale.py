@@ -44,9 +44,15 @@ POLL = 0.02
 
 
 def flags(kubeconfig: Path) -> argparse.Namespace:
-    return argparse.Namespace(dump=None, kubeconfig=str(kubeconfig), context=None,
-                              namespace=None, all_namespaces=True, selector=None,
-                              internal=False)
+    return argparse.Namespace(
+        dump=None,
+        kubeconfig=str(kubeconfig),
+        context=None,
+        namespace=None,
+        all_namespaces=True,
+        selector=None,
+        internal=False,
+    )
 
 
 async def until(check: Callable[[], bool], limit: float = 120.0) -> float:
@@ -60,8 +66,7 @@ async def until(check: Callable[[], bool], limit: float = 120.0) -> float:
 
 
 def web_ready(app: KpathApp) -> int | None:
-    return next((r.ready for r in app.main.table.rows if str(r.key) == "shop/storefront"),
-                None)
+    return next((r.ready for r in app.main.table.rows if str(r.key) == "shop/storefront"), None)
 
 
 async def measure(rounds: int, outage: float, moved: bool) -> list[tuple[float, float]]:
@@ -83,14 +88,17 @@ async def measure(rounds: int, outage: float, moved: bool) -> list[tuple[float, 
                 await asyncio.to_thread(lab.start_api, 0 if moved else port)
                 if moved:
                     lab.write_kubeconfig(kubeconfig)
-                await until(lambda b=before: app.main.analysis is not b
-                            and not app.main.status.stale)
+                await until(
+                    lambda b=before: app.main.analysis is not b and not app.main.status.stale
+                )
                 to_fresh = time.monotonic() - started
                 figures.append((to_stale, to_fresh))
                 # The next round starts from a followed view (the watch back, or restarted).
                 await until(lambda: app.main.status.watch == WATCHING)
-                print(f"round {n + 1}: loss → stale {to_stale:.2f} s, "
-                      f"return → fresh {to_fresh:.2f} s ({app.main.status.watch})")
+                print(
+                    f"round {n + 1}: loss → stale {to_stale:.2f} s, "
+                    f"return → fresh {to_fresh:.2f} s ({app.main.status.watch})"
+                )
                 if moved:  # the watch follows the new server: a change is heard without r
                     await asyncio.sleep(3.0)  # past the one extra load a restart makes
                     await app.wait_for_work()
@@ -106,15 +114,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--outage", type=float, default=3.0, help="seconds without a server")
-    parser.add_argument("--moved", action="store_true",
-                        help="the API server comes back on another port")
+    parser.add_argument(
+        "--moved", action="store_true", help="the API server comes back on another port"
+    )
     args = parser.parse_args()
     figures = asyncio.run(measure(args.rounds, args.outage, args.moved))
     stale = statistics.median(f[0] for f in figures)
     fresh = statistics.median(f[1] for f in figures)
     where = "another port" if args.moved else "the same port"
-    print(f"median over {len(figures)} rounds, {args.outage:g} s outages, back on {where}: "
-          f"loss → stale {stale:.2f} s, return → fresh {fresh:.2f} s")
+    print(
+        f"median over {len(figures)} rounds, {args.outage:g} s outages, back on {where}: "
+        f"loss → stale {stale:.2f} s, return → fresh {fresh:.2f} s"
+    )
     return 0
 
 

@@ -54,8 +54,12 @@ BIG = Scale(nodes=5000, pods=30_000, services=10_000, external=1000, ingresses=2
 SMALL = Scale(nodes=2, pods=20, services=5, external=1, ingresses=0)
 SIZE = (160, 48)
 #: (figure, statistic, limit in seconds), from issue 5.
-TARGETS = (("first screen", "median", 1.5), ("filter keystroke", "median", 0.050),
-           ("filter keystroke", "p95", 0.100), ("select", "median", 0.050))
+TARGETS = (
+    ("first screen", "median", 1.5),
+    ("filter keystroke", "median", 0.050),
+    ("filter keystroke", "p95", 0.100),
+    ("select", "median", 0.050),
+)
 #: Typed into the filter, then erased key by key: words a user would look for.
 QUERIES = ("payments", "api-server", "lb local")
 
@@ -89,9 +93,11 @@ def analysis_of(path: Path) -> Analysis:
     analysis = analyse(build_snapshot(load_dump([path])))
     gc.collect()
     gc.freeze()  # a long-lived heap, as in a running kpath: collections skip it
-    print(f"analysed {path.name}: {len(analysis.paths):,} paths, "
-          f"{len(analysis.findings):,} findings in {time.perf_counter() - started:.1f} s",
-          flush=True)
+    print(
+        f"analysed {path.name}: {len(analysis.paths):,} paths, "
+        f"{len(analysis.findings):,} findings in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
     return analysis
 
 
@@ -131,8 +137,9 @@ async def until(pilot: Pilot[int], done: Callable[[], bool], tries: int = 50) ->
     raise SystemExit("the UI never reached the expected state")
 
 
-async def keystrokes(analysis: Analysis, samples: int,
-                     profile: cProfile.Profile | None) -> tuple[list[float], list[float]]:
+async def keystrokes(
+    analysis: Analysis, samples: int, profile: cProfile.Profile | None
+) -> tuple[list[float], list[float]]:
     """Filter keystrokes, then cursor moves, on one app: (filter samples, select samples)."""
     app = make_app(Timed(analysis))
     filters: list[float] = []
@@ -172,8 +179,9 @@ async def keystrokes(analysis: Analysis, samples: int,
     return filters, selects
 
 
-def run(big: Analysis, small: Analysis, samples: int, firsts: int,
-        profile: cProfile.Profile | None) -> dict[str, Series]:
+def run(
+    big: Analysis, small: Analysis, samples: int, firsts: int, profile: cProfile.Profile | None
+) -> dict[str, Series]:
     async def measure() -> dict[str, Series]:
         first = Series([], [])
         for _ in range(firsts):  # interleaved, so drift on a shared machine hits both
@@ -181,38 +189,53 @@ def run(big: Analysis, small: Analysis, samples: int, firsts: int,
             first.base.append(await first_screen(small))
         filt_big, sel_big = await keystrokes(big, samples, profile)
         filt_base, sel_base = await keystrokes(small, samples, None)
-        return {"first screen": first, "filter keystroke": Series(filt_big, filt_base),
-                "select": Series(sel_big, sel_base)}
+        return {
+            "first screen": first,
+            "filter keystroke": Series(filt_big, filt_base),
+            "select": Series(sel_big, sel_base),
+        }
 
     return asyncio.run(measure())
 
 
 def report(results: dict[str, Series]) -> tuple[list[str], bool]:
-    lines = [f"{'operation':<18}{'n':>4}{'median':>10}{'p95':>10}"
-             f"{'baseline':>10}   (net of the baseline's median, ms)"]
+    lines = [
+        f"{'operation':<18}{'n':>4}{'median':>10}{'p95':>10}"
+        f"{'baseline':>10}   (net of the baseline's median, ms)"
+    ]
     for name, series in results.items():
         net = series.net()
-        lines.append(f"{name:<18}{len(net):>4}{statistics.median(net) * 1e3:>10.1f}"
-                     f"{p95(net) * 1e3:>10.1f}{statistics.median(series.base) * 1e3:>10.1f}")
+        lines.append(
+            f"{name:<18}{len(net):>4}{statistics.median(net) * 1e3:>10.1f}"
+            f"{p95(net) * 1e3:>10.1f}{statistics.median(series.base) * 1e3:>10.1f}"
+        )
     ok = True
     for name, stat, limit in TARGETS:
         net = results[name].net()
         value = statistics.median(net) if stat == "median" else p95(net)
         passed = value <= limit
         ok &= passed
-        lines.append(f"{'PASS' if passed else 'FAIL'}  {name} {stat} {value * 1e3:.1f} ms "
-                     f"(target ≤ {limit * 1e3:.0f} ms)")
+        lines.append(
+            f"{'PASS' if passed else 'FAIL'}  {name} {stat} {value * 1e3:.1f} ms "
+            f"(target ≤ {limit * 1e3:.0f} ms)"
+        )
     return lines, ok
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--samples", type=int, default=30,
-                        help="filter keystrokes and cursor moves measured (default 30)")
-    parser.add_argument("--first", type=int, default=20,
-                        help="fresh apps for the first-screen figure (default 20)")
-    parser.add_argument("--profile", action="store_true",
-                        help="print cProfile's top functions for the cursor moves")
+    parser.add_argument(
+        "--samples",
+        type=int,
+        default=30,
+        help="filter keystrokes and cursor moves measured (default 30)",
+    )
+    parser.add_argument(
+        "--first", type=int, default=20, help="fresh apps for the first-screen figure (default 20)"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="print cProfile's top functions for the cursor moves"
+    )
     parser.add_argument("--json", type=Path, help="also write the raw samples here")
     args = parser.parse_args(argv)
     if args.samples < 1 or args.first < 1:
@@ -228,8 +251,10 @@ def main(argv: list[str] | None = None) -> int:
         pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(30)
         print(out.getvalue())
     if args.json:
-        args.json.write_text(json.dumps({k: {"big": v.big, "base": v.base}
-                                         for k, v in results.items()}, indent=1) + "\n")
+        args.json.write_text(
+            json.dumps({k: {"big": v.big, "base": v.base} for k, v in results.items()}, indent=1)
+            + "\n"
+        )
     return 0 if ok else 1
 
 

@@ -65,20 +65,28 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, help="first input number (default: random)")
     parser.add_argument("--replay", type=int, metavar="N", help="run input N only, and show it")
     parser.add_argument("--out", type=Path, default=Path("benchmarks/out/fuzz"))
-    parser.add_argument("--no-realworld", action="store_true",
-                        help="only the tests' own dumps and builders")
-    parser.add_argument("--tui", action="store_true",
-                        help="also render the terminal UI to SVG for each input (slower)")
-    parser.add_argument("--show", type=int, default=5,
-                        help="failures to print in full (the first at each place)")
+    parser.add_argument(
+        "--no-realworld", action="store_true", help="only the tests' own dumps and builders"
+    )
+    parser.add_argument(
+        "--tui",
+        action="store_true",
+        help="also render the terminal UI to SVG for each input (slower)",
+    )
+    parser.add_argument(
+        "--show", type=int, default=5, help="failures to print in full (the first at each place)"
+    )
     args = parser.parse_args(argv)
 
     if args.tui:
         import kpath.tui.snapshot  # noqa: F401  (imported before the clock starts)
     seeds = all_seeds(realworld=not args.no_realworld)
     print(f"seeds: {len(seeds)} dumps ({', '.join(s.name for s in seeds)})", flush=True)
-    first = args.replay if args.replay is not None else (
-        args.seed if args.seed is not None else random.SystemRandom().randrange(2**32))
+    first = (
+        args.replay
+        if args.replay is not None
+        else (args.seed if args.seed is not None else random.SystemRandom().randrange(2**32))
+    )
     deadline = time.monotonic() + args.minutes * 60
     signal.signal(signal.SIGALRM, _alarm)
     tried = failed = 0
@@ -103,26 +111,33 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"\nFAILED input {number}: {mutant.describe()}", flush=True)
                     print(f"  {exc}")
                     print(f"  at {where}")
-                    command = ("snapshot --svg /tmp/kpath-fuzz.svg --all" if args.tui
-                               else "paths --all")
+                    command = (
+                        "snapshot --svg /tmp/kpath-fuzz.svg --all" if args.tui else "paths --all"
+                    )
                     again = " --tui" if args.tui else ""
-                    print(f"  reproduce: python -m kpath {command} --dump {saved} "
-                          f"(or: python benchmarks/fuzz.py --replay {number}{again})")
+                    print(
+                        f"  reproduce: python -m kpath {command} --dump {saved} "
+                        f"(or: python benchmarks/fuzz.py --replay {number}{again})"
+                    )
             finally:
                 signal.alarm(0)
             tried += 1
             number = (number + 1) % 2**32
             if time.monotonic() - report_at >= 60:
                 report_at = time.monotonic()
-                print(f"  {(report_at - started) / 60:4.1f} min: {tried} inputs, {failed} failed",
-                      flush=True)
+                print(
+                    f"  {(report_at - started) / 60:4.1f} min: {tried} inputs, {failed} failed",
+                    flush=True,
+                )
             if args.replay is not None or time.monotonic() >= deadline:
                 break
     if args.replay is not None and not failed:
         outcome = outcomes.most_common(1)[0][0]
         print(f"input {args.replay}: {mutant.describe()}\n  holds ({outcome})")
-    print(f"\ntried {tried} inputs (numbers {first}..{first + tried - 1}), failed {failed}; "
-          f"{outcomes['ok']} gave a result, {outcomes['input error']} a one-line input error")
+    print(
+        f"\ntried {tried} inputs (numbers {first}..{first + tried - 1}), failed {failed}; "
+        f"{outcomes['ok']} gave a result, {outcomes['input error']} a one-line input error"
+    )
     for where, n in places.most_common():
         print(f"  {n:5d} failed at {where}")
     return 1 if failed else 0

@@ -63,18 +63,94 @@ SYSTEM_EXTERNAL = 1  # the ingress controller's LoadBalancer
 MAX_SLICE_ENDPOINTS = 100
 EPOCH = 1_780_272_000  # 2026-06-01T00:00:00Z: "now" for every generated timestamp
 
-_TEAMS = ("payments", "checkout", "search", "catalog", "identity", "billing", "ledger",
-          "shipping", "pricing", "reviews", "media", "notify", "fraud", "growth", "ads",
-          "analytics", "ml-serving", "platform", "gateway", "support", "inventory", "orders",
-          "accounts", "messaging", "reporting")
+_TEAMS = (
+    "payments",
+    "checkout",
+    "search",
+    "catalog",
+    "identity",
+    "billing",
+    "ledger",
+    "shipping",
+    "pricing",
+    "reviews",
+    "media",
+    "notify",
+    "fraud",
+    "growth",
+    "ads",
+    "analytics",
+    "ml-serving",
+    "platform",
+    "gateway",
+    "support",
+    "inventory",
+    "orders",
+    "accounts",
+    "messaging",
+    "reporting",
+)
 _ENVS = ("prod", "staging", "dev", "qa")
-_WORDS_A = ("api", "web", "auth", "cart", "order", "user", "event", "price", "stock", "feed",
-            "image", "mail", "rank", "geo", "quote", "tax", "promo", "session", "profile",
-            "audit", "export", "import", "sync", "token", "report", "index", "cache", "queue",
-            "stream", "config", "asset", "policy", "route", "score", "label", "media")
-_WORDS_B = ("server", "worker", "gateway", "service", "frontend", "backend", "processor",
-            "consumer", "scheduler", "proxy", "resolver", "collector", "handler", "manager",
-            "store", "reader", "writer", "engine", "router", "validator")
+_WORDS_A = (
+    "api",
+    "web",
+    "auth",
+    "cart",
+    "order",
+    "user",
+    "event",
+    "price",
+    "stock",
+    "feed",
+    "image",
+    "mail",
+    "rank",
+    "geo",
+    "quote",
+    "tax",
+    "promo",
+    "session",
+    "profile",
+    "audit",
+    "export",
+    "import",
+    "sync",
+    "token",
+    "report",
+    "index",
+    "cache",
+    "queue",
+    "stream",
+    "config",
+    "asset",
+    "policy",
+    "route",
+    "score",
+    "label",
+    "media",
+)
+_WORDS_B = (
+    "server",
+    "worker",
+    "gateway",
+    "service",
+    "frontend",
+    "backend",
+    "processor",
+    "consumer",
+    "scheduler",
+    "proxy",
+    "resolver",
+    "collector",
+    "handler",
+    "manager",
+    "store",
+    "reader",
+    "writer",
+    "engine",
+    "router",
+    "validator",
+)
 _SECOND_SERVICE = ("public", "metrics", "grpc", "internal", "canary", "admin", "headless")
 _MAIN_PORTS = (8080, 8080, 8080, 8000, 3000, 9000, 5000, 8443, 80)
 
@@ -112,10 +188,12 @@ class Summary:
         kinds = ", ".join(f"{k} {n:,}" for k, n in self.kinds.items())
         types = ", ".join(f"{k} {n:,}" for k, n in sorted(self.service_types.items()))
         per_pod = self.pod_bytes / max(1, self.kinds["Pod"]) / 1024
-        return (f"wrote {self.path}: {self.bytes / 1e6:,.1f} MB in {self.seconds:.1f} s; "
-                f"{kinds}; services: {types}, {self.local_policy} with "
-                f"externalTrafficPolicy Local; {self.endpoints:,} endpoints; "
-                f"{per_pod:.1f} KiB per pod")
+        return (
+            f"wrote {self.path}: {self.bytes / 1e6:,.1f} MB in {self.seconds:.1f} s; "
+            f"{kinds}; services: {types}, {self.local_policy} with "
+            f"externalTrafficPolicy Local; {self.endpoints:,} endpoints; "
+            f"{per_pod:.1f} KiB per pod"
+        )
 
 
 class ScaleError(ValueError):
@@ -130,17 +208,22 @@ def check(scale: Scale) -> None:
         raise ScaleError("--zones must be between 1 and 26")
     system_pods = scale.nodes + 2 + 3  # kube-proxy per node, CoreDNS, ingress controller
     if scale.pods < system_pods + 1:
-        raise ScaleError(f"--pods must be at least {system_pods + 1} for {scale.nodes} nodes "
-                         "(a kube-proxy pod per node plus the system pods)")
+        raise ScaleError(
+            f"--pods must be at least {system_pods + 1} for {scale.nodes} nodes "
+            "(a kube-proxy pod per node plus the system pods)"
+        )
     if scale.services < SYSTEM_SERVICES + 1:
         raise ScaleError(f"--services must be at least {SYSTEM_SERVICES + 1}")
     if not SYSTEM_EXTERNAL <= scale.external <= scale.services - SYSTEM_SERVICES:
-        raise ScaleError(f"--external must be between {SYSTEM_EXTERNAL} and "
-                         f"{scale.services - SYSTEM_SERVICES}")
+        raise ScaleError(
+            f"--external must be between {SYSTEM_EXTERNAL} and {scale.services - SYSTEM_SERVICES}"
+        )
     # Every external service takes up to two node ports, Local load balancers one more.
     if scale.external * 2 + scale.external // 2 > len(NODE_PORT_RANGE):
-        raise ScaleError(f"--external {scale.external} would exhaust the node port range "
-                         f"({len(NODE_PORT_RANGE)} ports)")
+        raise ScaleError(
+            f"--external {scale.external} would exhaust the node port range "
+            f"({len(NODE_PORT_RANGE)} ports)"
+        )
     if scale.ingresses < 0:
         raise ScaleError("--ingresses must not be negative")
     if scale.policies < 0:
@@ -210,22 +293,29 @@ class Planner:
             ip = _ip(ip_int)
             cidr_base = (10 << 24) + (64 << 16) + i * block
             created = self.stamp(200, 400)
-            nodes.append(NodeSpec(
-                name=f"ip-{ip.replace('.', '-')}.{region}.compute.internal",
-                zone=zones[i % len(zones)],
-                region=region,
-                ip=ip,
-                pod_cidr=f"{_ip(cidr_base)}/{32 - int(math.log2(block))}",
-                uid=self.uid(),
-                created=_iso(created),
-                heartbeat=_iso(EPOCH - self.rng.randint(5, 40) if i not in not_ready
-                               else EPOCH - self.rng.randint(600, 3600)),
-                resource_version=self.rv(),
-                ready=i not in not_ready,
-                unschedulable=i in cordoned and i not in not_ready,
-                control_plane=i < control,
-                instance_type=("m6i.2xlarge", "m6i.2xlarge", "c6i.2xlarge", "r6i.2xlarge")[i % 4],
-            ))
+            nodes.append(
+                NodeSpec(
+                    name=f"ip-{ip.replace('.', '-')}.{region}.compute.internal",
+                    zone=zones[i % len(zones)],
+                    region=region,
+                    ip=ip,
+                    pod_cidr=f"{_ip(cidr_base)}/{32 - int(math.log2(block))}",
+                    uid=self.uid(),
+                    created=_iso(created),
+                    heartbeat=_iso(
+                        EPOCH - self.rng.randint(5, 40)
+                        if i not in not_ready
+                        else EPOCH - self.rng.randint(600, 3600)
+                    ),
+                    resource_version=self.rv(),
+                    ready=i not in not_ready,
+                    unschedulable=i in cordoned and i not in not_ready,
+                    control_plane=i < control,
+                    instance_type=("m6i.2xlarge", "m6i.2xlarge", "c6i.2xlarge", "r6i.2xlarge")[
+                        i % 4
+                    ],
+                )
+            )
         return nodes
 
     def _pod_block(self) -> int:
@@ -262,21 +352,45 @@ class Planner:
         s = self.scale
         rs = self._replicaset
         system = [
-            Workload("kube-system", "kube-proxy", "DaemonSet", "kube-proxy", self.uid(),
-                     {"controller-revision-hash": "6d4b7c5f8d", "k8s-app": "kube-proxy",
-                      "pod-template-generation": "3"},
-                     "registry.example.com/kube-proxy:v1.31.2", [("metrics", 10249)],
-                     host_network=True, service_account="kube-proxy", replicas=s.nodes),
-            rs("kube-system", "coredns", {"k8s-app": "kube-dns"},
-               "registry.example.com/coredns/coredns:v1.11.3",
-               [("dns-tcp", 53), ("metrics", 9153)], 2, service_account="coredns"),
-            rs("ingress-nginx", "ingress-nginx-controller",
-               {"app.kubernetes.io/component": "controller",
-                "app.kubernetes.io/instance": "ingress-nginx",
-                "app.kubernetes.io/name": "ingress-nginx"},
-               "registry.example.com/ingress-nginx/controller:v1.15.1",
-               [("http", 80), ("https", 443), ("webhook", 8443)], 3,
-               service_account="ingress-nginx"),
+            Workload(
+                "kube-system",
+                "kube-proxy",
+                "DaemonSet",
+                "kube-proxy",
+                self.uid(),
+                {
+                    "controller-revision-hash": "6d4b7c5f8d",
+                    "k8s-app": "kube-proxy",
+                    "pod-template-generation": "3",
+                },
+                "registry.example.com/kube-proxy:v1.31.2",
+                [("metrics", 10249)],
+                host_network=True,
+                service_account="kube-proxy",
+                replicas=s.nodes,
+            ),
+            rs(
+                "kube-system",
+                "coredns",
+                {"k8s-app": "kube-dns"},
+                "registry.example.com/coredns/coredns:v1.11.3",
+                [("dns-tcp", 53), ("metrics", 9153)],
+                2,
+                service_account="coredns",
+            ),
+            rs(
+                "ingress-nginx",
+                "ingress-nginx-controller",
+                {
+                    "app.kubernetes.io/component": "controller",
+                    "app.kubernetes.io/instance": "ingress-nginx",
+                    "app.kubernetes.io/name": "ingress-nginx",
+                },
+                "registry.example.com/ingress-nginx/controller:v1.15.1",
+                [("http", 80), ("https", 443), ("webhook", 8443)],
+                3,
+                service_account="ingress-nginx",
+            ),
         ]
         app_pods = s.pods - sum(w.replicas for w in system)
         count = min(app_pods, max(1, round((s.services - SYSTEM_SERVICES) * 0.95)))
@@ -295,26 +409,56 @@ class Planner:
             if self.rng.random() < 0.4:
                 ports.append(("metrics", 9090))
             team = ns.rsplit("-", 1)[0]
-            labels = {"app": name, "app.kubernetes.io/instance": f"{name}-{ns}",
-                      "app.kubernetes.io/name": name,
-                      "app.kubernetes.io/version": f"1.{self.rng.randint(0, 30)}.0"}
-            w = rs(ns, name, labels, f"registry.example.com/{team}/{name}:"
-                   f"{labels['app.kubernetes.io/version']}", ports, replicas,
-                   sidecar=self.rng.random() < 0.1)
+            labels = {
+                "app": name,
+                "app.kubernetes.io/instance": f"{name}-{ns}",
+                "app.kubernetes.io/name": name,
+                "app.kubernetes.io/version": f"1.{self.rng.randint(0, 30)}.0",
+            }
+            w = rs(
+                ns,
+                name,
+                labels,
+                f"registry.example.com/{team}/{name}:{labels['app.kubernetes.io/version']}",
+                ports,
+                replicas,
+                sidecar=self.rng.random() < 0.1,
+            )
             if self.rng.random() < 0.3:
-                w.annotations = {"prometheus.io/port": "9090", "prometheus.io/scrape": "true",
-                                 "kubectl.kubernetes.io/restartedAt": _iso(self.stamp(1, 30))}
+                w.annotations = {
+                    "prometheus.io/port": "9090",
+                    "prometheus.io/scrape": "true",
+                    "kubectl.kubernetes.io/restartedAt": _iso(self.stamp(1, 30)),
+                }
             apps.append(w)
         return system + apps
 
-    def _replicaset(self, ns: str, name: str, labels: dict[str, str], image: str,
-                    ports: list[tuple[str, int]], replicas: int, sidecar: bool = False,
-                    service_account: str | None = None) -> Workload:
+    def _replicaset(
+        self,
+        ns: str,
+        name: str,
+        labels: dict[str, str],
+        image: str,
+        ports: list[tuple[str, int]],
+        replicas: int,
+        sidecar: bool = False,
+        service_account: str | None = None,
+    ) -> Workload:
         pod_hash = self.suffix(10)
         labels = {**labels, "pod-template-hash": pod_hash}
-        return Workload(ns, name, "ReplicaSet", f"{name}-{pod_hash}", self.uid(), labels, image,
-                        ports, sidecar=sidecar, service_account=service_account or name,
-                        replicas=replicas)
+        return Workload(
+            ns,
+            name,
+            "ReplicaSet",
+            f"{name}-{pod_hash}",
+            self.uid(),
+            labels,
+            image,
+            ports,
+            sidecar=sidecar,
+            service_account=service_account or name,
+            replicas=replicas,
+        )
 
     def _place(self, workloads: list[Workload], nodes: list[NodeSpec]) -> None:
         """Schedule every pod: a node, an address from its pod CIDR, a state."""
@@ -333,8 +477,15 @@ class Planner:
                     w.pods.append((name, k, nodes[k].ip, READY, self.uid()))
                     continue
                 roll = rng.random()
-                state = (PENDING if roll < 0.002 else TERMINATING if roll < 0.007
-                         else NOT_READY if roll < 0.017 else READY)
+                state = (
+                    PENDING
+                    if roll < 0.002
+                    else TERMINATING
+                    if roll < 0.007
+                    else NOT_READY
+                    if roll < 0.017
+                    else READY
+                )
                 if state == PENDING:
                     w.pods.append((name, -1, "", state, self.uid()))
                     continue
@@ -367,10 +518,10 @@ class Planner:
         n_headless = app_count // 100
         n_nothing = max(1, app_count * 3 // 200) if app_count > 2 else 0
         extname = set(indexes[:n_extname])
-        headless = set(indexes[n_extname:n_extname + n_headless])
-        rest = indexes[n_extname + n_headless:]
+        headless = set(indexes[n_extname : n_extname + n_headless])
+        rest = indexes[n_extname + n_headless :]
         nothing = set(rest[:n_nothing])
-        external = set(rest[n_nothing:n_nothing + s.external - SYSTEM_EXTERNAL])
+        external = set(rest[n_nothing : n_nothing + s.external - SYSTEM_EXTERNAL])
         if len(external) < s.external - SYSTEM_EXTERNAL:
             raise ScaleError("--external is larger than the services that can be exposed")
 
@@ -382,20 +533,36 @@ class Planner:
                 name = f"{w.name}-{rng.choice(_SECOND_SERVICE)}-{rng.randint(2, 99)}"
             names.add((w.namespace, name))
             spec = ServiceSpec(
-                namespace=w.namespace, name=name, type="ClusterIP", uid=self.uid(),
-                created=_iso(self.stamp(30, 300)), resource_version=self.rv(),
-                workload=w_index, selector={"app": w.labels["app"],
-                                            "app.kubernetes.io/instance":
-                                            w.labels["app.kubernetes.io/instance"]},
-                ports=self._ports(w), cluster_ip=cluster_ip(),
-                labels={"app.kubernetes.io/managed-by": "Helm", "app.kubernetes.io/name": name,
-                        "helm.sh/chart": f"{w.name}-0.{rng.randint(1, 40)}.0"},
-                annotations={"meta.helm.sh/release-name": w.name,
-                             "meta.helm.sh/release-namespace": w.namespace},
+                namespace=w.namespace,
+                name=name,
+                type="ClusterIP",
+                uid=self.uid(),
+                created=_iso(self.stamp(30, 300)),
+                resource_version=self.rv(),
+                workload=w_index,
+                selector={
+                    "app": w.labels["app"],
+                    "app.kubernetes.io/instance": w.labels["app.kubernetes.io/instance"],
+                },
+                ports=self._ports(w),
+                cluster_ip=cluster_ip(),
+                labels={
+                    "app.kubernetes.io/managed-by": "Helm",
+                    "app.kubernetes.io/name": name,
+                    "helm.sh/chart": f"{w.name}-0.{rng.randint(1, 40)}.0",
+                },
+                annotations={
+                    "meta.helm.sh/release-name": w.name,
+                    "meta.helm.sh/release-namespace": w.namespace,
+                },
             )
             if i in extname:
                 spec.type, spec.cluster_ip, spec.selector, spec.workload = (
-                    "ExternalName", None, None, None)
+                    "ExternalName",
+                    None,
+                    None,
+                    None,
+                )
                 spec.external_name = f"{name}.{w.namespace}.db.example.com"
                 spec.ports = []
             elif i in headless:
@@ -432,15 +599,21 @@ class Planner:
         ports = [PortSpec(name, 80 if main_name == "http" else 9000, target, None, resolved)]
         if multi:
             has_metrics = any(n == "metrics" for n, _ in w.ports)
-            ports.append(PortSpec("metrics", 9090, "metrics" if has_metrics else 9090, None,
-                                  9090))
+            ports.append(PortSpec("metrics", 9090, "metrics" if has_metrics else 9090, None, 9090))
         return ports
 
-    def _expose(self, spec: ServiceSpec, load_balancer: bool, local: bool,
-                node_ports: Iterator[int], lb_ips: Iterator[str]) -> None:
+    def _expose(
+        self,
+        spec: ServiceSpec,
+        load_balancer: bool,
+        local: bool,
+        node_ports: Iterator[int],
+        lb_ips: Iterator[str],
+    ) -> None:
         spec.type = "LoadBalancer" if load_balancer else "NodePort"
-        spec.ports = [PortSpec(p.name, p.port, p.target, next(node_ports), p.resolved)
-                      for p in spec.ports]
+        spec.ports = [
+            PortSpec(p.name, p.port, p.target, next(node_ports), p.resolved) for p in spec.ports
+        ]
         spec.external_policy = "Local" if local else "Cluster"
         if not load_balancer:
             return
@@ -456,40 +629,82 @@ class Planner:
         else:
             spec.lb_ingress = [{"ip": ip, "ipMode": "VIP"}]
 
-    def _system_services(self, workloads: list[Workload], cluster_ip: Any,
-                         node_ports: Iterator[int], lb_ips: Iterator[str]
-                         ) -> tuple[list[ServiceSpec], str | None]:
+    def _system_services(
+        self,
+        workloads: list[Workload],
+        cluster_ip: Any,
+        node_ports: Iterator[int],
+        lb_ips: Iterator[str],
+    ) -> tuple[list[ServiceSpec], str | None]:
         created = _iso(self.stamp(300, 400))
 
-        def svc(ns: str, name: str, w: int | None, ports: list[PortSpec], ip: str,
-                labels: dict[str, str]) -> ServiceSpec:
+        def svc(
+            ns: str,
+            name: str,
+            w: int | None,
+            ports: list[PortSpec],
+            ip: str,
+            labels: dict[str, str],
+        ) -> ServiceSpec:
             selector = None
             if w is not None:
-                selector = {k: v for k, v in workloads[w].labels.items()
-                            if k != "pod-template-hash"}
-            return ServiceSpec(ns, name, "ClusterIP", self.uid(), created, self.rv(), w,
-                               selector, ports, ip, labels=labels)
+                selector = {
+                    k: v for k, v in workloads[w].labels.items() if k != "pod-template-hash"
+                }
+            return ServiceSpec(
+                ns,
+                name,
+                "ClusterIP",
+                self.uid(),
+                created,
+                self.rv(),
+                w,
+                selector,
+                ports,
+                ip,
+                labels=labels,
+            )
 
-        kubernetes = svc("default", "kubernetes", None,
-                         [PortSpec("https", 443, 6443, None, 6443)], "10.96.0.1",
-                         {"component": "apiserver", "provider": "kubernetes"})
-        dns = svc("kube-system", "kube-dns", 1,
-                  [PortSpec("dns-tcp", 53, 53, None, 53),
-                   PortSpec("metrics", 9153, 9153, None, 9153)], "10.96.0.10",
-                  {"k8s-app": "kube-dns", "kubernetes.io/name": "CoreDNS"})
-        nginx_labels = {"app.kubernetes.io/component": "controller",
-                        "app.kubernetes.io/instance": "ingress-nginx",
-                        "app.kubernetes.io/name": "ingress-nginx"}
-        controller = svc("ingress-nginx", "ingress-nginx-controller", 2,
-                         [PortSpec("http", 80, "http", None, 80),
-                          PortSpec("https", 443, "https", None, 443)], cluster_ip(),
-                         nginx_labels)
+        kubernetes = svc(
+            "default",
+            "kubernetes",
+            None,
+            [PortSpec("https", 443, 6443, None, 6443)],
+            "10.96.0.1",
+            {"component": "apiserver", "provider": "kubernetes"},
+        )
+        dns = svc(
+            "kube-system",
+            "kube-dns",
+            1,
+            [PortSpec("dns-tcp", 53, 53, None, 53), PortSpec("metrics", 9153, 9153, None, 9153)],
+            "10.96.0.10",
+            {"k8s-app": "kube-dns", "kubernetes.io/name": "CoreDNS"},
+        )
+        nginx_labels = {
+            "app.kubernetes.io/component": "controller",
+            "app.kubernetes.io/instance": "ingress-nginx",
+            "app.kubernetes.io/name": "ingress-nginx",
+        }
+        controller = svc(
+            "ingress-nginx",
+            "ingress-nginx-controller",
+            2,
+            [PortSpec("http", 80, "http", None, 80), PortSpec("https", 443, "https", None, 443)],
+            cluster_ip(),
+            nginx_labels,
+        )
         self._expose(controller, True, True, node_ports, lb_ips)
         if controller.lb_ingress is None:  # the ingress controller always has its address
             controller.lb_ingress = [{"ip": next(lb_ips), "ipMode": "VIP"}]
-        admission = svc("ingress-nginx", "ingress-nginx-controller-admission", 2,
-                        [PortSpec("https-webhook", 443, "webhook", None, 8443)], cluster_ip(),
-                        nginx_labels)
+        admission = svc(
+            "ingress-nginx",
+            "ingress-nginx-controller-admission",
+            2,
+            [PortSpec("https-webhook", 443, "webhook", None, 8443)],
+            cluster_ip(),
+            nginx_labels,
+        )
         ingress_ip = (controller.lb_ingress or [{}])[0].get("ip")
         return [kubernetes, dns, controller, admission], ingress_ip
 
@@ -506,8 +721,11 @@ class _ListWriter:
         self.indent = indent
         self.first = True
         self.comma = ",\n" if indent else ","
-        out.write('{\n    "apiVersion": "v1",\n    "items": [\n' if indent
-                  else '{"apiVersion":"v1","items":[')
+        out.write(
+            '{\n    "apiVersion": "v1",\n    "items": [\n'
+            if indent
+            else '{"apiVersion":"v1","items":['
+        )
 
     def item(self, kind: str, text: str) -> None:
         if not self.first:
@@ -520,9 +738,12 @@ class _ListWriter:
         self.item(kind, obj.render(item, self.indent))
 
     def close(self) -> None:
-        self.out.write('\n    ],\n    "kind": "List",\n    "metadata": {\n'
-                       '        "resourceVersion": ""\n    }\n}\n' if self.indent
-                       else '],"kind":"List","metadata":{"resourceVersion":""}}\n')
+        self.out.write(
+            '\n    ],\n    "kind": "List",\n    "metadata": {\n'
+            '        "resourceVersion": ""\n    }\n}\n'
+            if self.indent
+            else '],"kind":"List","metadata":{"resourceVersion":""}}\n'
+        )
 
 
 def generate(out: Path, scale: Scale, indent: bool = False) -> Summary:
@@ -550,11 +771,17 @@ def generate(out: Path, scale: Scale, indent: bool = False) -> Summary:
         _write_ingresses(writer, planner, plan)
         if scale.policies:
             _write_policies(writer, plan, scale)
-        classes = (("nginx", "k8s.io/ingress-nginx", True),
-                   ("internal", "example.com/internal-ingress-controller", False))
+        classes = (
+            ("nginx", "k8s.io/ingress-nginx", True),
+            ("internal", "example.com/internal-ingress-controller", False),
+        )
         for name, controller, default in classes:
-            writer.render("IngressClass", obj.ingress_class(
-                name, controller, planner.uid(), _iso(planner.stamp(300, 400)), default))
+            writer.render(
+                "IngressClass",
+                obj.ingress_class(
+                    name, controller, planner.uid(), _iso(planner.stamp(300, 400)), default
+                ),
+            )
         writer.close()
         summary.bytes = f.tell()
     summary.seconds = time.perf_counter() - started
@@ -575,13 +802,25 @@ def _write_pods(writer: _ListWriter, planner: Planner, plan: Plan) -> None:
             t0 = planner.stamp(1, 90)
             cid = f"{rng.getrandbits(256):064x}"
             host = nodes[node].ip if node >= 0 else ""
-            writer.item("Pod", tmpl % {
-                "name": name, "uid": uid, "rv": planner.rv(), "t0": _iso(t0),
-                "t1": _iso(t0 + rng.randint(3, 40)), "node": nodes[node].name if node >= 0
-                else "", "host": host, "ip": ip, "vol": planner.suffix(5), "cid": cid,
-                "cid2": cid[::-1], "restarts": 0 if state == READY else rng.randint(1, 9),
-                "nodes": total_nodes,
-            })
+            writer.item(
+                "Pod",
+                tmpl
+                % {
+                    "name": name,
+                    "uid": uid,
+                    "rv": planner.rv(),
+                    "t0": _iso(t0),
+                    "t1": _iso(t0 + rng.randint(3, 40)),
+                    "node": nodes[node].name if node >= 0 else "",
+                    "host": host,
+                    "ip": ip,
+                    "vol": planner.suffix(5),
+                    "cid": cid,
+                    "cid2": cid[::-1],
+                    "restarts": 0 if state == READY else rng.randint(1, 9),
+                    "nodes": total_nodes,
+                },
+            )
     writer.summary.pod_bytes = writer.out.tell() - before
 
 
@@ -596,31 +835,56 @@ def _write_slices(writer: _ListWriter, planner: Planner, plan: Plan) -> None:
             continue
         w = plan.workloads[s.workload] if s.workload is not None else None
         pods = [p for p in w.pods if p[1] >= 0] if w else []
-        chunks = [pods[i:i + MAX_SLICE_ENDPOINTS]
-                  for i in range(0, len(pods), MAX_SLICE_ENDPOINTS)] or [None]
+        chunks = [
+            pods[i : i + MAX_SLICE_ENDPOINTS] for i in range(0, len(pods), MAX_SLICE_ENDPOINTS)
+        ] or [None]
         slices = []
         for chunk in chunks:
             endpoints = None
             if chunk is not None and w is not None:
                 endpoints = [
-                    obj.endpoint(ip, name, w.namespace, uid, nodes[node].name,
-                                 nodes[node].zone, state, uid[0] in "01234567",
-                                 s.topology_hints)
+                    obj.endpoint(
+                        ip,
+                        name,
+                        w.namespace,
+                        uid,
+                        nodes[node].name,
+                        nodes[node].zone,
+                        state,
+                        uid[0] in "01234567",
+                        s.topology_hints,
+                    )
                     for name, node, ip, state, uid in chunk
                 ]
                 writer.summary.endpoints += len(endpoints)
-            slices.append(obj.endpoint_slice(s, f"{s.name}-{planner.suffix(5)}",
-                                             planner.uid(), created, planner.rv(), endpoints))
+            slices.append(
+                obj.endpoint_slice(
+                    s,
+                    f"{s.name}-{planner.suffix(5)}",
+                    planner.uid(),
+                    created,
+                    planner.rv(),
+                    endpoints,
+                )
+            )
         for item in sorted(slices, key=lambda x: x["metadata"]["name"]):
             writer.render("EndpointSlice", item)
 
 
 def _apiserver_slice(s: ServiceSpec, plan: Plan, planner: Planner) -> dict[str, Any]:
     """The `kubernetes` service's slice: control-plane node addresses, no pods."""
-    item = obj.endpoint_slice(s, "kubernetes", planner.uid(), s.created, planner.rv(), [
-        {"addresses": [n.ip], "conditions": {"ready": True}}
-        for n in plan.nodes if n.control_plane
-    ])
+    item = obj.endpoint_slice(
+        s,
+        "kubernetes",
+        planner.uid(),
+        s.created,
+        planner.rv(),
+        [
+            {"addresses": [n.ip], "conditions": {"ready": True}}
+            for n in plan.nodes
+            if n.control_plane
+        ],
+    )
     item["metadata"]["labels"] = {"kubernetes.io/service-name": "kubernetes"}
     del item["metadata"]["ownerReferences"], item["metadata"]["generateName"]
     item["ports"] = [{"name": "https", "port": 6443, "protocol": "TCP"}]
@@ -658,20 +922,38 @@ def _write_ingresses(writer: _ListWriter, planner: Planner, plan: Plan) -> None:
                 backend = target.name
                 if rng.random() < 0.03:
                     backend = f"{target.name}-old"  # a service that no longer exists
-                path_type = rng.choices(("Prefix", "Exact", "ImplementationSpecific"),
-                                        (7, 2, 1))[0]
-                paths.append({"backend": {"service": {"name": backend, "port": port}},
-                              "path": "/" if k == 0 else f"/{rng.choice(_WORDS_A)}",
-                              "pathType": path_type})
+                path_type = rng.choices(("Prefix", "Exact", "ImplementationSpecific"), (7, 2, 1))[0]
+                paths.append(
+                    {
+                        "backend": {"service": {"name": backend, "port": port}},
+                        "path": "/" if k == 0 else f"/{rng.choice(_WORDS_A)}",
+                        "pathType": path_type,
+                    }
+                )
             rules.append({"host": host, "http": {"paths": paths}})
         internal = rng.random() < 0.1
         lb = None if internal or plan.ingress_ip is None else [{"ip": plan.ingress_ip}]
-        annotations = {"nginx.ingress.kubernetes.io/proxy-body-size": "8m",
-                       "nginx.ingress.kubernetes.io/ssl-redirect": "true"}
-        items.append(((ns, name), obj.ingress(
-            ns, name, planner.uid(), _iso(planner.stamp(10, 300)), planner.rv(),
-            "internal" if internal else "nginx", rules,
-            hosts if rng.random() < 0.4 else [], lb, annotations)))
+        annotations = {
+            "nginx.ingress.kubernetes.io/proxy-body-size": "8m",
+            "nginx.ingress.kubernetes.io/ssl-redirect": "true",
+        }
+        items.append(
+            (
+                (ns, name),
+                obj.ingress(
+                    ns,
+                    name,
+                    planner.uid(),
+                    _iso(planner.stamp(10, 300)),
+                    planner.rv(),
+                    "internal" if internal else "nginx",
+                    rules,
+                    hosts if rng.random() < 0.4 else [],
+                    lb,
+                    annotations,
+                ),
+            )
+        )
     for _, item in sorted(items, key=lambda x: x[0]):
         writer.render("Ingress", item)
 
@@ -692,10 +974,13 @@ def _write_policies(writer: _ListWriter, plan: Plan, scale: Scale) -> None:
         labels = {"kubernetes.io/metadata.name": ns}
         if team and env in _ENVS:
             labels |= {"team": team, "env": env}
-        writer.render("Namespace", {"apiVersion": "v1", "kind": "Namespace",
-                                    "metadata": {"name": ns, "labels": labels}})
-    apps = [w for w in plan.workloads if w.owner_kind == "ReplicaSet"
-            and w.namespace in plan.namespaces]
+        writer.render(
+            "Namespace",
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns, "labels": labels}},
+        )
+    apps = [
+        w for w in plan.workloads if w.owner_kind == "ReplicaSet" and w.namespace in plan.namespaces
+    ]
     denied: set[str] = set()
     for i in range(scale.policies):
         w = apps[i % len(apps)] if i < len(apps) else rng.choice(apps)
@@ -707,33 +992,105 @@ def _write_policies(writer: _ListWriter, plan: Plan, scale: Scale) -> None:
             denied.add(w.namespace)
             name, spec = "default-deny", {"podSelector": {}, "policyTypes": ["Ingress"]}
         elif kind < 0.4:
-            name, spec = f"{w.name}-from-ingress", {"podSelector": select, "ingress": [{
-                "from": [{"namespaceSelector": {"matchLabels": {
-                    "kubernetes.io/metadata.name": "ingress-nginx"}}}],
-                "ports": [{"protocol": "TCP", "port": port}]}]}
+            name, spec = (
+                f"{w.name}-from-ingress",
+                {
+                    "podSelector": select,
+                    "ingress": [
+                        {
+                            "from": [
+                                {
+                                    "namespaceSelector": {
+                                        "matchLabels": {
+                                            "kubernetes.io/metadata.name": "ingress-nginx"
+                                        }
+                                    }
+                                }
+                            ],
+                            "ports": [{"protocol": "TCP", "port": port}],
+                        }
+                    ],
+                },
+            )
         elif kind < 0.65:
             cidr = rng.choice(_OFFICES)
-            name, spec = f"{w.name}-from-office", {"podSelector": select, "ingress": [{
-                "from": [{"ipBlock": {"cidr": cidr, "except": [cidr.rsplit(".", 1)[0] + ".7/32"]
-                                      if cidr.endswith("/24") else []}}],
-                "ports": [{"protocol": "TCP", "port": port}]}]}
+            name, spec = (
+                f"{w.name}-from-office",
+                {
+                    "podSelector": select,
+                    "ingress": [
+                        {
+                            "from": [
+                                {
+                                    "ipBlock": {
+                                        "cidr": cidr,
+                                        "except": [cidr.rsplit(".", 1)[0] + ".7/32"]
+                                        if cidr.endswith("/24")
+                                        else [],
+                                    }
+                                }
+                            ],
+                            "ports": [{"protocol": "TCP", "port": port}],
+                        }
+                    ],
+                },
+            )
         elif kind < 0.9:
             team = w.namespace.rpartition("-")[0]
-            name, spec = f"{w.name}-from-team", {"podSelector": select, "ingress": [{
-                "from": [{"namespaceSelector": {"matchLabels": {"team": team}},
-                          "podSelector": {"matchExpressions": [
-                              {"key": "app", "operator": "Exists"}]}}]}]}
+            name, spec = (
+                f"{w.name}-from-team",
+                {
+                    "podSelector": select,
+                    "ingress": [
+                        {
+                            "from": [
+                                {
+                                    "namespaceSelector": {"matchLabels": {"team": team}},
+                                    "podSelector": {
+                                        "matchExpressions": [{"key": "app", "operator": "Exists"}]
+                                    },
+                                }
+                            ]
+                        }
+                    ],
+                },
+            )
         else:
-            name, spec = f"{w.name}-egress", {"podSelector": select, "policyTypes": ["Egress"],
-                                              "egress": [
-                {"to": [{"namespaceSelector": {"matchLabels": {
-                    "kubernetes.io/metadata.name": "kube-system"}},
-                         "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
-                 "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}]},
-                {"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]}]}
-        writer.render("NetworkPolicy", {
-            "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": f"{name}-{i}", "namespace": w.namespace}, "spec": spec})
+            name, spec = (
+                f"{w.name}-egress",
+                {
+                    "podSelector": select,
+                    "policyTypes": ["Egress"],
+                    "egress": [
+                        {
+                            "to": [
+                                {
+                                    "namespaceSelector": {
+                                        "matchLabels": {
+                                            "kubernetes.io/metadata.name": "kube-system"
+                                        }
+                                    },
+                                    "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
+                                }
+                            ],
+                            "ports": [
+                                {"protocol": "UDP", "port": 53},
+                                {"protocol": "TCP", "port": 53},
+                            ],
+                        },
+                        {"to": [{"ipBlock": {"cidr": "10.0.0.0/8"}}]},
+                    ],
+                },
+            )
+        writer.render(
+            "NetworkPolicy",
+            {
+                "apiVersion": "networking.k8s.io/v1",
+                "kind": "NetworkPolicy",
+                "metadata": {"name": f"{name}-{i}", "namespace": w.namespace},
+                "spec": spec,
+            },
+        )
 
 
 def _ip(value: int) -> str:
@@ -746,30 +1103,45 @@ def _iso(epoch: int) -> str:
 
 def parse_args(argv: Sequence[str] | None) -> tuple[Path, Scale, bool]:
     d = Scale()
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--out", required=True, type=Path, help="the JSON file to write")
     p.add_argument("--nodes", type=int, default=d.nodes)
     p.add_argument("--pods", type=int, default=d.pods)
     p.add_argument("--services", type=int, default=d.services)
-    p.add_argument("--external", type=int, default=d.external,
-                   help="NodePort and LoadBalancer services among --services")
+    p.add_argument(
+        "--external",
+        type=int,
+        default=d.external,
+        help="NodePort and LoadBalancer services among --services",
+    )
     p.add_argument("--ingresses", type=int, default=d.ingresses)
     p.add_argument("--zones", type=int, default=d.zones)
     p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--policies", type=int, default=d.policies,
-                   help="NetworkPolicies to add (with labelled Namespaces)")
-    p.add_argument("--quick", action="store_true",
-                   help="one tenth of the full scale (overrides the counts)")
-    p.add_argument("--indent", action="store_true",
-                   help="indent as `kubectl get -o json` prints (about 3 times the bytes)")
+    p.add_argument(
+        "--policies",
+        type=int,
+        default=d.policies,
+        help="NetworkPolicies to add (with labelled Namespaces)",
+    )
+    p.add_argument(
+        "--quick", action="store_true", help="one tenth of the full scale (overrides the counts)"
+    )
+    p.add_argument(
+        "--indent",
+        action="store_true",
+        help="indent as `kubectl get -o json` prints (about 3 times the bytes)",
+    )
     a = p.parse_args(argv)
     if a.quick:
-        scale = Scale(**{**QUICK.__dict__, "seed": a.seed, "zones": a.zones,
-                         "policies": a.policies})
+        scale = Scale(
+            **{**QUICK.__dict__, "seed": a.seed, "zones": a.zones, "policies": a.policies}
+        )
     else:
-        scale = Scale(a.nodes, a.pods, a.services, a.external, a.ingresses, a.zones, a.seed,
-                      a.policies)
+        scale = Scale(
+            a.nodes, a.pods, a.services, a.external, a.ingresses, a.zones, a.seed, a.policies
+        )
     return a.out, scale, a.indent
 
 

@@ -24,85 +24,145 @@ EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         # argparse's default prints usage then exits 2; keep the exit code, one clear line.
-        self.exit(EXIT_USAGE, f"kpath: error: {clean_message(message)} "
-                              f"(see kpath {self.prog.split()[-1]} -h)\n")
+        self.exit(
+            EXIT_USAGE,
+            f"kpath: error: {clean_message(message)} (see kpath {self.prog.split()[-1]} -h)\n",
+        )
 
 
 def _source_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("cluster (as kubectl reads it)")
-    g.add_argument("--dump", nargs="+", metavar="FILE", help="read `kubectl get -o json|yaml` "
-                   "output, support bundles or must-gather trees instead of a live cluster")
+    g.add_argument(
+        "--dump",
+        nargs="+",
+        metavar="FILE",
+        help="read `kubectl get -o json|yaml` "
+        "output, support bundles or must-gather trees instead of a live cluster",
+    )
     g.add_argument("--kubeconfig", help="kubeconfig file (default: $KUBECONFIG, ~/.kube/config)")
     g.add_argument("--context", help="kubeconfig context to use")
-    g.add_argument("-n", "--namespace", help="only this namespace; a bare NAME argument is "
-                   "looked up in it (default: the context's namespace, else default)")
+    g.add_argument(
+        "-n",
+        "--namespace",
+        help="only this namespace; a bare NAME argument is "
+        "looked up in it (default: the context's namespace, else default)",
+    )
     g.add_argument("-A", "--all-namespaces", action="store_true", help="every namespace")
-    g.add_argument("-l", "--selector", help="only services with these labels, in kubectl's "
-                   "grammar (a=b, a!=b, 'a in (x,y)', 'a notin (x)', a, '!a'; comma-joined)")
+    g.add_argument(
+        "-l",
+        "--selector",
+        help="only services with these labels, in kubectl's "
+        "grammar (a=b, a!=b, 'a in (x,y)', 'a notin (x)', a, '!a'; comma-joined)",
+    )
 
 
 def _no_headers_flag(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--no-headers", action="store_true",
-                   help="with -o table or wide: the tables' rows only, no header lines")
+    p.add_argument(
+        "--no-headers",
+        action="store_true",
+        help="with -o table or wide: the tables' rows only, no header lines",
+    )
 
 
 def _client_flag(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--client", metavar="IP", help="the outside client's address NetworkPolicy "
-                   "verdicts are judged from (default: one outside every ipBlock the "
-                   "policies name; the output says which)")
+    p.add_argument(
+        "--client",
+        metavar="IP",
+        help="the outside client's address NetworkPolicy "
+        "verdicts are judged from (default: one outside every ipBlock the "
+        "policies name; the output says which)",
+    )
 
 
 def _probe_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("live probes")
-    g.add_argument("--concurrency", type=int, default=64, metavar="N",
-                   help="probes at once (default 64)")
-    g.add_argument("--timeout", type=float, default=2.0, metavar="S",
-                   help="seconds per probe (default 2)")
-    g.add_argument("--slow", type=float, default=500.0, metavar="MS",
-                   help="flag hops slower than this (default 500 ms)")
-    g.add_argument("--all-nodes", action="store_true",
-                   help="probe every node of each group, not one sample")
-    g.add_argument("--insecure", action="store_true",
-                   help="probe TLS even when the certificate does not verify, and report why")
+    g.add_argument(
+        "--concurrency", type=int, default=64, metavar="N", help="probes at once (default 64)"
+    )
+    g.add_argument(
+        "--timeout", type=float, default=2.0, metavar="S", help="seconds per probe (default 2)"
+    )
+    g.add_argument(
+        "--slow",
+        type=float,
+        default=500.0,
+        metavar="MS",
+        help="flag hops slower than this (default 500 ms)",
+    )
+    g.add_argument(
+        "--all-nodes", action="store_true", help="probe every node of each group, not one sample"
+    )
+    g.add_argument(
+        "--insecure",
+        action="store_true",
+        help="probe TLS even when the certificate does not verify, and report why",
+    )
     g.add_argument("--http", action="store_true", help="treat every TCP port as HTTP")
-    g.add_argument("--probe-dump-addresses", action="store_true",
-                   help="with --dump: probe the dump's addresses anyway (only when this "
-                   "machine is on the network the dump was taken from)")
+    g.add_argument(
+        "--probe-dump-addresses",
+        action="store_true",
+        help="with --dump: probe the dump's addresses anyway (only when this "
+        "machine is on the network the dump was taken from)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="kpath", description="Every way into your Kubernetes Services, "
-                     "predicted as kube-proxy routes it.")
+    parser = _Parser(
+        prog="kpath",
+        description="Every way into your Kubernetes Services, predicted as kube-proxy routes it.",
+    )
     parser.add_argument("--version", action="version", version=f"kpath {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     paths = sub.add_parser("paths", help="every exposed path with verdicts and findings")
     _source_flags(paths)
     _client_flag(paths)
-    paths.add_argument("-o", "--output", default="table",
-                       choices=("table", "wide", "json", "yaml", "name", "graphml", "dot"),
-                       help="table (default); wide: also pods, zones, traffic policy and "
-                       "NetworkPolicy per row; json or yaml (one document); name: "
-                       "service/NAMESPACE/NAME per service in view; graphml, dot")
+    paths.add_argument(
+        "-o",
+        "--output",
+        default="table",
+        choices=("table", "wide", "json", "yaml", "name", "graphml", "dot"),
+        help="table (default); wide: also pods, zones, traffic policy and "
+        "NetworkPolicy per row; json or yaml (one document); name: "
+        "service/NAMESPACE/NAME per service in view; graphml, dot",
+    )
     _no_headers_flag(paths)
-    paths.add_argument("--all", action="store_true", dest="internal",
-                       help="include internal paths (ClusterIP, headless, ExternalName)")
-    paths.add_argument("--fail-on", choices=("info", "warning", "error"),
-                       help="exit 1 when a finding at or above this severity exists")
-    paths.add_argument("--probe", action="store_true",
-                       help="probe every hop live and set what it saw beside the prediction "
-                       "(exit 1 when a probe contradicts it)")
+    paths.add_argument(
+        "--all",
+        action="store_true",
+        dest="internal",
+        help="include internal paths (ClusterIP, headless, ExternalName)",
+    )
+    paths.add_argument(
+        "--fail-on",
+        choices=("info", "warning", "error"),
+        help="exit 1 when a finding at or above this severity exists",
+    )
+    paths.add_argument(
+        "--probe",
+        action="store_true",
+        help="probe every hop live and set what it saw beside the prediction "
+        "(exit 1 when a probe contradicts it)",
+    )
     _probe_flags(paths)
 
     probe = sub.add_parser("probe", help="probe every entry and hop of one service, live")
     probe.add_argument("service", metavar="NAME", help="NAME (with -n) or NAMESPACE/NAME")
-    probe.add_argument("-o", "--output", choices=("table", "wide", "json"), default="table",
-                       help="table (default); wide: also each hop's full place, the pods "
-                       "that answered and the slowest answer; json")
+    probe.add_argument(
+        "-o",
+        "--output",
+        choices=("table", "wide", "json"),
+        default="table",
+        help="table (default); wide: also each hop's full place, the pods "
+        "that answered and the slowest answer; json",
+    )
     _no_headers_flag(probe)
-    probe.add_argument("--fail-on", choices=("info", "warning", "error"),
-                       help="exit 1 when a finding at or above this severity exists (a "
-                       "contradicted prediction always exits 1)")
+    probe.add_argument(
+        "--fail-on",
+        choices=("info", "warning", "error"),
+        help="exit 1 when a finding at or above this severity exists (a "
+        "contradicted prediction always exits 1)",
+    )
     _probe_flags(probe)
     _source_flags(probe)
     _client_flag(probe)
@@ -114,48 +174,101 @@ def build_parser() -> argparse.ArgumentParser:
     route.add_argument("-o", "--output", choices=("text", "json"), default="text")
     _source_flags(route)
 
-    req = sub.add_parser("request", help="where one request goes through every Gateway and "
-                         "Ingress controller that takes its host and port")
-    req.add_argument("url", metavar="URL", help="http://HOST[:PORT]/PATH[?QUERY], https://…, "
-                     "grpc://HOST[:PORT]/pkg.Service/Method or tls://HOST:PORT")
+    req = sub.add_parser(
+        "request",
+        help="where one request goes through every Gateway and "
+        "Ingress controller that takes its host and port",
+    )
+    req.add_argument(
+        "url",
+        metavar="URL",
+        help="http://HOST[:PORT]/PATH[?QUERY], https://…, "
+        "grpc://HOST[:PORT]/pkg.Service/Method or tls://HOST:PORT",
+    )
     req.add_argument("-X", "--method", metavar="METHOD", help="HTTP method (default GET)")
-    req.add_argument("-H", "--header", dest="headers", action="append", default=[],
-                     metavar="'Name: value'", help="a request header (repeatable)")
-    req.add_argument("--via", metavar="NAME", help="only this Gateway, or the Ingress "
-                     "controller behind this Service: NAME (with -n) or NAMESPACE/NAME")
+    req.add_argument(
+        "-H",
+        "--header",
+        dest="headers",
+        action="append",
+        default=[],
+        metavar="'Name: value'",
+        help="a request header (repeatable)",
+    )
+    req.add_argument(
+        "--via",
+        metavar="NAME",
+        help="only this Gateway, or the Ingress "
+        "controller behind this Service: NAME (with -n) or NAMESPACE/NAME",
+    )
     req.add_argument("-o", "--output", choices=("text", "json"), default="text")
     _source_flags(req)
 
-    reach = sub.add_parser("reach", help="whether NetworkPolicies let one connection into a "
-                           "pod: the source's egress and the destination's ingress")
-    reach.add_argument("source", metavar="SOURCE", help="POD (with -n), NAMESPACE/POD, "
-                       "node/NAME (that node's InternalIP: hostNetwork pods, SNATed traffic) "
-                       "or an IP address")
+    reach = sub.add_parser(
+        "reach",
+        help="whether NetworkPolicies let one connection into a "
+        "pod: the source's egress and the destination's ingress",
+    )
+    reach.add_argument(
+        "source",
+        metavar="SOURCE",
+        help="POD (with -n), NAMESPACE/POD, "
+        "node/NAME (that node's InternalIP: hostNetwork pods, SNATed traffic) "
+        "or an IP address",
+    )
     reach.add_argument("destination", metavar="DEST", help="POD (with -n) or NAMESPACE/POD")
-    reach.add_argument("--port", required=True, help="a number, or a named container port of "
-                       "the destination")
-    reach.add_argument("--protocol", type=str.upper, choices=("TCP", "UDP", "SCTP"),
-                       default="TCP", help="default TCP")
+    reach.add_argument(
+        "--port", required=True, help="a number, or a named container port of the destination"
+    )
+    reach.add_argument(
+        "--protocol",
+        type=str.upper,
+        choices=("TCP", "UDP", "SCTP"),
+        default="TCP",
+        help="default TCP",
+    )
     reach.add_argument("-o", "--output", choices=("text", "json"), default="text")
     _source_flags(reach)
 
     snap = sub.add_parser("snapshot", help="render kpath's view to an SVG file")
     snap.add_argument("--svg", required=True, metavar="FILE")
-    snap.add_argument("--size", default="120x40",
-                      help="terminal size COLSxROWS, 40x10 to 500x200")
+    snap.add_argument("--size", default="120x40", help="terminal size COLSxROWS, 40x10 to 500x200")
     snap.add_argument("--demo", action="store_true", help="render the built-in demo lab")
-    snap.add_argument("--scenario", default="shop", metavar="NAME",
-                      help="with --demo: the lab scenario to start (default shop)")
-    snap.add_argument("--all", action="store_true", dest="internal",
-                      help="also list services with no external way in")
-    snap.add_argument("--service", metavar="NAME", help="select this service first: NAME "
-                      "(with -n) or NAMESPACE/NAME")
-    snap.add_argument("--probe", action="store_true",
-                      help="probe before the shot, so results show on the path (live only)")
-    snap.add_argument("--request", metavar="URL", help="show the request dialog (u) answering "
-                      "this URL: its Gateway or Ingress, route rule, outcome and backends")
-    snap.add_argument("-X", "--method", default="", metavar="METHOD",
-                      help="with --request: the HTTP method (default GET; POST for grpc://)")
+    snap.add_argument(
+        "--scenario",
+        default="shop",
+        metavar="NAME",
+        help="with --demo: the lab scenario to start (default shop)",
+    )
+    snap.add_argument(
+        "--all",
+        action="store_true",
+        dest="internal",
+        help="also list services with no external way in",
+    )
+    snap.add_argument(
+        "--service",
+        metavar="NAME",
+        help="select this service first: NAME (with -n) or NAMESPACE/NAME",
+    )
+    snap.add_argument(
+        "--probe",
+        action="store_true",
+        help="probe before the shot, so results show on the path (live only)",
+    )
+    snap.add_argument(
+        "--request",
+        metavar="URL",
+        help="show the request dialog (u) answering "
+        "this URL: its Gateway or Ingress, route rule, outcome and backends",
+    )
+    snap.add_argument(
+        "-X",
+        "--method",
+        default="",
+        metavar="METHOD",
+        help="with --request: the HTTP method (default GET; POST for grpc://)",
+    )
     _probe_flags(snap)
     _source_flags(snap)
     _client_flag(snap)
@@ -163,24 +276,45 @@ def build_parser() -> argparse.ArgumentParser:
     tui = sub.add_parser("tui", help="the terminal UI (what `kpath` runs without a command)")
     _source_flags(tui)
     _client_flag(tui)
-    tui.add_argument("--all", action="store_true", dest="internal",
-                     help="also list services with no external way in (ClusterIP, headless)")
+    tui.add_argument(
+        "--all",
+        action="store_true",
+        dest="internal",
+        help="also list services with no external way in (ClusterIP, headless)",
+    )
     _mouse_flag(tui)
 
     lab = sub.add_parser("lab", help="run kpath's built-in lab cluster on loopback")
-    lab.add_argument("--scenario", default=None, help="built-in name or a scenario file "
-                     "(default shop)")
-    lab.add_argument("--dump", nargs="+", metavar="FILE", help="serve the objects of these "
-                     "dump files over the lab's API (no data plane: any size, 150k pods fit)")
-    lab.add_argument("--churn", nargs="?", type=float, const=5.0, metavar="SECONDS",
-                     help="with --dump: a rollout, a killed pod and a node flap every "
-                     "SECONDS (default 5)")
+    lab.add_argument(
+        "--scenario", default=None, help="built-in name or a scenario file (default shop)"
+    )
+    lab.add_argument(
+        "--dump",
+        nargs="+",
+        metavar="FILE",
+        help="serve the objects of these "
+        "dump files over the lab's API (no data plane: any size, 150k pods fit)",
+    )
+    lab.add_argument(
+        "--churn",
+        nargs="?",
+        type=float,
+        const=5.0,
+        metavar="SECONDS",
+        help="with --dump: a rollout, a killed pod and a node flap every SECONDS (default 5)",
+    )
     lab.add_argument("--kubeconfig-out", metavar="FILE", help="write the lab's kubeconfig here")
     lab.add_argument("--tls", action="store_true", help="serve the API over TLS with a token")
-    lab.add_argument("--rbac", metavar="FILE", help="enforce the ClusterRole in this file "
-                     "(e.g. deploy/rbac.yaml) on the lab's API server")
-    lab.add_argument("--rbac-namespace", metavar="NS", help="with --rbac: enforce the file's "
-                     "Role instead, bound in this namespace")
+    lab.add_argument(
+        "--rbac",
+        metavar="FILE",
+        help="enforce the ClusterRole in this file (e.g. deploy/rbac.yaml) on the lab's API server",
+    )
+    lab.add_argument(
+        "--rbac-namespace",
+        metavar="NS",
+        help="with --rbac: enforce the file's Role instead, bound in this namespace",
+    )
 
     demo = sub.add_parser("demo", help="start the lab and show kpath on it")
     _mouse_flag(demo)
@@ -188,8 +322,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _mouse_flag(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--mouse", action="store_true", help="let the UI take the mouse (click, "
-                   "scroll); off by default, so the terminal selects and copies text as usual")
+    p.add_argument(
+        "--mouse",
+        action="store_true",
+        help="let the UI take the mouse (click, "
+        "scroll); off by default, so the terminal selects and copies text as usual",
+    )
 
 
 def _load(args: argparse.Namespace, probing: bool = False) -> Any:
@@ -212,8 +350,10 @@ def _load(args: argparse.Namespace, probing: bool = False) -> Any:
 
         here = local_source(snapshot)
         if here is not None:
-            client = Client(here, "this machine's address toward the nodes (the probes' "
-                            "source; --client to choose)")
+            client = Client(
+                here,
+                "this machine's address toward the nodes (the probes' source; --client to choose)",
+            )
     return analyse(snapshot, client)
 
 
@@ -249,9 +389,13 @@ def _live_options(args: argparse.Namespace) -> Any:
     """What a live load reads, from the flags; the UI's watch follows the same scope."""
     from kpath.cluster.live import LiveOptions
 
-    return LiveOptions(kubeconfig=args.kubeconfig, context=args.context,
-                       namespace=args.namespace, all_namespaces=args.all_namespaces,
-                       selector=args.selector)
+    return LiveOptions(
+        kubeconfig=args.kubeconfig,
+        context=args.context,
+        namespace=args.namespace,
+        all_namespaces=args.all_namespaces,
+        selector=args.selector,
+    )
 
 
 def _namespace(args: argparse.Namespace) -> str | None:
@@ -303,8 +447,7 @@ def _qualified(args: argparse.Namespace, ref: str, what: str, strict: bool = Tru
     from kpath.cluster.namespaces import qualify
 
     explicit = "/" in ref or bool(args.namespace)
-    full = qualify(ref, args.namespace, "" if explicit else _context_namespace(args), what,
-                   strict)
+    full = qualify(ref, args.namespace, "" if explicit else _context_namespace(args), what, strict)
     if explicit:
         args.named_namespaces = [*getattr(args, "named_namespaces", ()), full.split("/")[0]]
     return full
@@ -329,22 +472,27 @@ def cmd_paths(args: argparse.Namespace) -> int:
             raise InputError("--probe works with -o table, -o wide or -o json")
         _consent(args)  # before reading: a refusal costs nothing
     analysis = _load(args, probing=args.probe)
-    scope = ViewScope(_view_namespaces(args, analysis.snapshot), args.selector or "",
-                      args.internal)
+    scope = ViewScope(_view_namespaces(args, analysis.snapshot), args.selector or "", args.internal)
     paths = scope.paths(analysis)
     findings = scope.findings(analysis)
     if args.probe:
         return _probed(args, analysis, paths, findings, scope.namespaces)
     if args.output == "json":
-        sys.stdout.write(json.dumps(paths_json(analysis, paths, findings, scope.namespaces),
-                                    indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps(paths_json(analysis, paths, findings, scope.namespaces), indent=2) + "\n"
+        )
     elif args.output == "yaml":
         import yaml
 
         # The same document as -o json. safe_dump: plain YAML, no Python tags; ASCII, as the
         # JSON is: PyYAML would write a bidi override or a zero-width space raw otherwise.
-        sys.stdout.write(yaml.safe_dump(paths_json(analysis, paths, findings, scope.namespaces),
-                                        sort_keys=False, allow_unicode=False))
+        sys.stdout.write(
+            yaml.safe_dump(
+                paths_json(analysis, paths, findings, scope.namespaces),
+                sort_keys=False,
+                allow_unicode=False,
+            )
+        )
     elif args.output == "name":
         from kpath.safetext import clean
 
@@ -355,16 +503,23 @@ def cmd_paths(args: argparse.Namespace) -> int:
         from kpath.routing.graph import build_graph
 
         graph = build_graph(paths)
-        sys.stdout.write(graphfmt.graphml(graph) if args.output == "graphml"
-                         else graphfmt.dot(graph))
+        sys.stdout.write(
+            graphfmt.graphml(graph) if args.output == "graphml" else graphfmt.dot(graph)
+        )
     else:
         from dataclasses import replace
 
         from kpath.export.text import analysis_view
 
-        _console().print(analysis_view(replace(analysis, findings=tuple(findings)), paths,
-                                       wide=args.output == "wide", headers=not args.no_headers,
-                                       namespaces=scope.namespaces))
+        _console().print(
+            analysis_view(
+                replace(analysis, findings=tuple(findings)),
+                paths,
+                wide=args.output == "wide",
+                headers=not args.no_headers,
+                namespaces=scope.namespaces,
+            )
+        )
         if not paths:  # as kubectl's "No resources found in default namespace.", on stderr
             print(f"kpath: {_nothing_found(args, scope.namespaces)}", file=sys.stderr)
     return _exit_code(args.fail_on, findings)
@@ -375,12 +530,19 @@ def _nothing_found(args: argparse.Namespace, namespaces: frozenset[str] | None) 
     from kpath.routing.scope import namespaces_label
 
     what = "services" if args.internal else "services with a way in from outside"
-    more = [hint for hint, missing in (("-A for every namespace", namespaces is not None),
-                                       ("--all for ClusterIP-only ones", not args.internal))
-            if missing]
-    return (f"no {what} in {namespaces_label(namespaces)}"
-            + (f" (-l {args.selector})" if args.selector else "")
-            + (f"; {', '.join(more)}" if more else ""))
+    more = [
+        hint
+        for hint, missing in (
+            ("-A for every namespace", namespaces is not None),
+            ("--all for ClusterIP-only ones", not args.internal),
+        )
+        if missing
+    ]
+    return (
+        f"no {what} in {namespaces_label(namespaces)}"
+        + (f" (-l {args.selector})" if args.selector else "")
+        + (f"; {', '.join(more)}" if more else "")
+    )
 
 
 def _exit_code(fail_on: str | None, findings: list[Any]) -> int:
@@ -397,9 +559,15 @@ def _run_options(args: argparse.Namespace) -> Any:
     from kpath.probe.run import ProbeSettings
 
     api = None if args.dump else api_access(args.kubeconfig, args.context)
-    return ProbeSettings(concurrency=args.concurrency, timeout=args.timeout, slow_ms=args.slow,
-                         all_nodes=args.all_nodes, insecure=args.insecure, http=args.http,
-                         api=api)
+    return ProbeSettings(
+        concurrency=args.concurrency,
+        timeout=args.timeout,
+        slow_ms=args.slow,
+        all_nodes=args.all_nodes,
+        insecure=args.insecure,
+        http=args.http,
+        api=api,
+    )
 
 
 def _consent(args: argparse.Namespace) -> None:
@@ -413,8 +581,13 @@ def _consent(args: argparse.Namespace) -> None:
         print(f"kpath: warning: {consent.warning}", file=sys.stderr)
 
 
-def _probed(args: argparse.Namespace, analysis: Any, paths: list[Any], findings: list[Any],
-            namespaces: frozenset[str] | None) -> int:
+def _probed(
+    args: argparse.Namespace,
+    analysis: Any,
+    paths: list[Any],
+    findings: list[Any],
+    namespaces: frozenset[str] | None,
+) -> int:
     from kpath.export.probejson import report_json
     from kpath.export.probetext import ProbeProgress, print_report
     from kpath.probe.run import plan_paths, run_plan
@@ -424,11 +597,18 @@ def _probed(args: argparse.Namespace, analysis: Any, paths: list[Any], findings:
     with ProbeProgress(plan.probe_count) as progress:
         report = run_plan(plan, settings, progress.update)
     if args.output == "json":
-        sys.stdout.write(json.dumps(report_json(analysis, report, findings, namespaces),
-                                    indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps(report_json(analysis, report, findings, namespaces), indent=2) + "\n"
+        )
     else:
-        print_report(_console(), analysis, report, findings, wide=args.output == "wide",
-                     headers=not args.no_headers)
+        print_report(
+            _console(),
+            analysis,
+            report,
+            findings,
+            wide=args.output == "wide",
+            headers=not args.no_headers,
+        )
     code = _exit_code(args.fail_on, [*findings, *report.evidence.findings])
     # A contradiction is what probing is for: the cluster does not behave as its objects
     # say. It fails the run whatever --fail-on says.
@@ -494,8 +674,7 @@ def _request(args: argparse.Namespace) -> int:
 
         # Scripts ask one dump thousands of URLs: the second call on an unchanged dump
         # skips decoding and parsing it.
-        snapshot = cached_snapshot(args.dump, "request",
-                                   lambda: _snapshot(args, prune_for_request))
+        snapshot = cached_snapshot(args.dump, "request", lambda: _snapshot(args, prune_for_request))
     else:
         snapshot = _snapshot(args, prune_for_request)
     found = answers(snapshot, request, args.via)
@@ -529,8 +708,11 @@ def _reach(args: argparse.Namespace) -> int:
     args.destination = _qualified(args, args.destination, "destination", strict=False)
     if not args.dump and not args.all_namespaces:
         # Read only what is asked: one namespace when every pod end is in it.
-        ends = (args.destination,) if args.source.startswith("node/") else (
-            args.source, args.destination)
+        ends = (
+            (args.destination,)
+            if args.source.startswith("node/")
+            else (args.source, args.destination)
+        )
         spaces = {w.partition("/")[0] for w in ends if "/" in w}
         if len(spaces) == 1 and not args.source.startswith("node/"):
             args.namespace = spaces.pop()
@@ -541,11 +723,11 @@ def _reach(args: argparse.Namespace) -> int:
 
         if cache_dir() is not None and identity(args.dump) is not None:
             # Scripts ask one dump many questions: later calls skip decoding and parsing it.
-            snapshot = cached_snapshot(args.dump, "reach",
-                                       lambda: _snapshot(args, prune_for_reach))
+            snapshot = cached_snapshot(args.dump, "reach", lambda: _snapshot(args, prune_for_reach))
         else:  # nothing kept for later questions: build only what this one reads
-            snapshot = _snapshot(args, lambda raw: prune_for_question(
-                raw, args.source, args.destination))
+            snapshot = _snapshot(
+                args, lambda raw: prune_for_question(raw, args.source, args.destination)
+            )
     else:
         snapshot = _snapshot(args, prune_for_reach)
     q = question(snapshot, args.source, args.destination, args.port, args.protocol)
@@ -616,10 +798,19 @@ def cmd_snapshot(args: argparse.Namespace) -> int:
         analysis = _load(args, probing=args.probe)
         settings = _run_options(args) if args.probe else None
         prober = tui_prober(settings) if settings is not None else None
-        svg = render_svg(analysis, service=args.service, namespace=_namespace(args),
-                         selector=args.selector, internal=args.internal, size=(cols, rows),
-                         live=not args.dump, prober=prober, probe_settings=settings,
-                         request=args.request, method=args.method)
+        svg = render_svg(
+            analysis,
+            service=args.service,
+            namespace=_namespace(args),
+            selector=args.selector,
+            internal=args.internal,
+            size=(cols, rows),
+            live=not args.dump,
+            prober=prober,
+            probe_settings=settings,
+            request=args.request,
+            method=args.method,
+        )
     try:
         FsPath(args.svg).write_text(svg, encoding="utf-8")
     except OSError as exc:
@@ -638,8 +829,11 @@ def cmd_lab(args: argparse.Namespace) -> int:
     if args.rbac:
         from kpath.lab.rbac import load_policy
 
-        rbac = (load_policy(args.rbac, "Role", namespace=args.rbac_namespace)
-                if args.rbac_namespace else load_policy(args.rbac))
+        rbac = (
+            load_policy(args.rbac, "Role", namespace=args.rbac_namespace)
+            if args.rbac_namespace
+            else load_policy(args.rbac)
+        )
     if args.dump and args.scenario:
         raise InputError("kpath lab: use --dump or --scenario, not both")
     if args.churn is not None and not args.dump:
@@ -690,16 +884,33 @@ def cmd_demo(args: argparse.Namespace) -> int:
     # The lab lives exactly as long as the UI: quitting the UI leaves the with-block.
     with start_demo_lab() as lab, tempfile.TemporaryDirectory(prefix="kpath-") as tmp:
         kubeconfig = lab.write_kubeconfig(FsPath(tmp) / "kubeconfig")
-        lab_args = argparse.Namespace(dump=None, kubeconfig=str(kubeconfig), context=None,
-                                      namespace=None, all_namespaces=True, selector=None,
-                                      internal=False)
-        return run(_cluster_source(lab_args, label="kpath demo lab (shop)"),
-                   _view_scope(lab_args), mouse=args.mouse)
+        lab_args = argparse.Namespace(
+            dump=None,
+            kubeconfig=str(kubeconfig),
+            context=None,
+            namespace=None,
+            all_namespaces=True,
+            selector=None,
+            internal=False,
+        )
+        return run(
+            _cluster_source(lab_args, label="kpath demo lab (shop)"),
+            _view_scope(lab_args),
+            mouse=args.mouse,
+        )
 
 
-COMMANDS = {"paths": cmd_paths, "route": cmd_route, "probe": cmd_probe, "request": cmd_request,
-            "reach": cmd_reach, "snapshot": cmd_snapshot, "lab": cmd_lab, "demo": cmd_demo,
-            "tui": cmd_tui}
+COMMANDS = {
+    "paths": cmd_paths,
+    "route": cmd_route,
+    "probe": cmd_probe,
+    "request": cmd_request,
+    "reach": cmd_reach,
+    "snapshot": cmd_snapshot,
+    "lab": cmd_lab,
+    "demo": cmd_demo,
+    "tui": cmd_tui,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

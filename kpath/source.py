@@ -61,8 +61,7 @@ class ClusterSource(Protocol):
         """The kubeconfig's contexts and the one in use ([] and None: no kubeconfig)."""
         ...
 
-    def with_context(self, name: str) -> ClusterSource:
-        ...
+    def with_context(self, name: str) -> ClusterSource: ...
 
     def namespaces(self) -> list[str] | None:
         """The cluster's namespaces, sorted (None: cannot be listed). Blocking I/O."""
@@ -98,8 +97,14 @@ def analyse_snapshot(snapshot: Snapshot, client: str | None, from_here: bool) ->
 
         here = local_source(snapshot)
         if here is not None:
-            return analyse(snapshot, Client(here, "this machine's address toward the nodes "
-                                                  "(the probes' source; --client to choose)"))
+            return analyse(
+                snapshot,
+                Client(
+                    here,
+                    "this machine's address toward the nodes "
+                    "(the probes' source; --client to choose)",
+                ),
+            )
     return analyse(snapshot, client)
 
 
@@ -110,8 +115,9 @@ def needs_reload(read: frozenset[str] | None, wanted: frozenset[str] | None) -> 
     return wanted is None or not wanted <= read
 
 
-def shown_namespaces(wanted: frozenset[str] | None,
-                     read: frozenset[str] | None) -> frozenset[str] | None:
+def shown_namespaces(
+    wanted: frozenset[str] | None, read: frozenset[str] | None
+) -> frozenset[str] | None:
     """The namespaces a view shows: those asked for that were read (None: all)."""
     if read is None:
         return wanted
@@ -142,8 +148,9 @@ class DumpSource:
         from kpath.cluster.dump import load_dump
         from kpath.cluster.snapshot import build_snapshot
 
-        return analyse_snapshot(build_snapshot(load_dump(list(self.files))), self.client,
-                                from_here=False)
+        return analyse_snapshot(
+            build_snapshot(load_dump(list(self.files))), self.client, from_here=False
+        )
 
     def contexts(self) -> tuple[list[str], str | None]:
         return [], None

@@ -32,8 +32,13 @@ def node_ip(name: str) -> str:
     return f"10.0.{n % 250}.{(n >> 8) % 250 + 1}"
 
 
-def node(name: str, zone: str | None = "z1", ready: bool = True, ip: str | None = None,
-         labels: dict[str, str] | None = None) -> Obj:
+def node(
+    name: str,
+    zone: str | None = "z1",
+    ready: bool = True,
+    ip: str | None = None,
+    labels: dict[str, str] | None = None,
+) -> Obj:
     all_labels = {"kubernetes.io/hostname": name, **(labels or {})}
     if zone:
         all_labels["topology.kubernetes.io/zone"] = zone
@@ -47,31 +52,59 @@ def node(name: str, zone: str | None = "z1", ready: bool = True, ip: str | None 
     }
 
 
-def pod(name: str, node_name: str | None, ip: str, labels: dict[str, str] | None = None,
-        ns: str = "shop", ready: bool = True, ports: list[Obj] | None = None,
-        phase: str = "Running", terminating: bool = False) -> Obj:
+def pod(
+    name: str,
+    node_name: str | None,
+    ip: str,
+    labels: dict[str, str] | None = None,
+    ns: str = "shop",
+    ready: bool = True,
+    ports: list[Obj] | None = None,
+    phase: str = "Running",
+    terminating: bool = False,
+) -> Obj:
     meta: Obj = {"name": name, "namespace": ns, "labels": labels or {"app": "web"}}
     if terminating:
         meta["deletionTimestamp"] = "2026-11-28T00:00:00Z"
     return {
         "kind": "Pod",
         "metadata": meta,
-        "spec": {"nodeName": node_name,
-                 "containers": [{"name": "c", "ports": ports or []}]},
-        "status": {"phase": phase, "podIP": ip,
-                   "conditions": [{"type": "Ready", "status": "True" if ready else "False"}]},
+        "spec": {"nodeName": node_name, "containers": [{"name": "c", "ports": ports or []}]},
+        "status": {
+            "phase": phase,
+            "podIP": ip,
+            "conditions": [{"type": "Ready", "status": "True" if ready else "False"}],
+        },
     }
 
 
-def service(name: str, type_: str = "ClusterIP", ns: str = "shop",
-            selector: dict[str, str] | None = None, ports: list[Obj] | None = None,
-            etp: str | None = None, itp: str | None = None, lb_ip: str | None = None,
-            lb_hostname: str | None = None, labels: dict[str, str] | None = None,
-            **spec: Any) -> Obj:
-    body: Obj = {"type": type_, "clusterIP": "10.96.0.10",
-                 "selector": {"app": "web"} if selector is None else selector,
-                 "ports": ports or [{"port": 80, "targetPort": 8080, "protocol": "TCP",
-                                     **({"nodePort": 30080} if type_ != "ClusterIP" else {})}]}
+def service(
+    name: str,
+    type_: str = "ClusterIP",
+    ns: str = "shop",
+    selector: dict[str, str] | None = None,
+    ports: list[Obj] | None = None,
+    etp: str | None = None,
+    itp: str | None = None,
+    lb_ip: str | None = None,
+    lb_hostname: str | None = None,
+    labels: dict[str, str] | None = None,
+    **spec: Any,
+) -> Obj:
+    body: Obj = {
+        "type": type_,
+        "clusterIP": "10.96.0.10",
+        "selector": {"app": "web"} if selector is None else selector,
+        "ports": ports
+        or [
+            {
+                "port": 80,
+                "targetPort": 8080,
+                "protocol": "TCP",
+                **({"nodePort": 30080} if type_ != "ClusterIP" else {}),
+            }
+        ],
+    }
     if etp:
         body["externalTrafficPolicy"] = etp
     if itp:
@@ -79,19 +112,28 @@ def service(name: str, type_: str = "ClusterIP", ns: str = "shop",
     body.update(spec)
     status: Obj = {}
     if lb_ip or lb_hostname:
-        status = {"loadBalancer": {"ingress": [
-            {"ip": lb_ip} if lb_ip else {"hostname": lb_hostname}]}}
+        status = {
+            "loadBalancer": {"ingress": [{"ip": lb_ip} if lb_ip else {"hostname": lb_hostname}]}
+        }
     meta: Obj = {"name": name, "namespace": ns}
     if labels:
         meta["labels"] = labels
     return {"kind": "Service", "metadata": meta, "spec": body, "status": status}
 
 
-def endpoint(ip: str | list[str], node_name: str | None, pod_name: str | None = None, *,
-             ready: bool | None = True, serving: bool | None = None,
-             terminating: bool | None = None, zone: str | None = None,
-             hint_zones: list[str] | None = None, hint_nodes: list[str] | None = None,
-             ns: str = "shop") -> Obj:
+def endpoint(
+    ip: str | list[str],
+    node_name: str | None,
+    pod_name: str | None = None,
+    *,
+    ready: bool | None = True,
+    serving: bool | None = None,
+    terminating: bool | None = None,
+    zone: str | None = None,
+    hint_zones: list[str] | None = None,
+    hint_nodes: list[str] | None = None,
+    ns: str = "shop",
+) -> Obj:
     cond: Obj = {}
     if ready is not None:
         cond["ready"] = ready
@@ -115,38 +157,57 @@ def endpoint(ip: str | list[str], node_name: str | None, pod_name: str | None = 
     return ep
 
 
-def endpointslice(service_name: str, endpoints: list[Obj], ns: str = "shop",
-                  port: int | None = 8080, port_name: str | None = None, suffix: str = "abc",
-                  ports: list[Obj] | None = None) -> Obj:
+def endpointslice(
+    service_name: str,
+    endpoints: list[Obj],
+    ns: str = "shop",
+    port: int | None = 8080,
+    port_name: str | None = None,
+    suffix: str = "abc",
+    ports: list[Obj] | None = None,
+) -> Obj:
     # The EndpointSlice controller writes an unnamed port as name "" (never omitted).
-    slice_ports = ports if ports is not None else [
-        {"name": port_name or "", "port": port, "protocol": "TCP"}]
+    slice_ports = (
+        ports if ports is not None else [{"name": port_name or "", "port": port, "protocol": "TCP"}]
+    )
     return {
         "kind": "EndpointSlice",
-        "metadata": {"name": f"{service_name}-{suffix}", "namespace": ns,
-                     "labels": {"kubernetes.io/service-name": service_name}},
+        "metadata": {
+            "name": f"{service_name}-{suffix}",
+            "namespace": ns,
+            "labels": {"kubernetes.io/service-name": service_name},
+        },
         "addressType": "IPv4",
         "ports": slice_ports,
         "endpoints": endpoints,
     }
 
 
-def endpoints_legacy(service_name: str, ready: Sequence[tuple[str, str | None]] = (),
-                     not_ready: Sequence[tuple[str, str | None]] = (), ns: str = "shop",
-                     port: int = 8080) -> Obj:
+def endpoints_legacy(
+    service_name: str,
+    ready: Sequence[tuple[str, str | None]] = (),
+    not_ready: Sequence[tuple[str, str | None]] = (),
+    ns: str = "shop",
+    port: int = 8080,
+) -> Obj:
     """A legacy ``Endpoints`` object: (ip, node) pairs in addresses and notReadyAddresses."""
+
     def addr(ip: str, node_name: str | None) -> Obj:
         out: Obj = {"ip": ip}
         if node_name:
             out["nodeName"] = node_name
         return out
+
     subset: Obj = {"ports": [{"port": port, "protocol": "TCP"}]}
     if ready:
         subset["addresses"] = [addr(*a) for a in ready]
     if not_ready:
         subset["notReadyAddresses"] = [addr(*a) for a in not_ready]
-    return {"kind": "Endpoints", "metadata": {"name": service_name, "namespace": ns},
-            "subsets": [subset]}
+    return {
+        "kind": "Endpoints",
+        "metadata": {"name": service_name, "namespace": ns},
+        "subsets": [subset],
+    }
 
 
 def backend(service_name: str, port: int | str) -> Obj:
@@ -155,10 +216,16 @@ def backend(service_name: str, port: int | str) -> Obj:
     return {"service": {"name": service_name, "port": {key: port}}}
 
 
-def ingress(name: str, rules: list[Obj] | None = None, ns: str = "shop",
-            class_name: str | None = None, default_backend: Obj | None = None,
-            tls_hosts: list[str] | None = None, lb_ip: str | None = None,
-            annotations: dict[str, str] | None = None) -> Obj:
+def ingress(
+    name: str,
+    rules: list[Obj] | None = None,
+    ns: str = "shop",
+    class_name: str | None = None,
+    default_backend: Obj | None = None,
+    tls_hosts: list[str] | None = None,
+    lb_ip: str | None = None,
+    annotations: dict[str, str] | None = None,
+) -> Obj:
     spec: Obj = {}
     if class_name:
         spec["ingressClassName"] = class_name
@@ -177,8 +244,7 @@ def ingress(name: str, rules: list[Obj] | None = None, ns: str = "shop",
 
 def rule(host: str | None, *paths: tuple[str, str, Obj]) -> Obj:
     """An Ingress rule: (path, pathType, backend) triples under one host (None: any host)."""
-    out: Obj = {"http": {"paths": [{"path": p, "pathType": t, "backend": b}
-                                   for p, t, b in paths]}}
+    out: Obj = {"http": {"paths": [{"path": p, "pathType": t, "backend": b} for p, t, b in paths]}}
     if host:
         out["host"] = host
     return out
@@ -215,8 +281,15 @@ def group_of(groups: Sequence[NodeGroup], node_name: str) -> NodeGroup:
     return found[0]
 
 
-def choice_at(a: Analysis, svc: str, node_name: str, *, external: bool = True,
-              port: str | None = None, ns: str = "shop") -> Choice:
+def choice_at(
+    a: Analysis,
+    svc: str,
+    node_name: str,
+    *,
+    external: bool = True,
+    port: str | None = None,
+    ns: str = "shop",
+) -> Choice:
     """kube-proxy's choice for a service port when traffic enters at one node.
 
     Also checks that the node's group in the analysis agrees with it: same verdict, same

@@ -10,8 +10,9 @@ import pytest  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
-def _snapshot_cache_in_tmp(tmp_path_factory: pytest.TempPathFactory,
-                           monkeypatch: pytest.MonkeyPatch) -> None:
+def _snapshot_cache_in_tmp(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # `kpath request --dump` keeps snapshots in the user's cache directory; tests never
     # write there (and a subprocess they start inherits the variable).
     monkeypatch.setenv("KPATH_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "kpath-cache"))

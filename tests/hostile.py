@@ -76,14 +76,35 @@ def cluster(text: str, index: int = 0) -> list[dict[str, Any]]:
     return [
         b.node(node, zone=text, ip=NODE_IP),
         b.pod(pod, node, NODE_IP, {"app": "web"}, ns=NAMESPACE),
-        b.service(text, "NodePort", ns=NAMESPACE, selector={"app": "web"},
-                  ports=[{"name": "http", "port": 80, "targetPort": 9, "protocol": "TCP",
-                          "nodePort": NODE_PORT}], clusterIP=NODE_IP),
-        b.endpointslice(text, [b.endpoint(NODE_IP, node, pod, ns=NAMESPACE, zone=text)],
-                        ns=NAMESPACE, port=9, port_name="http"),
-        b.ingress(f"ing-{index}", [b.rule(f"{text}.example", (f"/{text}", "Prefix",
-                                                     b.backend(text, 80)))],
-                  ns=NAMESPACE, class_name=text),
+        b.service(
+            text,
+            "NodePort",
+            ns=NAMESPACE,
+            selector={"app": "web"},
+            ports=[
+                {
+                    "name": "http",
+                    "port": 80,
+                    "targetPort": 9,
+                    "protocol": "TCP",
+                    "nodePort": NODE_PORT,
+                }
+            ],
+            clusterIP=NODE_IP,
+        ),
+        b.endpointslice(
+            text,
+            [b.endpoint(NODE_IP, node, pod, ns=NAMESPACE, zone=text)],
+            ns=NAMESPACE,
+            port=9,
+            port_name="http",
+        ),
+        b.ingress(
+            f"ing-{index}",
+            [b.rule(f"{text}.example", (f"/{text}", "Prefix", b.backend(text, 80)))],
+            ns=NAMESPACE,
+            class_name=text,
+        ),
     ]
 
 
@@ -91,7 +112,8 @@ def dump_document(*texts: str) -> dict[str, Any]:
     """The clusters of ``texts`` together, as `kubectl get -o json` prints a List."""
     items = []
     for obj in (o for i, text in enumerate(texts) for o in cluster(text, i)):
-        api = {"EndpointSlice": "discovery.k8s.io/v1",
-               "Ingress": "networking.k8s.io/v1"}.get(obj["kind"], "v1")
+        api = {"EndpointSlice": "discovery.k8s.io/v1", "Ingress": "networking.k8s.io/v1"}.get(
+            obj["kind"], "v1"
+        )
         items.append({"apiVersion": api, **obj})
     return {"apiVersion": "v1", "kind": "List", "items": items}

@@ -62,18 +62,24 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     offending = summary.offending
     not_get = max(len(offending), t.not_get)
     methods = ", ".join(f"{m} {n}" for m, n in sorted(t.methods.items()))
-    line = (f"lab API servers: {t.total} requests answered ({methods or 'none'}; "
-            f"{t.from_kpath} with kpath's User-Agent) in {summary.processes} process(es); "
-            f"not GET: {not_get}; deliberate non-GET from the lab's own tests: {t.deliberate}")
+    line = (
+        f"lab API servers: {t.total} requests answered ({methods or 'none'}; "
+        f"{t.from_kpath} with kpath's User-Agent) in {summary.processes} process(es); "
+        f"not GET: {not_get}; deliberate non-GET from the lab's own tests: {t.deliberate}"
+    )
     terminalreporter.write_sep("-", "kpath read-only check")
     terminalreporter.write_line(line, red=bool(not_get), green=not not_get)
     if not_get:
         terminalreporter.write_line(
             f"FAILED: kpath must only send GET; {not_get} request(s) were not GET "
-            f"(tally in {config.stash[AUDIT_DIR]}):", red=True)
+            f"(tally in {config.stash[AUDIT_DIR]}):",
+            red=True,
+        )
         for w in offending[:SHOWN]:
-            terminalreporter.write_line(f"  {w.method} {w.path} → {w.status} "
-                                        f"(User-Agent {w.user_agent!r}, pid {w.pid})", red=True)
+            terminalreporter.write_line(
+                f"  {w.method} {w.path} → {w.status} (User-Agent {w.user_agent!r}, pid {w.pid})",
+                red=True,
+            )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

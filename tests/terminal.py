@@ -24,17 +24,25 @@ def letters(out: bytes | bytearray) -> str:
     return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]|[^A-Za-z]", "", out.decode("utf-8", "replace"))
 
 
-def run_in_pty(args: list[str], shown: str, *, size: tuple[int, int] = (100, 30),
-               seconds: float = 60) -> tuple[bytes, int]:
+def run_in_pty(
+    args: list[str], shown: str, *, size: tuple[int, int] = (100, 30), seconds: float = 60
+) -> tuple[bytes, int]:
     """Run ``python -m kpath ARGS`` in a COLSxROWS pseudo-terminal until ``shown`` is on
     screen, press q, and return every byte it wrote and its exit code."""
     master, slave = pty.openpty()
     cols, rows = size
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
     env = {**os.environ, "TERM": "xterm-256color"}
-    proc = subprocess.Popen([sys.executable, "-m", "kpath", *args], stdin=slave,
-                            stdout=slave, stderr=slave, env=env, cwd=ROOT,
-                            start_new_session=True, close_fds=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kpath", *args],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        cwd=ROOT,
+        start_new_session=True,
+        close_fds=True,
+    )
     os.close(slave)
     out = bytearray()
 

@@ -24,8 +24,13 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
 def test_kurl_envoy_local_policy_forwards_on_every_node(capsys):
     doc = run_json(capsys, "paths", "--dump", str(DUMPS / "kurl-3node-contour-sbctl"), "-o", "json")
     assert doc["schema"] == "kpath.paths/v1"
-    envoy = [p for p in doc["paths"] if p["service"] == "projectcontour/envoy"
-             and p["entry"]["kind"] == "nodeport" and p["entry"]["port"] == 80]
+    envoy = [
+        p
+        for p in doc["paths"]
+        if p["service"] == "projectcontour/envoy"
+        and p["entry"]["kind"] == "nodeport"
+        and p["entry"]["port"] == 80
+    ]
     assert len(envoy) == 1 and envoy[0]["policy"] == "Local"
     # One envoy DaemonSet pod per node: every node forwards to its own pod, none crosses.
     (group,) = envoy[0]["groups"]
@@ -47,23 +52,40 @@ def test_kurl_longhorn_selector_names_the_closest_pods(capsys):
 
 
 def test_sonobuoy_route_crosses_to_the_dns_pods_node(capsys):
-    doc = run_json(capsys, "route", "kube-system/kube-dns", "--node",
-                   "ip-10-0-9-206.us-west-2.compute.internal", "--port", "53/TCP",
-                   "--dump", str(DUMPS / "sonobuoy-aws-3node"), "-o", "json")
+    doc = run_json(
+        capsys,
+        "route",
+        "kube-system/kube-dns",
+        "--node",
+        "ip-10-0-9-206.us-west-2.compute.internal",
+        "--port",
+        "53/TCP",
+        "--dump",
+        str(DUMPS / "sonobuoy-aws-3node"),
+        "-o",
+        "json",
+    )
     assert doc["schema"] == "kpath.route/v1"
     assert doc["external"] is None  # a ClusterIP service has no external way in
     assert doc["internal"]["verdict"] == "forward"
-    assert doc["internal"]["endpoints"] == [{
-        "address": "192.168.252.128:53", "pod": "kube-system/kube-dns-545bc4bfd4-t4lzx",
-        "node": "ip-10-0-26-239.us-west-2.compute.internal", "crossNode": True,
-        "terminating": False}]
+    assert doc["internal"]["endpoints"] == [
+        {
+            "address": "192.168.252.128:53",
+            "pod": "kube-system/kube-dns-545bc4bfd4-t4lzx",
+            "node": "ip-10-0-26-239.us-west-2.compute.internal",
+            "crossNode": True,
+            "terminating": False,
+        }
+    ]
 
 
 def test_k3d_traefik_load_balancer_reaches_its_pod(capsys):
-    doc = run_json(capsys, "paths", "--dump", str(DUMPS / "k3d-1node-traefik-troubleshoot"),
-                   "-o", "json")
-    lb = [p for p in doc["paths"] if p["entry"]["kind"] == "loadbalancer"
-          and p["entry"]["port"] == 80]
+    doc = run_json(
+        capsys, "paths", "--dump", str(DUMPS / "k3d-1node-traefik-troubleshoot"), "-o", "json"
+    )
+    lb = [
+        p for p in doc["paths"] if p["entry"]["kind"] == "loadbalancer" and p["entry"]["port"] == 80
+    ]
     assert [p["service"] for p in lb] == ["kube-system/traefik"]
     assert lb[0]["entry"]["addresses"] == ["172.19.0.2"]
     (group,) = lb[0]["groups"]
@@ -80,16 +102,21 @@ def test_fail_on_gates_on_severity(capsys):
     assert main(["paths", "--dump", k3d, "--fail-on", "error"]) == 0
 
 
-@pytest.mark.parametrize(("argv", "expected"), [
-    (["route", "kube-system/nope", "--node", "x"], "services in kube-system: calico-etcd"),
-    (["route", "kube-system/kube-dns", "--node", "nope"], "ip-10-0-26-239.us-west-2"),
-    (["route", "kube-system/kube-dns", "--node", "ip-10-0-9-206.us-west-2.compute.internal"],
-     "dns:53/UDP, dns-tcp:53/TCP"),
-    # A bare NAME is in -n's namespace, else (a dump has no context) in default.
-    (["route", "kube-dns", "--node", "x"], "unknown service 'default/kube-dns'"),
-    (["route", "kube-dns", "-n", "kube-system", "--node", "nope"], "ip-10-0-26-239.us-west-2"),
-    (["route", "default/kube-dns", "-n", "kube-system", "--node", "x"], "-n says"),
-])
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["route", "kube-system/nope", "--node", "x"], "services in kube-system: calico-etcd"),
+        (["route", "kube-system/kube-dns", "--node", "nope"], "ip-10-0-26-239.us-west-2"),
+        (
+            ["route", "kube-system/kube-dns", "--node", "ip-10-0-9-206.us-west-2.compute.internal"],
+            "dns:53/UDP, dns-tcp:53/TCP",
+        ),
+        # A bare NAME is in -n's namespace, else (a dump has no context) in default.
+        (["route", "kube-dns", "--node", "x"], "unknown service 'default/kube-dns'"),
+        (["route", "kube-dns", "-n", "kube-system", "--node", "nope"], "ip-10-0-26-239.us-west-2"),
+        (["route", "default/kube-dns", "-n", "kube-system", "--node", "x"], "-n says"),
+    ],
+)
 def test_route_usage_errors_name_what_exists(capsys, argv, expected):
     assert main([*argv, "--dump", str(DUMPS / "sonobuoy-aws-3node")]) == 2
     err = capsys.readouterr().err
@@ -132,7 +159,8 @@ def test_piped_table_keeps_names_whole_and_every_row_names_its_service(capsys, m
     rows = [line for line in lines if "/TCP" in line and "KP" not in line]
     # Once folded as `ingress-nginx/ingress-nginx-con` / `troller` with blank continuations.
     assert len(rows) == 4 and all(
-        line.startswith("ingress-nginx/ingress-nginx-controller   ") for line in rows)
+        line.startswith("ingress-nginx/ingress-nginx-controller   ") for line in rows
+    )
     assert {line.split()[1] for line in rows} == {"http:80/TCP", "https:443/TCP"}
     assert all(line == line.rstrip() for line in lines)
     (kp103,) = [line for line in lines if "KP103" in line]  # one line, the whole sentence
@@ -146,7 +174,9 @@ def test_an_empty_view_prints_no_table_and_says_why_on_stderr(capsys):
     assert main(["paths", "--dump", str(dump), "-n", "ops"]) == 0
     out, err = capsys.readouterr()
     assert "SERVICE" not in out and "namespace ops" in out.splitlines()[0]
-    assert err == ("kpath: no services with a way in from outside in namespace ops; "
-                   "-A for every namespace, --all for ClusterIP-only ones\n")
+    assert err == (
+        "kpath: no services with a way in from outside in namespace ops; "
+        "-A for every namespace, --all for ClusterIP-only ones\n"
+    )
     assert main(["paths", "--dump", str(dump), "-A", "--all", "-l", "app=none"]) == 0
     assert capsys.readouterr().err == "kpath: no services in all namespaces (-l app=none)\n"

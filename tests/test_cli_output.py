@@ -35,14 +35,18 @@ def write_dump(tmp_path: Path) -> Path:
     objs += [
         b.pod("card-0", "node-a", "10.1.0.1", ns=LONG_NS),
         b.service(LONG_SVC, "LoadBalancer", ns=LONG_NS, etp="Local", lb_ip="192.0.2.10"),
-        b.endpointslice(LONG_SVC, [b.endpoint("10.1.0.1", "node-a", "card-0", ns=LONG_NS,
-                                                    zone="zone-a")],
-                        ns=LONG_NS),
+        b.endpointslice(
+            LONG_SVC,
+            [b.endpoint("10.1.0.1", "node-a", "card-0", ns=LONG_NS, zone="zone-a")],
+            ns=LONG_NS,
+        ),
         b.pod("web-0", "node-b", "10.1.0.2", ns="shop"),
         b.pod("web-1", "node-c", "10.1.0.3", ns="shop"),
         b.service("web", "NodePort", ns="shop", sessionAffinity="ClientIP"),
-        b.endpointslice("web", [b.endpoint("10.1.0.2", "node-b", "web-0"),
-                                b.endpoint("10.1.0.3", "node-c", "web-1")]),
+        b.endpointslice(
+            "web",
+            [b.endpoint("10.1.0.2", "node-b", "web-0"), b.endpoint("10.1.0.3", "node-c", "web-1")],
+        ),
     ]
     for o in objs:
         o["apiVersion"] = "discovery.k8s.io/v1" if o["kind"] == "EndpointSlice" else "v1"
@@ -62,8 +66,14 @@ def env(**extra: str) -> dict[str, str]:
 
 
 def piped(*argv: str, **extra: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "kpath", *argv], capture_output=True,
-                          text=True, cwd=ROOT, env=env(**extra), timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "kpath", *argv],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env(**extra),
+        timeout=120,
+    )
 
 
 def in_terminal(cols: int, *argv: str, **extra: str) -> tuple[int, str]:
@@ -98,14 +108,17 @@ def test_a_pipe_gets_whole_lines_each_naming_its_service(dump: Path) -> None:
     assert lines[0].startswith("kpath dump: ") and "— all namespaces, 3 nodes" in lines[0]
     assert all(line == line.rstrip() for line in lines)
     assert "…" not in done.stdout and "\x1b" not in done.stdout
-    rows = [line for line in lines if "/TCP" in line and not line.startswith(("warning", "info",
-                                                                              "error"))]
+    rows = [
+        line
+        for line in lines
+        if "/TCP" in line and not line.startswith(("warning", "info", "error"))
+    ]
     # One row per (service, port, entry, node group), each with all three, grep-able.
-    assert rows and all(line.startswith((f"{LONG_NS}/{LONG_SVC} ", "shop/web "))
-                        for line in rows)
+    assert rows and all(line.startswith((f"{LONG_NS}/{LONG_SVC} ", "shop/web ")) for line in rows)
     drops = [line for line in rows if "✗ drop" in line]
-    assert drops and all(line.startswith(f"{LONG_NS}/{LONG_SVC}   80/TCP   NodePort:30080")
-                         for line in drops)
+    assert drops and all(
+        line.startswith(f"{LONG_NS}/{LONG_SVC}   80/TCP   NodePort:30080") for line in drops
+    )
     assert max(len(line) for line in lines) > 100  # a long line runs on, not wrapped
     # Findings: one a line, never wrapped mid-sentence.
     (kp101,) = [line for line in lines if "KP101" in line]
@@ -156,10 +169,24 @@ def test_no_headers_prints_rows_only(dump: Path) -> None:
 def test_wide_adds_pods_zones_and_policy(dump: Path) -> None:
     done = piped("paths", "--dump", str(dump), "-A", "-o", "wide")
     header = next(line for line in done.stdout.splitlines() if line.startswith("SERVICE"))
-    assert header.split() == ["SERVICE", "PORT", "ENTRY", "AT", "VERDICT", "ENDPOINTS",
-                              "NOTES", "PODS", "ZONES", "POLICY", "NETWORKPOLICY"]
-    forward = next(line for line in done.stdout.splitlines()
-                   if line.startswith(f"{LONG_NS}/{LONG_SVC} ") and "node-a" in line)
+    assert header.split() == [
+        "SERVICE",
+        "PORT",
+        "ENTRY",
+        "AT",
+        "VERDICT",
+        "ENDPOINTS",
+        "NOTES",
+        "PODS",
+        "ZONES",
+        "POLICY",
+        "NETWORKPOLICY",
+    ]
+    forward = next(
+        line
+        for line in done.stdout.splitlines()
+        if line.startswith(f"{LONG_NS}/{LONG_SVC} ") and "node-a" in line
+    )
     assert "card-0" in forward and "zone-a → zone-a" in forward and "   Local   " in forward
 
 
@@ -191,27 +218,42 @@ def test_probe_prints_the_same_plain_table(tmp_path: Path) -> None:
     with LabThread("shop") as lab:
         kc = str(lab.write_kubeconfig(tmp_path / "kubeconfig"))
         done = piped("probe", "shop/checkout", "--kubeconfig", kc, "--timeout", "0.6")
-        rows = piped("probe", "shop/checkout", "--kubeconfig", kc, "--timeout", "0.6",
-                     "-o", "wide", "--no-headers")
-        code, shown = in_terminal(80, "probe", "shop/checkout", "--kubeconfig", kc,
-                                  "--timeout", "0.6", NO_COLOR="1")
+        rows = piped(
+            "probe",
+            "shop/checkout",
+            "--kubeconfig",
+            kc,
+            "--timeout",
+            "0.6",
+            "-o",
+            "wide",
+            "--no-headers",
+        )
+        code, shown = in_terminal(
+            80, "probe", "shop/checkout", "--kubeconfig", kc, "--timeout", "0.6", NO_COLOR="1"
+        )
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # no progress bar off a terminal
     out = done.stdout
     assert not any(c in out for c in "┏┃│━") and "…" not in out
     lines = out.splitlines()
     assert all(line == line.rstrip() for line in lines)
-    head = next(i for i, line in enumerate(lines) if line.split()[:4] == [
-        "SERVICE", "PORT", "ENTRY", "HOP"])
-    probed = lines[head + 1:lines.index("", head)]
+    head = next(
+        i for i, line in enumerate(lines) if line.split()[:4] == ["SERVICE", "PORT", "ENTRY", "HOP"]
+    )
+    probed = lines[head + 1 : lines.index("", head)]
     assert probed and all(line.startswith("shop/checkout   http:8443/TCP   ") for line in probed)
-    (silent,) = [line for line in probed if "node node-c" in line and "NodePort" not in line
-                 and "silent" in line]
+    (silent,) = [
+        line
+        for line in probed
+        if "node node-c" in line and "NodePort" not in line and "silent" in line
+    ]
     assert "✓ confirmed" in silent
     assert lines[-1].startswith("probes: ")
     assert rows.returncode == 0
-    assert not any(line.startswith(("kpath ", "SERVICE", "probes:"))
-                   for line in rows.stdout.splitlines())
+    assert not any(
+        line.startswith(("kpath ", "SERVICE", "probes:")) for line in rows.stdout.splitlines()
+    )
     assert code == 0 and "probing" in shown  # the progress bar, on a terminal
     report = shown.rpartition("\x1b[2K")[2]  # what stays once the bar is erased
     assert "probes: " in report

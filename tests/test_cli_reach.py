@@ -14,42 +14,75 @@ from kpath.safetext import clean, is_clean
 from tests import builders as b
 from tests.hostile import HOSTILE
 
-PORTS = [{"name": "http", "containerPort": 8080, "protocol": "TCP"},
-         {"name": "dns", "containerPort": 53, "protocol": "UDP"}]
+PORTS = [
+    {"name": "http", "containerPort": 8080, "protocol": "TCP"},
+    {"name": "dns", "containerPort": 53, "protocol": "UDP"},
+]
 
 
 def netpol(name: str, ns: str, spec: dict[str, Any]) -> dict[str, Any]:
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": name, "namespace": ns}, "spec": spec}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": spec,
+    }
 
 
 def namespace(name: str, **labels: str) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": "Namespace",
-            "metadata": {"name": name, "labels": {"kubernetes.io/metadata.name": name,
-                                                  **labels}}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": name, "labels": {"kubernetes.io/metadata.name": name, **labels}},
+    }
 
 
-def cluster(policies: list[dict[str, Any]] | None = None, ns: str = "shop",
-            web: str = "web", policy_kind: bool = True) -> list[dict[str, Any]]:
+def cluster(
+    policies: list[dict[str, Any]] | None = None,
+    ns: str = "shop",
+    web: str = "web",
+    policy_kind: bool = True,
+) -> list[dict[str, Any]]:
     objects: list[dict[str, Any]] = [
         {"apiVersion": "v1", **b.node("n1", ip="192.168.0.1")},
         {"apiVersion": "v1", **b.node("n2", ip="192.168.0.2")},
-        namespace(ns), namespace("tools", team="ops"),
-        {"apiVersion": "v1", **b.pod(web, "n1", "10.244.1.5", {"app": "web"}, ns=ns,
-                                     ports=PORTS)},
-        {"apiVersion": "v1", **b.pod("client", "n2", "10.244.2.7", {"app": "client"},
-                                     ns="tools")},
-        {"apiVersion": "v1", **b.pod("other", "n2", "10.244.2.8", {"app": "other"},
-                                     ns="tools")},
+        namespace(ns),
+        namespace("tools", team="ops"),
+        {"apiVersion": "v1", **b.pod(web, "n1", "10.244.1.5", {"app": "web"}, ns=ns, ports=PORTS)},
+        {"apiVersion": "v1", **b.pod("client", "n2", "10.244.2.7", {"app": "client"}, ns="tools")},
+        {"apiVersion": "v1", **b.pod("other", "n2", "10.244.2.8", {"app": "other"}, ns="tools")},
     ]
     if policy_kind and policies is None:
-        policies = [netpol("only-ops", ns, {
-            "podSelector": {"matchLabels": {"app": "web"}},
-            "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"team": "ops"}},
-                                   "podSelector": {"matchLabels": {"app": "client"}}}],
-                         "ports": [{"port": "http"}]},
-                        {"from": [{"ipBlock": {"cidr": "203.0.113.9/24",
-                                               "except": ["203.0.113.128/25"]}}]}]})]
+        policies = [
+            netpol(
+                "only-ops",
+                ns,
+                {
+                    "podSelector": {"matchLabels": {"app": "web"}},
+                    "ingress": [
+                        {
+                            "from": [
+                                {
+                                    "namespaceSelector": {"matchLabels": {"team": "ops"}},
+                                    "podSelector": {"matchLabels": {"app": "client"}},
+                                }
+                            ],
+                            "ports": [{"port": "http"}],
+                        },
+                        {
+                            "from": [
+                                {
+                                    "ipBlock": {
+                                        "cidr": "203.0.113.9/24",
+                                        "except": ["203.0.113.128/25"],
+                                    }
+                                }
+                            ]
+                        },
+                    ],
+                },
+            )
+        ]
     return objects + (policies or [])
 
 
@@ -85,10 +118,20 @@ def test_json_document(capsys, tmp_path):
     assert doc["allowed"] is True
     assert doc["egress"]["allowed"] is True and doc["egress"]["policies"] == []
     assert doc["ingress"]["allowed"] is True and doc["ingress"]["policies"] == ["shop/only-ops"]
-    assert doc["ingress"]["allowedBy"] == [{"policy": "shop/only-ops", "direction": "ingress",
-                                             "rule": 0, "ref": "shop/only-ops spec.ingress[0]"}]
-    assert doc["source"] == {"kind": "pod", "address": "10.244.2.7", "pod": "tools/client",
-                             "node": "n2"}
+    assert doc["ingress"]["allowedBy"] == [
+        {
+            "policy": "shop/only-ops",
+            "direction": "ingress",
+            "rule": 0,
+            "ref": "shop/only-ops spec.ingress[0]",
+        }
+    ]
+    assert doc["source"] == {
+        "kind": "pod",
+        "address": "10.244.2.7",
+        "pod": "tools/client",
+        "node": "n2",
+    }
     assert (doc["destination"], doc["port"], doc["protocol"]) == ("shop/web", 8080, "TCP")
     denied = reach_json(capsys, dump, "tools/other", "shop/web", "--port", "http")
     assert denied["allowed"] is False and denied["ingress"]["allowed"] is False
@@ -96,19 +139,28 @@ def test_json_document(capsys, tmp_path):
     assert denied["ingress"]["allowedBy"] == []
 
 
-@pytest.mark.parametrize(("source", "port", "allowed", "line"), [
-    ("tools/client", "http", True, "ingress: allowed by shop/only-ops spec.ingress[0]"),
-    ("tools/client", "9090", False, "ingress: denied by shop/only-ops (it selects shop/web "
-                                    "for ingress; no rule allows tools/client on 9090/TCP)"),
-    ("203.0.113.20", "9090", True, "ingress: allowed by shop/only-ops spec.ingress[1]"),
-    ("203.0.113.200", "80", False, "no rule allows 203.0.113.200 on 80/TCP"),
-    ("node/n1", "80", True, "ingress: allowed, from shop/web's own node (always allowed)"),
-    ("node/n2", "80", False, "no rule allows node/n2 on 80/TCP"),
-    ("192.168.0.1", "80", True, "own node"),
-])
+@pytest.mark.parametrize(
+    ("source", "port", "allowed", "line"),
+    [
+        ("tools/client", "http", True, "ingress: allowed by shop/only-ops spec.ingress[0]"),
+        (
+            "tools/client",
+            "9090",
+            False,
+            "ingress: denied by shop/only-ops (it selects shop/web "
+            "for ingress; no rule allows tools/client on 9090/TCP)",
+        ),
+        ("203.0.113.20", "9090", True, "ingress: allowed by shop/only-ops spec.ingress[1]"),
+        ("203.0.113.200", "80", False, "no rule allows 203.0.113.200 on 80/TCP"),
+        ("node/n1", "80", True, "ingress: allowed, from shop/web's own node (always allowed)"),
+        ("node/n2", "80", False, "no rule allows node/n2 on 80/TCP"),
+        ("192.168.0.1", "80", True, "own node"),
+    ],
+)
 def test_text_verdicts(capsys, tmp_path, source, port, allowed, line):
-    code, out, err = run(capsys, source, "shop/web", "--port", port, "--dump",
-                         write(tmp_path, cluster()))
+    code, out, err = run(
+        capsys, source, "shop/web", "--port", port, "--dump", write(tmp_path, cluster())
+    )
     assert (code, err) == (0, "")
     head, *rest = out.splitlines()
     assert head.endswith("allowed" if allowed else "DENIED") or "(from " in head
@@ -119,14 +171,12 @@ def test_text_verdicts(capsys, tmp_path, source, port, allowed, line):
 
 def test_node_source_uses_its_internal_ip(capsys, tmp_path):
     doc = reach_json(capsys, write(tmp_path, cluster()), "node/n2", "shop/web", "--port", "80")
-    assert doc["source"] == {"kind": "node", "address": "192.168.0.2", "pod": None,
-                             "node": "n2"}
+    assert doc["source"] == {"kind": "node", "address": "192.168.0.2", "pod": None, "node": "n2"}
 
 
 def test_protocol_and_udp_named_port(capsys, tmp_path):
     dump = write(tmp_path, cluster())
-    doc = reach_json(capsys, dump, "tools/client", "shop/web", "--port", "dns",
-                     "--protocol", "udp")
+    doc = reach_json(capsys, dump, "tools/client", "shop/web", "--port", "dns", "--protocol", "udp")
     assert (doc["port"], doc["protocol"], doc["allowed"]) == (53, "UDP", False)
     code, _, err = run(capsys, "tools/client", "shop/web", "--port", "dns", "--dump", dump)
     assert code == 2 and "has no TCP container port" in err and "dns (53/UDP)" in err
@@ -134,27 +184,35 @@ def test_protocol_and_udp_named_port(capsys, tmp_path):
 
 def test_egress_policy_of_the_source(capsys, tmp_path):
     out_policy = netpol("no-egress", "tools", {"podSelector": {}, "policyTypes": ["Egress"]})
-    doc = reach_json(capsys, write(tmp_path, cluster([out_policy])), "tools/client",
-                     "shop/web", "--port", "8080")
+    doc = reach_json(
+        capsys, write(tmp_path, cluster([out_policy])), "tools/client", "shop/web", "--port", "8080"
+    )
     assert doc["allowed"] is False
-    assert doc["egress"] == {"allowed": False, "policies": ["tools/no-egress"],
-                             "allowedBy": [], "reason": doc["egress"]["reason"]}
+    assert doc["egress"] == {
+        "allowed": False,
+        "policies": ["tools/no-egress"],
+        "allowedBy": [],
+        "reason": doc["egress"]["reason"],
+    }
     assert doc["ingress"]["allowed"] is True and doc["ingress"]["policies"] == []
 
 
-@pytest.mark.parametrize(("argv", "words"), [
-    (["tools/clien", "shop/web", "--port", "80"], ["no such pod", "tools/client"]),
-    (["tools/client", "shop/wbe", "--port", "80"], ["destination", "shop/web"]),
-    (["node/n3", "shop/web", "--port", "80"], ["no such node", "n1"]),
-    # A bare POD is in -n's namespace, else (a dump has no context) in default.
-    (["client", "shop/web", "--port", "80"], ["source default/client", "tools/client"]),
-    (["tools/client", "web", "--port", "80"], ["destination default/web", "shop/web"]),
-    (["client", "web", "-n", "shop", "--port", "80"], ["source shop/client"]),
-    (["tools/client", "shop/web", "--port", "htp"], ["did you mean http", "http (8080/TCP)"]),
-    (["tools/client", "shop/web", "--port", "70000"], ["1 to 65535"]),
-    (["tools/client", "shop/web", "--port", "80", "--protocol", "icmp"], ["--protocol"]),
-    (["tools/client", "shop/web"], ["--port"]),
-])
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["tools/clien", "shop/web", "--port", "80"], ["no such pod", "tools/client"]),
+        (["tools/client", "shop/wbe", "--port", "80"], ["destination", "shop/web"]),
+        (["node/n3", "shop/web", "--port", "80"], ["no such node", "n1"]),
+        # A bare POD is in -n's namespace, else (a dump has no context) in default.
+        (["client", "shop/web", "--port", "80"], ["source default/client", "tools/client"]),
+        (["tools/client", "web", "--port", "80"], ["destination default/web", "shop/web"]),
+        (["client", "web", "-n", "shop", "--port", "80"], ["source shop/client"]),
+        (["tools/client", "shop/web", "--port", "htp"], ["did you mean http", "http (8080/TCP)"]),
+        (["tools/client", "shop/web", "--port", "70000"], ["1 to 65535"]),
+        (["tools/client", "shop/web", "--port", "80", "--protocol", "icmp"], ["--protocol"]),
+        (["tools/client", "shop/web"], ["--port"]),
+    ],
+)
 def test_input_errors_exit_2_in_one_line(capsys, tmp_path, argv, words):
     try:
         code = main(["reach", *argv, "--dump", write(tmp_path, cluster())])
@@ -172,12 +230,20 @@ def test_notes_when_policies_or_namespaces_were_not_read(capsys, tmp_path):
     doc = reach_json(capsys, write(tmp_path, bare), "tools/client", "shop/web", "--port", "80")
     assert doc["allowed"] is True
     assert any("no NetworkPolicies were read" in n for n in doc["notes"])
-    code, out, _ = run(capsys, "10.244.2.7", "shop/web", "--port", "80", "--dump",
-                       write(tmp_path, cluster(), "b.json"))
+    code, out, _ = run(
+        capsys,
+        "10.244.2.7",
+        "shop/web",
+        "--port",
+        "80",
+        "--dump",
+        write(tmp_path, cluster(), "b.json"),
+    )
     assert code == 0 and "note: 10.244.2.7 is the address of pod tools/client" in out
     no_ns = [o for o in cluster() if o["kind"] != "Namespace"]
-    doc = reach_json(capsys, write(tmp_path, no_ns, "c.json"), "tools/client", "shop/web",
-                     "--port", "80")
+    doc = reach_json(
+        capsys, write(tmp_path, no_ns, "c.json"), "tools/client", "shop/web", "--port", "80"
+    )
     assert any("Namespace objects were not read" in n for n in doc["notes"])
     # without team=ops on tools, the namespaceSelector cannot match
     assert doc["ingress"]["allowed"] is False
@@ -195,8 +261,14 @@ def test_hostile_names(capsys, tmp_path, ident, text):
     # A name cannot hold "/" (nor could one be named on the command line): in the pod's and
     # namespace's names it stands as "_"; the policy's name keeps the whole string.
     part = text.replace("/", "_")
-    policy = netpol(f"deny-{text}", f"ns-{part}", {"podSelector": {}, "ingress": [{
-        "from": [{"podSelector": {"matchLabels": {"app": "client"}}}]}]})
+    policy = netpol(
+        f"deny-{text}",
+        f"ns-{part}",
+        {
+            "podSelector": {},
+            "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "client"}}}]}],
+        },
+    )
     objects = cluster([policy], ns=f"ns-{part}", web=f"web-{part}")
     dump = write(tmp_path, objects)
     dest = f"ns-{part}/web-{part}"
@@ -230,9 +302,12 @@ def test_reach_on_a_json_dump_imports_no_heavy_library(tmp_path):
         "loaded = sorted(m for m in heavy if m in sys.modules)\n"
         "assert not loaded, loaded\n"
     )
-    subprocess.run([sys.executable, "-c", code], check=True,
-                   cwd=Path(__file__).resolve().parents[1],
-                   env={"PATH": "/usr/bin:/bin", "KPATH_CACHE_DIR": ""})
+    subprocess.run(
+        [sys.executable, "-c", code],
+        check=True,
+        cwd=Path(__file__).resolve().parents[1],
+        env={"PATH": "/usr/bin:/bin", "KPATH_CACHE_DIR": ""},
+    )
 
 
 def _many_namespaces() -> list[dict[str, Any]]:
@@ -242,33 +317,59 @@ def _many_namespaces() -> list[dict[str, Any]]:
     objects += [
         namespace("node"),
         {"apiVersion": "v1", **b.pod("n1", "n1", "10.244.1.9", {"app": "odd"}, ns="node")},
-        netpol("tools-egress", "tools", {
-            "podSelector": {"matchLabels": {"app": "other"}}, "policyTypes": ["Egress"],
-            "egress": [{"to": [{"namespaceSelector": {"matchLabels": {"team": "ops"}}}]}]}),
+        netpol(
+            "tools-egress",
+            "tools",
+            {
+                "podSelector": {"matchLabels": {"app": "other"}},
+                "policyTypes": ["Egress"],
+                "egress": [{"to": [{"namespaceSelector": {"matchLabels": {"team": "ops"}}}]}],
+            },
+        ),
         netpol("node-deny", "node", {"podSelector": {}}),
-        netpol("db-only", "shop", {"podSelector": {"matchLabels": {"app": "db"}},
-                                   "ingress": [{"from": [{"podSelector": {}}]}]}),
-        netpol("client-out", "tools", {"podSelector": {"matchLabels": {"app": "client"}},
-                                       "egress": [{"ports": [{"port": 8080}]}]}),
+        netpol(
+            "db-only",
+            "shop",
+            {
+                "podSelector": {"matchLabels": {"app": "db"}},
+                "ingress": [{"from": [{"podSelector": {}}]}],
+            },
+        ),
+        netpol(
+            "client-out",
+            "tools",
+            {
+                "podSelector": {"matchLabels": {"app": "client"}},
+                "egress": [{"ports": [{"port": 8080}]}],
+            },
+        ),
     ]
     return objects
 
 
 QUESTIONS = [
-    ("tools/client", "shop/web", "http"), ("tools/other", "shop/web", "8080"),
-    ("tools/other", "tools/client", "80"), ("shop/web", "tools/other", "80"),
-    ("node/n1", "shop/web", "http"), ("node/n2", "node/n1", "80"),
-    ("node/nope", "shop/web", "80"), ("10.244.2.7", "shop/web", "8080"),
-    ("203.0.113.9", "shop/web", "8080"), ("tools/nope", "shop/web", "80"),
-    ("tools/client", "shop/nope", "80"), ("tools/client", "shop/web", "nope"),
-    ("nonsense", "shop/web", "80"), ("tools/client", "nonsense", "80"),
+    ("tools/client", "shop/web", "http"),
+    ("tools/other", "shop/web", "8080"),
+    ("tools/other", "tools/client", "80"),
+    ("shop/web", "tools/other", "80"),
+    ("node/n1", "shop/web", "http"),
+    ("node/n2", "node/n1", "80"),
+    ("node/nope", "shop/web", "80"),
+    ("10.244.2.7", "shop/web", "8080"),
+    ("203.0.113.9", "shop/web", "8080"),
+    ("tools/nope", "shop/web", "80"),
+    ("tools/client", "shop/nope", "80"),
+    ("tools/client", "shop/web", "nope"),
+    ("nonsense", "shop/web", "80"),
+    ("tools/client", "nonsense", "80"),
 ]
 
 
 @pytest.mark.parametrize(("source", "dest", "port"), QUESTIONS)
 @pytest.mark.parametrize("with_namespaces", [True, False])
-def test_one_question_reads_less_and_answers_the_same(capsys, tmp_path, monkeypatch, source,
-                                                      dest, port, with_namespaces):
+def test_one_question_reads_less_and_answers_the_same(
+    capsys, tmp_path, monkeypatch, source, dest, port, with_namespaces
+):
     """Without a snapshot cache, `kpath reach` builds only the two pods and their
     namespaces' policies (`prune_for_question`): every answer, note and error is the one
     the whole reach snapshot gives."""

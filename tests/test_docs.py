@@ -31,8 +31,9 @@ def test_readme_test_command_is_what_ci_runs():
 def test_makefile_has_the_targets_the_readme_names():
     makefile = (ROOT / "Makefile").read_text()
     targets = set(re.findall(r"^([a-z-]+):", makefile, re.M))
-    listed = re.search(r"`make` lists the everyday targets \((.*?)\)",
-                       (ROOT / "README.md").read_text(), re.S)
+    listed = re.search(
+        r"`make` lists the everyday targets \((.*?)\)", (ROOT / "README.md").read_text(), re.S
+    )
     assert listed, "the README no longer lists the make targets"
     named = set(re.findall(r"`(\w+)`", listed.group(1)))
     assert named and named <= targets

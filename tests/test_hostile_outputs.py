@@ -145,16 +145,26 @@ def dot(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
 
 
 def route_text(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "route", f"{NAMESPACE}/{text}", "--node", node_name(text),
-                         "--dump", str(dump))
+    code, out, err = run(
+        capsys, "route", f"{NAMESPACE}/{text}", "--node", node_name(text), "--dump", str(dump)
+    )
     assert code == 0, err
     assert_clean(out)
     assert_visible(out, node_name(text), f"{NAMESPACE}/{pod_name(text)}")
 
 
 def route_json(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = run(capsys, "route", f"{NAMESPACE}/{text}", "--node", node_name(text),
-                         "--dump", str(dump), "-o", "json")
+    code, out, err = run(
+        capsys,
+        "route",
+        f"{NAMESPACE}/{text}",
+        "--node",
+        node_name(text),
+        "--dump",
+        str(dump),
+        "-o",
+        "json",
+    )
     assert code == 0, err
     assert out.isascii()
     doc = json.loads(out)
@@ -169,14 +179,16 @@ def one_error_line(code: int, out: str, err: str) -> str:
 
 
 def route_unknown_node(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    err = one_error_line(*run(capsys, "route", f"{NAMESPACE}/{text}", "--node", "nosuch",
-                              "--dump", str(dump)))
+    err = one_error_line(
+        *run(capsys, "route", f"{NAMESPACE}/{text}", "--node", "nosuch", "--dump", str(dump))
+    )
     assert f"(nodes: {clean(node_name(text))})" in err
 
 
 def route_unknown_service(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    err = one_error_line(*run(capsys, "route", f"{NAMESPACE}/nosuch", "--node", "x",
-                              "--dump", str(dump)))
+    err = one_error_line(
+        *run(capsys, "route", f"{NAMESPACE}/nosuch", "--node", "x", "--dump", str(dump))
+    )
     assert f"(services in {NAMESPACE}: {clean(text)})" in err
 
 
@@ -238,8 +250,9 @@ def _once(name: str, make: Callable[[Path], object], tmp_path: Path) -> object:
 
 def _snapshot(dump: Path) -> tuple[int, str, str]:
     svg_path = dump.parent / "shot.svg"
-    code = main(["snapshot", "--dump", str(dump), "--svg", str(svg_path),
-                 "--size", f"{SIZE[0]}x{SIZE[1]}"])
+    code = main(
+        ["snapshot", "--dump", str(dump), "--svg", str(svg_path), "--size", f"{SIZE[0]}x{SIZE[1]}"]
+    )
     return code, svg_path.read_text(encoding="utf-8") if code == 0 else "", ""
 
 
@@ -333,13 +346,23 @@ def tui_error(text: str, dump: Path, capsys: pytest.CaptureFixture[str]) -> None
 
 
 OUTPUTS: dict[str, Callable[[str, Path, pytest.CaptureFixture[str]], None]] = {
-    "table": table, "table-wide": table_wide, "paths-json": paths_json,
-    "paths-yaml": paths_yaml, "paths-name": paths_name, "graphml": graphml, "dot": dot,
-    "route-text": route_text, "route-json": route_json,
-    "route-unknown-node": route_unknown_node, "route-unknown-service": route_unknown_service,
-    "probe-unknown-service": probe_unknown_service, "probe-text": probe_text,
+    "table": table,
+    "table-wide": table_wide,
+    "paths-json": paths_json,
+    "paths-yaml": paths_yaml,
+    "paths-name": paths_name,
+    "graphml": graphml,
+    "dot": dot,
+    "route-text": route_text,
+    "route-json": route_json,
+    "route-unknown-node": route_unknown_node,
+    "route-unknown-service": route_unknown_service,
+    "probe-unknown-service": probe_unknown_service,
+    "probe-text": probe_text,
     "probe-json": probe_json,
-    "snapshot-svg": snapshot_svg, "tui-screen": tui_screen, "tui-error": tui_error,
+    "snapshot-svg": snapshot_svg,
+    "tui-screen": tui_screen,
+    "tui-error": tui_error,
 }
 ONCE_OVER_ALL = ("namespace-picker",)  # test_the_namespace_picker_shows_every_name_escaped
 TRIED = len(HOSTILE) * (len(OUTPUTS) + len(ONCE_OVER_ALL))
@@ -354,8 +377,10 @@ def test_the_docstring_counts_what_is_tried() -> None:
 def test_the_namespace_picker_shows_every_name_escaped() -> None:
     objects = [b.node("node-a", ip=NODE_IP)]
     for _, text in HOSTILE:
-        objects += [b.pod("web-1", "node-a", NODE_IP, ns=text),
-                    b.service("web", "NodePort", ns=text)]
+        objects += [
+            b.pod("web-1", "node-a", NODE_IP, ns=text),
+            b.service("web", "NodePort", ns=text),
+        ]
     analysis = b.analysed(*objects)
 
     async def look() -> tuple[list[str], str]:
@@ -366,8 +391,9 @@ def test_the_namespace_picker_shows_every_name_escaped() -> None:
             await pilot.pause()
             assert isinstance(app.screen, Picker)
             options = app.screen.query_one(OptionList)
-            prompts = [str(options.get_option_at_index(i).prompt)
-                       for i in range(options.option_count)]
+            prompts = [
+                str(options.get_option_at_index(i).prompt) for i in range(options.option_count)
+            ]
             return prompts, screen_text(app)
 
     prompts, shown = asyncio.run(look())
@@ -378,7 +404,11 @@ def test_the_namespace_picker_shows_every_name_escaped() -> None:
 @pytest.mark.parametrize("output", OUTPUTS)
 @pytest.mark.parametrize(("text"), [t for _, t in HOSTILE], ids=[i for i, _ in HOSTILE])
 def test_every_output_shows_hostile_text_as_text(
-        text: str, output: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    text: str,
+    output: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("COLUMNS", WIDE)
     OUTPUTS[output](text, write_dump(tmp_path, text), capsys)

@@ -94,8 +94,9 @@ def test_the_table_names_every_package_and_no_other():
 def test_the_table_points_one_way():
     """The allowed kpath imports form no cycle (so neither can the real ones)."""
     allowed = {u: kp for u, (kp, _) in table().items()}
-    assert all(t in allowed for targets in allowed.values() for t in targets), \
+    assert all(t in allowed for targets in allowed.values() for t in targets), (
         "the table allows a kpath package it does not list"
+    )
     done: set[str] = set()
 
     def visit(unit: str, stack: tuple[str, ...]) -> None:
@@ -113,18 +114,36 @@ def test_the_table_points_one_way():
 @pytest.mark.parametrize("unit", sorted(actual_imports()))
 def test_imports_follow_the_table(unit):
     kpath_ok, libs_ok = table()[unit]
-    bad = sorted((f, m) for f, m, target in actual_imports()[unit]
-                 if target not in (kpath_ok if target.startswith("kpath") else libs_ok))
+    bad = sorted(
+        (f, m)
+        for f, m, target in actual_imports()[unit]
+        if target not in (kpath_ok if target.startswith("kpath") else libs_ok)
+    )
     assert not bad, f"{unit} imports what ARCHITECTURE.md does not allow it"
 
 
-CORE = ("kpath", "kpath.errors", "kpath.gcpause", "kpath.safetext", "kpath.cluster",
-        "kpath.routing", "kpath.probe", "kpath.export", "kpath.lab", "kpath.cli",
-        "kpath.__main__")
+CORE = (
+    "kpath",
+    "kpath.errors",
+    "kpath.gcpause",
+    "kpath.safetext",
+    "kpath.cluster",
+    "kpath.routing",
+    "kpath.probe",
+    "kpath.export",
+    "kpath.lab",
+    "kpath.cli",
+    "kpath.__main__",
+)
 ABOVE_ROUTING = {"kpath.probe", "kpath.export", "kpath.tui", "kpath.lab", "kpath.cli"}
 #: library -> the one package that may use it
-OWNED = {"kubernetes": "kpath.cluster", "urllib3": "kpath.cluster", "httpx": "kpath.probe",
-         "aiohttp": "kpath.lab", "textual": "kpath.tui"}
+OWNED = {
+    "kubernetes": "kpath.cluster",
+    "urllib3": "kpath.cluster",
+    "httpx": "kpath.probe",
+    "aiohttp": "kpath.lab",
+    "textual": "kpath.tui",
+}
 
 
 def forbidden() -> dict[str, set[str]]:
@@ -151,8 +170,9 @@ FORBIDDEN = forbidden()
 @pytest.mark.parametrize("unit", sorted(FORBIDDEN))
 def test_the_table_keeps_the_invariants(unit):
     kpath_ok, libs_ok = table()[unit]
-    assert not (kpath_ok | libs_ok) & FORBIDDEN[unit], \
+    assert not (kpath_ok | libs_ok) & FORBIDDEN[unit], (
         f"ARCHITECTURE.md allows {unit} what an invariant forbids"
+    )
 
 
 def test_core_runs_without_textual_loaded():

@@ -33,9 +33,24 @@ def run_session(tmp_path: Path, body: str, *args: str) -> subprocess.CompletedPr
     env = {k: v for k, v in os.environ.items() if k != ENV}
     env["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "tests.readonly_check", "-p", "no:cacheprovider",
-         "-q", *args, str(tmp_path / "test_inner.py")],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "tests.readonly_check",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            *args,
+            str(tmp_path / "test_inner.py"),
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def summary_line(out: str) -> str:
@@ -67,8 +82,7 @@ def test_a_write_marked_deliberate_but_sent_as_kpath():
 
 
 @pytest.mark.parametrize("mode", [("-p", "no:xdist"), ("-n", "2")], ids=["one-process", "xdist"])
-def test_a_write_to_any_lab_server_fails_the_session(tmp_path: Path,
-                                                      mode: tuple[str, str]) -> None:
+def test_a_write_to_any_lab_server_fails_the_session(tmp_path: Path, mode: tuple[str, str]) -> None:
     done = run_session(tmp_path, WRITES, *mode)
     assert "3 passed" in done.stdout, done.stdout + done.stderr  # the tests themselves pass
     assert done.returncode == pytest.ExitCode.TESTS_FAILED, done.stdout
@@ -79,9 +93,10 @@ def test_a_write_to_any_lab_server_fails_the_session(tmp_path: Path,
     assert "PATCH /api/v1/nodes/n1 → 405 (User-Agent 'kpath'" in done.stdout
 
 
-def test_reads_and_a_marked_write_from_a_lab_test_pass_and_are_counted(tmp_path: Path
-                                                                     ) -> None:
-    done = run_session(tmp_path, """
+def test_reads_and_a_marked_write_from_a_lab_test_pass_and_are_counted(tmp_path: Path) -> None:
+    done = run_session(
+        tmp_path,
+        """
     def test_reads():
         with serve_in_thread() as st:
             for _ in range(3):
@@ -90,7 +105,8 @@ def test_reads_and_a_marked_write_from_a_lab_test_pass_and_are_counted(tmp_path:
     def test_the_lab_refuses_writes():
         with serve_in_thread() as st, st.server.deliberate():
             assert httpx.put(st.server.url + "/api/v1/nodes/n1", json={}).status_code == 405
-    """)
+    """,
+    )
     assert done.returncode == pytest.ExitCode.OK, done.stdout + done.stderr
     line = summary_line(done.stdout)
     assert "4 requests answered (GET 3, PUT 1;" in line, line

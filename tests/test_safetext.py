@@ -28,9 +28,13 @@ def unclean(shown: str) -> str:
 def test_the_table_is_exactly_the_invisible_and_control_characters() -> None:
     table = {c for a, b in UNSAFE_RANGES for c in range(a, b + 1)}
     fillers = {0x115F, 0x1160, 0x3164, 0xFFA0}  # Hangul fillers: letters that draw nothing
-    wanted = {c for c in range(0x110000)
-              if unicodedata.category(chr(c)) in ("Cc", "Cf", "Cs", "Zl", "Zp")
-              or 0xFDD0 <= c <= 0xFDEF or (c & 0xFFFE) == 0xFFFE} | fillers
+    wanted = {
+        c
+        for c in range(0x110000)
+        if unicodedata.category(chr(c)) in ("Cc", "Cf", "Cs", "Zl", "Zp")
+        or 0xFDD0 <= c <= 0xFDEF
+        or (c & 0xFFFE) == 0xFFFE
+    } | fillers
     assert table == wanted, sorted(table ^ wanted)[:20]
 
 
@@ -44,8 +48,18 @@ def test_the_issues_examples_show_as_escapes() -> None:
 
 
 def test_ordinary_text_is_kept_as_it_is() -> None:
-    for text in ("web", "[bold red]x[/]", "x<>&\"'y", "\U0001f40d", "e\u0301", "שלום",
-                 "C:\\dir", "\\d+", "l" * 300, ""):
+    for text in (
+        "web",
+        "[bold red]x[/]",
+        "x<>&\"'y",
+        "\U0001f40d",
+        "e\u0301",
+        "שלום",
+        "C:\\dir",
+        "\\d+",
+        "l" * 300,
+        "",
+    ):
         assert clean(text) == text
         assert clean_message(text) == text
 
@@ -83,8 +97,11 @@ def test_clean_loses_nothing_and_shows_nothing_raw(text: str) -> None:
 
 
 @settings(max_examples=200, derandomize=True)
-@given(st.lists(st.sampled_from([t for _, t in HOSTILE] + ["\\", "x", "u", "n", "a"]),
-                max_size=6).map("".join))
+@given(
+    st.lists(st.sampled_from([t for _, t in HOSTILE] + ["\\", "x", "u", "n", "a"]), max_size=6).map(
+        "".join
+    )
+)
 def test_hostile_pieces_put_together_round_trip(text: str) -> None:
     assert unclean(clean(text)) == text and is_clean(clean(text))
 
@@ -98,6 +115,8 @@ def test_ordinary_names_take_the_fast_path() -> None:
 
 def test_importing_it_loads_no_renderer() -> None:
     # routing and cluster use it too, and never load rich (tests/test_layering.py).
-    code = ("import sys, kpath.safetext\n"
-            "assert not {'rich', 'textual'} & {m.split('.')[0] for m in sys.modules}, 'loaded'\n")
+    code = (
+        "import sys, kpath.safetext\n"
+        "assert not {'rich', 'textual'} & {m.split('.')[0] for m in sys.modules}, 'loaded'\n"
+    )
     subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).parents[1])

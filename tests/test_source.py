@@ -27,8 +27,16 @@ A, B = frozenset({"a"}), frozenset({"b"})
 
 
 def flags(**kw: object) -> argparse.Namespace:
-    base = dict(dump=None, kubeconfig=None, context=None, namespace=None,
-                all_namespaces=False, selector=None, internal=False, client=None)
+    base = dict(
+        dump=None,
+        kubeconfig=None,
+        context=None,
+        namespace=None,
+        all_namespaces=False,
+        selector=None,
+        internal=False,
+        client=None,
+    )
     return argparse.Namespace(**{**base, **kw})
 
 
@@ -61,7 +69,8 @@ def test_a_dump_source_reads_what_kpath_paths_reads_and_is_never_probed() -> Non
     assert isinstance(source, DumpSource) and not source.live and source.watcher is None
     ours, cli = source.load(), _load(flags(dump=[str(DUMP)], client="192.0.2.7"))
     assert [(f.code, f.message) for f in ours.findings] == [
-        (f.code, f.message) for f in cli.findings]
+        (f.code, f.message) for f in cli.findings
+    ]
     assert ours.client == cli.client and ours.client is not None
     assert source.probe_refusal == probe_consent(True, ui=True).refusal
     assert source.contexts() == ([], None)
@@ -79,8 +88,10 @@ def test_a_live_source_widens_to_what_is_asked() -> None:
     assert other.options == LiveOptions(kubeconfig="kc", context="a", namespace="ingress-nginx")
     assert source.with_namespaces(frozenset({"shop"})) == source
     assert source.with_context("b").origin == "context b"
-    assert KubeSource(LiveOptions(), label="kpath demo lab (shop)").with_context("x").origin \
+    assert (
+        KubeSource(LiveOptions(), label="kpath demo lab (shop)").with_context("x").origin
         == "context x"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -100,8 +111,9 @@ def test_the_live_source_judges_network_policy_from_this_machine(netpol_lab: Pat
     assert analysis.client is not None and analysis.client == probing.client
     assert "this machine's address" in analysis.client.note
     assert analysis.client != _load(args).client  # not the default outside client
-    chosen = _cluster_source(flags(kubeconfig=str(netpol_lab), all_namespaces=True,
-                                   client="203.0.113.9")).load()
+    chosen = _cluster_source(
+        flags(kubeconfig=str(netpol_lab), all_namespaces=True, client="203.0.113.9")
+    ).load()
     assert chosen.client is not None and chosen.client.address == "203.0.113.9"
 
 

@@ -28,9 +28,13 @@ def api_access(kubeconfig: str | None, context: str | None) -> ApiCredentials:
     # The client's own auth settings (a bearer token, refreshed by an exec plugin if any).
     # BearerToken is the one setting the client defines (its AuthSettings type).
     bearer = cfg.auth_settings().get("BearerToken")
-    headers = ({str(bearer["key"]).title(): str(bearer["value"])}
-               if bearer and bearer.get("in") == "header" and bearer.get("value") else {})
+    headers = (
+        {str(bearer["key"]).title(): str(bearer["value"])}
+        if bearer and bearer.get("in") == "header" and bearer.get("value")
+        else {}
+    )
     verify: bool | str = (cfg.ssl_ca_cert or True) if cfg.verify_ssl else False
     cert = (cfg.cert_file, cfg.key_file) if cfg.cert_file and cfg.key_file else None
-    return ApiCredentials(str(cfg.host).rstrip("/"), headers, verify, cert,
-                          tuple(redaction_set(target.credentials())))
+    return ApiCredentials(
+        str(cfg.host).rstrip("/"), headers, verify, cert, tuple(redaction_set(target.credentials()))
+    )

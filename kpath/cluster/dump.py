@@ -108,18 +108,26 @@ FILE_NAME_KINDS: dict[str, str] = {
     "namespace": "Namespace",
     # Gateway API: plural resource names, alone or with the group as troubleshoot's
     # custom-resources/<plural>.<group>/ directories name them
-    **{name: kind for plural, kind in _GATEWAY_RESOURCES.items()
-       for name in (plural, f"{plural}.{GROUP}")},
+    **{
+        name: kind
+        for plural, kind in _GATEWAY_RESOURCES.items()
+        for name in (plural, f"{plural}.{GROUP}")
+    },
     "networkpolicies": "NetworkPolicy",
     "networkpolicy": "NetworkPolicy",
     "netpol": "NetworkPolicy",
     f"networkpolicies.{NETPOL_GROUP}": "NetworkPolicy",
     # the policy kinds listed as not evaluated (troubleshoot's custom-resources/ names);
     # Calico's plural is networking.k8s.io's, so it counts only with its group
-    **{name: raw for raw, other in OTHER_POLICY_RAW.items()
-       for name in ((f"{other.plural}.{g}" for g in sorted(other.groups))
-                    if other.plural == "networkpolicies"
-                    else (other.plural, *(f"{other.plural}.{g}" for g in sorted(other.groups))))},
+    **{
+        name: raw
+        for raw, other in OTHER_POLICY_RAW.items()
+        for name in (
+            (f"{other.plural}.{g}" for g in sorted(other.groups))
+            if other.plural == "networkpolicies"
+            else (other.plural, *(f"{other.plural}.{g}" for g in sorted(other.groups)))
+        )
+    },
     # kinds kpath skips (sonobuoy `resources/` and troubleshoot `cluster-resources/` names)
     "deployments": "Deployment",
     "daemonsets": "DaemonSet",
@@ -186,8 +194,11 @@ _KIND_GROUPS: dict[str, frozenset[str]] = {
     # Calico's projectcalico.org NetworkPolicy is not networking.k8s.io's: _BY_GROUP below
     "NetworkPolicy": NETPOL_GROUPS,
     **{raw: other.groups for raw, other in OTHER_POLICY_RAW.items()},
-    **{other.kind: other.groups for other in OTHER_POLICY_RAW.values()
-       if other.kind != "NetworkPolicy"},
+    **{
+        other.kind: other.groups
+        for other in OTHER_POLICY_RAW.values()
+        if other.kind != "NetworkPolicy"
+    },
 }
 #: Kinds filed under another name (what the experimental channel called them).
 _RENAMED: dict[str, str] = {"XListenerSet": "ListenerSet"}

@@ -32,6 +32,7 @@ DUMP_SUFFIXES: frozenset[str] = JSON_SUFFIXES | YAML_SUFFIXES
 #: The argument that means "read standard input": `kubectl get … -o json | kpath --dump -`.
 STDIN = "-"
 
+
 @functools.cache
 def _yaml() -> tuple[Any, type[yaml.SafeLoader], type[yaml.constructor.ConstructorError]]:
     """yaml, the strict loader and its duplicate-key error, imported on first use: PyYAML
@@ -41,6 +42,7 @@ def _yaml() -> tuple[Any, type[yaml.SafeLoader], type[yaml.constructor.Construct
     from kpath.cluster.yamlstrict import DuplicateKey, StrictLoader
 
     return yaml, StrictLoader, DuplicateKey
+
 
 #: YAML aliases share one Python object between places, so a tiny file can describe a huge
 #: tree (the "billion laughs"). Any tree bigger than this many values per input byte (plus

@@ -27,8 +27,13 @@ class BadField(Exception):
     """A field kpath reads holds a value of the wrong type (or out of range)."""
 
     def __init__(self, where: Where, value: Any, wanted: str) -> None:
-        found = ("is missing" if value is None else "is empty" if value == "" else
-                 f"is {_shown(value)}, not {wanted}")
+        found = (
+            "is missing"
+            if value is None
+            else "is empty"
+            if value == ""
+            else f"is {_shown(value)}, not {wanted}"
+        )
         super().__init__(f"{field_path(where)} {found}")
         self.where = where
         self.value = value
@@ -57,6 +62,7 @@ def _shown(value: Any) -> str:
 # ---------------------------------------------------------------- typed reads
 # Each takes the value and where it is (only turned into text on failure: these run once
 # per field of every pod of a 150,000-pod cluster).
+
 
 def _map(value: Any, *where: str | int) -> Mapping[str, Any]:
     if value is None:
@@ -128,7 +134,6 @@ def _label_key(key: Any, where: Where) -> str:
     if type(key) is not str:
         raise BadField((*where, repr(key)), key, "a string (as a key)")
     return key
-
 
 
 def _meta(obj: Mapping[str, Any], namespaced: bool = True) -> tuple[Mapping[str, Any], str, str]:

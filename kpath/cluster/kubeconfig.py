@@ -97,8 +97,8 @@ class Target:
 
 # -- finding and merging files -------------------------------------------------------------
 
-def kubeconfig_files(explicit: str | None,
-                     environ: Mapping[str, str] | None = None) -> list[Path]:
+
+def kubeconfig_files(explicit: str | None, environ: Mapping[str, str] | None = None) -> list[Path]:
     """The kubeconfig files to merge, in precedence order (possibly none).
 
     An explicit file that does not exist is an error, as in kubectl; missing files named in
@@ -138,8 +138,10 @@ def read_kubeconfig(path: Path) -> dict[str, Any]:
     if doc is None:
         return {}  # an empty file contributes nothing, as in kubectl
     if not isinstance(doc, dict):
-        raise InputError(f"kubeconfig {path} is not a kubeconfig: expected a mapping with "
-                         f"clusters, contexts and users, found {type(doc).__name__}")
+        raise InputError(
+            f"kubeconfig {path} is not a kubeconfig: expected a mapping with "
+            f"clusters, contexts and users, found {type(doc).__name__}"
+        )
     return doc
 
 
@@ -155,16 +157,20 @@ def merge_kubeconfigs(docs: list[tuple[Path, dict[str, Any]]]) -> MergedConfig:
             if not isinstance(items, list):
                 raise InputError(f"kubeconfig {path}: '{section}' must be a list")
             for i, item in enumerate(items):
-                if not isinstance(item, dict) or not isinstance(item.get("name"), str) \
-                        or not item["name"]:
-                    raise InputError(f"kubeconfig {path}: entry {i + 1} of '{section}' "
-                                     "has no name")
+                if (
+                    not isinstance(item, dict)
+                    or not isinstance(item.get("name"), str)
+                    or not item["name"]
+                ):
+                    raise InputError(f"kubeconfig {path}: entry {i + 1} of '{section}' has no name")
                 body = item.get(body_key)
                 if body is None:
                     body = {}
                 if not isinstance(body, dict):
-                    raise InputError(f"kubeconfig {path}: {section[:-1]} {item['name']!r} "
-                                     f"has a '{body_key}' that is not a mapping")
+                    raise InputError(
+                        f"kubeconfig {path}: {section[:-1]} {item['name']!r} "
+                        f"has a '{body_key}' that is not a mapping"
+                    )
                 entries[section].setdefault(item["name"], (body, path))
         cc = doc.get("current-context")
         if current is None and isinstance(cc, str) and cc:
@@ -172,8 +178,9 @@ def merge_kubeconfigs(docs: list[tuple[Path, dict[str, Any]]]) -> MergedConfig:
     return MergedConfig(tuple(p for p, _ in docs), current, entries)
 
 
-def load_merged(explicit: str | None, environ: Mapping[str, str] | None = None
-                ) -> MergedConfig | None:
+def load_merged(
+    explicit: str | None, environ: Mapping[str, str] | None = None
+) -> MergedConfig | None:
     """The merged kubeconfig, or None when there is no kubeconfig file at all."""
     files = kubeconfig_files(explicit, environ)
     if not files:
@@ -191,28 +198,38 @@ def list_contexts(kubeconfig: str | None = None) -> tuple[list[str], str | None]
 
 # -- choosing a context and loading credentials --------------------------------------------
 
+
 def choose_context(merged: MergedConfig, context: str | None) -> str:
     """The context to use (``--context``, else current-context), checked for completeness."""
     available = ", ".join(merged.contexts) or "none"
     name = context or merged.current_context
     if not name:
-        raise InputError(f"kubeconfig {merged.describe()} sets no current-context; choose one "
-                         f"with --context (contexts: {available})")
+        raise InputError(
+            f"kubeconfig {merged.describe()} sets no current-context; choose one "
+            f"with --context (contexts: {available})"
+        )
     if name not in merged.entries["contexts"]:
-        raise InputError(f"kubeconfig {merged.describe()}: context {name!r} not found "
-                         f"(contexts: {available})")
+        raise InputError(
+            f"kubeconfig {merged.describe()}: context {name!r} not found (contexts: {available})"
+        )
     body, _ = merged.entries["contexts"][name]
     cluster, user = body.get("cluster"), body.get("user")
     for field, value in (("cluster", cluster), ("user", user)):
         if value is not None and not isinstance(value, str):
-            raise InputError(f"context {name!r} in kubeconfig {merged.describe()}: "
-                             f"'{field}' must be a name, not {type(value).__name__}")
+            raise InputError(
+                f"context {name!r} in kubeconfig {merged.describe()}: "
+                f"'{field}' must be a name, not {type(value).__name__}"
+            )
     if not cluster or cluster not in merged.entries["clusters"]:
-        raise InputError(f"context {name!r} in kubeconfig {merged.describe()} names cluster "
-                         f"{cluster!r}, which is not defined")
+        raise InputError(
+            f"context {name!r} in kubeconfig {merged.describe()} names cluster "
+            f"{cluster!r}, which is not defined"
+        )
     if user and user not in merged.entries["users"]:
-        raise InputError(f"context {name!r} in kubeconfig {merged.describe()} names user "
-                         f"{user!r}, which is not defined")
+        raise InputError(
+            f"context {name!r} in kubeconfig {merged.describe()} names user "
+            f"{user!r}, which is not defined"
+        )
     server = merged.entries["clusters"][cluster][0].get("server")
     if not isinstance(server, str) or not server:
         raise InputError(f"cluster {cluster!r} in kubeconfig {merged.describe()} has no server")
@@ -224,16 +241,18 @@ def _loader_config(merged: MergedConfig, context: str) -> ConfigNode:
     value: dict[str, Any] = {"current-context": context}
     for section, body_key in _NAMED_LISTS:
         value[section] = [
-            ConfigNode(f"{path}/{section}[name={name}]", {"name": name, body_key: body},
-                       str(path))
+            ConfigNode(f"{path}/{section}[name={name}]", {"name": name, body_key: body}, str(path))
             for name, (body, path) in merged.entries[section].items()
         ]
     return ConfigNode(merged.describe(), value, str(merged.files[0]))
 
 
-def resolve_target(kubeconfig: str | None, context: str | None,
-                   environ: Mapping[str, str] | None = None,
-                   service_account_dir: Path = SERVICE_ACCOUNT_DIR) -> Target:
+def resolve_target(
+    kubeconfig: str | None,
+    context: str | None,
+    environ: Mapping[str, str] | None = None,
+    service_account_dir: Path = SERVICE_ACCOUNT_DIR,
+) -> Target:
     """Where to connect and with which credentials, from the kubeconfig or the pod's account."""
     env = os.environ if environ is None else environ
     merged = load_merged(kubeconfig, env)
@@ -241,46 +260,62 @@ def resolve_target(kubeconfig: str | None, context: str | None,
         if env.get("KUBERNETES_SERVICE_HOST") and not context:
             return _in_cluster(env, service_account_dir)
         looked = env.get("KUBECONFIG") or DEFAULT_KUBECONFIG
-        raise InputError(f"no kubeconfig found ({looked}); point --kubeconfig or KUBECONFIG "
-                         "at one, or read files with --dump")
+        raise InputError(
+            f"no kubeconfig found ({looked}); point --kubeconfig or KUBECONFIG "
+            "at one, or read files with --dump"
+        )
     name = choose_context(merged, context)
     secrets = user_secrets(merged, name)
     configuration = Configuration()
     failures = _LoggedErrors()
     try:
         with failures:
-            loader = KubeConfigLoader(config_dict=_loader_config(merged, name),
-                                      active_context=name, config_base_path=None)
+            loader = KubeConfigLoader(
+                config_dict=_loader_config(merged, name), active_context=name, config_base_path=None
+            )
             loader.load_and_set(configuration)
     except (ConfigException, ValueError, TypeError, KeyError, AttributeError) as exc:
         # ConfigException for what the client checks; the others for values of the wrong
         # type or encoding it does not check (certificate data that is not base64, ...).
-        raise InputError(f"kubeconfig {merged.describe()}, context {name!r}: "
-                         f"{_redacted(str(exc), secrets, configuration)}") from None
+        raise InputError(
+            f"kubeconfig {merged.describe()}, context {name!r}: "
+            f"{_redacted(str(exc), secrets, configuration)}"
+        ) from None
     except OSError as exc:  # an exec plugin that cannot start, a certificate file unreadable
-        raise SourceError(f"context {name!r}: cannot load credentials: "
-                          f"{_redacted(str(exc), secrets, configuration)}") from None
+        raise SourceError(
+            f"context {name!r}: cannot load credentials: "
+            f"{_redacted(str(exc), secrets, configuration)}"
+        ) from None
     if failures.messages:
         # The client logs a failed exec plugin and carries on without credentials; kubectl
         # stops there, and so does kpath, with the plugin's own words (minus any secret).
-        raise SourceError(f"context {name!r}: cannot get credentials: "
-                          f"{_redacted(failures.messages[0], secrets, configuration)}")
+        raise SourceError(
+            f"context {name!r}: cannot get credentials: "
+            f"{_redacted(failures.messages[0], secrets, configuration)}"
+        )
     cluster_body = merged.entries["clusters"][merged.entries["contexts"][name][0]["cluster"]][0]
     namespace = merged.entries["contexts"][name][0].get("namespace")
-    return Target(configuration, name, display_url(configuration.host),
-                  namespace if isinstance(namespace, str) and namespace else "default",
-                  bool(cluster_body.get("insecure-skip-tls-verify")), secrets)
+    return Target(
+        configuration,
+        name,
+        display_url(configuration.host),
+        namespace if isinstance(namespace, str) and namespace else "default",
+        bool(cluster_body.get("insecure-skip-tls-verify")),
+        secrets,
+    )
 
 
 def _in_cluster(env: Mapping[str, str], sa_dir: Path) -> Target:
     configuration = Configuration()
     try:
-        InClusterConfigLoader(token_filename=str(sa_dir / "token"),
-                              cert_filename=str(sa_dir / "ca.crt"),
-                              environ=env).load_and_set(configuration)
+        InClusterConfigLoader(
+            token_filename=str(sa_dir / "token"), cert_filename=str(sa_dir / "ca.crt"), environ=env
+        ).load_and_set(configuration)
     except (ConfigException, OSError) as exc:
-        raise InputError(f"no kubeconfig found and the in-cluster service account is not "
-                         f"usable: {one_line(str(exc))}") from None
+        raise InputError(
+            f"no kubeconfig found and the in-cluster service account is not "
+            f"usable: {one_line(str(exc))}"
+        ) from None
     try:
         namespace = (sa_dir / "namespace").read_text(encoding="utf-8").strip() or "default"
     except OSError:
@@ -334,11 +369,13 @@ def _key_pem(path: str) -> str:
 
 def _redacted(text: str, secrets: tuple[str, ...], configuration: Configuration) -> str:
     """One line of a loader's error, without the credentials it may quote."""
-    return one_line(redact(text, redaction_set([*secrets,
-                                                *configuration_credentials(configuration)])))
+    return one_line(
+        redact(text, redaction_set([*secrets, *configuration_credentials(configuration)]))
+    )
 
 
 # -- small helpers -------------------------------------------------------------------------
+
 
 class _LoggedErrors(logging.Handler):
     """Collects what the client logs as errors while loading credentials, instead of

@@ -128,43 +128,59 @@ def load_live(options: LiveOptions) -> RawCluster:
         raise InputError(f"timeout must be positive, not {options.timeout}")
     target = resolve_target(options.kubeconfig, options.context)
     namespace = None if options.all_namespaces else (options.namespace or target.namespace)
-    raw = RawCluster(origin=target.origin,
-                     namespaces_read=None if namespace is None else frozenset({namespace}))
+    raw = RawCluster(
+        origin=target.origin, namespaces_read=None if namespace is None else frozenset({namespace})
+    )
     if target.insecure:
-        raw.warnings.append(f"TLS verification is off for {target.origin} "
-                            "(insecure-skip-tls-verify in the kubeconfig)")
+        raw.warnings.append(
+            f"TLS verification is off for {target.origin} "
+            "(insecure-skip-tls-verify in the kubeconfig)"
+        )
     with _Reader(target, options) as reader:
         _read_all(reader, raw, namespace, options.selector)
-    stop = nothing_readable(target.server, target.origin.split(" @ ")[0], namespace,
-                            reader.refused, raw.objects.keys())
+    stop = nothing_readable(
+        target.server, target.origin.split(" @ ")[0], namespace, reader.refused, raw.objects.keys()
+    )
     if stop is not None:
         raise SourceError(stop)
     return raw
 
 
-def list_kind(options: LiveOptions, res: Resource,
-              namespace: str | None = None) -> list[RawObject]:
+def list_kind(options: LiveOptions, res: Resource, namespace: str | None = None) -> list[RawObject]:
     """Every object of one kind, read alone (the namespaces for `n`, say); `NotVisible`
     on 403/404, `SourceError` when the server cannot be read."""
     with _Reader(resolve_target(options.kubeconfig, options.context), options) as reader:
         return reader.list(res, namespace)
 
 
-def _read_all(reader: _Reader, raw: RawCluster, namespace: str | None,
-              selector: str | None) -> None:
+def _read_all(
+    reader: _Reader, raw: RawCluster, namespace: str | None, selector: str | None
+) -> None:
     for res in (NODE, INGRESS_CLASS, POD):
         _collect(raw, res, lambda r=res: reader.list(r, None if not r.namespaced else namespace))
     services = _collect(raw, SERVICE, lambda: reader.list(SERVICE, namespace, selector))
     # Services not visible (403) with -l: none is selected, so nothing refers to one.
     kept = None if selector is None else {_key(s) for s in services or ()}
-    slices = _collect(raw, ENDPOINT_SLICE, lambda: reader.list(ENDPOINT_SLICE, namespace),
-                      keep=None if kept is None else lambda s: _slice_service(s) in kept)
+    slices = _collect(
+        raw,
+        ENDPOINT_SLICE,
+        lambda: reader.list(ENDPOINT_SLICE, namespace),
+        keep=None if kept is None else lambda s: _slice_service(s) in kept,
+    )
     if slices is None:
         # kube-proxy itself needs slices; a user who cannot list them may still see Endpoints.
-        _collect(raw, ENDPOINTS, lambda: reader.list(ENDPOINTS, namespace),
-                 keep=None if kept is None else lambda e: _key(e) in kept)
-    ingresses = _collect(raw, INGRESS, lambda: reader.list(INGRESS, namespace),
-                         keep=None if kept is None else lambda i: bool(backend_services(i) & kept))
+        _collect(
+            raw,
+            ENDPOINTS,
+            lambda: reader.list(ENDPOINTS, namespace),
+            keep=None if kept is None else lambda e: _key(e) in kept,
+        )
+    ingresses = _collect(
+        raw,
+        INGRESS,
+        lambda: reader.list(INGRESS, namespace),
+        keep=None if kept is None else lambda i: bool(backend_services(i) & kept),
+    )
     # One GET /apis says which groups the server serves: the Gateway API's and the policy
     # kinds' groups are looked into only where served.
     try:
@@ -174,7 +190,8 @@ def _read_all(reader: _Reader, raw: RawCluster, namespace: str | None,
     _read_gateway_api(reader, raw, namespace, groups)
     _read_policies(reader, raw, namespace, groups)
     if (namespace is not None or selector is not None) and (
-            ingresses or any(raw.objects.get(k) for k in GATEWAY_KINDS)):
+        ingresses or any(raw.objects.get(k) for k in GATEWAY_KINDS)
+    ):
         _read_controllers(reader, raw, namespace, selector)
 
 
@@ -182,8 +199,9 @@ def _read_all(reader: _Reader, raw: RawCluster, namespace: str | None,
 CONTROLLER_TYPES = ("LoadBalancer", "NodePort")
 
 
-def _read_controllers(reader: _Reader, raw: RawCluster, namespace: str | None,
-                      selector: str | None) -> None:
+def _read_controllers(
+    reader: _Reader, raw: RawCluster, namespace: str | None, selector: str | None
+) -> None:
     """With ``-n`` (or ``-l``), an Ingress's controller and a Gateway's Service usually sit
     outside what was read (ingress-nginx, gateway-system). Reading every namespace in full
     would cost a LIST of every pod; instead one LIST of Services across the cluster keeps
@@ -196,12 +214,14 @@ def _read_controllers(reader: _Reader, raw: RawCluster, namespace: str | None,
         everything = reader.list(SERVICE, None)
     except NotVisible as reason:
         where = f"namespace {namespace}" if namespace is not None else f"-l {selector}"
-        raw.controllers_unread = (f"Services outside {where} could not be listed "
-                                  f"({reason})")
+        raw.controllers_unread = f"Services outside {where} could not be listed ({reason})"
         return
     have = {_key(s) for s in raw.objects.get("Service", ())}
-    extra = [s for s in everything if _key(s) not in have
-             and (s.get("spec") or {}).get("type") in CONTROLLER_TYPES]
+    extra = [
+        s
+        for s in everything
+        if _key(s) not in have and (s.get("spec") or {}).get("type") in CONTROLLER_TYPES
+    ]
     for svc in extra:
         raw.add("Service", svc)
     if not extra or "EndpointSlice" not in raw.objects:
@@ -209,20 +229,29 @@ def _read_controllers(reader: _Reader, raw: RawCluster, namespace: str | None,
     wanted = {_key(s) for s in extra}
     names = sorted({name for _, name in wanted})
     with suppress(NotVisible):  # without them the controller's Service shows no endpoints
-        for sl in reader.list(ENDPOINT_SLICE, None,
-                              f"kubernetes.io/service-name in ({','.join(names)})"):
+        for sl in reader.list(
+            ENDPOINT_SLICE, None, f"kubernetes.io/service-name in ({','.join(names)})"
+        ):
             if _slice_service(sl) in wanted:
                 raw.add("EndpointSlice", sl)
 
 
-def _read_policies(reader: _Reader, raw: RawCluster, namespace: str | None,
-                   groups: dict[str, dict[str, Any]] | NotVisible) -> None:
+def _read_policies(
+    reader: _Reader,
+    raw: RawCluster,
+    namespace: str | None,
+    groups: dict[str, dict[str, Any]] | NotVisible,
+) -> None:
     """NetworkPolicies in the scope read, the Namespaces their namespaceSelectors match
     (unless already read), and the policy kinds kpath lists without evaluating, from the
     ``groups`` the server serves (a server without them costs nothing, and says nothing)."""
     policies = _collect(raw, NETWORK_POLICY, lambda: reader.list(NETWORK_POLICY, namespace))
-    if (policies and "Namespace" not in raw.objects and "Namespace" not in raw.not_visible
-            and any(selects_namespaces(p) for p in policies)):
+    if (
+        policies
+        and "Namespace" not in raw.objects
+        and "Namespace" not in raw.not_visible
+        and any(selects_namespaces(p) for p in policies)
+    ):
         _collect(raw, NAMESPACE, lambda: reader.list(NAMESPACE, None))
     if isinstance(groups, NotVisible):  # discovery itself refused
         for kind in OTHER_POLICY_RAW:
@@ -260,15 +289,18 @@ def selects_namespaces(policy: RawObject) -> bool:
     return False
 
 
-def _read_gateway_api(reader: _Reader, raw: RawCluster, namespace: str | None,
-                      groups: dict[str, dict[str, Any]] | NotVisible) -> None:
+def _read_gateway_api(
+    reader: _Reader,
+    raw: RawCluster,
+    namespace: str | None,
+    groups: dict[str, dict[str, Any]] | NotVisible,
+) -> None:
     """The Gateway API kinds the server serves, each at its preferred version, and the
     Namespaces their selectors need. Nothing at all when the group is not served."""
     try:
         if isinstance(groups, NotVisible):
             raise groups
-        served = (reader.discover(GROUP, GATEWAY_KINDS, groups[GROUP])
-                  if GROUP in groups else {})
+        served = reader.discover(GROUP, GATEWAY_KINDS, groups[GROUP]) if GROUP in groups else {}
     except NotVisible as reason:  # discovery itself refused: every kind is unknown
         for kind in GATEWAY_KINDS:
             raw.not_visible[kind] = str(reason)
@@ -276,8 +308,9 @@ def _read_gateway_api(reader: _Reader, raw: RawCluster, namespace: str | None,
     if served and "ListenerSet" not in served and EXPERIMENTAL_GROUP in groups:
         # Before v1.5 ListenerSet was XListenerSet in the experimental group.
         with suppress(NotVisible):
-            old = reader.discover(EXPERIMENTAL_GROUP, ("XListenerSet",),
-                                  groups[EXPERIMENTAL_GROUP]).get("XListenerSet")
+            old = reader.discover(
+                EXPERIMENTAL_GROUP, ("XListenerSet",), groups[EXPERIMENTAL_GROUP]
+            ).get("XListenerSet")
             if old is not None:
                 served["ListenerSet"] = replace(old, kind="ListenerSet")
     found = False
@@ -298,8 +331,9 @@ def _read_gateway_api(reader: _Reader, raw: RawCluster, namespace: str | None,
             _collect(raw, res, lambda r=res: reader.list(r, None))
 
 
-def _read_parent_gateways(reader: _Reader, raw: RawCluster, namespace: str,
-                          gateway: Resource) -> None:
+def _read_parent_gateways(
+    reader: _Reader, raw: RawCluster, namespace: str, gateway: Resource
+) -> None:
     """With ``-n``, routes often attach to a Gateway of another namespace (a shared one in
     ``infra``): one LIST of Gateways across the cluster keeps those the routes read name,
     so a route is not said to have no Gateway. Refused (403): the load goes on, and
@@ -310,8 +344,9 @@ def _read_parent_gateways(reader: _Reader, raw: RawCluster, namespace: str,
     try:
         everything = reader.list(gateway, None)
     except NotVisible as reason:
-        raw.gateways_unread = (f"Gateways outside namespace {namespace} could not be "
-                               f"listed ({reason})")
+        raw.gateways_unread = (
+            f"Gateways outside namespace {namespace} could not be listed ({reason})"
+        )
         return
     for gw in everything:
         if _key(gw) in wanted:
@@ -326,8 +361,11 @@ def parent_gateways(raw: RawCluster, namespace: str) -> set[tuple[str, str]]:
         for route in raw.objects.get(kind, ()):
             refs = (route.get("spec") or {}).get("parentRefs")
             for ref in refs if isinstance(refs, list) else ():
-                if not isinstance(ref, dict) or ref.get("kind", "Gateway") != "Gateway" or \
-                        ref.get("group", GROUP) != GROUP:
+                if (
+                    not isinstance(ref, dict)
+                    or ref.get("kind", "Gateway") != "Gateway"
+                    or ref.get("group", GROUP) != GROUP
+                ):
                     continue
                 ns, name = ref.get("namespace") or namespace, ref.get("name")
                 if isinstance(ns, str) and isinstance(name, str) and ns != namespace:
@@ -353,8 +391,9 @@ def gateway_watch_resources(target: Target, options: LiveOptions) -> dict[str, R
     return {**served, "Namespace": NAMESPACE} if served else {}
 
 
-def _collect(raw: RawCluster, res: Resource, fetch: Any,
-             keep: Any = None) -> list[RawObject] | None:
+def _collect(
+    raw: RawCluster, res: Resource, fetch: Any, keep: Any = None
+) -> list[RawObject] | None:
     """File one kind's objects into ``raw``; None when the kind is not visible."""
     try:
         items = fetch()
@@ -369,6 +408,7 @@ def _collect(raw: RawCluster, res: Resource, fetch: Any,
 
 
 # -- which objects belong to the selected services (pure) ----------------------------------
+
 
 def _key(obj: RawObject) -> tuple[str, str]:
     meta = obj.get("metadata") or {}
@@ -399,6 +439,7 @@ def backend_services(ingress: RawObject) -> set[tuple[str, str]]:
 
 # -- HTTP -----------------------------------------------------------------------------------
 
+
 class _Reader:
     """GET-only lister over one API server, with kpath's error mapping."""
 
@@ -420,13 +461,15 @@ class _Reader:
         warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.api.close()
         self._warnings.__exit__(kind, exc, tb)
 
-    def list(self, res: Resource, namespace: str | None,
-             selector: str | None = None) -> list[RawObject]:
+    def list(
+        self, res: Resource, namespace: str | None, selector: str | None = None
+    ) -> list[RawObject]:
         """Every object of one kind, following ``continue`` tokens."""
         items: list[RawObject] = []
         token: str | None = None
@@ -464,11 +507,15 @@ class _Reader:
         if status != 200:
             self._discovery_failed(status, body, path)
         listed = _decode(body, self.target.server, path).get("groups")
-        return {g["name"]: g for g in listed if isinstance(g, dict)
-                and isinstance(g.get("name"), str)} if isinstance(listed, list) else {}
+        return (
+            {g["name"]: g for g in listed if isinstance(g, dict) and isinstance(g.get("name"), str)}
+            if isinstance(listed, list)
+            else {}
+        )
 
-    def discover(self, group: str, kinds: Iterable[str],
-                 doc: dict[str, Any] | None = None) -> dict[str, Resource]:
+    def discover(
+        self, group: str, kinds: Iterable[str], doc: dict[str, Any] | None = None
+    ) -> dict[str, Resource]:
         """kind -> the resource at the most preferred version of ``group`` that serves it,
         for the ``kinds`` wanted; empty when the server does not serve the group (404).
         ``doc``: the group's APIGroup when already known (from `groups`), sparing a GET."""
@@ -500,26 +547,36 @@ class _Reader:
     def _discovery_failed(self, status: int, body: bytes, path: str) -> None:
         message = status_message(body, self.target.redact)
         if status == 401:
-            raise SourceError(f"the API server at {self.target.server} rejected the "
-                              f"credentials of {self.target.origin.split(' @ ')[0]} "
-                              "(401 Unauthorized)")
+            raise SourceError(
+                f"the API server at {self.target.server} rejected the "
+                f"credentials of {self.target.origin.split(' @ ')[0]} "
+                "(401 Unauthorized)"
+            )
         if status == 403:
             raise NotVisible(f"forbidden: {message or 'HTTP 403'} (discovery of {path})")
-        raise SourceError(f"the API server at {self.target.server} answered {status} to "
-                          f"{path}" + (f": {message}" if message else ""))
+        raise SourceError(
+            f"the API server at {self.target.server} answered {status} to "
+            f"{path}" + (f": {message}" if message else "")
+        )
 
     def _get(self, path: str) -> tuple[int, bytes]:
         server = self.target.server
         try:
             method, url, headers, _, _ = self.api.param_serialize(
-                "GET", path, header_params={"Accept": "application/json"},
-                auth_settings=["BearerToken"])
-            response = self.api.call_api(method, url, header_params=headers,
-                                         _request_timeout=(self.timeout, self.timeout))
+                "GET",
+                path,
+                header_params={"Accept": "application/json"},
+                auth_settings=["BearerToken"],
+            )
+            response = self.api.call_api(
+                method, url, header_params=headers, _request_timeout=(self.timeout, self.timeout)
+            )
             return response.status, response.read()
         except ConfigException as exc:  # an exec plugin refreshing an expired token
-            raise SourceError(f"{self.target.origin}: cannot refresh credentials: "
-                              f"{one_line(self.target.redact(str(exc)))}") from None
+            raise SourceError(
+                f"{self.target.origin}: cannot refresh credentials: "
+                f"{one_line(self.target.redact(str(exc)))}"
+            ) from None
         except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
             reason = self.target.redact(unreachable_reason(exc, self.timeout))
             raise SourceError(f"cannot reach the API server at {server}: {reason}") from None
@@ -530,20 +587,27 @@ class _Reader:
         message = status_message(body, self.target.redact)
         where = self.target.server
         if status == 401:
-            raise SourceError(f"the API server at {where} rejected the credentials of "
-                              f"{self.target.origin.split(' @ ')[0]} (401 Unauthorized)")
+            raise SourceError(
+                f"the API server at {where} rejected the credentials of "
+                f"{self.target.origin.split(' @ ')[0]} (401 Unauthorized)"
+            )
         if status in (403, 404):
             self.refused[res.kind] = status
         if status == 403:
             raise NotVisible(f"forbidden: {message or 'HTTP 403'}")
         if status == 404:
-            raise NotVisible(f"not served by this API server ({res.group_version} "
-                             f"{res.plural}): {message or 'HTTP 404'}")
+            raise NotVisible(
+                f"not served by this API server ({res.group_version} "
+                f"{res.plural}): {message or 'HTTP 404'}"
+            )
         if status == 400 and selector:
-            raise InputError(f"label selector {selector!r} rejected by the API server: "
-                             f"{message or 'HTTP 400'}")
-        raise SourceError(f"the API server at {where} answered {status} listing {res.plural}"
-                          + (f": {message}" if message else ""))
+            raise InputError(
+                f"label selector {selector!r} rejected by the API server: {message or 'HTTP 400'}"
+            )
+        raise SourceError(
+            f"the API server at {where} answered {status} listing {res.plural}"
+            + (f": {message}" if message else "")
+        )
 
 
 def preferred_versions(group: Any) -> list[str]:
@@ -551,8 +615,11 @@ def preferred_versions(group: Any) -> list[str]:
     if not isinstance(group, dict):
         return []
     listed = [v.get("version") for v in group.get("versions") or [] if isinstance(v, dict)]
-    preferred = (group.get("preferredVersion") or {}) if isinstance(
-        group.get("preferredVersion"), dict) else {}
+    preferred = (
+        (group.get("preferredVersion") or {})
+        if isinstance(group.get("preferredVersion"), dict)
+        else {}
+    )
     order = [preferred.get("version"), *listed]
     out: list[str] = []
     for v in order:
@@ -570,8 +637,13 @@ def served_resources(listing: Any, group_version: str) -> list[Resource]:
             continue
         name, kind = r.get("name"), r.get("kind")
         verbs = r.get("verbs")
-        if (isinstance(name, str) and name and "/" not in name and isinstance(kind, str)
-                and (not isinstance(verbs, list) or "list" in verbs)):
+        if (
+            isinstance(name, str)
+            and name
+            and "/" not in name
+            and isinstance(kind, str)
+            and (not isinstance(verbs, list) or "list" in verbs)
+        ):
             out.append(Resource(kind, group_version, name, r.get("namespaced") is not False))
     return out
 
@@ -581,11 +653,13 @@ def _decode(body: bytes, server: str, path: str) -> dict[str, Any]:
         with paused_gc():  # most of json.loads' time on big lists is the cyclic GC (§4)
             page = json.loads(body)
     except (ValueError, UnicodeDecodeError):
-        raise SourceError(f"the API server at {server} sent a reply that is not JSON for "
-                          f"{path.split('?')[0]}") from None
+        raise SourceError(
+            f"the API server at {server} sent a reply that is not JSON for {path.split('?')[0]}"
+        ) from None
     if not isinstance(page, dict):
-        raise SourceError(f"the API server at {server} sent an unexpected reply for "
-                          f"{path.split('?')[0]}")
+        raise SourceError(
+            f"the API server at {server} sent an unexpected reply for {path.split('?')[0]}"
+        )
     return page
 
 
@@ -594,8 +668,9 @@ def _items(page: dict[str, Any], server: str, path: str) -> Iterable[RawObject]:
     if items is None:
         return []
     if not isinstance(items, list):
-        raise SourceError(f"the API server at {server} sent a list without items for "
-                          f"{path.split('?')[0]}")
+        raise SourceError(
+            f"the API server at {server} sent a list without items for {path.split('?')[0]}"
+        )
     return [i for i in items if isinstance(i, dict)]
 
 
@@ -626,8 +701,8 @@ def unreachable_reason(exc: BaseException, timeout: float) -> str:
     while seen is not None and seen not in chain:
         chain.append(seen)
         reason = getattr(seen, "reason", None)
-        seen = reason if isinstance(reason, BaseException) else (
-            seen.__cause__ or seen.__context__)
+        seen = reason if isinstance(reason, BaseException) else (seen.__cause__ or seen.__context__)
+
     def first(*types: type[BaseException]) -> BaseException | None:
         return next((e for e in chain if isinstance(e, types)), None)
 
@@ -641,15 +716,18 @@ def unreachable_reason(exc: BaseException, timeout: float) -> str:
     if (e := first(urllib3.exceptions.SSLError)) is not None:
         return f"TLS failure: {one_line(str(e))}"
     if first(ConnectionRefusedError) or any(
-            getattr(e, "errno", None) == errno.ECONNREFUSED for e in chain):
+        getattr(e, "errno", None) == errno.ECONNREFUSED for e in chain
+    ):
         return "connection refused"
     if first(socket.gaierror, urllib3.exceptions.NameResolutionError):
         return "cannot resolve the host name"
     if first(ConnectionResetError):
         return "connection reset"
     timeouts = (TimeoutError, urllib3.exceptions.TimeoutError)
-    if any(isinstance(e, timeouts) and not isinstance(e, urllib3.exceptions.NewConnectionError)
-           for e in chain):
+    if any(
+        isinstance(e, timeouts) and not isinstance(e, urllib3.exceptions.NewConnectionError)
+        for e in chain
+    ):
         return f"no answer within {timeout:g}s"
     if first(urllib3.exceptions.ProtocolError):
         return "the connection closed before a reply"

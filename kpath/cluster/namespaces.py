@@ -36,6 +36,7 @@ def unknown_namespace(wanted: str, existing: list[str] | None) -> str | None:
 def dump_namespaces(objects: Mapping[str, Iterable[Mapping[str, Any]]]) -> list[str]:
     """What a dump (``RawCluster.objects``) holds: its Namespace objects' names, else the
     namespaces its objects are in."""
+
     def names(items: Iterable[Mapping[str, Any]], field: str) -> set[str]:
         found = set()
         for obj in items:
@@ -51,8 +52,7 @@ def dump_namespaces(objects: Mapping[str, Iterable[Mapping[str, Any]]]) -> list[
     return sorted(set().union(*(names(items, "namespace") for items in objects.values())))
 
 
-def qualify(ref: str, namespace: str | None, default: str, what: str,
-            strict: bool = True) -> str:
+def qualify(ref: str, namespace: str | None, default: str, what: str, strict: bool = True) -> str:
     """``NS/NAME`` as given, or ``NAME`` in ``namespace`` (``-n``), else in ``default``
     (the context's namespace, as kubectl). `InputError` when the reference is not one of
     the two shapes, or (``strict``: one object named) ``-n`` names another namespace
@@ -61,11 +61,12 @@ def qualify(ref: str, namespace: str | None, default: str, what: str,
     if not sep:
         ns, name = namespace or default, ref
     elif strict and namespace is not None and ns != namespace:
-        raise InputError(f"{what} {ref!r} is in namespace {ns!r} but -n says {namespace!r}: "
-                         "give NAME -n NAMESPACE or NAMESPACE/NAME")
+        raise InputError(
+            f"{what} {ref!r} is in namespace {ns!r} but -n says {namespace!r}: "
+            "give NAME -n NAMESPACE or NAMESPACE/NAME"
+        )
     # A name with a further "/" is left to the command: none exists, and each says so
     # naming what does (the name quoted as the cluster could hold it).
     if not ns or not name:
-        raise InputError(f"{what} {ref!r}: give it as NAME (with -n NAMESPACE) or "
-                         "NAMESPACE/NAME")
+        raise InputError(f"{what} {ref!r}: give it as NAME (with -n NAMESPACE) or NAMESPACE/NAME")
     return f"{ns}/{name}"

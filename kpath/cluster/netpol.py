@@ -69,8 +69,11 @@ class OtherPolicy(NamedTuple):
 
 #: Kinds read only to be listed as "not evaluated", by API group.
 OTHER_POLICY_KINDS: dict[str, tuple[str, ...]] = {
-    "policy.networking.k8s.io": ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy",
-                                 "ClusterNetworkPolicy"),
+    "policy.networking.k8s.io": (
+        "AdminNetworkPolicy",
+        "BaselineAdminNetworkPolicy",
+        "ClusterNetworkPolicy",
+    ),
     "cilium.io": ("CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy"),
     "crd.projectcalico.org": ("NetworkPolicy", "GlobalNetworkPolicy"),
     "projectcalico.org": ("NetworkPolicy", "GlobalNetworkPolicy"),

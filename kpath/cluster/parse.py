@@ -76,6 +76,7 @@ DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
 REDACTED = "***HIDDEN***"
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
+
 class Interner:
     """Shares equal label maps and port tuples between records (one per snapshot build)."""
 
@@ -141,8 +142,10 @@ def parse_node(obj: Mapping[str, Any], intern: Interner) -> Node:
     labels = intern.labels(_routing_labels(_labels(meta.get("labels"), "metadata", "labels")))
     ready = _conditions(status)
     addresses = tuple(
-        NodeAddress(_str(a.get("type"), "status", "addresses", i, "type") or "",
-                    address(a.get("address"), "status", "addresses", i, "address"))
+        NodeAddress(
+            _str(a.get("type"), "status", "addresses", i, "type") or "",
+            address(a.get("address"), "status", "addresses", i, "address"),
+        )
         for i, a in enumerate(_maps(status.get("addresses"), "status", "addresses"))
     )
     # Only the GA label: kube-proxy's topology hints and the EndpointSlice controller's
@@ -164,8 +167,12 @@ def _container_ports(spec: Mapping[str, Any]) -> list[ContainerPort]:
             if type(p) is not dict:
                 p = _map(p, "spec", "containers", c_i, "ports", p_i)
             number, name, protocol = p.get("containerPort"), p.get("name"), p.get("protocol")
-            if (type(number) is not int or not 0 < number <= 65535
-                    or type(name) not in _STRISH or type(protocol) not in _STRISH):
+            if (
+                type(number) is not int
+                or not 0 < number <= 65535
+                or type(name) not in _STRISH
+                or type(protocol) not in _STRISH
+            ):
                 where = ("spec", "containers", c_i, "ports", p_i)
                 if _port(number, *where, "containerPort") is None:
                     raise BadField((*where, "containerPort"), None, "")
@@ -187,8 +194,13 @@ def parse_pod(obj: Mapping[str, Any], intern: Interner) -> Pod:
     node, host_network = spec.get("nodeName"), spec.get("hostNetwork")
     ip, phase = status.get("podIP"), status.get("phase")
     deleted = meta.get("deletionTimestamp")
-    if (type(node) not in _STRISH or type(ip) not in _STRISH or type(phase) not in _STRISH
-            or type(deleted) not in _STRISH or type(host_network) not in _BOOLISH):
+    if (
+        type(node) not in _STRISH
+        or type(ip) not in _STRISH
+        or type(phase) not in _STRISH
+        or type(deleted) not in _STRISH
+        or type(host_network) not in _BOOLISH
+    ):
         _str(node, "spec", "nodeName")
         _bool(host_network, "spec", "hostNetwork")
         _str(ip, "status", "podIP")
@@ -229,9 +241,11 @@ def _lb_ingress(status: Mapping[str, Any]) -> tuple[LoadBalancerIngress, ...]:
     lb = _map(status.get("loadBalancer"), "status", "loadBalancer")
     where = ("status", "loadBalancer", "ingress")
     return tuple(
-        LoadBalancerIngress(address(i.get("ip"), *where, n, "ip"),
-                            _str(i.get("hostname"), *where, n, "hostname") or None,
-                            _str(i.get("ipMode"), *where, n, "ipMode"))
+        LoadBalancerIngress(
+            address(i.get("ip"), *where, n, "ip"),
+            _str(i.get("hostname"), *where, n, "hostname") or None,
+            _str(i.get("ipMode"), *where, n, "ipMode"),
+        )
         for n, i in enumerate(_maps(lb.get("ingress"), *where))
     )
 
@@ -255,8 +269,9 @@ def parse_service(obj: Mapping[str, Any], intern: Interner) -> Service:
     meta, namespace, name = _meta(obj)
     spec = _map(obj.get("spec"), "spec")
     svc_type = _str(spec.get("type"), "spec", "type") or "ClusterIP"
-    ports = tuple(_service_port(p, i) for i, p in enumerate(_maps(spec.get("ports"), "spec",
-                                                                     "ports")))
+    ports = tuple(
+        _service_port(p, i) for i, p in enumerate(_maps(spec.get("ports"), "spec", "ports"))
+    )
     raw_ips = _strs(spec.get("clusterIPs"), "spec", "clusterIPs")
     if not raw_ips:
         one = _str(spec.get("clusterIP"), "spec", "clusterIP")
@@ -266,8 +281,9 @@ def parse_service(obj: Mapping[str, Any], intern: Interner) -> Service:
     selector = _labels(spec.get("selector"), "spec", "selector")
     external_policy = _str(spec.get("externalTrafficPolicy"), "spec", "externalTrafficPolicy")
     internal_policy = _str(spec.get("internalTrafficPolicy"), "spec", "internalTrafficPolicy")
-    allocate = _bool(spec.get("allocateLoadBalancerNodePorts"), "spec",
-                     "allocateLoadBalancerNodePorts")
+    allocate = _bool(
+        spec.get("allocateLoadBalancerNodePorts"), "spec", "allocateLoadBalancerNodePorts"
+    )
     affinity = _str(spec.get("sessionAffinity"), "spec", "sessionAffinity")
     timeout = _affinity_timeout(spec) if affinity == "ClientIP" else None
     return Service(
@@ -276,24 +292,27 @@ def parse_service(obj: Mapping[str, Any], intern: Interner) -> Service:
         type=_intern(svc_type),
         cluster_ips=cluster_ips,
         headless=headless,
-        external_ips=tuple(ip for ip in map(address, _strs(spec.get("externalIPs"), "spec",
-                                                           "externalIPs")) if ip),
+        external_ips=tuple(
+            ip for ip in map(address, _strs(spec.get("externalIPs"), "spec", "externalIPs")) if ip
+        ),
         selector=intern.labels(selector) if selector else None,
         ports=intern.ports(ports),
         external_traffic_policy="Local" if external_policy == "Local" else "Cluster",
         internal_traffic_policy=_intern(internal_policy or "Cluster"),
-        health_check_node_port=_port(spec.get("healthCheckNodePort"), "spec",
-                                     "healthCheckNodePort", low=0) or None,
+        health_check_node_port=_port(
+            spec.get("healthCheckNodePort"), "spec", "healthCheckNodePort", low=0
+        )
+        or None,
         load_balancer_ingress=_lb_ingress(_map(obj.get("status"), "status")),
         load_balancer_class=_str(spec.get("loadBalancerClass"), "spec", "loadBalancerClass"),
         allocate_lb_node_ports=allocate is not False,
         external_name=_str(spec.get("externalName"), "spec", "externalName"),
         session_affinity=_intern(affinity or "None"),
         session_affinity_timeout=timeout,
-        traffic_distribution=_str(spec.get("trafficDistribution"), "spec",
-                                  "trafficDistribution"),
-        publish_not_ready=bool(_bool(spec.get("publishNotReadyAddresses"), "spec",
-                                     "publishNotReadyAddresses")),
+        traffic_distribution=_str(spec.get("trafficDistribution"), "spec", "trafficDistribution"),
+        publish_not_ready=bool(
+            _bool(spec.get("publishNotReadyAddresses"), "spec", "publishNotReadyAddresses")
+        ),
         labels=intern.labels(_labels(meta.get("labels"), "metadata", "labels")),
         annotations=_annotations(meta, SERVICE_ANNOTATION_PREFIXES),
     )
@@ -302,13 +321,20 @@ def parse_service(obj: Mapping[str, Any], intern: Interner) -> Service:
 #: Service annotations that can change how traffic enters (cloud load balancers, MetalLB,
 #: topology); the rest (Helm, tooling) is dropped: 10,000 services each carry some.
 SERVICE_ANNOTATION_PREFIXES = (
-    "service.beta.kubernetes.io/", "service.kubernetes.io/", "cloud.google.com/",
-    "metallb.universe.tf/", "metallb.io/", "networking.gke.io/",
+    "service.beta.kubernetes.io/",
+    "service.kubernetes.io/",
+    "cloud.google.com/",
+    "metallb.universe.tf/",
+    "metallb.io/",
+    "networking.gke.io/",
 )
 #: Node labels kpath shows or routes by; a node's other labels (hostname, instance type,
 #: images) make every node's label map unique and are not needed.
-NODE_LABEL_PREFIXES = ("topology.kubernetes.io/", "node-role.kubernetes.io/",
-                       "node.kubernetes.io/exclude-from-external-load-balancers")
+NODE_LABEL_PREFIXES = (
+    "topology.kubernetes.io/",
+    "node-role.kubernetes.io/",
+    "node.kubernetes.io/exclude-from-external-load-balancers",
+)
 
 
 #: The API server's default for sessionAffinityConfig.clientIP.timeoutSeconds (3 hours).
@@ -331,8 +357,9 @@ def _routing_labels(raw: Mapping[str, str]) -> Mapping[str, str]:
     return {k: v for k, v in raw.items() if k.startswith(NODE_LABEL_PREFIXES)}
 
 
-def _annotations(meta: Mapping[str, Any],
-                 prefixes: tuple[str, ...] | None = None) -> Mapping[str, str]:
+def _annotations(
+    meta: Mapping[str, Any], prefixes: tuple[str, ...] | None = None
+) -> Mapping[str, str]:
     """Annotations minus kubectl's copy of the whole manifest (kilobytes), and when
     ``prefixes`` are given, only those that start with one of them."""
     raw = _labels(meta.get("annotations"), "metadata", "annotations")
@@ -343,8 +370,7 @@ def _annotations(meta: Mapping[str, Any],
     return {k: v for k, v in raw.items() if k != LAST_APPLIED}
 
 
-def _target(ref: Any, default_ns: str, *where: str | int
-            ) -> tuple[str | None, ObjectKey | None]:
+def _target(ref: Any, default_ns: str, *where: str | int) -> tuple[str | None, ObjectKey | None]:
     if type(ref) is not dict:
         ref = _map(ref, *where)
     name, kind, namespace = ref.get("name"), ref.get("kind"), ref.get("namespace")
@@ -354,22 +380,41 @@ def _target(ref: Any, default_ns: str, *where: str | int
         _str(namespace, *where, "namespace")
     if not name:
         return None, None
-    return (_intern(kind) if kind else None,
-            ObjectKey(_intern(namespace or default_ns), name))
+    return (_intern(kind) if kind else None, ObjectKey(_intern(namespace or default_ns), name))
 
 
-def _endpoint(intern: Interner, addr: str | None, ready: bool, serving: bool,
-              terminating: bool, node: str | None, zone: str | None, hint_zones: tuple[str, ...],
-              hint_nodes: tuple[str, ...], ref: Any, namespace: str, *where: str | int
-              ) -> Endpoint:
+def _endpoint(
+    intern: Interner,
+    addr: str | None,
+    ready: bool,
+    serving: bool,
+    terminating: bool,
+    node: str | None,
+    zone: str | None,
+    hint_zones: tuple[str, ...],
+    hint_nodes: tuple[str, ...],
+    ref: Any,
+    namespace: str,
+    *where: str | int,
+) -> Endpoint:
     kind, target = _target(ref, namespace, *where, "targetRef") if ref else (None, None)
     if kind == "Pod" and target is not None:
         target = intern.pod_key(target)
         pod = intern.pods.get(target)
         if pod is not None and pod.ip == addr:
             addr = pod.ip  # the same text: keep one copy
-    return Endpoint(addr, ready, serving, terminating, _intern(node) if node else None,
-                    _intern(zone) if zone else None, hint_zones, hint_nodes, kind, target)
+    return Endpoint(
+        addr,
+        ready,
+        serving,
+        terminating,
+        _intern(node) if node else None,
+        _intern(zone) if zone else None,
+        hint_zones,
+        hint_nodes,
+        kind,
+        target,
+    )
 
 
 def _hint_names(hints: Mapping[str, Any], key: str, *where: str | int) -> tuple[str, ...]:
@@ -383,10 +428,12 @@ def _hint_names(hints: Mapping[str, Any], key: str, *where: str | int) -> tuple[
 
 def _endpoint_ports(raw: Any, *where: str | int) -> tuple[EndpointPort, ...]:
     return tuple(
-        EndpointPort(_str(p.get("name"), *where, i, "name") or None,
-                     _port(p.get("port"), *where, i, "port", low=0),
-                     _str(p.get("protocol"), *where, i, "protocol") or "TCP",
-                     _str(p.get("appProtocol"), *where, i, "appProtocol"))
+        EndpointPort(
+            _str(p.get("name"), *where, i, "name") or None,
+            _port(p.get("port"), *where, i, "port", low=0),
+            _str(p.get("protocol"), *where, i, "protocol") or "TCP",
+            _str(p.get("appProtocol"), *where, i, "appProtocol"),
+        )
         for i, p in enumerate(_maps(raw, *where))
     )
 
@@ -405,11 +452,18 @@ def parse_endpointslice(obj: Mapping[str, Any], intern: Interner) -> EndpointSli
         ready, serving = cond.get("ready"), cond.get("serving")
         terminating = cond.get("terminating")
         node, zone, hints = ep.get("nodeName"), ep.get("zone"), ep.get("hints")
-        if (type(ready) not in _BOOLISH or type(serving) not in _BOOLISH
-                or type(terminating) not in _BOOLISH or type(node) not in _STRISH
-                or type(zone) not in _STRISH):
-            for key, value in (("ready", ready), ("serving", serving),
-                               ("terminating", terminating)):
+        if (
+            type(ready) not in _BOOLISH
+            or type(serving) not in _BOOLISH
+            or type(terminating) not in _BOOLISH
+            or type(node) not in _STRISH
+            or type(zone) not in _STRISH
+        ):
+            for key, value in (
+                ("ready", ready),
+                ("serving", serving),
+                ("terminating", terminating),
+            ):
                 _bool(value, "endpoints", i, "conditions", key)
             _str(node, "endpoints", i, "nodeName")
             _str(zone, "endpoints", i, "zone")
@@ -418,19 +472,33 @@ def parse_endpointslice(obj: Mapping[str, Any], intern: Interner) -> EndpointSli
         addresses = _strs(ep.get("addresses"), "endpoints", i, "addresses")
         if not addresses:
             continue  # kube-proxy ignores an endpoint without addresses
-        append(_endpoint(
-            intern, address(addresses[0]), ready is not False, serving is not False,
-            bool(terminating),
-            node, zone,
-            _hint_names(hints, "forZones", "endpoints", i, "hints") if hints else (),
-            _hint_names(hints, "forNodes", "endpoints", i, "hints") if hints else (),
-            ep.get("targetRef"), namespace, "endpoints", i,
-        ))
+        append(
+            _endpoint(
+                intern,
+                address(addresses[0]),
+                ready is not False,
+                serving is not False,
+                bool(terminating),
+                node,
+                zone,
+                _hint_names(hints, "forZones", "endpoints", i, "hints") if hints else (),
+                _hint_names(hints, "forNodes", "endpoints", i, "hints") if hints else (),
+                ep.get("targetRef"),
+                namespace,
+                "endpoints",
+                i,
+            )
+        )
     ports = _endpoint_ports(obj.get("ports"), "ports")
     address_type = _str(obj.get("addressType"), "addressType")
     return EndpointSlice(
-        namespace, name, labels.get(SERVICE_NAME_LABEL) or None, address_type or "IPv4",
-        intern.ports(ports), tuple(endpoints), "EndpointSlice",
+        namespace,
+        name,
+        labels.get(SERVICE_NAME_LABEL) or None,
+        address_type or "IPv4",
+        intern.ports(ports),
+        tuple(endpoints),
+        "EndpointSlice",
     )
 
 
@@ -443,14 +511,33 @@ def parse_endpoints(obj: Mapping[str, Any], intern: Interner) -> list[EndpointSl
         for ready, key in ((True, "addresses"), (False, "notReadyAddresses")):
             for n, a in enumerate(_maps(subset.get(key), "subsets", i, key)):
                 where = ("subsets", i, key, n)
-                endpoints.append(_endpoint(intern, address(a.get("ip"), *where, "ip"), ready,
-                                           ready, False, _str(a.get("nodeName"), *where,
-                                                              "nodeName"),
-                                           None, (), (), a.get("targetRef"), namespace, *where))
+                endpoints.append(
+                    _endpoint(
+                        intern,
+                        address(a.get("ip"), *where, "ip"),
+                        ready,
+                        ready,
+                        False,
+                        _str(a.get("nodeName"), *where, "nodeName"),
+                        None,
+                        (),
+                        (),
+                        a.get("targetRef"),
+                        namespace,
+                        *where,
+                    )
+                )
         ports = _endpoint_ports(subset.get("ports"), "subsets", i, "ports")
         slices.append(
-            EndpointSlice(namespace, f"{name}/{i}", name, "IPv4", intern.ports(ports),
-                          tuple(endpoints), "Endpoints")
+            EndpointSlice(
+                namespace,
+                f"{name}/{i}",
+                name,
+                "IPv4",
+                intern.ports(ports),
+                tuple(endpoints),
+                "Endpoints",
+            )
         )
     return slices
 
@@ -463,10 +550,12 @@ def _backend(raw: Any, *where: str | int) -> IngressBackend | None:
         name = _str(service.get("name"), *where, "service", "name")
         if not name:
             raise BadField((*where, "service", "name"), name, "a Service name")
-        return IngressBackend(name,
-                              _port(port.get("number"), *where, "service", "port", "number",
-                                    low=0) or None,
-                              _str(port.get("name"), *where, "service", "port", "name"), None)
+        return IngressBackend(
+            name,
+            _port(port.get("number"), *where, "service", "port", "number", low=0) or None,
+            _str(port.get("name"), *where, "service", "port", "name"),
+            None,
+        )
     if "serviceName" in raw:  # networking.k8s.io/v1beta1 and extensions/v1beta1
         service_name = _str(raw.get("serviceName"), *where, "serviceName")
         if not service_name:
@@ -474,8 +563,9 @@ def _backend(raw: Any, *where: str | int) -> IngressBackend | None:
         port = raw.get("servicePort")
         if type(port) is str:
             return IngressBackend(service_name, None, port or None, None)
-        return IngressBackend(service_name, _port(port, *where, "servicePort", low=0) or None,
-                              None, None)
+        return IngressBackend(
+            service_name, _port(port, *where, "servicePort", low=0) or None, None, None
+        )
     resource = _map(raw.get("resource"), *where, "resource")
     if resource:
         kind = _str(resource.get("kind"), *where, "resource", "kind")
@@ -502,21 +592,34 @@ def parse_ingress(obj: Mapping[str, Any], intern: Interner) -> Ingress:
             path = _str(p.get("path"), *where, "path")
             path_type = _str(p.get("pathType"), *where, "pathType")
             if backend is not None:
-                paths.append(IngressPath(path or "/", path_type or "ImplementationSpecific",
-                                         backend))
+                paths.append(
+                    IngressPath(path or "/", path_type or "ImplementationSpecific", backend)
+                )
         host = _str(rule.get("host"), "spec", "rules", r_i, "host")
         rules.append(IngressRule(host or None, tuple(paths)))
     tls_hosts = tuple(
-        h for i, t in enumerate(_maps(spec.get("tls"), "spec", "tls"))
-        for h in _strs(t.get("hosts"), "spec", "tls", i, "hosts") if h
+        h
+        for i, t in enumerate(_maps(spec.get("tls"), "spec", "tls"))
+        for h in _strs(t.get("hosts"), "spec", "tls", i, "hosts")
+        if h
     )
     # networking.k8s.io/v1 calls it defaultBackend; v1beta1 called it backend.
-    key = "defaultBackend" if _map(spec.get("defaultBackend"), "spec", "defaultBackend") else (
-        "backend")
+    key = (
+        "defaultBackend"
+        if _map(spec.get("defaultBackend"), "spec", "defaultBackend")
+        else ("backend")
+    )
     default = _backend(spec.get(key), "spec", key)
     return Ingress(
-        namespace, name, class_name or None, from_annotation, default,
-        tuple(rules), tls_hosts, _lb_ingress(_map(obj.get("status"), "status")), annotations,
+        namespace,
+        name,
+        class_name or None,
+        from_annotation,
+        default,
+        tuple(rules),
+        tls_hosts,
+        _lb_ingress(_map(obj.get("status"), "status")),
+        annotations,
         # ingress-nginx keeps the oldest Ingress's rule where two claim one path (KP206).
         _str(meta.get("creationTimestamp"), "metadata", "creationTimestamp") or "",
     )
@@ -546,8 +649,9 @@ PARSERS: dict[str, Callable[[Mapping[str, Any], Interner], Any]] = {
 }
 
 #: Kinds without a namespace: named by name alone.
-CLUSTER_SCOPED = (frozenset({"Node", "IngressClass"}) | GATEWAY_CLUSTER_SCOPED
-                  | OTHER_POLICY_CLUSTER_SCOPED)
+CLUSTER_SCOPED = (
+    frozenset({"Node", "IngressClass"}) | GATEWAY_CLUSTER_SCOPED | OTHER_POLICY_CLUSTER_SCOPED
+)
 
 
 def object_name(kind: str, index: int, obj: Any) -> str:

@@ -107,17 +107,19 @@ def _required(value: str | None, *where: str | int) -> str:
 
 # ---------------------------------------------------------------- shared pieces
 
+
 def _conditions(raw: Any, *where: str | int) -> tuple[Condition, ...]:
     out = []
     for i, c in enumerate(_maps(raw, *where)):
-        out.append(Condition(
-            _str(c.get("type"), *where, i, "type") or "",
-            _str(c.get("status"), *where, i, "status") or "Unknown",
-            _str(c.get("reason"), *where, i, "reason") or "",
-            _str(c.get("message"), *where, i, "message") or "",
-            _int(c.get("observedGeneration"), *where, i, "observedGeneration",
-                 high=2**63 - 1),
-        ))
+        out.append(
+            Condition(
+                _str(c.get("type"), *where, i, "type") or "",
+                _str(c.get("status"), *where, i, "status") or "Unknown",
+                _str(c.get("reason"), *where, i, "reason") or "",
+                _str(c.get("message"), *where, i, "message") or "",
+                _int(c.get("observedGeneration"), *where, i, "observedGeneration", high=2**63 - 1),
+            )
+        )
     return tuple(out)
 
 
@@ -168,6 +170,7 @@ def parent_ref(raw: Any, *where: str | int) -> ParentRef:
 
 # ---------------------------------------------------------------- GatewayClass, Gateway
 
+
 def parse_gatewayclass(obj: Mapping[str, Any], intern: Interner) -> GatewayClass:
     _, _, name = _meta(obj, namespaced=False)
     spec = _map(obj.get("spec"), "spec")
@@ -200,11 +203,16 @@ def _listener(raw: Mapping[str, Any], *where: str | int) -> Listener:
             _group(r, "", *where, "tls", "certificateRefs", i),
             _str(r.get("kind"), *where, "tls", "certificateRefs", i, "kind") or "Secret",
             _str(r.get("namespace"), *where, "tls", "certificateRefs", i, "namespace") or None,
-            _required(_str(r.get("name"), *where, "tls", "certificateRefs", i, "name"),
-                      *where, "tls", "certificateRefs", i, "name"),
+            _required(
+                _str(r.get("name"), *where, "tls", "certificateRefs", i, "name"),
+                *where,
+                "tls",
+                "certificateRefs",
+                i,
+                "name",
+            ),
         )
-        for i, r in enumerate(_maps(tls.get("certificateRefs"), *where, "tls",
-                                    "certificateRefs"))
+        for i, r in enumerate(_maps(tls.get("certificateRefs"), *where, "tls", "certificateRefs"))
     )
     mode = _str(tls.get("mode"), *where, "tls", "mode")
     return Listener(
@@ -219,8 +227,10 @@ def _listener(raw: Mapping[str, Any], *where: str | int) -> Listener:
 
 
 def _listeners(spec: Mapping[str, Any]) -> tuple[Listener, ...]:
-    return tuple(_listener(raw, "spec", "listeners", i)
-                 for i, raw in enumerate(_maps(spec.get("listeners"), "spec", "listeners")))
+    return tuple(
+        _listener(raw, "spec", "listeners", i)
+        for i, raw in enumerate(_maps(spec.get("listeners"), "spec", "listeners"))
+    )
 
 
 def _listener_status(status: Mapping[str, Any]) -> tuple[ListenerStatus, ...]:
@@ -238,8 +248,10 @@ def _listener_status(status: Mapping[str, Any]) -> tuple[ListenerStatus, ...]:
 
 def _addresses(raw: Any, *where: str | int) -> tuple[GatewayAddress, ...]:
     return tuple(
-        GatewayAddress(_str(a.get("type"), *where, i, "type") or "IPAddress",
-                       _str(a.get("value"), *where, i, "value") or "")
+        GatewayAddress(
+            _str(a.get("type"), *where, i, "type") or "IPAddress",
+            _str(a.get("value"), *where, i, "value") or "",
+        )
         for i, a in enumerate(_maps(raw, *where))
     )
 
@@ -306,6 +318,7 @@ def parse_listenerset(obj: Mapping[str, Any], intern: Interner) -> ListenerSet:
 
 # ---------------------------------------------------------------- routes
 
+
 def _header_matches(raw: Any, *where: str | int) -> tuple[HeaderMatch, ...]:
     return tuple(
         HeaderMatch(
@@ -320,12 +333,16 @@ def _header_matches(raw: Any, *where: str | int) -> tuple[HeaderMatch, ...]:
 def _http_match(raw: Mapping[str, Any], *where: str | int) -> RouteMatch:
     path = _map(raw.get("path"), *where, "path")
     return RouteMatch(
-        PathMatch(_str(path.get("type"), *where, "path", "type") or "PathPrefix",
-                  _str(path.get("value"), *where, "path", "value") or "/"),
+        PathMatch(
+            _str(path.get("type"), *where, "path", "type") or "PathPrefix",
+            _str(path.get("value"), *where, "path", "value") or "/",
+        ),
         _header_matches(raw.get("headers"), *where, "headers"),
         _header_matches(raw.get("queryParams"), *where, "queryParams"),
         _str(raw.get("method"), *where, "method") or None,
-        None, None, None,
+        None,
+        None,
+        None,
     )
 
 
@@ -338,7 +355,8 @@ def _grpc_match(raw: Mapping[str, Any], *where: str | int) -> RouteMatch:
         (),
         None,
         (_str(method.get("type"), *where, "method", "type") or "Exact")
-        if method_raw is not None else None,
+        if method_raw is not None
+        else None,
         _str(method.get("service"), *where, "method", "service") or None,
         _str(method.get("method"), *where, "method", "method") or None,
     )
@@ -372,8 +390,10 @@ def _filters(raw: Any, *where: str | int) -> tuple[RouteFilter, ...]:
         elif kind == "URLRewrite":
             r = _map(f.get("urlRewrite"), *at, "urlRewrite")
             rw = (*at, "urlRewrite")
-            rewrite = URLRewrite(_str(r.get("hostname"), *rw, "hostname") or None,
-                                 _path_modifier(r.get("path"), *rw, "path"))
+            rewrite = URLRewrite(
+                _str(r.get("hostname"), *rw, "hostname") or None,
+                _path_modifier(r.get("path"), *rw, "path"),
+            )
         out.append(RouteFilter(_intern(kind), redirect, rewrite))
     return tuple(out)
 
@@ -383,14 +403,16 @@ def _backends(raw: Any, *where: str | int) -> tuple[BackendRef, ...]:
     for i, b in enumerate(_maps(raw, *where)):
         at = (*where, i)
         weight = _int(b.get("weight"), *at, "weight", high=1_000_000)
-        out.append(BackendRef(
-            _group(b, "", *at),
-            _str(b.get("kind"), *at, "kind") or "Service",
-            _str(b.get("namespace"), *at, "namespace") or None,
-            _required(_str(b.get("name"), *at, "name"), *at, "name"),
-            _port(b.get("port"), *at, "port"),
-            1 if weight is None else weight,
-        ))
+        out.append(
+            BackendRef(
+                _group(b, "", *at),
+                _str(b.get("kind"), *at, "kind") or "Service",
+                _str(b.get("namespace"), *at, "namespace") or None,
+                _required(_str(b.get("name"), *at, "name"), *at, "name"),
+                _port(b.get("port"), *at, "port"),
+                1 if weight is None else weight,
+            )
+        )
     return tuple(out)
 
 
@@ -400,8 +422,10 @@ def _rule(kind: str, raw: Mapping[str, Any], i: int) -> RouteRule:
     filters: tuple[RouteFilter, ...] = ()
     if kind in ("HTTPRoute", "GRPCRoute"):
         read = _http_match if kind == "HTTPRoute" else _grpc_match
-        matches = tuple(read(m, *where, "matches", n)
-                        for n, m in enumerate(_maps(raw.get("matches"), *where, "matches")))
+        matches = tuple(
+            read(m, *where, "matches", n)
+            for n, m in enumerate(_maps(raw.get("matches"), *where, "matches"))
+        )
         if not matches and kind == "HTTPRoute":
             matches = (_DEFAULT_HTTP_MATCH,)  # the CRD's default for rules[].matches
         filters = _filters(raw.get("filters"), *where, "filters")
@@ -435,11 +459,14 @@ def _route_parser(kind: str) -> Callable[[Mapping[str, Any], Interner], Route]:
             kind,
             namespace,
             name,
-            tuple(parent_ref(p, "spec", "parentRefs", i)
-                  for i, p in enumerate(_maps(spec.get("parentRefs"), "spec", "parentRefs"))),
+            tuple(
+                parent_ref(p, "spec", "parentRefs", i)
+                for i, p in enumerate(_maps(spec.get("parentRefs"), "spec", "parentRefs"))
+            ),
             _strs(spec.get("hostnames"), "spec", "hostnames") if hostnames else (),
-            tuple(_rule(kind, r, i)
-                  for i, r in enumerate(_maps(spec.get("rules"), "spec", "rules"))),
+            tuple(
+                _rule(kind, r, i) for i, r in enumerate(_maps(spec.get("rules"), "spec", "rules"))
+            ),
             _route_status(_map(obj.get("status"), "status")),
             _creation(meta),
             _generation(meta),
@@ -451,19 +478,24 @@ def _route_parser(kind: str) -> Callable[[Mapping[str, Any], Interner], Route]:
 
 # ---------------------------------------------------------------- grants and policies
 
+
 def parse_referencegrant(obj: Mapping[str, Any], intern: Interner) -> ReferenceGrant:
     _, namespace, name = _meta(obj)
     spec = _map(obj.get("spec"), "spec")
     from_ = tuple(
-        GrantFrom(_str(f.get("group"), "spec", "from", i, "group") or "",
-                  _str(f.get("kind"), "spec", "from", i, "kind") or "",
-                  _str(f.get("namespace"), "spec", "from", i, "namespace") or "")
+        GrantFrom(
+            _str(f.get("group"), "spec", "from", i, "group") or "",
+            _str(f.get("kind"), "spec", "from", i, "kind") or "",
+            _str(f.get("namespace"), "spec", "from", i, "namespace") or "",
+        )
         for i, f in enumerate(_maps(spec.get("from"), "spec", "from"))
     )
     to = tuple(
-        GrantTo(_str(t.get("group"), "spec", "to", i, "group") or "",
-                _str(t.get("kind"), "spec", "to", i, "kind") or "",
-                _str(t.get("name"), "spec", "to", i, "name") or None)
+        GrantTo(
+            _str(t.get("group"), "spec", "to", i, "group") or "",
+            _str(t.get("kind"), "spec", "to", i, "kind") or "",
+            _str(t.get("name"), "spec", "to", i, "name") or None,
+        )
         for i, t in enumerate(_maps(spec.get("to"), "spec", "to"))
     )
     return ReferenceGrant(namespace, name, from_, to)
@@ -481,18 +513,21 @@ def _target_ref(t: Mapping[str, Any], *where: str | int) -> PolicyTargetRef:
 def parse_backendtlspolicy(obj: Mapping[str, Any], intern: Interner) -> BackendTLSPolicy:
     _, namespace, name = _meta(obj)
     spec = _map(obj.get("spec"), "spec")
-    targets = tuple(_target_ref(t, "spec", "targetRefs", i)
-                    for i, t in enumerate(_maps(spec.get("targetRefs"), "spec", "targetRefs")))
+    targets = tuple(
+        _target_ref(t, "spec", "targetRefs", i)
+        for i, t in enumerate(_maps(spec.get("targetRefs"), "spec", "targetRefs"))
+    )
     if not targets and spec.get("targetRef") is not None:  # v1alpha2: a single targetRef
-        targets = (_target_ref(_map(spec["targetRef"], "spec", "targetRef"), "spec",
-                               "targetRef"),)
+        targets = (_target_ref(_map(spec["targetRef"], "spec", "targetRef"), "spec", "targetRef"),)
     key = "validation" if spec.get("validation") is not None else "tls"  # v1alpha2: tls
     validation = _map(spec.get(key), "spec", key)
-    return BackendTLSPolicy(namespace, name, targets,
-                            _str(validation.get("hostname"), "spec", key, "hostname") or None)
+    return BackendTLSPolicy(
+        namespace, name, targets, _str(validation.get("hostname"), "spec", key, "hostname") or None
+    )
 
 
 # ---------------------------------------------------------------- Namespace
+
 
 def parse_namespace(obj: Mapping[str, Any], intern: Interner) -> Namespace:
     meta, _, name = _meta(obj, namespaced=False)
@@ -506,8 +541,10 @@ GATEWAY_PARSERS: dict[str, Callable[[Mapping[str, Any], Interner], Any]] = {
     "GatewayClass": parse_gatewayclass,
     "Gateway": parse_gateway,
     "ListenerSet": parse_listenerset,
-    **{kind: _route_parser(kind) for kind in
-       ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute")},
+    **{
+        kind: _route_parser(kind)
+        for kind in ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute")
+    },
     "ReferenceGrant": parse_referencegrant,
     "BackendTLSPolicy": parse_backendtlspolicy,
     "Namespace": parse_namespace,

@@ -66,6 +66,7 @@ def _bad(where: Where, text: str) -> BadField:
 
 # ---------------------------------------------------------------- pieces
 
+
 def _cidr(value: Any, *where: str | int) -> str:
     text = _str(value, *where)
     if not text:
@@ -86,13 +87,13 @@ def _peer(raw: Mapping[str, Any], *where: str | int) -> PolicyPeer:
     block: IPBlock | None = None
     if block_raw is not None:
         if pods is not None or namespaces is not None:
-            raise _bad((*where, "ipBlock"), "may not be set with podSelector or "
-                       "namespaceSelector")
+            raise _bad((*where, "ipBlock"), "may not be set with podSelector or namespaceSelector")
         b = _map(block_raw, *where, "ipBlock")
         at = (*where, "ipBlock")
         cidr = _cidr(b.get("cidr"), *at, "cidr")
-        excepts = tuple(_cidr(x, *at, "except", i)
-                        for i, x in enumerate(_strs(b.get("except"), *at, "except")))
+        excepts = tuple(
+            _cidr(x, *at, "except", i) for i, x in enumerate(_strs(b.get("except"), *at, "except"))
+        )
         block = IPBlock(cidr, excepts)
     elif pods is None and namespaces is None:
         raise _bad(where, "names no peer (podSelector, namespaceSelector or ipBlock)")
@@ -128,10 +129,14 @@ def _rules(spec: Mapping[str, Any], key: str, peers_key: str) -> tuple[PolicyRul
     out = []
     for i, rule in enumerate(_maps(spec.get(key), "spec", key)):
         at = ("spec", key, i)
-        peers = tuple(_peer(p, *at, peers_key, n)
-                      for n, p in enumerate(_maps(rule.get(peers_key), *at, peers_key)))
-        ports = tuple(_policy_port(p, *at, "ports", n)
-                      for n, p in enumerate(_maps(rule.get("ports"), *at, "ports")))
+        peers = tuple(
+            _peer(p, *at, peers_key, n)
+            for n, p in enumerate(_maps(rule.get(peers_key), *at, peers_key))
+        )
+        ports = tuple(
+            _policy_port(p, *at, "ports", n)
+            for n, p in enumerate(_maps(rule.get("ports"), *at, "ports"))
+        )
         out.append(PolicyRule(peers, ports))
     return tuple(out)
 
@@ -144,6 +149,7 @@ def default_policy_types(types: tuple[str, ...], has_egress: bool) -> tuple[str,
 
 
 # ---------------------------------------------------------------- the kinds
+
 
 def parse_networkpolicy(obj: Mapping[str, Any], intern: Interner) -> NetworkPolicy:
     _, namespace, name = _meta(obj)

@@ -32,29 +32,52 @@ _POLICY_GROUP = "policy.networking.k8s.io"
 
 #: RawCluster kind → how it is read. Every (group, kind) of `OTHER_POLICY_KINDS` is here.
 OTHER_POLICY_RAW: dict[str, OtherKind] = {
-    "AdminNetworkPolicy": OtherKind("AdminNetworkPolicy", frozenset({_POLICY_GROUP}),
-                                    "adminnetworkpolicies", f"{_POLICY_GROUP}/v1alpha1", False),
+    "AdminNetworkPolicy": OtherKind(
+        "AdminNetworkPolicy",
+        frozenset({_POLICY_GROUP}),
+        "adminnetworkpolicies",
+        f"{_POLICY_GROUP}/v1alpha1",
+        False,
+    ),
     "BaselineAdminNetworkPolicy": OtherKind(
-        "BaselineAdminNetworkPolicy", frozenset({_POLICY_GROUP}),
-        "baselineadminnetworkpolicies", f"{_POLICY_GROUP}/v1alpha1", False),
-    "ClusterNetworkPolicy": OtherKind("ClusterNetworkPolicy", frozenset({_POLICY_GROUP}),
-                                      "clusternetworkpolicies", f"{_POLICY_GROUP}/v1alpha2",
-                                      False),
-    "CiliumNetworkPolicy": OtherKind("CiliumNetworkPolicy", frozenset({"cilium.io"}),
-                                     "ciliumnetworkpolicies", "cilium.io/v2", True),
+        "BaselineAdminNetworkPolicy",
+        frozenset({_POLICY_GROUP}),
+        "baselineadminnetworkpolicies",
+        f"{_POLICY_GROUP}/v1alpha1",
+        False,
+    ),
+    "ClusterNetworkPolicy": OtherKind(
+        "ClusterNetworkPolicy",
+        frozenset({_POLICY_GROUP}),
+        "clusternetworkpolicies",
+        f"{_POLICY_GROUP}/v1alpha2",
+        False,
+    ),
+    "CiliumNetworkPolicy": OtherKind(
+        "CiliumNetworkPolicy",
+        frozenset({"cilium.io"}),
+        "ciliumnetworkpolicies",
+        "cilium.io/v2",
+        True,
+    ),
     "CiliumClusterwideNetworkPolicy": OtherKind(
-        "CiliumClusterwideNetworkPolicy", frozenset({"cilium.io"}),
-        "ciliumclusterwidenetworkpolicies", "cilium.io/v2", False),
-    "CalicoNetworkPolicy": OtherKind("NetworkPolicy", _CALICO, "networkpolicies",
-                                     "crd.projectcalico.org/v1", True),
-    "GlobalNetworkPolicy": OtherKind("GlobalNetworkPolicy", _CALICO, "globalnetworkpolicies",
-                                     "crd.projectcalico.org/v1", False),
+        "CiliumClusterwideNetworkPolicy",
+        frozenset({"cilium.io"}),
+        "ciliumclusterwidenetworkpolicies",
+        "cilium.io/v2",
+        False,
+    ),
+    "CalicoNetworkPolicy": OtherKind(
+        "NetworkPolicy", _CALICO, "networkpolicies", "crd.projectcalico.org/v1", True
+    ),
+    "GlobalNetworkPolicy": OtherKind(
+        "GlobalNetworkPolicy", _CALICO, "globalnetworkpolicies", "crd.projectcalico.org/v1", False
+    ),
 }
 
 #: (group, kind as the group names it) → RawCluster kind.
 OTHER_POLICY_BY_GROUP: dict[tuple[str, str], str] = {
-    (group, other.kind): raw for raw, other in OTHER_POLICY_RAW.items()
-    for group in other.groups
+    (group, other.kind): raw for raw, other in OTHER_POLICY_RAW.items() for group in other.groups
 }
 
 #: The not-evaluated kinds without a namespace (RawCluster kinds).

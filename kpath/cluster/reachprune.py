@@ -78,8 +78,13 @@ def prune_for_question(raw: RawCluster, source: str, destination: str) -> None:
             labels.setdefault(w[0], []).append(obj["metadata"].get("labels"))
     # A policy of an end's namespace whose podSelector's matchLabels plainly miss that
     # end selects neither pod: it cannot take part in the verdict.
-    _keep(raw, "NetworkPolicy", lambda obj: (w := _where(obj)) is None or any(
-        _may_select(obj, pod) for pod in labels.get(w[0], ())))
+    _keep(
+        raw,
+        "NetworkPolicy",
+        lambda obj: (
+            (w := _where(obj)) is None or any(_may_select(obj, pod) for pod in labels.get(w[0], ()))
+        ),
+    )
 
 
 def _may_select(policy: Any, labels: Any) -> bool:
@@ -93,10 +98,12 @@ def _may_select(policy: Any, labels: Any) -> bool:
     if labels is None:
         labels = {}
     if not isinstance(labels, dict) or not all(
-            type(k) is str and type(v) is str for k, v in labels.items()):
+        type(k) is str and type(v) is str for k, v in labels.items()
+    ):
         return True
-    return all(type(k) is not str or type(v) is not str or labels.get(k) == v
-               for k, v in match.items())
+    return all(
+        type(k) is not str or type(v) is not str or labels.get(k) == v for k, v in match.items()
+    )
 
 
 def _ref(word: str) -> tuple[str, str] | None:

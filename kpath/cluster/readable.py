@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 
 
-def nothing_readable(server: str, who: str, namespace: str | None,
-                     refused: Mapping[str, int], read: Collection[str]) -> str | None:
+def nothing_readable(
+    server: str, who: str, namespace: str | None, refused: Mapping[str, int], read: Collection[str]
+) -> str | None:
     """The one line to stop with when no kind could be read; None when something was.
 
     ``refused``: kind -> HTTP status (403 or 404) of each kind that could not be listed;
@@ -25,11 +26,15 @@ def nothing_readable(server: str, who: str, namespace: str | None,
     forbidden = [k for k, code in refused.items() if code == 403]  # in the order read
     missing = [k for k, code in refused.items() if code != 403]
     if not forbidden:
-        return (f"{server} is not a Kubernetes API server: it answered 404 Not Found to every "
-                f"list kpath reads ({', '.join(missing)})")
+        return (
+            f"{server} is not a Kubernetes API server: it answered 404 Not Found to every "
+            f"list kpath reads ({', '.join(missing)})"
+        )
     where = "in all namespaces" if namespace is None else f"in namespace {namespace}"
-    line = (f"the API server at {server} lets {who} list nothing kpath reads: 403 Forbidden "
-            f"on {', '.join(forbidden)} ({where}, nodes and IngressClasses cluster-wide)")
+    line = (
+        f"the API server at {server} lets {who} list nothing kpath reads: 403 Forbidden "
+        f"on {', '.join(forbidden)} ({where}, nodes and IngressClasses cluster-wide)"
+    )
     if missing:
         line += f"; not served (404): {', '.join(missing)}"
     if namespace is None:

@@ -22,8 +22,11 @@ from collections.abc import Iterable
 from urllib.parse import quote
 
 REDACTED = "***"
-_PRIVATE_KEY = re.compile(r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?"
-                          r"(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)", re.S)
+_PRIVATE_KEY = re.compile(
+    r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----.*?"
+    r"(-----END [A-Z0-9 ]*PRIVATE KEY-----|$)",
+    re.S,
+)
 _PEM_LINE = 16  # a PEM body line shorter than this (the last one) is too common to hunt for
 
 
@@ -40,8 +43,11 @@ def secret_forms(value: str) -> set[str]:
         if scheme.lower() == "basic":
             forms |= _basic(rest)
     if "-----BEGIN" in value:
-        body = [line.strip() for line in value.splitlines()
-                if line.strip() and not line.startswith("-----")]
+        body = [
+            line.strip()
+            for line in value.splitlines()
+            if line.strip() and not line.startswith("-----")
+        ]
         forms.add("".join(body))
         forms |= {line for line in body if len(line) >= _PEM_LINE}
     for form in list(forms):

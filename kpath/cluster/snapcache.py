@@ -80,6 +80,7 @@ def _trusted(st: os.stat_result) -> bool:
 
 def _entry(directory: Path, purpose: str, paths: Sequence[str | Path]) -> Path:
     import hashlib  # here and below: a run with the cache off does not import them
+
     names = "\0".join(os.path.abspath(p) for p in paths)
     digest = hashlib.sha256(f"{purpose}\0{names}".encode("utf-8", "surrogateescape"))
     return directory / f"{purpose}-{digest.hexdigest()[:32]}.pickle"
@@ -87,6 +88,7 @@ def _entry(directory: Path, purpose: str, paths: Sequence[str | Path]) -> Path:
 
 def _read(file: Path, want: tuple[object, ...]) -> Snapshot | None:
     import pickle
+
     try:
         fd = os.open(file, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
@@ -106,6 +108,7 @@ def _read(file: Path, want: tuple[object, ...]) -> Snapshot | None:
 def _write(file: Path, key: tuple[object, ...], snapshot: Snapshot) -> None:
     import pickle
     import tempfile
+
     directory = file.parent
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -123,8 +126,9 @@ def _write(file: Path, key: tuple[object, ...], snapshot: Snapshot) -> None:
         return  # best effort: no cache this time
 
 
-def cached_snapshot(paths: Sequence[str | Path], purpose: str,
-                    build: Callable[[], Snapshot]) -> Snapshot:
+def cached_snapshot(
+    paths: Sequence[str | Path], purpose: str, build: Callable[[], Snapshot]
+) -> Snapshot:
     """The snapshot ``build()`` makes from the dump ``paths``, kept for the next run of the
     same ``purpose`` (a name for what the command builds) on the same unchanged files."""
     directory = cache_dir()

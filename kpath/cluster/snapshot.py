@@ -90,9 +90,7 @@ class Snapshot:
     #: ``"NetworkPolicy" in kinds_seen`` before reading "none" as "no policy exists".
     network_policies: tuple[NetworkPolicy, ...] = ()
     #: The same policies by namespace (a pod is selected only by its own namespace's).
-    policies_by_namespace: Mapping[str, tuple[NetworkPolicy, ...]] = field(
-        default_factory=dict
-    )
+    policies_by_namespace: Mapping[str, tuple[NetworkPolicy, ...]] = field(default_factory=dict)
     #: Policies of kinds kpath lists but does not evaluate (AdminNetworkPolicy, Cilium's,
     #: Calico's): they may change an answer kpath gives.
     other_policies: tuple[OtherPolicy, ...] = ()
@@ -111,7 +109,8 @@ class Snapshot:
         """Pods in a namespace whose labels carry every pair of the selector."""
         items = selector.items()
         return [
-            p for p in self.pods_by_namespace.get(namespace, ())
+            p
+            for p in self.pods_by_namespace.get(namespace, ())
             if all(p.labels.get(k) == v for k, v in items)
         ]
 
@@ -187,8 +186,9 @@ def _build(raw: RawCluster) -> Snapshot:
         services=services,
         slices={k: tuple(v) for k, v in slices.items()},
         ingresses=tuple(_typed(_parse_all(raw, "Ingress", intern), Ingress)),
-        ingress_classes={c.name: c for c in _typed(_parse_all(raw, "IngressClass", intern),
-                                                   IngressClass)},
+        ingress_classes={
+            c.name: c for c in _typed(_parse_all(raw, "IngressClass", intern), IngressClass)
+        },
         origin=raw.origin,
         not_visible=dict(raw.not_visible),
         skipped=dict(raw.skipped),
@@ -203,9 +203,12 @@ def _build(raw: RawCluster) -> Snapshot:
         gateways=_gateway_objects(raw, intern),
         network_policies=policies,
         policies_by_namespace={k: tuple(v) for k, v in policies_by_ns.items()},
-        other_policies=tuple(_typed(
-            (p for kind in OTHER_POLICY_RAW_KINDS for p in _parse_all(raw, kind, intern)),
-            OtherPolicy)),
+        other_policies=tuple(
+            _typed(
+                (p for kind in OTHER_POLICY_RAW_KINDS for p in _parse_all(raw, kind, intern)),
+                OtherPolicy,
+            )
+        ),
     )
 
 
@@ -230,8 +233,7 @@ def _gateway_objects(raw: RawCluster, intern: Interner) -> GatewayObjects:
         listener_sets=tuple(_typed(_parse_all(raw, "ListenerSet", intern), ListenerSet)),
         routes=tuple(routes),
         grants=tuple(_typed(_parse_all(raw, "ReferenceGrant", intern), ReferenceGrant)),
-        backend_tls=tuple(_typed(_parse_all(raw, "BackendTLSPolicy", intern),
-                                 BackendTLSPolicy)),
+        backend_tls=tuple(_typed(_parse_all(raw, "BackendTLSPolicy", intern), BackendTLSPolicy)),
         versions=read_versions(raw),
     )
 
@@ -247,8 +249,13 @@ def read_versions(raw: RawCluster) -> dict[str, str]:
     versions of one kind (files from different releases): then all of them, sorted."""
     out: dict[str, str] = {}
     for kind in GATEWAY_KINDS:
-        found = sorted({v for obj in raw.objects.get(kind, ())
-                        if isinstance(v := obj.get("apiVersion"), str) and v})
+        found = sorted(
+            {
+                v
+                for obj in raw.objects.get(kind, ())
+                if isinstance(v := obj.get("apiVersion"), str) and v
+            }
+        )
         if found:
             out[kind] = ", ".join(found)
     return out
@@ -275,10 +282,21 @@ def derive_slice(
         ready = svc.publish_not_ready or (serving and not pod.terminating)
         node = nodes.get(pod.node) if pod.node else None
         endpoints.append(
-            Endpoint(pod.ip, ready, serving, pod.terminating,
-                     pod.node, node.zone if node else None, (), (), "Pod", pod.key)
+            Endpoint(
+                pod.ip,
+                ready,
+                serving,
+                pod.terminating,
+                pod.node,
+                node.zone if node else None,
+                (),
+                (),
+                "Pod",
+                pod.key,
+            )
         )
     # Ports stay unresolved (None): routing resolves the target port per pod.
     ports = tuple(EndpointPort(p.name, None, p.protocol, p.app_protocol) for p in svc.ports)
-    return EndpointSlice(svc.namespace, f"{svc.name}-derived", svc.name, "IPv4", ports,
-                         tuple(endpoints), FROM_PODS)
+    return EndpointSlice(
+        svc.namespace, f"{svc.name}-derived", svc.name, "IPv4", ports, tuple(endpoints), FROM_PODS
+    )

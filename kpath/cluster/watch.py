@@ -81,8 +81,7 @@ SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 #: How long the server holds one stream open before the client resumes it (seconds).
 STREAM_SECONDS = 240
 #: Metadata only where the server can; whole objects where it cannot.
-ACCEPT = ("application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,"
-          "application/json")
+ACCEPT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json"
 MAX_BACKOFF = 10.0
 #: The least time between a watch the server answered and the next of that kind (seconds).
 MIN_GAP = 1.0
@@ -121,8 +120,9 @@ class _Cursor:
     opened: float | None = None  # time.monotonic() when a watch was last answered
 
 
-def retry_plan(streak: int, broken: int, since_open: float | None = None,
-               maximum: float = MAX_BACKOFF) -> tuple[float, bool]:
+def retry_plan(
+    streak: int, broken: int, since_open: float | None = None, maximum: float = MAX_BACKOFF
+) -> tuple[float, bool]:
     """(seconds to pause, report the watch lost?) before asking again.
 
     ``streak``: failures of any sort in a row (0 when the last stream simply ended);
@@ -163,19 +163,29 @@ def decode_event(line: bytes) -> tuple[str, str | None, int | None, dict[str, An
     meta = obj.get("metadata")
     rv = meta.get("resourceVersion") if isinstance(meta, dict) else None
     code = obj.get("code") if event.get("type") == "ERROR" else None
-    if event.get("type") == "ERROR" and not isinstance(code, int) \
-            and obj.get("reason") in ("Expired", "Gone"):
+    if (
+        event.get("type") == "ERROR"
+        and not isinstance(code, int)
+        and obj.get("reason") in ("Expired", "Gone")
+    ):
         code = 410  # a Status that names the reason only
-    return (str(event.get("type") or ""), rv if isinstance(rv, str) and rv else None,
-            code if isinstance(code, int) else None, obj)
+    return (
+        str(event.get("type") or ""),
+        rv if isinstance(rv, str) and rv else None,
+        code if isinstance(code, int) else None,
+        obj,
+    )
 
 
 def _meta(obj: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
     meta = obj.get("metadata")
     meta = meta if isinstance(meta, dict) else {}
     labels = meta.get("labels")
-    return (str(meta.get("namespace") or ""), str(meta.get("name") or ""),
-            labels if isinstance(labels, dict) else {})
+    return (
+        str(meta.get("namespace") or ""),
+        str(meta.get("name") or ""),
+        labels if isinstance(labels, dict) else {},
+    )
 
 
 def is_controller(obj: dict[str, Any]) -> bool:
@@ -184,8 +194,9 @@ def is_controller(obj: dict[str, Any]) -> bool:
     return isinstance(spec, dict) and spec.get("type") in CONTROLLER_TYPES
 
 
-def outside_matters(kind: str, obj: dict[str, Any], namespace: str,
-                    controllers: set[tuple[str, str]] | None) -> bool:
+def outside_matters(
+    kind: str, obj: dict[str, Any], namespace: str, controllers: set[tuple[str, str]] | None
+) -> bool:
     """Does an event of a cluster-scope stream change what a load of ``namespace`` reads?
 
     ``controllers``: the (namespace, name) of the Services of a controller type known so
@@ -203,9 +214,14 @@ def outside_matters(kind: str, obj: dict[str, Any], namespace: str,
     return True  # Gateways: few, and which ones routes name is the load's business
 
 
-def watch_changes(options: Any, on_change: ChangeSink, stop: threading.Event, *,
-                  kinds: Sequence[str] = DEFAULT_KINDS,
-                  stall_after: float = STALL_AFTER) -> None:
+def watch_changes(
+    options: Any,
+    on_change: ChangeSink,
+    stop: threading.Event,
+    *,
+    kinds: Sequence[str] = DEFAULT_KINDS,
+    stall_after: float = STALL_AFTER,
+) -> None:
     """Call ``on_change(kind)`` for every change of those kinds until ``stop`` is set.
 
     ``options`` is a `kpath.cluster.live.LiveOptions`: the same kubeconfig, context and
@@ -224,25 +240,37 @@ def watch_changes(options: Any, on_change: ChangeSink, stop: threading.Event, *,
         SERVICE,
     )
 
-    by_kind = {r.kind: r for r in (NODE, POD, SERVICE, ENDPOINT_SLICE, INGRESS, INGRESS_CLASS,
-                                   NETWORK_POLICY)}
+    by_kind = {
+        r.kind: r
+        for r in (NODE, POD, SERVICE, ENDPOINT_SLICE, INGRESS, INGRESS_CLASS, NETWORK_POLICY)
+    }
     target = resolve_target(options.kubeconfig, options.context)
     if any(k in GATEWAY_WATCH_KINDS for k in kinds):
         from kpath.cluster.live import gateway_watch_resources
+
         by_kind.update(gateway_watch_resources(target, options))
     namespace = None if options.all_namespaces else (options.namespace or target.namespace)
     followed: list[tuple[Any, str | None, _Outside | None]] = [
-        (by_kind[k], namespace, None) for k in kinds if k in by_kind]
+        (by_kind[k], namespace, None) for k in kinds if k in by_kind
+    ]
     if namespace is not None:
         # What the load reads beyond the namespace, followed at cluster scope too.
         controllers = _Controllers()
-        followed += [(res, None, _Outside(namespace, controllers)) for res, _, _ in
-                     list(followed) if res.kind in OUTSIDE_KINDS]
+        followed += [
+            (res, None, _Outside(namespace, controllers))
+            for res, _, _ in list(followed)
+            if res.kind in OUTSIDE_KINDS
+        ]
     hub = _Hub(target, float(options.timeout), on_change, stop, stall_after, len(followed))
-    threads = [threading.Thread(target=hub.follow, args=(res, ns, outside),
-                                name=f"kpath-watch-{res.kind}{'-cluster' if outside else ''}",
-                                daemon=True)
-               for res, ns, outside in followed]
+    threads = [
+        threading.Thread(
+            target=hub.follow,
+            args=(res, ns, outside),
+            name=f"kpath-watch-{res.kind}{'-cluster' if outside else ''}",
+            daemon=True,
+        )
+        for res, ns, outside in followed
+    ]
     for t in threads:
         t.start()
     try:
@@ -299,9 +327,15 @@ class _Outside:
 class _Hub:
     """What the per-kind threads share: one API client, the open responses, health."""
 
-    def __init__(self, target: Any, timeout: float, on_change: ChangeSink,
-                 stop: threading.Event, stall_after: float = STALL_AFTER,
-                 streams: int = 0) -> None:
+    def __init__(
+        self,
+        target: Any,
+        timeout: float,
+        on_change: ChangeSink,
+        stop: threading.Event,
+        stall_after: float = STALL_AFTER,
+        streams: int = 0,
+    ) -> None:
         from kubernetes.client import ApiClient
 
         self.target = target
@@ -405,8 +439,7 @@ class _Hub:
         token: str | None = None
         while True:
             query = {"limit": str(page_size), **({"continue": token} if token else {})}
-            response = self._open_request(f"{path}?{urlencode(query)}", self.timeout,
-                                          ACCEPT_WHOLE)
+            response = self._open_request(f"{path}?{urlencode(query)}", self.timeout, ACCEPT_WHOLE)
             try:
                 doc = json.loads(response.read())
             except Exception as exc:  # a read or decode failure is a retry
@@ -420,15 +453,25 @@ class _Hub:
             if not token:
                 return items
 
-    def _stream(self, kind: str, path: str, cursor: _Cursor, name: str | None = None,
-                outside: _Outside | None = None) -> bool:
+    def _stream(
+        self,
+        kind: str,
+        path: str,
+        cursor: _Cursor,
+        name: str | None = None,
+        outside: _Outside | None = None,
+    ) -> bool:
         """Hold one watch open from ``cursor.rv``, moving it on with every event and
         bookmark; True when it delivered anything (the failure streak then starts over).
         ``outside``: report only the events `outside_matters` keeps."""
         from urllib3.exceptions import ReadTimeoutError
 
-        query = {"watch": "1", "resourceVersion": cursor.rv, "allowWatchBookmarks": "true",
-                 "timeoutSeconds": str(STREAM_SECONDS)}
+        query = {
+            "watch": "1",
+            "resourceVersion": cursor.rv,
+            "allowWatchBookmarks": "true",
+            "timeoutSeconds": str(STREAM_SECONDS),
+        }
         # The read timeout is the stall detector: no byte for that long, not even a
         # bookmark, ends the stream; `stop` shuts the socket down itself.
         accept = ACCEPT_WHOLE if outside is not None and outside.whole(kind) else ACCEPT
@@ -480,10 +523,14 @@ class _Hub:
                 # The kubeconfig asked for no verification; load_live has said so once.
                 warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
                 method, url, headers, _, _ = self.api.param_serialize(
-                    "GET", path, header_params={"Accept": accept},
-                    auth_settings=["BearerToken"])
-                response = self.api.call_api(method, url, header_params=headers,
-                                             _request_timeout=(self.timeout, read_timeout))
+                    "GET", path, header_params={"Accept": accept}, auth_settings=["BearerToken"]
+                )
+                response = self.api.call_api(
+                    method,
+                    url,
+                    header_params=headers,
+                    _request_timeout=(self.timeout, read_timeout),
+                )
         except Exception as exc:  # unreachable, TLS, credentials refresh (may quote a token)
             raise _Broken(self.target.redact(str(exc))) from None
         raw = response.response

@@ -15,12 +15,18 @@ import networkx as nx
 
 from kpath.safetext import clean
 
-_SHAPES = {"client": "oval", "nodegroup": "box3d", "pod": "component", "gateway": "hexagon",
-           "route": "note"}
+_SHAPES = {
+    "client": "oval",
+    "nodegroup": "box3d",
+    "pod": "component",
+    "gateway": "hexagon",
+    "route": "note",
+}
 
 
 def _cleaned(graph: nx.MultiDiGraph[str]) -> nx.MultiDiGraph[str]:
     """A copy with every vertex id and string attribute made visible text."""
+
     def attrs(data: dict[str, object]) -> dict[str, object]:
         return {k: clean(v) if isinstance(v, str) else v for k, v in data.items()}
 
@@ -63,7 +69,10 @@ def dot(graph: nx.MultiDiGraph[str]) -> str:
             label += f" {policy} by policy {attrs.get('policy_by', '')}".rstrip()
             color = "red" if policy == "blocked" else "orange"
             style = style or ["bold"]
-        lines.append(f"  {_quote(a)} -> {_quote(b)} [label={_quote(label)}, color={color}"
-                     + (f", style={style[0]}" if style else "") + "];")
+        lines.append(
+            f"  {_quote(a)} -> {_quote(b)} [label={_quote(label)}, color={color}"
+            + (f", style={style[0]}" if style else "")
+            + "];"
+        )
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -20,22 +20,41 @@ SCHEMA = "kpath.paths/v1"
 
 
 def _target(t: Target) -> dict[str, Any]:
-    return {"address": t.endpoint, "pod": str(t.pod) if t.pod else None, "node": t.node,
-            "zone": t.zone, "ready": t.ready, "serving": t.serving, "terminating": t.terminating}
+    return {
+        "address": t.endpoint,
+        "pod": str(t.pod) if t.pod else None,
+        "node": t.node,
+        "zone": t.zone,
+        "ready": t.ready,
+        "serving": t.serving,
+        "terminating": t.terminating,
+    }
 
 
 def _choice(c: Choice) -> dict[str, Any]:
-    return {"verdict": c.verdict.value, "rule": c.rule, "fallback": c.fallback,
-            "topology": c.topology, "endpoints": [_target(t) for t in c.targets]}
+    return {
+        "verdict": c.verdict.value,
+        "rule": c.rule,
+        "fallback": c.fallback,
+        "topology": c.topology,
+        "endpoints": [_target(t) for t in c.targets],
+    }
 
 
 def _group(p: Path, g: NodeGroup) -> dict[str, Any]:
     from kpath.routing.paths import skipped_by_load_balancer
 
-    return {"nodes": list(g.nodes), "nodeCount": len(g.nodes), "zone": g.zone, "ready": g.ready,
-            "localEndpoints": g.local, "crossNode": g.cross_node,
-            "crossShare": round(g.cross_share, 4), **_choice(g.choice),
-            "skippedByLoadBalancer": skipped_by_load_balancer(p, g)}
+    return {
+        "nodes": list(g.nodes),
+        "nodeCount": len(g.nodes),
+        "zone": g.zone,
+        "ready": g.ready,
+        "localEndpoints": g.local,
+        "crossNode": g.cross_node,
+        "crossShare": round(g.cross_share, 4),
+        **_choice(g.choice),
+        "skippedByLoadBalancer": skipped_by_load_balancer(p, g),
+    }
 
 
 def policy_json(pp: PathPolicy | None, hp: HopPolicy | None) -> dict[str, Any] | None:
@@ -45,36 +64,66 @@ def policy_json(pp: PathPolicy | None, hp: HopPolicy | None) -> dict[str, Any] |
     if pp is None:
         return None
     src = pp.source
-    out: dict[str, Any] = {"evaluated": hp is not None, "client": pp.client.address,
-                           "source": {"kind": src.kind, "note": src.note,
-                                      "addresses": [s.address for s in src.sources]}}
+    out: dict[str, Any] = {
+        "evaluated": hp is not None,
+        "client": pp.client.address,
+        "source": {
+            "kind": src.kind,
+            "note": src.note,
+            "addresses": [s.address for s in src.sources],
+        },
+    }
     if hp is None:
         return out
     endpoints = []
     for t in hp.targets:
         r = t.reach
-        endpoints.append({
-            "address": t.endpoint, "pod": str(t.pod) if t.pod else None,
-            "allowed": t.allowed, "sources": t.sources, "blockedFrom": t.blocked,
-            "blockedNodes": list(t.blocked_nodes),
-            # The hop's own deciding source: `r.source` may be another node of its ipBlock
-            # class (verdicts are shared within a class), whichever group was judged first.
-            "source": (t.source.address if t.source is not None
-                       else r.source.address if r is not None else None),
-            "blockedBy": [str(k) for k in denying(r)] if r is not None and not t.allowed
-            else [],
-            "policies": sorted({str(k) for k in (*r.egress.policies, *r.ingress.policies)})
-            if r is not None else []})
-    return {**out, "state": hp.state, "allowed": hp.allowed,
-            "blockedBy": [str(k) for k in hp.blocked_by],
-            "blockedEndpoints": len(hp.blocked), "endpoints": endpoints}
+        endpoints.append(
+            {
+                "address": t.endpoint,
+                "pod": str(t.pod) if t.pod else None,
+                "allowed": t.allowed,
+                "sources": t.sources,
+                "blockedFrom": t.blocked,
+                "blockedNodes": list(t.blocked_nodes),
+                # The hop's own deciding source: `r.source` may be another node of its ipBlock
+                # class (verdicts are shared within a class), whichever group was judged first.
+                "source": (
+                    t.source.address
+                    if t.source is not None
+                    else r.source.address
+                    if r is not None
+                    else None
+                ),
+                "blockedBy": [str(k) for k in denying(r)]
+                if r is not None and not t.allowed
+                else [],
+                "policies": sorted({str(k) for k in (*r.egress.policies, *r.ingress.policies)})
+                if r is not None
+                else [],
+            }
+        )
+    return {
+        **out,
+        "state": hp.state,
+        "allowed": hp.allowed,
+        "blockedBy": [str(k) for k in hp.blocked_by],
+        "blockedEndpoints": len(hp.blocked),
+        "endpoints": endpoints,
+    }
 
 
 def _port(p: ServicePort | None) -> dict[str, Any] | None:
     if p is None:
         return None
-    return {"name": p.name, "port": p.port, "protocol": p.protocol, "targetPort": p.target_port,
-            "nodePort": p.node_port, "appProtocol": p.app_protocol}
+    return {
+        "name": p.name,
+        "port": p.port,
+        "protocol": p.protocol,
+        "targetPort": p.target_port,
+        "nodePort": p.node_port,
+        "appProtocol": p.app_protocol,
+    }
 
 
 def _match(m: RouteMatch) -> dict[str, Any]:
@@ -84,22 +133,43 @@ def _match(m: RouteMatch) -> dict[str, Any]:
     grpc = None
     if m.grpc_service is not None or m.grpc_method is not None:
         grpc = {"type": m.grpc_type, "service": m.grpc_service, "method": m.grpc_method}
-    return {"path": {"type": m.path.type, "value": m.path.value} if m.path else None,
-            "method": m.method, "headers": pairs(m.headers),
-            "queryParams": pairs(m.query_params), "grpc": grpc}
+    return {
+        "path": {"type": m.path.type, "value": m.path.value} if m.path else None,
+        "method": m.method,
+        "headers": pairs(m.headers),
+        "queryParams": pairs(m.query_params),
+        "grpc": grpc,
+    }
 
 
 def gateway_json(h: GatewayHop) -> dict[str, Any]:
     b = h.backend
-    backend = None if b is None else {
-        "group": b.group, "kind": b.kind, "name": f"{b.namespace or h.route.namespace}/{b.name}",
-        "port": b.port, "weight": b.weight}
-    return {"gateway": str(h.gateway), "listener": h.listener, "protocol": h.protocol,
-            "hostnames": list(h.hostnames), "addresses": list(h.addresses), "port": h.port,
-            "route": {"kind": h.route_kind, "name": str(h.route), "rule": h.rule},
-            "matches": [_match(m) for m in h.matches], "backend": backend,
-            "share": round(h.share, 4), "problem": h.problem,
-            "infra": str(h.infra) if h.infra else None, "infraNote": h.infra_note}
+    backend = (
+        None
+        if b is None
+        else {
+            "group": b.group,
+            "kind": b.kind,
+            "name": f"{b.namespace or h.route.namespace}/{b.name}",
+            "port": b.port,
+            "weight": b.weight,
+        }
+    )
+    return {
+        "gateway": str(h.gateway),
+        "listener": h.listener,
+        "protocol": h.protocol,
+        "hostnames": list(h.hostnames),
+        "addresses": list(h.addresses),
+        "port": h.port,
+        "route": {"kind": h.route_kind, "name": str(h.route), "rule": h.rule},
+        "matches": [_match(m) for m in h.matches],
+        "backend": backend,
+        "share": round(h.share, 4),
+        "problem": h.problem,
+        "infra": str(h.infra) if h.infra else None,
+        "infraNote": h.infra_note,
+    }
 
 
 def path_json(p: Path, svc: Service | None = None) -> dict[str, Any]:
@@ -110,13 +180,23 @@ def path_json(p: Path, svc: Service | None = None) -> dict[str, Any]:
     ingress = None
     if e.ingress is not None:
         r, c = e.ingress, e.ingress.controller
-        ingress = {"ingress": str(r.ingress.key), "host": r.host, "path": r.path,
-                   "pathType": r.path_type, "tls": r.tls, "backend": r.backend.label(),
-                   "problem": r.problem,
-                   "controller": {"kind": c.kind, "class": c.class_name,
-                                  "controller": c.controller,
-                                  "service": str(c.service) if c.service else None,
-                                  "mode": c.mode, "note": c.note}}
+        ingress = {
+            "ingress": str(r.ingress.key),
+            "host": r.host,
+            "path": r.path,
+            "pathType": r.path_type,
+            "tls": r.tls,
+            "backend": r.backend.label(),
+            "problem": r.problem,
+            "controller": {
+                "kind": c.kind,
+                "class": c.class_name,
+                "controller": c.controller,
+                "service": str(c.service) if c.service else None,
+                "mode": c.mode,
+                "note": c.note,
+            },
+        }
     groups = [_group(p, g) for g in p.groups]
     direct = _choice(p.direct) if p.direct is not None else None
     if p.netpol is not None:
@@ -127,10 +207,16 @@ def path_json(p: Path, svc: Service | None = None) -> dict[str, Any]:
     return {
         "service": str(p.service),
         "port": _port(p.port),
-        "entry": {"kind": e.kind.value, "addresses": list(e.addresses), "port": e.port,
-                  "pending": e.pending, "label": e.label(),
-                  "external": p.external, "ingress": ingress,
-                  "gateway": gateway_json(e.gateway) if e.gateway is not None else None},
+        "entry": {
+            "kind": e.kind.value,
+            "addresses": list(e.addresses),
+            "port": e.port,
+            "pending": e.pending,
+            "label": e.label(),
+            "external": p.external,
+            "ingress": ingress,
+            "gateway": gateway_json(e.gateway) if e.gateway is not None else None,
+        },
         "policy": p.policy,
         "via": p.via,
         "sessionAffinity": affinity_json(svc, p.via),
@@ -141,11 +227,18 @@ def path_json(p: Path, svc: Service | None = None) -> dict[str, Any]:
 
 
 def finding_json(f: Finding) -> dict[str, Any]:
-    return {"code": f.code, "name": RULES[f.code][0], "severity": f.severity.value,
-            "message": f.message, "service": str(f.service) if f.service else None,
-            "ingress": str(f.ingress) if f.ingress else None, "nodes": list(f.nodes),
-            "port": f.port, "gateway": str(f.gateway) if f.gateway else None,
-            "route": f.route}
+    return {
+        "code": f.code,
+        "name": RULES[f.code][0],
+        "severity": f.severity.value,
+        "message": f.message,
+        "service": str(f.service) if f.service else None,
+        "ingress": str(f.ingress) if f.ingress else None,
+        "nodes": list(f.nodes),
+        "port": f.port,
+        "gateway": str(f.gateway) if f.gateway else None,
+        "route": f.route,
+    }
 
 
 #: `paths_json`'s ``namespaces`` when not given: the namespaces the snapshot read.
@@ -153,7 +246,9 @@ READ = frozenset({"\0read"})
 
 
 def paths_json(
-    analysis: Analysis, paths: list[Path] | None = None, findings: list[Finding] | None = None,
+    analysis: Analysis,
+    paths: list[Path] | None = None,
+    findings: list[Finding] | None = None,
     namespaces: frozenset[str] | None = READ,
 ) -> dict[str, Any]:
     """``namespaces``: those the view holds (None: all), by default those read."""
@@ -171,14 +266,25 @@ def paths_json(
         # Which namespaces this document is about: null is every namespace.
         "namespaces": None if spaces is None else sorted(spaces),
         "allNamespaces": spaces is None,
-        "source": {"origin": snap.origin, "notVisible": dict(snap.not_visible),
-                   "skipped": dict(snap.skipped), "warnings": list(snap.warnings)},
-        "summary": {"nodes": len(snap.nodes), "services": services,
-                    "paths": len(chosen), "findings": counts},
+        "source": {
+            "origin": snap.origin,
+            "notVisible": dict(snap.not_visible),
+            "skipped": dict(snap.skipped),
+            "warnings": list(snap.warnings),
+        },
+        "summary": {
+            "nodes": len(snap.nodes),
+            "services": services,
+            "paths": len(chosen),
+            "findings": counts,
+        },
         # The outside client NetworkPolicy verdicts were judged from (null: no policies).
-        "policyClient": None if analysis.client is None else {
-            "address": analysis.client.address, "note": analysis.client.note},
-        "paths": [{**path_json(p, snap.services.get(p.service)),
-                   "summary": path_summary(analysis, p)} for p in chosen],
+        "policyClient": None
+        if analysis.client is None
+        else {"address": analysis.client.address, "note": analysis.client.note},
+        "paths": [
+            {**path_json(p, snap.services.get(p.service)), "summary": path_summary(analysis, p)}
+            for p in chosen
+        ],
         "findings": [finding_json(f) for f in shown],
     }

@@ -67,11 +67,17 @@ PROBE_COLUMNS = (
     Column("PROBE", give=8, floor=10, drop=True),
     Column("OBSERVED", give=9, floor=16, drop=True),
 )
-WIDE_PROBE_COLUMNS = (*PROBE_COLUMNS, Column("PODS", give=10, floor=4, drop=True),
-                      Column("SLOWEST", give=11, floor=7, drop=True),
-                      Column("WHY", give=12, floor=3, drop=True))
-NOT_PROBED_COLUMNS = (Column("SERVICE", give=1, floor=20, cut="middle"),
-                      Column("NOT PROBED", give=5, floor=10), Column("WHY", give=9, floor=3))
+WIDE_PROBE_COLUMNS = (
+    *PROBE_COLUMNS,
+    Column("PODS", give=10, floor=4, drop=True),
+    Column("SLOWEST", give=11, floor=7, drop=True),
+    Column("WHY", give=12, floor=3, drop=True),
+)
+NOT_PROBED_COLUMNS = (
+    Column("SERVICE", give=1, floor=20, cut="middle"),
+    Column("NOT PROBED", give=5, floor=10),
+    Column("WHY", give=9, floor=3),
+)
 
 
 def hop_words(t: ProbeTarget) -> str:
@@ -87,9 +93,14 @@ def probe_table(report: ProbeReport, *, wide: bool = False, headers: bool = True
     """One row per probed hop, each naming its service, port and entry; contradictions
     first."""
     plan, ev = report.plan, report.evidence
-    order = sorted(range(len(plan.targets)),
-                   key=lambda i: (ev.observations[i].proof != Proof.CONTRADICTED,
-                                  plan.targets[i].refs[0].path, plan.targets[i].hop.value))
+    order = sorted(
+        range(len(plan.targets)),
+        key=lambda i: (
+            ev.observations[i].proof != Proof.CONTRADICTED,
+            plan.targets[i].refs[0].path,
+            plan.targets[i].hop.value,
+        ),
+    )
     rows: list[list[Text]] = []
     for i in order:
         t, o = plan.targets[i], ev.observations[i]
@@ -99,20 +110,27 @@ def probe_table(report: ProbeReport, *, wide: bool = False, headers: bool = True
             seen += " (cross-node)"
         if o.latency_ms is not None:
             seen += f", {o.latency_ms:.0f} ms"
-        cells = [literal(p.service), service_port(p), literal(p.entry.label()),
-                 literal(hop_words(t)), proof_text(o.proof, o.word),
-                 literal(predicted_words(t)),
-                 literal(t.label() + (f" @ {t.node}" if t.node else "")), literal(seen)]
+        cells = [
+            literal(p.service),
+            service_port(p),
+            literal(p.entry.label()),
+            literal(hop_words(t)),
+            proof_text(o.proof, o.word),
+            literal(predicted_words(t)),
+            literal(t.label() + (f" @ {t.node}" if t.node else "")),
+            literal(seen),
+        ]
         if wide:
-            cells += [literal(", ".join(o.pods) or "—"),
-                      Text(f"{o.latency_ms:.0f} ms" if o.latency_ms is not None else "—"),
-                      literal_message(o.reason or "—")]
+            cells += [
+                literal(", ".join(o.pods) or "—"),
+                Text(f"{o.latency_ms:.0f} ms" if o.latency_ms is not None else "—"),
+                literal_message(o.reason or "—"),
+            ]
         rows.append(cells)
     return PlainTable(WIDE_PROBE_COLUMNS if wide else PROBE_COLUMNS, rows, headers)
 
 
-def probe_view(report: ProbeReport, *, wide: bool = False,
-               headers: bool = True) -> RenderableType:
+def probe_view(report: ProbeReport, *, wide: bool = False, headers: bool = True) -> RenderableType:
     """Every probed hop with prediction, observation and verdict; findings; what was not
     probed and why; the summary line."""
     plan, ev = report.plan, report.evidence
@@ -120,17 +138,34 @@ def probe_view(report: ProbeReport, *, wide: bool = False,
     if ev.findings:
         parts += [Text(""), findings_table(ev.findings, headers)]
     if plan.not_probed:
-        parts += [Text(""), PlainTable(NOT_PROBED_COLUMNS, [
-            (literal(plan.paths[n.path].service), literal(n.what), literal_message(n.reason))
-            for n in plan.not_probed], headers)]
+        parts += [
+            Text(""),
+            PlainTable(
+                NOT_PROBED_COLUMNS,
+                [
+                    (
+                        literal(plan.paths[n.path].service),
+                        literal(n.what),
+                        literal_message(n.reason),
+                    )
+                    for n in plan.not_probed
+                ],
+                headers,
+            ),
+        ]
     if headers:
         parts += [Text(""), PlainLine(summary_line(ev.summary))]
     return Group(*parts)
 
 
 def print_report(
-    console: Console, analysis: Analysis, report: ProbeReport,
-    findings: list[Finding] | None = None, *, wide: bool = False, headers: bool = True,
+    console: Console,
+    analysis: Analysis,
+    report: ProbeReport,
+    findings: list[Finding] | None = None,
+    *,
+    wide: bool = False,
+    headers: bool = True,
 ) -> None:
     """The predicted paths (as ``kpath paths`` prints them), then what the probes saw."""
     from dataclasses import replace
@@ -147,8 +182,9 @@ def print_report(
 class ProbeProgress:
     """``with ProbeProgress(total) as progress: ... progress.update(result)``."""
 
-    def __init__(self, total: int, *, console: Console | None = None,
-                 enabled: bool | None = None) -> None:
+    def __init__(
+        self, total: int, *, console: Console | None = None, enabled: bool | None = None
+    ) -> None:
         self.console = console or Console(stderr=True)
         self.enabled = self.console.is_terminal if enabled is None else enabled
         self.total = total
@@ -159,17 +195,25 @@ class ProbeProgress:
     def __enter__(self) -> ProbeProgress:
         if self.enabled and self.total:
             self._progress = Progress(
-                SpinnerColumn(), TextColumn("probing"), BarColumn(), MofNCompleteColumn(),
-                TextColumn("{task.fields[counts]}"), TimeElapsedColumn(),
-                console=self.console, transient=True,
+                SpinnerColumn(),
+                TextColumn("probing"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[counts]}"),
+                TimeElapsedColumn(),
+                console=self.console,
+                transient=True,
             )
-            self._task = self._progress.add_task("probes", total=self.total,
-                                                 counts=self._counts())
+            self._task = self._progress.add_task("probes", total=self.total, counts=self._counts())
             self._progress.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         if self._progress is not None:
             self._progress.stop()
             self._progress = None
@@ -196,8 +240,9 @@ def summary_line(summary: ProbeSummary) -> Text:
     text.append(f"{summary.failed} failed", style="red" if summary.failed else "")
     text.append(", ")
     word = "contradiction" if summary.contradictions == 1 else "contradictions"
-    text.append(f"{summary.contradictions} {word}",
-                style="bold red" if summary.contradictions else "green")
+    text.append(
+        f"{summary.contradictions} {word}", style="bold red" if summary.contradictions else "green"
+    )
     if summary.unidentified:
         text.append(f", {summary.unidentified} answered (unidentified)", style="cyan")
     if summary.not_probed:

@@ -17,8 +17,10 @@ def _direction(d: DirectionVerdict) -> dict[str, Any]:
     return {
         "allowed": d.allowed,
         "policies": [str(k) for k in d.policies],
-        "allowedBy": [{"policy": str(r.policy), "direction": r.direction, "rule": r.rule,
-                        "ref": rule_text(r)} for r in d.allowed_by],
+        "allowedBy": [
+            {"policy": str(r.policy), "direction": r.direction, "rule": r.rule, "ref": rule_text(r)}
+            for r in d.allowed_by
+        ],
         "reason": d.reason,
     }
 
@@ -30,8 +32,12 @@ def reach_json(r: Reach, notes: Iterable[str] = ()) -> dict[str, Any]:
         "allowed": r.allowed,
         "egress": _direction(r.egress),
         "ingress": _direction(r.ingress),
-        "source": {"kind": s.kind, "address": s.address,
-                   "pod": str(s.pod) if s.pod is not None else None, "node": s.node},
+        "source": {
+            "kind": s.kind,
+            "address": s.address,
+            "pod": str(s.pod) if s.pod is not None else None,
+            "node": s.node,
+        },
         "destination": str(r.destination),
         "port": r.port,
         "protocol": r.protocol,

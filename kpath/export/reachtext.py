@@ -28,10 +28,15 @@ def _direction(r: Reach, name: str, d: DirectionVerdict) -> str:
         return f"{name}: allowed by {_names(rule_text(x) for x in d.allowed_by)}"
     if not d.allowed:
         who = "it selects" if len(d.policies) == 1 else "they select"
-        peer = (f"{clean(r.source.label())} on {what}" if name == "ingress"
-                else f"{clean(r.destination)}:{what}")
-        return (f"{name}: denied by {_names(d.policies)} ({who} {clean(pod)} for {name}; no "
-                f"rule allows {peer})")
+        peer = (
+            f"{clean(r.source.label())} on {what}"
+            if name == "ingress"
+            else f"{clean(r.destination)}:{what}"
+        )
+        return (
+            f"{name}: denied by {_names(d.policies)} ({who} {clean(pod)} for {name}; no "
+            f"rule allows {peer})"
+        )
     if d.policies:  # selected, yet allowed with no rule: traffic of the pod's own node
         return f"{name}: allowed, from {clean(pod)}'s own node (always allowed)"
     if pod is None:
@@ -40,15 +45,20 @@ def _direction(r: Reach, name: str, d: DirectionVerdict) -> str:
 
 
 def reach_text(r: Reach, notes: Iterable[str] = ()) -> str:
-    head = (f"{clean(r.source.label())} -> {clean(r.destination)} {r.port}/{r.protocol}: "
-            f"{'allowed' if r.allowed else 'DENIED'}")
+    head = (
+        f"{clean(r.source.label())} -> {clean(r.destination)} {r.port}/{r.protocol}: "
+        f"{'allowed' if r.allowed else 'DENIED'}"
+    )
     if r.source.kind == "node" and r.source.address:
         head += f" (from {clean(r.source.address)})"
     lines = [head]
     directions = [("egress", r.egress), ("ingress", r.ingress)]
     # What decided: the denying direction(s); else those a policy governs; else both open.
-    shown = ([x for x in directions if not x[1].allowed]
-             or [x for x in directions if x[1].policies] or directions)
+    shown = (
+        [x for x in directions if not x[1].allowed]
+        or [x for x in directions if x[1].policies]
+        or directions
+    )
     lines.extend(f"  {_direction(r, n, d)}" for n, d in shown)
     lines.extend(f"  note: {clean_message(n)}" for n in notes)
     return "\n".join(lines) + "\n"

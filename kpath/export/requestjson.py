@@ -38,30 +38,51 @@ def request_part(request: Request) -> dict[str, Any]:
 
 
 def _backend(b: BackendShare) -> dict[str, Any]:
-    return {"name": str(b.name), "port": b.port, "weight": b.weight,
-            "share": round(b.share, 4), "verdict": b.verdict, "endpoints": b.endpoints}
+    return {
+        "name": str(b.name),
+        "port": b.port,
+        "weight": b.weight,
+        "share": round(b.share, 4),
+        "verdict": b.verdict,
+        "endpoints": b.endpoints,
+    }
 
 
 def answer_json(a: Answer) -> dict[str, Any]:
     e, r = a.entry, a.route
     return {
-        "entry": {"kind": e.kind, "name": _name(e.name), "listener": e.listener,
-                  "address": e.address, "port": e.port, "class": e.class_name},
-        "route": None if r is None else {
-            "kind": r.kind, "name": str(r.name), "rule": r.rule, "host": r.host,
-            "path": r.path, "pathType": r.path_type},
+        "entry": {
+            "kind": e.kind,
+            "name": _name(e.name),
+            "listener": e.listener,
+            "address": e.address,
+            "port": e.port,
+            "class": e.class_name,
+        },
+        "route": None
+        if r is None
+        else {
+            "kind": r.kind,
+            "name": str(r.name),
+            "rule": r.rule,
+            "host": r.host,
+            "path": r.path,
+            "pathType": r.path_type,
+        },
         "outcome": a.outcome.value,
         "httpStatus": a.http_status,
         "redirect": {"location": a.redirect} if a.redirect is not None else None,
-        "rewrite": ({"host": a.rewrite.host, "path": a.rewrite.path}
-                    if a.rewrite is not None else None),
+        "rewrite": (
+            {"host": a.rewrite.host, "path": a.rewrite.path} if a.rewrite is not None else None
+        ),
         "backends": [_backend(b) for b in a.backends if b.weight],
         "findings": [finding_json(f) for f in a.findings],
     }
 
 
-def request_json(request: Request, answers: Iterable[Answer],
-                 findings: Iterable[Finding] = ()) -> dict[str, Any]:
+def request_json(
+    request: Request, answers: Iterable[Answer], findings: Iterable[Finding] = ()
+) -> dict[str, Any]:
     """The whole document: the request, each way in's answer, findings about the request."""
     return {
         "schema": SCHEMA,

@@ -23,8 +23,12 @@ from kpath.routing.urls import BARE, request_url
 from kpath.safetext import clean, clean_message
 
 WIDTH = 80
-_VERDICT = {"forward": "ready endpoint(s)", "reject": "no ready endpoint (503 over HTTP)",
-            "invalid": "not a valid backend (500 over HTTP)", "unknown": "endpoints unknown"}
+_VERDICT = {
+    "forward": "ready endpoint(s)",
+    "reject": "no ready endpoint (503 over HTTP)",
+    "invalid": "not a valid backend (500 over HTTP)",
+    "unknown": "endpoints unknown",
+}
 
 
 def request_line(request: Request) -> str:
@@ -75,14 +79,19 @@ def _outcome(a: Answer) -> Iterator[str]:
     if a.outcome == Outcome.REDIRECT:
         yield f"  redirect {a.http_status} to {clean(a.redirect or '?')}"
     elif a.outcome == Outcome.NOT_FOUND:
-        yield (f"  answer   {a.http_status} from the {a.entry.kind} itself: no rule matches"
-               if a.http_status else "  answer   none: no route takes it (connection closed)")
+        yield (
+            f"  answer   {a.http_status} from the {a.entry.kind} itself: no rule matches"
+            if a.http_status
+            else "  answer   none: no route takes it (connection closed)"
+        )
     elif a.outcome == Outcome.NO_LISTENER:
         yield "  answer   none: this way in does not take the host, port or protocol"
     elif a.outcome == Outcome.BACKEND_ERROR:
-        yield (f"  answer   {a.http_status} from the {a.entry.kind}: no valid backend"
-               if a.http_status else "  answer   none: the rule has no valid backend "
-               "(connection closed)")
+        yield (
+            f"  answer   {a.http_status} from the {a.entry.kind}: no valid backend"
+            if a.http_status
+            else "  answer   none: the rule has no valid backend (connection closed)"
+        )
     if a.rewrite is not None:
         yield f"  rewrite  host {clean(a.rewrite.host)}, path {clean(a.rewrite.path)}"
     for b in a.backends:
@@ -95,9 +104,14 @@ def _outcome(a: Answer) -> Iterator[str]:
 def finding_lines(findings: Iterable[Finding], indent: str = "  ") -> Iterator[str]:
     for f in findings:
         text = f"! {f.code} {f.severity.value}: {clean_message(f.message)}"
-        yield from textwrap.wrap(text, WIDTH, initial_indent=indent,
-                                 subsequent_indent=indent + "    ",
-                                 break_on_hyphens=False, break_long_words=False) or [indent]
+        yield from textwrap.wrap(
+            text,
+            WIDTH,
+            initial_indent=indent,
+            subsequent_indent=indent + "    ",
+            break_on_hyphens=False,
+            break_long_words=False,
+        ) or [indent]
 
 
 def _fold(line: str) -> list[str]:
@@ -105,12 +119,19 @@ def _fold(line: str) -> list[str]:
     if len(line) <= WIDTH:
         return [line]
     indent = " " * (len(line) - len(line.lstrip(" ")) + 9)
-    return textwrap.wrap(line, WIDTH, subsequent_indent=indent, break_long_words=False,
-                         break_on_hyphens=False, drop_whitespace=True) or [line]
+    return textwrap.wrap(
+        line,
+        WIDTH,
+        subsequent_indent=indent,
+        break_long_words=False,
+        break_on_hyphens=False,
+        drop_whitespace=True,
+    ) or [line]
 
 
-def request_text(request: Request, answers: Iterable[Answer],
-                 findings: Iterable[Finding] = ()) -> str:
+def request_text(
+    request: Request, answers: Iterable[Answer], findings: Iterable[Finding] = ()
+) -> str:
     lines = [request_line(request)]
     for a in answers:
         hops = _entry(a)

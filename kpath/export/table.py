@@ -43,9 +43,14 @@ class Column:
     drop: bool = False  # left out of a terminal too narrow even for its floor
 
 
-def fit_widths(natural: Sequence[int], floors: Sequence[int], gives: Sequence[int],
-               width: int | None, gap: int = GAP,
-               drops: Sequence[bool] | None = None) -> list[int]:
+def fit_widths(
+    natural: Sequence[int],
+    floors: Sequence[int],
+    gives: Sequence[int],
+    width: int | None,
+    gap: int = GAP,
+    drops: Sequence[bool] | None = None,
+) -> list[int]:
     """Each column's width so that a line fits ``width`` cells (None: a pipe, no limit);
     0 is a column left out (it takes no gap either).
 
@@ -78,8 +83,9 @@ def fit_widths(natural: Sequence[int], floors: Sequence[int], gives: Sequence[in
         for i in reversed(tier):
             if drop[i] and over() > 0:
                 widths[i] = 0
-    shrunk = sorted((i for i, g in enumerate(gives) if g > 0 and widths[i] > 0),
-                    key=lambda i: (gives[i], i))
+    shrunk = sorted(
+        (i for i, g in enumerate(gives) if g > 0 and widths[i] > 0), key=lambda i: (gives[i], i)
+    )
     for i in shrunk:  # room freed by a column left out goes back
         if over() >= 0:
             break
@@ -130,8 +136,12 @@ def cut(text: Text, width: int, where: Cut = "end") -> Text:
     return Text.assemble(_head(text, left), mark, _tail(text, width - 1 - left))
 
 
-def table_lines(columns: Sequence[Column], rows: Iterable[Sequence[Text]], width: int | None,
-                headers: bool = True) -> list[Text]:
+def table_lines(
+    columns: Sequence[Column],
+    rows: Iterable[Sequence[Text]],
+    width: int | None,
+    headers: bool = True,
+) -> list[Text]:
     """The table's lines: the header (unless ``headers`` is False), then one line per row.
     ``width``: the terminal's (lines at most that many cells), or None for a pipe (every
     cell whole)."""
@@ -144,10 +154,10 @@ def table_lines(columns: Sequence[Column], rows: Iterable[Sequence[Text]], width
     if not shown:
         return []
     natural = [max(cell_len(r[i].plain) for r in shown) for i in range(len(columns))]
-    floors = [min(n, max(c.floor, cell_len(c.name))) for n, c in zip(natural, columns,
-                                                                       strict=True)]
-    widths = fit_widths(natural, floors, [c.give for c in columns], width,
-                        drops=[c.drop for c in columns])
+    floors = [min(n, max(c.floor, cell_len(c.name))) for n, c in zip(natural, columns, strict=True)]
+    widths = fit_widths(
+        natural, floors, [c.give for c in columns], width, drops=[c.drop for c in columns]
+    )
     keep = [i for i, w in enumerate(widths) if w > 0]
     lines = []
     for r in shown:
@@ -173,8 +183,9 @@ class PlainTable:
     """A Rich renderable: `table_lines` at the width of where it is printed. Print it with
     ``soft_wrap=True`` (see `plain_console`) so a pipe's long lines are not cropped."""
 
-    def __init__(self, columns: Sequence[Column], rows: Iterable[Sequence[Text]],
-                 headers: bool = True) -> None:
+    def __init__(
+        self, columns: Sequence[Column], rows: Iterable[Sequence[Text]], headers: bool = True
+    ) -> None:
         self.columns = tuple(columns)
         self.rows = [tuple(r) for r in rows]
         self.headers = headers

@@ -57,8 +57,9 @@ def policy_notes(hp: HopPolicy | None) -> Text:
     if hp.all_blocked:  # the VERDICT cell says blocked: name the policy
         return literal_message(f"⊗ by {names}", "bold red")
     partly = " at some nodes" if any(t.partial for t in hp.blocked) else ""
-    return literal_message(f"⊗ {len(hp.blocked)}/{len(hp.targets)} blocked{partly} by {names}",
-                           "yellow")
+    return literal_message(
+        f"⊗ {len(hp.blocked)}/{len(hp.targets)} blocked{partly} by {names}", "yellow"
+    )
 
 
 def endpoints_text(choice: Choice, limit: int | None = 3) -> Text:
@@ -116,8 +117,9 @@ def path_notes(path: Path) -> Text:
         elif hop.backend is None and path.direct is not None:
             notes.append(literal(path.direct.rule, "yellow"))  # the gateway's redirect
     if path.gateways:
-        notes.append(literal("infrastructure of Gateway "
-                             + ", ".join(str(g) for g in path.gateways), "dim"))
+        notes.append(
+            literal("infrastructure of Gateway " + ", ".join(str(g) for g in path.gateways), "dim")
+        )
     return Text(" ").join(notes)
 
 
@@ -160,8 +162,16 @@ def path_rows(path: Path) -> list[PathRow]:
     rows: list[PathRow] = []
     pp = path.netpol
     if path.direct is not None:
-        rows.append(PathRow(path, Text(path.via, style="dim"), path.direct, None,
-                            pp.direct if pp else None, True))
+        rows.append(
+            PathRow(
+                path,
+                Text(path.via, style="dim"),
+                path.direct,
+                None,
+                pp.direct if pp else None,
+                True,
+            )
+        )
     for gi, g in enumerate(path.groups):
         hp = pp.groups[gi] if pp is not None and gi < len(pp.groups) else None
         rows.append(PathRow(path, literal(g.label()), g.choice, g, hp, not rows))
@@ -175,8 +185,9 @@ def _joined(*parts: Text) -> Text:
 def row_verdict(row: PathRow) -> Text:
     if row.netpol is not None and row.netpol.all_blocked:
         return Text(*POLICY_BLOCKED)
-    return verdict_text(row.choice.verdict, row.group is not None
-                        and skipped_by_load_balancer(row.path, row.group))
+    return verdict_text(
+        row.choice.verdict, row.group is not None and skipped_by_load_balancer(row.path, row.group)
+    )
 
 
 def row_notes(row: PathRow, affinity: str | None) -> Text:
@@ -193,8 +204,9 @@ def zones_text(row: PathRow) -> Text:
     here = row.group.zone if row.group is not None else None
     if not to and not here:
         return Text("—", style="dim")
-    return literal(f"{here or '?'} → {', '.join(to) or '—'}" if row.group is not None
-                   else ", ".join(to))
+    return literal(
+        f"{here or '?'} → {', '.join(to) or '—'}" if row.group is not None else ", ".join(to)
+    )
 
 
 def netpol_text(hp: HopPolicy | None) -> Text:
@@ -204,18 +216,26 @@ def netpol_text(hp: HopPolicy | None) -> Text:
     if hp.allowed:
         return Text("allowed", style="green")
     names = ", ".join(str(k) for k in hp.blocked_by) or "?"
-    return literal_message(f"{hp.state}: {len(hp.blocked)}/{len(hp.targets)} endpoints "
-                           f"denied by {names}", "bold red" if hp.all_blocked else "yellow")
+    return literal_message(
+        f"{hp.state}: {len(hp.blocked)}/{len(hp.targets)} endpoints denied by {names}",
+        "bold red" if hp.all_blocked else "yellow",
+    )
 
 
 def service_port(path: Path) -> Text:
     # A Gateway rule sending to no Service has no port at all ("—"), not an unknown one.
-    return literal(path.port.label() if path.port else
-                   "—" if names_no_service(path.service) else "?")
+    return literal(
+        path.port.label() if path.port else "—" if names_no_service(path.service) else "?"
+    )
 
 
-def paths_table(paths: Iterable[Path], *, wide: bool = False, headers: bool = True,
-                services: Mapping[ObjectKey, Service] | None = None) -> PlainTable:
+def paths_table(
+    paths: Iterable[Path],
+    *,
+    wide: bool = False,
+    headers: bool = True,
+    services: Mapping[ObjectKey, Service] | None = None,
+) -> PlainTable:
     """One row per (service, port, entry, node group): every row names all three, so a
     line that ``grep`` finds says which service it is about. ``services``: for the path's
     session affinity in NOTES."""
@@ -225,12 +245,22 @@ def paths_table(paths: Iterable[Path], *, wide: bool = False, headers: bool = Tr
         affinity = affinity_note(svc)
         service, port, entry = literal(path.service), service_port(path), _entry_text(path)
         for row in path_rows(path):
-            cells = [service, port, entry, row.at, row_verdict(row), endpoint_count(row.choice),
-                     row_notes(row, affinity)]
+            cells = [
+                service,
+                port,
+                entry,
+                row.at,
+                row_verdict(row),
+                endpoint_count(row.choice),
+                row_notes(row, affinity),
+            ]
             if wide:
-                cells += [endpoints_text(row.choice, None), zones_text(row),
-                          literal(path.policy or "—", "" if path.policy else "dim"),
-                          netpol_text(row.netpol)]
+                cells += [
+                    endpoints_text(row.choice, None),
+                    zones_text(row),
+                    literal(path.policy or "—", "" if path.policy else "dim"),
+                    netpol_text(row.netpol),
+                ]
             rows.append(cells)
     return PlainTable(WIDE_COLUMNS if wide else PATH_COLUMNS, rows, headers)
 
@@ -253,13 +283,25 @@ def findings_table(findings: Iterable[FindingLike], headers: bool = True) -> Pla
     """One finding a row, most severe first; each message names its object, and is never
     wrapped (in a terminal it is cut with ``…`` at the edge)."""
     order = sorted(findings, key=lambda f: (-f.severity.rank, f.code, f.message))
-    return PlainTable(FINDING_COLUMNS, [
-        (Text(f.severity.value, style=SEVERITY_STYLE[f.severity]), Text(f.code),
-         literal_message(f.message)) for f in order], headers)
+    return PlainTable(
+        FINDING_COLUMNS,
+        [
+            (
+                Text(f.severity.value, style=SEVERITY_STYLE[f.severity]),
+                Text(f.code),
+                literal_message(f.message),
+            )
+            for f in order
+        ],
+        headers,
+    )
 
 
-def header_line(analysis: Analysis, paths: Sequence[Path],
-                namespaces: frozenset[str] | Literal["read"] | None = "read") -> Text:
+def header_line(
+    analysis: Analysis,
+    paths: Sequence[Path],
+    namespaces: frozenset[str] | Literal["read"] | None = "read",
+) -> Text:
     """``kpath <origin> — all namespaces, 3 nodes, 11 services, 13 paths``: the namespaces
     of the view (by default those read; `-n` on a dump narrows what it holds)."""
     snap = analysis.snapshot
@@ -267,17 +309,25 @@ def header_line(analysis: Analysis, paths: Sequence[Path],
     header.append_text(literal(snap.origin))
     read = snap.namespaces_read if namespaces == "read" else namespaces
     # Services read only to find ingress controllers elsewhere are not the view's.
-    services = len(snap.services) if read is None else sum(
-        1 for k in snap.services if k.namespace in read)
-    header.append(f" — {namespaces_label(read)}, {len(snap.nodes)} nodes, "
-                  f"{services} services, {len(paths)} paths", style="dim")
+    services = (
+        len(snap.services) if read is None else sum(1 for k in snap.services if k.namespace in read)
+    )
+    header.append(
+        f" — {namespaces_label(read)}, {len(snap.nodes)} nodes, "
+        f"{services} services, {len(paths)} paths",
+        style="dim",
+    )
     return header
 
 
-def analysis_view(analysis: Analysis, paths: list[Path], *, wide: bool = False,
-                  headers: bool = True,
-                  namespaces: frozenset[str] | Literal["read"] | None = "read",
-                  ) -> RenderableType:
+def analysis_view(
+    analysis: Analysis,
+    paths: list[Path],
+    *,
+    wide: bool = False,
+    headers: bool = True,
+    namespaces: frozenset[str] | Literal["read"] | None = "read",
+) -> RenderableType:
     """What ``kpath paths`` prints: the header line, the paths table, the findings table.
     ``headers`` False (``--no-headers``): the two tables' rows only."""
     parts: list[RenderableType] = []
@@ -290,8 +340,9 @@ def analysis_view(analysis: Analysis, paths: list[Path], *, wide: bool = False,
             parts.append(PlainLine(line))
         parts.append(Text(""))
     if paths:  # no table of nothing: the CLI says on stderr why it is empty, as kubectl does
-        parts.append(paths_table(paths, wide=wide, headers=headers,
-                                 services=analysis.snapshot.services))
+        parts.append(
+            paths_table(paths, wide=wide, headers=headers, services=analysis.snapshot.services)
+        )
     if analysis.findings:
         parts += [Text(""), findings_table(analysis.findings, headers)]
     return Group(*parts)

@@ -65,8 +65,15 @@ class RecordedRequest:
 
 
 def status(code: int, reason: str, message: str) -> web.Response:
-    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-            "message": message, "reason": reason, "code": code}
+    body = {
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": message,
+        "reason": reason,
+        "code": code,
+    }
     return web.json_response(body, status=code)
 
 
@@ -81,11 +88,21 @@ class LabApiServer:
     Gateway API at the 2026 standard channel's versions.
     """
 
-    def __init__(self, store: Store, *, host: str = "127.0.0.1", port: int = 0,
-                 tls: bool = False, token: str | None = None, read_only: bool = True,
-                 deny: Iterable[str] = (), rbac: Policy | None = None,
-                 latency: float = 0.0, echo_headers: bool = False,
-                 resources: Iterable[Resource] = RESOURCES) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        tls: bool = False,
+        token: str | None = None,
+        read_only: bool = True,
+        deny: Iterable[str] = (),
+        rbac: Policy | None = None,
+        latency: float = 0.0,
+        echo_headers: bool = False,
+        resources: Iterable[Resource] = RESOURCES,
+    ) -> None:
         self.store = store
         self.served = Served(resources)
         self.host, self.port = host, port
@@ -117,8 +134,9 @@ class LabApiServer:
         app = web.Application(middlewares=[self._middleware])
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
         # A short shutdown_timeout: `stop` ends watch streams itself and must be prompt.
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False,
-                                     shutdown_timeout=1.0)
+        self._runner = web.AppRunner(
+            app, access_log=None, handle_signals=False, shutdown_timeout=1.0
+        )
         await self._runner.setup()
         context = None
         if self.tls:
@@ -129,8 +147,10 @@ class LabApiServer:
         except OSError as exc:
             await self._runner.cleanup()
             self._runner = None
-            raise SourceError(f"the lab API server cannot listen on {self.host}:{self.port}: "
-                              f"{exc.strerror or exc}") from None
+            raise SourceError(
+                f"the lab API server cannot listen on {self.host}:{self.port}: "
+                f"{exc.strerror or exc}"
+            ) from None
         self.port = int(self._runner.addresses[0][1])  # the port the OS chose for port 0
         self.url = f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
         return self.url
@@ -166,10 +186,17 @@ class LabApiServer:
         finally:
             self._deliberate -= 1
 
-    def write_kubeconfig(self, path: str | Path, *, context: str = "kpath-lab",
-                         namespace: str | None = None) -> Path:
-        return write_kubeconfig(Path(path), self.url, context=context, namespace=namespace,
-                                token=self.token, ca_pem=self.ca_pem)
+    def write_kubeconfig(
+        self, path: str | Path, *, context: str = "kpath-lab", namespace: str | None = None
+    ) -> Path:
+        return write_kubeconfig(
+            Path(path),
+            self.url,
+            context=context,
+            namespace=namespace,
+            token=self.token,
+            ca_pem=self.ca_pem,
+        )
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -177,35 +204,50 @@ class LabApiServer:
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if self.latency:
             await asyncio.sleep(self.latency)
-        if self.token is not None and request.headers.get("Authorization") != \
-                f"Bearer {self.token}":
+        if (
+            self.token is not None
+            and request.headers.get("Authorization") != f"Bearer {self.token}"
+        ):
             response: web.StreamResponse = status(401, "Unauthorized", "Unauthorized")
         elif request.method not in ("GET", "HEAD"):
             # read_only=False only changes the wording: the lab implements no writes at all.
             why = "is read-only" if self.read_only else "does not implement writes"
-            response = status(405, "MethodNotAllowed",
-                              f"the kpath lab {why}: {request.method} is not allowed")
+            response = status(
+                405, "MethodNotAllowed", f"the kpath lab {why}: {request.method} is not allowed"
+            )
         else:
             try:
                 response = await handler(request)
             except web.HTTPException as exc:
                 response = status(exc.status, exc.reason, exc.text or exc.reason)
             except Exception as exc:  # a lab bug must still answer a Status, not a bare 500
-                response = status(500, "InternalError",
-                                  f"the kpath lab failed: {type(exc).__name__}: {exc}")
+                response = status(
+                    500, "InternalError", f"the kpath lab failed: {type(exc).__name__}: {exc}"
+                )
             except BaseException:  # cancelled (the client left mid-stream): nothing to record
                 self._authz_of.pop(id(request), None)
                 raise
         if self.echo_headers:
             response = _echo_authorization(request, response)
-        self.requests.append(RecordedRequest(request.method, request.path,
-                                             request.query_string, response.status,
-                                             self._authz_of.pop(id(request), None)))
+        self.requests.append(
+            RecordedRequest(
+                request.method,
+                request.path,
+                request.query_string,
+                response.status,
+                self._authz_of.pop(id(request), None),
+            )
+        )
         agent = request.headers.get("User-Agent", "")
-        RECORDER.record(request.method, request.path, response.status, agent,
-                        self._deliberate > 0 and not agent.startswith(KPATH_AGENT))
+        RECORDER.record(
+            request.method,
+            request.path,
+            response.status,
+            agent,
+            self._deliberate > 0 and not agent.startswith(KPATH_AGENT),
+        )
         if len(self.requests) > MAX_RECORDED:
-            del self.requests[:MAX_RECORDED // 10]  # in blocks: amortised O(1) per request
+            del self.requests[: MAX_RECORDED // 10]  # in blocks: amortised O(1) per request
         return response
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
@@ -213,9 +255,14 @@ class LabApiServer:
         if not parts or parts[0] in ("healthz", "readyz", "livez"):
             return web.Response(text="ok")
         if parts == ["version"]:
-            return web.json_response({"major": "1", "minor": "32",
-                                      "gitVersion": "v1.32.0-kpath-lab",
-                                      "platform": "linux/amd64"})
+            return web.json_response(
+                {
+                    "major": "1",
+                    "minor": "32",
+                    "gitVersion": "v1.32.0-kpath-lab",
+                    "platform": "linux/amd64",
+                }
+            )
         if parts[0] == "api":
             return await self._api(request, "", parts[1:])
         if parts[0] == "apis":
@@ -226,18 +273,28 @@ class LabApiServer:
                     return status(404, "NotFound", f"the server could not find {request.path}")
                 return web.json_response(_group(self.served, parts[1]))
             return await self._api(request, parts[1], parts[2:])
-        return status(404, "NotFound", f"the server could not find the requested resource "
-                      f"({request.path})")
+        return status(
+            404, "NotFound", f"the server could not find the requested resource ({request.path})"
+        )
 
     async def _api(self, request: web.Request, group: str, parts: list[str]) -> web.StreamResponse:
         if not parts:
-            return web.json_response({"kind": "APIVersions", "versions": ["v1"],
-                                      "serverAddressByClientCIDRs": [
-                                          {"clientCIDR": "0.0.0.0/0", "serverAddress": ""}]})
+            return web.json_response(
+                {
+                    "kind": "APIVersions",
+                    "versions": ["v1"],
+                    "serverAddressByClientCIDRs": [
+                        {"clientCIDR": "0.0.0.0/0", "serverAddress": ""}
+                    ],
+                }
+            )
         version, rest = parts[0], parts[1:]
         if (group, version) not in self.served.group_versions:
-            return status(404, "NotFound", f"the server could not find the requested resource "
-                          f"({request.path})")
+            return status(
+                404,
+                "NotFound",
+                f"the server could not find the requested resource ({request.path})",
+            )
         if not rest:
             return web.json_response(_resource_list(self.served, group, version))
         # The legacy /watch/ prefix means the same as ?watch=true on the path after it.
@@ -249,13 +306,26 @@ class LabApiServer:
             namespace, rest = rest[1], rest[2:]
         res = self.served.by_path.get((group, version, rest[0]))
         if res is None or (namespace is not None and not res.namespaced):
-            return status(404, "NotFound", f"the server could not find the requested resource "
-                          f"({request.path})")
-        verb = "watch" if legacy_watch or _truthy(request.query.get("watch")) else \
-            "list" if len(rest) == 1 else "get"
+            return status(
+                404,
+                "NotFound",
+                f"the server could not find the requested resource ({request.path})",
+            )
+        verb = (
+            "watch"
+            if legacy_watch or _truthy(request.query.get("watch"))
+            else "list"
+            if len(rest) == 1
+            else "get"
+        )
         attrs = self._authz_of[id(request)] = AuthzRequest(
-            verb, res.group, res.plural, rest[2] if len(rest) >= 3 else "",
-            namespace if res.namespaced else None, rest[1] if len(rest) >= 2 else "")
+            verb,
+            res.group,
+            res.plural,
+            rest[2] if len(rest) >= 3 else "",
+            namespace if res.namespaced else None,
+            rest[1] if len(rest) >= 2 else "",
+        )
         # Counted as it arrives: a watch is recorded above only once its stream ends.
         self.verbs[(verb, res.plural)] += 1
         forbidden = self.authz.forbid(attrs)
@@ -268,8 +338,14 @@ class LabApiServer:
         name = rest[1].split(":", 1)
         if len(rest) >= 3 and rest[2] == "proxy" and res.plural in ("pods", "services"):
             tail = "/".join(rest[3:]) + ("/" if request.path.endswith("/") and rest[3:] else "")
-            return await self._proxy(request, res, namespace or "default", name[0],
-                                     name[1] if len(name) > 1 else None, tail)
+            return await self._proxy(
+                request,
+                res,
+                namespace or "default",
+                name[0],
+                name[1] if len(name) > 1 else None,
+                tail,
+            )
         if len(rest) != 2:
             return status(404, "NotFound", f"the server could not find {request.path}")
         obj = self._get(res, namespace, rest[1])
@@ -281,23 +357,27 @@ class LabApiServer:
 
     # -- reads -----------------------------------------------------------------------------
 
-    def _iter(self, res: Resource, namespace: str | None,
-              after: Key | None = None) -> Iterator[Obj]:
+    def _iter(
+        self, res: Resource, namespace: str | None, after: Key | None = None
+    ) -> Iterator[Obj]:
         """Objects in list order (namespace, name), starting after a continue position."""
         ns = namespace if res.namespaced else None
         if res.kind != "Namespace":
             return self.store.iter_from(res.kind, ns, after)
-        return (n for n in _namespaces(self.store)
-                if after is None or ("", n["metadata"]["name"]) > after)
+        return (
+            n
+            for n in _namespaces(self.store)
+            if after is None or ("", n["metadata"]["name"]) > after
+        )
 
     def _get(self, res: Resource, namespace: str | None, name: str) -> Obj | None:
         if res.kind == "Namespace":
-            return next((n for n in _namespaces(self.store) if n["metadata"]["name"] == name),
-                        None)
+            return next((n for n in _namespaces(self.store) if n["metadata"]["name"] == name), None)
         return self.store.get(res.kind, namespace if res.namespaced else None, name)
 
-    async def _list(self, request: web.Request, res: Resource,
-                    namespace: str | None) -> web.StreamResponse:
+    async def _list(
+        self, request: web.Request, res: Resource, namespace: str | None
+    ) -> web.StreamResponse:
         try:
             labels = parse_labels(request.query.get("labelSelector", ""))
             fields = parse_fields(request.query.get("fieldSelector", ""))
@@ -306,12 +386,20 @@ class LabApiServer:
         except ValueError as exc:
             return status(400, "BadRequest", str(exc))
         rv = self.store.resource_version
-        if not labels and not fields and not _wants_table(request) and \
-                (encoded := self._encoded_for(res)) is not None:
-            return await _encoded_list(request, encoded, res,
-                                       namespace if res.namespaced else None, after, limit, rv)
-        matching = (o for o in self._iter(res, namespace, after)
-                    if label_matches(o, labels) and field_matches(o, fields))
+        if (
+            not labels
+            and not fields
+            and not _wants_table(request)
+            and (encoded := self._encoded_for(res)) is not None
+        ):
+            return await _encoded_list(
+                request, encoded, res, namespace if res.namespaced else None, after, limit, rv
+            )
+        matching = (
+            o
+            for o in self._iter(res, namespace, after)
+            if label_matches(o, labels) and field_matches(o, fields)
+        )
         page: list[Obj] = []
         meta: dict[str, Any] = {"resourceVersion": str(rv)}
         for obj in matching:
@@ -323,26 +411,37 @@ class LabApiServer:
                 if not labels and not fields and res.kind != "Namespace":
                     # Like a real server, only unfiltered lists know what remains.
                     meta["remainingItemCount"] = self.store.count_from(
-                        res.kind, namespace if res.namespaced else None, last)
+                        res.kind, namespace if res.namespaced else None, last
+                    )
                 break
             page.append(obj)
         if _wants_table(request):
             table = table_for(res.kind, page, rv)
             table["metadata"].update(meta)
             return _json(table)
-        return _json({"kind": f"{res.kind}List", "apiVersion": res.group_version,
-                      "metadata": meta, "items": [_at_version(o, res) for o in page]})
+        return _json(
+            {
+                "kind": f"{res.kind}List",
+                "apiVersion": res.group_version,
+                "metadata": meta,
+                "items": [_at_version(o, res) for o in page],
+            }
+        )
 
     def _encoded_for(self, res: Resource) -> EncodedStore | None:
         """The store, when objects of ``res`` can be served as their stored bytes."""
         store = self.store
-        if isinstance(store, EncodedStore) and res.kind != "Namespace" and \
-                store.served_as(res.kind, res.group_version):
+        if (
+            isinstance(store, EncodedStore)
+            and res.kind != "Namespace"
+            and store.served_as(res.kind, res.group_version)
+        ):
             return store
         return None
 
-    async def _watch(self, request: web.Request, res: Resource,
-                     namespace: str | None) -> web.StreamResponse:
+    async def _watch(
+        self, request: web.Request, res: Resource, namespace: str | None
+    ) -> web.StreamResponse:
         try:
             labels = parse_labels(request.query.get("labelSelector", ""))
             fields = parse_fields(request.query.get("fieldSelector", ""))
@@ -355,12 +454,18 @@ class LabApiServer:
         if isinstance(initial, str):
             return status(422, "Invalid", f"ListOptions.meta.k8s.io is invalid: {initial}")
         if initial and since.isdigit() and int(since) > self.store.resource_version:
-            return status(504, "Timeout", f"Too large resource version: {since}, current: "
-                          f"{self.store.resource_version}")
+            return status(
+                504,
+                "Timeout",
+                f"Too large resource version: {since}, current: {self.store.resource_version}",
+            )
         as_table = _wants_table(request)
         controls = self.watches
-        oldest = self.store.resource_version + 1 if controls.always_expired else \
-            self.store.oldest_rv(res.kind)
+        oldest = (
+            self.store.resource_version + 1
+            if controls.always_expired
+            else self.store.oldest_rv(res.kind)
+        )
         # A streaming list starts from the current state: no version is too old for it.
         expired = None if initial else _expired(since, oldest)
         if expired is not None and controls.gone_as_status:
@@ -371,15 +476,19 @@ class LabApiServer:
         sub = self.store.subscribe(frozenset({res.kind}))
         wake = sub.wake = asyncio.Event()
         self._watches.add(wake)
-        stream = controls.begin(WatchOpened(res.kind, namespace, since, bookmarks), wake,
-                                request.transport)
+        stream = controls.begin(
+            WatchOpened(res.kind, namespace, since, bookmarks), wake, request.transport
+        )
         response = web.StreamResponse(headers={"Content-Type": "application/json"})
         first_row = True
 
         def wanted(obj: Obj) -> bool:
             ns = obj.get("metadata", {}).get("namespace")
-            return ((namespace is None or not res.namespaced or ns == namespace)
-                    and label_matches(obj, labels) and field_matches(obj, fields))
+            return (
+                (namespace is None or not res.namespaced or ns == namespace)
+                and label_matches(obj, labels)
+                and field_matches(obj, fields)
+            )
 
         async def send_initial() -> None:
             """ADDED for every current object: stored bytes joined when they can be, else
@@ -430,9 +539,18 @@ class LabApiServer:
                 await send_initial()
             else:
                 if expired is not None:
-                    await send("ERROR", {"kind": "Status", "apiVersion": "v1", "metadata": {},
-                                         "status": "Failure", "reason": "Expired", "code": 410,
-                                         "message": expired})
+                    await send(
+                        "ERROR",
+                        {
+                            "kind": "Status",
+                            "apiVersion": "v1",
+                            "metadata": {},
+                            "status": "Failure",
+                            "reason": "Expired",
+                            "code": 410,
+                            "message": expired,
+                        },
+                    )
                     return response
                 rv = int(since) if since.isdigit() else 0
                 for event in self.store.events_after(res.kind, rv):
@@ -447,8 +565,7 @@ class LabApiServer:
                     await self._stay_silent(stream, deadline)
                     break
                 with suppress(TimeoutError):
-                    await asyncio.wait_for(wake.wait(),
-                                           min(remaining, controls.bookmark_every))
+                    await asyncio.wait_for(wake.wait(), min(remaining, controls.bookmark_every))
                 wake.clear()
                 if stream.dropped:
                     raise ConnectionResetError("dropped by the lab")
@@ -484,23 +601,36 @@ class LabApiServer:
         if stream.dropped:
             raise ConnectionResetError("dropped by the lab")
 
-    async def _bookmark(self, send: Any, res: Resource, rv: int | None = None, *,
-                        initial_end: bool = False) -> None:
-        meta: dict[str, Any] = {"resourceVersion": str(self.store.resource_version
-                                                       if rv is None else rv)}
+    async def _bookmark(
+        self, send: Any, res: Resource, rv: int | None = None, *, initial_end: bool = False
+    ) -> None:
+        meta: dict[str, Any] = {
+            "resourceVersion": str(self.store.resource_version if rv is None else rv)
+        }
         if initial_end:
             meta["annotations"] = {INITIAL_EVENTS_END: "true"}
-        await send("BOOKMARK", {"kind": res.kind, "apiVersion": res.group_version,
-                                "metadata": meta})
+        await send(
+            "BOOKMARK", {"kind": res.kind, "apiVersion": res.group_version, "metadata": meta}
+        )
 
     # -- proxy -----------------------------------------------------------------------------
 
-    async def _proxy(self, request: web.Request, res: Resource, namespace: str, name: str,
-                     port: str | None, tail: str) -> web.StreamResponse:
+    async def _proxy(
+        self,
+        request: web.Request,
+        res: Resource,
+        namespace: str,
+        name: str,
+        port: str | None,
+        tail: str,
+    ) -> web.StreamResponse:
         if request.method != "GET":
             return status(405, "MethodNotAllowed", "the kpath lab proxies GET only")
-        target = (_pod_target(self.store, namespace, name, port) if res.plural == "pods"
-                  else _service_target(self.store, namespace, name, port))
+        target = (
+            _pod_target(self.store, namespace, name, port)
+            if res.plural == "pods"
+            else _service_target(self.store, namespace, name, port)
+        )
         if isinstance(target, str):
             return status(503, "ServiceUnavailable", target)
         host, number = target
@@ -511,27 +641,35 @@ class LabApiServer:
             url += "?" + urlencode(query)
         if self._session is None:
             self._session = aiohttp.ClientSession(
-                timeout=aiohttp.ClientTimeout(total=PROXY_TIMEOUT))
+                timeout=aiohttp.ClientTimeout(total=PROXY_TIMEOUT)
+            )
         try:
             # A fresh connection per request, as a real API server's proxy does.
             async with self._session.get(url, headers={"Connection": "close"}) as upstream:
                 body = await upstream.read()
-                headers = {k: v for k, v in upstream.headers.items()
-                           if k.lower() in ("content-type",) or k.lower().startswith("x-")}
+                headers = {
+                    k: v
+                    for k, v in upstream.headers.items()
+                    if k.lower() in ("content-type",) or k.lower().startswith("x-")
+                }
                 return web.Response(body=body, status=upstream.status, headers=headers)
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             reason = str(exc) or type(exc).__name__
-            return status(503, "ServiceUnavailable",
-                          f"error trying to reach {res.singular} {name}: {reason}")
+            return status(
+                503, "ServiceUnavailable", f"error trying to reach {res.singular} {name}: {reason}"
+            )
 
 
 # -- helpers -------------------------------------------------------------------------------
 
-def _echo_authorization(request: web.Request, response: web.StreamResponse
-                        ) -> web.StreamResponse:
+
+def _echo_authorization(request: web.Request, response: web.StreamResponse) -> web.StreamResponse:
     """An error Status whose message quotes the request's Authorization header."""
-    if response.status < 400 or not isinstance(response, web.Response) or \
-            not isinstance(response.body, bytes):
+    if (
+        response.status < 400
+        or not isinstance(response, web.Response)
+        or not isinstance(response.body, bytes)
+    ):
         return response
     try:
         doc = json.loads(response.body)
@@ -539,14 +677,17 @@ def _echo_authorization(request: web.Request, response: web.StreamResponse
         return response
     if not isinstance(doc, dict) or doc.get("kind") != "Status":
         return response
-    doc["message"] = (f"{doc.get('message', '')}; request had Authorization: "
-                      f"{request.headers.get('Authorization', '(none)')}")
+    doc["message"] = (
+        f"{doc.get('message', '')}; request had Authorization: "
+        f"{request.headers.get('Authorization', '(none)')}"
+    )
     return _json(doc, response.status)
 
 
 def _json(body: Any, code: int = 200) -> web.Response:
-    return web.Response(body=json.dumps(body).encode(), status=code,
-                         content_type="application/json")
+    return web.Response(
+        body=json.dumps(body).encode(), status=code, content_type="application/json"
+    )
 
 
 def _key(obj: Obj) -> Key:
@@ -568,9 +709,15 @@ def _decode_continue(token: str | None) -> Key | None:
         raise ValueError("invalid continue token") from exc
 
 
-async def _encoded_list(request: web.Request, store: EncodedStore, res: Resource,
-                        namespace: str | None, after: Key | None, limit: int,
-                        rv: int) -> web.StreamResponse:
+async def _encoded_list(
+    request: web.Request,
+    store: EncodedStore,
+    res: Resource,
+    namespace: str | None,
+    after: Key | None,
+    limit: int,
+    rv: int,
+) -> web.StreamResponse:
     """A list page built from stored bytes: the objects are joined, never decoded. A big
     page (an unpaged list of 150,000 pods is 1 GB) is streamed in parts, so the server
     never holds a second copy of it."""
@@ -579,17 +726,20 @@ async def _encoded_list(request: web.Request, store: EncodedStore, res: Resource
     if page.last is not None:
         meta["continue"] = _encode_continue(page.last, rv)
         meta["remainingItemCount"] = page.remaining
-    head = (f'{{"kind":"{res.kind}List","apiVersion":"{res.group_version}","metadata":'
-            f'{json.dumps(meta, separators=(",", ":"))},"items":[').encode()
+    head = (
+        f'{{"kind":"{res.kind}List","apiVersion":"{res.group_version}","metadata":'
+        f'{json.dumps(meta, separators=(",", ":"))},"items":['
+    ).encode()
     items = page.items
     if len(items) <= EVENTS_PER_WRITE:
-        return web.Response(body=b"".join((head, b",".join(items), b"]}")),
-                            content_type="application/json")
+        return web.Response(
+            body=b"".join((head, b",".join(items), b"]}")), content_type="application/json"
+        )
     response = web.StreamResponse(headers={"Content-Type": "application/json"})
     await response.prepare(request)
     await response.write(head)
     for start in range(0, len(items), EVENTS_PER_WRITE):
-        part = b",".join(items[start:start + EVENTS_PER_WRITE])
+        part = b",".join(items[start : start + EVENTS_PER_WRITE])
         await response.write(part if start == 0 else b"," + part)
     await response.write(b"]}")
     await response.write_eof()
@@ -603,16 +753,22 @@ def _initial_events(query: Any, bookmarks: bool) -> bool | str | None:
     match = query.get("resourceVersionMatch")
     if asked is None:
         if match:
-            return "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for " \
-                   "watch unless sendInitialEvents is provided"
+            return (
+                "resourceVersionMatch: Forbidden: resourceVersionMatch is forbidden for "
+                "watch unless sendInitialEvents is provided"
+            )
         return None
     if match != "NotOlderThan":
-        return "resourceVersionMatch: Forbidden: sendInitialEvents requires setting " \
-               "resourceVersionMatch to NotOlderThan"
+        return (
+            "resourceVersionMatch: Forbidden: sendInitialEvents requires setting "
+            "resourceVersionMatch to NotOlderThan"
+        )
     if asked in ("true", "1", "True"):
         if not bookmarks:
-            return "allowWatchBookmarks: Forbidden: sendInitialEvents requires setting " \
-                   "allowWatchBookmarks to true"
+            return (
+                "allowWatchBookmarks: Forbidden: sendInitialEvents requires setting "
+                "allowWatchBookmarks to true"
+            )
         return True
     return False
 
@@ -648,34 +804,67 @@ def _resource_list(served: Served, group: str, version: str) -> dict[str, Any]:
     for r in served.resources:
         if (r.group, r.version) != (group, version):
             continue
-        resources.append({"name": r.plural, "singularName": r.singular,
-                          "namespaced": r.namespaced, "kind": r.kind,
-                          "verbs": ["get", "list", "watch"], "shortNames": list(r.short),
-                          # as a real server: `kubectl get all` covers pods and services
-                          **({"categories": ["all"]} if r.plural in ("pods", "services")
-                             else {})})
-        resources += [{"name": f"{r.plural}/{sub}", "singularName": "",
-                       "namespaced": r.namespaced, "kind": r.kind,
-                       "verbs": ["get", "patch", "update"]} for sub in r.subresources]
+        resources.append(
+            {
+                "name": r.plural,
+                "singularName": r.singular,
+                "namespaced": r.namespaced,
+                "kind": r.kind,
+                "verbs": ["get", "list", "watch"],
+                "shortNames": list(r.short),
+                # as a real server: `kubectl get all` covers pods and services
+                **({"categories": ["all"]} if r.plural in ("pods", "services") else {}),
+            }
+        )
+        resources += [
+            {
+                "name": f"{r.plural}/{sub}",
+                "singularName": "",
+                "namespaced": r.namespaced,
+                "kind": r.kind,
+                "verbs": ["get", "patch", "update"],
+            }
+            for sub in r.subresources
+        ]
         if r.plural in ("pods", "services"):
-            resources.append({"name": f"{r.plural}/proxy", "singularName": "",
-                              "namespaced": True, "kind": f"{r.kind}ProxyOptions",
-                              "verbs": ["get"]})
+            resources.append(
+                {
+                    "name": f"{r.plural}/proxy",
+                    "singularName": "",
+                    "namespaced": True,
+                    "kind": f"{r.kind}ProxyOptions",
+                    "verbs": ["get"],
+                }
+            )
     gv = f"{group}/{version}" if group else version
-    return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv,
-            "resources": resources}
+    return {
+        "kind": "APIResourceList",
+        "apiVersion": "v1",
+        "groupVersion": gv,
+        "resources": resources,
+    }
 
 
 def _group(served: Served, name: str) -> dict[str, Any]:
     versions = [{"groupVersion": f"{name}/{v}", "version": v} for v in served.groups[name]]
-    return {"kind": "APIGroup", "apiVersion": "v1", "name": name, "versions": versions,
-            "preferredVersion": versions[0]}
+    return {
+        "kind": "APIGroup",
+        "apiVersion": "v1",
+        "name": name,
+        "versions": versions,
+        "preferredVersion": versions[0],
+    }
 
 
 def _group_list(served: Served) -> dict[str, Any]:
-    return {"kind": "APIGroupList", "apiVersion": "v1",
-            "groups": [{k: v for k, v in _group(served, g).items()
-                        if k not in ("kind", "apiVersion")} for g in served.groups]}
+    return {
+        "kind": "APIGroupList",
+        "apiVersion": "v1",
+        "groups": [
+            {k: v for k, v in _group(served, g).items() if k not in ("kind", "apiVersion")}
+            for g in served.groups
+        ],
+    }
 
 
 def _namespaces(store: Store) -> list[Obj]:
@@ -683,14 +872,22 @@ def _namespaces(store: Store) -> list[Obj]:
     explicit = store.list("Namespace")
     if explicit:
         # The API server labels every Namespace with its own name (selectors rely on it).
-        return [n if n["metadata"].get("labels", {}).get(NAME_LABEL) == n["metadata"]["name"]
-                else _name_labelled(n) for n in explicit]
+        return [
+            n
+            if n["metadata"].get("labels", {}).get(NAME_LABEL) == n["metadata"]["name"]
+            else _name_labelled(n)
+            for n in explicit
+        ]
     names = store.namespaces_in_use() | {"default", "kube-system"}
-    return [{"kind": "Namespace", "apiVersion": "v1",
-             "metadata": {"name": n, "resourceVersion": "1",
-                          "creationTimestamp": store.created},
-             "status": {"phase": "Active"}}
-            for n in sorted(names)]
+    return [
+        {
+            "kind": "Namespace",
+            "apiVersion": "v1",
+            "metadata": {"name": n, "resourceVersion": "1", "creationTimestamp": store.created},
+            "status": {"phase": "Active"},
+        }
+        for n in sorted(names)
+    ]
 
 
 NAME_LABEL = "kubernetes.io/metadata.name"
@@ -702,8 +899,7 @@ def _name_labelled(namespace: Obj) -> Obj:
     return {**namespace, "metadata": {**meta, "labels": labels}}
 
 
-def _pod_target(store: Store, namespace: str, name: str,
-                port: str | None) -> tuple[str, int] | str:
+def _pod_target(store: Store, namespace: str, name: str, port: str | None) -> tuple[str, int] | str:
     pod = store.get("Pod", namespace, name)
     if pod is None:
         return f"pod {namespace}/{name} not found"
@@ -723,21 +919,30 @@ def _pod_target(store: Store, namespace: str, name: str,
     return f"pod {namespace}/{name} has no port named {port}"
 
 
-def _service_target(store: Store, namespace: str, name: str,
-                    port: str | None) -> tuple[str, int] | str:
+def _service_target(
+    store: Store, namespace: str, name: str, port: str | None
+) -> tuple[str, int] | str:
     svc = store.get("Service", namespace, name)
     if svc is None:
         return f"service {namespace}/{name} not found"
     ports = svc.get("spec", {}).get("ports", [])
-    chosen = next((p for p in ports if port is None or p.get("name") == port
-                   or str(p.get("port")) == port), None)
+    chosen = next(
+        (p for p in ports if port is None or p.get("name") == port or str(p.get("port")) == port),
+        None,
+    )
     if chosen is None:
         return f"service {namespace}/{name} has no port {port}"
     for s in store.list("EndpointSlice", namespace):
         if s["metadata"].get("labels", {}).get("kubernetes.io/service-name") != name:
             continue
-        number = next((p.get("port") for p in s.get("ports") or []
-                       if (p.get("name") or "") == (chosen.get("name") or "")), None)
+        number = next(
+            (
+                p.get("port")
+                for p in s.get("ports") or []
+                if (p.get("name") or "") == (chosen.get("name") or "")
+            ),
+            None,
+        )
         for ep in s.get("endpoints") or []:
             if (ep.get("conditions") or {}).get("ready", True) and number:
                 return ep["addresses"][0], int(number)
@@ -762,8 +967,9 @@ class ServerThread:
         self.store = store if store is not None else Store()
         self.loop = asyncio.new_event_loop()
         self.server = LabApiServer(self.store, **kwargs)
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True,
-                                        name="kpath-lab-api")
+        self._thread = threading.Thread(
+            target=self.loop.run_forever, daemon=True, name="kpath-lab-api"
+        )
 
     def start(self) -> LabApiServer:
         self._thread.start()
@@ -780,8 +986,10 @@ class ServerThread:
 
     def call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run a plain function on the server's loop and wait for its result."""
+
         async def run() -> T:
             return fn(*args)
+
         return self.run(run())
 
     def stop(self) -> None:

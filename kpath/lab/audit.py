@@ -52,13 +52,21 @@ class Tally:
         self.deliberate += other.deliberate
 
     def to_json(self) -> dict[str, Any]:
-        return {"total": self.total, "methods": dict(self.methods),
-                "from_kpath": self.from_kpath, "deliberate": self.deliberate}
+        return {
+            "total": self.total,
+            "methods": dict(self.methods),
+            "from_kpath": self.from_kpath,
+            "deliberate": self.deliberate,
+        }
 
     @classmethod
     def from_json(cls, doc: dict[str, Any]) -> Tally:
-        return cls(int(doc["total"]), Counter({str(k): int(v) for k, v in doc["methods"].items()}),
-                   int(doc["from_kpath"]), int(doc["deliberate"]))
+        return cls(
+            int(doc["total"]),
+            Counter({str(k): int(v) for k, v in doc["methods"].items()}),
+            int(doc["from_kpath"]),
+            int(doc["deliberate"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -95,8 +103,9 @@ class _Recorder:
         self._dir: str | None = None
         atexit.register(self.flush)
 
-    def record(self, method: str, path: str, status: int, user_agent: str,
-               deliberate: bool) -> None:
+    def record(
+        self, method: str, path: str, status: int, user_agent: str, deliberate: bool
+    ) -> None:
         directory = os.environ.get(ENV)
         if not directory:
             return
@@ -109,11 +118,19 @@ class _Recorder:
             t.from_kpath += user_agent.startswith(KPATH_AGENT)
             t.deliberate += deliberate and not is_get
             if not is_get:
-                line = json.dumps({"method": method, "path": path, "status": status,
-                                   "user_agent": user_agent, "deliberate": deliberate,
-                                   "pid": os.getpid()})
-                with open(Path(directory) / f"{os.getpid()}.writes.jsonl", "a",
-                          encoding="utf-8") as f:
+                line = json.dumps(
+                    {
+                        "method": method,
+                        "path": path,
+                        "status": status,
+                        "user_agent": user_agent,
+                        "deliberate": deliberate,
+                        "pid": os.getpid(),
+                    }
+                )
+                with open(
+                    Path(directory) / f"{os.getpid()}.writes.jsonl", "a", encoding="utf-8"
+                ) as f:
                     f.write(line + "\n")
 
     def flush(self) -> None:
@@ -141,6 +158,14 @@ def read_audit(directory: str | Path) -> Summary:
         for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 d = json.loads(line)
-                writes.append(Write(d["method"], d["path"], int(d["status"]), d["user_agent"],
-                                    bool(d["deliberate"]), int(d["pid"])))
+                writes.append(
+                    Write(
+                        d["method"],
+                        d["path"],
+                        int(d["status"]),
+                        d["user_agent"],
+                        bool(d["deliberate"]),
+                        int(d["pid"]),
+                    )
+                )
     return Summary(tally, writes, processes)

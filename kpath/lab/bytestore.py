@@ -136,13 +136,15 @@ class EncodedStore(Store):
         raw = self._encoded.get(kind, {}).get((namespace or "", name))
         return None if raw is None else json.loads(raw)
 
-    def iter_from(self, kind: str, namespace: str | None = None,
-                  after: Key | None = None) -> Iterator[Obj]:
+    def iter_from(
+        self, kind: str, namespace: str | None = None, after: Key | None = None
+    ) -> Iterator[Obj]:
         for raw in self.iter_encoded(kind, namespace, after):
             yield json.loads(raw)
 
-    def iter_encoded(self, kind: str, namespace: str | None = None,
-                     after: Key | None = None) -> Iterator[bytes]:
+    def iter_encoded(
+        self, kind: str, namespace: str | None = None, after: Key | None = None
+    ) -> Iterator[bytes]:
         """The stored bytes in list order, starting just after ``after``."""
         order = self._order.get(kind)
         if not order:
@@ -152,8 +154,7 @@ class EncodedStore(Store):
         for i in range(start, stop):
             yield bucket[order[i]]
 
-    def page(self, kind: str, namespace: str | None, after: Key | None,
-             limit: int) -> Page:
+    def page(self, kind: str, namespace: str | None, after: Key | None, limit: int) -> Page:
         """Up to ``limit`` objects (0: all) in list order after ``after``: a slice of the
         sorted keys and one dict lookup per object, nothing decoded or encoded."""
         order = self._order.get(kind) or []

@@ -31,8 +31,7 @@ def openssl_run(folder: Path, *args: str, purpose: str) -> None:
     openssl = shutil.which("openssl")
     if openssl is None:
         raise SourceError(f"{purpose} needs the openssl command")
-    done = subprocess.run([openssl, *args], cwd=folder, capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run([openssl, *args], cwd=folder, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["no message"])[-1]
         raise SourceError(f"openssl {args[0]} failed for {purpose}: {last}")
@@ -42,18 +41,33 @@ def fake_certificate() -> ssl.SSLContext:
     """A server context with a fresh self-signed certificate (SAN ingress.local, as nginx's)."""
     with tempfile.TemporaryDirectory(prefix="kpath-lab-pods-tls-") as tmp:
         d = Path(tmp)
-        openssl_run(d, "req", "-x509", *EC_KEY, "-keyout", "pod.key", "-out", "pod.crt",
-                    "-days", "2", "-subj", f"/O=Acme Co/CN={FAKE_CERT_CN}",
-                    "-addext", "subjectAltName=DNS:ingress.local",
-                    purpose="the lab's HTTPS pods")
+        openssl_run(
+            d,
+            "req",
+            "-x509",
+            *EC_KEY,
+            "-keyout",
+            "pod.key",
+            "-out",
+            "pod.crt",
+            "-days",
+            "2",
+            "-subj",
+            f"/O=Acme Co/CN={FAKE_CERT_CN}",
+            "-addext",
+            "subjectAltName=DNS:ingress.local",
+            purpose="the lab's HTTPS pods",
+        )
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(d / "pod.crt", d / "pod.key")
         return context
 
 
 #: A DNS name openssl accepts in a SAN (a leading "*." wildcard allowed); others are left out.
-_DNS_NAME = re.compile(r"^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}"
-                       r"[a-z0-9])?)*$")
+_DNS_NAME = re.compile(
+    r"^(\*\.)?[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}"
+    r"[a-z0-9])?)*$"
+)
 
 
 def listener_certificate(hostnames: list[str]) -> ssl.SSLContext:
@@ -63,9 +77,23 @@ def listener_certificate(hostnames: list[str]) -> ssl.SSLContext:
     san = ",".join(f"DNS:{n}" for n in dict.fromkeys(names))
     with tempfile.TemporaryDirectory(prefix="kpath-lab-gateway-tls-") as tmp:
         d = Path(tmp)
-        openssl_run(d, "req", "-x509", *EC_KEY, "-keyout", "gw.key", "-out", "gw.crt",
-                    "-days", "2", "-subj", f"/O=kpath lab gateway/CN={names[0]}",
-                    "-addext", f"subjectAltName={san}", purpose="the lab's gateway listeners")
+        openssl_run(
+            d,
+            "req",
+            "-x509",
+            *EC_KEY,
+            "-keyout",
+            "gw.key",
+            "-out",
+            "gw.crt",
+            "-days",
+            "2",
+            "-subj",
+            f"/O=kpath lab gateway/CN={names[0]}",
+            "-addext",
+            f"subjectAltName={san}",
+            purpose="the lab's gateway listeners",
+        )
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(d / "gw.crt", d / "gw.key")
         return context

@@ -62,8 +62,13 @@ class Step:
     node_ready: bool | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"rolled": self.rolled, "podsReplaced": self.replaced,
-                "sliceUpdates": self.slices, "node": self.node, "nodeReady": self.node_ready}
+        return {
+            "rolled": self.rolled,
+            "podsReplaced": self.replaced,
+            "sliceUpdates": self.slices,
+            "node": self.node,
+            "nodeReady": self.node_ready,
+        }
 
 
 def now() -> str:
@@ -129,11 +134,17 @@ def node_ready(node: Obj, ready: bool, stamp: str) -> Obj:
     if cond is None:
         cond = {"type": "Ready"}
         conditions.append(cond)
-    cond.update({"status": "True" if ready else "Unknown",
-                 "reason": "KubeletReady" if ready else "NodeStatusUnknown",
-                 "message": "kubelet is posting ready status" if ready else
-                 "Kubelet stopped posting node status.",
-                 "lastTransitionTime": stamp, "lastHeartbeatTime": stamp})
+    cond.update(
+        {
+            "status": "True" if ready else "Unknown",
+            "reason": "KubeletReady" if ready else "NodeStatusUnknown",
+            "message": "kubelet is posting ready status"
+            if ready
+            else "Kubelet stopped posting node status.",
+            "lastTransitionTime": stamp,
+            "lastHeartbeatTime": stamp,
+        }
+    )
     spec = new.setdefault("spec", {})
     taints = [t for t in spec.get("taints") or [] if t.get("key") != UNREACHABLE]
     if not ready:
@@ -178,8 +189,9 @@ class Churn:
                 self._slices_of.setdefault((ns, name), set()).add(s["metadata"]["name"])
                 parts = split_pod_name(name)
                 if parts is not None:
-                    w = self._workloads.setdefault((ns, parts[0], parts[1]),
-                                                   Workload(ns, parts[0], parts[1]))
+                    w = self._workloads.setdefault(
+                        (ns, parts[0], parts[1]), Workload(ns, parts[0], parts[1])
+                    )
                     if name not in w.pods:
                         w.pods.append(name)
         self._ips = POD_POOL.hosts()
@@ -195,8 +207,9 @@ class Churn:
     def _new_name(self, namespace: str, base: str, template_hash: str) -> str:
         while True:
             name = f"{base}-{template_hash}-" + "".join(self.rng.choices(SUFFIX_ALPHABET, k=5))
-            if (namespace, name) not in self._slices_of and \
-                    self.store.get("Pod", namespace, name) is None:
+            if (namespace, name) not in self._slices_of and self.store.get(
+                "Pod", namespace, name
+            ) is None:
                 return name
 
     @property
@@ -213,8 +226,10 @@ class Churn:
         stamp = now()
         for old in old_names:
             pod = self.store.get("Pod", w.namespace, old)
-            if pod is None or (pod.get("metadata", {}).get("labels") or {}).get(
-                    HASH_LABEL, w.hash) != w.hash:
+            if (
+                pod is None
+                or (pod.get("metadata", {}).get("labels") or {}).get(HASH_LABEL, w.hash) != w.hash
+            ):
                 continue
             name = self._new_name(w.namespace, w.base, new_hash)
             new = rolled_pod(pod, name, new_hash, self._ip(), stamp)
@@ -268,9 +283,14 @@ class Churn:
                 self.store.put(node_ready(node, True, stamp))
             return Step(node=name, node_ready=True)
         if self._workers is None:  # read once: 5,000 nodes decoded per flap would add up
-            self._workers = [n["metadata"]["name"] for n in self.store.list("Node")
-                             if not any(k.startswith("node-role.kubernetes.io/control-plane")
-                                        for k in (n["metadata"].get("labels") or {}))]
+            self._workers = [
+                n["metadata"]["name"]
+                for n in self.store.list("Node")
+                if not any(
+                    k.startswith("node-role.kubernetes.io/control-plane")
+                    for k in (n["metadata"].get("labels") or {})
+                )
+            ]
         node = None
         while node is None and self._workers:
             name = self.rng.choice(self._workers)

@@ -100,8 +100,10 @@ def slice_endpoints(slices: Iterable[Mapping[str, Any]], port_name: str) -> list
     out: list[LabEndpoint] = []
     seen: set[tuple[str, int]] = set()
     for sl in slices:
-        number = next((p.get("port") for p in sl.get("ports") or []
-                       if (p.get("name") or "") == port_name), None)
+        number = next(
+            (p.get("port") for p in sl.get("ports") or [] if (p.get("name") or "") == port_name),
+            None,
+        )
         if not isinstance(number, int):
             continue
         for ep in sl.get("endpoints") or []:
@@ -113,11 +115,18 @@ def slice_endpoints(slices: Iterable[Mapping[str, Any]], port_name: str) -> list
                 if (ip, number) in seen:
                     continue
                 seen.add((ip, number))
-                out.append(LabEndpoint(
-                    ip, number, ep.get("nodeName"), ready, serving, bool(cond.get("terminating")),
-                    tuple(z.get("name", "") for z in hints.get("forZones") or []),
-                    tuple(n.get("name", "") for n in hints.get("forNodes") or []),
-                ))
+                out.append(
+                    LabEndpoint(
+                        ip,
+                        number,
+                        ep.get("nodeName"),
+                        ready,
+                        serving,
+                        bool(cond.get("terminating")),
+                        tuple(z.get("name", "") for z in hints.get("forZones") or []),
+                        tuple(n.get("name", "") for n in hints.get("forNodes") or []),
+                    )
+                )
     return out
 
 
@@ -181,8 +190,9 @@ def route_ingress(ingresses: Sequence[Mapping[str, Any]], host: str, path: str) 
                 if rule_host and not _host_matches(str(rule_host).lower(), host):
                     continue
                 for p in (rule.get("http") or {}).get("paths") or []:
-                    score = _path_matches(p.get("pathType", "ImplementationSpecific"),
-                                          p.get("path") or "/", path)
+                    score = _path_matches(
+                        p.get("pathType", "ImplementationSpecific"), p.get("path") or "/", path
+                    )
                     if score >= 0 and (best is None or score > best[0]):
                         best = (score, _backend(ns, p.get("backend") or {}))
         if best is not None:
@@ -321,8 +331,7 @@ class DataPlane:
     _turn: dict[Any, int] = field(default_factory=dict)
     _failed: set[tuple[str, int]] = field(default_factory=set)
     _shadowed: set[tuple[str, int]] = field(default_factory=set)
-    _affinity: dict[tuple[Any, tuple[str, str]], tuple[str, int]] = field(
-        default_factory=dict)
+    _affinity: dict[tuple[Any, tuple[str, str]], tuple[str, int]] = field(default_factory=dict)
     _pod_tls: ssl.SSLContext | None = None
     _pod_tls_failed: bool = False
     _gateways: GatewayProxy | None = None
@@ -339,9 +348,9 @@ class DataPlane:
     syncs: int = 0  # completed syncs (a caller can wait for the next one)
 
     def __post_init__(self) -> None:
-        self._gateways = GatewayProxy(self._gateway_runtime,
-                                      connect_timeout=self.connect_timeout,
-                                      warn=self.warnings.append)
+        self._gateways = GatewayProxy(
+            self._gateway_runtime, connect_timeout=self.connect_timeout, warn=self.warnings.append
+        )
 
     def _gateway_runtime(self) -> GatewayRuntime | None:
         return self.gateway_view() if self.gateway_view else None
@@ -361,8 +370,10 @@ class DataPlane:
             elif not isinstance(current, PodRole | HostPortRole) and key not in self._shadowed:
                 self._shadowed.add(key)
                 who = f"{role.namespace}/{role.name}"
-                self.warnings.append(f"{key[0]}:{key[1]} of pod {who} is shadowed by a "
-                                     "Service's NodePort or health check on that node")
+                self.warnings.append(
+                    f"{key[0]}:{key[1]} of pod {who} is shadowed by a "
+                    "Service's NodePort or health check on that node"
+                )
         return want
 
     def _service_roles(self) -> dict[tuple[str, int], Role]:
@@ -378,10 +389,12 @@ class DataPlane:
                 if isinstance(port.get("nodePort"), int):
                     for node, node_ip in nodes.items():
                         if node_ip:
-                            want.setdefault((node_ip, port["nodePort"]),
-                                            NodePortRole(key, name, node, node_ip))
-                for ingress in (svc.get("status") or {}).get("loadBalancer", {}).get("ingress") \
-                        or []:
+                            want.setdefault(
+                                (node_ip, port["nodePort"]), NodePortRole(key, name, node, node_ip)
+                            )
+                for ingress in (svc.get("status") or {}).get("loadBalancer", {}).get(
+                    "ingress"
+                ) or []:
                     lb_ip = ingress.get("ip")
                     if lb_ip and self.plan.contains(lb_ip):
                         want.setdefault((lb_ip, port["port"]), LoadBalancerRole(key, name))
@@ -392,12 +405,15 @@ class DataPlane:
                         want.setdefault((node_ip, hc), HealthRole(key, node))
         return want
 
-    def _targets(self) -> tuple[dict[tuple[str, int], list[PortHint]], set[tuple[str, int]],
-                                set[tuple[str, int]]]:
+    def _targets(
+        self,
+    ) -> tuple[dict[tuple[str, int], list[PortHint]], set[tuple[str, int]], set[tuple[str, int]]]:
         """Per pod (ip, port): what the Services aiming there say; the ports of dead
         services (a target-port-dead fault); the ingress controller's traffic ports."""
-        services = {(s["metadata"]["namespace"], s["metadata"]["name"]): s
-                    for s in self.store.list("Service")}
+        services = {
+            (s["metadata"]["namespace"], s["metadata"]["name"]): s
+            for s in self.store.list("Service")
+        }
         controller = self.ingress_view()[0] if self.ingress_view else None
         dead = self.faults.dead_services()
         hints: dict[tuple[str, int], list[PortHint]] = {}
@@ -406,19 +422,28 @@ class DataPlane:
         for sl in self.store.list("EndpointSlice"):
             ns = sl["metadata"]["namespace"]
             svc_name = sl["metadata"].get("labels", {}).get("kubernetes.io/service-name")
-            svc_ports = {(p.get("name") or ""): p for p in
-                         ((services.get((ns, str(svc_name))) or {}).get("spec") or {})
-                         .get("ports") or []}
-            ports = [p for p in sl.get("ports") or []
-                     if isinstance(p.get("port"), int) and p.get("protocol", "TCP") == "TCP"]
+            svc_ports = {
+                (p.get("name") or ""): p
+                for p in ((services.get((ns, str(svc_name))) or {}).get("spec") or {}).get("ports")
+                or []
+            }
+            ports = [
+                p
+                for p in sl.get("ports") or []
+                if isinstance(p.get("port"), int) and p.get("protocol", "TCP") == "TCP"
+            ]
             for ep in sl.get("endpoints") or []:
                 for ip in ep.get("addresses") or []:
                     for p in ports:
                         name = p.get("name") or ""
                         number = svc_ports.get(name, {}).get("port")
-                        hints.setdefault((ip, p["port"]), []).append(PortHint(
-                            name, str(p.get("appProtocol") or ""),
-                            number if isinstance(number, int) else None))
+                        hints.setdefault((ip, p["port"]), []).append(
+                            PortHint(
+                                name,
+                                str(p.get("appProtocol") or ""),
+                                number if isinstance(number, int) else None,
+                            )
+                        )
                         if f"{ns}/{svc_name}" in dead:
                             dead_ports.add((ip, p["port"]))
                         if controller == (ns, svc_name):
@@ -455,8 +480,7 @@ class DataPlane:
             node_ip = nodes.get(node)
             for host_port, number in host_ports.items():
                 if node_ip:
-                    want.setdefault((node_ip, host_port),
-                                    HostPortRole(ns, name, node, ip, number))
+                    want.setdefault((node_ip, host_port), HostPortRole(ns, name, node, ip, number))
             if self.faults.pod_mode(f"{ns}/{name}") == "refuse":
                 continue
             infra = proxies.get((ns, name))
@@ -467,14 +491,30 @@ class DataPlane:
                 if infra is not None and number in listener_of:
                     served = service_protocol(infra.protocols[listener_of[number]])
                     if served != "udp":  # the lab's data plane is TCP only
-                        want.setdefault((ip, number), PodRole(
-                            ns, name, node, ip, number, served, gateway=infra.gateway,
-                            listener_port=listener_of[number]))
+                        want.setdefault(
+                            (ip, number),
+                            PodRole(
+                                ns,
+                                name,
+                                node,
+                                ip,
+                                number,
+                                served,
+                                gateway=infra.gateway,
+                                listener_port=listener_of[number],
+                            ),
+                        )
                     continue
-                protocol = pod_port_protocol(port_name, number, hints.get((ip, number), ()),
-                                             command_http=number in command_http)
-                want.setdefault((ip, number), PodRole(
-                    ns, name, node, ip, number, protocol, (ip, number) in ingress_ports))
+                protocol = pod_port_protocol(
+                    port_name,
+                    number,
+                    hints.get((ip, number), ()),
+                    command_http=number in command_http,
+                )
+                want.setdefault(
+                    (ip, number),
+                    PodRole(ns, name, node, ip, number, protocol, (ip, number) in ingress_ports),
+                )
         return want
 
     async def sync(self) -> None:
@@ -508,9 +548,15 @@ class DataPlane:
         for key in [k for k in self._listeners if k not in want]:
             self._listeners.pop(key).close()
         for key, role in want.items():
-            mode = "silent" if self._black_hole(role) else (
-                "gated" if self.policies and _gateable(role) and key not in self._ungated
-                else "plain")
+            mode = (
+                "silent"
+                if self._black_hole(role)
+                else (
+                    "gated"
+                    if self.policies and _gateable(role) and key not in self._ungated
+                    else "plain"
+                )
+            )
             current = self._listeners.get(key)
             if current is not None:
                 if current.mode == mode:
@@ -519,8 +565,8 @@ class DataPlane:
                     # A pod's verdicts change only with the policy inputs; the forwarding
                     # roles' also with endpoints and node health: those are asked again.
                     if current.gate is not None and (
-                            self._stale or not same
-                            or not isinstance(role, PodRole | HostPortRole)):
+                        self._stale or not same or not isinstance(role, PodRole | HostPortRole)
+                    ):
                         self._set_gate(current.gate, role)
                     continue
                 # Forwarding <-> black hole <-> gated: a fresh socket on the same address
@@ -549,10 +595,14 @@ class DataPlane:
                     gate.close()
                 gate = None
                 self._ungated.add(key)
-                self.warnings.append(f"NetworkPolicy is not enforced on {key[0]}:{key[1]}: "
-                                     f"{getattr(exc, 'strerror', None) or exc}")
+                self.warnings.append(
+                    f"NetworkPolicy is not enforced on {key[0]}:{key[1]}: "
+                    f"{getattr(exc, 'strerror', None) or exc}"
+                )
+
         def handle(r: asyncio.StreamReader, w: asyncio.StreamWriter) -> Any:
             return self._on_connection(key, r, w)
+
         if gate is not None:
             try:
                 server = await asyncio.start_server(handle, sock=gate.sock)
@@ -560,8 +610,10 @@ class DataPlane:
                 gate.close()
                 raise
             return _Listener(role, server=server, gate=gate)
-        return _Listener(role, server=await asyncio.start_server(
-            handle, host=key[0], port=key[1], reuse_address=True))
+        return _Listener(
+            role,
+            server=await asyncio.start_server(handle, host=key[0], port=key[1], reuse_address=True),
+        )
 
     # ------------------------------------------------------------------ NetworkPolicy
     def _read_policies(self) -> None:
@@ -569,16 +621,34 @@ class DataPlane:
         verdict can change (every CIDR's edges, every pod and node address)."""
         pods = self.store.list("Pod")
         # Only the Kubernetes API's kind of that name (Calico's is not this evaluator's).
-        raw = [p for p in self.store.list("NetworkPolicy")
-               if str(p.get("apiVersion") or "networking.k8s.io/v1").startswith(
-                   "networking.k8s.io/")]
+        raw = [
+            p
+            for p in self.store.list("NetworkPolicy")
+            if str(p.get("apiVersion") or "networking.k8s.io/v1").startswith("networking.k8s.io/")
+        ]
         namespaces = self.store.list("Namespace")
-        fingerprint = json.dumps(
-            [raw, [(n["metadata"]["name"], n["metadata"].get("labels")) for n in namespaces],
-             [(p["metadata"], (p.get("spec") or {}).get("hostNetwork"),
-               [c.get("ports") for c in (p.get("spec") or {}).get("containers") or []],
-               (p.get("status") or {}).get("podIP"), (p.get("status") or {}).get("hostIP"))
-              for p in pods]], sort_keys=True, default=str) if raw else ""
+        fingerprint = (
+            json.dumps(
+                [
+                    raw,
+                    [(n["metadata"]["name"], n["metadata"].get("labels")) for n in namespaces],
+                    [
+                        (
+                            p["metadata"],
+                            (p.get("spec") or {}).get("hostNetwork"),
+                            [c.get("ports") for c in (p.get("spec") or {}).get("containers") or []],
+                            (p.get("status") or {}).get("podIP"),
+                            (p.get("status") or {}).get("hostIP"),
+                        )
+                        for p in pods
+                    ],
+                ],
+                sort_keys=True,
+                default=str,
+            )
+            if raw
+            else ""
+        )
         self._stale = fingerprint != self._fingerprint
         self._fingerprint = fingerprint
         self.policies = PolicySet.build(raw, namespaces, pods)
@@ -603,8 +673,7 @@ class DataPlane:
             # Cluster policy: every client arrives SNATed, so one verdict holds for all.
             drops = [] if self._admits(role, role.node_ip) else [(0, 0xFFFFFFFF)]
         else:
-            drops = decision_ranges(self._points,
-                                    lambda src: self._admits(role, _ip_str(src)))
+            drops = decision_ranges(self._points, lambda src: self._admits(role, _ip_str(src)))
         if len(drops) > MAX_RANGES:
             raise ValueError("too many address ranges for one listener")
         gate.set_drops(drops)
@@ -616,7 +685,8 @@ class DataPlane:
         if key not in self._memo:
             dst = self.policies.pod_at(ip)
             self._memo[key] = dst is None or self.policies.allowed(
-                source, self.policies.pod_at(source), dst, port)
+                source, self.policies.pod_at(source), dst, port
+            )
         return bool(self._memo[key])
 
     def _admits(self, role: Role, src: str) -> bool:
@@ -660,8 +730,11 @@ class DataPlane:
 
     def gated(self) -> dict[tuple[str, int], list[Range]]:
         """The listeners that drop some sources' SYNs, with the dropped address ranges."""
-        return {k: list(v.gate.drops) for k, v in self._listeners.items()
-                if v.gate is not None and v.gate.drops}
+        return {
+            k: list(v.gate.drops)
+            for k, v in self._listeners.items()
+            if v.gate is not None and v.gate.drops
+        }
 
     def _black_hole(self, role: Role) -> bool:
         """Where SYNs go unanswered: every address of a down node (a machine that is off
@@ -681,9 +754,11 @@ class DataPlane:
         local = (svc.get("spec") or {}).get("externalTrafficPolicy") == "Local"
         node = self._node(role.node)
         zone = ((node or {}).get("metadata", {}).get("labels") or {}).get(
-            "topology.kubernetes.io/zone")
+            "topology.kubernetes.io/zone"
+        )
         return choose_endpoints(
-            self._endpoints(role.service, role.port_name), local=local, node=role.node, zone=zone)
+            self._endpoints(role.service, role.port_name), local=local, node=role.node, zone=zone
+        )
 
     def listening(self) -> dict[tuple[str, int], Role]:
         return {k: v.role for k, v in self._listeners.items()}
@@ -743,8 +818,9 @@ class DataPlane:
             if not writer.is_closing():
                 writer.close()
 
-    def _pick(self, key: Any, candidates: Sequence[LabEndpoint],
-              client: tuple[str, str] | None) -> LabEndpoint:
+    def _pick(
+        self, key: Any, candidates: Sequence[LabEndpoint], client: tuple[str, str] | None
+    ) -> LabEndpoint:
         """Round robin; with ``client`` ((node, client address), under sessionAffinity:
         ClientIP) the endpoint that client had on this node while it is still a candidate
         (kube-proxy keeps one affinity table per node)."""
@@ -766,9 +842,11 @@ class DataPlane:
         return self.store.get("Service", key[0], key[1])
 
     def _endpoints(self, key: Key, port_name: str) -> list[LabEndpoint]:
-        slices = [s for s in self.store.list("EndpointSlice", key[0])
-                  if (s["metadata"].get("labels") or {}).get("kubernetes.io/service-name")
-                  == key[1]]
+        slices = [
+            s
+            for s in self.store.list("EndpointSlice", key[0])
+            if (s["metadata"].get("labels") or {}).get("kubernetes.io/service-name") == key[1]
+        ]
         return slice_endpoints(slices, port_name)
 
     def _node(self, name: str) -> Obj | None:
@@ -793,9 +871,19 @@ class DataPlane:
             return
         if role.gateway is not None and self._gateways is not None:
             await self._gateways.serve(
-                ProxyPod(role.namespace, role.name, role.node, role.ip, role.listener_port,
-                         role.protocol, role.gateway),
-                reader, writer, error_status=self.faults.pod_status(pod))
+                ProxyPod(
+                    role.namespace,
+                    role.name,
+                    role.node,
+                    role.ip,
+                    role.listener_port,
+                    role.protocol,
+                    role.gateway,
+                ),
+                reader,
+                writer,
+                error_status=self.faults.pod_status(pod),
+            )
             return
         if role.protocol == "https":
             context = self._tls_context()
@@ -812,11 +900,21 @@ class DataPlane:
         if request is None:
             return
         peer = writer.get_extra_info("peername") or ("?", 0)
-        body = {"pod": role.name, "namespace": role.namespace, "node": role.node,
-                "podIP": role.ip, "port": role.port, "client": f"{peer[0]}:{peer[1]}",
-                "path": request.path, "host": request.host}
-        headers = {"X-Pod-Name": role.name, "X-Pod-Namespace": role.namespace,
-                   "X-Node-Name": role.node}
+        body = {
+            "pod": role.name,
+            "namespace": role.namespace,
+            "node": role.node,
+            "podIP": role.ip,
+            "port": role.port,
+            "client": f"{peer[0]}:{peer[1]}",
+            "path": request.path,
+            "host": request.host,
+        }
+        headers = {
+            "X-Pod-Name": role.name,
+            "X-Pod-Namespace": role.namespace,
+            "X-Node-Name": role.node,
+        }
         status = self.faults.pod_status(pod)
         await _respond(writer, status, body, headers, head_only=request.method == "HEAD")
 
@@ -866,8 +964,9 @@ class DataPlane:
             return
         client_ip = (writer.get_extra_info("peername") or ("127.0.0.1", 0))[0]
         sticky = (svc.get("spec") or {}).get("sessionAffinity") == "ClientIP"
-        target = self._pick((role.service, role.port_name), candidates,
-                            (role.node, client_ip) if sticky else None)
+        target = self._pick(
+            (role.service, role.port_name), candidates, (role.node, client_ip) if sticky else None
+        )
         source = self._node_port_source(role, client_ip)
         if self.policies and not self._lets(source, target.ip, target.port):
             await _hold(reader)  # the pod's node drops it: nothing ever answers
@@ -884,19 +983,28 @@ class DataPlane:
         if request is None:
             return
         count = self._local_endpoint_count(role.service, role.node)
-        body = {"service": {"namespace": role.service[0], "name": role.service[1]},
-                "localEndpoints": count, "serviceProxyHealthy": True}
-        await _respond(writer, 200 if count > 0 else 503, body, {},
-                       head_only=request.method == "HEAD")
+        body = {
+            "service": {"namespace": role.service[0], "name": role.service[1]},
+            "localEndpoints": count,
+            "serviceProxyHealthy": True,
+        }
+        await _respond(
+            writer, 200 if count > 0 else 503, body, {}, head_only=request.method == "HEAD"
+        )
 
     def _local_endpoint_count(self, key: Key, node: str) -> int:
-        slices = [s for s in self.store.list("EndpointSlice", key[0])
-                  if (s["metadata"].get("labels") or {}).get("kubernetes.io/service-name")
-                  == key[1]]
-        ips = {ip for sl in slices for ep in sl.get("endpoints") or []
-               if ep.get("nodeName") == node
-               and (ep.get("conditions") or {}).get("ready") is not False
-               for ip in ep.get("addresses") or []}
+        slices = [
+            s
+            for s in self.store.list("EndpointSlice", key[0])
+            if (s["metadata"].get("labels") or {}).get("kubernetes.io/service-name") == key[1]
+        ]
+        ips = {
+            ip
+            for sl in slices
+            for ep in sl.get("endpoints") or []
+            if ep.get("nodeName") == node and (ep.get("conditions") or {}).get("ready") is not False
+            for ip in ep.get("addresses") or []
+        }
         return len(ips)
 
     def _node_healthy(self, name: str) -> bool:
@@ -924,8 +1032,9 @@ class DataPlane:
         """Where the load balancer sends: healthy nodes' NodePorts, or the pods."""
         svc = self._service(role.service)
         spec = (svc or {}).get("spec") or {}
-        port = next((p for p in spec.get("ports") or [] if (p.get("name") or "") ==
-                     role.port_name), None)
+        port = next(
+            (p for p in spec.get("ports") or [] if (p.get("name") or "") == role.port_name), None
+        )
         if svc is None or port is None:
             return []
         targets: list[tuple[str | None, int]] = []
@@ -940,8 +1049,9 @@ class DataPlane:
                 targets.append((_node_ip(node), port["nodePort"]))
         else:
             # No NodePorts: an IP-target load balancer sends straight to the pods.
-            targets = [(e.ip, e.port) for e in _usable(self._endpoints(role.service,
-                                                                       role.port_name))]
+            targets = [
+                (e.ip, e.port) for e in _usable(self._endpoints(role.service, role.port_name))
+            ]
         return [(str(ip), int(number)) for ip, number in targets if ip]
 
     async def _serve_ingress(
@@ -958,28 +1068,41 @@ class DataPlane:
         key = (backend["ns"], str(backend["service"]))
         svc = self._service(key)
         ports = ((svc or {}).get("spec") or {}).get("ports") or []
-        port = next((p for p in ports if backend["port"] in (p.get("port"), p.get("name"))),
-                    None)
+        port = next((p for p in ports if backend["port"] in (p.get("port"), p.get("name"))), None)
         endpoints = _usable(self._endpoints(key, (port or {}).get("name") or "")) if port else []
         if not endpoints:
             await _respond(writer, 503, {"error": f"no endpoints for {key[0]}/{key[1]}"}, {})
             return
         target = endpoints[self._next(("ingress", key), len(endpoints))]
-        await self._forward(reader, writer, target.ip, target.port, role.ip,
-                            first=request.head + request.body, bad_gateway=True)
+        await self._forward(
+            reader,
+            writer,
+            target.ip,
+            target.port,
+            role.ip,
+            first=request.head + request.body,
+            bad_gateway=True,
+        )
 
     async def _forward(
-        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ip: str, port: int,
-        source: str, *, first: bytes = b"", bad_gateway: bool = False,
+        self,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        ip: str,
+        port: int,
+        source: str,
+        *,
+        first: bytes = b"",
+        bad_gateway: bool = False,
     ) -> None:
         try:
             up_reader, up_writer = await asyncio.wait_for(
-                asyncio.open_connection(ip, port, local_addr=(source, 0)), self.connect_timeout)
+                asyncio.open_connection(ip, port, local_addr=(source, 0)), self.connect_timeout
+            )
         except TimeoutError:
             if bad_gateway:
                 # nginx after proxy_connect_timeout: a dropped SYN (a policy, a node down).
-                await _respond(writer, 504, {"error": f"timed out connecting to {ip}:{port}"},
-                               {})
+                await _respond(writer, 504, {"error": f"timed out connecting to {ip}:{port}"}, {})
             else:
                 _reset(writer)
             return
@@ -997,8 +1120,9 @@ class DataPlane:
                 if bad_gateway and not await _first_reply(up_reader, writer):
                     # An L7 proxy answers for a backend that hangs up without a reply (nginx:
                     # "upstream prematurely closed connection"), e.g. plain HTTP to a TLS port.
-                    await _respond(writer, 502, {"error": f"{ip}:{port} closed without an "
-                                                 "answer"}, {})
+                    await _respond(
+                        writer, 502, {"error": f"{ip}:{port} closed without an answer"}, {}
+                    )
                     return
                 await _pump(up_reader, writer)
             finally:

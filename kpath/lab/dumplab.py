@@ -58,18 +58,19 @@ def load_store(paths: Sequence[str | Path]) -> LoadedDump:
     served = {(r.group, r.kind) for r in RESOURCES + POLICY_API_RESOURCES}
     result = read_into(store, paths, served)
     gc.collect()
-    resources = RESOURCES + (POLICY_API_RESOURCES if POLICY_API_KINDS & set(result.counts)
-                             else ())
+    resources = RESOURCES + (POLICY_API_RESOURCES if POLICY_API_KINDS & set(result.counts) else ())
     store.start_at(result.highest_rv + 1)
-    return LoadedDump(store, resources, result.counts, result.unserved,
-                      ", ".join(str(p) for p in paths))
+    return LoadedDump(
+        store, resources, result.counts, result.unserved, ", ".join(str(p) for p in paths)
+    )
 
 
 class DumpLab:
     """A served dump: the API server, the churn, and the control endpoint."""
 
-    def __init__(self, loaded: LoadedDump, *, tls: bool = False, rbac: Any = None,
-                 seed: int = 1) -> None:
+    def __init__(
+        self, loaded: LoadedDump, *, tls: bool = False, rbac: Any = None, seed: int = 1
+    ) -> None:
         self.loaded = loaded
         self.store = loaded.store
         self.api = LabApiServer(self.store, tls=tls, rbac=rbac, resources=loaded.resources)
@@ -129,8 +130,7 @@ class DumpLab:
         async def handle(request: web.Request) -> web.Response:
             try:
                 body = await request.json() if request.can_read_body else {}
-                return web.json_response(self.control(request.method, request.path,
-                                                      body or {}))
+                return web.json_response(self.control(request.method, request.path, body or {}))
             except KpathError as exc:
                 return web.json_response({"error": str(exc)}, status=400)
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
@@ -148,10 +148,14 @@ class DumpLab:
         """One control request (runs on the lab's loop): state, request counts, churn."""
         parts = [p for p in path.split("/") if p]
         if method == "GET" and not parts:
-            return {"resourceVersion": self.store.resource_version,
-                    "objects": self.loaded.counts, "churnEvery": self.churn_every,
-                    "churnTicks": self.churn.ticks, "watchers": self.store.watcher_count,
-                    "lastSteps": [s.to_dict() for s in self.steps[-5:]]}
+            return {
+                "resourceVersion": self.store.resource_version,
+                "objects": self.loaded.counts,
+                "churnEvery": self.churn_every,
+                "churnTicks": self.churn.ticks,
+                "watchers": self.store.watcher_count,
+                "lastSteps": [s.to_dict() for s in self.steps[-5:]],
+            }
         if method == "GET" and parts == ["requests"]:
             return self.requests_by_verb()
         if method == "POST" and parts[:1] == ["churn"] and len(parts) == 2:
@@ -162,24 +166,37 @@ class DumpLab:
             if action == "stop":
                 self.stop_churn()
                 return {"churnEvery": None}
-            steps = {"tick": self.churn.tick, "rollout": self.churn.rollout,
-                     "kill": self.churn.kill, "node": self.churn.flap_node}
+            steps = {
+                "tick": self.churn.tick,
+                "rollout": self.churn.rollout,
+                "kill": self.churn.kill,
+                "node": self.churn.flap_node,
+            }
             if action in steps:
                 step = steps[action]()
                 return {**step.to_dict(), "resourceVersion": self.store.resource_version}
-        raise InputError(f"unknown control request {method} {path}; try GET /, GET /requests, "
-                         "POST /churn/{tick,rollout,kill,node,start,stop}")
+        raise InputError(
+            f"unknown control request {method} {path}; try GET /, GET /requests, "
+            "POST /churn/{tick,rollout,kill,node,start,stop}"
+        )
 
 
-def run_dump_lab(paths: Sequence[str], kubeconfig_out: Path | None, *, tls: bool = False,
-                 rbac: Any = None, churn: float | None = None) -> int:
+def run_dump_lab(
+    paths: Sequence[str],
+    kubeconfig_out: Path | None,
+    *,
+    tls: bool = False,
+    rbac: Any = None,
+    churn: float | None = None,
+) -> int:
     """``kpath lab --dump FILE…``: serve the dump until Ctrl+C (or SIGTERM)."""
     loaded = load_store(paths)
     return asyncio.run(_run(loaded, kubeconfig_out, tls=tls, rbac=rbac, churn=churn))
 
 
-async def _run(loaded: LoadedDump, kubeconfig_out: Path | None, *, tls: bool, rbac: Any,
-               churn: float | None) -> int:
+async def _run(
+    loaded: LoadedDump, kubeconfig_out: Path | None, *, tls: bool, rbac: Any, churn: float | None
+) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -189,8 +206,7 @@ async def _run(loaded: LoadedDump, kubeconfig_out: Path | None, *, tls: bool, rb
     await lab.start()
     try:
         if kubeconfig_out is None:
-            fd, name = tempfile.mkstemp(prefix=f"kpath-lab-{os.getpid()}-",
-                                        suffix=".kubeconfig")
+            fd, name = tempfile.mkstemp(prefix=f"kpath-lab-{os.getpid()}-", suffix=".kubeconfig")
             os.close(fd)
             kubeconfig_out = Path(name)
         path = lab.api.write_kubeconfig(kubeconfig_out)
@@ -208,8 +224,9 @@ async def _run(loaded: LoadedDump, kubeconfig_out: Path | None, *, tls: bool, rb
 def banner(lab: DumpLab, kubeconfig: Path) -> str:
     ctl = lab.control_url
     counts = ", ".join(f"{k} {n:,}" for k, n in sorted(lab.loaded.counts.items()))
-    unserved = ", ".join(f"{clean_message(k)} {n:,}"
-                         for k, n in sorted(lab.loaded.unserved.items()))
+    unserved = ", ".join(
+        f"{clean_message(k)} {n:,}" for k, n in sorted(lab.loaded.unserved.items())
+    )
     lines = [
         f"kpath lab: dump {clean_message(lab.loaded.origin)} (no data plane), "
         f"API server {lab.api.url}",

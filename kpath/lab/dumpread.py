@@ -44,8 +44,9 @@ class ReadResult:
     highest_rv: int = 0
 
 
-def read_into(store: EncodedStore, paths: Sequence[str | Path],
-              served: Iterable[tuple[str, str]]) -> ReadResult:
+def read_into(
+    store: EncodedStore, paths: Sequence[str | Path], served: Iterable[tuple[str, str]]
+) -> ReadResult:
     """Store the served objects of ``paths``; ``served`` holds (group, kind) pairs."""
     if not paths:
         raise InputError("--dump needs at least one file or directory")
@@ -74,8 +75,7 @@ def read_into(store: EncodedStore, paths: Sequence[str | Path],
     return result
 
 
-def _read_rest(store: EncodedStore, paths: list[str], kinds: set[str],
-               result: ReadResult) -> None:
+def _read_rest(store: EncodedStore, paths: list[str], kinds: set[str], result: ReadResult) -> None:
     raw = load_dump(paths)
     for kind, n in raw.skipped.items():
         result.unserved[kind] = result.unserved.get(kind, 0) + n
@@ -90,8 +90,9 @@ def _read_rest(store: EncodedStore, paths: list[str], kinds: set[str],
     store.finish_load()
 
 
-def _stream_file(store: EncodedStore, dump: DumpFile, kinds: frozenset[tuple[str, str]],
-                 result: ReadResult) -> None:
+def _stream_file(
+    store: EncodedStore, dump: DumpFile, kinds: frozenset[tuple[str, str]], result: ReadResult
+) -> None:
     if dump.stdin:
         raise _Fallback
     try:
@@ -177,9 +178,15 @@ def _list_items(text: str) -> Iterator[tuple[str | None, str | None, Any, int, i
         yield item_kind, version if isinstance(version, str) else None, item, start, end
 
 
-def _add(store: EncodedStore, item: Any, raw: bytes | None, default_kind: str | None,
-         default_version: str | None, kinds: frozenset[tuple[str, str]],
-         result: ReadResult) -> None:
+def _add(
+    store: EncodedStore,
+    item: Any,
+    raw: bytes | None,
+    default_kind: str | None,
+    default_version: str | None,
+    kinds: frozenset[tuple[str, str]],
+    result: ReadResult,
+) -> None:
     if not isinstance(item, dict):
         raise ValueError("an item that is not an object")
     kind = item.get("kind") or default_kind
@@ -191,8 +198,12 @@ def _add(store: EncodedStore, item: Any, raw: bytes | None, default_kind: str | 
         if default_version and "apiVersion" not in item:
             item["apiVersion"] = default_version
     meta = item.get("metadata")
-    if not isinstance(meta, dict) or not isinstance(meta.get("name"), str) or \
-            not meta["name"] or not isinstance(meta.get("namespace") or "", str):
+    if (
+        not isinstance(meta, dict)
+        or not isinstance(meta.get("name"), str)
+        or not meta["name"]
+        or not isinstance(meta.get("namespace") or "", str)
+    ):
         raise ValueError("an item without a name")
     version = item.get("apiVersion")
     group = version.rpartition("/")[0] if isinstance(version, str) else ""

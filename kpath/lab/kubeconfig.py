@@ -15,9 +15,15 @@ import yaml
 from kpath.lab.certs import EC_KEY, openssl_run
 
 
-def write_kubeconfig(path: Path, server: str, *, context: str = "kpath-lab",
-                     namespace: str | None = None, token: str | None = None,
-                     ca_pem: bytes | None = None) -> Path:
+def write_kubeconfig(
+    path: Path,
+    server: str,
+    *,
+    context: str = "kpath-lab",
+    namespace: str | None = None,
+    token: str | None = None,
+    ca_pem: bytes | None = None,
+) -> Path:
     cluster: dict[str, object] = {"server": server}
     if ca_pem is not None:
         cluster["certificate-authority-data"] = base64.b64encode(ca_pem).decode()
@@ -26,7 +32,9 @@ def write_kubeconfig(path: Path, server: str, *, context: str = "kpath-lab",
     if namespace:
         ctx["namespace"] = namespace
     doc = {
-        "apiVersion": "v1", "kind": "Config", "current-context": context,
+        "apiVersion": "v1",
+        "kind": "Config",
+        "current-context": context,
         "clusters": [{"name": context, "cluster": cluster}],
         "users": [{"name": context, "user": user}],
         "contexts": [{"name": context, "context": ctx}],
@@ -45,11 +53,37 @@ def make_tls(host: str) -> tuple[ssl.SSLContext, bytes]:
         def run(*args: str) -> None:
             openssl_run(d, *args, purpose="the lab's TLS")
 
-        run("req", "-x509", *EC_KEY, "-keyout", "ca.key", "-out", "ca.crt", "-days", "2",
-            "-subj", "/CN=kpath-lab-ca")
+        run(
+            "req",
+            "-x509",
+            *EC_KEY,
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.crt",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=kpath-lab-ca",
+        )
         run("req", *EC_KEY, "-keyout", "server.key", "-out", "server.csr", "-subj", f"/CN={host}")
-        run("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-            "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "ext.cnf")
+        run(
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.crt",
+            "-days",
+            "2",
+            "-extfile",
+            "ext.cnf",
+        )
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         context.load_cert_chain(d / "server.crt", d / "server.key")
         return context, (d / "ca.crt").read_bytes()

@@ -179,8 +179,9 @@ def _peer(raw: Obj) -> _Peer:
     block_raw = raw.get("ipBlock")
     if block_raw is not None:
         cidr = network((block_raw or {}).get("cidr"))
-        excepts = tuple(n for n in (network(e) for e in (block_raw or {}).get("except") or [])
-                        if n is not None)
+        excepts = tuple(
+            n for n in (network(e) for e in (block_raw or {}).get("except") or []) if n is not None
+        )
         if cidr is None:
             return _Peer(None, None, None, broken=True)
         return _Peer(None, None, _Block(cidr, excepts))
@@ -193,17 +194,23 @@ def _peer(raw: Obj) -> _Peer:
 def _port(raw: Obj) -> _Port:
     port = raw.get("port")
     end = raw.get("endPort")
-    return _Port(str(raw.get("protocol") or "TCP").upper(),
-                 port if isinstance(port, int | str) else None,
-                 end if isinstance(end, int) and isinstance(port, int) else None)
+    return _Port(
+        str(raw.get("protocol") or "TCP").upper(),
+        port if isinstance(port, int | str) else None,
+        end if isinstance(end, int) and isinstance(port, int) else None,
+    )
 
 
 def _rules(raw: Any, peers_key: str) -> tuple[_Rule, ...]:
     out = []
     for rule in raw or []:
         rule = rule or {}
-        out.append(_Rule(tuple(_peer(p or {}) for p in rule.get(peers_key) or []),
-                         tuple(_port(p or {}) for p in rule.get("ports") or [])))
+        out.append(
+            _Rule(
+                tuple(_peer(p or {}) for p in rule.get(peers_key) or []),
+                tuple(_port(p or {}) for p in rule.get("ports") or []),
+            )
+        )
     return tuple(out)
 
 
@@ -224,8 +231,9 @@ def _container_ports(pod: Obj) -> list[Obj]:
     spec = pod.get("spec") or {}
     containers = list(spec.get("containers") or [])
     # Sidecars (restartable init containers) serve ports like any container.
-    containers += [c for c in spec.get("initContainers") or []
-                   if (c or {}).get("restartPolicy") == "Always"]
+    containers += [
+        c for c in spec.get("initContainers") or [] if (c or {}).get("restartPolicy") == "Always"
+    ]
     return [p for c in containers for p in (c or {}).get("ports") or [] if p]
 
 
@@ -238,9 +246,12 @@ def _port_matches(rule_port: _Port, dst_pod: Obj, port: int, protocol: str) -> b
         top = rule_port.end_port if rule_port.end_port is not None else rule_port.port
         return rule_port.port <= port <= top
     # A named port: the destination pod's container port of that name and protocol.
-    return any(p.get("name") == rule_port.port
-               and str(p.get("protocol") or "TCP").upper() == protocol
-               and p.get("containerPort") == port for p in _container_ports(dst_pod))
+    return any(
+        p.get("name") == rule_port.port
+        and str(p.get("protocol") or "TCP").upper() == protocol
+        and p.get("containerPort") == port
+        for p in _container_ports(dst_pod)
+    )
 
 
 # ------------------------------------------------------------------------- the index
@@ -254,8 +265,9 @@ class PolicySet:
     _selecting: dict[tuple[str, str, str], list[Policy]] = field(default_factory=dict)
 
     @classmethod
-    def build(cls, policies: Iterable[Obj], namespaces: Iterable[Obj],
-              pods: Iterable[Obj] = ()) -> PolicySet:
+    def build(
+        cls, policies: Iterable[Obj], namespaces: Iterable[Obj], pods: Iterable[Obj] = ()
+    ) -> PolicySet:
         ns_labels: dict[str, dict[str, str]] = {}
         for ns in namespaces:
             name = str((ns.get("metadata") or {}).get("name") or "")
@@ -296,13 +308,18 @@ class PolicySet:
         key = (ns, str((pod.get("metadata") or {}).get("name") or ""), direction)
         if key not in self._selecting:  # asked once per pod: the set is rebuilt on change
             labels = _labels(pod)
-            self._selecting[key] = [p for p in self.policies if p.namespace == ns
-                                    and direction in p.types
-                                    and selector_matches(p.selector, labels)]
+            self._selecting[key] = [
+                p
+                for p in self.policies
+                if p.namespace == ns
+                and direction in p.types
+                and selector_matches(p.selector, labels)
+            ]
         return self._selecting[key]
 
-    def _peer_matches(self, peer: _Peer, policy_ns: str, ip: Address | None,
-                      pod: Obj | None) -> bool:
+    def _peer_matches(
+        self, peer: _Peer, policy_ns: str, ip: Address | None, pod: Obj | None
+    ) -> bool:
         if peer.broken:
             return False
         if peer.block is not None:
@@ -318,16 +335,25 @@ class PolicySet:
             return False
         return peer.pods is None or selector_matches(peer.pods, _labels(pod))
 
-    def _rule_allows(self, rule: _Rule, policy_ns: str, peer_ip: Address | None,
-                     peer_pod: Obj | None, dst_pod: Obj, port: int, protocol: str) -> bool:
-        if rule.ports and not any(_port_matches(p, dst_pod, port, protocol)
-                                  for p in rule.ports):
+    def _rule_allows(
+        self,
+        rule: _Rule,
+        policy_ns: str,
+        peer_ip: Address | None,
+        peer_pod: Obj | None,
+        dst_pod: Obj,
+        port: int,
+        protocol: str,
+    ) -> bool:
+        if rule.ports and not any(_port_matches(p, dst_pod, port, protocol) for p in rule.ports):
             return False
-        return not rule.peers or any(self._peer_matches(peer, policy_ns, peer_ip, peer_pod)
-                                     for peer in rule.peers)
+        return not rule.peers or any(
+            self._peer_matches(peer, policy_ns, peer_ip, peer_pod) for peer in rule.peers
+        )
 
-    def ingress_allowed(self, src_ip: str, src_pod: Obj | None, dst_pod: Obj, port: int,
-                        protocol: str = "TCP") -> bool:
+    def ingress_allowed(
+        self, src_ip: str, src_pod: Obj | None, dst_pod: Obj, port: int, protocol: str = "TCP"
+    ) -> bool:
         protocol = protocol.upper()
         if src_ip and src_ip == _host_ip(dst_pod):
             return True  # from the pod's own node: always allowed
@@ -335,11 +361,15 @@ class PolicySet:
         if not selecting:
             return True
         ip = _address(src_ip)
-        return any(self._rule_allows(rule, pol.namespace, ip, src_pod, dst_pod, port, protocol)
-                   for pol in selecting for rule in pol.ingress)
+        return any(
+            self._rule_allows(rule, pol.namespace, ip, src_pod, dst_pod, port, protocol)
+            for pol in selecting
+            for rule in pol.ingress
+        )
 
-    def egress_allowed(self, src_pod: Obj | None, dst_pod: Obj, port: int,
-                       protocol: str = "TCP") -> bool:
+    def egress_allowed(
+        self, src_pod: Obj | None, dst_pod: Obj, port: int, protocol: str = "TCP"
+    ) -> bool:
         protocol = protocol.upper()
         if src_pod is None:
             return True  # not a pod of the cluster: no egress policy applies
@@ -350,20 +380,33 @@ class PolicySet:
         if not selecting:
             return True
         ip = _address(dst_ip)
-        return any(self._rule_allows(rule, pol.namespace, ip, dst_pod, dst_pod, port, protocol)
-                   for pol in selecting for rule in pol.egress)
+        return any(
+            self._rule_allows(rule, pol.namespace, ip, dst_pod, dst_pod, port, protocol)
+            for pol in selecting
+            for rule in pol.egress
+        )
 
-    def allowed(self, src_ip: str, src_pod: Obj | None, dst_pod: Obj, port: int,
-                protocol: str = "TCP") -> bool:
+    def allowed(
+        self, src_ip: str, src_pod: Obj | None, dst_pod: Obj, port: int, protocol: str = "TCP"
+    ) -> bool:
         """Whether a connection from ``src_ip`` (the pod ``src_pod``, or None for anything
         that is not a pod) to ``dst_pod``'s ``port`` passes both ends' policies."""
-        return (self.egress_allowed(src_pod, dst_pod, port, protocol)
-                and self.ingress_allowed(src_ip, src_pod, dst_pod, port, protocol))
+        return self.egress_allowed(src_pod, dst_pod, port, protocol) and self.ingress_allowed(
+            src_ip, src_pod, dst_pod, port, protocol
+        )
 
 
-def allowed(policies: Iterable[Obj], namespaces: Iterable[Obj], pods: Iterable[Obj],
-            src_ip: str, src_pod: Obj | None, dst_pod: Obj, port: int,
-            protocol: str = "TCP") -> bool:
+def allowed(
+    policies: Iterable[Obj],
+    namespaces: Iterable[Obj],
+    pods: Iterable[Obj],
+    src_ip: str,
+    src_pod: Obj | None,
+    dst_pod: Obj,
+    port: int,
+    protocol: str = "TCP",
+) -> bool:
     """One verdict from raw API objects (build a `PolicySet` once to ask many)."""
-    return PolicySet.build(policies, namespaces, pods).allowed(src_ip, src_pod, dst_pod, port,
-                                                               protocol)
+    return PolicySet.build(policies, namespaces, pods).allowed(
+        src_ip, src_pod, dst_pod, port, protocol
+    )

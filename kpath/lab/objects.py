@@ -38,10 +38,17 @@ _HINTED_DISTRIBUTIONS = ("PreferClose", "PreferSameZone", "PreferSameNode")
 _NOT_POSTING = "Kubelet stopped posting node status."
 #: Ingress classes and IngressClass controllers served from outside the cluster (cloud load
 #: balancers): no controller pod in the lab may answer for them.
-EXTERNAL_CONTROLLERS = frozenset({
-    "alb", "ingress.k8s.aws/alb", "gce", "gce-internal", "k8s.io/ingress-gce",
-    "azure/application-gateway", "azure-application-gateway",
-})
+EXTERNAL_CONTROLLERS = frozenset(
+    {
+        "alb",
+        "ingress.k8s.aws/alb",
+        "gce",
+        "gce-internal",
+        "k8s.io/ingress-gce",
+        "azure/application-gateway",
+        "azure-application-gateway",
+    }
+)
 
 
 @dataclass
@@ -165,8 +172,14 @@ def node_object(node: LabNode, *, uid: str, created: str, plan: AddressPlan) -> 
     ready = node.ready
 
     def cond(ctype: str, status: str, reason: str, message: str) -> Obj:
-        return {"type": ctype, "status": status, "reason": reason, "message": message,
-                "lastHeartbeatTime": created, "lastTransitionTime": created}
+        return {
+            "type": ctype,
+            "status": status,
+            "reason": reason,
+            "message": message,
+            "lastHeartbeatTime": created,
+            "lastTransitionTime": created,
+        }
 
     # The pod octet of the address plan, so podCIDR covers the node's pod IPs.
     pod_cidr = f"{plan.prefix}.{10 + node.index}.0/24"
@@ -189,18 +202,30 @@ def node_object(node: LabNode, *, uid: str, created: str, plan: AddressPlan) -> 
                 {"type": "Hostname", "address": node.name},
             ],
             "conditions": [
-                cond("MemoryPressure", "False" if ready else unknown,
-                     "KubeletHasSufficientMemory" if ready else "NodeStatusUnknown",
-                     "kubelet has sufficient memory available" if ready else _NOT_POSTING),
-                cond("DiskPressure", "False" if ready else unknown,
-                     "KubeletHasNoDiskPressure" if ready else "NodeStatusUnknown",
-                     "kubelet has no disk pressure" if ready else _NOT_POSTING),
-                cond("PIDPressure", "False" if ready else unknown,
-                     "KubeletHasSufficientPID" if ready else "NodeStatusUnknown",
-                     "kubelet has sufficient PID available" if ready else _NOT_POSTING),
-                cond("Ready", "True" if ready else unknown,
-                     "KubeletReady" if ready else "NodeStatusUnknown",
-                     "kubelet is posting ready status" if ready else _NOT_POSTING),
+                cond(
+                    "MemoryPressure",
+                    "False" if ready else unknown,
+                    "KubeletHasSufficientMemory" if ready else "NodeStatusUnknown",
+                    "kubelet has sufficient memory available" if ready else _NOT_POSTING,
+                ),
+                cond(
+                    "DiskPressure",
+                    "False" if ready else unknown,
+                    "KubeletHasNoDiskPressure" if ready else "NodeStatusUnknown",
+                    "kubelet has no disk pressure" if ready else _NOT_POSTING,
+                ),
+                cond(
+                    "PIDPressure",
+                    "False" if ready else unknown,
+                    "KubeletHasSufficientPID" if ready else "NodeStatusUnknown",
+                    "kubelet has sufficient PID available" if ready else _NOT_POSTING,
+                ),
+                cond(
+                    "Ready",
+                    "True" if ready else unknown,
+                    "KubeletReady" if ready else "NodeStatusUnknown",
+                    "kubelet is posting ready status" if ready else _NOT_POSTING,
+                ),
             ],
             "capacity": resources,
             "allocatable": resources,
@@ -229,8 +254,13 @@ def pod_object(pod: PodState, node: LabNode | None, *, node_count: int) -> Obj:
     """
     node_ok = node is not None and node.ready
     ready = pod.ready and node_ok and not pod.terminating
-    meta: Obj = {"name": pod.name, "namespace": pod.namespace, "uid": pod.uid,
-                 "creationTimestamp": pod.created, "labels": dict(pod.labels)}
+    meta: Obj = {
+        "name": pod.name,
+        "namespace": pod.namespace,
+        "uid": pod.uid,
+        "creationTimestamp": pod.created,
+        "labels": dict(pod.labels),
+    }
     if pod.annotations:
         meta["annotations"] = dict(pod.annotations)
     if pod.owner:
@@ -247,31 +277,62 @@ def pod_object(pod: PodState, node: LabNode | None, *, node_count: int) -> Obj:
     spec.setdefault("serviceAccountName", "default")
     if node is None:
         return {
-            "apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec,
-            "status": {"phase": "Pending", "qosClass": "BestEffort", "conditions": [{
-                "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
-                "message": f"0/{node_count} nodes are available.",
-                "lastTransitionTime": pod.created, "lastProbeTime": None}]},
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": meta,
+            "spec": spec,
+            "status": {
+                "phase": "Pending",
+                "qosClass": "BestEffort",
+                "conditions": [
+                    {
+                        "type": "PodScheduled",
+                        "status": "False",
+                        "reason": "Unschedulable",
+                        "message": f"0/{node_count} nodes are available.",
+                        "lastTransitionTime": pod.created,
+                        "lastProbeTime": None,
+                    }
+                ],
+            },
         }
     flag = "True" if ready else "False"
 
     def cond(ctype: str, status: str) -> Obj:
-        return {"type": ctype, "status": status, "lastProbeTime": None,
-                "lastTransitionTime": pod.created}
+        return {
+            "type": ctype,
+            "status": status,
+            "lastProbeTime": None,
+            "lastTransitionTime": pod.created,
+        }
 
     containers = [
-        {"name": c["name"], "image": c.get("image", ""), "imageID": "", "ready": ready,
-         "restartCount": 0, "started": True, "containerID": f"containerd://{pod.uid}",
-         "state": {"running": {"startedAt": pod.created}}}
+        {
+            "name": c["name"],
+            "image": c.get("image", ""),
+            "imageID": "",
+            "ready": ready,
+            "restartCount": 0,
+            "started": True,
+            "containerID": f"containerd://{pod.uid}",
+            "state": {"running": {"startedAt": pod.created}},
+        }
         for c in spec.get("containers") or []
     ]
     return {
-        "apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec,
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": meta,
+        "spec": spec,
         "status": {
             "phase": "Running",
-            "conditions": [cond("PodReadyToStartContainers", "True"),
-                           cond("Initialized", "True"), cond("Ready", flag),
-                           cond("ContainersReady", flag), cond("PodScheduled", "True")],
+            "conditions": [
+                cond("PodReadyToStartContainers", "True"),
+                cond("Initialized", "True"),
+                cond("Ready", flag),
+                cond("ContainersReady", flag),
+                cond("PodScheduled", "True"),
+            ],
             "hostIP": node.address,
             "hostIPs": [{"ip": node.address}],
             "podIP": pod.ip,
@@ -287,10 +348,13 @@ def namespace_object(name: str, *, uid: str, created: str, labels: Mapping[str, 
     """An Active Namespace; the API server adds the ``kubernetes.io/metadata.name`` label."""
     all_labels = {"kubernetes.io/metadata.name": name}
     all_labels.update(labels)
-    return {"apiVersion": "v1", "kind": "Namespace",
-            "metadata": {"name": name, "uid": uid, "creationTimestamp": created,
-                         "labels": all_labels},
-            "spec": {"finalizers": ["kubernetes"]}, "status": {"phase": "Active"}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": name, "uid": uid, "creationTimestamp": created, "labels": all_labels},
+        "spec": {"finalizers": ["kubernetes"]},
+        "status": {"phase": "Active"},
+    }
 
 
 # ---------------------------------------------------------------- services
@@ -396,8 +460,11 @@ def endpoint_groups(
             number = resolve_target_port(sp, pod.spec)
             if number is None:
                 continue
-            ep_port: Obj = {"name": sp.get("name", ""), "port": number,
-                            "protocol": sp.get("protocol", "TCP")}
+            ep_port: Obj = {
+                "name": sp.get("name", ""),
+                "port": number,
+                "protocol": sp.get("protocol", "TCP"),
+            }
             if sp.get("appProtocol"):
                 ep_port["appProtocol"] = sp["appProtocol"]
             ports.append(ep_port)
@@ -405,7 +472,8 @@ def endpoint_groups(
         endpoint: Obj = {
             "addresses": [pod.ip],
             "conditions": endpoint_conditions(
-                pod_ready=pod_ready, terminating=pod.terminating, publish_not_ready=publish),
+                pod_ready=pod_ready, terminating=pod.terminating, publish_not_ready=publish
+            ),
             "nodeName": node.name,
             "targetRef": {"kind": "Pod", "namespace": ns, "name": pod.name, "uid": pod.uid},
         }
@@ -425,12 +493,13 @@ def endpoint_groups(
                 ep["hints"] = hints
     if not groups:
         groups[()] = ([], [])  # the controller keeps one empty placeholder slice
-    return [EndpointGroup(sig, ports, endpoints)
-            for sig, (ports, endpoints) in sorted(groups.items(), key=lambda kv: kv[0])]
+    return [
+        EndpointGroup(sig, ports, endpoints)
+        for sig, (ports, endpoints) in sorted(groups.items(), key=lambda kv: kv[0])
+    ]
 
 
-def endpoint_slice(service: Mapping[str, Any], group: EndpointGroup, *, name: str,
-                   uid: str) -> Obj:
+def endpoint_slice(service: Mapping[str, Any], group: EndpointGroup, *, name: str, uid: str) -> Obj:
     """One group's EndpointSlice, labelled for and owned by its Service."""
     meta = service["metadata"]
     service_name = meta["name"]
@@ -446,9 +515,16 @@ def endpoint_slice(service: Mapping[str, Any], group: EndpointGroup, *, name: st
             "uid": uid,
             "creationTimestamp": meta["creationTimestamp"],
             "labels": labels,
-            "ownerReferences": [{
-                "apiVersion": "v1", "kind": "Service", "name": service_name,
-                "uid": meta["uid"], "controller": True, "blockOwnerDeletion": True}],
+            "ownerReferences": [
+                {
+                    "apiVersion": "v1",
+                    "kind": "Service",
+                    "name": service_name,
+                    "uid": meta["uid"],
+                    "controller": True,
+                    "blockOwnerDeletion": True,
+                }
+            ],
         },
         "addressType": "IPv4",
         "endpoints": group.endpoints,
@@ -473,8 +549,11 @@ def effective_class(ing: Mapping[str, Any], ingress_classes: Mapping[str, Obj]) 
 
 
 def _defaults(ingress_classes: Mapping[str, Obj]) -> list[str]:
-    return [n for n, c in ingress_classes.items()
-            if (meta_of(c).get("annotations") or {}).get(DEFAULT_CLASS_ANNOTATION) == "true"]
+    return [
+        n
+        for n, c in ingress_classes.items()
+        if (meta_of(c).get("annotations") or {}).get(DEFAULT_CLASS_ANNOTATION) == "true"
+    ]
 
 
 def _controller_of(cls: str, ingress_classes: Mapping[str, Obj]) -> str | None:
@@ -488,8 +567,9 @@ def claimed_classes(classes: Sequence[str], ingress_classes: Mapping[str, Obj]) 
     naming the same ``spec.controller`` (a controller watches classes by its controller name,
     as ingress-nginx's ``--controller-class`` and traefik do)."""
     controllers = {c for c in (_controller_of(n, ingress_classes) for n in classes) if c}
-    return set(classes) | {n for n in ingress_classes
-                           if _controller_of(n, ingress_classes) in controllers}
+    return set(classes) | {
+        n for n in ingress_classes if _controller_of(n, ingress_classes) in controllers
+    }
 
 
 def class_served(
@@ -509,8 +589,9 @@ def class_served(
         named = (ing.get("spec") or {}).get("ingressClassName")
         if named and named not in ingress_classes:
             return False  # a class named by the field must exist; no controller takes it
-        return cls is None or not ({cls, _controller_of(cls, ingress_classes)}
-                                   & EXTERNAL_CONTROLLERS)
+        return cls is None or not (
+            {cls, _controller_of(cls, ingress_classes)} & EXTERNAL_CONTROLLERS
+        )
     claimed = claimed_classes(classes, ingress_classes)
     if cls is not None:
         return cls in claimed

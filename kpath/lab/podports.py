@@ -10,8 +10,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-_NON_HTTP_HINTS = ("grpc", "tcp", "tls", "redis", "postgres", "mysql", "mongo", "dns",
-                   "amqp", "kafka", "metrics-udp", "xds")
+_NON_HTTP_HINTS = (
+    "grpc",
+    "tcp",
+    "tls",
+    "redis",
+    "postgres",
+    "mysql",
+    "mongo",
+    "dns",
+    "amqp",
+    "kafka",
+    "metrics-udp",
+    "xds",
+)
 _HTTP_APP = ("http", "http2", "kubernetes.io/h2c", "h2c", "kubernetes.io/ws")
 _HTTPS_APP = ("https", "kubernetes.io/wss")
 #: HTTPS by number where name and appProtocol say nothing (webhooks: 9443, API servers: 6443)
@@ -56,8 +68,13 @@ def command_http_ports(container: Mapping[str, Any]) -> set[int]:
     return out
 
 
-def pod_port_protocol(container_name: str | None, number: int,
-                      hints: Sequence[PortHint] = (), *, command_http: bool = False) -> str:
+def pod_port_protocol(
+    container_name: str | None,
+    number: int,
+    hints: Sequence[PortHint] = (),
+    *,
+    command_http: bool = False,
+) -> str:
     """``http``, ``https`` (TLS, HTTP inside) or ``tcp`` (an echo) for one pod port.
 
     As a pod in a real cluster would serve it: the container's command line first (what the

@@ -60,15 +60,20 @@ class Rule:
     resource_names: frozenset[str] = frozenset()
 
     def matches(self, r: Request) -> bool:
-        return (("*" in self.verbs or r.verb in self.verbs)
-                and ("*" in self.api_groups or r.group in self.api_groups)
-                and self._resource_matches(r)
-                and (not self.resource_names or r.name in self.resource_names))
+        return (
+            ("*" in self.verbs or r.verb in self.verbs)
+            and ("*" in self.api_groups or r.group in self.api_groups)
+            and self._resource_matches(r)
+            and (not self.resource_names or r.name in self.resource_names)
+        )
 
     def _resource_matches(self, r: Request) -> bool:
         # As rbac's ResourceMatches: "*" is everything, "*/proxy" any resource's proxy.
-        return ("*" in self.resources or r.combined in self.resources
-                or (bool(r.subresource) and f"*/{r.subresource}" in self.resources))
+        return (
+            "*" in self.resources
+            or r.combined in self.resources
+            or (bool(r.subresource) and f"*/{r.subresource}" in self.resources)
+        )
 
 
 @dataclass(frozen=True)
@@ -108,17 +113,25 @@ class Authorizer:
 
 def forbidden_message(r: Request, user: str = LAB_USER) -> str:
     """The message a real API server sends with a 403 for this request."""
-    where = (f' in the namespace "{r.namespace}"' if r.namespace is not None
-             else " at the cluster scope")
+    where = (
+        f' in the namespace "{r.namespace}"' if r.namespace is not None else " at the cluster scope"
+    )
     named = f' "{r.name}"' if r.name else ""
-    return (f'{r.resource}{named} is forbidden: User "{user}" cannot {r.verb} resource '
-            f'"{r.combined}" in API group "{r.group}"{where}')
+    return (
+        f'{r.resource}{named} is forbidden: User "{user}" cannot {r.verb} resource '
+        f'"{r.combined}" in API group "{r.group}"{where}'
+    )
 
 
 # -- reading roles -------------------------------------------------------------------------
 
-def load_policy(path: str | Path, kind: str = "ClusterRole", name: str | None = None,
-                namespace: str | None = None) -> Policy:
+
+def load_policy(
+    path: str | Path,
+    kind: str = "ClusterRole",
+    name: str | None = None,
+    namespace: str | None = None,
+) -> Policy:
     """The role of that kind (and name, when given) from a YAML or JSON file.
 
     ``namespace`` binds a Role in another namespace than its own ``metadata.namespace``.
@@ -130,24 +143,37 @@ def load_policy(path: str | Path, kind: str = "ClusterRole", name: str | None = 
     return policy_from_documents(docs, kind, name, namespace, source=str(path))
 
 
-def policy_from_documents(docs: Iterable[Any], kind: str = "ClusterRole",
-                          name: str | None = None, namespace: str | None = None, *,
-                          source: str = "the RBAC file") -> Policy:
+def policy_from_documents(
+    docs: Iterable[Any],
+    kind: str = "ClusterRole",
+    name: str | None = None,
+    namespace: str | None = None,
+    *,
+    source: str = "the RBAC file",
+) -> Policy:
     if kind not in ROLE_KINDS:
         raise InputError(f"{clean_message(kind)}: give ClusterRole or Role")
-    roles = [d for d in _flatten(docs) if d.get("kind") == kind
-             and (name is None or _meta(d).get("name") == name)]
+    roles = [
+        d
+        for d in _flatten(docs)
+        if d.get("kind") == kind and (name is None or _meta(d).get("name") == name)
+    ]
     if not roles:
         raise InputError(clean_message(f"{source}: has no {kind}{f' {name}' if name else ''}"))
     if len(roles) > 1:
         names = ", ".join(str(_meta(r).get("name")) for r in roles)
-        raise InputError(clean_message(f"{source}: {len(roles)} {kind}s ({names}); the lab "
-                               "enforces one: name it"))
+        raise InputError(
+            clean_message(
+                f"{source}: {len(roles)} {kind}s ({names}); the lab enforces one: name it"
+            )
+        )
     role = roles[0]
     role_name = str(_meta(role).get("name") or "")
     label = f"{source}: {kind} {role_name}"
-    rules = tuple(_rule(r, f"{label} rule {i + 1}") for i, r in enumerate(
-        _list(role.get("rules"), f"{label}: rules")))
+    rules = tuple(
+        _rule(r, f"{label} rule {i + 1}")
+        for i, r in enumerate(_list(role.get("rules"), f"{label}: rules"))
+    )
     if kind == "ClusterRole":
         return Policy(role_name, kind, rules)
     own = _meta(role).get("namespace")
@@ -192,9 +218,15 @@ def _rule(doc: Any, where: str) -> Rule:
     if not isinstance(doc, Mapping):
         raise InputError(clean_message(f"{where}: expected a mapping"))
     if doc.get("nonResourceURLs"):
-        raise InputError(clean_message(f"{where}: nonResourceURLs are not supported by the lab "
-                               "(discovery is always allowed)"))
-    return Rule(_strings(doc.get("apiGroups"), f"{where} apiGroups"),
-                _strings(doc.get("resources"), f"{where} resources"),
-                _strings(doc.get("verbs"), f"{where} verbs"),
-                _strings(doc.get("resourceNames"), f"{where} resourceNames"))
+        raise InputError(
+            clean_message(
+                f"{where}: nonResourceURLs are not supported by the lab "
+                "(discovery is always allowed)"
+            )
+        )
+    return Rule(
+        _strings(doc.get("apiGroups"), f"{where} apiGroups"),
+        _strings(doc.get("resources"), f"{where} resources"),
+        _strings(doc.get("verbs"), f"{where} verbs"),
+        _strings(doc.get("resourceNames"), f"{where} resourceNames"),
+    )

@@ -38,24 +38,48 @@ CORE_RESOURCES: tuple[Resource, ...] = (
     Resource("", "v1", "services", "Service", True, ("svc",), "service"),
     Resource("", "v1", "endpoints", "Endpoints", True, ("ep",), "endpoints"),
     Resource("", "v1", "namespaces", "Namespace", False, ("ns",), "namespace"),
-    Resource("discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True, (),
-             "endpointslice"),
+    Resource(
+        "discovery.k8s.io", "v1", "endpointslices", "EndpointSlice", True, (), "endpointslice"
+    ),
     Resource("networking.k8s.io", "v1", "ingresses", "Ingress", True, ("ing",), "ingress"),
-    Resource("networking.k8s.io", "v1", "ingressclasses", "IngressClass", False, (),
-             "ingressclass"),
-    Resource("networking.k8s.io", "v1", "networkpolicies", "NetworkPolicy", True, ("netpol",),
-             "networkpolicy"),
+    Resource(
+        "networking.k8s.io", "v1", "ingressclasses", "IngressClass", False, (), "ingressclass"
+    ),
+    Resource(
+        "networking.k8s.io",
+        "v1",
+        "networkpolicies",
+        "NetworkPolicy",
+        True,
+        ("netpol",),
+        "networkpolicy",
+    ),
 )
 
 POLICY_GROUP = "policy.networking.k8s.io"
 #: The AdminNetworkPolicy CRDs (network-policy-api v0.1), served only when a scenario holds
 #: such objects: most clusters have no such CRDs, and kpath must cope with their absence.
 POLICY_API_RESOURCES: tuple[Resource, ...] = (
-    Resource(POLICY_GROUP, "v1alpha1", "adminnetworkpolicies", "AdminNetworkPolicy", False,
-             ("anp",), "adminnetworkpolicy", ("status",)),
-    Resource(POLICY_GROUP, "v1alpha1", "baselineadminnetworkpolicies",
-             "BaselineAdminNetworkPolicy", False, ("banp",), "baselineadminnetworkpolicy",
-             ("status",)),
+    Resource(
+        POLICY_GROUP,
+        "v1alpha1",
+        "adminnetworkpolicies",
+        "AdminNetworkPolicy",
+        False,
+        ("anp",),
+        "adminnetworkpolicy",
+        ("status",),
+    ),
+    Resource(
+        POLICY_GROUP,
+        "v1alpha1",
+        "baselineadminnetworkpolicies",
+        "BaselineAdminNetworkPolicy",
+        False,
+        ("banp",),
+        "baselineadminnetworkpolicy",
+        ("status",),
+    ),
 )
 POLICY_API_KINDS = frozenset(r.kind for r in POLICY_API_RESOURCES)
 
@@ -89,15 +113,18 @@ GATEWAY_STANDARD_2026: dict[str, tuple[str, ...]] = {
 }
 
 
-def gateway_resources(versions: Mapping[str, Sequence[str]] = GATEWAY_STANDARD_2026
-                      ) -> tuple[Resource, ...]:
+def gateway_resources(
+    versions: Mapping[str, Sequence[str]] = GATEWAY_STANDARD_2026,
+) -> tuple[Resource, ...]:
     """The Gateway API resources for ``kind -> served versions`` (kinds left out: no CRD)."""
     out = []
     for kind, served in versions.items():
         plural, namespaced, short = GATEWAY_NAMES[kind]
         status = () if kind == "ReferenceGrant" else ("status",)
-        out += [Resource(GATEWAY_GROUP, v, plural, kind, namespaced, short, kind.lower(),
-                         status) for v in served]
+        out += [
+            Resource(GATEWAY_GROUP, v, plural, kind, namespaced, short, kind.lower(), status)
+            for v in served
+        ]
     return tuple(out)
 
 
@@ -107,8 +134,11 @@ RESOURCES: tuple[Resource, ...] = CORE_RESOURCES + gateway_resources()
 def is_policy_api(doc: Mapping[str, object]) -> bool:
     """An AdminNetworkPolicy or BaselineAdminNetworkPolicy of policy.networking.k8s.io."""
     version = doc.get("apiVersion")
-    return (doc.get("kind") in POLICY_API_KINDS and isinstance(version, str)
-            and version.rpartition("/")[0] == POLICY_GROUP)
+    return (
+        doc.get("kind") in POLICY_API_KINDS
+        and isinstance(version, str)
+        and version.rpartition("/")[0] == POLICY_GROUP
+    )
 
 
 def resources_for(manifests: Iterable[Mapping[str, object]]) -> tuple[Resource, ...]:
@@ -132,8 +162,10 @@ class Served:
             if r.group:
                 per = counts.setdefault(r.group, {})
                 per[r.version] = per.get(r.version, 0) + 1
-        self.groups = {g: tuple(sorted(per, key=lambda v: (-per[v], _version_rank(v))))
-                       for g, per in counts.items()}
+        self.groups = {
+            g: tuple(sorted(per, key=lambda v: (-per[v], _version_rank(v))))
+            for g, per in counts.items()
+        }
         self.group_versions = {(r.group, r.version) for r in self.resources}
 
 
@@ -141,8 +173,11 @@ def _version_rank(version: str) -> tuple[int, int, int]:
     """Kubernetes' version priority: GA before beta before alpha, higher numbers first."""
     rest = version.removeprefix("v")
     major, _, tail = rest.partition("alpha") if "alpha" in rest else rest.partition("beta")
-    stage = 0 if not tail and "alpha" not in rest and "beta" not in rest else (
-        1 if "beta" in rest else 2)
+    stage = (
+        0
+        if not tail and "alpha" not in rest and "beta" not in rest
+        else (1 if "beta" in rest else 2)
+    )
     number = int(major) if major.isdigit() else 0
     minor = int(tail) if tail.isdigit() else 0
     return stage, -number, -minor

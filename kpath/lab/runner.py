@@ -97,13 +97,20 @@ class Lab:
         self._store = store
         sc = self.scenario
         self.scheduler = Scheduler(
-            store, self.plan, sc.nodes, max_replicas=sc.max_replicas, pending=sc.pending,
-            ingress_controller=sc.ingress, gateway_classes=sc.gateway_classes,
-            gateway_infrastructure=sc.gateway_infrastructure, seed=sc.name,
+            store,
+            self.plan,
+            sc.nodes,
+            max_replicas=sc.max_replicas,
+            pending=sc.pending,
+            ingress_controller=sc.ingress,
+            gateway_classes=sc.gateway_classes,
+            gateway_infrastructure=sc.gateway_infrastructure,
+            seed=sc.name,
         )
         self.scheduler.apply(sc.manifests)
-        self.dataplane = DataPlane(store, self.plan, self.faults, self._ingress_view,
-                                   self._gateway_view)
+        self.dataplane = DataPlane(
+            store, self.plan, self.faults, self._ingress_view, self._gateway_view
+        )
         for fault in sc.faults:
             await self.inject(fault, sync=False)
         await self.dataplane.sync()
@@ -206,8 +213,10 @@ class Lab:
             if (ns, name) not in self.scheduler.pods:
                 pods = self.scheduler.pods_of(ns, name)
                 if fault.replica >= len(pods):
-                    raise InputError(f"fault {fault.kind}: no pod {fault.pod}"
-                                     + (f" replica {fault.replica}" if pods else ""))
+                    raise InputError(
+                        f"fault {fault.kind}: no pod {fault.pod}"
+                        + (f" replica {fault.replica}" if pods else "")
+                    )
                 fault = resolved(fault, f"{ns}/{pods[fault.replica]}")
         if fault.node:
             self.scheduler.node(fault.node)  # raises for an unknown node
@@ -264,19 +273,34 @@ class Lab:
             spec = svc["spec"]
             for ing in svc["status"]["loadBalancer"].get("ingress", []):
                 for port in spec.get("ports") or []:
-                    out.append(f"{_scheme(port)}://{ing['ip']}:{port['port']}/  {ns}/{name} "
-                               f"(LoadBalancer{_tls_note(port)})")
+                    out.append(
+                        f"{_scheme(port)}://{ing['ip']}:{port['port']}/  {ns}/{name} "
+                        f"(LoadBalancer{_tls_note(port)})"
+                    )
             if spec.get("type") == "NodePort":
                 for port in spec.get("ports") or []:
-                    out.append(f"{_scheme(port)}://{first_node}:{port['nodePort']}/  {ns}/{name} "
-                               f"(NodePort, on every node{_tls_note(port)})")
+                    out.append(
+                        f"{_scheme(port)}://{first_node}:{port['nodePort']}/  {ns}/{name} "
+                        f"(NodePort, on every node{_tls_note(port)})"
+                    )
         address = self.scheduler.ingress_controller()
         if address is not None:
             controller = self.scheduler.services.get(address)
-            ips = [i["ip"] for i in (controller or {}).get("status", {}).get("loadBalancer", {})
-                   .get("ingress", [])]
-            hosts = sorted({r.get("host") for i in self.scheduler.served_ingresses()
-                            for r in (i.get("spec") or {}).get("rules") or [] if r.get("host")})
+            ips = [
+                i["ip"]
+                for i in (controller or {})
+                .get("status", {})
+                .get("loadBalancer", {})
+                .get("ingress", [])
+            ]
+            hosts = sorted(
+                {
+                    r.get("host")
+                    for i in self.scheduler.served_ingresses()
+                    for r in (i.get("spec") or {}).get("rules") or []
+                    if r.get("host")
+                }
+            )
             for host in hosts if ips else []:
                 out.append(f"curl -H 'Host: {host}' http://{ips[0]}/  (Ingress)")
         out += self._gateway_entrypoints()
@@ -333,10 +357,14 @@ class Lab:
     async def _control_action(self, method: str, path: str, body: Any) -> Any:
         parts = [p for p in path.split("/") if p]
         if method == "GET" and not parts:
-            return {"faults": [f.to_dict() for f in self.faults],
-                    "nodes": [{"name": n.name, "zone": n.zone, "address": n.address,
-                               "ready": n.ready} for n in self.nodes],
-                    "entrypoints": self.entrypoints()}
+            return {
+                "faults": [f.to_dict() for f in self.faults],
+                "nodes": [
+                    {"name": n.name, "zone": n.zone, "address": n.address, "ready": n.ready}
+                    for n in self.nodes
+                ],
+                "entrypoints": self.entrypoints(),
+            }
         if parts == ["faults"] and method == "POST":
             return (await self.inject(body)).to_dict()
         if parts == ["faults"] and method == "DELETE":
@@ -353,8 +381,9 @@ class Lab:
             await self.scale(str(body["namespace"]), str(body["name"]), int(body["replicas"]))
             return {"scaled": f"{body['namespace']}/{body['name']}"}
         if parts == ["kill"] and method == "POST":
-            new = await self.kill_pod(str(body["namespace"]), str(body["name"]),
-                                      graceful=bool(body.get("graceful")))
+            new = await self.kill_pod(
+                str(body["namespace"]), str(body["name"]), graceful=bool(body.get("graceful"))
+            )
             return {"killed": f"{body['namespace']}/{body['name']}", "replacement": new}
         raise InputError(f"unknown control request {method} {path}")
 
@@ -369,8 +398,7 @@ def _first_path(route: Mapping[str, Any]) -> str:
     return "/"
 
 
-def _gateway_try(protocol: str, address: str, port: int, host: str, path: str,
-                 where: str) -> str:
+def _gateway_try(protocol: str, address: str, port: int, host: str, path: str, where: str) -> str:
     """The command that asks one Gateway listener for one host and path ("" for UDP)."""
     if protocol == "HTTPS" and host:
         return f"curl -k --resolve {host}:{port}:{address} https://{host}:{port}{path}  {where}"
@@ -385,8 +413,11 @@ def _gateway_try(protocol: str, address: str, port: int, host: str, path: str,
 
 def _scheme(port: Mapping[str, Any]) -> str:
     """How to curl a Service port: its pods speak TLS where the port says HTTPS."""
-    hint = PortHint(str(port.get("name") or ""), str(port.get("appProtocol") or ""),
-                    port.get("port") if isinstance(port.get("port"), int) else None)
+    hint = PortHint(
+        str(port.get("name") or ""),
+        str(port.get("appProtocol") or ""),
+        port.get("port") if isinstance(port.get("port"), int) else None,
+    )
     return "https" if pod_port_protocol(None, 0, [hint]) == "https" else "http"
 
 
@@ -404,8 +435,9 @@ class LabThread:
     def __init__(self, scenario: Scenario | str | Path = "shop", **kwargs: Any) -> None:
         self.lab = Lab(scenario, **kwargs)
         self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="kpath-lab",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._loop.run_forever, name="kpath-lab", daemon=True
+        )
         self._started = False
 
     def start(self) -> LabThread:
@@ -507,8 +539,9 @@ def start_demo_lab(scenario: str = "shop") -> LabThread:
     return LabThread(scenario).start()
 
 
-def run_lab(scenario: str, kubeconfig_out: Path | None, *, tls: bool = False,
-            rbac: Any = None) -> int:
+def run_lab(
+    scenario: str, kubeconfig_out: Path | None, *, tls: bool = False, rbac: Any = None
+) -> int:
     """``kpath lab``: run a lab until Ctrl+C (or SIGTERM); returns the exit code.
 
     ``rbac`` is a `kpath.lab.rbac.Policy` the API server enforces (``kpath lab --rbac``).
@@ -517,8 +550,9 @@ def run_lab(scenario: str, kubeconfig_out: Path | None, *, tls: bool = False,
     return asyncio.run(_run_lab(loaded, kubeconfig_out, tls=tls, rbac=rbac))
 
 
-async def _run_lab(scenario: Scenario, kubeconfig_out: Path | None, *, tls: bool,
-                   rbac: Any = None) -> int:
+async def _run_lab(
+    scenario: Scenario, kubeconfig_out: Path | None, *, tls: bool, rbac: Any = None
+) -> int:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -544,29 +578,44 @@ def _print_banner(lab: Lab, kubeconfig: Path, rbac: Any = None) -> None:
         f".0.0/16, API server {lab.api_url}",
         f"kubeconfig: {kubeconfig}",
         f"  kubectl --kubeconfig {kubeconfig} get nodes,pods,svc,endpointslices,ingress -A -o wide",
-        *([f"  kubectl --kubeconfig {kubeconfig} get gateways,httproutes -A"]
-          if lab.scheduler is not None and lab.scheduler.gateway_api else []),
+        *(
+            [f"  kubectl --kubeconfig {kubeconfig} get gateways,httproutes -A"]
+            if lab.scheduler is not None and lab.scheduler.gateway_api
+            else []
+        ),
         f"  kpath paths --kubeconfig {kubeconfig}",
         "nodes:",
-        *(f"  {clean_message(n.name)}  {n.address}  zone {clean_message(n.zone)}"
-          for n in lab.nodes),
+        *(
+            f"  {clean_message(n.name)}  {n.address}  zone {clean_message(n.zone)}"
+            for n in lab.nodes
+        ),
         "ways in:",
         *(f"  {line}" for line in lab.entrypoints()),
         f"faults now: {', '.join(clean_message(f.describe()) for f in lab.faults) or 'none'}",
         f"control ({ctl}):",
         f"  curl -s {ctl}/                                   # state",
-        *(f"  curl -s -X POST {ctl}{path} -d '{json.dumps(body)}'" for path, body in (
-            ("/faults", {"kind": "node-down", "node": lab.nodes[-1].name}),
-            ("/faults", {"kind": "pod-error", "pod": "NS/POD", "status": 503}),
-            ("/scale", {"namespace": "NS", "name": "DEPLOY", "replicas": 3}),
-            ("/kill", {"namespace": "NS", "name": "POD"}),
-        )),
+        *(
+            f"  curl -s -X POST {ctl}{path} -d '{json.dumps(body)}'"
+            for path, body in (
+                ("/faults", {"kind": "node-down", "node": lab.nodes[-1].name}),
+                ("/faults", {"kind": "pod-error", "pod": "NS/POD", "status": 503}),
+                ("/scale", {"namespace": "NS", "name": "DEPLOY", "replicas": 3}),
+                ("/kill", {"namespace": "NS", "name": "POD"}),
+            )
+        ),
         f"  curl -s -X DELETE {ctl}/faults                   # clear all",
         "  fault kinds: node-down, pod-hang, pod-refuse, pod-error, target-port-dead, slow",
         *(f"warning: {clean_message(w)}" for w in lab.warnings),
-        *([f"RBAC: the API server allows only what {rbac.kind} {clean_message(rbac.name)} grants"
-           + (f" in namespace {clean_message(rbac.namespace)}" if rbac.namespace else "")
-           + " (discovery is always allowed)"] if rbac is not None else []),
+        *(
+            [
+                f"RBAC: the API server allows only what {rbac.kind} "
+                f"{clean_message(rbac.name)} grants"
+                + (f" in namespace {clean_message(rbac.namespace)}" if rbac.namespace else "")
+                + " (discovery is always allowed)"
+            ]
+            if rbac is not None
+            else []
+        ),
         "Ctrl+C stops the lab.",
     ]
     sys.stdout.write("\n".join(lines) + "\n")

@@ -48,9 +48,19 @@ DEFAULT_NODES = (
     NodeSpec("node-b", "zone-a"),
     NodeSpec("node-c", "zone-b"),
 )
-_HEADER_FIELDS = {"kind", "apiVersion", "name", "description", "nodes", "faults", "maxReplicas",
-                  "pendingLoadBalancers", "ingressController", "gatewayClasses",
-                  "gatewayInfrastructure"}
+_HEADER_FIELDS = {
+    "kind",
+    "apiVersion",
+    "name",
+    "description",
+    "nodes",
+    "faults",
+    "maxReplicas",
+    "pendingLoadBalancers",
+    "ingressController",
+    "gatewayClasses",
+    "gatewayInfrastructure",
+}
 _MAX_NODES = 50
 
 
@@ -127,10 +137,12 @@ def check_types(manifests: list[dict[str, Any]], where: str) -> None:
         kind = doc.get("kind")
         if kind == "List":  # the scheduler files a List's items as manifests of their own
             items = doc.get("items")
-            if items is not None and not (isinstance(items, list)
-                                          and all(isinstance(x, dict) for x in items)):
-                raise InputError(f"{where}: document {i + 1}: a List's items must be a list "
-                                 "of objects")
+            if items is not None and not (
+                isinstance(items, list) and all(isinstance(x, dict) for x in items)
+            ):
+                raise InputError(
+                    f"{where}: document {i + 1}: a List's items must be a list of objects"
+                )
             check_types(items or [], where)
             continue
         try:
@@ -169,8 +181,9 @@ def _check_workload(doc: Mapping[str, Any], intern: Interner) -> None:
         raise BadField(("spec", "template"), template, "a mapping")
     meta = template.get("metadata")
     # Checked as the Pod it stamps out (a template has no name of its own).
-    pod_meta = {**meta, "name": "template"} if isinstance(meta, dict) else meta or {
-        "name": "template"}
+    pod_meta = (
+        {**meta, "name": "template"} if isinstance(meta, dict) else meta or {"name": "template"}
+    )
     try:
         PARSERS["Pod"]({"metadata": pod_meta, "spec": template.get("spec")}, intern)
     except BadField as exc:
@@ -213,14 +226,17 @@ def _from_header(
             raise InputError(f"{where}: ingressController.classes must be a list")
         if bool(spec.get("namespace")) != bool(spec.get("service")):
             raise InputError(f"{where}: ingressController needs both namespace and service")
-        ingress = IngressControllerSpec(str(spec.get("namespace") or ""),
-                                        str(spec.get("service") or ""),
-                                        tuple(str(c) for c in classes))
+        ingress = IngressControllerSpec(
+            str(spec.get("namespace") or ""),
+            str(spec.get("service") or ""),
+            tuple(str(c) for c in classes),
+        )
     node_names = {n.name for n in nodes}
     return Scenario(
         gateway_classes=_gateway_classes(header.get("gatewayClasses"), where),
         gateway_infrastructure=_gateway_infrastructure(
-            header.get("gatewayInfrastructure"), node_names, where),
+            header.get("gatewayInfrastructure"), node_names, where
+        ),
         name=str(header.get("name") or default_name),
         description=str(header.get("description") or ""),
         nodes=nodes,
@@ -261,49 +277,67 @@ def _gateway_classes(raw: Any, where: str) -> tuple[dict[str, Any], ...]:
         if not isinstance(name, str) or not name:
             raise InputError(f"{where}: gatewayClasses #{i + 1} needs a name")
         if not isinstance(controller, str) or "/" not in controller:
-            raise InputError(f"{where}: gatewayClass {name} needs a controllerName "
-                             "(a domain-prefixed path such as example.net/gateway-controller)")
+            raise InputError(
+                f"{where}: gatewayClass {name} needs a controllerName "
+                "(a domain-prefixed path such as example.net/gateway-controller)"
+            )
         if name in out:
             raise InputError(f"{where}: gatewayClass {name} is listed twice")
-        out[name] = {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GatewayClass",
-                     "metadata": {"name": name}, "spec": {"controllerName": controller}}
+        out[name] = {
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "GatewayClass",
+            "metadata": {"name": name},
+            "spec": {"controllerName": controller},
+        }
     return tuple(out.values())
 
 
-def _gateway_infrastructure(raw: Any, node_names: set[str],
-                            where: str) -> dict[str, GatewayInfraSpec]:
+def _gateway_infrastructure(
+    raw: Any, node_names: set[str], where: str
+) -> dict[str, GatewayInfraSpec]:
     """``gatewayInfrastructure: {"ns/gateway": {externalTrafficPolicy, replicas, nodes}}``."""
     if raw is None:
         return {}
     if not isinstance(raw, Mapping):
-        raise InputError(f"{where}: gatewayInfrastructure must map 'namespace/gateway' to "
-                         "{externalTrafficPolicy, replicas, nodes}")
+        raise InputError(
+            f"{where}: gatewayInfrastructure must map 'namespace/gateway' to "
+            "{externalTrafficPolicy, replicas, nodes}"
+        )
     out: dict[str, GatewayInfraSpec] = {}
     for key, spec in raw.items():
         if not isinstance(key, str) or key.count("/") != 1 or not all(key.split("/")):
-            raise InputError(f"{where}: gatewayInfrastructure key {key!r} must be "
-                             "'namespace/gateway'")
+            raise InputError(
+                f"{where}: gatewayInfrastructure key {key!r} must be 'namespace/gateway'"
+            )
         if not isinstance(spec, Mapping):
             raise InputError(f"{where}: gatewayInfrastructure {key} must be a mapping")
         unknown = set(spec) - {"externalTrafficPolicy", "replicas", "nodes"}
         if unknown:
-            raise InputError(f"{where}: gatewayInfrastructure {key}: unknown field(s) "
-                             f"{', '.join(sorted(map(str, unknown)))}")
+            raise InputError(
+                f"{where}: gatewayInfrastructure {key}: unknown field(s) "
+                f"{', '.join(sorted(map(str, unknown)))}"
+            )
         policy = spec.get("externalTrafficPolicy")
         if policy is not None and policy not in POLICIES:
-            raise InputError(f"{where}: gatewayInfrastructure {key}: externalTrafficPolicy "
-                             "must be Local or Cluster")
+            raise InputError(
+                f"{where}: gatewayInfrastructure {key}: externalTrafficPolicy "
+                "must be Local or Cluster"
+            )
         replicas = spec.get("replicas")
         if replicas is not None and (type(replicas) is not int or not 0 <= replicas <= 20):
-            raise InputError(f"{where}: gatewayInfrastructure {key}: replicas must be an "
-                             "integer from 0 to 20")
+            raise InputError(
+                f"{where}: gatewayInfrastructure {key}: replicas must be an integer from 0 to 20"
+            )
         nodes = spec.get("nodes") or []
         if not isinstance(nodes, list) or not all(isinstance(n, str) for n in nodes):
-            raise InputError(f"{where}: gatewayInfrastructure {key}: nodes must be a list of "
-                             "node names")
+            raise InputError(
+                f"{where}: gatewayInfrastructure {key}: nodes must be a list of node names"
+            )
         missing = [n for n in nodes if n not in node_names]
         if missing:
-            raise InputError(f"{where}: gatewayInfrastructure {key}: no node "
-                             f"{', '.join(missing)}; nodes: {', '.join(sorted(node_names))}")
+            raise InputError(
+                f"{where}: gatewayInfrastructure {key}: no node "
+                f"{', '.join(missing)}; nodes: {', '.join(sorted(node_names))}"
+            )
         out[key] = GatewayInfraSpec(policy, replicas, tuple(nodes))
     return out

@@ -285,8 +285,11 @@ class Scheduler:
             else:
                 self._given_status.pop(key, None)
         classes = {k[2]: o for k, o in self.gateway_api.items() if k[0] == "GatewayClass"}
-        gateways = [o for k, o in self.gateway_api.items() if k[0] == "Gateway"
-                    and (k[1], k[2]) not in self.gateway_infra]
+        gateways = [
+            o
+            for k, o in self.gateway_api.items()
+            if k[0] == "Gateway" and (k[1], k[2]) not in self.gateway_infra
+        ]
         for spec_key in self.gateway_specs:
             ns, _, name = spec_key.partition("/")
             if ("Gateway", ns, name) not in self.gateway_api:
@@ -294,13 +297,18 @@ class Scheduler:
             for node in self.gateway_specs[spec_key].nodes:
                 self.node(node)  # raises for an unknown node
         listener_sets = [o for k, o in self.gateway_api.items() if k[0] == "ListenerSet"]
-        taken = {(str(meta_of(d).get("namespace") or "default"), str(meta_of(d).get("name")))
-                 for d in rest if d.get("kind") == "Service"}
+        taken = {
+            (str(meta_of(d).get("namespace") or "default"), str(meta_of(d).get("name")))
+            for d in rest
+            if d.get("kind") == "Service"
+        }
         for infra in plan_infrastructure(gateways, classes, self.gateway_specs, listener_sets):
             if infra.service in taken:
                 gw, svc = "/".join(infra.gateway), "/".join(infra.service)
-                raise InputError(f"Gateway {gw}: the scenario defines Service {svc}, the name "
-                                 "its implementation gives the Service it generates")
+                raise InputError(
+                    f"Gateway {gw}: the scenario defines Service {svc}, the name "
+                    "its implementation gives the Service it generates"
+                )
             self.gateway_infra[infra.gateway] = infra
             if "/".join(infra.gateway) in self.pending:
                 # A pending Gateway: its Service's load balancer never gets an address.
@@ -326,14 +334,21 @@ class Scheduler:
         if not self.gateway_api:
             self.controller_state = None
             return []
-        objects: dict[str, list[Obj]] = {"Service": list(self.services.values()),
-                                         "Namespace": namespaces, "EndpointSlice": slices}
+        objects: dict[str, list[Obj]] = {
+            "Service": list(self.services.values()),
+            "Namespace": namespaces,
+            "EndpointSlice": slices,
+        }
         for (kind, _, _), obj in self.gateway_api.items():
             objects.setdefault(kind, []).append(obj)
-        addresses = {k: [ip] for k in self.gateway_infra
-                     if (ip := self.gateway_address(k)) is not None}
-        controllers = {str((o.get("spec") or {}).get("controllerName") or "")
-                       for k, o in self.gateway_api.items() if k[0] == "GatewayClass"}
+        addresses = {
+            k: [ip] for k in self.gateway_infra if (ip := self.gateway_address(k)) is not None
+        }
+        controllers = {
+            str((o.get("spec") or {}).get("controllerName") or "")
+            for k, o in self.gateway_api.items()
+            if k[0] == "GatewayClass"
+        }
         state = reconcile(objects, addresses, controllers - {""})
         self.controller_state = state
         out = []
@@ -348,15 +363,19 @@ class Scheduler:
     def gateway_pods(self) -> dict[Key, GatewayInfra]:
         """Each running proxy pod (namespace, name) and the Gateway infrastructure it serves."""
         by_workload = {infra.workload: infra for infra in self.gateway_infra.values()}
-        return {(p.namespace, p.name): by_workload[p.workload] for p in self.pods.values()
-                if p.workload in by_workload}
+        return {
+            (p.namespace, p.name): by_workload[p.workload]
+            for p in self.pods.values()
+            if p.workload in by_workload
+        }
 
     def _builtin_wanted(self, docs: Sequence[Mapping[str, Any]]) -> bool:
         """A scenario that names no controller gets the built-in one only if it would serve
         an Ingress: a cluster whose Ingresses are all served from outside (an ALB) runs none."""
         classes = dict(self.ingress_classes)
-        classes.update({str(meta_of(d).get("name")): dict(d) for d in docs
-                        if d.get("kind") == "IngressClass"})
+        classes.update(
+            {str(meta_of(d).get("name")): dict(d) for d in docs if d.get("kind") == "IngressClass"}
+        )
         return any(class_served(d, (), classes) for d in docs if d.get("kind") == "Ingress")
 
     def _stamp(self, doc: Mapping[str, Any], ns: str | None) -> Obj:
@@ -381,8 +400,13 @@ class Scheduler:
         replicas = spec.get("replicas", 1)
         replicas = 1 if not isinstance(replicas, int) else replicas
         wl = _Workload(
-            kind, ns, name, template, min(max(replicas, 0), self.max_replicas),
-            self._uid(), self._suffix(10 if kind == "Deployment" else 9),
+            kind,
+            ns,
+            name,
+            template,
+            min(max(replicas, 0), self.max_replicas),
+            self._uid(),
+            self._suffix(10 if kind == "Deployment" else 9),
         )
         self.workloads[(kind, ns, name)] = wl
         if kind == "DaemonSet":
@@ -406,10 +430,22 @@ class Scheduler:
 
     def _owner(self, wl: _Workload) -> Obj:
         if wl.kind == "Deployment":
-            return {"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": f"{wl.name}-{wl.hash}",
-                    "uid": wl.uid, "controller": True, "blockOwnerDeletion": True}
-        return {"apiVersion": "apps/v1", "kind": wl.kind, "name": wl.name, "uid": wl.uid,
-                "controller": True, "blockOwnerDeletion": True}
+            return {
+                "apiVersion": "apps/v1",
+                "kind": "ReplicaSet",
+                "name": f"{wl.name}-{wl.hash}",
+                "uid": wl.uid,
+                "controller": True,
+                "blockOwnerDeletion": True,
+            }
+        return {
+            "apiVersion": "apps/v1",
+            "kind": wl.kind,
+            "name": wl.name,
+            "uid": wl.uid,
+            "controller": True,
+            "blockOwnerDeletion": True,
+        }
 
     def _create_pod_for(self, wl: _Workload, node_index: int | None = None) -> PodState:
         meta = meta_of(wl.template)
@@ -420,16 +456,29 @@ class Scheduler:
         if wl.kind == "StatefulSet":
             labels["statefulset.kubernetes.io/pod-name"] = name
         return self._create_pod(
-            wl.namespace, name, labels, _label_map(meta.get("annotations")),
-            copy.deepcopy(wl.template["spec"]), (wl.namespace, wl.name), self._owner(wl),
+            wl.namespace,
+            name,
+            labels,
+            _label_map(meta.get("annotations")),
+            copy.deepcopy(wl.template["spec"]),
+            (wl.namespace, wl.name),
+            self._owner(wl),
             node_index,
         )
 
     def _add_bare_pod(self, ns: str, name: str, doc: Mapping[str, Any]) -> None:
         spec = copy.deepcopy(doc.get("spec") or {})
         meta = meta_of(doc)
-        self._create_pod(ns, name, _label_map(meta.get("labels")),
-                         _label_map(meta.get("annotations")), spec, None, None, None)
+        self._create_pod(
+            ns,
+            name,
+            _label_map(meta.get("labels")),
+            _label_map(meta.get("annotations")),
+            spec,
+            None,
+            None,
+            None,
+        )
 
     def _eligible(self, node: LabNode, spec: Mapping[str, Any]) -> bool:
         if not node.ready:
@@ -449,16 +498,26 @@ class Scheduler:
             return None
 
         def load(node: LabNode) -> tuple[int, int, int]:
-            mine = sum(1 for p in self.pods.values()
-                       if p.node == node.index and workload and p.workload == workload)
+            mine = sum(
+                1
+                for p in self.pods.values()
+                if p.node == node.index and workload and p.workload == workload
+            )
             total = sum(1 for p in self.pods.values() if p.node == node.index)
             return (mine, total, node.index)
 
         return min(candidates, key=load).index
 
     def _create_pod(
-        self, ns: str, name: str, labels: dict[str, str], annotations: dict[str, str],
-        spec: Obj, workload: Key | None, owner: Obj | None, node_index: int | None,
+        self,
+        ns: str,
+        name: str,
+        labels: dict[str, str],
+        annotations: dict[str, str],
+        spec: Obj,
+        workload: Key | None,
+        owner: Obj | None,
+        node_index: int | None,
     ) -> PodState:
         if (ns, name) in self.pods:
             raise InputError(f"pod {ns}/{name} is defined twice")
@@ -472,8 +531,20 @@ class Scheduler:
         if node_index is not None:
             spec["nodeName"] = self.nodes[node_index].name
             ip = self._alloc_pod_ip(node_index, host_network=bool(spec.get("hostNetwork")))
-        pod = PodState(ns, name, labels, annotations, spec, self._uid(), _now(), workload, owner,
-                        node_index, ip, ready=node_index is not None)
+        pod = PodState(
+            ns,
+            name,
+            labels,
+            annotations,
+            spec,
+            self._uid(),
+            _now(),
+            workload,
+            owner,
+            node_index,
+            ip,
+            ready=node_index is not None,
+        )
         self.pods[(ns, name)] = pod
         return pod
 
@@ -545,7 +616,8 @@ class Scheduler:
             raise InputError(f"service {ns}/{name} is defined twice")
         who = f"{ns}/{name}"
         return service_object(
-            self._stamp(doc, ns), who,
+            self._stamp(doc, ns),
+            who,
             cluster_ip=self._alloc_cluster_ip,
             node_port=lambda: self._alloc_node_port(who),
             lb_ip=None if who in self.pending else self._alloc_lb_ip,
@@ -564,8 +636,9 @@ class Scheduler:
             key = (ns, name, group.signature)
             if key not in self._slice_names:
                 self._slice_names[key] = f"{name}-{self._suffix(5)}"
-            slices.append(endpoint_slice(svc, group, name=self._slice_names[key],
-                                         uid=self._slice_uid(key)))
+            slices.append(
+                endpoint_slice(svc, group, name=self._slice_names[key], uid=self._slice_uid(key))
+            )
         return slices
 
     def _slice_uid(self, key: tuple[str, str, PortSignature]) -> str:
@@ -684,24 +757,36 @@ class Scheduler:
     def desired_objects(self) -> list[Obj]:
         """Every object the lab's API shows, built from current state."""
         objs: list[Obj] = [
-            namespace_object(n, uid=self.namespaces[n], created=self._node_created,
-                             labels=self._ns_labels.get(n, {}))
+            namespace_object(
+                n,
+                uid=self.namespaces[n],
+                created=self._node_created,
+                labels=self._ns_labels.get(n, {}),
+            )
             for n in sorted(self.namespaces)
         ]
         namespaces = list(objs)
-        objs += [node_object(n, uid=self._node_uids[n.name], created=self._node_created,
-                             plan=self.plan) for n in self.nodes]
-        objs += [pod_object(p, None if p.node is None else self.nodes[p.node],
-                            node_count=len(self.nodes)) for p in self.pods.values()]
+        objs += [
+            node_object(n, uid=self._node_uids[n.name], created=self._node_created, plan=self.plan)
+            for n in self.nodes
+        ]
+        objs += [
+            pod_object(
+                p, None if p.node is None else self.nodes[p.node], node_count=len(self.nodes)
+            )
+            for p in self.pods.values()
+        ]
         objs += [copy.deepcopy(s) for s in self.services.values()]
         for ns, name in self.services:
             objs += self.endpoint_slices(ns, name)
         objs += [copy.deepcopy(c) for c in self.ingress_classes.values()]
         address = self._ingress_address()
-        objs += [ingress_object(ing, address, served=self.serves(ing))
-                 for ing in self.ingresses.values()]
+        objs += [
+            ingress_object(ing, address, served=self.serves(ing)) for ing in self.ingresses.values()
+        ]
         objs += self._gateway_api_objects(
-            namespaces, [o for o in objs if o["kind"] == "EndpointSlice"])
+            namespaces, [o for o in objs if o["kind"] == "EndpointSlice"]
+        )
         objs += [copy.deepcopy(p) for p in self.policies.values()]
         return objs
 
@@ -757,24 +842,45 @@ def builtin_ingress_manifests() -> list[Obj]:
     return [
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": BUILTIN_INGRESS_NS}},
         {
-            "apiVersion": "apps/v1", "kind": "Deployment",
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
             "metadata": {"name": BUILTIN_INGRESS_NAME, "namespace": BUILTIN_INGRESS_NS},
-            "spec": {"replicas": 2, "selector": {"matchLabels": labels}, "template": {
-                "metadata": {"labels": labels},
-                "spec": {"containers": [{
-                    "name": "controller", "image": "kpath.lab/ingress-controller:1",
-                    "ports": [{"name": "http", "containerPort": 8080, "protocol": "TCP"},
-                              {"name": "https", "containerPort": 8443, "protocol": "TCP"}],
-                }]},
-            }},
+            "spec": {
+                "replicas": 2,
+                "selector": {"matchLabels": labels},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": "controller",
+                                "image": "kpath.lab/ingress-controller:1",
+                                "ports": [
+                                    {"name": "http", "containerPort": 8080, "protocol": "TCP"},
+                                    {"name": "https", "containerPort": 8443, "protocol": "TCP"},
+                                ],
+                            }
+                        ]
+                    },
+                },
+            },
         },
         {
-            "apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": BUILTIN_INGRESS_NAME, "namespace": BUILTIN_INGRESS_NS,
-                         "labels": labels},
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {
+                "name": BUILTIN_INGRESS_NAME,
+                "namespace": BUILTIN_INGRESS_NS,
+                "labels": labels,
+            },
             # HTTPS too, as every real controller serves it (TLS Ingresses are probed there).
-            "spec": {"type": "LoadBalancer", "selector": labels, "ports": [
-                {"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"},
-                {"name": "https", "port": 443, "targetPort": "https", "protocol": "TCP"}]},
+            "spec": {
+                "type": "LoadBalancer",
+                "selector": labels,
+                "ports": [
+                    {"name": "http", "port": 80, "targetPort": "http", "protocol": "TCP"},
+                    {"name": "https", "port": 443, "targetPort": "https", "protocol": "TCP"},
+                ],
+            },
         },
     ]

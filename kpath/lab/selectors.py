@@ -23,8 +23,12 @@ _NAME = re.compile(r"[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?")
 
 def _valid_key(key: str) -> bool:
     prefix, slash, name = key.rpartition("/")
-    if slash and not (prefix and len(prefix) <= 253 and _PREFIX.fullmatch(prefix)
-                      and all(len(p) <= 63 for p in prefix.split("."))):
+    if slash and not (
+        prefix
+        and len(prefix) <= 253
+        and _PREFIX.fullmatch(prefix)
+        and all(len(p) <= 63 for p in prefix.split("."))
+    ):
         return False
     return len(name) <= 63 and bool(_NAME.fullmatch(name))
 
@@ -77,8 +81,7 @@ def parse_labels(text: str) -> list[Requirement]:
             op = "=" if m.group(2) == "==" else m.group(2)
             out.append(_requirement(m.group(1), op, (m.group(3) or "",)))
         elif m := _CMP.match(part):
-            out.append(_requirement(m.group(1), "gt" if m.group(2) == ">" else "lt",
-                                    (m.group(3),)))
+            out.append(_requirement(m.group(1), "gt" if m.group(2) == ">" else "lt", (m.group(3),)))
         elif m := _HAS.match(part):
             out.append(_requirement(m.group(2), "!exists" if m.group(1) else "exists", ()))
         else:

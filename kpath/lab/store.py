@@ -152,8 +152,9 @@ class Store:
         """Objects of one kind sorted by (namespace, name); all namespaces when None."""
         return list(self.iter_from(kind, namespace))
 
-    def iter_from(self, kind: str, namespace: str | None = None,
-                  after: Key | None = None) -> Iterator[Obj]:
+    def iter_from(
+        self, kind: str, namespace: str | None = None, after: Key | None = None
+    ) -> Iterator[Obj]:
         """Objects in list order, starting just after ``after`` (a continue position)."""
         order = self._order.get(kind)
         if not order:
@@ -170,8 +171,7 @@ class Store:
                 return
             yield bucket[key]
 
-    def count_from(self, kind: str, namespace: str | None = None,
-                   after: Key | None = None) -> int:
+    def count_from(self, kind: str, namespace: str | None = None, after: Key | None = None) -> int:
         """How many objects `iter_from` would yield, without walking them."""
         order = self._order.get(kind) or []
         lo, hi = 0, len(order)

@@ -57,11 +57,18 @@ def compile_drops(drops: Sequence[Range], filler: int) -> bytes:
     drops = merge(drops)
     if len(drops) > MAX_RANGES:
         raise ValueError(f"{len(drops)} address ranges do not fit one BPF program")
-    code = [_insn(_LD_W_ABS, 0, 0, _SKF_NET_OFF + _SRC_OFFSET),
-            _insn(_JEQ_K, 0, 1, filler), _insn(_RET_K, 0, 0, 1)]
+    code = [
+        _insn(_LD_W_ABS, 0, 0, _SKF_NET_OFF + _SRC_OFFSET),
+        _insn(_JEQ_K, 0, 1, filler),
+        _insn(_RET_K, 0, 0, 1),
+    ]
     for lo, hi in drops:
-        code += [_insn(_JGE_K, 1, 0, lo), _insn(_RET_K, 0, 0, 0),
-                 _insn(_JGT_K, 1, 0, hi), _insn(_RET_K, 0, 0, 1)]
+        code += [
+            _insn(_JGE_K, 1, 0, lo),
+            _insn(_RET_K, 0, 0, 0),
+            _insn(_JGT_K, 1, 0, hi),
+            _insn(_RET_K, 0, 0, 1),
+        ]
     code.append(_insn(_RET_K, 0, 0, 0))
     return b"".join(code)
 

@@ -52,6 +52,7 @@ def _node_addr(kind: str) -> Callable[[Obj], str]:
             if a.get("type") == kind:
                 return str(a.get("address"))
         return "<none>"
+
     return cell
 
 
@@ -74,8 +75,10 @@ def _svc_external(o: Obj) -> str:
     spec = o.get("spec", {})
     if spec.get("type") == "ExternalName":
         return str(spec.get("externalName"))
-    ips = [i.get("ip") or i.get("hostname") for i in
-           o.get("status", {}).get("loadBalancer", {}).get("ingress") or []]
+    ips = [
+        i.get("ip") or i.get("hostname")
+        for i in o.get("status", {}).get("loadBalancer", {}).get("ingress") or []
+    ]
     ips += spec.get("externalIPs") or []
     if ips:
         return ",".join(str(i) for i in ips)
@@ -114,16 +117,22 @@ def _ingress_address(o: Obj) -> str:
 
 
 def _endpoints(o: Obj) -> str:
-    out = [f"{a.get('ip')}:{p.get('port')}" for s in o.get("subsets") or []
-           for a in s.get("addresses") or [] for p in s.get("ports") or [{}]]
+    out = [
+        f"{a.get('ip')}:{p.get('port')}"
+        for s in o.get("subsets") or []
+        for a in s.get("addresses") or []
+        for p in s.get("ports") or [{}]
+    ]
     return ",".join(out) or "<none>"
 
 
 def _gw_condition(kind: str) -> Callable[[Obj], str]:
     """A status condition's status, "" without one (what a CRD column shows for a missing
     value)."""
+
     def cell(o: Obj) -> str:
         return _condition(o, kind) or ""
+
     return cell
 
 
@@ -150,56 +159,95 @@ def _pod_selector(o: Obj) -> str:
 
 
 _GW_NAME_AGE: list[Column] = [("Name", 0, _name), ("Age", 0, _age)]
-_ROUTE_HOSTS: list[Column] = [("Name", 0, _name), ("Hostnames", 0, _hostnames),
-                              ("Age", 0, _age)]
+_ROUTE_HOSTS: list[Column] = [("Name", 0, _name), ("Hostnames", 0, _hostnames), ("Age", 0, _age)]
 
 COLUMNS: dict[str, list[Column]] = {
-    "Node": [("Name", 0, _name), ("Status", 0, _node_status),
-             ("Roles", 0, lambda o: "<none>"), ("Age", 0, _age),
-             ("Version", 0, lambda o: "v1.32.0-kpath-lab"),
-             ("Internal-IP", 1, _node_addr("InternalIP")),
-             ("External-IP", 1, _node_addr("ExternalIP")),
-             ("Zone", 1, lambda o: o["metadata"].get("labels", {}).get(
-                 "topology.kubernetes.io/zone", "<none>"))],
-    "Pod": [("Name", 0, _name), ("Ready", 0, _pod_ready), ("Status", 0, _pod_status),
-            ("Restarts", 0, lambda o: 0), ("Age", 0, _age),
-            ("IP", 1, lambda o: o.get("status", {}).get("podIP") or "<none>"),
-            ("Node", 1, lambda o: o.get("spec", {}).get("nodeName") or "<none>"),
-            ("Nominated Node", 1, lambda o: "<none>"),
-            ("Readiness Gates", 1, lambda o: "<none>")],
-    "Service": [("Name", 0, _name), ("Type", 0, lambda o: o["spec"].get("type", "ClusterIP")),
-                ("Cluster-IP", 0, lambda o: o["spec"].get("clusterIP") or "<none>"),
-                ("External-IP", 0, _svc_external), ("Port(s)", 0, _svc_ports),
-                ("Age", 0, _age), ("Selector", 1, _selector)],
-    "EndpointSlice": [("Name", 0, _name),
-                      ("AddressType", 0, lambda o: o.get("addressType", "IPv4")),
-                      ("Ports", 0, lambda o: ",".join(str(p.get("port")) for p in
-                                                       o.get("ports") or []) or "<unset>"),
-                      ("Endpoints", 0, _slice_endpoints), ("Age", 0, _age)],
+    "Node": [
+        ("Name", 0, _name),
+        ("Status", 0, _node_status),
+        ("Roles", 0, lambda o: "<none>"),
+        ("Age", 0, _age),
+        ("Version", 0, lambda o: "v1.32.0-kpath-lab"),
+        ("Internal-IP", 1, _node_addr("InternalIP")),
+        ("External-IP", 1, _node_addr("ExternalIP")),
+        (
+            "Zone",
+            1,
+            lambda o: o["metadata"].get("labels", {}).get("topology.kubernetes.io/zone", "<none>"),
+        ),
+    ],
+    "Pod": [
+        ("Name", 0, _name),
+        ("Ready", 0, _pod_ready),
+        ("Status", 0, _pod_status),
+        ("Restarts", 0, lambda o: 0),
+        ("Age", 0, _age),
+        ("IP", 1, lambda o: o.get("status", {}).get("podIP") or "<none>"),
+        ("Node", 1, lambda o: o.get("spec", {}).get("nodeName") or "<none>"),
+        ("Nominated Node", 1, lambda o: "<none>"),
+        ("Readiness Gates", 1, lambda o: "<none>"),
+    ],
+    "Service": [
+        ("Name", 0, _name),
+        ("Type", 0, lambda o: o["spec"].get("type", "ClusterIP")),
+        ("Cluster-IP", 0, lambda o: o["spec"].get("clusterIP") or "<none>"),
+        ("External-IP", 0, _svc_external),
+        ("Port(s)", 0, _svc_ports),
+        ("Age", 0, _age),
+        ("Selector", 1, _selector),
+    ],
+    "EndpointSlice": [
+        ("Name", 0, _name),
+        ("AddressType", 0, lambda o: o.get("addressType", "IPv4")),
+        (
+            "Ports",
+            0,
+            lambda o: ",".join(str(p.get("port")) for p in o.get("ports") or []) or "<unset>",
+        ),
+        ("Endpoints", 0, _slice_endpoints),
+        ("Age", 0, _age),
+    ],
     "Endpoints": [("Name", 0, _name), ("Endpoints", 0, _endpoints), ("Age", 0, _age)],
-    "Ingress": [("Name", 0, _name),
-                ("Class", 0, lambda o: o.get("spec", {}).get("ingressClassName") or "<none>"),
-                ("Hosts", 0, _ingress_hosts), ("Address", 0, _ingress_address),
-                ("Ports", 0, lambda o: "80, 443" if o.get("spec", {}).get("tls") else "80"),
-                ("Age", 0, _age)],
-    "IngressClass": [("Name", 0, _name),
-                     ("Controller", 0, lambda o: o.get("spec", {}).get("controller", "")),
-                     ("Parameters", 0, lambda o: "<none>"), ("Age", 0, _age)],
-    "NetworkPolicy": [("Name", 0, _name), ("Pod-Selector", 0, _pod_selector),
-                      ("Age", 0, _age)],
-    "Namespace": [("Name", 0, _name),
-                  ("Status", 0, lambda o: o.get("status", {}).get("phase", "Active")),
-                  ("Age", 0, _age)],
-    "GatewayClass": [("Name", 0, _name),
-                     ("Controller", 0, lambda o: o.get("spec", {}).get("controllerName", "")),
-                     ("Accepted", 0, _gw_condition("Accepted")), ("Age", 0, _age),
-                     ("Description", 1, lambda o: o.get("spec", {}).get("description", ""))],
-    "Gateway": [("Name", 0, _name),
-                ("Class", 0, lambda o: o.get("spec", {}).get("gatewayClassName", "")),
-                ("Address", 0, _gw_addresses), ("Programmed", 0, _gw_condition("Programmed")),
-                ("Age", 0, _age)],
-    "ListenerSet": [("Name", 0, _name), ("Accepted", 0, _gw_condition("Accepted")),
-                    ("Programmed", 0, _gw_condition("Programmed")), ("Age", 0, _age)],
+    "Ingress": [
+        ("Name", 0, _name),
+        ("Class", 0, lambda o: o.get("spec", {}).get("ingressClassName") or "<none>"),
+        ("Hosts", 0, _ingress_hosts),
+        ("Address", 0, _ingress_address),
+        ("Ports", 0, lambda o: "80, 443" if o.get("spec", {}).get("tls") else "80"),
+        ("Age", 0, _age),
+    ],
+    "IngressClass": [
+        ("Name", 0, _name),
+        ("Controller", 0, lambda o: o.get("spec", {}).get("controller", "")),
+        ("Parameters", 0, lambda o: "<none>"),
+        ("Age", 0, _age),
+    ],
+    "NetworkPolicy": [("Name", 0, _name), ("Pod-Selector", 0, _pod_selector), ("Age", 0, _age)],
+    "Namespace": [
+        ("Name", 0, _name),
+        ("Status", 0, lambda o: o.get("status", {}).get("phase", "Active")),
+        ("Age", 0, _age),
+    ],
+    "GatewayClass": [
+        ("Name", 0, _name),
+        ("Controller", 0, lambda o: o.get("spec", {}).get("controllerName", "")),
+        ("Accepted", 0, _gw_condition("Accepted")),
+        ("Age", 0, _age),
+        ("Description", 1, lambda o: o.get("spec", {}).get("description", "")),
+    ],
+    "Gateway": [
+        ("Name", 0, _name),
+        ("Class", 0, lambda o: o.get("spec", {}).get("gatewayClassName", "")),
+        ("Address", 0, _gw_addresses),
+        ("Programmed", 0, _gw_condition("Programmed")),
+        ("Age", 0, _age),
+    ],
+    "ListenerSet": [
+        ("Name", 0, _name),
+        ("Accepted", 0, _gw_condition("Accepted")),
+        ("Programmed", 0, _gw_condition("Programmed")),
+        ("Age", 0, _age),
+    ],
     "HTTPRoute": _ROUTE_HOSTS,
     "GRPCRoute": _ROUTE_HOSTS,
     "TLSRoute": _ROUTE_HOSTS,
@@ -217,14 +265,24 @@ def table_for(kind: str, objects: list[Obj], resource_version: int) -> dict[str,
         "apiVersion": "meta.k8s.io/v1",
         "metadata": {"resourceVersion": str(resource_version)},
         "columnDefinitions": [
-            {"name": name, "type": "string", "format": "name" if name == "Name" else "",
-             "description": name, "priority": priority}
+            {
+                "name": name,
+                "type": "string",
+                "format": "name" if name == "Name" else "",
+                "description": name,
+                "priority": priority,
+            }
             for name, priority, _ in columns
         ],
         "rows": [
-            {"cells": [cell(o) for _, _, cell in columns],
-             "object": {"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1",
-                        "metadata": o.get("metadata", {})}}
+            {
+                "cells": [cell(o) for _, _, cell in columns],
+                "object": {
+                    "kind": "PartialObjectMetadata",
+                    "apiVersion": "meta.k8s.io/v1",
+                    "metadata": o.get("metadata", {}),
+                },
+            }
             for o in objects
         ],
     }

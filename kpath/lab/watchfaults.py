@@ -71,10 +71,11 @@ class WatchControl:
     def record(self, opened: WatchOpened) -> None:
         self.opened.append(opened)
         if len(self.opened) > MAX_OPENED:
-            del self.opened[:MAX_OPENED // 10]  # in blocks: amortised O(1) per watch
+            del self.opened[: MAX_OPENED // 10]  # in blocks: amortised O(1) per watch
 
-    def begin(self, opened: WatchOpened, wake: asyncio.Event,
-              transport: asyncio.BaseTransport | None) -> WatchStream:
+    def begin(
+        self, opened: WatchOpened, wake: asyncio.Event, transport: asyncio.BaseTransport | None
+    ) -> WatchStream:
         self.record(opened)
         stream = WatchStream(opened.kind, wake, transport)
         self._open.add(stream)

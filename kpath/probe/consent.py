@@ -36,11 +36,20 @@ def probe_consent(from_dump: bool, opted_in: bool = False, *, ui: bool = False) 
     if not from_dump:
         return Consent(True)
     if ui:
-        return Consent(False, refusal=f"not probing: {WHY}, not necessarily to yours; "
-                                      f"`kpath probe NS/NAME --dump … {OPT_IN_FLAG}` probes "
-                                      "them if you are on that network")
+        return Consent(
+            False,
+            refusal=f"not probing: {WHY}, not necessarily to yours; "
+            f"`kpath probe NS/NAME --dump … {OPT_IN_FLAG}` probes "
+            "them if you are on that network",
+        )
     if not opted_in:
-        return Consent(False, refusal=f"not probing: {WHY}, not necessarily to yours; "
-                                      f"pass {OPT_IN_FLAG} if you are on that network")
-    return Consent(True, warning=f"probing addresses read from a dump ({OPT_IN_FLAG}): "
-                                 f"{WHY}; every probe goes there from this machine")
+        return Consent(
+            False,
+            refusal=f"not probing: {WHY}, not necessarily to yours; "
+            f"pass {OPT_IN_FLAG} if you are on that network",
+        )
+    return Consent(
+        True,
+        warning=f"probing addresses read from a dump ({OPT_IN_FLAG}): "
+        f"{WHY}; every probe goes there from this machine",
+    )

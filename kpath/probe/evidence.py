@@ -123,8 +123,9 @@ class Observation(NamedTuple):
     @property
     def observed(self) -> str:
         """What the probes saw, probe by probe (identical ones counted), for a table cell."""
-        return "; ".join(f"{w} ×{k}" if k > 1 else w
-                         for w, k in _counts(self.samples).items()) or "—"
+        return (
+            "; ".join(f"{w} ×{k}" if k > 1 else w for w, k in _counts(self.samples).items()) or "—"
+        )
 
 
 class ProbeFinding(NamedTuple):
@@ -182,8 +183,9 @@ def seen_as(target: ProbeTarget, result: ProbeResult) -> Expect | None:
     if outcome == Outcome.OK:
         return Expect.ANSWER
     if outcome == Outcome.HTTP_STATUS:
-        if result.pod is None and (target.via_controller or (
-                result.via == "api-proxy" and (result.status or 0) >= 500)):
+        if result.pod is None and (
+            target.via_controller or (result.via == "api-proxy" and (result.status or 0) >= 500)
+        ):
             return Expect.BACKEND_ERROR
         return Expect.ANSWER
     if outcome == Outcome.TLS:
@@ -237,8 +239,10 @@ def sample_words(t: ProbeTarget, r: ProbeResult) -> str:
 
 #: At a Gateway listener the proxy in front is the gateway, and its errors are its own
 #: answer for the rule (500: no valid backend; 503: none ready).
-GATEWAY_WORDS = {**EXPECT_WORDS,
-                 Expect.BACKEND_ERROR: "the gateway's own error (no valid or ready backend)"}
+GATEWAY_WORDS = {
+    **EXPECT_WORDS,
+    Expect.BACKEND_ERROR: "the gateway's own error (no valid or ready backend)",
+}
 
 
 def _word(e: Expect, gateway: bool = False) -> str:
@@ -267,8 +271,9 @@ def _predicted(t: ProbeTarget) -> str:
     return words
 
 
-def _gateway_mismatch(t: ProbeTarget, results: Sequence[ProbeResult],
-                      seen: Sequence[Expect | None]) -> tuple[int, str] | None:
+def _gateway_mismatch(
+    t: ProbeTarget, results: Sequence[ProbeResult], seen: Sequence[Expect | None]
+) -> tuple[int, str] | None:
     """A Gateway's own answer of the predicted kind but not as predicted: another status
     (503 where 500 was predicted), or a redirect elsewhere. (probe index, what was seen)"""
     if not t.gateway:
@@ -278,14 +283,21 @@ def _gateway_mismatch(t: ProbeTarget, results: Sequence[ProbeResult],
             continue
         if t.statuses and r.status not in t.statuses:
             return n, f"HTTP {r.status}"
-        if s == Expect.REDIRECT and t.location and not same_location(
-                t.location, r.location or "", t.scheme, t.host_header):
+        if (
+            s == Expect.REDIRECT
+            and t.location
+            and not same_location(t.location, r.location or "", t.scheme, t.host_header)
+        ):
             return n, f"a redirect to {r.location or '(no Location)'}"
     return None
 
 
-def _not_heard_from(t: ProbeTarget, results: Sequence[ProbeResult],
-                    seen: Sequence[Expect | None], pods: Sequence[str]) -> str | None:
+def _not_heard_from(
+    t: ProbeTarget,
+    results: Sequence[ProbeResult],
+    seen: Sequence[Expect | None],
+    pods: Sequence[str],
+) -> str | None:
     """The predicted pods that never answered, when some probes failed and others named
     their pod (a node or entry hop spreads over pods; a failed probe cannot say which)."""
     if t.hop in (HopKind.POD, HopKind.HEALTH) or not t.expected_pods or not pods:
@@ -318,17 +330,22 @@ def _no_prediction(t: ProbeTarget) -> str:
 
 
 def observe(
-    target: int, t: ProbeTarget, results: Sequence[ProbeResult],
-    pod_nodes: Mapping[str, str | None], slow_ms: float,
+    target: int,
+    t: ProbeTarget,
+    results: Sequence[ProbeResult],
+    pod_nodes: Mapping[str, str | None],
+    slow_ms: float,
 ) -> Observation:
     """Judge one target's probes against its prediction."""
     if not results:
-        return Observation(target, Proof.UNKNOWN, "not probed (the run was interrupted)", (), (),
-                           None, False, None)
+        return Observation(
+            target, Proof.UNKNOWN, "not probed (the run was interrupted)", (), (), None, False, None
+        )
     seen = [seen_as(t, r) for r in results]
     pods = tuple(dict.fromkeys(r.pod for r in results if r.pod))
-    answered = [r for r, s in zip(results, seen, strict=True) if s in (Expect.ANSWER,
-                                                                        Expect.HEALTHY)]
+    answered = [
+        r for r, s in zip(results, seen, strict=True) if s in (Expect.ANSWER, Expect.HEALTHY)
+    ]
     latency = max((r.latency_ms for r in answered if r.latency_ms is not None), default=None)
     slow = latency is not None and latency > slow_ms
     cross = _cross_node(t, results, pod_nodes)
@@ -337,71 +354,112 @@ def observe(
     quiet = _not_heard_from(t, results, seen, pods)
     if quiet:
         # Silence names no pod: say which predicted pods never answered any probe here.
-        samples = tuple(f"{w} (not heard from: {quiet})" if s not in (
-            Expect.ANSWER, Expect.HEALTHY, Expect.CLOSED) and r.pod is None else w
-            for w, r, s in zip(samples, results, seen, strict=True))
-    errors = tuple(sorted({r.status for r in results if r.pod and r.status
-                           and r.status >= 500 and t.hop != HopKind.HEALTH
-                           and not gateway_own(t, r)}))
+        samples = tuple(
+            f"{w} (not heard from: {quiet})"
+            if s not in (Expect.ANSWER, Expect.HEALTHY, Expect.CLOSED) and r.pod is None
+            else w
+            for w, r, s in zip(samples, results, seen, strict=True)
+        )
+    errors = tuple(
+        sorted(
+            {
+                r.status
+                for r in results
+                if r.pod
+                and r.status
+                and r.status >= 500
+                and t.hop != HopKind.HEALTH
+                and not gateway_own(t, r)
+            }
+        )
+    )
     n = len(results)
 
     def obs(proof: Proof, why: str) -> Observation:
-        return Observation(target, proof, why, labels, pods, cross, slow, latency, samples,
-                           errors)
+        return Observation(target, proof, why, labels, pods, cross, slow, latency, samples, errors)
 
     if Expect.UNKNOWN in t.expect:
-        return obs(Proof.UNKNOWN, f"no prediction ({_no_prediction(t)}): saw "
-                   + "; ".join(dict.fromkeys(samples)))
-    bad = [(r, s) for r, s in zip(results, seen, strict=True) if s is not None
-           and not _allowed(s, t.expect)]
-    own = {r.pod for r, s in zip(results, seen, strict=True) if r.pod and s in (
-        Expect.NOT_FOUND, Expect.BACKEND_ERROR, Expect.REDIRECT)}
-    foreign = [p for p in pods if t.expected_pods and t.hop != HopKind.HEALTH
-               and p not in t.expected_pods and p not in t.proxied_pods and p not in own]
+        return obs(
+            Proof.UNKNOWN,
+            f"no prediction ({_no_prediction(t)}): saw " + "; ".join(dict.fromkeys(samples)),
+        )
+    bad = [
+        (r, s)
+        for r, s in zip(results, seen, strict=True)
+        if s is not None and not _allowed(s, t.expect)
+    ]
+    own = {
+        r.pod
+        for r, s in zip(results, seen, strict=True)
+        if r.pod and s in (Expect.NOT_FOUND, Expect.BACKEND_ERROR, Expect.REDIRECT)
+    }
+    foreign = [
+        p
+        for p in pods
+        if t.expected_pods
+        and t.hop != HopKind.HEALTH
+        and p not in t.expected_pods
+        and p not in t.proxied_pods
+        and p not in own
+    ]
     known = [s for s in seen if s is not None]
     if t.internal and not any(s == Expect.ANSWER for s in known):
-        return obs(Proof.UNKNOWN, f"an in-cluster address: {results[0].detail} from here "
-                   "proves nothing")
+        return obs(
+            Proof.UNKNOWN, f"an in-cluster address: {results[0].detail} from here proves nothing"
+        )
     if bad:
         r, s = bad[0]
         assert s is not None
         saw = _seen_words(r, s, t.gateway)
-        return obs(Proof.CONTRADICTED, f"predicted {_predicted(t)}{_because(t)}, saw {saw} "
-                   f"in {len(bad)} of {n} probe(s): {samples[results.index(r)]}")
+        return obs(
+            Proof.CONTRADICTED,
+            f"predicted {_predicted(t)}{_because(t)}, saw {saw} "
+            f"in {len(bad)} of {n} probe(s): {samples[results.index(r)]}",
+        )
     mismatch = _gateway_mismatch(t, results, seen)
     if mismatch is not None:
         at, what = mismatch
-        return obs(Proof.CONTRADICTED, f"predicted {_predicted(t)}, saw {what}: "
-                   f"{samples[at]}")
+        return obs(Proof.CONTRADICTED, f"predicted {_predicted(t)}, saw {what}: {samples[at]}")
     if foreign:
-        who = ("the route's rule does not send to" if t.gateway
-               else "kube-proxy would not choose here")
+        who = (
+            "the route's rule does not send to" if t.gateway else "kube-proxy would not choose here"
+        )
         return obs(Proof.CONTRADICTED, f"answered by {', '.join(foreign)}, which {who}")
     if not known:
         return obs(Proof.UNKNOWN, sample_words(t, results[0]))
-    unnamed = [r for r, s in zip(results, seen, strict=True)
-               if (s == Expect.ANSWER or (s == Expect.CLOSED and s not in t.expect))
-               and r.pod is None]
+    unnamed = [
+        r
+        for r, s in zip(results, seen, strict=True)
+        if (s == Expect.ANSWER or (s == Expect.CLOSED and s not in t.expect)) and r.pod is None
+    ]
     if unnamed and t.hop != HopKind.HEALTH:
         first = unnamed[0]
-        how = ("no HTTP answer came" if first.status is None and t.scheme != "tcp"
-               else "it named no pod")
-        why = (f"predicted {_words(t.expect, t.gateway)}{_because(t)}: answered (unidentified) in "
-               f"{len(unnamed)} of {n} probe(s): {sample_words(t, first)}: {how}, so which pod "
-               "answered is not proven")
+        how = (
+            "no HTTP answer came"
+            if first.status is None and t.scheme != "tcp"
+            else "it named no pod"
+        )
+        why = (
+            f"predicted {_words(t.expect, t.gateway)}{_because(t)}: answered (unidentified) in "
+            f"{len(unnamed)} of {n} probe(s): {sample_words(t, first)}: {how}, so which pod "
+            "answered is not proven"
+        )
         if pods:
             why += f" (others named {', '.join(pods)})"
         return obs(Proof.UNIDENTIFIED, why)
     why = f"predicted {_predicted(t)}{_because(t)}: saw " + ", ".join(
-        f"{_word(s, t.gateway)}" + (f" ×{k}" if k > 1 else "")
-        for s, k in _counts(known).items())
+        f"{_word(s, t.gateway)}" + (f" ×{k}" if k > 1 else "") for s, k in _counts(known).items()
+    )
     if pods:
         why += f" from {', '.join(pods)}"
     if t.proxied_pods & set(pods):
         why += " (the Ingress controller forwarded: its pod was reached)"
     if errors:
-        return obs(Proof.ANSWERED_ERROR, f"{why}, but answered HTTP "
-                   f"{', '.join(map(str, errors))}: the pod is reached, the application fails")
+        return obs(
+            Proof.ANSWERED_ERROR,
+            f"{why}, but answered HTTP "
+            f"{', '.join(map(str, errors))}: the pod is reached, the application fails",
+        )
     return obs(Proof.CONFIRMED, why)
 
 
@@ -412,14 +470,18 @@ def _counts(items: Iterable[_T]) -> dict[_T, int]:
     return dict(out)
 
 
-def _cross_node(t: ProbeTarget, results: Sequence[ProbeResult],
-                pod_nodes: Mapping[str, str | None]) -> bool | None:
+def _cross_node(
+    t: ProbeTarget, results: Sequence[ProbeResult], pod_nodes: Mapping[str, str | None]
+) -> bool | None:
     if t.node is None or t.hop != HopKind.NODE or t.gateway:
         return None  # (through a gateway, the answering backend says nothing of the proxy)
     # A backend the controller forwarded to runs wherever it runs: kube-proxy's choice of
     # controller pod is not seen in it.
-    nodes = [r.pod_node or pod_nodes.get(r.pod) for r in results
-             if r.pod and (r.pod in t.expected_pods or r.pod not in t.proxied_pods)]
+    nodes = [
+        r.pod_node or pod_nodes.get(r.pod)
+        for r in results
+        if r.pod and (r.pod in t.expected_pods or r.pod not in t.proxied_pods)
+    ]
     known = [n for n in nodes if n]
     if not known:
         return None
@@ -437,13 +499,16 @@ def judge(plan: ProbePlan, results: Iterable[ProbeResult], slow_ms: float) -> Ev
         ok += r.answered
     for rs in by_target.values():
         rs.sort(key=lambda r: r.attempt)
-    observations = tuple(observe(i, t, by_target.get(i, ()), plan.pod_nodes, slow_ms)
-                         for i, t in enumerate(plan.targets))
+    observations = tuple(
+        observe(i, t, by_target.get(i, ()), plan.pod_nodes, slow_ms)
+        for i, t in enumerate(plan.targets)
+    )
     findings = tuple(_findings(plan, observations, by_target, slow_ms))
     contradictions = sum(o.proof == Proof.CONTRADICTED for o in observations)
     unidentified = sum(o.proof == Proof.UNIDENTIFIED for o in observations)
-    summary = ProbeSummary(plan.probe_count, done, ok, done - ok, contradictions,
-                           len(plan.not_probed), unidentified)
+    summary = ProbeSummary(
+        plan.probe_count, done, ok, done - ok, contradictions, len(plan.not_probed), unidentified
+    )
     return Evidence(observations, findings, summary)
 
 
@@ -463,8 +528,10 @@ def where(plan: ProbePlan, t: ProbeTarget) -> str:
 
 
 def _findings(
-    plan: ProbePlan, observations: Sequence[Observation],
-    by_target: Mapping[int, list[ProbeResult]], slow_ms: float,
+    plan: ProbePlan,
+    observations: Sequence[Observation],
+    by_target: Mapping[int, list[ProbeResult]],
+    slow_ms: float,
 ) -> Iterable[ProbeFinding]:
     for i, (t, o) in enumerate(zip(plan.targets, observations, strict=True)):
         service = plan.paths[t.refs[0].path].service if t.refs else None
@@ -473,20 +540,26 @@ def _findings(
             code = "KP402" if t.hop == HopKind.POD else "KP401"
             yield _finding(code, f"{place}: {o.reason}", service, i)
         if o.slow:
-            yield _finding("KP403", f"{place}: answered in {o.latency_ms:.0f} ms "
-                           f"(slower than {slow_ms:g} ms)", service, i)
+            yield _finding(
+                "KP403",
+                f"{place}: answered in {o.latency_ms:.0f} ms (slower than {slow_ms:g} ms)",
+                service,
+                i,
+            )
         rs = by_target.get(i, ())
-        tls = next((r.tls_problem or r.detail for r in rs
-                    if r.tls_problem or r.outcome == Outcome.TLS), None)
+        tls = next(
+            (r.tls_problem or r.detail for r in rs if r.tls_problem or r.outcome == Outcome.TLS),
+            None,
+        )
         if tls:
             yield _finding("KP404", f"{place}: TLS: {tls}", service, i)
-        failed = [r for r in rs if r.pod and r.status and r.status >= 500
-                  and not gateway_own(t, r)]
+        failed = [r for r in rs if r.pod and r.status and r.status >= 500 and not gateway_own(t, r)]
         errors = sorted({r.status for r in failed if r.status})
         if errors:
             pods = ", ".join(dict.fromkeys(r.pod for r in failed if r.pod))
-            yield _finding("KP405", f"{place}: {pods} answered HTTP "
-                           f"{', '.join(map(str, errors))}", service, i)
+            yield _finding(
+                "KP405", f"{place}: {pods} answered HTTP {', '.join(map(str, errors))}", service, i
+            )
 
 
 def _finding(code: str, message: str, service: ObjectKey | None, target: int) -> ProbeFinding:

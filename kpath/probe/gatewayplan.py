@@ -70,8 +70,15 @@ class GatewayRequest(NamedTuple):
     def as_request(self, port: int, address: str) -> Request:
         """The same request as kpath's routing reads one (`kpath request`'s record)."""
         scheme = "grpc" if self.grpc and self.scheme == "http" else self.scheme
-        return Request(scheme, (self.host or address).lower(), port, self.path, self.query,
-                       self.method, self.headers)
+        return Request(
+            scheme,
+            (self.host or address).lower(),
+            port,
+            self.path,
+            self.query,
+            self.method,
+            self.headers,
+        )
 
 
 class Prediction(NamedTuple):
@@ -110,8 +117,9 @@ def _value(h: HeaderMatch) -> str | None:
     return h.value if h.type != "RegularExpression" else _literal(h.value)
 
 
-def match_request(scheme: str, host: str | None, route_kind: str, match: RouteMatch | None
-                  ) -> tuple[GatewayRequest | None, str]:
+def match_request(
+    scheme: str, host: str | None, route_kind: str, match: RouteMatch | None
+) -> tuple[GatewayRequest | None, str]:
     """The request one match accepts, or None and why kpath does not send one (a regex it
     cannot write a string for, a method that could change something)."""
     if scheme in ("tls", "tcp"):
@@ -135,8 +143,9 @@ def match_request(scheme: str, host: str | None, route_kind: str, match: RouteMa
         # A GET on the method's path routes as the call does, and no gRPC server runs a
         # method for a GET (it answers 405 or an error): nothing is called.
         headers.append(("content-type", "application/grpc"))
-        return GatewayRequest(scheme, host, f"/{service}/{method}", (), "GET", tuple(headers),
-                              grpc=True), ""
+        return GatewayRequest(
+            scheme, host, f"/{service}/{method}", (), "GET", tuple(headers), grpc=True
+        ), ""
     path = "/"
     if match is not None and match.path is not None:
         if match.path.type == "RegularExpression":
@@ -154,17 +163,24 @@ def match_request(scheme: str, host: str | None, route_kind: str, match: RouteMa
         query.append((q.name, value))
     method = ((match.method if match is not None else None) or "GET").upper()
     if method not in SAFE_METHODS:
-        return None, (f"the rule matches {method} only: a probe sends only "
-                      f"{', '.join(sorted(SAFE_METHODS))}, never a request that may change "
-                      "something")
+        return None, (
+            f"the rule matches {method} only: a probe sends only "
+            f"{', '.join(sorted(SAFE_METHODS))}, never a request that may change "
+            "something"
+        )
     return GatewayRequest(scheme, host, path, tuple(query), method, tuple(headers)), ""
 
 
-def answer_of(snapshot: Snapshot, table: GatewayTable, gateway: ObjectKey, port: int,
-              address: str, req: GatewayRequest) -> Answer | None:
+def answer_of(
+    snapshot: Snapshot,
+    table: GatewayTable,
+    gateway: ObjectKey,
+    port: int,
+    address: str,
+    req: GatewayRequest,
+) -> Answer | None:
     """kpath's routing's answer to ``req`` at one Gateway (None: no listener takes it)."""
-    answers = gateway_answers(snapshot, req.as_request(port, address), via=gateway,
-                              table=table)
+    answers = gateway_answers(snapshot, req.as_request(port, address), via=gateway, table=table)
     a = answers[0] if answers else None
     return None if a is None or a.outcome == Outcome.NO_LISTENER else a
 
@@ -173,8 +189,9 @@ def _address(hop: GatewayHop) -> str:
     return hop.addresses[0] if hop.addresses else "0.0.0.0"
 
 
-def rule_request(snapshot: Snapshot, table: GatewayTable, hop: GatewayHop
-                 ) -> tuple[GatewayRequest | None, Answer | None, str]:
+def rule_request(
+    snapshot: Snapshot, table: GatewayTable, hop: GatewayHop
+) -> tuple[GatewayRequest | None, Answer | None, str]:
     """The request that tests a rule and routing's answer to it, or None and why not."""
     scheme = LISTENER_SCHEME.get(hop.protocol.upper())
     if scheme is None:
@@ -189,23 +206,30 @@ def rule_request(snapshot: Snapshot, table: GatewayTable, hop: GatewayHop
             continue
         a = answer_of(snapshot, table, hop.gateway, hop.port, _address(hop), req)
         if a is None:
-            why = f"no listener of {hop.gateway} takes {req.method} {req.target} for " \
-                  f"{host or 'any host'}"
-        elif a.route is not None and (a.route.kind, a.route.name, a.route.rule) == me \
-                and a.entry.listener == hop.listener:
+            why = (
+                f"no listener of {hop.gateway} takes {req.method} {req.target} for "
+                f"{host or 'any host'}"
+            )
+        elif (
+            a.route is not None
+            and (a.route.kind, a.route.name, a.route.rule) == me
+            and a.entry.listener == hop.listener
+        ):
             return req, a, ""
         elif a.route is None:
             why = f"the request {req.method} {req.target} matches no rule ({a.outcome.value})"
         else:
-            where = "" if a.entry.listener == hop.listener else \
-                f" (on listener {a.entry.listener})"
-            why = (f"the request {req.method} {req.target} is taken first by "
-                   f"{a.route.kind} {a.route.name} rule {a.route.rule}{where}")
+            where = "" if a.entry.listener == hop.listener else f" (on listener {a.entry.listener})"
+            why = (
+                f"the request {req.method} {req.target} is taken first by "
+                f"{a.route.kind} {a.route.name} rule {a.route.rule}{where}"
+            )
     return None, None, why
 
 
-def no_route_request(snapshot: Snapshot, table: GatewayTable, hop: GatewayHop,
-                     listener_host: str | None) -> tuple[GatewayRequest | None, str]:
+def no_route_request(
+    snapshot: Snapshot, table: GatewayTable, hop: GatewayHop, listener_host: str | None
+) -> tuple[GatewayRequest | None, str]:
     """A request no rule of the listener matches (to see its 404), or None and why not."""
     scheme = LISTENER_SCHEME.get(hop.protocol.upper())
     if scheme not in ("http", "https"):
@@ -228,21 +252,35 @@ def _pods(choice: Choice | None) -> frozenset[str]:
     return frozenset(str(t.pod) for t in choice.targets if t.pod is not None)
 
 
-def predict(snapshot: Snapshot, answer: Answer, l4: bool,
-            backend_pods: Mapping[tuple[ObjectKey, int | None], frozenset[str]] | None = None,
-            ) -> Prediction:
+def predict(
+    snapshot: Snapshot,
+    answer: Answer,
+    l4: bool,
+    backend_pods: Mapping[tuple[ObjectKey, int | None], frozenset[str]] | None = None,
+) -> Prediction:
     """The probe's prediction from routing's answer (``l4``: a TLS or TCP probe, where the
     gateway cannot answer an error, only accept and close). ``backend_pods``: the pods each
     backend (Service, port) is sent to, as the Gateway paths already resolved them; a
     backend not there is resolved here."""
     if answer.outcome == Outcome.REDIRECT:
-        return Prediction(frozenset({"redirect"}), frozenset(),
-                          frozenset({answer.http_status or 302}), answer.redirect)
+        return Prediction(
+            frozenset({"redirect"}),
+            frozenset(),
+            frozenset({answer.http_status or 302}),
+            answer.redirect,
+        )
     if answer.outcome == Outcome.NOT_FOUND:
         return _l4(NOT_FOUND, l4)
     if answer.outcome == Outcome.BACKEND_ERROR or answer.route is None:
-        return _l4(Prediction(frozenset({"backend-error"}), frozenset(),
-                              frozenset({answer.http_status or 500}), None), l4)
+        return _l4(
+            Prediction(
+                frozenset({"backend-error"}),
+                frozenset(),
+                frozenset({answer.http_status or 500}),
+                None,
+            ),
+            l4,
+        )
     known = backend_pods or {}
     kinds: set[str] = set()
     pods: set[str] = set()
@@ -272,14 +310,17 @@ def predict(snapshot: Snapshot, answer: Answer, l4: bool,
     return _l4(Prediction(frozenset(kinds), frozenset(pods), frozenset(statuses), None), l4)
 
 
-def _resolved_pods(snapshot: Snapshot, answer: Answer
-                   ) -> dict[tuple[ObjectKey, int | None], frozenset[str]]:
+def _resolved_pods(
+    snapshot: Snapshot, answer: Answer
+) -> dict[tuple[ObjectKey, int | None], frozenset[str]]:
     assert answer.route is not None
     route = find_route(snapshot.gateways.routes, answer.route.kind, answer.route.name)
     if route is None:
         return {}
-    return {(b.service, b.ref.port): _pods(b.choice)
-            for b in rule_backends(snapshot, route, answer.route.rule)}
+    return {
+        (b.service, b.ref.port): _pods(b.choice)
+        for b in rule_backends(snapshot, route, answer.route.rule)
+    }
 
 
 def _l4(p: Prediction, l4: bool) -> Prediction:
@@ -292,12 +333,14 @@ def _l4(p: Prediction, l4: bool) -> Prediction:
 
 def same_location(predicted: str, seen: str, req_scheme: str, req_host: str | None) -> bool:
     """Two Locations alike (scheme, host, port, path; the query is not compared)."""
+
     def parts(url: str) -> tuple[str, str, int | None, str]:
         u = urlsplit(url)
         scheme = u.scheme or req_scheme
         host = (u.hostname or req_host or "").lower()
         port = u.port if u.port is not None else DEFAULT_PORTS.get(scheme)
         return scheme, host, port, u.path or "/"
+
     try:
         return parts(predicted) == parts(seen)
     except ValueError:

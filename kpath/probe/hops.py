@@ -14,8 +14,13 @@ from kpath.probe.evidence import Evidence, Observation, Proof
 from kpath.probe.plan import HopRef, ProbePlan
 
 #: Which proof wins when several targets of one hop disagree.
-WORST_FIRST = (Proof.CONTRADICTED, Proof.UNIDENTIFIED, Proof.ANSWERED_ERROR, Proof.CONFIRMED,
-               Proof.UNKNOWN)
+WORST_FIRST = (
+    Proof.CONTRADICTED,
+    Proof.UNIDENTIFIED,
+    Proof.ANSWERED_ERROR,
+    Proof.CONFIRMED,
+    Proof.UNKNOWN,
+)
 
 
 class HopVerdict(NamedTuple):
@@ -58,9 +63,11 @@ def targets_by_hop(plan: ProbePlan) -> dict[HopRef, list[int]]:
     return out
 
 
-def hop_verdict(ref: HopRef, indices: Sequence[int],
-                observations: Sequence[Observation] | Mapping[int, Observation],
-                ) -> HopVerdict | None:
+def hop_verdict(
+    ref: HopRef,
+    indices: Sequence[int],
+    observations: Sequence[Observation] | Mapping[int, Observation],
+) -> HopVerdict | None:
     obs = tuple(observations[i] for i in indices)
     main = merge(obs)
     return None if main is None else HopVerdict(ref, main, obs, tuple(indices))

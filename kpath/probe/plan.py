@@ -94,9 +94,13 @@ class Expect(StrEnum):
 
 
 #: Verdict → what a client sees.
-SEEN_AS = {Verdict.FORWARD: Expect.ANSWER, Verdict.DROP: Expect.SILENT,
-           Verdict.REJECT: Expect.REFUSED, Verdict.UNKNOWN: Expect.UNKNOWN,
-           Verdict.REDIRECT: Expect.REDIRECT}
+SEEN_AS = {
+    Verdict.FORWARD: Expect.ANSWER,
+    Verdict.DROP: Expect.SILENT,
+    Verdict.REJECT: Expect.REFUSED,
+    Verdict.UNKNOWN: Expect.UNKNOWN,
+    Verdict.REDIRECT: Expect.REDIRECT,
+}
 
 #: Ports whose number alone says HTTP or HTTPS (when name and appProtocol say nothing).
 HTTP_PORTS = frozenset({80, 3000, 5000, 8000, 8008, 8080, 8081, 8888, 9080, 9090})
@@ -106,12 +110,31 @@ HTTPS_PORTS = frozenset({443, 6443, 8443, 9443})
 #: ``<protocol>[-<suffix>]``) and the probe each gets. Anything else that is named is not
 #: known to speak HTTP: a TCP connect probe.
 PROTOCOL_SCHEME = {
-    "http": "http", "http2": "http", "h2c": "http", "ws": "http", "grpc-web": "http",
-    "https": "https", "wss": "https",
+    "http": "http",
+    "http2": "http",
+    "h2c": "http",
+    "ws": "http",
+    "grpc-web": "http",
+    "https": "https",
+    "wss": "https",
     # Known not to answer an HTTP/1.1 GET: grpc needs HTTP/2 framing; the rest are not HTTP.
-    "grpc": "tcp", "tcp": "tcp", "tls": "tcp", "udp": "tcp", "sctp": "tcp", "mongo": "tcp",
-    "mysql": "tcp", "redis": "tcp", "postgres": "tcp", "postgresql": "tcp", "amqp": "tcp",
-    "kafka": "tcp", "dns": "tcp", "smtp": "tcp", "ssh": "tcp", "ldap": "tcp", "nats": "tcp",
+    "grpc": "tcp",
+    "tcp": "tcp",
+    "tls": "tcp",
+    "udp": "tcp",
+    "sctp": "tcp",
+    "mongo": "tcp",
+    "mysql": "tcp",
+    "redis": "tcp",
+    "postgres": "tcp",
+    "postgresql": "tcp",
+    "amqp": "tcp",
+    "kafka": "tcp",
+    "dns": "tcp",
+    "smtp": "tcp",
+    "ssh": "tcp",
+    "ldap": "tcp",
+    "nats": "tcp",
 }
 _NAME_WORDS = {**PROTOCOL_SCHEME, "web": "http"}  # "web": the common name of an HTTP port
 
@@ -247,8 +270,13 @@ def port_scheme(port: ServicePort | None, force_http: bool = False) -> str:
     if port is None:
         return "http" if force_http else "tcp"
     target_name = port.target_port if isinstance(port.target_port, str) else None
-    scheme = (app_protocol_scheme(port.app_protocol) or name_scheme(port.name)
-              or name_scheme(target_name) or number_scheme(port.port) or "tcp")
+    scheme = (
+        app_protocol_scheme(port.app_protocol)
+        or name_scheme(port.name)
+        or name_scheme(target_name)
+        or number_scheme(port.port)
+        or "tcp"
+    )
     if force_http and scheme == "tcp":
         return "http"
     return scheme
@@ -300,8 +328,11 @@ def entry_expect(p: Path) -> frozenset[Expect]:
     """What the entry address shows, from the verdicts behind it."""
     verdicts = p.verdicts() or {Verdict.REJECT}
     if p.entry.kind == EntryKind.LOAD_BALANCER and Verdict.FORWARD in verdicts:
-        if p.policy == "Local" and p.direct is None and not any(
-                has_ready(g.choice) for g in p.groups):
+        if (
+            p.policy == "Local"
+            and p.direct is None
+            and not any(has_ready(g.choice) for g in p.groups)
+        ):
             # Every node's health check fails (only terminating pods): load balancers differ,
             # some send to all nodes anyway, others to none.
             return frozenset({Expect.ANSWER, Expect.REFUSED})
@@ -324,10 +355,25 @@ class _Builder:
         self.skipped: list[NotProbed] = []
 
     def add(self, target: ProbeTarget, ref: HopRef) -> None:
-        key = (target.hop, target.scheme, target.host, target.port, target.path,
-               target.host_header, target.sni, target.node, target.expect,
-               target.expected_pods, target.proxied_pods, target.method, target.headers,
-               target.statuses, target.location, target.gateway_pods, target.policy)
+        key = (
+            target.hop,
+            target.scheme,
+            target.host,
+            target.port,
+            target.path,
+            target.host_header,
+            target.sni,
+            target.node,
+            target.expect,
+            target.expected_pods,
+            target.proxied_pods,
+            target.method,
+            target.headers,
+            target.statuses,
+            target.location,
+            target.gateway_pods,
+            target.policy,
+        )
         if key not in self.targets:
             self.targets[key] = target
             self.refs[key] = []
@@ -342,8 +388,12 @@ class _Builder:
         return out, tuple(self.skipped)
 
 
-def plan_probes(snapshot: Snapshot, paths: Iterable[Path], options: PlanOptions,
-                context: Iterable[Path] | None = None) -> ProbePlan:
+def plan_probes(
+    snapshot: Snapshot,
+    paths: Iterable[Path],
+    options: PlanOptions,
+    context: Iterable[Path] | None = None,
+) -> ProbePlan:
     """Every probe for ``paths``, each with the prediction it tests.
 
     ``context``: every path of the analysis (default: ``paths``). A Gateway rule's answer
@@ -374,8 +424,9 @@ def route_backend_pods(snapshot: Snapshot, route: IngressRoute) -> frozenset[str
     usable endpoints, by pod IP (no kube-proxy), as routing's Ingress paths choose them."""
     if route.backend_service is None or route.backend_port is None or route.problem:
         return frozenset()  # the controller answers an error itself
-    targets = service_targets(snapshot, snapshot.service_slices(route.backend_service),
-                              route.backend_port)
+    targets = service_targets(
+        snapshot, snapshot.service_slices(route.backend_service), route.backend_port
+    )
     return _pods_of([pods_direct(targets)])
 
 
@@ -383,40 +434,59 @@ def controller_backend_pods(snapshot: Snapshot) -> dict[ObjectKey, frozenset[str
     """Controller Service → the backend pods its pods forward a Host-less ``GET /`` to
     (empty: nothing matches, the controller answers itself)."""
     routes = list(ingress_routes(snapshot))
-    services = {r.controller.service for r in routes
-                if r.controller.kind == "service" and r.controller.service is not None}
-    return {svc: frozenset(pod for r in hostless_routes(routes, svc)
-                           for pod in route_backend_pods(snapshot, r))
-            for svc in services}
+    services = {
+        r.controller.service
+        for r in routes
+        if r.controller.kind == "service" and r.controller.service is not None
+    }
+    return {
+        svc: frozenset(
+            pod for r in hostless_routes(routes, svc) for pod in route_backend_pods(snapshot, r)
+        )
+        for svc in services
+    }
 
 
 def _choices(p: Path) -> list[Choice]:
     return [p.direct] if p.direct is not None else [g.choice for g in p.groups]
 
 
-def _plan_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions, b: _Builder,
-               proxied: frozenset[str]) -> None:
+def _plan_path(
+    snapshot: Snapshot, i: int, p: Path, options: PlanOptions, b: _Builder, proxied: frozenset[str]
+) -> None:
     entry = p.entry
     if entry.kind == EntryKind.EXTERNAL_NAME:
         b.skip(i, entry.label(), "ExternalName: a DNS alias outside the cluster, no hop to probe")
         return
     if p.port is not None and p.port.protocol != "TCP":
-        b.skip(i, entry.label(), f"{p.port.protocol}: no handshake to observe, a silent port "
-               "and a dropped packet look the same")
+        b.skip(
+            i,
+            entry.label(),
+            f"{p.port.protocol}: no handshake to observe, a silent port "
+            "and a dropped packet look the same",
+        )
         return
     scheme = port_scheme(p.port, options.http)
     if entry.kind == EntryKind.INGRESS:
         proxied = frozenset()  # p.service is the route's backend: its pods answer themselves
     _plan_entry(snapshot, i, p, scheme, options, b, proxied)
-    if p.groups and p.port is not None and p.port.node_port and entry.kind in (
-        EntryKind.LOAD_BALANCER, EntryKind.NODE_PORT, EntryKind.INGRESS
+    if (
+        p.groups
+        and p.port is not None
+        and p.port.node_port
+        and entry.kind in (EntryKind.LOAD_BALANCER, EntryKind.NODE_PORT, EntryKind.INGRESS)
     ):
         _plan_nodes(snapshot, i, p, scheme, options, b, proxied)
     _plan_pods(snapshot, i, p, scheme, b, proxied)
 
 
 def _plan_entry(
-    snapshot: Snapshot, i: int, p: Path, scheme: str, options: PlanOptions, b: _Builder,
+    snapshot: Snapshot,
+    i: int,
+    p: Path,
+    scheme: str,
+    options: PlanOptions,
+    b: _Builder,
     proxied: frozenset[str],
 ) -> None:
     entry = p.entry
@@ -440,7 +510,8 @@ def _plan_entry(
     from kpath.probe import policyexpect
 
     expect, policy = policyexpect.entry_expect(
-        entry_expect(p), p, proxied=route is not None or entry.gateway is not None)
+        entry_expect(p), p, proxied=route is not None or entry.gateway is not None
+    )
     pods = _pods_of(_choices(p))
     internal = entry.kind in (EntryKind.CLUSTER_IP,)
     if route is not None:
@@ -454,14 +525,37 @@ def _plan_entry(
         # The controller speaks HTTP itself: for a backend it cannot send to, its own error.
         expect = frozenset(Expect.BACKEND_ERROR if e == Expect.REFUSED else e for e in expect)
     for address in addresses:
-        b.add(ProbeTarget(HopKind.ENTRY, scheme, address, entry.port, path, host, sni, None,
-                          None, expect, pods, internal, route is not None,
-                          _repeat(pods, expect, options.samples), (), proxied, policy=policy),
-              HopRef(i, HopKind.ENTRY))
+        b.add(
+            ProbeTarget(
+                HopKind.ENTRY,
+                scheme,
+                address,
+                entry.port,
+                path,
+                host,
+                sni,
+                None,
+                None,
+                expect,
+                pods,
+                internal,
+                route is not None,
+                _repeat(pods, expect, options.samples),
+                (),
+                proxied,
+                policy=policy,
+            ),
+            HopRef(i, HopKind.ENTRY),
+        )
 
 
 def _plan_nodes(
-    snapshot: Snapshot, i: int, p: Path, scheme: str, options: PlanOptions, b: _Builder,
+    snapshot: Snapshot,
+    i: int,
+    p: Path,
+    scheme: str,
+    options: PlanOptions,
+    b: _Builder,
     proxied: frozenset[str],
 ) -> None:
     from kpath.probe import policyexpect
@@ -472,13 +566,15 @@ def _plan_nodes(
     for gi, g in enumerate(p.groups):
         names = list(g.nodes) if options.all_nodes else _sample(snapshot, g.nodes)
         if not names:
-            b.skip(i, f"NodePort {p.port.node_port} on {g.label()}",
-                   "no node address known for these nodes")
+            b.skip(
+                i,
+                f"NodePort {p.port.node_port} on {g.label()}",
+                "no node address known for these nodes",
+            )
             continue
         # A node kpath knows is NotReady: its kube-proxy may be stopped or stale, so no
         # prediction is made there (what a probe sees is shown, never called a contradiction).
-        expect = frozenset({Expect.UNKNOWN if g.ready is False
-                            else SEEN_AS[g.choice.verdict]})
+        expect = frozenset({Expect.UNKNOWN if g.ready is False else SEEN_AS[g.choice.verdict]})
         hp = p.netpol.groups[gi] if p.netpol is not None and gi < len(p.netpol.groups) else None
         expect, policy = policyexpect.hop_expect(expect, hp)
         pods = _pods_of([g.choice])
@@ -488,16 +584,50 @@ def _plan_nodes(
             if address is None:
                 b.skip(i, f"NodePort {p.port.node_port} on {name}", "the node has no address")
                 continue
-            b.add(ProbeTarget(HopKind.NODE, scheme, address, p.port.node_port, "/", None, None,
-                              name, None, expect, pods, False, False,
-                              _repeat(pods, expect, options.samples), (), proxied, policy=policy),
-                  HopRef(i, HopKind.NODE, gi))
+            b.add(
+                ProbeTarget(
+                    HopKind.NODE,
+                    scheme,
+                    address,
+                    p.port.node_port,
+                    "/",
+                    None,
+                    None,
+                    name,
+                    None,
+                    expect,
+                    pods,
+                    False,
+                    False,
+                    _repeat(pods, expect, options.samples),
+                    (),
+                    proxied,
+                    policy=policy,
+                ),
+                HopRef(i, HopKind.NODE, gi),
+            )
             if health:
                 ok = Expect.UNKNOWN if g.ready is False else health_expect(g)
-                b.add(ProbeTarget(HopKind.HEALTH, "http", address, health, "/healthz", None,
-                                  None, name, None, frozenset({ok}), frozenset(), False, False,
-                                  1, ()),
-                      HopRef(i, HopKind.HEALTH, gi))
+                b.add(
+                    ProbeTarget(
+                        HopKind.HEALTH,
+                        "http",
+                        address,
+                        health,
+                        "/healthz",
+                        None,
+                        None,
+                        name,
+                        None,
+                        frozenset({ok}),
+                        frozenset(),
+                        False,
+                        False,
+                        1,
+                        (),
+                    ),
+                    HopRef(i, HopKind.HEALTH, gi),
+                )
 
 
 def _sample(snapshot: Snapshot, nodes: Iterable[str]) -> list[str]:
@@ -509,22 +639,28 @@ def _sample(snapshot: Snapshot, nodes: Iterable[str]) -> list[str]:
     return []
 
 
-def _plan_pods(snapshot: Snapshot, i: int, p: Path, scheme: str, b: _Builder,
-               proxied: frozenset[str]) -> None:
+def _plan_pods(
+    snapshot: Snapshot, i: int, p: Path, scheme: str, b: _Builder, proxied: frozenset[str]
+) -> None:
     from kpath.probe import policyexpect
 
     seen: set[str] = set()  # endpoints skipped or planned: each skip said once
     refs: set[HopRef] = set()
     # A pod hop belongs to the node group it is drawn under (None: sent straight to pods);
     # the same endpoint under two groups is one probe referenced by both.
-    grouped: list[tuple[int | None, Choice]] = [(None, p.direct)] if p.direct is not None else list(
-        enumerate(g.choice for g in p.groups))
+    grouped: list[tuple[int | None, Choice]] = (
+        [(None, p.direct)] if p.direct is not None else list(enumerate(g.choice for g in p.groups))
+    )
     for gi, c in grouped:
         for t in c.targets:
             if t.address is None or t.port is None:
                 if t.endpoint not in seen:
-                    b.skip(i, f"endpoint {t.endpoint}", "address or port unknown (redacted or "
-                           "a named targetPort no container exposes)")
+                    b.skip(
+                        i,
+                        f"endpoint {t.endpoint}",
+                        "address or port unknown (redacted or "
+                        "a named targetPort no container exposes)",
+                    )
                 seen.add(t.endpoint)
                 continue
             seen.add(t.endpoint)
@@ -534,9 +670,28 @@ def _plan_pods(snapshot: Snapshot, i: int, p: Path, scheme: str, b: _Builder,
             refs.add(ref)
             pods = frozenset({str(t.pod)}) if t.pod is not None else frozenset()
             expect, policy = policyexpect.pod_expect(snapshot, p, t)
-            b.add(ProbeTarget(HopKind.POD, scheme, t.address, t.port, "/", None, None, None,
-                              t.pod, expect, pods, False, False, 1, (), proxied, policy=policy),
-                  ref)
+            b.add(
+                ProbeTarget(
+                    HopKind.POD,
+                    scheme,
+                    t.address,
+                    t.port,
+                    "/",
+                    None,
+                    None,
+                    None,
+                    t.pod,
+                    expect,
+                    pods,
+                    False,
+                    False,
+                    1,
+                    (),
+                    proxied,
+                    policy=policy,
+                ),
+                ref,
+            )
 
 
 # --------------------------------------------------------------------------- Gateway paths
@@ -555,37 +710,50 @@ class _GatewayContext:
     no_route_planned: set[tuple[ObjectKey, str]] = field(default_factory=set)
     #: (backend Service, port) → the pods the Gateway paths send it to
     backend_pods: Mapping[tuple[ObjectKey, int | None], frozenset[str]] = field(
-        default_factory=dict)
+        default_factory=dict
+    )
     #: per rule (every backend of it has a way in): its request, routing's answer, why not
-    rule_plans: dict[tuple[object, ...], tuple[GatewayRequest | None, Prediction | None, str]] \
-        = field(default_factory=dict)
+    rule_plans: dict[tuple[object, ...], tuple[GatewayRequest | None, Prediction | None, str]] = (
+        field(default_factory=dict)
+    )
 
-    def rule_plan(self, hop: GatewayHop) -> tuple[GatewayRequest | None, Prediction | None,
-                                                  str]:
+    def rule_plan(self, hop: GatewayHop) -> tuple[GatewayRequest | None, Prediction | None, str]:
         """The request for a rule and its prediction, computed once per rule."""
         key = (hop.gateway, hop.listener, hop.route_kind, hop.route, hop.rule)
         if key not in self.rule_plans:
             req, answer, why = rule_request(self.snapshot, self.table, hop)
-            pred = None if req is None or answer is None else predict(
-                self.snapshot, answer, req.scheme in ("tls", "tcp"), self.backend_pods)
+            pred = (
+                None
+                if req is None or answer is None
+                else predict(self.snapshot, answer, req.scheme in ("tls", "tcp"), self.backend_pods)
+            )
             self.rule_plans[key] = (req, pred, why)
         return self.rule_plans[key]
 
     @classmethod
     def of(cls, snapshot: Snapshot, paths: tuple[Path, ...]) -> _GatewayContext:
-        hops = [p.entry.gateway for p in paths
-                if p.entry.kind == EntryKind.GATEWAY and p.entry.gateway is not None]
+        hops = [
+            p.entry.gateway
+            for p in paths
+            if p.entry.kind == EntryKind.GATEWAY and p.entry.gateway is not None
+        ]
         if not hops:
             return cls(snapshot, GatewayTable((), {}, ()), {}, {}, {})
         backend_pods: dict[tuple[ObjectKey, int | None], frozenset[str]] = {}
         for p in paths:
             h = p.entry.gateway
-            if h is not None and h.backend is not None and not h.problem and p.direct and \
-                    p.direct.verdict == Verdict.FORWARD:
+            if (
+                h is not None
+                and h.backend is not None
+                and not h.problem
+                and p.direct
+                and p.direct.verdict == Verdict.FORWARD
+            ):
                 backend_pods[(p.service, h.backend.port)] = _pods_of([p.direct])
         table = attach(snapshot)
-        hostnames = {(lr.gateway.key, lr.ref.label()): lr.bound.listener.hostname
-                     for lr in table.listeners}
+        hostnames = {
+            (lr.gateway.key, lr.ref.label()): lr.bound.listener.hostname for lr in table.listeners
+        }
         proxies: dict[ObjectKey, frozenset[str]] = {}
         infra: dict[ObjectKey, set[str]] = {}
         for gw_key, svc_key in {(h.gateway, h.infra) for h in hops if h.infra is not None}:
@@ -593,40 +761,85 @@ class _GatewayContext:
             if svc is None:
                 continue
             slices = snapshot.service_slices(svc_key)
-            proxies[svc_key] = frozenset(str(t.pod) for sp in svc.ports
-                                         for t in service_targets(snapshot, slices, sp)
-                                         if t.pod is not None)
-            address = next((a for a in (x.address for x in svc.load_balancer_ingress) if a),
-                           "0.0.0.0")
+            proxies[svc_key] = frozenset(
+                str(t.pod)
+                for sp in svc.ports
+                for t in service_targets(snapshot, slices, sp)
+                if t.pod is not None
+            )
+            address = next(
+                (a for a in (x.address for x in svc.load_balancer_ingress) if a), "0.0.0.0"
+            )
             # A probe's bare GET / carries an address as its Host: what routing serves there.
             bare = GatewayRequest("http", None, "/", (), "GET", ())
             for sp in svc.ports:
                 a = answer_of(snapshot, table, gw_key, sp.port, address, bare)
                 if a is not None and a.outcome == RequestOutcome.FORWARD:
                     infra.setdefault(svc_key, set()).update(
-                        predict(snapshot, a, False, backend_pods).pods)
-        return cls(snapshot, table, hostnames, {k: frozenset(v) for k, v in infra.items()},
-                   proxies, backend_pods=backend_pods)
+                        predict(snapshot, a, False, backend_pods).pods
+                    )
+        return cls(
+            snapshot,
+            table,
+            hostnames,
+            {k: frozenset(v) for k, v in infra.items()},
+            proxies,
+            backend_pods=backend_pods,
+        )
 
 
-_KIND_EXPECT = {"answer": Expect.ANSWER, "backend-error": Expect.BACKEND_ERROR,
-                "not-found": Expect.NOT_FOUND, "redirect": Expect.REDIRECT,
-                "unknown": Expect.UNKNOWN, "closed": Expect.CLOSED, "refused": Expect.REFUSED}
+_KIND_EXPECT = {
+    "answer": Expect.ANSWER,
+    "backend-error": Expect.BACKEND_ERROR,
+    "not-found": Expect.NOT_FOUND,
+    "redirect": Expect.REDIRECT,
+    "unknown": Expect.UNKNOWN,
+    "closed": Expect.CLOSED,
+    "refused": Expect.REFUSED,
+}
 
 
-def _gateway_target(req: GatewayRequest, host: str, port: int, expect: frozenset[Expect],
-                    pred: Prediction, samples: int, proxies: frozenset[str]) -> ProbeTarget:
+def _gateway_target(
+    req: GatewayRequest,
+    host: str,
+    port: int,
+    expect: frozenset[Expect],
+    pred: Prediction,
+    samples: int,
+    proxies: frozenset[str],
+) -> ProbeTarget:
     """One request at a listener's address: an entry probe of a Gateway way in."""
     http = req.scheme in ("http", "https")
     pods = pred.pods if Expect.ANSWER in expect else frozenset()
-    return ProbeTarget(HopKind.ENTRY, req.scheme, host, port, req.target,
-                       req.host if http else None, req.sni, None, None, expect, pods, False, http,
-                       _repeat(pods, expect, samples), (), frozenset(), req.method,
-                       req.headers, pred.statuses, pred.location, True, proxies)
+    return ProbeTarget(
+        HopKind.ENTRY,
+        req.scheme,
+        host,
+        port,
+        req.target,
+        req.host if http else None,
+        req.sni,
+        None,
+        None,
+        expect,
+        pods,
+        False,
+        http,
+        _repeat(pods, expect, samples),
+        (),
+        frozenset(),
+        req.method,
+        req.headers,
+        pred.statuses,
+        pred.location,
+        True,
+        proxies,
+    )
 
 
-def _plan_gateway_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions,
-                       b: _Builder, gw: _GatewayContext) -> None:
+def _plan_gateway_path(
+    snapshot: Snapshot, i: int, p: Path, options: PlanOptions, b: _Builder, gw: _GatewayContext
+) -> None:
     """A Gateway way in: the listener at the Gateway's addresses with this rule's request
     (and, once per listener, a path no rule matches), then the backend's pods as for any
     Service. The gateway's own Service has paths of its own (its load balancer, NodePorts
@@ -651,21 +864,30 @@ def _plan_gateway_path(snapshot: Snapshot, i: int, p: Path, options: PlanOptions
         if not addresses:
             b.skip(i, what, "the Gateway has no address (status.addresses is empty)")
         for address in addresses:
-            b.add(_gateway_target(req, address, hop.port, expect, pred,
-                                  options.samples, proxies), HopRef(i, HopKind.ENTRY))
+            b.add(
+                _gateway_target(req, address, hop.port, expect, pred, options.samples, proxies),
+                HopRef(i, HopKind.ENTRY),
+            )
         listener_host = gw.hostnames.get((hop.gateway, hop.listener))
         once = (hop.gateway, hop.listener)
-        nf, nf_why = (None, "") if once in gw.no_route_planned else no_route_request(
-            snapshot, gw.table, hop, listener_host)
+        nf, nf_why = (
+            (None, "")
+            if once in gw.no_route_planned
+            else no_route_request(snapshot, gw.table, hop, listener_host)
+        )
         gw.no_route_planned.add(once)
         if nf is not None:
             for address in addresses:
-                b.add(_gateway_target(nf, address, hop.port,
-                                      frozenset({Expect.NOT_FOUND}), NOT_FOUND, 1, proxies),
-                      HopRef(i, HopKind.ENTRY))
+                b.add(
+                    _gateway_target(
+                        nf, address, hop.port, frozenset({Expect.NOT_FOUND}), NOT_FOUND, 1, proxies
+                    ),
+                    HopRef(i, HopKind.ENTRY),
+                )
         elif nf_why:
             b.skip(i, f"{what}: a path no rule matches", nf_why)
     # The backend's pods, as for any Service (the proxies send straight to them).
     if p.direct is not None:
-        _plan_pods(snapshot, i, p._replace(groups=()), port_scheme(p.port, options.http), b,
-                   frozenset())
+        _plan_pods(
+            snapshot, i, p._replace(groups=()), port_scheme(p.port, options.http), b, frozenset()
+        )

@@ -26,8 +26,7 @@ from kpath.routing.policy.verdict import Source
 _ANSWERS = frozenset({Expect.ANSWER, Expect.CLOSED})
 
 
-def hop_expect(expect: frozenset[Expect], hp: HopPolicy | None
-               ) -> tuple[frozenset[Expect], str]:
+def hop_expect(expect: frozenset[Expect], hp: HopPolicy | None) -> tuple[frozenset[Expect], str]:
     """A node (or direct) hop's prediction under its policy verdict, and why in words."""
     if hp is None or hp.allowed or Expect.UNKNOWN in expect or not hp.targets:
         return expect, ""
@@ -36,8 +35,9 @@ def hop_expect(expect: frozenset[Expect], hp: HopPolicy | None
     return expect | {Expect.SILENT}, hp.summary()
 
 
-def entry_expect(expect: frozenset[Expect], path: Path, proxied: bool
-                 ) -> tuple[frozenset[Expect], str]:
+def entry_expect(
+    expect: frozenset[Expect], path: Path, proxied: bool
+) -> tuple[frozenset[Expect], str]:
     """The entry address: silence when every hop behind it is blocked, either when some are.
     ``proxied``: a proxy (Ingress controller, Gateway) sits in front and may answer an
     HTTP error itself for a backend it cannot reach."""
@@ -78,5 +78,7 @@ def pod_expect(snapshot: Snapshot, path: Path, t: Target) -> tuple[frozenset[Exp
     if r.allowed:
         return answer, ""
     names = ", ".join(str(k) for k in denying(r))
-    return (frozenset({Expect.SILENT}),
-            f"blocked by policy {names} from the client {pp.client.address}")
+    return (
+        frozenset({Expect.SILENT}),
+        f"blocked by policy {names} from the client {pp.client.address}",
+    )

@@ -98,8 +98,10 @@ class ApiAccess:
     def pod_proxy_url(self, pod_ns: str, pod: str, port: int, scheme: str, path: str) -> str:
         prefix = "https:" if scheme == "https" else ""
         name = quote(f"{prefix}{pod}:{port}", safe=":")
-        return (f"{self.server.rstrip('/')}/api/v1/namespaces/{quote(pod_ns, safe='')}"
-                f"/pods/{name}/proxy{path}")
+        return (
+            f"{self.server.rstrip('/')}/api/v1/namespaces/{quote(pod_ns, safe='')}"
+            f"/pods/{name}/proxy{path}"
+        )
 
 
 @dataclass(frozen=True)
@@ -168,8 +170,9 @@ def _is_reset(exc: object) -> bool:
     return "reset by peer" in str(exc).lower()
 
 
-def after_connect(outcome: Outcome, detail: str, stage: str, reset: bool,
-                  timeout: float) -> tuple[Outcome, str]:
+def after_connect(
+    outcome: Outcome, detail: str, stage: str, reset: bool, timeout: float
+) -> tuple[Outcome, str]:
     """A failure read with how far the probe got: connect, TLS handshake or the answer."""
     if stage == STAGE_CONNECT:
         if outcome == Outcome.RESET:
@@ -187,8 +190,9 @@ def after_connect(outcome: Outcome, detail: str, stage: str, reset: bool,
         return Outcome.CLOSED, f"connected, then closed{where} without an answer"
     if outcome == Outcome.TIMEOUT:
         if stage == STAGE_TLS:
-            return Outcome.TLS_TIMEOUT, (f"connected, then the TLS handshake stalled (no "
-                                         f"answer within {timeout:g} s)")
+            return Outcome.TLS_TIMEOUT, (
+                f"connected, then the TLS handshake stalled (no answer within {timeout:g} s)"
+            )
         return Outcome.TIMEOUT, f"connected, then no answer within {timeout:g} s"
     return outcome, detail
 
@@ -214,21 +218,31 @@ def classify(exc: BaseException) -> tuple[Outcome, str]:
             return Outcome.RESET, "connection reset"
         if isinstance(e, (TimeoutError, httpx.TimeoutException)):
             return Outcome.TIMEOUT, "no answer in time"
-        if isinstance(e, OSError) and e.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH,
-                                                  errno.EADDRNOTAVAIL):
+        if isinstance(e, OSError) and e.errno in (
+            errno.EHOSTUNREACH,
+            errno.ENETUNREACH,
+            errno.EADDRNOTAVAIL,
+        ):
             return Outcome.UNREACHABLE, text
     lowered = text.lower()
     if "certificate" in lowered or "ssl" in lowered or "tls" in lowered:
         return Outcome.TLS, text
-    if "name or service not known" in lowered or "nodename nor servname" in lowered or \
-            "temporary failure in name resolution" in lowered or "no address associated" in lowered:
+    if (
+        "name or service not known" in lowered
+        or "nodename nor servname" in lowered
+        or "temporary failure in name resolution" in lowered
+        or "no address associated" in lowered
+    ):
         return Outcome.DNS, text
     if "connection refused" in lowered or "connect call failed" in lowered:
         return Outcome.REFUSED, "connection refused"
     if "reset" in lowered or "broken pipe" in lowered:
         return Outcome.RESET, "connection reset"
-    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)) or \
-            "disconnected" in lowered or "eof" in lowered:
+    if (
+        isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError))
+        or "disconnected" in lowered
+        or "eof" in lowered
+    ):
         return Outcome.CLOSED, "closed without an answer"
     if "no route" in lowered or "unreachable" in lowered:
         return Outcome.UNREACHABLE, text
@@ -322,14 +336,17 @@ class Prober:
 
     def _client(self, ctx: ssl.SSLContext) -> httpx.AsyncClient:
         return httpx.AsyncClient(
-            verify=ctx, trust_env=False, follow_redirects=False,
+            verify=ctx,
+            trust_env=False,
+            follow_redirects=False,
             timeout=httpx.Timeout(self.options.timeout),
             # No keep-alive: every probe opens its own connection.
             limits=httpx.Limits(max_connections=None, max_keepalive_connections=0),
         )
 
-    async def run(self, targets: Sequence[ProbeTarget], on_result: OnResult | None = None
-                  ) -> list[ProbeResult]:
+    async def run(
+        self, targets: Sequence[ProbeTarget], on_result: OnResult | None = None
+    ) -> list[ProbeResult]:
         """Every probe of every target; results in the order they finished."""
         pending = jobs(targets)
         results: list[ProbeResult] = []
@@ -353,12 +370,17 @@ class Prober:
         api = self.options.api
         if api is None or not api.secrets:
             return result
+
         # An API server (or a proxy before it) may echo the credentials it was sent.
         def clean(text: str | None) -> str | None:
             return None if text is None else redact(text, api.secrets)
-        return result._replace(detail=clean(result.detail) or "", pod=clean(result.pod),
-                               pod_node=clean(result.pod_node),
-                               tls_problem=clean(result.tls_problem))
+
+        return result._replace(
+            detail=clean(result.detail) or "",
+            pod=clean(result.pod),
+            pod_node=clean(result.pod_node),
+            tls_problem=clean(result.tls_problem),
+        )
 
     async def _probe(self, target: ProbeTarget, index: int, attempt: int) -> ProbeResult:
         start = time.perf_counter()
@@ -372,33 +394,52 @@ class Prober:
                     return await self._direct(target, index, attempt, start, stage)
                 except _Connect as failed:
                     if not self._api_fallback(target):
-                        return self._failure(index, attempt, start, failed.outcome,
-                                             failed.detail, via, False)
+                        return self._failure(
+                            index, attempt, start, failed.outcome, failed.detail, via, False
+                        )
                     via = "api-proxy"
                     return await self._via_api(target, index, attempt, start)
         except TimeoutError:
             if via == "api-proxy":
-                return self._failure(index, attempt, start, Outcome.TIMEOUT,
-                                     f"no answer within {self.options.timeout:g} s", via)
-            outcome, detail = after_connect(Outcome.TIMEOUT, "", stage.stage, stage.reset,
-                                            self.options.timeout)
+                return self._failure(
+                    index,
+                    attempt,
+                    start,
+                    Outcome.TIMEOUT,
+                    f"no answer within {self.options.timeout:g} s",
+                    via,
+                )
+            outcome, detail = after_connect(
+                Outcome.TIMEOUT, "", stage.stage, stage.reset, self.options.timeout
+            )
             return self._failure(index, attempt, start, outcome, detail, via, stage.connected)
 
     # ----------------------------------------------------------------------- routes
     def _use_api_only(self, t: ProbeTarget) -> bool:
-        return (t.hop == HopKind.POD and self.options.pods == "api" and self._api is not None
-                and t.pod is not None and t.scheme != "tcp")
+        return (
+            t.hop == HopKind.POD
+            and self.options.pods == "api"
+            and self._api is not None
+            and t.pod is not None
+            and t.scheme != "tcp"
+        )
 
     def _api_fallback(self, t: ProbeTarget) -> bool:
-        return (t.hop == HopKind.POD and self.options.pods == "auto" and self._api is not None
-                and t.pod is not None and t.scheme != "tcp")
+        return (
+            t.hop == HopKind.POD
+            and self.options.pods == "auto"
+            and self._api is not None
+            and t.pod is not None
+            and t.scheme != "tcp"
+        )
 
     def _connect_budget(self, t: ProbeTarget) -> float:
         # Leave half the time for the API proxy when a pod IP may not answer from here.
         return self.options.timeout / 2 if self._api_fallback(t) else self.options.timeout
 
-    async def _direct(self, t: ProbeTarget, index: int, attempt: int, start: float,
-                      stage: _Stage) -> ProbeResult:
+    async def _direct(
+        self, t: ProbeTarget, index: int, attempt: int, start: float, stage: _Stage
+    ) -> ProbeResult:
         if t.scheme == "tcp":
             return await self._tcp(t, index, attempt, start)
         if t.scheme == "tls":
@@ -412,34 +453,58 @@ class Prober:
         timeout = httpx.Timeout(self.options.timeout, connect=self._connect_budget(t))
         client = self._clients["verified"]
         try:
-            return await self._http(client, t.url, headers, ext, timeout, index, attempt, start,
-                                    "direct", stage, t.method)
+            return await self._http(
+                client,
+                t.url,
+                headers,
+                ext,
+                timeout,
+                index,
+                attempt,
+                start,
+                "direct",
+                stage,
+                t.method,
+            )
         except Exception as exc:
             outcome, detail = classify(exc)
             retry = outcome == Outcome.TLS and "insecure" in self._clients
             if not retry:
-                if self._api_fallback(t) and not stage.connected and (
-                    isinstance(exc, httpx.ConnectTimeout) or outcome == Outcome.UNREACHABLE
+                if (
+                    self._api_fallback(t)
+                    and not stage.connected
+                    and (isinstance(exc, httpx.ConnectTimeout) or outcome == Outcome.UNREACHABLE)
                 ):
                     raise _Connect(outcome, detail) from exc
-                outcome, detail = after_connect(outcome, detail, stage.stage, stage.reset,
-                                                self.options.timeout)
-                return self._failure(index, attempt, start, outcome, detail, "direct",
-                                     stage.connected)
+                outcome, detail = after_connect(
+                    outcome, detail, stage.stage, stage.reset, self.options.timeout
+                )
+                return self._failure(
+                    index, attempt, start, outcome, detail, "direct", stage.connected
+                )
         # Retried outside the handler, so a failure of the retry is read on its own (not
         # through the certificate error it would otherwise carry as its context).
         stage.restart()  # the retry is a new connection
         try:
-            result = await self._http(self._clients["insecure"], t.url, headers, ext, timeout,
-                                      index, attempt, start, "direct", stage, t.method)
+            result = await self._http(
+                self._clients["insecure"],
+                t.url,
+                headers,
+                ext,
+                timeout,
+                index,
+                attempt,
+                start,
+                "direct",
+                stage,
+                t.method,
+            )
         except Exception as retry_exc:
             # The retry fails on its own terms (reset, closed, no answer): that is what this
             # probe saw, with the certificate problem beside it.
             again, why = classify(retry_exc)
-            again, why = after_connect(again, why, stage.stage, stage.reset,
-                                       self.options.timeout)
-            result = self._failure(index, attempt, start, again, why, "direct",
-                                   stage.connected)
+            again, why = after_connect(again, why, stage.stage, stage.reset, self.options.timeout)
+            result = self._failure(index, attempt, start, again, why, "direct", stage.connected)
         return result._replace(tls_problem=detail)
 
     async def _tcp(self, t: ProbeTarget, index: int, attempt: int, start: float) -> ProbeResult:
@@ -447,8 +512,9 @@ class Prober:
             reader, writer = await asyncio.open_connection(t.host, t.port)
         except Exception as exc:
             outcome, detail = classify(exc)
-            outcome, detail = after_connect(outcome, detail, STAGE_CONNECT, False,
-                                            self.options.timeout)
+            outcome, detail = after_connect(
+                outcome, detail, STAGE_CONNECT, False, self.options.timeout
+            )
             return self._failure(index, attempt, start, outcome, detail, "direct", False)
         latency = _ms(start)
         try:
@@ -460,37 +526,56 @@ class Prober:
             first = None
         except Exception as exc:
             outcome, detail = classify(exc)
-            outcome, detail = after_connect(outcome, detail, STAGE_REQUEST, _is_reset(exc),
-                                            self.options.timeout)
+            outcome, detail = after_connect(
+                outcome, detail, STAGE_REQUEST, _is_reset(exc), self.options.timeout
+            )
             return self._failure(index, attempt, start, outcome, detail, "direct", True)
         finally:
             writer.transport.abort()
         if first == b"":
-            return self._failure(index, attempt, start, Outcome.CLOSED,
-                                 "connected, then closed without an answer", "direct", True)
+            return self._failure(
+                index,
+                attempt,
+                start,
+                Outcome.CLOSED,
+                "connected, then closed without an answer",
+                "direct",
+                True,
+            )
         detail = "connected" + (", and it spoke first" if first else "")
-        return ProbeResult(index, attempt, Outcome.OK, None, latency, None, None, "direct",
-                           detail, None, True)
+        return ProbeResult(
+            index, attempt, Outcome.OK, None, latency, None, None, "direct", detail, None, True
+        )
 
-    async def _via_api(self, t: ProbeTarget, index: int, attempt: int, start: float
-                       ) -> ProbeResult:
+    async def _via_api(self, t: ProbeTarget, index: int, attempt: int, start: float) -> ProbeResult:
         api, client = self.options.api, self._api
         assert api is not None and client is not None and t.pod is not None
         url = api.pod_proxy_url(t.pod.namespace, t.pod.name, t.port, t.scheme, t.path)
         # The client carries the credentials; it is only ever given the API server's URLs.
         assert url.startswith(api.server.rstrip("/") + "/")
         try:
-            return await self._http(client, url, {"Accept": "*/*"}, {}, None, index, attempt,
-                                    start, "api-proxy", None)
+            return await self._http(
+                client, url, {"Accept": "*/*"}, {}, None, index, attempt, start, "api-proxy", None
+            )
         except Exception as exc:
             outcome, detail = classify(exc)
-            return self._failure(index, attempt, start, outcome, f"API server: {detail}",
-                                 "api-proxy")
+            return self._failure(
+                index, attempt, start, outcome, f"API server: {detail}", "api-proxy"
+            )
 
     async def _http(
-        self, client: httpx.AsyncClient, url: str, headers: Mapping[str, str],
-        ext: Mapping[str, Any], timeout: httpx.Timeout | None, index: int, attempt: int,
-        start: float, via: str, stage: _Stage | None, method: str = "GET",
+        self,
+        client: httpx.AsyncClient,
+        url: str,
+        headers: Mapping[str, str],
+        ext: Mapping[str, Any],
+        timeout: httpx.Timeout | None,
+        index: int,
+        attempt: int,
+        start: float,
+        via: str,
+        stage: _Stage | None,
+        method: str = "GET",
     ) -> ProbeResult:
         kwargs: dict[str, Any] = {"headers": headers, "extensions": dict(ext)}
         if stage is not None:
@@ -506,11 +591,11 @@ class Prober:
             status = resp.status_code
             pod, node = identify(resp.headers, bytes(body))
             location = resp.headers.get("location") if 300 <= status < 400 else None
-        return _http_result(index, attempt, status, _ms(start), pod, node, via, bytes(body),
-                            location)
+        return _http_result(
+            index, attempt, status, _ms(start), pod, node, via, bytes(body), location
+        )
 
-    async def _tls(self, t: ProbeTarget, index: int, attempt: int, start: float
-                   ) -> ProbeResult:
+    async def _tls(self, t: ProbeTarget, index: int, attempt: int, start: float) -> ProbeResult:
         """A TLS connection by SNI (a passthrough listener): the handshake is the answer.
         Whoever terminates it is the backend, whose certificate is not kpath's to verify
         here; a ``GET /`` inside then lets an echo backend name itself."""
@@ -519,13 +604,18 @@ class Prober:
             ctx = self._passthrough = await asyncio.to_thread(_insecure_context)
         try:
             reader, writer = await asyncio.open_connection(
-                t.host, t.port, ssl=ctx, server_hostname=t.sni or None)
+                t.host, t.port, ssl=ctx, server_hostname=t.sni or None
+            )
         except Exception as exc:
             outcome, detail = classify(exc)
             connected = outcome in (Outcome.TLS, Outcome.CLOSED, Outcome.RESET)
-            outcome, detail = after_connect(outcome, detail,
-                                            STAGE_TLS if connected else STAGE_CONNECT,
-                                            outcome == Outcome.RESET, self.options.timeout)
+            outcome, detail = after_connect(
+                outcome,
+                detail,
+                STAGE_TLS if connected else STAGE_CONNECT,
+                outcome == Outcome.RESET,
+                self.options.timeout,
+            )
             return self._failure(index, attempt, start, outcome, detail, "direct", connected)
         latency = _ms(start)
         try:
@@ -533,8 +623,10 @@ class Prober:
             if not _HOSTNAME.fullmatch(host):
                 # Nothing of the cluster's goes into a request line unless it is a name.
                 raise _Handshake()
-            writer.write(f"GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {USER_AGENT}\r\n"
-                         "Connection: close\r\n\r\n".encode("latin-1", "replace"))
+            writer.write(
+                f"GET / HTTP/1.1\r\nHost: {host}\r\nUser-Agent: {USER_AGENT}\r\n"
+                "Connection: close\r\n\r\n".encode("latin-1", "replace")
+            )
             data = b""
             with contextlib.suppress(TimeoutError, OSError, ssl.SSLError):
                 listen = min(TCP_LISTEN * 5, self.options.timeout / 2)
@@ -547,21 +639,49 @@ class Prober:
             writer.transport.abort()
         answer = parse_http_answer(data)
         if answer is None:
-            return ProbeResult(index, attempt, Outcome.OK, None, latency, None, None, "direct",
-                               "TLS handshake done (SNI " + (t.sni or "none") + ")", None, True)
+            return ProbeResult(
+                index,
+                attempt,
+                Outcome.OK,
+                None,
+                latency,
+                None,
+                None,
+                "direct",
+                "TLS handshake done (SNI " + (t.sni or "none") + ")",
+                None,
+                True,
+            )
         status, headers, body = answer
         pod, node = identify(headers, body)
         return _http_result(index, attempt, status, latency, pod, node, "direct", body, None)
 
     @staticmethod
-    def _failure(index: int, attempt: int, start: float, outcome: Outcome, detail: str,
-                 via: str, connected: bool | None = None) -> ProbeResult:
-        return ProbeResult(index, attempt, outcome, None, _ms(start), None, None, via, detail,
-                           None, connected)
+    def _failure(
+        index: int,
+        attempt: int,
+        start: float,
+        outcome: Outcome,
+        detail: str,
+        via: str,
+        connected: bool | None = None,
+    ) -> ProbeResult:
+        return ProbeResult(
+            index, attempt, outcome, None, _ms(start), None, None, via, detail, None, connected
+        )
 
 
-def _http_result(index: int, attempt: int, status: int, latency: float, pod: str | None,
-                 node: str | None, via: str, body: bytes, location: str | None) -> ProbeResult:
+def _http_result(
+    index: int,
+    attempt: int,
+    status: int,
+    latency: float,
+    pod: str | None,
+    node: str | None,
+    via: str,
+    body: bytes,
+    location: str | None,
+) -> ProbeResult:
     outcome = Outcome.OK if status < 400 else Outcome.HTTP_STATUS
     detail = f"HTTP {status}" + (f" from {pod}" if pod else "")
     if via == "api-proxy" and pod is None and status >= 500:
@@ -569,8 +689,20 @@ def _http_result(index: int, attempt: int, status: int, latency: float, pod: str
         detail += f" from the API server's proxy: {proxy_message(body)}"
     if location is not None:
         detail += f" to {location[:300]}"
-    return ProbeResult(index, attempt, outcome, status, latency, pod, node, via, detail,
-                       None, True, location[:2000] if location is not None else None)
+    return ProbeResult(
+        index,
+        attempt,
+        outcome,
+        status,
+        latency,
+        pod,
+        node,
+        via,
+        detail,
+        None,
+        True,
+        location[:2000] if location is not None else None,
+    )
 
 
 def parse_http_answer(data: bytes) -> tuple[int, dict[str, str], bytes] | None:
@@ -611,7 +743,10 @@ def _api_client(api: ApiAccess, opts: ProbeOptions) -> httpx.AsyncClient:
         ctx.load_cert_chain(*api.cert)
     # A few proxied probes at a time: the API server is shared with everyone else.
     return httpx.AsyncClient(
-        verify=ctx, trust_env=False, follow_redirects=False, headers=dict(api.headers),
+        verify=ctx,
+        trust_env=False,
+        follow_redirects=False,
+        headers=dict(api.headers),
         timeout=httpx.Timeout(opts.timeout),
         limits=httpx.Limits(max_connections=8, max_keepalive_connections=8),
     )
@@ -623,4 +758,3 @@ async def run_probes(
     """Probe every target (each ``repeat`` times); results in the order they finished."""
     async with Prober(options) as prober:
         return await prober.run(targets, on_result)
-

@@ -86,32 +86,41 @@ def _chosen(analysis: Analysis, selection: ViewScope | Iterable[Path]) -> list[P
     return list(selection)
 
 
-def plan_paths(analysis: Analysis, selection: ViewScope | Iterable[Path],
-               settings: ProbeSettings) -> ProbePlan:
+def plan_paths(
+    analysis: Analysis, selection: ViewScope | Iterable[Path], settings: ProbeSettings
+) -> ProbePlan:
     settings.check()
     # Every path as context: a Gateway rule's answer depends on its other backends and on
     # every rule of its listener, chosen or not.
-    return plan_probes(analysis.snapshot, _chosen(analysis, selection), settings.plan_options(),
-                       context=analysis.paths)
+    return plan_probes(
+        analysis.snapshot,
+        _chosen(analysis, selection),
+        settings.plan_options(),
+        context=analysis.paths,
+    )
 
 
 def run_probe_paths(
-    analysis: Analysis, selection: ViewScope | Iterable[Path], settings: ProbeSettings,
+    analysis: Analysis,
+    selection: ViewScope | Iterable[Path],
+    settings: ProbeSettings,
     on_result: OnResult | None = None,
 ) -> ProbeReport:
     """Plan, probe and judge the selected paths. Ctrl+C cancels every probe and re-raises."""
     return run_plan(plan_paths(analysis, selection, settings), settings, on_result)
 
 
-def run_plan(plan: ProbePlan, settings: ProbeSettings,
-             on_result: OnResult | None = None) -> ProbeReport:
+def run_plan(
+    plan: ProbePlan, settings: ProbeSettings, on_result: OnResult | None = None
+) -> ProbeReport:
     """Probe a plan in a fresh event loop. On Ctrl+C asyncio cancels the probes (each closes
     its connection) before KeyboardInterrupt reaches the caller."""
     return asyncio.run(probe_plan(plan, settings, on_result))
 
 
-async def probe_plan(plan: ProbePlan, settings: ProbeSettings,
-                     on_result: OnResult | None = None) -> ProbeReport:
+async def probe_plan(
+    plan: ProbePlan, settings: ProbeSettings, on_result: OnResult | None = None
+) -> ProbeReport:
     """The probing itself, for callers that run their own event loop."""
     results = await run_probes(plan.targets, settings.probe_options(), on_result)
     return ProbeReport(plan, tuple(results), judge(plan, results, settings.slow_ms), settings)
@@ -127,15 +136,22 @@ def service_paths(analysis: Analysis, name: str) -> list[Path]:
         known = [str(k) for k in sorted(analysis.snapshot.services)]
         close = difflib.get_close_matches(name, known, n=3)
         # Names from the cluster, each shown escaped: the message stays one honest line.
-        hint = f"; did you mean {', '.join(map(clean, close))}?" if close else (
-            f"; services: {', '.join(map(clean, known[:8]))}{' …' if len(known) > 8 else ''}"
-            if known else "; the cluster has no services")
+        hint = (
+            f"; did you mean {', '.join(map(clean, close))}?"
+            if close
+            else (
+                f"; services: {', '.join(map(clean, known[:8]))}{' …' if len(known) > 8 else ''}"
+                if known
+                else "; the cluster has no services"
+            )
+        )
         raise InputError(f"no service {clean(name)}{hint}")
     return [p for p in analysis.paths if p.service == key]
 
 
-def combine_reports(parts: Sequence[tuple[ProbeReport, Sequence[int | None]]],
-                    wanted: Sequence[int]) -> tuple[ProbeReport, list[int | None]] | None:
+def combine_reports(
+    parts: Sequence[tuple[ProbeReport, Sequence[int | None]]], wanted: Sequence[int]
+) -> tuple[ProbeReport, list[int | None]] | None:
     """Several runs as one report, for the paths ``wanted`` (the UI probes a service at a
     time; its export is one document).
 
@@ -161,19 +177,23 @@ def combine_reports(parts: Sequence[tuple[ProbeReport, Sequence[int | None]]],
     for run, (report, _) in enumerate(parts):
         moved: dict[int, int] = {}
         for ti, t in enumerate(report.plan.targets):
-            refs = tuple(r._replace(path=renumber[(run, r.path)]) for r in t.refs
-                         if (run, r.path) in renumber)
+            refs = tuple(
+                r._replace(path=renumber[(run, r.path)])
+                for r in t.refs
+                if (run, r.path) in renumber
+            )
             if refs:
                 moved[ti] = len(targets)
                 targets.append(t._replace(refs=refs))
-        results += [r._replace(target=moved[r.target]) for r in report.results
-                    if r.target in moved]
-        skipped += [n._replace(path=renumber[(run, n.path)]) for n in report.plan.not_probed
-                    if (run, n.path) in renumber]
+        results += [r._replace(target=moved[r.target]) for r in report.results if r.target in moved]
+        skipped += [
+            n._replace(path=renumber[(run, n.path)])
+            for n in report.plan.not_probed
+            if (run, n.path) in renumber
+        ]
         pod_nodes.update(report.plan.pod_nodes)
     plan = ProbePlan(tuple(paths), tuple(targets), tuple(skipped), pod_nodes)
     settings = parts[-1][0].options
-    combined = ProbeReport(plan, tuple(results), judge(plan, results, settings.slow_ms),
-                           settings)
+    combined = ProbeReport(plan, tuple(results), judge(plan, results, settings.slow_ms), settings)
     at = {i: n for n, i in enumerate(chosen)}
     return combined, [at.get(i) for i in wanted]

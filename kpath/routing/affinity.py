@@ -53,8 +53,10 @@ def cross_share_note(svc: Service | None, share: float, via: str = KUBE_PROXY_VI
         return None
     pct = f"{share:.0%}"
     if applies(svc, via):
-        return (f"{pct} of clients land on another node's pod (ClientIP affinity: each "
-                "always the same pod)")
+        return (
+            f"{pct} of clients land on another node's pod (ClientIP affinity: each "
+            "always the same pod)"
+        )
     return f"{pct} of connections cross to another node"
 
 

@@ -80,8 +80,9 @@ def _analyse(snapshot: Snapshot, client_address: str | Client | None = None) -> 
     ingress = list(ingress_paths(snapshot, routes))
     paths.extend(ingress)
     findings.extend(ingress_findings(ingress, snapshot))
-    findings.extend(conflict_findings(p.entry.ingress for p in ingress
-                                      if p.entry.ingress is not None))
+    findings.extend(
+        conflict_findings(p.entry.ingress for p in ingress if p.entry.ingress is not None)
+    )
     table, infra = None, {}
     if snapshot.gateways.gateways or snapshot.gateways.routes:
         table = attach(snapshot)
@@ -91,8 +92,9 @@ def _analyse(snapshot: Snapshot, client_address: str | Client | None = None) -> 
             if ref.service is not None:
                 marks.setdefault(ref.service, []).append(gw)
         # The infrastructure Service keeps its own paths, marked as the Gateways' proxies.
-        paths = [p._replace(gateways=tuple(marks[p.service])) if p.service in marks else p
-                 for p in paths]
+        paths = [
+            p._replace(gateways=tuple(marks[p.service])) if p.service in marks else p for p in paths
+        ]
         resolved: ResolvedRules = {}  # each rule's backends, resolved once for both
         gw_paths = list(gateway_paths(snapshot, table, infra, resolved))
         paths.extend(gw_paths)
@@ -108,10 +110,14 @@ def _analyse(snapshot: Snapshot, client_address: str | Client | None = None) -> 
         from kpath.routing.policy.sources import default_client
 
         pols = list(policies)
-        client = (client_address if isinstance(client_address, Client)
-                  else default_client(pols, client_address))
+        client = (
+            client_address
+            if isinstance(client_address, Client)
+            else default_client(pols, client_address)
+        )
         targets: dict[ObjectKey, tuple[Target, ...]] = {
-            k: tuple(t for r in rs for t in r.targets) for k, rs in routes.items()}
+            k: tuple(t for r in rs for t in r.targets) for k, rs in routes.items()
+        }
         paths = attach_policies(snapshot, paths, pols, client, reach, targets)
         findings.extend(policy_findings(snapshot, paths, pols, targets))
     return Analysis(snapshot, routes, tuple(paths), tuple(findings), table, infra, client)

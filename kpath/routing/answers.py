@@ -30,8 +30,9 @@ if TYPE_CHECKING:
     from kpath.routing.gateway.attach import GatewayTable
 
 
-def _gateway_answers(snapshot: Snapshot, request: Request, via: ObjectKey | None,
-                     table: GatewayTable | None) -> list[Answer]:
+def _gateway_answers(
+    snapshot: Snapshot, request: Request, via: ObjectKey | None, table: GatewayTable | None
+) -> list[Answer]:
     """Each Gateway's answer: its one listener that takes the request (`gateway_answers`)."""
     if not snapshot.gateways.gateways:
         return []  # no Gateway API objects: nothing to attach, and the engine stays unloaded
@@ -54,8 +55,10 @@ def resolve_via(snapshot: Snapshot, via: str) -> tuple[str, ObjectKey]:
     """``--via NS/NAME`` as ("gateway" | "ingress", key); a usage error names what exists."""
     namespace, sep, name = via.partition("/")
     if not sep or not namespace or not name or "/" in name:
-        raise InputError(f"--via {via!r}: give it as NAMESPACE/NAME (a Gateway, or an "
-                         "Ingress controller's Service)")
+        raise InputError(
+            f"--via {via!r}: give it as NAMESPACE/NAME (a Gateway, or an "
+            "Ingress controller's Service)"
+        )
     key = ObjectKey(namespace, name)
     if key in snapshot.gateways.gateways:
         return "gateway", key
@@ -63,33 +66,46 @@ def resolve_via(snapshot: Snapshot, via: str) -> tuple[str, ObjectKey]:
     if key in controllers:
         return "ingress", key
     gateways = sorted(str(k) for k in snapshot.gateways.gateways)
-    what = "a Service, but no Ingress kpath sees is served through it" if (
-        key in snapshot.services) else "neither a Gateway nor an Ingress controller's Service"
-    raise InputError(f"--via {clean(via)}: {what} (Gateways: {_listing(gateways)}; Ingress "
-                     f"controller Services: {_listing([str(k) for k in controllers])})")
+    what = (
+        "a Service, but no Ingress kpath sees is served through it"
+        if (key in snapshot.services)
+        else "neither a Gateway nor an Ingress controller's Service"
+    )
+    raise InputError(
+        f"--via {clean(via)}: {what} (Gateways: {_listing(gateways)}; Ingress "
+        f"controller Services: {_listing([str(k) for k in controllers])})"
+    )
 
 
-def answers(snapshot: Snapshot, request: Request, via: str | None = None,
-            table: GatewayTable | None = None) -> list[Answer]:
+def answers(
+    snapshot: Snapshot, request: Request, via: str | None = None, table: GatewayTable | None = None
+) -> list[Answer]:
     """Every answer to ``request``: Gateways first, then Ingress controllers. ``table`` is
     the Gateway engine's `attach(snapshot)`, for callers that ask many requests of one
     snapshot (else it is built here, once per call)."""
     if via is None:
-        return [*_gateway_answers(snapshot, request, None, table),
-                *ingress_answers(snapshot, request)]
+        return [
+            *_gateway_answers(snapshot, request, None, table),
+            *ingress_answers(snapshot, request),
+        ]
     kind, key = resolve_via(snapshot, via)
     if kind == "gateway":
         return _gateway_answers(snapshot, request, key, table)
     return ingress_answers(snapshot, request, key)
 
 
-def request_findings(snapshot: Snapshot, request: Request,
-                     found: Sequence[Answer]) -> Iterator[Finding]:
+def request_findings(
+    snapshot: Snapshot, request: Request, found: Sequence[Answer]
+) -> Iterator[Finding]:
     """Findings about the request as a whole (each answer carries its own)."""
     if not found:
         port = f" on port {request.port}"
         ways = len(snapshot.gateways.gateways) + sum(
-            1 for c in ingress_controllers(snapshot) if not unserved(snapshot, c))
-        yield finding("KP450", f"no Gateway listener or Ingress rule takes host "
-                      f"{request.host}{port} ({request.scheme}); {ways or 'no'} way(s) in "
-                      "looked at")
+            1 for c in ingress_controllers(snapshot) if not unserved(snapshot, c)
+        )
+        yield finding(
+            "KP450",
+            f"no Gateway listener or Ingress rule takes host "
+            f"{request.host}{port} ({request.scheme}); {ways or 'no'} way(s) in "
+            "looked at",
+        )

@@ -122,8 +122,9 @@ class Place(TypedDict, total=False):
     route: str | None
 
 
-def finding(code: str, message: str, severity: Severity | None = None,
-            **place: Unpack[Place]) -> Finding:
+def finding(
+    code: str, message: str, severity: Severity | None = None, **place: Unpack[Place]
+) -> Finding:
     return Finding(code, severity or RULES[code][1], message, **place)
 
 
@@ -148,32 +149,59 @@ def service_findings(
         return
     if svc.selector is None and not all_targets:
         if {"EndpointSlice", "Endpoints"} & snapshot.kinds_seen:
-            yield finding("KP102", f"{key}: no selector and no endpoints published by hand: "
-                          "every connection is refused", service=key)
+            yield finding(
+                "KP102",
+                f"{key}: no selector and no endpoints published by hand: "
+                "every connection is refused",
+                service=key,
+            )
         else:
             # Its endpoints live only in Endpoints/EndpointSlices, which the input lacks.
-            yield finding("KP304", f"{key}: no selector, and the input carries no "
-                          "EndpointSlices or Endpoints: its endpoints are unknown, so no "
-                          "verdict is made", Severity.INFO, service=key)
+            yield finding(
+                "KP304",
+                f"{key}: no selector, and the input carries no "
+                "EndpointSlices or Endpoints: its endpoints are unknown, so no "
+                "verdict is made",
+                Severity.INFO,
+                service=key,
+            )
         return
     for r in routes:
         label = r.port.label()
         where = f"{key} port {label}"
         if not r.targets:
             # Other ports have endpoints: no slice port carries this one's name.
-            yield finding("KP102", f"{where}: no endpoint carries this port (no EndpointSlice "
-                          "port by its name): every connection is refused", service=key,
-                          port=label)
+            yield finding(
+                "KP102",
+                f"{where}: no endpoint carries this port (no EndpointSlice "
+                "port by its name): every connection is refused",
+                service=key,
+                port=label,
+            )
         elif not has_usable(r.targets):
-            yield finding("KP102", f"{where}: no ready endpoint ({len(r.targets)} not ready): "
-                          "every connection is refused", service=key, port=label)
+            yield finding(
+                "KP102",
+                f"{where}: no ready endpoint ({len(r.targets)} not ready): "
+                "every connection is refused",
+                service=key,
+                port=label,
+            )
         elif any(not t.ready for t in r.targets) and not any(t.ready for t in r.targets):
-            yield finding("KP104", f"{where}: only terminating endpoints are serving traffic",
-                          service=key, port=label)
+            yield finding(
+                "KP104",
+                f"{where}: only terminating endpoints are serving traffic",
+                service=key,
+                port=label,
+            )
         unresolved = sorted({str(t.pod) for t in r.targets if t.port is None and t.pod})
         if unresolved:
-            yield finding("KP105", f"{where}: targetPort {r.port.target_port!r} is not exposed "
-                          f"by pod(s) {_names(unresolved)}", service=key, port=label)
+            yield finding(
+                "KP105",
+                f"{where}: targetPort {r.port.target_port!r} is not exposed "
+                f"by pod(s) {_names(unresolved)}",
+                service=key,
+                port=label,
+            )
         yield from _policy_findings(svc, r, where, label)
 
 
@@ -184,14 +212,20 @@ def _policy_findings(svc: Service, r: PortRoutes, where: str, label: str) -> Ite
         if dropped:
             total = sum(len(g.nodes) for g in r.external)
             lb = svc.type == "LoadBalancer"
-            consequence = ("the load balancer's health check skips them, but clients of their "
-                           "NodePort time out" if lb else "clients that reach them time out")
+            consequence = (
+                "the load balancer's health check skips them, but clients of their "
+                "NodePort time out"
+                if lb
+                else "clients that reach them time out"
+            )
             yield finding(
                 "KP101",
                 f"{where}: externalTrafficPolicy Local drops traffic at {len(dropped)} of {total} "
                 f"nodes with no local endpoint: {_names(sorted(dropped))} ({consequence})",
-                Severity.WARNING if lb else Severity.ERROR, service=key,
-                nodes=tuple(sorted(dropped)), port=label,
+                Severity.WARNING if lb else Severity.ERROR,
+                service=key,
+                nodes=tuple(sorted(dropped)),
+                port=label,
             )
     if svc.internal_traffic_policy == "Local":
         dropped = [n for g in r.internal if g.choice.verdict == Verdict.DROP for n in g.nodes]
@@ -200,15 +234,25 @@ def _policy_findings(svc: Service, r: PortRoutes, where: str, label: str) -> Ite
                 "KP108",
                 f"{where}: internalTrafficPolicy Local: pods on {len(dropped)} node(s) without a "
                 f"local endpoint cannot reach it: {_names(sorted(dropped))}",
-                service=key, nodes=tuple(sorted(dropped)), port=label,
+                service=key,
+                nodes=tuple(sorted(dropped)),
+                port=label,
             )
     if r.external is not None:
-        not_ready = [n for g in r.external if g.ready is False
-                     and g.choice.verdict == Verdict.FORWARD for n in g.nodes]
+        not_ready = [
+            n
+            for g in r.external
+            if g.ready is False and g.choice.verdict == Verdict.FORWARD
+            for n in g.nodes
+        ]
         if not_ready:
-            yield finding("KP107", f"{where}: NotReady node(s) in the path: "
-                          f"{_names(sorted(not_ready))}", service=key,
-                          nodes=tuple(sorted(not_ready)), port=label)
+            yield finding(
+                "KP107",
+                f"{where}: NotReady node(s) in the path: {_names(sorted(not_ready))}",
+                service=key,
+                nodes=tuple(sorted(not_ready)),
+                port=label,
+            )
 
 
 def _no_endpoints(snapshot: Snapshot, svc: Service) -> Iterator[Finding]:
@@ -218,15 +262,26 @@ def _no_endpoints(snapshot: Snapshot, svc: Service) -> Iterator[Finding]:
     selected = snapshot.selected_pods(svc.namespace, svc.selector)
     if "Pod" not in snapshot.kinds_seen:
         # Pods not read (not visible, or not in the dump): no pod counts to give.
-        yield finding("KP102", f"{key}: no endpoints (pods not read, so not why): every "
-                      "connection is refused", service=key)
+        yield finding(
+            "KP102",
+            f"{key}: no endpoints (pods not read, so not why): every connection is refused",
+            service=key,
+        )
     elif not selected:
-        yield finding("KP103", f"{key}: selector {_selector(svc.selector)} matches no pod"
-                      f"{_closest(pods, svc.selector)}", service=key)
+        yield finding(
+            "KP103",
+            f"{key}: selector {_selector(svc.selector)} matches no pod"
+            f"{_closest(pods, svc.selector)}",
+            service=key,
+        )
     else:
         ready = sum(1 for p in selected if p.ready)
-        yield finding("KP102", f"{key}: no endpoints ({len(selected)} pod(s) selected, "
-                      f"{ready or 'none'} ready): every connection is refused", service=key)
+        yield finding(
+            "KP102",
+            f"{key}: no endpoints ({len(selected)} pod(s) selected, "
+            f"{ready or 'none'} ready): every connection is refused",
+            service=key,
+        )
 
 
 def _selector(selector: Mapping[str, str]) -> str:
@@ -256,25 +311,40 @@ def ingress_findings(paths: Iterable[Path], snapshot: Snapshot) -> Iterator[Find
         ctrl = route.controller
         if route.problem and ("problem", ing, route.problem) not in seen:
             seen.add(("problem", ing, route.problem))
-            code = "KP205" if route.backend_service is None else (
-                "KP201" if "does not exist" in route.problem else "KP202")
-            yield finding(code, f"Ingress {ing} ({route.label()}): {route.problem}", ingress=ing,
-                          service=route.backend_service)
+            code = (
+                "KP205"
+                if route.backend_service is None
+                else ("KP201" if "does not exist" in route.problem else "KP202")
+            )
+            yield finding(
+                code,
+                f"Ingress {ing} ({route.label()}): {route.problem}",
+                ingress=ing,
+                service=route.backend_service,
+            )
         if ("ctrl", ing) in seen:
             continue
         seen.add(("ctrl", ing))
         class_name = ctrl.class_name
-        if (class_name and not route.ingress.class_from_annotation
-                and class_name not in snapshot.ingress_classes
-                and "IngressClass" in snapshot.kinds_seen):
-            yield finding("KP203", f"Ingress {ing}: IngressClass {class_name!r} does not exist; "
-                          "no controller will serve it", ingress=ing)
+        if (
+            class_name
+            and not route.ingress.class_from_annotation
+            and class_name not in snapshot.ingress_classes
+            and "IngressClass" in snapshot.kinds_seen
+        ):
+            yield finding(
+                "KP203",
+                f"Ingress {ing}: IngressClass {class_name!r} does not exist; "
+                "no controller will serve it",
+                ingress=ing,
+            )
         elif ctrl.kind == "unknown":
             yield finding("KP204", f"Ingress {ing}: {ctrl.note}", ingress=ing)
 
 
-def cross_node_findings(paths: Iterable[Path],
-                        services: Mapping[ObjectKey, Service] | None = None) -> Iterator[Finding]:
+def cross_node_findings(
+    paths: Iterable[Path], services: Mapping[ObjectKey, Service] | None = None
+) -> Iterator[Finding]:
     """Per service, and for the cluster: the share of node paths whose traffic crosses nodes.
     ``services``: to say what the share means under ClientIP affinity (a share of clients)."""
     per_service: dict[ObjectKey, list[float]] = {}
@@ -293,14 +363,24 @@ def cross_node_findings(paths: Iterable[Path],
     for key, (cross, n) in sorted(per_service.items()):
         crossing, total = crossing + cross, total + n
         if n and cross:
-            per_client = ("; ClientIP affinity: that share of clients always lands on another "
-                          "node's pod, each on the same one" if key in pinned else "")
-            yield finding("KP109", f"{key}: {cross / n:.0%} of external traffic crosses to "
-                          f"another node (SNAT: pods see a node, not the client){per_client}",
-                          service=key)
+            per_client = (
+                "; ClientIP affinity: that share of clients always lands on another "
+                "node's pod, each on the same one"
+                if key in pinned
+                else ""
+            )
+            yield finding(
+                "KP109",
+                f"{key}: {cross / n:.0%} of external traffic crosses to "
+                f"another node (SNAT: pods see a node, not the client){per_client}",
+                service=key,
+            )
     if total:
-        yield finding("KP303", f"cluster: {crossing / total:.0%} of external traffic through "
-                      "nodes crosses to another node")
+        yield finding(
+            "KP303",
+            f"cluster: {crossing / total:.0%} of external traffic through "
+            "nodes crosses to another node",
+        )
 
 
 def endpoints_known(snapshot: Snapshot) -> bool:
@@ -312,9 +392,15 @@ def snapshot_findings(snapshot: Snapshot) -> Iterator[Finding]:
     for line in not_visible_lines(snapshot.not_visible, snapshot.kinds_seen):
         yield finding("KP301", line)
     if snapshot.services and not endpoints_known(snapshot):
-        yield finding("KP304", "the input carries no Pods, EndpointSlices or Endpoints: "
-                      "endpoints are unknown, so no verdict is made (unknown)")
+        yield finding(
+            "KP304",
+            "the input carries no Pods, EndpointSlices or Endpoints: "
+            "endpoints are unknown, so no verdict is made (unknown)",
+        )
     derived = sum(1 for s in snapshot.slices.values() if s and s[0].origin == FROM_PODS)
     if derived:
-        yield finding("KP302", f"the input carries no EndpointSlices or Endpoints: endpoints of "
-                      f"{derived} service(s) derived from pod selectors and readiness")
+        yield finding(
+            "KP302",
+            f"the input carries no EndpointSlices or Endpoints: endpoints of "
+            f"{derived} service(s) derived from pod selectors and readiness",
+        )

@@ -29,8 +29,15 @@ CLIENT = "client"
 def _pod_vertex(g: nx.MultiDiGraph[str], t: Target) -> str:
     vid = f"pod:{t.pod}" if t.pod else f"endpoint:{t.endpoint}"
     if vid not in g:
-        g.add_node(vid, kind="pod", label=str(t.pod or t.endpoint), node=t.node or "",
-                   address=t.endpoint, ready=t.ready, terminating=t.terminating)
+        g.add_node(
+            vid,
+            kind="pod",
+            label=str(t.pod or t.endpoint),
+            node=t.node or "",
+            address=t.endpoint,
+            ready=t.ready,
+            terminating=t.terminating,
+        )
     return vid
 
 
@@ -54,15 +61,30 @@ def _target_policies(hp: HopPolicy | None, choice: Choice) -> list[TargetPolicy 
     return list(hp.targets)
 
 
-def _choice_edges(g: nx.MultiDiGraph[str], source: str, choice: Choice, hop: str,
-                  group: NodeGroup | None, hp: HopPolicy | None = None) -> None:
+def _choice_edges(
+    g: nx.MultiDiGraph[str],
+    source: str,
+    choice: Choice,
+    hop: str,
+    group: NodeGroup | None,
+    hp: HopPolicy | None = None,
+) -> None:
     members = set(group.nodes) if group else set()
     for t, tp in zip(choice.targets, _target_policies(hp, choice), strict=True):
-        cross = group is not None and t.node is not None and (
-            t.node not in members or (len(members) > 1 and group.local < group.per_node)
+        cross = (
+            group is not None
+            and t.node is not None
+            and (t.node not in members or (len(members) > 1 and group.local < group.per_node))
         )
-        g.add_edge(source, _pod_vertex(g, t), hop=hop, verdict=choice.verdict.value,
-                   cross_node=cross, rule=choice.rule, **_policy_attrs(tp))
+        g.add_edge(
+            source,
+            _pod_vertex(g, t),
+            hop=hop,
+            verdict=choice.verdict.value,
+            cross_node=cross,
+            rule=choice.rule,
+            **_policy_attrs(tp),
+        )
 
 
 def path_vertex_id(path: Path) -> str:
@@ -86,25 +108,47 @@ def _gateway_path(g: nx.MultiDiGraph[str], path: Path, hop: GatewayHop) -> None:
     """client → Gateway listener → route rule → backend pods (straight to pod IPs)."""
     gid = gateway_vertex_id(hop)
     if gid not in g:
-        g.add_node(gid, kind="gateway", label=f"{hop.gateway} {hop.listener} "
-                   f"{hop.protocol}:{hop.port}", gateway=str(hop.gateway), listener=hop.listener,
-                   protocol=hop.protocol, port=hop.port, addresses=",".join(hop.addresses),
-                   infra=str(hop.infra) if hop.infra else "", infra_note=hop.infra_note)
+        g.add_node(
+            gid,
+            kind="gateway",
+            label=f"{hop.gateway} {hop.listener} {hop.protocol}:{hop.port}",
+            gateway=str(hop.gateway),
+            listener=hop.listener,
+            protocol=hop.protocol,
+            port=hop.port,
+            addresses=",".join(hop.addresses),
+            infra=str(hop.infra) if hop.infra else "",
+            infra_note=hop.infra_note,
+        )
         g.add_edge(CLIENT, gid, hop="enter", verdict="", cross_node=False, rule="")
     rid = route_vertex_id(hop)
     if rid not in g:
-        g.add_node(rid, kind="route", label=f"{hop.route_kind} {hop.route} rule {hop.rule}"
-                   f"{hop.match_label()}", route_kind=hop.route_kind, route=str(hop.route),
-                   rule_index=hop.rule, hostnames=",".join(hop.hostnames))
+        g.add_node(
+            rid,
+            kind="route",
+            label=f"{hop.route_kind} {hop.route} rule {hop.rule}{hop.match_label()}",
+            route_kind=hop.route_kind,
+            route=str(hop.route),
+            rule_index=hop.rule,
+            hostnames=",".join(hop.hostnames),
+        )
         g.add_edge(gid, rid, hop="route", verdict="", cross_node=False, rule="")
     assert path.direct is not None
     choice = path.direct
     backend = str(path.service) if hop.backend is not None else ""
     hp = path.netpol.direct if path.netpol is not None else None
     for t, tp in zip(choice.targets, _target_policies(hp, choice), strict=True):
-        g.add_edge(rid, _pod_vertex(g, t), hop="direct", verdict=choice.verdict.value,
-                   cross_node=False, rule=choice.rule, backend=backend,
-                   share=round(hop.share, 4), **_policy_attrs(tp))
+        g.add_edge(
+            rid,
+            _pod_vertex(g, t),
+            hop="direct",
+            verdict=choice.verdict.value,
+            cross_node=False,
+            rule=choice.rule,
+            backend=backend,
+            share=round(hop.share, 4),
+            **_policy_attrs(tp),
+        )
     if not choice.targets:
         # The gateway answers itself (a redirect, 500 for an invalid backend, 503 for none).
         g.nodes[rid]["verdict"] = choice.verdict.value
@@ -120,8 +164,13 @@ def build_graph(paths: Iterable[Path]) -> nx.MultiDiGraph[str]:
             continue
         entry = path_vertex_id(path)
         if entry not in g:
-            g.add_node(entry, kind=path.entry.kind.value, label=path.entry.label(),
-                       service=str(path.service), pending=path.entry.pending)
+            g.add_node(
+                entry,
+                kind=path.entry.kind.value,
+                label=path.entry.label(),
+                service=str(path.service),
+                pending=path.entry.pending,
+            )
             g.add_edge(CLIENT, entry, hop="enter", verdict="", cross_node=False, rule="")
         pp = path.netpol
         if path.direct is not None:
@@ -134,10 +183,24 @@ def build_graph(paths: Iterable[Path]) -> nx.MultiDiGraph[str]:
             vid = f"nodegroup:{path.service}:{port}:{path.policy}:{i}"
             hp = pp.groups[i] if pp is not None and i < len(pp.groups) else None
             if vid not in g:
-                g.add_node(vid, kind="nodegroup", label=group.label(), nodes=len(group.nodes),
-                           zone=group.zone or "", verdict=group.choice.verdict.value,
-                           rule=group.choice.rule, **_hop_attrs(hp))
+                g.add_node(
+                    vid,
+                    kind="nodegroup",
+                    label=group.label(),
+                    nodes=len(group.nodes),
+                    zone=group.zone or "",
+                    verdict=group.choice.verdict.value,
+                    rule=group.choice.rule,
+                    **_hop_attrs(hp),
+                )
                 _choice_edges(g, vid, group.choice, "forward", group, hp)
-            g.add_edge(entry, vid, hop="node", verdict=group.choice.verdict.value,
-                       cross_node=group.cross_node, rule=group.choice.rule, **_hop_attrs(hp))
+            g.add_edge(
+                entry,
+                vid,
+                hop="node",
+                verdict=group.choice.verdict.value,
+                cross_node=group.cross_node,
+                rule=group.choice.rule,
+                **_hop_attrs(hp),
+            )
     return g

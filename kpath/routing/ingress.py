@@ -54,8 +54,10 @@ class IngressRoute(NamedTuple):
         """The rule and the Ingress it belongs to (several may claim one host):
         ``http://shop.example/ (ingress shop/web)``."""
         if self.path is None:
-            return f"{self.label().removesuffix(' (default backend)')} " \
-                   f"(ingress {self.ingress.key}, default backend)"
+            return (
+                f"{self.label().removesuffix(' (default backend)')} "
+                f"(ingress {self.ingress.key}, default backend)"
+            )
         return f"{self.label()} (ingress {self.ingress.key})"
 
 
@@ -101,23 +103,47 @@ def find_controller(snapshot: Snapshot, ingress: Ingress) -> ControllerRef:
         target = ingress.annotations.get("alb.ingress.kubernetes.io/target-type", "")
         mode = "pods" if target == "ip" or "azure" in (controller or "") else "nodes"
         how = "IP targets: straight to pods" if mode == "pods" else "instance mode: NodePorts"
-        return ControllerRef("external", class_name, controller, None, mode,
-                             f"{external} outside the cluster ({how})")
+        return ControllerRef(
+            "external",
+            class_name,
+            controller,
+            None,
+            mode,
+            f"{external} outside the cluster ({how})",
+        )
     addresses = tuple(a for a in (i.address for i in ingress.load_balancer_ingress) if a)
     svc = _lb_owner(snapshot, addresses) or _controller_service(
         snapshot, controller, class_name, prefer_node_port=_on_nodes(snapshot, addresses)
     )
     if svc is not None:
-        return ControllerRef("service", class_name, controller, svc.key, "controller",
-                             f"controller Service {svc.key}")
+        return ControllerRef(
+            "service",
+            class_name,
+            controller,
+            svc.key,
+            "controller",
+            f"controller Service {svc.key}",
+        )
     what = controller or class_name or "no class"
     if snapshot.controllers_unread is not None:
         # Not "missing": it may well live where this user could not read.
-        return ControllerRef("unknown", class_name, controller, None, "controller",
-                             f"the controller Service for {what} is outside what could be "
-                             f"read: {snapshot.controllers_unread}")
-    return ControllerRef("unknown", class_name, controller, None, "controller",
-                         f"no controller Service found for {what}")
+        return ControllerRef(
+            "unknown",
+            class_name,
+            controller,
+            None,
+            "controller",
+            f"the controller Service for {what} is outside what could be "
+            f"read: {snapshot.controllers_unread}",
+        )
+    return ControllerRef(
+        "unknown",
+        class_name,
+        controller,
+        None,
+        "controller",
+        f"no controller Service found for {what}",
+    )
 
 
 def _lb_owner(snapshot: Snapshot, addresses: tuple[str, ...]) -> Service | None:
@@ -204,8 +230,11 @@ def controller_finder(snapshot: Snapshot) -> Callable[[Ingress], ControllerRef]:
     found: dict[tuple[object, ...], ControllerRef] = {}
 
     def controller_of(ing: Ingress) -> ControllerRef:
-        key = (ing.class_name, ing.load_balancer_ingress,
-               ing.annotations.get("alb.ingress.kubernetes.io/target-type"))
+        key = (
+            ing.class_name,
+            ing.load_balancer_ingress,
+            ing.annotations.get("alb.ingress.kubernetes.io/target-type"),
+        )
         ref = found.get(key)
         if ref is None:
             ref = found[key] = find_controller(snapshot, ing)
@@ -227,8 +256,20 @@ def ingress_routes(snapshot: Snapshot) -> Iterator[IngressRoute]:
         for host, path, path_type, backend in rules:
             tls = tls_covers(host, ing.tls_hosts) if host else bool(ing.tls_hosts) and not ing.rules
             svc, port, problem = resolve_backend(snapshot, ing.namespace, backend)
-            yield IngressRoute(ing, host, path, path_type, tls, addresses, 443 if tls else 80,
-                               backend, svc, port, problem, controller)
+            yield IngressRoute(
+                ing,
+                host,
+                path,
+                path_type,
+                tls,
+                addresses,
+                443 if tls else 80,
+                backend,
+                svc,
+                port,
+                problem,
+                controller,
+            )
 
 
 def path_match(path_type: str | None, rule_path: str | None, request: str) -> int:
@@ -245,7 +286,7 @@ def path_match(path_type: str | None, rule_path: str | None, request: str) -> in
         for i, ch in enumerate(path):
             if ch in "*(^$[{|+?\\":
                 # a regex ".*" goes whole: "/.*" is "/"
-                path = path[:i - 1] if ch == "*" and path[i - 1:i] == "." else path[:i]
+                path = path[: i - 1] if ch == "*" and path[i - 1 : i] == "." else path[:i]
                 break
     prefix = path.rstrip("/")
     if prefix == "" or request == prefix or request.startswith(prefix + "/"):
@@ -265,10 +306,14 @@ def hostless_routes(
     Several Ingresses claiming the same host-less path (or each a defaultBackend) conflict;
     controllers break the tie differently (ingress-nginx: the oldest), so every one is
     returned: any of them may be the one that answers."""
-    mine = [r for r in routes if r.controller.kind == "service"
-            and r.controller.service == controller]
-    scored = [(path_match(r.path_type, r.path, request), r) for r in mine
-              if r.host is None and r.path is not None]
+    mine = [
+        r for r in routes if r.controller.kind == "service" and r.controller.service == controller
+    ]
+    scored = [
+        (path_match(r.path_type, r.path, request), r)
+        for r in mine
+        if r.host is None and r.path is not None
+    ]
     best = max((s for s, _ in scored), default=-1)
     if best >= 0:
         return tuple(r for s, r in scored if s == best)

@@ -65,20 +65,35 @@ def conflicts(routes: Iterable[IngressRoute]) -> list[Conflict]:
 def judge(claim: Claim, ingresses: Sequence[Ingress], controller: str | None) -> Conflict:
     """Which Ingress the controller serves the claim from, by its own rule."""
     name = OLDEST_WINS.get(controller or "") or (
-        LEGACY_OLDEST_WINS.get(claim.class_name) if controller is None else None)
+        LEGACY_OLDEST_WINS.get(claim.class_name) if controller is None else None
+    )
     by_name = sorted(ingresses, key=lambda i: (i.namespace, i.name))
     if name is None:
         what = controller or f"class {claim.class_name}"
-        return Conflict(claim, tuple(by_name), controller, None,
-                        f"which one {what} serves is undefined (kpath knows no rule for it)")
+        return Conflict(
+            claim,
+            tuple(by_name),
+            controller,
+            None,
+            f"which one {what} serves is undefined (kpath knows no rule for it)",
+        )
     if any(not i.creation for i in ingresses):
-        return Conflict(claim, tuple(by_name), controller, None,
-                        f"{name} serves the oldest, but the input carries no "
-                        "creationTimestamp for each: which one is undefined here")
+        return Conflict(
+            claim,
+            tuple(by_name),
+            controller,
+            None,
+            f"{name} serves the oldest, but the input carries no "
+            "creationTimestamp for each: which one is undefined here",
+        )
     ordered = nginx_order(ingresses)
-    return Conflict(claim, ordered, controller, ordered[0],
-                    f"{name} serves the oldest, {ordered[0].key} (created "
-                    f"{ordered[0].creation})")
+    return Conflict(
+        claim,
+        ordered,
+        controller,
+        ordered[0],
+        f"{name} serves the oldest, {ordered[0].key} (created {ordered[0].creation})",
+    )
 
 
 def nginx_order(ingresses: Iterable[Ingress]) -> tuple[Ingress, ...]:
@@ -90,14 +105,16 @@ def nginx_order(ingresses: Iterable[Ingress]) -> tuple[Ingress, ...]:
 def conflict_findings(routes: Iterable[IngressRoute]) -> Iterator[Finding]:
     for c in conflicts(routes):
         keys = [str(i.key) for i in c.ingresses]
-        names = f"Ingress {' and '.join(keys)}" if len(keys) == 2 else \
-            f"Ingress {', '.join(keys)}"
+        names = f"Ingress {' and '.join(keys)}" if len(keys) == 2 else f"Ingress {', '.join(keys)}"
         both = "both" if len(keys) == 2 else "all"
         claim = f"{c.claim.label()} on IngressClass {c.claim.class_name}"
         first = c.ingresses[0].key
         if c.winner is not None:
             losers = ", ".join(keys[1:])
-            yield finding("KP206", f"{names} {both} claim {claim}; {c.why}: the rule of "
-                          f"{losers} takes no traffic", ingress=first)
+            yield finding(
+                "KP206",
+                f"{names} {both} claim {claim}; {c.why}: the rule of {losers} takes no traffic",
+                ingress=first,
+            )
         else:
             yield finding("KP207", f"{names} {both} claim {claim}; {c.why}", ingress=first)

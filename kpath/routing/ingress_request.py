@@ -69,8 +69,9 @@ class IngressController(NamedTuple):
         """Where a client reaches it: the Service's TCP ports and their NodePorts."""
         if self.service is None:
             return set(DEFAULT_PORTS)
-        return {n for p in self.service.ports if p.protocol == "TCP"
-                for n in (p.port, p.node_port) if n}
+        return {
+            n for p in self.service.ports if p.protocol == "TCP" for n in (p.port, p.node_port) if n
+        }
 
     def address(self, port: int) -> str | None:
         """Where a client connects to ``port``: the Service's load balancer or external IP,
@@ -98,8 +99,12 @@ def ingress_controllers(snapshot: Snapshot) -> list[IngressController]:
         ref = controller_of(ing)
         group = groups.setdefault((ref.class_name, ref.service), (ref, []))
         group[1].append(ing)
-    return [IngressController(ref, snapshot.services.get(ref.service) if ref.service else None,
-                              tuple(ings)) for ref, ings in groups.values()]
+    return [
+        IngressController(
+            ref, snapshot.services.get(ref.service) if ref.service else None, tuple(ings)
+        )
+        for ref, ings in groups.values()
+    ]
 
 
 def host_matches(rule_host: str, host: str) -> bool:
@@ -161,84 +166,124 @@ def _best(controller: IngressController, request: Request) -> tuple[list[_Match]
                 continue
             if score > best:
                 best, winners = score, []
-            winners.append(_Match(r.ingress, r.rule_index, r.rule.host, p.path, p.path_type,
-                                  p.backend))
+            winners.append(
+                _Match(r.ingress, r.rule_index, r.rule.host, p.path, p.path_type, p.backend)
+            )
     if winners:
         return winners, by_host
     # No path matched: the defaultBackend of an Ingress that claimed the host, or of any
     # Ingress for the default server.
     claimed = {r.ingress.key for r in rules} if by_host else None
-    defaults = [_Match(i, -1, None, None, None, i.default_backend)
-                for i in controller.ingresses if i.default_backend is not None
-                and (claimed is None or i.key in claimed)]
+    defaults = [
+        _Match(i, -1, None, None, None, i.default_backend)
+        for i in controller.ingresses
+        if i.default_backend is not None and (claimed is None or i.key in claimed)
+    ]
     return defaults, by_host
 
 
-def ingress_answer(snapshot: Snapshot, controller: IngressController,
-                   request: Request) -> Answer:
+def ingress_answer(snapshot: Snapshot, controller: IngressController, request: Request) -> Answer:
     """What this controller answers (also when it does not take the request at all)."""
-    entry = EntryRef("ingress", controller.key, None, controller.address(request.port),
-                     request.port, controller.ref.class_name)
+    entry = EntryRef(
+        "ingress",
+        controller.key,
+        None,
+        controller.address(request.port),
+        request.port,
+        controller.ref.class_name,
+    )
     found = list(_controller_findings(snapshot, controller))
     if request.scheme in BARE:
-        found.append(finding("KP454", f"{controller.ref.note}: an Ingress controller routes "
-                             f"HTTP; a {request.scheme}:// connection needs a "
-                             f"{request.scheme.upper()}Route (or the controller's own "
-                             "passthrough)"))
+        found.append(
+            finding(
+                "KP454",
+                f"{controller.ref.note}: an Ingress controller routes "
+                f"HTTP; a {request.scheme}:// connection needs a "
+                f"{request.scheme.upper()}Route (or the controller's own "
+                "passthrough)",
+            )
+        )
         return Answer(entry, None, Outcome.NO_LISTENER, None, None, None, (), tuple(found))
     if request.port not in controller.ports():
         have = ", ".join(str(p) for p in sorted(controller.ports())) or "none"
-        found.append(finding("KP454", f"{controller.ref.note} has no port {request.port} "
-                             f"(ports: {have})"))
+        found.append(
+            finding("KP454", f"{controller.ref.note} has no port {request.port} (ports: {have})")
+        )
         return Answer(entry, None, Outcome.NO_LISTENER, None, None, None, (), tuple(found))
     matches, by_host = _best(controller, request)
-    if request.tls and not any(tls_covers(request.host, i.tls_hosts)
-                               for i in controller.ingresses):
-        found.append(finding("KP453", f"https://{request.host}: no TLS entry of the "
-                             f"Ingresses of {_served_by(controller)} covers this host: the "
-                             "controller shows its default certificate, which clients do "
-                             "not trust"))
+    if request.tls and not any(tls_covers(request.host, i.tls_hosts) for i in controller.ingresses):
+        found.append(
+            finding(
+                "KP453",
+                f"https://{request.host}: no TLS entry of the "
+                f"Ingresses of {_served_by(controller)} covers this host: the "
+                "controller shows its default certificate, which clients do "
+                "not trust",
+            )
+        )
     if not matches:
-        why = "no rule for this host matches the path" if by_host else (
-            "no Ingress rule takes this host or path, and no defaultBackend")
-        found.append(finding("KP455", f"{request.host}{request.path}: {why}: "
-                             "the controller answers 404 itself"))
+        why = (
+            "no rule for this host matches the path"
+            if by_host
+            else ("no Ingress rule takes this host or path, and no defaultBackend")
+        )
+        found.append(
+            finding(
+                "KP455", f"{request.host}{request.path}: {why}: the controller answers 404 itself"
+            )
+        )
         return Answer(entry, None, Outcome.NOT_FOUND, 404, None, None, (), tuple(found))
     won = matches[0]
     route = RouteRef("Ingress", won.ingress.key, won.rule, won.host, won.path, won.path_type)
     found.extend(_tie_findings(matches, request))
     if won.path_type not in (None, "Exact", "Prefix"):
-        found.append(finding("KP451", f"Ingress {won.ingress.key} path {won.path!r} is "
-                             f"{won.path_type}: read as a Prefix (each controller matches "
-                             "it its own way)", ingress=won.ingress.key))
+        found.append(
+            finding(
+                "KP451",
+                f"Ingress {won.ingress.key} path {won.path!r} is "
+                f"{won.path_type}: read as a Prefix (each controller matches "
+                "it its own way)",
+                ingress=won.ingress.key,
+            )
+        )
     location = ssl_redirect(controller, won.ingress, request)
     if location is not None:
         return Answer(entry, route, Outcome.REDIRECT, 308, location, None, (), tuple(found))
     key, port, problem = resolve_backend(snapshot, won.ingress.namespace, won.backend)
     if problem is not None and key is None:
         # A resource backend (a bucket, a CRD): the controller serves it; kpath cannot follow.
-        found.append(finding("KP205", f"Ingress {won.ingress.key}: {problem}",
-                             ingress=won.ingress.key))
+        found.append(
+            finding("KP205", f"Ingress {won.ingress.key}: {problem}", ingress=won.ingress.key)
+        )
         return Answer(entry, route, Outcome.FORWARD, None, None, None, (), tuple(found))
     assert key is not None
     if problem is not None or port is None:
         code = "KP201" if key not in snapshot.services else "KP202"
-        found.append(finding(code, f"Ingress {won.ingress.key}: {problem}",
-                             ingress=won.ingress.key, service=key))
+        found.append(
+            finding(
+                code, f"Ingress {won.ingress.key}: {problem}", ingress=won.ingress.key, service=key
+            )
+        )
         share = BackendShare(key, won.backend.port_number, 1, 1.0, "invalid", 0)
-        return Answer(entry, route, Outcome.BACKEND_ERROR, 500, None, None, (share,),
-                      tuple(found))
+        return Answer(entry, route, Outcome.BACKEND_ERROR, 500, None, None, (share,), tuple(found))
     svc = snapshot.services[key]
-    return Answer(entry, route, Outcome.FORWARD, None, None, None,
-                  (_share(snapshot, svc, port.port),), tuple(found))
+    return Answer(
+        entry,
+        route,
+        Outcome.FORWARD,
+        None,
+        None,
+        None,
+        (_share(snapshot, svc, port.port),),
+        tuple(found),
+    )
 
 
 INGRESS_NGINX = "k8s.io/ingress-nginx"
 _NGINX_ANNOTATION = "nginx.ingress.kubernetes.io/"
 
 
-def ssl_redirect(controller: IngressController, ingress: Ingress,
-                 request: Request) -> str | None:
+def ssl_redirect(controller: IngressController, ingress: Ingress, request: Request) -> str | None:
     """Where ingress-nginx redirects a plain-HTTP request (308), or None.
 
     ingress-nginx sends ``http://`` to ``https://`` for a host its Ingress's TLS section
@@ -249,8 +294,10 @@ def ssl_redirect(controller: IngressController, ingress: Ingress,
         return None
     annotations = ingress.annotations
     forced = annotations.get(f"{_NGINX_ANNOTATION}force-ssl-redirect") == "true"
-    covered = (tls_covers(request.host, ingress.tls_hosts)
-               and annotations.get(f"{_NGINX_ANNOTATION}ssl-redirect") != "false")
+    covered = (
+        tls_covers(request.host, ingress.tls_hosts)
+        and annotations.get(f"{_NGINX_ANNOTATION}ssl-redirect") != "false"
+    )
     if not (forced or covered):
         return None
     return request_url(request._replace(scheme="https", port=443))
@@ -277,16 +324,21 @@ def unserved(snapshot: Snapshot, controller: IngressController) -> bool:
     """The Ingresses name an IngressClass that does not exist: no controller serves them
     (KP203). A legacy annotation's class needs no IngressClass object."""
     ref = controller.ref
-    return bool(ref.class_name and ref.class_name not in snapshot.ingress_classes
-                and "IngressClass" in snapshot.kinds_seen
-                and not all(i.class_from_annotation for i in controller.ingresses))
+    return bool(
+        ref.class_name
+        and ref.class_name not in snapshot.ingress_classes
+        and "IngressClass" in snapshot.kinds_seen
+        and not all(i.class_from_annotation for i in controller.ingresses)
+    )
 
 
 def _controller_findings(snapshot: Snapshot, controller: IngressController) -> Iterator[Finding]:
     ref = controller.ref
     if unserved(snapshot, controller):
-        yield finding("KP203", f"IngressClass {ref.class_name!r} does not exist; no "
-                      "controller serves these Ingresses")
+        yield finding(
+            "KP203",
+            f"IngressClass {ref.class_name!r} does not exist; no controller serves these Ingresses",
+        )
     elif ref.kind == "unknown":
         yield finding("KP204", f"{ref.note}: the answer follows the Ingress rules alone")
 
@@ -295,14 +347,18 @@ def _tie_findings(matches: Sequence[_Match], request: Request) -> Iterator[Findi
     others = sorted({str(m.ingress.key) for m in matches[1:]} - {str(matches[0].ingress.key)})
     if others:
         what = "defaultBackend" if matches[0].rule < 0 else f"path {matches[0].path!r}"
-        yield finding("KP452", f"{request.host}: Ingress {matches[0].ingress.key} and "
-                      f"{', '.join(others)} claim the same {what}; controllers break the tie "
-                      "differently (ingress-nginx: the oldest Ingress); kpath took the first",
-                      ingress=matches[0].ingress.key)
+        yield finding(
+            "KP452",
+            f"{request.host}: Ingress {matches[0].ingress.key} and "
+            f"{', '.join(others)} claim the same {what}; controllers break the tie "
+            "differently (ingress-nginx: the oldest Ingress); kpath took the first",
+            ingress=matches[0].ingress.key,
+        )
 
 
-def ingress_answers(snapshot: Snapshot, request: Request,
-                    via: ObjectKey | None = None) -> list[Answer]:
+def ingress_answers(
+    snapshot: Snapshot, request: Request, via: ObjectKey | None = None
+) -> list[Answer]:
     """Every controller that takes the request's host and port, or only the one whose
     Service is ``via`` (answered even when it does not take it). Ingresses of a class that
     does not exist are served by nothing: no answer."""
@@ -318,5 +374,6 @@ def ingress_answers(snapshot: Snapshot, request: Request,
 
 def controller_services(snapshot: Snapshot) -> list[ObjectKey]:
     """The Services of the Ingress controllers in the cluster, as --via may name them."""
-    return sorted({c.ref.service for c in ingress_controllers(snapshot)
-                   if c.ref.service is not None})
+    return sorted(
+        {c.ref.service for c in ingress_controllers(snapshot) if c.ref.service is not None}
+    )

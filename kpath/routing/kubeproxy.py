@@ -127,8 +127,12 @@ def cluster_choice(targets: Sequence[Target], node: str | None, zone: str | None
         return Choice(Verdict.FORWARD, chosen, rule, topology=mode)
     fallback = tuple(t for t in targets if t.usable_as_fallback)
     if fallback:
-        return Choice(Verdict.FORWARD, fallback,
-                      "Cluster policy: no ready endpoint, serving terminating ones used", True)
+        return Choice(
+            Verdict.FORWARD,
+            fallback,
+            "Cluster policy: no ready endpoint, serving terminating ones used",
+            True,
+        )
     return Choice(Verdict.REJECT, (), "no ready or serving endpoint anywhere: rejected")
 
 
@@ -139,17 +143,20 @@ def local_choice(local: Sequence[Target], any_usable: bool, node: str | None) ->
         return Choice(Verdict.FORWARD, ready, f"Local policy: ready endpoint on {node}")
     fallback = tuple(t for t in local if t.usable_as_fallback)
     if fallback:
-        return Choice(Verdict.FORWARD, fallback,
-                      f"Local policy: only serving terminating endpoints on {node}", True)
+        return Choice(
+            Verdict.FORWARD,
+            fallback,
+            f"Local policy: only serving terminating endpoints on {node}",
+            True,
+        )
     if any_usable:
-        return Choice(Verdict.DROP, (),
-                      f"Local policy: no local endpoint on {node}: dropped (black hole)")
+        return Choice(
+            Verdict.DROP, (), f"Local policy: no local endpoint on {node}: dropped (black hole)"
+        )
     return Choice(Verdict.REJECT, (), "no ready or serving endpoint anywhere: rejected")
 
 
-def choose(
-    targets: Sequence[Target], policy: str, node: str | None, zone: str | None
-) -> Choice:
+def choose(targets: Sequence[Target], policy: str, node: str | None, zone: str | None) -> Choice:
     """kube-proxy's choice on ``node`` (in ``zone``) for ``policy`` ("Cluster" or "Local")."""
     if policy == "Local":
         local = [t for t in targets if node is not None and t.node == node]

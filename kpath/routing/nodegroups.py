@@ -184,8 +184,14 @@ def _special_groups(
         # Nodes that each send only to their own pods route alike even though the pods
         # differ; otherwise the chosen endpoints themselves must match.
         all_local = local == len(choice.targets)
-        shape = (choice.verdict, choice.fallback, choice.topology, len(choice.targets), local,
-                 None if all_local else id(choice))
+        shape = (
+            choice.verdict,
+            choice.fallback,
+            choice.topology,
+            len(choice.targets),
+            local,
+            None if all_local else id(choice),
+        )
         entry = merged.get(shape)
         if entry is None:
             merged[shape] = ([name], [choice], local)
@@ -202,4 +208,3 @@ def _special_groups(
             )
         out.append(NodeGroup(tuple(members), zone, ready, choice, local, len(choices[0].targets)))
     return out
-

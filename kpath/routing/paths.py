@@ -57,8 +57,13 @@ class EntryKind(StrEnum):
 
 #: Entries reachable from outside the cluster; the rest are internal.
 EXTERNAL_KINDS = frozenset(
-    {EntryKind.LOAD_BALANCER, EntryKind.NODE_PORT, EntryKind.EXTERNAL_IP, EntryKind.INGRESS,
-     EntryKind.GATEWAY}
+    {
+        EntryKind.LOAD_BALANCER,
+        EntryKind.NODE_PORT,
+        EntryKind.EXTERNAL_IP,
+        EntryKind.INGRESS,
+        EntryKind.GATEWAY,
+    }
 )
 
 
@@ -90,13 +95,16 @@ class GatewayHop(NamedTuple):
         many more), then the route and rule: ``grpc://`` for a GRPCRoute, as `kpath request`
         spells a gRPC call."""
         scheme = {"HTTPS": "https", "TLS": "tls", "TCP": "tcp", "UDP": "udp"}.get(
-            self.protocol, "http")
+            self.protocol, "http"
+        )
         if self.route_kind == "GRPCRoute" and scheme == "http":
             scheme = "grpc"
         host = self.hostnames[0] if self.hostnames else "*"
         more = f" (+{len(self.hostnames) - 1} hosts)" if len(self.hostnames) > 1 else ""
-        return (f"{scheme}://{host}:{self.port}{self.match_label()}{more} {self.route_kind} "
-                f"{self.route} rule {self.rule}")
+        return (
+            f"{scheme}://{host}:{self.port}{self.match_label()}{more} {self.route_kind} "
+            f"{self.route} rule {self.rule}"
+        )
 
     def match_label(self) -> str:
         """The rule's first match in short (``/coffee``, ``/tea (exact)``, ``GET /x [h=v]``), and
@@ -218,8 +226,9 @@ def port_routes(snapshot: Snapshot, svc: Service) -> list[PortRoutes]:
 
 def pods_direct(targets: tuple[Target, ...]) -> Choice:
     """Traffic sent straight to pod IPs (no kube-proxy): any usable endpoint."""
-    choice = cluster_choice(tuple(t._replace(hint_zones=(), hint_nodes=()) for t in targets),
-                            None, None)
+    choice = cluster_choice(
+        tuple(t._replace(hint_zones=(), hint_nodes=()) for t in targets), None, None
+    )
     return choice._replace(rule=choice.rule.replace("Cluster policy", "straight to pods"))
 
 
@@ -251,22 +260,36 @@ def service_paths(snapshot: Snapshot, svc: Service, routes: list[PortRoutes]) ->
                 assert ext is not None
                 yield Path(key, port, entry, etp, ext, None, "nodes")
         if port.node_port and ext is not None:
-            yield Path(key, port, Entry(EntryKind.NODE_PORT, (), port.node_port), etp, ext, None,
-                       "nodes")
+            yield Path(
+                key, port, Entry(EntryKind.NODE_PORT, (), port.node_port), etp, ext, None, "nodes"
+            )
         if svc.external_ips and ext is not None:
-            yield Path(key, port, Entry(EntryKind.EXTERNAL_IP, svc.external_ips, port.port), etp,
-                       ext, None, "nodes")
+            yield Path(
+                key,
+                port,
+                Entry(EntryKind.EXTERNAL_IP, svc.external_ips, port.port),
+                etp,
+                ext,
+                None,
+                "nodes",
+            )
         if svc.headless:
-            yield Path(key, port, Entry(EntryKind.HEADLESS, (), port.port), None, (),
-                       r.direct(), "pods")
+            yield Path(
+                key, port, Entry(EntryKind.HEADLESS, (), port.port), None, (), r.direct(), "pods"
+            )
         else:
-            yield Path(key, port, Entry(EntryKind.CLUSTER_IP, svc.cluster_ips, port.port),
-                       svc.internal_traffic_policy, r.internal, None, "nodes")
+            yield Path(
+                key,
+                port,
+                Entry(EntryKind.CLUSTER_IP, svc.cluster_ips, port.port),
+                svc.internal_traffic_policy,
+                r.internal,
+                None,
+                "nodes",
+            )
 
 
-def ingress_paths(
-    snapshot: Snapshot, routes: dict[ObjectKey, list[PortRoutes]]
-) -> Iterator[Path]:
+def ingress_paths(snapshot: Snapshot, routes: dict[ObjectKey, list[PortRoutes]]) -> Iterator[Path]:
     for route in ingress_routes(snapshot):
         entry = Entry(EntryKind.INGRESS, route.addresses, route.port, ingress=route)
         backend = route.backend_service
@@ -277,23 +300,48 @@ def ingress_paths(
         key = backend or ObjectKey(route.ingress.namespace, "?")
         if match is None:
             reason = route.problem or "backend not found"
-            yield Path(key, route.backend_port, entry, None, (),
-                       Choice(Verdict.REJECT, (), reason), "controller")
+            yield Path(
+                key,
+                route.backend_port,
+                entry,
+                None,
+                (),
+                Choice(Verdict.REJECT, (), reason),
+                "controller",
+            )
             continue
         ctrl: ControllerRef = route.controller
         # Instance mode sends to the backend's NodePort; externalIPs alone give none.
         if ctrl.mode == "nodes" and match.port.node_port and match.external is not None:
             svc = snapshot.services[key]
-            yield Path(key, match.port, entry, svc.external_traffic_policy, match.external, None,
-                       "nodes")
+            yield Path(
+                key, match.port, entry, svc.external_traffic_policy, match.external, None, "nodes"
+            )
         elif ctrl.mode == "nodes":
             # Instance mode needs a NodePort; a ClusterIP backend cannot be reached this way.
-            yield Path(key, match.port, entry, None, (),
-                       Choice(Verdict.REJECT, (), "instance-mode load balancer, but the backend "
-                              "Service has no NodePort"), "nodes")
+            yield Path(
+                key,
+                match.port,
+                entry,
+                None,
+                (),
+                Choice(
+                    Verdict.REJECT,
+                    (),
+                    "instance-mode load balancer, but the backend Service has no NodePort",
+                ),
+                "nodes",
+            )
         else:
-            yield Path(key, match.port, entry, None, (), match.direct(),
-                       "pods" if ctrl.kind == "external" else "controller")
+            yield Path(
+                key,
+                match.port,
+                entry,
+                None,
+                (),
+                match.direct(),
+                "pods" if ctrl.kind == "external" else "controller",
+            )
 
 
 #: The `Path.service` of a Gateway rule that sends to no Service: its own answer (a redirect)
@@ -326,7 +374,9 @@ def _redirect_text(r: RequestRedirect, hop: GatewayHop) -> str:
 
 
 def gateway_paths(
-    snapshot: Snapshot, table: GatewayTable, infra: Mapping[ObjectKey, InfraRef],
+    snapshot: Snapshot,
+    table: GatewayTable,
+    infra: Mapping[ObjectKey, InfraRef],
     resolved: gw_backends.ResolvedRules | None = None,
 ) -> Iterator[Path]:
     """One path per (listener, attached route, rule, backendRef with non-zero weight). The
@@ -342,32 +392,71 @@ def gateway_paths(
         for att in lr.routes:
             route = att.route
             for ri, rule in enumerate(route.rules):
-                hop = GatewayHop(gw.key, lr.ref.label(), lst.protocol, att.hostnames, addresses,
-                                 lst.port, route.kind, route.key, ri, rule.matches, None, 0.0,
-                                 None, ref.service if ref else None, ref.note if ref else "")
+                hop = GatewayHop(
+                    gw.key,
+                    lr.ref.label(),
+                    lst.protocol,
+                    att.hostnames,
+                    addresses,
+                    lst.port,
+                    route.kind,
+                    route.key,
+                    ri,
+                    rule.matches,
+                    None,
+                    0.0,
+                    None,
+                    ref.service if ref else None,
+                    ref.note if ref else "",
+                )
                 backends = gw_backends.rule_backends_once(snapshot, resolved, route, ri)
                 yield from _rule_paths(route, rule, hop, backends, snapshot)
 
 
-def _rule_paths(route: GwRoute, rule: RouteRule, hop: GatewayHop,
-                resolved: tuple[gw_backends.ResolvedBackend, ...],
-                snapshot: Snapshot) -> Iterator[Path]:
-    redirect = next((f.redirect for f in rule.filters
-                     if f.type == "RequestRedirect" and f.redirect is not None), None)
+def _rule_paths(
+    route: GwRoute,
+    rule: RouteRule,
+    hop: GatewayHop,
+    resolved: tuple[gw_backends.ResolvedBackend, ...],
+    snapshot: Snapshot,
+) -> Iterator[Path]:
+    redirect = next(
+        (
+            f.redirect
+            for f in rule.filters
+            if f.type == "RequestRedirect" and f.redirect is not None
+        ),
+        None,
+    )
     if redirect is not None:
         # The gateway answers by design: a verdict of its own, never a failure.
         entry = Entry(EntryKind.GATEWAY, hop.addresses, hop.port, gateway=hop)
-        yield Path(ObjectKey(route.namespace, REDIRECT_SERVICE), None, entry, None, (),
-                   Choice(Verdict.REDIRECT, (), _redirect_text(redirect, hop)), "gateway")
+        yield Path(
+            ObjectKey(route.namespace, REDIRECT_SERVICE),
+            None,
+            entry,
+            None,
+            (),
+            Choice(Verdict.REDIRECT, (), _redirect_text(redirect, hop)),
+            "gateway",
+        )
         return
     backends = [b for b in resolved if b.weight > 0]
     if not backends:
         why = "every backendRef has weight 0" if rule.backends else "no backendRefs"
         answer = f"NoBackend: {why}: the gateway answers 500"
-        entry = Entry(EntryKind.GATEWAY, hop.addresses, hop.port,
-                      gateway=hop._replace(problem=answer))
-        yield Path(ObjectKey(route.namespace, NO_BACKEND_SERVICE), None, entry, None, (),
-                   Choice(Verdict.REJECT, (), answer), "gateway")
+        entry = Entry(
+            EntryKind.GATEWAY, hop.addresses, hop.port, gateway=hop._replace(problem=answer)
+        )
+        yield Path(
+            ObjectKey(route.namespace, NO_BACKEND_SERVICE),
+            None,
+            entry,
+            None,
+            (),
+            Choice(Verdict.REJECT, (), answer),
+            "gateway",
+        )
         return
     for rb in backends:
         problem = f"{rb.problem}: {rb.detail}" if rb.problem is not None else None
@@ -376,9 +465,15 @@ def _rule_paths(route: GwRoute, rule: RouteRule, hop: GatewayHop,
         svc = snapshot.services.get(rb.service)
         port = next((p for p in svc.ports if p.port == rb.ref.port), None) if svc else None
         if problem is not None or rb.choice is None:
-            yield Path(rb.service, port if problem is None else None, entry, None, (),
-                       Choice(Verdict.REJECT, (), f"{problem or rb.detail} (the gateway "
-                              "answers 500)"), "gateway")
+            yield Path(
+                rb.service,
+                port if problem is None else None,
+                entry,
+                None,
+                (),
+                Choice(Verdict.REJECT, (), f"{problem or rb.detail} (the gateway answers 500)"),
+                "gateway",
+            )
             continue
         # Straight to the backend's pod IPs: no kube-proxy, so no policy and no node hop.
         yield Path(rb.service, port, entry, None, (), rb.choice, "gateway")
@@ -388,8 +483,10 @@ def gateway_infra(snapshot: Snapshot) -> dict[ObjectKey, InfraRef]:
     """Every Gateway's infrastructure Service (or why none was recognised)."""
     objects = snapshot.gateways
     index = infra_index(snapshot.services)
-    return {key: find_infra(gw, objects.classes.get(gw.class_name), index)
-            for key, gw in objects.gateways.items()}
+    return {
+        key: find_infra(gw, objects.classes.get(gw.class_name), index)
+        for key, gw in objects.gateways.items()
+    }
 
 
 def skipped_by_load_balancer(p: Path, g: NodeGroup) -> bool:

@@ -39,9 +39,14 @@ def find_service(snapshot: Snapshot, ref: str) -> Service:
     svc = snapshot.services.get(ObjectKey(namespace, name))
     if svc is None:
         same_ns = sorted(k.name for k in snapshot.services if k.namespace == namespace)
-        where = f"services in {clean(namespace)}: {_listing(same_ns)}" if same_ns else (
-            f"no services in namespace {clean(namespace)}; namespaces: "
-            f"{_listing(sorted({k.namespace for k in snapshot.services}))}")
+        where = (
+            f"services in {clean(namespace)}: {_listing(same_ns)}"
+            if same_ns
+            else (
+                f"no services in namespace {clean(namespace)}; namespaces: "
+                f"{_listing(sorted({k.namespace for k in snapshot.services}))}"
+            )
+        )
         raise InputError(f"unknown service {ref!r} ({where})")
     return svc
 
@@ -52,8 +57,9 @@ def find_port(svc: Service, word: str | None) -> ServicePort:
     if word is None:
         if len(ports) == 1:
             return ports[0]
-        raise InputError(f"{clean(svc.key)} has {len(ports)} ports; choose one with --port "
-                         f"({have})")
+        raise InputError(
+            f"{clean(svc.key)} has {len(ports)} ports; choose one with --port ({have})"
+        )
     number, _, protocol = word.partition("/")
     for p in ports:
         if protocol and p.protocol.upper() != protocol.upper():
@@ -73,14 +79,17 @@ def find_node(snapshot: Snapshot, name: str) -> Node:
 def route(snapshot: Snapshot, service: str, node: str, port: str | None = None) -> Route:
     svc = find_service(snapshot, service)
     if svc.type == "ExternalName":
-        raise InputError(f"{clean(svc.key)} is an ExternalName service: clients resolve "
-                         f"{svc.external_name!r} in DNS; kube-proxy does not route it")
+        raise InputError(
+            f"{clean(svc.key)} is an ExternalName service: clients resolve "
+            f"{svc.external_name!r} in DNS; kube-proxy does not route it"
+        )
     where = find_node(snapshot, node)
     sp = find_port(svc, port)
     targets = service_targets(snapshot, snapshot.service_slices(svc.key), sp)
     external = (
         choose(targets, svc.external_traffic_policy, where.name, where.zone)
-        if svc.is_external else None
+        if svc.is_external
+        else None
     )
     internal = choose(targets, svc.internal_traffic_policy, where.name, where.zone)
     unknown = None if targets else endpoints_unknown(snapshot, svc.selector)
@@ -97,15 +106,22 @@ def _choice_json(choice: Choice, node: str, policy: str) -> dict[str, Any]:
         if t.endpoint in seen:
             continue
         seen.add(t.endpoint)
-        endpoints.append({
-            "address": t.endpoint,
-            "pod": str(t.pod) if t.pod else None,
-            "node": t.node,
-            "crossNode": (t.node != node) if t.node else None,
-            "terminating": t.terminating,
-        })
-    return {"verdict": choice.verdict.value, "policy": policy, "rule": choice.rule,
-            "topology": choice.topology, "endpoints": endpoints}
+        endpoints.append(
+            {
+                "address": t.endpoint,
+                "pod": str(t.pod) if t.pod else None,
+                "node": t.node,
+                "crossNode": (t.node != node) if t.node else None,
+                "terminating": t.terminating,
+            }
+        )
+    return {
+        "verdict": choice.verdict.value,
+        "policy": policy,
+        "rule": choice.rule,
+        "topology": choice.topology,
+        "endpoints": endpoints,
+    }
 
 
 def route_json(r: Route) -> dict[str, Any]:
@@ -114,10 +130,18 @@ def route_json(r: Route) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "service": str(svc.key),
-        "port": {"name": p.name, "port": p.port, "protocol": p.protocol,
-                 "targetPort": p.target_port, "nodePort": p.node_port},
+        "port": {
+            "name": p.name,
+            "port": p.port,
+            "protocol": p.protocol,
+            "targetPort": p.target_port,
+            "nodePort": p.node_port,
+        },
         "node": r.node.name,
-        "external": (_choice_json(r.external, r.node.name, svc.external_traffic_policy)
-                     if r.external is not None else None),
+        "external": (
+            _choice_json(r.external, r.node.name, svc.external_traffic_policy)
+            if r.external is not None
+            else None
+        ),
         "internal": _choice_json(r.internal, r.node.name, svc.internal_traffic_policy),
     }

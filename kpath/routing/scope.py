@@ -37,11 +37,17 @@ class ViewScope:
         object.__setattr__(self, "_parsed", parse_selector(self.selector or None))
 
     @classmethod
-    def of(cls, namespace: str | None = None, selector: str | None = None,
-           internal: bool = False, text: str = "") -> ViewScope:
+    def of(
+        cls,
+        namespace: str | None = None,
+        selector: str | None = None,
+        internal: bool = False,
+        text: str = "",
+    ) -> ViewScope:
         """From the flags' shape: one namespace (None: all)."""
-        return cls(None if namespace is None else frozenset({namespace}), selector or "",
-                   internal, text)
+        return cls(
+            None if namespace is None else frozenset({namespace}), selector or "", internal, text
+        )
 
     def narrowed(self, **changes: Any) -> ViewScope:
         return replace(self, **changes)
@@ -73,24 +79,30 @@ class ViewScope:
     def services(self, analysis: Analysis) -> list[ObjectKey]:
         """The services in view, sorted; ClusterIP-only ones only with ``internal``."""
         exposed = {p.service for p in analysis.paths if p.external}
-        return [k for k in sorted(analysis.snapshot.services)
-                if (self.internal or k in exposed) and self.service(analysis, k)]
+        return [
+            k
+            for k in sorted(analysis.snapshot.services)
+            if (self.internal or k in exposed) and self.service(analysis, k)
+        ]
 
     def path(self, analysis: Analysis, p: Path) -> bool:
         if not (self.internal or p.external):
             return False
         hop = p.entry.gateway
-        if hop is not None and self.namespaces is not None and (
-                hop.gateway.namespace in self.namespaces or hop.route.namespace in self.namespaces):
+        if (
+            hop is not None
+            and self.namespaces is not None
+            and (hop.gateway.namespace in self.namespaces or hop.route.namespace in self.namespaces)
+        ):
             # A Gateway way in shows in its Gateway's and its route's namespace too.
             svc = analysis.snapshot.services.get(p.service)
             return self.labels_match(svc.labels if svc is not None else {}) and (
-                not self.text or self.text_matches(search_text(analysis, p.service)))
+                not self.text or self.text_matches(search_text(analysis, p.service))
+            )
         return self.service(analysis, p.service)
 
     def paths(self, analysis: Analysis, paths: Iterable[Path] | None = None) -> list[Path]:
-        return [p for p in (analysis.paths if paths is None else paths)
-                if self.path(analysis, p)]
+        return [p for p in (analysis.paths if paths is None else paths) if self.path(analysis, p)]
 
     def finding(self, analysis: Analysis, f: Finding) -> bool:
         if f.service is not None:
@@ -107,10 +119,14 @@ class ViewScope:
             return self.namespaces is None or bool(spaces & self.namespaces)
         return True  # about the cluster or the input itself
 
-    def findings(self, analysis: Analysis,
-                 findings: Iterable[Finding] | None = None) -> list[Finding]:
-        return [f for f in (analysis.findings if findings is None else findings)
-                if self.finding(analysis, f)]
+    def findings(
+        self, analysis: Analysis, findings: Iterable[Finding] | None = None
+    ) -> list[Finding]:
+        return [
+            f
+            for f in (analysis.findings if findings is None else findings)
+            if self.finding(analysis, f)
+        ]
 
 
 #: Each way in, in two or three letters: the UI's WAYS column and words the filter matches.
@@ -150,12 +166,13 @@ def search_text(analysis: Analysis, key: ObjectKey) -> str:
     if svc is None:
         return f"{key.namespace}/{key.name}".lower()
     paths = [p for p in analysis.paths if p.service == key]
-    return service_words(key, svc.type, shown_policy(svc, any(p.external for p in paths)),
-                         ways_of(paths))
+    return service_words(
+        key, svc.type, shown_policy(svc, any(p.external for p in paths)), ways_of(paths)
+    )
 
 
 def namespaces_label(namespaces: frozenset[str] | None) -> str:
-    """"all namespaces", "namespace shop", "namespaces a, b": for headers and counts."""
+    """ "all namespaces", "namespace shop", "namespaces a, b": for headers and counts."""
     if namespaces is None:
         return "all namespaces"
     names = sorted(namespaces)

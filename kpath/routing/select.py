@@ -45,8 +45,7 @@ class Requirement:
         # gt/lt: both sides integers, else no match (apimachinery's rule).
         if have is None or not _INT.fullmatch(have):
             return False
-        return int(have) > int(self.values[0]) if self.op == GT else \
-            int(have) < int(self.values[0])
+        return int(have) > int(self.values[0]) if self.op == GT else int(have) < int(self.values[0])
 
     def render(self) -> str:
         """apimachinery's `Requirement.String()`: sets sorted, ``in (a,b)``."""
@@ -86,8 +85,10 @@ def key_problem(key: str) -> str | None:
     if len(name) > 63:
         return "its name is longer than 63 characters"
     if not _NAME.fullmatch(name):
-        return ("its name must be letters, digits, '-', '_' or '.', "
-                "starting and ending with a letter or digit")
+        return (
+            "its name must be letters, digits, '-', '_' or '.', "
+            "starting and ending with a letter or digit"
+        )
     return None
 
 
@@ -96,8 +97,10 @@ def value_problem(value: str) -> str | None:
     if len(value) > 63:
         return "it is longer than 63 characters"
     if value and not _NAME.fullmatch(value):
-        return ("it must be letters, digits, '-', '_' or '.', "
-                "starting and ending with a letter or digit")
+        return (
+            "it must be letters, digits, '-', '_' or '.', "
+            "starting and ending with a letter or digit"
+        )
     return None
 
 
@@ -110,7 +113,7 @@ def _tokens(text: str) -> list[str]:
         if ch in _SPACE:
             i += 1
         elif ch in _SPECIAL:
-            two = text[i:i + 2]
+            two = text[i : i + 2]
             if two in ("==", "!="):
                 out.append(two)
                 i += 2
@@ -157,8 +160,10 @@ class _Parser:
             if tok is None:
                 return tuple(reqs)
             if tok != ",":
-                raise self.fail(f"cannot read {tok!r} after {reqs[-1].render()!r} "
-                                "(requirements are joined by commas)")
+                raise self.fail(
+                    f"cannot read {tok!r} after {reqs[-1].render()!r} "
+                    "(requirements are joined by commas)"
+                )
             if self.peek() is None:
                 raise self.fail("nothing after the last comma")
 
@@ -168,8 +173,10 @@ class _Parser:
         if negated:
             tok = self.take()
         if not _word(tok):
-            raise self.fail("a requirement starts with a label key, not "
-                            + (repr(tok) if tok is not None else "the end"))
+            raise self.fail(
+                "a requirement starts with a label key, not "
+                + (repr(tok) if tok is not None else "the end")
+            )
         assert tok is not None
         key = tok
         why = key_problem(key)
@@ -198,8 +205,10 @@ class _Parser:
                 return Requirement(key, GT if op == ">" else LT, (value,))
             self.check_value(value)
             return Requirement(key, op, (value,))
-        raise self.fail(f"cannot read {op!r} after label key {key!r} "
-                        "(use =, ==, !=, in (…), notin (…), or the key alone)")
+        raise self.fail(
+            f"cannot read {op!r} after label key {key!r} "
+            "(use =, ==, !=, in (…), notin (…), or the key alone)"
+        )
 
     def value_set(self, key: str, op: str) -> tuple[str, ...]:
         if self.take() != "(":
@@ -223,8 +232,10 @@ class _Parser:
                 values.append(tok)
                 expect_value = False
             else:
-                raise self.fail(f"cannot read {tok!r} in the values of '{key} {op}' "
-                                "(values are separated by commas)")
+                raise self.fail(
+                    f"cannot read {tok!r} in the values of '{key} {op}' "
+                    "(values are separated by commas)"
+                )
 
     def check_value(self, value: str) -> None:
         why = value_problem(value)

@@ -82,8 +82,7 @@ def _group_parts(analysis: Analysis, path: Path) -> tuple[list[str], list[str]]:
         fails.append(f"drops at {where} ({_drop_reason(path)})")
     if rejects:
         words = _reject_words(analysis, path)
-        fails.append(words if len(rejects) == len(groups)
-                     else f"{words} at {node_names(rejects)}")
+        fails.append(words if len(rejects) == len(groups) else f"{words} at {node_names(rejects)}")
     if unknown:
         fails.append("endpoints unknown: no prediction")
     share = cross_share(groups)
@@ -107,10 +106,10 @@ def _policy_parts(path: Path) -> list[str]:
     partial = [h for h in hops if not h.all_blocked]
     if partial:
         names = dict.fromkeys(str(k) for h in partial for k in h.blocked_by)
-        nodes = list(dict.fromkeys(n for h in partial for t in h.blocked
-                                   for n in t.blocked_nodes))
-        where = f" at {', '.join(nodes[:NAMES])}{' …' if len(nodes) > NAMES else ''}" \
-            if nodes else ""
+        nodes = list(dict.fromkeys(n for h in partial for t in h.blocked for n in t.blocked_nodes))
+        where = (
+            f" at {', '.join(nodes[:NAMES])}{' …' if len(nodes) > NAMES else ''}" if nodes else ""
+        )
         out.append(f"partly blocked by NetworkPolicy {', '.join(names) or '?'}{where}")
     return out
 
@@ -121,8 +120,7 @@ def _gateway_parts(path: Path) -> list[str]:
         return []
     if gw.problem:
         return [f"the gateway answers 500 ({gw.problem})"]
-    if gw.backend is None and path.direct is not None \
-            and path.direct.verdict != Verdict.REDIRECT:
+    if gw.backend is None and path.direct is not None and path.direct.verdict != Verdict.REDIRECT:
         return ["the gateway rule sends nowhere"]
     return []
 

@@ -45,9 +45,18 @@ def service_targets(
                 continue
             seen.add(key)
             out.append(
-                Target(addr, number, ep.target if ep.target_kind == "Pod" else None, ep.node,
-                       ep.zone, ep.ready, ep.serving, ep.terminating, ep.hint_zones,
-                       ep.hint_nodes)
+                Target(
+                    addr,
+                    number,
+                    ep.target if ep.target_kind == "Pod" else None,
+                    ep.node,
+                    ep.zone,
+                    ep.ready,
+                    ep.serving,
+                    ep.terminating,
+                    ep.hint_zones,
+                    ep.hint_nodes,
+                )
             )
     return tuple(out)
 

@@ -24,8 +24,14 @@ from kpath.routing.requests import Request
 from kpath.safetext import clean
 
 #: scheme -> default port (None: the port is required)
-SCHEMES: dict[str, int | None] = {"http": 80, "https": 443, "grpc": 80, "tls": None,
-                                  "tcp": None, "udp": None}
+SCHEMES: dict[str, int | None] = {
+    "http": 80,
+    "https": 443,
+    "grpc": 80,
+    "tls": None,
+    "tcp": None,
+    "udp": None,
+}
 #: Schemes with no HTTP inside: no path, method, query or headers.
 BARE = frozenset({"tls", "tcp", "udp"})
 
@@ -44,15 +50,15 @@ def _fail(url: str, why: str) -> InputError:
     return InputError(f"URL {clean(url)}: {why}")
 
 
-def parse_url(url: str, method: str | None = None,
-              headers: Iterable[str] = ()) -> Request:
+def parse_url(url: str, method: str | None = None, headers: Iterable[str] = ()) -> Request:
     """The request a client sends for ``url`` with ``-X method`` and ``-H 'Name: value'``s."""
     scheme, sep, rest = url.partition("://")
     scheme = scheme.lower()
     if not sep or scheme not in SCHEMES:
         given = f"scheme {clean(scheme)!r}" if sep else "no scheme"
-        raise _fail(url, f"{given}; give it as http://, https://, grpc://, tls://, tcp:// or "
-                    "udp://HOST…")
+        raise _fail(
+            url, f"{given}; give it as http://, https://, grpc://, tls://, tcp:// or udp://HOST…"
+        )
     rest = rest.partition("#")[0]
     cut = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
     authority, target = rest[:cut], rest[cut:]
@@ -62,15 +68,18 @@ def parse_url(url: str, method: str | None = None,
     path, _, query_text = target.partition("?")
     if not _PATH.match(target):
         bad = next(c for c in target if not _PATH.match(c))
-        raise _fail(url, f"{clean(bad)!r} in the path or query: percent-encode it as the "
-                    "client would send it")
+        raise _fail(
+            url,
+            f"{clean(bad)!r} in the path or query: percent-encode it as the client would send it",
+        )
     path = path or "/"
     query = _query(query_text) if "?" in target else ()
     verb = _method(url, scheme, method)
     if scheme in BARE:
         if target not in ("", "/"):
-            raise _fail(url, f"a {scheme}:// connection carries no HTTP: give "
-                        f"{scheme}://HOST:PORT only")
+            raise _fail(
+                url, f"a {scheme}:// connection carries no HTTP: give {scheme}://HOST:PORT only"
+            )
         path = "/"
     elif scheme == "grpc" and (query or not re.fullmatch(r"/[^/]+/[^/]+", path)):
         raise _fail(url, "give a gRPC call as grpc://HOST[:PORT]/package.Service/Method")
@@ -160,13 +169,16 @@ def parse_headers(lines: Iterable[str], scheme: str = "http") -> tuple[tuple[str
         if not colon or not name or not _TOKEN.match(name):
             raise InputError(f"-H {clean(line)!r}: give a header as 'Name: value'")
         if _VALUE_BAD.search(value):
-            raise InputError(f"-H {clean(line)!r}: a header value cannot hold control "
-                             "characters or line breaks")
+            raise InputError(
+                f"-H {clean(line)!r}: a header value cannot hold control characters or line breaks"
+            )
         if scheme in BARE:
             raise InputError(f"-H: a {scheme}:// connection carries no HTTP headers")
         if name.lower() == "host":
-            raise InputError("-H Host: the URL's host is the Host header (and the SNI); write "
-                             "it in the URL, and choose the way in with --via NAMESPACE/NAME")
+            raise InputError(
+                "-H Host: the URL's host is the Host header (and the SNI); write "
+                "it in the URL, and choose the way in with --via NAMESPACE/NAME"
+            )
         out.append((name, value.strip(" \t")))
     return tuple(out)
 
@@ -178,8 +190,7 @@ def request_url(request: Request) -> str:
     if request.scheme in BARE:
         return f"{request.scheme}://{request.host}:{request.port}"
     query = "&".join(f"{n}={v}" if v else n for n, v in request.query)
-    return f"{request.scheme}://{request.host}{port}{request.path}" + (f"?{query}" if query
-                                                                         else "")
+    return f"{request.scheme}://{request.host}{port}{request.path}" + (f"?{query}" if query else "")
 
 
 def host_header(request: Request) -> str:

@@ -81,11 +81,17 @@ class KpathApp(App[int]):
     COMMANDS = App.COMMANDS | {KpathCommands}
     BINDINGS: ClassVar[list[BindingType]] = bindings()  # type: ignore[assignment]
 
-    def __init__(self, source: ClusterSource, scope: ViewScope | None = None, *,
-                 prober: Prober | None = None,
-                 clock: Callable[[], datetime] = datetime.now,
-                 probe_settings: ProbeSettings | None = None,
-                 save_dir: str | FsPath | None = None, select: str | None = None) -> None:
+    def __init__(
+        self,
+        source: ClusterSource,
+        scope: ViewScope | None = None,
+        *,
+        prober: Prober | None = None,
+        clock: Callable[[], datetime] = datetime.now,
+        probe_settings: ProbeSettings | None = None,
+        save_dir: str | FsPath | None = None,
+        select: str | None = None,
+    ) -> None:
         """Args:
         source: what is read, followed, probed; its contexts and namespaces (`c`, `n`).
         scope: the initial view (-n / -l / --all); None: every exposed service.
@@ -108,8 +114,9 @@ class KpathApp(App[int]):
         self._save_dir, self._save_note = files.save_dir(save_dir)
         self._select = select
         self._clock = clock
-        self.main = MainScreen(origin=self.origin, live=self.live, on_ready=self.reload,
-                               scope=scope or ViewScope())
+        self.main = MainScreen(
+            origin=self.origin, live=self.live, on_ready=self.reload, scope=scope or ViewScope()
+        )
         self.loaded = False
         self._watcher = source.watcher if self.live else None
         self._stop_watch = threading.Event()
@@ -198,8 +205,11 @@ class KpathApp(App[int]):
     def _watch_failed(self, reason: str, stop: threading.Event) -> None:
         if stop is self._stop_watch and not stop.is_set():
             self.main.status.watching = ""
-            self.notify(f"Not watching the cluster: {clean_message(reason)}\n"
-                        "Press r to refresh.", severity="warning", markup=False)
+            self.notify(
+                f"Not watching the cluster: {clean_message(reason)}\nPress r to refresh.",
+                severity="warning",
+                markup=False,
+            )
 
     @on(ClusterChanged)
     def _cluster_changed(self, message: ClusterChanged) -> None:
@@ -210,8 +220,9 @@ class KpathApp(App[int]):
     def _change_heard(self) -> None:
         """Reload once changes go quiet (`reload_delay`)."""
         now = time.monotonic()
-        delay = reload_delay(now, self._first_pending, self._last_reload,
-                             self._watch_timer is not None)
+        delay = reload_delay(
+            now, self._first_pending, self._last_reload, self._watch_timer is not None
+        )
         if delay is None:
             return
         if self._first_pending is None:
@@ -280,8 +291,9 @@ class KpathApp(App[int]):
             return
         except Exception as exc:  # a bug or an input nobody foresaw: one line, never a trace
             if not get_current_worker().is_cancelled:
-                self.post_message(LoadFailed(f"unexpected {type(exc).__name__} in kpath: {exc}",
-                                             load))
+                self.post_message(
+                    LoadFailed(f"unexpected {type(exc).__name__} in kpath: {exc}", load)
+                )
             return
         # A newer load replaced this one (exclusive): its older snapshot must not land last.
         if not get_current_worker().is_cancelled:
@@ -304,12 +316,14 @@ class KpathApp(App[int]):
         """The palette chose a probe option: its next value, for the next `p`."""
         settings = self._probe_settings = stepped(option, self.probe_settings)
         value = shown(option, getattr(settings, option.field))
-        self.notify(f"{option.title}: {value} (from the next probe on)", title="probes",
-                    markup=False)
+        self.notify(
+            f"{option.title}: {value} (from the next probe on)", title="probes", markup=False
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="probe")
-    def _run_probes(self, analysis: Analysis, paths: Sequence[int],
-                    settings: ProbeSettings) -> None:
+    def _run_probes(
+        self, analysis: Analysis, paths: Sequence[int], settings: ProbeSettings
+    ) -> None:
         assert self._prober is not None
         worker = get_current_worker()
         api = self.source.probe_api()  # now: the server the kubeconfig names when probing
@@ -371,8 +385,9 @@ class KpathApp(App[int]):
         self.main.show_failure(error)
         if self.main.analysis is not None and not repeated:
             # The screen keeps the last analysis: say once why it is no longer refreshed.
-            self.notify(error, title="cannot read the cluster", severity="error",
-                        markup=False, timeout=8)
+            self.notify(
+                error, title="cannot read the cluster", severity="error", markup=False, timeout=8
+            )
         self._went_stale()
 
     @on(ProbeMarks)
@@ -407,16 +422,22 @@ class KpathApp(App[int]):
         if event.state != WorkerState.ERROR or event.worker.error is None:
             return
         error = event.worker.error
-        line = clean_message(error if isinstance(error, KpathError)
-                     else f"unexpected {type(error).__name__}: {error}")
+        line = clean_message(
+            error
+            if isinstance(error, KpathError)
+            else f"unexpected {type(error).__name__}: {error}"
+        )
         group = event.worker.group
         if group == "probe":
             self.main.status.probes = "probes failed"
             self.notify(line, title="probes failed", severity="error", markup=False, timeout=8)
         elif group == "watch":
             self.main.status.watching = ""
-            self.notify(f"Not watching the cluster: {line}\nPress r to refresh.",
-                        severity="warning", markup=False)
+            self.notify(
+                f"Not watching the cluster: {line}\nPress r to refresh.",
+                severity="warning",
+                markup=False,
+            )
         else:
             self.notify(line, title="kpath failed", severity="error", markup=False, timeout=8)
 
@@ -459,8 +480,10 @@ class KpathApp(App[int]):
             return
         names = listed if listed is not None else namespaces_read(analysis)
         choices = [("", "all namespaces"), *((n, n) for n in names)]
-        self.push_screen(Picker("Namespace", choices, self.main.namespace or ""),
-                         lambda ns: None if ns is None else self.set_namespace(ns or None))
+        self.push_screen(
+            Picker("Namespace", choices, self.main.namespace or ""),
+            lambda ns: None if ns is None else self.set_namespace(ns or None),
+        )
 
     def set_namespace(self, namespace: str | None) -> None:
         """Show one namespace (None: all); read it first when the source read less."""
@@ -477,21 +500,27 @@ class KpathApp(App[int]):
         if self._watcher is not None:  # follow the new scope, not the old one
             self._watcher = wider.watcher
             self._start_watch()
-        self.notify(f"Reading {'all namespaces' if namespace is None else clean(namespace)}…",
-                    timeout=3, markup=False)
+        self.notify(
+            f"Reading {'all namespaces' if namespace is None else clean(namespace)}…",
+            timeout=3,
+            markup=False,
+        )
         self.reload()
 
     def action_context(self) -> None:
         names, current = self.source.contexts()
         current = self.context or current
         if len(names) < 2:
-            self.notify(f"only one context: {clean(names[0])}" if names else
-                        "no kubeconfig context to switch to" + ("" if self.live else
-                                                                " (reading dump files)"),
-                        title="context", markup=False)
+            self.notify(
+                f"only one context: {clean(names[0])}"
+                if names
+                else "no kubeconfig context to switch to"
+                + ("" if self.live else " (reading dump files)"),
+                title="context",
+                markup=False,
+            )
             return
-        self.push_screen(Picker("Context", [(c, c) for c in names], current),
-                         self._use_context)
+        self.push_screen(Picker("Context", [(c, c) for c in names], current), self._use_context)
 
     def _use_context(self, context: str | None) -> None:
         if context is None:
@@ -569,8 +598,9 @@ class KpathApp(App[int]):
         paths, findings = scope.paths(analysis), scope.findings(analysis)
         path = self._save_dir / f"{files.file_stem(self.origin, self._clock())}.json"
         # With the probe results on screen: the shape of `kpath paths --probe -o json`.
-        doc = (self.main.probed_json(paths, findings, scope.namespaces)
-               or paths_json(analysis, paths, findings, scope.namespaces))
+        doc = self.main.probed_json(paths, findings, scope.namespaces) or paths_json(
+            analysis, paths, findings, scope.namespaces
+        )
         self._write("JSON", path, json.dumps(doc, indent=2) + "\n")
 
     @work(thread=True, exit_on_error=False, group="write")
@@ -580,8 +610,13 @@ class KpathApp(App[int]):
         try:
             files.write_text(path, text)
         except (OSError, ValueError) as exc:  # ValueError: text the codec cannot encode
-            self.notify(files.write_failed(what, path, exc), title=f"{what} not saved",
-                        severity="error", markup=False, timeout=10)
+            self.notify(
+                files.write_failed(what, path, exc),
+                title=f"{what} not saved",
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
             return
         self.notify(files.written(what, path, self._save_note), title=what, markup=False)
 
@@ -603,4 +638,3 @@ class KpathApp(App[int]):
         # as the command line does for the same error.
         code = health.exit_code(self.main.analysis is not None, self.failure)
         self.exit(code, return_code=code)
-

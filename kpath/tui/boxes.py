@@ -57,8 +57,12 @@ def wrap(text: Text, width: int, console: Console) -> Lines:
         word_start = plain.rfind(" ", start, over) + 1
         word_end = plain.find(" ", over)
         word_end = n if word_end < 0 else word_end
-        if space is not None and sep is not None and sep > space and \
-                width_of(plain[word_start:word_end]) > width:
+        if (
+            space is not None
+            and sep is not None
+            and sep > space
+            and width_of(plain[word_start:word_end]) > width
+        ):
             # The word that overflows must break anyway: break it here, after what fits,
             # not after a lone glyph (``→ node-`` / ``abc12``, never ``→`` / ``node-``).
             cut: int | None = sep
@@ -123,12 +127,19 @@ def elide(text: Text, width: int) -> Text:
     out = text[:head]
     out.append(glyphs("…"))
     if tail:
-        out.append_text(text[len(text) - tail:])
+        out.append_text(text[len(text) - tail :])
     return out
 
 
-def box(body: Sequence[Text], width: int, style: str, console: Console, *,
-        double: bool = False, title: str = "") -> Lines:
+def box(
+    body: Sequence[Text],
+    width: int,
+    style: str,
+    console: Console,
+    *,
+    double: bool = False,
+    title: str = "",
+) -> Lines:
     """A bordered box ``width`` cells wide around ``body`` (lines folded to fit)."""
     tl, tr, bl, br, h, v = tuple(DOUBLE if double else ROUND)
     inner = max(1, width - 4)

@@ -17,8 +17,9 @@ class KpathCommands(Provider):
 
     def _entries(self) -> list[tuple[str, str, Callable[[], object]]]:
         out: list[tuple[str, str, Callable[[], object]]] = [
-            (f"{a.title} ({key_label(a.key)})", a.help,
-             partial(self.app.run_action, a.action)) for a in ACTIONS]
+            (f"{a.title} ({key_label(a.key)})", a.help, partial(self.app.run_action, a.action))
+            for a in ACTIONS
+        ]
         if getattr(self.app, "can_probe", False):  # only where `p` probes
             settings = self.app.probe_settings  # type: ignore[attr-defined]
             out += [(entry(o, settings), o.help, partial(self._step, o)) for o in PROBE_OPTIONS]

@@ -50,8 +50,9 @@ def can_create_in(directory: Path) -> bool:
         return False
 
 
-def save_dir(given: str | Path | None = None, env: Mapping[str, str] | None = None,
-             cwd: Path | None = None) -> SaveDir:
+def save_dir(
+    given: str | Path | None = None, env: Mapping[str, str] | None = None, cwd: Path | None = None
+) -> SaveDir:
     """Where `s` and `e` write. ``given`` (the app's argument) wins, then ``$KPATH_SAVE_DIR``
     (used as given: a write there that fails says so), then the current directory if a file
     can be created in it, else the temporary directory. ``env``/``cwd``: the process's."""
@@ -67,10 +68,12 @@ def save_dir(given: str | Path | None = None, env: Mapping[str, str] | None = No
         here = None
     if here is not None and can_create_in(here):
         return SaveDir(absolute(here), "")
-    where = "the current directory is gone" if here is None else \
-        f"{clean_message(str(here))} is not writable"
-    return SaveDir(Path(tempfile.gettempdir()).absolute(),
-                   f"{where}; set {SAVE_DIR_ENV} to choose")
+    where = (
+        "the current directory is gone"
+        if here is None
+        else f"{clean_message(str(here))} is not writable"
+    )
+    return SaveDir(Path(tempfile.gettempdir()).absolute(), f"{where}; set {SAVE_DIR_ENV} to choose")
 
 
 def absolute(path: Path) -> Path:

@@ -14,8 +14,9 @@ QUIET = 0.5
 MIN_GAP = 2.0
 
 
-def reload_delay(now: float, first_pending: float | None, last_reload: float,
-                 waiting: bool) -> float | None:
+def reload_delay(
+    now: float, first_pending: float | None, last_reload: float, waiting: bool
+) -> float | None:
     """Seconds from ``now`` until the reload for a change heard now, or None to keep the
     reload already set.
 

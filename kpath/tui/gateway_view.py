@@ -87,10 +87,13 @@ def entry_lines(hop: GatewayHop) -> list[str]:
 
 
 def entry_details(hop: GatewayHop, svc: Service | None) -> list[tuple[str, str]]:
-    out = [("way in", "gateway"), ("gateway", str(hop.gateway)),
-           ("listener", f"{hop.listener} ({hop.protocol}, port {hop.port})"),
-           ("hostnames", host_text(hop.hostnames)),
-           ("addresses", ", ".join(hop.addresses) or "none in status.addresses")]
+    out = [
+        ("way in", "gateway"),
+        ("gateway", str(hop.gateway)),
+        ("listener", f"{hop.listener} ({hop.protocol}, port {hop.port})"),
+        ("hostnames", host_text(hop.hostnames)),
+        ("addresses", ", ".join(hop.addresses) or "none in status.addresses"),
+    ]
     if hop.infra is not None:
         out.append(("gateway Service", str(hop.infra)))
     out.append(("found by", hop.infra_note or "-"))
@@ -109,8 +112,7 @@ def route_title(hop: GatewayHop) -> str:
 
 
 def route_lines(hop: GatewayHop, route: Route | None) -> list[str]:
-    rule = route.rules[hop.rule] if route is not None and 0 <= hop.rule < len(route.rules) \
-        else None
+    rule = route.rules[hop.rule] if route is not None and 0 <= hop.rule < len(route.rules) else None
     name = f" ({rule.name})" if rule is not None and rule.name else ""
     lines = [f"rule {hop.rule}{name}", match_summary(hop.matches)]
     if rule is not None:
@@ -121,10 +123,17 @@ def route_lines(hop: GatewayHop, route: Route | None) -> list[str]:
 
 
 def route_details(hop: GatewayHop, route: Route | None) -> list[tuple[str, str]]:
-    out = [("route", route_title(hop)), ("rule", str(hop.rule)),
-           ("matches", match_summary(hop.matches) if len(hop.matches) <= MAX_MATCHES
-            else " | ".join(match_text(m) for m in hop.matches)),
-           ("hostnames", host_text(hop.hostnames))]
+    out = [
+        ("route", route_title(hop)),
+        ("rule", str(hop.rule)),
+        (
+            "matches",
+            match_summary(hop.matches)
+            if len(hop.matches) <= MAX_MATCHES
+            else " | ".join(match_text(m) for m in hop.matches),
+        ),
+        ("hostnames", host_text(hop.hostnames)),
+    ]
     if route is not None:
         out.append(("route hostnames", host_text(route.hostnames)))
         if 0 <= hop.rule < len(route.rules):
@@ -139,8 +148,11 @@ def route_details(hop: GatewayHop, route: Route | None) -> list[tuple[str, str]]
 def _filter_text(f: RouteFilter) -> str:
     if f.redirect is not None:
         r = f.redirect
-        bits = [f"{k} {v}" for k, v in (("scheme", r.scheme), ("host", r.hostname),
-                                         ("port", r.port)) if v is not None]
+        bits = [
+            f"{k} {v}"
+            for k, v in (("scheme", r.scheme), ("host", r.hostname), ("port", r.port))
+            if v is not None
+        ]
         if r.path is not None:
             bits.append(f"{r.path.type} {r.path.value}")
         return f"RequestRedirect {r.status_code} " + ", ".join(bits)
@@ -183,8 +195,7 @@ def backend_details(hop: GatewayHop, p: Path) -> list[tuple[str, str]]:
     if hop.backend is not None:
         out += [("weight", str(hop.backend.weight)), ("share", f"{hop.share:.0%}")]
     if p.port is not None:
-        out.append(("service port", f"{p.port.label()} {ARROW} targetPort "
-                                    f"{p.port.target_port}"))
+        out.append(("service port", f"{p.port.label()} {ARROW} targetPort {p.port.target_port}"))
     out.append(("sent", "by the gateway's proxies straight to pod IPs (no kube-proxy)"))
     if hop.problem:
         out.append(("problem", f"{hop.problem}: the gateway answers 500 for this share"))
@@ -195,20 +206,30 @@ def rule_redirect(hop: GatewayHop, route: Route | None) -> RequestRedirect | Non
     """The rule's RequestRedirect (the gateway answers it itself), if it has one."""
     if route is None or not 0 <= hop.rule < len(route.rules):
         return None
-    return next((f.redirect for f in route.rules[hop.rule].filters
-                 if f.type == "RequestRedirect" and f.redirect is not None), None)
+    return next(
+        (
+            f.redirect
+            for f in route.rules[hop.rule].filters
+            if f.type == "RequestRedirect" and f.redirect is not None
+        ),
+        None,
+    )
 
 
 def redirect_lines(hop: GatewayHop, r: RequestRedirect) -> list[str]:
     """The redirect box: the status and the Location this path's request is answered."""
-    return [f"{r.status_code} {ARROW} {redirect_location(r, hop)}",
-            "the gateway answers (no backend)"]
+    return [
+        f"{r.status_code} {ARROW} {redirect_location(r, hop)}",
+        "the gateway answers (no backend)",
+    ]
 
 
 def redirect_details(hop: GatewayHop, r: RequestRedirect) -> list[tuple[str, str]]:
-    return [("answer", f"{r.status_code} redirect, by the gateway itself"),
-            ("location", redirect_location(r, hop)),
-            ("backend", "none: a redirect sends nothing on, and nothing failed")]
+    return [
+        ("answer", f"{r.status_code} redirect, by the gateway itself"),
+        ("location", redirect_location(r, hop)),
+        ("backend", "none: a redirect sends nothing on, and nothing failed"),
+    ]
 
 
 def find_route(routes: Sequence[Route], kind: str, key: ObjectKey) -> Route | None:

@@ -24,8 +24,13 @@ if TYPE_CHECKING:
     from kpath.tui.probing import MarkSink, Prober, ProgressSink
 
 
-def live_prober(analysis: Analysis, indexes: Sequence[int], settings: ProbeSettings,
-                sink: MarkSink, progress: ProgressSink) -> ProbeReport | None:
+def live_prober(
+    analysis: Analysis,
+    indexes: Sequence[int],
+    settings: ProbeSettings,
+    sink: MarkSink,
+    progress: ProgressSink,
+) -> ProbeReport | None:
     """Probe as `kpath paths --probe` does; the prober's modules load at the first probe,
     not with the UI. The app sets ``settings.api`` from its source when the probes run."""
     from kpath.tui.probing import tui_prober
@@ -33,9 +38,13 @@ def live_prober(analysis: Analysis, indexes: Sequence[int], settings: ProbeSetti
     return tui_prober()(analysis, indexes, settings, sink, progress)
 
 
-def build_app(source: ClusterSource, scope: ViewScope | None = None, *,
-              prober: Prober | None = None,
-              clock: Callable[[], datetime] = datetime.now) -> KpathApp:
+def build_app(
+    source: ClusterSource,
+    scope: ViewScope | None = None,
+    *,
+    prober: Prober | None = None,
+    clock: Callable[[], datetime] = datetime.now,
+) -> KpathApp:
     """The app on ``source``; probes where it may be probed (a live source, no refusal)."""
     if prober is None and source.live and source.probe_refusal is None:
         prober = live_prober

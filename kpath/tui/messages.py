@@ -68,8 +68,7 @@ class JumpTo(Message):
 class ProbeMarks(Message):
     """Probe verdicts changed on these hops (`evidence`'s judgement, as it stands now)."""
 
-    def __init__(self, marks: Mapping[HopRef, ProbeMark],
-                 analysis: Analysis | None = None) -> None:
+    def __init__(self, marks: Mapping[HopRef, ProbeMark], analysis: Analysis | None = None) -> None:
         super().__init__()
         self.marks = marks
         self.analysis = analysis  # hop references mean something in this analysis only
@@ -78,8 +77,9 @@ class ProbeMarks(Message):
 class ProbesDone(Message):
     """A probe run ended: its report, for `e` to export with the paths it probed."""
 
-    def __init__(self, report: ProbeReport, indexes: Sequence[int],
-                 analysis: Analysis | None = None) -> None:
+    def __init__(
+        self, report: ProbeReport, indexes: Sequence[int], analysis: Analysis | None = None
+    ) -> None:
         super().__init__()
         self.report = report
         self.indexes = tuple(indexes)  # plan path i is analysis.paths[indexes[i]]
@@ -89,8 +89,9 @@ class ProbesDone(Message):
 class ProbeProgress(Message):
     """How many of the planned probes have finished; replaces an older progress message."""
 
-    def __init__(self, done: int, total: int, analysis: Analysis | None = None, *,
-                 finished: bool = False) -> None:
+    def __init__(
+        self, done: int, total: int, analysis: Analysis | None = None, *, finished: bool = False
+    ) -> None:
         super().__init__()
         self.done = done
         self.total = total

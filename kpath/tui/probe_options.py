@@ -21,14 +21,31 @@ class ProbeOption(NamedTuple):
 
 
 PROBE_OPTIONS: tuple[ProbeOption, ...] = (
-    ProbeOption("timeout", "Probe timeout", "Seconds a probe waits for an answer before it "
-                "counts as silent (as kpath probe --timeout)", (1.0, 2.0, 5.0, 10.0, 30.0)),
-    ProbeOption("concurrency", "Probe concurrency", "Probes in flight at once (as kpath probe "
-                "--concurrency)", (8, 16, 64, 256)),
-    ProbeOption("all_nodes", "Probe all nodes", "Probe every node of each node group, not "
-                "one sample node (as kpath probe --all-nodes)", (False, True)),
-    ProbeOption("insecure", "Probe TLS insecurely", "Probe TLS even when the certificate "
-                "does not verify, and report why (as kpath probe --insecure)", (False, True)),
+    ProbeOption(
+        "timeout",
+        "Probe timeout",
+        "Seconds a probe waits for an answer before it counts as silent (as kpath probe --timeout)",
+        (1.0, 2.0, 5.0, 10.0, 30.0),
+    ),
+    ProbeOption(
+        "concurrency",
+        "Probe concurrency",
+        "Probes in flight at once (as kpath probe --concurrency)",
+        (8, 16, 64, 256),
+    ),
+    ProbeOption(
+        "all_nodes",
+        "Probe all nodes",
+        "Probe every node of each node group, not one sample node (as kpath probe --all-nodes)",
+        (False, True),
+    ),
+    ProbeOption(
+        "insecure",
+        "Probe TLS insecurely",
+        "Probe TLS even when the certificate "
+        "does not verify, and report why (as kpath probe --insecure)",
+        (False, True),
+    ),
 )
 
 

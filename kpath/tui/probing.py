@@ -28,12 +28,17 @@ MarkSink = Callable[[Mapping[HopRef, ProbeMark]], None]
 #: Called as probes finish: how many of the plan's probes are done, of how many.
 ProgressSink = Callable[[int, int], None]
 #: Probes the given paths (indexes into ``analysis.paths``) with these settings.
-Prober = Callable[[Analysis, Sequence[int], ProbeSettings, MarkSink, ProgressSink],
-                  ProbeReport | None]
+Prober = Callable[
+    [Analysis, Sequence[int], ProbeSettings, MarkSink, ProgressSink], ProbeReport | None
+]
 
-_STATES = {Proof.CONFIRMED: ProbeState.CONFIRMED, Proof.CONTRADICTED: ProbeState.CONTRADICTED,
-           Proof.UNKNOWN: ProbeState.UNKNOWN, Proof.UNIDENTIFIED: ProbeState.UNIDENTIFIED,
-           Proof.ANSWERED_ERROR: ProbeState.ANSWERED_ERROR}
+_STATES = {
+    Proof.CONFIRMED: ProbeState.CONFIRMED,
+    Proof.CONTRADICTED: ProbeState.CONTRADICTED,
+    Proof.UNKNOWN: ProbeState.UNKNOWN,
+    Proof.UNIDENTIFIED: ProbeState.UNIDENTIFIED,
+    Proof.ANSWERED_ERROR: ProbeState.ANSWERED_ERROR,
+}
 
 
 def view_ref(ref: HopRef, indexes: Sequence[int]) -> HopRef:
@@ -83,8 +88,13 @@ def tui_prober(base: ProbeSettings | None = None) -> Prober:
     app passes (its command palette changes them; the app sets their API access from its
     source) or, given ``base``, the API access of ``base``."""
 
-    def prober(analysis: Analysis, indexes: Sequence[int], settings: ProbeSettings,
-               sink: MarkSink, progress: ProgressSink) -> ProbeReport:
+    def prober(
+        analysis: Analysis,
+        indexes: Sequence[int],
+        settings: ProbeSettings,
+        sink: MarkSink,
+        progress: ProgressSink,
+    ) -> ProbeReport:
         if base is not None:
             settings = dataclasses.replace(settings, api=base.api)
         plan = plan_paths(analysis, [analysis.paths[i] for i in indexes], settings)

@@ -61,12 +61,17 @@ def request_line(r: Request) -> str:
 
 
 def backend_state(verdict: str) -> HopState:
-    return {"forward": HopState.FORWARD, "reject": HopState.REJECT,
-            "invalid": HopState.REJECT}.get(verdict, HopState.INFO)
+    return {"forward": HopState.FORWARD, "reject": HopState.REJECT, "invalid": HopState.REJECT}.get(
+        verdict, HopState.INFO
+    )
 
 
-_VERDICT_WORDS = {"forward": "forward", "reject": "503: no ready endpoint",
-                  "invalid": "500: invalid backend", "unknown": "unknown endpoints"}
+_VERDICT_WORDS = {
+    "forward": "forward",
+    "reject": "503: no ready endpoint",
+    "invalid": "500: invalid backend",
+    "unknown": "unknown endpoints",
+}
 
 
 MAX_PODS = 3  # pods named under a backend; the rest are counted
@@ -78,12 +83,13 @@ PodNames = Mapping[tuple[ObjectKey, int], Sequence[str]]
 def backend_box(b: BackendShare, pods: Sequence[str] = ()) -> Box:
     port = f":{b.port}" if b.port is not None else ""
     ends = "endpoint" if b.endpoints == 1 else "endpoints"
-    lines = [f"share {b.share:.0%} (weight {b.weight})",
-             f"{_VERDICT_WORDS.get(b.verdict, b.verdict)}, {b.endpoints} ready {ends}"]
+    lines = [
+        f"share {b.share:.0%} (weight {b.weight})",
+        f"{_VERDICT_WORDS.get(b.verdict, b.verdict)}, {b.endpoints} ready {ends}",
+    ]
     if pods and b.verdict == "forward":
         more = len(pods) - MAX_PODS
-        lines.append("pods " + ", ".join(pods[:MAX_PODS]) + (f" +{more} more" if more > 0
-                                                               else ""))
+        lines.append("pods " + ", ".join(pods[:MAX_PODS]) + (f" +{more} more" if more > 0 else ""))
     return Box(f"{b.name}{port}", tuple(lines), backend_state(b.verdict))
 
 
@@ -108,16 +114,20 @@ def outcome_box(a: Answer, r: Request) -> Box:
         state = worst_state(states) if states else HopState.REJECT
         return Box("forward", tuple(lines), state)
     if a.outcome == Outcome.REDIRECT:
-        return Box(f"{status}redirect", (f"Location: {a.redirect or '?'}",),
-                   HopState.REDIRECT)
+        return Box(f"{status}redirect", (f"Location: {a.redirect or '?'}",), HopState.REDIRECT)
     if a.outcome == Outcome.NOT_FOUND:
-        return Box(f"{status or '404 '}not found", ("no rule matches this request",),
-                   HopState.REJECT)
+        return Box(
+            f"{status or '404 '}not found", ("no rule matches this request",), HopState.REJECT
+        )
     if a.outcome == Outcome.BACKEND_ERROR:
-        return Box(f"{status or '500 '}backend error", ("the matching rule has no valid "
-                                                         "backend",), HopState.REJECT)
-    return Box("no listener", (f"no listener accepts {r.host}:{r.port} ({r.scheme})",),
-               HopState.REJECT)
+        return Box(
+            f"{status or '500 '}backend error",
+            ("the matching rule has no valid backend",),
+            HopState.REJECT,
+        )
+    return Box(
+        "no listener", (f"no listener accepts {r.host}:{r.port} ({r.scheme})",), HopState.REJECT
+    )
 
 
 def _name(key: ObjectKey) -> str:
@@ -129,8 +139,11 @@ def entry_box(a: Answer) -> Box:
     where = f"{e.address}:{e.port}" if e.address else f"<no address> :{e.port}"
     cls = (f"class {e.class_name}",) if e.class_name else ()
     if e.kind == "gateway":
-        return Box(f"Gateway {_name(e.name)}", (where, f"listener {e.listener or '?'}", *cls),
-                   HopState.INFO)
+        return Box(
+            f"Gateway {_name(e.name)}",
+            (where, f"listener {e.listener or '?'}", *cls),
+            HopState.INFO,
+        )
     return Box(f"Ingress controller {_name(e.name)}", (where, *cls), HopState.INFO)
 
 
@@ -150,8 +163,7 @@ def rule_lines(route: Route, matched: int | None) -> tuple[tuple[RuleLine, ...],
     if matched is not None and matched >= MAX_RULES:
         start = min(matched - MAX_RULES // 2, n - MAX_RULES)
     shown = range(max(0, start), min(n, max(0, start) + MAX_RULES))
-    return (tuple(RuleLine(i, _rule_text(route, i), i == matched) for i in shown),
-            n - len(shown))
+    return (tuple(RuleLine(i, _rule_text(route, i), i == matched) for i in shown), n - len(shown))
 
 
 def _ingress_rule(ing: Ingress | None, ref: RouteRef) -> RuleLine:
@@ -167,15 +179,26 @@ def _ingress_rule(ing: Ingress | None, ref: RouteRef) -> RuleLine:
     return RuleLine(ref.rule, text, True)
 
 
-def answer_view(a: Answer, r: Request, gateways: GatewayObjects,
-                ingresses: Sequence[Ingress], pods: PodNames | None = None) -> AnswerView:
+def answer_view(
+    a: Answer,
+    r: Request,
+    gateways: GatewayObjects,
+    ingresses: Sequence[Ingress],
+    pods: PodNames | None = None,
+) -> AnswerView:
     entry = entry_box(a)
     rules: tuple[RuleLine, ...] = ()
     more = 0
     if a.route is None:
-        route = Box("no route", ("no rule of any attached route matches"
-                                 if a.outcome == Outcome.NOT_FOUND else "none",),
-                    HopState.INFO)
+        route = Box(
+            "no route",
+            (
+                "no rule of any attached route matches"
+                if a.outcome == Outcome.NOT_FOUND
+                else "none",
+            ),
+            HopState.INFO,
+        )
     elif a.route.kind == "Ingress":
         ing = next((i for i in ingresses if i.key == a.route.name), None)
         route = Box(f"Ingress {a.route.name}", (), HopState.FORWARD)
@@ -192,14 +215,21 @@ def answer_view(a: Answer, r: Request, gateways: GatewayObjects,
     if a.route is not None and outcome.state == HopState.REJECT:
         route = route._replace(state=HopState.REJECT)
     pods = pods or {}
-    backends = tuple(backend_box(b, pods.get((b.name, b.port), ()) if b.port else ())
-                     for b in a.backends)
+    backends = tuple(
+        backend_box(b, pods.get((b.name, b.port), ()) if b.port else ()) for b in a.backends
+    )
     where = f"listener {a.entry.listener}" if a.entry.listener else "controller"
     title = f"{a.entry.kind} {_name(a.entry.name)} {where}: {a.outcome.value}"
-    return AnswerView(title, entry, route, rules, more, outcome, backends, a.findings,
-                      outcome.state)
+    return AnswerView(
+        title, entry, route, rules, more, outcome, backends, a.findings, outcome.state
+    )
 
 
-def answer_views(answers: Sequence[Answer], r: Request, gateways: GatewayObjects,
-                 ingresses: Sequence[Ingress], pods: PodNames | None = None) -> list[AnswerView]:
+def answer_views(
+    answers: Sequence[Answer],
+    r: Request,
+    gateways: GatewayObjects,
+    ingresses: Sequence[Ingress],
+    pods: PodNames | None = None,
+) -> list[AnswerView]:
     return [answer_view(a, r, gateways, ingresses, pods) for a in answers]

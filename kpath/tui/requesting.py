@@ -22,6 +22,5 @@ def ask(analysis: Analysis, url: str, method: str) -> tuple[Request, Sequence[An
     request = parse_url(url, method or None)
     snapshot = analysis.snapshot
     found = answers(snapshot, request, None)
-    pods = ready_pods({b.name: analysis.routes.get(b.name, []) for a in found
-                       for b in a.backends})
+    pods = ready_pods({b.name: analysis.routes.get(b.name, []) for a in found for b in a.backends})
     return request, answer_views(found, request, snapshot.gateways, snapshot.ingresses, pods)

@@ -26,19 +26,32 @@ if TYPE_CHECKING:
     from kpath.tui.probing import Prober
 
 
-async def render_app_svg(analysis: Analysis, *, namespace: str | None = None,
-                         selector: str | None = None, internal: bool = False,
-                         size: tuple[int, int] = (120, 40), service: str | None = None,
-                         live: bool = False, prober: Prober | None = None,
-                         probe_settings: ProbeSettings | None = None,
-                         request: str | None = None, method: str = "",
-                         clock: Callable[[], datetime] = datetime.now) -> str:
+async def render_app_svg(
+    analysis: Analysis,
+    *,
+    namespace: str | None = None,
+    selector: str | None = None,
+    internal: bool = False,
+    size: tuple[int, int] = (120, 40),
+    service: str | None = None,
+    live: bool = False,
+    prober: Prober | None = None,
+    probe_settings: ProbeSettings | None = None,
+    request: str | None = None,
+    method: str = "",
+    clock: Callable[[], datetime] = datetime.now,
+) -> str:
     """The UI on ``analysis`` as SVG. ``service`` (``NS/NAME``) is selected first; with a
     ``prober``, that service's paths (or every visible one) are probed before the shot;
     with ``request`` (a URL), the shot is of the request dialog answering it."""
     source = LoadedSource(lambda: analysis, origin=analysis.snapshot.origin, live=live)
-    app = KpathApp(source, ViewScope.of(namespace, selector, internal), prober=prober,
-                   probe_settings=probe_settings, clock=clock)
+    app = KpathApp(
+        source,
+        ViewScope.of(namespace, selector, internal),
+        prober=prober,
+        probe_settings=probe_settings,
+        clock=clock,
+    )
     async with app.run_test(size=size) as pilot:
         await app.wait_loaded(pilot.pause)
         if service is not None:
@@ -66,15 +79,33 @@ async def render_app_svg(analysis: Analysis, *, namespace: str | None = None,
         return app.export_screenshot(title=f"kpath {clean(analysis.snapshot.origin)}".strip())
 
 
-def render_svg(analysis: Analysis, *, namespace: str | None = None,
-               selector: str | None = None, internal: bool = False,
-               size: tuple[int, int] = (120, 40), service: str | None = None,
-               live: bool = False, prober: Prober | None = None,
-               probe_settings: ProbeSettings | None = None, request: str | None = None,
-               method: str = "") -> str:
+def render_svg(
+    analysis: Analysis,
+    *,
+    namespace: str | None = None,
+    selector: str | None = None,
+    internal: bool = False,
+    size: tuple[int, int] = (120, 40),
+    service: str | None = None,
+    live: bool = False,
+    prober: Prober | None = None,
+    probe_settings: ProbeSettings | None = None,
+    request: str | None = None,
+    method: str = "",
+) -> str:
     """Synchronous `render_app_svg`, for the CLI (runs its own event loop)."""
-    return asyncio.run(render_app_svg(analysis, namespace=namespace, selector=selector,
-                                      internal=internal, size=size, service=service,
-                                      live=live or prober is not None, prober=prober,
-                                      probe_settings=probe_settings, request=request,
-                                      method=method))
+    return asyncio.run(
+        render_app_svg(
+            analysis,
+            namespace=namespace,
+            selector=selector,
+            internal=internal,
+            size=size,
+            service=service,
+            live=live or prober is not None,
+            prober=prober,
+            probe_settings=probe_settings,
+            request=request,
+            method=method,
+        )
+    )

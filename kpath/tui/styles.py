@@ -49,17 +49,41 @@ class ProbeState(StrEnum):
 #: Which state wins where one mark stands for several hops (a service's line in the list):
 #: the order `kpath.probe.hops` merges a hop's targets in, so the list and the JSON agree
 #: (an in-cluster address that proves nothing from here does not hide what was confirmed).
-PROBE_RANK = {ProbeState.UNPROBED: 0, ProbeState.RUNNING: 1, ProbeState.UNKNOWN: 2,
-              ProbeState.CONFIRMED: 3, ProbeState.ANSWERED_ERROR: 4, ProbeState.UNIDENTIFIED: 5,
-              ProbeState.CONTRADICTED: 6}
+PROBE_RANK = {
+    ProbeState.UNPROBED: 0,
+    ProbeState.RUNNING: 1,
+    ProbeState.UNKNOWN: 2,
+    ProbeState.CONFIRMED: 3,
+    ProbeState.ANSWERED_ERROR: 4,
+    ProbeState.UNIDENTIFIED: 5,
+    ProbeState.CONTRADICTED: 6,
+}
 
 
 #: The Linux console's fonts hold ASCII and box lines, not arrows, ticks or rounded corners.
 #: Each stand-in is one cell wide, like the glyph it replaces, so layouts do not move.
-_CONSOLE_GLYPHS = str.maketrans({
-    "→": ">", "↪": "^", "⇄": "~", "✗": "x", "⊗": "X", "⊘": "/", "…": ".", "·": ".", "○": "o",
-    "◌": "?", "✓": "+", "‼": "!", "▶": ">", "●": "*", "╭": "┌", "╮": "┐", "╰": "└", "╯": "┘",
-})
+_CONSOLE_GLYPHS = str.maketrans(
+    {
+        "→": ">",
+        "↪": "^",
+        "⇄": "~",
+        "✗": "x",
+        "⊗": "X",
+        "⊘": "/",
+        "…": ".",
+        "·": ".",
+        "○": "o",
+        "◌": "?",
+        "✓": "+",
+        "‼": "!",
+        "▶": ">",
+        "●": "*",
+        "╭": "┌",
+        "╮": "┐",
+        "╰": "└",
+        "╯": "┘",
+    }
+)
 
 
 def console_font(environ: Mapping[str, str]) -> bool:
@@ -129,17 +153,30 @@ SEVERITY_LOOK: dict[Severity, Look] = {
 #: be the faintest text on screen. Without colour, bad states stand out by weight instead:
 #: bold, and reverse for what loses traffic; nothing that states a failure is dim.
 _PLAIN: dict[StrEnum | Severity, str] = {
-    HopState.FORWARD: "", HopState.CROSS: "bold", HopState.DROP: "bold reverse",
-    HopState.REJECT: "bold reverse", HopState.REDIRECT: "", HopState.PENDING: "bold",
-    HopState.BLOCKED: "bold reverse", HopState.INFO: "default",
-    ProbeState.UNPROBED: "dim", ProbeState.RUNNING: "", ProbeState.CONFIRMED: "",
-    ProbeState.UNIDENTIFIED: "", ProbeState.ANSWERED_ERROR: "bold", ProbeState.UNKNOWN: "bold",
+    HopState.FORWARD: "",
+    HopState.CROSS: "bold",
+    HopState.DROP: "bold reverse",
+    HopState.REJECT: "bold reverse",
+    HopState.REDIRECT: "",
+    HopState.PENDING: "bold",
+    HopState.BLOCKED: "bold reverse",
+    HopState.INFO: "default",
+    ProbeState.UNPROBED: "dim",
+    ProbeState.RUNNING: "",
+    ProbeState.CONFIRMED: "",
+    ProbeState.UNIDENTIFIED: "",
+    ProbeState.ANSWERED_ERROR: "bold",
+    ProbeState.UNKNOWN: "bold",
     ProbeState.CONTRADICTED: "bold reverse",
-    Severity.ERROR: "bold reverse", Severity.WARNING: "bold", Severity.INFO: "",
+    Severity.ERROR: "bold reverse",
+    Severity.WARNING: "bold",
+    Severity.INFO: "",
 }
 _COLOUR: dict[StrEnum | Severity, str] = {
-    **{k: v.style for k, v in HOP_LOOK.items()}, **{k: v.style for k, v in PROBE_LOOK.items()},
-    **{k: v.style for k, v in SEVERITY_LOOK.items()}}
+    **{k: v.style for k, v in HOP_LOOK.items()},
+    **{k: v.style for k, v in PROBE_LOOK.items()},
+    **{k: v.style for k, v in SEVERITY_LOOK.items()},
+}
 
 
 def use_no_color(no_color: bool) -> None:
@@ -158,18 +195,29 @@ def _palette(base: TerminalTheme, colours: Mapping[int, tuple[int, int, int]]) -
     for index, rgb in colours.items():
         ansi[index] = ansi[index + 8] = rgb
     bg, fg = base.background_color, base.foreground_color
-    return TerminalTheme((bg.red, bg.green, bg.blue), (fg.red, fg.green, fg.blue),
-                         ansi[:8], ansi[8:])
+    return TerminalTheme(
+        (bg.red, bg.green, bg.blue), (fg.red, fg.green, fg.blue), ansi[:8], ansi[8:]
+    )
 
 
 #: The ANSI colours verdicts are drawn in, by theme: each reads at 4.5:1 or more on the
 #: theme's background and its raised surfaces (Textual's MONOKAI red is 4.3:1 on $boost,
 #: ALABASTER's green 3.2:1 on the light background). 1 red, 2 green, 3 yellow, 5 magenta,
 #: 6 cyan.
-ANSI_DARK = _palette(MONOKAI, {1: (255, 110, 110), 2: (120, 220, 110), 3: (240, 200, 80),
-                               5: (225, 140, 240), 6: (90, 210, 230)})
-ANSI_LIGHT = _palette(ALABASTER, {1: (170, 20, 30), 2: (20, 110, 40), 3: (130, 80, 0),
-                                  5: (130, 40, 150), 6: (0, 100, 115)})
+ANSI_DARK = _palette(
+    MONOKAI,
+    {
+        1: (255, 110, 110),
+        2: (120, 220, 110),
+        3: (240, 200, 80),
+        5: (225, 140, 240),
+        6: (90, 210, 230),
+    },
+)
+ANSI_LIGHT = _palette(
+    ALABASTER,
+    {1: (170, 20, 30), 2: (20, 110, 40), 3: (130, 80, 0), 5: (130, 40, 150), 6: (0, 100, 115)},
+)
 
 
 def truecolour(style: str, theme: TerminalTheme) -> Style:
@@ -187,5 +235,10 @@ def without_colour(style: str) -> Style:
     """``style``'s weight (bold, reverse, …) without its colours: the list's cursor row is
     drawn in the cursor's own colours, so no verdict is orange on orange."""
     parsed = Style.parse(style)
-    return Style(bold=parsed.bold, dim=parsed.dim, italic=parsed.italic,
-                 reverse=parsed.reverse, underline=parsed.underline)
+    return Style(
+        bold=parsed.bold,
+        dim=parsed.dim,
+        italic=parsed.italic,
+        reverse=parsed.reverse,
+        underline=parsed.underline,
+    )

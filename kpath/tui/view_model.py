@@ -33,9 +33,16 @@ from kpath.tui.styles import HopState, ProbeState, glyphs
 
 #: Short names for the ways in, in the order the list shows them.
 #: A redirect is the gateway answering by design: above "no decision", below any forward.
-_STATE_RANK = {HopState.INFO: 0, HopState.REDIRECT: 1, HopState.FORWARD: 2, HopState.CROSS: 3,
-               HopState.PENDING: 4, HopState.REJECT: 5, HopState.DROP: 6,
-               HopState.BLOCKED: 7}
+_STATE_RANK = {
+    HopState.INFO: 0,
+    HopState.REDIRECT: 1,
+    HopState.FORWARD: 2,
+    HopState.CROSS: 3,
+    HopState.PENDING: 4,
+    HopState.REJECT: 5,
+    HopState.DROP: 6,
+    HopState.BLOCKED: 7,
+}
 SORTS = ("name", "worst", "type")
 ARROW = glyphs("→")
 T = TypeVar("T")
@@ -128,8 +135,10 @@ def policy_state(hp: HopPolicy | None, state: HopState) -> HopState:
 
 def groups_state(p: Path) -> HopState:
     """The worst verdict over the node groups, as a client of the load balancer meets it."""
-    states = [policy_state(_group_policy(p, gi), verdict_state(g.choice.verdict, g.cross_node))
-              for gi, g in enumerate(p.groups)]
+    states = [
+        policy_state(_group_policy(p, gi), verdict_state(g.choice.verdict, g.cross_node))
+        for gi, g in enumerate(p.groups)
+    ]
     if lb_skips_drops(p) and any(s in (HopState.FORWARD, HopState.CROSS) for s in states):
         # The load balancer's health check keeps traffic off the nodes that would drop it.
         states = [s for s in states if s != HopState.DROP]
@@ -146,8 +155,9 @@ def service_rows(analysis: Analysis) -> list[ServiceRow]:
     by_service = group_paths(analysis)
     worst: dict[ObjectKey, Severity] = {}
     for f in analysis.findings:
-        if f.service is not None and (f.service not in worst
-                                      or f.severity.rank > worst[f.service].rank):
+        if f.service is not None and (
+            f.service not in worst or f.severity.rank > worst[f.service].rank
+        ):
             worst[f.service] = f.severity
     rows = []
     for key in sorted(analysis.snapshot.services):
@@ -158,11 +168,20 @@ def service_rows(analysis: Analysis) -> list[ServiceRow]:
         ways = ways_of(paths)
         ready, total = pod_counts(analysis.routes.get(key, ()))
         policy = shown_policy(svc, external)
-        rows.append(ServiceRow(
-            key, svc.type, policy, ready, total, ways, external, worst.get(key),
-            worst_state(path_state(p) for p in shown),
-            service_words(key, svc.type, policy, ways),
-        ))
+        rows.append(
+            ServiceRow(
+                key,
+                svc.type,
+                policy,
+                ready,
+                total,
+                ways,
+                external,
+                worst.get(key),
+                worst_state(path_state(p) for p in shown),
+                service_words(key, svc.type, policy, ways),
+            )
+        )
     return rows
 
 
@@ -189,15 +208,22 @@ def pod_counts(routes: Iterable[PortRoutes]) -> tuple[int, int]:
 
 def sort_rows(rows: Sequence[ServiceRow], by: str) -> list[ServiceRow]:
     if by == "worst":
-        return sorted(rows, key=lambda r: (-(r.worst.rank if r.worst else -1),
-                                           -_STATE_RANK[r.state], r.key))
+        return sorted(
+            rows, key=lambda r: (-(r.worst.rank if r.worst else -1), -_STATE_RANK[r.state], r.key)
+        )
     if by == "type":
         return sorted(rows, key=lambda r: (r.type, r.key))
     return sorted(rows, key=lambda r: r.key)
 
 
-def visible(rows: Sequence[ServiceRow], *, text: str = "", namespace: str | None = None,
-            internal: bool = False, within: Sequence[int] | None = None) -> list[int]:
+def visible(
+    rows: Sequence[ServiceRow],
+    *,
+    text: str = "",
+    namespace: str | None = None,
+    internal: bool = False,
+    within: Sequence[int] | None = None,
+) -> list[int]:
     """Indexes of the rows to show: filter words (all must match), namespace, exposure.
 
     ``within``: only these candidates (a previous result this one `narrows`), so typing
@@ -206,9 +232,12 @@ def visible(rows: Sequence[ServiceRow], *, text: str = "", namespace: str | None
     words = text.lower().split()
     candidates = range(len(rows)) if within is None else within
     # Comprehensions over plain checks: this runs on every keystroke.
-    out = [i for i in candidates
-           if (internal or rows[i].external)
-           and (namespace is None or rows[i].key.namespace == namespace)]
+    out = [
+        i
+        for i in candidates
+        if (internal or rows[i].external)
+        and (namespace is None or rows[i].key.namespace == namespace)
+    ]
     for w in words:
         out = [i for i in out if w in rows[i].search]
     return out
@@ -310,24 +339,33 @@ def diagram(analysis: Analysis, index: int) -> Diagram:
     svc = analysis.snapshot.services.get(p.service)
     port = p.port.label() if p.port else "?"
     title = f"{port} via {p.entry.kind.value}" + (f", {p.policy} policy" if p.policy else "")
-    client = Hop(PlaceRef(index, "client"), "client",
-                 ("outside the cluster",) if p.external else ("a pod in the cluster",),
-                 HopState.INFO, (("from", "outside" if p.external else "inside the cluster"),))
+    client = Hop(
+        PlaceRef(index, "client"),
+        "client",
+        ("outside the cluster",) if p.external else ("a pod in the cluster",),
+        HopState.INFO,
+        (("from", "outside" if p.external else "inside the cluster"),),
+    )
     entry = _entry_hop(index, p, svc.health_check_node_port if svc else None)
     branches: list[Branch] = []
     if p.direct is not None:
         via = "ingress controller" if p.via == "controller" else "straight to pods"
         hp = _direct_policy(p)
-        hop = Hop(PlaceRef(index, "direct"), via,
-                  (_verdict_line(p.direct.verdict, False), *_policy_lines(hp)),
-                  policy_state(hp, verdict_state(p.direct.verdict)),
-                  (*_choice_details(p.direct), *_policy_details(hp)))
+        hop = Hop(
+            PlaceRef(index, "direct"),
+            via,
+            (_verdict_line(p.direct.verdict, False), *_policy_lines(hp)),
+            policy_state(hp, verdict_state(p.direct.verdict)),
+            (*_choice_details(p.direct), *_policy_details(hp)),
+        )
         branches.append(_branch(index, None, hop, p.direct, None, hp))
     for gi, g in enumerate(p.groups[:MAX_BRANCHES]):
-        branches.append(_branch(index, gi, _group_hop(index, gi, p, g), g.choice, g,
-                                _group_policy(p, gi)))
-    return Diagram(index, title, client, entry, tuple(branches),
-                   max(0, len(p.groups) - MAX_BRANCHES))
+        branches.append(
+            _branch(index, gi, _group_hop(index, gi, p, g), g.choice, g, _group_policy(p, gi))
+        )
+    return Diagram(
+        index, title, client, entry, tuple(branches), max(0, len(p.groups) - MAX_BRANCHES)
+    )
 
 
 def _entry_hop(index: int, p: Path, health_port: int | None) -> Hop:
@@ -347,11 +385,17 @@ def _entry_hop(index: int, p: Path, health_port: int | None) -> Hop:
         r = e.ingress
         title = f"Ingress {r.ingress.key}"
         lines = [r.label(), f"{ARROW} {r.backend.label()}"]
-        details += [("rule", r.label()), ("path type", r.path_type or "-"),
-                    ("tls", "yes" if r.tls else "no"), ("backend", r.backend.label()),
-                    ("controller", f"{r.controller.class_name or '?'} ({r.controller.kind}, "
-                                   f"{r.controller.mode} mode)"),
-                    ("controller note", r.controller.note)]
+        details += [
+            ("rule", r.label()),
+            ("path type", r.path_type or "-"),
+            ("tls", "yes" if r.tls else "no"),
+            ("backend", r.backend.label()),
+            (
+                "controller",
+                f"{r.controller.class_name or '?'} ({r.controller.kind}, {r.controller.mode} mode)",
+            ),
+            ("controller note", r.controller.note),
+        ]
         if r.addresses:
             details.append(("addresses", ", ".join(r.addresses)))
         if r.problem:
@@ -360,11 +404,16 @@ def _entry_hop(index: int, p: Path, health_port: int | None) -> Hop:
         return Hop(ref, title, tuple(lines), state, tuple(details))
     if e.kind == EntryKind.EXTERNAL_NAME:
         name = e.addresses[0] if e.addresses else "?"
-        return Hop(ref, "ExternalName", (f"CNAME {name}",), HopState.INFO,
-                   (*details, ("DNS name", name)))
-    titles = {EntryKind.LOAD_BALANCER: "LoadBalancer", EntryKind.NODE_PORT: "NodePort",
-              EntryKind.EXTERNAL_IP: "externalIP", EntryKind.CLUSTER_IP: "ClusterIP",
-              EntryKind.HEADLESS: "headless"}
+        return Hop(
+            ref, "ExternalName", (f"CNAME {name}",), HopState.INFO, (*details, ("DNS name", name))
+        )
+    titles = {
+        EntryKind.LOAD_BALANCER: "LoadBalancer",
+        EntryKind.NODE_PORT: "NodePort",
+        EntryKind.EXTERNAL_IP: "externalIP",
+        EntryKind.CLUSTER_IP: "ClusterIP",
+        EntryKind.HEADLESS: "headless",
+    }
     if e.kind == EntryKind.NODE_PORT:
         lines = [f"any node :{e.port}"]
     elif e.kind == EntryKind.HEADLESS:
@@ -380,15 +429,23 @@ def _entry_hop(index: int, p: Path, health_port: int | None) -> Hop:
     if e.pending:
         details.append(("status", "no address yet (<pending>)"))
     if e.kind == EntryKind.LOAD_BALANCER and p.policy == "Local" and health_port:
-        details.append(("health check", f"nodes :{health_port}/healthz; passes only where a "
-                                          "local endpoint runs"))
+        details.append(
+            (
+                "health check",
+                f"nodes :{health_port}/healthz; passes only where a local endpoint runs",
+            )
+        )
     state = HopState.PENDING if e.pending else path_state(p)
     return Hop(ref, titles.get(e.kind, e.kind.value), tuple(lines), state, tuple(details))
 
 
 #: The infrastructure Service's way in a Gateway's address stands for, best first.
-_INFRA_KINDS = (EntryKind.LOAD_BALANCER, EntryKind.NODE_PORT, EntryKind.EXTERNAL_IP,
-                EntryKind.CLUSTER_IP)
+_INFRA_KINDS = (
+    EntryKind.LOAD_BALANCER,
+    EntryKind.NODE_PORT,
+    EntryKind.EXTERNAL_IP,
+    EntryKind.CLUSTER_IP,
+)
 
 
 def infra_path(analysis: Analysis, gw: GatewayHop) -> int | None:
@@ -412,8 +469,11 @@ def _infra_ways(analysis: Analysis) -> dict[tuple[ObjectKey, ServicePort], dict[
     (one scan of the paths, not one per Gateway path drawn)."""
     if _last_ways and _last_ways[0][0] is analysis:
         return _last_ways[0][1]
-    infra = {p.entry.gateway.infra for p in analysis.paths
-             if p.entry.gateway is not None and p.entry.gateway.infra is not None}
+    infra = {
+        p.entry.gateway.infra
+        for p in analysis.paths
+        if p.entry.gateway is not None and p.entry.gateway.infra is not None
+    }
     ways: dict[tuple[ObjectKey, ServicePort], dict[EntryKind, int]] = {}
     for i, p in enumerate(analysis.paths):
         if p.service in infra and p.port is not None and p.entry.kind in _INFRA_KINDS:
@@ -432,36 +492,69 @@ def _gateway_diagram(analysis: Analysis, index: int, p: Path, gw: GatewayHop) ->
     ip = analysis.paths[ii] if ii is not None else None
     port = p.port.label() if p.port else f"{gw.route_kind} rule {gw.rule}"  # no Service port
     title = f"{port} via gateway {gw.gateway} ({gw.listener})" + (
-        f", its Service {ip.policy} policy" if ip is not None and ip.policy else "")
-    client = Hop(PlaceRef(index, "client"), "client", ("outside the cluster",), HopState.INFO,
-                 (("from", "outside"),))
+        f", its Service {ip.policy} policy" if ip is not None and ip.policy else ""
+    )
+    client = Hop(
+        PlaceRef(index, "client"),
+        "client",
+        ("outside the cluster",),
+        HopState.INFO,
+        (("from", "outside"),),
+    )
     details = gv.entry_details(gw, infra)
     branches: list[Branch] = []
     entry_state = HopState.INFO
     more = 0
     if ip is not None and ii is not None:
         if lb_skips_drops(ip) and infra is not None and infra.health_check_node_port:
-            details.append(("health check", f"nodes :{infra.health_check_node_port}/healthz; "
-                                              "passes only where a gateway pod runs"))
+            details.append(
+                (
+                    "health check",
+                    f"nodes :{infra.health_check_node_port}/healthz; "
+                    "passes only where a gateway pod runs",
+                )
+            )
         if ip.groups:
             entry_state = groups_state(ip)
-        branches = [_branch(ii, gi, _group_hop(ii, gi, ip, g), g.choice, g,
-                            _group_policy(ip, gi))._replace(title="gateway pods")
-                    for gi, g in enumerate(ip.groups[:MAX_BRANCHES])]
+        branches = [
+            _branch(ii, gi, _group_hop(ii, gi, ip, g), g.choice, g, _group_policy(ip, gi))._replace(
+                title="gateway pods"
+            )
+            for gi, g in enumerate(ip.groups[:MAX_BRANCHES])
+        ]
         more = max(0, len(ip.groups) - MAX_BRANCHES)
-    entry = Hop(HopRef(index, HopKind.ENTRY), f"Gateway {gw.gateway}",
-                tuple(gv.entry_lines(gw)), entry_state, tuple(details))
+    entry = Hop(
+        HopRef(index, HopKind.ENTRY),
+        f"Gateway {gw.gateway}",
+        tuple(gv.entry_lines(gw)),
+        entry_state,
+        tuple(details),
+    )
     route = gv.find_route(snapshot.gateways.routes, gw.route_kind, gw.route)
     direct = p.direct
-    redirect = gv.rule_redirect(gw, route) if direct is not None and \
-        direct.verdict == Verdict.REDIRECT else None
+    redirect = (
+        gv.rule_redirect(gw, route)
+        if direct is not None and direct.verdict == Verdict.REDIRECT
+        else None
+    )
     if redirect is not None and direct is not None:
         # The gateway answers by design: drawn as its own state, never as a refusal.
-        head = Hop(PlaceRef(index, "route"), gv.route_title(gw), tuple(gv.route_lines(gw, route)),
-                   HopState.REDIRECT, tuple(gv.route_details(gw, route)), probed=False)
-        backend = Hop(PlaceRef(index, "backend"), "redirect",
-                      tuple(gv.redirect_lines(gw, redirect)), HopState.REDIRECT,
-                      tuple(gv.redirect_details(gw, redirect)), probed=False)
+        head = Hop(
+            PlaceRef(index, "route"),
+            gv.route_title(gw),
+            tuple(gv.route_lines(gw, route)),
+            HopState.REDIRECT,
+            tuple(gv.route_details(gw, route)),
+            probed=False,
+        )
+        backend = Hop(
+            PlaceRef(index, "backend"),
+            "redirect",
+            tuple(gv.redirect_lines(gw, redirect)),
+            HopState.REDIRECT,
+            tuple(gv.redirect_details(gw, redirect)),
+            probed=False,
+        )
         leg = Leg(head, (_branch(index, None, backend, direct, None),))
         return Diagram(index, title, client, entry, tuple(branches), more, (leg,))
     if gw.problem or direct is None:
@@ -473,13 +566,23 @@ def _gateway_diagram(analysis: Analysis, index: int, p: Path, gw: GatewayHop) ->
     if not gw.problem and gw.backend is not None:
         lines.append(_verdict_line(choice.verdict, False))
     rule_state = HopState.REJECT if gw.backend is None or gw.problem else HopState.FORWARD
-    head = Hop(PlaceRef(index, "route"), gv.route_title(gw), tuple(gv.route_lines(gw, route)),
-               rule_state, tuple(gv.route_details(gw, route)), probed=False)
+    head = Hop(
+        PlaceRef(index, "route"),
+        gv.route_title(gw),
+        tuple(gv.route_lines(gw, route)),
+        rule_state,
+        tuple(gv.route_details(gw, route)),
+        probed=False,
+    )
     hp = _direct_policy(p)
-    backend = Hop(PlaceRef(index, "backend"), gv.backend_title(gw),
-                  (*lines, *_policy_lines(hp)), policy_state(hp, state),
-                  (*gv.backend_details(gw, p), *_choice_details(choice), *_policy_details(hp)),
-                  probed=False)
+    backend = Hop(
+        PlaceRef(index, "backend"),
+        gv.backend_title(gw),
+        (*lines, *_policy_lines(hp)),
+        policy_state(hp, state),
+        (*gv.backend_details(gw, p), *_choice_details(choice), *_policy_details(hp)),
+        probed=False,
+    )
     leg = Leg(head, (_branch(index, None, backend, choice, None, hp),))
     return Diagram(index, title, client, entry, tuple(branches), more, (leg,))
 
@@ -487,8 +590,11 @@ def _gateway_diagram(analysis: Analysis, index: int, p: Path, gw: GatewayHop) ->
 def _node_port_label(p: Path) -> str:
     if p.port is None:
         return ""
-    if p.port.node_port and p.entry.kind in (EntryKind.LOAD_BALANCER, EntryKind.NODE_PORT,
-                                              EntryKind.INGRESS):
+    if p.port.node_port and p.entry.kind in (
+        EntryKind.LOAD_BALANCER,
+        EntryKind.NODE_PORT,
+        EntryKind.INGRESS,
+    ):
         return f":{p.port.node_port}"
     return f":{p.port.port}"
 
@@ -515,20 +621,31 @@ def _group_hop(index: int, gi: int, p: Path, g: NodeGroup) -> Hop:
         lines.append("LB skips it (health check)")
     names = list(g.nodes[:MAX_NODE_NAMES])
     more = len(g.nodes) - len(names)
-    details = [("nodes", ", ".join(names) + (f" and {more} more" if more else "")
-                if names else "(not in the input)"),
-               ("node count", str(len(g.nodes))), ("zone", g.zone or "-"),
-               ("node ready", {True: "yes", False: "NotReady", None: "unknown"}[g.ready]),
-               ("listens on", _node_port_label(p) or "-"),
-               ("local endpoints", f"{g.local} of {g.per_node} chosen per node"),
-               ("cross-node share", f"{g.cross_share:.0%}")]
+    details = [
+        (
+            "nodes",
+            ", ".join(names) + (f" and {more} more" if more else "")
+            if names
+            else "(not in the input)",
+        ),
+        ("node count", str(len(g.nodes))),
+        ("zone", g.zone or "-"),
+        ("node ready", {True: "yes", False: "NotReady", None: "unknown"}[g.ready]),
+        ("listens on", _node_port_label(p) or "-"),
+        ("local endpoints", f"{g.local} of {g.per_node} chosen per node"),
+        ("cross-node share", f"{g.cross_share:.0%}"),
+    ]
     details += _choice_details(g.choice)
     hp = _group_policy(p, gi)
     lines += _policy_lines(hp)
     details += _policy_details(hp)
-    return Hop(HopRef(index, HopKind.NODE, gi), f"{g.label()} {_node_port_label(p)}".strip(),
-               tuple(lines), policy_state(hp, verdict_state(g.choice.verdict, g.cross_node)),
-               tuple(details))
+    return Hop(
+        HopRef(index, HopKind.NODE, gi),
+        f"{g.label()} {_node_port_label(p)}".strip(),
+        tuple(lines),
+        policy_state(hp, verdict_state(g.choice.verdict, g.cross_node)),
+        tuple(details),
+    )
 
 
 def _policy_lines(hp: HopPolicy | None) -> list[str]:
@@ -541,8 +658,10 @@ def _policy_lines(hp: HopPolicy | None) -> list[str]:
 def _policy_details(hp: HopPolicy | None) -> list[tuple[str, str]]:
     if hp is None:
         return []
-    out = [("network policy", hp.summary() if hp.targets else "no endpoint to judge"),
-           ("policy source", hp.source.note)]
+    out = [
+        ("network policy", hp.summary() if hp.targets else "no endpoint to judge"),
+        ("policy source", hp.source.note),
+    ]
     addrs = [s.address or "?" for s in hp.source.sources[:3]]
     if addrs:
         out.append(("source address", ", ".join(addrs)))
@@ -559,8 +678,14 @@ def _choice_details(c: Choice) -> list[tuple[str, str]]:
     return out
 
 
-def _branch(index: int, group: int | None, via: Hop, c: Choice, g: NodeGroup | None,
-            hp: HopPolicy | None = None) -> Branch:
+def _branch(
+    index: int,
+    group: int | None,
+    via: Hop,
+    c: Choice,
+    g: NodeGroup | None,
+    hp: HopPolicy | None = None,
+) -> Branch:
     members = frozenset(g.nodes) if g is not None and g.local else frozenset()
     pods = []
     verdicts = hp.targets if hp is not None and len(hp.targets) == len(c.targets) else None
@@ -572,16 +697,22 @@ def _branch(index: int, group: int | None, via: Hop, c: Choice, g: NodeGroup | N
         if tp is not None and not tp.allowed:
             names = ", ".join(str(k) for k in (denying(tp.reach) if tp.reach else ()))
             if tp.partial:  # still reached from some sources: keep its state, say where not
-                where = (f"at {', '.join(tp.blocked_nodes)}" if tp.blocked_nodes
-                         else f"from {tp.blocked} of {tp.sources} sources")
+                where = (
+                    f"at {', '.join(tp.blocked_nodes)}"
+                    if tp.blocked_nodes
+                    else f"from {tp.blocked} of {tp.sources} sources"
+                )
                 why = f"blocked {where} by policy {names or '?'}"
-                pod = pod._replace(lines=(*pod.lines, why),
-                                   details=(*pod.details, ("network policy", why)))
+                pod = pod._replace(
+                    lines=(*pod.lines, why), details=(*pod.details, ("network policy", why))
+                )
             else:
                 why = f"by policy {names or '?'}"
-                pod = pod._replace(state=HopState.BLOCKED, lines=(*pod.lines, why),
-                                   details=(*pod.details, ("network policy",
-                                                           f"blocked {why}")))
+                pod = pod._replace(
+                    state=HopState.BLOCKED,
+                    lines=(*pod.lines, why),
+                    details=(*pod.details, ("network policy", f"blocked {why}")),
+                )
         pods.append(pod)
     return Branch(via, tuple(pods), max(0, len(c.targets) - MAX_PODS))
 
@@ -591,14 +722,17 @@ def _pod_hop(ref: HopRef, t: Target, cross: bool) -> Hop:
     lines = [t.node or "?", t.endpoint]
     if t.terminating:
         lines.append("terminating")
-    details = (("pod", str(t.pod) if t.pod else "-"), ("node", t.node or "-"),
-               ("zone", t.zone or "-"), ("endpoint", t.endpoint),
-               ("ready", "yes" if t.ready else "no"), ("serving", "yes" if t.serving else "no"),
-               ("terminating", "yes" if t.terminating else "no"),
-               ("cross-node", "yes: the pod sees a node address, not the client" if cross
-                else "no"))
-    return Hop(ref, name, tuple(lines),
-               HopState.CROSS if cross else HopState.FORWARD, details)
+    details = (
+        ("pod", str(t.pod) if t.pod else "-"),
+        ("node", t.node or "-"),
+        ("zone", t.zone or "-"),
+        ("endpoint", t.endpoint),
+        ("ready", "yes" if t.ready else "no"),
+        ("serving", "yes" if t.serving else "no"),
+        ("terminating", "yes" if t.terminating else "no"),
+        ("cross-node", "yes: the pod sees a node address, not the client" if cross else "no"),
+    )
+    return Hop(ref, name, tuple(lines), HopState.CROSS if cross else HopState.FORWARD, details)
 
 
 def drawn_paths(diagrams: Iterable[Diagram]) -> set[int]:
@@ -634,13 +768,19 @@ def changed_services(old: Analysis | None, new: Analysis) -> set[ObjectKey]:
     if old is None:
         return set()
     before, after = group_paths(old), group_paths(new)
-    return {k for k, idx in after.items()
-            if k not in before or path_signature(old, before[k]) != path_signature(new, idx)}
+    return {
+        k
+        for k, idx in after.items()
+        if k not in before or path_signature(old, before[k]) != path_signature(new, idx)
+    }
 
 
-def carry_probes(before: Mapping[ObjectKey, Sequence[int]],
-                 after: Mapping[ObjectKey, Sequence[int]], probes: Mapping[HopRef, T],
-                 changed: Collection[ObjectKey]) -> dict[HopRef, T]:
+def carry_probes(
+    before: Mapping[ObjectKey, Sequence[int]],
+    after: Mapping[ObjectKey, Sequence[int]],
+    probes: Mapping[HopRef, T],
+    changed: Collection[ObjectKey],
+) -> dict[HopRef, T]:
     """Probe results of the services whose paths did not change, moved to the new analysis.
 
     ``before`` and ``after`` are `group_paths` of the two analyses. An unchanged service has
@@ -648,13 +788,18 @@ def carry_probes(before: Mapping[ObjectKey, Sequence[int]],
     reloads every few seconds keeps what was probed where nothing changed.
     """
     moved = moved_paths(before, after, changed)
-    return {ref._replace(path=moved[ref.path]): value for ref, value in probes.items()
-            if ref.path in moved}
+    return {
+        ref._replace(path=moved[ref.path]): value
+        for ref, value in probes.items()
+        if ref.path in moved
+    }
 
 
-def moved_paths(before: Mapping[ObjectKey, Sequence[int]],
-                after: Mapping[ObjectKey, Sequence[int]],
-                changed: Collection[ObjectKey]) -> dict[int, int]:
+def moved_paths(
+    before: Mapping[ObjectKey, Sequence[int]],
+    after: Mapping[ObjectKey, Sequence[int]],
+    changed: Collection[ObjectKey],
+) -> dict[int, int]:
     """Old path index → new one, for the paths of services that did not change."""
     moved: dict[int, int] = {}
     for key, old in before.items():
@@ -672,12 +817,19 @@ def _way(p: Path) -> tuple[object, ...]:
 def renamed_paths(old: Analysis, new: Analysis, changed: Collection[ObjectKey]) -> dict[int, int]:
     """Old path index → new one, for the changed services' ways in that still exist."""
     now = {_way(p): i for i, p in enumerate(new.paths) if list_key(p) in changed}
-    return {i: now[w] for i, p in enumerate(old.paths)
-            if list_key(p) in changed and (w := _way(p)) in now}
+    return {
+        i: now[w]
+        for i, p in enumerate(old.paths)
+        if list_key(p) in changed and (w := _way(p)) in now
+    }
 
 
-def carry_marks(old: Analysis | None, new: Analysis, marks: Mapping[HopRef, ProbeMark],
-                changed: Collection[ObjectKey]) -> dict[HopRef, ProbeMark]:
+def carry_marks(
+    old: Analysis | None,
+    new: Analysis,
+    marks: Mapping[HopRef, ProbeMark],
+    changed: Collection[ObjectKey],
+) -> dict[HopRef, ProbeMark]:
     """The probe marks after a reload: unchanged services keep theirs as they are; a changed
     service's marks stay on the hops that still exist, marked stale (probed on the paths as
     they were), so the user sees what was seen and that it may be outdated."""
@@ -696,6 +848,7 @@ def namespaces(analysis: Analysis) -> list[str]:
     return sorted({k.namespace for k in analysis.snapshot.services})
 
 
-def service_findings(by_service: Mapping[ObjectKey | None, list[Finding]],
-                     key: ObjectKey | None) -> list[Finding]:
+def service_findings(
+    by_service: Mapping[ObjectKey | None, list[Finding]], key: ObjectKey | None
+) -> list[Finding]:
     return sorted(by_service.get(key, ()), key=lambda f: (-f.severity.rank, f.code))

@@ -29,8 +29,7 @@ ROOT = Path(__file__).resolve().parents[2]
 TINY = Scale(nodes=12, pods=400, services=40, external=8, ingresses=6, zones=3, seed=7)
 #: One deployment of 392 replicas: its service needs four slices.
 ONE_BIG = Scale(nodes=3, pods=400, services=5, external=1, ingresses=0, zones=2, seed=3)
-DOC_NETS = [ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24",
-                                              "203.0.113.0/24")]
+DOC_NETS = [ipaddress.ip_network(n) for n in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24")]
 
 Obj = dict[str, Any]
 
@@ -70,17 +69,29 @@ def test_one_kubectl_list_with_the_requested_counts(tiny: Obj) -> None:
     assert [key(s) for s in services] == sorted(key(s) for s in services)
 
 
-API_TYPES = {"Node": "V1Node", "Pod": "V1Pod", "Service": "V1Service",
-             "EndpointSlice": "V1EndpointSlice", "Ingress": "V1Ingress",
-             "IngressClass": "V1IngressClass"}
+API_TYPES = {
+    "Node": "V1Node",
+    "Pod": "V1Pod",
+    "Service": "V1Service",
+    "EndpointSlice": "V1EndpointSlice",
+    "Ingress": "V1Ingress",
+    "IngressClass": "V1IngressClass",
+}
 
 
 def unknown_fields(raw: Any, typed: Any, path: str = "") -> list[str]:
     """Fields of `raw` (with a value) that the typed round trip dropped: not in the API."""
     if isinstance(raw, dict):
-        return [f for k, v in raw.items() if v is not None
-                for f in ([f"{path}/{k}"] if not isinstance(typed, dict) or k not in typed
-                          else unknown_fields(v, typed[k], f"{path}/{k}"))]
+        return [
+            f
+            for k, v in raw.items()
+            if v is not None
+            for f in (
+                [f"{path}/{k}"]
+                if not isinstance(typed, dict) or k not in typed
+                else unknown_fields(v, typed[k], f"{path}/{k}")
+            )
+        ]
     if isinstance(raw, list):
         return [f for a, b in zip(raw, typed, strict=True) for f in unknown_fields(a, b, path)]
     return []
@@ -90,8 +101,7 @@ def test_every_object_is_a_valid_api_object(tiny: Obj) -> None:
     """The official client's typed models accept every item and know every field."""
     client = ApiClient()
     for item in tiny["items"]:
-        typed = client.deserialize(json.dumps(item), API_TYPES[item["kind"]],
-                                   "application/json")
+        typed = client.deserialize(json.dumps(item), API_TYPES[item["kind"]], "application/json")
         back = client.sanitize_for_serialization(typed)
         assert unknown_fields(item, back) == [], key(item)
 
@@ -100,28 +110,34 @@ def test_nodes_spread_over_zones_with_unready_and_control_plane(tiny: Obj) -> No
     nodes = of_kind(tiny, "Node")
     zones = Counter(n["metadata"]["labels"]["topology.kubernetes.io/zone"] for n in nodes)
     assert len(zones) == 3
-    ready = [c["status"] for n in nodes for c in n["status"]["conditions"]
-             if c["type"] == "Ready"]
+    ready = [c["status"] for n in nodes for c in n["status"]["conditions"] if c["type"] == "Ready"]
     assert "True" in ready and set(ready) - {"True"}
-    assert any("node-role.kubernetes.io/control-plane" in n["metadata"]["labels"]
-               for n in nodes)
+    assert any("node-role.kubernetes.io/control-plane" in n["metadata"]["labels"] for n in nodes)
     for n in nodes:
-        assert n["metadata"]["managedFields"] and n["status"]["addresses"][0]["type"] == \
-            "InternalIP"
+        assert (
+            n["metadata"]["managedFields"] and n["status"]["addresses"][0]["type"] == "InternalIP"
+        )
 
 
 def test_pods_carry_what_kubectl_prints(tiny: Obj) -> None:
     pods = of_kind(tiny, "Pod")
-    node_ip = {n["metadata"]["name"]: n["status"]["addresses"][0]["address"]
-               for n in of_kind(tiny, "Node")}
+    node_ip = {
+        n["metadata"]["name"]: n["status"]["addresses"][0]["address"] for n in of_kind(tiny, "Node")
+    }
     assert len({p["metadata"]["uid"] for p in pods}) == len(pods)
     assert len({key(p) for p in pods}) == len(pods)
     running = [p for p in pods if p["status"]["phase"] == "Running"]
     assert len(running) >= len(pods) * 0.95
     for p in pods:
         meta, spec = p["metadata"], p["spec"]
-        for field in ("uid", "resourceVersion", "creationTimestamp", "ownerReferences",
-                      "managedFields", "labels"):
+        for field in (
+            "uid",
+            "resourceVersion",
+            "creationTimestamp",
+            "ownerReferences",
+            "managedFields",
+            "labels",
+        ):
             assert meta[field], field
         c = spec["containers"][0]
         for field in ("image", "ports", "resources", "env", "volumeMounts", "readinessProbe"):
@@ -136,8 +152,9 @@ def test_pods_carry_what_kubectl_prints(tiny: Obj) -> None:
     # A kube-proxy pod on every node, on the node's network.
     proxies = [p for p in pods if p["metadata"]["name"].startswith("kube-proxy-")]
     assert len(proxies) == 12
-    assert all(p["spec"]["hostNetwork"] and p["status"]["podIP"] == p["status"]["hostIP"]
-               for p in proxies)
+    assert all(
+        p["spec"]["hostNetwork"] and p["status"]["podIP"] == p["status"]["hostIP"] for p in proxies
+    )
     # Pod IPs are unique, except host-network pods sharing their node's.
     ips = Counter(p["status"]["podIP"] for p in running if not p["spec"].get("hostNetwork"))
     assert max(ips.values()) == 1
@@ -153,10 +170,12 @@ def test_services_exposed_as_asked(tiny: Obj) -> None:
     services = of_kind(tiny, "Service")
     types = Counter(s["spec"]["type"] for s in services)
     assert types["NodePort"] + types["LoadBalancer"] == 8
-    node_ports = [p["nodePort"] for s in services for p in s["spec"].get("ports", ())
-                  if "nodePort" in p]
-    node_ports += [s["spec"]["healthCheckNodePort"] for s in services
-                   if "healthCheckNodePort" in s["spec"]]
+    node_ports = [
+        p["nodePort"] for s in services for p in s["spec"].get("ports", ()) if "nodePort" in p
+    ]
+    node_ports += [
+        s["spec"]["healthCheckNodePort"] for s in services if "healthCheckNodePort" in s["spec"]
+    ]
     assert len(node_ports) == len(set(node_ports))
     assert all(30000 <= p <= 32767 for p in node_ports)
     for s in services:
@@ -168,8 +187,9 @@ def test_services_exposed_as_asked(tiny: Obj) -> None:
         for lb in s["status"]["loadBalancer"].get("ingress", ()):
             if "ip" in lb:
                 assert any(ipaddress.ip_address(lb["ip"]) in n for n in DOC_NETS)
-    controller = next(s for s in services if key(s) == ("ingress-nginx",
-                                                        "ingress-nginx-controller"))
+    controller = next(
+        s for s in services if key(s) == ("ingress-nginx", "ingress-nginx-controller")
+    )
     assert controller["spec"]["externalTrafficPolicy"] == "Local"
     assert {p["targetPort"] for p in controller["spec"]["ports"]} == {"http", "https"}
 
@@ -177,8 +197,10 @@ def test_services_exposed_as_asked(tiny: Obj) -> None:
 def test_slices_point_at_the_pods_their_service_selects(tiny: Obj) -> None:
     pods = {key(p): p for p in of_kind(tiny, "Pod")}
     services = {key(s): s for s in of_kind(tiny, "Service")}
-    zone = {n["metadata"]["name"]: n["metadata"]["labels"]["topology.kubernetes.io/zone"]
-            for n in of_kind(tiny, "Node")}
+    zone = {
+        n["metadata"]["name"]: n["metadata"]["labels"]["topology.kubernetes.io/zone"]
+        for n in of_kind(tiny, "Node")
+    }
     conditions: Counter[str] = Counter()
     for s in of_kind(tiny, "EndpointSlice"):
         ns = s["metadata"]["namespace"]
@@ -195,10 +217,12 @@ def test_slices_point_at_the_pods_their_service_selects(tiny: Obj) -> None:
             assert ep["addresses"] == [pod["status"]["podIP"]]
             assert ep["nodeName"] == pod["spec"]["nodeName"]
             assert ep["zone"] == zone[ep["nodeName"]]
-            assert selector and all(pod["metadata"]["labels"].get(k) == v
-                                    for k, v in selector.items())
-            ready = any(c["type"] == "Ready" and c["status"] == "True"
-                        for c in pod["status"]["conditions"])
+            assert selector and all(
+                pod["metadata"]["labels"].get(k) == v for k, v in selector.items()
+            )
+            ready = any(
+                c["type"] == "Ready" and c["status"] == "True" for c in pod["status"]["conditions"]
+            )
             c = ep["conditions"]
             assert c["ready"] == ready
             assert c["terminating"] == ("deletionTimestamp" in pod["metadata"])
@@ -210,21 +234,30 @@ def test_a_large_service_is_cut_into_slices_of_100(tmp_path: Path) -> None:
     path = tmp_path / "big.json"
     generate(path, ONE_BIG)
     doc = json.loads(path.read_bytes())
-    big = Counter(s["metadata"]["labels"]["kubernetes.io/service-name"]
-                  for s in of_kind(doc, "EndpointSlice") if s["endpoints"])
+    big = Counter(
+        s["metadata"]["labels"]["kubernetes.io/service-name"]
+        for s in of_kind(doc, "EndpointSlice")
+        if s["endpoints"]
+    )
     name, slices = big.most_common(1)[0]
     assert slices == 4  # 392 replicas, fewer the pending ones
-    sizes = sorted(len(s["endpoints"]) for s in of_kind(doc, "EndpointSlice")
-                   if s["metadata"]["labels"]["kubernetes.io/service-name"] == name)
+    sizes = sorted(
+        len(s["endpoints"])
+        for s in of_kind(doc, "EndpointSlice")
+        if s["metadata"]["labels"]["kubernetes.io/service-name"] == name
+    )
     assert sizes[1:] == [100, 100, 100]
 
 
 def test_ingresses_point_at_services_and_known_classes(tiny: Obj) -> None:
     services = {key(s) for s in of_kind(tiny, "Service")}
     classes = {c["metadata"]["name"]: c for c in of_kind(tiny, "IngressClass")}
-    defaults = [c for c in classes.values()
-                if c["metadata"].get("annotations", {}).get(
-                    "ingressclass.kubernetes.io/is-default-class") == "true"]
+    defaults = [
+        c
+        for c in classes.values()
+        if c["metadata"].get("annotations", {}).get("ingressclass.kubernetes.io/is-default-class")
+        == "true"
+    ]
     assert len(defaults) == 1
     for ing in of_kind(tiny, "Ingress"):
         assert ing["spec"]["ingressClassName"] in classes
@@ -259,8 +292,11 @@ def test_kpath_reads_and_routes_the_dump(tiny_file: Path, tiny: Obj) -> None:
     assert len(snapshot.services) == 40
     assert len(snapshot.ingresses) == 6
     analysis = analyse(snapshot)
-    exposed = {key(s) for s in of_kind(tiny, "Service")
-               if s["spec"]["type"] in ("NodePort", "LoadBalancer")}
+    exposed = {
+        key(s)
+        for s in of_kind(tiny, "Service")
+        if s["spec"]["type"] in ("NodePort", "LoadBalancer")
+    }
     routed = {(k.namespace, k.name) for k in analysis.routes}
     assert exposed <= routed
 
@@ -268,21 +304,42 @@ def test_kpath_reads_and_routes_the_dump(tiny_file: Path, tiny: Obj) -> None:
 def test_cli_writes_a_summary_and_refuses_impossible_counts(tmp_path: Path) -> None:
     script = str(ROOT / "benchmarks" / "generate_cluster.py")
     out = tmp_path / "cli.json"
-    ok = subprocess.run([sys.executable, script, "--out", str(out), "--nodes", "4",
-                         "--pods", "60", "--services", "8", "--external", "2",
-                         "--ingresses", "1"], capture_output=True, text=True, check=False)
+    ok = subprocess.run(
+        [
+            sys.executable,
+            script,
+            "--out",
+            str(out),
+            "--nodes",
+            "4",
+            "--pods",
+            "60",
+            "--services",
+            "8",
+            "--external",
+            "2",
+            "--ingresses",
+            "1",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert ok.returncode == 0, ok.stderr
     assert "Pod 60" in ok.stdout and out.is_file()
-    bad = subprocess.run([sys.executable, script, "--out", str(out), "--nodes", "100",
-                          "--pods", "50"], capture_output=True, text=True, check=False)
+    bad = subprocess.run(
+        [sys.executable, script, "--out", str(out), "--nodes", "100", "--pods", "50"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1 and "--pods must be at least" in bad.stderr
 
 
 def test_bench_reports_medians_for_every_figure(tiny_file: Path, tmp_path: Path) -> None:
     results = tmp_path / "results.json"
-    status = bench_paths.main(["--file", str(tiny_file), "--repeat", "1",
-                               "--json", str(results)])
+    status = bench_paths.main(["--file", str(tiny_file), "--repeat", "1", "--json", str(results)])
     assert status in (0, 1)  # 1: a target missed; the figures are still all there
     medians = json.loads(results.read_text())["medians"]
     assert set(medians) == {"json-gc", "json-nogc", "kpath", "kept"}

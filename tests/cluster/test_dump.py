@@ -635,8 +635,10 @@ else:
     ("stdin", "expected"),
     [
         ('{"kind": "NodeList", "items": [{"metadata": {"name": "n"}}]}', "dump: - [('Node', 1)]"),
-        ("kind: Service\nmetadata: {name: a}\n---\nkind: Pod\nmetadata: {name: b}\n",
-         "dump: - [('Pod', 1), ('Service', 1)]"),
+        (
+            "kind: Service\nmetadata: {name: a}\n---\nkind: Pod\nmetadata: {name: b}\n",
+            "dump: - [('Pod', 1), ('Service', 1)]",
+        ),
         ('{"kind": "NodeList", "items": [', "error: <stdin>: not valid JSON at line 1 column 32"),
         ("", "error: <stdin>: empty file"),
     ],

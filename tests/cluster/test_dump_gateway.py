@@ -15,15 +15,21 @@ from kpath.cluster.gatewayapi import GATEWAY_KINDS, GROUP
 from kpath.cluster.snapshot import build_snapshot
 
 MANIFESTS = Path(__file__).resolve().parents[3] / "shared" / "realworld" / "manifests"
-needs_realworld = pytest.mark.skipif(not MANIFESTS.is_dir(),
-                                     reason=f"real-world manifests not found at {MANIFESTS}")
+needs_realworld = pytest.mark.skipif(
+    not MANIFESTS.is_dir(), reason=f"real-world manifests not found at {MANIFESTS}"
+)
 
 
 def _route(api_version: str, name: str) -> dict:
-    return {"apiVersion": api_version, "kind": "HTTPRoute",
-            "metadata": {"name": name, "namespace": "shop"},
-            "spec": {"parentRefs": [{"name": "gw"}],
-                     "rules": [{"backendRefs": [{"name": "web", "port": 80}]}]}}
+    return {
+        "apiVersion": api_version,
+        "kind": "HTTPRoute",
+        "metadata": {"name": name, "namespace": "shop"},
+        "spec": {
+            "parentRefs": [{"name": "gw"}],
+            "rules": [{"backendRefs": [{"name": "web", "port": 80}]}],
+        },
+    }
 
 
 def _write(tmp_path: Path, *docs: dict) -> Path:
@@ -47,20 +53,32 @@ def test_mixed_versions_are_all_recorded(tmp_path: Path) -> None:
 
 
 def test_experimental_listenerset(tmp_path: Path) -> None:
-    docs = [{"apiVersion": f"gateway.networking.x-k8s.io/{version}", "kind": kind,
-             "metadata": {"name": name, "namespace": "shop"},
-             "spec": {"parentRef": {"name": "gw"},
-                      "listeners": [{"name": "l", "port": 8080, "protocol": "HTTP"}]}}
-            for version, kind, name in (("v1alpha1", "XListenerSet", "old"),
-                                        ("v1alpha1", "ListenerSet", "new"))]
+    docs = [
+        {
+            "apiVersion": f"gateway.networking.x-k8s.io/{version}",
+            "kind": kind,
+            "metadata": {"name": name, "namespace": "shop"},
+            "spec": {
+                "parentRef": {"name": "gw"},
+                "listeners": [{"name": "l", "port": 8080, "protocol": "HTTP"}],
+            },
+        }
+        for version, kind, name in (
+            ("v1alpha1", "XListenerSet", "old"),
+            ("v1alpha1", "ListenerSet", "new"),
+        )
+    ]
     snap = build_snapshot(load_dump([_write(tmp_path, *docs)]))
     assert sorted(ls.name for ls in snap.gateways.listener_sets) == ["new", "old"]
 
 
 def test_other_groups_kinds_of_the_same_name_are_skipped(tmp_path: Path) -> None:
-    istio = {"apiVersion": "networking.istio.io/v1", "kind": "Gateway",
-             "metadata": {"name": "bookinfo-gateway"},
-             "spec": {"servers": [{"port": {"number": 80}}]}}  # not a Gateway API shape
+    istio = {
+        "apiVersion": "networking.istio.io/v1",
+        "kind": "Gateway",
+        "metadata": {"name": "bookinfo-gateway"},
+        "spec": {"servers": [{"port": {"number": 80}}]},
+    }  # not a Gateway API shape
     raw = load_dump([_write(tmp_path, istio, _route(f"{GROUP}/v1", "r"))])
     assert raw.skipped == {"Gateway.networking.istio.io": 1}
     assert "Gateway" not in raw.objects
@@ -78,7 +96,9 @@ def test_gateway_resources_by_file_name(tmp_path: Path) -> None:
     """A troubleshoot bundle's custom-resources/<plural>.<group>/<ns>.json holds a bare
     array whose kind only its directory names."""
     assert {FILE_NAME_KINDS[f"{p}.{GROUP}"] for p in ("gateways", "httproutes")} == {
-        "Gateway", "HTTPRoute"}
+        "Gateway",
+        "HTTPRoute",
+    }
     assert set(GATEWAY_KINDS) <= set(FILE_NAME_KINDS.values())
     folder = tmp_path / f"httproutes.{GROUP}"
     folder.mkdir()
@@ -91,11 +111,15 @@ def test_gateway_resources_by_file_name(tmp_path: Path) -> None:
 
 
 @needs_realworld
-@pytest.mark.parametrize("name", sorted(
-    p.name for p in MANIFESTS.glob("*.yaml")
-    if f"apiVersion: {GROUP}/" in p.read_text()) if MANIFESTS.is_dir() else [])
+@pytest.mark.parametrize(
+    "name",
+    sorted(p.name for p in MANIFESTS.glob("*.yaml") if f"apiVersion: {GROUP}/" in p.read_text())
+    if MANIFESTS.is_dir()
+    else [],
+)
 def test_kpath_paths_loads_every_gateway_manifest(
-        name: str, capsys: pytest.CaptureFixture[str]) -> None:
+    name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     code = main(["paths", "--dump", str(MANIFESTS / name), "-A", "-o", "json"])
     out, err = capsys.readouterr()
     assert code in (0, 1), err

@@ -16,19 +16,27 @@ from kpath.cluster.snapshot import Snapshot, build_snapshot
 Obj = dict[str, Any]
 
 
-def _policy(name: str, namespace: str = "shop", version: str = "networking.k8s.io/v1",
-            **spec: Any) -> Obj:
-    return {"apiVersion": version, "kind": "NetworkPolicy",
-            "metadata": {"name": name, "namespace": namespace},
-            "spec": {"podSelector": {}, **spec}}
+def _policy(
+    name: str, namespace: str = "shop", version: str = "networking.k8s.io/v1", **spec: Any
+) -> Obj:
+    return {
+        "apiVersion": version,
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": namespace},
+        "spec": {"podSelector": {}, **spec},
+    }
 
 
 def _obj(api_version: str, kind: str, name: str, namespace: str | None = None) -> Obj:
     meta: Obj = {"name": name}
     if namespace:
         meta["namespace"] = namespace
-    return {"apiVersion": api_version, "kind": kind, "metadata": meta,
-            "spec": {"endpointSelector": {}, "ingress": [{"action": "Deny"}]}}
+    return {
+        "apiVersion": api_version,
+        "kind": kind,
+        "metadata": meta,
+        "spec": {"endpointSelector": {}, "ingress": [{"action": "Deny"}]},
+    }
 
 
 def _load(tmp_path: Path, *docs: Obj) -> Snapshot:
@@ -38,9 +46,12 @@ def _load(tmp_path: Path, *docs: Obj) -> Snapshot:
 
 
 def test_network_policies_are_read_and_indexed(tmp_path: Path) -> None:
-    snap = _load(tmp_path, _policy("deny-all", policyTypes=["Ingress", "Egress"]),
-                 _policy("allow-web", ingress=[{"from": [{"podSelector": {}}]}]),
-                 _policy("other", namespace="ops"))
+    snap = _load(
+        tmp_path,
+        _policy("deny-all", policyTypes=["Ingress", "Egress"]),
+        _policy("allow-web", ingress=[{"from": [{"podSelector": {}}]}]),
+        _policy("other", namespace="ops"),
+    )
     assert [p.name for p in snap.network_policies] == ["deny-all", "allow-web", "other"]
     assert [p.name for p in snap.policies_by_namespace["shop"]] == ["deny-all", "allow-web"]
     assert [p.name for p in snap.policies_by_namespace["ops"]] == ["other"]
@@ -96,8 +107,11 @@ def test_every_not_evaluated_kind_is_listed(tmp_path: Path) -> None:
 
 
 def test_policy_kinds_of_other_groups_are_skipped(tmp_path: Path) -> None:
-    snap = _load(tmp_path, _obj("example.com/v1", "NetworkPolicy", "x", "shop"),
-                 _obj("example.com/v1", "AdminNetworkPolicy", "y"))
+    snap = _load(
+        tmp_path,
+        _obj("example.com/v1", "NetworkPolicy", "x", "shop"),
+        _obj("example.com/v1", "AdminNetworkPolicy", "y"),
+    )
     assert snap.network_policies == () and snap.other_policies == ()
     assert snap.skipped == {"NetworkPolicy.example.com": 1, "AdminNetworkPolicy.example.com": 1}
 
@@ -105,21 +119,24 @@ def test_policy_kinds_of_other_groups_are_skipped(tmp_path: Path) -> None:
 def test_a_network_policy_list(tmp_path: Path) -> None:
     item = _policy("a")
     del item["kind"], item["apiVersion"]
-    listing = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicyList",
-               "items": [item]}
+    listing = {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicyList", "items": [item]}
     snap = _load(tmp_path, listing)
     assert [p.name for p in snap.network_policies] == ["a"]
 
 
-@pytest.mark.parametrize(("folder", "kind", "expected"), [
-    ("networkpolicies", "NetworkPolicy", None),
-    ("networkpolicies.networking.k8s.io", "NetworkPolicy", None),
-    ("ciliumnetworkpolicies.cilium.io", None, "CiliumNetworkPolicy"),
-    ("networkpolicies.crd.projectcalico.org", None, "NetworkPolicy"),
-    ("adminnetworkpolicies.policy.networking.k8s.io", None, "AdminNetworkPolicy"),
-])
-def test_policies_by_file_name(tmp_path: Path, folder: str, kind: str | None,
-                               expected: str | None) -> None:
+@pytest.mark.parametrize(
+    ("folder", "kind", "expected"),
+    [
+        ("networkpolicies", "NetworkPolicy", None),
+        ("networkpolicies.networking.k8s.io", "NetworkPolicy", None),
+        ("ciliumnetworkpolicies.cilium.io", None, "CiliumNetworkPolicy"),
+        ("networkpolicies.crd.projectcalico.org", None, "NetworkPolicy"),
+        ("adminnetworkpolicies.policy.networking.k8s.io", None, "AdminNetworkPolicy"),
+    ],
+)
+def test_policies_by_file_name(
+    tmp_path: Path, folder: str, kind: str | None, expected: str | None
+) -> None:
     """troubleshoot's custom-resources/<plural>.<group>/<ns>.json: a bare array whose kind
     only its directory names."""
     item: Obj = {"metadata": {"name": "n", "namespace": "shop"}, "spec": {"podSelector": {}}}
@@ -140,8 +157,10 @@ def test_a_bad_policy_in_a_dump_is_one_line(tmp_path: Path) -> None:
     bad = _policy("bad", ingress=[{"ports": [{"port": "http", "endPort": 9000}]}])
     with pytest.raises(InputError) as caught:
         _load(tmp_path, bad)
-    assert str(caught.value) == (f"{tmp_path / 'dump.json'}: NetworkPolicy shop/bad: "
-                                 "spec.ingress[0].ports[0].endPort needs a numeric port")
+    assert str(caught.value) == (
+        f"{tmp_path / 'dump.json'}: NetworkPolicy shop/bad: "
+        "spec.ingress[0].ports[0].endPort needs a numeric port"
+    )
 
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "dumps" / "policies.yaml"
@@ -150,15 +169,27 @@ DATA = Path(__file__).resolve().parents[1] / "data" / "dumps" / "policies.yaml"
 def test_the_policies_dump_is_read_whole() -> None:
     snap = build_snapshot(load_dump([DATA]))
     assert [str(p.key) for p in snap.network_policies] == [
-        "shop/default-deny", "shop/allow-web", "ops/legacy"]
+        "shop/default-deny",
+        "shop/allow-web",
+        "ops/legacy",
+    ]
     allow = snap.policies_by_namespace["shop"][1]
     (rule,) = allow.ingress
-    kinds = [(p.pod_selector is not None, p.namespace_selector is not None,
-              p.ip_block is not None) for p in rule.peers]
-    assert kinds == [(True, False, False), (False, True, False), (True, True, False),
-                     (False, False, True)]
+    kinds = [
+        (p.pod_selector is not None, p.namespace_selector is not None, p.ip_block is not None)
+        for p in rule.peers
+    ]
+    assert kinds == [
+        (True, False, False),
+        (False, True, False),
+        (True, True, False),
+        (False, False, True),
+    ]
     assert [(p.protocol, p.port, p.end_port) for p in rule.ports] == [
-        ("TCP", "http", None), ("TCP", 9000, 9100), ("UDP", None, None)]
+        ("TCP", "http", None),
+        ("TCP", 9000, 9100),
+        ("UDP", None, None),
+    ]
     assert allow.policy_types == ("Ingress", "Egress")
     assert snap.policies_by_namespace["ops"][0].policy_types == ("Ingress",)
     assert sorted((p.kind, p.api_version.rpartition("/")[0]) for p in snap.other_policies) == [

@@ -31,11 +31,15 @@ def seeds() -> Iterator[list[Seed]]:
         yield found
 
 
-@settings(max_examples=EXAMPLES, derandomize=True, database=None, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
 @given(rnd=st.randoms(use_true_random=True))
-def test_a_mutated_dump_gives_a_result_or_one_line(seeds: list[Seed], rnd: random.Random
-                                                   ) -> None:
+def test_a_mutated_dump_gives_a_result_or_one_line(seeds: list[Seed], rnd: random.Random) -> None:
     mutant = mutate(rnd, seeds)
     note = mutant.describe()
     assert check(mutant) in ("ok", "input error"), note

@@ -33,11 +33,16 @@ KUBECTL = shutil.which("kubectl")
 needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
 
 
-def config(contexts: dict[str, dict[str, Any]], *, current: str | None = None,
-           clusters: dict[str, dict[str, Any]] | None = None,
-           users: dict[str, dict[str, Any]] | None = None) -> dict[str, Any]:
+def config(
+    contexts: dict[str, dict[str, Any]],
+    *,
+    current: str | None = None,
+    clusters: dict[str, dict[str, Any]] | None = None,
+    users: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     doc: dict[str, Any] = {
-        "apiVersion": "v1", "kind": "Config",
+        "apiVersion": "v1",
+        "kind": "Config",
         "clusters": [{"name": n, "cluster": c} for n, c in (clusters or {}).items()],
         "contexts": [{"name": n, "context": c} for n, c in contexts.items()],
         "users": [{"name": n, "user": u} for n, u in (users or {}).items()],
@@ -53,9 +58,15 @@ def write(path: Path, doc: dict[str, Any] | str) -> Path:
 
 
 def simple(tmp_path: Path, name: str = "kc", **kw: Any) -> Path:
-    return write(tmp_path / name, config(
-        {"lab": {"cluster": "c", "user": "u", **kw}}, current="lab",
-        clusters={"c": {"server": "http://127.0.0.1:6443"}}, users={"u": {"token": "tok-123"}}))
+    return write(
+        tmp_path / name,
+        config(
+            {"lab": {"cluster": "c", "user": "u", **kw}},
+            current="lab",
+            clusters={"c": {"server": "http://127.0.0.1:6443"}},
+            users={"u": {"token": "tok-123"}},
+        ),
+    )
 
 
 def env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -66,6 +77,7 @@ def env(tmp_path: Path, **extra: str) -> dict[str, str]:
 
 
 # -- which files ---------------------------------------------------------------------------
+
 
 def test_explicit_kubeconfig_must_exist(tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"kubeconfig .*nope does not exist"):
@@ -95,15 +107,18 @@ def test_default_is_home_kube_config_and_absent_means_none(tmp_path: Path) -> No
 
 # -- reading and merging -------------------------------------------------------------------
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("apiVersion: v1\nclusters: [\n", r"is not valid YAML at line \d+"),
-    ("- just\n- a list\n", "expected a mapping"),
-    ("contexts: {a: b}\n", "'contexts' must be a list"),
-    ("contexts:\n- context: {cluster: c}\n", "entry 1 of 'contexts' has no name"),
-    ("users:\n- name: u\n  user: [1, 2]\n", "user 'u' has a 'user' that is not a mapping"),
-])
-def test_malformed_kubeconfig_is_one_input_error(tmp_path: Path, text: str,
-                                                 expected: str) -> None:
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("apiVersion: v1\nclusters: [\n", r"is not valid YAML at line \d+"),
+        ("- just\n- a list\n", "expected a mapping"),
+        ("contexts: {a: b}\n", "'contexts' must be a list"),
+        ("contexts:\n- context: {cluster: c}\n", "entry 1 of 'contexts' has no name"),
+        ("users:\n- name: u\n  user: [1, 2]\n", "user 'u' has a 'user' that is not a mapping"),
+    ],
+)
+def test_malformed_kubeconfig_is_one_input_error(tmp_path: Path, text: str, expected: str) -> None:
     path = write(tmp_path / "kc", text)
     with pytest.raises(InputError, match=expected) as info:
         list_contexts(str(path))
@@ -127,15 +142,29 @@ def test_empty_file_has_no_contexts(tmp_path: Path) -> None:
 
 
 def test_first_file_wins_for_names_and_current_context(tmp_path: Path) -> None:
-    a = (tmp_path / "a", config({"one": {"cluster": "c", "namespace": "from-a"}},
-                                current="one", clusters={"c": {"server": "http://127.0.0.1:1"}}))
-    b = (tmp_path / "b", config({"one": {"cluster": "c", "namespace": "from-b"}, "two": {
-        "cluster": "c"}}, current="two", clusters={"c": {"server": "http://127.0.0.1:2"}}))
+    a = (
+        tmp_path / "a",
+        config(
+            {"one": {"cluster": "c", "namespace": "from-a"}},
+            current="one",
+            clusters={"c": {"server": "http://127.0.0.1:1"}},
+        ),
+    )
+    b = (
+        tmp_path / "b",
+        config(
+            {"one": {"cluster": "c", "namespace": "from-b"}, "two": {"cluster": "c"}},
+            current="two",
+            clusters={"c": {"server": "http://127.0.0.1:2"}},
+        ),
+    )
     merged = merge_kubeconfigs([a, b])
     assert merged.current_context == "one"
     assert merged.contexts == ["one", "two"]
-    assert merged.entries["contexts"]["one"] == ({"cluster": "c", "namespace": "from-a"},
-                                                 tmp_path / "a")
+    assert merged.entries["contexts"]["one"] == (
+        {"cluster": "c", "namespace": "from-a"},
+        tmp_path / "a",
+    )
     assert merged.entries["clusters"]["c"][0]["server"] == "http://127.0.0.1:1"
 
 
@@ -148,25 +177,36 @@ def test_a_later_file_supplies_current_context_when_the_first_has_none(tmp_path:
 @needs_kubectl
 def test_merge_matches_kubectl(tmp_path: Path) -> None:
     """Same KUBECONFIG list, same answer as kubectl: current context, namespace, server."""
-    a = write(tmp_path / "a", config(
-        {"ctx-a": {"cluster": "c"}, "shared": {"cluster": "c", "namespace": "shared-a"}},
-        current="ctx-a", clusters={"c": {"server": "http://127.0.0.1:1"}}))
-    b = write(tmp_path / "b", config(
-        {"ctx-b": {"cluster": "c"}, "shared": {"cluster": "c", "namespace": "shared-b"}},
-        current="ctx-b", clusters={"c": {"server": "http://127.0.0.1:2"}}))
-    e = env(tmp_path, KUBECONFIG=os.pathsep.join([str(a), str(b)]),
-            PATH=os.environ.get("PATH", ""))
+    a = write(
+        tmp_path / "a",
+        config(
+            {"ctx-a": {"cluster": "c"}, "shared": {"cluster": "c", "namespace": "shared-a"}},
+            current="ctx-a",
+            clusters={"c": {"server": "http://127.0.0.1:1"}},
+        ),
+    )
+    b = write(
+        tmp_path / "b",
+        config(
+            {"ctx-b": {"cluster": "c"}, "shared": {"cluster": "c", "namespace": "shared-b"}},
+            current="ctx-b",
+            clusters={"c": {"server": "http://127.0.0.1:2"}},
+        ),
+    )
+    e = env(tmp_path, KUBECONFIG=os.pathsep.join([str(a), str(b)]), PATH=os.environ.get("PATH", ""))
 
     def kubectl(*args: str) -> str:
         assert KUBECTL is not None
-        return subprocess.run([KUBECTL, "config", *args], env=e, check=True,
-                              capture_output=True, text=True).stdout.strip()
+        return subprocess.run(
+            [KUBECTL, "config", *args], env=e, check=True, capture_output=True, text=True
+        ).stdout.strip()
 
     target = resolve_target(None, None, e)
     assert target.context == kubectl("current-context") == "ctx-a"
     shared = resolve_target(None, "shared", e)
     assert shared.namespace == kubectl(
-        "view", "-o", "jsonpath={.contexts[?(@.name==\"shared\")].context.namespace}")
+        "view", "-o", 'jsonpath={.contexts[?(@.name=="shared")].context.namespace}'
+    )
     assert shared.server == kubectl("view", "-o", "jsonpath={.clusters[0].cluster.server}")
     names = kubectl("get-contexts", "-o", "name").split()
     assert sorted(list_contexts_in(e)) == sorted(names)
@@ -182,10 +222,16 @@ def list_contexts_in(e: dict[str, str]) -> list[str]:
 
 # -- choosing a context ----------------------------------------------------------------------
 
+
 def test_unknown_context_lists_the_available_ones(tmp_path: Path) -> None:
-    kc = write(tmp_path / "kc", config({"prod": {"cluster": "c"}, "staging": {"cluster": "c"}},
-                                       current="prod",
-                                       clusters={"c": {"server": "http://127.0.0.1:1"}}))
+    kc = write(
+        tmp_path / "kc",
+        config(
+            {"prod": {"cluster": "c"}, "staging": {"cluster": "c"}},
+            current="prod",
+            clusters={"c": {"server": "http://127.0.0.1:1"}},
+        ),
+    )
     with pytest.raises(InputError) as info:
         load_live(LiveOptions(kubeconfig=str(kc), context="dev"))
     message = str(info.value)
@@ -193,34 +239,54 @@ def test_unknown_context_lists_the_available_ones(tmp_path: Path) -> None:
 
 
 def test_no_current_context_asks_for_one(tmp_path: Path) -> None:
-    kc = write(tmp_path / "kc", config({"prod": {"cluster": "c"}},
-                                       clusters={"c": {"server": "http://127.0.0.1:1"}}))
-    with pytest.raises(InputError, match=r"no current-context; choose one with --context "
-                                         r"\(contexts: prod\)"):
+    kc = write(
+        tmp_path / "kc",
+        config({"prod": {"cluster": "c"}}, clusters={"c": {"server": "http://127.0.0.1:1"}}),
+    )
+    with pytest.raises(
+        InputError,
+        match=r"no current-context; choose one with --context "
+        r"\(contexts: prod\)",
+    ):
         resolve_target(str(kc), None, env(tmp_path))
 
 
-@pytest.mark.parametrize(("context", "expected"), [
-    ({"cluster": "gone", "user": "u"}, "names cluster 'gone', which is not defined"),
-    ({"cluster": "c", "user": "gone"}, "names user 'gone', which is not defined"),
-    ({"cluster": "bare"}, "cluster 'bare' .* has no server"),
-])
-def test_incomplete_context_is_named(tmp_path: Path, context: dict[str, str],
-                                     expected: str) -> None:
-    kc = write(tmp_path / "kc", config({"x": context}, current="x", clusters={
-        "c": {"server": "http://127.0.0.1:1"}, "bare": {}}, users={"u": {}}))
+@pytest.mark.parametrize(
+    ("context", "expected"),
+    [
+        ({"cluster": "gone", "user": "u"}, "names cluster 'gone', which is not defined"),
+        ({"cluster": "c", "user": "gone"}, "names user 'gone', which is not defined"),
+        ({"cluster": "bare"}, "cluster 'bare' .* has no server"),
+    ],
+)
+def test_incomplete_context_is_named(
+    tmp_path: Path, context: dict[str, str], expected: str
+) -> None:
+    kc = write(
+        tmp_path / "kc",
+        config(
+            {"x": context},
+            current="x",
+            clusters={"c": {"server": "http://127.0.0.1:1"}, "bare": {}},
+            users={"u": {}},
+        ),
+    )
     with pytest.raises(InputError, match=expected):
         resolve_target(str(kc), None, env(tmp_path))
 
 
 def test_namespace_comes_from_the_context_else_default(tmp_path: Path) -> None:
-    assert resolve_target(str(simple(tmp_path, namespace="shop")), None,
-                          env(tmp_path)).namespace == "shop"
-    assert resolve_target(str(simple(tmp_path, "plain")), None,
-                          env(tmp_path)).namespace == "default"
+    assert (
+        resolve_target(str(simple(tmp_path, namespace="shop")), None, env(tmp_path)).namespace
+        == "shop"
+    )
+    assert (
+        resolve_target(str(simple(tmp_path, "plain")), None, env(tmp_path)).namespace == "default"
+    )
 
 
 # -- credentials -----------------------------------------------------------------------------
+
 
 def test_token_is_loaded_but_never_shown(tmp_path: Path) -> None:
     target = resolve_target(str(simple(tmp_path)), None, env(tmp_path))
@@ -229,8 +295,7 @@ def test_token_is_loaded_but_never_shown(tmp_path: Path) -> None:
     assert "tok-123" not in target.origin
 
 
-def test_loading_leaves_the_clients_global_configuration_and_the_file_alone(
-        tmp_path: Path) -> None:
+def test_loading_leaves_the_clients_global_configuration_and_the_file_alone(tmp_path: Path) -> None:
     kc = simple(tmp_path)
     before_bytes = kc.read_bytes()
     before_host = Configuration.get_default_copy().host
@@ -240,12 +305,17 @@ def test_loading_leaves_the_clients_global_configuration_and_the_file_alone(
 
 
 def test_relative_certificate_paths_resolve_next_to_the_file_that_names_them(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     (tmp_path / "clusters").mkdir()
     (tmp_path / "clusters" / "ca.crt").write_text("not checked until a request\n")
-    clusters = write(tmp_path / "clusters" / "kc", config(
-        {}, clusters={"c": {"server": "https://127.0.0.1:6443",
-                            "certificate-authority": "ca.crt"}}))
+    clusters = write(
+        tmp_path / "clusters" / "kc",
+        config(
+            {},
+            clusters={"c": {"server": "https://127.0.0.1:6443", "certificate-authority": "ca.crt"}},
+        ),
+    )
     contexts = write(tmp_path / "kc", config({"x": {"cluster": "c"}}, current="x"))
     e = env(tmp_path, KUBECONFIG=os.pathsep.join([str(contexts), str(clusters)]))
     target = resolve_target(None, None, e)
@@ -253,15 +323,29 @@ def test_relative_certificate_paths_resolve_next_to_the_file_that_names_them(
 
 
 def test_missing_certificate_file_is_an_input_error(tmp_path: Path) -> None:
-    kc = write(tmp_path / "kc", config({"x": {"cluster": "c"}}, current="x", clusters={
-        "c": {"server": "https://127.0.0.1:6443", "certificate-authority": "nope.crt"}}))
+    kc = write(
+        tmp_path / "kc",
+        config(
+            {"x": {"cluster": "c"}},
+            current="x",
+            clusters={
+                "c": {"server": "https://127.0.0.1:6443", "certificate-authority": "nope.crt"}
+            },
+        ),
+    )
     with pytest.raises(InputError, match=r"context 'x': File does not exist: .*nope\.crt"):
         resolve_target(str(kc), None, env(tmp_path))
 
 
 def test_insecure_skip_tls_verify_is_reported(tmp_path: Path) -> None:
-    kc = write(tmp_path / "kc", config({"x": {"cluster": "c"}}, current="x", clusters={
-        "c": {"server": "https://127.0.0.1:6443", "insecure-skip-tls-verify": True}}))
+    kc = write(
+        tmp_path / "kc",
+        config(
+            {"x": {"cluster": "c"}},
+            current="x",
+            clusters={"c": {"server": "https://127.0.0.1:6443", "insecure-skip-tls-verify": True}},
+        ),
+    )
     target = resolve_target(str(kc), None, env(tmp_path))
     assert target.insecure and target.configuration.verify_ssl is False
 
@@ -274,25 +358,40 @@ def _exec_plugin(tmp_path: Path, body: str) -> Path:
 
 
 def _exec_config(tmp_path: Path, script: Path) -> Path:
-    return write(tmp_path / "kc", config(
-        {"x": {"cluster": "c", "user": "u"}}, current="x",
-        clusters={"c": {"server": "http://127.0.0.1:6443"}},
-        users={"u": {"exec": {"apiVersion": "client.authentication.k8s.io/v1beta1",
-                              "command": str(script), "interactiveMode": "Never"}}}))
+    return write(
+        tmp_path / "kc",
+        config(
+            {"x": {"cluster": "c", "user": "u"}},
+            current="x",
+            clusters={"c": {"server": "http://127.0.0.1:6443"}},
+            users={
+                "u": {
+                    "exec": {
+                        "apiVersion": "client.authentication.k8s.io/v1beta1",
+                        "command": str(script),
+                        "interactiveMode": "Never",
+                    }
+                }
+            },
+        ),
+    )
 
 
 def test_exec_plugin_supplies_the_token(tmp_path: Path) -> None:
-    reply = {"apiVersion": "client.authentication.k8s.io/v1beta1", "kind": "ExecCredential",
-             "status": {"token": "from-plugin"}}
+    reply = {
+        "apiVersion": "client.authentication.k8s.io/v1beta1",
+        "kind": "ExecCredential",
+        "status": {"token": "from-plugin"},
+    }
     script = _exec_plugin(tmp_path, f"print(json.dumps({reply!r}))")
     target = resolve_target(str(_exec_config(tmp_path, script)), None, env(tmp_path))
     assert target.configuration.api_key["BearerToken"] == "Bearer from-plugin"
 
 
 def test_failing_exec_plugin_is_one_line_with_its_own_words(
-        tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
-    script = _exec_plugin(tmp_path, "sys.stderr.write('please run: cloud login\\n')\n"
-                                    "sys.exit(3)")
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    script = _exec_plugin(tmp_path, "sys.stderr.write('please run: cloud login\\n')\nsys.exit(3)")
     with pytest.raises(SourceError) as info:
         resolve_target(str(_exec_config(tmp_path, script)), None, env(tmp_path))
     assert "cannot get credentials" in str(info.value)
@@ -301,6 +400,7 @@ def test_failing_exec_plugin_is_one_line_with_its_own_words(
 
 
 # -- in-cluster ------------------------------------------------------------------------------
+
 
 def test_in_cluster_service_account_when_there_is_no_kubeconfig(tmp_path: Path) -> None:
     sa = tmp_path / "sa"
@@ -328,6 +428,7 @@ def test_nothing_to_read_points_at_the_flags(tmp_path: Path) -> None:
 
 # -- pure helpers ----------------------------------------------------------------------------
 
+
 def test_display_url_drops_user_and_password() -> None:
     assert display_url("https://admin:hunter2@10.0.0.1:6443/k8s") == "https://10.0.0.1:6443/k8s"
     assert display_url("https://[::1]:6443") == "https://[::1]:6443"
@@ -341,12 +442,29 @@ def test_status_message_reads_a_status_or_falls_back_to_text() -> None:
 
 
 def test_backend_services_covers_default_backend_and_rules() -> None:
-    ingress = {"metadata": {"name": "i", "namespace": "shop"}, "spec": {
-        "defaultBackend": {"service": {"name": "fallback", "port": {"number": 80}}},
-        "rules": [{"http": {"paths": [
-            {"path": "/", "backend": {"service": {"name": "web", "port": {"number": 80}}}},
-            {"path": "/r", "backend": {"resource": {"kind": "Bucket", "name": "b"}}},
-        ]}}, {"host": "no-http.example"}]}}
+    ingress = {
+        "metadata": {"name": "i", "namespace": "shop"},
+        "spec": {
+            "defaultBackend": {"service": {"name": "fallback", "port": {"number": 80}}},
+            "rules": [
+                {
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "backend": {"service": {"name": "web", "port": {"number": 80}}},
+                            },
+                            {
+                                "path": "/r",
+                                "backend": {"resource": {"kind": "Bucket", "name": "b"}},
+                            },
+                        ]
+                    }
+                },
+                {"host": "no-http.example"},
+            ],
+        },
+    }
     assert backend_services(ingress) == {("shop", "fallback"), ("shop", "web")}
 
 
@@ -356,15 +474,25 @@ def test_nonsense_options_are_input_errors(options: LiveOptions) -> None:
         load_live(options)
 
 
-@pytest.mark.parametrize(("cluster", "context", "expected"), [
-    ({"server": "http://127.0.0.1:1"}, {"cluster": ["c"]}, "'cluster' must be a name, not list"),
-    ({"server": 6443}, {"cluster": "c"}, "cluster 'c' .* has no server"),
-    ({"server": "https://127.0.0.1:1", "certificate-authority-data": "%%% not base64"},
-     {"cluster": "c"}, r"kubeconfig .*, context 'x': "),
-])
-def test_values_of_the_wrong_type_are_input_errors(tmp_path: Path, cluster: dict[str, Any],
-                                                   context: dict[str, Any],
-                                                   expected: str) -> None:
+@pytest.mark.parametrize(
+    ("cluster", "context", "expected"),
+    [
+        (
+            {"server": "http://127.0.0.1:1"},
+            {"cluster": ["c"]},
+            "'cluster' must be a name, not list",
+        ),
+        ({"server": 6443}, {"cluster": "c"}, "cluster 'c' .* has no server"),
+        (
+            {"server": "https://127.0.0.1:1", "certificate-authority-data": "%%% not base64"},
+            {"cluster": "c"},
+            r"kubeconfig .*, context 'x': ",
+        ),
+    ],
+)
+def test_values_of_the_wrong_type_are_input_errors(
+    tmp_path: Path, cluster: dict[str, Any], context: dict[str, Any], expected: str
+) -> None:
     kc = write(tmp_path / "kc", config({"x": context}, current="x", clusters={"c": cluster}))
     with pytest.raises(InputError, match=expected):
         resolve_target(str(kc), None, env(tmp_path))

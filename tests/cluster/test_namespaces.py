@@ -8,12 +8,15 @@ from kpath.cluster.namespaces import dump_namespaces, qualify, unknown_namespace
 from kpath.errors import InputError
 
 
-@pytest.mark.parametrize(("ref", "namespace", "default", "full"), [
-    ("web", "shop", "default", "shop/web"),  # -n wins over the context
-    ("web", None, "team-a", "team-a/web"),  # the context's namespace
-    ("shop/web", None, "default", "shop/web"),
-    ("shop/web", "shop", "default", "shop/web"),
-])
+@pytest.mark.parametrize(
+    ("ref", "namespace", "default", "full"),
+    [
+        ("web", "shop", "default", "shop/web"),  # -n wins over the context
+        ("web", None, "team-a", "team-a/web"),  # the context's namespace
+        ("shop/web", None, "default", "shop/web"),
+        ("shop/web", "shop", "default", "shop/web"),
+    ],
+)
 def test_qualify(ref: str, namespace: str | None, default: str, full: str) -> None:
     assert qualify(ref, namespace, default, "service") == full
 
@@ -33,15 +36,19 @@ def test_qualify_refuses_two_namespaces_unless_told_not_to() -> None:
 def test_unknown_namespace_names_those_that_exist() -> None:
     assert unknown_namespace("shop", ["default", "shop"]) is None
     assert unknown_namespace("nope", None) is None  # could not be listed: no check
-    assert unknown_namespace("nope", ["default", "shop"]) == \
-        'namespace "nope" not found (namespaces: default, shop)'
+    assert (
+        unknown_namespace("nope", ["default", "shop"])
+        == 'namespace "nope" not found (namespaces: default, shop)'
+    )
     assert unknown_namespace("nope", []) == 'namespace "nope" not found (namespaces: none)'
 
 
 def test_dump_namespaces_are_its_namespace_objects_else_its_objects() -> None:
-    objs = {"Service": [{"metadata": {"name": "a", "namespace": "shop"}}],
-            "Pod": [{"metadata": {"name": "p", "namespace": "tools"}}, {"metadata": None}],
-            "Node": [{"metadata": {"name": "n1"}}]}
+    objs = {
+        "Service": [{"metadata": {"name": "a", "namespace": "shop"}}],
+        "Pod": [{"metadata": {"name": "p", "namespace": "tools"}}, {"metadata": None}],
+        "Node": [{"metadata": {"name": "n1"}}],
+    }
     assert dump_namespaces(objs) == ["shop", "tools"]
     objs["Namespace"] = [{"metadata": {"name": "shop"}}, {"metadata": {"name": "empty"}}]
     assert dump_namespaces(objs) == ["empty", "shop"]

@@ -46,24 +46,27 @@ def _i() -> Interner:
 
 # ---------------------------------------------------------------- Node
 
+
 def test_node_fields() -> None:
     raw = node("n1", "z1", ip="10.0.0.1")
     raw["spec"] = {"unschedulable": True}
     raw["status"]["addresses"].append({"type": "Hostname", "address": "n1.example.test"})
     n = parse_node(raw, _i())
-    assert (n.name, n.zone, n.ready, n.unschedulable, n.ip) == ("n1", "z1", True, True,
-                                                               "10.0.0.1")
+    assert (n.name, n.zone, n.ready, n.unschedulable, n.ip) == ("n1", "z1", True, True, "10.0.0.1")
     assert n.address_of("Hostname", "InternalIP") == "n1.example.test"
     assert n.address_of("ExternalIP") is None
 
 
-@pytest.mark.parametrize(("conditions", "ready"), [
-    ([{"type": "Ready", "status": "True"}], True),
-    ([{"type": "Ready", "status": "False"}], False),
-    ([{"type": "Ready", "status": "Unknown"}], False),
-    ([{"type": "MemoryPressure", "status": "False"}], None),
-    ([], None),
-])
+@pytest.mark.parametrize(
+    ("conditions", "ready"),
+    [
+        ([{"type": "Ready", "status": "True"}], True),
+        ([{"type": "Ready", "status": "False"}], False),
+        ([{"type": "Ready", "status": "Unknown"}], False),
+        ([{"type": "MemoryPressure", "status": "False"}], None),
+        ([], None),
+    ],
+)
 def test_node_readiness(conditions: list[Obj], ready: bool | None) -> None:
     raw = node("n1")
     raw["status"]["conditions"] = conditions
@@ -83,17 +86,40 @@ def test_redacted_node_address_is_unknown() -> None:
 
 # ---------------------------------------------------------------- Pod
 
+
 def test_pod_fields_and_defaults() -> None:
-    p = parse_pod(pod("a", "n1", "10.1.0.1", ports=[
-        {"name": "http", "containerPort": 8080}, {"containerPort": 53, "protocol": "UDP"}]),
-        _i())
+    p = parse_pod(
+        pod(
+            "a",
+            "n1",
+            "10.1.0.1",
+            ports=[
+                {"name": "http", "containerPort": 8080},
+                {"containerPort": 53, "protocol": "UDP"},
+            ],
+        ),
+        _i(),
+    )
     assert (p.key, p.node, p.ip, p.phase, p.ready, p.terminating) == (
-        ObjectKey("shop", "a"), "n1", "10.1.0.1", "Running", True, False)
+        ObjectKey("shop", "a"),
+        "n1",
+        "10.1.0.1",
+        "Running",
+        True,
+        False,
+    )
     assert [(c.name, c.port, c.protocol) for c in p.ports] == [
-        ("http", 8080, "TCP"), (None, 53, "UDP")]
+        ("http", 8080, "TCP"),
+        (None, 53, "UDP"),
+    ]
     bare = parse_pod({"metadata": {"name": "b"}}, _i())
     assert (bare.namespace, bare.phase, bare.ready, bare.ip, bare.node) == (
-        "default", "Unknown", False, None, None)
+        "default",
+        "Unknown",
+        False,
+        None,
+        None,
+    )
 
 
 def test_pod_terminating_and_redacted() -> None:
@@ -109,9 +135,17 @@ def test_labels_are_shared_between_pods() -> None:
 
 # ---------------------------------------------------------------- Service
 
-@pytest.mark.parametrize(("target", "expected"), [
-    (None, 80), ("", 80), (8080, 8080), ("8080", 8080), ("http", "http"),
-])
+
+@pytest.mark.parametrize(
+    ("target", "expected"),
+    [
+        (None, 80),
+        ("", 80),
+        (8080, 8080),
+        ("8080", 8080),
+        ("http", "http"),
+    ],
+)
 def test_service_target_port_defaults(target: Any, expected: int | str) -> None:
     port: Obj = {"port": 80}
     if target is not None:
@@ -122,37 +156,63 @@ def test_service_target_port_defaults(target: Any, expected: int | str) -> None:
 
 
 def test_service_defaults() -> None:
-    svc = parse_service({"metadata": {"name": "web", "namespace": "shop"},
-                         "spec": {"ports": [{"port": 80}]}}, _i())
-    assert (svc.type, svc.external_traffic_policy, svc.internal_traffic_policy,
-            svc.allocate_lb_node_ports, svc.selector, svc.session_affinity, svc.headless,
-            svc.is_external) == ("ClusterIP", "Cluster", "Cluster", True, None, "None", False,
-                                 False)
+    svc = parse_service(
+        {"metadata": {"name": "web", "namespace": "shop"}, "spec": {"ports": [{"port": 80}]}}, _i()
+    )
+    assert (
+        svc.type,
+        svc.external_traffic_policy,
+        svc.internal_traffic_policy,
+        svc.allocate_lb_node_ports,
+        svc.selector,
+        svc.session_affinity,
+        svc.headless,
+        svc.is_external,
+    ) == ("ClusterIP", "Cluster", "Cluster", True, None, "None", False, False)
 
 
-@pytest.mark.parametrize(("etp", "expected"), [
-    ("Local", "Local"), ("Cluster", "Cluster"), (None, "Cluster"), ("Global", "Cluster"),
-])
+@pytest.mark.parametrize(
+    ("etp", "expected"),
+    [
+        ("Local", "Local"),
+        ("Cluster", "Cluster"),
+        (None, "Cluster"),
+        ("Global", "Cluster"),
+    ],
+)
 def test_external_traffic_policy(etp: str | None, expected: str) -> None:
-    assert parse_service(service("web", "NodePort", etp=etp), _i()).external_traffic_policy \
-        == expected
+    assert (
+        parse_service(service("web", "NodePort", etp=etp), _i()).external_traffic_policy == expected
+    )
 
 
 def test_service_addresses() -> None:
-    raw = service("web", "LoadBalancer", externalIPs=["198.51.100.1", "***HIDDEN***"],
-                  clusterIPs=["10.96.0.10", "fd00::10"], allocateLoadBalancerNodePorts=False,
-                  loadBalancerClass="example.test/lb")
-    raw["status"] = {"loadBalancer": {"ingress": [
-        {"ip": "192.0.2.1", "ipMode": "Proxy"}, {"hostname": "lb.example.test"}]}}
+    raw = service(
+        "web",
+        "LoadBalancer",
+        externalIPs=["198.51.100.1", "***HIDDEN***"],
+        clusterIPs=["10.96.0.10", "fd00::10"],
+        allocateLoadBalancerNodePorts=False,
+        loadBalancerClass="example.test/lb",
+    )
+    raw["status"] = {
+        "loadBalancer": {
+            "ingress": [{"ip": "192.0.2.1", "ipMode": "Proxy"}, {"hostname": "lb.example.test"}]
+        }
+    }
     svc = parse_service(raw, _i())
     assert svc.cluster_ips == ("10.96.0.10", "fd00::10")
     assert svc.external_ips == ("198.51.100.1",)
     assert svc.load_balancer_ingress == (
         LoadBalancerIngress("192.0.2.1", None, "Proxy"),
-        LoadBalancerIngress(None, "lb.example.test", None))
+        LoadBalancerIngress(None, "lb.example.test", None),
+    )
     assert [i.address for i in svc.load_balancer_ingress] == ["192.0.2.1", "lb.example.test"]
     assert (svc.allocate_lb_node_ports, svc.load_balancer_class, svc.is_external) == (
-        False, "example.test/lb", True)
+        False,
+        "example.test/lb",
+        True,
+    )
 
 
 def test_headless_service() -> None:
@@ -163,34 +223,47 @@ def test_headless_service() -> None:
 def test_service_keeps_only_annotations_that_shape_traffic() -> None:
     raw = service("web")
     raw["metadata"]["annotations"] = {
-        "kubectl.kubernetes.io/last-applied-configuration": "{...}", "team": "shop",
+        "kubectl.kubernetes.io/last-applied-configuration": "{...}",
+        "team": "shop",
         "meta.helm.sh/release-name": "web",
-        "service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}
+        "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+    }
     assert dict(parse_service(raw, _i()).annotations) == {
-        "service.beta.kubernetes.io/aws-load-balancer-type": "nlb"}
+        "service.beta.kubernetes.io/aws-load-balancer-type": "nlb"
+    }
 
 
 def test_ingress_drops_the_last_applied_copy() -> None:
     raw = ingress("web", rules=[])
     raw["metadata"]["annotations"] = {
-        "kubectl.kubernetes.io/last-applied-configuration": "{...}", "team": "shop"}
+        "kubectl.kubernetes.io/last-applied-configuration": "{...}",
+        "team": "shop",
+    }
     assert dict(parse_ingress(raw, _i()).annotations) == {"team": "shop"}
 
 
 # ---------------------------------------------------------------- EndpointSlice
 
-@pytest.mark.parametrize(("ready", "serving", "terminating", "expected"), [
-    (None, None, None, (True, True, False)),
-    (False, None, None, (False, True, False)),  # kube-proxy: nil serving is true
-    (True, False, None, (True, False, False)),
-    (False, True, True, (False, True, True)),
-    (False, False, True, (False, False, True)),
-])
-def test_endpoint_condition_defaults(ready: bool | None, serving: bool | None,
-                                     terminating: bool | None,
-                                     expected: tuple[bool, bool, bool]) -> None:
-    raw = endpointslice("web", [endpoint("10.1.0.1", "n1", ready=ready, serving=serving,
-                                         terminating=terminating)])
+
+@pytest.mark.parametrize(
+    ("ready", "serving", "terminating", "expected"),
+    [
+        (None, None, None, (True, True, False)),
+        (False, None, None, (False, True, False)),  # kube-proxy: nil serving is true
+        (True, False, None, (True, False, False)),
+        (False, True, True, (False, True, True)),
+        (False, False, True, (False, False, True)),
+    ],
+)
+def test_endpoint_condition_defaults(
+    ready: bool | None,
+    serving: bool | None,
+    terminating: bool | None,
+    expected: tuple[bool, bool, bool],
+) -> None:
+    raw = endpointslice(
+        "web", [endpoint("10.1.0.1", "n1", ready=ready, serving=serving, terminating=terminating)]
+    )
     (ep,) = parse_endpointslice(raw, _i()).endpoints
     assert (ep.ready, ep.serving, ep.terminating) == expected
 
@@ -202,40 +275,64 @@ def test_endpoint_without_conditions_is_ready() -> None:
 
 
 def test_endpointslice_fields() -> None:
-    raw = endpointslice("web", [endpoint("10.1.0.1", "n1", "a", zone="z1", hint_zones=["z1"],
-                                         hint_nodes=["n1"])], port_name="")
+    raw = endpointslice(
+        "web",
+        [endpoint("10.1.0.1", "n1", "a", zone="z1", hint_zones=["z1"], hint_nodes=["n1"])],
+        port_name="",
+    )
     raw["endpoints"][0]["targetRef"].pop("namespace")
     s = parse_endpointslice(raw, _i())
     (ep,) = s.endpoints
     assert (s.service, s.origin, s.ports[0].name, s.ports[0].port) == (
-        "web", "EndpointSlice", None, 8080)
+        "web",
+        "EndpointSlice",
+        None,
+        8080,
+    )
     assert (ep.zone, ep.hint_zones, ep.hint_nodes, ep.target_kind, ep.target) == (
-        "z1", ("z1",), ("n1",), "Pod", ObjectKey("shop", "a"))
+        "z1",
+        ("z1",),
+        ("n1",),
+        "Pod",
+        ObjectKey("shop", "a"),
+    )
 
 
 def test_legacy_endpoints() -> None:
-    (s,) = parse_endpoints(endpoints_legacy("web", ready=[("10.1.0.1", "n1")],
-                                            not_ready=[("10.1.0.2", None)]), _i())
+    (s,) = parse_endpoints(
+        endpoints_legacy("web", ready=[("10.1.0.1", "n1")], not_ready=[("10.1.0.2", None)]), _i()
+    )
     assert s.origin == "Endpoints" and s.service == "web"
-    assert [(e.address, e.ready, e.serving, e.terminating, e.node, e.hint_zones)
-            for e in s.endpoints] == [("10.1.0.1", True, True, False, "n1", ()),
-                                      ("10.1.0.2", False, False, False, None, ())]
+    assert [
+        (e.address, e.ready, e.serving, e.terminating, e.node, e.hint_zones) for e in s.endpoints
+    ] == [("10.1.0.1", True, True, False, "n1", ()), ("10.1.0.2", False, False, False, None, ())]
 
 
 # ---------------------------------------------------------------- Ingress, IngressClass
 
+
 def test_ingress_fields() -> None:
-    raw = ingress("shop", class_name="nginx", tls_hosts=["a.test"], lb_ip="192.0.2.5",
-                  default_backend=backend("web", "http"),
-                  rules=[rule("a.test", ("/x", "Exact", backend("web", 80)))])
+    raw = ingress(
+        "shop",
+        class_name="nginx",
+        tls_hosts=["a.test"],
+        lb_ip="192.0.2.5",
+        default_backend=backend("web", "http"),
+        rules=[rule("a.test", ("/x", "Exact", backend("web", 80)))],
+    )
     raw["spec"]["rules"][0]["http"]["paths"].append({"backend": backend("web", 80)})
     ing = parse_ingress(raw, _i())
-    assert (ing.class_name, ing.class_from_annotation, ing.tls_hosts) == ("nginx", False,
-                                                                         ("a.test",))
+    assert (ing.class_name, ing.class_from_annotation, ing.tls_hosts) == (
+        "nginx",
+        False,
+        ("a.test",),
+    )
     assert ing.default_backend == IngressBackend("web", None, "http", None)
     (r,) = ing.rules
     assert [(p.path, p.path_type, p.backend.port_number) for p in r.paths] == [
-        ("/x", "Exact", 80), ("/", "ImplementationSpecific", 80)]
+        ("/x", "Exact", 80),
+        ("/", "ImplementationSpecific", 80),
+    ]
     assert ing.load_balancer_ingress[0].ip == "192.0.2.5"
 
 
@@ -261,53 +358,97 @@ def test_ingress_class_default() -> None:
 
 # ---------------------------------------------------------------- bad input
 
+
 def _ing(**spec: Any) -> Obj:
     return {**ingress("web"), "spec": spec}
 
 
-@pytest.mark.parametrize(("obj", "words"), [
-    pytest.param({"kind": "Node", "metadata": {}}, ["Node #1", "metadata.name is missing"],
-                 id="node-without-name"),
-    pytest.param({**service("web"), "spec": {"ports": [{"port": "eighty"}]}},
-                 ["Service shop/web", "spec.ports[0].port is a string, not a port number"],
-                 id="port-not-a-number"),
-    pytest.param({**service("web"), "spec": {"ports": [{"port": 70000}]}},
-                 ["Service shop/web", "spec.ports[0].port is a number, not a port number"],
-                 id="port-out-of-range"),
-    pytest.param({**service("web"), "spec": {"ports": [{"port": True}]}},
-                 ["spec.ports[0].port is a boolean"], id="port-a-boolean"),
-    pytest.param({**pod("a", "n1", "10.1.0.1"), "metadata": {"name": "a", "labels": ["x"]}},
-                 ["Pod default/a", "metadata.labels is a list, not a mapping"],
-                 id="labels-not-a-mapping"),
-    pytest.param({**endpointslice("web", []), "endpoints": [{"conditions": "yes"}]},
-                 ["EndpointSlice shop/web-abc", "endpoints[0].conditions is a string"],
-                 id="conditions-not-a-mapping"),
-    pytest.param({"kind": "Pod", "metadata": "nope"},
-                 ["Pod #1", "metadata is a string, not a mapping"], id="metadata-not-a-mapping"),
-    # The four places issue 9 found with mutated real dumps:
-    pytest.param(_ing(rules=[{"host": [None]}]),
-                 ["Ingress shop/web", "spec.rules[0].host is a list, not a string"],
-                 id="ingress-host-list"),
-    pytest.param(_ing(rules=[{"host": {"a": "b"}}]),
-                 ["spec.rules[0].host is a mapping, not a string"], id="ingress-host-mapping"),
-    pytest.param(_ing(defaultBackend={"service": {"name": [], "port": {"number": 80}}}),
-                 ["spec.defaultBackend.service.name is a list, not a string"],
-                 id="backend-service-name-list"),
-    pytest.param(_ing(ingressClassName=[None]),
-                 ["spec.ingressClassName is a list, not a string"], id="ingress-class-list"),
-    pytest.param({**endpointslice("web", []),
-                  "metadata": {"name": "s", "namespace": "shop",
-                               "labels": {"kubernetes.io/service-name": ["web"]}}},
-                 ["EndpointSlice shop/s",
-                  "metadata.labels['kubernetes.io/service-name'] is a list, not a string"],
-                 id="service-name-label-list"),
-    pytest.param({**node("n1"), "status": {"conditions": [{"type": "Ready", "status": True}]}},
-                 ["Node n1", "status.conditions[0].status is a boolean, not a string"],
-                 id="condition-status-boolean"),
-    pytest.param(_ing(rules=[{"http": {"paths": [{"backend": {"service": {}}}]}}]),
-                 ["spec.rules[0].http.paths[0].backend.service.name is missing"],
-                 id="backend-without-name"),
-])
+@pytest.mark.parametrize(
+    ("obj", "words"),
+    [
+        pytest.param(
+            {"kind": "Node", "metadata": {}},
+            ["Node #1", "metadata.name is missing"],
+            id="node-without-name",
+        ),
+        pytest.param(
+            {**service("web"), "spec": {"ports": [{"port": "eighty"}]}},
+            ["Service shop/web", "spec.ports[0].port is a string, not a port number"],
+            id="port-not-a-number",
+        ),
+        pytest.param(
+            {**service("web"), "spec": {"ports": [{"port": 70000}]}},
+            ["Service shop/web", "spec.ports[0].port is a number, not a port number"],
+            id="port-out-of-range",
+        ),
+        pytest.param(
+            {**service("web"), "spec": {"ports": [{"port": True}]}},
+            ["spec.ports[0].port is a boolean"],
+            id="port-a-boolean",
+        ),
+        pytest.param(
+            {**pod("a", "n1", "10.1.0.1"), "metadata": {"name": "a", "labels": ["x"]}},
+            ["Pod default/a", "metadata.labels is a list, not a mapping"],
+            id="labels-not-a-mapping",
+        ),
+        pytest.param(
+            {**endpointslice("web", []), "endpoints": [{"conditions": "yes"}]},
+            ["EndpointSlice shop/web-abc", "endpoints[0].conditions is a string"],
+            id="conditions-not-a-mapping",
+        ),
+        pytest.param(
+            {"kind": "Pod", "metadata": "nope"},
+            ["Pod #1", "metadata is a string, not a mapping"],
+            id="metadata-not-a-mapping",
+        ),
+        # The four places issue 9 found with mutated real dumps:
+        pytest.param(
+            _ing(rules=[{"host": [None]}]),
+            ["Ingress shop/web", "spec.rules[0].host is a list, not a string"],
+            id="ingress-host-list",
+        ),
+        pytest.param(
+            _ing(rules=[{"host": {"a": "b"}}]),
+            ["spec.rules[0].host is a mapping, not a string"],
+            id="ingress-host-mapping",
+        ),
+        pytest.param(
+            _ing(defaultBackend={"service": {"name": [], "port": {"number": 80}}}),
+            ["spec.defaultBackend.service.name is a list, not a string"],
+            id="backend-service-name-list",
+        ),
+        pytest.param(
+            _ing(ingressClassName=[None]),
+            ["spec.ingressClassName is a list, not a string"],
+            id="ingress-class-list",
+        ),
+        pytest.param(
+            {
+                **endpointslice("web", []),
+                "metadata": {
+                    "name": "s",
+                    "namespace": "shop",
+                    "labels": {"kubernetes.io/service-name": ["web"]},
+                },
+            },
+            [
+                "EndpointSlice shop/s",
+                "metadata.labels['kubernetes.io/service-name'] is a list, not a string",
+            ],
+            id="service-name-label-list",
+        ),
+        pytest.param(
+            {**node("n1"), "status": {"conditions": [{"type": "Ready", "status": True}]}},
+            ["Node n1", "status.conditions[0].status is a boolean, not a string"],
+            id="condition-status-boolean",
+        ),
+        pytest.param(
+            _ing(rules=[{"http": {"paths": [{"backend": {"service": {}}}]}}]),
+            ["spec.rules[0].http.paths[0].backend.service.name is missing"],
+            id="backend-without-name",
+        ),
+    ],
+)
 def test_bad_values_are_one_input_error_naming_the_object(obj: Obj, words: list[str]) -> None:
     with pytest.raises(InputError) as err:
         snapshot(obj)
@@ -318,20 +459,34 @@ def test_bad_values_are_one_input_error_naming_the_object(obj: Obj, words: list[
         assert w in msg
 
 
-@pytest.mark.parametrize(("obj", "check"), [
-    pytest.param(_ing(rules=[{"host": None, "http": None}], ingressClassName=None),
-                 lambda s: s.ingresses[0].rules[0].host is None and
-                 s.ingresses[0].class_name is None, id="ingress-nulls"),
-    pytest.param({**service("web"), "metadata": {"name": "web", "namespace": "shop",
-                                                 "labels": {"a": None}}},
-                 lambda s: dict(s.services[ObjectKey("shop", "web")].labels) == {"a": ""},
-                 id="null-label-is-empty"),
-    pytest.param({**pod("a", "n1", "10.1.0.1"), "spec": {"containers": [None], "nodeName": None}},
-                 lambda s: s.pods[ObjectKey("shop", "a")].node is None, id="null-list-item"),
-    pytest.param(service("web", externalIPs=[None, "192.0.2.1"]),
-                 lambda s: s.services[ObjectKey("shop", "web")].external_ips == ("192.0.2.1",),
-                 id="null-string-in-list"),
-])
+@pytest.mark.parametrize(
+    ("obj", "check"),
+    [
+        pytest.param(
+            _ing(rules=[{"host": None, "http": None}], ingressClassName=None),
+            lambda s: s.ingresses[0].rules[0].host is None and s.ingresses[0].class_name is None,
+            id="ingress-nulls",
+        ),
+        pytest.param(
+            {
+                **service("web"),
+                "metadata": {"name": "web", "namespace": "shop", "labels": {"a": None}},
+            },
+            lambda s: dict(s.services[ObjectKey("shop", "web")].labels) == {"a": ""},
+            id="null-label-is-empty",
+        ),
+        pytest.param(
+            {**pod("a", "n1", "10.1.0.1"), "spec": {"containers": [None], "nodeName": None}},
+            lambda s: s.pods[ObjectKey("shop", "a")].node is None,
+            id="null-list-item",
+        ),
+        pytest.param(
+            service("web", externalIPs=[None, "192.0.2.1"]),
+            lambda s: s.services[ObjectKey("shop", "web")].external_ips == ("192.0.2.1",),
+            id="null-string-in-list",
+        ),
+    ],
+)
 def test_null_is_absent(obj: Obj, check: Any) -> None:
     """As the API server's decoder reads it: null is the field left out."""
     assert check(snapshot(obj))
@@ -339,17 +494,29 @@ def test_null_is_absent(obj: Obj, check: Any) -> None:
 
 # ---------------------------------------------------------------- hostile text
 
+
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_strings_survive_parsing_unchanged(text: str) -> None:
     i = _i()
     n = parse_node(node(f"n-{text}", zone=text), i)
     p = parse_pod(pod(text, n.name, "10.1.0.1", labels={"app": text}), i)
     svc = parse_service(service(text, selector={"app": text}), i)
-    ing = parse_ingress(ingress(text, class_name=text, rules=[
-        rule(f"{text}.test", (f"/{text}", "Prefix", backend(text, text)))]), i)
+    ing = parse_ingress(
+        ingress(
+            text,
+            class_name=text,
+            rules=[rule(f"{text}.test", (f"/{text}", "Prefix", backend(text, text)))],
+        ),
+        i,
+    )
     assert (n.name, n.zone) == (f"n-{text}", text)
     assert (p.name, p.node, dict(p.labels)) == (text, f"n-{text}", {"app": text})
     assert (svc.name, dict(svc.selector or {})) == (text, {"app": text})
     (r,) = ing.rules
-    assert (ing.name, ing.class_name, r.host, r.paths[0].path, r.paths[0].backend.port_name) \
-        == (text, text, f"{text}.test", f"/{text}", text)
+    assert (ing.name, ing.class_name, r.host, r.paths[0].path, r.paths[0].backend.port_name) == (
+        text,
+        text,
+        f"{text}.test",
+        f"/{text}",
+        text,
+    )

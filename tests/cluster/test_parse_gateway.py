@@ -28,8 +28,9 @@ from tests.builders import snapshot
 Obj = dict[str, Any]
 V1 = f"{GROUP}/v1"
 MANIFESTS = Path(__file__).resolve().parents[3] / "shared" / "realworld" / "manifests"
-needs_realworld = pytest.mark.skipif(not MANIFESTS.is_dir(),
-                                     reason=f"real-world manifests not found at {MANIFESTS}")
+needs_realworld = pytest.mark.skipif(
+    not MANIFESTS.is_dir(), reason=f"real-world manifests not found at {MANIFESTS}"
+)
 
 
 def obj(kind: str, name: str = "x", namespace: str | None = "shop", **spec: Any) -> Obj:
@@ -53,10 +54,19 @@ def route(kind: str, *rules: Obj, **spec: Any) -> Obj:
 
 # ---------------------------------------------------------------- defaults
 
+
 def test_listener_defaults() -> None:
-    g = parse(gateway({"name": "http", "port": 80, "protocol": "HTTP"},
-                      {"name": "tls", "port": 443, "protocol": "HTTPS",
-                       "tls": {"certificateRefs": [{"name": "cert"}]}}))
+    g = parse(
+        gateway(
+            {"name": "http", "port": 80, "protocol": "HTTP"},
+            {
+                "name": "tls",
+                "port": 443,
+                "protocol": "HTTPS",
+                "tls": {"certificateRefs": [{"name": "cert"}]},
+            },
+        )
+    )
     http, tls = g.listeners
     assert http.allowed_routes.namespaces_from == "Same"
     assert http.allowed_routes.kinds == () and http.allowed_routes.selector is None
@@ -68,30 +78,59 @@ def test_listener_defaults() -> None:
 
 
 def test_allowed_routes_selector_and_kinds() -> None:
-    g = parse(gateway({"name": "l", "port": 80, "protocol": "HTTP", "allowedRoutes": {
-        "namespaces": {"from": "Selector", "selector": {
-            "matchLabels": {"shared": "true"},
-            "matchExpressions": [{"key": "env", "operator": "In", "values": ["a", "b"]}]}},
-        "kinds": [{"kind": "HTTPRoute"}, {"group": "example.com", "kind": "X"}]}}))
+    g = parse(
+        gateway(
+            {
+                "name": "l",
+                "port": 80,
+                "protocol": "HTTP",
+                "allowedRoutes": {
+                    "namespaces": {
+                        "from": "Selector",
+                        "selector": {
+                            "matchLabels": {"shared": "true"},
+                            "matchExpressions": [
+                                {"key": "env", "operator": "In", "values": ["a", "b"]}
+                            ],
+                        },
+                    },
+                    "kinds": [{"kind": "HTTPRoute"}, {"group": "example.com", "kind": "X"}],
+                },
+            }
+        )
+    )
     allowed = g.listeners[0].allowed_routes
     assert allowed.namespaces_from == "Selector"
     assert allowed.selector.match_labels == (("shared", "true"),)
     assert allowed.selector.match_expressions[0] == ("env", "In", ("a", "b"))
-    assert [(k.group, k.kind) for k in allowed.kinds] == [(GROUP, "HTTPRoute"),
-                                                          ("example.com", "X")]
+    assert [(k.group, k.kind) for k in allowed.kinds] == [
+        (GROUP, "HTTPRoute"),
+        ("example.com", "X"),
+    ]
 
 
 def test_gateway_status_and_addresses() -> None:
-    raw = gateway({"name": "l", "port": 80, "protocol": "HTTP"},
-                  addresses=[{"value": "192.0.2.9"}])
+    raw = gateway({"name": "l", "port": 80, "protocol": "HTTP"}, addresses=[{"value": "192.0.2.9"}])
     raw["metadata"]["creationTimestamp"] = "2026-01-02T03:04:05Z"
     raw["metadata"]["generation"] = 3
     raw["status"] = {
         "addresses": [{"type": "Hostname", "value": "lb.example.test"}],
-        "conditions": [{"type": "Programmed", "status": "True", "reason": "Programmed",
-                        "observedGeneration": 3}],
-        "listeners": [{"name": "l", "attachedRoutes": 2,
-                       "supportedKinds": [{"kind": "HTTPRoute"}], "conditions": []}],
+        "conditions": [
+            {
+                "type": "Programmed",
+                "status": "True",
+                "reason": "Programmed",
+                "observedGeneration": 3,
+            }
+        ],
+        "listeners": [
+            {
+                "name": "l",
+                "attachedRoutes": 2,
+                "supportedKinds": [{"kind": "HTTPRoute"}],
+                "conditions": [],
+            }
+        ],
     }
     g = parse(raw)
     assert g.spec_addresses[0] == ("IPAddress", "192.0.2.9")
@@ -99,8 +138,7 @@ def test_gateway_status_and_addresses() -> None:
     assert g.conditions[0] == ("Programmed", "True", "Programmed", "", 3)
     assert g.listener_status[0].attached_routes == 2
     assert g.listener_status[0].supported_kinds[0].group == GROUP
-    assert (g.creation, g.generation, g.key) == ("2026-01-02T03:04:05Z", 3,
-                                                 ObjectKey("shop", "gw"))
+    assert (g.creation, g.generation, g.key) == ("2026-01-02T03:04:05Z", 3, ObjectKey("shop", "gw"))
 
 
 def test_allowed_listeners() -> None:
@@ -111,12 +149,22 @@ def test_allowed_listeners() -> None:
 
 
 def test_http_route_defaults() -> None:
-    r = parse(route("HTTPRoute",
-                    {"backendRefs": [{"name": "web", "port": 80}]},
-                    {"matches": [{"headers": [{"name": "env", "value": "canary"}],
-                                  "queryParams": [{"name": "q", "value": "1"}]},
-                                 {"path": {"value": "/api"}}],
-                     "backendRefs": [{"name": "api", "port": 8080, "weight": 0}]}))
+    r = parse(
+        route(
+            "HTTPRoute",
+            {"backendRefs": [{"name": "web", "port": 80}]},
+            {
+                "matches": [
+                    {
+                        "headers": [{"name": "env", "value": "canary"}],
+                        "queryParams": [{"name": "q", "value": "1"}],
+                    },
+                    {"path": {"value": "/api"}},
+                ],
+                "backendRefs": [{"name": "api", "port": 8080, "weight": 0}],
+            },
+        )
+    )
     assert r.parents == (ParentRef(GROUP, "Gateway", None, "gw", None, None),)
     assert r.hostnames == ()
     first, second = r.rules
@@ -132,13 +180,27 @@ def test_http_route_defaults() -> None:
 
 
 def test_redirect_and_rewrite_filters() -> None:
-    r = parse(route("HTTPRoute", {"filters": [
-        {"type": "RequestRedirect", "requestRedirect": {"scheme": "https", "port": 443}},
-        {"type": "URLRewrite", "urlRewrite": {
-            "hostname": "b.example", "path": {"type": "ReplacePrefixMatch",
-                                              "replacePrefixMatch": "/v2"}}},
-        {"type": "RequestHeaderModifier", "requestHeaderModifier": {"set": []}},
-    ]}))
+    r = parse(
+        route(
+            "HTTPRoute",
+            {
+                "filters": [
+                    {
+                        "type": "RequestRedirect",
+                        "requestRedirect": {"scheme": "https", "port": 443},
+                    },
+                    {
+                        "type": "URLRewrite",
+                        "urlRewrite": {
+                            "hostname": "b.example",
+                            "path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/v2"},
+                        },
+                    },
+                    {"type": "RequestHeaderModifier", "requestHeaderModifier": {"set": []}},
+                ]
+            },
+        )
+    )
     redirect, rewrite, other = r.rules[0].filters
     assert redirect.redirect == RequestRedirect("https", None, 443, None, 302)
     assert rewrite.rewrite.hostname == "b.example"
@@ -147,19 +209,23 @@ def test_redirect_and_rewrite_filters() -> None:
 
 
 def test_grpc_route_matches() -> None:
-    r = parse(route("GRPCRoute", {"matches": [{"method": {"service": "pkg.Svc"}}]}, {},
-                    hostnames=["grpc.example.com"]))
+    r = parse(
+        route(
+            "GRPCRoute",
+            {"matches": [{"method": {"service": "pkg.Svc"}}]},
+            {},
+            hostnames=["grpc.example.com"],
+        )
+    )
     m = r.rules[0].matches[0]
-    assert (m.path, m.grpc_type, m.grpc_service, m.grpc_method) == (None, "Exact", "pkg.Svc",
-                                                                    None)
+    assert (m.path, m.grpc_type, m.grpc_service, m.grpc_method) == (None, "Exact", "pkg.Svc", None)
     assert r.rules[1].matches == ()  # GRPCRoute: no default match, empty matches everything
     assert r.hostnames == ("grpc.example.com",)
 
 
 @pytest.mark.parametrize("kind", ["TLSRoute", "TCPRoute", "UDPRoute"])
 def test_l4_routes(kind: str) -> None:
-    r = parse(route(kind, {"backendRefs": [{"name": "b", "port": 443}]},
-                    hostnames=["a.example"]))
+    r = parse(route(kind, {"backendRefs": [{"name": "b", "port": 443}]}, hostnames=["a.example"]))
     assert r.kind == kind
     assert r.rules[0].matches == () and r.rules[0].filters == ()
     assert r.hostnames == (("a.example",) if kind == "TLSRoute" else ())
@@ -167,90 +233,189 @@ def test_l4_routes(kind: str) -> None:
 
 def test_route_status_parent() -> None:
     raw = route("HTTPRoute")
-    raw["status"] = {"parents": [{
-        "parentRef": {"name": "gw", "sectionName": "http"}, "controllerName": "c",
-        "conditions": [{"type": "Accepted", "status": "False",
-                        "reason": "NotAllowedByListeners"}]}]}
+    raw["status"] = {
+        "parents": [
+            {
+                "parentRef": {"name": "gw", "sectionName": "http"},
+                "controllerName": "c",
+                "conditions": [
+                    {"type": "Accepted", "status": "False", "reason": "NotAllowedByListeners"}
+                ],
+            }
+        ]
+    }
     status = parse(raw).status[0]
     assert status.parent.section_name == "http" and status.parent.kind == "Gateway"
     assert status.conditions[0].reason == "NotAllowedByListeners"
 
 
 def test_listenerset_gatewayclass_grant_policy_namespace() -> None:
-    ls = parse(obj("ListenerSet", parentRef={"name": "gw"},
-                   listeners=[{"name": "l", "port": 8080, "protocol": "HTTP"}]))
+    ls = parse(
+        obj(
+            "ListenerSet",
+            parentRef={"name": "gw"},
+            listeners=[{"name": "l", "port": 8080, "protocol": "HTTP"}],
+        )
+    )
     assert ls.parent == ParentRef(GROUP, "Gateway", None, "gw", None, None)
     gc = parse(obj("GatewayClass", "eg", None, controllerName="example.com/c"))
     assert (gc.name, gc.controller) == ("eg", "example.com/c")
-    grant = parse(obj("ReferenceGrant",
-                      **{"from": [{"group": GROUP, "kind": "HTTPRoute", "namespace": "a"}],
-                         "to": [{"group": "", "kind": "Service"}]}))
+    grant = parse(
+        obj(
+            "ReferenceGrant",
+            **{
+                "from": [{"group": GROUP, "kind": "HTTPRoute", "namespace": "a"}],
+                "to": [{"group": "", "kind": "Service"}],
+            },
+        )
+    )
     assert grant.from_[0] == (GROUP, "HTTPRoute", "a")
     assert grant.to[0] == ("", "Service", None)
-    policy = parse(obj("BackendTLSPolicy", targetRefs=[{"group": "", "kind": "Service",
-                                                        "name": "web"}],
-                       validation={"hostname": "web.example"}))
+    policy = parse(
+        obj(
+            "BackendTLSPolicy",
+            targetRefs=[{"group": "", "kind": "Service", "name": "web"}],
+            validation={"hostname": "web.example"},
+        )
+    )
     assert (policy.targets[0].name, policy.hostname) == ("web", "web.example")
-    old = parse({**obj("BackendTLSPolicy", targetRef={"kind": "Service", "name": "web"},
-                       tls={"hostname": "old.example"}), "apiVersion": f"{GROUP}/v1alpha2"})
+    old = parse(
+        {
+            **obj(
+                "BackendTLSPolicy",
+                targetRef={"kind": "Service", "name": "web"},
+                tls={"hostname": "old.example"},
+            ),
+            "apiVersion": f"{GROUP}/v1alpha2",
+        }
+    )
     assert (old.targets[0].name, old.hostname) == ("web", "old.example")
-    ns = parse({"apiVersion": "v1", "kind": "Namespace",
-                "metadata": {"name": "shop", "labels": {"team": "a"}}})
+    ns = parse(
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": "shop", "labels": {"team": "a"}},
+        }
+    )
     assert dict(ns.labels) == {"team": "a", NAMESPACE_NAME_LABEL: "shop"}
 
 
 def test_nulls_are_absent() -> None:
-    r = parse(route("HTTPRoute", {"matches": None, "filters": None,
-                                  "backendRefs": [{"name": "web", "port": 80,
-                                                   "weight": None, "namespace": None}]},
-                    hostnames=None))
+    r = parse(
+        route(
+            "HTTPRoute",
+            {
+                "matches": None,
+                "filters": None,
+                "backendRefs": [{"name": "web", "port": 80, "weight": None, "namespace": None}],
+            },
+            hostnames=None,
+        )
+    )
     assert r.rules[0].backends[0].weight == 1
     assert r.rules[0].matches[0].path == PathMatch("PathPrefix", "/")
-    g = parse(gateway({"name": "l", "port": 80, "protocol": "HTTP", "hostname": None,
-                       "allowedRoutes": None, "tls": None}))
+    g = parse(
+        gateway(
+            {
+                "name": "l",
+                "port": 80,
+                "protocol": "HTTP",
+                "hostname": None,
+                "allowedRoutes": None,
+                "tls": None,
+            }
+        )
+    )
     assert g.listeners[0].tls_mode is None
     assert g.listeners[0].allowed_routes.namespaces_from == "Same"
 
 
 # ---------------------------------------------------------------- wrong types
 
-@pytest.mark.parametrize(("raw", "words"), [
-    pytest.param(gateway({"name": "l", "port": "80", "protocol": "HTTP"}),
-                 ["Gateway shop/gw", "spec.listeners[0].port is a string, not a port number"],
-                 id="listener-port-string"),
-    pytest.param(gateway({"name": "l", "protocol": "HTTP"}),
-                 ["spec.listeners[0].port is missing"], id="listener-port-missing"),
-    pytest.param(gateway({"name": "l", "port": 80, "protocol": "HTTP",
-                          "allowedRoutes": {"namespaces": {"from": ["All"]}}}),
-                 ["spec.listeners[0].allowedRoutes.namespaces.from is a list, not a string"],
-                 id="allowed-from-list"),
-    pytest.param(route("HTTPRoute", {"backendRefs": [{"name": "w", "weight": "1"}]}),
-                 ["HTTPRoute shop/r", "spec.rules[0].backendRefs[0].weight is a string"],
-                 id="weight-string"),
-    pytest.param(route("HTTPRoute", {"backendRefs": [{"port": 80}]}),
-                 ["spec.rules[0].backendRefs[0].name is missing"], id="backend-no-name"),
-    pytest.param(route("HTTPRoute", hostnames="a.example"),
-                 ["spec.hostnames is a string, not a list"], id="hostnames-string"),
-    pytest.param(route("HTTPRoute", {"matches": [{"path": {"type": True}}]}),
-                 ["spec.rules[0].matches[0].path.type is a boolean, not a string"],
-                 id="path-type-bool"),
-    pytest.param(route("HTTPRoute", {"filters": [{"type": "RequestRedirect",
-                                                  "requestRedirect": {"statusCode": "301"}}]}),
-                 ["spec.rules[0].filters[0].requestRedirect.statusCode is a string"],
-                 id="status-code-string"),
-    pytest.param({**route("HTTPRoute"), "spec": {"parentRefs": [{"name": "gw", "port": 0}]}},
-                 ["spec.parentRefs[0].port is a number, not a port number"],
-                 id="parent-port-zero"),
-    pytest.param(obj("GatewayClass", "eg", None, controllerName={"a": 1}),
-                 ["GatewayClass eg", "spec.controllerName is a mapping, not a string"],
-                 id="controller-mapping"),
-    pytest.param({"apiVersion": "v1", "kind": "Namespace",
-                  "metadata": {"name": "shop", "labels": {"a": 1}}},
-                 ["Namespace shop", "metadata.labels.a is a number, not a string"],
-                 id="namespace-label-number"),
-    pytest.param(obj("ListenerSet", listeners=[]),
-                 ["ListenerSet shop/x", "spec.parentRef is missing"], id="listenerset-parent"),
-])
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        pytest.param(
+            gateway({"name": "l", "port": "80", "protocol": "HTTP"}),
+            ["Gateway shop/gw", "spec.listeners[0].port is a string, not a port number"],
+            id="listener-port-string",
+        ),
+        pytest.param(
+            gateway({"name": "l", "protocol": "HTTP"}),
+            ["spec.listeners[0].port is missing"],
+            id="listener-port-missing",
+        ),
+        pytest.param(
+            gateway(
+                {
+                    "name": "l",
+                    "port": 80,
+                    "protocol": "HTTP",
+                    "allowedRoutes": {"namespaces": {"from": ["All"]}},
+                }
+            ),
+            ["spec.listeners[0].allowedRoutes.namespaces.from is a list, not a string"],
+            id="allowed-from-list",
+        ),
+        pytest.param(
+            route("HTTPRoute", {"backendRefs": [{"name": "w", "weight": "1"}]}),
+            ["HTTPRoute shop/r", "spec.rules[0].backendRefs[0].weight is a string"],
+            id="weight-string",
+        ),
+        pytest.param(
+            route("HTTPRoute", {"backendRefs": [{"port": 80}]}),
+            ["spec.rules[0].backendRefs[0].name is missing"],
+            id="backend-no-name",
+        ),
+        pytest.param(
+            route("HTTPRoute", hostnames="a.example"),
+            ["spec.hostnames is a string, not a list"],
+            id="hostnames-string",
+        ),
+        pytest.param(
+            route("HTTPRoute", {"matches": [{"path": {"type": True}}]}),
+            ["spec.rules[0].matches[0].path.type is a boolean, not a string"],
+            id="path-type-bool",
+        ),
+        pytest.param(
+            route(
+                "HTTPRoute",
+                {
+                    "filters": [
+                        {"type": "RequestRedirect", "requestRedirect": {"statusCode": "301"}}
+                    ]
+                },
+            ),
+            ["spec.rules[0].filters[0].requestRedirect.statusCode is a string"],
+            id="status-code-string",
+        ),
+        pytest.param(
+            {**route("HTTPRoute"), "spec": {"parentRefs": [{"name": "gw", "port": 0}]}},
+            ["spec.parentRefs[0].port is a number, not a port number"],
+            id="parent-port-zero",
+        ),
+        pytest.param(
+            obj("GatewayClass", "eg", None, controllerName={"a": 1}),
+            ["GatewayClass eg", "spec.controllerName is a mapping, not a string"],
+            id="controller-mapping",
+        ),
+        pytest.param(
+            {
+                "apiVersion": "v1",
+                "kind": "Namespace",
+                "metadata": {"name": "shop", "labels": {"a": 1}},
+            },
+            ["Namespace shop", "metadata.labels.a is a number, not a string"],
+            id="namespace-label-number",
+        ),
+        pytest.param(
+            obj("ListenerSet", listeners=[]),
+            ["ListenerSet shop/x", "spec.parentRef is missing"],
+            id="listenerset-parent",
+        ),
+    ],
+)
 def test_wrong_types_are_one_line(raw: Obj, words: list[str]) -> None:
     with pytest.raises(InputError) as err:
         snapshot(raw)
@@ -304,20 +469,27 @@ def test_realworld_details() -> None:
     snap = load("gateway-api-cross-namespace-routing.yaml")
     (gw,) = snap.gateways.gateways.values()
     assert gw.listeners[0].allowed_routes.selector.match_labels == (
-        ("shared-gateway-access", "true"),)
+        ("shared-gateway-access", "true"),
+    )
     assert snap.namespaces["site-ns"].labels["shared-gateway-access"] == "true"
     assert "shared-gateway-access" not in snap.namespaces["no-external-access"].labels
-    login = [r for r in snap.gateways.routes if any(
-        m.path.value == "/login" for rule in r.rules for m in rule.matches)]
+    login = [
+        r
+        for r in snap.gateways.routes
+        if any(m.path.value == "/login" for rule in r.rules for m in rule.matches)
+    ]
     assert [b.weight for b in login[0].rules[0].backends] == [90, 10]
     # TLS: passthrough and terminate listeners by section name.
     (tls_gw,) = load("gateway-api-tls-routing.yaml").gateways.gateways.values()
     assert [(lis.port, lis.tls_mode) for lis in tls_gw.listeners] == [
-        (443, "Passthrough"), (8443, "Terminate")]
+        (443, "Passthrough"),
+        (8443, "Terminate"),
+    ]
     # HTTPS termination: a redirect-only rule and a cross-namespace Secret ref.
     https = load("nginx-gateway-fabric-https-termination.yaml").gateways
-    redirects = [f.redirect for r in https.routes for rule in r.rules for f in rule.filters
-                 if f.redirect]
+    redirects = [
+        f.redirect for r in https.routes for rule in r.rules for f in rule.filters if f.redirect
+    ]
     assert redirects == [RequestRedirect("https", None, 443, None, 302)]
     (https_gw,) = https.gateways.values()
     refs = [ref for lis in https_gw.listeners for ref in lis.certificate_refs]
@@ -326,7 +498,10 @@ def test_realworld_details() -> None:
     (cilium,) = load("cilium-basic-http.yaml").gateways.routes
     match = cilium.rules[1].matches[0]
     assert (match.headers[0].name, match.query_params[0].name, match.method) == (
-        "magic", "great", "GET")
+        "magic",
+        "great",
+        "GET",
+    )
 
 
 @needs_realworld
@@ -334,5 +509,7 @@ def test_helloworld_duplicate_route_last_wins() -> None:
     raw = load_dump([MANIFESTS / "istio-helloworld-gateway-api.yaml"])
     (r,) = build_snapshot(raw).gateways.routes
     assert [(b.name, b.weight) for b in r.rules[0].backends] == [
-        ("helloworld-v1", 90), ("helloworld-v2", 10)]
+        ("helloworld-v1", 90),
+        ("helloworld-v2", 10),
+    ]
     assert any("more than once" in w and "HTTPRoute helloworld" in w for w in raw.warnings)

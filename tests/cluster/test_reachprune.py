@@ -11,8 +11,18 @@ from kpath.cluster.reachprune import prune_for_question, prune_for_reach
 
 def test_keeps_nodes_pods_namespaces_and_every_policy_kind():
     raw = RawCluster(origin="test")
-    kinds = ["Node", "Pod", "Namespace", "NetworkPolicy", *OTHER_POLICY_RAW_KINDS, "Service",
-             "EndpointSlice", "Ingress", "HTTPRoute", "Gateway"]
+    kinds = [
+        "Node",
+        "Pod",
+        "Namespace",
+        "NetworkPolicy",
+        *OTHER_POLICY_RAW_KINDS,
+        "Service",
+        "EndpointSlice",
+        "Ingress",
+        "HTTPRoute",
+        "Gateway",
+    ]
     for kind in kinds:
         raw.add(kind, {"kind": kind, "metadata": {"name": "x"}}, source="f")
     prune_for_reach(raw)
@@ -35,11 +45,19 @@ def _names(raw: RawCluster, kind: str) -> list[str]:
     return [o["metadata"]["name"] for o in raw.objects[kind]]
 
 
-CLUSTER = (("Node", "", "n1"), ("Namespace", "", "shop"), ("Namespace", "", "tools"),
-           ("Pod", "shop", "web"), ("Pod", "tools", "client"), ("Pod", "tools", "other"),
-           ("Pod", "", "plain"), ("NetworkPolicy", "shop", "p1"),
-           ("NetworkPolicy", "tools", "p2"), ("NetworkPolicy", "ops", "p3"),
-           ("NetworkPolicy", "", "p4"))
+CLUSTER = (
+    ("Node", "", "n1"),
+    ("Namespace", "", "shop"),
+    ("Namespace", "", "tools"),
+    ("Pod", "shop", "web"),
+    ("Pod", "tools", "client"),
+    ("Pod", "tools", "other"),
+    ("Pod", "", "plain"),
+    ("NetworkPolicy", "shop", "p1"),
+    ("NetworkPolicy", "tools", "p2"),
+    ("NetworkPolicy", "ops", "p3"),
+    ("NetworkPolicy", "", "p4"),
+)
 
 
 def test_one_question_keeps_its_two_pods_and_their_namespaces_policies():
@@ -58,11 +76,16 @@ def test_an_unset_namespace_is_default():
     assert _names(raw, "NetworkPolicy") == ["p4"]
 
 
-@pytest.mark.parametrize(("source", "dest"), [
-    ("10.0.0.1", "shop/web"),  # the notes name the pod owning an address
-    ("tools/nope", "shop/web"), ("tools/client", "shop/nope"),  # errors list the pods
-    ("nonsense", "shop/web"), ("tools/client", "shop/web/x"),
-])
+@pytest.mark.parametrize(
+    ("source", "dest"),
+    [
+        ("10.0.0.1", "shop/web"),  # the notes name the pod owning an address
+        ("tools/nope", "shop/web"),
+        ("tools/client", "shop/nope"),  # errors list the pods
+        ("nonsense", "shop/web"),
+        ("tools/client", "shop/web/x"),
+    ],
+)
 def test_keeps_every_pod_when_the_answer_may_read_them(source, dest):
     raw = _raw(*CLUSTER)
     prune_for_question(raw, source, dest)
@@ -81,8 +104,9 @@ def test_without_namespace_objects_keeps_every_policy():
 def test_malformed_metadata_is_kept_for_its_error():
     raw = _raw(*CLUSTER)
     raw.add("Pod", {"kind": "Pod", "metadata": {"name": 5, "namespace": "x"}})
-    raw.add("NetworkPolicy", {"kind": "NetworkPolicy", "metadata": {"name": "q",
-                                                                     "namespace": ["x"]}})
+    raw.add(
+        "NetworkPolicy", {"kind": "NetworkPolicy", "metadata": {"name": "q", "namespace": ["x"]}}
+    )
     prune_for_question(raw, "tools/client", "shop/web")
     assert len(raw.objects["Pod"]) == 3 and len(raw.objects["NetworkPolicy"]) == 3
 
@@ -93,18 +117,33 @@ def test_policies_whose_match_labels_miss_both_ends_are_dropped():
     raw.objects["Pod"][1]["metadata"]["labels"] = {"app": "client"}
 
     def policy(name: str, ns: str, selector: object) -> None:
-        raw.add("NetworkPolicy", {"kind": "NetworkPolicy", "metadata": {
-            "name": name, "namespace": ns}, "spec": {"podSelector": selector}})
+        raw.add(
+            "NetworkPolicy",
+            {
+                "kind": "NetworkPolicy",
+                "metadata": {"name": name, "namespace": ns},
+                "spec": {"podSelector": selector},
+            },
+        )
 
     policy("web", "shop", {"matchLabels": {"app": "web"}})
     policy("front-web", "shop", {"matchLabels": {"app": "web", "tier": "front"}})
     policy("db", "shop", {"matchLabels": {"app": "db"}})  # misses web
     policy("client-in-shop", "shop", {"matchLabels": {"app": "client"}})  # client is in tools
     policy("client", "tools", {"matchLabels": {"app": "client"}})
-    policy("exprs", "shop", {"matchExpressions": [{"key": "app", "operator": "In",
-                                                   "values": ["db"]}]})  # not judged: kept
+    policy(
+        "exprs", "shop", {"matchExpressions": [{"key": "app", "operator": "In", "values": ["db"]}]}
+    )  # not judged: kept
     policy("every", "tools", {})
     policy("odd", "shop", {"matchLabels": {"app": 5}})  # the parser's to refuse: kept
     prune_for_question(raw, "tools/client", "shop/web")
-    assert _names(raw, "NetworkPolicy") == ["p1", "p2", "web", "front-web", "client", "exprs",
-                                            "every", "odd"]
+    assert _names(raw, "NetworkPolicy") == [
+        "p1",
+        "p2",
+        "web",
+        "front-web",
+        "client",
+        "exprs",
+        "every",
+        "odd",
+    ]

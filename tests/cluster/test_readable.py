@@ -18,8 +18,10 @@ def test_every_list_forbidden_names_the_kinds_and_the_scope() -> None:
     line = nothing_readable(URL, "context c", "shop", {k: 403 for k in KINDS}, [])
     assert line is not None and "\n" not in line
     assert line.startswith(f"the API server at {URL} lets context c list nothing")
-    assert "403 Forbidden on Node, IngressClass, Pod, Service, EndpointSlice, Endpoints, " \
-           "Ingress (in namespace shop" in line
+    assert (
+        "403 Forbidden on Node, IngressClass, Pod, Service, EndpointSlice, Endpoints, "
+        "Ingress (in namespace shop" in line
+    )
     everywhere = nothing_readable(URL, "context c", None, {k: 403 for k in KINDS}, [])
     assert everywhere is not None and "in all namespaces" in everywhere
     assert "-n NAMESPACE" in everywhere

@@ -9,11 +9,13 @@ from urllib.parse import quote
 from kpath.cluster.redact import REDACTED, redact, redaction_set, secret_forms
 
 TOKEN = "eyJhbGciOiJSUzI1NiJ9.c2VjcmV0LXBheWxvYWQ.c2lnbmF0dXJl-Xy_z"
-PEM = ("-----BEGIN PRIVATE KEY-----\n"
-       "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n"
-       "MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu\n"
-       "NMoSfm76oqFvAp8Gy0iz5sxjZmSnXyCdPEovGhLa0VzMaQ8s+CLOyS56YyCFGeJZ\n"
-       "-----END PRIVATE KEY-----\n")
+PEM = (
+    "-----BEGIN PRIVATE KEY-----\n"
+    "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7VJTUt9Us8cKj\n"
+    "MzEfYyjiWA4R4/M2bS1GB4t7NXp98C3SC6dVMvDuictGeurT8jNbvJZHtCSuYEvu\n"
+    "NMoSfm76oqFvAp8Gy0iz5sxjZmSnXyCdPEovGhLa0VzMaQ8s+CLOyS56YyCFGeJZ\n"
+    "-----END PRIVATE KEY-----\n"
+)
 
 
 def test_a_bearer_token_is_redacted_with_or_without_its_scheme() -> None:
@@ -27,8 +29,9 @@ def test_a_bearer_token_is_redacted_with_or_without_its_scheme() -> None:
 def test_basic_auth_is_redacted_encoded_and_decoded() -> None:
     header = "Basic " + base64.b64encode(b"admin:hunter2-pass").decode()
     secrets = redaction_set([header])
-    out = redact(f"echo: {header} / {header.split()[1]} / admin:hunter2-pass / hunter2-pass",
-                 secrets)
+    out = redact(
+        f"echo: {header} / {header.split()[1]} / admin:hunter2-pass / hunter2-pass", secrets
+    )
     assert "hunter2" not in out and header.split()[1] not in out
     assert out.count(REDACTED) == 4
 

@@ -139,7 +139,15 @@ def test_a_warm_run_loads_no_parser(tmp_path, cache):
         "print(sorted(m for m in ('kpath.cluster.parse', 'kpath.cluster.parse_gateway', "
         "'kpath.cluster.dump') if m in sys.modules))\n"
     )
-    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                           check=True, cwd=SHOP.parents[3]).stdout.strip() for _ in range(2)]
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=SHOP.parents[3],
+        ).stdout.strip()
+        for _ in range(2)
+    ]
     assert runs[0] == "['kpath.cluster.dump', 'kpath.cluster.parse', 'kpath.cluster.parse_gateway']"
     assert runs[1] == "[]"

@@ -18,8 +18,13 @@ def svc(ns: str, name: str, type_: str = "ClusterIP") -> dict[str, Any]:
 
 
 def eps(ns: str, service: str) -> dict[str, Any]:
-    return {"metadata": {"namespace": ns, "name": f"{service}-abc",
-                         "labels": {"kubernetes.io/service-name": service}}}
+    return {
+        "metadata": {
+            "namespace": ns,
+            "name": f"{service}-abc",
+            "labels": {"kubernetes.io/service-name": service},
+        }
+    }
 
 
 CONTROLLER = ("ingress-nginx", "ingress-nginx-controller")
@@ -37,16 +42,16 @@ def test_services_outside_matter_when_of_a_controller_type_or_once_one() -> None
     # A controller turned ClusterIP (or deleted) changes what the load reads.
     assert outside_matters("Service", svc(*CONTROLLER), "shop", known)
     # The scope's own namespace is the namespaced stream's.
-    assert not outside_matters("Service", svc("shop", "storefront", "LoadBalancer"), "shop",
-                               known)
+    assert not outside_matters("Service", svc("shop", "storefront", "LoadBalancer"), "shop", known)
 
 
 def test_slices_outside_matter_only_for_controller_services() -> None:
     known = {CONTROLLER}
     assert outside_matters("EndpointSlice", eps(*CONTROLLER), "shop", known)
     assert not outside_matters("EndpointSlice", eps("ingress-nginx", "admission"), "shop", known)
-    assert not outside_matters("EndpointSlice", eps("shop", "ingress-nginx-controller"), "shop",
-                               known)
+    assert not outside_matters(
+        "EndpointSlice", eps("shop", "ingress-nginx-controller"), "shop", known
+    )
     # Before the Services were listed nothing is known: every slice outside counts.
     assert outside_matters("EndpointSlice", eps("tools", "admin"), "shop", None)
 
@@ -73,6 +78,10 @@ def test_the_controller_set_follows_service_events() -> None:
 
 def test_decode_event_hands_on_the_object() -> None:
     line = b'{"type":"MODIFIED","object":{"metadata":{"resourceVersion":"7"},"spec":{}}}'
-    assert decode_event(line) == ("MODIFIED", "7", None, {"metadata": {"resourceVersion": "7"},
-                                                           "spec": {}})
+    assert decode_event(line) == (
+        "MODIFIED",
+        "7",
+        None,
+        {"metadata": {"resourceVersion": "7"}, "spec": {}},
+    )
     assert decode_event(b"not json") == ("", None, None, {})

@@ -12,8 +12,7 @@ def test_the_first_failure_is_retried_at_once_then_pauses_double_up_to_the_maxim
 
 def test_a_repeated_410_backs_off_like_any_other_failure() -> None:
     # 410s in a row never reset the streak (no stream delivered anything): no spinning.
-    assert [retry_plan(streak, 0) for streak in (1, 2, 3)] == [(0, False), (1, False),
-                                                               (2, False)]
+    assert [retry_plan(streak, 0) for streak in (1, 2, 3)] == [(0, False), (1, False), (2, False)]
 
 
 def test_the_watch_is_lost_only_when_the_connection_failed_twice_in_a_row() -> None:

@@ -25,32 +25,66 @@ def gateway_objects(text: str) -> list[dict[str, Any]]:
     """A Gateway, its class and an HTTPRoute, every name and string being ``text``."""
     meta = {"namespace": NAMESPACE, "creationTimestamp": "2026-01-01T00:00:00Z"}
     return [
-        {"apiVersion": f"{GROUP}/v1", "kind": "GatewayClass", "metadata": {"name": text},
-         "spec": {"controllerName": f"example.com/{text}"}},
-        {"apiVersion": f"{GROUP}/v1", "kind": "Gateway", "metadata": {"name": text, **meta},
-         "spec": {"gatewayClassName": text,
-                  "listeners": [{"name": text, "port": 80, "protocol": "HTTP",
-                                 "allowedRoutes": {"namespaces": {"from": "All"}}}]},
-         "status": {"addresses": [{"type": "IPAddress", "value": NODE_IP}]}},
-        {"apiVersion": f"{GROUP}/v1", "kind": "HTTPRoute", "metadata": {"name": text, **meta},
-         "spec": {"parentRefs": [{"name": text, "sectionName": text}],
-                  "hostnames": [f"{text}.example"],
-                  "rules": [{"matches": [{"path": {"type": "PathPrefix", "value": f"/{text}"},
-                                          "headers": [{"name": "x-h", "value": text}]}],
-                             "backendRefs": [{"name": text, "port": 80, "weight": 3},
-                                             {"name": f"{text}-gone", "port": 80}]}]}},
+        {
+            "apiVersion": f"{GROUP}/v1",
+            "kind": "GatewayClass",
+            "metadata": {"name": text},
+            "spec": {"controllerName": f"example.com/{text}"},
+        },
+        {
+            "apiVersion": f"{GROUP}/v1",
+            "kind": "Gateway",
+            "metadata": {"name": text, **meta},
+            "spec": {
+                "gatewayClassName": text,
+                "listeners": [
+                    {
+                        "name": text,
+                        "port": 80,
+                        "protocol": "HTTP",
+                        "allowedRoutes": {"namespaces": {"from": "All"}},
+                    }
+                ],
+            },
+            "status": {"addresses": [{"type": "IPAddress", "value": NODE_IP}]},
+        },
+        {
+            "apiVersion": f"{GROUP}/v1",
+            "kind": "HTTPRoute",
+            "metadata": {"name": text, **meta},
+            "spec": {
+                "parentRefs": [{"name": text, "sectionName": text}],
+                "hostnames": [f"{text}.example"],
+                "rules": [
+                    {
+                        "matches": [
+                            {
+                                "path": {"type": "PathPrefix", "value": f"/{text}"},
+                                "headers": [{"name": "x-h", "value": text}],
+                            }
+                        ],
+                        "backendRefs": [
+                            {"name": text, "port": 80, "weight": 3},
+                            {"name": f"{text}-gone", "port": 80},
+                        ],
+                    }
+                ],
+            },
+        },
     ]
 
 
 def write_dump(tmp_path: Path, text: str) -> Path:
     items = []
     for obj in cluster(text) + gateway_objects(text):
-        api = {"EndpointSlice": "discovery.k8s.io/v1",
-               "Ingress": "networking.k8s.io/v1"}.get(obj["kind"], "v1")
+        api = {"EndpointSlice": "discovery.k8s.io/v1", "Ingress": "networking.k8s.io/v1"}.get(
+            obj["kind"], "v1"
+        )
         items.append({"apiVersion": api, **obj} if "apiVersion" not in obj else obj)
     path = tmp_path / "cluster.json"
-    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}),
-                    encoding="utf-8")
+    path.write_text(
+        json.dumps({"apiVersion": "v1", "kind": "List", "items": items}), encoding="utf-8"
+    )
     return path
 
 
@@ -72,8 +106,9 @@ TEXTS = [t for _, t in HOSTILE]
 
 
 @pytest.mark.parametrize("text", TEXTS, ids=IDS)
-def test_json_gives_back_the_gateway_strings(text: str, tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_json_gives_back_the_gateway_strings(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = run(capsys, "paths", "--dump", str(write_dump(tmp_path, text)), "-o", "json")
     assert out.isascii()
     doc = json.loads(out)
@@ -96,16 +131,17 @@ def test_json_gives_back_the_gateway_strings(text: str, tmp_path: Path,
     assert ok["direct"]["endpoints"][0]["pod"] == f"{NAMESPACE}/{pod_name(text)}"
     gone = by_backend[f"{NAMESPACE}/{text}-gone"]
     assert gone["entry"]["gateway"]["problem"] == (
-        f"BackendNotFound: Service {NAMESPACE}/{text}-gone does not exist")
+        f"BackendNotFound: Service {NAMESPACE}/{text}-gone does not exist"
+    )
     assert gone["direct"]["verdict"] == "reject"
     kp431 = [f for f in doc["findings"] if f["code"] == "KP431"]
     assert kp431 and kp431[0]["route"] == f"HTTPRoute {NAMESPACE}/{text}"
 
 
 @pytest.mark.parametrize("text", TEXTS, ids=IDS)
-def test_table_shows_gateway_rows_escaped(text: str, tmp_path: Path,
-                                          capsys: pytest.CaptureFixture[str],
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_table_shows_gateway_rows_escaped(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("COLUMNS", WIDE)
     out = run(capsys, "paths", "--dump", str(write_dump(tmp_path, text)))
     assert_clean(out)
@@ -114,8 +150,9 @@ def test_table_shows_gateway_rows_escaped(text: str, tmp_path: Path,
 
 
 @pytest.mark.parametrize("text", TEXTS, ids=IDS)
-def test_graphml_has_gateway_and_route_vertices(text: str, tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_graphml_has_gateway_and_route_vertices(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = run(capsys, "paths", "--dump", str(write_dump(tmp_path, text)), "-o", "graphml")
     assert_clean(out)
     ET.fromstring(out.encode("utf-8"))  # expat: strict
@@ -135,8 +172,9 @@ _DOT_BARE = re.compile(r"^[A-Za-z0-9_\-=,;>\[\]{} ]*$")
 
 
 @pytest.mark.parametrize("text", TEXTS, ids=IDS)
-def test_dot_quoting_holds_for_gateway_vertices(text: str, tmp_path: Path,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_dot_quoting_holds_for_gateway_vertices(
+    text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out = run(capsys, "paths", "--dump", str(write_dump(tmp_path, text)), "-o", "dot")
     assert_clean(out)
     strings = []

@@ -11,6 +11,9 @@ def test_every_path_has_the_summary_the_tui_shows() -> None:
     a = data.shop()
     doc = paths_json(a)
     assert [p["summary"] for p in doc["paths"]] == [path_summary(a, p) for p in a.paths]
-    web = next(p for p in doc["paths"]
-               if p["service"] == "shop/web" and p["entry"]["kind"] == "loadbalancer")
+    web = next(
+        p
+        for p in doc["paths"]
+        if p["service"] == "shop/web" and p["entry"]["kind"] == "loadbalancer"
+    )
     assert web["summary"].startswith("drops at node-b, node-c (no local pod)")

@@ -91,8 +91,9 @@ def test_graph_edges_carry_the_policy_verdict():
 def test_hostile_policy_names_stay_literal_everywhere():
     a = blocked_cluster(HOSTILE)
     doc = paths_json(a)
-    blocked = {k for p in doc["paths"] for g in p["groups"] for k in g["policy"].get(
-        "blockedBy", [])}
+    blocked = {
+        k for p in doc["paths"] for g in p["groups"] for k in g["policy"].get("blockedBy", [])
+    }
     assert blocked == {f"shop/{HOSTILE}"}  # JSON keeps the original string
     text = _render(analysis_view(a, list(a.paths)))
     assert "\x1b" not in text and "\u202e" not in text and clean(HOSTILE) in text

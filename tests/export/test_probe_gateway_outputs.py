@@ -20,27 +20,72 @@ HOSTILE = "[red]x[/red]\x1b[2J.example"
 
 
 def _report() -> tuple[ProbeReport, object]:
-    route = g.route("shop", g.rule(g.backend("cart"), matches=[g.match("/cart")]),
-                    g.rule(matches=[g.match("/old")], filters=[
-                        g.redirect(scheme="https", status=301)]),
-                    hostnames=["shop.example"])
+    route = g.route(
+        "shop",
+        g.rule(g.backend("cart"), matches=[g.match("/cart")]),
+        g.rule(matches=[g.match("/old")], filters=[g.redirect(scheme="https", status=301)]),
+        hostnames=["shop.example"],
+    )
     s = snap([GW], [route], *backend_service("cart"))
     plan, _ = planned(s)
     results = []
     for i, t in enumerate(plan.targets):
         if t.hop != HopKind.ENTRY:
-            results.append(ProbeResult(i, 0, Outcome.OK, 200, 2.0, str(t.pod), None, "direct",
-                                       "HTTP 200", None, True))
+            results.append(
+                ProbeResult(
+                    i, 0, Outcome.OK, 200, 2.0, str(t.pod), None, "direct", "HTTP 200", None, True
+                )
+            )
         elif t.location:  # the redirect: to somewhere else than predicted
-            results.append(ProbeResult(i, 0, Outcome.OK, 301, 2.0, None, None, "direct",
-                                       "HTTP 301", None, True, f"https://{HOSTILE}/old"))
+            results.append(
+                ProbeResult(
+                    i,
+                    0,
+                    Outcome.OK,
+                    301,
+                    2.0,
+                    None,
+                    None,
+                    "direct",
+                    "HTTP 301",
+                    None,
+                    True,
+                    f"https://{HOSTILE}/old",
+                )
+            )
         elif t.statuses == {404}:
-            results.append(ProbeResult(i, 0, Outcome.HTTP_STATUS, 404, 2.0, None, None,
-                                       "direct", "HTTP 404", None, True))
+            results.append(
+                ProbeResult(
+                    i,
+                    0,
+                    Outcome.HTTP_STATUS,
+                    404,
+                    2.0,
+                    None,
+                    None,
+                    "direct",
+                    "HTTP 404",
+                    None,
+                    True,
+                )
+            )
         else:
             for a in range(t.repeat):
-                results.append(ProbeResult(i, a, Outcome.OK, 200, 2.0, f"{NS}/cart-{a % 2}",
-                                           None, "direct", "HTTP 200", None, True))
+                results.append(
+                    ProbeResult(
+                        i,
+                        a,
+                        Outcome.OK,
+                        200,
+                        2.0,
+                        f"{NS}/cart-{a % 2}",
+                        None,
+                        "direct",
+                        "HTTP 200",
+                        None,
+                        True,
+                    )
+                )
     settings = ProbeSettings()
     report = ProbeReport(plan, tuple(results), judge(plan, results, settings.slow_ms), settings)
     return report, analyse(s)
@@ -68,18 +113,22 @@ def test_the_json_says_what_was_sent_and_what_the_gateway_answered() -> None:
     report, analysis = _report()
     doc = report_json(analysis, report)
     gateway = [pj for pj in doc["paths"] if pj["entry"]["kind"] == "gateway"]
-    by_rule = {pj["entry"]["gateway"]["route"]["rule"]: pj["entry"]["observed"]
-               for pj in gateway}
+    by_rule = {pj["entry"]["gateway"]["route"]["rule"]: pj["entry"]["observed"] for pj in gateway}
     forward, redirect = by_rule[0], by_rule[1]
     assert forward["verdict"] == "confirmed"
     sent = [p for p in forward["probes"] if p["url"].endswith("/cart")]
-    assert sent and all(p["gateway"]["method"] == "GET" and p["gateway"]["predictedStatus"] == []
-                        for p in sent)
+    assert sent and all(
+        p["gateway"]["method"] == "GET" and p["gateway"]["predictedStatus"] == [] for p in sent
+    )
     assert redirect["verdict"] == "contradicted"
     probe = next(p for p in redirect["probes"] if p["url"].endswith("/old"))
     assert probe["gateway"]["predictedStatus"] == [301]
     assert probe["gateway"]["predictedLocation"] == "https://shop.example/old"
     assert probe["gateway"]["location"] == f"https://{HOSTILE}/old"  # JSON keeps it as sent
-    no_route = [p for pj in gateway for p in (pj["entry"]["observed"] or {}).get("probes", [])
-                if p["url"].endswith("/kpath-probe-no-route")]
+    no_route = [
+        p
+        for pj in gateway
+        for p in (pj["entry"]["observed"] or {}).get("probes", [])
+        if p["url"].endswith("/kpath-probe-no-route")
+    ]
     assert no_route and no_route[0]["gateway"]["predictedStatus"] == [404]

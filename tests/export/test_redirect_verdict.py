@@ -46,13 +46,16 @@ def without_redirect(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 @pytest.fixture(scope="module")
 def dumps(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     tmp = tmp_path_factory.mktemp("redirect")
-    return (manifest_dump(HTTPS, tmp / "with.json"),
-            manifest_dump(HTTPS, tmp / "without.json", edit=without_redirect))
+    return (
+        manifest_dump(HTTPS, tmp / "with.json"),
+        manifest_dump(HTTPS, tmp / "without.json", edit=without_redirect),
+    )
 
 
 @needs_realworld
 def test_the_table_reads_redirect_with_its_location(
-        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("COLUMNS", "400")  # one row per line
     code, out = run(capsys, "paths", "--dump", str(HTTPS), "-A")
     assert code == 0
@@ -66,8 +69,12 @@ def test_the_table_reads_redirect_with_its_location(
 def test_json_and_graphs_say_redirect(capsys: pytest.CaptureFixture[str]) -> None:
     _, out = run(capsys, "paths", "--dump", str(HTTPS), "-A", "-o", "json")
     doc = json.loads(out)
-    (p,) = [p for p in doc["paths"] if p["entry"]["gateway"]
-            and p["entry"]["gateway"]["route"]["name"] == "default/cafe-tls-redirect"]
+    (p,) = [
+        p
+        for p in doc["paths"]
+        if p["entry"]["gateway"]
+        and p["entry"]["gateway"]["route"]["name"] == "default/cafe-tls-redirect"
+    ]
     assert p["service"] == "default/(redirect)" and p["port"] is None
     assert p["direct"]["verdict"] == "redirect" and LOCATION in p["direct"]["rule"]
     assert not [f for f in doc["findings"] if "cafe-tls-redirect" in (f["route"] or "")]
@@ -80,16 +87,22 @@ def test_json_and_graphs_say_redirect(capsys: pytest.CaptureFixture[str]) -> Non
 @needs_realworld
 @pytest.mark.parametrize("level", ["info", "warning", "error"])
 def test_a_redirect_changes_no_finding_and_no_exit_code(
-        capsys: pytest.CaptureFixture[str], dumps: tuple[Path, Path], level: str) -> None:
+    capsys: pytest.CaptureFixture[str], dumps: tuple[Path, Path], level: str
+) -> None:
     outcomes = []
     for dump in dumps:
-        code, out = run(capsys, "paths", "--dump", str(dump), "-A", "-o", "json",
-                        "--fail-on", level)
+        code, out = run(
+            capsys, "paths", "--dump", str(dump), "-A", "-o", "json", "--fail-on", level
+        )
         doc = json.loads(out)
-        outcomes.append((code, doc["summary"]["findings"],
-                         sorted((f["code"], f["message"]) for f in doc["findings"])))
+        outcomes.append(
+            (
+                code,
+                doc["summary"]["findings"],
+                sorted((f["code"], f["message"]) for f in doc["findings"]),
+            )
+        )
     with_it, without_it = outcomes
     assert with_it == without_it
     code, out = run(capsys, "paths", "--dump", str(dumps[0]), "-A", "-o", "json")
-    assert "redirect" in {p["direct"]["verdict"] for p in json.loads(out)["paths"]
-                          if p["direct"]}
+    assert "redirect" in {p["direct"]["verdict"] for p in json.loads(out)["paths"] if p["direct"]}

@@ -21,8 +21,12 @@ from kpath.export.table import (
     table_lines,
 )
 
-COLS = (Column("SERVICE", give=1, floor=10), Column("AT"), Column("VERDICT"),
-        Column("NOTES", give=9, floor=5))
+COLS = (
+    Column("SERVICE", give=1, floor=10),
+    Column("AT"),
+    Column("VERDICT"),
+    Column("NOTES", give=9, floor=5),
+)
 
 
 def plain(lines: list[Text]) -> list[str]:
@@ -51,14 +55,18 @@ def test_columns_of_one_give_shrink_widest_first() -> None:
 def test_columns_that_drop_are_left_out_and_their_room_goes_back() -> None:
     # NOTES (give 9) cannot fit even at its floor of 16: it goes, gap and all, and what it
     # leaves goes back to ENTRY, which had shrunk.
-    widths = fit_widths([20, 30, 20], [10, 10, 16], [0, 5, 9], 50,
-                        drops=[False, False, True])
+    widths = fit_widths([20, 30, 20], [10, 10, 16], [0, 5, 9], 50, drops=[False, False, True])
     assert widths == [20, 27, 0]  # 20 + 3 + 27 = 50
-    assert fit_widths([20, 30, 20], [10, 10, 16], [0, 5, 9], 80,
-                      drops=[False, False, True]) == [20, 30, 20]  # room: nothing goes
-    lines = table_lines([Column("A"), Column("B", give=5, floor=3),
-                         Column("NOTES", give=9, floor=16, drop=True)],
-                        [[Text("a" * 10), Text("b" * 20), Text("note " * 4)]], 30)
+    assert fit_widths([20, 30, 20], [10, 10, 16], [0, 5, 9], 80, drops=[False, False, True]) == [
+        20,
+        30,
+        20,
+    ]  # room: nothing goes
+    lines = table_lines(
+        [Column("A"), Column("B", give=5, floor=3), Column("NOTES", give=9, floor=16, drop=True)],
+        [[Text("a" * 10), Text("b" * 20), Text("note " * 4)]],
+        30,
+    )
     assert [line.plain for line in lines] == ["A            B", "a" * 10 + "   " + "b" * 16 + "…"]
 
 
@@ -84,10 +92,15 @@ def test_cut_in_the_middle_keeps_what_tells_names_apart() -> None:
     assert cut(Text("中文中文中文"), 6, "middle").plain == "中…文"  # 2 + 1 + 2 cells, never 7
 
 
-ROWS = [[Text("ingress-nginx/ingress-nginx-controller"), Text("node-c"), Text("✗ drop"),
-         Text("")],
-        [Text("shop/checkout"), Text("2 nodes in zone-a"), Text("→ forward"),
-         Text("⇄ cross-node 50% and a long note that runs on")]]
+ROWS = [
+    [Text("ingress-nginx/ingress-nginx-controller"), Text("node-c"), Text("✗ drop"), Text("")],
+    [
+        Text("shop/checkout"),
+        Text("2 nodes in zone-a"),
+        Text("→ forward"),
+        Text("⇄ cross-node 50% and a long note that runs on"),
+    ],
+]
 
 
 def test_pipe_lines_run_whole_with_three_spaces_and_no_trailing_space() -> None:
@@ -117,8 +130,7 @@ def test_no_headers_and_empty_tables() -> None:
 
 def _render(renderable: object, *, terminal: bool, width: int = 60) -> str:
     buf = io.StringIO()
-    console = plain_console(file=buf, width=width, force_terminal=terminal,
-                            color_system=None)
+    console = plain_console(file=buf, width=width, force_terminal=terminal, color_system=None)
     console.print(renderable)
     return buf.getvalue()
 
@@ -139,16 +151,22 @@ def test_the_renderables_ask_where_they_print() -> None:
 # inside, wide CJK letters and emoji; never a trailing space (safetext keeps names as given,
 # and a name never ends in one).
 CELL = st.text(st.sampled_from("ab-/.:→✗⇄ 中文😀0123456789"), max_size=30).map(str.rstrip)
-COLUMNS = st.lists(st.tuples(st.integers(0, 9), st.integers(0, 12),
-                             st.sampled_from(["end", "middle", "start"]), st.booleans()),
-                   min_size=1, max_size=8)
+COLUMNS = st.lists(
+    st.tuples(
+        st.integers(0, 9),
+        st.integers(0, 12),
+        st.sampled_from(["end", "middle", "start"]),
+        st.booleans(),
+    ),
+    min_size=1,
+    max_size=8,
+)
 
 
 @st.composite
 def tables(draw: st.DrawFn) -> tuple[list[Column], list[list[Text]]]:
     spec = draw(COLUMNS)
-    cols = [Column(f"C{i}", give=g, floor=f, cut=c, drop=d)
-            for i, (g, f, c, d) in enumerate(spec)]
+    cols = [Column(f"C{i}", give=g, floor=f, cut=c, drop=d) for i, (g, f, c, d) in enumerate(spec)]
     rows = draw(st.lists(st.lists(CELL, min_size=len(cols), max_size=len(cols)), max_size=6))
     return cols, [[Text(c) for c in r] for r in rows]
 
@@ -156,7 +174,8 @@ def tables(draw: st.DrawFn) -> tuple[list[Column], list[list[Text]]]:
 @settings(max_examples=300, deadline=None)
 @given(tables(), st.integers(1, 200), st.booleans())
 def test_terminal_lines_never_exceed_the_width(
-        table: tuple[list[Column], list[list[Text]]], width: int, headers: bool) -> None:
+    table: tuple[list[Column], list[list[Text]]], width: int, headers: bool
+) -> None:
     cols, rows = table
     for line in table_lines(cols, rows, width, headers):
         assert line.cell_len <= width
@@ -165,8 +184,9 @@ def test_terminal_lines_never_exceed_the_width(
 
 @settings(max_examples=300, deadline=None)
 @given(tables(), st.booleans())
-def test_pipe_lines_lose_no_cell(table: tuple[list[Column], list[list[Text]]],
-                                 headers: bool) -> None:
+def test_pipe_lines_lose_no_cell(
+    table: tuple[list[Column], list[list[Text]]], headers: bool
+) -> None:
     cols, rows = table
     lines = table_lines(cols, rows, None, headers)
     body = lines[1:] if headers else lines

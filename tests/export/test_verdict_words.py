@@ -36,8 +36,12 @@ def test_local_lb_rows_say_skipped_where_nodeport_rows_say_drop() -> None:
 
 
 def test_unknown_endpoints_read_unknown_not_reject() -> None:
-    kubernetes = service("kubernetes", ns="default", selector={},
-                         ports=[{"port": 443, "targetPort": 6443, "protocol": "TCP"}])
+    kubernetes = service(
+        "kubernetes",
+        ns="default",
+        selector={},
+        ports=[{"port": 443, "targetPort": 6443, "protocol": "TCP"}],
+    )
     a = analysed(*NODES, kubernetes, kinds=("Node", "Pod", "Service"))
     text = _render(paths_table(a.paths))
     assert "? unknown" in text and "reject" not in text

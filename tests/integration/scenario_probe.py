@@ -46,8 +46,7 @@ class Hop:
 def probe_lab(kubeconfig: Path, capsys: pytest.CaptureFixture[str], *flags: str) -> Doc:
     """kpath's CLI, in-process: every path of every namespace, probed, as JSON."""
     capsys.readouterr()
-    code = main(["paths", "-A", *flags, "--probe", "-o", "json",
-                 "--kubeconfig", str(kubeconfig)])
+    code = main(["paths", "-A", *flags, "--probe", "-o", "json", "--kubeconfig", str(kubeconfig)])
     out = capsys.readouterr()
     assert code in (0, 1), f"kpath paths --probe exited {code}: {out.err.strip()}"
     doc: Doc = json.loads(out.out)
@@ -66,8 +65,19 @@ def lab_dump(lab: LabThread, path: Path) -> Path:
 def probe_dump(dump: Path, capsys: pytest.CaptureFixture[str], *flags: str) -> Doc:
     """kpath's CLI, in-process, on a dump of a running lab: every path probed, as JSON."""
     capsys.readouterr()
-    code = main(["paths", "-A", *flags, "--probe", "--probe-dump-addresses", "-o", "json",
-                 "--dump", str(dump)])
+    code = main(
+        [
+            "paths",
+            "-A",
+            *flags,
+            "--probe",
+            "--probe-dump-addresses",
+            "-o",
+            "json",
+            "--dump",
+            str(dump),
+        ]
+    )
     out = capsys.readouterr()
     assert code in (0, 1), f"kpath paths --probe exited {code}: {out.err.strip()}"
     doc: Doc = json.loads(out.out)
@@ -82,8 +92,13 @@ def _rule_key(pj: Mapping[str, Any]) -> tuple[str, ...] | None:
     gw = pj["entry"].get("gateway")
     if not gw:
         return None
-    return (gw["gateway"], gw["listener"], gw["route"]["kind"], gw["route"]["name"],
-            str(gw["route"]["rule"]))
+    return (
+        gw["gateway"],
+        gw["listener"],
+        gw["route"]["kind"],
+        gw["route"]["name"],
+        str(gw["route"]["rule"]),
+    )
 
 
 def _reached_by_rule(doc: Doc) -> dict[tuple[str, ...], list[Mapping[str, Any]]]:
@@ -123,11 +138,25 @@ def hops(doc: Doc) -> Iterator[Hop]:
         rule = _rule_key(pj)
         reached = by_rule.get(rule, every) if rule is not None else every
 
-        def hop(kind: str, eps: list[Mapping[str, Any]], obs: Mapping[str, Any] | None,
-                nodes: tuple[str, ...] = (), service: str = service, entry: str = entry) -> Hop:
+        def hop(
+            kind: str,
+            eps: list[Mapping[str, Any]],
+            obs: Mapping[str, Any] | None,
+            nodes: tuple[str, ...] = (),
+            service: str = service,
+            entry: str = entry,
+        ) -> Hop:
             verdict, reason = _observed(obs)
-            return Hop(service, entry, kind, nodes, frozenset(e["address"] for e in eps),
-                       frozenset(e["pod"] for e in eps if e.get("pod")), verdict, reason)
+            return Hop(
+                service,
+                entry,
+                kind,
+                nodes,
+                frozenset(e["address"] for e in eps),
+                frozenset(e["pod"] for e in eps if e.get("pod")),
+                verdict,
+                reason,
+            )
 
         yield hop("entry", reached, pj["entry"].get("observed"))
         for g in pj["groups"]:
@@ -151,15 +180,24 @@ def fault_endpoints(fault: Mapping[str, Any], doc: Doc) -> frozenset[str]:
     """Every endpoint ("ip:port") a fault makes misbehave, from the lab's resolved fault."""
     all_hops = list(hops(doc))
     if fault.get("pod"):
-        return frozenset(a for h in all_hops if h.kind == "pod" and fault["pod"] in h.pods
-                         for a in h.endpoints)
+        return frozenset(
+            a for h in all_hops if h.kind == "pod" and fault["pod"] in h.pods for a in h.endpoints
+        )
     if fault.get("service"):
-        return frozenset(a for h in all_hops if h.kind == "pod" and h.service == fault["service"]
-                         for a in h.endpoints)
+        return frozenset(
+            a
+            for h in all_hops
+            if h.kind == "pod" and h.service == fault["service"]
+            for a in h.endpoints
+        )
     if fault.get("node"):
-        return frozenset(e["address"] for pj in doc["paths"]
-                         for c in ([pj["direct"]] if pj.get("direct") else pj["groups"])
-                         for e in _endpoints(c) if e.get("node") == fault["node"])
+        return frozenset(
+            e["address"]
+            for pj in doc["paths"]
+            for c in ([pj["direct"]] if pj.get("direct") else pj["groups"])
+            for e in _endpoints(c)
+            if e.get("node") == fault["node"]
+        )
     return frozenset()
 
 

@@ -34,7 +34,8 @@ def findings(capsys: pytest.CaptureFixture[str], kc: Path, code: str) -> list[di
 
 
 def test_a_role_in_site_ns_says_the_shared_gateway_is_outside_what_could_be_read(
-        lab: tuple[LabThread, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    lab: tuple[LabThread, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
     running, kc = lab
     assert findings(capsys, kc, "KP416") == []  # the control: listed, found, attached
     running.enforce(load_policy(RBAC_YAML, "Role", namespace="site-ns"))
@@ -43,20 +44,22 @@ def test_a_role_in_site_ns_says_the_shared_gateway_is_outside_what_could_be_read
     finally:
         running.enforce(None)
     # Both routes of site-ns name infra-ns/shared-gateway.
-    assert sorted(f["route"] for f in kp416) == ["HTTPRoute site-ns/home",
-                                                 "HTTPRoute site-ns/login"]
+    assert sorted(f["route"] for f in kp416) == [
+        "HTTPRoute site-ns/home",
+        "HTTPRoute site-ns/login",
+    ]
     for f in kp416:
         assert "does not exist" not in f["message"], f["message"]
         assert f["severity"] == "warning"
         assert "Gateway infra-ns/shared-gateway is outside what could be read: " in f["message"]
         # Why: the server's own refusal, quoted.
-        assert "Gateways outside namespace site-ns could not be listed (forbidden: " \
-            in f["message"]
+        assert "Gateways outside namespace site-ns could not be listed (forbidden: " in f["message"]
         assert 'cannot list resource "gateways"' in f["message"]
 
 
 def test_backends_in_a_namespace_not_read_are_not_said_refused(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     # Routes in default send to Services in cafe, permitted by a ReferenceGrant in cafe:
     # with -n default neither the grant nor the Services were read.
     with LabThread("nginx-gateway-fabric-cross-namespace") as running:
@@ -68,9 +71,14 @@ def test_backends_in_a_namespace_not_read_are_not_said_refused(
             assert rc == 0, err
             docs[scope[0]] = json.loads(out)
     for doc in docs.values():
-        said = [f["message"] for f in doc["findings"]
-                if f["code"] in ("KP428", "KP430", "KP431", "KP423")]
+        said = [
+            f["message"]
+            for f in doc["findings"]
+            if f["code"] in ("KP428", "KP430", "KP431", "KP423")
+        ]
         assert not [m for m in said if "RefNotPermitted" in m or "BackendNotFound" in m], said
     # Read in full, the same routes do reach cafe's Services.
     assert {p["service"] for p in docs["-A"]["paths"] if p["entry"]["kind"] == "gateway"} == {
-        "cafe/coffee", "cafe/tea"}
+        "cafe/coffee",
+        "cafe/tea",
+    }

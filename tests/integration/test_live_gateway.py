@@ -49,23 +49,64 @@ def _obj(kind: str, name: str, ns: str | None, version: str = "v1", **spec: Any)
 
 def gateway_objects() -> list[Obj]:
     return [
-        {"apiVersion": "v1", "kind": "Namespace",
-         "metadata": {"name": "shop", "labels": {"shared-gateway-access": "true"}}},
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": "shop", "labels": {"shared-gateway-access": "true"}},
+        },
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "infra"}},
-        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "shop"},
-         "spec": {"type": "ClusterIP", "clusterIP": "10.96.0.10", "selector": {"app": "web"},
-                  "ports": [{"port": 80, "protocol": "TCP"}]}},
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {
+                "type": "ClusterIP",
+                "clusterIP": "10.96.0.10",
+                "selector": {"app": "web"},
+                "ports": [{"port": 80, "protocol": "TCP"}],
+            },
+        },
         _obj("GatewayClass", "lab", None, controllerName="example.com/lab"),
-        {**_obj("Gateway", "gw", "infra", gatewayClassName="lab", listeners=[
-            {"name": "http", "port": 80, "protocol": "HTTP",
-             "allowedRoutes": {"namespaces": {"from": "Selector", "selector": {
-                 "matchLabels": {"shared-gateway-access": "true"}}}}}]),
-         "status": {"addresses": [{"type": "IPAddress", "value": "127.0.0.9"}]}},
-        *(_obj("HTTPRoute", f"r{i}", "shop", parentRefs=[{"name": "gw", "namespace": "infra"}],
-               hostnames=[f"r{i}.example.test"],
-               rules=[{"backendRefs": [{"name": "web", "port": 80}]}]) for i in range(3)),
-        _obj("TLSRoute", "tls", "shop", parentRefs=[{"name": "gw", "namespace": "infra"}],
-             rules=[{"backendRefs": [{"name": "web", "port": 443}]}]),
+        {
+            **_obj(
+                "Gateway",
+                "gw",
+                "infra",
+                gatewayClassName="lab",
+                listeners=[
+                    {
+                        "name": "http",
+                        "port": 80,
+                        "protocol": "HTTP",
+                        "allowedRoutes": {
+                            "namespaces": {
+                                "from": "Selector",
+                                "selector": {"matchLabels": {"shared-gateway-access": "true"}},
+                            }
+                        },
+                    }
+                ],
+            ),
+            "status": {"addresses": [{"type": "IPAddress", "value": "127.0.0.9"}]},
+        },
+        *(
+            _obj(
+                "HTTPRoute",
+                f"r{i}",
+                "shop",
+                parentRefs=[{"name": "gw", "namespace": "infra"}],
+                hostnames=[f"r{i}.example.test"],
+                rules=[{"backendRefs": [{"name": "web", "port": 80}]}],
+            )
+            for i in range(3)
+        ),
+        _obj(
+            "TLSRoute",
+            "tls",
+            "shop",
+            parentRefs=[{"name": "gw", "namespace": "infra"}],
+            rules=[{"backendRefs": [{"name": "web", "port": 443}]}],
+        ),
     ]
 
 
@@ -86,6 +127,7 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., tuple[ServerThread, Path]]]:
         st.start()
         running.append(st)
         return st, st.server.write_kubeconfig(tmp_path / f"kc{len(running)}")
+
     yield start
     for st in running:
         st.stop()
@@ -103,6 +145,7 @@ def gateway_paths(requests: list[RecordedRequest]) -> set[str]:
 
 # ---------------------------------------------------------------- the lab with objects
 
+
 def test_kpath_reads_the_gateway_api_at_the_preferred_version(serve: Any) -> None:
     st, kc = serve(gateway_objects())
     raw, requests = read(st, kc, all_namespaces=True, page_size=2)
@@ -112,7 +155,8 @@ def test_kpath_reads_the_gateway_api_at_the_preferred_version(serve: Any) -> Non
     (gw,) = g.gateways.values()
     assert gw.addresses[0].value == "127.0.0.9"  # status as the server holds it
     assert gw.listeners[0].allowed_routes.selector.match_labels == (
-        ("shared-gateway-access", "true"),)
+        ("shared-gateway-access", "true"),
+    )
     assert sorted(r.name for r in g.routes) == ["r0", "r1", "r2", "tls"]
     assert set(g.versions.values()) == {f"{GROUP}/v1"}
     assert snap.namespaces["shop"].labels["shared-gateway-access"] == "true"
@@ -120,8 +164,9 @@ def test_kpath_reads_the_gateway_api_at_the_preferred_version(serve: Any) -> Non
     assert raw.not_visible == {} and raw.warnings == []
     # The group from the one list of groups (/apis), one discovery of v1 (it serves every
     # kind: v1beta1 is not asked), every list paged like the other kinds.
-    assert {r.path for r in requests if r.path.startswith(GW)
-            and r.path.count("/") <= 3} == {f"{GW}/v1"}
+    assert {r.path for r in requests if r.path.startswith(GW) and r.path.count("/") <= 3} == {
+        f"{GW}/v1"
+    }
     assert [r.path for r in requests].count("/apis") == 1
     routes = [r for r in requests if r.path == f"{GW}/v1/httproutes"]
     assert len(routes) == 2 and all("limit=2" in r.query for r in routes)
@@ -138,19 +183,22 @@ def test_namespace_flag_scopes_the_namespaced_kinds(serve: Any) -> None:
     # The Gateway lives in infra: read (one list of every namespace's Gateways) because
     # the routes read attach to it; the view still holds shop alone.
     assert f"{GW}/v1/gateways" in paths
-    assert [f"{o['metadata']['namespace']}/{o['metadata']['name']}"
-            for o in raw.objects["Gateway"]] == sorted(
-        f"{ns}/{name}" for ns, name in parent_gateways(raw, "shop"))
+    assert [
+        f"{o['metadata']['namespace']}/{o['metadata']['name']}" for o in raw.objects["Gateway"]
+    ] == sorted(f"{ns}/{name}" for ns, name in parent_gateways(raw, "shop"))
     assert raw.objects["Gateway"] and raw.namespaces_read == frozenset({"shop"})
 
 
 # ---------------------------------------------------------------- versions
 
+
 def test_a_kind_served_only_at_an_older_version_is_read_there(serve: Any) -> None:
     """TLSRoute before v1.5: only v1alpha2; the other kinds at v1."""
     versions = {**GATEWAY_STANDARD_2026, "TLSRoute": ("v1alpha2",)}
-    objs = [o if o["kind"] != "TLSRoute" else {**o, "apiVersion": f"{GROUP}/v1alpha2"}
-            for o in gateway_objects()]
+    objs = [
+        o if o["kind"] != "TLSRoute" else {**o, "apiVersion": f"{GROUP}/v1alpha2"}
+        for o in gateway_objects()
+    ]
     st, kc = serve(objs, resources=CORE_RESOURCES + gateway_resources(versions))
     raw, requests = read(st, kc, all_namespaces=True)
     assert f"{GW}/v1alpha2/tlsroutes" in gateway_paths(requests)
@@ -173,9 +221,13 @@ def test_a_version_no_longer_served_is_not_asked_for(serve: Any) -> None:
 
 def test_an_old_server_at_v1beta1(serve: Any) -> None:
     """Gateway API v0.8: Gateway and HTTPRoute at v1beta1 (preferred), no GRPCRoute."""
-    versions = {"GatewayClass": ("v1beta1",), "Gateway": ("v1beta1",),
-                "HTTPRoute": ("v1beta1",), "ReferenceGrant": ("v1beta1",),
-                "TLSRoute": ("v1alpha2",)}
+    versions = {
+        "GatewayClass": ("v1beta1",),
+        "Gateway": ("v1beta1",),
+        "HTTPRoute": ("v1beta1",),
+        "ReferenceGrant": ("v1beta1",),
+        "TLSRoute": ("v1alpha2",),
+    }
     st, kc = serve(gateway_objects(), resources=CORE_RESOURCES + gateway_resources(versions))
     raw, requests = read(st, kc, all_namespaces=True)
     paths = gateway_paths(requests)
@@ -192,14 +244,22 @@ def test_an_experimental_listenerset_is_read_where_the_group_has_none(serve: Any
     gateway.networking.x-k8s.io, read as a ListenerSet."""
     x_group = "gateway.networking.x-k8s.io"
     versions = {k: v for k, v in GATEWAY_STANDARD_2026.items() if k != "ListenerSet"}
-    experimental = Resource(x_group, "v1alpha1", "xlistenersets", "XListenerSet", True, (),
-                            "xlistenerset", ("status",))
-    lset = {"apiVersion": f"{x_group}/v1alpha1", "kind": "XListenerSet",
-            "metadata": {"name": "extra", "namespace": "infra"},
-            "spec": {"parentRef": {"name": "gw"},
-                     "listeners": [{"name": "alt", "port": 8080, "protocol": "HTTP"}]}}
-    st, kc = serve([*gateway_objects(), lset],
-                   resources=(*CORE_RESOURCES, *gateway_resources(versions), experimental))
+    experimental = Resource(
+        x_group, "v1alpha1", "xlistenersets", "XListenerSet", True, (), "xlistenerset", ("status",)
+    )
+    lset = {
+        "apiVersion": f"{x_group}/v1alpha1",
+        "kind": "XListenerSet",
+        "metadata": {"name": "extra", "namespace": "infra"},
+        "spec": {
+            "parentRef": {"name": "gw"},
+            "listeners": [{"name": "alt", "port": 8080, "protocol": "HTTP"}],
+        },
+    }
+    st, kc = serve(
+        [*gateway_objects(), lset],
+        resources=(*CORE_RESOURCES, *gateway_resources(versions), experimental),
+    )
     raw, requests = read(st, kc, all_namespaces=True)
     assert f"/apis/{x_group}/v1alpha1/xlistenersets" in {r.path for r in requests}
     (ls,) = build_snapshot(raw).gateways.listener_sets
@@ -222,24 +282,33 @@ def test_a_server_without_the_crds_is_normal(serve: Any) -> None:
 
 
 def test_discovery_readers_are_pure() -> None:
-    group = {"versions": [{"version": "v1beta1"}, {"version": "v1"}, None, {"version": 3}],
-             "preferredVersion": {"version": "v1"}}
+    group = {
+        "versions": [{"version": "v1beta1"}, {"version": "v1"}, None, {"version": 3}],
+        "preferredVersion": {"version": "v1"},
+    }
     assert preferred_versions(group) == ["v1", "v1beta1"]
     assert preferred_versions([]) == []
-    listing = {"resources": [
-        {"name": "gateways", "kind": "Gateway", "namespaced": True, "verbs": ["list"]},
-        {"name": "gateways/status", "kind": "Gateway", "verbs": ["get"]},
-        {"name": "gatewayclasses", "kind": "GatewayClass", "namespaced": False},
-        {"name": "widgets", "kind": "Widget", "verbs": ["get"]}, "junk"]}
+    listing = {
+        "resources": [
+            {"name": "gateways", "kind": "Gateway", "namespaced": True, "verbs": ["list"]},
+            {"name": "gateways/status", "kind": "Gateway", "verbs": ["get"]},
+            {"name": "gatewayclasses", "kind": "GatewayClass", "namespaced": False},
+            {"name": "widgets", "kind": "Widget", "verbs": ["get"]},
+            "junk",
+        ]
+    }
     assert [(r.kind, r.plural, r.namespaced) for r in served_resources(listing, "g/v1")] == [
-        ("Gateway", "gateways", True), ("GatewayClass", "gatewayclasses", False)]
+        ("Gateway", "gateways", True),
+        ("GatewayClass", "gatewayclasses", False),
+    ]
 
 
 # ---------------------------------------------------------------- RBAC
 
+
 def test_forbidden_gateways_are_not_visible_and_say_what_that_hides(
-        serve: Any, capsys: pytest.CaptureFixture[str],
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    serve: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("COLUMNS", "300")
     st, kc = serve(gateway_objects(), deny=("gateways",))
     raw, _ = read(st, kc, all_namespaces=True)
@@ -263,13 +332,22 @@ def test_a_namespaced_role_cannot_read_classes_or_namespaces(serve: Any) -> None
     forbidden = {r.authz.resource for r in requests if r.authz and r.status == 403}
     # gateways and services: those of other namespaces, looked at for the routes' Gateway
     # and Gateways' Services (refused: said by controllers_unread, not as not visible)
-    assert forbidden == {"nodes", "ingressclasses", "gatewayclasses", "namespaces",
-                         "gateways", "services"}
-    assert raw.controllers_unread is not None and "outside namespace shop" in \
-        raw.controllers_unread
+    assert forbidden == {
+        "nodes",
+        "ingressclasses",
+        "gatewayclasses",
+        "namespaces",
+        "gateways",
+        "services",
+    }
+    assert raw.controllers_unread is not None and "outside namespace shop" in raw.controllers_unread
     lines = not_visible_lines(raw.not_visible, raw.objects.keys())
-    assert any(line.startswith("namespaces not visible: allowedRoutes namespace selectors "
-                               "cannot be evaluated") for line in lines)
+    assert any(
+        line.startswith(
+            "namespaces not visible: allowedRoutes namespace selectors cannot be evaluated"
+        )
+        for line in lines
+    )
 
 
 def test_the_cluster_role_reads_every_gateway_kind(serve: Any) -> None:
@@ -281,7 +359,8 @@ def test_the_cluster_role_reads_every_gateway_kind(serve: Any) -> None:
 
 
 def test_with_the_lab_serving_it_kpath_paths_still_works_without_objects(
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
     with serve_in_thread(store_of(gateway_objects()[:3])) as st:
         kc = st.server.write_kubeconfig(tmp_path / "kc")
         assert main(["paths", "-A", "-o", "json", "--kubeconfig", str(kc)]) in (0, 1)
@@ -290,6 +369,7 @@ def test_with_the_lab_serving_it_kpath_paths_still_works_without_objects(
 
 
 # ---------------------------------------------------------------- watching
+
 
 def test_gateway_kinds_are_watched_at_their_served_version(serve: Any) -> None:
     versions = {**GATEWAY_STANDARD_2026, "TLSRoute": ("v1alpha2",)}
@@ -313,12 +393,21 @@ def test_gateway_kinds_are_watched_at_their_served_version(serve: Any) -> None:
 def test_without_the_crds_gateway_watches_drop_out_quietly(serve: Any) -> None:
     st, kc = serve([], resources=CORE_RESOURCES)
     heard = Heard()
-    with watching(LiveOptions(kubeconfig=str(kc), all_namespaces=True), heard,
-                  kinds=("Service", *GATEWAY_WATCH_KINDS)):
+    with watching(
+        LiveOptions(kubeconfig=str(kc), all_namespaces=True),
+        heard,
+        kinds=("Service", *GATEWAY_WATCH_KINDS),
+    ):
         threading.Event().wait(0.5)
-        st.call(st.store.put, {"kind": "Service", "apiVersion": "v1",
-                               "metadata": {"name": "s", "namespace": "shop"},
-                               "spec": {"ports": [{"port": 80}]}})
+        st.call(
+            st.store.put,
+            {
+                "kind": "Service",
+                "apiVersion": "v1",
+                "metadata": {"name": "s", "namespace": "shop"},
+                "spec": {"ports": [{"port": 80}]},
+            },
+        )
         assert heard.wait_for("Service"), heard.kinds
     assert not any(r.path.startswith(f"{GW}/") for r in st.server.requests)
     assert {w.kind for w in st.server.watches.opened} == {"Service"}

@@ -60,7 +60,6 @@ spec:
 """
 
 
-
 @pytest.fixture(scope="module")
 def gateway_kubeconfig(tmp_path_factory: pytest.TempPathFactory):
     d = tmp_path_factory.mktemp("gw")

@@ -32,30 +32,58 @@ RBAC_YAML = Path(__file__).resolve().parents[2] / "deploy" / "rbac.yaml"
 
 
 def policy(name: str, ns: str, **spec: Any) -> Obj:
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": name, "namespace": ns},
-            "spec": {"podSelector": {}, **spec}}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {"podSelector": {}, **spec},
+    }
 
 
 def admin(kind: str, name: str) -> Obj:
-    return {"apiVersion": "policy.networking.k8s.io/v1alpha1", "kind": kind,
-            "metadata": {"name": name},
-            "spec": {"priority": 10, "subject": {"namespaces": {}},
-                     "ingress": [{"action": "Deny", "from": [{"namespaces": {}}]}]}}
+    return {
+        "apiVersion": "policy.networking.k8s.io/v1alpha1",
+        "kind": kind,
+        "metadata": {"name": name},
+        "spec": {
+            "priority": 10,
+            "subject": {"namespaces": {}},
+            "ingress": [{"action": "Deny", "from": [{"namespaces": {}}]}],
+        },
+    }
 
 
 def objects(*extra: Obj) -> list[Obj]:
     return [
-        {"apiVersion": "v1", "kind": "Namespace",
-         "metadata": {"name": "shop", "labels": {"team": "shop"}}},
+        {
+            "apiVersion": "v1",
+            "kind": "Namespace",
+            "metadata": {"name": "shop", "labels": {"team": "shop"}},
+        },
         {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "ops"}},
-        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "shop"},
-         "spec": {"type": "ClusterIP", "clusterIP": "10.96.0.10", "selector": {"app": "web"},
-                  "ports": [{"port": 80, "protocol": "TCP"}]}},
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {
+                "type": "ClusterIP",
+                "clusterIP": "10.96.0.10",
+                "selector": {"app": "web"},
+                "ports": [{"port": 80, "protocol": "TCP"}],
+            },
+        },
         policy("deny-all", "shop", policyTypes=["Ingress", "Egress"]),
-        policy("allow-web", "shop", podSelector={"matchLabels": {"app": "web"}},
-               ingress=[{"from": [{"podSelector": {"matchLabels": {"role": "fe"}}}],
-                         "ports": [{"port": "http"}]}]),
+        policy(
+            "allow-web",
+            "shop",
+            podSelector={"matchLabels": {"app": "web"}},
+            ingress=[
+                {
+                    "from": [{"podSelector": {"matchLabels": {"role": "fe"}}}],
+                    "ports": [{"port": "http"}],
+                }
+            ],
+        ),
         policy("monitoring", "ops", ingress=[{"from": [{"ipBlock": {"cidr": "10.1.2.3/8"}}]}]),
         *extra,
     ]
@@ -73,6 +101,7 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., tuple[ServerThread, Path]]]:
         st.start()
         running.append(st)
         return st, st.server.write_kubeconfig(tmp_path / f"kc{len(running)}")
+
     yield start
     for st in running:
         st.stop()
@@ -93,7 +122,10 @@ def test_policies_are_read_in_all_namespaces(serve: Any) -> None:
     raw, requests = read(st, kc, all_namespaces=True)
     snap = build_snapshot(raw)
     assert sorted(str(p.key) for p in snap.network_policies) == [
-        "ops/monitoring", "shop/allow-web", "shop/deny-all"]
+        "ops/monitoring",
+        "shop/allow-web",
+        "shop/deny-all",
+    ]
     allow = next(p for p in snap.network_policies if p.name == "allow-web")
     assert allow.ingress[0].ports[0].port == "http"
     monitoring = snap.policies_by_namespace["ops"][0]
@@ -108,8 +140,11 @@ def test_policies_are_read_in_all_namespaces(serve: Any) -> None:
 
 
 def test_a_namespace_selector_reads_the_namespaces(serve: Any) -> None:
-    by_ns = policy("from-team", "shop", ingress=[{"from": [
-        {"namespaceSelector": {"matchLabels": {"team": "shop"}}}]}])
+    by_ns = policy(
+        "from-team",
+        "shop",
+        ingress=[{"from": [{"namespaceSelector": {"matchLabels": {"team": "shop"}}}]}],
+    )
     st, kc = serve(objects(by_ns))
     raw, requests = read(st, kc, all_namespaces=True)
     assert paths(requests).count("/api/v1/namespaces") == 1
@@ -134,8 +169,9 @@ def test_one_namespace_reads_its_policies_only(serve: Any) -> None:
     assert raw.objects["NetworkPolicy"][0]["apiVersion"] == "networking.k8s.io/v1"
 
 
-def test_forbidden_policies_are_not_visible(serve: Any, capsys: pytest.CaptureFixture[str],
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_forbidden_policies_are_not_visible(
+    serve: Any, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     st, kc = serve(objects(), deny=("networkpolicies",))
     raw, _ = read(st, kc, all_namespaces=True)
     assert raw.not_visible["NetworkPolicy"].startswith("forbidden: ")
@@ -149,38 +185,51 @@ def test_forbidden_policies_are_not_visible(serve: Any, capsys: pytest.CaptureFi
 
 
 def test_admin_network_policies_are_read_where_served(
-        serve: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    objs = objects(admin("AdminNetworkPolicy", "deny-ops"),
-                   admin("BaselineAdminNetworkPolicy", "default"))
+    serve: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    objs = objects(
+        admin("AdminNetworkPolicy", "deny-ops"), admin("BaselineAdminNetworkPolicy", "default")
+    )
     st, kc = serve(objs, resources=RESOURCES + POLICY_API_RESOURCES)
     raw, requests = read(st, kc, all_namespaces=True)
     snap = build_snapshot(raw)
     assert sorted(snap.other_policies) == [
         OtherPolicy("AdminNetworkPolicy", "policy.networking.k8s.io/v1alpha1", None, "deny-ops"),
-        OtherPolicy("BaselineAdminNetworkPolicy", "policy.networking.k8s.io/v1alpha1", None,
-                    "default")]
+        OtherPolicy(
+            "BaselineAdminNetworkPolicy", "policy.networking.k8s.io/v1alpha1", None, "default"
+        ),
+    ]
     # The group's versions came with /apis: one resource list, then the two lists.
     assert sorted(p for p in paths(requests) if p.startswith(ANP)) == [
-        f"{ANP}/v1alpha1", f"{ANP}/v1alpha1/adminnetworkpolicies",
-        f"{ANP}/v1alpha1/baselineadminnetworkpolicies"]
+        f"{ANP}/v1alpha1",
+        f"{ANP}/v1alpha1/adminnetworkpolicies",
+        f"{ANP}/v1alpha1/baselineadminnetworkpolicies",
+    ]
     assert main(["paths", "-A", "-o", "json", "--kubeconfig", str(kc)]) == 0
     found = [f for f in json.loads(capsys.readouterr().out)["findings"] if f["code"] == "KP503"]
     assert [f["message"] for f in found] == [
         "1 AdminNetworkPolicy (policy.networking.k8s.io) not evaluated: kpath's NetworkPolicy "
         "verdicts leave it out, and it may allow or block traffic (deny-ops)",
         "1 BaselineAdminNetworkPolicy (policy.networking.k8s.io) not evaluated: kpath's "
-        "NetworkPolicy verdicts leave it out, and it may allow or block traffic (default)"]
+        "NetworkPolicy verdicts leave it out, and it may allow or block traffic (default)",
+    ]
     assert {f["severity"] for f in found} == {"info"}
 
 
 def test_forbidden_admin_network_policies_are_not_visible(serve: Any) -> None:
     """The shipped ClusterRole without its policy.networking.k8s.io rule."""
     role = load_policy(RBAC_YAML)
-    without = Policy("no-anp", "ClusterRole", tuple(
-        r for r in role.rules if "policy.networking.k8s.io" not in r.api_groups))
+    without = Policy(
+        "no-anp",
+        "ClusterRole",
+        tuple(r for r in role.rules if "policy.networking.k8s.io" not in r.api_groups),
+    )
     assert len(without.rules) == len(role.rules) - 1
-    st, kc = serve(objects(admin("AdminNetworkPolicy", "x")),
-                   resources=RESOURCES + POLICY_API_RESOURCES, rbac=without)
+    st, kc = serve(
+        objects(admin("AdminNetworkPolicy", "x")),
+        resources=RESOURCES + POLICY_API_RESOURCES,
+        rbac=without,
+    )
     raw, _ = read(st, kc, all_namespaces=True)
     assert set(raw.not_visible) == {"AdminNetworkPolicy", "BaselineAdminNetworkPolicy"}
     assert raw.not_visible["AdminNetworkPolicy"].startswith("forbidden: ")
@@ -188,8 +237,11 @@ def test_forbidden_admin_network_policies_are_not_visible(serve: Any) -> None:
 
 
 def test_the_shipped_cluster_role_reads_every_policy(serve: Any) -> None:
-    st, kc = serve(objects(admin("AdminNetworkPolicy", "x")),
-                   resources=RESOURCES + POLICY_API_RESOURCES, rbac=load_policy(RBAC_YAML))
+    st, kc = serve(
+        objects(admin("AdminNetworkPolicy", "x")),
+        resources=RESOURCES + POLICY_API_RESOURCES,
+        rbac=load_policy(RBAC_YAML),
+    )
     raw, requests = read(st, kc, all_namespaces=True)
     assert raw.not_visible == {} and {r.status for r in requests} == {200}
     assert [p.name for p in build_snapshot(raw).other_policies] == ["x"]
@@ -199,14 +251,19 @@ def test_the_shipped_role_reads_policies_in_its_namespace(serve: Any) -> None:
     st, kc = serve(objects(), rbac=load_policy(RBAC_YAML, "Role", namespace="shop"))
     raw, requests = read(st, kc, namespace="shop")
     assert sorted(o["metadata"]["name"] for o in raw.objects["NetworkPolicy"]) == [
-        "allow-web", "deny-all"]
+        "allow-web",
+        "deny-all",
+    ]
     assert "NetworkPolicy" not in raw.not_visible
     assert {r.status for r in requests if r.path.endswith("/networkpolicies")} == {200}
 
 
 def test_a_role_without_policies_keeps_the_rest(serve: Any) -> None:
-    only = Policy("some", "ClusterRole", (Rule(frozenset({""}), frozenset({"services"}),
-                                                frozenset({"list"})),))
+    only = Policy(
+        "some",
+        "ClusterRole",
+        (Rule(frozenset({""}), frozenset({"services"}), frozenset({"list"})),),
+    )
     st, kc = serve(objects(), rbac=only)
     raw, _ = read(st, kc, all_namespaces=True)
     assert "NetworkPolicy" in raw.not_visible and raw.objects["Service"]
@@ -215,8 +272,9 @@ def test_a_role_without_policies_keeps_the_rest(serve: Any) -> None:
 def test_watch_follows_network_policies(serve: Any) -> None:
     st, kc = serve(objects())
     heard = Heard()
-    with watching(LiveOptions(kubeconfig=str(kc), all_namespaces=True), heard,
-                  kinds=("NetworkPolicy",)):
+    with watching(
+        LiveOptions(kubeconfig=str(kc), all_namespaces=True), heard, kinds=("NetworkPolicy",)
+    ):
         wait_for_watchers(st)  # a change before the stream opened would be missed
         st.call(st.store.put, policy("new", "shop"))
         assert heard.wait_for("NetworkPolicy"), heard.kinds

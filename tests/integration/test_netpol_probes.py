@@ -89,7 +89,8 @@ spec:
 
 
 def test_policy_verdicts_probe_clean_and_blocked_hops_time_out(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     scenario = parse_scenario(SCENARIO, origin="netpol-paths")
     with LabThread(scenario) as lab:
         kubeconfig = lab.write_kubeconfig(tmp_path / "kubeconfig")
@@ -110,8 +111,9 @@ def test_policy_verdicts_probe_clean_and_blocked_hops_time_out(
     assert own.verdict == "confirmed" and "an answer" in own.reason
     # sealed denies every ingress: its pod hop (from here) is silent, and predicted so.
     sealed_pods = [h for h in hops(doc) if h.service == "shop/sealed" and h.kind == "pod"]
-    assert sealed_pods and all(h.verdict == "confirmed" and "silence" in h.reason
-                               for h in sealed_pods)
+    assert sealed_pods and all(
+        h.verdict == "confirmed" and "silence" in h.reason for h in sealed_pods
+    )
     codes = {f["code"] for f in doc["findings"]}
     assert {"KP520", "KP523"} <= codes
     # Judged from 203.0.113.1, vault's pod looks blocked but answers this machine:

@@ -92,8 +92,9 @@ spec:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory: pytest.TempPathFactory
-        ) -> Iterator[tuple[Path, dict[str, str], dict[str, str]]]:
+def lab(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[Path, dict[str, str], dict[str, str]]]:
     """The running lab's kubeconfig, the pods' names by app (the lab names them), and the
     node each runs on."""
     tmp = tmp_path_factory.mktemp("reach")
@@ -104,11 +105,15 @@ def lab(tmp_path_factory: pytest.TempPathFactory
         from kpath.cluster.live import LiveOptions, load_live
         from kpath.cluster.snapshot import build_snapshot
 
-        snap = build_snapshot(load_live(LiveOptions(kubeconfig=str(kubeconfig),
-                                                    all_namespaces=True)))
+        snap = build_snapshot(
+            load_live(LiveOptions(kubeconfig=str(kubeconfig), all_namespaces=True))
+        )
         apps = [p for p in snap.pods.values() if "app" in p.labels]
-        yield (kubeconfig, {p.labels["app"]: str(p.key) for p in apps},
-               {p.labels["app"]: p.node or "" for p in apps})
+        yield (
+            kubeconfig,
+            {p.labels["app"]: str(p.key) for p in apps},
+            {p.labels["app"]: p.node or "" for p in apps},
+        )
 
 
 def ask(capsys, *argv: str) -> dict:
@@ -118,20 +123,26 @@ def ask(capsys, *argv: str) -> dict:
     return json.loads(captured.out)
 
 
-@pytest.mark.parametrize(("source", "port", "allowed", "by"), [
-    ("client", "http", True, ["shop/allow-ops-client spec.ingress[0]"]),
-    ("client", "9090", False, []),  # the allow names one port
-    ("other", "http", False, []),  # the namespace matches, the pod does not
-])
+@pytest.mark.parametrize(
+    ("source", "port", "allowed", "by"),
+    [
+        ("client", "http", True, ["shop/allow-ops-client spec.ingress[0]"]),
+        ("client", "9090", False, []),  # the allow names one port
+        ("other", "http", False, []),  # the namespace matches, the pod does not
+    ],
+)
 def test_live_verdicts(lab, capsys, source, port, allowed, by):
     kubeconfig, pods, _ = lab
-    doc = ask(capsys, pods[source], pods["web"], "--port", port, "--kubeconfig",
-              str(kubeconfig))
+    doc = ask(capsys, pods[source], pods["web"], "--port", port, "--kubeconfig", str(kubeconfig))
     assert doc["allowed"] is allowed
     assert doc["ingress"]["policies"] == ["shop/allow-ops-client", "shop/default-deny"]
     assert [r["ref"] for r in doc["ingress"]["allowedBy"]] == by
-    assert doc["egress"] == {"allowed": True, "policies": [], "allowedBy": [],
-                             "reason": doc["egress"]["reason"]}
+    assert doc["egress"] == {
+        "allowed": True,
+        "policies": [],
+        "allowedBy": [],
+        "reason": doc["egress"]["reason"],
+    }
     assert doc["notes"] == []  # policies and namespaces were read
 
 
@@ -139,11 +150,13 @@ def test_live_node_sources(lab, capsys):
     kubeconfig, pods, nodes = lab
     own = nodes["web"]
     other = "node-b" if own == "node-a" else "node-a"
-    mine = ask(capsys, f"node/{own}", pods["web"], "--port", "8080", "--kubeconfig",
-               str(kubeconfig))
+    mine = ask(
+        capsys, f"node/{own}", pods["web"], "--port", "8080", "--kubeconfig", str(kubeconfig)
+    )
     assert mine["allowed"] is True and mine["ingress"]["allowedBy"] == []
-    theirs = ask(capsys, f"node/{other}", pods["web"], "--port", "8080", "--kubeconfig",
-                 str(kubeconfig))
+    theirs = ask(
+        capsys, f"node/{other}", pods["web"], "--port", "8080", "--kubeconfig", str(kubeconfig)
+    )
     assert theirs["allowed"] is False
 
 
@@ -154,13 +167,28 @@ def test_kubectl_dump_gives_the_same_answers(lab, capsys, tmp_path, monkeypatch)
     monkeypatch.setenv("KUBECACHEDIR", str(tmp_path / "kubectl-cache"))
     dump = tmp_path / "dump.json"
     assert KUBECTL is not None
-    dump.write_text(subprocess.run(
-        [KUBECTL, "--kubeconfig", str(kubeconfig), "get", "nodes,namespaces,pods,"
-         "networkpolicies", "-A", "-o", "json"], check=True, capture_output=True, text=True,
-        timeout=60).stdout)
+    dump.write_text(
+        subprocess.run(
+            [
+                KUBECTL,
+                "--kubeconfig",
+                str(kubeconfig),
+                "get",
+                "nodes,namespaces,pods,networkpolicies",
+                "-A",
+                "-o",
+                "json",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        ).stdout
+    )
     for source in ("client", "other"):
         for port in ("http", "9090"):
-            live = ask(capsys, pods[source], pods["web"], "--port", port, "--kubeconfig",
-                       str(kubeconfig))
+            live = ask(
+                capsys, pods[source], pods["web"], "--port", port, "--kubeconfig", str(kubeconfig)
+            )
             dumped = ask(capsys, pods[source], pods["web"], "--port", port, "--dump", str(dump))
             assert dumped == live

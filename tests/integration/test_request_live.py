@@ -30,28 +30,36 @@ def ask(kubeconfig, capsys, url: str, *extra: str) -> dict:
 
 @pytest.fixture(scope="module")
 def snapshot(shop_kubeconfig):
-    return build_snapshot(load_live(LiveOptions(kubeconfig=str(shop_kubeconfig),
-                                                all_namespaces=True)))
+    return build_snapshot(
+        load_live(LiveOptions(kubeconfig=str(shop_kubeconfig), all_namespaces=True))
+    )
 
 
 def backend_pods(snapshot, name: str, port: int) -> set[str]:
     svc = snapshot.services[ObjectKey(*name.split("/"))]
     sp = next(p for p in svc.ports if p.port == port)
-    return {str(t.pod) for t in service_targets(snapshot, snapshot.service_slices(svc.key), sp)
-            if t.ready}
+    return {
+        str(t.pod)
+        for t in service_targets(snapshot, snapshot.service_slices(svc.key), sp)
+        if t.ready
+    }
 
 
-@pytest.mark.parametrize(("url", "backend"), [
-    ("http://shop.example.com/", "shop/storefront"),
-    ("http://shop.example.com/api/items", "shop/catalog"),
-    ("http://shop.example.com/api", "shop/catalog"),
-    ("http://shop.example.com/apiary", "shop/storefront"),  # not under /api: "/" takes it
-    ("http://shop.example.com/reviews/1", "shop/storefront"),  # /reviews is Exact
-    ("http://SHOP.example.com/api/x?q=1", "shop/catalog"),
-    ("http://admin.example.com/users", "shop/admin"),
-])
-def test_kpath_names_the_backend_the_lab_controller_uses(shop_kubeconfig, snapshot, capsys,
-                                                         url, backend):
+@pytest.mark.parametrize(
+    ("url", "backend"),
+    [
+        ("http://shop.example.com/", "shop/storefront"),
+        ("http://shop.example.com/api/items", "shop/catalog"),
+        ("http://shop.example.com/api", "shop/catalog"),
+        ("http://shop.example.com/apiary", "shop/storefront"),  # not under /api: "/" takes it
+        ("http://shop.example.com/reviews/1", "shop/storefront"),  # /reviews is Exact
+        ("http://SHOP.example.com/api/x?q=1", "shop/catalog"),
+        ("http://admin.example.com/users", "shop/admin"),
+    ],
+)
+def test_kpath_names_the_backend_the_lab_controller_uses(
+    shop_kubeconfig, snapshot, capsys, url, backend
+):
     doc = ask(shop_kubeconfig, capsys, url)
     (answer,) = doc["answers"]
     assert answer["entry"]["name"] == CONTROLLER and answer["outcome"] == "forward"
@@ -64,13 +72,17 @@ def test_kpath_names_the_backend_the_lab_controller_uses(shop_kubeconfig, snapsh
     request = doc["request"]
     target = f"{request['path']}" + (
         "?" + "&".join(f"{q['name']}={q['value']}" for q in request["query"])
-        if request["query"] else "")
-    reply = httpx.get(f"http://{entry['address']}:{entry['port']}{target}",
-                      headers={"Host": request["host"]}, timeout=5)
+        if request["query"]
+        else ""
+    )
+    reply = httpx.get(
+        f"http://{entry['address']}:{entry['port']}{target}",
+        headers={"Host": request["host"]},
+        timeout=5,
+    )
     assert reply.status_code == 200, reply.text
     seen = reply.json()
-    assert f"{seen['namespace']}/{seen['pod']}" in backend_pods(snapshot, backend,
-                                                                 share["port"])
+    assert f"{seen['namespace']}/{seen['pod']}" in backend_pods(snapshot, backend, share["port"])
 
 
 def test_a_host_without_rules_is_the_controllers_own_404(shop_kubeconfig, capsys):
@@ -79,14 +91,19 @@ def test_a_host_without_rules_is_the_controllers_own_404(shop_kubeconfig, capsys
     (answer,) = doc["answers"]
     assert (answer["outcome"], answer["httpStatus"]) == ("not-found", 404)
     entry = answer["entry"]
-    reply = httpx.get(f"http://{entry['address']}:{entry['port']}/",
-                      headers={"Host": "nobody.example.com"}, timeout=5)
+    reply = httpx.get(
+        f"http://{entry['address']}:{entry['port']}/",
+        headers={"Host": "nobody.example.com"},
+        timeout=5,
+    )
     assert reply.status_code == 404
 
 
 def test_text_on_the_live_lab(shop_kubeconfig, capsys):
-    assert main(["request", "http://shop.example.com/api/1", "--kubeconfig",
-                 str(shop_kubeconfig)]) == 0
+    assert (
+        main(["request", "http://shop.example.com/api/1", "--kubeconfig", str(shop_kubeconfig)])
+        == 0
+    )
     lines = capsys.readouterr().out.splitlines()
     assert lines[1] == f"ingress {CONTROLLER}: forward"
     assert lines[2].startswith("  entry    127.") and lines[2].endswith(":80, class nginx")
@@ -106,10 +123,20 @@ def bookinfo_kubeconfig(tmp_path_factory):
 def test_gateway_answers_from_a_live_api_server(bookinfo_kubeconfig, capsys):
     doc = ask(bookinfo_kubeconfig, capsys, "http://bookinfo.example/productpage")
     (answer,) = doc["answers"]
-    assert (answer["entry"]["kind"], answer["entry"]["name"], answer["entry"]["listener"],
-            answer["entry"]["class"]) == ("gateway", "default/bookinfo-gateway", "http", "istio")
-    assert answer["route"] == {"kind": "HTTPRoute", "name": "default/bookinfo", "rule": 0,
-                               "host": None, "path": "/productpage", "pathType": "Exact"}
+    assert (
+        answer["entry"]["kind"],
+        answer["entry"]["name"],
+        answer["entry"]["listener"],
+        answer["entry"]["class"],
+    ) == ("gateway", "default/bookinfo-gateway", "http", "istio")
+    assert answer["route"] == {
+        "kind": "HTTPRoute",
+        "name": "default/bookinfo",
+        "rule": 0,
+        "host": None,
+        "path": "/productpage",
+        "pathType": "Exact",
+    }
     assert (answer["outcome"], answer["httpStatus"]) == ("forward", None)
     (backend,) = answer["backends"]
     assert (backend["name"], backend["port"], backend["share"]) == ("default/productpage", 9080, 1)
@@ -118,6 +145,11 @@ def test_gateway_answers_from_a_live_api_server(bookinfo_kubeconfig, capsys):
     # Exact: /productpage/x is not it, and nothing else takes it
     miss = ask(bookinfo_kubeconfig, capsys, "http://bookinfo.example/productpage/x")
     assert [(a["outcome"], a["httpStatus"]) for a in miss["answers"]] == [("not-found", 404)]
-    static = ask(bookinfo_kubeconfig, capsys, "http://bookinfo.example/static/app.css",
-                 "--via", "default/bookinfo-gateway")
+    static = ask(
+        bookinfo_kubeconfig,
+        capsys,
+        "http://bookinfo.example/static/app.css",
+        "--via",
+        "default/bookinfo-gateway",
+    )
     assert static["answers"][0]["route"]["pathType"] == "PathPrefix"

@@ -49,9 +49,14 @@ def _low_ports_bindable() -> bool:
     return int(start.strip() or "1024") <= 80
 
 
-pytestmark = [pytest.mark.lab, pytest.mark.skipif(
-    not _low_ports_bindable(), reason="the scenarios' ports 80/443 need root (or "
-    "net.ipv4.ip_unprivileged_port_start <= 80)")]
+pytestmark = [
+    pytest.mark.lab,
+    pytest.mark.skipif(
+        not _low_ports_bindable(),
+        reason="the scenarios' ports 80/443 need root (or "
+        "net.ipv4.ip_unprivileged_port_start <= 80)",
+    ),
+]
 
 #: Scenarios that still contradict with every fault cleared, for a cause in kpath's probe
 #: side (kpath/probe, kpath/routing), not in the lab; by (scenario, selection).
@@ -64,8 +69,10 @@ SELECTIONS = {"external": (), "all": ("--all",)}
 def _report(name: str, doc: Doc) -> list[str]:
     lines = [h.label() + f": {h.reason}" for h in contradicted(doc)]
     summary = doc["probe"]["summary"]
-    print(f"\n{name}: {summary['contradictions']} contradiction(s), {len(lines)} contradicted "
-          f"hop(s), {summary['done']} probe(s) done")
+    print(
+        f"\n{name}: {summary['contradictions']} contradiction(s), {len(lines)} contradicted "
+        f"hop(s), {summary['done']} probe(s) done"
+    )
     for line in lines:
         print(f"  {line}")
     return lines
@@ -96,8 +103,9 @@ def test_builtin_scenario_probes_clean_with_faults_cleared(
     with LabThread(name, control=True) as lab:
         _control(lab, "DELETE", "/faults")
         assert _control(lab, "GET", "/")["faults"] == []
-        doc = probe_lab(lab.write_kubeconfig(tmp_path / "kubeconfig"), capsys,
-                        *SELECTIONS[selection])
+        doc = probe_lab(
+            lab.write_kubeconfig(tmp_path / "kubeconfig"), capsys, *SELECTIONS[selection]
+        )
         warnings = lab.lab.warnings
     with capsys.disabled():
         lines = _report(f"{name} ({selection})", doc)
@@ -178,11 +186,15 @@ def _check_caught(name: str, faults: list[Mapping[str, Any]], doc: Doc) -> None:
     for fault, _ in spans:
         must = [h for h in faulted_hops(fault, doc) if h.verdict is not None]
         assert must, f"{name}: no probed hop reaches the fault {fault}"
-        missed = [h.label() + f" ({h.verdict}: {h.reason})" for h in must
-                  if h.verdict != "contradicted"]
+        missed = [
+            h.label() + f" ({h.verdict}: {h.reason})" for h in must if h.verdict != "contradicted"
+        ]
         assert not missed, f"{name}: fault {fault} not caught on " + "; ".join(missed)
-    stray = [h.label() + f": {h.reason}" for h in contradicted(doc)
-             if not any(touches(h, f, span) for f, span in spans)]
+    stray = [
+        h.label() + f": {h.reason}"
+        for h in contradicted(doc)
+        if not any(touches(h, f, span) for f, span in spans)
+    ]
     assert not stray, f"{name}: contradicted hops no fault reaches: " + "; ".join(stray)
 
 
@@ -224,8 +236,7 @@ def _gateway_paths(doc: Doc) -> list[dict[str, Any]]:
     return [pj for pj in doc["paths"] if pj["entry"]["kind"] == "gateway"]
 
 
-def _probe_gateway_lab(lab: LabThread, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-                       ) -> Doc:
+def _probe_gateway_lab(lab: LabThread, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Doc:
     """``kpath paths -A --probe`` on the lab, live (its API server serves the Gateway API
     and the status its controller wrote); ``--insecure``: the lab's listener certificates
     are self-signed, and an HTTPS rule's answer is what is being tested."""
@@ -249,8 +260,9 @@ def test_gateway_scenario_probes_clean_with_faults_cleared(
         lines = _report(f"{name} (gateway, faults cleared)", doc)
     gateway = _gateway_paths(doc)
     assert gateway, "no Gateway way in was found"
-    confirmed = [pj for pj in gateway
-                 if (pj["entry"].get("observed") or {}).get("verdict") == "confirmed"]
+    confirmed = [
+        pj for pj in gateway if (pj["entry"].get("observed") or {}).get("verdict") == "confirmed"
+    ]
     assert confirmed, "no Gateway way in was confirmed by a probe"
     assert not warnings, f"the lab could not build every listener: {warnings}"
     assert not lines and doc["probe"]["summary"]["contradictions"] == 0, "\n".join(lines)
@@ -266,19 +278,29 @@ def test_gateway_shop_planted_faults_answer_as_predicted(
         lines = _report("gateway-shop (planted faults)", doc)
     assert not lines, "\n".join(lines)
     # The payments backend in another namespace without a ReferenceGrant: 500, as predicted.
-    pay = [pj["entry"]["observed"] for pj in _gateway_paths(doc)
-           if pj["entry"]["gateway"]["route"]["name"] == "shop/payments"
-           and pj["entry"].get("observed")]
+    pay = [
+        pj["entry"]["observed"]
+        for pj in _gateway_paths(doc)
+        if pj["entry"]["gateway"]["route"]["name"] == "shop/payments"
+        and pj["entry"].get("observed")
+    ]
     assert pay, "the payments route was not probed"
     for obs in pay:
         assert obs["verdict"] == "confirmed", obs["reason"]
         assert obs["predicted"] == ["backend-error"]
         assert {p["status"] for p in obs["probes"] if p["url"].endswith("/api/pay")} == {500}
     # The Local gateway Service: its NodePorts drop at the nodes without a proxy pod.
-    infra = [pj for pj in doc["paths"] if pj.get("gatewayInfra")
-             and pj["entry"]["kind"] in ("nodeport", "loadbalancer")]
-    dropped = [g for pj in infra for g in pj["groups"]
-               if (g.get("observed") or {}).get("predicted") == ["silent"]]
+    infra = [
+        pj
+        for pj in doc["paths"]
+        if pj.get("gatewayInfra") and pj["entry"]["kind"] in ("nodeport", "loadbalancer")
+    ]
+    dropped = [
+        g
+        for pj in infra
+        for g in pj["groups"]
+        if (g.get("observed") or {}).get("predicted") == ["silent"]
+    ]
     assert {n for g in dropped for n in g["nodes"]} == {"node-b", "node-c"}
     assert all(g["observed"]["verdict"] == "confirmed" for g in dropped)
 
@@ -287,8 +309,7 @@ def test_a_fault_behind_a_gateway_is_caught_on_its_rule(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with LabThread("gateway-shop", control=True) as lab:
-        _control(lab, "POST", "/faults", {"kind": "pod-refuse", "pod": "shop/search",
-                                          "replica": 0})
+        _control(lab, "POST", "/faults", {"kind": "pod-refuse", "pod": "shop/search", "replica": 0})
         faults = _control(lab, "GET", "/")["faults"]
         doc = _probe_gateway_lab(lab, tmp_path, capsys)
     with capsys.disabled():
@@ -313,11 +334,23 @@ def test_probes_catch_a_gateway_that_routes_otherwise_than_its_objects_say(
                 rules = item["spec"]["rules"]
                 rules[3]["backendRefs"] = [{"name": "cart", "port": 8080}]
                 rules[5]["filters"][0]["requestRedirect"]["statusCode"] = 308
-        doc["items"].append({
-            "apiVersion": "gateway.networking.k8s.io/v1beta1", "kind": "ReferenceGrant",
-            "metadata": {"name": "shop-to-payments", "namespace": "payments"},
-            "spec": {"from": [{"group": "gateway.networking.k8s.io", "kind": "HTTPRoute",
-                               "namespace": "shop"}], "to": [{"group": "", "kind": "Service"}]}})
+        doc["items"].append(
+            {
+                "apiVersion": "gateway.networking.k8s.io/v1beta1",
+                "kind": "ReferenceGrant",
+                "metadata": {"name": "shop-to-payments", "namespace": "payments"},
+                "spec": {
+                    "from": [
+                        {
+                            "group": "gateway.networking.k8s.io",
+                            "kind": "HTTPRoute",
+                            "namespace": "shop",
+                        }
+                    ],
+                    "to": [{"group": "", "kind": "Service"}],
+                },
+            }
+        )
         dump.write_text(json.dumps(doc))
         probed = probe_dump(dump, capsys, "--insecure")
     with capsys.disabled():
@@ -336,5 +369,7 @@ def test_probes_catch_a_gateway_that_routes_otherwise_than_its_objects_say(
     assert wrong == {("shop/shop", 3), ("shop/shop", 5), ("shop/payments", 0)}, reasons
     assert "which the route's rule does not send to" in reasons[("shop/shop", 3)]
     assert "saw HTTP 301" in reasons[("shop/shop", 5)]
-    assert "the gateway's own 500" in reasons[("shop/payments", 0)] or \
-        "HTTP 500" in reasons[("shop/payments", 0)]
+    assert (
+        "the gateway's own 500" in reasons[("shop/payments", 0)]
+        or "HTTP 500" in reasons[("shop/payments", 0)]
+    )

@@ -28,7 +28,8 @@ def _settle(heard: Heard) -> None:
 
 
 def test_scaling_a_deployment_is_heard_as_pod_and_slice_changes(
-        shop_lab: LabThread, shop_kubeconfig: Path) -> None:
+    shop_lab: LabThread, shop_kubeconfig: Path
+) -> None:
     heard = Heard()
     with watching(LiveOptions(kubeconfig=str(shop_kubeconfig), all_namespaces=True), heard):
         _settle(heard)
@@ -42,10 +43,12 @@ def test_scaling_a_deployment_is_heard_as_pod_and_slice_changes(
 
 
 def test_a_killed_pod_is_heard_in_its_namespace_scope(
-        shop_lab: LabThread, shop_kubeconfig: Path) -> None:
+    shop_lab: LabThread, shop_kubeconfig: Path
+) -> None:
     heard = Heard()
-    with watching(LiveOptions(kubeconfig=str(shop_kubeconfig), namespace="shop"), heard,
-                  kinds=("Pod",)):
+    with watching(
+        LiveOptions(kubeconfig=str(shop_kubeconfig), namespace="shop"), heard, kinds=("Pod",)
+    ):
         _settle(heard)
         pod = shop_lab.pods("shop", "catalog")[0]["metadata"]["name"]
         shop_lab.kill_pod("shop", pod)
@@ -54,32 +57,39 @@ def test_a_killed_pod_is_heard_in_its_namespace_scope(
 
 def test_other_namespaces_are_not_heard(shop_lab: LabThread, shop_kubeconfig: Path) -> None:
     heard = Heard()
-    with watching(LiveOptions(kubeconfig=str(shop_kubeconfig), namespace="kube-system"),
-                  heard, kinds=("Pod",)):
+    with watching(
+        LiveOptions(kubeconfig=str(shop_kubeconfig), namespace="kube-system"), heard, kinds=("Pod",)
+    ):
         _settle(heard)
         shop_lab.scale("shop", "web", 1)
         # The control: an all-namespaces watch started now hears the next change, so the
         # namespaced one had the time to hear it too.
         control = Heard()
-        with watching(LiveOptions(kubeconfig=str(shop_kubeconfig), all_namespaces=True),
-                      control, kinds=("Pod",)):
+        with watching(
+            LiveOptions(kubeconfig=str(shop_kubeconfig), all_namespaces=True),
+            control,
+            kinds=("Pod",),
+        ):
             _settle(control)
             shop_lab.scale("shop", "web", 2)
             assert control.wait_for("Pod")
         assert "Pod" not in heard.kinds
 
 
-def test_a_forbidden_kind_drops_out_quietly_and_the_others_still_report(
-        tmp_path: Path) -> None:
+def test_a_forbidden_kind_drops_out_quietly_and_the_others_still_report(tmp_path: Path) -> None:
     with serve_in_thread(Store(), deny=("pods",)) as st:
         kc = st.server.write_kubeconfig(tmp_path / "kc")
         heard = Heard()
-        with watching(LiveOptions(kubeconfig=str(kc), all_namespaces=True), heard,
-                      kinds=("Pod", "Service")):
+        with watching(
+            LiveOptions(kubeconfig=str(kc), all_namespaces=True), heard, kinds=("Pod", "Service")
+        ):
             _settle(heard)
-            service = {"kind": "Service", "apiVersion": "v1",
-                       "metadata": {"name": "web", "namespace": "shop"},
-                       "spec": {"type": "ClusterIP", "ports": [{"port": 80}]}}
+            service = {
+                "kind": "Service",
+                "apiVersion": "v1",
+                "metadata": {"name": "web", "namespace": "shop"},
+                "spec": {"type": "ClusterIP", "ports": [{"port": 80}]},
+            }
             st.call(st.store.put, service)
             assert heard.wait_for("Service"), heard.kinds
             assert WATCH_LOST not in heard.kinds  # a 403 is not a lost watch
@@ -90,17 +100,23 @@ def test_a_forbidden_kind_drops_out_quietly_and_the_others_still_report(
         assert all(r.method == "GET" for r in st.server.requests)
 
 
-def test_an_unreachable_server_is_reported_lost_and_stop_still_ends_it(
-        tmp_path: Path) -> None:
+def test_an_unreachable_server_is_reported_lost_and_stop_still_ends_it(tmp_path: Path) -> None:
     with socket.socket() as s:  # a port that was free a moment ago: connections are refused
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     kc = tmp_path / "kc"
-    kc.write_text(yaml.safe_dump({
-        "apiVersion": "v1", "kind": "Config", "current-context": "gone",
-        "clusters": [{"name": "gone", "cluster": {"server": f"http://127.0.0.1:{port}"}}],
-        "users": [{"name": "u", "user": {}}],
-        "contexts": [{"name": "gone", "context": {"cluster": "gone", "user": "u"}}]}))
+    kc.write_text(
+        yaml.safe_dump(
+            {
+                "apiVersion": "v1",
+                "kind": "Config",
+                "current-context": "gone",
+                "clusters": [{"name": "gone", "cluster": {"server": f"http://127.0.0.1:{port}"}}],
+                "users": [{"name": "u", "user": {}}],
+                "contexts": [{"name": "gone", "context": {"cluster": "gone", "user": "u"}}],
+            }
+        )
+    )
     heard = Heard()
     with watching(LiveOptions(kubeconfig=str(kc)), heard, kinds=("Pod", "Service")):
         assert heard.wait_for(WATCH_LOST)
@@ -109,16 +125,32 @@ def test_an_unreachable_server_is_reported_lost_and_stop_still_ends_it(
 
 # -- pure parts ---------------------------------------------------------------------------
 
+
 def test_parse_event_reads_type_version_and_error_code() -> None:
-    assert parse_event(b'{"type":"MODIFIED","object":{"metadata":{"resourceVersion":"7"}}}') \
-        == ("MODIFIED", "7", None)
-    assert parse_event(b'{"type":"ERROR","object":{"kind":"Status","code":410}}') \
-        == ("ERROR", None, 410)
-    assert parse_event(b'{"type":"ERROR","object":{"kind":"Status","reason":"Expired"}}') \
-        == ("ERROR", None, 410)  # a Status naming the reason only is a 410 too
-    assert parse_event(b'{"type":"ERROR","object":{"kind":"Status","code":500}}') \
-        == ("ERROR", None, 500)
-    assert parse_event(b'{"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"9"}}}') \
-        == ("BOOKMARK", "9", None)
+    assert parse_event(b'{"type":"MODIFIED","object":{"metadata":{"resourceVersion":"7"}}}') == (
+        "MODIFIED",
+        "7",
+        None,
+    )
+    assert parse_event(b'{"type":"ERROR","object":{"kind":"Status","code":410}}') == (
+        "ERROR",
+        None,
+        410,
+    )
+    assert parse_event(b'{"type":"ERROR","object":{"kind":"Status","reason":"Expired"}}') == (
+        "ERROR",
+        None,
+        410,
+    )  # a Status naming the reason only is a 410 too
+    assert parse_event(b'{"type":"ERROR","object":{"kind":"Status","code":500}}') == (
+        "ERROR",
+        None,
+        500,
+    )
+    assert parse_event(b'{"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"9"}}}') == (
+        "BOOKMARK",
+        "9",
+        None,
+    )
     assert parse_event(b"not json") == ("", None, None)
     assert parse_event(b"[1]") == ("", None, None)

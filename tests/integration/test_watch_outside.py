@@ -55,21 +55,26 @@ def settle(heard: Heard) -> None:
 
 
 def test_the_ingress_controller_outside_the_namespace_is_followed(
-        lab: tuple[LabThread, Path]) -> None:
+    lab: tuple[LabThread, Path],
+) -> None:
     running, kc = lab
     heard = Heard()
     with watching(LiveOptions(kubeconfig=str(kc), namespace="shop"), heard):
         settle(heard)
         assert heard.kinds == []
         # Through the control interface: the controller's pods, hence its EndpointSlice.
-        control(running, "/scale", {"namespace": CONTROLLER[0], "name": CONTROLLER[1],
-                                    "replicas": 1})
+        control(
+            running, "/scale", {"namespace": CONTROLLER[0], "name": CONTROLLER[1], "replicas": 1}
+        )
         assert heard.wait_for("EndpointSlice"), heard.kinds
         # A ClusterIP Service of another namespace is not what the load reads: not heard.
         # The controller's Service changed after it is; one stream, so in that order.
-        other = {"kind": "Service", "apiVersion": "v1",
-                 "metadata": {"name": "admission", "namespace": CONTROLLER[0]},
-                 "spec": {"type": "ClusterIP", "ports": [{"port": 443}]}}
+        other = {
+            "kind": "Service",
+            "apiVersion": "v1",
+            "metadata": {"name": "admission", "namespace": CONTROLLER[0]},
+            "spec": {"type": "ClusterIP", "ports": [{"port": 443}]},
+        }
         heard.clear()
         put(running, other)
         svc = service(running, *CONTROLLER)
@@ -79,18 +84,21 @@ def test_the_ingress_controller_outside_the_namespace_is_followed(
         threading.Event().wait(0.5)  # a second report would have followed by now
         assert heard.kinds.count("Service") == 1, heard.kinds
         assert WATCH_LOST not in heard.kinds
-    control(running, "/scale", {"namespace": CONTROLLER[0], "name": CONTROLLER[1],
-                                "replicas": 2})
+    control(running, "/scale", {"namespace": CONTROLLER[0], "name": CONTROLLER[1], "replicas": 2})
 
 
 def test_with_a_role_in_shop_the_cluster_streams_drop_out_and_shop_still_reports(
-        lab: tuple[LabThread, Path]) -> None:
+    lab: tuple[LabThread, Path],
+) -> None:
     running, kc = lab
     running.enforce(load_policy(RBAC_YAML, "Role", namespace="shop"))
     try:
         heard = Heard()
-        with watching(LiveOptions(kubeconfig=str(kc), namespace="shop"), heard,
-                      kinds=("Service", "EndpointSlice")):
+        with watching(
+            LiveOptions(kubeconfig=str(kc), namespace="shop"),
+            heard,
+            kinds=("Service", "EndpointSlice"),
+        ):
             settle(heard)
             svc = service(running, *CONTROLLER)
             svc["metadata"].setdefault("annotations", {})["kpath-test/role"] = "1"
@@ -126,8 +134,7 @@ def source_watching(options: LiveOptions, heard: Heard) -> Any:
     return running()
 
 
-def test_the_uis_watch_of_shop_hears_the_controllers_service(
-        lab: tuple[LabThread, Path]) -> None:
+def test_the_uis_watch_of_shop_hears_the_controllers_service(lab: tuple[LabThread, Path]) -> None:
     running, kc = lab
     heard = Heard()
     with source_watching(LiveOptions(kubeconfig=str(kc), namespace="shop"), heard):
@@ -138,15 +145,15 @@ def test_the_uis_watch_of_shop_hears_the_controllers_service(
         assert heard.wait_for("Service"), heard.kinds
 
 
-def test_the_uis_watch_of_site_ns_hears_the_shared_gateway_in_infra_ns(
-        tmp_path: Path) -> None:
+def test_the_uis_watch_of_site_ns_hears_the_shared_gateway_in_infra_ns(tmp_path: Path) -> None:
     with LabThread("gateway-api-cross-namespace-routing") as running:
         kc = running.write_kubeconfig(tmp_path / "kc")
         heard = Heard()
         with source_watching(LiveOptions(kubeconfig=str(kc), namespace="site-ns"), heard):
             settle(heard)
-            gw = running.call(_sync(lambda: running.store.get(
-                "Gateway", "infra-ns", "shared-gateway")))
+            gw = running.call(
+                _sync(lambda: running.store.get("Gateway", "infra-ns", "shared-gateway"))
+            )
             assert gw is not None
             gw = copy.deepcopy(gw)
             gw["metadata"].setdefault("labels", {})["kpath-test/changed"] = "1"

@@ -30,16 +30,22 @@ Obj = dict[str, Any]
 
 
 def pod(name: str) -> Obj:
-    return {"kind": "Pod", "apiVersion": "v1",
-            "metadata": {"name": name, "namespace": "shop", "labels": {"app": "web"}},
-            "spec": {"containers": [{"name": "app", "image": "echo"}]},
-            "status": {"phase": "Running", "podIP": "127.0.0.9"}}
+    return {
+        "kind": "Pod",
+        "apiVersion": "v1",
+        "metadata": {"name": name, "namespace": "shop", "labels": {"app": "web"}},
+        "spec": {"containers": [{"name": "app", "image": "echo"}]},
+        "status": {"phase": "Running", "podIP": "127.0.0.9"},
+    }
 
 
 def service(name: str) -> Obj:
-    return {"kind": "Service", "apiVersion": "v1",
-            "metadata": {"name": name, "namespace": "shop"},
-            "spec": {"type": "ClusterIP", "ports": [{"port": 80}]}}
+    return {
+        "kind": "Service",
+        "apiVersion": "v1",
+        "metadata": {"name": name, "namespace": "shop"},
+        "spec": {"type": "ClusterIP", "ports": [{"port": 80}]},
+    }
 
 
 def node(name: str) -> Obj:
@@ -81,8 +87,7 @@ def put(st: ServerThread, obj: Obj) -> int:
 
 
 @pytest.mark.parametrize("form", ["error event", "http status"])
-def test_410_gone_relists_that_kind_only(lab: ServerThread, tmp_path: Path,
-                                         form: str) -> None:
+def test_410_gone_relists_that_kind_only(lab: ServerThread, tmp_path: Path, form: str) -> None:
     lab.server.watches.gone_as_status = form == "http status"
     heard = Heard()
     with watching(options(lab, tmp_path), heard, kinds=("Pod", "Service")):
@@ -106,13 +111,17 @@ def test_410_gone_relists_that_kind_only(lab: ServerThread, tmp_path: Path,
         assert WATCH_LOST not in heard.kinds  # a 410 is not a lost watch
     # The expired watch was the last asked from that version: 410 as its status, or a 200
     # stream holding the ERROR event.
-    statuses = [r.status for r in lab.server.requests if r.path == "/api/v1/pods"
-                and "resourceVersion=" + expired.resource_version in r.query]
+    statuses = [
+        r.status
+        for r in lab.server.requests
+        if r.path == "/api/v1/pods" and "resourceVersion=" + expired.resource_version in r.query
+    ]
     assert statuses[-1] == (410 if form == "http status" else 200)
 
 
-def test_a_resumed_watch_asks_from_the_last_event_it_heard(lab: ServerThread,
-                                                           tmp_path: Path) -> None:
+def test_a_resumed_watch_asks_from_the_last_event_it_heard(
+    lab: ServerThread, tmp_path: Path
+) -> None:
     heard = Heard()
     with watching(options(lab, tmp_path), heard, kinds=("Pod",)):
         assert eventually(lambda: open_streams(lab, "Pod") == 1)
@@ -133,15 +142,15 @@ def test_a_resumed_watch_asks_from_the_last_event_it_heard(lab: ServerThread,
 
 
 def test_a_quiet_kind_follows_the_cluster_version_through_bookmarks(
-        lab: ServerThread, tmp_path: Path) -> None:
+    lab: ServerThread, tmp_path: Path
+) -> None:
     controls = lab.server.watches
     controls.bookmark_every, controls.end_after = 0.1, 0.5  # the lab ends streams early
     heard = Heard()
     with watching(options(lab, tmp_path), heard, kinds=("Pod",)):
         assert eventually(lambda: open_streams(lab, "Pod") == 1)
         moved = put(lab, node("n1"))  # a change no Pod event carries: only bookmarks do
-        assert eventually(lambda: any(w.resource_version == str(moved)
-                                      for w in opened(lab, "Pod")))
+        assert eventually(lambda: any(w.resource_version == str(moved) for w in opened(lab, "Pod")))
         versions = [int(w.resource_version) for w in opened(lab, "Pod")]
         assert versions == sorted(versions) and versions[0] < moved
         assert "Pod" not in heard.kinds  # a bookmark is not a change
@@ -149,7 +158,8 @@ def test_a_quiet_kind_follows_the_cluster_version_through_bookmarks(
 
 
 def test_a_server_that_goes_away_and_comes_back_is_reported_lost_then_ok_once(
-        lab: ServerThread, tmp_path: Path) -> None:
+    lab: ServerThread, tmp_path: Path
+) -> None:
     heard = Heard()
     with watching(options(lab, tmp_path), heard, kinds=("Pod", "Service")):
         assert eventually(lambda: open_streams(lab, "Pod") == open_streams(lab, "Service") == 1)
@@ -163,13 +173,13 @@ def test_a_server_that_goes_away_and_comes_back_is_reported_lost_then_ok_once(
         assert heard.wait_for(WATCH_OK, timeout=30)
         put(lab, service("api"))  # following again
         assert heard.wait_for("Service")
-        assert (heard.kinds.count(WATCH_LOST), heard.kinds.count(WATCH_OK)) == (1, 1), \
-            heard.kinds
+        assert (heard.kinds.count(WATCH_LOST), heard.kinds.count(WATCH_OK)) == (1, 1), heard.kinds
         assert heard.kinds.index(WATCH_LOST) < heard.kinds.index(WATCH_OK)
 
 
-def test_a_stalled_stream_is_reopened_from_its_last_version(lab: ServerThread,
-                                                            tmp_path: Path) -> None:
+def test_a_stalled_stream_is_reopened_from_its_last_version(
+    lab: ServerThread, tmp_path: Path
+) -> None:
     lab.server.watches.bookmark_every = 0.2  # a live stream is never quiet for long
     heard = Heard()
     with watching(options(lab, tmp_path), heard, kinds=("Pod", "Service"), stall_after=2.0):
@@ -190,8 +200,9 @@ def test_a_stalled_stream_is_reopened_from_its_last_version(lab: ServerThread,
 
 
 @pytest.mark.parametrize("form", ["error event", "http status"])
-def test_410_again_and_again_backs_off_instead_of_spinning(lab: ServerThread,
-                                                           tmp_path: Path, form: str) -> None:
+def test_410_again_and_again_backs_off_instead_of_spinning(
+    lab: ServerThread, tmp_path: Path, form: str
+) -> None:
     heard = Heard()
     with watching(options(lab, tmp_path), heard, kinds=("Pod", "Service")):
         assert eventually(lambda: open_streams(lab, "Pod") == open_streams(lab, "Service") == 1)

@@ -36,8 +36,9 @@ class Heard:
 @contextmanager
 def watching(options: LiveOptions, heard: Heard, **kw: object) -> Iterator[threading.Thread]:
     stop = threading.Event()
-    thread = threading.Thread(target=watch_changes, args=(options, heard, stop), kwargs=kw,
-                              daemon=True)
+    thread = threading.Thread(
+        target=watch_changes, args=(options, heard, stop), kwargs=kw, daemon=True
+    )
     thread.start()
     try:
         yield thread

@@ -27,22 +27,42 @@ KUBECTL = shutil.which("kubectl")
 
 
 def node(name: str, ip: str, zone: str) -> Obj:
-    return {"kind": "Node", "apiVersion": "v1",
-            "metadata": {"name": name, "labels": {"topology.kubernetes.io/zone": zone}},
-            "status": {"addresses": [{"type": "InternalIP", "address": ip}],
-                       "conditions": [{"type": "Ready", "status": "True"}]}}
+    return {
+        "kind": "Node",
+        "apiVersion": "v1",
+        "metadata": {"name": name, "labels": {"topology.kubernetes.io/zone": zone}},
+        "status": {
+            "addresses": [{"type": "InternalIP", "address": ip}],
+            "conditions": [{"type": "Ready", "status": "True"}],
+        },
+    }
 
 
-def pod(ns: str, name: str, node_name: str, ip: str, labels: dict[str, str],
-        phase: str = "Running", port: int = 8080) -> Obj:
-    return {"kind": "Pod", "apiVersion": "v1",
-            "metadata": {"name": name, "namespace": ns, "labels": labels},
-            "spec": {"nodeName": node_name,
-                     "containers": [{"name": "app", "image": "echo",
-                                     "ports": [{"name": "http", "containerPort": port}]}]},
-            "status": {"phase": phase, "podIP": ip,
-                       "conditions": [{"type": "Ready",
-                                       "status": "True" if phase == "Running" else "False"}]}}
+def pod(
+    ns: str,
+    name: str,
+    node_name: str,
+    ip: str,
+    labels: dict[str, str],
+    phase: str = "Running",
+    port: int = 8080,
+) -> Obj:
+    return {
+        "kind": "Pod",
+        "apiVersion": "v1",
+        "metadata": {"name": name, "namespace": ns, "labels": labels},
+        "spec": {
+            "nodeName": node_name,
+            "containers": [
+                {"name": "app", "image": "echo", "ports": [{"name": "http", "containerPort": port}]}
+            ],
+        },
+        "status": {
+            "phase": phase,
+            "podIP": ip,
+            "conditions": [{"type": "Ready", "status": "True" if phase == "Running" else "False"}],
+        },
+    }
 
 
 def cluster_objects(plan: AddressPlan) -> list[Obj]:
@@ -57,36 +77,92 @@ def cluster_objects(plan: AddressPlan) -> list[Obj]:
         pod("shop", "web-3", "node-a", ip(0, 1), web, phase="Pending"),
         pod("shop", "db-1", "node-b", ip(1, 1), {"app": "db", "tier": "data"}, port=5432),
         pod("tools", "probe-1", "node-a", ip(0, 2), {}),
-        {"kind": "Service", "apiVersion": "v1", "metadata": {"name": "web", "namespace": "shop"},
-         "spec": {"type": "NodePort", "clusterIP": plan.cluster_ip(0), "selector": {"app": "web"},
-                  "ports": [{"name": "http", "port": 80, "targetPort": "http",
-                             "nodePort": 30080, "protocol": "TCP"}]}},
-        {"kind": "Service", "apiVersion": "v1", "metadata": {"name": "db", "namespace": "shop"},
-         "spec": {"type": "ClusterIP", "clusterIP": plan.cluster_ip(1), "selector": {"app": "db"},
-                  "ports": [{"port": 5432, "protocol": "TCP"}]}},
-        {"kind": "Service", "apiVersion": "v1", "metadata": {"name": "front", "namespace": "shop"},
-         "spec": {"type": "LoadBalancer", "clusterIP": plan.cluster_ip(2),
-                  "selector": {"app": "web"},
-                  "ports": [{"port": 443, "targetPort": 8080, "nodePort": 30443,
-                             "protocol": "TCP"}]},
-         "status": {"loadBalancer": {"ingress": [{"ip": plan.lb_ip(0)}]}}},
-        {"kind": "EndpointSlice", "apiVersion": "discovery.k8s.io/v1",
-         "metadata": {"name": "web-x1", "namespace": "shop",
-                      "labels": {"kubernetes.io/service-name": "web"}},
-         "addressType": "IPv4",
-         "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
-         "endpoints": [
-             {"addresses": [ip(0, 1)], "conditions": {"ready": False}, "nodeName": "node-a"},
-             {"addresses": [ip(0, 0)], "conditions": {"ready": True}, "nodeName": "node-a"},
-             {"addresses": [ip(1, 0)], "conditions": {"ready": True}, "nodeName": "node-b"}]},
-        {"kind": "Ingress", "apiVersion": "networking.k8s.io/v1",
-         "metadata": {"name": "web", "namespace": "shop"},
-         "spec": {"ingressClassName": "nginx",
-                  "rules": [{"host": "shop.example", "http": {"paths": [
-                      {"path": "/", "pathType": "Prefix",
-                       "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]}},
-        {"kind": "IngressClass", "apiVersion": "networking.k8s.io/v1",
-         "metadata": {"name": "nginx"}, "spec": {"controller": "k8s.io/ingress-nginx"}},
+        {
+            "kind": "Service",
+            "apiVersion": "v1",
+            "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {
+                "type": "NodePort",
+                "clusterIP": plan.cluster_ip(0),
+                "selector": {"app": "web"},
+                "ports": [
+                    {
+                        "name": "http",
+                        "port": 80,
+                        "targetPort": "http",
+                        "nodePort": 30080,
+                        "protocol": "TCP",
+                    }
+                ],
+            },
+        },
+        {
+            "kind": "Service",
+            "apiVersion": "v1",
+            "metadata": {"name": "db", "namespace": "shop"},
+            "spec": {
+                "type": "ClusterIP",
+                "clusterIP": plan.cluster_ip(1),
+                "selector": {"app": "db"},
+                "ports": [{"port": 5432, "protocol": "TCP"}],
+            },
+        },
+        {
+            "kind": "Service",
+            "apiVersion": "v1",
+            "metadata": {"name": "front", "namespace": "shop"},
+            "spec": {
+                "type": "LoadBalancer",
+                "clusterIP": plan.cluster_ip(2),
+                "selector": {"app": "web"},
+                "ports": [{"port": 443, "targetPort": 8080, "nodePort": 30443, "protocol": "TCP"}],
+            },
+            "status": {"loadBalancer": {"ingress": [{"ip": plan.lb_ip(0)}]}},
+        },
+        {
+            "kind": "EndpointSlice",
+            "apiVersion": "discovery.k8s.io/v1",
+            "metadata": {
+                "name": "web-x1",
+                "namespace": "shop",
+                "labels": {"kubernetes.io/service-name": "web"},
+            },
+            "addressType": "IPv4",
+            "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
+            "endpoints": [
+                {"addresses": [ip(0, 1)], "conditions": {"ready": False}, "nodeName": "node-a"},
+                {"addresses": [ip(0, 0)], "conditions": {"ready": True}, "nodeName": "node-a"},
+                {"addresses": [ip(1, 0)], "conditions": {"ready": True}, "nodeName": "node-b"},
+            ],
+        },
+        {
+            "kind": "Ingress",
+            "apiVersion": "networking.k8s.io/v1",
+            "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {
+                "ingressClassName": "nginx",
+                "rules": [
+                    {
+                        "host": "shop.example",
+                        "http": {
+                            "paths": [
+                                {
+                                    "path": "/",
+                                    "pathType": "Prefix",
+                                    "backend": {"service": {"name": "web", "port": {"number": 80}}},
+                                }
+                            ]
+                        },
+                    }
+                ],
+            },
+        },
+        {
+            "kind": "IngressClass",
+            "apiVersion": "networking.k8s.io/v1",
+            "metadata": {"name": "nginx"},
+            "spec": {"controller": "k8s.io/ingress-nginx"},
+        },
     ]
 
 
@@ -142,17 +218,21 @@ def run_kubectl(kubeconfig: Path, *args: str, cache: Path) -> subprocess.Complet
     assert KUBECTL is not None
     env = {k: v for k, v in os.environ.items() if not k.startswith("KUBE")}
     env["KUBECACHEDIR"] = str(cache)
-    return subprocess.run([KUBECTL, "--kubeconfig", str(kubeconfig), "--request-timeout=20s",
-                           *args], capture_output=True, text=True, env=env, timeout=60,
-                          check=False)
+    return subprocess.run(
+        [KUBECTL, "--kubeconfig", str(kubeconfig), "--request-timeout=20s", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        check=False,
+    )
 
 
 async def _start_backend(host: str, port: int, name: str) -> Any:
     from aiohttp import web
 
     async def answer(request: web.Request) -> web.Response:
-        return web.Response(text=f"{name} saw {request.path_qs}",
-                            headers={"X-Served-By": name})
+        return web.Response(text=f"{name} saw {request.path_qs}", headers={"X-Served-By": name})
 
     app = web.Application()
     app.router.add_get("/{tail:.*}", answer)

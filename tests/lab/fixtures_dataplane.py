@@ -35,6 +35,7 @@ class MiniStore:
 
     def list(self, kind: str, namespace: str | None = None) -> list[Obj]:
         return [
-            o for (k, ns, _), o in sorted(self.objects.items(), key=lambda kv: str(kv[0]))
+            o
+            for (k, ns, _), o in sorted(self.objects.items(), key=lambda kv: str(kv[0]))
             if k == kind and (namespace is None or ns == namespace)
         ]

@@ -42,8 +42,9 @@ def core(api: ServerThread, tmp_path: Path) -> Iterator[client.CoreV1Api]:
 
 
 @pytest.fixture(scope="module")
-def shared_client(shared_api: ServerThread, tmp_path_factory: pytest.TempPathFactory
-                  ) -> Iterator[client.ApiClient]:
+def shared_client(
+    shared_api: ServerThread, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[client.ApiClient]:
     with api_client(shared_api, tmp_path_factory.mktemp("kc")) as c:
         yield c
 
@@ -57,20 +58,38 @@ def names(items: list[Any]) -> list[str]:
 LABELLED = {"metadata": {"labels": {"app": "web", "tier": "front"}}}
 
 
-@pytest.mark.parametrize(("selector", "expected"), [
-    ("app=web", True), ("app==web", True), ("app=db", False), ("app!=db", True),
-    ("app!=web", False), ("app in (db, web)", True), ("app notin (db,web)", False),
-    ("tier", True), ("zone", False), ("!zone", True), ("!app", False),
-    ("app=web,tier in (front),!zone", True), ("app=web,tier=back", False), ("", True),
-    ("missing!=x", True), ("missing notin (x)", True), ("missing in (x)", False),
-])
+@pytest.mark.parametrize(
+    ("selector", "expected"),
+    [
+        ("app=web", True),
+        ("app==web", True),
+        ("app=db", False),
+        ("app!=db", True),
+        ("app!=web", False),
+        ("app in (db, web)", True),
+        ("app notin (db,web)", False),
+        ("tier", True),
+        ("zone", False),
+        ("!zone", True),
+        ("!app", False),
+        ("app=web,tier in (front),!zone", True),
+        ("app=web,tier=back", False),
+        ("", True),
+        ("missing!=x", True),
+        ("missing notin (x)", True),
+        ("missing in (x)", False),
+    ],
+)
 def test_label_selectors(selector: str, expected: bool) -> None:
     assert label_matches(LABELLED, parse_labels(selector)) is expected
 
 
 def test_field_selectors_read_nested_fields() -> None:
-    pod = {"metadata": {"name": "web-1", "namespace": "shop"},
-           "spec": {"nodeName": "node-a"}, "status": {"phase": "Running"}}
+    pod = {
+        "metadata": {"name": "web-1", "namespace": "shop"},
+        "spec": {"nodeName": "node-a"},
+        "status": {"phase": "Running"},
+    }
     assert field_matches(pod, parse_fields("spec.nodeName=node-a,status.phase==Running"))
     assert field_matches(pod, parse_fields("metadata.namespace!=tools"))
     assert not field_matches(pod, parse_fields("metadata.name=web-2"))
@@ -100,8 +119,12 @@ def test_tables_have_wide_columns_and_row_metadata(objects: list[Obj]) -> None:
     assert table["metadata"]["resourceVersion"] == "7"
     svc = [o for o in objects if o["metadata"]["name"] == "front"]
     cells = table_for("Service", svc, 1)["rows"][0]["cells"]
-    assert cells[1:5] == ["LoadBalancer", svc[0]["spec"]["clusterIP"],
-                          svc[0]["status"]["loadBalancer"]["ingress"][0]["ip"], "443:30443/TCP"]
+    assert cells[1:5] == [
+        "LoadBalancer",
+        svc[0]["spec"]["clusterIP"],
+        svc[0]["status"]["loadBalancer"]["ingress"][0]["ip"],
+        "443:30443/TCP",
+    ]
 
 
 def test_every_served_kind_has_its_own_columns(objects: list[Obj]) -> None:
@@ -114,23 +137,36 @@ def test_every_served_kind_has_its_own_columns(objects: list[Obj]) -> None:
 
 # -- discovery and errors --------------------------------------------------------------------
 
+
 def test_discovery_shapes_kubectl_relies_on(shared_api: ServerThread) -> None:
     base = shared_api.server.url
     core = httpx.get(f"{base}/api/v1").json()
     assert core["groupVersion"] == "v1"
     by_name = {r["name"]: r for r in core["resources"]}
-    assert {"nodes", "pods", "services", "endpoints", "namespaces", "pods/proxy",
-            "services/proxy"} <= set(by_name)
+    assert {
+        "nodes",
+        "pods",
+        "services",
+        "endpoints",
+        "namespaces",
+        "pods/proxy",
+        "services/proxy",
+    } <= set(by_name)
     assert by_name["services"]["shortNames"] == ["svc"]
     assert by_name["services/proxy"]["singularName"] == ""
     assert "shortNames" not in by_name["services/proxy"]
     groups = {g["name"] for g in httpx.get(f"{base}/apis").json()["groups"]}
     assert groups == {"discovery.k8s.io", "networking.k8s.io", "gateway.networking.k8s.io"}
     net = httpx.get(f"{base}/apis/networking.k8s.io/v1").json()
-    assert {r["name"] for r in net["resources"]} == {"ingresses", "ingressclasses",
-                                                    "networkpolicies"}
-    assert httpx.get(f"{base}/apis/networking.k8s.io").json()["preferredVersion"][
-        "groupVersion"] == "networking.k8s.io/v1"
+    assert {r["name"] for r in net["resources"]} == {
+        "ingresses",
+        "ingressclasses",
+        "networkpolicies",
+    }
+    assert (
+        httpx.get(f"{base}/apis/networking.k8s.io").json()["preferredVersion"]["groupVersion"]
+        == "networking.k8s.io/v1"
+    )
     assert httpx.get(f"{base}/api").json()["versions"] == ["v1"]
     assert httpx.get(f"{base}/version").json()["major"] == "1"
     assert httpx.get(f"{base}/healthz").text == "ok"
@@ -138,10 +174,18 @@ def test_discovery_shapes_kubectl_relies_on(shared_api: ServerThread) -> None:
 
 
 def test_unknown_paths_answer_a_404_status(shared_api: ServerThread) -> None:
-    for path in ("/nope", "/api/v1/widgets", "/apis/apps", "/apis/apps/v1/deployments",
-                 "/api/v1/namespaces/shop/pods/ghost", "/api/v2",
-                 "/apis/apps/v1", "/api/v1/namespaces/shop/nodes",
-                 "/api/v1/pods/web-1", "/api/v1/namespaces/shop/pods/web-1/status"):
+    for path in (
+        "/nope",
+        "/api/v1/widgets",
+        "/apis/apps",
+        "/apis/apps/v1/deployments",
+        "/api/v1/namespaces/shop/pods/ghost",
+        "/api/v2",
+        "/apis/apps/v1",
+        "/api/v1/namespaces/shop/nodes",
+        "/api/v1/pods/web-1",
+        "/api/v1/namespaces/shop/pods/web-1/status",
+    ):
         r = httpx.get(shared_api.server.url + path)
         assert r.status_code == 404, path
         body = r.json()
@@ -156,11 +200,17 @@ def test_bad_selector_and_bad_continue_are_400(shared_api: ServerThread) -> None
 
 # -- list and get through the Python client --------------------------------------------------
 
+
 def test_python_client_lists_every_kind(shared_client: client.ApiClient) -> None:
     core = client.CoreV1Api(shared_client)
     assert names(core.list_node().items) == ["node-a", "node-b"]
     assert names(core.list_pod_for_all_namespaces().items) == [
-        "db-1", "web-1", "web-2", "web-3", "probe-1"]
+        "db-1",
+        "web-1",
+        "web-2",
+        "web-3",
+        "probe-1",
+    ]
     assert names(core.list_namespaced_pod("tools").items) == ["probe-1"]
     assert names(core.list_service_for_all_namespaces().items) == ["db", "front", "web"]
     assert names(core.list_namespace().items) == ["default", "kube-system", "shop", "tools"]
@@ -189,9 +239,11 @@ def test_selectors_filter_lists(shared_client: client.ApiClient) -> None:
     assert names(pods(field_selector="status.phase!=Running").items) == ["web-3"]
     assert names(pods(field_selector="metadata.namespace=tools").items) == ["probe-1"]
     assert names(pods(field_selector="metadata.name=web-2").items) == ["web-2"]
-    assert names(core.list_namespaced_pod("shop", label_selector="app=web",
-                                          field_selector="spec.nodeName=node-a").items) == [
-        "web-1", "web-3"]
+    assert names(
+        core.list_namespaced_pod(
+            "shop", label_selector="app=web", field_selector="spec.nodeName=node-a"
+        ).items
+    ) == ["web-1", "web-3"]
 
 
 def test_limit_and_continue_page_through_five_pods(shared_client: client.ApiClient) -> None:
@@ -212,14 +264,16 @@ def test_continue_with_a_selector_pages_only_matches(shared_client: client.ApiCl
     core = client.CoreV1Api(shared_client)
     first = core.list_pod_for_all_namespaces(limit=2, label_selector="app=web")
     assert names(first.items) == ["web-1", "web-2"]
-    second = core.list_pod_for_all_namespaces(limit=2, label_selector="app=web",
-                                              _continue=first.metadata._continue)
+    second = core.list_pod_for_all_namespaces(
+        limit=2, label_selector="app=web", _continue=first.metadata._continue
+    )
     assert names(second.items) == ["web-3"]
     assert second.metadata._continue is None
 
 
 def test_pages_neither_repeat_nor_skip_when_objects_change_between_pages(
-        api: ServerThread, core: client.CoreV1Api, objects: list[Obj]) -> None:
+    api: ServerThread, core: client.CoreV1Api, objects: list[Obj]
+) -> None:
     first = core.list_namespaced_pod("shop", limit=2)
     assert names(first.items) == ["db-1", "web-1"]
     api.call(api.store.delete, "Pod", "shop", "db-1")  # before the position
@@ -232,8 +286,13 @@ def test_pages_neither_repeat_nor_skip_when_objects_change_between_pages(
 def test_paging_a_large_list_yields_each_object_once() -> None:
     store = Store()
     for i in range(2000):
-        store.put({"kind": "Pod", "apiVersion": "v1",
-                   "metadata": {"name": f"p{i:05d}", "namespace": f"ns{i % 7}"}})
+        store.put(
+            {
+                "kind": "Pod",
+                "apiVersion": "v1",
+                "metadata": {"name": f"p{i:05d}", "namespace": f"ns{i % 7}"},
+            }
+        )
     with serve_in_thread(store) as st:
         seen: list[str] = []
         token = ""
@@ -241,8 +300,9 @@ def test_paging_a_large_list_yields_each_object_once() -> None:
             while True:
                 params = {"limit": "300", **({"continue": token} if token else {})}
                 body = http.get("/api/v1/pods", params=params).json()
-                seen += [f"{i['metadata']['namespace']}/{i['metadata']['name']}"
-                         for i in body["items"]]
+                seen += [
+                    f"{i['metadata']['namespace']}/{i['metadata']['name']}" for i in body["items"]
+                ]
                 token = body["metadata"].get("continue", "")
                 if not token:
                     break
@@ -268,32 +328,42 @@ def test_table_for_list_and_get(shared_api: ServerThread) -> None:
     url = shared_api.server.url
     table = httpx.get(f"{url}/api/v1/pods", headers={"Accept": TABLE}).json()
     assert table["kind"] == "Table"
-    assert [r["cells"][0] for r in table["rows"]] == ["db-1", "web-1", "web-2", "web-3",
-                                                       "probe-1"]
+    assert [r["cells"][0] for r in table["rows"]] == ["db-1", "web-1", "web-2", "web-3", "probe-1"]
     one = httpx.get(f"{url}/api/v1/nodes/node-b", headers={"Accept": TABLE}).json()
     assert one["rows"][0]["cells"][0] == "node-b"
-    paged = httpx.get(f"{url}/api/v1/pods", params={"limit": "2"},
-                      headers={"Accept": TABLE}).json()
+    paged = httpx.get(f"{url}/api/v1/pods", params={"limit": "2"}, headers={"Accept": TABLE}).json()
     assert len(paged["rows"]) == 2 and paged["metadata"]["continue"]
 
 
 def test_namespaces_put_explicitly_replace_the_derived_ones(
-        api: ServerThread, core: client.CoreV1Api) -> None:
-    api.call(api.store.put, {"kind": "Namespace", "apiVersion": "v1",
-                             "metadata": {"name": "only-this"}, "status": {"phase": "Active"}})
+    api: ServerThread, core: client.CoreV1Api
+) -> None:
+    api.call(
+        api.store.put,
+        {
+            "kind": "Namespace",
+            "apiVersion": "v1",
+            "metadata": {"name": "only-this"},
+            "status": {"phase": "Active"},
+        },
+    )
     assert names(core.list_namespace().items) == ["only-this"]
 
 
 # -- access control and read-only ------------------------------------------------------------
 
-def test_denied_resource_is_403_and_others_still_work(objects: list[Obj],
-                                                        tmp_path: Path) -> None:
-    with serve_in_thread(filled_store(objects), deny=("pods", "endpointslices")) as st, \
-            api_client(st, tmp_path) as c:
+
+def test_denied_resource_is_403_and_others_still_work(objects: list[Obj], tmp_path: Path) -> None:
+    with (
+        serve_in_thread(filled_store(objects), deny=("pods", "endpointslices")) as st,
+        api_client(st, tmp_path) as c,
+    ):
         core = client.CoreV1Api(c)
-        for call in (core.list_pod_for_all_namespaces,
-                     lambda: core.read_namespaced_pod("web-1", "shop"),
-                     client.DiscoveryV1Api(c).list_endpoint_slice_for_all_namespaces):
+        for call in (
+            core.list_pod_for_all_namespaces,
+            lambda: core.read_namespaced_pod("web-1", "shop"),
+            client.DiscoveryV1Api(c).list_endpoint_slice_for_all_namespaces,
+        ):
             with pytest.raises(ApiException) as err:
                 call()
             assert err.value.status == 403
@@ -305,26 +375,29 @@ def test_denied_resource_is_403_and_others_still_work(objects: list[Obj],
         assert httpx.get(watch_url).status_code == 403
 
 
-def test_writes_are_405_recorded_and_change_nothing(api: ServerThread,
-                                                      core: client.CoreV1Api) -> None:
+def test_writes_are_405_recorded_and_change_nothing(
+    api: ServerThread, core: client.CoreV1Api
+) -> None:
     # This test's own writes, marked so the session's read-only check does not count them.
     with api.server.deliberate():
         with pytest.raises(ApiException) as err:
             core.delete_namespaced_pod("web-1", "shop")
         for method in ("POST", "PUT", "PATCH"):
-            r = httpx.request(method, f"{api.server.url}/api/v1/namespaces/shop/pods/web-1",
-                              json={})
+            r = httpx.request(
+                method, f"{api.server.url}/api/v1/namespaces/shop/pods/web-1", json={}
+            )
             assert r.status_code == 405
     assert err.value.status == 405
     body = json.loads(err.value.body)
     assert body["reason"] == "MethodNotAllowed" and "read-only" in body["message"]
     assert core.read_namespaced_pod("web-1", "shop").metadata.name == "web-1"
-    writes = [(r.method, r.path, r.status) for r in api.server.requests
-              if r.method != "GET"]
-    assert writes == [("DELETE", "/api/v1/namespaces/shop/pods/web-1", 405),
-                      ("POST", "/api/v1/namespaces/shop/pods/web-1", 405),
-                      ("PUT", "/api/v1/namespaces/shop/pods/web-1", 405),
-                      ("PATCH", "/api/v1/namespaces/shop/pods/web-1", 405)]
+    writes = [(r.method, r.path, r.status) for r in api.server.requests if r.method != "GET"]
+    assert writes == [
+        ("DELETE", "/api/v1/namespaces/shop/pods/web-1", 405),
+        ("POST", "/api/v1/namespaces/shop/pods/web-1", 405),
+        ("PUT", "/api/v1/namespaces/shop/pods/web-1", 405),
+        ("PATCH", "/api/v1/namespaces/shop/pods/web-1", 405),
+    ]
 
 
 def test_requests_are_recorded_with_query_and_status(api: ServerThread) -> None:
@@ -332,22 +405,24 @@ def test_requests_are_recorded_with_query_and_status(api: ServerThread) -> None:
     httpx.get(f"{api.server.url}/api/v1/nodes/ghost")
     last = list(api.server.requests)[-2:]
     assert [(r.path, r.query, r.status) for r in last] == [
-        ("/api/v1/pods", "labelSelector=app%3Dweb", 200), ("/api/v1/nodes/ghost", "", 404)]
+        ("/api/v1/pods", "labelSelector=app%3Dweb", 200),
+        ("/api/v1/nodes/ghost", "", 404),
+    ]
 
 
 def test_bearer_token_is_required_when_set(objects: list[Obj], tmp_path: Path) -> None:
     with serve_in_thread(filled_store(objects), token="s3cret") as st:
         r = httpx.get(f"{st.server.url}/api/v1/nodes")
         assert r.status_code == 401 and r.json()["reason"] == "Unauthorized"
-        wrong = httpx.get(f"{st.server.url}/api/v1/nodes",
-                          headers={"Authorization": "Bearer nope"})
+        wrong = httpx.get(f"{st.server.url}/api/v1/nodes", headers={"Authorization": "Bearer nope"})
         assert wrong.status_code == 401
         with api_client(st, tmp_path) as c:
             assert names(client.CoreV1Api(c).list_node().items) == ["node-a", "node-b"]
 
 
-def test_tls_server_is_trusted_through_the_kubeconfig_ca(objects: list[Obj],
-                                                          tmp_path: Path) -> None:
+def test_tls_server_is_trusted_through_the_kubeconfig_ca(
+    objects: list[Obj], tmp_path: Path
+) -> None:
     with serve_in_thread(filled_store(objects), tls=True) as st:
         assert st.server.url.startswith("https://127.0.0.1:")
         with api_client(st, tmp_path) as c:
@@ -360,8 +435,10 @@ def test_tls_server_is_trusted_through_the_kubeconfig_ca(objects: list[Obj],
 
 
 def test_two_servers_run_at_once_on_their_own_ports(objects: list[Obj]) -> None:
-    with serve_in_thread(filled_store(objects[:2])) as one, \
-            serve_in_thread(filled_store(objects[1:2])) as two:
+    with (
+        serve_in_thread(filled_store(objects[:2])) as one,
+        serve_in_thread(filled_store(objects[1:2])) as two,
+    ):
         assert one.server.url != two.server.url
         a = httpx.get(f"{one.server.url}/api/v1/nodes").json()["items"]
         b = httpx.get(f"{two.server.url}/api/v1/nodes").json()["items"]
@@ -396,12 +473,15 @@ def test_kubeconfig_names_context_and_namespace(api: ServerThread, tmp_path: Pat
 
 # -- watch -----------------------------------------------------------------------------------
 
-def test_watch_sees_a_put_made_after_it_started(api: ServerThread,
-                                                 core: client.CoreV1Api,
-                                                 objects: list[Obj]) -> None:
+
+def test_watch_sees_a_put_made_after_it_started(
+    api: ServerThread, core: client.CoreV1Api, objects: list[Obj]
+) -> None:
     rv = core.list_pod_for_all_namespaces().metadata.resource_version
-    new = {**objects[2], "metadata": {"name": "web-9", "namespace": "shop",
-                                      "labels": {"app": "web"}}}
+    new = {
+        **objects[2],
+        "metadata": {"name": "web-9", "namespace": "shop", "labels": {"app": "web"}},
+    }
 
     def later() -> None:
         wait_for_watchers(api)
@@ -411,33 +491,37 @@ def test_watch_sees_a_put_made_after_it_started(api: ServerThread,
     writer.start()
     w = watch.Watch()
     seen = []
-    for event in w.stream(core.list_pod_for_all_namespaces, resource_version=rv,
-                          timeout_seconds=20):
+    for event in w.stream(
+        core.list_pod_for_all_namespaces, resource_version=rv, timeout_seconds=20
+    ):
         seen.append((event["type"], event["object"].metadata.name))
         w.stop()
     writer.join()
     assert seen == [("ADDED", "web-9")]
 
 
-def test_watch_resumes_from_a_resource_version(api: ServerThread,
-                                               core: client.CoreV1Api) -> None:
+def test_watch_resumes_from_a_resource_version(api: ServerThread, core: client.CoreV1Api) -> None:
     rv = core.list_namespaced_pod("shop").metadata.resource_version
     pod = api.call(lambda: dict(api.store.get("Pod", "shop", "web-1")))
     api.call(api.store.put, {**pod, "status": {"phase": "Failed"}})
     api.call(api.store.delete, "Pod", "shop", "web-2")
     api.call(api.store.delete, "Pod", "tools", "probe-1")  # other namespace: filtered out
-    events = [(e["type"], e["object"].metadata.name, e["object"].status.phase)
-              for e in watch.Watch().stream(core.list_namespaced_pod, "shop",
-                                            resource_version=rv, timeout_seconds=1)]
+    events = [
+        (e["type"], e["object"].metadata.name, e["object"].status.phase)
+        for e in watch.Watch().stream(
+            core.list_namespaced_pod, "shop", resource_version=rv, timeout_seconds=1
+        )
+    ]
     assert events == [("MODIFIED", "web-1", "Failed"), ("DELETED", "web-2", "Running")]
 
 
 def test_watch_from_zero_lists_current_objects_as_added(shared_client: client.ApiClient) -> None:
     core = client.CoreV1Api(shared_client)
-    events = list(watch.Watch().stream(core.list_node, resource_version="0",
-                                       timeout_seconds=1))
+    events = list(watch.Watch().stream(core.list_node, resource_version="0", timeout_seconds=1))
     assert [(e["type"], e["object"].metadata.name) for e in events] == [
-        ("ADDED", "node-a"), ("ADDED", "node-b")]
+        ("ADDED", "node-a"),
+        ("ADDED", "node-b"),
+    ]
 
 
 def test_too_old_resource_version_is_410(objects: list[Obj], tmp_path: Path) -> None:
@@ -447,44 +531,66 @@ def test_too_old_resource_version_is_410(objects: list[Obj], tmp_path: Path) -> 
     with serve_in_thread(store) as st, api_client(st, tmp_path) as c:
         core = client.CoreV1Api(c)
         with pytest.raises(ApiException) as err:
-            list(watch.Watch().stream(core.list_pod_for_all_namespaces, resource_version="2",
-                                      timeout_seconds=1))
+            list(
+                watch.Watch().stream(
+                    core.list_pod_for_all_namespaces, resource_version="2", timeout_seconds=1
+                )
+            )
         assert err.value.status == 410
-        line = httpx.get(f"{st.server.url}/api/v1/pods",
-                         params={"watch": "1", "resourceVersion": "2"}).text.splitlines()[0]
+        line = httpx.get(
+            f"{st.server.url}/api/v1/pods", params={"watch": "1", "resourceVersion": "2"}
+        ).text.splitlines()[0]
         event = json.loads(line)
         assert event["type"] == "ERROR"
         assert (event["object"]["kind"], event["object"]["reason"]) == ("Status", "Expired")
 
 
-def test_watch_filters_by_selectors(api: ServerThread, core: client.CoreV1Api,
-                                    objects: list[Obj]) -> None:
+def test_watch_filters_by_selectors(
+    api: ServerThread, core: client.CoreV1Api, objects: list[Obj]
+) -> None:
     rv = core.list_pod_for_all_namespaces().metadata.resource_version
     for name, app in (("web-7", "web"), ("db-7", "db"), ("web-8", "web")):
-        api.call(api.store.put, {**objects[2], "metadata": {
-            "name": name, "namespace": "shop", "labels": {"app": app}}})
-    by_label = [e["object"].metadata.name for e in watch.Watch().stream(
-        core.list_pod_for_all_namespaces, resource_version=rv, label_selector="app=web",
-        timeout_seconds=1)]
-    by_field = [e["object"].metadata.name for e in watch.Watch().stream(
-        core.list_pod_for_all_namespaces, resource_version=rv,
-        field_selector="metadata.name=db-7", timeout_seconds=1)]
+        api.call(
+            api.store.put,
+            {**objects[2], "metadata": {"name": name, "namespace": "shop", "labels": {"app": app}}},
+        )
+    by_label = [
+        e["object"].metadata.name
+        for e in watch.Watch().stream(
+            core.list_pod_for_all_namespaces,
+            resource_version=rv,
+            label_selector="app=web",
+            timeout_seconds=1,
+        )
+    ]
+    by_field = [
+        e["object"].metadata.name
+        for e in watch.Watch().stream(
+            core.list_pod_for_all_namespaces,
+            resource_version=rv,
+            field_selector="metadata.name=db-7",
+            timeout_seconds=1,
+        )
+    ]
     assert (by_label, by_field) == (["web-7", "web-8"], ["db-7"])
 
 
-def watch_lines(url: str, params: dict[str, str], headers: dict[str, str] | None = None
-                ) -> list[Obj]:
-    with httpx.stream("GET", url, params={"watch": "true", **params}, headers=headers,
-                      timeout=20) as r:
+def watch_lines(
+    url: str, params: dict[str, str], headers: dict[str, str] | None = None
+) -> list[Obj]:
+    with httpx.stream(
+        "GET", url, params={"watch": "true", **params}, headers=headers, timeout=20
+    ) as r:
         assert r.status_code == 200
         return [json.loads(line) for line in r.iter_lines() if line]
 
 
 def test_watch_bookmarks_and_timeout_end_the_stream(api: ServerThread) -> None:
     rv = str(api.call(lambda: api.store.resource_version))
-    events = watch_lines(f"{api.server.url}/api/v1/pods",
-                         {"resourceVersion": rv, "allowWatchBookmarks": "true",
-                          "timeoutSeconds": "1"})
+    events = watch_lines(
+        f"{api.server.url}/api/v1/pods",
+        {"resourceVersion": rv, "allowWatchBookmarks": "true", "timeoutSeconds": "1"},
+    )
     assert [e["type"] for e in events] == ["BOOKMARK"]
     bookmark = events[0]["object"]
     assert (bookmark["kind"], bookmark["apiVersion"]) == ("Pod", "v1")
@@ -492,9 +598,11 @@ def test_watch_bookmarks_and_timeout_end_the_stream(api: ServerThread) -> None:
 
 
 def test_watch_events_as_table_rows(api: ServerThread) -> None:
-    events = watch_lines(f"{api.server.url}/api/v1/namespaces/shop/services",
-                         {"resourceVersion": "0", "timeoutSeconds": "1"},
-                         {"Accept": TABLE})
+    events = watch_lines(
+        f"{api.server.url}/api/v1/namespaces/shop/services",
+        {"resourceVersion": "0", "timeoutSeconds": "1"},
+        {"Accept": TABLE},
+    )
     assert [e["object"]["kind"] for e in events] == ["Table"] * 3
     assert [e["object"]["rows"][0]["cells"][0] for e in events] == ["db", "front", "web"]
     assert events[0]["object"]["columnDefinitions"]
@@ -506,7 +614,10 @@ def test_legacy_watch_path_streams_events(shared_api: ServerThread) -> None:
     r = httpx.get(url, params={"resourceVersion": "0", "timeoutSeconds": "1"}, timeout=20)
     events = [json.loads(line) for line in r.text.splitlines()]
     assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [
-        ("ADDED", "db"), ("ADDED", "front"), ("ADDED", "web")]
+        ("ADDED", "db"),
+        ("ADDED", "front"),
+        ("ADDED", "web"),
+    ]
 
 
 def test_stop_ends_open_watch_streams(objects: list[Obj]) -> None:
@@ -515,8 +626,12 @@ def test_stop_ends_open_watch_streams(objects: list[Obj]) -> None:
     lines: list[bytes] = []
 
     def follow() -> None:
-        with httpx.stream("GET", f"{st.server.url}/api/v1/pods",
-                          params={"watch": "true", "resourceVersion": "0"}, timeout=30) as r:
+        with httpx.stream(
+            "GET",
+            f"{st.server.url}/api/v1/pods",
+            params={"watch": "true", "resourceVersion": "0"},
+            timeout=30,
+        ) as r:
             lines.extend(r.iter_lines())
 
     reader = threading.Thread(target=follow)
@@ -530,6 +645,7 @@ def test_stop_ends_open_watch_streams(objects: list[Obj]) -> None:
 
 # -- proxy -----------------------------------------------------------------------------------
 
+
 def test_pod_proxy_forwards_to_the_pod_ip(api: ServerThread, web1_backend: str) -> None:
     base = f"{api.server.url}/api/v1/namespaces/shop/pods"
     by_port = httpx.get(f"{base}/web-1:8080/proxy/hello", params={"x": "1", "timeout": "5s"})
@@ -540,8 +656,9 @@ def test_pod_proxy_forwards_to_the_pod_ip(api: ServerThread, web1_backend: str) 
     assert httpx.get(f"{base}/web-1:http/proxy/a/b").text == "web-1 saw /a/b"
 
 
-def test_service_proxy_goes_to_a_ready_endpoint(api: ServerThread, web1_backend: str,
-                                                core: client.CoreV1Api) -> None:
+def test_service_proxy_goes_to_a_ready_endpoint(
+    api: ServerThread, web1_backend: str, core: client.CoreV1Api
+) -> None:
     # web-3 (not ready) is the slice's first endpoint; only web-1 has a listener.
     base = f"{api.server.url}/api/v1/namespaces/shop/services"
     assert httpx.get(f"{base}/web:http/proxy/x").text == "web-1 saw /x"
@@ -553,10 +670,14 @@ def test_service_proxy_goes_to_a_ready_endpoint(api: ServerThread, web1_backend:
 
 def test_proxy_failures_are_503_statuses(api: ServerThread) -> None:
     base = f"{api.server.url}/api/v1/namespaces/shop"
-    for path in ("pods/web-2:8080/proxy/",  # nothing listens on web-2's address
-                 "pods/ghost/proxy/", "pods/web-1:nope/proxy/",
-                 "services/db/proxy/",  # no EndpointSlice
-                 "services/web:9999/proxy/", "services/ghost/proxy/"):
+    for path in (
+        "pods/web-2:8080/proxy/",  # nothing listens on web-2's address
+        "pods/ghost/proxy/",
+        "pods/web-1:nope/proxy/",
+        "services/db/proxy/",  # no EndpointSlice
+        "services/web:9999/proxy/",
+        "services/ghost/proxy/",
+    ):
         r = httpx.get(f"{base}/{path}")
         assert r.status_code == 503, path
         assert r.json()["reason"] == "ServiceUnavailable"

@@ -317,8 +317,9 @@ def test_ingress_routes_by_host_and_path(lab: LabThread) -> None:
     assert root["client"].split(":")[0] == ctl_ip  # the controller pod opens the second leg
     far = get(f"http://{address}/far/x", headers={"Host": "a.example"}).json()
     assert far["node"] == "n3"
-    assert get(f"http://{address}/farther", headers={"Host": "a.example"}).json()["pod"] \
-        in pod_ips(lab, "spread")  # Prefix matches whole path elements only
+    assert get(f"http://{address}/farther", headers={"Host": "a.example"}).json()["pod"] in pod_ips(
+        lab, "spread"
+    )  # Prefix matches whole path elements only
     exact = get(f"http://{address}/exact", headers={"Host": "b.example"}).json()
     assert exact["node"] == "n1"
     assert get(f"http://{address}/exact/more", headers={"Host": "b.example"}).status_code == 404
@@ -344,8 +345,7 @@ def test_pod_without_container_ports_listens_on_the_service_target_port(lab: Lab
 def test_fault_node_down(lab: LabThread) -> None:
     lab.stop_node("n3")
     node = obj(lab, "Node", "n3", None)
-    assert next(c for c in node["status"]["conditions"] if c["type"] == "Ready")["status"] \
-        != "True"
+    assert next(c for c in node["status"]["conditions"] if c["type"] == "Ready")["status"] != "True"
     with pytest.raises(httpx.TimeoutException):  # a dead machine does not answer
         get(f"http://{node_ip(lab, 'n3')}:{node_port(lab, 'cluster-np')}/")
     # its only endpoint turned unready: elsewhere the service now has none and refuses
@@ -396,7 +396,7 @@ def test_fault_slow_hop(lab: LabThread) -> None:
 
 
 def test_scale_and_kill_change_the_data_plane(lab: LabThread) -> None:
-    (old_name, old_ip), = pod_ips(lab, "far").items()
+    ((old_name, old_ip),) = pod_ips(lab, "far").items()
     new_name = lab.kill_pod("default", old_name)
     assert new_name and new_name != old_name
     with pytest.raises(httpx.ConnectError):
@@ -410,8 +410,15 @@ def test_scale_and_kill_change_the_data_plane(lab: LabThread) -> None:
 
 
 # ---------------------------------------------------------------- pure rules
-def ep(ip: str, node: str, *, ready: bool = True, serving: bool = True, term: bool = False,
-       zones: tuple[str, ...] = ()) -> LabEndpoint:
+def ep(
+    ip: str,
+    node: str,
+    *,
+    ready: bool = True,
+    serving: bool = True,
+    term: bool = False,
+    zones: tuple[str, ...] = (),
+) -> LabEndpoint:
     return LabEndpoint(ip, 80, node, ready, serving, term, zones)
 
 
@@ -426,8 +433,10 @@ def test_choose_endpoints_policies() -> None:
 
 
 def test_choose_endpoints_falls_back_to_serving_terminating() -> None:
-    eps = [ep("a", "n1", ready=False, serving=True, term=True), ep("b", "n2", ready=False,
-                                                                  serving=False, term=True)]
+    eps = [
+        ep("a", "n1", ready=False, serving=True, term=True),
+        ep("b", "n2", ready=False, serving=False, term=True),
+    ]
     assert choose_endpoints(eps, local=False, node="n2", zone=None) == ("forward", [eps[0]])
     assert choose_endpoints(eps, local=True, node="n2", zone=None) == ("drop", [])
 
@@ -441,10 +450,16 @@ def test_choose_endpoints_uses_zone_hints_only_when_all_ready_have_them() -> Non
 
 
 def test_slice_endpoints_reads_named_ports() -> None:
-    slices = [{"ports": [{"name": "http", "port": 8080}], "endpoints": [
-        {"addresses": ["1"], "conditions": {"ready": True}, "nodeName": "n1"},
-        {"addresses": ["2"], "conditions": {}, "nodeName": "n2"}]},
-        {"ports": [{"name": "other", "port": 1}], "endpoints": [{"addresses": ["3"]}]}]
+    slices = [
+        {
+            "ports": [{"name": "http", "port": 8080}],
+            "endpoints": [
+                {"addresses": ["1"], "conditions": {"ready": True}, "nodeName": "n1"},
+                {"addresses": ["2"], "conditions": {}, "nodeName": "n2"},
+            ],
+        },
+        {"ports": [{"name": "other", "port": 1}], "endpoints": [{"addresses": ["3"]}]},
+    ]
     got = slice_endpoints(slices, "http")
     assert [(e.ip, e.port, e.ready) for e in got] == [("1", 8080, True), ("2", 8080, True)]
 
@@ -453,18 +468,53 @@ def test_route_ingress_rules() -> None:
     def backend(name: str) -> dict[str, Any]:
         return {"service": {"name": name, "port": {"number": 80}}}
 
-    ingresses = [{"metadata": {"namespace": "ns"}, "spec": {
-        "defaultBackend": backend("default"),
-        "rules": [
-            {"host": "a.example", "http": {"paths": [
-                {"path": "/", "pathType": "Prefix", "backend": backend("root")},
-                {"path": "/api", "pathType": "Prefix", "backend": backend("api")},
-                {"path": "/api", "pathType": "Exact", "backend": backend("api-exact")}]}},
-            {"host": "*.wild.example", "http": {"paths": [
-                {"path": "/*", "pathType": "ImplementationSpecific", "backend": backend("wild")}]}},
-            {"http": {"paths": [{"path": "/any", "pathType": "Prefix",
-                                 "backend": backend("hostless")}]}},
-        ]}}]
+    ingresses = [
+        {
+            "metadata": {"namespace": "ns"},
+            "spec": {
+                "defaultBackend": backend("default"),
+                "rules": [
+                    {
+                        "host": "a.example",
+                        "http": {
+                            "paths": [
+                                {"path": "/", "pathType": "Prefix", "backend": backend("root")},
+                                {"path": "/api", "pathType": "Prefix", "backend": backend("api")},
+                                {
+                                    "path": "/api",
+                                    "pathType": "Exact",
+                                    "backend": backend("api-exact"),
+                                },
+                            ]
+                        },
+                    },
+                    {
+                        "host": "*.wild.example",
+                        "http": {
+                            "paths": [
+                                {
+                                    "path": "/*",
+                                    "pathType": "ImplementationSpecific",
+                                    "backend": backend("wild"),
+                                }
+                            ]
+                        },
+                    },
+                    {
+                        "http": {
+                            "paths": [
+                                {
+                                    "path": "/any",
+                                    "pathType": "Prefix",
+                                    "backend": backend("hostless"),
+                                }
+                            ]
+                        }
+                    },
+                ],
+            },
+        }
+    ]
 
     def svc(host: str, path: str) -> str | None:
         found = route_ingress(ingresses, host, path)

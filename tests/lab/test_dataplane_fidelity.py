@@ -225,8 +225,9 @@ def no_faults_left(lab: LabThread) -> Iterator[None]:
 
 
 def pod(lab: LabThread, workload: str, node: str | None = None) -> dict[str, Any]:
-    pods = [p for p in lab.pods("default", workload)
-            if node is None or p["spec"]["nodeName"] == node]
+    pods = [
+        p for p in lab.pods("default", workload) if node is None or p["spec"]["nodeName"] == node
+    ]
     assert pods, f"no pod of {workload} on {node}"
     return pods[0]
 
@@ -262,16 +263,20 @@ def test_https_port_speaks_tls_with_a_self_signed_certificate(lab: LabThread) ->
     with pytest.raises(httpx.ConnectError) as caught:
         get(f"https://{ip}:8443/")  # a client that verifies sees the certificate problem
     assert "certificate" in str(caught.value).lower()
-    with socket.create_connection((ip, 8443), timeout=TIMEOUT) as raw, \
-            insecure().wrap_socket(raw) as tls:
+    with (
+        socket.create_connection((ip, 8443), timeout=TIMEOUT) as raw,
+        insecure().wrap_socket(raw) as tls,
+    ):
         cert = tls.getpeercert(binary_form=True)
         assert cert is not None
     pem = ssl.DER_cert_to_PEM_cert(cert)
     verify = ssl.create_default_context()
     verify.load_verify_locations(cadata=pem)  # trust it, to read its subject
     verify.check_hostname = False
-    with socket.create_connection((ip, 8443), timeout=TIMEOUT) as raw, \
-            verify.wrap_socket(raw) as tls:
+    with (
+        socket.create_connection((ip, 8443), timeout=TIMEOUT) as raw,
+        verify.wrap_socket(raw) as tls,
+    ):
         subject = dict(x[0] for x in tls.getpeercert()["subject"])  # type: ignore[index]
     assert subject["commonName"] == FAKE_CERT_CN
 
@@ -289,8 +294,9 @@ def test_a_webhook_port_8443_and_an_https_app_protocol_are_tls(lab: LabThread) -
 
 def test_ingress_controller_terminates_tls_and_routes_by_host(lab: LabThread) -> None:
     app = pod(lab, "app")["metadata"]["name"]
-    reply = get(f"https://{lb(lab, 'ctl')}:18443/", headers={"Host": "a.example"},
-                verify=insecure())
+    reply = get(
+        f"https://{lb(lab, 'ctl')}:18443/", headers={"Host": "a.example"}, verify=insecure()
+    )
     assert reply.status_code == 200 and reply.json()["pod"] == app
 
 
@@ -337,8 +343,9 @@ def test_host_port_forwards_from_the_node_to_its_own_pod(lab: LabThread) -> None
         reply = get(f"http://{node_ip(lab, node)}:18080/", headers={"Host": "a.example"})
         assert reply.json()["pod"] == app
         # TLS passes through the hostPort to the controller's HTTPS port
-        reply = get(f"https://{node_ip(lab, node)}:18443/", headers={"Host": "a.example"},
-                    verify=insecure())
+        reply = get(
+            f"https://{node_ip(lab, node)}:18443/", headers={"Host": "a.example"}, verify=insecure()
+        )
         assert reply.json()["pod"] == app
         # the controller pod on that node is the one that answers a request it routes itself
         own = pod(lab, "ctl", node)

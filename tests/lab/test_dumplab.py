@@ -58,6 +58,7 @@ class Running:
     def call(self, fn: Callable[[], T]) -> T:
         async def go() -> T:
             return fn()
+
         return self.run(go())
 
     def stop(self) -> None:
@@ -96,7 +97,8 @@ def of_kind(items: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
 
 
 def test_paged_lists_serve_every_object_of_the_dump_as_it_was(
-        lab: Running, items: list[dict[str, Any]]) -> None:
+    lab: Running, items: list[dict[str, Any]]
+) -> None:
     pods, metas = pages(lab.url, "/api/v1/pods", 7)
     assert pods == of_kind(items, "Pod")
     assert metas[0]["remainingItemCount"] == len(pods) - 7
@@ -109,8 +111,9 @@ def test_paged_lists_serve_every_object_of_the_dump_as_it_was(
     assert in_ns == [p for p in pods if p["metadata"]["namespace"] == ns]
 
 
-def test_selectors_and_gets_read_the_decoded_objects(lab: Running,
-                                                     items: list[dict[str, Any]]) -> None:
+def test_selectors_and_gets_read_the_decoded_objects(
+    lab: Running, items: list[dict[str, Any]]
+) -> None:
     first = next(p for p in of_kind(items, "Pod") if "app" in p["metadata"]["labels"])
     app = first["metadata"]["labels"]["app"]
     got = httpx.get(f"{lab.url}/api/v1/pods", params={"labelSelector": f"app={app}"}).json()
@@ -123,20 +126,22 @@ def test_selectors_and_gets_read_the_decoded_objects(lab: Running,
 
 
 def test_the_official_client_lists_and_decodes_every_pod(
-        lab: Running, items: list[dict[str, Any]], tmp_path: Path) -> None:
+    lab: Running, items: list[dict[str, Any]], tmp_path: Path
+) -> None:
     kubeconfig = lab.lab.api.write_kubeconfig(tmp_path / "kc")
     api = client.CoreV1Api(config.new_client_from_config(str(kubeconfig)))  # type: ignore[no-untyped-call]
-    names = [p.metadata.name if p.metadata else "" for p in
-             api.list_pod_for_all_namespaces().items]
+    names = [p.metadata.name if p.metadata else "" for p in api.list_pod_for_all_namespaces().items]
     assert names == [p["metadata"]["name"] for p in of_kind(items, "Pod")]
 
 
 @pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed (not on PATH)")
 def test_kubectl_reads_the_dump_in_chunks_and_as_json(
-        lab: Running, items: list[dict[str, Any]], tmp_path: Path) -> None:
+    lab: Running, items: list[dict[str, Any]], tmp_path: Path
+) -> None:
     kubeconfig = lab.lab.api.write_kubeconfig(tmp_path / "kc")
-    table = run_kubectl(kubeconfig, "get", "pods", "-A", "--chunk-size", "9",
-                        cache=tmp_path / "cache")
+    table = run_kubectl(
+        kubeconfig, "get", "pods", "-A", "--chunk-size", "9", cache=tmp_path / "cache"
+    )
     assert table.returncode == 0, table.stderr
     rows = table.stdout.splitlines()[1:]
     assert [r.split()[1] for r in rows] == [p["metadata"]["name"] for p in of_kind(items, "Pod")]
@@ -149,8 +154,9 @@ def test_kubectl_reads_the_dump_in_chunks_and_as_json(
     assert lists["pods"] >= 2 + len(of_kind(items, "Pod")) // 9  # chunked: many pages
 
 
-def read_events(lines: Iterator[str], until: Callable[[dict[str, Any]], bool]
-                ) -> list[dict[str, Any]]:
+def read_events(
+    lines: Iterator[str], until: Callable[[dict[str, Any]], bool]
+) -> list[dict[str, Any]]:
     events = []
     for line in lines:
         events.append(json.loads(line))
@@ -165,10 +171,16 @@ def is_initial_end(event: dict[str, Any]) -> bool:
 
 
 def test_a_streaming_list_then_the_churn_arrive_on_one_watch(
-        lab: Running, items: list[dict[str, Any]]) -> None:
-    params = {"watch": "1", "sendInitialEvents": "true", "allowWatchBookmarks": "true",
-              "resourceVersionMatch": "NotOlderThan", "resourceVersion": "",
-              "timeoutSeconds": "20"}
+    lab: Running, items: list[dict[str, Any]]
+) -> None:
+    params = {
+        "watch": "1",
+        "sendInitialEvents": "true",
+        "allowWatchBookmarks": "true",
+        "resourceVersionMatch": "NotOlderThan",
+        "resourceVersion": "",
+        "timeoutSeconds": "20",
+    }
     with httpx.stream("GET", f"{lab.url}/api/v1/pods", params=params, timeout=30) as r:
         lines = r.iter_lines()
         initial = read_events(lines, is_initial_end)
@@ -181,14 +193,19 @@ def test_a_streaming_list_then_the_churn_arrive_on_one_watch(
         step = lab.call(lab.lab.churn.rollout)
         assert step.replaced > 0 and step.slices > 0
         old = {p["metadata"]["name"] for p in added}
-        changes = read_events(lines, lambda e: e["type"] == "ADDED"
-                              and e["object"]["metadata"]["name"] not in old)
+        changes = read_events(
+            lines, lambda e: e["type"] == "ADDED" and e["object"]["metadata"]["name"] not in old
+        )
     assert changes[0]["type"] == "DELETED"
     assert all(int(e["object"]["metadata"]["resourceVersion"]) > rv for e in changes)
     # The slices that listed the old pods now list the new ones, at their new addresses.
     slices = httpx.get(f"{lab.url}/apis/discovery.k8s.io/v1/endpointslices").json()["items"]
-    listed = {ep["targetRef"]["name"]: ep["addresses"][0]
-              for s in slices for ep in s.get("endpoints") or [] if ep.get("targetRef")}
+    listed = {
+        ep["targetRef"]["name"]: ep["addresses"][0]
+        for s in slices
+        for ep in s.get("endpoints") or []
+        if ep.get("targetRef")
+    }
     new = [e["object"] for e in changes if e["type"] == "ADDED"]
     assert listed[new[0]["metadata"]["name"]] == new[0]["status"]["podIP"]
     assert changes[0]["object"]["metadata"]["name"] not in listed
@@ -202,10 +219,16 @@ def test_a_watch_resumes_and_a_node_flap_is_seen(lab: Running) -> None:
     up = lab.call(lab.lab.churn.flap_node)
     assert (down.node, down.node_ready, up.node_ready) == (up.node, False, True)
     params = {"watch": "1", "resourceVersion": rv, "timeoutSeconds": "1"}
-    events = [json.loads(line) for line in
-              httpx.get(f"{lab.url}/api/v1/nodes", params=params, timeout=10).text.splitlines()]
-    ready = [[c["status"] for c in e["object"]["status"]["conditions"] if c["type"] == "Ready"]
-             for e in events]
+    events = [
+        json.loads(line)
+        for line in httpx.get(
+            f"{lab.url}/api/v1/nodes", params=params, timeout=10
+        ).text.splitlines()
+    ]
+    ready = [
+        [c["status"] for c in e["object"]["status"]["conditions"] if c["type"] == "Ready"]
+        for e in events
+    ]
     assert [e["type"] for e in events] == ["MODIFIED", "MODIFIED"]
     assert ready == [["Unknown"], ["True"]]
 
@@ -217,14 +240,20 @@ def test_a_version_from_before_the_load_is_410_gone(lab: Running) -> None:
     assert (event["type"], event["object"]["code"]) == ("ERROR", 410)
 
 
-@pytest.mark.parametrize(("query", "why"), [
-    ({"sendInitialEvents": "true", "allowWatchBookmarks": "true"}, "resourceVersionMatch"),
-    ({"sendInitialEvents": "true", "resourceVersionMatch": "NotOlderThan"},
-     "allowWatchBookmarks"),
-    ({"resourceVersionMatch": "NotOlderThan"}, "unless sendInitialEvents"),
-])
+@pytest.mark.parametrize(
+    ("query", "why"),
+    [
+        ({"sendInitialEvents": "true", "allowWatchBookmarks": "true"}, "resourceVersionMatch"),
+        (
+            {"sendInitialEvents": "true", "resourceVersionMatch": "NotOlderThan"},
+            "allowWatchBookmarks",
+        ),
+        ({"resourceVersionMatch": "NotOlderThan"}, "unless sendInitialEvents"),
+    ],
+)
 def test_streaming_list_options_are_checked_as_the_api_server_does(
-        lab: Running, query: dict[str, str], why: str) -> None:
+    lab: Running, query: dict[str, str], why: str
+) -> None:
     r = httpx.get(f"{lab.url}/api/v1/pods", params={"watch": "1", **query})
     assert r.status_code == 422 and why in r.json()["message"]
 
@@ -232,8 +261,7 @@ def test_streaming_list_options_are_checked_as_the_api_server_does(
 def test_the_control_endpoint_counts_lists_and_watches_per_resource(lab: Running) -> None:
     httpx.get(f"{lab.url}/api/v1/pods", params={"limit": "10"})
     httpx.get(f"{lab.url}/api/v1/nodes")
-    httpx.get(f"{lab.url}/api/v1/nodes", params={"watch": "1", "timeoutSeconds": "1"},
-              timeout=10)
+    httpx.get(f"{lab.url}/api/v1/nodes", params={"watch": "1", "timeoutSeconds": "1"}, timeout=10)
     ctl = lab.lab.control_url
     tick = httpx.post(f"{ctl}/churn/tick").json()
     assert tick["podsReplaced"] > 0 and tick["nodeReady"] is False
@@ -247,20 +275,34 @@ def test_the_control_endpoint_counts_lists_and_watches_per_resource(lab: Running
 
 def test_kpath_lab_dump_serves_until_stopped(dump: Path, tmp_path: Path) -> None:
     kubeconfig = tmp_path / "lab.kubeconfig"
-    proc = subprocess.Popen([sys.executable, "-m", "kpath", "lab", "--dump", str(dump),
-                             "--kubeconfig-out", str(kubeconfig), "--churn", "0.2"],
-                            cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "kpath",
+            "lab",
+            "--dump",
+            str(dump),
+            "--kubeconfig-out",
+            str(kubeconfig),
+            "--churn",
+            "0.2",
+        ],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdout is not None
         banner = [proc.stdout.readline() for _ in range(3)]
         assert "no data plane" in banner[0] and "Pod 80" in banner[1]
         assert banner[2].strip() == f"kubeconfig: {kubeconfig}"
-        url = next(line.split()[-1] for line in kubeconfig.read_text().splitlines()
-                   if "server:" in line)
+        url = next(
+            line.split()[-1] for line in kubeconfig.read_text().splitlines() if "server:" in line
+        )
         first = int(httpx.get(f"{url}/api/v1/pods").json()["metadata"]["resourceVersion"])
         for _ in range(100):  # the churn runs on its own: the version moves
-            if int(httpx.get(f"{url}/api/v1/pods").json()["metadata"]["resourceVersion"]) \
-                    > first:
+            if int(httpx.get(f"{url}/api/v1/pods").json()["metadata"]["resourceVersion"]) > first:
                 break
             time.sleep(0.1)
         else:
@@ -270,14 +312,23 @@ def test_kpath_lab_dump_serves_until_stopped(dump: Path, tmp_path: Path) -> None
         proc.wait(10)
 
 
-@pytest.mark.parametrize(("args", "message"), [
-    (["--dump", "X", "--scenario", "shop"], "not both"),
-    (["--churn"], "--churn needs --dump"),
-    (["--dump", "/nonexistent/dump.json"], "dump.json"),
-])
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--dump", "X", "--scenario", "shop"], "not both"),
+        (["--churn"], "--churn needs --dump"),
+        (["--dump", "/nonexistent/dump.json"], "dump.json"),
+    ],
+)
 def test_kpath_lab_dump_mistakes_are_one_line_and_exit_2(args: list[str], message: str) -> None:
-    r = subprocess.run([sys.executable, "-m", "kpath", "lab", *args], cwd=ROOT,
-                       capture_output=True, text=True, timeout=60, check=False)
+    r = subprocess.run(
+        [sys.executable, "-m", "kpath", "lab", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert r.returncode == 2
     assert message in r.stderr and len(r.stderr.strip().splitlines()) == 1
 
@@ -287,10 +338,23 @@ def test_a_big_unpaged_list_is_streamed_whole_and_valid() -> None:
     from kpath.lab.bytestore import EncodedStore
 
     store = EncodedStore()
-    store.load("Pod", [{"kind": "Pod", "apiVersion": "v1",
-                        "metadata": {"name": f"p{i:04}", "namespace": "a", "uid": str(i),
-                                     "creationTimestamp": "2026-01-01T00:00:00Z",
-                                     "resourceVersion": "3"}} for i in range(1234)])
+    store.load(
+        "Pod",
+        [
+            {
+                "kind": "Pod",
+                "apiVersion": "v1",
+                "metadata": {
+                    "name": f"p{i:04}",
+                    "namespace": "a",
+                    "uid": str(i),
+                    "creationTimestamp": "2026-01-01T00:00:00Z",
+                    "resourceVersion": "3",
+                },
+            }
+            for i in range(1234)
+        ],
+    )
     with serve_in_thread(store) as st:
         whole = httpx.get(f"{st.server.url}/api/v1/pods").json()
         paged = httpx.get(f"{st.server.url}/api/v1/pods", params={"limit": "1100"}).json()

@@ -26,8 +26,10 @@ pytestmark = [
 @pytest.fixture
 def kubectl(kubeconfig: Path, tmp_path: Path) -> Kubectl:
     """`kubectl(*args)` → CompletedProcess, against the per-test server, own cache dir."""
+
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return run_kubectl(kubeconfig, *args, cache=tmp_path / "kube-cache")
+
     return run
 
 
@@ -42,9 +44,15 @@ def rows(text: str) -> list[list[str]]:
 
 def test_get_every_kind_across_namespaces(kubectl: Kubectl) -> None:
     out = ok(kubectl("get", "nodes,pods,svc,endpointslices,ingress,ingressclass", "-A"))
-    for name in ("node/node-a", "pod/web-1", "pod/probe-1", "service/front",
-                 "endpointslice.discovery.k8s.io/web-x1", "ingress.networking.k8s.io/web",
-                 "ingressclass.networking.k8s.io/nginx"):
+    for name in (
+        "node/node-a",
+        "pod/web-1",
+        "pod/probe-1",
+        "service/front",
+        "endpointslice.discovery.k8s.io/web-x1",
+        "ingress.networking.k8s.io/web",
+        "ingressclass.networking.k8s.io/nginx",
+    ):
         assert name in out, name
     pods = [r for r in rows(out) if len(r) > 1 and r[1].startswith("pod/")]
     assert pods[3][:4] == ["shop", "pod/web-3", "0/1", "Pending"]
@@ -80,8 +88,13 @@ def test_label_selector_and_chunked_lists(kubectl: Kubectl) -> None:
     names = [r[0] for r in rows(ok(kubectl("get", "pods", "-n", "shop", "-l", "app=web")))[1:]]
     assert names == ["web-1", "web-2", "web-3"]
     chunked = rows(ok(kubectl("get", "pods", "-A", "--chunk-size=2", "-o", "name")))
-    assert [r[0] for r in chunked] == ["pod/db-1", "pod/web-1", "pod/web-2", "pod/web-3",
-                                       "pod/probe-1"]
+    assert [r[0] for r in chunked] == [
+        "pod/db-1",
+        "pod/web-1",
+        "pod/web-2",
+        "pod/web-3",
+        "pod/probe-1",
+    ]
     table = rows(ok(kubectl("get", "pods", "-A", "--chunk-size=2")))
     assert len(table) == 6  # header + five pods, across three pages
 
@@ -138,46 +151,74 @@ RBAC_YAML = Path(__file__).resolve().parents[2] / "deploy" / "rbac.yaml"
 
 
 def test_kubectl_with_kpaths_cluster_role_lists_services_everywhere(
-        objects: list[Obj], tmp_path: Path) -> None:
+    objects: list[Obj], tmp_path: Path
+) -> None:
     with serve_in_thread(filled_store(objects), rbac=load_policy(RBAC_YAML)) as st:
         kc = st.server.write_kubeconfig(tmp_path / "kc")
         table = rows(ok(run_kubectl(kc, "get", "svc", "-A", cache=tmp_path / "cache")))
-    assert [r[:2] for r in table] == [["NAMESPACE", "NAME"], ["shop", "db"], ["shop", "front"],
-                                      ["shop", "web"]]
+    assert [r[:2] for r in table] == [
+        ["NAMESPACE", "NAME"],
+        ["shop", "db"],
+        ["shop", "front"],
+        ["shop", "web"],
+    ]
     assert {r.status for r in st.server.requests} == {200}
 
 
-def test_kubectl_with_kpaths_role_reads_its_namespace_only(objects: list[Obj],
-                                                           tmp_path: Path) -> None:
+def test_kubectl_with_kpaths_role_reads_its_namespace_only(
+    objects: list[Obj], tmp_path: Path
+) -> None:
     role = load_policy(RBAC_YAML, "Role", namespace="shop")
     with serve_in_thread(filled_store(objects), rbac=role) as st:
         kc = st.server.write_kubeconfig(tmp_path / "kc")
-        names = [r[0] for r in rows(ok(run_kubectl(kc, "get", "svc", "-n", "shop",
-                                                   cache=tmp_path / "cache")))[1:]]
+        names = [
+            r[0]
+            for r in rows(
+                ok(run_kubectl(kc, "get", "svc", "-n", "shop", cache=tmp_path / "cache"))
+            )[1:]
+        ]
         everywhere = run_kubectl(kc, "get", "svc", "-A", cache=tmp_path / "cache")
     assert names == ["db", "front", "web"]
     assert everywhere.returncode != 0
-    assert ('services is forbidden: User "kpath-lab-user" cannot list resource "services" in '
-            'API group "" at the cluster scope') in everywhere.stderr
+    assert (
+        'services is forbidden: User "kpath-lab-user" cannot list resource "services" in '
+        'API group "" at the cluster scope'
+    ) in everywhere.stderr
 
 
 def test_tls_and_token_through_the_kubeconfig(objects: list[Obj], tmp_path: Path) -> None:
     with serve_in_thread(filled_store(objects), tls=True, token="t0ken") as st:
         kc = st.server.write_kubeconfig(tmp_path / "kc", namespace="shop")
-        names = [r[0] for r in rows(ok(run_kubectl(kc, "get", "svc",
-                                                   cache=tmp_path / "cache")))[1:]]
+        names = [
+            r[0] for r in rows(ok(run_kubectl(kc, "get", "svc", cache=tmp_path / "cache")))[1:]
+        ]
         assert names == ["db", "front", "web"]  # the context's namespace applies
 
 
-def test_watch_prints_a_later_change(api: ServerThread, kubeconfig: Path, tmp_path: Path,
-                                     objects: list[Obj]) -> None:
+def test_watch_prints_a_later_change(
+    api: ServerThread, kubeconfig: Path, tmp_path: Path, objects: list[Obj]
+) -> None:
     """`kubectl get -w` asks for Table rows on the watch and prints them as they come."""
     assert KUBECTL is not None
     env = {k: v for k, v in os.environ.items() if not k.startswith("KUBE")}
     env["KUBECACHEDIR"] = str(tmp_path / "cache")
-    proc = subprocess.Popen([KUBECTL, "--kubeconfig", str(kubeconfig), "get", "pods", "-n",
-                             "tools", "-w", "--request-timeout=30s"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    proc = subprocess.Popen(
+        [
+            KUBECTL,
+            "--kubeconfig",
+            str(kubeconfig),
+            "get",
+            "pods",
+            "-n",
+            "tools",
+            "-w",
+            "--request-timeout=30s",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
     try:
         assert proc.stdout is not None
         header = proc.stdout.readline().split()

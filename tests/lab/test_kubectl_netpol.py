@@ -85,6 +85,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LabThread, P
 def kubectl(lab: tuple[LabThread, Path], tmp_path: Path) -> Kubectl:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return run_kubectl(lab[1], *args, cache=tmp_path / "kube-cache")
+
     return run
 
 
@@ -123,12 +124,12 @@ def test_label_selector_and_chunks(kubectl: Kubectl) -> None:
     assert len(chunked) == 3
 
 
-def test_admin_network_policies_are_served_when_the_scenario_holds_some(
-        kubectl: Kubectl) -> None:
+def test_admin_network_policies_are_served_when_the_scenario_holds_some(kubectl: Kubectl) -> None:
     table = rows(ok(kubectl("get", "adminnetworkpolicies")))
     assert table[0][:1] == ["NAME"] and [r[0] for r in table[1:]] == ["cluster-deny"]
     assert ok(kubectl("get", "anp", "-o", "name")).split() == [
-        "adminnetworkpolicy.policy.networking.k8s.io/cluster-deny"]
+        "adminnetworkpolicy.policy.networking.k8s.io/cluster-deny"
+    ]
     empty = kubectl("get", "baselineadminnetworkpolicies")
     assert empty.returncode == 0 and "No resources found" in empty.stderr
 
@@ -140,5 +141,9 @@ def test_without_such_objects_no_admin_network_policy_is_served(tmp_path: Path) 
         result = run_kubectl(kc, "get", "adminnetworkpolicies", cache=tmp_path / "cache")
         assert result.returncode != 0
         assert "doesn't have a resource type" in result.stderr
-        assert ok(run_kubectl(kc, "get", "netpol", "-A", "-o", "name",
-                              cache=tmp_path / "cache")).count("networkpolicy") == 3
+        assert (
+            ok(
+                run_kubectl(kc, "get", "netpol", "-A", "-o", "name", cache=tmp_path / "cache")
+            ).count("networkpolicy")
+            == 3
+        )

@@ -123,8 +123,9 @@ spec:
 
 @pytest.fixture(scope="module")
 def lab() -> Iterator[LabThread]:
-    with LabThread(parse_scenario(SCENARIO, origin="test"), serve_api=False,
-                   store=Store()) as running:
+    with LabThread(
+        parse_scenario(SCENARIO, origin="test"), serve_api=False, store=Store()
+    ) as running:
         assert running.lab.warnings == []
         yield running
 
@@ -219,21 +220,36 @@ def test_egress_is_enforced_at_the_source_pod(lab: LabThread) -> None:
 
 # ---------------------------------------------------------------- a Gateway's second hop
 DENY_SHOP = {
-    "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+    "apiVersion": "networking.k8s.io/v1",
+    "kind": "NetworkPolicy",
     "metadata": {"name": "deny", "namespace": "shop"},
     "spec": {"podSelector": {}, "policyTypes": ["Ingress"]},
 }
 
 
 def _allow_from(namespace: str) -> dict[str, Any]:
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": "allow-gateway", "namespace": "shop"},
-            "spec": {"podSelector": {}, "ingress": [{"from": [{"namespaceSelector": {
-                "matchLabels": {"kubernetes.io/metadata.name": namespace}}}]}]}}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "allow-gateway", "namespace": "shop"},
+        "spec": {
+            "podSelector": {},
+            "ingress": [
+                {
+                    "from": [
+                        {
+                            "namespaceSelector": {
+                                "matchLabels": {"kubernetes.io/metadata.name": namespace}
+                            }
+                        }
+                    ]
+                }
+            ],
+        },
+    }
 
 
-async def _apply(lab: LabThread, objs: list[dict[str, Any]], delete: tuple[str, ...] = ()
-                 ) -> None:
+async def _apply(lab: LabThread, objs: list[dict[str, Any]], delete: tuple[str, ...] = ()) -> None:
     for obj in objs:
         lab.lab.store.put(copy.deepcopy(obj))
     for name in delete:
@@ -251,20 +267,22 @@ def test_a_gateway_proxy_pod_is_the_source_of_the_second_hop() -> None:
         proxy_ns = {ns for ns, _ in proxies}
         assert address and len(proxy_ns) == 1
         lab.call(_apply(lab, [DENY_SHOP, _allow_from(next(iter(proxy_ns)))]))
-        reply = httpx.get(f"http://{address}/", headers={"Host": "shop.example.com"},
-                          timeout=10)
+        reply = httpx.get(f"http://{address}/", headers={"Host": "shop.example.com"}, timeout=10)
         assert reply.status_code == 200
-        ips = {str((lab.store.get("Pod", ns, name) or {})["status"]["podIP"])
-               for ns, name in proxies}
+        ips = {
+            str((lab.store.get("Pod", ns, name) or {})["status"]["podIP"]) for ns, name in proxies
+        }
         assert reply.json()["client"].split(":")[0] in ips
         lab.call(_apply(lab, [], delete=("allow-gateway",)))
-        reply = httpx.get(f"http://{address}/", headers={"Host": "shop.example.com"},
-                          timeout=15)
+        reply = httpx.get(f"http://{address}/", headers={"Host": "shop.example.com"}, timeout=15)
         assert reply.status_code == 503  # Envoy: upstream connect error (a timeout)
 
 
 async def _proxy_pods(lab: LabThread) -> list[tuple[str, str]]:
     scheduler = lab.lab.scheduler
     assert scheduler is not None
-    return sorted(key for key, infra in scheduler.gateway_pods().items()
-                  if infra.gateway == ("shop", "shop-gateway"))
+    return sorted(
+        key
+        for key, infra in scheduler.gateway_pods().items()
+        if infra.gateway == ("shop", "shop-gateway")
+    )

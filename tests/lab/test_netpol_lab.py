@@ -98,21 +98,27 @@ def test_cluster_nodeport_at_the_pods_own_node_is_snated_to_that_node_and_passes
 def test_the_ingress_controller_reaches_the_storefront_from_its_own_pod(
     lab: LabThread,
 ) -> None:
-    answer = _get(f"http://{_lb(lab, 'ingress-nginx', 'ingress-nginx-controller')}/",
-                  headers={"Host": "shop.example.com"})
+    answer = _get(
+        f"http://{_lb(lab, 'ingress-nginx', 'ingress-nginx-controller')}/",
+        headers={"Host": "shop.example.com"},
+    )
     assert answer.status_code == 200
     body = answer.json()
     assert body["namespace"] == "shop" and body["pod"].startswith("web-")
-    controllers = {p["status"]["podIP"] for p in lab.pods("ingress-nginx",
-                                                          "ingress-nginx-controller")}
+    controllers = {
+        p["status"]["podIP"] for p in lab.pods("ingress-nginx", "ingress-nginx-controller")
+    }
     assert body["client"].split(":")[0] in controllers
 
 
 def test_the_ingress_controller_is_dropped_at_catalog(lab: LabThread) -> None:
     """Its second hop's SYN goes unanswered; nginx gives up with a 504 (here after the
     lab's connect timeout)."""
-    answer = _get(f"http://{_lb(lab, 'ingress-nginx', 'ingress-nginx-controller')}/api",
-                  headers={"Host": "shop.example.com"}, timeout=15)
+    answer = _get(
+        f"http://{_lb(lab, 'ingress-nginx', 'ingress-nginx-controller')}/api",
+        headers={"Host": "shop.example.com"},
+        timeout=15,
+    )
     assert answer.status_code == 504
     catalog = _pod_ip(lab, "shop", "catalog")
     controller = _pod_ip(lab, "ingress-nginx", "ingress-nginx-controller")
@@ -135,8 +141,13 @@ def test_web_reaches_catalog_and_catalog_sees_the_web_pod(lab: LabThread) -> Non
 
 def test_the_ledger_is_unreachable_from_everywhere(lab: LabThread) -> None:
     ledger = (_pod_ip(lab, "shop", "ledger"), 7000)
-    sources = [None, _pod_ip(lab, "shop", "payments"), _pod_ip(lab, "shop", "web"),
-               _node(lab, "node-b"), _pod_ip(lab, "tools", "toolbox")]
+    sources = [
+        None,
+        _pod_ip(lab, "shop", "payments"),
+        _pod_ip(lab, "shop", "web"),
+        _node(lab, "node-b"),
+        _pod_ip(lab, "tools", "toolbox"),
+    ]
     ledger_node = lab.pods("shop", "ledger")[0]["spec"]["nodeName"]
     sources = [s for s in sources if s != _node(lab, ledger_node)]  # its own node may
     assert not any(_handshakes(ledger, s) for s in sources)
@@ -171,10 +182,13 @@ async def _synced_after(lab: LabThread, change: Any) -> None:
 
 
 ALLOW_TOOLS = {
-    "apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
+    "apiVersion": "networking.k8s.io/v1",
+    "kind": "NetworkPolicy",
     "metadata": {"name": "allow-tools", "namespace": "shop"},
-    "spec": {"podSelector": {"matchLabels": {"app": "web"}},
-             "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"purpose": "debug"}}}]}]},
+    "spec": {
+        "podSelector": {"matchLabels": {"app": "web"}},
+        "ingress": [{"from": [{"namespaceSelector": {"matchLabels": {"purpose": "debug"}}}]}],
+    },
 }
 
 

@@ -30,26 +30,39 @@ def pod_ip(ns: str, name: str) -> str:
 
 
 def make_pod(ns: str, name: str, labels: dict[str, str] | None = None) -> Obj:
-    ports = [{"name": f"serve-{p}-{proto.lower()}", "containerPort": p, "protocol": proto}
-             for p in (80, 81) for proto in ("TCP", "UDP", "SCTP")]
-    return {"kind": "Pod", "metadata": {"name": name, "namespace": ns,
-                                        "labels": labels or {"pod": name}},
-            "spec": {"nodeName": "node-1",
-                     "containers": [{"name": f"cont-{name}", "ports": ports}]},
-            "status": {"phase": "Running", "podIP": pod_ip(ns, name), "hostIP": "192.168.0.1"}}
+    ports = [
+        {"name": f"serve-{p}-{proto.lower()}", "containerPort": p, "protocol": proto}
+        for p in (80, 81)
+        for proto in ("TCP", "UDP", "SCTP")
+    ]
+    return {
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "labels": labels or {"pod": name}},
+        "spec": {"nodeName": "node-1", "containers": [{"name": f"cont-{name}", "ports": ports}]},
+        "status": {"phase": "Running", "podIP": pod_ip(ns, name), "hostIP": "192.168.0.1"},
+    }
 
 
 def make_ns(name: str, labels: dict[str, str] | None = None) -> Obj:
     return {"kind": "Namespace", "metadata": {"name": name, "labels": labels or {}}}
 
 
-def policy(name: str, ns: str, pod_labels: dict[str, str] | None = None, *,
-           ingress: list[Obj] | None = None, egress: list[Obj] | None = None,
-           selector: Obj | None = None) -> Obj:
+def policy(
+    name: str,
+    ns: str,
+    pod_labels: dict[str, str] | None = None,
+    *,
+    ingress: list[Obj] | None = None,
+    egress: list[Obj] | None = None,
+    selector: Obj | None = None,
+) -> Obj:
     """As the suite's GenNetworkPolicyWithNameAndPod* with SetSpecIngressRules /
     SetSpecEgressRules: each Set call adds its policy type (None: no Set call)."""
-    spec: Obj = {"podSelector": selector if selector is not None else
-                 ({"matchLabels": pod_labels} if pod_labels is not None else {})}
+    spec: Obj = {
+        "podSelector": selector
+        if selector is not None
+        else ({"matchLabels": pod_labels} if pod_labels is not None else {})
+    }
     types = []
     if ingress is not None:
         spec["ingress"] = ingress
@@ -58,8 +71,7 @@ def policy(name: str, ns: str, pod_labels: dict[str, str] | None = None, *,
         spec["egress"] = egress
         types.append("Egress")
     spec["policyTypes"] = types
-    return {"kind": "NetworkPolicy", "metadata": {"name": name, "namespace": ns},
-            "spec": spec}
+    return {"kind": "NetworkPolicy", "metadata": {"name": name, "namespace": ns}, "spec": spec}
 
 
 def ns_sel(**labels: str) -> Obj:
@@ -83,8 +95,9 @@ class Reachability:
     def __post_init__(self) -> None:
         self.want = {(f, t): True for f in self.pods for t in self.pods}
 
-    def expect_peer(self, src: tuple[str | None, str | None], dst: tuple[str | None, str | None],
-                    value: bool) -> None:
+    def expect_peer(
+        self, src: tuple[str | None, str | None], dst: tuple[str | None, str | None], value: bool
+    ) -> None:
         for f in self.pods:
             for t in self.pods:
                 if _peer(src, f) and _peer(dst, t):
@@ -117,13 +130,19 @@ class World:
 
     def matrix(self, port: int, protocol: str = "TCP") -> dict[tuple[Any, Any], bool]:
         index = PolicySet.build(self.policies, self.namespaces.values(), self.pods.values())
-        return {(f, t): index.allowed(pod_ip(*f), src, dst, port, protocol)
-                for f, src in self.pods.items() for t, dst in self.pods.items()}
+        return {
+            (f, t): index.allowed(pod_ip(*f), src, dst, port, protocol)
+            for f, src in self.pods.items()
+            for t, dst in self.pods.items()
+        }
 
     def check(self, reach: Reachability, port: int, protocol: str = "TCP") -> None:
         got = self.matrix(port, protocol)
-        wrong = {f"{'/'.join(f)} -> {'/'.join(t)}": (want, got[(f, t)])
-                 for (f, t), want in reach.want.items() if f != t and got[(f, t)] != want}
+        wrong = {
+            f"{'/'.join(f)} -> {'/'.join(t)}": (want, got[(f, t)])
+            for (f, t), want in reach.want.items()
+            if f != t and got[(f, t)] != want
+        }
         assert not wrong, f"(expected, got) on port {port}/{protocol}: {wrong}"
 
     def reach(self) -> Reachability:
@@ -157,8 +176,14 @@ def test_default_deny_all() -> None:
 
 def test_allow_from_pods_in_server_namespace_by_pod_selector() -> None:
     w = World.of("x/a", "x/b", "x/c", "y/a")
-    w.policies = [policy("x-a-allows-x-b", X, {"pod": "a"},
-                         ingress=[{"from": [{"podSelector": {"matchLabels": {"pod": "b"}}}]}])]
+    w.policies = [
+        policy(
+            "x-a-allows-x-b",
+            X,
+            {"pod": "a"},
+            ingress=[{"from": [{"podSelector": {"matchLabels": {"pod": "b"}}}]}],
+        )
+    ]
     r = w.reach()
     r.all_ingress(p(X, "a"), False)
     r.expect(p(X, "b"), p(X, "a"), True)
@@ -167,9 +192,15 @@ def test_allow_from_pods_in_server_namespace_by_pod_selector() -> None:
 
 def test_allow_ingress_for_a_target() -> None:
     w = World.of("x/a", "x/b", "y/a")
-    w.policies = [policy("deny-all", X, {}, ingress=[]),
-                  policy("allow-all-to-a", X, {"pod": "a"},
-                         ingress=[{"from": [{"podSelector": {}, "namespaceSelector": {}}]}])]
+    w.policies = [
+        policy("deny-all", X, {}, ingress=[]),
+        policy(
+            "allow-all-to-a",
+            X,
+            {"pod": "a"},
+            ingress=[{"from": [{"podSelector": {}, "namespaceSelector": {}}]}],
+        ),
+    ]
     r = w.reach()
     r.all_ingress(p(X, "a"), True)
     r.all_ingress(p(X, "b"), False)
@@ -178,17 +209,30 @@ def test_allow_ingress_for_a_target() -> None:
 
 def test_allow_from_all_namespaces() -> None:
     w = World.of("x/a", "x/b", "y/a", "z/a")
-    w.policies = [policy("allow-from-another-ns", X, {"pod": "a"},
-                         ingress=[{"from": [{"namespaceSelector": {"matchLabels": {}}}]}])]
+    w.policies = [
+        policy(
+            "allow-from-another-ns",
+            X,
+            {"pod": "a"},
+            ingress=[{"from": [{"namespaceSelector": {"matchLabels": {}}}]}],
+        )
+    ]
     w.check(w.reach(), 80)
 
 
-@pytest.mark.parametrize("selector", [name_is(Y), expr(NS_LABEL, "In", Y)],
-                         ids=["matchLabels", "matchExpressions"])
+@pytest.mark.parametrize(
+    "selector", [name_is(Y), expr(NS_LABEL, "In", Y)], ids=["matchLabels", "matchExpressions"]
+)
 def test_allow_only_from_another_namespace(selector: Obj) -> None:
     w = World.of("x/a", "x/b", "y/a", "z/a")
-    w.policies = [policy("allow-client-a-via-ns-selector", X, {"pod": "a"},
-                         ingress=[{"from": [{"namespaceSelector": selector}]}])]
+    w.policies = [
+        policy(
+            "allow-client-a-via-ns-selector",
+            X,
+            {"pod": "a"},
+            ingress=[{"from": [{"namespaceSelector": selector}]}],
+        )
+    ]
     r = w.reach()
     r.expect_peer((X, None), (X, "a"), False)
     r.expect_peer((Z, None), (X, "a"), False)
@@ -197,8 +241,14 @@ def test_allow_only_from_another_namespace(selector: Obj) -> None:
 
 def test_pod_selector_with_match_expressions() -> None:
     w = World.of("x/a", "x/b", "y/a")
-    w.policies = [policy("x-a-allows-x-b", X, {"pod": "a"},
-                         ingress=[{"from": [{"podSelector": expr("pod", "In", "b")}]}])]
+    w.policies = [
+        policy(
+            "x-a-allows-x-b",
+            X,
+            {"pod": "a"},
+            ingress=[{"from": [{"podSelector": expr("pod", "In", "b")}]}],
+        )
+    ]
     r = w.reach()
     r.all_ingress(p(X, "a"), False)
     r.expect(p(X, "b"), p(X, "a"), True)
@@ -207,9 +257,21 @@ def test_pod_selector_with_match_expressions() -> None:
 
 def test_pod_selector_or_namespace_selector() -> None:
     w = World.of("x/a", "x/b", "x/c", "y/a")
-    w.policies = [policy("allow-ns-y-match-selector", X, {"pod": "a"}, ingress=[{"from": [
-        {"namespaceSelector": expr(NS_LABEL, "NotIn", X)},
-        {"podSelector": {"matchLabels": {"pod": "b"}}}]}])]
+    w.policies = [
+        policy(
+            "allow-ns-y-match-selector",
+            X,
+            {"pod": "a"},
+            ingress=[
+                {
+                    "from": [
+                        {"namespaceSelector": expr(NS_LABEL, "NotIn", X)},
+                        {"podSelector": {"matchLabels": {"pod": "b"}}},
+                    ]
+                }
+            ],
+        )
+    ]
     r = w.reach()
     r.expect(p(X, "a"), p(X, "a"), False)
     r.expect(p(X, "c"), p(X, "a"), False)
@@ -218,9 +280,23 @@ def test_pod_selector_or_namespace_selector() -> None:
 
 def test_pod_selector_and_namespace_selector() -> None:
     w = World.of("x/a", "x/b", "y/a", "y/b", "z/b")
-    w.policies = [policy("allow-ns-y-podselector-and-nsselector", X, {"pod": "a"},
-                         ingress=[{"from": [{"namespaceSelector": expr(NS_LABEL, "NotIn", X),
-                                             "podSelector": {"matchLabels": {"pod": "b"}}}]}])]
+    w.policies = [
+        policy(
+            "allow-ns-y-podselector-and-nsselector",
+            X,
+            {"pod": "a"},
+            ingress=[
+                {
+                    "from": [
+                        {
+                            "namespaceSelector": expr(NS_LABEL, "NotIn", X),
+                            "podSelector": {"matchLabels": {"pod": "b"}},
+                        }
+                    ]
+                }
+            ],
+        )
+    ]
     r = w.reach()
     r.all_ingress(p(X, "a"), False)
     r.expect(p(Y, "b"), p(X, "a"), True)
@@ -230,9 +306,23 @@ def test_pod_selector_and_namespace_selector() -> None:
 
 def test_multiple_pod_selectors_and_namespace_selectors() -> None:
     w = World.of("x/a", "x/b", "y/a", "y/b", "y/c")
-    w.policies = [policy("allow-ns-y-z-pod-b-c", X, {"pod": "a"},
-                         ingress=[{"from": [{"namespaceSelector": expr(NS_LABEL, "NotIn", X),
-                                             "podSelector": expr("pod", "In", "b", "c")}]}])]
+    w.policies = [
+        policy(
+            "allow-ns-y-z-pod-b-c",
+            X,
+            {"pod": "a"},
+            ingress=[
+                {
+                    "from": [
+                        {
+                            "namespaceSelector": expr(NS_LABEL, "NotIn", X),
+                            "podSelector": expr("pod", "In", "b", "c"),
+                        }
+                    ]
+                }
+            ],
+        )
+    ]
     r = w.reach()
     r.expect_peer((X, None), (X, "a"), False)
     r.expect(p(Y, "a"), p(X, "a"), False)
@@ -241,9 +331,21 @@ def test_multiple_pod_selectors_and_namespace_selectors() -> None:
 
 def test_any_pod_selectors() -> None:
     w = World.of("x/a", "x/b", "x/c")
-    w.policies = [policy("allow-ns-x-pod-b-c", X, {"pod": "a"}, ingress=[{"from": [
-        {"podSelector": {"matchLabels": {"pod": "b"}}},
-        {"podSelector": {"matchLabels": {"pod": "c"}}}]}])]
+    w.policies = [
+        policy(
+            "allow-ns-x-pod-b-c",
+            X,
+            {"pod": "a"},
+            ingress=[
+                {
+                    "from": [
+                        {"podSelector": {"matchLabels": {"pod": "b"}}},
+                        {"podSelector": {"matchLabels": {"pod": "c"}}},
+                    ]
+                }
+            ],
+        )
+    ]
     r = w.reach()
     r.all_ingress(p(X, "a"), False)
     r.expect(p(X, "b"), p(X, "a"), True)
@@ -253,9 +355,23 @@ def test_any_pod_selectors() -> None:
 
 def test_only_from_a_pod_in_another_namespace() -> None:
     w = World.of("x/a", "x/b", "y/a", "y/b", "z/a")
-    w.policies = [policy("allow-ns-y-pod-a-via-namespace-pod-selector", X, {"pod": "a"},
-                         ingress=[{"from": [{"namespaceSelector": name_is(Y),
-                                             "podSelector": {"matchLabels": {"pod": "a"}}}]}])]
+    w.policies = [
+        policy(
+            "allow-ns-y-pod-a-via-namespace-pod-selector",
+            X,
+            {"pod": "a"},
+            ingress=[
+                {
+                    "from": [
+                        {
+                            "namespaceSelector": name_is(Y),
+                            "podSelector": {"matchLabels": {"pod": "a"}},
+                        }
+                    ]
+                }
+            ],
+        )
+    ]
     r = w.reach()
     r.all_ingress(p(X, "a"), False)
     r.expect(p(Y, "a"), p(X, "a"), True)
@@ -265,9 +381,19 @@ def test_only_from_a_pod_in_another_namespace() -> None:
 @pytest.mark.parametrize("protocol", ["TCP", "UDP", "SCTP"])
 def test_policy_based_on_ports(protocol: str) -> None:
     w = World.of("x/a", "x/b", "y/a", "y/b", "z/a")
-    w.policies = [policy("allow-client-a-via-ns-selector", X, {"pod": "a"}, ingress=[{
-        "from": [{"namespaceSelector": name_is(Y)}],
-        "ports": [{"port": 81, "protocol": protocol}]}])]
+    w.policies = [
+        policy(
+            "allow-client-a-via-ns-selector",
+            X,
+            {"pod": "a"},
+            ingress=[
+                {
+                    "from": [{"namespaceSelector": name_is(Y)}],
+                    "ports": [{"port": 81, "protocol": protocol}],
+                }
+            ],
+        )
+    ]
     r = w.reach()
     r.expect_peer((X, None), (X, "a"), False)
     r.expect_peer((Y, None), (X, "a"), True)
@@ -277,8 +403,10 @@ def test_policy_based_on_ports(protocol: str) -> None:
 
 def test_stacked_policies_with_overlapping_pod_selectors() -> None:
     w = World.of("x/a", "x/b", "y/a", "y/b", "z/a")
-    rule81 = {"from": [{"namespaceSelector": name_is(Y)}], "ports": [{"port": 81,
-                                                                     "protocol": "TCP"}]}
+    rule81 = {
+        "from": [{"namespaceSelector": name_is(Y)}],
+        "ports": [{"port": 81, "protocol": "TCP"}],
+    }
     w.policies = [policy("allow-client-a-via-ns-selector", X, {"pod": "a"}, ingress=[rule81])]
     allow = w.reach()
     allow.expect_peer((X, None), (X, "a"), False)
@@ -288,10 +416,13 @@ def test_stacked_policies_with_overlapping_pod_selectors() -> None:
     deny = w.reach()
     deny.all_ingress(p(X, "a"), False)
     w.check(deny, 80)
-    rule80 = {"from": [{"namespaceSelector": name_is(Y)}], "ports": [{"port": 80,
-                                                                     "protocol": "TCP"}]}
-    w.policies.append(policy("allow-client-a-via-ns-selector-80", X, {"pod": "a"},
-                             ingress=[rule80]))
+    rule80 = {
+        "from": [{"namespaceSelector": name_is(Y)}],
+        "ports": [{"port": 80, "protocol": "TCP"}],
+    }
+    w.policies.append(
+        policy("allow-client-a-via-ns-selector-80", X, {"pod": "a"}, ingress=[rule80])
+    )
     w.check(allow, 80)
 
 
@@ -313,9 +444,19 @@ def test_ingress_on_one_named_port() -> None:
 
 def test_ingress_from_namespace_on_one_named_port() -> None:
     w = World.of("x/a", "x/b", "y/a", "z/a")
-    w.policies = [policy("allow-client-a-via-ns-selector-80", X, {"pod": "a"}, ingress=[{
-        "from": [{"namespaceSelector": name_is(Y)}],
-        "ports": [{"port": "serve-80-tcp", "protocol": "TCP"}]}])]
+    w.policies = [
+        policy(
+            "allow-client-a-via-ns-selector-80",
+            X,
+            {"pod": "a"},
+            ingress=[
+                {
+                    "from": [{"namespaceSelector": name_is(Y)}],
+                    "ports": [{"port": "serve-80-tcp", "protocol": "TCP"}],
+                }
+            ],
+        )
+    ]
     r = w.reach()
     r.expect_peer((X, None), (X, "a"), False)
     r.expect_peer((Z, None), (X, "a"), False)
@@ -348,8 +489,14 @@ def test_updated_policy() -> None:
 
 def test_ingress_from_updated_namespace() -> None:
     w = World.of("x/a", "y/a")
-    w.policies = [policy("allow-client-a-via-ns-selector", X, {"pod": "a"},
-                         ingress=[{"from": [{"namespaceSelector": ns_sel(ns2="updated")}]}])]
+    w.policies = [
+        policy(
+            "allow-client-a-via-ns-selector",
+            X,
+            {"pod": "a"},
+            ingress=[{"from": [{"namespaceSelector": ns_sel(ns2="updated")}]}],
+        )
+    ]
     r = w.reach()
     r.all_ingress(p(X, "a"), False)
     w.check(r, 80)
@@ -363,8 +510,14 @@ def test_ingress_from_updated_namespace() -> None:
 def test_ingress_from_updated_pod() -> None:
     w = World.of("x/a", "x/b")
     labels = {"pod": "b", "pod2": "updated"}
-    w.policies = [policy("allow-client-a-via-pod-selector", X, {"pod": "a"},
-                         ingress=[{"from": [{"podSelector": {"matchLabels": labels}}]}])]
+    w.policies = [
+        policy(
+            "allow-client-a-via-pod-selector",
+            X,
+            {"pod": "a"},
+            ingress=[{"from": [{"podSelector": {"matchLabels": labels}}]}],
+        )
+    ]
     r = w.reach()
     r.all_ingress(p(X, "a"), False)
     w.check(r, 80)
@@ -375,8 +528,11 @@ def test_ingress_from_updated_pod() -> None:
 
 def test_deny_ingress_from_other_namespaces() -> None:
     w = World.of("x/a", "x/b", "y/a", "z/a")
-    w.policies = [policy("deny-empty-policy", X, {},
-                         ingress=[{"from": [{"podSelector": {"matchLabels": {}}}]}])]
+    w.policies = [
+        policy(
+            "deny-empty-policy", X, {}, ingress=[{"from": [{"podSelector": {"matchLabels": {}}}]}]
+        )
+    ]
     r = w.reach()
     r.expect_peer((Y, None), (X, None), False)
     r.expect_peer((Z, None), (X, None), False)
@@ -385,8 +541,7 @@ def test_deny_ingress_from_other_namespaces() -> None:
 
 def test_deny_ingress_to_updated_pod() -> None:
     w = World.of("x/a", "y/a")
-    w.policies = [policy("deny-ingress-via-label-selector", X,
-                         {"target": "isolated"}, ingress=[])]
+    w.policies = [policy("deny-ingress-via-label-selector", X, {"target": "isolated"}, ingress=[])]
     w.check(w.reach(), 80)
     w.pods[p(X, "a")] = make_pod(X, "a", {"pod": "a", "target": "isolated"})
     r = w.reach()
@@ -412,9 +567,13 @@ def test_deny_egress_from_all_pods_in_a_namespace() -> None:
 
 def test_ingress_and_egress_together() -> None:
     w = World.of("x/a", "x/b", "x/c", "y/a")
-    pol = policy("allow-client-a-via-pod-selector", X, {"pod": "a"},
-                 ingress=[{"from": [{"podSelector": {"matchLabels": {"pod": "b"}}}]}],
-                 egress=[{"ports": [{"port": 80}]}])
+    pol = policy(
+        "allow-client-a-via-pod-selector",
+        X,
+        {"pod": "a"},
+        ingress=[{"from": [{"podSelector": {"matchLabels": {"pod": "b"}}}]}],
+        egress=[{"ports": [{"port": 80}]}],
+    )
     w.policies = [pol]
     r80 = w.reach()
     r80.all_ingress(p(X, "a"), False)
@@ -429,15 +588,17 @@ def test_ingress_and_egress_together() -> None:
 
 def test_egress_denied_on_the_client_side_even_if_the_server_allows() -> None:
     w = World.of("x/a", "y/a", "y/b")
-    to_ya = {"to": [{"namespaceSelector": name_is(Y),
-                     "podSelector": {"matchLabels": {"pod": "a"}}}]}
-    from_xa = {"from": [{"namespaceSelector": name_is(X),
-                         "podSelector": {"matchLabels": {"pod": "a"}}}]}
-    w.policies = [policy("allow-to-ns-y-pod-a", X, {"pod": "a"}, egress=[to_ya]),
-                  policy("allow-from-xa-on-ya-match-selector", Y, {"pod": "a"},
-                         ingress=[from_xa]),
-                  policy("allow-from-xa-on-yb-match-selector", Y, {"pod": "b"},
-                         ingress=[from_xa])]
+    to_ya = {
+        "to": [{"namespaceSelector": name_is(Y), "podSelector": {"matchLabels": {"pod": "a"}}}]
+    }
+    from_xa = {
+        "from": [{"namespaceSelector": name_is(X), "podSelector": {"matchLabels": {"pod": "a"}}}]
+    }
+    w.policies = [
+        policy("allow-to-ns-y-pod-a", X, {"pod": "a"}, egress=[to_ya]),
+        policy("allow-from-xa-on-ya-match-selector", Y, {"pod": "a"}, ingress=[from_xa]),
+        policy("allow-from-xa-on-yb-match-selector", Y, {"pod": "b"}, ingress=[from_xa]),
+    ]
     r = w.reach()
     r.expect_peer((X, "a"), (None, None), False)
     r.expect_peer((None, None), (Y, "a"), False)
@@ -448,8 +609,23 @@ def test_egress_denied_on_the_client_side_even_if_the_server_allows() -> None:
 
 def test_egress_to_a_server_in_another_namespace() -> None:
     w = World.of("x/a", "y/a", "y/b")
-    w.policies = [policy("allow-to-ns-y-pod-a", X, {"pod": "a"}, egress=[{"to": [
-        {"namespaceSelector": name_is(Y), "podSelector": {"matchLabels": {"pod": "a"}}}]}])]
+    w.policies = [
+        policy(
+            "allow-to-ns-y-pod-a",
+            X,
+            {"pod": "a"},
+            egress=[
+                {
+                    "to": [
+                        {
+                            "namespaceSelector": name_is(Y),
+                            "podSelector": {"matchLabels": {"pod": "a"}},
+                        }
+                    ]
+                }
+            ],
+        )
+    ]
     r = w.reach()
     r.all_egress(p(X, "a"), False)
     r.expect(p(X, "a"), p(Y, "a"), True)
@@ -458,8 +634,11 @@ def test_egress_to_a_server_in_another_namespace() -> None:
 
 def test_any_port_on_a_specific_protocol() -> None:
     w = World.of("x/a", "y/a")
-    w.policies = [policy("allow-ingress-by-proto", X, {"pod": "a"},
-                         ingress=[{"ports": [{"protocol": "TCP"}]}])]
+    w.policies = [
+        policy(
+            "allow-ingress-by-proto", X, {"pod": "a"}, ingress=[{"ports": [{"protocol": "TCP"}]}]
+        )
+    ]
     w.check(w.reach(), 80, "TCP")
     r = w.reach()
     r.expect_peer((None, None), (X, "a"), False)
@@ -499,8 +678,14 @@ def test_policies_stop_applying_once_deleted() -> None:
 
 def test_egress_to_a_server_in_a_cidr_block() -> None:
     w = World.of("x/a", "y/a", "y/b")
-    w.policies = [policy("allow-client-a-via-cidr-egress-rule", X, {"pod": "a"},
-                         egress=[{"to": [{"ipBlock": {"cidr": f"{pod_ip(Y, 'b')}/32"}}]}])]
+    w.policies = [
+        policy(
+            "allow-client-a-via-cidr-egress-rule",
+            X,
+            {"pod": "a"},
+            egress=[{"to": [{"ipBlock": {"cidr": f"{pod_ip(Y, 'b')}/32"}}]}],
+        )
+    ]
     r = w.reach()
     r.all_egress(p(X, "a"), False)
     r.expect(p(X, "a"), p(Y, "b"), True)
@@ -515,8 +700,14 @@ def _large_cidr(ip: str) -> str:
 def test_except_clause_in_an_egress_cidr_block() -> None:
     w = World.of("x/a", "x/b", "x/c")
     b_ip = pod_ip(X, "b")
-    w.policies = [policy("allow-client-a-via-cidr-egress-rule", X, {"pod": "a"}, egress=[
-        {"to": [{"ipBlock": {"cidr": _large_cidr(b_ip), "except": [f"{b_ip}/32"]}}]}])]
+    w.policies = [
+        policy(
+            "allow-client-a-via-cidr-egress-rule",
+            X,
+            {"pod": "a"},
+            egress=[{"to": [{"ipBlock": {"cidr": _large_cidr(b_ip), "except": [f"{b_ip}/32"]}}]}],
+        )
+    ]
     r = w.reach()
     r.expect(p(X, "a"), p(X, "b"), False)
     w.check(r, 80)
@@ -525,14 +716,26 @@ def test_except_clause_in_an_egress_cidr_block() -> None:
 def test_an_ip_in_both_cidr_and_except_is_allowed_by_another_policy() -> None:
     w = World.of("x/a", "x/b", "x/c")
     b_ip = pod_ip(X, "b")
-    w.policies = [policy("allow-client-a-via-cidr-egress-rule", X, {"pod": "a"}, egress=[
-        {"to": [{"ipBlock": {"cidr": _large_cidr(b_ip), "except": [f"{b_ip}/32"]}}]}])]
+    w.policies = [
+        policy(
+            "allow-client-a-via-cidr-egress-rule",
+            X,
+            {"pod": "a"},
+            egress=[{"to": [{"ipBlock": {"cidr": _large_cidr(b_ip), "except": [f"{b_ip}/32"]}}]}],
+        )
+    ]
     r = w.reach()
     r.expect(p(X, "a"), p(X, "b"), False)
     w.check(r, 80)
     # The suite's UpdatePolicy of the same name: the policy now allows x/b only.
-    w.policies = [policy("allow-client-a-via-cidr-egress-rule", X, {"pod": "a"},
-                         egress=[{"to": [{"ipBlock": {"cidr": f"{b_ip}/32"}}]}])]
+    w.policies = [
+        policy(
+            "allow-client-a-via-cidr-egress-rule",
+            X,
+            {"pod": "a"},
+            egress=[{"to": [{"ipBlock": {"cidr": f"{b_ip}/32"}}]}],
+        )
+    ]
     r = w.reach()
     r.all_egress(p(X, "a"), False)
     r.expect(p(X, "a"), p(X, "b"), True)
@@ -551,9 +754,15 @@ def test_ingress_and_egress_controlled_independently() -> None:
 
 def test_sctp_is_not_tcp() -> None:
     w = World.of("x/a", "y/a")
-    w.policies = [policy("deny-ingress", X, {}, ingress=[]),
-                  policy("allow-only-sctp-ingress-on-port-81", X, {"pod": "a"},
-                         ingress=[{"ports": [{"port": 81, "protocol": "SCTP"}]}])]
+    w.policies = [
+        policy("deny-ingress", X, {}, ingress=[]),
+        policy(
+            "allow-only-sctp-ingress-on-port-81",
+            X,
+            {"pod": "a"},
+            ingress=[{"ports": [{"port": 81, "protocol": "SCTP"}]}],
+        ),
+    ]
     r = w.reach()
     r.expect_peer((None, None), (X, None), False)
     w.check(r, 81)
@@ -561,8 +770,14 @@ def test_sctp_is_not_tcp() -> None:
 
 def test_a_policy_allowing_sctp_isolates_for_tcp() -> None:
     w = World.of("x/a", "y/a")
-    w.policies = [policy("allow-only-sctp-ingress-on-port-80", X, {"pod": "a"},
-                         ingress=[{"ports": [{"port": 80, "protocol": "SCTP"}]}])]
+    w.policies = [
+        policy(
+            "allow-only-sctp-ingress-on-port-80",
+            X,
+            {"pod": "a"},
+            ingress=[{"ports": [{"port": 80, "protocol": "SCTP"}]}],
+        )
+    ]
     r = w.reach()
     r.all_ingress(p(X, "a"), False)
     w.check(r, 81)
@@ -570,8 +785,14 @@ def test_a_policy_allowing_sctp_isolates_for_tcp() -> None:
 
 def test_udp_only_does_not_allow_tcp() -> None:
     w = World.of("x/a", "y/a")
-    w.policies = [policy("allow-only-udp-ingress-on-port-81", X, {"pod": "a"},
-                         ingress=[{"ports": [{"port": 81, "protocol": "UDP"}]}])]
+    w.policies = [
+        policy(
+            "allow-only-udp-ingress-on-port-81",
+            X,
+            {"pod": "a"},
+            ingress=[{"ports": [{"port": 81, "protocol": "UDP"}]}],
+        )
+    ]
     r = w.reach()
     r.all_ingress(p(X, "a"), False)
     w.check(r, 81)
@@ -579,44 +800,65 @@ def test_udp_only_does_not_allow_tcp() -> None:
 
 def test_egress_namespace_not_in_by_the_default_name_label() -> None:
     w = World.of("x/a", "x/b", "y/a", "z/a")
-    w.policies = [policy("allow-ns-y-match-selector-for-immutable-ns-label", X, {"pod": "a"},
-                         egress=[{"to": [{"namespaceSelector": expr(NS_LABEL, "NotIn", Y)}]}])]
+    w.policies = [
+        policy(
+            "allow-ns-y-match-selector-for-immutable-ns-label",
+            X,
+            {"pod": "a"},
+            egress=[{"to": [{"namespaceSelector": expr(NS_LABEL, "NotIn", Y)}]}],
+        )
+    ]
     r = w.reach()
     r.expect_peer((X, "a"), (Y, None), False)
     w.check(r, 80)
 
 
 # ---------------------------------------------------------------- the API reference
-def _one(policies: list[Obj], src_ip: str, src: Obj | None, dst: Obj, port: int,
-         protocol: str = "TCP", namespaces: list[Obj] | None = None) -> bool:
+def _one(
+    policies: list[Obj],
+    src_ip: str,
+    src: Obj | None,
+    dst: Obj,
+    port: int,
+    protocol: str = "TCP",
+    namespaces: list[Obj] | None = None,
+) -> bool:
     nss = namespaces if namespaces is not None else [make_ns(n) for n in NAMESPACES]
     pods = [q for q in (src, dst) if q is not None]
     return allowed(policies, nss, pods, src_ip, src, dst, port, protocol)
 
 
-@pytest.mark.parametrize(("port", "want"), [(79, False), (80, True), (85, True), (90, True),
-                                            (91, False)])
+@pytest.mark.parametrize(
+    ("port", "want"), [(79, False), (80, True), (85, True), (90, True), (91, False)]
+)
 def test_end_port_is_an_inclusive_range(port: int, want: bool) -> None:
     pol = policy("range", X, {}, ingress=[{"ports": [{"port": 80, "endPort": 90}]}])
     assert _one([pol], "203.0.113.9", None, make_pod(X, "a"), port) is want
 
 
-@pytest.mark.parametrize(("cidr", "src", "want"), [
-    ("10.1.2.3/8", "10.200.0.1", True),  # stored with host bits: read as 10.0.0.0/8
-    ("10.1.2.3/8", "11.0.0.1", False),
-    ("127.0.0.1/16", "127.0.255.254", True),
-    ("192.168.1.0/24", "192.168.2.1", False),
-    ("fd00::/8", "10.0.0.1", False),  # another family never matches
-    ("not-a-cidr", "10.0.0.1", False),
-])
+@pytest.mark.parametrize(
+    ("cidr", "src", "want"),
+    [
+        ("10.1.2.3/8", "10.200.0.1", True),  # stored with host bits: read as 10.0.0.0/8
+        ("10.1.2.3/8", "11.0.0.1", False),
+        ("127.0.0.1/16", "127.0.255.254", True),
+        ("192.168.1.0/24", "192.168.2.1", False),
+        ("fd00::/8", "10.0.0.1", False),  # another family never matches
+        ("not-a-cidr", "10.0.0.1", False),
+    ],
+)
 def test_cidrs_are_read_as_stored(cidr: str, src: str, want: bool) -> None:
     pol = policy("cidr", X, {}, ingress=[{"from": [{"ipBlock": {"cidr": cidr}}]}])
     assert _one([pol], src, None, make_pod(X, "a"), 80) is want
 
 
 def test_except_with_host_bits_is_masked_too() -> None:
-    pol = policy("cidr", X, {}, ingress=[{"from": [{"ipBlock": {
-        "cidr": "10.0.0.0/8", "except": ["10.1.2.3/16"]}}]}])
+    pol = policy(
+        "cidr",
+        X,
+        {},
+        ingress=[{"from": [{"ipBlock": {"cidr": "10.0.0.0/8", "except": ["10.1.2.3/16"]}}]}],
+    )
     assert _one([pol], "10.1.200.1", None, make_pod(X, "a"), 80) is False
     assert _one([pol], "10.2.0.1", None, make_pod(X, "a"), 80) is True
 
@@ -650,8 +892,9 @@ def test_host_network_pods_are_node_traffic() -> None:
     assert _one([deny], "203.0.113.1", None, host_pod, 80) is True  # never selected
     only_pods = policy("pods", X, {"pod": "a"}, ingress=[{"from": [{"podSelector": {}}]}])
     assert _one([only_pods], "192.168.0.9", host_pod, make_pod(X, "a"), 80) is False
-    by_ip = policy("ip", X, {"pod": "a"}, ingress=[{"from": [{"ipBlock": {
-        "cidr": "192.168.0.9/32"}}]}])
+    by_ip = policy(
+        "ip", X, {"pod": "a"}, ingress=[{"from": [{"ipBlock": {"cidr": "192.168.0.9/32"}}]}]
+    )
     assert _one([by_ip], "192.168.0.9", host_pod, make_pod(X, "a"), 80) is True
 
 
@@ -669,8 +912,11 @@ def test_policy_types_default_from_the_rules() -> None:
 
 
 def test_a_policy_without_policy_types_and_with_egress_isolates_both_ways() -> None:
-    pol = {"kind": "NetworkPolicy", "metadata": {"name": "p", "namespace": X},
-           "spec": {"podSelector": {}, "egress": [{"ports": [{"port": 53, "protocol": "UDP"}]}]}}
+    pol = {
+        "kind": "NetworkPolicy",
+        "metadata": {"name": "p", "namespace": X},
+        "spec": {"podSelector": {}, "egress": [{"ports": [{"port": 53, "protocol": "UDP"}]}]},
+    }
     a, b = make_pod(X, "a"), make_pod(X, "b")
     assert _one([pol], pod_ip(X, "b"), b, a, 80) is False  # ingress: isolated, no rules
     assert _one([pol], pod_ip(X, "a"), a, make_pod(Y, "a"), 80) is False  # egress: only 53
@@ -686,8 +932,7 @@ def test_named_port_must_match_the_protocol_and_the_destination() -> None:
     pol = policy("named", X, {}, ingress=[{"ports": [{"port": "serve-80-udp"}]}])
     dst = make_pod(X, "a")
     assert _one([pol], "203.0.113.1", None, dst, 80, "TCP") is False  # protocol TCP default
-    pol = policy("named", X, {}, ingress=[{"ports": [{"port": "serve-80-udp",
-                                                      "protocol": "UDP"}]}])
+    pol = policy("named", X, {}, ingress=[{"ports": [{"port": "serve-80-udp", "protocol": "UDP"}]}])
     assert _one([pol], "203.0.113.1", None, dst, 80, "UDP") is True
     pol = policy("named", X, {}, ingress=[{"ports": [{"port": "no-such-port"}]}])
     assert _one([pol], "203.0.113.1", None, dst, 80) is False
@@ -695,8 +940,13 @@ def test_named_port_must_match_the_protocol_and_the_destination() -> None:
 
 def test_sidecar_ports_count_for_named_ports() -> None:
     dst = make_pod(X, "a")
-    dst["spec"]["initContainers"] = [{"name": "proxy", "restartPolicy": "Always",
-                                      "ports": [{"name": "metrics", "containerPort": 9100}]}]
+    dst["spec"]["initContainers"] = [
+        {
+            "name": "proxy",
+            "restartPolicy": "Always",
+            "ports": [{"name": "metrics", "containerPort": 9100}],
+        }
+    ]
     pol = policy("named", X, {}, ingress=[{"ports": [{"port": "metrics"}]}])
     assert _one([pol], "203.0.113.1", None, dst, 9100) is True
 
@@ -723,22 +973,28 @@ def test_a_peer_with_nothing_set_matches_nothing() -> None:
     assert _one([pol], pod_ip(X, "b"), make_pod(X, "b"), make_pod(X, "a"), 80) is False
 
 
-@pytest.mark.parametrize(("selector", "labels", "want"), [
-    ({}, {}, True),
-    ({"matchLabels": {"a": "1"}}, {"a": "1", "b": "2"}, True),
-    ({"matchLabels": {"a": "1"}}, {"a": "2"}, False),
-    (expr("a", "In", "1", "2"), {"a": "2"}, True),
-    (expr("a", "In", "1"), {}, False),
-    (expr("a", "NotIn", "1"), {}, True),  # an absent key is not in any set
-    (expr("a", "NotIn", "1"), {"a": "1"}, False),
-    ({"matchExpressions": [{"key": "a", "operator": "Exists"}]}, {"a": ""}, True),
-    ({"matchExpressions": [{"key": "a", "operator": "Exists"}]}, {}, False),
-    ({"matchExpressions": [{"key": "a", "operator": "DoesNotExist"}]}, {}, True),
-    ({"matchExpressions": [{"key": "a", "operator": "DoesNotExist"}]}, {"a": "x"}, False),
-    ({"matchExpressions": [{"key": "a", "operator": "Gt", "values": ["1"]}]}, {"a": "5"},
-     False),
-    ({"matchLabels": {"a": "1"}, **expr("b", "Exists")}, {"a": "1"}, False),
-])
+@pytest.mark.parametrize(
+    ("selector", "labels", "want"),
+    [
+        ({}, {}, True),
+        ({"matchLabels": {"a": "1"}}, {"a": "1", "b": "2"}, True),
+        ({"matchLabels": {"a": "1"}}, {"a": "2"}, False),
+        (expr("a", "In", "1", "2"), {"a": "2"}, True),
+        (expr("a", "In", "1"), {}, False),
+        (expr("a", "NotIn", "1"), {}, True),  # an absent key is not in any set
+        (expr("a", "NotIn", "1"), {"a": "1"}, False),
+        ({"matchExpressions": [{"key": "a", "operator": "Exists"}]}, {"a": ""}, True),
+        ({"matchExpressions": [{"key": "a", "operator": "Exists"}]}, {}, False),
+        ({"matchExpressions": [{"key": "a", "operator": "DoesNotExist"}]}, {}, True),
+        ({"matchExpressions": [{"key": "a", "operator": "DoesNotExist"}]}, {"a": "x"}, False),
+        (
+            {"matchExpressions": [{"key": "a", "operator": "Gt", "values": ["1"]}]},
+            {"a": "5"},
+            False,
+        ),
+        ({"matchLabels": {"a": "1"}, **expr("b", "Exists")}, {"a": "1"}, False),
+    ],
+)
 def test_label_selectors(selector: Obj, labels: dict[str, str], want: bool) -> None:
     assert selector_matches(selector, labels) is want
 

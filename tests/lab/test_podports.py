@@ -30,8 +30,7 @@ def test_pod_port_protocol_from_app_protocol_name_then_number() -> None:
 def test_a_command_line_http_port_is_http_whatever_the_name() -> None:
     netexec = {"args": ["netexec", "--http-port=80", "--udp-port=80"]}
     assert command_http_ports(netexec) == {80}
-    assert command_http_ports({"command": ["/agnhost", "netexec", "--http-port", "8080"]}) \
-        == {8080}
+    assert command_http_ports({"command": ["/agnhost", "netexec", "--http-port", "8080"]}) == {8080}
     assert command_http_ports({"args": ["--port=9898", "--http-port=x"]}) == set()
     assert command_http_ports({}) == set()
     # cloud-provider-kind's multiprotocol pod: port "tcp" on 80, served by netexec's HTTP

@@ -27,20 +27,28 @@ Obj = dict[str, Any]
 
 
 def rule(groups: str, resources: str, verbs: str, names: str = "") -> Rule:
-    return Rule(frozenset(groups.split(",")), frozenset(resources.split(",")),
-                frozenset(verbs.split(",")), frozenset(filter(None, names.split(","))))
+    return Rule(
+        frozenset(groups.split(",")),
+        frozenset(resources.split(",")),
+        frozenset(verbs.split(",")),
+        frozenset(filter(None, names.split(","))),
+    )
 
 
 # -- matching (pure) -------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("r", "allowed"), [
-    (Request("list", "", "pods"), True),
-    (Request("watch", "", "pods", namespace="shop"), True),
-    (Request("delete", "", "pods", namespace="shop"), False),
-    (Request("list", "apps", "pods"), False),  # another group
-    (Request("list", "", "services"), False),
-    (Request("get", "", "pods", "proxy", "shop", "web-1"), False),  # a subresource is its own
-])
+
+@pytest.mark.parametrize(
+    ("r", "allowed"),
+    [
+        (Request("list", "", "pods"), True),
+        (Request("watch", "", "pods", namespace="shop"), True),
+        (Request("delete", "", "pods", namespace="shop"), False),
+        (Request("list", "apps", "pods"), False),  # another group
+        (Request("list", "", "services"), False),
+        (Request("get", "", "pods", "proxy", "shop", "web-1"), False),  # a subresource is its own
+    ],
+)
 def test_a_rule_matches_verb_group_and_resource(r: Request, allowed: bool) -> None:
     assert rule("", "pods", "get,list,watch").matches(r) is allowed
 
@@ -79,17 +87,25 @@ def test_deny_refuses_every_verb_and_subresource_of_a_resource() -> None:
 def test_the_403_message_reads_as_a_real_servers() -> None:
     assert forbidden_message(Request("list", "", "nodes"), "jane") == (
         'nodes is forbidden: User "jane" cannot list resource "nodes" in API group "" '
-        "at the cluster scope")
+        "at the cluster scope"
+    )
     assert forbidden_message(Request("get", "", "pods", "proxy", "shop", "web-1:80")) == (
         'pods "web-1:80" is forbidden: User "kpath-lab-user" cannot get resource "pods/proxy" '
-        'in API group "" in the namespace "shop"')
+        'in API group "" in the namespace "shop"'
+    )
 
 
 # -- reading roles -----------------------------------------------------------------------------
 
+
 def grants(policy: Policy) -> set[tuple[str, str, str]]:
-    return {(g, r, v) for rl in policy.rules for g in rl.api_groups for r in rl.resources
-            for v in rl.verbs}
+    return {
+        (g, r, v)
+        for rl in policy.rules
+        for g in rl.api_groups
+        for r in rl.resources
+        for v in rl.verbs
+    }
 
 
 READ = ("get", "list", "watch")
@@ -98,71 +114,143 @@ READ = ("get", "list", "watch")
 def test_the_shipped_cluster_role_grants_reads_of_exactly_kpaths_kinds() -> None:
     policy = load_policy(RBAC_YAML)
     assert (policy.kind, policy.name, policy.namespace) == ("ClusterRole", "kpath-reader", None)
-    kinds = {("", "nodes"), ("", "pods"), ("", "services"), ("", "endpoints"),
-             ("discovery.k8s.io", "endpointslices"), ("networking.k8s.io", "ingresses"),
-             ("networking.k8s.io", "ingressclasses"), ("", "namespaces"),
-             *(("gateway.networking.k8s.io", plural) for plural in (
-                 "gatewayclasses", "gateways", "listenersets", "httproutes", "grpcroutes",
-                 "tlsroutes", "tcproutes", "udproutes", "referencegrants",
-                 "backendtlspolicies")),
-             ("networking.k8s.io", "networkpolicies"),
-             # listed as not evaluated, where the cluster has the CRDs
-             *(("policy.networking.k8s.io", plural) for plural in (
-                 "adminnetworkpolicies", "baselineadminnetworkpolicies",
-                 "clusternetworkpolicies")),
-             ("cilium.io", "ciliumnetworkpolicies"),
-             ("cilium.io", "ciliumclusterwidenetworkpolicies"),
-             *((group, plural) for group in ("crd.projectcalico.org", "projectcalico.org")
-               for plural in ("networkpolicies", "globalnetworkpolicies"))}
-    assert grants(policy) == ({(g, r, v) for g, r in kinds for v in READ}
-                              | {("", "pods/proxy", "get"), ("", "services/proxy", "get")})
+    kinds = {
+        ("", "nodes"),
+        ("", "pods"),
+        ("", "services"),
+        ("", "endpoints"),
+        ("discovery.k8s.io", "endpointslices"),
+        ("networking.k8s.io", "ingresses"),
+        ("networking.k8s.io", "ingressclasses"),
+        ("", "namespaces"),
+        *(
+            ("gateway.networking.k8s.io", plural)
+            for plural in (
+                "gatewayclasses",
+                "gateways",
+                "listenersets",
+                "httproutes",
+                "grpcroutes",
+                "tlsroutes",
+                "tcproutes",
+                "udproutes",
+                "referencegrants",
+                "backendtlspolicies",
+            )
+        ),
+        ("networking.k8s.io", "networkpolicies"),
+        # listed as not evaluated, where the cluster has the CRDs
+        *(
+            ("policy.networking.k8s.io", plural)
+            for plural in (
+                "adminnetworkpolicies",
+                "baselineadminnetworkpolicies",
+                "clusternetworkpolicies",
+            )
+        ),
+        ("cilium.io", "ciliumnetworkpolicies"),
+        ("cilium.io", "ciliumclusterwidenetworkpolicies"),
+        *(
+            (group, plural)
+            for group in ("crd.projectcalico.org", "projectcalico.org")
+            for plural in ("networkpolicies", "globalnetworkpolicies")
+        ),
+    }
+    assert grants(policy) == (
+        {(g, r, v) for g, r in kinds for v in READ}
+        | {("", "pods/proxy", "get"), ("", "services/proxy", "get")}
+    )
 
 
 def test_the_shipped_role_is_the_cluster_role_without_cluster_scoped_kinds() -> None:
     role = load_policy(RBAC_YAML, "Role")
     assert (role.kind, role.namespace) == ("Role", "my-namespace")
     cluster = grants(load_policy(RBAC_YAML))
-    assert grants(role) == {g for g in cluster if g[1] not in (
-        "nodes", "ingressclasses", "namespaces", "gatewayclasses", "adminnetworkpolicies",
-        "baselineadminnetworkpolicies", "clusternetworkpolicies",
-        "ciliumclusterwidenetworkpolicies", "globalnetworkpolicies")}
+    assert grants(role) == {
+        g
+        for g in cluster
+        if g[1]
+        not in (
+            "nodes",
+            "ingressclasses",
+            "namespaces",
+            "gatewayclasses",
+            "adminnetworkpolicies",
+            "baselineadminnetworkpolicies",
+            "clusternetworkpolicies",
+            "ciliumclusterwidenetworkpolicies",
+            "globalnetworkpolicies",
+        )
+    }
     assert load_policy(RBAC_YAML, "Role", namespace="shop").namespace == "shop"
 
 
-@pytest.mark.parametrize(("docs", "kind", "message"), [
-    ([], "ClusterRole", "f.yaml: has no ClusterRole"),
-    ([{"kind": "Role", "metadata": {"name": "r"}, "rules": []}], "Role",
-     "Role r: no namespace"),
-    ([{"kind": "ClusterRole", "metadata": {"name": "a"}, "rules": "all"}], "ClusterRole",
-     "rules: expected a list, not str"),
-    ([{"kind": "ClusterRole", "metadata": {"name": "a"},
-       "rules": [{"apiGroups": [""], "resources": [1], "verbs": ["get"]}]}], "ClusterRole",
-     "rule 1 resources: expected strings"),
-    ([{"kind": "ClusterRole", "metadata": {"name": "a"}, "rules": []},
-      {"kind": "ClusterRole", "metadata": {"name": "b"}, "rules": []}], "ClusterRole",
-     "2 ClusterRoles (a, b); the lab enforces one: name it"),
-    ([], "Gateway", "give ClusterRole or Role"),
-])
-def test_unusable_role_files_are_one_line_errors(docs: list[Obj], kind: str,
-                                                 message: str) -> None:
+@pytest.mark.parametrize(
+    ("docs", "kind", "message"),
+    [
+        ([], "ClusterRole", "f.yaml: has no ClusterRole"),
+        (
+            [{"kind": "Role", "metadata": {"name": "r"}, "rules": []}],
+            "Role",
+            "Role r: no namespace",
+        ),
+        (
+            [{"kind": "ClusterRole", "metadata": {"name": "a"}, "rules": "all"}],
+            "ClusterRole",
+            "rules: expected a list, not str",
+        ),
+        (
+            [
+                {
+                    "kind": "ClusterRole",
+                    "metadata": {"name": "a"},
+                    "rules": [{"apiGroups": [""], "resources": [1], "verbs": ["get"]}],
+                }
+            ],
+            "ClusterRole",
+            "rule 1 resources: expected strings",
+        ),
+        (
+            [
+                {"kind": "ClusterRole", "metadata": {"name": "a"}, "rules": []},
+                {"kind": "ClusterRole", "metadata": {"name": "b"}, "rules": []},
+            ],
+            "ClusterRole",
+            "2 ClusterRoles (a, b); the lab enforces one: name it",
+        ),
+        ([], "Gateway", "give ClusterRole or Role"),
+    ],
+)
+def test_unusable_role_files_are_one_line_errors(docs: list[Obj], kind: str, message: str) -> None:
     with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
         policy_from_documents(docs, kind, source="f.yaml")
 
 
 def test_a_list_document_and_a_name_pick_the_role() -> None:
-    docs = [{"kind": "List", "items": [
-        {"kind": "ClusterRole", "metadata": {"name": "a"}, "rules": []},
-        {"kind": "ClusterRole", "metadata": {"name": "b"},
-         "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}]}]}]
+    docs = [
+        {
+            "kind": "List",
+            "items": [
+                {"kind": "ClusterRole", "metadata": {"name": "a"}, "rules": []},
+                {
+                    "kind": "ClusterRole",
+                    "metadata": {"name": "b"},
+                    "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["list"]}],
+                },
+            ],
+        }
+    ]
     assert policy_from_documents(docs, name="b").rules == (rule("", "pods", "list"),)
 
 
 def test_a_yaml_alias_bomb_is_refused(tmp_path: Path) -> None:
     bomb = tmp_path / "bomb.yaml"
     lines = ["a: &a [x, x, x, x, x, x, x, x, x, x]"]
-    lines += [f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
-              f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]"
-              for i in range(8)]
+    lines += [
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, "
+        f"*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]"
+        for i in range(8)
+    ]
     bomb.write_text("\n".join(lines) + "\n")
     with pytest.raises(InputError, match="alias"):
         load_policy(bomb)
@@ -170,32 +258,40 @@ def test_a_yaml_alias_bomb_is_refused(tmp_path: Path) -> None:
 
 # -- the API server enforcing a role -----------------------------------------------------------
 
+
 def get(st: ServerThread, path: str) -> httpx.Response:
     return httpx.get(st.server.url + path, timeout=10)
 
 
 @pytest.fixture
 def role_api(objects: list[Obj]) -> Any:
-    with serve_in_thread(filled_store(objects),
-                         rbac=load_policy(RBAC_YAML, "Role", namespace="shop")) as st:
+    with serve_in_thread(
+        filled_store(objects), rbac=load_policy(RBAC_YAML, "Role", namespace="shop")
+    ) as st:
         yield st
 
 
-def test_the_server_enforces_a_role_per_verb_resource_and_namespace(role_api: ServerThread
-                                                                    ) -> None:
+def test_the_server_enforces_a_role_per_verb_resource_and_namespace(role_api: ServerThread) -> None:
     assert get(role_api, "/api/v1/namespaces/shop/pods").status_code == 200
     assert get(role_api, "/api/v1/namespaces/shop/pods/web-1").status_code == 200
-    assert get(role_api, "/api/v1/namespaces/shop/services?watch=1&timeoutSeconds=0"
-               ).status_code == 200
-    assert get(role_api, "/apis/networking.k8s.io/v1/namespaces/shop/ingresses"
-               ).status_code == 200
-    for forbidden in ("/api/v1/pods", "/api/v1/nodes", "/api/v1/namespaces/tools/pods",
-                      "/apis/networking.k8s.io/v1/ingressclasses", "/api/v1/namespaces"):
+    assert (
+        get(role_api, "/api/v1/namespaces/shop/services?watch=1&timeoutSeconds=0").status_code
+        == 200
+    )
+    assert get(role_api, "/apis/networking.k8s.io/v1/namespaces/shop/ingresses").status_code == 200
+    for forbidden in (
+        "/api/v1/pods",
+        "/api/v1/nodes",
+        "/api/v1/namespaces/tools/pods",
+        "/apis/networking.k8s.io/v1/ingressclasses",
+        "/api/v1/namespaces",
+    ):
         r = get(role_api, forbidden)
         assert (r.status_code, r.json()["reason"]) == (403, "Forbidden"), forbidden
     assert get(role_api, "/api/v1/nodes").json()["message"] == (
         'nodes is forbidden: User "kpath-lab-user" cannot list resource "nodes" in API '
-        'group "" at the cluster scope')
+        'group "" at the cluster scope'
+    )
     for discovery in ("/api", "/api/v1", "/apis", "/apis/discovery.k8s.io/v1", "/version"):
         assert get(role_api, discovery).status_code == 200, discovery
 

@@ -29,10 +29,13 @@ except ImportError:
 pytestmark = pytest.mark.lab
 
 ROOT = Path(__file__).resolve().parents[2]
-HAS_API = importlib.util.find_spec("kpath.lab.apiserver") is not None and \
-    importlib.util.find_spec("kpath.lab.store") is not None
-needs_api = pytest.mark.skipif(not HAS_API, reason="the lab API server (kpath.lab.apiserver) "
-                               "is not in this checkout yet")
+HAS_API = (
+    importlib.util.find_spec("kpath.lab.apiserver") is not None
+    and importlib.util.find_spec("kpath.lab.store") is not None
+)
+needs_api = pytest.mark.skipif(
+    not HAS_API, reason="the lab API server (kpath.lab.apiserver) is not in this checkout yet"
+)
 KUBECTL = shutil.which("kubectl")
 needs_kubectl = pytest.mark.skipif(KUBECTL is None, reason="kubectl is not installed")
 
@@ -60,8 +63,10 @@ def test_stopping_a_lab_frees_every_port() -> None:
 
 
 def test_two_labs_run_at_once_on_different_blocks() -> None:
-    with LabThread("shop", serve_api=False, store=MiniStore()) as one, \
-            LabThread("shop", serve_api=False, store=MiniStore()) as two:
+    with (
+        LabThread("shop", serve_api=False, store=MiniStore()) as one,
+        LabThread("shop", serve_api=False, store=MiniStore()) as two,
+    ):
         a, b = one.nodes[0].address, two.nodes[0].address
         assert a.split(".")[1] != b.split(".")[1]
         for address in (a, b):
@@ -87,23 +92,26 @@ def test_control_endpoint() -> None:
         state = httpx.get(url + "/", timeout=5).json()
         assert [n["name"] for n in state["nodes"]] == ["node-a", "node-b", "node-c"]
         assert state["faults"][0]["kind"] == "pod-hang"
-        added = httpx.post(url + "/faults", json={"kind": "node-down", "node": "node-c"},
-                           timeout=5)
-        assert added.status_code == 200 and added.json() == {"kind": "node-down",
-                                                             "node": "node-c"}
-        assert [n["ready"] for n in httpx.get(url + "/", timeout=5).json()["nodes"]] == \
-            [True, True, False]
+        added = httpx.post(url + "/faults", json={"kind": "node-down", "node": "node-c"}, timeout=5)
+        assert added.status_code == 200 and added.json() == {"kind": "node-down", "node": "node-c"}
+        assert [n["ready"] for n in httpx.get(url + "/", timeout=5).json()["nodes"]] == [
+            True,
+            True,
+            False,
+        ]
         bad = httpx.post(url + "/faults", json={"kind": "explode"}, timeout=5)
         assert bad.status_code == 400 and "unknown fault kind" in bad.json()["error"]
         removed = httpx.request("DELETE", url + "/faults", timeout=5).json()
         assert {f["kind"] for f in removed} == {"pod-hang", "node-down"}
         assert all(n["ready"] for n in httpx.get(url + "/", timeout=5).json()["nodes"])
-        scaled = httpx.post(url + "/scale", json={"namespace": "shop", "name": "admin",
-                                                  "replicas": 2}, timeout=5)
+        scaled = httpx.post(
+            url + "/scale", json={"namespace": "shop", "name": "admin", "replicas": 2}, timeout=5
+        )
         assert scaled.status_code == 200 and len(lab.pods("shop", "admin")) == 2
         victim = lab.pods("shop", "admin")[0]["metadata"]["name"]
-        killed = httpx.post(url + "/kill", json={"namespace": "shop", "name": victim},
-                            timeout=5).json()
+        killed = httpx.post(
+            url + "/kill", json={"namespace": "shop", "name": victim}, timeout=5
+        ).json()
         assert killed["replacement"] and killed["replacement"] != victim
 
 
@@ -116,8 +124,13 @@ def test_kubectl_lists_shop_pods_and_proxies_to_a_pod(tmp_path: Path) -> None:
         env = {**os.environ, "KUBECACHEDIR": str(tmp_path / "cache")}
 
         def kubectl(*args: str) -> str:
-            done = subprocess.run([str(KUBECTL), "--kubeconfig", str(kubeconfig), *args],
-                                  capture_output=True, text=True, timeout=60, env=env)
+            done = subprocess.run(
+                [str(KUBECTL), "--kubeconfig", str(kubeconfig), *args],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                env=env,
+            )
             assert done.returncode == 0, done.stderr
             return done.stdout
 
@@ -127,8 +140,9 @@ def test_kubectl_lists_shop_pods_and_proxies_to_a_pod(tmp_path: Path) -> None:
         wide = kubectl("get", "pods", "-n", "shop", "-o", "wide")
         web = next(p for p in pods if p["metadata"]["name"].startswith("web-"))
         assert web["status"]["podIP"] in wide
-        raw = kubectl("get", "--raw",
-                      f"/api/v1/namespaces/shop/pods/{web['metadata']['name']}:8080/proxy/")
+        raw = kubectl(
+            "get", "--raw", f"/api/v1/namespaces/shop/pods/{web['metadata']['name']}:8080/proxy/"
+        )
         echo = json.loads(raw)
         assert echo["pod"] == web["metadata"]["name"] and echo["namespace"] == "shop"
 
@@ -136,11 +150,18 @@ def test_kubectl_lists_shop_pods_and_proxies_to_a_pod(tmp_path: Path) -> None:
 @needs_api
 def test_kpath_lab_process_runs_until_interrupted_and_leaves_no_ports(tmp_path: Path) -> None:
     kubeconfig = tmp_path / "lab.kubeconfig"
-    code = ("import sys; from pathlib import Path; from kpath.lab.runner import run_lab; "
-            f"sys.exit(run_lab('shop', Path({str(kubeconfig)!r})))")
-    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    code = (
+        "import sys; from pathlib import Path; from kpath.lab.runner import run_lab; "
+        f"sys.exit(run_lab('shop', Path({str(kubeconfig)!r})))"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     lines: list[str] = []
     try:
         assert proc.stdout is not None
@@ -167,10 +188,24 @@ def test_kpath_lab_process_runs_until_interrupted_and_leaves_no_ports(tmp_path: 
 def test_kpath_lab_enforces_the_role_it_is_given(tmp_path: Path) -> None:
     kubeconfig = tmp_path / "lab.kubeconfig"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kpath", "lab", "--rbac", str(ROOT / "deploy" / "rbac.yaml"),
-         "--rbac-namespace", "shop", "--kubeconfig-out", str(kubeconfig)],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT)})
+        [
+            sys.executable,
+            "-m",
+            "kpath",
+            "lab",
+            "--rbac",
+            str(ROOT / "deploy" / "rbac.yaml"),
+            "--rbac-namespace",
+            "shop",
+            "--kubeconfig-out",
+            str(kubeconfig),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     lines: list[str] = []
     try:
         assert proc.stdout is not None
@@ -178,8 +213,10 @@ def test_kpath_lab_enforces_the_role_it_is_given(tmp_path: Path) -> None:
             lines.append(line)
             if "Ctrl+C" in line:
                 break
-        assert ("RBAC: the API server allows only what Role kpath-reader grants in namespace "
-                "shop (discovery is always allowed)\n") in lines
+        assert (
+            "RBAC: the API server allows only what Role kpath-reader grants in namespace "
+            "shop (discovery is always allowed)\n"
+        ) in lines
         api = next(line.split()[-1] for line in lines if "API server http" in line)
         assert httpx.get(f"{api}/api/v1/namespaces/shop/services", timeout=5).status_code == 200
         assert httpx.get(f"{api}/api/v1/nodes", timeout=5).status_code == 403
@@ -191,12 +228,16 @@ def test_kpath_lab_enforces_the_role_it_is_given(tmp_path: Path) -> None:
             proc.wait()
 
 
-@pytest.mark.parametrize(("argv", "message"), [
-    (["--rbac-namespace", "shop"], "kpath: error: --rbac-namespace needs --rbac FILE\n"),
-    (["--rbac", "no-such.yaml"], "kpath: error: no-such.yaml: no such file\n"),
-])
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--rbac-namespace", "shop"], "kpath: error: --rbac-namespace needs --rbac FILE\n"),
+        (["--rbac", "no-such.yaml"], "kpath: error: no-such.yaml: no such file\n"),
+    ],
+)
 def test_kpath_lab_refuses_an_unusable_rbac_option_in_one_line(
-        argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     from kpath.cli import main
 
     assert main(["lab", *argv]) == 2
@@ -220,10 +261,16 @@ def test_the_api_server_stops_and_serves_again_on_the_same_or_another_port() -> 
         # stopping server ends its streams at once; a restarted one must not).
         scaler = threading.Timer(0.5, lab.scale, ("shop", "web", 1))
         scaler.start()
-        with httpx.stream("GET", f"{moved}/api/v1/pods",
-                          params={"watch": "1", "timeoutSeconds": "10",
-                                  "resourceVersion": listed["metadata"]["resourceVersion"]},
-                          timeout=20) as stream:
+        with httpx.stream(
+            "GET",
+            f"{moved}/api/v1/pods",
+            params={
+                "watch": "1",
+                "timeoutSeconds": "10",
+                "resourceVersion": listed["metadata"]["resourceVersion"],
+            },
+            timeout=20,
+        ) as stream:
             first = next((json.loads(line) for line in stream.iter_lines() if line), None)
         scaler.join()
         assert first is not None and first["type"] in ("ADDED", "MODIFIED", "DELETED")

@@ -19,28 +19,50 @@ PLAN = AddressPlan(77)
 NODES = [NodeSpec("n1", "z1"), NodeSpec("n2", "z1"), NodeSpec("n3", "z2")]
 
 
-def deployment(name: str, replicas: int = 2, ports: list[dict[str, Any]] | None = None,
-               labels: dict[str, str] | None = None, ns: str = "default",
-               node_selector: dict[str, str] | None = None) -> dict[str, Any]:
+def deployment(
+    name: str,
+    replicas: int = 2,
+    ports: list[dict[str, Any]] | None = None,
+    labels: dict[str, str] | None = None,
+    ns: str = "default",
+    node_selector: dict[str, str] | None = None,
+) -> dict[str, Any]:
     labels = labels or {"app": name}
-    spec: dict[str, Any] = {"containers": [{"name": "c", "image": "x",
-                                            "ports": ports if ports is not None else [
-                                                {"name": "http", "containerPort": 8080}]}]}
+    spec: dict[str, Any] = {
+        "containers": [
+            {
+                "name": "c",
+                "image": "x",
+                "ports": ports if ports is not None else [{"name": "http", "containerPort": 8080}],
+            }
+        ]
+    }
     if node_selector:
         spec["nodeSelector"] = node_selector
-    return {"apiVersion": "apps/v1", "kind": "Deployment",
-            "metadata": {"name": name, "namespace": ns},
-            "spec": {"replicas": replicas, "selector": {"matchLabels": labels},
-                     "template": {"metadata": {"labels": labels}, "spec": spec}}}
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": {
+            "replicas": replicas,
+            "selector": {"matchLabels": labels},
+            "template": {"metadata": {"labels": labels}, "spec": spec},
+        },
+    }
 
 
-def service(name: str, selector: dict[str, str] | None = None, ns: str = "default",
-            **spec: Any) -> dict[str, Any]:
+def service(
+    name: str, selector: dict[str, str] | None = None, ns: str = "default", **spec: Any
+) -> dict[str, Any]:
     spec.setdefault("ports", [{"name": "http", "port": 80, "targetPort": "http"}])
     if selector is not None:
         spec["selector"] = selector
-    return {"apiVersion": "v1", "kind": "Service", "metadata": {"name": name, "namespace": ns},
-            "spec": spec}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": spec,
+    }
 
 
 def run(*manifests: dict[str, Any], **kw: Any) -> tuple[Scheduler, MiniStore]:
@@ -51,8 +73,11 @@ def run(*manifests: dict[str, Any], **kw: Any) -> tuple[Scheduler, MiniStore]:
 
 
 def slices_of(store: MiniStore, name: str, ns: str = "default") -> list[dict[str, Any]]:
-    return [s for s in store.list("EndpointSlice", ns)
-            if s["metadata"]["labels"]["kubernetes.io/service-name"] == name]
+    return [
+        s
+        for s in store.list("EndpointSlice", ns)
+        if s["metadata"]["labels"]["kubernetes.io/service-name"] == name
+    ]
 
 
 def endpoints_of(store: MiniStore, name: str) -> list[dict[str, Any]]:
@@ -84,14 +109,17 @@ def test_pods_spread_over_nodes_with_addresses_from_their_node() -> None:
         assert pod["status"]["podIPs"] == [{"ip": pod["status"]["podIP"]}]
         assert pod["status"]["phase"] == "Running"
         assert {"type": "Ready", "status": "True"}.items() <= next(
-            c for c in pod["status"]["conditions"] if c["type"] == "Ready").items()
+            c for c in pod["status"]["conditions"] if c["type"] == "Ready"
+        ).items()
         assert pod["metadata"]["ownerReferences"][0]["kind"] == "ReplicaSet"
         assert pod["metadata"]["name"].startswith("web-")
 
 
 def test_replicas_are_capped_and_node_selector_is_honoured() -> None:
-    _, store = run(deployment("big", replicas=50, node_selector={"topology.kubernetes.io/zone":
-                                                                  "z1"}), max_replicas=3)
+    _, store = run(
+        deployment("big", replicas=50, node_selector={"topology.kubernetes.io/zone": "z1"}),
+        max_replicas=3,
+    )
     pods = store.list("Pod")
     assert len(pods) == 3
     assert {p["spec"]["nodeName"] for p in pods} == {"n1", "n2"}
@@ -111,25 +139,36 @@ def test_statefulset_and_daemonset_pods() -> None:
 
 def test_named_target_ports_resolve_per_pod_into_separate_slices() -> None:
     # Two workloads behind one Service name the same port "http" with different numbers.
-    a = deployment("a", replicas=1, ports=[{"name": "http", "containerPort": 8080}],
-                   labels={"app": "shared", "v": "a"})
-    b = deployment("b", replicas=1, ports=[{"name": "http", "containerPort": 9090}],
-                   labels={"app": "shared", "v": "b"})
+    a = deployment(
+        "a",
+        replicas=1,
+        ports=[{"name": "http", "containerPort": 8080}],
+        labels={"app": "shared", "v": "a"},
+    )
+    b = deployment(
+        "b",
+        replicas=1,
+        ports=[{"name": "http", "containerPort": 9090}],
+        labels={"app": "shared", "v": "b"},
+    )
     _, store = run(a, b, service("shared", {"app": "shared"}))
     slices = slices_of(store, "shared")
     assert sorted(s["ports"][0]["port"] for s in slices) == [8080, 9090]
     for sl in slices:
         assert sl["addressType"] == "IPv4"
-        assert sl["metadata"]["labels"]["endpointslice.kubernetes.io/managed-by"] == \
-            "endpointslice-controller.k8s.io"
+        assert (
+            sl["metadata"]["labels"]["endpointslice.kubernetes.io/managed-by"]
+            == "endpointslice-controller.k8s.io"
+        )
         assert sl["metadata"]["ownerReferences"][0]["kind"] == "Service"
         assert len(sl["endpoints"]) == 1
 
 
 def test_unresolvable_named_port_leaves_the_port_out() -> None:
-    _, store = run(deployment("web", replicas=1),
-                   service("web", {"app": "web"}, ports=[{"name": "m", "port": 9, "targetPort":
-                                                          "metrics"}]))
+    _, store = run(
+        deployment("web", replicas=1),
+        service("web", {"app": "web"}, ports=[{"name": "m", "port": 9, "targetPort": "metrics"}]),
+    )
     (sl,) = slices_of(store, "web")
     assert sl["ports"] == []
     assert len(sl["endpoints"]) == 1
@@ -152,8 +191,10 @@ def test_endpoints_carry_node_zone_and_pod_reference() -> None:
 
 
 def test_prefer_close_gives_each_endpoint_a_hint_for_its_own_zone() -> None:
-    _, store = run(deployment("web", replicas=3),
-                   service("web", {"app": "web"}, trafficDistribution="PreferClose"))
+    _, store = run(
+        deployment("web", replicas=3),
+        service("web", {"app": "web"}, trafficDistribution="PreferClose"),
+    )
     eps = endpoints_of(store, "web")
     assert {ep["zone"] for ep in eps} == {"z1", "z2"}
     for ep in eps:
@@ -182,8 +223,9 @@ def test_service_without_matching_pods_keeps_an_empty_slice() -> None:
 
 
 def test_selectorless_and_external_name_services_get_no_slices() -> None:
-    _, store = run(service("manual"), service("ext", type="ExternalName",
-                                              externalName="example.com", ports=[]))
+    _, store = run(
+        service("manual"), service("ext", type="ExternalName", externalName="example.com", ports=[])
+    )
     assert slices_of(store, "manual") == [] and slices_of(store, "ext") == []
     ext = store.get("Service", "default", "ext")
     assert ext is not None and "clusterIP" not in ext["spec"]
@@ -193,8 +235,12 @@ def test_cluster_ips_and_node_ports_are_allocated() -> None:
     _, store = run(
         service("c", {"app": "x"}),
         service("np", {"app": "x"}, type="NodePort"),
-        service("lb", {"app": "x"}, type="LoadBalancer",
-                ports=[{"name": "a", "port": 80}, {"name": "b", "port": 81}]),
+        service(
+            "lb",
+            {"app": "x"},
+            type="LoadBalancer",
+            ports=[{"name": "a", "port": 80}, {"name": "b", "port": 81}],
+        ),
         service("headless", {"app": "x"}, clusterIP="None"),
     )
     svcs = {s["metadata"]["name"]: s["spec"] for s in store.list("Service")}
@@ -211,20 +257,27 @@ def test_cluster_ips_and_node_ports_are_allocated() -> None:
 
 
 def test_fixed_node_ports_are_respected_even_when_listed_later() -> None:
-    _, store = run(*[service(f"s{i}", {"app": "x"}, type="NodePort") for i in range(30)],
-                   service("fixed", {"app": "x"}, type="NodePort",
-                           ports=[{"port": 80, "nodePort": 31000}]))
+    _, store = run(
+        *[service(f"s{i}", {"app": "x"}, type="NodePort") for i in range(30)],
+        service("fixed", {"app": "x"}, type="NodePort", ports=[{"port": 80, "nodePort": 31000}]),
+    )
     fixed = store.get("Service", "default", "fixed")
     assert fixed is not None and fixed["spec"]["ports"][0]["nodePort"] == 31000
-    others = [p["nodePort"] for s in store.list("Service") if s["metadata"]["name"] != "fixed"
-              for p in s["spec"]["ports"]]
+    others = [
+        p["nodePort"]
+        for s in store.list("Service")
+        if s["metadata"]["name"] != "fixed"
+        for p in s["spec"]["ports"]
+    ]
     assert 31000 not in others
 
 
 def test_duplicate_fixed_node_port_is_an_input_error() -> None:
     with pytest.raises(InputError, match="31000 is already allocated"):
-        run(service("a", {"app": "x"}, type="NodePort", ports=[{"port": 80, "nodePort": 31000}]),
-            service("b", {"app": "x"}, type="NodePort", ports=[{"port": 80, "nodePort": 31000}]))
+        run(
+            service("a", {"app": "x"}, type="NodePort", ports=[{"port": 80, "nodePort": 31000}]),
+            service("b", {"app": "x"}, type="NodePort", ports=[{"port": 80, "nodePort": 31000}]),
+        )
 
 
 def test_load_balancers_get_addresses_health_check_ports_and_can_stay_pending() -> None:
@@ -233,8 +286,13 @@ def test_load_balancers_get_addresses_health_check_ports_and_can_stay_pending() 
         service("cluster", {"app": "x"}, type="LoadBalancer"),
         service("waiting", {"app": "x"}, type="LoadBalancer"),
         service("np-local", {"app": "x"}, type="NodePort", externalTrafficPolicy="Local"),
-        service("direct", {"app": "x"}, type="LoadBalancer", loadBalancerClass="example/ip",
-                allocateLoadBalancerNodePorts=False),
+        service(
+            "direct",
+            {"app": "x"},
+            type="LoadBalancer",
+            loadBalancerClass="example/ip",
+            allocateLoadBalancerNodePorts=False,
+        ),
         pending=["default/waiting"],
     )
     svc = {s["metadata"]["name"]: s for s in store.list("Service")}
@@ -250,15 +308,38 @@ def test_load_balancers_get_addresses_health_check_ports_and_can_stay_pending() 
 
 
 def test_ingress_status_is_the_controller_address() -> None:
-    ingress = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-               "metadata": {"name": "i", "namespace": "default"},
-               "spec": {"rules": [{"host": "a.example", "http": {"paths": [
-                   {"path": "/", "pathType": "Prefix",
-                    "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]}}
-    foreign = {**ingress, "metadata": {"name": "other", "namespace": "default"},
-               "spec": {**ingress["spec"], "ingressClassName": "elsewhere"}}
-    cls = {"apiVersion": "networking.k8s.io/v1", "kind": "IngressClass",
-           "metadata": {"name": "elsewhere"}, "spec": {"controller": "example.com/x"}}
+    ingress = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "i", "namespace": "default"},
+        "spec": {
+            "rules": [
+                {
+                    "host": "a.example",
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": "web", "port": {"number": 80}}},
+                            }
+                        ]
+                    },
+                }
+            ]
+        },
+    }
+    foreign = {
+        **ingress,
+        "metadata": {"name": "other", "namespace": "default"},
+        "spec": {**ingress["spec"], "ingressClassName": "elsewhere"},
+    }
+    cls = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "IngressClass",
+        "metadata": {"name": "elsewhere"},
+        "spec": {"controller": "example.com/x"},
+    }
     sched, store = run(ingress, foreign, cls)
     assert sched.ingress_controller() == ("ingress-lab", "ingress-lab-controller")
     controller = store.get("Service", "ingress-lab", "ingress-lab-controller")
@@ -268,20 +349,39 @@ def test_ingress_status_is_the_controller_address() -> None:
     assert got is not None and got["status"]["loadBalancer"]["ingress"] == [{"ip": address}]
     assert store.get("IngressClass", None, "elsewhere") is not None
     # a controller limited to some classes leaves other classes' Ingresses alone
-    sched2, store2 = run(ingress, foreign, cls,
-                         ingress_controller=IngressControllerSpec(classes=("mine",)))
+    sched2, store2 = run(
+        ingress, foreign, cls, ingress_controller=IngressControllerSpec(classes=("mine",))
+    )
     other = store2.get("Ingress", "default", "other")
     assert other is not None and other["status"]["loadBalancer"] == {}
     assert [i["metadata"]["name"] for i in sched2.served_ingresses()] == ["i"]
 
 
 def test_no_built_in_controller_when_every_ingress_is_served_from_outside() -> None:
-    alb = {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-           "metadata": {"name": "alb", "namespace": "default",
-                        "annotations": {"kubernetes.io/ingress.class": "alb"}},
-           "spec": {"rules": [{"http": {"paths": [
-               {"path": "/", "pathType": "Prefix",
-                "backend": {"service": {"name": "web", "port": {"number": 80}}}}]}}]}}
+    alb = {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {
+            "name": "alb",
+            "namespace": "default",
+            "annotations": {"kubernetes.io/ingress.class": "alb"},
+        },
+        "spec": {
+            "rules": [
+                {
+                    "http": {
+                        "paths": [
+                            {
+                                "path": "/",
+                                "pathType": "Prefix",
+                                "backend": {"service": {"name": "web", "port": {"number": 80}}},
+                            }
+                        ]
+                    }
+                }
+            ]
+        },
+    }
     sched, store = run(alb)
     assert sched.ingress_controller() is None and sched.served_ingresses() == []
     assert store.get("Namespace", None, "ingress-lab") is None
@@ -315,16 +415,19 @@ def test_node_not_ready_marks_its_pods_and_endpoints_unready() -> None:
     sched.set_node_ready("n2", False)
     node = store.get("Node", None, "n2")
     assert node is not None
-    assert next(c for c in node["status"]["conditions"] if c["type"] == "Ready")["status"] \
-        == "Unknown"
+    assert (
+        next(c for c in node["status"]["conditions"] if c["type"] == "Ready")["status"] == "Unknown"
+    )
     for ep in endpoints_of(store, "web"):
         assert ep["conditions"]["ready"] is (ep["nodeName"] != "n2")
     # new pods avoid the NotReady node
     sched.scale("default", "web", 6)
-    assert all(p["spec"]["nodeName"] != "n2" for p in store.list("Pod")
-               if p["metadata"]["name"] not in {e["targetRef"]["name"]
-                                                for e in endpoints_of(store, "web")
-                                                if e["nodeName"] == "n2"})
+    assert all(
+        p["spec"]["nodeName"] != "n2"
+        for p in store.list("Pod")
+        if p["metadata"]["name"]
+        not in {e["targetRef"]["name"] for e in endpoints_of(store, "web") if e["nodeName"] == "n2"}
+    )
 
 
 def test_bad_manifests_are_input_errors() -> None:
@@ -340,7 +443,9 @@ def test_bad_manifests_are_input_errors() -> None:
 
 
 def test_other_kinds_are_counted_not_applied() -> None:
-    sched, store = run({"kind": "ConfigMap", "metadata": {"name": "c"}},
-                       {"kind": "ConfigMap", "metadata": {"name": "d"}})
+    sched, store = run(
+        {"kind": "ConfigMap", "metadata": {"name": "c"}},
+        {"kind": "ConfigMap", "metadata": {"name": "d"}},
+    )
     assert sched.ignored == {"ConfigMap": 2}
     assert store.list("ConfigMap") == []

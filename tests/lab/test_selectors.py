@@ -34,9 +34,9 @@ def test_does_not_match(text: str, labels: dict[str, str]) -> None:
 
 
 @given(st.lists(_req, max_size=4), st.dictionaries(_key, _value, max_size=4))
-def test_the_lab_and_kpath_select_alike(reqs: list[Requirement],
-                                        labels: dict[str, str]) -> None:
+def test_the_lab_and_kpath_select_alike(reqs: list[Requirement], labels: dict[str, str]) -> None:
     """Any selector kpath writes, the lab's server reads to the same selection."""
     text = render(reqs)
     assert label_matches({"metadata": {"labels": labels}}, parse_labels(text)) == matches(
-        labels, parse_selector(text))
+        labels, parse_selector(text)
+    )

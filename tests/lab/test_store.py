@@ -88,8 +88,10 @@ def test_positions_resume_after_a_key_and_count_what_remains() -> None:
         for i in range(5):
             store.put(cm(f"p{i}", ns))
     after = ("a", "p2")
-    names = [(o["metadata"]["namespace"], o["metadata"]["name"])
-             for o in store.iter_from("Pod", None, after)]
+    names = [
+        (o["metadata"]["namespace"], o["metadata"]["name"])
+        for o in store.iter_from("Pod", None, after)
+    ]
     assert names[0] == ("a", "p3")
     assert len(names) == store.count_from("Pod", None, after) == 7
     assert store.count_from("Pod", "a", after) == 2

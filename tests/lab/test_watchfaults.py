@@ -44,12 +44,14 @@ def node(name: str) -> Obj:
 def test_watches_are_recorded_as_they_begin(api: ServerThread) -> None:
     rv = rv_of(api)
     params = {"watch": "1", "resourceVersion": rv, "allowWatchBookmarks": "true"}
-    with httpx.stream("GET", f"{api.server.url}/api/v1/namespaces/shop/pods", params=params,
-                      timeout=20):
+    with httpx.stream(
+        "GET", f"{api.server.url}/api/v1/namespaces/shop/pods", params=params, timeout=20
+    ):
         wait_for_watchers(api)
         # The request record has nothing yet (it notes a request when it ends).
         assert api.call(api.server.watches.opened_for, "Pod") == [
-            WatchOpened("Pod", "shop", rv, True)]
+            WatchOpened("Pod", "shop", rv, True)
+        ]
         assert api.call(api.server.watches.open_count, "Pod") == 1
 
 
@@ -57,8 +59,7 @@ def test_a_stalled_stream_stays_open_and_sends_nothing(api: ServerThread) -> Non
     api.server.watches.bookmark_every = 0.1
     params = {"watch": "1", "resourceVersion": rv_of(api), "allowWatchBookmarks": "true"}
     timeout = httpx.Timeout(20, read=1.5)
-    with httpx.stream("GET", f"{api.server.url}/api/v1/pods", params=params,
-                      timeout=timeout) as r:
+    with httpx.stream("GET", f"{api.server.url}/api/v1/pods", params=params, timeout=timeout) as r:
         events = lines(r)
         assert next(events)["type"] == "BOOKMARK"
         assert next(events)["type"] == "BOOKMARK"  # bookmark_every: the stream is alive
@@ -74,8 +75,7 @@ def test_a_stalled_stream_stays_open_and_sends_nothing(api: ServerThread) -> Non
 
 def test_a_dropped_stream_is_cut_mid_stream(api: ServerThread) -> None:
     params = {"watch": "1", "resourceVersion": "0"}
-    with httpx.stream("GET", f"{api.server.url}/api/v1/pods", params=params,
-                      timeout=20) as r:
+    with httpx.stream("GET", f"{api.server.url}/api/v1/pods", params=params, timeout=20) as r:
         events = lines(r)
         assert next(events)["type"] == "ADDED"
         wait_for_watchers(api)
@@ -88,8 +88,9 @@ def test_a_dropped_stream_is_cut_mid_stream(api: ServerThread) -> None:
 
 
 @pytest.mark.parametrize("as_status", [False, True])
-def test_after_compaction_an_older_version_is_410_in_either_form(api: ServerThread,
-                                                                  as_status: bool) -> None:
+def test_after_compaction_an_older_version_is_410_in_either_form(
+    api: ServerThread, as_status: bool
+) -> None:
     old = rv_of(api)
     api.call(api.store.put, node("n9"))
     oldest = api.call(api.store.compact)
@@ -107,24 +108,25 @@ def test_after_compaction_an_older_version_is_410_in_either_form(api: ServerThre
     assert (body["kind"], body["reason"], body["code"]) == ("Status", "Expired", 410)
     assert f"too old resource version: {old} ({oldest})" == body["message"]
     # From the compaction point on, watching works again.
-    r = httpx.get(url, params={"watch": "1", "resourceVersion": str(oldest),
-                               "timeoutSeconds": "1"}, timeout=20)
+    r = httpx.get(
+        url,
+        params={"watch": "1", "resourceVersion": str(oldest), "timeoutSeconds": "1"},
+        timeout=20,
+    )
     assert r.status_code == 200 and "ERROR" not in r.text
 
 
 def test_end_after_ends_streams_before_the_client_timeout(api: ServerThread) -> None:
     api.server.watches.end_after = 0.3
     params = {"watch": "1", "resourceVersion": rv_of(api), "timeoutSeconds": "600"}
-    with httpx.stream("GET", f"{api.server.url}/api/v1/pods", params=params,
-                      timeout=20) as r:
+    with httpx.stream("GET", f"{api.server.url}/api/v1/pods", params=params, timeout=20) as r:
         assert list(lines(r)) == []  # a clean end of stream, long before 600 s
     assert api.server.watches.seconds(600) == 0.3
     api.server.watches.end_after = None
     assert api.server.watches.seconds(600) == 600
 
 
-def test_the_listener_restarts_on_the_same_port_with_the_same_objects(
-        api: ServerThread) -> None:
+def test_the_listener_restarts_on_the_same_port_with_the_same_objects(api: ServerThread) -> None:
     url = api.server.url
     before = httpx.get(f"{url}/api/v1/pods", timeout=20).json()["items"]
     api.run(api.server.stop())

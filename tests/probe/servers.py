@@ -73,23 +73,34 @@ def header(head: str, name: str) -> str | None:
     return None
 
 
-async def respond(writer: asyncio.StreamWriter, status: int, body: bytes,
-                  headers: dict[str, str] | None = None) -> None:
-    lines = [f"HTTP/1.1 {status} X", f"Content-Length: {len(body)}", "Connection: close",
-             *(f"{k}: {v}" for k, v in (headers or {}).items())]
+async def respond(
+    writer: asyncio.StreamWriter, status: int, body: bytes, headers: dict[str, str] | None = None
+) -> None:
+    lines = [
+        f"HTTP/1.1 {status} X",
+        f"Content-Length: {len(body)}",
+        "Connection: close",
+        *(f"{k}: {v}" for k, v in (headers or {}).items()),
+    ]
     writer.write(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
     await writer.drain()
 
 
-def echo(pod: str = "web-1", ns: str = "shop", node: str = "n1", status: int = 200,
-         in_headers: bool = True) -> Handler:
+def echo(
+    pod: str = "web-1",
+    ns: str = "shop",
+    node: str = "n1",
+    status: int = 200,
+    in_headers: bool = True,
+) -> Handler:
     """A pod as the lab's are: names itself in headers (or only in the JSON body)."""
+
     async def handle(s: Server, r: asyncio.StreamReader, w: asyncio.StreamWriter) -> None:
         await s.read_head(r)
         body = json.dumps({"pod": pod, "namespace": ns, "node": node}).encode()
-        hdrs = {"X-Pod-Name": pod, "X-Pod-Namespace": ns, "X-Node-Name": node} \
-            if in_headers else {}
+        hdrs = {"X-Pod-Name": pod, "X-Pod-Namespace": ns, "X-Node-Name": node} if in_headers else {}
         await respond(w, status, body, hdrs)
+
     return handle
 
 
@@ -164,10 +175,28 @@ class Silent:
 def self_signed(tmp: Path, name: str = "shop.example.com") -> tuple[Path, Path]:
     """A certificate for ``name`` and its key, made with the openssl command."""
     cert, key = tmp / "cert.pem", tmp / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                    "-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}",
-                    "-keyout", str(key), "-out", str(cert)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            f"/CN={name}",
+            "-addext",
+            f"subjectAltName=DNS:{name}",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     return cert, key
 
 
@@ -187,8 +216,9 @@ class ThreadedHttp:
     event loop (``kpath probe`` from the CLI). Counts the connections it accepted; answers
     every GET with ``status`` and ``body``, naming no pod: as most real apps answer."""
 
-    def __init__(self, status: int = 200, body: bytes = b"hello\n",
-                 headers: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, status: int = 200, body: bytes = b"hello\n", headers: dict[str, str] | None = None
+    ) -> None:
         import http.server
         import threading
 
@@ -219,8 +249,9 @@ class ThreadedHttp:
         self.requests: list[str] = []  # the Authorization header of each request ("" none)
         self.httpd = Counting(("127.0.0.1", 0), Handler)
         self.port = int(self.httpd.server_address[1])
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True,
-                                        name="test-http")
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, daemon=True, name="test-http"
+        )
 
     def __enter__(self) -> ThreadedHttp:
         self._thread.start()

@@ -50,15 +50,32 @@ def servers() -> Iterator[tuple[ThreadedHttp, ThreadedHttp]]:
 def dump(tmp_path: Path, servers: tuple[ThreadedHttp, ThreadedHttp]) -> Path:
     """One NodePort service whose every address is a loopback socket of ``servers``."""
     node_port, pod_port = servers
-    svc = service("web", "NodePort", clusterIP=LOOPBACK,
-                  ports=[{"name": "http", "port": pod_port.port, "targetPort": pod_port.port,
-                          "protocol": "TCP", "nodePort": node_port.port}])
-    items = [node("n1", ip=LOOPBACK), pod("web-1", "n1", LOOPBACK), svc,
-             endpointslice("web", [endpoint(LOOPBACK, "n1", "web-1")], port=pod_port.port,
-                           port_name="http")]
+    svc = service(
+        "web",
+        "NodePort",
+        clusterIP=LOOPBACK,
+        ports=[
+            {
+                "name": "http",
+                "port": pod_port.port,
+                "targetPort": pod_port.port,
+                "protocol": "TCP",
+                "nodePort": node_port.port,
+            }
+        ],
+    )
+    items = [
+        node("n1", ip=LOOPBACK),
+        pod("web-1", "n1", LOOPBACK),
+        svc,
+        endpointslice(
+            "web", [endpoint(LOOPBACK, "n1", "web-1")], port=pod_port.port, port_name="http"
+        ),
+    ]
     for item in items:
-        item.setdefault("apiVersion", "discovery.k8s.io/v1" if item["kind"] == "EndpointSlice"
-                        else "v1")
+        item.setdefault(
+            "apiVersion", "discovery.k8s.io/v1" if item["kind"] == "EndpointSlice" else "v1"
+        )
     path = tmp_path / "dump.json"
     path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
     return path
@@ -68,19 +85,27 @@ def addresses(doc: dict) -> set[str]:
     """Every host a probe of the JSON report went to."""
     hosts = set()
     for p in doc["paths"]:
-        hops = [p["entry"], *p["groups"], *(e for c in ([p["direct"]] if p["direct"] else
-                                                         p["groups"]) for e in c["endpoints"])]
+        hops = [
+            p["entry"],
+            *p["groups"],
+            *(e for c in ([p["direct"]] if p["direct"] else p["groups"]) for e in c["endpoints"]),
+        ]
         for hop in hops:
             for probe in (hop.get("observed") or {}).get("probes", []):
                 hosts.add(probe["url"].split("//")[1].rsplit(":", 1)[0])
     return hosts
 
 
-@pytest.mark.parametrize("argv", [["probe", "shop/web"], ["paths", "--probe"],
-                                  ["snapshot", "--probe", "--svg", "SVG"]])
+@pytest.mark.parametrize(
+    "argv", [["probe", "shop/web"], ["paths", "--probe"], ["snapshot", "--probe", "--svg", "SVG"]]
+)
 def test_probing_a_dump_is_refused_and_nothing_is_sent(
-        argv: list[str], dump: Path, servers: tuple[ThreadedHttp, ThreadedHttp],
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    argv: list[str],
+    dump: Path,
+    servers: tuple[ThreadedHttp, ThreadedHttp],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
     argv = [str(tmp_path / "shot.svg") if a == "SVG" else a for a in argv]
     assert main([*argv, "--dump", str(dump), "--timeout", "1"]) == 2
     out, err = capsys.readouterr()
@@ -92,8 +117,11 @@ def test_probing_a_dump_is_refused_and_nothing_is_sent(
 
 @pytest.mark.parametrize("command", [["probe", "shop/web"], ["paths", "--probe"]])
 def test_opting_in_warns_once_then_probes_the_dumps_addresses(
-        command: list[str], dump: Path, servers: tuple[ThreadedHttp, ThreadedHttp],
-        capsys: pytest.CaptureFixture[str]) -> None:
+    command: list[str],
+    dump: Path,
+    servers: tuple[ThreadedHttp, ThreadedHttp],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     code = main([*command, "--dump", str(dump), OPT_IN_FLAG, "-o", "json", "--timeout", "1"])
     out, err = capsys.readouterr()
     assert code == 0, err
@@ -106,13 +134,18 @@ def test_opting_in_warns_once_then_probes_the_dumps_addresses(
     # The servers answer as most apps do, naming no pod: never "confirmed".
     observed = [o for o in observations(doc) if o["probes"]]
     answered = [o for o in observed if any(p["outcome"] == "ok" for p in o["probes"])]
-    assert answered and all(o["verdict"] == "unknown" and o["identified"] is False
-                            and "answered (unidentified)" in o["reason"] for o in answered)
+    assert answered and all(
+        o["verdict"] == "unknown"
+        and o["identified"] is False
+        and "answered (unidentified)" in o["reason"]
+        for o in answered
+    )
     assert 0 < doc["probe"]["summary"]["unidentified"] <= len(answered)  # targets, not hops
 
 
 def test_the_table_says_answered_unidentified_not_confirmed(
-        dump: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    dump: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["probe", "shop/web", "--dump", str(dump), OPT_IN_FLAG, "--timeout", "1"]) == 0
     out = capsys.readouterr().out
     assert "answered (unidentified)" in out and "confirmed" not in out
@@ -122,16 +155,35 @@ def observations(doc: dict) -> list[dict]:
     found = []
     for p in doc["paths"]:
         found += [p["entry"].get("observed"), *(g.get("observed") for g in p["groups"])]
-        for c in ([p["direct"]] if p["direct"] else p["groups"]):
+        for c in [p["direct"]] if p["direct"] else p["groups"]:
             found += [e.get("observed") for e in c["endpoints"]]
     return [o for o in found if o]
 
 
 def test_snapshot_of_a_dump_probes_when_opted_in(
-        dump: Path, servers: tuple[ThreadedHttp, ThreadedHttp],
-        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    dump: Path,
+    servers: tuple[ThreadedHttp, ThreadedHttp],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+) -> None:
     shot = tmp_path / "shot.svg"
-    assert main(["snapshot", "--probe", "--dump", str(dump), OPT_IN_FLAG, "--svg", str(shot),
-                 "--service", "shop/web", "--timeout", "1"]) == 0
+    assert (
+        main(
+            [
+                "snapshot",
+                "--probe",
+                "--dump",
+                str(dump),
+                OPT_IN_FLAG,
+                "--svg",
+                str(shot),
+                "--service",
+                "shop/web",
+                "--timeout",
+                "1",
+            ]
+        )
+        == 0
+    )
     assert OPT_IN_FLAG in capsys.readouterr().err
     assert shot.exists() and sum(s.connections for s in servers) > 0

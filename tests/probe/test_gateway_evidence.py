@@ -13,21 +13,51 @@ BACKEND = frozenset({"shop/cart-0", "shop/cart-1"})
 PROXY = frozenset({"gw/proxy-0"})
 
 
-def target(expect: set[Expect], *, statuses: frozenset[int] | set[int] = frozenset(),
-           location: str | None = None, pods: frozenset[str] = BACKEND) -> ProbeTarget:
-    return ProbeTarget(HopKind.ENTRY, "http", "127.0.0.9", 80, "/cart", "shop.example", None,
-                       None, None, frozenset(expect),
-                       pods if Expect.ANSWER in expect else frozenset(), False, True, 1,
-                       (HopRef(0, HopKind.ENTRY),), frozenset(), "GET", (),
-                       frozenset(statuses), location, True, PROXY)
+def target(
+    expect: set[Expect],
+    *,
+    statuses: frozenset[int] | set[int] = frozenset(),
+    location: str | None = None,
+    pods: frozenset[str] = BACKEND,
+) -> ProbeTarget:
+    return ProbeTarget(
+        HopKind.ENTRY,
+        "http",
+        "127.0.0.9",
+        80,
+        "/cart",
+        "shop.example",
+        None,
+        None,
+        None,
+        frozenset(expect),
+        pods if Expect.ANSWER in expect else frozenset(),
+        False,
+        True,
+        1,
+        (HopRef(0, HopKind.ENTRY),),
+        frozenset(),
+        "GET",
+        (),
+        frozenset(statuses),
+        location,
+        True,
+        PROXY,
+    )
 
 
-def result(status: int | None, pod: str | None, *, location: str | None = None,
-           outcome: Outcome | None = None) -> ProbeResult:
+def result(
+    status: int | None,
+    pod: str | None,
+    *,
+    location: str | None = None,
+    outcome: Outcome | None = None,
+) -> ProbeResult:
     if outcome is None:
         outcome = Outcome.OK if status is not None and status < 400 else Outcome.HTTP_STATUS
-    return ProbeResult(0, 0, outcome, status, 3.0, pod, None, "direct", f"HTTP {status}", None,
-                       True, location)
+    return ProbeResult(
+        0, 0, outcome, status, 3.0, pod, None, "direct", f"HTTP {status}", None, True, location
+    )
 
 
 def judged(t: ProbeTarget, *rs: ProbeResult) -> tuple[Proof, str]:
@@ -78,8 +108,15 @@ def test_the_predicted_500_confirms_another_status_contradicts_and_no_kp405() ->
     assert judged(t, result(500, "gw/proxy-0"))[0] == Proof.CONFIRMED
     proof, reason = judged(t, result(503, "gw/proxy-0"))
     assert proof == Proof.CONTRADICTED and "(HTTP 500)" in reason and "saw HTTP 503" in reason
-    path = Path(ObjectKey("shop", "cart"), None, Entry(EntryKind.GATEWAY, (), 80, gateway=HOP),
-                None, (), None, "gateway")
+    path = Path(
+        ObjectKey("shop", "cart"),
+        None,
+        Entry(EntryKind.GATEWAY, (), 80, gateway=HOP),
+        None,
+        (),
+        None,
+        "gateway",
+    )
     plan = ProbePlan((path,), (t,), (), {})
     ev = judge(plan, [result(500, "gw/proxy-0")], 500)
     assert ev.summary.contradictions == 0
@@ -102,5 +139,20 @@ def test_a_weighted_rule_with_an_invalid_share_accepts_both() -> None:
     assert o.proof == Proof.CONFIRMED
 
 
-HOP = GatewayHop(ObjectKey("gw", "gw"), "http", "HTTP", ("shop.example",), ("127.0.0.9",), 80,
-                 "HTTPRoute", ObjectKey("shop", "r"), 0, (), None, 1.0, None, None, "")
+HOP = GatewayHop(
+    ObjectKey("gw", "gw"),
+    "http",
+    "HTTP",
+    ("shop.example",),
+    ("127.0.0.9",),
+    80,
+    "HTTPRoute",
+    ObjectKey("shop", "r"),
+    0,
+    (),
+    None,
+    1.0,
+    None,
+    None,
+    "",
+)

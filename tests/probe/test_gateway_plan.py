@@ -18,17 +18,24 @@ from tests.routing.gateway import builders as g
 NS = g.INFRA
 
 
-def backend_service(name: str, pods: int = 2, ns: str = NS, port: int = 8080
-                    ) -> list[dict[str, Any]]:
+def backend_service(
+    name: str, pods: int = 2, ns: str = NS, port: int = 8080
+) -> list[dict[str, Any]]:
     """A Service with ``pods`` ready endpoints, each naming its pod ``<name>-<i>``."""
     base = 10 + len(name)
     eps = [b.endpoint(f"10.1.{base}.{i + 1}", "n1", f"{name}-{i}", ns=ns) for i in range(pods)]
-    return [b.service(name, ns=ns, ports=[{"port": port, "targetPort": 3000, "protocol": "TCP"}]),
-            b.endpointslice(name, eps, ns=ns, port=3000)]
+    return [
+        b.service(name, ns=ns, ports=[{"port": port, "targetPort": 3000, "protocol": "TCP"}]),
+        b.endpointslice(name, eps, ns=ns, port=3000),
+    ]
 
 
-def snap(gateways: Sequence[Gateway], routes: Sequence[Route], *objects: dict[str, Any],
-         grants: Sequence[ReferenceGrant] = ()) -> Snapshot:
+def snap(
+    gateways: Sequence[Gateway],
+    routes: Sequence[Route],
+    *objects: dict[str, Any],
+    grants: Sequence[ReferenceGrant] = (),
+) -> Snapshot:
     return g.snapshot(gateways, routes, grants, objects=[b.node("n1"), *objects], infra=False)
 
 
@@ -45,23 +52,43 @@ def entries(plan: ProbePlan) -> list[ProbeTarget]:
 
 def rule_target(plan: ProbePlan, path_index: int) -> ProbeTarget:
     """The rule's own probe at the entry of one path (not the listener's 404)."""
-    return next(t for t in entries(plan) if t.path != NO_ROUTE_PATH
-                and any(r.path == path_index for r in t.refs))
+    return next(
+        t
+        for t in entries(plan)
+        if t.path != NO_ROUTE_PATH and any(r.path == path_index for r in t.refs)
+    )
 
 
 GW = g.gateway("same-namespace", g.listener("http", 80, "HTTP"))  # routes attach by default
 
 
 def test_each_rule_gets_the_request_its_first_match_takes() -> None:
-    route = g.route("shop", g.rule(g.backend("cart"), matches=[
-        g.match(g.path("/cart", "Exact"), headers={"x-env": "canary"}, query={"v": "2"},
-                method="HEAD")]), g.rule(g.backend("web"), matches=[g.match("/static")]),
-                    hostnames=["shop.example"])
+    route = g.route(
+        "shop",
+        g.rule(
+            g.backend("cart"),
+            matches=[
+                g.match(
+                    g.path("/cart", "Exact"),
+                    headers={"x-env": "canary"},
+                    query={"v": "2"},
+                    method="HEAD",
+                )
+            ],
+        ),
+        g.rule(g.backend("web"), matches=[g.match("/static")]),
+        hostnames=["shop.example"],
+    )
     s = snap([GW], [route], *backend_service("cart"), *backend_service("web"))
     plan, _ = planned(s)
     cart, web = rule_target(plan, 0), rule_target(plan, 1)
     assert (cart.scheme, cart.host, cart.port, cart.path, cart.method) == (
-        "http", "192.0.2.10", 80, "/cart?v=2", "HEAD")
+        "http",
+        "192.0.2.10",
+        80,
+        "/cart?v=2",
+        "HEAD",
+    )
     assert cart.host_header == "shop.example" and cart.sni is None
     assert cart.headers == (("x-env", "canary"),)
     assert cart.expect == {Expect.ANSWER}
@@ -75,8 +102,11 @@ def test_each_rule_gets_the_request_its_first_match_takes() -> None:
 
 
 def test_a_weighted_rule_is_one_probe_expecting_every_backend() -> None:
-    route = g.route("split", g.rule(g.backend("v1", weight=80), g.backend("v2", weight=20)),
-                    hostnames=["shop.example"])
+    route = g.route(
+        "split",
+        g.rule(g.backend("v1", weight=80), g.backend("v2", weight=20)),
+        hostnames=["shop.example"],
+    )
     s = snap([GW], [route], *backend_service("v1"), *backend_service("v2"))
     plan, paths = planned(s)
     assert len(paths) == 2
@@ -91,13 +121,13 @@ def test_a_selection_of_one_backend_still_expects_the_rule_s_others() -> None:
     route = g.route("split", g.rule(g.backend("v1"), g.backend("v2")), hostnames=["a.example"])
     s = snap([GW], [route], *backend_service("v1"), *backend_service("v2"))
     plan, _ = planned(s, [0])
-    assert rule_target(plan, 0).expected_pods == {f"{NS}/v{v}-{i}" for v in (1, 2)
-                                                  for i in (0, 1)}
+    assert rule_target(plan, 0).expected_pods == {f"{NS}/v{v}-{i}" for v in (1, 2) for i in (0, 1)}
 
 
 def test_each_listener_is_sent_a_path_no_rule_matches_to_see_its_404() -> None:
-    route = g.route("shop", g.rule(g.backend("web"), matches=[g.match("/shop")]),
-                    hostnames=["shop.example"])
+    route = g.route(
+        "shop", g.rule(g.backend("web"), matches=[g.match("/shop")]), hostnames=["shop.example"]
+    )
     s = snap([GW], [route], *backend_service("web"))
     plan, _ = planned(s)
     nf = [t for t in entries(plan) if t.path == NO_ROUTE_PATH]
@@ -116,35 +146,50 @@ def test_no_404_probe_where_a_catch_all_takes_every_path() -> None:
 
 def test_a_rule_whose_request_another_rule_wins_is_not_probed_for_it() -> None:
     # Exact /x beats PathPrefix /x for the request /x, whatever the route order.
-    exact = g.route("exact", g.rule(g.backend("a"), matches=[g.match(g.path("/x", "Exact"))]),
-                    hostnames=["h.example"], creation="2026-02-01T00:00:00Z")
-    prefix = g.route("prefix", g.rule(g.backend("b"), matches=[g.match("/x")]),
-                     hostnames=["h.example"])
+    exact = g.route(
+        "exact",
+        g.rule(g.backend("a"), matches=[g.match(g.path("/x", "Exact"))]),
+        hostnames=["h.example"],
+        creation="2026-02-01T00:00:00Z",
+    )
+    prefix = g.route(
+        "prefix", g.rule(g.backend("b"), matches=[g.match("/x")]), hostnames=["h.example"]
+    )
     s = snap([GW], [exact, prefix], *backend_service("a"), *backend_service("b"))
     plan, paths = planned(s)
     assert [p.entry.gateway.route.name for p in paths if p.entry.gateway] == ["exact", "prefix"]
     assert rule_target(plan, 0).expected_pods == {f"{NS}/a-0", f"{NS}/a-1"}
-    assert not [t for t in entries(plan) if t.path != NO_ROUTE_PATH
-                and any(r.path == 1 for r in t.refs)]
+    assert not [
+        t for t in entries(plan) if t.path != NO_ROUTE_PATH and any(r.path == 1 for r in t.refs)
+    ]
     reasons = [n.reason for n in plan.not_probed if n.path == 1]
     assert any(f"taken first by HTTPRoute {NS}/exact rule 0" in r for r in reasons)
 
 
 def of_route(plan: ProbePlan, paths: Sequence[Path], name: str) -> ProbeTarget:
     """The rule probe at the entry of the first way in of route ``name``."""
-    i = next(n for n, p in enumerate(paths) if p.entry.gateway and p.entry.gateway.route.name
-             == name)
+    i = next(
+        n for n, p in enumerate(paths) if p.entry.gateway and p.entry.gateway.route.name == name
+    )
     return rule_target(plan, i)
 
 
 def test_backend_errors_are_predicted_by_status() -> None:
-    route = g.route("r", g.rule(g.backend("gone"), matches=[g.match("/r0")]),
-                    g.rule(g.backend("empty"), matches=[g.match("/r1")]),
-                    g.rule(g.backend("ok"), g.backend("ok", ns="other"),
-                           matches=[g.match("/r2")]),
-                    g.rule(matches=[g.match("/none")]), hostnames=["h.example"])
-    s = snap([GW], [route], *backend_service("empty", pods=0), *backend_service("ok"),
-             *backend_service("ok", ns="other"))
+    route = g.route(
+        "r",
+        g.rule(g.backend("gone"), matches=[g.match("/r0")]),
+        g.rule(g.backend("empty"), matches=[g.match("/r1")]),
+        g.rule(g.backend("ok"), g.backend("ok", ns="other"), matches=[g.match("/r2")]),
+        g.rule(matches=[g.match("/none")]),
+        hostnames=["h.example"],
+    )
+    s = snap(
+        [GW],
+        [route],
+        *backend_service("empty", pods=0),
+        *backend_service("ok"),
+        *backend_service("ok", ns="other"),
+    )
     plan, _ = planned(s)
     by_path = {t.path: t for t in entries(plan)}
     invalid = by_path["/r0"]  # BackendNotFound
@@ -168,8 +213,14 @@ def test_a_reference_grant_makes_the_other_namespace_s_pods_expected() -> None:
 
 
 def test_a_redirect_predicts_its_status_and_location() -> None:
-    route = g.route("r", g.rule(matches=[g.match("/old")], filters=[
-        g.redirect(scheme="https", prefix="/new", status=301)]), hostnames=["h.example"])
+    route = g.route(
+        "r",
+        g.rule(
+            matches=[g.match("/old")],
+            filters=[g.redirect(scheme="https", prefix="/new", status=301)],
+        ),
+        hostnames=["h.example"],
+    )
     s = snap([GW], [route])
     plan, paths = planned(s)
     t = rule_target(plan, 0)
@@ -182,28 +233,38 @@ def test_a_redirect_predicts_its_status_and_location() -> None:
 
 
 def test_https_sends_sni_tls_passthrough_a_client_hello_and_tcp_a_connect() -> None:
-    gw = g.gateway("gw", g.listener("https", 443, "HTTPS", hostname="*.example"),
-                   g.listener("tls", 8443, "TLS", tls_mode="Passthrough"),
-                   g.listener("tcp", 9000, "TCP"), g.listener("udp", 5353, "UDP"))
+    gw = g.gateway(
+        "gw",
+        g.listener("https", 443, "HTTPS", hostname="*.example"),
+        g.listener("tls", 8443, "TLS", tls_mode="Passthrough"),
+        g.listener("tcp", 9000, "TCP"),
+        g.listener("udp", 5353, "UDP"),
+    )
     parents = [g.parent("gw", NS)]
-    https = g.route("web", g.rule(g.backend("web")), hostnames=["shop.example"],
-                    parents=parents)
-    tls = g.route("tls", g.rule(g.backend("web")), kind="TLSRoute", hostnames=["db.example"],
-                  parents=parents)
+    https = g.route("web", g.rule(g.backend("web")), hostnames=["shop.example"], parents=parents)
+    tls = g.route(
+        "tls", g.rule(g.backend("web")), kind="TLSRoute", hostnames=["db.example"], parents=parents
+    )
     tcp = g.route("tcp", g.rule(g.backend("db", port=5432)), kind="TCPRoute", parents=parents)
     udp = g.route("udp", g.rule(g.backend("web")), kind="UDPRoute", parents=parents)
-    s = snap([gw], [https, tls, tcp, udp], *backend_service("web"),
-             *backend_service("db", port=5432))
+    s = snap(
+        [gw], [https, tls, tcp, udp], *backend_service("web"), *backend_service("db", port=5432)
+    )
     plan, paths = planned(s)
     h, t, c = (of_route(plan, paths, n) for n in ("web", "tls", "tcp"))
-    assert (h.scheme, h.port, h.host_header, h.sni) == ("https", 443, "shop.example",
-                                                        "shop.example")
+    assert (h.scheme, h.port, h.host_header, h.sni) == (
+        "https",
+        443,
+        "shop.example",
+        "shop.example",
+    )
     assert (t.scheme, t.port, t.sni, t.host_header) == ("tls", 8443, "db.example", None)
     assert t.url == "tls://192.0.2.10:8443"
     assert t.expected_pods == {f"{NS}/web-0", f"{NS}/web-1"}
     assert (c.scheme, c.port) == ("tcp", 9000)  # a database behind: a connect
-    udp_i = next(n for n, p in enumerate(paths) if p.entry.gateway
-                 and p.entry.gateway.route.name == "udp")
+    udp_i = next(
+        n for n, p in enumerate(paths) if p.entry.gateway and p.entry.gateway.route.name == "udp"
+    )
     assert not [x for x in entries(plan) if any(r.path == udp_i for r in x.refs)]
     assert any(n.path == udp_i and "UDP" in n.reason for n in plan.not_probed)
     # The HTTPS listener's 404 goes to a name its wildcard accepts.
@@ -215,19 +276,27 @@ def test_the_gateway_s_own_service_may_be_answered_by_its_host_less_backends() -
     infra_key = ObjectKey(NS, "gw-infra")
     proxies = [b.pod("proxy-0", "n1", "10.9.0.1", {"app": "gw"}, ns=NS)]
     infra_objs = [
-        b.service("gw-infra", "LoadBalancer", ns=NS, selector={"app": "gw"}, lb_ip="192.0.2.10",
-                  ports=[{"port": 80, "targetPort": 10080, "nodePort": 30080,
-                          "protocol": "TCP"}],
-                  labels={"gateway.networking.k8s.io/gateway-name": "gw"}),
-        b.endpointslice("gw-infra", [b.endpoint("10.9.0.1", "n1", "proxy-0", ns=NS)], ns=NS,
-                        port=10080)]
+        b.service(
+            "gw-infra",
+            "LoadBalancer",
+            ns=NS,
+            selector={"app": "gw"},
+            lb_ip="192.0.2.10",
+            ports=[{"port": 80, "targetPort": 10080, "nodePort": 30080, "protocol": "TCP"}],
+            labels={"gateway.networking.k8s.io/gateway-name": "gw"},
+        ),
+        b.endpointslice(
+            "gw-infra", [b.endpoint("10.9.0.1", "n1", "proxy-0", ns=NS)], ns=NS, port=10080
+        ),
+    ]
     gw = g.gateway("gw", g.listener("http", 80, "HTTP"))
     route = g.route("any", g.rule(g.backend("web")), parents=[g.parent("gw", NS)])
     s = snap([gw], [route], *backend_service("web"), *proxies, *infra_objs)
     paths = analyse(s).paths
     gw_paths = [p for p in paths if p.entry.kind == EntryKind.GATEWAY]
-    assert gw_paths and all(p.entry.gateway and p.entry.gateway.infra == infra_key
-                            for p in gw_paths)
+    assert gw_paths and all(
+        p.entry.gateway and p.entry.gateway.infra == infra_key for p in gw_paths
+    )
     infra_paths = [p for p in paths if p.service == infra_key]
     plan = plan_probes(s, [*infra_paths, *gw_paths], PlanOptions(), context=paths)
     lb = next(t for t in plan.targets if t.hop == HopKind.ENTRY and not t.gateway)
@@ -238,8 +307,7 @@ def test_the_gateway_s_own_service_may_be_answered_by_its_host_less_backends() -
 
 
 def test_locations_compare_by_scheme_host_port_and_path() -> None:
-    assert same_location("https://h.example/new", "https://H.example:443/new?y=1", "http",
-                         None)
+    assert same_location("https://h.example/new", "https://H.example:443/new?y=1", "http", None)
     assert same_location("http://h.example:8080/x", "/x", "http", "h.example:8080") is False
     assert same_location("http://h.example/x", "/x", "http", "h.example")
     assert not same_location("https://h.example/new", "http://h.example/new", "http", None)
@@ -256,9 +324,14 @@ def test_an_http_backend_behind_a_tcp_listener_is_sent_a_get_through_it() -> Non
 
 
 def test_a_rule_for_a_method_that_may_change_something_is_not_probed() -> None:
-    route = g.route("r", g.rule(g.backend("web"), matches=[g.match("/order", method="POST")]),
-                    g.rule(g.backend("web"), matches=[g.match("/evil", headers={
-                        "x-a": "1\r\nX-Injected: yes"})]), hostnames=["h.example"])
+    route = g.route(
+        "r",
+        g.rule(g.backend("web"), matches=[g.match("/order", method="POST")]),
+        g.rule(
+            g.backend("web"), matches=[g.match("/evil", headers={"x-a": "1\r\nX-Injected: yes"})]
+        ),
+        hostnames=["h.example"],
+    )
     s = snap([GW], [route], *backend_service("web"))
     plan, _ = planned(s)
     sent = {t.path for t in entries(plan)}
@@ -269,8 +342,12 @@ def test_a_rule_for_a_method_that_may_change_something_is_not_probed() -> None:
 
 
 def test_a_grpc_method_is_reached_by_a_get_on_its_path() -> None:
-    route = g.route("grpc", g.rule(g.backend("web"), matches=[
-        g.grpc_match("shop.Cart", "Empty")]), kind="GRPCRoute", hostnames=["grpc.example"])
+    route = g.route(
+        "grpc",
+        g.rule(g.backend("web"), matches=[g.grpc_match("shop.Cart", "Empty")]),
+        kind="GRPCRoute",
+        hostnames=["grpc.example"],
+    )
     s = snap([GW], [route], *backend_service("web"))
     plan, paths = planned(s)
     t = of_route(plan, paths, "grpc")

@@ -23,24 +23,58 @@ T = TypeVar("T")
 def run(coro: Awaitable[T]) -> T:
     async def main() -> T:
         return await coro
+
     return asyncio.run(main())
 
 
-def target(port: int, *, scheme: str = "http", path: str = "/", method: str = "GET",
-           headers: tuple[tuple[str, str], ...] = (), host_header: str | None = None,
-           sni: str | None = None) -> ProbeTarget:
-    return ProbeTarget(HopKind.ENTRY, scheme, "127.0.0.1", port, path, host_header, sni, None,
-                       None, frozenset({Expect.ANSWER}), frozenset(), False, True, 1, (),
-                       frozenset(), method, headers, frozenset(), None, True)
+def target(
+    port: int,
+    *,
+    scheme: str = "http",
+    path: str = "/",
+    method: str = "GET",
+    headers: tuple[tuple[str, str], ...] = (),
+    host_header: str | None = None,
+    sni: str | None = None,
+) -> ProbeTarget:
+    return ProbeTarget(
+        HopKind.ENTRY,
+        scheme,
+        "127.0.0.1",
+        port,
+        path,
+        host_header,
+        sni,
+        None,
+        None,
+        frozenset({Expect.ANSWER}),
+        frozenset(),
+        False,
+        True,
+        1,
+        (),
+        frozenset(),
+        method,
+        headers,
+        frozenset(),
+        None,
+        True,
+    )
 
 
 def test_a_rule_s_method_headers_and_query_are_sent() -> None:
     async def go() -> tuple[ProbeResult, Server]:
         async with Server(echo("cart-0")) as s:
-            t = target(s.port, path="/cart?v=2", method="POST",
-                       headers=(("x-env", "canary"),), host_header="shop.example")
+            t = target(
+                s.port,
+                path="/cart?v=2",
+                method="POST",
+                headers=(("x-env", "canary"),),
+                host_header="shop.example",
+            )
             (r,) = await run_probes([t], ProbeOptions(timeout=2))
             return r, s
+
     r, s = run(go())
     assert s.heads[0].startswith("POST /cart?v=2 HTTP/1.1")
     assert header(s.heads[0], "x-env") == "canary"
@@ -53,13 +87,15 @@ def test_a_redirect_keeps_its_location() -> None:
         async with Server(redirect) as s:
             (r,) = await run_probes([target(s.port)], ProbeOptions(timeout=2))
             return r, s.port
+
     r, port = run(go())
     assert r.status == 302
     assert r.location == f"http://127.0.0.1:{port}/elsewhere"
 
 
-needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None,
-                                   reason="the openssl command makes the test certificate")
+needs_openssl = pytest.mark.skipif(
+    shutil.which("openssl") is None, reason="the openssl command makes the test certificate"
+)
 
 
 @needs_openssl
@@ -72,8 +108,12 @@ def test_tls_passthrough_sends_the_sni_and_reads_the_backend_inside(tmp_path: Pa
 
     async def go() -> list[ProbeResult]:
         async with Server(echo("db-0", "data"), ssl_ctx=ctx) as s:
-            return list(await run_probes([target(s.port, scheme="tls", sni="db.example")],
-                                         ProbeOptions(timeout=3)))
+            return list(
+                await run_probes(
+                    [target(s.port, scheme="tls", sni="db.example")], ProbeOptions(timeout=3)
+                )
+            )
+
     (r,) = run(go())
     assert names == ["db.example"]
     assert (r.outcome, r.pod) == (Outcome.OK, "data/db-0")
@@ -89,8 +129,12 @@ def test_tls_passthrough_to_a_silent_backend_is_a_handshake_without_a_name(
 
     async def go() -> list[ProbeResult]:
         async with Server(hang, ssl_ctx=ctx) as s:
-            return list(await run_probes([target(s.port, scheme="tls", sni="db.example")],
-                                         ProbeOptions(timeout=3)))
+            return list(
+                await run_probes(
+                    [target(s.port, scheme="tls", sni="db.example")], ProbeOptions(timeout=3)
+                )
+            )
+
     (r,) = run(go())
     assert r.outcome == Outcome.OK and r.pod is None
     assert "TLS handshake done" in r.detail
@@ -100,15 +144,20 @@ def test_a_tls_probe_at_a_closed_port_is_refused() -> None:
     async def go() -> list[ProbeResult]:
         async with Server(hang) as s:
             port = s.port
-        return list(await run_probes([target(port, scheme="tls", sni="db.example")],
-                                     ProbeOptions(timeout=2)))
+        return list(
+            await run_probes(
+                [target(port, scheme="tls", sni="db.example")], ProbeOptions(timeout=2)
+            )
+        )
+
     (r,) = run(go())
     assert r.outcome == Outcome.REFUSED
 
 
 def test_raw_http_answers_are_read() -> None:
     status, headers, body = parse_http_answer(
-        b"HTTP/1.1 404 Not Found\r\nX-Pod-Name: p\r\n\r\n{}") or (0, {}, b"")
+        b"HTTP/1.1 404 Not Found\r\nX-Pod-Name: p\r\n\r\n{}"
+    ) or (0, {}, b"")
     assert (status, headers, body) == (404, {"x-pod-name": "p"}, b"{}")
     assert parse_http_answer(b"\x16\x03\x01garbage") is None
 
@@ -116,15 +165,24 @@ def test_raw_http_answers_are_read() -> None:
 @needs_openssl
 def test_an_insecure_retry_that_fails_is_reported_not_raised(tmp_path: Path) -> None:
     from tests.probe.servers import close_after_read
+
     cert, key = self_signed(tmp_path, "shop.example")
     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     ctx.load_cert_chain(cert, key)
 
     async def go() -> list[ProbeResult]:
         async with Server(close_after_read, ssl_ctx=ctx) as s:
-            return list(await run_probes([target(s.port, scheme="https", sni="shop.example",
-                                                  host_header="shop.example")],
-                                         ProbeOptions(timeout=3, insecure=True)))
+            return list(
+                await run_probes(
+                    [
+                        target(
+                            s.port, scheme="https", sni="shop.example", host_header="shop.example"
+                        )
+                    ],
+                    ProbeOptions(timeout=3, insecure=True),
+                )
+            )
+
     (r,) = run(go())
     assert r.outcome == Outcome.CLOSED, r.detail
     assert r.tls_problem and "certificate" in r.tls_problem.lower()

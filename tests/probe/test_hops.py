@@ -17,10 +17,13 @@ def _obs(proof: Proof, target: int = 0) -> Observation:
 def test_the_worst_proof_decides() -> None:
     assert merge([]) is None
     assert merge([_obs(Proof.UNKNOWN), _obs(Proof.CONFIRMED, 1)]).proof == Proof.CONFIRMED
-    assert merge([_obs(Proof.CONFIRMED), _obs(Proof.UNIDENTIFIED, 1)]).proof == \
-        Proof.UNIDENTIFIED
-    assert merge([_obs(Proof.CONFIRMED), _obs(Proof.CONTRADICTED, 1),
-                  _obs(Proof.UNIDENTIFIED, 2)]).proof == Proof.CONTRADICTED
+    assert merge([_obs(Proof.CONFIRMED), _obs(Proof.UNIDENTIFIED, 1)]).proof == Proof.UNIDENTIFIED
+    assert (
+        merge(
+            [_obs(Proof.CONFIRMED), _obs(Proof.CONTRADICTED, 1), _obs(Proof.UNIDENTIFIED, 2)]
+        ).proof
+        == Proof.CONTRADICTED
+    )
 
 
 def _refused(target: int) -> ProbeResult:
@@ -51,7 +54,8 @@ def test_runs_combined_take_the_latest_run_per_path_and_judge_again() -> None:
     report, at = combined
     assert at == [0, 1, 2, None]  # path 5 was not probed
     assert [p.entry.label() for p in report.plan.paths] == [
-        data.shop().paths[i].entry.label() for i in (2, 0, 1)]
+        data.shop().paths[i].entry.label() for i in (2, 0, 1)
+    ]
     # Path 1 comes from the second run: its targets' refs point at the combined plan.
     assert {r.path for t in report.plan.targets for r in t.refs} == {0, 1, 2}
     assert report.evidence.summary.done == len(report.results)
@@ -61,5 +65,6 @@ def test_runs_combined_take_the_latest_run_per_path_and_judge_again() -> None:
     joined = hop_verdicts(report.plan, report.evidence)
     renumber = {2: 0, 0: 1, 1: 2}  # combined index of each path of `again`
     assert {r._replace(path=renumber[r.path]): v.proof for r, v in alone.items()} == {
-        r: v.proof for r, v in joined.items()}
+        r: v.proof for r, v in joined.items()
+    }
     assert combine_reports([first], [7]) is None

@@ -50,8 +50,14 @@ SCRIPT = textwrap.dedent("""
 
 def test_ctrl_c_cancels_every_probe_and_closes_connections() -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", SCRIPT], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SCRIPT],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=ROOT,
+    )
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "probing"
     proc.send_signal(signal.SIGINT)

@@ -23,8 +23,10 @@ from kpath.routing.analysis import Analysis, analyse
 from kpath.routing.paths import EntryKind
 
 HAS_API = importlib.util.find_spec("kpath.lab.apiserver") is not None
-pytestmark = [pytest.mark.lab,
-              pytest.mark.skipif(not HAS_API, reason="the lab API server is not in this checkout")]
+pytestmark = [
+    pytest.mark.lab,
+    pytest.mark.skipif(not HAS_API, reason="the lab API server is not in this checkout"),
+]
 
 TOKEN = "probe-test-token"
 
@@ -42,8 +44,9 @@ class LabCluster:
 
     def probe(self, service: str, analysis: Analysis | None = None, **kw: object) -> ProbeReport:
         a = analysis or self.analysis()
-        opts = ProbeSettings(**{"timeout": 0.6,
-                                "api": api_access(str(self.kubeconfig), None), **kw})  # type: ignore[arg-type]
+        opts = ProbeSettings(
+            **{"timeout": 0.6, "api": api_access(str(self.kubeconfig), None), **kw}
+        )  # type: ignore[arg-type]
         return run_probe_paths(a, service_paths(a, service), opts)
 
     def pod_name(self, workload: str, replica: int) -> str:
@@ -106,8 +109,9 @@ def test_refusing_and_failing_pods(shop: LabCluster) -> None:
     (failed,) = results_of(report, pods[failing])
     assert refused.outcome == Outcome.REFUSED
     assert (failed.outcome, failed.status, failed.pod) == (Outcome.HTTP_STATUS, 503, failing)
-    codes = {(f.code, f.message.split(" at ")[0].rsplit("pod ", 1)[-1])
-             for f in report.evidence.findings}
+    codes = {
+        (f.code, f.message.split(" at ")[0].rsplit("pod ", 1)[-1]) for f in report.evidence.findings
+    }
     assert ("KP402", refusing) in codes
     assert any(f.code == "KP405" and failing in f.message for f in report.evidence.findings)
 
@@ -148,8 +152,10 @@ def test_ingress_hosts_and_paths_reach_their_backends(shop: LabCluster) -> None:
     seen: dict[tuple[str | None, str], tuple[Proof, set[str]]] = {}
     for i, t in hops(report, HopKind.ENTRY):
         o = report.evidence.observations[i]
-        seen[(t.host_header, t.path)] = (o.proof, {p.split("/")[1].rsplit("-", 2)[0]
-                                                   for p in o.pods})
+        seen[(t.host_header, t.path)] = (
+            o.proof,
+            {p.split("/")[1].rsplit("-", 2)[0] for p in o.pods},
+        )
     assert seen[("shop.example.com", "/")] == (Proof.CONFIRMED, {"web"})
     assert seen[("shop.example.com", "/api")] == (Proof.CONFIRMED, {"catalog"})
     assert seen[("admin.example.com", "/")] == (Proof.CONFIRMED, {"admin"})
@@ -204,8 +210,10 @@ def test_a_rolling_update_of_a_local_policy_lb_raises_no_false_alarm(
         # The lab's scheduler puts the replacement where the old pod was; a rollout whose new
         # pod is not there yet is what leaves a node with only the terminating one.
         lab.scale("shop", "checkout", 1)
-        left = [(p["spec"]["nodeName"], bool(p["metadata"].get("deletionTimestamp")))
-                for p in lab.pods("shop", "checkout")]
+        left = [
+            (p["spec"]["nodeName"], bool(p["metadata"].get("deletionTimestamp")))
+            for p in lab.pods("shop", "checkout")
+        ]
         assert (draining, True) in left and (draining, False) not in left, left
         assert any(not gone for _, gone in left), left
         report = cluster.probe("shop/checkout")
@@ -234,5 +242,4 @@ def test_a_node_the_objects_call_notready_gets_no_prediction(shop: LabCluster) -
     assert [r.outcome for r in results_of(report, a)] == [Outcome.TIMEOUT]
     seen = report.evidence.observations[a]
     assert seen.proof == Proof.UNKNOWN and "NotReady" in seen.reason
-    assert not any(f.code == "KP401" and "node-a" in f.message
-                   for f in report.evidence.findings)
+    assert not any(f.code == "KP401" and "node-a" in f.message for f in report.evidence.findings)

@@ -51,21 +51,46 @@ TOKEN = "Bearer s3cret-token"
 def run(coro: Awaitable[T]) -> T:
     async def main() -> T:
         return await coro
+
     return asyncio.run(main())
 
 
-def target(port: int, *, scheme: str = "http", hop: HopKind = HopKind.NODE, repeat: int = 1,
-           host_header: str | None = None, sni: str | None = None,
-           pod: ObjectKey | None = None, host: str = "127.0.0.1") -> ProbeTarget:
-    return ProbeTarget(hop, scheme, host, port, "/", host_header, sni, None, pod,
-                       frozenset({Expect.ANSWER}), frozenset(), False, False, repeat, ())
+def target(
+    port: int,
+    *,
+    scheme: str = "http",
+    hop: HopKind = HopKind.NODE,
+    repeat: int = 1,
+    host_header: str | None = None,
+    sni: str | None = None,
+    pod: ObjectKey | None = None,
+    host: str = "127.0.0.1",
+) -> ProbeTarget:
+    return ProbeTarget(
+        hop,
+        scheme,
+        host,
+        port,
+        "/",
+        host_header,
+        sni,
+        None,
+        pod,
+        frozenset({Expect.ANSWER}),
+        frozenset(),
+        False,
+        False,
+        repeat,
+        (),
+    )
 
 
 DEFAULT = ProbeOptions(timeout=2)
 
 
-async def probe_one(handler: Any, options: ProbeOptions = DEFAULT, **kw: Any
-                    ) -> tuple[list[Any], Server]:
+async def probe_one(
+    handler: Any, options: ProbeOptions = DEFAULT, **kw: Any
+) -> tuple[list[Any], Server]:
     async with Server(handler) as s:
         results = await run_probes([target(s.port, **kw)], options)
     return results, s
@@ -74,8 +99,13 @@ async def probe_one(handler: Any, options: ProbeOptions = DEFAULT, **kw: Any
 # --------------------------------------------------------------------------- outcomes
 def test_an_echo_pod_answers_and_names_itself() -> None:
     (r,), s = run(probe_one(echo("web-1", "shop", "n2")))
-    assert (r.outcome, r.status, r.pod, r.pod_node, r.via) == (Outcome.OK, 200, "shop/web-1",
-                                                               "n2", "direct")
+    assert (r.outcome, r.status, r.pod, r.pod_node, r.via) == (
+        Outcome.OK,
+        200,
+        "shop/web-1",
+        "n2",
+        "direct",
+    )
     assert header(s.heads[0], "Connection") == "close"
 
 
@@ -186,8 +216,9 @@ def test_concurrency_is_bounded() -> None:
             await respond(w, 200, b"{}")
 
         async with Server(held) as s:
-            task = asyncio.create_task(run_probes([target(s.port, repeat=10)],
-                                                  ProbeOptions(concurrency=3, timeout=30)))
+            task = asyncio.create_task(
+                run_probes([target(s.port, repeat=10)], ProbeOptions(concurrency=3, timeout=30))
+            )
             while s.connections < 3:
                 await asyncio.sleep(0.01)
             await asyncio.sleep(0.3)  # room for a 4th connection, were the bound broken
@@ -203,8 +234,9 @@ def test_concurrency_is_bounded() -> None:
 def test_cancelling_a_run_closes_every_connection() -> None:
     async def scenario() -> tuple[bool, int]:
         async with Server(hang) as s:
-            task = asyncio.create_task(run_probes([target(s.port, repeat=8)],
-                                                  ProbeOptions(concurrency=4, timeout=60)))
+            task = asyncio.create_task(
+                run_probes([target(s.port, repeat=8)], ProbeOptions(concurrency=4, timeout=60))
+            )
             await s.first_connection.wait()
             while s.open < 4:
                 await asyncio.sleep(0.01)
@@ -224,8 +256,9 @@ def test_cancelling_a_run_closes_every_connection() -> None:
 
 
 # --------------------------------------------------------------------------- TLS
-needs_openssl = pytest.mark.skipif(shutil.which("openssl") is None,
-                                   reason="the openssl command makes the test certificate")
+needs_openssl = pytest.mark.skipif(
+    shutil.which("openssl") is None, reason="the openssl command makes the test certificate"
+)
 
 
 @needs_openssl
@@ -240,8 +273,9 @@ def test_tls_is_verified_sni_and_host_are_sent_and_insecure_reports_the_problem(
 
     async def scenario(insecure: bool) -> tuple[Any, Server]:
         async with Server(echo(), ssl_ctx=ctx) as s:
-            t = target(s.port, scheme="https", host_header="shop.example.com",
-                       sni="shop.example.com")
+            t = target(
+                s.port, scheme="https", host_header="shop.example.com", sni="shop.example.com"
+            )
             (r,) = await run_probes([t], ProbeOptions(timeout=3, insecure=insecure))
             return r, s
 
@@ -297,15 +331,26 @@ class FakeApi:
             name, _, port = request.match_info["name"].rpartition(":")
             if self.unreachable:
                 return web.json_response(
-                    {"kind": "Status", "status": "Failure", "code": 503, "reason":
-                     "ServiceUnavailable", "message": "error trying to reach service: dial tcp "
-                     f"10.1.0.1:{port}: connect: connection refused"}, status=503)
+                    {
+                        "kind": "Status",
+                        "status": "Failure",
+                        "code": 503,
+                        "reason": "ServiceUnavailable",
+                        "message": "error trying to reach service: dial tcp "
+                        f"10.1.0.1:{port}: connect: connection refused",
+                    },
+                    status=503,
+                )
             if self.echo:
                 name = f"{name} {request.headers['Authorization']}"
-            return web.json_response({"pod": name, "port": port},
-                                     headers={"X-Pod-Name": name,
-                                              "X-Pod-Namespace": request.match_info["ns"],
-                                              "X-Node-Name": "n1"})
+            return web.json_response(
+                {"pod": name, "port": port},
+                headers={
+                    "X-Pod-Name": name,
+                    "X-Pod-Namespace": request.match_info["ns"],
+                    "X-Node-Name": "n1",
+                },
+            )
 
         app = web.Application()
         app.router.add_get("/api/v1/namespaces/{ns}/pods/{name}/proxy/{tail:.*}", proxy)
@@ -350,16 +395,20 @@ def test_pods_that_do_not_answer_from_here_go_through_the_api_server() -> None:
 def test_an_api_server_that_cannot_reach_the_pod_answers_http_and_says_why() -> None:
     async def scenario() -> Any:
         async with FakeApi(unreachable=True) as api:
-            opts = ProbeOptions(timeout=2, api=ApiAccess(api.url, {"Authorization": TOKEN}),
-                                pods="api")
-            (r,) = await run_probes([target(8080, hop=HopKind.POD,
-                                            pod=ObjectKey("shop", "web-1"))], opts)
+            opts = ProbeOptions(
+                timeout=2, api=ApiAccess(api.url, {"Authorization": TOKEN}), pods="api"
+            )
+            (r,) = await run_probes(
+                [target(8080, hop=HopKind.POD, pod=ObjectKey("shop", "web-1"))], opts
+            )
             return r
 
     r = run(scenario())
     assert (r.via, r.outcome, r.status, r.pod) == ("api-proxy", Outcome.HTTP_STATUS, 503, None)
-    assert r.detail == ("HTTP 503 from the API server's proxy: error trying to reach service: "
-                        "dial tcp 10.1.0.1:8080: connect: connection refused")
+    assert r.detail == (
+        "HTTP 503 from the API server's proxy: error trying to reach service: "
+        "dial tcp 10.1.0.1:8080: connect: connection refused"
+    )
 
 
 def test_credentials_an_api_server_echoes_are_redacted_from_results() -> None:
@@ -367,11 +416,11 @@ def test_credentials_an_api_server_echoes_are_redacted_from_results() -> None:
 
     async def scenario() -> Any:
         async with FakeApi(echo=True) as api:
-            access = ApiAccess(api.url, {"Authorization": TOKEN},
-                               secrets=redaction_set([TOKEN]))
+            access = ApiAccess(api.url, {"Authorization": TOKEN}, secrets=redaction_set([TOKEN]))
             opts = ProbeOptions(timeout=2, api=access, pods="api")
-            (r,) = await run_probes([target(8080, hop=HopKind.POD,
-                                            pod=ObjectKey("shop", "web-1"))], opts)
+            (r,) = await run_probes(
+                [target(8080, hop=HopKind.POD, pod=ObjectKey("shop", "web-1"))], opts
+            )
             return r, api
 
     r, api = run(scenario())
@@ -383,8 +432,12 @@ def test_credentials_an_api_server_echoes_are_redacted_from_results() -> None:
 def test_without_api_access_an_unrouted_pod_times_out() -> None:
     silent = Silent()
     try:
-        (r,) = run(run_probes([target(silent.port, hop=HopKind.POD,
-                                      pod=ObjectKey("shop", "web-1"))], ProbeOptions(timeout=0.3)))
+        (r,) = run(
+            run_probes(
+                [target(silent.port, hop=HopKind.POD, pod=ObjectKey("shop", "web-1"))],
+                ProbeOptions(timeout=0.3),
+            )
+        )
     finally:
         silent.close()
     assert (r.outcome, r.via) == (Outcome.TIMEOUT, "direct")
@@ -392,10 +445,14 @@ def test_without_api_access_an_unrouted_pod_times_out() -> None:
 
 def test_pod_proxy_urls() -> None:
     api = ApiAccess("https://127.0.0.1:6443/")
-    assert api.pod_proxy_url("shop", "web-1", 8080, "http", "/") == \
-        "https://127.0.0.1:6443/api/v1/namespaces/shop/pods/web-1:8080/proxy/"
-    assert api.pod_proxy_url("shop", "web-1", 8443, "https", "/x") == \
-        "https://127.0.0.1:6443/api/v1/namespaces/shop/pods/https:web-1:8443/proxy/x"
+    assert (
+        api.pod_proxy_url("shop", "web-1", 8080, "http", "/")
+        == "https://127.0.0.1:6443/api/v1/namespaces/shop/pods/web-1:8080/proxy/"
+    )
+    assert (
+        api.pod_proxy_url("shop", "web-1", 8443, "https", "/x")
+        == "https://127.0.0.1:6443/api/v1/namespaces/shop/pods/https:web-1:8443/proxy/x"
+    )
     # A hostile name cannot climb out of the pod's proxy path.
     assert "/../" not in api.pod_proxy_url("shop", "../../secrets", 1, "http", "/")
 
@@ -414,8 +471,10 @@ def test_classify_failures() -> None:
     wrapped.__cause__ = cert
     assert classify(wrapped)[0] == Outcome.TLS
     assert classify(httpx.ReadTimeout("slow"))[0] == Outcome.TIMEOUT
-    assert classify(httpx.RemoteProtocolError("Server disconnected without sending a "
-                                              "response."))[0] == Outcome.CLOSED
+    assert (
+        classify(httpx.RemoteProtocolError("Server disconnected without sending a response."))[0]
+        == Outcome.CLOSED
+    )
     unreachable = httpx.ConnectError("no route")
     unreachable.__cause__ = OSError(113, "No route to host")
     assert classify(unreachable)[0] == Outcome.UNREACHABLE

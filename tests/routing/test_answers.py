@@ -36,10 +36,16 @@ def test_traffic_split_shares():
     snap = manifest("nginx-gateway-fabric-traffic-splitting.yaml")
     (a,) = answers(snap, parse_url("http://cafe.example.com/coffee"))
     assert (a.entry.kind, str(a.entry.name), a.entry.listener, a.entry.class_name) == (
-        "gateway", "default/gateway", "http", "nginx")
+        "gateway",
+        "default/gateway",
+        "http",
+        "nginx",
+    )
     assert a.outcome == Outcome.FORWARD
-    assert {str(s.name): s.share for s in a.backends} == {"default/coffee-v1": 0.8,
-                                                          "default/coffee-v2": 0.2}
+    assert {str(s.name): s.share for s in a.backends} == {
+        "default/coffee-v1": 0.8,
+        "default/coffee-v2": 0.2,
+    }
 
 
 def test_http_to_https_redirect_and_via_the_gateway():
@@ -61,7 +67,9 @@ def test_tls_tcp_and_grpc_schemes_reach_their_routes():
     tcp = manifest("envoy-gateway-tcp-routing.yaml")
     (conn,) = answers(tcp, parse_url("tcp://10.0.0.1:8089"))
     assert conn.route is not None and (conn.route.kind, str(conn.route.name)) == (
-        "TCPRoute", "default/tcp-app-2")
+        "TCPRoute",
+        "default/tcp-app-2",
+    )
     grpc = manifest("envoy-gateway-grpc-routing.yaml")
     (call,) = answers(grpc, parse_url("grpc://grpc-example.com/yages.Echo/Ping"))
     assert call.route is not None and call.route.kind == "GRPCRoute"
@@ -80,26 +88,53 @@ def both_ways(tmp_path: Path) -> Snapshot:
     """shop.example.com through an Ingress (ingress-nginx) and through a Gateway."""
     objects = [
         b.ingress_class("nginx", "k8s.io/ingress-nginx"),
-        b.service("ingress-nginx-controller", "LoadBalancer", ns="ingress-nginx",
-                  selector={"app.kubernetes.io/name": "ingress-nginx"},
-                  labels={"app.kubernetes.io/name": "ingress-nginx"}, lb_ip="203.0.113.7"),
+        b.service(
+            "ingress-nginx-controller",
+            "LoadBalancer",
+            ns="ingress-nginx",
+            selector={"app.kubernetes.io/name": "ingress-nginx"},
+            labels={"app.kubernetes.io/name": "ingress-nginx"},
+            lb_ip="203.0.113.7",
+        ),
         b.service("web", ports=[{"name": "http", "port": 80, "targetPort": 8080}]),
         b.service("web-v2", ports=[{"name": "http", "port": 80, "targetPort": 8080}]),
-        b.ingress("web", [b.rule("shop.example.com", ("/", "Prefix", b.backend("web", 80)))],
-                  class_name="nginx"),
-        {"apiVersion": GW, "kind": "GatewayClass", "metadata": {"name": "eg"},
-         "spec": {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"}},
-        {"apiVersion": GW, "kind": "Gateway", "metadata": {"name": "eg", "namespace": "shop"},
-         "spec": {"gatewayClassName": "eg", "listeners": [
-             {"name": "http", "port": 80, "protocol": "HTTP"}]},
-         "status": {"addresses": [{"type": "IPAddress", "value": "203.0.113.9"}]}},
-        {"apiVersion": GW, "kind": "HTTPRoute", "metadata": {"name": "web", "namespace": "shop"},
-         "spec": {"parentRefs": [{"name": "eg"}], "hostnames": ["shop.example.com"],
-                  "rules": [{"backendRefs": [{"name": "web-v2", "port": 80}]}]}},
+        b.ingress(
+            "web",
+            [b.rule("shop.example.com", ("/", "Prefix", b.backend("web", 80)))],
+            class_name="nginx",
+        ),
+        {
+            "apiVersion": GW,
+            "kind": "GatewayClass",
+            "metadata": {"name": "eg"},
+            "spec": {"controllerName": "gateway.envoyproxy.io/gatewayclass-controller"},
+        },
+        {
+            "apiVersion": GW,
+            "kind": "Gateway",
+            "metadata": {"name": "eg", "namespace": "shop"},
+            "spec": {
+                "gatewayClassName": "eg",
+                "listeners": [{"name": "http", "port": 80, "protocol": "HTTP"}],
+            },
+            "status": {"addresses": [{"type": "IPAddress", "value": "203.0.113.9"}]},
+        },
+        {
+            "apiVersion": GW,
+            "kind": "HTTPRoute",
+            "metadata": {"name": "web", "namespace": "shop"},
+            "spec": {
+                "parentRefs": [{"name": "eg"}],
+                "hostnames": ["shop.example.com"],
+                "rules": [{"backendRefs": [{"name": "web-v2", "port": 80}]}],
+            },
+        },
     ]
     api = {"Ingress": "networking.k8s.io/v1", "IngressClass": "networking.k8s.io/v1"}
-    items = [{"apiVersion": api.get(o["kind"], "v1"), **o} if "apiVersion" not in o else o
-             for o in objects]
+    items = [
+        {"apiVersion": api.get(o["kind"], "v1"), **o} if "apiVersion" not in o else o
+        for o in objects
+    ]
     path = tmp_path / "both.json"
     path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
     return build_snapshot(load_dump([path]))
@@ -111,7 +146,8 @@ def test_gateways_first_then_ingress_controllers_and_via_picks_one(tmp_path):
     found = answers(snap, request)
     assert [(a.entry.kind, str(a.entry.name), a.entry.address) for a in found] == [
         ("gateway", "shop/eg", "203.0.113.9"),
-        ("ingress", "ingress-nginx/ingress-nginx-controller", "203.0.113.7")]
+        ("ingress", "ingress-nginx/ingress-nginx-controller", "203.0.113.7"),
+    ]
     assert [str(a.backends[0].name) for a in found] == ["shop/web-v2", "shop/web"]
     (gw,) = answers(snap, request, "shop/eg")
     assert gw.entry.kind == "gateway"
@@ -144,8 +180,9 @@ def _web_cluster(*extra: dict) -> list[dict]:
 
 
 def test_pruning_pods_changes_no_answer_when_slices_are_there():
-    objects = _web_cluster(b.endpointslice("web", [b.endpoint("10.64.0.1", "n1", "web-1")],
-                                           port_name="http"))
+    objects = _web_cluster(
+        b.endpointslice("web", [b.endpoint("10.64.0.1", "n1", "web-1")], port_name="http")
+    )
     request = parse_url("http://shop.example.com/")
     whole = answers(build_snapshot(_raw(*objects)), request)
     pruned_raw = _raw(*objects)

@@ -12,22 +12,37 @@ def pod(name: str, **labels: str) -> Pod:
     return Pod("shop", name, None, None, False, "Running", True, False, labels, ())
 
 
-@pytest.mark.parametrize(("a", "b", "d"), [
-    ("review", "reviews", 1), ("reviews", "review", 1), ("web", "wob", 1), ("", "abc", 3),
-    ("kitten", "sitting", 3), ("same", "same", 0), ("flaw", "lawn", 2)])
+@pytest.mark.parametrize(
+    ("a", "b", "d"),
+    [
+        ("review", "reviews", 1),
+        ("reviews", "review", 1),
+        ("web", "wob", 1),
+        ("", "abc", 3),
+        ("kitten", "sitting", 3),
+        ("same", "same", 0),
+        ("flaw", "lawn", 2),
+    ],
+)
 def test_edit_distance(a: str, b: str, d: int) -> None:
     assert edit_distance(a, b) == d
 
 
 def test_letters_in_words() -> None:
     assert [letters(n) for n in (1, 2, 3, 7)] == [
-        "one letter", "two letters", "three letters", "7 letters"]
+        "one letter",
+        "two letters",
+        "three letters",
+        "7 letters",
+    ]
 
 
 def test_terms_same_key_near_key_missing() -> None:
     assert term({"app": "reviews"}, "app", "review").describe() == "app=reviews, one letter off"
-    assert term({"app": "csi-attacher"}, "app", "longhorn").describe() == \
-        "app='csi-attacher' (wants 'longhorn')"
+    assert (
+        term({"app": "csi-attacher"}, "app", "longhorn").describe()
+        == "app='csi-attacher' (wants 'longhorn')"
+    )
     near = term({"apps": "review"}, "app", "review")
     assert (near.pod_key, near.cost) == ("apps", 1)
     gone = term({"team": "x"}, "app", "web")
@@ -35,9 +50,13 @@ def test_terms_same_key_near_key_missing() -> None:
 
 
 def test_candidates_nearest_first_and_ties_by_name() -> None:
-    pods = [pod("catalog-1", app="catalog"), pod("reviews-b", app="reviews"),
-            pod("reviews-a", app="reviews"), pod("admin-1", app="admin"),
-            pod("nolabels")]
+    pods = [
+        pod("catalog-1", app="catalog"),
+        pod("reviews-b", app="reviews"),
+        pod("reviews-a", app="reviews"),
+        pod("admin-1", app="admin"),
+        pod("nolabels"),
+    ]
     ranked = candidates(pods, {"app": "review"})
     assert [c.pod.name for c in ranked][:3] == ["reviews-a", "reviews-b", "admin-1"]
     assert "nolabels" not in [c.pod.name for c in ranked]  # none of the keys, not a candidate

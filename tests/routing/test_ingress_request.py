@@ -16,8 +16,10 @@ from kpath.routing.requests import Answer, Outcome
 from kpath.routing.urls import parse_url
 from tests import builders as b
 
-WEBSITE = Path(__file__).resolve().parents[3] / "shared/realworld/manifests/" \
+WEBSITE = (
+    Path(__file__).resolve().parents[3] / "shared/realworld/manifests/"
     "k8s-website-networking-examples.yaml"
+)
 NGINX = "ingress-nginx/ingress-nginx-controller"
 
 
@@ -49,23 +51,27 @@ def route_of(a: Answer) -> tuple[str, int, str | None]:
 # --- the Kubernetes website's Ingress examples (served by the default class, whose
 # controller is not in the manifests: the rules alone decide) -------------------------
 
-@pytest.mark.parametrize(("url", "route"), [
-    # simple fanout: /foo and /bar under one host; the longest prefix wins over "/"
-    ("http://foo.bar.com/foo/x", ("default/simple-fanout-example", 0, "/foo")),
-    ("http://foo.bar.com/foo", ("default/simple-fanout-example", 0, "/foo")),
-    ("http://foo.bar.com/other", ("default/name-virtual-host-ingress", 0, "/")),
-    # Prefix matches on segment boundaries: /foobar is not under /foo
-    ("http://foo.bar.com/foobar", ("default/name-virtual-host-ingress", 0, "/")),
-    # an exact host beats the wildcard that also covers it
-    ("http://bar.foo.com/foo", ("default/name-virtual-host-ingress", 1, "/")),
-    # the wildcard covers one label
-    ("http://baz.foo.com/foo/1", ("default/ingress-wildcard-host", 1, "/foo")),
-    # two labels: the wildcard does not cover it; the host-less rule of the default server
-    ("http://a.b.foo.com/foo", ("default/name-virtual-host-ingress-no-third-host", 2, "/")),
-    ("http://foo.com/foo", ("default/name-virtual-host-ingress-no-third-host", 2, "/")),
-    ("http://third.bar.com/", ("default/name-virtual-host-ingress-no-third-host", 2, "/")),
-    ("http://first.bar.com/x", ("default/name-virtual-host-ingress-no-third-host", 0, "/")),
-])
+
+@pytest.mark.parametrize(
+    ("url", "route"),
+    [
+        # simple fanout: /foo and /bar under one host; the longest prefix wins over "/"
+        ("http://foo.bar.com/foo/x", ("default/simple-fanout-example", 0, "/foo")),
+        ("http://foo.bar.com/foo", ("default/simple-fanout-example", 0, "/foo")),
+        ("http://foo.bar.com/other", ("default/name-virtual-host-ingress", 0, "/")),
+        # Prefix matches on segment boundaries: /foobar is not under /foo
+        ("http://foo.bar.com/foobar", ("default/name-virtual-host-ingress", 0, "/")),
+        # an exact host beats the wildcard that also covers it
+        ("http://bar.foo.com/foo", ("default/name-virtual-host-ingress", 1, "/")),
+        # the wildcard covers one label
+        ("http://baz.foo.com/foo/1", ("default/ingress-wildcard-host", 1, "/foo")),
+        # two labels: the wildcard does not cover it; the host-less rule of the default server
+        ("http://a.b.foo.com/foo", ("default/name-virtual-host-ingress-no-third-host", 2, "/")),
+        ("http://foo.com/foo", ("default/name-virtual-host-ingress-no-third-host", 2, "/")),
+        ("http://third.bar.com/", ("default/name-virtual-host-ingress-no-third-host", 2, "/")),
+        ("http://first.bar.com/x", ("default/name-virtual-host-ingress-no-third-host", 0, "/")),
+    ],
+)
 def test_website_examples_route_by_host_and_path(website, url, route):
     a = only(ask(website, url))
     assert a.entry.kind == "ingress" and a.entry.class_name == "example-class"
@@ -110,8 +116,9 @@ def test_an_ingress_class_that_does_not_exist_answers_nothing(website):
     # minimal-ingress names class nginx-example, which no IngressClass defines.
     found = ask(website, "http://any.example/testpath")
     assert all(a.entry.class_name != "nginx-example" for a in found)
-    assert all(a.route is None or a.route.name != ObjectKey("default", "minimal-ingress")
-               for a in found)
+    assert all(
+        a.route is None or a.route.name != ObjectKey("default", "minimal-ingress") for a in found
+    )
 
 
 def test_tls_connections_and_other_ports_are_not_taken_by_an_ingress(website):
@@ -130,20 +137,33 @@ def test_via_must_name_a_gateway_or_a_controller_service(website):
 
 # --- built clusters: a controller with its own Service -------------------------------
 
+
 def controller(*extra: dict, ports: list[dict] | None = None) -> Snapshot:
     return b.snapshot(
         b.ingress_class("nginx", "k8s.io/ingress-nginx", default=True),
-        b.service("ingress-nginx-controller", "LoadBalancer", ns="ingress-nginx",
-                  selector={"app.kubernetes.io/name": "ingress-nginx"},
-                  labels={"app.kubernetes.io/name": "ingress-nginx"}, lb_ip="203.0.113.7",
-                  ports=ports or [
-                      {"name": "http", "port": 80, "targetPort": 80, "nodePort": 30080},
-                      {"name": "https", "port": 443, "targetPort": 443, "nodePort": 30443}]),
+        b.service(
+            "ingress-nginx-controller",
+            "LoadBalancer",
+            ns="ingress-nginx",
+            selector={"app.kubernetes.io/name": "ingress-nginx"},
+            labels={"app.kubernetes.io/name": "ingress-nginx"},
+            lb_ip="203.0.113.7",
+            ports=ports
+            or [
+                {"name": "http", "port": 80, "targetPort": 80, "nodePort": 30080},
+                {"name": "https", "port": 443, "targetPort": 443, "nodePort": 30443},
+            ],
+        ),
         b.service("web", ports=[{"name": "http", "port": 80, "targetPort": 8080}]),
-        b.endpointslice("web", [b.endpoint("10.64.0.1", "n1", "web-1"),
-                                b.endpoint("10.64.0.2", "n1", "web-2"),
-                                b.endpoint("10.64.0.3", "n1", "web-3", ready=False)],
-                        port_name="http"),
+        b.endpointslice(
+            "web",
+            [
+                b.endpoint("10.64.0.1", "n1", "web-1"),
+                b.endpoint("10.64.0.2", "n1", "web-2"),
+                b.endpoint("10.64.0.3", "n1", "web-3", ready=False),
+            ],
+            port_name="http",
+        ),
         b.service("api", ports=[{"port": 8080, "targetPort": 8080}]),
         b.endpointslice("api", [b.endpoint("10.64.0.9", "n1", "api-1", ready=False)]),
         *extra,
@@ -152,14 +172,20 @@ def controller(*extra: dict, ports: list[dict] | None = None) -> Snapshot:
 
 
 def test_controller_answer_names_its_service_address_and_ready_endpoints():
-    snap = controller(b.ingress("shop", [b.rule("shop.example.com",
-                                                ("/", "Prefix", b.backend("web", "http")))]))
+    snap = controller(
+        b.ingress("shop", [b.rule("shop.example.com", ("/", "Prefix", b.backend("web", "http")))])
+    )
     a = only(ask(snap, "http://shop.example.com/cart"))
     assert (str(a.entry.name), a.entry.address, a.entry.port) == (NGINX, "203.0.113.7", 80)
     assert a.outcome == Outcome.FORWARD and a.http_status is None
     (share,) = a.backends
     assert (str(share.name), share.port, share.verdict, share.endpoints, share.share) == (
-        "shop/web", 80, "forward", 2, 1.0)
+        "shop/web",
+        80,
+        "forward",
+        2,
+        1.0,
+    )
     # the controller's NodePort is a way to it too, on every node (no one address)
     by_node_port = only(ask(snap, "http://shop.example.com:30080/"))
     assert (by_node_port.outcome, by_node_port.entry.address) == (Outcome.FORWARD, None)
@@ -173,10 +199,18 @@ def test_backend_without_ready_endpoints_is_a_503_share():
 
 
 def test_exact_beats_prefix_and_missing_port_is_a_500():
-    snap = controller(b.ingress("shop", [b.rule(
-        "shop.example.com",
-        ("/reviews", "Prefix", b.backend("web", "http")),
-        ("/reviews", "Exact", b.backend("web", 9999)))]))
+    snap = controller(
+        b.ingress(
+            "shop",
+            [
+                b.rule(
+                    "shop.example.com",
+                    ("/reviews", "Prefix", b.backend("web", "http")),
+                    ("/reviews", "Exact", b.backend("web", 9999)),
+                )
+            ],
+        )
+    )
     exact = only(ask(snap, "http://shop.example.com/reviews"))
     assert exact.route is not None and exact.route.path_type == "Exact"
     assert exact.outcome == Outcome.BACKEND_ERROR and "KP202" in codes(exact)
@@ -187,9 +221,13 @@ def test_exact_beats_prefix_and_missing_port_is_a_500():
 
 def test_default_backends_for_the_host_and_for_the_default_server():
     snap = controller(
-        b.ingress("a", [b.rule("a.example", ("/only", "Exact", b.backend("web", 80)))],
-                  default_backend=b.backend("api", 8080)),
-        b.ingress("catch-all", ns="other", default_backend=b.backend("gone", 80)))
+        b.ingress(
+            "a",
+            [b.rule("a.example", ("/only", "Exact", b.backend("web", 80)))],
+            default_backend=b.backend("api", 8080),
+        ),
+        b.ingress("catch-all", ns="other", default_backend=b.backend("gone", 80)),
+    )
     # a.example's own Ingress has a defaultBackend: a path no rule takes goes there
     a = only(ask(snap, "http://a.example/else"))
     assert a.route is not None and (str(a.route.name), a.route.rule) == ("shop/a", -1)
@@ -201,8 +239,10 @@ def test_default_backends_for_the_host_and_for_the_default_server():
 
 
 def test_via_a_controller_that_does_not_listen_on_the_port():
-    snap = controller(b.ingress("shop", [b.rule("s", ("/", "Prefix", b.backend("web", 80)))]),
-                      ports=[{"name": "http", "port": 80, "targetPort": 80}])
+    snap = controller(
+        b.ingress("shop", [b.rule("s", ("/", "Prefix", b.backend("web", 80)))]),
+        ports=[{"name": "http", "port": 80, "targetPort": 80}],
+    )
     assert ask(snap, "https://s/") == []
     a = only(ask(snap, "https://s/", via=NGINX))
     assert a.outcome == Outcome.NO_LISTENER and "KP454" in codes(a)
@@ -212,15 +252,18 @@ def test_via_a_controller_that_does_not_listen_on_the_port():
     assert (miss.outcome, miss.http_status) == (Outcome.NOT_FOUND, 404)
 
 
-@pytest.mark.parametrize(("rule", "host", "want"), [
-    ("shop.example.com", "shop.example.com", True),
-    ("Shop.Example.com", "shop.example.com", True),
-    ("*.example.com", "shop.example.com", True),
-    ("*.example.com", "a.shop.example.com", False),
-    ("*.example.com", "example.com", False),
-    ("*.example.com", ".example.com", False),
-    ("shop.example.com", "shop.example.com.evil", False),
-])
+@pytest.mark.parametrize(
+    ("rule", "host", "want"),
+    [
+        ("shop.example.com", "shop.example.com", True),
+        ("Shop.Example.com", "shop.example.com", True),
+        ("*.example.com", "shop.example.com", True),
+        ("*.example.com", "a.shop.example.com", False),
+        ("*.example.com", "example.com", False),
+        ("*.example.com", ".example.com", False),
+        ("shop.example.com", "shop.example.com.evil", False),
+    ],
+)
 def test_host_matches(rule, host, want):
     assert host_matches(rule, host) is want
 
@@ -228,16 +271,29 @@ def test_host_matches(rule, host, want):
 def test_ingress_nginx_redirects_plain_http_for_a_tls_host():
     web = b.backend("web", "http")
     snap = controller(
-        b.ingress("tls", [b.rule("secure.example.com", ("/", "Prefix", web))],
-                  tls_hosts=["secure.example.com"]),
-        b.ingress("opt-out", [b.rule("plain.example.com", ("/", "Prefix", web))],
-                  tls_hosts=["plain.example.com"],
-                  annotations={"nginx.ingress.kubernetes.io/ssl-redirect": "false"}),
-        b.ingress("forced", [b.rule("forced.example.com", ("/", "Prefix", web))],
-                  annotations={"nginx.ingress.kubernetes.io/force-ssl-redirect": "true"}))
+        b.ingress(
+            "tls",
+            [b.rule("secure.example.com", ("/", "Prefix", web))],
+            tls_hosts=["secure.example.com"],
+        ),
+        b.ingress(
+            "opt-out",
+            [b.rule("plain.example.com", ("/", "Prefix", web))],
+            tls_hosts=["plain.example.com"],
+            annotations={"nginx.ingress.kubernetes.io/ssl-redirect": "false"},
+        ),
+        b.ingress(
+            "forced",
+            [b.rule("forced.example.com", ("/", "Prefix", web))],
+            annotations={"nginx.ingress.kubernetes.io/force-ssl-redirect": "true"},
+        ),
+    )
     a = only(ask(snap, "http://secure.example.com/cart?id=7"))
     assert (a.outcome, a.http_status, a.redirect) == (
-        Outcome.REDIRECT, 308, "https://secure.example.com/cart?id=7")
+        Outcome.REDIRECT,
+        308,
+        "https://secure.example.com/cart?id=7",
+    )
     assert a.route is not None and str(a.route.name) == "shop/tls" and a.backends == ()
     assert only(ask(snap, "https://secure.example.com/cart")).outcome == Outcome.FORWARD
     assert only(ask(snap, "http://plain.example.com/")).outcome == Outcome.FORWARD
@@ -249,7 +305,11 @@ def test_other_controllers_do_not_redirect_on_their_own():
     snap = b.snapshot(
         b.ingress_class("traefik", "traefik.io/ingress-controller", default=True),
         b.service("web", ports=[{"name": "http", "port": 80, "targetPort": 8080}]),
-        b.ingress("tls", [b.rule("secure.example.com", ("/", "Prefix", b.backend("web", 80)))],
-                  tls_hosts=["secure.example.com"]),
-        kinds=(*b.SLICE_KINDS, "Ingress", "IngressClass"))
+        b.ingress(
+            "tls",
+            [b.rule("secure.example.com", ("/", "Prefix", b.backend("web", 80)))],
+            tls_hosts=["secure.example.com"],
+        ),
+        kinds=(*b.SLICE_KINDS, "Ingress", "IngressClass"),
+    )
     assert only(ask(snap, "http://secure.example.com/")).outcome == Outcome.FORWARD

@@ -30,8 +30,11 @@ ZONES = ("z1", "z2", "z3")
 
 
 def cluster(per_zone: int, not_ready: tuple[str, ...] = ()) -> list[Obj]:
-    return [node(f"{z}-n{i}", z, ready=f"{z}-n{i}" not in not_ready)
-            for z in ZONES for i in range(per_zone)]
+    return [
+        node(f"{z}-n{i}", z, ready=f"{z}-n{i}" not in not_ready)
+        for z in ZONES
+        for i in range(per_zone)
+    ]
 
 
 def external_groups(*objects: Obj) -> tuple[NodeGroup, ...]:
@@ -49,8 +52,14 @@ def assert_partition(groups: tuple[NodeGroup, ...], nodes: list[Obj]) -> None:
 @pytest.mark.parametrize("etp", ["Cluster", "Local"])
 def test_three_zones_many_nodes_two_pods_few_groups(etp: str) -> None:
     nodes = cluster(20)
-    groups = external_groups(*nodes, service("web", "NodePort", etp=etp), endpointslice("web", [
-        endpoint("10.1.0.1", "z1-n3", zone="z1"), endpoint("10.1.0.2", "z2-n7", zone="z2")]))
+    groups = external_groups(
+        *nodes,
+        service("web", "NodePort", etp=etp),
+        endpointslice(
+            "web",
+            [endpoint("10.1.0.1", "z1-n3", zone="z1"), endpoint("10.1.0.2", "z2-n7", zone="z2")],
+        ),
+    )
     assert_partition(groups, nodes)
     # Per zone: the nodes without a pod, plus the one node with a pod (z1, z2).
     assert len(groups) == 5
@@ -69,9 +78,17 @@ def test_three_zones_many_nodes_two_pods_few_groups(etp: str) -> None:
 
 def test_every_member_routes_as_its_group_says() -> None:
     nodes = cluster(4)
-    objs = (*nodes, service("web", "NodePort"), endpointslice("web", [
-        endpoint("10.1.0.1", "z1-n0", hint_zones=["z1"]),
-        endpoint("10.1.0.2", "z2-n1", hint_zones=["z2", "z3"])]))
+    objs = (
+        *nodes,
+        service("web", "NodePort"),
+        endpointslice(
+            "web",
+            [
+                endpoint("10.1.0.1", "z1-n0", hint_zones=["z1"]),
+                endpoint("10.1.0.2", "z2-n1", hint_zones=["z2", "z3"]),
+            ],
+        ),
+    )
     a = analysed(*objs)
     for n in nodes:  # choice_at checks the node's group against its own choice
         choice_at(a, "web", n["metadata"]["name"])
@@ -80,8 +97,9 @@ def test_every_member_routes_as_its_group_says() -> None:
 
 def test_not_ready_nodes_form_their_own_group_and_kp107() -> None:
     nodes = cluster(3, not_ready=("z1-n1", "z1-n2"))
-    a = analysed(*nodes, service("web", "NodePort"),
-                 endpointslice("web", [endpoint("10.1.0.1", "z2-n0")]))
+    a = analysed(
+        *nodes, service("web", "NodePort"), endpointslice("web", [endpoint("10.1.0.1", "z2-n0")])
+    )
     groups = a.routes[key("web")][0].external
     assert groups is not None
     assert_partition(groups, nodes)
@@ -96,10 +114,19 @@ def test_not_ready_nodes_form_their_own_group_and_kp107() -> None:
 
 def test_daemonset_like_local_service_collapses_into_one_group() -> None:
     nodes = cluster(5)
-    eps = [endpoint(f"10.2.{i}.1", n["metadata"]["name"], zone=n["metadata"]["labels"][
-        "topology.kubernetes.io/zone"]) for i, n in enumerate(nodes)]
-    a = analysed(*nodes, service("web", "LoadBalancer", etp="Local", lb_ip="192.0.2.10"),
-                 endpointslice("web", eps))
+    eps = [
+        endpoint(
+            f"10.2.{i}.1",
+            n["metadata"]["name"],
+            zone=n["metadata"]["labels"]["topology.kubernetes.io/zone"],
+        )
+        for i, n in enumerate(nodes)
+    ]
+    a = analysed(
+        *nodes,
+        service("web", "LoadBalancer", etp="Local", lb_ip="192.0.2.10"),
+        endpointslice("web", eps),
+    )
     groups = a.routes[key("web")][0].external
     assert groups is not None
     assert_partition(groups, nodes)
@@ -115,9 +142,11 @@ def test_daemonset_like_local_service_collapses_into_one_group() -> None:
 
 
 def test_nodes_not_in_the_input_are_named_by_endpoints() -> None:
-    a = analysed(service("web", "NodePort"),
-                 endpointslice("web", [endpoint("10.1.0.1", "w1"), endpoint("10.1.0.2", "w2")]),
-                 kinds=("Pod", "Service", "EndpointSlice"))
+    a = analysed(
+        service("web", "NodePort"),
+        endpointslice("web", [endpoint("10.1.0.1", "w1"), endpoint("10.1.0.2", "w2")]),
+        kinds=("Pod", "Service", "EndpointSlice"),
+    )
     groups = a.routes[key("web")][0].external
     assert groups is not None
     assert [tuple(g.nodes) for g in groups] == [("w1",), ("w2",), ()]
@@ -127,8 +156,11 @@ def test_nodes_not_in_the_input_are_named_by_endpoints() -> None:
 
 
 def test_group_labels() -> None:
-    groups = external_groups(*cluster(3), service("web", "NodePort"),
-                             endpointslice("web", [endpoint("10.1.0.1", "z1-n0")]))
+    groups = external_groups(
+        *cluster(3),
+        service("web", "NodePort"),
+        endpointslice("web", [endpoint("10.1.0.1", "z1-n0")]),
+    )
     assert group_of(groups, "z1-n0").label() == "z1-n0"
     assert group_of(groups, "z2-n0").label() == "3 nodes in z2"
 
@@ -141,20 +173,31 @@ def test_members_sized_without_listing() -> None:
 
 def test_groups_come_forwarding_first_then_by_zone_then_name() -> None:
     # Local policy: nodes with a pod forward, the others drop. Nodes are given out of order.
-    nodes = [node("c-2", "z2"), node("b-1", "z1"), node("a-3", "z3"), node("d-1", "z1"),
-             node("e-2", "z2")]
+    nodes = [
+        node("c-2", "z2"),
+        node("b-1", "z1"),
+        node("a-3", "z3"),
+        node("d-1", "z1"),
+        node("e-2", "z2"),
+    ]
     pods = endpointslice("web", [endpoint("10.1.0.1", "e-2"), endpoint("10.1.0.2", "d-1")])
     groups = external_groups(*nodes, service("web", "NodePort", etp="Local"), pods)
     order = [(g.choice.verdict, g.zone, list(g.nodes)) for g in groups]
     assert order == [
-        (Verdict.FORWARD, "z1", ["d-1"]), (Verdict.FORWARD, "z2", ["e-2"]),
-        (Verdict.DROP, "z1", ["b-1"]), (Verdict.DROP, "z2", ["c-2"]),
-        (Verdict.DROP, "z3", ["a-3"])]
+        (Verdict.FORWARD, "z1", ["d-1"]),
+        (Verdict.FORWARD, "z2", ["e-2"]),
+        (Verdict.DROP, "z1", ["b-1"]),
+        (Verdict.DROP, "z2", ["c-2"]),
+        (Verdict.DROP, "z3", ["a-3"]),
+    ]
 
 
 def test_nodes_not_in_the_input_come_after_the_named_ones() -> None:
     pods = endpointslice("web", [endpoint("10.1.0.1", "n-b"), endpoint("10.1.0.2", "n-a")])
-    groups = analysed(service("web", "NodePort"), pods, kinds=("EndpointSlice",)
-                      ).routes[key("web")][0].external
+    groups = (
+        analysed(service("web", "NodePort"), pods, kinds=("EndpointSlice",))
+        .routes[key("web")][0]
+        .external
+    )
     assert groups is not None
     assert [list(g.nodes) for g in groups] == [["n-a"], ["n-b"], []]

@@ -40,42 +40,78 @@ def entries(paths: list[Path]) -> list[tuple[Any, ...]]:
 
 
 CASES = [
-    pytest.param(service("web", "LoadBalancer", lb_ip="192.0.2.10"), [
-        (EntryKind.LOAD_BALANCER, ("192.0.2.10",), 80, "Cluster", "nodes"),
-        (EntryKind.NODE_PORT, (), 30080, "Cluster", "nodes"),
-        (EntryKind.CLUSTER_IP, ("10.96.0.10",), 80, "Cluster", "nodes"),
-    ], id="loadbalancer-ip"),
-    pytest.param(service("web", "LoadBalancer", lb_hostname="lb.example.test", etp="Local"), [
-        (EntryKind.LOAD_BALANCER, ("lb.example.test",), 80, "Local", "nodes"),
-        (EntryKind.NODE_PORT, (), 30080, "Local", "nodes"),
-        (EntryKind.CLUSTER_IP, ("10.96.0.10",), 80, "Cluster", "nodes"),
-    ], id="loadbalancer-hostname-local"),
-    pytest.param(service("web", "NodePort", itp="Local"), [
-        (EntryKind.NODE_PORT, (), 30080, "Cluster", "nodes"),
-        (EntryKind.CLUSTER_IP, ("10.96.0.10",), 80, "Local", "nodes"),
-    ], id="nodeport"),
-    pytest.param(service("web", externalIPs=["198.51.100.7"], etp="Local"), [
-        (EntryKind.EXTERNAL_IP, ("198.51.100.7",), 80, "Local", "nodes"),
-        (EntryKind.CLUSTER_IP, ("10.96.0.10",), 80, "Cluster", "nodes"),
-    ], id="externalips"),
-    pytest.param(service("web"), [
-        (EntryKind.CLUSTER_IP, ("10.96.0.10",), 80, "Cluster", "nodes"),
-    ], id="clusterip-only"),
-    pytest.param(service("web", clusterIP="None"), [
-        (EntryKind.HEADLESS, (), 80, None, "pods"),
-    ], id="headless"),
-    pytest.param(service("web", "LoadBalancer", lb_ip="192.0.2.10", ports=NO_NODEPORT,
-                         allocateLoadBalancerNodePorts=False,
-                         loadBalancerClass="example.test/pod-lb"), [
-        (EntryKind.LOAD_BALANCER, ("192.0.2.10",), 80, None, "pods"),
-        (EntryKind.CLUSTER_IP, ("10.96.0.10",), 80, "Cluster", "nodes"),
-    ], id="pod-target-loadbalancer"),
-    pytest.param(service("web", "LoadBalancer", lb_ip="192.0.2.10",
-                         loadBalancerClass="example.test/lb"), [
-        (EntryKind.LOAD_BALANCER, ("192.0.2.10",), 80, "Cluster", "nodes"),
-        (EntryKind.NODE_PORT, (), 30080, "Cluster", "nodes"),
-        (EntryKind.CLUSTER_IP, ("10.96.0.10",), 80, "Cluster", "nodes"),
-    ], id="class-but-nodeports-allocated"),
+    pytest.param(
+        service("web", "LoadBalancer", lb_ip="192.0.2.10"),
+        [
+            (EntryKind.LOAD_BALANCER, ("192.0.2.10",), 80, "Cluster", "nodes"),
+            (EntryKind.NODE_PORT, (), 30080, "Cluster", "nodes"),
+            (EntryKind.CLUSTER_IP, ("10.96.0.10",), 80, "Cluster", "nodes"),
+        ],
+        id="loadbalancer-ip",
+    ),
+    pytest.param(
+        service("web", "LoadBalancer", lb_hostname="lb.example.test", etp="Local"),
+        [
+            (EntryKind.LOAD_BALANCER, ("lb.example.test",), 80, "Local", "nodes"),
+            (EntryKind.NODE_PORT, (), 30080, "Local", "nodes"),
+            (EntryKind.CLUSTER_IP, ("10.96.0.10",), 80, "Cluster", "nodes"),
+        ],
+        id="loadbalancer-hostname-local",
+    ),
+    pytest.param(
+        service("web", "NodePort", itp="Local"),
+        [
+            (EntryKind.NODE_PORT, (), 30080, "Cluster", "nodes"),
+            (EntryKind.CLUSTER_IP, ("10.96.0.10",), 80, "Local", "nodes"),
+        ],
+        id="nodeport",
+    ),
+    pytest.param(
+        service("web", externalIPs=["198.51.100.7"], etp="Local"),
+        [
+            (EntryKind.EXTERNAL_IP, ("198.51.100.7",), 80, "Local", "nodes"),
+            (EntryKind.CLUSTER_IP, ("10.96.0.10",), 80, "Cluster", "nodes"),
+        ],
+        id="externalips",
+    ),
+    pytest.param(
+        service("web"),
+        [
+            (EntryKind.CLUSTER_IP, ("10.96.0.10",), 80, "Cluster", "nodes"),
+        ],
+        id="clusterip-only",
+    ),
+    pytest.param(
+        service("web", clusterIP="None"),
+        [
+            (EntryKind.HEADLESS, (), 80, None, "pods"),
+        ],
+        id="headless",
+    ),
+    pytest.param(
+        service(
+            "web",
+            "LoadBalancer",
+            lb_ip="192.0.2.10",
+            ports=NO_NODEPORT,
+            allocateLoadBalancerNodePorts=False,
+            loadBalancerClass="example.test/pod-lb",
+        ),
+        [
+            (EntryKind.LOAD_BALANCER, ("192.0.2.10",), 80, None, "pods"),
+            (EntryKind.CLUSTER_IP, ("10.96.0.10",), 80, "Cluster", "nodes"),
+        ],
+        id="pod-target-loadbalancer",
+    ),
+    pytest.param(
+        service("web", "LoadBalancer", lb_ip="192.0.2.10", loadBalancerClass="example.test/lb"),
+        [
+            (EntryKind.LOAD_BALANCER, ("192.0.2.10",), 80, "Cluster", "nodes"),
+            (EntryKind.NODE_PORT, (), 30080, "Cluster", "nodes"),
+            (EntryKind.CLUSTER_IP, ("10.96.0.10",), 80, "Cluster", "nodes"),
+        ],
+        id="class-but-nodeports-allocated",
+    ),
 ]
 
 
@@ -98,11 +134,15 @@ def test_pending_loadbalancer_is_kp106() -> None:
     a, paths = paths_of(service("web", "LoadBalancer"))
     lb = paths[0]
     assert (lb.entry.kind, lb.entry.pending, lb.entry.addresses) == (
-        EntryKind.LOAD_BALANCER, True, ())
+        EntryKind.LOAD_BALANCER,
+        True,
+        (),
+    )
     assert lb.entry.label() == "<pending>:80"
     kp106 = [f for f in a.findings if f.code == "KP106"]
     assert [(f.service, "shop/web" in f.message, "pending" in f.message) for f in kp106] == [
-        (key("web"), True, True)]
+        (key("web"), True, True)
+    ]
 
 
 def test_assigned_loadbalancer_is_not_kp106() -> None:
@@ -114,14 +154,23 @@ def test_headless_goes_straight_to_the_pods() -> None:
     _, (p,) = paths_of(service("web", clusterIP="None"))
     assert p.groups == () and p.direct is not None
     assert sorted((t.endpoint, str(t.pod)) for t in p.direct.targets) == [
-        ("10.1.0.1:8080", "shop/a"), ("10.1.0.2:8080", "shop/b")]
+        ("10.1.0.1:8080", "shop/a"),
+        ("10.1.0.2:8080", "shop/b"),
+    ]
     assert p.verdicts() == {Verdict.FORWARD}
 
 
 def test_pod_target_loadbalancer_has_no_node_hop() -> None:
-    _, paths = paths_of(service("web", "LoadBalancer", lb_ip="192.0.2.10", ports=NO_NODEPORT,
-                                allocateLoadBalancerNodePorts=False,
-                                loadBalancerClass="example.test/pod-lb"))
+    _, paths = paths_of(
+        service(
+            "web",
+            "LoadBalancer",
+            lb_ip="192.0.2.10",
+            ports=NO_NODEPORT,
+            allocateLoadBalancerNodePorts=False,
+            loadBalancerClass="example.test/pod-lb",
+        )
+    )
     lb = paths[0]
     assert lb.groups == () and lb.direct is not None
     assert sorted(t.endpoint for t in lb.direct.targets) == ["10.1.0.1:8080", "10.1.0.2:8080"]
@@ -129,11 +178,24 @@ def test_pod_target_loadbalancer_has_no_node_hop() -> None:
 
 
 def test_externalname_is_dns_only() -> None:
-    a = analysed(*NODES, service("web", "ExternalName", externalName="db.example.test",
-                                 selector={}, ports=[{"port": 5432, "protocol": "TCP"}]))
+    a = analysed(
+        *NODES,
+        service(
+            "web",
+            "ExternalName",
+            externalName="db.example.test",
+            selector={},
+            ports=[{"port": 5432, "protocol": "TCP"}],
+        ),
+    )
     (p,) = [p for p in a.paths if p.service == key("web")]
     assert (p.entry.kind, p.entry.addresses, p.entry.port, p.via, p.port) == (
-        EntryKind.EXTERNAL_NAME, ("db.example.test",), None, "dns", None)
+        EntryKind.EXTERNAL_NAME,
+        ("db.example.test",),
+        None,
+        "dns",
+        None,
+    )
     assert p.groups == () and p.direct is None
     assert all(r.targets == () and r.external is None for r in a.routes[key("web")])
     assert [f for f in a.findings if f.service == key("web")] == []
@@ -165,14 +227,16 @@ def test_local_black_hole_behind_a_load_balancer_is_a_warning() -> None:
 
 def test_entry_labels() -> None:
     _, paths = paths_of(service("web", "LoadBalancer", lb_ip="192.0.2.10"))
-    assert [p.entry.label() for p in paths] == ["192.0.2.10:80", "NodePort:30080",
-                                                "10.96.0.10:80"]
+    assert [p.entry.label() for p in paths] == ["192.0.2.10:80", "NodePort:30080", "10.96.0.10:80"]
 
 
 # --------------------------------------------------------------------------- unknown endpoints
-KUBERNETES = service("kubernetes", ns="default", selector={},
-                     ports=[{"name": "https", "port": 443, "targetPort": 6443,
-                             "protocol": "TCP"}])
+KUBERNETES = service(
+    "kubernetes",
+    ns="default",
+    selector={},
+    ports=[{"name": "https", "port": 443, "targetPort": 6443, "protocol": "TCP"}],
+)
 
 
 def test_a_selectorless_service_without_endpoints_in_the_input_is_unknown_not_reject() -> None:
@@ -181,8 +245,9 @@ def test_a_selectorless_service_without_endpoints_in_the_input_is_unknown_not_re
     (p,) = [p for p in a.paths if p.service == key("kubernetes", "default")]
     assert p.verdicts() == {Verdict.UNKNOWN}
     assert "endpoints unknown" in p.groups[0].choice.rule
-    codes = {(f.code, f.severity.value) for f in a.findings
-             if f.service == key("kubernetes", "default")}
+    codes = {
+        (f.code, f.severity.value) for f in a.findings if f.service == key("kubernetes", "default")
+    }
     assert codes == {("KP304", "info")}
 
 
@@ -216,9 +281,13 @@ def test_lb_rows_of_nodes_the_health_check_takes_out_are_skipped_not_dropped() -
     from kpath.routing.paths import skipped_by_load_balancer
 
     svc = service("web", "LoadBalancer", etp="Local", lb_ip="192.0.2.10")
-    rolling = endpointslice("web", [
-        endpoint("10.1.0.1", "n1", "a"),
-        endpoint("10.1.0.2", "n2", "b", ready=False, serving=True, terminating=True)])
+    rolling = endpointslice(
+        "web",
+        [
+            endpoint("10.1.0.1", "n1", "a"),
+            endpoint("10.1.0.2", "n2", "b", ready=False, serving=True, terminating=True),
+        ],
+    )
     a = analysed(*NODES, svc, rolling)
     lb = next(p for p in a.paths if p.entry.kind == EntryKind.LOAD_BALANCER)
     np_ = next(p for p in a.paths if p.entry.kind == EntryKind.NODE_PORT)
@@ -235,8 +304,9 @@ def test_lb_rows_are_not_skipped_when_no_node_passes() -> None:
     from kpath.routing.paths import skipped_by_load_balancer
 
     svc = service("web", "LoadBalancer", etp="Local", lb_ip="192.0.2.10")
-    draining = endpointslice("web", [
-        endpoint("10.1.0.1", "n1", "a", ready=False, serving=True, terminating=True)])
+    draining = endpointslice(
+        "web", [endpoint("10.1.0.1", "n1", "a", ready=False, serving=True, terminating=True)]
+    )
     a = analysed(*NODES, svc, draining)
     lb = next(p for p in a.paths if p.entry.kind == EntryKind.LOAD_BALANCER)
     assert not any(skipped_by_load_balancer(lb, g) for g in lb.groups)

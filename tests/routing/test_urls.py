@@ -14,8 +14,15 @@ from kpath.safetext import is_clean
 
 def test_http_defaults():
     r = parse_url("http://Shop.Example.COM/api/cart?b=2&a=1&flag")
-    assert r == Request("http", "shop.example.com", 80, "/api/cart",
-                        (("b", "2"), ("a", "1"), ("flag", "")), "GET", ())
+    assert r == Request(
+        "http",
+        "shop.example.com",
+        80,
+        "/api/cart",
+        (("b", "2"), ("a", "1"), ("flag", "")),
+        "GET",
+        (),
+    )
     assert not r.tls
 
 
@@ -34,23 +41,25 @@ def test_percent_encoding_kept_as_sent_and_fragment_dropped():
 
 def test_grpc_is_a_post_to_service_and_method():
     r = parse_url("grpc://grpc.example.com/helloworld.Greeter/SayHello")
-    assert (r.scheme, r.port, r.method, r.path) == ("grpc", 80, "POST",
-                                                     "/helloworld.Greeter/SayHello")
+    assert (r.scheme, r.port, r.method, r.path) == (
+        "grpc",
+        80,
+        "POST",
+        "/helloworld.Greeter/SayHello",
+    )
     assert parse_url("grpc://g:9000/a.B/C", "POST").port == 9000
 
 
 def test_tls_is_sni_only_with_a_port():
     r = parse_url("tls://db.example.com:5432")
-    assert (r.scheme, r.host, r.port, r.method, r.tls) == ("tls", "db.example.com", 5432, "",
-                                                           True)
+    assert (r.scheme, r.host, r.port, r.method, r.tls) == ("tls", "db.example.com", 5432, "", True)
     assert request_url(r) == "tls://db.example.com:5432"
 
 
 def test_tcp_and_udp_are_bare_connections_with_a_port():
     for scheme in ("tcp", "udp"):
         r = parse_url(f"{scheme}://10.0.0.1:5353")
-        assert (r.scheme, r.host, r.port, r.method, r.tls) == (scheme, "10.0.0.1", 5353, "",
-                                                               False)
+        assert (r.scheme, r.host, r.port, r.method, r.tls) == (scheme, "10.0.0.1", 5353, "", False)
         assert request_url(r) == f"{scheme}://10.0.0.1:5353"
         with pytest.raises(InputError, match="needs its port"):
             parse_url(f"{scheme}://10.0.0.1")
@@ -68,39 +77,42 @@ def test_idna_host_as_clients_send_it():
     assert parse_url("http://bücher.example/").host == "xn--bcher-kva.example"
 
 
-@pytest.mark.parametrize(("url", "method", "headers", "words"), [
-    ("shop.example.com/x", None, [], "no scheme"),
-    ("ftp://shop.example.com/", None, [], "scheme 'ftp'"),
-    ("http:///path", None, [], "no host"),
-    ("http://user:pw@shop/", None, [], "credentials"),
-    ("http://*.example.com/", None, [], "wildcard"),
-    ("http://shop.example.com:0/", None, [], "port '0'"),
-    ("http://shop.example.com:99999/", None, [], "1 to 65535"),
-    ("http://shop.example.com:/", None, [], "empty port"),
-    ("http://shop.example.com:8o/", None, [], "port '8o'"),
-    ("http://[::1/", None, [], "closing ]"),
-    ("http://[nope]/", None, [], "not an IPv6"),
-    ("http://sh op/", None, [], "not a DNS name"),
-    ("http://a..b/", None, [], "not a DNS name"),
-    ("http://-a.example/", None, [], "not a DNS name"),
-    ("http://%73hop/", None, [], "not a DNS name"),
-    ("http://shop/a b", None, [], "percent-encode"),
-    ("http://shop/\x1b[31m", None, [], "percent-encode"),
-    ("http://shop/caf\u00e9", None, [], "percent-encode"),
-    ("tls://db.example.com", None, [], "needs its port"),
-    ("tls://db.example.com:5432/x", None, [], "carries no HTTP"),
-    ("tls://db:1", "GET", [], "no HTTP method"),
-    ("tls://db:1", None, ["X: y"], "no HTTP headers"),
-    ("grpc://g/OnlyOne", None, [], "package.Service/Method"),
-    ("grpc://g/a.B/C?x=1", None, [], "package.Service/Method"),
-    ("grpc://g/a.B/C", "GET", [], "POST"),
-    ("http://shop/", "GE T", [], "not an HTTP method"),
-    ("http://shop/", None, ["NoColon"], "'Name: value'"),
-    ("http://shop/", None, [": v"], "'Name: value'"),
-    ("http://shop/", None, ["Bad Name: v"], "'Name: value'"),
-    ("http://shop/", None, ["X: a\r\nInjected: 1"], "line breaks"),
-    ("http://shop/", None, ["Host: other.example"], "--via"),
-])
+@pytest.mark.parametrize(
+    ("url", "method", "headers", "words"),
+    [
+        ("shop.example.com/x", None, [], "no scheme"),
+        ("ftp://shop.example.com/", None, [], "scheme 'ftp'"),
+        ("http:///path", None, [], "no host"),
+        ("http://user:pw@shop/", None, [], "credentials"),
+        ("http://*.example.com/", None, [], "wildcard"),
+        ("http://shop.example.com:0/", None, [], "port '0'"),
+        ("http://shop.example.com:99999/", None, [], "1 to 65535"),
+        ("http://shop.example.com:/", None, [], "empty port"),
+        ("http://shop.example.com:8o/", None, [], "port '8o'"),
+        ("http://[::1/", None, [], "closing ]"),
+        ("http://[nope]/", None, [], "not an IPv6"),
+        ("http://sh op/", None, [], "not a DNS name"),
+        ("http://a..b/", None, [], "not a DNS name"),
+        ("http://-a.example/", None, [], "not a DNS name"),
+        ("http://%73hop/", None, [], "not a DNS name"),
+        ("http://shop/a b", None, [], "percent-encode"),
+        ("http://shop/\x1b[31m", None, [], "percent-encode"),
+        ("http://shop/caf\u00e9", None, [], "percent-encode"),
+        ("tls://db.example.com", None, [], "needs its port"),
+        ("tls://db.example.com:5432/x", None, [], "carries no HTTP"),
+        ("tls://db:1", "GET", [], "no HTTP method"),
+        ("tls://db:1", None, ["X: y"], "no HTTP headers"),
+        ("grpc://g/OnlyOne", None, [], "package.Service/Method"),
+        ("grpc://g/a.B/C?x=1", None, [], "package.Service/Method"),
+        ("grpc://g/a.B/C", "GET", [], "POST"),
+        ("http://shop/", "GE T", [], "not an HTTP method"),
+        ("http://shop/", None, ["NoColon"], "'Name: value'"),
+        ("http://shop/", None, [": v"], "'Name: value'"),
+        ("http://shop/", None, ["Bad Name: v"], "'Name: value'"),
+        ("http://shop/", None, ["X: a\r\nInjected: 1"], "line breaks"),
+        ("http://shop/", None, ["Host: other.example"], "--via"),
+    ],
+)
 def test_bad_input_is_one_clean_line(url, method, headers, words):
     with pytest.raises(InputError) as err:
         parse_url(url, method, headers)
@@ -124,8 +136,14 @@ _qword = st.lists(st.sampled_from(list("abc019-._~%")), min_size=1, max_size=5).
 _query = st.lists(st.tuples(_qword, st.one_of(st.just(""), _qword)), max_size=3).map(tuple)
 
 
-@given(st.sampled_from(["http", "https"]), _host, st.integers(1, 65535), _path, _query,
-       st.sampled_from(["GET", "POST", "DELETE", "PATCH"]))
+@given(
+    st.sampled_from(["http", "https"]),
+    _host,
+    st.integers(1, 65535),
+    _path,
+    _query,
+    st.sampled_from(["GET", "POST", "DELETE", "PATCH"]),
+)
 def test_http_round_trip(scheme, host, port, path, query, method):
     want = Request(scheme, host, port, path, query, method, ())
     assert parse_url(request_url(want), method) == want

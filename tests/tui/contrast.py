@@ -25,6 +25,7 @@ def luminance(c: Color) -> float:
     def channel(v: int) -> float:
         s = v / 255
         return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+
     return 0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b)
 
 
@@ -72,7 +73,7 @@ def worst_words(rows: list[list[Cell]], words: tuple[str, ...]) -> list[tuple[st
         for word in words:
             start = line.find(word)
             while start >= 0:
-                cells = row[start:start + len(word)]
+                cells = row[start : start + len(word)]
                 out.append((word, min(contrast(c.fg, c.bg) for c in cells), y))
                 start = line.find(word, start + 1)
     return out

@@ -24,34 +24,62 @@ def shop(web_on_b: bool = False) -> Analysis:
         b.pod("api-1", "node-b", "10.1.1.21", API),
         b.pod("api-2", "node-c", "10.1.2.22", API),
     ]
-    web_endpoints = [b.endpoint("10.1.0.11", "node-a", "web-1", zone="z1"),
-                     b.endpoint("10.1.0.12", "node-a", "web-2", zone="z1")]
+    web_endpoints = [
+        b.endpoint("10.1.0.11", "node-a", "web-1", zone="z1"),
+        b.endpoint("10.1.0.12", "node-a", "web-2", zone="z1"),
+    ]
     if web_on_b:
         pods.append(b.pod("web-3", "node-b", "10.1.1.13", WEB))
         web_endpoints.append(b.endpoint("10.1.1.13", "node-b", "web-3", zone="z1"))
     services = [
-        b.service("web", "LoadBalancer", selector=WEB, etp="Local", lb_ip="203.0.113.10",
-                  ports=[{"port": 80, "targetPort": 8080, "nodePort": 30080,
-                          "protocol": "TCP"}], healthCheckNodePort=32000),
-        b.service("api", "NodePort", selector=API,
-                  ports=[{"port": 8080, "targetPort": 8080, "nodePort": 30081,
-                          "protocol": "TCP"}]),
-        b.service("broken", "NodePort", selector={"app": "gone"},
-                  ports=[{"port": 80, "targetPort": 80, "nodePort": 30082,
-                          "protocol": "TCP"}]),
+        b.service(
+            "web",
+            "LoadBalancer",
+            selector=WEB,
+            etp="Local",
+            lb_ip="203.0.113.10",
+            ports=[{"port": 80, "targetPort": 8080, "nodePort": 30080, "protocol": "TCP"}],
+            healthCheckNodePort=32000,
+        ),
+        b.service(
+            "api",
+            "NodePort",
+            selector=API,
+            ports=[{"port": 8080, "targetPort": 8080, "nodePort": 30081, "protocol": "TCP"}],
+        ),
+        b.service(
+            "broken",
+            "NodePort",
+            selector={"app": "gone"},
+            ports=[{"port": 80, "targetPort": 80, "nodePort": 30082, "protocol": "TCP"}],
+        ),
         b.service("cache", "ClusterIP", selector={"app": "cache"}, ns="backend"),
     ]
     slices = [
         b.endpointslice("web", web_endpoints),
-        b.endpointslice("api", [b.endpoint("10.1.1.21", "node-b", "api-1", zone="z1"),
-                                b.endpoint("10.1.2.22", "node-c", "api-2", zone="z2")]),
+        b.endpointslice(
+            "api",
+            [
+                b.endpoint("10.1.1.21", "node-b", "api-1", zone="z1"),
+                b.endpoint("10.1.2.22", "node-c", "api-2", zone="z2"),
+            ],
+        ),
     ]
-    ing = b.ingress("shop", [b.rule("shop.example.com",
-                                    ("/api", "Prefix", b.backend("api", 8080)))],
-                    class_name="nginx", lb_ip="203.0.113.20")
-    return b.analysed(*nodes, *pods, *services, *slices, ing,
-                      b.ingress_class("nginx", "k8s.io/ingress-nginx"),
-                      kinds=(*b.SLICE_KINDS, "Ingress", "IngressClass"))
+    ing = b.ingress(
+        "shop",
+        [b.rule("shop.example.com", ("/api", "Prefix", b.backend("api", 8080)))],
+        class_name="nginx",
+        lb_ip="203.0.113.20",
+    )
+    return b.analysed(
+        *nodes,
+        *pods,
+        *services,
+        *slices,
+        ing,
+        b.ingress_class("nginx", "k8s.io/ingress-nginx"),
+        kinds=(*b.SLICE_KINDS, "Ingress", "IngressClass"),
+    )
 
 
 MARKUP = "[bold red]pwned[/]"
@@ -68,19 +96,30 @@ def hostile() -> Analysis:
     labels = {"app": "[red]x[/]", "long": LONG[:63]}
     pods = [b.pod("web-\x1b]0;title\x07", "node-\x1b[31mred", "10.1.0.1", labels, ns="evil")]
     services = [
-        b.service(MARKUP, "NodePort", ns="evil", selector={"app": "[red]x[/]"},
-                  labels={"long": LONG[:63]}),
+        b.service(
+            MARKUP, "NodePort", ns="evil", selector={"app": "[red]x[/]"}, labels={"long": LONG[:63]}
+        ),
         b.service("ansi-" + ANSI, "NodePort", ns="evil", selector={"app": "[red]x[/]"}),
         b.service("n" * 250, "NodePort", ns="evil", selector={"app": "[red]x[/]"}),
         b.service(BIDI, "NodePort", ns="evil", selector={"app": "[red]x[/]"}),
         b.service(NEWLINE, "NodePort", ns="evil", selector={"app": "[red]x[/]"}),
     ]
-    slices = [b.endpointslice(MARKUP, [b.endpoint("10.1.0.1", "node-\x1b[31mred",
-                                                   "web-\x1b]0;title\x07", ns="evil")],
-                              ns="evil")]
-    ing = b.ingress("evil", [b.rule(f"{LONG[:200]}.example.com",
-                                    ("/[link=http://x]y[/link]", "Prefix",
-                                     b.backend(MARKUP, 80)))], ns="evil", lb_ip="203.0.113.9")
-    return b.analysed(*nodes, *pods, *services, *slices, ing,
-                      kinds=(*b.SLICE_KINDS, "Ingress"))
-
+    slices = [
+        b.endpointslice(
+            MARKUP,
+            [b.endpoint("10.1.0.1", "node-\x1b[31mred", "web-\x1b]0;title\x07", ns="evil")],
+            ns="evil",
+        )
+    ]
+    ing = b.ingress(
+        "evil",
+        [
+            b.rule(
+                f"{LONG[:200]}.example.com",
+                ("/[link=http://x]y[/link]", "Prefix", b.backend(MARKUP, 80)),
+            )
+        ],
+        ns="evil",
+        lb_ip="203.0.113.9",
+    )
+    return b.analysed(*nodes, *pods, *services, *slices, ing, kinds=(*b.SLICE_KINDS, "Ingress"))

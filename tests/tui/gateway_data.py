@@ -40,22 +40,52 @@ def _ngf_infra(gateway: Obj, class_name: str) -> list[Obj]:
     """NGINX Gateway Fabric's provisioned data plane for one Gateway (one proxy pod)."""
     name = f"{gateway['metadata']['name']}-{class_name}"
     ns = gateway["metadata"].get("namespace", "default")
-    labels = {"gateway.networking.k8s.io/gateway-name": gateway["metadata"]["name"],
-              "app.kubernetes.io/name": name}
-    ports = [{"name": f"port-{lis['port']}", "port": lis["port"], "targetPort": lis["port"],
-              "protocol": "TCP"} for lis in gateway["spec"]["listeners"]]
+    labels = {
+        "gateway.networking.k8s.io/gateway-name": gateway["metadata"]["name"],
+        "app.kubernetes.io/name": name,
+    }
+    ports = [
+        {
+            "name": f"port-{lis['port']}",
+            "port": lis["port"],
+            "targetPort": lis["port"],
+            "protocol": "TCP",
+        }
+        for lis in gateway["spec"]["listeners"]
+    ]
     return [
-        {"apiVersion": "apps/v1", "kind": "Deployment",
-         "metadata": {"name": name, "namespace": ns, "labels": labels},
-         "spec": {"replicas": 1, "selector": {"matchLabels": labels},
-                  "template": {"metadata": {"labels": labels},
-                               "spec": {"containers": [{"name": "nginx", "image": "nginx",
-                                                        "ports": [{"containerPort": p["port"]}
-                                                                  for p in ports]}]}}}},
-        {"apiVersion": "v1", "kind": "Service",
-         "metadata": {"name": name, "namespace": ns, "labels": labels},
-         "spec": {"type": "LoadBalancer", "externalTrafficPolicy": "Local",
-                  "selector": labels, "ports": ports}},
+        {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": name, "namespace": ns, "labels": labels},
+            "spec": {
+                "replicas": 1,
+                "selector": {"matchLabels": labels},
+                "template": {
+                    "metadata": {"labels": labels},
+                    "spec": {
+                        "containers": [
+                            {
+                                "name": "nginx",
+                                "image": "nginx",
+                                "ports": [{"containerPort": p["port"]} for p in ports],
+                            }
+                        ]
+                    },
+                },
+            },
+        },
+        {
+            "apiVersion": "v1",
+            "kind": "Service",
+            "metadata": {"name": name, "namespace": ns, "labels": labels},
+            "spec": {
+                "type": "LoadBalancer",
+                "externalTrafficPolicy": "Local",
+                "selector": labels,
+                "ports": ports,
+            },
+        },
     ]
 
 
@@ -79,24 +109,39 @@ def manifest_dump(path: Path, out: Path, *, edit: Any = None) -> Path:
     sched = Scheduler(store, AddressPlan(77), DEFAULT_NODES, seed="tui")
     sched.apply([d for d in docs if d not in gateways] + extra)
     items: list[Obj] = [o for kind in CORE_KINDS for o in store.list(kind)]
-    services = {(s["metadata"]["namespace"], s["metadata"]["name"]): s
-                for s in store.list("Service")}
+    services = {
+        (s["metadata"]["namespace"], s["metadata"]["name"]): s for s in store.list("Service")
+    }
     for name in sorted(classes):
-        items.append({"apiVersion": f"{GROUP}/v1", "kind": "GatewayClass",
-                      "metadata": {"name": name}, "spec": {"controllerName": NGF}})
+        items.append(
+            {
+                "apiVersion": f"{GROUP}/v1",
+                "kind": "GatewayClass",
+                "metadata": {"name": name},
+                "spec": {"controllerName": NGF},
+            }
+        )
     for g in gateways:
         g = copy.deepcopy(g)
         g["metadata"].setdefault("namespace", "default")
         g["metadata"].setdefault("creationTimestamp", "2026-01-01T00:00:00Z")
         if g["kind"] == "Gateway":
-            svc = services[(g["metadata"]["namespace"],
-                            f"{g['metadata']['name']}-{g['spec']['gatewayClassName']}")]
-            ips = [i["ip"] for i in svc.get("status", {}).get("loadBalancer", {})
-                   .get("ingress", []) if i.get("ip")]
+            svc = services[
+                (
+                    g["metadata"]["namespace"],
+                    f"{g['metadata']['name']}-{g['spec']['gatewayClassName']}",
+                )
+            ]
+            ips = [
+                i["ip"]
+                for i in svc.get("status", {}).get("loadBalancer", {}).get("ingress", [])
+                if i.get("ip")
+            ]
             g["status"] = {"addresses": [{"type": "IPAddress", "value": ip} for ip in ips]}
         items.append(g)
-    out.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}),
-                   encoding="utf-8")
+    out.write_text(
+        json.dumps({"apiVersion": "v1", "kind": "List", "items": items}), encoding="utf-8"
+    )
     return out
 
 

@@ -27,13 +27,22 @@ def clock() -> datetime:
     return FIXED
 
 
-def make_app(analysis: Analysis | Callable[[], Analysis], *, origin: str = "test",
-             live: bool = False, contexts: tuple[str, ...] | list[str] = (),
-             context: str | None = None,
-             switch_context: Callable[[str], Callable[[], Analysis]] | None = None,
-             watcher: Any = None, namespace: str | None = None, selector: str | None = None,
-             internal: bool = False, probe_refusal: str | None = None,
-             listed: list[str] | None = None, **kw: Any) -> KpathApp:
+def make_app(
+    analysis: Analysis | Callable[[], Analysis],
+    *,
+    origin: str = "test",
+    live: bool = False,
+    contexts: tuple[str, ...] | list[str] = (),
+    context: str | None = None,
+    switch_context: Callable[[str], Callable[[], Analysis]] | None = None,
+    watcher: Any = None,
+    namespace: str | None = None,
+    selector: str | None = None,
+    internal: bool = False,
+    probe_refusal: str | None = None,
+    listed: list[str] | None = None,
+    **kw: Any,
+) -> KpathApp:
     """The app on a `LoadedSource` of ``analysis`` (or a function returning one); a
     ``switch_context(name)`` gives the function for another context."""
     load = analysis if callable(analysis) else (lambda: analysis)
@@ -43,24 +52,38 @@ def make_app(analysis: Analysis | Callable[[], Analysis], *, origin: str = "test
             assert switch_context is not None
             return source_for(switch_context(other), other)
 
-        return LoadedSource(read, origin=origin, live=live, watcher=watcher,
-                            context_names=tuple(contexts), context=name,
-                            switch=switch if switch_context else None, listed=listed,
-                            probe_refusal=probe_refusal)
+        return LoadedSource(
+            read,
+            origin=origin,
+            live=live,
+            watcher=watcher,
+            context_names=tuple(contexts),
+            context=name,
+            switch=switch if switch_context else None,
+            listed=listed,
+            probe_refusal=probe_refusal,
+        )
 
     kw.setdefault("clock", clock)
-    return KpathApp(source_for(load, context), ViewScope.of(namespace, selector, internal),
-                    **kw)
+    return KpathApp(source_for(load, context), ViewScope.of(namespace, selector, internal), **kw)
 
 
 def screen_text(app: KpathApp) -> str:
     """What the terminal shows now, as plain text (one line per row)."""
     width, height = app.size
-    console = Console(width=width, height=height, file=io.StringIO(), record=True,
-                      force_terminal=True, color_system="truecolor", legacy_windows=False)
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        record=True,
+        force_terminal=True,
+        color_system="truecolor",
+        legacy_windows=False,
+    )
     # The compositor is how Textual itself exports screenshots; private, so only here.
-    console.print(app.screen._compositor.render_update(
-        full=True, screen_stack=app._background_screens))
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
     return console.export_text()
 
 
@@ -86,8 +109,10 @@ def assert_svg_snapshot(svg: str, name: str) -> None:
     if got != want:
         diff_path = Path(tempfile.gettempdir()) / f"kpath-{name}.actual.svg"
         diff_path.write_text(got, encoding="utf-8")
-        raise AssertionError(f"{path.name} differs; the new rendering is in {diff_path} "
-                             "(rerun with KPATH_UPDATE_SNAPSHOTS=1 if the change is intended)")
+        raise AssertionError(
+            f"{path.name} differs; the new rendering is in {diff_path} "
+            "(rerun with KPATH_UPDATE_SNAPSHOTS=1 if the change is intended)"
+        )
 
 
 def toasts(app: KpathApp) -> list[str]:

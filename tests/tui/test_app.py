@@ -122,8 +122,9 @@ async def test_context_switch_loads_the_other_context() -> None:
         asked.append(name)
         return lambda: other
 
-    app = make_app(SHOP, contexts=["kind-a", "kind-b"], context="kind-a", switch_context=switch,
-                   live=True)
+    app = make_app(
+        SHOP, contexts=["kind-a", "kind-b"], context="kind-a", switch_context=switch, live=True
+    )
     async with app.run_test(size=(80, 24)) as pilot:
         await started(app, pilot)
         await pilot.press("c")
@@ -167,16 +168,18 @@ async def test_t_switches_between_dark_and_light_themes(tmp_path) -> None:  # ty
         for widget in (app.main.table, app.main.path_view):
             strip = widget.render_line(0)
             assert {seg.style.bgcolor for seg in strip if seg.style} != {None}
-            assert all(seg.style.bgcolor != dark_background.rich_color
-                       for seg in strip if seg.style and seg.style.bgcolor), widget
+            assert all(
+                seg.style.bgcolor != dark_background.rich_color
+                for seg in strip
+                if seg.style and seg.style.bgcolor
+            ), widget
         assert background != dark_background.rich_color
         await pilot.press("t")
         assert app.current_theme.dark
 
 
 async def test_save_svg_writes_a_valid_svg_with_the_service_names(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    app = make_app(SHOP, origin="context kind-shop @ https://127.0.0.1:6443",
-                   save_dir=tmp_path)
+    app = make_app(SHOP, origin="context kind-shop @ https://127.0.0.1:6443", save_dir=tmp_path)
     async with app.run_test(size=(120, 40)) as pilot:
         await started(app, pilot)
         await pilot.press("s")
@@ -222,13 +225,22 @@ def fake_prober(results: dict[str, ProbeState]):  # type: ignore[no-untyped-def]
     """A prober that reports a fixed verdict per hop kind, for every hop of the paths (the
     app's flow; the judgement itself is tested in tests/tui/test_probing.py on the lab)."""
 
-    def probe(analysis: Analysis, paths: Sequence[int], settings: ProbeSettings,
-              sink: MarkSink, progress: ProgressSink) -> None:
+    def probe(
+        analysis: Analysis,
+        paths: Sequence[int],
+        settings: ProbeSettings,
+        sink: MarkSink,
+        progress: ProgressSink,
+    ) -> None:
         for n, i in enumerate(paths):
             progress(n, len(paths))
-            sink({h.ref: ProbeMark(results[h.ref.hop], f"{h.ref.hop} said so")
-                  for h in diagram(analysis, i).hops()
-                  if isinstance(h.ref, HopRef) and h.ref.hop in results})
+            sink(
+                {
+                    h.ref: ProbeMark(results[h.ref.hop], f"{h.ref.hop} said so")
+                    for h in diagram(analysis, i).hops()
+                    if isinstance(h.ref, HopRef) and h.ref.hop in results
+                }
+            )
         progress(len(paths), len(paths))
 
     return probe
@@ -262,14 +274,20 @@ async def test_probes_from_before_a_reload_do_not_land_on_the_new_snapshot() -> 
     reloaded = threading.Event()
     inner = fake_prober(OK)
 
-    def slow_prober(analysis: Analysis, paths: Sequence[int], settings: ProbeSettings,
-                    sink: MarkSink, progress: ProgressSink) -> None:
+    def slow_prober(
+        analysis: Analysis,
+        paths: Sequence[int],
+        settings: ProbeSettings,
+        sink: MarkSink,
+        progress: ProgressSink,
+    ) -> None:
         reloaded.wait(5)  # the cluster changed while these probes were out
         inner(analysis, paths, settings, sink, progress)
 
     versions = [SHOP, data.shop(web_on_b=True)]
-    app = make_app(lambda: versions.pop(0) if len(versions) > 1 else versions[0],
-                   live=True, prober=slow_prober)
+    app = make_app(
+        lambda: versions.pop(0) if len(versions) > 1 else versions[0], live=True, prober=slow_prober
+    )
     async with app.run_test(size=(160, 48)) as pilot:
         await started(app, pilot)
         await pilot.press("down", "down", "p", "r")
@@ -287,8 +305,11 @@ async def test_probes_from_before_a_reload_do_not_land_on_the_new_snapshot() -> 
 
 async def test_a_reload_keeps_probes_of_services_that_did_not_change() -> None:
     versions = [SHOP, data.shop(web_on_b=True)]  # only web's paths change
-    app = make_app(lambda: versions.pop(0) if len(versions) > 1 else versions[0], live=True,
-                   prober=fake_prober(OK))
+    app = make_app(
+        lambda: versions.pop(0) if len(versions) > 1 else versions[0],
+        live=True,
+        prober=fake_prober(OK),
+    )
     async with app.run_test(size=(160, 48)) as pilot:
         await started(app, pilot)
         await pilot.press("P")  # api, broken and web
@@ -308,8 +329,11 @@ async def test_a_reload_keeps_probes_of_services_that_did_not_change() -> None:
 
 async def test_a_reload_marks_the_changed_services_probes_stale() -> None:
     versions = [SHOP, data.shop(web_on_b=True)]  # only web's paths change
-    app = make_app(lambda: versions.pop(0) if len(versions) > 1 else versions[0], live=True,
-                   prober=fake_prober(OK))
+    app = make_app(
+        lambda: versions.pop(0) if len(versions) > 1 else versions[0],
+        live=True,
+        prober=fake_prober(OK),
+    )
     async with app.run_test(size=(160, 48)) as pilot:
         await started(app, pilot)
         await pilot.press("P")
@@ -330,8 +354,13 @@ async def test_a_reload_marks_the_changed_services_probes_stale() -> None:
 async def test_palette_shows_and_changes_the_probe_settings() -> None:
     used: list[ProbeSettings] = []
 
-    def prober(analysis: Analysis, paths: Sequence[int], settings: ProbeSettings,
-               sink: MarkSink, progress: ProgressSink) -> None:
+    def prober(
+        analysis: Analysis,
+        paths: Sequence[int],
+        settings: ProbeSettings,
+        sink: MarkSink,
+        progress: ProgressSink,
+    ) -> None:
         used.append(settings)
 
     app = make_app(SHOP, live=True, prober=prober)
@@ -366,8 +395,13 @@ async def test_probe_progress_counts_planned_probes() -> None:
 
     halfway, go_on = threading.Event(), threading.Event()
 
-    def prober(analysis: Analysis, paths: Sequence[int], settings: ProbeSettings,
-               sink: MarkSink, progress: ProgressSink) -> None:
+    def prober(
+        analysis: Analysis,
+        paths: Sequence[int],
+        settings: ProbeSettings,
+        sink: MarkSink,
+        progress: ProgressSink,
+    ) -> None:
         progress(0, 3)
         progress(1, 3)
         halfway.set()
@@ -392,8 +426,13 @@ async def test_probe_progress_counts_planned_probes() -> None:
 async def test_probes_are_off_for_a_dump() -> None:
     calls: list[int] = []
 
-    def prober(analysis: Analysis, paths: Sequence[int], settings: ProbeSettings,
-               sink: MarkSink, progress: ProgressSink) -> None:
+    def prober(
+        analysis: Analysis,
+        paths: Sequence[int],
+        settings: ProbeSettings,
+        sink: MarkSink,
+        progress: ProgressSink,
+    ) -> None:
         calls.append(len(paths))
 
     app = make_app(SHOP, live=False, prober=prober)
@@ -415,8 +454,9 @@ async def test_choosing_a_finding_jumps_to_its_service() -> None:
         await pilot.pause()
         # Find the cluster-wide KP103 option for shop/broken and choose it.
         options = [panel.get_option_at_index(i) for i in range(panel.option_count)]
-        target = next(n for n, o in enumerate(options)
-                      if not o.disabled and "shop/broken" in str(o.prompt))
+        target = next(
+            n for n, o in enumerate(options) if not o.disabled and "shop/broken" in str(o.prompt)
+        )
         panel.highlighted = target
         await pilot.press("enter")
         await pilot.pause()

@@ -19,8 +19,20 @@ from tests.tui.helpers import make_app
 pytestmark = pytest.mark.anyio
 
 #: Words that state a verdict (hop states, probe verdicts, severities, the summaries').
-VERDICTS = ("cross-node", "drop", "reject", "blocked", "refuted", "forward", "warning",
-            "error", "black hole", "no local pod", "crosses nodes", "rejects")
+VERDICTS = (
+    "cross-node",
+    "drop",
+    "reject",
+    "blocked",
+    "refuted",
+    "forward",
+    "warning",
+    "error",
+    "black hole",
+    "no local pod",
+    "crosses nodes",
+    "rejects",
+)
 WEB = ObjectKey("shop", "web")
 
 
@@ -49,8 +61,9 @@ def no_color(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) ->
 @pytest.mark.parametrize("theme", ["textual-dark", "textual-light"])
 @pytest.mark.parametrize("focus", ["list", "paths"])
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)], ids=lambda s: f"{s[0]}x{s[1]}")
-async def test_every_verdict_reads_at_4_5_to_1(no_color: bool, theme: str, focus: str,
-                                               size: tuple[int, int]) -> None:
+async def test_every_verdict_reads_at_4_5_to_1(
+    no_color: bool, theme: str, focus: str, size: tuple[int, int]
+) -> None:
     app = make_app(data.shop())
     async with app.run_test(size=size) as pilot:
         await app.wait_loaded(pilot.pause)

@@ -57,17 +57,26 @@ def no_permission(tmp_path: Path) -> Path:
     pytest.skip("/sys is writable here")
 
 
-@pytest.mark.parametrize(("where", "reason"), [
-    (deleted, os.strerror(errno.ENOENT)),
-    (under_a_file, os.strerror(errno.ENOTDIR)),
-    (no_permission, os.strerror(errno.EACCES)),
-    (full_disk, os.strerror(errno.ENOSPC)),
-], ids=["deleted", "not-a-directory", "no-permission", "full-disk"])
+@pytest.mark.parametrize(
+    ("where", "reason"),
+    [
+        (deleted, os.strerror(errno.ENOENT)),
+        (under_a_file, os.strerror(errno.ENOTDIR)),
+        (no_permission, os.strerror(errno.EACCES)),
+        (full_disk, os.strerror(errno.ENOSPC)),
+    ],
+    ids=["deleted", "not-a-directory", "no-permission", "full-disk"],
+)
 async def test_a_save_that_cannot_be_written_is_one_toast_and_nothing_is_lost(
-        tmp_path: Path, where, reason: str) -> None:  # type: ignore[no-untyped-def]
+    tmp_path: Path, where, reason: str
+) -> None:  # type: ignore[no-untyped-def]
     save_dir = where(tmp_path)
-    app = make_app(SHOP, live=True, save_dir=save_dir,
-                   prober=fake_prober({**OK, "node": ProbeState.CONTRADICTED}))
+    app = make_app(
+        SHOP,
+        live=True,
+        save_dir=save_dir,
+        prober=fake_prober({**OK, "node": ProbeState.CONTRADICTED}),
+    )
     async with app.run_test(size=(160, 48)) as pilot:
         await app.wait_loaded(pilot.pause)
         await pilot.press("down", "down", "p")
@@ -89,8 +98,7 @@ async def test_a_save_that_cannot_be_written_is_one_toast_and_nothing_is_lost(
     assert app.return_code == 0
 
 
-async def test_saves_say_the_absolute_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                           ) -> None:
+async def test_saves_say_the_absolute_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     app = make_app(SHOP)  # save_dir ".": the working directory
     async with app.run_test(size=(120, 40)) as pilot:
@@ -222,8 +230,13 @@ async def test_while_another_context_loads_nothing_of_the_old_one_shows() -> Non
         release.wait(10)
         raise SourceError("context kind-b: cannot reach the API server")
 
-    app = make_app(SHOP, contexts=["kind-a", "kind-b"], context="kind-a", live=True,
-                   switch_context=lambda name: slow_failure)
+    app = make_app(
+        SHOP,
+        contexts=["kind-a", "kind-b"],
+        context="kind-a",
+        live=True,
+        switch_context=lambda name: slow_failure,
+    )
     async with app.run_test(size=(160, 48)) as pilot:
         await app.wait_loaded(pilot.pause)
         await pilot.press("down", "down", "tab")  # a service, its path and a hop's details

@@ -36,8 +36,10 @@ def test_a_deleted_directory_names_the_path_and_the_reason(tmp_path: Path) -> No
     gone.rmdir()
     exc = refused(gone / "kpath.svg")
     assert exc.errno == errno.ENOENT
-    assert write_failed("SVG", gone / "kpath.svg", exc) == \
-        f"cannot save SVG to {gone}/kpath.svg: No such file or directory"
+    assert (
+        write_failed("SVG", gone / "kpath.svg", exc)
+        == f"cannot save SVG to {gone}/kpath.svg: No such file or directory"
+    )
 
 
 def test_a_path_under_a_regular_file(tmp_path: Path) -> None:
@@ -75,8 +77,9 @@ def test_a_failed_write_removes_the_file_it_created(tmp_path: Path) -> None:
     with pytest.raises(UnicodeEncodeError):
         write_text(target, "half \ud800 written")  # a lone surrogate: UTF-8 cannot encode it
     assert not target.exists()
-    msg = write_failed("SVG", target, UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates "
-                                                                               "not allowed"))
+    msg = write_failed(
+        "SVG", target, UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
+    )
     assert msg.startswith(f"cannot save SVG to {target}: ") and "surrogates" in msg
 
 
@@ -87,8 +90,9 @@ def test_a_written_file_and_its_message(tmp_path: Path) -> None:
     assert written("JSON", target) == f"saved JSON to {target}"
 
 
-def test_names_are_absolute_and_shown_safely(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-                                            ) -> None:
+def test_names_are_absolute_and_shown_safely(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     assert absolute(Path("out")) == tmp_path / "out"
     odd = tmp_path / "a\x1bb"
@@ -104,16 +108,18 @@ NOW = datetime(2026, 1, 2, 3, 4, 5)
 
 
 def test_file_names_from_hostile_contexts() -> None:
-    assert file_stem("context kind-a @ https://127.0.0.1:6443", NOW) == \
-        "kpath-kind-a-20260102-030405"
+    assert (
+        file_stem("context kind-a @ https://127.0.0.1:6443", NOW) == "kpath-kind-a-20260102-030405"
+    )
     assert file_stem("context ../../etc/\x1b[31m", NOW) == "kpath-etc-31m-20260102-030405"
     assert file_stem("", NOW) == "kpath-cluster-20260102-030405"
 
 
 def test_the_kpath_prefix_is_said_once() -> None:
     # The lab's context is kpath-lab: kpath-kpath-lab-… before.
-    assert file_stem("context kpath-lab @ https://127.0.0.1:6443", NOW) == \
-        "kpath-lab-20260102-030405"
+    assert (
+        file_stem("context kpath-lab @ https://127.0.0.1:6443", NOW) == "kpath-lab-20260102-030405"
+    )
     assert file_stem("context kpath", NOW) == "kpath-20260102-030405"
     assert file_stem("context kpathfinder", NOW) == "kpath-kpathfinder-20260102-030405"
 
@@ -127,15 +133,14 @@ def test_save_dir_is_the_environment_variable_when_set(tmp_path: Path) -> None:
     assert save_dir(tmp_path / "arg", env={SAVE_DIR_ENV: str(chosen)}).path == tmp_path / "arg"
 
 
-def test_save_dir_is_the_current_directory_when_a_file_can_be_made_there(tmp_path: Path
-                                                                         ) -> None:
+def test_save_dir_is_the_current_directory_when_a_file_can_be_made_there(tmp_path: Path) -> None:
     assert save_dir(env={SAVE_DIR_ENV: ""}, cwd=tmp_path) == SaveDir(tmp_path, "")
     assert list(tmp_path.iterdir()) == []  # the check leaves nothing behind
 
 
-def test_save_dir_falls_back_to_the_temp_dir_and_says_why(tmp_path: Path,
-                                                           monkeypatch: pytest.MonkeyPatch
-                                                           ) -> None:
+def test_save_dir_falls_back_to_the_temp_dir_and_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     temp = tmp_path / "tmp"
     temp.mkdir()
     monkeypatch.setenv("TMPDIR", str(temp))
@@ -157,4 +162,5 @@ def test_save_dir_falls_back_to_the_temp_dir_and_says_why(tmp_path: Path,
     write_text(target, "<svg/>")
     assert written("SVG", target, got.note) == (
         f"saved SVG to {temp}/kpath-x.svg (the current directory is gone; set "
-        "KPATH_SAVE_DIR to choose)")
+        "KPATH_SAVE_DIR to choose)"
+    )

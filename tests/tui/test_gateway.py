@@ -22,8 +22,7 @@ from kpath.tui.view_model import PlaceRef, infra_path
 from tests.tui.gateway_data import CAFE, analysed_dump, manifest_dump
 from tests.tui.helpers import make_app, screen_text
 
-pytestmark = [pytest.mark.anyio,
-              pytest.mark.skipif(not CAFE.exists(), reason=f"{CAFE} not found")]
+pytestmark = [pytest.mark.anyio, pytest.mark.skipif(not CAFE.exists(), reason=f"{CAFE} not found")]
 
 COFFEE = ObjectKey("default", "coffee")
 TEA = ObjectKey("default", "tea")
@@ -35,8 +34,11 @@ def cafe(tmp_path_factory: pytest.TempPathFactory) -> Analysis:
 
 
 def gateway_path(analysis: Analysis, key: ObjectKey) -> int:
-    return next(i for i, p in enumerate(analysis.paths)
-                if p.service == key and p.entry.kind == EntryKind.GATEWAY)
+    return next(
+        i
+        for i, p in enumerate(analysis.paths)
+        if p.service == key and p.entry.kind == EntryKind.GATEWAY
+    )
 
 
 async def show_gateway_path(app: KpathApp, pilot: Any, key: ObjectKey, zoom: bool = False) -> int:
@@ -78,16 +80,26 @@ async def test_the_gateway_path_is_drawn_like_an_ingress_way_in(cafe: Analysis) 
         assert infra is not None and cafe.paths[infra].policy == "Local"
         text = screen_text(app)
         address = p.entry.gateway.addresses[0]
-        for want in ("Gateway default/gateway", f"{address}:80", "HTTP listener http",
-                     "hosts cafe.example.com", "gateway pods", "HTTPRoute",
-                     "default/coffee", "rule 0", "PathPrefix /coffee",
-                     "Service default/coffee:80", "share 100%"):
+        for want in (
+            "Gateway default/gateway",
+            f"{address}:80",
+            "HTTP listener http",
+            "hosts cafe.example.com",
+            "gateway pods",
+            "HTTPRoute",
+            "default/coffee",
+            "rule 0",
+            "PathPrefix /coffee",
+            "Service default/coffee:80",
+            "share 100%",
+        ):
             assert want in text, want
         # NGINX Gateway Fabric's Service is Local: the nodes without its one proxy pod drop,
         # and the load balancer's health check skips them, as for any Local Service.
         assert "drop (black hole)" in text and "LB skips it" in text
-        proxy = next(t.pod.name for g in cafe.paths[infra].groups for t in g.choice.targets
-                     if t.pod)
+        proxy = next(
+            t.pod.name for g in cafe.paths[infra].groups for t in g.choice.targets if t.pod
+        )
         assert proxy.startswith("gateway-nginx") and proxy in text
         backend = [t.pod.name for t in p.direct.targets if t.pod] if p.direct else []
         assert backend and all(name in text for name in backend)
@@ -126,8 +138,9 @@ async def ask(app: KpathApp, pilot: Any, url: str, method: str = "") -> RequestS
 
 
 @pytest.mark.parametrize("size", [(160, 48), (80, 24)])
-async def test_the_request_dialog_answers_404_and_forward(cafe: Analysis,
-                                                          size: tuple[int, int]) -> None:
+async def test_the_request_dialog_answers_404_and_forward(
+    cafe: Analysis, size: tuple[int, int]
+) -> None:
     app = make_app(cafe)
     async with app.run_test(size=size) as pilot:
         await app.wait_loaded(pilot.pause)
@@ -215,12 +228,14 @@ async def test_an_ingress_rule_answers_in_the_dialog_too() -> None:
         text = screen_text(app)
         assert "POST http://shop.example.com:80/api/cart" in text
         assert [(r.text, r.matched) for r in view.rules] == [
-            ("rule 0: host shop.example.com path /api (Prefix)", True)]
+            ("rule 0: host shop.example.com path /api (Prefix)", True)
+        ]
         assert "▶ rule 0: host" in text
         assert "shop/api:8080" in text and "Ingress controller" in text
         screen = await ask(app, pilot, "http://shop.example.com/nothing")
-        assert screen.answered is not None and screen.answered[1][0].outcome.title == \
-            "404 not found"
+        assert (
+            screen.answered is not None and screen.answered[1][0].outcome.title == "404 not found"
+        )
         assert "404 not found" in screen_text(app)
 
 
@@ -253,7 +268,8 @@ def hostile_cafe(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])
 async def test_hostile_route_names_and_paths_render_literally(
-        tmp_path: Path, size: tuple[int, int]) -> None:
+    tmp_path: Path, size: tuple[int, int]
+) -> None:
     analysis = analysed_dump(manifest_dump(CAFE, tmp_path / "evil.json", edit=hostile_cafe))
     app = make_app(analysis)
     async with app.run_test(size=size) as pilot:
@@ -299,16 +315,29 @@ def cafe_dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def svg_text(path: Path) -> str:
     import xml.etree.ElementTree as ET
 
-    return "".join(ET.fromstring(path.read_text(encoding="utf-8")).itertext()).replace(
-        "\xa0", " ")
+    return "".join(ET.fromstring(path.read_text(encoding="utf-8")).itertext()).replace("\xa0", " ")
 
 
 def test_snapshot_draws_a_gateway_path(cafe_dump: Path, tmp_path: Path) -> None:
     from kpath.cli import main
 
     out = tmp_path / "coffee.svg"
-    assert main(["snapshot", "--dump", str(cafe_dump), "--service", "default/coffee",
-                 "--size", "200x48", "--svg", str(out)]) == 0
+    assert (
+        main(
+            [
+                "snapshot",
+                "--dump",
+                str(cafe_dump),
+                "--service",
+                "default/coffee",
+                "--size",
+                "200x48",
+                "--svg",
+                str(out),
+            ]
+        )
+        == 0
+    )
     text = svg_text(out)
     # (the SVG keeps each styled run whole; box lines wrap, so short runs are looked for)
     assert "via gateway default/gateway" in text and "HTTPRoute" in text
@@ -319,20 +348,38 @@ def test_snapshot_shoots_the_request_dialog(cafe_dump: Path, tmp_path: Path) -> 
     from kpath.cli import main
 
     out = tmp_path / "request.svg"
-    assert main(["snapshot", "--dump", str(cafe_dump), "--request",
-                 "http://cafe.example.com/coffee", "--size", "160x48", "--svg", str(out)]) == 0
+    assert (
+        main(
+            [
+                "snapshot",
+                "--dump",
+                str(cafe_dump),
+                "--request",
+                "http://cafe.example.com/coffee",
+                "--size",
+                "160x48",
+                "--svg",
+                str(out),
+            ]
+        )
+        == 0
+    )
     text = svg_text(out)
     assert "Request a URL" in text and "▶ rule 0: PathPrefix /coffee" in text
     assert "default/coffee:80" in text and "share 100%" in text
 
 
-def test_snapshot_says_why_it_cannot_ask(cafe_dump: Path, tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_snapshot_says_why_it_cannot_ask(
+    cafe_dump: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     from kpath.cli import main
 
     out = tmp_path / "bad.svg"
-    for argv in (["--request", "ftp://cafe.example.com/"], ["-X", "POST"],
-                 ["--scenario", "gateway-shop"]):
+    for argv in (
+        ["--request", "ftp://cafe.example.com/"],
+        ["-X", "POST"],
+        ["--scenario", "gateway-shop"],
+    ):
         assert main(["snapshot", "--dump", str(cafe_dump), *argv, "--svg", str(out)]) == 2
         err = capsys.readouterr().err
         assert err.startswith("kpath: error: ") and err.count("\n") == 1, err
@@ -377,16 +424,28 @@ def cafe_with_redirect(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """coffee's route gains a second rule: /beans moved to https://shop.example.com."""
     for d in docs:
         if d["kind"] == "HTTPRoute" and d["metadata"]["name"] == "coffee":
-            d["spec"]["rules"].append({
-                "matches": [{"path": {"type": "PathPrefix", "value": "/beans"}}],
-                "filters": [{"type": "RequestRedirect", "requestRedirect": {
-                    "scheme": "https", "hostname": "shop.example.com", "statusCode": 301}}]})
+            d["spec"]["rules"].append(
+                {
+                    "matches": [{"path": {"type": "PathPrefix", "value": "/beans"}}],
+                    "filters": [
+                        {
+                            "type": "RequestRedirect",
+                            "requestRedirect": {
+                                "scheme": "https",
+                                "hostname": "shop.example.com",
+                                "statusCode": 301,
+                            },
+                        }
+                    ],
+                }
+            )
     return docs
 
 
 async def test_a_redirect_answers_with_its_location(tmp_path: Path) -> None:
-    analysis = analysed_dump(manifest_dump(CAFE, tmp_path / "redirect.json",
-                                           edit=cafe_with_redirect))
+    analysis = analysed_dump(
+        manifest_dump(CAFE, tmp_path / "redirect.json", edit=cafe_with_redirect)
+    )
     app = make_app(analysis)
     async with app.run_test(size=(160, 40)) as pilot:
         await app.wait_loaded(pilot.pause)
@@ -422,15 +481,44 @@ def test_snapshot_of_the_gateway_shop_lab(tmp_path: Path) -> None:
     from kpath.cli import main
 
     path, request = tmp_path / "cart.svg", tmp_path / "pay.svg"
-    assert main(["snapshot", "--demo", "--scenario", "gateway-shop", "--service", "shop/cart",
-                 "--size", "200x100", "--svg", str(path)]) == 0
+    assert (
+        main(
+            [
+                "snapshot",
+                "--demo",
+                "--scenario",
+                "gateway-shop",
+                "--service",
+                "shop/cart",
+                "--size",
+                "200x100",
+                "--svg",
+                str(path),
+            ]
+        )
+        == 0
+    )
     text = svg_text(path)
     # Box text wraps at its spaces ("drop (black" / "hole)"): look for the words per line.
     assert "via gateway shop/shop-gateway" in text and "drop (black" in text
     assert "gateway pods" in text and "share 90%" in text and "(weight 90)" in text
-    assert main(["snapshot", "--demo", "--scenario", "gateway-shop", "--request",
-                 "https://shop.example.com/api/pay", "--size", "160x48",
-                 "--svg", str(request)]) == 0
+    assert (
+        main(
+            [
+                "snapshot",
+                "--demo",
+                "--scenario",
+                "gateway-shop",
+                "--request",
+                "https://shop.example.com/api/pay",
+                "--size",
+                "160x48",
+                "--svg",
+                str(request),
+            ]
+        )
+        == 0
+    )
     text = svg_text(request)
     assert "500 backend error" in text and "KP430" in text and "RefNotPermitted" in text
 
@@ -443,16 +531,29 @@ INFRA = ObjectKey("default", "gateway-nginx")
 def https(tmp_path_factory: pytest.TempPathFactory) -> tuple[Analysis, Analysis]:
     """The https-termination example, and the same without its http → https redirect."""
     tmp = tmp_path_factory.mktemp("https")
-    return (analysed_dump(manifest_dump(HTTPS, tmp / "with.json")),
-            analysed_dump(manifest_dump(HTTPS, tmp / "without.json", edit=lambda docs: [
-                d for d in docs if d.get("metadata", {}).get("name") != "cafe-tls-redirect"])))
+    return (
+        analysed_dump(manifest_dump(HTTPS, tmp / "with.json")),
+        analysed_dump(
+            manifest_dump(
+                HTTPS,
+                tmp / "without.json",
+                edit=lambda docs: [
+                    d for d in docs if d.get("metadata", {}).get("name") != "cafe-tls-redirect"
+                ],
+            )
+        ),
+    )
 
 
 async def test_a_redirect_is_drawn_as_the_gateway_s_answer_not_a_failure(
-        https: tuple[Analysis, Analysis]) -> None:
+    https: tuple[Analysis, Analysis],
+) -> None:
     analysis, plain = https
-    index = next(i for i, p in enumerate(analysis.paths) if p.entry.gateway is not None
-                 and p.entry.gateway.route.name == "cafe-tls-redirect")
+    index = next(
+        i
+        for i, p in enumerate(analysis.paths)
+        if p.entry.gateway is not None and p.entry.gateway.route.name == "cafe-tls-redirect"
+    )
     d = vm.diagram(analysis, index)
     (leg,) = d.legs
     assert leg.head.state == HopState.REDIRECT
@@ -473,8 +574,12 @@ async def test_a_redirect_is_drawn_as_the_gateway_s_answer_not_a_failure(
         await app.run_action("zoom")
         await pilot.pause()
         text = screen_text(app)
-        for want in ("HTTPRoute default/cafe-tls-redirect", "redirect",
-                     "302 → https://cafe.example.com/", "the gateway answers (no backend)"):
+        for want in (
+            "HTTPRoute default/cafe-tls-redirect",
+            "redirect",
+            "302 → https://cafe.example.com/",
+            "the gateway answers (no backend)",
+        ):
             assert want in text, want
         assert "no backend\n" not in text and "reject" not in text
         await app.run_action("zoom")  # back: the details show the selected hop

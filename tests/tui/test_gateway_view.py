@@ -34,21 +34,34 @@ from kpath.tui.styles import HopState
 from tests.tui.gateway_data import REALWORLD, analysed_dump, manifest_dump
 
 
-def match(path: tuple[str, str] | None = None, *, headers: tuple[tuple[str, str], ...] = (),
-          query: tuple[tuple[str, str], ...] = (), method: str | None = None) -> RouteMatch:
-    return RouteMatch(PathMatch(*path) if path else None,
-                      tuple(HeaderMatch("Exact", k, v) for k, v in headers),
-                      tuple(HeaderMatch("Exact", k, v) for k, v in query), method,
-                      None, None, None)
+def match(
+    path: tuple[str, str] | None = None,
+    *,
+    headers: tuple[tuple[str, str], ...] = (),
+    query: tuple[tuple[str, str], ...] = (),
+    method: str | None = None,
+) -> RouteMatch:
+    return RouteMatch(
+        PathMatch(*path) if path else None,
+        tuple(HeaderMatch("Exact", k, v) for k, v in headers),
+        tuple(HeaderMatch("Exact", k, v) for k, v in query),
+        method,
+        None,
+        None,
+        None,
+    )
 
 
 def test_a_match_reads_as_written() -> None:
     m = match(("PathPrefix", "/api"), headers=(("env", "canary"),))
     assert gv.match_text(m) == "PathPrefix /api · header env=canary"
-    assert gv.match_text(match(("Exact", "/tea"), method="POST", query=(("v", "2"),))) == \
-        "Exact /tea · POST · query v=2"
-    regex = RouteMatch(None, (HeaderMatch("RegularExpression", "x", "^a.*"),), (), None,
-                       None, None, None)
+    assert (
+        gv.match_text(match(("Exact", "/tea"), method="POST", query=(("v", "2"),)))
+        == "Exact /tea · POST · query v=2"
+    )
+    regex = RouteMatch(
+        None, (HeaderMatch("RegularExpression", "x", "^a.*"),), (), None, None, None, None
+    )
     assert gv.match_text(regex) == "header x~^a.*"
     grpc = RouteMatch(None, (), (), None, "Exact", "pkg.Echo", None)
     assert gv.match_text(grpc) == "gRPC pkg.Echo/*"
@@ -63,8 +76,17 @@ def test_a_rule_summary_lists_its_matches_and_counts_the_rest() -> None:
 
 def route(n: int) -> Route:
     rules = tuple(RouteRule(None, (match(("PathPrefix", f"/r{i}")),), (), ()) for i in range(n))
-    return Route("HTTPRoute", "shop", "web", (ParentRef("", "Gateway", None, "gw", None, None),),
-                 ("shop.example.com",), rules, (), "", None)
+    return Route(
+        "HTTPRoute",
+        "shop",
+        "web",
+        (ParentRef("", "Gateway", None, "gw", None, None),),
+        ("shop.example.com",),
+        rules,
+        (),
+        "",
+        None,
+    )
 
 
 def test_rules_are_listed_around_the_matching_one() -> None:
@@ -80,8 +102,7 @@ def test_rules_are_listed_around_the_matching_one() -> None:
 
 def test_a_redirect_rule_says_so() -> None:
     r = route(1)
-    redirect = RouteFilter("RequestRedirect", RequestRedirect("https", None, None, None, 301),
-                           None)
+    redirect = RouteFilter("RequestRedirect", RequestRedirect("https", None, None, None, 301), None)
     r = r._replace(rules=(r.rules[0]._replace(filters=(redirect,)),))
     assert rv.rule_lines(r, 0)[0][0].text.endswith("redirect")
 
@@ -91,10 +112,19 @@ ENTRY = EntryRef("gateway", ObjectKey("shop", "gw"), "http", "203.0.113.7", 80)
 
 
 def test_outcomes_read_as_the_gateway_answers() -> None:
-    fwd = Answer(ENTRY, RouteRef("HTTPRoute", ObjectKey("shop", "web"), 1), Outcome.FORWARD,
-                 None, None, None,
-                 (BackendShare(ObjectKey("shop", "web"), 80, 3, 0.75, "forward", 2),
-                  BackendShare(ObjectKey("shop", "old"), 80, 1, 0.25, "reject", 0)), ())
+    fwd = Answer(
+        ENTRY,
+        RouteRef("HTTPRoute", ObjectKey("shop", "web"), 1),
+        Outcome.FORWARD,
+        None,
+        None,
+        None,
+        (
+            BackendShare(ObjectKey("shop", "web"), 80, 3, 0.75, "forward", 2),
+            BackendShare(ObjectKey("shop", "old"), 80, 1, 0.25, "reject", 0),
+        ),
+        (),
+    )
     v = rv.answer_view(fwd, REQ, _objects(route(3)), ())
     assert [r.matched for r in v.rules] == [False, True, False]
     assert v.outcome.title == "forward" and v.state == HopState.REJECT  # a share gets 503
@@ -104,8 +134,12 @@ def test_outcomes_read_as_the_gateway_answers() -> None:
     lost = fwd._replace(route=None, outcome=Outcome.NOT_FOUND, http_status=404, backends=())
     v = rv.answer_view(lost, REQ, _objects(route(3)), ())
     assert v.outcome.title == "404 not found" and v.rules == ()
-    moved = fwd._replace(outcome=Outcome.REDIRECT, http_status=301, backends=(),
-                         redirect="https://shop.example.com/r1")
+    moved = fwd._replace(
+        outcome=Outcome.REDIRECT,
+        http_status=301,
+        backends=(),
+        redirect="https://shop.example.com/r1",
+    )
     v = rv.answer_view(moved, REQ, _objects(route(3)), ())
     assert v.outcome.lines == ("Location: https://shop.example.com/r1",)
     none = fwd._replace(route=None, outcome=Outcome.NO_LISTENER, backends=())
@@ -120,6 +154,7 @@ def _objects(*routes: Route):  # type: ignore[no-untyped-def]
 
 # --- the diagram of a Gateway path, on dumps of real-world manifests ----------------------
 
+
 def dump_of(name: str, tmp_path, edit=None) -> Analysis:  # type: ignore[no-untyped-def]
     path = REALWORLD / f"{name}.yaml"
     if not path.exists():
@@ -128,8 +163,9 @@ def dump_of(name: str, tmp_path, edit=None) -> Analysis:  # type: ignore[no-unty
 
 
 def gateway_indexes(a: Analysis, key: ObjectKey) -> list[int]:
-    return [i for i, p in enumerate(a.paths)
-            if p.service == key and p.entry.kind == EntryKind.GATEWAY]
+    return [
+        i for i, p in enumerate(a.paths) if p.service == key and p.entry.kind == EntryKind.GATEWAY
+    ]
 
 
 def test_a_gateway_diagram_has_the_gateway_s_own_service_then_the_rule(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -155,7 +191,8 @@ def test_a_gateway_diagram_has_the_gateway_s_own_service_then_the_rule(tmp_path)
     assert backend.via.title == "Service default/coffee:80"
     assert backend.via.lines[0] == "share 100% (weight 1)"
     assert [p.ref for p in backend.pods] == [
-        HopRef(i, HopKind.POD, None, t.endpoint) for t in a.paths[i].direct.targets]  # type: ignore[union-attr]
+        HopRef(i, HopKind.POD, None, t.endpoint) for t in a.paths[i].direct.targets
+    ]  # type: ignore[union-attr]
     assert vm.drawn_paths([d]) == {i, infra}
     assert vm.infra_paths(a, [i]) == [infra]
 
@@ -180,8 +217,9 @@ def test_a_backend_without_its_reference_grant_answers_500(tmp_path) -> None:  #
     d = vm.diagram(a, i)
     (backend,) = d.legs[0].branches
     assert backend.via.state == HopState.REJECT and backend.pods == ()
-    assert any(line.startswith("500: ") and "RefNotPermitted" in line
-               for line in backend.via.lines), backend.via.lines
+    assert any(
+        line.startswith("500: ") and "RefNotPermitted" in line for line in backend.via.lines
+    ), backend.via.lines
     assert vm.path_state(a.paths[i]) == HopState.REJECT
     rows = {r.key: r for r in vm.service_rows(a)}
     assert "GW" in rows[ObjectKey("cafe", "coffee")].ways.split()

@@ -28,8 +28,15 @@ if not DUMP.exists():  # the realworld set is shared outside the repo; use any d
 
 
 def flags(**kw: object) -> argparse.Namespace:
-    base = dict(dump=None, kubeconfig=None, context=None, namespace=None,
-                all_namespaces=False, selector=None, internal=False)
+    base = dict(
+        dump=None,
+        kubeconfig=None,
+        context=None,
+        namespace=None,
+        all_namespaces=False,
+        selector=None,
+        internal=False,
+    )
     return argparse.Namespace(**{**base, **kw})
 
 
@@ -87,7 +94,8 @@ def watch_threads_end(seconds: float = 5.0) -> bool:
 
 
 def test_kpath_tui_on_a_broken_dump_shows_why_and_q_exits_2_with_the_line_on_stderr(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     """The whole chain in a real terminal: CLI → UI → the error on screen → q → exit 2 and
     the command line's own error line once the UI has left the screen."""
     from kpath.errors import KpathError
@@ -98,8 +106,9 @@ def test_kpath_tui_on_a_broken_dump_shows_why_and_q_exits_2_with_the_line_on_std
     with pytest.raises(KpathError) as cli:
         _load(flags(dump=[str(dump)]))
     # The UI draws the error, then leaves the screen when q is pressed.
-    out, code = run_in_pty(["tui", "--dump", str(dump)], "cannot read the cluster",
-                           size=(120, 30), seconds=30)
+    out, code = run_in_pty(
+        ["tui", "--dump", str(dump)], "cannot read the cluster", size=(120, 30), seconds=30
+    )
     assert code == 2
     tail = out.decode("utf-8", "replace").rsplit("\x1b[?1049l", 1)[-1]  # after the UI left
     assert f"kpath: error: {cli.value}" in tail.replace("\r", "")
@@ -132,8 +141,7 @@ async def test_probes_go_through_the_api_server_of_the_context_in_use(tmp_path: 
         doc = yaml.safe_load(kc.read_text())
         doc["contexts"].append({"name": "again", "context": dict(doc["contexts"][0]["context"])})
         kc.write_text(yaml.safe_dump(doc))
-        source = Recording(_cluster_source(flags(kubeconfig=str(kc), all_namespaces=True)
-                                           ).options)
+        source = Recording(_cluster_source(flags(kubeconfig=str(kc), all_namespaces=True)).options)
         asked = source.asked
         app = build_app(source)
         async with app.run_test(size=(160, 40)) as pilot:

@@ -20,9 +20,11 @@ CONSOLE = Console(width=200)
 
 
 def many(n: int, name: str = "svc") -> b.Analysis:  # type: ignore[name-defined]
-    return b.analysed(b.node("n1"), *(b.service(f"{name}-{i}", "NodePort") for i in range(n)),
-                      *(b.endpointslice(f"{name}-{i}", [b.endpoint("10.1.0.1", "n1", "w")])
-                        for i in range(n)))
+    return b.analysed(
+        b.node("n1"),
+        *(b.service(f"{name}-{i}", "NodePort") for i in range(n)),
+        *(b.endpointslice(f"{name}-{i}", [b.endpoint("10.1.0.1", "n1", "w")]) for i in range(n)),
+    )
 
 
 async def test_the_path_pane_opens_at_the_hop_that_drops_with_the_summary_on_top() -> None:
@@ -47,8 +49,7 @@ async def test_the_path_pane_opens_at_the_hop_that_drops_with_the_summary_on_top
 
 
 @pytest.mark.parametrize(("services", "rows"), [(3, 3), (8, 7), (30, 7)])
-async def test_at_80x24_the_list_shows_as_many_services_as_fit(services: int,
-                                                               rows: int) -> None:
+async def test_at_80x24_the_list_shows_as_many_services_as_fit(services: int, rows: int) -> None:
     app = make_app(many(services))
     async with app.run_test(size=(80, 24)) as pilot:
         await app.wait_loaded(pilot.pause)
@@ -69,17 +70,20 @@ async def test_at_160_columns_the_service_column_fits_long_names() -> None:
 
 
 def test_addresses_break_at_separators_never_inside_a_number() -> None:
-    assert [t.plain for t in wrap(Text("203.0.113.10:80"), 14, CONSOLE)] == \
-        ["203.0.113.10", ":80"]
-    assert [t.plain for t in wrap(Text("127.39.250.3:8443"), 14, CONSOLE)] == \
-        ["127.39.250.3", ":8443"]
+    assert [t.plain for t in wrap(Text("203.0.113.10:80"), 14, CONSOLE)] == ["203.0.113.10", ":80"]
+    assert [t.plain for t in wrap(Text("127.39.250.3:8443"), 14, CONSOLE)] == [
+        "127.39.250.3",
+        ":8443",
+    ]
     pod = "ingress-nginx-controller-wrcfgnwxmj-p7vrg"
     parts = [t.plain for t in wrap(Text(pod), 23, CONSOLE)]
     assert "".join(parts) == pod and all(p.endswith("-") for p in parts[:-1])
     assert all(len(p) <= 23 for p in parts)
     # Words first: a line of words breaks at its spaces.
-    assert [t.plain.rstrip() for t in wrap(Text("drop (black hole)"), 14, CONSOLE)] == \
-        ["drop (black", "hole)"]
+    assert [t.plain.rstrip() for t in wrap(Text("drop (black hole)"), 14, CONSOLE)] == [
+        "drop (black",
+        "hole)",
+    ]
 
 
 def test_a_name_without_separators_loses_its_middle() -> None:

@@ -20,8 +20,7 @@ TRACKING = (b"\x1b[?1000h", b"\x1b[?1003h")
 @pytest.mark.parametrize("mouse", [False, True])
 def test_kpath_tui_tracks_the_mouse_only_with_mouse(tmp_path: Path, mouse: bool) -> None:
     dump = two_namespaces(tmp_path)
-    out, code = run_in_pty(["tui", "--dump", str(dump), "-A", *(["--mouse"] * mouse)],
-                           "shop/web")
+    out, code = run_in_pty(["tui", "--dump", str(dump), "-A", *(["--mouse"] * mouse)], "shop/web")
     assert code == 0
     assert b"\x1b[?1049h" in out  # it did take the screen
     for sequence in TRACKING:
@@ -37,6 +36,11 @@ def test_kpath_demo_leaves_the_mouse_alone() -> None:
 
 def test_help_says_how_to_get_the_mouse() -> None:
     for command in ("tui", "demo"):
-        done = subprocess.run([sys.executable, "-m", "kpath", command, "--help"], cwd=ROOT,
-                              capture_output=True, text=True, check=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "kpath", command, "--help"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         assert "--mouse" in done.stdout and "selects and copies text" in done.stdout

@@ -41,14 +41,18 @@ def test_view_model_marks_the_blocked_group_and_its_pods():
     assert "blocked by policy shop/allow-office" in n4.via.lines
     assert all(p.state == HopState.BLOCKED for p in n4.pods)
     assert "by policy shop/allow-office" in n4.pods[0].lines
-    assert ("policy source", "externalTrafficPolicy: Cluster SNATs to the entry node's "
-            "address") in n4.via.details
+    assert (
+        "policy source",
+        "externalTrafficPolicy: Cluster SNATs to the entry node's address",
+    ) in n4.via.details
     other = next(b for b in d.branches if b.via.title.startswith("2 nodes"))
     assert other.via.state != HopState.BLOCKED  # partly: each pod blocked from one node
     assert all(p.state != HopState.BLOCKED for p in other.pods)
     lines = {p.title: p.lines[-1] for p in other.pods}
-    assert lines == {"web-1": "blocked at n2 by policy shop/allow-office",
-                     "web-2": "blocked at n1 by policy shop/allow-office"}
+    assert lines == {
+        "web-1": "blocked at n2 by policy shop/allow-office",
+        "web-2": "blocked at n1 by policy shop/allow-office",
+    }
     row = next(r for r in service_rows(a) if r.key == WEB)
     assert row.state == HopState.BLOCKED
 
@@ -61,7 +65,8 @@ def test_without_policies_no_blocked_state():
 @pytest.mark.anyio
 @pytest.mark.parametrize("no_color", [False, True])
 async def test_the_ui_draws_a_blocked_hop_as_its_own_state(
-        monkeypatch: pytest.MonkeyPatch, no_color: bool) -> None:
+    monkeypatch: pytest.MonkeyPatch, no_color: bool
+) -> None:
     if no_color:
         monkeypatch.setenv("NO_COLOR", "1")
     a = blocked()

@@ -99,14 +99,16 @@ def _first_group_drops(tmp_path: Path) -> Path:
     old = "nodeSelector: {topology.kubernetes.io/zone: zone-a}"
     assert text.count(old) == 1
     path = tmp_path / "shop-checkout-zone-b.yaml"
-    path.write_text(text.replace(old, "nodeSelector: {topology.kubernetes.io/zone: zone-b}"),
-                    encoding="utf-8")
+    path.write_text(
+        text.replace(old, "nodeSelector: {topology.kubernetes.io/zone: zone-b}"), encoding="utf-8"
+    )
     return path
 
 
 @pytest.mark.lab
 async def test_lab_local_policy_pods_under_the_second_group_show_their_verdict(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     from kpath.cluster.access import api_access
     from kpath.cluster.live import LiveOptions, load_live
     from kpath.cluster.snapshot import build_snapshot
@@ -120,11 +122,15 @@ async def test_lab_local_policy_pods_under_the_second_group_show_their_verdict(
 
     with LabThread(_first_group_drops(tmp_path)) as lab:
         kc = str(lab.write_kubeconfig(tmp_path / "kubeconfig"))
-        analysis = analyse(build_snapshot(load_live(LiveOptions(kubeconfig=kc,
-                                                                all_namespaces=True))))
+        analysis = analyse(
+            build_snapshot(load_live(LiveOptions(kubeconfig=kc, all_namespaces=True)))
+        )
         key = ObjectKey("shop", "checkout")
-        lb = next(i for i, p in enumerate(analysis.paths)
-                  if p.service == key and p.entry.kind == EntryKind.LOAD_BALANCER)
+        lb = next(
+            i
+            for i, p in enumerate(analysis.paths)
+            if p.service == key and p.entry.kind == EntryKind.LOAD_BALANCER
+        )
         p = analysis.paths[lb]
         assert p.policy == "Local" and len(p.groups) == 2
         # Groups come forwarding first: node-c's pods, then the dropping zone-a group.
@@ -134,8 +140,13 @@ async def test_lab_local_policy_pods_under_the_second_group_show_their_verdict(
         pods = [HopRef(lb, HopKind.POD, fwd, t.endpoint) for t in p.groups[fwd].choice.targets]
         assert pods
         settings = ProbeSettings(timeout=1.0, api=api_access(kc, None))
-        app = make_app(analysis, live=True, prober=tui_prober(settings),
-                       probe_settings=settings, save_dir=tmp_path)
+        app = make_app(
+            analysis,
+            live=True,
+            prober=tui_prober(settings),
+            probe_settings=settings,
+            save_dir=tmp_path,
+        )
         async with app.run_test(size=(160, 48)) as pilot:
             await app.wait_loaded(pilot.pause)
             await app.main.jump_to(key)
@@ -179,23 +190,47 @@ async def test_lab_local_policy_pods_under_the_second_group_show_their_verdict(
         assert exported and doc.keys() == cli.keys()
         assert doc["probe"]["options"] == cli["probe"]["options"]
         # The export holds the paths shown (not checkout's ClusterIP): the summary is theirs.
-        hops = [h for p in exported
-                for h in [p["entry"]["observed"], *(g["observed"] for g in p["groups"]),
-                          *(g["health"] for g in p["groups"]),
-                          *(e["observed"] for g in p["groups"] for e in g["endpoints"])] if h]
+        hops = [
+            h
+            for p in exported
+            for h in [
+                p["entry"]["observed"],
+                *(g["observed"] for g in p["groups"]),
+                *(g["health"] for g in p["groups"]),
+                *(e["observed"] for g in p["groups"] for e in g["endpoints"]),
+            ]
+            if h
+        ]
         distinct = {json.dumps(pr, sort_keys=True) for h in hops for pr in h["probes"]}
         assert doc["probe"]["summary"]["done"] == len(distinct) > 0
         for pj in exported:
             assert pj == by_way[(pj["service"], pj["entry"]["label"])]
-        assert all("observed" not in p["entry"] for p in doc["paths"]
-                   if p["service"] != "shop/checkout")  # not probed: no observation
+        assert all(
+            "observed" not in p["entry"] for p in doc["paths"] if p["service"] != "shop/checkout"
+        )  # not probed: no observation
 
 
 @pytest.mark.lab
 def test_snapshot_with_probes_shows_the_confirmed_black_hole(tmp_path: Path) -> None:
     out = tmp_path / "probed.svg"
-    assert main(["snapshot", "--demo", "--service", "shop/checkout", "--probe",
-                 "--timeout", "1", "--size", "120x40", "--svg", str(out)]) == 0
+    assert (
+        main(
+            [
+                "snapshot",
+                "--demo",
+                "--service",
+                "shop/checkout",
+                "--probe",
+                "--timeout",
+                "1",
+                "--size",
+                "120x40",
+                "--svg",
+                str(out),
+            ]
+        )
+        == 0
+    )
     svg = out.read_text().replace("&#160;", " ")
     # node-c is a Local-policy black hole: predicted a drop, and evidence confirmed it.
     assert "✓ confirmed" in svg

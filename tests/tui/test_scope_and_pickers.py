@@ -23,39 +23,93 @@ SHOP = data.shop()
 
 
 def _svc(ns: str, name: str, node_port: int, app: str) -> dict[str, object]:
-    return {"apiVersion": "v1", "kind": "Service",
-            "metadata": {"name": name, "namespace": ns, "labels": {"app": app}},
-            "spec": {"type": "NodePort", "selector": {"app": app},
-                     "clusterIP": f"10.96.0.{node_port % 200}",
-                     "ports": [{"name": "http", "port": 80, "targetPort": 8080,
-                                "protocol": "TCP", "nodePort": node_port}]}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": ns, "labels": {"app": app}},
+        "spec": {
+            "type": "NodePort",
+            "selector": {"app": app},
+            "clusterIP": f"10.96.0.{node_port % 200}",
+            "ports": [
+                {
+                    "name": "http",
+                    "port": 80,
+                    "targetPort": 8080,
+                    "protocol": "TCP",
+                    "nodePort": node_port,
+                }
+            ],
+        },
+    }
 
 
 def two_namespaces(tmp_path: Path) -> Path:
     """A dump whose findings differ by namespace, with one about an Ingress (no Service)
     in the namespace the view leaves out."""
     items: list[dict[str, object]] = [
-        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-a"},
-         "status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.1"}]}},
-        _svc("shop", "web", 30080, "web"), _svc("shop", "empty", 30081, "gone"),
+        {
+            "apiVersion": "v1",
+            "kind": "Node",
+            "metadata": {"name": "node-a"},
+            "status": {"addresses": [{"type": "InternalIP", "address": "10.0.0.1"}]},
+        },
+        _svc("shop", "web", 30080, "web"),
+        _svc("shop", "empty", 30081, "gone"),
         _svc("other", "api", 30082, "api"),
-        {"apiVersion": "v1", "kind": "Pod",
-         "metadata": {"name": "web-1", "namespace": "shop", "labels": {"app": "web"}},
-         "spec": {"nodeName": "node-a", "containers": [{"name": "c"}]},
-         "status": {"phase": "Running", "podIP": "10.244.1.5",
-                    "conditions": [{"type": "Ready", "status": "True"}]}},
-        {"apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
-         "metadata": {"name": "web-x", "namespace": "shop",
-                      "labels": {"kubernetes.io/service-name": "web"}},
-         "addressType": "IPv4", "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
-         "endpoints": [{"addresses": ["10.244.1.5"], "conditions": {"ready": True},
-                        "nodeName": "node-a",
-                        "targetRef": {"kind": "Pod", "name": "web-1", "namespace": "shop"}}]},
-        {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-         "metadata": {"name": "edge", "namespace": "other"},
-         "spec": {"rules": [{"host": "api.example", "http": {"paths": [
-             {"path": "/", "pathType": "Prefix",
-              "backend": {"service": {"name": "missing", "port": {"number": 80}}}}]}}]}},
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": "web-1", "namespace": "shop", "labels": {"app": "web"}},
+            "spec": {"nodeName": "node-a", "containers": [{"name": "c"}]},
+            "status": {
+                "phase": "Running",
+                "podIP": "10.244.1.5",
+                "conditions": [{"type": "Ready", "status": "True"}],
+            },
+        },
+        {
+            "apiVersion": "discovery.k8s.io/v1",
+            "kind": "EndpointSlice",
+            "metadata": {
+                "name": "web-x",
+                "namespace": "shop",
+                "labels": {"kubernetes.io/service-name": "web"},
+            },
+            "addressType": "IPv4",
+            "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
+            "endpoints": [
+                {
+                    "addresses": ["10.244.1.5"],
+                    "conditions": {"ready": True},
+                    "nodeName": "node-a",
+                    "targetRef": {"kind": "Pod", "name": "web-1", "namespace": "shop"},
+                }
+            ],
+        },
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "Ingress",
+            "metadata": {"name": "edge", "namespace": "other"},
+            "spec": {
+                "rules": [
+                    {
+                        "host": "api.example",
+                        "http": {
+                            "paths": [
+                                {
+                                    "path": "/",
+                                    "pathType": "Prefix",
+                                    "backend": {
+                                        "service": {"name": "missing", "port": {"number": 80}}
+                                    },
+                                }
+                            ]
+                        },
+                    }
+                ]
+            },
+        },
     ]
     path = tmp_path / "two.json"
     path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
@@ -63,23 +117,32 @@ def two_namespaces(tmp_path: Path) -> Path:
 
 
 def flags(**kw: object) -> argparse.Namespace:
-    base = dict(dump=None, kubeconfig=None, context=None, namespace=None,
-                all_namespaces=False, selector=None, internal=False, client=None)
+    base = dict(
+        dump=None,
+        kubeconfig=None,
+        context=None,
+        namespace=None,
+        all_namespaces=False,
+        selector=None,
+        internal=False,
+        client=None,
+    )
     return argparse.Namespace(**{**base, **kw})
 
 
-@pytest.mark.parametrize("cli_flags", [["-n", "shop"], ["-n", "other"], ["-A"],
-                                       ["-n", "shop", "-l", "app=web"]])
+@pytest.mark.parametrize(
+    "cli_flags", [["-n", "shop"], ["-n", "other"], ["-A"], ["-n", "shop", "-l", "app=web"]]
+)
 async def test_e_exports_what_kpath_paths_json_writes_for_the_same_view(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], cli_flags: list[str]) -> None:
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], cli_flags: list[str]
+) -> None:
     dump = two_namespaces(tmp_path)
     assert main(["paths", "--dump", str(dump), "-o", "json", *cli_flags]) == 0
     want = json.loads(capsys.readouterr().out)
     ns = None if "-A" in cli_flags else cli_flags[1]
     selector = cli_flags[3] if "-l" in cli_flags else None
     args = flags(dump=[str(dump)], namespace=ns, all_namespaces=ns is None, selector=selector)
-    app = KpathApp(_cluster_source(args), _view_scope(args), save_dir=tmp_path / "out",
-                   clock=clock)
+    app = KpathApp(_cluster_source(args), _view_scope(args), save_dir=tmp_path / "out", clock=clock)
     (tmp_path / "out").mkdir()
     async with app.run_test(size=(120, 30)) as pilot:
         await app.wait_loaded(pilot.pause)
@@ -124,8 +187,12 @@ async def test_n_offers_the_listed_namespaces_and_reloads_when_more_is_asked() -
             def with_namespaces(self, namespaces: frozenset[str] | None) -> LoadedSource:
                 return reader("wider", namespaces)
 
-        return Narrow(load, origin="test", live=True,  # type: ignore[arg-type]
-                      listed=["backend", "shop", "zeta"])
+        return Narrow(
+            load,
+            origin="test",
+            live=True,  # type: ignore[arg-type]
+            listed=["backend", "shop", "zeta"],
+        )
 
     app = KpathApp(reader("narrow", frozenset({"shop"})), clock=clock)
     async with app.run_test(size=(120, 30)) as pilot:
@@ -137,7 +204,11 @@ async def test_n_offers_the_listed_namespaces_and_reloads_when_more_is_asked() -
         picker = app.screen
         assert isinstance(picker, Picker)
         assert [label for _, label in picker._choices] == [
-            "all namespaces", "backend", "shop", "zeta"]
+            "all namespaces",
+            "backend",
+            "shop",
+            "zeta",
+        ]
         await pilot.press("home", "enter")  # all namespaces: more than was read
         await app.wait_for_work()
         await pilot.pause()
@@ -155,8 +226,13 @@ async def test_n_offers_the_listed_namespaces_and_reloads_when_more_is_asked() -
 
 
 async def test_q_and_escape_close_pickers_without_quitting() -> None:
-    app = make_app(SHOP, contexts=["kind-a", "kind-b"], context="kind-a",
-                   switch_context=lambda name: (lambda: SHOP), live=True)
+    app = make_app(
+        SHOP,
+        contexts=["kind-a", "kind-b"],
+        context="kind-a",
+        switch_context=lambda name: lambda: SHOP,
+        live=True,
+    )
     async with app.run_test(size=(100, 30)) as pilot:
         await app.wait_loaded(pilot.pause)
         for key in ("n", "c"):
@@ -175,10 +251,13 @@ async def test_q_and_escape_close_pickers_without_quitting() -> None:
     assert app.return_code == 0
 
 
-@pytest.mark.parametrize(("contexts", "said"), [
-    (["kind-a"], "only one context: kind-a"),
-    ([], "no kubeconfig context to switch to (reading dump files)"),
-])
+@pytest.mark.parametrize(
+    ("contexts", "said"),
+    [
+        (["kind-a"], "only one context: kind-a"),
+        ([], "no kubeconfig context to switch to (reading dump files)"),
+    ],
+)
 async def test_c_without_another_context_says_so(contexts: list[str], said: str) -> None:
     app = make_app(SHOP, contexts=contexts, context=contexts[0] if contexts else None)
     async with app.run_test(size=(100, 30), notifications=True) as pilot:

@@ -70,7 +70,8 @@ def add_context(kubeconfig: Path, name: str, server: str) -> None:
 
 
 async def test_an_api_server_unreachable_at_start_is_the_error_on_screen_and_exit_2(
-        tmp_path: Path, closed_port: int) -> None:
+    tmp_path: Path, closed_port: int
+) -> None:
     from kpath.lab.kubeconfig import write_kubeconfig
 
     kc = write_kubeconfig(tmp_path / "kc", f"http://127.0.0.1:{closed_port}")
@@ -90,7 +91,8 @@ async def test_an_api_server_unreachable_at_start_is_the_error_on_screen_and_exi
 
 
 async def test_a_failed_context_switch_never_shows_the_old_cluster_under_the_new_name(
-        lab: LabThread, tmp_path: Path, closed_port: int) -> None:
+    lab: LabThread, tmp_path: Path, closed_port: int
+) -> None:
     kc = lab.write_kubeconfig(tmp_path / "kc")
     add_context(kc, "gone", f"http://127.0.0.1:{closed_port}")
     app = app_for(kc)
@@ -120,7 +122,8 @@ async def test_a_failed_context_switch_never_shows_the_old_cluster_under_the_new
 
 
 async def test_an_outage_is_stale_since_and_recovery_makes_the_view_fresh(
-        lab: LabThread, tmp_path: Path) -> None:
+    lab: LabThread, tmp_path: Path
+) -> None:
     kc = lab.write_kubeconfig(tmp_path / "kc")
     port = int(str(lab.api_url).rsplit(":", 1)[1])
     app = app_for(kc)
@@ -146,7 +149,8 @@ async def test_an_outage_is_stale_since_and_recovery_makes_the_view_fresh(
 
 
 async def test_after_the_server_moves_reload_and_watch_both_follow_it(
-        lab: LabThread, tmp_path: Path) -> None:
+    lab: LabThread, tmp_path: Path
+) -> None:
     kc = lab.write_kubeconfig(tmp_path / "kc")
     old = str(lab.api_url)
     app = app_for(kc)
@@ -159,8 +163,9 @@ async def test_after_the_server_moves_reload_and_watch_both_follow_it(
         lab.write_kubeconfig(kc)  # the restarted server's address, as a new kubeconfig has
         await pilot.press("r")
         assert await until(lambda: new in app.origin)
-        assert await until(lambda: app.main.status.watching == WATCHING
-                           and not app.main.status.stale)
+        assert await until(
+            lambda: app.main.status.watching == WATCHING and not app.main.status.stale
+        )
         await asyncio.sleep(3.0)  # past the one load a restarted watch adds
         await app.wait_for_work()
         # Heard by the watch on the new server: no `r`, and sooner than the retried loads.

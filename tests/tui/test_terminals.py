@@ -58,7 +58,8 @@ def test_console_glyphs_are_safe_and_keep_their_width() -> None:
 
 @pytest.mark.anyio
 async def test_no_color_keeps_every_state_as_glyph_and_word(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     monkeypatch.setenv("NO_COLOR", "1")
     app = make_app(data.shop())
     async with app.run_test(size=(80, 24)) as pilot:
@@ -74,8 +75,7 @@ async def test_no_color_keeps_every_state_as_glyph_and_word(
             for line_filter in app._filters:
                 strip = strip.apply_filter(line_filter, Color(0, 0, 0))
             for segment in strip:
-                for colour in (segment.style.color, segment.style.bgcolor) if segment.style \
-                        else ():
+                for colour in (segment.style.color, segment.style.bgcolor) if segment.style else ():
                     if colour is not None and colour.triplet is not None:
                         r, g, b = colour.triplet
                         if not (r == g == b):
@@ -89,9 +89,23 @@ def test_snapshot_renders_under_each_term(term: str, tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "KPATH_ASCII")}
     env["TERM"] = term
     done = subprocess.run(
-        [sys.executable, "-m", "kpath", "snapshot", "--dump", str(HOSTILE), "--svg", str(out),
-         "--size", "80x24"],
-        env=env, capture_output=True, text=True, timeout=60)
+        [
+            sys.executable,
+            "-m",
+            "kpath",
+            "snapshot",
+            "--dump",
+            str(HOSTILE),
+            "--svg",
+            str(out),
+            "--size",
+            "80x24",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     svg = out.read_text(encoding="utf-8")
     assert svg.startswith("<svg") and "unprobed" in svg and "NodePort" in svg

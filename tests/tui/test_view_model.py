@@ -37,17 +37,28 @@ def two_port_service(*, ready_b: bool = True) -> vm.ServiceRow:
     """2 pods serving 2 ports (http, metrics): one slice, two slice ports."""
     from tests import builders as b
 
-    ports = [{"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"},
-             {"name": "metrics", "port": 9090, "targetPort": 9090, "protocol": "TCP"}]
-    slice_ports = [{"name": "http", "port": 8080, "protocol": "TCP"},
-                   {"name": "metrics", "port": 9090, "protocol": "TCP"}]
+    ports = [
+        {"name": "http", "port": 80, "targetPort": 8080, "protocol": "TCP"},
+        {"name": "metrics", "port": 9090, "targetPort": 9090, "protocol": "TCP"},
+    ]
+    slice_ports = [
+        {"name": "http", "port": 8080, "protocol": "TCP"},
+        {"name": "metrics", "port": 9090, "protocol": "TCP"},
+    ]
     a = b.analysed(
-        b.node("node-a"), b.pod("w-1", "node-a", "10.1.0.1", {"app": "w"}),
+        b.node("node-a"),
+        b.pod("w-1", "node-a", "10.1.0.1", {"app": "w"}),
         b.pod("w-2", "node-a", "10.1.0.2", {"app": "w"}),
         b.service("w", selector={"app": "w"}, ports=ports),
-        b.endpointslice("w", [b.endpoint("10.1.0.1", "node-a", "w-1"),
-                              b.endpoint("10.1.0.2", "node-a", "w-2", ready=ready_b)],
-                        ports=slice_ports))
+        b.endpointslice(
+            "w",
+            [
+                b.endpoint("10.1.0.1", "node-a", "w-1"),
+                b.endpoint("10.1.0.2", "node-a", "w-2", ready=ready_b),
+            ],
+            ports=slice_ports,
+        ),
+    )
     (row,) = vm.service_rows(a)
     return row
 
@@ -66,8 +77,9 @@ def test_pod_counts_of_redacted_endpoints_count_once_per_service() -> None:
 
     def port_routes(name: str, *ready: bool) -> PortRoutes:
         port = ServicePort(name, "TCP", 80, 80, None, None)
-        return PortRoutes(port, tuple(Target(None, 80, None, None, None, r, r, False)
-                                      for r in ready), None, ())
+        return PortRoutes(
+            port, tuple(Target(None, 80, None, None, None, r, r, False) for r in ready), None, ()
+        )
 
     # No pod, no address: the ports' endpoints cannot be told apart; the larger port counts.
     assert vm.pod_counts([port_routes("a", True, False), port_routes("b", True)]) == (1, 2)
@@ -92,23 +104,30 @@ def test_sort_by_worst_finding_first() -> None:
 
 
 def test_load_balancer_health_check_skips_the_black_hole() -> None:
-    by_kind = {SHOP.paths[i].entry.kind: SHOP.paths[i]
-               for i in vm.group_paths(SHOP)[ObjectKey("shop", "web")]}
+    by_kind = {
+        SHOP.paths[i].entry.kind: SHOP.paths[i]
+        for i in vm.group_paths(SHOP)[ObjectKey("shop", "web")]
+    }
     assert vm.path_state(by_kind[EntryKind.LOAD_BALANCER]) == HopState.FORWARD
     assert vm.path_state(by_kind[EntryKind.NODE_PORT]) == HopState.DROP
 
 
 def test_diagram_of_a_cross_node_path() -> None:
-    index = next(i for i in vm.group_paths(SHOP)[ObjectKey("shop", "api")]
-                 if SHOP.paths[i].entry.kind == EntryKind.NODE_PORT)
+    index = next(
+        i
+        for i in vm.group_paths(SHOP)[ObjectKey("shop", "api")]
+        if SHOP.paths[i].entry.kind == EntryKind.NODE_PORT
+    )
     d = vm.diagram(SHOP, index)
     assert d.entry.title == "NodePort" and d.entry.lines == ("any node :30081",)
     node_a = next(b for b in d.branches if b.via.title.startswith("node-a"))
     assert node_a.via.state == HopState.CROSS and "cross-node 100%" in node_a.via.lines
     assert {p.state for p in node_a.pods} == {HopState.CROSS}
     node_b = next(b for b in d.branches if b.via.title.startswith("node-b"))
-    assert {p.title: p.state for p in node_b.pods} == {"api-1": HopState.FORWARD,
-                                                        "api-2": HopState.CROSS}
+    assert {p.title: p.state for p in node_b.pods} == {
+        "api-1": HopState.FORWARD,
+        "api-2": HopState.CROSS,
+    }
     assert len({h.ref for h in d.hops()}) == len(d.hops())  # every hop addressable
 
 
@@ -135,7 +154,10 @@ def test_boxes_fit_their_width() -> None:
     assert len(lines) == 2 + 1 and "…" in lines[1].plain
     parts = box([Text("ingress-nginx-controller-7d9f 10.0.0.1:8443")], 20, "green", console)
     assert [line.plain.strip("│ ") for line in parts[1:-1]] == [
-        "ingress-nginx-", "controller-7d9f", "10.0.0.1:8443"]  # broken at separators
+        "ingress-nginx-",
+        "controller-7d9f",
+        "10.0.0.1:8443",
+    ]  # broken at separators
     stacked = hstack([lines, [Text("x")]], [20, 5])
     assert len(stacked) == len(lines) and {s.cell_len for s in stacked} == {25}
     assert sum(column_widths(80)) == 80 and sum(column_widths(160)) == 160
@@ -146,8 +168,12 @@ def test_carry_probes_moves_results_of_unchanged_services_only() -> None:
     before = {a: [0, 1], b: [2], c: [3]}
     after = {c: [0], a: [1, 2], b: [3, 4]}  # a new service sorted first; b gained a path
     pod = HopRef(1, HopKind.POD, 0, "10.0.0.1:80")
-    probes = {HopRef(0, HopKind.ENTRY): "a0", pod: "a1",
-              HopRef(2, HopKind.ENTRY): "b", HopRef(3, HopKind.NODE, 0): "c"}
+    probes = {
+        HopRef(0, HopKind.ENTRY): "a0",
+        pod: "a1",
+        HopRef(2, HopKind.ENTRY): "b",
+        HopRef(3, HopKind.NODE, 0): "c",
+    }
     moved = vm.carry_probes(before, after, probes, changed={c})
     assert moved == {HopRef(1, HopKind.ENTRY): "a0", pod._replace(path=2): "a1"}
     assert vm.carry_probes({}, after, probes, changed=set()) == {}
@@ -175,8 +201,9 @@ def test_the_list_mark_ranks_verdicts_as_a_hop_merges_its_targets() -> None:
     from kpath.probe.hops import WORST_FIRST
     from kpath.tui.styles import PROBE_RANK
 
-    ranked = sorted((ProbeState(p.value) for p in WORST_FIRST), key=PROBE_RANK.__getitem__,
-                    reverse=True)
+    ranked = sorted(
+        (ProbeState(p.value) for p in WORST_FIRST), key=PROBE_RANK.__getitem__, reverse=True
+    )
     assert [s.value for s in ranked] == [p.value for p in WORST_FIRST]
     assert Proof.CONTRADICTED in WORST_FIRST
 

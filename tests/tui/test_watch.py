@@ -58,7 +58,8 @@ async def until(pilot, check: Callable[[], bool], tries: int = 150) -> bool:  # 
 
 
 async def test_a_scaled_deployment_shows_up_without_refreshing(
-        lab: LabThread, options: LiveOptions) -> None:
+    lab: LabThread, options: LiveOptions
+) -> None:
     stops: list[threading.Event] = []
 
     def watcher(on_change: Callable[[str], None], stop: threading.Event) -> None:
@@ -82,7 +83,8 @@ async def test_a_scaled_deployment_shows_up_without_refreshing(
 
 
 async def test_without_a_watcher_the_live_app_waits_for_r(
-        lab: LabThread, options: LiveOptions) -> None:
+    lab: LabThread, options: LiveOptions
+) -> None:
     app = live_app(options, None)
     async with app.run_test(size=(160, 40)) as pilot:
         await app.wait_loaded(pilot.pause)

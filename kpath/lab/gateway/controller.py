@@ -40,9 +40,11 @@ __all__ = ["ControllerState", "reconcile"]
 
 
 # ---------------------------------------------------------------- reconcile
-def reconcile(objects: Mapping[str, Sequence[Mapping[str, Any]]],
-              addresses: Mapping[Key, Sequence[str]],
-              controllers: Collection[str] | None = None) -> ControllerState:
+def reconcile(
+    objects: Mapping[str, Sequence[Mapping[str, Any]]],
+    addresses: Mapping[Key, Sequence[str]],
+    controllers: Collection[str] | None = None,
+) -> ControllerState:
     """Run the controller once over every object: None for `controllers` claims every class."""
     state = ControllerState()
     state.grants = list(objects.get("ReferenceGrant") or [])
@@ -63,39 +65,49 @@ def reconcile(objects: Mapping[str, Sequence[Mapping[str, Any]]],
         if controllers is None or spec_of(gc).get("controllerName") in controllers:
             ours.add(name)
             state.class_controllers[name] = str(spec_of(gc).get("controllerName") or "")
-            state.statuses[("GatewayClass", "", name)] = {"conditions": [
-                condition(gc, "Accepted", True, "Accepted")]}
+            state.statuses[("GatewayClass", "", name)] = {
+                "conditions": [condition(gc, "Accepted", True, "Accepted")]
+            }
 
-    gateways = {key_of(gw): gw for gw in objects.get("Gateway") or []
-                if spec_of(gw).get("gatewayClassName") in ours}
+    gateways = {
+        key_of(gw): gw
+        for gw in objects.get("Gateway") or []
+        if spec_of(gw).get("gatewayClassName") in ours
+    }
     listener_sets = sorted(objects.get("ListenerSet") or [], key=age_key)
     listener_status: dict[tuple[tuple[str, str, str], str], dict[str, Any]] = {}
     for gw_key, gw in gateways.items():
-        state.listeners[gw_key] = listeners_of(state, gw, listener_sets, ns_labels,
-                                             listener_status)
+        state.listeners[gw_key] = listeners_of(state, gw, listener_sets, ns_labels, listener_status)
 
     counts: dict[tuple[tuple[str, str, str], str], int] = {}
-    listener_set_parents = {key_of(ls): parent for ls in listener_sets
-                            if (parent := listener_set_parent(ls)) in gateways}
+    listener_set_parents = {
+        key_of(ls): parent
+        for ls in listener_sets
+        if (parent := listener_set_parent(ls)) in gateways
+    }
     for kind in ROUTE_KINDS:
         for route in sorted(objects.get(kind) or [], key=age_key):
-            _attach_route(state, kind, route, gateways, listener_set_parents, ns_labels,
-                          counts)
+            _attach_route(state, kind, route, gateways, listener_set_parents, ns_labels, counts)
 
     for gw_key, gw in gateways.items():
         state.statuses[("Gateway", *gw_key)] = gateway_status(
-            state, gw, addresses.get(gw_key) or (), listener_status, counts)
+            state, gw, addresses.get(gw_key) or (), listener_status, counts
+        )
     for ls in listener_sets:
         listener_set_status(state, ls, gateways, ns_labels, listener_status, counts)
     return state
 
 
 # ---------------------------------------------------------------- routes
-def _attach_route(state: ControllerState, kind: str, route: Mapping[str, Any],
-                  gateways: Mapping[Key, Mapping[str, Any]],
-                  listener_set_parents: Mapping[Key, Key],
-                  ns_labels: Mapping[str, Mapping[str, str]],
-                  counts: dict[tuple[tuple[str, str, str], str], int]) -> None:
+def _attach_route(
+    state: ControllerState,
+    kind: str,
+    route: Mapping[str, Any],
+    gateways: Mapping[Key, Mapping[str, Any]],
+    listener_set_parents: Mapping[Key, Key],
+    ns_labels: Mapping[str, Mapping[str, str]],
+    counts: dict[tuple[tuple[str, str, str], str], int],
+) -> None:
     route_ns, route_name = key_of(route)
     spec = spec_of(route)
     refs_ok, refs_reason, refs_message = backend_refs_status(state, kind, route)
@@ -118,8 +130,7 @@ def _attach_route(state: ControllerState, kind: str, route: Mapping[str, Any],
             gw_key = None
         if gw_key is None:
             continue  # not a parent of this controller: another one (or none) writes it
-        reason, taken = _attachment(state, kind, route, ref, pkind, pns, pname, gw_key,
-                                    ns_labels)
+        reason, taken = _attachment(state, kind, route, ref, pkind, pns, pname, gw_key, ns_labels)
         message = reason
         if invalid and reason == "Accepted":
             (reason, message), taken = invalid, []
@@ -131,36 +142,59 @@ def _attach_route(state: ControllerState, kind: str, route: Mapping[str, Any],
             state.attached.setdefault(where, []).append(Attachment(kind, route, hosts))
             counts[where] = counts.get(where, 0) + 1
         controller = state.class_controllers.get(
-            str(spec_of(gateways[gw_key]).get("gatewayClassName")), "")
-        parents.append({
-            "parentRef": dict(ref),
-            "controllerName": controller,
-            "conditions": [condition(route, "Accepted", reason == "Accepted", reason, message),
-                           condition(route, "ResolvedRefs", refs_ok, refs_reason,
-                                     refs_message)],
-        })
+            str(spec_of(gateways[gw_key]).get("gatewayClassName")), ""
+        )
+        parents.append(
+            {
+                "parentRef": dict(ref),
+                "controllerName": controller,
+                "conditions": [
+                    condition(route, "Accepted", reason == "Accepted", reason, message),
+                    condition(route, "ResolvedRefs", refs_ok, refs_reason, refs_message),
+                ],
+            }
+        )
     if parents:
         state.statuses[(kind, route_ns, route_name)] = {"parents": parents}
 
 
-def _attachment(state: ControllerState, kind: str, route: Mapping[str, Any],
-                ref: Mapping[str, Any], pkind: str, pns: str, pname: str, gw_key: Key,
-                ns_labels: Mapping[str, Mapping[str, str]]
-                ) -> tuple[str, list[tuple[Listener, list[str] | None]]]:
+def _attachment(
+    state: ControllerState,
+    kind: str,
+    route: Mapping[str, Any],
+    ref: Mapping[str, Any],
+    pkind: str,
+    pns: str,
+    pname: str,
+    gw_key: Key,
+    ns_labels: Mapping[str, Mapping[str, str]],
+) -> tuple[str, list[tuple[Listener, list[str] | None]]]:
     """Which listeners of the parent take this parentRef: the Accepted reason and the list."""
     route_ns = key_of(route)[0]
     section = ref.get("sectionName")
     port = ref.get("port")
-    candidates = [li for li in state.listeners[gw_key]
-                  if (pkind == "Gateway" and li.owner[0] == "Gateway")
-                  or (pkind == "ListenerSet" and li.owner == ("ListenerSet", pns, pname))]
-    candidates = [li for li in candidates if (section is None or li.name == section)
-                  and (port is None or li.port == int(port))]
+    candidates = [
+        li
+        for li in state.listeners[gw_key]
+        if (pkind == "Gateway" and li.owner[0] == "Gateway")
+        or (pkind == "ListenerSet" and li.owner == ("ListenerSet", pns, pname))
+    ]
+    candidates = [
+        li
+        for li in candidates
+        if (section is None or li.name == section) and (port is None or li.port == int(port))
+    ]
     if not candidates:
         return "NoMatchingParent", []
-    allowed = [li for li in candidates if li.serving and kind in li.kinds and
-               namespace_allowed((li.allowed.get("namespaces") or {}), li.owner[1], route_ns,
-                                  ns_labels, default="Same")]
+    allowed = [
+        li
+        for li in candidates
+        if li.serving
+        and kind in li.kinds
+        and namespace_allowed(
+            (li.allowed.get("namespaces") or {}), li.owner[1], route_ns, ns_labels, default="Same"
+        )
+    ]
     if not allowed:
         return "NotAllowedByListeners", []
     route_hosts = [str(h) for h in spec_of(route).get("hostnames") or []]
@@ -191,13 +225,15 @@ def rules_problem(route: Mapping[str, Any]) -> tuple[str, str] | None:
             path = (flt.get("requestRedirect") or flt.get("urlRewrite") or {}).get("path") or {}
             matches = rule.get("matches") or [DEFAULT_MATCH]
             if path.get("type") == "ReplacePrefixMatch" and any(
-                    path_of(m)[0] != "PathPrefix" for m in matches):
+                path_of(m)[0] != "PathPrefix" for m in matches
+            ):
                 return "UnsupportedValue", f"rule {i}: ReplacePrefixMatch needs PathPrefix matches"
     return None
 
 
-def backend_refs_status(state: ControllerState, kind: str,
-                        route: Mapping[str, Any]) -> tuple[bool, str, str]:
+def backend_refs_status(
+    state: ControllerState, kind: str, route: Mapping[str, Any]
+) -> tuple[bool, str, str]:
     """ResolvedRefs for a route: the first backendRef that does not resolve, by rule order."""
     for rule in spec_of(route).get("rules") or []:
         for ref in rule.get("backendRefs") or []:
@@ -207,8 +243,9 @@ def backend_refs_status(state: ControllerState, kind: str,
     return True, "ResolvedRefs", "ResolvedRefs"
 
 
-def backend_problem(state: ControllerState, kind: str, route: Mapping[str, Any],
-                    ref: Mapping[str, Any]) -> tuple[str, str] | None:
+def backend_problem(
+    state: ControllerState, kind: str, route: Mapping[str, Any], ref: Mapping[str, Any]
+) -> tuple[str, str] | None:
     """(reason, message) when a backendRef cannot be used, None when it can."""
     route_ns = key_of(route)[0]
     group, bkind = str(ref.get("group") or ""), str(ref.get("kind") or "Service")
@@ -216,10 +253,19 @@ def backend_problem(state: ControllerState, kind: str, route: Mapping[str, Any],
     ns = str(ref.get("namespace") or route_ns)
     if group != "" or bkind != "Service":
         return "InvalidKind", f"backendRef {group or 'core'}/{bkind} is not a Service"
-    if ns != route_ns and not granted(state.grants, from_kind=kind, from_ns=route_ns,
-                                      to_group="", to_kind="Service", to_ns=ns, to_name=name):
-        return "RefNotPermitted", f"no ReferenceGrant in {ns} lets {kind}s in {route_ns} " \
-                                  f"refer to Service {name}"
+    if ns != route_ns and not granted(
+        state.grants,
+        from_kind=kind,
+        from_ns=route_ns,
+        to_group="",
+        to_kind="Service",
+        to_ns=ns,
+        to_name=name,
+    ):
+        return (
+            "RefNotPermitted",
+            f"no ReferenceGrant in {ns} lets {kind}s in {route_ns} refer to Service {name}",
+        )
     svc = state.services.get((ns, name))
     if svc is None:
         return "BackendNotFound", f"Service {ns}/{name} does not exist"

@@ -137,8 +137,9 @@ class _Candidate:
     match: Mapping[str, Any] = field(default_factory=dict)
 
 
-def listener_for(state: ControllerState, gateway: Key, port: int, protocol: Protocol,
-                 host: str) -> Listener | None:
+def listener_for(
+    state: ControllerState, gateway: Key, port: int, protocol: Protocol, host: str
+) -> Listener | None:
     """The listener that takes a connection: port and protocol, then the most specific
     hostname (exact over wildcard over none). A TLS ClientHello (protocol "tls") may land on
     an HTTPS listener too (both share a port): the data plane then terminates and asks again
@@ -166,7 +167,8 @@ def decide(state: ControllerState, gateway: Key, port: int, request: LabRequest)
     listener = listener_for(state, gateway, port, request.protocol, request.host)
     if listener is None:
         if request.protocol in ("http", "https") and any(
-                li.port == port and li.serving for li in state.listeners.get(gateway, [])):
+            li.port == port and li.serving for li in state.listeners.get(gateway, [])
+        ):
             return Respond("respond", 404, "no-listener")
         return Refuse("refuse")
     routes = state.routes_on(listener)
@@ -177,8 +179,9 @@ def decide(state: ControllerState, gateway: Key, port: int, request: LabRequest)
     return _decide_http(state, listener, routes, request)
 
 
-def _decide_stream(state: ControllerState, listener: Listener, routes: Sequence[Attachment],
-                   request: LabRequest) -> Decision:
+def _decide_stream(
+    state: ControllerState, listener: Listener, routes: Sequence[Attachment], request: LabRequest
+) -> Decision:
     """TLSRoute by SNI (the most specific hostname wins, then the oldest route); TCP and UDP
     routes take their listener's every connection (the oldest route when several attach)."""
     sni = host_only(request.host)
@@ -200,12 +203,19 @@ def _decide_stream(state: ControllerState, listener: Listener, routes: Sequence[
     route_id = (att.kind, *key_of(att.route))
     if not any(b.weight and not b.problem for b in backends):
         return Refuse("refuse", "backend-error")
-    return Forward("forward", listener.name, route_id, 0, backends,
-                   passthrough=listener.tls_mode == "Passthrough")
+    return Forward(
+        "forward",
+        listener.name,
+        route_id,
+        0,
+        backends,
+        passthrough=listener.tls_mode == "Passthrough",
+    )
 
 
-def _decide_http(state: ControllerState, listener: Listener, routes: Sequence[Attachment],
-                 request: LabRequest) -> Decision:
+def _decide_http(
+    state: ControllerState, listener: Listener, routes: Sequence[Attachment], request: LabRequest
+) -> Decision:
     host = host_only(request.host)
     query = parse_qsl(request.query, keep_blank_values=True)
     # gRPC calls take GRPCRoutes first; other requests only HTTPRoutes.
@@ -219,23 +229,25 @@ def _decide_http(state: ControllerState, listener: Listener, routes: Sequence[At
             if hrank is None:
                 continue
             for ri, rule in enumerate(spec_of(att.route).get("rules") or []):
-                for match in rule.get("matches") or [DEFAULT_MATCH if kind == "HTTPRoute"
-                                                     else {}]:
+                for match in rule.get("matches") or [DEFAULT_MATCH if kind == "HTTPRoute" else {}]:
                     mrank = http_rank(match) if kind == "HTTPRoute" else grpc_rank(match)
                     sort = (-hrank[0], -hrank[1], *mrank, *age_key(att.route), ri)
                     candidates.append(_Candidate(sort, att, ri, match))
         candidates.sort(key=lambda c: c.sort)
         for cand in candidates:
-            ok = (http_match(cand.match, request.path, request.method, request.headers, query)
-                  if kind == "HTTPRoute" else
-                  grpc_match(cand.match, request.path, request.headers))
+            ok = (
+                http_match(cand.match, request.path, request.method, request.headers, query)
+                if kind == "HTTPRoute"
+                else grpc_match(cand.match, request.path, request.headers)
+            )
             if ok:
                 return _apply_rule(state, listener, cand, request)
     return Respond("respond", 404, "not-found", listener.name)
 
 
-def _apply_rule(state: ControllerState, listener: Listener, cand: _Candidate,
-                request: LabRequest) -> Decision:
+def _apply_rule(
+    state: ControllerState, listener: Listener, cand: _Candidate, request: LabRequest
+) -> Decision:
     att, ri = cand.attachment, cand.rule_index
     rule = (spec_of(att.route).get("rules") or [])[ri]
     route_id = (att.kind, *key_of(att.route))
@@ -245,11 +257,23 @@ def _apply_rule(state: ControllerState, listener: Listener, cand: _Candidate,
         if ftype == "RequestRedirect":
             redirect = flt.get("requestRedirect") or {}
             scheme = "https" if listener.protocol == "HTTPS" else "http"
-            where = location(redirect, scheme=scheme, host=host, path=path,
-                             query=request.query, listener_port=listener.port,
-                             match=cand.match)
-            return Redirect("redirect", listener.name, route_id, ri, where,
-                            int(redirect.get("statusCode") or 302))
+            where = location(
+                redirect,
+                scheme=scheme,
+                host=host,
+                path=path,
+                query=request.query,
+                listener_port=listener.port,
+                match=cand.match,
+            )
+            return Redirect(
+                "redirect",
+                listener.name,
+                route_id,
+                ri,
+                where,
+                int(redirect.get("statusCode") or 302),
+            )
         if ftype == "URLRewrite":
             rewrite = flt.get("urlRewrite") or {}
             host = str(rewrite.get("hostname") or host)
@@ -257,12 +281,14 @@ def _apply_rule(state: ControllerState, listener: Listener, cand: _Candidate,
     backends = _backends(state, att, rule)
     if not any(b.weight and not b.problem for b in backends):
         return Respond("respond", 500, "backend-error", listener.name, route_id, ri)
-    return Forward("forward", listener.name, route_id, ri, backends, host=host, path=path,
-                   query=request.query)
+    return Forward(
+        "forward", listener.name, route_id, ri, backends, host=host, path=path, query=request.query
+    )
 
 
-def _backends(state: ControllerState, att: Attachment, rule: Mapping[str, Any]
-              ) -> tuple[Backend, ...]:
+def _backends(
+    state: ControllerState, att: Attachment, rule: Mapping[str, Any]
+) -> tuple[Backend, ...]:
     route_ns = key_of(att.route)[0]
     out = []
     for ref in rule.get("backendRefs") or []:
@@ -276,8 +302,9 @@ def _backends(state: ControllerState, att: Attachment, rule: Mapping[str, Any]
     return tuple(out)
 
 
-def ready_targets(state: ControllerState, ns: str, name: str, port: int | None
-                  ) -> tuple[tuple[str, int], ...]:
+def ready_targets(
+    state: ControllerState, ns: str, name: str, port: int | None
+) -> tuple[tuple[str, int], ...]:
     """Ready endpoints of a Service port, as (address, port) the gateway dials: the EndpointSlice
     port with the Service port's name carries the resolved targetPort."""
     svc = state.services.get((ns, name))
@@ -289,8 +316,9 @@ def ready_targets(state: ControllerState, ns: str, name: str, port: int | None
     pname = sport.get("name") or ""
     found: list[tuple[str, int]] = []
     for sl in state.slices.get((ns, name), []):
-        number = next((p.get("port") for p in sl.get("ports") or []
-                       if (p.get("name") or "") == pname), None)
+        number = next(
+            (p.get("port") for p in sl.get("ports") or [] if (p.get("name") or "") == pname), None
+        )
         if number is None:
             continue
         for ep in sl.get("endpoints") or []:

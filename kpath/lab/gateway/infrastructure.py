@@ -103,8 +103,9 @@ def _envoy_name(namespace: str, gateway: str) -> str:
     return f"envoy-{base}-{digest}"
 
 
-def listeners_by_port(gateway: Mapping[str, Any],
-                      listener_sets: Sequence[Mapping[str, Any]] = ()) -> dict[int, list[Obj]]:
+def listeners_by_port(
+    gateway: Mapping[str, Any], listener_sets: Sequence[Mapping[str, Any]] = ()
+) -> dict[int, list[Obj]]:
     """The listeners of a Gateway and of ``listener_sets`` grouped by port, in spec order
     (well-formed ones only)."""
     out: dict[int, list[Obj]] = {}
@@ -121,8 +122,10 @@ def listeners_by_port(gateway: Mapping[str, Any],
 
 
 def infrastructure(
-    gateway: Mapping[str, Any], gateway_class: Mapping[str, Any],
-    spec: GatewayInfraSpec | None = None, listener_sets: Sequence[Mapping[str, Any]] = (),
+    gateway: Mapping[str, Any],
+    gateway_class: Mapping[str, Any],
+    spec: GatewayInfraSpec | None = None,
+    listener_sets: Sequence[Mapping[str, Any]] = (),
 ) -> GatewayInfra:
     """The Deployment and LoadBalancer Service an implementation generates for ``gateway``
     (with the ports of the ``listener_sets`` that name it as their parent)."""
@@ -139,16 +142,22 @@ def infrastructure(
     owner = True  # the Service lives next to its Gateway, which owns it
     if controller == ENVOY:
         namespace, name = ENVOY_NAMESPACE, _envoy_name(gw_ns, gw_name)
-        labels = {"app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy",
-                  "app.kubernetes.io/managed-by": "envoy-gateway",
-                  "gateway.envoyproxy.io/owning-gateway-name": gw_name,
-                  "gateway.envoyproxy.io/owning-gateway-namespace": gw_ns}
+        labels = {
+            "app.kubernetes.io/name": "envoy",
+            "app.kubernetes.io/component": "proxy",
+            "app.kubernetes.io/managed-by": "envoy-gateway",
+            "gateway.envoyproxy.io/owning-gateway-name": gw_name,
+            "gateway.envoyproxy.io/owning-gateway-namespace": gw_ns,
+        }
         selector, policy, container_port, owner = dict(labels), "Local", _envoy_port, False
         container, image = "envoy", "docker.io/envoyproxy/envoy:distroless-v1.36.0"
     elif controller == ISTIO:
         namespace, name = gw_ns, f"{gw_name}-{class_name}"
-        labels = {GATEWAY_NAME_LABEL: gw_name, "istio.io/gateway-name": gw_name,
-                  "gateway.istio.io/managed": "istio.io-gateway-controller"}
+        labels = {
+            GATEWAY_NAME_LABEL: gw_name,
+            "istio.io/gateway-name": gw_name,
+            "gateway.istio.io/managed": "istio.io-gateway-controller",
+        }
         selector = {GATEWAY_NAME_LABEL: gw_name}
         container, image = "istio-proxy", "docker.io/istio/proxyv2:1.28.0"
     elif controller == NGINX:
@@ -179,10 +188,16 @@ def infrastructure(
     service_ports: list[Obj] = []
     container_ports: list[Obj] = []
     if controller == ISTIO:
-        service_ports.append({"name": "status-port", "port": 15021, "protocol": "TCP",
-                              "appProtocol": "tcp", "targetPort": 15021})
-        container_ports.append({"name": "status-port", "containerPort": 15021,
-                                "protocol": "TCP"})
+        service_ports.append(
+            {
+                "name": "status-port",
+                "port": 15021,
+                "protocol": "TCP",
+                "appProtocol": "tcp",
+                "targetPort": 15021,
+            }
+        )
+        container_ports.append({"name": "status-port", "containerPort": 15021, "protocol": "TCP"})
     for index, (port, listeners) in enumerate(sorted(by_port.items())):
         kinds = tuple(dict.fromkeys(str(lst.get("protocol") or "") for lst in listeners))
         protocols[port] = kinds
@@ -190,52 +205,103 @@ def infrastructure(
         target = container_port(port)
         ports[port] = target
         first = listeners[0]
-        svc_port: Obj = {"name": _port_name(controller, first, port, index), "port": port,
-                         "protocol": transport, "targetPort": target}
+        svc_port: Obj = {
+            "name": _port_name(controller, first, port, index),
+            "port": port,
+            "protocol": transport,
+            "targetPort": target,
+        }
         if controller == ISTIO:
             svc_port["appProtocol"] = str(first.get("protocol") or "").lower()
         service_ports.append(svc_port)
-        container_ports.append({"name": f"{transport.lower()}-{target}"[:15],
-                                "containerPort": target, "protocol": transport})
+        container_ports.append(
+            {
+                "name": f"{transport.lower()}-{target}"[:15],
+                "containerPort": target,
+                "protocol": transport,
+            }
+        )
     meta_common: Obj = {"name": name, "namespace": namespace, "labels": dict(labels)}
     if annotations:
         meta_common["annotations"] = dict(annotations)
     service_meta = {k: (dict(v) if isinstance(v, dict) else v) for k, v in meta_common.items()}
     uid = meta.get("uid")
     if owner and uid:
-        service_meta["ownerReferences"] = [{
-            "apiVersion": str(gateway.get("apiVersion") or "gateway.networking.k8s.io/v1"),
-            "kind": "Gateway", "name": gw_name, "uid": uid, "controller": True}]
-    pod_spec: Obj = {"containers": [{"name": container, "image": image,
-                                     "ports": container_ports}]}
+        service_meta["ownerReferences"] = [
+            {
+                "apiVersion": str(gateway.get("apiVersion") or "gateway.networking.k8s.io/v1"),
+                "kind": "Gateway",
+                "name": gw_name,
+                "uid": uid,
+                "controller": True,
+            }
+        ]
+    pod_spec: Obj = {"containers": [{"name": container, "image": image, "ports": container_ports}]}
     if spec.nodes:
-        pod_spec["affinity"] = {"nodeAffinity": {
-            "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [{
-                "matchExpressions": [{"key": "kubernetes.io/hostname", "operator": "In",
-                                      "values": list(spec.nodes)}]}]}}}
+        pod_spec["affinity"] = {
+            "nodeAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": {
+                    "nodeSelectorTerms": [
+                        {
+                            "matchExpressions": [
+                                {
+                                    "key": "kubernetes.io/hostname",
+                                    "operator": "In",
+                                    "values": list(spec.nodes),
+                                }
+                            ]
+                        }
+                    ]
+                }
+            }
+        }
     deployment: Obj = {
-        "apiVersion": "apps/v1", "kind": "Deployment", "metadata": dict(meta_common),
-        "spec": {"replicas": 1 if spec.replicas is None else spec.replicas,
-                 "selector": {"matchLabels": dict(selector)},
-                 "template": {"metadata": {"labels": dict(labels),
-                                           **({"annotations": dict(annotations)}
-                                              if annotations else {})},
-                              "spec": pod_spec}},
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": dict(meta_common),
+        "spec": {
+            "replicas": 1 if spec.replicas is None else spec.replicas,
+            "selector": {"matchLabels": dict(selector)},
+            "template": {
+                "metadata": {
+                    "labels": dict(labels),
+                    **({"annotations": dict(annotations)} if annotations else {}),
+                },
+                "spec": pod_spec,
+            },
+        },
     }
     service: Obj = {
-        "apiVersion": "v1", "kind": "Service", "metadata": service_meta,
-        "spec": {"type": "LoadBalancer", "selector": dict(selector),
-                 "externalTrafficPolicy": policy, "ports": service_ports},
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": service_meta,
+        "spec": {
+            "type": "LoadBalancer",
+            "selector": dict(selector),
+            "externalTrafficPolicy": policy,
+            "ports": service_ports,
+        },
     }
     manifests: list[Obj] = []
     if namespace == ENVOY_NAMESPACE:
-        manifests.append({"apiVersion": "v1", "kind": "Namespace",
-                          "metadata": {"name": ENVOY_NAMESPACE}})
+        manifests.append(
+            {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ENVOY_NAMESPACE}}
+        )
     manifests += [deployment, service]
-    hostnames = {port: tuple(str(lst["hostname"]) for lst in listeners if lst.get("hostname"))
-                 for port, listeners in by_port.items()}
-    return GatewayInfra((gw_ns, gw_name), controller, (namespace, name), (namespace, name),
-                        ports, protocols, manifests, hostnames)
+    hostnames = {
+        port: tuple(str(lst["hostname"]) for lst in listeners if lst.get("hostname"))
+        for port, listeners in by_port.items()
+    }
+    return GatewayInfra(
+        (gw_ns, gw_name),
+        controller,
+        (namespace, name),
+        (namespace, name),
+        ports,
+        protocols,
+        manifests,
+        hostnames,
+    )
 
 
 def _same(port: int) -> int:
@@ -256,8 +322,10 @@ def _port_name(controller: str, listener: Mapping[str, Any], port: int, index: i
 
 
 def plan_infrastructure(
-    gateways: Sequence[Mapping[str, Any]], classes: Mapping[str, Mapping[str, Any]],
-    specs: Mapping[str, GatewayInfraSpec], listener_sets: Sequence[Mapping[str, Any]] = (),
+    gateways: Sequence[Mapping[str, Any]],
+    classes: Mapping[str, Mapping[str, Any]],
+    specs: Mapping[str, GatewayInfraSpec],
+    listener_sets: Sequence[Mapping[str, Any]] = (),
 ) -> list[GatewayInfra]:
     """Infrastructure for every Gateway whose class exists (the lab implements each class's
     controller, as if its installer had run); Gateways of a missing class get none."""

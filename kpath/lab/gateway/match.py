@@ -135,8 +135,13 @@ def query_value(query: Sequence[tuple[str, str]], name: str) -> str | None:
     return next((v for k, v in query if k == name), None)
 
 
-def http_match(match: Mapping[str, Any], path: str, method: str,
-               headers: Sequence[tuple[str, str]], query: Sequence[tuple[str, str]]) -> bool:
+def http_match(
+    match: Mapping[str, Any],
+    path: str,
+    method: str,
+    headers: Sequence[tuple[str, str]],
+    query: Sequence[tuple[str, str]],
+) -> bool:
     """Every condition of one HTTPRouteMatch holds (they are ANDed)."""
     kind, value = path_of(match)
     if kind == "Exact" and path != value:
@@ -150,12 +155,18 @@ def http_match(match: Mapping[str, Any], path: str, method: str,
     if match.get("method") and str(match["method"]).upper() != method.upper():
         return False
     for h in first_by_name(match.get("headers") or [], fold=True):
-        if not value_matches(str(h.get("type") or "Exact"), str(h.get("value", "")),
-                             header_value(headers, str(h.get("name", "")))):
+        if not value_matches(
+            str(h.get("type") or "Exact"),
+            str(h.get("value", "")),
+            header_value(headers, str(h.get("name", ""))),
+        ):
             return False
     for q in first_by_name(match.get("queryParams") or [], fold=False):
-        if not value_matches(str(q.get("type") or "Exact"), str(q.get("value", "")),
-                             query_value(query, str(q.get("name", "")))):
+        if not value_matches(
+            str(q.get("type") or "Exact"),
+            str(q.get("value", "")),
+            query_value(query, str(q.get("name", ""))),
+        ):
             return False
     return True
 
@@ -166,8 +177,13 @@ def http_rank(match: Mapping[str, Any]) -> tuple[int, ...]:
     implementation-specific: here they rank after every prefix, longest pattern first."""
     kind, value = path_of(match)
     kind_rank = {"Exact": 0, "PathPrefix": 1}.get(kind, 2)
-    return (kind_rank, -len(value), 0 if match.get("method") else 1,
-            -len(match.get("headers") or []), -len(match.get("queryParams") or []))
+    return (
+        kind_rank,
+        -len(value),
+        0 if match.get("method") else 1,
+        -len(match.get("headers") or []),
+        -len(match.get("queryParams") or []),
+    )
 
 
 # ---------------------------------------------------------------- gRPC matches
@@ -179,8 +195,7 @@ def grpc_service_method(path: str) -> tuple[str, str] | None:
     return parts[1], parts[2]
 
 
-def grpc_match(match: Mapping[str, Any], path: str,
-               headers: Sequence[tuple[str, str]]) -> bool:
+def grpc_match(match: Mapping[str, Any], path: str, headers: Sequence[tuple[str, str]]) -> bool:
     sm = grpc_service_method(path)
     method = match.get("method") or {}
     if method:
@@ -191,8 +206,11 @@ def grpc_match(match: Mapping[str, Any], path: str,
             if want and not value_matches(kind, str(want), got):
                 return False
     for h in first_by_name(match.get("headers") or [], fold=True):
-        if not value_matches(str(h.get("type") or "Exact"), str(h.get("value", "")),
-                             header_value(headers, str(h.get("name", "")))):
+        if not value_matches(
+            str(h.get("type") or "Exact"),
+            str(h.get("value", "")),
+            header_value(headers, str(h.get("name", ""))),
+        ):
             return False
     return True
 
@@ -200,15 +218,18 @@ def grpc_match(match: Mapping[str, Any], path: str,
 def grpc_rank(match: Mapping[str, Any]) -> tuple[int, ...]:
     """The longest matching service, then the longest method, then the most header matches."""
     method = match.get("method") or {}
-    return (-len(str(method.get("service") or "")), -len(str(method.get("method") or "")),
-            -len(match.get("headers") or []))
+    return (
+        -len(str(method.get("service") or "")),
+        -len(str(method.get("method") or "")),
+        -len(match.get("headers") or []),
+    )
 
 
 # ---------------------------------------------------------------- filters
 def replace_prefix(path: str, prefix: str, replacement: str) -> str:
     """ReplacePrefixMatch as the spec's table gives it (whole segments, trailing `/` ignored)."""
     stem = prefix.rstrip("/")
-    rest = path[len(stem):]  # "" or "/..." since the prefix matched on a segment boundary
+    rest = path[len(stem) :]  # "" or "/..." since the prefix matched on a segment boundary
     base = replacement.rstrip("/")
     if not base:
         return rest or "/"
@@ -232,8 +253,16 @@ def modified_path(spec: Mapping[str, Any] | None, path: str, match: Mapping[str,
 _WELL_KNOWN = {"http": 80, "https": 443}
 
 
-def location(redirect: Mapping[str, Any], *, scheme: str, host: str, path: str, query: str,
-             listener_port: int, match: Mapping[str, Any]) -> str:
+def location(
+    redirect: Mapping[str, Any],
+    *,
+    scheme: str,
+    host: str,
+    path: str,
+    query: str,
+    listener_port: int,
+    match: Mapping[str, Any],
+) -> str:
     """The `Location` of a RequestRedirect: scheme, host, port and path as the spec derives
     them (a given port; else the new scheme's well-known port; else the listener's port),
     leaving out :80 on http and :443 on https."""

@@ -108,8 +108,9 @@ def parse_head(head: bytes) -> HttpHead | None:
     return HttpHead(parts[0], parts[1], parts[2], tuple(headers))
 
 
-def rewritten_head(head: HttpHead, *, host: str | None, target: str | None,
-                   client: str, proto: str) -> bytes:
+def rewritten_head(
+    head: HttpHead, *, host: str | None, target: str | None, client: str, proto: str
+) -> bytes:
     """The request as the backend receives it: Host and path as rewritten, the client's
     address in X-Forwarded-For, and ``Connection: close`` (one request per connection, so
     the next request on a client's connection is routed afresh)."""
@@ -147,20 +148,20 @@ def client_hello_sni(data: bytes) -> str | None:
             return None
         pos = 5 + 4 + 2 + 32  # record header, handshake header, version, random
         pos += 1 + data[pos]  # session id
-        pos += 2 + struct.unpack("!H", data[pos:pos + 2])[0]  # cipher suites
+        pos += 2 + struct.unpack("!H", data[pos : pos + 2])[0]  # cipher suites
         pos += 1 + data[pos]  # compression methods
-        end = pos + 2 + struct.unpack("!H", data[pos:pos + 2])[0]
+        end = pos + 2 + struct.unpack("!H", data[pos : pos + 2])[0]
         pos += 2
         while pos + 4 <= end:
-            ext_type, ext_len = struct.unpack("!HH", data[pos:pos + 4])
+            ext_type, ext_len = struct.unpack("!HH", data[pos : pos + 4])
             pos += 4
             if ext_type == 0:
                 inner = pos + 2
                 while inner + 3 <= pos + ext_len:
-                    name_type, name_len = struct.unpack("!BH", data[inner:inner + 3])
+                    name_type, name_len = struct.unpack("!BH", data[inner : inner + 3])
                     inner += 3
                     if name_type == 0:
-                        return data[inner:inner + name_len].decode("ascii").lower()
+                        return data[inner : inner + name_len].decode("ascii").lower()
                     inner += name_len
                 return None
             pos += ext_len
@@ -194,7 +195,9 @@ class WeightedPicker:
 
 
 async def terminate_after_hello(
-    hello: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+    hello: bytes,
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
     context: ssl.SSLContext,
     inside: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
 ) -> None:
@@ -224,7 +227,9 @@ async def terminate_after_hello(
     try:
         await loop.connect_accepted_socket(
             lambda: asyncio.StreamReaderProtocol(asyncio.StreamReader(), on_plain),
-            sock=far, ssl=context)
+            sock=far,
+            ssl=context,
+        )
         await relay
     except (OSError, ssl.SSLError, ConnectionError):
         far.close()  # the handshake failed: the transport never took the socket over
@@ -282,18 +287,29 @@ async def read_body(reader: asyncio.StreamReader, head: HttpHead) -> bytes:
     return b""
 
 
-async def respond(writer: asyncio.StreamWriter, status: int, body: Mapping[str, Any],
-                  headers: Mapping[str, str], *, head_only: bool = False) -> None:
+async def respond(
+    writer: asyncio.StreamWriter,
+    status: int,
+    body: Mapping[str, Any],
+    headers: Mapping[str, str],
+    *,
+    head_only: bool = False,
+) -> None:
     payload = (json.dumps(body) + "\n").encode()
     try:
         reason = HTTPStatus(status).phrase
     except ValueError:
         reason = "Status"
-    lines = [f"HTTP/1.1 {status} {reason}", "Content-Type: application/json",
-             f"Content-Length: {len(payload)}", "Connection: close"]
+    lines = [
+        f"HTTP/1.1 {status} {reason}",
+        "Content-Type: application/json",
+        f"Content-Length: {len(payload)}",
+        "Connection: close",
+    ]
     lines += [f"{k}: {v}" for k, v in headers.items()]
-    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-                 + (b"" if head_only else payload))
+    writer.write(
+        ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (b"" if head_only else payload)
+    )
     await writer.drain()
 
 
@@ -308,8 +324,12 @@ async def pump(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
         dst.transport.abort()
 
 
-async def splice(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                 up_reader: asyncio.StreamReader, up_writer: asyncio.StreamWriter) -> None:
+async def splice(
+    reader: asyncio.StreamReader,
+    writer: asyncio.StreamWriter,
+    up_reader: asyncio.StreamReader,
+    up_writer: asyncio.StreamWriter,
+) -> None:
     upstream = asyncio.ensure_future(pump(reader, up_writer))
     try:
         await pump(up_reader, writer)
@@ -320,8 +340,9 @@ async def splice(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
         up_writer.close()
 
 
-async def relay_answer(up_reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                       extra: Mapping[str, str]) -> bool:
+async def relay_answer(
+    up_reader: asyncio.StreamReader, writer: asyncio.StreamWriter, extra: Mapping[str, str]
+) -> bool:
     """Pass the backend's answer on with ``extra`` headers after its status line; False if
     the backend closed before answering."""
     try:
@@ -339,9 +360,13 @@ async def relay_answer(up_reader: asyncio.StreamReader, writer: asyncio.StreamWr
 class GatewayProxy:
     """Serves the proxy pods' connections; one per data plane."""
 
-    def __init__(self, runtime: Callable[[], GatewayRuntime | None], *,
-                 connect_timeout: float = 3.0,
-                 warn: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Callable[[], GatewayRuntime | None],
+        *,
+        connect_timeout: float = 3.0,
+        warn: Callable[[str], None] | None = None,
+    ) -> None:
         self._runtime = runtime
         self._timeout = connect_timeout
         self._warn = warn or (lambda _: None)
@@ -351,12 +376,16 @@ class GatewayProxy:
 
     # -------------------------------------------------------------- helpers
     def _who(self, pod: ProxyPod) -> dict[str, str]:
-        return {"X-Pod-Name": pod.name, "X-Pod-Namespace": pod.namespace,
-                "X-Node-Name": pod.node}
+        return {"X-Pod-Name": pod.name, "X-Pod-Namespace": pod.namespace, "X-Node-Name": pod.node}
 
     def _body(self, pod: ProxyPod, **extra: Any) -> dict[str, Any]:
-        return {"gateway": f"{pod.gateway[0]}/{pod.gateway[1]}", "pod": pod.name,
-                "namespace": pod.namespace, "node": pod.node, **extra}
+        return {
+            "gateway": f"{pod.gateway[0]}/{pod.gateway[1]}",
+            "pod": pod.name,
+            "namespace": pod.namespace,
+            "node": pod.node,
+            **extra,
+        }
 
     def _certificate(self, pod: ProxyPod, runtime: GatewayRuntime) -> ssl.SSLContext | None:
         key = (pod.gateway, pod.listener_port)
@@ -379,17 +408,25 @@ class GatewayProxy:
         self._turn[key] = turn + 1
         return backend.targets[turn % len(backend.targets)]
 
-    async def _connect(self, target: tuple[str, int], source: str
-                       ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+    async def _connect(
+        self, target: tuple[str, int], source: str
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
         try:
-            return await asyncio.wait_for(asyncio.open_connection(
-                target[0], target[1], local_addr=(source, 0)), self._timeout)
+            return await asyncio.wait_for(
+                asyncio.open_connection(target[0], target[1], local_addr=(source, 0)), self._timeout
+            )
         except (OSError, TimeoutError):
             return None
 
     # -------------------------------------------------------------- entry
-    async def serve(self, pod: ProxyPod, reader: asyncio.StreamReader,
-                    writer: asyncio.StreamWriter, *, error_status: int = 200) -> None:
+    async def serve(
+        self,
+        pod: ProxyPod,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        error_status: int = 200,
+    ) -> None:
         runtime = self._runtime()
         if runtime is None or runtime.state is None:
             writer.transport.abort()
@@ -409,9 +446,16 @@ class GatewayProxy:
         await self._serve_http(pod, runtime, reader, writer, scheme, error_status)
 
     # -------------------------------------------------------------- HTTP
-    async def _serve_http(self, pod: ProxyPod, runtime: GatewayRuntime,
-                          reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                          scheme: str, error_status: int, client: str | None = None) -> None:
+    async def _serve_http(
+        self,
+        pod: ProxyPod,
+        runtime: GatewayRuntime,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        scheme: str,
+        error_status: int,
+        client: str | None = None,
+    ) -> None:
         got = await read_head(reader)
         if got is None:
             return
@@ -424,23 +468,34 @@ class GatewayProxy:
             headers = dict(who)
             if "redirect" in extra:
                 headers["Location"] = str(extra["redirect"])
-            await respond(writer, status, self._body(pod, **extra), headers,
-                          head_only=head_only)
+            await respond(writer, status, self._body(pod, **extra), headers, head_only=head_only)
 
         if error_status != 200:
             await answer(error_status, error="injected fault")
             return
         request = LabRequest(
-            "https" if scheme == "https" else "http", host=head.header("host") or "",
-            path=head.path, query=head.query, method=head.method, headers=head.headers)
+            "https" if scheme == "https" else "http",
+            host=head.header("host") or "",
+            path=head.path,
+            query=head.query,
+            method=head.method,
+            headers=head.headers,
+        )
         decision = decide(runtime.reconciled(), pod.gateway, pod.listener_port, request)
         if isinstance(decision, Redirect):
-            await answer(decision.status, redirect=decision.location,
-                         route="/".join(decision.route), rule=decision.rule)
+            await answer(
+                decision.status,
+                redirect=decision.location,
+                route="/".join(decision.route),
+                rule=decision.rule,
+            )
             return
         if isinstance(decision, Respond):
-            await answer(decision.status, error=decision.reason,
-                         route="/".join(decision.route) if decision.route else None)
+            await answer(
+                decision.status,
+                error=decision.reason,
+                route="/".join(decision.route) if decision.route else None,
+            )
             return
         if not isinstance(decision, Forward):
             writer.transport.abort()  # Refuse: no listener for this at all
@@ -453,13 +508,13 @@ class GatewayProxy:
             return
         target = self._endpoint(chosen)
         if target is None:
-            await answer(503, error=f"no healthy upstream for {chosen.namespace}/"
-                         f"{chosen.name}", route=route)
+            await answer(
+                503, error=f"no healthy upstream for {chosen.namespace}/{chosen.name}", route=route
+            )
             return
         upstream = await self._connect(target, pod.ip)
         if upstream is None:
-            await answer(503, error=f"upstream connect error: {target[0]}:{target[1]}",
-                         route=route)
+            await answer(503, error=f"upstream connect error: {target[0]}:{target[1]}", route=route)
             return
         up_reader, up_writer = upstream
         client = client or (writer.get_extra_info("peername") or ("?", 0))[0]
@@ -470,27 +525,40 @@ class GatewayProxy:
             target_line = None
             if decision.path is not None and decision.path != head.path:
                 target_line = decision.path + (f"?{decision.query}" if decision.query else "")
-            up_writer.write(rewritten_head(head, host=host, target=target_line,
-                                           client=str(client), proto=scheme) + body)
+            up_writer.write(
+                rewritten_head(
+                    head, host=host, target=target_line, client=str(client), proto=scheme
+                )
+                + body
+            )
             await up_writer.drain()
-            if not await relay_answer(up_reader, writer,
-                                      {"X-Gateway-Pod": f"{pod.namespace}/{pod.name}"}):
-                await answer(503, error="upstream closed the connection before answering",
-                             route=route)
+            if not await relay_answer(
+                up_reader, writer, {"X-Gateway-Pod": f"{pod.namespace}/{pod.name}"}
+            ):
+                await answer(
+                    503, error="upstream closed the connection before answering", route=route
+                )
         finally:
             up_writer.close()
 
     def _choose(self, pod: ProxyPod, decision: Forward) -> Backend | None:
         """One backend of the decision by weight (smooth weighted round robin)."""
         backends = list(decision.backends)
-        index = self._weights.pick((pod.gateway, pod.listener_port, decision.route,
-                                    decision.rule), [b.weight for b in backends])
+        index = self._weights.pick(
+            (pod.gateway, pod.listener_port, decision.route, decision.rule),
+            [b.weight for b in backends],
+        )
         return backends[index] if index is not None else None
 
     # -------------------------------------------------------------- TLS and TCP
-    async def _serve_tls(self, pod: ProxyPod, runtime: GatewayRuntime,
-                         reader: asyncio.StreamReader,
-                         writer: asyncio.StreamWriter, error_status: int) -> None:
+    async def _serve_tls(
+        self,
+        pod: ProxyPod,
+        runtime: GatewayRuntime,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        error_status: int,
+    ) -> None:
         """A port with TLS listeners (maybe HTTPS ones too, told apart by SNI): the
         ClientHello is read without terminating, its SNI picks the listener, then the bytes
         pass through, or TLS ends here and the rest is a stream (TLS Terminate) or HTTP."""
@@ -504,8 +572,9 @@ class GatewayProxy:
         except asyncio.IncompleteReadError:
             return
         sni = client_hello_sni(hello)
-        listener = listener_for(runtime.reconciled(), pod.gateway, pod.listener_port, "tls",
-                                sni or "")
+        listener = listener_for(
+            runtime.reconciled(), pod.gateway, pod.listener_port, "tls", sni or ""
+        )
         if listener is None:
             writer.transport.abort()
             return
@@ -526,9 +595,16 @@ class GatewayProxy:
 
         await terminate_after_hello(hello, reader, writer, context, inside)
 
-    async def _serve_stream(self, pod: ProxyPod, runtime: GatewayRuntime,
-                            reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                            *, sni: str | None, first: bytes = b"") -> None:
+    async def _serve_stream(
+        self,
+        pod: ProxyPod,
+        runtime: GatewayRuntime,
+        reader: asyncio.StreamReader,
+        writer: asyncio.StreamWriter,
+        *,
+        sni: str | None,
+        first: bytes = b"",
+    ) -> None:
         """TLSRoute / TCPRoute: no HTTP to answer with, so every failure closes the
         connection (a reset, as Envoy's TCP proxy does)."""
         request = LabRequest("tls" if pod.protocol == "tls" else "tcp", host=sni or "")
@@ -549,4 +625,3 @@ class GatewayProxy:
         if first:
             up_writer.write(first)
         await splice(reader, writer, up_reader, up_writer)
-

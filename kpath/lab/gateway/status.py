@@ -31,8 +31,11 @@ def keep_transition_times(new: Any, old: Any) -> Any:
         for i, item in enumerate(new):
             partner = _partner(item, old, i)
             if _is_condition(item):
-                out.append({**item, "lastTransitionTime": partner["lastTransitionTime"]}
-                           if partner is not None else item)
+                out.append(
+                    {**item, "lastTransitionTime": partner["lastTransitionTime"]}
+                    if partner is not None
+                    else item
+                )
             else:
                 out.append(keep_transition_times(item, partner))
         return out
@@ -48,22 +51,25 @@ def _partner(item: Any, old: list[Any], index: int) -> Any:
         return old[index] if index < len(old) else None
     if _is_condition(item):
         for candidate in old:
-            if _is_condition(candidate) and all(candidate.get(k) == item.get(k)
-                                                for k in _SAME):
+            if _is_condition(candidate) and all(candidate.get(k) == item.get(k) for k in _SAME):
                 return candidate
         return None
     for key in ("name", "parentRef"):
         if key in item:
             for candidate in old:
-                if isinstance(candidate, Mapping) and candidate.get(key) == item.get(key) \
-                        and candidate.get("controllerName") == item.get("controllerName"):
+                if (
+                    isinstance(candidate, Mapping)
+                    and candidate.get(key) == item.get(key)
+                    and candidate.get("controllerName") == item.get("controllerName")
+                ):
                     return candidate
             return None
     return old[index] if index < len(old) else None
 
 
-def with_status(obj: Mapping[str, Any], status: Mapping[str, Any] | None,
-                previous: Mapping[str, Any] | None) -> Obj:
+def with_status(
+    obj: Mapping[str, Any], status: Mapping[str, Any] | None, previous: Mapping[str, Any] | None
+) -> Obj:
     """A copy of ``obj`` carrying ``status`` (times kept from ``previous``'s status)."""
     out = dict(obj)
     if status is None:

@@ -104,8 +104,12 @@ class GatewayTable(NamedTuple):
                     yield lr, a, i
 
     def attachments(self, route: Route) -> list[Attachment]:
-        return [a for lr in self.listeners for a in lr.routes if a.route.key == route.key
-                and a.route.kind == route.kind]
+        return [
+            a
+            for lr in self.listeners
+            for a in lr.routes
+            if a.route.key == route.key and a.route.kind == route.kind
+        ]
 
 
 def gateway_objects(snapshot: Snapshot) -> GatewayObjects:
@@ -132,8 +136,9 @@ def listener_kinds(bound: BoundListener) -> tuple[tuple[str, ...], tuple[str, ..
     return tuple(dict.fromkeys(ok)), tuple(bad)
 
 
-def namespace_allowed(bound: BoundListener, route: Route,
-                      namespaces: Mapping[str, Namespace]) -> bool:
+def namespace_allowed(
+    bound: BoundListener, route: Route, namespaces: Mapping[str, Namespace]
+) -> bool:
     ar = bound.listener.allowed_routes
     frm = ar.namespaces_from
     if frm == "All":
@@ -145,9 +150,13 @@ def namespace_allowed(bound: BoundListener, route: Route,
     return route.namespace == bound.namespace  # Same, the default
 
 
-def _parent_listeners(route: Route, ref: ParentRef, by_gw: Mapping[ObjectKey, list[BoundListener]],
-                      sets: Mapping[ObjectKey, ListenerSet], snapshot: Snapshot,
-                      ) -> tuple[list[BoundListener] | None, str, str]:
+def _parent_listeners(
+    route: Route,
+    ref: ParentRef,
+    by_gw: Mapping[ObjectKey, list[BoundListener]],
+    sets: Mapping[ObjectKey, ListenerSet],
+    snapshot: Snapshot,
+) -> tuple[list[BoundListener] | None, str, str]:
     """The listeners a parentRef names, or None with (reason, message). A parent absent
     from a namespace that was not read is `UNREAD`, not missing."""
     ns = ref.namespace or route.namespace
@@ -165,18 +174,30 @@ def _parent_listeners(route: Route, ref: ParentRef, by_gw: Mapping[ObjectKey, li
     else:
         own = [b for bound in by_gw.values() for b in bound if b.ref.listener_set == key]
         if not own:
-            unread = outside_read(snapshot, ns) if key not in sets else _set_parent_unread(
-                snapshot, sets[key])
+            unread = (
+                outside_read(snapshot, ns)
+                if key not in sets
+                else _set_parent_unread(snapshot, sets[key])
+            )
             if unread is not None:  # ListenerSets are read with their namespace only
                 return None, UNREAD, f"ListenerSet {key} is outside what was read: {unread}"
             why = "is not attached to any Gateway" if key in sets else "does not exist"
             return None, NO_PARENT, f"ListenerSet {key} {why}"
-    picked = [b for b in own if (ref.section_name is None or b.ref.name == ref.section_name)
-              and (ref.port is None or b.listener.port == ref.port)]
+    picked = [
+        b
+        for b in own
+        if (ref.section_name is None or b.ref.name == ref.section_name)
+        and (ref.port is None or b.listener.port == ref.port)
+    ]
     if not picked:
-        want = " ".join(x for x in (
-            f"sectionName {ref.section_name}" if ref.section_name is not None else "",
-            f"port {ref.port}" if ref.port is not None else "") if x)
+        want = " ".join(
+            x
+            for x in (
+                f"sectionName {ref.section_name}" if ref.section_name is not None else "",
+                f"port {ref.port}" if ref.port is not None else "",
+            )
+            if x
+        )
         return None, NO_PARENT, f"{ref.kind} {key} has no listener with {want}"
     return picked, "", ""
 
@@ -185,8 +206,11 @@ def _set_parent_unread(snapshot: Snapshot, ls: ListenerSet) -> str | None:
     """Why the Gateway a ListenerSet adds listeners to may exist unseen (None: it does not)."""
     ns = ls.parent.namespace or ls.namespace
     why = gateway_unread(snapshot, ns)
-    return None if why is None else (f"its Gateway {ns}/{ls.parent.name} is outside what "
-                                     f"could be read: {why}")
+    return (
+        None
+        if why is None
+        else (f"its Gateway {ns}/{ls.parent.name} is outside what could be read: {why}")
+    )
 
 
 def attach(snapshot: Snapshot) -> GatewayTable:
@@ -200,7 +224,8 @@ def attach(snapshot: Snapshot) -> GatewayTable:
     sets = {ls.key: ls for ls in objects.listener_sets}
     kinds = {b.ref: listener_kinds(b) for bound in by_gw.values() for b in bound}
     attached: dict[ListenerRef, dict[tuple[str, ObjectKey], Attachment]] = {
-        b.ref: {} for bound in by_gw.values() for b in bound}
+        b.ref: {} for bound in by_gw.values() for b in bound
+    }
     rejected: list[Rejection] = []
     for route in objects.routes:
         for pi, ref in enumerate(route.parents):
@@ -208,8 +233,11 @@ def attach(snapshot: Snapshot) -> GatewayTable:
             if picked is None:
                 rejected.append(Rejection(route, pi, ref, reason, message))
                 continue
-            allowed = [b for b in picked if route.kind in kinds[b.ref][0]
-                       and namespace_allowed(b, route, namespaces)]
+            allowed = [
+                b
+                for b in picked
+                if route.kind in kinds[b.ref][0] and namespace_allowed(b, route, namespaces)
+            ]
             if not allowed:
                 rejected.append(Rejection(route, pi, ref, NOT_ALLOWED, _not_allowed(route, picked)))
                 continue
@@ -222,13 +250,20 @@ def attach(snapshot: Snapshot) -> GatewayTable:
                 else:
                     hosts = ()
                 landed += 1
-                attached[b.ref].setdefault((route.kind, route.key),
-                                           Attachment(route, b.ref, pi, hosts))
+                attached[b.ref].setdefault(
+                    (route.kind, route.key), Attachment(route, b.ref, pi, hosts)
+                )
             if not landed:
                 names = ", ".join(b.ref.label() for b in allowed)
-                rejected.append(Rejection(route, pi, ref, NO_HOSTNAME,
-                                          f"no hostname of the route intersects listener(s) "
-                                          f"{names}"))
+                rejected.append(
+                    Rejection(
+                        route,
+                        pi,
+                        ref,
+                        NO_HOSTNAME,
+                        f"no hostname of the route intersects listener(s) {names}",
+                    )
+                )
     lost: list[Attachment] = []
     for by_route in attached.values():
         for a in _http_grpc_conflicts(tuple(by_route.values())):
@@ -267,21 +302,29 @@ def _http_grpc_conflicts(routes: tuple[Attachment, ...]) -> list[Attachment]:
     return out
 
 
-def _lost_parents(lost: list[Attachment],
-                  attached: Mapping[ListenerRef, Mapping[tuple[str, ObjectKey], Attachment]]
-                  ) -> list[Rejection]:
+def _lost_parents(
+    lost: list[Attachment],
+    attached: Mapping[ListenerRef, Mapping[tuple[str, ObjectKey], Attachment]],
+) -> list[Rejection]:
     """A parentRef whose every attachment lost such a conflict is not accepted."""
-    still = {(a.route.kind, a.route.key, a.parent) for by_route in attached.values()
-             for a in by_route.values()}
+    still = {
+        (a.route.kind, a.route.key, a.parent)
+        for by_route in attached.values()
+        for a in by_route.values()
+    }
     out: dict[tuple[str, ObjectKey, int], Rejection] = {}
     for a in lost:
         k = (a.route.kind, a.route.key, a.parent)
         if k in still or k in out:
             continue
         other = "GRPCRoute" if a.route.kind == "HTTPRoute" else "HTTPRoute"
-        out[k] = Rejection(a.route, a.parent, a.route.parents[a.parent], CONFLICTED,
-                           f"an older {other} on listener {a.listener.label()} serves the "
-                           "same hostnames")
+        out[k] = Rejection(
+            a.route,
+            a.parent,
+            a.route.parents[a.parent],
+            CONFLICTED,
+            f"an older {other} on listener {a.listener.label()} serves the same hostnames",
+        )
     return list(out.values())
 
 
@@ -290,8 +333,12 @@ def _not_allowed(route: Route, picked: list[BoundListener]) -> str:
     return f"listener(s) {names} allow no {route.kind} from namespace {route.namespace}"
 
 
-def _indexed(gw: Gateway, b: BoundListener, kinds: tuple[tuple[str, ...], tuple[str, ...]],
-             routes: tuple[Attachment, ...]) -> ListenerRoutes:
+def _indexed(
+    gw: Gateway,
+    b: BoundListener,
+    kinds: tuple[tuple[str, ...], tuple[str, ...]],
+    routes: tuple[Attachment, ...],
+) -> ListenerRoutes:
     http, grpc, simple = HostIndex(), HostIndex(), HostIndex()
     for a in routes:
         target = {"HTTPRoute": http, "GRPCRoute": grpc}.get(a.route.kind, simple)

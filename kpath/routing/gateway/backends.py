@@ -48,18 +48,26 @@ class ResolvedBackend(NamedTuple):
         return sum(1 for t in self.choice.targets if t.ready) if self.choice else 0
 
 
-def grant_permits(grants: Iterable[ReferenceGrant], from_kind: str, from_namespace: str,
-                  to_group: str, to_kind: str, namespace: str, name: str) -> bool:
+def grant_permits(
+    grants: Iterable[ReferenceGrant],
+    from_kind: str,
+    from_namespace: str,
+    to_group: str,
+    to_kind: str,
+    namespace: str,
+    name: str,
+) -> bool:
     """Whether a ReferenceGrant in ``namespace`` lets objects of ``from_kind`` (of the
     Gateway API group) in ``from_namespace`` refer to that object."""
     for g in grants:
         if g.namespace != namespace:
             continue
-        if not any(f.group == GROUP and f.kind == from_kind and f.namespace == from_namespace
-                   for f in g.from_):
+        if not any(
+            f.group == GROUP and f.kind == from_kind and f.namespace == from_namespace
+            for f in g.from_
+        ):
             continue
-        if any(t.group == to_group and t.kind == to_kind and t.name in (None, name)
-               for t in g.to):
+        if any(t.group == to_group and t.kind == to_kind and t.name in (None, name) for t in g.to):
             return True
     return False
 
@@ -68,8 +76,9 @@ def is_service(ref: BackendRef) -> bool:
     return ref.group in ("", "core") and ref.kind == "Service"
 
 
-def resolve_backend(snapshot: Snapshot, route: Route, ref: BackendRef,
-                    share: float) -> ResolvedBackend:
+def resolve_backend(
+    snapshot: Snapshot, route: Route, ref: BackendRef, share: float
+) -> ResolvedBackend:
     ns = ref.namespace or route.namespace
     key = ObjectKey(ns, ref.name)
 
@@ -83,20 +92,26 @@ def resolve_backend(snapshot: Snapshot, route: Route, ref: BackendRef,
     if unread is not None:
         # Its ReferenceGrants (and, unless it is a LoadBalancer or NodePort, the Service)
         # were not read: neither RefNotPermitted nor BackendNotFound can be told.
-        choice = unknown_choice(f"Service {key} is outside what was read ({unread}): "
-                                "whether a ReferenceGrant permits it is unknown")
+        choice = unknown_choice(
+            f"Service {key} is outside what was read ({unread}): "
+            "whether a ReferenceGrant permits it is unknown"
+        )
         return ResolvedBackend(ref, key, ref.weight, share, None, choice.rule, choice)
     if ns != route.namespace and not grant_permits(
-            gateway_objects(snapshot).grants, route.kind, route.namespace, "", "Service", ns,
-            ref.name):
-        return bad(REF_NOT_PERMITTED, f"no ReferenceGrant in namespace {ns} lets "
-                   f"{route.kind}s from {route.namespace} refer to Service {key}")
+        gateway_objects(snapshot).grants, route.kind, route.namespace, "", "Service", ns, ref.name
+    ):
+        return bad(
+            REF_NOT_PERMITTED,
+            f"no ReferenceGrant in namespace {ns} lets "
+            f"{route.kind}s from {route.namespace} refer to Service {key}",
+        )
     svc = snapshot.services.get(key)
     if svc is None:
         return bad(BACKEND_NOT_FOUND, f"Service {key} does not exist")
     if ref.port is None:
-        return bad(BACKEND_NOT_FOUND, f"Service {key}: backendRef names no port (required for "
-                   "a Service)")
+        return bad(
+            BACKEND_NOT_FOUND, f"Service {key}: backendRef names no port (required for a Service)"
+        )
     protocol = "UDP" if route.kind == "UDPRoute" else "TCP"
     port = next((p for p in svc.ports if p.port == ref.port and p.protocol == protocol), None)
     if port is None:
@@ -118,8 +133,10 @@ def rule_backends(snapshot: Snapshot, route: Route, rule_index: int) -> tuple[Re
     (weight 0 has share 0 and is kept, so a caller can say it sends nothing)."""
     refs = route.rules[rule_index].backends
     total = sum(max(r.weight, 0) for r in refs)
-    return tuple(resolve_backend(snapshot, route, r, max(r.weight, 0) / total if total else 0.0)
-                 for r in refs)
+    return tuple(
+        resolve_backend(snapshot, route, r, max(r.weight, 0) / total if total else 0.0)
+        for r in refs
+    )
 
 
 #: Rules already resolved, by (route kind, route, rule index): one analysis resolves each
@@ -127,8 +144,9 @@ def rule_backends(snapshot: Snapshot, route: Route, rule_index: int) -> tuple[Re
 ResolvedRules = dict[tuple[str, ObjectKey, int], tuple[ResolvedBackend, ...]]
 
 
-def rule_backends_once(snapshot: Snapshot, resolved: ResolvedRules, route: Route,
-                       rule_index: int) -> tuple[ResolvedBackend, ...]:
+def rule_backends_once(
+    snapshot: Snapshot, resolved: ResolvedRules, route: Route, rule_index: int
+) -> tuple[ResolvedBackend, ...]:
     """`rule_backends`, kept in ``resolved`` for the next caller of the same analysis."""
     key = (route.kind, route.key, rule_index)
     found = resolved.get(key)
@@ -157,8 +175,9 @@ def route_problems(snapshot: Snapshot, route: Route) -> tuple[str, ...]:
     return tuple(seen)
 
 
-def certificate_problems(snapshot: Snapshot, gateway_namespace: str,
-                         refs: Iterable[SecretRef]) -> tuple[str, ...]:
+def certificate_problems(
+    snapshot: Snapshot, gateway_namespace: str, refs: Iterable[SecretRef]
+) -> tuple[str, ...]:
     """Listener certificateRefs a Gateway may not use: a Secret in another namespace needs a
     ReferenceGrant there from Gateways of the Gateway's namespace (RefNotPermitted); a ref
     that is not a core Secret is InvalidCertificateRef. (Secrets themselves are not read.)
@@ -170,7 +189,10 @@ def certificate_problems(snapshot: Snapshot, gateway_namespace: str,
             out.setdefault("InvalidCertificateRef")
             continue
         ns = r.namespace or gateway_namespace
-        if ns != gateway_namespace and outside_read(snapshot, ns) is None and not grant_permits(
-                grants, "Gateway", gateway_namespace, "", "Secret", ns, r.name):
+        if (
+            ns != gateway_namespace
+            and outside_read(snapshot, ns) is None
+            and not grant_permits(grants, "Gateway", gateway_namespace, "", "Secret", ns, r.name)
+        ):
             out.setdefault(REF_NOT_PERMITTED)
     return tuple(out)

@@ -42,14 +42,21 @@ def modified_path(mod: PathModifier | None, path: str, matched_prefix: str | Non
         prefix = prefix_of(matched_prefix)
         # What follows the prefix: "" or "/..." (a prefix "/" leaves the whole path, but
         # "/" alone is all prefix).
-        rest = path[len(prefix):] if prefix != "/" else ("" if path == "/" else path)
+        rest = path[len(prefix) :] if prefix != "/" else ("" if path == "/" else path)
         out = mod.value.rstrip("/") + rest
         return out or "/"
     return path
 
 
-def redirect_location(r: RequestRedirect, scheme: str, host: str, listener_port: int,
-                      path: str, query: str, matched_prefix: str | None) -> str:
+def redirect_location(
+    r: RequestRedirect,
+    scheme: str,
+    host: str,
+    listener_port: int,
+    path: str,
+    query: str,
+    matched_prefix: str | None,
+) -> str:
     """The Location a RequestRedirect answers with.
 
     Scheme and hostname default to the request's. Without ``port``: the well-known port of

@@ -44,34 +44,50 @@ def rule_label(route: Route, rule: int) -> str:
     return f"{route.label()} rule {rule}" + (f" ({name})" if name else "")
 
 
-def rule_findings(route: Route, rule: int, backends: Sequence[ResolvedBackend],
-                  gateway: ObjectKey | None = None) -> Iterator[Finding]:
+def rule_findings(
+    route: Route, rule: int, backends: Sequence[ResolvedBackend], gateway: ObjectKey | None = None
+) -> Iterator[Finding]:
     where = rule_label(route, rule)
     kw = _RuleWhere(gateway=gateway, route=route.label())
     if not backends:
         if rule_filters(route.rules[rule].filters).redirect is None and route.kind in (
-                "HTTPRoute", "GRPCRoute"):
-            yield finding("KP434", f"{where}: no backendRefs and no redirect: every request it "
-                          "matches answers 500", **kw)
+            "HTTPRoute",
+            "GRPCRoute",
+        ):
+            yield finding(
+                "KP434",
+                f"{where}: no backendRefs and no redirect: every request it matches answers 500",
+                **kw,
+            )
         return
     if all(b.weight <= 0 for b in backends):
-        yield finding("KP435", f"{where}: every backendRef has weight 0: the rule sends "
-                      "nothing (500)", **kw)
+        yield finding(
+            "KP435", f"{where}: every backendRef has weight 0: the rule sends nothing (500)", **kw
+        )
         return
     for b in backends:
         if b.weight <= 0:
             continue
         if b.problem is not None:
-            yield finding(_CODES[b.problem], f"{where}: {b.detail} ({b.problem}): "
-                          f"{b.share:.0%} of its traffic answers 500", service=b.service, **kw)
+            yield finding(
+                _CODES[b.problem],
+                f"{where}: {b.detail} ({b.problem}): {b.share:.0%} of its traffic answers 500",
+                service=b.service,
+                **kw,
+            )
         elif b.choice is not None and b.choice.verdict == Verdict.REJECT:
-            yield finding("KP433", f"{where}: Service {b.service} port {b.ref.port} has no ready "
-                          f"endpoint: {b.share:.0%} of its traffic answers 503",
-                          service=b.service, **kw)
+            yield finding(
+                "KP433",
+                f"{where}: Service {b.service} port {b.ref.port} has no ready "
+                f"endpoint: {b.share:.0%} of its traffic answers 503",
+                service=b.service,
+                **kw,
+            )
 
 
-def table_findings(snapshot: Snapshot, table: GatewayTable,
-                   resolved: ResolvedRules | None = None) -> Iterator[Finding]:
+def table_findings(
+    snapshot: Snapshot, table: GatewayTable, resolved: ResolvedRules | None = None
+) -> Iterator[Finding]:
     """Findings for every rule of every attached route, each rule once (its backends taken
     from ``resolved`` when the paths already resolved them)."""
     resolved = {} if resolved is None else resolved
@@ -90,19 +106,31 @@ def not_found_finding(lr: ListenerRoutes, request: Request) -> Finding:
     """Why no rule on this listener takes the request (KP436): the first match, in
     precedence order, whose hostname and path hold and what else it wants; or the paths
     the routes for this host do serve; or that no route serves the host at all."""
-    where = (f"{lr.gateway.key} listener {lr.ref.label()}: no rule matches "
-             f"{request.method} {request.host}{request.path}")
+    where = (
+        f"{lr.gateway.key} listener {lr.ref.label()}: no rule matches "
+        f"{request.method} {request.host}{request.path}"
+    )
     kw = _ListenerWhere(gateway=lr.gateway.key)
     index = lr.http
     keys = list(index.host_keys(request.host))
     if request.scheme == "grpc" and any(True for _ in lr.grpc.host_keys(request.host)):
-        return finding("KP436", f"{where}; no GRPCRoute match takes that service and method "
-                       "(nor an HTTPRoute that path)", **kw)
+        return finding(
+            "KP436",
+            f"{where}; no GRPCRoute match takes that service and method "
+            "(nor an HTTPRoute that path)",
+            **kw,
+        )
     if not keys:
-        return finding("KP436", f"{where}; no route attached here serves host {request.host}",
-                       **kw)
-    near = next((e for h in keys for e in index.paths[h].path_candidates(request.path)
-                 if path_matches(e.spec.path, request.path)), None)
+        return finding("KP436", f"{where}; no route attached here serves host {request.host}", **kw)
+    near = next(
+        (
+            e
+            for h in keys
+            for e in index.paths[h].path_candidates(request.path)
+            if path_matches(e.spec.path, request.path)
+        ),
+        None,
+    )
     served: list[str] = []
     if near is None:
         # A few of the paths they do serve (bounded: a listener may carry 10,000 routes).
@@ -116,8 +144,13 @@ def not_found_finding(lr: ListenerRoutes, request: Request) -> Finding:
         shown = ", ".join(served) + (", ..." if len(served) == 3 else "")
         return finding("KP436", f"{where}; the routes for this host match {shown}", **kw)
     wants = _unmet(near.spec, request)
-    return finding("KP436", f"{where}; closest: {rule_label(near.route, near.rule)}, whose "
-                   f"path matches but which wants {wants}", route=near.route.label(), **kw)
+    return finding(
+        "KP436",
+        f"{where}; closest: {rule_label(near.route, near.rule)}, whose "
+        f"path matches but which wants {wants}",
+        route=near.route.label(),
+        **kw,
+    )
 
 
 def _unmet(m: RouteMatch, request: Request) -> str:
@@ -126,8 +159,10 @@ def _unmet(m: RouteMatch, request: Request) -> str:
         out.append(f"method {m.method}")
     for h in m.headers:
         if not headers_match((h,), request.headers):
-            out.append(f"header {h.name}" + (f" ~ {h.value}" if h.type == "RegularExpression"
-                                             else f": {h.value}"))
+            out.append(
+                f"header {h.name}"
+                + (f" ~ {h.value}" if h.type == "RegularExpression" else f": {h.value}")
+            )
     for q in m.query_params:
         if not query_match((q,), request.query):
             out.append(f"query {q.name}={q.value}")

@@ -54,11 +54,15 @@ def guard_of(m: RouteMatch) -> Guard | None:
     return None
 
 
-def request_guards(method: str, headers: Sequence[tuple[str, str]],
-                   query: Sequence[tuple[str, str]]) -> list[Guard]:
+def request_guards(
+    method: str, headers: Sequence[tuple[str, str]], query: Sequence[tuple[str, str]]
+) -> list[Guard]:
     """Every guard a request can satisfy."""
-    return [("m", method), *(("h", k.lower(), v) for k, v in headers),
-            *(("q", k, v) for k, v in query)]
+    return [
+        ("m", method),
+        *(("h", k.lower(), v) for k, v in headers),
+        *(("q", k, v) for k, v in query),
+    ]
 
 
 class Candidates:
@@ -112,9 +116,11 @@ class PathBucket:
                 prefix.setdefault(e.path, []).append(e)
             else:
                 regex.append(e)
-        return cls({k: Candidates(v) for k, v in exact.items()},
-                   Candidates(regex) if regex else None,
-                   {k: Candidates(v) for k, v in prefix.items()})
+        return cls(
+            {k: Candidates(v) for k, v in exact.items()},
+            Candidates(regex) if regex else None,
+            {k: Candidates(v) for k, v in prefix.items()},
+        )
 
     def path_candidates(self, path: str) -> Iterator[MatchEntry]:
         """Entries whose path may hold, whatever else they want, in precedence order."""

@@ -98,8 +98,11 @@ def infra_index(services: Mapping[ObjectKey, Service]) -> InfraIndex:
                 by_address[lb.address].append(svc)
         for ip in svc.external_ips:
             by_address[ip].append(svc)
-    return InfraIndex(services, {k: tuple(v) for k, v in by_label.items()},
-                      {k: tuple(v) for k, v in by_address.items()})
+    return InfraIndex(
+        services,
+        {k: tuple(v) for k, v in by_label.items()},
+        {k: tuple(v) for k, v in by_address.items()},
+    )
 
 
 def _best(found: Iterable[Service]) -> Service | None:
@@ -119,8 +122,7 @@ def find_infra(gw: Gateway, gw_class: GatewayClass | None, index: InfraIndex) ->
     svc = _best(index.labelled(GATEWAY_NAME, name, ns))
     if svc is not None:
         return found(svc, f"label {GATEWAY_NAME}={name}")
-    svc = _best(s for s in index.labelled(EG_NAME, name)
-                if s.labels.get(EG_NAMESPACE) == ns)
+    svc = _best(s for s in index.labelled(EG_NAME, name) if s.labels.get(EG_NAMESPACE) == ns)
     if svc is not None:
         return found(svc, f"Envoy Gateway labels {EG_NAME}={name}, {EG_NAMESPACE}={ns}")
     svc = _best(index.labelled(EG_CLASS, gw.class_name))
@@ -138,18 +140,26 @@ def find_infra(gw: Gateway, gw_class: GatewayClass | None, index: InfraIndex) ->
             return found(svc, how)
     app = SHARED_SERVICE_APPS.get(impl or "")
     if app is not None:
-        svc = _best(s for s in index.labelled(APP_NAME, app)
-                    if s.type in ("LoadBalancer", "NodePort"))
+        svc = _best(
+            s for s in index.labelled(APP_NAME, app) if s.type in ("LoadBalancer", "NodePort")
+        )
         if svc is not None:
             return found(svc, f"{impl}'s shared Service, label {APP_NAME}={app}")
     svc = _best(s for a in gw.addresses for s in index.by_address.get(a.value, ()))
     if svc is not None:
         return found(svc, "its load-balancer address is the Gateway's status address")
-    what = impl or (f"controller {gw_class.controller}" if gw_class is not None
-                    else f"GatewayClass {gw.class_name!r} (not found)")
-    return InfraRef(None, impl, f"no infrastructure Service recognised for {what}: no "
-                    f"Service labelled {GATEWAY_NAME}={name} in {ns}, none named as the "
-                    "implementations name theirs, none at the Gateway's address")
+    what = impl or (
+        f"controller {gw_class.controller}"
+        if gw_class is not None
+        else f"GatewayClass {gw.class_name!r} (not found)"
+    )
+    return InfraRef(
+        None,
+        impl,
+        f"no infrastructure Service recognised for {what}: no "
+        f"Service labelled {GATEWAY_NAME}={name} in {ns}, none named as the "
+        "implementations name theirs, none at the Gateway's address",
+    )
 
 
 def _named(gw: Gateway, impl: str | None) -> list[tuple[ObjectKey, str]]:
@@ -158,7 +168,11 @@ def _named(gw: Gateway, impl: str | None) -> list[tuple[ObjectKey, str]]:
     out = [(ObjectKey(ns, f"cilium-gateway-{name}"), "Cilium's name cilium-gateway-<gateway>")]
     # The class may be missing from the input (installers create it): its name still counts.
     if impl in (None, "Istio", "NGINX Gateway Fabric"):
-        out.insert(0, (ObjectKey(ns, f"{name}-{gw.class_name}"),
-                       f"{impl or 'Istio and NGINX Gateway Fabric'}'s name "
-                       "<gateway>-<class>"))
+        out.insert(
+            0,
+            (
+                ObjectKey(ns, f"{name}-{gw.class_name}"),
+                f"{impl or 'Istio and NGINX Gateway Fabric'}'s name <gateway>-<class>",
+            ),
+        )
     return out

@@ -77,8 +77,7 @@ def namespace_labels(namespaces: Mapping[str, Namespace], name: str) -> Mapping[
     return ns.labels if ns is not None else {"kubernetes.io/metadata.name": name}
 
 
-def listener_set_allowed(gw: Gateway, ls: ListenerSet,
-                         namespaces: Mapping[str, Namespace]) -> bool:
+def listener_set_allowed(gw: Gateway, ls: ListenerSet, namespaces: Mapping[str, Namespace]) -> bool:
     frm = gw.allowed_listeners_from
     if frm is None or frm == "None":
         return False
@@ -98,24 +97,28 @@ def _parent_of(ls: ListenerSet) -> ObjectKey | None:
     return ObjectKey(p.namespace or ls.namespace, p.name)
 
 
-def attached_listener_sets(gw: Gateway, sets: Iterable[ListenerSet],
-                           namespaces: Mapping[str, Namespace]) -> list[ListenerSet]:
+def attached_listener_sets(
+    gw: Gateway, sets: Iterable[ListenerSet], namespaces: Mapping[str, Namespace]
+) -> list[ListenerSet]:
     """The ListenerSets that add listeners to ``gw``, in the spec's precedence."""
-    mine = [ls for ls in sets if _parent_of(ls) == gw.key
-            and listener_set_allowed(gw, ls, namespaces)]
+    mine = [
+        ls for ls in sets if _parent_of(ls) == gw.key and listener_set_allowed(gw, ls, namespaces)
+    ]
     return sorted(mine, key=lambda ls: (ls.creation or "~", ls.namespace, ls.name))
 
 
-def gateway_listeners(gw: Gateway, objects: GatewayObjects,
-                      namespaces: Mapping[str, Namespace]) -> list[BoundListener]:
+def gateway_listeners(
+    gw: Gateway, objects: GatewayObjects, namespaces: Mapping[str, Namespace]
+) -> list[BoundListener]:
     """Every listener of a Gateway in precedence order, conflicts marked."""
     out: list[BoundListener] = []
     for lst in gw.listeners:
         out.append(BoundListener(ListenerRef(gw.key, None, lst.name), lst, gw.namespace, None))
     for ls in attached_listener_sets(gw, objects.listener_sets, namespaces):
         for lst in ls.listeners:
-            out.append(BoundListener(ListenerRef(gw.key, ls.key, lst.name), lst, ls.namespace,
-                                     None))
+            out.append(
+                BoundListener(ListenerRef(gw.key, ls.key, lst.name), lst, ls.namespace, None)
+            )
     return _mark_conflicts(out)
 
 
@@ -132,8 +135,10 @@ def _mark_conflicts(bound: list[BoundListener]) -> list[BoundListener]:
         if proto is not None and _proto_family(proto) != _proto_family(lst.protocol):
             conflict = f"ProtocolConflict: port {lst.port} already serves {proto}"
         elif first is not None:
-            conflict = f"HostnameConflict: port {lst.port} hostname {host or '*'} is already " \
-                       f"listener {first.ref.label()}'s"
+            conflict = (
+                f"HostnameConflict: port {lst.port} hostname {host or '*'} is already "
+                f"listener {first.ref.label()}'s"
+            )
         else:
             seen[(lst.port, host)] = b
             protocols.setdefault(lst.port, lst.protocol)
@@ -147,8 +152,9 @@ def _proto_family(protocol: str) -> str:
     return {"HTTPS": "TLS"}.get(protocol, protocol)
 
 
-def select_listener(bound: Sequence[BoundListener], scheme: str, port: int,
-                    host: str) -> BoundListener | None:
+def select_listener(
+    bound: Sequence[BoundListener], scheme: str, port: int, host: str
+) -> BoundListener | None:
     """The one listener a request reaches: port and protocol fit, hostname matches, and of
     those the most specific hostname (listener isolation: the others never see it)."""
     protocols = SCHEME_PROTOCOLS.get(scheme, ())

@@ -50,15 +50,22 @@ def prefix_of(value: str) -> str:
     return value.rstrip("/") or "/"
 
 
-def _http_key(rk: RouteKey, rule: int, index: int,
-              m: RouteMatch) -> tuple[tuple[object, ...], str]:
+def _http_key(rk: RouteKey, rule: int, index: int, m: RouteMatch) -> tuple[tuple[object, ...], str]:
     """An HTTPRoute match's precedence key, and the path the index files it under."""
     path = m.path or MATCH_ALL.path
     assert path is not None
     cls = _PATH_CLASS.get(path.type, REGEX)
     value = prefix_of(path.value) if cls == PREFIX else path.value
-    key = (cls, -len(value), 0 if m.method else 1, -len(m.headers), -len(m.query_params),
-           *rk, rule, index)
+    key = (
+        cls,
+        -len(value),
+        0 if m.method else 1,
+        -len(m.headers),
+        -len(m.query_params),
+        *rk,
+        rule,
+        index,
+    )
     return key, value
 
 
@@ -75,9 +82,23 @@ def entries(route: Route) -> list[MatchEntry]:
     service, then method, then header matches; HTTPRoute: `_http_key`)."""
     rk = route_key(route)
     if route.kind == "GRPCRoute":
-        return [MatchEntry((-len(m.grpc_service or ""), -len(m.grpc_method or ""),
-                            -len(m.headers), *rk, ri, mi), route, ri, mi, m)
-                for ri, mi, m in rule_matches(route)]
+        return [
+            MatchEntry(
+                (
+                    -len(m.grpc_service or ""),
+                    -len(m.grpc_method or ""),
+                    -len(m.headers),
+                    *rk,
+                    ri,
+                    mi,
+                ),
+                route,
+                ri,
+                mi,
+                m,
+            )
+            for ri, mi, m in rule_matches(route)
+        ]
     out = []
     for ri, mi, m in rule_matches(route):
         key, value = _http_key(rk, ri, mi, m)
@@ -121,8 +142,9 @@ def _values(pairs: Sequence[tuple[str, str]], name: str, fold: bool) -> list[str
     return [v for k, v in pairs if k == name]
 
 
-def _pairs_match(matches: Sequence[HeaderMatch], pairs: Sequence[tuple[str, str]],
-                 fold: bool) -> bool:
+def _pairs_match(
+    matches: Sequence[HeaderMatch], pairs: Sequence[tuple[str, str]], fold: bool
+) -> bool:
     seen: set[str] = set()
     for hm in matches:
         name = hm.name.lower() if fold else hm.name
@@ -149,12 +171,19 @@ def query_match(matches: Sequence[HeaderMatch], query: Sequence[tuple[str, str]]
     return _pairs_match(matches, query, fold=False)
 
 
-def http_match(m: RouteMatch, path: str, method: str, headers: Sequence[tuple[str, str]],
-               query: Sequence[tuple[str, str]]) -> bool:
-    return (path_matches(m.path, path)
-            and (m.method is None or m.method == method)
-            and headers_match(m.headers, headers)
-            and query_match(m.query_params, query))
+def http_match(
+    m: RouteMatch,
+    path: str,
+    method: str,
+    headers: Sequence[tuple[str, str]],
+    query: Sequence[tuple[str, str]],
+) -> bool:
+    return (
+        path_matches(m.path, path)
+        and (m.method is None or m.method == method)
+        and headers_match(m.headers, headers)
+        and query_match(m.query_params, query)
+    )
 
 
 def grpc_parts(path: str) -> tuple[str, str] | None:
@@ -165,8 +194,9 @@ def grpc_parts(path: str) -> tuple[str, str] | None:
     return parts[1], parts[2]
 
 
-def grpc_match(m: RouteMatch, service: str, method: str,
-               headers: Sequence[tuple[str, str]]) -> bool:
+def grpc_match(
+    m: RouteMatch, service: str, method: str, headers: Sequence[tuple[str, str]]
+) -> bool:
     regex = m.grpc_type == "RegularExpression"
     for want, got in ((m.grpc_service, service), (m.grpc_method, method)):
         if not want:

@@ -36,8 +36,12 @@ from kpath.routing.requests import (
 )
 
 
-def gateway_answers(snapshot: Snapshot, request: Request, via: ObjectKey | None = None,
-                    table: GatewayTable | None = None) -> list[Answer]:
+def gateway_answers(
+    snapshot: Snapshot,
+    request: Request,
+    via: ObjectKey | None = None,
+    table: GatewayTable | None = None,
+) -> list[Answer]:
     """One Answer per Gateway whose listener takes the request (or, with ``via``, the
     answer of that Gateway alone: ``no-listener`` when none of its listeners takes it).
     ``via`` naming no Gateway gives no answer (it may be an Ingress controller)."""
@@ -52,8 +56,9 @@ def gateway_answers(snapshot: Snapshot, request: Request, via: ObjectKey | None 
         if lr is None:
             if via is not None:
                 gw = snapshot.gateways.gateways.get(key)
-                entry = EntryRef("gateway", key, None, _address(gw), request.port,
-                                 gw.class_name if gw else None)
+                entry = EntryRef(
+                    "gateway", key, None, _address(gw), request.port, gw.class_name if gw else None
+                )
                 out.append(Answer(entry, None, Outcome.NO_LISTENER, None, None, None, (), ()))
             continue
         out.append(listener_answer(snapshot, lr, request))
@@ -61,8 +66,9 @@ def gateway_answers(snapshot: Snapshot, request: Request, via: ObjectKey | None 
 
 
 def _listener(listeners: tuple[ListenerRoutes, ...], request: Request) -> ListenerRoutes | None:
-    chosen = select_listener([lr.bound for lr in listeners], request.scheme, request.port,
-                             request.host)
+    chosen = select_listener(
+        [lr.bound for lr in listeners], request.scheme, request.port, request.host
+    )
     if chosen is None:
         return None
     return next(lr for lr in listeners if lr.bound is chosen)
@@ -114,8 +120,7 @@ def _first_http(index: HostIndex, request: Request) -> Found | None:
     return None
 
 
-def _first_grpc(index: HostIndex, request: Request, service: str,
-                method: str) -> Found | None:
+def _first_grpc(index: HostIndex, request: Request, service: str, method: str) -> Found | None:
     for h in index.host_keys(request.host):
         for e in index.buckets[h]:
             if grpc_match(e.spec, service, method, request.headers):
@@ -124,8 +129,11 @@ def _first_grpc(index: HostIndex, request: Request, service: str,
 
 
 def _shares(backends: tuple[ResolvedBackend, ...]) -> tuple[BackendShare, ...]:
-    return tuple(BackendShare(b.service, b.ref.port, b.weight, b.share, b.verdict, b.endpoints)
-                 for b in backends if b.weight > 0)
+    return tuple(
+        BackendShare(b.service, b.ref.port, b.weight, b.share, b.verdict, b.endpoints)
+        for b in backends
+        if b.weight > 0
+    )
 
 
 def listener_answer(snapshot: Snapshot, lr: ListenerRoutes, request: Request) -> Answer:
@@ -139,24 +147,30 @@ def listener_answer(snapshot: Snapshot, lr: ListenerRoutes, request: Request) ->
     if found is None:
         http = lst.protocol in ("HTTP", "HTTPS")
         why = (not_found_finding(lr, request),) if http else ()
-        return Answer(entry, None, Outcome.NOT_FOUND, 404 if http else None, None, None, (),
-                      why)
+        return Answer(entry, None, Outcome.NOT_FOUND, 404 if http else None, None, None, (), why)
     e = found.entry
     route: Route = e.route
     path_match = e.spec.path if route.kind == "HTTPRoute" else None
-    ref = RouteRef(route.kind, route.key, e.rule, found.host,
-                   path_match.value if path_match else None,
-                   path_match.type if path_match else None)
+    ref = RouteRef(
+        route.kind,
+        route.key,
+        e.rule,
+        found.host,
+        path_match.value if path_match else None,
+        path_match.type if path_match else None,
+    )
     rule = route.rules[e.rule]
     filters = rule_filters(rule.filters)
     prefix = e.spec.path.value if e.spec.path and e.spec.path.type == "PathPrefix" else None
     query = urlencode(request.query)
     if filters.redirect is not None and route.kind == "HTTPRoute":
         scheme = "https" if request.scheme == "https" else "http"
-        location = redirect_location(filters.redirect, scheme, request.host, lst.port,
-                                     request.path, query, prefix)
-        return Answer(entry, ref, Outcome.REDIRECT, filters.redirect.status_code, location,
-                      None, (), ())
+        location = redirect_location(
+            filters.redirect, scheme, request.host, lst.port, request.path, query, prefix
+        )
+        return Answer(
+            entry, ref, Outcome.REDIRECT, filters.redirect.status_code, location, None, (), ()
+        )
     backends = rule_backends(snapshot, route, e.rule)
     findings = tuple(rule_findings(route, e.rule, backends, gw.key))
     rewrite = None

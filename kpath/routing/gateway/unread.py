@@ -35,8 +35,11 @@ def outside_read(snapshot: Snapshot, namespace: str) -> str | None:
     if namespace_read(snapshot, namespace):
         return None
     read = ", ".join(sorted(snapshot.namespaces_read or ()))
-    return f"only namespace {read} was read" if len(snapshot.namespaces_read or ()) == 1 \
+    return (
+        f"only namespace {read} was read"
+        if len(snapshot.namespaces_read or ()) == 1
         else f"only namespaces {read} were read"
+    )
 
 
 def services_unread(snapshot: Snapshot, namespace: str) -> str | None:
@@ -47,5 +50,4 @@ def services_unread(snapshot: Snapshot, namespace: str) -> str | None:
         return None
     if snapshot.controllers_unread is not None:
         return snapshot.controllers_unread
-    return f"{outside_read(snapshot, namespace)}; of others only LoadBalancer and NodePort " \
-        "Services"
+    return f"{outside_read(snapshot, namespace)}; of others only LoadBalancer and NodePort Services"

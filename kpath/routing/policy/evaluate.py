@@ -28,15 +28,17 @@ class UnknownPort(ValueError):
         super().__init__(f"{pod.key} has no container port named {name!r} ({protocol})")
 
 
-def reach(snapshot: Any, source: Source, destination: Pod, port: int | str,
-          protocol: str = "TCP") -> Reach:
+def reach(
+    snapshot: Any, source: Source, destination: Pod, port: int | str, protocol: str = "TCP"
+) -> Reach:
     """Whether ``source`` may open ``port``/``protocol`` on ``destination``. ``port`` may be
     a named container port of the destination; raises UnknownPort when it has none such."""
     return reach_in(policy_index(snapshot), source, destination, port, protocol)
 
 
-def reach_in(index: PolicyIndex, source: Source, destination: Pod, port: int | str,
-             protocol: str = "TCP") -> Reach:
+def reach_in(
+    index: PolicyIndex, source: Source, destination: Pod, port: int | str, protocol: str = "TCP"
+) -> Reach:
     protocol = protocol.upper()
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol {protocol!r}: NetworkPolicy knows {', '.join(PROTOCOLS)}")
@@ -62,38 +64,61 @@ def _target(destination: Pod, number: int, protocol: str) -> str:
     return f"{destination.key}:{number}/{protocol}"
 
 
-def _egress(index: PolicyIndex, source: Source, src_pod: Pod | None, destination: Pod,
-            number: int, protocol: str) -> DirectionVerdict:
+def _egress(
+    index: PolicyIndex,
+    source: Source,
+    src_pod: Pod | None,
+    destination: Pod,
+    number: int,
+    protocol: str,
+) -> DirectionVerdict:
     if src_pod is None:
-        return DirectionVerdict(True, (), (), f"{source.label()} is not a pod of the "
-                                "cluster: no egress policy applies")
+        return DirectionVerdict(
+            True, (), (), f"{source.label()} is not a pod of the cluster: no egress policy applies"
+        )
     if src_pod.host_network:
-        return DirectionVerdict(True, (), (), f"{src_pod.key} uses the host network: "
-                                "policies do not isolate it (assumed)")
+        return DirectionVerdict(
+            True,
+            (),
+            (),
+            f"{src_pod.key} uses the host network: policies do not isolate it (assumed)",
+        )
     selecting = index.selecting(src_pod, EGRESS)
     if not selecting:
         return DirectionVerdict(True, (), (), f"no policy selects {src_pod.key} for egress")
     keys = tuple(p.key for p in selecting)
     if destination.host_network and destination.node and destination.node == src_pod.node:
-        return DirectionVerdict(True, keys, (), "traffic to the pod's own node is always "
-                                "allowed")
+        return DirectionVerdict(True, keys, (), "traffic to the pod's own node is always allowed")
     peer = Peer(None if destination.host_network else destination, address(destination.ip))
     rules = _allowing(index, selecting, "egress", peer, destination, number, protocol)
     if rules:
         return DirectionVerdict(True, keys, rules, f"allowed by {_rules_text(rules)}")
-    return DirectionVerdict(False, keys, (), _denied(src_pod, "egress", selecting,
-                                                      _target(destination, number, protocol)))
+    return DirectionVerdict(
+        False,
+        keys,
+        (),
+        _denied(src_pod, "egress", selecting, _target(destination, number, protocol)),
+    )
 
 
-def _ingress(index: PolicyIndex, source: Source, src_pod: Pod | None, destination: Pod,
-             number: int, protocol: str) -> DirectionVerdict:
+def _ingress(
+    index: PolicyIndex,
+    source: Source,
+    src_pod: Pod | None,
+    destination: Pod,
+    number: int,
+    protocol: str,
+) -> DirectionVerdict:
     if destination.host_network:
-        return DirectionVerdict(True, (), (), f"{destination.key} uses the host network: "
-                                "policies do not isolate it (assumed)")
+        return DirectionVerdict(
+            True,
+            (),
+            (),
+            f"{destination.key} uses the host network: policies do not isolate it (assumed)",
+        )
     selecting = index.selecting(destination, INGRESS)
     if not selecting:
-        return DirectionVerdict(True, (), (), f"no policy selects {destination.key} for "
-                                "ingress")
+        return DirectionVerdict(True, (), (), f"no policy selects {destination.key} for ingress")
     keys = tuple(p.key for p in selecting)
     src_address = source.address or _implied_address(index, source, src_pod)
     if src_pod is not None and src_pod.host_network:
@@ -101,14 +126,18 @@ def _ingress(index: PolicyIndex, source: Source, src_pod: Pod | None, destinatio
     else:
         peer = Peer(src_pod, address(src_address))
     if _from_own_node(index, source, src_pod, destination, peer):
-        return DirectionVerdict(True, keys, (), f"from {destination.key}'s own node: always "
-                                "allowed")
+        return DirectionVerdict(
+            True, keys, (), f"from {destination.key}'s own node: always allowed"
+        )
     rules = _allowing(index, selecting, "ingress", peer, destination, number, protocol)
     if rules:
         return DirectionVerdict(True, keys, rules, f"allowed by {_rules_text(rules)}")
-    return DirectionVerdict(False, keys, (), _denied(
-        destination, "ingress", selecting,
-        f"{source.label()} to {number}/{protocol}"))
+    return DirectionVerdict(
+        False,
+        keys,
+        (),
+        _denied(destination, "ingress", selecting, f"{source.label()} to {number}/{protocol}"),
+    )
 
 
 def _implied_address(index: PolicyIndex, source: Source, src_pod: Pod | None) -> str | None:
@@ -120,8 +149,9 @@ def _implied_address(index: PolicyIndex, source: Source, src_pod: Pod | None) ->
     return None
 
 
-def _from_own_node(index: PolicyIndex, source: Source, src_pod: Pod | None,
-                   destination: Pod, peer: Peer) -> bool:
+def _from_own_node(
+    index: PolicyIndex, source: Source, src_pod: Pod | None, destination: Pod, peer: Peer
+) -> bool:
     """The API: traffic from the node a pod runs on is always allowed into it."""
     if destination.node is None:
         return False
@@ -136,15 +166,22 @@ def _from_own_node(index: PolicyIndex, source: Source, src_pod: Pod | None,
     return any(address(a.address) == peer.address for a in node.addresses if a.address)
 
 
-def _allowing(index: PolicyIndex, selecting: tuple[NetworkPolicy, ...], direction: str,
-              peer: Peer, destination: Pod, number: int, protocol: str
-              ) -> tuple[RuleRef, ...]:
+def _allowing(
+    index: PolicyIndex,
+    selecting: tuple[NetworkPolicy, ...],
+    direction: str,
+    peer: Peer,
+    destination: Pod,
+    number: int,
+    protocol: str,
+) -> tuple[RuleRef, ...]:
     found: list[RuleRef] = []
     for policy in selecting:
         rules = policy.egress if direction == "egress" else policy.ingress
         for i, rule in enumerate(rules):
-            if (ports_match(rule.ports, destination, number, protocol)
-                    and peers_match(rule.peers, policy.namespace, peer, index.selectors)):
+            if ports_match(rule.ports, destination, number, protocol) and peers_match(
+                rule.peers, policy.namespace, peer, index.selectors
+            ):
                 found.append(RuleRef(policy.key, direction, i))
     return tuple(found)
 
@@ -164,5 +201,7 @@ def _denied(pod: Pod, direction: str, selecting: tuple[NetworkPolicy, ...], what
     if len(selecting) > 3:
         names += f" and {len(selecting) - 3} more"
     noun = "policy" if len(selecting) == 1 else "policies"
-    return (f"denied: {noun} {names} select{'s' if len(selecting) == 1 else ''} {pod.key} "
-            f"for {direction} and no rule allows {what}")
+    return (
+        f"denied: {noun} {names} select{'s' if len(selecting) == 1 else ''} {pod.key} "
+        f"for {direction} and no rule allows {what}"
+    )

@@ -21,21 +21,22 @@ INGRESS, EGRESS = "Ingress", "Egress"
 class PolicyIndex:
     def __init__(self, snapshot: Any, policies: Iterable[NetworkPolicy]) -> None:
         self.snapshot = snapshot
-        labels, synthesized = namespace_labels(getattr(snapshot, "namespaces", {}),
-                                               getattr(snapshot, "kinds_seen", frozenset()))
+        labels, synthesized = namespace_labels(
+            getattr(snapshot, "namespaces", {}), getattr(snapshot, "kinds_seen", frozenset())
+        )
         self.selectors = SelectorCache(labels, synthesized)
         by_ns: dict[str, list[NetworkPolicy]] = {}
         for p in sorted(policies, key=lambda p: (p.namespace, p.name)):
             by_ns.setdefault(p.namespace, []).append(p)
         self.by_namespace: dict[str, tuple[NetworkPolicy, ...]] = {
-            ns: tuple(ps) for ns, ps in by_ns.items()}
+            ns: tuple(ps) for ns, ps in by_ns.items()
+        }
         self._selecting: dict[tuple[ObjectKey, str], tuple[NetworkPolicy, ...]] = {}
         # Which policies select a pod depends only on its namespace and on its labels at
         # the keys the namespace's selectors read: pods alike there share one answer
         # (thousands of pods, a few dozen such projections).
         self._by_labels: dict[tuple[object, ...], tuple[NetworkPolicy, ...]] = {}
-        self._typed: dict[tuple[str, str],
-                          tuple[tuple[NetworkPolicy, ...], tuple[str, ...]]] = {}
+        self._typed: dict[tuple[str, str], tuple[tuple[NetworkPolicy, ...], tuple[str, ...]]] = {}
 
     @property
     def namespaces_synthesized(self) -> bool:
@@ -56,19 +57,22 @@ class PolicyIndex:
                 hit = self._by_labels.get(lk)
                 if hit is None:
                     hit = self._by_labels[lk] = tuple(
-                        p for p in typed if selects(p.pod_selector, labels))
+                        p for p in typed if selects(p.pod_selector, labels)
+                    )
             self._selecting[k] = hit
         return hit
 
-    def _of_type(self, namespace: str, policy_type: str
-                 ) -> tuple[tuple[NetworkPolicy, ...], tuple[str, ...]]:
+    def _of_type(
+        self, namespace: str, policy_type: str
+    ) -> tuple[tuple[NetworkPolicy, ...], tuple[str, ...]]:
         """The namespace's policies carrying ``policy_type`` (in the index's order), and the
         label keys their pod selectors read: a selector's answer depends on no other."""
         k = (namespace, policy_type)
         hit = self._typed.get(k)
         if hit is None:
-            typed = tuple(p for p in self.by_namespace.get(namespace, ())
-                          if policy_type in p.policy_types)
+            typed = tuple(
+                p for p in self.by_namespace.get(namespace, ()) if policy_type in p.policy_types
+            )
             keys = {key for p in typed for key, _ in p.pod_selector.match_labels}
             keys.update(r.key for p in typed for r in p.pod_selector.match_expressions)
             hit = self._typed[k] = (typed, tuple(sorted(keys)))

@@ -77,8 +77,9 @@ class HopPolicy(NamedTuple):
     @property
     def all_blocked(self) -> bool:
         """Every endpoint denied from every source: the hop's own verdict."""
-        return bool(self.targets) and all(t.blocked == t.sources and t.blocked
-                                          for t in self.targets)
+        return bool(self.targets) and all(
+            t.blocked == t.sources and t.blocked for t in self.targets
+        )
 
     @property
     def allowed(self) -> bool:
@@ -111,10 +112,12 @@ class HopPolicy(NamedTuple):
         where = ""
         if any(t.partial for t in self.blocked):
             nodes = list(dict.fromkeys(n for t in self.blocked for n in t.blocked_nodes))
-            where = (f" (at {', '.join(nodes[:3])}{' …' if len(nodes) > 3 else ''})" if nodes
-                     else " (from some sources)")
-        return (f"{len(self.blocked)}/{len(self.targets)} endpoints blocked by policy "
-                f"{names}{where}")
+            where = (
+                f" (at {', '.join(nodes[:3])}{' …' if len(nodes) > 3 else ''})"
+                if nodes
+                else " (from some sources)"
+            )
+        return f"{len(self.blocked)}/{len(self.targets)} endpoints blocked by policy {names}{where}"
 
 
 class PathPolicy(NamedTuple):
@@ -146,8 +149,9 @@ def denying(r: Reach) -> tuple[ObjectKey, ...]:
 class _Judge:
     """Memoised verdicts for one snapshot and one client."""
 
-    def __init__(self, snapshot: Snapshot, policies: Sequence[NetworkPolicy], client: Client,
-                 reach: ReachFn) -> None:
+    def __init__(
+        self, snapshot: Snapshot, policies: Sequence[NetworkPolicy], client: Client, reach: ReachFn
+    ) -> None:
         self.snapshot = snapshot
         self.client = client
         self.reach = reach
@@ -164,8 +168,7 @@ class _Judge:
         hit = self._ingress.get(key)
         if hit is None:
             pod = self.snapshot.pod(key)
-            hit = self._ingress[key] = pod is not None and bool(
-                self.index.selecting(pod, INGRESS))
+            hit = self._ingress[key] = pod is not None and bool(self.index.selecting(pod, INGRESS))
         return hit
 
     def _applies(self, src: Source, t: Target) -> bool:
@@ -175,11 +178,16 @@ class _Judge:
             return False
         if self._isolated(t.pod):
             return True
-        return (src.kind == "pod" and src.pod is not None
-                and src.pod.namespace in self.egress_ns and self.snapshot.pod(t.pod) is not None)
+        return (
+            src.kind == "pod"
+            and src.pod is not None
+            and src.pod.namespace in self.egress_ns
+            and self.snapshot.pod(t.pod) is not None
+        )
 
-    def verdict(self, src: Source, memo_src: object, t: Target, port: int | str,
-                protocol: str) -> Reach | None:
+    def verdict(
+        self, src: Source, memo_src: object, t: Target, port: int | str, protocol: str
+    ) -> Reach | None:
         if not self._applies(src, t):
             return None
         key = (memo_src, t.pod, port, protocol)
@@ -195,8 +203,9 @@ class _Judge:
         self._memo[key] = r
         return r
 
-    def hop(self, path: Path, source: HopSource, group: NodeGroup | None,
-            choice: Choice) -> HopPolicy:
+    def hop(
+        self, path: Path, source: HopSource, group: NodeGroup | None, choice: Choice
+    ) -> HopPolicy:
         cache_key = (id(group if group is not None else choice), id(source))
         hit = self._hops.get(cache_key)
         if hit is not None:
@@ -204,25 +213,35 @@ class _Judge:
         protocol = path.port.protocol if path.port else "TCP"
         named = path.port.target_port if path.port else None
         out = []
-        classes = (node_classes(self.snapshot, group, self.sigs)
-                   if source.kind == "node" and group is not None else ())
+        classes = (
+            node_classes(self.snapshot, group, self.sigs)
+            if source.kind == "node" and group is not None
+            else ()
+        )
         # Only a group listed node by node can hold an endpoint's own node (a `Members`
         # bucket excludes every node that hosts one).
         listed = isinstance(group.nodes, tuple) if group is not None else False
-        egress = any(src.kind == "pod" and src.pod is not None
-                     and src.pod.namespace in self.egress_ns for src in source.sources)
+        egress = any(
+            src.kind == "pod" and src.pod is not None and src.pod.namespace in self.egress_ns
+            for src in source.sources
+        )
         if not egress and not any(self._isolated(t.pod) for t in choice.targets if t.pod):
             # No policy can judge any of these endpoints: allowed from every source.
-            n = (sum(len(c.nodes) or 1 for c in classes) if classes
-                 else len(source.sources) or 1)
-            hp = self._hops[cache_key] = HopPolicy(source, tuple(
-                TargetPolicy(t.endpoint, t.pod, None, n, 0) for t in choice.targets))
+            n = sum(len(c.nodes) or 1 for c in classes) if classes else len(source.sources) or 1
+            hp = self._hops[cache_key] = HopPolicy(
+                source, tuple(TargetPolicy(t.endpoint, t.pod, None, n, 0) for t in choice.targets)
+            )
             return hp
         # Each class's nodes as a set, once per hop (not once per endpoint): whether an
         # endpoint's own node is among them.
-        members = [(c, frozenset(c.nodes) if listed else frozenset(),
-                    len(c.nodes) or 1)  # "other nodes (not in the input)": one source
-                   for c in classes]
+        members = [
+            (
+                c,
+                frozenset(c.nodes) if listed else frozenset(),
+                len(c.nodes) or 1,
+            )  # "other nodes (not in the input)": one source
+            for c in classes
+        ]
         for t in choice.targets:
             port = t.port if t.port is not None else named
             if port is None:
@@ -235,8 +254,9 @@ class _Judge:
         hp = self._hops[cache_key] = HopPolicy(source, tuple(out))
         return hp
 
-    def _by_sources(self, sources: Iterable[Source], t: Target, port: int | str,
-                    protocol: str) -> TargetPolicy:
+    def _by_sources(
+        self, sources: Iterable[Source], t: Target, port: int | str, protocol: str
+    ) -> TargetPolicy:
         decided: Reach | None = None
         decided_src: Source | None = None
         n = blocked = 0
@@ -259,8 +279,13 @@ class _Judge:
                 decided, decided_src = r, src
         return TargetPolicy(t.endpoint, t.pod, decided, n, blocked, tuple(nodes), decided_src)
 
-    def _by_nodes(self, classes: Sequence[tuple[NodeClass, frozenset[str], int]],
-                  t: Target, port: int | str, protocol: str) -> TargetPolicy:
+    def _by_nodes(
+        self,
+        classes: Sequence[tuple[NodeClass, frozenset[str], int]],
+        t: Target,
+        port: int | str,
+        protocol: str,
+    ) -> TargetPolicy:
         """``classes``: each node class, its nodes as a set when the group lists them (else
         empty: a `Members` bucket holds no endpoint's node) and its size."""
         decided: Reach | None = None
@@ -274,8 +299,11 @@ class _Judge:
             if size == own or not cls.sources:
                 continue  # only the pod's own node: allowed
             first = cls.sources[0]
-            src = first if first.node != node else next(
-                (s for s in cls.sources if s.node != node), None)
+            src = (
+                first
+                if first.node != node
+                else next((s for s in cls.sources if s.node != node), None)
+            )
             if src is None:
                 continue
             r = self.verdict(src, ("sig", cls.signature), t, port, protocol)
@@ -288,19 +316,23 @@ class _Judge:
                     decided, decided_src = r, src
             elif decided is None:
                 decided, decided_src = r, src
-        return TargetPolicy(t.endpoint, t.pod, decided, n, blocked, tuple(nodes[:3]),
-                            decided_src)
+        return TargetPolicy(t.endpoint, t.pod, decided, n, blocked, tuple(nodes[:3]), decided_src)
 
 
 #: Entry kinds whose source differs from the other ways in from outside.
-_OWN_SOURCE = frozenset({EntryKind.CLUSTER_IP, EntryKind.HEADLESS, EntryKind.EXTERNAL_NAME,
-                         EntryKind.INGRESS})
+_OWN_SOURCE = frozenset(
+    {EntryKind.CLUSTER_IP, EntryKind.HEADLESS, EntryKind.EXTERNAL_NAME, EntryKind.INGRESS}
+)
 
 
-def attach_policies(snapshot: Snapshot, paths: Iterable[Path],
-                    policies: Sequence[NetworkPolicy],
-                    client: Client, reach: ReachFn,
-                    targets: Mapping[ObjectKey, Sequence[Target]]) -> list[Path]:
+def attach_policies(
+    snapshot: Snapshot,
+    paths: Iterable[Path],
+    policies: Sequence[NetworkPolicy],
+    client: Client,
+    reach: ReachFn,
+    targets: Mapping[ObjectKey, Sequence[Target]],
+) -> list[Path]:
     """Every path with its `PathPolicy` (``Path.netpol``). ``targets``: each Service's
     endpoints (for the proxy pods of ingress controllers and gateways)."""
     judge = _Judge(snapshot, policies, client, reach)
@@ -308,8 +340,13 @@ def attach_policies(snapshot: Snapshot, paths: Iterable[Path],
     out = []
     for p in paths:
         kind = p.entry.kind if p.entry.kind in _OWN_SOURCE else "outside"
-        key = (kind, p.via, p.policy, p.entry.ingress.controller.service
-               if p.entry.ingress else None, p.entry.gateway.infra if p.entry.gateway else None)
+        key = (
+            kind,
+            p.via,
+            p.policy,
+            p.entry.ingress.controller.service if p.entry.ingress else None,
+            p.entry.gateway.infra if p.entry.gateway else None,
+        )
         src = sources.get(key)
         if src is None:
             src = sources[key] = hop_source(snapshot, p, client, targets)

@@ -51,8 +51,11 @@ def rule_text(rule: PolicyRule, namespace: str) -> str:
     peers = ", ".join(peer_text(p, namespace) for p in rule.peers) or "every source"
     if not rule.ports:
         return peers
-    ports = ", ".join(f"{p.protocol} {p.port if p.port is not None else 'any'}"
-                      + (f"-{p.end_port}" if p.end_port is not None else "") for p in rule.ports)
+    ports = ", ".join(
+        f"{p.protocol} {p.port if p.port is not None else 'any'}"
+        + (f"-{p.end_port}" if p.end_port is not None else "")
+        for p in rule.ports
+    )
     return f"{peers} on {ports}"
 
 
@@ -72,8 +75,7 @@ def _why(t: TargetPolicy, by_key: dict[ObjectKey, NetworkPolicy]) -> str:
     for direction, v in (("egress", r.egress), ("ingress", r.ingress)):
         if v.allowed:
             continue
-        texts = [policy_allows(by_key[k], direction) if k in by_key else str(k)
-                 for k in v.policies]
+        texts = [policy_allows(by_key[k], direction) if k in by_key else str(k) for k in v.policies]
         parts.append("; ".join(texts) if texts else v.reason)
     return "; ".join(parts)
 
@@ -109,18 +111,23 @@ def _hop_where(path: Path, index: int | None, ways: int) -> str:
     return where
 
 
-def policy_findings(snapshot: Snapshot, paths: Sequence[Path],
-                    policies: Sequence[NetworkPolicy],
-                    targets: Mapping[ObjectKey, Sequence[Target]] | None = None,
-                    ) -> Iterator[Finding]:
+def policy_findings(
+    snapshot: Snapshot,
+    paths: Sequence[Path],
+    policies: Sequence[NetworkPolicy],
+    targets: Mapping[ObjectKey, Sequence[Target]] | None = None,
+) -> Iterator[Finding]:
     by_key = {p.key: p for p in policies}
     _BLOCKS.clear()
     _RULES.clear()
     _POD_IPS.clear()
     _LABEL_SETS.clear()
     yield from unselecting_findings(snapshot, policies)
-    judged = {p.service for p in paths if p.netpol is not None and p.netpol.evaluated
-              and any(h.targets for h in p.netpol.hops())}
+    judged = {
+        p.service
+        for p in paths
+        if p.netpol is not None and p.netpol.evaluated and any(h.targets for h in p.netpol.hops())
+    }
     # Each hop once: a LoadBalancer, its NodePort and externalIPs share their node groups.
     hops: dict[int, tuple[Path, int | None, HopPolicy]] = {}
     ways: dict[int, int] = {}
@@ -138,8 +145,12 @@ def policy_findings(snapshot: Snapshot, paths: Sequence[Path],
             per_service.setdefault(p.service, []).append(hp)
     # Unreachable from everywhere: every judged hop blocked, and no pod of the cluster
     # admitted either (an internal client may still reach it otherwise).
-    dead = {svc for svc, hps in per_service.items() if all(h.all_blocked for h in hps)
-            and not _admits_a_pod(snapshot, (targets or {}).get(svc, ()))}
+    dead = {
+        svc
+        for svc, hps in per_service.items()
+        if all(h.all_blocked for h in hps)
+        and not _admits_a_pod(snapshot, (targets or {}).get(svc, ()))
+    }
     # Internal Services: one finding each, or one per namespace and reason when many share
     # it (a namespace's default deny with no allow for them).
     internal: dict[tuple[str, str], list[ObjectKey]] = {}
@@ -148,25 +159,37 @@ def policy_findings(snapshot: Snapshot, paths: Sequence[Path],
     for (ns, why), svcs in internal.items():
         if len(svcs) <= 3:
             for svc in svcs:
-                yield Finding("KP523", Severity.ERROR, f"{svc} is unreachable from every "
-                              f"source kpath considers: {why}", service=svc)
+                yield Finding(
+                    "KP523",
+                    Severity.ERROR,
+                    f"{svc} is unreachable from every source kpath considers: {why}",
+                    service=svc,
+                )
             continue
         shown = ", ".join(str(k) for k in svcs[:3])
-        yield Finding("KP523", Severity.ERROR,
-                      f"{len(svcs)} Services in {ns} are unreachable from every source kpath "
-                      f"considers ({shown} and {len(svcs) - 3} more): {why}")
+        yield Finding(
+            "KP523",
+            Severity.ERROR,
+            f"{len(svcs)} Services in {ns} are unreachable from every source kpath "
+            f"considers ({shown} and {len(svcs) - 3} more): {why}",
+        )
     for svc in sorted(dead):
         hps = per_service[svc]
         names = ", ".join(str(k) for k in dict.fromkeys(k for h in hps for k in h.blocked_by))
         first = hps[0].blocked[0]
-        yield Finding("KP523", Severity.ERROR,
-                      f"{svc} is unreachable from every source kpath considers: blocked by "
-                      f"policy {names}: {_why(first, by_key)}; {_source_text(hps[0], first)}",
-                      service=svc)
+        yield Finding(
+            "KP523",
+            Severity.ERROR,
+            f"{svc} is unreachable from every source kpath considers: blocked by "
+            f"policy {names}: {_why(first, by_key)}; {_source_text(hps[0], first)}",
+            service=svc,
+        )
     # One finding per service port, source and policies, however many node groups share
     # it: a Service blocked under Cluster policy is blocked at every zone's group at once.
-    merged: dict[tuple[ObjectKey, str | None, int, tuple[ObjectKey, ...]],
-                 list[tuple[Path, int | None, HopPolicy]]] = {}
+    merged: dict[
+        tuple[ObjectKey, str | None, int, tuple[ObjectKey, ...]],
+        list[tuple[Path, int | None, HopPolicy]],
+    ] = {}
     for p, i, hp in hops.values():
         if hp.allowed or p.service in dead:
             continue
@@ -178,27 +201,39 @@ def policy_findings(snapshot: Snapshot, paths: Sequence[Path],
         part = [x for x in items if not x[2].all_blocked]
         p, i, hp = (whole or part)[0]
         t = hp.blocked[0]
-        nodes = tuple(dict.fromkeys(n for _, _, h in (whole or part) for b in h.blocked
-                                    for n in b.blocked_nodes))[:8]
+        nodes = tuple(
+            dict.fromkeys(
+                n for _, _, h in (whole or part) for b in h.blocked for n in b.blocked_nodes
+            )
+        )[:8]
         names = ", ".join(str(k) for k in by)
         if whole:
             also = ""
             if part:
                 groups = sum(1 for _, j, _ in part if j is not None)
-                also = (f" (and partly at {groups} more node group"
-                        f"{'s' if groups != 1 else ''})")
-            yield Finding("KP520", Severity.ERROR,
-                          f"{_where_all(whole, ways[id(hp)])}{also}: blocked by policy {names}: "
-                          f"{_why(t, by_key)}; {_source_text(hp, t)}", service=svc,
-                          nodes=nodes, port=port)
+                also = f" (and partly at {groups} more node group{'s' if groups != 1 else ''})"
+            yield Finding(
+                "KP520",
+                Severity.ERROR,
+                f"{_where_all(whole, ways[id(hp)])}{also}: blocked by policy {names}: "
+                f"{_why(t, by_key)}; {_source_text(hp, t)}",
+                service=svc,
+                nodes=nodes,
+                port=port,
+            )
         else:
             counts = f"{len(hp.blocked)} of {len(hp.targets)} endpoints"
             if len(part) > 1:
                 counts = "endpoints"
-            yield Finding("KP521", Severity.WARNING,
-                          f"{_where_all(part, ways[id(hp)])}: {counts} blocked{_from_some(hp)} "
-                          f"by policy {names}: {_why(t, by_key)}; {_source_text(hp, t)}",
-                          service=svc, nodes=nodes, port=port)
+            yield Finding(
+                "KP521",
+                Severity.WARNING,
+                f"{_where_all(part, ways[id(hp)])}: {counts} blocked{_from_some(hp)} "
+                f"by policy {names}: {_why(t, by_key)}; {_source_text(hp, t)}",
+                service=svc,
+                nodes=nodes,
+                port=port,
+            )
 
 
 def _where_all(items: Sequence[tuple[Path, int | None, HopPolicy]], ways: int) -> str:
@@ -212,9 +247,12 @@ def _where_all(items: Sequence[tuple[Path, int | None, HopPolicy]], ways: int) -
     return f"{where} at {len(groups)} node groups ({total} nodes)"
 
 
-def _internal_dead(snapshot: Snapshot, targets: Mapping[ObjectKey, Sequence[Target]],
-                   judged: set[ObjectKey], by_key: Mapping[ObjectKey, NetworkPolicy],
-                   ) -> Iterator[tuple[ObjectKey, str]]:
+def _internal_dead(
+    snapshot: Snapshot,
+    targets: Mapping[ObjectKey, Sequence[Target]],
+    judged: set[ObjectKey],
+    by_key: Mapping[ObjectKey, NetworkPolicy],
+) -> Iterator[tuple[ObjectKey, str]]:
     """Services with no judged way in whose every pod denies every pod of the cluster (and
     every address: no rule names an ipBlock or allows every source). Traffic from a pod's
     own node still enters, as it always does."""
@@ -233,12 +271,10 @@ def _internal_dead(snapshot: Snapshot, targets: Mapping[ObjectKey, Sequence[Targ
         names = sorted({str(pol.key) for sel in selecting for pol in sel})
         first = by_key.get(selecting[0][0].key)
         allows = policy_allows(first, "ingress") if first is not None else ""
-        yield svc, (f"no pod of the cluster may connect (policies {', '.join(names)}): "
-                    f"{allows}")
+        yield svc, (f"no pod of the cluster may connect (policies {', '.join(names)}): {allows}")
 
 
-def _selecting(snapshot: Snapshot, ts: Sequence[Target]
-               ) -> list[tuple[NetworkPolicy, ...]] | None:
+def _selecting(snapshot: Snapshot, ts: Sequence[Target]) -> list[tuple[NetworkPolicy, ...]] | None:
     """The ingress policies selecting each endpoint's pod; None when some pod is open (no
     policy selects it), uses the host network, or is not known."""
     from kpath.routing.policy.index import INGRESS, policy_index
@@ -289,8 +325,9 @@ def _scan_block(snapshot: Snapshot, block: IPBlock) -> bool:
         return True
     base, mask = int(net.network_address), int(net.netmask)
     outs = [(int(e.network_address), int(e.netmask)) for e in excepts if e.version == 4]
-    return any(ip & mask == base and not any(ip & m == b for b, m in outs)
-               for ip in _pod_ips(snapshot))
+    return any(
+        ip & mask == base and not any(ip & m == b for b, m in outs) for ip in _pod_ips(snapshot)
+    )
 
 
 _POD_IPS: dict[int, list[int]] = {}
@@ -315,8 +352,9 @@ def _pod_ips(snapshot: Snapshot) -> list[int]:
     return _POD_IPS[key]
 
 
-def _some_pod_reaches(snapshot: Snapshot, ts: Sequence[Target],
-                      selecting: Sequence[Sequence[NetworkPolicy]]) -> bool:
+def _some_pod_reaches(
+    snapshot: Snapshot, ts: Sequence[Target], selecting: Sequence[Sequence[NetworkPolicy]]
+) -> bool:
     """Whether some pod of the cluster matches a rule (peers and port) of the policies
     selecting some endpoint. Direct, without the evaluator: only namespaces a peer names
     are looked into, once per rule and port. Namespaces not read: cannot tell, so
@@ -341,8 +379,9 @@ def _some_pod_reaches(snapshot: Snapshot, ts: Sequence[Target],
 _RULES: dict[tuple[object, ...], bool] = {}
 
 
-def _rule_admits_a_pod(snapshot: Snapshot, pol: NetworkPolicy, rule: PolicyRule,
-                       dest: Pod, port: int) -> bool:
+def _rule_admits_a_pod(
+    snapshot: Snapshot, pol: NetworkPolicy, rule: PolicyRule, dest: Pod, port: int
+) -> bool:
     from kpath.routing.policy.ports import PROTOCOLS, ports_match
 
     if not any(ports_match(rule.ports, dest, port, proto) for proto in PROTOCOLS):
@@ -357,12 +396,17 @@ def _rule_admits_a_pod(snapshot: Snapshot, pol: NetworkPolicy, rule: PolicyRule,
         elif "Namespace" not in snapshot.kinds_seen:
             return True  # cannot tell
         else:
-            names = [n for n, ns in snapshot.namespaces.items()
-                     if selects(peer.namespace_selector, ns.labels)]
+            names = [
+                n
+                for n, ns in snapshot.namespaces.items()
+                if selects(peer.namespace_selector, ns.labels)
+            ]
         for name in names:
             sets = _label_sets(snapshot, name)
-            if sets and (peer.pod_selector is None
-                         or any(selects(peer.pod_selector, labels) for labels in sets)):
+            if sets and (
+                peer.pod_selector is None
+                or any(selects(peer.pod_selector, labels) for labels in sets)
+            ):
                 return True
     return False
 
@@ -379,14 +423,18 @@ def _label_sets(snapshot: Snapshot, namespace: str) -> tuple[Mapping[str, str], 
     hit = _LABEL_SETS.get(key)
     if hit is None:
         hit = _LABEL_SETS[key] = tuple(
-            {frozenset(p.labels.items()): p.labels
-             for p in snapshot.pods_by_namespace.get(namespace, ())
-             if not p.host_network}.values())
+            {
+                frozenset(p.labels.items()): p.labels
+                for p in snapshot.pods_by_namespace.get(namespace, ())
+                if not p.host_network
+            }.values()
+        )
     return hit
 
 
-def unselecting_findings(snapshot: Snapshot,
-                         policies: Iterable[NetworkPolicy]) -> Iterator[Finding]:
+def unselecting_findings(
+    snapshot: Snapshot, policies: Iterable[NetworkPolicy]
+) -> Iterator[Finding]:
     """KP522: policies whose podSelector matches no pod (said only when Pods were read)."""
     if "Pod" not in snapshot.kinds_seen:
         return
@@ -398,9 +446,11 @@ def unselecting_findings(snapshot: Snapshot,
     for pol in policies:
         sets = label_sets.get(pol.namespace)
         if sets is None:
-            distinct = {frozenset(p.labels.items()): p.labels
-                        for p in snapshot.pods_by_namespace.get(pol.namespace, ())
-                        if not p.host_network}
+            distinct = {
+                frozenset(p.labels.items()): p.labels
+                for p in snapshot.pods_by_namespace.get(pol.namespace, ())
+                if not p.host_network
+            }
             sets = label_sets[pol.namespace] = tuple(distinct.values())
         k = (pol.namespace, pol.pod_selector)
         hit = seen.get(k)
@@ -408,6 +458,9 @@ def unselecting_findings(snapshot: Snapshot,
             hit = seen[k] = any(selects(pol.pod_selector, labels) for labels in sets)
         if not hit:
             sel = selector_text(pol.pod_selector) or "(every pod)"
-            yield Finding("KP522", Severity.WARNING,
-                          f"NetworkPolicy {pol.key} selects no pod (podSelector {sel} in "
-                          f"{pol.namespace}): it isolates nothing")
+            yield Finding(
+                "KP522",
+                Severity.WARNING,
+                f"NetworkPolicy {pol.key} selects no pod (podSelector {sel} in "
+                f"{pol.namespace}): it isolates nothing",
+            )

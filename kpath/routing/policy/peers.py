@@ -65,8 +65,9 @@ class Peer(NamedTuple):
     address: Address | None  # what ipBlocks are matched against
 
 
-def peer_matches(entry: PolicyPeer, policy_namespace: str, peer: Peer,
-                 selectors: SelectorCache) -> bool:
+def peer_matches(
+    entry: PolicyPeer, policy_namespace: str, peer: Peer, selectors: SelectorCache
+) -> bool:
     if entry.ip_block is not None:
         return in_block(entry.ip_block, peer.address)
     pod = peer.pod
@@ -82,8 +83,8 @@ def peer_matches(entry: PolicyPeer, policy_namespace: str, peer: Peer,
     return entry.namespace_selector is not None  # an empty peer (refused by the API)
 
 
-def peers_match(entries: tuple[PolicyPeer, ...], policy_namespace: str, peer: Peer,
-                selectors: SelectorCache) -> bool:
+def peers_match(
+    entries: tuple[PolicyPeer, ...], policy_namespace: str, peer: Peer, selectors: SelectorCache
+) -> bool:
     """An empty list (``from``/``to`` absent or ``[]``) matches every peer."""
-    return not entries or any(peer_matches(e, policy_namespace, peer, selectors)
-                              for e in entries)
+    return not entries or any(peer_matches(e, policy_namespace, peer, selectors) for e in entries)

@@ -34,7 +34,6 @@ def port_matches(rule_port: PolicyPort, destination: Pod, port: int, protocol: s
     return wanted == port
 
 
-def ports_match(ports: tuple[PolicyPort, ...], destination: Pod, port: int,
-                protocol: str) -> bool:
+def ports_match(ports: tuple[PolicyPort, ...], destination: Pod, port: int, protocol: str) -> bool:
     """An empty list matches every port of every protocol; otherwise any entry."""
     return not ports or any(port_matches(p, destination, port, protocol) for p in ports)

@@ -56,22 +56,27 @@ def parse_source(snapshot: Snapshot, ref: str) -> Source:
     if addr is not None:
         return Source("ip", str(addr))
     kind, sep, name = ref.partition("/")
-    if kind == "node" and sep and (name in snapshot.nodes
-                                   or ObjectKey("node", name) not in snapshot.pods):
+    if (
+        kind == "node"
+        and sep
+        and (name in snapshot.nodes or ObjectKey("node", name) not in snapshot.pods)
+    ):
         node = snapshot.nodes.get(name)
         if node is None:
-            raise InputError(f"source {clean(ref)}: no such node; "
-                             f"{_nearest(name, sorted(snapshot.nodes), 'nodes')}")
+            raise InputError(
+                f"source {clean(ref)}: no such node; "
+                f"{_nearest(name, sorted(snapshot.nodes), 'nodes')}"
+            )
         return Source("node", node.address_of("InternalIP", "ExternalIP"), None, node.name)
     if not sep:
-        raise InputError(f"source {clean(ref)}: give NAMESPACE/POD, node/NAME or an IP "
-                         "address")
+        raise InputError(f"source {clean(ref)}: give NAMESPACE/POD, node/NAME or an IP address")
     pod = find_pod(snapshot, ref, "source")
     return Source("pod", pod.ip, pod.key, pod.node)
 
 
-def question(snapshot: Snapshot, source: str, destination: str, port: str,
-             protocol: str) -> ReachQuestion:
+def question(
+    snapshot: Snapshot, source: str, destination: str, port: str, protocol: str
+) -> ReachQuestion:
     src = parse_source(snapshot, source)
     dst = find_pod(snapshot, destination, "destination")
     word = port.strip()
@@ -90,16 +95,21 @@ def question(snapshot: Snapshot, source: str, destination: str, port: str,
         hint = f"did you mean {', '.join(map(clean, close))}? " if close else ""
         have = ", ".join(f"{clean(p.name)} ({p.port}/{p.protocol})" for p in named[:8])
         have += " …" if len(named) > 8 else ""
-        raise InputError(f"--port {clean(port)}: {clean(dst.key)} has no {protocol} "
-                         f"container port of that name; {hint}"
-                         + (f"its named ports: {have}" if named else
-                            "it names none: give a number")) from None
+        raise InputError(
+            f"--port {clean(port)}: {clean(dst.key)} has no {protocol} "
+            f"container port of that name; {hint}"
+            + (f"its named ports: {have}" if named else "it names none: give a number")
+        ) from None
     return ReachQuestion(src, dst, number, protocol)
 
 
 def _selects_namespaces(snapshot: Snapshot) -> bool:
-    return any(peer.namespace_selector is not None for p in snapshot.network_policies
-               for rule in (*p.ingress, *p.egress) for peer in rule.peers)
+    return any(
+        peer.namespace_selector is not None
+        for p in snapshot.network_policies
+        for rule in (*p.ingress, *p.egress)
+        for peer in rule.peers
+    )
 
 
 def notes(snapshot: Snapshot, q: ReachQuestion) -> list[str]:
@@ -109,24 +119,34 @@ def notes(snapshot: Snapshot, q: ReachQuestion) -> list[str]:
     if "NetworkPolicy" not in snapshot.kinds_seen:
         out.append("no NetworkPolicies were read: the verdict assumes there are none")
     if _selects_namespaces(snapshot) and policy_index(snapshot).namespaces_synthesized:
-        out.append("Namespace objects were not read: namespace labels are only "
-                   "kubernetes.io/metadata.name, made from each name")
+        out.append(
+            "Namespace objects were not read: namespace labels are only "
+            "kubernetes.io/metadata.name, made from each name"
+        )
     if snapshot.other_policies:
         kinds = sorted({p.kind for p in snapshot.other_policies})
-        out.append(f"{len(snapshot.other_policies)} policies of kinds kpath does not evaluate "
-                   f"({', '.join(map(clean, kinds))}) may change the answer")
+        out.append(
+            f"{len(snapshot.other_policies)} policies of kinds kpath does not evaluate "
+            f"({', '.join(map(clean, kinds))}) may change the answer"
+        )
     if q.source.kind == "ip":
-        owner = next((p for p in snapshot.pods.values()
-                      if p.ip == q.source.address and not p.host_network), None)
+        owner = next(
+            (p for p in snapshot.pods.values() if p.ip == q.source.address and not p.host_network),
+            None,
+        )
         if owner is not None:
-            out.append(f"{q.source.address} is the address of pod {clean(owner.key)}: name "
-                       "the pod"
-                       " to evaluate its egress and the selectors that match it")
+            out.append(
+                f"{q.source.address} is the address of pod {clean(owner.key)}: name "
+                "the pod"
+                " to evaluate its egress and the selectors that match it"
+            )
     src_pod = snapshot.pod(q.source.pod)
     for pod in (src_pod, q.destination):
         if pod is not None and pod.host_network:
-            out.append(f"{clean(pod.key)} uses the host network: kpath assumes policies do "
-                       "not isolate it, and that it speaks with its node's address")
+            out.append(
+                f"{clean(pod.key)} uses the host network: kpath assumes policies do "
+                "not isolate it, and that it speaks with its node's address"
+            )
     if q.source.address is None:
         out.append(f"{clean(q.source.label())} has no address: no ipBlock can match it")
     if q.destination.ip is None:

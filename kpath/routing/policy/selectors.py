@@ -15,8 +15,9 @@ NAME_LABEL = "kubernetes.io/metadata.name"
 
 
 class SelectorCache:
-    def __init__(self, namespace_labels: Mapping[str, Mapping[str, str]],
-                 synthesized: bool) -> None:
+    def __init__(
+        self, namespace_labels: Mapping[str, Mapping[str, str]], synthesized: bool
+    ) -> None:
         self._ns_labels = namespace_labels
         #: True when Namespace objects were not read, so namespace labels are only the name
         #: label kpath made up (namespaceSelectors on other labels cannot match).
@@ -43,8 +44,9 @@ class SelectorCache:
         return hit
 
 
-def namespace_labels(namespaces: Mapping[str, object], kinds_seen: frozenset[str]
-                     ) -> tuple[dict[str, Mapping[str, str]], bool]:
+def namespace_labels(
+    namespaces: Mapping[str, object], kinds_seen: frozenset[str]
+) -> tuple[dict[str, Mapping[str, str]], bool]:
     """Labels by namespace name, and whether they were synthesised from names alone."""
     if "Namespace" not in kinds_seen:
         return {}, True

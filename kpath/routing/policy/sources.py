@@ -94,8 +94,9 @@ def default_client(policies: Iterable[NetworkPolicy], given: str | None = None) 
             if not any(host in n for n in nets):
                 return Client(str(host), f"outside every ipBlock the policies name ({rng})")
     first = next(ipaddress.ip_network(CLIENT_RANGES[0]).hosts())
-    return Client(str(first), "every documentation address is inside some ipBlock; "
-                  "set --client to choose")
+    return Client(
+        str(first), "every documentation address is inside some ipBlock; set --client to choose"
+    )
 
 
 class Signatures:
@@ -117,9 +118,15 @@ class Signatures:
         if sig is None:
             n = self.snapshot.nodes.get(node)
             addr = _address(n.ip if n is not None else None)
-            held = () if addr is None else tuple(
-                i for i, net in enumerate(self.nets) if addr.version == net.version
-                and addr in net)
+            held = (
+                ()
+                if addr is None
+                else tuple(
+                    i
+                    for i, net in enumerate(self.nets)
+                    if addr.version == net.version and addr in net
+                )
+            )
             sig = self._by_node[node] = self._ids.setdefault(held, len(self._ids))
         return sig
 
@@ -143,8 +150,9 @@ def node_source(snapshot: Snapshot, name: str) -> Source:
     return Source("node", node.ip if node is not None else None, node=name)
 
 
-def node_classes(snapshot: Snapshot, group: NodeGroup, sigs: Signatures,
-                 limit: int = 3) -> tuple[NodeClass, ...]:
+def node_classes(
+    snapshot: Snapshot, group: NodeGroup, sigs: Signatures, limit: int = 3
+) -> tuple[NodeClass, ...]:
     """A group's nodes split by ipBlock signature; each class keeps up to ``limit`` nodes'
     sources (one stands for the class; a second where the first hosts the target itself)
     and the count of the rest in ``nodes``."""
@@ -156,13 +164,15 @@ def node_classes(snapshot: Snapshot, group: NodeGroup, sigs: Signatures,
     by_sig: dict[int, list[str]] = {}
     for name in group.nodes:
         by_sig.setdefault(sigs.of(name), []).append(name)
-    return tuple(NodeClass(sig, tuple(names), tuple(node_source(snapshot, n)
-                                                      for n in names[:limit]))
-                 for sig, names in by_sig.items())
+    return tuple(
+        NodeClass(sig, tuple(names), tuple(node_source(snapshot, n) for n in names[:limit]))
+        for sig, names in by_sig.items()
+    )
 
 
-def proxy_pods(snapshot: Snapshot, service: ObjectKey | None,
-               targets: Mapping[ObjectKey, Sequence[Target]]) -> tuple[Source, ...]:
+def proxy_pods(
+    snapshot: Snapshot, service: ObjectKey | None, targets: Mapping[ObjectKey, Sequence[Target]]
+) -> tuple[Source, ...]:
     """The pods behind a proxy's own Service (an ingress controller's, a gateway's): its
     endpoints, else the pods its selector picks. hostNetwork pods send with their node's
     address."""
@@ -177,23 +187,31 @@ def proxy_pods(snapshot: Snapshot, service: ObjectKey | None,
     for key in keys:
         pod = snapshot.pods.get(key)
         if pod is not None and pod.host_network:
-            out.append(Source("node", pod.ip or node_source(snapshot, pod.node or "").address,
-                              node=pod.node))
+            out.append(
+                Source(
+                    "node", pod.ip or node_source(snapshot, pod.node or "").address, node=pod.node
+                )
+            )
         else:
-            out.append(Source("pod", pod.ip if pod else None, pod=key,
-                              node=pod.node if pod else None))
+            out.append(
+                Source("pod", pod.ip if pod else None, pod=key, node=pod.node if pod else None)
+            )
     return tuple(out)
 
 
-def hop_source(snapshot: Snapshot, path: Path, client: Client,
-               targets: Mapping[ObjectKey, Sequence[Target]]) -> HopSource:
+def hop_source(
+    snapshot: Snapshot, path: Path, client: Client, targets: Mapping[ObjectKey, Sequence[Target]]
+) -> HopSource:
     """Who sends to the pods at this path's pod hop (the same for all its groups, except
     for the nodes of a Cluster-policy group: `node_classes`)."""
     e = path.entry
     client_src = Source("ip", client.address)
     if e.kind in (EntryKind.CLUSTER_IP, EntryKind.HEADLESS, EntryKind.EXTERNAL_NAME):
-        return HopSource("none", (), "from inside the cluster: no source pod to judge "
-                         "(kpath reach answers for one)")
+        return HopSource(
+            "none",
+            (),
+            "from inside the cluster: no source pod to judge (kpath reach answers for one)",
+        )
     if path.via == "controller" and e.ingress is not None:
         ctrl = e.ingress.controller.service
         pods = proxy_pods(snapshot, ctrl, targets)
@@ -206,12 +224,14 @@ def hop_source(snapshot: Snapshot, path: Path, client: Client,
             return HopSource("none", (), "the gateway's proxy pods are not known")
         return HopSource("pods", pods, f"from the gateway's proxy pods ({e.gateway.infra})")
     if path.direct is not None:
-        what = ("the outside load balancer (its own address is not known: the client's "
-                "stands for it)" if e.kind == EntryKind.INGRESS
-                else "a load balancer that sends straight to pods keeps the client's address")
+        what = (
+            "the outside load balancer (its own address is not known: the client's stands for it)"
+            if e.kind == EntryKind.INGRESS
+            else "a load balancer that sends straight to pods keeps the client's address"
+        )
         return HopSource("client", (client_src,), what)
     if path.policy == "Local":
-        return HopSource("client", (client_src,),
-                         "externalTrafficPolicy: Local keeps the client's address")
-    return HopSource("node", (), "externalTrafficPolicy: Cluster SNATs to the entry node's "
-                     "address")
+        return HopSource(
+            "client", (client_src,), "externalTrafficPolicy: Local keeps the client's address"
+        )
+    return HopSource("node", (), "externalTrafficPolicy: Cluster SNATs to the entry node's address")

@@ -80,11 +80,11 @@ class _Filtered(NamedTuple):
     text: str
     shown: list[int]
 
-    def candidates(self, rows: Sequence[vm.ServiceRow], namespace: str | None,
-                   internal: bool, text: str) -> list[int] | None:
+    def candidates(
+        self, rows: Sequence[vm.ServiceRow], namespace: str | None, internal: bool, text: str
+    ) -> list[int] | None:
         """What a new filter needs to scan: these rows, or None for all of them."""
-        same_view = (self.rows is rows and self.namespace == namespace
-                     and self.internal == internal)
+        same_view = self.rows is rows and self.namespace == namespace and self.internal == internal
         return self.shown if same_view and vm.narrows(self.text, text) else None
 
 
@@ -96,8 +96,14 @@ class MainScreen(Screen[None]):
         Binding("escape", "clear_filter", "Clear filter", show=False),
     ]
 
-    def __init__(self, *, origin: str, live: bool, on_ready: Callable[[], None],
-                 scope: ViewScope | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        origin: str,
+        live: bool,
+        on_ready: Callable[[], None],
+        scope: ViewScope | None = None,
+    ) -> None:
         super().__init__()
         self._origin, self._live, self._on_ready = origin, live, on_ready
         self.analysis: Analysis | None = None
@@ -128,7 +134,8 @@ class MainScreen(Screen[None]):
             with Vertical(id="services"):
                 yield FilterBox(
                     placeholder="filter: words of namespace/name, type, policy, ways in",
-                    id="filter")
+                    id="filter",
+                )
                 # A keystroke repaints the filter and the count; Textual redraws every widget
                 # whose container overlaps what changed, so the list sits in a container of
                 # its own, below the two lines that change.
@@ -155,7 +162,8 @@ class MainScreen(Screen[None]):
     @namespace.setter
     def namespace(self, namespace: str | None) -> None:
         self.scope = self.scope.narrowed(
-            namespaces=None if namespace is None else frozenset({namespace}))
+            namespaces=None if namespace is None else frozenset({namespace})
+        )
 
     @property
     def selector(self) -> str | None:
@@ -172,8 +180,10 @@ class MainScreen(Screen[None]):
     def view_scope(self) -> ViewScope:
         """The view as one `ViewScope`, with the filter's words: what `e` exports."""
         read = self.analysis.snapshot.namespaces_read if self.analysis is not None else None
-        return self.scope.narrowed(namespaces=shown_namespaces(self.scope.namespaces, read),
-                                   text=self.query_one("#filter", Input).value)
+        return self.scope.narrowed(
+            namespaces=shown_namespaces(self.scope.namespaces, read),
+            text=self.query_one("#filter", Input).value,
+        )
 
     @property
     def table(self) -> ServiceTable:
@@ -229,16 +239,14 @@ class MainScreen(Screen[None]):
         screen = self.size.width
         base = screen * 45 // 100
         if self._longest is None or self._longest[0] is not self._rows:
-            names = max((len(r.key.namespace) + 1 + len(r.key.name) for r in self._rows),
-                        default=0)
+            names = max((len(r.key.namespace) + 1 + len(r.key.name) for r in self._rows), default=0)
             self._longest = (self._rows, min(names, MAX_NAME))
         longest = max(self._longest[1], MIN_NAME)
         self._set_name_width(longest)
         if longest <= layout(base - LIST_FRAME)[0][1]:
             return base  # the names fit as it is
         # The columns that never give way to a long name stay; the name gets the rest.
-        fixed = sum(c.width + 1 for c in COLUMNS
-                    if c.width and (c.drop == 0 or c.drop > FOR_NAMES))
+        fixed = sum(c.width + 1 for c in COLUMNS if c.width and (c.drop == 0 or c.drop > FOR_NAMES))
         need = fixed + longest + 1 + LIST_FRAME
         return min(max(base, need), screen * 60 // 100)
 
@@ -296,10 +304,11 @@ class MainScreen(Screen[None]):
             return self._waiting
         text = Text(glyphs("✗ cannot read the cluster: "), style="bold red")
         text.append_text(literal_message(self.failure, "red"))
-        text.append("\n\nr: try again · q: quit" + (" · c: another context"
-                                                     if getattr(self.app, "other_contexts",
-                                                                False)
-                                                     else ""), style="dim")
+        text.append(
+            "\n\nr: try again · q: quit"
+            + (" · c: another context" if getattr(self.app, "other_contexts", False) else ""),
+            style="dim",
+        )
         return text
 
     def show_analysis(self, analysis: Analysis, loaded_at: datetime) -> frozenset[ObjectKey]:
@@ -308,11 +317,14 @@ class MainScreen(Screen[None]):
         old, self.analysis = self.analysis, analysis
         # Rows of the namespaces read only: services read elsewhere just to find ingress
         # controllers and Gateways stay out, as they do from `kpath paths`.
-        scope = ViewScope(shown_namespaces(None, analysis.snapshot.namespaces_read),
-                          selector=self.selector or "", internal=True)
-        rows = vm.sort_rows([r for r in vm.service_rows(analysis)
-                             if scope.service(analysis, r.key)],
-                            self.sort)
+        scope = ViewScope(
+            shown_namespaces(None, analysis.snapshot.namespaces_read),
+            selector=self.selector or "",
+            internal=True,
+        )
+        rows = vm.sort_rows(
+            [r for r in vm.service_rows(analysis) if scope.service(analysis, r.key)], self.sort
+        )
         if rows != self._rows:  # the same rows keep the drawn list: nothing to resend
             self._rows = rows
         before, self._paths = self._paths, vm.group_paths(analysis)
@@ -324,10 +336,13 @@ class MainScreen(Screen[None]):
         for ref in self.probes:
             self._refs_of.setdefault(ref.path, set()).add(ref)
         moved = vm.moved_paths(before, self._paths, changed)
-        self.reports = [(r, tuple(moved.get(i) if i is not None else None for i in idx))
-                        for r, idx in self.reports]
-        self.service_probes = {k: v for k, v in self.service_probes.items()
-                               if k in self._paths and k not in changed}
+        self.reports = [
+            (r, tuple(moved.get(i) if i is not None else None for i in idx))
+            for r, idx in self.reports
+        ]
+        self.service_probes = {
+            k: v for k, v in self.service_probes.items() if k in self._paths and k not in changed
+        }
         self._flash, self.failure = changed, ""
         status = self.status
         status.loaded_at, status.reading, status.error = loaded_at, False, ""
@@ -351,10 +366,10 @@ class MainScreen(Screen[None]):
         """Re-apply filter, namespace and exposure to the rows; keep the cursor if shown."""
         text = self.query_one("#filter", Input).value
         last = self._last_filter
-        within = last.candidates(self._rows, self.namespace, self.internal, text) if last \
-            else None
-        shown = vm.visible(self._rows, text=text, namespace=self.namespace,
-                           internal=self.internal, within=within)
+        within = last.candidates(self._rows, self.namespace, self.internal, text) if last else None
+        shown = vm.visible(
+            self._rows, text=text, namespace=self.namespace, internal=self.internal, within=within
+        )
         self._last_filter = _Filtered(self._rows, self.namespace, self.internal, text, shown)
         self.table.show(self._rows, shown, keep=keep, announce=announce)
         self._fit_list()
@@ -384,19 +399,20 @@ class MainScreen(Screen[None]):
         if analysis is None or key is None:
             self._drawn = set()
             self._show_summary(Text(""))
-            view.show([], [], self.probes, self._nothing_shown() if analysis else
-                      self._placeholder())
+            view.show(
+                [], [], self.probes, self._nothing_shown() if analysis else self._placeholder()
+            )
             self._show_findings(None)
             return
-        indexes = [i for i in self._paths.get(key, ())
-                   if self.internal or analysis.paths[i].external] or self._paths.get(key, [])
+        indexes = [
+            i for i in self._paths.get(key, ()) if self.internal or analysis.paths[i].external
+        ] or self._paths.get(key, [])
         diagrams = vm.diagrams(analysis, indexes)
         self._drawn = vm.drawn_paths(diagrams)
         states = [vm.path_state(analysis.paths[d.path]) for d in diagrams]
         titles = [diagram_title(d, state) for d, state in zip(diagrams, states, strict=True)]
         lines = [path_summary(analysis, analysis.paths[d.path]) for d in diagrams]
-        summaries = [summary_text(line, state) for line, state in zip(lines, states,
-                                                                      strict=True)]
+        summaries = [summary_text(line, state) for line, state in zip(lines, states, strict=True)]
         view.show(diagrams, titles, self.probes, "This service has no way in.", summaries)
         # Beside the list: the summary of the path a user should look at first.
         worst = next((n for n, s in enumerate(states) if s in FAILING), 0)
@@ -417,8 +433,9 @@ class MainScreen(Screen[None]):
 
     def _draw_findings(self) -> None:
         key = self._findings_for
-        self.query_one(FindingsPanel).show_service(str(key) if key else None,
-                                                   vm.service_findings(self._findings, key))
+        self.query_one(FindingsPanel).show_service(
+            str(key) if key else None, vm.service_findings(self._findings, key)
+        )
 
     @on(TabbedContent.TabActivated, "#tabs")
     def _tab_shown(self, message: TabbedContent.TabActivated) -> None:
@@ -427,8 +444,10 @@ class MainScreen(Screen[None]):
             self._draw_findings()
 
     def _show_cluster_findings(self) -> None:
-        cluster = sorted((f for f in self.analysis.findings if self._in_namespace(f))
-                         if self.analysis else (), key=lambda f: (-f.severity.rank, f.code))
+        cluster = sorted(
+            (f for f in self.analysis.findings if self._in_namespace(f)) if self.analysis else (),
+            key=lambda f: (-f.severity.rank, f.code),
+        )
         self.query_one(FindingsPanel).show_cluster(cluster)
 
     def _in_namespace(self, f: Finding) -> bool:
@@ -444,8 +463,11 @@ class MainScreen(Screen[None]):
     def _show_details(self, hop: vm.Hop | None) -> None:
         ref = hop.ref if hop is not None else None
         mark = self.probes.get(ref) if isinstance(ref, HopRef) else None
-        health = (self.probes.get(ref._replace(hop=HopKind.HEALTH))
-                  if isinstance(ref, HopRef) and ref.hop == HopKind.NODE else None)
+        health = (
+            self.probes.get(ref._replace(hop=HopKind.HEALTH))
+            if isinstance(ref, HopRef) and ref.hop == HopKind.NODE
+            else None
+        )
         self.query_one(DetailsPanel).show(hop, mark, health)
 
     @on(JumpTo)
@@ -509,8 +531,12 @@ class MainScreen(Screen[None]):
     def keep_report(self, report: ProbeReport, indexes: Sequence[int]) -> None:
         self.reports.append((report, tuple(indexes)))
 
-    def probed_json(self, paths: Sequence[Path], findings: list[Finding],
-                    namespaces: frozenset[str] | None = None) -> dict[str, Any] | None:
+    def probed_json(
+        self,
+        paths: Sequence[Path],
+        findings: list[Finding],
+        namespaces: frozenset[str] | None = None,
+    ) -> dict[str, Any] | None:
         """``paths`` as `kpath paths --probe -o json` writes them, with the results of this
         analysis's probe runs (None: none of them was probed). Stale results (paths changed
         since) are not exported: they were seen on paths that no longer exist as they were."""
@@ -525,19 +551,30 @@ class MainScreen(Screen[None]):
         if combined is None:
             return None
         report, at = combined
-        return add_observed(paths_json(self.analysis, list(paths), findings, namespaces),
-                            report, at)
+        return add_observed(
+            paths_json(self.analysis, list(paths), findings, namespaces), report, at
+        )
 
     def visible_paths(self) -> list[Path]:
         """The paths of the services the list shows now (what `e` exports)."""
         if self.analysis is None:
             return []
         table = self.table
-        keys = [table.rows[i].key for i in vm.visible(
-            table.rows, text=self.query_one("#filter", Input).value, namespace=self.namespace,
-            internal=self.internal)]
-        return [self.analysis.paths[i] for k in keys for i in self._paths.get(k, ())
-                if self.internal or self.analysis.paths[i].external]
+        keys = [
+            table.rows[i].key
+            for i in vm.visible(
+                table.rows,
+                text=self.query_one("#filter", Input).value,
+                namespace=self.namespace,
+                internal=self.internal,
+            )
+        ]
+        return [
+            self.analysis.paths[i]
+            for k in keys
+            for i in self._paths.get(k, ())
+            if self.internal or self.analysis.paths[i].external
+        ]
 
     def visible_path_indexes(self) -> list[int]:
         if self.analysis is None:

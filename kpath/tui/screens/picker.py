@@ -29,8 +29,9 @@ class Picker(ModalScreen[str | None]):
         Binding("q", "cancel", "Close", show=False),
     ]
 
-    def __init__(self, title: str, choices: Sequence[tuple[str, str]],
-                 current: str | None = None) -> None:
+    def __init__(
+        self, title: str, choices: Sequence[tuple[str, str]], current: str | None = None
+    ) -> None:
         super().__init__()
         self._title = title
         self._choices = list(choices)
@@ -39,8 +40,10 @@ class Picker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="picker"):
             yield Static(Text(self._title, style="bold"))
-            yield OptionList(*(Option(literal(label), id=str(n))
-                               for n, (_, label) in enumerate(self._choices)), id="choices")
+            yield OptionList(
+                *(Option(literal(label), id=str(n)) for n, (_, label) in enumerate(self._choices)),
+                id="choices",
+            )
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

@@ -54,8 +54,7 @@ class RequestScreen(ModalScreen[None]):
             yield Static(Text("Request a URL", style="bold"), id="request-title")
             with Horizontal(id="request-inputs"):
                 yield Input(self._method, placeholder="GET", id="method")
-                yield Input(self._url, placeholder="http://host[:port]/path[?query]",
-                            id="url")
+                yield Input(self._url, placeholder="http://host[:port]/path[?query]", id="url")
             yield Static(id="request-message")
             with VerticalScroll(id="answers"):
                 yield AnswerPane(id="answer-pane")
@@ -94,8 +93,7 @@ class RequestScreen(ModalScreen[None]):
             return
         except Exception as exc:  # a bug or an input nobody foresaw: one line, never a trace
             if not worker.is_cancelled:
-                self.app.call_from_thread(self._failed,
-                                          f"unexpected {type(exc).__name__}: {exc}")
+                self.app.call_from_thread(self._failed, f"unexpected {type(exc).__name__}: {exc}")
             return
         if not worker.is_cancelled:
             self.app.call_from_thread(self._answered, request, list(views))
@@ -123,8 +121,10 @@ class RequestScreen(ModalScreen[None]):
         if count:
             line.append(f" · {count} answer{'s' if count != 1 else ''}", style="dim")
         else:
-            line.append(" · no Gateway listener or Ingress controller takes this host and "
-                        "port", style="yellow")
+            line.append(
+                " · no Gateway listener or Ingress controller takes this host and port",
+                style="yellow",
+            )
         self._say(line)
         self.query_one(AnswerPane).show(views)
         self.query_one("#answers", VerticalScroll).focus()

@@ -73,9 +73,18 @@ def _across(v: AnswerView, width: int, console: Console) -> Lines:
     for b in v.backends:
         result += _box(b, result_w, console)
     client = [Text(""), Text("client", style="bold")]
-    return hstack([client, _arrow(v.entry.state), _box(v.entry, entry_w, console),
-                   _arrow(v.route.state), _box(v.route, route_w, console, route_body(v)),
-                   _arrow(v.outcome.state), result], widths)
+    return hstack(
+        [
+            client,
+            _arrow(v.entry.state),
+            _box(v.entry, entry_w, console),
+            _arrow(v.route.state),
+            _box(v.route, route_w, console, route_body(v)),
+            _arrow(v.outcome.state),
+            result,
+        ],
+        widths,
+    )
 
 
 def _down(v: AnswerView, width: int, console: Console) -> Lines:

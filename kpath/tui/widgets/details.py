@@ -13,8 +13,9 @@ from kpath.tui.view_model import Hop, ProbeMark
 from kpath.tui.widgets.path_view import probe_words
 
 
-def details_renderable(hop: Hop | None, probe: ProbeMark | None,
-                       health: ProbeMark | None = None) -> RenderableType:
+def details_renderable(
+    hop: Hop | None, probe: ProbeMark | None, health: ProbeMark | None = None
+) -> RenderableType:
     """The hop's facts, then `evidence`'s verdict and reason for it (and, on a node group of
     a Local-policy service, for its health check)."""
     if hop is None:
@@ -51,8 +52,9 @@ class DetailsPanel(Static):
 
     _shown: tuple[object, ...] | None = None
 
-    def show(self, hop: Hop | None, probe: ProbeMark | None,
-             health: ProbeMark | None = None) -> None:
+    def show(
+        self, hop: Hop | None, probe: ProbeMark | None, health: ProbeMark | None = None
+    ) -> None:
         # The same facts (a reload that changed nothing here) resend nothing.
         shown = (hop[1:] if hop else None, probe, health)  # all but its ref (first)
         if shown == self._shown:

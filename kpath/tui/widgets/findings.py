@@ -54,8 +54,13 @@ class FindingList(OptionList):
         if self._shown is not None:
             self.show(*self._shown)
 
-    def show(self, heading: Text, findings: Sequence[Finding], limit: int | None = None,
-             empty: str = "no findings") -> None:
+    def show(
+        self,
+        heading: Text,
+        findings: Sequence[Finding],
+        limit: int | None = None,
+        empty: str = "no findings",
+    ) -> None:
         self._shown = (heading, findings, limit, empty)
         shown = list(findings[:limit] if limit is not None else findings)
         self._findings = shown
@@ -65,8 +70,15 @@ class FindingList(OptionList):
         if not shown:
             options.append(Option(Text(f"  {empty}", style="dim"), disabled=True))
         if len(findings) > len(shown):
-            options.append(Option(Text(f"+{len(findings) - len(shown)} more: filter the list "
-                                       "or export JSON (e)", style="dim"), disabled=True))
+            options.append(
+                Option(
+                    Text(
+                        f"+{len(findings) - len(shown)} more: filter the list or export JSON (e)",
+                        style="dim",
+                    ),
+                    disabled=True,
+                )
+            )
         self.set_options(options)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
@@ -77,8 +89,9 @@ class FindingList(OptionList):
         if f.service is not None:
             self.post_message(JumpTo(f.service, f.nodes))
         else:
-            self.app.notify("This finding is about the whole cluster, not one service.",
-                            markup=False)
+            self.app.notify(
+                "This finding is about the whole cluster, not one service.", markup=False
+            )
 
 
 class FindingsPanel(Vertical):

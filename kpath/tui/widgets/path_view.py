@@ -66,12 +66,12 @@ def hop_body(hop: Hop, probes: Probes) -> list[Text]:
 
 def hop_box(hop: Hop, probes: Probes, selected: bool, width: int, console: Console) -> Lines:
     """One hop as a box; the selected hop is drawn doubled and reversed."""
-    return box(hop_body(hop, probes), width, HOP_LOOK[hop.state].style, console,
-               double=selected)
+    return box(hop_body(hop, probes), width, HOP_LOOK[hop.state].style, console, double=selected)
 
 
-def pods_box(branch: Branch, probes: Probes, selected: Ref | None, width: int,
-             console: Console) -> Lines:
+def pods_box(
+    branch: Branch, probes: Probes, selected: Ref | None, width: int, console: Console
+) -> Lines:
     """The pods a branch sends to: two lines each, the selected one reversed."""
     if not branch.pods:
         return [Text(""), Text("no pod", style="dim")]
@@ -96,13 +96,15 @@ def pods_box(branch: Branch, probes: Probes, selected: Ref | None, width: int,
         lines += [line, sub]
     if branch.more_pods:
         lines.append(Text(f"+{branch.more_pods} more pods", style="dim"))
-    worst = next((s for s in (HopState.BLOCKED, HopState.CROSS) if s in states),
-                 HopState.FORWARD)
+    worst = next((s for s in (HopState.BLOCKED, HopState.CROSS) if s in states), HopState.FORWARD)
     return box(lines, width, HOP_LOOK[worst].style, console, title=branch.title)
 
 
-_ARROWS = {HopState.DROP: glyphs("─✗"), HopState.REJECT: glyphs("─⊘"),
-           HopState.BLOCKED: glyphs("─⊗")}
+_ARROWS = {
+    HopState.DROP: glyphs("─✗"),
+    HopState.REJECT: glyphs("─⊘"),
+    HopState.BLOCKED: glyphs("─⊗"),
+}
 _ARROW = glyphs("─▶")
 
 
@@ -110,8 +112,9 @@ def _arrow(state: HopState) -> Lines:
     return [Text(""), Text(_ARROWS.get(state, _ARROW), style=HOP_LOOK[state].style)]
 
 
-def row_lines(d: Diagram, n: int, probes: Probes, selected: Ref | None, width: int,
-              console: Console) -> Lines:
+def row_lines(
+    d: Diagram, n: int, probes: Probes, selected: Ref | None, width: int, console: Console
+) -> Lines:
     """Row ``n`` of a path: the client and entry on the first row, then one branch a row;
     then each further leg (a Gateway's route rule and backend) the same way."""
     widths = column_widths(width)
@@ -120,33 +123,51 @@ def row_lines(d: Diagram, n: int, probes: Probes, selected: Ref | None, width: i
     if n >= first:
         return _leg_row(d, n - first, probes, selected, widths, console)
     if n == 0:
-        client = [Text(""), Text("client" if d.client.lines[0].startswith("outside") else "pod",
-                                 style="bold reverse" if selected == d.client.ref else "bold")]
-        head = [client, _arrow(d.entry.state),
-                hop_box(d.entry, probes, selected == d.entry.ref, entry_w, console)]
+        client = [
+            Text(""),
+            Text(
+                "client" if d.client.lines[0].startswith("outside") else "pod",
+                style="bold reverse" if selected == d.client.ref else "bold",
+            ),
+        ]
+        head = [
+            client,
+            _arrow(d.entry.state),
+            hop_box(d.entry, probes, selected == d.entry.ref, entry_w, console),
+        ]
     else:
         head = [[], [], []]
     if n >= len(d.branches):
-        more = ([Text(f"+{d.more_branches} more node groups", style="dim")]
-                if d.more_branches else [])
+        more = (
+            [Text(f"+{d.more_branches} more node groups", style="dim")] if d.more_branches else []
+        )
         return hstack([*head, [], more, [], []], widths)
     b = d.branches[n]
-    return hstack([*head, *_branch_columns(b, probes, selected, via_w, pods_w, console)],
-                  widths)
+    return hstack([*head, *_branch_columns(b, probes, selected, via_w, pods_w, console)], widths)
 
 
-def _branch_columns(b: Branch, probes: Probes, selected: Ref | None, via_w: int, pods_w: int,
-                    console: Console) -> list[Lines]:
-    return [_arrow(b.via.state), hop_box(b.via, probes, selected == b.via.ref, via_w, console),
-            _arrow(b.via.state) if b.pods else [],
-            pods_box(b, probes, selected, pods_w, console)]
+def _branch_columns(
+    b: Branch, probes: Probes, selected: Ref | None, via_w: int, pods_w: int, console: Console
+) -> list[Lines]:
+    return [
+        _arrow(b.via.state),
+        hop_box(b.via, probes, selected == b.via.ref, via_w, console),
+        _arrow(b.via.state) if b.pods else [],
+        pods_box(b, probes, selected, pods_w, console),
+    ]
 
 
 _LEG = glyphs("╰ rule")  # the second leg starts at the route rule
 
 
-def _leg_row(d: Diagram, m: int, probes: Probes, selected: Ref | None,
-             widths: Sequence[int], console: Console) -> Lines:
+def _leg_row(
+    d: Diagram,
+    m: int,
+    probes: Probes,
+    selected: Ref | None,
+    widths: Sequence[int],
+    console: Console,
+) -> Lines:
     """Row ``m`` of the legs below the first: the leg's head (a route rule) on its first
     row, one branch (a backend Service and its pods) a row."""
     _, _, head_w, _, via_w, _, pods_w = widths
@@ -156,8 +177,11 @@ def _leg_row(d: Diagram, m: int, probes: Probes, selected: Ref | None,
             m -= rows
             continue
         if m == 0:
-            head = [[Text(""), Text(_LEG, style="dim")], _arrow(leg.head.state),
-                    hop_box(leg.head, probes, selected == leg.head.ref, head_w, console)]
+            head = [
+                [Text(""), Text(_LEG, style="dim")],
+                _arrow(leg.head.state),
+                hop_box(leg.head, probes, selected == leg.head.ref, head_w, console),
+            ]
         else:
             head = [[], [], []]
         if m >= len(leg.branches):
@@ -240,22 +264,33 @@ class PathView(ScrollView, can_focus=True):
         self._shown_width = 0
         self._strips: LRUCache[int, Strip] = LRUCache(256)
 
-    def show(self, diagrams: Sequence[Diagram], titles: Sequence[Text], probes: Probes,
-             empty: str | Text = "", summaries: Sequence[Text] = ()) -> None:
+    def show(
+        self,
+        diagrams: Sequence[Diagram],
+        titles: Sequence[Text],
+        probes: Probes,
+        empty: str | Text = "",
+        summaries: Sequence[Text] = (),
+    ) -> None:
         """Replace the drawn paths (only the selected service's are ever built).
 
         ``empty`` is shown instead when there is nothing to draw: a plain string (dim), or a
         `Text` the caller built safe (an error), wrapped to the pane's width.
         """
-        same = (probes is self._probes and list(diagrams) == self._diagrams
-                and list(titles) == self._titles and list(summaries) == self._summaries)
+        same = (
+            probes is self._probes
+            and list(diagrams) == self._diagrams
+            and list(titles) == self._titles
+            and list(summaries) == self._summaries
+        )
         self._diagrams, self._titles = list(diagrams), list(titles)
         self._summaries = list(summaries)
         self._probes, self._empty = probes, empty or "No service selected."
         if not same:  # the same paths again (a selection announced twice): keep the drawing
             self._rows = {}
-            self._hops = [(h, di, row_of(d, h.ref)) for di, d in enumerate(diagrams)
-                          for h in d.hops()]
+            self._hops = [
+                (h, di, row_of(d, h.ref)) for di, d in enumerate(diagrams) for h in d.hops()
+            ]
         if not self._hops:
             self._redraw()
             self.post_message(HopSelected(None))
@@ -267,8 +302,7 @@ class PathView(ScrollView, can_focus=True):
         probe contradicted (what a user came to see); else the entry."""
         for n, (hop, _, _) in enumerate(self._hops):
             mark = mark_of(self._probes, hop.ref)
-            if hop.state in FAILING or (mark is not None
-                                        and mark.state == ProbeState.CONTRADICTED):
+            if hop.state in FAILING or (mark is not None and mark.state == ProbeState.CONTRADICTED):
                 return n
         return 1 if len(self._hops) > 1 else 0
 
@@ -300,16 +334,16 @@ class PathView(ScrollView, can_focus=True):
         key = (width, selected, self._probe_version)
         cached = self._rows.get((di, n))
         if cached is None or cached[0] != key:
-            lines = row_lines(self._diagrams[di], n, self._probes, selected, width,
-                              self.app.console)
+            lines = row_lines(
+                self._diagrams[di], n, self._probes, selected, width, self.app.console
+            )
             cached = self._rows[(di, n)] = (key, lines)
         return cached[1]
 
     def _redraw(self) -> None:
         width = self._width = self.scrollable_content_region.width or 80
         if not self._diagrams:
-            empty = self._empty if isinstance(self._empty, Text) else literal(self._empty,
-                                                                                "dim")
+            empty = self._empty if isinstance(self._empty, Text) else literal(self._empty, "dim")
             self._show_lines(list(empty.wrap(self.app.console, max(width, 1))), width)
             return
         current = self._hops[self.hop] if 0 <= self.hop < len(self._hops) else None
@@ -371,7 +405,8 @@ class PathView(ScrollView, can_focus=True):
             text = self._lines[index]
             strip = Strip(list(text.render(self.app.console)), text.cell_len)
             strip = self._strips[index] = strip.adjust_cell_length(width).apply_style(
-                self.rich_style)
+                self.rich_style
+            )
         return strip
 
     def validate_hop(self, value: int) -> int:
@@ -398,8 +433,9 @@ class PathView(ScrollView, can_focus=True):
             return
         current = self._hops[self.hop][1]
         target = max(0, min(len(self._diagrams) - 1, current + direction))
-        self.hop = next(n for n, (h, di, _) in enumerate(self._hops)
-                        if di == target and is_entry(h.ref))
+        self.hop = next(
+            n for n, (h, di, _) in enumerate(self._hops) if di == target and is_entry(h.ref)
+        )
 
 
 def summary_text(line: str, state: HopState) -> Text:
@@ -424,5 +460,13 @@ def diagram_title(d: Diagram, state: HopState) -> Text:
     return title
 
 
-__all__ = ["FAILING", "PathView", "diagram_title", "hop_box", "list_summary", "path_state",
-           "row_lines", "summary_text"]
+__all__ = [
+    "FAILING",
+    "PathView",
+    "diagram_title",
+    "hop_box",
+    "list_summary",
+    "path_state",
+    "row_lines",
+    "summary_text",
+]

@@ -81,33 +81,39 @@ def header_text(width: int, name: int = MIN_NAME) -> Text:
     return out
 
 
-def row_text(row: ServiceRow, width: int, probe: ProbeState, flash: bool,
-             cursor: bool = False, name: int = MIN_NAME) -> Text:
+def row_text(
+    row: ServiceRow,
+    width: int,
+    probe: ProbeState,
+    flash: bool,
+    cursor: bool = False,
+    name: int = MIN_NAME,
+) -> Text:
     """One list line; every column keeps a glyph or word, so colour is never the only cue.
 
     On the ``cursor`` row the cells keep their weight but not their colours: the cursor's
     colours are chosen to contrast with each other, a yellow warning on it would not."""
     cells: dict[str, Text] = {
-        "SERVICE": literal(f"{row.key.namespace}/{row.key.name}",
-                           "bold" if flash else ""),
+        "SERVICE": literal(f"{row.key.namespace}/{row.key.name}", "bold" if flash else ""),
         "TYPE": literal(row.type),
         "POLICY": literal(row.policy),
-        "READY": Text(f"{row.ready}/{row.total}" if row.type != "ExternalName" else "-",
-                      style=HOP_LOOK[HopState.REJECT].style
-                      if row.total and not row.ready else ""),
+        "READY": Text(
+            f"{row.ready}/{row.total}" if row.type != "ExternalName" else "-",
+            style=HOP_LOOK[HopState.REJECT].style if row.total and not row.ready else "",
+        ),
         "WAYS IN": Text(row.ways or "-", style="dim" if not row.external else ""),
     }
     look = HOP_LOOK[row.state]
-    cells["PATH"] = Text(f"{look.glyph} {look.word}" if row.state != HopState.INFO else "-",
-                         style=look.style)
+    cells["PATH"] = Text(
+        f"{look.glyph} {look.word}" if row.state != HopState.INFO else "-", style=look.style
+    )
     if row.worst is not None:
         sev = SEVERITY_LOOK[row.worst]
         cells["FINDING"] = Text(f"{sev.glyph} {sev.word}", style=sev.style)
     else:
         cells["FINDING"] = Text("-", style="dim")
     plook = PROBE_LOOK[probe]
-    cells["PROBE"] = Text(f"{plook.glyph} {PROBE_SHORT.get(probe, plook.word)}",
-                          style=plook.style)
+    cells["PROBE"] = Text(f"{plook.glyph} {PROBE_SHORT.get(probe, plook.word)}", style=plook.style)
     if cursor:
         for cell in cells.values():
             cell.style = without_colour(str(cell.style))
@@ -192,8 +198,13 @@ class ServiceTable(ScrollView, can_focus=True):
             return self._rows[self._visible[self.cursor]]
         return None
 
-    def show(self, rows: Sequence[ServiceRow], visible: Sequence[int],
-             keep: ObjectKey | None = None, announce: bool = False) -> None:
+    def show(
+        self,
+        rows: Sequence[ServiceRow],
+        visible: Sequence[int],
+        keep: ObjectKey | None = None,
+        announce: bool = False,
+    ) -> None:
         """New rows or a new filter; the cursor stays on ``keep`` when it is still shown.
 
         ``announce`` posts `ServiceHighlighted` even if the service under the cursor is the
@@ -230,8 +241,9 @@ class ServiceTable(ScrollView, can_focus=True):
                 return True
         return False
 
-    def set_marks(self, probes: Mapping[ObjectKey, ProbeState],
-                  flash: frozenset[ObjectKey]) -> None:
+    def set_marks(
+        self, probes: Mapping[ObjectKey, ProbeState], flash: frozenset[ObjectKey]
+    ) -> None:
         if probes == self._probes and flash == self._flash:
             return  # a reload that changed no mark resends no line
         self._probes, self._flash = dict(probes), flash  # its own copy: see `mark_probe`
@@ -241,7 +253,7 @@ class ServiceTable(ScrollView, can_focus=True):
         """One service's probe state changed: repaint its line if it is on screen."""
         self._probes[key] = state
         top, height = int(self.scroll_offset.y), self.size.height
-        for y, i in enumerate(self._visible[top:top + height]):
+        for y, i in enumerate(self._visible[top : top + height]):
             if self._rows[i].key == key:
                 self.refresh(Region(0, y, self.size.width, 1))
 
@@ -285,12 +297,12 @@ class ServiceTable(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         row = self._rows[self._visible[index]]
         probe = self._probes.get(row.key, ProbeState.UNPROBED)
-        key = (row.key, width, probe, row.key in self._flash, index == self.cursor,
-               self.name_width)
+        key = (row.key, width, probe, row.key in self._flash, index == self.cursor, self.name_width)
         strip = self._strips.get(key)
         if strip is None:
-            text = row_text(row, width, probe, row.key in self._flash, index == self.cursor,
-                            self.name_width)
+            text = row_text(
+                row, width, probe, row.key in self._flash, index == self.cursor, self.name_width
+            )
             strip = Strip(list(text.render(self.app.console)), text.cell_len)
             base: Style = self.rich_style
             if index == self.cursor:

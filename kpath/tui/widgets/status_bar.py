@@ -19,10 +19,19 @@ WATCHING = "watching"
 WATCH_LOST = "watch lost, retrying"
 
 
-def status_text(origin: str, live: bool, loaded_at: datetime | None, loading: bool,
-                not_visible: Mapping[str, str], probes: str, error: str,
-                watch: str = "", seen: Collection[str] = (), stale: str = "",
-                width: int = 0) -> Text:
+def status_text(
+    origin: str,
+    live: bool,
+    loaded_at: datetime | None,
+    loading: bool,
+    not_visible: Mapping[str, str],
+    probes: str,
+    error: str,
+    watch: str = "",
+    seen: Collection[str] = (),
+    stale: str = "",
+    width: int = 0,
+) -> Text:
     """The line's facts in a fixed order; cluster text (origin, reasons) shown literally.
 
     ``watch`` is how the live view follows the cluster: "" (it does not: `r` refreshes),
@@ -43,17 +52,26 @@ def status_text(origin: str, live: bool, loaded_at: datetime | None, loading: bo
     return text
 
 
-def _facts(live: bool, loaded_at: datetime | None, loading: bool,
-           not_visible: Mapping[str, str], probes: str, error: str, watch: str,
-           seen: Collection[str], stale: str) -> Text:
+def _facts(
+    live: bool,
+    loaded_at: datetime | None,
+    loading: bool,
+    not_visible: Mapping[str, str],
+    probes: str,
+    error: str,
+    watch: str,
+    seen: Collection[str],
+    stale: str,
+) -> Text:
     text = Text()
     if live:
         text.append(" │ live", style="green")
         if stale:  # before the rest: a narrow terminal cuts the end of the line
             text.append(f" │ {stale}", style="bold yellow")
         if watch:
-            text.append_text(literal_message(f" │ {watch}", "green" if watch == WATCHING
-                                             else "bold yellow"))
+            text.append_text(
+                literal_message(f" │ {watch}", "green" if watch == WATCHING else "bold yellow")
+            )
     else:
         text.append(f" │ {UI_NOTE}", style="yellow")
     if loading:
@@ -77,8 +95,10 @@ class StatusBar(Static):
 
     # One line whatever the cluster's text: a long word is cut at the edge, never wrapped out
     # of sight (clip, not "…": a Linux console font has no ellipsis).
-    DEFAULT_CSS = ("StatusBar { height: 1; background: $panel; padding: 0 1; "
-                   "text-wrap: nowrap; text-overflow: clip; }")
+    DEFAULT_CSS = (
+        "StatusBar { height: 1; background: $panel; padding: 0 1; "
+        "text-wrap: nowrap; text-overflow: clip; }"
+    )
 
     origin: reactive[str] = reactive("")
     live: reactive[bool] = reactive(False)
@@ -94,9 +114,19 @@ class StatusBar(Static):
     stale: reactive[str] = reactive("")
 
     def render(self) -> Text:
-        text = status_text(self.origin, self.live, self.loaded_at, self.reading,
-                           self.not_visible, self.probes, self.error, self.watching, self.seen,
-                           self.stale, self.content_region.width)
+        text = status_text(
+            self.origin,
+            self.live,
+            self.loaded_at,
+            self.reading,
+            self.not_visible,
+            self.probes,
+            self.error,
+            self.watching,
+            self.seen,
+            self.stale,
+            self.content_region.width,
+        )
         text.no_wrap = True
         text.overflow = "ellipsis"
         return text

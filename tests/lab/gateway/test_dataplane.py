@@ -280,10 +280,17 @@ def address(lab: LabThread) -> str:
     return str(obj(lab, "Gateway", "eg")["status"]["addresses"][0]["value"])
 
 
-def ask(lab: LabThread, path: str, *, host: str = "shop.example.com", method: str = "GET",
-        headers: dict[str, str] | None = None) -> httpx.Response:
-    return CLIENT.request(method, f"http://{address(lab)}:80{path}",
-                          headers={"Host": host, **(headers or {})})
+def ask(
+    lab: LabThread,
+    path: str,
+    *,
+    host: str = "shop.example.com",
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+) -> httpx.Response:
+    return CLIENT.request(
+        method, f"http://{address(lab)}:80{path}", headers={"Host": host, **(headers or {})}
+    )
 
 
 def served_by(response: httpx.Response) -> str:
@@ -312,9 +319,11 @@ def test_routes_by_host_path_header_method_and_query(lab: LabThread) -> None:
 
 
 def test_no_rule_no_host_answers_404_from_the_gateway_pod(lab: LabThread) -> None:
-    for response in (ask(lab, "/submit"),  # GET: the rule wants POST
-                     ask(lab, "/nowhere"),
-                     ask(lab, "/api", host="other.example.com")):
+    for response in (
+        ask(lab, "/submit"),  # GET: the rule wants POST
+        ask(lab, "/nowhere"),
+        ask(lab, "/api", host="other.example.com"),
+    ):
         assert response.status_code == 404
         assert response.headers["X-Pod-Namespace"] == "envoy-gateway-system"
         assert response.json()["gateway"] == "default/eg"
@@ -364,8 +373,9 @@ def test_scaling_a_backend_to_zero_answers_503(lab: LabThread) -> None:
 
 
 # ---------------------------------------------------------------- TLS, TCP
-def tls_exchange(ip: str, port: int, sni: str, payload: bytes,
-                 cafile: str | None = None) -> tuple[bytes, bytes]:
+def tls_exchange(
+    ip: str, port: int, sni: str, payload: bytes, cafile: str | None = None
+) -> tuple[bytes, bytes]:
     """Send ``payload`` inside TLS (SNI ``sni``); the answer and the server's certificate."""
     if cafile:
         context = ssl.create_default_context(cafile=cafile)
@@ -373,8 +383,10 @@ def tls_exchange(ip: str, port: int, sni: str, payload: bytes,
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
-    with socket.create_connection((ip, port), timeout=TIMEOUT) as raw, \
-            context.wrap_socket(raw, server_hostname=sni) as tls:
+    with (
+        socket.create_connection((ip, port), timeout=TIMEOUT) as raw,
+        context.wrap_socket(raw, server_hostname=sni) as tls,
+    ):
         tls.sendall(payload)
         data = b""
         while chunk := tls.recv(65536):
@@ -410,8 +422,9 @@ def test_tls_passthrough_routes_by_sni(lab: LabThread) -> None:
 
 def test_https_and_passthrough_share_a_port_by_sni(lab: LabThread) -> None:
     # HTTPS: the gateway terminates and routes the HTTP inside (to v1).
-    answer, _ = tls_exchange(address(lab), 7443, "secure.example.com",
-                             http_get("secure.example.com", "/in"))
+    answer, _ = tls_exchange(
+        address(lab), 7443, "secure.example.com", http_get("secure.example.com", "/in")
+    )
     assert b"X-Pod-Name: v1-" in answer and b"X-Gateway-Pod: " in answer
     # Passthrough: the backend pod itself terminates (no X-Gateway-Pod: bytes untouched).
     answer, _ = tls_exchange(address(lab), 7443, "foo.example.com", http_get("foo.example.com"))
@@ -419,8 +432,9 @@ def test_https_and_passthrough_share_a_port_by_sni(lab: LabThread) -> None:
 
 
 def test_tls_terminate_listener_sends_plain_bytes_to_its_backend(lab: LabThread) -> None:
-    answer, cert = tls_exchange(address(lab), 6443, "term.example.com",
-                                http_get("term.example.com", "/plain"))
+    answer, cert = tls_exchange(
+        address(lab), 6443, "term.example.com", http_get("term.example.com", "/plain")
+    )
     assert b"X-Pod-Name: v2-" in answer  # v2 speaks plain HTTP: TLS ended at the gateway
     assert b'"path": "/plain"' in answer
     assert cert
@@ -442,19 +456,28 @@ def test_local_gateway_service_drops_at_a_node_without_a_proxy_pod(lab: LabThrea
     assert svc["spec"]["externalTrafficPolicy"] == "Local"
     node_port = next(p["nodePort"] for p in svc["spec"]["ports"] if p["port"] == 80)
     ips = {n.name: n.address for n in lab.nodes}
-    reply = httpx.get(f"http://{ips['n1']}:{node_port}/api", headers={"Host":
-                      "shop.example.com"}, timeout=TIMEOUT)
+    reply = httpx.get(
+        f"http://{ips['n1']}:{node_port}/api", headers={"Host": "shop.example.com"}, timeout=TIMEOUT
+    )
     assert served_by(reply) == "v1"
     for node in ("n2", "n3"):
         with pytest.raises(httpx.TimeoutException):
-            httpx.get(f"http://{ips[node]}:{node_port}/api",
-                      headers={"Host": "shop.example.com"}, timeout=0.5)
+            httpx.get(
+                f"http://{ips[node]}:{node_port}/api",
+                headers={"Host": "shop.example.com"},
+                timeout=0.5,
+            )
 
 
 def test_proxy_pod_fault_answers_from_the_gateway(lab: LabThread) -> None:
     proxy = lab.pods("envoy-gateway-system", gateway_service(lab)["metadata"]["name"])[0]
-    lab.inject({"kind": "pod-error", "pod": f"envoy-gateway-system/{proxy['metadata']['name']}",
-                "status": 503})
+    lab.inject(
+        {
+            "kind": "pod-error",
+            "pod": f"envoy-gateway-system/{proxy['metadata']['name']}",
+            "status": 503,
+        }
+    )
     response = ask(lab, "/api")
     assert response.status_code == 503
     assert response.headers["X-Pod-Name"] == proxy["metadata"]["name"]
@@ -464,8 +487,9 @@ def test_proxy_pod_fault_answers_from_the_gateway(lab: LabThread) -> None:
 
 def test_dead_target_port_on_the_gateway_service_refuses(lab: LabThread) -> None:
     svc = gateway_service(lab)
-    lab.inject({"kind": "target-port-dead",
-                "service": f"envoy-gateway-system/{svc['metadata']['name']}"})
+    lab.inject(
+        {"kind": "target-port-dead", "service": f"envoy-gateway-system/{svc['metadata']['name']}"}
+    )
     with pytest.raises(httpx.TransportError):
         ask(lab, "/api")
     lab.clear()
@@ -476,12 +500,20 @@ def test_status_is_written_on_the_store_objects(lab: LabThread) -> None:
     gw = obj(lab, "Gateway", "eg")
     svc = gateway_service(lab)
     assert gw["status"]["addresses"] == [
-        {"type": "IPAddress", "value": svc["status"]["loadBalancer"]["ingress"][0]["ip"]}]
+        {"type": "IPAddress", "value": svc["status"]["loadBalancer"]["ingress"][0]["ip"]}
+    ]
     conditions = {c["type"]: c["status"] for c in gw["status"]["conditions"]}
     assert conditions == {"Accepted": "True", "Programmed": "True"}
     attached = {li["name"]: li["attachedRoutes"] for li in gw["status"]["listeners"]}
-    assert attached == {"http": 1, "https": 1, "tls": 2, "tcp": 1, "mixed-https": 1,
-                        "mixed-tls": 1, "term": 1}
+    assert attached == {
+        "http": 1,
+        "https": 1,
+        "tls": 2,
+        "tcp": 1,
+        "mixed-https": 1,
+        "mixed-tls": 1,
+        "term": 1,
+    }
     shop = obj(lab, "HTTPRoute", "shop")["status"]["parents"][0]
     refs = {c["type"]: (c["status"], c["reason"]) for c in shop["conditions"]}
     assert refs["Accepted"] == ("True", "Accepted")
@@ -497,20 +529,27 @@ def test_status_is_visible_through_the_api_server(lab: LabThread) -> None:
     assert gw["status"]["addresses"][0]["value"] == address(lab)
     assert {c["type"]: c["status"] for c in gw["status"]["conditions"]}["Programmed"] == "True"
     routes = httpx.get(f"{lab.api_url}{GW_API}/namespaces/default/httproutes", timeout=5).json()
-    parents = {r["metadata"]["name"]: r["status"]["parents"][0]["controllerName"]
-               for r in routes["items"]}
-    assert parents == {"shop": "gateway.envoyproxy.io/gatewayclass-controller",
-                       "secure": "gateway.envoyproxy.io/gatewayclass-controller",
-                       "mixed": "gateway.envoyproxy.io/gatewayclass-controller"}
+    parents = {
+        r["metadata"]["name"]: r["status"]["parents"][0]["controllerName"] for r in routes["items"]
+    }
+    assert parents == {
+        "shop": "gateway.envoyproxy.io/gatewayclass-controller",
+        "secure": "gateway.envoyproxy.io/gatewayclass-controller",
+        "mixed": "gateway.envoyproxy.io/gatewayclass-controller",
+    }
 
 
 def test_a_change_elsewhere_does_not_rewrite_unchanged_status(lab: LabThread) -> None:
-    before = {k: obj(lab, k, n)["metadata"]["resourceVersion"]
-              for k, n in (("Gateway", "eg"), ("HTTPRoute", "shop"))}
+    before = {
+        k: obj(lab, k, n)["metadata"]["resourceVersion"]
+        for k, n in (("Gateway", "eg"), ("HTTPRoute", "shop"))
+    }
     lab.scale("default", "v2", 2)
     lab.scale("default", "v2", 1)
-    after = {k: obj(lab, k, n)["metadata"]["resourceVersion"]
-             for k, n in (("Gateway", "eg"), ("HTTPRoute", "shop"))}
+    after = {
+        k: obj(lab, k, n)["metadata"]["resourceVersion"]
+        for k, n in (("Gateway", "eg"), ("HTTPRoute", "shop"))
+    }
     assert after == before  # a watch sees no event for status that did not change
     assert served_by(ask(lab, "/exact")) == "v2"
 
@@ -522,7 +561,14 @@ def test_kubectl_gets_gateways_and_httproutes(lab: LabThread, tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     gateway_row = next(line.split() for line in lines if "gateway.networking.k8s.io/eg" in line)
-    assert gateway_row[:5] == ["default", "gateway.gateway.networking.k8s.io/eg", "eg",
-                               address(lab), "True"]
-    assert any("httproute.gateway.networking.k8s.io/shop" in line and "shop.example.com" in line
-               for line in lines)
+    assert gateway_row[:5] == [
+        "default",
+        "gateway.gateway.networking.k8s.io/eg",
+        "eg",
+        address(lab),
+        "True",
+    ]
+    assert any(
+        "httproute.gateway.networking.k8s.io/shop" in line and "shop.example.com" in line
+        for line in lines
+    )

@@ -16,8 +16,10 @@ SVC = "gateway_api_conformance.echo_basic.grpcecho.GrpcEcho"
 
 
 def grpc_route(rules: str) -> str:
-    return (f"kind: GRPCRoute\nmetadata: {{name: g, namespace: {INFRA}}}\n"
-            f"spec: {{parentRefs: [{{name: same-namespace}}], rules: {rules}}}\n")
+    return (
+        f"kind: GRPCRoute\nmetadata: {{name: g, namespace: {INFRA}}}\n"
+        f"spec: {{parentRefs: [{{name: same-namespace}}], rules: {rules}}}\n"
+    )
 
 
 def g(n: int) -> str:
@@ -29,8 +31,10 @@ EXACT_METHOD = grpc_route(f"""[
   {{matches: [{{method: {{service: {SVC}, method: EchoTwo}}}}], backendRefs: {g(2)}}}]""")
 
 
-@pytest.mark.parametrize(("method", "want"), [
-    ("Echo", "grpc-infra-backend-v1"), ("EchoTwo", "grpc-infra-backend-v2"), ("EchoThree", 404)])
+@pytest.mark.parametrize(
+    ("method", "want"),
+    [("Echo", "grpc-infra-backend-v1"), ("EchoTwo", "grpc-infra-backend-v2"), ("EchoThree", 404)],
+)
 def test_grpcroute_exact_method_matching(method: str, want: str | int) -> None:
     got = ask(world(EXACT_METHOD), f"/{SVC}/{method}", method="POST", headers=GRPC)
     assert answer(got) == want
@@ -50,11 +54,20 @@ HEADERS = grpc_route(f"""[
    backendRefs: {g(2)}}}]""")
 
 
-@pytest.mark.parametrize(("headers", "want"), [
-    ({"version": "one"}, 1), ({"version": "two"}, 2), ({"version": "two", "color": "orange"}, 1),
-    ({"version": "two", "color": "blue"}, 2), ({"color": "blue"}, 1), ({"color": "green"}, 1),
-    ({"color": "red"}, 2), ({"color": "yellow"}, 2), ({"color": "purple"}, 404),
-])
+@pytest.mark.parametrize(
+    ("headers", "want"),
+    [
+        ({"version": "one"}, 1),
+        ({"version": "two"}, 2),
+        ({"version": "two", "color": "orange"}, 1),
+        ({"version": "two", "color": "blue"}, 2),
+        ({"color": "blue"}, 1),
+        ({"color": "green"}, 1),
+        ({"color": "red"}, 2),
+        ({"color": "yellow"}, 2),
+        ({"color": "purple"}, 404),
+    ],
+)
 def test_grpcroute_header_matching(headers: dict[str, str], want: int) -> None:
     got = ask(world(HEADERS), f"/{SVC}/Echo", method="POST", headers={**GRPC, **headers})
     assert answer(got) == (f"grpc-infra-backend-v{want}" if want < 10 else want)
@@ -64,45 +77,65 @@ def test_a_plain_http_request_does_not_take_grpc_routes() -> None:
     assert answer(ask(world(EXACT_METHOD), f"/{SVC}/Echo", method="POST")) == 404
 
 
-def tls_gateway(name: str, hostname: str | None, mode: str = "Passthrough",
-                port: int = 443) -> str:
+def tls_gateway(name: str, hostname: str | None, mode: str = "Passthrough", port: int = 443) -> str:
     host = f', hostname: "{hostname}"' if hostname else ""
-    tls = "{mode: Passthrough}" if mode == "Passthrough" else \
-        "{mode: Terminate, certificateRefs: [{name: cert}]}"
-    return (f"kind: Gateway\nmetadata: {{name: {name}, namespace: {INFRA}}}\n"
-            f"spec: {{gatewayClassName: lab, listeners: [{{name: tls, protocol: TLS, "
-            f"port: {port}{host}, allowedRoutes: {{kinds: [{{kind: TLSRoute}}]}}, "
-            f"tls: {tls}}}]}}\n")
+    tls = (
+        "{mode: Passthrough}"
+        if mode == "Passthrough"
+        else "{mode: Terminate, certificateRefs: [{name: cert}]}"
+    )
+    return (
+        f"kind: Gateway\nmetadata: {{name: {name}, namespace: {INFRA}}}\n"
+        f"spec: {{gatewayClassName: lab, listeners: [{{name: tls, protocol: TLS, "
+        f"port: {port}{host}, allowedRoutes: {{kinds: [{{kind: TLSRoute}}]}}, "
+        f"tls: {tls}}}]}}\n"
+    )
 
 
 def tls_route(name: str, gw: str, hosts: list[str], backend: str, port: int = 443) -> str:
     listed = ", ".join(f'"{x}"' for x in hosts)
-    return (f"kind: TLSRoute\nmetadata: {{name: {name}, namespace: {INFRA}}}\n"
-            f"spec: {{parentRefs: [{{name: {gw}, namespace: {INFRA}}}], hostnames: [{listed}],"
-            f" rules: [{{backendRefs: [{{name: {backend}, port: {port}}}]}}]}}\n")
+    return (
+        f"kind: TLSRoute\nmetadata: {{name: {name}, namespace: {INFRA}}}\n"
+        f"spec: {{parentRefs: [{{name: {gw}, namespace: {INFRA}}}], hostnames: [{listed}],"
+        f" rules: [{{backendRefs: [{{name: {backend}, port: {port}}}]}}]}}\n"
+    )
 
 
-INTERSECTION = "---\n".join([
-    tls_gateway("x-1", "abc.example.com"), tls_gateway("x-2", "*.example.com"),
-    tls_gateway("x-3", "*.com"), tls_gateway("x-4", None),
-    tls_route("tlsroute-more-specific-wc-hostname-x-1", "x-1", ["*.example.com"], "tls-backend"),
-    tls_route("tlsroute-exact-hostname-x-2", "x-2", ["abc.example.com"], "tls-backend"),
-    tls_route("tlsroute-less-specific-wc-hostname-x-2", "x-2", ["*.com"], "tls-backend-2"),
-    tls_route("tlsroute-exact-hostname-x-3", "x-3", ["abc.example.com"], "tls-backend"),
-    tls_route("tlsroute-more-specific-wc-hostname-x-3", "x-3", ["*.example.com"],
-              "tls-backend-2"),
-    tls_route("tlsroute-exact-hostname-x-4", "x-4", ["abc.example.com"], "tls-backend"),
-    tls_route("tlsroute-less-specific-wc-hostname-x-4", "x-4", ["*.com"], "tls-backend-2"),
-])
+INTERSECTION = "---\n".join(
+    [
+        tls_gateway("x-1", "abc.example.com"),
+        tls_gateway("x-2", "*.example.com"),
+        tls_gateway("x-3", "*.com"),
+        tls_gateway("x-4", None),
+        tls_route(
+            "tlsroute-more-specific-wc-hostname-x-1", "x-1", ["*.example.com"], "tls-backend"
+        ),
+        tls_route("tlsroute-exact-hostname-x-2", "x-2", ["abc.example.com"], "tls-backend"),
+        tls_route("tlsroute-less-specific-wc-hostname-x-2", "x-2", ["*.com"], "tls-backend-2"),
+        tls_route("tlsroute-exact-hostname-x-3", "x-3", ["abc.example.com"], "tls-backend"),
+        tls_route(
+            "tlsroute-more-specific-wc-hostname-x-3", "x-3", ["*.example.com"], "tls-backend-2"
+        ),
+        tls_route("tlsroute-exact-hostname-x-4", "x-4", ["abc.example.com"], "tls-backend"),
+        tls_route("tlsroute-less-specific-wc-hostname-x-4", "x-4", ["*.com"], "tls-backend-2"),
+    ]
+)
 
 
-@pytest.mark.parametrize(("gateway", "sni", "want"), [
-    ("x-1", "abc.example.com", "tls-backend"),
-    ("x-2", "abc.example.com", "tls-backend"), ("x-2", "other.example.com", "tls-backend-2"),
-    ("x-3", "abc.example.com", "tls-backend"), ("x-3", "other.example.com", "tls-backend-2"),
-    ("x-4", "abc.example.com", "tls-backend"), ("x-4", "other.example.com", "tls-backend-2"),
-    ("x-1", "other.example.com", "refused"), ("x-2", "example.org", "refused"),
-])
+@pytest.mark.parametrize(
+    ("gateway", "sni", "want"),
+    [
+        ("x-1", "abc.example.com", "tls-backend"),
+        ("x-2", "abc.example.com", "tls-backend"),
+        ("x-2", "other.example.com", "tls-backend-2"),
+        ("x-3", "abc.example.com", "tls-backend"),
+        ("x-3", "other.example.com", "tls-backend-2"),
+        ("x-4", "abc.example.com", "tls-backend"),
+        ("x-4", "other.example.com", "tls-backend-2"),
+        ("x-1", "other.example.com", "refused"),
+        ("x-2", "example.org", "refused"),
+    ],
+)
 def test_tlsroute_hostname_intersection(gateway: str, sni: str, want: str) -> None:
     got = ask(world(INTERSECTION), gateway=gateway, host=sni, port=443, protocol="tls")
     assert answer(got) == want
@@ -122,11 +155,16 @@ spec:
   - {{name: tls-passthrough, port: 8883, protocol: TLS, hostname: abc.example.com,
      tls: {{mode: Passthrough}}}}
 """
-    state = world(gw, tls_route("pass", "mixed", ["abc.example.com"], "tls-backend"),
-                  tls_route("term", "mixed", ["tls.example.com"], "tls-backend-2", 8080))
+    state = world(
+        gw,
+        tls_route("pass", "mixed", ["abc.example.com"], "tls-backend"),
+        tls_route("term", "mixed", ["tls.example.com"], "tls-backend-2", 8080),
+    )
     listeners = state.status("Gateway", INFRA, "mixed")["listeners"]
     assert [(x["name"], x["attachedRoutes"], cond(x, "Accepted")[0]) for x in listeners] == [
-        ("tls-terminate", 1, "True"), ("tls-passthrough", 1, "True")]
+        ("tls-terminate", 1, "True"),
+        ("tls-passthrough", 1, "True"),
+    ]
     passed = ask(state, gateway="mixed", host="abc.example.com", port=8883, protocol="tls")
     ended = ask(state, gateway="mixed", host="tls.example.com", port=8883, protocol="tls")
     assert passed.kind == ended.kind == "forward"
@@ -149,10 +187,15 @@ spec:
     routes = "---\n".join(
         f"kind: HTTPRoute\nmetadata: {{name: r-{s}, namespace: {INFRA}}}\nspec: {{parentRefs: "
         f"[{{name: https, sectionName: {s}}}], rules: [{{backendRefs: [{{name: infra-backend-v{n},"
-        f" port: 8080}}]}}]}}\n" for s, n in (("any", 1), ("wild", 2), ("exact", 3)))
+        f" port: 8080}}]}}]}}\n"
+        for s, n in (("any", 1), ("wild", 2), ("exact", 3))
+    )
     state = world(gw, routes)
-    for host, want in (("example.org", 1), ("third.wildcard.org", 2),
-                       ("fourth-example.wildcard.org", 3)):
+    for host, want in (
+        ("example.org", 1),
+        ("third.wildcard.org", 2),
+        ("fourth-example.wildcard.org", 3),
+    ):
         got = ask(state, gateway="https", host=host, port=443, protocol="https")
         assert answer(got) == f"infra-backend-v{want}", host
 
@@ -175,25 +218,35 @@ spec:
         ("TCPRoute", "tcp-route-by-section", "sectionName: two", 2),
         ("TCPRoute", "tcp-route-by-section-and-port", "sectionName: three, port: 9302", 3),
         ("UDPRoute", "udp", "sectionName: dns", 2),
-        ("TCPRoute", "tcp-wrong-port", "sectionName: three, port: 9300", 1)))
+        ("TCPRoute", "tcp-wrong-port", "sectionName: three, port: 9300", 1),
+    )
+)
 
 
-@pytest.mark.parametrize(("port", "protocol", "want"), [
-    (9300, "tcp", 1), (9301, "tcp", 2), (9302, "tcp", 3), (5353, "udp", 2), (5353, "tcp", None),
-    (9300, "udp", None),
-])
-def test_tcp_and_udp_routes_take_their_listener(port: int, protocol: str,
-                                                want: int | None) -> None:
-    got = ask(world(TCP), gateway="tcp-multi-listener-gateway", port=port,
-              protocol=protocol)
+@pytest.mark.parametrize(
+    ("port", "protocol", "want"),
+    [
+        (9300, "tcp", 1),
+        (9301, "tcp", 2),
+        (9302, "tcp", 3),
+        (5353, "udp", 2),
+        (5353, "tcp", None),
+        (9300, "udp", None),
+    ],
+)
+def test_tcp_and_udp_routes_take_their_listener(port: int, protocol: str, want: int | None) -> None:
+    got = ask(world(TCP), gateway="tcp-multi-listener-gateway", port=port, protocol=protocol)
     assert answer(got) == (f"infra-backend-v{want}" if want else "refused")
 
 
 def test_tcp_route_status_by_port_and_section() -> None:
     state = world(TCP)
-    for name, reason in (("tcp-route-by-port", "Accepted"), ("tcp-route-by-section", "Accepted"),
-                         ("tcp-route-by-section-and-port", "Accepted"),
-                         ("tcp-wrong-port", "NoMatchingParent")):
+    for name, reason in (
+        ("tcp-route-by-port", "Accepted"),
+        ("tcp-route-by-section", "Accepted"),
+        ("tcp-route-by-section-and-port", "Accepted"),
+        ("tcp-wrong-port", "NoMatchingParent"),
+    ):
         (p,) = state.status("TCPRoute", INFRA, name)["parents"]
         assert cond(p, "Accepted")[1] == reason, name
     listeners = state.status("Gateway", INFRA, "tcp-multi-listener-gateway")["listeners"]
@@ -202,8 +255,10 @@ def test_tcp_route_status_by_port_and_section() -> None:
 
 
 def test_an_httproute_is_not_allowed_on_a_tcp_listener() -> None:
-    route = (f"kind: HTTPRoute\nmetadata: {{name: h, namespace: {INFRA}}}\nspec: {{parentRefs: "
-             "[{name: tcp-multi-listener-gateway, sectionName: one}], rules: []}\n")
+    route = (
+        f"kind: HTTPRoute\nmetadata: {{name: h, namespace: {INFRA}}}\nspec: {{parentRefs: "
+        "[{name: tcp-multi-listener-gateway, sectionName: one}], rules: []}\n"
+    )
     (p,) = world(TCP, route).status("HTTPRoute", INFRA, "h")["parents"]
     assert cond(p, "Accepted") == ("False", "NotAllowedByListeners")
 
@@ -248,11 +303,16 @@ spec:
 """
 
 
-@pytest.mark.parametrize(("host", "path", "want"), [
-    ("gateway-listener-1.com", "/gateway-route", 2), ("ls-1-listener-1.com", "/gateway-route", 404),
-    ("ls-1-listener-1.com", "/set-route", 3), ("gateway-listener-1.com", "/set-route", 404),
-    ("other.com", "/gateway-route", 404),
-])
+@pytest.mark.parametrize(
+    ("host", "path", "want"),
+    [
+        ("gateway-listener-1.com", "/gateway-route", 2),
+        ("ls-1-listener-1.com", "/gateway-route", 404),
+        ("ls-1-listener-1.com", "/set-route", 3),
+        ("gateway-listener-1.com", "/set-route", 404),
+        ("other.com", "/gateway-route", 404),
+    ],
+)
 def test_listener_sets_route_only_their_own_routes(host: str, path: str, want: int) -> None:
     got = ask(world(LISTENER_SETS), path, gateway="gw", host=host)
     assert answer(got) == (f"infra-backend-v{want}" if want < 10 else want)
@@ -293,8 +353,10 @@ spec:
     assert hello.kind == "refuse" and hello.reason == "terminate-first"
     # HTTP inside TLS never lands on the passthrough listener, whatever its Host says.
     assert listener_for(state, (INFRA, "shared-443"), 443, "https", "raw.example.com") is None
-    assert answer(ask(state, gateway="shared-443", host="raw.example.com", port=443,
-                      protocol="tls")) == "tls-backend"
+    assert (
+        answer(ask(state, gateway="shared-443", host="raw.example.com", port=443, protocol="tls"))
+        == "tls-backend"
+    )
 
 
 def test_a_route_on_a_refused_listener_set_matches_no_parent() -> None:

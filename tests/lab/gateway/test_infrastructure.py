@@ -20,15 +20,25 @@ from kpath.lab.gateway.infrastructure import (
 
 
 def gateway(name: str = "eg", ns: str = "default", listeners: list | None = None) -> dict:
-    return {"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
-            "metadata": {"name": name, "namespace": ns, "uid": "uid-1"},
-            "spec": {"gatewayClassName": "cls", "listeners": listeners if listeners is not None
-                     else [{"name": "http", "protocol": "HTTP", "port": 80}]}}
+    return {
+        "apiVersion": "gateway.networking.k8s.io/v1",
+        "kind": "Gateway",
+        "metadata": {"name": name, "namespace": ns, "uid": "uid-1"},
+        "spec": {
+            "gatewayClassName": "cls",
+            "listeners": listeners
+            if listeners is not None
+            else [{"name": "http", "protocol": "HTTP", "port": 80}],
+        },
+    }
 
 
 def gclass(controller: str, name: str = "cls") -> dict:
-    return {"kind": "GatewayClass", "metadata": {"name": name},
-            "spec": {"controllerName": controller}}
+    return {
+        "kind": "GatewayClass",
+        "metadata": {"name": name},
+        "spec": {"controllerName": controller},
+    }
 
 
 def service_of(infra) -> dict:
@@ -52,11 +62,14 @@ def test_envoy_gateway_names_its_service_by_hash_in_its_own_namespace() -> None:
     assert svc["spec"]["externalTrafficPolicy"] == "Local"
     assert svc["spec"]["type"] == "LoadBalancer"
     # Privileged ports shift by 10000 inside the pod.
-    assert svc["spec"]["ports"] == [{"name": "http-80", "port": 80, "protocol": "TCP",
-                                     "targetPort": 10080}]
+    assert svc["spec"]["ports"] == [
+        {"name": "http-80", "port": 80, "protocol": "TCP", "targetPort": 10080}
+    ]
     assert infra.ports == {80: 10080}
-    assert any(m["kind"] == "Namespace" and m["metadata"]["name"] == "envoy-gateway-system"
-               for m in infra.manifests)
+    assert any(
+        m["kind"] == "Namespace" and m["metadata"]["name"] == "envoy-gateway-system"
+        for m in infra.manifests
+    )
     assert "ownerReferences" not in svc["metadata"]  # cross-namespace: no owner
 
 
@@ -68,18 +81,24 @@ def test_envoy_gateway_cuts_long_names_at_48_characters() -> None:
 
 
 def test_istio_service_is_gateway_dash_class_with_status_port() -> None:
-    listeners = [{"name": "web", "protocol": "HTTP", "port": 80},
-                 {"name": "web2", "protocol": "HTTP", "port": 80, "hostname": "a.example"},
-                 {"name": "secure", "protocol": "HTTPS", "port": 443}]
-    infra = infrastructure(gateway("bookinfo-gateway", "shop", listeners),
-                           gclass(ISTIO, "istio"))
+    listeners = [
+        {"name": "web", "protocol": "HTTP", "port": 80},
+        {"name": "web2", "protocol": "HTTP", "port": 80, "hostname": "a.example"},
+        {"name": "secure", "protocol": "HTTPS", "port": 443},
+    ]
+    infra = infrastructure(gateway("bookinfo-gateway", "shop", listeners), gclass(ISTIO, "istio"))
     svc = service_of(infra)
     assert (svc["metadata"]["namespace"], svc["metadata"]["name"]) == (
-        "shop", "bookinfo-gateway-istio")
+        "shop",
+        "bookinfo-gateway-istio",
+    )
     assert svc["metadata"]["labels"][GATEWAY_NAME_LABEL] == "bookinfo-gateway"
     assert svc["spec"]["selector"] == {GATEWAY_NAME_LABEL: "bookinfo-gateway"}
     assert [(p["name"], p["port"], p.get("appProtocol")) for p in svc["spec"]["ports"]] == [
-        ("status-port", 15021, "tcp"), ("web", 80, "http"), ("secure", 443, "https")]
+        ("status-port", 15021, "tcp"),
+        ("web", 80, "http"),
+        ("secure", 443, "https"),
+    ]
     assert svc["spec"]["externalTrafficPolicy"] == "Cluster"
     assert svc["metadata"]["ownerReferences"][0]["kind"] == "Gateway"
     assert infra.protocols == {80: ("HTTP",), 443: ("HTTPS",)}
@@ -105,11 +124,14 @@ def test_scenario_spec_sets_policy_replicas_and_nodes() -> None:
     dep = deployment_of(infra)
     assert dep["spec"]["replicas"] == 2
     term = dep["spec"]["template"]["spec"]["affinity"]["nodeAffinity"][
-        "requiredDuringSchedulingIgnoredDuringExecution"]["nodeSelectorTerms"][0]
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ]["nodeSelectorTerms"][0]
     assert term["matchExpressions"][0]["values"] == ["node-a", "node-c"]
     # The Deployment's pods carry the labels the Service selects.
-    assert service_of(infra)["spec"]["selector"].items() <= dep["spec"]["template"][
-        "metadata"]["labels"].items()
+    assert (
+        service_of(infra)["spec"]["selector"].items()
+        <= dep["spec"]["template"]["metadata"]["labels"].items()
+    )
 
 
 def test_only_gateways_of_existing_classes_get_infrastructure() -> None:
@@ -128,12 +150,24 @@ def test_service_protocol_per_listener_port() -> None:
 
 
 def test_listener_sets_naming_the_gateway_add_their_ports() -> None:
-    mine = {"kind": "ListenerSet", "metadata": {"name": "extra", "namespace": "default"},
-            "spec": {"parentRef": {"name": "a"}, "listeners": [
-                {"name": "tls", "protocol": "HTTPS", "port": 8443, "hostname": "x.example"}]}}
-    other = {"kind": "ListenerSet", "metadata": {"name": "o", "namespace": "default"},
-             "spec": {"parentRef": {"name": "b"}, "listeners": [
-                 {"name": "t", "protocol": "TCP", "port": 9999}]}}
+    mine = {
+        "kind": "ListenerSet",
+        "metadata": {"name": "extra", "namespace": "default"},
+        "spec": {
+            "parentRef": {"name": "a"},
+            "listeners": [
+                {"name": "tls", "protocol": "HTTPS", "port": 8443, "hostname": "x.example"}
+            ],
+        },
+    }
+    other = {
+        "kind": "ListenerSet",
+        "metadata": {"name": "o", "namespace": "default"},
+        "spec": {
+            "parentRef": {"name": "b"},
+            "listeners": [{"name": "t", "protocol": "TCP", "port": 9999}],
+        },
+    }
     [infra] = plan_infrastructure([gateway("a")], {"cls": gclass(ISTIO)}, {}, [mine, other])
     assert sorted(infra.ports) == [80, 8443]
     assert infra.hostnames[8443] == ("x.example",)
@@ -173,8 +207,10 @@ spec:
 
 def test_gateway_infrastructure_labels_and_annotations_are_copied() -> None:
     gw = gateway()
-    gw["spec"]["infrastructure"] = {"labels": {"team": "web", GATEWAY_NAME_LABEL: "spoof"},
-                                    "annotations": {"lb.example/scheme": "internal"}}
+    gw["spec"]["infrastructure"] = {
+        "labels": {"team": "web", GATEWAY_NAME_LABEL: "spoof"},
+        "annotations": {"lb.example/scheme": "internal"},
+    }
     infra = infrastructure(gw, gclass("example.net/gw"))
     svc, dep = service_of(infra), deployment_of(infra)
     assert svc["metadata"]["labels"] == {"team": "web", GATEWAY_NAME_LABEL: "eg"}

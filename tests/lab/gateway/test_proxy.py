@@ -39,21 +39,29 @@ def test_no_sni_and_not_tls() -> None:
 
 
 def test_parse_head_and_host_without_port() -> None:
-    head = parse_head(b"GET /api/cart?x=1&y=2 HTTP/1.1\r\nHost: Shop.Example.com:8080\r\n"
-                      b"X-Env: canary\r\n\r\n")
+    head = parse_head(
+        b"GET /api/cart?x=1&y=2 HTTP/1.1\r\nHost: Shop.Example.com:8080\r\nX-Env: canary\r\n\r\n"
+    )
     assert head is not None
     assert (head.method, head.path, head.query, head.host) == (
-        "GET", "/api/cart", "x=1&y=2", "shop.example.com")
+        "GET",
+        "/api/cart",
+        "x=1&y=2",
+        "shop.example.com",
+    )
     assert head.header("x-env") == "canary"
     assert parse_head(b"nonsense\r\n\r\n") is None
 
 
 def test_rewritten_head_replaces_host_and_path_and_closes() -> None:
-    head = parse_head(b"GET /old/x?q=1 HTTP/1.1\r\nHost: a.example\r\nConnection: keep-alive"
-                      b"\r\nX-Forwarded-For: 10.0.0.9\r\n\r\n")
+    head = parse_head(
+        b"GET /old/x?q=1 HTTP/1.1\r\nHost: a.example\r\nConnection: keep-alive"
+        b"\r\nX-Forwarded-For: 10.0.0.9\r\n\r\n"
+    )
     assert head is not None
-    out = rewritten_head(head, host="b.example", target="/new/x?q=1", client="127.1.0.1",
-                         proto="http").decode()
+    out = rewritten_head(
+        head, host="b.example", target="/new/x?q=1", client="127.1.0.1", proto="http"
+    ).decode()
     lines = out.split("\r\n")
     assert lines[0] == "GET /new/x?q=1 HTTP/1.1"
     assert "Host: b.example" in lines

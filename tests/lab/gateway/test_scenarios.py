@@ -25,12 +25,20 @@ pytestmark = pytest.mark.lab
 ROUTE_KINDS = ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute")
 #: The real-world Gateway API scenarios (SOURCES.md section A2) and kpath's own.
 GATEWAY_SCENARIOS = [
-    "envoy-gateway-quickstart", "envoy-gateway-http-routing", "envoy-gateway-tcp-routing",
-    "envoy-gateway-grpc-routing", "nginx-gateway-fabric-cafe",
-    "nginx-gateway-fabric-cross-namespace", "nginx-gateway-fabric-traffic-splitting",
-    "nginx-gateway-fabric-https-termination", "istio-bookinfo-gateway-api",
-    "istio-helloworld-gateway-api", "gateway-api-cross-namespace-routing",
-    "gateway-api-tls-routing", "cilium-basic-http", "gateway-shop",
+    "envoy-gateway-quickstart",
+    "envoy-gateway-http-routing",
+    "envoy-gateway-tcp-routing",
+    "envoy-gateway-grpc-routing",
+    "nginx-gateway-fabric-cafe",
+    "nginx-gateway-fabric-cross-namespace",
+    "nginx-gateway-fabric-traffic-splitting",
+    "nginx-gateway-fabric-https-termination",
+    "istio-bookinfo-gateway-api",
+    "istio-helloworld-gateway-api",
+    "gateway-api-cross-namespace-routing",
+    "gateway-api-tls-routing",
+    "cilium-basic-http",
+    "gateway-shop",
 ]
 #: (kind, namespace, name) -> the ResolvedRefs reason a planted fault gives.
 PLANTED = {("HTTPRoute", "shop", "payments"): "RefNotPermitted"}
@@ -47,8 +55,15 @@ CASES: dict[str, list[Case]] = {
         ("default/example-gateway", "http", 80, "example.com", "/any", {}, "example-backend"),
         ("default/example-gateway", "http", 80, "foo.example.com", "/login", {}, "foo-backend"),
         ("default/example-gateway", "http", 80, "foo.example.com", "/", {}, 404),
-        ("default/example-gateway", "http", 80, "bar.example.com", "/", {"env": "canary"},
-         "bar-canary-backend"),
+        (
+            "default/example-gateway",
+            "http",
+            80,
+            "bar.example.com",
+            "/",
+            {"env": "canary"},
+            "bar-canary-backend",
+        ),
         ("default/example-gateway", "http", 80, "bar.example.com", "/", {}, "bar-backend"),
     ],
     "envoy-gateway-tcp-routing": [
@@ -67,19 +82,39 @@ CASES: dict[str, list[Case]] = {
         ("default/gateway", "http", 80, "cafe.example.com", "/tea", {}, "tea"),
     ],
     "nginx-gateway-fabric-https-termination": [
-        ("default/gateway", "http", 80, "cafe.example.com", "/coffee", {},
-         (302, "https://cafe.example.com/coffee")),
+        (
+            "default/gateway",
+            "http",
+            80,
+            "cafe.example.com",
+            "/coffee",
+            {},
+            (302, "https://cafe.example.com/coffee"),
+        ),
         ("default/gateway", "https", 443, "cafe.example.com", "/coffee", {}, "coffee"),
         ("default/gateway", "https", 443, "cafe.example.com", "/tea", {}, "tea"),
         ("default/gateway", "https", 443, "cafe.example.com", "/", {}, 404),
     ],
     "istio-bookinfo-gateway-api": [
-        ("default/bookinfo-gateway", "http", 80, "bookinfo", "/productpage", {},
-         "productpage-v1"),
-        ("default/bookinfo-gateway", "http", 80, "bookinfo", "/static/app.css", {},
-         "productpage-v1"),
-        ("default/bookinfo-gateway", "http", 80, "bookinfo", "/api/v1/products/0", {},
-         "productpage-v1"),
+        ("default/bookinfo-gateway", "http", 80, "bookinfo", "/productpage", {}, "productpage-v1"),
+        (
+            "default/bookinfo-gateway",
+            "http",
+            80,
+            "bookinfo",
+            "/static/app.css",
+            {},
+            "productpage-v1",
+        ),
+        (
+            "default/bookinfo-gateway",
+            "http",
+            80,
+            "bookinfo",
+            "/api/v1/products/0",
+            {},
+            "productpage-v1",
+        ),
         ("default/bookinfo-gateway", "http", 80, "bookinfo", "/login/again", {}, 404),
         ("default/bookinfo-gateway", "http", 80, "bookinfo", "/", {}, 404),
     ],
@@ -88,8 +123,7 @@ CASES: dict[str, list[Case]] = {
     ],
     "gateway-api-cross-namespace-routing": [
         ("infra-ns/shared-gateway", "https", 443, "foo.example.com", "/", {}, "home"),
-        ("infra-ns/shared-gateway", "https", 443, "foo.example.com", "/store/cart", {},
-         "store"),
+        ("infra-ns/shared-gateway", "https", 443, "foo.example.com", "/store/cart", {}, "store"),
     ],
     "gateway-api-tls-routing": [
         ("default/example-gateway", "tls", 443, "foo.example.com", "/", {}, "foo-svc"),
@@ -97,20 +131,48 @@ CASES: dict[str, list[Case]] = {
     ],
     "cilium-basic-http": [
         ("default/my-gateway", "http", 80, "bookinfo", "/details/0", {}, "details-v1"),
-        ("default/my-gateway", "http", 80, "bookinfo", "/?great=example", {"magic": "foo"},
-         "productpage-v1"),
+        (
+            "default/my-gateway",
+            "http",
+            80,
+            "bookinfo",
+            "/?great=example",
+            {"magic": "foo"},
+            "productpage-v1",
+        ),
         ("default/my-gateway", "http", 80, "bookinfo", "/?great=example", {}, 404),
         ("default/my-gateway", "http", 80, "bookinfo", "/", {}, 404),
     ],
     "gateway-shop": [
         ("shop/shop-gateway", "http", 80, "shop.example.com", "/", {}, "web"),
-        ("shop/shop-gateway", "http", 80, "shop.example.com", "/api/cart", {"x-canary": "always"},
-         "cart-canary"),
+        (
+            "shop/shop-gateway",
+            "http",
+            80,
+            "shop.example.com",
+            "/api/cart",
+            {"x-canary": "always"},
+            "cart-canary",
+        ),
         ("shop/shop-gateway", "http", 80, "shop.example.com", "/api/search/q", {}, "search"),
-        ("shop/shop-gateway", "http", 80, "shop.example.com", "/old-shop/x", {},
-         (301, "http://shop.example.com/x")),
-        ("shop/shop-gateway", "http", 80, "shop.example.com", "/api/pay", {},
-         (302, "https://shop.example.com/api/pay")),
+        (
+            "shop/shop-gateway",
+            "http",
+            80,
+            "shop.example.com",
+            "/old-shop/x",
+            {},
+            (301, "http://shop.example.com/x"),
+        ),
+        (
+            "shop/shop-gateway",
+            "http",
+            80,
+            "shop.example.com",
+            "/api/pay",
+            {},
+            (302, "https://shop.example.com/api/pay"),
+        ),
         ("shop/shop-gateway", "https", 443, "shop.example.com", "/api/pay", {}, 500),
         ("shop/shop-gateway", "https", 443, "shop.example.com", "/", {}, "web"),
         ("shop/shop-gateway", "http", 80, "other.example.com", "/", {}, 404),
@@ -162,8 +224,15 @@ def test_the_controller_accepts_every_route_but_the_planted_faults(name: str) ->
         assert routes >= 1
 
 
-def _ask(lab: LabThread, gateway: str, scheme: str, port: int, host: str, path: str,
-         headers: dict[str, str]) -> httpx.Response:
+def _ask(
+    lab: LabThread,
+    gateway: str,
+    scheme: str,
+    port: int,
+    host: str,
+    path: str,
+    headers: dict[str, str],
+) -> httpx.Response:
     ns, name = gateway.split("/")
     address = lab.lab.scheduler.gateway_address((ns, name))
     assert address is not None, gateway
@@ -190,17 +259,36 @@ def test_requests_through_the_gateway_reach_what_the_guides_say(name: str) -> No
                 assert reply.status_code == want, (where, reply.text)
 
 
-@pytest.mark.parametrize(("name", "gateway", "host", "path", "want"), [
-    ("nginx-gateway-fabric-traffic-splitting", "default/gateway", "cafe.example.com", "/coffee",
-     {"coffee-v1": 8, "coffee-v2": 2}),
-    # The second HTTPRoute named helloworld replaced the first: 90/10 over the versions.
-    ("istio-helloworld-gateway-api", "default/helloworld-gateway", "hello", "/hello",
-     {"helloworld-v1": 9, "helloworld-v2": 1}),
-    ("gateway-api-cross-namespace-routing", "infra-ns/shared-gateway", "foo.example.com",
-     "/login", {"login-v1": 9, "login-v2": 1}),
-])
-def test_weighted_backends_share_requests_by_weight(name: str, gateway: str, host: str,
-                                                    path: str, want: dict[str, int]) -> None:
+@pytest.mark.parametrize(
+    ("name", "gateway", "host", "path", "want"),
+    [
+        (
+            "nginx-gateway-fabric-traffic-splitting",
+            "default/gateway",
+            "cafe.example.com",
+            "/coffee",
+            {"coffee-v1": 8, "coffee-v2": 2},
+        ),
+        # The second HTTPRoute named helloworld replaced the first: 90/10 over the versions.
+        (
+            "istio-helloworld-gateway-api",
+            "default/helloworld-gateway",
+            "hello",
+            "/hello",
+            {"helloworld-v1": 9, "helloworld-v2": 1},
+        ),
+        (
+            "gateway-api-cross-namespace-routing",
+            "infra-ns/shared-gateway",
+            "foo.example.com",
+            "/login",
+            {"login-v1": 9, "login-v2": 1},
+        ),
+    ],
+)
+def test_weighted_backends_share_requests_by_weight(
+    name: str, gateway: str, host: str, path: str, want: dict[str, int]
+) -> None:
     _need_low_ports()
     scheme, port = ("https", 443) if name.startswith("gateway-api") else ("http", 80)
     with LabThread(name, serve_api=False, store=MiniStore()) as lab:
@@ -223,13 +311,23 @@ def test_grpc_calls_on_the_envoy_gateway_reach_yages() -> None:
     """Decided by the lab's controller (its proxies speak HTTP/1.1, not h2c)."""
     with LabThread("envoy-gateway-grpc-routing", serve_api=False, store=MiniStore()) as lab:
         state = lab.lab.scheduler.controller_state
-        call = LabRequest("http", "grpc-example.com", "/yages.Echo/Ping", method="POST",
-                          headers=(("content-type", "application/grpc"),))
+        call = LabRequest(
+            "http",
+            "grpc-example.com",
+            "/yages.Echo/Ping",
+            method="POST",
+            headers=(("content-type", "application/grpc"),),
+        )
         got = decide(state, ("default", "example-gateway"), 80, call)
         assert got.kind == "forward" and [b.name for b in got.backends] == ["yages"]
         assert got.backends[0].targets and got.backends[0].targets[0][1] == 9000
-        other = LabRequest("http", "other.example.com", "/yages.Echo/Ping", method="POST",
-                           headers=(("content-type", "application/grpc"),))
+        other = LabRequest(
+            "http",
+            "other.example.com",
+            "/yages.Echo/Ping",
+            method="POST",
+            headers=(("content-type", "application/grpc"),),
+        )
         assert decide(state, ("default", "example-gateway"), 80, other).kind == "respond"
 
 
@@ -240,16 +338,25 @@ async def _pods(lab: LabThread) -> list[dict[str, Any]]:
 def test_gateway_shop_plants_a_local_policy_gateway_with_proxies_on_one_node() -> None:
     with LabThread("gateway-shop", serve_api=False, store=MiniStore()) as lab:
         infra = lab.lab.scheduler.gateway_infra[("shop", "shop-gateway")]
-        svc = next(s for s in lab.call(_list(lab, "Service"))
-                   if (s["metadata"]["namespace"], s["metadata"]["name"]) == infra.service)
+        svc = next(
+            s
+            for s in lab.call(_list(lab, "Service"))
+            if (s["metadata"]["namespace"], s["metadata"]["name"]) == infra.service
+        )
         assert svc["spec"]["type"] == "LoadBalancer"
         assert svc["spec"]["externalTrafficPolicy"] == "Local"
-        proxies = {p["spec"]["nodeName"] for p in lab.call(_pods(lab))
-                   if p["metadata"]["name"].startswith(infra.workload[1] + "-")}
+        proxies = {
+            p["spec"]["nodeName"]
+            for p in lab.call(_pods(lab))
+            if p["metadata"]["name"].startswith(infra.workload[1] + "-")
+        }
         assert proxies == {"node-a"}
         assert {n.name for n in lab.lab.scenario.nodes} - proxies == {"node-b", "node-c"}
         # The same Services are also behind the Ingress.
         ingress = lab.call(_list(lab, "Ingress"))[0]
-        backends = {p["backend"]["service"]["name"] for r in ingress["spec"]["rules"]
-                    for p in r["http"]["paths"]}
+        backends = {
+            p["backend"]["service"]["name"]
+            for r in ingress["spec"]["rules"]
+            for p in r["http"]["paths"]
+        }
         assert backends == {"storefront", "cart", "search"}

@@ -74,16 +74,31 @@ BACKENDS = [
 
 
 def service(ns: str, name: str, address: str | None) -> list[dict[str, Any]]:
-    svc = {"kind": "Service", "metadata": {"namespace": ns, "name": name},
-           "spec": {"ports": [{"name": "first-port", "port": 8080, "targetPort": 3000},
-                              {"name": "https", "port": 443, "targetPort": 8443}]}}
-    endpoints = [{"addresses": [address], "conditions": {"ready": True}}] if address else [
-        {"addresses": ["10.9.9.9"], "conditions": {"ready": False}}]
-    sl = {"kind": "EndpointSlice",
-          "metadata": {"namespace": ns, "name": f"{name}-abc",
-                       "labels": {"kubernetes.io/service-name": name}},
-          "ports": [{"name": "first-port", "port": 3000}, {"name": "https", "port": 8443}],
-          "endpoints": endpoints}
+    svc = {
+        "kind": "Service",
+        "metadata": {"namespace": ns, "name": name},
+        "spec": {
+            "ports": [
+                {"name": "first-port", "port": 8080, "targetPort": 3000},
+                {"name": "https", "port": 443, "targetPort": 8443},
+            ]
+        },
+    }
+    endpoints = (
+        [{"addresses": [address], "conditions": {"ready": True}}]
+        if address
+        else [{"addresses": ["10.9.9.9"], "conditions": {"ready": False}}]
+    )
+    sl = {
+        "kind": "EndpointSlice",
+        "metadata": {
+            "namespace": ns,
+            "name": f"{name}-abc",
+            "labels": {"kubernetes.io/service-name": name},
+        },
+        "ports": [{"name": "first-port", "port": 3000}, {"name": "https", "port": 8443}],
+        "endpoints": endpoints,
+    }
     return [svc, sl]
 
 
@@ -102,18 +117,39 @@ def objects(*extra: str, base: bool = True) -> dict[str, list[dict[str, Any]]]:
 
 def world(*extra: str, base: bool = True) -> ControllerState:
     objs = objects(*extra, base=base)
-    addrs = {(g["metadata"].get("namespace", "default"), g["metadata"]["name"]): ["127.0.0.10"]
-             for g in objs.get("Gateway", [])}
+    addrs = {
+        (g["metadata"].get("namespace", "default"), g["metadata"]["name"]): ["127.0.0.10"]
+        for g in objs.get("Gateway", [])
+    }
     return reconcile(objs, addrs)
 
 
-def ask(state: ControllerState, path: str = "/", *, gateway: str = "same-namespace",
-        host: str = "example.com", method: str = "GET", headers: dict[str, str] | None = None,
-        port: int = 80, protocol: str = "http", ns: str = INFRA) -> Decision:
+def ask(
+    state: ControllerState,
+    path: str = "/",
+    *,
+    gateway: str = "same-namespace",
+    host: str = "example.com",
+    method: str = "GET",
+    headers: dict[str, str] | None = None,
+    port: int = 80,
+    protocol: str = "http",
+    ns: str = INFRA,
+) -> Decision:
     path, _, query = path.partition("?")
-    return decide(state, (ns, gateway), port,
-                  LabRequest(protocol, host, path, query, method,  # type: ignore[arg-type]
-                             tuple((headers or {}).items())))
+    return decide(
+        state,
+        (ns, gateway),
+        port,
+        LabRequest(
+            protocol,
+            host,
+            path,
+            query,
+            method,  # type: ignore[arg-type]
+            tuple((headers or {}).items()),
+        ),
+    )
 
 
 def answer(decision: Decision) -> str | int:

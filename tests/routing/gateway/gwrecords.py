@@ -25,37 +25,73 @@ from kpath.cluster.gatewayapi import (
 GROUP = "gateway.networking.k8s.io"
 
 
-def cond(type_: str, status: str, reason: str = "", message: str = "",
-         gen: int | None = None) -> Condition:
+def cond(
+    type_: str, status: str, reason: str = "", message: str = "", gen: int | None = None
+) -> Condition:
     return Condition(type_, status, reason, message, gen)
 
 
-def listener(name: str = "http", port: int = 80, protocol: str = "HTTP",
-             hostname: str | None = None, from_: str = "Same") -> Listener:
+def listener(
+    name: str = "http",
+    port: int = 80,
+    protocol: str = "HTTP",
+    hostname: str | None = None,
+    from_: str = "Same",
+) -> Listener:
     return Listener(name, hostname, port, protocol, None, (), AllowedRoutes(from_, None, ()))
 
 
-def gateway(name: str = "gw", ns: str = "default", class_name: str = "eg",
-            listeners: tuple[Listener, ...] | None = None, addresses: tuple[str, ...] = (),
-            conditions: tuple[Condition, ...] = (),
-            listener_status: tuple[ListenerStatus, ...] = (), generation: int = 1) -> Gateway:
-    return Gateway(ns, name, class_name, listeners or (listener(),), (),
-                   tuple(GatewayAddress("IPAddress", a) for a in addresses), conditions,
-                   listener_status, None, None, {}, {}, {}, "2026-01-01T00:00:00Z", generation)
+def gateway(
+    name: str = "gw",
+    ns: str = "default",
+    class_name: str = "eg",
+    listeners: tuple[Listener, ...] | None = None,
+    addresses: tuple[str, ...] = (),
+    conditions: tuple[Condition, ...] = (),
+    listener_status: tuple[ListenerStatus, ...] = (),
+    generation: int = 1,
+) -> Gateway:
+    return Gateway(
+        ns,
+        name,
+        class_name,
+        listeners or (listener(),),
+        (),
+        tuple(GatewayAddress("IPAddress", a) for a in addresses),
+        conditions,
+        listener_status,
+        None,
+        None,
+        {},
+        {},
+        {},
+        "2026-01-01T00:00:00Z",
+        generation,
+    )
 
 
-def gw_class(name: str = "eg", controller: str = "gateway.envoyproxy.io/gatewayclass-controller",
-             conditions: tuple[Condition, ...] = ()) -> GatewayClass:
+def gw_class(
+    name: str = "eg",
+    controller: str = "gateway.envoyproxy.io/gatewayclass-controller",
+    conditions: tuple[Condition, ...] = (),
+) -> GatewayClass:
     return GatewayClass(name, controller, conditions)
 
 
-def parent(name: str = "gw", ns: str | None = None, section: str | None = None,
-           port: int | None = None) -> ParentRef:
+def parent(
+    name: str = "gw", ns: str | None = None, section: str | None = None, port: int | None = None
+) -> ParentRef:
     return ParentRef(GROUP, "Gateway", ns, name, section, port)
 
 
-def backend(name: str, port: int | None = 80, weight: int = 1, ns: str | None = None,
-            kind: str = "Service", group: str = "") -> BackendRef:
+def backend(
+    name: str,
+    port: int | None = 80,
+    weight: int = 1,
+    ns: str | None = None,
+    kind: str = "Service",
+    group: str = "",
+) -> BackendRef:
     return BackendRef(group, kind, ns, name, port, weight)
 
 
@@ -63,22 +99,43 @@ def prefix(value: str = "/", type_: str = "PathPrefix") -> RouteMatch:
     return RouteMatch(PathMatch(type_, value), (), (), None, None, None, None)
 
 
-def rule(*backends: BackendRef, matches: tuple[RouteMatch, ...] = (),
-         redirect: RequestRedirect | None = None, name: str | None = None) -> RouteRule:
+def rule(
+    *backends: BackendRef,
+    matches: tuple[RouteMatch, ...] = (),
+    redirect: RequestRedirect | None = None,
+    name: str | None = None,
+) -> RouteRule:
     filters = (RouteFilter("RequestRedirect", redirect, None),) if redirect else ()
     return RouteRule(name, matches, filters, backends)
 
 
-def route(name: str, *rules: RouteRule, ns: str = "default",
-          parents: tuple[ParentRef, ...] | None = None, hostnames: tuple[str, ...] = (),
-          kind: str = "HTTPRoute", status: tuple[RouteParentStatus, ...] = (),
-          generation: int = 1, creation: str = "2026-01-01T00:00:00Z") -> Route:
-    return Route(kind, ns, name, parents if parents is not None else (parent(),), hostnames,
-                 rules, status, creation, generation)
+def route(
+    name: str,
+    *rules: RouteRule,
+    ns: str = "default",
+    parents: tuple[ParentRef, ...] | None = None,
+    hostnames: tuple[str, ...] = (),
+    kind: str = "HTTPRoute",
+    status: tuple[RouteParentStatus, ...] = (),
+    generation: int = 1,
+    creation: str = "2026-01-01T00:00:00Z",
+) -> Route:
+    return Route(
+        kind,
+        ns,
+        name,
+        parents if parents is not None else (parent(),),
+        hostnames,
+        rules,
+        status,
+        creation,
+        generation,
+    )
 
 
-def parent_status(p: ParentRef, *conditions: Condition,
-                  controller: str = "example.com/ctl") -> RouteParentStatus:
+def parent_status(
+    p: ParentRef, *conditions: Condition, controller: str = "example.com/ctl"
+) -> RouteParentStatus:
     return RouteParentStatus(p, controller, conditions)
 
 

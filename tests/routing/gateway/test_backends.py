@@ -56,16 +56,28 @@ def answer(snap, req=None):  # type: ignore[no-untyped-def]
 def test_reference_grant_permits_cross_namespace_backend() -> None:
     # HTTPRouteReferenceGrant: with the grant 200 from web-backend; once deleted, 500
     g = grant(WEB, [("HTTPRoute", INFRA)], [("Service", "web-backend")])
-    assert outcome(snapshot([SAME], [CROSS], [g], objects=WEB_BACKEND), request("x")) == \
-        "web-backend"
+    assert (
+        outcome(snapshot([SAME], [CROSS], [g], objects=WEB_BACKEND), request("x")) == "web-backend"
+    )
     assert outcome(snapshot([SAME], [CROSS], objects=WEB_BACKEND), request("x")) == "500"
 
 
-def _rg(name: str, ns: str = WEB, from_group: str = GROUP, from_kind: str = "HTTPRoute",
-        from_ns: str = INFRA, to_group: str = "", to_kind: str = "Service",
-        to_name: str | None = "web-backend") -> ReferenceGrant:
-    return ReferenceGrant(ns, name, (GrantFrom(from_group, from_kind, from_ns),),
-                          (GrantTo(to_group, to_kind, to_name),))
+def _rg(
+    name: str,
+    ns: str = WEB,
+    from_group: str = GROUP,
+    from_kind: str = "HTTPRoute",
+    from_ns: str = INFRA,
+    to_group: str = "",
+    to_kind: str = "Service",
+    to_name: str | None = "web-backend",
+) -> ReferenceGrant:
+    return ReferenceGrant(
+        ns,
+        name,
+        (GrantFrom(from_group, from_kind, from_ns),),
+        (GrantTo(to_group, to_kind, to_name),),
+    )
 
 
 INVALID_GRANTS = [
@@ -75,8 +87,11 @@ INVALID_GRANTS = [
     _rg("reference-grant-wrong-from-namespace", from_ns="not-the-namespace-youre-looking-for"),
     _rg("reference-grant-wrong-to-group", to_group="not-the-group-youre-looking-for"),
     _rg("reference-grant-wrong-to-kind", to_kind="Secret"),
-    _rg("reference-grant-wrong-to-name", to_kind="Secret",
-        to_name="not-the-service-youre-looking-for"),
+    _rg(
+        "reference-grant-wrong-to-name",
+        to_kind="Secret",
+        to_name="not-the-service-youre-looking-for",
+    ),
     _rg("reference-grant-other-service", to_name="other"),
 ]
 
@@ -94,8 +109,9 @@ def test_invalid_reference_grants(g: ReferenceGrant) -> None:
 def test_grant_for_every_service_in_the_namespace() -> None:
     # ReferenceGrant "to" without a name: every Service of that namespace
     g = grant(WEB, [("HTTPRoute", INFRA)], [("Service", None)])
-    assert outcome(snapshot([SAME], [CROSS], [g], objects=WEB_BACKEND), request("x")) == \
-        "web-backend"
+    assert (
+        outcome(snapshot([SAME], [CROSS], [g], objects=WEB_BACKEND), request("x")) == "web-backend"
+    )
 
 
 def test_grant_names_the_route_kind() -> None:
@@ -109,9 +125,11 @@ def test_grant_names_the_route_kind() -> None:
 def test_partially_invalid_via_invalid_reference_grant() -> None:
     # HTTPRoutePartiallyInvalidViaInvalidReferenceGrant: /v2 500, / app-backend-v1
     g = grant(APP, [("HTTPRoute", INFRA)], [("Service", "app-backend-v1")])
-    r = route("invalid-reference-grant",
-              rule(backend("app-backend-v2", ns=APP), matches=[match("/v2")]),
-              rule(backend("app-backend-v1", ns=APP)))
+    r = route(
+        "invalid-reference-grant",
+        rule(backend("app-backend-v2", ns=APP), matches=[match("/v2")]),
+        rule(backend("app-backend-v1", ns=APP)),
+    )
     objs = service("app-backend-v1", ns=APP) + service("app-backend-v2", ns=APP)
     snap = snapshot([SAME], [r], [g], objects=objs)
     assert outcome(snap, request("x", "/v2")) == "500"
@@ -126,23 +144,37 @@ def test_invalid_cross_namespace_backend_ref() -> None:
 def test_cross_namespace_route_with_its_own_backend() -> None:
     # HTTPRouteCrossNamespace: a route in the web namespace on the infra Gateway (Selector
     # listener), its backend in its own namespace: no grant needed
-    gw = gateway("backend-namespaces", listener(
-        from_="Selector", sel=selector({"gateway-conformance": "backend"})))
-    r = route("cross-namespace", rule(backend("web-backend")), ns=WEB,
-              parents=[parent("backend-namespaces", INFRA)])
-    snap = snapshot([gw], [r], objects=WEB_BACKEND,
-                    namespaces=[namespace(WEB, **{"gateway-conformance": "backend"})])
+    gw = gateway(
+        "backend-namespaces",
+        listener(from_="Selector", sel=selector({"gateway-conformance": "backend"})),
+    )
+    r = route(
+        "cross-namespace",
+        rule(backend("web-backend")),
+        ns=WEB,
+        parents=[parent("backend-namespaces", INFRA)],
+    )
+    snap = snapshot(
+        [gw],
+        [r],
+        objects=WEB_BACKEND,
+        namespaces=[namespace(WEB, **{"gateway-conformance": "backend"})],
+    )
     assert outcome(snap, request("x")) == "web-backend"
 
 
 def test_unknown_kind_and_nonexistent_backend() -> None:
     # HTTPRouteInvalidBackendRefUnknownKind (InvalidKind, 500) and
     # HTTPRouteInvalidNonExistentBackendRef (BackendNotFound, 500)
-    unknown = route("invalid-backend-ref-unknown-kind", rule(backend(
-        V1, kind="NonExistent", group="unknownkind.example.com")))
+    unknown = route(
+        "invalid-backend-ref-unknown-kind",
+        rule(backend(V1, kind="NonExistent", group="unknownkind.example.com")),
+    )
     missing = route("invalid-nonexistent-backend-ref", rule(backend("nonexistent", ns=INFRA)))
-    for r, problem, code in ((unknown, INVALID_KIND, "KP432"),
-                             (missing, BACKEND_NOT_FOUND, "KP431")):
+    for r, problem, code in (
+        (unknown, INVALID_KIND, "KP432"),
+        (missing, BACKEND_NOT_FOUND, "KP431"),
+    ):
         snap = snapshot([SAME], [r])
         assert outcome(snap, request("x", "/v2")) == "500"
         assert [b.problem for b in rule_backends(snap, r, 0)] == [problem]
@@ -159,12 +191,15 @@ def test_backend_port_must_exist_and_be_given() -> None:
 
 def test_weights_give_shares_and_weight_zero_sends_nothing() -> None:
     # HTTPRouteWeight: 70/30/0
-    r = route("weighted-backends", rule(backend(V1, weight=70), backend(V2, weight=30),
-                                        backend(V3, weight=0)))
+    r = route(
+        "weighted-backends",
+        rule(backend(V1, weight=70), backend(V2, weight=30), backend(V3, weight=0)),
+    )
     a = answer(snapshot([SAME], [r]))
     assert a.outcome == Outcome.FORWARD
-    assert [(b.name.name, b.weight, round(b.share, 2), b.verdict, b.endpoints)
-            for b in a.backends] == [(V1, 70, 0.7, "forward", 1), (V2, 30, 0.3, "forward", 1)]
+    assert [
+        (b.name.name, b.weight, round(b.share, 2), b.verdict, b.endpoints) for b in a.backends
+    ] == [(V1, 70, 0.7, "forward", 1), (V2, 30, 0.3, "forward", 1)]
 
 
 def test_invalid_backend_answers_500_for_its_share_only() -> None:
@@ -173,7 +208,9 @@ def test_invalid_backend_answers_500_for_its_share_only() -> None:
     a = answer(snapshot([SAME], [r]))
     assert a.outcome == Outcome.FORWARD
     assert [(b.name.name, b.share, b.verdict) for b in a.backends] == [
-        (V1, 0.5, "forward"), ("nonexistent", 0.5, "invalid")]
+        (V1, 0.5, "forward"),
+        ("nonexistent", 0.5, "invalid"),
+    ]
     assert [f.code for f in a.findings] == ["KP431"]
     assert "50%" in a.findings[0].message
 
@@ -188,11 +225,15 @@ def test_all_weights_zero_is_a_backend_error() -> None:
 
 def test_omitted_backend_refs_answer_500() -> None:
     # HTTPRouteOmittedBackendRefs
-    r = route("r", rule(matches=[match(path("/omitted-no-forward", "Exact"))]),
-              rule(matches=[match(path("/empty-no-forward", "Exact"))]),
-              rule(backend(V1)))
-    r = r._replace(rules=(r.rules[0]._replace(backends=()), r.rules[1]._replace(backends=()),
-                          r.rules[2]))
+    r = route(
+        "r",
+        rule(matches=[match(path("/omitted-no-forward", "Exact"))]),
+        rule(matches=[match(path("/empty-no-forward", "Exact"))]),
+        rule(backend(V1)),
+    )
+    r = r._replace(
+        rules=(r.rules[0]._replace(backends=()), r.rules[1]._replace(backends=()), r.rules[2])
+    )
     snap = snapshot([SAME], [r])
     assert outcome(snap, request("x", "/forward")) == V1
     assert outcome(snap, request("x", "/omitted-no-forward")) == "500"
@@ -229,8 +270,11 @@ def test_rule_backends_resolves_namespace_and_key() -> None:
 
 
 def test_route_problems_name_each_resolved_refs_reason_once() -> None:
-    r = route("r", rule(backend("nonexistent"), backend("web-backend", ns=WEB)),
-              rule(backend("also-missing"), backend(V1, kind="ConfigMap")))
+    r = route(
+        "r",
+        rule(backend("nonexistent"), backend("web-backend", ns=WEB)),
+        rule(backend("also-missing"), backend(V1, kind="ConfigMap")),
+    )
     snap = snapshot([SAME], [r], objects=WEB_BACKEND)
     assert route_problems(snap, r) == (BACKEND_NOT_FOUND, REF_NOT_PERMITTED, INVALID_KIND)
     assert route_problems(snap, route("ok", rule(backend(V1)))) == ()
@@ -243,26 +287,34 @@ def test_certificate_refs_across_namespaces_need_a_grant() -> None:
     none = snapshot([SAME], [])
     assert certificate_problems(none, INFRA, [ref]) == (REF_NOT_PERMITTED,)
     for to_name in ("certificate", None):
-        g = ReferenceGrant(WEB, "g", (GrantFrom(GROUP, "Gateway", INFRA),),
-                           (GrantTo("", "Secret", to_name),))
+        g = ReferenceGrant(
+            WEB, "g", (GrantFrom(GROUP, "Gateway", INFRA),), (GrantTo("", "Secret", to_name),)
+        )
         assert certificate_problems(snapshot([SAME], [], [g]), INFRA, [ref]) == ()
-    wrong = ReferenceGrant(WEB, "g", (GrantFrom(GROUP, "Gateway", INFRA),),
-                           (GrantTo("", "Secret", "not-the-certificate"),))
-    assert certificate_problems(snapshot([SAME], [], [wrong]), INFRA, [ref]) == (
-        REF_NOT_PERMITTED,)
+    wrong = ReferenceGrant(
+        WEB,
+        "g",
+        (GrantFrom(GROUP, "Gateway", INFRA),),
+        (GrantTo("", "Secret", "not-the-certificate"),),
+    )
+    assert certificate_problems(snapshot([SAME], [], [wrong]), INFRA, [ref]) == (REF_NOT_PERMITTED,)
     same_ns = SecretRef("", "Secret", None, "certificate")
     assert certificate_problems(none, INFRA, [same_ns]) == ()
     assert certificate_problems(none, INFRA, [SecretRef("", "ConfigMap", None, "c")]) == (
-        "InvalidCertificateRef",)
+        "InvalidCertificateRef",
+    )
 
 
 def test_service_types() -> None:
     # HTTPRouteServiceTypes: a Service with hand-made EndpointSlices (no selector), a
     # headless one, and a headless one with hand-made slices all reach their endpoints
     def svc(name: str, headless: bool, selector: bool):  # type: ignore[no-untyped-def]
-        s = b.service(name, ns=INFRA, selector={"app": name} if selector else {},
-                      ports=[{"name": "first-port", "port": 8080, "targetPort": 3000,
-                              "protocol": "TCP"}])
+        s = b.service(
+            name,
+            ns=INFRA,
+            selector={"app": name} if selector else {},
+            ports=[{"name": "first-port", "port": 8080, "targetPort": 3000, "protocol": "TCP"}],
+        )
         if not selector:
             del s["spec"]["selector"]
         if headless:
@@ -270,19 +322,25 @@ def test_service_types() -> None:
         eps = [b.endpoint("10.9.0.1", "n1", ns=INFRA), b.endpoint("10.9.0.2", "n1", ns=INFRA)]
         return [s, b.endpointslice(name, eps, ns=INFRA, port=3000, port_name="first-port")]
 
-    objs = (svc("manual-endpointslices", False, False) + svc("headless", True, True)
-            + svc("headless-manual-endpointslices", True, False))
-    r = route("service-types", *[rule(backend(n), matches=[match(path(f"/{n}", "Exact"))])
-                                 for n in ("manual-endpointslices", "headless",
-                                           "headless-manual-endpointslices")])
+    objs = (
+        svc("manual-endpointslices", False, False)
+        + svc("headless", True, True)
+        + svc("headless-manual-endpointslices", True, False)
+    )
+    r = route(
+        "service-types",
+        *[
+            rule(backend(n), matches=[match(path(f"/{n}", "Exact"))])
+            for n in ("manual-endpointslices", "headless", "headless-manual-endpointslices")
+        ],
+    )
     snap = snapshot([SAME], [r], objects=objs)
     for n in ("manual-endpointslices", "headless", "headless-manual-endpointslices"):
         a = answer(snap, request("x", f"/{n}"))
         assert [(s.name.name, s.verdict, s.endpoints) for s in a.backends] == [(n, "forward", 2)]
 
 
-@pytest.mark.parametrize("kind", ["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute",
-                                  "UDPRoute"])
+@pytest.mark.parametrize("kind", ["HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute"])
 def test_each_route_kind_needs_its_own_grant(kind: str) -> None:
     # TLSRouteInvalidReferenceGrant, TCPRouteReferenceGrant, UDPRouteReferenceGrant and the
     # HTTPRoute ones: a grant names the kind it lets refer across namespaces

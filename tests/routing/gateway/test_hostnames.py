@@ -30,10 +30,16 @@ def test_intersection_examples_from_the_spec() -> None:
     assert intersect("test.example.com", ("*.example.com",)) == ("test.example.com",)
     # a listener for *.example.com: *.example.com, test..., foo.test... match; example.com
     # and test.example.net do not, and are ignored
-    assert intersect("*.example.com", ("*.example.com", "test.example.com",
-                                       "foo.test.example.com", "example.com",
-                                       "test.example.net")) == (
-        "*.example.com", "test.example.com", "foo.test.example.com")
+    assert intersect(
+        "*.example.com",
+        (
+            "*.example.com",
+            "test.example.com",
+            "foo.test.example.com",
+            "example.com",
+            "test.example.net",
+        ),
+    ) == ("*.example.com", "test.example.com", "foo.test.example.com")
     assert intersect("*.example.com", ("example.com", "test.example.net")) is None
     assert intersect("*.a.example.com", ("*.example.com",)) == ("*.a.example.com",)
     assert intersect(None, ()) == ()
@@ -46,27 +52,29 @@ def test_specificity_orders_exact_then_longer_wildcard_then_none() -> None:
 
 
 def test_wildcard_keys_most_specific_first() -> None:
-    assert list(wildcard_keys("a.b.example.com")) == ["*.b.example.com", "*.example.com",
-                                                      "*.com"]
+    assert list(wildcard_keys("a.b.example.com")) == ["*.b.example.com", "*.example.com", "*.com"]
 
 
 labels = st.lists(st.sampled_from(["a", "b", "example", "com"]), min_size=1, max_size=4)
 
 
 @given(labels, labels)
-def test_wildcard_keys_are_exactly_the_matching_wildcards(host: list[str],
-                                                          suffix: list[str]) -> None:
+def test_wildcard_keys_are_exactly_the_matching_wildcards(
+    host: list[str], suffix: list[str]
+) -> None:
     h = ".".join(host)
     w = "*." + ".".join(suffix)
     assert host_matches(w, h) == (w in set(wildcard_keys(h)))
 
 
-@given(labels, st.one_of(st.none(), labels.map(".".join),
-                         labels.map(lambda s: "*." + ".".join(s))),
-       st.lists(st.one_of(labels.map(".".join), labels.map(lambda s: "*." + ".".join(s))),
-                max_size=3))
+@given(
+    labels,
+    st.one_of(st.none(), labels.map(".".join), labels.map(lambda s: "*." + ".".join(s))),
+    st.lists(st.one_of(labels.map(".".join), labels.map(lambda s: "*." + ".".join(s))), max_size=3),
+)
 def test_intersection_serves_a_host_iff_listener_and_route_both_do(
-        host: list[str], lst: str | None, route: list[str]) -> None:
+    host: list[str], lst: str | None, route: list[str]
+) -> None:
     h = ".".join(host)
     hosts = intersect(lst, tuple(route))
     both = host_matches(lst, h) and (not route or any(host_matches(r, h) for r in route))

@@ -30,33 +30,59 @@ TRAEFIK = GatewayClass("traefik", "traefik.io/gateway-controller", ())
 OTHER = GatewayClass("acme", "example.com/acme-gateway", ())
 
 
-def gateway(name: str = "eg", ns: str = "default", class_name: str = "eg",
-            addresses: tuple[str, ...] = ()) -> Gateway:
+def gateway(
+    name: str = "eg", ns: str = "default", class_name: str = "eg", addresses: tuple[str, ...] = ()
+) -> Gateway:
     listener = Listener("http", None, 80, "HTTP", None, (), AllowedRoutes("Same", None, ()))
-    return Gateway(ns, name, class_name, (listener,), (),
-                   tuple(GatewayAddress("IPAddress", a) for a in addresses), (), (), None,
-                   None, {}, {}, {}, "", 1)
+    return Gateway(
+        ns,
+        name,
+        class_name,
+        (listener,),
+        (),
+        tuple(GatewayAddress("IPAddress", a) for a in addresses),
+        (),
+        (),
+        None,
+        None,
+        {},
+        {},
+        {},
+        "",
+        1,
+    )
 
 
 def index(*services: b.Obj):
     return infra_index(b.snapshot(*services).services)
 
 
-def lb(name: str, ns: str, labels: dict[str, str] | None = None, ip: str | None = None,
-       type_: str = "LoadBalancer") -> b.Obj:
-    return b.service(name, type_, ns=ns, labels=labels, lb_ip=ip, etp="Local",
-                     selector=labels or {"app": name})
+def lb(
+    name: str,
+    ns: str,
+    labels: dict[str, str] | None = None,
+    ip: str | None = None,
+    type_: str = "LoadBalancer",
+) -> b.Obj:
+    return b.service(
+        name, type_, ns=ns, labels=labels, lb_ip=ip, etp="Local", selector=labels or {"app": name}
+    )
 
 
 def test_envoy_gateway_controller_namespace_service():
     # Envoy Gateway's own testdata: services/default.yaml (labels, namespace, name shape).
-    labels = {"app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy",
-              "app.kubernetes.io/managed-by": "envoy-gateway",
-              "gateway.envoyproxy.io/owning-gateway-name": "eg",
-              "gateway.envoyproxy.io/owning-gateway-namespace": "default"}
+    labels = {
+        "app.kubernetes.io/name": "envoy",
+        "app.kubernetes.io/component": "proxy",
+        "app.kubernetes.io/managed-by": "envoy-gateway",
+        "gateway.envoyproxy.io/owning-gateway-name": "eg",
+        "gateway.envoyproxy.io/owning-gateway-namespace": "default",
+    }
     other = {**labels, "gateway.envoyproxy.io/owning-gateway-namespace": "team-b"}
-    idx = index(lb("envoy-default-eg-e41e7b31", "envoy-gateway-system", labels),
-                lb("envoy-team-b-eg-0badc0de", "envoy-gateway-system", other))
+    idx = index(
+        lb("envoy-default-eg-e41e7b31", "envoy-gateway-system", labels),
+        lb("envoy-team-b-eg-0badc0de", "envoy-gateway-system", other),
+    )
     ref = find_infra(gateway(), EG, idx)
     assert ref.service == ObjectKey("envoy-gateway-system", "envoy-default-eg-e41e7b31")
     assert ref.implementation == "Envoy Gateway"
@@ -66,8 +92,7 @@ def test_envoy_gateway_controller_namespace_service():
 
 
 def test_envoy_gateway_merged_gateways_share_a_class_service():
-    labels = {"app.kubernetes.io/name": "envoy",
-              "gateway.envoyproxy.io/owning-gatewayclass": "eg"}
+    labels = {"app.kubernetes.io/name": "envoy", "gateway.envoyproxy.io/owning-gatewayclass": "eg"}
     idx = index(lb("envoy-eg-1234", "envoy-gateway-system", labels))
     ref = find_infra(gateway(name="one"), EG, idx)
     assert ref.service == ObjectKey("envoy-gateway-system", "envoy-eg-1234")
@@ -76,11 +101,15 @@ def test_envoy_gateway_merged_gateways_share_a_class_service():
 
 def test_gateway_api_label_in_the_gateways_namespace_wins():
     # Istio labels its Service with both; the standard label is read first.
-    labels = {"gateway.networking.k8s.io/gateway-name": "bookinfo-gateway",
-              "istio.io/gateway-name": "bookinfo-gateway"}
-    idx = index(lb("bookinfo-gateway-istio", "default", labels),
-                # the same label in another namespace belongs to another Gateway
-                lb("bookinfo-gateway-istio", "elsewhere", labels))
+    labels = {
+        "gateway.networking.k8s.io/gateway-name": "bookinfo-gateway",
+        "istio.io/gateway-name": "bookinfo-gateway",
+    }
+    idx = index(
+        lb("bookinfo-gateway-istio", "default", labels),
+        # the same label in another namespace belongs to another Gateway
+        lb("bookinfo-gateway-istio", "elsewhere", labels),
+    )
     ref = find_infra(gateway("bookinfo-gateway", class_name="istio"), ISTIO, idx)
     assert ref.service == ObjectKey("default", "bookinfo-gateway-istio")
     assert ref.implementation == "Istio"
@@ -89,16 +118,19 @@ def test_gateway_api_label_in_the_gateways_namespace_wins():
 
 def test_load_balancer_preferred_over_cluster_ip_with_the_same_label():
     labels = {"gateway.networking.k8s.io/gateway-name": "gw"}
-    idx = index(b.service("gw-metrics", "ClusterIP", ns="default", labels=labels),
-                lb("gw-istio", "default", labels))
+    idx = index(
+        b.service("gw-metrics", "ClusterIP", ns="default", labels=labels),
+        lb("gw-istio", "default", labels),
+    )
     ref = find_infra(gateway("gw", class_name="istio"), ISTIO, idx)
     assert ref.service == ObjectKey("default", "gw-istio")
 
 
 def test_istio_by_its_own_label_then_by_name():
     idx = index(lb("x", "default", {"istio.io/gateway-name": "hello"}))
-    assert find_infra(gateway("hello", class_name="istio"), ISTIO, idx).service == \
-        ObjectKey("default", "x")
+    assert find_infra(gateway("hello", class_name="istio"), ISTIO, idx).service == ObjectKey(
+        "default", "x"
+    )
     idx = index(lb("helloworld-gateway-istio", "default"))
     ref = find_infra(gateway("helloworld-gateway", class_name="istio"), ISTIO, idx)
     assert ref.service == ObjectKey("default", "helloworld-gateway-istio")
@@ -110,16 +142,22 @@ def test_nginx_gateway_fabric_2_by_name_and_1_by_shared_service():
     ref = find_infra(gateway("gateway", class_name="nginx"), NGF, idx)
     assert ref.service == ObjectKey("default", "gateway-nginx")
     assert ref.implementation == "NGINX Gateway Fabric"
-    shared = index(lb("nginx-gateway", "nginx-gateway",
-                      {"app.kubernetes.io/name": "nginx-gateway"}))
+    shared = index(
+        lb("nginx-gateway", "nginx-gateway", {"app.kubernetes.io/name": "nginx-gateway"})
+    )
     ref = find_infra(gateway("gateway", class_name="nginx"), NGF, shared)
     assert ref.service == ObjectKey("nginx-gateway", "nginx-gateway")
     assert "shared" in ref.note
 
 
 def test_cilium_by_its_label_and_by_name():
-    idx = index(lb("cilium-gateway-my-gateway", "default",
-                   {"io.cilium.gateway/owning-gateway": "my-gateway"}))
+    idx = index(
+        lb(
+            "cilium-gateway-my-gateway",
+            "default",
+            {"io.cilium.gateway/owning-gateway": "my-gateway"},
+        )
+    )
     ref = find_infra(gateway("my-gateway", class_name="cilium"), CILIUM, idx)
     assert ref.service == ObjectKey("default", "cilium-gateway-my-gateway")
     assert "Cilium label" in ref.note
@@ -131,8 +169,10 @@ def test_cilium_by_its_label_and_by_name():
 
 def test_traefik_shared_service_not_its_cluster_ip_dashboard():
     labels = {"app.kubernetes.io/name": "traefik"}
-    idx = index(b.service("traefik-dashboard", "ClusterIP", ns="traefik", labels=labels),
-                lb("traefik", "traefik", labels))
+    idx = index(
+        b.service("traefik-dashboard", "ClusterIP", ns="traefik", labels=labels),
+        lb("traefik", "traefik", labels),
+    )
     ref = find_infra(gateway("web", class_name="traefik"), TRAEFIK, idx)
     assert ref.service == ObjectKey("traefik", "traefik")
     assert ref.implementation == "Traefik"
@@ -172,42 +212,90 @@ def svc_doc(name: str, ns: str, labels: dict[str, str] | None = None) -> dict:
     meta: dict = {"name": name, "namespace": ns}
     if labels:
         meta["labels"] = labels
-    return {"apiVersion": "v1", "kind": "Service", "metadata": meta,
-            "spec": {"type": "LoadBalancer", "externalTrafficPolicy": "Local",
-                     "selector": labels or {"app": name},
-                     "ports": [{"port": 80, "targetPort": 10080, "nodePort": 31080}]},
-            "status": {"loadBalancer": {"ingress": [{"ip": "198.51.100.7"}]}}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": meta,
+        "spec": {
+            "type": "LoadBalancer",
+            "externalTrafficPolicy": "Local",
+            "selector": labels or {"app": name},
+            "ports": [{"port": 80, "targetPort": 10080, "nodePort": 31080}],
+        },
+        "status": {"loadBalancer": {"ingress": [{"ip": "198.51.100.7"}]}},
+    }
 
 
-EG_SVC = svc_doc("envoy-default-eg-e41e7b31", "envoy-gateway-system", {
-    "app.kubernetes.io/name": "envoy", "app.kubernetes.io/component": "proxy",
-    "app.kubernetes.io/managed-by": "envoy-gateway",
-    "gateway.envoyproxy.io/owning-gateway-name": "eg",
-    "gateway.envoyproxy.io/owning-gateway-namespace": "default"})
+EG_SVC = svc_doc(
+    "envoy-default-eg-e41e7b31",
+    "envoy-gateway-system",
+    {
+        "app.kubernetes.io/name": "envoy",
+        "app.kubernetes.io/component": "proxy",
+        "app.kubernetes.io/managed-by": "envoy-gateway",
+        "gateway.envoyproxy.io/owning-gateway-name": "eg",
+        "gateway.envoyproxy.io/owning-gateway-namespace": "default",
+    },
+)
 
 
 @pytest.mark.skipif(not MANIFESTS.is_dir(), reason=f"no manifests at {MANIFESTS}")
-@pytest.mark.parametrize(("manifest", "service", "expected", "how"), [
-    ("envoy-gateway-quickstart.yaml", EG_SVC, "envoy-gateway-system/envoy-default-eg-e41e7b31",
-     "owning-gateway-name"),
-    ("istio-bookinfo-gateway-api.yaml",
-     svc_doc("bookinfo-gateway-istio", "default", {
-         "gateway.networking.k8s.io/gateway-name": "bookinfo-gateway",
-         "istio.io/gateway-name": "bookinfo-gateway"}),
-     "default/bookinfo-gateway-istio", "gateway.networking.k8s.io/gateway-name"),
-    ("istio-helloworld-gateway-api.yaml", svc_doc("helloworld-gateway-istio", "default"),
-     "default/helloworld-gateway-istio", "<gateway>-<class>"),
-    ("nginx-gateway-fabric-cafe.yaml",
-     svc_doc("gateway-nginx", "default", {"gateway.networking.k8s.io/gateway-name": "gateway",
-                                          "app.kubernetes.io/name": "gateway-nginx"}),
-     "default/gateway-nginx", "gateway.networking.k8s.io/gateway-name"),
-    ("cilium-basic-http.yaml",
-     svc_doc("cilium-gateway-my-gateway", "default",
-             {"io.cilium.gateway/owning-gateway": "my-gateway"}),
-     "default/cilium-gateway-my-gateway", "io.cilium.gateway/owning-gateway"),
-])
+@pytest.mark.parametrize(
+    ("manifest", "service", "expected", "how"),
+    [
+        (
+            "envoy-gateway-quickstart.yaml",
+            EG_SVC,
+            "envoy-gateway-system/envoy-default-eg-e41e7b31",
+            "owning-gateway-name",
+        ),
+        (
+            "istio-bookinfo-gateway-api.yaml",
+            svc_doc(
+                "bookinfo-gateway-istio",
+                "default",
+                {
+                    "gateway.networking.k8s.io/gateway-name": "bookinfo-gateway",
+                    "istio.io/gateway-name": "bookinfo-gateway",
+                },
+            ),
+            "default/bookinfo-gateway-istio",
+            "gateway.networking.k8s.io/gateway-name",
+        ),
+        (
+            "istio-helloworld-gateway-api.yaml",
+            svc_doc("helloworld-gateway-istio", "default"),
+            "default/helloworld-gateway-istio",
+            "<gateway>-<class>",
+        ),
+        (
+            "nginx-gateway-fabric-cafe.yaml",
+            svc_doc(
+                "gateway-nginx",
+                "default",
+                {
+                    "gateway.networking.k8s.io/gateway-name": "gateway",
+                    "app.kubernetes.io/name": "gateway-nginx",
+                },
+            ),
+            "default/gateway-nginx",
+            "gateway.networking.k8s.io/gateway-name",
+        ),
+        (
+            "cilium-basic-http.yaml",
+            svc_doc(
+                "cilium-gateway-my-gateway",
+                "default",
+                {"io.cilium.gateway/owning-gateway": "my-gateway"},
+            ),
+            "default/cilium-gateway-my-gateway",
+            "io.cilium.gateway/owning-gateway",
+        ),
+    ],
+)
 def test_real_world_gateways_find_their_implementations_service(
-        tmp_path: Path, manifest: str, service: dict, expected: str, how: str) -> None:
+    tmp_path: Path, manifest: str, service: dict, expected: str, how: str
+) -> None:
     docs = [d for d in yaml.safe_load_all((MANIFESTS / manifest).read_text()) if d]
     path = tmp_path / "dump.json"
     path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": [*docs, service]}))

@@ -38,19 +38,38 @@ def _l(name: str):  # type: ignore[no-untyped-def]
 
 SNAP = snapshot(
     [gateway(GW, _l("gateway-listener-1"), _l("gateway-listener-2"), allowed_listeners="All")],
-    [route("attaches-to-all-listeners", rule(backend(V1), matches=[match("/route")]),
-           parents=[parent(GW), parent(LS1, kind="ListenerSet"),
-                    parent(LS2, kind="ListenerSet")]),
-     route("gateway-route", rule(backend(V2), matches=[match("/gateway-route")]),
-           parents=[parent(GW)]),
-     route("gateway-section-route", rule(backend(V3), matches=[match("/gateway-section-route")]),
-           parents=[parent(GW, section="gateway-listener-1")]),
-     route(f"{LS1}-route", rule(backend(V2), matches=[match(f"/{LS1}-route")]),
-           parents=[parent(LS1, kind="ListenerSet")]),
-     route(f"{LS1}-section-route", rule(backend(V3), matches=[match(f"/{LS1}-section-route")]),
-           parents=[parent(LS1, kind="ListenerSet", section=f"{LS1}-listener-1")])],
-    sets=[listener_set(LS1, GW, _l(f"{LS1}-listener-1"), _l(f"{LS1}-listener-2")),
-          listener_set(LS2, GW, _l(f"{LS2}-listener-1"), _l(f"{LS2}-listener-2"))])
+    [
+        route(
+            "attaches-to-all-listeners",
+            rule(backend(V1), matches=[match("/route")]),
+            parents=[parent(GW), parent(LS1, kind="ListenerSet"), parent(LS2, kind="ListenerSet")],
+        ),
+        route(
+            "gateway-route",
+            rule(backend(V2), matches=[match("/gateway-route")]),
+            parents=[parent(GW)],
+        ),
+        route(
+            "gateway-section-route",
+            rule(backend(V3), matches=[match("/gateway-section-route")]),
+            parents=[parent(GW, section="gateway-listener-1")],
+        ),
+        route(
+            f"{LS1}-route",
+            rule(backend(V2), matches=[match(f"/{LS1}-route")]),
+            parents=[parent(LS1, kind="ListenerSet")],
+        ),
+        route(
+            f"{LS1}-section-route",
+            rule(backend(V3), matches=[match(f"/{LS1}-section-route")]),
+            parents=[parent(LS1, kind="ListenerSet", section=f"{LS1}-listener-1")],
+        ),
+    ],
+    sets=[
+        listener_set(LS1, GW, _l(f"{LS1}-listener-1"), _l(f"{LS1}-listener-2")),
+        listener_set(LS2, GW, _l(f"{LS2}-listener-1"), _l(f"{LS2}-listener-2")),
+    ],
+)
 
 G_HOSTS = ["gateway-listener-1.com", "gateway-listener-2.com"]
 LS1_HOSTS = [f"{LS1}-listener-1.com", f"{LS1}-listener-2.com"]
@@ -80,11 +99,16 @@ def test_answer_names_the_listener_set_listener() -> None:
 
 def test_listener_set_from_a_selected_namespace() -> None:
     # ListenerSetAllowedNamespaceSelector: only sets in namespaces the selector picks
-    gw = gateway("gw", allowed_listeners="Selector",
-                 listeners_selector=selector({"listeners": "yes"}))
-    sets = [listener_set("picked", "gw", listener("a", 8080), ns=WEB, gw_ns=INFRA),
-            listener_set("not-picked", "gw", listener("b", 8081))]
+    gw = gateway(
+        "gw", allowed_listeners="Selector", listeners_selector=selector({"listeners": "yes"})
+    )
+    sets = [
+        listener_set("picked", "gw", listener("a", 8080), ns=WEB, gw_ns=INFRA),
+        listener_set("not-picked", "gw", listener("b", 8081)),
+    ]
     snap = snapshot([gw], [], sets=sets, namespaces=[namespace(WEB, listeners="yes")])
     refs = [lr.ref for lr in attach(snap).listeners]
-    assert refs == [ListenerRef(key("gw"), None, "http"),
-                    ListenerRef(key("gw"), key("picked", WEB), "a")]
+    assert refs == [
+        ListenerRef(key("gw"), None, "http"),
+        ListenerRef(key("gw"), key("picked", WEB), "a"),
+    ]

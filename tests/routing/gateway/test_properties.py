@@ -23,16 +23,33 @@ from tests.routing.gateway.builders import backend, gateway, route, rule, snapsh
 
 SEGMENTS = ["a", "b", "ab"]
 paths = st.lists(st.sampled_from(SEGMENTS), max_size=3).map(lambda s: "/" + "/".join(s))
-path_matches = st.builds(PathMatch, st.sampled_from(["Exact", "PathPrefix", "PathPrefix"]),
-                         st.one_of(paths, paths.map(lambda p: p.rstrip("/") + "/")))
-headers = st.lists(st.builds(HeaderMatch, st.just("Exact"), st.sampled_from(["x", "y"]),
-                             st.sampled_from(["1", "2"])), max_size=2)
-queries = st.lists(st.builds(HeaderMatch, st.just("Exact"), st.sampled_from(["q"]),
-                             st.sampled_from(["1", "2"])), max_size=1)
-matches = st.builds(lambda p, h, q, m: RouteMatch(p, tuple(h), tuple(q), m, None, None, None),
-                    path_matches, headers, queries, st.sampled_from([None, None, "GET", "POST"]))
-hostnames = st.lists(st.sampled_from(["a.example.com", "*.example.com", "b.a.example.com",
-                                      "*.a.example.com"]), max_size=2, unique=True)
+path_matches = st.builds(
+    PathMatch,
+    st.sampled_from(["Exact", "PathPrefix", "PathPrefix"]),
+    st.one_of(paths, paths.map(lambda p: p.rstrip("/") + "/")),
+)
+headers = st.lists(
+    st.builds(
+        HeaderMatch, st.just("Exact"), st.sampled_from(["x", "y"]), st.sampled_from(["1", "2"])
+    ),
+    max_size=2,
+)
+queries = st.lists(
+    st.builds(HeaderMatch, st.just("Exact"), st.sampled_from(["q"]), st.sampled_from(["1", "2"])),
+    max_size=1,
+)
+matches = st.builds(
+    lambda p, h, q, m: RouteMatch(p, tuple(h), tuple(q), m, None, None, None),
+    path_matches,
+    headers,
+    queries,
+    st.sampled_from([None, None, "GET", "POST"]),
+)
+hostnames = st.lists(
+    st.sampled_from(["a.example.com", "*.example.com", "b.a.example.com", "*.a.example.com"]),
+    max_size=2,
+    unique=True,
+)
 creations = st.sampled_from(["2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", ""])
 
 
@@ -41,21 +58,30 @@ def routes(draw: st.DrawFn) -> list[Route]:
     n = draw(st.integers(1, 5))
     out = []
     for i in range(n):
-        rules = [rule(backend("infra-backend-v1"), matches=draw(st.lists(matches, max_size=3)))
-                 for _ in range(draw(st.integers(1, 3)))]
-        out.append(route(f"r{draw(st.integers(0, 3))}-{i}", *rules,
-                         ns=draw(st.sampled_from(["gateway-conformance-infra"])),
-                         hostnames=draw(hostnames), creation=draw(creations)))
+        rules = [
+            rule(backend("infra-backend-v1"), matches=draw(st.lists(matches, max_size=3)))
+            for _ in range(draw(st.integers(1, 3)))
+        ]
+        out.append(
+            route(
+                f"r{draw(st.integers(0, 3))}-{i}",
+                *rules,
+                ns=draw(st.sampled_from(["gateway-conformance-infra"])),
+                hostnames=draw(hostnames),
+                creation=draw(creations),
+            )
+        )
     return out
 
 
 requests = st.builds(
     lambda host, path, hs, q, m: Request("http", host, 80, path, tuple(q), m, tuple(hs)),
     st.sampled_from(["a.example.com", "b.a.example.com", "c.example.com", "example.com"]),
-    paths, st.lists(st.tuples(st.sampled_from(["X", "y"]), st.sampled_from(["1", "2"])),
-                    max_size=2),
+    paths,
+    st.lists(st.tuples(st.sampled_from(["X", "y"]), st.sampled_from(["1", "2"])), max_size=2),
     st.lists(st.tuples(st.just("q"), st.sampled_from(["1", "2"])), max_size=1),
-    st.sampled_from(["GET", "POST"]))
+    st.sampled_from(["GET", "POST"]),
+)
 
 
 def _brute(rs: list[Route], req: Request) -> tuple[object, ...] | None:
@@ -85,15 +111,15 @@ def _indexed(rs: list[Route], req: Request) -> tuple[object, ...] | None:
 
 @settings(max_examples=150, deadline=None)
 @given(routes(), requests)
-def test_index_answers_what_a_full_scan_in_spec_order_answers(rs: list[Route],
-                                                              req: Request) -> None:
+def test_index_answers_what_a_full_scan_in_spec_order_answers(
+    rs: list[Route], req: Request
+) -> None:
     assert _indexed(rs, req) == _brute(rs, req)
 
 
 @settings(max_examples=100, deadline=None)
 @given(routes(), requests, st.randoms(use_true_random=False))
-def test_answer_does_not_depend_on_input_order(rs: list[Route], req: Request,
-                                               rnd: object) -> None:
+def test_answer_does_not_depend_on_input_order(rs: list[Route], req: Request, rnd: object) -> None:
     shuffled = list(rs)
     rnd.shuffle(shuffled)  # type: ignore[attr-defined]
     assert _indexed(shuffled, req) == _indexed(rs, req)

@@ -16,8 +16,9 @@ from kpath.routing.requests import Outcome
 from tests.routing.gateway.builders import request
 
 MANIFESTS = Path(__file__).resolve().parents[4] / "shared" / "realworld" / "manifests"
-pytestmark = pytest.mark.skipif(not MANIFESTS.is_dir(),
-                                reason=f"real-world manifests not found at {MANIFESTS}")
+pytestmark = pytest.mark.skipif(
+    not MANIFESTS.is_dir(), reason=f"real-world manifests not found at {MANIFESTS}"
+)
 
 
 def _load(name: str) -> Snapshot:

@@ -30,8 +30,10 @@ from tests.routing.gateway.builders import (
     snapshot,
 )
 
-REFUSED = (f'Gateways outside namespace {WEB} could not be listed (forbidden: gateways is '
-           'forbidden: User "u" cannot list resource "gateways")')
+REFUSED = (
+    f"Gateways outside namespace {WEB} could not be listed (forbidden: gateways is "
+    'forbidden: User "u" cannot list resource "gateways")'
+)
 #: A route in ``web`` on the shared Gateway in ``infra`` (which is not in the snapshot).
 ON_SHARED = route("site", rule(backend("home")), ns=WEB, parents=[parent("shared", ns=INFRA)])
 
@@ -58,8 +60,11 @@ def test_a_parent_gateway_missing_where_gateways_were_listed_does_not_exist() ->
     # -n web, and the cluster-wide LIST of Gateways succeeded: absence is proof.
     # Services refused across the cluster (KP204's business) says nothing about Gateways.
     listed = narrowed(snapshot([], [ON_SHARED], objects=service("home", ns=WEB)))
-    for snap in (listed, dataclasses.replace(listed, controllers_unread="Services refused"),
-                 snapshot([], [ON_SHARED], objects=service("home", ns=WEB))):
+    for snap in (
+        listed,
+        dataclasses.replace(listed, controllers_unread="Services refused"),
+        snapshot([], [ON_SHARED], objects=service("home", ns=WEB)),
+    ):
         (rejected,) = attach(snap).rejected
         assert rejected.reason == NO_PARENT
         (kp416,) = codes(snap, "KP416")
@@ -68,20 +73,26 @@ def test_a_parent_gateway_missing_where_gateways_were_listed_does_not_exist() ->
 
 
 def test_a_listener_set_of_a_namespace_not_read_is_outside_what_was_read() -> None:
-    r = route("site", rule(backend("home")), ns=WEB,
-              parents=[parent("extra", ns=INFRA, kind="ListenerSet")])
+    r = route(
+        "site",
+        rule(backend("home")),
+        ns=WEB,
+        parents=[parent("extra", ns=INFRA, kind="ListenerSet")],
+    )
     snap = narrowed(snapshot([], [r], objects=service("home", ns=WEB)))
     (kp416,) = codes(snap, "KP416")
-    assert (f"ListenerSet {INFRA}/extra is outside what was read: only namespace {WEB} was "
-            "read") in kp416.message
+    assert (
+        f"ListenerSet {INFRA}/extra is outside what was read: only namespace {WEB} was read"
+    ) in kp416.message
     every = snapshot([], [r], objects=service("home", ns=WEB))
     assert f"ListenerSet {INFRA}/extra does not exist" in codes(every, "KP416")[0].message
 
 
 def test_a_listener_set_whose_gateway_could_not_be_listed() -> None:
     ls = listener_set("extra", "shared", listener("x", port=8080), ns=WEB, gw_ns=INFRA)
-    r = route("site", rule(backend("home")), ns=WEB,
-              parents=[parent("extra", ns=WEB, kind="ListenerSet")])
+    r = route(
+        "site", rule(backend("home")), ns=WEB, parents=[parent("extra", ns=WEB, kind="ListenerSet")]
+    )
     snap = narrowed(snapshot([], [r], sets=[ls], objects=service("home", ns=WEB)), REFUSED)
     (kp416,) = codes(snap, "KP416")
     assert f"its Gateway {INFRA}/shared is outside what could be read" in kp416.message
@@ -103,7 +114,8 @@ def test_a_backend_in_a_namespace_not_read_is_unknown_not_refused_or_missing() -
     # The control: a backend of the namespace read is judged as ever.
     own = route("own", rule(backend("gone")), ns=WEB, parents=[parent("same", ns=WEB)])
     assert [b.problem for b in rule_backends(narrowed(snapshot([gw], [own])), own, 0)] == [
-        BACKEND_NOT_FOUND]
+        BACKEND_NOT_FOUND
+    ]
 
 
 def test_a_certificate_in_a_namespace_not_read_is_not_judged() -> None:
@@ -119,8 +131,11 @@ def test_kp415_of_a_gateway_outside_the_namespaces_read_says_the_search_was_part
     assert "among the Services read" not in full.message
     (partial,) = codes(narrowed(every), "KP415")
     assert partial.message.startswith(full.message)
-    assert partial.message.endswith(f"(among the Services read: only namespace {WEB} was read; "
-                                    "of others only LoadBalancer and NodePort Services)")
+    assert partial.message.endswith(
+        f"(among the Services read: only namespace {WEB} was read; "
+        "of others only LoadBalancer and NodePort Services)"
+    )
     refused = dataclasses.replace(narrowed(every), controllers_unread="Services refused")
     assert codes(refused, "KP415")[0].message.endswith(
-        "(among the Services read: Services refused)")
+        "(among the Services read: Services refused)"
+    )

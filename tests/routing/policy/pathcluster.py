@@ -18,14 +18,20 @@ KINDS = (*b.SLICE_KINDS, "Namespace", "NetworkPolicy")
 
 
 def namespace(name: str, **labels: str) -> Obj:
-    return {"kind": "Namespace",
-            "metadata": {"name": name,
-                         "labels": {"kubernetes.io/metadata.name": name, **labels}}}
+    return {
+        "kind": "Namespace",
+        "metadata": {"name": name, "labels": {"kubernetes.io/metadata.name": name, **labels}},
+    }
 
 
-def netpol(name: str, ns: str = "shop", select: dict[str, str] | None = None,
-           ingress: list[Obj] | None = None, egress: list[Obj] | None = None,
-           types: list[str] | None = None) -> Obj:
+def netpol(
+    name: str,
+    ns: str = "shop",
+    select: dict[str, str] | None = None,
+    ingress: list[Obj] | None = None,
+    egress: list[Obj] | None = None,
+    types: list[str] | None = None,
+) -> Obj:
     spec: Obj = {"podSelector": {"matchLabels": select} if select else {}}
     if ingress is not None:
         spec["ingress"] = ingress
@@ -33,8 +39,12 @@ def netpol(name: str, ns: str = "shop", select: dict[str, str] | None = None,
         spec["egress"] = egress
     if types is not None:
         spec["policyTypes"] = types
-    return {"apiVersion": "networking.k8s.io/v1", "kind": "NetworkPolicy",
-            "metadata": {"name": name, "namespace": ns}, "spec": spec}
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": ns},
+        "spec": spec,
+    }
 
 
 def from_cidr(cidr: str, port: int | None = 8080) -> Obj:
@@ -51,17 +61,25 @@ def allow_office() -> Obj:
 def base(nodes: tuple[str, ...] = ("n1", "n2", "n3", "n4")) -> list[Obj]:
     return [
         *(b.node(n, ip=NODE_IPS[n]) for n in nodes),
-        namespace("shop"), namespace("ingress-nginx"),
+        namespace("shop"),
+        namespace("ingress-nginx"),
         b.pod("web-1", "n1", "10.244.1.10", ports=[{"name": "http", "containerPort": 8080}]),
         b.pod("web-2", "n2", "10.244.2.10", ports=[{"name": "http", "containerPort": 8080}]),
-        b.endpointslice("web", [b.endpoint("10.244.1.10", "n1", "web-1"),
-                                b.endpoint("10.244.2.10", "n2", "web-2")]),
+        b.endpointslice(
+            "web",
+            [b.endpoint("10.244.1.10", "n1", "web-1"), b.endpoint("10.244.2.10", "n2", "web-2")],
+        ),
     ]
 
 
 def web(type_: str = "LoadBalancer", etp: str = "Cluster", **spec: Any) -> Obj:
-    return b.service("web", type_, etp=etp if type_ != "ClusterIP" else None,
-                     lb_ip="192.0.2.50" if type_ == "LoadBalancer" else None, **spec)
+    return b.service(
+        "web",
+        type_,
+        etp=etp if type_ != "ClusterIP" else None,
+        lb_ip="192.0.2.50" if type_ == "LoadBalancer" else None,
+        **spec,
+    )
 
 
 def analysed(*objects: Obj, client: str | None = None) -> Analysis:

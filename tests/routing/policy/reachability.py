@@ -43,22 +43,28 @@ def _in(k: ObjectKey, peer: str) -> bool:
     return (not ns or k.namespace == ns) and (not name or k.name == name)
 
 
-def observed(index: PolicyIndex, port: int | str, protocol: str = "TCP"
-             ) -> dict[tuple[ObjectKey, ObjectKey], bool]:
+def observed(
+    index: PolicyIndex, port: int | str, protocol: str = "TCP"
+) -> dict[tuple[ObjectKey, ObjectKey], bool]:
     snap = index.snapshot
     out = {}
     for f in ALL:
         src = snap.pods[f]
         for t in ALL:
-            out[(f, t)] = reach_in(index, Source("pod", src.ip, f, src.node), snap.pods[t],
-                                   port, protocol).allowed
+            out[(f, t)] = reach_in(
+                index, Source("pod", src.ip, f, src.node), snap.pods[t], port, protocol
+            ).allowed
     return out
 
 
-def check(index: PolicyIndex, expected: Reachability, port: int | str,
-          protocol: str = "TCP") -> None:
+def check(
+    index: PolicyIndex, expected: Reachability, port: int | str, protocol: str = "TCP"
+) -> None:
     """The whole matrix, loopback left out as upstream leaves it (ignoreLoopback)."""
     got = observed(index, port, protocol)
-    wrong = sorted(f"{f} -> {t}: expected {v}, got {got[(f, t)]}"
-                   for (f, t), v in expected.expected.items() if f != t and got[(f, t)] != v)
+    wrong = sorted(
+        f"{f} -> {t}: expected {v}, got {got[(f, t)]}"
+        for (f, t), v in expected.expected.items()
+        if f != t and got[(f, t)] != v
+    )
     assert not wrong, "\n".join(wrong)

@@ -44,8 +44,11 @@ def test_default_deny_all() -> None:
     check(index(policy("deny-all", ingress=[], egress=[])), r, 80)
 
 
-@pytest.mark.parametrize("selector", [sel({"pod": "b"}), sel(None, ("pod", "In", ["b"]))],
-                         ids=["matchLabels", "matchExpressions"])
+@pytest.mark.parametrize(
+    "selector",
+    [sel({"pod": "b"}), sel(None, ("pod", "In", ["b"]))],
+    ids=["matchLabels", "matchExpressions"],
+)
 def test_allow_from_pods_in_server_namespace_by_pod_selector(selector) -> None:
     # "should enforce policy to allow traffic from pods within server namespace based on
     # PodSelector" and "should enforce policy based on PodSelector with MatchExpressions"
@@ -58,8 +61,9 @@ def test_allow_from_pods_in_server_namespace_by_pod_selector(selector) -> None:
 
 def test_allow_ingress_for_a_target() -> None:
     # "should enforce policy to allow ingress traffic for a target"
-    allow = policy("allow-all-to-a", select=POD_A,
-                   ingress=[rule(peer(pods=EMPTY, namespaces=EMPTY))])
+    allow = policy(
+        "allow-all-to-a", select=POD_A, ingress=[rule(peer(pods=EMPTY, namespaces=EMPTY))]
+    )
     r = Reachability()
     r.expect_all_ingress("x/a", True)
     r.expect_all_ingress("x/b", False)
@@ -73,15 +77,19 @@ def test_allow_ingress_from_all_namespaces() -> None:
     check(index(p), Reachability(), 80)
 
 
-@pytest.mark.parametrize("selector", [
-    sel({NAME: "y"}), sel(None, (NAME, "In", ["y"]))], ids=["matchLabels", "matchExpressions"])
+@pytest.mark.parametrize(
+    "selector",
+    [sel({NAME: "y"}), sel(None, (NAME, "In", ["y"]))],
+    ids=["matchLabels", "matchExpressions"],
+)
 def test_allow_only_from_other_namespace_by_namespace_selector(selector) -> None:
     # "should enforce policy to allow traffic only from a different namespace, based on
     # NamespaceSelector", "... NamespaceSelector with MatchExpressions" and "should enforce
     # policy to allow traffic based on NamespaceSelector with MatchLabels using default ns
     # label"
-    p = policy("allow-client-a-via-ns-selector", select=POD_A,
-               ingress=[rule(peer(namespaces=selector))])
+    p = policy(
+        "allow-client-a-via-ns-selector", select=POD_A, ingress=[rule(peer(namespaces=selector))]
+    )
     r = Reachability()
     r.expect_peer("x", "x/a", False)
     r.expect_peer("z", "x/a", False)
@@ -90,8 +98,13 @@ def test_allow_only_from_other_namespace_by_namespace_selector(selector) -> None
 
 def test_pod_selector_or_namespace_selector() -> None:
     # "should enforce policy based on PodSelector or NamespaceSelector"
-    p = policy("allow-ns-y-match-selector", select=POD_A, ingress=[rule(
-        peer(namespaces=sel(None, (NAME, "NotIn", ["x"]))), peer(pods=sel({"pod": "b"})))])
+    p = policy(
+        "allow-ns-y-match-selector",
+        select=POD_A,
+        ingress=[
+            rule(peer(namespaces=sel(None, (NAME, "NotIn", ["x"]))), peer(pods=sel({"pod": "b"})))
+        ],
+    )
     r = Reachability()
     r.expect("x/c", "x/a", False)
     check(index(p), r, 80)
@@ -99,8 +112,11 @@ def test_pod_selector_or_namespace_selector() -> None:
 
 def test_pod_selector_and_namespace_selector() -> None:
     # "should enforce policy based on PodSelector and NamespaceSelector"
-    p = policy("allow-ns-y-podselector-and-nsselector", select=POD_A, ingress=[rule(
-        peer(pods=sel({"pod": "b"}), namespaces=sel(None, (NAME, "NotIn", ["x"]))))])
+    p = policy(
+        "allow-ns-y-podselector-and-nsselector",
+        select=POD_A,
+        ingress=[rule(peer(pods=sel({"pod": "b"}), namespaces=sel(None, (NAME, "NotIn", ["x"]))))],
+    )
     r = Reachability()
     r.expect_all_ingress("x/a", False)
     r.expect("y/b", "x/a", True)
@@ -110,9 +126,18 @@ def test_pod_selector_and_namespace_selector() -> None:
 
 def test_multiple_pod_selectors_and_namespace_selectors() -> None:
     # "should enforce policy based on Multiple PodSelectors and NamespaceSelectors"
-    p = policy("allow-ns-y-z-pod-b-c", select=POD_A, ingress=[rule(peer(
-        pods=sel(None, ("pod", "In", ["b", "c"])),
-        namespaces=sel(None, (NAME, "NotIn", ["x"]))))])
+    p = policy(
+        "allow-ns-y-z-pod-b-c",
+        select=POD_A,
+        ingress=[
+            rule(
+                peer(
+                    pods=sel(None, ("pod", "In", ["b", "c"])),
+                    namespaces=sel(None, (NAME, "NotIn", ["x"])),
+                )
+            )
+        ],
+    )
     r = Reachability()
     r.expect_peer("x", "x/a", False)
     r.expect("y/a", "x/a", False)
@@ -122,8 +147,11 @@ def test_multiple_pod_selectors_and_namespace_selectors() -> None:
 
 def test_any_pod_selectors() -> None:
     # "should enforce policy based on any PodSelectors"
-    p = policy("allow-ns-x-pod-b-c", select=POD_A, ingress=[rule(
-        peer(pods=sel({"pod": "b"})), peer(pods=sel({"pod": "c"})))])
+    p = policy(
+        "allow-ns-x-pod-b-c",
+        select=POD_A,
+        ingress=[rule(peer(pods=sel({"pod": "b"})), peer(pods=sel({"pod": "c"})))],
+    )
     r = Reachability()
     r.expect_all_ingress("x/a", False)
     r.expect("x/b", "x/a", True)
@@ -135,8 +163,11 @@ def test_any_pod_selectors() -> None:
 def test_only_from_a_pod_in_another_namespace(protocol: str) -> None:
     # "should enforce policy to allow traffic only from a pod in a different namespace based
     # on PodSelector and NamespaceSelector" (TCP, UDP and SCTP suites)
-    p = policy("allow-ns-y-pod-a-via-namespace-pod-selector", select=POD_A, ingress=[rule(
-        peer(pods=POD_A, namespaces=sel({NAME: "y"})))])
+    p = policy(
+        "allow-ns-y-pod-a-via-namespace-pod-selector",
+        select=POD_A,
+        ingress=[rule(peer(pods=POD_A, namespaces=sel({NAME: "y"})))],
+    )
     r = Reachability()
     r.expect_all_ingress("x/a", False)
     r.expect("y/a", "x/a", True)
@@ -144,8 +175,11 @@ def test_only_from_a_pod_in_another_namespace(protocol: str) -> None:
 
 
 def _port_81_from_y(protocol: str = "TCP", name: str = "allow-client-a-via-ns-selector"):
-    return policy(name, select=POD_A, ingress=[rule(
-        peer(namespaces=sel({NAME: "y"})), ports=[port(81, protocol)])])
+    return policy(
+        name,
+        select=POD_A,
+        ingress=[rule(peer(namespaces=sel({NAME: "y"})), ports=[port(81, protocol)])],
+    )
 
 
 @pytest.mark.parametrize("protocol", ["TCP", "UDP", "SCTP"])
@@ -169,8 +203,11 @@ def test_stacked_policies_with_overlapping_pod_selectors() -> None:
     denied = Reachability()
     denied.expect_all_ingress("x/a", False)
     check(index(allow81), denied, 80)
-    allow80 = policy("allow-client-a-via-ns-selector-80", select=POD_A, ingress=[rule(
-        peer(namespaces=sel({NAME: "y"})), ports=[port(80)])])
+    allow80 = policy(
+        "allow-client-a-via-ns-selector-80",
+        select=POD_A,
+        ingress=[rule(peer(namespaces=sel({NAME: "y"})), ports=[port(80)])],
+    )
     check(index(allow81, allow80), allowed, 80)
 
 
@@ -192,8 +229,13 @@ def test_ingress_on_one_named_port() -> None:
 
 def test_ingress_from_namespace_on_one_named_port() -> None:
     # "should allow ingress access from namespace on one named port"
-    idx = index(policy("allow-client-a-via-ns-selector-80", select=POD_A, ingress=[rule(
-        peer(namespaces=sel({NAME: "y"})), ports=[port("serve-80-tcp")])]))
+    idx = index(
+        policy(
+            "allow-client-a-via-ns-selector-80",
+            select=POD_A,
+            ingress=[rule(peer(namespaces=sel({NAME: "y"})), ports=[port("serve-80-tcp")])],
+        )
+    )
     r = Reachability()
     r.expect_peer("x", "x/a", False)
     r.expect_peer("z", "x/a", False)
@@ -222,8 +264,11 @@ def test_updated_policy() -> None:
 
 def test_ingress_from_updated_namespace() -> None:
     # "should allow ingress access from updated namespace"
-    p = policy("allow-client-a-via-ns-selector", select=POD_A,
-               ingress=[rule(peer(namespaces=sel({"ns2": "updated"})))])
+    p = policy(
+        "allow-client-a-via-ns-selector",
+        select=POD_A,
+        ingress=[rule(peer(namespaces=sel({"ns2": "updated"})))],
+    )
     r = Reachability()
     r.expect_all_ingress("x/a", False)
     check(index(p), r, 80)
@@ -236,8 +281,11 @@ def test_ingress_from_updated_namespace() -> None:
 
 def test_ingress_from_updated_pod() -> None:
     # "should allow ingress access from updated pod"
-    p = policy("allow-client-a-via-pod-selector", select=POD_A,
-               ingress=[rule(peer(pods=sel({"pod": "b", "pod2": "updated"})))])
+    p = policy(
+        "allow-client-a-via-pod-selector",
+        select=POD_A,
+        ingress=[rule(peer(pods=sel({"pod": "b", "pod2": "updated"})))],
+    )
     r = Reachability()
     r.expect_all_ingress("x/a", False)
     check(index(p), r, 80)
@@ -259,8 +307,7 @@ def test_deny_ingress_from_other_namespaces() -> None:
 
 def test_deny_ingress_to_updated_pod() -> None:
     # "should deny ingress access to updated pod"
-    p = policy("deny-ingress-via-label-selector", select=sel({"target": "isolated"}),
-               ingress=[])
+    p = policy("deny-ingress-via-label-selector", select=sel({"target": "isolated"}), ingress=[])
     check(index(p), Reachability(), 80)
     r = Reachability()
     r.expect_all_ingress("x/a", False)
@@ -284,9 +331,13 @@ def test_deny_egress_from_all_pods_in_a_namespace() -> None:
 
 def test_ingress_and_egress_together() -> None:
     # "should work with Ingress, Egress specified together"
-    p = policy("allow-client-a-via-pod-selector", select=POD_A,
-               ingress=[rule(peer(pods=sel({"pod": "b"})))], egress=[rule(ports=[port(80)])],
-               types=["Egress", "Ingress"])
+    p = policy(
+        "allow-client-a-via-pod-selector",
+        select=POD_A,
+        ingress=[rule(peer(pods=sel({"pod": "b"})))],
+        egress=[rule(ports=[port(80)])],
+        types=["Egress", "Ingress"],
+    )
     r80 = Reachability()
     r80.expect_all_ingress("x/a", False)
     r80.expect("x/b", "x/a", True)
@@ -303,11 +354,14 @@ def test_egress_denied_on_the_client_even_when_the_server_allows() -> None:
     # explicitly allows this traffic)"
     from_xa = rule(peer(pods=POD_A, namespaces=sel({NAME: "x"})))
     idx = index(
-        policy("allow-to-ns-y-pod-a", select=POD_A,
-               egress=[rule(peer(pods=POD_A, namespaces=sel({NAME: "y"})))]),
+        policy(
+            "allow-to-ns-y-pod-a",
+            select=POD_A,
+            egress=[rule(peer(pods=POD_A, namespaces=sel({NAME: "y"})))],
+        ),
         policy("allow-from-xa-on-ya-match-selector", "y", POD_A, ingress=[from_xa]),
-        policy("allow-from-xa-on-yb-match-selector", "y", sel({"pod": "b"}),
-               ingress=[from_xa]))
+        policy("allow-from-xa-on-yb-match-selector", "y", sel({"pod": "b"}), ingress=[from_xa]),
+    )
     r = Reachability()
     r.expect_peer("x/a", "", False)
     r.expect_peer("", "y/a", False)
@@ -319,8 +373,11 @@ def test_egress_denied_on_the_client_even_when_the_server_allows() -> None:
 def test_egress_to_a_server_in_another_namespace() -> None:
     # "should enforce egress policy allowing traffic to a server in a different namespace
     # based on PodSelector and NamespaceSelector"
-    p = policy("allow-to-ns-y-pod-a", select=POD_A,
-               egress=[rule(peer(pods=POD_A, namespaces=sel({NAME: "y"})))])
+    p = policy(
+        "allow-to-ns-y-pod-a",
+        select=POD_A,
+        egress=[rule(peer(pods=POD_A, namespaces=sel({NAME: "y"})))],
+    )
     r = Reachability()
     r.expect_all_egress("x/a", False)
     r.expect("x/a", "y/a", True)
@@ -330,8 +387,9 @@ def test_egress_to_a_server_in_another_namespace() -> None:
 def test_ingress_any_port_on_one_protocol() -> None:
     # "should enforce ingress policy allowing any port traffic to a server on a specific
     # protocol"
-    idx = index(policy("allow-ingress-by-proto", select=POD_A,
-                       ingress=[rule(ports=[port(None, "TCP")])]))
+    idx = index(
+        policy("allow-ingress-by-proto", select=POD_A, ingress=[rule(ports=[port(None, "TCP")])])
+    )
     check(idx, Reachability(), 80, "TCP")
     r = Reachability()
     r.expect_peer("", "x/a", False)
@@ -369,8 +427,11 @@ def test_policies_stop_after_deletion() -> None:
 
 def test_egress_to_server_in_cidr_block() -> None:
     # "should allow egress access to server in CIDR block"
-    p = policy("allow-client-a-via-cidr-egress-rule", select=POD_A,
-               egress=[rule(peer(cidr=f"{pod_ip('y', 'b')}/32"))])
+    p = policy(
+        "allow-client-a-via-cidr-egress-rule",
+        select=POD_A,
+        egress=[rule(peer(cidr=f"{pod_ip('y', 'b')}/32"))],
+    )
     r = Reachability()
     r.expect_all_egress("x/a", False)
     r.expect("x/a", "y/b", True)
@@ -379,8 +440,11 @@ def test_egress_to_server_in_cidr_block() -> None:
 
 def _large_except_b():
     # upstream's makeLargeCIDRForIP: the /4 holding x/b's address, minus x/b itself
-    return policy("allow-client-a-via-cidr-egress-rule", select=POD_A, egress=[rule(
-        peer(cidr="0.0.0.0/4", excepts=[f"{pod_ip('x', 'b')}/32"]))])
+    return policy(
+        "allow-client-a-via-cidr-egress-rule",
+        select=POD_A,
+        egress=[rule(peer(cidr="0.0.0.0/4", excepts=[f"{pod_ip('x', 'b')}/32"]))],
+    )
 
 
 def test_except_clause_in_cidr_block() -> None:
@@ -396,8 +460,11 @@ def test_ip_in_both_cidr_and_except() -> None:
     r = Reachability()
     r.expect("x/a", "x/b", False)
     check(index(_large_except_b()), r, 80)
-    updated = policy("allow-client-a-via-cidr-egress-rule", select=POD_A,
-                     egress=[rule(peer(cidr=f"{pod_ip('x', 'b')}/32"))])
+    updated = policy(
+        "allow-client-a-via-cidr-egress-rule",
+        select=POD_A,
+        egress=[rule(peer(cidr=f"{pod_ip('x', 'b')}/32"))],
+    )
     after = Reachability()
     after.expect_all_egress("x/a", False)
     after.expect("x/a", "x/b", True)
@@ -414,25 +481,28 @@ def test_ingress_and_egress_controlled_independently() -> None:
     check(index(egress), Reachability(), 80)
     r = Reachability()
     r.expect_all_ingress("x/a", False)
-    check(index(egress, policy("deny-ingress-via-label-selector", select=POD_A,
-                               ingress=[])), r, 80)
+    check(index(egress, policy("deny-ingress-via-label-selector", select=POD_A, ingress=[])), r, 80)
 
 
 def test_sctp_is_not_tcp() -> None:
     # "should not mistakenly treat 'protocol: SCTP' as 'protocol: TCP', even if the plugin
     # doesn't support SCTP"
-    sctp = policy("allow-only-sctp-ingress-on-port-81", select=POD_A,
-                  ingress=[rule(ports=[port(81, "SCTP")])])
+    sctp = policy(
+        "allow-only-sctp-ingress-on-port-81", select=POD_A, ingress=[rule(ports=[port(81, "SCTP")])]
+    )
     r = Reachability()
     r.expect_peer("", "x", False)
     check(index(deny_ingress(), sctp), r, 81)
 
 
-@pytest.mark.parametrize(("name", "number", "protocol"), [
-    ("allow-only-sctp-ingress-on-port-80", 80, "SCTP"),
-    ("allow-only-udp-ingress-on-port-81", 81, "UDP")])
-def test_policy_for_another_protocol_still_isolates(name: str, number: int,
-                                                     protocol: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "number", "protocol"),
+    [
+        ("allow-only-sctp-ingress-on-port-80", 80, "SCTP"),
+        ("allow-only-udp-ingress-on-port-81", 81, "UDP"),
+    ],
+)
+def test_policy_for_another_protocol_still_isolates(name: str, number: int, protocol: str) -> None:
     # "should properly isolate pods that are selected by a policy allowing SCTP, even if the
     # plugin doesn't support SCTP" and "should not allow access by TCP when a policy
     # specifies only UDP"
@@ -445,8 +515,11 @@ def test_policy_for_another_protocol_still_isolates(name: str, number: int,
 def test_egress_namespace_selector_not_in_default_label() -> None:
     # "should enforce policy based on NamespaceSelector with MatchExpressions using default
     # ns label"
-    p = policy("allow-ns-y-match-selector-for-immutable-ns-label", select=POD_A,
-               egress=[rule(peer(namespaces=sel(None, (NAME, "NotIn", ["y"]))))])
+    p = policy(
+        "allow-ns-y-match-selector-for-immutable-ns-label",
+        select=POD_A,
+        egress=[rule(peer(namespaces=sel(None, (NAME, "NotIn", ["y"]))))],
+    )
     r = Reachability()
     r.expect_peer("x/a", "y", False)
     check(index(p), r, 80)

@@ -44,16 +44,19 @@ def only_from(*peers, ports=()):
     return index(policy("only", select=sel({"pod": "a"}), ingress=[rule(*peers, ports=ports)]))
 
 
-@pytest.mark.parametrize(("cidr", "client", "allowed"), [
-    ("10.1.2.3/8", "10.200.0.1", True),  # host bits set: the API server kept 10.0.0.0/8
-    ("10.1.2.3/8", "11.0.0.1", False),
-    ("203.0.113.7/32", "203.0.113.7", True),
-    ("203.0.113.0/24", "203.0.114.1", False),
-    ("0.0.0.0/0", "198.51.100.1", True),
-    ("2001:db8::/32", "2001:db8::1", True),
-    ("2001:db8::/32", "10.0.0.1", False),  # another family never matches
-    ("not-a-cidr", "10.0.0.1", False),
-])
+@pytest.mark.parametrize(
+    ("cidr", "client", "allowed"),
+    [
+        ("10.1.2.3/8", "10.200.0.1", True),  # host bits set: the API server kept 10.0.0.0/8
+        ("10.1.2.3/8", "11.0.0.1", False),
+        ("203.0.113.7/32", "203.0.113.7", True),
+        ("203.0.113.0/24", "203.0.114.1", False),
+        ("0.0.0.0/0", "198.51.100.1", True),
+        ("2001:db8::/32", "2001:db8::1", True),
+        ("2001:db8::/32", "10.0.0.1", False),  # another family never matches
+        ("not-a-cidr", "10.0.0.1", False),
+    ],
+)
 def test_ip_block_cidr(cidr: str, client: str, allowed: bool) -> None:
     assert ask(only_from(peer(cidr=cidr)), ip(client)).allowed is allowed
 
@@ -98,17 +101,24 @@ def test_egress_only_policy_does_not_isolate_ingress() -> None:
 
 def test_policy_types_without_rules_are_what_isolates() -> None:
     # Ingress rules given but policyTypes only Egress: ingress is not isolated.
-    idx = index(policy("e", ingress=[rule(peer(pods=sel({"pod": "zzz"})))], egress=[rule()],
-                       types=["Egress"]))
+    idx = index(
+        policy(
+            "e", ingress=[rule(peer(pods=sel({"pod": "zzz"})))], egress=[rule()], types=["Egress"]
+        )
+    )
     assert ask(idx, pod_source(idx, "y", "a")).allowed
 
 
 def test_allowed_by_names_every_matching_rule() -> None:
-    idx = index(policy("p1", ingress=[rule(ports=[port(81)]), rule(peer(pods=EMPTY))]),
-                policy("p2", ingress=[rule()]))
+    idx = index(
+        policy("p1", ingress=[rule(ports=[port(81)]), rule(peer(pods=EMPTY))]),
+        policy("p2", ingress=[rule()]),
+    )
     v = ask(idx, pod_source(idx, "x", "b"))
-    assert v.ingress.allowed_by == (RuleRef(ObjectKey("x", "p1"), "ingress", 1),
-                                    RuleRef(ObjectKey("x", "p2"), "ingress", 0))
+    assert v.ingress.allowed_by == (
+        RuleRef(ObjectKey("x", "p1"), "ingress", 1),
+        RuleRef(ObjectKey("x", "p2"), "ingress", 0),
+    )
     assert rule_text(v.ingress.allowed_by[0]) == "x/p1 spec.ingress[1]"
     assert "x/p1 spec.ingress[1]" in v.ingress.reason
 
@@ -118,8 +128,9 @@ def test_policy_in_another_namespace_does_not_select() -> None:
     assert ask(idx, pod_source(idx, "z", "a")).allowed
 
 
-@pytest.mark.parametrize(("number", "allowed"), [(8079, False), (8080, True), (8085, True),
-                                                 (8090, True), (8091, False)])
+@pytest.mark.parametrize(
+    ("number", "allowed"), [(8079, False), (8080, True), (8085, True), (8090, True), (8091, False)]
+)
 def test_end_port_range(number: int, allowed: bool) -> None:
     idx = only_from(ports=[port(8080, end=8090)])
     assert ask(idx, ip("203.0.113.1"), number=number).allowed is allowed
@@ -164,19 +175,25 @@ def test_node_source_matches_ip_blocks_by_its_address_only() -> None:
     a_node = snap.pods[XA].node
     other = next(n for n in snap.nodes if n != a_node)
     other_ip = snap.nodes[other].ip
-    by_cidr = index(policy("p", select=sel({"pod": "a"}),
-                           ingress=[rule(peer(cidr=f"{other_ip}/32"))]), snapshot=snap)
+    by_cidr = index(
+        policy("p", select=sel({"pod": "a"}), ingress=[rule(peer(cidr=f"{other_ip}/32"))]),
+        snapshot=snap,
+    )
     assert ask(by_cidr, Source("node", None, None, other)).allowed
-    by_selector = index(policy("p", select=sel({"pod": "a"}),
-                               ingress=[rule(peer(namespaces=EMPTY, pods=EMPTY))]),
-                        snapshot=snap)
+    by_selector = index(
+        policy("p", select=sel({"pod": "a"}), ingress=[rule(peer(namespaces=EMPTY, pods=EMPTY))]),
+        snapshot=snap,
+    )
     assert not ask(by_selector, Source("node", other_ip, None, other)).allowed
 
 
 def test_host_network_pods() -> None:
-    objects = [b.node("n1", ip="192.168.0.1"), b.node("n2", ip="192.168.0.2"),
-               b.pod("web", "n1", "10.244.0.5", labels={"app": "web"}, ns="x"),
-               b.pod("agent", "n2", "192.168.0.2", labels={"app": "agent"}, ns="x")]
+    objects = [
+        b.node("n1", ip="192.168.0.1"),
+        b.node("n2", ip="192.168.0.2"),
+        b.pod("web", "n1", "10.244.0.5", labels={"app": "web"}, ns="x"),
+        b.pod("agent", "n2", "192.168.0.2", labels={"app": "agent"}, ns="x"),
+    ]
     objects[-1]["spec"]["hostNetwork"] = True
     snap = b.snapshot(*objects)
     agent = snap.pods[ObjectKey("x", "agent")]
@@ -198,14 +215,17 @@ def test_host_network_pods() -> None:
 
 def test_namespace_labels_synthesised_when_namespaces_were_not_read() -> None:
     snap = e2e_cluster(with_namespaces=False)
-    by_name = index(policy("p", select=sel({"pod": "a"}),
-                           ingress=[rule(peer(namespaces=sel({NAME: "y"})))]), snapshot=snap)
+    by_name = index(
+        policy("p", select=sel({"pod": "a"}), ingress=[rule(peer(namespaces=sel({NAME: "y"})))]),
+        snapshot=snap,
+    )
     assert by_name.namespaces_synthesized
     assert ask(by_name, pod_source(by_name, "y", "b")).allowed
     assert not ask(by_name, pod_source(by_name, "z", "b")).allowed
-    by_label = index(policy("p", select=sel({"pod": "a"}),
-                            ingress=[rule(peer(namespaces=sel({"team": "y"})))]),
-                     snapshot=snap)
+    by_label = index(
+        policy("p", select=sel({"pod": "a"}), ingress=[rule(peer(namespaces=sel({"team": "y"})))]),
+        snapshot=snap,
+    )
     assert not ask(by_label, pod_source(by_label, "y", "b")).allowed
     assert not index(snapshot=e2e_cluster()).namespaces_synthesized
 

@@ -82,8 +82,11 @@ def test_a_node_group_without_endpoints_under_local_policy_has_nothing_to_judge(
 
 
 def test_a_pod_target_load_balancer_is_judged_from_the_client():
-    a = analysed(*base(), web(loadBalancerClass="example.com/lb",
-                              allocateLoadBalancerNodePorts=False), allow_office())
+    a = analysed(
+        *base(),
+        web(loadBalancerClass="example.com/lb", allocateLoadBalancerNodePorts=False),
+        allow_office(),
+    )
     hp = first(a, EntryKind.LOAD_BALANCER).netpol.direct
     assert hp.all_blocked and len(hp.targets) == 2
 
@@ -96,9 +99,22 @@ def test_policies_elsewhere_leave_the_hop_allowed_with_no_call():
 
 
 def test_the_ingress_second_hop_is_judged_from_the_controller_pod():
-    from_nginx = netpol("from-ingress", select={"app": "web"}, ingress=[{"from": [
-        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}},
-         "podSelector": {"matchLabels": NGINX}}]}])
+    from_nginx = netpol(
+        "from-ingress",
+        select={"app": "web"},
+        ingress=[
+            {
+                "from": [
+                    {
+                        "namespaceSelector": {
+                            "matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}
+                        },
+                        "podSelector": {"matchLabels": NGINX},
+                    }
+                ]
+            }
+        ],
+    )
     a = analysed(*base(), web("ClusterIP"), *ingress_objects(), from_nginx)
     hp = first(a, EntryKind.INGRESS).netpol.direct
     assert hp.allowed and {t.reach.source.pod.name for t in hp.targets} == {"ctrl-1"}
@@ -109,8 +125,7 @@ def test_the_ingress_second_hop_is_judged_from_the_controller_pod():
 
 def test_a_host_network_controller_matches_ipblocks_by_its_node_address():
     # The controller's node (n3) is inside the office CIDR: allowed as that address.
-    a = analysed(*base(), web("ClusterIP"), *ingress_objects(host_network=True),
-                 allow_office())
+    a = analysed(*base(), web("ClusterIP"), *ingress_objects(host_network=True), allow_office())
     assert first(a, EntryKind.INGRESS).netpol.direct.allowed
 
 
@@ -122,10 +137,27 @@ def test_the_controller_pods_egress_policy_blocks_the_second_hop_too():
 
 
 def test_the_gateway_second_hop_is_judged_from_the_gateway_proxy_pods():
-    allow_gw = netpol("from-gateway", ns="default", ingress=[{"from": [{"namespaceSelector": {
-        "matchLabels": {"kubernetes.io/metadata.name": "envoy-gateway-system"}}}]}])
-    objs = [*_cluster_objects(), namespace("default"), namespace("envoy-gateway-system"),
-            httproute("web", [{"backendRefs": [{"name": "web", "port": 80}]}])]
+    allow_gw = netpol(
+        "from-gateway",
+        ns="default",
+        ingress=[
+            {
+                "from": [
+                    {
+                        "namespaceSelector": {
+                            "matchLabels": {"kubernetes.io/metadata.name": "envoy-gateway-system"}
+                        }
+                    }
+                ]
+            }
+        ],
+    )
+    objs = [
+        *_cluster_objects(),
+        namespace("default"),
+        namespace("envoy-gateway-system"),
+        httproute("web", [{"backendRefs": [{"name": "web", "port": 80}]}]),
+    ]
     a = analyse(b.snapshot(*objs, allow_gw, kinds=KINDS))
     hp = first(a, EntryKind.GATEWAY).netpol.direct
     assert hp.allowed and hp.targets[0].reach.source.pod.name == "envoy-1"

@@ -44,7 +44,8 @@ def test_a_hop_blocked_only_in_part_is_a_warning_saying_how_many():
     a = analysed(*base(("n1", "n2")), web(), allow_office())
     (f,) = found(a, "KP521")
     assert "2 of 2 endpoints blocked from some entry nodes by policy shop/allow-office" in (
-        f.message)
+        f.message
+    )
     assert set(f.nodes) == {"n1", "n2"} and not found(a, "KP520")
 
 
@@ -81,15 +82,22 @@ def test_a_policy_that_selects_no_pod():
 
 
 def test_no_selects_no_pod_finding_when_the_input_has_no_pods():
-    snap = b.snapshot(namespace("shop"), web(), netpol("x", select={"app": "x"}),
-                      kinds=("Service", "NetworkPolicy", "Namespace"))
+    snap = b.snapshot(
+        namespace("shop"),
+        web(),
+        netpol("x", select={"app": "x"}),
+        kinds=("Service", "NetworkPolicy", "Namespace"),
+    )
     assert not [f for f in analyse(snap).findings if f.code == "KP522"]
 
 
 def test_an_internal_service_no_pod_may_reach_is_unreachable():
     # Only pods labelled app: payment may connect, and there are none (a label typo).
-    typo = netpol("allow-payment", select={"app": "web"}, ingress=[{
-        "from": [{"podSelector": {"matchLabels": {"app": "payment"}}}]}])
+    typo = netpol(
+        "allow-payment",
+        select={"app": "web"},
+        ingress=[{"from": [{"podSelector": {"matchLabels": {"app": "payment"}}}]}],
+    )
     a = analysed(*base(), web("ClusterIP"), typo)
     (f,) = found(a, "KP523")
     assert "no pod of the cluster may connect (policies shop/allow-payment)" in f.message
@@ -97,8 +105,11 @@ def test_an_internal_service_no_pod_may_reach_is_unreachable():
 
 
 def test_an_internal_service_some_pod_may_reach_is_not_reported():
-    ok = netpol("allow-web", select={"app": "web"}, ingress=[{
-        "from": [{"podSelector": {"matchLabels": {"app": "web"}}}]}])
+    ok = netpol(
+        "allow-web",
+        select={"app": "web"},
+        ingress=[{"from": [{"podSelector": {"matchLabels": {"app": "web"}}}]}],
+    )
     a = analysed(*base(), web("ClusterIP"), ok)
     assert not found(a, "KP523")
     open_ = netpol("from-office", select={"app": "web"}, ingress=[from_cidr("10.0.0.0/8")])
@@ -109,9 +120,11 @@ def test_many_unreachable_internal_services_of_a_namespace_are_one_finding():
     objs = []
     for i in range(4):
         name = f"svc{i}"
-        objs += [b.service(name, selector={"app": name}),
-                 b.pod(f"{name}-1", "n1", f"10.244.1.{20 + i}", labels={"app": name}),
-                 b.endpointslice(name, [b.endpoint(f"10.244.1.{20 + i}", "n1", f"{name}-1")])]
+        objs += [
+            b.service(name, selector={"app": name}),
+            b.pod(f"{name}-1", "n1", f"10.244.1.{20 + i}", labels={"app": name}),
+            b.endpointslice(name, [b.endpoint(f"10.244.1.{20 + i}", "n1", f"{name}-1")]),
+        ]
     a = analysed(*base(), *objs, netpol("deny-all", ingress=[]))
     (f,) = found(a, "KP523")
     assert f.message.startswith("4 Services in shop are unreachable") and f.service is None

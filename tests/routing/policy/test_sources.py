@@ -46,10 +46,17 @@ def test_client_given_with_the_flag_wins_and_says_so():
 
 
 def test_policy_nets_counts_excepts_and_skips_unparseable_cidrs():
-    rule = PolicyRule((PolicyPeer(None, None, IPBlock("10.0.0.0/8", ("10.1.0.0/16",))),
-                       PolicyPeer(None, None, IPBlock("not-a-cidr", ()))), ())
+    rule = PolicyRule(
+        (
+            PolicyPeer(None, None, IPBlock("10.0.0.0/8", ("10.1.0.0/16",))),
+            PolicyPeer(None, None, IPBlock("not-a-cidr", ())),
+        ),
+        (),
+    )
     assert [str(n) for n in policy_nets([EMPTY._replace(ingress=(rule,))])] == [
-        "10.0.0.0/8", "10.1.0.0/16"]
+        "10.0.0.0/8",
+        "10.1.0.0/16",
+    ]
 
 
 def test_local_policy_keeps_the_client_address():
@@ -81,8 +88,11 @@ def test_nodes_in_no_ipblock_share_one_class():
 
 
 def test_a_load_balancer_straight_to_pods_keeps_the_client_address():
-    a = analysed(*base(), web(loadBalancerClass="example.com/lb",
-                              allocateLoadBalancerNodePorts=False), allow_office())
+    a = analysed(
+        *base(),
+        web(loadBalancerClass="example.com/lb", allocateLoadBalancerNodePorts=False),
+        allow_office(),
+    )
     p = first(a, EntryKind.LOAD_BALANCER)
     assert p.via == "pods" and p.netpol.source.kind == "client"
     assert p.netpol.direct is not None and p.netpol.groups == ()
@@ -99,20 +109,38 @@ NGINX = {"app.kubernetes.io/name": "ingress-nginx"}
 
 
 def ingress_objects(host_network: bool = False) -> list[b.Obj]:
-    ctrl = b.pod("ctrl-1", "n3", NODE_IPS["n3"] if host_network else "10.244.9.9",
-                 labels=NGINX, ns="ingress-nginx")
+    ctrl = b.pod(
+        "ctrl-1",
+        "n3",
+        NODE_IPS["n3"] if host_network else "10.244.9.9",
+        labels=NGINX,
+        ns="ingress-nginx",
+    )
     if host_network:
         ctrl["spec"]["hostNetwork"] = True
     return [
         b.ingress_class("nginx", "k8s.io/ingress-nginx"),
-        b.service("ingress-nginx-controller", "LoadBalancer", ns="ingress-nginx",
-                  selector=NGINX, labels=NGINX, etp="Local", lb_ip="192.0.2.80"),
+        b.service(
+            "ingress-nginx-controller",
+            "LoadBalancer",
+            ns="ingress-nginx",
+            selector=NGINX,
+            labels=NGINX,
+            etp="Local",
+            lb_ip="192.0.2.80",
+        ),
         ctrl,
-        b.endpointslice("ingress-nginx-controller",
-                        [b.endpoint(ctrl["status"]["podIP"], "n3", "ctrl-1",
-                                    ns="ingress-nginx")], ns="ingress-nginx"),
-        b.ingress("web", [b.rule("shop.example", ("/", "Prefix", b.backend("web", 80)))],
-                  class_name="nginx", lb_ip="192.0.2.80"),
+        b.endpointslice(
+            "ingress-nginx-controller",
+            [b.endpoint(ctrl["status"]["podIP"], "n3", "ctrl-1", ns="ingress-nginx")],
+            ns="ingress-nginx",
+        ),
+        b.ingress(
+            "web",
+            [b.rule("shop.example", ("/", "Prefix", b.backend("web", 80)))],
+            class_name="nginx",
+            lb_ip="192.0.2.80",
+        ),
     ]
 
 
@@ -122,20 +150,22 @@ def test_the_second_hop_of_an_ingress_path_comes_from_the_controller_pods():
     src = p.netpol.source
     assert p.via == "controller" and src.kind == "pods"
     assert [(s.kind, s.pod, s.address) for s in src.sources] == [
-        ("pod", ObjectKey("ingress-nginx", "ctrl-1"), "10.244.9.9")]
+        ("pod", ObjectKey("ingress-nginx", "ctrl-1"), "10.244.9.9")
+    ]
 
 
 def test_a_host_network_controller_pod_speaks_with_its_node_address():
-    a = analysed(*base(), web("ClusterIP"), *ingress_objects(host_network=True),
-                 allow_office())
+    a = analysed(*base(), web("ClusterIP"), *ingress_objects(host_network=True), allow_office())
     (s,) = first(a, EntryKind.INGRESS).netpol.source.sources
     assert (s.kind, s.node, s.address) == ("node", "n3", NODE_IPS["n3"])
 
 
 def test_the_second_hop_of_a_gateway_path_comes_from_the_gateway_proxy_pods():
-    snap = b.snapshot(*_cluster_objects(),
-                      httproute("web", [{"backendRefs": [{"name": "web", "port": 80}]}]),
-                      kinds=KINDS)
+    snap = b.snapshot(
+        *_cluster_objects(),
+        httproute("web", [{"backendRefs": [{"name": "web", "port": 80}]}]),
+        kinds=KINDS,
+    )
     a = analyse(snap)
     p = first(a, EntryKind.GATEWAY)
     targets = {k: tuple(t for r in rs for t in r.targets) for k, rs in a.routes.items()}
