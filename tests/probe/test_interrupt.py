@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -12,7 +13,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 SCRIPT = textwrap.dedent("""
-    import asyncio, socket, sys, threading
+    import asyncio, faulthandler, signal, socket, sys, threading
+    # Ctrl+C as a shell delivers it: a test runner's worker may hand its children SIGINT
+    # ignored (inherited across exec), which would test the runner, not kpath. SIGUSR1
+    # dumps every thread's stack, for the parent to show when the run does not stop.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    faulthandler.register(signal.SIGUSR1)
     from kpath.probe.run import ProbeSettings, run_plan
     from kpath.probe.plan import Expect, HopKind, ProbePlan, ProbeTarget
 
@@ -61,7 +67,15 @@ def test_ctrl_c_cancels_every_probe_and_closes_connections() -> None:
     assert proc.stdout is not None
     assert proc.stdout.readline().strip() == "probing"
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    try:
+        out, err = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGUSR1)  # where is it stuck?
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.communicate(timeout=2)
+        proc.kill()
+        _, err = proc.communicate()
+        raise AssertionError(f"Ctrl+C did not stop the probe run in 30 s:\n{err}") from None
     assert proc.returncode == 130, err
     assert out.strip() == "interrupted cleanly"
     assert "Traceback" not in err and "destroyed" not in err and "never awaited" not in err
