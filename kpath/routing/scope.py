@@ -67,25 +67,38 @@ class ViewScope:
 
     # --- the three questions -------------------------------------------------------------
 
-    def service(self, analysis: Analysis, key: ObjectKey) -> bool:
-        """Namespace, selector and filter text (not exposure: that is a path's)."""
+    def service(
+        self, analysis: Analysis, key: ObjectKey, words: Mapping[ObjectKey, str] | None = None
+    ) -> bool:
+        """Namespace, selector and filter text (not exposure: that is a path's). ``words``:
+        `search_texts` of the analysis, when asked for many services at once."""
         if not self.in_namespace(key.namespace):
             return False
         svc = analysis.snapshot.services.get(key)
         if not self.labels_match(svc.labels if svc is not None else {}):
             return False
-        return not self.text or self.text_matches(search_text(analysis, key))
+        if not self.text:
+            return True
+        search = words.get(key, "") if words is not None else search_text(analysis, key)
+        return self.text_matches(search)
+
+    def _words(self, analysis: Analysis) -> Mapping[ObjectKey, str] | None:
+        # One pass over the paths for every service's words, not one per service.
+        return search_texts(analysis) if self.text else None
 
     def services(self, analysis: Analysis) -> list[ObjectKey]:
         """The services in view, sorted; ClusterIP-only ones only with ``internal``."""
         exposed = {p.service for p in analysis.paths if p.external}
+        words = self._words(analysis)
         return [
             k
             for k in sorted(analysis.snapshot.services)
-            if (self.internal or k in exposed) and self.service(analysis, k)
+            if (self.internal or k in exposed) and self.service(analysis, k, words)
         ]
 
-    def path(self, analysis: Analysis, p: Path) -> bool:
+    def path(
+        self, analysis: Analysis, p: Path, words: Mapping[ObjectKey, str] | None = None
+    ) -> bool:
         if not (self.internal or p.external):
             return False
         hop = p.entry.gateway
@@ -97,16 +110,26 @@ class ViewScope:
             # A Gateway way in shows in its Gateway's and its route's namespace too.
             svc = analysis.snapshot.services.get(p.service)
             return self.labels_match(svc.labels if svc is not None else {}) and (
-                not self.text or self.text_matches(search_text(analysis, p.service))
+                not self.text
+                or self.text_matches(
+                    words.get(p.service, "")
+                    if words is not None
+                    else search_text(analysis, p.service)
+                )
             )
-        return self.service(analysis, p.service)
+        return self.service(analysis, p.service, words)
 
     def paths(self, analysis: Analysis, paths: Iterable[Path] | None = None) -> list[Path]:
-        return [p for p in (analysis.paths if paths is None else paths) if self.path(analysis, p)]
+        words = self._words(analysis)
+        return [
+            p for p in (analysis.paths if paths is None else paths) if self.path(analysis, p, words)
+        ]
 
-    def finding(self, analysis: Analysis, f: Finding) -> bool:
+    def finding(
+        self, analysis: Analysis, f: Finding, words: Mapping[ObjectKey, str] | None = None
+    ) -> bool:
         if f.service is not None:
-            return self.service(analysis, f.service)
+            return self.service(analysis, f.service, words)
         if self.text:
             return False  # a filtered view shows its services' findings only
         if f.ingress is not None:
@@ -122,10 +145,11 @@ class ViewScope:
     def findings(
         self, analysis: Analysis, findings: Iterable[Finding] | None = None
     ) -> list[Finding]:
+        words = self._words(analysis)
         return [
             f
             for f in (analysis.findings if findings is None else findings)
-            if self.finding(analysis, f)
+            if self.finding(analysis, f, words)
         ]
 
 
@@ -158,6 +182,19 @@ def shown_policy(svc: Service, external: bool) -> str:
 def service_words(key: ObjectKey, kind: str, policy: str, ways: str) -> str:
     """What the filter words are matched against, lower case: the list row's own words."""
     return f"{key.namespace}/{key.name} {kind} {policy} {ways}".lower()
+
+
+def search_texts(analysis: Analysis) -> dict[ObjectKey, str]:
+    """`service_words` of every service of an analysis, in one pass over its paths."""
+    by_service: dict[ObjectKey, list[Path]] = {}
+    for p in analysis.paths:
+        by_service.setdefault(p.service, []).append(p)
+    out = {}
+    for key, svc in analysis.snapshot.services.items():
+        paths = by_service.get(key, [])
+        policy = shown_policy(svc, any(p.external for p in paths))
+        out[key] = service_words(key, svc.type, policy, ways_of(paths))
+    return out
 
 
 def search_text(analysis: Analysis, key: ObjectKey) -> str:

@@ -243,3 +243,12 @@ def test_ascii_breaks_are_the_general_ones(plain: str, width: int) -> None:
         assert (space or a_sep) == cut
         if space is not None and sep is not None:
             assert (a_sep > space) == (sep > space)
+
+
+def test_the_words_of_every_service_at_once_are_each_service_s() -> None:
+    from kpath.routing.scope import search_text, search_texts
+
+    analysis = data.shop()
+    assert search_texts(analysis) == {
+        k: search_text(analysis, k) for k in analysis.snapshot.services
+    }
