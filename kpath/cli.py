@@ -521,7 +521,12 @@ def cmd_paths(args: argparse.Namespace) -> int:
             )
         )
         if not paths:  # as kubectl's "No resources found in default namespace.", on stderr
-            print(f"kpath: {_nothing_found(args, scope.namespaces)}", file=sys.stderr)
+            from kpath.safetext import clean_message
+
+            # Namespace names and the selector come from the input and the flags: escaped.
+            print(
+                f"kpath: {clean_message(_nothing_found(args, scope.namespaces))}", file=sys.stderr
+            )
     return _exit_code(args.fail_on, findings)
 
 

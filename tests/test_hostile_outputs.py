@@ -412,3 +412,13 @@ def test_every_output_shows_hostile_text_as_text(
 ) -> None:
     monkeypatch.setenv("COLUMNS", WIDE)
     OUTPUTS[output](text, write_dump(tmp_path, text), capsys)
+
+
+def test_a_hostile_namespace_asked_for_is_named_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`-n` names a namespace the dump lacks: the one-line error quotes it escaped."""
+    dump = write_dump(tmp_path, "x")
+    code = main(["paths", "--dump", str(dump), "-n", "evil\x1b[2J"])
+    out, err = capsys.readouterr()
+    assert code == 2 and "\x1b" not in out + err and "\\x1b[2J" in err

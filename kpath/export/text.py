@@ -312,10 +312,10 @@ def header_line(
     services = (
         len(snap.services) if read is None else sum(1 for k in snap.services if k.namespace in read)
     )
+    header.append(" — ", style="dim")
+    header.append_text(literal(namespaces_label(read), "dim"))  # names from the input
     header.append(
-        f" — {namespaces_label(read)}, {len(snap.nodes)} nodes, "
-        f"{services} services, {len(paths)} paths",
-        style="dim",
+        f", {len(snap.nodes)} nodes, {services} services, {len(paths)} paths", style="dim"
     )
     return header
 
