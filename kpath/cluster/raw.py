@@ -61,6 +61,9 @@ class RawCluster:
     #: Why the Gateways outside ``namespaces_read`` that routes name could not be listed
     #: (KP416 says a route's parent is outside what could be read); None when they were.
     gateways_unread: str | None = None
+    #: (kind, namespace the list covered or None for the cluster) -> the resourceVersion
+    #: the server listed it at, so a watch resumes there without listing again.
+    list_versions: dict[tuple[str, str | None], str] = field(default_factory=dict)
 
     def add(self, kind: str, item: RawObject, source: str = "") -> None:
         """File one object under its kind, counting kinds kpath does not read."""
