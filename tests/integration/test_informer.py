@@ -11,6 +11,7 @@ its return once; events that arrive together are delivered together."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -297,3 +298,42 @@ def test_a_rollout_is_delivered_in_a_few_calls(lab: ServerThread, tmp_path: Path
         pods = [c for c in delivered.calls if any(isinstance(e, Change) for e in c)]
         assert sum(len(c) for c in pods) == 300
         assert len(pods) <= 30, [len(c) for c in pods]
+
+
+def test_the_policy_kinds_kpath_only_names_are_followed_too(tmp_path: Path) -> None:
+    from kpath.lab.resources import POLICY_API_RESOURCES, RESOURCES
+
+    def admin(name: str) -> Obj:
+        return {
+            "apiVersion": "policy.networking.k8s.io/v1alpha1",
+            "kind": "AdminNetworkPolicy",
+            "metadata": {"name": name},
+            "spec": {"priority": 10, "subject": {"namespaces": {}}},
+        }
+
+    store = Store()
+    store.put(admin("first"))
+    with serve_in_thread(store, resources=RESOURCES + POLICY_API_RESOURCES) as st:
+        opts = options(st, tmp_path)
+        raw = load_live(opts)
+        assert ("AdminNetworkPolicy", None) in raw.list_versions
+        with following(opts, raw, kinds=("AdminNetworkPolicy",)) as (delivered, _):
+            assert streams_open(st, 1)
+            last = put(st, admin("second"))
+            assert delivered.wait_for_version(last)
+            assert by_key(followed(raw, delivered)) == by_key(load_live(opts))
+
+
+def test_stop_ends_the_follow_while_its_streams_wait_to_retry(
+    lab: ServerThread, tmp_path: Path
+) -> None:
+    opts = options(lab, tmp_path)
+    raw = load_live(opts)
+    # The server goes away: every stream backs off (pauses of up to 10 s). Leaving the
+    # block sets stop, and `following` proves the follow ended within 2 s.
+    with following(opts, raw) as (delivered, _):
+        assert streams_open(lab, len(plan_streams(raw, None)))
+        lab.run(lab.server.stop())
+        assert delivered.wait(lambda: delivered.health() == [False])
+        threading.Event().wait(3.0)  # deep into the back-off
+    lab.run(lab.server.start())
