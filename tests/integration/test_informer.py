@@ -337,3 +337,23 @@ def test_stop_ends_the_follow_while_its_streams_wait_to_retry(
         assert delivered.wait(lambda: delivered.health() == [False])
         threading.Event().wait(3.0)  # deep into the back-off
     lab.run(lab.server.start())
+
+
+def test_what_a_stalled_stream_missed_comes_back_with_the_relist_beyond_the_namespace(
+    lab: ServerThread, tmp_path: Path
+) -> None:
+    controls = lab.server.watches
+    controls.bookmark_every = 0.2  # a live stream is never quiet for long
+    opts = options(lab, tmp_path, "shop")
+    raw = load_live(opts)
+    with following(opts, raw, stall_after=2.0) as (delivered, _):
+        assert streams_open(lab, len(plan_streams(raw, "shop")))
+        assert lab.call(controls.stall, "Service") == 2  # shop's, and the cluster's
+        # Missed while silent, then compacted away: only a re-list can find them.
+        put(lab, service("ingress-nginx-controller", "ingress-nginx", "ClusterIP"))
+        put(lab, service("gateway", "infra", "LoadBalancer"))
+        put(lab, service("api"))
+        lab.call(lab.store.compact)
+        assert delivered.wait(lambda: any(r.kind == "Service" for r in delivered.replaces()))
+        fresh = load_live(opts)
+        assert eventually(lambda: by_key(followed(raw, delivered)) == by_key(fresh))
