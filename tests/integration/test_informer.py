@@ -297,7 +297,7 @@ def test_a_rollout_is_delivered_in_a_few_calls(lab: ServerThread, tmp_path: Path
         assert delivered.wait_for_version(last)
         pods = [c for c in delivered.calls if any(isinstance(e, Change) for e in c)]
         assert sum(len(c) for c in pods) == 300
-        assert len(pods) <= 30, [len(c) for c in pods]
+        assert len(pods) <= 60, [len(c) for c in pods]  # five events a call at least
 
 
 def test_the_policy_kinds_kpath_only_names_are_followed_too(tmp_path: Path) -> None:
