@@ -357,3 +357,30 @@ def test_what_a_stalled_stream_missed_comes_back_with_the_relist_beyond_the_name
         assert delivered.wait(lambda: any(r.kind == "Service" for r in delivered.replaces()))
         fresh = load_live(opts)
         assert eventually(lambda: by_key(followed(raw, delivered)) == by_key(fresh))
+
+
+def test_with_a_selector_only_the_selected_services_and_their_slices_are_kept(
+    lab: ServerThread, tmp_path: Path
+) -> None:
+    def front(obj: Obj) -> Obj:
+        obj["metadata"]["labels"] = {"tier": "front"}
+        return obj
+
+    put(lab, front(service("web")))
+    kc = lab.server.write_kubeconfig(tmp_path / "kc")
+    opts = LiveOptions(kubeconfig=str(kc), namespace="shop", selector="tier=front")
+    raw = load_live(opts)
+    with following(opts, raw) as (delivered, _):
+        assert streams_open(lab, len(plan_streams(raw, "shop")))
+        added = put(lab, front(service("cart")))
+        put(lab, service("api"))  # not selected: nothing of it is kept
+        assert delivered.wait_for_version(added)
+        put(lab, eps_slice("cart", "shop", "127.0.0.12"))
+        put(lab, eps_slice("api", "shop", "127.0.0.13"))
+        last = put(lab, ingress("api", "api"))  # routes to no selected Service
+        put(lab, pod("web-9"))
+        assert delivered.wait_for_version(last)
+        fresh = load_live(opts)
+        assert eventually(lambda: by_key(followed(raw, delivered)) == by_key(fresh))
+    assert ("shop", "cart-abcde") in by_key(fresh)["EndpointSlice"]
+    assert ("shop", "api-abcde") not in by_key(fresh)["EndpointSlice"]
