@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from kpath.cluster.events import Change
+from kpath.cluster.events import Change, Health
 from kpath.cluster.informer import plan_streams
 from kpath.cluster.live import LiveOptions, load_live
 from kpath.lab.apiserver import ServerThread, serve_in_thread
@@ -274,6 +274,8 @@ def test_a_lost_server_is_said_once_and_its_return_once(lab: ServerThread, tmp_p
         assert streams_open(lab, 2)
         lab.run(lab.server.stop())
         assert delivered.wait(lambda: delivered.health() == [False])
+        (lost,) = [e for e in delivered.events if isinstance(e, Health)]
+        assert lost.reason == "connection refused"  # in a few words, as a load says it
         lab.run(lab.server.start())
         assert delivered.wait(lambda: delivered.health() == [False, True], timeout=30)
         last = put(lab, service("api"))
