@@ -462,7 +462,6 @@ def _console(**kw: Any) -> Any:
 
 
 def cmd_paths(args: argparse.Namespace) -> int:
-    from kpath.export.jsonout import paths_json
     from kpath.routing.scope import ViewScope
 
     if args.no_headers and args.output not in ("table", "wide", "name"):  # name has none
@@ -477,6 +476,8 @@ def cmd_paths(args: argparse.Namespace) -> int:
     findings = scope.findings(analysis)
     if args.probe:
         return _probed(args, analysis, paths, findings, scope.namespaces)
+    if args.output in ("json", "yaml"):
+        from kpath.export.jsonout import paths_json  # the table does not need it
     if args.output == "json":
         sys.stdout.write(
             json.dumps(paths_json(analysis, paths, findings, scope.namespaces), indent=2) + "\n"
