@@ -21,11 +21,16 @@ def result(
     *,
     reference: float | None = None,
     at_least: bool = False,
+    absolute: bool = False,
     note: str = "",
 ) -> dict[str, Any]:
-    """One row: ``limit`` bounds the ratio when there is a reference, else the figure."""
+    """One row: ``limit`` bounds the ratio when there is a reference, else the figure.
+
+    ``absolute``: the limit bounds the figure itself even with a reference (a floor shown
+    for scale, as `python` + `json.loads` is for `kpath reach`'s 0.2 s).
+    """
     ratio = measured / reference if reference else None
-    judged = ratio if reference is not None else measured
+    judged = ratio if reference is not None and not absolute else measured
     if limit is None or judged is None:
         passed = limit is None
     else:
@@ -39,6 +44,8 @@ def result(
         "limit": limit,
         "pass": passed,
         "note": note,
+        "at_least": at_least,
+        "judged": "ratio" if reference is not None and not absolute else "measured",
     }
 
 

@@ -142,7 +142,7 @@ def rows_for(outcome: Outcome) -> list[Row]:
                 r["goal"],
                 figure(r["measured"], unit),
                 figure(r.get("reference"), unit),
-                _ratio(ratio, limit, r.get("reference") is not None),
+                _ratio(ratio, limit, _by_ratio(r), unit, bool(r.get("at_least"))),
                 status,
                 note,
             )
@@ -150,13 +150,25 @@ def rows_for(outcome: Outcome) -> list[Row]:
     return rows
 
 
-def _ratio(ratio: float | None, limit: float | None, against_reference: bool) -> str:
+def _by_ratio(r: Mapping[str, Any]) -> bool:
+    """Whether the limit bounds the ratio (the default with a reference) or the figure."""
+    judged = r.get("judged")
+    if judged in ("ratio", "measured"):
+        return bool(judged == "ratio")
+    return r.get("reference") is not None
+
+
+def _ratio(
+    ratio: float | None, limit: float | None, by_ratio: bool, unit: str, at_least: bool
+) -> str:
     """The ratio, with the limit it is held to (or the figure's own limit when no ratio)."""
     if limit is None:
         return figure(ratio, "x") if ratio is not None else "—"
-    if against_reference:
-        return f"{figure(ratio, 'x')} (≤ {figure(limit, 'x')})" if ratio is not None else "—"
-    return f"limit {figure(limit)}"
+    op = "≥" if at_least else "≤"
+    if by_ratio:
+        return f"{figure(ratio, 'x')} ({op} {figure(limit, 'x')})" if ratio is not None else "—"
+    shown = f"{figure(ratio, 'x')}; " if ratio is not None else ""
+    return f"{shown}{op} {figure(limit, unit)}"
 
 
 def exit_code(rows: Iterable[Row]) -> int:

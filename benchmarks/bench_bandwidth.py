@@ -33,6 +33,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `kpath` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._goal import emit, result
 from kpath.lab.runner import LabThread
 
 QUIET = 1.0  # seconds without output that end a phase
@@ -110,6 +111,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", default="100x30")
     parser.add_argument("--term", default="xterm-256color")
+    parser.add_argument("--json", action="store_true", help="end with the results as a JSON line")
     args = parser.parse_args()
     cols, rows = (int(n) for n in args.size.split("x"))
     with LabThread("shop") as lab, tempfile.TemporaryDirectory(prefix="kpath-") as tmp:
@@ -138,6 +140,19 @@ def main() -> int:
     for name, count in results.items():
         print(f"{name:<18}{count:>10,}{count / first:>16.2f}")
     print(f"kpath exited with {code}")
+    if args.json:  # idle must send nothing; the rest are sizes without a target
+        emit(
+            [
+                result(
+                    f"bytes, {name}",
+                    count,
+                    "count",
+                    0 if name.startswith("idle") else None,
+                    note=f"{count / first:.2f}× the first screen" if first else "",
+                )
+                for name, count in results.items()
+            ]
+        )
     return 0 if code == 0 else 1
 
 
