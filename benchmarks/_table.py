@@ -95,9 +95,9 @@ def figure(value: float | None, unit: str = "") -> str:
     if value == 0 or abs(value) >= 100:
         text = f"{value:,.0f}"
     elif abs(value) >= 1:
-        text = f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
+        text = f"{value:#.3g}" if abs(value) < 10 else f"{value:.1f}"
     else:
-        text = f"{value:.3g}"
+        text = f"{value:#.3g}"  # 0.200, not 0.2: three digits whatever they are
     return f"{text} {unit}".strip() if unit and unit != "x" else (f"{text}×" if unit else text)
 
 
