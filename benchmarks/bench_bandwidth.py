@@ -37,6 +37,7 @@ from benchmarks._goal import emit, result
 from kpath.lab.runner import LabThread
 
 QUIET = 1.0  # seconds without output that end a phase
+FIRST_PAINT = 4096  # bytes: more than the terminal set-up codes, less than any first screen
 
 
 class Terminal:
@@ -75,6 +76,17 @@ class Terminal:
 
     def send(self, keys: str) -> None:
         os.write(self.master, keys.encode())
+
+    def started(self, timeout: float = 60.0) -> None:
+        """Wait for the first screen to begin: on a loaded machine kpath may be silent for
+        more than `QUIET` after the terminal's set-up codes (under 1 KB; a paint is ~40 KB)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self.total >= FIRST_PAINT:
+                    return
+            time.sleep(0.05)
+        raise SystemExit("kpath wrote nothing")
 
     def quiet(self, timeout: float = 60.0) -> int:
         """Wait until nothing was written for `QUIET` seconds; returns the running total."""
@@ -122,6 +134,7 @@ def main() -> int:
             [sys.executable, "-m", "kpath", "--kubeconfig", str(kubeconfig), "-A"], cols, rows, env
         )
         started = time.monotonic()
+        term.started()
         first = term.quiet()
         print(
             f"kpath on the lab, {cols}x{rows}, TERM={args.term}; first screen after "

@@ -178,6 +178,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--full", action="store_true", help="generate at full scale")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--no-kubectl", action="store_true", help="skip kubectl")
+    p.add_argument(
+        "--no-client", action="store_true", help="skip the official client (13-25 s a run)"
+    )
     p.add_argument("--json", action="store_true", help="end with the results as a JSON line")
     a = p.parse_args(argv)
     dump = a.file or dump_file(a.full)
@@ -206,7 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         ]
                     )
                 )
-            times["client"].append(timed([sys.executable, "-c", CLIENT, str(lab.kubeconfig)]))
+            if not a.no_client:
+                times["client"].append(timed([sys.executable, "-c", CLIENT, str(lab.kubeconfig)]))
             times["stream"].append(stream(lab.url)[0])
         for _ in range(5):
             started = time.perf_counter()

@@ -65,7 +65,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         "5. start-up: --help ≤ 2×, paths --dump small ≤ 3× `import rich`",
         ("--quick",),
         (),
-        25,
+        15,
         60,
         "Whole processes, interleaved, CPU medians. `kpath --help` is bounded below by the "
         "interpreter, argparse and the parser kpath builds for every subcommand; `kpath "
@@ -139,7 +139,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         "issue 1: paths ≤ 1.5× json.loads, kept ≤ 10%, peak ≤ 1.2×",
         ("--quick", "--repeat", "1"),
         ("--repeat", "1"),
-        35,
+        45,
         300,
         "Loading is json.loads of the whole file (the collector paused); routing adds the "
         "snapshot and analysis. Peak memory is the decoded raw tree.",
@@ -147,9 +147,9 @@ BENCHMARKS: tuple[Bench, ...] = (
     Bench(
         "bench_probes",
         "probes: mixed total ≤ 1.2× ideal, rate ≥ 0.8× bare httpx, lag p99 < 50 ms",
-        ("--targets", "400", "--rounds", "1"),
+        ("--targets", "200", "--rounds", "1"),
         (),
-        30,
+        20,
         120,
         "Probe time is the hanging targets' timeouts in waves of the concurrency; the "
         "reachable rate and loop lag are the machine's as much as kpath's (the bare httpx "
@@ -168,9 +168,9 @@ BENCHMARKS: tuple[Bench, ...] = (
     Bench(
         "bench_reach",
         "issue 14: kpath reach ≤ 0.2 s CPU (cold and warm)",
-        ("--runs", "5", "--samples", "200"),
+        ("--runs", "3", "--samples", "200"),
         ("--runs", "21"),
-        20,
+        15,
         60,
         "Cold: interpreter start, imports, decoding the whole dump and building the pods "
         "and policies one question reads. Warm: loading the kept snapshot. The floor is "
@@ -179,9 +179,9 @@ BENCHMARKS: tuple[Bench, ...] = (
     Bench(
         "bench_request",
         "kpath request ≤ 0.2 s CPU (warm)",
-        ("--runs", "5", "--samples", "50"),
+        ("--runs", "3", "--samples", "50", "--routes", "1000"),
         ("--runs", "21"),
-        25,
+        15,
         90,
         "As reach: the cold run decodes the dump; the warm run loads the kept snapshot.",
     ),
@@ -190,7 +190,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         "issue 14: policy verdicts add ≤ 20% CPU to paths",
         ("--quick", "--repeat", "1"),
         ("--repeat", "1"),
-        40,
+        30,
         300,
         "The per-endpoint verdicts of Cluster-policy node groups and the policy notes in "
         "the table; two whole processes per pair, so the machine's load moves both.",
@@ -198,9 +198,9 @@ BENCHMARKS: tuple[Bench, ...] = (
     Bench(
         "bench_lab_serve",
         "the lab serving a dump: fetch, kubectl, client (a yardstick)",
-        ("--repeat", "1", "--no-kubectl"),
+        ("--repeat", "1", "--no-kubectl", "--no-client"),
         ("--repeat", "1"),
-        40,
+        20,
         200,
         "The lab's server builds a page from stored bytes; the clients' own decoding is "
         "the rest (kubectl and the official client decode every object).",
@@ -210,7 +210,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         "bytes to the terminal: idle 0, refresh small",
         (),
         (),
-        30,
+        25,
         60,
         "Bytes, not time: a reload resends only rows and lines that changed; probe results "
         "redraw the selected path as they land.",
@@ -220,17 +220,17 @@ BENCHMARKS: tuple[Bench, ...] = (
         "the demo's black hole found at 80x24",
         (),
         (),
-        20,
+        15,
         40,
         "Keys and bytes until the dropping node's hop box is on screen: the layout at 80x24.",
     ),
     Bench(
         "bench_stale",
         "API server lost and back: stale and fresh times",
-        ("--rounds", "1"),
+        ("--rounds", "1", "--outage", "1"),
         (),
         25,
-        60,
+        90,
         "Bounded by the watch's reconnect backoff and the reload after the server returns.",
     ),
     Bench(
@@ -238,7 +238,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         "Gateway routing: requests answered per second",
         ("--routes", "1000", "--requests", "200"),
         (),
-        10,
+        8,
         40,
         "Matching a request against the listener's rules: the index narrows by hostname "
         "first, then the rules of that host in precedence order.",
@@ -248,7 +248,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         "probe planning over Gateway rules",
         ("--routes", "200"),
         (),
-        10,
+        8,
         40,
         "Planning is kpath's Gateway routing answering each rule's request and resolving "
         "its backends.",
@@ -295,6 +295,9 @@ def run_one(bench: Bench, quick: bool, budget: float) -> Outcome:
     except subprocess.TimeoutExpired:
         _stop(proc)
         return Outcome(bench.name, bench.goal, TIMEOUT, seconds=time.monotonic() - started)
+    except KeyboardInterrupt:  # its own session does not get the terminal's Ctrl+C
+        _stop(proc)
+        raise
     return Outcome(
         bench.name, bench.goal, "", proc.returncode, out, err, time.monotonic() - started
     )
@@ -369,12 +372,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     started = time.monotonic()
     budget = QUICK_BUDGET if a.quick else FULL_BUDGET
     rows: list[Row] = []
-    for b in chosen:
-        left = budget - (time.monotonic() - started)
-        own = b.quick_s if a.quick else b.full_s
-        print(f"run: {b.name} (budget {min(own, left):.0f} s) …", file=sys.stderr, flush=True)
-        outcome = run_one(b, a.quick, min(own, left))
-        rows.extend(rows_for(outcome))
+    try:
+        for b in chosen:
+            left = budget - (time.monotonic() - started)
+            own = b.quick_s if a.quick else b.full_s
+            print(f"run: {b.name} (budget {min(own, left):.0f} s) …", file=sys.stderr, flush=True)
+            rows.extend(rows_for(run_one(b, a.quick, min(own, left))))
+    except KeyboardInterrupt:  # what ran so far, then out
+        print(text_table(rows))
+        print("run.py: interrupted", file=sys.stderr)
+        return 130
     took = time.monotonic() - started
     print(text_table(rows))
     print(f"\n{summary(rows)}; {took:.0f} s in all ({'quick' if a.quick else 'full'} run)")
