@@ -71,12 +71,12 @@ def json_loads(path: Path) -> float:
 
 
 def kpath_paths(path: Path) -> tuple[float, int, int]:
-    """`kpath paths --dump F -A -o json`: (seconds, peak RSS, services in the output)."""
+    """`kpath paths --dump F -A -o json`: (seconds, peak RSS, paths in the output)."""
     seconds, peak, out = run(
         [sys.executable, "-m", "kpath", "paths", "--dump", str(path), "-A", "-o", "json"]
     )
-    doc = json.loads(out)
-    return seconds, peak, len(doc.get("services", ())) if isinstance(doc, dict) else 0
+    paths = json.loads(out)["paths"]
+    return seconds, peak, len(paths)
 
 
 def results(
@@ -128,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     peak = int(statistics.median(r[1] for r in runs))
     json_s = statistics.median(loads)
     scale = "1/10" if a.quick and not a.file else ("full" if not a.file else path.name)
-    print(f"{path.name}: {size / 1e6:.1f} MB, {runs[0][2]:,} services in kpath's output")
+    print(f"{path.name}: {size / 1e6:.1f} MB, {runs[0][2]:,} paths in kpath's output")
     print(f"{'what':<52} {'median':>9} {'runs'}")
     print(
         f"{'json.loads, collector off (decode only)':<52} {json_s:>8.2f}s  "
