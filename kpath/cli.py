@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path as FsPath
@@ -16,6 +15,7 @@ from typing import Any
 
 from kpath import __version__
 from kpath.errors import InputError, KpathError
+from kpath.jsontext import indented
 from kpath.safetext import clean_message
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -512,9 +512,7 @@ def cmd_paths(args: argparse.Namespace) -> int:
     if args.output in ("json", "yaml"):
         from kpath.export.jsonout import paths_json  # the table does not need it
     if args.output == "json":
-        sys.stdout.write(
-            json.dumps(paths_json(analysis, paths, findings, scope.namespaces), indent=2) + "\n"
-        )
+        sys.stdout.write(indented(paths_json(analysis, paths, findings, scope.namespaces)) + "\n")
     elif args.output == "yaml":
         import yaml
 
@@ -636,9 +634,7 @@ def _probed(
     with ProbeProgress(plan.probe_count) as progress:
         report = run_plan(plan, settings, progress.update)
     if args.output == "json":
-        sys.stdout.write(
-            json.dumps(report_json(analysis, report, findings, namespaces), indent=2) + "\n"
-        )
+        sys.stdout.write(indented(report_json(analysis, report, findings, namespaces)) + "\n")
     else:
         print_report(
             _console(),
@@ -679,7 +675,7 @@ def cmd_route(args: argparse.Namespace) -> int:
     analysis = _load(args)
     r = route(analysis.snapshot, args.service, args.node, args.port)
     if args.output == "json":
-        sys.stdout.write(json.dumps(route_json(r), indent=2) + "\n")
+        sys.stdout.write(indented(route_json(r)) + "\n")
     else:
         from kpath.export.text import route_view
 
@@ -721,7 +717,7 @@ def _request(args: argparse.Namespace) -> int:
     if args.output == "json":
         from kpath.export.requestjson import request_json
 
-        sys.stdout.write(json.dumps(request_json(request, found, extra), indent=2) + "\n")
+        sys.stdout.write(indented(request_json(request, found, extra)) + "\n")
     else:
         from kpath.export.requesttext import request_text
 
@@ -775,7 +771,7 @@ def _reach(args: argparse.Namespace) -> int:
     if args.output == "json":
         from kpath.export.reachjson import reach_json
 
-        sys.stdout.write(json.dumps(reach_json(verdict, said), indent=2) + "\n")
+        sys.stdout.write(indented(reach_json(verdict, said)) + "\n")
     else:
         from kpath.export.reachtext import reach_text
 

@@ -22,6 +22,11 @@ the parsers:
   whole file the standard way (`decode_documents` returns None), so its reading, and its
   one-line errors, are exactly today's.
 
+Two refusals of ``json.loads`` are not shared where msgspec skips a field without building
+it: an integer of thousands of digits (CPython's guard against quadratic conversion), and
+nesting just under msgspec's own depth limit (deeper nesting is refused as before). Past
+such a field the file is read on; in a field kpath reads, both are refused as before.
+
 Kinds that are rarely large (Gateway API, NetworkPolicy and the other policy kinds) are
 decoded in full: their parsers read most of them anyway.
 """
@@ -480,7 +485,9 @@ def _one_pass(data: memoryview, named_kind: str | None) -> Any:
     if "items" in doc and (not kind or (type(kind) is str and kind.endswith("List"))):
         items = doc["items"]
         if items:
-            _all_shaped(items, kind[:-4] if kind not in (None, "", "List") else named_kind)
+            _all_shaped(
+                items, kind[:-4] if type(kind) is str and kind not in ("", "List") else named_kind
+            )
         return doc
     _all_shaped([doc], named_kind)
     doc.pop("items", None)  # not a List: a field of the object, which no parser reads
@@ -500,7 +507,7 @@ def _document(data: memoryview, named_kind: str | None) -> Any:
     if "items" in doc and (not kind or (type(kind) is str and kind.endswith("List"))):
         items = doc["items"]
         if items is not None:
-            item_kind = kind[:-4] if kind not in (None, "", "List") else named_kind
+            item_kind = kind[:-4] if type(kind) is str and kind not in ("", "List") else named_kind
             doc["items"] = decode_items(items, item_kind)
         return doc
     return _decoder(kind or named_kind).decode(data)
