@@ -212,10 +212,6 @@ _BY_GROUP: dict[tuple[str, str], str] = {
 _READ: frozenset[str] = frozenset(KINDS)
 # Keys that mark a mapping as meant to be a Kubernetes object or list.
 _OBJECT_KEYS: tuple[str, ...] = ("kind", "apiVersion", "metadata")
-#: Files smaller than this are decoded by json.loads: importing msgspec and building the
-#: typed decoders costs about what json.loads spends on 2 MB (callgrind: +75 M instructions
-#: on a 120 KB dump, -105 M on a 5.3 MB one), and a small file's memory does not matter.
-TYPED_MIN_BYTES = 2 << 20
 
 
 def load_dump(paths: Sequence[str | Path], slim: bool = True) -> RawCluster:
@@ -293,12 +289,9 @@ class _Loader:
         named_kind = file_kind(dump.path)
         decode = None
         if self.slim:
+            from kpath.cluster.typed import decode_documents
 
             def decode(data: bytes) -> list[Any] | None:
-                if len(data) < TYPED_MIN_BYTES:
-                    return None  # json.loads, as without the typed decoder
-                from kpath.cluster.typed import decode_documents
-
                 return decode_documents(data, named_kind)
 
         docs, size = read_documents(dump, decode)
