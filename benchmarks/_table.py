@@ -98,7 +98,9 @@ def figure(value: float | None, unit: str = "") -> str:
         text = f"{value:#.3g}" if abs(value) < 10 else f"{value:.1f}"
     else:
         text = f"{value:#.3g}"  # 0.200, not 0.2: three digits whatever they are
-    return f"{text} {unit}".strip() if unit and unit != "x" else (f"{text}×" if unit else text)
+    if unit == "x":
+        return f"{text}×"
+    return text if unit in ("", "count") else f"{text} {unit}"
 
 
 def _last_line(text: str) -> str:

@@ -179,8 +179,8 @@ def test_the_run_passes_only_when_every_row_passes_or_has_no_target() -> None:
         (0.0437, "s", "0.0437 s"),
         (2.2512, "x", "2.25×"),
         (12.34, "ms", "12.3 ms"),
-        (1234.5, "count", "1,234 count"),
-        (0, "count", "0 count"),
+        (1234.5, "count", "1,234"),
+        (0, "count", "0"),
         (0.5, "", "0.500"),
     ],
 )
