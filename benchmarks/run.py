@@ -98,10 +98,10 @@ BENCHMARKS: tuple[Bench, ...] = (
     Bench(
         "bench_watch",
         "3. watching: zero LISTs after the initial load",
-        ("--quick",),
+        ("--quick", "--seconds", "30"),
         (),
-        40,
-        380,
+        60,
+        400,
         "A count, not a time: LIST requests in the lab's request record during churn; "
         "only `410 Gone` may cause a re-list, of that kind.",
     ),
