@@ -92,6 +92,8 @@ def figure(value: float | None, unit: str = "") -> str:
     """A number as the table prints it: 3 significant digits, at least, and its unit."""
     if value is None:
         return "—"
+    if unit == "count" and float(value).is_integer():
+        return f"{value:,.0f}"
     if value == 0 or abs(value) >= 100:
         text = f"{value:,.0f}"
     elif abs(value) >= 1:

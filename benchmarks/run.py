@@ -71,7 +71,9 @@ BENCHMARKS: tuple[Bench, ...] = (
         "interpreter, argparse and the parser kpath builds for every subcommand; `kpath "
         "paths` on a small dump by what printing its table needs: Rich's console and text "
         "(`import rich.console` alone costs about three times `import rich`), the dump "
-        "reader, the snapshot records and the routing modules, whatever the dump's size.",
+        "reader, the snapshot records and the routing modules, whatever the dump's size; "
+        "since typed decoding, msgspec and its decoders too (about 75 M instructions of "
+        "570 M on the 120 KB dump).",
     ),
     Bench(
         "bench_offline",

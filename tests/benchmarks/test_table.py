@@ -181,6 +181,8 @@ def test_the_run_passes_only_when_every_row_passes_or_has_no_target() -> None:
         (12.34, "ms", "12.3 ms"),
         (1234.5, "count", "1,234"),
         (0, "count", "0"),
+        (3.0, "count", "3"),
+        (76.5, "count", "76.5"),
         (0.5, "", "0.500"),
     ],
 )
