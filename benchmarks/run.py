@@ -110,10 +110,10 @@ BENCHMARKS: tuple[Bench, ...] = (
     Bench(
         "bench_incremental",
         "3. one event ≤ 1/1000 of a full rebuild",
-        ("--quick",),
+        ("--quick", "--rebuilds", "5"),
         (),
         30,
-        150,
+        200,
         "An event's cost is what it can change (a pod: the services selecting it); the "
         "rebuild's is every path of the cluster. Python's per-call overhead bounds the "
         "event from below.",
@@ -121,20 +121,20 @@ BENCHMARKS: tuple[Bench, ...] = (
     Bench(
         "bench_watch_tui",
         "3. the affected row on screen ≤ 100 ms after the event",
-        ("--quick",),
+        ("--quick", "--seconds", "20"),
         (),
-        30,
-        120,
+        40,
+        150,
         "Textual's refresh (at most one frame per refresh interval) and the repaint of the "
         "changed rows; the machine's load adds scheduling delay.",
     ),
     Bench(
         "bench_tui_scale",
         "4. TUI at 100,000 services: keystroke ≤ 1.2× at 1,000; first screen ≤ 1.2× discovery",
-        ("--quick",),
-        (),
-        40,
-        300,
+        ("--quick", "--rounds", "2", "--firsts", "1"),
+        ("--rounds", "3"),
+        45,
+        360,
         "A keystroke repaints what is on screen only; the first screen is bounded by live "
         "discovery itself.",
     ),
