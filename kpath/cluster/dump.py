@@ -46,7 +46,8 @@ Values are passed on untouched: redacted fields (`***HIDDEN***`) are the parser'
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from mmap import mmap
 from pathlib import Path
 from typing import Any
 
@@ -291,8 +292,10 @@ class _Loader:
         if self.slim:
             from kpath.cluster.typed import decode_documents
 
-            def decode(data: bytes) -> list[Any] | None:
-                return decode_documents(data, named_kind)
+            def decode(
+                data: bytes | mmap, release: Callable[[int], None] | None
+            ) -> list[Any] | None:
+                return decode_documents(data, named_kind, release)
 
         docs, size = read_documents(dump, decode)
         self.bytes_read += size
