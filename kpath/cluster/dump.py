@@ -42,6 +42,8 @@ Cilium's, Calico's, …) are read from their own groups only; Calico's NetworkPo
 (crd.projectcalico.org, projectcalico.org) is filed as ``CalicoNetworkPolicy``.
 
 Values are passed on untouched: redacted fields (`***HIDDEN***`) are the parser's business.
+JSON objects keep only the fields kpath reads (`kpath.cluster.typed`, msgspec), unless
+``load_dump(…, slim=False)`` (the lab, which serves them whole); YAML objects are whole.
 """
 
 from __future__ import annotations
