@@ -15,7 +15,7 @@ from typing import Any
 
 from kpath import __version__
 from kpath.errors import InputError, KpathError
-from kpath.jsontext import indented
+from kpath.jsontext import write_json
 from kpath.safetext import clean_message
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -366,6 +366,9 @@ def _mouse_flag(p: argparse.ArgumentParser) -> None:
 def _load(args: argparse.Namespace, probing: bool = False) -> Any:
     """Read the cluster (dump or live) and analyse it. ``probing``: NetworkPolicy verdicts
     are judged from this machine's address (the probes' source) unless ``--client`` says."""
+    import gc
+
+    from kpath.gcpause import paused_gc
     from kpath.routing.analysis import analyse
 
     client: Any = getattr(args, "client", None)
@@ -387,7 +390,12 @@ def _load(args: argparse.Namespace, probing: bool = False) -> Any:
                 here,
                 "this machine's address toward the nodes (the probes' source; --client to choose)",
             )
-    return analyse(snapshot, client)
+    with paused_gc():  # routing a big cluster makes millions of small acyclic objects
+        analysis = analyse(snapshot, client)
+    # What is loaded lives until the command ends: out of the collector's sight, so that
+    # building the output does not walk it again and again (gen-2 passes over every record).
+    gc.freeze()
+    return analysis
 
 
 def _snapshot(args: argparse.Namespace, prune: Any = None) -> Any:
@@ -512,7 +520,7 @@ def cmd_paths(args: argparse.Namespace) -> int:
     if args.output in ("json", "yaml"):
         from kpath.export.jsonout import paths_json  # the table does not need it
     if args.output == "json":
-        sys.stdout.write(indented(paths_json(analysis, paths, findings, scope.namespaces)) + "\n")
+        write_json(paths_json(analysis, paths, findings, scope.namespaces), sys.stdout)
     elif args.output == "yaml":
         import yaml
 
@@ -634,7 +642,7 @@ def _probed(
     with ProbeProgress(plan.probe_count) as progress:
         report = run_plan(plan, settings, progress.update)
     if args.output == "json":
-        sys.stdout.write(indented(report_json(analysis, report, findings, namespaces)) + "\n")
+        write_json(report_json(analysis, report, findings, namespaces), sys.stdout)
     else:
         print_report(
             _console(),
@@ -675,7 +683,7 @@ def cmd_route(args: argparse.Namespace) -> int:
     analysis = _load(args)
     r = route(analysis.snapshot, args.service, args.node, args.port)
     if args.output == "json":
-        sys.stdout.write(indented(route_json(r)) + "\n")
+        write_json(route_json(r), sys.stdout)
     else:
         from kpath.export.text import route_view
 
@@ -717,7 +725,7 @@ def _request(args: argparse.Namespace) -> int:
     if args.output == "json":
         from kpath.export.requestjson import request_json
 
-        sys.stdout.write(indented(request_json(request, found, extra)) + "\n")
+        write_json(request_json(request, found, extra), sys.stdout)
     else:
         from kpath.export.requesttext import request_text
 
@@ -771,7 +779,7 @@ def _reach(args: argparse.Namespace) -> int:
     if args.output == "json":
         from kpath.export.reachjson import reach_json
 
-        sys.stdout.write(indented(reach_json(verdict, said)) + "\n")
+        write_json(reach_json(verdict, said), sys.stdout)
     else:
         from kpath.export.reachtext import reach_text
 

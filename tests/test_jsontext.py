@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import random
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from kpath.cluster.dump import load_dump
 from kpath.cluster.snapshot import build_snapshot
 from kpath.export.jsonout import paths_json
-from kpath.jsontext import indented
+from kpath.jsontext import indented, write_json
 from kpath.routing.analysis import analyse
 from kpath.routing.scope import ViewScope
 
@@ -53,10 +54,26 @@ def random_doc(rnd: random.Random, depth: int = 0) -> Any:
     return {str(rnd.choice(VALUES)): random_doc(rnd, depth + 1) for _ in range(rnd.randrange(4))}
 
 
+def written(doc: Any) -> tuple[str, str]:
+    """What `write_json` writes to a text stream, and to one with a byte buffer."""
+    text = io.StringIO()
+    write_json(doc, text)
+    raw = io.BytesIO()
+    wrapper = io.TextIOWrapper(raw, encoding="utf-8")
+    wrapper.write("before\n")
+    write_json(doc, wrapper)
+    return text.getvalue(), raw.getvalue().decode().removeprefix("before\n")
+
+
 @pytest.mark.parametrize("seed", range(200))
 def test_random_documents(seed: int) -> None:
-    doc = random_doc(random.Random(seed))
+    rnd = random.Random(seed)
+    doc = random_doc(rnd)
     assert indented(doc) == json.dumps(doc, indent=2)
+    top = {str(rnd.choice(VALUES)): random_doc(rnd, 3) for _ in range(rnd.randrange(5))}
+    top["paths"] = [random_doc(rnd, 2) for _ in range(rnd.randrange(4))]
+    for one in (doc, top):
+        assert written(one) == (json.dumps(one, indent=2) + "\n",) * 2
 
 
 def test_nan_and_infinity_are_written_as_json_writes_them() -> None:
@@ -76,3 +93,4 @@ def test_the_paths_document_of_real_dumps(path: Path) -> None:
     scope = ViewScope(internal=True)
     doc = paths_json(analysis, scope.paths(analysis), scope.findings(analysis))
     assert indented(doc) == json.dumps(doc, indent=2)
+    assert written(doc) == (json.dumps(doc, indent=2) + "\n",) * 2

@@ -42,11 +42,14 @@ Cilium's, Calico's, …) are read from their own groups only; Calico's NetworkPo
 (crd.projectcalico.org, projectcalico.org) is filed as ``CalicoNetworkPolicy``.
 
 Values are passed on untouched: redacted fields (`***HIDDEN***`) are the parser's business.
+JSON objects keep only the fields kpath reads (`kpath.cluster.typed`, msgspec), unless
+``load_dump(…, slim=False)`` (the lab, which serves them whole); YAML objects are whole.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from mmap import mmap
 from pathlib import Path
 from typing import Any
 
@@ -291,8 +294,10 @@ class _Loader:
         if self.slim:
             from kpath.cluster.typed import decode_documents
 
-            def decode(data: bytes) -> list[Any] | None:
-                return decode_documents(data, named_kind)
+            def decode(
+                data: bytes | mmap, release: Callable[[int], None] | None
+            ) -> list[Any] | None:
+                return decode_documents(data, named_kind, release)
 
         docs, size = read_documents(dump, decode)
         self.bytes_read += size

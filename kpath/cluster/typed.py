@@ -34,7 +34,9 @@ decoded in full: their parsers read most of them anyway.
 from __future__ import annotations
 
 import json
+import mmap
 import re
+from collections.abc import Callable
 from typing import Any, TypedDict
 
 import msgspec
@@ -451,17 +453,35 @@ def decode_item(raw: msgspec.Raw, default: str | None, guess: str | None) -> tup
         return _full(raw), kind
 
 
-def decode_items(raws: list[msgspec.Raw], default: str | None) -> list[Any]:
+#: Told, as items are decoded, an offset in the file before which every byte has been read
+#: (a lower bound): a mapped file's pages before it can be let go.
+Release = Callable[[int], None]
+#: How often (bytes of items decoded) ``release`` is told.
+RELEASE_STEP = 8 * 1024 * 1024
+
+
+def decode_items(
+    raws: list[msgspec.Raw], default: str | None, release: Release | None = None
+) -> list[Any]:
     """A list's items, each slim where its kind has a shape; ``raws`` is emptied as it goes."""
     out: list[Any] = []
     append = out.append
     guess = default
+    done, mark = 0, RELEASE_STEP
     # Items in reverse, so each Raw (a view on the file's bytes) goes as soon as it is read.
     raws.reverse()
     pop = raws.pop
     while raws:
-        obj, guess = decode_item(pop(), default, guess)
+        raw = pop()
+        obj, guess = decode_item(raw, default, guess)
         append(obj)
+        if release is not None:
+            # The items lie one after another: the bytes of those read so far are a lower
+            # bound of where the next one starts.
+            done += len(raw)
+            if done >= mark:
+                release(done)
+                mark = done + RELEASE_STEP
     return out
 
 
@@ -494,28 +514,34 @@ def _one_pass(data: memoryview, named_kind: str | None) -> Any:
     return doc
 
 
-def _document(data: memoryview, named_kind: str | None) -> Any:
-    """One JSON value (a List, an object, a bare array) with its objects slim."""
-    try:
-        return _one_pass(data, named_kind)
-    except (msgspec.ValidationError, _Mixed):
-        pass  # mixed kinds, or one object msgspec refuses: item by item
+def _document(data: memoryview, named_kind: str | None, release: Release | None) -> Any:
+    """One JSON value (a List, an object, a bare array) with its objects slim. With
+    ``release``, item by item (the file's pages let go of as they are read); else in one
+    pass where it can."""
+    if release is None:
+        try:
+            return _one_pass(data, named_kind)
+        except (msgspec.ValidationError, _Mixed):
+            pass  # mixed kinds, or one object msgspec refuses: item by item
     if data[0] == 0x5B:
-        return decode_items(_RAWS.decode(data), named_kind)
+        return decode_items(_RAWS.decode(data), named_kind, release)
     doc = _ENVELOPE.decode(data)
     kind = doc.get("kind")
     if "items" in doc and (not kind or (type(kind) is str and kind.endswith("List"))):
         items = doc["items"]
         if items is not None:
             item_kind = kind[:-4] if type(kind) is str and kind not in ("", "List") else named_kind
-            doc["items"] = decode_items(items, item_kind)
+            doc["items"] = decode_items(items, item_kind, release)
         return doc
     return _decoder(kind or named_kind).decode(data)
 
 
-def decode_documents(data: bytes, named_kind: str | None = None) -> list[Any] | None:
+def decode_documents(
+    data: bytes | mmap.mmap, named_kind: str | None = None, release: Release | None = None
+) -> list[Any] | None:
     """A JSON file's documents (one, or several back to back) with their objects slim;
-    None when msgspec does not read it as ``json.loads`` would: then decode it that way."""
+    None when msgspec does not read it as ``json.loads`` would: then decode it that way.
+    ``release``: see `Release` (for a mapped file)."""
     view = memoryview(data)
     docs: list[Any] = []
     pos, end = 0, len(data)
@@ -526,14 +552,14 @@ def decode_documents(data: bytes, named_kind: str | None = None) -> list[Any] | 
             if pos >= end:
                 return docs
             try:
-                docs.append(_document(view[pos:], named_kind))
+                docs.append(_document(view[pos:], named_kind, release))
                 return docs
             except msgspec.DecodeError as exc:
                 found = _TRAILING.search(str(exc))
                 if found is None:
                     return None
                 stop = pos + int(found.group(1)) - 1
-                docs.append(_document(view[pos:stop], named_kind))
+                docs.append(_document(view[pos:stop], named_kind, release))
                 pos = stop
     except _DECODE_ERRORS:
         return None

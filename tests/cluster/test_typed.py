@@ -240,3 +240,29 @@ def test_every_kind_read_without_a_shape_is_decoded_in_full() -> None:
         assert typed._decoder(kind) is typed._FULL, kind
     assert typed._decoder("Deployment") is typed._OTHER
     assert typed._decoder("DeploymentList") is typed._FULL  # a List nested in a List
+
+
+# ---------------------------------------------------------------- a mapped file
+
+
+def test_a_mapped_file_reads_the_same_and_lets_go_only_of_what_was_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kpath.cluster import dumpfiles
+
+    items = [pod(f"p{i}", image="x" * 500) for i in range(200)]
+    items[150]["spec"]["nodeName"] = 7  # one bad object: still that object's error
+    text = a_list(*items, service("web"))
+    path = write(tmp_path / "big.json", text)
+    whole = outcome([path], False)
+    monkeypatch.setattr(dumpfiles, "MAP_BYTES", 0)
+    monkeypatch.setattr(typed, "RELEASE_STEP", 4096)
+    assert outcome([path], True) == whole
+    assert str(whole).endswith("Pod shop/p150: spec.nodeName is a number, not a string")
+
+    told: list[int] = []
+    docs = typed.decode_documents(text.encode(), None, told.append)
+    assert docs is not None and len(docs[0]["items"]) == 201
+    assert len(told) > 10 and told == sorted(told)
+    # Never past what was read: the last release is before the last item starts.
+    assert told[-1] <= text.rindex('{"apiVersion": "v1", "kind": "Service"')
