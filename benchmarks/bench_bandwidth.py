@@ -33,9 +33,11 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `kpath` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._goal import emit, result
 from kpath.lab.runner import LabThread
 
 QUIET = 1.0  # seconds without output that end a phase
+FIRST_PAINT = 4096  # bytes: more than the terminal set-up codes, less than any first screen
 
 
 class Terminal:
@@ -75,6 +77,17 @@ class Terminal:
     def send(self, keys: str) -> None:
         os.write(self.master, keys.encode())
 
+    def started(self, timeout: float = 60.0) -> None:
+        """Wait for the first screen to begin: on a loaded machine kpath may be silent for
+        more than `QUIET` after the terminal's set-up codes (under 1 KB; a paint is ~40 KB)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self._lock:
+                if self.total >= FIRST_PAINT:
+                    return
+            time.sleep(0.05)
+        raise SystemExit("kpath wrote nothing")
+
     def quiet(self, timeout: float = 60.0) -> int:
         """Wait until nothing was written for `QUIET` seconds; returns the running total."""
         deadline = time.monotonic() + timeout
@@ -110,6 +123,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", default="100x30")
     parser.add_argument("--term", default="xterm-256color")
+    parser.add_argument("--json", action="store_true", help="end with the results as a JSON line")
     args = parser.parse_args()
     cols, rows = (int(n) for n in args.size.split("x"))
     with LabThread("shop") as lab, tempfile.TemporaryDirectory(prefix="kpath-") as tmp:
@@ -120,6 +134,7 @@ def main() -> int:
             [sys.executable, "-m", "kpath", "--kubeconfig", str(kubeconfig), "-A"], cols, rows, env
         )
         started = time.monotonic()
+        term.started()
         first = term.quiet()
         print(
             f"kpath on the lab, {cols}x{rows}, TERM={args.term}; first screen after "
@@ -138,6 +153,19 @@ def main() -> int:
     for name, count in results.items():
         print(f"{name:<18}{count:>10,}{count / first:>16.2f}")
     print(f"kpath exited with {code}")
+    if args.json:  # idle must send nothing; the rest are sizes without a target
+        emit(
+            [
+                result(
+                    f"bytes, {name}",
+                    count,
+                    "count",
+                    0 if name.startswith("idle") else None,
+                    note=f"{count / first:.2f}× the first screen" if first else "",
+                )
+                for name, count in results.items()
+            ]
+        )
     return 0 if code == 0 else 1
 
 

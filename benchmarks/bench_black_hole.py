@@ -34,6 +34,10 @@ from pathlib import Path
 from rich.cells import cell_len
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks._goal import emit, result  # noqa: E402
+
 KEYS = {"down": b"\x1b[B", "tab": b"\t", "q": b"q"}
 _CSI = re.compile(rb"\x1b\[([0-9;?<>=]*)([ -/]*)([@-~])")
 _OSC = re.compile(rb"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)")
@@ -206,6 +210,7 @@ def main() -> int:
     ap.add_argument("--service", default="shop/checkout", help="the service that drops")
     ap.add_argument("--node", default="node-c", help="the node where it drops")
     ap.add_argument("--show", action="store_true", help="print the final screen")
+    ap.add_argument("--json", action="store_true", help="end with the results as a JSON line")
     args = ap.parse_args()
     node, service = args.node, args.service
     s = Session(args.cols, args.rows)
@@ -233,6 +238,18 @@ def main() -> int:
         print(f"black hole ({node} of {service}) on screen: {'yes' if ok else 'NO'}")
         print(f"keys pressed: {s.keys}")
         print(f"bytes read from the terminal: {s.bytes}")
+        if args.json:
+            emit(
+                [
+                    result(
+                        f"the black hole on screen at {args.cols}x{args.rows} (keys pressed)",
+                        s.keys,
+                        "count",
+                        None if ok else 0,  # not found: a failure
+                        note=f"{s.bytes:,} bytes to the terminal" + ("" if ok else "; NOT found"),
+                    )
+                ]
+            )
         return 0 if ok else 1
     finally:
         s.close()

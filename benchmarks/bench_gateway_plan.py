@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import bench_gateway_resolve as routes  # noqa: E402  (the same routes as the resolve benchmark)
 
+from benchmarks._goal import emit, result  # noqa: E402
 from kpath.cluster.raw import RawCluster  # noqa: E402
 from kpath.cluster.snapshot import build_snapshot  # noqa: E402
 from kpath.probe.plan import HopKind, PlanOptions, plan_probes  # noqa: E402
@@ -33,6 +34,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--routes", type=int, default=2000)
     ap.add_argument("--shape", default="hostnames", choices=("hostnames", "paths", "headers"))
+    ap.add_argument("--json", action="store_true", help="end with the results as a JSON line")
     args = ap.parse_args()
     raw = RawCluster(origin="bench")
     for kind in ("Node", "Pod", "Service", "EndpointSlice"):
@@ -68,6 +70,25 @@ def main() -> int:
         f"probes: {entry} at the Gateway ({entry / max(len(rules), 1):.2f} per rule), "
         f"{pods} at backend pods, {len(plan.not_probed)} not probed"
     )
+    if args.json:  # a measurement: no target
+        emit(
+            [
+                result(
+                    f"probe planning, {args.routes:,} HTTPRoutes ({args.shape})",
+                    planned - analysed,
+                    "s",
+                    None,
+                    note=f"analyse {analysed - started:.2f} s; {len(ways)} ways in",
+                ),
+                result(
+                    "probes at the Gateway per rule",
+                    entry / max(len(rules), 1),
+                    "x",
+                    None,
+                    note=f"{pods} at pods, {len(plan.not_probed)} not probed",
+                ),
+            ]
+        )
     return 0
 
 

@@ -29,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks._goal import emit, result
 from kpath.cluster.gatewayapi import (
     GROUP,
     AllowedRoutes,
@@ -230,6 +231,7 @@ def main() -> int:
     parser.add_argument("--routes", type=int, default=10_000)
     parser.add_argument("--requests", type=int, default=1_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--json", action="store_true", help="end with the results as a JSON line")
     args = parser.parse_args()
     raw = RawCluster(origin="bench")
     for kind in ("Service", "EndpointSlice"):
@@ -238,6 +240,7 @@ def main() -> int:
         raw.add(str(o["kind"]), o)
     base = build_snapshot(raw)
     ok = True
+    results = []
     print(
         f"{args.routes} HTTPRoutes on one listener, {args.requests} requests; "
         f"goal: under {GOAL_MS:.0f} ms per request once attached"
@@ -264,6 +267,17 @@ def main() -> int:
             f"p95 {p95:7.3f} ms   ({forwarded} forwarded)   "
             f"{'met' if met else 'MISSED'} (goal < {GOAL_MS:.0f} ms)"
         )
+        results.append(
+            result(
+                f"Gateway request, {args.routes:,} routes by {shape}: p95 < {GOAL_MS:g} ms",
+                p95,
+                "ms",
+                GOAL_MS,
+                note=f"median {median:.3f} ms; attach {attach_s:.2f} s",
+            )
+        )
+    if args.json:
+        emit(results)
     return 0 if ok else 1
 
 

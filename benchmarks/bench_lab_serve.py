@@ -46,6 +46,7 @@ import yaml
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `kpath` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._goal import emit, result
 from benchmarks.generate_cluster import QUICK, Scale, generate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -177,6 +178,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--full", action="store_true", help="generate at full scale")
     p.add_argument("--repeat", type=int, default=3)
     p.add_argument("--no-kubectl", action="store_true", help="skip kubectl")
+    p.add_argument(
+        "--no-client", action="store_true", help="skip the official client (13-25 s a run)"
+    )
+    p.add_argument("--json", action="store_true", help="end with the results as a JSON line")
     a = p.parse_args(argv)
     dump = a.file or dump_file(a.full)
     kubectl = None if a.no_kubectl else shutil.which("kubectl")
@@ -204,7 +209,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         ]
                     )
                 )
-            times["client"].append(timed([sys.executable, "-c", CLIENT, str(lab.kubeconfig)]))
+            if not a.no_client:
+                times["client"].append(timed([sys.executable, "-c", CLIENT, str(lab.kubeconfig)]))
             times["stream"].append(stream(lab.url)[0])
         for _ in range(5):
             started = time.perf_counter()
@@ -241,6 +247,32 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{statistics.median(ticks) * 1000:.0f} ms of {len(ticks)}"
     )
     print(f"requests the lab counted: {json.dumps(counts, sort_keys=True)}")
+    if a.json:  # a yardstick for issue 13's live goals, not a goal itself: no limits
+        results = [
+            result(
+                f"lab: every page fetched ({size / 1e6:.0f} MB), not decoded",
+                base,
+                "s",
+                None,
+                note=f"{fetched[2]} requests",
+            )
+        ]
+        for label, key in rows[1:]:
+            if times[key]:
+                results.append(
+                    result(
+                        label.replace("python client ", "client "),
+                        statistics.median(times[key]),
+                        "s",
+                        None,
+                        reference=base,
+                        note="reference: the fetch",
+                    )
+                )
+        results.append(
+            result("lab peak RSS / the file", peak / size, "x", None, note=f"{peak / 1e6:.0f} MB")
+        )
+        emit(results)
     shutil.rmtree(work, ignore_errors=True)
     return 0
 

@@ -33,6 +33,7 @@ OUT = HERE / "out"
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(ROOT))
 
+from benchmarks._goal import emit, result  # noqa: E402
 from benchmarks.generate_cluster import QUICK, Scale, generate  # noqa: E402
 
 GOAL = 0.20
@@ -90,6 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar=("WITHOUT", "WITH"),
         help="measure these dumps instead of generating them",
     )
+    p.add_argument("--json", action="store_true", help="end with the results as a JSON line")
     a = p.parse_args(argv)
     policies = a.policies if a.policies is not None else (200 if a.quick else 2000)
     without, with_ = a.files if a.files else dumps(a.quick, policies)
@@ -119,6 +121,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"added: {100 * added:+.1f}% CPU ({100 * (w1 - w0) / w0 if w0 else 0:+.1f}% wall); "
         f"goal ≤ {100 * GOAL:.0f}%: {'met' if ok else 'MISSED'}"
     )
+    if a.json:
+        emit(
+            [
+                result(
+                    f"issue 14: {policies} policies add ≤ 20% CPU to paths",
+                    c1,
+                    "s",
+                    1 + GOAL,
+                    reference=c0,
+                    note=f"CPU with policies against without ({without.name}); "
+                    f"wall {w1:.1f} s vs {w0:.1f} s; {a.repeat} run(s)",
+                )
+            ]
+        )
     return 0 if ok else 1
 
 

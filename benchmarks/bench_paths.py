@@ -39,6 +39,7 @@ MEASURE = HERE / "_measure.py"
 if __package__ in (None, ""):  # run as a script: make `benchmarks` importable
     sys.path.insert(0, str(ROOT))
 
+from benchmarks._goal import emit, result  # noqa: E402
 from benchmarks.generate_cluster import QUICK, Scale, ScaleError, generate  # noqa: E402
 
 TIME_FACTOR = 1.5
@@ -112,6 +113,38 @@ def verdicts(m: dict[str, dict[str, float]], file_bytes: int) -> list[Verdict]:
     ]
 
 
+def goal_results(m: dict[str, dict[str, float]], file_bytes: int, path: Path) -> list[Any]:
+    """The three targets as run.py's rows."""
+    fastest = min(m["json-gc"]["seconds"], m["json-nogc"]["seconds"])
+    json_peak = min(m["json-gc"]["peak_bytes"], m["json-nogc"]["peak_bytes"])
+    size = f"{path.name}, {file_bytes / 1e6:.0f} MB"
+    return [
+        result(
+            "issue 1: paths ≤ 1.5× json.loads",
+            m["kpath"]["seconds"],
+            "s",
+            TIME_FACTOR,
+            reference=fastest,
+            note=f"{size}; the faster json.loads",
+        ),
+        result(
+            "issue 1: kept snapshot ≤ 10% of the file",
+            m["kept"]["kept_bytes"] / file_bytes,
+            "x",
+            KEPT_SHARE,
+            note=size,
+        ),
+        result(
+            "issue 1: peak ≤ 1.2× json.loads' peak",
+            m["kpath"]["peak_bytes"] / 1e6,
+            "MB",
+            PEAK_FACTOR,
+            reference=json_peak / 1e6,
+            note=size,
+        ),
+    ]
+
+
 def report(path: Path, file_bytes: int, repeat: int, m: dict[str, dict[str, float]]) -> str:
     k = m["kpath"]
     lines = [
@@ -181,7 +214,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument(
         "--profile", action="store_true", help="also print where kpath's time and kept memory go"
     )
-    p.add_argument("--json", type=Path, help="also write the medians to this file")
+    p.add_argument(
+        "--json",
+        nargs="?",
+        const="-",
+        metavar="FILE",
+        help="also write the medians to FILE; alone, end with the results as a JSON line",
+    )
     a = p.parse_args(argv)
     if a.repeat < 1:
         p.error("--repeat must be at least 1")
@@ -203,14 +242,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     if profile:
         print()
         print(profile)
-    if a.json:
-        a.json.write_text(
+    if a.json and a.json != "-":
+        Path(a.json).write_text(
             json.dumps(
                 {"file": str(path), "file_bytes": file_bytes, "repeat": a.repeat, "medians": m},
                 indent=2,
             )
             + "\n"
         )
+    if a.json == "-":
+        emit(goal_results(m, file_bytes, path))
     return 0 if all(v.passed for v in verdicts(m, file_bytes)) else 1
 
 

@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from benchmarks._goal import result  # noqa: E402
 from kpath.cluster.raw import KINDS, RawCluster  # noqa: E402
 from kpath.cluster.snapshot import build_snapshot  # noqa: E402
 from kpath.probe.plan import Expect, HopKind, PlanOptions, ProbeTarget, plan_probes  # noqa: E402
@@ -242,6 +243,36 @@ async def measure(args: argparse.Namespace, info: dict[str, Any]) -> dict[str, A
     }
 
 
+def goal_results(fig: dict[str, Any]) -> list[dict[str, Any]]:
+    lag = fig["lag_ms"]
+    return [
+        result(
+            "probes: mixed total ≤ 1.2× ideal",
+            fig["mixed_total_s"],
+            "s",
+            1.2,
+            reference=fig["ideal_s"],
+            note=f"{fig['targets']} targets, {fig['hanging']} hanging",
+        ),
+        result(
+            "probes: reachable rate ≥ 0.8× bare httpx",
+            fig["kpath_probes_per_s"],
+            "count",
+            0.8,
+            reference=fig["bare_probes_per_s"],
+            at_least=True,
+            note="probes per second",
+        ),
+        result(
+            "probes: event-loop lag p99 < 50 ms",
+            lag["p99"],
+            "ms",
+            50,
+            note=f"the bare loop's p99 {fig['bare_lag_ms']['p99']:.0f} ms (the machine's)",
+        ),
+    ]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
@@ -249,7 +280,9 @@ def main() -> int:
     ap.add_argument("--timeout", type=float, default=1.0)
     ap.add_argument("--targets", type=int, default=2000)
     ap.add_argument("--rounds", type=int, default=3, help="reachable-rate rounds (median)")
-    ap.add_argument("--json", action="store_true", help="print the figures as JSON only")
+    ap.add_argument(
+        "--json", action="store_true", help="print the figures, with their results, as JSON only"
+    )
     args = ap.parse_args()
     if args.serve:
         serve()
@@ -261,8 +294,8 @@ def main() -> int:
         assert proc.stdin is not None
         proc.stdin.close()
         proc.wait(timeout=30)
-    if args.json:
-        print(json.dumps(fig))
+    if args.json:  # one line: the figures and run.py's results
+        print(json.dumps({**fig, "results": goal_results(fig)}))
         return 0
     lag = fig["lag_ms"]
     print(

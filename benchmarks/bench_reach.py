@@ -42,6 +42,7 @@ OUT = HERE / "out"
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and kpath importable
     sys.path.insert(0, str(ROOT))
 
+from benchmarks._goal import emit, result  # noqa: E402
 from benchmarks.bench_request import SCALE, child_env, floor_process, instructions  # noqa: E402
 from benchmarks.generate_cluster import generate  # noqa: E402
 
@@ -224,6 +225,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also count instructions under callgrind (needs valgrind)",
     )
+    ap.add_argument("--json", action="store_true", help="end with the results as a JSON line")
     args = ap.parse_args(argv)
 
     dump = OUT / "reach.json"
@@ -247,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{args.runs} processes each:"
     )
     ok = False
+    results = []
     for label, (cpus, walls) in (
         ("cold (no kept snapshot)", cold),
         ("warm (the dump's snapshot kept)", warm),
@@ -257,6 +260,18 @@ def main(argv: list[str] | None = None) -> int:
             f"  {label}: CPU median {cpu:.3f} s (min {min(cpus):.3f}, max {max(cpus):.3f}), "
             f"{cpu / floor:.2f} x the floor; wall median {wall:.3f} s   goal <= "
             f"{CPU_GOAL:.1f} s  {'PASS' if ok else 'FAIL'}"
+        )
+        results.append(
+            result(
+                f"issue 14: kpath reach ≤ 0.2 s CPU, {label.split()[0]}",
+                cpu,
+                "s",
+                CPU_GOAL,
+                reference=floor,
+                absolute=True,
+                note=f"reference: python + json.loads of the {size / 1e6:.1f} MB dump; "
+                f"wall {wall:.3f} s; {args.runs} runs",
+            )
         )
     print(f"  floor: python + json.loads of the dump, CPU median {floor:.3f} s")
     if args.instructions:
@@ -275,6 +290,8 @@ def main(argv: list[str] | None = None) -> int:
         f"policies) {first * 1e3:.2f} ms, then median {median * 1e6:.0f} us, p95 "
         f"{p95 * 1e6:.0f} us"
     )
+    if args.json:
+        emit(results)
     return 0 if ok else 1
 
 

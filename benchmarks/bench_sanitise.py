@@ -17,6 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks._goal import emit, result
 from kpath.safetext import clean, clean_message
 from tests.hostile import HOSTILE
 
@@ -35,10 +36,12 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--cells", type=int, default=8)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--json", action="store_true", help="end with the results as a JSON line")
     args = parser.parse_args()
     n = args.rows * args.cells
     plain = [f"shop-{i % 97}/service-{i}" for i in range(n)]
     hostile = [f"svc-{i}-{HOSTILE[i % len(HOSTILE)][1][:40]}" for i in range(n)]
+    results = []
     for name, texts in (("plain names", plain), ("hostile names", hostile)):
         for fn in (clean, clean_message):
             t = median_seconds(lambda fn=fn, texts=texts: [fn(s) for s in texts], args.repeat)
@@ -46,6 +49,9 @@ def main() -> int:
                 f"{fn.__name__:13} {name:13}: {t / n * 1e9:7.0f} ns per call, "
                 f"{t * 1e3:7.1f} ms for {args.rows} rows x {args.cells} cells"
             )
+            results.append(result(f"{fn.__name__}, {name}, per call", t / n * 1e9, "ns", None))
+    if args.json:
+        emit(results)
     return 0
 
 

@@ -34,6 +34,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script: make `kpath` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._goal import emit, result
 from kpath.cli import _cluster_source, _view_scope
 from kpath.lab.runner import LabThread
 from kpath.tui.app import KpathApp
@@ -117,6 +118,7 @@ def main() -> int:
     parser.add_argument(
         "--moved", action="store_true", help="the API server comes back on another port"
     )
+    parser.add_argument("--json", action="store_true", help="end with the results as a JSON line")
     args = parser.parse_args()
     figures = asyncio.run(measure(args.rounds, args.outage, args.moved))
     stale = statistics.median(f[0] for f in figures)
@@ -126,6 +128,13 @@ def main() -> int:
         f"median over {len(figures)} rounds, {args.outage:g} s outages, back on {where}: "
         f"loss → stale {stale:.2f} s, return → fresh {fresh:.2f} s"
     )
+    if args.json:  # no target: how long the view lags the server's state
+        emit(
+            [
+                result("API server lost → shown stale", stale, "s", None, note=where),
+                result("API server back → shown fresh", fresh, "s", None, note=where),
+            ]
+        )
     return 0
 
 

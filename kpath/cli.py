@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path as FsPath
 from typing import Any
 
 from kpath import __version__
 from kpath.errors import InputError, KpathError
+from kpath.jsontext import write_json
 from kpath.safetext import clean_message
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -106,18 +106,10 @@ def _probe_flags(p: argparse.ArgumentParser) -> None:
     )
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="kpath",
-        description="Every way into your Kubernetes Services, predicted as kube-proxy routes it.",
-    )
-    parser.add_argument("--version", action="version", version=f"kpath {__version__}")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
-
-    paths = sub.add_parser("paths", help="every exposed path with verdicts and findings")
-    _source_flags(paths)
-    _client_flag(paths)
-    paths.add_argument(
+def _paths_command(p: argparse.ArgumentParser) -> None:
+    _source_flags(p)
+    _client_flag(p)
+    p.add_argument(
         "-o",
         "--output",
         default="table",
@@ -126,29 +118,30 @@ def build_parser() -> argparse.ArgumentParser:
         "NetworkPolicy per row; json or yaml (one document); name: "
         "service/NAMESPACE/NAME per service in view; graphml, dot",
     )
-    _no_headers_flag(paths)
-    paths.add_argument(
+    _no_headers_flag(p)
+    p.add_argument(
         "--all",
         action="store_true",
         dest="internal",
         help="include internal paths (ClusterIP, headless, ExternalName)",
     )
-    paths.add_argument(
+    p.add_argument(
         "--fail-on",
         choices=("info", "warning", "error"),
         help="exit 1 when a finding at or above this severity exists",
     )
-    paths.add_argument(
+    p.add_argument(
         "--probe",
         action="store_true",
         help="probe every hop live and set what it saw beside the prediction "
         "(exit 1 when a probe contradicts it)",
     )
-    _probe_flags(paths)
+    _probe_flags(p)
 
-    probe = sub.add_parser("probe", help="probe every entry and hop of one service, live")
-    probe.add_argument("service", metavar="NAME", help="NAME (with -n) or NAMESPACE/NAME")
-    probe.add_argument(
+
+def _probe_command(p: argparse.ArgumentParser) -> None:
+    p.add_argument("service", metavar="NAME", help="NAME (with -n) or NAMESPACE/NAME")
+    p.add_argument(
         "-o",
         "--output",
         choices=("table", "wide", "json"),
@@ -156,37 +149,35 @@ def build_parser() -> argparse.ArgumentParser:
         help="table (default); wide: also each hop's full place, the pods "
         "that answered and the slowest answer; json",
     )
-    _no_headers_flag(probe)
-    probe.add_argument(
+    _no_headers_flag(p)
+    p.add_argument(
         "--fail-on",
         choices=("info", "warning", "error"),
         help="exit 1 when a finding at or above this severity exists (a "
         "contradicted prediction always exits 1)",
     )
-    _probe_flags(probe)
-    _source_flags(probe)
-    _client_flag(probe)
+    _probe_flags(p)
+    _source_flags(p)
+    _client_flag(p)
 
-    route = sub.add_parser("route", help="where traffic for a service goes from one node")
-    route.add_argument("service", metavar="NAME", help="NAME (with -n) or NAMESPACE/NAME")
-    route.add_argument("--node", required=True, help="the node where traffic enters")
-    route.add_argument("--port", help="service port: number, name or number/PROTOCOL")
-    route.add_argument("-o", "--output", choices=("text", "json"), default="text")
-    _source_flags(route)
 
-    req = sub.add_parser(
-        "request",
-        help="where one request goes through every Gateway and "
-        "Ingress controller that takes its host and port",
-    )
-    req.add_argument(
+def _route_command(p: argparse.ArgumentParser) -> None:
+    p.add_argument("service", metavar="NAME", help="NAME (with -n) or NAMESPACE/NAME")
+    p.add_argument("--node", required=True, help="the node where traffic enters")
+    p.add_argument("--port", help="service port: number, name or number/PROTOCOL")
+    p.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    _source_flags(p)
+
+
+def _request_command(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
         "url",
         metavar="URL",
         help="http://HOST[:PORT]/PATH[?QUERY], https://…, "
         "grpc://HOST[:PORT]/pkg.Service/Method or tls://HOST:PORT",
     )
-    req.add_argument("-X", "--method", metavar="METHOD", help="HTTP method (default GET)")
-    req.add_argument(
+    p.add_argument("-X", "--method", metavar="METHOD", help="HTTP method (default GET)")
+    p.add_argument(
         "-H",
         "--header",
         dest="headers",
@@ -195,107 +186,107 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="'Name: value'",
         help="a request header (repeatable)",
     )
-    req.add_argument(
+    p.add_argument(
         "--via",
         metavar="NAME",
         help="only this Gateway, or the Ingress "
         "controller behind this Service: NAME (with -n) or NAMESPACE/NAME",
     )
-    req.add_argument("-o", "--output", choices=("text", "json"), default="text")
-    _source_flags(req)
+    p.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    _source_flags(p)
 
-    reach = sub.add_parser(
-        "reach",
-        help="whether NetworkPolicies let one connection into a "
-        "pod: the source's egress and the destination's ingress",
-    )
-    reach.add_argument(
+
+def _reach_command(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
         "source",
         metavar="SOURCE",
         help="POD (with -n), NAMESPACE/POD, "
         "node/NAME (that node's InternalIP: hostNetwork pods, SNATed traffic) "
         "or an IP address",
     )
-    reach.add_argument("destination", metavar="DEST", help="POD (with -n) or NAMESPACE/POD")
-    reach.add_argument(
+    p.add_argument("destination", metavar="DEST", help="POD (with -n) or NAMESPACE/POD")
+    p.add_argument(
         "--port", required=True, help="a number, or a named container port of the destination"
     )
-    reach.add_argument(
+    p.add_argument(
         "--protocol",
         type=str.upper,
         choices=("TCP", "UDP", "SCTP"),
         default="TCP",
         help="default TCP",
     )
-    reach.add_argument("-o", "--output", choices=("text", "json"), default="text")
-    _source_flags(reach)
+    p.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    _source_flags(p)
 
-    snap = sub.add_parser("snapshot", help="render kpath's view to an SVG file")
-    snap.add_argument("--svg", required=True, metavar="FILE")
-    snap.add_argument("--size", default="120x40", help="terminal size COLSxROWS, 40x10 to 500x200")
-    snap.add_argument("--demo", action="store_true", help="render the built-in demo lab")
-    snap.add_argument(
+
+def _snapshot_command(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--svg", required=True, metavar="FILE")
+    p.add_argument("--size", default="120x40", help="terminal size COLSxROWS, 40x10 to 500x200")
+    p.add_argument("--demo", action="store_true", help="render the built-in demo lab")
+    p.add_argument(
         "--scenario",
         default="shop",
         metavar="NAME",
         help="with --demo: the lab scenario to start (default shop)",
     )
-    snap.add_argument(
+    p.add_argument(
         "--all",
         action="store_true",
         dest="internal",
         help="also list services with no external way in",
     )
-    snap.add_argument(
+    p.add_argument(
         "--service",
         metavar="NAME",
         help="select this service first: NAME (with -n) or NAMESPACE/NAME",
     )
-    snap.add_argument(
+    p.add_argument(
         "--probe",
         action="store_true",
         help="probe before the shot, so results show on the path (live only)",
     )
-    snap.add_argument(
+    p.add_argument(
         "--request",
         metavar="URL",
         help="show the request dialog (u) answering "
         "this URL: its Gateway or Ingress, route rule, outcome and backends",
     )
-    snap.add_argument(
+    p.add_argument(
         "-X",
         "--method",
         default="",
         metavar="METHOD",
         help="with --request: the HTTP method (default GET; POST for grpc://)",
     )
-    _probe_flags(snap)
-    _source_flags(snap)
-    _client_flag(snap)
+    _probe_flags(p)
+    _source_flags(p)
+    _client_flag(p)
 
-    tui = sub.add_parser("tui", help="the terminal UI (what `kpath` runs without a command)")
-    _source_flags(tui)
-    _client_flag(tui)
-    tui.add_argument(
+
+def _tui_command(p: argparse.ArgumentParser) -> None:
+    _source_flags(p)
+    _client_flag(p)
+    p.add_argument(
         "--all",
         action="store_true",
         dest="internal",
         help="also list services with no external way in (ClusterIP, headless)",
     )
-    _mouse_flag(tui)
+    _mouse_flag(p)
 
-    lab = sub.add_parser("lab", help="run kpath's built-in lab cluster on loopback")
-    lab.add_argument(
+
+def _lab_command(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
         "--scenario", default=None, help="built-in name or a scenario file (default shop)"
     )
-    lab.add_argument(
+    p.add_argument(
         "--dump",
         nargs="+",
         metavar="FILE",
         help="serve the objects of these "
         "dump files over the lab's API (no data plane: any size, 150k pods fit)",
     )
-    lab.add_argument(
+    p.add_argument(
         "--churn",
         nargs="?",
         type=float,
@@ -303,21 +294,63 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="with --dump: a rollout, a killed pod and a node flap every SECONDS (default 5)",
     )
-    lab.add_argument("--kubeconfig-out", metavar="FILE", help="write the lab's kubeconfig here")
-    lab.add_argument("--tls", action="store_true", help="serve the API over TLS with a token")
-    lab.add_argument(
+    p.add_argument("--kubeconfig-out", metavar="FILE", help="write the lab's kubeconfig here")
+    p.add_argument("--tls", action="store_true", help="serve the API over TLS with a token")
+    p.add_argument(
         "--rbac",
         metavar="FILE",
         help="enforce the ClusterRole in this file (e.g. deploy/rbac.yaml) on the lab's API server",
     )
-    lab.add_argument(
+    p.add_argument(
         "--rbac-namespace",
         metavar="NS",
         help="with --rbac: enforce the file's Role instead, bound in this namespace",
     )
 
-    demo = sub.add_parser("demo", help="start the lab and show kpath on it")
-    _mouse_flag(demo)
+
+def _demo_command(p: argparse.ArgumentParser) -> None:
+    _mouse_flag(p)
+
+
+_SUBCOMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None]], ...] = (
+    ("paths", "every exposed path with verdicts and findings", _paths_command),
+    ("probe", "probe every entry and hop of one service, live", _probe_command),
+    ("route", "where traffic for a service goes from one node", _route_command),
+    (
+        "request",
+        "where one request goes through every Gateway and "
+        "Ingress controller that takes its host and port",
+        _request_command,
+    ),
+    (
+        "reach",
+        "whether NetworkPolicies let one connection into a "
+        "pod: the source's egress and the destination's ingress",
+        _reach_command,
+    ),
+    ("snapshot", "render kpath's view to an SVG file", _snapshot_command),
+    ("tui", "the terminal UI (what `kpath` runs without a command)", _tui_command),
+    ("lab", "run kpath's built-in lab cluster on loopback", _lab_command),
+    ("demo", "start the lab and show kpath on it", _demo_command),
+)
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """kpath's parser; with ``command``, only that subcommand's flags are built.
+
+    Building every subcommand's flags is a tenth of a short run's start-up; the others
+    keep their names and help, so `kpath --help` and a mistyped command read the same.
+    """
+    parser = _Parser(
+        prog="kpath",
+        description="Every way into your Kubernetes Services, predicted as kube-proxy routes it.",
+    )
+    parser.add_argument("--version", action="version", version=f"kpath {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser)
+    for name, text, flags in _SUBCOMMANDS:
+        p = sub.add_parser(name, help=text)
+        if command is None or command == name:
+            flags(p)
     return parser
 
 
@@ -333,6 +366,9 @@ def _mouse_flag(p: argparse.ArgumentParser) -> None:
 def _load(args: argparse.Namespace, probing: bool = False) -> Any:
     """Read the cluster (dump or live) and analyse it. ``probing``: NetworkPolicy verdicts
     are judged from this machine's address (the probes' source) unless ``--client`` says."""
+    import gc
+
+    from kpath.gcpause import paused_gc
     from kpath.routing.analysis import analyse
 
     client: Any = getattr(args, "client", None)
@@ -354,7 +390,12 @@ def _load(args: argparse.Namespace, probing: bool = False) -> Any:
                 here,
                 "this machine's address toward the nodes (the probes' source; --client to choose)",
             )
-    return analyse(snapshot, client)
+    with paused_gc():  # routing a big cluster makes millions of small acyclic objects
+        analysis = analyse(snapshot, client)
+    # What is loaded lives until the command ends: out of the collector's sight, so that
+    # building the output does not walk it again and again (gen-2 passes over every record).
+    gc.freeze()
+    return analysis
 
 
 def _snapshot(args: argparse.Namespace, prune: Any = None) -> Any:
@@ -462,7 +503,6 @@ def _console(**kw: Any) -> Any:
 
 
 def cmd_paths(args: argparse.Namespace) -> int:
-    from kpath.export.jsonout import paths_json
     from kpath.routing.scope import ViewScope
 
     if args.no_headers and args.output not in ("table", "wide", "name"):  # name has none
@@ -477,10 +517,10 @@ def cmd_paths(args: argparse.Namespace) -> int:
     findings = scope.findings(analysis)
     if args.probe:
         return _probed(args, analysis, paths, findings, scope.namespaces)
+    if args.output in ("json", "yaml"):
+        from kpath.export.jsonout import paths_json  # the table does not need it
     if args.output == "json":
-        sys.stdout.write(
-            json.dumps(paths_json(analysis, paths, findings, scope.namespaces), indent=2) + "\n"
-        )
+        write_json(paths_json(analysis, paths, findings, scope.namespaces), sys.stdout)
     elif args.output == "yaml":
         import yaml
 
@@ -602,9 +642,7 @@ def _probed(
     with ProbeProgress(plan.probe_count) as progress:
         report = run_plan(plan, settings, progress.update)
     if args.output == "json":
-        sys.stdout.write(
-            json.dumps(report_json(analysis, report, findings, namespaces), indent=2) + "\n"
-        )
+        write_json(report_json(analysis, report, findings, namespaces), sys.stdout)
     else:
         print_report(
             _console(),
@@ -645,7 +683,7 @@ def cmd_route(args: argparse.Namespace) -> int:
     analysis = _load(args)
     r = route(analysis.snapshot, args.service, args.node, args.port)
     if args.output == "json":
-        sys.stdout.write(json.dumps(route_json(r), indent=2) + "\n")
+        write_json(route_json(r), sys.stdout)
     else:
         from kpath.export.text import route_view
 
@@ -687,7 +725,7 @@ def _request(args: argparse.Namespace) -> int:
     if args.output == "json":
         from kpath.export.requestjson import request_json
 
-        sys.stdout.write(json.dumps(request_json(request, found, extra), indent=2) + "\n")
+        write_json(request_json(request, found, extra), sys.stdout)
     else:
         from kpath.export.requesttext import request_text
 
@@ -741,7 +779,7 @@ def _reach(args: argparse.Namespace) -> int:
     if args.output == "json":
         from kpath.export.reachjson import reach_json
 
-        sys.stdout.write(json.dumps(reach_json(verdict, said), indent=2) + "\n")
+        write_json(reach_json(verdict, said), sys.stdout)
     else:
         from kpath.export.reachtext import reach_text
 
@@ -919,13 +957,14 @@ COMMANDS = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
     words = list(sys.argv[1:] if argv is None else argv)
     if not words or (words[0].startswith("-") and words[0] not in ("-h", "--help", "--version")):
         # No command: the UI in a terminal; the paths table when piped (scripts, CI).
         interactive = sys.stdin.isatty() and sys.stdout.isatty()
         words = ["tui" if interactive else "paths", *words]
-    args = parser.parse_args(words)
+    # Only the named command's flags: `--help`, `--version` and a mistyped command need
+    # the commands' names and help, never their flags.
+    args = build_parser(words[0] if words[0] in COMMANDS else "").parse_args(words)
     try:
         return COMMANDS[args.command](args)
     except KpathError as exc:

@@ -76,7 +76,7 @@ def read_into(
 
 
 def _read_rest(store: EncodedStore, paths: list[str], kinds: set[str], result: ReadResult) -> None:
-    raw = load_dump(paths)
+    raw = load_dump(paths, slim=False)  # the lab serves every field, not only kpath's
     for kind, n in raw.skipped.items():
         result.unserved[kind] = result.unserved.get(kind, 0) + n
     for kind in list(raw.objects):

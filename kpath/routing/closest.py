@@ -10,8 +10,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from rapidfuzz.distance import Levenshtein
-
 from kpath.cluster.records import Pod
 
 #: Differences up to this many letters are named as such ("one letter off"); past it the
@@ -54,6 +52,10 @@ def letters(n: int) -> str:
 def edit_distance(a: str, b: str) -> int:
     """Levenshtein distance: insertions, deletions and substitutions of one letter
     (rapidfuzz's, in C++: a selector is compared with every pod's labels in its namespace)."""
+    # Imported on first use: only a selector that matches nothing asks, and rapidfuzz's
+    # import is a tenth of `kpath paths`' start-up.
+    from rapidfuzz.distance import Levenshtein
+
     return int(Levenshtein.distance(a, b))
 
 

@@ -1,0 +1,268 @@
+"""Typed decoding (`kpath.cluster.typed`) reads every dump as ``json.loads`` does, for kpath.
+
+The property: a dump loaded slim (msgspec, the fields kpath reads) and loaded whole
+(``json.loads``) give the same snapshot, or the same one-line error. It is checked on every
+test and real-world dump, on mutated ones (the fuzzer's mutations: wrong types, nulls,
+hostile values in any field), and on the inputs where msgspec and ``json.loads`` differ.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from benchmarks._mutate import Seed, all_seeds, mutate, workspace
+from kpath.cluster import typed
+from kpath.cluster.dump import _KIND_GROUPS, load_dump
+from kpath.cluster.raw import KINDS
+from kpath.cluster.snapshot import Snapshot, build_snapshot
+from kpath.errors import InputError
+
+
+def outcome(paths: list[Path], slim: bool) -> Snapshot | str:
+    try:
+        return build_snapshot(load_dump(paths, slim=slim))
+    except InputError as exc:
+        return f"error: {exc}"
+
+
+#: The refusals of json.loads that slim reading may not share, both in fields kpath does
+#: not read, which msgspec skips without building them: an integer of thousands of digits
+#: (CPython's guard against quadratic conversion) and nesting near the recursion limit
+#: (msgspec's own limit is close to it, and refuses deeper nesting as cleanly). Where kpath
+#: reads the field, both are refused as before.
+_SKIPPED = ("not usable JSON: Exceeds the limit (4300 digits)", "JSON nested too deeply")
+
+
+def same_both_ways(*paths: Path) -> Snapshot | str:
+    slim, whole = outcome(list(paths), True), outcome(list(paths), False)
+    # (Past such a number slim reading goes on, to a result or to the next problem.)
+    if not (isinstance(whole, str) and any(why in whole for why in _SKIPPED)):
+        assert slim == whole
+    return slim
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    if isinstance(text, str):
+        text = text.encode()
+    path.write_bytes(text)
+    return path
+
+
+def pod(name: str, **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "namespace": "shop", "labels": {"app": "web"}},
+        "spec": {
+            "nodeName": "n1",
+            "containers": [{"name": "c", "ports": [{"containerPort": 8080, "name": "http"}]}],
+            **spec,
+        },
+        "status": {"podIP": "10.0.0.1", "phase": "Running"},
+    }
+
+
+def service(name: str, **spec: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name, "namespace": "shop"},
+        "spec": {"selector": {"app": "web"}, "ports": [{"port": 80, "targetPort": "http"}], **spec},
+    }
+
+
+def a_list(*items: dict[str, Any], kind: str = "List") -> str:
+    return json.dumps({"apiVersion": "v1", "kind": kind, "items": list(items)})
+
+
+# ---------------------------------------------------------------- real inputs
+
+
+@pytest.fixture(scope="module")
+def seeds() -> Iterator[list[Seed]]:
+    found = all_seeds()
+    with workspace(found):
+        yield found
+
+
+def test_every_seed_reads_the_same_slim_and_whole(seeds: list[Seed]) -> None:
+    results = [same_both_ways(seed.root) for seed in seeds if seed.root is not None]
+    # Not only errors: the builders' cluster and the real dumps are read whole.
+    assert sum(isinstance(r, Snapshot) for r in results) >= len(results) // 2
+
+
+@settings(
+    max_examples=150,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(rnd=st.randoms(use_true_random=True))
+def test_a_mutated_dump_reads_the_same_slim_and_whole(
+    seeds: list[Seed], rnd: random.Random
+) -> None:
+    mutant = mutate(rnd, mutate_seeds := seeds)
+    root = mutant.seed.root
+    assert root is not None
+    target = root / mutant.file.rel
+    target.write_text(mutant.text, encoding="utf-8")
+    try:
+        same_both_ways(root)
+    finally:
+        target.write_text(mutant.seed.originals[mutant.file.rel], encoding="utf-8")
+    assert mutate_seeds
+
+
+# ---------------------------------------------------------------- one bad object
+
+
+def test_a_wrongly_typed_field_is_that_objects_error_not_the_files(tmp_path: Path) -> None:
+    items = [pod(f"p{i}") for i in range(50)]
+    items[31]["spec"]["nodeName"] = ["n1"]
+    path = write(tmp_path / "big.json", a_list(*items, service("web")))
+    message = same_both_ways(path)
+    assert message == f"error: {path}: Pod shop/p31: spec.nodeName is a list, not a string"
+
+
+def test_a_wrongly_typed_field_in_an_xlist_and_a_live_page(tmp_path: Path) -> None:
+    items = [pod(f"p{i}") for i in range(5)]
+    for item in items:
+        del item["kind"], item["apiVersion"]  # as a server lists them
+    items[3]["spec"]["hostNetwork"] = "yes"
+    text = a_list(*items, kind="PodList")
+    path = write(tmp_path / "pods.json", text)
+    assert same_both_ways(path) == (
+        f"error: {path}: Pod shop/p3: spec.hostNetwork is a string, not true or false"
+    )
+    page = typed.decode_page(
+        json.dumps(
+            {**json.loads(text), "metadata": {"continue": "t", "resourceVersion": "7"}}
+        ).encode()
+    )
+    assert page is not None
+    assert page["metadata"] == {"continue": "t", "resourceVersion": "7"}
+    assert page["items"][3]["spec"]["hostNetwork"] == "yes"  # whole: the parser refuses it
+    assert "image" not in json.dumps(page["items"][0])  # the others slim
+    assert page["items"][0]["spec"]["nodeName"] == "n1"
+
+
+def test_pages_of_other_replies_are_left_to_json_loads() -> None:
+    assert typed.decode_page(b'{"kind":"APIGroupList","groups":[]}') is None
+    assert typed.decode_page(b'{"kind":"GatewayList","items":[]}') is None
+    assert typed.decode_page(b'{"kind":"PodList","items":[{"a":NaN}]}') is None
+    assert typed.decode_page(b"not json") is None
+
+
+def test_objects_are_slim_and_keep_every_field_read(tmp_path: Path) -> None:
+    item = pod("p", image="x", volumes=[{"name": "v"}])
+    item["metadata"]["managedFields"] = [{"manager": "kubectl"}]
+    docs = typed.decode_documents(a_list(item).encode())
+    assert docs is not None
+    (got,) = docs[0]["items"]
+    assert "volumes" not in got["spec"] and "managedFields" not in got["metadata"]
+    assert got["spec"]["containers"] == [{"ports": [{"containerPort": 8080, "name": "http"}]}]
+
+
+# ---------------------------------------------------------------- where msgspec differs
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [
+        # json.loads reads NaN and Infinity (msgspec refuses them): in a field no parser
+        # reads the dump loads; in a port the parser names the field.
+        ("nan-unread.json", a_list(pod("p", priority=1)).replace("1}", "NaN}", 1)),
+        ("nan-port.json", a_list(service("web")).replace('"port": 80', '"port": NaN')),
+        ("inf-port.json", a_list(service("web")).replace('"port": 80', '"port": 1e400')),
+        ("huge-port.json", a_list(service("web")).replace('"port": 80', '"port": ' + "9" * 30)),
+        ("digits.json", a_list(service("web")).replace('"port": 80', '"port": ' + "9" * 5000)),
+        ("bom.json", "\ufeff" + a_list(pod("p"))),
+        ("utf16.json", a_list(pod("p")).encode("utf-16").decode("latin-1")),
+        ("surrogate.json", a_list(pod("p")).replace('"web"', '"\\ud800"', 1)),
+        ("deep.json", a_list(pod("p", x="[" * 50_000 + "]" * 50_000)).replace('"[', "[")),
+        ("stream.json", json.dumps(pod("p")) + "\n" + json.dumps(service("web")) + " "),
+        ("stream-list.json", a_list(pod("p")) + a_list(service("web"))),
+        ("bad-second.json", json.dumps(pod("p")) + "\n{" + json.dumps(service("web"))),
+        ("trailing.json", a_list(pod("p")) + " ]"),
+        ("dup-keys.json", a_list(pod("p")).replace('"name": "p"', '"name": "q", "name": "p"')),
+        (
+            "null-item.json",
+            a_list(pod("p"), service("web")).replace('"items": [', '"items": [null, '),
+        ),
+        ("null-label.json", a_list(pod("p")).replace('"app": "web"', '"app": null')),
+        ("array.json", json.dumps([pod("p"), service("web")])),
+        ("one.json", json.dumps(service("web", type="NodePort"))),
+        ("kind-number.json", a_list(pod("p")).replace('"kind": "Pod"', '"kind": 5')),
+    ],
+)
+def test_inputs_msgspec_reads_otherwise_read_as_json_loads_reads_them(
+    tmp_path: Path, name: str, text: str
+) -> None:
+    data = text.encode("latin-1") if name == "utf16.json" else text.encode("utf-8", "surrogatepass")
+    path = write(tmp_path / name, data)
+    same_both_ways(path)
+
+
+def test_a_huge_number_fails_the_file_only_where_kpath_reads_it(tmp_path: Path) -> None:
+    digits = "9" * 5000
+    unread = write(
+        tmp_path / "unread.json", a_list(pod("p", priority=1)).replace("1}", digits + "}", 1)
+    )
+    assert _SKIPPED[0] in str(outcome([unread], False))
+    assert isinstance(outcome([unread], True), Snapshot)
+    read = write(
+        tmp_path / "read.json", a_list(service("web")).replace('"port": 80', '"port": ' + digits)
+    )
+    assert _SKIPPED[0] in str(outcome([read], True))
+
+
+def test_a_stream_of_documents_is_read_slim() -> None:
+    text = json.dumps(pod("p", image="x")) + "\n\n" + a_list(service("web")) + "\n"
+    docs = typed.decode_documents(text.encode())
+    assert docs is not None and len(docs) == 2
+    assert "image" not in docs[0]["spec"]
+    assert docs[1]["items"][0]["metadata"]["name"] == "web"
+
+
+def test_every_kind_read_without_a_shape_is_decoded_in_full() -> None:
+    # A kind whose name the dump reader maps to a kind it reads (Calico's NetworkPolicy,
+    # XListenerSet) must keep its fields, or its parser would see an empty object.
+    for kind in {*KINDS, *_KIND_GROUPS} - typed.SHAPES.keys():
+        assert typed._decoder(kind) is typed._FULL, kind
+    assert typed._decoder("Deployment") is typed._OTHER
+    assert typed._decoder("DeploymentList") is typed._FULL  # a List nested in a List
+
+
+# ---------------------------------------------------------------- a mapped file
+
+
+def test_a_mapped_file_reads_the_same_and_lets_go_only_of_what_was_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from kpath.cluster import dumpfiles
+
+    items = [pod(f"p{i}", image="x" * 500) for i in range(200)]
+    items[150]["spec"]["nodeName"] = 7  # one bad object: still that object's error
+    text = a_list(*items, service("web"))
+    path = write(tmp_path / "big.json", text)
+    whole = outcome([path], False)
+    monkeypatch.setattr(dumpfiles, "MAP_BYTES", 0)
+    monkeypatch.setattr(typed, "RELEASE_STEP", 4096)
+    assert outcome([path], True) == whole
+    assert str(whole).endswith("Pod shop/p150: spec.nodeName is a number, not a string")
+
+    told: list[int] = []
+    docs = typed.decode_documents(text.encode(), None, told.append)
+    assert docs is not None and len(docs[0]["items"]) == 201
+    assert len(told) > 10 and told == sorted(told)
+    # Never past what was read: the last release is before the last item starts.
+    assert told[-1] <= text.rindex('{"apiVersion": "v1", "kind": "Service"')
