@@ -463,7 +463,7 @@ class _Follower(Connection):
                 events: list[Event] = []
                 try:
                     for line in group:
-                        type_, rv, code, obj = decode_event(line)
+                        type_, rv, code, obj = decode_event(line, res.kind)
                         if type_ == "ERROR":
                             raise Gone() if code == 410 else Broken(f"watch error {code}")
                         if type_ and not delivered:

@@ -137,12 +137,21 @@ def retry_after(value: str | None, now: float | None = None) -> float:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
-def decode_event(line: bytes) -> tuple[str, str | None, int | None, dict[str, Any]]:
+def decode_event(
+    line: bytes, kind: str | None = None
+) -> tuple[str, str | None, int | None, dict[str, Any]]:
     """One watch line → (type, resourceVersion of its object, HTTP code of an ERROR, the
     object ({} when there is none)). A line that is not a JSON event yields
-    ``("", None, None, {})``: skipped, not fatal."""
+    ``("", None, None, {})``: skipped, not fatal. ``kind``: the watched kind, whose objects
+    are then decoded slim, as `kpath.cluster.typed` decodes the load's pages."""
+    event: Any = None
+    if kind is not None:
+        from kpath.cluster.typed import decode_watch_event
+
+        event = decode_watch_event(line, kind)
     try:
-        event = json.loads(line)
+        if event is None:
+            event = json.loads(line)
     except (ValueError, UnicodeDecodeError):
         return "", None, None, {}
     if not isinstance(event, dict):
@@ -306,8 +315,13 @@ class Connection:
             raise Broken(str(exc)) from None
         finally:
             self.forget(response)
+        from kpath.cluster.typed import decode_page
+
         try:
-            return json.loads(body)
+            # A list page decoded as the load decodes its pages (slim where the kind has a
+            # shape), so a re-listed object is what a fresh load would hold.
+            typed = decode_page(body)
+            return json.loads(body) if typed is None else typed
         except (ValueError, UnicodeDecodeError):
             raise Broken("a reply that is not JSON") from None
 

@@ -601,6 +601,28 @@ def _page_by_item(body: bytes) -> dict[str, Any] | None:
         return None
 
 
+class _WatchEvent(TypedDict, total=False):
+    type: Any
+    object: _AnyObject
+
+
+_WATCH_EVENT: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_WatchEvent)
+
+
+def decode_watch_event(line: bytes, kind: str) -> dict[str, Any] | None:
+    """A watch event of ``kind`` with its object slim, in the shape the load's pages give
+    their items (so a followed object is what a fresh load would hold). None for a kind
+    read in full, an ERROR (its Status is read in full), or a line msgspec does not read as
+    ``json.loads`` would: then decode it that way."""
+    if kind not in _DECODERS:
+        return None
+    try:
+        event: dict[str, Any] = _WATCH_EVENT.decode(line)
+    except _DECODE_ERRORS + (msgspec.ValidationError,):
+        return None
+    return None if event.get("type") == "ERROR" else event
+
+
 def _full_kinds() -> frozenset[str]:
     """Kinds read in full: those read without a shape, and every name a group-checked kind
     goes by (Calico's is NetworkPolicy, the experimental ListenerSet XListenerSet)."""

@@ -266,3 +266,29 @@ def test_a_mapped_file_reads_the_same_and_lets_go_only_of_what_was_read(
     assert len(told) > 10 and told == sorted(told)
     # Never past what was read: the last release is before the last item starts.
     assert told[-1] <= text.rindex('{"apiVersion": "v1", "kind": "Service"')
+
+
+def test_a_watch_event_holds_its_object_as_a_list_page_holds_it() -> None:
+    import json
+
+    from kpath.cluster.typed import decode_page, decode_watch_event
+
+    pod = {
+        "kind": "Pod",
+        "apiVersion": "v1",
+        "metadata": {"name": "a", "namespace": "b", "uid": "u", "managedFields": [{}]},
+        "spec": {
+            "nodeName": "n1",
+            "containers": [{"image": "x", "ports": [{"containerPort": 80}]}],
+        },
+        "status": {"podIP": "127.0.0.2", "phase": "Running"},
+    }
+    page = decode_page(json.dumps({"kind": "PodList", "apiVersion": "v1", "items": [pod]}).encode())
+    event = decode_watch_event(json.dumps({"type": "ADDED", "object": pod}).encode(), "Pod")
+    assert page is not None and event is not None
+    assert event["object"] == page["items"][0]
+    assert "managedFields" not in event["object"]["metadata"]
+    status = {"kind": "Status", "code": 410, "reason": "Expired"}
+    error = json.dumps({"type": "ERROR", "object": status}).encode()
+    assert decode_watch_event(error, "Pod") is None  # a Status is read in full, elsewhere
+    assert decode_watch_event(b'{"type": "ADDED", "object": {}}', "NetworkPolicy") is None
