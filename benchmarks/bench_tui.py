@@ -225,6 +225,7 @@ class Verdict:
     value: float
     limit: float | None
     before: float | None
+    services: int = BIG.services
 
     @property
     def allowed(self) -> float | None:
@@ -243,7 +244,8 @@ class Verdict:
         if self.before is not None:
             parts.append(f"before {self.before * 1e3:.1f} ms")
         word = "PASS" if self.passed else "FAIL"
-        return f"{word}  {self.name} {self.stat} {self.value * 1e3:.1f} ms ({', '.join(parts)})"
+        why = ", ".join(parts) or "no target"
+        return f"{word}  {self.name} {self.stat} {self.value * 1e3:.1f} ms ({why})"
 
     def result(self) -> dict[str, object]:
         """The row `benchmarks/run.py` prints (the shared --json contract)."""
@@ -254,7 +256,7 @@ class Verdict:
         elif self.limit is None:
             note += "; no target without --before"
         return {
-            "goal": f"TUI {self.name} {self.stat}, 10k services, unchanged or better",
+            "goal": f"TUI {self.name} {self.stat}, {self.services:,} services, unchanged or better",
             "measured": round(self.value * 1e3, 1),
             "unit": "ms",
             "reference": None if before is None else round(before * 1e3, 1),
@@ -265,7 +267,9 @@ class Verdict:
         }
 
 
-def judge(results: dict[str, Series], before: dict[str, Series] | None) -> list[Verdict]:
+def judge(
+    results: dict[str, Series], before: dict[str, Series] | None, services: int = BIG.services
+) -> list[Verdict]:
     return [
         Verdict(
             name,
@@ -273,6 +277,7 @@ def judge(results: dict[str, Series], before: dict[str, Series] | None) -> list[
             figure(results[name], stat),
             limit,
             None if before is None or name not in before else figure(before[name], stat),
+            services,
         )
         for name, stat, limit in TARGETS
     ]
@@ -324,11 +329,12 @@ def main(argv: list[str] | None = None) -> int:
     if samples < 1 or firsts < 1:
         parser.error("--samples and --first must be at least 1")
     before = read_samples(args.before) if args.before else None
+    scale = QUICK if args.quick else BIG
     big = analysis_of(dump_for("1k", QUICK) if args.quick else dump_for("10k", BIG))
     small = analysis_of(dump_for("min", SMALL))
     profile = cProfile.Profile() if args.profile else None
     results = run(big, small, samples, firsts, profile)
-    verdicts = judge(results, before)
+    verdicts = judge(results, before, scale.services)
     print("\n".join(report(results, verdicts)))
     if profile is not None:
         out = io.StringIO()
