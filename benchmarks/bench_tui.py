@@ -20,8 +20,8 @@ cost tens of milliseconds a step); the figures printed are the samples less the 
 median. The exit status is 0 when every target is met, 1 otherwise.
 
 Each figure is judged against issue 5's target where it has one, and with ``--before FILE``
-(the raw samples of another tree's run: ``--samples-out`` here, ``--json FILE`` in trees
-before issue 12) also against that run's figure: "unchanged or better" means at most 10%
+(the raw samples of another tree's run: ``--samples-out`` here, ``--json FILE`` in earlier
+trees, 0be9064 included) also against that run's figure: "unchanged or better" means at most 10%
 or 10 ms above it, the larger (runs of the same code differ by more than that on a shared
 machine). ``--quick``: 1,000 services and fewer samples. ``--json``: one JSON line at the
 end, for ``benchmarks/run.py``.
@@ -298,7 +298,7 @@ def report(results: dict[str, Series], verdicts: list[Verdict]) -> list[str]:
 
 
 def read_samples(path: Path) -> dict[str, Series]:
-    """Raw samples another run wrote (`--samples-out`, or `--json FILE` before issue 12)."""
+    """Raw samples another run wrote (`--samples-out`, or `--json FILE` in earlier trees)."""
     try:
         data = json.loads(path.read_text())
         return {k: Series(list(v["big"]), list(v["base"])) for k, v in data.items()}
