@@ -1,6 +1,7 @@
 """How fast kpath's terminal UI answers at 10,000 services, driven headless.
 
-    python benchmarks/bench_tui.py [--samples 20] [--first 20] [--profile] [--json FILE]
+    python benchmarks/bench_tui.py [--quick] [--samples 30] [--first 20] [--profile]
+        [--samples-out FILE] [--before FILE] [--json]
 
 Builds (once) a dump with 10,000 services in ``benchmarks/out/`` and a minimal one (5
 services), analyses both, then drives `KpathApp` headless with Textual's Pilot at 160x48:
@@ -17,6 +18,13 @@ services), analyses both, then drives `KpathApp` headless with Textual's Pilot a
 Every sample is timed the same way on the minimal app in the same run (Pilot's own waits
 cost tens of milliseconds a step); the figures printed are the samples less the baseline's
 median. The exit status is 0 when every target is met, 1 otherwise.
+
+Each figure is judged against issue 5's target where it has one, and with ``--before FILE``
+(the raw samples of another tree's run: ``--samples-out`` here, ``--json FILE`` in earlier
+trees, 0be9064 included) also against that run's figure: "unchanged or better" means at most 10%
+or 10 ms above it, the larger (runs of the same code differ by more than that on a shared
+machine). ``--quick``: 1,000 services and fewer samples. ``--json``: one JSON line at the
+end, for ``benchmarks/run.py``.
 """
 
 from __future__ import annotations
@@ -51,15 +59,20 @@ OUT = Path(__file__).resolve().parent / "out"
 #: 10,000 services over 5,000 nodes; fewer pods than the full scale keeps the build quick
 #: (the UI's work per keystroke depends on services and paths, not on pods).
 BIG = Scale(nodes=5000, pods=30_000, services=10_000, external=1000, ingresses=200)
+QUICK = Scale(nodes=500, pods=3000, services=1000, external=100, ingresses=20)
 SMALL = Scale(nodes=2, pods=20, services=5, external=1, ingresses=0)
 SIZE = (160, 48)
-#: (figure, statistic, limit in seconds), from issue 5.
+#: (figure, statistic, limit in seconds or None), from issue 5; issue 12 adds "unchanged or
+#: better" than before it for each of them (`--before`), and the select p95.
 TARGETS = (
     ("first screen", "median", 1.5),
     ("filter keystroke", "median", 0.050),
     ("filter keystroke", "p95", 0.100),
     ("select", "median", 0.050),
+    ("select", "p95", None),
 )
+#: Above the before-figure by at most this (ratio, seconds; the larger) is "unchanged".
+SLACK = (0.10, 0.010)
 #: Typed into the filter, then erased key by key: words a user would look for.
 QUERIES = ("payments", "api-server", "lb local")
 
@@ -198,7 +211,79 @@ def run(
     return asyncio.run(measure())
 
 
-def report(results: dict[str, Series]) -> tuple[list[str], bool]:
+def figure(series: Series, stat: str) -> float:
+    net = series.net()
+    return statistics.median(net) if stat == "median" else p95(net)
+
+
+@dataclass
+class Verdict:
+    """One figure judged: its target (issue 5) and its before-figure (issue 12)."""
+
+    name: str
+    stat: str
+    value: float
+    limit: float | None
+    before: float | None
+    services: int = BIG.services
+
+    @property
+    def allowed(self) -> float | None:
+        """The highest value that passes: the target, and unchanged-or-better."""
+        bounds = [] if self.limit is None else [self.limit]
+        if self.before is not None:
+            bounds.append(self.before + max(SLACK[0] * abs(self.before), SLACK[1]))
+        return min(bounds) if bounds else None
+
+    @property
+    def passed(self) -> bool:
+        return self.allowed is None or self.value <= self.allowed
+
+    def line(self) -> str:
+        parts = [] if self.limit is None else [f"target ≤ {self.limit * 1e3:.0f} ms"]
+        if self.before is not None:
+            parts.append(f"before {self.before * 1e3:.1f} ms")
+        word = "PASS" if self.passed else "FAIL"
+        why = ", ".join(parts) or "no target"
+        return f"{word}  {self.name} {self.stat} {self.value * 1e3:.1f} ms ({why})"
+
+    def result(self) -> dict[str, object]:
+        """The row `benchmarks/run.py` prints (the shared --json contract)."""
+        before = self.before
+        note = "ms net of a 5-service app's median"
+        if before is not None:
+            note += "; reference: before issue 12, unchanged = within 10% or 10 ms"
+        elif self.limit is None:
+            note += "; no target without --before"
+        return {
+            "goal": f"TUI {self.name} {self.stat}, {self.services:,} services, unchanged or better",
+            "measured": round(self.value * 1e3, 1),
+            "unit": "ms",
+            "reference": None if before is None else round(before * 1e3, 1),
+            "ratio": round(self.value / before, 2) if before and before > 0 else None,
+            "limit": None if self.allowed is None else round(self.allowed * 1e3, 1),
+            "pass": self.passed,
+            "note": note,
+        }
+
+
+def judge(
+    results: dict[str, Series], before: dict[str, Series] | None, services: int = BIG.services
+) -> list[Verdict]:
+    return [
+        Verdict(
+            name,
+            stat,
+            figure(results[name], stat),
+            limit,
+            None if before is None or name not in before else figure(before[name], stat),
+            services,
+        )
+        for name, stat, limit in TARGETS
+    ]
+
+
+def report(results: dict[str, Series], verdicts: list[Verdict]) -> list[str]:
     lines = [
         f"{'operation':<18}{'n':>4}{'median':>10}{'p95':>10}"
         f"{'baseline':>10}   (net of the baseline's median, ms)"
@@ -209,53 +294,60 @@ def report(results: dict[str, Series]) -> tuple[list[str], bool]:
             f"{name:<18}{len(net):>4}{statistics.median(net) * 1e3:>10.1f}"
             f"{p95(net) * 1e3:>10.1f}{statistics.median(series.base) * 1e3:>10.1f}"
         )
-    ok = True
-    for name, stat, limit in TARGETS:
-        net = results[name].net()
-        value = statistics.median(net) if stat == "median" else p95(net)
-        passed = value <= limit
-        ok &= passed
-        lines.append(
-            f"{'PASS' if passed else 'FAIL'}  {name} {stat} {value * 1e3:.1f} ms "
-            f"(target ≤ {limit * 1e3:.0f} ms)"
-        )
-    return lines, ok
+    return lines + [v.line() for v in verdicts]
+
+
+def read_samples(path: Path) -> dict[str, Series]:
+    """Raw samples another run wrote (`--samples-out`, or `--json FILE` in earlier trees)."""
+    try:
+        data = json.loads(path.read_text())
+        return {k: Series(list(v["big"]), list(v["base"])) for k, v in data.items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as e:
+        raise SystemExit(f"bench_tui: --before {path}: not a file of raw samples ({e})") from e
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--samples",
-        type=int,
-        default=30,
-        help="filter keystrokes and cursor moves measured (default 30)",
+        "--quick", action="store_true", help="1,000 services, 12 samples and 6 fresh apps"
     )
     parser.add_argument(
-        "--first", type=int, default=20, help="fresh apps for the first-screen figure (default 20)"
+        "--samples", type=int, help="filter keystrokes and cursor moves measured (default 30)"
     )
+    parser.add_argument("--first", type=int, help="fresh apps for first screen (default 20)")
     parser.add_argument(
         "--profile", action="store_true", help="print cProfile's top functions for the cursor moves"
     )
-    parser.add_argument("--json", type=Path, help="also write the raw samples here")
+    parser.add_argument("--samples-out", type=Path, help="also write the raw samples here")
+    parser.add_argument(
+        "--before", type=Path, help="raw samples of a run before issue 12: judge against them"
+    )
+    parser.add_argument("--json", action="store_true", help="end with one JSON line of results")
     args = parser.parse_args(argv)
-    if args.samples < 1 or args.first < 1:
+    samples = args.samples or (12 if args.quick else 30)
+    firsts = args.first or (6 if args.quick else 20)
+    if samples < 1 or firsts < 1:
         parser.error("--samples and --first must be at least 1")
-    big = analysis_of(dump_for("10k", BIG))
+    before = read_samples(args.before) if args.before else None
+    scale = QUICK if args.quick else BIG
+    big = analysis_of(dump_for("1k", QUICK) if args.quick else dump_for("10k", BIG))
     small = analysis_of(dump_for("min", SMALL))
     profile = cProfile.Profile() if args.profile else None
-    results = run(big, small, args.samples, args.first, profile)
-    lines, ok = report(results)
-    print("\n".join(lines))
+    results = run(big, small, samples, firsts, profile)
+    verdicts = judge(results, before, scale.services)
+    print("\n".join(report(results, verdicts)))
     if profile is not None:
         out = io.StringIO()
         pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(30)
         print(out.getvalue())
-    if args.json:
-        args.json.write_text(
+    if args.samples_out:
+        args.samples_out.write_text(
             json.dumps({k: {"big": v.big, "base": v.base} for k, v in results.items()}, indent=1)
             + "\n"
         )
-    return 0 if ok else 1
+    if args.json:
+        print(json.dumps({"results": [v.result() for v in verdicts]}))
+    return 0 if all(v.passed for v in verdicts) else 1
 
 
 if __name__ == "__main__":

@@ -462,14 +462,12 @@ def _known_namespaces(named: list[str], existing: list[str] | None) -> None:
 
 def _view_namespaces(args: argparse.Namespace, snapshot: Any) -> frozenset[str] | None:
     """What a view holds: ``-A`` every namespace, ``-n`` that one, else what was read (the
-    context's namespace on a live cluster, everything a dump holds). Objects read only to
-    find ingress controllers elsewhere stay out of it."""
-    if args.all_namespaces:
-        return None
-    if args.namespace:
-        return frozenset({args.namespace})
-    ns: frozenset[str] | None = snapshot.namespaces_read
-    return ns
+    context's namespace on a live cluster, everything a dump holds), by the rule the UI
+    uses (`shown_namespaces`)."""
+    from kpath.routing.scope import shown_namespaces
+
+    ns = _namespace(args)
+    return shown_namespaces(None if ns is None else frozenset({ns}), snapshot.namespaces_read)
 
 
 def _context_namespace(args: argparse.Namespace) -> str:

@@ -115,15 +115,6 @@ def needs_reload(read: frozenset[str] | None, wanted: frozenset[str] | None) -> 
     return wanted is None or not wanted <= read
 
 
-def shown_namespaces(
-    wanted: frozenset[str] | None, read: frozenset[str] | None
-) -> frozenset[str] | None:
-    """The namespaces a view shows: those asked for that were read (None: all)."""
-    if read is None:
-        return wanted
-    return read if wanted is None else wanted & read
-
-
 @dataclass(frozen=True)
 class DumpSource:
     """Dump files: read as they are, never probed (their addresses are another network's),

@@ -19,7 +19,6 @@ from kpath.source import (
     KubeSource,
     needs_reload,
     parse_client,
-    shown_namespaces,
 )
 
 DUMP = Path(__file__).resolve().parent / "data" / "dumps" / "policies.yaml"
@@ -47,14 +46,6 @@ def test_needs_reload_when_the_view_holds_more_than_was_read() -> None:
     assert needs_reload(A, B)
     assert needs_reload(A, None)  # all namespaces, one read
     assert needs_reload(A, A | B)
-
-
-def test_shown_namespaces_are_those_asked_for_that_were_read() -> None:
-    assert shown_namespaces(None, None) is None
-    assert shown_namespaces(None, A) == A  # "all" of a source that read one: that one
-    assert shown_namespaces(A, None) == A
-    assert shown_namespaces(A | B, A) == A
-    assert shown_namespaces(B, A) == frozenset()
 
 
 def test_parse_client() -> None:

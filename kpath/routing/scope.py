@@ -208,6 +208,17 @@ def search_text(analysis: Analysis, key: ObjectKey) -> str:
     )
 
 
+def shown_namespaces(
+    wanted: frozenset[str] | None, read: frozenset[str] | None
+) -> frozenset[str] | None:
+    """The namespaces a view shows: those asked for (None: all) that were read (None: all
+    were). Objects read only to find ingress controllers elsewhere stay out of it: a
+    snapshot's ``namespaces_read`` names the namespaces its services were read from."""
+    if read is None:
+        return wanted
+    return read if wanted is None else wanted & read
+
+
 def namespaces_label(namespaces: frozenset[str] | None) -> str:
     """ "all namespaces", "namespace shop", "namespaces a, b": for headers and counts."""
     if namespaces is None:

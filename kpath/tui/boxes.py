@@ -7,8 +7,13 @@ box once, at a known width, and place columns by padding: the cost is a few `Tex
 
 from __future__ import annotations
 
+import functools
+import re
+from bisect import bisect_right
 from collections.abc import Sequence
+from typing import NamedTuple, TypeAlias
 
+from rich._wrap import divide_line
 from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
@@ -25,6 +30,8 @@ DOUBLE = "╔╗╚╝═║"
 _AFTER = frozenset("./-,=")
 #: ... or before these (``10.0.0.1`` | ``:8443``), never inside a run of letters or digits.
 _BEFORE = frozenset(":@?")
+_AFTER_RE = re.compile("[" + re.escape("".join(sorted(_AFTER))) + "]")
+_BEFORE_RE = re.compile("[" + re.escape("".join(sorted(_BEFORE))) + "]")
 
 
 def wrap(text: Text, width: int, console: Console) -> Lines:
@@ -36,14 +43,64 @@ def wrap(text: Text, width: int, console: Console) -> Lines:
     if text.cell_len <= width:
         return [text]
     plain = text.plain
-    if all(cell_len(word) <= width for word in plain.split()):
+    if _words_fit(plain, width):
         return list(text.wrap(console, width, overflow="fold"))  # words alone: Rich's own
+    parts = _cuts(plain, width)
+    # One divide for every line: each `text[a:b]` would divide the whole text again.
+    n = len(plain)
+    offsets = sorted({o for a, b, _ in parts for o in (a, b)} - {0, n})
+    pieces = dict(zip([0, *offsets], text.divide(offsets), strict=True))
+    return [elide(pieces[a], width) if elided else pieces[a] for a, _, elided in parts]
+
+
+def wrap_count(text: Text, width: int, console: Console) -> int:
+    """``len(wrap(text, width, console))`` from the plain string alone, without building
+    the lines: how tall a box is before it is drawn (the path pane draws only the rows on
+    screen, and places them by their heights)."""
+    if width <= 0:
+        return 0
+    if text.cell_len <= width:
+        return 1
+    plain = text.plain
+    if not _words_fit(plain, width):
+        return len(_cuts(plain, width))
+    if "\n" in plain or "\t" in plain or text.no_wrap:
+        return len(text.wrap(console, width, overflow="fold"))  # Rich's rarer paths
+    # What `Text.wrap` divides at (rich is pinned exactly: pyproject.toml).
+    return len(divide_line(plain, width, fold=True)) + 1
+
+
+def _words_fit(plain: str, width: int) -> bool:
+    width_of = len if _one_cell(plain) else cell_len
+    return all(width_of(word) <= width for word in plain.split())
+
+
+def _one_cell(plain: str) -> bool:
+    """Whether every character of ``plain`` takes one cell (names, addresses and the state
+    glyphs): breaks are then found by string search and widths measured by len()."""
+    if plain.isascii():
+        return plain.isprintable()  # printable ASCII is one cell each, controls none
+    return all(_cell_of(ch) == 1 for ch in set(_NOT_PRINTABLE_ASCII.findall(plain)))
+
+
+#: What is left of a line without printable ASCII: its few glyphs (and any control).
+_NOT_PRINTABLE_ASCII = re.compile("[^\x20-\x7e]")
+_cell_of = functools.lru_cache(maxsize=1024)(cell_len)
+
+
+def _separators(plain: str) -> list[int]:
+    """Every offset a word of ``plain`` may break at: after ``_AFTER``, before ``_BEFORE``."""
+    after = [m.end() for m in _AFTER_RE.finditer(plain)]
+    return sorted({*after, *(m.start() for m in _BEFORE_RE.finditer(plain))})
+
+
+def _cuts(plain: str, width: int) -> list[tuple[int, int, bool]]:
+    """(start, end, elided) of each line `wrap` makes of ``plain``, wider than ``width``
+    and holding a word that does not fit."""
     start, n = 0, len(plain)
-    # One cell per character (names, addresses and the state glyphs): find breaks by
-    # string search and measure by len(). Checked per distinct character, far fewer.
-    one_cell = all(cell_len(ch) == 1 for ch in set(plain))
+    one_cell = _one_cell(plain)
     width_of = len if one_cell else cell_len
-    breaks = _breaks_narrow if one_cell else _breaks
+    seps = _separators(plain) if one_cell else []
     parts: list[tuple[int, int, bool]] = []  # (start, end, elided) of each line
     while start < n:
         while start < n and plain[start] == " ":
@@ -53,7 +110,10 @@ def wrap(text: Text, width: int, console: Console) -> Lines:
         if n - start <= width and width_of(plain[start:]) <= width:  # cheap check first
             parts.append((start, n, False))
             break
-        space, sep, over = breaks(plain, start, width)
+        if one_cell:
+            space, sep, over = _breaks_narrow(plain, start, width, seps)
+        else:
+            space, sep, over = _breaks(plain, start, width)
         word_start = plain.rfind(" ", start, over) + 1
         word_end = plain.find(" ", over)
         word_end = n if word_end < 0 else word_end
@@ -76,10 +136,7 @@ def wrap(text: Text, width: int, console: Console) -> Lines:
             continue
         parts.append((start, cut, False))
         start = cut
-    # One divide for every line: each `text[a:b]` would divide the whole text again.
-    offsets = sorted({o for a, b, _ in parts for o in (a, b)} - {0, n})
-    pieces = dict(zip([0, *offsets], text.divide(offsets), strict=True))
-    return [elide(pieces[a], width) if elided else pieces[a] for a, _, elided in parts]
+    return parts
 
 
 def _breaks(plain: str, start: int, width: int) -> tuple[int | None, int | None, int]:
@@ -100,20 +157,24 @@ def _breaks(plain: str, start: int, width: int) -> tuple[int | None, int | None,
     return space, sep, n
 
 
-def _breaks_narrow(plain: str, start: int, width: int) -> tuple[int | None, int | None, int]:
+def _breaks_narrow(
+    plain: str, start: int, width: int, seps: Sequence[int] | None = None
+) -> tuple[int | None, int | None, int]:
     """`_breaks` where every character is one cell, by string search instead of a step per
-    character (a 5,000-node service's pod boxes are thousands of such lines)."""
+    character (a 5,000-node service's pod boxes are thousands of such lines); ``seps``:
+    `_separators` of ``plain``, found once for all its lines."""
     n = len(plain)
     if n - start <= width:
         return _breaks(plain, start, width)  # the whole rest fits: the end counts as a space
     over = start + width
     found = plain.rfind(" ", start + 1, over + 1)
     space = found if found > 0 else None
-    # A separator hit followed by a space is the space's break already: harmless here.
-    seps = [plain.rfind(c, start, over) + 1 for c in _AFTER]
-    seps += [plain.rfind(c, start + 1, over + 1) for c in _BEFORE]
-    best = max(seps)
-    return space, best if best > 0 else None, over
+    # The last break in (start, over]. A separator followed by a space is the space's
+    # break already: harmless here.
+    seps = _separators(plain) if seps is None else seps
+    k = bisect_right(seps, over) - 1
+    sep = seps[k] if k >= 0 and seps[k] > start else None
+    return space, sep, over
 
 
 def elide(text: Text, width: int) -> Text:
@@ -159,6 +220,41 @@ def box(
             out.append(row)
     out.append(Text(bl + h * (width - 2) + br, style=border))
     return out
+
+
+def box_height(body: Sequence[Text], width: int, console: Console) -> int:
+    """How many lines `box` draws for ``body`` at ``width``, without drawing them."""
+    inner = max(1, width - 4)
+    return 2 + sum(wrap_count(line, inner, console) for line in body)
+
+
+class Box(NamedTuple):
+    """A box described, not yet drawn: its height is known for a fraction of the cost of
+    drawing it (see `box` for the fields)."""
+
+    body: Sequence[Text]
+    width: int
+    style: str
+    double: bool = False
+    title: str = ""
+
+    def draw(self, console: Console) -> Lines:
+        return box(self.body, self.width, self.style, console, double=self.double, title=self.title)
+
+    def height(self, console: Console) -> int:
+        return box_height(self.body, self.width, console)
+
+
+#: One column of a row of boxes: lines already drawn (an arrow, a label), or a box to draw.
+Cell: TypeAlias = Lines | Box
+
+
+def cell_lines(cell: Cell, console: Console) -> Lines:
+    return cell.draw(console) if isinstance(cell, Box) else cell
+
+
+def cell_height(cell: Cell, console: Console) -> int:
+    return cell.height(console) if isinstance(cell, Box) else len(cell)
 
 
 def hstack(columns: Sequence[Lines], widths: Sequence[int]) -> Lines:

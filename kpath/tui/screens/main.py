@@ -25,10 +25,9 @@ from kpath.probe.plan import HopKind, HopRef
 from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding
 from kpath.routing.paths import Path
-from kpath.routing.scope import ViewScope, namespaces_label
+from kpath.routing.scope import ViewScope, namespaces_label, shown_namespaces
 from kpath.routing.summary import path_summary
 from kpath.safetext import clean, literal, literal_message
-from kpath.source import shown_namespaces
 from kpath.tui import view_model as vm
 from kpath.tui.messages import HopSelected, JumpTo, ServiceHighlighted
 from kpath.tui.styles import (
