@@ -58,7 +58,7 @@ from kpath.routing.gateway.backends import ResolvedRules
 from kpath.routing.gateway.findings import table_findings
 from kpath.routing.gateway.infra import InfraRef
 from kpath.routing.gateway.status import gateway_analysis_findings
-from kpath.routing.ingress import IngressRoute, ingress_routes
+from kpath.routing.ingress import IngressRoute, ingress_facts, ingress_routes
 from kpath.routing.ingress_conflicts import conflict_findings
 from kpath.routing.kubeproxy import Target
 from kpath.routing.paths import (
@@ -294,9 +294,13 @@ class LiveAnalysis:
             elif kind == "Endpoints":
                 dirty |= live.set_endpoints(key, now)
             elif kind == "Service":
-                live.set_service(key, now)
+                was, svc = live.set_service(key, now)
                 dirty.add(key)
-                reroute = regateway = head = True
+                regateway = True
+                # A selector edit changes no Ingress route: only its paths, as a dirty backend.
+                if was is None or svc is None or ingress_facts(was) != ingress_facts(svc):
+                    reroute = head = True
+                head |= live.derived
             elif kind == "Node":
                 live.set_node(name, now)
                 dirty |= live.services.keys()
