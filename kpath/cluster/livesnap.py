@@ -247,8 +247,14 @@ class LiveSnapshot:
         buckets: dict[tuple[str | None, bool | None], list[str]] = defaultdict(list)
         for n in self.nodes.values():
             buckets[(n.zone, n.ready)].append(n.name)
+        # A bucket whose names did not change keeps its very tuple: groups that hold it
+        # (`nodegroups.Members`) are known unchanged by identity.
+        fresh = {k: tuple(sorted(v)) for k, v in buckets.items()}
+        for k, names in fresh.items():
+            if self.buckets.get(k) == names:
+                fresh[k] = self.buckets[k]
         self.buckets.clear()
-        self.buckets.update({k: tuple(sorted(v)) for k, v in buckets.items()})
+        self.buckets.update(fresh)
         if self.derived:  # derived endpoints carry their node's zone
             for key in self.services:
                 self.derive(key)

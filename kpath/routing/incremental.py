@@ -162,6 +162,7 @@ class LiveAnalysis:
         key: ObjectKey,
         routes: list[PortRoutes] | None = None,
         findings: tuple[Finding, ...] | None = None,
+        nodes: frozenset[str] | None = None,
     ) -> _Part:
         svc = snap.services[key]
         r = port_routes(snap, svc) if routes is None else routes
@@ -180,7 +181,9 @@ class LiveAnalysis:
             not any(p.targets for p in r),
             frozenset(
                 n for p in r for t in p.targets for n in (t.node, *t.hint_nodes) if n is not None
-            ),
+            )
+            if nodes is None
+            else nodes,
         )
 
     def _regrouped(self, snap: Snapshot, key: ObjectKey, nodes: set[str]) -> _Part:
@@ -201,7 +204,7 @@ class LiveAnalysis:
             if internal is None or (r.external is not None and external is None):
                 return self._part(snap, key)
             routes.append(r._replace(external=external, internal=internal))
-        return self._part(snap, key, routes, part.findings if part.empty else None)
+        return self._part(snap, key, routes, part.findings if part.empty else None, part.nodes)
 
     def _reroute_ingresses(self, snap: Snapshot, dirty: set[ObjectKey]) -> set[ObjectKey]:
         """Every Ingress route again; the paths of those that changed or whose backend is in
