@@ -157,6 +157,15 @@ def _ingress(draw: Callable[..., Any], name: str, services: list[Obj]) -> Obj:
     )
 
 
+def _gateway_objects() -> list[Obj]:
+    return list(gateway_shop().objects["Gateway"])
+
+
+def _route(draw: Callable[..., Any], services: list[Obj]) -> Obj:
+    names = [x["metadata"]["name"] for x in services if x["metadata"]["namespace"] == "shop"]
+    return http_route(draw(st.sampled_from([*names, "nowhere"])))
+
+
 def _node(draw: Callable[..., Any], name: str) -> Obj:
     return b.node(name, zone=draw(st.sampled_from(("z1", "z2"))), ready=draw(st.booleans()))
 
@@ -176,6 +185,12 @@ def clusters(draw: Callable[..., Any], slices: bool = True) -> RawCluster:
         raw.add("Service", s)
         if slices and draw(st.integers(0, 4)):
             raw.add("EndpointSlice", _slice(draw, s, pods, "a"))
+    if draw(st.integers(0, 3)) == 0:  # a Gateway in shop, its route to one of the services
+        for obj in gateway_shop().objects.get("GatewayClass", []) + _gateway_objects():
+            raw.saw(obj["kind"])
+            raw.add(obj["kind"], obj)
+        raw.saw("HTTPRoute")
+        raw.add("HTTPRoute", _route(draw, services))
     if draw(st.booleans()):
         raw.saw("Ingress")
         raw.saw("IngressClass")
@@ -197,6 +212,8 @@ def event(draw: Callable[..., Any], raw: RawCluster) -> Change:
         choices += ["slice", "slice", "slice-new", "slice-gone"]
     if "Ingress" in raw.objects:
         choices += ["ingress"]
+    if "HTTPRoute" in raw.objects:
+        choices += ["route"]
     what = draw(st.sampled_from(choices))
     pods, services = _named(raw, "Pod"), _named(raw, "Service")
     if what == "pod" and pods:
@@ -230,6 +247,8 @@ def event(draw: Callable[..., Any], raw: RawCluster) -> Change:
         if draw(st.integers(0, 5)) == 0:
             return Change("Node", "DELETED", b.node(name))
         return Change("Node", "MODIFIED", _node(draw, name))
+    if what == "route":
+        return Change("HTTPRoute", "MODIFIED", _route(draw, services))
     if what == "ingress":
         ings = _named(raw, "Ingress")
         if ings and draw(st.booleans()):
@@ -443,3 +462,69 @@ def test_a_slice_taken_over_keeps_its_place_in_the_raw_order() -> None:
     check(live, before, changed)
     targets = live.analysis.routes[b.key("web")][0].targets
     assert [t.address for t in targets] == ["10.1.0.3", "10.1.0.1"]
+
+
+GW = "gateway.networking.k8s.io/v1"
+
+
+def gateway_shop() -> RawCluster:
+    """The shop behind a Gateway: one HTTP listener, one HTTPRoute to web."""
+    raw = shop()
+    for kind in ("GatewayClass", "Gateway", "HTTPRoute"):
+        raw.saw(kind)
+    raw.add(
+        "GatewayClass",
+        {
+            "apiVersion": GW,
+            "kind": "GatewayClass",
+            "metadata": {"name": "gc"},
+            "spec": {"controllerName": "example.com/gateway"},
+        },
+    )
+    raw.add(
+        "Gateway",
+        {
+            "apiVersion": GW,
+            "kind": "Gateway",
+            "metadata": {"name": "gw", "namespace": "shop"},
+            "spec": {
+                "gatewayClassName": "gc",
+                "listeners": [{"name": "http", "port": 80, "protocol": "HTTP"}],
+            },
+            "status": {"addresses": [{"type": "IPAddress", "value": "203.0.113.5"}]},
+        },
+    )
+    raw.add("HTTPRoute", http_route("web"))
+    return raw
+
+
+def http_route(backend: str) -> Obj:
+    return {
+        "apiVersion": GW,
+        "kind": "HTTPRoute",
+        "metadata": {"name": "r", "namespace": "shop"},
+        "spec": {
+            "parentRefs": [{"name": "gw"}],
+            "rules": [{"backendRefs": [{"name": backend, "port": 80}]}],
+        },
+    }
+
+
+def test_gateway_paths_follow_their_backends_and_routes() -> None:
+    live = LiveAnalysis(gateway_shop(), build)
+    before = document(live.analysis)
+    assert any(p["entry"]["kind"] == "gateway" for p in before["paths"])
+    # An endpoint of the backend goes unready: the Gateway's path to web changes with it.
+    s = b.endpointslice(
+        "web",
+        [b.endpoint("10.1.0.1", "n1", "web-1", ready=False), b.endpoint("10.1.0.2", "n2", "web-2")],
+    )
+    changed = live.apply([Change("EndpointSlice", "MODIFIED", s)])
+    assert b.key("web") in changed.services and b.key("api") not in changed.services
+    before = check(live, before, changed)
+    # The route now sends to api: both services' Gateway paths move.
+    changed = live.apply([Change("HTTPRoute", "MODIFIED", http_route("api"))])
+    assert {b.key("web"), b.key("api")} <= changed.services
+    before = check(live, before, changed)
+    changed = live.apply([Change("Service", "DELETED", b.service("api", selector={"app": "api"}))])
+    check(live, before, changed)
