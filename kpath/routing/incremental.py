@@ -6,16 +6,22 @@ services that was, so a view repaints only their rows.
 
 What each event recomputes:
 
-- a Pod: the services of its namespace that select it (before or after), and those with no
-  endpoints there (their finding counts and names the namespace's pods);
+- a Pod: its record only, for services whose endpoints come from EndpointSlices (the
+  slice's own event moves them); of the services of its namespace, those with no endpoint
+  at all whose findings it may change (KP102 counts the pods they select, KP103 names the
+  pods nearest their selector); with endpoints derived from pods, those that select it;
 - an EndpointSlice (or legacy Endpoints): the services it belonged to and belongs to;
-- a Service: its own paths and findings, then the Ingress routes (a Service may be an
-  ingress controller, or a backend that now exists) and the Gateway API's paths;
-- a Node: the node buckets, so every service's node groups (``everything``);
+- a Service: its own paths and findings; the Ingress routes only when what they read of
+  it changed (`ingress_facts`: a backend's ports, a controller's type, address, labels);
+  the Gateway API's paths, when there are Gateways;
+- a Node: the node buckets, then every service's node groups (``everything``): regrouped
+  around the unchanged ones (`nodegroups.regroup`) where the node hosts none of the
+  service's endpoints, from its endpoints again where it does;
 - an Ingress or IngressClass: the Ingress paths and findings; a Gateway API kind: the
-  Gateway paths and findings;
+  Gateway paths and findings (all of them, as after any change while Gateways exist);
 - after any of these, the Ingress paths whose backend was recomputed, the cross-node
-  tally (kept per service), and the cluster-wide findings whose inputs changed.
+  tally (kept per service, KP109 and KP303), and the cluster-wide findings whose inputs
+  changed.
 
 NetworkPolicy, Namespace and the not-evaluated policy kinds, a ``Replace`` (a kind listed
 again), a kind the first load did not carry, and an object without a namespace rebuild
@@ -350,7 +356,8 @@ class LiveAnalysis:
                 regateway = True
         if not changed_any:
             return Changed()
-        if not (rebuild or dirty or regrouped or reroute or regateway or head or everything):
+        quiet = not (rebuild or dirty or regrouped or reroute or regateway or head or everything)
+        if quiet and not self._live.snapshot.network_policies:
             # A pod no endpoint-less service looks at: its record is filed, nothing shown moves.
             return Changed()
         before = frozenset(self._order)  # the live snapshot's own keys have moved on

@@ -415,6 +415,12 @@ def test_a_network_policy_rebuilds_everything() -> None:
     )
     assert changed.everything
     check(live, before, changed)
+    # Even a pod no service's rows read without policies: its labels decide verdicts.
+    quiet = b.pod("api-1", "n1", "10.1.0.3", labels={"app": "api"}, ready=False)
+    before = document(live.analysis)
+    changed = live.apply([Change("Pod", "MODIFIED", quiet)])
+    assert changed.everything
+    check(live, before, changed)
 
 
 def test_a_kind_listed_again_and_health_alone() -> None:
