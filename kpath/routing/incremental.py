@@ -131,6 +131,7 @@ class LiveAnalysis:
         self.raw = raw
         self._build = build
         self._index = RawIndex()
+        self._broken = False
         self._start(build(raw))
 
     # The state, from a whole analysis ---------------------------------------------------
@@ -303,8 +304,22 @@ class LiveAnalysis:
     # Events -----------------------------------------------------------------------------
 
     def apply(self, events: Sequence[Event]) -> Changed:
+        """File ``events`` and re-analyse what they change. A bad object raises InputError
+        (one line naming it), as a rebuild would; the state is then rebuilt in full on the
+        next call, which raises again while the raw objects still hold it."""
         with paused_gc():
-            return self._apply(events)
+            if self._broken:
+                self._index = RawIndex()  # counted afresh: the last batch stopped half way
+                apply_events(self.raw, events, self._index)
+                before = frozenset(self._order)
+                self._start(self._build(self.raw))
+                self._broken = False
+                return Changed(before | frozenset(self._order), everything=True)
+            try:
+                return self._apply(events)
+            except Exception:
+                self._broken = True  # half filed: only a rebuild is sure
+                raise
 
     def _apply(self, events: Sequence[Event]) -> Changed:
         live = self._live

@@ -442,6 +442,12 @@ def test_a_bad_object_is_one_line_naming_it() -> None:
     bad["status"]["conditions"] = "nope"
     with pytest.raises(InputError, match="Pod shop/web-1"):
         live.apply([Change("Pod", "MODIFIED", bad)])
+    with pytest.raises(InputError, match="Pod shop/web-1"):  # still there: a rebuild says so
+        live.apply([])
+    before = document(build(copy.deepcopy(shop())))
+    changed = live.apply([Change("Pod", "MODIFIED", b.pod("web-1", "n1", "10.1.0.1"))])
+    assert changed.everything
+    check(live, before, changed)
 
 
 def test_a_slice_taken_over_keeps_its_place_in_the_raw_order() -> None:
