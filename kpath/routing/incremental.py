@@ -125,7 +125,10 @@ _NO_RANK = (1 << 62, 1 << 62)
 
 class LiveAnalysis:
     """The analysis of a followed cluster. ``build``: raw objects to an analysis, as the
-    source's first load made it (snapshot, scope facts, NetworkPolicy client)."""
+    source's first load made it (snapshot, scope facts, NetworkPolicy client). Events are
+    followed as `build_snapshot` then `analyse` would see them, with the snapshot's scope
+    facts and the analysis's NetworkPolicy client kept from ``build``'s result: a
+    ``build`` that drops or rewrites raw objects first is only applied on a rebuild."""
 
     def __init__(self, raw: RawCluster, build: Callable[[RawCluster], Analysis]) -> None:
         self.raw = raw
