@@ -54,7 +54,12 @@ def parts(doc: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list[Any]]]:
 
 def check(live: LiveAnalysis, before: dict[str, Any], changed: Changed) -> dict[str, Any]:
     """The incremental analysis equals a rebuild, and ``changed`` covers what moved."""
-    full = document(build(copy.deepcopy(live.raw)))
+    rebuilt = build_snapshot(copy.deepcopy(live.raw))
+    snap = live.analysis.snapshot
+    for name in ("nodes", "pods", "services", "slices", "node_buckets", "pods_by_namespace"):
+        assert dict(getattr(snap, name)) == dict(getattr(rebuilt, name)), name
+    assert snap.ingresses == rebuilt.ingresses and snap.gateways == rebuilt.gateways
+    full = document(analyse(rebuilt))
     assert document(live.analysis) == full
     head0, per0 = parts(before)
     head1, per1 = parts(full)
