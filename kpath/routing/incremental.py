@@ -378,11 +378,11 @@ class LiveAnalysis:
         if quiet and not self._live.snapshot.network_policies:
             # A pod no endpoint-less service looks at: its record is filed, nothing shown moves.
             return Changed()
-        before = frozenset(self._order)  # the live snapshot's own keys have moved on
         if rebuild:
+            before = frozenset(self._order)  # the live snapshot's own keys have moved on
             self._start(self._build(self.raw))
             return Changed(before | frozenset(self.analysis.snapshot.services), everything=True)
-        return self._reanalyse(dirty, regrouped, reroute, regateway, head, everything, before)
+        return self._reanalyse(dirty, regrouped, reroute, regateway, head, everything)
 
     def _pod(self, key: ObjectKey, now: RawObject | None, dirty: set[ObjectKey]) -> set[ObjectKey]:
         """File a pod; the services it may change. Endpoints come from EndpointSlices, so
@@ -444,9 +444,11 @@ class LiveAnalysis:
         regateway: bool,
         head: bool,
         everything: bool,
-        before: frozenset[ObjectKey],
     ) -> Changed:
         snap = self._live.snapshot
+        # Every service is named only when every row may change (hashing them all is not free).
+        every = everything or bool(regrouped) or self._client is not None
+        before = frozenset(self._order) if every or snap.network_policies else frozenset()
         touched = dirty  # by events of their own: endpoints, selector, ...
         if regrouped:
             dirty = dirty | snap.services.keys()
@@ -502,7 +504,7 @@ class LiveAnalysis:
         if marks:
             own = (p._replace(gateways=marks[p.service]) if p.service in marks else p for p in own)
             ing = (p._replace(gateways=marks[p.service]) if p.service in marks else p for p in ing)
-        paths = [*own, *ing, *(gw.paths if gw is not None else ())]
+        paths: Sequence[Path] = tuple(itertools.chain(own, ing, gw.paths if gw is not None else ()))
         if self._cross_order is None:
             self._cross_order = sorted(self._cross)
         crossing = total = 0.0
@@ -513,14 +515,16 @@ class LiveAnalysis:
             if found is not None:
                 kp109.append(found)
         kp303 = cluster_cross_finding(crossing, total)
-        findings = [
-            *self._head,
-            *itertools.chain.from_iterable(self._own_findings),
-            *self._ing_findings,
-            *(gw.findings if gw is not None else ()),
-            *kp109,
-            *((kp303,) if kp303 is not None else ()),
-        ]
+        findings: Sequence[Finding] = tuple(
+            itertools.chain(
+                self._head,
+                itertools.chain.from_iterable(self._own_findings),
+                self._ing_findings,
+                gw.findings if gw is not None else (),
+                kp109,
+                (kp303,) if kp303 is not None else (),
+            )
+        )
         client = self._client
         policies = snap.network_policies
         if policies and client is not None:
@@ -532,8 +536,9 @@ class LiveAnalysis:
             targets: dict[ObjectKey, tuple[Target, ...]] = {
                 k: tuple(t for r in self._routes[k] for t in r.targets) for k in self._order
             }
-            paths = attach_policies(snap, paths, pols, client, reach, targets)
-            findings.extend(policy_findings(snap, paths, pols, targets))
+            judged = attach_policies(snap, list(paths), pols, client, reach, targets)
+            findings = (*findings, *policy_findings(snap, judged, pols, targets))
+            paths = judged
         # Routes are looked up by service, never walked in order: the live dict serves.
         return Analysis(
             snap,
