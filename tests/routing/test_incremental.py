@@ -545,3 +545,30 @@ def test_gateway_paths_follow_their_backends_and_routes() -> None:
     before = check(live, before, changed)
     changed = live.apply([Change("Service", "DELETED", b.service("api", selector={"app": "api"}))])
     check(live, before, changed)
+
+
+def test_legacy_endpoints_stand_in_where_slices_cannot_be_read() -> None:
+    raw = RawCluster(origin="test")
+    for kind in ("Node", "Pod", "Service", "Endpoints"):
+        raw.saw(kind)
+    for obj in (
+        b.node("n1"),
+        b.node("n2"),
+        b.service("web", "NodePort", etp="Local"),
+        b.service("api", selector={"app": "api"}),
+        b.endpoints_legacy("web", ready=[("10.1.0.1", "n1")]),
+    ):
+        raw.add(obj["kind"], obj)
+    live = LiveAnalysis(raw, build)
+    before = document(live.analysis)
+    moved = b.endpoints_legacy("web", ready=[("10.1.0.2", "n2")], not_ready=[("10.1.0.1", "n1")])
+    changed = live.apply([Change("Endpoints", "MODIFIED", moved)])
+    assert changed.services == {b.key("web")}
+    before = check(live, before, changed)
+    changed = live.apply(
+        [Change("Endpoints", "ADDED", b.endpoints_legacy("api", ready=[("10.1.0.3", "n1")]))]
+    )
+    assert changed.services == {b.key("api")}
+    before = check(live, before, changed)
+    changed = live.apply([Change("Endpoints", "DELETED", moved)])
+    check(live, before, changed)
