@@ -1,27 +1,92 @@
 """An analysis that follows a cluster's events (`kpath.cluster.events`).
 
 `LiveAnalysis` holds the raw objects of the first load and the analysis built from them;
-`apply` files a batch of events and says what it changed, so a view repaints only that.
-This first version is correct and simple: it rebuilds the whole analysis and says that
-everything changed. Recomputing only what an event can change comes next.
+`apply` files a batch of events and recomputes only what they can change, saying which
+services that was, so a view repaints only their rows.
+
+What each event recomputes:
+
+- a Pod: its record only, for services whose endpoints come from EndpointSlices (the
+  slice's own event moves them); of the services of its namespace, those with no endpoint
+  at all whose findings it may change (KP102 counts the pods they select, KP103 names the
+  pods nearest their selector); with endpoints derived from pods, those that select it;
+- an EndpointSlice (or legacy Endpoints): the services it belonged to and belongs to;
+- a Service: its own paths and findings; the Ingress routes only when what they read of
+  it changed (`ingress_facts`: a backend's ports, a controller's type, address, labels);
+  the Gateway API's paths, when there are Gateways;
+- a Node: the node buckets, then every service's node groups (``everything``): regrouped
+  around the unchanged ones (`nodegroups.regroup`) where the node hosts none of the
+  service's endpoints, from its endpoints again where it does;
+- an Ingress or IngressClass: the Ingress paths and findings; a Gateway API kind: the
+  Gateway paths and findings (all of them, as after any change while Gateways exist);
+- after any of these, the Ingress paths whose backend was recomputed, the cross-node
+  tally (kept per service, KP109 and KP303), and the cluster-wide findings whose inputs
+  changed.
+
+NetworkPolicy, Namespace and the not-evaluated policy kinds, a ``Replace`` (a kind listed
+again), a kind the first load did not carry, and an object without a namespace rebuild
+everything with ``build``. So does any event while the input holds NetworkPolicies
+(verdicts depend on every pod's labels), though without parsing the raw objects again.
+
+The snapshot's mappings are updated in place: read ``.analysis`` between batches (each
+`apply` returns a new `Analysis`; the previous one's snapshot has moved on with it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import bisect
+import dataclasses
+import itertools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from kpath.cluster.events import Event, apply_events
-from kpath.cluster.raw import RawCluster
-from kpath.cluster.records import ObjectKey
+from kpath.cluster.events import Change, Event, Health, RawIndex, apply_events, object_key
+from kpath.cluster.gatewayapi import GATEWAY_KINDS
+from kpath.cluster.livesnap import FOLLOWED, LiveSnapshot, selects
+from kpath.cluster.raw import RawCluster, RawObject
+from kpath.cluster.records import Labels, ObjectKey, Pod
+from kpath.cluster.snapshot import Snapshot
+from kpath.gcpause import paused_gc
 from kpath.routing.analysis import Analysis
+from kpath.routing.closest import candidates
+from kpath.routing.findings import (
+    CrossTally,
+    Finding,
+    cluster_cross_finding,
+    cross_node_tally,
+    ingress_findings,
+    service_cross_finding,
+    service_findings,
+    snapshot_findings,
+)
+from kpath.routing.gateway.attach import GatewayTable, attach
+from kpath.routing.gateway.backends import ResolvedRules
+from kpath.routing.gateway.findings import table_findings
+from kpath.routing.gateway.infra import InfraRef
+from kpath.routing.gateway.status import gateway_analysis_findings
+from kpath.routing.ingress import IngressRoute, ingress_facts, ingress_routes
+from kpath.routing.ingress_conflicts import conflict_findings
+from kpath.routing.kubeproxy import Target
+from kpath.routing.nodegroups import regroup
+from kpath.routing.paths import (
+    Path,
+    PortRoutes,
+    gateway_infra,
+    gateway_paths,
+    ingress_path,
+    port_routes,
+    service_paths,
+)
+from kpath.routing.policy.unevaluated import not_evaluated_findings
 
 
 @dataclass(frozen=True)
 class Changed:
     """What a batch of events changed. ``services``: the services whose rows, paths or
-    findings may differ (gone ones included); ``everything``: cluster-wide facts changed
-    too (node groups, counts, findings not tied to one service), so a view redraws all."""
+    findings may differ (gone ones included); ``everything``: what every row shows may
+    differ (node groups, a rebuild), so a view redraws all. The header's counts and the
+    findings of no one service follow from the services named: a view recounts them from
+    `LiveAnalysis.analysis` whenever anything changed."""
 
     services: frozenset[ObjectKey] = frozenset()
     everything: bool = False
@@ -31,18 +96,456 @@ class Changed:
         return not self.everything and not self.services
 
 
+@dataclass(frozen=True)
+class _Part:
+    """One service's share of the analysis, as `analyse` makes it."""
+
+    routes: list[PortRoutes]
+    paths: tuple[Path, ...]
+    findings: tuple[Finding, ...]
+    tally: tuple[float, float] | None  # its own paths' cross-node tally (None: none)
+    pinned: bool
+    empty: bool  # no endpoint at all: its findings read the namespace's pods
+    #: The nodes its endpoints live on or its hints name: only these route it their own way.
+    nodes: frozenset[str]
+
+
+@dataclass
+class _Gateways:
+    table: GatewayTable
+    infra: dict[ObjectKey, InfraRef]
+    marks: dict[ObjectKey, tuple[ObjectKey, ...]]
+    paths: tuple[Path, ...]
+    findings: tuple[Finding, ...]
+
+
+#: A KP103 rank (letters off, terms off) past every candidate's.
+_NO_RANK = (1 << 62, 1 << 62)
+
+
 class LiveAnalysis:
     """The analysis of a followed cluster. ``build``: raw objects to an analysis, as the
-    source's first load made it (snapshot, scope facts, NetworkPolicy client)."""
+    source's first load made it (snapshot, scope facts, NetworkPolicy client). Events are
+    followed as `build_snapshot` then `analyse` would see them, with the snapshot's scope
+    facts and the analysis's NetworkPolicy client kept from ``build``'s result: a
+    ``build`` that drops or rewrites raw objects first is only applied on a rebuild."""
 
     def __init__(self, raw: RawCluster, build: Callable[[RawCluster], Analysis]) -> None:
         self.raw = raw
         self._build = build
-        self.analysis = build(raw)
+        self._index = RawIndex()
+        self._broken = False
+        self._start(build(raw))
+
+    # The state, from a whole analysis ---------------------------------------------------
+
+    def _start(self, analysis: Analysis) -> None:
+        self.analysis = analysis
+        self._live = LiveSnapshot(analysis.snapshot, self.raw)
+        self._client = analysis.client
+        snap = self._live.snapshot
+        self._order: list[ObjectKey] = sorted(snap.services)
+        self._routes: dict[ObjectKey, list[PortRoutes]] = {}
+        self._parts: dict[ObjectKey, _Part] = {
+            k: self._part(snap, k, analysis.routes.get(k)) for k in self._order
+        }
+        # In step with _order, so that joining them is one pass in C.
+        self._own_paths = [self._parts[k].paths for k in self._order]
+        self._own_findings = [self._parts[k].findings for k in self._order]
+        self._best: dict[ObjectKey, tuple[int, int]] = {}
+        self._head = (*snapshot_findings(snap), *not_evaluated_findings(snap.other_policies))
+        self._ing_routes: list[IngressRoute] = []
+        self._ing_paths: list[Path] = []
+        self._ing_findings: tuple[Finding, ...] = ()
+        self._reroute_ingresses(snap, set())
+        self._gw: _Gateways | None = self._gateways(snap)
+        self._extra: dict[ObjectKey, list[Path]] = {}
+        self._cross: dict[ObjectKey, tuple[float, float, Finding | None]] = {}
+        self._cross_order: list[ObjectKey] | None = None
+        self._tally(snap, set(self._order))
+        # The same analysis over the records this object owns from now on.
+        self.analysis = dataclasses.replace(analysis, snapshot=snap, routes=self._routes)
+
+    def _part(
+        self,
+        snap: Snapshot,
+        key: ObjectKey,
+        routes: list[PortRoutes] | None = None,
+        findings: tuple[Finding, ...] | None = None,
+        nodes: frozenset[str] | None = None,
+    ) -> _Part:
+        svc = snap.services[key]
+        r = port_routes(snap, svc) if routes is None else routes
+        self._routes[key] = r
+        paths = tuple(service_paths(snap, svc, r))
+        tally: CrossTally = {}
+        pinned: set[ObjectKey] = set()
+        cross_node_tally(paths, snap.services, tally, pinned)
+        own = tally.get(key)
+        return _Part(
+            r,
+            paths,
+            tuple(service_findings(snap, svc, r)) if findings is None else findings,
+            (own[0], own[1]) if own else None,
+            key in pinned,
+            not any(p.targets for p in r),
+            frozenset(
+                n for p in r for t in p.targets for n in (t.node, *t.hint_nodes) if n is not None
+            )
+            if nodes is None
+            else nodes,
+        )
+
+    def _regrouped(self, snap: Snapshot, key: ObjectKey, nodes: set[str]) -> _Part:
+        """A service again after ``nodes`` changed: where they host none of its endpoints
+        and no hint names them, only bucket membership moved (`regroup`), so its
+        endpoints are not resolved again, and its findings without endpoints stand."""
+        part = self._parts[key]
+        if (
+            not nodes.isdisjoint(part.nodes)
+            or any(r.unknown for r in part.routes)
+            or self._live.derived
+        ):
+            return self._part(snap, key)
+        routes = []
+        for r in part.routes:
+            external = regroup(snap, r.external) if r.external is not None else None
+            internal = external if r.internal is r.external else regroup(snap, r.internal)
+            if internal is None or (r.external is not None and external is None):
+                return self._part(snap, key)
+            routes.append(r._replace(external=external, internal=internal))
+        return self._part(snap, key, routes, part.findings if part.empty else None, part.nodes)
+
+    def _reroute_ingresses(self, snap: Snapshot, dirty: set[ObjectKey]) -> set[ObjectKey]:
+        """Every Ingress route again; the paths of those that changed or whose backend is in
+        ``dirty`` made again. Returns the services whose Ingress paths or findings changed."""
+        old_routes, old_paths = self._ing_routes, self._ing_paths
+        routes = list(ingress_routes(snap))
+        paths = []
+        changed: set[ObjectKey] = set()
+        for i, r in enumerate(routes):
+            # Routes are few and unhashable (annotations): the same place, an equal route.
+            same = i < len(old_routes) and old_routes[i] == r
+            if same and r.backend_service not in dirty:
+                paths.append(old_paths[i])
+                continue
+            p = ingress_path(snap, r, self._routes)
+            paths.append(p)
+            changed.add(p.service)
+            if i < len(old_paths):
+                changed.add(old_paths[i].service)
+        changed |= {p.service for p in old_paths[len(routes) :]}
+        self._ing_routes, self._ing_paths = routes, paths
+        findings = (
+            *ingress_findings(paths, snap),
+            *conflict_findings(p.entry.ingress for p in paths if p.entry.ingress is not None),
+        )
+        if findings != self._ing_findings:
+            before = set(self._ing_findings)
+            changed |= {f.service for f in set(findings) ^ before if f.service is not None}
+        self._ing_findings = findings
+        return changed
+
+    def _repath_ingresses(self, snap: Snapshot, dirty: set[ObjectKey]) -> None:
+        """Only the Ingress paths whose backend was recomputed."""
+        for i, r in enumerate(self._ing_routes):
+            if r.backend_service in dirty:
+                self._ing_paths[i] = ingress_path(snap, r, self._routes)
+
+    def _gateways(self, snap: Snapshot) -> _Gateways | None:
+        if not (snap.gateways.gateways or snap.gateways.routes):
+            return None
+        table = attach(snap)
+        infra = gateway_infra(snap)
+        marks: dict[ObjectKey, list[ObjectKey]] = {}
+        for gw, ref in sorted(infra.items()):
+            if ref.service is not None:
+                marks.setdefault(ref.service, []).append(gw)
+        resolved: ResolvedRules = {}
+        paths = tuple(gateway_paths(snap, table, infra, resolved))
+        findings = (
+            *table_findings(snap, table, resolved),
+            *gateway_analysis_findings(snap, table, infra, list(paths)),
+        )
+        return _Gateways(table, infra, {k: tuple(v) for k, v in marks.items()}, paths, findings)
+
+    def _tally(self, snap: Snapshot, keys: set[ObjectKey]) -> None:
+        """The cross-node tally of ``keys`` again: each service's own, continued with its
+        Ingress and Gateway paths in the order one pass over all paths meets them."""
+        for k in keys:
+            part = self._parts.get(k)
+            tally: CrossTally = {}
+            pinned: set[ObjectKey] = set()
+            if part is not None and part.tally is not None:
+                tally[k] = list(part.tally)
+            if part is not None and part.pinned:
+                pinned.add(k)
+            extra = self._extra.get(k)
+            if extra:
+                cross_node_tally(extra, snap.services, tally, pinned)
+            found = tally.get(k)
+            if found is None:
+                if self._cross.pop(k, None) is not None:
+                    self._cross_order = None
+                continue
+            if k not in self._cross:
+                self._cross_order = None
+            cross, n = found
+            self._cross[k] = (cross, n, service_cross_finding(k, cross, n, k in pinned))
+
+    def _regroup_extra(self) -> set[ObjectKey]:
+        """The Ingress and Gateway paths by service; the services that have any, before and
+        after."""
+        before = set(self._extra)
+        extra: dict[ObjectKey, list[Path]] = {}
+        for p in (*self._ing_paths, *(self._gw.paths if self._gw is not None else ())):
+            if p.groups and p.external:  # the only ones a tally counts
+                extra.setdefault(p.service, []).append(p)
+        self._extra = extra
+        return before | set(extra)
+
+    # Events -----------------------------------------------------------------------------
 
     def apply(self, events: Sequence[Event]) -> Changed:
-        if not apply_events(self.raw, events):
+        """File ``events`` and re-analyse what they change. A bad object raises InputError
+        (one line naming it), as a rebuild would; the state is then rebuilt in full on the
+        next call, which raises again while the raw objects still hold it."""
+        with paused_gc():
+            if self._broken:
+                self._index = RawIndex()  # counted afresh: the last batch stopped half way
+                apply_events(self.raw, events, self._index)
+                before = frozenset(self._order)
+                self._start(self._build(self.raw))
+                self._broken = False
+                return Changed(before | frozenset(self._order), everything=True)
+            try:
+                return self._apply(events)
+            except Exception:
+                self._broken = True  # half filed: only a rebuild is sure
+                raise
+
+    def _apply(self, events: Sequence[Event]) -> Changed:
+        live = self._live
+        rebuild = False
+        dirty: set[ObjectKey] = set()
+        regrouped: set[str] = set()  # nodes changed
+        reroute = regateway = head = everything = False
+        changed_any = False
+        for event in events:
+            if isinstance(event, Health):
+                continue
+            changed_any = True
+            if rebuild or not self._followed(event):
+                rebuild = True
+                apply_events(self.raw, [event], self._index)
+                continue
+            assert isinstance(event, Change)
+            kind, obj = event.kind, event.obj
+            ns, name = object_key(obj)
+            key = ObjectKey(ns, name)
+            self._index.apply(self.raw, event)
+            now = None if event.type == "DELETED" else obj
+            if kind == "Pod":
+                dirty |= self._pod(key, now, dirty)
+            elif kind == "EndpointSlice":
+                dirty |= live.set_slice(key, now)
+            elif kind == "Endpoints":
+                dirty |= live.set_endpoints(key, now)
+            elif kind == "Service":
+                was, svc = live.set_service(key, now)
+                dirty.add(key)
+                regateway = True
+                # A selector edit changes no Ingress route: only its paths, as a dirty backend.
+                if was is None or svc is None or ingress_facts(was) != ingress_facts(svc):
+                    reroute = head = True
+                head |= live.derived
+            elif kind == "Node":
+                live.set_node(name, now)
+                regrouped.add(name)  # every service, most without resolving endpoints
+                reroute = regateway = everything = True
+            elif kind == "Ingress":
+                live.reread_ingresses()
+                reroute = True
+            elif kind == "IngressClass":
+                live.reread_classes()
+                reroute = True
+            else:  # the Gateway API
+                live.reread_gateways()
+                regateway = True
+        if not changed_any:
             return Changed()
-        before = set(self.analysis.snapshot.services)
-        self.analysis = self._build(self.raw)
-        return Changed(frozenset(before | set(self.analysis.snapshot.services)), everything=True)
+        quiet = not (rebuild or dirty or regrouped or reroute or regateway or head or everything)
+        if quiet and not self._live.snapshot.network_policies:
+            # A pod no endpoint-less service looks at: its record is filed, nothing shown moves.
+            return Changed()
+        if rebuild:
+            before = frozenset(self._order)  # the live snapshot's own keys have moved on
+            self._start(self._build(self.raw))
+            return Changed(before | frozenset(self.analysis.snapshot.services), everything=True)
+        return self._reanalyse(dirty, regrouped, reroute, regateway, head, everything)
+
+    def _pod(self, key: ObjectKey, now: RawObject | None, dirty: set[ObjectKey]) -> set[ObjectKey]:
+        """File a pod; the services it may change. Endpoints come from EndpointSlices, so
+        a service with any reads no pod: only services with no endpoint at all do (KP102
+        counts the pods they select, KP103 names the namespace's pods nearest their
+        selector). Endpoints derived from pods (no slices in the input) change with every
+        pod a service selects."""
+        live = self._live
+        old, new = live.set_pod(key, now)
+        out: set[ObjectKey] = set()
+        if live.derived:
+            out = live.selecting(key.namespace, old, new)
+            for k in out:
+                live.derive(k)
+        same_labels = old is not None and new is not None and old.labels == new.labels
+        for k in live.services_in.get(key.namespace, ()):
+            part = self._parts.get(k)
+            if k in out or k in dirty or part is None or not part.empty:
+                continue
+            selector = live.services[k].selector
+            if selector is None:
+                continue
+            if (
+                selects(selector, old)
+                or selects(selector, new)
+                or (not same_labels and self._near(k, selector, old, new))
+            ):
+                out.add(k)
+        return out
+
+    def _near(self, key: ObjectKey, selector: Labels, *pods: Pod | None) -> bool:
+        """Whether any of ``pods`` ranks with the nearest to ``key``'s selector (KP103):
+        a pod farther than the nearest changes nothing, coming or going."""
+        ranks = [(c.cost, len(c.differ)) for c in candidates([p for p in pods if p], selector)]
+        if not ranks:
+            return False
+        best = self._best.get(key)
+        if best is None:  # ranked after the change: still the nearest of the others
+            ranked = candidates(self._live.by_ns.get(key.namespace, ()), selector)
+            best = (ranked[0].cost, len(ranked[0].differ)) if ranked else _NO_RANK
+            self._best[key] = best
+        return min(ranks) <= best
+
+    def _followed(self, event: Event) -> bool:
+        """Whether this event is one `LiveSnapshot` files by itself."""
+        if not isinstance(event, Change) or event.kind not in self.raw.objects:
+            return False  # a kind listed again, or one the first load never carried
+        if event.kind not in FOLLOWED and event.kind not in GATEWAY_KINDS:
+            return False
+        ns, name = object_key(event.obj)
+        cluster_scoped = event.kind in ("Node", "IngressClass", "GatewayClass")
+        return bool(name) and (cluster_scoped or bool(ns))
+
+    def _reanalyse(
+        self,
+        dirty: set[ObjectKey],
+        regrouped: set[str],
+        reroute: bool,
+        regateway: bool,
+        head: bool,
+        everything: bool,
+    ) -> Changed:
+        snap = self._live.snapshot
+        # Every service is named only when every row may change (hashing them all is not free).
+        every = everything or bool(regrouped) or self._client is not None
+        before = frozenset(self._order) if every or snap.network_policies else frozenset()
+        touched = dirty  # by events of their own: endpoints, selector, ...
+        if regrouped:
+            dirty = dirty | snap.services.keys()
+        for key in dirty:
+            self._best.pop(key, None)
+            at = bisect.bisect_left(self._order, key)
+            present = at < len(self._order) and self._order[at] == key
+            if key in snap.services:
+                if present and regrouped and key not in touched:
+                    part = self._regrouped(snap, key, regrouped)
+                else:
+                    part = self._part(snap, key)
+                self._parts[key] = part
+                if present:
+                    self._own_paths[at], self._own_findings[at] = part.paths, part.findings
+                else:
+                    self._order.insert(at, key)
+                    self._own_paths.insert(at, part.paths)
+                    self._own_findings.insert(at, part.findings)
+            elif present:
+                del self._parts[key], self._routes[key]
+                del self._order[at], self._own_paths[at], self._own_findings[at]
+        changed = set(dirty)
+        retally = set(dirty)
+        if reroute:
+            changed |= self._reroute_ingresses(snap, dirty)
+        elif dirty:
+            self._repath_ingresses(snap, dirty)
+        if head:
+            self._head = (*snapshot_findings(snap), *not_evaluated_findings(snap.other_policies))
+        if (self._gw is not None or regateway) and (regateway or dirty):
+            old_gw = self._gw
+            self._gw = self._gateways(snap)
+            for gw in (old_gw, self._gw):
+                if gw is not None:
+                    changed |= {p.service for p in gw.paths} | set(gw.marks)
+                    changed |= {f.service for f in gw.findings if f.service is not None}
+        if reroute or regateway or any(k in self._extra for k in dirty):
+            retally |= self._regroup_extra()
+        self._tally(snap, retally)
+        self.analysis = self._assemble(snap)
+        if self._client is not None or snap.network_policies:
+            everything = True  # verdicts read every pod's labels
+        if everything:
+            changed |= before | set(snap.services)
+        return Changed(frozenset(changed), everything=everything)
+
+    def _assemble(self, snap: Snapshot) -> Analysis:
+        gw = self._gw
+        marks = gw.marks if gw is not None else {}
+        own: Iterable[Path] = itertools.chain.from_iterable(self._own_paths)
+        ing: Iterable[Path] = self._ing_paths
+        if marks:
+            own = (p._replace(gateways=marks[p.service]) if p.service in marks else p for p in own)
+            ing = (p._replace(gateways=marks[p.service]) if p.service in marks else p for p in ing)
+        paths: Sequence[Path] = tuple(itertools.chain(own, ing, gw.paths if gw is not None else ()))
+        if self._cross_order is None:
+            self._cross_order = sorted(self._cross)
+        crossing = total = 0.0
+        kp109: list[Finding] = []
+        for k in self._cross_order:
+            cross, n, found = self._cross[k]
+            crossing, total = crossing + cross, total + n
+            if found is not None:
+                kp109.append(found)
+        kp303 = cluster_cross_finding(crossing, total)
+        findings: Sequence[Finding] = tuple(
+            itertools.chain(
+                self._head,
+                itertools.chain.from_iterable(self._own_findings),
+                self._ing_findings,
+                gw.findings if gw is not None else (),
+                kp109,
+                (kp303,) if kp303 is not None else (),
+            )
+        )
+        client = self._client
+        policies = snap.network_policies
+        if policies and client is not None:
+            from kpath.routing.policy.evaluate import reach
+            from kpath.routing.policy.onpaths import attach_policies
+            from kpath.routing.policy.pathfindings import policy_findings
+
+            pols = list(policies)
+            targets: dict[ObjectKey, tuple[Target, ...]] = {
+                k: tuple(t for r in self._routes[k] for t in r.targets) for k in self._order
+            }
+            judged = attach_policies(snap, list(paths), pols, client, reach, targets)
+            findings = (*findings, *policy_findings(snap, judged, pols, targets))
+            paths = judged
+        # Routes are looked up by service, never walked in order: the live dict serves.
+        return Analysis(
+            snap,
+            self._routes,
+            tuple(paths),
+            tuple(findings),
+            gw.table if gw is not None else None,
+            gw.infra if gw is not None else {},
+            client,
+        )

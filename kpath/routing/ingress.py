@@ -85,6 +85,24 @@ CONTROLLER_NAMES = {
 NAME_LABELS = ("app.kubernetes.io/name", "app", "k8s-app", "app.kubernetes.io/instance")
 
 
+def ingress_facts(svc: Service) -> tuple[object, ...]:
+    """What `ingress_routes` reads of a Service (a backend's ports; the addresses an Ingress
+    may publish; a LoadBalancer or NodePort's type and name labels, which may make it a
+    controller): equal facts, equal routes. Keep in step with the readers below
+    (`resolve_backend`, `_lb_owner`, `_controller_service`)."""
+    if svc.type not in ("LoadBalancer", "NodePort"):  # never a controller Service
+        return (None, svc.ports, svc.load_balancer_ingress, svc.external_ips)
+    selector = svc.selector or {}
+    return (
+        svc.type,
+        svc.ports,
+        svc.load_balancer_ingress,
+        svc.external_ips,
+        tuple(svc.labels.get(k) for k in NAME_LABELS),
+        tuple(selector.get(k) for k in NAME_LABELS),
+    )
+
+
 def ingress_class_of(snapshot: Snapshot, ingress: Ingress) -> str | None:
     if ingress.class_name:
         return ingress.class_name

@@ -43,3 +43,41 @@ def test_health_alone_changes_nothing() -> None:
     raw = RawCluster()
     assert apply_events(raw, [Health(True)]) == set()
     assert raw.objects == {}
+
+
+def _scan(raw: RawCluster, events: list[Change]) -> None:
+    """The plain reading of a Change: a scan from the front for its namespace and name."""
+    from kpath.cluster.events import object_key
+
+    for e in events:
+        objects = raw.objects.setdefault(e.kind, [])
+        at = next((i for i, o in enumerate(objects) if object_key(o) == object_key(e.obj)), None)
+        if e.type == "DELETED":
+            if at is not None:
+                del objects[at]
+        elif at is None:
+            objects.append(e.obj)
+        else:
+            objects[at] = e.obj
+
+
+def test_indexed_filing_is_a_scan_from_the_front_over_many_deletions() -> None:
+    """One index kept across calls, past the deletions it tolerates before counting again."""
+    import random
+
+    from kpath.cluster.events import RawIndex
+
+    rng = random.Random(7)
+    indexed, scanned = RawCluster(), RawCluster()
+    for i in range(50):
+        indexed.add("Pod", _pod("a", f"p{i}"))
+        scanned.add("Pod", _pod("a", f"p{i}"))
+    index = RawIndex()
+    for step in range(3 * RawIndex.RECOUNT):
+        name = f"p{rng.randrange(80)}"
+        kind = rng.choice(("ADDED", "MODIFIED", "DELETED", "DELETED"))
+        batch = [Change("Pod", kind, _pod("a", name, f"10.0.0.{step % 250}"))]
+        apply_events(indexed, batch, index)
+        _scan(scanned, batch)
+        assert indexed.objects["Pod"] == scanned.objects["Pod"]
+        assert len(indexed.sources["Pod"]) == len(indexed.objects["Pod"])
