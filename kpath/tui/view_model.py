@@ -159,30 +159,52 @@ def service_rows(analysis: Analysis) -> list[ServiceRow]:
             f.service not in worst or f.severity.rank > worst[f.service].rank
         ):
             worst[f.service] = f.severity
-    rows = []
-    for key in sorted(analysis.snapshot.services):
-        svc = analysis.snapshot.services[key]
-        paths = [analysis.paths[i] for i in by_service.get(key, ())]
-        external = any(p.external for p in paths)
-        shown = [p for p in paths if p.external] or paths
-        ways = ways_of(paths)
-        ready, total = pod_counts(analysis.routes.get(key, ()))
-        policy = shown_policy(svc, external)
-        rows.append(
-            ServiceRow(
-                key,
-                svc.type,
-                policy,
-                ready,
-                total,
-                ways,
-                external,
-                worst.get(key),
-                worst_state(path_state(p) for p in shown),
-                service_words(key, svc.type, policy, ways),
-            )
-        )
-    return rows
+    return [
+        _service_row(analysis, key, by_service.get(key, ()), worst.get(key))
+        for key in sorted(analysis.snapshot.services)
+    ]
+
+
+def service_rows_of(
+    analysis: Analysis,
+    keys: Iterable[ObjectKey],
+    by_service: Mapping[ObjectKey, Sequence[int]],
+    findings: Mapping[ObjectKey | None, Sequence[Finding]],
+) -> dict[ObjectKey, ServiceRow]:
+    """The rows of these services alone (those still in the snapshot), as `service_rows`
+    makes them; ``by_service`` and ``findings``: `group_paths`, `group_findings`."""
+    services = analysis.snapshot.services
+    out: dict[ObjectKey, ServiceRow] = {}
+    for key in keys:
+        if key in services:
+            found = findings.get(key, ())
+            worst = max((f.severity for f in found), key=lambda s: s.rank, default=None)
+            out[key] = _service_row(analysis, key, by_service.get(key, ()), worst)
+    return out
+
+
+def _service_row(
+    analysis: Analysis, key: ObjectKey, indexes: Iterable[int], worst: Severity | None
+) -> ServiceRow:
+    svc = analysis.snapshot.services[key]
+    paths = [analysis.paths[i] for i in indexes]
+    external = any(p.external for p in paths)
+    shown = [p for p in paths if p.external] or paths
+    ways = ways_of(paths)
+    ready, total = pod_counts(analysis.routes.get(key, ()))
+    policy = shown_policy(svc, external)
+    return ServiceRow(
+        key,
+        svc.type,
+        policy,
+        ready,
+        total,
+        ways,
+        external,
+        worst,
+        worst_state(path_state(p) for p in shown),
+        service_words(key, svc.type, policy, ways),
+    )
 
 
 def pod_counts(routes: Iterable[PortRoutes]) -> tuple[int, int]:

@@ -1,0 +1,67 @@
+"""Where a followed cluster's events wait to be analysed: no Textual, one lock.
+
+The informer hands events over from its threads, one batch per read from a stream; a
+rollout is dozens of them in a second. The analysis takes them on another thread, as many
+as have arrived since it last looked, so a burst is analysed in a few passes rather than
+one per event, and the screen never waits behind a queue of stale intermediate states.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from kpath.cluster.events import Event
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Events taken together; ``arrived``: when the oldest of them was handed over
+    (`time.monotonic`), what the screen's delay is counted from."""
+
+    events: tuple[Event, ...]
+    arrived: float
+
+
+class Inbox:
+    """Events handed over and not yet taken, in arrival order."""
+
+    def __init__(self) -> None:
+        self._ready = threading.Condition()
+        self._events: list[Event] = []
+        self._arrived: float | None = None
+        self._closed = False
+
+    def put(self, events: Sequence[Event], arrived: float) -> None:
+        if not events:
+            return
+        with self._ready:
+            if self._closed:
+                return
+            self._events.extend(events)
+            if self._arrived is None:
+                self._arrived = arrived
+            self._ready.notify()
+
+    def take(self, stop: threading.Event, poll: float = 0.5) -> Batch | None:
+        """Everything handed over since the last take, waiting for some; None once
+        ``stop`` is set or the inbox is closed (checked every ``poll`` seconds)."""
+        with self._ready:
+            while not self._events:
+                if self._closed or stop.is_set():
+                    return None
+                self._ready.wait(poll)
+            if stop.is_set():
+                return None
+            assert self._arrived is not None
+            batch = Batch(tuple(self._events), self._arrived)
+            self._events, self._arrived = [], None
+            return batch
+
+    def close(self) -> None:
+        """No more events: a waiting `take` returns None at once."""
+        with self._ready:
+            self._closed = True
+            self._events, self._arrived = [], None
+            self._ready.notify_all()
