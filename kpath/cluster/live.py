@@ -138,6 +138,7 @@ def load_live(options: LiveOptions) -> RawCluster:
         )
     with _Reader(target, options) as reader:
         _read_all(reader, raw, namespace, options.selector)
+    raw.list_versions.update(reader.versions)
     stop = nothing_readable(
         target.server, target.origin.split(" @ ")[0], namespace, reader.refused, raw.objects.keys()
     )
@@ -454,6 +455,9 @@ class _Reader:
         self.api.user_agent = "kpath"
         self._warnings = warnings.catch_warnings()
         self.refused: dict[str, int] = {}  # kind -> 403 or 404, for `nothing_readable`
+        #: (kind, namespace or None) -> the resourceVersion of its first list, which a
+        #: watch resumes from (`RawCluster.list_versions`).
+        self.versions: dict[tuple[str, str | None], str] = {}
 
     def __enter__(self) -> _Reader:
         self._warnings.__enter__()
@@ -470,10 +474,14 @@ class _Reader:
     def list(
         self, res: Resource, namespace: str | None, selector: str | None = None
     ) -> list[RawObject]:
-        """Every object of one kind, following ``continue`` tokens."""
+        """Every object of one kind, following ``continue`` tokens. The first page's
+        resourceVersion is the list's (every later page is read at it); it is kept in
+        ``versions``, the first list of a scope winning: a watch from an older version
+        replays events the later list already held, which changes nothing."""
         items: list[RawObject] = []
         token: str | None = None
         restarted = False
+        version: str | None = None
         while True:
             query: list[tuple[str, str]] = [("limit", str(self.page_size))]
             if selector:
@@ -489,6 +497,8 @@ class _Reader:
             if status != 200:
                 self._fail(res, status, body, selector)
             page = _decode(body, self.target.server, path)
+            if token is None:
+                version = list_version(page)
             for item in _items(page, self.target.server, path):
                 # List items carry no kind/apiVersion on a real server; kubectl adds them too.
                 item.setdefault("kind", res.kind)
@@ -496,6 +506,9 @@ class _Reader:
                 items.append(item)
             token = (page.get("metadata") or {}).get("continue") or None
             if not token:
+                if version is not None:
+                    scope = namespace if res.namespaced else None
+                    self.versions.setdefault((res.kind, scope), version)
                 return items
 
     def groups(self) -> dict[str, dict[str, Any]]:
@@ -608,6 +621,13 @@ class _Reader:
             f"the API server at {where} answered {status} listing {res.plural}"
             + (f": {message}" if message else "")
         )
+
+
+def list_version(page: dict[str, Any]) -> str | None:
+    """A list page's ``metadata.resourceVersion`` (None when it has none)."""
+    meta = page.get("metadata")
+    rv = meta.get("resourceVersion") if isinstance(meta, dict) else None
+    return rv if isinstance(rv, str) and rv else None
 
 
 def preferred_versions(group: Any) -> list[str]:

@@ -49,16 +49,45 @@ the server answered, or may simply have had nothing to say.
 from __future__ import annotations
 
 import contextlib
-import json
 import threading
 import time
-import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 from kpath.cluster.gatewayapi import GATEWAY_KINDS
+from kpath.cluster.streams import (
+    ACCEPT_WHOLE,
+    MAX_BACKOFF,
+    MIN_GAP,
+    STALL_AFTER,
+    STREAM_SECONDS,
+    Broken,
+    Connection,
+    Cursor,
+    Gone,
+    Refused,
+    Stalled,
+    Throttled,
+    Unwatchable,
+    decode_event,
+    lines,
+    parse_event,
+    retry_plan,
+)
+
+__all__ = [
+    "ACCEPT_WHOLE",
+    "MAX_BACKOFF",
+    "MIN_GAP",
+    "STALL_AFTER",
+    "STREAM_SECONDS",
+    "decode_event",
+    "parse_event",
+    "retry_plan",
+    "watch_changes",
+]
 
 #: on_change pseudo-kind: a stream broke and is being retried.
 WATCH_LOST = "!watch-lost"
@@ -75,106 +104,12 @@ OUTSIDE_KINDS = ("Service", "EndpointSlice", "Gateway")
 #: The Service types an ingress controller or a Gateway's data plane is reached through
 #: (as `kpath.cluster.live.CONTROLLER_TYPES`, which the load keeps).
 CONTROLLER_TYPES = frozenset({"LoadBalancer", "NodePort"})
-#: Whole objects: a cluster-wide Service stream needs ``spec.type``.
-ACCEPT_WHOLE = "application/json"
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
-#: How long the server holds one stream open before the client resumes it (seconds).
-STREAM_SECONDS = 240
 #: Metadata only where the server can; whole objects where it cannot.
 ACCEPT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json"
-MAX_BACKOFF = 10.0
-#: The least time between a watch the server answered and the next of that kind (seconds).
-MIN_GAP = 1.0
-#: Seconds without a byte after which an open stream counts as stalled: twice the interval
-#: at which the lab sends bookmarks on a quiet watch (a minute). A server that sends fewer
-#: costs an early reopen of a quiet stream now and then, which misses nothing.
-STALL_AFTER = 120.0
 
 
 ChangeSink = Callable[[str], None]
-
-
-class _Gone(Exception):
-    """The resourceVersion is too old (410): list again."""
-
-
-class _Unwatchable(Exception):
-    """403 or 404: this kind cannot be watched; stop quietly."""
-
-
-class _Broken(Exception):
-    """A connection or server failure worth retrying after a pause."""
-
-
-class _Stalled(Exception):
-    """Nothing arrived for ``stall_after`` seconds on an open stream."""
-
-
-@dataclass
-class _Cursor:
-    """Where one kind's stream resumes, and how many tries in a row have failed."""
-
-    rv: str | None = None  # None: list the version first
-    streak: int = 0  # failures of any sort since a stream last delivered something
-    broken: int = 0  # connection failures since the server last answered a watch
-    opened: float | None = None  # time.monotonic() when a watch was last answered
-
-
-def retry_plan(
-    streak: int, broken: int, since_open: float | None = None, maximum: float = MAX_BACKOFF
-) -> tuple[float, bool]:
-    """(seconds to pause, report the watch lost?) before asking again.
-
-    ``streak``: failures of any sort in a row (0 when the last stream simply ended);
-    ``broken``: how many of the last ones in a row were connection failures;
-    ``since_open``: seconds since the server last answered this kind's watch (None: never).
-
-    The first failure is retried at once: streams are cut routinely (proxies, load
-    balancers, a server's own time limit) and resuming from the last resourceVersion misses
-    nothing. From the second on the pause doubles from 1 s up to ``maximum``. Whatever the
-    reason, a kind is not watched again within `MIN_GAP` of its last answered watch. The
-    watch is lost when the connection failed twice in a row; a 410 or a quiet stream never
-    makes it lost (the server answered, or had nothing to say).
-    """
-    pause = 0.0 if streak <= 1 else min(2.0 ** (streak - 2), maximum)
-    if since_open is not None:
-        pause = max(pause, MIN_GAP - since_open)
-    return pause, broken >= 2
-
-
-def parse_event(line: bytes) -> tuple[str, str | None, int | None]:
-    """One watch line → (type, resourceVersion of its object, HTTP code of an ERROR).
-
-    A line that is not a JSON event yields ``("", None, None)``: skipped, not fatal.
-    """
-    return decode_event(line)[:3]
-
-
-def decode_event(line: bytes) -> tuple[str, str | None, int | None, dict[str, Any]]:
-    """`parse_event`, and the event's object ({} when there is none)."""
-    try:
-        event = json.loads(line)
-    except (ValueError, UnicodeDecodeError):
-        return "", None, None, {}
-    if not isinstance(event, dict):
-        return "", None, None, {}
-    obj = event.get("object")
-    obj = obj if isinstance(obj, dict) else {}
-    meta = obj.get("metadata")
-    rv = meta.get("resourceVersion") if isinstance(meta, dict) else None
-    code = obj.get("code") if event.get("type") == "ERROR" else None
-    if (
-        event.get("type") == "ERROR"
-        and not isinstance(code, int)
-        and obj.get("reason") in ("Expired", "Gone")
-    ):
-        code = 410  # a Status that names the reason only
-    return (
-        str(event.get("type") or ""),
-        rv if isinstance(rv, str) and rv else None,
-        code if isinstance(code, int) else None,
-        obj,
-    )
 
 
 def _meta(obj: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
@@ -324,8 +259,9 @@ class _Outside:
         return kind == "Service"  # spec.type is not in the metadata
 
 
-class _Hub:
-    """What the per-kind threads share: one API client, the open responses, health."""
+class _Hub(Connection):
+    """What the per-kind threads share (`Connection`), and the stream that only says which
+    kind changed."""
 
     def __init__(
         self,
@@ -336,42 +272,11 @@ class _Hub:
         stall_after: float = STALL_AFTER,
         streams: int = 0,
     ) -> None:
-        from kubernetes.client import ApiClient
-
-        self.target = target
-        self.timeout = timeout
-        self.stall_after = stall_after
         self.on_change = on_change
-        self.stop = stop
-        configuration = target.configuration
-        configuration.retries = False  # kpath's own back-off decides when to retry
-        # One pooled connection per open stream (and one spare for relists): urllib3's
-        # default (5 per CPU) would drop connections, with a warning on stderr per drop.
-        pool = getattr(configuration, "connection_pool_maxsize", None) or 0
-        configuration.connection_pool_maxsize = max(pool, streams + 1)
-        self.api = ApiClient(configuration)
-        self.api.user_agent = "kpath"
-        self._lock = threading.Lock()
-        self._open: set[Any] = set()
-        self._lost: set[str] = set()
+        super().__init__(target, timeout, stop, self._health_changed, stall_after, streams)
 
-    # -- health, reported once per change of state ---------------------------------------
-
-    def _lose(self, kind: str) -> None:
-        with self._lock:
-            first = not self._lost
-            self._lost.add(kind)
-        if first and not self.stop.is_set():
-            self._tell(WATCH_LOST)
-
-    def _recover(self, kind: str) -> None:
-        with self._lock:
-            if kind not in self._lost:
-                return
-            self._lost.discard(kind)
-            healed = not self._lost
-        if healed:
-            self._tell(WATCH_OK)
+    def _health_changed(self, ok: bool, reason: str) -> None:
+        self._tell(WATCH_OK if ok else WATCH_LOST)
 
     def _tell(self, what: str) -> None:
         with contextlib.suppress(Exception):  # a failing listener must not end the watch
@@ -384,8 +289,9 @@ class _Hub:
         ``outside``: a cluster-scope stream beyond a namespace scope, filtered."""
         path = res.path(namespace)
         name = res.kind if outside is None else f"{res.kind}@cluster"  # health, per stream
-        cursor = _Cursor()
+        cursor = Cursor()
         while not self.stop.is_set():
+            wait = 0.0
             try:
                 if cursor.rv is None:
                     cursor.rv = self._current_version(path)
@@ -395,16 +301,19 @@ class _Hub:
                 if not self._stream(res.kind, path, cursor, name, outside):
                     # Ended having said nothing: quiet, or a server that closes at once.
                     cursor.streak += 1
-            except _Unwatchable:
-                self._recover(name)
+            except Unwatchable:
+                self.recover(name)
                 return
-            except _Gone:
+            except Gone:
                 cursor.rv = None
                 self._tell(res.kind)  # what changed meanwhile is unknown: assume it did
                 cursor.streak += 1
-            except _Stalled:
+            except Throttled as exc:
+                cursor.streak += 1
+                wait = exc.seconds
+            except Stalled:
                 cursor.streak += 1  # reopened from cursor.rv, moved on by what did arrive
-            except _Broken:
+            except (Broken, Refused):
                 cursor.broken += 1
                 cursor.streak += 1
             if self.stop.is_set():
@@ -412,52 +321,30 @@ class _Hub:
             since = None if cursor.opened is None else time.monotonic() - cursor.opened
             pause, lost = retry_plan(cursor.streak, cursor.broken, since)
             if lost:
-                self._lose(name)
+                self.lose(name)
+            pause = max(pause, wait)
             if pause > 0:
                 self.stop.wait(pause)
 
     def _current_version(self, path: str) -> str:
-        response = self._open_request(f"{path}?{urlencode({'limit': '1'})}", self.timeout)
+        doc = self.read_json(f"{path}?{urlencode({'limit': '1'})}", ACCEPT)
         try:
-            body = response.read()
-        except Exception as exc:  # any read failure is a retry
-            raise _Broken(str(exc)) from None
-        finally:
-            self._forget(response)
-        try:
-            doc = json.loads(body)
             rv = doc["metadata"]["resourceVersion"]
-        except (ValueError, UnicodeDecodeError, KeyError, TypeError):
-            raise _Broken("list without resourceVersion") from None
+        except (KeyError, TypeError):
+            raise Broken("list without resourceVersion") from None
         if not isinstance(rv, str) or not rv:
-            raise _Broken("list without resourceVersion")
+            raise Broken("list without resourceVersion")
         return rv
 
     def _list_all(self, path: str, page_size: int = 500) -> list[dict[str, Any]]:
         """Every object at ``path`` (whole), page by page."""
-        items: list[dict[str, Any]] = []
-        token: str | None = None
-        while True:
-            query = {"limit": str(page_size), **({"continue": token} if token else {})}
-            response = self._open_request(f"{path}?{urlencode(query)}", self.timeout, ACCEPT_WHOLE)
-            try:
-                doc = json.loads(response.read())
-            except Exception as exc:  # a read or decode failure is a retry
-                raise _Broken(str(exc)) from None
-            finally:
-                self._forget(response)
-            page = doc.get("items") if isinstance(doc, dict) else None
-            items.extend(i for i in page or () if isinstance(i, dict))
-            meta = doc.get("metadata") if isinstance(doc, dict) else None
-            token = meta.get("continue") if isinstance(meta, dict) else None
-            if not token:
-                return items
+        return self.list_pages(path, page_size)[0]
 
     def _stream(
         self,
         kind: str,
         path: str,
-        cursor: _Cursor,
+        cursor: Cursor,
         name: str | None = None,
         outside: _Outside | None = None,
     ) -> bool:
@@ -475,109 +362,39 @@ class _Hub:
         # The read timeout is the stall detector: no byte for that long, not even a
         # bookmark, ends the stream; `stop` shuts the socket down itself.
         accept = ACCEPT_WHOLE if outside is not None and outside.whole(kind) else ACCEPT
-        response = self._open_request(f"{path}?{urlencode(query)}", self.stall_after, accept)
+        response = self.open_request(f"{path}?{urlencode(query)}", self.stall_after, accept)
         # Answered: the gap counts from here (a refused connection backs off by the streak).
         cursor.opened, cursor.broken = time.monotonic(), 0
-        self._recover(name or kind)
+        self.recover(name or kind)
         delivered = False
         try:
-            for line in _lines(response):
-                kind_of, new_rv, code, obj = decode_event(line)
-                if kind_of == "ERROR":
-                    if code == 410:
-                        raise _Gone()
-                    raise _Broken(f"watch error {code}")
-                if new_rv:
-                    cursor.rv = new_rv
-                if kind_of and not delivered:
-                    delivered, cursor.streak = True, 0
-                if kind_of not in ("ADDED", "MODIFIED", "DELETED"):
-                    continue
-                if outside is None:
-                    self._tell(kind)
-                    continue
-                if outside_matters(kind, obj, outside.namespace, outside.controllers.known()):
-                    self._tell(kind)
-                if kind == "Service":
-                    outside.controllers.heard(kind_of, obj)
-        except (_Gone, _Broken):
+            for group in lines(response):
+                for line in group:
+                    kind_of, new_rv, code, obj = decode_event(line)
+                    if kind_of == "ERROR":
+                        if code == 410:
+                            raise Gone()
+                        raise Broken(f"watch error {code}")
+                    if new_rv:
+                        cursor.rv = new_rv
+                    if kind_of and not delivered:
+                        delivered, cursor.streak = True, 0
+                    if kind_of not in ("ADDED", "MODIFIED", "DELETED"):
+                        continue
+                    if outside is None:
+                        self._tell(kind)
+                        continue
+                    known = outside.controllers.known()
+                    if outside_matters(kind, obj, outside.namespace, known):
+                        self._tell(kind)
+                    if kind == "Service":
+                        outside.controllers.heard(kind_of, obj)
+        except (Gone, Broken):
             raise
         except (ReadTimeoutError, TimeoutError):
-            raise _Stalled() from None
+            raise Stalled() from None
         except Exception as exc:  # reset, shutdown by stop
-            raise _Broken(str(exc)) from None
+            raise Broken(str(exc)) from None
         finally:
-            self._forget(response)
+            self.forget(response)
         return delivered
-
-    # -- HTTP ----------------------------------------------------------------------------
-
-    def _open_request(self, path: str, read_timeout: float, accept: str = ACCEPT) -> Any:
-        """GET ``path`` unread (streaming); raises what the status means."""
-        import urllib3
-
-        if self.stop.is_set():
-            raise _Broken("stopping")
-        try:
-            with warnings.catch_warnings():
-                # The kubeconfig asked for no verification; load_live has said so once.
-                warnings.simplefilter("ignore", urllib3.exceptions.InsecureRequestWarning)
-                method, url, headers, _, _ = self.api.param_serialize(
-                    "GET", path, header_params={"Accept": accept}, auth_settings=["BearerToken"]
-                )
-                response = self.api.call_api(
-                    method,
-                    url,
-                    header_params=headers,
-                    _request_timeout=(self.timeout, read_timeout),
-                )
-        except Exception as exc:  # unreachable, TLS, credentials refresh (may quote a token)
-            raise _Broken(self.target.redact(str(exc))) from None
-        raw = response.response
-        with self._lock:
-            self._open.add(raw)
-        if self.stop.is_set():  # stop came while connecting: close_all may have missed it
-            self._forget(raw)
-            raise _Broken("stopping")
-        status = raw.status
-        if status == 200:
-            return raw
-        self._forget(raw)
-        if status in (403, 404):
-            raise _Unwatchable()
-        if status == 410:
-            raise _Gone()
-        raise _Broken(f"HTTP {status}")
-
-    def _forget(self, raw: Any) -> None:
-        with self._lock:
-            self._open.discard(raw)
-        # Closed, not pooled: a stream cut off mid-chunk must not be reused. Closing a
-        # broken connection may fail; that is fine.
-        with contextlib.suppress(Exception):
-            raw.close()
-            raw.release_conn()
-
-    def close_all(self) -> None:
-        """Wake every thread blocked reading a stream: shut its socket down."""
-        with self._lock:
-            responses = list(self._open)
-        for raw in responses:
-            with contextlib.suppress(Exception):  # already closed
-                raw.shutdown()
-
-
-def _lines(response: Any) -> Iterator[bytes]:
-    """The stream's lines as they arrive (not waiting for a full buffer)."""
-    pending = b""
-    while True:
-        chunk = response.read1(65536)
-        if not chunk:
-            break
-        pending += chunk
-        *lines, pending = pending.split(b"\n")
-        for line in lines:
-            if line.strip():
-                yield line
-    if pending.strip():
-        yield pending
