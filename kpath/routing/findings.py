@@ -342,25 +342,44 @@ def ingress_findings(paths: Iterable[Path], snapshot: Snapshot) -> Iterator[Find
             yield finding("KP204", f"Ingress {ing}: {ctrl.note}", ingress=ing)
 
 
+#: Per service: [the crossing share summed over nodes, the forwarding nodes counted].
+CrossTally = dict[ObjectKey, list[float]]
+
+
 def cross_node_findings(
     paths: Iterable[Path], services: Mapping[ObjectKey, Service] | None = None
 ) -> Iterator[Finding]:
     """Per service, and for the cluster: the share of node paths whose traffic crosses nodes.
     ``services``: to say what the share means under ClientIP affinity (a share of clients)."""
-    per_service: dict[ObjectKey, list[float]] = {}
+    tally: CrossTally = {}
     pinned: set[ObjectKey] = set()
+    cross_node_tally(paths, services, tally, pinned)
+    return cross_node_report(tally, pinned)
+
+
+def cross_node_tally(
+    paths: Iterable[Path],
+    services: Mapping[ObjectKey, Service] | None,
+    tally: CrossTally,
+    pinned: set[ObjectKey],
+) -> None:
+    """Add ``paths`` to ``tally`` in their order (so a tally kept per service and
+    continued with later paths sums exactly as one pass over all of them would)."""
     for p in paths:
         if not p.groups or not p.external:
             continue
         if services is not None and applies(services.get(p.service), p.via):
             pinned.add(p.service)
-        acc = per_service.setdefault(p.service, [0.0, 0.0])
+        acc = tally.setdefault(p.service, [0.0, 0.0])
         for g in p.groups:
             if g.choice.verdict == Verdict.FORWARD:
                 acc[0] += len(g.nodes) * g.cross_share
                 acc[1] += len(g.nodes)
+
+
+def cross_node_report(tally: CrossTally, pinned: set[ObjectKey]) -> Iterator[Finding]:
     crossing = total = 0.0
-    for key, (cross, n) in sorted(per_service.items()):
+    for key, (cross, n) in sorted(tally.items()):
         crossing, total = crossing + cross, total + n
         if n and cross:
             per_client = (

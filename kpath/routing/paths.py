@@ -291,57 +291,62 @@ def service_paths(snapshot: Snapshot, svc: Service, routes: list[PortRoutes]) ->
 
 def ingress_paths(snapshot: Snapshot, routes: dict[ObjectKey, list[PortRoutes]]) -> Iterator[Path]:
     for route in ingress_routes(snapshot):
-        entry = Entry(EntryKind.INGRESS, route.addresses, route.port, ingress=route)
-        backend = route.backend_service
-        port_routes_ = routes.get(backend) if backend is not None else None
-        match = None
-        if port_routes_ is not None and route.backend_port is not None:
-            match = next((r for r in port_routes_ if r.port == route.backend_port), None)
-        key = backend or ObjectKey(route.ingress.namespace, "?")
-        if match is None:
-            reason = route.problem or "backend not found"
-            yield Path(
-                key,
-                route.backend_port,
-                entry,
-                None,
+        yield ingress_path(snapshot, route, routes)
+
+
+def ingress_path(
+    snapshot: Snapshot, route: IngressRoute, routes: Mapping[ObjectKey, list[PortRoutes]]
+) -> Path:
+    """The path of one Ingress rule: through its controller to the backend's port."""
+    entry = Entry(EntryKind.INGRESS, route.addresses, route.port, ingress=route)
+    backend = route.backend_service
+    port_routes_ = routes.get(backend) if backend is not None else None
+    match = None
+    if port_routes_ is not None and route.backend_port is not None:
+        match = next((r for r in port_routes_ if r.port == route.backend_port), None)
+    key = backend or ObjectKey(route.ingress.namespace, "?")
+    if match is None:
+        reason = route.problem or "backend not found"
+        return Path(
+            key,
+            route.backend_port,
+            entry,
+            None,
+            (),
+            Choice(Verdict.REJECT, (), reason),
+            "controller",
+        )
+    ctrl: ControllerRef = route.controller
+    # Instance mode sends to the backend's NodePort; externalIPs alone give none.
+    if ctrl.mode == "nodes" and match.port.node_port and match.external is not None:
+        svc = snapshot.services[key]
+        return Path(
+            key, match.port, entry, svc.external_traffic_policy, match.external, None, "nodes"
+        )
+    if ctrl.mode == "nodes":
+        # Instance mode needs a NodePort; a ClusterIP backend cannot be reached this way.
+        return Path(
+            key,
+            match.port,
+            entry,
+            None,
+            (),
+            Choice(
+                Verdict.REJECT,
                 (),
-                Choice(Verdict.REJECT, (), reason),
-                "controller",
-            )
-            continue
-        ctrl: ControllerRef = route.controller
-        # Instance mode sends to the backend's NodePort; externalIPs alone give none.
-        if ctrl.mode == "nodes" and match.port.node_port and match.external is not None:
-            svc = snapshot.services[key]
-            yield Path(
-                key, match.port, entry, svc.external_traffic_policy, match.external, None, "nodes"
-            )
-        elif ctrl.mode == "nodes":
-            # Instance mode needs a NodePort; a ClusterIP backend cannot be reached this way.
-            yield Path(
-                key,
-                match.port,
-                entry,
-                None,
-                (),
-                Choice(
-                    Verdict.REJECT,
-                    (),
-                    "instance-mode load balancer, but the backend Service has no NodePort",
-                ),
-                "nodes",
-            )
-        else:
-            yield Path(
-                key,
-                match.port,
-                entry,
-                None,
-                (),
-                match.direct(),
-                "pods" if ctrl.kind == "external" else "controller",
-            )
+                "instance-mode load balancer, but the backend Service has no NodePort",
+            ),
+            "nodes",
+        )
+    return Path(
+        key,
+        match.port,
+        entry,
+        None,
+        (),
+        match.direct(),
+        "pods" if ctrl.kind == "external" else "controller",
+    )
 
 
 #: The `Path.service` of a Gateway rule that sends to no Service: its own answer (a redirect)
