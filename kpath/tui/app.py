@@ -62,6 +62,7 @@ from kpath.tui.screens.help import HelpScreen
 from kpath.tui.screens.main import MainScreen
 from kpath.tui.screens.picker import Picker
 from kpath.tui.screens.request import RequestScreen
+from kpath.tui.steady import steady
 from kpath.tui.styles import CONSOLE_FONT
 from kpath.tui.widgets import status_bar
 
@@ -270,10 +271,10 @@ class KpathApp(App[int]):
                 self.call_from_thread(self._apply_failed, f"{type(exc).__name__}: {exc}", stop)
                 return
             if not changed.nothing and not stop.is_set():
+                # Mappings of its own: the next batch changes the live ones meanwhile.
+                analysis = steady(following.analysis)
                 self.post_message(
-                    EventsApplied(
-                        following.analysis, changed, batch.arrived, following, self._clock()
-                    )
+                    EventsApplied(analysis, changed, batch.arrived, following, self._clock())
                 )
 
     def _apply_failed(self, reason: str, stop: threading.Event) -> None:
