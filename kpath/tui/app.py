@@ -360,6 +360,8 @@ class KpathApp(App[int]):
             # The follower resumed where it was (a kind it lost track of comes back as a
             # Replace): nothing to reload. Lost, it is stale as a failed load: loads are
             # retried (a server that moved is found in the kubeconfig) and follow anew.
+            # Followed again, the server answers: a retried load's error is history.
+            self.main.status.error = ""
             self._fresh()
         elif message.ok:
             self.reload()  # changes while the watch was down were not heard
