@@ -15,6 +15,7 @@ what changed to the screen, which repaints those services alone. A source with o
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import threading
 import time
@@ -45,7 +46,7 @@ from kpath.tui import view_model as vm
 from kpath.tui.actions import bindings
 from kpath.tui.commands import KpathCommands
 from kpath.tui.follow import MIN_GAP, reload_delay
-from kpath.tui.inbox import Inbox
+from kpath.tui.inbox import Inbox, narrow_first
 from kpath.tui.messages import (
     AnalysisReady,
     ClusterChanged,
@@ -265,17 +266,21 @@ class KpathApp(App[int]):
         """File and analyse what has arrived, as often as the analysis keeps up: the events
         that come in meanwhile wait in the inbox and are taken together next."""
         while (batch := inbox.take(stop)) is not None:
-            try:
-                changed = following.apply(batch.events)
-            except Exception as exc:  # a bug, or objects nobody foresaw: read it all again
-                self.call_from_thread(self._apply_failed, f"{type(exc).__name__}: {exc}", stop)
-                return
-            if not changed.nothing and not stop.is_set():
-                # Mappings of its own: the next batch changes the live ones meanwhile.
-                analysis = steady(following.analysis)
-                self.post_message(
-                    EventsApplied(analysis, changed, batch.arrived, following, self._clock())
-                )
+            for part in narrow_first(batch.events):
+                try:
+                    changed = following.apply(part)
+                except Exception as exc:  # a bug, or objects nobody foresaw: read it all
+                    reason = f"{type(exc).__name__}: {exc}"
+                    self.call_from_thread(self._apply_failed, reason, stop)
+                    return
+                if stop.is_set():
+                    return
+                if not changed.nothing:
+                    # Mappings of its own: the next batch changes the live ones meanwhile.
+                    analysis = steady(following.analysis)
+                    self.post_message(
+                        EventsApplied(analysis, changed, batch.arrived, following, self._clock())
+                    )
 
     def _apply_failed(self, reason: str, stop: threading.Event) -> None:
         if stop is self._stop_watch and not stop.is_set():
@@ -415,6 +420,10 @@ class KpathApp(App[int]):
             if self._follower is not None:
                 following = load.load_following()
                 analysis = following.analysis
+                # The raw objects live as long as the follow: millions of them, which the
+                # cyclic collector would walk at every collection (seconds, on the UI's
+                # thread too). Reference counting still frees them when replaced.
+                gc.freeze()
             else:
                 analysis = load.load()
         except KpathError as exc:

@@ -12,7 +12,11 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from kpath.cluster.events import Event
+from kpath.cluster.events import Event, Replace
+from kpath.routing.incremental import REBUILD_KINDS
+
+#: Kinds whose events change every service (a Node: every node group), or rebuild it all.
+WIDE_KINDS = frozenset({"Node", *REBUILD_KINDS})
 
 
 @dataclass(frozen=True)
@@ -65,3 +69,18 @@ class Inbox:
             self._closed = True
             self._events, self._arrived = [], None
             self._ready.notify_all()
+
+
+def narrow_first(events: Sequence[Event]) -> list[tuple[Event, ...]]:
+    """``events`` in the order to analyse them: those that change a few services (pods,
+    slices, Services, Ingresses), then those that change every service (nodes, a kind
+    listed again, policies), so a rollout that came with a node flap is on screen without
+    waiting for every node group to be recomputed. Each object's events keep their order
+    (they are of one kind, in one part), so what is analysed last is what arrived."""
+    narrow = [e for e in events if not _wide(e)]
+    wide = [e for e in events if _wide(e)]
+    return [tuple(part) for part in (narrow, wide) if part]
+
+
+def _wide(event: Event) -> bool:
+    return isinstance(event, Replace) or getattr(event, "kind", "") in WIDE_KINDS

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from operator import attrgetter
 from typing import NamedTuple, TypeVar
 
 from kpath.cluster.records import ObjectKey, ServicePort
@@ -781,8 +782,13 @@ def path_signature(analysis: Analysis, indexes: Sequence[int]) -> tuple[object, 
         sig.append((p.entry.label(), p.policy, p.via, path_state(p)))
         choices = [p.direct] if p.direct is not None else [g.choice for g in p.groups]
         sig.append(tuple((len(g.nodes), g.cross_node) for g in p.groups))
-        sig.append(tuple(tuple(t.endpoint for t in c.targets) for c in choices if c))
+        # (address, port): what `Target.endpoint` prints, read in C (node events compare
+        # every service's paths: hundreds of thousands of targets at 1,000 services).
+        sig.append(tuple(tuple(map(_ADDRESS_PORT, c.targets)) for c in choices if c))
     return tuple(sig)
+
+
+_ADDRESS_PORT = attrgetter("address", "port")
 
 
 def changed_services(old: Analysis | None, new: Analysis) -> set[ObjectKey]:

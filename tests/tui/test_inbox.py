@@ -50,3 +50,17 @@ def test_an_empty_hand_over_wakes_nobody() -> None:
     inbox2.put(events, 3.0)
     batch = inbox2.take(threading.Event())
     assert batch is not None and list(batch.events) == events
+
+
+def test_narrow_events_are_analysed_before_those_that_change_every_service() -> None:
+    from kpath.cluster.events import Health
+    from kpath.tui.inbox import narrow_first
+    from tests.tui.following import pod
+
+    node = Change("Node", "MODIFIED", {"kind": "Node", "metadata": {"name": "node-a"}})
+    listed = Replace("EndpointSlice", ())
+    pods = unready("web", 0)
+    again = Change("Pod", "DELETED", pod("web", 0))
+    parts = narrow_first([node, *pods, listed, again, Health(True)])
+    assert parts == [(*pods, again, Health(True)), (node, listed)]
+    assert narrow_first(pods) == [tuple(pods)] and narrow_first([]) == []

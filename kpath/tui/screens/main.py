@@ -137,6 +137,7 @@ class MainScreen(Screen[None]):
         self._findings_for: ObjectKey | None = None  # the service the findings tab is about
         self._drawn: set[int] = set()  # the paths whose hops the path view draws now
         self._open: _OpenPath | None = None  # what the path pane draws now
+        self._signatures: dict[ObjectKey, tuple[object, ...]] = {}  # `path_signature`s now
         self._waiting = "Loading…"  # shown until the first analysis (or a failure) lands
         self.failure = ""  # why nothing is shown: the last load failed with no analysis
 
@@ -279,6 +280,7 @@ class MainScreen(Screen[None]):
         """Show nothing of the last analysis (another cluster is being read): an empty
         list, no findings, ``waiting`` where the paths go."""
         self.analysis, self._rows, self._findings = None, [], {}
+        self._signatures = {}
         self.forget_probes()
         self._waiting, self.failure, self._flash = waiting, "", frozenset()
         status = self.status
@@ -325,7 +327,15 @@ class MainScreen(Screen[None]):
 
     def show_analysis(self, analysis: Analysis, loaded_at: datetime) -> frozenset[ObjectKey]:
         """A new analysis; returns the services whose paths changed since the last one."""
-        changed = frozenset(vm.changed_services(self.analysis, analysis))
+        paths = vm.group_paths(analysis)
+        # Compared with the signatures kept from the last analysis: each path read once.
+        signatures = {k: vm.path_signature(analysis, idx) for k, idx in paths.items()}
+        changed = frozenset(
+            k
+            for k, sig in signatures.items()
+            if self.analysis is not None and self._signatures.get(k) != sig
+        )
+        self._signatures = signatures
         old, self.analysis = self.analysis, analysis
         # Rows of the namespaces read only: services read elsewhere just to find ingress
         # controllers and Gateways stay out, as they do from `kpath paths`.
@@ -339,11 +349,11 @@ class MainScreen(Screen[None]):
         )
         if rows != self._rows:  # the same rows keep the drawn list: nothing to resend
             self._rows = rows
-        before, self._paths = self._paths, vm.group_paths(analysis)
+        before, self._paths = self._paths, paths
         self._findings = vm.group_findings(analysis.findings)
         # Hop references belong to one analysis: move the results of unchanged services, and
         # keep a changed service's where its hops still exist, marked stale.
-        self.probes = vm.carry_marks(old, analysis, self.probes, changed)
+        self.probes = vm.carry_marks(old, analysis, self.probes, changed) if self.probes else {}
         self._refs_of = {}
         for ref in self.probes:
             self._refs_of.setdefault(ref.path, set()).add(ref)
@@ -388,15 +398,13 @@ class MainScreen(Screen[None]):
         self.analysis = analysis
         before, self._paths = self._paths, vm.group_paths(analysis)
         findings_before, self._findings = self._findings, vm.group_findings(analysis.findings)
-        moved = frozenset(
-            k
-            for k in keys
-            if k in self._paths
-            and (
-                k not in before
-                or vm.path_signature(old, before[k]) != vm.path_signature(analysis, self._paths[k])
-            )
-        )
+        for key in keys - self._paths.keys():
+            self._signatures.pop(key, None)
+        signatures = {
+            k: vm.path_signature(analysis, self._paths[k]) for k in keys & self._paths.keys()
+        }
+        moved = frozenset(k for k, sig in signatures.items() if self._signatures.get(k) != sig)
+        self._signatures.update(signatures)
         probes = self.probes
         self._carry_probes(old, analysis, before, moved)
         visible_moved = self._update_rows(analysis, keys, moved)
