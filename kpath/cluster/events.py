@@ -106,7 +106,9 @@ class RawIndex:
     def apply(self, raw: RawCluster, event: Change) -> None:
         """File one Change into ``raw``."""
         objects = raw.objects.setdefault(event.kind, [])
-        sources = raw.sources.setdefault(event.kind, [""] * len(objects))
+        sources = raw.sources.get(event.kind)
+        if sources is None:
+            sources = raw.sources[event.kind] = [""] * len(objects)
         keys = self._kind(raw, event.kind)
         key = object_key(event.obj)
         index = self.find(raw, event.kind, key)

@@ -62,7 +62,7 @@ def record_key(obj: RawObject) -> ObjectKey:
     return ObjectKey(str(meta.get("namespace") or "default"), str(meta.get("name") or ""))
 
 
-def _selects(selector: Mapping[str, str] | None, pod: Pod | None) -> bool:
+def selects(selector: Mapping[str, str] | None, pod: Pod | None) -> bool:
     return (
         pod is not None
         and selector is not None
@@ -129,7 +129,7 @@ class LiveSnapshot:
         group = self.by_ns.get(key.namespace, ())
         if old is not None and new is not None:
             self.pods[key] = new
-            at = next(i for i, p in enumerate(group) if p.name == key.name)
+            at = group.index(old)  # the very record: found by identity, in C
             self.by_ns[key.namespace] = (*group[:at], new, *group[at + 1 :])
         elif new is not None:
             self.pods[key] = new
@@ -148,7 +148,7 @@ class LiveSnapshot:
         return {
             k
             for k in self.services_in.get(namespace, ())
-            if any(_selects(self.services[k].selector, p) for p in pods)
+            if any(selects(self.services[k].selector, p) for p in pods)
         }
 
     # EndpointSlices and Endpoints -----------------------------------------------------

@@ -381,25 +381,41 @@ def cross_node_report(tally: CrossTally, pinned: set[ObjectKey]) -> Iterator[Fin
     crossing = total = 0.0
     for key, (cross, n) in sorted(tally.items()):
         crossing, total = crossing + cross, total + n
-        if n and cross:
-            per_client = (
-                "; ClientIP affinity: that share of clients always lands on another "
-                "node's pod, each on the same one"
-                if key in pinned
-                else ""
-            )
-            yield finding(
-                "KP109",
-                f"{key}: {cross / n:.0%} of external traffic crosses to "
-                f"another node (SNAT: pods see a node, not the client){per_client}",
-                service=key,
-            )
-    if total:
-        yield finding(
-            "KP303",
-            f"cluster: {crossing / total:.0%} of external traffic through "
-            "nodes crosses to another node",
-        )
+        found = service_cross_finding(key, cross, n, key in pinned)
+        if found is not None:
+            yield found
+    found = cluster_cross_finding(crossing, total)
+    if found is not None:
+        yield found
+
+
+def service_cross_finding(key: ObjectKey, cross: float, n: float, pinned: bool) -> Finding | None:
+    """KP109 from one service's tally (None: nothing crosses)."""
+    if not (n and cross):
+        return None
+    per_client = (
+        "; ClientIP affinity: that share of clients always lands on another "
+        "node's pod, each on the same one"
+        if pinned
+        else ""
+    )
+    return finding(
+        "KP109",
+        f"{key}: {cross / n:.0%} of external traffic crosses to "
+        f"another node (SNAT: pods see a node, not the client){per_client}",
+        service=key,
+    )
+
+
+def cluster_cross_finding(crossing: float, total: float) -> Finding | None:
+    """KP303 from the tallies summed in service order (None: no external node path)."""
+    if not total:
+        return None
+    return finding(
+        "KP303",
+        f"cluster: {crossing / total:.0%} of external traffic through "
+        "nodes crosses to another node",
+    )
 
 
 def endpoints_known(snapshot: Snapshot) -> bool:

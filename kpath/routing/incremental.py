@@ -29,24 +29,27 @@ The snapshot's mappings are updated in place: read ``.analysis`` between batches
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from kpath.cluster.events import Change, Event, Health, RawIndex, apply_events, object_key
 from kpath.cluster.gatewayapi import GATEWAY_KINDS
-from kpath.cluster.livesnap import FOLLOWED, LiveSnapshot
-from kpath.cluster.raw import RawCluster
-from kpath.cluster.records import ObjectKey
+from kpath.cluster.livesnap import FOLLOWED, LiveSnapshot, selects
+from kpath.cluster.raw import RawCluster, RawObject
+from kpath.cluster.records import Labels, ObjectKey, Pod
 from kpath.cluster.snapshot import Snapshot
 from kpath.gcpause import paused_gc
 from kpath.routing.analysis import Analysis
+from kpath.routing.closest import candidates
 from kpath.routing.findings import (
     CrossTally,
     Finding,
-    cross_node_report,
+    cluster_cross_finding,
     cross_node_tally,
     ingress_findings,
+    service_cross_finding,
     service_findings,
     snapshot_findings,
 )
@@ -73,8 +76,10 @@ from kpath.routing.policy.unevaluated import not_evaluated_findings
 @dataclass(frozen=True)
 class Changed:
     """What a batch of events changed. ``services``: the services whose rows, paths or
-    findings may differ (gone ones included); ``everything``: cluster-wide facts changed
-    too (node groups, counts, findings not tied to one service), so a view redraws all."""
+    findings may differ (gone ones included); ``everything``: what every row shows may
+    differ (node groups, a rebuild), so a view redraws all. The header's counts and the
+    findings of no one service follow from the services named: a view recounts them from
+    `LiveAnalysis.analysis` whenever anything changed."""
 
     services: frozenset[ObjectKey] = frozenset()
     everything: bool = False
@@ -105,8 +110,8 @@ class _Gateways:
     findings: tuple[Finding, ...]
 
 
-#: Kinds whose events rebuild everything.
-REBUILD_KINDS = frozenset({"NetworkPolicy", "Namespace"})
+#: A KP103 rank (letters off, terms off) past every candidate's.
+_NO_RANK = (1 << 62, 1 << 62)
 
 
 class LiveAnalysis:
@@ -128,19 +133,25 @@ class LiveAnalysis:
         snap = self._live.snapshot
         self._order: list[ObjectKey] = sorted(snap.services)
         self._routes: dict[ObjectKey, list[PortRoutes]] = {}
-        self._parts: dict[ObjectKey, _Part] = {}
-        for key in self._order:
-            self._parts[key] = self._part(snap, key, analysis.routes.get(key))
-        self._head = (
-            *snapshot_findings(snap),
-            *not_evaluated_findings(snap.other_policies),
-        )
+        self._parts: dict[ObjectKey, _Part] = {
+            k: self._part(snap, k, analysis.routes.get(k)) for k in self._order
+        }
+        # In step with _order, so that joining them is one pass in C.
+        self._own_paths = [self._parts[k].paths for k in self._order]
+        self._own_findings = [self._parts[k].findings for k in self._order]
+        self._best: dict[ObjectKey, tuple[int, int]] = {}
+        self._head = (*snapshot_findings(snap), *not_evaluated_findings(snap.other_policies))
         self._ing_routes: list[IngressRoute] = []
         self._ing_paths: list[Path] = []
         self._ing_findings: tuple[Finding, ...] = ()
         self._reroute_ingresses(snap, set())
         self._gw: _Gateways | None = self._gateways(snap)
-        self._cluster_wide = tuple(f for f in analysis.findings if f.service is None)
+        self._extra: dict[ObjectKey, list[Path]] = {}
+        self._cross: dict[ObjectKey, tuple[float, float, Finding | None]] = {}
+        self._cross_order: list[ObjectKey] | None = None
+        self._tally(snap, set(self._order))
+        # The same analysis over the records this object owns from now on.
+        self.analysis = dataclasses.replace(analysis, snapshot=snap, routes=self._routes)
 
     def _part(
         self, snap: Snapshot, key: ObjectKey, routes: list[PortRoutes] | None = None
@@ -180,16 +191,17 @@ class LiveAnalysis:
             changed.add(p.service)
             if i < len(old_paths):
                 changed.add(old_paths[i].service)
-        gone = {p.service for p in self._ing_paths} - {p.service for p in paths}
+        changed |= {p.service for p in old_paths[len(routes) :]}
         self._ing_routes, self._ing_paths = routes, paths
         findings = (
             *ingress_findings(paths, snap),
             *conflict_findings(p.entry.ingress for p in paths if p.entry.ingress is not None),
         )
-        before = set(self._ing_findings)
-        changed |= {f.service for f in set(findings) ^ before if f.service is not None}
+        if findings != self._ing_findings:
+            before = set(self._ing_findings)
+            changed |= {f.service for f in set(findings) ^ before if f.service is not None}
         self._ing_findings = findings
-        return changed | gone
+        return changed
 
     def _repath_ingresses(self, snap: Snapshot, dirty: set[ObjectKey]) -> None:
         """Only the Ingress paths whose backend was recomputed."""
@@ -213,6 +225,41 @@ class LiveAnalysis:
             *gateway_analysis_findings(snap, table, infra, list(paths)),
         )
         return _Gateways(table, infra, {k: tuple(v) for k, v in marks.items()}, paths, findings)
+
+    def _tally(self, snap: Snapshot, keys: set[ObjectKey]) -> None:
+        """The cross-node tally of ``keys`` again: each service's own, continued with its
+        Ingress and Gateway paths in the order one pass over all paths meets them."""
+        for k in keys:
+            part = self._parts.get(k)
+            tally: CrossTally = {}
+            pinned: set[ObjectKey] = set()
+            if part is not None and part.tally is not None:
+                tally[k] = list(part.tally)
+            if part is not None and part.pinned:
+                pinned.add(k)
+            extra = self._extra.get(k)
+            if extra:
+                cross_node_tally(extra, snap.services, tally, pinned)
+            found = tally.get(k)
+            if found is None:
+                if self._cross.pop(k, None) is not None:
+                    self._cross_order = None
+                continue
+            if k not in self._cross:
+                self._cross_order = None
+            cross, n = found
+            self._cross[k] = (cross, n, service_cross_finding(k, cross, n, k in pinned))
+
+    def _regroup_extra(self) -> set[ObjectKey]:
+        """The Ingress and Gateway paths by service; the services that have any, before and
+        after."""
+        before = set(self._extra)
+        extra: dict[ObjectKey, list[Path]] = {}
+        for p in (*self._ing_paths, *(self._gw.paths if self._gw is not None else ())):
+            if p.groups and p.external:  # the only ones a tally counts
+                extra.setdefault(p.service, []).append(p)
+        self._extra = extra
+        return before | set(extra)
 
     # Events -----------------------------------------------------------------------------
 
@@ -241,19 +288,7 @@ class LiveAnalysis:
             self._index.apply(self.raw, event)
             now = None if event.type == "DELETED" else obj
             if kind == "Pod":
-                old, new = live.set_pod(key, now)
-                selecting = live.selecting(ns, old, new)
-                if live.derived:
-                    for k in selecting:
-                        live.derive(k)
-                dirty |= selecting
-                dirty |= {
-                    k
-                    for k in live.services_in.get(ns, ())
-                    if k in self._parts
-                    and self._parts[k].empty
-                    and live.services[k].selector is not None
-                }
+                dirty |= self._pod(key, now, dirty)
             elif kind == "EndpointSlice":
                 dirty |= live.set_slice(key, now)
             elif kind == "Endpoints":
@@ -277,11 +312,56 @@ class LiveAnalysis:
                 regateway = True
         if not changed_any:
             return Changed()
-        before = frozenset(self.analysis.snapshot.services)
+        if not (rebuild or dirty or reroute or regateway or head or everything):
+            # A pod no endpoint-less service looks at: its record is filed, nothing shown moves.
+            return Changed()
+        before = frozenset(self._order)  # the live snapshot's own keys have moved on
         if rebuild:
             self._start(self._build(self.raw))
             return Changed(before | frozenset(self.analysis.snapshot.services), everything=True)
         return self._reanalyse(dirty, reroute, regateway, head, everything, before)
+
+    def _pod(self, key: ObjectKey, now: RawObject | None, dirty: set[ObjectKey]) -> set[ObjectKey]:
+        """File a pod; the services it may change. Endpoints come from EndpointSlices, so
+        a service with any reads no pod: only services with no endpoint at all do (KP102
+        counts the pods they select, KP103 names the namespace's pods nearest their
+        selector). Endpoints derived from pods (no slices in the input) change with every
+        pod a service selects."""
+        live = self._live
+        old, new = live.set_pod(key, now)
+        out: set[ObjectKey] = set()
+        if live.derived:
+            out = live.selecting(key.namespace, old, new)
+            for k in out:
+                live.derive(k)
+        same_labels = old is not None and new is not None and old.labels == new.labels
+        for k in live.services_in.get(key.namespace, ()):
+            part = self._parts.get(k)
+            if k in out or k in dirty or part is None or not part.empty:
+                continue
+            selector = live.services[k].selector
+            if selector is None:
+                continue
+            if (
+                selects(selector, old)
+                or selects(selector, new)
+                or (not same_labels and self._near(k, selector, old, new))
+            ):
+                out.add(k)
+        return out
+
+    def _near(self, key: ObjectKey, selector: Labels, *pods: Pod | None) -> bool:
+        """Whether any of ``pods`` ranks with the nearest to ``key``'s selector (KP103):
+        a pod farther than the nearest changes nothing, coming or going."""
+        ranks = [(c.cost, len(c.differ)) for c in candidates([p for p in pods if p], selector)]
+        if not ranks:
+            return False
+        best = self._best.get(key)
+        if best is None:  # ranked after the change: still the nearest of the others
+            ranked = candidates(self._live.by_ns.get(key.namespace, ()), selector)
+            best = (ranked[0].cost, len(ranked[0].differ)) if ranked else _NO_RANK
+            self._best[key] = best
+        return min(ranks) <= best
 
     def _followed(self, event: Event) -> bool:
         """Whether this event is one `LiveSnapshot` files by itself."""
@@ -302,31 +382,30 @@ class LiveAnalysis:
         everything: bool,
         before: frozenset[ObjectKey],
     ) -> Changed:
-        live = self._live
-        snap = live.snapshot
+        snap = self._live.snapshot
         for key in dirty:
+            self._best.pop(key, None)
+            at = bisect.bisect_left(self._order, key)
+            present = at < len(self._order) and self._order[at] == key
             if key in snap.services:
-                if key not in self._parts:
-                    bisect.insort(self._order, key)
-                self._parts[key] = self._part(snap, key)
-            elif key in self._parts:
-                del self._parts[key]
-                del self._routes[key]
-                self._order.pop(bisect.bisect_left(self._order, key))
+                part = self._parts[key] = self._part(snap, key)
+                if present:
+                    self._own_paths[at], self._own_findings[at] = part.paths, part.findings
+                else:
+                    self._order.insert(at, key)
+                    self._own_paths.insert(at, part.paths)
+                    self._own_findings.insert(at, part.findings)
+            elif present:
+                del self._parts[key], self._routes[key]
+                del self._order[at], self._own_paths[at], self._own_findings[at]
         changed = set(dirty)
+        retally = set(dirty)
         if reroute:
             changed |= self._reroute_ingresses(snap, dirty)
         elif dirty:
             self._repath_ingresses(snap, dirty)
         if head:
-            old_head = self._head
-            self._head = (
-                *snapshot_findings(snap),
-                *not_evaluated_findings(snap.other_policies),
-            )
-            # The header counts services; the head findings are the cluster's own.
-            everything |= old_head != self._head or before != snap.services.keys()
-        cluster_wide = self._cluster_wide
+            self._head = (*snapshot_findings(snap), *not_evaluated_findings(snap.other_policies))
         if (self._gw is not None or regateway) and (regateway or dirty):
             old_gw = self._gw
             self._gw = self._gateways(snap)
@@ -334,49 +413,45 @@ class LiveAnalysis:
                 if gw is not None:
                     changed |= {p.service for p in gw.paths} | set(gw.marks)
                     changed |= {f.service for f in gw.findings if f.service is not None}
+        if reroute or regateway or any(k in self._extra for k in dirty):
+            retally |= self._regroup_extra()
+        self._tally(snap, retally)
         self.analysis = self._assemble(snap)
-        everything |= cluster_wide != self._cluster_wide
         if self._client is not None or snap.network_policies:
             everything = True  # verdicts read every pod's labels
-            changed |= before | set(snap.services)
         if everything:
             changed |= before | set(snap.services)
         return Changed(frozenset(changed), everything=everything)
 
     def _assemble(self, snap: Snapshot) -> Analysis:
-        parts = self._parts
         gw = self._gw
         marks = gw.marks if gw is not None else {}
-        own: Iterable[Path] = itertools.chain.from_iterable(parts[k].paths for k in self._order)
+        own: Iterable[Path] = itertools.chain.from_iterable(self._own_paths)
         ing: Iterable[Path] = self._ing_paths
         if marks:
             own = (p._replace(gateways=marks[p.service]) if p.service in marks else p for p in own)
             ing = (p._replace(gateways=marks[p.service]) if p.service in marks else p for p in ing)
         paths = [*own, *ing, *(gw.paths if gw is not None else ())]
-        # The cross-node tally: each service's own, continued with its Ingress and Gateway
-        # paths in the order a whole pass meets them.
-        tally: CrossTally = {}
-        pinned: set[ObjectKey] = set()
-        for k in self._order:
-            part = parts[k]
-            if part.tally is not None:
-                tally[k] = list(part.tally)
-            if part.pinned:
-                pinned.add(k)
-        cross_node_tally(self._ing_paths, snap.services, tally, pinned)
-        if gw is not None:
-            cross_node_tally(gw.paths, snap.services, tally, pinned)
+        if self._cross_order is None:
+            self._cross_order = sorted(self._cross)
+        crossing = total = 0.0
+        kp109: list[Finding] = []
+        for k in self._cross_order:
+            cross, n, found = self._cross[k]
+            crossing, total = crossing + cross, total + n
+            if found is not None:
+                kp109.append(found)
+        kp303 = cluster_cross_finding(crossing, total)
         findings = [
             *self._head,
-            *itertools.chain.from_iterable(parts[k].findings for k in self._order),
+            *itertools.chain.from_iterable(self._own_findings),
             *self._ing_findings,
             *(gw.findings if gw is not None else ()),
-            *cross_node_report(tally, pinned),
+            *kp109,
+            *((kp303,) if kp303 is not None else ()),
         ]
-        self._cluster_wide = tuple(f for f in findings if f.service is None)
         client = self._client
         policies = snap.network_policies
-        routes = {k: self._routes[k] for k in self._order}
         if policies and client is not None:
             from kpath.routing.policy.evaluate import reach
             from kpath.routing.policy.onpaths import attach_policies
@@ -384,13 +459,14 @@ class LiveAnalysis:
 
             pols = list(policies)
             targets: dict[ObjectKey, tuple[Target, ...]] = {
-                k: tuple(t for r in rs for t in r.targets) for k, rs in routes.items()
+                k: tuple(t for r in self._routes[k] for t in r.targets) for k in self._order
             }
             paths = attach_policies(snap, paths, pols, client, reach, targets)
             findings.extend(policy_findings(snap, paths, pols, targets))
+        # Routes are looked up by service, never walked in order: the live dict serves.
         return Analysis(
             snap,
-            routes,
+            self._routes,
             tuple(paths),
             tuple(findings),
             gw.table if gw is not None else None,
