@@ -63,6 +63,7 @@ from kpath.cluster.keep import (
     Selection,
     owner_of,
 )
+from kpath.cluster.policykinds import OTHER_POLICY_RAW
 from kpath.cluster.raw import RawCluster, RawObject
 from kpath.cluster.streams import (
     ACCEPT_WHOLE,
@@ -238,7 +239,8 @@ class _Stream:
 
 def _resources(target: Any, options: Any, plans: Sequence[StreamPlan]) -> dict[str, Any]:
     """kind -> its `Resource`, for the kinds planned: the core ones known, the Gateway
-    API's found by the discovery the load made (GETs, no list)."""
+    API's and the other policy kinds' found by the discovery the load made (GETs, no
+    list)."""
     from kpath.cluster import live
 
     found: dict[str, Any] = {
@@ -257,6 +259,8 @@ def _resources(target: Any, options: Any, plans: Sequence[StreamPlan]) -> dict[s
     }
     if any(p.kind in GATEWAY_KINDS for p in plans):
         found.update(live.gateway_watch_resources(target, options))
+    if any(p.kind in OTHER_POLICY_RAW for p in plans):
+        found.update(live.policy_watch_resources(target, options))
     return found
 
 
@@ -267,8 +271,8 @@ def _streams(
     selector: str | None,
     resources: dict[str, Any],
 ) -> list[_Stream]:
-    """Each plan with its resource and keeper (plans of kinds not known are left out: the
-    policy kinds kpath only names are not followed)."""
+    """Each plan with its resource and keeper (a kind whose resource discovery no longer
+    finds is left out)."""
     beyond = Beyond(namespace, raw) if namespace is not None else None
     selection = None
     if selector is not None:

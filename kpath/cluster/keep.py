@@ -17,14 +17,16 @@ streams share a `Beyond` (several streams, several threads: it locks).
 Known limits (what needs a read the informer does not make): the slices of a Service that
 *becomes* a controller appear with their next change; a Gateway a route starts naming
 appears with its next change; a load that listed nothing beyond its namespace (no Ingress,
-no Gateway API object) follows nothing beyond it.
+no Gateway API object) follows nothing beyond it; with ``-l`` the controller Services the
+load read outside the selection are not followed (their list shares the selected one's
+scope, whose stream the server filters by the selector).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from typing import Protocol
+from typing import Any, Protocol
 
 from kpath.cluster.events import Change, ChangeType, Event, Replace, object_key
 from kpath.cluster.gatewayapi import ROUTE_KINDS
@@ -61,10 +63,13 @@ def owner_of(eps_slice: RawObject) -> Key:
     return str(meta.get("namespace") or ""), str(name or "")
 
 
-def gone(kind: str, key: Key) -> Change:
-    """A DELETED for an object known by key only (`apply_events` needs no more)."""
+def gone(kind: str, key: Key, owner: Key | None = None) -> Change:
+    """A DELETED for an object known by key only (`apply_events` needs no more; a slice
+    also names its Service, as its label did)."""
     ns, name = key
-    meta: dict[str, str] = {"name": name, **({"namespace": ns} if ns else {})}
+    meta: dict[str, Any] = {"name": name, **({"namespace": ns} if ns else {})}
+    if owner is not None:
+        meta["labels"] = {SERVICE_NAME_LABEL: owner[1]}
     return Change(kind, "DELETED", {"kind": kind, "metadata": meta})
 
 
@@ -112,7 +117,7 @@ class Selected:
                 return [Change(self.kind, type_, obj)]
             if key in self._kept:
                 self._kept.discard(key)
-                return [gone(self.kind, key)]
+                return [Change(self.kind, "DELETED", obj)]
         return []
 
     def relisted(self, objects: Sequence[RawObject]) -> list[Event]:
@@ -207,7 +212,7 @@ class Beyond:
             if key not in self.services:
                 return []
             self.services.discard(key)
-            return [gone("Service", key), *self._drop_slices_of({key})]
+            return [Change("Service", "DELETED", obj), *self._drop_slices_of({key})]
 
     def services_relisted(self, objects: Sequence[RawObject]) -> list[Event]:
         new = {object_key(o): o for o in objects if self._outside(o) and is_controller(o)}
@@ -219,9 +224,7 @@ class Beyond:
 
     def _drop_slices_of(self, services: set[Key]) -> list[Event]:
         keys = sorted(k for k, owner in self.slices.items() if owner in services)
-        for k in keys:
-            del self.slices[k]
-        return [gone("EndpointSlice", k) for k in keys]
+        return [gone("EndpointSlice", k, self.slices.pop(k)) for k in keys]
 
     def controller_names(self) -> list[str]:
         with self._lock:
@@ -240,7 +243,7 @@ class Beyond:
                 return [Change("EndpointSlice", "MODIFIED" if known else "ADDED", obj)]
             if self.slices.pop(key, None) is None:
                 return []
-            return [gone("EndpointSlice", key)]
+            return [Change("EndpointSlice", "DELETED", obj)]
 
     def slices_relisted(self, objects: Sequence[RawObject]) -> list[Event]:
         with self._lock:
@@ -249,7 +252,15 @@ class Beyond:
                 for o in objects
                 if self._outside(o) and owner_of(o) in self.services
             }
-            out = diff("EndpointSlice", self.slices, new)
+            out: list[Event] = [
+                gone("EndpointSlice", k, owner)
+                for k, owner in sorted(self.slices.items())
+                if k not in new
+            ]
+            out += [
+                Change("EndpointSlice", "MODIFIED" if k in self.slices else "ADDED", o)
+                for k, o in new.items()
+            ]
             self.slices = {k: owner_of(o) for k, o in new.items()}
             return out
 
@@ -267,7 +278,7 @@ class Beyond:
             if key not in self.gateways:
                 return []
             self.gateways.discard(key)
-            return [gone("Gateway", key)]
+            return [Change("Gateway", "DELETED", obj)]
 
     def gateways_relisted(self, objects: Sequence[RawObject]) -> list[Event]:
         with self._lock:

@@ -392,6 +392,28 @@ def gateway_watch_resources(target: Target, options: LiveOptions) -> dict[str, R
     return {**served, "Namespace": NAMESPACE} if served else {}
 
 
+def policy_watch_resources(target: Target, options: LiveOptions) -> dict[str, Resource]:
+    """RawCluster kind -> where to watch it, for the policy kinds kpath lists without
+    evaluating that this server serves (as `_read_policies` finds them); empty when none
+    is served or discovery fails."""
+    found: dict[str, Resource] = {}
+    try:
+        with _Reader(target, options) as reader:
+            groups = reader.groups()
+            wanted: dict[str, set[str]] = {}
+            for group, kind in OTHER_POLICY_BY_GROUP:
+                if group in groups:
+                    wanted.setdefault(group, set()).add(kind)
+            for group, kinds in sorted(wanted.items()):
+                with suppress(NotVisible):
+                    for kind, res in reader.discover(group, kinds, groups[group]).items():
+                        raw_kind = OTHER_POLICY_BY_GROUP[(group, kind)]
+                        found.setdefault(raw_kind, replace(res, kind=raw_kind))
+    except (NotVisible, SourceError):
+        return {}
+    return found
+
+
 def _collect(
     raw: RawCluster, res: Resource, fetch: Any, keep: Any = None
 ) -> list[RawObject] | None:

@@ -272,7 +272,10 @@ class Connection:
                     _request_timeout=(self.timeout, read_timeout),
                 )
         except Exception as exc:  # unreachable, TLS, credentials refresh (may quote a token)
-            raise Broken(self.target.redact(str(exc))) from None
+            from kpath.cluster.live import unreachable_reason
+
+            # In a few words ("connection refused"), as `load_live` says it.
+            raise Broken(self.target.redact(unreachable_reason(exc, self.timeout))) from None
         raw = response.response
         with self._lock:
             self._open.add(raw)

@@ -1,5 +1,9 @@
 """Follow a live cluster: watch streams that say *which kind* changed, nothing more.
 
+`kpath.cluster.informer.follow_cluster` supersedes this (full objects from the load's own
+list versions, no LIST at all after the load); this stays until the UI follows through it.
+The stream machinery both use is `kpath.cluster.streams`.
+
 The UI reloads its snapshot when told something changed; it does not patch the snapshot
 from events. So each stream only needs to survive, resume where it left off, and report the
 kind. Bandwidth stays bounded: the initial resourceVersion comes from a one-item list, the

@@ -461,6 +461,22 @@ class LabApiServer:
             )
         as_table = _wants_table(request)
         controls = self.watches
+        opened = WatchOpened(res.kind, namespace, since, bookmarks, streaming=bool(initial))
+        wait = controls.throttled(res.kind)
+        if wait is not None:
+            controls.record(replace(opened, answered=429))
+            refused = status(429, "TooManyRequests", "Too many requests, please try again later.")
+            refused.headers["Retry-After"] = f"{wait:g}"
+            return refused
+        if initial and controls.no_watch_list:
+            controls.record(replace(opened, answered=422))
+            return status(
+                422,
+                "Invalid",
+                "ListOptions.meta.k8s.io is invalid: sendInitialEvents: Forbidden: "
+                "sendInitialEvents is forbidden for watch unless the WatchList feature gate "
+                "is enabled",
+            )
         oldest = (
             self.store.resource_version + 1
             if controls.always_expired
@@ -469,16 +485,14 @@ class LabApiServer:
         # A streaming list starts from the current state: no version is too old for it.
         expired = None if initial else _expired(since, oldest)
         if expired is not None and controls.gone_as_status:
-            controls.record(WatchOpened(res.kind, namespace, since, bookmarks))
+            controls.record(replace(opened, answered=410))
             return status(410, "Expired", expired)
         # Subscribe before replaying, so nothing put during the replay is missed;
         # `sent_rv` then drops queued events the replay already covered.
         sub = self.store.subscribe(frozenset({res.kind}))
         wake = sub.wake = asyncio.Event()
         self._watches.add(wake)
-        stream = controls.begin(
-            WatchOpened(res.kind, namespace, since, bookmarks), wake, request.transport
-        )
+        stream = controls.begin(opened, wake, request.transport)
         response = web.StreamResponse(headers={"Content-Type": "application/json"})
         first_row = True
 

@@ -4,9 +4,10 @@ real API server's watches show, on demand.
 A client that follows a cluster has to survive history being compacted (an old
 resourceVersion answers ``410 Gone``, as an ERROR event in the stream or as the HTTP status
 of the watch request), a stream that goes silent while its connection stays open, cut
-connections, and streams the server ends early (a real server times every watch out after a
-while, whatever the client asked). `WatchControl` causes each on purpose, so tests can show
-what kpath does then; compaction itself is `Store.compact`.
+connections, being told to slow down (``429 Too Many Requests`` with ``Retry-After``, as
+API Priority and Fairness answers), and streams the server ends early (a real server times
+every watch out after a while, whatever the client asked). `WatchControl` causes each on
+purpose, so tests can show what kpath does then; compaction itself is `Store.compact`.
 
 Used from the lab server's event loop only (through `ServerThread.call` from other threads).
 """
@@ -14,7 +15,8 @@ Used from the lab server's event loop only (through `ServerThread.call` from oth
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 #: A quiet watch with bookmarks asked for sends one this often (seconds), as real servers do.
 BOOKMARK_EVERY = 60.0
@@ -30,6 +32,13 @@ class WatchOpened:
     namespace: str | None
     resource_version: str  # as the client sent it; "" when it sent none
     bookmarks: bool
+    #: The HTTP status it was answered with (429 when throttled, 410 when expired as a
+    #: status, 422 when a streaming list was refused).
+    answered: int = 200
+    #: time.monotonic() when it arrived: how long a client waited between two tries.
+    at: float = field(default_factory=time.monotonic, compare=False)
+    #: A streaming list (``sendInitialEvents=true``).
+    streaming: bool = False
 
 
 @dataclass(eq=False)
@@ -62,6 +71,8 @@ class WatchControl:
         self.end_after: float | None = None
         self.gone_as_status = False
         self.always_expired = False
+        self.no_watch_list = False
+        self._throttled: dict[str | None, tuple[int, float]] = {}  # kind -> (left, seconds)
         #: Every watch in the order it began (the latest `MAX_OPENED` of them).
         self.opened: list[WatchOpened] = []
         self._open: set[WatchStream] = set()
@@ -110,6 +121,26 @@ class WatchControl:
                 s.transport.abort()  # type: ignore[attr-defined]  # a Transport, not a Base
             s.wake.set()
         return len(streams)
+
+    def throttle(self, kind: str | None = None, times: int = 1, retry_after: float = 1.0) -> None:
+        """Answer the next ``times`` watch requests of ``kind`` (every kind when None) with
+        ``429 Too Many Requests`` and ``Retry-After: retry_after`` (whole seconds, as the
+        header carries them)."""
+        self._throttled[kind] = (times, retry_after)
+
+    def throttled(self, kind: str) -> float | None:
+        """Used by the server: the Retry-After to answer this watch with, or None."""
+        slot: str | None = kind
+        if slot not in self._throttled:
+            if None not in self._throttled:
+                return None
+            slot = None
+        left, seconds = self._throttled[slot]
+        if left <= 1:
+            del self._throttled[slot]
+        else:
+            self._throttled[slot] = (left - 1, seconds)
+        return seconds
 
     # -- reading the record ----------------------------------------------------------------
 
