@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from kpath.cluster.events import Event, Replace
-from kpath.routing.incremental import REBUILD_KINDS
+from kpath.cluster.policykinds import OTHER_POLICY_RAW_KINDS
 
-#: Kinds whose events change every service (a Node: every node group), or rebuild it all.
-WIDE_KINDS = frozenset({"Node", *REBUILD_KINDS})
+#: Kinds whose events change every service (a Node: every node group) or rebuild it all
+#: (policies, namespaces), as `kpath.routing.incremental` says of them.
+WIDE_KINDS = frozenset({"Node", "NetworkPolicy", "Namespace", *OTHER_POLICY_RAW_KINDS})
 
 
 @dataclass(frozen=True)
