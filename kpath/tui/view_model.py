@@ -151,9 +151,15 @@ def lb_skips_drops(p: Path) -> bool:
     return p.entry.kind == EntryKind.LOAD_BALANCER and p.policy == "Local" and not p.direct
 
 
-def service_rows(analysis: Analysis) -> list[ServiceRow]:
-    """Every service of the snapshot as a list row, sorted by namespace/name."""
-    by_service = group_paths(analysis)
+def service_rows(
+    analysis: Analysis,
+    by_service: Mapping[ObjectKey, Sequence[int]] | None = None,
+    states: Sequence[HopState] | None = None,
+) -> list[ServiceRow]:
+    """Every service of the snapshot as a list row, sorted by namespace/name.
+    ``by_service``, ``states``: `group_paths` and `path_states`, when already made."""
+    if by_service is None:
+        by_service = group_paths(analysis)
     worst: dict[ObjectKey, Severity] = {}
     for f in analysis.findings:
         if f.service is not None and (
@@ -161,9 +167,14 @@ def service_rows(analysis: Analysis) -> list[ServiceRow]:
         ):
             worst[f.service] = f.severity
     return [
-        _service_row(analysis, key, by_service.get(key, ()), worst.get(key))
+        _service_row(analysis, key, by_service.get(key, ()), worst.get(key), states)
         for key in sorted(analysis.snapshot.services)
     ]
+
+
+def path_states(analysis: Analysis) -> list[HopState]:
+    """`path_state` of every path, by index: made once for the rows and the signatures."""
+    return [path_state(p) for p in analysis.paths]
 
 
 def service_rows_of(
@@ -185,12 +196,17 @@ def service_rows_of(
 
 
 def _service_row(
-    analysis: Analysis, key: ObjectKey, indexes: Iterable[int], worst: Severity | None
+    analysis: Analysis,
+    key: ObjectKey,
+    indexes: Iterable[int],
+    worst: Severity | None,
+    states: Sequence[HopState] | None = None,
 ) -> ServiceRow:
     svc = analysis.snapshot.services[key]
-    paths = [analysis.paths[i] for i in indexes]
+    own = list(indexes)
+    paths = [analysis.paths[i] for i in own]
     external = any(p.external for p in paths)
-    shown = [p for p in paths if p.external] or paths
+    shown = [i for i in own if analysis.paths[i].external] or own
     ways = ways_of(paths)
     ready, total = pod_counts(analysis.routes.get(key, ()))
     policy = shown_policy(svc, external)
@@ -203,7 +219,9 @@ def _service_row(
         ways,
         external,
         worst,
-        worst_state(path_state(p) for p in shown),
+        worst_state(
+            states[i] if states is not None else path_state(analysis.paths[i]) for i in shown
+        ),
         service_words(key, svc.type, policy, ways),
     )
 
@@ -774,12 +792,16 @@ def infra_paths(analysis: Analysis, indexes: Iterable[int]) -> list[int]:
     return out
 
 
-def path_signature(analysis: Analysis, indexes: Sequence[int]) -> tuple[object, ...]:
-    """What a service's paths look like to a user; a change between refreshes flashes."""
+def path_signature(
+    analysis: Analysis, indexes: Sequence[int], states: Sequence[HopState] | None = None
+) -> tuple[object, ...]:
+    """What a service's paths look like to a user; a change between refreshes flashes.
+    ``states``: `path_states`, when already made."""
     sig: list[object] = []
     for i in indexes:
         p = analysis.paths[i]
-        sig.append((p.entry.label(), p.policy, p.via, path_state(p)))
+        state = states[i] if states is not None else path_state(p)
+        sig.append((p.entry.label(), p.policy, p.via, state))
         choices = [p.direct] if p.direct is not None else [g.choice for g in p.groups]
         sig.append(tuple((len(g.nodes), g.cross_node) for g in p.groups))
         # (address, port): what `Target.endpoint` prints, read in C (node events compare

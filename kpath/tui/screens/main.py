@@ -327,9 +327,9 @@ class MainScreen(Screen[None]):
 
     def show_analysis(self, analysis: Analysis, loaded_at: datetime) -> frozenset[ObjectKey]:
         """A new analysis; returns the services whose paths changed since the last one."""
-        paths = vm.group_paths(analysis)
+        paths, states = vm.group_paths(analysis), vm.path_states(analysis)
         # Compared with the signatures kept from the last analysis: each path read once.
-        signatures = {k: vm.path_signature(analysis, idx) for k, idx in paths.items()}
+        signatures = {k: vm.path_signature(analysis, idx, states) for k, idx in paths.items()}
         changed = frozenset(
             k
             for k, sig in signatures.items()
@@ -345,7 +345,8 @@ class MainScreen(Screen[None]):
             internal=True,
         )
         rows = vm.sort_rows(
-            [r for r in vm.service_rows(analysis) if scope.service(analysis, r.key)], self.sort
+            [r for r in vm.service_rows(analysis, paths, states) if scope.service(analysis, r.key)],
+            self.sort,
         )
         if rows != self._rows:  # the same rows keep the drawn list: nothing to resend
             self._rows = rows
