@@ -9,7 +9,7 @@ import re
 import pytest
 from textual.strip import Strip
 
-from kpath.cluster.events import Health, apply_events
+from kpath.cluster.events import Change, Health, apply_events
 from kpath.cluster.records import ObjectKey
 from kpath.routing.incremental import Changed
 from kpath.tui.app import KpathApp
@@ -21,6 +21,7 @@ from tests.tui.following import (
     WEB,
     Followed,
     build,
+    endpoint_slice,
     raw_cluster,
     unready,
     until,
@@ -186,3 +187,26 @@ async def test_r_reads_everything_and_follows_from_the_new_read() -> None:
         assert await until(lambda: ready(app, ADMIN) == 0)
         assert ready(app, WEB) == 2
     assert await until(lambda: feed.following == 0)  # quitting stops the follow
+
+
+async def test_a_row_that_moves_in_the_sort_order_is_drawn_where_it_now_is() -> None:
+    followed = Followed()
+    app = followed.app
+    async with app.run_test(size=(200, 40)) as pilot:
+        await app.wait_loaded(pilot.pause)
+        main = app.main
+        while main.sort != "worst":
+            main.next_sort()
+        await pilot.pause()
+        assert [r.key for r in main.table.rows] == [ADMIN, API, WEB]  # all well: by name
+        await main.jump_to(WEB)  # the cursor's line stays where it is
+        await pilot.pause()
+        raw = raw_cluster()
+        none_ready = endpoint_slice("api", frozenset({"api-1", "api-2"}))
+        apply_events(raw, [Change("EndpointSlice", "MODIFIED", none_ready)])
+        main.apply_changes(build(raw), Changed(frozenset({API})), clock())
+        await pilot.pause()
+        assert [r.key for r in main.table.rows] == [API, ADMIN, WEB]
+        # Each line holds the service now in its place, the one that did not change too.
+        assert list(screen_rows(app)) == [API, ADMIN, WEB]
+        assert "0/2" in screen_rows(app)[API] and main.selected == WEB

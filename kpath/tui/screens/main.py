@@ -471,6 +471,10 @@ class MainScreen(Screen[None]):
         self.table.update_rows(rows, keys, self._flash)
         last = self._last_filter
         if not placed or last is None:
+            # Rows moved: a line may now hold another service even where the visible
+            # indexes stay the same, so every line is drawn again (from the drawn lines of
+            # the services that did not change).
+            self.table.refresh()
             return True
         at = [i for i, r in enumerate(rows) if r.key in keys]
         text = self.query_one("#filter", Input).value
