@@ -58,9 +58,10 @@ from kpath.routing.gateway.backends import ResolvedRules
 from kpath.routing.gateway.findings import table_findings
 from kpath.routing.gateway.infra import InfraRef
 from kpath.routing.gateway.status import gateway_analysis_findings
-from kpath.routing.ingress import IngressRoute, ingress_routes
+from kpath.routing.ingress import IngressRoute, ingress_facts, ingress_routes
 from kpath.routing.ingress_conflicts import conflict_findings
 from kpath.routing.kubeproxy import Target
+from kpath.routing.nodegroups import regroup
 from kpath.routing.paths import (
     Path,
     PortRoutes,
@@ -99,6 +100,8 @@ class _Part:
     tally: tuple[float, float] | None  # its own paths' cross-node tally (None: none)
     pinned: bool
     empty: bool  # no endpoint at all: its findings read the namespace's pods
+    #: The nodes its endpoints live on or its hints name: only these route it their own way.
+    nodes: frozenset[str]
 
 
 @dataclass
@@ -154,7 +157,11 @@ class LiveAnalysis:
         self.analysis = dataclasses.replace(analysis, snapshot=snap, routes=self._routes)
 
     def _part(
-        self, snap: Snapshot, key: ObjectKey, routes: list[PortRoutes] | None = None
+        self,
+        snap: Snapshot,
+        key: ObjectKey,
+        routes: list[PortRoutes] | None = None,
+        findings: tuple[Finding, ...] | None = None,
     ) -> _Part:
         svc = snap.services[key]
         r = port_routes(snap, svc) if routes is None else routes
@@ -167,11 +174,34 @@ class LiveAnalysis:
         return _Part(
             r,
             paths,
-            tuple(service_findings(snap, svc, r)),
+            tuple(service_findings(snap, svc, r)) if findings is None else findings,
             (own[0], own[1]) if own else None,
             key in pinned,
             not any(p.targets for p in r),
+            frozenset(
+                n for p in r for t in p.targets for n in (t.node, *t.hint_nodes) if n is not None
+            ),
         )
+
+    def _regrouped(self, snap: Snapshot, key: ObjectKey, nodes: set[str]) -> _Part:
+        """A service again after ``nodes`` changed: where they host none of its endpoints
+        and no hint names them, only bucket membership moved (`regroup`), so its
+        endpoints are not resolved again, and its findings without endpoints stand."""
+        part = self._parts[key]
+        if (
+            not nodes.isdisjoint(part.nodes)
+            or any(r.unknown for r in part.routes)
+            or self._live.derived
+        ):
+            return self._part(snap, key)
+        routes = []
+        for r in part.routes:
+            external = regroup(snap, r.external) if r.external is not None else None
+            internal = external if r.internal is r.external else regroup(snap, r.internal)
+            if internal is None or (r.external is not None and external is None):
+                return self._part(snap, key)
+            routes.append(r._replace(external=external, internal=internal))
+        return self._part(snap, key, routes, part.findings if part.empty else None)
 
     def _reroute_ingresses(self, snap: Snapshot, dirty: set[ObjectKey]) -> set[ObjectKey]:
         """Every Ingress route again; the paths of those that changed or whose backend is in
@@ -271,6 +301,7 @@ class LiveAnalysis:
         live = self._live
         rebuild = False
         dirty: set[ObjectKey] = set()
+        regrouped: set[str] = set()  # nodes changed
         reroute = regateway = head = everything = False
         changed_any = False
         for event in events:
@@ -294,12 +325,16 @@ class LiveAnalysis:
             elif kind == "Endpoints":
                 dirty |= live.set_endpoints(key, now)
             elif kind == "Service":
-                live.set_service(key, now)
+                was, svc = live.set_service(key, now)
                 dirty.add(key)
-                reroute = regateway = head = True
+                regateway = True
+                # A selector edit changes no Ingress route: only its paths, as a dirty backend.
+                if was is None or svc is None or ingress_facts(was) != ingress_facts(svc):
+                    reroute = head = True
+                head |= live.derived
             elif kind == "Node":
                 live.set_node(name, now)
-                dirty |= live.services.keys()
+                regrouped.add(name)  # every service, most without resolving endpoints
                 reroute = regateway = everything = True
             elif kind == "Ingress":
                 live.reread_ingresses()
@@ -312,14 +347,14 @@ class LiveAnalysis:
                 regateway = True
         if not changed_any:
             return Changed()
-        if not (rebuild or dirty or reroute or regateway or head or everything):
+        if not (rebuild or dirty or regrouped or reroute or regateway or head or everything):
             # A pod no endpoint-less service looks at: its record is filed, nothing shown moves.
             return Changed()
         before = frozenset(self._order)  # the live snapshot's own keys have moved on
         if rebuild:
             self._start(self._build(self.raw))
             return Changed(before | frozenset(self.analysis.snapshot.services), everything=True)
-        return self._reanalyse(dirty, reroute, regateway, head, everything, before)
+        return self._reanalyse(dirty, regrouped, reroute, regateway, head, everything, before)
 
     def _pod(self, key: ObjectKey, now: RawObject | None, dirty: set[ObjectKey]) -> set[ObjectKey]:
         """File a pod; the services it may change. Endpoints come from EndpointSlices, so
@@ -376,6 +411,7 @@ class LiveAnalysis:
     def _reanalyse(
         self,
         dirty: set[ObjectKey],
+        regrouped: set[str],
         reroute: bool,
         regateway: bool,
         head: bool,
@@ -383,12 +419,19 @@ class LiveAnalysis:
         before: frozenset[ObjectKey],
     ) -> Changed:
         snap = self._live.snapshot
+        touched = dirty  # by events of their own: endpoints, selector, ...
+        if regrouped:
+            dirty = dirty | snap.services.keys()
         for key in dirty:
             self._best.pop(key, None)
             at = bisect.bisect_left(self._order, key)
             present = at < len(self._order) and self._order[at] == key
             if key in snap.services:
-                part = self._parts[key] = self._part(snap, key)
+                if present and regrouped and key not in touched:
+                    part = self._regrouped(snap, key, regrouped)
+                else:
+                    part = self._part(snap, key)
+                self._parts[key] = part
                 if present:
                     self._own_paths[at], self._own_findings[at] = part.paths, part.findings
                 else:

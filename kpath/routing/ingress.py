@@ -85,6 +85,21 @@ CONTROLLER_NAMES = {
 NAME_LABELS = ("app.kubernetes.io/name", "app", "k8s-app", "app.kubernetes.io/instance")
 
 
+def ingress_facts(svc: Service) -> tuple[object, ...]:
+    """What `ingress_routes` reads of a Service (a backend's ports; a controller's type,
+    addresses and name labels): equal facts, equal routes. Keep in step with the readers
+    below (`resolve_backend`, `_lb_owner`, `_controller_service`)."""
+    selector = svc.selector or {}
+    return (
+        svc.type,
+        svc.ports,
+        svc.load_balancer_ingress,
+        svc.external_ips,
+        tuple(svc.labels.get(k) for k in NAME_LABELS),
+        tuple(selector.get(k) for k in NAME_LABELS),
+    )
+
+
 def ingress_class_of(snapshot: Snapshot, ingress: Ingress) -> str | None:
     if ingress.class_name:
         return ingress.class_name

@@ -154,6 +154,33 @@ def node_groups(
     return ordered(groups)
 
 
+def regroup(snapshot: Snapshot, groups: tuple[NodeGroup, ...]) -> tuple[NodeGroup, ...] | None:
+    """`node_groups` again after nodes changed that host none of the targets and that no
+    hint names (their readiness or zone, or they came or went): such nodes only ever sit
+    in a bucket's plain group, whose choice depends on the zone alone, so each bucket is
+    regrouped around the same special groups and the same choices. None when that cannot
+    be said: the input carries no nodes, or a bucket's zone had no plain group before."""
+    if not snapshot.nodes or not groups:
+        return None
+    special = [g for g in groups if not isinstance(g.nodes, Members)]
+    plain = {g.zone: g.choice for g in groups if isinstance(g.nodes, Members)}
+    if any(not g.nodes for g in special):
+        return None  # the groups of an input without nodes
+    mine: dict[tuple[str | None, bool | None], list[str]] = defaultdict(list)
+    for g in special:
+        mine[(g.zone, g.ready)].extend(g.nodes)
+    out = list(special)
+    for (zone, ready), members in snapshot.node_buckets.items():
+        taken = mine.get((zone, ready), ())
+        if len(taken) < len(members):
+            choice = plain.get(zone)
+            if choice is None:
+                return None
+            plain_members = Members(members, frozenset(taken))
+            out.append(NodeGroup(plain_members, zone, ready, choice, 0, len(choice.targets)))
+    return ordered(out)
+
+
 def group_order(g: NodeGroup) -> tuple[bool, str, str]:
     """Forwarding groups first, then by zone, then by first node name; groups without a zone
     or without names (the nodes not in the input) after the others."""

@@ -104,7 +104,13 @@ def _service(draw: Callable[..., Any], name: str, ns: str | None = None) -> Obj:
         ],
         etp=draw(st.sampled_from(("Cluster", "Local"))) if type_ != "ClusterIP" else None,
         itp=draw(st.sampled_from((None, "Local"))),
-        lb_ip="192.0.2.10" if type_ == "LoadBalancer" and draw(st.booleans()) else None,
+        # The Ingresses publish 198.51.100.7: a Service holding it is their controller.
+        lb_ip=draw(st.sampled_from(("192.0.2.10", "198.51.100.7")))
+        if type_ == "LoadBalancer" and draw(st.booleans())
+        else None,
+        labels={"app.kubernetes.io/name": "ingress-nginx"}
+        if draw(st.integers(0, 4)) == 0
+        else None,
     )
 
 
@@ -118,6 +124,8 @@ def _slice(draw: Callable[..., Any], service: Obj, pods: list[Obj], suffix: str)
             p["metadata"]["name"],
             ready=draw(st.booleans()),
             zone=draw(st.sampled_from((None, "z1", "z2"))),
+            hint_zones=draw(st.sampled_from((None, ["z1"], ["z2"]))),
+            hint_nodes=draw(st.sampled_from((None, None, [draw(st.sampled_from(NODES))]))),
             ns=ns,
         )
         for p in chosen
