@@ -317,6 +317,8 @@ class KpathApp(App[int]):
         message, self._unshown = self._unshown, None
         if message is None or message.following is not self._following:
             return
+        if self._stop_watch.is_set() or not self.main.query("#status"):
+            return  # the app is closing: the follow stopped, the screen is torn down
         self.main.apply_changes(message.analysis, message.changed, message.read_at)
         self.call_after_refresh(self._painted, message.arrived, message.changed)
 
