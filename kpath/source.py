@@ -2,10 +2,13 @@
 
 A `ClusterSource` is everything the terminal UI needs to know about its input, in one
 object the command line builds from its flags: how to read and analyse it (`load`), how to
-follow it (`watcher`), which kubeconfig contexts and namespaces it could read instead
-(`contexts`, `with_context`, `namespaces`, `with_namespaces`), and whether its addresses
-may be probed. Core code: no textual here. I/O happens only inside the methods that say so
-(`load`, the watcher, `contexts`, `namespaces`, `probe_api`); the UI calls them from workers.
+follow it (`follower` with `load_following`: watch events filed into the objects the load
+read; or the older `watcher`, which only says which kinds changed, for a reload), which
+kubeconfig contexts and namespaces it could read instead (`contexts`, `with_context`,
+`namespaces`, `with_namespaces`), and whether its addresses may be probed. Core code: no
+textual here. I/O happens only inside the methods that say so (`load`, `load_following`,
+the follower and watcher, `contexts`, `namespaces`, `probe_api`); the UI calls them from
+workers.
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from kpath.cluster.events import Event
+from kpath.cluster.raw import RawCluster
 from kpath.errors import InputError
 from kpath.probe.consent import probe_consent
 from kpath.routing.analysis import Analysis
+from kpath.routing.incremental import LiveAnalysis
 
 if TYPE_CHECKING:
     from kpath.cluster.access import ApiCredentials
@@ -27,6 +33,12 @@ if TYPE_CHECKING:
 
 #: Follows the cluster until the event is set, calling back with each changed kind.
 Watcher = Callable[[Callable[[str], None], threading.Event], None]
+#: Where a follower hands its events over: one batch at a time, from its own thread.
+EventSink = Callable[[Sequence[Event]], None]
+#: Follows the cluster from where ``raw`` was listed (``raw.list_versions``) until the event
+#: is set, handing over the objects' changes (and `Health`) as they arrive. Blocks; reads
+#: ``raw`` but never changes it (the caller files the events, see `LiveAnalysis`).
+Follower = Callable[[RawCluster, EventSink, threading.Event], None]
 
 
 @runtime_checkable
@@ -45,7 +57,12 @@ class ClusterSource(Protocol):
 
     @property
     def watcher(self) -> Watcher | None:
-        """How to follow the cluster (None: not live, nothing to follow)."""
+        """Which kinds changed, for a reload (None: not live, or it has a `follower`)."""
+        ...
+
+    @property
+    def follower(self) -> Follower | None:
+        """How to follow the cluster's objects (None: not live, nothing to follow)."""
         ...
 
     @property
@@ -55,6 +72,11 @@ class ClusterSource(Protocol):
 
     def load(self) -> Analysis:
         """Read and analyse the cluster; may raise `KpathError`. Blocking I/O."""
+        ...
+
+    def load_following(self) -> LiveAnalysis:
+        """`load`, keeping the objects read so the `follower`'s events can be filed into
+        them and analysed again (`LiveAnalysis.apply`). Blocking I/O."""
         ...
 
     def contexts(self) -> tuple[list[str], str | None]:
@@ -129,6 +151,7 @@ class DumpSource:
 
     live = False
     watcher = None
+    follower = None
 
     @property
     def probe_refusal(self) -> str | None:
@@ -137,11 +160,18 @@ class DumpSource:
 
     def load(self) -> Analysis:
         from kpath.cluster.dump import load_dump
+
+        return self._build(load_dump(list(self.files)))
+
+    def load_following(self) -> LiveAnalysis:
+        from kpath.cluster.dump import load_dump
+
+        return LiveAnalysis(load_dump(list(self.files)), self._build)
+
+    def _build(self, raw: RawCluster) -> Analysis:
         from kpath.cluster.snapshot import build_snapshot
 
-        return analyse_snapshot(
-            build_snapshot(load_dump(list(self.files))), self.client, from_here=False
-        )
+        return analyse_snapshot(build_snapshot(raw), self.client, from_here=False)
 
     def contexts(self) -> tuple[list[str], str | None]:
         return [], None
@@ -177,6 +207,7 @@ class KubeSource:
 
     @property
     def watcher(self) -> Watcher | None:
+        """The kinds-changed watch (`watch_changes`); the UI follows with `follower`."""
         from kpath.cluster.watch import DEFAULT_KINDS, GATEWAY_WATCH_KINDS, watch_changes
 
         options = self.options
@@ -186,19 +217,45 @@ class KubeSource:
         return lambda on_change, stop: watch_changes(options, on_change, stop, kinds=kinds)
 
     @property
+    def follower(self) -> Follower | None:
+        options = self.options
+
+        def follow(raw: RawCluster, on_events: EventSink, stop: threading.Event) -> None:
+            # Loaded when following starts: the informer is not needed to read a cluster.
+            from kpath.cluster.informer import follow_cluster
+
+            follow_cluster(options, raw, on_events, stop)
+
+        return follow
+
+    @property
     def probe_refusal(self) -> str | None:
         return None
 
     def load(self) -> Analysis:
-        from kpath.cluster.live import load_live
-        from kpath.cluster.snapshot import build_snapshot
+        return self.load_following().analysis
 
-        snapshot = build_snapshot(load_live(self.options))
-        if snapshot.namespaces_read is None and not self.options.all_namespaces:
-            # One namespace was read (-n, or the context's): never say "all namespaces".
-            snapshot = replace(snapshot, namespaces_read=frozenset({self._namespace()}))
-        # The UI probes from here: its predictions are judged from here too.
-        return analyse_snapshot(snapshot, self.client, from_here=True)
+    def load_following(self) -> LiveAnalysis:
+        from kpath.cluster.live import load_live
+
+        raw = load_live(self.options)
+        # One namespace was read (-n, or the context's): never say "all namespaces". Found
+        # once here (it may read the kubeconfig), not at every rebuild the events cause.
+        one = None
+        if raw.namespaces_read is None and not self.options.all_namespaces:
+            one = frozenset({self._namespace()})
+        client = self.client
+
+        def build(raw: RawCluster) -> Analysis:
+            from kpath.cluster.snapshot import build_snapshot
+
+            snapshot = build_snapshot(raw)
+            if one is not None and snapshot.namespaces_read is None:
+                snapshot = replace(snapshot, namespaces_read=one)
+            # The UI probes from here: its predictions are judged from here too.
+            return analyse_snapshot(snapshot, client, from_here=True)
+
+        return LiveAnalysis(raw, build)
 
     def _namespace(self) -> str:
         if self.options.namespace:
@@ -241,12 +298,19 @@ class KubeSource:
 class LoadedSource:
     """A source from a function that returns the analysis: a snapshot already read (for
     `kpath snapshot`), dicts in a test, a benchmark. ``switch``: the source for another
-    context, when the function stands for one of ``context_names``."""
+    context, when the function stands for one of ``context_names``.
+
+    A followed one (`following`) reads raw objects with ``raw`` and analyses them with
+    ``build``; its ``follower`` (an `EventFeed`'s, in tests and benchmarks) says what
+    changes."""
 
     read: Callable[[], Analysis]
     origin: str = ""
     live: bool = False
     watcher: Watcher | None = None
+    follower: Follower | None = None
+    raw: Callable[[], RawCluster] | None = field(default=None, repr=False)
+    build: Callable[[RawCluster], Analysis] | None = field(default=None, repr=False)
     context_names: Sequence[str] = ()
     context: str | None = None
     switch: Callable[[str], ClusterSource] | None = None
@@ -254,8 +318,26 @@ class LoadedSource:
     probe_refusal: str | None = None
     api: ApiCredentials | None = field(default=None, repr=False)
 
+    @classmethod
+    def following(
+        cls,
+        raw: Callable[[], RawCluster],
+        build: Callable[[RawCluster], Analysis],
+        follower: Follower,
+        *,
+        origin: str = "",
+        live: bool = True,
+    ) -> LoadedSource:
+        """A source whose loads read ``raw()`` and whose changes come from ``follower``."""
+        return cls(lambda: build(raw()), origin, live, follower=follower, raw=raw, build=build)
+
     def load(self) -> Analysis:
         return self.read()
+
+    def load_following(self) -> LiveAnalysis:
+        if self.raw is None or self.build is None:
+            raise InputError("this source has no objects to follow")
+        return LiveAnalysis(self.raw(), self.build)
 
     def contexts(self) -> tuple[list[str], str | None]:
         return list(self.context_names), self.context
@@ -273,3 +355,57 @@ class LoadedSource:
 
     def probe_api(self) -> ApiCredentials | None:
         return self.api
+
+
+def detached(raw: RawCluster) -> RawCluster:
+    """What a follower may read while events are filed into ``raw`` on another thread: the
+    same objects and versions, in lists and dicts of its own (pointers copied, not objects)."""
+    return replace(
+        raw,
+        objects={kind: list(items) for kind, items in raw.objects.items()},
+        sources={kind: list(items) for kind, items in raw.sources.items()},
+        list_versions=dict(raw.list_versions),
+        not_visible=dict(raw.not_visible),
+    )
+
+
+class EventFeed:
+    """A `follower` fed by hand: tests and benchmarks script what a cluster would send.
+
+    `follow` is the follower (it blocks until its stop event, as the informer does); `send`
+    hands a batch to every follower following now, from the caller's thread."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Condition()
+        self._sinks: list[EventSink] = []
+        self.followed: list[RawCluster] = []  # what each follow started from
+
+    def follow(self, raw: RawCluster, on_events: EventSink, stop: threading.Event) -> None:
+        with self._lock:
+            self._sinks.append(on_events)
+            self.followed.append(raw)
+            self._lock.notify_all()
+        try:
+            stop.wait()
+        finally:
+            with self._lock:
+                self._sinks.remove(on_events)
+
+    def wait_following(self, count: int = 1, timeout: float = 10.0) -> bool:
+        """Whether ``count`` follows have started (waits up to ``timeout`` seconds)."""
+        with self._lock:
+            return self._lock.wait_for(lambda: len(self.followed) >= count, timeout)
+
+    @property
+    def following(self) -> int:
+        """How many followers are following now."""
+        with self._lock:
+            return len(self._sinks)
+
+    def send(self, events: Sequence[Event]) -> int:
+        """Hand ``events`` to every follower following now; how many there were."""
+        with self._lock:
+            sinks = list(self._sinks)
+        for sink in sinks:
+            sink(list(events))
+        return len(sinks)

@@ -120,3 +120,56 @@ def test_the_live_source_says_which_namespace_it_read(netpol_lab: Path) -> None:
     assert {k.namespace for k in scope.services(shop)} <= {"shop"}
     everything = _cluster_source(flags(kubeconfig=str(netpol_lab), all_namespaces=True))
     assert everything.load().snapshot.namespaces_read is None
+
+
+@pytest.mark.lab
+def test_the_live_source_follows_what_it_loaded(netpol_lab: Path) -> None:
+    """`load_following` keeps the objects read; its analysis is `load`'s (same scope, same
+    client), and the versions its follower resumes from."""
+    source = _cluster_source(flags(kubeconfig=str(netpol_lab), namespace="shop"))
+    following = source.load_following()
+    loaded = source.load()
+    assert following.analysis.snapshot.namespaces_read == frozenset({"shop"})
+    assert following.analysis.client == loaded.client
+    assert sorted(following.analysis.snapshot.services) == sorted(loaded.snapshot.services)
+    assert following.raw.list_versions  # where the follower resumes
+    assert source.follower is not None and DumpSource(()).follower is None
+
+
+def test_detached_objects_do_not_move_with_the_original() -> None:
+    from kpath.cluster.events import Change, apply_events
+    from kpath.source import detached
+    from tests.tui.following import pod, raw_cluster
+
+    raw = raw_cluster()
+    raw.list_versions[("Pod", None)] = "7"
+    copy = detached(raw)
+    assert copy.objects == raw.objects and copy.list_versions == {("Pod", None): "7"}
+    apply_events(raw, [Change("Pod", "DELETED", pod("web", 0))])
+    raw.list_versions[("Pod", None)] = "8"
+    assert len(copy.objects["Pod"]) == len(raw.objects["Pod"]) + 1
+    assert copy.list_versions == {("Pod", None): "7"}
+
+
+def test_an_event_feed_hands_batches_to_each_follow_until_it_stops() -> None:
+    import threading
+
+    from kpath.source import EventFeed, LoadedSource
+    from tests.tui.following import build, raw_cluster, unready
+
+    feed = EventFeed()
+    source = LoadedSource.following(raw_cluster, build, feed.follow, origin="test")
+    assert source.live and source.follower is not None
+    following = source.load_following()
+    heard: list[object] = []
+    stop = threading.Event()
+    thread = threading.Thread(target=feed.follow, args=(following.raw, heard.append, stop))
+    thread.start()
+    assert feed.wait_following(1) and feed.followed == [following.raw]
+    assert feed.send(unready("web", 0)) == 1
+    assert heard == [unready("web", 0)]
+    stop.set()
+    thread.join(5)
+    assert feed.following == 0 and feed.send(unready("web", 1)) == 0
+    with pytest.raises(InputError):
+        LoadedSource(lambda: build(raw_cluster())).load_following()

@@ -4,14 +4,22 @@ The app never reads the cluster itself. It is given a `kpath.source.ClusterSourc
 a live context, the demo lab, dicts in a test) and a `ViewScope` (what the user asked to
 see); it runs the source's load in a thread worker and the result arrives as an
 `AnalysisReady` message. Probes plug in the same way (`Prober`).
+
+A live source with a `follower` is followed from the objects each load read: the follower's
+thread hands events to an `Inbox`, an apply worker files whatever has arrived into the
+`LiveAnalysis` and analyses it again, and an `EventsApplied` message brings the analysis and
+what changed to the screen, which repaints those services alone. A source with only a
+`watcher` hears which kinds changed and reloads everything after a quiet spell.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import gc
 import json
 import threading
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path as FsPath
@@ -23,22 +31,26 @@ from textual.binding import BindingType
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from kpath.cluster.events import Change, Health, Replace
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.watch import WATCH_LOST, WATCH_OK
 from kpath.errors import KpathError
 from kpath.export.jsonout import paths_json
 from kpath.routing.analysis import Analysis
+from kpath.routing.incremental import Changed, LiveAnalysis
 from kpath.routing.scope import ViewScope
 from kpath.safetext import clean, clean_message
-from kpath.source import ClusterSource, Watcher, needs_reload
+from kpath.source import ClusterSource, Follower, Watcher, detached, needs_reload
 from kpath.tui import files, health
 from kpath.tui import view_model as vm
 from kpath.tui.actions import bindings
 from kpath.tui.commands import KpathCommands
 from kpath.tui.follow import MIN_GAP, reload_delay
+from kpath.tui.inbox import Inbox, narrow_first
 from kpath.tui.messages import (
     AnalysisReady,
     ClusterChanged,
+    EventsApplied,
     JumpTo,
     LoadFailed,
     ProbeMarks,
@@ -51,6 +63,7 @@ from kpath.tui.screens.help import HelpScreen
 from kpath.tui.screens.main import MainScreen
 from kpath.tui.screens.picker import Picker
 from kpath.tui.screens.request import RequestScreen
+from kpath.tui.steady import steady
 from kpath.tui.styles import CONSOLE_FONT
 from kpath.tui.widgets import status_bar
 
@@ -64,6 +77,8 @@ if TYPE_CHECKING:  # loaded when probes are wired (kpath.tui.probing), not with 
 __all__ = ["KpathApp", "Watcher"]
 
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
+#: How many followed batches `painted` remembers (arrival and paint times, what changed).
+PAINTED_KEPT = 1000
 
 
 def namespaces_read(analysis: Analysis) -> list[str]:
@@ -118,7 +133,13 @@ class KpathApp(App[int]):
             origin=self.origin, live=self.live, on_ready=self.reload, scope=scope or ViewScope()
         )
         self.loaded = False
-        self._watcher = source.watcher if self.live else None
+        self._follower: Follower | None = source.follower if self.live else None
+        self._watcher = source.watcher if self.live and self._follower is None else None
+        self._following: LiveAnalysis | None = None  # what the follower's events go into
+        self._unshown: EventsApplied | None = None  # applied, not drawn yet (a burst, merged)
+        #: Followed batches on screen: (handed over, painted) in `time.monotonic` seconds,
+        #: and what they changed; how far the screen trails the cluster.
+        self.painted: deque[tuple[float, float, Changed]] = deque(maxlen=PAINTED_KEPT)
         self._stop_watch = threading.Event()
         self._last_reload = -MIN_GAP  # time.monotonic() of the last reload started
         self._watch_timer: Timer | None = None
@@ -179,7 +200,9 @@ class KpathApp(App[int]):
             self._watch_timer.stop()
             self._watch_timer = self._first_pending = None
         self._watch_origin = origin
+        self._following, self._unshown = None, None
         if self._watcher is None:
+            # A follower starts from the objects the next load reads (`_follow`).
             self.main.status.watching = ""
             return
         self._stop_watch = threading.Event()
@@ -201,6 +224,106 @@ class KpathApp(App[int]):
             watcher(heard, stop)
         except KpathError as exc:  # credentials the load itself could use, but not the watch
             self.call_from_thread(self._watch_failed, str(exc), stop)
+
+    def _follow(self, following: LiveAnalysis) -> None:
+        """Follow the cluster from the objects a load just read; the previous follow stops
+        (the load read everything it had followed)."""
+        if self._follower is None:
+            return
+        self._stop_watch.set()
+        if self._watch_timer is not None:
+            self._watch_timer.stop()
+            self._watch_timer = self._first_pending = None
+        stop = self._stop_watch = threading.Event()
+        self._following, self._unshown = following, None
+        inbox = Inbox()
+        self.main.status.watching = status_bar.WATCHING
+        self._run_follower(self._follower, following, inbox, stop)
+        self._apply_events(following, inbox, stop)
+
+    @work(thread=True, exit_on_error=False, group="watch")
+    def _run_follower(
+        self, follower: Follower, following: LiveAnalysis, inbox: Inbox, stop: threading.Event
+    ) -> None:
+        def heard(events: Sequence[Change | Replace | Health]) -> None:
+            # From the follower's threads: the inbox and post_message are thread-safe.
+            arrived = time.monotonic()
+            for event in events:
+                if isinstance(event, Health):
+                    self.post_message(WatchHealth(event.ok, stop))
+            inbox.put([e for e in events if not isinstance(e, Health)], arrived)
+
+        try:
+            # Its own lists of the objects: the apply worker files events into these.
+            follower(detached(following.raw), heard, stop)
+        except KpathError as exc:  # credentials the load itself could use, but not the watch
+            self.call_from_thread(self._watch_failed, str(exc), stop)
+        finally:
+            inbox.close()
+
+    @work(thread=True, exit_on_error=False, group="watch")
+    def _apply_events(self, following: LiveAnalysis, inbox: Inbox, stop: threading.Event) -> None:
+        """File and analyse what has arrived, as often as the analysis keeps up: the events
+        that come in meanwhile wait in the inbox and are taken together next."""
+        while (batch := inbox.take(stop)) is not None:
+            for part in narrow_first(batch.events):
+                try:
+                    changed = following.apply(part)
+                except Exception as exc:  # a bug, or objects nobody foresaw: read it all
+                    reason = f"{type(exc).__name__}: {exc}"
+                    self.call_from_thread(self._apply_failed, reason, stop)
+                    return
+                if stop.is_set():
+                    return
+                if not changed.nothing:
+                    # Mappings of its own: the next batch changes the live ones meanwhile.
+                    analysis = steady(following.analysis)
+                    self.post_message(
+                        EventsApplied(analysis, changed, batch.arrived, following, self._clock())
+                    )
+
+    def _apply_failed(self, reason: str, stop: threading.Event) -> None:
+        if stop is self._stop_watch and not stop.is_set():
+            self.notify(
+                f"Could not follow a change ({clean_message(reason)}); reading the cluster again.",
+                severity="warning",
+                markup=False,
+            )
+            self.reload()
+
+    @on(EventsApplied)
+    def _events_applied(self, message: EventsApplied) -> None:
+        if message.following is not self._following:
+            return  # a follow a reload (or `c`, `n`) replaced
+        unshown = self._unshown
+        if unshown is None:
+            # Drawn after the messages already queued: a burst is one repaint.
+            self._unshown = message
+            self.call_later(self._show_events)
+            return
+        merged = Changed(
+            unshown.changed.services | message.changed.services,
+            unshown.changed.everything or message.changed.everything,
+        )
+        self._unshown = EventsApplied(
+            message.analysis,
+            merged,
+            min(unshown.arrived, message.arrived),
+            message.following,
+            message.read_at,
+        )
+
+    def _show_events(self) -> None:
+        message, self._unshown = self._unshown, None
+        if message is None or message.following is not self._following:
+            return
+        if self._stop_watch.is_set() or not self.main.query("#status"):
+            return  # the app is closing: the follow stopped, the screen is torn down
+        self.main.apply_changes(message.analysis, message.changed, message.read_at)
+        self.call_after_refresh(self._painted, message.arrived, message.changed)
+
+    def _painted(self, arrived: float, changed: Changed) -> None:
+        self.painted.append((arrived, time.monotonic(), changed))
 
     def _watch_failed(self, reason: str, stop: threading.Event) -> None:
         if stop is self._stop_watch and not stop.is_set():
@@ -240,7 +363,14 @@ class KpathApp(App[int]):
         if message.watch is not self._stop_watch or self._stop_watch.is_set():
             return
         self.main.status.watching = status_bar.WATCHING if message.ok else status_bar.WATCH_LOST
-        if message.ok:
+        if self._following is not None and message.ok:
+            # The follower resumed where it was (a kind it lost track of comes back as a
+            # Replace): nothing to reload. Lost, it is stale as a failed load: loads are
+            # retried (a server that moved is found in the kubeconfig) and follow anew.
+            # Followed again, the server answers: a retried load's error is history.
+            self.main.status.error = ""
+            self._fresh()
+        elif message.ok:
             self.reload()  # changes while the watch was down were not heard
         else:
             self._went_stale()
@@ -270,7 +400,11 @@ class KpathApp(App[int]):
         if self._retry_timer is not None:
             self._retry_timer.stop()
             self._retry_timer = None
-        if self.live and self.main.status.watching == status_bar.WATCH_LOST:
+        if (
+            self.live
+            and self._follower is None
+            and self.main.status.watching == status_bar.WATCH_LOST
+        ):
             # Read, but not followed: without the watch only a load would notice the next
             # outage (or change), so keep loading, at the longest pause.
             self._retry_timer = self.set_timer(health.RETRY_DELAYS[-1], self._retry)
@@ -283,8 +417,17 @@ class KpathApp(App[int]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
     def _load_snapshot(self) -> None:
         load = self.source
+        following: LiveAnalysis | None = None
         try:
-            analysis = load.load()
+            if self._follower is not None:
+                following = load.load_following()
+                analysis = following.analysis
+                # The raw objects live as long as the follow: millions of them, which the
+                # cyclic collector would walk at every collection (seconds, on the UI's
+                # thread too). Reference counting still frees them when replaced.
+                gc.freeze()
+            else:
+                analysis = load.load()
         except KpathError as exc:
             if not get_current_worker().is_cancelled:
                 self.post_message(LoadFailed(str(exc), load))
@@ -297,7 +440,7 @@ class KpathApp(App[int]):
             return
         # A newer load replaced this one (exclusive): its older snapshot must not land last.
         if not get_current_worker().is_cancelled:
-            self.post_message(AnalysisReady(analysis, self._clock(), load))
+            self.post_message(AnalysisReady(analysis, self._clock(), load, following))
 
     @property
     def can_probe(self) -> bool:
@@ -357,7 +500,9 @@ class KpathApp(App[int]):
         origin = message.analysis.snapshot.origin
         if origin:
             self.main.status.origin = self.origin = origin
-        if self._watcher is not None:
+        if message.following is not None:
+            self._follow(message.following)
+        elif self._watcher is not None:
             restart, self._watch_origin = health.watch_follows(self._watch_origin, origin)
             if restart:  # the kubeconfig names another server now: follow that one
                 self._start_watch(self._watch_origin)
@@ -497,9 +642,8 @@ class KpathApp(App[int]):
             return  # a dump holds what it holds
         self.source = wider
         self.workers.cancel_group(self, "probe")
-        if self._watcher is not None:  # follow the new scope, not the old one
-            self._watcher = wider.watcher
-            self._start_watch()
+        if self._watcher is not None or self._follower is not None:
+            self._follow_source(wider)  # the new scope, not the old one
         self.notify(
             f"Reading {'all namespaces' if namespace is None else clean(namespace)}…",
             timeout=3,
@@ -537,12 +681,17 @@ class KpathApp(App[int]):
         self.main.status.error = ""
         self._fresh()
         self.workers.cancel_group(self, "probe")
-        if self._watcher is not None:
+        if self._watcher is not None or self._follower is not None:
             # Follow the new context, or nothing: never the old one behind a new header.
-            self._watcher = source.watcher
-            self._start_watch()
+            self._follow_source(source)
         self.main.status.origin = self.origin = f"context {context}"
         self.reload()
+
+    def _follow_source(self, source: ClusterSource) -> None:
+        """Stop following the old source; follow ``source`` as it can be followed."""
+        self._follower = source.follower
+        self._watcher = source.watcher if self._follower is None else None
+        self._start_watch()
 
     def action_request(self, url: str = "", method: str = "") -> None:
         """Open the request dialog on the analysis shown now (``url``: asked at once)."""

@@ -15,6 +15,7 @@ from textual.message import Message
 from kpath.cluster.records import ObjectKey
 from kpath.probe.plan import HopRef
 from kpath.routing.analysis import Analysis
+from kpath.routing.incremental import Changed, LiveAnalysis
 from kpath.tui.view_model import Hop, ProbeMark
 
 if TYPE_CHECKING:  # the prober's modules load when probes are wired, not with the UI
@@ -24,11 +25,18 @@ if TYPE_CHECKING:  # the prober's modules load when probes are wired, not with t
 class AnalysisReady(Message):
     """The loader finished: a fresh analysis of the cluster."""
 
-    def __init__(self, analysis: Analysis, loaded_at: datetime, load: object = None) -> None:
+    def __init__(
+        self,
+        analysis: Analysis,
+        loaded_at: datetime,
+        load: object = None,
+        following: LiveAnalysis | None = None,
+    ) -> None:
         super().__init__()
         self.analysis = analysis
         self.loaded_at = loaded_at
         self.load = load  # the loader that read it: one replaced since (`c`) is dropped
+        self.following = following  # the objects read, for the source's follower
 
 
 class LoadFailed(Message):
@@ -121,3 +129,23 @@ class WatchHealth(Message):
         super().__init__()
         self.ok = ok
         self.watch = stop
+
+
+class EventsApplied(Message):
+    """Followed events were filed and analysed: the analysis now, and what they changed.
+    ``arrived``: when the oldest of them was handed over (`time.monotonic`)."""
+
+    def __init__(
+        self,
+        analysis: Analysis,
+        changed: Changed,
+        arrived: float,
+        following: LiveAnalysis,
+        read_at: datetime,
+    ) -> None:
+        super().__init__()
+        self.analysis = analysis
+        self.changed = changed
+        self.arrived = arrived
+        self.following = following  # which follow: one a reload replaced is dropped
+        self.read_at = read_at

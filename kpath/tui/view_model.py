@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Mapping, Sequence
+from operator import attrgetter
 from typing import NamedTuple, TypeVar
 
 from kpath.cluster.records import ObjectKey, ServicePort
@@ -150,39 +151,79 @@ def lb_skips_drops(p: Path) -> bool:
     return p.entry.kind == EntryKind.LOAD_BALANCER and p.policy == "Local" and not p.direct
 
 
-def service_rows(analysis: Analysis) -> list[ServiceRow]:
-    """Every service of the snapshot as a list row, sorted by namespace/name."""
-    by_service = group_paths(analysis)
+def service_rows(
+    analysis: Analysis,
+    by_service: Mapping[ObjectKey, Sequence[int]] | None = None,
+    states: Sequence[HopState] | None = None,
+) -> list[ServiceRow]:
+    """Every service of the snapshot as a list row, sorted by namespace/name.
+    ``by_service``, ``states``: `group_paths` and `path_states`, when already made."""
+    if by_service is None:
+        by_service = group_paths(analysis)
     worst: dict[ObjectKey, Severity] = {}
     for f in analysis.findings:
         if f.service is not None and (
             f.service not in worst or f.severity.rank > worst[f.service].rank
         ):
             worst[f.service] = f.severity
-    rows = []
-    for key in sorted(analysis.snapshot.services):
-        svc = analysis.snapshot.services[key]
-        paths = [analysis.paths[i] for i in by_service.get(key, ())]
-        external = any(p.external for p in paths)
-        shown = [p for p in paths if p.external] or paths
-        ways = ways_of(paths)
-        ready, total = pod_counts(analysis.routes.get(key, ()))
-        policy = shown_policy(svc, external)
-        rows.append(
-            ServiceRow(
-                key,
-                svc.type,
-                policy,
-                ready,
-                total,
-                ways,
-                external,
-                worst.get(key),
-                worst_state(path_state(p) for p in shown),
-                service_words(key, svc.type, policy, ways),
-            )
-        )
-    return rows
+    return [
+        _service_row(analysis, key, by_service.get(key, ()), worst.get(key), states)
+        for key in sorted(analysis.snapshot.services)
+    ]
+
+
+def path_states(analysis: Analysis) -> list[HopState]:
+    """`path_state` of every path, by index: made once for the rows and the signatures."""
+    return [path_state(p) for p in analysis.paths]
+
+
+def service_rows_of(
+    analysis: Analysis,
+    keys: Iterable[ObjectKey],
+    by_service: Mapping[ObjectKey, Sequence[int]],
+    findings: Mapping[ObjectKey | None, Sequence[Finding]],
+) -> dict[ObjectKey, ServiceRow]:
+    """The rows of these services alone (those still in the snapshot), as `service_rows`
+    makes them; ``by_service`` and ``findings``: `group_paths`, `group_findings`."""
+    services = analysis.snapshot.services
+    out: dict[ObjectKey, ServiceRow] = {}
+    for key in keys:
+        if key in services:
+            found = findings.get(key, ())
+            worst = max((f.severity for f in found), key=lambda s: s.rank, default=None)
+            out[key] = _service_row(analysis, key, by_service.get(key, ()), worst)
+    return out
+
+
+def _service_row(
+    analysis: Analysis,
+    key: ObjectKey,
+    indexes: Iterable[int],
+    worst: Severity | None,
+    states: Sequence[HopState] | None = None,
+) -> ServiceRow:
+    svc = analysis.snapshot.services[key]
+    own = list(indexes)
+    paths = [analysis.paths[i] for i in own]
+    external = any(p.external for p in paths)
+    shown = [i for i in own if analysis.paths[i].external] or own
+    ways = ways_of(paths)
+    ready, total = pod_counts(analysis.routes.get(key, ()))
+    policy = shown_policy(svc, external)
+    return ServiceRow(
+        key,
+        svc.type,
+        policy,
+        ready,
+        total,
+        ways,
+        external,
+        worst,
+        worst_state(
+            states[i] if states is not None else path_state(analysis.paths[i]) for i in shown
+        ),
+        service_words(key, svc.type, policy, ways),
+    )
 
 
 def pod_counts(routes: Iterable[PortRoutes]) -> tuple[int, int]:
@@ -751,16 +792,25 @@ def infra_paths(analysis: Analysis, indexes: Iterable[int]) -> list[int]:
     return out
 
 
-def path_signature(analysis: Analysis, indexes: Sequence[int]) -> tuple[object, ...]:
-    """What a service's paths look like to a user; a change between refreshes flashes."""
+def path_signature(
+    analysis: Analysis, indexes: Sequence[int], states: Sequence[HopState] | None = None
+) -> tuple[object, ...]:
+    """What a service's paths look like to a user; a change between refreshes flashes.
+    ``states``: `path_states`, when already made."""
     sig: list[object] = []
     for i in indexes:
         p = analysis.paths[i]
-        sig.append((p.entry.label(), p.policy, p.via, path_state(p)))
+        state = states[i] if states is not None else path_state(p)
+        sig.append((p.entry.label(), p.policy, p.via, state))
         choices = [p.direct] if p.direct is not None else [g.choice for g in p.groups]
         sig.append(tuple((len(g.nodes), g.cross_node) for g in p.groups))
-        sig.append(tuple(tuple(t.endpoint for t in c.targets) for c in choices if c))
+        # (address, port): what `Target.endpoint` prints, read in C (node events compare
+        # every service's paths: hundreds of thousands of targets at 1,000 services).
+        sig.append(tuple(tuple(map(_ADDRESS_PORT, c.targets)) for c in choices if c))
     return tuple(sig)
+
+
+_ADDRESS_PORT = attrgetter("address", "port")
 
 
 def changed_services(old: Analysis | None, new: Analysis) -> set[ObjectKey]:

@@ -24,6 +24,7 @@ from kpath.cluster.records import ObjectKey
 from kpath.probe.plan import HopKind, HopRef
 from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding
+from kpath.routing.incremental import Changed
 from kpath.routing.paths import Path
 from kpath.routing.scope import ViewScope, namespaces_label, shown_namespaces
 from kpath.routing.summary import path_summary
@@ -87,6 +88,16 @@ class _Filtered(NamedTuple):
         return self.shown if same_view and vm.narrows(self.text, text) else None
 
 
+class _OpenPath(NamedTuple):
+    """The open service's drawing: its diagrams, their titles and summaries, the list's
+    one-line summary."""
+
+    diagrams: list[vm.Diagram]
+    titles: list[Text]
+    summaries: list[Text]
+    summary: Text
+
+
 class MainScreen(Screen[None]):
     """Explore every way in: pick a service, read its paths, inspect a hop."""
 
@@ -124,6 +135,8 @@ class MainScreen(Screen[None]):
         self._longest: tuple[Sequence[vm.ServiceRow], int] | None = None  # rows, longest name
         self._findings_for: ObjectKey | None = None  # the service the findings tab is about
         self._drawn: set[int] = set()  # the paths whose hops the path view draws now
+        self._open: _OpenPath | None = None  # what the path pane draws now
+        self._signatures: dict[ObjectKey, tuple[object, ...]] = {}  # `path_signature`s now
         self._waiting = "Loading…"  # shown until the first analysis (or a failure) lands
         self.failure = ""  # why nothing is shown: the last load failed with no analysis
 
@@ -266,6 +279,7 @@ class MainScreen(Screen[None]):
         """Show nothing of the last analysis (another cluster is being read): an empty
         list, no findings, ``waiting`` where the paths go."""
         self.analysis, self._rows, self._findings = None, [], {}
+        self._signatures = {}
         self.forget_probes()
         self._waiting, self.failure, self._flash = waiting, "", frozenset()
         status = self.status
@@ -312,7 +326,15 @@ class MainScreen(Screen[None]):
 
     def show_analysis(self, analysis: Analysis, loaded_at: datetime) -> frozenset[ObjectKey]:
         """A new analysis; returns the services whose paths changed since the last one."""
-        changed = frozenset(vm.changed_services(self.analysis, analysis))
+        paths, states = vm.group_paths(analysis), vm.path_states(analysis)
+        # Compared with the signatures kept from the last analysis: each path read once.
+        signatures = {k: vm.path_signature(analysis, idx, states) for k, idx in paths.items()}
+        changed = frozenset(
+            k
+            for k, sig in signatures.items()
+            if self.analysis is not None and self._signatures.get(k) != sig
+        )
+        self._signatures = signatures
         old, self.analysis = self.analysis, analysis
         # Rows of the namespaces read only: services read elsewhere just to find ingress
         # controllers and Gateways stay out, as they do from `kpath paths`.
@@ -322,15 +344,16 @@ class MainScreen(Screen[None]):
             internal=True,
         )
         rows = vm.sort_rows(
-            [r for r in vm.service_rows(analysis) if scope.service(analysis, r.key)], self.sort
+            [r for r in vm.service_rows(analysis, paths, states) if scope.service(analysis, r.key)],
+            self.sort,
         )
         if rows != self._rows:  # the same rows keep the drawn list: nothing to resend
             self._rows = rows
-        before, self._paths = self._paths, vm.group_paths(analysis)
+        before, self._paths = self._paths, paths
         self._findings = vm.group_findings(analysis.findings)
         # Hop references belong to one analysis: move the results of unchanged services, and
         # keep a changed service's where its hops still exist, marked stale.
-        self.probes = vm.carry_marks(old, analysis, self.probes, changed)
+        self.probes = vm.carry_marks(old, analysis, self.probes, changed) if self.probes else {}
         self._refs_of = {}
         for ref in self.probes:
             self._refs_of.setdefault(ref.path, set()).add(ref)
@@ -360,6 +383,135 @@ class MainScreen(Screen[None]):
         self._flash = frozenset()
         self.table.set_marks(self.service_probes, self._flash)
         self.path_view.remove_class("-flash")
+
+    def apply_changes(
+        self, analysis: Analysis, changed: Changed, read_at: datetime
+    ) -> frozenset[ObjectKey]:
+        """A followed cluster's events, analysed: repaint only what they changed (the rows
+        of ``changed.services``, the count, the findings and the open path if theirs
+        changed), keeping the selection, scroll and filter. ``changed.everything``: all of
+        it, as a reload. Returns the services whose paths changed (they flash)."""
+        old = self.analysis
+        if changed.everything or old is None:
+            return self.show_analysis(analysis, read_at)
+        keys = changed.services
+        self.analysis = analysis
+        before, self._paths = self._paths, vm.group_paths(analysis)
+        findings_before, self._findings = self._findings, vm.group_findings(analysis.findings)
+        for key in keys - self._paths.keys():
+            self._signatures.pop(key, None)
+        signatures = {
+            k: vm.path_signature(analysis, self._paths[k]) for k in keys & self._paths.keys()
+        }
+        moved = frozenset(k for k, sig in signatures.items() if self._signatures.get(k) != sig)
+        self._signatures.update(signatures)
+        probes = self.probes
+        self._carry_probes(old, analysis, before, moved)
+        visible_moved = self._update_rows(analysis, keys, moved)
+        if visible_moved:
+            self.refresh_list(keep=self.selected)  # the count too
+        self.status.loaded_at = read_at
+        found = {k for k in keys if findings_before.get(k, []) != self._findings.get(k, [])}
+        if found:
+            self._show_cluster_findings()
+        if self.selected in keys:
+            self._redraw_open(
+                before.get(self.selected), self.probes is not probes, self.selected in found
+            )
+        if moved:
+            self.set_timer(3.0, lambda: self._end_flash_of(moved))
+        return moved
+
+    def _carry_probes(
+        self,
+        old: Analysis,
+        analysis: Analysis,
+        before: Mapping[ObjectKey, list[int]],
+        moved: frozenset[ObjectKey],
+    ) -> None:
+        """Probe results after followed events: as `show_analysis` keeps them."""
+        if self.probes:
+            self.probes = vm.carry_marks(old, analysis, self.probes, moved)
+            self._refs_of = {}
+            for ref in self.probes:
+                self._refs_of.setdefault(ref.path, set()).add(ref)
+        if self.reports:
+            at = vm.moved_paths(before, self._paths, moved)
+            self.reports = [
+                (r, tuple(at.get(i) if i is not None else None for i in idx))
+                for r, idx in self.reports
+            ]
+        for key in [k for k in self.service_probes if k in moved or k not in self._paths]:
+            del self.service_probes[key]
+            self.table.mark_probe(key, ProbeState.UNPROBED)
+
+    def _update_rows(
+        self, analysis: Analysis, keys: frozenset[ObjectKey], moved: frozenset[ObjectKey]
+    ) -> bool:
+        """The rows of ``keys`` made again and handed to the list; True when rows came,
+        went or changed places, or the filter now shows a different set (then the caller
+        filters and counts again)."""
+        scope = ViewScope(
+            shown_namespaces(None, analysis.snapshot.namespaces_read),
+            selector=self.selector or "",
+            internal=True,
+        )
+        fresh = {
+            k: r
+            for k, r in vm.service_rows_of(analysis, keys, self._paths, self._findings).items()
+            if scope.service(analysis, k)
+        }
+        rows = [fresh.pop(r.key, r) for r in self._rows if r.key not in keys or r.key in fresh]
+        placed = len(rows) == len(self._rows) and not fresh
+        if fresh or (self.sort != "name" and placed and not _in_order(rows, keys, self.sort)):
+            rows, placed = vm.sort_rows([*rows, *fresh.values()], self.sort), False
+        self._rows = rows
+        self._flash = self._flash | moved
+        self.table.update_rows(rows, keys, self._flash)
+        last = self._last_filter
+        if not placed or last is None:
+            # Rows moved: a line may now hold another service even where the visible
+            # indexes stay the same, so every line is drawn again (from the drawn lines of
+            # the services that did not change).
+            self.table.refresh()
+            return True
+        at = [i for i, r in enumerate(rows) if r.key in keys]
+        text = self.query_one("#filter", Input).value
+        now = vm.visible(
+            rows, text=text, namespace=self.namespace, internal=self.internal, within=at
+        )
+        shown = set(last.shown)
+        if set(now) != shown.intersection(at):
+            return True
+        self._last_filter = last._replace(rows=rows)  # the same rows shown, from these rows
+        return False
+
+    def _redraw_open(
+        self, before: list[int] | None, probes_moved: bool, findings_changed: bool
+    ) -> None:
+        """The open service's objects changed: redraw its path only if what it draws
+        differs, keeping the chosen hop where its paths are still where they were."""
+        key, view, analysis = self.selected, self.path_view, self.analysis
+        if key is None or analysis is None:
+            return
+        open_path = self._open_path(analysis, key)
+        if open_path != self._open or probes_moved:
+            hop = view.current
+            self._draw_open(open_path)
+            if hop is not None and before == self._paths.get(key) and view.current != hop:
+                view.select_ref(hop.ref)
+        view.set_class(key in self._flash, "-flash")
+        if findings_changed:
+            self._show_findings(key)
+
+    def _end_flash_of(self, keys: frozenset[ObjectKey]) -> None:
+        """The flash of followed changes ends, service by service."""
+        if not self._flash & keys:
+            return
+        self._flash = self._flash - keys
+        self.table.update_rows(self._rows, frozenset(), self._flash)
+        if self.selected in keys:
+            self.path_view.remove_class("-flash")
 
     def refresh_list(self, keep: ObjectKey | None = None, announce: bool = False) -> None:
         """Re-apply filter, namespace and exposure to the rows; keep the cursor if shown."""
@@ -396,28 +548,43 @@ class MainScreen(Screen[None]):
         view = self.path_view
         analysis = self.analysis
         if analysis is None or key is None:
-            self._drawn = set()
+            self._drawn, self._open = set(), None
             self._show_summary(Text(""))
             view.show(
                 [], [], self.probes, self._nothing_shown() if analysis else self._placeholder()
             )
             self._show_findings(None)
             return
+        self._draw_open(self._open_path(analysis, key))
+        view.set_class(key in self._flash, "-flash")
+        self._show_findings(key)
+
+    def _open_path(self, analysis: Analysis, key: ObjectKey) -> _OpenPath:
+        """What the path pane and the summary line show for ``key``."""
         indexes = [
             i for i in self._paths.get(key, ()) if self.internal or analysis.paths[i].external
         ] or self._paths.get(key, [])
         diagrams = vm.diagrams(analysis, indexes)
-        self._drawn = vm.drawn_paths(diagrams)
         states = [vm.path_state(analysis.paths[d.path]) for d in diagrams]
         titles = [diagram_title(d, state) for d, state in zip(diagrams, states, strict=True)]
         lines = [path_summary(analysis, analysis.paths[d.path]) for d in diagrams]
         summaries = [summary_text(line, state) for line, state in zip(lines, states, strict=True)]
-        view.show(diagrams, titles, self.probes, "This service has no way in.", summaries)
         # Beside the list: the summary of the path a user should look at first.
         worst = next((n for n, s in enumerate(states) if s in FAILING), 0)
-        self._show_summary(list_summary(lines[worst], states[worst]) if lines else Text(""))
-        view.set_class(key in self._flash, "-flash")
-        self._show_findings(key)
+        summary = list_summary(lines[worst], states[worst]) if lines else Text("")
+        return _OpenPath(diagrams, titles, summaries, summary)
+
+    def _draw_open(self, open_path: _OpenPath) -> None:
+        self._open = open_path
+        self._drawn = vm.drawn_paths(open_path.diagrams)
+        self.path_view.show(
+            open_path.diagrams,
+            open_path.titles,
+            self.probes,
+            "This service has no way in.",
+            open_path.summaries,
+        )
+        self._show_summary(open_path.summary)
 
     def _show_summary(self, text: Text) -> None:
         # One line of fixed height: a new service costs a repaint of it, not a layout.
@@ -637,6 +804,17 @@ class MainScreen(Screen[None]):
 
     def show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+
+
+def _in_order(rows: Sequence[vm.ServiceRow], keys: frozenset[ObjectKey], by: str) -> bool:
+    """Whether the rows of ``keys`` still sit in ``by`` order next to their neighbours."""
+    probe = vm.sort_rows
+    for i, r in enumerate(rows):
+        if r.key in keys:
+            window = list(rows[max(0, i - 1) : i + 2])
+            if probe(window, by) != window:
+                return False
+    return True
 
 
 __all__ = ["MainScreen", "Probes"]

@@ -257,6 +257,27 @@ class ServiceTable(ScrollView, can_focus=True):
             if self._rows[i].key == key:
                 self.refresh(Region(0, y, self.size.width, 1))
 
+    def update_rows(
+        self,
+        rows: Sequence[ServiceRow],
+        keys: frozenset[ObjectKey],
+        flash: frozenset[ObjectKey] | None = None,
+    ) -> None:
+        """New data for the services ``keys`` alone (followed events): forget their drawn
+        lines and repaint the ones on screen; every other line stays as drawn. ``rows``
+        keep the visible rows' places (the screen calls `show` when they moved)."""
+        self._rows = rows
+        if flash is not None:
+            keys = keys | (flash ^ self._flash)
+            self._flash = flash
+        # LRUCache is not iterable: its keys() is the way to its entries.
+        for drawn in [k for k in self._strips.keys() if k[0] in keys]:  # noqa: SIM118
+            self._strips.discard(drawn)
+        top, height, width = int(self.scroll_offset.y), self.size.height, self.size.width
+        for y, i in enumerate(self._visible[top : top + height]):
+            if i < len(rows) and rows[i].key in keys:
+                self.refresh(Region(0, y, width, 1))
+
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._strips.clear()  # theme or focus changed: cursor colours differ
