@@ -618,7 +618,7 @@ def decode_watch_event(line: bytes, kind: str) -> dict[str, Any] | None:
         return None
     try:
         event: dict[str, Any] = _WATCH_EVENT.decode(line)
-    except _DECODE_ERRORS + (msgspec.ValidationError,):
+    except (*_DECODE_ERRORS, msgspec.ValidationError):
         return None
     return None if event.get("type") == "ERROR" else event
 
