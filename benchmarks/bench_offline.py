@@ -9,9 +9,9 @@ machine spreads over both):
 
 - `json.loads` of the file with the cyclic collector off, in a fresh process
   (`_measure.py json-nogc`): the decode alone, as the reference;
-- `python -m kpath paths --dump F -A -o json > /dev/null`: the whole process (start-up,
-  imports, decoding, snapshot, analysis, JSON output), wall time and peak RSS (the
-  child's ``ru_maxrss``).
+- `python -m kpath paths --dump F -A -o json`: the whole process (start-up, imports,
+  decoding, snapshot, analysis, JSON output to a pipe), wall time and peak RSS (its
+  ``ru_maxrss``, started through a small launcher: see `_LAUNCH`).
 
 Goals: the kpath median ≤ 0.5× the json.loads median; kpath's peak RSS ≤ 1.5× the file.
 """
@@ -24,7 +24,6 @@ import os
 import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -59,17 +58,36 @@ def child_env() -> dict[str, str]:
     return env
 
 
+#: Starts the measured process and reports its peak RSS: a child forked straight from this
+#: (big) process would count this process's high-water mark as its own (Linux carries it
+#: over the exec), so a small launcher forks it instead.
+_LAUNCH = """import os, sys, time
+started = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    os.execvp(sys.argv[2], sys.argv[2:])
+_, status, usage = os.wait4(pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(f"{usage.ru_maxrss * 1024} {time.perf_counter() - started}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run(argv: Sequence[str]) -> tuple[float, int, bytes]:
-    """A whole child process: (wall seconds, peak RSS in bytes, stdout)."""
-    started = time.perf_counter()
-    proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.PIPE, env=child_env())
-    out = proc.stdout.read() if proc.stdout else b""  # drained as it is written
-    _, status, usage = os.wait4(proc.pid, 0)
-    seconds = time.perf_counter() - started
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    """A whole process: (wall seconds from its fork to its exit, peak RSS, stdout)."""
+    report = OUT / f"peak-{os.getpid()}.txt"
+    proc = subprocess.run(
+        [sys.executable, "-c", _LAUNCH, str(report), *argv],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        env=child_env(),
+        check=False,
+    )
     if proc.returncode not in (0, 1):  # 1: findings at --fail-on, never set here
         raise SystemExit(f"{' '.join(argv)} exited {proc.returncode}")
-    return seconds, usage.ru_maxrss * 1024, out
+    peak, seconds = report.read_text().split()  # the launcher's start is not counted
+    report.unlink()
+    return float(seconds), int(peak), proc.stdout
 
 
 def json_loads(path: Path) -> float:

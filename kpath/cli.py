@@ -15,7 +15,7 @@ from typing import Any
 
 from kpath import __version__
 from kpath.errors import InputError, KpathError
-from kpath.jsontext import write_json
+from kpath.export.jsontext import write_json
 from kpath.safetext import clean_message
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2

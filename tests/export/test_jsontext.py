@@ -1,4 +1,4 @@
-"""`kpath.jsontext.indented` writes what ``json.dumps(doc, indent=2)`` writes, byte for byte."""
+"""`kpath.export.jsontext.indented` writes what ``json.dumps(doc, indent=2)`` writes, byte for byte."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ import pytest
 from kpath.cluster.dump import load_dump
 from kpath.cluster.snapshot import build_snapshot
 from kpath.export.jsonout import paths_json
-from kpath.jsontext import indented, write_json
+from kpath.export.jsontext import indented, write_json
 from kpath.routing.analysis import analyse
 from kpath.routing.scope import ViewScope
 
-DATA = Path(__file__).resolve().parent / "data"
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 VALUES: list[Any] = [
     "",
@@ -81,7 +81,7 @@ def test_nan_and_infinity_are_written_as_json_writes_them() -> None:
     assert indented(doc) == json.dumps(doc, indent=2)
 
 
-REALWORLD = Path(__file__).resolve().parents[2] / "shared" / "realworld" / "dumps"
+REALWORLD = Path(__file__).resolve().parents[3] / "shared" / "realworld" / "dumps"
 DUMPS = [DATA / "hostile", DATA / "dumps" / "policies.yaml"] + (
     sorted(p for p in REALWORLD.iterdir() if p.is_dir()) if REALWORLD.is_dir() else []
 )
