@@ -1,4 +1,4 @@
-"""`kpath.export.jsontext.indented` writes what ``json.dumps(doc, indent=2)`` writes, byte for byte."""
+"""`kpath.export.jsontext.indented` writes what ``json.dumps(doc, indent=2)`` writes."""
 
 from __future__ import annotations
 
