@@ -2,7 +2,8 @@
 
 Two shapes come out of here:
 
-- `ServiceRow`: one line of the services list (built once per analysis, filtered per key);
+- `ServiceRow`: one line of the services list (`Rows`: the words the filter reads made for
+  every service once per analysis, the rest of a row when it is drawn);
 - `Diagram`: one path drawn left to right (client → entry → node group or direct → pods),
   built only for the service the user selected, so 10,000 services cost nothing here.
 
@@ -16,8 +17,8 @@ places no probe tests (the client, "straight to pods") have a `PlaceRef` of thei
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import NamedTuple, TypeVar
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from typing import NamedTuple, TypeVar, overload
 
 from kpath.cluster.records import ObjectKey, ServicePort
 from kpath.probe.plan import HopKind, HopRef
@@ -150,39 +151,155 @@ def lb_skips_drops(p: Path) -> bool:
     return p.entry.kind == EntryKind.LOAD_BALANCER and p.policy == "Local" and not p.direct
 
 
-def service_rows(analysis: Analysis) -> list[ServiceRow]:
-    """Every service of the snapshot as a list row, sorted by namespace/name."""
-    by_service = group_paths(analysis)
-    worst: dict[ObjectKey, Severity] = {}
-    for f in analysis.findings:
-        if f.service is not None and (
-            f.service not in worst or f.severity.rank > worst[f.service].rank
-        ):
-            worst[f.service] = f.severity
-    rows = []
-    for key in sorted(analysis.snapshot.services):
-        svc = analysis.snapshot.services[key]
-        paths = [analysis.paths[i] for i in by_service.get(key, ())]
-        external = any(p.external for p in paths)
+class _Columns:
+    """Every service of an analysis, sorted by namespace/name: what the list filters on
+    (name, words, exposure) for all of them in one pass; the rest of each row on demand."""
+
+    def __init__(
+        self, analysis: Analysis | None, by_service: Mapping[ObjectKey, Sequence[int]]
+    ) -> None:
+        self.analysis, self.by_service = analysis, by_service
+        self.keys = sorted(analysis.snapshot.services) if analysis is not None else []
+        self.types: list[str] = []
+        self.policies: list[str] = []
+        self.ways: list[str] = []
+        self.external: list[bool] = []
+        self.search: list[str] = []
+        paths = analysis.paths if analysis is not None else []
+        services = analysis.snapshot.services if analysis is not None else {}
+        for key in self.keys:
+            svc = services[key]
+            mine = [paths[i] for i in by_service.get(key, ())]
+            external = any(p.external for p in mine)
+            ways, policy = ways_of(mine), shown_policy(svc, external)
+            self.types.append(svc.type)
+            self.policies.append(policy)
+            self.ways.append(ways)
+            self.external.append(external)
+            self.search.append(service_words(key, svc.type, policy, ways))
+        self.built: list[ServiceRow | None] = [None] * len(self.keys)
+        self._worst: dict[ObjectKey, Severity] | None = None
+
+    def worst(self) -> dict[ObjectKey, Severity]:
+        if self._worst is None:
+            worst: dict[ObjectKey, Severity] = {}
+            for f in self.analysis.findings if self.analysis is not None else ():
+                if f.service is not None and (
+                    f.service not in worst or f.severity.rank > worst[f.service].rank
+                ):
+                    worst[f.service] = f.severity
+            self._worst = worst
+        return self._worst
+
+    def row(self, j: int) -> ServiceRow:
+        row = self.built[j]
+        if row is None:
+            row = self.built[j] = self._build(j)
+        return row
+
+    def _build(self, j: int) -> ServiceRow:
+        # The costly part of a row (every node group's verdict, every endpoint's pod):
+        # paid for the rows drawn, not for all 100,000.
+        key, analysis = self.keys[j], self.analysis
+        assert analysis is not None  # a row exists only for a service of the analysis
+        paths = [analysis.paths[i] for i in self.by_service.get(key, ())]
         shown = [p for p in paths if p.external] or paths
-        ways = ways_of(paths)
         ready, total = pod_counts(analysis.routes.get(key, ()))
-        policy = shown_policy(svc, external)
-        rows.append(
-            ServiceRow(
-                key,
-                svc.type,
-                policy,
-                ready,
-                total,
-                ways,
-                external,
-                worst.get(key),
-                worst_state(path_state(p) for p in shown),
-                service_words(key, svc.type, policy, ways),
-            )
+        return ServiceRow(
+            key,
+            self.types[j],
+            self.policies[j],
+            ready,
+            total,
+            self.ways[j],
+            self.external[j],
+            self.worst().get(key),
+            worst_state(path_state(p) for p in shown),
+            self.search[j],
         )
-    return rows
+
+
+class Rows(Sequence[ServiceRow]):
+    """The services list's rows in list order: a `Sequence[ServiceRow]` whose rows are built
+    when first read. The filter reads `keys`, `search`, `external` and `namespaces`, made
+    for every row at once; READY, PATH and FINDING are worked out for the rows drawn (or
+    sorted by), so a first screen of 100,000 services costs their words, not their states."""
+
+    def __init__(self, columns: _Columns, order: Sequence[int]) -> None:
+        self._columns, self._order = columns, order
+        if isinstance(order, range) and order == range(len(columns.keys)):
+            self.keys, self.search, self.external = columns.keys, columns.search, columns.external
+        else:
+            self.keys = [columns.keys[j] for j in order]
+            self.search = [columns.search[j] for j in order]
+            self.external = [columns.external[j] for j in order]
+        self.namespaces = [k.namespace for k in self.keys]
+        self._index: dict[ObjectKey, int] | None = None
+        self._longest: int | None = None
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @overload
+    def __getitem__(self, i: int) -> ServiceRow: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[ServiceRow]: ...
+    def __getitem__(self, i: int | slice) -> ServiceRow | list[ServiceRow]:
+        if isinstance(i, slice):
+            return [self._columns.row(j) for j in self._order[i]]
+        return self._columns.row(self._order[i])
+
+    def __iter__(self) -> Iterator[ServiceRow]:
+        row = self._columns.row
+        return (row(j) for j in self._order)
+
+    def index_of(self, key: ObjectKey) -> int | None:
+        """Where ``key``'s row is (None: not a row), without reading every row."""
+        if self._index is None:
+            self._index = {k: n for n, k in enumerate(self.keys)}
+        return self._index.get(key)
+
+    def longest_name(self) -> int:
+        """The longest namespace/name, in characters."""
+        if self._longest is None:
+            self._longest = max((len(k.namespace) + 1 + len(k.name) for k in self.keys), default=0)
+        return self._longest
+
+    def sorted(self, by: str) -> Rows:
+        c = self._columns
+        if by not in ("worst", "type") and isinstance(self._order, range):
+            return self  # every service, in name order already
+        if by == "worst":  # needs every row's states: the cost of asking for this order
+
+            def worst_first(j: int) -> tuple[int, int, ObjectKey]:
+                r = c.row(j)
+                return (-(r.worst.rank if r.worst else -1), -_STATE_RANK[r.state], r.key)
+
+            order = sorted(self._order, key=worst_first)
+        elif by == "type":
+            order = sorted(self._order, key=lambda j: (c.types[j], c.keys[j]))
+        else:  # the columns are in name order already
+            order = sorted(self._order)
+            if len(order) == len(c.keys):
+                return Rows(c, range(len(c.keys)))
+        return Rows(c, order)
+
+
+#: The list before any analysis: no rows.
+NO_ROWS = Rows(_Columns(None, {}), range(0))
+
+
+def service_rows(
+    analysis: Analysis,
+    keep: Callable[[ObjectKey], bool] | None = None,
+    by_service: Mapping[ObjectKey, Sequence[int]] | None = None,
+) -> Rows:
+    """Every service of the snapshot (those ``keep`` holds) as list rows, sorted by
+    namespace/name. ``by_service``: `group_paths` of the analysis, when already made."""
+    columns = _Columns(analysis, group_paths(analysis) if by_service is None else by_service)
+    if keep is None:
+        return Rows(columns, range(len(columns.keys)))
+    return Rows(columns, [j for j, k in enumerate(columns.keys) if keep(k)])
 
 
 def pod_counts(routes: Iterable[PortRoutes]) -> tuple[int, int]:
@@ -206,40 +323,42 @@ def pod_counts(routes: Iterable[PortRoutes]) -> tuple[int, int]:
     return sum(ready.values()) + extra_ready, len(ready) + extra
 
 
-def sort_rows(rows: Sequence[ServiceRow], by: str) -> list[ServiceRow]:
-    if by == "worst":
-        return sorted(
-            rows, key=lambda r: (-(r.worst.rank if r.worst else -1), -_STATE_RANK[r.state], r.key)
-        )
-    if by == "type":
-        return sorted(rows, key=lambda r: (r.type, r.key))
-    return sorted(rows, key=lambda r: r.key)
+def sort_rows(rows: Rows, by: str) -> Rows:
+    return rows.sorted(by)
 
 
 def visible(
-    rows: Sequence[ServiceRow],
+    rows: Rows,
     *,
     text: str = "",
     namespace: str | None = None,
     internal: bool = False,
     within: Sequence[int] | None = None,
 ) -> list[int]:
-    """Indexes of the rows to show: filter words (all must match), namespace, exposure.
+    """Indexes of the rows to show, ascending: filter words (all must match), namespace,
+    exposure. Reads the rows' words only, never builds a row.
 
     ``within``: only these candidates (a previous result this one `narrows`), so typing
-    one more letter scans what was shown, not all 10,000 rows.
+    one more letter scans what was shown, not all 100,000 rows.
     """
     words = text.lower().split()
-    candidates = range(len(rows)) if within is None else within
-    # Comprehensions over plain checks: this runs on every keystroke.
-    out = [
-        i
-        for i in candidates
-        if (internal or rows[i].external)
-        and (namespace is None or rows[i].key.namespace == namespace)
-    ]
+    search, external, spaces = rows.search, rows.external, rows.namespaces
+    # Comprehensions over plain lists: this runs on every keystroke.
+    if internal and namespace is None:
+        if within is None and words:  # the first word scans every row's words at once
+            out = [i for i, s in enumerate(search) if words[0] in s]
+            words = words[1:]
+        else:
+            out = list(range(len(rows)) if within is None else within)
+    else:
+        candidates = range(len(rows)) if within is None else within
+        out = [
+            i
+            for i in candidates
+            if (internal or external[i]) and (namespace is None or spaces[i] == namespace)
+        ]
     for w in words:
-        out = [i for i in out if w in rows[i].search]
+        out = [i for i in out if w in search[i]]
     return out
 
 
@@ -248,6 +367,40 @@ def narrows(old: str, new: str) -> bool:
     inside some new word (a row holding the longer word holds the shorter one)."""
     new_words = new.lower().split()
     return all(any(w in n for n in new_words) for w in old.lower().split())
+
+
+class FilterMemo:
+    """The recent filters of one list view (the same rows, namespace and exposure) and
+    what each showed: erasing a letter shows again what that text showed, and a narrower
+    text scans the smallest result it narrows, so a keystroke rarely reads every row."""
+
+    SIZE = 64  # filters remembered: several words typed and erased
+
+    def __init__(self, rows: Rows, namespace: str | None, internal: bool) -> None:
+        self.rows, self.namespace, self.internal = rows, namespace, internal
+        self._shown: dict[str, list[int]] = {}
+
+    def same_view(self, rows: Rows, namespace: str | None, internal: bool) -> bool:
+        return self.rows is rows and self.namespace == namespace and self.internal == internal
+
+    def shown(self, text: str) -> list[int]:
+        key = " ".join(text.lower().split())
+        hit = self._shown.pop(key, None)
+        if hit is None:
+            within = min(
+                (v for k, v in self._shown.items() if narrows(k, key)), key=len, default=None
+            )
+            hit = visible(
+                self.rows,
+                text=key,
+                namespace=self.namespace,
+                internal=self.internal,
+                within=within,
+            )
+            if len(self._shown) >= self.SIZE:
+                del self._shown[next(iter(self._shown))]  # the least recently used
+        self._shown[key] = hit  # last: the most recently used
+        return hit
 
 
 # --- the path diagram -----------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -71,23 +71,6 @@ LIST_FRAME = 5  # the list's padding, scrollbar gutter and border, in cells
 MAX_NAME = 64  # the SERVICE column grows to this many cells at most
 
 
-class _Filtered(NamedTuple):
-    """The last filter applied: a narrower one only needs to scan what it showed."""
-
-    rows: Sequence[vm.ServiceRow]
-    namespace: str | None
-    internal: bool
-    text: str
-    shown: list[int]
-
-    def candidates(
-        self, rows: Sequence[vm.ServiceRow], namespace: str | None, internal: bool, text: str
-    ) -> list[int] | None:
-        """What a new filter needs to scan: these rows, or None for all of them."""
-        same_view = self.rows is rows and self.namespace == namespace and self.internal == internal
-        return self.shown if same_view and vm.narrows(self.text, text) else None
-
-
 class MainScreen(Screen[None]):
     """Explore every way in: pick a service, read its paths, inspect a hop."""
 
@@ -117,12 +100,11 @@ class MainScreen(Screen[None]):
         # (None: changed since): what `e` exports.
         self.reports: list[tuple[ProbeReport, tuple[int | None, ...]]] = []
         self._refs_of: dict[int, set[HopRef]] = {}  # path index → its hops in `probes`
-        self._rows: list[vm.ServiceRow] = []
+        self._rows: vm.Rows = vm.NO_ROWS
         self._paths: dict[ObjectKey, list[int]] = {}
         self._findings: dict[ObjectKey | None, list[Finding]] = {}
         self._flash: frozenset[ObjectKey] = frozenset()
-        self._last_filter: _Filtered | None = None
-        self._longest: tuple[Sequence[vm.ServiceRow], int] | None = None  # rows, longest name
+        self._filters: vm.FilterMemo | None = None  # the recent filters of this view
         self._findings_for: ObjectKey | None = None  # the service the findings tab is about
         self._drawn: set[int] = set()  # the paths whose hops the path view draws now
         self._waiting = "Loading…"  # shown until the first analysis (or a failure) lands
@@ -238,10 +220,7 @@ class MainScreen(Screen[None]):
         namespace/name fits the SERVICE column, since the path pane has room to spare."""
         screen = self.size.width
         base = screen * 45 // 100
-        if self._longest is None or self._longest[0] is not self._rows:
-            names = max((len(r.key.namespace) + 1 + len(r.key.name) for r in self._rows), default=0)
-            self._longest = (self._rows, min(names, MAX_NAME))
-        longest = max(self._longest[1], MIN_NAME)
+        longest = max(min(self._rows.longest_name(), MAX_NAME), MIN_NAME)
         self._set_name_width(longest)
         if longest <= layout(base - LIST_FRAME)[0][1]:
             return base  # the names fit as it is
@@ -266,7 +245,7 @@ class MainScreen(Screen[None]):
     def clear(self, waiting: str) -> None:
         """Show nothing of the last analysis (another cluster is being read): an empty
         list, no findings, ``waiting`` where the paths go."""
-        self.analysis, self._rows, self._findings = None, [], {}
+        self.analysis, self._rows, self._findings = None, vm.NO_ROWS, {}
         self.forget_probes()
         self._waiting, self.failure, self._flash = waiting, "", frozenset()
         status = self.status
@@ -322,12 +301,20 @@ class MainScreen(Screen[None]):
             selector=self.selector or "",
             internal=True,
         )
-        rows = vm.sort_rows(
-            [r for r in vm.service_rows(analysis) if scope.service(analysis, r.key)], self.sort
-        )
-        if rows != self._rows:  # the same rows keep the drawn list: nothing to resend
-            self._rows = rows
+
+        def keep(key: ObjectKey) -> bool:
+            return scope.service(analysis, key)
+
         before, self._paths = self._paths, vm.group_paths(analysis)
+        # Always the new rows: the table repaints only if the lines on screen differ.
+        self._rows = vm.sort_rows(
+            vm.service_rows(
+                analysis,
+                keep if scope.namespaces is not None or scope.selector else None,
+                self._paths,
+            ),
+            self.sort,
+        )
         self._findings = vm.group_findings(analysis.findings)
         # Hop references belong to one analysis: move the results of unchanged services, and
         # keep a changed service's where its hops still exist, marked stale.
@@ -365,12 +352,10 @@ class MainScreen(Screen[None]):
     def refresh_list(self, keep: ObjectKey | None = None, announce: bool = False) -> None:
         """Re-apply filter, namespace and exposure to the rows; keep the cursor if shown."""
         text = self.query_one("#filter", Input).value
-        last = self._last_filter
-        within = last.candidates(self._rows, self.namespace, self.internal, text) if last else None
-        shown = vm.visible(
-            self._rows, text=text, namespace=self.namespace, internal=self.internal, within=within
-        )
-        self._last_filter = _Filtered(self._rows, self.namespace, self.internal, text, shown)
+        memo = self._filters
+        if memo is None or not memo.same_view(self._rows, self.namespace, self.internal):
+            memo = self._filters = vm.FilterMemo(self._rows, self.namespace, self.internal)
+        shown = memo.shown(text)
         self.table.show(self._rows, shown, keep=keep, announce=announce)
         self._fit_list()
         # The namespaces shown, of those read: never "all" when only one was read.
@@ -561,7 +546,7 @@ class MainScreen(Screen[None]):
             return []
         table = self.table
         keys = [
-            table.rows[i].key
+            table.rows.keys[i]
             for i in vm.visible(
                 table.rows,
                 text=self.query_one("#filter", Input).value,
