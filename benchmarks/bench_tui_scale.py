@@ -237,6 +237,33 @@ def result(goal: str, measured: float, reference: float, unit: str, note: str) -
     }
 
 
+def keystroke_result(quick: bool, rounds: int, profiled: bool) -> dict[str, Any]:
+    sizes = (1000, 20_000) if quick else (1000, 100_000)
+    small = analysis_of(keystroke_dump(sizes[0]))
+    big = analysis_of(keystroke_dump(sizes[1]))
+    profile = cProfile.Profile() if profiled else None
+    keys = keystrokes(small, big, rounds, profile)
+    del small, big
+    print(f"{'filter keystroke':<24}{'n':>5}{'median':>10}{'p95':>10}   (ms)")
+    for label, values in ((f"{sizes[0]:,} services", keys.small), (f"{sizes[1]:,}", keys.big)):
+        print(
+            f"{label:<24}{len(values):>5}{statistics.median(values) * 1e3:>10.1f}"
+            f"{p95(values) * 1e3:>10.1f}"
+        )
+    if profile is not None:
+        out = io.StringIO()
+        pstats.Stats(profile, stream=out).sort_stats("tottime").print_stats(40)
+        print(out.getvalue())
+    return result(
+        f"TUI filter keystroke at {sizes[1]:,} services vs {sizes[0]:,} (median)",
+        statistics.median(keys.big) * 1e3,
+        statistics.median(keys.small) * 1e3,
+        "ms",
+        f"p95 {p95(keys.big) * 1e3:.0f} ms vs {p95(keys.small) * 1e3:.0f} ms; "
+        f"{rounds} alternating apps of {len(keys.big) // rounds} keystrokes each",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="1,000 vs 20,000; a tenth live")
@@ -245,36 +272,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
     parser.add_argument("--profile", action="store_true", help="cProfile the big keystrokes")
     parser.add_argument("--no-live", action="store_true", help="skip the live first screen")
+    parser.add_argument("--no-keys", action="store_true", help="skip the keystrokes")
     args = parser.parse_args(argv)
     if args.rounds < 1 or args.firsts < 1:
         parser.error("--rounds and --firsts must be at least 1")
-    sizes = (1000, 20_000) if args.quick else (1000, 100_000)
-    small = analysis_of(keystroke_dump(sizes[0]))
-    big = analysis_of(keystroke_dump(sizes[1]))
-    profile = cProfile.Profile() if args.profile else None
-    keys = keystrokes(small, big, args.rounds, profile)
-    del small, big
-    med_s, med_b = statistics.median(keys.small), statistics.median(keys.big)
-    print(f"{'filter keystroke':<24}{'n':>5}{'median':>10}{'p95':>10}   (ms)")
-    for label, values in ((f"{sizes[0]:,} services", keys.small), (f"{sizes[1]:,}", keys.big)):
-        print(
-            f"{label:<24}{len(values):>5}{statistics.median(values) * 1e3:>10.1f}"
-            f"{p95(values) * 1e3:>10.1f}"
-        )
-    results = [
-        result(
-            f"TUI filter keystroke at {sizes[1]:,} services vs {sizes[0]:,} (median)",
-            med_b * 1e3,
-            med_s * 1e3,
-            "ms",
-            f"p95 {p95(keys.big) * 1e3:.0f} ms vs {p95(keys.small) * 1e3:.0f} ms; "
-            f"{args.rounds} alternating apps of {len(keys.big) // args.rounds} keystrokes each",
-        )
-    ]
-    if profile is not None:
-        out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(40)
-        print(out.getvalue())
+    results = [] if args.no_keys else [keystroke_result(args.quick, args.rounds, args.profile)]
     if not args.no_live:
         scale = "a tenth of the limits" if args.quick else "5,000 nodes, 150,000 pods"
         print(f"first screen of a live cluster ({scale}), whole processes:", flush=True)

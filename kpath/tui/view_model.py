@@ -253,6 +253,11 @@ class Rows(Sequence[ServiceRow]):
         row = self._columns.row
         return (row(j) for j in self._order)
 
+    @property
+    def built(self) -> int:
+        """How many of the analysis's rows have been built so far (what drawing cost)."""
+        return sum(r is not None for r in self._columns.built)
+
     def index_of(self, key: ObjectKey) -> int | None:
         """Where ``key``'s row is (None: not a row), without reading every row."""
         if self._index is None:
