@@ -26,9 +26,16 @@ from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding, Severity
 from kpath.routing.kubeproxy import Choice, Target, Verdict
 from kpath.routing.nodegroups import NodeGroup
-from kpath.routing.paths import EntryKind, GatewayHop, Path, PortRoutes, names_no_service
+from kpath.routing.paths import (
+    EXTERNAL_KINDS,
+    EntryKind,
+    GatewayHop,
+    Path,
+    PortRoutes,
+    names_no_service,
+)
 from kpath.routing.policy.onpaths import HopPolicy, denying
-from kpath.routing.scope import service_words, shown_policy, ways_of
+from kpath.routing.scope import service_words, shown_policy, ways_of_kinds
 from kpath.tui import gateway_view as gv
 from kpath.tui.styles import HopState, ProbeState, glyphs
 
@@ -167,11 +174,16 @@ class _Columns:
         self.search: list[str] = []
         paths = analysis.paths if analysis is not None else []
         services = analysis.snapshot.services if analysis is not None else {}
+        # (ways, external) by the set of ways in: a handful of sets for 100,000 services.
+        seen: dict[frozenset[EntryKind], tuple[str, bool]] = {}
         for key in self.keys:
             svc = services[key]
-            mine = [paths[i] for i in by_service.get(key, ())]
-            external = any(p.external for p in mine)
-            ways, policy = ways_of(mine), shown_policy(svc, external)
+            kinds = frozenset([paths[i].entry.kind for i in by_service.get(key, ())])
+            known = seen.get(kinds)
+            if known is None:
+                known = seen[kinds] = (ways_of_kinds(kinds), bool(kinds & EXTERNAL_KINDS))
+            ways, external = known
+            policy = shown_policy(svc, external)
             self.types.append(svc.type)
             self.policies.append(policy)
             self.ways.append(ways)
