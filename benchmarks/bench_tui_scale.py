@@ -139,7 +139,11 @@ from kpath.tui.launch import build_app
 async def main():
     app = build_app(KubeSource(LiveOptions(kubeconfig=sys.argv[1], all_namespaces=True)))
     async with app.run_test(size=(160, 48)) as pilot:
-        await app.wait_loaded(pilot.pause)
+        # Polled gently, as a terminal would wait: Pilot's pause in a loop (`wait_loaded`)
+        # keeps the event loop busy and takes the GIL from the loading thread.
+        while not (app.loaded or app.main.status.error):
+            await asyncio.sleep(0.05)
+        await pilot.pause()  # ends with the screen painted
         if not app.main.table.visible_count:
             raise SystemExit("ui: the list is empty after loading: " + app.main.status.error)
         print(app.main.table.visible_count)
