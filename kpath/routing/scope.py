@@ -7,7 +7,7 @@ screen and every export ask it for the services, paths and findings in view, so 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -167,7 +167,11 @@ WAY_CODES: dict[EntryKind, str] = {
 
 
 def ways_of(paths: Iterable[Path]) -> str:
-    kinds = {p.entry.kind for p in paths}
+    return ways_of_kinds({p.entry.kind for p in paths})
+
+
+def ways_of_kinds(kinds: Collection[EntryKind]) -> str:
+    """The WAYS codes of these ways in, in the list's order."""
     return " ".join(code for kind, code in WAY_CODES.items() if kind in kinds)
 
 

@@ -2,7 +2,8 @@
 
 Two shapes come out of here:
 
-- `ServiceRow`: one line of the services list (built once per analysis, filtered per key);
+- `ServiceRow`: one line of the services list (`Rows`: the words the filter reads made for
+  every service once per analysis, the rest of a row when it is drawn);
 - `Diagram`: one path drawn left to right (client → entry → node group or direct → pods),
   built only for the service the user selected, so 10,000 services cost nothing here.
 
@@ -15,10 +16,11 @@ places no probe tests (the client, "straight to pods") have a `PlaceRef` of thei
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from operator import attrgetter
-from typing import NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar, overload
 
 from kpath.cluster.records import ObjectKey, ServicePort
 from kpath.probe.plan import HopKind, HopRef
@@ -26,9 +28,16 @@ from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding, Severity
 from kpath.routing.kubeproxy import Choice, Target, Verdict
 from kpath.routing.nodegroups import NodeGroup
-from kpath.routing.paths import EntryKind, GatewayHop, Path, PortRoutes, names_no_service
+from kpath.routing.paths import (
+    EXTERNAL_KINDS,
+    EntryKind,
+    GatewayHop,
+    Path,
+    PortRoutes,
+    names_no_service,
+)
 from kpath.routing.policy.onpaths import HopPolicy, denying
-from kpath.routing.scope import service_words, shown_policy, ways_of
+from kpath.routing.scope import service_words, shown_policy, ways_of_kinds
 from kpath.tui import gateway_view as gv
 from kpath.tui.styles import HopState, ProbeState, glyphs
 
@@ -151,79 +160,271 @@ def lb_skips_drops(p: Path) -> bool:
     return p.entry.kind == EntryKind.LOAD_BALANCER and p.policy == "Local" and not p.direct
 
 
-def service_rows(
-    analysis: Analysis,
-    by_service: Mapping[ObjectKey, Sequence[int]] | None = None,
-    states: Sequence[HopState] | None = None,
-) -> list[ServiceRow]:
-    """Every service of the snapshot as a list row, sorted by namespace/name.
-    ``by_service``, ``states``: `group_paths` and `path_states`, when already made."""
-    if by_service is None:
-        by_service = group_paths(analysis)
-    worst: dict[ObjectKey, Severity] = {}
-    for f in analysis.findings:
-        if f.service is not None and (
-            f.service not in worst or f.severity.rank > worst[f.service].rank
-        ):
-            worst[f.service] = f.severity
-    return [
-        _service_row(analysis, key, by_service.get(key, ()), worst.get(key), states)
-        for key in sorted(analysis.snapshot.services)
-    ]
+class _Columns:
+    """Every service of an analysis, sorted by namespace/name: what the list filters on
+    (name, words, exposure) for all of them in one pass; the rest of each row on demand."""
+
+    def __init__(
+        self, analysis: Analysis | None, by_service: Mapping[ObjectKey, Sequence[int]]
+    ) -> None:
+        self.analysis, self.by_service = analysis, by_service
+        self.keys = sorted(analysis.snapshot.services) if analysis is not None else []
+        self.types: list[str] = []
+        self.policies: list[str] = []
+        self.ways: list[str] = []
+        self.external: list[bool] = []
+        self.search: list[str] = []
+        paths = analysis.paths if analysis is not None else []
+        services = analysis.snapshot.services if analysis is not None else {}
+        # (ways, external) by the set of ways in: a handful of sets for 100,000 services.
+        seen: dict[frozenset[EntryKind], tuple[str, bool]] = {}
+        for key in self.keys:
+            svc = services[key]
+            kinds = frozenset([paths[i].entry.kind for i in by_service.get(key, ())])
+            known = seen.get(kinds)
+            if known is None:
+                known = seen[kinds] = (ways_of_kinds(kinds), bool(kinds & EXTERNAL_KINDS))
+            ways, external = known
+            policy = shown_policy(svc, external)
+            self.types.append(svc.type)
+            self.policies.append(policy)
+            self.ways.append(ways)
+            self.external.append(external)
+            self.search.append(service_words(key, svc.type, policy, ways))
+        self.built: list[ServiceRow | None] = [None] * len(self.keys)
+        self._worst: dict[ObjectKey, Severity] | None = None
+        self._seen = seen
+
+    def position(self, key: ObjectKey) -> int | None:
+        """Where ``key`` is among the columns (None: not a service of the analysis)."""
+        j = bisect_left(self.keys, key)
+        return j if j < len(self.keys) and self.keys[j] == key else None
+
+    def update(
+        self,
+        analysis: Analysis,
+        by_service: Mapping[ObjectKey, Sequence[int]],
+        findings: Mapping[ObjectKey | None, Sequence[Finding]],
+        at: Mapping[ObjectKey, int],
+    ) -> set[int]:
+        """Followed events: the analysis is ``analysis`` now, and the services at ``at``
+        (key → column) changed; their words are made again and their rows built again when
+        next read. The other rows stay as built: the events changed nothing of theirs, so
+        built or not they read the same from either analysis. Returns the columns whose
+        words or exposure changed (what the filter reads)."""
+        self.analysis, self.by_service = analysis, by_service
+        services, paths, seen = analysis.snapshot.services, analysis.paths, self._seen
+        moved: set[int] = set()
+        for key, j in at.items():
+            svc = services[key]
+            kinds = frozenset([paths[i].entry.kind for i in by_service.get(key, ())])
+            known = seen.get(kinds)
+            if known is None:
+                known = seen[kinds] = (ways_of_kinds(kinds), bool(kinds & EXTERNAL_KINDS))
+            ways, external = known
+            policy = shown_policy(svc, external)
+            search = service_words(key, svc.type, policy, ways)
+            if search != self.search[j] or external != self.external[j]:
+                moved.add(j)
+            self.types[j], self.policies[j], self.ways[j] = svc.type, policy, ways
+            self.external[j], self.search[j], self.built[j] = external, search, None
+            if self._worst is not None:  # the worst finding of these services alone
+                found = findings.get(key, ())
+                worst = max((f.severity for f in found), key=lambda s: s.rank, default=None)
+                if worst is None:
+                    self._worst.pop(key, None)
+                else:
+                    self._worst[key] = worst
+        return moved
+
+    def worst(self) -> dict[ObjectKey, Severity]:
+        if self._worst is None:
+            worst: dict[ObjectKey, Severity] = {}
+            for f in self.analysis.findings if self.analysis is not None else ():
+                if f.service is not None and (
+                    f.service not in worst or f.severity.rank > worst[f.service].rank
+                ):
+                    worst[f.service] = f.severity
+            self._worst = worst
+        return self._worst
+
+    def row(self, j: int) -> ServiceRow:
+        row = self.built[j]
+        if row is None:
+            row = self.built[j] = self._build(j)
+        return row
+
+    def _build(self, j: int) -> ServiceRow:
+        # The costly part of a row (every node group's verdict, every endpoint's pod):
+        # paid for the rows drawn, not for all 100,000.
+        key, analysis = self.keys[j], self.analysis
+        assert analysis is not None  # a row exists only for a service of the analysis
+        paths = [analysis.paths[i] for i in self.by_service.get(key, ())]
+        shown = [p for p in paths if p.external] or paths
+        ready, total = pod_counts(analysis.routes.get(key, ()))
+        return ServiceRow(
+            key,
+            self.types[j],
+            self.policies[j],
+            ready,
+            total,
+            self.ways[j],
+            self.external[j],
+            self.worst().get(key),
+            worst_state(path_state(p) for p in shown),
+            self.search[j],
+        )
+
+
+class Rows(Sequence[ServiceRow]):
+    """The services list's rows in list order: a `Sequence[ServiceRow]` whose rows are built
+    when first read. The filter reads `keys`, `search`, `external` and `namespaces`, made
+    for every row at once; READY, PATH and FINDING are worked out for the rows drawn (or
+    sorted by), so a first screen of 100,000 services costs their words, not their states."""
+
+    def __init__(self, columns: _Columns, order: Sequence[int]) -> None:
+        self._columns, self._order = columns, order
+        if isinstance(order, range) and order == range(len(columns.keys)):
+            self.keys, self.search, self.external = columns.keys, columns.search, columns.external
+        else:
+            self.keys = [columns.keys[j] for j in order]
+            self.search = [columns.search[j] for j in order]
+            self.external = [columns.external[j] for j in order]
+        self.namespaces = [k.namespace for k in self.keys]
+        self._index: dict[ObjectKey, int] | None = None
+        self._longest: int | None = None
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+    @overload
+    def __getitem__(self, i: int) -> ServiceRow: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[ServiceRow]: ...
+    def __getitem__(self, i: int | slice) -> ServiceRow | list[ServiceRow]:
+        if isinstance(i, slice):
+            return [self._columns.row(j) for j in self._order[i]]
+        return self._columns.row(self._order[i])
+
+    def __iter__(self) -> Iterator[ServiceRow]:
+        row = self._columns.row
+        return (row(j) for j in self._order)
+
+    @property
+    def built(self) -> int:
+        """How many of the analysis's rows have been built so far (what drawing cost)."""
+        return sum(r is not None for r in self._columns.built)
+
+    def index_of(self, key: ObjectKey) -> int | None:
+        """Where ``key``'s row is (None: not a row), without reading every row."""
+        if self._index is None:
+            self._index = {k: n for n, k in enumerate(self.keys)}
+        return self._index.get(key)
+
+    def longest_name(self) -> int:
+        """The longest namespace/name, in characters."""
+        if self._longest is None:
+            self._longest = max((len(k.namespace) + 1 + len(k.name) for k in self.keys), default=0)
+        return self._longest
+
+    def _sort_key(self, by: str) -> Callable[[int], tuple[object, ...]]:
+        """The sort key of column ``j`` in ``by`` order ("worst" builds the row)."""
+        c = self._columns
+        if by == "worst":
+
+            def worst_first(j: int) -> tuple[object, ...]:
+                r = c.row(j)
+                return (-(r.worst.rank if r.worst else -1), -_STATE_RANK[r.state], r.key)
+
+            return worst_first
+        if by == "type":
+            return lambda j: (c.types[j], c.keys[j])
+        return lambda j: (c.keys[j],)
+
+    def sorted(self, by: str) -> Rows:
+        c = self._columns
+        if by not in ("worst", "type") and isinstance(self._order, range):
+            return self  # every service, in name order already
+        if by in ("worst", "type"):  # worst needs every row's states: the cost of this order
+            order = sorted(self._order, key=self._sort_key(by))
+        else:  # the columns are in name order already
+            order = sorted(self._order)
+            if len(order) == len(c.keys):
+                return Rows(c, range(len(c.keys)))
+        return Rows(c, order)
+
+    def update(
+        self,
+        analysis: Analysis,
+        by_service: Mapping[ObjectKey, Sequence[int]],
+        findings: Mapping[ObjectKey | None, Sequence[Finding]],
+        keys: Collection[ObjectKey],
+        keep: Callable[[ObjectKey], bool] | None = None,
+    ) -> bool | None:
+        """Followed events changed the services ``keys``: their rows made again from
+        ``analysis`` in place (``by_service``, ``findings``: its `group_paths` and
+        `group_findings`; ``keep``: as `service_rows` was given), every other row kept as
+        built or unbuilt, so a batch costs its own services, not 100,000. Returns None,
+        changing nothing, when ``keys`` add or remove rows (make them with `service_rows`);
+        else whether a changed row's words or exposure changed (filter again). The order
+        may no longer hold: see `in_order`."""
+        c = self._columns
+        if c.analysis is None:
+            return None  # no analysis yet (`NO_ROWS`, shared): nothing to update in place
+        services = analysis.snapshot.services
+        at: dict[ObjectKey, int] = {}
+        for key in keys:
+            row = key in services and (keep is None or keep(key))
+            j = c.position(key)
+            if row != (self.index_of(key) is not None) or (key in services) != (j is not None):
+                return None  # a row comes or goes, or the columns lack a service
+            if j is not None:
+                at[key] = j
+        moved = c.update(analysis, by_service, findings, at)
+        if moved and self.search is not c.search:  # this order's copies of what moved
+            for key in keys:
+                n = self.index_of(key)
+                if n is not None and self._order[n] in moved:
+                    j = self._order[n]
+                    self.search[n], self.external[n] = c.search[j], c.external[j]
+        return any(self.index_of(key) is not None and at[key] in moved for key in at)
+
+    def in_order(self, keys: Iterable[ObjectKey], by: str) -> bool:
+        """Whether the rows of ``keys`` still sit in ``by`` order between their neighbours
+        (after `update`; a "worst" order builds those rows and their neighbours)."""
+        if by not in ("worst", "type"):
+            return True  # name order: a service's name does not change
+        sort_key, order = self._sort_key(by), self._order
+        for key in keys:
+            n = self.index_of(key)
+            if n is None:
+                continue
+            window = [sort_key(order[m]) for m in range(max(0, n - 1), min(len(order), n + 2))]
+            if window != sorted(window):
+                return False
+        return True
 
 
 def path_states(analysis: Analysis) -> list[HopState]:
-    """`path_state` of every path, by index: made once for the rows and the signatures."""
+    """`path_state` of every path, by index: made once for the signatures."""
     return [path_state(p) for p in analysis.paths]
 
 
-def service_rows_of(
-    analysis: Analysis,
-    keys: Iterable[ObjectKey],
-    by_service: Mapping[ObjectKey, Sequence[int]],
-    findings: Mapping[ObjectKey | None, Sequence[Finding]],
-) -> dict[ObjectKey, ServiceRow]:
-    """The rows of these services alone (those still in the snapshot), as `service_rows`
-    makes them; ``by_service`` and ``findings``: `group_paths`, `group_findings`."""
-    services = analysis.snapshot.services
-    out: dict[ObjectKey, ServiceRow] = {}
-    for key in keys:
-        if key in services:
-            found = findings.get(key, ())
-            worst = max((f.severity for f in found), key=lambda s: s.rank, default=None)
-            out[key] = _service_row(analysis, key, by_service.get(key, ()), worst)
-    return out
+#: The list before any analysis: no rows.
+NO_ROWS = Rows(_Columns(None, {}), range(0))
 
 
-def _service_row(
+def service_rows(
     analysis: Analysis,
-    key: ObjectKey,
-    indexes: Iterable[int],
-    worst: Severity | None,
-    states: Sequence[HopState] | None = None,
-) -> ServiceRow:
-    svc = analysis.snapshot.services[key]
-    own = list(indexes)
-    paths = [analysis.paths[i] for i in own]
-    external = any(p.external for p in paths)
-    shown = [i for i in own if analysis.paths[i].external] or own
-    ways = ways_of(paths)
-    ready, total = pod_counts(analysis.routes.get(key, ()))
-    policy = shown_policy(svc, external)
-    return ServiceRow(
-        key,
-        svc.type,
-        policy,
-        ready,
-        total,
-        ways,
-        external,
-        worst,
-        worst_state(
-            states[i] if states is not None else path_state(analysis.paths[i]) for i in shown
-        ),
-        service_words(key, svc.type, policy, ways),
-    )
+    keep: Callable[[ObjectKey], bool] | None = None,
+    by_service: Mapping[ObjectKey, Sequence[int]] | None = None,
+) -> Rows:
+    """Every service of the snapshot (those ``keep`` holds) as list rows, sorted by
+    namespace/name. ``by_service``: `group_paths` of the analysis, when already made."""
+    columns = _Columns(analysis, group_paths(analysis) if by_service is None else by_service)
+    if keep is None:
+        return Rows(columns, range(len(columns.keys)))
+    return Rows(columns, [j for j, k in enumerate(columns.keys) if keep(k)])
 
 
 def pod_counts(routes: Iterable[PortRoutes]) -> tuple[int, int]:
@@ -247,40 +448,42 @@ def pod_counts(routes: Iterable[PortRoutes]) -> tuple[int, int]:
     return sum(ready.values()) + extra_ready, len(ready) + extra
 
 
-def sort_rows(rows: Sequence[ServiceRow], by: str) -> list[ServiceRow]:
-    if by == "worst":
-        return sorted(
-            rows, key=lambda r: (-(r.worst.rank if r.worst else -1), -_STATE_RANK[r.state], r.key)
-        )
-    if by == "type":
-        return sorted(rows, key=lambda r: (r.type, r.key))
-    return sorted(rows, key=lambda r: r.key)
+def sort_rows(rows: Rows, by: str) -> Rows:
+    return rows.sorted(by)
 
 
 def visible(
-    rows: Sequence[ServiceRow],
+    rows: Rows,
     *,
     text: str = "",
     namespace: str | None = None,
     internal: bool = False,
     within: Sequence[int] | None = None,
 ) -> list[int]:
-    """Indexes of the rows to show: filter words (all must match), namespace, exposure.
+    """Indexes of the rows to show, ascending: filter words (all must match), namespace,
+    exposure. Reads the rows' words only, never builds a row.
 
     ``within``: only these candidates (a previous result this one `narrows`), so typing
-    one more letter scans what was shown, not all 10,000 rows.
+    one more letter scans what was shown, not all 100,000 rows.
     """
     words = text.lower().split()
-    candidates = range(len(rows)) if within is None else within
-    # Comprehensions over plain checks: this runs on every keystroke.
-    out = [
-        i
-        for i in candidates
-        if (internal or rows[i].external)
-        and (namespace is None or rows[i].key.namespace == namespace)
-    ]
+    search, external, spaces = rows.search, rows.external, rows.namespaces
+    # Comprehensions over plain lists: this runs on every keystroke.
+    if internal and namespace is None:
+        if within is None and words:  # the first word scans every row's words at once
+            out = [i for i, s in enumerate(search) if words[0] in s]
+            words = words[1:]
+        else:
+            out = list(range(len(rows)) if within is None else within)
+    else:
+        candidates = range(len(rows)) if within is None else within
+        out = [
+            i
+            for i in candidates
+            if (internal or external[i]) and (namespace is None or spaces[i] == namespace)
+        ]
     for w in words:
-        out = [i for i in out if w in rows[i].search]
+        out = [i for i in out if w in search[i]]
     return out
 
 
@@ -289,6 +492,40 @@ def narrows(old: str, new: str) -> bool:
     inside some new word (a row holding the longer word holds the shorter one)."""
     new_words = new.lower().split()
     return all(any(w in n for n in new_words) for w in old.lower().split())
+
+
+class FilterMemo:
+    """The recent filters of one list view (the same rows, namespace and exposure) and
+    what each showed: erasing a letter shows again what that text showed, and a narrower
+    text scans the smallest result it narrows, so a keystroke rarely reads every row."""
+
+    SIZE = 64  # filters remembered: several words typed and erased
+
+    def __init__(self, rows: Rows, namespace: str | None, internal: bool) -> None:
+        self.rows, self.namespace, self.internal = rows, namespace, internal
+        self._shown: dict[str, list[int]] = {}
+
+    def same_view(self, rows: Rows, namespace: str | None, internal: bool) -> bool:
+        return self.rows is rows and self.namespace == namespace and self.internal == internal
+
+    def shown(self, text: str) -> list[int]:
+        key = " ".join(text.lower().split())
+        hit = self._shown.pop(key, None)
+        if hit is None:
+            within = min(
+                (v for k, v in self._shown.items() if narrows(k, key)), key=len, default=None
+            )
+            hit = visible(
+                self.rows,
+                text=key,
+                namespace=self.namespace,
+                internal=self.internal,
+                within=within,
+            )
+            if len(self._shown) >= self.SIZE:
+                del self._shown[next(iter(self._shown))]  # the least recently used
+        self._shown[key] = hit  # last: the most recently used
+        return hit
 
 
 # --- the path diagram -----------------------------------------------------------------------

@@ -131,3 +131,52 @@ async def test_a_filter_keystroke_costs_no_layout_pass_when_nothing_changes_size
         assert screen.query_one("#filter").has_focus
         assert app.main.table.visible_count == 30
         assert layouts == []
+
+
+async def test_a_keystroke_that_changes_the_match_count_costs_no_layout_pass() -> None:
+    # The list's scroll height follows the matches without a layout pass of the screen
+    # (setting `virtual_size` costs one); only the scrollbar showing or hiding needs one.
+    app = make_app(many(300))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_loaded(pilot.pause)
+        await pilot.press("slash")
+        await pilot.pause()
+        screen, table = app.main, app.main.table
+        layouts: list[object] = []
+        refresh_layout = screen._refresh_layout
+
+        def counted(*args: object, **kw: object) -> None:
+            layouts.append(args)
+            refresh_layout(*args, **kw)  # type: ignore[arg-type]
+
+        screen._refresh_layout = counted  # type: ignore[method-assign]
+        for key in "svc-1":  # svc-1, svc-10…19, svc-100…199: more than a screenful
+            await pilot.press(key)
+            await pilot.pause()
+        assert table.visible_count == 111 and table.virtual_size.height == 111
+        assert table.vertical_scrollbar.window_virtual_size == 111  # the scrollbar follows
+        assert "111 of 300" in screen_text(app)
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert table.visible_count == 300 and table.vertical_scrollbar.window_virtual_size == 300
+        assert layouts == []
+        await pilot.press("9", "9")  # svc-99 alone: the scrollbar goes, the screen is laid out
+        await pilot.pause()
+        assert table.visible_count == 1 and not table.show_vertical_scrollbar
+        assert layouts
+
+
+async def test_the_first_screen_builds_the_rows_it_draws_not_every_row() -> None:
+    app = make_app(many(300))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await app.wait_loaded(pilot.pause)
+        table = app.main.table
+        await pilot.press("a")  # every service: 300 rows, a screenful drawn
+        await pilot.pause()
+        assert table.visible_count == 300
+        assert 0 < table.rows.built <= table.size.height
+        await pilot.press("end")  # rows below are built when scrolled to, and drawn right
+        await pilot.pause()
+        assert table.current is not None and table.current.key.name == "svc-99"
+        assert "shop/svc-99" in screen_text(app)
+        assert table.rows.built <= 2 * table.size.height

@@ -252,3 +252,56 @@ def test_the_words_of_every_service_at_once_are_each_service_s() -> None:
     assert search_texts(analysis) == {
         k: search_text(analysis, k) for k in analysis.snapshot.services
     }
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from([*"abcehilnopst -/", "⌫"]), max_size=30),
+    st.booleans(),
+    st.sampled_from([None, "shop", "backend"]),
+)
+def test_remembered_filters_show_what_a_fresh_scan_shows(
+    keys_typed: list[str], internal: bool, namespace: str | None
+) -> None:
+    """Typing and erasing through `FilterMemo` (results reused, narrower texts scanning a
+    remembered result) shows at every step exactly what scanning every row shows."""
+    memo = vm.FilterMemo(ROWS, namespace, internal)
+    text = ""
+    for key in keys_typed:
+        text = text[:-1] if key == "⌫" else text + key
+        fresh = vm.visible(ROWS, text=text, namespace=namespace, internal=internal)
+        assert memo.shown(text) == fresh
+
+
+def test_filtering_and_sorting_by_name_or_type_build_no_row() -> None:
+    rows = vm.service_rows(data.shop())
+    assert vm.visible(rows, text="shop np", internal=True) and rows.built == 0
+    by_type = vm.sort_rows(rows, "type")
+    assert [r.type for r in by_type] == sorted(r.type for r in rows)
+    assert vm.visible(vm.service_rows(data.shop()), text="lb") == [
+        i for i, r in enumerate(rows) if "lb" in r.search and r.external
+    ]
+    worst = vm.sort_rows(vm.service_rows(data.shop()), "worst")  # needs every row's states
+    assert worst.built == len(worst)
+
+
+def test_followed_changes_remake_only_their_rows_in_the_lazy_rows() -> None:
+    from kpath.cluster.events import Change, apply_events
+    from tests.tui.following import API, WEB, build, raw_cluster, unready
+
+    rows = vm.service_rows(build(raw_cluster()))
+    before = {r.key: r for r in rows}  # every row built
+    raw = raw_cluster()
+    apply_events(raw, unready("web", 0))
+    after = build(raw)
+    paths, findings = vm.group_paths(after), vm.group_findings(after.findings)
+    assert rows.update(after, paths, findings, {WEB}) is False  # the same words: no refilter
+    assert rows.built == len(rows) - 1  # web's row alone is made again, when next read
+    assert list(rows) == list(vm.service_rows(after))
+    assert rows[rows.index_of(API) or 0] is before[API]  # the others as they were built
+    assert rows.in_order({WEB}, "name") and rows.in_order({WEB}, "type")
+    web = next(o for o in raw.objects["Service"] if o["metadata"]["name"] == "web")
+    apply_events(raw, [Change("Service", "DELETED", web)])
+    gone = build(raw)
+    assert rows.update(gone, vm.group_paths(gone), {}, {WEB, API}) is None  # rows go: remake
+    assert list(rows) == list(vm.service_rows(after))  # and nothing was changed in place

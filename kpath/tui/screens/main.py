@@ -71,23 +71,6 @@ LIST_FRAME = 5  # the list's padding, scrollbar gutter and border, in cells
 MAX_NAME = 64  # the SERVICE column grows to this many cells at most
 
 
-class _Filtered(NamedTuple):
-    """The last filter applied: a narrower one only needs to scan what it showed."""
-
-    rows: Sequence[vm.ServiceRow]
-    namespace: str | None
-    internal: bool
-    text: str
-    shown: list[int]
-
-    def candidates(
-        self, rows: Sequence[vm.ServiceRow], namespace: str | None, internal: bool, text: str
-    ) -> list[int] | None:
-        """What a new filter needs to scan: these rows, or None for all of them."""
-        same_view = self.rows is rows and self.namespace == namespace and self.internal == internal
-        return self.shown if same_view and vm.narrows(self.text, text) else None
-
-
 class _OpenPath(NamedTuple):
     """The open service's drawing: its diagrams, their titles and summaries, the list's
     one-line summary."""
@@ -127,12 +110,11 @@ class MainScreen(Screen[None]):
         # (None: changed since): what `e` exports.
         self.reports: list[tuple[ProbeReport, tuple[int | None, ...]]] = []
         self._refs_of: dict[int, set[HopRef]] = {}  # path index → its hops in `probes`
-        self._rows: list[vm.ServiceRow] = []
+        self._rows: vm.Rows = vm.NO_ROWS
         self._paths: dict[ObjectKey, list[int]] = {}
         self._findings: dict[ObjectKey | None, list[Finding]] = {}
         self._flash: frozenset[ObjectKey] = frozenset()
-        self._last_filter: _Filtered | None = None
-        self._longest: tuple[Sequence[vm.ServiceRow], int] | None = None  # rows, longest name
+        self._filters: vm.FilterMemo | None = None  # the recent filters of this view
         self._findings_for: ObjectKey | None = None  # the service the findings tab is about
         self._drawn: set[int] = set()  # the paths whose hops the path view draws now
         self._open: _OpenPath | None = None  # what the path pane draws now
@@ -250,10 +232,7 @@ class MainScreen(Screen[None]):
         namespace/name fits the SERVICE column, since the path pane has room to spare."""
         screen = self.size.width
         base = screen * 45 // 100
-        if self._longest is None or self._longest[0] is not self._rows:
-            names = max((len(r.key.namespace) + 1 + len(r.key.name) for r in self._rows), default=0)
-            self._longest = (self._rows, min(names, MAX_NAME))
-        longest = max(self._longest[1], MIN_NAME)
+        longest = max(min(self._rows.longest_name(), MAX_NAME), MIN_NAME)
         self._set_name_width(longest)
         if longest <= layout(base - LIST_FRAME)[0][1]:
             return base  # the names fit as it is
@@ -278,7 +257,7 @@ class MainScreen(Screen[None]):
     def clear(self, waiting: str) -> None:
         """Show nothing of the last analysis (another cluster is being read): an empty
         list, no findings, ``waiting`` where the paths go."""
-        self.analysis, self._rows, self._findings = None, [], {}
+        self.analysis, self._rows, self._findings = None, vm.NO_ROWS, {}
         self._signatures = {}
         self.forget_probes()
         self._waiting, self.failure, self._flash = waiting, "", frozenset()
@@ -336,20 +315,10 @@ class MainScreen(Screen[None]):
         )
         self._signatures = signatures
         old, self.analysis = self.analysis, analysis
-        # Rows of the namespaces read only: services read elsewhere just to find ingress
-        # controllers and Gateways stay out, as they do from `kpath paths`.
-        scope = ViewScope(
-            shown_namespaces(None, analysis.snapshot.namespaces_read),
-            selector=self.selector or "",
-            internal=True,
-        )
-        rows = vm.sort_rows(
-            [r for r in vm.service_rows(analysis, paths, states) if scope.service(analysis, r.key)],
-            self.sort,
-        )
-        if rows != self._rows:  # the same rows keep the drawn list: nothing to resend
-            self._rows = rows
+        keep = self._keep(analysis)
         before, self._paths = self._paths, paths
+        # Always the new rows: the table repaints only if the lines on screen differ.
+        self._rows = vm.sort_rows(vm.service_rows(analysis, keep, self._paths), self.sort)
         self._findings = vm.group_findings(analysis.findings)
         # Hop references belong to one analysis: move the results of unchanged services, and
         # keep a changed service's where its hops still exist, marked stale.
@@ -445,45 +414,48 @@ class MainScreen(Screen[None]):
             del self.service_probes[key]
             self.table.mark_probe(key, ProbeState.UNPROBED)
 
-    def _update_rows(
-        self, analysis: Analysis, keys: frozenset[ObjectKey], moved: frozenset[ObjectKey]
-    ) -> bool:
-        """The rows of ``keys`` made again and handed to the list; True when rows came,
-        went or changed places, or the filter now shows a different set (then the caller
-        filters and counts again)."""
+    def _keep(self, analysis: Analysis) -> Callable[[ObjectKey], bool] | None:
+        """Which services are rows (None: all of them). Rows of the namespaces read only:
+        services read elsewhere just to find ingress controllers and Gateways stay out, as
+        they do from `kpath paths`."""
         scope = ViewScope(
             shown_namespaces(None, analysis.snapshot.namespaces_read),
             selector=self.selector or "",
             internal=True,
         )
-        fresh = {
-            k: r
-            for k, r in vm.service_rows_of(analysis, keys, self._paths, self._findings).items()
-            if scope.service(analysis, k)
-        }
-        rows = [fresh.pop(r.key, r) for r in self._rows if r.key not in keys or r.key in fresh]
-        placed = len(rows) == len(self._rows) and not fresh
-        if fresh or (self.sort != "name" and placed and not _in_order(rows, keys, self.sort)):
-            rows, placed = vm.sort_rows([*rows, *fresh.values()], self.sort), False
-        self._rows = rows
+        if scope.namespaces is None and not scope.selector:
+            return None
+
+        def keep(key: ObjectKey) -> bool:
+            return scope.service(analysis, key)
+
+        return keep
+
+    def _update_rows(
+        self, analysis: Analysis, keys: frozenset[ObjectKey], moved: frozenset[ObjectKey]
+    ) -> bool:
+        """The rows of ``keys`` made again and handed to the list; True when rows came,
+        went or changed places, or the filter may now show a different set (then the
+        caller filters and counts again)."""
+        keep, rows = self._keep(analysis), self._rows
+        # In place, in the lazy rows: the other services' rows stay as built (or unbuilt).
+        refilter = rows.update(analysis, self._paths, self._findings, keys, keep)
         self._flash = self._flash | moved
-        self.table.update_rows(rows, keys, self._flash)
-        last = self._last_filter
-        if not placed or last is None:
-            # Rows moved: a line may now hold another service even where the visible
-            # indexes stay the same, so every line is drawn again (from the drawn lines of
-            # the services that did not change).
+        if refilter is None or not rows.in_order(keys, self.sort):
+            # Rows came, went or changed places: the rows made again (the words the filter
+            # reads, one pass; rows are built when drawn), and every line drawn again, since
+            # a line may now hold another service even where the visible indexes stay the
+            # same (the lines of unchanged rows come from the drawn ones, keyed by content).
+            self._rows = vm.sort_rows(vm.service_rows(analysis, keep, self._paths), self.sort)
+            self.table.update_rows(self._rows, keys, self._flash)
             self.table.refresh()
             return True
-        at = [i for i, r in enumerate(rows) if r.key in keys]
-        text = self.query_one("#filter", Input).value
-        now = vm.visible(
-            rows, text=text, namespace=self.namespace, internal=self.internal, within=at
-        )
-        shown = set(last.shown)
-        if set(now) != shown.intersection(at):
+        self.table.update_rows(rows, keys, self._flash)
+        if refilter:
+            # A changed row's words or exposure differ: what the remembered filters showed
+            # may not be what they show now.
+            self._filters = None
             return True
-        self._last_filter = last._replace(rows=rows)  # the same rows shown, from these rows
         return False
 
     def _redraw_open(
@@ -516,12 +488,10 @@ class MainScreen(Screen[None]):
     def refresh_list(self, keep: ObjectKey | None = None, announce: bool = False) -> None:
         """Re-apply filter, namespace and exposure to the rows; keep the cursor if shown."""
         text = self.query_one("#filter", Input).value
-        last = self._last_filter
-        within = last.candidates(self._rows, self.namespace, self.internal, text) if last else None
-        shown = vm.visible(
-            self._rows, text=text, namespace=self.namespace, internal=self.internal, within=within
-        )
-        self._last_filter = _Filtered(self._rows, self.namespace, self.internal, text, shown)
+        memo = self._filters
+        if memo is None or not memo.same_view(self._rows, self.namespace, self.internal):
+            memo = self._filters = vm.FilterMemo(self._rows, self.namespace, self.internal)
+        shown = memo.shown(text)
         self.table.show(self._rows, shown, keep=keep, announce=announce)
         self._fit_list()
         # The namespaces shown, of those read: never "all" when only one was read.
@@ -727,7 +697,7 @@ class MainScreen(Screen[None]):
             return []
         table = self.table
         keys = [
-            table.rows[i].key
+            table.rows.keys[i]
             for i in vm.visible(
                 table.rows,
                 text=self.query_one("#filter", Input).value,
@@ -804,17 +774,6 @@ class MainScreen(Screen[None]):
 
     def show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
-
-
-def _in_order(rows: Sequence[vm.ServiceRow], keys: frozenset[ObjectKey], by: str) -> bool:
-    """Whether the rows of ``keys`` still sit in ``by`` order next to their neighbours."""
-    probe = vm.sort_rows
-    for i, r in enumerate(rows):
-        if r.key in keys:
-            window = list(rows[max(0, i - 1) : i + 2])
-            if probe(window, by) != window:
-                return False
-    return True
 
 
 __all__ = ["MainScreen", "Probes"]

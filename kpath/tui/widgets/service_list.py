@@ -1,12 +1,14 @@
 """The services list: a Line-API table that stays fast at 10,000 rows.
 
-Only the lines on screen are drawn (`render_line`), from rows built once per analysis, so a
-filter keystroke costs one pass of substring checks and a repaint of about 20 lines. Every
+Only the lines on screen are drawn (`render_line`), from rows built when first drawn
+(`view_model.Rows`), so a filter keystroke costs a scan of the rows' words (often of the
+last result only) and a repaint of about 50 lines, never a layout pass of the screen. Every
 cell is a Rich `Text` made with `literal()`: a service called ``[red]x[/]`` shows as typed.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from typing import ClassVar, NamedTuple
 
@@ -35,7 +37,16 @@ from kpath.tui.styles import (
     glyphs,
     without_colour,
 )
-from kpath.tui.view_model import ServiceRow
+from kpath.tui.view_model import NO_ROWS, Rows, ServiceRow
+
+
+def _position(visible: Sequence[int], index: int | None, missing: int = 0) -> int:
+    """Where row ``index`` is among ``visible`` (ascending), by bisection: a keystroke at
+    100,000 services does not walk the list to find the cursor's service."""
+    if index is None:
+        return missing
+    n = bisect_left(visible, index)
+    return n if n < len(visible) and visible[n] == index else missing
 
 
 class Column(NamedTuple):
@@ -175,17 +186,17 @@ class ServiceTable(ScrollView, can_focus=True):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._rows: Sequence[ServiceRow] = ()
+        self._rows: Rows = NO_ROWS
         self._visible: Sequence[int] = ()
         self._probes: dict[ObjectKey, ProbeState] = {}
         self._flash: frozenset[ObjectKey] = frozenset()
         self._highlighted: ObjectKey | None = None
         self.name_width = MIN_NAME  # the SERVICE column's wish (the screen sets it)
-        # Drawn lines by (service, width, probe, flash, cursor); a screenful is ~50 entries.
+        # Drawn lines by (row, width, probe, flash, cursor); a screenful is ~50 entries.
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
 
     @property
-    def rows(self) -> Sequence[ServiceRow]:
+    def rows(self) -> Rows:
         return self._rows
 
     @property
@@ -200,25 +211,28 @@ class ServiceTable(ScrollView, can_focus=True):
 
     def show(
         self,
-        rows: Sequence[ServiceRow],
+        rows: Rows,
         visible: Sequence[int],
         keep: ObjectKey | None = None,
         announce: bool = False,
     ) -> None:
         """New rows or a new filter; the cursor stays on ``keep`` when it is still shown.
+        ``visible``: indexes into ``rows``, ascending (`view_model.visible`).
 
         ``announce`` posts `ServiceHighlighted` even if the service under the cursor is the
         same (new data for it).
         """
-        same = rows is self._rows and visible == self._visible
-        if rows is not self._rows:
-            self._strips.clear()  # same service, new data: drawn lines are stale
-        self._rows, self._visible = rows, visible
-        self.virtual_size = Size(self.size.width, len(visible))
         target = 0
         if keep is not None:
-            target = next((n for n, i in enumerate(visible) if rows[i].key == keep), 0)
-        if same and target == self.cursor:
+            target = _position(visible, rows.index_of(keep))
+        same = (
+            visible == self._visible
+            and target == self.cursor
+            and (rows is self._rows or self._window_same(rows, visible))
+        )
+        self._rows, self._visible = rows, visible
+        self._set_height(len(visible))
+        if same:
             # Nothing shown changed (a keystroke, a reload of the same cluster): repaint
             # nothing, an ssh link carries nothing.
             if announce:
@@ -233,13 +247,30 @@ class ServiceTable(ScrollView, can_focus=True):
             self.post_message(ServiceHighlighted(None))
         self.refresh()
 
+    def _window_same(self, rows: Rows, visible: Sequence[int]) -> bool:
+        """New rows (a reload) that draw the lines on screen as they are: the rows under
+        the screen are read when scrolled to, from the new rows."""
+        top = int(self.scroll_offset.y)
+        window = visible[top : top + self.size.height]
+        return all(self._rows[i] == rows[i] for i in window)
+
+    def _set_height(self, count: int) -> None:
+        """The scroll area's height, without the layout pass of the whole screen that
+        setting `virtual_size` costs (a layout reactive): only the scrollbar changes, and
+        Textual lays the screen out itself when the scrollbar shows or hides."""
+        size = Size(self.size.width, count)
+        if size == self.virtual_size:
+            return
+        self.set_reactive(ScrollView.virtual_size, size)
+        self._scroll_update(size)  # the scrollbar's window and visibility, the scroll clamped
+
     def select(self, key: ObjectKey) -> bool:
         """Put the cursor on a service; False when it is not among the visible rows."""
-        for n, i in enumerate(self._visible):
-            if self._rows[i].key == key:
-                self.cursor = n
-                return True
-        return False
+        n = _position(self._visible, self._rows.index_of(key) if self._rows else None, -1)
+        if n < 0:
+            return False
+        self.cursor = n
+        return True
 
     def set_marks(
         self, probes: Mapping[ObjectKey, ProbeState], flash: frozenset[ObjectKey]
@@ -253,13 +284,14 @@ class ServiceTable(ScrollView, can_focus=True):
         """One service's probe state changed: repaint its line if it is on screen."""
         self._probes[key] = state
         top, height = int(self.scroll_offset.y), self.size.height
+        keys = self._rows.keys
         for y, i in enumerate(self._visible[top : top + height]):
-            if self._rows[i].key == key:
+            if keys[i] == key:
                 self.refresh(Region(0, y, self.size.width, 1))
 
     def update_rows(
         self,
-        rows: Sequence[ServiceRow],
+        rows: Rows,
         keys: frozenset[ObjectKey],
         flash: frozenset[ObjectKey] | None = None,
     ) -> None:
@@ -270,12 +302,19 @@ class ServiceTable(ScrollView, can_focus=True):
         if flash is not None:
             keys = keys | (flash ^ self._flash)
             self._flash = flash
-        # LRUCache is not iterable: its keys() is the way to its entries.
-        for drawn in [k for k in self._strips.keys() if k[0] in keys]:  # noqa: SIM118
+        # Lines are keyed by row content, so a changed row never reads an old line; the
+        # old ones go to leave room. LRUCache is not iterable: its keys() lists them.
+        stale = [
+            k
+            for k in self._strips.keys()  # noqa: SIM118
+            if isinstance(k[0], ServiceRow) and k[0].key in keys
+        ]
+        for drawn in stale:
             self._strips.discard(drawn)
         top, height, width = int(self.scroll_offset.y), self.size.height, self.size.width
+        names = rows.keys
         for y, i in enumerate(self._visible[top : top + height]):
-            if i < len(rows) and rows[i].key in keys:
+            if i < len(names) and names[i] in keys:
                 self.refresh(Region(0, y, width, 1))
 
     def notify_style_update(self) -> None:
@@ -318,7 +357,8 @@ class ServiceTable(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         row = self._rows[self._visible[index]]
         probe = self._probes.get(row.key, ProbeState.UNPROBED)
-        key = (row.key, width, probe, row.key in self._flash, index == self.cursor, self.name_width)
+        # Keyed by the row's content: a reload's new rows draw from here where unchanged.
+        key = (row, width, probe, row.key in self._flash, index == self.cursor, self.name_width)
         strip = self._strips.get(key)
         if strip is None:
             text = row_text(
