@@ -275,12 +275,13 @@ class KpathApp(App[int]):
                     return
                 if stop.is_set():
                     return
-                if not changed.nothing:
-                    # Mappings of its own: the next batch changes the live ones meanwhile.
-                    analysis = steady(following.analysis)
-                    self.post_message(
-                        EventsApplied(analysis, changed, batch.arrived, following, self._clock())
-                    )
+                # Even a batch that changes no row is handed on: the screen's analysis (its
+                # pods, the header's "read" time) is then the cluster's as it now stands.
+                # Mappings of its own: the next batch changes the live ones meanwhile.
+                analysis = steady(following.analysis)
+                self.post_message(
+                    EventsApplied(analysis, changed, batch.arrived, following, self._clock())
+                )
 
     def _apply_failed(self, reason: str, stop: threading.Event) -> None:
         if stop is self._stop_watch and not stop.is_set():
@@ -320,7 +321,8 @@ class KpathApp(App[int]):
         if self._stop_watch.is_set() or not self.main.query("#status"):
             return  # the app is closing: the follow stopped, the screen is torn down
         self.main.apply_changes(message.analysis, message.changed, message.read_at)
-        self.call_after_refresh(self._painted, message.arrived, message.changed)
+        if not message.changed.nothing:  # `painted` records repaints, not quiet batches
+            self.call_after_refresh(self._painted, message.arrived, message.changed)
 
     def _painted(self, arrived: float, changed: Changed) -> None:
         self.painted.append((arrived, time.monotonic(), changed))
