@@ -368,7 +368,6 @@ def _load(args: argparse.Namespace, probing: bool = False) -> Any:
     are judged from this machine's address (the probes' source) unless ``--client`` says."""
     import gc
 
-    from kpath.gcpause import paused_gc
     from kpath.routing.analysis import analyse
 
     client: Any = getattr(args, "client", None)
@@ -390,8 +389,7 @@ def _load(args: argparse.Namespace, probing: bool = False) -> Any:
                 here,
                 "this machine's address toward the nodes (the probes' source; --client to choose)",
             )
-    with paused_gc():  # routing a big cluster makes millions of small acyclic objects
-        analysis = analyse(snapshot, client)
+    analysis = analyse(snapshot, client)  # pauses the collector itself
     # What is loaded lives until the command ends: out of the collector's sight, so that
     # building the output does not walk it again and again (gen-2 passes over every record).
     gc.freeze()

@@ -49,10 +49,9 @@ from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import urlencode
 
-from kpath.cluster.events import ChangeType, Event, Health
+from kpath.cluster.events import ChangeType, Event, Health, object_key
 from kpath.cluster.gatewayapi import GATEWAY_KINDS, ROUTE_KINDS
 from kpath.cluster.keep import (
-    SERVICE_NAME_LABEL,
     Beyond,
     BeyondStream,
     Everything,
@@ -63,6 +62,7 @@ from kpath.cluster.keep import (
     Selection,
     owner_of,
 )
+from kpath.cluster.parse import SERVICE_NAME_LABEL
 from kpath.cluster.policykinds import OTHER_POLICY_RAW
 from kpath.cluster.raw import RawCluster, RawObject
 from kpath.cluster.streams import (
@@ -277,7 +277,7 @@ def _streams(
     selection = None
     if selector is not None:
         selection = Selection(
-            k for k in (_key(s) for s in raw.objects.get("Service", ())) if _inside(k, namespace)
+            k for k in map(object_key, raw.objects.get("Service", ())) if _inside(k, namespace)
         )
     out: list[_Stream] = []
     for plan in plans:
@@ -300,15 +300,14 @@ def _streams(
                 plan.kind,
                 plan.namespace,
                 _selected_by(plan.kind, selection),
-                (_key(o) for o in raw.objects.get(plan.kind, ()) if _inside(_key(o), namespace)),
+                (
+                    k
+                    for k in map(object_key, raw.objects.get(plan.kind, ()))
+                    if _inside(k, namespace)
+                ),
             )
         out.append(_Stream(plan, res, keep, watch_selector, relist))
     return out
-
-
-def _key(obj: RawObject) -> tuple[str, str]:
-    meta = obj.get("metadata") or {}
-    return str(meta.get("namespace") or ""), str(meta.get("name") or "")
 
 
 def _inside(key: tuple[str, str], namespace: str | None) -> bool:
@@ -320,7 +319,7 @@ def _selected_by(kind: str, selection: Selection) -> Callable[[RawObject], bool]
     if kind == "EndpointSlice":
         return lambda o: selection.has(owner_of(o))
     if kind == "Endpoints":
-        return lambda o: selection.has(_key(o))
+        return lambda o: selection.has(object_key(o))
     from kpath.cluster.live import backend_services
 
     return lambda o: any(selection.has(k) for k in backend_services(o))

@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 from kpath.cluster.events import Change, ChangeType, Event, Replace, object_key
 from kpath.cluster.gatewayapi import ROUTE_KINDS
+from kpath.cluster.parse import SERVICE_NAME_LABEL
 from kpath.cluster.raw import RawCluster, RawObject
 
 Key = tuple[str, str]  # (namespace, name)
@@ -37,7 +38,6 @@ Key = tuple[str, str]  # (namespace, name)
 #: The Service types an ingress controller or a Gateway's data plane is reached through
 #: (as `kpath.cluster.live.CONTROLLER_TYPES`).
 CONTROLLER_TYPES = frozenset({"LoadBalancer", "NodePort"})
-SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 
 
 class Keep(Protocol):

@@ -136,7 +136,8 @@ class LiveSnapshot:
             self.by_ns[key.namespace] = (*group, new)
         elif old is not None:
             del self.pods[key]
-            rest = tuple(p for p in group if p.name != key.name)
+            at = group.index(old)
+            rest = (*group[:at], *group[at + 1 :])
             if rest:
                 self.by_ns[key.namespace] = rest
             else:
@@ -237,12 +238,17 @@ class LiveSnapshot:
 
     # Nodes ------------------------------------------------------------------------------
 
-    def set_node(self, name: str, obj: RawObject | None) -> None:
+    def set_node(self, name: str, obj: RawObject | None) -> bool:
+        """File a node's new state (None: deleted); whether its record changed (a status
+        post that moves only what kpath does not read, a heartbeat, changes nothing)."""
         if obj is None:
-            self.nodes.pop(name, None)
+            if self.nodes.pop(name, None) is None:
+                return False
         else:
             node = _parse("Node", obj, self.pods, self.raw.origin)
             assert isinstance(node, Node)
+            if self.nodes.get(name) == node:
+                return False
             self.nodes[name] = node
         buckets: dict[tuple[str | None, bool | None], list[str]] = defaultdict(list)
         for n in self.nodes.values():
@@ -259,7 +265,8 @@ class LiveSnapshot:
             for key in self.services:
                 self.derive(key)
 
-    # Ingresses and the Gateway API: few objects, parsed again as a kind --------------
+        # Ingresses and the Gateway API: few objects, parsed again as a kind --------------
+        return True
 
     def reread_ingresses(self) -> None:
         ingresses = tuple(

@@ -61,6 +61,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 from kpath.cluster.gatewayapi import GATEWAY_KINDS
+from kpath.cluster.keep import is_controller
+from kpath.cluster.parse import SERVICE_NAME_LABEL
 from kpath.cluster.streams import (
     ACCEPT_WHOLE,
     MAX_BACKOFF,
@@ -105,10 +107,6 @@ DEFAULT_KINDS = ("Node", "Pod", "Service", "EndpointSlice", "Ingress", "NetworkP
 GATEWAY_WATCH_KINDS = ("Namespace", *GATEWAY_KINDS)
 #: Kinds the load reads beyond a namespace scope, watched at cluster scope too.
 OUTSIDE_KINDS = ("Service", "EndpointSlice", "Gateway")
-#: The Service types an ingress controller or a Gateway's data plane is reached through
-#: (as `kpath.cluster.live.CONTROLLER_TYPES`, which the load keeps).
-CONTROLLER_TYPES = frozenset({"LoadBalancer", "NodePort"})
-SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 #: Metadata only where the server can; whole objects where it cannot.
 ACCEPT = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json"
 
@@ -125,12 +123,6 @@ def _meta(obj: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
         str(meta.get("name") or ""),
         labels if isinstance(labels, dict) else {},
     )
-
-
-def is_controller(obj: dict[str, Any]) -> bool:
-    """A Service of a type the load keeps beyond the namespace scope."""
-    spec = obj.get("spec")
-    return isinstance(spec, dict) and spec.get("type") in CONTROLLER_TYPES
 
 
 def outside_matters(

@@ -56,7 +56,7 @@ def write_json(doc: Any, out: TextIO) -> None:
     """The document and a newline on ``out``, as ``out.write(indented(doc) + "\\n")``."""
     buffer = getattr(out, "buffer", None)
     if buffer is None:
-        out.write(b"".join(chunks(doc)).decode() + "\n")
+        out.write(indented(doc) + "\n")
         return
     out.flush()  # what was written as text goes first
     for piece in chunks(doc):

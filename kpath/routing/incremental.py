@@ -360,9 +360,9 @@ class LiveAnalysis:
                     reroute = head = True
                 head |= live.derived
             elif kind == "Node":
-                live.set_node(name, now)
-                regrouped.add(name)  # every service, most without resolving endpoints
-                reroute = regateway = everything = True
+                if live.set_node(name, now):  # a heartbeat changes no record: nothing
+                    regrouped.add(name)  # every service, most without resolving endpoints
+                    reroute = regateway = everything = True
             elif kind == "Ingress":
                 live.reread_ingresses()
                 reroute = True
@@ -393,6 +393,8 @@ class LiveAnalysis:
         live = self._live
         old, new = live.set_pod(key, now)
         out: set[ObjectKey] = set()
+        if old == new:  # a status post that moves only what kpath does not read
+            return out
         if live.derived:
             out = live.selecting(key.namespace, old, new)
             for k in out:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from kpath.cluster import live
+from kpath.cluster.keep import CONTROLLER_TYPES
 from kpath.cluster.watch import (
-    CONTROLLER_TYPES,
     _Controllers,
     decode_event,
     outside_matters,
