@@ -233,9 +233,14 @@ class KubeSource:
         return None
 
     def load(self) -> Analysis:
-        return self.load_following().analysis
+        raw, build = self._read()
+        return build(raw)  # analysed once: a LiveAnalysis would add its own parts
 
     def load_following(self) -> LiveAnalysis:
+        return LiveAnalysis(*self._read())
+
+    def _read(self) -> tuple[RawCluster, Callable[[RawCluster], Analysis]]:
+        """The objects read, and how they are analysed (now and after each event)."""
         from kpath.cluster.live import load_live
 
         raw = load_live(self.options)
@@ -255,7 +260,7 @@ class KubeSource:
             # The UI probes from here: its predictions are judged from here too.
             return analyse_snapshot(snapshot, client, from_here=True)
 
-        return LiveAnalysis(raw, build)
+        return raw, build
 
     def _namespace(self) -> str:
         if self.options.namespace:

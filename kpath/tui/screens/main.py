@@ -363,6 +363,10 @@ class MainScreen(Screen[None]):
         old = self.analysis
         if changed.everything or old is None:
             return self.show_analysis(analysis, read_at)
+        if changed.nothing:  # no service moved: the same paths, at the same indexes
+            self.analysis = analysis
+            self.status.loaded_at = read_at
+            return frozenset()
         keys = changed.services
         self.analysis = analysis
         before, self._paths = self._paths, vm.group_paths(analysis)

@@ -71,10 +71,6 @@ def hop_cell(hop: Hop, probes: Probes, selected: bool, width: int) -> Box:
     return Box(hop_body(hop, probes), width, HOP_LOOK[hop.state].style, double=selected)
 
 
-def hop_box(hop: Hop, probes: Probes, selected: bool, width: int, console: Console) -> Lines:
-    return hop_cell(hop, probes, selected, width).draw(console)
-
-
 def pods_cell(branch: Branch, probes: Probes, selected: Ref | None, width: int) -> Cell:
     """The pods a branch sends to: two lines each, the selected one reversed."""
     if not branch.pods:
@@ -102,12 +98,6 @@ def pods_cell(branch: Branch, probes: Probes, selected: Ref | None, width: int) 
         lines.append(Text(f"+{branch.more_pods} more pods", style="dim"))
     worst = next((s for s in (HopState.BLOCKED, HopState.CROSS) if s in states), HopState.FORWARD)
     return Box(lines, width, HOP_LOOK[worst].style, title=branch.title)
-
-
-def pods_box(
-    branch: Branch, probes: Probes, selected: Ref | None, width: int, console: Console
-) -> Lines:
-    return cell_lines(pods_cell(branch, probes, selected, width), console)
 
 
 _ARROWS = {
@@ -567,7 +557,6 @@ __all__ = [
     "FAILING",
     "PathView",
     "diagram_title",
-    "hop_box",
     "list_summary",
     "path_state",
     "row_lines",
