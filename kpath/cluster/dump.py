@@ -44,6 +44,8 @@ Cilium's, Calico's, …) are read from their own groups only; Calico's NetworkPo
 Values are passed on untouched: redacted fields (`***HIDDEN***`) are the parser's business.
 JSON objects keep only the fields kpath reads (`kpath.cluster.typed`, msgspec), unless
 ``load_dump(…, slim=False)`` (the lab, which serves them whole); YAML objects are whole.
+``load_dump(…, kinds=…)`` reads only the kinds a command uses: the others are left out as
+if the dump did not carry them (in JSON, not even decoded).
 """
 
 from __future__ import annotations
@@ -217,11 +219,17 @@ _READ: frozenset[str] = frozenset(KINDS)
 _OBJECT_KEYS: tuple[str, ...] = ("kind", "apiVersion", "metadata")
 
 
-def load_dump(paths: Sequence[str | Path], slim: bool = True) -> RawCluster:
+def load_dump(
+    paths: Sequence[str | Path], slim: bool = True, kinds: frozenset[str] | None = None
+) -> RawCluster:
     """Read dump files and directories into one `RawCluster`.
 
     ``slim``: JSON objects keep only the fields kpath reads (`kpath.cluster.typed`: several
     times faster and smaller); False keeps every field (the lab serves them).
+    ``kinds``: the only kinds (of `raw.KINDS`) the caller reads, None for all. Objects of
+    the others are neither filed nor checked (an unnamed Pod of a dump read for its
+    NetworkPolicies is no error), and their kinds are not in ``objects``: as if the dump
+    had not carried them. Kinds kpath never reads are still counted in ``skipped``.
     Raises `InputError` (one line naming the file) for anything it cannot use.
     """
     if isinstance(paths, str | Path):  # a lone path would otherwise be read per character
@@ -229,7 +237,7 @@ def load_dump(paths: Sequence[str | Path], slim: bool = True) -> RawCluster:
     if not paths:
         raise InputError("--dump needs at least one file or directory")
     raw = RawCluster(origin="dump: " + ", ".join(str(p) for p in paths))
-    loader = _Loader(raw, slim)
+    loader = _Loader(raw, slim, kinds)
     read: dict[Path, bool] = {}  # file -> did it hold Kubernetes data
     # One pause for all files: a bundle of many small files adds up to one big tree too.
     with GcPause() as pause:
@@ -259,6 +267,15 @@ def _identity(path: Path) -> Path:
         return path
 
 
+def raw_kind_names(kinds: frozenset[str]) -> frozenset[str]:
+    """Every name objects filed under ``kinds`` go by in a dump: the kinds themselves,
+    what the experimental channel called them (XListenerSet), and the kind names of the
+    policies filed under kpath's own (Calico's NetworkPolicy, for CalicoNetworkPolicy)."""
+    renamed = {old for old, new in _RENAMED.items() if new in kinds}
+    grouped = {kind for (_, kind), filed in _BY_GROUP.items() if filed in kinds}
+    return frozenset(kinds | renamed | grouped)
+
+
 def _looks_kubernetes(doc: Any) -> bool:
     """Is this document meant as Kubernetes data (as opposed to, say, a version file)?
 
@@ -278,9 +295,14 @@ def _looks_kubernetes(doc: Any) -> bool:
 class _Loader:
     """Files documents into a RawCluster, keeping the last copy of each object."""
 
-    def __init__(self, raw: RawCluster, slim: bool = True) -> None:
+    def __init__(
+        self, raw: RawCluster, slim: bool = True, kinds: frozenset[str] | None = None
+    ) -> None:
         self.raw = raw
         self.slim = slim
+        self.kinds = kinds
+        # What the decoder may skip: any object that could be filed under one of kinds.
+        self.names = raw_kind_names(kinds) if kinds is not None else None
         # kind -> (namespace, name) -> index in raw.objects[kind]
         self.index: dict[str, dict[tuple[str, str], int]] = {}
         self.duplicates = 0
@@ -294,10 +316,12 @@ class _Loader:
         if self.slim:
             from kpath.cluster.typed import decode_documents
 
+            names = self.names
+
             def decode(
                 data: bytes | mmap, release: Callable[[int], None] | None
             ) -> list[Any] | None:
-                return decode_documents(data, named_kind, release)
+                return decode_documents(data, named_kind, release, names)
 
         docs, size = read_documents(dump, decode)
         self.bytes_read += size
@@ -327,7 +351,7 @@ class _Loader:
             # A bare array: the kind can only come from the items or the file name.
             self._items(label, _join(where, ""), doc, named_kind, None, nested=False)
             if named_kind:
-                self.raw.saw(named_kind)
+                self._saw(named_kind)
             return
         if not isinstance(doc, dict):
             place = where or "the file"
@@ -358,7 +382,11 @@ class _Loader:
         api_version = doc.get("apiVersion") if list_kind not in ("", "List") else None
         self._items(label, _join(where, ""), items, item_kind, api_version, nested)
         if item_kind:
-            self.raw.saw(item_kind)
+            self._saw(item_kind)
+
+    def _saw(self, kind: str) -> None:
+        if self.kinds is None or kind in self.kinds:
+            self.raw.saw(kind)
 
     def _items(
         self,
@@ -403,6 +431,8 @@ class _Loader:
             # identifiers; anything else (escape sequences, say) is counted as "unknown".
             self.raw.add(kind if kind.isascii() and kind.isalnum() else "unknown", item)
             return
+        if self.kinds is not None and kind not in self.kinds:
+            return  # read, but not by this command: as if the dump had not carried it
         meta = item.get("metadata")
         if type(meta) is not dict:
             what = "is missing" if meta is None else f"is {type_name(meta)}, not a mapping"

@@ -33,6 +33,7 @@ decoded in full: their parsers read most of them anyway.
 
 from __future__ import annotations
 
+import functools
 import json
 import mmap
 import re
@@ -368,14 +369,21 @@ class _AnyDocument(_AnyObject, total=False):
 
 
 # ---------------------------------------------------------------- decoders
+# Built on first use, one per shape: building one walks the shape's type hints (most of
+# this module's import time when they were built with it), and a command that reads a few
+# kinds (`kpath reach`) needs only their decoders.
 
-_DECODERS: dict[str, msgspec.json.Decoder[Any]] = {
-    kind: msgspec.json.Decoder(shape) for kind, shape in SHAPES.items()
-}
-_FULL: msgspec.json.Decoder[Any] = msgspec.json.Decoder()
-_OTHER: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_Other)
-_HEAD: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_Object)
-_RAWS: msgspec.json.Decoder[Any] = msgspec.json.Decoder(list[msgspec.Raw])
+#: The shape that stands for "every field" (``json.loads``' reading, in msgspec).
+_WHOLE: Any = Any
+_BUILT: dict[Any, msgspec.json.Decoder[Any]] = {}
+
+
+def _decoder_of(shape: Any) -> msgspec.json.Decoder[Any]:
+    """msgspec's decoder for ``shape``, built the first time it is asked for."""
+    found = _BUILT.get(shape)
+    if found is None:
+        found = _BUILT[shape] = msgspec.json.Decoder(shape)
+    return found
 
 
 class _Envelope(TypedDict, total=False):
@@ -393,11 +401,8 @@ class _PageEnvelope(_Envelope, total=False):
     metadata: Any
 
 
-_ENVELOPE: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_Envelope)
-_PAGE_ENVELOPE: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_PageEnvelope)
-_ANY_DOCUMENT: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_AnyDocument)
-_ANY_ARRAY: msgspec.json.Decoder[Any] = msgspec.json.Decoder(list[_AnyObject])
-_PAGE: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_Page)
+_ANY_ARRAY: Any = list[_AnyObject]
+_RAWS: Any = list[msgspec.Raw]
 
 #: msgspec's words for a second JSON value after the first, and where it starts (+1).
 _TRAILING = re.compile(r"trailing characters \(byte (\d+)\)")
@@ -410,30 +415,45 @@ class _Mixed(Exception):
     """Decoded in one pass, but an object is of a kind without a shape: decode per item."""
 
 
-def _decoder(kind: Any) -> msgspec.json.Decoder[Any]:
+def _shape_of(kind: Any, wanted: frozenset[str] | None = None) -> Any:
+    """The shape an object of ``kind`` is decoded into. ``wanted``: the only kinds the
+    caller reads (None: all); an object of another kind is decoded as one not read at all,
+    whatever else it holds."""
     if type(kind) is not str:
-        return _FULL
-    found = _DECODERS.get(kind)
+        return _WHOLE
+    if wanted is not None and kind not in wanted and not kind.endswith("List"):
+        return _Other
+    found = SHAPES.get(kind)
     if found is not None:
         return found
-    if kind in _FULL_KINDS or kind.endswith("List"):
-        return _FULL  # read in full, or a List nested in a List
-    return _OTHER
+    if kind in _full_kinds() or kind.endswith("List"):
+        return _WHOLE  # read in full, or a List nested in a List
+    return _Other
+
+
+def _decoder(kind: Any, wanted: frozenset[str] | None = None) -> msgspec.json.Decoder[Any]:
+    return _decoder_of(_shape_of(kind, wanted))
 
 
 def _full(raw: msgspec.Raw) -> Any:
     """One value as ``json.loads`` reads it (msgspec refuses numbers such as 1e400)."""
     try:
-        return _FULL.decode(raw)
+        return _decoder_of(_WHOLE).decode(raw)
     except msgspec.ValidationError:
         return json.loads(bytes(raw))
 
 
-def decode_item(raw: msgspec.Raw, default: str | None, guess: str | None) -> tuple[Any, Any]:
+def decode_item(
+    raw: msgspec.Raw,
+    default: str | None,
+    guess: str | None,
+    wanted: frozenset[str] | None = None,
+) -> tuple[Any, Any]:
     """One list item, slim when its kind has a shape; and its kind (item's own, else
-    ``default``). ``guess``: the kind it probably is (its neighbour's), tried first."""
+    ``default``). ``guess``: the kind it probably is (its neighbour's), tried first.
+    ``wanted``: see `_shape_of`."""
     try:
-        obj = _decoder(guess).decode(raw)
+        obj = _decoder(guess, wanted).decode(raw)
     except msgspec.ValidationError:
         obj = None
     if type(obj) is dict:
@@ -441,12 +461,12 @@ def decode_item(raw: msgspec.Raw, default: str | None, guess: str | None) -> tup
         if kind == guess:
             return obj, kind
     try:
-        head = _HEAD.decode(raw)
+        head = _decoder_of(_Object).decode(raw)
     except msgspec.ValidationError:
         return _full(raw), None  # not an object: the reader says what it is
     kind = head.get("kind") or default
     try:
-        return _decoder(kind).decode(raw), kind
+        return _decoder(kind, wanted).decode(raw), kind
     except msgspec.ValidationError:
         # A field of the wrong type (or a value msgspec does not take): the whole object,
         # for the parser to name what is wrong in it.
@@ -461,9 +481,13 @@ RELEASE_STEP = 8 * 1024 * 1024
 
 
 def decode_items(
-    raws: list[msgspec.Raw], default: str | None, release: Release | None = None
+    raws: list[msgspec.Raw],
+    default: str | None,
+    release: Release | None = None,
+    wanted: frozenset[str] | None = None,
 ) -> list[Any]:
-    """A list's items, each slim where its kind has a shape; ``raws`` is emptied as it goes."""
+    """A list's items, each slim where its kind has a shape; ``raws`` is emptied as it goes.
+    ``wanted``: see `_shape_of`."""
     out: list[Any] = []
     append = out.append
     guess = default
@@ -473,7 +497,7 @@ def decode_items(
     pop = raws.pop
     while raws:
         raw = pop()
-        obj, guess = decode_item(raw, default, guess)
+        obj, guess = decode_item(raw, default, guess, wanted)
         append(obj)
         if release is not None:
             # The items lie one after another: the bytes of those read so far are a lower
@@ -490,17 +514,17 @@ def _all_shaped(items: list[Any], default: Any) -> None:
     has a shape or is not read at all (counted only)."""
     for item in items:
         kind = item.get("kind") or default
-        if type(kind) is not str or (kind not in _DECODERS and _decoder(kind) is _FULL):
+        if type(kind) is not str or (kind not in SHAPES and _shape_of(kind) is _WHOLE):
             raise _Mixed
 
 
 def _one_pass(data: memoryview, named_kind: str | None) -> Any:
     """The common case: a List (or bare array, or object) of shaped kinds, in one pass."""
     if data[0] == 0x5B:  # "[": a bare array, kind from the items or the file name
-        items = _ANY_ARRAY.decode(data)
+        items = _decoder_of(_ANY_ARRAY).decode(data)
         _all_shaped(items, named_kind)
         return items
-    doc = _ANY_DOCUMENT.decode(data)
+    doc = _decoder_of(_AnyDocument).decode(data)
     kind = doc.get("kind")
     if "items" in doc and (not kind or (type(kind) is str and kind.endswith("List"))):
         items = doc["items"]
@@ -514,34 +538,45 @@ def _one_pass(data: memoryview, named_kind: str | None) -> Any:
     return doc
 
 
-def _document(data: memoryview, named_kind: str | None, release: Release | None) -> Any:
+def _document(
+    data: memoryview,
+    named_kind: str | None,
+    release: Release | None,
+    wanted: frozenset[str] | None,
+) -> Any:
     """One JSON value (a List, an object, a bare array) with its objects slim. With
-    ``release``, item by item (the file's pages let go of as they are read); else in one
-    pass where it can."""
-    if release is None:
+    ``release`` or ``wanted``, item by item (the file's pages let go of as they are read;
+    objects of other kinds not decoded); else in one pass where it can."""
+    if release is None and wanted is None:
         try:
             return _one_pass(data, named_kind)
         except (msgspec.ValidationError, _Mixed):
             pass  # mixed kinds, or one object msgspec refuses: item by item
     if data[0] == 0x5B:
-        return decode_items(_RAWS.decode(data), named_kind, release)
-    doc = _ENVELOPE.decode(data)
+        return decode_items(_decoder_of(_RAWS).decode(data), named_kind, release, wanted)
+    doc = _decoder_of(_Envelope).decode(data)
     kind = doc.get("kind")
     if "items" in doc and (not kind or (type(kind) is str and kind.endswith("List"))):
         items = doc["items"]
         if items is not None:
             item_kind = kind[:-4] if type(kind) is str and kind not in ("", "List") else named_kind
-            doc["items"] = decode_items(items, item_kind, release)
+            doc["items"] = decode_items(items, item_kind, release, wanted)
         return doc
-    return _decoder(kind or named_kind).decode(data)
+    return _decoder(kind or named_kind, wanted).decode(data)
 
 
 def decode_documents(
-    data: bytes | mmap.mmap, named_kind: str | None = None, release: Release | None = None
+    data: bytes | mmap.mmap,
+    named_kind: str | None = None,
+    release: Release | None = None,
+    kinds: frozenset[str] | None = None,
 ) -> list[Any] | None:
     """A JSON file's documents (one, or several back to back) with their objects slim;
     None when msgspec does not read it as ``json.loads`` would: then decode it that way.
-    ``release``: see `Release` (for a mapped file)."""
+    ``release``: see `Release` (for a mapped file). ``kinds``: the only kinds (as the
+    objects name themselves) the caller reads; None for all. An object of another kind
+    is decoded to its kind and apiVersion alone (skipped in C, whatever it holds), so the
+    caller must drop such objects unread."""
     view = memoryview(data)
     docs: list[Any] = []
     pos, end = 0, len(data)
@@ -552,14 +587,14 @@ def decode_documents(
             if pos >= end:
                 return docs
             try:
-                docs.append(_document(view[pos:], named_kind, release))
+                docs.append(_document(view[pos:], named_kind, release, kinds))
                 return docs
             except msgspec.DecodeError as exc:
                 found = _TRAILING.search(str(exc))
                 if found is None:
                     return None
                 stop = pos + int(found.group(1)) - 1
-                docs.append(_document(view[pos:stop], named_kind, release))
+                docs.append(_document(view[pos:stop], named_kind, release, kinds))
                 pos = stop
     except _DECODE_ERRORS:
         return None
@@ -572,13 +607,13 @@ def decode_page(body: bytes) -> dict[str, Any] | None:
     reply is anything else (another kind's list, discovery, an error) or msgspec does not
     read it as ``json.loads`` would: then decode it that way."""
     try:
-        page: dict[str, Any] = _PAGE.decode(body)
+        page: dict[str, Any] = _decoder_of(_Page).decode(body)
     except msgspec.ValidationError:
         return _page_by_item(body)
     except _DECODE_ERRORS:
         return None
     kind = page.get("kind")
-    if "items" not in page or type(kind) is not str or kind[:-4] not in _DECODERS:
+    if "items" not in page or type(kind) is not str or kind[:-4] not in SHAPES:
         return None
     if not kind.endswith("List"):
         return None
@@ -589,10 +624,10 @@ def _page_by_item(body: bytes) -> dict[str, Any] | None:
     """A page msgspec refused in one pass (one object's field of the wrong type): each
     item on its own, the refused ones in full."""
     try:
-        page: dict[str, Any] = _PAGE_ENVELOPE.decode(body)
+        page: dict[str, Any] = _decoder_of(_PageEnvelope).decode(body)
         kind = page.get("kind")
         items = page.get("items")
-        if type(kind) is not str or kind[:-4] not in _DECODERS or not kind.endswith("List"):
+        if type(kind) is not str or kind[:-4] not in SHAPES or not kind.endswith("List"):
             return None
         if items is not None:
             page["items"] = decode_items(items, kind[:-4])
@@ -606,23 +641,21 @@ class _WatchEvent(TypedDict, total=False):
     object: _AnyObject
 
 
-_WATCH_EVENT: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_WatchEvent)
-
-
 def decode_watch_event(line: bytes, kind: str) -> dict[str, Any] | None:
     """A watch event of ``kind`` with its object slim, in the shape the load's pages give
     their items (so a followed object is what a fresh load would hold). None for a kind
     read in full, an ERROR (its Status is read in full), or a line msgspec does not read as
     ``json.loads`` would: then decode it that way."""
-    if kind not in _DECODERS:
+    if kind not in SHAPES:
         return None
     try:
-        event: dict[str, Any] = _WATCH_EVENT.decode(line)
+        event: dict[str, Any] = _decoder_of(_WatchEvent).decode(line)
     except (*_DECODE_ERRORS, msgspec.ValidationError):
         return None
     return None if event.get("type") == "ERROR" else event
 
 
+@functools.cache
 def _full_kinds() -> frozenset[str]:
     """Kinds read in full: those read without a shape, and every name a group-checked kind
     goes by (Calico's is NetworkPolicy, the experimental ListenerSet XListenerSet)."""
@@ -631,6 +664,3 @@ def _full_kinds() -> frozenset[str]:
 
     names = {*KINDS, "XListenerSet", *(other.kind for other in OTHER_POLICY_RAW.values())}
     return frozenset(names - SHAPES.keys())
-
-
-_FULL_KINDS: frozenset[str] = _full_kinds()

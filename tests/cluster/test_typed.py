@@ -237,9 +237,100 @@ def test_every_kind_read_without_a_shape_is_decoded_in_full() -> None:
     # A kind whose name the dump reader maps to a kind it reads (Calico's NetworkPolicy,
     # XListenerSet) must keep its fields, or its parser would see an empty object.
     for kind in {*KINDS, *_KIND_GROUPS} - typed.SHAPES.keys():
-        assert typed._decoder(kind) is typed._FULL, kind
-    assert typed._decoder("Deployment") is typed._OTHER
-    assert typed._decoder("DeploymentList") is typed._FULL  # a List nested in a List
+        assert typed._shape_of(kind) is typed._WHOLE, kind
+    assert typed._shape_of("Deployment") is typed._Other
+    assert typed._shape_of("DeploymentList") is typed._WHOLE  # a List nested in a List
+
+
+# ---------------------------------------------------------------- only the kinds read
+
+
+def test_decoders_are_built_on_first_use() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import json; from kpath.cluster import typed; assert not typed._BUILT, typed._BUILT;"
+        "page = json.dumps({'kind': 'NodeList', 'items': [{'metadata': {'name': 'n'}}]});"
+        "assert typed.decode_page(page.encode()) is not None;"
+        "assert typed.SHAPES['Pod'] not in typed._BUILT, typed._BUILT"
+    )
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, "-c", code], cwd=root, check=True)
+
+
+def test_objects_of_kinds_not_named_are_not_decoded() -> None:
+    bad = service("web", ports="not a list")  # never looked at
+    text = a_list(pod("p", image="x"), bad, {"kind": "Deployment", "spec": {"a": 1}})
+    docs = typed.decode_documents(text.encode(), kinds=frozenset({"Pod"}))
+    assert docs is not None
+    got_pod, got_service, got_other = docs[0]["items"]
+    plain = typed.decode_documents(a_list(pod("p")).encode())
+    assert plain is not None and got_pod == plain[0]["items"][0]
+    assert got_service == {"apiVersion": "v1", "kind": "Service", "metadata": {}}
+    assert got_other == {"kind": "Deployment"}
+
+
+def both_ways_for(kinds: frozenset[str], *paths: Path) -> Snapshot | str:
+    def one(slim: bool) -> Snapshot | str:
+        try:
+            return build_snapshot(load_dump(list(paths), slim=slim, kinds=kinds))
+        except InputError as exc:
+            return f"error: {exc}"
+
+    slim = one(True)
+    assert slim == one(False)
+    return slim
+
+
+def test_a_dump_read_for_some_kinds_holds_exactly_those(seeds: list[Seed]) -> None:
+    kinds = frozenset({"Pod", "Namespace", "NetworkPolicy", "Node"})
+    compared = 0
+    for seed in seeds:
+        if seed.root is None or not isinstance(outcome([seed.root], True), Snapshot):
+            continue
+        # Everything, then only the kinds named: the snapshot of what is left.
+        everything = load_dump([seed.root], slim=False)
+        everything.objects = {k: v for k, v in everything.objects.items() if k in kinds}
+        everything.sources = {k: v for k, v in everything.sources.items() if k in kinds}
+        slim = both_ways_for(kinds, seed.root)
+        assert slim == build_snapshot(everything), seed.root
+        compared += 1
+    assert compared >= 3
+
+
+def test_a_bad_object_of_a_kind_not_read_is_no_error(tmp_path: Path) -> None:
+    bad = service("web", ports="not a list")
+    nameless = {"kind": "Ingress", "apiVersion": "networking.k8s.io/v1", "metadata": {}}
+    path = write(tmp_path / "d.json", a_list(pod("p"), bad, nameless))
+    snap = both_ways_for(frozenset({"Pod"}), path)
+    assert isinstance(snap, Snapshot)
+    assert list(snap.pods) == [("shop", "p")] and not snap.services
+    assert snap.kinds_seen == {"Pod"}
+    assert "(Ingress): metadata.name is missing" in str(outcome([path], True))  # all: refused
+    only_services = write(tmp_path / "s.json", a_list(pod("p"), bad))
+    assert "Service shop/web: spec.ports is a string" in str(outcome([only_services], True))
+
+
+def test_kinds_filed_under_another_name_are_read_by_that_name(tmp_path: Path) -> None:
+    calico = {
+        "kind": "NetworkPolicy",
+        "apiVersion": "projectcalico.org/v3",
+        "metadata": {"name": "c", "namespace": "shop"},
+        "spec": {"selector": "all()"},
+    }
+    listener = {
+        "kind": "XListenerSet",
+        "apiVersion": "gateway.networking.x-k8s.io/v1alpha1",
+        "metadata": {"name": "l", "namespace": "shop"},
+        "spec": {"parentRef": {"name": "g"}, "listeners": []},
+    }
+    path = write(tmp_path / "d.json", a_list(calico, listener, pod("p")))
+    whole = load_dump([path])
+    for kind in ("CalicoNetworkPolicy", "ListenerSet"):
+        some = load_dump([path], kinds=frozenset({kind}))
+        assert some.objects == {kind: whole.objects[kind]}, kind
+        assert len(some.objects[kind]) == 1
 
 
 # ---------------------------------------------------------------- a mapped file
