@@ -280,16 +280,30 @@ def _looks_kubernetes(doc: Any) -> bool:
     """Is this document meant as Kubernetes data (as opposed to, say, a version file)?
 
     `items` alone does not count: sonobuoy's `sonobuoy_results.yaml` has test results there.
+    A typed object (a Struct of `kpath.cluster.typed`) was decoded as its kind: it is.
     """
+    if _struct_kind(doc) is not None:
+        return True
     if isinstance(doc, dict):
         if any(key in doc for key in _OBJECT_KEYS):
             return True
         doc = doc.get("items")
     if isinstance(doc, list):
         return any(
-            isinstance(item, dict) and any(key in item for key in _OBJECT_KEYS) for item in doc
+            (isinstance(item, dict) and any(key in item for key in _OBJECT_KEYS))
+            or _struct_kind(item) is not None
+            for item in doc
         )
     return False
+
+
+def _struct_kind(obj: Any) -> str | None:
+    """The kind of a typed object (a Struct of `kpath.cluster.typed`); None for the rest."""
+    if type(obj) in (dict, list):
+        return None
+    from kpath.cluster.typed import STRUCT_KINDS
+
+    return STRUCT_KINDS.get(type(obj))
 
 
 class _Loader:
@@ -353,6 +367,10 @@ class _Loader:
             if named_kind:
                 self._saw(named_kind)
             return
+        kind = _struct_kind(doc)
+        if kind is not None:
+            self._object(label, where, doc, kind)
+            return
         if not isinstance(doc, dict):
             place = where or "the file"
             raise fail(label, f"{place} is {type_name(doc)}, not a Kubernetes object")
@@ -398,12 +416,23 @@ class _Loader:
         nested: bool,
     ) -> None:
         # The hot loop for a 150k-pod List: no per-item string building unless it fails.
+        from kpath.cluster.typed import STRUCT_KINDS, UNSET
+
+        struct_kind = STRUCT_KINDS.get
         for index, item in enumerate(items):
             if type(item) is not dict:
-                raise fail(
-                    label,
-                    f"{prefix}items[{index}] is {type_name(item)}, not a Kubernetes object",
-                )
+                kind = struct_kind(type(item))
+                if kind is None:
+                    raise fail(
+                        label,
+                        f"{prefix}items[{index}] is {type_name(item)}, not a Kubernetes object",
+                    )
+                if kind == default_kind and item.apiVersion is UNSET:
+                    # Perhaps kindless (a Struct does not say): as _fill_kind fills it.
+                    version = api_version if isinstance(api_version, str) else None
+                    item.apiVersion = version or _API_VERSIONS.get(kind, UNSET)
+                self._object(label, f"{prefix}items[{index}]", item, kind)
+                continue
             kind = item.get("kind")
             if not kind:
                 if default_kind is None:
@@ -420,7 +449,7 @@ class _Loader:
                 continue
             self._object(label, f"{prefix}items[{index}]", item, kind)
 
-    def _object(self, label: str, where: str, item: RawObject, kind: str) -> None:
+    def _object(self, label: str, where: str, item: Any, kind: str) -> None:
         if kind in _KIND_GROUPS:
             kind = _grouped_kind(item, kind)
             if kind not in _READ:  # another group's kind of that name, counted by group
@@ -433,14 +462,24 @@ class _Loader:
             return
         if self.kinds is not None and kind not in self.kinds:
             return  # read, but not by this command: as if the dump had not carried it
-        meta = item.get("metadata")
-        if type(meta) is not dict:
-            what = "is missing" if meta is None else f"is {type_name(meta)}, not a mapping"
-            raise fail(label, f"{_place(where, kind)}: metadata {what}")
-        name = meta.get("name")
+        if type(item) is not dict:  # a typed object: its metadata is one (or absent)
+            meta = item.metadata
+            if meta is None:
+                raise fail(label, f"{_place(where, kind)}: metadata is missing")
+            name, namespace = meta.name, meta.namespace
+        else:
+            meta = item.get("metadata")
+            if type(meta) is not dict:
+                what = "is missing" if meta is None else f"is {type_name(meta)}, not a mapping"
+                raise fail(label, f"{_place(where, kind)}: metadata {what}")
+            name, namespace = meta.get("name"), meta.get("namespace")
+        self._file(label, where, item, kind, name, namespace)
+
+    def _file(
+        self, label: str, where: str, item: Any, kind: str, name: Any, namespace: Any
+    ) -> None:
         if type(name) is not str or not name:
             raise fail(label, f"{_place(where, kind)}: metadata.name is missing")
-        namespace = meta.get("namespace")
         if namespace is not None and type(namespace) is not str:
             raise fail(label, f"{_place(where, kind)}: metadata.namespace is not a string")
         key = (namespace or "", name)
@@ -449,7 +488,7 @@ class _Loader:
             seen = self.index[kind] = {}
         at = seen.get(key)
         if at is None:
-            objects = self.raw.objects.get(kind)
+            objects = self.raw.held.get(kind)
             seen[key] = len(objects) if objects is not None else 0
             self.raw.add(kind, item, label)
         else:

@@ -37,8 +37,9 @@ import functools
 import json
 import mmap
 import re
+import types
 from collections.abc import Callable
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Union, get_args, get_origin, get_type_hints, is_typeddict
 
 import msgspec
 
@@ -411,31 +412,140 @@ _WS = b" \t\r\n"
 _DECODE_ERRORS = (msgspec.DecodeError, RecursionError, MemoryError, ValueError)
 
 
-class _Mixed(Exception):
-    """Decoded in one pass, but an object is of a kind without a shape: decode per item."""
+# ---------------------------------------------------------------- structs (dumps)
+# A dump's objects of the shaped kinds are decoded into msgspec Structs made from the
+# shapes above (one source of truth for what is read): cheaper to build than dicts, and
+# `parse_typed` turns them into records without the dict parsers' type checks (msgspec
+# has checked every type). Each top-level Struct is tagged by ``kind``, so a List of
+# mixed kinds decodes in one pass into the right Struct per item.
+
+#: A top-level Struct's apiVersion when the object had none.
+UNSET: Any = msgspec.UNSET
+#: The Struct made for each shaped kind, and the reverse (a Struct's kind).
+_KIND_STRUCTS: dict[str, Any] = {}
+STRUCT_KINDS: dict[type, str] = {}
+_NESTED: dict[Any, Any] = {}
 
 
-def _shape_of(kind: Any, wanted: frozenset[str] | None = None) -> Any:
-    """The shape an object of ``kind`` is decoded into. ``wanted``: the only kinds the
-    caller reads (None: all); an object of another kind is decoded as one not read at all,
-    whatever else it holds."""
+def _as_struct_type(hint: Any) -> Any:
+    """A shape's field type with every TypedDict in it replaced by its Struct."""
+    if is_typeddict(hint):
+        return _nested_struct(hint)
+    origin = get_origin(hint)
+    if origin is None:
+        return hint
+    args = tuple(_as_struct_type(arg) for arg in get_args(hint))
+    if origin is Union or origin is types.UnionType:
+        return Union[args]  # noqa: UP007 (built from a tuple)
+    return origin[args]
+
+
+#: Fields whose presence a parser reads (a null there is not its absence): UNSET when
+#: absent. (Ingress: a v1beta1 backend is one that has the key serviceName.)
+_PRESENCE: frozenset[tuple[str, str]] = frozenset({("_Backend", "serviceName")})
+
+
+def _fields(shape: Any, top: bool) -> list[tuple[str, Any, Any]]:
+    # Absent and null are both None, as the parsers read them (omitted from `to_plain`'s
+    # dict); a top-level apiVersion stays UNSET when absent, so that a kindless item can
+    # take its list's, as a dict would.
+    return [
+        (
+            name,
+            _as_struct_type(hint),
+            msgspec.UNSET
+            if (top and name == "apiVersion") or (shape.__name__, name) in _PRESENCE
+            else None,
+        )
+        for name, hint in get_type_hints(shape).items()
+        if not (top and name == "kind")
+    ]
+
+
+def _nested_struct(shape: Any) -> Any:
+    found = _NESTED.get(shape)
+    if found is None:
+        found = _NESTED[shape] = msgspec.defstruct(
+            shape.__name__.lstrip("_") + "Struct",
+            _fields(shape, False),
+            omit_defaults=True,
+            gc=False,
+        )
+    return found
+
+
+def kind_struct(kind: str) -> Any:
+    """The Struct a shaped kind's objects decode into (its ``kind`` the tag)."""
+    found = _KIND_STRUCTS.get(kind)
+    if found is None:
+        found = msgspec.defstruct(
+            kind + "Struct",
+            _fields(SHAPES[kind], True),
+            tag_field="kind",
+            tag=kind,
+            omit_defaults=True,
+            gc=False,
+        )
+        _KIND_STRUCTS[kind] = found
+        STRUCT_KINDS[found] = kind
+    return found
+
+
+@functools.cache
+def _any_struct() -> Any:
+    """Any shaped kind's Struct, chosen by the item's ``kind``."""
+    return Union[tuple(kind_struct(kind) for kind in SHAPES)]  # noqa: UP007
+
+
+@functools.cache
+def _list_document() -> Any:
+    """A List of shaped kinds, every item tagged with its kind, in one pass."""
+    fields: list[tuple[str, Any, Any]]
+    fields = [(name, Any, msgspec.UNSET) for name in ("kind", "apiVersion", "metadata")]
+    fields.append(("items", Union[_array_of(None), None], msgspec.UNSET))  # noqa: UP007
+    return msgspec.defstruct("ListStruct", fields, gc=False)
+
+
+def _array_of(kind: str | None) -> Any:
+    """Items of ``kind`` (their own kind, if they say one, must be it), or of any shaped
+    kind (each saying its own) when ``kind`` has no shape."""
+    key = kind if kind is not None and kind in SHAPES else None
+    found = _LISTS.get(key)
+    if found is None:
+        item = kind_struct(key) if key is not None else _any_struct()
+        found = _LISTS[key] = types.GenericAlias(list, (item,))
+    return found
+
+
+_LISTS: dict[str | None, Any] = {}
+
+
+# ---------------------------------------------------------------- one item at a time
+
+
+def _shape_of(kind: Any, wanted: frozenset[str] | None = None, structs: bool = False) -> Any:
+    """The shape an object of ``kind`` is decoded into (its Struct, with ``structs``).
+    ``wanted``: the only kinds the caller reads (None: all); an object of another kind is
+    decoded as one not read at all, whatever else it holds."""
     if type(kind) is not str:
         return _WHOLE
     if wanted is not None and kind not in wanted and not kind.endswith("List"):
         return _Other
     found = SHAPES.get(kind)
     if found is not None:
-        return found
+        return kind_struct(kind) if structs else found
     if kind in _full_kinds() or kind.endswith("List"):
         return _WHOLE  # read in full, or a List nested in a List
     return _Other
 
 
-def _decoder(kind: Any, wanted: frozenset[str] | None = None) -> msgspec.json.Decoder[Any]:
-    return _decoder_of(_shape_of(kind, wanted))
+def _decoder(
+    kind: Any, wanted: frozenset[str] | None = None, structs: bool = False
+) -> msgspec.json.Decoder[Any]:
+    return _decoder_of(_shape_of(kind, wanted, structs))
 
 
-def _full(raw: msgspec.Raw) -> Any:
+def _full(raw: msgspec.Raw | bytes) -> Any:
     """One value as ``json.loads`` reads it (msgspec refuses numbers such as 1e400)."""
     try:
         return _decoder_of(_WHOLE).decode(raw)
@@ -448,25 +558,27 @@ def decode_item(
     default: str | None,
     guess: str | None,
     wanted: frozenset[str] | None = None,
+    structs: bool = False,
 ) -> tuple[Any, Any]:
     """One list item, slim when its kind has a shape; and its kind (item's own, else
     ``default``). ``guess``: the kind it probably is (its neighbour's), tried first.
-    ``wanted``: see `_shape_of`."""
-    try:
-        obj = _decoder(guess, wanted).decode(raw)
-    except msgspec.ValidationError:
-        obj = None
-    if type(obj) is dict:
-        kind = obj.get("kind") or default
-        if kind == guess:
-            return obj, kind
+    ``wanted``: see `_shape_of`; ``structs``: shaped kinds as Structs, not dicts."""
+    if not structs:  # (a Struct does not say whether its kind was written: no guessing)
+        try:
+            obj = _decoder(guess, wanted).decode(raw)
+        except msgspec.ValidationError:
+            obj = None
+        if type(obj) is dict:
+            kind = obj.get("kind") or default
+            if kind == guess:
+                return obj, kind
     try:
         head = _decoder_of(_Object).decode(raw)
     except msgspec.ValidationError:
         return _full(raw), None  # not an object: the reader says what it is
     kind = head.get("kind") or default
     try:
-        return _decoder(kind, wanted).decode(raw), kind
+        return _decoder(kind, wanted, structs).decode(raw), kind
     except msgspec.ValidationError:
         # A field of the wrong type (or a value msgspec does not take): the whole object,
         # for the parser to name what is wrong in it.
@@ -485,9 +597,10 @@ def decode_items(
     default: str | None,
     release: Release | None = None,
     wanted: frozenset[str] | None = None,
+    structs: bool = False,
 ) -> list[Any]:
     """A list's items, each slim where its kind has a shape; ``raws`` is emptied as it goes.
-    ``wanted``: see `_shape_of`."""
+    ``wanted``: see `_shape_of`. ``structs``: shaped kinds as Structs."""
     out: list[Any] = []
     append = out.append
     guess = default
@@ -495,10 +608,22 @@ def decode_items(
     # Items in reverse, so each Raw (a view on the file's bytes) goes as soon as it is read.
     raws.reverse()
     pop = raws.pop
+    # Structs: one decoder for every item (the union of shaped kinds, tagged by kind, or
+    # the list's kind's Struct), the slower path only for an item it refuses.
+    fast = None
+    if structs and wanted is None and (default is None or default in SHAPES):
+        fast = _decoder_of(kind_struct(default) if default else _any_struct()).decode
     while raws:
         raw = pop()
-        obj, guess = decode_item(raw, default, guess, wanted)
-        append(obj)
+        if fast is not None:
+            try:
+                append(fast(raw))
+            except msgspec.ValidationError:
+                # Of another kind, of a kind without a Struct, or refused: on its own.
+                append(decode_item(raw, default, None, None, True)[0])
+        else:
+            obj, guess = decode_item(raw, default, guess, wanted, structs)
+            append(obj)
         if release is not None:
             # The items lie one after another: the bytes of those read so far are a lower
             # bound of where the next one starts.
@@ -509,33 +634,22 @@ def decode_items(
     return out
 
 
-def _all_shaped(items: list[Any], default: Any) -> None:
-    """Raise `_Mixed` unless every item is an object whose kind (its own, else ``default``)
-    has a shape or is not read at all (counted only)."""
-    for item in items:
-        kind = item.get("kind") or default
-        if type(kind) is not str or (kind not in SHAPES and _shape_of(kind) is _WHOLE):
-            raise _Mixed
-
-
 def _one_pass(data: memoryview, named_kind: str | None) -> Any:
     """The common case: a List (or bare array, or object) of shaped kinds, in one pass."""
     if data[0] == 0x5B:  # "[": a bare array, kind from the items or the file name
-        items = _decoder_of(_ANY_ARRAY).decode(data)
-        _all_shaped(items, named_kind)
-        return items
-    doc = _decoder_of(_AnyDocument).decode(data)
-    kind = doc.get("kind")
-    if "items" in doc and (not kind or (type(kind) is str and kind.endswith("List"))):
-        items = doc["items"]
-        if items:
-            _all_shaped(
-                items, kind[:-4] if type(kind) is str and kind not in ("", "List") else named_kind
-            )
-        return doc
-    _all_shaped([doc], named_kind)
-    doc.pop("items", None)  # not a List: a field of the object, which no parser reads
-    return doc
+        return _decoder_of(_array_of(named_kind)).decode(data)
+    doc = _decoder_of(_list_document()).decode(data)
+    kind = doc.kind
+    if doc.items is not msgspec.UNSET and (
+        not kind or (type(kind) is str and kind.endswith("List"))
+    ):
+        return {
+            key: value
+            for key in ("kind", "apiVersion", "metadata", "items")
+            if (value := getattr(doc, key)) is not msgspec.UNSET
+        }
+    kind = kind if kind is not msgspec.UNSET else None
+    return _decoder(kind or named_kind, None, True).decode(data)
 
 
 def _document(
@@ -550,19 +664,20 @@ def _document(
     if release is None and wanted is None:
         try:
             return _one_pass(data, named_kind)
-        except (msgspec.ValidationError, _Mixed):
-            pass  # mixed kinds, or one object msgspec refuses: item by item
+        except msgspec.ValidationError:
+            pass  # kinds without a Struct, or one object msgspec refuses: item by item
     if data[0] == 0x5B:
-        return decode_items(_decoder_of(_RAWS).decode(data), named_kind, release, wanted)
+        raws = _decoder_of(_RAWS).decode(data)
+        return decode_items(raws, named_kind, release, wanted, True)
     doc = _decoder_of(_Envelope).decode(data)
     kind = doc.get("kind")
     if "items" in doc and (not kind or (type(kind) is str and kind.endswith("List"))):
         items = doc["items"]
         if items is not None:
             item_kind = kind[:-4] if type(kind) is str and kind not in ("", "List") else named_kind
-            doc["items"] = decode_items(items, item_kind, release, wanted)
+            doc["items"] = decode_items(items, item_kind, release, wanted, True)
         return doc
-    return _decoder(kind or named_kind, wanted).decode(data)
+    return _decoder(kind or named_kind, wanted, True).decode(data)
 
 
 def decode_documents(
@@ -571,12 +686,13 @@ def decode_documents(
     release: Release | None = None,
     kinds: frozenset[str] | None = None,
 ) -> list[Any] | None:
-    """A JSON file's documents (one, or several back to back) with their objects slim;
-    None when msgspec does not read it as ``json.loads`` would: then decode it that way.
-    ``release``: see `Release` (for a mapped file). ``kinds``: the only kinds (as the
-    objects name themselves) the caller reads; None for all. An object of another kind
-    is decoded to its kind and apiVersion alone (skipped in C, whatever it holds), so the
-    caller must drop such objects unread."""
+    """A JSON file's documents (one, or several back to back) with their objects slim:
+    those of shaped kinds as Structs (`kind_struct`; `STRUCT_KINDS` says a Struct's kind),
+    the others as dicts; None when msgspec does not read it as ``json.loads`` would:
+    then decode it that way. ``release``: see `Release` (for a mapped file). ``kinds``:
+    the only kinds (as the objects name themselves) the caller reads; None for all. An
+    object of another kind is decoded to its kind and apiVersion alone (skipped in C,
+    whatever it holds), so the caller must drop such objects unread."""
     view = memoryview(data)
     docs: list[Any] = []
     pos, end = 0, len(data)
@@ -600,6 +716,13 @@ def decode_documents(
         return None
     finally:
         view.release()
+
+
+def to_plain(obj: Any) -> Any:
+    """A decoded object as a dict (a Struct's fields, but those absent or null), for
+    readers of plain API dicts; a dict as it is. Its parser reads it as it reads the
+    object's dict decoded by shape (nulls are absences to it, but in `_PRESENCE`)."""
+    return obj if type(obj) is dict else msgspec.to_builtins(obj)
 
 
 def decode_page(body: bytes) -> dict[str, Any] | None:

@@ -167,7 +167,7 @@ def test_objects_are_slim_and_keep_every_field_read(tmp_path: Path) -> None:
     item["metadata"]["managedFields"] = [{"manager": "kubectl"}]
     docs = typed.decode_documents(a_list(item).encode())
     assert docs is not None
-    (got,) = docs[0]["items"]
+    (got,) = map(typed.to_plain, docs[0]["items"])
     assert "volumes" not in got["spec"] and "managedFields" not in got["metadata"]
     assert got["spec"]["containers"] == [{"ports": [{"containerPort": 8080, "name": "http"}]}]
 
@@ -229,8 +229,8 @@ def test_a_stream_of_documents_is_read_slim() -> None:
     text = json.dumps(pod("p", image="x")) + "\n\n" + a_list(service("web")) + "\n"
     docs = typed.decode_documents(text.encode())
     assert docs is not None and len(docs) == 2
-    assert "image" not in docs[0]["spec"]
-    assert docs[1]["items"][0]["metadata"]["name"] == "web"
+    assert "image" not in typed.to_plain(docs[0])["spec"]
+    assert docs[1]["items"][0].metadata.name == "web"
 
 
 def test_every_kind_read_without_a_shape_is_decoded_in_full() -> None:
@@ -264,9 +264,9 @@ def test_objects_of_kinds_not_named_are_not_decoded() -> None:
     text = a_list(pod("p", image="x"), bad, {"kind": "Deployment", "spec": {"a": 1}})
     docs = typed.decode_documents(text.encode(), kinds=frozenset({"Pod"}))
     assert docs is not None
-    got_pod, got_service, got_other = docs[0]["items"]
+    got_pod, got_service, got_other = map(typed.to_plain, docs[0]["items"])
     plain = typed.decode_documents(a_list(pod("p")).encode())
-    assert plain is not None and got_pod == plain[0]["items"][0]
+    assert plain is not None and got_pod == typed.to_plain(plain[0]["items"][0])
     assert got_service == {"apiVersion": "v1", "kind": "Service", "metadata": {}}
     assert got_other == {"kind": "Deployment"}
 
@@ -383,3 +383,81 @@ def test_a_watch_event_holds_its_object_as_a_list_page_holds_it() -> None:
     error = json.dumps({"type": "ERROR", "object": status}).encode()
     assert decode_watch_event(error, "Pod") is None  # a Status is read in full, elsewhere
     assert decode_watch_event(b'{"type": "ADDED", "object": {}}', "NetworkPolicy") is None
+
+
+# ---------------------------------------------------------------- typed readers
+
+
+def slice_of(*endpoints: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "metadata": {
+            "name": "web-1",
+            "namespace": "shop",
+            "labels": {"kubernetes.io/service-name": "web"},
+        },
+        "addressType": "IPv4",
+        "endpoints": list(endpoints),
+        "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
+        **extra,
+    }
+
+
+def endpoint(**fields: Any) -> dict[str, Any]:
+    return {
+        "addresses": ["10.0.0.1"],
+        "conditions": {"ready": True},
+        "nodeName": "n1",
+        "targetRef": {"kind": "Pod", "name": "p", "namespace": "shop"},
+        **fields,
+    }
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [pod("p"), slice_of(endpoint())],
+        [pod("p", hostNetwork=True), slice_of(endpoint(conditions=None), endpoint(addresses=[]))],
+        [slice_of(endpoint(targetRef={}), endpoint(targetRef={"name": "x"}))],
+        [slice_of(endpoint(hints={"forZones": [{"name": "z1"}, {}], "forNodes": []}))],
+        [slice_of(endpoint(addresses=["***HIDDEN***"], zone="z1"))],
+        [slice_of(endpoint(), ports=[{"port": 0}, {"port": 65536}])],
+        [slice_of(endpoint(), ports=[{"port": None, "protocol": "UDP"}])],
+        [pod("p", containers=[{"ports": [{"containerPort": 0}]}])],
+        [pod("p", containers=[{}, {"ports": None}, {"ports": [{"containerPort": 70000}]}])],
+        [{**pod("p"), "metadata": {"name": "p", "deletionTimestamp": "t"}}],
+        [{**pod("p"), "status": {"conditions": [{"type": "Ready"}, {"type": "Ready"}]}}],
+        [{**pod("p"), "spec": None, "status": None}],
+        [service("web", type="NodePort", ports=[{"port": 80, "nodePort": 70000}])],
+        [service("web", ports=[{"port": 80, "targetPort": "0"}, {"port": 81, "targetPort": 0}])],
+        [service("web", ports=[{"port": 80, "targetPort": "00080"}, {"port": 0}])],
+        [service("web", sessionAffinity="ClientIP")],
+        [service("web", clusterIPs=["None"], externalIPs=["***HIDDEN***", "1.2.3.4"])],
+        [service("web", healthCheckNodePort=70000, selector={})],
+        [{**service("web"), "spec": None}],
+        [{**service("web"), "status": {"loadBalancer": {"ingress": [{"ip": "1.2.3.4"}, {}]}}}],
+        [{**service("web"), "metadata": {"name": "web", "annotations": {"x": "y"}}}],
+    ],
+)
+def test_the_typed_readers_give_what_the_dict_parsers_give(
+    tmp_path: Path, items: list[dict[str, Any]]
+) -> None:
+    same_both_ways(write(tmp_path / "d.json", a_list(*items)))
+
+
+def test_the_typed_readers_read_the_common_case_themselves() -> None:
+    from kpath.cluster import parse_typed
+    from kpath.cluster.parse import Interner, parse_endpointslice, parse_pod, parse_service
+
+    cases = [
+        (pod("p", hostNetwork=False), parse_typed.typed_pod, parse_pod),
+        (slice_of(endpoint(zone="z")), parse_typed.typed_endpointslice, parse_endpointslice),
+        (service("web", type="LoadBalancer"), parse_typed.typed_service, parse_service),
+    ]
+    for item, typed_reader, dict_parser in cases:
+        docs = typed.decode_documents(a_list(item).encode())
+        assert docs is not None
+        (struct,) = docs[0]["items"]
+        assert type(struct) is typed.kind_struct(item["kind"])
+        assert typed_reader(struct, Interner()) == dict_parser(item, Interner())
