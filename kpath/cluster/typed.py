@@ -652,6 +652,106 @@ def _one_pass(data: memoryview, named_kind: str | None) -> Any:
     return _decoder(kind or named_kind, None, True).decode(data)
 
 
+# ---------------------------------------------------------------- a mapped List in pieces
+# A mapped file's pages are let go of as it is read; item by item, that costs a first pass
+# over the whole List to find where each item starts. Instead the List is cut into pieces
+# of about RELEASE_STEP at likely item boundaries, each decoded as an array of items and
+# so checked: a cut inside a string or inside an item cannot decode (the string, or the
+# item, is left open), so a piece that decodes is whole items. Where the file does not
+# look as expected, or a cut fails too often, it is read the first way.
+
+#: The document up to its items: only `"key": "plain text"` pairs before them (kubectl's
+#: `"apiVersion": "v1"`), so that this is the top level's own "items".
+_PREFIX = re.compile(
+    rb'\s*\{((?:\s*"[A-Za-z]+"\s*:\s*"[\x20\x21\x23-\x5b\x5d-\x7e]*"\s*,)*)\s*"items"\s*:\s*\['
+)
+_PAIR = re.compile(rb'"([A-Za-z]+)"\s*:\s*"([\x20\x21\x23-\x5b\x5d-\x7e]*)"')
+#: Where one item likely ends and the next begins (it starts with its kind).
+_CUT = re.compile(rb'\}\s*,\s*(?=\{\s*(?:"apiVersion"\s*:\s*"[^"\\]*"\s*,\s*)?"kind"\s*:)')
+_TAIL_BYTES = 1024 * 1024
+_CUT_FAILURES = 3
+
+
+class _Tail(msgspec.Struct):
+    """What follows a List's items: its kind (and a second "items", refused)."""
+
+    kind: Any = msgspec.UNSET
+    apiVersion: Any = msgspec.UNSET
+    metadata: Any = msgspec.UNSET
+    items: Any = msgspec.UNSET
+
+
+def _tail(view: memoryview) -> tuple[int, _Tail] | None:
+    """Where the List's items end (its "]") and what follows them, checked by decoding it."""
+    start = max(0, len(view) - _TAIL_BYTES)
+    end = bytes(view[start:])
+    pos = len(end)
+    for _ in range(8):
+        pos = end.rfind(b"]", 0, pos)
+        if pos < 0:
+            return None
+        try:
+            rest = _decoder_of(_Tail).decode(b'{"":0' + end[pos + 1 :])
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            continue
+        return (start + pos, rest) if rest.items is msgspec.UNSET else None
+    return None
+
+
+def _segmented(view: memoryview, named_kind: str | None, release: Release) -> Any:
+    """A List read in pieces (see above); None when it must be read item by item."""
+    found = _PREFIX.match(view)
+    tail = _tail(view) if found is not None else None
+    if found is None or tail is None:
+        return None
+    try:
+        doc: dict[str, Any] = {
+            key.decode(): value.decode() for key, value in _PAIR.findall(found.group(1))
+        }
+    except UnicodeDecodeError:
+        return None
+    items_end, rest = tail
+    for key in ("kind", "apiVersion", "metadata"):
+        if (value := getattr(rest, key)) is not msgspec.UNSET:
+            doc[key] = value
+    kind = doc.get("kind")
+    if kind and not (type(kind) is str and kind.endswith("List")):
+        return None  # an object with a field called items, not a List
+    item_kind = kind[:-4] if type(kind) is str and kind not in ("", "List") else named_kind
+    decode = _decoder_of(_array_of(item_kind)).decode
+    items: list[Any] = []
+    start, failures, step = found.end(), 0, max(RELEASE_STEP, 1)
+    search = start + step
+    while start < items_end:
+        cut_at = _CUT.search(view, search, items_end) if items_end - start > step * 3 // 2 else None
+        cut = cut_at.start() + 1 if cut_at is not None else items_end
+        piece = b"".join((b"[", view[start:cut], b"]"))
+        try:
+            got = decode(piece)
+        except msgspec.ValidationError:
+            try:  # whole items, but one of another kind or refused: those on their own
+                got = decode_items(_decoder_of(_RAWS).decode(piece), item_kind, None, None, True)
+            except msgspec.DecodeError:
+                got = None
+        except msgspec.DecodeError:
+            got = None
+        del piece
+        if got is None:
+            failures += 1
+            if cut_at is None or failures > _CUT_FAILURES:
+                return None
+            search = cut  # not an item's end: the next likely one
+            continue
+        items += got
+        release(cut)
+        if cut_at is None:
+            break
+        start = cut_at.end()
+        search = start + step
+    doc["items"] = items
+    return doc
+
+
 def _document(
     data: memoryview,
     named_kind: str | None,
@@ -666,6 +766,10 @@ def _document(
             return _one_pass(data, named_kind)
         except msgspec.ValidationError:
             pass  # kinds without a Struct, or one object msgspec refuses: item by item
+    elif release is not None and wanted is None:
+        found = _segmented(data, named_kind, release)
+        if found is not None:
+            return found
     if data[0] == 0x5B:
         raws = _decoder_of(_RAWS).decode(data)
         return decode_items(raws, named_kind, release, wanted, True)

@@ -355,8 +355,8 @@ def test_a_mapped_file_reads_the_same_and_lets_go_only_of_what_was_read(
     docs = typed.decode_documents(text.encode(), None, told.append)
     assert docs is not None and len(docs[0]["items"]) == 201
     assert len(told) > 10 and told == sorted(told)
-    # Never past what was read: the last release is before the last item starts.
-    assert told[-1] <= text.rindex('{"apiVersion": "v1", "kind": "Service"')
+    # Never past what was read: each release is where a piece of whole items ends.
+    assert all(text[upto - 1] == "}" for upto in told) and told[-1] <= text.rindex("]")
 
 
 def test_a_watch_event_holds_its_object_as_a_list_page_holds_it() -> None:
@@ -461,3 +461,87 @@ def test_the_typed_readers_read_the_common_case_themselves() -> None:
         (struct,) = docs[0]["items"]
         assert type(struct) is typed.kind_struct(item["kind"])
         assert typed_reader(struct, Interner()) == dict_parser(item, Interner())
+
+
+# ---------------------------------------------------------------- a mapped List in pieces
+
+
+@pytest.fixture
+def mapped(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every file mapped, read in pieces of a few items; what was let go of, in order."""
+    from kpath.cluster import dumpfiles
+
+    told: list[int] = []
+    monkeypatch.setattr(dumpfiles, "MAP_BYTES", 0)
+    monkeypatch.setattr(typed, "RELEASE_STEP", 2048)
+    real = typed._segmented
+
+    def spy(view: memoryview, named_kind: str | None, release: typed.Release) -> Any:
+        def tell(upto: int) -> None:
+            told.append(upto)
+            release(upto)
+
+        return real(view, named_kind, tell)
+
+    monkeypatch.setattr(typed, "_segmented", spy)
+    return told
+
+
+def owned(item: dict[str, Any], n: int) -> dict[str, Any]:
+    # ownerReferences that start like an item ("apiVersion", then "kind"): false cuts
+    refs = [{"apiVersion": "v1", "kind": "Node", "name": f"o{i}"} for i in range(n)]
+    return {**item, "metadata": {**item["metadata"], "ownerReferences": refs}}
+
+
+def compact(*items: dict[str, Any], kind: str = "List") -> str:
+    return json.dumps(
+        {"apiVersion": "v1", "items": list(items), "kind": kind}, separators=(",", ":")
+    )
+
+
+def test_a_mapped_list_is_read_in_pieces_as_it_is_whole(tmp_path: Path, mapped: list[int]) -> None:
+    items = [pod(f"p{i}", image="x" * 300) for i in range(40)] + [service("web")]
+    items[7]["metadata"]["labels"]["trap"] = '},{"kind":"Pod"}'  # a cut inside a string
+    items[9] = owned(items[9], 2)
+    text = compact(*items)
+    snap = same_both_ways(write(tmp_path / "d.json", text))
+    assert isinstance(snap, Snapshot) and len(snap.pods) == 40
+    assert len(mapped) > 5 and mapped == sorted(mapped) and mapped[-1] <= len(text)
+
+
+def test_a_mapped_list_read_in_pieces_keeps_one_objects_error(
+    tmp_path: Path, mapped: list[int]
+) -> None:
+    items = [pod(f"p{i}", image="x" * 300) for i in range(30)]
+    items[21]["spec"]["nodeName"] = 7
+    path = write(tmp_path / "d.json", compact(*items))
+    assert (
+        same_both_ways(path)
+        == f"error: {path}: Pod shop/p21: spec.nodeName is a number, not a string"
+    )
+    assert mapped  # read in pieces up to that object
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a server's PodList: items without kind, the list's kind after them
+        compact(
+            *[{k: v for k, v in pod(f"p{i}").items() if k != "kind"} for i in range(30)],
+            kind="PodList",
+        ),
+        # nothing but false cuts (more than are tried): read item by item
+        compact(*[owned(pod(f"p{i}", image="x" * 300), 30) for i in range(20)]),
+        # not a List at all, and a List whose items are named twice (the last wins)
+        json.dumps({"kind": "Pod", "items": [service("web")], "metadata": {"name": "p"}}),
+        compact(pod("p0"), service("web"))[:-1] + ',"items":[' + json.dumps(pod("p9")) + "]}",
+        compact(pod("p0"), {"kind": "NetworkPolicy", "metadata": {"name": "n"}}),
+        compact(pod("p0"), service("web")) + "\n" + compact(pod("p1")),
+        compact(),
+        compact(pod("p0")).replace('"v1"', '"v\\u0031"', 1),
+    ],
+)
+def test_mapped_lists_the_pieces_do_not_fit_read_as_whole(
+    tmp_path: Path, mapped: list[int], text: str
+) -> None:
+    same_both_ways(write(tmp_path / "d.json", text))
