@@ -419,6 +419,9 @@ class _Loader:
         from kpath.cluster.typed import STRUCT_KINDS, UNSET
 
         struct_kind = STRUCT_KINDS.get
+        held, sources, index_of = self.raw.held, self.raw.sources, self.index
+        wanted = self.kinds
+        typed_filed = False
         for index, item in enumerate(items):
             if type(item) is not dict:
                 kind = struct_kind(type(item))
@@ -431,6 +434,25 @@ class _Loader:
                     # Perhaps kindless (a Struct does not say): as _fill_kind fills it.
                     version = api_version if isinstance(api_version, str) else None
                     item.apiVersion = version or _API_VERSIONS.get(kind, UNSET)
+                # A typed object is of a kind read, without a group to check: filed here
+                # when it is well named and new, else by _object (the first of its kind,
+                # a later copy, or what is wrong with it).
+                meta = item.metadata
+                seen = index_of.get(kind)
+                if meta is not None and seen is not None and (wanted is None or kind in wanted):
+                    name, namespace = meta.name, meta.namespace
+                    if (
+                        type(name) is str
+                        and name
+                        and (namespace is None or type(namespace) is str)
+                        and (key := (namespace or "", name)) not in seen
+                    ):
+                        objects = held[kind]
+                        seen[key] = len(objects)
+                        objects.append(item)
+                        sources[kind].append(label)
+                        typed_filed = True
+                        continue
                 self._object(label, f"{prefix}items[{index}]", item, kind)
                 continue
             kind = item.get("kind")
@@ -448,6 +470,8 @@ class _Loader:
                 self._list(label, f"{prefix}items[{index}]", item, None, nested=True)
                 continue
             self._object(label, f"{prefix}items[{index}]", item, kind)
+        if typed_filed:
+            self.raw.held_typed()
 
     def _object(self, label: str, where: str, item: Any, kind: str) -> None:
         if kind in _KIND_GROUPS:

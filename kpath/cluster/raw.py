@@ -76,6 +76,10 @@ class RawCluster:
         held: dict[str, list[Any]] = self.__dict__["_objects"]
         return held
 
+    def held_typed(self) -> None:
+        """Note that Structs were filed straight into ``held`` (``objects`` turns them)."""
+        self.__dict__["_structs"] = True
+
     def add(self, kind: str, item: Any, source: str = "") -> None:
         """File one object (a dict, or a typed dump's Struct) under its kind, counting
         kinds kpath does not read."""

@@ -545,3 +545,16 @@ def test_mapped_lists_the_pieces_do_not_fit_read_as_whole(
     tmp_path: Path, mapped: list[int], text: str
 ) -> None:
     same_both_ways(write(tmp_path / "d.json", text))
+
+
+def test_readers_of_a_typed_dump_see_plain_dicts(tmp_path: Path) -> None:
+    first = write(tmp_path / "a.json", a_list(pod("p0"), pod("p1"), service("web")))
+    again = write(tmp_path / "b.json", a_list(pod("p1", nodeName="n2"), pod("p2")))
+    raw = load_dump([first, again])
+    assert any(type(o) is not dict for o in raw.held["Pod"])  # decoded typed
+    typed_snap = build_snapshot(raw)
+    assert [o["metadata"]["name"] for o in raw.objects["Pod"]] == ["p0", "p1", "p2"]
+    assert all(type(o) is dict for kind in raw.objects for o in raw.objects[kind])
+    assert raw.objects["Pod"][1]["spec"]["nodeName"] == "n2"  # the later copy
+    assert "image" not in raw.objects["Pod"][1]["spec"]
+    assert build_snapshot(raw) == typed_snap == outcome([first, again], False)
