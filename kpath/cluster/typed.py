@@ -1,11 +1,15 @@
-"""Typed JSON decoding: API objects decoded straight into small dicts of the fields kpath reads.
+"""Typed JSON decoding: API objects decoded straight into the fields kpath reads.
 
 A `kubectl get … -A -o json` of a big cluster is mostly what routing never reads (managed
 fields, container images, env, volumes, probes). ``json.loads`` builds every one of those
 values as Python objects before the parsers pick a dozen out; msgspec, given the shape of
 what is read (a ``TypedDict`` per kind below), skips the rest in C and builds only that: a
-fifth of the time and memory. The parsers (`parse.py`) then read the same plain dicts they
-read from ``json.loads``, so their type checks and messages stay the only ones.
+fifth of the time and memory. Live pages and watch events decode into small dicts of those
+shapes, which the parsers (`parse.py`) read as they read ``json.loads``' dicts. Dumps
+decode into msgspec Structs made from the same shapes (`kind_struct`), which
+`parse_typed.py` reads into records straight, handing the object's dict (`to_plain`) to
+`parse.py` wherever it is in doubt, so that the parsers' checks and messages stay the only
+ones.
 
 Correctness does not depend on these shapes being complete or strict in the same way as
 the parsers:
