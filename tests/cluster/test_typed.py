@@ -558,3 +558,35 @@ def test_readers_of_a_typed_dump_see_plain_dicts(tmp_path: Path) -> None:
     assert raw.objects["Pod"][1]["spec"]["nodeName"] == "n2"  # the later copy
     assert "image" not in raw.objects["Pod"][1]["spec"]
     assert build_snapshot(raw) == typed_snap == outcome([first, again], False)
+
+
+@settings(
+    max_examples=80,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(rnd=st.randoms(use_true_random=True))
+def test_a_mutated_dump_read_in_pieces_reads_the_same_slim_and_whole(
+    seeds: list[Seed], rnd: random.Random
+) -> None:
+    from kpath.cluster import dumpfiles
+
+    mutant = mutate(rnd, seeds)
+    root = mutant.seed.root
+    assert root is not None
+    target = root / mutant.file.rel
+    # Compact, as generate_cluster writes it, so that the pieces are cut where they can be.
+    try:
+        text = json.dumps(json.loads(mutant.text), separators=(",", ":"))
+    except (ValueError, RecursionError):
+        text = mutant.text
+    target.write_text(text, encoding="utf-8", errors="surrogatepass")
+    try:
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(dumpfiles, "MAP_BYTES", 0)
+            patch.setattr(typed, "RELEASE_STEP", 512)
+            same_both_ways(root)
+    finally:
+        target.write_text(mutant.seed.originals[mutant.file.rel], encoding="utf-8")
