@@ -1,5 +1,5 @@
 """Typed dump objects (msgspec Structs of `kpath.cluster.typed`) → records, for the kinds
-whose dict parsers are most of a big snapshot's cost (Pods, EndpointSlices).
+whose dict parsers are most of a big snapshot's cost (Pods, EndpointSlices, Services, Nodes).
 
 msgspec has already checked every field's type against the shapes (``str | None``, lists
 without nulls, booleans, integers), so these read the fields straight. They give exactly
@@ -16,9 +16,11 @@ from typing import Any
 
 from kpath.cluster.fields import _EMPTY
 from kpath.cluster.parse import (
+    NODE_LABEL_PREFIXES,
     REDACTED,
     SERVICE_ANNOTATION_PREFIXES,
     SERVICE_NAME_LABEL,
+    ZONE_LABEL,
     Interner,
     _target_port,
     address,
@@ -29,6 +31,8 @@ from kpath.cluster.records import (
     EndpointPort,
     EndpointSlice,
     LoadBalancerIngress,
+    Node,
+    NodeAddress,
     ObjectKey,
     Pod,
     Service,
@@ -68,13 +72,9 @@ def typed_pod(obj: Any, intern: Interner) -> Pod:
                 if number is None or not 0 < number <= 65535:
                     raise Unsure
                 ports.append(_new(ContainerPort, (port.name, number, port.protocol or "TCP")))
-    ready = None
     if status is not None:
         ip, phase = status.podIP, status.phase
-        for condition in status.conditions or ():
-            if condition.type == "Ready":
-                ready = condition.status == "True"
-                break
+    ready = _ready(status)
     return _new(
         Pod,
         (
@@ -88,6 +88,38 @@ def typed_pod(obj: Any, intern: Interner) -> Pod:
             meta.deletionTimestamp is not None,
             intern.labels(meta.labels or _EMPTY),
             intern.ports(tuple(ports)),
+        ),
+    )
+
+
+def _ready(status: Any) -> bool | None:
+    """The Ready condition: True, False, or None when there is none (`parse._conditions`)."""
+    for condition in (status.conditions if status is not None else None) or ():
+        if condition.type == "Ready":
+            return bool(condition.status == "True")
+    return None
+
+
+def typed_node(obj: Any, intern: Interner) -> Node:
+    meta = obj.metadata
+    name = meta.name if meta is not None else None
+    if type(name) is not str or not name:
+        raise Unsure
+    spec, status = obj.spec, obj.status
+    labels = meta.labels
+    labels = intern.labels(
+        {k: v for k, v in labels.items() if k.startswith(NODE_LABEL_PREFIXES)} if labels else _EMPTY
+    )
+    listed = status.addresses if status is not None else None
+    return _new(
+        Node,
+        (
+            _intern(name),
+            tuple(_new(NodeAddress, (a.type or "", address(a.address))) for a in listed or ()),
+            labels.get(ZONE_LABEL),
+            _ready(status),
+            bool(spec.unschedulable) if spec is not None else False,
+            labels,
         ),
     )
 
@@ -264,4 +296,5 @@ TYPED_PARSERS: dict[str, Any] = {
     "Pod": typed_pod,
     "EndpointSlice": typed_endpointslice,
     "Service": typed_service,
+    "Node": typed_node,
 }

@@ -404,6 +404,22 @@ def slice_of(*endpoints: dict[str, Any], **extra: Any) -> dict[str, Any]:
     }
 
 
+def node(name: str, **fields: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": {
+            "name": name,
+            "labels": {"topology.kubernetes.io/zone": "z1", "kubernetes.io/hostname": name},
+        },
+        "status": {
+            "conditions": [{"type": "Ready", "status": "True"}],
+            "addresses": [{"type": "InternalIP", "address": "10.0.0.9"}],
+        },
+        **fields,
+    }
+
+
 def endpoint(**fields: Any) -> dict[str, Any]:
     return {
         "addresses": ["10.0.0.1"],
@@ -438,6 +454,10 @@ def endpoint(**fields: Any) -> dict[str, Any]:
         [{**service("web"), "spec": None}],
         [{**service("web"), "status": {"loadBalancer": {"ingress": [{"ip": "1.2.3.4"}, {}]}}}],
         [{**service("web"), "metadata": {"name": "web", "annotations": {"x": "y"}}}],
+        [node("n1"), node("n2", status=None, spec={"unschedulable": True})],
+        [node("n1", status={"conditions": [{"type": "DiskPressure", "status": "False"}]})],
+        [node("n1", status={"addresses": [{"address": "***HIDDEN***"}, {"type": "x"}]})],
+        [{**node("n1"), "metadata": {"name": "n1", "labels": {"kubernetes.io/os": "linux"}}}],
     ],
 )
 def test_the_typed_readers_give_what_the_dict_parsers_give(
@@ -448,12 +468,19 @@ def test_the_typed_readers_give_what_the_dict_parsers_give(
 
 def test_the_typed_readers_read_the_common_case_themselves() -> None:
     from kpath.cluster import parse_typed
-    from kpath.cluster.parse import Interner, parse_endpointslice, parse_pod, parse_service
+    from kpath.cluster.parse import (
+        Interner,
+        parse_endpointslice,
+        parse_node,
+        parse_pod,
+        parse_service,
+    )
 
     cases = [
         (pod("p", hostNetwork=False), parse_typed.typed_pod, parse_pod),
         (slice_of(endpoint(zone="z")), parse_typed.typed_endpointslice, parse_endpointslice),
         (service("web", type="LoadBalancer"), parse_typed.typed_service, parse_service),
+        (node("n1"), parse_typed.typed_node, parse_node),
     ]
     for item, typed_reader, dict_parser in cases:
         docs = typed.decode_documents(a_list(item).encode())
