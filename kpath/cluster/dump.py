@@ -430,6 +430,8 @@ class _Loader:
                         label,
                         f"{prefix}items[{index}] is {type_name(item)}, not a Kubernetes object",
                     )
+                if wanted is not None and kind not in wanted:
+                    continue  # not read by this command (decoded to its kind alone)
                 if kind == default_kind and item.apiVersion is UNSET:
                     # Perhaps kindless (a Struct does not say): as _fill_kind fills it.
                     version = api_version if isinstance(api_version, str) else None
@@ -439,7 +441,7 @@ class _Loader:
                 # a later copy, or what is wrong with it).
                 meta = item.metadata
                 seen = index_of.get(kind)
-                if meta is not None and seen is not None and (wanted is None or kind in wanted):
+                if meta is not None and seen is not None:
                     name, namespace = meta.name, meta.namespace
                     if (
                         type(name) is str

@@ -496,9 +496,30 @@ def kind_struct(kind: str) -> Any:
 
 
 @functools.cache
-def _any_struct() -> Any:
-    """Any shaped kind's Struct, chosen by the item's ``kind``."""
-    return Union[tuple(kind_struct(kind) for kind in SHAPES)]  # noqa: UP007
+def _any_struct(wanted: frozenset[str] | None = None) -> Any:
+    """Any shaped kind's Struct, chosen by the item's ``kind``; with ``wanted``, those of
+    the other shaped kinds decode to their kind alone (`skipped_struct`)."""
+    return Union[  # noqa: UP007
+        tuple(
+            kind_struct(kind) if wanted is None or kind in wanted else skipped_struct(kind)
+            for kind in SHAPES
+        )
+    ]
+
+
+def skipped_struct(kind: str) -> Any:
+    """A shaped kind's object that the caller does not read: its kind, nothing else (no
+    metadata: the dump reader drops such objects before it looks)."""
+    found = _SKIPPED.get(kind)
+    if found is None:
+        found = _SKIPPED[kind] = msgspec.defstruct(
+            kind + "Skipped", [], tag_field="kind", tag=kind, gc=False
+        )
+        STRUCT_KINDS[found] = kind
+    return found
+
+
+_SKIPPED: dict[str, Any] = {}
 
 
 @functools.cache
@@ -615,8 +636,13 @@ def decode_items(
     # Structs: one decoder for every item (the union of shaped kinds, tagged by kind, or
     # the list's kind's Struct), the slower path only for an item it refuses.
     fast = None
-    if structs and wanted is None and (default is None or default in SHAPES):
-        fast = _decoder_of(kind_struct(default) if default else _any_struct()).decode
+    if structs and (default is None or default in SHAPES):
+        if default is None:
+            fast = _decoder_of(_any_struct(wanted)).decode
+        elif wanted is None or default in wanted:
+            fast = _decoder_of(kind_struct(default)).decode
+        else:
+            fast = _decoder_of(skipped_struct(default)).decode
     while raws:
         raw = pop()
         if fast is not None:
