@@ -825,8 +825,9 @@ def decode_documents(
     the others as dicts; None when msgspec does not read it as ``json.loads`` would:
     then decode it that way. ``release``: see `Release` (for a mapped file). ``kinds``:
     the only kinds (as the objects name themselves) the caller reads; None for all. An
-    object of another kind is decoded to its kind and apiVersion alone (skipped in C,
-    whatever it holds), so the caller must drop such objects unread."""
+    object of another kind is decoded to its kind (`skipped_struct`), or its kind and
+    apiVersion (a dict), alone: skipped in C whatever it holds, so the caller must drop
+    such objects unread."""
     view = memoryview(data)
     docs: list[Any] = []
     pos, end = 0, len(data)
