@@ -142,7 +142,8 @@ def _slice(draw: Callable[..., Any], service: Obj, pods: list[Obj], suffix: str)
 
 
 def _ingress(draw: Callable[..., Any], name: str, services: list[Obj]) -> Obj:
-    target = draw(st.sampled_from(services))
+    # (after events that deleted every Service, an Ingress names one that is gone)
+    target = draw(st.sampled_from(services)) if services else b.service("s0")
     ns = target["metadata"]["namespace"]
     return b.ingress(
         name,
