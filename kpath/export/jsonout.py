@@ -31,17 +31,46 @@ def _target(t: Target) -> dict[str, Any]:
     }
 
 
-def _choice(c: Choice) -> dict[str, Any]:
+class _Memo:
+    """One document's endpoints, written once each: paths share their targets (a port's
+    LoadBalancer, NodePort and ClusterIP paths hold the same node groups). Each use gets its
+    own copy, as `kpath.export.probejson.add_observed` sets fields on them per hop."""
+
+    __slots__ = ("targets",)
+
+    def __init__(self) -> None:
+        self.targets: dict[int, dict[str, Any]] = {}  # id(Target): the path holds it alive
+
+    def endpoints(self, targets: tuple[Target, ...]) -> list[dict[str, Any]]:
+        memo = self.targets
+        out = []
+        for t in targets:
+            d = memo.get(id(t))
+            if d is None:
+                d = memo[id(t)] = _target(t)
+            out.append(d.copy())
+        return out
+
+
+def _share(x: float) -> float:
+    """A share in [0, 1], rounded to four places: the only floats of the document (so that
+    `kpath.export.jsontext` may encode it with msgspec)."""
+    if not 0.0 <= x <= 1.0:  # never, by construction (NaN included); kept so the claim holds
+        x = 1.0 if x > 1.0 else 0.0
+    return round(x, 4)
+
+
+def _choice(c: Choice, memo: _Memo | None = None) -> dict[str, Any]:
     return {
         "verdict": c.verdict.value,
         "rule": c.rule,
         "fallback": c.fallback,
         "topology": c.topology,
-        "endpoints": [_target(t) for t in c.targets],
+        "endpoints": [_target(t) for t in c.targets] if memo is None else memo.endpoints(c.targets),
     }
 
 
-def _group(p: Path, g: NodeGroup) -> dict[str, Any]:
+def _group(p: Path, g: NodeGroup, memo: _Memo | None = None) -> dict[str, Any]:
     from kpath.routing.paths import skipped_by_load_balancer
 
     return {
@@ -51,8 +80,8 @@ def _group(p: Path, g: NodeGroup) -> dict[str, Any]:
         "ready": g.ready,
         "localEndpoints": g.local,
         "crossNode": g.cross_node,
-        "crossShare": round(g.cross_share, 4),
-        **_choice(g.choice),
+        "crossShare": _share(g.cross_share),
+        **_choice(g.choice, memo),
         "skippedByLoadBalancer": skipped_by_load_balancer(p, g),
     }
 
@@ -165,14 +194,14 @@ def gateway_json(h: GatewayHop) -> dict[str, Any]:
         "route": {"kind": h.route_kind, "name": str(h.route), "rule": h.rule},
         "matches": [_match(m) for m in h.matches],
         "backend": backend,
-        "share": round(h.share, 4),
+        "share": _share(h.share),
         "problem": h.problem,
         "infra": str(h.infra) if h.infra else None,
         "infraNote": h.infra_note,
     }
 
 
-def path_json(p: Path, svc: Service | None = None) -> dict[str, Any]:
+def path_json(p: Path, svc: Service | None = None, memo: _Memo | None = None) -> dict[str, Any]:
     """One path; ``svc``: its Service (for the session affinity kube-proxy applies)."""
     from kpath.routing.affinity import affinity_json
 
@@ -197,8 +226,8 @@ def path_json(p: Path, svc: Service | None = None) -> dict[str, Any]:
                 "note": c.note,
             },
         }
-    groups = [_group(p, g) for g in p.groups]
-    direct = _choice(p.direct) if p.direct is not None else None
+    groups = [_group(p, g, memo) for g in p.groups]
+    direct = _choice(p.direct, memo) if p.direct is not None else None
     if p.netpol is not None:
         for g, hp in zip(groups, p.netpol.groups, strict=False):
             g["policy"] = policy_json(p.netpol, hp)
@@ -261,6 +290,7 @@ def paths_json(
         counts[f.severity.value] += 1
     # Services of other namespaces read only to find ingress controllers are not counted.
     services = sum(1 for k in snap.services if spaces is None or k.namespace in spaces)
+    memo = _Memo()
     return {
         "schema": SCHEMA,
         # Which namespaces this document is about: null is every namespace.
@@ -283,7 +313,10 @@ def paths_json(
         if analysis.client is None
         else {"address": analysis.client.address, "note": analysis.client.note},
         "paths": [
-            {**path_json(p, snap.services.get(p.service)), "summary": path_summary(analysis, p)}
+            {
+                **path_json(p, snap.services.get(p.service), memo),
+                "summary": path_summary(analysis, p),
+            }
             for p in chosen
         ],
         "findings": [finding_json(f) for f in shown],
