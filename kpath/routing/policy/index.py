@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kpath.cluster.netpol import NetworkPolicy
-from kpath.cluster.records import ObjectKey, Pod
+from kpath.cluster.records import Pod
 from kpath.routing.gateway.selector import selects
 from kpath.routing.policy.selectors import SelectorCache, namespace_labels
 
@@ -31,7 +31,7 @@ class PolicyIndex:
         self.by_namespace: dict[str, tuple[NetworkPolicy, ...]] = {
             ns: tuple(ps) for ns, ps in by_ns.items()
         }
-        self._selecting: dict[tuple[ObjectKey, str], tuple[NetworkPolicy, ...]] = {}
+        self._selecting: dict[tuple[str, str, str], tuple[NetworkPolicy, ...]] = {}
         # Which policies select a pod depends only on its namespace and on its labels at
         # the keys the namespace's selectors read: pods alike there share one answer
         # (thousands of pods, a few dozen such projections).
@@ -45,7 +45,7 @@ class PolicyIndex:
     def selecting(self, pod: Pod, policy_type: str) -> tuple[NetworkPolicy, ...]:
         """The policies of the pod's namespace that select it and carry ``policy_type``:
         the pod is isolated for that direction when there is any."""
-        k = (pod.key, policy_type)
+        k = (pod.namespace, pod.name, policy_type)  # not pod.key: no ObjectKey built per ask
         hit = self._selecting.get(k)
         if hit is None:
             typed, keys = self._of_type(pod.namespace, policy_type)

@@ -422,9 +422,11 @@ def _label_sets(snapshot: Snapshot, namespace: str) -> tuple[Mapping[str, str], 
     key = (id(snapshot), namespace)
     hit = _LABEL_SETS.get(key)
     if hit is None:
+        # Keyed by the labels in their order (cheaper than a frozenset): the same set in
+        # another order is only kept twice, which changes no answer.
         hit = _LABEL_SETS[key] = tuple(
             {
-                frozenset(p.labels.items()): p.labels
+                tuple(p.labels.items()): p.labels
                 for p in snapshot.pods_by_namespace.get(namespace, ())
                 if not p.host_network
             }.values()
@@ -441,17 +443,9 @@ def unselecting_findings(
     # A selector is matched against each distinct label set of a namespace's pods once
     # (replicas share theirs), and each (namespace, selector) once however many policies
     # carry it.
-    label_sets: dict[str, tuple[Mapping[str, str], ...]] = {}
     seen: dict[tuple[str, object], bool] = {}
     for pol in policies:
-        sets = label_sets.get(pol.namespace)
-        if sets is None:
-            distinct = {
-                frozenset(p.labels.items()): p.labels
-                for p in snapshot.pods_by_namespace.get(pol.namespace, ())
-                if not p.host_network
-            }
-            sets = label_sets[pol.namespace] = tuple(distinct.values())
+        sets = _label_sets(snapshot, pol.namespace)
         k = (pol.namespace, pol.pod_selector)
         hit = seen.get(k)
         if hit is None:
