@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from kpath.cluster.netpol import NetworkPolicy
-from kpath.cluster.records import Pod
+from kpath.cluster.records import ObjectKey, Pod
 from kpath.routing.gateway.selector import selects
 from kpath.routing.policy.selectors import SelectorCache, namespace_labels
 
@@ -37,6 +37,9 @@ class PolicyIndex:
         # (thousands of pods, a few dozen such projections).
         self._by_labels: dict[tuple[object, ...], tuple[NetworkPolicy, ...]] = {}
         self._typed: dict[tuple[str, str], tuple[tuple[NetworkPolicy, ...], tuple[str, ...]]] = {}
+        self._keys: dict[int, tuple[ObjectKey, ...]] = {}
+        #: Words the evaluator says about the index's answers, made once each.
+        self.texts: dict[tuple[str, int], str] = {}
 
     @property
     def namespaces_synthesized(self) -> bool:
@@ -60,6 +63,14 @@ class PolicyIndex:
                         p for p in typed if selects(p.pod_selector, labels)
                     )
             self._selecting[k] = hit
+        return hit
+
+    def keys(self, selecting: tuple[NetworkPolicy, ...]) -> tuple[ObjectKey, ...]:
+        """The keys of a tuple `selecting` returned: one tuple per such answer, so verdicts
+        share it (and what merges their policies can tell them alike by identity)."""
+        hit = self._keys.get(id(selecting))  # `selecting`'s answers live in the index
+        if hit is None:
+            hit = self._keys[id(selecting)] = tuple(p.key for p in selecting)
         return hit
 
     def _of_type(

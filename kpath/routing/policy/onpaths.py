@@ -127,9 +127,15 @@ class PathPolicy(NamedTuple):
 def hop_policy(source: HopSource, targets: tuple[TargetPolicy, ...]) -> HopPolicy:
     blocked = tuple(t for t in targets if t.blocked)
     by: dict[ObjectKey, None] = {}
+    merged: set[int] = set()  # policies tuples already in ``by`` (the evaluator shares them)
     for t in blocked:
-        if t.reach is not None:
-            by.update(dict.fromkeys(denying(t.reach)))
+        r = t.reach
+        if r is None:
+            continue
+        for v in (r.egress, r.ingress):  # as `denying`, in its order
+            if not v.allowed and id(v.policies) not in merged:
+                merged.add(id(v.policies))
+                by.update(dict.fromkeys(v.policies))
     whole = bool(blocked) and len(blocked) == len(targets)
     if whole:
         whole = all(t.blocked == t.sources for t in targets)
@@ -165,6 +171,9 @@ class _Judge:
         #: id(Choice) -> whether no policy selects any of its endpoints' pods for ingress
         #: (choices are shared by a port's node groups, and live as long as the paths).
         self._open: dict[int, bool] = {}
+        #: (id(Choice), sources) -> its endpoints allowed from that many sources (shared by
+        #: the hops of the choice's node groups alike in size).
+        self._allowed: dict[tuple[int, int], tuple[TargetPolicy, ...]] = {}
 
     def _isolated(self, key: ObjectKey | None) -> bool:
         """Whether a policy selects this pod for ingress (memoised per pod)."""
@@ -240,9 +249,12 @@ class _Judge:
             if open_:
                 # No policy can judge any of these endpoints: allowed from every source.
                 n = sum(len(c.nodes) or 1 for c in classes) if classes else len(source.sources) or 1
-                hp = self._hops[cache_key] = hop_policy(
-                    source, tuple(TargetPolicy(t.endpoint, t.pod, None, n, 0) for t in targets)
-                )
+                tps = self._allowed.get((id(choice), n))
+                if tps is None:
+                    tps = self._allowed[(id(choice), n)] = tuple(
+                        TargetPolicy(t.endpoint, t.pod, None, n, 0) for t in targets
+                    )
+                hp = self._hops[cache_key] = hop_policy(source, tps)
                 return hp
         # Each class's nodes as a set, once per hop (not once per endpoint): whether an
         # endpoint's own node is among them; its memo key and first few names too.

@@ -201,11 +201,7 @@ def policy_findings(
         part = [x for x in items if not x[2].all_blocked]
         p, i, hp = (whole or part)[0]
         t = hp.blocked[0]
-        nodes = tuple(
-            dict.fromkeys(
-                n for _, _, h in (whole or part) for b in h.blocked for n in b.blocked_nodes
-            )
-        )[:8]
+        nodes = _first_nodes(whole or part, 8)
         names = ", ".join(str(k) for k in by)
         if whole:
             also = ""
@@ -234,6 +230,20 @@ def policy_findings(
                 nodes=nodes,
                 port=port,
             )
+
+
+def _first_nodes(
+    items: Sequence[tuple[Path, int | None, HopPolicy]], limit: int
+) -> tuple[str, ...]:
+    """The first ``limit`` distinct nodes the hops' blocked endpoints were denied at."""
+    found: dict[str, None] = {}
+    for _, _, h in items:
+        for b in h.blocked:
+            for n in b.blocked_nodes:
+                found[n] = None
+            if len(found) >= limit:
+                return tuple(found)[:limit]
+    return tuple(found)
 
 
 def _where_all(items: Sequence[tuple[Path, int | None, HopPolicy]], ways: int) -> str:
@@ -281,13 +291,16 @@ def _selecting(snapshot: Snapshot, ts: Sequence[Target]) -> list[tuple[NetworkPo
 
     index = policy_index(snapshot)
     out = []
+    seen: dict[ObjectKey | None, tuple[NetworkPolicy, ...]] = {}  # a pod behind many ports
     for t in ts:
-        pod = snapshot.pod(t.pod)
-        if pod is None or pod.host_network:
-            return None
-        sel = index.selecting(pod, INGRESS)
-        if not sel:
-            return None
+        sel = seen.get(t.pod)
+        if sel is None:
+            pod = snapshot.pod(t.pod)
+            if pod is None or pod.host_network:
+                return None
+            sel = seen[t.pod] = index.selecting(pod, INGRESS)
+            if not sel:
+                return None
         out.append(sel)
     return out
 
@@ -315,6 +328,7 @@ def _scan_block(snapshot: Snapshot, block: IPBlock) -> bool:
     destination pod itself may be the one: it then reaches itself, which a Service also
     allows.) Other address families: cannot tell, so yes."""
     import ipaddress
+    from bisect import bisect_left
 
     try:
         net = ipaddress.ip_network(block.cidr, strict=False)
@@ -325,16 +339,23 @@ def _scan_block(snapshot: Snapshot, block: IPBlock) -> bool:
         return True
     base, mask = int(net.network_address), int(net.netmask)
     outs = [(int(e.network_address), int(e.netmask)) for e in excepts if e.version == 4]
-    return any(
-        ip & mask == base and not any(ip & m == b for b, m in outs) for ip in _pod_ips(snapshot)
-    )
+    ips = _pod_ips(snapshot)  # sorted: the block's addresses are one run of them
+    last = int(net.broadcast_address)
+    for i in range(bisect_left(ips, base), len(ips)):
+        ip = ips[i]
+        if ip > last:
+            return False
+        if ip & mask == base and not any(ip & m == b for b, m in outs):
+            return True
+    return False
 
 
 _POD_IPS: dict[int, list[int]] = {}
 
 
 def _pod_ips(snapshot: Snapshot) -> list[int]:
-    """Every non-hostNetwork pod's IPv4 address as an integer, parsed once per call."""
+    """Every non-hostNetwork pod's IPv4 address as an integer, sorted, parsed once per
+    call."""
     import socket
 
     key = id(snapshot)
@@ -347,6 +368,7 @@ def _pod_ips(snapshot: Snapshot) -> list[int]:
                 out.append(int.from_bytes(socket.inet_aton(p.ip), "big"))
             except OSError:
                 continue
+        out.sort()
         _POD_IPS.clear()
         _POD_IPS[key] = out
     return _POD_IPS[key]
