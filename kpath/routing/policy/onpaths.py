@@ -269,16 +269,61 @@ class _Judge:
             for c in classes
         ]
         by_nodes = source.kind == "node" and group is not None
+        if by_nodes and len(members) == 1:
+            out = self._by_one_class(members[0], targets, named, protocol)
+        else:
+            for t in targets:
+                port = t.port if t.port is not None else named
+                if port is None:
+                    out.append(TargetPolicy(t.endpoint, t.pod, None, 0, 0))
+                elif by_nodes:
+                    out.append(self._by_nodes(members, t, port, protocol))
+                else:
+                    out.append(self._by_sources(source.sources, t, port, protocol))
+        hp = self._hops[cache_key] = hop_policy(source, tuple(out))
+        return hp
+
+    def _by_one_class(
+        self,
+        member: tuple[NodeClass, frozenset[str], int, tuple[str, int], tuple[str, ...]],
+        targets: tuple[Target, ...],
+        named: int | str | None,
+        protocol: str,
+    ) -> list[TargetPolicy]:
+        """`_by_nodes` for each target of a group whose nodes are one class (every node
+        when no ipBlock tells node addresses apart): the same answers, one loop."""
+        cls, names, size, memo_key, first3 = member
+        sources = cls.sources
+        first = sources[0] if sources else None
+        memo = self._memo
+        out = []
         for t in targets:
             port = t.port if t.port is not None else named
             if port is None:
                 out.append(TargetPolicy(t.endpoint, t.pod, None, 0, 0))
-            elif by_nodes:
-                out.append(self._by_nodes(members, t, port, protocol))
+                continue
+            node = t.node
+            own = 1 if node is not None and node in names else 0
+            src = None
+            if size != own and first is not None:
+                src = (
+                    first
+                    if first.node != node
+                    else next((s for s in sources if s.node != node), None)
+                )
+            if src is None:  # only the pod's own node: allowed
+                out.append(TargetPolicy(t.endpoint, t.pod, None, size, 0))
+                continue
+            key = (memo_key, t.pod, port, protocol)
+            r = memo[key] if key in memo else self.verdict(src, memo_key, t, port, protocol)
+            if r is None:
+                out.append(TargetPolicy(t.endpoint, t.pod, None, size, 0))
+            elif r.allowed:
+                out.append(TargetPolicy(t.endpoint, t.pod, r, size, 0, (), src))
             else:
-                out.append(self._by_sources(source.sources, t, port, protocol))
-        hp = self._hops[cache_key] = hop_policy(source, tuple(out))
-        return hp
+                nodes = first3 if node not in first3 else tuple(x for x in first3 if x != node)
+                out.append(TargetPolicy(t.endpoint, t.pod, r, size, size - own, nodes, src))
+        return out
 
     def _by_sources(
         self, sources: Iterable[Source], t: Target, port: int | str, protocol: str
