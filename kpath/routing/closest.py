@@ -73,12 +73,13 @@ def term(labels: Mapping[str, str], key: str, value: str) -> Term:
 
 def _scored(pods: Iterable[Pod], selector: Mapping[str, str]) -> Iterator[Candidate]:
     """Every pod carrying one of the selector's keys (or a near one), unranked. Pods of one
-    template carry the same labels: each set of labels is compared once."""
+    template carry the same labels (one mapping, as the decoder shares it): each is compared
+    once. (The pods keep their labels alive, so an id stands for one mapping here.)"""
     wanted = tuple(selector.items())
-    seen: dict[tuple[tuple[str, str], ...], tuple[int, tuple[Term, ...]] | None] = {}
+    seen: dict[int, tuple[int, tuple[Term, ...]] | None] = {}
     for p in pods:
         labels = p.labels
-        same = tuple(labels.items())
+        same = id(labels)  # the decoder shares one mapping between pods labelled alike
         if same in seen:
             scored = seen[same]
         else:

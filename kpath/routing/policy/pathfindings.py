@@ -273,12 +273,14 @@ def _internal_dead(
         selecting = _selecting(snapshot, ts)
         if selecting is None:
             continue  # some pod is open to everyone, or cannot be judged
-        rules = [r for sel in selecting for pol in sel for r in pol.ingress]
+        # Pods labelled alike share one answer of the index: each answer once.
+        distinct = list({id(sel): sel for sel in selecting}.values())
+        rules = [r for sel in distinct for pol in sel for r in pol.ingress]
         if any(not r.peers or any(x.ip_block is not None for x in r.peers) for r in rules):
             continue  # every source, or some address outside the cluster
         if _some_pod_reaches(snapshot, ts, selecting):
             continue
-        names = sorted({str(pol.key) for sel in selecting for pol in sel})
+        names = sorted({str(pol.key) for sel in distinct for pol in sel})
         first = by_key.get(selecting[0][0].key)
         allows = policy_allows(first, "ingress") if first is not None else ""
         yield svc, (f"no pod of the cluster may connect (policies {', '.join(names)}): {allows}")
@@ -381,13 +383,17 @@ def _some_pod_reaches(
     selecting some endpoint. Direct, without the evaluator: only namespaces a peer names
     are looked into, once per rule and port. Namespaces not read: cannot tell, so
     reachable (nothing is said)."""
+    asked: set[tuple[int, int]] = set()
     for t, pols in zip(ts, selecting, strict=True):
         dest = snapshot.pod(t.pod)
         if dest is None or t.port is None:
             return True
+        if (id(pols), t.port) in asked:
+            continue  # the same policies on the same port: the same rules, memoised below
+        asked.add((id(pols), t.port))
         for pol in pols:
             for ri, rule in enumerate(pol.ingress):
-                key = (id(snapshot), pol.key, ri, t.port)
+                key = (id(snapshot), id(pol), ri, t.port)  # the snapshot holds the policy
                 hit = _RULES.get(key)
                 if hit is None:
                     hit = _RULES[key] = _rule_admits_a_pod(snapshot, pol, rule, dest, t.port)
@@ -396,7 +402,7 @@ def _some_pod_reaches(
     return False
 
 
-#: (snapshot id, policy, rule index, port) -> whether the rule admits some pod; cleared
+#: (snapshot id, policy id, rule index, port) -> whether the rule admits some pod; cleared
 #: with `_BLOCKS` at the start of each `policy_findings` call.
 _RULES: dict[tuple[object, ...], bool] = {}
 
@@ -444,11 +450,11 @@ def _label_sets(snapshot: Snapshot, namespace: str) -> tuple[Mapping[str, str], 
     key = (id(snapshot), namespace)
     hit = _LABEL_SETS.get(key)
     if hit is None:
-        # Keyed by the labels in their order (cheaper than a frozenset): the same set in
-        # another order is only kept twice, which changes no answer.
+        # Keyed by the labels' identity (the decoder shares one mapping between pods
+        # labelled alike; the pods keep them alive): a set held twice changes no answer.
         hit = _LABEL_SETS[key] = tuple(
             {
-                tuple(p.labels.items()): p.labels
+                id(p.labels): p.labels
                 for p in snapshot.pods_by_namespace.get(namespace, ())
                 if not p.host_network
             }.values()
