@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # annotations only, so `finding_json` costs no routing import
     from kpath.routing.nodegroups import NodeGroup
     from kpath.routing.paths import GatewayHop, Path
     from kpath.routing.policy.onpaths import HopPolicy, PathPolicy
+    from kpath.routing.policy.verdict import Reach
 
 SCHEMA = "kpath.paths/v1"
 
@@ -36,10 +37,12 @@ class _Memo:
     LoadBalancer, NodePort and ClusterIP paths hold the same node groups). Each use gets its
     own copy, as `kpath.export.probejson.add_observed` sets fields on them per hop."""
 
-    __slots__ = ("targets",)
+    __slots__ = ("reaches", "targets")
 
     def __init__(self) -> None:
         self.targets: dict[int, dict[str, Any]] = {}  # id(Target): the path holds it alive
+        #: id(Reach): its denying policies and every policy it names (`_reach_words`).
+        self.reaches: dict[int, tuple[list[str], list[str]]] = {}
 
     def endpoints(self, targets: tuple[Target, ...]) -> list[dict[str, Any]]:
         memo = self.targets
@@ -86,10 +89,20 @@ def _group(p: Path, g: NodeGroup, memo: _Memo | None = None) -> dict[str, Any]:
     }
 
 
-def policy_json(pp: PathPolicy | None, hp: HopPolicy | None) -> dict[str, Any] | None:
-    """A hop's NetworkPolicy verdict (None: the input carries no NetworkPolicies)."""
+def _reach_words(r: Reach) -> tuple[list[str], list[str]]:
+    """A verdict's denying policies and every policy it names, as the document spells them."""
     from kpath.routing.policy.onpaths import denying
 
+    return (
+        [str(k) for k in denying(r)],
+        sorted({str(k) for k in (*r.egress.policies, *r.ingress.policies)}),
+    )
+
+
+def policy_json(
+    pp: PathPolicy | None, hp: HopPolicy | None, memo: _Memo | None = None
+) -> dict[str, Any] | None:
+    """A hop's NetworkPolicy verdict (None: the input carries no NetworkPolicies)."""
     if pp is None:
         return None
     src = pp.source
@@ -104,9 +117,19 @@ def policy_json(pp: PathPolicy | None, hp: HopPolicy | None) -> dict[str, Any] |
     }
     if hp is None:
         return out
+    words = memo.reaches if memo is not None else {}  # id(Reach): the hop holds it alive
     endpoints = []
     for t in hp.targets:
         r = t.reach
+        blocked_by: list[str] = []
+        policies: list[str] = []
+        if r is not None:
+            said = words.get(id(r))
+            if said is None:
+                said = words[id(r)] = _reach_words(r)
+            if not t.allowed:
+                blocked_by = list(said[0])
+            policies = list(said[1])
         endpoints.append(
             {
                 "address": t.endpoint,
@@ -124,12 +147,8 @@ def policy_json(pp: PathPolicy | None, hp: HopPolicy | None) -> dict[str, Any] |
                     if r is not None
                     else None
                 ),
-                "blockedBy": [str(k) for k in denying(r)]
-                if r is not None and not t.allowed
-                else [],
-                "policies": sorted({str(k) for k in (*r.egress.policies, *r.ingress.policies)})
-                if r is not None
-                else [],
+                "blockedBy": blocked_by,
+                "policies": policies,
             }
         )
     return {
@@ -230,9 +249,9 @@ def path_json(p: Path, svc: Service | None = None, memo: _Memo | None = None) ->
     direct = _choice(p.direct, memo) if p.direct is not None else None
     if p.netpol is not None:
         for g, hp in zip(groups, p.netpol.groups, strict=False):
-            g["policy"] = policy_json(p.netpol, hp)
+            g["policy"] = policy_json(p.netpol, hp, memo)
         if direct is not None:
-            direct["policy"] = policy_json(p.netpol, p.netpol.direct)
+            direct["policy"] = policy_json(p.netpol, p.netpol.direct, memo)
     return {
         "service": str(p.service),
         "port": _port(p.port),
