@@ -15,6 +15,7 @@ if TYPE_CHECKING:  # annotations only, so `finding_json` costs no routing import
     from kpath.routing.nodegroups import NodeGroup
     from kpath.routing.paths import GatewayHop, Path
     from kpath.routing.policy.onpaths import HopPolicy, PathPolicy
+    from kpath.routing.policy.verdict import Reach
 
 SCHEMA = "kpath.paths/v1"
 
@@ -31,17 +32,48 @@ def _target(t: Target) -> dict[str, Any]:
     }
 
 
-def _choice(c: Choice) -> dict[str, Any]:
+class _Memo:
+    """One document's endpoints, written once each: paths share their targets (a port's
+    LoadBalancer, NodePort and ClusterIP paths hold the same node groups). Each use gets its
+    own copy, as `kpath.export.probejson.add_observed` sets fields on them per hop."""
+
+    __slots__ = ("reaches", "targets")
+
+    def __init__(self) -> None:
+        self.targets: dict[int, dict[str, Any]] = {}  # id(Target): the path holds it alive
+        #: id(Reach): its denying policies and every policy it names (`_reach_words`).
+        self.reaches: dict[int, tuple[list[str], list[str]]] = {}
+
+    def endpoints(self, targets: tuple[Target, ...]) -> list[dict[str, Any]]:
+        memo = self.targets
+        out = []
+        for t in targets:
+            d = memo.get(id(t))
+            if d is None:
+                d = memo[id(t)] = _target(t)
+            out.append(d.copy())
+        return out
+
+
+def _share(x: float) -> float:
+    """A share in [0, 1], rounded to four places: the only floats of the document (so that
+    `kpath.export.jsontext` may encode it with msgspec)."""
+    if not 0.0 <= x <= 1.0:  # never, by construction (NaN included); kept so the claim holds
+        x = 1.0 if x > 1.0 else 0.0
+    return round(x, 4)
+
+
+def _choice(c: Choice, memo: _Memo | None = None) -> dict[str, Any]:
     return {
         "verdict": c.verdict.value,
         "rule": c.rule,
         "fallback": c.fallback,
         "topology": c.topology,
-        "endpoints": [_target(t) for t in c.targets],
+        "endpoints": [_target(t) for t in c.targets] if memo is None else memo.endpoints(c.targets),
     }
 
 
-def _group(p: Path, g: NodeGroup) -> dict[str, Any]:
+def _group(p: Path, g: NodeGroup, memo: _Memo | None = None) -> dict[str, Any]:
     from kpath.routing.paths import skipped_by_load_balancer
 
     return {
@@ -51,16 +83,26 @@ def _group(p: Path, g: NodeGroup) -> dict[str, Any]:
         "ready": g.ready,
         "localEndpoints": g.local,
         "crossNode": g.cross_node,
-        "crossShare": round(g.cross_share, 4),
-        **_choice(g.choice),
+        "crossShare": _share(g.cross_share),
+        **_choice(g.choice, memo),
         "skippedByLoadBalancer": skipped_by_load_balancer(p, g),
     }
 
 
-def policy_json(pp: PathPolicy | None, hp: HopPolicy | None) -> dict[str, Any] | None:
-    """A hop's NetworkPolicy verdict (None: the input carries no NetworkPolicies)."""
+def _reach_words(r: Reach) -> tuple[list[str], list[str]]:
+    """A verdict's denying policies and every policy it names, as the document spells them."""
     from kpath.routing.policy.onpaths import denying
 
+    return (
+        [str(k) for k in denying(r)],
+        sorted({str(k) for k in (*r.egress.policies, *r.ingress.policies)}),
+    )
+
+
+def policy_json(
+    pp: PathPolicy | None, hp: HopPolicy | None, memo: _Memo | None = None
+) -> dict[str, Any] | None:
+    """A hop's NetworkPolicy verdict (None: the input carries no NetworkPolicies)."""
     if pp is None:
         return None
     src = pp.source
@@ -75,9 +117,19 @@ def policy_json(pp: PathPolicy | None, hp: HopPolicy | None) -> dict[str, Any] |
     }
     if hp is None:
         return out
+    words = memo.reaches if memo is not None else {}  # id(Reach): the hop holds it alive
     endpoints = []
     for t in hp.targets:
         r = t.reach
+        blocked_by: list[str] = []
+        policies: list[str] = []
+        if r is not None:
+            said = words.get(id(r))
+            if said is None:
+                said = words[id(r)] = _reach_words(r)
+            if not t.allowed:
+                blocked_by = list(said[0])
+            policies = list(said[1])
         endpoints.append(
             {
                 "address": t.endpoint,
@@ -95,12 +147,8 @@ def policy_json(pp: PathPolicy | None, hp: HopPolicy | None) -> dict[str, Any] |
                     if r is not None
                     else None
                 ),
-                "blockedBy": [str(k) for k in denying(r)]
-                if r is not None and not t.allowed
-                else [],
-                "policies": sorted({str(k) for k in (*r.egress.policies, *r.ingress.policies)})
-                if r is not None
-                else [],
+                "blockedBy": blocked_by,
+                "policies": policies,
             }
         )
     return {
@@ -165,14 +213,14 @@ def gateway_json(h: GatewayHop) -> dict[str, Any]:
         "route": {"kind": h.route_kind, "name": str(h.route), "rule": h.rule},
         "matches": [_match(m) for m in h.matches],
         "backend": backend,
-        "share": round(h.share, 4),
+        "share": _share(h.share),
         "problem": h.problem,
         "infra": str(h.infra) if h.infra else None,
         "infraNote": h.infra_note,
     }
 
 
-def path_json(p: Path, svc: Service | None = None) -> dict[str, Any]:
+def path_json(p: Path, svc: Service | None = None, memo: _Memo | None = None) -> dict[str, Any]:
     """One path; ``svc``: its Service (for the session affinity kube-proxy applies)."""
     from kpath.routing.affinity import affinity_json
 
@@ -197,13 +245,13 @@ def path_json(p: Path, svc: Service | None = None) -> dict[str, Any]:
                 "note": c.note,
             },
         }
-    groups = [_group(p, g) for g in p.groups]
-    direct = _choice(p.direct) if p.direct is not None else None
+    groups = [_group(p, g, memo) for g in p.groups]
+    direct = _choice(p.direct, memo) if p.direct is not None else None
     if p.netpol is not None:
         for g, hp in zip(groups, p.netpol.groups, strict=False):
-            g["policy"] = policy_json(p.netpol, hp)
+            g["policy"] = policy_json(p.netpol, hp, memo)
         if direct is not None:
-            direct["policy"] = policy_json(p.netpol, p.netpol.direct)
+            direct["policy"] = policy_json(p.netpol, p.netpol.direct, memo)
     return {
         "service": str(p.service),
         "port": _port(p.port),
@@ -261,6 +309,7 @@ def paths_json(
         counts[f.severity.value] += 1
     # Services of other namespaces read only to find ingress controllers are not counted.
     services = sum(1 for k in snap.services if spaces is None or k.namespace in spaces)
+    memo = _Memo()
     return {
         "schema": SCHEMA,
         # Which namespaces this document is about: null is every namespace.
@@ -283,7 +332,10 @@ def paths_json(
         if analysis.client is None
         else {"address": analysis.client.address, "note": analysis.client.note},
         "paths": [
-            {**path_json(p, snap.services.get(p.service)), "summary": path_summary(analysis, p)}
+            {
+                **path_json(p, snap.services.get(p.service), memo),
+                "summary": path_summary(analysis, p),
+            }
             for p in chosen
         ],
         "findings": [finding_json(f) for f in shown],

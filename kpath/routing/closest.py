@@ -7,7 +7,7 @@ of each value, and of each key when the pod carries a near one instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple
 
 from kpath.cluster.records import Pod
@@ -71,18 +71,45 @@ def term(labels: Mapping[str, str], key: str, value: str) -> Term:
     return Term(key, value, None, None, len(key) + len(value) + 1)
 
 
+def _scored(pods: Iterable[Pod], selector: Mapping[str, str]) -> Iterator[Candidate]:
+    """Every pod carrying one of the selector's keys (or a near one), unranked. Pods of one
+    template carry the same labels (one mapping, as the decoder shares it): each is compared
+    once. (The pods keep their labels alive, so an id stands for one mapping here.)"""
+    wanted = tuple(selector.items())
+    seen: dict[int, tuple[int, tuple[Term, ...]] | None] = {}
+    for p in pods:
+        labels = p.labels
+        same = id(labels)  # the decoder shares one mapping between pods labelled alike
+        if same in seen:
+            scored = seen[same]
+        else:
+            terms = [term(labels, k, v) for k, v in wanted]
+            scored = seen[same] = (
+                None
+                if all(t.pod_key is None for t in terms)
+                else (sum(t.cost for t in terms), tuple(t for t in terms if t.cost))
+            )
+        if scored is not None:
+            yield Candidate(p, scored[0], scored[1])
+
+
 def candidates(pods: Iterable[Pod], selector: Mapping[str, str]) -> list[Candidate]:
     """Pods carrying at least one of the selector's keys (or a near one), nearest first;
     ties by fewer differing terms, then by name."""
-    out = []
-    for p in pods:
-        terms = [term(p.labels, k, v) for k, v in selector.items()]
-        if all(t.pod_key is None for t in terms):
-            continue
-        differ = tuple(t for t in terms if t.cost)
-        out.append(Candidate(p, sum(t.cost for t in terms), differ))
+    out = list(_scored(pods, selector))
     out.sort(key=lambda c: (c.cost, len(c.differ), c.pod.name))
     return out
+
+
+def closest(pods: Iterable[Pod], selector: Mapping[str, str]) -> list[Candidate]:
+    """``nearest(candidates(pods, selector))``, without ranking the far ones."""
+    found = list(_scored(pods, selector))
+    if not found:
+        return []
+    best = min((c.cost, len(c.differ)) for c in found)
+    near = [c for c in found if c.cost == best[0] and len(c.differ) == best[1]]
+    near.sort(key=lambda c: c.pod.name)
+    return near
 
 
 def nearest(ranked: Sequence[Candidate]) -> list[Candidate]:

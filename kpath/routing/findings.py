@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple, TypedDict, Unpack
 from kpath.cluster.records import ObjectKey, Pod, Service
 from kpath.cluster.snapshot import FROM_PODS, Snapshot
 from kpath.routing.affinity import applies
-from kpath.routing.closest import candidates, nearest
+from kpath.routing.closest import closest
 from kpath.routing.kubeproxy import Verdict, has_usable
 from kpath.routing.visibility import not_visible_lines
 
@@ -290,13 +290,12 @@ def _selector(selector: Mapping[str, str]) -> str:
 
 def _closest(pods: Iterable[Pod], selector: Mapping[str, str]) -> str:
     """Name the pods whose labels come closest (fewest letters off), and how they differ."""
-    ranked = candidates(pods, selector)
-    if not ranked:
+    near = closest(pods, selector)
+    if not near:
         return " (no pod in the namespace carries any of its label keys)"
-    closest = nearest(ranked)
-    names = _names([c.pod.name for c in closest], 3)
+    names = _names([c.pod.name for c in near], 3)
     # A dash, not parentheses: a far label's own words end in "(wants …)".
-    return f"; closest: {names} — {', '.join(t.describe() for t in closest[0].differ)}"
+    return f"; closest: {names} — {', '.join(t.describe() for t in near[0].differ)}"
 
 
 def ingress_findings(paths: Iterable[Path], snapshot: Snapshot) -> Iterator[Finding]:

@@ -9,7 +9,6 @@ at one by one, and those with the same outcome are merged again.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from typing import NamedTuple, overload
 
@@ -19,7 +18,6 @@ from kpath.routing.kubeproxy import (
     Target,
     Verdict,
     cluster_choice,
-    has_usable,
     local_choice,
 )
 
@@ -99,19 +97,49 @@ class _Decider:
     def __init__(self, targets: Sequence[Target], policy: str) -> None:
         self.targets = targets
         self.policy = policy
-        self.by_node: dict[str, list[Target]] = defaultdict(list)
+        # One pass over the targets for everything below (this runs per service port).
+        by_node: dict[str, list[Target]] = {}
+        hinted: set[str] = set()
+        usable = any_ready = False
+        all_node_hints = all_zone_hints = True  # every ready target carries such hints
         for t in targets:
-            if t.node is not None:
-                self.by_node[t.node].append(t)
-        self.hinted = {n for t in targets for n in t.hint_nodes}
-        self.any_usable = has_usable(targets)
+            node = t.node
+            if node is not None:
+                mine = by_node.get(node)
+                if mine is None:
+                    by_node[node] = [t]
+                else:
+                    mine.append(t)
+            if t.hint_nodes:
+                hinted.update(t.hint_nodes)
+            if t.ready:
+                usable = any_ready = True
+                if not t.hint_nodes:
+                    all_node_hints = False
+                if not t.hint_zones:
+                    all_zone_hints = False
+            elif t.serving and t.terminating:
+                usable = True
+        self.by_node = by_node
+        self.hinted = hinted
+        self.any_usable = usable
+        #: Under Cluster policy, hints apply only when every ready endpoint carries them
+        #: (`topology_mode`); without, every node and zone gets this one choice.
+        self.uniform: Choice | None = None
+        if policy != "Local" and not (any_ready and (all_node_hints or all_zone_hints)):
+            self.uniform = cluster_choice(targets, None, None)
         self._cluster: dict[tuple[str | None, str | None], Choice] = {}
-        self._chosen: dict[int, frozenset[Target]] = {}
+        self._local: Choice | None = None
+        self._counts: dict[int, dict[str | None, int]] = {}
 
     def choice(self, node: str | None, zone: str | None) -> Choice:
+        if self.uniform is not None:
+            return self.uniform
         if self.policy == "Local":
             if node is None:
-                return local_choice((), self.any_usable, "these nodes")
+                if self._local is None:
+                    self._local = local_choice((), self.any_usable, "these nodes")
+                return self._local
             return local_choice(self.by_node.get(node, ()), self.any_usable, node)
         # Under Cluster policy only the zone and a node hint can change the choice.
         key = (node if node in self.hinted else None, zone)
@@ -120,18 +148,25 @@ class _Decider:
             choice = self._cluster[key] = cluster_choice(self.targets, node, zone)
         return choice
 
+    def counts(self, choice: Choice) -> dict[str | None, int]:
+        """How many of a Cluster choice's endpoints live on each node. (Its endpoints are
+        some of the port's, so these are the node's endpoints that were chosen.)"""
+        # Cluster choices live for the decider's lifetime (memoised): ids are stable.
+        counts = self._counts.get(id(choice))
+        if counts is None:
+            counts = self._counts[id(choice)] = {}
+            for t in choice.targets:
+                counts[t.node] = counts.get(t.node, 0) + 1
+        return counts
+
     def local(self, node: str, choice: Choice) -> int:
         """How many of the chosen endpoints live on ``node``."""
         if self.policy == "Local":
             return len(choice.targets)  # a Local choice only ever holds this node's endpoints
-        mine = self.by_node.get(node, ())
-        if not mine or not choice.targets:
-            return 0
-        # Cluster choices live in self._cluster for the decider's lifetime: ids are stable.
-        chosen = self._chosen.get(id(choice))
-        if chosen is None:
-            chosen = self._chosen[id(choice)] = frozenset(choice.targets)
-        return sum(1 for t in mine if t in chosen)
+        return self.counts(choice).get(node, 0) if choice.targets else 0
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def node_groups(
@@ -139,24 +174,50 @@ def node_groups(
 ) -> tuple[NodeGroup, ...]:
     """Every node of the snapshot, grouped by kube-proxy's choice under ``policy``."""
     decider = _Decider(targets, policy)
-    if not snapshot.nodes:
+    nodes = snapshot.nodes
+    if not nodes:
         return _without_nodes(decider)
-    special = (decider.by_node.keys() | decider.hinted) & snapshot.nodes.keys()
-    special_by_bucket: dict[tuple[str | None, bool | None], list[str]] = defaultdict(list)
-    for name in special:
-        node = snapshot.nodes[name]
-        special_by_bucket[(node.zone, node.ready)].append(name)
+    special_by_bucket: dict[tuple[str | None, bool | None], list[str]] = {}
+    for name in decider.by_node.keys() | decider.hinted if decider.hinted else decider.by_node:
+        node = nodes.get(name)
+        if node is None:
+            continue
+        bucket = (node.zone, node.ready)
+        mine = special_by_bucket.get(bucket)
+        if mine is None:
+            special_by_bucket[bucket] = [name]
+        else:
+            mine.append(name)
 
-    groups: list[NodeGroup] = []
-    for (zone, ready), members in snapshot.node_buckets.items():
-        mine = special_by_bucket.get((zone, ready), ())
+    # Built with their sort keys (`group_order`): the order every view shows them in.
+    keyed: list[tuple[tuple[bool, str, str], NodeGroup]] = []
+    for bucket, members in snapshot.node_buckets.items():
+        zone, ready = bucket
+        mine = special_by_bucket.get(bucket)
+        if mine is None:
+            if not members:
+                continue
+            choice = decider.choice(None, zone)
+            key = (choice.verdict != Verdict.FORWARD, zone or "\uffff", members[0])
+            plain = Members(members, _NONE)
+            keyed.append((key, NodeGroup(plain, zone, ready, choice, 0, len(choice.targets))))
+            continue
         if len(mine) < len(members):
             choice = decider.choice(None, zone)
-            plain = Members(members, frozenset(mine))
-            groups.append(NodeGroup(plain, zone, ready, choice, 0, len(choice.targets)))
-        if mine:
-            groups.extend(_special_groups(sorted(mine), zone, ready, decider))
-    return ordered(groups)
+            taken = frozenset(mine)
+            first = next(n for n in members if n not in taken)
+            key = (choice.verdict != Verdict.FORWARD, zone or "\uffff", first)
+            plain = Members(members, taken)
+            keyed.append((key, NodeGroup(plain, zone, ready, choice, 0, len(choice.targets))))
+        mine.sort()
+        for g in _special_groups(mine, zone, ready, decider):
+            keyed.append(((g.choice.verdict != Verdict.FORWARD, zone or "\uffff", g.nodes[0]), g))
+    keyed.sort(key=_first_item)
+    return tuple(g for _, g in keyed)
+
+
+def _first_item(kg: tuple[tuple[bool, str, str], NodeGroup]) -> tuple[bool, str, str]:
+    return kg[0]
 
 
 def regroup(snapshot: Snapshot, groups: tuple[NodeGroup, ...]) -> tuple[NodeGroup, ...] | None:
@@ -232,6 +293,21 @@ def _without_nodes(decider: _Decider) -> tuple[NodeGroup, ...]:
 def _special_groups(
     names: list[str], zone: str | None, ready: bool | None, decider: _Decider
 ) -> list[NodeGroup]:
+    uniform = decider.uniform
+    if uniform is not None:
+        # One choice on every node: nodes differ only by how many chosen endpoints they
+        # host (what the merging below comes to when every choice is this one).
+        counts = decider.counts(uniform)
+        n = len(uniform.targets)
+        by_local: dict[int, list[str]] = {}
+        for name in names:
+            local = counts.get(name, 0) if n else 0
+            same = by_local.get(local)
+            if same is None:
+                by_local[local] = [name]
+            else:
+                same.append(name)
+        return [NodeGroup(tuple(m), zone, ready, uniform, k, n) for k, m in by_local.items()]
     merged: dict[tuple[object, ...], tuple[list[str], list[Choice], int]] = {}
     for name in names:
         choice = decider.choice(name, zone)

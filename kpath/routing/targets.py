@@ -32,30 +32,37 @@ def service_targets(
     """Every endpoint address for ``port``, each address:port once (first slice wins)."""
     seen: set[tuple[str | None, int | None]] = set()
     out: list[Target] = []
+    new = tuple.__new__  # Target's own __new__ is a Python call per endpoint: skipped
     for s in slices:
         slice_port = _slice_port(s, port)
         if slice_port == _NO_PORT:
             continue
         for ep in s.endpoints:
-            pod = snapshot.pod(ep.target) if ep.target_kind == "Pod" else None
-            number = slice_port if slice_port is not None else resolve_port(port, pod)
+            pod_key = ep.target if ep.target_kind == "Pod" else None
+            if slice_port is not None:
+                number: int | None = slice_port
+            else:  # resolved per pod (slices derived from pods)
+                number = resolve_port(port, snapshot.pod(pod_key))
             addr = ep.address  # the first address: the only one kube-proxy programs
             key = (addr, number)
             if addr is not None and key in seen:
                 continue
             seen.add(key)
             out.append(
-                Target(
-                    addr,
-                    number,
-                    ep.target if ep.target_kind == "Pod" else None,
-                    ep.node,
-                    ep.zone,
-                    ep.ready,
-                    ep.serving,
-                    ep.terminating,
-                    ep.hint_zones,
-                    ep.hint_nodes,
+                new(
+                    Target,
+                    (
+                        addr,
+                        number,
+                        pod_key,
+                        ep.node,
+                        ep.zone,
+                        ep.ready,
+                        ep.serving,
+                        ep.terminating,
+                        ep.hint_zones,
+                        ep.hint_nodes,
+                    ),
                 )
             )
     return tuple(out)

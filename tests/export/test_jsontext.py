@@ -65,6 +65,77 @@ def written(doc: Any) -> tuple[str, str]:
     return text.getvalue(), raw.getvalue().decode().removeprefix("before\n")
 
 
+#: Strings msgspec and json write differently unless escaped afterwards (raw UTF-8, DEL,
+#: astral characters, lone surrogates msgspec refuses), and floats kpath's paths hold.
+PATHS_VALUES: list[Any] = [
+    "é · ü",
+    "\x7f",
+    "a\x7fé",
+    "💥 and \u202e",
+    "\u2028\u2029",
+    "\ud800",
+    "\x00\x1b[31m\t\n",
+    '"\\/',
+    0.0,
+    1.0,
+    0.3333,
+    0.0001,
+    0.6667,
+    2**63,
+    2**70,
+]
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_paths_documents_through_msgspec_write_what_json_writes(seed: int) -> None:
+    rnd = random.Random(seed)
+    values = VALUES[:8] + PATHS_VALUES + [True, None, [], {}]
+
+    def doc(depth: int) -> Any:
+        pick = rnd.random()
+        if depth > 3 or pick < 0.4:
+            return rnd.choice(values)
+        if pick < 0.7:
+            return [doc(depth + 1) for _ in range(rnd.randrange(4))]
+        return {str(rnd.choice(values)): doc(depth + 1) for _ in range(rnd.randrange(4))}
+
+    top: dict[str, Any] = {"schema": "kpath.paths/v1", "x": doc(1)}
+    top["paths"] = [doc(1) for _ in range(rnd.randrange(1, 5))]
+    assert written(top) == (json.dumps(top, indent=2) + "\n",) * 2
+
+
+def test_a_probe_report_keeps_its_floats_as_json_writes_them() -> None:
+    # Latencies and timeouts are any float: msgspec would write 1e-05 as 0.00001, NaN as null.
+    doc = {
+        "schema": "kpath.paths/v1",
+        "paths": [{"latencyMs": 1e-05, "big": 1e16}, {"nan": float("nan")}],
+        "probe": {"options": {"timeout": 1e-7}},
+    }
+    assert written(doc) == (json.dumps(doc, indent=2) + "\n",) * 2
+
+
+def test_every_float_of_a_paths_document_is_a_rounded_share() -> None:
+    # What lets jsontext encode the document with msgspec (see its module note).
+    analysis = analyse(build_snapshot(load_dump([DATA / "dumps" / "small.json"])))
+    scope = ViewScope(internal=True)
+    doc = paths_json(analysis, scope.paths(analysis), scope.findings(analysis))
+    floats: list[float] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, float):
+            floats.append(v)
+        elif isinstance(v, dict):
+            for x in v.values():
+                walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(doc)
+    assert any(0.0 < f < 1.0 for f in floats)  # node groups whose traffic partly crosses
+    assert all(0.0 <= f <= 1.0 and f == round(f, 4) for f in floats)
+
+
 @pytest.mark.parametrize("seed", range(200))
 def test_random_documents(seed: int) -> None:
     rnd = random.Random(seed)

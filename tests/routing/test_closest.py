@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kpath.cluster.records import ObjectKey, Pod
-from kpath.routing.closest import Term, candidates, edit_distance, letters, nearest, term
+from kpath.routing.closest import (
+    Term,
+    candidates,
+    closest,
+    edit_distance,
+    letters,
+    nearest,
+    term,
+)
 
 
 def pod(name: str, **labels: str) -> Pod:
@@ -69,3 +79,22 @@ def test_fewer_terms_off_breaks_a_tie_of_letters() -> None:
     ranked = candidates(pods, {"app": "web", "tier": "back"})
     assert [(c.pod.name, c.cost, len(c.differ)) for c in ranked] == [("b", 2, 1), ("a", 2, 2)]
     assert ObjectKey("shop", "b") == ranked[0].pod.key
+
+
+@given(
+    st.lists(
+        st.dictionaries(
+            st.sampled_from(["app", "apps", "tier", "team"]),
+            st.sampled_from(["web", "wob", "reviews", "review", "x"]),
+            max_size=3,
+        ),
+        max_size=12,
+    ),
+    st.dictionaries(st.sampled_from(["app", "tier"]), st.sampled_from(["web", "review"])),
+)
+def test_closest_is_the_nearest_of_the_ranked_candidates(
+    labels: list[dict[str, str]], selector: dict[str, str]
+) -> None:
+    # Pods of one template share labels (compared once); names repeat to check the ties.
+    pods = [pod(f"p{i % 5}", **ls) for i, ls in enumerate(labels)]
+    assert closest(pods, selector) == nearest(candidates(pods, selector))

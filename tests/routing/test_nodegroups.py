@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from kpath.routing.kubeproxy import Verdict
+from kpath.routing.kubeproxy import Target, Verdict
 from kpath.routing.nodegroups import Members, NodeGroup
 from tests.builders import (
     Obj,
@@ -241,3 +243,63 @@ def test_regroup_cannot_say_for_a_zone_it_had_no_plain_group_for() -> None:
     assert r.external is not None
     after = snapshot(node("z1-n0", "z1"), node("z9-n0", "z9"), web, eps)
     assert regroup(after, r.external) is None
+
+
+_NODES = [f"{z}-n{i}" for z in ZONES for i in range(4)]
+
+
+@st.composite
+def _targets(draw: st.DrawFn) -> tuple[Target, ...]:
+    """Endpoints on some of the nodes (or on none, or on a node not in the input), ready or
+    not, some with hints (all or some of the ready ones, so hints apply or are ignored)."""
+    out = []
+    for i in range(draw(st.integers(0, 7))):
+        where = draw(st.sampled_from([*_NODES, "gone", None]))
+        state = draw(st.sampled_from(["ready", "terminating", "serving", "not-ready"]))
+        out.append(
+            Target(
+                f"10.1.0.{i}",
+                8080,
+                None,
+                where,
+                where.split("-")[0] if where and where != "gone" else None,
+                state == "ready",
+                state in ("ready", "serving"),
+                state in ("terminating", "serving"),
+                tuple(draw(st.sets(st.sampled_from(ZONES), max_size=2))),
+                tuple(draw(st.sets(st.sampled_from(_NODES), max_size=2))),
+            )
+        )
+    return tuple(out)
+
+
+@given(
+    targets=_targets(),
+    policy=st.sampled_from(["Cluster", "Local"]),
+    not_ready=st.sets(st.sampled_from(_NODES), max_size=3),
+)
+@settings(max_examples=300, deadline=None)
+def test_each_node_gets_its_own_choice_in_its_group(
+    targets: tuple[Target, ...], policy: str, not_ready: set[str]
+) -> None:
+    from kpath.routing.kubeproxy import choose
+    from kpath.routing.nodegroups import group_order, node_groups
+    from tests.builders import snapshot
+
+    nodes = [node(n, n.split("-")[0], ready=n not in not_ready) for n in _NODES]
+    snap = snapshot(*nodes)
+    groups = node_groups(snap, targets, policy)
+    assert_partition(groups, nodes)
+    assert list(groups) == sorted(groups, key=group_order)
+    for g in groups:
+        for name in g.nodes:
+            own = choose(targets, policy, name, name.split("-")[0])
+            assert (own.verdict, own.fallback, own.topology) == (
+                g.choice.verdict,
+                g.choice.fallback,
+                g.choice.topology,
+            )
+            assert set(own.targets) <= set(g.choice.targets)  # merged groups: the union
+            assert g.per_node == len(own.targets)
+            assert g.local == sum(1 for t in own.targets if t.node == name)
+            assert g.ready is (name not in not_ready) and g.zone == name.split("-")[0]

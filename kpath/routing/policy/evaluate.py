@@ -86,7 +86,7 @@ def _egress(
     selecting = index.selecting(src_pod, EGRESS)
     if not selecting:
         return DirectionVerdict(True, (), (), f"no policy selects {src_pod.key} for egress")
-    keys = tuple(p.key for p in selecting)
+    keys = index.keys(selecting)
     if destination.host_network and destination.node and destination.node == src_pod.node:
         return DirectionVerdict(True, keys, (), "traffic to the pod's own node is always allowed")
     peer = Peer(None if destination.host_network else destination, address(destination.ip))
@@ -97,7 +97,7 @@ def _egress(
         False,
         keys,
         (),
-        _denied(src_pod, "egress", selecting, _target(destination, number, protocol)),
+        _denied(index, src_pod, "egress", selecting, _target(destination, number, protocol)),
     )
 
 
@@ -119,7 +119,7 @@ def _ingress(
     selecting = index.selecting(destination, INGRESS)
     if not selecting:
         return DirectionVerdict(True, (), (), f"no policy selects {destination.key} for ingress")
-    keys = tuple(p.key for p in selecting)
+    keys = index.keys(selecting)
     src_address = source.address or _implied_address(index, source, src_pod)
     if src_pod is not None and src_pod.host_network:
         peer = Peer(None, address(src_pod.ip or src_address))  # its node's traffic
@@ -136,7 +136,9 @@ def _ingress(
         False,
         keys,
         (),
-        _denied(destination, "ingress", selecting, f"{source.label()} to {number}/{protocol}"),
+        _denied(
+            index, destination, "ingress", selecting, f"{source.label()} to {number}/{protocol}"
+        ),
     )
 
 
@@ -196,12 +198,21 @@ def _rules_text(rules: tuple[RuleRef, ...]) -> str:
     return shown + (f" and {len(rules) - 3} more" if len(rules) > 3 else "")
 
 
-def _denied(pod: Pod, direction: str, selecting: tuple[NetworkPolicy, ...], what: str) -> str:
-    names = ", ".join(str(p.key) for p in selecting[:3])
-    if len(selecting) > 3:
-        names += f" and {len(selecting) - 3} more"
-    noun = "policy" if len(selecting) == 1 else "policies"
-    return (
-        f"denied: {noun} {names} select{'s' if len(selecting) == 1 else ''} {pod.key} "
-        f"for {direction} and no rule allows {what}"
-    )
+def _denied(
+    index: PolicyIndex, pod: Pod, direction: str, selecting: tuple[NetworkPolicy, ...], what: str
+) -> str:
+    said = _selecting_text(index, selecting)
+    return f"denied: {said} {pod.key} for {direction} and no rule allows {what}"
+
+
+def _selecting_text(index: PolicyIndex, selecting: tuple[NetworkPolicy, ...]) -> str:
+    """``policies a, b and 3 more select`` (once per `selecting` answer of the index)."""
+    key = ("selecting", id(selecting))  # the index keeps its answers: ids are stable
+    hit = index.texts.get(key)
+    if hit is None:
+        names = ", ".join(str(p.key) for p in selecting[:3])
+        if len(selecting) > 3:
+            names += f" and {len(selecting) - 3} more"
+        noun = "policy" if len(selecting) == 1 else "policies"
+        hit = index.texts[key] = f"{noun} {names} select{'s' if len(selecting) == 1 else ''}"
+    return hit

@@ -31,12 +31,15 @@ class PolicyIndex:
         self.by_namespace: dict[str, tuple[NetworkPolicy, ...]] = {
             ns: tuple(ps) for ns, ps in by_ns.items()
         }
-        self._selecting: dict[tuple[ObjectKey, str], tuple[NetworkPolicy, ...]] = {}
+        self._selecting: dict[tuple[str, str, str], tuple[NetworkPolicy, ...]] = {}
         # Which policies select a pod depends only on its namespace and on its labels at
         # the keys the namespace's selectors read: pods alike there share one answer
         # (thousands of pods, a few dozen such projections).
         self._by_labels: dict[tuple[object, ...], tuple[NetworkPolicy, ...]] = {}
         self._typed: dict[tuple[str, str], tuple[tuple[NetworkPolicy, ...], tuple[str, ...]]] = {}
+        self._keys: dict[int, tuple[ObjectKey, ...]] = {}
+        #: Words the evaluator says about the index's answers, made once each.
+        self.texts: dict[tuple[str, int], str] = {}
 
     @property
     def namespaces_synthesized(self) -> bool:
@@ -45,7 +48,7 @@ class PolicyIndex:
     def selecting(self, pod: Pod, policy_type: str) -> tuple[NetworkPolicy, ...]:
         """The policies of the pod's namespace that select it and carry ``policy_type``:
         the pod is isolated for that direction when there is any."""
-        k = (pod.key, policy_type)
+        k = (pod.namespace, pod.name, policy_type)  # not pod.key: no ObjectKey built per ask
         hit = self._selecting.get(k)
         if hit is None:
             typed, keys = self._of_type(pod.namespace, policy_type)
@@ -60,6 +63,14 @@ class PolicyIndex:
                         p for p in typed if selects(p.pod_selector, labels)
                     )
             self._selecting[k] = hit
+        return hit
+
+    def keys(self, selecting: tuple[NetworkPolicy, ...]) -> tuple[ObjectKey, ...]:
+        """The keys of a tuple `selecting` returned: one tuple per such answer, so verdicts
+        share it (and what merges their policies can tell them alike by identity)."""
+        hit = self._keys.get(id(selecting))  # `selecting`'s answers live in the index
+        if hit is None:
+            hit = self._keys[id(selecting)] = tuple(p.key for p in selecting)
         return hit
 
     def _of_type(

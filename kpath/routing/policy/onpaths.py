@@ -65,21 +65,18 @@ class TargetPolicy(NamedTuple):
 
 
 class HopPolicy(NamedTuple):
-    """The policy verdict of one hop into pods (a node group, or a direct choice)."""
+    """The policy verdict of one hop into pods (a node group, or a direct choice). Made by
+    `hop_policy`, which derives the last two fields from ``targets`` once (every output
+    asks for them, hop after hop)."""
 
     source: HopSource
     targets: tuple[TargetPolicy, ...]  # the choice's targets, same order
-
-    @property
-    def blocked(self) -> tuple[TargetPolicy, ...]:
-        return tuple(t for t in self.targets if not t.allowed)
-
-    @property
-    def all_blocked(self) -> bool:
-        """Every endpoint denied from every source: the hop's own verdict."""
-        return bool(self.targets) and all(
-            t.blocked == t.sources and t.blocked for t in self.targets
-        )
+    #: The targets denied from some source.
+    blocked: tuple[TargetPolicy, ...]
+    #: The policies that deny (those selecting the pod for the denied direction).
+    blocked_by: tuple[ObjectKey, ...]
+    #: Every endpoint denied from every source: the hop's own verdict.
+    all_blocked: bool
 
     @property
     def allowed(self) -> bool:
@@ -91,15 +88,6 @@ class HopPolicy(NamedTuple):
         if self.allowed:
             return "allowed"
         return "blocked" if self.all_blocked else "partial"
-
-    @property
-    def blocked_by(self) -> tuple[ObjectKey, ...]:
-        """The policies that deny (those selecting the pod for the denied direction)."""
-        out: dict[ObjectKey, None] = {}
-        for t in self.blocked:
-            if t.reach is not None:
-                out.update(dict.fromkeys(denying(t.reach)))
-        return tuple(out)
 
     def summary(self) -> str:
         """A few words: ``blocked by policy shop/deny-all``, ``1/5 endpoints blocked by
@@ -136,6 +124,24 @@ class PathPolicy(NamedTuple):
         return [h for h in (self.direct, *self.groups) if h is not None]
 
 
+def hop_policy(source: HopSource, targets: tuple[TargetPolicy, ...]) -> HopPolicy:
+    blocked = tuple(t for t in targets if t.blocked)
+    by: dict[ObjectKey, None] = {}
+    merged: set[int] = set()  # policies tuples already in ``by`` (the evaluator shares them)
+    for t in blocked:
+        r = t.reach
+        if r is None:
+            continue
+        for v in (r.egress, r.ingress):  # as `denying`, in its order
+            if not v.allowed and id(v.policies) not in merged:
+                merged.add(id(v.policies))
+                by.update(dict.fromkeys(v.policies))
+    whole = bool(blocked) and len(blocked) == len(targets)
+    if whole:
+        whole = all(t.blocked == t.sources for t in targets)
+    return HopPolicy(source, targets, blocked, tuple(by), whole)
+
+
 def denying(r: Reach) -> tuple[ObjectKey, ...]:
     """The policies behind a denial: the destination's for ingress, the source's for egress."""
     out: list[ObjectKey] = []
@@ -162,6 +168,12 @@ class _Judge:
         self._memo: dict[tuple[object, ...], Reach | None] = {}
         self._ingress: dict[ObjectKey | None, bool] = {}
         self._hops: dict[tuple[int, int], HopPolicy] = {}
+        #: id(Choice) -> whether no policy selects any of its endpoints' pods for ingress
+        #: (choices are shared by a port's node groups, and live as long as the paths).
+        self._open: dict[int, bool] = {}
+        #: (id(Choice), sources) -> its endpoints allowed from that many sources (shared by
+        #: the hops of the choice's node groups alike in size).
+        self._allowed: dict[tuple[int, int], tuple[TargetPolicy, ...]] = {}
 
     def _isolated(self, key: ObjectKey | None) -> bool:
         """Whether a policy selects this pod for ingress (memoised per pod)."""
@@ -188,19 +200,21 @@ class _Judge:
     def verdict(
         self, src: Source, memo_src: object, t: Target, port: int | str, protocol: str
     ) -> Reach | None:
-        if not self._applies(src, t):
-            return None
+        # ``memo_src`` says all `_applies` reads of the source (its kind, its pod), so the
+        # memo holds the "no policy applies" answers too.
         key = (memo_src, t.pod, port, protocol)
-        if key in self._memo:
-            return self._memo[key]
-        pod = self.snapshot.pod(t.pod)
+        memo = self._memo
+        if key in memo:
+            return memo[key]
         r = None
-        if pod is not None:
-            try:
-                r = self.reach(self.snapshot, src, pod, port, protocol)
-            except ValueError:
-                r = None  # a named port the pod does not declare: nothing to judge
-        self._memo[key] = r
+        if self._applies(src, t):
+            pod = self.snapshot.pod(t.pod)
+            if pod is not None:
+                try:
+                    r = self.reach(self.snapshot, src, pod, port, protocol)
+                except ValueError:
+                    r = None  # a named port the pod does not declare: nothing to judge
+        memo[key] = r
         return r
 
     def hop(
@@ -225,34 +239,91 @@ class _Judge:
             src.kind == "pod" and src.pod is not None and src.pod.namespace in self.egress_ns
             for src in source.sources
         )
-        if not egress and not any(self._isolated(t.pod) for t in choice.targets if t.pod):
-            # No policy can judge any of these endpoints: allowed from every source.
-            n = sum(len(c.nodes) or 1 for c in classes) if classes else len(source.sources) or 1
-            hp = self._hops[cache_key] = HopPolicy(
-                source, tuple(TargetPolicy(t.endpoint, t.pod, None, n, 0) for t in choice.targets)
-            )
-            return hp
+        targets = choice.targets
+        if not egress:
+            open_ = self._open.get(id(choice))
+            if open_ is None:
+                open_ = self._open[id(choice)] = not any(
+                    self._isolated(t.pod) for t in targets if t.pod
+                )
+            if open_:
+                # No policy can judge any of these endpoints: allowed from every source.
+                n = sum(len(c.nodes) or 1 for c in classes) if classes else len(source.sources) or 1
+                tps = self._allowed.get((id(choice), n))
+                if tps is None:
+                    tps = self._allowed[(id(choice), n)] = tuple(
+                        TargetPolicy(t.endpoint, t.pod, None, n, 0) for t in targets
+                    )
+                hp = self._hops[cache_key] = hop_policy(source, tps)
+                return hp
         # Each class's nodes as a set, once per hop (not once per endpoint): whether an
-        # endpoint's own node is among them.
+        # endpoint's own node is among them; its memo key and first few names too.
         members = [
             (
                 c,
                 frozenset(c.nodes) if listed else frozenset(),
-                len(c.nodes) or 1,
-            )  # "other nodes (not in the input)": one source
+                len(c.nodes) or 1,  # "other nodes (not in the input)": one source
+                ("sig", c.signature),
+                tuple(c.nodes[:3]),
+            )
             for c in classes
         ]
-        for t in choice.targets:
+        by_nodes = source.kind == "node" and group is not None
+        if by_nodes and len(members) == 1:
+            out = self._by_one_class(members[0], targets, named, protocol)
+        else:
+            for t in targets:
+                port = t.port if t.port is not None else named
+                if port is None:
+                    out.append(TargetPolicy(t.endpoint, t.pod, None, 0, 0))
+                elif by_nodes:
+                    out.append(self._by_nodes(members, t, port, protocol))
+                else:
+                    out.append(self._by_sources(source.sources, t, port, protocol))
+        hp = self._hops[cache_key] = hop_policy(source, tuple(out))
+        return hp
+
+    def _by_one_class(
+        self,
+        member: tuple[NodeClass, frozenset[str], int, tuple[str, int], tuple[str, ...]],
+        targets: tuple[Target, ...],
+        named: int | str | None,
+        protocol: str,
+    ) -> list[TargetPolicy]:
+        """`_by_nodes` for each target of a group whose nodes are one class (every node
+        when no ipBlock tells node addresses apart): the same answers, one loop."""
+        cls, names, size, memo_key, first3 = member
+        sources = cls.sources
+        first = sources[0] if sources else None
+        memo = self._memo
+        out = []
+        for t in targets:
             port = t.port if t.port is not None else named
             if port is None:
                 out.append(TargetPolicy(t.endpoint, t.pod, None, 0, 0))
                 continue
-            if source.kind == "node" and group is not None:
-                out.append(self._by_nodes(members, t, port, protocol))
+            node = t.node
+            own = 1 if node is not None and node in names else 0
+            src = None
+            if size != own and first is not None:
+                src = (
+                    first
+                    if first.node != node
+                    else next((s for s in sources if s.node != node), None)
+                )
+            if src is None:  # only the pod's own node: allowed
+                out.append(TargetPolicy(t.endpoint, t.pod, None, size, 0))
+                continue
+            key = (memo_key, t.pod, port, protocol)
+            r = memo[key] if key in memo else self.verdict(src, memo_key, t, port, protocol)
+            if r is None:
+                out.append(TargetPolicy(t.endpoint, t.pod, None, size, 0))
+            elif r.allowed:
+                out.append(TargetPolicy(t.endpoint, t.pod, r, size, 0, (), src))
             else:
-                out.append(self._by_sources(source.sources, t, port, protocol))
-        hp = self._hops[cache_key] = HopPolicy(source, tuple(out))
-        return hp
+                nodes = first3 if node not in first3 else tuple(x for x in first3 if x != node)
+                out.append(TargetPolicy(t.endpoint, t.pod, r, size, size - own, nodes, src))
+        return out
 
     def _by_sources(
         self, sources: Iterable[Source], t: Target, port: int | str, protocol: str
@@ -281,19 +352,20 @@ class _Judge:
 
     def _by_nodes(
         self,
-        classes: Sequence[tuple[NodeClass, frozenset[str], int]],
+        classes: Sequence[tuple[NodeClass, frozenset[str], int, tuple[str, int], tuple[str, ...]]],
         t: Target,
         port: int | str,
         protocol: str,
     ) -> TargetPolicy:
         """``classes``: each node class, its nodes as a set when the group lists them (else
-        empty: a `Members` bucket holds no endpoint's node) and its size."""
+        empty: a `Members` bucket holds no endpoint's node), its size, its memo key and its
+        first three nodes."""
         decided: Reach | None = None
         decided_src: Source | None = None
         n = blocked = 0
         nodes: list[str] = []
         node = t.node
-        for cls, names, size in classes:
+        for cls, names, size, memo, first3 in classes:
             own = 1 if node is not None and node in names else 0
             n += size
             if size == own or not cls.sources:
@@ -306,12 +378,12 @@ class _Judge:
             )
             if src is None:
                 continue
-            r = self.verdict(src, ("sig", cls.signature), t, port, protocol)
+            r = self.verdict(src, memo, t, port, protocol)
             if r is None:
                 continue
             if not r.allowed:
                 blocked += size - own
-                nodes.extend(x for x in cls.nodes[:3] if x != node)
+                nodes.extend(first3 if node not in first3 else [x for x in first3 if x != node])
                 if decided is None or decided.allowed:
                     decided, decided_src = r, src
             elif decided is None:

@@ -201,11 +201,7 @@ def policy_findings(
         part = [x for x in items if not x[2].all_blocked]
         p, i, hp = (whole or part)[0]
         t = hp.blocked[0]
-        nodes = tuple(
-            dict.fromkeys(
-                n for _, _, h in (whole or part) for b in h.blocked for n in b.blocked_nodes
-            )
-        )[:8]
+        nodes = _first_nodes(whole or part, 8)
         names = ", ".join(str(k) for k in by)
         if whole:
             also = ""
@@ -236,6 +232,20 @@ def policy_findings(
             )
 
 
+def _first_nodes(
+    items: Sequence[tuple[Path, int | None, HopPolicy]], limit: int
+) -> tuple[str, ...]:
+    """The first ``limit`` distinct nodes the hops' blocked endpoints were denied at."""
+    found: dict[str, None] = {}
+    for _, _, h in items:
+        for b in h.blocked:
+            for n in b.blocked_nodes:
+                found[n] = None
+            if len(found) >= limit:
+                return tuple(found)[:limit]
+    return tuple(found)
+
+
 def _where_all(items: Sequence[tuple[Path, int | None, HopPolicy]], ways: int) -> str:
     """The hops of one finding: one node group by name, several counted."""
     p, i, _ = items[0]
@@ -263,12 +273,14 @@ def _internal_dead(
         selecting = _selecting(snapshot, ts)
         if selecting is None:
             continue  # some pod is open to everyone, or cannot be judged
-        rules = [r for sel in selecting for pol in sel for r in pol.ingress]
+        # Pods labelled alike share one answer of the index: each answer once.
+        distinct = list({id(sel): sel for sel in selecting}.values())
+        rules = [r for sel in distinct for pol in sel for r in pol.ingress]
         if any(not r.peers or any(x.ip_block is not None for x in r.peers) for r in rules):
             continue  # every source, or some address outside the cluster
         if _some_pod_reaches(snapshot, ts, selecting):
             continue
-        names = sorted({str(pol.key) for sel in selecting for pol in sel})
+        names = sorted({str(pol.key) for sel in distinct for pol in sel})
         first = by_key.get(selecting[0][0].key)
         allows = policy_allows(first, "ingress") if first is not None else ""
         yield svc, (f"no pod of the cluster may connect (policies {', '.join(names)}): {allows}")
@@ -281,13 +293,16 @@ def _selecting(snapshot: Snapshot, ts: Sequence[Target]) -> list[tuple[NetworkPo
 
     index = policy_index(snapshot)
     out = []
+    seen: dict[ObjectKey | None, tuple[NetworkPolicy, ...]] = {}  # a pod behind many ports
     for t in ts:
-        pod = snapshot.pod(t.pod)
-        if pod is None or pod.host_network:
-            return None
-        sel = index.selecting(pod, INGRESS)
-        if not sel:
-            return None
+        sel = seen.get(t.pod)
+        if sel is None:
+            pod = snapshot.pod(t.pod)
+            if pod is None or pod.host_network:
+                return None
+            sel = seen[t.pod] = index.selecting(pod, INGRESS)
+            if not sel:
+                return None
         out.append(sel)
     return out
 
@@ -315,6 +330,7 @@ def _scan_block(snapshot: Snapshot, block: IPBlock) -> bool:
     destination pod itself may be the one: it then reaches itself, which a Service also
     allows.) Other address families: cannot tell, so yes."""
     import ipaddress
+    from bisect import bisect_left
 
     try:
         net = ipaddress.ip_network(block.cidr, strict=False)
@@ -325,16 +341,23 @@ def _scan_block(snapshot: Snapshot, block: IPBlock) -> bool:
         return True
     base, mask = int(net.network_address), int(net.netmask)
     outs = [(int(e.network_address), int(e.netmask)) for e in excepts if e.version == 4]
-    return any(
-        ip & mask == base and not any(ip & m == b for b, m in outs) for ip in _pod_ips(snapshot)
-    )
+    ips = _pod_ips(snapshot)  # sorted: the block's addresses are one run of them
+    last = int(net.broadcast_address)
+    for i in range(bisect_left(ips, base), len(ips)):
+        ip = ips[i]
+        if ip > last:
+            return False
+        if ip & mask == base and not any(ip & m == b for b, m in outs):
+            return True
+    return False
 
 
 _POD_IPS: dict[int, list[int]] = {}
 
 
 def _pod_ips(snapshot: Snapshot) -> list[int]:
-    """Every non-hostNetwork pod's IPv4 address as an integer, parsed once per call."""
+    """Every non-hostNetwork pod's IPv4 address as an integer, sorted, parsed once per
+    call."""
     import socket
 
     key = id(snapshot)
@@ -347,6 +370,7 @@ def _pod_ips(snapshot: Snapshot) -> list[int]:
                 out.append(int.from_bytes(socket.inet_aton(p.ip), "big"))
             except OSError:
                 continue
+        out.sort()
         _POD_IPS.clear()
         _POD_IPS[key] = out
     return _POD_IPS[key]
@@ -359,13 +383,17 @@ def _some_pod_reaches(
     selecting some endpoint. Direct, without the evaluator: only namespaces a peer names
     are looked into, once per rule and port. Namespaces not read: cannot tell, so
     reachable (nothing is said)."""
+    asked: set[tuple[int, int]] = set()
     for t, pols in zip(ts, selecting, strict=True):
         dest = snapshot.pod(t.pod)
         if dest is None or t.port is None:
             return True
+        if (id(pols), t.port) in asked:
+            continue  # the same policies on the same port: the same rules, memoised below
+        asked.add((id(pols), t.port))
         for pol in pols:
             for ri, rule in enumerate(pol.ingress):
-                key = (id(snapshot), pol.key, ri, t.port)
+                key = (id(snapshot), id(pol), ri, t.port)  # the snapshot holds the policy
                 hit = _RULES.get(key)
                 if hit is None:
                     hit = _RULES[key] = _rule_admits_a_pod(snapshot, pol, rule, dest, t.port)
@@ -374,7 +402,7 @@ def _some_pod_reaches(
     return False
 
 
-#: (snapshot id, policy, rule index, port) -> whether the rule admits some pod; cleared
+#: (snapshot id, policy id, rule index, port) -> whether the rule admits some pod; cleared
 #: with `_BLOCKS` at the start of each `policy_findings` call.
 _RULES: dict[tuple[object, ...], bool] = {}
 
@@ -422,9 +450,11 @@ def _label_sets(snapshot: Snapshot, namespace: str) -> tuple[Mapping[str, str], 
     key = (id(snapshot), namespace)
     hit = _LABEL_SETS.get(key)
     if hit is None:
+        # Keyed by the labels' identity (the decoder shares one mapping between pods
+        # labelled alike; the pods keep them alive): a set held twice changes no answer.
         hit = _LABEL_SETS[key] = tuple(
             {
-                frozenset(p.labels.items()): p.labels
+                id(p.labels): p.labels
                 for p in snapshot.pods_by_namespace.get(namespace, ())
                 if not p.host_network
             }.values()
@@ -441,17 +471,9 @@ def unselecting_findings(
     # A selector is matched against each distinct label set of a namespace's pods once
     # (replicas share theirs), and each (namespace, selector) once however many policies
     # carry it.
-    label_sets: dict[str, tuple[Mapping[str, str], ...]] = {}
     seen: dict[tuple[str, object], bool] = {}
     for pol in policies:
-        sets = label_sets.get(pol.namespace)
-        if sets is None:
-            distinct = {
-                frozenset(p.labels.items()): p.labels
-                for p in snapshot.pods_by_namespace.get(pol.namespace, ())
-                if not p.host_network
-            }
-            sets = label_sets[pol.namespace] = tuple(distinct.values())
+        sets = _label_sets(snapshot, pol.namespace)
         k = (pol.namespace, pol.pod_selector)
         hit = seen.get(k)
         if hit is None:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from kpath.routing.analysis import analyse
 from kpath.routing.findings import RULES, Severity
 from tests import builders as b
@@ -129,3 +132,31 @@ def test_many_unreachable_internal_services_of_a_namespace_are_one_finding():
     (f,) = found(a, "KP523")
     assert f.message.startswith("4 Services in shop are unreachable") and f.service is None
     assert "shop/deny-all allows no ingress (deny all)" in f.message
+
+
+@given(
+    ips=st.lists(st.integers(0, 255), max_size=12),
+    prefix=st.integers(24, 32),
+    base_ip=st.integers(0, 255),
+    excepts=st.lists(st.tuples(st.integers(0, 255), st.integers(26, 32)), max_size=2),
+)
+@settings(max_examples=200, deadline=None)
+def test_a_block_holds_a_pod_exactly_when_one_of_its_addresses_is_inside(
+    ips: list[int], prefix: int, base_ip: int, excepts: list[tuple[int, int]]
+) -> None:
+    import ipaddress
+
+    from kpath.cluster.netpol import IPBlock
+    from kpath.routing.policy import pathfindings
+
+    pods = [b.pod(f"p{i}", "n1", f"10.0.0.{x}") for i, x in enumerate(ips)]
+    snap = b.snapshot(*pods)
+    block = IPBlock(f"10.0.0.{base_ip}/{prefix}", tuple(f"10.0.0.{e}/{p}" for e, p in excepts))
+    net = ipaddress.ip_network(block.cidr, strict=False)
+    outs = [ipaddress.ip_network(e, strict=False) for e in block.excepts]
+    inside = any(
+        (a := ipaddress.ip_address(f"10.0.0.{x}")) in net and not any(a in o for o in outs)
+        for x in ips
+    )
+    pathfindings._POD_IPS.clear()
+    assert pathfindings._scan_block(snap, block) is inside
