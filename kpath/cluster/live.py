@@ -64,13 +64,10 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import urllib3
-from kubernetes.client import ApiClient
-from kubernetes.client.exceptions import ApiException
-from kubernetes.config.config_exception import ConfigException
 
 from kpath.cluster.dumpfiles import GcPause
 from kpath.cluster.gatewayapi import GATEWAY_KINDS, GROUP, ROUTE_KINDS
-from kpath.cluster.kubeconfig import Target, one_line, resolve_target
+from kpath.cluster.kubeconfig import PlainTransport, Target, one_line, resolve_target
 from kpath.cluster.kubeconfig import list_contexts as list_contexts
 from kpath.cluster.parse_gateway import EXPERIMENTAL_GROUP
 from kpath.cluster.policykinds import NETPOL_GROUP, OTHER_POLICY_BY_GROUP, OTHER_POLICY_RAW
@@ -473,6 +470,89 @@ def backend_services(ingress: RawObject) -> set[tuple[str, str]]:
 # -- HTTP -----------------------------------------------------------------------------------
 
 
+class _ClientError(Exception):
+    """A request through the client failed before any HTTP answer (``cause``: why)."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class _RefreshFailed(Exception):
+    """The client could not refresh the credentials (an exec plugin, an expired token)."""
+
+
+class _PlainHttp:
+    """GET requests with urllib3 alone, configured as the client configures it for the
+    same kubeconfig (`kubeconfig.plain_transport`): no retries, one pool per server."""
+
+    def __init__(self, plain: PlainTransport, timeout: float) -> None:
+        import ssl
+
+        args: dict[str, Any] = {
+            "cert_reqs": ssl.CERT_REQUIRED if plain.verify else ssl.CERT_NONE,
+            "ca_certs": plain.ca_file,
+            "cert_file": plain.cert_file,
+            "key_file": plain.key_file,
+            "retries": False,
+        }
+        if plain.tls_server_name:
+            args["server_hostname"] = plain.tls_server_name
+        self.pool = urllib3.PoolManager(**args)
+        self.host = plain.host
+        self.headers = {"Accept": "application/json", "User-Agent": "kpath"}
+        if plain.authorization:
+            self.headers["authorization"] = plain.authorization
+        self.timeout = urllib3.Timeout(connect=timeout, read=timeout)
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        response = self.pool.request(
+            "GET", self.host + path, headers=self.headers, timeout=self.timeout, retries=False
+        )
+        return response.status, response.data
+
+    def close(self) -> None:
+        self.pool.clear()
+
+
+class _ClientHttp:
+    """GET requests through the kubernetes client, for credentials only it reads (exec
+    plugins refreshing tokens, auth providers, proxies)."""
+
+    def __init__(self, target: Target, timeout: float) -> None:
+        from kubernetes.client import ApiClient
+
+        configuration = target.configuration
+        # No urllib3 retries: an unreachable server must fail fast with the real reason.
+        configuration.retries = False
+        self.api = ApiClient(configuration)
+        self.api.user_agent = "kpath"
+        self.timeout = timeout
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        from kubernetes.client.exceptions import ApiException
+        from kubernetes.config.config_exception import ConfigException
+
+        try:
+            method, url, headers, _, _ = self.api.param_serialize(
+                "GET",
+                path,
+                header_params={"Accept": "application/json"},
+                auth_settings=["BearerToken"],
+            )
+            response = self.api.call_api(
+                method, url, header_params=headers, _request_timeout=(self.timeout, self.timeout)
+            )
+            return response.status, response.read()
+        except ConfigException as exc:  # an exec plugin refreshing an expired token
+            raise _RefreshFailed(str(exc)) from None
+        except ApiException as exc:
+            raise _ClientError(exc) from None
+
+    def close(self) -> None:
+        self.api.close()
+
+
 class _Reader:
     """GET-only lister over one API server, with kpath's error mapping."""
 
@@ -480,11 +560,11 @@ class _Reader:
         self.target = target
         self.page_size = options.page_size
         self.timeout = options.timeout
-        configuration = target.configuration
-        # No urllib3 retries: an unreachable server must fail fast with the real reason.
-        configuration.retries = False
-        self.api = ApiClient(configuration)
-        self.api.user_agent = "kpath"
+        self.http: _PlainHttp | _ClientHttp = (
+            _PlainHttp(target.plain, options.timeout)
+            if target.plain is not None
+            else _ClientHttp(target, options.timeout)
+        )
         self._warnings = warnings.catch_warnings()
         self.refused: dict[str, int] = {}  # kind -> 403 or 404, for `nothing_readable`
         #: (kind, namespace or None) -> the resourceVersion of its first list, which a
@@ -500,7 +580,7 @@ class _Reader:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.api.close()
+        self.http.close()
         self._warnings.__exit__(kind, exc, tb)
 
     def list(
@@ -607,23 +687,15 @@ class _Reader:
     def _get(self, path: str) -> tuple[int, bytes]:
         server = self.target.server
         try:
-            method, url, headers, _, _ = self.api.param_serialize(
-                "GET",
-                path,
-                header_params={"Accept": "application/json"},
-                auth_settings=["BearerToken"],
-            )
-            response = self.api.call_api(
-                method, url, header_params=headers, _request_timeout=(self.timeout, self.timeout)
-            )
-            return response.status, response.read()
-        except ConfigException as exc:  # an exec plugin refreshing an expired token
+            return self.http.get(path)
+        except _RefreshFailed as exc:
             raise SourceError(
                 f"{self.target.origin}: cannot refresh credentials: "
                 f"{one_line(self.target.redact(str(exc)))}"
             ) from None
-        except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
-            reason = self.target.redact(unreachable_reason(exc, self.timeout))
+        except (_ClientError, urllib3.exceptions.HTTPError, OSError) as exc:
+            cause = exc.cause if isinstance(exc, _ClientError) else exc
+            reason = self.target.redact(unreachable_reason(cause, self.timeout))
             raise SourceError(f"cannot reach the API server at {server}: {reason}") from None
 
     def _fail(self, res: Resource, status: int, body: bytes, selector: str | None) -> None:
