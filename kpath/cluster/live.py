@@ -56,16 +56,16 @@ from __future__ import annotations
 
 import builtins
 import json
+import re
 import threading
 import warnings
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlencode
 
-import msgspec
 import urllib3
 
 from kpath.cluster.dumpfiles import GcPause
@@ -587,26 +587,24 @@ class _Pending:
         return answer
 
 
-_ListMeta = TypedDict("_ListMeta", {"continue": Any}, total=False)
-
-
-class _ListHead(TypedDict, total=False):
-    metadata: _ListMeta
-
-
-#: A list page's continue token alone: msgspec skips its items without building them.
-_HEAD = msgspec.json.Decoder(_ListHead)
+#: A list page's continue token as the API server writes it: in ``metadata``, before the
+#: items (``{"kind":…,"apiVersion":…,"metadata":{…,"continue":"…"},"items":[…``).
+_CONTINUE = re.compile(rb'"continue"\s*:\s*"([^"\\]+)"')
+_HEAD_BYTES = 4096
 
 
 def _next_token(body: bytes) -> str | None:
-    """The ``continue`` token a page carries, read before the page is decoded (None when
-    it has none, or is not a list page msgspec reads: the page itself then says)."""
-    try:
-        head = _HEAD.decode(body)
-    except (msgspec.DecodeError, RecursionError, MemoryError, ValueError):
+    """The ``continue`` token a page probably carries, found in its first bytes without
+    decoding it (decoding only the head would still scan every item: 40% of a decode).
+    A guess, to ask for the next page early: the page, once decoded, says whether it was
+    right (`_Reader.pages` asks again with the page's own token when not)."""
+    found = _CONTINUE.search(body, 0, _HEAD_BYTES)
+    if found is None or body.find(b'"items"', 0, found.start()) != -1:
         return None
-    token = (head.get("metadata") or {}).get("continue")
-    return token if isinstance(token, str) and token else None
+    try:
+        return found.group(1).decode("ascii")
+    except UnicodeDecodeError:
+        return None
 
 
 class _ClientError(Exception):
