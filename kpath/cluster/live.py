@@ -55,6 +55,7 @@ a timeout, rejected credentials (401) or any other failure are one-line `SourceE
 from __future__ import annotations
 
 import builtins
+import gc
 import json
 import re
 import threading
@@ -68,7 +69,6 @@ from urllib.parse import quote, urlencode
 
 import urllib3
 
-from kpath.cluster.dumpfiles import GcPause
 from kpath.cluster.gatewayapi import GATEWAY_KINDS, GROUP, ROUTE_KINDS
 from kpath.cluster.kubeconfig import PlainTransport, Target, one_line, resolve_target
 from kpath.cluster.kubeconfig import list_contexts as list_contexts
@@ -130,7 +130,7 @@ NETWORK_POLICY = Resource("NetworkPolicy", f"{NETPOL_GROUP}/v1", "networkpolicie
 
 
 #: Above this many objects read, they are moved out of the collector's sight once loaded
-#: (`dumpfiles.GcPause`): they live as long as the analysis.
+#: (``gc.freeze``, as `dumpfiles.GcPause` does for dumps): they live as long as the analysis.
 FREEZE_OBJECTS = 2_000
 
 
@@ -179,11 +179,13 @@ def _load(options: LiveOptions, parse: Callable[[str], PageParser] | None) -> Ra
         )
     # One pause for the whole load (as a dump's): each page's objects would otherwise make
     # the collector walk every object read so far again (a second of a 15,000-pod load).
-    with GcPause() as pause, _Reader(target, options) as reader:
+    with paused_gc(), _Reader(target, options) as reader:
         reader.parser = None if parse is None else parse(raw.origin)
         _read_all(reader, raw, namespace, options.selector)
         read = sum(map(len, raw.objects.values()))
-        pause.freeze = read + (reader.parser.count() if reader.parser else 0) >= FREEZE_OBJECTS
+        freeze = read + (reader.parser.count() if reader.parser else 0) >= FREEZE_OBJECTS
+    if freeze and gc.isenabled():
+        gc.freeze()
     raw.list_versions.update(reader.versions)
     stop = nothing_readable(
         target.server, target.origin.split(" @ ")[0], namespace, reader.refused, raw.objects.keys()
@@ -203,6 +205,24 @@ def list_kind(options: LiveOptions, res: Resource, namespace: str | None = None)
 def _read_all(
     reader: _Reader, raw: RawCluster, namespace: str | None, selector: str | None
 ) -> None:
+    # The lists read whatever the answers (Endpoints only stand in for slices): each one's
+    # first page is asked for while the one before it is filed.
+    reader.plan(
+        [
+            *(
+                reader.first_page(res, namespace if res.namespaced else None, sel)
+                for res, sel in (
+                    (NODE, None),
+                    (INGRESS_CLASS, None),
+                    (POD, None),
+                    (SERVICE, selector),
+                    (ENDPOINT_SLICE, None),
+                    (INGRESS, None),
+                )
+            ),
+            GROUPS_PATH,
+        ]
+    )
     for res in (NODE, INGRESS_CLASS, POD):
         _collect(reader, raw, res, namespace if res.namespaced else None)
     services = _collect(reader, raw, SERVICE, namespace, selector)
@@ -587,6 +607,9 @@ class _Pending:
         return answer
 
 
+#: Discovery of every API group the server serves.
+GROUPS_PATH = "/apis"
+
 #: A list page's continue token as the API server writes it: in ``metadata``, before the
 #: items (``{"kind":…,"apiVersion":…,"metadata":{…,"continue":"…"},"items":[…``).
 _CONTINUE = re.compile(rb'"continue"\s*:\s*"([^"\\]+)"')
@@ -632,6 +655,8 @@ class _PlainHttp:
             "cert_file": plain.cert_file,
             "key_file": plain.key_file,
             "retries": False,
+            # A page ahead and the next list's first page may be under way together.
+            "maxsize": 2,
         }
         if plain.tls_server_name:
             args["server_hostname"] = plain.tls_server_name
@@ -705,6 +730,9 @@ class _Reader:
         self._warnings = warnings.catch_warnings()
         #: Parses the biggest kinds as their pages arrive (a read that is not followed).
         self.parser: PageParser | None = None
+        #: The requests about to be made, in order (`plan`), and those already under way.
+        self._planned: builtins.list[str] = []
+        self._early: dict[str, _Pending] = {}
         self.refused: dict[str, int] = {}  # kind -> 403 or 404, for `nothing_readable`
         #: (kind, namespace or None) -> the resourceVersion of its first list, which a
         #: watch resumes from (`RawCluster.list_versions`).
@@ -719,6 +747,8 @@ class _Reader:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        for early in self._early.values():  # asked for, never needed (the read stopped)
+            self._settle(early)
         self.http.close()
         self._warnings.__exit__(kind, exc, tb)
 
@@ -750,7 +780,8 @@ class _Reader:
         token: str | None = None
         restarted = False
         version: str | None = None
-        pending: _Pending | None = self._fetch(self._page_path(res, namespace, selector, None))
+        first = self.first_page(res, namespace, selector)
+        pending: _Pending | None = self._fetch(first)
         try:
             while True:
                 assert pending is not None
@@ -760,6 +791,8 @@ class _Reader:
                 ahead = _next_token(body) if status == 200 else None
                 if ahead is not None:
                     pending = self._fetch(self._page_path(res, namespace, selector, ahead))
+                else:  # this list's last page (probably): the next list may start
+                    self._start_after(first)
                 if status == 410 and token and not restarted:
                     # The continue token expired (the server compacted): list again from
                     # the start.
@@ -803,8 +836,25 @@ class _Reader:
             query.append(("continue", token))
         return f"{res.path(namespace)}?{urlencode(query)}"
 
+    def first_page(self, res: Resource, namespace: str | None, selector: str | None) -> str:
+        """The path of a list's first page."""
+        return self._page_path(res, namespace, selector, None)
+
+    def plan(self, paths: Iterable[str]) -> None:
+        """The requests about to be made, in order: each is made early, as soon as the list
+        before it has its last page (`pages`). Only requests made anyway are planned."""
+        self._planned = builtins.list(paths)
+
+    def _start_after(self, path: str) -> None:
+        if path in self._planned:
+            after = self._planned.index(path) + 1
+            self._planned[:after] = []  # each planned request is made early at most once
+            if self._planned and self._planned[0] not in self._early:
+                self._early[self._planned[0]] = _Pending(self._get, self._planned[0])
+
     def _fetch(self, path: str) -> _Pending:
-        return _Pending(self._get, path)
+        early = self._early.pop(path, None)
+        return early if early is not None else _Pending(self._get, path)
 
     def _settle(self, pending: _Pending | None) -> None:
         """Wait for a page asked for ahead that is not needed after all (its answer, or
@@ -815,8 +865,8 @@ class _Reader:
 
     def groups(self) -> dict[str, dict[str, Any]]:
         """The API groups the server serves (``GET /apis``), by name; empty on a 404."""
-        path = "/apis"
-        status, body = self._get(path)
+        path = GROUPS_PATH
+        status, body = self._fetch(path).result()
         if status == 404:
             return {}
         if status != 200:

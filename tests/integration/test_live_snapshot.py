@@ -26,6 +26,7 @@ from tests.integration.test_live_source import (
     _url,
     cluster_objects,
     new_store,
+    requests_during,
 )
 from tests.integration.test_live_source import old_server as old_server  # a fixture
 
@@ -192,3 +193,18 @@ def test_a_stopped_server_is_the_same_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError) as info:
         load_live_snapshot(LiveOptions(kubeconfig=str(kc)))
     assert str(info.value) == f"cannot reach the API server at {url}: connection refused"
+
+
+@pytest.mark.parametrize("scope", [{"all_namespaces": True}, {"namespace": "shop"}])
+def test_pages_asked_for_ahead_are_each_asked_for_once(
+    lab: ServerThread, tmp_path: Path, scope: dict[str, Any]
+) -> None:
+    kc = lab.server.write_kubeconfig(tmp_path / "kc")
+    options = LiveOptions(kubeconfig=str(kc), page_size=1, **scope)
+    _, asked = requests_during(lab, lambda: load_live_snapshot(options))
+    seen = [(r.method, r.path, r.query) for r in asked]
+    assert len(seen) == len(set(seen))  # no request twice, early or not
+    _, one_by_one = requests_during(lab, lambda: load_live(options))
+    assert sorted((r.path, r.query) for r in asked) == sorted((r.path, r.query) for r in one_by_one)
+    pods = [r.query for r in asked if r.path.endswith("/pods")]
+    assert len(pods) == (4 if "all_namespaces" in scope else 3)  # one pod a page, no more
