@@ -2,10 +2,19 @@
 
 kubeconfig resolution and credentials are `kubeconfig.py`'s job; this module lists the kinds
 kpath reads, page by page (``limit``/``continue``), with GET requests only, and hands on the
-API's own dicts. The ``kubernetes`` package supplies auth and transport, but its model
-classes are skipped: a page of a kind routing reads is decoded typed into the fields kpath
-reads (`kpath.cluster.typed`), any other reply with ``json.loads``, while the cyclic GC is
-paused (notes-lab §4).
+API's own dicts. Requests go through urllib3 alone where kpath reads the kubeconfig's
+credentials itself (`kubeconfig.plain_transport`: tokens, certificates), else through the
+``kubernetes`` package's ApiClient (exec plugins, auth providers, proxies); its model classes
+are never used: a page of a kind routing reads is decoded typed into the fields kpath reads
+(`kpath.cluster.typed`), any other reply with ``json.loads``, while the cyclic GC is paused
+(notes-lab §4).
+
+Pages travel while kpath works: the next page of a list is asked for (in a thread: waiting
+on the socket releases the GIL) as soon as this one's ``continue`` token is seen, and the
+next list's first page as soon as this list's last page is in. A read that is not followed
+(`load_live_snapshot`, for `kpath paths`) parses its biggest kinds page by page
+(`liveparse.PageParser`) and lets each page go: it never holds the raw objects of the whole
+cluster, nor more than a page or two of bytes.
 
 What is read:
 
@@ -747,8 +756,9 @@ class _Reader:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        for early in self._early.values():  # asked for, never needed (the read stopped)
-            self._settle(early)
+        if kind is None or issubclass(kind, Exception):
+            for early in self._early.values():  # asked for, not needed (the read stopped)
+                self._settle(early)
         self.http.close()
         self._warnings.__exit__(kind, exc, tb)
 
@@ -816,6 +826,7 @@ class _Reader:
                 done.append(each(items))
                 del items
                 if not token:
+                    self._settle(pending)  # a token guessed where the page had none
                     if version is not None:
                         scope = namespace if res.namespaced else None
                         self.versions.setdefault((res.kind, scope), version)
@@ -823,8 +834,11 @@ class _Reader:
                 if pending is None or token != ahead:  # the head read otherwise than the page
                     self._settle(pending)
                     pending = self._fetch(self._page_path(res, namespace, selector, token))
-        finally:
+        except Exception:
+            # The list failed: the page under way is waited for, not read (Ctrl+C does not
+            # wait: its thread ends with the process).
             self._settle(pending)
+            raise
 
     def _page_path(
         self, res: Resource, namespace: str | None, selector: str | None, token: str | None
