@@ -73,8 +73,12 @@ class PageParser:
             except (BadField, TypeError, ValueError, KeyError, AttributeError) as exc:
                 append(_Refused(obj, exc))
             if kind == "Service":
-                meta = obj.get("metadata") or {}
-                out.keys.append((meta.get("namespace") or "", meta.get("name") or ""))
+                meta = obj.get("metadata")
+                meta = meta if isinstance(meta, dict) else {}
+                key = (meta.get("namespace") or "", meta.get("name") or "")
+                # A name that is no string is refused by the parser: the read then fails.
+                if type(key[0]) is str and type(key[1]) is str:
+                    out.keys.append(key)
         return out
 
     def file(self, kind: str, pages: Iterable[Parsed]) -> None:
