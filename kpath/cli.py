@@ -413,11 +413,13 @@ def _snapshot(args: argparse.Namespace, prune: Any = None) -> Any:
         raw = load_dump(args.dump)
         _known_namespaces(named, dump_namespaces(raw.objects) if named else None)
     else:
-        from kpath.cluster.live import load_live
+        from kpath.cluster.live import load_live, load_live_snapshot
 
         # One LIST of namespaces before reading: `-n nope` is an error naming those that
         # exist, not an empty table. Refused (403): no check, the load goes on.
         _known_namespaces(named, list_namespaces(_live_options(args)) if named else None)
+        if prune is None:  # parsed as it is read: the raw objects are never all held
+            return load_live_snapshot(_live_options(args))
         raw = load_live(_live_options(args))
     if prune is not None:
         prune(raw)

@@ -233,8 +233,14 @@ class KubeSource:
         return None
 
     def load(self) -> Analysis:
-        raw, build = self._read()
-        return build(raw)  # analysed once: a LiveAnalysis would add its own parts
+        from kpath.cluster.live import load_live_snapshot
+
+        # Not followed: parsed as it is read (the raw objects are never all held), then
+        # analysed once as `_read`'s build analyses (a LiveAnalysis would add its parts).
+        snapshot = load_live_snapshot(self.options)
+        if snapshot.namespaces_read is None and not self.options.all_namespaces:
+            snapshot = replace(snapshot, namespaces_read=frozenset({self._namespace()}))
+        return analyse_snapshot(snapshot, self.client, from_here=True)
 
     def load_following(self) -> LiveAnalysis:
         return LiveAnalysis(*self._read())

@@ -20,10 +20,19 @@ class ApiCredentials(NamedTuple):
 
 def api_access(kubeconfig: str | None, context: str | None) -> ApiCredentials:
     """The API server and credentials a kubeconfig names (for ``pods/…/proxy``)."""
-    from kpath.cluster.kubeconfig import resolve_target  # imports the kubernetes client
+    from kpath.cluster.kubeconfig import resolve_target
     from kpath.cluster.redact import redaction_set
 
     target = resolve_target(kubeconfig, context)
+    plain = target.plain
+    if plain is not None:  # read by kpath, as the client would have read it
+        return ApiCredentials(
+            plain.host.rstrip("/"),
+            {"Authorization": plain.authorization} if plain.authorization else {},
+            (plain.ca_file or True) if plain.verify else False,
+            (plain.cert_file, plain.key_file) if plain.cert_file and plain.key_file else None,
+            tuple(redaction_set(target.credentials())),
+        )
     cfg = target.configuration
     # The client's own auth settings (a bearer token, refreshed by an exec plugin if any).
     # BearerToken is the one setting the client defines (its AuthSettings type).

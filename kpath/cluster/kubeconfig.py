@@ -16,9 +16,14 @@ would pick a different context than kubectl). Each merged entry remembers the fi
 from, so relative certificate paths resolve next to that file.
 
 Authentication (tokens, token files, client certificates, exec plugins, auth providers)
-is left to the ``kubernetes`` package, loaded into a private ``Configuration``: nothing
-here touches the package's global default configuration, and nothing writes the kubeconfig
-back (the client would persist refreshed tokens by default).
+is the ``kubernetes`` package's, loaded into a private ``Configuration``: nothing here
+touches the package's global default configuration, and nothing writes the kubeconfig back
+(the client would persist refreshed tokens by default). The commonest kubeconfigs (a token
+or token file, client certificates, a CA, no proxy) are read here too, exactly as the
+client reads them (`plain_transport`): a one-shot read then talks to the server with
+urllib3 alone, without importing the client (a second of start-up on a busy machine and
+a quarter of a one-shot read's memory). Anything else, or anything kpath's reading is not
+sure of, goes the client's way, whose errors are the ones users know.
 """
 
 from __future__ import annotations
@@ -30,21 +35,22 @@ import functools
 import logging
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import yaml
-from kubernetes.client import Configuration
-from kubernetes.config.config_exception import ConfigException
-from kubernetes.config.incluster_config import InClusterConfigLoader
-from kubernetes.config.kube_config import ConfigNode, KubeConfigLoader
 
 from kpath.cluster.redact import redact, redaction_set
 from kpath.errors import InputError, SourceError
 from kpath.safetext import clean_message
+
+if TYPE_CHECKING:
+    from kubernetes.client import Configuration
+    from kubernetes.config.kube_config import ConfigNode
 
 #: Where a pod's service account is mounted.
 SERVICE_ACCOUNT_DIR = Path("/var/run/secrets/kubernetes.io/serviceaccount")
@@ -71,15 +77,44 @@ class MergedConfig:
 
 
 @dataclass(frozen=True)
-class Target:
-    """Everything needed to talk to one API server, with credentials inside ``configuration``."""
+class PlainTransport:
+    """How to reach one API server with urllib3 alone, read from a kubeconfig as the
+    client's loader would read it (`plain_transport`): what its ``Configuration`` would hold
+    for a kubeconfig without exec plugins, auth providers, basic auth or proxies."""
 
-    configuration: Configuration
+    host: str  # the server URL, no trailing slash
+    verify: bool  # verify the server's certificate (insecure-skip-tls-verify: False)
+    ca_file: str | None  # the CA bundle (None: the system's)
+    cert_file: str | None  # the client certificate and its key
+    key_file: str | None
+    tls_server_name: str | None  # the name the certificate is checked against
+    authorization: str | None  # the Authorization header ("Bearer …"), None without a token
+
+
+@dataclass(frozen=True)
+class Target:
+    """Everything needed to talk to one API server, with its credentials: read by kpath
+    (``plain``) where the kubeconfig is of the common kind, else only by the client
+    (``configuration``, which every target can also give)."""
+
     context: str | None  # None when running on the in-cluster service account
     server: str  # without any user:password part, safe to show
     namespace: str  # the context's namespace, or "default"
     insecure: bool  # TLS verification switched off by the kubeconfig
     secrets: tuple[str, ...] = ()  # the kubeconfig user's own secret fields (for `redact`)
+    #: The requests' transport without the client (None: only the client can make them).
+    plain: PlainTransport | None = None
+    #: Builds the client's ``Configuration`` (already built when ``plain`` is None).
+    configure: Callable[[], Configuration] | None = dataclass_field(
+        default=None, repr=False, compare=False
+    )
+
+    @functools.cached_property
+    def configuration(self) -> Configuration:
+        """The client's configuration (tokens an exec plugin refreshes live here); built
+        on first use for a plain target: the watch and the probes use the client."""
+        assert self.configure is not None
+        return self.configure()
 
     @property
     def origin(self) -> str:
@@ -88,6 +123,8 @@ class Target:
 
     def credentials(self) -> list[str]:
         """Every credential this target holds now (an exec plugin may have refreshed one)."""
+        if self.plain is not None:
+            return [*self.secrets, *plain_credentials(self.plain)]
         return [*self.secrets, *configuration_credentials(self.configuration)]
 
     def redact(self, text: str) -> str:
@@ -238,6 +275,8 @@ def choose_context(merged: MergedConfig, context: str | None) -> str:
 
 def _loader_config(merged: MergedConfig, context: str) -> ConfigNode:
     """The merged entries in the shape ``KubeConfigLoader`` reads, each tagged with its file."""
+    from kubernetes.config.kube_config import ConfigNode
+
     value: dict[str, Any] = {"current-context": context}
     for section, body_key in _NAMED_LISTS:
         value[section] = [
@@ -266,6 +305,39 @@ def resolve_target(
         )
     name = choose_context(merged, context)
     secrets = user_secrets(merged, name)
+    cluster_body = merged.entries["clusters"][merged.entries["contexts"][name][0]["cluster"]][0]
+    namespace = merged.entries["contexts"][name][0].get("namespace")
+    namespace = namespace if isinstance(namespace, str) and namespace else "default"
+    insecure = bool(cluster_body.get("insecure-skip-tls-verify"))
+    plain = plain_transport(merged, name, os.environ)
+    if plain is not None:
+        return Target(
+            name,
+            display_url(plain.host),
+            namespace,
+            insecure,
+            secrets,
+            plain,
+            lambda: _client_configuration(merged, name, secrets),
+        )
+    configuration = _client_configuration(merged, name, secrets)
+    return Target(
+        name,
+        display_url(configuration.host),
+        namespace,
+        insecure,
+        secrets,
+        None,
+        lambda: configuration,
+    )
+
+
+def _client_configuration(merged: MergedConfig, name: str, secrets: tuple[str, ...]) -> Any:
+    """The context's credentials loaded by the client into a private ``Configuration``."""
+    from kubernetes.client import Configuration
+    from kubernetes.config.config_exception import ConfigException
+    from kubernetes.config.kube_config import KubeConfigLoader
+
     configuration = Configuration()
     failures = _LoggedErrors()
     try:
@@ -293,19 +365,14 @@ def resolve_target(
             f"context {name!r}: cannot get credentials: "
             f"{_redacted(failures.messages[0], secrets, configuration)}"
         )
-    cluster_body = merged.entries["clusters"][merged.entries["contexts"][name][0]["cluster"]][0]
-    namespace = merged.entries["contexts"][name][0].get("namespace")
-    return Target(
-        configuration,
-        name,
-        display_url(configuration.host),
-        namespace if isinstance(namespace, str) and namespace else "default",
-        bool(cluster_body.get("insecure-skip-tls-verify")),
-        secrets,
-    )
+    return configuration
 
 
 def _in_cluster(env: Mapping[str, str], sa_dir: Path) -> Target:
+    from kubernetes.client import Configuration
+    from kubernetes.config.config_exception import ConfigException
+    from kubernetes.config.incluster_config import InClusterConfigLoader
+
     configuration = Configuration()
     try:
         InClusterConfigLoader(
@@ -320,7 +387,159 @@ def _in_cluster(env: Mapping[str, str], sa_dir: Path) -> Target:
         namespace = (sa_dir / "namespace").read_text(encoding="utf-8").strip() or "default"
     except OSError:
         namespace = "default"
-    return Target(configuration, None, display_url(configuration.host), namespace, False)
+    return Target(
+        None, display_url(configuration.host), namespace, False, (), None, lambda: configuration
+    )
+
+
+# -- credentials read without the client (the common kubeconfigs) ------------------------
+
+#: User fields that only the client reads (plugins, providers, basic auth): such a user
+#: goes the client's way even where a token would win, to be sure of reading it alike.
+_CLIENT_ONLY_USER = ("auth-provider", "exec", "username", "password")
+
+
+class _NotPlain(Exception):
+    """The kubeconfig is not of the kind `plain_transport` reads: let the client read it."""
+
+
+def plain_transport(
+    merged: MergedConfig, context: str, environ: Mapping[str, str]
+) -> PlainTransport | None:
+    """What the client's ``KubeConfigLoader`` would configure for this context, when its
+    credentials are a token (or token file) and/or client certificates, and no proxy
+    applies; None when anything else is there, or anything is off (a file missing, data
+    that is not base64): the client then reads it, and words any error as it always has.
+
+    As the loader: the token (``token`` before ``tokenFile``, a file's text as it is) is
+    sent as ``Bearer …``; certificates are read only for an https server, ``*-data``
+    before the file (an empty ``*-data`` means none), files relative to the kubeconfig
+    that names them, data written to a private file."""
+    ctx = merged.entries["contexts"][context][0]
+    cluster, cluster_file = merged.entries["clusters"][ctx["cluster"]]
+    user_name = ctx.get("user")
+    user, user_file = (
+        merged.entries["users"].get(user_name, ({}, None))
+        if isinstance(user_name, str) and user_name
+        else ({}, None)
+    )
+    try:
+        if any(k in user for k in _CLIENT_ONLY_USER) or "proxy-url" in cluster:
+            raise _NotPlain
+        # The client takes a proxy from the environment (HTTPS_PROXY, ALL_PROXY, ...).
+        if any(k.lower().endswith("_proxy") and v for k, v in environ.items()):
+            raise _NotPlain
+        server = cluster.get("server")
+        if not isinstance(server, str):
+            raise _NotPlain
+        host = server.rstrip("/")
+        verify = not _bool_field(cluster, "insecure-skip-tls-verify")
+        server_name = cluster.get("tls-server-name")
+        if "tls-server-name" in cluster and not isinstance(server_name, str):
+            raise _NotPlain
+        authorization = _token(user, _base(user_file))
+        ca = cert = key = None
+        if host.startswith("https"):
+            ca = _file_or_data(cluster, "certificate-authority", _base(cluster_file))
+            # The client resolves the user's certificate files against the cluster's file.
+            cert = _file_or_data(user, "client-certificate", _base(cluster_file))
+            key = _file_or_data(user, "client-key", _base(cluster_file))
+    except _NotPlain:
+        return None
+    return PlainTransport(host, verify, ca, cert, key, server_name or None, authorization)
+
+
+def _base(path: Path | None) -> str:
+    return os.path.abspath(os.path.dirname(str(path))) if path is not None else ""
+
+
+def _bool_field(body: Mapping[str, Any], key: str) -> bool:
+    value = body.get(key, False)
+    if type(value) is not bool:
+        raise _NotPlain
+    return value
+
+
+def _token(user: Mapping[str, Any], base: str) -> str | None:
+    if "token" in user:
+        token = user["token"]
+    elif "tokenFile" in user:
+        name = user["tokenFile"]
+        if not isinstance(name, str):
+            raise _NotPlain
+        try:
+            token = Path(os.path.normpath(os.path.join(base, name))).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            raise _NotPlain from None
+    else:
+        return None
+    if not isinstance(token, str):
+        raise _NotPlain
+    return f"Bearer {token}" if token else None
+
+
+def _file_or_data(body: Mapping[str, Any], key: str, base: str) -> str | None:
+    """As the client's ``FileOrData(...).as_file()``: ``key-data`` (base64) wins, written
+    to a private file; else ``key``, a file next to the kubeconfig, which must exist."""
+    if f"{key}-data" in body:
+        data = body[f"{key}-data"]
+        if not data:
+            return None
+        if not isinstance(data, str):
+            raise _NotPlain
+        try:
+            content = base64.standard_b64decode(data.encode())
+        except (binascii.Error, ValueError):
+            raise _NotPlain from None
+        return _private_file(content)
+    if key in body:
+        name = body[key]
+        if not isinstance(name, str):
+            raise _NotPlain
+        path = os.path.normpath(os.path.join(base, name))
+        if not os.path.isfile(path):
+            raise _NotPlain
+        return path
+    return None
+
+
+_PRIVATE_FILES: dict[bytes, str] = {}
+
+
+def _private_file(content: bytes) -> str:
+    """A file only this user can read holding ``content``, removed when kpath exits (TLS
+    libraries load certificates from files); one per content, as the client keeps them."""
+    found = _PRIVATE_FILES.get(content)
+    if found is not None and os.path.isfile(found):
+        return found
+    import atexit
+    import tempfile
+
+    if not _PRIVATE_FILES:
+        atexit.register(_remove_private_files)
+    fd, name = tempfile.mkstemp(prefix="kpath-")
+    with os.fdopen(fd, "wb") as f:
+        f.write(content)
+    _PRIVATE_FILES[content] = name
+    return name
+
+
+def _remove_private_files() -> None:
+    for name in _PRIVATE_FILES.values():
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+    _PRIVATE_FILES.clear()
+
+
+def plain_credentials(plain: PlainTransport) -> list[str]:
+    """What a plain transport sends, as `configuration_credentials` lists the client's."""
+    found = [plain.authorization] if plain.authorization else []
+    with contextlib.suppress(ValueError):  # a server URL with user:password@ in it
+        if (password := urlsplit(plain.host).password) is not None:
+            found.append(password)
+    if plain.key_file:
+        found.append(_key_pem(plain.key_file))
+    return [v for v in found if v]
 
 
 # -- credentials, for redaction ------------------------------------------------------------

@@ -2,10 +2,19 @@
 
 kubeconfig resolution and credentials are `kubeconfig.py`'s job; this module lists the kinds
 kpath reads, page by page (``limit``/``continue``), with GET requests only, and hands on the
-API's own dicts. The ``kubernetes`` package supplies auth and transport, but its model
-classes are skipped: a page of a kind routing reads is decoded typed into the fields kpath
-reads (`kpath.cluster.typed`), any other reply with ``json.loads``, while the cyclic GC is
-paused (notes-lab §4).
+API's own dicts. Requests go through urllib3 alone where kpath reads the kubeconfig's
+credentials itself (`kubeconfig.plain_transport`: tokens, certificates), else through the
+``kubernetes`` package's ApiClient (exec plugins, auth providers, proxies); its model classes
+are never used: a page of a kind routing reads is decoded typed into the fields kpath reads
+(`kpath.cluster.typed`), any other reply with ``json.loads``, while the cyclic GC is paused
+(notes-lab §4).
+
+Pages travel while kpath works: the next page of a list is asked for (in a thread: waiting
+on the socket releases the GIL) as soon as this one's ``continue`` token is seen, and the
+next list's first page as soon as this list's last page is in. A read that is not followed
+(`load_live_snapshot`, for `kpath paths`) parses its biggest kinds page by page
+(`liveparse.PageParser`) and lets each page go: it never holds the raw objects of the whole
+cluster, nor more than a page or two of bytes.
 
 What is read:
 
@@ -54,24 +63,25 @@ a timeout, rejected credentials (401) or any other failure are one-line `SourceE
 
 from __future__ import annotations
 
+import builtins
+import gc
 import json
+import re
+import threading
 import warnings
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import urllib3
-from kubernetes.client import ApiClient
-from kubernetes.client.exceptions import ApiException
-from kubernetes.config.config_exception import ConfigException
 
-from kpath.cluster.dumpfiles import GcPause
 from kpath.cluster.gatewayapi import GATEWAY_KINDS, GROUP, ROUTE_KINDS
-from kpath.cluster.kubeconfig import Target, one_line, resolve_target
+from kpath.cluster.kubeconfig import PlainTransport, Target, one_line, resolve_target
 from kpath.cluster.kubeconfig import list_contexts as list_contexts
+from kpath.cluster.liveparse import PARSED_KINDS, PageParser
 from kpath.cluster.parse_gateway import EXPERIMENTAL_GROUP
 from kpath.cluster.policykinds import NETPOL_GROUP, OTHER_POLICY_BY_GROUP, OTHER_POLICY_RAW
 from kpath.cluster.raw import RawCluster, RawObject
@@ -79,7 +89,17 @@ from kpath.cluster.readable import nothing_readable
 from kpath.errors import InputError, SourceError
 from kpath.gcpause import paused_gc
 
-__all__ = ["LiveOptions", "NotVisible", "list_contexts", "list_kind", "load_live"]
+if TYPE_CHECKING:
+    from kpath.cluster.snapshot import Snapshot
+
+__all__ = [
+    "LiveOptions",
+    "NotVisible",
+    "list_contexts",
+    "list_kind",
+    "load_live",
+    "load_live_snapshot",
+]
 
 
 @dataclass(frozen=True)
@@ -119,7 +139,7 @@ NETWORK_POLICY = Resource("NetworkPolicy", f"{NETPOL_GROUP}/v1", "networkpolicie
 
 
 #: Above this many objects read, they are moved out of the collector's sight once loaded
-#: (`dumpfiles.GcPause`): they live as long as the analysis.
+#: (``gc.freeze``, as `dumpfiles.GcPause` does for dumps): they live as long as the analysis.
 FREEZE_OBJECTS = 2_000
 
 
@@ -129,6 +149,29 @@ class NotVisible(Exception):
 
 def load_live(options: LiveOptions) -> RawCluster:
     """Read the cluster the kubeconfig points at. Read-only: GET requests only."""
+    return _load(options, None)
+
+
+def load_live_snapshot(options: LiveOptions) -> Snapshot:
+    """`load_live` and `build_snapshot` in one, for a read that is not followed: the
+    biggest kinds are parsed page by page (`PageParser`), so their raw objects are never
+    all held. The same snapshot, and the same errors, as the two one after the other."""
+    from kpath.cluster.snapshot import build_snapshot
+
+    parser: PageParser | None = None
+
+    def parse(origin: str) -> PageParser:
+        nonlocal parser
+        parser = PageParser(origin)
+        return parser
+
+    raw = _load(options, parse)
+    assert parser is not None
+    parser.raise_refused()
+    return build_snapshot(raw, parser.intern)
+
+
+def _load(options: LiveOptions, parse: Callable[[str], PageParser] | None) -> RawCluster:
     if options.page_size < 1:
         raise InputError(f"page size must be at least 1, not {options.page_size}")
     if options.timeout <= 0:
@@ -145,9 +188,13 @@ def load_live(options: LiveOptions) -> RawCluster:
         )
     # One pause for the whole load (as a dump's): each page's objects would otherwise make
     # the collector walk every object read so far again (a second of a 15,000-pod load).
-    with GcPause() as pause, _Reader(target, options) as reader:
+    with paused_gc(), _Reader(target, options) as reader:
+        reader.parser = None if parse is None else parse(raw.origin)
         _read_all(reader, raw, namespace, options.selector)
-        pause.freeze = sum(map(len, raw.objects.values())) >= FREEZE_OBJECTS
+        read = sum(map(len, raw.objects.values()))
+        freeze = read + (reader.parser.count() if reader.parser else 0) >= FREEZE_OBJECTS
+    if freeze and gc.isenabled():
+        gc.freeze()
     raw.list_versions.update(reader.versions)
     stop = nothing_readable(
         target.server, target.origin.split(" @ ")[0], namespace, reader.refused, raw.objects.keys()
@@ -167,29 +214,52 @@ def list_kind(options: LiveOptions, res: Resource, namespace: str | None = None)
 def _read_all(
     reader: _Reader, raw: RawCluster, namespace: str | None, selector: str | None
 ) -> None:
+    # The lists read whatever the answers (Endpoints only stand in for slices): each one's
+    # first page is asked for while the one before it is filed.
+    reader.plan(
+        [
+            *(
+                reader.first_page(res, namespace if res.namespaced else None, sel)
+                for res, sel in (
+                    (NODE, None),
+                    (INGRESS_CLASS, None),
+                    (POD, None),
+                    (SERVICE, selector),
+                    (ENDPOINT_SLICE, None),
+                    (INGRESS, None),
+                )
+            ),
+            GROUPS_PATH,
+        ]
+    )
     for res in (NODE, INGRESS_CLASS, POD):
-        _collect(raw, res, lambda r=res: reader.list(r, None if not r.namespaced else namespace))
-    services = _collect(raw, SERVICE, lambda: reader.list(SERVICE, namespace, selector))
+        _collect(reader, raw, res, namespace if res.namespaced else None)
+    services = _collect(reader, raw, SERVICE, namespace, selector)
     # Services not visible (403) with -l: none is selected, so nothing refers to one.
-    kept = None if selector is None else {_key(s) for s in services or ()}
+    kept = (
+        None if selector is None else _service_keys(reader, raw) if services is not None else set()
+    )
     slices = _collect(
+        reader,
         raw,
         ENDPOINT_SLICE,
-        lambda: reader.list(ENDPOINT_SLICE, namespace),
+        namespace,
         keep=None if kept is None else lambda s: _slice_service(s) in kept,
     )
     if slices is None:
         # kube-proxy itself needs slices; a user who cannot list them may still see Endpoints.
         _collect(
+            reader,
             raw,
             ENDPOINTS,
-            lambda: reader.list(ENDPOINTS, namespace),
+            namespace,
             keep=None if kept is None else lambda e: _key(e) in kept,
         )
     ingresses = _collect(
+        reader,
         raw,
         INGRESS,
-        lambda: reader.list(INGRESS, namespace),
+        namespace,
         keep=None if kept is None else lambda i: bool(backend_services(i) & kept),
     )
     # One GET /apis says which groups the server serves: the Gateway API's and the policy
@@ -227,24 +297,23 @@ def _read_controllers(
         where = f"namespace {namespace}" if namespace is not None else f"-l {selector}"
         raw.controllers_unread = f"Services outside {where} could not be listed ({reason})"
         return
-    have = {_key(s) for s in raw.objects.get("Service", ())}
+    have = _service_keys(reader, raw)
     extra = [
         s
         for s in everything
         if _key(s) not in have and (s.get("spec") or {}).get("type") in CONTROLLER_TYPES
     ]
-    for svc in extra:
-        raw.add("Service", svc)
+    del everything
+    wanted = {_key(s) for s in extra}
+    _file(reader, raw, "Service", extra)
     if not extra or "EndpointSlice" not in raw.objects:
         return
-    wanted = {_key(s) for s in extra}
     names = sorted({name for _, name in wanted})
     with suppress(NotVisible):  # without them the controller's Service shows no endpoints
-        for sl in reader.list(
+        listed = reader.list(
             ENDPOINT_SLICE, None, f"kubernetes.io/service-name in ({','.join(names)})"
-        ):
-            if _slice_service(sl) in wanted:
-                raw.add("EndpointSlice", sl)
+        )
+        _file(reader, raw, "EndpointSlice", [sl for sl in listed if _slice_service(sl) in wanted])
 
 
 def _read_policies(
@@ -256,14 +325,14 @@ def _read_policies(
     """NetworkPolicies in the scope read, the Namespaces their namespaceSelectors match
     (unless already read), and the policy kinds kpath lists without evaluating, from the
     ``groups`` the server serves (a server without them costs nothing, and says nothing)."""
-    policies = _collect(raw, NETWORK_POLICY, lambda: reader.list(NETWORK_POLICY, namespace))
+    policies = _collect(reader, raw, NETWORK_POLICY, namespace)
     if (
         policies
         and "Namespace" not in raw.objects
         and "Namespace" not in raw.not_visible
         and any(selects_namespaces(p) for p in policies)
     ):
-        _collect(raw, NAMESPACE, lambda: reader.list(NAMESPACE, None))
+        _collect(reader, raw, NAMESPACE, None)
     if isinstance(groups, NotVisible):  # discovery itself refused
         for kind in OTHER_POLICY_RAW:
             raw.not_visible[kind] = str(groups)
@@ -282,7 +351,7 @@ def _read_policies(
         for kind, res in sorted(served.items()):
             filed = replace(res, kind=OTHER_POLICY_BY_GROUP[(group, kind)])
             # Listed only to be named; across namespaces only as the other kinds are.
-            _collect(raw, filed, lambda r=filed: reader.list(r, namespace))
+            _collect(reader, raw, filed, namespace)
 
 
 def selects_namespaces(policy: RawObject) -> bool:
@@ -328,7 +397,7 @@ def _read_gateway_api(
     for kind in GATEWAY_KINDS:
         res = served.get(kind)
         if res is not None and res.namespaced:
-            items = _collect(raw, res, lambda r=res: reader.list(r, namespace))
+            items = _collect(reader, raw, res, namespace)
             found = found or bool(items)
     gateway = served.get("Gateway")
     if namespace is not None and gateway is not None:
@@ -339,7 +408,7 @@ def _read_gateway_api(
         return
     for res in (served.get("GatewayClass"), NAMESPACE):
         if res is not None:
-            _collect(raw, res, lambda r=res: reader.list(r, None))
+            _collect(reader, raw, res, None)
 
 
 def _read_parent_gateways(
@@ -425,19 +494,58 @@ def policy_watch_resources(target: Target, options: LiveOptions) -> dict[str, Re
 
 
 def _collect(
-    raw: RawCluster, res: Resource, fetch: Any, keep: Any = None
+    reader: _Reader,
+    raw: RawCluster,
+    res: Resource,
+    namespace: str | None,
+    selector: str | None = None,
+    keep: Callable[[RawObject], bool] | None = None,
 ) -> list[RawObject] | None:
-    """File one kind's objects into ``raw``; None when the kind is not visible."""
+    """List one kind and file what ``keep`` keeps into ``raw`` (the objects kept), or, for
+    a kind the reader parses as it reads (`PageParser`), their records page by page (an
+    empty list: no dicts are kept); None when the kind is not visible."""
+    parser = reader.parser if res.kind in PARSED_KINDS else None
     try:
-        items = fetch()
+        if parser is not None:
+            pages = reader.pages(
+                res,
+                namespace,
+                selector,
+                lambda items: parser.parse(
+                    res.kind, items if keep is None else filter(keep, items)
+                ),
+            )
+        else:
+            items = reader.list(res, namespace, selector)
     except NotVisible as reason:
         raw.not_visible[res.kind] = str(reason)
         return None
     raw.saw(res.kind)
+    if parser is not None:
+        parser.saw(res.kind)
+        parser.file(res.kind, pages)
+        return []
     kept = [o for o in items if keep is None or keep(o)]
     for obj in kept:
         raw.add(res.kind, obj)
     return kept
+
+
+def _file(reader: _Reader, raw: RawCluster, kind: str, objects: list[RawObject]) -> None:
+    """File objects read outside `_collect` (after it), as `_collect` files their kind."""
+    parser = reader.parser if kind in PARSED_KINDS else None
+    if parser is not None:
+        parser.file(kind, [parser.parse(kind, objects)])
+        return
+    for obj in objects:
+        raw.add(kind, obj)
+
+
+def _service_keys(reader: _Reader, raw: RawCluster) -> set[tuple[str, str]]:
+    """(namespace, name) of every Service filed so far."""
+    if reader.parser is not None:
+        return set(reader.parser.service_keys)
+    return {_key(s) for s in raw.objects.get("Service", ())}
 
 
 # -- which objects belong to the selected services (pure) ----------------------------------
@@ -473,6 +581,149 @@ def backend_services(ingress: RawObject) -> set[tuple[str, str]]:
 # -- HTTP -----------------------------------------------------------------------------------
 
 
+_T = TypeVar("_T")
+
+
+def _same(items: list[RawObject]) -> list[RawObject]:
+    return items
+
+
+class _Pending:
+    """One GET in a thread of its own: waiting on the socket releases the GIL, so the next
+    page travels while the main thread decodes this one. `result` re-raises its error."""
+
+    def __init__(self, get: Callable[[str], tuple[int, bytes]], path: str) -> None:
+        self.path = path
+        self._get = get
+        self._answer: tuple[int, bytes] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="kpath-page", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            self._answer = self._get(self.path)
+        except BaseException as exc:  # handed to the caller, which raises it
+            self._error = exc
+
+    def result(self) -> tuple[int, bytes]:
+        self._thread.join()
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+        assert self._answer is not None
+        answer, self._answer = self._answer, None  # the bytes are the caller's alone now
+        return answer
+
+
+#: Discovery of every API group the server serves.
+GROUPS_PATH = "/apis"
+
+#: A list page's continue token as the API server writes it: in ``metadata``, before the
+#: items (``{"kind":…,"apiVersion":…,"metadata":{…,"continue":"…"},"items":[…``).
+_CONTINUE = re.compile(rb'"continue"\s*:\s*"([^"\\]+)"')
+_HEAD_BYTES = 4096
+
+
+def _next_token(body: bytes) -> str | None:
+    """The ``continue`` token a page probably carries, found in its first bytes without
+    decoding it (decoding only the head would still scan every item: 40% of a decode).
+    A guess, to ask for the next page early: the page, once decoded, says whether it was
+    right (`_Reader.pages` asks again with the page's own token when not)."""
+    found = _CONTINUE.search(body, 0, _HEAD_BYTES)
+    if found is None or body.find(b'"items"', 0, found.start()) != -1:
+        return None
+    try:
+        return found.group(1).decode("ascii")
+    except UnicodeDecodeError:
+        return None
+
+
+class _ClientError(Exception):
+    """A request through the client failed before any HTTP answer (``cause``: why)."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+class _RefreshFailed(Exception):
+    """The client could not refresh the credentials (an exec plugin, an expired token)."""
+
+
+class _PlainHttp:
+    """GET requests with urllib3 alone, configured as the client configures it for the
+    same kubeconfig (`kubeconfig.plain_transport`): no retries, one pool per server."""
+
+    def __init__(self, plain: PlainTransport, timeout: float) -> None:
+        import ssl
+
+        args: dict[str, Any] = {
+            "cert_reqs": ssl.CERT_REQUIRED if plain.verify else ssl.CERT_NONE,
+            "ca_certs": plain.ca_file,
+            "cert_file": plain.cert_file,
+            "key_file": plain.key_file,
+            "retries": False,
+            # A page ahead and the next list's first page may be under way together.
+            "maxsize": 2,
+        }
+        if plain.tls_server_name:
+            args["server_hostname"] = plain.tls_server_name
+        self.pool = urllib3.PoolManager(**args)
+        self.host = plain.host
+        self.headers = {"Accept": "application/json", "User-Agent": "kpath"}
+        if plain.authorization:
+            self.headers["authorization"] = plain.authorization
+        self.timeout = urllib3.Timeout(connect=timeout, read=timeout)
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        response = self.pool.request(
+            "GET", self.host + path, headers=self.headers, timeout=self.timeout, retries=False
+        )
+        return response.status, response.data
+
+    def close(self) -> None:
+        self.pool.clear()
+
+
+class _ClientHttp:
+    """GET requests through the kubernetes client, for credentials only it reads (exec
+    plugins refreshing tokens, auth providers, proxies)."""
+
+    def __init__(self, target: Target, timeout: float) -> None:
+        from kubernetes.client import ApiClient
+
+        configuration = target.configuration
+        # No urllib3 retries: an unreachable server must fail fast with the real reason.
+        configuration.retries = False
+        self.api = ApiClient(configuration)
+        self.api.user_agent = "kpath"
+        self.timeout = timeout
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        from kubernetes.client.exceptions import ApiException
+        from kubernetes.config.config_exception import ConfigException
+
+        try:
+            method, url, headers, _, _ = self.api.param_serialize(
+                "GET",
+                path,
+                header_params={"Accept": "application/json"},
+                auth_settings=["BearerToken"],
+            )
+            response = self.api.call_api(
+                method, url, header_params=headers, _request_timeout=(self.timeout, self.timeout)
+            )
+            return response.status, response.read()
+        except ConfigException as exc:  # an exec plugin refreshing an expired token
+            raise _RefreshFailed(str(exc)) from None
+        except ApiException as exc:
+            raise _ClientError(exc) from None
+
+    def close(self) -> None:
+        self.api.close()
+
+
 class _Reader:
     """GET-only lister over one API server, with kpath's error mapping."""
 
@@ -480,12 +731,17 @@ class _Reader:
         self.target = target
         self.page_size = options.page_size
         self.timeout = options.timeout
-        configuration = target.configuration
-        # No urllib3 retries: an unreachable server must fail fast with the real reason.
-        configuration.retries = False
-        self.api = ApiClient(configuration)
-        self.api.user_agent = "kpath"
+        self.http: _PlainHttp | _ClientHttp = (
+            _PlainHttp(target.plain, options.timeout)
+            if target.plain is not None
+            else _ClientHttp(target, options.timeout)
+        )
         self._warnings = warnings.catch_warnings()
+        #: Parses the biggest kinds as their pages arrive (a read that is not followed).
+        self.parser: PageParser | None = None
+        #: The requests about to be made, in order (`plan`), and those already under way.
+        self._planned: builtins.list[str] = []
+        self._early: dict[str, _Pending] = {}
         self.refused: dict[str, int] = {}  # kind -> 403 or 404, for `nothing_readable`
         #: (kind, namespace or None) -> the resourceVersion of its first list, which a
         #: watch resumes from (`RawCluster.list_versions`).
@@ -500,53 +756,131 @@ class _Reader:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.api.close()
+        if kind is None or issubclass(kind, Exception):
+            for early in self._early.values():  # asked for, not needed (the read stopped)
+                self._settle(early)
+        self.http.close()
         self._warnings.__exit__(kind, exc, tb)
 
     def list(
         self, res: Resource, namespace: str | None, selector: str | None = None
     ) -> list[RawObject]:
-        """Every object of one kind, following ``continue`` tokens. The first page's
-        resourceVersion is the list's (every later page is read at it); it is kept in
-        ``versions``, the first list of a scope winning: a watch from an older version
-        replays events the later list already held, which changes nothing."""
+        """Every object of one kind, following ``continue`` tokens (see `pages`)."""
         items: list[RawObject] = []
+        for page in self.pages(res, namespace, selector, _same):
+            items.extend(page)
+        return items
+
+    def pages(
+        self,
+        res: Resource,
+        namespace: str | None,
+        selector: str | None,
+        each: Callable[[builtins.list[RawObject]], _T],
+    ) -> builtins.list[_T]:
+        """``each`` of every page's objects, following ``continue`` tokens. The first
+        page's resourceVersion is the list's (every later page is read at it); it is kept
+        in ``versions``, the first list of a scope winning: a watch from an older version
+        replays events the later list already held, which changes nothing.
+
+        The next page is asked for (in a thread of its own) as soon as this one's
+        ``continue`` token is known, so it arrives while this one is decoded and filed;
+        a list read again from its start (410 on a token) drops what ``each`` made."""
+        done: builtins.list[_T] = []
         token: str | None = None
         restarted = False
         version: str | None = None
-        while True:
-            query: list[tuple[str, str]] = [("limit", str(self.page_size))]
-            if selector:
-                query.append(("labelSelector", selector))
-            if token:
-                query.append(("continue", token))
-            path = f"{res.path(namespace)}?{urlencode(query)}"
-            status, body = self._get(path)
-            if status == 410 and token and not restarted:
-                # The continue token expired (the server compacted): list again from the start.
-                items, token, restarted = [], None, True
-                continue
-            if status != 200:
-                self._fail(res, status, body, selector)
-            page = _decode(body, self.target.server, path)
-            if token is None:
-                version = list_version(page)
-            for item in _items(page, self.target.server, path):
-                # List items carry no kind/apiVersion on a real server; kubectl adds them too.
-                item.setdefault("kind", res.kind)
-                item.setdefault("apiVersion", res.group_version)
-                items.append(item)
-            token = (page.get("metadata") or {}).get("continue") or None
-            if not token:
-                if version is not None:
-                    scope = namespace if res.namespaced else None
-                    self.versions.setdefault((res.kind, scope), version)
-                return items
+        first = self.first_page(res, namespace, selector)
+        pending: _Pending | None = self._fetch(first)
+        try:
+            while True:
+                assert pending is not None
+                path = pending.path
+                status, body = pending.result()
+                pending = None
+                ahead = _next_token(body) if status == 200 else None
+                if ahead is not None:
+                    pending = self._fetch(self._page_path(res, namespace, selector, ahead))
+                else:  # this list's last page (probably): the next list may start
+                    self._start_after(first)
+                if status == 410 and token and not restarted:
+                    # The continue token expired (the server compacted): list again from
+                    # the start.
+                    done, token, restarted = [], None, True
+                    pending = self._fetch(self._page_path(res, namespace, selector, None))
+                    continue
+                if status != 200:
+                    self._fail(res, status, body, selector)
+                page = _decode(body, self.target.server, path)
+                del body  # a page's bytes go as soon as it is decoded
+                if token is None:
+                    version = list_version(page)
+                items = _items(page, self.target.server, path)
+                for item in items:
+                    # List items carry no kind/apiVersion on a real server; kubectl adds
+                    # them too.
+                    item.setdefault("kind", res.kind)
+                    item.setdefault("apiVersion", res.group_version)
+                token = (page.get("metadata") or {}).get("continue") or None
+                del page
+                done.append(each(items))
+                del items
+                if not token:
+                    self._settle(pending)  # a token guessed where the page had none
+                    if version is not None:
+                        scope = namespace if res.namespaced else None
+                        self.versions.setdefault((res.kind, scope), version)
+                    return done
+                if pending is None or token != ahead:  # the head read otherwise than the page
+                    self._settle(pending)
+                    pending = self._fetch(self._page_path(res, namespace, selector, token))
+        except Exception:
+            # The list failed: the page under way is waited for, not read (Ctrl+C does not
+            # wait: its thread ends with the process).
+            self._settle(pending)
+            raise
+
+    def _page_path(
+        self, res: Resource, namespace: str | None, selector: str | None, token: str | None
+    ) -> str:
+        query: list[tuple[str, str]] = [("limit", str(self.page_size))]
+        if selector:
+            query.append(("labelSelector", selector))
+        if token:
+            query.append(("continue", token))
+        return f"{res.path(namespace)}?{urlencode(query)}"
+
+    def first_page(self, res: Resource, namespace: str | None, selector: str | None) -> str:
+        """The path of a list's first page."""
+        return self._page_path(res, namespace, selector, None)
+
+    def plan(self, paths: Iterable[str]) -> None:
+        """The requests about to be made, in order: each is made early, as soon as the list
+        before it has its last page (`pages`). Only requests made anyway are planned."""
+        self._planned = builtins.list(paths)
+
+    def _start_after(self, path: str) -> None:
+        if path in self._planned:
+            after = self._planned.index(path) + 1
+            self._planned[:after] = []  # each planned request is made early at most once
+            if self._planned and self._planned[0] not in self._early:
+                self._early[self._planned[0]] = _Pending(self._get, self._planned[0])
+
+    def _fetch(self, path: str) -> _Pending:
+        early = self._early.pop(path, None)
+        return early if early is not None else _Pending(self._get, path)
+
+    def _settle(self, pending: _Pending | None) -> None:
+        """Wait for a page asked for ahead that is not needed after all (its answer, or
+        its failure, is dropped: the list already said what it had to)."""
+        if pending is not None:
+            with suppress(Exception):
+                pending.result()
 
     def groups(self) -> dict[str, dict[str, Any]]:
         """The API groups the server serves (``GET /apis``), by name; empty on a 404."""
-        path = "/apis"
-        status, body = self._get(path)
+        path = GROUPS_PATH
+        status, body = self._fetch(path).result()
         if status == 404:
             return {}
         if status != 200:
@@ -607,23 +941,15 @@ class _Reader:
     def _get(self, path: str) -> tuple[int, bytes]:
         server = self.target.server
         try:
-            method, url, headers, _, _ = self.api.param_serialize(
-                "GET",
-                path,
-                header_params={"Accept": "application/json"},
-                auth_settings=["BearerToken"],
-            )
-            response = self.api.call_api(
-                method, url, header_params=headers, _request_timeout=(self.timeout, self.timeout)
-            )
-            return response.status, response.read()
-        except ConfigException as exc:  # an exec plugin refreshing an expired token
+            return self.http.get(path)
+        except _RefreshFailed as exc:
             raise SourceError(
                 f"{self.target.origin}: cannot refresh credentials: "
                 f"{one_line(self.target.redact(str(exc)))}"
             ) from None
-        except (ApiException, urllib3.exceptions.HTTPError, OSError) as exc:
-            reason = self.target.redact(unreachable_reason(exc, self.timeout))
+        except (_ClientError, urllib3.exceptions.HTTPError, OSError) as exc:
+            cause = exc.cause if isinstance(exc, _ClientError) else exc
+            reason = self.target.redact(unreachable_reason(cause, self.timeout))
             raise SourceError(f"cannot reach the API server at {server}: {reason}") from None
 
     def _fail(self, res: Resource, status: int, body: bytes, selector: str | None) -> None:
@@ -721,7 +1047,7 @@ def _decode(body: bytes, server: str, path: str) -> dict[str, Any]:
     return page
 
 
-def _items(page: dict[str, Any], server: str, path: str) -> Iterable[RawObject]:
+def _items(page: dict[str, Any], server: str, path: str) -> list[RawObject]:
     items = page.get("items")
     if items is None:
         return []

@@ -87,6 +87,9 @@ class Interner:
         #: address string instead of holding equal copies (a pod's worth of bytes each).
         self.pods: Mapping[ObjectKey, Any] = {}
         self._pod_keys: dict[ObjectKey, ObjectKey] = {}
+        #: kind -> records a source already parsed as it read, in its order (a live read
+        #: parses its biggest kinds page by page): `build_snapshot` takes them as they are.
+        self.parsed: dict[str, list[Any]] = {}
 
     def index_pods(self, pods: Mapping[ObjectKey, Any]) -> None:
         self.pods = pods

@@ -121,6 +121,10 @@ def _parse_all(raw: RawCluster, kind: str, intern: Interner) -> Iterator[object]
     from kpath.cluster.parse_typed import TYPED_PARSERS, Unsure
     from kpath.cluster.typed import to_plain
 
+    done = intern.parsed.get(kind)
+    if done is not None:
+        yield from done
+        return
     parser = PARSERS[kind]
     typed = TYPED_PARSERS.get(kind)
     for index, obj in enumerate(raw.held.get(kind, ())):
@@ -142,16 +146,17 @@ def _parse_all(raw: RawCluster, kind: str, intern: Interner) -> Iterator[object]
         yield record
 
 
-def build_snapshot(raw: RawCluster) -> Snapshot:
-    """Records and indexes from raw API objects. Raises InputError naming a bad object."""
+def build_snapshot(raw: RawCluster, intern: Interner | None = None) -> Snapshot:
+    """Records and indexes from raw API objects. Raises InputError naming a bad object.
+    ``intern``: the interner of records already parsed (`Interner.parsed`)."""
     with paused_gc():  # hundreds of thousands of small acyclic records
-        return _build(raw)
+        return _build(raw, intern)
 
 
-def _build(raw: RawCluster) -> Snapshot:
+def _build(raw: RawCluster, intern: Interner | None = None) -> Snapshot:
     from kpath.cluster.parse import Interner
 
-    intern = Interner()
+    intern = Interner() if intern is None else intern
     nodes: dict[str, Node] = {n.name: n for n in _typed(_parse_all(raw, "Node", intern), Node)}
     pods: dict[ObjectKey, Pod] = {}
     by_ns: dict[str, list[Pod]] = defaultdict(list)

@@ -6,6 +6,7 @@ merging is checked against kubectl itself (``kubectl config`` never contacts a s
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -19,6 +20,7 @@ import yaml
 from kubernetes.client import Configuration
 
 from kpath.cluster.kubeconfig import (
+    configuration_credentials,
     display_url,
     kubeconfig_files,
     list_contexts,
@@ -503,3 +505,114 @@ def test_server_text_in_errors_carries_no_terminal_escapes() -> None:
     message = status_message(body.encode())
     assert "\x1b" not in message and "\x07" not in message
     assert message == "denied \\x1b]0;pwned\\x07\\x1b[2J now"
+
+
+# -- kpath's own reading of the common kubeconfigs, against the client's -------------------
+
+_PEM = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"
+_B64 = base64.b64encode(_PEM.encode()).decode()
+
+
+@pytest.mark.parametrize(
+    ("cluster", "user"),
+    [
+        ({"server": "http://127.0.0.1:6443/"}, {"token": "tok-1"}),
+        ({"server": "http://127.0.0.1:6443"}, {}),
+        ({"server": "https://127.0.0.1:6443", "certificate-authority-data": _B64}, {"token": "t"}),
+        (
+            {"server": "https://127.0.0.1:6443", "certificate-authority": "ca.crt"},
+            {"client-certificate-data": _B64, "client-key-data": _B64},
+        ),
+        (
+            {"server": "https://127.0.0.1:6443", "insecure-skip-tls-verify": True},
+            {"client-certificate": "ca.crt", "client-key": "ca.crt", "tokenFile": "tok"},
+        ),
+        (
+            {"server": "https://127.0.0.1:6443", "tls-server-name": "api.example"},
+            {"token": "", "tokenFile": "tok"},  # an empty token wins: no token at all
+        ),
+        (
+            {"server": "https://127.0.0.1:6443", "certificate-authority-data": ""},
+            {"tokenFile": "tok"},
+        ),
+    ],
+)
+def test_plain_kubeconfigs_are_read_as_the_client_reads_them(
+    tmp_path: Path, cluster: dict[str, Any], user: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in [k for k in os.environ if k.lower().endswith("_proxy")]:
+        monkeypatch.delenv(name)
+    (tmp_path / "ca.crt").write_text(_PEM)
+    (tmp_path / "tok").write_text("from-file\n")
+    kc = write(
+        tmp_path / "kc",
+        config(
+            {"x": {"cluster": "c", "user": "u"}},
+            current="x",
+            clusters={"c": cluster},
+            users={"u": user},
+        ),
+    )
+    target = resolve_target(str(kc), None, env(tmp_path))
+    plain = target.plain
+    assert plain is not None
+    cfg = target.configuration  # the client's own loader, for the same context
+    bearer = cfg.auth_settings().get("BearerToken")
+    assert plain.host == cfg.host
+    assert plain.authorization == (bearer["value"] if bearer else None)
+    assert plain.verify == cfg.verify_ssl
+    assert plain.tls_server_name == (cfg.tls_server_name or None)
+    for mine, theirs in (
+        (plain.ca_file, cfg.ssl_ca_cert),
+        (plain.cert_file, cfg.cert_file),
+        (plain.key_file, cfg.key_file),
+    ):
+        assert (mine is None) == (theirs is None)
+        if mine is not None:
+            assert Path(mine).read_bytes() == Path(theirs).read_bytes()
+    assert sorted(target.credentials()) == sorted(
+        [
+            *target.secrets,
+            *configuration_credentials(cfg),
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    ("cluster", "user"),
+    [
+        ({"server": "https://127.0.0.1:1", "proxy-url": "http://127.0.0.1:3128"}, {}),
+        ({"server": "https://127.0.0.1:1"}, {"username": "u", "password": "p"}),
+        ({"server": "https://127.0.0.1:1", "certificate-authority-data": "%%% not base64"}, {}),
+        ({"server": "https://127.0.0.1:1", "certificate-authority": "nope.crt"}, {}),
+        ({"server": "https://127.0.0.1:1", "insecure-skip-tls-verify": "yes"}, {}),
+        ({"server": "https://127.0.0.1:1"}, {"token": 12345}),
+    ],
+)
+def test_anything_else_is_left_to_the_client(
+    tmp_path: Path, cluster: dict[str, Any], user: dict[str, Any]
+) -> None:
+    kc = write(
+        tmp_path / "kc",
+        config(
+            {"x": {"cluster": "c", "user": "u"}},
+            current="x",
+            clusters={"c": cluster},
+            users={"u": user},
+        ),
+    )
+    from kpath.cluster.kubeconfig import load_merged, plain_transport
+
+    merged = load_merged(str(kc), env(tmp_path))
+    assert merged is not None
+    assert plain_transport(merged, "x", {}) is None
+
+
+def test_a_proxy_from_the_environment_is_left_to_the_client(tmp_path: Path) -> None:
+    from kpath.cluster.kubeconfig import load_merged, plain_transport
+
+    merged = load_merged(str(simple(tmp_path)), env(tmp_path))
+    assert merged is not None
+    assert plain_transport(merged, "lab", {}) is not None
+    assert plain_transport(merged, "lab", {"https_proxy": "http://127.0.0.1:3128"}) is None
+    assert plain_transport(merged, "lab", {"HTTPS_PROXY": ""}) is not None

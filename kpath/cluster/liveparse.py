@@ -1,0 +1,121 @@
+"""A one-shot live read's biggest kinds parsed page by page, as the pages arrive.
+
+`build_snapshot` parses a `RawCluster` whose objects are all held at once; for a live read
+of a big cluster those dicts are most of the memory (86 MB at 1/10 of Kubernetes' limits,
+against 11 MB of records). A one-shot read (`kpath paths`, not the UI, which follows the
+objects it read) parses Nodes, Pods, Services and EndpointSlices into records as each page
+is decoded, and lets the page go: the snapshot is then built from those records
+(`Interner.parsed`) and the raw objects of the other kinds, which are few.
+
+What the records and errors are does not change: the same parsers, in the same order per
+kind, with one interner (EndpointSlices share their pod's key once every pod is read, as in
+`build_snapshot`). An object a parser refuses is not an error at once: the read goes on
+(an unreachable server still says so first) and `raise_refused` raises the first refusal
+in `build_snapshot`'s order of kinds, naming the object by its index as it would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, NamedTuple
+
+from kpath.cluster.raw import RawObject
+from kpath.errors import InputError
+
+#: The kinds parsed as they are read, in `build_snapshot`'s order (which every other kind
+#: comes after, so their errors come after these, as there).
+PARSED_KINDS: tuple[str, ...] = ("Node", "Pod", "Service", "EndpointSlice")
+
+
+class _Refused(NamedTuple):
+    obj: RawObject
+    error: Exception
+
+
+class Parsed(NamedTuple):
+    """One page's records (a refused object kept with its error), not filed yet."""
+
+    items: list[Any]
+    keys: list[tuple[str, str]]  # Services only: (namespace, name) as the dicts say
+
+
+class PageParser:
+    """Records of `PARSED_KINDS` from pages of API objects; ``intern.parsed`` holds them."""
+
+    def __init__(self, origin: str) -> None:
+        from kpath.cluster.parse import Interner
+
+        self.intern = Interner()
+        self.origin = origin  # errors name it, as `RawCluster.source_of` names a live read
+        #: kind -> objects filed (refused ones too: an error's index counts them)
+        self.filed: dict[str, int] = {}
+        self.refused: dict[str, InputError] = {}  # kind -> its first refused object's error
+        #: (namespace, name) of every Service filed, as `_key` reads them from the dicts.
+        self.service_keys: set[tuple[str, str]] = set()
+        self._pods_indexed = False
+
+    def parse(self, kind: str, objects: Iterable[RawObject]) -> Parsed:
+        """One page's objects as records (a refused one kept with its error); nothing is
+        filed until `file` (a list read again from its start drops what it parsed)."""
+        from kpath.cluster.fields import BadField
+        from kpath.cluster.parse import PARSERS
+
+        if kind == "EndpointSlice" and not self._pods_indexed:
+            self._index_pods()
+        parser = PARSERS[kind]
+        intern = self.intern
+        out = Parsed([], [])
+        append = out.items.append
+        for obj in objects:
+            try:
+                append(parser(obj, intern))
+            # As `snapshot._parse_all`: BadField is the parser's verdict, the rest a net.
+            except (BadField, TypeError, ValueError, KeyError, AttributeError) as exc:
+                append(_Refused(obj, exc))
+            if kind == "Service":
+                meta = obj.get("metadata")
+                meta = meta if isinstance(meta, dict) else {}
+                key = (meta.get("namespace") or "", meta.get("name") or "")
+                # A name that is no string is refused by the parser: the read then fails.
+                if type(key[0]) is str and type(key[1]) is str:
+                    out.keys.append(key)
+        return out
+
+    def file(self, kind: str, pages: Iterable[Parsed]) -> None:
+        """File records `parse` made, after those filed before."""
+        from kpath.cluster.parse import field_error
+
+        records = self.intern.parsed.setdefault(kind, [])
+        index = self.filed.get(kind, 0)
+        for page in pages:
+            for item in page.items:
+                if type(item) is _Refused:
+                    if kind not in self.refused:
+                        self.refused[kind] = field_error(
+                            self.origin, kind, index, item.obj, item.error
+                        )
+                else:
+                    records.append(item)
+                index += 1
+            self.service_keys.update(page.keys)
+        self.filed[kind] = index
+
+    def saw(self, kind: str) -> None:
+        """A kind listed (maybe empty): `build_snapshot` takes its records, not dicts."""
+        self.intern.parsed.setdefault(kind, [])
+
+    def count(self) -> int:
+        return sum(self.filed.values())
+
+    def raise_refused(self) -> None:
+        """The error `build_snapshot` would raise first among the kinds parsed here."""
+        for kind in PARSED_KINDS:
+            if kind in self.refused:
+                raise self.refused[kind]
+
+    def _index_pods(self) -> None:
+        from kpath.cluster.records import ObjectKey
+
+        pods = {ObjectKey(p.namespace, p.name): p for p in self.intern.parsed.get("Pod", ())}
+        self.intern.index_pods(pods)
+        self._pods_indexed = True
