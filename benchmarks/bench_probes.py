@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
-from benchmarks._goal import result  # noqa: E402
+from benchmarks._goal import emit, result  # noqa: E402
 from kpath.cluster.raw import KINDS, RawCluster  # noqa: E402
 from kpath.cluster.snapshot import build_snapshot  # noqa: E402
 from kpath.probe.plan import Expect, HopKind, PlanOptions, ProbeTarget, plan_probes  # noqa: E402
@@ -281,7 +281,7 @@ def main() -> int:
     ap.add_argument("--targets", type=int, default=2000)
     ap.add_argument("--rounds", type=int, default=3, help="reachable-rate rounds (median)")
     ap.add_argument(
-        "--json", action="store_true", help="print the figures, with their results, as JSON only"
+        "--json", action="store_true", help="print the figures and their results as JSON only"
     )
     args = ap.parse_args()
     if args.serve:
@@ -294,8 +294,9 @@ def main() -> int:
         assert proc.stdin is not None
         proc.stdin.close()
         proc.wait(timeout=30)
-    if args.json:  # one line: the figures and run.py's results
-        print(json.dumps({**fig, "results": goal_results(fig)}))
+    if args.json:  # the figures, then run.py's results line
+        print(json.dumps(fig))
+        emit(goal_results(fig))
         return 0
     lag = fig["lag_ms"]
     print(

@@ -42,12 +42,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `kpath` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from textual.pilot import Pilot
 
+from benchmarks._goal import emit, result
 from benchmarks.generate_cluster import Scale, generate
 from kpath.cluster.dump import load_dump
 from kpath.cluster.snapshot import build_snapshot
@@ -247,7 +249,7 @@ class Verdict:
         why = ", ".join(parts) or "no target"
         return f"{word}  {self.name} {self.stat} {self.value * 1e3:.1f} ms ({why})"
 
-    def result(self) -> dict[str, object]:
+    def result(self) -> dict[str, Any]:
         """The row `benchmarks/run.py` prints (the shared --json contract)."""
         before = self.before
         note = "ms net of a 5-service app's median"
@@ -255,16 +257,16 @@ class Verdict:
             note += "; reference: before issue 12, unchanged = within 10% or 10 ms"
         elif self.limit is None:
             note += "; no target without --before"
-        return {
-            "goal": f"TUI {self.name} {self.stat}, {self.services:,} services, unchanged or better",
-            "measured": round(self.value * 1e3, 1),
-            "unit": "ms",
-            "reference": None if before is None else round(before * 1e3, 1),
-            "ratio": round(self.value / before, 2) if before and before > 0 else None,
-            "limit": None if self.allowed is None else round(self.allowed * 1e3, 1),
-            "pass": self.passed,
-            "note": note,
-        }
+        allowed = self.allowed
+        return result(
+            f"TUI {self.name} {self.stat}, {self.services:,} services, unchanged or better",
+            self.value * 1e3,
+            "ms",
+            None if allowed is None else allowed * 1e3,
+            reference=None if before is None else before * 1e3,
+            absolute=True,  # the limit is the figure's (the target, or before + slack)
+            note=note,
+        )
 
 
 def judge(
@@ -346,7 +348,7 @@ def main(argv: list[str] | None = None) -> int:
             + "\n"
         )
     if args.json:
-        print(json.dumps({"results": [v.result() for v in verdicts]}))
+        emit([v.result() for v in verdicts])
     return 0 if all(v.passed for v in verdicts) else 1
 
 

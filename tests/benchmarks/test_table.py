@@ -61,6 +61,12 @@ def test_at_least_turns_the_comparison() -> None:
     assert result("rate", 70, "count", 0.8, reference=100, at_least=True)["pass"] is False
 
 
+def test_a_condition_that_does_not_hold_fails_the_row_whatever_the_figure() -> None:
+    assert result("lists", 0, "count", 0, holds=False)["pass"] is False
+    assert result("lists", 0, "count", 0, holds=True)["pass"] is True
+    assert result("lists", 1, "count", 0, holds=True)["pass"] is False
+
+
 def test_a_figure_without_a_target_passes_and_says_so() -> None:
     r = result("lab fetch", 0.6, "s", None)
     assert r["pass"] is True and r["limit"] is None
