@@ -6,7 +6,8 @@ Starts the lab's ``shop`` scenario in this process, runs ``kpath`` on it in a ps
 (the real driver, the real escape codes), and counts what kpath writes during each phase:
 
 - **first screen**: start-up until the output goes quiet (the full paint, for scale);
-- **idle**: 5 s with nothing happening (a live, watched cluster that does not change);
+- **idle**: 5 s (``--idle``) with nothing happening (a live, watched cluster that does not
+  change);
 - **refresh**: ``r``, an unchanged cluster read again;
 - **probe all**: ``P``, every hop of every visible service probed, results landing live;
 - **watched change**: the lab scales a deployment behind kpath's back; the watch reloads.
@@ -123,6 +124,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", default="100x30")
     parser.add_argument("--term", default="xterm-256color")
+    parser.add_argument("--idle", type=float, default=5.0, help="seconds of the idle phase")
     parser.add_argument("--json", action="store_true", help="end with the results as a JSON line")
     args = parser.parse_args()
     cols, rows = (int(n) for n in args.size.split("x"))
@@ -143,8 +145,8 @@ def main() -> int:
         )
         results = {"first screen": first}
         idle_from = term.quiet()
-        time.sleep(5)
-        results["idle (5 s)"] = term.total - idle_from
+        time.sleep(args.idle)
+        results[f"idle ({args.idle:g} s)"] = term.total - idle_from
         results["refresh (r)"] = term.phase("r")
         results["probe all (P)"] = term.phase("P", settle=0.5)
         results["watched change"] = term.phase(lambda: lab.scale("shop", "web", 1), settle=3)

@@ -228,6 +228,7 @@ class Verdict:
     limit: float | None
     before: float | None
     services: int = BIG.services
+    samples: int = 0  # how many the figure is of (fresh apps for the first screen)
 
     @property
     def allowed(self) -> float | None:
@@ -252,7 +253,7 @@ class Verdict:
     def result(self) -> dict[str, Any]:
         """The row `benchmarks/run.py` prints (the shared --json contract)."""
         before = self.before
-        note = "ms net of a 5-service app's median"
+        note = f"ms net of a 5-service app's median; {self.samples} samples"
         if before is not None:
             note += "; reference: before issue 12, unchanged = within 10% or 10 ms"
         elif self.limit is None:
@@ -280,6 +281,7 @@ def judge(
             limit,
             None if before is None or name not in before else figure(before[name], stat),
             services,
+            len(results[name].big),
         )
         for name, stat, limit in TARGETS
     ]
@@ -311,7 +313,7 @@ def read_samples(path: Path) -> dict[str, Series]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--quick", action="store_true", help="1,000 services, 12 samples and 6 fresh apps"
+        "--quick", action="store_true", help="1,000 services, 8 samples and 3 fresh apps"
     )
     parser.add_argument(
         "--samples", type=int, help="filter keystrokes and cursor moves measured (default 30)"
@@ -326,8 +328,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="end with one JSON line of results")
     args = parser.parse_args(argv)
-    samples = args.samples or (12 if args.quick else 30)
-    firsts = args.first or (6 if args.quick else 20)
+    samples = args.samples or (8 if args.quick else 30)
+    firsts = args.first or (3 if args.quick else 20)
     if samples < 1 or firsts < 1:
         parser.error("--samples and --first must be at least 1")
     before = read_samples(args.before) if args.before else None

@@ -28,7 +28,8 @@ def run_py(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]
 
 
 def test_only_bench_startup_quick_prints_its_two_rows_and_exits_by_them() -> None:
-    done = run_py("--only", "bench_startup", "--quick")
+    # Three times the budget: this checks the table, not the machine's speed.
+    done = run_py("--only", "bench_startup", "--quick", "--budget-factor", "3")
     assert done.returncode in (0, 1), done.stderr
     rows = [ln for ln in done.stdout.splitlines() if ln.startswith("bench_startup ")]
     assert len(rows) == 3, done.stdout
@@ -48,15 +49,20 @@ def test_only_bench_startup_quick_prints_its_two_rows_and_exits_by_them() -> Non
         assert (m.group(5) == "pass") == (ratio <= limit)
         statuses.append(m.group(5))
     assert done.returncode == (0 if statuses == ["pass", "pass"] else 1)
-    assert "(quick run)" in done.stdout
+    assert "(quick, budgets ×3 run, cap 870 s)" in done.stdout
     assert "run: bench_startup" in done.stderr and "bench_paths" not in done.stdout
+    assert re.search(r"budgets add up to \d+ s .*cap is 870 s", done.stderr), done.stderr
+    assert re.search(r"bench_startup took \d", done.stderr), done.stderr
 
 
 def test_list_names_every_benchmark_with_its_budgets() -> None:
     done = run_py("--list", timeout=30)
     assert done.returncode == 0
-    names = [ln.split()[0] for ln in done.stdout.splitlines()]
+    lines = done.stdout.splitlines()
+    names = [ln.split()[0] for ln in lines[:-1]]
     assert names == [b.name for b in run.BENCHMARKS]
+    total = sum(b.quick_s for b in run.BENCHMARKS)
+    assert lines[-1].startswith("(all)") and f"quick {total:4.0f} s" in lines[-1]
     assert "bench_startup" in names and "bench_offline" in names
 
 
@@ -66,8 +72,12 @@ def test_an_unknown_name_is_a_usage_error() -> None:
 
 
 def test_the_quick_and_full_budgets_fit_the_runs_limits() -> None:
-    # The whole run stops at its budget; each benchmark's own budget must fit in it.
+    # 5 and 40 minutes. The full budgets add up to no more than the cap; the quick ones are
+    # limits for a loaded machine, while a quiet one leaves the cap room to spare.
     assert run.QUICK_BUDGET <= 300 and run.FULL_BUDGET <= 2400
+    assert sum(b.full_s for b in run.BENCHMARKS) <= run.FULL_BUDGET
+    assert run.QUICK_EXPECTED <= 0.85 * run.QUICK_BUDGET
+    assert all(b.quick_s <= run.QUICK_BUDGET for b in run.BENCHMARKS)
     assert all(b.quick_s <= b.full_s for b in run.BENCHMARKS)
     assert all(b.limits.strip() for b in run.BENCHMARKS)
     assert len({b.name for b in run.BENCHMARKS}) == len(run.BENCHMARKS)
@@ -78,3 +88,26 @@ def test_the_command_ends_with_json_and_uses_the_runs_scale() -> None:
     quick, full = run.command(bench, quick=True), run.command(bench, quick=False)
     assert quick[-1] == full[-1] == "--json"
     assert "--quick" in quick and "--quick" not in full
+
+
+def test_a_benchmark_runs_for_its_budget_while_the_run_has_that_much_left() -> None:
+    assert run.plan(30, 100, 290) == (30, "its budget, 30 s")
+
+
+def test_near_the_cap_it_runs_for_what_is_left_or_is_not_started_and_says_why() -> None:
+    seconds, why = run.plan(30, 20, 290)  # type: ignore[misc]
+    assert seconds == 20 and "rest of the run's 290 s" in why and "30 s" in why
+    why = run.plan(30, 8, 290)
+    assert isinstance(why, str) and why.startswith("not started: 8 s of the run's 290 s")
+    assert isinstance(run.plan(3, 1.5, 290), str)  # never started with under 2 s
+
+
+def test_benchmarks_run_with_compiled_modules_cached() -> None:
+    env = run.child_env()
+    assert "PYTHONDONTWRITEBYTECODE" not in env
+    assert env["PYTHONPYCACHEPREFIX"]
+
+
+def test_a_budget_factor_out_of_range_is_a_usage_error() -> None:
+    done = run_py("--only", "sanitise", "--budget-factor", "0", timeout=30)
+    assert done.returncode == 2 and "--budget-factor" in done.stderr
