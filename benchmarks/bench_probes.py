@@ -57,6 +57,10 @@ def serve() -> None:
         objects = {kind: lab.call(_list(lab, kind)) for kind in KINDS}
         hung = lab.pods("shop", "recommendations")[0]["metadata"]["name"]
         print(json.dumps({"objects": objects, "hung": f"shop/{hung}"}), flush=True)
+        # The parent reads that one line only: anything printed later goes nowhere rather
+        # than into a pipe nobody reads (which would block the lab once it filled).
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
         sys.stdin.read()
 
 

@@ -91,7 +91,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         ("--quick", "--repeat", "1"),
         ("--repeat", "1"),
         20,
-        250,
+        240,
         "Decoding dominates: the typed decoder reads the file's bytes in C and builds only "
         "the records routing reads; the floor is reading the file and the routing itself. "
         "Quick: the 1/10 cluster, one round; full: the full-scale cluster, one round.",
@@ -150,7 +150,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         ("--quick", "--rounds", "1", "--firsts", "1"),
         ("--rounds", "3", "--firsts", "1"),
         80,
-        480,
+        450,
         "A keystroke repaints what is on screen only; the first screen is bounded by live "
         "discovery itself. Quick: 20,000 against 1,000 services, one app of each, one first "
         "screen of the 1/10 cluster (analysing the 20,000-service dump is a third of it); "
@@ -162,7 +162,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         ("--quick", "--repeat", "1"),
         ("--repeat", "1"),
         28,
-        200,
+        240,
         "Loading is the typed decoder over the whole file; routing adds the snapshot and "
         "analysis. The kept figure is measured under tracemalloc, which slows that run "
         "several times. Quick: the 1/10 cluster, json.loads with the collector off only (the "
