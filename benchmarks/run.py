@@ -464,6 +464,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
             flush=True,
         )
+    load, cores = os.getloadavg()[0], os.cpu_count() or 1
+    if load > cores:
+        print(
+            f"run.py: load average {load:.1f} on {cores} cores: other work shares the machine, "
+            "times are longer than a quiet machine's and the cap may end the run early "
+            "(--budget-factor stretches it)",
+            file=sys.stderr,
+            flush=True,
+        )
     started = time.monotonic()
     rows: list[Row] = []
     timings: list[tuple[str, float, float]] = []  # (name, seconds taken, its budget)
