@@ -1,13 +1,15 @@
 """Run every kpath benchmark and print one table: goal, measured, reference, ratio, result.
 
     python benchmarks/run.py [--quick] [--only NAME ...] [--list] [--write-results]
+        [--budget-factor F]
 
 Each benchmark runs as its own process, one after the other (two cores: side by side they
 would measure each other), as ``python benchmarks/bench_X.py [its flags] --json``, and
 ends its output with one JSON line (see benchmarks/_goal.py). ``--quick`` runs each at
 about a tenth of its scale, within 5 minutes in all; the full run takes at most 40. Each
 benchmark has a budget for either; one that overruns it, is not there (not merged yet)
-or dies is a row saying so. Once the whole run's budget is spent, the rest are skipped.
+or dies is a row saying so. What the budgets add up to is printed first; near the run's
+cap, a benchmark runs for what is left or is not started, and its row says which.
 
 Exit status: 0 when every figure with a target meets it, 1 otherwise (a missing, failed,
 timed-out or skipped benchmark included), 2 on a usage error.
