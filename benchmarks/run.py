@@ -8,8 +8,8 @@ would measure each other), as ``python benchmarks/bench_X.py [its flags] --json`
 ends its output with one JSON line (see benchmarks/_goal.py). ``--quick`` runs each at
 about a tenth of its scale, within 5 minutes in all; the full run takes at most 40. Each
 benchmark has a budget for either; one that overruns it, is not there (not merged yet)
-or dies is a row saying so. What the budgets add up to is printed first; near the run's
-cap, a benchmark runs for what is left or is not started, and its row says which.
+or dies is a row saying so. What the budgets add up to is printed first; a benchmark whose
+budget no longer fits in what is left of the run's cap is not started, and its row says so.
 
 Exit status: 0 when every figure with a target meets it, 1 otherwise (a missing, failed,
 timed-out or skipped benchmark included), 2 on a usage error.
@@ -51,9 +51,9 @@ from benchmarks._table import (  # noqa: E402
 #: machine (about 2.5 times what each takes on a quiet one: a benchmark stopped midway
 #: reports nothing, so under load it is better to finish some than to stop all), and add
 #: up to more than the cap; what they take on a quiet machine (QUICK_EXPECTED) leaves the
-#: cap a fifth to spare. On a slower one, near the cap a benchmark runs for what is left
-#: or is not started, and its row says which. ``--budget-factor`` stretches every budget
-#: and the cap alike.
+#: cap a fifth to spare. On a slower one, a benchmark whose budget no longer fits in what
+#: is left of the cap is not started (the next that fits is), and its row says so.
+#: ``--budget-factor`` stretches every budget and the cap alike.
 QUICK_BUDGET, FULL_BUDGET = 290.0, 2340.0
 QUICK_EXPECTED = 235.0
 
@@ -95,7 +95,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         ("--quick", "--repeat", "1"),
         ("--repeat", "1"),
         30,
-        240,
+        210,
         "Decoding dominates: the typed decoder reads the file's bytes in C and builds only "
         "the records routing reads; the floor is reading the file and the routing itself. "
         "Quick: the 1/10 cluster, one round; full: the full-scale cluster, one round.",
@@ -130,8 +130,8 @@ BENCHMARKS: tuple[Bench, ...] = (
         "3. one event ≤ 1/1000 of a full rebuild",
         ("--quick", "--rebuilds", "5"),
         ("--quick",),
-        60,
-        60,
+        75,
+        90,
         "An event's cost is what it can change (a pod: the services selecting it); the "
         "rebuild's is every path of the cluster. Python's per-call overhead bounds the "
         "event from below; node events (NotReady and back) regroup every service's nodes "
@@ -142,7 +142,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         "3. the affected row on screen ≤ 100 ms after the event",
         ("--quick", "--seconds", "10", "--churn", "2.5"),
         ("--quick",),
-        35,
+        45,
         100,
         "Textual's refresh (at most one frame per refresh interval) and the repaint of the "
         "changed rows; the machine's load adds scheduling delay. Both runs at the goal's 1/10 "
@@ -319,24 +319,20 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def plan(own: float, left: float, cap: float) -> tuple[float, str] | str:
-    """How long a benchmark whose budget is ``own`` may run with ``left`` seconds of the
-    run's ``cap``: (seconds, whose limit that is), or why it is not started (a text)."""
+def plan(own: float, left: float, cap: float) -> str:
+    """Why a benchmark whose budget is ``own`` is not started with ``left`` seconds of the
+    run's ``cap``, or "" when it is. It starts only when its whole budget fits: one stopped
+    midway reports nothing, and the time is better given to the next ones that fit."""
     if own <= left:
-        return own, f"its budget, {own:.0f} s"
-    if left < max(2.0, own / 3):  # too little to be likely to finish
-        return (
-            f"not started: {max(left, 0.0):.0f} s of the run's {cap:.0f} s were left, "
-            f"its budget is {own:.0f} s"
-        )
-    return left, f"the rest of the run's {cap:.0f} s; its own budget is {own:.0f} s"
+        return ""
+    return (
+        f"not started: its budget ({own:.0f} s) is more than the {max(left, 0.0):.0f} s "
+        f"left of the run's {cap:.0f} s"
+    )
 
 
-def run_one(bench: Bench, quick: bool, budget: float, why: str = "its budget") -> Outcome:
-    """Run one benchmark within ``budget`` seconds; never raises for what the child does.
-
-    ``why`` says whose limit ``budget`` is, for the row of a benchmark stopped by it.
-    """
+def run_one(bench: Bench, quick: bool, budget: float) -> Outcome:
+    """Run one benchmark within ``budget`` seconds; never raises for what the child does."""
     script = HERE / f"{bench.name}.py"
     if not script.exists():
         return Outcome(bench.name, bench.goal, status=MISSING)
@@ -357,7 +353,9 @@ def run_one(bench: Bench, quick: bool, budget: float, why: str = "its budget") -
     except subprocess.TimeoutExpired:
         _stop(proc)
         spent = time.monotonic() - started
-        return Outcome(bench.name, bench.goal, TIMEOUT, seconds=spent, why=why)
+        return Outcome(
+            bench.name, bench.goal, TIMEOUT, seconds=spent, why=f"its budget, {budget:.0f} s"
+        )
     except KeyboardInterrupt:  # its own session does not get the terminal's Ctrl+C
         _stop(proc)
         raise
@@ -461,8 +459,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if sum(budgets) > cap:
         expected = f" (a quiet machine takes about {QUICK_EXPECTED:.0f} s)" if a.quick else ""
         print(
-            f"run.py: more than the cap{expected}: near the cap, a benchmark runs for "
-            "what is left or is not started, and its row says which",
+            f"run.py: more than the cap{expected}: a benchmark whose budget no longer fits "
+            "in what is left is not started, and its row says so",
             file=sys.stderr,
             flush=True,
         )
@@ -480,14 +478,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     timings: list[tuple[str, float, float]] = []  # (name, seconds taken, its budget)
     try:
         for b, own in zip(chosen, budgets, strict=True):
-            given = plan(own, cap - (time.monotonic() - started), cap)
-            if isinstance(given, str):
-                print(f"run: {b.name}: {given}", file=sys.stderr, flush=True)
-                rows.extend(rows_for(Outcome(b.name, b.goal, status=SKIPPED, why=given)))
+            why = plan(own, cap - (time.monotonic() - started), cap)
+            if why:
+                print(f"run: {b.name}: {why}", file=sys.stderr, flush=True)
+                rows.extend(rows_for(Outcome(b.name, b.goal, status=SKIPPED, why=why)))
                 continue
-            seconds, why = given
-            print(f"run: {b.name} (budget {seconds:.0f} s) …", file=sys.stderr, flush=True)
-            outcome = run_one(b, a.quick, seconds, why)
+            print(f"run: {b.name} (budget {own:.0f} s) …", file=sys.stderr, flush=True)
+            outcome = run_one(b, a.quick, own)
             if outcome.status != MISSING:
                 timings.append((b.name, outcome.seconds, own))
                 print(f"run: {b.name} took {outcome.seconds:.1f} s", file=sys.stderr, flush=True)
