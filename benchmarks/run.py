@@ -253,7 +253,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         "the demo's black hole found at 80x24",
         (),
         (),
-        12,
+        18,
         20,
         "Keys and bytes until the dropping node's hop box is on screen: the layout at 80x24.",
     ),
@@ -262,7 +262,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         "probes: mixed total ≤ 1.2× ideal, rate ≥ 0.8× bare httpx, lag p99 < 50 ms",
         ("--targets", "200", "--rounds", "1"),
         (),
-        12,
+        25,
         60,
         "Probe time is the hanging targets' timeouts in waves of the concurrency; the "
         "reachable rate and loop lag are the machine's as much as kpath's (the bare httpx "
