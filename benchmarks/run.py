@@ -8,8 +8,8 @@ would measure each other), as ``python benchmarks/bench_X.py [its flags] --json`
 ends its output with one JSON line (see benchmarks/_goal.py). ``--quick`` runs each at
 about a tenth of its scale, within 5 minutes in all; the full run takes at most 40. Each
 benchmark has a budget for either; one that overruns it, is not there (not merged yet)
-or dies is a row saying so. What the budgets add up to is printed first; a benchmark whose
-budget no longer fits in what is left of the run's cap is not started, and its row says so.
+or dies is a row saying so. What the budgets add up to is printed first; near the run's
+cap, a benchmark runs for what is left or is not started, and its row says which.
 
 Exit status: 0 when every figure with a target meets it, 1 otherwise (a missing, failed,
 timed-out or skipped benchmark included), 2 on a usage error.
@@ -52,10 +52,13 @@ from benchmarks._table import (  # noqa: E402
 #: reports nothing, so under load it is better to finish some than to stop all), and add
 #: up to more than the cap; what they take on a quiet machine (QUICK_EXPECTED) leaves the
 #: cap a fifth to spare. On a slower one, a benchmark whose budget no longer fits in what
-#: is left of the cap is not started (the next that fits is), and its row says so.
+#: is left of the cap runs for what is left if its time at the run's pace so far fits
+#: (`pace`, `plan`); if not, it is not started (the next that fits is); its row says which.
 #: ``--budget-factor`` stretches every budget and the cap alike.
 QUICK_BUDGET, FULL_BUDGET = 290.0, 2340.0
 QUICK_EXPECTED = 235.0
+#: A quick budget is about this many times what the benchmark takes on a quiet machine.
+QUICK_GUARD = 2.5
 
 
 @dataclass(frozen=True)
@@ -319,20 +322,35 @@ def child_env() -> dict[str, str]:
     return env
 
 
-def plan(own: float, left: float, cap: float) -> str:
+def pace(timings: Sequence[tuple[str, float, float]], guard: float) -> float:
+    """How many times slower than a quiet machine this run goes, from the benchmarks so far
+    (what each took against its budget over ``guard``); 1 before any, never below 1."""
+    expected = sum(budget / guard for _, _, budget in timings)
+    taken = sum(seconds for _, seconds, _ in timings)
+    return max(1.0, taken / expected) if expected else 1.0
+
+
+def plan(own: float, left: float, cap: float, guard: float = 1.0, speed: float = 1.0) -> str:
     """Why a benchmark whose budget is ``own`` is not started with ``left`` seconds of the
-    run's ``cap``, or "" when it is. It starts only when its whole budget fits: one stopped
-    midway reports nothing, and the time is better given to the next ones that fit."""
-    if own <= left:
+    run's ``cap``, or "" when it is: when its budget fits, or when what it takes at this
+    run's pace does (``own / guard`` on a quiet machine, ``speed`` times that here; it then
+    runs for what is left). One stopped midway reports nothing: the time is better given to
+    the next ones that fit."""
+    needs = own / guard * speed
+    if own <= left or needs <= left:
         return ""
+    at = f"at this run's pace ({speed:.1f}× a quiet machine's) " if guard > 1 else ""
     return (
-        f"not started: its budget ({own:.0f} s) is more than the {max(left, 0.0):.0f} s "
-        f"left of the run's {cap:.0f} s"
+        f"not started: {at}it needs up to {min(needs, own):.0f} s, more than the "
+        f"{max(left, 0.0):.0f} s left of the run's {cap:.0f} s"
     )
 
 
-def run_one(bench: Bench, quick: bool, budget: float) -> Outcome:
-    """Run one benchmark within ``budget`` seconds; never raises for what the child does."""
+def run_one(bench: Bench, quick: bool, budget: float, why: str = "") -> Outcome:
+    """Run one benchmark within ``budget`` seconds; never raises for what the child does.
+
+    ``why``: whose limit ``budget`` is, for the row of a benchmark it stops (its own by
+    default)."""
     script = HERE / f"{bench.name}.py"
     if not script.exists():
         return Outcome(bench.name, bench.goal, status=MISSING)
@@ -354,7 +372,7 @@ def run_one(bench: Bench, quick: bool, budget: float) -> Outcome:
         _stop(proc)
         spent = time.monotonic() - started
         return Outcome(
-            bench.name, bench.goal, TIMEOUT, seconds=spent, why=f"its budget, {budget:.0f} s"
+            bench.name, bench.goal, TIMEOUT, seconds=spent, why=why or f"its budget, {budget:.0f} s"
         )
     except KeyboardInterrupt:  # its own session does not get the terminal's Ctrl+C
         _stop(proc)
@@ -450,6 +468,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if factor != 1:
         kind += f", budgets ×{factor:g}"
     budgets = [(b.quick_s if a.quick else b.full_s) * factor for b in chosen]
+    guard = QUICK_GUARD if a.quick else 1.0  # the full budgets are estimates, not guards
     print(
         f"run.py: {len(chosen)} benchmark(s), {kind} run: their budgets add up to "
         f"{sum(budgets):.0f} s ({sum(budgets) / 60:.1f} min); the run's cap is {cap:.0f} s",
@@ -459,8 +478,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if sum(budgets) > cap:
         expected = f" (a quiet machine takes about {QUICK_EXPECTED:.0f} s)" if a.quick else ""
         print(
-            f"run.py: more than the cap{expected}: a benchmark whose budget no longer fits "
-            "in what is left is not started, and its row says so",
+            f"run.py: more than the cap{expected}: near the cap, a benchmark runs for what is "
+            "left or is not started, and its row says which",
             file=sys.stderr,
             flush=True,
         )
@@ -478,13 +497,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     timings: list[tuple[str, float, float]] = []  # (name, seconds taken, its budget)
     try:
         for b, own in zip(chosen, budgets, strict=True):
-            why = plan(own, cap - (time.monotonic() - started), cap)
+            left = cap - (time.monotonic() - started)
+            why = plan(own, left, cap, guard, pace(timings, guard))
             if why:
                 print(f"run: {b.name}: {why}", file=sys.stderr, flush=True)
                 rows.extend(rows_for(Outcome(b.name, b.goal, status=SKIPPED, why=why)))
                 continue
-            print(f"run: {b.name} (budget {own:.0f} s) …", file=sys.stderr, flush=True)
-            outcome = run_one(b, a.quick, own)
+            given = min(own, left)
+            cut = f"the rest of the run's {cap:.0f} s; its own budget is {own:.0f} s"
+            print(f"run: {b.name} (budget {given:.0f} s) …", file=sys.stderr, flush=True)
+            outcome = run_one(b, a.quick, given, cut if given < own else "")
             if outcome.status != MISSING:
                 timings.append((b.name, outcome.seconds, own))
                 print(f"run: {b.name} took {outcome.seconds:.1f} s", file=sys.stderr, flush=True)

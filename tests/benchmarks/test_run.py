@@ -90,11 +90,26 @@ def test_the_command_ends_with_json_and_uses_the_runs_scale() -> None:
     assert "--quick" in quick and "--quick" not in full
 
 
-def test_a_benchmark_starts_only_when_its_whole_budget_fits_in_what_is_left() -> None:
+def test_a_benchmark_starts_when_its_budget_fits_in_what_is_left() -> None:
     assert run.plan(30, 100, 290) == "" and run.plan(30, 30, 290) == ""
-    why = run.plan(30, 20.4, 290)
-    assert why == "not started: its budget (30 s) is more than the 20 s left of the run's 290 s"
+    why = run.plan(30, 20.4, 290)  # the full run's budgets are estimates: all or nothing
+    assert why == "not started: it needs up to 30 s, more than the 20 s left of the run's 290 s"
     assert "the 0 s left" in run.plan(5, -1.0, 290)
+
+
+def test_near_the_cap_a_guard_budget_starts_when_its_time_at_the_runs_pace_fits() -> None:
+    # A 25 s guard is 10 s on a quiet machine: 20 s at twice as slow fits in 22 s, not in 15.
+    assert run.plan(25, 22, 290, guard=2.5, speed=2.0) == ""
+    why = run.plan(25, 15, 290, guard=2.5, speed=2.0)
+    assert why.startswith("not started: at this run's pace (2.0× a quiet machine's)")
+    assert "needs up to 20 s, more than the 15 s left of the run's 290 s" in why
+
+
+def test_the_pace_is_what_the_benchmarks_so_far_took_against_a_quiet_machine() -> None:
+    assert run.pace([], 2.5) == 1.0
+    assert run.pace([("a", 8.0, 10.0), ("b", 12.0, 40.0)], 2.5) == 1.0  # 20 s of 20 s
+    assert run.pace([("a", 20.0, 25.0), ("b", 20.0, 25.0)], 2.5) == 2.0
+    assert run.pace([("a", 1.0, 25.0)], 2.5) == 1.0  # faster than the guard's idea: 1
 
 
 def test_benchmarks_run_with_compiled_modules_cached() -> None:
