@@ -22,12 +22,15 @@ def result(
     reference: float | None = None,
     at_least: bool = False,
     absolute: bool = False,
+    holds: bool = True,
     note: str = "",
 ) -> dict[str, Any]:
     """One row: ``limit`` bounds the ratio when there is a reference, else the figure.
 
     ``absolute``: the limit bounds the figure itself even with a reference (a floor shown
-    for scale, as `python` + `json.loads` is for `kpath reach`'s 0.2 s).
+    for scale, as `python` + `json.loads` is for `kpath reach`'s 0.2 s). ``holds``: a
+    condition the figure is only valid under (the follower caught up, say); false fails
+    the row whatever the figure, and the note should say why.
     """
     ratio = measured / reference if reference else None
     judged = ratio if reference is not None and not absolute else measured
@@ -35,6 +38,7 @@ def result(
         passed = limit is None
     else:
         passed = judged >= limit if at_least else judged <= limit
+    passed = passed and holds
     return {
         "goal": goal,
         "measured": round(measured, 6),

@@ -29,6 +29,7 @@ class Outcome:
     stdout: str = ""
     stderr: str = ""
     seconds: float = 0.0
+    why: str = ""  # for TIMEOUT and SKIPPED: whose budget it was, how much was left
 
 
 @dataclass(frozen=True)
@@ -116,9 +117,10 @@ def rows_for(outcome: Outcome) -> list[Row]:
     if outcome.status == MISSING:
         return [Row(outcome.name, outcome.goal, **blank, status=MISSING, note="not merged yet")]
     if outcome.status == SKIPPED:
-        return [Row(outcome.name, outcome.goal, **blank, status=SKIPPED, note="run out of time")]
+        note = outcome.why or "not started: the run's budget was spent"
+        return [Row(outcome.name, outcome.goal, **blank, status=SKIPPED, note=note)]
     if outcome.status == TIMEOUT:
-        note = f"stopped after {outcome.seconds:.0f} s (its budget)"
+        note = f"stopped after {outcome.seconds:.0f} s ({outcome.why or 'its budget'})"
         return [Row(outcome.name, outcome.goal, **blank, status=TIMEOUT, note=note)]
     try:
         results = parse_results(outcome.stdout)
@@ -223,8 +225,12 @@ def results_markdown(
     machine: Mapping[str, str],
     command: str,
     limits: Mapping[str, str],
+    timings: Sequence[tuple[str, float, float]] = (),
 ) -> str:
-    """benchmarks/RESULTS.md: the table, when and where, and what limits each figure."""
+    """benchmarks/RESULTS.md: the table, when and where, and what limits each figure.
+
+    ``timings``: (benchmark, seconds taken, its budget) for each one that was started.
+    """
     parts = [
         "# kpath benchmark results",
         "",
@@ -237,6 +243,16 @@ def results_markdown(
         "",
         f"{summary(rows)}.",
         "",
+        *(
+            [
+                "Time each took, of its budget: "
+                + ", ".join(f"{name} {took:.0f}/{budget:.0f} s" for name, took, budget in timings)
+                + ".",
+                "",
+            ]
+            if timings
+            else []
+        ),
         "## What limits each figure",
         "",
     ]

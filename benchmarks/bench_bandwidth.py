@@ -6,7 +6,8 @@ Starts the lab's ``shop`` scenario in this process, runs ``kpath`` on it in a ps
 (the real driver, the real escape codes), and counts what kpath writes during each phase:
 
 - **first screen**: start-up until the output goes quiet (the full paint, for scale);
-- **idle**: 5 s with nothing happening (a live, watched cluster that does not change);
+- **idle**: 5 s (``--idle``) with nothing happening (a live, watched cluster that does not
+  change);
 - **refresh**: ``r``, an unchanged cluster read again;
 - **probe all**: ``P``, every hop of every visible service probed, results landing live;
 - **watched change**: the lab scales a deployment behind kpath's back; the watch reloads.
@@ -18,9 +19,11 @@ a multiple of the first screen (a full repaint costs about 1.0).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import fcntl
 import os
 import pty
+import signal
 import struct
 import subprocess
 import sys
@@ -108,6 +111,14 @@ class Terminal:
         time.sleep(settle)
         return self.quiet() - start
 
+    def kill(self) -> None:
+        """Stop kpath and what it started, if it still runs (its own session: a stop sent to
+        this benchmark's process group does not reach it)."""
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
     def close(self) -> int:
         self.send("q")
         try:
@@ -119,13 +130,38 @@ class Terminal:
             os.close(self.master)
 
 
+def phases(
+    term: Terminal, lab: LabThread, idle: float, cols: int, rows: int, name: str
+) -> tuple[dict[str, int], int, int]:
+    """Bytes of each phase, the first screen's, and kpath's exit code once it quit."""
+    started = time.monotonic()
+    term.started()
+    first = term.quiet()
+    print(
+        f"kpath on the lab, {cols}x{rows}, TERM={name}; first screen after "
+        f"{time.monotonic() - started - QUIET:.1f} s",
+        flush=True,
+    )
+    results = {"first screen": first}
+    idle_from = term.quiet()
+    time.sleep(idle)
+    results[f"idle ({idle:g} s)"] = term.total - idle_from
+    results["refresh (r)"] = term.phase("r")
+    results["probe all (P)"] = term.phase("P", settle=0.5)
+    results["watched change"] = term.phase(lambda: lab.scale("shop", "web", 1), settle=3)
+    return results, first, term.close()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--size", default="100x30")
     parser.add_argument("--term", default="xterm-256color")
+    parser.add_argument("--idle", type=float, default=5.0, help="seconds of the idle phase")
     parser.add_argument("--json", action="store_true", help="end with the results as a JSON line")
     args = parser.parse_args()
     cols, rows = (int(n) for n in args.size.split("x"))
+    # Stopped (run.py's budget), still stop kpath in its terminal: the finally below runs.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with LabThread("shop") as lab, tempfile.TemporaryDirectory(prefix="kpath-") as tmp:
         kubeconfig = lab.write_kubeconfig(Path(tmp) / "kubeconfig")
         env = {**os.environ, "TERM": args.term, "PYTHONPATH": str(Path(__file__).parents[1])}
@@ -133,22 +169,10 @@ def main() -> int:
         term = Terminal(
             [sys.executable, "-m", "kpath", "--kubeconfig", str(kubeconfig), "-A"], cols, rows, env
         )
-        started = time.monotonic()
-        term.started()
-        first = term.quiet()
-        print(
-            f"kpath on the lab, {cols}x{rows}, TERM={args.term}; first screen after "
-            f"{time.monotonic() - started - QUIET:.1f} s",
-            flush=True,
-        )
-        results = {"first screen": first}
-        idle_from = term.quiet()
-        time.sleep(5)
-        results["idle (5 s)"] = term.total - idle_from
-        results["refresh (r)"] = term.phase("r")
-        results["probe all (P)"] = term.phase("P", settle=0.5)
-        results["watched change"] = term.phase(lambda: lab.scale("shop", "web", 1), settle=3)
-        code = term.close()
+        try:
+            results, first, code = phases(term, lab, args.idle, cols, rows, args.term)
+        finally:
+            term.kill()
     print(f"{'phase':<18}{'bytes':>10}{'× first screen':>16}")
     for name, count in results.items():
         print(f"{name:<18}{count:>10,}{count / first:>16.2f}")

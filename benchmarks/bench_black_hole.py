@@ -213,6 +213,9 @@ def main() -> int:
     ap.add_argument("--json", action="store_true", help="end with the results as a JSON line")
     args = ap.parse_args()
     node, service = args.node, args.service
+    # Stopped (run.py's budget), still stop the demo: it runs in a session of its own,
+    # which a stop sent to this benchmark's process group does not reach.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     s = Session(args.cols, args.rows)
     try:
         if not s.wait_for(r"shop/"):

@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import shutil
 import statistics
@@ -41,12 +40,12 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
-import yaml
 
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `kpath` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._goal import emit, result
+from benchmarks._lab import Lab
 from benchmarks.generate_cluster import QUICK, Scale, generate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,57 +70,14 @@ CLIENT = (
 
 
 def dump_file(full: bool) -> Path:
+    """The generated cluster the other benchmarks serve too (the same file, made once)."""
     scale = Scale() if full else QUICK
-    path = OUT / f"lab-serve-{'full' if full else 'quick'}.json"
+    path = OUT / ("cluster.json" if full else "cluster-quick.json")
     if not path.exists():
         OUT.mkdir(parents=True, exist_ok=True)
         print(f"generating {path} ...", flush=True)
         print(generate(path, scale).line(), flush=True)
     return path
-
-
-class Lab:
-    """``kpath lab --dump FILE`` as a child process."""
-
-    def __init__(self, dump: Path, workdir: Path) -> None:
-        self.kubeconfig = workdir / "lab.kubeconfig"
-        self.log = workdir / "lab.out"
-        started = time.perf_counter()
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "kpath",
-                "lab",
-                "--dump",
-                str(dump),
-                "--kubeconfig-out",
-                str(self.kubeconfig),
-            ],
-            cwd=ROOT,
-            stdout=self.log.open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        while "Ctrl+C" not in self.log.read_text():
-            if self.proc.poll() is not None:
-                raise SystemExit(f"the lab exited: {self.log.read_text()}")
-            time.sleep(0.2)
-        self.load_seconds = time.perf_counter() - started
-        text = self.log.read_text()
-        self.control = re.search(r"control \((http://[^)]+)\)", text).group(1)  # type: ignore[union-attr]
-        self.url = yaml.safe_load(self.kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
-        self.loaded_rss = self.status("VmRSS")
-
-    def status(self, field: str) -> int:
-        """A /proc/PID/status figure of the lab, in bytes."""
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1]) * 1024
-        return 0
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
 
 
 def fetch(url: str) -> tuple[float, int, int]:
@@ -185,9 +141,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     a = p.parse_args(argv)
     dump = a.file or dump_file(a.full)
     kubectl = None if a.no_kubectl else shutil.which("kubectl")
-    work = OUT / f"lab-serve-{os.getpid()}"
-    work.mkdir(parents=True, exist_ok=True)
-    lab = Lab(dump, work)
+    lab = Lab(dump)
     times: dict[str, list[float]] = {"fetch": [], "kubectl": [], "client": [], "stream": []}
     ticks: list[float] = []
     try:
@@ -214,10 +168,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             times["stream"].append(stream(lab.url)[0])
         for _ in range(5):
             started = time.perf_counter()
-            httpx.post(f"{lab.control}/churn/tick", timeout=60).raise_for_status()
+            lab.post("/churn/tick")
             ticks.append(time.perf_counter() - started)
         peak = lab.status("VmHWM")
-        counts = httpx.get(f"{lab.control}/requests").json()
+        counts = lab.requests()
     finally:
         lab.stop()
     size = dump.stat().st_size
@@ -273,7 +227,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             result("lab peak RSS / the file", peak / size, "x", None, note=f"{peak / 1e6:.0f} MB")
         )
         emit(results)
-    shutil.rmtree(work, ignore_errors=True)
     return 0
 
 

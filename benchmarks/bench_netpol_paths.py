@@ -44,7 +44,10 @@ def dumps(quick: bool, policies: int) -> tuple[Path, Path]:
     tag = "quick" if quick else "full"
     out = []
     for n in (0, policies):
-        path = OUT / f"netpol-{tag}-{n}.json"
+        # Without policies it is the generated cluster the other benchmarks read (the same
+        # bytes: policies come from a random stream of their own).
+        plain = "cluster-quick.json" if quick else "cluster.json"
+        path = OUT / (plain if n == 0 else f"netpol-{tag}-{n}.json")
         if not path.exists():
             print(generate(path, Scale(**{**base.__dict__, "policies": n})).line(), file=sys.stderr)
         out.append(path)

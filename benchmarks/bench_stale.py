@@ -95,10 +95,10 @@ async def measure(rounds: int, outage: float, moved: bool) -> list[tuple[float, 
                 to_fresh = time.monotonic() - started
                 figures.append((to_stale, to_fresh))
                 # The next round starts from a followed view (the watch back, or restarted).
-                await until(lambda: app.main.status.watch == WATCHING)
+                await until(lambda: app.main.status.watching == WATCHING)
                 print(
                     f"round {n + 1}: loss → stale {to_stale:.2f} s, "
-                    f"return → fresh {to_fresh:.2f} s ({app.main.status.watch})"
+                    f"return → fresh {to_fresh:.2f} s ({app.main.status.watching})"
                 )
                 if moved:  # the watch follows the new server: a change is heard without r
                     await asyncio.sleep(3.0)  # past the one extra load a restart makes

@@ -42,12 +42,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `kpath` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from textual.pilot import Pilot
 
+from benchmarks._goal import emit, result
 from benchmarks.generate_cluster import Scale, generate
 from kpath.cluster.dump import load_dump
 from kpath.cluster.snapshot import build_snapshot
@@ -226,6 +228,7 @@ class Verdict:
     limit: float | None
     before: float | None
     services: int = BIG.services
+    samples: int = 0  # how many the figure is of (fresh apps for the first screen)
 
     @property
     def allowed(self) -> float | None:
@@ -247,24 +250,24 @@ class Verdict:
         why = ", ".join(parts) or "no target"
         return f"{word}  {self.name} {self.stat} {self.value * 1e3:.1f} ms ({why})"
 
-    def result(self) -> dict[str, object]:
+    def result(self) -> dict[str, Any]:
         """The row `benchmarks/run.py` prints (the shared --json contract)."""
         before = self.before
-        note = "ms net of a 5-service app's median"
+        note = f"ms net of a 5-service app's median; {self.samples} samples"
         if before is not None:
             note += "; reference: before issue 12, unchanged = within 10% or 10 ms"
         elif self.limit is None:
             note += "; no target without --before"
-        return {
-            "goal": f"TUI {self.name} {self.stat}, {self.services:,} services, unchanged or better",
-            "measured": round(self.value * 1e3, 1),
-            "unit": "ms",
-            "reference": None if before is None else round(before * 1e3, 1),
-            "ratio": round(self.value / before, 2) if before and before > 0 else None,
-            "limit": None if self.allowed is None else round(self.allowed * 1e3, 1),
-            "pass": self.passed,
-            "note": note,
-        }
+        allowed = self.allowed
+        return result(
+            f"TUI {self.name} {self.stat}, {self.services:,} services, unchanged or better",
+            self.value * 1e3,
+            "ms",
+            None if allowed is None else allowed * 1e3,
+            reference=None if before is None else before * 1e3,
+            absolute=True,  # the limit is the figure's (the target, or before + slack)
+            note=note,
+        )
 
 
 def judge(
@@ -278,6 +281,7 @@ def judge(
             limit,
             None if before is None or name not in before else figure(before[name], stat),
             services,
+            len(results[name].big),
         )
         for name, stat, limit in TARGETS
     ]
@@ -309,7 +313,7 @@ def read_samples(path: Path) -> dict[str, Series]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--quick", action="store_true", help="1,000 services, 12 samples and 6 fresh apps"
+        "--quick", action="store_true", help="1,000 services, 8 samples and 3 fresh apps"
     )
     parser.add_argument(
         "--samples", type=int, help="filter keystrokes and cursor moves measured (default 30)"
@@ -324,8 +328,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true", help="end with one JSON line of results")
     args = parser.parse_args(argv)
-    samples = args.samples or (12 if args.quick else 30)
-    firsts = args.first or (6 if args.quick else 20)
+    samples = args.samples or (8 if args.quick else 30)
+    firsts = args.first or (3 if args.quick else 20)
     if samples < 1 or firsts < 1:
         parser.error("--samples and --first must be at least 1")
     before = read_samples(args.before) if args.before else None
@@ -346,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
             + "\n"
         )
     if args.json:
-        print(json.dumps({"results": [v.result() for v in verdicts]}))
+        emit([v.result() for v in verdicts])
     return 0 if all(v.passed for v in verdicts) else 1
 
 

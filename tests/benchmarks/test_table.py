@@ -61,6 +61,12 @@ def test_at_least_turns_the_comparison() -> None:
     assert result("rate", 70, "count", 0.8, reference=100, at_least=True)["pass"] is False
 
 
+def test_a_condition_that_does_not_hold_fails_the_row_whatever_the_figure() -> None:
+    assert result("lists", 0, "count", 0, holds=False)["pass"] is False
+    assert result("lists", 0, "count", 0, holds=True)["pass"] is True
+    assert result("lists", 1, "count", 0, holds=True)["pass"] is False
+
+
 def test_a_figure_without_a_target_passes_and_says_so() -> None:
     r = result("lab fetch", 0.6, "s", None)
     assert r["pass"] is True and r["limit"] is None
@@ -147,6 +153,15 @@ def test_a_timeout_and_a_skip_say_so() -> None:
     assert row.status == SKIPPED
 
 
+def test_a_timeout_and_a_skip_say_whose_limit_it_was() -> None:
+    why = "the rest of the run's 290 s; its own budget is 45 s"
+    (row,) = rows_for(Outcome("bench_x", "g", status=TIMEOUT, seconds=20.4, why=why))
+    assert row.note == f"stopped after 20 s ({why})"
+    why = "not started: 3 s of the run's 290 s were left, its budget is 12 s"
+    (row,) = rows_for(Outcome("bench_x", "g", status=SKIPPED, why=why))
+    assert row.note == why
+
+
 def test_a_benchmark_that_died_shows_its_last_error_line() -> None:
     err = "Traceback (most recent call last):\n  ...\nKeyError: 'pods'\n"
     (row,) = rows_for(ran("partial report\n", returncode=1, stderr=err))
@@ -221,3 +236,19 @@ def test_results_markdown_has_the_date_machine_table_and_a_paragraph_per_benchma
     assert "**bench_x**: The decoder, then routing." in text
     assert text.count("**bench_x**") == 1 and "bench_z" not in text
     assert "2 pass, 1 missing." in text
+
+
+def test_results_markdown_says_how_long_each_took_of_its_budget() -> None:
+    rows = rows_for(ran(line(result("a", 1.0, "s", 2.0))))
+    text = results_markdown(
+        rows,
+        date="d",
+        machine={},
+        command="c",
+        limits={},
+        timings=[("bench_x", 12.4, 20.0), ("bench_y", 3.0, 4.0)],
+    )
+    assert "Time each took, of its budget: bench_x 12/20 s, bench_y 3/4 s." in text
+    assert "Time each took" not in results_markdown(
+        rows, date="d", machine={}, command="c", limits={}
+    )
