@@ -3,7 +3,8 @@
 A `ClusterSource` is everything the terminal UI needs to know about its input, in one
 object the command line builds from its flags: how to read and analyse it (`load`), how to
 follow it (`follower` with `load_following`: watch events filed into the objects the load
-read; or the older `watcher`, which only says which kinds changed, for a reload), which
+read, a `Followable`; or the older `watcher`, which only says which kinds changed, for a
+reload), which
 kubeconfig contexts and namespaces it could read instead (`contexts`, `with_context`,
 `namespaces`, `with_namespaces`), and whether its addresses may be probed. Core code: no
 textual here. I/O happens only inside the methods that say so (`load`, `load_following`,
@@ -74,9 +75,9 @@ class ClusterSource(Protocol):
         """Read and analyse the cluster; may raise `KpathError`. Blocking I/O."""
         ...
 
-    def load_following(self) -> LiveAnalysis:
+    def load_following(self) -> Followable:
         """`load`, keeping the objects read so the `follower`'s events can be filed into
-        them and analysed again (`LiveAnalysis.apply`). Blocking I/O."""
+        them and analysed again (`Followable.follow`). Blocking I/O."""
         ...
 
     def contexts(self) -> tuple[list[str], str | None]:
@@ -96,6 +97,35 @@ class ClusterSource(Protocol):
     def probe_api(self) -> ApiCredentials | None:
         """The API server probes go through for pods that do not answer from here."""
         ...
+
+
+@dataclass(frozen=True, eq=False)
+class Followable:
+    """A load to be followed: its ``analysis``, shown at once, and the objects it read with
+    how they are analysed (``build``, again after events that need a rebuild).
+
+    `follow` makes the `LiveAnalysis` the events are filed into: each service's own share
+    of the analysis, about a third of the analysis again (seconds at full scale). Apart,
+    so a UI paints its first screen from ``analysis`` before paying for it."""
+
+    # Never in its repr: a worker's description shows its arguments (millions of objects).
+    raw: RawCluster = field(repr=False)
+    analysis: Analysis = field(repr=False)
+    build: Callable[[RawCluster], Analysis] = field(repr=False)
+
+    @classmethod
+    def read(cls, raw: RawCluster, build: Callable[[RawCluster], Analysis]) -> Followable:
+        return cls(raw, build(raw), build)
+
+    def follow(self) -> LiveAnalysis:
+        """The analysis that follows ``raw``'s events from here (``raw`` is theirs now)."""
+        first = [self.analysis]
+
+        def build(raw: RawCluster) -> Analysis:
+            # A LiveAnalysis starts from a build of ``raw``: this load's, not a second one.
+            return first.pop() if first else self.build(raw)
+
+        return LiveAnalysis(self.raw, build)
 
 
 def parse_client(text: str | None) -> str | None:
@@ -163,10 +193,10 @@ class DumpSource:
 
         return self._build(load_dump(list(self.files)))
 
-    def load_following(self) -> LiveAnalysis:
+    def load_following(self) -> Followable:
         from kpath.cluster.dump import load_dump
 
-        return LiveAnalysis(load_dump(list(self.files)), self._build)
+        return Followable.read(load_dump(list(self.files)), self._build)
 
     def _build(self, raw: RawCluster) -> Analysis:
         from kpath.cluster.snapshot import build_snapshot
@@ -236,8 +266,8 @@ class KubeSource:
         raw, build = self._read()
         return build(raw)  # analysed once: a LiveAnalysis would add its own parts
 
-    def load_following(self) -> LiveAnalysis:
-        return LiveAnalysis(*self._read())
+    def load_following(self) -> Followable:
+        return Followable.read(*self._read())
 
     def _read(self) -> tuple[RawCluster, Callable[[RawCluster], Analysis]]:
         """The objects read, and how they are analysed (now and after each event)."""
@@ -339,10 +369,10 @@ class LoadedSource:
     def load(self) -> Analysis:
         return self.read()
 
-    def load_following(self) -> LiveAnalysis:
+    def load_following(self) -> Followable:
         if self.raw is None or self.build is None:
             raise InputError("this source has no objects to follow")
-        return LiveAnalysis(self.raw(), self.build)
+        return Followable.read(self.raw(), self.build)
 
     def contexts(self) -> tuple[list[str], str | None]:
         return list(self.context_names), self.context
