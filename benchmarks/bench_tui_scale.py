@@ -20,7 +20,9 @@ Two figures, each against its own reference, from issue 13's goal 4:
   screen was painted. Each is timed from its start (the parent's clock before it is
   spawned) to that moment (the child's `time.monotonic()`, the same clock on Linux):
   what a user waits for, not the process's teardown after it (the UI's ends its watches
-  and joins its threads). Medians; ratio ≤ 1.2. ``--before TREE`` adds a third child
+  and joins its threads). Medians; ratio ≤ 1.2. Each child's CPU seconds to that moment
+  (all its threads, `time.process_time()`) are printed too: on a machine shared with
+  other work they vary far less than wall time. ``--before TREE`` adds a third child
   taking turns, the UI of another checkout (``git worktree``), for a before/after.
 
 `--quick` (within 40 s on 2 cores, for `run.py --quick`): the same two figures, smaller —
@@ -141,13 +143,14 @@ def keystrokes(
 # --- the first screen of a live cluster ---------------------------------------------------
 
 #: Run by `discovery` children: what `kpath` does before it can show anything, and no more.
-#: Each child prints a count and the `time.monotonic()` of the moment it is timed to.
+#: Each child prints a count, the `time.monotonic()` of the moment it is timed to, and its
+#: CPU seconds until then.
 DISCOVERY = """
 import sys, time
 from kpath.cluster.live import LiveOptions
 from kpath.source import KubeSource
 analysis = KubeSource(LiveOptions(kubeconfig=sys.argv[1], all_namespaces=True)).load()
-print(len(analysis.paths), repr(time.monotonic()))
+print(len(analysis.paths), repr(time.monotonic()), repr(time.process_time()))
 """
 
 #: Run by `ui` children: `kpath -A`'s app on the same kubeconfig, until its first screen.
@@ -166,11 +169,13 @@ async def main():
             await asyncio.sleep(0.05)
         # Once the screen has no repaint pending: the first screen is on the terminal.
         shown = asyncio.get_running_loop().create_future()
-        app.call_after_refresh(lambda: shown.set_result(time.monotonic()))
-        painted = await shown
+        app.call_after_refresh(
+            lambda: shown.set_result((time.monotonic(), time.process_time()))
+        )
+        painted, cpu = await shown
         if not app.main.table.visible_count:
             raise SystemExit("ui: the list is empty after loading: " + app.main.status.error)
-        print(app.main.table.visible_count, repr(painted))
+        print(app.main.table.visible_count, repr(painted), repr(cpu))
         app.exit()
 
 asyncio.run(main())
@@ -211,8 +216,9 @@ class Lab:
         self.proc.wait(30)
 
 
-def timed_child(script: str, kubeconfig: Path, tree: Path = ROOT) -> float:
-    """Seconds from spawning ``script`` (its kpath from ``tree``) to the moment it names."""
+def timed_child(script: str, kubeconfig: Path, tree: Path = ROOT) -> tuple[float, float]:
+    """Seconds from spawning ``script`` (its kpath from ``tree``) to the moment it names,
+    and its CPU seconds until then."""
     started = time.monotonic()
     done = subprocess.run(
         [sys.executable, "-c", script, str(kubeconfig)],
@@ -221,10 +227,10 @@ def timed_child(script: str, kubeconfig: Path, tree: Path = ROOT) -> float:
         capture_output=True,
         text=True,
     )
-    got = re.fullmatch(r"\d+ (\d+\.\d+)\n", done.stdout)
+    got = re.fullmatch(r"\d+ (\d+\.\d+) (\d+\.\d+(?:e-?\d+)?)\n", done.stdout)
     if done.returncode != 0 or got is None:
         raise SystemExit(f"a child failed ({done.returncode}): {done.stderr[-2000:]}")
-    return float(got[1]) - started
+    return float(got[1]) - started, float(got[2])
 
 
 @dataclass
@@ -233,6 +239,7 @@ class Child:
     script: str
     tree: Path
     seconds: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
 
 
 def first_screens(
@@ -249,8 +256,10 @@ def first_screens(
             # Which goes first rotates too: a warm cache favours none.
             k = n % len(children)
             for child in children[k:] + children[:k]:
-                child.seconds.append(timed_child(child.script, kubeconfig, child.tree))
-                print(f"  {child.label:<10} {child.seconds[-1]:6.2f} s", flush=True)
+                seconds, cpu = timed_child(child.script, kubeconfig, child.tree)
+                child.seconds.append(seconds)
+                child.cpu.append(cpu)
+                print(f"  {child.label:<10} {seconds:6.2f} s  (CPU {cpu:6.2f} s)", flush=True)
 
     if kubeconfig is not None:
         take_turns(kubeconfig)
@@ -307,13 +316,19 @@ def first_screen_result(
         dump = live_dump(quick)
     children = first_screens(dump or Path(), runs, before, kubeconfig)
     medians = {c.label: statistics.median(c.seconds) for c in children}
+    cpus = {c.label: statistics.median(c.cpu) for c in children}
     d, u = medians["discovery"], medians["ui"]
-    print(f"discovery {d:.2f} s, ui {u:.2f} s: {u / d:.2f}x")
-    if before is not None:
-        b = medians["ui before"]
-        print(f"ui before ({before}) {b:.2f} s: {b / d:.2f}x")
+    for c in children:
+        print(
+            f"{c.label:<10} {medians[c.label]:6.2f} s ({medians[c.label] / d:.2f}x), "
+            f"CPU {cpus[c.label]:6.2f} s ({cpus[c.label] / cpus['discovery']:.2f}x)"
+        )
     runs_note = "; ".join(
         f"{c.label} " + " / ".join(f"{s:.2f}" for s in c.seconds) for c in children
+    )
+    cpu_note = ", ".join(
+        f"{c.label} {cpus[c.label]:.2f} s ({cpus[c.label] / cpus['discovery']:.2f}x)"
+        for c in children
     )
     return result(
         f"TUI first screen of a live cluster ({scale}) vs live discovery alone",
@@ -323,6 +338,7 @@ def first_screen_result(
         reference=d,
         note=f"{runs} alternating processes each, spawn to first paint / to the analysis: "
         + runs_note
+        + f"; CPU medians {cpu_note}"
         + (" (quick: 1/50 scale, where Textual's fixed start-up weighs most)" if quick else ""),
     )
 
