@@ -5,10 +5,12 @@ a live context, the demo lab, dicts in a test) and a `ViewScope` (what the user 
 see); it runs the source's load in a thread worker and the result arrives as an
 `AnalysisReady` message. Probes plug in the same way (`Prober`).
 
-A live source with a `follower` is followed from the objects each load read: the follower's
-thread hands events to an `Inbox`, an apply worker files whatever has arrived into the
-`LiveAnalysis` and analyses it again, and an `EventsApplied` message brings the analysis and
-what changed to the screen, which repaints those services alone. A source with only a
+A live source with a `follower` is followed from the objects each load read (a
+`Followable`): its plain analysis is painted first; then the follower's thread hands events
+to an `Inbox`, and an apply worker builds the `LiveAnalysis` (seconds at full scale, so
+after the first screen), files whatever has arrived into it and analyses it again, and an
+`EventsApplied` message brings the analysis and what changed to the screen, which repaints
+those services alone. A source with only a
 `watcher` hears which kinds changed and reloads everything after a quiet spell.
 """
 
