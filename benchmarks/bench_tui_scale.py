@@ -25,7 +25,8 @@ Two figures, each against its own reference, from issue 13's goal 4:
   other work they vary far less than wall time. ``--before TREE`` adds a third child
   taking turns, the UI of another checkout (``git worktree``), for a before/after.
 
-`--quick` (within 40 s on 2 cores, for `run.py --quick`): the same two figures, smaller —
+`--quick` (for `run.py --quick`; ~21 s of CPU in all, processes included: within 40 s on the
+2-core machine unless it is shared, 70 s at load average 10): the same two figures, smaller —
 1,000 against 5,000 services with one word typed (``payments``), and the live cluster at
 1/50 of the limits (100 nodes, 3,000 pods, 200 services; its own dump, made on first use).
 At that size the UI's fixed cost (importing Textual, its first layout: ~0.5 s of CPU)

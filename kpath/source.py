@@ -32,8 +32,13 @@ if TYPE_CHECKING:
     from kpath.cluster.live import LiveOptions
     from kpath.cluster.snapshot import Snapshot
 
-#: Follows the cluster until the event is set, calling back with each changed kind.
+#: Follows the cluster until the event is set, calling back with each changed kind (or
+#: `WATCH_LOST` / `WATCH_OK`); no source of kpath's own has one now (they follow objects).
 Watcher = Callable[[Callable[[str], None], threading.Event], None]
+#: What a `Watcher` says besides kinds: a stream broke and is being retried ...
+WATCH_LOST = "!watch-lost"
+#: ... and every broken stream is following again.
+WATCH_OK = "!watch-ok"
 #: Where a follower hands its events over: one batch at a time, from its own thread.
 EventSink = Callable[[Sequence[Event]], None]
 #: Follows the cluster from where ``raw`` was listed (``raw.list_versions``) until the event
@@ -235,16 +240,7 @@ class KubeSource:
     def origin(self) -> str:
         return self.label or f"context {self.options.context or '?'}"
 
-    @property
-    def watcher(self) -> Watcher | None:
-        """The kinds-changed watch (`watch_changes`); the UI follows with `follower`."""
-        from kpath.cluster.watch import DEFAULT_KINDS, GATEWAY_WATCH_KINDS, watch_changes
-
-        options = self.options
-        # The Gateway API kinds too (they drop out quietly where the group is not served):
-        # the view routes through them, and through Gateways of other namespaces.
-        kinds = (*DEFAULT_KINDS, *GATEWAY_WATCH_KINDS)
-        return lambda on_change, stop: watch_changes(options, on_change, stop, kinds=kinds)
+    watcher = None  # followed by `follower`
 
     @property
     def follower(self) -> Follower | None:

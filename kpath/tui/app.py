@@ -35,7 +35,6 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from kpath.cluster.events import Change, Health, Replace
 from kpath.cluster.records import ObjectKey
-from kpath.cluster.watch import WATCH_LOST, WATCH_OK
 from kpath.errors import KpathError
 from kpath.export.jsonout import paths_json
 from kpath.gcpause import paused_gc
@@ -43,7 +42,16 @@ from kpath.routing.analysis import Analysis
 from kpath.routing.incremental import Changed, LiveAnalysis
 from kpath.routing.scope import ViewScope
 from kpath.safetext import clean, clean_message
-from kpath.source import ClusterSource, Followable, Follower, Watcher, detached, needs_reload
+from kpath.source import (
+    WATCH_LOST,
+    WATCH_OK,
+    ClusterSource,
+    Followable,
+    Follower,
+    Watcher,
+    detached,
+    needs_reload,
+)
 from kpath.tui import files, health
 from kpath.tui import view_model as vm
 from kpath.tui.actions import bindings
