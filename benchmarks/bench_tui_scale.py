@@ -25,10 +25,11 @@ Two figures, each against its own reference, from issue 13's goal 4:
   other work they vary far less than wall time. ``--before TREE`` adds a third child
   taking turns, the UI of another checkout (``git worktree``), for a before/after.
 
-`--quick` (for `run.py --quick`; ~21 s of CPU in all, processes included: within 40 s on the
-2-core machine unless it is shared, 70 s at load average 10): the same two figures, smaller —
-1,000 against 5,000 services with one word typed (``payments``), and the live cluster at
-1/50 of the limits (100 nodes, 3,000 pods, 200 services; its own dump, made on first use).
+`--quick` (for `run.py --quick`; ~13 s of CPU in all, processes included: within 40 s on the
+2-core machine unless it is busy, ~50 s at load average 6–7): the same two figures, smaller:
+1,000 against 5,000 services, one app of each with one word typed (``payments``), and the
+live cluster at 1/50 of the limits (100 nodes, 3,000 pods, 200 services; its own dump,
+made on first use), two processes of each (the median is their mean).
 At that size the UI's fixed cost (importing Textual, its first layout: ~0.5 s of CPU)
 weighs several times more against discovery than at full scale, so a quick first-screen
 ratio over the goal says little about the full one: judge that at full scale. Dumps are
@@ -347,8 +348,8 @@ def first_screen_result(
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="smaller: see the module's note")
-    parser.add_argument("--rounds", type=int, help="apps per size (default 5; quick 2)")
-    parser.add_argument("--firsts", type=int, help="processes of each (default 3; quick 3)")
+    parser.add_argument("--rounds", type=int, help="apps per size (default 5; quick 1)")
+    parser.add_argument("--firsts", type=int, help="processes of each (default 3; quick 2)")
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
     parser.add_argument("--profile", action="store_true", help="cProfile the big keystrokes")
     parser.add_argument("--no-live", action="store_true", help="skip the live first screen")
@@ -359,8 +360,8 @@ def main(argv: list[str] | None = None) -> int:
         "--kubeconfig", type=Path, help="a lab already serving the live cluster (not started)"
     )
     args = parser.parse_args(argv)
-    rounds = args.rounds or (2 if args.quick else 5)
-    firsts = args.firsts or 3
+    rounds = args.rounds or (1 if args.quick else 5)
+    firsts = args.firsts or (2 if args.quick else 3)
     if rounds < 1 or firsts < 1:
         parser.error("--rounds and --firsts must be at least 1")
     results = [] if args.no_keys else [keystroke_result(args.quick, rounds, args.profile)]

@@ -131,7 +131,7 @@ BENCHMARKS: tuple[Bench, ...] = (
     Bench(
         "bench_tui_scale",
         "4. TUI at 100,000 services: keystroke ≤ 1.2× at 1,000; first screen ≤ 1.2× discovery",
-        ("--quick",),  # its own smaller sizes, 2 rounds, 3 processes each: see its note
+        ("--quick",),  # its own smaller sizes, one app and 2 processes of each: see its note
         ("--rounds", "3"),
         45,
         360,
