@@ -3,7 +3,8 @@
 A `ClusterSource` is everything the terminal UI needs to know about its input, in one
 object the command line builds from its flags: how to read and analyse it (`load`), how to
 follow it (`follower` with `load_following`: watch events filed into the objects the load
-read; or the older `watcher`, which only says which kinds changed, for a reload), which
+read, a `Followable`; or the older `watcher`, which only says which kinds changed, for a
+reload), which
 kubeconfig contexts and namespaces it could read instead (`contexts`, `with_context`,
 `namespaces`, `with_namespaces`), and whether its addresses may be probed. Core code: no
 textual here. I/O happens only inside the methods that say so (`load`, `load_following`,
@@ -31,8 +32,13 @@ if TYPE_CHECKING:
     from kpath.cluster.live import LiveOptions
     from kpath.cluster.snapshot import Snapshot
 
-#: Follows the cluster until the event is set, calling back with each changed kind.
+#: Follows the cluster until the event is set, calling back with each changed kind (or
+#: `WATCH_LOST` / `WATCH_OK`); no source of kpath's own has one now (they follow objects).
 Watcher = Callable[[Callable[[str], None], threading.Event], None]
+#: What a `Watcher` says besides kinds: a stream broke and is being retried ...
+WATCH_LOST = "!watch-lost"
+#: ... and every broken stream is following again.
+WATCH_OK = "!watch-ok"
 #: Where a follower hands its events over: one batch at a time, from its own thread.
 EventSink = Callable[[Sequence[Event]], None]
 #: Follows the cluster from where ``raw`` was listed (``raw.list_versions``) until the event
@@ -74,9 +80,9 @@ class ClusterSource(Protocol):
         """Read and analyse the cluster; may raise `KpathError`. Blocking I/O."""
         ...
 
-    def load_following(self) -> LiveAnalysis:
+    def load_following(self) -> Followable:
         """`load`, keeping the objects read so the `follower`'s events can be filed into
-        them and analysed again (`LiveAnalysis.apply`). Blocking I/O."""
+        them and analysed again (`Followable.follow`). Blocking I/O."""
         ...
 
     def contexts(self) -> tuple[list[str], str | None]:
@@ -96,6 +102,35 @@ class ClusterSource(Protocol):
     def probe_api(self) -> ApiCredentials | None:
         """The API server probes go through for pods that do not answer from here."""
         ...
+
+
+@dataclass(frozen=True, eq=False)
+class Followable:
+    """A load to be followed: its ``analysis``, shown at once, and the objects it read with
+    how they are analysed (``build``, again after events that need a rebuild).
+
+    `follow` makes the `LiveAnalysis` the events are filed into: each service's own share
+    of the analysis, about a third of the analysis again (seconds at full scale). Apart,
+    so a UI paints its first screen from ``analysis`` before paying for it."""
+
+    # Never in its repr: a worker's description shows its arguments (millions of objects).
+    raw: RawCluster = field(repr=False)
+    analysis: Analysis = field(repr=False)
+    build: Callable[[RawCluster], Analysis] = field(repr=False)
+
+    @classmethod
+    def read(cls, raw: RawCluster, build: Callable[[RawCluster], Analysis]) -> Followable:
+        return cls(raw, build(raw), build)
+
+    def follow(self) -> LiveAnalysis:
+        """The analysis that follows ``raw``'s events from here (``raw`` is theirs now)."""
+        first = [self.analysis]
+
+        def build(raw: RawCluster) -> Analysis:
+            # A LiveAnalysis starts from a build of ``raw``: this load's, not a second one.
+            return first.pop() if first else self.build(raw)
+
+        return LiveAnalysis(self.raw, build)
 
 
 def parse_client(text: str | None) -> str | None:
@@ -163,10 +198,10 @@ class DumpSource:
 
         return self._build(load_dump(list(self.files)))
 
-    def load_following(self) -> LiveAnalysis:
+    def load_following(self) -> Followable:
         from kpath.cluster.dump import load_dump
 
-        return LiveAnalysis(load_dump(list(self.files)), self._build)
+        return Followable.read(load_dump(list(self.files)), self._build)
 
     def _build(self, raw: RawCluster) -> Analysis:
         from kpath.cluster.snapshot import build_snapshot
@@ -205,16 +240,7 @@ class KubeSource:
     def origin(self) -> str:
         return self.label or f"context {self.options.context or '?'}"
 
-    @property
-    def watcher(self) -> Watcher | None:
-        """The kinds-changed watch (`watch_changes`); the UI follows with `follower`."""
-        from kpath.cluster.watch import DEFAULT_KINDS, GATEWAY_WATCH_KINDS, watch_changes
-
-        options = self.options
-        # The Gateway API kinds too (they drop out quietly where the group is not served):
-        # the view routes through them, and through Gateways of other namespaces.
-        kinds = (*DEFAULT_KINDS, *GATEWAY_WATCH_KINDS)
-        return lambda on_change, stop: watch_changes(options, on_change, stop, kinds=kinds)
+    watcher = None  # followed by `follower`
 
     @property
     def follower(self) -> Follower | None:
@@ -242,8 +268,8 @@ class KubeSource:
             snapshot = replace(snapshot, namespaces_read=frozenset({self._namespace()}))
         return analyse_snapshot(snapshot, self.client, from_here=True)
 
-    def load_following(self) -> LiveAnalysis:
-        return LiveAnalysis(*self._read())
+    def load_following(self) -> Followable:
+        return Followable.read(*self._read())
 
     def _read(self) -> tuple[RawCluster, Callable[[RawCluster], Analysis]]:
         """The objects read, and how they are analysed (now and after each event)."""
@@ -345,10 +371,10 @@ class LoadedSource:
     def load(self) -> Analysis:
         return self.read()
 
-    def load_following(self) -> LiveAnalysis:
+    def load_following(self) -> Followable:
         if self.raw is None or self.build is None:
             raise InputError("this source has no objects to follow")
-        return LiveAnalysis(self.raw(), self.build)
+        return Followable.read(self.raw(), self.build)
 
     def contexts(self) -> tuple[list[str], str | None]:
         return list(self.context_names), self.context

@@ -173,3 +173,31 @@ def test_an_event_feed_hands_batches_to_each_follow_until_it_stops() -> None:
     assert feed.following == 0 and feed.send(unready("web", 1)) == 0
     with pytest.raises(InputError):
         LoadedSource(lambda: build(raw_cluster())).load_following()
+
+
+def test_a_followed_load_is_analysed_once_and_again_only_for_a_rebuild() -> None:
+    """`Followable`: the load's analysis is the one shown and the one the `LiveAnalysis`
+    starts from (no second analysis before following); a rebuild still analyses anew."""
+    from kpath.cluster.events import Replace
+    from kpath.cluster.raw import RawCluster
+    from kpath.routing.analysis import Analysis
+    from kpath.source import Followable
+    from tests.tui.following import build, objects, raw_cluster
+
+    builds: list[RawCluster] = []
+
+    def counted(raw: RawCluster) -> Analysis:
+        builds.append(raw)
+        return build(raw)
+
+    loaded = Followable.read(raw_cluster(), counted)
+    assert len(builds) == 1
+    live = loaded.follow()
+    assert len(builds) == 1 and live.raw is loaded.raw
+    assert live.analysis.paths == loaded.analysis.paths
+    assert live.analysis.findings == loaded.analysis.findings
+    nodes = tuple(o for o in objects() if o["kind"] == "Node")
+    changed = live.apply([Replace("Node", nodes)])  # a kind listed again: a rebuild
+    assert changed.everything and len(builds) == 2 and builds[-1] is loaded.raw
+    # The analysis shown first is not the live one: events never move it.
+    assert loaded.analysis.snapshot.nodes is not live.analysis.snapshot.nodes

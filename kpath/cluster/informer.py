@@ -9,8 +9,7 @@ so a resumed watch never replays what was already heard and a quiet kind's versi
 the cluster's. What arrives becomes `Change` events the caller files into its `RawCluster`
 (`kpath.cluster.events.apply_events`), giving what a fresh load would read.
 
-What can go wrong (`kpath.cluster.streams` has the machinery, shared with
-`kpath.cluster.watch`), and what follows:
+What can go wrong (`kpath.cluster.streams` has the machinery), and what follows:
 
 - the stream ends (``timeoutSeconds``, or the server's own limit): resumed;
 - ``410 Gone`` (an HTTP status or an ERROR event): that kind alone is listed again and

@@ -1,6 +1,5 @@
-"""Watch streams over one API server: the HTTP, retry and health machinery that both
-followers of a cluster share (`kpath.cluster.informer`, which files full objects, and
-`kpath.cluster.watch`, which only says which kind changed).
+"""Watch streams over one API server: the HTTP, retry and health machinery of the
+cluster's follower (`kpath.cluster.informer`, which files full objects).
 
 What can go wrong with a stream, and the exception each becomes:
 

@@ -5,10 +5,12 @@ a live context, the demo lab, dicts in a test) and a `ViewScope` (what the user 
 see); it runs the source's load in a thread worker and the result arrives as an
 `AnalysisReady` message. Probes plug in the same way (`Prober`).
 
-A live source with a `follower` is followed from the objects each load read: the follower's
-thread hands events to an `Inbox`, an apply worker files whatever has arrived into the
-`LiveAnalysis` and analyses it again, and an `EventsApplied` message brings the analysis and
-what changed to the screen, which repaints those services alone. A source with only a
+A live source with a `follower` is followed from the objects each load read (a
+`Followable`): its plain analysis is painted first; then the follower's thread hands events
+to an `Inbox`, and an apply worker builds the `LiveAnalysis` (seconds at full scale, so
+after the first screen), files whatever has arrived into it and analyses it again, and an
+`EventsApplied` message brings the analysis and what changed to the screen, which repaints
+those services alone. A source with only a
 `watcher` hears which kinds changed and reloads everything after a quiet spell.
 """
 
@@ -33,14 +35,23 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from kpath.cluster.events import Change, Health, Replace
 from kpath.cluster.records import ObjectKey
-from kpath.cluster.watch import WATCH_LOST, WATCH_OK
 from kpath.errors import KpathError
 from kpath.export.jsonout import paths_json
+from kpath.gcpause import paused_gc
 from kpath.routing.analysis import Analysis
 from kpath.routing.incremental import Changed, LiveAnalysis
 from kpath.routing.scope import ViewScope
 from kpath.safetext import clean, clean_message
-from kpath.source import ClusterSource, Follower, Watcher, detached, needs_reload
+from kpath.source import (
+    WATCH_LOST,
+    WATCH_OK,
+    ClusterSource,
+    Followable,
+    Follower,
+    Watcher,
+    detached,
+    needs_reload,
+)
 from kpath.tui import files, health
 from kpath.tui import view_model as vm
 from kpath.tui.actions import bindings
@@ -135,7 +146,7 @@ class KpathApp(App[int]):
         self.loaded = False
         self._follower: Follower | None = source.follower if self.live else None
         self._watcher = source.watcher if self.live and self._follower is None else None
-        self._following: LiveAnalysis | None = None  # what the follower's events go into
+        self._following: Followable | None = None  # the load whose objects are followed
         self._unshown: EventsApplied | None = None  # applied, not drawn yet (a burst, merged)
         #: Followed batches on screen: (handed over, painted) in `time.monotonic` seconds,
         #: and what they changed; how far the screen trails the cluster.
@@ -195,12 +206,8 @@ class KpathApp(App[int]):
         """Follow the cluster with the current watcher, if any (a fresh stop event, so a
         previous watch's late messages are told apart and dropped). ``origin``: the server
         the watch will find in the kubeconfig, when a load just found it there."""
-        self._stop_watch.set()
-        if self._watch_timer is not None:  # the old watch's changes: not this one's
-            self._watch_timer.stop()
-            self._watch_timer = self._first_pending = None
+        self._stop_following()
         self._watch_origin = origin
-        self._following, self._unshown = None, None
         if self._watcher is None:
             # A follower starts from the objects the next load reads (`_follow`).
             self.main.status.watching = ""
@@ -208,6 +215,15 @@ class KpathApp(App[int]):
         self._stop_watch = threading.Event()
         self.main.status.watching = status_bar.WATCHING
         self._watch(self._watcher, self._stop_watch)
+
+    def _stop_following(self) -> None:
+        """The watch or follow running now stops; its changes not reloaded or drawn yet
+        are dropped."""
+        self._stop_watch.set()
+        if self._watch_timer is not None:
+            self._watch_timer.stop()
+            self._watch_timer = self._first_pending = None
+        self._following, self._unshown = None, None
 
     @work(thread=True, exit_on_error=False, group="watch")
     def _watch(self, watcher: Watcher, stop: threading.Event) -> None:
@@ -225,25 +241,29 @@ class KpathApp(App[int]):
         except KpathError as exc:  # credentials the load itself could use, but not the watch
             self.call_from_thread(self._watch_failed, str(exc), stop)
 
-    def _follow(self, following: LiveAnalysis) -> None:
+    def _follow(self, following: Followable) -> None:
         """Follow the cluster from the objects a load just read; the previous follow stops
         (the load read everything it had followed)."""
         if self._follower is None:
             return
-        self._stop_watch.set()
-        if self._watch_timer is not None:
-            self._watch_timer.stop()
-            self._watch_timer = self._first_pending = None
+        self._stop_following()
         stop = self._stop_watch = threading.Event()
-        self._following, self._unshown = following, None
-        inbox = Inbox()
+        self._following = following
         self.main.status.watching = status_bar.WATCHING
+        # Once the screen shows the load: the watches and each service's share of the
+        # analysis (`Followable.follow`, seconds at full scale) would only delay it.
+        self.call_after_refresh(self._start_following, following, stop)
+
+    def _start_following(self, following: Followable, stop: threading.Event) -> None:
+        if stop is not self._stop_watch or stop.is_set() or self._follower is None:
+            return  # a reload, `c` or `n` came first
+        inbox = Inbox()
         self._run_follower(self._follower, following, inbox, stop)
         self._apply_events(following, inbox, stop)
 
     @work(thread=True, exit_on_error=False, group="watch")
     def _run_follower(
-        self, follower: Follower, following: LiveAnalysis, inbox: Inbox, stop: threading.Event
+        self, follower: Follower, following: Followable, inbox: Inbox, stop: threading.Event
     ) -> None:
         def heard(events: Sequence[Change | Replace | Health]) -> None:
             # From the follower's threads: the inbox and post_message are thread-safe.
@@ -254,7 +274,8 @@ class KpathApp(App[int]):
             inbox.put([e for e in events if not isinstance(e, Health)], arrived)
 
         try:
-            # Its own lists of the objects: the apply worker files events into these.
+            # Lists of its own, copied before any event is filed into ``raw``: the apply
+            # worker files them there.
             follower(detached(following.raw), heard, stop)
         except KpathError as exc:  # credentials the load itself could use, but not the watch
             self.call_from_thread(self._watch_failed, str(exc), stop)
@@ -262,9 +283,12 @@ class KpathApp(App[int]):
             inbox.close()
 
     @work(thread=True, exit_on_error=False, group="watch")
-    def _apply_events(self, following: LiveAnalysis, inbox: Inbox, stop: threading.Event) -> None:
+    def _apply_events(self, first: Followable, inbox: Inbox, stop: threading.Event) -> None:
         """File and analyse what has arrived, as often as the analysis keeps up: the events
         that come in meanwhile wait in the inbox and are taken together next."""
+        following = first.follow()
+        # Its per-service parts live as long as the follow, as the raw objects do.
+        gc.freeze()
         while (batch := inbox.take(stop)) is not None:
             for part in narrow_first(batch.events):
                 try:
@@ -283,6 +307,10 @@ class KpathApp(App[int]):
                     EventsApplied(analysis, changed, batch.arrived, following, self._clock())
                 )
 
+    def _follows(self, following: LiveAnalysis) -> bool:
+        """Whether ``following`` is the follow of now (made from the load followed now)."""
+        return self._following is not None and following.raw is self._following.raw
+
     def _apply_failed(self, reason: str, stop: threading.Event) -> None:
         if stop is self._stop_watch and not stop.is_set():
             self.notify(
@@ -294,7 +322,7 @@ class KpathApp(App[int]):
 
     @on(EventsApplied)
     def _events_applied(self, message: EventsApplied) -> None:
-        if message.following is not self._following:
+        if not self._follows(message.following):
             return  # a follow a reload (or `c`, `n`) replaced
         unshown = self._unshown
         if unshown is None:
@@ -316,7 +344,7 @@ class KpathApp(App[int]):
 
     def _show_events(self) -> None:
         message, self._unshown = self._unshown, None
-        if message is None or message.following is not self._following:
+        if message is None or not self._follows(message.following):
             return
         if self._stop_watch.is_set() or not self.main.query("#status"):
             return  # the app is closing: the follow stopped, the screen is torn down
@@ -365,7 +393,7 @@ class KpathApp(App[int]):
         if message.watch is not self._stop_watch or self._stop_watch.is_set():
             return
         self.main.status.watching = status_bar.WATCHING if message.ok else status_bar.WATCH_LOST
-        if self._following is not None and message.ok:
+        if self._follower is not None and message.ok:
             # The follower resumed where it was (a kind it lost track of comes back as a
             # Replace): nothing to reload. Lost, it is stale as a failed load: loads are
             # retried (a server that moved is found in the kubeconfig) and follow anew.
@@ -419,7 +447,7 @@ class KpathApp(App[int]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="load")
     def _load_snapshot(self) -> None:
         load = self.source
-        following: LiveAnalysis | None = None
+        following: Followable | None = None
         try:
             if self._follower is not None:
                 following = load.load_following()
@@ -513,7 +541,8 @@ class KpathApp(App[int]):
                 # after the usual gap, covers it.
                 self._change_heard()
         self._fresh()
-        changed = self.main.show_analysis(message.analysis, message.loaded_at)
+        with paused_gc():  # rows and findings of every service: many small acyclic objects
+            changed = self.main.show_analysis(message.analysis, message.loaded_at)
         if changed:
             self.notify(f"{len(changed)} service(s) changed", timeout=3)
         if self._select and not self.loaded:

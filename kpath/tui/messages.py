@@ -20,6 +20,7 @@ from kpath.tui.view_model import Hop, ProbeMark
 
 if TYPE_CHECKING:  # the prober's modules load when probes are wired, not with the UI
     from kpath.probe.run import ProbeReport
+    from kpath.source import Followable
 
 
 class AnalysisReady(Message):
@@ -30,7 +31,7 @@ class AnalysisReady(Message):
         analysis: Analysis,
         loaded_at: datetime,
         load: object = None,
-        following: LiveAnalysis | None = None,
+        following: Followable | None = None,
     ) -> None:
         super().__init__()
         self.analysis = analysis

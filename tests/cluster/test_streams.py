@@ -1,6 +1,6 @@
 """The watch streams' pure decisions (`kpath.cluster.streams`): when to pause, how long,
 when to say lost (`retry_plan`); what a ``Retry-After`` asks; which bookmark ends a
-streaming list; how a stream's bytes become groups of lines."""
+streaming list; how a stream's bytes become groups of lines; what an event line says."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from kpath.cluster.streams import (
     MAX_BACKOFF,
     MAX_RETRY_AFTER,
     MIN_GAP,
+    decode_event,
     initial_events_end,
     lines,
     retry_after,
@@ -90,3 +91,36 @@ class Chunks:
 def test_lines_come_in_the_groups_one_read_brought() -> None:
     got = list(lines(Chunks(b'{"a":1}\n{"b"', b':2}\n\n{"c":3}\n{"d"', b":4}")))
     assert got == [[b'{"a":1}'], [b'{"b":2}', b'{"c":3}'], [b'{"d":4}']]
+
+
+def test_decode_event_reads_type_version_and_error_code() -> None:
+    def parse_event(line: bytes) -> tuple[str, str | None, int | None]:
+        return decode_event(line)[:3]
+
+    assert parse_event(b'{"type":"MODIFIED","object":{"metadata":{"resourceVersion":"7"}}}') == (
+        "MODIFIED",
+        "7",
+        None,
+    )
+    assert parse_event(b'{"type":"ERROR","object":{"kind":"Status","code":410}}') == (
+        "ERROR",
+        None,
+        410,
+    )
+    assert parse_event(b'{"type":"ERROR","object":{"kind":"Status","reason":"Expired"}}') == (
+        "ERROR",
+        None,
+        410,
+    )  # a Status naming the reason only is a 410 too
+    assert parse_event(b'{"type":"ERROR","object":{"kind":"Status","code":500}}') == (
+        "ERROR",
+        None,
+        500,
+    )
+    assert parse_event(b'{"type":"BOOKMARK","object":{"metadata":{"resourceVersion":"9"}}}') == (
+        "BOOKMARK",
+        "9",
+        None,
+    )
+    assert parse_event(b"not json") == ("", None, None)
+    assert parse_event(b"[1]") == ("", None, None)

@@ -4,7 +4,6 @@ assumed; a server without the CRDs is normal; what RBAC forbids is "not visible"
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -12,6 +11,7 @@ from typing import Any
 import pytest
 
 from kpath.cli import main
+from kpath.cluster.gatewayapi import GATEWAY_KINDS
 from kpath.cluster.live import (
     LiveOptions,
     load_live,
@@ -21,7 +21,6 @@ from kpath.cluster.live import (
 )
 from kpath.cluster.raw import RawCluster
 from kpath.cluster.snapshot import build_snapshot
-from kpath.cluster.watch import GATEWAY_WATCH_KINDS
 from kpath.lab.apiserver import RecordedRequest, ServerThread, serve_in_thread
 from kpath.lab.rbac import load_policy
 from kpath.lab.resources import (
@@ -32,7 +31,8 @@ from kpath.lab.resources import (
 )
 from kpath.lab.store import Store
 from kpath.routing.visibility import not_visible_lines
-from tests.integration.watching import Heard, watching
+from tests.integration.following import Delivered, following
+from tests.integration.watching import eventually
 
 pytestmark = pytest.mark.lab
 
@@ -371,34 +371,30 @@ def test_with_the_lab_serving_it_kpath_paths_still_works_without_objects(
 # ---------------------------------------------------------------- watching
 
 
-def test_gateway_kinds_are_watched_at_their_served_version(serve: Any) -> None:
+def test_gateway_kinds_are_followed_at_their_served_version(serve: Any) -> None:
     versions = {**GATEWAY_STANDARD_2026, "TLSRoute": ("v1alpha2",)}
     st, kc = serve(gateway_objects(), resources=CORE_RESOURCES + gateway_resources(versions))
-    heard = Heard()
-    kinds = ("Service", *GATEWAY_WATCH_KINDS)
-    with watching(LiveOptions(kubeconfig=str(kc), all_namespaces=True), heard, kinds=kinds):
-        threading.Event().wait(1.0)  # the streams open; an unchanged cluster says nothing
-        assert heard.kinds == []
-        heard.clear()
+    options = LiveOptions(kubeconfig=str(kc), all_namespaces=True)
+    raw = load_live(options)
+    with following(options, raw) as (delivered, _):
+        assert eventually(lambda: st.call(lambda: st.store.watcher_count) >= 5)
+        assert delivered.changes() == []  # an unchanged cluster says nothing
         st.call(st.store.put, _obj("HTTPRoute", "new", "shop", parentRefs=[{"name": "gw"}]))
-        assert heard.wait_for("HTTPRoute"), heard.kinds
+        assert delivered.wait(lambda: "HTTPRoute" in kinds_of(delivered)), delivered.events
         tls = _obj("TLSRoute", "tls2", "shop", "v1alpha2", parentRefs=[{"name": "gw"}])
         st.call(st.store.put, tls)
-        assert heard.wait_for("TLSRoute"), heard.kinds
+        assert delivered.wait(lambda: "TLSRoute" in kinds_of(delivered)), delivered.events
     # TLSRoute is served at v1alpha2 only: hearing it means its stream used that version.
     watched = {w.kind for w in st.server.watches.opened}
-    assert {"Namespace", "GatewayClass", "HTTPRoute", "TLSRoute", "Service"} <= watched
+    assert {"GatewayClass", "HTTPRoute", "TLSRoute", "Service"} <= watched
 
 
-def test_without_the_crds_gateway_watches_drop_out_quietly(serve: Any) -> None:
+def test_without_the_crds_no_gateway_kind_is_followed(serve: Any) -> None:
     st, kc = serve([], resources=CORE_RESOURCES)
-    heard = Heard()
-    with watching(
-        LiveOptions(kubeconfig=str(kc), all_namespaces=True),
-        heard,
-        kinds=("Service", *GATEWAY_WATCH_KINDS),
-    ):
-        threading.Event().wait(0.5)
+    options = LiveOptions(kubeconfig=str(kc), all_namespaces=True)
+    raw = load_live(options)
+    with following(options, raw) as (delivered, _):
+        assert eventually(lambda: st.call(lambda: st.store.watcher_count) >= 1)
         st.call(
             st.store.put,
             {
@@ -408,6 +404,10 @@ def test_without_the_crds_gateway_watches_drop_out_quietly(serve: Any) -> None:
                 "spec": {"ports": [{"port": 80}]},
             },
         )
-        assert heard.wait_for("Service"), heard.kinds
+        assert delivered.wait(lambda: "Service" in kinds_of(delivered)), delivered.events
     assert not any(r.path.startswith(f"{GW}/") for r in st.server.requests)
-    assert {w.kind for w in st.server.watches.opened} == {"Service"}
+    assert not {w.kind for w in st.server.watches.opened} & set(GATEWAY_KINDS)
+
+
+def kinds_of(delivered: Delivered) -> set[str]:
+    return {c.kind for c in delivered.changes()}

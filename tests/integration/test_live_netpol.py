@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from kpath.cli import main
+from kpath.cluster.informer import plan_streams
 from kpath.cluster.live import LiveOptions, load_live
 from kpath.cluster.netpol import OtherPolicy
 from kpath.cluster.raw import RawCluster
@@ -20,7 +21,7 @@ from kpath.lab.apiserver import RecordedRequest, ServerThread
 from kpath.lab.rbac import Policy, Rule, load_policy
 from kpath.lab.resources import POLICY_API_RESOURCES, RESOURCES
 from kpath.lab.store import Store
-from tests.integration.watching import Heard, watching
+from tests.integration.following import following
 from tests.lab.conftest import wait_for_watchers
 
 pytestmark = pytest.mark.lab
@@ -269,13 +270,14 @@ def test_a_role_without_policies_keeps_the_rest(serve: Any) -> None:
     assert "NetworkPolicy" in raw.not_visible and raw.objects["Service"]
 
 
-def test_watch_follows_network_policies(serve: Any) -> None:
+def test_the_follow_hears_network_policies(serve: Any) -> None:
     st, kc = serve(objects())
-    heard = Heard()
-    with watching(
-        LiveOptions(kubeconfig=str(kc), all_namespaces=True), heard, kinds=("NetworkPolicy",)
-    ):
-        wait_for_watchers(st)  # a change before the stream opened would be missed
+    options = LiveOptions(kubeconfig=str(kc), all_namespaces=True)
+    raw = load_live(options)
+    with following(options, raw) as (delivered, _):
+        wait_for_watchers(st, len(plan_streams(raw, None)))  # a change before would be missed
         st.call(st.store.put, policy("new", "shop"))
-        assert heard.wait_for("NetworkPolicy"), heard.kinds
-    assert {w.kind for w in st.server.watches.opened} == {"NetworkPolicy"}
+        assert delivered.wait(
+            lambda: any(c.kind == "NetworkPolicy" for c in delivered.changes())
+        ), delivered.events
+    assert "NetworkPolicy" in {w.kind for w in st.server.watches.opened}

@@ -4,7 +4,9 @@ health is the header's "watching" / "watch lost"; nothing is read again meanwhil
 
 from __future__ import annotations
 
+import asyncio
 import re
+import threading
 
 import pytest
 from textual.strip import Strip
@@ -210,3 +212,25 @@ async def test_a_row_that_moves_in_the_sort_order_is_drawn_where_it_now_is() -> 
         # Each line holds the service now in its place, the one that did not change too.
         assert list(screen_rows(app)) == [API, ADMIN, WEB]
         assert "0/2" in screen_rows(app)[API] and main.selected == WEB
+
+
+async def test_the_follow_starts_once_the_first_screen_is_shown() -> None:
+    """The watches (and each service's share of the analysis, made with them) wait until the
+    load's analysis is on screen: at full scale they would delay it by seconds."""
+    from kpath.cluster.raw import RawCluster
+    from kpath.source import EventFeed, EventSink, LoadedSource
+
+    feed = EventFeed()
+    shown_when_followed: list[bool] = []
+
+    def follower(raw: RawCluster, on_events: EventSink, stop: threading.Event) -> None:
+        shown_when_followed.append(app.loaded and app.main.table.visible_count == 3)
+        feed.follow(raw, on_events, stop)
+
+    app = KpathApp(LoadedSource.following(raw_cluster, build, follower, origin="lab"), clock=clock)
+    async with app.run_test(size=(200, 40)) as pilot:
+        await app.wait_loaded(pilot.pause)
+        assert await until(lambda: feed.following == 1)
+        assert shown_when_followed == [True]
+        await asyncio.to_thread(feed.send, unready("web", 0))
+        assert await until(lambda: ready(app, WEB) == 1)  # and it follows from there

@@ -1,5 +1,6 @@
-"""The live UI follows the lab through watches: a deployment scaled behind its back shows up
-without `r`, the header says it is watching, and quitting stops the watch."""
+"""A live source with a `watcher` (one that only says which kinds changed): a deployment
+scaled behind the UI's back shows up without `r` once the watcher says so, the header says
+it is watching, and quitting stops the watch."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import pytest
 from kpath.cluster.live import LiveOptions, load_live
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import build_snapshot
-from kpath.cluster.watch import watch_changes
 from kpath.lab.runner import LabThread
 from kpath.routing.analysis import Analysis, analyse
 from kpath.source import LoadedSource
@@ -61,10 +61,14 @@ async def test_a_scaled_deployment_shows_up_without_refreshing(
     lab: LabThread, options: LiveOptions
 ) -> None:
     stops: list[threading.Event] = []
+    scaled = threading.Event()
 
     def watcher(on_change: Callable[[str], None], stop: threading.Event) -> None:
+        # A watcher says which kinds changed: here, once the lab scaled the deployment.
         stops.append(stop)
-        watch_changes(options, on_change, stop)
+        if scaled.wait(10):
+            on_change("Pod")
+        stop.wait(30)
 
     app = live_app(options, watcher)
     async with app.run_test(size=(160, 40)) as pilot:
@@ -74,6 +78,7 @@ async def test_a_scaled_deployment_shows_up_without_refreshing(
         assert f"live │ {WATCHING}" in screen_text(app)
         first = app.main.analysis
         await lab_call(lab.scale, "shop", "web", 1)
+        scaled.set()
         assert await until(pilot, lambda: web_ready(app) == 1), web_ready(app)
         assert app.main.analysis is not first
         # The changed service is marked as with `r`.
@@ -98,8 +103,8 @@ async def test_without_a_watcher_the_live_app_waits_for_r(
 
 
 async def test_a_lost_watch_is_shown_and_recovery_reloads(options: LiveOptions) -> None:
-    from kpath.cluster.watch import WATCH_LOST as LOST
-    from kpath.cluster.watch import WATCH_OK as OK
+    from kpath.source import WATCH_LOST as LOST
+    from kpath.source import WATCH_OK as OK
 
     told = threading.Event()
 

@@ -31,6 +31,7 @@ from kpath.routing.summary import path_summary
 from kpath.safetext import clean, literal, literal_message
 from kpath.tui import view_model as vm
 from kpath.tui.messages import HopSelected, JumpTo, ServiceHighlighted
+from kpath.tui.signatures import Signatures
 from kpath.tui.styles import (
     ANSI_DARK,
     ANSI_LIGHT,
@@ -118,7 +119,7 @@ class MainScreen(Screen[None]):
         self._findings_for: ObjectKey | None = None  # the service the findings tab is about
         self._drawn: set[int] = set()  # the paths whose hops the path view draws now
         self._open: _OpenPath | None = None  # what the path pane draws now
-        self._signatures: dict[ObjectKey, tuple[object, ...]] = {}  # `path_signature`s now
+        self._signatures = Signatures()  # the `path_signature`s of the analysis shown
         self._waiting = "Loading…"  # shown until the first analysis (or a failure) lands
         self.failure = ""  # why nothing is shown: the last load failed with no analysis
 
@@ -258,7 +259,7 @@ class MainScreen(Screen[None]):
         """Show nothing of the last analysis (another cluster is being read): an empty
         list, no findings, ``waiting`` where the paths go."""
         self.analysis, self._rows, self._findings = None, vm.NO_ROWS, {}
-        self._signatures = {}
+        self._signatures = Signatures()
         self.forget_probes()
         self._waiting, self.failure, self._flash = waiting, "", frozenset()
         status = self.status
@@ -305,35 +306,25 @@ class MainScreen(Screen[None]):
 
     def show_analysis(self, analysis: Analysis, loaded_at: datetime) -> frozenset[ObjectKey]:
         """A new analysis; returns the services whose paths changed since the last one."""
-        paths, states = vm.group_paths(analysis), vm.path_states(analysis)
-        # Compared with the signatures kept from the last analysis: each path read once.
-        signatures = {k: vm.path_signature(analysis, idx, states) for k, idx in paths.items()}
-        changed = frozenset(
-            k
-            for k, sig in signatures.items()
-            if self.analysis is not None and self._signatures.get(k) != sig
-        )
-        self._signatures = signatures
+        paths = vm.group_paths(analysis)
+        if self.analysis is None:
+            # Nothing to compare with (the first screen): each is made when compared.
+            changed: frozenset[ObjectKey] = frozenset()
+            self._signatures = Signatures.of(analysis, paths)
+        else:
+            # Compared with the signatures kept from the last analysis: each path read once.
+            states = vm.path_states(analysis)
+            signatures = {k: vm.path_signature(analysis, i, states) for k, i in paths.items()}
+            changed = frozenset(k for k, s in signatures.items() if self._signatures.get(k) != s)
+            self._signatures = Signatures()
+            self._signatures.update(signatures)
         old, self.analysis = self.analysis, analysis
         keep = self._keep(analysis)
         before, self._paths = self._paths, paths
         # Always the new rows: the table repaints only if the lines on screen differ.
         self._rows = vm.sort_rows(vm.service_rows(analysis, keep, self._paths), self.sort)
         self._findings = vm.group_findings(analysis.findings)
-        # Hop references belong to one analysis: move the results of unchanged services, and
-        # keep a changed service's where its hops still exist, marked stale.
-        self.probes = vm.carry_marks(old, analysis, self.probes, changed) if self.probes else {}
-        self._refs_of = {}
-        for ref in self.probes:
-            self._refs_of.setdefault(ref.path, set()).add(ref)
-        moved = vm.moved_paths(before, self._paths, changed)
-        self.reports = [
-            (r, tuple(moved.get(i) if i is not None else None for i in idx))
-            for r, idx in self.reports
-        ]
-        self.service_probes = {
-            k: v for k, v in self.service_probes.items() if k in self._paths and k not in changed
-        }
+        self._carry_probes(old, analysis, before, changed)
         self._flash, self.failure = changed, ""
         status = self.status
         status.loaded_at, status.reading, status.error = loaded_at, False, ""
@@ -397,17 +388,20 @@ class MainScreen(Screen[None]):
 
     def _carry_probes(
         self,
-        old: Analysis,
+        old: Analysis | None,
         analysis: Analysis,
         before: Mapping[ObjectKey, list[int]],
         moved: frozenset[ObjectKey],
     ) -> None:
-        """Probe results after followed events: as `show_analysis` keeps them."""
+        """Probe results on a new analysis (``before``: the old one's paths by service).
+        Hop references belong to one analysis: the results of services that did not move
+        are carried over; a moved service's stay where its hops still exist, marked stale,
+        and its row's probe mark goes."""
         if self.probes:
             self.probes = vm.carry_marks(old, analysis, self.probes, moved)
-            self._refs_of = {}
-            for ref in self.probes:
-                self._refs_of.setdefault(ref.path, set()).add(ref)
+        self._refs_of = {}
+        for ref in self.probes:
+            self._refs_of.setdefault(ref.path, set()).add(ref)
         if self.reports:
             at = vm.moved_paths(before, self._paths, moved)
             self.reports = [
