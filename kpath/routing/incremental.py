@@ -42,9 +42,9 @@ from dataclasses import dataclass
 
 from kpath.cluster.events import Change, Event, Health, RawIndex, apply_events, object_key
 from kpath.cluster.gatewayapi import GATEWAY_KINDS
-from kpath.cluster.livesnap import FOLLOWED, LiveSnapshot, selects
+from kpath.cluster.livesnap import FOLLOWED, Bucket, LiveSnapshot, selects
 from kpath.cluster.raw import RawCluster, RawObject
-from kpath.cluster.records import Labels, ObjectKey, Pod
+from kpath.cluster.records import Labels, ObjectKey, Pod, Service
 from kpath.cluster.snapshot import Snapshot
 from kpath.gcpause import paused_gc
 from kpath.routing.analysis import Analysis
@@ -52,10 +52,9 @@ from kpath.routing.closest import candidates
 from kpath.routing.findings import (
     CrossTally,
     Finding,
-    cluster_cross_finding,
+    cross_node_report,
     cross_node_tally,
     ingress_findings,
-    service_cross_finding,
     service_findings,
     snapshot_findings,
 )
@@ -67,7 +66,8 @@ from kpath.routing.gateway.status import gateway_analysis_findings
 from kpath.routing.ingress import IngressRoute, ingress_facts, ingress_routes
 from kpath.routing.ingress_conflicts import conflict_findings
 from kpath.routing.kubeproxy import Target
-from kpath.routing.nodegroups import regroup
+from kpath.routing.livegroups import moved_groups
+from kpath.routing.nodegroups import NodeGroup
 from kpath.routing.paths import (
     Path,
     PortRoutes,
@@ -84,16 +84,26 @@ from kpath.routing.policy.unevaluated import not_evaluated_findings
 class Changed:
     """What a batch of events changed. ``services``: the services whose rows, paths or
     findings may differ (gone ones included); ``everything``: what every row shows may
-    differ (node groups, a rebuild), so a view redraws all. The header's counts and the
-    findings of no one service follow from the services named: a view recounts them from
-    `LiveAnalysis.analysis` whenever anything changed."""
+    differ (a rebuild, NetworkPolicy verdicts), so a view redraws all; ``nodes``: a
+    node's record changed (the summary counts nodes), whether or not any service did. The
+    header's counts and the findings of no one service follow from these: a view recounts
+    them from `LiveAnalysis.analysis` whenever anything changed."""
 
     services: frozenset[ObjectKey] = frozenset()
     everything: bool = False
+    nodes: bool = False
 
     @property
     def nothing(self) -> bool:
-        return not self.everything and not self.services
+        return not self.everything and not self.services and not self.nodes
+
+    def __or__(self, other: Changed) -> Changed:
+        """What two batches changed, taken together."""
+        return Changed(
+            self.services | other.services,
+            self.everything or other.everything,
+            self.nodes or other.nodes,
+        )
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,12 @@ class _Gateways:
 
 #: A KP103 rank (letters off, terms off) past every candidate's.
 _NO_RANK = (1 << 62, 1 << 62)
+
+
+def _findings_read_groups(svc: Service, routes: Sequence[PortRoutes]) -> bool:
+    """Whether `service_findings` reads this service's node groups: KP101 and KP107 read
+    the external ones, KP108 the internal ones under Local policy."""
+    return svc.internal_traffic_policy == "Local" or any(r.external is not None for r in routes)
 
 
 class LiveAnalysis:
@@ -160,8 +176,8 @@ class LiveAnalysis:
         self._reroute_ingresses(snap, set())
         self._gw: _Gateways | None = self._gateways(snap)
         self._extra: dict[ObjectKey, list[Path]] = {}
-        self._cross: dict[ObjectKey, tuple[float, float, Finding | None]] = {}
-        self._cross_order: list[ObjectKey] | None = None
+        #: Each service's cross-node tally, over all its paths: (crossing, counted, pinned).
+        self._cross: dict[ObjectKey, tuple[float, float, bool]] = {}
         self._tally(snap, set(self._order))
         # The same analysis over the records this object owns from now on.
         self.analysis = dataclasses.replace(analysis, snapshot=snap, routes=self._routes)
@@ -196,10 +212,14 @@ class LiveAnalysis:
             else nodes,
         )
 
-    def _regrouped(self, snap: Snapshot, key: ObjectKey, nodes: set[str]) -> _Part:
-        """A service again after ``nodes`` changed: where they host none of its endpoints
-        and no hint names them, only bucket membership moved (`regroup`), so its
-        endpoints are not resolved again, and its findings without endpoints stand."""
+    def _regrouped(
+        self, snap: Snapshot, key: ObjectKey, nodes: set[str], moved: set[Bucket]
+    ) -> _Part:
+        """A service again after ``nodes`` changed, whose buckets ``moved``: where they host
+        none of its endpoints and no hint names them, only bucket membership moved
+        (`livegroups.moved_groups`), so its endpoints are not resolved again, its paths
+        are the same with their groups swapped, and its findings stand unless they read
+        node groups. The very part when none of its groups moved."""
         part = self._parts[key]
         if (
             not nodes.isdisjoint(part.nodes)
@@ -207,14 +227,39 @@ class LiveAnalysis:
             or self._live.derived
         ):
             return self._part(snap, key)
-        routes = []
+        buckets = snap.node_buckets
+        routes: list[PortRoutes] = []
+        swapped: dict[int, tuple[tuple[NodeGroup, ...], tuple[NodeGroup, ...]]] = {}
         for r in part.routes:
-            external = regroup(snap, r.external) if r.external is not None else None
-            internal = external if r.internal is r.external else regroup(snap, r.internal)
-            if internal is None or (r.external is not None and external is None):
+            ext = moved_groups(buckets, r.external, moved) if r.external is not None else None
+            internal = ext if r.internal is r.external else moved_groups(buckets, r.internal, moved)
+            if internal is None or (r.external is not None and ext is None):
                 return self._part(snap, key)
-            routes.append(r._replace(external=external, internal=internal))
-        return self._part(snap, key, routes, part.findings if part.empty else None, part.nodes)
+            for was, now in ((r.external, ext), (r.internal, internal)):
+                if was is not None and now is not None and now is not was:
+                    swapped[id(was)] = (was, now)
+            routes.append(r._replace(external=ext, internal=internal))
+        if not swapped:
+            return part
+        self._routes[key] = routes
+        # `service_paths` puts a route's very groups into its paths: swapped by identity.
+        paths = tuple(
+            p._replace(groups=swap[1])
+            if (swap := swapped.get(id(p.groups))) is not None and swap[0] is p.groups
+            else p
+            for p in part.paths
+        )
+        tally = part.tally
+        if tally is not None:
+            counted: CrossTally = {}
+            cross_node_tally(paths, None, counted, set())  # pinned: the same paths, as before
+            own = counted.get(key)
+            tally = (own[0], own[1]) if own else None
+        svc = snap.services[key]
+        findings = part.findings
+        if not part.empty and _findings_read_groups(svc, routes):
+            findings = tuple(service_findings(snap, svc, routes))
+        return _Part(routes, paths, findings, tally, part.pinned, part.empty, part.nodes)
 
     def _reroute_ingresses(self, snap: Snapshot, dirty: set[ObjectKey]) -> set[ObjectKey]:
         """Every Ingress route again; the paths of those that changed or whose backend is in
@@ -285,13 +330,9 @@ class LiveAnalysis:
                 cross_node_tally(extra, snap.services, tally, pinned)
             found = tally.get(k)
             if found is None:
-                if self._cross.pop(k, None) is not None:
-                    self._cross_order = None
-                continue
-            if k not in self._cross:
-                self._cross_order = None
-            cross, n = found
-            self._cross[k] = (cross, n, service_cross_finding(k, cross, n, k in pinned))
+                self._cross.pop(k, None)
+            else:
+                self._cross[k] = (found[0], found[1], k in pinned)
 
     def _regroup_extra(self) -> set[ObjectKey]:
         """The Ingress and Gateway paths by service; the services that have any, before and
@@ -329,6 +370,7 @@ class LiveAnalysis:
         rebuild = False
         dirty: set[ObjectKey] = set()
         regrouped: set[str] = set()  # nodes changed
+        moved: set[Bucket] = set()  # the node buckets whose names they changed
         reroute = regateway = head = everything = False
         changed_any = False
         for event in events:
@@ -360,9 +402,14 @@ class LiveAnalysis:
                     reroute = head = True
                 head |= live.derived
             elif kind == "Node":
-                if live.set_node(name, now):  # a heartbeat changes no record: nothing
+                old = live.nodes.get(name)
+                buckets = live.set_node(name, now)
+                if buckets is not None:  # a heartbeat changes no record: nothing
                     regrouped.add(name)  # every service, most without resolving endpoints
-                    reroute = regateway = everything = True
+                    moved |= buckets
+                    new = live.nodes.get(name)
+                    # Ingress controllers are found by node address (NodePort, hostPort).
+                    reroute |= (old and old.addresses) != (new and new.addresses)
             elif kind == "Ingress":
                 live.reread_ingresses()
                 reroute = True
@@ -382,7 +429,7 @@ class LiveAnalysis:
             before = frozenset(self._order)  # the live snapshot's own keys have moved on
             self._start(self._build(self.raw))
             return Changed(before | frozenset(self.analysis.snapshot.services), everything=True)
-        return self._reanalyse(dirty, regrouped, reroute, regateway, head, everything)
+        return self._reanalyse(dirty, regrouped, moved, reroute, regateway, head, everything)
 
     def _pod(self, key: ObjectKey, now: RawObject | None, dirty: set[ObjectKey]) -> set[ObjectKey]:
         """File a pod; the services it may change. Endpoints come from EndpointSlices, so
@@ -442,28 +489,23 @@ class LiveAnalysis:
         self,
         dirty: set[ObjectKey],
         regrouped: set[str],
+        moved: set[Bucket],
         reroute: bool,
         regateway: bool,
         head: bool,
         everything: bool,
     ) -> Changed:
         snap = self._live.snapshot
-        # Every service is named only when every row may change (hashing them all is not free).
-        every = everything or bool(regrouped) or self._client is not None
-        before = frozenset(self._order) if every or snap.network_policies else frozenset()
-        touched = dirty  # by events of their own: endpoints, selector, ...
-        if regrouped:
-            dirty = dirty | snap.services.keys()
-        for key in dirty:
+        # With NetworkPolicies, verdicts read every pod's labels: every row may change.
+        everything = everything or self._client is not None or bool(snap.network_policies)
+        # Every service is named only then (hashing them all is not free).
+        before = frozenset(self._order) if everything else frozenset()
+        for key in dirty:  # by events of their own: endpoints, selector, ...
             self._best.pop(key, None)
             at = bisect.bisect_left(self._order, key)
             present = at < len(self._order) and self._order[at] == key
             if key in snap.services:
-                if present and regrouped and key not in touched:
-                    part = self._regrouped(snap, key, regrouped)
-                else:
-                    part = self._part(snap, key)
-                self._parts[key] = part
+                part = self._parts[key] = self._part(snap, key)
                 if present:
                     self._own_paths[at], self._own_findings[at] = part.paths, part.findings
                 else:
@@ -473,6 +515,17 @@ class LiveAnalysis:
             elif present:
                 del self._parts[key], self._routes[key]
                 del self._order[at], self._own_paths[at], self._own_findings[at]
+        if regrouped:  # every other service: its node groups, where a bucket moved
+            others = set()
+            for at, key in enumerate(self._order):
+                if key in dirty:
+                    continue
+                part = self._regrouped(snap, key, regrouped, moved)
+                if part is not self._parts[key]:
+                    self._parts[key] = part
+                    self._own_paths[at], self._own_findings[at] = part.paths, part.findings
+                    others.add(key)
+            dirty = dirty | others
         changed = set(dirty)
         retally = set(dirty)
         if reroute:
@@ -492,11 +545,9 @@ class LiveAnalysis:
             retally |= self._regroup_extra()
         self._tally(snap, retally)
         self.analysis = self._assemble(snap)
-        if self._client is not None or snap.network_policies:
-            everything = True  # verdicts read every pod's labels
         if everything:
             changed |= before | set(snap.services)
-        return Changed(frozenset(changed), everything=everything)
+        return Changed(frozenset(changed), everything, bool(regrouped))
 
     def _assemble(self, snap: Snapshot) -> Analysis:
         gw = self._gw
@@ -507,24 +558,15 @@ class LiveAnalysis:
             own = (p._replace(gateways=marks[p.service]) if p.service in marks else p for p in own)
             ing = (p._replace(gateways=marks[p.service]) if p.service in marks else p for p in ing)
         paths: Sequence[Path] = tuple(itertools.chain(own, ing, gw.paths if gw is not None else ()))
-        if self._cross_order is None:
-            self._cross_order = sorted(self._cross)
-        crossing = total = 0.0
-        kp109: list[Finding] = []
-        for k in self._cross_order:
-            cross, n, found = self._cross[k]
-            crossing, total = crossing + cross, total + n
-            if found is not None:
-                kp109.append(found)
-        kp303 = cluster_cross_finding(crossing, total)
+        tally: CrossTally = {k: [cross, n] for k, (cross, n, _) in self._cross.items()}
+        pinned = {k for k, (_, _, pin) in self._cross.items() if pin}
         findings: Sequence[Finding] = tuple(
             itertools.chain(
                 self._head,
                 itertools.chain.from_iterable(self._own_findings),
                 self._ing_findings,
                 gw.findings if gw is not None else (),
-                kp109,
-                (kp303,) if kp303 is not None else (),
+                cross_node_report(tally, pinned),  # KP109 per service, then KP303
             )
         )
         client = self._client

@@ -302,13 +302,9 @@ class KpathApp(App[int]):
             self._unshown = message
             self.call_later(self._show_events)
             return
-        merged = Changed(
-            unshown.changed.services | message.changed.services,
-            unshown.changed.everything or message.changed.everything,
-        )
         self._unshown = EventsApplied(
             message.analysis,
-            merged,
+            unshown.changed | message.changed,
             min(unshown.arrived, message.arrived),
             message.following,
             message.read_at,

@@ -405,11 +405,6 @@ class Rows(Sequence[ServiceRow]):
         return True
 
 
-def path_states(analysis: Analysis) -> list[HopState]:
-    """`path_state` of every path, by index: made once for the signatures."""
-    return [path_state(p) for p in analysis.paths]
-
-
 #: The list before any analysis: no rows.
 NO_ROWS = Rows(_Columns(None, {}), range(0))
 
@@ -1029,37 +1024,75 @@ def infra_paths(analysis: Analysis, indexes: Iterable[int]) -> list[int]:
     return out
 
 
-def path_signature(
-    analysis: Analysis, indexes: Sequence[int], states: Sequence[HopState] | None = None
-) -> tuple[object, ...]:
+def path_signature(analysis: Analysis, indexes: Sequence[int]) -> tuple[object, ...]:
     """What a service's paths look like to a user; a change between refreshes flashes.
-    ``states``: `path_states`, when already made."""
+    (`moved_services` compares two of them without making them.)"""
     sig: list[object] = []
     for i in indexes:
         p = analysis.paths[i]
-        state = states[i] if states is not None else path_state(p)
-        sig.append((p.entry.label(), p.policy, p.via, state))
-        choices = [p.direct] if p.direct is not None else [g.choice for g in p.groups]
-        sig.append(tuple((len(g.nodes), g.cross_node) for g in p.groups))
-        # (address, port): what `Target.endpoint` prints, read in C (node events compare
-        # every service's paths: hundreds of thousands of targets at 1,000 services).
-        sig.append(tuple(tuple(map(_ADDRESS_PORT, c.targets)) for c in choices if c))
+        sig.append(_face(p, path_state(p)))
+        sig.append(_sizes(p))
+        sig.append(_reached(p))
     return tuple(sig)
+
+
+def _face(p: Path, state: HopState) -> tuple[object, ...]:
+    return (p.entry.label(), p.policy, p.via, state)
+
+
+def _sizes(p: Path) -> tuple[tuple[int, bool], ...]:
+    return tuple((len(g.nodes), g.cross_node) for g in p.groups)
+
+
+def _reached(p: Path) -> tuple[tuple[tuple[str | None, int | None], ...], ...]:
+    # (address, port): what `Target.endpoint` prints, read in C.
+    choices = [p.direct] if p.direct is not None else [g.choice for g in p.groups]
+    return tuple(tuple(map(_ADDRESS_PORT, c.targets)) for c in choices if c)
 
 
 _ADDRESS_PORT = attrgetter("address", "port")
 
 
-def changed_services(old: Analysis | None, new: Analysis) -> set[ObjectKey]:
-    """Services whose paths differ between two analyses (new or changed; not removed)."""
-    if old is None:
-        return set()
-    before, after = group_paths(old), group_paths(new)
-    return {
-        k
-        for k, idx in after.items()
-        if k not in before or path_signature(old, before[k]) != path_signature(new, idx)
-    }
+def _path_moved(a: Path, b: Path) -> bool:
+    """Whether two paths' parts of `path_signature` differ, the cheapest part first: a
+    node event moves every service's node groups, and is told by a group's size."""
+    if a is b:
+        return False
+    if len(a.groups) != len(b.groups) or _sizes(a) != _sizes(b):
+        return True
+    if _face(a, path_state(a)) != _face(b, path_state(b)):
+        return True
+    ca = [a.direct] if a.direct is not None else [g.choice for g in a.groups]
+    cb = [b.direct] if b.direct is not None else [g.choice for g in b.groups]
+    if len(ca) == len(cb) and all(x is y for x, y in zip(ca, cb, strict=True)):
+        return False  # the very choices (the groups moved around them)
+    return _reached(a) != _reached(b)
+
+
+def moved_services(
+    old: Analysis,
+    before: Mapping[ObjectKey, Sequence[int]],
+    new: Analysis,
+    after: Mapping[ObjectKey, Sequence[int]],
+    keys: Iterable[ObjectKey] | None = None,
+) -> frozenset[ObjectKey]:
+    """Of ``keys`` (default: every service with paths in ``new``), those whose paths look
+    different to a user in ``new`` than in ``old``: new ones, and those whose
+    `path_signature` differs (gone ones are not). ``before``, ``after``: `group_paths` of
+    each. Each pair of paths is read only as far as its first difference."""
+    out = []
+    for k in after if keys is None else keys:
+        now = after.get(k)
+        if now is None:
+            continue
+        was = before.get(k)
+        if was is None or len(was) != len(now):
+            out.append(k)
+            continue
+        olds, news = old.paths, new.paths
+        if any(_path_moved(olds[i], news[j]) for i, j in zip(was, now, strict=True)):
+            out.append(k)
+    return frozenset(out)
 
 
 def carry_probes(
