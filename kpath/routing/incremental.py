@@ -39,12 +39,13 @@ import dataclasses
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from kpath.cluster.events import Change, Event, Health, RawIndex, apply_events, object_key
 from kpath.cluster.gatewayapi import GATEWAY_KINDS
 from kpath.cluster.livesnap import FOLLOWED, Bucket, LiveSnapshot, selects
 from kpath.cluster.raw import RawCluster, RawObject
-from kpath.cluster.records import Labels, ObjectKey, Pod, Service
+from kpath.cluster.records import Labels, ObjectKey, Pod
 from kpath.cluster.snapshot import Snapshot
 from kpath.gcpause import paused_gc
 from kpath.routing.analysis import Analysis
@@ -106,9 +107,9 @@ class Changed:
         )
 
 
-@dataclass(frozen=True)
-class _Part:
-    """One service's share of the analysis, as `analyse` makes it."""
+class _Part(NamedTuple):
+    """One service's share of the analysis, as `analyse` makes it. (A tuple: a node event
+    makes one for every service.)"""
 
     routes: list[PortRoutes]
     paths: tuple[Path, ...]
@@ -118,6 +119,10 @@ class _Part:
     empty: bool  # no endpoint at all: its findings read the namespace's pods
     #: The nodes its endpoints live on or its hints name: only these route it their own way.
     nodes: frozenset[str]
+    unknown: bool  # some port's endpoints cannot be known: its groups carry no choice
+    #: Whether its findings read its node groups (KP101, KP107 the external ones, KP108 the
+    #: internal ones under Local policy), so that moving nodes may change them.
+    grouped: bool
 
 
 @dataclass
@@ -131,12 +136,6 @@ class _Gateways:
 
 #: A KP103 rank (letters off, terms off) past every candidate's.
 _NO_RANK = (1 << 62, 1 << 62)
-
-
-def _findings_read_groups(svc: Service, routes: Sequence[PortRoutes]) -> bool:
-    """Whether `service_findings` reads this service's node groups: KP101 and KP107 read
-    the external ones, KP108 the internal ones under Local policy."""
-    return svc.internal_traffic_policy == "Local" or any(r.external is not None for r in routes)
 
 
 class LiveAnalysis:
@@ -210,6 +209,8 @@ class LiveAnalysis:
             )
             if nodes is None
             else nodes,
+            any(p.unknown for p in r),
+            svc.internal_traffic_policy == "Local" or any(p.external is not None for p in r),
         )
 
     def _regrouped(
@@ -221,45 +222,42 @@ class LiveAnalysis:
         are the same with their groups swapped, and its findings stand unless they read
         node groups. The very part when none of its groups moved."""
         part = self._parts[key]
-        if (
-            not nodes.isdisjoint(part.nodes)
-            or any(r.unknown for r in part.routes)
-            or self._live.derived
-        ):
+        if part.unknown or self._live.derived or not nodes.isdisjoint(part.nodes):
             return self._part(snap, key)
         buckets = snap.node_buckets
         routes: list[PortRoutes] = []
         swapped: dict[int, tuple[tuple[NodeGroup, ...], tuple[NodeGroup, ...]]] = {}
         for r in part.routes:
-            ext = moved_groups(buckets, r.external, moved) if r.external is not None else None
-            internal = ext if r.internal is r.external else moved_groups(buckets, r.internal, moved)
-            if internal is None or (r.external is not None and ext is None):
+            was_ext, was_int = r.external, r.internal
+            ext = moved_groups(buckets, was_ext, moved) if was_ext is not None else None
+            internal = ext if was_int is was_ext else moved_groups(buckets, was_int, moved)
+            if internal is None or (was_ext is not None and ext is None):
                 return self._part(snap, key)
-            for was, now in ((r.external, ext), (r.internal, internal)):
-                if was is not None and now is not None and now is not was:
-                    swapped[id(was)] = (was, now)
+            if ext is not was_ext and was_ext is not None and ext is not None:
+                swapped[id(was_ext)] = (was_ext, ext)
+            if internal is not was_int:
+                swapped[id(was_int)] = (was_int, internal)
             routes.append(r._replace(external=ext, internal=internal))
         if not swapped:
             return part
         self._routes[key] = routes
         # `service_paths` puts a route's very groups into its paths: swapped by identity.
-        paths = tuple(
-            p._replace(groups=swap[1])
-            if (swap := swapped.get(id(p.groups))) is not None and swap[0] is p.groups
-            else p
-            for p in part.paths
-        )
+        paths = []
+        for p in part.paths:
+            swap = swapped.get(id(p.groups))
+            if swap is not None and swap[0] is p.groups:
+                p = p._replace(groups=swap[1])
+            paths.append(p)
         tally = part.tally
         if tally is not None:
             counted: CrossTally = {}
             cross_node_tally(paths, None, counted, set())  # pinned: the same paths, as before
             own = counted.get(key)
             tally = (own[0], own[1]) if own else None
-        svc = snap.services[key]
         findings = part.findings
-        if not part.empty and _findings_read_groups(svc, routes):
-            findings = tuple(service_findings(snap, svc, routes))
-        return _Part(routes, paths, findings, tally, part.pinned, part.empty, part.nodes)
+        if part.grouped and not part.empty:
+            findings = tuple(service_findings(snap, snap.services[key], routes))
+        return part._replace(routes=routes, paths=tuple(paths), findings=findings, tally=tally)
 
     def _reroute_ingresses(self, snap: Snapshot, dirty: set[ObjectKey]) -> set[ObjectKey]:
         """Every Ingress route again; the paths of those that changed or whose backend is in

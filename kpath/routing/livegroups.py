@@ -12,7 +12,7 @@ no group is sorted again: the new ones are put in their place among the sorted o
 from __future__ import annotations
 
 import bisect
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 
 from kpath.routing.kubeproxy import Choice
 from kpath.routing.nodegroups import Members, NodeGroup, group_order
@@ -55,18 +55,17 @@ def moved_groups(
         members = buckets.get(bucket)
         if members is None:
             continue  # the bucket is gone
-        special = taken.get(bucket, ())
+        special = frozenset(taken.get(bucket, ()))
         if len(special) >= len(members):
             continue  # every node of it hosts endpoints: no plain group
         zone, ready = bucket
         choice = plain.get(zone)
         if choice is None:
             return None
-        group = NodeGroup(
-            Members(members, frozenset(special)), zone, ready, choice, 0, len(choice.targets)
-        )
+        group = NodeGroup(Members(members, special), zone, ready, choice, 0, len(choice.targets))
         at = was.get(bucket)
-        if at is not None and groups[at].nodes[0] == group.nodes[0]:
+        # Its old group left out the same special nodes: the first names compared directly.
+        if at is not None and _first(groups[at].nodes, special) == _first(members, special):
             out[at] = group  # the same sort key (verdict, zone, first node): the same place
         else:
             placed.append(group)
@@ -75,3 +74,10 @@ def moved_groups(
         # The others are in `ordered` order, and no two groups share a sort key.
         bisect.insort(kept, group, key=group_order)
     return tuple(kept)
+
+
+def _first(nodes: Sequence[str], special: frozenset[str]) -> str:
+    """A plain group's first node: the first of its bucket's that hosts no endpoint."""
+    base = nodes.base if type(nodes) is Members else nodes
+    first = base[0]
+    return first if first not in special else next(n for n in base if n not in special)

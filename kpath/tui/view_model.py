@@ -22,7 +22,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from operator import attrgetter
 from typing import NamedTuple, TypeVar, overload
 
-from kpath.cluster.records import ObjectKey, ServicePort
+from kpath.cluster.records import ObjectKey, Service, ServicePort
 from kpath.probe.plan import HopKind, HopRef
 from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding, Severity
@@ -174,26 +174,37 @@ class _Columns:
         self.ways: list[str] = []
         self.external: list[bool] = []
         self.search: list[str] = []
-        paths = analysis.paths if analysis is not None else []
-        services = analysis.snapshot.services if analysis is not None else {}
+        # What the words were made from: a followed event that changes neither makes none.
+        self.records: list[Service] = []
+        self.kinds: list[frozenset[EntryKind]] = []
         # (ways, external) by the set of ways in: a handful of sets for 100,000 services.
-        seen: dict[frozenset[EntryKind], tuple[str, bool]] = {}
+        self._seen: dict[frozenset[EntryKind], tuple[str, bool]] = {}
+        paths = analysis.paths if analysis is not None else ()
+        services = analysis.snapshot.services if analysis is not None else {}
         for key in self.keys:
             svc = services[key]
             kinds = frozenset([paths[i].entry.kind for i in by_service.get(key, ())])
-            known = seen.get(kinds)
-            if known is None:
-                known = seen[kinds] = (ways_of_kinds(kinds), bool(kinds & EXTERNAL_KINDS))
-            ways, external = known
-            policy = shown_policy(svc, external)
+            ways, external, policy, search = self._words(key, svc, kinds)
             self.types.append(svc.type)
             self.policies.append(policy)
             self.ways.append(ways)
             self.external.append(external)
-            self.search.append(service_words(key, svc.type, policy, ways))
+            self.search.append(search)
+            self.records.append(svc)
+            self.kinds.append(kinds)
         self.built: list[ServiceRow | None] = [None] * len(self.keys)
         self._worst: dict[ObjectKey, Severity] | None = None
-        self._seen = seen
+
+    def _words(
+        self, key: ObjectKey, svc: Service, kinds: frozenset[EntryKind]
+    ) -> tuple[str, bool, str, str]:
+        """A row's ways in, exposure, policy and the words the filter reads."""
+        known = self._seen.get(kinds)
+        if known is None:
+            known = self._seen[kinds] = (ways_of_kinds(kinds), bool(kinds & EXTERNAL_KINDS))
+        ways, external = known
+        policy = shown_policy(svc, external)
+        return ways, external, policy, service_words(key, svc.type, policy, ways)
 
     def position(self, key: ObjectKey) -> int | None:
         """Where ``key`` is among the columns (None: not a service of the analysis)."""
@@ -213,21 +224,19 @@ class _Columns:
         built or not they read the same from either analysis. Returns the columns whose
         words or exposure changed (what the filter reads)."""
         self.analysis, self.by_service = analysis, by_service
-        services, paths, seen = analysis.snapshot.services, analysis.paths, self._seen
+        services, paths = analysis.snapshot.services, analysis.paths
         moved: set[int] = set()
         for key, j in at.items():
             svc = services[key]
             kinds = frozenset([paths[i].entry.kind for i in by_service.get(key, ())])
-            known = seen.get(kinds)
-            if known is None:
-                known = seen[kinds] = (ways_of_kinds(kinds), bool(kinds & EXTERNAL_KINDS))
-            ways, external = known
-            policy = shown_policy(svc, external)
-            search = service_words(key, svc.type, policy, ways)
-            if search != self.search[j] or external != self.external[j]:
-                moved.add(j)
-            self.types[j], self.policies[j], self.ways[j] = svc.type, policy, ways
-            self.external[j], self.search[j], self.built[j] = external, search, None
+            self.built[j] = None
+            if svc is not self.records[j] or kinds != self.kinds[j]:
+                ways, external, policy, search = self._words(key, svc, kinds)
+                if search != self.search[j] or external != self.external[j]:
+                    moved.add(j)
+                self.types[j], self.policies[j], self.ways[j] = svc.type, policy, ways
+                self.external[j], self.search[j] = external, search
+                self.records[j], self.kinds[j] = svc, kinds
             if self._worst is not None:  # the worst finding of these services alone
                 found = findings.get(key, ())
                 worst = max((f.severity for f in found), key=lambda s: s.rank, default=None)
@@ -1058,8 +1067,13 @@ def _path_moved(a: Path, b: Path) -> bool:
     node event moves every service's node groups, and is told by a group's size."""
     if a is b:
         return False
-    if len(a.groups) != len(b.groups) or _sizes(a) != _sizes(b):
-        return True
+    ga, gb = a.groups, b.groups
+    if ga is not gb:
+        if len(ga) != len(gb):
+            return True
+        for x, y in zip(ga, gb, strict=True):
+            if x is not y and (len(x.nodes) != len(y.nodes) or x.cross_node != y.cross_node):
+                return True
     if _face(a, path_state(a)) != _face(b, path_state(b)):
         return True
     ca = [a.direct] if a.direct is not None else [g.choice for g in a.groups]
