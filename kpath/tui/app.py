@@ -424,6 +424,10 @@ class KpathApp(App[int]):
                 # cyclic collector would walk at every collection (seconds, on the UI's
                 # thread too). Reference counting still frees them when replaced.
                 gc.freeze()
+                # A node event remakes every service's node groups (tens of thousands of
+                # objects that live until the next one): collected less often, they are
+                # walked about once, not again at every young and full collection.
+                gc.set_threshold(10_000, 20, 20)
             else:
                 analysis = load.load()
         except KpathError as exc:

@@ -83,7 +83,8 @@ def group_paths(analysis: Analysis) -> dict[ObjectKey, list[int]]:
     Service, which answers it; not as a service of its own."""
     out: dict[ObjectKey, list[int]] = defaultdict(list)
     for i, p in enumerate(analysis.paths):
-        out[list_key(p)].append(i)
+        # `list_key` inlined for the paths of no Gateway: every followed batch reads all.
+        out[p.service if p.entry.gateway is None else list_key(p)].append(i)
     return out
 
 
