@@ -38,17 +38,18 @@ def moved_groups(
     plain: dict[str | None, Choice] = {}
     was: dict[Bucket, int] = {}  # a moved bucket's plain group, by its place
     taken: dict[Bucket, list[str]] = {}  # a moved bucket's nodes in special groups
+    zones = {zone for zone, _ in moved}  # most groups are of other zones: no more read
     for i, g in enumerate(groups):
-        nodes = g.nodes
-        bucket = (g.zone, g.ready)
+        nodes, zone = g.nodes, g.zone
         if type(nodes) is Members:  # not isinstance: an ABC's check is slow
-            plain[g.zone] = g.choice
-            if bucket in moved:
-                was[bucket] = i
-                out[i] = None
+            if zone in zones:
+                plain[zone] = g.choice
+                if (bucket := (zone, g.ready)) in moved:
+                    was[bucket] = i
+                    out[i] = None
         elif not nodes:
             return None  # the groups of an input without nodes
-        elif bucket in moved:
+        elif zone in zones and (bucket := (zone, g.ready)) in moved:
             taken.setdefault(bucket, []).extend(nodes)
     placed: list[NodeGroup] = []
     for bucket in moved:
