@@ -13,10 +13,11 @@ follower calling back, `time.monotonic`) to the screen's refresh after the rows 
 services it changed were replaced (`KpathApp.painted`). That covers filing the events into
 the raw objects, the incremental analysis, the hop to the UI thread, the partial repaint
 (a node event changes every service's node groups, but repaints only the lines on screen
-whose drawing differs) and Textual's compositor writing the frame. Batches that arrive while one is being applied are
-taken together; the merged one is timed from its oldest event, so none is timed short.
-Median and p95 over the run; the goal is 100 ms. The lab's request record also says how
-many LISTs the TUI made after its initial load (watches only: none expected).
+whose drawing differs) and Textual's compositor writing the frame. Batches that arrive
+while one is being applied are taken together; the merged one is timed from its oldest
+event, so none is timed short. Median and p95 over the run; the goal is 100 ms. The lab's
+request record also says how many LISTs the TUI made after its initial load (watches
+only: none expected).
 
 ``--quick``: the 1/10 dump (500 nodes, 15,000 pods, 1,000 services); otherwise the full
 one (5,000 nodes, 150,000 pods, 10,000 services). Either is generated into

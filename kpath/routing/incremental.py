@@ -14,9 +14,13 @@ What each event recomputes:
 - a Service: its own paths and findings; the Ingress routes only when what they read of
   it changed (`ingress_facts`: a backend's ports, a controller's type, address, labels);
   the Gateway API's paths, when there are Gateways;
-- a Node: the node buckets, then every service's node groups (``everything``): regrouped
-  around the unchanged ones (`nodegroups.regroup`) where the node hosts none of the
-  service's endpoints, from its endpoints again where it does;
+- a Node: the two node buckets it leaves and joins, then every service's node groups:
+  where the node hosts none of its endpoints, only the plain groups of those buckets,
+  made again around the unchanged ones (`livegroups.moved_groups`), its paths the same
+  with their groups swapped and its findings made again only if they read groups; from
+  its endpoints again where it does. Only services whose groups moved are named (not
+  ``everything``), and the Ingress routes are read again only if the node's addresses
+  changed (controllers are found by node address);
 - an Ingress or IngressClass: the Ingress paths and findings; a Gateway API kind: the
   Gateway paths and findings (all of them, as after any change while Gateways exist);
 - after any of these, the Ingress paths whose backend was recomputed, the cross-node
