@@ -293,10 +293,14 @@ class LiveAnalysis:
         self._ing_findings = findings
         return changed
 
-    def _repath_ingresses(self, snap: Snapshot, dirty: set[ObjectKey]) -> None:
-        """Only the Ingress paths whose backend was recomputed."""
+    def _repath_ingresses(
+        self, snap: Snapshot, dirty: set[ObjectKey], regrouped: set[ObjectKey]
+    ) -> None:
+        """Only the Ingress paths whose backend was recomputed; of those whose backend was
+        only regrouped (the same endpoints), only those through its node groups."""
         for i, r in enumerate(self._ing_routes):
-            if r.backend_service in dirty:
+            backend = r.backend_service
+            if backend in dirty or (backend in regrouped and self._ing_paths[i].groups):
                 self._ing_paths[i] = ingress_path(snap, r, self._routes)
 
     def _gateways(self, snap: Snapshot) -> _Gateways | None:
@@ -517,8 +521,9 @@ class LiveAnalysis:
             elif present:
                 del self._parts[key], self._routes[key]
                 del self._order[at], self._own_paths[at], self._own_findings[at]
+        touched = dirty
+        others: set[ObjectKey] = set()
         if regrouped:  # every other service: its node groups, where a bucket moved
-            others = set()
             for at, key in enumerate(self._order):
                 if key in dirty:
                     continue
@@ -532,8 +537,10 @@ class LiveAnalysis:
         retally = set(dirty)
         if reroute:
             changed |= self._reroute_ingresses(snap, dirty)
-        elif dirty:
-            self._repath_ingresses(snap, dirty)
+        elif self._live.derived:  # derived endpoints carry their node's zone
+            self._repath_ingresses(snap, dirty, set())
+        elif dirty:  # regrouped services kept their endpoints: only node hops move
+            self._repath_ingresses(snap, touched, others)
         if head:
             self._head = (*snapshot_findings(snap), *not_evaluated_findings(snap.other_policies))
         if (self._gw is not None or regateway) and (regateway or dirty):
