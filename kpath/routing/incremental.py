@@ -181,6 +181,7 @@ class LiveAnalysis:
         self._extra: dict[ObjectKey, list[Path]] = {}
         #: Each service's cross-node tally, over all its paths: (crossing, counted, pinned).
         self._cross: dict[ObjectKey, tuple[float, float, bool]] = {}
+        self._cross_findings: tuple[Finding, ...] | None = None  # of `_cross`, when made
         self._tally(snap, set(self._order))
         # The same analysis over the records this object owns from now on.
         self.analysis = dataclasses.replace(analysis, snapshot=snap, routes=self._routes)
@@ -335,10 +336,13 @@ class LiveAnalysis:
             if extra:
                 cross_node_tally(extra, snap.services, tally, pinned)
             found = tally.get(k)
-            if found is None:
-                self._cross.pop(k, None)
-            else:
-                self._cross[k] = (found[0], found[1], k in pinned)
+            now = None if found is None else (found[0], found[1], k in pinned)
+            if self._cross.get(k) != now:
+                self._cross_findings = None  # KP109 and KP303 made again
+                if now is None:
+                    del self._cross[k]
+                else:
+                    self._cross[k] = now
 
     def _regroup_extra(self) -> set[ObjectKey]:
         """The Ingress and Gateway paths by service; the services that have any, before and
@@ -567,15 +571,17 @@ class LiveAnalysis:
             own = (p._replace(gateways=marks[p.service]) if p.service in marks else p for p in own)
             ing = (p._replace(gateways=marks[p.service]) if p.service in marks else p for p in ing)
         paths: Sequence[Path] = tuple(itertools.chain(own, ing, gw.paths if gw is not None else ()))
-        tally: CrossTally = {k: [cross, n] for k, (cross, n, _) in self._cross.items()}
-        pinned = {k for k, (_, _, pin) in self._cross.items() if pin}
+        if self._cross_findings is None:
+            tally: CrossTally = {k: [cross, n] for k, (cross, n, _) in self._cross.items()}
+            pinned = {k for k, (_, _, pin) in self._cross.items() if pin}
+            self._cross_findings = tuple(cross_node_report(tally, pinned))
         findings: Sequence[Finding] = tuple(
             itertools.chain(
                 self._head,
                 itertools.chain.from_iterable(self._own_findings),
                 self._ing_findings,
                 gw.findings if gw is not None else (),
-                cross_node_report(tally, pinned),  # KP109 per service, then KP303
+                self._cross_findings,  # KP109 per service, then KP303
             )
         )
         client = self._client
