@@ -13,6 +13,7 @@ not-evaluated policy kinds) are the caller's to rebuild in full. No I/O.
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
 from collections import defaultdict
 from collections.abc import Mapping
@@ -30,6 +31,9 @@ from kpath.cluster.records import (
     Service,
 )
 from kpath.cluster.snapshot import FROM_SLICES, Snapshot, _gateway_objects, derive_slice
+
+#: A node bucket's key: (zone, readiness).
+Bucket = tuple[str | None, bool | None]
 
 #: Kinds `LiveSnapshot` updates one object at a time.
 FOLLOWED = frozenset(
@@ -80,9 +84,7 @@ class LiveSnapshot:
         self.services: dict[ObjectKey, Service] = dict(snapshot.services)
         self.slices: dict[ObjectKey, tuple[EndpointSlice, ...]] = dict(snapshot.slices)
         self.by_ns: dict[str, tuple[Pod, ...]] = dict(snapshot.pods_by_namespace)
-        self.buckets: dict[tuple[str | None, bool | None], tuple[str, ...]] = dict(
-            snapshot.node_buckets
-        )
+        self.buckets: dict[Bucket, tuple[str, ...]] = dict(snapshot.node_buckets)
         self.classes: dict[str, IngressClass] = dict(snapshot.ingress_classes)
         #: Endpoints derived from pods (the input carries neither slices nor Endpoints).
         self.derived = (
@@ -238,35 +240,49 @@ class LiveSnapshot:
 
     # Nodes ------------------------------------------------------------------------------
 
-    def set_node(self, name: str, obj: RawObject | None) -> bool:
-        """File a node's new state (None: deleted); whether its record changed (a status
-        post that moves only what kpath does not read, a heartbeat, changes nothing)."""
+    def set_node(self, name: str, obj: RawObject | None) -> set[Bucket] | None:
+        """File a node's new state (None: deleted); the buckets whose names that changed
+        (none: its zone and readiness stayed), or None when its record did not change (a
+        status post that moves only what kpath does not read, a heartbeat)."""
+        old = self.nodes.get(name)
+        new: Node | None = None
         if obj is None:
-            if self.nodes.pop(name, None) is None:
-                return False
+            if old is None:
+                return None
+            del self.nodes[name]
         else:
-            node = _parse("Node", obj, self.pods, self.raw.origin)
-            assert isinstance(node, Node)
-            if self.nodes.get(name) == node:
-                return False
-            self.nodes[name] = node
-        buckets: dict[tuple[str | None, bool | None], list[str]] = defaultdict(list)
-        for n in self.nodes.values():
-            buckets[(n.zone, n.ready)].append(n.name)
-        # A bucket whose names did not change keeps its very tuple: groups that hold it
-        # (`nodegroups.Members`) are known unchanged by identity.
-        fresh = {k: tuple(sorted(v)) for k, v in buckets.items()}
-        for k, names in fresh.items():
-            if self.buckets.get(k) == names:
-                fresh[k] = self.buckets[k]
-        self.buckets.clear()
-        self.buckets.update(fresh)
+            new = _parse("Node", obj, self.pods, self.raw.origin)
+            assert isinstance(new, Node)
+            if old == new:
+                return None
+            self.nodes[name] = new
+        before = (old.zone, old.ready) if old is not None else None
+        after = (new.zone, new.ready) if new is not None else None
+        moved: set[Bucket] = set()
+        if before != after:
+            # Only the two buckets it leaves and joins get new tuples (sorted, as a rebuild
+            # makes them); every other keeps its very tuple: groups that hold one
+            # (`nodegroups.Members`) stay as they are.
+            if before is not None:
+                names = self.buckets[before]
+                at = bisect.bisect_left(names, name)
+                rest = (*names[:at], *names[at + 1 :])
+                if rest:
+                    self.buckets[before] = rest
+                else:
+                    del self.buckets[before]
+                moved.add(before)
+            if after is not None:
+                names = self.buckets.get(after, ())
+                at = bisect.bisect_left(names, name)
+                self.buckets[after] = (*names[:at], name, *names[at:])
+                moved.add(after)
         if self.derived:  # derived endpoints carry their node's zone
             for key in self.services:
                 self.derive(key)
+        return moved
 
-        # Ingresses and the Gateway API: few objects, parsed again as a kind --------------
-        return True
+    # Ingresses and the Gateway API: few objects, parsed again as a kind ------------------
 
     def reread_ingresses(self) -> None:
         ingresses = tuple(

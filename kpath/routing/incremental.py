@@ -14,9 +14,13 @@ What each event recomputes:
 - a Service: its own paths and findings; the Ingress routes only when what they read of
   it changed (`ingress_facts`: a backend's ports, a controller's type, address, labels);
   the Gateway API's paths, when there are Gateways;
-- a Node: the node buckets, then every service's node groups (``everything``): regrouped
-  around the unchanged ones (`nodegroups.regroup`) where the node hosts none of the
-  service's endpoints, from its endpoints again where it does;
+- a Node: the two node buckets it leaves and joins, then every service's node groups:
+  where the node hosts none of its endpoints, only the plain groups of those buckets,
+  made again around the unchanged ones (`livegroups.moved_groups`), its paths the same
+  with their groups swapped and its findings made again only if they read groups; from
+  its endpoints again where it does. Only services whose groups moved are named (not
+  ``everything``), and the Ingress routes are read again only if the node's addresses
+  changed (controllers are found by node address);
 - an Ingress or IngressClass: the Ingress paths and findings; a Gateway API kind: the
   Gateway paths and findings (all of them, as after any change while Gateways exist);
 - after any of these, the Ingress paths whose backend was recomputed, the cross-node
@@ -39,10 +43,11 @@ import dataclasses
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from kpath.cluster.events import Change, Event, Health, RawIndex, apply_events, object_key
 from kpath.cluster.gatewayapi import GATEWAY_KINDS
-from kpath.cluster.livesnap import FOLLOWED, LiveSnapshot, selects
+from kpath.cluster.livesnap import FOLLOWED, Bucket, LiveSnapshot, selects
 from kpath.cluster.raw import RawCluster, RawObject
 from kpath.cluster.records import Labels, ObjectKey, Pod
 from kpath.cluster.snapshot import Snapshot
@@ -52,10 +57,9 @@ from kpath.routing.closest import candidates
 from kpath.routing.findings import (
     CrossTally,
     Finding,
-    cluster_cross_finding,
+    cross_node_report,
     cross_node_tally,
     ingress_findings,
-    service_cross_finding,
     service_findings,
     snapshot_findings,
 )
@@ -67,7 +71,8 @@ from kpath.routing.gateway.status import gateway_analysis_findings
 from kpath.routing.ingress import IngressRoute, ingress_facts, ingress_routes
 from kpath.routing.ingress_conflicts import conflict_findings
 from kpath.routing.kubeproxy import Target
-from kpath.routing.nodegroups import regroup
+from kpath.routing.livegroups import moved_groups
+from kpath.routing.nodegroups import NodeGroup
 from kpath.routing.paths import (
     Path,
     PortRoutes,
@@ -84,21 +89,31 @@ from kpath.routing.policy.unevaluated import not_evaluated_findings
 class Changed:
     """What a batch of events changed. ``services``: the services whose rows, paths or
     findings may differ (gone ones included); ``everything``: what every row shows may
-    differ (node groups, a rebuild), so a view redraws all. The header's counts and the
-    findings of no one service follow from the services named: a view recounts them from
-    `LiveAnalysis.analysis` whenever anything changed."""
+    differ (a rebuild, NetworkPolicy verdicts), so a view redraws all; ``nodes``: a
+    node's record changed (the summary counts nodes), whether or not any service did. The
+    header's counts and the findings of no one service follow from these: a view recounts
+    them from `LiveAnalysis.analysis` whenever anything changed."""
 
     services: frozenset[ObjectKey] = frozenset()
     everything: bool = False
+    nodes: bool = False
 
     @property
     def nothing(self) -> bool:
-        return not self.everything and not self.services
+        return not self.everything and not self.services and not self.nodes
+
+    def __or__(self, other: Changed) -> Changed:
+        """What two batches changed, taken together."""
+        return Changed(
+            self.services | other.services,
+            self.everything or other.everything,
+            self.nodes or other.nodes,
+        )
 
 
-@dataclass(frozen=True)
-class _Part:
-    """One service's share of the analysis, as `analyse` makes it."""
+class _Part(NamedTuple):
+    """One service's share of the analysis, as `analyse` makes it. (A tuple: a node event
+    makes one for every service.)"""
 
     routes: list[PortRoutes]
     paths: tuple[Path, ...]
@@ -108,6 +123,10 @@ class _Part:
     empty: bool  # no endpoint at all: its findings read the namespace's pods
     #: The nodes its endpoints live on or its hints name: only these route it their own way.
     nodes: frozenset[str]
+    unknown: bool  # some port's endpoints cannot be known: its groups carry no choice
+    #: Whether its findings read its node groups (KP101, KP107 the external ones, KP108 the
+    #: internal ones under Local policy), so that moving nodes may change them.
+    grouped: bool
 
 
 @dataclass
@@ -160,8 +179,9 @@ class LiveAnalysis:
         self._reroute_ingresses(snap, set())
         self._gw: _Gateways | None = self._gateways(snap)
         self._extra: dict[ObjectKey, list[Path]] = {}
-        self._cross: dict[ObjectKey, tuple[float, float, Finding | None]] = {}
-        self._cross_order: list[ObjectKey] | None = None
+        #: Each service's cross-node tally, over all its paths: (crossing, counted, pinned).
+        self._cross: dict[ObjectKey, tuple[float, float, bool]] = {}
+        self._cross_findings: tuple[Finding, ...] | None = None  # of `_cross`, when made
         self._tally(snap, set(self._order))
         # The same analysis over the records this object owns from now on.
         self.analysis = dataclasses.replace(analysis, snapshot=snap, routes=self._routes)
@@ -194,27 +214,55 @@ class LiveAnalysis:
             )
             if nodes is None
             else nodes,
+            any(p.unknown for p in r),
+            svc.internal_traffic_policy == "Local" or any(p.external is not None for p in r),
         )
 
-    def _regrouped(self, snap: Snapshot, key: ObjectKey, nodes: set[str]) -> _Part:
-        """A service again after ``nodes`` changed: where they host none of its endpoints
-        and no hint names them, only bucket membership moved (`regroup`), so its
-        endpoints are not resolved again, and its findings without endpoints stand."""
+    def _regrouped(
+        self, snap: Snapshot, key: ObjectKey, nodes: set[str], moved: set[Bucket]
+    ) -> _Part:
+        """A service again after ``nodes`` changed, whose buckets ``moved``: where they host
+        none of its endpoints and no hint names them, only bucket membership moved
+        (`livegroups.moved_groups`), so its endpoints are not resolved again, its paths
+        are the same with their groups swapped, and its findings stand unless they read
+        node groups. The very part when none of its groups moved."""
         part = self._parts[key]
-        if (
-            not nodes.isdisjoint(part.nodes)
-            or any(r.unknown for r in part.routes)
-            or self._live.derived
-        ):
+        if part.unknown or self._live.derived or not nodes.isdisjoint(part.nodes):
             return self._part(snap, key)
-        routes = []
+        buckets = snap.node_buckets
+        routes: list[PortRoutes] = []
+        swapped: dict[int, tuple[tuple[NodeGroup, ...], tuple[NodeGroup, ...]]] = {}
         for r in part.routes:
-            external = regroup(snap, r.external) if r.external is not None else None
-            internal = external if r.internal is r.external else regroup(snap, r.internal)
-            if internal is None or (r.external is not None and external is None):
+            was_ext, was_int = r.external, r.internal
+            ext = moved_groups(buckets, was_ext, moved) if was_ext is not None else None
+            internal = ext if was_int is was_ext else moved_groups(buckets, was_int, moved)
+            if internal is None or (was_ext is not None and ext is None):
                 return self._part(snap, key)
-            routes.append(r._replace(external=external, internal=internal))
-        return self._part(snap, key, routes, part.findings if part.empty else None, part.nodes)
+            if ext is not was_ext and was_ext is not None and ext is not None:
+                swapped[id(was_ext)] = (was_ext, ext)
+            if internal is not was_int:
+                swapped[id(was_int)] = (was_int, internal)
+            routes.append(r._replace(external=ext, internal=internal))
+        if not swapped:
+            return part
+        self._routes[key] = routes
+        # `service_paths` puts a route's very groups into its paths: swapped by identity.
+        paths = []
+        for p in part.paths:
+            swap = swapped.get(id(p.groups))
+            if swap is not None and swap[0] is p.groups:
+                p = p._replace(groups=swap[1])
+            paths.append(p)
+        tally = part.tally
+        if tally is not None:
+            counted: CrossTally = {}
+            cross_node_tally(paths, None, counted, set())  # pinned: the same paths, as before
+            own = counted.get(key)
+            tally = (own[0], own[1]) if own else None
+        findings = part.findings
+        if part.grouped and not part.empty:
+            findings = tuple(service_findings(snap, snap.services[key], routes))
+        return part._replace(routes=routes, paths=tuple(paths), findings=findings, tally=tally)
 
     def _reroute_ingresses(self, snap: Snapshot, dirty: set[ObjectKey]) -> set[ObjectKey]:
         """Every Ingress route again; the paths of those that changed or whose backend is in
@@ -246,10 +294,14 @@ class LiveAnalysis:
         self._ing_findings = findings
         return changed
 
-    def _repath_ingresses(self, snap: Snapshot, dirty: set[ObjectKey]) -> None:
-        """Only the Ingress paths whose backend was recomputed."""
+    def _repath_ingresses(
+        self, snap: Snapshot, dirty: set[ObjectKey], regrouped: set[ObjectKey]
+    ) -> None:
+        """Only the Ingress paths whose backend was recomputed; of those whose backend was
+        only regrouped (the same endpoints), only those through its node groups."""
         for i, r in enumerate(self._ing_routes):
-            if r.backend_service in dirty:
+            backend = r.backend_service
+            if backend in dirty or (backend in regrouped and self._ing_paths[i].groups):
                 self._ing_paths[i] = ingress_path(snap, r, self._routes)
 
     def _gateways(self, snap: Snapshot) -> _Gateways | None:
@@ -284,14 +336,13 @@ class LiveAnalysis:
             if extra:
                 cross_node_tally(extra, snap.services, tally, pinned)
             found = tally.get(k)
-            if found is None:
-                if self._cross.pop(k, None) is not None:
-                    self._cross_order = None
-                continue
-            if k not in self._cross:
-                self._cross_order = None
-            cross, n = found
-            self._cross[k] = (cross, n, service_cross_finding(k, cross, n, k in pinned))
+            now = None if found is None else (found[0], found[1], k in pinned)
+            if self._cross.get(k) != now:
+                self._cross_findings = None  # KP109 and KP303 made again
+                if now is None:
+                    del self._cross[k]
+                else:
+                    self._cross[k] = now
 
     def _regroup_extra(self) -> set[ObjectKey]:
         """The Ingress and Gateway paths by service; the services that have any, before and
@@ -329,6 +380,7 @@ class LiveAnalysis:
         rebuild = False
         dirty: set[ObjectKey] = set()
         regrouped: set[str] = set()  # nodes changed
+        moved: set[Bucket] = set()  # the node buckets whose names they changed
         reroute = regateway = head = everything = False
         changed_any = False
         for event in events:
@@ -360,9 +412,14 @@ class LiveAnalysis:
                     reroute = head = True
                 head |= live.derived
             elif kind == "Node":
-                if live.set_node(name, now):  # a heartbeat changes no record: nothing
+                old = live.nodes.get(name)
+                buckets = live.set_node(name, now)
+                if buckets is not None:  # a heartbeat changes no record: nothing
                     regrouped.add(name)  # every service, most without resolving endpoints
-                    reroute = regateway = everything = True
+                    moved |= buckets
+                    new = live.nodes.get(name)
+                    # Ingress controllers are found by node address (NodePort, hostPort).
+                    reroute |= (old and old.addresses) != (new and new.addresses)
             elif kind == "Ingress":
                 live.reread_ingresses()
                 reroute = True
@@ -382,7 +439,7 @@ class LiveAnalysis:
             before = frozenset(self._order)  # the live snapshot's own keys have moved on
             self._start(self._build(self.raw))
             return Changed(before | frozenset(self.analysis.snapshot.services), everything=True)
-        return self._reanalyse(dirty, regrouped, reroute, regateway, head, everything)
+        return self._reanalyse(dirty, regrouped, moved, reroute, regateway, head, everything)
 
     def _pod(self, key: ObjectKey, now: RawObject | None, dirty: set[ObjectKey]) -> set[ObjectKey]:
         """File a pod; the services it may change. Endpoints come from EndpointSlices, so
@@ -442,28 +499,23 @@ class LiveAnalysis:
         self,
         dirty: set[ObjectKey],
         regrouped: set[str],
+        moved: set[Bucket],
         reroute: bool,
         regateway: bool,
         head: bool,
         everything: bool,
     ) -> Changed:
         snap = self._live.snapshot
-        # Every service is named only when every row may change (hashing them all is not free).
-        every = everything or bool(regrouped) or self._client is not None
-        before = frozenset(self._order) if every or snap.network_policies else frozenset()
-        touched = dirty  # by events of their own: endpoints, selector, ...
-        if regrouped:
-            dirty = dirty | snap.services.keys()
-        for key in dirty:
+        # With NetworkPolicies, verdicts read every pod's labels: every row may change.
+        everything = everything or self._client is not None or bool(snap.network_policies)
+        # Every service is named only then (hashing them all is not free).
+        before = frozenset(self._order) if everything else frozenset()
+        for key in dirty:  # by events of their own: endpoints, selector, ...
             self._best.pop(key, None)
             at = bisect.bisect_left(self._order, key)
             present = at < len(self._order) and self._order[at] == key
             if key in snap.services:
-                if present and regrouped and key not in touched:
-                    part = self._regrouped(snap, key, regrouped)
-                else:
-                    part = self._part(snap, key)
-                self._parts[key] = part
+                part = self._parts[key] = self._part(snap, key)
                 if present:
                     self._own_paths[at], self._own_findings[at] = part.paths, part.findings
                 else:
@@ -473,12 +525,26 @@ class LiveAnalysis:
             elif present:
                 del self._parts[key], self._routes[key]
                 del self._order[at], self._own_paths[at], self._own_findings[at]
+        touched = dirty
+        others: set[ObjectKey] = set()
+        if regrouped:  # every other service: its node groups, where a bucket moved
+            for at, key in enumerate(self._order):
+                if key in dirty:
+                    continue
+                part = self._regrouped(snap, key, regrouped, moved)
+                if part is not self._parts[key]:
+                    self._parts[key] = part
+                    self._own_paths[at], self._own_findings[at] = part.paths, part.findings
+                    others.add(key)
+            dirty = dirty | others
         changed = set(dirty)
         retally = set(dirty)
         if reroute:
             changed |= self._reroute_ingresses(snap, dirty)
-        elif dirty:
-            self._repath_ingresses(snap, dirty)
+        elif self._live.derived:  # derived endpoints carry their node's zone
+            self._repath_ingresses(snap, dirty, set())
+        elif dirty:  # regrouped services kept their endpoints: only node hops move
+            self._repath_ingresses(snap, touched, others)
         if head:
             self._head = (*snapshot_findings(snap), *not_evaluated_findings(snap.other_policies))
         if (self._gw is not None or regateway) and (regateway or dirty):
@@ -492,11 +558,9 @@ class LiveAnalysis:
             retally |= self._regroup_extra()
         self._tally(snap, retally)
         self.analysis = self._assemble(snap)
-        if self._client is not None or snap.network_policies:
-            everything = True  # verdicts read every pod's labels
         if everything:
             changed |= before | set(snap.services)
-        return Changed(frozenset(changed), everything=everything)
+        return Changed(frozenset(changed), everything, bool(regrouped))
 
     def _assemble(self, snap: Snapshot) -> Analysis:
         gw = self._gw
@@ -507,24 +571,17 @@ class LiveAnalysis:
             own = (p._replace(gateways=marks[p.service]) if p.service in marks else p for p in own)
             ing = (p._replace(gateways=marks[p.service]) if p.service in marks else p for p in ing)
         paths: Sequence[Path] = tuple(itertools.chain(own, ing, gw.paths if gw is not None else ()))
-        if self._cross_order is None:
-            self._cross_order = sorted(self._cross)
-        crossing = total = 0.0
-        kp109: list[Finding] = []
-        for k in self._cross_order:
-            cross, n, found = self._cross[k]
-            crossing, total = crossing + cross, total + n
-            if found is not None:
-                kp109.append(found)
-        kp303 = cluster_cross_finding(crossing, total)
+        if self._cross_findings is None:
+            tally: CrossTally = {k: [cross, n] for k, (cross, n, _) in self._cross.items()}
+            pinned = {k for k, (_, _, pin) in self._cross.items() if pin}
+            self._cross_findings = tuple(cross_node_report(tally, pinned))
         findings: Sequence[Finding] = tuple(
             itertools.chain(
                 self._head,
                 itertools.chain.from_iterable(self._own_findings),
                 self._ing_findings,
                 gw.findings if gw is not None else (),
-                kp109,
-                (kp303,) if kp303 is not None else (),
+                self._cross_findings,  # KP109 per service, then KP303
             )
         )
         client = self._client

@@ -330,13 +330,9 @@ class KpathApp(App[int]):
             self._unshown = message
             self.call_later(self._show_events)
             return
-        merged = Changed(
-            unshown.changed.services | message.changed.services,
-            unshown.changed.everything or message.changed.everything,
-        )
         self._unshown = EventsApplied(
             message.analysis,
-            merged,
+            unshown.changed | message.changed,
             min(unshown.arrived, message.arrived),
             message.following,
             message.read_at,
@@ -456,6 +452,10 @@ class KpathApp(App[int]):
                 # cyclic collector would walk at every collection (seconds, on the UI's
                 # thread too). Reference counting still frees them when replaced.
                 gc.freeze()
+                # A node event remakes every service's node groups (tens of thousands of
+                # objects that live until the next one): collected less often, they are
+                # walked about once, not again at every young and full collection.
+                gc.set_threshold(10_000, 20, 20)
             else:
                 analysis = load.load()
         except KpathError as exc:

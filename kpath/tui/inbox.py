@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from kpath.cluster.events import Event, Replace
 from kpath.cluster.policykinds import OTHER_POLICY_RAW_KINDS
 
-#: Kinds whose events change every service (a Node: every node group) or rebuild it all
-#: (policies, namespaces), as `kpath.routing.incremental` says of them.
+#: Kinds whose events change every service (a Node: every service's node groups) or
+#: rebuild it all (policies, namespaces), as `kpath.routing.incremental` says of them.
 WIDE_KINDS = frozenset({"Node", "NetworkPolicy", "Namespace", *OTHER_POLICY_RAW_KINDS})
 
 

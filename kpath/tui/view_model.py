@@ -22,7 +22,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from operator import attrgetter
 from typing import NamedTuple, TypeVar, overload
 
-from kpath.cluster.records import ObjectKey, ServicePort
+from kpath.cluster.records import ObjectKey, Service, ServicePort
 from kpath.probe.plan import HopKind, HopRef
 from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Finding, Severity
@@ -83,7 +83,8 @@ def group_paths(analysis: Analysis) -> dict[ObjectKey, list[int]]:
     Service, which answers it; not as a service of its own."""
     out: dict[ObjectKey, list[int]] = defaultdict(list)
     for i, p in enumerate(analysis.paths):
-        out[list_key(p)].append(i)
+        # `list_key` inlined for the paths of no Gateway: every followed batch reads all.
+        out[p.service if p.entry.gateway is None else list_key(p)].append(i)
     return out
 
 
@@ -174,26 +175,37 @@ class _Columns:
         self.ways: list[str] = []
         self.external: list[bool] = []
         self.search: list[str] = []
-        paths = analysis.paths if analysis is not None else []
-        services = analysis.snapshot.services if analysis is not None else {}
+        # What the words were made from: a followed event that changes neither makes none.
+        self.records: list[Service] = []
+        self.kinds: list[frozenset[EntryKind]] = []
         # (ways, external) by the set of ways in: a handful of sets for 100,000 services.
-        seen: dict[frozenset[EntryKind], tuple[str, bool]] = {}
+        self._seen: dict[frozenset[EntryKind], tuple[str, bool]] = {}
+        paths = analysis.paths if analysis is not None else ()
+        services = analysis.snapshot.services if analysis is not None else {}
         for key in self.keys:
             svc = services[key]
             kinds = frozenset([paths[i].entry.kind for i in by_service.get(key, ())])
-            known = seen.get(kinds)
-            if known is None:
-                known = seen[kinds] = (ways_of_kinds(kinds), bool(kinds & EXTERNAL_KINDS))
-            ways, external = known
-            policy = shown_policy(svc, external)
+            ways, external, policy, search = self._words(key, svc, kinds)
             self.types.append(svc.type)
             self.policies.append(policy)
             self.ways.append(ways)
             self.external.append(external)
-            self.search.append(service_words(key, svc.type, policy, ways))
+            self.search.append(search)
+            self.records.append(svc)
+            self.kinds.append(kinds)
         self.built: list[ServiceRow | None] = [None] * len(self.keys)
         self._worst: dict[ObjectKey, Severity] | None = None
-        self._seen = seen
+
+    def _words(
+        self, key: ObjectKey, svc: Service, kinds: frozenset[EntryKind]
+    ) -> tuple[str, bool, str, str]:
+        """A row's ways in, exposure, policy and the words the filter reads."""
+        known = self._seen.get(kinds)
+        if known is None:
+            known = self._seen[kinds] = (ways_of_kinds(kinds), bool(kinds & EXTERNAL_KINDS))
+        ways, external = known
+        policy = shown_policy(svc, external)
+        return ways, external, policy, service_words(key, svc.type, policy, ways)
 
     def position(self, key: ObjectKey) -> int | None:
         """Where ``key`` is among the columns (None: not a service of the analysis)."""
@@ -213,21 +225,19 @@ class _Columns:
         built or not they read the same from either analysis. Returns the columns whose
         words or exposure changed (what the filter reads)."""
         self.analysis, self.by_service = analysis, by_service
-        services, paths, seen = analysis.snapshot.services, analysis.paths, self._seen
+        services, paths = analysis.snapshot.services, analysis.paths
         moved: set[int] = set()
         for key, j in at.items():
             svc = services[key]
             kinds = frozenset([paths[i].entry.kind for i in by_service.get(key, ())])
-            known = seen.get(kinds)
-            if known is None:
-                known = seen[kinds] = (ways_of_kinds(kinds), bool(kinds & EXTERNAL_KINDS))
-            ways, external = known
-            policy = shown_policy(svc, external)
-            search = service_words(key, svc.type, policy, ways)
-            if search != self.search[j] or external != self.external[j]:
-                moved.add(j)
-            self.types[j], self.policies[j], self.ways[j] = svc.type, policy, ways
-            self.external[j], self.search[j], self.built[j] = external, search, None
+            self.built[j] = None
+            if svc is not self.records[j] or kinds != self.kinds[j]:
+                ways, external, policy, search = self._words(key, svc, kinds)
+                if search != self.search[j] or external != self.external[j]:
+                    moved.add(j)
+                self.types[j], self.policies[j], self.ways[j] = svc.type, policy, ways
+                self.external[j], self.search[j] = external, search
+                self.records[j], self.kinds[j] = svc, kinds
             if self._worst is not None:  # the worst finding of these services alone
                 found = findings.get(key, ())
                 worst = max((f.severity for f in found), key=lambda s: s.rank, default=None)
@@ -403,11 +413,6 @@ class Rows(Sequence[ServiceRow]):
             if window != sorted(window):
                 return False
         return True
-
-
-def path_states(analysis: Analysis) -> list[HopState]:
-    """`path_state` of every path, by index: made once for the signatures."""
-    return [path_state(p) for p in analysis.paths]
 
 
 #: The list before any analysis: no rows.
@@ -1029,37 +1034,80 @@ def infra_paths(analysis: Analysis, indexes: Iterable[int]) -> list[int]:
     return out
 
 
-def path_signature(
-    analysis: Analysis, indexes: Sequence[int], states: Sequence[HopState] | None = None
-) -> tuple[object, ...]:
+def path_signature(analysis: Analysis, indexes: Sequence[int]) -> tuple[object, ...]:
     """What a service's paths look like to a user; a change between refreshes flashes.
-    ``states``: `path_states`, when already made."""
+    (`moved_services` compares two of them without making them.)"""
     sig: list[object] = []
     for i in indexes:
         p = analysis.paths[i]
-        state = states[i] if states is not None else path_state(p)
-        sig.append((p.entry.label(), p.policy, p.via, state))
-        choices = [p.direct] if p.direct is not None else [g.choice for g in p.groups]
-        sig.append(tuple((len(g.nodes), g.cross_node) for g in p.groups))
-        # (address, port): what `Target.endpoint` prints, read in C (node events compare
-        # every service's paths: hundreds of thousands of targets at 1,000 services).
-        sig.append(tuple(tuple(map(_ADDRESS_PORT, c.targets)) for c in choices if c))
+        sig.append(_face(p, path_state(p)))
+        sig.append(_sizes(p))
+        sig.append(_reached(p))
     return tuple(sig)
+
+
+def _face(p: Path, state: HopState) -> tuple[object, ...]:
+    return (p.entry.label(), p.policy, p.via, state)
+
+
+def _sizes(p: Path) -> tuple[tuple[int, bool], ...]:
+    return tuple((len(g.nodes), g.cross_node) for g in p.groups)
+
+
+def _reached(p: Path) -> tuple[tuple[tuple[str | None, int | None], ...], ...]:
+    # (address, port): what `Target.endpoint` prints, read in C.
+    choices = [p.direct] if p.direct is not None else [g.choice for g in p.groups]
+    return tuple(tuple(map(_ADDRESS_PORT, c.targets)) for c in choices if c)
 
 
 _ADDRESS_PORT = attrgetter("address", "port")
 
 
-def changed_services(old: Analysis | None, new: Analysis) -> set[ObjectKey]:
-    """Services whose paths differ between two analyses (new or changed; not removed)."""
-    if old is None:
-        return set()
-    before, after = group_paths(old), group_paths(new)
-    return {
-        k
-        for k, idx in after.items()
-        if k not in before or path_signature(old, before[k]) != path_signature(new, idx)
-    }
+def _path_moved(a: Path, b: Path) -> bool:
+    """Whether two paths' parts of `path_signature` differ, the cheapest part first: a
+    node event moves every service's node groups, and is told by a group's size."""
+    if a is b:
+        return False
+    ga, gb = a.groups, b.groups
+    if ga is not gb:
+        if len(ga) != len(gb):
+            return True
+        for x, y in zip(ga, gb, strict=True):
+            if x is not y and (len(x.nodes) != len(y.nodes) or x.cross_node != y.cross_node):
+                return True
+    if _face(a, path_state(a)) != _face(b, path_state(b)):
+        return True
+    ca = [a.direct] if a.direct is not None else [g.choice for g in a.groups]
+    cb = [b.direct] if b.direct is not None else [g.choice for g in b.groups]
+    if len(ca) == len(cb) and all(x is y for x, y in zip(ca, cb, strict=True)):
+        return False  # the very choices (the groups moved around them)
+    return _reached(a) != _reached(b)
+
+
+def moved_services(
+    old: Analysis,
+    before: Mapping[ObjectKey, Sequence[int]],
+    new: Analysis,
+    after: Mapping[ObjectKey, Sequence[int]],
+    keys: Iterable[ObjectKey] | None = None,
+) -> frozenset[ObjectKey]:
+    """Of ``keys`` (default: every service with paths in ``new``), those whose paths look
+    different to a user in ``new`` than in ``old``: new ones, and those whose
+    `path_signature` differs (gone ones are not). ``before``, ``after``: `group_paths` of
+    each. Each pair of paths is read only as far as its first difference."""
+    out = []
+    for k in after if keys is None else keys:
+        now = after.get(k)
+        if now is None:
+            continue
+        was = before.get(k)
+        if was is None or len(was) != len(now):
+            out.append(k)
+            continue
+        olds, news = old.paths, new.paths
+        if any(_path_moved(olds[i], news[j]) for i, j in zip(was, now, strict=True)):
+            out.append(k)
+    return frozenset(out)
 
 
 def carry_probes(

@@ -173,7 +173,14 @@ def _route(draw: Callable[..., Any], services: list[Obj]) -> Obj:
 
 
 def _node(draw: Callable[..., Any], name: str) -> Obj:
-    return b.node(name, zone=draw(st.sampled_from(("z1", "z2"))), ready=draw(st.booleans()))
+    return b.node(
+        name,
+        zone=draw(st.sampled_from(("z1", "z2"))),
+        ready=draw(st.booleans()),
+        # The Ingresses publish 198.51.100.7: a node holding it makes theirs a NodePort
+        # controller (found by node address).
+        ip=draw(st.sampled_from((None, None, "198.51.100.7"))),
+    )
 
 
 @st.composite
@@ -386,11 +393,26 @@ def test_a_selector_edit_re_analyses_that_service() -> None:
     check(live, before, changed)
 
 
-def test_a_node_going_not_ready_changes_every_row() -> None:
+def test_a_node_going_not_ready_names_every_service_whose_groups_moved() -> None:
+    """web has an endpoint on n2; api's and orphan's groups hold n2 among the nodes without
+    one: each is named, none is all of it (no row beyond theirs is drawn again)."""
     live = LiveAnalysis(shop(), build)
     before = document(live.analysis)
     changed = live.apply([Change("Node", "MODIFIED", b.node("n2", zone="z2", ready=False))])
-    assert changed.everything
+    assert changed == Changed(frozenset({b.key("web"), b.key("api"), b.key("orphan")}), nodes=True)
+    before = check(live, before, changed)
+    changed = live.apply([Change("Node", "MODIFIED", b.node("n2", zone="z2"))])  # and back
+    assert changed == Changed(frozenset({b.key("web"), b.key("api"), b.key("orphan")}), nodes=True)
+    check(live, before, changed)
+
+
+def test_a_node_event_that_moves_no_bucket_names_only_the_services_on_it() -> None:
+    live = LiveAnalysis(shop(), build)
+    before = document(live.analysis)
+    assert live.apply([Change("Node", "MODIFIED", b.node("n2", zone="z2"))]).nothing  # a heartbeat
+    moved = b.node("n2", zone="z2", ip="10.9.9.9")  # a new address: the same buckets
+    changed = live.apply([Change("Node", "MODIFIED", moved)])
+    assert changed == Changed(frozenset({b.key("web")}), nodes=True)
     check(live, before, changed)
 
 

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 from rich.text import Text
 
+from kpath.cluster.events import Change
+from kpath.cluster.raw import RawCluster
 from kpath.cluster.records import ObjectKey
 from kpath.probe.plan import HopKind, HopRef
+from kpath.routing.analysis import Analysis
+from kpath.routing.incremental import LiveAnalysis
 from kpath.routing.paths import EntryKind
 from kpath.tui import view_model as vm
 from kpath.tui.boxes import box, column_widths, hstack
 from kpath.tui.styles import HopState, ProbeState
 from kpath.tui.widgets.service_list import layout, row_text
+from tests.routing.test_incremental import build, histories
 from tests.tui import data
 
 SHOP = data.shop()
@@ -131,10 +136,40 @@ def test_diagram_of_a_cross_node_path() -> None:
     assert len({h.ref for h in d.hops()}) == len(d.hops())  # every hop addressable
 
 
-def test_changed_services_between_two_reads() -> None:
-    assert vm.changed_services(None, SHOP) == set()
-    assert vm.changed_services(SHOP, data.shop()) == set()
-    assert vm.changed_services(SHOP, data.shop(web_on_b=True)) == {ObjectKey("shop", "web")}
+def moved(old: Analysis, new: Analysis) -> frozenset[ObjectKey]:
+    return vm.moved_services(old, vm.group_paths(old), new, vm.group_paths(new))
+
+
+def test_moved_services_between_two_reads() -> None:
+    assert moved(SHOP, data.shop()) == set()
+    assert moved(SHOP, data.shop(web_on_b=True)) == {ObjectKey("shop", "web")}
+    web, same = ObjectKey("shop", "web"), data.shop()
+    after = vm.group_paths(same)
+    assert vm.moved_services(SHOP, {}, same, after, [web]) == {web}  # new: moved
+    assert vm.moved_services(SHOP, vm.group_paths(SHOP), same, {}, [web]) == set()  # gone
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories())
+def test_moved_services_are_those_whose_signature_changed(
+    history: tuple[RawCluster, list[list[Change]]],
+) -> None:
+    """Followed events (node ones move every service's groups around the same choices):
+    the services `moved_services` names are exactly those whose `path_signature` differs."""
+    raw, batches = history
+    live = LiveAnalysis(raw, build)
+    old = live.analysis
+    for batch in batches:
+        live.apply(batch)
+        new = live.analysis
+        before, after = vm.group_paths(old), vm.group_paths(new)
+        signed = {
+            k
+            for k, idx in after.items()
+            if k not in before or vm.path_signature(old, before[k]) != vm.path_signature(new, idx)
+        }
+        assert vm.moved_services(old, before, new, after) == signed
+        old = new
 
 
 def test_list_line_keeps_words_without_colour() -> None:
@@ -181,7 +216,7 @@ def test_carry_probes_moves_results_of_unchanged_services_only() -> None:
 
 def test_a_reload_marks_the_changed_services_results_stale() -> None:
     old, new = data.shop(), data.shop(web_on_b=True)  # only web's paths change
-    changed = vm.changed_services(old, new)
+    changed = moved(old, new)
     web = ObjectKey("shop", "web")
     assert changed == {web}
     mark = vm.ProbeMark(ProbeState.CONFIRMED, "predicted an answer: saw an answer")

@@ -31,7 +31,6 @@ from kpath.routing.summary import path_summary
 from kpath.safetext import clean, literal, literal_message
 from kpath.tui import view_model as vm
 from kpath.tui.messages import HopSelected, JumpTo, ServiceHighlighted
-from kpath.tui.signatures import Signatures
 from kpath.tui.styles import (
     ANSI_DARK,
     ANSI_LIGHT,
@@ -119,7 +118,7 @@ class MainScreen(Screen[None]):
         self._findings_for: ObjectKey | None = None  # the service the findings tab is about
         self._drawn: set[int] = set()  # the paths whose hops the path view draws now
         self._open: _OpenPath | None = None  # what the path pane draws now
-        self._signatures = Signatures()  # the `path_signature`s of the analysis shown
+        self._cluster_drawn = True  # the cluster's findings list is the analysis's
         self._waiting = "Loading…"  # shown until the first analysis (or a failure) lands
         self.failure = ""  # why nothing is shown: the last load failed with no analysis
 
@@ -259,7 +258,6 @@ class MainScreen(Screen[None]):
         """Show nothing of the last analysis (another cluster is being read): an empty
         list, no findings, ``waiting`` where the paths go."""
         self.analysis, self._rows, self._findings = None, vm.NO_ROWS, {}
-        self._signatures = Signatures()
         self.forget_probes()
         self._waiting, self.failure, self._flash = waiting, "", frozenset()
         status = self.status
@@ -306,19 +304,9 @@ class MainScreen(Screen[None]):
 
     def show_analysis(self, analysis: Analysis, loaded_at: datetime) -> frozenset[ObjectKey]:
         """A new analysis; returns the services whose paths changed since the last one."""
-        paths = vm.group_paths(analysis)
-        if self.analysis is None:
-            # Nothing to compare with (the first screen): each is made when compared.
-            changed: frozenset[ObjectKey] = frozenset()
-            self._signatures = Signatures.of(analysis, paths)
-        else:
-            # Compared with the signatures kept from the last analysis: each path read once.
-            states = vm.path_states(analysis)
-            signatures = {k: vm.path_signature(analysis, i, states) for k, i in paths.items()}
-            changed = frozenset(k for k, s in signatures.items() if self._signatures.get(k) != s)
-            self._signatures = Signatures()
-            self._signatures.update(signatures)
-        old, self.analysis = self.analysis, analysis
+        paths, old = vm.group_paths(analysis), self.analysis
+        changed = vm.moved_services(old, self._paths, analysis, paths) if old else frozenset()
+        self.analysis = analysis
         keep = self._keep(analysis)
         before, self._paths = self._paths, paths
         # Always the new rows: the table repaints only if the lines on screen differ.
@@ -362,20 +350,16 @@ class MainScreen(Screen[None]):
         self.analysis = analysis
         before, self._paths = self._paths, vm.group_paths(analysis)
         findings_before, self._findings = self._findings, vm.group_findings(analysis.findings)
-        for key in keys - self._paths.keys():
-            self._signatures.pop(key, None)
-        signatures = {
-            k: vm.path_signature(analysis, self._paths[k]) for k in keys & self._paths.keys()
-        }
-        moved = frozenset(k for k, sig in signatures.items() if self._signatures.get(k) != sig)
-        self._signatures.update(signatures)
+        moved = vm.moved_services(old, before, analysis, self._paths, keys)
         probes = self.probes
         self._carry_probes(old, analysis, before, moved)
         visible_moved = self._update_rows(analysis, keys, moved)
         if visible_moved:
             self.refresh_list(keep=self.selected)  # the count too
         self.status.loaded_at = read_at
-        found = {k for k in keys if findings_before.get(k, []) != self._findings.get(k, [])}
+        found = {
+            k for k in (*keys, None) if findings_before.get(k, []) != self._findings.get(k, [])
+        }
         if found:
             self._show_cluster_findings()
         if self.selected in keys:
@@ -576,8 +560,18 @@ class MainScreen(Screen[None]):
         self.set_class(message.pane.id == "findings", "-findings")
         if message.pane.id == "findings":
             self._draw_findings()
+            if not self._cluster_drawn:
+                self._draw_cluster_findings()
 
     def _show_cluster_findings(self) -> None:
+        # Drawn when its tab shows (as the service's): up to 300 lines of text, rebuilt
+        # behind the Details tab for every followed batch that changes a finding.
+        self._cluster_drawn = False
+        if self.query_one(TabbedContent).active == "findings":
+            self._draw_cluster_findings()
+
+    def _draw_cluster_findings(self) -> None:
+        self._cluster_drawn = True
         cluster = sorted(
             (f for f in self.analysis.findings if self._in_namespace(f)) if self.analysis else (),
             key=lambda f: (-f.severity.rank, f.code),

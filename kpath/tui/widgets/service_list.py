@@ -49,6 +49,17 @@ def _position(visible: Sequence[int], index: int | None, missing: int = 0) -> in
     return n if n < len(visible) and visible[n] == index else missing
 
 
+class _Line(NamedTuple):
+    """What one list line draws: its drawn strips are kept by it."""
+
+    row: ServiceRow
+    width: int
+    probe: ProbeState
+    flash: bool
+    cursor: bool
+    name: int  # the SERVICE column's wish
+
+
 class Column(NamedTuple):
     title: str
     width: int  # 0: takes the room the others leave
@@ -193,7 +204,8 @@ class ServiceTable(ScrollView, can_focus=True):
         self._highlighted: ObjectKey | None = None
         self.name_width = MIN_NAME  # the SERVICE column's wish (the screen sets it)
         # Drawn lines by (row, width, probe, flash, cursor); a screenful is ~50 entries.
-        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        self._strips: LRUCache[_Line, Strip] = LRUCache(1024)
+        self._drawn: dict[int, _Line] = {}  # what each line on screen drew
 
     @property
     def rows(self) -> Rows:
@@ -295,27 +307,31 @@ class ServiceTable(ScrollView, can_focus=True):
         keys: frozenset[ObjectKey],
         flash: frozenset[ObjectKey] | None = None,
     ) -> None:
-        """New data for the services ``keys`` alone (followed events): forget their drawn
-        lines and repaint the ones on screen; every other line stays as drawn. ``rows``
-        keep the visible rows' places (the screen calls `show` when they moved)."""
+        """New data for the services ``keys`` alone (followed events): of the lines on
+        screen, those of ``keys`` are repainted where what they draw differs; every other
+        line stays as drawn, and no row off screen is read. ``rows`` keep the visible
+        rows' places (the screen calls `show` when they moved)."""
         self._rows = rows
         if flash is not None:
             keys = keys | (flash ^ self._flash)
             self._flash = flash
-        # Lines are keyed by row content, so a changed row never reads an old line; the
-        # old ones go to leave room. LRUCache is not iterable: its keys() lists them.
-        stale = [
-            k
-            for k in self._strips.keys()  # noqa: SIM118
-            if isinstance(k[0], ServiceRow) and k[0].key in keys
-        ]
-        for drawn in stale:
-            self._strips.discard(drawn)
         top, height, width = int(self.scroll_offset.y), self.size.height, self.size.width
         names = rows.keys
         for y, i in enumerate(self._visible[top : top + height]):
-            if i < len(names) and names[i] in keys:
+            if i < len(names) and names[i] in keys and self._line(top + y) != self._drawn.get(y):
                 self.refresh(Region(0, y, width, 1))
+
+    def _line(self, index: int) -> _Line:
+        """What line ``index`` of the visible rows draws."""
+        row = self._rows[self._visible[index]]
+        return _Line(
+            row,
+            self.scrollable_content_region.width,
+            self._probes.get(row.key, ProbeState.UNPROBED),
+            row.key in self._flash,
+            index == self.cursor,
+            self.name_width,
+        )
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -355,18 +371,14 @@ class ServiceTable(ScrollView, can_focus=True):
         index = int(self.scroll_offset.y) + y
         if index >= len(self._visible):
             return Strip.blank(width, self.rich_style)
-        row = self._rows[self._visible[index]]
-        probe = self._probes.get(row.key, ProbeState.UNPROBED)
         # Keyed by the row's content: a reload's new rows draw from here where unchanged.
-        key = (row, width, probe, row.key in self._flash, index == self.cursor, self.name_width)
-        strip = self._strips.get(key)
+        line = self._drawn[y] = self._line(index)
+        strip = self._strips.get(line)
         if strip is None:
-            text = row_text(
-                row, width, probe, row.key in self._flash, index == self.cursor, self.name_width
-            )
+            text = row_text(line.row, width, line.probe, line.flash, line.cursor, line.name)
             strip = Strip(list(text.render(self.app.console)), text.cell_len)
             base: Style = self.rich_style
             if index == self.cursor:
                 base = base + self.get_component_rich_style("service-table--cursor")
-            strip = self._strips[key] = strip.adjust_cell_length(width).apply_style(base)
+            strip = self._strips[line] = strip.adjust_cell_length(width).apply_style(base)
         return strip
