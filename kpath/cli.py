@@ -498,6 +498,20 @@ def _console(**kw: Any) -> Any:
     return plain_console(**kw)
 
 
+def _show(blocks: list[Any]) -> None:
+    """Tables and lines to stdout: on a terminal through Rich (cut at its width, coloured);
+    to a pipe or a file as plain lines, the same a Rich console prints there, without
+    importing Rich's console (a third of a short run)."""
+    from kpath.export.table import isatty, write_plain
+
+    if isatty(sys.stdout):
+        from kpath.export.text import group
+
+        _console().print(group(blocks))
+    else:
+        write_plain(blocks, sys.stdout)
+
+
 def cmd_paths(args: argparse.Namespace) -> int:
     from kpath.routing.scope import ViewScope
 
@@ -545,10 +559,10 @@ def cmd_paths(args: argparse.Namespace) -> int:
     else:
         from dataclasses import replace
 
-        from kpath.export.text import analysis_view
+        from kpath.export.text import analysis_blocks
 
-        _console().print(
-            analysis_view(
+        _show(
+            analysis_blocks(
                 replace(analysis, findings=tuple(findings)),
                 paths,
                 wide=args.output == "wide",
@@ -681,9 +695,9 @@ def cmd_route(args: argparse.Namespace) -> int:
     if args.output == "json":
         write_json(route_json(r), sys.stdout)
     else:
-        from kpath.export.text import route_view
+        from kpath.export.text import route_blocks
 
-        _console().print(route_view(r))
+        _show(route_blocks(r))
     return EXIT_OK
 
 
