@@ -44,6 +44,8 @@ Cilium's, Calico's, …) are read from their own groups only; Calico's NetworkPo
 Values are passed on untouched: redacted fields (`***HIDDEN***`) are the parser's business.
 JSON objects keep only the fields kpath reads (`kpath.cluster.typed`, msgspec), unless
 ``load_dump(…, slim=False)`` (the lab, which serves them whole); YAML objects are whole.
+``load_dump(…, kinds=…)`` reads only the kinds a command uses: the others are left out as
+if the dump did not carry them (in JSON, not even decoded).
 """
 
 from __future__ import annotations
@@ -217,11 +219,17 @@ _READ: frozenset[str] = frozenset(KINDS)
 _OBJECT_KEYS: tuple[str, ...] = ("kind", "apiVersion", "metadata")
 
 
-def load_dump(paths: Sequence[str | Path], slim: bool = True) -> RawCluster:
+def load_dump(
+    paths: Sequence[str | Path], slim: bool = True, kinds: frozenset[str] | None = None
+) -> RawCluster:
     """Read dump files and directories into one `RawCluster`.
 
     ``slim``: JSON objects keep only the fields kpath reads (`kpath.cluster.typed`: several
     times faster and smaller); False keeps every field (the lab serves them).
+    ``kinds``: the only kinds (of `raw.KINDS`) the caller reads, None for all. Objects of
+    the others are neither filed nor checked (an unnamed Pod of a dump read for its
+    NetworkPolicies is no error), and their kinds are not in ``objects``: as if the dump
+    had not carried them. Kinds kpath never reads are still counted in ``skipped``.
     Raises `InputError` (one line naming the file) for anything it cannot use.
     """
     if isinstance(paths, str | Path):  # a lone path would otherwise be read per character
@@ -229,7 +237,7 @@ def load_dump(paths: Sequence[str | Path], slim: bool = True) -> RawCluster:
     if not paths:
         raise InputError("--dump needs at least one file or directory")
     raw = RawCluster(origin="dump: " + ", ".join(str(p) for p in paths))
-    loader = _Loader(raw, slim)
+    loader = _Loader(raw, slim, kinds)
     read: dict[Path, bool] = {}  # file -> did it hold Kubernetes data
     # One pause for all files: a bundle of many small files adds up to one big tree too.
     with GcPause() as pause:
@@ -259,28 +267,56 @@ def _identity(path: Path) -> Path:
         return path
 
 
+def raw_kind_names(kinds: frozenset[str]) -> frozenset[str]:
+    """Every name objects filed under ``kinds`` go by in a dump: the kinds themselves,
+    what the experimental channel called them (XListenerSet), and the kind names of the
+    policies filed under kpath's own (Calico's NetworkPolicy, for CalicoNetworkPolicy)."""
+    renamed = {old for old, new in _RENAMED.items() if new in kinds}
+    grouped = {kind for (_, kind), filed in _BY_GROUP.items() if filed in kinds}
+    return frozenset(kinds | renamed | grouped)
+
+
 def _looks_kubernetes(doc: Any) -> bool:
     """Is this document meant as Kubernetes data (as opposed to, say, a version file)?
 
     `items` alone does not count: sonobuoy's `sonobuoy_results.yaml` has test results there.
+    A typed object (a Struct of `kpath.cluster.typed`) was decoded as its kind: it is.
     """
+    if _struct_kind(doc) is not None:
+        return True
     if isinstance(doc, dict):
         if any(key in doc for key in _OBJECT_KEYS):
             return True
         doc = doc.get("items")
     if isinstance(doc, list):
         return any(
-            isinstance(item, dict) and any(key in item for key in _OBJECT_KEYS) for item in doc
+            (isinstance(item, dict) and any(key in item for key in _OBJECT_KEYS))
+            or _struct_kind(item) is not None
+            for item in doc
         )
     return False
+
+
+def _struct_kind(obj: Any) -> str | None:
+    """The kind of a typed object (a Struct of `kpath.cluster.typed`); None for the rest."""
+    if type(obj) in (dict, list):
+        return None
+    from kpath.cluster.typed import STRUCT_KINDS
+
+    return STRUCT_KINDS.get(type(obj))
 
 
 class _Loader:
     """Files documents into a RawCluster, keeping the last copy of each object."""
 
-    def __init__(self, raw: RawCluster, slim: bool = True) -> None:
+    def __init__(
+        self, raw: RawCluster, slim: bool = True, kinds: frozenset[str] | None = None
+    ) -> None:
         self.raw = raw
         self.slim = slim
+        self.kinds = kinds
+        # What the decoder may skip: any object that could be filed under one of kinds.
+        self.names = raw_kind_names(kinds) if kinds is not None else None
         # kind -> (namespace, name) -> index in raw.objects[kind]
         self.index: dict[str, dict[tuple[str, str], int]] = {}
         self.duplicates = 0
@@ -294,10 +330,12 @@ class _Loader:
         if self.slim:
             from kpath.cluster.typed import decode_documents
 
+            names = self.names
+
             def decode(
                 data: bytes | mmap, release: Callable[[int], None] | None
             ) -> list[Any] | None:
-                return decode_documents(data, named_kind, release)
+                return decode_documents(data, named_kind, release, names)
 
         docs, size = read_documents(dump, decode)
         self.bytes_read += size
@@ -327,7 +365,11 @@ class _Loader:
             # A bare array: the kind can only come from the items or the file name.
             self._items(label, _join(where, ""), doc, named_kind, None, nested=False)
             if named_kind:
-                self.raw.saw(named_kind)
+                self._saw(named_kind)
+            return
+        kind = _struct_kind(doc)
+        if kind is not None:
+            self._object(label, where, doc, kind)
             return
         if not isinstance(doc, dict):
             place = where or "the file"
@@ -358,7 +400,11 @@ class _Loader:
         api_version = doc.get("apiVersion") if list_kind not in ("", "List") else None
         self._items(label, _join(where, ""), items, item_kind, api_version, nested)
         if item_kind:
-            self.raw.saw(item_kind)
+            self._saw(item_kind)
+
+    def _saw(self, kind: str) -> None:
+        if self.kinds is None or kind in self.kinds:
+            self.raw.saw(kind)
 
     def _items(
         self,
@@ -370,12 +416,45 @@ class _Loader:
         nested: bool,
     ) -> None:
         # The hot loop for a 150k-pod List: no per-item string building unless it fails.
+        from kpath.cluster.typed import STRUCT_KINDS, UNSET
+
+        struct_kind = STRUCT_KINDS.get
+        held, sources, index_of = self.raw.held, self.raw.sources, self.index
+        wanted = self.kinds
+        typed_filed = False
         for index, item in enumerate(items):
             if type(item) is not dict:
-                raise fail(
-                    label,
-                    f"{prefix}items[{index}] is {type_name(item)}, not a Kubernetes object",
-                )
+                kind = struct_kind(type(item))
+                if kind is None:
+                    raise fail(
+                        label,
+                        f"{prefix}items[{index}] is {type_name(item)}, not a Kubernetes object",
+                    )
+                if kind == default_kind and item.apiVersion is UNSET:
+                    # Perhaps kindless (a Struct does not say): as _fill_kind fills it.
+                    version = api_version if isinstance(api_version, str) else None
+                    item.apiVersion = version or _API_VERSIONS.get(kind, UNSET)
+                # A typed object is of a kind read, without a group to check: filed here
+                # when it is well named and new, else by _object (the first of its kind,
+                # a later copy, or what is wrong with it).
+                meta = item.metadata
+                seen = index_of.get(kind)
+                if meta is not None and seen is not None and (wanted is None or kind in wanted):
+                    name, namespace = meta.name, meta.namespace
+                    if (
+                        type(name) is str
+                        and name
+                        and (namespace is None or type(namespace) is str)
+                        and (key := (namespace or "", name)) not in seen
+                    ):
+                        objects = held[kind]
+                        seen[key] = len(objects)
+                        objects.append(item)
+                        sources[kind].append(label)
+                        typed_filed = True
+                        continue
+                self._object(label, f"{prefix}items[{index}]", item, kind)
+                continue
             kind = item.get("kind")
             if not kind:
                 if default_kind is None:
@@ -391,8 +470,10 @@ class _Loader:
                 self._list(label, f"{prefix}items[{index}]", item, None, nested=True)
                 continue
             self._object(label, f"{prefix}items[{index}]", item, kind)
+        if typed_filed:
+            self.raw.held_typed()
 
-    def _object(self, label: str, where: str, item: RawObject, kind: str) -> None:
+    def _object(self, label: str, where: str, item: Any, kind: str) -> None:
         if kind in _KIND_GROUPS:
             kind = _grouped_kind(item, kind)
             if kind not in _READ:  # another group's kind of that name, counted by group
@@ -403,14 +484,26 @@ class _Loader:
             # identifiers; anything else (escape sequences, say) is counted as "unknown".
             self.raw.add(kind if kind.isascii() and kind.isalnum() else "unknown", item)
             return
-        meta = item.get("metadata")
-        if type(meta) is not dict:
-            what = "is missing" if meta is None else f"is {type_name(meta)}, not a mapping"
-            raise fail(label, f"{_place(where, kind)}: metadata {what}")
-        name = meta.get("name")
+        if self.kinds is not None and kind not in self.kinds:
+            return  # read, but not by this command: as if the dump had not carried it
+        if type(item) is not dict:  # a typed object: its metadata is one (or absent)
+            meta = item.metadata
+            if meta is None:
+                raise fail(label, f"{_place(where, kind)}: metadata is missing")
+            name, namespace = meta.name, meta.namespace
+        else:
+            meta = item.get("metadata")
+            if type(meta) is not dict:
+                what = "is missing" if meta is None else f"is {type_name(meta)}, not a mapping"
+                raise fail(label, f"{_place(where, kind)}: metadata {what}")
+            name, namespace = meta.get("name"), meta.get("namespace")
+        self._file(label, where, item, kind, name, namespace)
+
+    def _file(
+        self, label: str, where: str, item: Any, kind: str, name: Any, namespace: Any
+    ) -> None:
         if type(name) is not str or not name:
             raise fail(label, f"{_place(where, kind)}: metadata.name is missing")
-        namespace = meta.get("namespace")
         if namespace is not None and type(namespace) is not str:
             raise fail(label, f"{_place(where, kind)}: metadata.namespace is not a string")
         key = (namespace or "", name)
@@ -419,7 +512,7 @@ class _Loader:
             seen = self.index[kind] = {}
         at = seen.get(key)
         if at is None:
-            objects = self.raw.objects.get(kind)
+            objects = self.raw.held.get(kind)
             seen[key] = len(objects) if objects is not None else 0
             self.raw.add(kind, item, label)
         else:

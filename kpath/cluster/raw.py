@@ -2,6 +2,10 @@
 
 Sources know files and HTTP; they decide nothing about routing. The snapshot builder turns
 a `RawCluster` into slim records (`snapshot.build_snapshot`).
+
+A dump's objects of the kinds decoded typed (`kpath.cluster.typed`) are held as msgspec
+Structs, which the snapshot builder reads straight (`RawCluster.held`). Everyone else sees
+plain dicts: the first read of ``objects`` turns any Struct into its dict, once.
 """
 
 from __future__ import annotations
@@ -65,17 +69,33 @@ class RawCluster:
     #: the server listed it at, so a watch resumes there without listing again.
     list_versions: dict[tuple[str, str | None], str] = field(default_factory=dict)
 
-    def add(self, kind: str, item: RawObject, source: str = "") -> None:
-        """File one object under its kind, counting kinds kpath does not read."""
+    @property
+    def held(self) -> dict[str, list[Any]]:
+        """The objects as held: dicts, and Structs where a dump was decoded typed (for the
+        snapshot builder and the dump reader, which read both; ``objects`` for dicts)."""
+        held: dict[str, list[Any]] = self.__dict__["_objects"]
+        return held
+
+    def held_typed(self) -> None:
+        """Note that Structs were filed straight into ``held`` (``objects`` turns them)."""
+        self.__dict__["_structs"] = True
+
+    def add(self, kind: str, item: Any, source: str = "") -> None:
+        """File one object (a dict, or a typed dump's Struct) under its kind, counting
+        kinds kpath does not read."""
         if kind in KINDS:
-            self.objects.setdefault(kind, []).append(item)
+            if type(item) is not dict:
+                self.__dict__["_structs"] = True
+            self.held.setdefault(kind, []).append(item)
             self.sources.setdefault(kind, []).append(source)
         else:
             self.skipped[kind] = self.skipped.get(kind, 0) + 1
 
-    def replace(self, kind: str, index: int, item: RawObject, source: str = "") -> None:
+    def replace(self, kind: str, index: int, item: Any, source: str = "") -> None:
         """Put a later copy of an object in the place of the earlier one."""
-        self.objects[kind][index] = item
+        if type(item) is not dict:
+            self.__dict__["_structs"] = True
+        self.held[kind][index] = item
         self.sources[kind][index] = source
 
     def source_of(self, kind: str, index: int) -> str:
@@ -87,4 +107,29 @@ class RawCluster:
     def saw(self, kind: str) -> None:
         """Record that the source carried a (possibly empty) list of this kind."""
         if kind in KINDS:
-            self.objects.setdefault(kind, [])
+            self.held.setdefault(kind, [])
+
+
+def _plain_objects(raw: RawCluster) -> dict[str, list[RawObject]]:
+    """``RawCluster.objects``: every object as a dict (Structs turned into theirs, once)."""
+    state = raw.__dict__
+    objects: dict[str, list[Any]] = state["_objects"]
+    if state.get("_structs"):
+        from kpath.cluster.typed import to_plain
+
+        for items in objects.values():
+            for i, item in enumerate(items):
+                if type(item) is not dict:
+                    items[i] = to_plain(item)
+        state["_structs"] = False
+    return objects
+
+
+def _set_objects(raw: RawCluster, objects: dict[str, list[Any]]) -> None:
+    raw.__dict__["_objects"] = objects
+    raw.__dict__["_structs"] = True  # may hold Structs (from ``held``): looked at once
+
+
+# A property set after the dataclass is made, so the generated __init__, __eq__ and
+# __repr__ go through it (``RawCluster(objects=…)`` as before).
+setattr(RawCluster, "objects", property(_plain_objects, _set_objects))  # noqa: B010

@@ -118,15 +118,28 @@ class Snapshot:
 def _parse_all(raw: RawCluster, kind: str, intern: Interner) -> Iterator[object]:
     from kpath.cluster.fields import BadField
     from kpath.cluster.parse import PARSERS, field_error
+    from kpath.cluster.parse_typed import TYPED_PARSERS, Unsure
+    from kpath.cluster.typed import to_plain
 
     parser = PARSERS[kind]
-    for index, obj in enumerate(raw.objects.get(kind, ())):
+    typed = TYPED_PARSERS.get(kind)
+    for index, obj in enumerate(raw.held.get(kind, ())):
         try:
-            yield parser(obj, intern)
+            if type(obj) is dict:
+                record = parser(obj, intern)
+            else:  # a typed dump's Struct: read straight, or as its dict where in doubt
+                try:
+                    if typed is None:
+                        raise Unsure
+                    record = typed(obj, intern)
+                except (Unsure, BadField, TypeError, ValueError, KeyError, AttributeError):
+                    obj = to_plain(obj)  # the dict parser judges (and names what is wrong)
+                    record = parser(obj, intern)
         # BadField is the parser's own verdict; the others are a safety net, so that a
         # parser bug is still one line naming the object rather than a traceback.
         except (BadField, TypeError, ValueError, KeyError, AttributeError) as exc:
-            raise field_error(raw.source_of(kind, index), kind, index, obj, exc) from None
+            raise field_error(raw.source_of(kind, index), kind, index, to_plain(obj), exc) from None
+        yield record
 
 
 def build_snapshot(raw: RawCluster) -> Snapshot:
@@ -165,7 +178,8 @@ def _build(raw: RawCluster) -> Snapshot:
     for key, group in legacy.items():
         if key not in slices:  # kube-proxy reads slices; Endpoints only stand in for them
             slices[key] = group
-    if not ({"EndpointSlice", "Endpoints"} & raw.objects.keys()) and "Pod" in raw.objects:
+    held = raw.held
+    if not ({"EndpointSlice", "Endpoints"} & held.keys()) and "Pod" in held:
         for key, svc in services.items():
             derived = derive_slice(svc, by_ns.get(svc.namespace, ()), nodes)
             if derived is not None:
@@ -196,7 +210,7 @@ def _build(raw: RawCluster) -> Snapshot:
         namespaces_read=raw.namespaces_read,
         controllers_unread=raw.controllers_unread,
         gateways_unread=raw.gateways_unread,
-        kinds_seen=frozenset(raw.objects),
+        kinds_seen=frozenset(held),
         node_buckets={k: tuple(sorted(v)) for k, v in buckets.items()},
         pods_by_namespace={k: tuple(v) for k, v in by_ns.items()},
         namespaces={n.name: n for n in _typed(_parse_all(raw, "Namespace", intern), Namespace)},
@@ -214,7 +228,7 @@ def _build(raw: RawCluster) -> Snapshot:
 
 def _gateway_objects(raw: RawCluster, intern: Interner) -> GatewayObjects:
     """The Gateway API records; EMPTY_GATEWAYS when the source carried none."""
-    if not any(raw.objects.get(kind) for kind in GATEWAY_KINDS):
+    if not any(raw.held.get(kind) for kind in GATEWAY_KINDS):
         return EMPTY_GATEWAYS
     classes: dict[str, GatewayClass] = {}
     for c in _parse_all(raw, "GatewayClass", intern):
@@ -252,7 +266,7 @@ def read_versions(raw: RawCluster) -> dict[str, str]:
         found = sorted(
             {
                 v
-                for obj in raw.objects.get(kind, ())
+                for obj in raw.held.get(kind, ())  # read whole: dicts
                 if isinstance(v := obj.get("apiVersion"), str) and v
             }
         )

@@ -33,11 +33,13 @@ decoded in full: their parsers read most of them anyway.
 
 from __future__ import annotations
 
+import functools
 import json
 import mmap
 import re
+import types
 from collections.abc import Callable
-from typing import Any, TypedDict
+from typing import Any, TypedDict, Union, get_args, get_origin, get_type_hints, is_typeddict
 
 import msgspec
 
@@ -368,14 +370,21 @@ class _AnyDocument(_AnyObject, total=False):
 
 
 # ---------------------------------------------------------------- decoders
+# Built on first use, one per shape: building one walks the shape's type hints (most of
+# this module's import time when they were built with it), and a command that reads a few
+# kinds (`kpath reach`) needs only their decoders.
 
-_DECODERS: dict[str, msgspec.json.Decoder[Any]] = {
-    kind: msgspec.json.Decoder(shape) for kind, shape in SHAPES.items()
-}
-_FULL: msgspec.json.Decoder[Any] = msgspec.json.Decoder()
-_OTHER: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_Other)
-_HEAD: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_Object)
-_RAWS: msgspec.json.Decoder[Any] = msgspec.json.Decoder(list[msgspec.Raw])
+#: The shape that stands for "every field" (``json.loads``' reading, in msgspec).
+_WHOLE: Any = Any
+_BUILT: dict[Any, msgspec.json.Decoder[Any]] = {}
+
+
+def _decoder_of(shape: Any) -> msgspec.json.Decoder[Any]:
+    """msgspec's decoder for ``shape``, built the first time it is asked for."""
+    found = _BUILT.get(shape)
+    if found is None:
+        found = _BUILT[shape] = msgspec.json.Decoder(shape)
+    return found
 
 
 class _Envelope(TypedDict, total=False):
@@ -393,11 +402,8 @@ class _PageEnvelope(_Envelope, total=False):
     metadata: Any
 
 
-_ENVELOPE: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_Envelope)
-_PAGE_ENVELOPE: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_PageEnvelope)
-_ANY_DOCUMENT: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_AnyDocument)
-_ANY_ARRAY: msgspec.json.Decoder[Any] = msgspec.json.Decoder(list[_AnyObject])
-_PAGE: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_Page)
+_ANY_ARRAY: Any = list[_AnyObject]
+_RAWS: Any = list[msgspec.Raw]
 
 #: msgspec's words for a second JSON value after the first, and where it starts (+1).
 _TRAILING = re.compile(r"trailing characters \(byte (\d+)\)")
@@ -406,47 +412,173 @@ _WS = b" \t\r\n"
 _DECODE_ERRORS = (msgspec.DecodeError, RecursionError, MemoryError, ValueError)
 
 
-class _Mixed(Exception):
-    """Decoded in one pass, but an object is of a kind without a shape: decode per item."""
+# ---------------------------------------------------------------- structs (dumps)
+# A dump's objects of the shaped kinds are decoded into msgspec Structs made from the
+# shapes above (one source of truth for what is read): cheaper to build than dicts, and
+# `parse_typed` turns them into records without the dict parsers' type checks (msgspec
+# has checked every type). Each top-level Struct is tagged by ``kind``, so a List of
+# mixed kinds decodes in one pass into the right Struct per item.
+
+#: A top-level Struct's apiVersion when the object had none.
+UNSET: Any = msgspec.UNSET
+#: The Struct made for each shaped kind, and the reverse (a Struct's kind).
+_KIND_STRUCTS: dict[str, Any] = {}
+STRUCT_KINDS: dict[type, str] = {}
+_NESTED: dict[Any, Any] = {}
 
 
-def _decoder(kind: Any) -> msgspec.json.Decoder[Any]:
+def _as_struct_type(hint: Any) -> Any:
+    """A shape's field type with every TypedDict in it replaced by its Struct."""
+    if is_typeddict(hint):
+        return _nested_struct(hint)
+    origin = get_origin(hint)
+    if origin is None:
+        return hint
+    args = tuple(_as_struct_type(arg) for arg in get_args(hint))
+    if origin is Union or origin is types.UnionType:
+        return Union[args]  # noqa: UP007 (built from a tuple)
+    return origin[args]
+
+
+#: Fields whose presence a parser reads (a null there is not its absence): UNSET when
+#: absent. (Ingress: a v1beta1 backend is one that has the key serviceName.)
+_PRESENCE: frozenset[tuple[str, str]] = frozenset({("_Backend", "serviceName")})
+
+
+def _fields(shape: Any, top: bool) -> list[tuple[str, Any, Any]]:
+    # Absent and null are both None, as the parsers read them (omitted from `to_plain`'s
+    # dict); a top-level apiVersion stays UNSET when absent, so that a kindless item can
+    # take its list's, as a dict would.
+    return [
+        (
+            name,
+            _as_struct_type(hint),
+            msgspec.UNSET
+            if (top and name == "apiVersion") or (shape.__name__, name) in _PRESENCE
+            else None,
+        )
+        for name, hint in get_type_hints(shape).items()
+        if not (top and name == "kind")
+    ]
+
+
+def _nested_struct(shape: Any) -> Any:
+    found = _NESTED.get(shape)
+    if found is None:
+        found = _NESTED[shape] = msgspec.defstruct(
+            shape.__name__.lstrip("_") + "Struct",
+            _fields(shape, False),
+            omit_defaults=True,
+            gc=False,
+        )
+    return found
+
+
+def kind_struct(kind: str) -> Any:
+    """The Struct a shaped kind's objects decode into (its ``kind`` the tag)."""
+    found = _KIND_STRUCTS.get(kind)
+    if found is None:
+        found = msgspec.defstruct(
+            kind + "Struct",
+            _fields(SHAPES[kind], True),
+            tag_field="kind",
+            tag=kind,
+            omit_defaults=True,
+            gc=False,
+        )
+        _KIND_STRUCTS[kind] = found
+        STRUCT_KINDS[found] = kind
+    return found
+
+
+@functools.cache
+def _any_struct() -> Any:
+    """Any shaped kind's Struct, chosen by the item's ``kind``."""
+    return Union[tuple(kind_struct(kind) for kind in SHAPES)]  # noqa: UP007
+
+
+@functools.cache
+def _list_document() -> Any:
+    """A List of shaped kinds, every item tagged with its kind, in one pass."""
+    fields: list[tuple[str, Any, Any]]
+    fields = [(name, Any, msgspec.UNSET) for name in ("kind", "apiVersion", "metadata")]
+    fields.append(("items", Union[_array_of(None), None], msgspec.UNSET))  # noqa: UP007
+    return msgspec.defstruct("ListStruct", fields, gc=False)
+
+
+def _array_of(kind: str | None) -> Any:
+    """Items of ``kind`` (their own kind, if they say one, must be it), or of any shaped
+    kind (each saying its own) when ``kind`` has no shape."""
+    key = kind if kind is not None and kind in SHAPES else None
+    found = _LISTS.get(key)
+    if found is None:
+        item = kind_struct(key) if key is not None else _any_struct()
+        found = _LISTS[key] = types.GenericAlias(list, (item,))
+    return found
+
+
+_LISTS: dict[str | None, Any] = {}
+
+
+# ---------------------------------------------------------------- one item at a time
+
+
+def _shape_of(kind: Any, wanted: frozenset[str] | None = None, structs: bool = False) -> Any:
+    """The shape an object of ``kind`` is decoded into (its Struct, with ``structs``).
+    ``wanted``: the only kinds the caller reads (None: all); an object of another kind is
+    decoded as one not read at all, whatever else it holds."""
     if type(kind) is not str:
-        return _FULL
-    found = _DECODERS.get(kind)
+        return _WHOLE
+    if wanted is not None and kind not in wanted and not kind.endswith("List"):
+        return _Other
+    found = SHAPES.get(kind)
     if found is not None:
-        return found
-    if kind in _FULL_KINDS or kind.endswith("List"):
-        return _FULL  # read in full, or a List nested in a List
-    return _OTHER
+        return kind_struct(kind) if structs else found
+    if kind in _full_kinds() or kind.endswith("List"):
+        return _WHOLE  # read in full, or a List nested in a List
+    return _Other
 
 
-def _full(raw: msgspec.Raw) -> Any:
+def _decoder(
+    kind: Any, wanted: frozenset[str] | None = None, structs: bool = False
+) -> msgspec.json.Decoder[Any]:
+    return _decoder_of(_shape_of(kind, wanted, structs))
+
+
+def _full(raw: msgspec.Raw | bytes) -> Any:
     """One value as ``json.loads`` reads it (msgspec refuses numbers such as 1e400)."""
     try:
-        return _FULL.decode(raw)
+        return _decoder_of(_WHOLE).decode(raw)
     except msgspec.ValidationError:
         return json.loads(bytes(raw))
 
 
-def decode_item(raw: msgspec.Raw, default: str | None, guess: str | None) -> tuple[Any, Any]:
+def decode_item(
+    raw: msgspec.Raw,
+    default: str | None,
+    guess: str | None,
+    wanted: frozenset[str] | None = None,
+    structs: bool = False,
+) -> tuple[Any, Any]:
     """One list item, slim when its kind has a shape; and its kind (item's own, else
-    ``default``). ``guess``: the kind it probably is (its neighbour's), tried first."""
+    ``default``). ``guess``: the kind it probably is (its neighbour's), tried first.
+    ``wanted``: see `_shape_of`; ``structs``: shaped kinds as Structs, not dicts."""
+    if not structs:  # (a Struct does not say whether its kind was written: no guessing)
+        try:
+            obj = _decoder(guess, wanted).decode(raw)
+        except msgspec.ValidationError:
+            obj = None
+        if type(obj) is dict:
+            kind = obj.get("kind") or default
+            if kind == guess:
+                return obj, kind
     try:
-        obj = _decoder(guess).decode(raw)
-    except msgspec.ValidationError:
-        obj = None
-    if type(obj) is dict:
-        kind = obj.get("kind") or default
-        if kind == guess:
-            return obj, kind
-    try:
-        head = _HEAD.decode(raw)
+        head = _decoder_of(_Object).decode(raw)
     except msgspec.ValidationError:
         return _full(raw), None  # not an object: the reader says what it is
     kind = head.get("kind") or default
     try:
-        return _decoder(kind).decode(raw), kind
+        return _decoder(kind, wanted, structs).decode(raw), kind
     except msgspec.ValidationError:
         # A field of the wrong type (or a value msgspec does not take): the whole object,
         # for the parser to name what is wrong in it.
@@ -461,9 +593,14 @@ RELEASE_STEP = 8 * 1024 * 1024
 
 
 def decode_items(
-    raws: list[msgspec.Raw], default: str | None, release: Release | None = None
+    raws: list[msgspec.Raw],
+    default: str | None,
+    release: Release | None = None,
+    wanted: frozenset[str] | None = None,
+    structs: bool = False,
 ) -> list[Any]:
-    """A list's items, each slim where its kind has a shape; ``raws`` is emptied as it goes."""
+    """A list's items, each slim where its kind has a shape; ``raws`` is emptied as it goes.
+    ``wanted``: see `_shape_of`. ``structs``: shaped kinds as Structs."""
     out: list[Any] = []
     append = out.append
     guess = default
@@ -471,10 +608,22 @@ def decode_items(
     # Items in reverse, so each Raw (a view on the file's bytes) goes as soon as it is read.
     raws.reverse()
     pop = raws.pop
+    # Structs: one decoder for every item (the union of shaped kinds, tagged by kind, or
+    # the list's kind's Struct), the slower path only for an item it refuses.
+    fast = None
+    if structs and wanted is None and (default is None or default in SHAPES):
+        fast = _decoder_of(kind_struct(default) if default else _any_struct()).decode
     while raws:
         raw = pop()
-        obj, guess = decode_item(raw, default, guess)
-        append(obj)
+        if fast is not None:
+            try:
+                append(fast(raw))
+            except msgspec.ValidationError:
+                # Of another kind, of a kind without a Struct, or refused: on its own.
+                append(decode_item(raw, default, None, None, True)[0])
+        else:
+            obj, guess = decode_item(raw, default, guess, wanted, structs)
+            append(obj)
         if release is not None:
             # The items lie one after another: the bytes of those read so far are a lower
             # bound of where the next one starts.
@@ -485,63 +634,169 @@ def decode_items(
     return out
 
 
-def _all_shaped(items: list[Any], default: Any) -> None:
-    """Raise `_Mixed` unless every item is an object whose kind (its own, else ``default``)
-    has a shape or is not read at all (counted only)."""
-    for item in items:
-        kind = item.get("kind") or default
-        if type(kind) is not str or (kind not in _DECODERS and _decoder(kind) is _FULL):
-            raise _Mixed
-
-
 def _one_pass(data: memoryview, named_kind: str | None) -> Any:
     """The common case: a List (or bare array, or object) of shaped kinds, in one pass."""
     if data[0] == 0x5B:  # "[": a bare array, kind from the items or the file name
-        items = _ANY_ARRAY.decode(data)
-        _all_shaped(items, named_kind)
-        return items
-    doc = _ANY_DOCUMENT.decode(data)
+        return _decoder_of(_array_of(named_kind)).decode(data)
+    doc = _decoder_of(_list_document()).decode(data)
+    kind = doc.kind
+    if doc.items is not msgspec.UNSET and (
+        not kind or (type(kind) is str and kind.endswith("List"))
+    ):
+        return {
+            key: value
+            for key in ("kind", "apiVersion", "metadata", "items")
+            if (value := getattr(doc, key)) is not msgspec.UNSET
+        }
+    kind = kind if kind is not msgspec.UNSET else None
+    return _decoder(kind or named_kind, None, True).decode(data)
+
+
+# ---------------------------------------------------------------- a mapped List in pieces
+# A mapped file's pages are let go of as it is read; item by item, that costs a first pass
+# over the whole List to find where each item starts. Instead the List is cut into pieces
+# of about RELEASE_STEP at likely item boundaries, each decoded as an array of items and
+# so checked: a cut inside a string or inside an item cannot decode (the string, or the
+# item, is left open), so a piece that decodes is whole items. Where the file does not
+# look as expected, or a cut fails too often, it is read the first way.
+
+#: The document up to its items: only `"key": "plain text"` pairs before them (kubectl's
+#: `"apiVersion": "v1"`), so that this is the top level's own "items".
+_PREFIX = re.compile(
+    rb'\s*\{((?:\s*"[A-Za-z]+"\s*:\s*"[\x20\x21\x23-\x5b\x5d-\x7e]*"\s*,)*)\s*"items"\s*:\s*\['
+)
+_PAIR = re.compile(rb'"([A-Za-z]+)"\s*:\s*"([\x20\x21\x23-\x5b\x5d-\x7e]*)"')
+#: Where one item likely ends and the next begins (it starts with its kind).
+_CUT = re.compile(rb'\}\s*,\s*(?=\{\s*(?:"apiVersion"\s*:\s*"[^"\\]*"\s*,\s*)?"kind"\s*:)')
+_TAIL_BYTES = 1024 * 1024
+_CUT_FAILURES = 3
+
+
+class _Tail(msgspec.Struct):
+    """What follows a List's items: its kind (and a second "items", refused)."""
+
+    kind: Any = msgspec.UNSET
+    apiVersion: Any = msgspec.UNSET
+    metadata: Any = msgspec.UNSET
+    items: Any = msgspec.UNSET
+
+
+def _tail(view: memoryview) -> tuple[int, _Tail] | None:
+    """Where the List's items end (its "]") and what follows them, checked by decoding it."""
+    start = max(0, len(view) - _TAIL_BYTES)
+    end = bytes(view[start:])
+    pos = len(end)
+    for _ in range(8):
+        pos = end.rfind(b"]", 0, pos)
+        if pos < 0:
+            return None
+        try:
+            rest = _decoder_of(_Tail).decode(b'{"":0' + end[pos + 1 :])
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            continue
+        return (start + pos, rest) if rest.items is msgspec.UNSET else None
+    return None
+
+
+def _segmented(view: memoryview, named_kind: str | None, release: Release) -> Any:
+    """A List read in pieces (see above); None when it must be read item by item."""
+    found = _PREFIX.match(view)
+    tail = _tail(view) if found is not None else None
+    if found is None or tail is None:
+        return None
+    try:
+        doc: dict[str, Any] = {
+            key.decode(): value.decode() for key, value in _PAIR.findall(found.group(1))
+        }
+    except UnicodeDecodeError:
+        return None
+    items_end, rest = tail
+    for key in ("kind", "apiVersion", "metadata"):
+        if (value := getattr(rest, key)) is not msgspec.UNSET:
+            doc[key] = value
     kind = doc.get("kind")
-    if "items" in doc and (not kind or (type(kind) is str and kind.endswith("List"))):
-        items = doc["items"]
-        if items:
-            _all_shaped(
-                items, kind[:-4] if type(kind) is str and kind not in ("", "List") else named_kind
-            )
-        return doc
-    _all_shaped([doc], named_kind)
-    doc.pop("items", None)  # not a List: a field of the object, which no parser reads
+    if kind and not (type(kind) is str and kind.endswith("List")):
+        return None  # an object with a field called items, not a List
+    item_kind = kind[:-4] if type(kind) is str and kind not in ("", "List") else named_kind
+    decode = _decoder_of(_array_of(item_kind)).decode
+    items: list[Any] = []
+    start, failures, step = found.end(), 0, max(RELEASE_STEP, 1)
+    search = start + step
+    while start < items_end:
+        cut_at = _CUT.search(view, search, items_end) if items_end - start > step * 3 // 2 else None
+        cut = cut_at.start() + 1 if cut_at is not None else items_end
+        piece = b"".join((b"[", view[start:cut], b"]"))
+        try:
+            got = decode(piece)
+        except msgspec.ValidationError:
+            try:  # whole items, but one of another kind or refused: those on their own
+                got = decode_items(_decoder_of(_RAWS).decode(piece), item_kind, None, None, True)
+            except msgspec.DecodeError:
+                got = None
+        except msgspec.DecodeError:
+            got = None
+        del piece
+        if got is None:
+            failures += 1
+            if cut_at is None or failures > _CUT_FAILURES:
+                return None
+            search = cut  # not an item's end: the next likely one
+            continue
+        items += got
+        release(cut)
+        if cut_at is None:
+            break
+        start = cut_at.end()
+        search = start + step
+    doc["items"] = items
     return doc
 
 
-def _document(data: memoryview, named_kind: str | None, release: Release | None) -> Any:
+def _document(
+    data: memoryview,
+    named_kind: str | None,
+    release: Release | None,
+    wanted: frozenset[str] | None,
+) -> Any:
     """One JSON value (a List, an object, a bare array) with its objects slim. With
-    ``release``, item by item (the file's pages let go of as they are read); else in one
-    pass where it can."""
-    if release is None:
+    ``release`` or ``wanted``, item by item (the file's pages let go of as they are read;
+    objects of other kinds not decoded); else in one pass where it can."""
+    if release is None and wanted is None:
         try:
             return _one_pass(data, named_kind)
-        except (msgspec.ValidationError, _Mixed):
-            pass  # mixed kinds, or one object msgspec refuses: item by item
+        except msgspec.ValidationError:
+            pass  # kinds without a Struct, or one object msgspec refuses: item by item
+    elif release is not None and wanted is None:
+        found = _segmented(data, named_kind, release)
+        if found is not None:
+            return found
     if data[0] == 0x5B:
-        return decode_items(_RAWS.decode(data), named_kind, release)
-    doc = _ENVELOPE.decode(data)
+        raws = _decoder_of(_RAWS).decode(data)
+        return decode_items(raws, named_kind, release, wanted, True)
+    doc = _decoder_of(_Envelope).decode(data)
     kind = doc.get("kind")
     if "items" in doc and (not kind or (type(kind) is str and kind.endswith("List"))):
         items = doc["items"]
         if items is not None:
             item_kind = kind[:-4] if type(kind) is str and kind not in ("", "List") else named_kind
-            doc["items"] = decode_items(items, item_kind, release)
+            doc["items"] = decode_items(items, item_kind, release, wanted, True)
         return doc
-    return _decoder(kind or named_kind).decode(data)
+    return _decoder(kind or named_kind, wanted, True).decode(data)
 
 
 def decode_documents(
-    data: bytes | mmap.mmap, named_kind: str | None = None, release: Release | None = None
+    data: bytes | mmap.mmap,
+    named_kind: str | None = None,
+    release: Release | None = None,
+    kinds: frozenset[str] | None = None,
 ) -> list[Any] | None:
-    """A JSON file's documents (one, or several back to back) with their objects slim;
-    None when msgspec does not read it as ``json.loads`` would: then decode it that way.
-    ``release``: see `Release` (for a mapped file)."""
+    """A JSON file's documents (one, or several back to back) with their objects slim:
+    those of shaped kinds as Structs (`kind_struct`; `STRUCT_KINDS` says a Struct's kind),
+    the others as dicts; None when msgspec does not read it as ``json.loads`` would:
+    then decode it that way. ``release``: see `Release` (for a mapped file). ``kinds``:
+    the only kinds (as the objects name themselves) the caller reads; None for all. An
+    object of another kind is decoded to its kind and apiVersion alone (skipped in C,
+    whatever it holds), so the caller must drop such objects unread."""
     view = memoryview(data)
     docs: list[Any] = []
     pos, end = 0, len(data)
@@ -552,14 +807,14 @@ def decode_documents(
             if pos >= end:
                 return docs
             try:
-                docs.append(_document(view[pos:], named_kind, release))
+                docs.append(_document(view[pos:], named_kind, release, kinds))
                 return docs
             except msgspec.DecodeError as exc:
                 found = _TRAILING.search(str(exc))
                 if found is None:
                     return None
                 stop = pos + int(found.group(1)) - 1
-                docs.append(_document(view[pos:stop], named_kind, release))
+                docs.append(_document(view[pos:stop], named_kind, release, kinds))
                 pos = stop
     except _DECODE_ERRORS:
         return None
@@ -567,18 +822,25 @@ def decode_documents(
         view.release()
 
 
+def to_plain(obj: Any) -> Any:
+    """A decoded object as a dict (a Struct's fields, but those absent or null), for
+    readers of plain API dicts; a dict as it is. Its parser reads it as it reads the
+    object's dict decoded by shape (nulls are absences to it, but in `_PRESENCE`)."""
+    return obj if type(obj) is dict else msgspec.to_builtins(obj)
+
+
 def decode_page(body: bytes) -> dict[str, Any] | None:
     """An API list page of a shaped kind (``PodList``) with its items slim; None when the
     reply is anything else (another kind's list, discovery, an error) or msgspec does not
     read it as ``json.loads`` would: then decode it that way."""
     try:
-        page: dict[str, Any] = _PAGE.decode(body)
+        page: dict[str, Any] = _decoder_of(_Page).decode(body)
     except msgspec.ValidationError:
         return _page_by_item(body)
     except _DECODE_ERRORS:
         return None
     kind = page.get("kind")
-    if "items" not in page or type(kind) is not str or kind[:-4] not in _DECODERS:
+    if "items" not in page or type(kind) is not str or kind[:-4] not in SHAPES:
         return None
     if not kind.endswith("List"):
         return None
@@ -589,10 +851,10 @@ def _page_by_item(body: bytes) -> dict[str, Any] | None:
     """A page msgspec refused in one pass (one object's field of the wrong type): each
     item on its own, the refused ones in full."""
     try:
-        page: dict[str, Any] = _PAGE_ENVELOPE.decode(body)
+        page: dict[str, Any] = _decoder_of(_PageEnvelope).decode(body)
         kind = page.get("kind")
         items = page.get("items")
-        if type(kind) is not str or kind[:-4] not in _DECODERS or not kind.endswith("List"):
+        if type(kind) is not str or kind[:-4] not in SHAPES or not kind.endswith("List"):
             return None
         if items is not None:
             page["items"] = decode_items(items, kind[:-4])
@@ -606,23 +868,21 @@ class _WatchEvent(TypedDict, total=False):
     object: _AnyObject
 
 
-_WATCH_EVENT: msgspec.json.Decoder[Any] = msgspec.json.Decoder(_WatchEvent)
-
-
 def decode_watch_event(line: bytes, kind: str) -> dict[str, Any] | None:
     """A watch event of ``kind`` with its object slim, in the shape the load's pages give
     their items (so a followed object is what a fresh load would hold). None for a kind
     read in full, an ERROR (its Status is read in full), or a line msgspec does not read as
     ``json.loads`` would: then decode it that way."""
-    if kind not in _DECODERS:
+    if kind not in SHAPES:
         return None
     try:
-        event: dict[str, Any] = _WATCH_EVENT.decode(line)
+        event: dict[str, Any] = _decoder_of(_WatchEvent).decode(line)
     except (*_DECODE_ERRORS, msgspec.ValidationError):
         return None
     return None if event.get("type") == "ERROR" else event
 
 
+@functools.cache
 def _full_kinds() -> frozenset[str]:
     """Kinds read in full: those read without a shape, and every name a group-checked kind
     goes by (Calico's is NetworkPolicy, the experimental ListenerSet XListenerSet)."""
@@ -631,6 +891,3 @@ def _full_kinds() -> frozenset[str]:
 
     names = {*KINDS, "XListenerSet", *(other.kind for other in OTHER_POLICY_RAW.values())}
     return frozenset(names - SHAPES.keys())
-
-
-_FULL_KINDS: frozenset[str] = _full_kinds()

@@ -167,7 +167,7 @@ def test_objects_are_slim_and_keep_every_field_read(tmp_path: Path) -> None:
     item["metadata"]["managedFields"] = [{"manager": "kubectl"}]
     docs = typed.decode_documents(a_list(item).encode())
     assert docs is not None
-    (got,) = docs[0]["items"]
+    (got,) = map(typed.to_plain, docs[0]["items"])
     assert "volumes" not in got["spec"] and "managedFields" not in got["metadata"]
     assert got["spec"]["containers"] == [{"ports": [{"containerPort": 8080, "name": "http"}]}]
 
@@ -229,17 +229,108 @@ def test_a_stream_of_documents_is_read_slim() -> None:
     text = json.dumps(pod("p", image="x")) + "\n\n" + a_list(service("web")) + "\n"
     docs = typed.decode_documents(text.encode())
     assert docs is not None and len(docs) == 2
-    assert "image" not in docs[0]["spec"]
-    assert docs[1]["items"][0]["metadata"]["name"] == "web"
+    assert "image" not in typed.to_plain(docs[0])["spec"]
+    assert docs[1]["items"][0].metadata.name == "web"
 
 
 def test_every_kind_read_without_a_shape_is_decoded_in_full() -> None:
     # A kind whose name the dump reader maps to a kind it reads (Calico's NetworkPolicy,
     # XListenerSet) must keep its fields, or its parser would see an empty object.
     for kind in {*KINDS, *_KIND_GROUPS} - typed.SHAPES.keys():
-        assert typed._decoder(kind) is typed._FULL, kind
-    assert typed._decoder("Deployment") is typed._OTHER
-    assert typed._decoder("DeploymentList") is typed._FULL  # a List nested in a List
+        assert typed._shape_of(kind) is typed._WHOLE, kind
+    assert typed._shape_of("Deployment") is typed._Other
+    assert typed._shape_of("DeploymentList") is typed._WHOLE  # a List nested in a List
+
+
+# ---------------------------------------------------------------- only the kinds read
+
+
+def test_decoders_are_built_on_first_use() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import json; from kpath.cluster import typed; assert not typed._BUILT, typed._BUILT;"
+        "page = json.dumps({'kind': 'NodeList', 'items': [{'metadata': {'name': 'n'}}]});"
+        "assert typed.decode_page(page.encode()) is not None;"
+        "assert typed.SHAPES['Pod'] not in typed._BUILT, typed._BUILT"
+    )
+    root = Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, "-c", code], cwd=root, check=True)
+
+
+def test_objects_of_kinds_not_named_are_not_decoded() -> None:
+    bad = service("web", ports="not a list")  # never looked at
+    text = a_list(pod("p", image="x"), bad, {"kind": "Deployment", "spec": {"a": 1}})
+    docs = typed.decode_documents(text.encode(), kinds=frozenset({"Pod"}))
+    assert docs is not None
+    got_pod, got_service, got_other = map(typed.to_plain, docs[0]["items"])
+    plain = typed.decode_documents(a_list(pod("p")).encode())
+    assert plain is not None and got_pod == typed.to_plain(plain[0]["items"][0])
+    assert got_service == {"apiVersion": "v1", "kind": "Service", "metadata": {}}
+    assert got_other == {"kind": "Deployment"}
+
+
+def both_ways_for(kinds: frozenset[str], *paths: Path) -> Snapshot | str:
+    def one(slim: bool) -> Snapshot | str:
+        try:
+            return build_snapshot(load_dump(list(paths), slim=slim, kinds=kinds))
+        except InputError as exc:
+            return f"error: {exc}"
+
+    slim = one(True)
+    assert slim == one(False)
+    return slim
+
+
+def test_a_dump_read_for_some_kinds_holds_exactly_those(seeds: list[Seed]) -> None:
+    kinds = frozenset({"Pod", "Namespace", "NetworkPolicy", "Node"})
+    compared = 0
+    for seed in seeds:
+        if seed.root is None or not isinstance(outcome([seed.root], True), Snapshot):
+            continue
+        # Everything, then only the kinds named: the snapshot of what is left.
+        everything = load_dump([seed.root], slim=False)
+        everything.objects = {k: v for k, v in everything.objects.items() if k in kinds}
+        everything.sources = {k: v for k, v in everything.sources.items() if k in kinds}
+        slim = both_ways_for(kinds, seed.root)
+        assert slim == build_snapshot(everything), seed.root
+        compared += 1
+    assert compared >= 3
+
+
+def test_a_bad_object_of_a_kind_not_read_is_no_error(tmp_path: Path) -> None:
+    bad = service("web", ports="not a list")
+    nameless = {"kind": "Ingress", "apiVersion": "networking.k8s.io/v1", "metadata": {}}
+    path = write(tmp_path / "d.json", a_list(pod("p"), bad, nameless))
+    snap = both_ways_for(frozenset({"Pod"}), path)
+    assert isinstance(snap, Snapshot)
+    assert list(snap.pods) == [("shop", "p")] and not snap.services
+    assert snap.kinds_seen == {"Pod"}
+    assert "(Ingress): metadata.name is missing" in str(outcome([path], True))  # all: refused
+    only_services = write(tmp_path / "s.json", a_list(pod("p"), bad))
+    assert "Service shop/web: spec.ports is a string" in str(outcome([only_services], True))
+
+
+def test_kinds_filed_under_another_name_are_read_by_that_name(tmp_path: Path) -> None:
+    calico = {
+        "kind": "NetworkPolicy",
+        "apiVersion": "projectcalico.org/v3",
+        "metadata": {"name": "c", "namespace": "shop"},
+        "spec": {"selector": "all()"},
+    }
+    listener = {
+        "kind": "XListenerSet",
+        "apiVersion": "gateway.networking.x-k8s.io/v1alpha1",
+        "metadata": {"name": "l", "namespace": "shop"},
+        "spec": {"parentRef": {"name": "g"}, "listeners": []},
+    }
+    path = write(tmp_path / "d.json", a_list(calico, listener, pod("p")))
+    whole = load_dump([path])
+    for kind in ("CalicoNetworkPolicy", "ListenerSet"):
+        some = load_dump([path], kinds=frozenset({kind}))
+        assert some.objects == {kind: whole.objects[kind]}, kind
+        assert len(some.objects[kind]) == 1
 
 
 # ---------------------------------------------------------------- a mapped file
@@ -264,8 +355,8 @@ def test_a_mapped_file_reads_the_same_and_lets_go_only_of_what_was_read(
     docs = typed.decode_documents(text.encode(), None, told.append)
     assert docs is not None and len(docs[0]["items"]) == 201
     assert len(told) > 10 and told == sorted(told)
-    # Never past what was read: the last release is before the last item starts.
-    assert told[-1] <= text.rindex('{"apiVersion": "v1", "kind": "Service"')
+    # Never past what was read: each release is where a piece of whole items ends.
+    assert all(text[upto - 1] == "}" for upto in told) and told[-1] <= text.rindex("]")
 
 
 def test_a_watch_event_holds_its_object_as_a_list_page_holds_it() -> None:
@@ -292,3 +383,178 @@ def test_a_watch_event_holds_its_object_as_a_list_page_holds_it() -> None:
     error = json.dumps({"type": "ERROR", "object": status}).encode()
     assert decode_watch_event(error, "Pod") is None  # a Status is read in full, elsewhere
     assert decode_watch_event(b'{"type": "ADDED", "object": {}}', "NetworkPolicy") is None
+
+
+# ---------------------------------------------------------------- typed readers
+
+
+def slice_of(*endpoints: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "metadata": {
+            "name": "web-1",
+            "namespace": "shop",
+            "labels": {"kubernetes.io/service-name": "web"},
+        },
+        "addressType": "IPv4",
+        "endpoints": list(endpoints),
+        "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
+        **extra,
+    }
+
+
+def endpoint(**fields: Any) -> dict[str, Any]:
+    return {
+        "addresses": ["10.0.0.1"],
+        "conditions": {"ready": True},
+        "nodeName": "n1",
+        "targetRef": {"kind": "Pod", "name": "p", "namespace": "shop"},
+        **fields,
+    }
+
+
+@pytest.mark.parametrize(
+    "items",
+    [
+        [pod("p"), slice_of(endpoint())],
+        [pod("p", hostNetwork=True), slice_of(endpoint(conditions=None), endpoint(addresses=[]))],
+        [slice_of(endpoint(targetRef={}), endpoint(targetRef={"name": "x"}))],
+        [slice_of(endpoint(hints={"forZones": [{"name": "z1"}, {}], "forNodes": []}))],
+        [slice_of(endpoint(addresses=["***HIDDEN***"], zone="z1"))],
+        [slice_of(endpoint(), ports=[{"port": 0}, {"port": 65536}])],
+        [slice_of(endpoint(), ports=[{"port": None, "protocol": "UDP"}])],
+        [pod("p", containers=[{"ports": [{"containerPort": 0}]}])],
+        [pod("p", containers=[{}, {"ports": None}, {"ports": [{"containerPort": 70000}]}])],
+        [{**pod("p"), "metadata": {"name": "p", "deletionTimestamp": "t"}}],
+        [{**pod("p"), "status": {"conditions": [{"type": "Ready"}, {"type": "Ready"}]}}],
+        [{**pod("p"), "spec": None, "status": None}],
+        [service("web", type="NodePort", ports=[{"port": 80, "nodePort": 70000}])],
+        [service("web", ports=[{"port": 80, "targetPort": "0"}, {"port": 81, "targetPort": 0}])],
+        [service("web", ports=[{"port": 80, "targetPort": "00080"}, {"port": 0}])],
+        [service("web", sessionAffinity="ClientIP")],
+        [service("web", clusterIPs=["None"], externalIPs=["***HIDDEN***", "1.2.3.4"])],
+        [service("web", healthCheckNodePort=70000, selector={})],
+        [{**service("web"), "spec": None}],
+        [{**service("web"), "status": {"loadBalancer": {"ingress": [{"ip": "1.2.3.4"}, {}]}}}],
+        [{**service("web"), "metadata": {"name": "web", "annotations": {"x": "y"}}}],
+    ],
+)
+def test_the_typed_readers_give_what_the_dict_parsers_give(
+    tmp_path: Path, items: list[dict[str, Any]]
+) -> None:
+    same_both_ways(write(tmp_path / "d.json", a_list(*items)))
+
+
+def test_the_typed_readers_read_the_common_case_themselves() -> None:
+    from kpath.cluster import parse_typed
+    from kpath.cluster.parse import Interner, parse_endpointslice, parse_pod, parse_service
+
+    cases = [
+        (pod("p", hostNetwork=False), parse_typed.typed_pod, parse_pod),
+        (slice_of(endpoint(zone="z")), parse_typed.typed_endpointslice, parse_endpointslice),
+        (service("web", type="LoadBalancer"), parse_typed.typed_service, parse_service),
+    ]
+    for item, typed_reader, dict_parser in cases:
+        docs = typed.decode_documents(a_list(item).encode())
+        assert docs is not None
+        (struct,) = docs[0]["items"]
+        assert type(struct) is typed.kind_struct(item["kind"])
+        assert typed_reader(struct, Interner()) == dict_parser(item, Interner())
+
+
+# ---------------------------------------------------------------- a mapped List in pieces
+
+
+@pytest.fixture
+def mapped(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every file mapped, read in pieces of a few items; what was let go of, in order."""
+    from kpath.cluster import dumpfiles
+
+    told: list[int] = []
+    monkeypatch.setattr(dumpfiles, "MAP_BYTES", 0)
+    monkeypatch.setattr(typed, "RELEASE_STEP", 2048)
+    real = typed._segmented
+
+    def spy(view: memoryview, named_kind: str | None, release: typed.Release) -> Any:
+        def tell(upto: int) -> None:
+            told.append(upto)
+            release(upto)
+
+        return real(view, named_kind, tell)
+
+    monkeypatch.setattr(typed, "_segmented", spy)
+    return told
+
+
+def owned(item: dict[str, Any], n: int) -> dict[str, Any]:
+    # ownerReferences that start like an item ("apiVersion", then "kind"): false cuts
+    refs = [{"apiVersion": "v1", "kind": "Node", "name": f"o{i}"} for i in range(n)]
+    return {**item, "metadata": {**item["metadata"], "ownerReferences": refs}}
+
+
+def compact(*items: dict[str, Any], kind: str = "List") -> str:
+    return json.dumps(
+        {"apiVersion": "v1", "items": list(items), "kind": kind}, separators=(",", ":")
+    )
+
+
+def test_a_mapped_list_is_read_in_pieces_as_it_is_whole(tmp_path: Path, mapped: list[int]) -> None:
+    items = [pod(f"p{i}", image="x" * 300) for i in range(40)] + [service("web")]
+    items[7]["metadata"]["labels"]["trap"] = '},{"kind":"Pod"}'  # a cut inside a string
+    items[9] = owned(items[9], 2)
+    text = compact(*items)
+    snap = same_both_ways(write(tmp_path / "d.json", text))
+    assert isinstance(snap, Snapshot) and len(snap.pods) == 40
+    assert len(mapped) > 5 and mapped == sorted(mapped) and mapped[-1] <= len(text)
+
+
+def test_a_mapped_list_read_in_pieces_keeps_one_objects_error(
+    tmp_path: Path, mapped: list[int]
+) -> None:
+    items = [pod(f"p{i}", image="x" * 300) for i in range(30)]
+    items[21]["spec"]["nodeName"] = 7
+    path = write(tmp_path / "d.json", compact(*items))
+    assert (
+        same_both_ways(path)
+        == f"error: {path}: Pod shop/p21: spec.nodeName is a number, not a string"
+    )
+    assert mapped  # read in pieces up to that object
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a server's PodList: items without kind, the list's kind after them
+        compact(
+            *[{k: v for k, v in pod(f"p{i}").items() if k != "kind"} for i in range(30)],
+            kind="PodList",
+        ),
+        # nothing but false cuts (more than are tried): read item by item
+        compact(*[owned(pod(f"p{i}", image="x" * 300), 30) for i in range(20)]),
+        # not a List at all, and a List whose items are named twice (the last wins)
+        json.dumps({"kind": "Pod", "items": [service("web")], "metadata": {"name": "p"}}),
+        compact(pod("p0"), service("web"))[:-1] + ',"items":[' + json.dumps(pod("p9")) + "]}",
+        compact(pod("p0"), {"kind": "NetworkPolicy", "metadata": {"name": "n"}}),
+        compact(pod("p0"), service("web")) + "\n" + compact(pod("p1")),
+        compact(),
+        compact(pod("p0")).replace('"v1"', '"v\\u0031"', 1),
+    ],
+)
+def test_mapped_lists_the_pieces_do_not_fit_read_as_whole(
+    tmp_path: Path, mapped: list[int], text: str
+) -> None:
+    same_both_ways(write(tmp_path / "d.json", text))
+
+
+def test_readers_of_a_typed_dump_see_plain_dicts(tmp_path: Path) -> None:
+    first = write(tmp_path / "a.json", a_list(pod("p0"), pod("p1"), service("web")))
+    again = write(tmp_path / "b.json", a_list(pod("p1", nodeName="n2"), pod("p2")))
+    raw = load_dump([first, again])
+    assert any(type(o) is not dict for o in raw.held["Pod"])  # decoded typed
+    typed_snap = build_snapshot(raw)
+    assert [o["metadata"]["name"] for o in raw.objects["Pod"]] == ["p0", "p1", "p2"]
+    assert all(type(o) is dict for kind in raw.objects for o in raw.objects[kind])
+    assert raw.objects["Pod"][1]["spec"]["nodeName"] == "n2"  # the later copy
+    assert "image" not in raw.objects["Pod"][1]["spec"]
+    assert build_snapshot(raw) == typed_snap == outcome([first, again], False)
