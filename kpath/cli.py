@@ -396,9 +396,12 @@ def _load(args: argparse.Namespace, probing: bool = False) -> Any:
     return analysis
 
 
-def _snapshot(args: argparse.Namespace, prune: Any = None) -> Any:
+def _snapshot(
+    args: argparse.Namespace, prune: Any = None, kinds: frozenset[str] | None = None
+) -> Any:
     """Read the cluster (dump or live) into a snapshot, without routing every path;
-    ``prune(raw)`` may drop what the command will not read before the snapshot is built."""
+    ``prune(raw)`` may drop what the command will not read before the snapshot is built.
+    ``kinds``: a dump's only kinds the command reads (the others are not decoded)."""
     from kpath.cluster.namespaces import dump_namespaces, list_namespaces
     from kpath.cluster.snapshot import build_snapshot
 
@@ -410,7 +413,7 @@ def _snapshot(args: argparse.Namespace, prune: Any = None) -> Any:
     if args.dump:
         from kpath.cluster.dump import load_dump
 
-        raw = load_dump(args.dump)
+        raw = load_dump(args.dump, kinds=kinds)
         _known_namespaces(named, dump_namespaces(raw.objects) if named else None)
     else:
         from kpath.cluster.live import load_live
@@ -752,7 +755,7 @@ def cmd_reach(args: argparse.Namespace) -> int:
 
 
 def _reach(args: argparse.Namespace) -> int:
-    from kpath.cluster.reachprune import prune_for_question, prune_for_reach
+    from kpath.cluster.reachprune import REACH_KINDS, prune_for_question, prune_for_reach
     from kpath.routing.policy.evaluate import reach
     from kpath.routing.policy.reachinput import notes, question
 
@@ -776,10 +779,14 @@ def _reach(args: argparse.Namespace) -> int:
 
         if cache_dir() is not None and identity(args.dump) is not None:
             # Scripts ask one dump many questions: later calls skip decoding and parsing it.
-            snapshot = cached_snapshot(args.dump, "reach", lambda: _snapshot(args, prune_for_reach))
+            snapshot = cached_snapshot(
+                args.dump, "reach", lambda: _snapshot(args, prune_for_reach, REACH_KINDS)
+            )
         else:  # nothing kept for later questions: build only what this one reads
             snapshot = _snapshot(
-                args, lambda raw: prune_for_question(raw, args.source, args.destination)
+                args,
+                lambda raw: prune_for_question(raw, args.source, args.destination),
+                REACH_KINDS,
             )
     else:
         snapshot = _snapshot(args, prune_for_reach)
