@@ -414,7 +414,7 @@ def _snapshot(
         from kpath.cluster.dump import load_dump
 
         raw = load_dump(args.dump, slim=_worth_typed(args.dump), kinds=kinds)
-        _known_namespaces(named, dump_namespaces(raw.objects) if named else None)
+        _known_namespaces(named, dump_namespaces(raw.held) if named else None)
     else:
         from kpath.cluster.live import load_live
 

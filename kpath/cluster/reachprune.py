@@ -15,6 +15,7 @@ would turn every one into a dict first."""
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from kpath.cluster.policykinds import OTHER_POLICY_RAW_KINDS
@@ -41,11 +42,13 @@ def _meta(obj: Any) -> tuple[Any, Any, Any] | None:
     meta = getattr(obj, "metadata", None)
     if meta is None:
         return None
-    from kpath.cluster.typed import UNSET  # a Struct: typed decoding is loaded already
-
-    got = [getattr(meta, f, None) for f in ("namespace", "name", "labels")]
-    ns, name, labels = (None if v is UNSET else v for v in got)
-    return ns, name, labels
+    unset = sys.modules["msgspec"].UNSET  # a Struct: msgspec is loaded; absent is UNSET
+    ns, name, labels = (getattr(meta, f, None) for f in ("namespace", "name", "labels"))
+    return (
+        None if ns is unset else ns,
+        None if name is unset else name,
+        None if labels is unset else labels,
+    )
 
 
 def _where(obj: Any) -> tuple[str, str] | None:
