@@ -103,10 +103,19 @@ def fit_widths(
     return widths
 
 
+#: The glyphs kpath's own cells are made of (verdicts, notes, the cut's ellipsis): one
+#: cell each in Rich's table (a unit test checks), so a table of plain names and these
+#: is measured without loading Rich's width tables.
+NARROW = frozenset("→✗⊘↪↷⊗—⇄…")
+
+
 def cell_len(text: str) -> int:
-    """Terminal cells of ``text``, as Rich counts them (Rich's table only for non-ASCII)."""
+    """Terminal cells of ``text``, as Rich counts them (Rich's table only for letters
+    beyond printable ASCII and `NARROW`)."""
     if text.isascii() and text.isprintable():
         return len(text)  # one cell a letter: what Rich's count gives, without its tables
+    if all(c in NARROW or (c.isascii() and c.isprintable()) for c in text):
+        return len(text)
     from rich.cells import cell_len as rich_cell_len
 
     return rich_cell_len(text)

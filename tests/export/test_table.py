@@ -238,3 +238,11 @@ def test_write_plain_prints_what_a_console_prints_off_a_terminal() -> None:
     write_plain(blocks, out)
     assert out.getvalue() == _render(Group(*blocks), terminal=False)
     assert out.getvalue().startswith("kpath x\n\nSERVICE")
+
+
+def test_kpath_s_own_glyphs_are_one_cell_as_rich_counts_them() -> None:
+    from kpath.export import table
+
+    assert all(cell_len(c) == 1 for c in table.NARROW)
+    for text in ("→ forward", "⇄ cross-node 50%", "a…b", "名前 → x", "e\u0301", "\x1b[x", ""):
+        assert table.cell_len(text) == cell_len(text)
