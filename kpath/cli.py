@@ -21,7 +21,42 @@ from kpath.safetext import clean_message
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
 
+def _columns() -> int:
+    """The terminal's width as `shutil.get_terminal_size` gives it (COLUMNS, else stdout's
+    terminal, else 80), without importing shutil (and its bz2, lzma, fnmatch): argparse
+    asks for it whenever a parser is built, help or not."""
+    import os
+
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+class _Formatter(argparse.HelpFormatter):
+    def __init__(
+        self,
+        prog: str,
+        indent_increment: int = 2,
+        max_help_position: int = 24,
+        width: int | None = None,
+    ) -> None:
+        # argparse's own default: the terminal's width less 2.
+        width = _columns() - 2 if width is None else width
+        super().__init__(prog, indent_increment, max_help_position, width)
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args: Any, **kw: Any) -> None:
+        kw.setdefault("formatter_class", _Formatter)
+        super().__init__(*args, **kw)
+
     def error(self, message: str) -> None:  # type: ignore[override]
         # argparse's default prints usage then exits 2; keep the exit code, one clear line.
         self.exit(
@@ -396,9 +431,12 @@ def _load(args: argparse.Namespace, probing: bool = False) -> Any:
     return analysis
 
 
-def _snapshot(args: argparse.Namespace, prune: Any = None) -> Any:
+def _snapshot(
+    args: argparse.Namespace, prune: Any = None, kinds: frozenset[str] | None = None
+) -> Any:
     """Read the cluster (dump or live) into a snapshot, without routing every path;
-    ``prune(raw)`` may drop what the command will not read before the snapshot is built."""
+    ``prune(raw)`` may drop what the command will not read before the snapshot is built.
+    ``kinds``: a dump's only kinds the command reads (the others are not decoded)."""
     from kpath.cluster.namespaces import dump_namespaces, list_namespaces
     from kpath.cluster.snapshot import build_snapshot
 
@@ -410,8 +448,8 @@ def _snapshot(args: argparse.Namespace, prune: Any = None) -> Any:
     if args.dump:
         from kpath.cluster.dump import load_dump
 
-        raw = load_dump(args.dump)
-        _known_namespaces(named, dump_namespaces(raw.objects) if named else None)
+        raw = load_dump(args.dump, slim=_worth_typed(args.dump), kinds=kinds)
+        _known_namespaces(named, dump_namespaces(raw.held) if named else None)
     else:
         from kpath.cluster.live import load_live, load_live_snapshot
 
@@ -424,6 +462,32 @@ def _snapshot(args: argparse.Namespace, prune: Any = None) -> Any:
     if prune is not None:
         prune(raw)
     return build_snapshot(raw)
+
+
+#: Dumps of fewer bytes than this in all are decoded by ``json.loads`` (objects whole, read
+#: by the dict parsers: the same snapshot): for them, importing msgspec and building its
+#: typed decoders (about 30 ms of CPU, a third of a short `kpath paths`) costs more than
+#: typed decoding saves. A 5 MB dump is read in half the instructions typed.
+TYPED_BYTES = 512 * 1024
+
+
+def _worth_typed(paths: Sequence[str]) -> bool:
+    """Whether to decode a dump typed (`load_dump`'s ``slim``): unless its files are
+    regular files of fewer than `TYPED_BYTES` in all (standard input and directories may
+    hold anything: typed)."""
+    import os
+    import stat
+
+    total = 0
+    for path in paths:
+        try:
+            info = os.stat(path) if path != "-" else None
+        except (OSError, ValueError):
+            return True  # the reader says what is wrong with it
+        if info is None or not stat.S_ISREG(info.st_mode):
+            return True
+        total += info.st_size
+    return total >= TYPED_BYTES
 
 
 def _live_options(args: argparse.Namespace) -> Any:
@@ -500,6 +564,20 @@ def _console(**kw: Any) -> Any:
     return plain_console(**kw)
 
 
+def _show(blocks: list[Any]) -> None:
+    """Tables and lines to stdout: on a terminal through Rich (cut at its width, coloured);
+    to a pipe or a file as plain lines, the same a Rich console prints there, without
+    importing Rich's console (a third of a short run)."""
+    from kpath.export.table import isatty, write_plain
+
+    if isatty(sys.stdout):
+        from kpath.export.text import group
+
+        _console().print(group(blocks))
+    else:
+        write_plain(blocks, sys.stdout)
+
+
 def cmd_paths(args: argparse.Namespace) -> int:
     from kpath.routing.scope import ViewScope
 
@@ -547,10 +625,10 @@ def cmd_paths(args: argparse.Namespace) -> int:
     else:
         from dataclasses import replace
 
-        from kpath.export.text import analysis_view
+        from kpath.export.text import analysis_blocks
 
-        _console().print(
-            analysis_view(
+        _show(
+            analysis_blocks(
                 replace(analysis, findings=tuple(findings)),
                 paths,
                 wide=args.output == "wide",
@@ -683,9 +761,9 @@ def cmd_route(args: argparse.Namespace) -> int:
     if args.output == "json":
         write_json(route_json(r), sys.stdout)
     else:
-        from kpath.export.text import route_view
+        from kpath.export.text import route_blocks
 
-        _console().print(route_view(r))
+        _show(route_blocks(r))
     return EXIT_OK
 
 
@@ -740,7 +818,7 @@ def cmd_reach(args: argparse.Namespace) -> int:
 
 
 def _reach(args: argparse.Namespace) -> int:
-    from kpath.cluster.reachprune import prune_for_question, prune_for_reach
+    from kpath.cluster.reachprune import REACH_KINDS, prune_for_question, prune_for_reach
     from kpath.routing.policy.evaluate import reach
     from kpath.routing.policy.reachinput import notes, question
 
@@ -764,10 +842,14 @@ def _reach(args: argparse.Namespace) -> int:
 
         if cache_dir() is not None and identity(args.dump) is not None:
             # Scripts ask one dump many questions: later calls skip decoding and parsing it.
-            snapshot = cached_snapshot(args.dump, "reach", lambda: _snapshot(args, prune_for_reach))
+            snapshot = cached_snapshot(
+                args.dump, "reach", lambda: _snapshot(args, prune_for_reach, REACH_KINDS)
+            )
         else:  # nothing kept for later questions: build only what this one reads
             snapshot = _snapshot(
-                args, lambda raw: prune_for_question(raw, args.source, args.destination)
+                args,
+                lambda raw: prune_for_question(raw, args.source, args.destination),
+                REACH_KINDS,
             )
     else:
         snapshot = _snapshot(args, prune_for_reach)

@@ -416,14 +416,16 @@ class _Loader:
         nested: bool,
     ) -> None:
         # The hot loop for a 150k-pod List: no per-item string building unless it fails.
-        from kpath.cluster.typed import STRUCT_KINDS, UNSET
-
-        struct_kind = STRUCT_KINDS.get
+        struct_kind: Any = None  # typed decoding's, once an item is not a dict (a Struct)
         held, sources, index_of = self.raw.held, self.raw.sources, self.index
         wanted = self.kinds
         typed_filed = False
         for index, item in enumerate(items):
             if type(item) is not dict:
+                if struct_kind is None:  # not imported for a dump read without it
+                    from kpath.cluster.typed import STRUCT_KINDS, UNSET
+
+                    struct_kind = STRUCT_KINDS.get
                 kind = struct_kind(type(item))
                 if kind is None:
                     raise fail(

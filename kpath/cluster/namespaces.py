@@ -33,15 +33,19 @@ def unknown_namespace(wanted: str, existing: list[str] | None) -> str | None:
     return f'namespace "{wanted}" not found (namespaces: {listed})'
 
 
-def dump_namespaces(objects: Mapping[str, Iterable[Mapping[str, Any]]]) -> list[str]:
-    """What a dump (``RawCluster.objects``) holds: its Namespace objects' names, else the
-    namespaces its objects are in."""
+def dump_namespaces(objects: Mapping[str, Iterable[Any]]) -> list[str]:
+    """What a dump (``RawCluster.held``: dicts, or a typed dump's Structs, read as they
+    are rather than each turned into its dict) holds: its Namespace objects' names, else
+    the namespaces its objects are in."""
 
-    def names(items: Iterable[Mapping[str, Any]], field: str) -> set[str]:
+    def names(items: Iterable[Any], field: str) -> set[str]:
         found = set()
         for obj in items:
-            meta = obj.get("metadata")
-            value = meta.get(field) if isinstance(meta, Mapping) else None
+            if isinstance(obj, Mapping):
+                meta = obj.get("metadata")
+                value = meta.get(field) if isinstance(meta, Mapping) else None
+            else:  # a Struct: its metadata's field, or UNSET (no string) when absent
+                value = getattr(getattr(obj, "metadata", None), field, None)
             if isinstance(value, str) and value:
                 found.add(value)
         return found

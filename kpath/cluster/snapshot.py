@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from kpath.cluster.gatewayapi import (
     EMPTY_GATEWAYS,
@@ -119,7 +119,6 @@ def _parse_all(raw: RawCluster, kind: str, intern: Interner) -> Iterator[object]
     from kpath.cluster.fields import BadField
     from kpath.cluster.parse import PARSERS, field_error
     from kpath.cluster.parse_typed import TYPED_PARSERS, Unsure
-    from kpath.cluster.typed import to_plain
 
     done = intern.parsed.get(kind)
     if done is not None:
@@ -137,13 +136,23 @@ def _parse_all(raw: RawCluster, kind: str, intern: Interner) -> Iterator[object]
                         raise Unsure
                     record = typed(obj, intern)
                 except (Unsure, BadField, TypeError, ValueError, KeyError, AttributeError):
-                    obj = to_plain(obj)  # the dict parser judges (and names what is wrong)
+                    obj = _plain(obj)  # the dict parser judges (and names what is wrong)
                     record = parser(obj, intern)
         # BadField is the parser's own verdict; the others are a safety net, so that a
         # parser bug is still one line naming the object rather than a traceback.
         except (BadField, TypeError, ValueError, KeyError, AttributeError) as exc:
-            raise field_error(raw.source_of(kind, index), kind, index, to_plain(obj), exc) from None
+            raise field_error(raw.source_of(kind, index), kind, index, _plain(obj), exc) from None
         yield record
+
+
+def _plain(obj: Any) -> Any:
+    """An object as its dict. A Struct exists only where typed decoding was loaded: a dump
+    read without it (a small file, YAML) does not import msgspec here."""
+    if type(obj) is dict:
+        return obj
+    from kpath.cluster.typed import to_plain
+
+    return to_plain(obj)
 
 
 def build_snapshot(raw: RawCluster, intern: Interner | None = None) -> Snapshot:

@@ -112,7 +112,7 @@ def probe_table(report: ProbeReport, *, wide: bool = False, headers: bool = True
             seen += f", {o.latency_ms:.0f} ms"
         cells = [
             literal(p.service),
-            service_port(p),
+            service_port(p).to_text(),
             literal(p.entry.label()),
             literal(hop_words(t)),
             proof_text(o.proof, o.word),

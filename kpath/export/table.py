@@ -5,8 +5,14 @@ Where the lines go decides their width: on a terminal each line ends at the term
 width, the columns that give way first (NOTES, ENDPOINTS, FINDING) cut with ``…``; in a pipe
 or a file nothing is cut and a line runs as long as it needs (``grep`` sees whole rows,
 whatever COLUMNS says). No line ends in a space. The decisions are pure functions
-(`fit_widths`, `cut`, `table_lines`); `PlainTable` and `PlainLine` only ask Rich where they
-are printed. Widths are terminal cells (Rich's `cell_len`: a CJK letter takes two).
+(`fit_widths`, `cut`, `table_lines`, `pipe_lines`); `PlainTable` and `PlainLine` only ask
+Rich where they are printed. Widths are terminal cells (Rich's `cell_len`: a CJK letter
+takes two).
+
+A pipe never needs Rich's console: `pipe_lines` and `write_plain` give the same lines a
+Rich console prints off a terminal from the cells' plain text alone (cells are
+`kpath.export.styled.Styled` or Rich `Text`), and Rich is imported only to draw on a
+terminal.
 """
 
 from __future__ import annotations
@@ -14,12 +20,16 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import IO, TYPE_CHECKING, Literal, Protocol, TypeAlias
 
-from rich.cells import cell_len, get_character_cell_size, set_cell_size
-from rich.console import Console, ConsoleOptions, RenderResult
-from rich.segment import Segment
-from rich.text import Text
+from kpath.export.styled import Styled
+
+if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions, RenderResult
+    from rich.text import Text
+
+#: A table's cell or line: kpath's own styled string, or a Rich `Text` (probe tables).
+Cell: TypeAlias = "Styled | Text"
 
 GAP = 3  # spaces between columns, as kubectl
 ELLIPSIS = "…"
@@ -93,8 +103,33 @@ def fit_widths(
     return widths
 
 
+#: The glyphs kpath's own cells are made of (verdicts, notes, the cut's ellipsis): one
+#: cell each in Rich's table (a unit test checks), so a table of plain names and these
+#: is measured without loading Rich's width tables.
+NARROW = frozenset("→✗⊘↪↷⊗—⇄…")
+
+
+def cell_len(text: str) -> int:
+    """Terminal cells of ``text``, as Rich counts them (Rich's table only for letters
+    beyond printable ASCII and `NARROW`)."""
+    if text.isascii() and text.isprintable():
+        return len(text)  # one cell a letter: what Rich's count gives, without its tables
+    if all(c in NARROW or (c.isascii() and c.isprintable()) for c in text):
+        return len(text)
+    from rich.cells import cell_len as rich_cell_len
+
+    return rich_cell_len(text)
+
+
+def as_text(cell: Cell) -> Text:
+    """A cell as Rich `Text` (to draw it on a terminal)."""
+    return cell.to_text() if isinstance(cell, Styled) else cell
+
+
 def _head(text: Text, cells: int) -> Text:
     """The longest start of ``text`` within ``cells`` cells, without trailing spaces."""
+    from rich.cells import set_cell_size
+
     keep = set_cell_size(text.plain, cells).rstrip()  # it pads a split wide letter: strip
     out = text[: len(keep)]
     out.rstrip()
@@ -103,6 +138,8 @@ def _head(text: Text, cells: int) -> Text:
 
 def _tail(text: Text, cells: int) -> Text:
     """The longest end of ``text`` within ``cells`` cells, without leading spaces."""
+    from rich.cells import get_character_cell_size
+
     plain, start, used = text.plain, len(text.plain), 0
     while start > 0 and used + get_character_cell_size(plain[start - 1]) <= cells:
         start -= 1
@@ -117,6 +154,8 @@ def cut(text: Text, width: int, where: Cut = "end") -> Text:
     its end, middle or start (its styles kept); never ends in a space."""
     if cell_len(text.plain) <= width:
         return text
+    from rich.text import Text
+
     if width <= 0:
         return Text("")
     mark = Text(ELLIPSIS, style="dim")
@@ -136,28 +175,41 @@ def cut(text: Text, width: int, where: Cut = "end") -> Text:
     return Text.assemble(_head(text, left), mark, _tail(text, width - 1 - left))
 
 
+def _widths(
+    columns: Sequence[Column], shown: Sequence[Sequence[Cell]], width: int | None
+) -> list[int]:
+    natural = [max(cell_len(r[i].plain) for r in shown) for i in range(len(columns))]
+    floors = [min(n, max(c.floor, cell_len(c.name))) for n, c in zip(natural, columns, strict=True)]
+    return fit_widths(
+        natural, floors, [c.give for c in columns], width, drops=[c.drop for c in columns]
+    )
+
+
+def _checked(columns: Sequence[Column], rows: Iterable[Sequence[Cell]]) -> list[Sequence[Cell]]:
+    body: list[Sequence[Cell]] = [r if isinstance(r, list | tuple) else list(r) for r in rows]
+    for r in body:
+        if len(r) != len(columns):
+            raise ValueError(f"a row of {len(r)} cells for {len(columns)} columns")
+    return body
+
+
 def table_lines(
     columns: Sequence[Column],
-    rows: Iterable[Sequence[Text]],
+    rows: Iterable[Sequence[Cell]],
     width: int | None,
     headers: bool = True,
 ) -> list[Text]:
     """The table's lines: the header (unless ``headers`` is False), then one line per row.
     ``width``: the terminal's (lines at most that many cells), or None for a pipe (every
     cell whole)."""
-    body = [list(r) for r in rows]
-    for r in body:
-        if len(r) != len(columns):
-            raise ValueError(f"a row of {len(r)} cells for {len(columns)} columns")
+    from rich.text import Text
+
+    body = [[as_text(c) for c in r] for r in _checked(columns, rows)]
     head = [Text(c.name, style="bold") for c in columns]
     shown = [head, *body] if headers else body
     if not shown:
         return []
-    natural = [max(cell_len(r[i].plain) for r in shown) for i in range(len(columns))]
-    floors = [min(n, max(c.floor, cell_len(c.name))) for n, c in zip(natural, columns, strict=True)]
-    widths = fit_widths(
-        natural, floors, [c.give for c in columns], width, drops=[c.drop for c in columns]
-    )
+    widths = _widths(columns, shown, width)
     keep = [i for i, w in enumerate(widths) if w > 0]
     lines = []
     for r in shown:
@@ -174,9 +226,38 @@ def table_lines(
     return lines
 
 
+def pipe_lines(
+    columns: Sequence[Column], rows: Iterable[Sequence[Cell]], headers: bool = True
+) -> list[str]:
+    """`table_lines` for a pipe, as plain strings (no styles, nothing cut): the same text,
+    without Rich."""
+    body = [[c.plain for c in r] for r in _checked(columns, rows)]
+    shown = [[c.name for c in columns], *body] if headers else body
+    if not shown:
+        return []
+    natural = [max(cell_len(r[i]) for r in shown) for i in range(len(columns))]
+    keep = [i for i, w in enumerate(natural) if w > 0]  # a column of nothing takes no gap
+    last = keep[-1] if keep else -1
+    lines = []
+    for r in shown:
+        parts = []
+        for i in keep:
+            parts.append(r[i])
+            if i != last:
+                parts.append(" " * (natural[i] - cell_len(r[i]) + GAP))
+        lines.append("".join(parts).rstrip())
+    return lines
+
+
 def _width(console: Console, options: ConsoleOptions) -> int | None:
     """A terminal's width; None when the output is a pipe or a file."""
     return options.max_width if console.is_terminal else None
+
+
+class Block(Protocol):
+    """What kpath prints as plain lines: a table or a line (see `write_plain`)."""
+
+    def plain_lines(self) -> list[str]: ...
 
 
 class PlainTable:
@@ -184,7 +265,7 @@ class PlainTable:
     ``soft_wrap=True`` (see `plain_console`) so a pipe's long lines are not cropped."""
 
     def __init__(
-        self, columns: Sequence[Column], rows: Iterable[Sequence[Text]], headers: bool = True
+        self, columns: Sequence[Column], rows: Iterable[Sequence[Cell]], headers: bool = True
     ) -> None:
         self.columns = tuple(columns)
         self.rows = [tuple(r) for r in rows]
@@ -193,7 +274,12 @@ class PlainTable:
     def lines(self, width: int | None) -> list[Text]:
         return table_lines(self.columns, self.rows, width, self.headers)
 
+    def plain_lines(self) -> list[str]:
+        return pipe_lines(self.columns, self.rows, self.headers)
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.segment import Segment
+
         for line in self.lines(_width(console, options)):
             yield from line.render(console)
             yield Segment.line()
@@ -203,15 +289,31 @@ class PlainLine:
     """One line of text that is never wrapped: cut with ``…`` on a terminal, whole in a
     pipe."""
 
-    def __init__(self, text: Text) -> None:
+    def __init__(self, text: Cell) -> None:
         self.text = text
 
+    def plain_lines(self) -> list[str]:
+        return [self.text.plain.rstrip()]
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.segment import Segment
+
         width = _width(console, options)
-        text = self.text.copy()
+        text = as_text(self.text).copy()
         text.rstrip()
         yield from (text if width is None else cut(text, width)).render(console)
         yield Segment.line()
+
+
+def blank() -> PlainLine:
+    """An empty line."""
+    return PlainLine(Styled(""))
+
+
+def write_plain(blocks: Iterable[Block], file: IO[str]) -> None:
+    """``blocks`` as a console prints them off a terminal (no styles, nothing cut), in one
+    write."""
+    file.write("".join(f"{line}\n" for b in blocks for line in b.plain_lines()))
 
 
 def plain_console(**kw: object) -> Console:
@@ -219,14 +321,17 @@ def plain_console(**kw: object) -> Console:
     NO_COLOR); in a pipe plain, and never cropped or wrapped, even when FORCE_COLOR or
     TTY_COMPATIBLE would have Rich treat it as a terminal (CI sets them; ``grep`` still
     wants whole lines)."""
+    from rich.console import Console
+
     if "force_terminal" not in kw:
-        kw["force_terminal"] = _isatty(kw.get("file") or sys.stdout)
+        kw["force_terminal"] = isatty(kw.get("file") or sys.stdout)
     console = Console(**kw)  # type: ignore[arg-type]
     console.soft_wrap = not console.is_terminal
     return console
 
 
-def _isatty(file: object) -> bool:
+def isatty(file: object) -> bool:
+    """Whether kpath draws for a terminal there (`plain_console`'s rule)."""
     isatty = getattr(file, "isatty", None)
     try:
         return bool(isatty()) if callable(isatty) else False

@@ -1,30 +1,37 @@
-"""Readable renderings for a terminal: the paths table, findings, a route. Headless: Rich only.
+"""Readable renderings for a terminal: the paths table, findings, a route. Headless.
 
 Every cluster string goes through `literal` (a value) or `literal_message` (a composed
 message), so ``[red]`` stays text and control, bidi and zero-width characters show as escapes.
 Verdicts carry a word and a glyph, never colour alone (NO_COLOR terminals see the same facts).
+Cells are `Styled` strings and views lists of blocks (`kpath.export.table`): a pipe gets
+them with `write_plain` and never imports Rich; `analysis_view` and `route_view` are the
+same as Rich renderables, for a terminal.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Literal, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Literal, NamedTuple, Protocol
 
-from rich.console import Group, RenderableType
-from rich.text import Text
-
-from kpath.cluster.records import ObjectKey, Service
-from kpath.export.table import Column, PlainLine, PlainTable
+from kpath.export.styled import Styled, literal, literal_message
+from kpath.export.table import Column, PlainLine, PlainTable, blank
 from kpath.routing.affinity import affinity_note
-from kpath.routing.analysis import Analysis
 from kpath.routing.findings import Severity
-from kpath.routing.kubeproxy import Choice, Verdict
-from kpath.routing.nodegroups import NodeGroup
-from kpath.routing.paths import EntryKind, Path, names_no_service, skipped_by_load_balancer
-from kpath.routing.policy.onpaths import HopPolicy
-from kpath.routing.route import Route
+from kpath.routing.kubeproxy import Verdict
+from kpath.routing.paths import EntryKind, names_no_service, skipped_by_load_balancer
 from kpath.routing.scope import namespaces_label
-from kpath.safetext import literal, literal_message
+
+if TYPE_CHECKING:
+    from rich.console import RenderableType
+
+    from kpath.cluster.records import ObjectKey, Service
+    from kpath.export.table import Block
+    from kpath.routing.analysis import Analysis
+    from kpath.routing.kubeproxy import Choice
+    from kpath.routing.nodegroups import NodeGroup
+    from kpath.routing.paths import Path
+    from kpath.routing.policy.onpaths import HopPolicy
+    from kpath.routing.route import Route
 
 VERDICT_STYLE = {
     Verdict.FORWARD: ("→ forward", "green"),
@@ -41,17 +48,17 @@ POLICY_BLOCKED = ("⊗ blocked by policy", "bold red")
 SEVERITY_STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow", Severity.INFO: "cyan"}
 
 
-def verdict_text(verdict: Verdict, skipped: bool = False) -> Text:
+def verdict_text(verdict: Verdict, skipped: bool = False) -> Styled:
     """The verdict word; ``skipped``: a load balancer's row for nodes it never sends to."""
     word, style = LB_SKIPPED if skipped else VERDICT_STYLE[verdict]
-    return Text(word, style=style)
+    return Styled(word, style=style)
 
 
-def policy_notes(hp: HopPolicy | None) -> Text:
+def policy_notes(hp: HopPolicy | None) -> Styled:
     """What NetworkPolicy does at a hop, when it denies some endpoint: which policies, how
     many endpoints."""
     if hp is None or hp.allowed:
-        return Text("")
+        return Styled("")
     by = hp.blocked_by
     names = (str(by[0]) if by else "?") + (f" +{len(by) - 1}" if len(by) > 1 else "")
     if hp.all_blocked:  # the VERDICT cell says blocked: name the policy
@@ -62,10 +69,10 @@ def policy_notes(hp: HopPolicy | None) -> Text:
     )
 
 
-def endpoints_text(choice: Choice, limit: int | None = 3) -> Text:
+def endpoints_text(choice: Choice, limit: int | None = 3) -> Styled:
     """The endpoints' pods (``limit`` of them, then ``+N``; None: all of them)."""
     if not choice.targets:
-        return Text("—", style="dim")
+        return Styled("—", style="dim")
     shown = choice.targets if limit is None else choice.targets[:limit]
     text = literal(", ".join(f"{t.pod.name if t.pod else t.endpoint}" for t in shown))
     if len(choice.targets) > len(shown):
@@ -73,25 +80,25 @@ def endpoints_text(choice: Choice, limit: int | None = 3) -> Text:
     return text
 
 
-def endpoint_count(choice: Choice) -> Text:
+def endpoint_count(choice: Choice) -> Styled:
     """How many endpoints a row sends to, as kubectl counts: ``0`` when it sends nowhere."""
-    return Text(str(len(choice.targets)), style="" if choice.targets else "dim")
+    return Styled(str(len(choice.targets)), style="" if choice.targets else "dim")
 
 
-def group_notes(group: NodeGroup | None, choice: Choice) -> Text:
-    notes: list[Text] = []  # joined by one space: a cell never starts with one
+def group_notes(group: NodeGroup | None, choice: Choice) -> Styled:
+    notes: list[Styled] = []  # joined by one space: a cell never starts with one
     if group is not None and group.cross_node:
-        notes.append(Text(f"⇄ cross-node {group.cross_share:.0%}", style="magenta"))
+        notes.append(Styled(f"⇄ cross-node {group.cross_share:.0%}", style="magenta"))
     if choice.fallback:
-        notes.append(Text("terminating only", style="yellow"))
+        notes.append(Styled("terminating only", style="yellow"))
     if choice.topology:
         notes.append(literal(f"hints:{choice.topology}", "cyan"))
     if group is not None and group.ready is False:
-        notes.append(Text("NotReady", style="yellow"))
-    return Text(" ").join(notes)
+        notes.append(Styled("NotReady", style="yellow"))
+    return Styled(" ").join(notes)
 
 
-def _entry_text(path: Path) -> Text:
+def _entry_text(path: Path) -> Styled:
     text = literal(path.entry.label())
     hop = path.entry.gateway
     if hop is not None:
@@ -104,14 +111,14 @@ def _entry_text(path: Path) -> Text:
     return text
 
 
-def path_notes(path: Path) -> Text:
+def path_notes(path: Path) -> Styled:
     """What a path adds to its first row: a Gateway backend's share and problem, or the
     Gateways whose infrastructure the Service is."""
-    notes: list[Text] = []
+    notes: list[Styled] = []
     hop = path.entry.gateway
     if hop is not None:
         if hop.backend is not None and hop.share < 1:
-            notes.append(Text(f"share {hop.share:.0%}", style="cyan"))
+            notes.append(Styled(f"share {hop.share:.0%}", style="cyan"))
         if hop.problem:
             notes.append(literal(hop.problem, "red"))
         elif hop.backend is None and path.direct is not None:
@@ -120,7 +127,7 @@ def path_notes(path: Path) -> Text:
         notes.append(
             literal("infrastructure of Gateway " + ", ".join(str(g) for g in path.gateways), "dim")
         )
-    return Text(" ").join(notes)
+    return Styled(" ").join(notes)
 
 
 #: The paths table's columns. When a terminal is too narrow, NOTES shrinks and then is left
@@ -150,7 +157,7 @@ class PathRow(NamedTuple):
     """One line of the paths table: a node group of a path, or its direct hop."""
 
     path: Path
-    at: Text
+    at: Styled
     choice: Choice
     group: NodeGroup | None
     netpol: HopPolicy | None
@@ -165,7 +172,7 @@ def path_rows(path: Path) -> list[PathRow]:
         rows.append(
             PathRow(
                 path,
-                Text(path.via, style="dim"),
+                Styled(path.via, style="dim"),
                 path.direct,
                 None,
                 pp.direct if pp else None,
@@ -178,19 +185,19 @@ def path_rows(path: Path) -> list[PathRow]:
     return rows
 
 
-def _joined(*parts: Text) -> Text:
-    return Text(" ").join([t for t in parts if t])
+def _joined(*parts: Styled) -> Styled:
+    return Styled(" ").join([t for t in parts if t])
 
 
-def row_verdict(row: PathRow) -> Text:
+def row_verdict(row: PathRow) -> Styled:
     if row.netpol is not None and row.netpol.all_blocked:
-        return Text(*POLICY_BLOCKED)
+        return Styled(*POLICY_BLOCKED)
     return verdict_text(
         row.choice.verdict, row.group is not None and skipped_by_load_balancer(row.path, row.group)
     )
 
 
-def row_notes(row: PathRow, affinity: str | None) -> Text:
+def row_notes(row: PathRow, affinity: str | None) -> Styled:
     """The row's own facts; the path's (a Gateway's share, session affinity) on its first."""
     own = _joined(policy_notes(row.netpol), group_notes(row.group, row.choice))
     if not row.first:
@@ -198,23 +205,23 @@ def row_notes(row: PathRow, affinity: str | None) -> Text:
     return _joined(path_notes(row.path), literal_message(affinity or "", "cyan"), own)
 
 
-def zones_text(row: PathRow) -> Text:
+def zones_text(row: PathRow) -> Styled:
     """Where the row enters and the zones of the pods it sends to: ``zone-a → zone-a, zone-b``."""
     to = sorted({t.zone for t in row.choice.targets if t.zone})
     here = row.group.zone if row.group is not None else None
     if not to and not here:
-        return Text("—", style="dim")
+        return Styled("—", style="dim")
     return literal(
         f"{here or '?'} → {', '.join(to) or '—'}" if row.group is not None else ", ".join(to)
     )
 
 
-def netpol_text(hp: HopPolicy | None) -> Text:
+def netpol_text(hp: HopPolicy | None) -> Styled:
     """``-o wide``: every policy that denies at the hop, and how many endpoints."""
     if hp is None:
-        return Text("—", style="dim")
+        return Styled("—", style="dim")
     if hp.allowed:
-        return Text("allowed", style="green")
+        return Styled("allowed", style="green")
     names = ", ".join(str(k) for k in hp.blocked_by) or "?"
     return literal_message(
         f"{hp.state}: {len(hp.blocked)}/{len(hp.targets)} endpoints denied by {names}",
@@ -222,7 +229,7 @@ def netpol_text(hp: HopPolicy | None) -> Text:
     )
 
 
-def service_port(path: Path) -> Text:
+def service_port(path: Path) -> Styled:
     # A Gateway rule sending to no Service has no port at all ("—"), not an unknown one.
     return literal(
         path.port.label() if path.port else "—" if names_no_service(path.service) else "?"
@@ -239,7 +246,7 @@ def paths_table(
     """One row per (service, port, entry, node group): every row names all three, so a
     line that ``grep`` finds says which service it is about. ``services``: for the path's
     session affinity in NOTES."""
-    rows: list[list[Text]] = []
+    rows: list[list[Styled]] = []
     for path in paths:
         svc = services.get(path.service) if services is not None else None
         affinity = affinity_note(svc)
@@ -287,8 +294,8 @@ def findings_table(findings: Iterable[FindingLike], headers: bool = True) -> Pla
         FINDING_COLUMNS,
         [
             (
-                Text(f.severity.value, style=SEVERITY_STYLE[f.severity]),
-                Text(f.code),
+                Styled(f.severity.value, style=SEVERITY_STYLE[f.severity]),
+                Styled(f.code),
                 literal_message(f.message),
             )
             for f in order
@@ -301,11 +308,11 @@ def header_line(
     analysis: Analysis,
     paths: Sequence[Path],
     namespaces: frozenset[str] | Literal["read"] | None = "read",
-) -> Text:
+) -> Styled:
     """``kpath <origin> — all namespaces, 3 nodes, 11 services, 13 paths``: the namespaces
     of the view (by default those read; `-n` on a dump narrows what it holds)."""
     snap = analysis.snapshot
-    header = Text("kpath ", style="bold")
+    header = Styled("kpath ", style="bold")
     header.append_text(literal(snap.origin))
     read = snap.namespaces_read if namespaces == "read" else namespaces
     # Services read only to find ingress controllers elsewhere are not the view's.
@@ -320,6 +327,34 @@ def header_line(
     return header
 
 
+def analysis_blocks(
+    analysis: Analysis,
+    paths: list[Path],
+    *,
+    wide: bool = False,
+    headers: bool = True,
+    namespaces: frozenset[str] | Literal["read"] | None = "read",
+) -> list[Block]:
+    """What ``kpath paths`` prints: the header line, the paths table, the findings table.
+    ``headers`` False (``--no-headers``): the two tables' rows only."""
+    parts: list[Block] = []
+    if headers:
+        parts.append(PlainLine(header_line(analysis, paths, namespaces)))
+        if analysis.client is not None:
+            line = Styled("NetworkPolicy judged from client ", style="dim")
+            line.append_text(literal(analysis.client.address))
+            line.append_text(literal(f" ({analysis.client.note})", "dim"))
+            parts.append(PlainLine(line))
+        parts.append(blank())
+    if paths:  # no table of nothing: the CLI says on stderr why it is empty, as kubectl does
+        parts.append(
+            paths_table(paths, wide=wide, headers=headers, services=analysis.snapshot.services)
+        )
+    if analysis.findings:
+        parts += [blank(), findings_table(analysis.findings, headers)]
+    return parts
+
+
 def analysis_view(
     analysis: Analysis,
     paths: list[Path],
@@ -328,24 +363,17 @@ def analysis_view(
     headers: bool = True,
     namespaces: frozenset[str] | Literal["read"] | None = "read",
 ) -> RenderableType:
-    """What ``kpath paths`` prints: the header line, the paths table, the findings table.
-    ``headers`` False (``--no-headers``): the two tables' rows only."""
-    parts: list[RenderableType] = []
-    if headers:
-        parts.append(PlainLine(header_line(analysis, paths, namespaces)))
-        if analysis.client is not None:
-            line = Text("NetworkPolicy judged from client ", style="dim")
-            line.append_text(literal(analysis.client.address))
-            line.append_text(literal(f" ({analysis.client.note})", "dim"))
-            parts.append(PlainLine(line))
-        parts.append(Text(""))
-    if paths:  # no table of nothing: the CLI says on stderr why it is empty, as kubectl does
-        parts.append(
-            paths_table(paths, wide=wide, headers=headers, services=analysis.snapshot.services)
-        )
-    if analysis.findings:
-        parts += [Text(""), findings_table(analysis.findings, headers)]
-    return Group(*parts)
+    """`analysis_blocks` as one Rich renderable."""
+    return group(
+        analysis_blocks(analysis, paths, wide=wide, headers=headers, namespaces=namespaces)
+    )
+
+
+def group(blocks: Iterable[Block]) -> RenderableType:
+    """Blocks as one Rich renderable (each block is one)."""
+    from rich.console import Group
+
+    return Group(*blocks)  # type: ignore[arg-type]
 
 
 def rule_words(policy: str, rule: str) -> str:
@@ -355,9 +383,10 @@ def rule_words(policy: str, rule: str) -> str:
     return rule if rule.startswith(prefix) else f"{prefix}: {rule}"
 
 
-def route_view(r: Route) -> RenderableType:
-    lines: list[RenderableType] = []
-    title = Text("Traffic for ", style="bold")
+def route_blocks(r: Route) -> list[Block]:
+    """What ``kpath route`` prints: one line per choice and per target."""
+    lines: list[Block] = []
+    title = Styled("Traffic for ", style="bold")
     title.append_text(literal(f"{r.service.key} {r.port.label()}"))
     title.append(" entering at node ", style="bold")
     title.append_text(literal(r.node.name))
@@ -366,7 +395,7 @@ def route_view(r: Route) -> RenderableType:
         ("external", r.service.external_traffic_policy, r.external),
         ("internal", r.service.internal_traffic_policy, r.internal),
     ):
-        line = Text(f"  {name:9}")
+        line = Styled(f"  {name:9}")
         if choice is None:
             line.append("no external way in (ClusterIP)", style="dim")
             lines.append(PlainLine(line))
@@ -377,11 +406,16 @@ def route_view(r: Route) -> RenderableType:
         lines.append(PlainLine(line))
         for t in choice.targets:
             cross = t.node is not None and t.node != r.node.name
-            row = Text("      ")
+            row = Styled("      ")
             row.append_text(literal(f"{t.endpoint:<22} {t.pod or '-'} on {t.node or '?'}"))
             if cross:
                 row.append("  ⇄ cross-node", style="magenta")
             if t.terminating:
                 row.append("  terminating", style="yellow")
             lines.append(PlainLine(row))
-    return Group(*lines)
+    return lines
+
+
+def route_view(r: Route) -> RenderableType:
+    """`route_blocks` as one Rich renderable."""
+    return group(route_blocks(r))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
@@ -16,13 +17,7 @@ from kpath.routing.findings import (
     service_findings,
     snapshot_findings,
 )
-from kpath.routing.gateway.attach import GatewayTable, attach
-from kpath.routing.gateway.backends import ResolvedRules
-from kpath.routing.gateway.findings import table_findings
-from kpath.routing.gateway.infra import InfraRef
-from kpath.routing.gateway.status import gateway_analysis_findings
 from kpath.routing.ingress_conflicts import conflict_findings
-from kpath.routing.kubeproxy import Target
 from kpath.routing.paths import (
     Path,
     PortRoutes,
@@ -32,8 +27,17 @@ from kpath.routing.paths import (
     port_routes,
     service_paths,
 )
-from kpath.routing.policy.sources import Client
 from kpath.routing.policy.unevaluated import not_evaluated_findings
+
+if TYPE_CHECKING:
+    from kpath.routing.gateway.attach import GatewayTable
+    from kpath.routing.gateway.backends import ResolvedRules
+    from kpath.routing.gateway.infra import InfraRef
+    from kpath.routing.kubeproxy import Target
+    from kpath.routing.policy.sources import Client
+
+# The Gateway API machinery and the NetworkPolicy verdicts are imported where a cluster
+# has Gateways or policies: without them, a short run never loads either.
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,10 @@ def _analyse(snapshot: Snapshot, client_address: str | Client | None = None) -> 
     )
     table, infra = None, {}
     if snapshot.gateways.gateways or snapshot.gateways.routes:
+        from kpath.routing.gateway.attach import attach
+        from kpath.routing.gateway.findings import table_findings
+        from kpath.routing.gateway.status import gateway_analysis_findings
+
         table = attach(snapshot)
         infra = gateway_infra(snapshot)
         marks: dict[ObjectKey, list[ObjectKey]] = {}
@@ -107,7 +115,7 @@ def _analyse(snapshot: Snapshot, client_address: str | Client | None = None) -> 
         from kpath.routing.policy.evaluate import reach
         from kpath.routing.policy.onpaths import attach_policies
         from kpath.routing.policy.pathfindings import policy_findings
-        from kpath.routing.policy.sources import default_client
+        from kpath.routing.policy.sources import Client, default_client
 
         pols = list(policies)
         client = (

@@ -22,12 +22,6 @@ from kpath.cluster.gatewayapi import (
 from kpath.cluster.gatewayapi import Route as GwRoute
 from kpath.cluster.records import ObjectKey, Service, ServicePort
 from kpath.cluster.snapshot import Snapshot
-
-# The module, not its names: backends imports this module, and either may load first.
-from kpath.routing.gateway import backends as gw_backends
-from kpath.routing.gateway import filters as gw_filters
-from kpath.routing.gateway.attach import GatewayTable
-from kpath.routing.gateway.infra import InfraRef, find_infra, infra_index
 from kpath.routing.ingress import ControllerRef, IngressRoute, ingress_routes
 from kpath.routing.kubeproxy import (
     Choice,
@@ -41,7 +35,13 @@ from kpath.routing.nodegroups import NodeGroup, node_groups
 from kpath.routing.targets import endpoints_unknown, service_targets
 
 if TYPE_CHECKING:  # onpaths imports this module
+    from kpath.routing.gateway import backends as gw_backends
+    from kpath.routing.gateway.attach import GatewayTable
+    from kpath.routing.gateway.infra import InfraRef
     from kpath.routing.policy.onpaths import PathPolicy
+
+# The Gateway API machinery (kpath.routing.gateway) is imported by the functions that
+# route Gateways: a cluster without Gateways never loads it (a sixth of a short run).
 
 
 class EntryKind(StrEnum):
@@ -371,6 +371,8 @@ def redirect_location(r: RequestRedirect, hop: GatewayHop) -> str:
     literal_path = m is not None and m.type in ("PathPrefix", "Exact")
     path = m.value if m is not None and literal_path else "/"
     prefix = m.value if m is not None and m.type == "PathPrefix" else None
+    from kpath.routing.gateway import filters as gw_filters
+
     return gw_filters.redirect_location(r, scheme, host, hop.port, path, "", prefix)
 
 
@@ -387,6 +389,8 @@ def gateway_paths(
     """One path per (listener, attached route, rule, backendRef with non-zero weight). The
     gateway sends straight to the backend's pods; a rule that redirects, or a backend it
     cannot send to, is a path whose direct choice is a refusal saying why."""
+    from kpath.routing.gateway import backends as gw_backends
+
     resolved = {} if resolved is None else resolved
     for lr in table.listeners:
         if lr.bound.conflict:
@@ -487,6 +491,8 @@ def _rule_paths(
 def gateway_infra(snapshot: Snapshot) -> dict[ObjectKey, InfraRef]:
     """Every Gateway's infrastructure Service (or why none was recognised)."""
     objects = snapshot.gateways
+    from kpath.routing.gateway.infra import find_infra, infra_index
+
     index = infra_index(snapshot.services)
     return {
         key: find_infra(gw, objects.classes.get(gw.class_name), index)

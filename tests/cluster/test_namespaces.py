@@ -52,3 +52,27 @@ def test_dump_namespaces_are_its_namespace_objects_else_its_objects() -> None:
     assert dump_namespaces(objs) == ["shop", "tools"]
     objs["Namespace"] = [{"metadata": {"name": "shop"}}, {"metadata": {"name": "empty"}}]
     assert dump_namespaces(objs) == ["empty", "shop"]
+
+
+def test_a_typed_dump_s_namespaces_are_read_from_its_structs(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import json
+
+    from kpath.cluster.dump import load_dump
+
+    def item(kind: str, name: str, ns: str | None = None) -> dict[str, object]:
+        meta = {"name": name, **({"namespace": ns} if ns else {})}
+        return {"apiVersion": "v1", "kind": kind, "metadata": meta}
+
+    for items, want in (
+        (
+            [item("Pod", "a", "shop"), item("Node", "n"), item("Pod", "b", "tools")],
+            ["shop", "tools"],
+        ),
+        ([item("Namespace", "empty"), item("Pod", "a", "shop")], ["empty"]),
+    ):
+        path = tmp_path / "dump.json"
+        path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+        raw = load_dump([path])
+        assert any(type(o) is not dict for objs in raw.held.values() for o in objs)
+        assert dump_namespaces(raw.held) == want
+        assert dump_namespaces(raw.objects) == want  # the same as their dicts

@@ -147,3 +147,38 @@ def test_policies_whose_match_labels_miss_both_ends_are_dropped():
         "every",
         "odd",
     ]
+
+
+def test_a_typed_dump_s_structs_are_pruned_as_their_dicts_are(tmp_path):
+    """A dump decoded typed holds Pods and Namespaces as Structs: the question keeps the
+    same pods and policies as for dicts, and reads them without turning every one into a
+    dict first."""
+    import json
+
+    from kpath.cluster.dump import load_dump
+    from kpath.cluster.reachprune import REACH_KINDS
+
+    items = [
+        {"apiVersion": "v1", "kind": kind, "metadata": {"name": name, "namespace": ns}}
+        if ns
+        else {"apiVersion": "v1", "kind": kind, "metadata": {"name": name}}
+        for kind, ns, name in CLUSTER
+        if kind != "NetworkPolicy"
+    ]
+    items[3]["metadata"]["labels"] = {"app": "web"}
+    items += [
+        {
+            "apiVersion": "networking.k8s.io/v1",
+            "kind": "NetworkPolicy",
+            "metadata": {"name": name, "namespace": ns},
+            "spec": {"podSelector": {"matchLabels": {"app": app}}},
+        }
+        for name, ns, app in (("p1", "shop", "web"), ("p2", "shop", "db"), ("p3", "ops", "x"))
+    ]
+    path = tmp_path / "dump.json"
+    path.write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
+    raw = load_dump([path], kinds=REACH_KINDS)
+    assert any(type(o) is not dict for o in raw.held["Pod"])  # Structs, as decoded
+    prune_for_question(raw, "tools/client", "shop/web")
+    assert sorted(o.metadata.name for o in raw.held["Pod"]) == ["client", "web"]
+    assert _names(raw, "NetworkPolicy") == ["p1"]  # p2 cannot select web; p3 elsewhere

@@ -7,18 +7,22 @@ import io
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
-from rich.console import Console
+from rich.console import Console, Group
 from rich.text import Text
 
+from kpath.export.styled import Styled
 from kpath.export.table import (
     GAP,
     Column,
     PlainLine,
     PlainTable,
+    blank,
     cut,
     fit_widths,
+    pipe_lines,
     plain_console,
     table_lines,
+    write_plain,
 )
 
 COLS = (
@@ -207,3 +211,38 @@ def test_plain_console_is_soft_wrapped_only_off_a_terminal() -> None:
     assert plain_console(file=io.StringIO()).soft_wrap is True
     assert plain_console(file=io.StringIO(), force_terminal=True).soft_wrap is False
     assert isinstance(plain_console(file=io.StringIO()), Console)
+
+
+@settings(max_examples=300, deadline=None)
+@given(tables(), st.booleans())
+def test_a_pipe_s_plain_lines_are_the_pipe_table_s_text(
+    table: tuple[list[Column], list[list[Text]]], headers: bool
+) -> None:
+    cols, rows = table
+    want = [line.plain for line in table_lines(cols, rows, None, headers)]
+    assert pipe_lines(cols, rows, headers) == want
+    styled = [[Styled(c.plain, "dim") for c in r] for r in rows]
+    assert pipe_lines(cols, styled, headers) == want
+    assert [line.plain for line in table_lines(cols, styled, None, headers)] == want
+
+
+def test_write_plain_prints_what_a_console_prints_off_a_terminal() -> None:
+    blocks = [
+        PlainLine(Styled("kpath x   ", "bold")),
+        blank(),
+        PlainTable(COLS, ROWS),
+        blank(),
+        PlainTable(COLS, [[Styled(c.plain) for c in r] for r in ROWS], headers=False),
+    ]
+    out = io.StringIO()
+    write_plain(blocks, out)
+    assert out.getvalue() == _render(Group(*blocks), terminal=False)
+    assert out.getvalue().startswith("kpath x\n\nSERVICE")
+
+
+def test_kpath_s_own_glyphs_are_one_cell_as_rich_counts_them() -> None:
+    from kpath.export import table
+
+    assert all(cell_len(c) == 1 for c in table.NARROW)
+    for text in ("→ forward", "⇄ cross-node 50%", "a…b", "名前 → x", "e\u0301", "\x1b[x", ""):
+        assert table.cell_len(text) == cell_len(text)

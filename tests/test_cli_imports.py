@@ -1,0 +1,84 @@
+"""What a short command imports: printing to a pipe never loads Rich's console or text
+(the table is written plain); a terminal still gets Rich."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = ROOT / "tests" / "data" / "dumps" / "small.json"
+
+
+def _loaded(*argv: str) -> tuple[set[str], str]:
+    """The modules loaded after kpath ran ``argv`` with stdout a pipe, and its stdout."""
+    code = (
+        "import sys\n"
+        "from kpath.cli import main\n"
+        f"code = main({list(argv)!r})\n"
+        "sys.stdout.flush()\n"
+        "print('\\n'.join(sorted(sys.modules)), file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
+    )
+    return set(done.stderr.split()), done.stdout
+
+
+def test_paths_to_a_pipe_prints_its_table_without_rich_s_console() -> None:
+    modules, out = _loaded("paths", "--dump", str(SMALL))
+    assert "SERVICE" in out and "→ forward" in out  # the table was printed
+    assert not {"rich.console", "rich.text", "rich.style"} & modules
+
+
+def test_route_to_a_pipe_prints_without_rich_s_console() -> None:
+    modules, out = _loaded(
+        "route",
+        "ingress-nginx/ingress-nginx-controller",
+        "--node",
+        "ip-10-0-0-10.region-1.compute.internal",
+        "--port",
+        "http",
+        "--dump",
+        str(SMALL),
+    )
+    assert out.startswith("Traffic for ingress-nginx/ingress-nginx-controller")
+    assert "rich.console" not in modules
+
+
+def test_a_small_dump_is_read_without_msgspec() -> None:
+    modules, out = _loaded("paths", "--dump", str(SMALL), "-o", "wide")
+    assert "NETWORKPOLICY" in out
+    assert "msgspec" not in modules and "kpath.cluster.typed" not in modules
+
+
+def test_a_small_dump_reads_the_same_without_typed_decoding(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kpath import cli
+
+    outputs = []
+    for limit in (cli.TYPED_BYTES, 0):  # json.loads, then typed (every dump worth it)
+        monkeypatch.setattr(cli, "TYPED_BYTES", limit)
+        for argv in (["-o", "json"], ["-o", "wide", "--all"]):
+            assert cli.main(["paths", "--dump", str(SMALL), *argv]) == 0
+            outputs.append(capsys.readouterr().out)
+    assert outputs[:2] == outputs[2:] and outputs[0]
+
+
+def test_which_dumps_are_worth_typed_decoding(tmp_path: Path) -> None:
+    from kpath.cli import TYPED_BYTES, _worth_typed
+
+    small, big = tmp_path / "small.json", tmp_path / "big.json"
+    small.write_bytes(b"{}")
+    with big.open("wb") as f:
+        f.truncate(TYPED_BYTES)
+    assert not _worth_typed([str(small)])
+    assert _worth_typed([str(big)])
+    assert _worth_typed([str(small)] * (TYPED_BYTES // 2 + 1))  # small ones add up
+    assert _worth_typed([str(tmp_path)])  # a directory: a bundle of any size
+    assert _worth_typed(["-"])  # standard input: unknown
+    assert _worth_typed([str(tmp_path / "missing.json")])  # the reader says what is wrong
