@@ -64,7 +64,6 @@ a timeout, rejected credentials (401) or any other failure are one-line `SourceE
 from __future__ import annotations
 
 import builtins
-import gc
 import json
 import re
 import threading
@@ -87,7 +86,7 @@ from kpath.cluster.policykinds import NETPOL_GROUP, OTHER_POLICY_BY_GROUP, OTHER
 from kpath.cluster.raw import RawCluster, RawObject
 from kpath.cluster.readable import nothing_readable
 from kpath.errors import InputError, SourceError
-from kpath.gcpause import paused_gc
+from kpath.gcpause import GcPause, paused_gc
 
 if TYPE_CHECKING:
     from kpath.cluster.snapshot import Snapshot
@@ -139,7 +138,7 @@ NETWORK_POLICY = Resource("NetworkPolicy", f"{NETPOL_GROUP}/v1", "networkpolicie
 
 
 #: Above this many objects read, they are moved out of the collector's sight once loaded
-#: (``gc.freeze``, as `dumpfiles.GcPause` does for dumps): they live as long as the analysis.
+#: (``gc.freeze``, as `GcPause` does for dumps): they live as long as the analysis.
 FREEZE_OBJECTS = 2_000
 
 
@@ -188,13 +187,11 @@ def _load(options: LiveOptions, parse: Callable[[str], PageParser] | None) -> Ra
         )
     # One pause for the whole load (as a dump's): each page's objects would otherwise make
     # the collector walk every object read so far again (a second of a 15,000-pod load).
-    with paused_gc(), _Reader(target, options) as reader:
+    with GcPause() as pause, _Reader(target, options) as reader:
         reader.parser = None if parse is None else parse(raw.origin)
         _read_all(reader, raw, namespace, options.selector)
         read = sum(map(len, raw.objects.values()))
-        freeze = read + (reader.parser.count() if reader.parser else 0) >= FREEZE_OBJECTS
-    if freeze and gc.isenabled():
-        gc.freeze()
+        pause.freeze = read + (reader.parser.count() if reader.parser else 0) >= FREEZE_OBJECTS
     raw.list_versions.update(reader.versions)
     stop = nothing_readable(
         target.server, target.origin.split(" @ ")[0], namespace, reader.refused, raw.objects.keys()
