@@ -130,10 +130,11 @@ def _parse_all(raw: RawCluster, kind: str, intern: Interner) -> Iterator[object]
         try:
             if type(obj) is dict:
                 record = parser(obj, intern)
+            elif typed is None:  # a Struct of a kind read only as its dict
+                obj = _plain(obj)
+                record = parser(obj, intern)
             else:  # a typed dump's Struct: read straight, or as its dict where in doubt
                 try:
-                    if typed is None:
-                        raise Unsure
                     record = typed(obj, intern)
                 except (Unsure, BadField, TypeError, ValueError, KeyError, AttributeError):
                     obj = _plain(obj)  # the dict parser judges (and names what is wrong)
