@@ -174,11 +174,6 @@ def decode_event(
     )
 
 
-def parse_event(line: bytes) -> tuple[str, str | None, int | None]:
-    """`decode_event` without the object."""
-    return decode_event(line)[:3]
-
-
 def initial_events_end(obj: dict[str, Any]) -> bool:
     """Is this BOOKMARK's object the end of a streaming list's initial events?"""
     meta = obj.get("metadata")
