@@ -224,6 +224,14 @@ class DumpSource:
         return None
 
 
+def _analysed(snapshot: Snapshot, one: frozenset[str] | None, client: str | None) -> Analysis:
+    """A live snapshot analysed, naming ``one`` as the namespace read when it says none. The
+    UI probes from here: its predictions are judged from here too."""
+    if one is not None and snapshot.namespaces_read is None:
+        snapshot = replace(snapshot, namespaces_read=one)
+    return analyse_snapshot(snapshot, client, from_here=True)
+
+
 @dataclass(frozen=True)
 class KubeSource:
     """A kubeconfig context, read live as `kpath paths` reads it (``options``: the same
@@ -264,9 +272,7 @@ class KubeSource:
         # Not followed: parsed as it is read (the raw objects are never all held), then
         # analysed once as `_read`'s build analyses (a LiveAnalysis would add its parts).
         snapshot = load_live_snapshot(self.options)
-        if snapshot.namespaces_read is None and not self.options.all_namespaces:
-            snapshot = replace(snapshot, namespaces_read=frozenset({self._namespace()}))
-        return analyse_snapshot(snapshot, self.client, from_here=True)
+        return _analysed(snapshot, self._one_namespace(snapshot.namespaces_read), self.client)
 
     def load_following(self) -> Followable:
         return Followable.read(*self._read())
@@ -276,23 +282,22 @@ class KubeSource:
         from kpath.cluster.live import load_live
 
         raw = load_live(self.options)
-        # One namespace was read (-n, or the context's): never say "all namespaces". Found
-        # once here (it may read the kubeconfig), not at every rebuild the events cause.
-        one = None
-        if raw.namespaces_read is None and not self.options.all_namespaces:
-            one = frozenset({self._namespace()})
-        client = self.client
+        # Found once here (it may read the kubeconfig), not at every rebuild events cause.
+        one, client = self._one_namespace(raw.namespaces_read), self.client
 
         def build(raw: RawCluster) -> Analysis:
             from kpath.cluster.snapshot import build_snapshot
 
-            snapshot = build_snapshot(raw)
-            if one is not None and snapshot.namespaces_read is None:
-                snapshot = replace(snapshot, namespaces_read=one)
-            # The UI probes from here: its predictions are judged from here too.
-            return analyse_snapshot(snapshot, client, from_here=True)
+            return _analysed(build_snapshot(raw), one, client)
 
         return raw, build
+
+    def _one_namespace(self, read: frozenset[str] | None) -> frozenset[str] | None:
+        """The one namespace read (-n, or the context's) when the reader names none: a view
+        of one namespace never says "all namespaces"."""
+        if read is None and not self.options.all_namespaces:
+            return frozenset({self._namespace()})
+        return None
 
     def _namespace(self) -> str:
         if self.options.namespace:

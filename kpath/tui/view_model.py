@@ -1054,10 +1054,14 @@ def _sizes(p: Path) -> tuple[tuple[int, bool], ...]:
     return tuple((len(g.nodes), g.cross_node) for g in p.groups)
 
 
+def _choices(p: Path) -> list[Choice]:
+    """The kube-proxy choices a path reaches its endpoints by: its own, or its groups'."""
+    return [p.direct] if p.direct is not None else [g.choice for g in p.groups]
+
+
 def _reached(p: Path) -> tuple[tuple[tuple[str | None, int | None], ...], ...]:
     # (address, port): what `Target.endpoint` prints, read in C.
-    choices = [p.direct] if p.direct is not None else [g.choice for g in p.groups]
-    return tuple(tuple(map(_ADDRESS_PORT, c.targets)) for c in choices if c)
+    return tuple(tuple(map(_ADDRESS_PORT, c.targets)) for c in _choices(p) if c)
 
 
 _ADDRESS_PORT = attrgetter("address", "port")
@@ -1077,8 +1081,7 @@ def _path_moved(a: Path, b: Path) -> bool:
                 return True
     if _face(a, path_state(a)) != _face(b, path_state(b)):
         return True
-    ca = [a.direct] if a.direct is not None else [g.choice for g in a.groups]
-    cb = [b.direct] if b.direct is not None else [g.choice for g in b.groups]
+    ca, cb = _choices(a), _choices(b)
     if len(ca) == len(cb) and all(x is y for x, y in zip(ca, cb, strict=True)):
         return False  # the very choices (the groups moved around them)
     return _reached(a) != _reached(b)
