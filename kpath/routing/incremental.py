@@ -381,7 +381,7 @@ class LiveAnalysis:
         dirty: set[ObjectKey] = set()
         regrouped: set[str] = set()  # nodes changed
         moved: set[Bucket] = set()  # the node buckets whose names they changed
-        reroute = regateway = head = everything = False
+        reroute = regateway = head = False
         changed_any = False
         for event in events:
             if isinstance(event, Health):
@@ -431,7 +431,7 @@ class LiveAnalysis:
                 regateway = True
         if not changed_any:
             return Changed()
-        quiet = not (rebuild or dirty or regrouped or reroute or regateway or head or everything)
+        quiet = not (rebuild or dirty or regrouped or reroute or regateway or head)
         if quiet and not self._live.snapshot.network_policies:
             # A pod no endpoint-less service looks at: its record is filed, nothing shown moves.
             return Changed()
@@ -439,7 +439,7 @@ class LiveAnalysis:
             before = frozenset(self._order)  # the live snapshot's own keys have moved on
             self._start(self._build(self.raw))
             return Changed(before | frozenset(self.analysis.snapshot.services), everything=True)
-        return self._reanalyse(dirty, regrouped, moved, reroute, regateway, head, everything)
+        return self._reanalyse(dirty, regrouped, moved, reroute, regateway, head)
 
     def _pod(self, key: ObjectKey, now: RawObject | None, dirty: set[ObjectKey]) -> set[ObjectKey]:
         """File a pod; the services it may change. Endpoints come from EndpointSlices, so
@@ -503,11 +503,10 @@ class LiveAnalysis:
         reroute: bool,
         regateway: bool,
         head: bool,
-        everything: bool,
     ) -> Changed:
         snap = self._live.snapshot
         # With NetworkPolicies, verdicts read every pod's labels: every row may change.
-        everything = everything or self._client is not None or bool(snap.network_policies)
+        everything = self._client is not None or bool(snap.network_policies)
         # Every service is named only then (hashing them all is not free).
         before = frozenset(self._order) if everything else frozenset()
         for key in dirty:  # by events of their own: endpoints, selector, ...

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Collection, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from kpath.routing.kubeproxy import Choice
 from kpath.routing.nodegroups import Members, NodeGroup, group_order
 
-Bucket = tuple[str | None, bool | None]
+if TYPE_CHECKING:
+    from kpath.cluster.livesnap import Bucket
 
 
 def moved_groups(
