@@ -30,7 +30,7 @@ def moved_groups(
     """``groups`` (`node_groups` of one service port) after the buckets ``moved`` changed
     their names, to the snapshot's ``buckets`` now, where no node that moved hosts one of
     their targets or is named by a hint. ``groups`` itself when no bucket moved. None when
-    that cannot be said this way (as `nodegroups.regroup`): the input carries no nodes, or
+    that cannot be said this way: the input carries no nodes, or
     a moved bucket's zone had no plain group to take the choice from."""
     if not moved:
         return groups

@@ -220,53 +220,6 @@ def _first_item(kg: tuple[tuple[bool, str, str], NodeGroup]) -> tuple[bool, str,
     return kg[0]
 
 
-def regroup(snapshot: Snapshot, groups: tuple[NodeGroup, ...]) -> tuple[NodeGroup, ...] | None:
-    """`node_groups` again after nodes changed that host none of the targets and that no
-    hint names (their readiness or zone, or they came or went): such nodes only ever sit
-    in a bucket's plain group, whose choice depends on the zone alone, so the buckets that
-    changed are regrouped around the same special groups with the same choices; a group
-    whose bucket is the very tuple it holds stays as it is. None when that cannot be
-    said: the input carries no nodes, or a bucket's zone had no plain group before."""
-    buckets = snapshot.node_buckets
-    if not buckets or not groups:
-        return None
-    out: list[NodeGroup] = []
-    special: list[NodeGroup] = []
-    plain: dict[str | None, Choice] = {}
-    seen: set[tuple[str | None, bool | None]] = set()
-    changed: list[tuple[str | None, bool | None]] = []
-    for g in groups:
-        if type(g.nodes) is not Members:  # not isinstance: an ABC's check is slow
-            if not g.nodes:
-                return None  # the groups of an input without nodes
-            out.append(g)
-            special.append(g)
-            continue
-        plain[g.zone] = g.choice
-        bucket = (g.zone, g.ready)
-        seen.add(bucket)
-        if buckets.get(bucket) is g.nodes.base:
-            out.append(g)
-        else:
-            changed.append(bucket)
-    changed.extend(k for k in buckets if k not in seen)
-    if not changed:
-        return groups
-    for bucket in changed:
-        members = buckets.get(bucket)
-        if members is None:
-            continue  # the bucket is gone
-        zone, ready = bucket
-        taken = frozenset(n for g in special if (g.zone, g.ready) == bucket for n in g.nodes)
-        if len(taken) < len(members):
-            choice = plain.get(zone)
-            if choice is None:
-                return None
-            group = NodeGroup(Members(members, taken), zone, ready, choice, 0, len(choice.targets))
-            out.append(group)
-    return ordered(out)
-
-
 def group_order(g: NodeGroup) -> tuple[bool, str, str]:
     """Forwarding groups first, then by zone, then by first node name; groups without a zone
     or without names (the nodes not in the input) after the others."""

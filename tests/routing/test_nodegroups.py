@@ -209,42 +209,6 @@ def _groups_json(groups: tuple[NodeGroup, ...]) -> list[tuple[object, ...]]:
     return [(tuple(g.nodes), g.zone, g.ready, g.choice, g.local, g.per_node) for g in groups]
 
 
-@pytest.mark.parametrize("policy", ["Cluster", "Local"])
-def test_regroup_after_a_node_without_endpoints_changes_equals_grouping_again(
-    policy: str,
-) -> None:
-    from kpath.routing.nodegroups import node_groups, regroup
-    from kpath.routing.paths import port_routes
-    from tests.builders import snapshot
-
-    web = service("web", "NodePort", etp=policy)
-    eps = endpointslice("web", [endpoint("10.1.0.1", "z1-n0", zone="z1")])
-    before = snapshot(*cluster(3), web, eps)
-    r = port_routes(before, before.services[key("web")])[0]
-    assert r.external is not None
-    # z2-n1 goes NotReady, z3-n2 moves to z1, a new node joins z2: none hosts an endpoint.
-    moved = [n for n in cluster(3, not_ready=("z2-n1",)) if n["metadata"]["name"] != "z3-n2"]
-    after = snapshot(*moved, node("z3-n2", "z1"), node("z2-n9", "z2"), web, eps)
-    again = regroup(after, r.external)
-    assert again is not None
-    assert _groups_json(again) == _groups_json(node_groups(after, r.targets, policy))
-    assert len(group_of(again, "z2-n1").nodes) == 1 and group_of(again, "z2-n1").ready is False
-
-
-def test_regroup_cannot_say_for_a_zone_it_had_no_plain_group_for() -> None:
-    from kpath.routing.nodegroups import regroup
-    from kpath.routing.paths import port_routes
-    from tests.builders import snapshot
-
-    web = service("web", "NodePort")
-    eps = endpointslice("web", [endpoint("10.1.0.1", "z1-n0", zone="z1")])
-    before = snapshot(node("z1-n0", "z1"), web, eps)
-    r = port_routes(before, before.services[key("web")])[0]
-    assert r.external is not None
-    after = snapshot(node("z1-n0", "z1"), node("z9-n0", "z9"), web, eps)
-    assert regroup(after, r.external) is None
-
-
 _NODES = [f"{z}-n{i}" for z in ZONES for i in range(4)]
 
 
