@@ -42,7 +42,7 @@ RSS_LIMIT = 1.5  # × the file's size
 
 def cluster_file(quick: bool) -> Path:
     """The generated cluster (made on first use): the file `generate_cluster.py` names."""
-    path = OUT / ("cluster-quick.json" if quick else "cluster-full.json")
+    path = OUT / ("cluster-quick.json" if quick else "cluster.json")
     if not path.exists():
         OUT.mkdir(parents=True, exist_ok=True)
         print(f"generating {path} ...", file=sys.stderr, flush=True)
