@@ -64,6 +64,7 @@ a timeout, rejected credentials (401) or any other failure are one-line `SourceE
 from __future__ import annotations
 
 import builtins
+import functools
 import json
 import re
 import threading
@@ -509,8 +510,11 @@ def _collect(
                 namespace,
                 selector,
                 lambda items: parser.parse(
-                    res.kind, items if keep is None else filter(keep, items)
+                    res.kind, items if keep is None else filter(keep, items), res.group_version
                 ),
+                # Records straight from typed Structs (as a dump's), unless ``keep`` reads
+                # the dicts.
+                structs=keep is None,
             )
         else:
             items = reader.list(res, namespace, selector)
@@ -774,6 +778,7 @@ class _Reader:
         namespace: str | None,
         selector: str | None,
         each: Callable[[builtins.list[RawObject]], _T],
+        structs: bool = False,
     ) -> builtins.list[_T]:
         """``each`` of every page's objects, following ``continue`` tokens. The first
         page's resourceVersion is the list's (every later page is read at it); it is kept
@@ -782,7 +787,9 @@ class _Reader:
 
         The next page is asked for (in a thread of its own) as soon as this one's
         ``continue`` token is known, so it arrives while this one is decoded and filed;
-        a list read again from its start (410 on a token) drops what ``each`` made."""
+        a list read again from its start (410 on a token) drops what ``each`` made.
+        ``structs``: a page of ``res``'s kind gives its items as the typed Structs a dump's
+        give (`_decode_structs`), for a reader that takes them (`PageParser`)."""
         done: builtins.list[_T] = []
         token: str | None = None
         restarted = False
@@ -808,16 +815,20 @@ class _Reader:
                     continue
                 if status != 200:
                     self._fail(res, status, body, selector)
-                page = _decode(body, self.target.server, path)
+                page = None if not structs else _decode_structs(body, res.kind)
+                if page is None:
+                    page = _decode(body, self.target.server, path)
                 del body  # a page's bytes go as soon as it is decoded
                 if token is None:
                     version = list_version(page)
                 items = _items(page, self.target.server, path)
                 for item in items:
                     # List items carry no kind/apiVersion on a real server; kubectl adds
-                    # them too.
-                    item.setdefault("kind", res.kind)
-                    item.setdefault("apiVersion", res.group_version)
+                    # them too (a Struct's kind is its type; its parser adds them when it
+                    # hands the object to the dict parser).
+                    if type(item) is dict:
+                        item.setdefault("kind", res.kind)
+                        item.setdefault("apiVersion", res.group_version)
                 token = (page.get("metadata") or {}).get("continue") or None
                 del page
                 done.append(each(items))
@@ -1044,6 +1055,35 @@ def _decode(body: bytes, server: str, path: str) -> dict[str, Any]:
     return page
 
 
+def _decode_structs(body: bytes, kind: str) -> dict[str, Any] | None:
+    """A page of ``kind``'s list with its items as typed Structs (`typed.decode_items`, as
+    a dump's are read: records are then made from them straight, `parse_typed`); None
+    when it is not such a page (an error, another kind's list, not JSON): `_decode` then
+    reads it, and says what is wrong."""
+    import msgspec
+
+    from kpath.cluster.typed import decode_items
+
+    try:
+        page = _envelope().decode(body)
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        return None
+    if page.kind != kind + "List" or page.items is None:
+        return None
+    items = decode_items(page.items, kind, structs=True)
+    return {"kind": page.kind, "metadata": page.metadata, "items": items}
+
+
+@functools.cache
+def _envelope() -> Any:
+    """A list page's kind and metadata, its items undecoded (``msgspec.Raw``)."""
+    import msgspec
+
+    fields: list[tuple[str, Any, Any]] = [("kind", Any, None), ("metadata", Any, None)]
+    fields.append(("items", list[msgspec.Raw] | None, None))
+    return msgspec.json.Decoder(msgspec.defstruct("Envelope", fields, gc=False))
+
+
 def _items(page: dict[str, Any], server: str, path: str) -> list[RawObject]:
     items = page.get("items")
     if items is None:
@@ -1052,7 +1092,14 @@ def _items(page: dict[str, Any], server: str, path: str) -> list[RawObject]:
         raise SourceError(
             f"the API server at {server} sent a list without items for {path.split('?')[0]}"
         )
-    return [i for i in items if isinstance(i, dict)]
+    # (a Struct is an object decoded typed: `_decode_structs`)
+    return [i for i in items if isinstance(i, dict) or type(i) in _struct_kinds()]
+
+
+def _struct_kinds() -> dict[type, str]:
+    from kpath.cluster.typed import STRUCT_KINDS
+
+    return STRUCT_KINDS
 
 
 def status_message(body: bytes, redact: Callable[[str], str] = str) -> str:

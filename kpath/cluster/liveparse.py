@@ -54,19 +54,34 @@ class PageParser:
         self.service_keys: set[tuple[str, str]] = set()
         self._pods_indexed = False
 
-    def parse(self, kind: str, objects: Iterable[RawObject]) -> Parsed:
+    def parse(self, kind: str, objects: Iterable[Any], api_version: str = "") -> Parsed:
         """One page's objects as records (a refused one kept with its error); nothing is
-        filed until `file` (a list read again from its start drops what it parsed)."""
+        filed until `file` (a list read again from its start drops what it parsed).
+
+        An object is a dict, or a typed Struct (`live._decode_structs`): that is read
+        straight (`parse_typed`), or as its dict where in doubt, as `build_snapshot` reads
+        a typed dump's (the dict then says ``kind`` and ``api_version``, as a dict page's
+        items are given them)."""
         from kpath.cluster.fields import BadField
         from kpath.cluster.parse import PARSERS
+        from kpath.cluster.parse_typed import TYPED_PARSERS, Unsure
 
         if kind == "EndpointSlice" and not self._pods_indexed:
             self._index_pods()
         parser = PARSERS[kind]
+        typed = TYPED_PARSERS.get(kind)
         intern = self.intern
         out = Parsed([], [])
         append = out.items.append
         for obj in objects:
+            if type(obj) is not dict:
+                try:
+                    append(typed(obj, intern))  # type: ignore[misc]
+                    if kind == "Service":
+                        out.keys.append(_struct_key(obj))
+                    continue
+                except (Unsure, BadField, TypeError, ValueError, KeyError, AttributeError):
+                    obj = _plain(obj, kind, api_version)  # the dict parser judges
             try:
                 append(parser(obj, intern))
             # As `snapshot._parse_all`: BadField is the parser's verdict, the rest a net.
@@ -119,3 +134,19 @@ class PageParser:
         pods = {ObjectKey(p.namespace, p.name): p for p in self.intern.parsed.get("Pod", ())}
         self.intern.index_pods(pods)
         self._pods_indexed = True
+
+
+def _struct_key(obj: Any) -> tuple[str, str]:
+    """(namespace, name) of a Service's Struct that `typed_service` read (so both are
+    strings, the namespace maybe absent), as the dict path reads them."""
+    meta = obj.metadata
+    return (meta.namespace or "", meta.name)
+
+
+def _plain(obj: Any, kind: str, api_version: str) -> RawObject:
+    from kpath.cluster.typed import to_plain
+
+    plain: RawObject = to_plain(obj)
+    plain.setdefault("kind", kind)
+    plain.setdefault("apiVersion", api_version)
+    return plain
