@@ -1093,7 +1093,8 @@ def _items(page: dict[str, Any], server: str, path: str) -> list[RawObject]:
             f"the API server at {server} sent a list without items for {path.split('?')[0]}"
         )
     # (a Struct is an object decoded typed: `_decode_structs`)
-    return [i for i in items if isinstance(i, dict) or type(i) in _struct_kinds()]
+    structs = _struct_kinds()
+    return [i for i in items if isinstance(i, dict) or type(i) in structs]
 
 
 def _struct_kinds() -> dict[type, str]:
