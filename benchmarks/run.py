@@ -170,7 +170,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         ("--quick", "--repeat", "1"),
         ("--repeat", "1"),
         45,
-        285,
+        281,
         "Loading is the typed decoder over the whole file; routing adds the snapshot and "
         "analysis. The kept figure is measured under tracemalloc, which slows that run "
         "several times. Quick: the 1/10 cluster, json.loads with the collector off only (the "
@@ -204,7 +204,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         "bytes to the terminal: idle 0, refresh small",
         ("--idle", "2"),
         (),
-        30,
+        24,
         24,
         "Bytes, not time: a reload resends only rows and lines that changed; probe results "
         "redraw the selected path as they land. Quick: 2 s idle; full: 5 s.",
@@ -257,8 +257,8 @@ BENCHMARKS: tuple[Bench, ...] = (
         "the demo's black hole found at 80x24",
         (),
         (),
-        18,
-        8,
+        12,
+        12,
         "Keys and bytes until the dropping node's hop box is on screen: the layout at 80x24.",
     ),
     Bench(
@@ -289,7 +289,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         "probe planning over Gateway rules",
         ("--routes", "200"),
         (),
-        6,
+        5,
         5,
         "Planning is kpath's Gateway routing answering each rule's request and resolving "
         "its backends. Quick: 200 routes; full: 2,000.",
