@@ -170,7 +170,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         ("--quick", "--repeat", "1"),
         ("--repeat", "1"),
         45,
-        240,
+        281,
         "Loading is the typed decoder over the whole file; routing adds the snapshot and "
         "analysis. The kept figure is measured under tracemalloc, which slows that run "
         "several times. Quick: the 1/10 cluster, json.loads with the collector off only (the "
@@ -182,7 +182,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         ("--quick",),
         ("--first", "10"),
         55,
-        130,
+        90,
         "Pilot's own waits are subtracted (the same operation on a 5-service app); what "
         "remains is Textual's layout and repaint of the rows and the path diagrams. Quick: "
         "1,000 services, 8 samples, 3 fresh apps; full: 10,000 services, 30 samples, 10 "
@@ -194,7 +194,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         ("--repeat", "1", "--no-kubectl", "--no-client"),
         ("--repeat", "1", "--no-kubectl"),
         28,
-        60,
+        55,
         "The lab's server builds a page from stored bytes; the clients' own decoding is the "
         "rest (the official client decodes every object). Both runs serve the 1/10 cluster; "
         "the full run adds the official client (kubectl is timed by bench_live).",
@@ -204,8 +204,8 @@ BENCHMARKS: tuple[Bench, ...] = (
         "bytes to the terminal: idle 0, refresh small",
         ("--idle", "2"),
         (),
-        30,
-        30,
+        24,
+        24,
         "Bytes, not time: a reload resends only rows and lines that changed; probe results "
         "redraw the selected path as they land. Quick: 2 s idle; full: 5 s.",
     ),
@@ -227,7 +227,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         ("--runs", "3", "--samples", "50", "--routes", "1000"),
         ("--runs", "21"),
         18,
-        45,
+        33,
         "As reach: the cold run decodes the dump; the warm run loads the kept snapshot. "
         "Quick: 3 processes of each; full: 21.",
     ),
@@ -246,19 +246,19 @@ BENCHMARKS: tuple[Bench, ...] = (
         "bench_stale",
         "API server lost and back: stale and fresh times",
         ("--rounds", "1", "--outage", "1"),
-        (),
+        ("--rounds", "1", "--outage", "3"),
         16,
-        45,
+        90,
         "Bounded by the watch's reconnect backoff and the reload after the server returns. "
-        "Quick: one round, a 1 s outage; full: three rounds, 3 s outages.",
+        "Quick: one round, a 1 s outage; full: one round, a 3 s outage (three took over 112 s).",
     ),
     Bench(
         "bench_black_hole",
         "the demo's black hole found at 80x24",
         (),
         (),
-        18,
-        20,
+        12,
+        12,
         "Keys and bytes until the dropping node's hop box is on screen: the layout at 80x24.",
     ),
     Bench(
@@ -267,7 +267,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         ("--targets", "200", "--rounds", "1"),
         (),
         25,
-        60,
+        75,
         "Probe time is the hanging targets' timeouts in waves of the concurrency; the "
         "reachable rate and loop lag are the machine's as much as kpath's (the bare httpx "
         "control loop shows the same lag on a loaded machine). Quick: 200 targets, one "
@@ -279,7 +279,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         ("--routes", "1000", "--requests", "200"),
         (),
         6,
-        20,
+        6,
         "Matching a request against the listener's rules: the index narrows by hostname "
         "first, then the rules of that host in precedence order. Quick: 1,000 routes, 200 "
         "requests; full: 10,000 and 1,000.",
@@ -289,8 +289,8 @@ BENCHMARKS: tuple[Bench, ...] = (
         "probe planning over Gateway rules",
         ("--routes", "200"),
         (),
-        6,
-        20,
+        5,
+        5,
         "Planning is kpath's Gateway routing answering each rule's request and resolving "
         "its backends. Quick: 200 routes; full: 2,000.",
     ),
@@ -300,7 +300,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         ("--rows", "1000", "--repeat", "3"),
         (),
         5,
-        10,
+        8,
         "A regular-expression scan per cell: plain names take the fast path. Quick: 1,000 "
         "rows, 3 repeats; full: 10,000 rows, 5.",
     ),
