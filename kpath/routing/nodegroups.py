@@ -10,6 +10,7 @@ at one by one, and those with the same outcome are merged again.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from itertools import chain
 from typing import NamedTuple, overload
 
 from kpath.cluster.snapshot import Snapshot
@@ -20,6 +21,20 @@ from kpath.routing.kubeproxy import (
     cluster_choice,
     local_choice,
 )
+
+#: Each bucket's name -> position, made once per bucket (its tuple held, so its id stays its).
+_POSITIONS: dict[int, tuple[tuple[str, ...], dict[str, int]]] = {}
+
+
+def _positions(base: tuple[str, ...]) -> dict[str, int]:
+    held = _POSITIONS.get(id(base))
+    if held is not None and held[0] is base:
+        return held[1]
+    if len(_POSITIONS) > 64:  # buckets of snapshots gone (a followed cluster's older ones)
+        _POSITIONS.clear()
+    at = {n: i for i, n in enumerate(base)}
+    _POSITIONS[id(base)] = (base, at)
+    return at
 
 
 class Members(Sequence[str]):
@@ -39,7 +54,18 @@ class Members(Sequence[str]):
 
     def _all(self) -> tuple[str, ...]:
         if self._names is None:
-            self._names = tuple(n for n in self._base if n not in self._excluded)
+            # The bucket cut around its few excluded names (slices copied in C), not 5,000
+            # names each tested against the excluded set.
+            base = self._base
+            at = _positions(base)
+            cuts = sorted(at[n] for n in self._excluded)
+            parts = []
+            start = 0
+            for i in cuts:
+                parts.append(base[start:i])
+                start = i + 1
+            parts.append(base[start:])
+            self._names = tuple(chain.from_iterable(parts))
         return self._names
 
     def __len__(self) -> int:

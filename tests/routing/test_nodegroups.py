@@ -267,3 +267,12 @@ def test_each_node_gets_its_own_choice_in_its_group(
             assert g.per_node == len(own.targets)
             assert g.local == sum(1 for t in own.targets if t.node == name)
             assert g.ready is (name not in not_ready) and g.zone == name.split("-")[0]
+
+
+@given(st.lists(st.text(min_size=1, max_size=3), unique=True), st.data())
+def test_members_lists_the_bucket_minus_the_excluded_in_order(
+    names: list[str], data: st.DataObject
+) -> None:
+    base = tuple(names)
+    excluded = frozenset(data.draw(st.sets(st.sampled_from(names))) if names else ())
+    assert list(Members(base, excluded)) == [n for n in base if n not in excluded]
