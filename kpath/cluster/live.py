@@ -81,7 +81,7 @@ import urllib3
 from kpath.cluster.gatewayapi import GATEWAY_KINDS, GROUP, ROUTE_KINDS
 from kpath.cluster.kubeconfig import PlainTransport, Target, one_line, resolve_target
 from kpath.cluster.kubeconfig import list_contexts as list_contexts
-from kpath.cluster.liveparse import PARSED_KINDS, PageParser
+from kpath.cluster.liveparse import PARSED_KINDS, PageParser, object_key
 from kpath.cluster.parse_gateway import EXPERIMENTAL_GROUP
 from kpath.cluster.policykinds import NETPOL_GROUP, OTHER_POLICY_BY_GROUP, OTHER_POLICY_RAW
 from kpath.cluster.raw import RawCluster, RawObject
@@ -251,7 +251,7 @@ def _read_all(
             raw,
             ENDPOINTS,
             namespace,
-            keep=None if kept is None else lambda e: _key(e) in kept,
+            keep=None if kept is None else lambda e: object_key(e) in kept,
         )
     ingresses = _collect(
         reader,
@@ -299,10 +299,10 @@ def _read_controllers(
     extra = [
         s
         for s in everything
-        if _key(s) not in have and (s.get("spec") or {}).get("type") in CONTROLLER_TYPES
+        if object_key(s) not in have and (s.get("spec") or {}).get("type") in CONTROLLER_TYPES
     ]
     del everything
-    wanted = {_key(s) for s in extra}
+    wanted = {object_key(s) for s in extra}
     _file(reader, raw, "Service", extra)
     if not extra or "EndpointSlice" not in raw.objects:
         return
@@ -427,7 +427,7 @@ def _read_parent_gateways(
         )
         return
     for gw in everything:
-        if _key(gw) in wanted:
+        if object_key(gw) in wanted:
             raw.add("Gateway", gw)
 
 
@@ -546,15 +546,10 @@ def _service_keys(reader: _Reader, raw: RawCluster) -> set[tuple[str, str]]:
     """(namespace, name) of every Service filed so far."""
     if reader.parser is not None:
         return set(reader.parser.service_keys)
-    return {_key(s) for s in raw.objects.get("Service", ())}
+    return {object_key(s) for s in raw.objects.get("Service", ())}
 
 
 # -- which objects belong to the selected services (pure) ----------------------------------
-
-
-def _key(obj: RawObject) -> tuple[str, str]:
-    meta = obj.get("metadata") or {}
-    return (meta.get("namespace") or "", meta.get("name") or "")
 
 
 def _slice_service(obj: RawObject) -> tuple[str, str]:
@@ -565,7 +560,7 @@ def _slice_service(obj: RawObject) -> tuple[str, str]:
 
 def backend_services(ingress: RawObject) -> set[tuple[str, str]]:
     """(namespace, name) of every Service an Ingress sends to (default backend and rules)."""
-    ns = _key(ingress)[0]
+    ns = object_key(ingress)[0]
     spec = ingress.get("spec") or {}
     backends = [spec.get("defaultBackend")]
     for rule in spec.get("rules") or []:
