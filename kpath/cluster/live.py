@@ -69,7 +69,7 @@ import json
 import re
 import threading
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from types import TracebackType
@@ -785,6 +785,8 @@ class _Reader:
         a list read again from its start (410 on a token) drops what ``each`` made.
         ``structs``: a page of ``res``'s kind gives its items as the typed Structs a dump's
         give (`_decode_structs`), for a reader that takes them (`PageParser`)."""
+        from kpath.cluster.typed import STRUCT_KINDS  # (typed is read only once a list is)
+
         done: builtins.list[_T] = []
         token: str | None = None
         restarted = False
@@ -816,7 +818,7 @@ class _Reader:
                 del body  # a page's bytes go as soon as it is decoded
                 if token is None:
                     version = list_version(page)
-                items = _items(page, self.target.server, path)
+                items = _items(page, self.target.server, path, STRUCT_KINDS)
                 for item in items:
                     # List items carry no kind/apiVersion on a real server; kubectl adds
                     # them too (a Struct's kind is its type; its parser adds them when it
@@ -1079,7 +1081,11 @@ def _envelope() -> Any:
     return msgspec.json.Decoder(msgspec.defstruct("Envelope", fields, gc=False))
 
 
-def _items(page: dict[str, Any], server: str, path: str) -> list[RawObject]:
+def _items(
+    page: dict[str, Any], server: str, path: str, structs: Container[type]
+) -> list[RawObject]:
+    """A page's items: dicts, and the typed Structs of ``structs``' types
+    (`_decode_structs`)."""
     items = page.get("items")
     if items is None:
         return []
@@ -1087,15 +1093,7 @@ def _items(page: dict[str, Any], server: str, path: str) -> list[RawObject]:
         raise SourceError(
             f"the API server at {server} sent a list without items for {path.split('?')[0]}"
         )
-    # (a Struct is an object decoded typed: `_decode_structs`)
-    structs = _struct_kinds()
     return [i for i in items if isinstance(i, dict) or type(i) in structs]
-
-
-def _struct_kinds() -> dict[type, str]:
-    from kpath.cluster.typed import STRUCT_KINDS
-
-    return STRUCT_KINDS
 
 
 def status_message(body: bytes, redact: Callable[[str], str] = str) -> str:
