@@ -35,7 +35,7 @@ import functools
 import logging
 import os
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from pathlib import Path
@@ -533,13 +533,7 @@ def _remove_private_files() -> None:
 
 def plain_credentials(plain: PlainTransport) -> list[str]:
     """What a plain transport sends, as `configuration_credentials` lists the client's."""
-    found = [plain.authorization] if plain.authorization else []
-    with contextlib.suppress(ValueError):  # a server URL with user:password@ in it
-        if (password := urlsplit(plain.host).password) is not None:
-            found.append(password)
-    if plain.key_file:
-        found.append(_key_pem(plain.key_file))
-    return [v for v in found if v]
+    return _sent_credentials([plain.authorization], plain.host, plain.key_file)
 
 
 # -- credentials, for redaction ------------------------------------------------------------
@@ -567,14 +561,22 @@ def user_secrets(merged: MergedConfig, context: str) -> tuple[str, ...]:
 def configuration_credentials(configuration: Configuration) -> list[str]:
     """What the client sends: its Authorization values (a bearer token from a file, an exec
     plugin or an auth provider; basic auth), a password, and the client key's PEM."""
-    found = [str(v) for v in (configuration.api_key or {}).values() if v]
-    if configuration.password:
-        found.append(str(configuration.password))
+    return _sent_credentials(
+        [*(configuration.api_key or {}).values(), configuration.password],
+        str(configuration.host or ""),
+        str(configuration.key_file) if configuration.key_file else None,
+    )
+
+
+def _sent_credentials(values: Iterable[object], host: str, key_file: str | None) -> list[str]:
+    """Header values and passwords a transport sends, a password in its server URL, and
+    its client key's PEM: what either kind of transport lists for `redact`."""
+    found = [str(v) for v in values if v]
     with contextlib.suppress(ValueError):  # a server URL with user:password@ in it
-        if (password := urlsplit(str(configuration.host or "")).password) is not None:
+        if (password := urlsplit(host).password) is not None:
             found.append(password)
-    if configuration.key_file:
-        found.append(_key_pem(str(configuration.key_file)))
+    if key_file:
+        found.append(_key_pem(key_file))
     return [v for v in found if v]
 
 

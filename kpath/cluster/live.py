@@ -69,7 +69,7 @@ import json
 import re
 import threading
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, replace
 from types import TracebackType
@@ -81,7 +81,7 @@ import urllib3
 from kpath.cluster.gatewayapi import GATEWAY_KINDS, GROUP, ROUTE_KINDS
 from kpath.cluster.kubeconfig import PlainTransport, Target, one_line, resolve_target
 from kpath.cluster.kubeconfig import list_contexts as list_contexts
-from kpath.cluster.liveparse import PARSED_KINDS, PageParser
+from kpath.cluster.liveparse import PARSED_KINDS, PageParser, object_key
 from kpath.cluster.parse_gateway import EXPERIMENTAL_GROUP
 from kpath.cluster.policykinds import NETPOL_GROUP, OTHER_POLICY_BY_GROUP, OTHER_POLICY_RAW
 from kpath.cluster.raw import RawCluster, RawObject
@@ -251,7 +251,7 @@ def _read_all(
             raw,
             ENDPOINTS,
             namespace,
-            keep=None if kept is None else lambda e: _key(e) in kept,
+            keep=None if kept is None else lambda e: object_key(e) in kept,
         )
     ingresses = _collect(
         reader,
@@ -299,10 +299,10 @@ def _read_controllers(
     extra = [
         s
         for s in everything
-        if _key(s) not in have and (s.get("spec") or {}).get("type") in CONTROLLER_TYPES
+        if object_key(s) not in have and (s.get("spec") or {}).get("type") in CONTROLLER_TYPES
     ]
     del everything
-    wanted = {_key(s) for s in extra}
+    wanted = {object_key(s) for s in extra}
     _file(reader, raw, "Service", extra)
     if not extra or "EndpointSlice" not in raw.objects:
         return
@@ -427,7 +427,7 @@ def _read_parent_gateways(
         )
         return
     for gw in everything:
-        if _key(gw) in wanted:
+        if object_key(gw) in wanted:
             raw.add("Gateway", gw)
 
 
@@ -546,15 +546,10 @@ def _service_keys(reader: _Reader, raw: RawCluster) -> set[tuple[str, str]]:
     """(namespace, name) of every Service filed so far."""
     if reader.parser is not None:
         return set(reader.parser.service_keys)
-    return {_key(s) for s in raw.objects.get("Service", ())}
+    return {object_key(s) for s in raw.objects.get("Service", ())}
 
 
 # -- which objects belong to the selected services (pure) ----------------------------------
-
-
-def _key(obj: RawObject) -> tuple[str, str]:
-    meta = obj.get("metadata") or {}
-    return (meta.get("namespace") or "", meta.get("name") or "")
 
 
 def _slice_service(obj: RawObject) -> tuple[str, str]:
@@ -565,7 +560,7 @@ def _slice_service(obj: RawObject) -> tuple[str, str]:
 
 def backend_services(ingress: RawObject) -> set[tuple[str, str]]:
     """(namespace, name) of every Service an Ingress sends to (default backend and rules)."""
-    ns = _key(ingress)[0]
+    ns = object_key(ingress)[0]
     spec = ingress.get("spec") or {}
     backends = [spec.get("defaultBackend")]
     for rule in spec.get("rules") or []:
@@ -790,6 +785,8 @@ class _Reader:
         a list read again from its start (410 on a token) drops what ``each`` made.
         ``structs``: a page of ``res``'s kind gives its items as the typed Structs a dump's
         give (`_decode_structs`), for a reader that takes them (`PageParser`)."""
+        from kpath.cluster.typed import STRUCT_KINDS  # (typed is read only once a list is)
+
         done: builtins.list[_T] = []
         token: str | None = None
         restarted = False
@@ -821,7 +818,7 @@ class _Reader:
                 del body  # a page's bytes go as soon as it is decoded
                 if token is None:
                     version = list_version(page)
-                items = _items(page, self.target.server, path)
+                items = _items(page, self.target.server, path, STRUCT_KINDS)
                 for item in items:
                     # List items carry no kind/apiVersion on a real server; kubectl adds
                     # them too (a Struct's kind is its type; its parser adds them when it
@@ -1084,7 +1081,11 @@ def _envelope() -> Any:
     return msgspec.json.Decoder(msgspec.defstruct("Envelope", fields, gc=False))
 
 
-def _items(page: dict[str, Any], server: str, path: str) -> list[RawObject]:
+def _items(
+    page: dict[str, Any], server: str, path: str, structs: Container[type]
+) -> list[RawObject]:
+    """A page's items: dicts, and the typed Structs of ``structs``' types
+    (`_decode_structs`)."""
     items = page.get("items")
     if items is None:
         return []
@@ -1092,15 +1093,7 @@ def _items(page: dict[str, Any], server: str, path: str) -> list[RawObject]:
         raise SourceError(
             f"the API server at {server} sent a list without items for {path.split('?')[0]}"
         )
-    # (a Struct is an object decoded typed: `_decode_structs`)
-    structs = _struct_kinds()
     return [i for i in items if isinstance(i, dict) or type(i) in structs]
-
-
-def _struct_kinds() -> dict[type, str]:
-    from kpath.cluster.typed import STRUCT_KINDS
-
-    return STRUCT_KINDS
 
 
 def status_message(body: bytes, redact: Callable[[str], str] = str) -> str:

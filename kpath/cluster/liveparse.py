@@ -50,7 +50,7 @@ class PageParser:
         #: kind -> objects filed (refused ones too: an error's index counts them)
         self.filed: dict[str, int] = {}
         self.refused: dict[str, InputError] = {}  # kind -> its first refused object's error
-        #: (namespace, name) of every Service filed, as `_key` reads them from the dicts.
+        #: (namespace, name) of every Service filed, as `object_key` reads them.
         self.service_keys: set[tuple[str, str]] = set()
         self._pods_indexed = False
 
@@ -78,7 +78,7 @@ class PageParser:
                 try:
                     append(typed(obj, intern))  # type: ignore[misc]
                     if kind == "Service":
-                        out.keys.append(_struct_key(obj))
+                        out.keys.append(object_key(obj))
                     continue
                 except (Unsure, BadField, TypeError, ValueError, KeyError, AttributeError):
                     obj = _plain(obj, kind, api_version)  # the dict parser judges
@@ -88,9 +88,7 @@ class PageParser:
             except (BadField, TypeError, ValueError, KeyError, AttributeError) as exc:
                 append(_Refused(obj, exc))
             if kind == "Service":
-                meta = obj.get("metadata")
-                meta = meta if isinstance(meta, dict) else {}
-                key = (meta.get("namespace") or "", meta.get("name") or "")
+                key = object_key(obj)
                 # A name that is no string is refused by the parser: the read then fails.
                 if type(key[0]) is str and type(key[1]) is str:
                     out.keys.append(key)
@@ -136,11 +134,16 @@ class PageParser:
         self._pods_indexed = True
 
 
-def _struct_key(obj: Any) -> tuple[str, str]:
-    """(namespace, name) of a Service's Struct that `typed_service` read (so both are
-    strings, the namespace maybe absent), as the dict path reads them."""
-    meta = obj.metadata
-    return (meta.namespace or "", meta.name)
+def object_key(obj: Any) -> tuple[str, str]:
+    """(namespace, name) of an object: a dict as the API sent it ("" for what is absent;
+    metadata that is no mapping counts as absent), or a typed Struct that its
+    ``parse_typed`` reader took (so both are strings, the namespace maybe absent)."""
+    if type(obj) is not dict:
+        meta = obj.metadata
+        return (meta.namespace or "", meta.name)
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    return (meta.get("namespace") or "", meta.get("name") or "")
 
 
 def _plain(obj: Any, kind: str, api_version: str) -> RawObject:

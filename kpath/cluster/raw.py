@@ -85,7 +85,7 @@ class RawCluster:
         kinds kpath does not read."""
         if kind in KINDS:
             if type(item) is not dict:
-                self.__dict__["_structs"] = True
+                self.held_typed()
             self.held.setdefault(kind, []).append(item)
             self.sources.setdefault(kind, []).append(source)
         else:
@@ -94,7 +94,7 @@ class RawCluster:
     def replace(self, kind: str, index: int, item: Any, source: str = "") -> None:
         """Put a later copy of an object in the place of the earlier one."""
         if type(item) is not dict:
-            self.__dict__["_structs"] = True
+            self.held_typed()
         self.held[kind][index] = item
         self.sources[kind][index] = source
 

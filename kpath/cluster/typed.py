@@ -523,26 +523,88 @@ _SKIPPED: dict[str, Any] = {}
 
 
 @functools.cache
-def _list_document() -> Any:
-    """A List of shaped kinds, every item tagged with its kind, in one pass."""
+def _list_document(wanted: frozenset[str] | None = None) -> Any:
+    """A List of shaped kinds (with ``wanted``, see `_wanted_union`), every item tagged
+    with its kind, in one pass."""
     fields: list[tuple[str, Any, Any]]
     fields = [(name, Any, msgspec.UNSET) for name in ("kind", "apiVersion", "metadata")]
-    fields.append(("items", Union[_array_of(None), None], msgspec.UNSET))  # noqa: UP007
+    fields.append(("items", Union[_array_of(None, wanted), None], msgspec.UNSET))  # noqa: UP007
     return msgspec.defstruct("ListStruct", fields, gc=False)
 
 
-def _array_of(kind: str | None) -> Any:
+def _array_of(kind: str | None, wanted: frozenset[str] | None = None) -> Any:
     """Items of ``kind`` (their own kind, if they say one, must be it), or of any shaped
-    kind (each saying its own) when ``kind`` has no shape."""
+    kind (each saying its own) when ``kind`` has no shape. With ``wanted``: a shaped kind
+    not wanted is skipped (`skipped_struct`), and the items of a kind without a shape are
+    those of `_wanted_union`."""
     key = kind if kind is not None and kind in SHAPES else None
-    found = _LISTS.get(key)
+    found = _LISTS.get((key, wanted))
     if found is None:
-        item = kind_struct(key) if key is not None else _any_struct()
-        found = _LISTS[key] = types.GenericAlias(list, (item,))
+        if key is None:
+            item = _any_struct() if wanted is None else _wanted_union(wanted)
+        elif wanted is None or key in wanted:
+            item = kind_struct(key)
+        else:
+            item = skipped_struct(key)
+        found = _LISTS[key, wanted] = types.GenericAlias(list, (item,))
     return found
 
 
-_LISTS: dict[str | None, Any] = {}
+_LISTS: dict[tuple[str | None, frozenset[str] | None], Any] = {}
+
+
+@functools.cache
+def _wanted_union(wanted: frozenset[str]) -> Any:
+    """For a reader of ``wanted`` kinds only: any shaped kind, or wanted kind read in full,
+    chosen by the item's ``kind``. Those wanted decode to their Struct, or (read in full: no
+    shape) to `_whole_struct`, made a dict by `_as_dicts`; the other shaped kinds to their
+    kind alone. Not members: the kinds read in full but not wanted, which the dump reader
+    still looks at (it counts those of another group or not read): item by item."""
+    shaped = [kind_struct(k) if k in wanted else skipped_struct(k) for k in SHAPES]
+    full = [_whole_struct(k) for k in sorted(_full_kinds() & wanted)]
+    return Union[tuple(shaped + full)]  # noqa: UP007
+
+
+#: The top-level fields of a Kubernetes object (all a kind read in full has: no parser
+#: of those kinds reads another), in the order API servers write them.
+_TOP_FIELDS = ("apiVersion", "metadata", "spec", "status")
+
+
+def _whole_struct(kind: str) -> Any:
+    """An object of a kind without a shape, in one pass with shaped ones: its top-level
+    fields whole, as ``json.loads`` reads them (`_as_dicts` makes it that dict, its keys
+    in API order rather than the file's: no parser looks at their order)."""
+    found = _WHOLES.get(kind)
+    if found is None:
+        found = _WHOLES[kind] = msgspec.defstruct(
+            kind + "Whole",
+            [(name, Any, msgspec.UNSET) for name in _TOP_FIELDS],
+            tag_field="kind",
+            tag=kind,
+        )
+        _WHOLE_KINDS[found] = kind
+    return found
+
+
+_WHOLES: dict[str, Any] = {}
+_WHOLE_KINDS: dict[Any, str] = {}
+
+
+def _as_dicts(items: list[Any]) -> list[Any]:
+    """``items`` with every `_whole_struct` made the dict its parser reads (in place)."""
+    kind_of = _WHOLE_KINDS.get
+    for index, item in enumerate(items):
+        kind = kind_of(type(item))
+        if kind is not None:
+            obj: dict[str, Any] = {}
+            for name in _TOP_FIELDS:
+                value = getattr(item, name)
+                if value is not msgspec.UNSET:
+                    obj[name] = value
+                if name == "apiVersion":
+                    obj["kind"] = kind
+            items[index] = obj
+    return items
 
 
 # ---------------------------------------------------------------- one item at a time
@@ -664,22 +726,29 @@ def decode_items(
     return out
 
 
-def _one_pass(data: memoryview, named_kind: str | None) -> Any:
-    """The common case: a List (or bare array, or object) of shaped kinds, in one pass."""
+def _one_pass(
+    data: memoryview, named_kind: str | None, wanted: frozenset[str] | None = None
+) -> Any:
+    """The common case: a List (or bare array, or object) of shaped kinds, in one pass.
+    ``wanted``: see `_shape_of`; then wanted kinds read in full may be among the items
+    (`_wanted_union`)."""
     if data[0] == 0x5B:  # "[": a bare array, kind from the items or the file name
-        return _decoder_of(_array_of(named_kind)).decode(data)
-    doc = _decoder_of(_list_document()).decode(data)
+        items = _decoder_of(_array_of(named_kind, wanted)).decode(data)
+        return items if wanted is None else _as_dicts(items)
+    doc = _decoder_of(_list_document(wanted)).decode(data)
     kind = doc.kind
     if doc.items is not msgspec.UNSET and (
         not kind or (type(kind) is str and kind.endswith("List"))
     ):
+        if wanted is not None and doc.items is not None:
+            _as_dicts(doc.items)
         return {
             key: value
             for key in ("kind", "apiVersion", "metadata", "items")
             if (value := getattr(doc, key)) is not msgspec.UNSET
         }
     kind = kind if kind is not msgspec.UNSET else None
-    return _decoder(kind or named_kind, None, True).decode(data)
+    return _decoder(kind or named_kind, wanted, True).decode(data)
 
 
 # ---------------------------------------------------------------- a mapped List in pieces
@@ -788,12 +857,12 @@ def _document(
     release: Release | None,
     wanted: frozenset[str] | None,
 ) -> Any:
-    """One JSON value (a List, an object, a bare array) with its objects slim. With
-    ``release`` or ``wanted``, item by item (the file's pages let go of as they are read;
-    objects of other kinds not decoded); else in one pass where it can."""
-    if release is None and wanted is None:
+    """One JSON value (a List, an object, a bare array) with its objects slim (with
+    ``wanted``, objects of other kinds not decoded). With ``release``, item by item or in
+    pieces (the file's pages let go of as they are read); else in one pass where it can."""
+    if release is None:
         try:
-            return _one_pass(data, named_kind)
+            return _one_pass(data, named_kind, wanted)
         except msgspec.ValidationError:
             pass  # kinds without a Struct, or one object msgspec refuses: item by item
     elif release is not None and wanted is None:

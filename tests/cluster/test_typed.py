@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -269,6 +270,46 @@ def test_objects_of_kinds_not_named_are_not_decoded() -> None:
     assert plain is not None and got_pod == typed.to_plain(plain[0]["items"][0])
     assert got_service == {"kind": "Service"}  # its kind alone
     assert got_other == {"kind": "Deployment"}
+
+
+def netpol(name: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": name, "namespace": "shop"},
+        "spec": {"podSelector": {"matchLabels": {"app": "web"}}, "policyTypes": ["Ingress"]},
+    }
+
+
+def test_a_list_read_for_some_kinds_is_one_pass_and_reads_as_item_by_item(
+    tmp_path: Path,
+) -> None:
+    # Wanted with a shape (Pod), wanted without one (NetworkPolicy, kept whole as a dict)
+    # and not wanted (Service): the one-pass decoder knows every kind, so it decodes the
+    # List itself.
+    items = [pod("p"), netpol("deny"), service("web"), netpol("allow"), pod("q")]
+    kinds = frozenset({"Pod", "NetworkPolicy"})
+    for extra in ([], [{"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway"}]):
+        text = a_list(*items, *extra).encode()
+        if not extra:
+            typed._one_pass(memoryview(text), None, kinds)  # refuses none of them
+        else:  # a kind read in full but not wanted: the dump reader sees it (item by item)
+            with pytest.raises(msgspec.ValidationError):
+                typed._one_pass(memoryview(text), None, kinds)
+        array = text[text.index(b"[") : text.rindex(b"]") + 1]
+        by_item = typed.decode_items(
+            typed._decoder_of(typed._RAWS).decode(array), None, None, kinds, True
+        )
+        docs = typed.decode_documents(text, kinds=kinds)
+        assert docs is not None
+        got = docs[0]["items"]
+        assert [type(x) for x in got] == [type(x) for x in by_item]
+        assert list(map(typed.to_plain, got)) == list(map(typed.to_plain, by_item))
+        assert got[1] == netpol("deny") and got[3] == netpol("allow")  # as json.loads reads
+        assert typed.to_plain(got[2]) == {"kind": "Service"}  # not wanted: its kind alone
+        # And the dump read for those kinds is the one read whole (json.loads, dict parsers).
+        snap = both_ways_for(kinds, write(tmp_path / "dump.json", text))
+        assert isinstance(snap, Snapshot) and snap.kinds_seen == {"Pod", "NetworkPolicy"}
 
 
 def both_ways_for(kinds: frozenset[str], *paths: Path) -> Snapshot | str:
