@@ -30,6 +30,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `kpath` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._goal import emit, result
 from benchmarks.bench_lab_serve import KINDS, Lab, fetch
 from benchmarks.bench_offline import OUT, cluster_file, run
 
@@ -56,41 +57,27 @@ def results(
     out: list[dict[str, Any]] = []
     note = "whole processes, medians, interleaved; the lab serves pages of 500"
     if kubectl_s is not None:
-        out.append(
-            {
-                "goal": f"live {scale}: kpath paths -A -o json <= 0.1x kubectl get -A -o json",
-                "measured": round(kpath_s, 3),
-                "unit": "s",
-                "reference": round(kubectl_s, 3),
-                "ratio": round(kpath_s / kubectl_s, 3),
-                "limit": KUBECTL_LIMIT,
-                "pass": kpath_s / kubectl_s <= KUBECTL_LIMIT,
-                "note": note,
-            }
-        )
+        goal = f"live {scale}: kpath paths -A -o json <= 0.1x kubectl get -A -o json"
+        out.append(result(goal, kpath_s, "s", KUBECTL_LIMIT, reference=kubectl_s, note=note))
     out.append(
-        {
-            "goal": f"live {scale}: kpath paths -A -o json <= 3x fetching every page",
-            "measured": round(kpath_s, 3),
-            "unit": "s",
-            "reference": round(fetch_s, 3),
-            "ratio": round(kpath_s / fetch_s, 3),
-            "limit": FETCH_LIMIT,
-            "pass": kpath_s / fetch_s <= FETCH_LIMIT,
-            "note": "fetch: httpx in this process, bodies not decoded; kpath: whole process",
-        }
+        result(
+            f"live {scale}: kpath paths -A -o json <= 3x fetching every page",
+            kpath_s,
+            "s",
+            FETCH_LIMIT,
+            reference=fetch_s,
+            note="fetch: httpx in this process, bodies not decoded; kpath: whole process",
+        )
     )
     out.append(
-        {
-            "goal": f"live {scale}: kpath paths peak RSS <= 1.0x the bytes read",
-            "measured": round(peak / 1e6, 1),
-            "unit": "MB",
-            "reference": round(size / 1e6, 1),
-            "ratio": round(peak / size, 3),
-            "limit": RSS_LIMIT,
-            "pass": peak / size <= RSS_LIMIT,
-            "note": "peak RSS of the whole process (interpreter included) vs the pages' bytes",
-        }
+        result(
+            f"live {scale}: kpath paths peak RSS <= 1.0x the bytes read",
+            peak / 1e6,
+            "MB",
+            RSS_LIMIT,
+            reference=size / 1e6,
+            note="peak RSS of the whole process (interpreter included) vs the pages' bytes",
+        )
     )
     return out
 
@@ -151,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         verdict = "pass" if r["pass"] else "FAIL"
         print(f"{r['goal']}: {r['ratio']:.2f}x (limit {r['limit']}x) {verdict}")
     if a.json:
-        print(json.dumps({"results": found}))
+        emit(found)
     return 0
 
 
