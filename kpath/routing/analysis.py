@@ -27,6 +27,7 @@ from kpath.routing.paths import (
     port_routes,
     service_paths,
 )
+from kpath.routing.podlabels import PodIndex
 from kpath.routing.policy.unevaluated import not_evaluated_findings
 
 if TYPE_CHECKING:
@@ -76,11 +77,12 @@ def _analyse(snapshot: Snapshot, client_address: str | Client | None = None) -> 
     paths: list[Path] = []
     findings: list[Finding] = list(snapshot_findings(snapshot))
     findings.extend(not_evaluated_findings(snapshot.other_policies))
+    pods = PodIndex(snapshot)  # label sets per namespace, built for the first service asking
     for key in sorted(snapshot.services):
         svc = snapshot.services[key]
         routes[key] = r = port_routes(snapshot, svc)
         paths.extend(service_paths(snapshot, svc, r))
-        findings.extend(service_findings(snapshot, svc, r))
+        findings.extend(service_findings(snapshot, svc, r, pods))
     ingress = list(ingress_paths(snapshot, routes))
     paths.extend(ingress)
     findings.extend(ingress_findings(ingress, snapshot))

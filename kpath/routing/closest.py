@@ -7,7 +7,8 @@ of each value, and of each key when the pod carries a near one instead.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from functools import cache
 from typing import NamedTuple
 
 from kpath.cluster.records import Pod
@@ -52,11 +53,18 @@ def letters(n: int) -> str:
 def edit_distance(a: str, b: str) -> int:
     """Levenshtein distance: insertions, deletions and substitutions of one letter
     (rapidfuzz's, in C++: a selector is compared with every pod's labels in its namespace)."""
+    return int(_levenshtein()(a, b))
+
+
+@cache
+def _levenshtein() -> Callable[[str, str], int]:
     # Imported on first use: only a selector that matches nothing asks, and rapidfuzz's
-    # import is a tenth of `kpath paths`' start-up.
+    # import is a tenth of `kpath paths`' start-up. (Cached: an import statement run for
+    # every label compared was a tenth of the comparisons' time.)
     from rapidfuzz.distance import Levenshtein
 
-    return int(Levenshtein.distance(a, b))
+    distance: Callable[[str, str], int] = Levenshtein.distance
+    return distance
 
 
 def term(labels: Mapping[str, str], key: str, value: str) -> Term:

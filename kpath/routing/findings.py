@@ -10,11 +10,12 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple, TypedDict, Unpack
 
-from kpath.cluster.records import ObjectKey, Pod, Service
+from kpath.cluster.records import ObjectKey, Service
 from kpath.cluster.snapshot import FROM_PODS, Snapshot
 from kpath.routing.affinity import applies
-from kpath.routing.closest import closest
+from kpath.routing.closest import Candidate
 from kpath.routing.kubeproxy import Verdict, has_usable
+from kpath.routing.podlabels import PodIndex, closest_sets, selected
 from kpath.routing.visibility import not_visible_lines
 
 if TYPE_CHECKING:  # annotations only: `kpath request` needs Finding, not the path machinery
@@ -134,8 +135,13 @@ def _names(nodes: Sequence[str], limit: int = 5) -> str:
 
 
 def service_findings(
-    snapshot: Snapshot, svc: Service, routes: Sequence[PortRoutes]
+    snapshot: Snapshot,
+    svc: Service,
+    routes: Sequence[PortRoutes],
+    pods: PodIndex | None = None,
 ) -> Iterator[Finding]:
+    """``pods``: the snapshot's pods by label set, shared by one analysis run's services
+    (None: made here, for this one service)."""
     key = svc.key
     if svc.type == "ExternalName":
         return
@@ -145,7 +151,7 @@ def service_findings(
     if not all_targets and not endpoints_known(snapshot):
         return  # said once for the whole input (KP304)
     if svc.selector is not None and not all_targets:
-        yield from _no_endpoints(snapshot, svc)
+        yield from _no_endpoints(snapshot, svc, PodIndex(snapshot) if pods is None else pods)
         return
     if svc.selector is None and not all_targets:
         if {"EndpointSlice", "Endpoints"} & snapshot.kinds_seen:
@@ -255,11 +261,9 @@ def _policy_findings(svc: Service, r: PortRoutes, where: str, label: str) -> Ite
             )
 
 
-def _no_endpoints(snapshot: Snapshot, svc: Service) -> Iterator[Finding]:
+def _no_endpoints(snapshot: Snapshot, svc: Service, pods: PodIndex) -> Iterator[Finding]:
     key = svc.key
     assert svc.selector is not None
-    pods = snapshot.pods_by_namespace.get(svc.namespace, ())
-    selected = snapshot.selected_pods(svc.namespace, svc.selector)
     if "Pod" not in snapshot.kinds_seen:
         # Pods not read (not visible, or not in the dump): no pod counts to give.
         yield finding(
@@ -267,19 +271,21 @@ def _no_endpoints(snapshot: Snapshot, svc: Service) -> Iterator[Finding]:
             f"{key}: no endpoints (pods not read, so not why): every connection is refused",
             service=key,
         )
-    elif not selected:
+        return
+    sets = pods.sets(svc.namespace)
+    chosen = selected(sets, svc.selector)
+    if not chosen.pods:
         yield finding(
             "KP103",
             f"{key}: selector {_selector(svc.selector)} matches no pod"
-            f"{_closest(pods, svc.selector)}",
+            f"{_closest(closest_sets(sets, svc.selector))}",
             service=key,
         )
     else:
-        ready = sum(1 for p in selected if p.ready)
         yield finding(
             "KP102",
-            f"{key}: no endpoints ({len(selected)} pod(s) selected, "
-            f"{ready or 'none'} ready): every connection is refused",
+            f"{key}: no endpoints ({chosen.pods} pod(s) selected, "
+            f"{chosen.ready or 'none'} ready): every connection is refused",
             service=key,
         )
 
@@ -288,9 +294,8 @@ def _selector(selector: Mapping[str, str]) -> str:
     return ",".join(f"{k}={v}" for k, v in selector.items())
 
 
-def _closest(pods: Iterable[Pod], selector: Mapping[str, str]) -> str:
+def _closest(near: Sequence[Candidate]) -> str:
     """Name the pods whose labels come closest (fewest letters off), and how they differ."""
-    near = closest(pods, selector)
     if not near:
         return " (no pod in the namespace carries any of its label keys)"
     names = _names([c.pod.name for c in near], 3)
