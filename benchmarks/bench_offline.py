@@ -31,6 +31,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `kpath` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from benchmarks._goal import emit, result
 from benchmarks.generate_cluster import QUICK, Scale, generate
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,29 +109,23 @@ def kpath_paths(path: Path) -> tuple[float, int, int]:
 def results(
     kpath_s: float, json_s: float, peak: int, size: int, scale: str
 ) -> list[dict[str, Any]]:
-    time_ratio = kpath_s / json_s
-    rss_ratio = peak / size
     return [
-        {
-            "goal": f"offline {scale}: kpath paths --dump -A -o json <= 0.5x json.loads (gc off)",
-            "measured": round(kpath_s, 3),
-            "unit": "s",
-            "reference": round(json_s, 3),
-            "ratio": round(time_ratio, 3),
-            "limit": TIME_LIMIT,
-            "pass": time_ratio <= TIME_LIMIT,
-            "note": "whole process vs json.loads alone; medians, interleaved",
-        },
-        {
-            "goal": f"offline {scale}: kpath paths peak RSS <= 1.5x the file",
-            "measured": round(peak / 1e6, 1),
-            "unit": "MB",
-            "reference": round(size / 1e6, 1),
-            "ratio": round(rss_ratio, 3),
-            "limit": RSS_LIMIT,
-            "pass": rss_ratio <= RSS_LIMIT,
-            "note": "peak RSS of the whole process (interpreter included) vs file size",
-        },
+        result(
+            f"offline {scale}: kpath paths --dump -A -o json <= 0.5x json.loads (gc off)",
+            kpath_s,
+            "s",
+            TIME_LIMIT,
+            reference=json_s,
+            note="whole process vs json.loads alone; medians, interleaved",
+        ),
+        result(
+            f"offline {scale}: kpath paths peak RSS <= 1.5x the file",
+            peak / 1e6,
+            "MB",
+            RSS_LIMIT,
+            reference=size / 1e6,
+            note="peak RSS of the whole process (interpreter included) vs file size",
+        ),
     ]
 
 
@@ -173,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         verdict = "pass" if r["pass"] else "FAIL"
         print(f"{r['goal']}: {r['ratio']:.2f}x (limit {r['limit']}x) {verdict}")
     if a.json:
-        print(json.dumps({"results": found}))
+        emit(found)
     return 0
 
 
