@@ -64,6 +64,43 @@ class Analysis:
         return [f for f in self.findings if f.severity.rank >= threshold.rank]
 
 
+@dataclass(frozen=True)
+class GatewayParts:
+    """What the Gateway API adds to an analysis; `LiveAnalysis` keeps one and makes it
+    again when a Gateway, a route or what they reach changes."""
+
+    table: GatewayTable
+    infra: dict[ObjectKey, InfraRef]
+    #: infrastructure Service -> the Gateways it is the proxy of, in name order
+    marks: dict[ObjectKey, tuple[ObjectKey, ...]]
+    paths: tuple[Path, ...]
+    findings: tuple[Finding, ...]  # from the spec (table_findings), then from status
+
+
+def gateway_parts(snapshot: Snapshot) -> GatewayParts | None:
+    """The Gateway API's table, infrastructure, paths and findings (None: no Gateway or
+    route in ``snapshot``)."""
+    if not (snapshot.gateways.gateways or snapshot.gateways.routes):
+        return None
+    from kpath.routing.gateway.attach import attach
+    from kpath.routing.gateway.findings import table_findings
+    from kpath.routing.gateway.status import gateway_analysis_findings
+
+    table = attach(snapshot)
+    infra = gateway_infra(snapshot)
+    marks: dict[ObjectKey, list[ObjectKey]] = {}
+    for gw, ref in sorted(infra.items()):
+        if ref.service is not None:
+            marks.setdefault(ref.service, []).append(gw)
+    resolved: ResolvedRules = {}  # each rule's backends, resolved once for both
+    paths = tuple(gateway_paths(snapshot, table, infra, resolved))
+    findings = (
+        *table_findings(snapshot, table, resolved),
+        *gateway_analysis_findings(snapshot, table, infra, list(paths)),
+    )
+    return GatewayParts(table, infra, {k: tuple(v) for k, v in marks.items()}, paths, findings)
+
+
 def analyse(snapshot: Snapshot, client: str | Client | None = None) -> Analysis:
     """``client``: the outside client's address NetworkPolicies are judged from
     (``--client``, or a `Client` with its own note; None: one outside every ipBlock the
@@ -90,26 +127,14 @@ def _analyse(snapshot: Snapshot, client_address: str | Client | None = None) -> 
         conflict_findings(p.entry.ingress for p in ingress if p.entry.ingress is not None)
     )
     table, infra = None, {}
-    if snapshot.gateways.gateways or snapshot.gateways.routes:
-        from kpath.routing.gateway.attach import attach
-        from kpath.routing.gateway.findings import table_findings
-        from kpath.routing.gateway.status import gateway_analysis_findings
-
-        table = attach(snapshot)
-        infra = gateway_infra(snapshot)
-        marks: dict[ObjectKey, list[ObjectKey]] = {}
-        for gw, ref in sorted(infra.items()):
-            if ref.service is not None:
-                marks.setdefault(ref.service, []).append(gw)
+    gw = gateway_parts(snapshot)
+    if gw is not None:
+        table, infra = gw.table, gw.infra
         # The infrastructure Service keeps its own paths, marked as the Gateways' proxies.
-        paths = [
-            p._replace(gateways=tuple(marks[p.service])) if p.service in marks else p for p in paths
-        ]
-        resolved: ResolvedRules = {}  # each rule's backends, resolved once for both
-        gw_paths = list(gateway_paths(snapshot, table, infra, resolved))
-        paths.extend(gw_paths)
-        findings.extend(table_findings(snapshot, table, resolved))  # from spec
-        findings.extend(gateway_analysis_findings(snapshot, table, infra, gw_paths))
+        marks = gw.marks
+        paths = [p._replace(gateways=marks[p.service]) if p.service in marks else p for p in paths]
+        paths.extend(gw.paths)
+        findings.extend(gw.findings)
     findings.extend(cross_node_findings(paths, snapshot.services))
     client = None
     policies = snapshot.network_policies

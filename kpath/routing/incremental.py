@@ -52,7 +52,7 @@ from kpath.cluster.raw import RawCluster, RawObject
 from kpath.cluster.records import Labels, ObjectKey, Pod
 from kpath.cluster.snapshot import Snapshot
 from kpath.gcpause import paused_gc
-from kpath.routing.analysis import Analysis
+from kpath.routing.analysis import Analysis, GatewayParts, gateway_parts
 from kpath.routing.closest import candidates
 from kpath.routing.findings import (
     CrossTally,
@@ -63,11 +63,6 @@ from kpath.routing.findings import (
     service_findings,
     snapshot_findings,
 )
-from kpath.routing.gateway.attach import GatewayTable, attach
-from kpath.routing.gateway.backends import ResolvedRules
-from kpath.routing.gateway.findings import table_findings
-from kpath.routing.gateway.infra import InfraRef
-from kpath.routing.gateway.status import gateway_analysis_findings
 from kpath.routing.ingress import IngressRoute, ingress_facts, ingress_routes
 from kpath.routing.ingress_conflicts import conflict_findings
 from kpath.routing.kubeproxy import Target
@@ -76,8 +71,6 @@ from kpath.routing.nodegroups import NodeGroup
 from kpath.routing.paths import (
     Path,
     PortRoutes,
-    gateway_infra,
-    gateway_paths,
     ingress_path,
     port_routes,
     service_paths,
@@ -129,15 +122,6 @@ class _Part(NamedTuple):
     grouped: bool
 
 
-@dataclass
-class _Gateways:
-    table: GatewayTable
-    infra: dict[ObjectKey, InfraRef]
-    marks: dict[ObjectKey, tuple[ObjectKey, ...]]
-    paths: tuple[Path, ...]
-    findings: tuple[Finding, ...]
-
-
 #: A KP103 rank (letters off, terms off) past every candidate's.
 _NO_RANK = (1 << 62, 1 << 62)
 
@@ -177,7 +161,7 @@ class LiveAnalysis:
         self._ing_paths: list[Path] = []
         self._ing_findings: tuple[Finding, ...] = ()
         self._reroute_ingresses(snap, set())
-        self._gw: _Gateways | None = self._gateways(snap)
+        self._gw: GatewayParts | None = gateway_parts(snap)
         self._extra: dict[ObjectKey, list[Path]] = {}
         #: Each service's cross-node tally, over all its paths: (crossing, counted, pinned).
         self._cross: dict[ObjectKey, tuple[float, float, bool]] = {}
@@ -303,23 +287,6 @@ class LiveAnalysis:
             backend = r.backend_service
             if backend in dirty or (backend in regrouped and self._ing_paths[i].groups):
                 self._ing_paths[i] = ingress_path(snap, r, self._routes)
-
-    def _gateways(self, snap: Snapshot) -> _Gateways | None:
-        if not (snap.gateways.gateways or snap.gateways.routes):
-            return None
-        table = attach(snap)
-        infra = gateway_infra(snap)
-        marks: dict[ObjectKey, list[ObjectKey]] = {}
-        for gw, ref in sorted(infra.items()):
-            if ref.service is not None:
-                marks.setdefault(ref.service, []).append(gw)
-        resolved: ResolvedRules = {}
-        paths = tuple(gateway_paths(snap, table, infra, resolved))
-        findings = (
-            *table_findings(snap, table, resolved),
-            *gateway_analysis_findings(snap, table, infra, list(paths)),
-        )
-        return _Gateways(table, infra, {k: tuple(v) for k, v in marks.items()}, paths, findings)
 
     def _tally(self, snap: Snapshot, keys: set[ObjectKey]) -> None:
         """The cross-node tally of ``keys`` again: each service's own, continued with its
@@ -548,7 +515,7 @@ class LiveAnalysis:
             self._head = (*snapshot_findings(snap), *not_evaluated_findings(snap.other_policies))
         if (self._gw is not None or regateway) and (regateway or dirty):
             old_gw = self._gw
-            self._gw = self._gateways(snap)
+            self._gw = gateway_parts(snap)
             for gw in (old_gw, self._gw):
                 if gw is not None:
                     changed |= {p.service for p in gw.paths} | set(gw.marks)
