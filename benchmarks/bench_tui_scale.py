@@ -49,7 +49,6 @@ import re
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +58,7 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` and `kpath` 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._goal import emit, result
+from benchmarks._lab import Lab
 from benchmarks.bench_tui import QUERIES, SIZE, Timed, analysis_of, make_app, p95
 from benchmarks.generate_cluster import Scale, generate
 from kpath.routing.analysis import Analysis
@@ -193,31 +193,6 @@ def live_dump(quick: bool) -> Path:
     return path
 
 
-class Lab:
-    """``kpath lab --dump FILE`` as a child process, until it is stopped."""
-
-    def __init__(self, dump: Path, workdir: Path) -> None:
-        self.kubeconfig = workdir / "lab.kubeconfig"
-        log = workdir / "lab.out"
-        self.proc = subprocess.Popen(
-            [
-                *(sys.executable, "-m", "kpath", "lab", "--dump", str(dump)),
-                *("--kubeconfig-out", str(self.kubeconfig)),
-            ],
-            cwd=ROOT,
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-        )
-        while "Ctrl+C" not in log.read_text():
-            if self.proc.poll() is not None:
-                raise SystemExit(f"the lab exited: {log.read_text()}")
-            time.sleep(0.2)
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(30)
-
-
 def timed_child(script: str, kubeconfig: Path, tree: Path = ROOT) -> tuple[float, float]:
     """Seconds from spawning ``script`` (its kpath from ``tree``) to the moment it names,
     and its CPU seconds until then."""
@@ -266,12 +241,10 @@ def first_screens(
     if kubeconfig is not None:
         take_turns(kubeconfig)
         return children
-    with tempfile.TemporaryDirectory() as work:
-        lab = Lab(dump, Path(work))
-        try:
-            take_turns(lab.kubeconfig)
-        finally:
-            lab.stop()
+    # Its kubeconfig and log in a directory of its own, removed when it stops; no start-up
+    # limit: at full scale the lab reads a 1 GB dump first.
+    with Lab(dump, start_timeout=float("inf")) as lab:
+        take_turns(lab.kubeconfig)
     return children
 
 

@@ -3,13 +3,11 @@
 A `ClusterSource` is everything the terminal UI needs to know about its input, in one
 object the command line builds from its flags: how to read and analyse it (`load`), how to
 follow it (`follower` with `load_following`: watch events filed into the objects the load
-read, a `Followable`; or the older `watcher`, which only says which kinds changed, for a
-reload), which
-kubeconfig contexts and namespaces it could read instead (`contexts`, `with_context`,
-`namespaces`, `with_namespaces`), and whether its addresses may be probed. Core code: no
-textual here. I/O happens only inside the methods that say so (`load`, `load_following`,
-the follower and watcher, `contexts`, `namespaces`, `probe_api`); the UI calls them from
-workers.
+read, a `Followable`), which kubeconfig contexts and namespaces it could read instead
+(`contexts`, `with_context`, `namespaces`, `with_namespaces`), and whether its addresses
+may be probed. Core code: no textual here. I/O happens only inside the methods that say so
+(`load`, `load_following`, the follower, `contexts`, `namespaces`, `probe_api`); the UI
+calls them from workers.
 """
 
 from __future__ import annotations
@@ -32,13 +30,6 @@ if TYPE_CHECKING:
     from kpath.cluster.live import LiveOptions
     from kpath.cluster.snapshot import Snapshot
 
-#: Follows the cluster until the event is set, calling back with each changed kind (or
-#: `WATCH_LOST` / `WATCH_OK`); no source of kpath's own has one now (they follow objects).
-Watcher = Callable[[Callable[[str], None], threading.Event], None]
-#: What a `Watcher` says besides kinds: a stream broke and is being retried ...
-WATCH_LOST = "!watch-lost"
-#: ... and every broken stream is following again.
-WATCH_OK = "!watch-ok"
 #: Where a follower hands its events over: one batch at a time, from its own thread.
 EventSink = Callable[[Sequence[Event]], None]
 #: Follows the cluster from where ``raw`` was listed (``raw.list_versions``) until the event
@@ -59,11 +50,6 @@ class ClusterSource(Protocol):
     @property
     def live(self) -> bool:
         """A live cluster (probes and the watch make sense), or files."""
-        ...
-
-    @property
-    def watcher(self) -> Watcher | None:
-        """Which kinds changed, for a reload (None: not live, or it has a `follower`)."""
         ...
 
     @property
@@ -185,7 +171,6 @@ class DumpSource:
         return "dump: " + ", ".join(self.files)
 
     live = False
-    watcher = None
     follower = None
 
     @property
@@ -247,8 +232,6 @@ class KubeSource:
     @property
     def origin(self) -> str:
         return self.label or f"context {self.options.context or '?'}"
-
-    watcher = None  # followed by `follower`
 
     @property
     def follower(self) -> Follower | None:
@@ -349,7 +332,6 @@ class LoadedSource:
     read: Callable[[], Analysis]
     origin: str = ""
     live: bool = False
-    watcher: Watcher | None = None
     follower: Follower | None = None
     raw: Callable[[], RawCluster] | None = field(default=None, repr=False)
     build: Callable[[RawCluster], Analysis] | None = field(default=None, repr=False)

@@ -57,7 +57,7 @@ def test_parse_client() -> None:
 
 def test_a_dump_source_reads_what_kpath_paths_reads_and_is_never_probed() -> None:
     source = _cluster_source(flags(dump=[str(DUMP)], client="192.0.2.7"))
-    assert isinstance(source, DumpSource) and not source.live and source.watcher is None
+    assert isinstance(source, DumpSource) and not source.live and source.follower is None
     ours, cli = source.load(), _load(flags(dump=[str(DUMP)], client="192.0.2.7"))
     assert [(f.code, f.message) for f in ours.findings] == [
         (f.code, f.message) for f in cli.findings

@@ -74,9 +74,10 @@ ACTIONS: tuple[Action, ...] = (
 
 #: Keys handled by a widget when it has focus, for the help screen.
 WIDGET_KEYS: tuple[tuple[str, str], ...] = (
-    ("↑ ↓ PgUp PgDn Home End", "services list: move the cursor"),
+    ("↑ ↓ j k", "services list: move the cursor"),
+    ("PgUp PgDn Home End", "services list: a page up or down, the first or last service"),
     ("Tab / Shift+Tab", "move focus: services list, path view, details/findings"),
-    ("↑ ↓ ← →", "path view: step through the hops of the selected service"),
+    ("↑ ↓ ← → h j k l", "path view: step through the hops of the selected service"),
     ("[ ]", "path view: previous / next path"),
     ("Enter", "findings: jump to the finding's service"),
     ("Ctrl+P", "command palette: every action by name"),

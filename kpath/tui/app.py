@@ -10,8 +10,7 @@ A live source with a `follower` is followed from the objects each load read (a
 to an `Inbox`, and an apply worker builds the `LiveAnalysis` (seconds at full scale, so
 after the first screen), files whatever has arrived into it and analyses it again, and an
 `EventsApplied` message brings the analysis and what changed to the screen, which repaints
-those services alone. A source with only a
-`watcher` hears which kinds changed and reloads everything after a quiet spell.
+those services alone. A live source with no follower is read again with `r`.
 """
 
 from __future__ import annotations
@@ -42,25 +41,14 @@ from kpath.routing.analysis import Analysis
 from kpath.routing.incremental import Changed, LiveAnalysis
 from kpath.routing.scope import ViewScope
 from kpath.safetext import clean, clean_message
-from kpath.source import (
-    WATCH_LOST,
-    WATCH_OK,
-    ClusterSource,
-    Followable,
-    Follower,
-    Watcher,
-    detached,
-    needs_reload,
-)
+from kpath.source import ClusterSource, Followable, Follower, detached, needs_reload
 from kpath.tui import files, health
 from kpath.tui import view_model as vm
 from kpath.tui.actions import bindings
 from kpath.tui.commands import KpathCommands
-from kpath.tui.follow import MIN_GAP, reload_delay
 from kpath.tui.inbox import Inbox, narrow_first
 from kpath.tui.messages import (
     AnalysisReady,
-    ClusterChanged,
     EventsApplied,
     JumpTo,
     LoadFailed,
@@ -85,7 +73,7 @@ if TYPE_CHECKING:  # loaded when probes are wired (kpath.tui.probing), not with 
     from kpath.tui.probing import Prober
     from kpath.tui.request_view import AnswerView
 
-__all__ = ["KpathApp", "Watcher"]
+__all__ = ["KpathApp"]
 
 DARK_THEME, LIGHT_THEME = "textual-dark", "textual-light"
 #: How many followed batches `painted` remembers (arrival and paint times, what changed).
@@ -145,17 +133,12 @@ class KpathApp(App[int]):
         )
         self.loaded = False
         self._follower: Follower | None = source.follower if self.live else None
-        self._watcher = source.watcher if self.live and self._follower is None else None
         self._following: Followable | None = None  # the load whose objects are followed
         self._unshown: EventsApplied | None = None  # applied, not drawn yet (a burst, merged)
         #: Followed batches on screen: (handed over, painted) in `time.monotonic` seconds,
         #: and what they changed; how far the screen trails the cluster.
         self.painted: deque[tuple[float, float, Changed]] = deque(maxlen=PAINTED_KEPT)
-        self._stop_watch = threading.Event()
-        self._last_reload = -MIN_GAP  # time.monotonic() of the last reload started
-        self._watch_timer: Timer | None = None
-        self._first_pending: float | None = None  # the oldest change not yet reloaded
-        self._watch_origin: str | None = None  # the server the watch follows, once known
+        self._stop_watch = threading.Event()  # the follow running now stops when set
         self._stale_since: datetime | None = None  # the cluster could not be read since
         self._retry_timer: Timer | None = None
         self._retries = 0
@@ -175,7 +158,6 @@ class KpathApp(App[int]):
         # Pushed rather than returned by get_default_screen: only pushed screens get their
         # CSS_PATH loaded by Textual.
         await self.push_screen(self.main)
-        self._start_watch()
 
     def on_unmount(self) -> None:
         self._stop_watch.set()
@@ -198,48 +180,13 @@ class KpathApp(App[int]):
     # --- workers: all I/O happens here, never on the event loop ---------------------------
 
     def reload(self) -> None:
-        self._last_reload = time.monotonic()
         self.main.status.reading = True
         self._load_snapshot()
 
-    def _start_watch(self, origin: str | None = None) -> None:
-        """Follow the cluster with the current watcher, if any (a fresh stop event, so a
-        previous watch's late messages are told apart and dropped). ``origin``: the server
-        the watch will find in the kubeconfig, when a load just found it there."""
-        self._stop_following()
-        self._watch_origin = origin
-        if self._watcher is None:
-            # A follower starts from the objects the next load reads (`_follow`).
-            self.main.status.watching = ""
-            return
-        self._stop_watch = threading.Event()
-        self.main.status.watching = status_bar.WATCHING
-        self._watch(self._watcher, self._stop_watch)
-
     def _stop_following(self) -> None:
-        """The watch or follow running now stops; its changes not reloaded or drawn yet
-        are dropped."""
+        """The follow running now stops; its changes not drawn yet are dropped."""
         self._stop_watch.set()
-        if self._watch_timer is not None:
-            self._watch_timer.stop()
-            self._watch_timer = self._first_pending = None
         self._following, self._unshown = None, None
-
-    @work(thread=True, exit_on_error=False, group="watch")
-    def _watch(self, watcher: Watcher, stop: threading.Event) -> None:
-        def heard(kind: str) -> None:
-            # From the watch's threads: post_message is the thread-safe way in.
-            if kind == WATCH_LOST:
-                self.post_message(WatchHealth(False, stop))
-            elif kind == WATCH_OK:
-                self.post_message(WatchHealth(True, stop))
-            else:
-                self.post_message(ClusterChanged(kind, stop))
-
-        try:
-            watcher(heard, stop)
-        except KpathError as exc:  # credentials the load itself could use, but not the watch
-            self.call_from_thread(self._watch_failed, str(exc), stop)
 
     def _follow(self, following: Followable) -> None:
         """Follow the cluster from the objects a load just read; the previous follow stops
@@ -360,44 +307,18 @@ class KpathApp(App[int]):
                 markup=False,
             )
 
-    @on(ClusterChanged)
-    def _cluster_changed(self, message: ClusterChanged) -> None:
-        if message.watch is not self._stop_watch or self._stop_watch.is_set():
-            return
-        self._change_heard()
-
-    def _change_heard(self) -> None:
-        """Reload once changes go quiet (`reload_delay`)."""
-        now = time.monotonic()
-        delay = reload_delay(
-            now, self._first_pending, self._last_reload, self._watch_timer is not None
-        )
-        if delay is None:
-            return
-        if self._first_pending is None:
-            self._first_pending = now
-        if self._watch_timer is not None:
-            self._watch_timer.stop()
-        self._watch_timer = self.set_timer(delay, self._watched_reload)
-
-    def _watched_reload(self) -> None:
-        self._watch_timer = self._first_pending = None
-        self.reload()
-
     @on(WatchHealth)
     def _watch_health(self, message: WatchHealth) -> None:
         if message.watch is not self._stop_watch or self._stop_watch.is_set():
             return
         self.main.status.watching = status_bar.WATCHING if message.ok else status_bar.WATCH_LOST
-        if self._follower is not None and message.ok:
+        if message.ok:
             # The follower resumed where it was (a kind it lost track of comes back as a
             # Replace): nothing to reload. Lost, it is stale as a failed load: loads are
             # retried (a server that moved is found in the kubeconfig) and follow anew.
             # Followed again, the server answers: a retried load's error is history.
             self.main.status.error = ""
             self._fresh()
-        elif message.ok:
-            self.reload()  # changes while the watch was down were not heard
         else:
             self._went_stale()
 
@@ -426,14 +347,6 @@ class KpathApp(App[int]):
         if self._retry_timer is not None:
             self._retry_timer.stop()
             self._retry_timer = None
-        if (
-            self.live
-            and self._follower is None
-            and self.main.status.watching == status_bar.WATCH_LOST
-        ):
-            # Read, but not followed: without the watch only a load would notice the next
-            # outage (or change), so keep loading, at the longest pause.
-            self._retry_timer = self.set_timer(health.RETRY_DELAYS[-1], self._retry)
 
     @property
     def failure(self) -> str:
@@ -532,14 +445,6 @@ class KpathApp(App[int]):
             self.main.status.origin = self.origin = origin
         if message.following is not None:
             self._follow(message.following)
-        elif self._watcher is not None:
-            restart, self._watch_origin = health.watch_follows(self._watch_origin, origin)
-            if restart:  # the kubeconfig names another server now: follow that one
-                self._start_watch(self._watch_origin)
-                # The new watch starts from the server's version when its streams open: a
-                # change since this load and before then would go unheard. One more load,
-                # after the usual gap, covers it.
-                self._change_heard()
         self._fresh()
         with paused_gc():  # rows and findings of every service: many small acyclic objects
             changed = self.main.show_analysis(message.analysis, message.loaded_at)
@@ -673,7 +578,7 @@ class KpathApp(App[int]):
             return  # a dump holds what it holds
         self.source = wider
         self.workers.cancel_group(self, "probe")
-        if self._watcher is not None or self._follower is not None:
+        if self._follower is not None:
             self._follow_source(wider)  # the new scope, not the old one
         self.notify(
             f"Reading {'all namespaces' if namespace is None else clean(namespace)}…",
@@ -712,17 +617,17 @@ class KpathApp(App[int]):
         self.main.status.error = ""
         self._fresh()
         self.workers.cancel_group(self, "probe")
-        if self._watcher is not None or self._follower is not None:
+        if self._follower is not None:
             # Follow the new context, or nothing: never the old one behind a new header.
             self._follow_source(source)
         self.main.status.origin = self.origin = f"context {context}"
         self.reload()
 
     def _follow_source(self, source: ClusterSource) -> None:
-        """Stop following the old source; follow ``source`` as it can be followed."""
+        """Stop following the old source; ``source`` is followed from its next load."""
         self._follower = source.follower
-        self._watcher = source.watcher if self._follower is None else None
-        self._start_watch()
+        self._stop_following()
+        self.main.status.watching = ""
 
     def action_request(self, url: str = "", method: str = "") -> None:
         """Open the request dialog on the analysis shown now (``url``: asked at once)."""

@@ -3,8 +3,7 @@
 A live view goes stale when the cluster cannot be read (a load failed, the watch lost its
 streams). While stale the app retries loads with a growing pause, because a load reads the
 kubeconfig again: an API server that came back, even on another address, is found without
-`r`. A load that reached a server other than the one the watch follows restarts the watch,
-so reloads and the watch never follow two different servers.
+`r`, and the follow starts again from what that load read.
 """
 
 from __future__ import annotations
@@ -26,20 +25,6 @@ def retry_delay(attempt: int) -> float:
 def stale_label(since: datetime | None) -> str:
     """The header's word for a view that may no longer be true ("" while it is fresh)."""
     return "" if since is None else f"stale since {since:%H:%M:%S}"
-
-
-def watch_follows(watched: str | None, loaded: str) -> tuple[bool, str | None]:
-    """After a load from ``loaded`` (its origin: context and server), given the origin the
-    watch follows (None: not known yet), → (restart the watch, the origin it then follows).
-
-    A watch started before any load took the kubeconfig as the load did: the first load
-    names its server. Any later load from somewhere else means the kubeconfig changed.
-    """
-    if not loaded:
-        return False, watched
-    if watched is None:
-        return False, loaded
-    return loaded != watched, loaded
 
 
 def exit_code(shown: bool, error: str) -> int:

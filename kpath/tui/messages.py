@@ -112,23 +112,14 @@ class ProbeProgress(Message):
         return isinstance(message, ProbeProgress) and not message.finished
 
 
-class ClusterChanged(Message):
-    """The watch saw objects of this kind change; the app reloads once things go quiet."""
-
-    def __init__(self, kind: str, stop: threading.Event) -> None:
-        super().__init__()
-        self.kind = kind
-        # Which watch heard it: a stopped one's late news is dropped. (Not `stop`: that
-        # would hide Message.stop(), which Textual calls while bubbling.)
-        self.watch = stop
-
-
 class WatchHealth(Message):
     """The watch stopped following the cluster (``ok`` False) or follows it again."""
 
     def __init__(self, ok: bool, stop: threading.Event) -> None:
         super().__init__()
         self.ok = ok
+        # Which follow said it: a stopped one's late news is dropped. (Not `stop`: that
+        # would hide Message.stop(), which Textual calls while bubbling.)
         self.watch = stop
 
 

@@ -127,4 +127,7 @@ async def test_the_tui_follows_a_killed_pod_and_a_rollout_with_no_list(
         assert any(c.services and not c.everything for _, _, c in app.painted)
         shown = owners(app, new)
         assert any(shown & c.services for _, _, c in app.painted)
+        follow = app._stop_watch
+        assert not follow.is_set()
         await pilot.press("q")
+    assert follow.is_set()  # quitting stopped the follow

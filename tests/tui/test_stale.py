@@ -1,6 +1,7 @@
 """The live UI against the lab's API server when it goes away, comes back, moves, or was
 never there: the error in place of the view, "stale since", a watch that follows the server
-the loads read, and a context switch that never shows the old cluster under the new name."""
+the loads read, and a context switch that never shows the old cluster under the new name;
+and a live source with no follower, read again only with `r`."""
 
 from __future__ import annotations
 
@@ -14,13 +15,17 @@ import pytest
 import yaml
 
 from kpath.cli import _cluster_source, _load, _view_scope
+from kpath.cluster.live import LiveOptions, load_live
 from kpath.cluster.records import ObjectKey
+from kpath.cluster.snapshot import build_snapshot
 from kpath.lab.runner import LabThread
+from kpath.routing.analysis import Analysis, analyse
+from kpath.source import LoadedSource
 from kpath.tui.app import KpathApp
 from kpath.tui.launch import build_app
 from kpath.tui.screens.picker import Picker
 from kpath.tui.widgets.status_bar import WATCH_LOST, WATCHING
-from tests.tui.helpers import screen_text
+from tests.tui.helpers import clock, screen_text
 from tests.tui.test_launch import flags
 
 pytestmark = [pytest.mark.anyio, pytest.mark.lab]
@@ -172,3 +177,23 @@ async def test_after_the_server_moves_reload_and_watch_both_follow_it(
         await asyncio.to_thread(lab.scale, "shop", "web", 1)
         assert await until(lambda: web_ready(app) == 1, seconds=15)
         assert app.main.status.watching == WATCHING
+
+
+async def test_a_live_source_with_no_follower_waits_for_r(lab: LabThread, tmp_path: Path) -> None:
+    kc = lab.write_kubeconfig(tmp_path / "kc")
+    options = LiveOptions(kubeconfig=str(kc), all_namespaces=True)
+
+    def load() -> Analysis:
+        return analyse(build_snapshot(load_live(options)))
+
+    app = KpathApp(LoadedSource(load, origin="lab", live=True), clock=clock)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await app.wait_loaded(pilot.pause)
+        assert app.main.status.watching == ""
+        assert WATCHING not in screen_text(app).splitlines()[0]
+        assert web_ready(app) == 3
+        await asyncio.to_thread(lab.scale, "shop", "web", 1)
+        await pilot.pause(1.5)
+        assert web_ready(app) == 3  # nobody told it
+        await pilot.press("r")
+        assert await until(lambda: web_ready(app) == 1)
