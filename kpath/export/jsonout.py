@@ -76,22 +76,15 @@ def _choice(c: Choice, memo: _Memo | None = None) -> dict[str, Any]:
 def _group(p: Path, g: NodeGroup, memo: _Memo | None = None) -> dict[str, Any]:
     from kpath.routing.paths import skipped_by_load_balancer
 
-    # One dict, written in the document's key order (no choice dict made to be unpacked).
-    nodes = g.nodes
-    c = g.choice
     return {
-        "nodes": list(nodes),
-        "nodeCount": len(nodes),
+        "nodes": list(g.nodes),
+        "nodeCount": len(g.nodes),
         "zone": g.zone,
         "ready": g.ready,
         "localEndpoints": g.local,
         "crossNode": g.cross_node,
         "crossShare": _share(g.cross_share),
-        "verdict": c.verdict.value,
-        "rule": c.rule,
-        "fallback": c.fallback,
-        "topology": c.topology,
-        "endpoints": [_target(t) for t in c.targets] if memo is None else memo.endpoints(c.targets),
+        **_choice(g.choice, memo),
         "skippedByLoadBalancer": skipped_by_load_balancer(p, g),
     }
 
