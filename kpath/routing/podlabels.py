@@ -61,8 +61,9 @@ def selected(sets: Sequence[LabelSet], selector: Mapping[str, str]) -> Selected:
 
 
 def closest_sets(sets: Sequence[LabelSet], selector: Mapping[str, str]) -> list[Candidate]:
-    """`closest.closest` over the namespace's pods, each label set scored once: the pods of
-    the closest sets (fewest letters, then fewest terms off), sorted by name."""
+    """The first rank of `closest.candidates` over the namespace's pods, each label set
+    scored once: the pods of the closest sets (fewest letters, then fewest terms off),
+    sorted by name."""
     wanted = tuple(selector.items())
     best: tuple[int, int] | None = None
     near: list[tuple[str, int, Candidate]] = []
