@@ -44,13 +44,19 @@ def result(
         "measured": round(measured, 6),
         "unit": unit,
         "reference": None if reference is None else round(reference, 6),
-        "ratio": None if ratio is None else round(ratio, 4),
+        "ratio": None if ratio is None else _rounded_ratio(ratio),
         "limit": limit,
         "pass": passed,
         "note": note,
         "at_least": at_least,
         "judged": "ratio" if reference is not None and not absolute else "measured",
     }
+
+
+def _rounded_ratio(ratio: float) -> float:
+    """Four decimals; four significant digits under 1/1000 (one event against a rebuild is
+    ~1/5000: four decimals would leave one digit of it)."""
+    return round(ratio, 4) if ratio == 0 or abs(ratio) >= 1e-3 else float(f"{ratio:.4g}")
 
 
 def emit(results: list[dict[str, Any]]) -> None:

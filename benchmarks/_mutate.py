@@ -45,7 +45,7 @@ from kpath.cluster.snapshot import build_snapshot
 from kpath.errors import InputError
 from kpath.export import graphfmt
 from kpath.export.jsonout import paths_json
-from kpath.export.text import analysis_view, route_view
+from kpath.export.text import analysis_view, group, route_blocks
 from kpath.probe.plan import PlanOptions, plan_probes
 from kpath.routing.analysis import analyse
 from kpath.routing.graph import build_graph
@@ -750,7 +750,7 @@ def pipeline(paths: Sequence[Path], tui: bool = False) -> int:
             pass  # an ExternalName service, or one without ports: said in one line
         else:
             out.append(json.dumps(route_json(r)))
-            console.print(route_view(r))
+            console.print(group(route_blocks(r)))  # as `kpath route` on a terminal
     out.append(console.file.getvalue())  # type: ignore[attr-defined]
     if tui:
         from kpath.tui.snapshot import render_svg

@@ -27,9 +27,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import resource
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -43,7 +41,12 @@ if __package__ in (None, ""):  # run as a script: make `benchmarks` and kpath im
     sys.path.insert(0, str(ROOT))
 
 from benchmarks._goal import emit, result  # noqa: E402
-from benchmarks.bench_request import SCALE, child_env, floor_process, instructions  # noqa: E402
+from benchmarks.bench_request import (  # noqa: E402
+    SCALE,
+    floor_process,
+    instructions,
+    kpath_process,
+)
 from benchmarks.generate_cluster import generate  # noqa: E402
 
 CPU_GOAL = 0.2  # seconds of CPU for the whole process
@@ -197,22 +200,10 @@ def loaded_verdicts(path: Path, samples: int) -> tuple[float, float, float]:
 
 
 def run_process(dump: Path, question: list[str], cache: bool = False) -> tuple[float, float]:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "kpath", "reach", *question, "--dump", str(dump), "-o", "json"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-        env=child_env(cache),
-    )
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if done.returncode != 0:
-        raise SystemExit(f"kpath reach failed ({done.returncode}): {done.stderr.strip()}")
-    assert json.loads(done.stdout)["schema"] == "kpath.reach/v1"
-    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime), wall
+    argv = ["reach", *question, "--dump", str(dump), "-o", "json"]
+    cpu, wall, out = kpath_process(argv, cache)
+    assert json.loads(out)["schema"] == "kpath.reach/v1"
+    return cpu, wall
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -186,12 +186,13 @@ def child_env(cache: bool = False) -> dict[str, str]:
     return env
 
 
-def run_process(dump: Path, url: str, cache: bool = False) -> tuple[float, float]:
-    """CPU (user + sys) and wall seconds of one whole `kpath request` process."""
+def kpath_process(argv: Sequence[str], cache: bool = False) -> tuple[float, float, str]:
+    """CPU (user + sys) and wall seconds of one whole ``python -m kpath ARGV…`` process, and
+    its stdout; SystemExit with its stderr when it fails."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "kpath", "request", url, "--dump", str(dump), "-o", "json"],
+        [sys.executable, "-m", "kpath", *argv],
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -201,9 +202,15 @@ def run_process(dump: Path, url: str, cache: bool = False) -> tuple[float, float
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
-        raise SystemExit(f"kpath request failed ({done.returncode}): {done.stderr.strip()}")
-    json.loads(done.stdout)
+        raise SystemExit(f"kpath {argv[0]} failed ({done.returncode}): {done.stderr.strip()}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, wall, done.stdout
+
+
+def run_process(dump: Path, url: str, cache: bool = False) -> tuple[float, float]:
+    """CPU (user + sys) and wall seconds of one whole `kpath request` process."""
+    cpu, wall, out = kpath_process(["request", url, "--dump", str(dump), "-o", "json"], cache)
+    json.loads(out)
     return cpu, wall
 
 

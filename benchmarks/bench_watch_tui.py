@@ -29,11 +29,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,15 +39,14 @@ from typing import Any
 if __package__ in (None, ""):  # run as a script: make `benchmarks` and `kpath` importable
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import httpx
-
+from benchmarks._goal import emit, result
+from benchmarks._lab import Lab
+from benchmarks.bench_offline import cluster_file
 from kpath.cluster.live import LiveOptions
 from kpath.routing.incremental import Changed
 from kpath.source import KubeSource
 from kpath.tui.app import KpathApp
 
-ROOT = Path(__file__).resolve().parent.parent
-OUT = ROOT / "benchmarks" / "out"
 SIZE = (160, 48)
 LIMIT_MS = 100.0
 GOAL = "affected row on screen after the event's arrival"
@@ -63,50 +59,6 @@ class Run:
     lists_after_load: int
     watches: int
     load_seconds: float
-
-
-def dump_path(quick: bool) -> Path:
-    path = OUT / ("cluster-quick.json" if quick else "cluster.json")
-    if not path.exists():
-        OUT.mkdir(parents=True, exist_ok=True)
-        generator = str(ROOT / "benchmarks" / "generate_cluster.py")
-        args = [sys.executable, generator, "--out", str(path), *(["--quick"] if quick else [])]
-        subprocess.run(args, check=True, cwd=ROOT)
-    return path
-
-
-class Lab:
-    """``kpath lab --dump`` in a process of its own; its banner names the control URL."""
-
-    def __init__(self, dump: Path, churn: float, kubeconfig: Path) -> None:
-        self.kubeconfig = kubeconfig
-        command = [sys.executable, "-m", "kpath", "lab", "--dump", str(dump)]
-        command += ["--churn", str(churn), "--kubeconfig-out", str(kubeconfig)]
-        self.proc = subprocess.Popen(
-            command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-        )
-        self.control = ""
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            if line.startswith("control ("):
-                self.control = line.split("(", 1)[1].split(")", 1)[0]
-                break
-        if not self.control:
-            error = self.proc.stderr.read() if self.proc.stderr else ""
-            raise RuntimeError(f"the lab did not start: {error.strip()}")
-
-    def requests(self) -> dict[str, dict[str, int]]:
-        reply = httpx.get(f"{self.control}/requests", timeout=30)
-        reply.raise_for_status()
-        out: dict[str, dict[str, int]] = reply.json()
-        return out
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
 
 
 def total(requests: dict[str, dict[str, int]], verb: str) -> int:
@@ -164,26 +116,8 @@ def results(run: Run, churn: float, scale: str) -> list[dict[str, Any]]:
         f"initial load {run.load_seconds:.1f} s"
     )
     return [
-        {
-            "goal": f"{GOAL} (median)",
-            "measured": round(median, 1),
-            "unit": "ms",
-            "reference": None,
-            "ratio": None,
-            "limit": LIMIT_MS,
-            "pass": median <= LIMIT_MS,
-            "note": note,
-        },
-        {
-            "goal": f"{GOAL} (p95)",
-            "measured": round(high, 1),
-            "unit": "ms",
-            "reference": None,
-            "ratio": None,
-            "limit": LIMIT_MS,
-            "pass": high <= LIMIT_MS,
-            "note": f"max {max(ms):.1f} ms",
-        },
+        result(f"{GOAL} (median)", median, "ms", LIMIT_MS, note=note),
+        result(f"{GOAL} (p95)", high, "ms", LIMIT_MS, note=f"max {max(ms):.1f} ms"),
     ]
 
 
@@ -195,21 +129,21 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="end with one JSON line")
     args = parser.parse_args(argv)
     seconds = args.seconds if args.seconds is not None else (60.0 if args.quick else 120.0)
-    dump = dump_path(args.quick)
+    dump = cluster_file(args.quick)
     scale = "1/10 scale" if args.quick else "full scale"
-    with tempfile.TemporaryDirectory(prefix="kpath-bench-watch-") as tmp:
-        try:
-            lab = Lab(dump, args.churn, Path(tmp) / "kubeconfig")
-        except (RuntimeError, OSError) as exc:
-            print(f"bench_watch_tui: {exc}", file=sys.stderr)
-            return 2
-        try:
-            run = asyncio.run(follow(lab, seconds))
-        except RuntimeError as exc:
-            print(f"bench_watch_tui: {exc}", file=sys.stderr)
-            return 2
-        finally:
-            lab.stop()
+    try:
+        # No start-up limit: at full scale the lab reads a 1 GB dump first.
+        lab = Lab(dump, churn=args.churn, start_timeout=float("inf"))
+    except (SystemExit, OSError) as exc:  # _lab.Lab says why it did not start
+        print(f"bench_watch_tui: {exc}", file=sys.stderr)
+        return 2
+    try:
+        run = asyncio.run(follow(lab, seconds))
+    except RuntimeError as exc:
+        print(f"bench_watch_tui: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        lab.stop()
     if not run.delays:
         print("bench_watch_tui: no batch reached the screen", file=sys.stderr)
         return 2
@@ -217,10 +151,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"kpath TUI following `kpath lab --dump {dump.name} --churn {args.churn:g}`")
     for row in rows:
         verdict = "pass" if row["pass"] else "FAIL"
-        print(f"  {row['goal']}: {row['measured']} ms (limit {row['limit']:g}) {verdict}")
+        print(f"  {row['goal']}: {row['measured']:.1f} ms (limit {row['limit']:g}) {verdict}")
     print(f"  {rows[0]['note']}; {rows[1]['note']}")
     if args.json:
-        print(json.dumps({"results": rows}))
+        emit(rows)
     return 0 if all(r["pass"] for r in rows) else 1
 
 

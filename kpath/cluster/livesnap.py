@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kpath.cluster.fields import BadField
+from kpath.cluster.labels import carries
 from kpath.cluster.parse import PARSERS, Interner, field_error
 from kpath.cluster.raw import RawCluster, RawObject
 from kpath.cluster.records import (
@@ -67,11 +68,7 @@ def record_key(obj: RawObject) -> ObjectKey:
 
 
 def selects(selector: Mapping[str, str] | None, pod: Pod | None) -> bool:
-    return (
-        pod is not None
-        and selector is not None
-        and all(pod.labels.get(k) == v for k, v in selector.items())
-    )
+    return pod is not None and selector is not None and carries(pod.labels, selector.items())
 
 
 class LiveSnapshot:

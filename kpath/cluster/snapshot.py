@@ -26,6 +26,7 @@ from kpath.cluster.gatewayapi import (
     ReferenceGrant,
     Route,
 )
+from kpath.cluster.labels import carries
 from kpath.cluster.netpol import NetworkPolicy, OtherPolicy
 from kpath.cluster.policykinds import OTHER_POLICY_RAW_KINDS
 from kpath.cluster.raw import RawCluster
@@ -108,11 +109,7 @@ class Snapshot:
     def selected_pods(self, namespace: str, selector: Mapping[str, str]) -> list[Pod]:
         """Pods in a namespace whose labels carry every pair of the selector."""
         items = selector.items()
-        return [
-            p
-            for p in self.pods_by_namespace.get(namespace, ())
-            if all(p.labels.get(k) == v for k, v in items)
-        ]
+        return [p for p in self.pods_by_namespace.get(namespace, ()) if carries(p.labels, items)]
 
 
 def _parse_all(raw: RawCluster, kind: str, intern: Interner) -> Iterator[object]:
@@ -299,9 +296,7 @@ def derive_slice(
     items = svc.selector.items()
     endpoints = []
     for pod in pods:
-        if pod.phase in ("Succeeded", "Failed") or not all(
-            pod.labels.get(k) == v for k, v in items
-        ):
+        if pod.phase in ("Succeeded", "Failed") or not carries(pod.labels, items):
             continue
         if pod.ip is None and pod.phase == "Pending":
             continue  # no address yet (a redacted one still belongs to a running pod)

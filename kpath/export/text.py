@@ -4,8 +4,8 @@ Every cluster string goes through `literal` (a value) or `literal_message` (a co
 message), so ``[red]`` stays text and control, bidi and zero-width characters show as escapes.
 Verdicts carry a word and a glyph, never colour alone (NO_COLOR terminals see the same facts).
 Cells are `Styled` strings and views lists of blocks (`kpath.export.table`): a pipe gets
-them with `write_plain` and never imports Rich; `analysis_view` and `route_view` are the
-same as Rich renderables, for a terminal.
+them with `write_plain` and never imports Rich; `group` makes any view one Rich renderable,
+for a terminal (`analysis_view`: the paths' at once).
 """
 
 from __future__ import annotations
@@ -414,8 +414,3 @@ def route_blocks(r: Route) -> list[Block]:
                 row.append("  terminating", style="yellow")
             lines.append(PlainLine(row))
     return lines
-
-
-def route_view(r: Route) -> RenderableType:
-    """`route_blocks` as one Rich renderable."""
-    return group(route_blocks(r))

@@ -85,7 +85,9 @@ class LabApiServer:
     ``deny`` refuses resources (plurals) outright; ``rbac`` enforces a role's rules
     (`kpath.lab.rbac.load_policy`, e.g. from ``deploy/rbac.yaml``). ``resources`` is the
     table of what is served (`kpath.lab.resources`): by default the core kinds and the
-    Gateway API at the 2026 standard channel's versions.
+    Gateway API at the 2026 standard channel's versions. With ``client_certs`` (and
+    ``tls``) a client certificate from the lab's CA authenticates, as ``token`` does;
+    `write_kubeconfig` names one.
     """
 
     def __init__(
@@ -95,6 +97,7 @@ class LabApiServer:
         host: str = "127.0.0.1",
         port: int = 0,
         tls: bool = False,
+        client_certs: bool = False,
         token: str | None = None,
         read_only: bool = True,
         deny: Iterable[str] = (),
@@ -106,7 +109,10 @@ class LabApiServer:
         self.store = store
         self.served = Served(resources)
         self.host, self.port = host, port
+        if client_certs and not tls:
+            raise ValueError("client certificates need tls=True")
         self.tls, self.token, self.read_only = tls, token, read_only
+        self.client_certs = client_certs
         self.authz = Authorizer(frozenset(deny), rbac)
         self.latency = latency
         self.echo_headers = echo_headers
@@ -121,6 +127,8 @@ class LabApiServer:
         self.verbs: Counter[tuple[str, str]] = Counter()
         self.url = ""
         self.ca_pem: bytes | None = None
+        #: The client certificate and key (PEM) the server accepts, with ``client_certs``.
+        self.client_pem: tuple[bytes, bytes] | None = None
         self._runner: web.AppRunner | None = None
         self._watches: set[asyncio.Event] = set()
         self._closing = False
@@ -140,7 +148,8 @@ class LabApiServer:
         await self._runner.setup()
         context = None
         if self.tls:
-            context, self.ca_pem = make_tls(self.host)
+            tls = make_tls(self.host, client_certs=self.client_certs)
+            context, self.ca_pem, self.client_pem = tls.server, tls.ca_pem, tls.client
         site = web.TCPSite(self._runner, self.host, self.port, ssl_context=context)
         try:
             await site.start()
@@ -196,6 +205,7 @@ class LabApiServer:
             namespace=namespace,
             token=self.token,
             ca_pem=self.ca_pem,
+            client=self.client_pem,
         )
 
     # -- plumbing --------------------------------------------------------------------------
@@ -204,10 +214,7 @@ class LabApiServer:
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if self.latency:
             await asyncio.sleep(self.latency)
-        if (
-            self.token is not None
-            and request.headers.get("Authorization") != f"Bearer {self.token}"
-        ):
+        if not self._authenticated(request):
             response: web.StreamResponse = status(401, "Unauthorized", "Unauthorized")
         elif request.method not in ("GET", "HEAD"):
             # read_only=False only changes the wording: the lab implements no writes at all.
@@ -249,6 +256,18 @@ class LabApiServer:
         if len(self.requests) > MAX_RECORDED:
             del self.requests[: MAX_RECORDED // 10]  # in blocks: amortised O(1) per request
         return response
+
+    def _authenticated(self, request: web.Request) -> bool:
+        """A token or a client certificate, when either is asked for (the lab has no
+        anonymous user: anything else is a 401)."""
+        if self.token is None and not self.client_certs:
+            return True
+        if self.token is not None and request.headers.get("Authorization") == (
+            f"Bearer {self.token}"
+        ):
+            return True
+        # Present only when verified against the lab's CA (ssl.CERT_OPTIONAL).
+        return self.client_certs and bool(request.get_extra_info("peercert"))
 
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         parts = [p for p in request.path.split("/") if p]

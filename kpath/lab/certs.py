@@ -39,28 +39,9 @@ def openssl_run(folder: Path, *args: str, purpose: str) -> None:
 
 def fake_certificate() -> ssl.SSLContext:
     """A server context with a fresh self-signed certificate (SAN ingress.local, as nginx's)."""
-    with tempfile.TemporaryDirectory(prefix="kpath-lab-pods-tls-") as tmp:
-        d = Path(tmp)
-        openssl_run(
-            d,
-            "req",
-            "-x509",
-            *EC_KEY,
-            "-keyout",
-            "pod.key",
-            "-out",
-            "pod.crt",
-            "-days",
-            "2",
-            "-subj",
-            f"/O=Acme Co/CN={FAKE_CERT_CN}",
-            "-addext",
-            "subjectAltName=DNS:ingress.local",
-            purpose="the lab's HTTPS pods",
-        )
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(d / "pod.crt", d / "pod.key")
-        return context
+    return _self_signed(
+        f"/O=Acme Co/CN={FAKE_CERT_CN}", "DNS:ingress.local", purpose="the lab's HTTPS pods"
+    )
 
 
 #: A DNS name openssl accepts in a SAN (a leading "*." wildcard allowed); others are left out.
@@ -75,7 +56,15 @@ def listener_certificate(hostnames: list[str]) -> ssl.SSLContext:
     without a hostname: ``gateway.local``)."""
     names = [h.lower() for h in hostnames if _DNS_NAME.match(h.lower())] or ["gateway.local"]
     san = ",".join(f"DNS:{n}" for n in dict.fromkeys(names))
-    with tempfile.TemporaryDirectory(prefix="kpath-lab-gateway-tls-") as tmp:
+    return _self_signed(
+        f"/O=kpath lab gateway/CN={names[0]}", san, purpose="the lab's gateway listeners"
+    )
+
+
+def _self_signed(subject: str, san: str, *, purpose: str) -> ssl.SSLContext:
+    """A server context with a fresh self-signed certificate for ``subject`` and ``san``
+    (openssl's ``subjectAltName`` value), valid two days; made in a folder removed after."""
+    with tempfile.TemporaryDirectory(prefix="kpath-lab-cert-") as tmp:
         d = Path(tmp)
         openssl_run(
             d,
@@ -83,17 +72,17 @@ def listener_certificate(hostnames: list[str]) -> ssl.SSLContext:
             "-x509",
             *EC_KEY,
             "-keyout",
-            "gw.key",
+            "cert.key",
             "-out",
-            "gw.crt",
+            "cert.crt",
             "-days",
             "2",
             "-subj",
-            f"/O=kpath lab gateway/CN={names[0]}",
+            subject,
             "-addext",
             f"subjectAltName={san}",
-            purpose="the lab's gateway listeners",
+            purpose=purpose,
         )
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        context.load_cert_chain(d / "gw.crt", d / "gw.key")
+        context.load_cert_chain(d / "cert.crt", d / "cert.key")
         return context

@@ -15,12 +15,8 @@ benchmark can show a follower made no LIST after its initial load).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
-import os
-import signal
 import sys
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +29,7 @@ from kpath.lab.apiserver import LabApiServer
 from kpath.lab.bytestore import EncodedStore
 from kpath.lab.churn import Churn, Step
 from kpath.lab.dumpread import read_into
+from kpath.lab.foreground import kubeconfig_path, stop_on_signals
 from kpath.lab.resources import POLICY_API_KINDS, POLICY_API_RESOURCES, RESOURCES, Resource
 from kpath.safetext import clean_message
 
@@ -197,19 +194,11 @@ def run_dump_lab(
 async def _run(
     loaded: LoadedDump, kubeconfig_out: Path | None, *, tls: bool, rbac: Any, churn: float | None
 ) -> int:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     lab = DumpLab(loaded, tls=tls, rbac=rbac)
     await lab.start()
     try:
-        if kubeconfig_out is None:
-            fd, name = tempfile.mkstemp(prefix=f"kpath-lab-{os.getpid()}-", suffix=".kubeconfig")
-            os.close(fd)
-            kubeconfig_out = Path(name)
-        path = lab.api.write_kubeconfig(kubeconfig_out)
+        path = lab.api.write_kubeconfig(kubeconfig_path(kubeconfig_out))
         if churn is not None:
             lab.start_churn(churn)
         sys.stdout.write(banner(lab, path) + "\n")

@@ -13,11 +13,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import signal
 import socket
 import sys
-import tempfile
 import threading
 from collections.abc import Coroutine, Mapping
 from pathlib import Path
@@ -27,6 +24,7 @@ from kpath.errors import InputError, KpathError, SourceError
 from kpath.lab.addresses import AddressPlan, claim_block
 from kpath.lab.dataplane import DataPlane
 from kpath.lab.faults import Fault, FaultSet, parse_fault, resolved
+from kpath.lab.foreground import kubeconfig_path, stop_on_signals
 from kpath.lab.gateway.proxy import GatewayRuntime
 from kpath.lab.objects import LabNode
 from kpath.lab.podports import PortHint, pod_port_protocol
@@ -553,17 +551,9 @@ def run_lab(
 async def _run_lab(
     scenario: Scenario, kubeconfig_out: Path | None, *, tls: bool, rbac: Any = None
 ) -> int:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()
     async with Lab(scenario, api={"tls": tls, "rbac": rbac}, control=True) as lab:
-        if kubeconfig_out is None:
-            fd, name = tempfile.mkstemp(prefix=f"kpath-lab-{os.getpid()}-", suffix=".kubeconfig")
-            os.close(fd)
-            kubeconfig_out = Path(name)
-        path = lab.write_kubeconfig(kubeconfig_out)
+        path = lab.write_kubeconfig(kubeconfig_path(kubeconfig_out))
         _print_banner(lab, path, rbac)
         await stop.wait()
     print("lab stopped", flush=True)

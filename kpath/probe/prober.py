@@ -416,18 +416,16 @@ class Prober:
 
     # ----------------------------------------------------------------------- routes
     def _use_api_only(self, t: ProbeTarget) -> bool:
-        return (
-            t.hop == HopKind.POD
-            and self.options.pods == "api"
-            and self._api is not None
-            and t.pod is not None
-            and t.scheme != "tcp"
-        )
+        return self.options.pods == "api" and self._api_can_reach(t)
 
     def _api_fallback(self, t: ProbeTarget) -> bool:
+        return self.options.pods == "auto" and self._api_can_reach(t)
+
+    def _api_can_reach(self, t: ProbeTarget) -> bool:
+        """Whether the API server's pods/…/proxy can take this probe: a pod's, when the
+        API server is known, over anything but bare TCP (the proxy speaks HTTP)."""
         return (
             t.hop == HopKind.POD
-            and self.options.pods == "auto"
             and self._api is not None
             and t.pod is not None
             and t.scheme != "tcp"

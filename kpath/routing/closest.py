@@ -7,7 +7,7 @@ of each value, and of each key when the pod carries a near one instead.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cache
 from typing import NamedTuple
 
@@ -107,22 +107,3 @@ def candidates(pods: Iterable[Pod], selector: Mapping[str, str]) -> list[Candida
     out = list(_scored(pods, selector))
     out.sort(key=lambda c: (c.cost, len(c.differ), c.pod.name))
     return out
-
-
-def closest(pods: Iterable[Pod], selector: Mapping[str, str]) -> list[Candidate]:
-    """``nearest(candidates(pods, selector))``, without ranking the far ones."""
-    found = list(_scored(pods, selector))
-    if not found:
-        return []
-    best = min((c.cost, len(c.differ)) for c in found)
-    near = [c for c in found if c.cost == best[0] and len(c.differ) == best[1]]
-    near.sort(key=lambda c: c.pod.name)
-    return near
-
-
-def nearest(ranked: Sequence[Candidate]) -> list[Candidate]:
-    """The candidates as close as the closest (same letters, same terms off)."""
-    if not ranked:
-        return []
-    best = (ranked[0].cost, len(ranked[0].differ))
-    return [c for c in ranked if (c.cost, len(c.differ)) == best]

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from operator import attrgetter
 from typing import NamedTuple
 
+from kpath.cluster.labels import carries
 from kpath.cluster.records import Pod
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.closest import Candidate, term
@@ -48,23 +49,21 @@ def label_sets(pods: Sequence[Pod]) -> tuple[LabelSet, ...]:
     )
 
 
-def selects(labels: Mapping[str, str], selector: Mapping[str, str]) -> bool:
-    return all(labels.get(k) == v for k, v in selector.items())
-
-
 def selected(sets: Sequence[LabelSet], selector: Mapping[str, str]) -> Selected:
     """How many pods the selector selects, and how many of them are ready."""
     pods = ready = 0
+    items = selector.items()
     for s in sets:
-        if selects(s.labels, selector):
+        if carries(s.labels, items):
             pods += len(s.pods)
             ready += sum(1 for p in s.pods if p.ready)
     return Selected(pods, ready)
 
 
 def closest_sets(sets: Sequence[LabelSet], selector: Mapping[str, str]) -> list[Candidate]:
-    """`closest.closest` over the namespace's pods, each label set scored once: the pods of
-    the closest sets (fewest letters, then fewest terms off), sorted by name."""
+    """The first rank of `closest.candidates` over the namespace's pods, each label set
+    scored once: the pods of the closest sets (fewest letters, then fewest terms off),
+    sorted by name."""
     wanted = tuple(selector.items())
     best: tuple[int, int] | None = None
     near: list[tuple[str, int, Candidate]] = []

@@ -170,12 +170,12 @@ class _Columns:
     ) -> None:
         self.analysis, self.by_service = analysis, by_service
         self.keys = sorted(analysis.snapshot.services) if analysis is not None else []
-        self.types: list[str] = []
         self.policies: list[str] = []
         self.ways: list[str] = []
         self.external: list[bool] = []
         self.search: list[str] = []
-        # What the words were made from: a followed event that changes neither makes none.
+        # What the words were made from (and the TYPE column's): a followed event that
+        # changes neither makes none.
         self.records: list[Service] = []
         self.kinds: list[frozenset[EntryKind]] = []
         # (ways, external) by the set of ways in: a handful of sets for 100,000 services.
@@ -186,7 +186,6 @@ class _Columns:
             svc = services[key]
             kinds = frozenset([paths[i].entry.kind for i in by_service.get(key, ())])
             ways, external, policy, search = self._words(key, svc, kinds)
-            self.types.append(svc.type)
             self.policies.append(policy)
             self.ways.append(ways)
             self.external.append(external)
@@ -235,7 +234,7 @@ class _Columns:
                 ways, external, policy, search = self._words(key, svc, kinds)
                 if search != self.search[j] or external != self.external[j]:
                     moved.add(j)
-                self.types[j], self.policies[j], self.ways[j] = svc.type, policy, ways
+                self.policies[j], self.ways[j] = policy, ways
                 self.external[j], self.search[j] = external, search
                 self.records[j], self.kinds[j] = svc, kinds
             if self._worst is not None:  # the worst finding of these services alone
@@ -274,7 +273,7 @@ class _Columns:
         ready, total = pod_counts(analysis.routes.get(key, ()))
         return ServiceRow(
             key,
-            self.types[j],
+            self.records[j].type,
             self.policies[j],
             ready,
             total,
@@ -348,7 +347,7 @@ class Rows(Sequence[ServiceRow]):
 
             return worst_first
         if by == "type":
-            return lambda j: (c.types[j], c.keys[j])
+            return lambda j: (c.records[j].type, c.keys[j])
         return lambda j: (c.keys[j],)
 
     def sorted(self, by: str) -> Rows:

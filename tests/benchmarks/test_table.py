@@ -44,6 +44,13 @@ def test_a_reference_makes_the_limit_bound_the_ratio() -> None:
     assert result("help ≤ 2×", 0.07, "s", 2.0, reference=0.04)["pass"] is True
 
 
+def test_a_ratio_far_under_one_keeps_its_digits() -> None:
+    # One event against a rebuild: ~1/5000; four decimals would keep a single digit.
+    r = result("event", 0.2345678, "ms", 1 / 1000, reference=1000.0)
+    assert r["ratio"] == 0.0002346 and r["pass"] is True
+    assert result("x", 1, "s", None, reference=3)["ratio"] == 0.3333
+
+
 def test_without_a_reference_the_limit_bounds_the_figure() -> None:
     assert result("reach", 0.19, "s", 0.2)["pass"] is True
     assert result("reach", 0.21, "s", 0.2)["pass"] is False

@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from kpath.export.text import route_view, rule_words
+from kpath.export.text import group, route_blocks, rule_words
 from kpath.routing.route import route
 from tests.builders import endpoint, endpointslice, node, pod, service, snapshot
 
@@ -33,7 +33,9 @@ def test_route_text_does_not_repeat_the_policy() -> None:
         endpointslice("web", [endpoint("10.1.0.1", "n1", "web-0")]),
     )
     buf = io.StringIO()
-    Console(file=buf, width=200, color_system=None).print(route_view(route(snap, "shop/web", "n2")))
+    # As `kpath route` prints on a terminal (cli._show): the blocks as one renderable.
+    blocks = route_blocks(route(snap, "shop/web", "n2"))
+    Console(file=buf, width=200, color_system=None).print(group(blocks))
     out = buf.getvalue()
     assert "Local policy: no local endpoint on n2" in out
     assert "Cluster policy: any ready endpoint" in out

@@ -4,8 +4,10 @@ HTML replies, 500s, expired continue tokens, silence), a small stdlib server."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -18,9 +20,11 @@ from typing import Any
 import pytest
 import yaml
 
+from kpath.cli import EXIT_OK, EXIT_USAGE, main
 from kpath.cluster.live import LiveOptions, load_live
 from kpath.errors import InputError, SourceError
 from kpath.lab.apiserver import RecordedRequest, ServerThread, serve_in_thread
+from kpath.lab.kubeconfig import make_tls
 from kpath.lab.store import Store
 
 pytestmark = pytest.mark.lab
@@ -414,6 +418,69 @@ def test_tls_and_token(tmp_path: Path) -> None:
             r"TLS failure: certificate verify failed",
         ):
             load_live(LiveOptions(kubeconfig=str(tmp_path / "no-ca")))
+
+
+def test_a_client_certificate_authenticates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A server that takes client certificates from its CA (as kubeadm's do): kpath sends
+    the kubeconfig's, as data or as files beside the kubeconfig; without one it is a 401,
+    and one from another CA fails the handshake; either way one line and exit 2."""
+    with serve_in_thread(new_store(), tls=True, client_certs=True) as st:
+        url = st.server.url
+        kc = st.server.write_kubeconfig(tmp_path / "kc")
+        raw = load_live(LiveOptions(kubeconfig=str(kc), all_namespaces=True))
+        assert names(raw.objects["Service"]) == expected("Service")
+        assert {r.status for r in st.server.requests} == {200}
+
+        doc = yaml.safe_load(kc.read_text())
+        user = doc["users"][0]["user"]
+        assert st.server.client_pem is not None
+        (tmp_path / "certs").mkdir()
+        (tmp_path / "certs" / "me.crt").write_bytes(st.server.client_pem[0])
+        (tmp_path / "certs" / "me.key").write_bytes(st.server.client_pem[1])
+        as_files = {"client-certificate": "certs/me.crt", "client-key": "certs/me.key"}
+        (tmp_path / "as-files").write_text(
+            yaml.safe_dump({**doc, "users": [{"name": "kpath-lab", "user": as_files}]})
+        )
+        raw = load_live(LiveOptions(kubeconfig=str(tmp_path / "as-files"), namespace="shop"))
+        assert {n for n in names(raw.objects["Service"]) if n.startswith("shop/")} == {
+            "shop/web",
+            "shop/api",
+        }
+
+        def fails(kubeconfig: Path) -> str:
+            code = main(["paths", "--kubeconfig", str(kubeconfig), "-A", "-o", "json"])
+            out, err = capsys.readouterr()
+            assert (code, out) == (EXIT_USAGE, "")
+            assert err.startswith("kpath: error: ") and err.count("\n") == 1, err
+            return err.removeprefix("kpath: error: ").rstrip("\n")
+
+        assert main(["paths", "--kubeconfig", str(kc), "-A", "-o", "json"]) == EXIT_OK
+        assert json.loads(capsys.readouterr().out)["summary"]["services"] == len(
+            expected("Service")
+        )
+
+        del user["client-certificate-data"], user["client-key-data"]
+        (tmp_path / "no-cert").write_text(yaml.safe_dump(doc))
+        assert fails(tmp_path / "no-cert") == (
+            f"the API server at {url} rejected the credentials of context kpath-lab "
+            "(401 Unauthorized)"
+        )
+
+        other = make_tls("127.0.0.1", client_certs=True).client
+        assert other is not None
+        user["client-certificate-data"] = base64.b64encode(other[0]).decode()
+        user["client-key-data"] = base64.b64encode(other[1]).decode()
+        (tmp_path / "other-ca").write_text(yaml.safe_dump(doc))
+        # TLS 1.3: the client's handshake is done before the server refuses the certificate,
+        # so the refusal comes as an alert, a reset or the end of the stream, whichever the
+        # client reads first.
+        assert re.fullmatch(
+            rf"cannot reach the API server at {re.escape(url)}: "
+            r"(connection reset|the connection closed before a reply|TLS failure: \S.*)",
+            fails(tmp_path / "other-ca"),
+        )
 
 
 @pytest.fixture

@@ -18,7 +18,8 @@ from kubernetes import client, config, watch
 from kubernetes.client.rest import ApiException
 
 from kpath.errors import SourceError
-from kpath.lab.apiserver import ServerThread, serve_in_thread
+from kpath.lab.apiserver import LabApiServer, ServerThread, serve_in_thread
+from kpath.lab.kubeconfig import make_tls
 from kpath.lab.selectors import field_matches, label_matches, parse_fields, parse_labels
 from kpath.lab.store import Store
 from kpath.lab.tables import table_for
@@ -432,6 +433,34 @@ def test_tls_server_is_trusted_through_the_kubeconfig_ca(
         assert st.server.ca_pem is not None
         trusting = ssl.create_default_context(cadata=st.server.ca_pem.decode())
         assert httpx.get(f"{st.server.url}/version", verify=trusting).status_code == 200
+
+
+def test_a_client_certificate_from_the_lab_ca_authenticates(
+    objects: list[Obj], tmp_path: Path
+) -> None:
+    with serve_in_thread(filled_store(objects), tls=True, client_certs=True) as st:
+        with api_client(st, tmp_path) as c:  # the kubeconfig's client-certificate-data
+            assert names(client.CoreV1Api(c).list_node().items) == ["node-a", "node-b"]
+        ca = st.server.ca_pem
+        assert ca is not None and st.server.client_pem is not None
+        url = f"{st.server.url}/api/v1/nodes"
+
+        def presenting(cert: tuple[bytes, bytes] | None) -> ssl.SSLContext:
+            context = ssl.create_default_context(cadata=ca.decode())
+            if cert is not None:
+                (tmp_path / "c.crt").write_bytes(cert[0])
+                (tmp_path / "c.key").write_bytes(cert[1])
+                context.load_cert_chain(tmp_path / "c.crt", tmp_path / "c.key")
+            return context
+
+        assert httpx.get(url, verify=presenting(st.server.client_pem)).status_code == 200
+        refused = httpx.get(url, verify=presenting(None))  # asked for, not required
+        assert refused.status_code == 401 and refused.json()["reason"] == "Unauthorized"
+        stranger = make_tls("127.0.0.1", client_certs=True).client
+        with pytest.raises(httpx.TransportError):  # another CA's: the handshake fails
+            httpx.get(url, verify=presenting(stranger))
+    with pytest.raises(ValueError, match="tls=True"):
+        LabApiServer(Store(), client_certs=True)
 
 
 def test_two_servers_run_at_once_on_their_own_ports(objects: list[Obj]) -> None:

@@ -195,6 +195,16 @@ def test_tls_and_token_through_the_kubeconfig(objects: list[Obj], tmp_path: Path
         assert names == ["db", "front", "web"]  # the context's namespace applies
 
 
+def test_a_client_certificate_through_the_kubeconfig(objects: list[Obj], tmp_path: Path) -> None:
+    with serve_in_thread(filled_store(objects), tls=True, client_certs=True) as st:
+        kc = st.server.write_kubeconfig(tmp_path / "kc", namespace="shop")
+        names = [
+            r[0] for r in rows(ok(run_kubectl(kc, "get", "svc", cache=tmp_path / "cache")))[1:]
+        ]
+        assert names == ["db", "front", "web"]
+        assert {r.status for r in st.server.requests} == {200}
+
+
 def test_watch_prints_a_later_change(
     api: ServerThread, kubeconfig: Path, tmp_path: Path, objects: list[Obj]
 ) -> None:

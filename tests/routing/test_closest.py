@@ -7,15 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kpath.cluster.records import ObjectKey, Pod
-from kpath.routing.closest import (
-    Term,
-    candidates,
-    closest,
-    edit_distance,
-    letters,
-    nearest,
-    term,
-)
+from kpath.routing.closest import Term, candidates, edit_distance, letters, term
 
 
 def pod(name: str, **labels: str) -> Pod:
@@ -70,8 +62,7 @@ def test_candidates_nearest_first_and_ties_by_name() -> None:
     ranked = candidates(pods, {"app": "review"})
     assert [c.pod.name for c in ranked][:3] == ["reviews-a", "reviews-b", "admin-1"]
     assert "nolabels" not in [c.pod.name for c in ranked]  # none of the keys, not a candidate
-    assert [c.pod.name for c in nearest(ranked)] == ["reviews-a", "reviews-b"]
-    assert nearest([]) == []
+    assert [c.cost for c in ranked][:3] == [1, 1, 5]
 
 
 def test_fewer_terms_off_breaks_a_tie_of_letters() -> None:
@@ -92,9 +83,14 @@ def test_fewer_terms_off_breaks_a_tie_of_letters() -> None:
     ),
     st.dictionaries(st.sampled_from(["app", "tier"]), st.sampled_from(["web", "review"])),
 )
-def test_closest_is_the_nearest_of_the_ranked_candidates(
+def test_labels_shared_by_pods_rank_as_copies_of_them(
     labels: list[dict[str, str]], selector: dict[str, str]
 ) -> None:
-    # Pods of one template share labels (compared once); names repeat to check the ties.
-    pods = [pod(f"p{i % 5}", **ls) for i, ls in enumerate(labels)]
-    assert closest(pods, selector) == nearest(candidates(pods, selector))
+    # Pods of one template share one mapping (scored once); names repeat to check the ties.
+    shared = [labels[i % len(labels)] for i in range(len(labels) * 2)]
+    pods = [
+        Pod("shop", f"p{i % 5}", None, None, False, "Running", True, False, ls, ())
+        for i, ls in enumerate(shared)
+    ]
+    copies = [p._replace(labels=dict(p.labels)) for p in pods]
+    assert candidates(pods, selector) == candidates(copies, selector)

@@ -154,18 +154,26 @@ def http_match(
         return False
     if match.get("method") and str(match["method"]).upper() != method.upper():
         return False
-    for h in first_by_name(match.get("headers") or [], fold=True):
-        if not value_matches(
-            str(h.get("type") or "Exact"),
-            str(h.get("value", "")),
-            header_value(headers, str(h.get("name", ""))),
-        ):
-            return False
+    if not headers_match(match, headers):
+        return False
     for q in first_by_name(match.get("queryParams") or [], fold=False):
         if not value_matches(
             str(q.get("type") or "Exact"),
             str(q.get("value", "")),
             query_value(query, str(q.get("name", ""))),
+        ):
+            return False
+    return True
+
+
+def headers_match(match: Mapping[str, Any], headers: Sequence[tuple[str, str]]) -> bool:
+    """Every header match of an HTTP or gRPC route's match holds (the first of a name counts,
+    names folded as HTTP folds them)."""
+    for h in first_by_name(match.get("headers") or [], fold=True):
+        if not value_matches(
+            str(h.get("type") or "Exact"),
+            str(h.get("value", "")),
+            header_value(headers, str(h.get("name", ""))),
         ):
             return False
     return True
@@ -205,14 +213,7 @@ def grpc_match(match: Mapping[str, Any], path: str, headers: Sequence[tuple[str,
         for want, got in ((method.get("service"), sm[0]), (method.get("method"), sm[1])):
             if want and not value_matches(kind, str(want), got):
                 return False
-    for h in first_by_name(match.get("headers") or [], fold=True):
-        if not value_matches(
-            str(h.get("type") or "Exact"),
-            str(h.get("value", "")),
-            header_value(headers, str(h.get("name", ""))),
-        ):
-            return False
-    return True
+    return headers_match(match, headers)
 
 
 def grpc_rank(match: Mapping[str, Any]) -> tuple[int, ...]:

@@ -23,6 +23,7 @@ from kpath.cluster.gatewayapi import (
     ParentRef,
     Route,
 )
+from kpath.cluster.labels import selects
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.gateway.hostnames import hosts_intersect, intersect
@@ -35,7 +36,6 @@ from kpath.routing.gateway.listeners import (
     namespace_labels,
 )
 from kpath.routing.gateway.match import route_key
-from kpath.routing.gateway.selector import selects
 from kpath.routing.gateway.unread import gateway_unread, outside_read
 
 NOT_ALLOWED = "NotAllowedByListeners"

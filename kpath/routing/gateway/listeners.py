@@ -20,9 +20,9 @@ from kpath.cluster.gatewayapi import (
     ListenerSet,
     Namespace,
 )
+from kpath.cluster.labels import selects
 from kpath.cluster.records import ObjectKey
 from kpath.routing.gateway.hostnames import host_matches, specificity
-from kpath.routing.gateway.selector import selects
 
 
 class ListenerRef(NamedTuple):

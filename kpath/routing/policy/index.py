@@ -10,9 +10,9 @@ import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from kpath.cluster.labels import selects
 from kpath.cluster.netpol import NetworkPolicy
 from kpath.cluster.records import ObjectKey, Pod
-from kpath.routing.gateway.selector import selects
 from kpath.routing.policy.selectors import SelectorCache, namespace_labels
 
 INGRESS, EGRESS = "Ingress", "Egress"

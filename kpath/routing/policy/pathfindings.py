@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from kpath.cluster.gatewayapi import LabelSelector
+from kpath.cluster.labels import selects
 from kpath.cluster.netpol import IPBlock, NetworkPolicy, PolicyPeer, PolicyRule
 from kpath.cluster.records import ObjectKey, Pod
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.findings import Finding, Severity
-from kpath.routing.gateway.selector import selects
 from kpath.routing.kubeproxy import Target
 from kpath.routing.paths import Path
 from kpath.routing.policy.onpaths import HopPolicy, TargetPolicy
