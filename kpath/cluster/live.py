@@ -785,8 +785,6 @@ class _Reader:
         a list read again from its start (410 on a token) drops what ``each`` made.
         ``structs``: a page of ``res``'s kind gives its items as the typed Structs a dump's
         give (`_decode_structs`), for a reader that takes them (`PageParser`)."""
-        from kpath.cluster.typed import STRUCT_KINDS  # (typed is read only once a list is)
-
         done: builtins.list[_T] = []
         token: str | None = None
         restarted = False
@@ -794,6 +792,12 @@ class _Reader:
         first = self.first_page(res, namespace, selector)
         pending: _Pending | None = self._fetch(first)
         try:
+            # Imported, and the page's decoder built, while the first page travels (typed is
+            # read only once a list is).
+            from kpath.cluster.typed import STRUCT_KINDS
+
+            if structs:
+                _typed_page(res.kind)
             while True:
                 assert pending is not None
                 path = pending.path
