@@ -149,7 +149,11 @@ class NotVisible(Exception):
 
 def load_live(options: LiveOptions) -> RawCluster:
     """Read the cluster the kubeconfig points at. Read-only: GET requests only."""
-    return _load(options, None)
+    return _load(options, None, _as_read)
+
+
+def _as_read(raw: RawCluster) -> RawCluster:
+    return raw
 
 
 def load_live_snapshot(options: LiveOptions) -> Snapshot:
@@ -165,13 +169,24 @@ def load_live_snapshot(options: LiveOptions) -> Snapshot:
         parser = PageParser(origin)
         return parser
 
-    raw = _load(options, parse)
-    assert parser is not None
-    parser.raise_refused()
-    return build_snapshot(raw, parser.intern)
+    def build(raw: RawCluster) -> Snapshot:
+        assert parser is not None
+        parser.raise_refused()
+        return build_snapshot(raw, parser.intern)
+
+    return _load(options, parse, build)
 
 
-def _load(options: LiveOptions, parse: Callable[[str], PageParser] | None) -> RawCluster:
+_Built = TypeVar("_Built")
+
+
+def _load(
+    options: LiveOptions,
+    parse: Callable[[str], PageParser] | None,
+    build: Callable[[RawCluster], _Built],
+) -> _Built:
+    """Read into a `RawCluster` (``parse``: a `PageParser` for the biggest kinds), then
+    ``build`` what the caller returns from it."""
     if options.page_size < 1:
         raise InputError(f"page size must be at least 1, not {options.page_size}")
     if options.timeout <= 0:
@@ -188,18 +203,26 @@ def _load(options: LiveOptions, parse: Callable[[str], PageParser] | None) -> Ra
         )
     # One pause for the whole load (as a dump's): each page's objects would otherwise make
     # the collector walk every object read so far again (a second of a 15,000-pod load).
-    with GcPause() as pause, _Reader(target, options) as reader:
-        reader.parser = None if parse is None else parse(raw.origin)
-        _read_all(reader, raw, namespace, options.selector)
+    # ``build`` runs inside it too: what it makes (a snapshot) lives as long as what was
+    # read, and is frozen with it, rather than walked by the collector once it is back.
+    with GcPause() as pause:
+        with _Reader(target, options) as reader:
+            reader.parser = None if parse is None else parse(raw.origin)
+            _read_all(reader, raw, namespace, options.selector)
+        raw.list_versions.update(reader.versions)
+        stop = nothing_readable(
+            target.server,
+            target.origin.split(" @ ")[0],
+            namespace,
+            reader.refused,
+            raw.objects.keys(),
+        )
+        if stop is not None:
+            raise SourceError(stop)
+        built = build(raw)
         read = sum(map(len, raw.objects.values()))
         pause.freeze = read + (reader.parser.count() if reader.parser else 0) >= FREEZE_OBJECTS
-    raw.list_versions.update(reader.versions)
-    stop = nothing_readable(
-        target.server, target.origin.split(" @ ")[0], namespace, reader.refused, raw.objects.keys()
-    )
-    if stop is not None:
-        raise SourceError(stop)
-    return raw
+    return built
 
 
 def list_kind(options: LiveOptions, res: Resource, namespace: str | None = None) -> list[RawObject]:
