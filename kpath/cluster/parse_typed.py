@@ -160,6 +160,8 @@ def typed_endpointslice(obj: Any, intern: Interner) -> EndpointSlice:
             ready, serving = cond.ready is not False, cond.serving is not False
             terminating = bool(cond.terminating)
         hints = ep.hints
+        hint_zones: tuple[str, ...]
+        hint_nodes: tuple[str, ...]
         if hints is None:
             hint_zones = hint_nodes = ()
         else:
