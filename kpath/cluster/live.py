@@ -609,11 +609,22 @@ def _same(items: list[RawObject]) -> list[RawObject]:
 
 class _Pending:
     """One GET in a thread of its own: waiting on the socket releases the GIL, so the next
-    page travels while the main thread decodes this one. `result` re-raises its error."""
+    page travels while the main thread decodes this one. `result` re-raises its error.
 
-    def __init__(self, get: Callable[[str], tuple[int, bytes]], path: str) -> None:
+    ``then``: called in the thread with a successful answer, before `result` returns it
+    (it may ask for the page after, `_Reader._chain`); ``taken``: called once `result` is."""
+
+    def __init__(
+        self,
+        get: Callable[[str], tuple[int, bytes]],
+        path: str,
+        then: Callable[[tuple[int, bytes]], None] | None = None,
+        taken: Callable[[], None] | None = None,
+    ) -> None:
         self.path = path
         self._get = get
+        self._then = then
+        self._taken = taken
         self._answer: tuple[int, bytes] | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="kpath-page", daemon=True)
@@ -624,9 +635,16 @@ class _Pending:
             self._answer = self._get(self.path)
         except BaseException as exc:  # handed to the caller, which raises it
             self._error = exc
+            return
+        if self._then is not None:
+            with suppress(Exception):  # (no thread to spare: the reader asks for it itself)
+                self._then(self._answer)
 
     def result(self) -> tuple[int, bytes]:
         self._thread.join()
+        if self._taken is not None:
+            taken, self._taken = self._taken, None
+            taken()
         if self._error is not None:
             error, self._error = self._error, None
             raise error
@@ -637,6 +655,9 @@ class _Pending:
 
 #: Discovery of every API group the server serves.
 GROUPS_PATH = "/apis"
+#: Pages asked for by the pages' threads (`_Reader._chain`) and not yet taken by the
+#: reader: with the one it decodes, at most this many more pages' bytes are held.
+CHAINED = 2
 
 #: A list page's continue token as the API server writes it: in ``metadata``, before the
 #: items (``{"kind":…,"apiVersion":…,"metadata":{…,"continue":"…"},"items":[…``).
@@ -761,6 +782,11 @@ class _Reader:
         #: The requests about to be made, in order (`plan`), and those already under way.
         self._planned: builtins.list[str] = []
         self._early: dict[str, _Pending] = {}
+        #: Pages' threads add to ``_early`` too (`_chain`); how many pages they asked for
+        #: that the reader has not taken yet.
+        self._lock = threading.Lock()
+        self._chained = 0
+        self._closed = False
         self.refused: dict[str, int] = {}  # kind -> 403 or 404, for `nothing_readable`
         #: (kind, namespace or None) -> the resourceVersion of its first list, which a
         #: watch resumes from (`RawCluster.list_versions`).
@@ -775,9 +801,13 @@ class _Reader:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        with self._lock:
+            self._closed = True
         if kind is None or issubclass(kind, Exception):
-            for early in self._early.values():  # asked for, not needed (the read stopped)
-                self._settle(early)
+            while self._early:  # asked for, not needed (the read stopped)
+                with self._lock:
+                    early = self._early.pop(next(iter(self._early)))
+                self._settle(early)  # (its thread may have asked for one more: the loop)
         self.http.close()
         self._warnings.__exit__(kind, exc, tb)
 
@@ -814,6 +844,18 @@ class _Reader:
         version: str | None = None
         first = self.first_page(res, namespace, selector)
         pending: _Pending | None = self._fetch(first)
+
+        # Pages' threads ask for the page after theirs while this list is read, and it has
+        # guessed no token wrong (a wrong page's thread would follow the wrong tokens).
+        chaining = threading.Event()
+        chaining.set()
+
+        def page_after(answer: tuple[int, bytes]) -> None:
+            if chaining.is_set():
+                self._chain(
+                    answer, page_after, lambda t: self._page_path(res, namespace, selector, t)
+                )
+
         try:
             # Imported, and the page's decoder built, while the first page travels (typed is
             # read only once a list is).
@@ -828,7 +870,9 @@ class _Reader:
                 pending = None
                 ahead = _next_token(body) if status == 200 else None
                 if ahead is not None:
-                    pending = self._fetch(self._page_path(res, namespace, selector, ahead))
+                    pending = self._fetch(
+                        self._page_path(res, namespace, selector, ahead), page_after
+                    )
                 else:  # this list's last page (probably): the next list may start
                     self._start_after(first)
                 if status == 410 and token and not restarted:
@@ -864,13 +908,19 @@ class _Reader:
                         self.versions.setdefault((res.kind, scope), version)
                     return done
                 if pending is None or token != ahead:  # the head read otherwise than the page
+                    if pending is not None:
+                        chaining.clear()
                     self._settle(pending)
-                    pending = self._fetch(self._page_path(res, namespace, selector, token))
+                    pending = self._fetch(
+                        self._page_path(res, namespace, selector, token), page_after
+                    )
         except Exception:
             # The list failed: the page under way is waited for, not read (Ctrl+C does not
             # wait: its thread ends with the process).
             self._settle(pending)
             raise
+        finally:
+            chaining.clear()
 
     def _page_path(
         self, res: Resource, namespace: str | None, selector: str | None, token: str | None
@@ -895,12 +945,41 @@ class _Reader:
         if path in self._planned:
             after = self._planned.index(path) + 1
             self._planned[:after] = []  # each planned request is made early at most once
-            if self._planned and self._planned[0] not in self._early:
-                self._early[self._planned[0]] = _Pending(self._get, self._planned[0])
+            with self._lock:
+                if self._planned and self._planned[0] not in self._early:
+                    self._early[self._planned[0]] = _Pending(self._get, self._planned[0])
 
-    def _fetch(self, path: str) -> _Pending:
-        early = self._early.pop(path, None)
-        return early if early is not None else _Pending(self._get, path)
+    def _fetch(
+        self, path: str, then: Callable[[tuple[int, bytes]], None] | None = None
+    ) -> _Pending:
+        with self._lock:
+            early = self._early.pop(path, None)
+        return early if early is not None else _Pending(self._get, path, then)
+
+    def _chain(
+        self,
+        answer: tuple[int, bytes],
+        then: Callable[[tuple[int, bytes]], None],
+        page: Callable[[str], str],
+    ) -> None:
+        """In a page's thread, once it is in: ask for the page after it (``page`` of its
+        guessed token; ``then`` in its own thread) without waiting for the reader to take
+        this one, so pages keep travelling while the reader decodes, at most `CHAINED` of
+        them not taken yet, and none once the reader is closed."""
+        status, body = answer
+        ahead = _next_token(body) if status == 200 else None
+        if ahead is None:
+            return
+        path = page(ahead)
+        with self._lock:
+            if self._closed or self._chained >= CHAINED or path in self._early:
+                return
+            self._chained += 1
+            self._early[path] = _Pending(self._get, path, then, self._took_chained)
+
+    def _took_chained(self) -> None:
+        with self._lock:
+            self._chained -= 1
 
     def _settle(self, pending: _Pending | None) -> None:
         """Wait for a page asked for ahead that is not needed after all (its answer, or
