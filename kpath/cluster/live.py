@@ -10,11 +10,12 @@ are never used: a page of a kind routing reads is decoded typed into the fields 
 (notes-lab §4).
 
 Pages travel while kpath works: the next page of a list is asked for (in a thread: waiting
-on the socket releases the GIL) as soon as this one's ``continue`` token is seen, and the
+on the socket releases the GIL) as soon as this one's ``continue`` token is seen, by the
+page's own thread as soon as it is in (at most two pages ahead of the reader), and the
 next list's first page as soon as this list's last page is in. A read that is not followed
 (`load_live_snapshot`, for `kpath paths`) parses its biggest kinds page by page
 (`liveparse.PageParser`) and lets each page go: it never holds the raw objects of the whole
-cluster, nor more than a page or two of bytes.
+cluster, nor more than a few pages of bytes.
 
 What is read:
 
@@ -834,7 +835,8 @@ class _Reader:
         replays events the later list already held, which changes nothing.
 
         The next page is asked for (in a thread of its own) as soon as this one's
-        ``continue`` token is known, so it arrives while this one is decoded and filed;
+        ``continue`` token is known (by this page's thread, `_chain`), so it arrives
+        while this one is decoded and filed;
         a list read again from its start (410 on a token) drops what ``each`` made.
         ``structs``: a page of ``res``'s kind gives its items as the typed Structs a dump's
         give (`_decode_structs`), for a reader that takes them (`PageParser`)."""
