@@ -10,11 +10,12 @@ are never used: a page of a kind routing reads is decoded typed into the fields 
 (notes-lab §4).
 
 Pages travel while kpath works: the next page of a list is asked for (in a thread: waiting
-on the socket releases the GIL) as soon as this one's ``continue`` token is seen, and the
+on the socket releases the GIL) as soon as this one's ``continue`` token is seen, by the
+page's own thread as soon as it is in (at most two pages ahead of the reader), and the
 next list's first page as soon as this list's last page is in. A read that is not followed
 (`load_live_snapshot`, for `kpath paths`) parses its biggest kinds page by page
 (`liveparse.PageParser`) and lets each page go: it never holds the raw objects of the whole
-cluster, nor more than a page or two of bytes.
+cluster, nor more than a few pages of bytes.
 
 What is read:
 
@@ -149,7 +150,11 @@ class NotVisible(Exception):
 
 def load_live(options: LiveOptions) -> RawCluster:
     """Read the cluster the kubeconfig points at. Read-only: GET requests only."""
-    return _load(options, None)
+    return _load(options, None, _as_read)
+
+
+def _as_read(raw: RawCluster) -> RawCluster:
+    return raw
 
 
 def load_live_snapshot(options: LiveOptions) -> Snapshot:
@@ -165,13 +170,24 @@ def load_live_snapshot(options: LiveOptions) -> Snapshot:
         parser = PageParser(origin)
         return parser
 
-    raw = _load(options, parse)
-    assert parser is not None
-    parser.raise_refused()
-    return build_snapshot(raw, parser.intern)
+    def build(raw: RawCluster) -> Snapshot:
+        assert parser is not None
+        parser.raise_refused()
+        return build_snapshot(raw, parser.intern)
+
+    return _load(options, parse, build)
 
 
-def _load(options: LiveOptions, parse: Callable[[str], PageParser] | None) -> RawCluster:
+_Built = TypeVar("_Built")
+
+
+def _load(
+    options: LiveOptions,
+    parse: Callable[[str], PageParser] | None,
+    build: Callable[[RawCluster], _Built],
+) -> _Built:
+    """Read into a `RawCluster` (``parse``: a `PageParser` for the biggest kinds), then
+    ``build`` what the caller returns from it."""
     if options.page_size < 1:
         raise InputError(f"page size must be at least 1, not {options.page_size}")
     if options.timeout <= 0:
@@ -188,18 +204,26 @@ def _load(options: LiveOptions, parse: Callable[[str], PageParser] | None) -> Ra
         )
     # One pause for the whole load (as a dump's): each page's objects would otherwise make
     # the collector walk every object read so far again (a second of a 15,000-pod load).
-    with GcPause() as pause, _Reader(target, options) as reader:
-        reader.parser = None if parse is None else parse(raw.origin)
-        _read_all(reader, raw, namespace, options.selector)
+    # ``build`` runs inside it too: what it makes (a snapshot) lives as long as what was
+    # read, and is frozen with it, rather than walked by the collector once it is back.
+    with GcPause() as pause:
+        with _Reader(target, options) as reader:
+            reader.parser = None if parse is None else parse(raw.origin)
+            _read_all(reader, raw, namespace, options.selector)
+        raw.list_versions.update(reader.versions)
+        stop = nothing_readable(
+            target.server,
+            target.origin.split(" @ ")[0],
+            namespace,
+            reader.refused,
+            raw.objects.keys(),
+        )
+        if stop is not None:
+            raise SourceError(stop)
+        built = build(raw)
         read = sum(map(len, raw.objects.values()))
         pause.freeze = read + (reader.parser.count() if reader.parser else 0) >= FREEZE_OBJECTS
-    raw.list_versions.update(reader.versions)
-    stop = nothing_readable(
-        target.server, target.origin.split(" @ ")[0], namespace, reader.refused, raw.objects.keys()
-    )
-    if stop is not None:
-        raise SourceError(stop)
-    return raw
+    return built
 
 
 def list_kind(options: LiveOptions, res: Resource, namespace: str | None = None) -> list[RawObject]:
@@ -586,11 +610,22 @@ def _same(items: list[RawObject]) -> list[RawObject]:
 
 class _Pending:
     """One GET in a thread of its own: waiting on the socket releases the GIL, so the next
-    page travels while the main thread decodes this one. `result` re-raises its error."""
+    page travels while the main thread decodes this one. `result` re-raises its error.
 
-    def __init__(self, get: Callable[[str], tuple[int, bytes]], path: str) -> None:
+    ``then``: called in the thread with a successful answer, before `result` returns it
+    (it may ask for the page after, `_Reader._chain`); ``taken``: called once `result` is."""
+
+    def __init__(
+        self,
+        get: Callable[[str], tuple[int, bytes]],
+        path: str,
+        then: Callable[[tuple[int, bytes]], None] | None = None,
+        taken: Callable[[], None] | None = None,
+    ) -> None:
         self.path = path
         self._get = get
+        self._then = then
+        self._taken = taken
         self._answer: tuple[int, bytes] | None = None
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._run, name="kpath-page", daemon=True)
@@ -601,9 +636,16 @@ class _Pending:
             self._answer = self._get(self.path)
         except BaseException as exc:  # handed to the caller, which raises it
             self._error = exc
+            return
+        if self._then is not None:
+            with suppress(Exception):  # (no thread to spare: the reader asks for it itself)
+                self._then(self._answer)
 
     def result(self) -> tuple[int, bytes]:
         self._thread.join()
+        if self._taken is not None:
+            taken, self._taken = self._taken, None
+            taken()
         if self._error is not None:
             error, self._error = self._error, None
             raise error
@@ -614,6 +656,9 @@ class _Pending:
 
 #: Discovery of every API group the server serves.
 GROUPS_PATH = "/apis"
+#: Pages asked for by the pages' threads (`_Reader._chain`) and not yet taken by the
+#: reader: with the one it decodes, at most this many more pages' bytes are held.
+CHAINED = 2
 
 #: A list page's continue token as the API server writes it: in ``metadata``, before the
 #: items (``{"kind":…,"apiVersion":…,"metadata":{…,"continue":"…"},"items":[…``).
@@ -738,6 +783,11 @@ class _Reader:
         #: The requests about to be made, in order (`plan`), and those already under way.
         self._planned: builtins.list[str] = []
         self._early: dict[str, _Pending] = {}
+        #: Pages' threads add to ``_early`` too (`_chain`); how many pages they asked for
+        #: that the reader has not taken yet.
+        self._lock = threading.Lock()
+        self._chained = 0
+        self._closed = False
         self.refused: dict[str, int] = {}  # kind -> 403 or 404, for `nothing_readable`
         #: (kind, namespace or None) -> the resourceVersion of its first list, which a
         #: watch resumes from (`RawCluster.list_versions`).
@@ -752,9 +802,13 @@ class _Reader:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        with self._lock:
+            self._closed = True
         if kind is None or issubclass(kind, Exception):
-            for early in self._early.values():  # asked for, not needed (the read stopped)
-                self._settle(early)
+            while self._early:  # asked for, not needed (the read stopped)
+                with self._lock:
+                    early = self._early.pop(next(iter(self._early)))
+                self._settle(early)  # (its thread may have asked for one more: the loop)
         self.http.close()
         self._warnings.__exit__(kind, exc, tb)
 
@@ -781,19 +835,36 @@ class _Reader:
         replays events the later list already held, which changes nothing.
 
         The next page is asked for (in a thread of its own) as soon as this one's
-        ``continue`` token is known, so it arrives while this one is decoded and filed;
+        ``continue`` token is known (by this page's thread, `_chain`), so it arrives
+        while this one is decoded and filed;
         a list read again from its start (410 on a token) drops what ``each`` made.
         ``structs``: a page of ``res``'s kind gives its items as the typed Structs a dump's
         give (`_decode_structs`), for a reader that takes them (`PageParser`)."""
-        from kpath.cluster.typed import STRUCT_KINDS  # (typed is read only once a list is)
-
         done: builtins.list[_T] = []
         token: str | None = None
         restarted = False
         version: str | None = None
         first = self.first_page(res, namespace, selector)
         pending: _Pending | None = self._fetch(first)
+
+        # Pages' threads ask for the page after theirs while this list is read, and it has
+        # guessed no token wrong (a wrong page's thread would follow the wrong tokens).
+        chaining = threading.Event()
+        chaining.set()
+
+        def page_after(answer: tuple[int, bytes]) -> None:
+            if chaining.is_set():
+                self._chain(
+                    answer, page_after, lambda t: self._page_path(res, namespace, selector, t)
+                )
+
         try:
+            # Imported, and the page's decoder built, while the first page travels (typed is
+            # read only once a list is).
+            from kpath.cluster.typed import STRUCT_KINDS
+
+            if structs:
+                _typed_page(res.kind)
             while True:
                 assert pending is not None
                 path = pending.path
@@ -801,7 +872,9 @@ class _Reader:
                 pending = None
                 ahead = _next_token(body) if status == 200 else None
                 if ahead is not None:
-                    pending = self._fetch(self._page_path(res, namespace, selector, ahead))
+                    pending = self._fetch(
+                        self._page_path(res, namespace, selector, ahead), page_after
+                    )
                 else:  # this list's last page (probably): the next list may start
                     self._start_after(first)
                 if status == 410 and token and not restarted:
@@ -837,13 +910,19 @@ class _Reader:
                         self.versions.setdefault((res.kind, scope), version)
                     return done
                 if pending is None or token != ahead:  # the head read otherwise than the page
+                    if pending is not None:
+                        chaining.clear()
                     self._settle(pending)
-                    pending = self._fetch(self._page_path(res, namespace, selector, token))
+                    pending = self._fetch(
+                        self._page_path(res, namespace, selector, token), page_after
+                    )
         except Exception:
             # The list failed: the page under way is waited for, not read (Ctrl+C does not
             # wait: its thread ends with the process).
             self._settle(pending)
             raise
+        finally:
+            chaining.clear()
 
     def _page_path(
         self, res: Resource, namespace: str | None, selector: str | None, token: str | None
@@ -868,12 +947,41 @@ class _Reader:
         if path in self._planned:
             after = self._planned.index(path) + 1
             self._planned[:after] = []  # each planned request is made early at most once
-            if self._planned and self._planned[0] not in self._early:
-                self._early[self._planned[0]] = _Pending(self._get, self._planned[0])
+            with self._lock:
+                if self._planned and self._planned[0] not in self._early:
+                    self._early[self._planned[0]] = _Pending(self._get, self._planned[0])
 
-    def _fetch(self, path: str) -> _Pending:
-        early = self._early.pop(path, None)
-        return early if early is not None else _Pending(self._get, path)
+    def _fetch(
+        self, path: str, then: Callable[[tuple[int, bytes]], None] | None = None
+    ) -> _Pending:
+        with self._lock:
+            early = self._early.pop(path, None)
+        return early if early is not None else _Pending(self._get, path, then)
+
+    def _chain(
+        self,
+        answer: tuple[int, bytes],
+        then: Callable[[tuple[int, bytes]], None],
+        page: Callable[[str], str],
+    ) -> None:
+        """In a page's thread, once it is in: ask for the page after it (``page`` of its
+        guessed token; ``then`` in its own thread) without waiting for the reader to take
+        this one, so pages keep travelling while the reader decodes, at most `CHAINED` of
+        them not taken yet, and none once the reader is closed."""
+        status, body = answer
+        ahead = _next_token(body) if status == 200 else None
+        if ahead is None:
+            return
+        path = page(ahead)
+        with self._lock:
+            if self._closed or self._chained >= CHAINED or path in self._early:
+                return
+            self._chained += 1
+            self._early[path] = _Pending(self._get, path, then, self._took_chained)
+
+    def _took_chained(self) -> None:
+        with self._lock:
+            self._chained -= 1
 
     def _settle(self, pending: _Pending | None) -> None:
         """Wait for a page asked for ahead that is not needed after all (its answer, or
@@ -1061,14 +1169,45 @@ def _decode_structs(body: bytes, kind: str) -> dict[str, Any] | None:
 
     from kpath.cluster.typed import decode_items
 
+    whole = _typed_page(kind)
+    if whole is not None:
+        # Every item at once (one pass over the bytes, not two: the envelope's, then each
+        # item's); a page it refuses anywhere is read the slower way, item by item, which
+        # gives the same Structs for the items this would have read.
+        try:
+            typed = whole.decode(body)
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
+            pass
+        else:
+            if typed.kind != kind + "List" or typed.items is None:
+                return None
+            return {"kind": typed.kind, "metadata": typed.metadata, "items": typed.items}
     try:
         page = _envelope().decode(body)
     except (msgspec.DecodeError, UnicodeDecodeError):
         return None
     if page.kind != kind + "List" or page.items is None:
         return None
-    items = decode_items(page.items, kind, structs=True)
+    try:
+        items = decode_items(page.items, kind, structs=True)
+    except msgspec.DecodeError:  # not JSON after all (bad UTF-8 in a field read): `_decode`'s
+        return None
     return {"kind": page.kind, "metadata": page.metadata, "items": items}
+
+
+@functools.cache
+def _typed_page(kind: str) -> Any:
+    """A decoder of a page of ``kind``'s list, every item its Struct (`typed.kind_struct`,
+    the one `typed.decode_items` reads each item with); None for a kind without one."""
+    import msgspec
+
+    from kpath.cluster.typed import SHAPES, kind_struct
+
+    if kind not in SHAPES:
+        return None
+    fields: list[tuple[str, Any, Any]] = [("kind", Any, None), ("metadata", Any, None)]
+    fields.append(("items", list[kind_struct(kind)] | None, None))  # type: ignore[misc]
+    return msgspec.json.Decoder(msgspec.defstruct(kind + "Page", fields, gc=False))
 
 
 @functools.cache

@@ -129,7 +129,8 @@ class PageParser:
     def _index_pods(self) -> None:
         from kpath.cluster.records import ObjectKey
 
-        pods = {ObjectKey(p.namespace, p.name): p for p in self.intern.parsed.get("Pod", ())}
+        new = tuple.__new__  # (ObjectKey's own __new__ is a Python call per pod)
+        pods = {new(ObjectKey, (p.namespace, p.name)): p for p in self.intern.parsed.get("Pod", ())}
         self.intern.index_pods(pods)
         self._pods_indexed = True
 

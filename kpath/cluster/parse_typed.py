@@ -59,11 +59,16 @@ def _named(meta: Any) -> tuple[str, str]:
 
 
 def typed_pod(obj: Any, intern: Interner) -> Pod:
+    # `_named` and `_ready` written out: the most numerous objects, two calls fewer each.
     meta = obj.metadata
-    namespace, name = _named(meta)
+    if meta is None:
+        raise Unsure
+    name, namespace = meta.name, meta.namespace
+    if type(name) is not str or not name or (namespace is not None and type(namespace) is not str):
+        raise Unsure
     spec, status = obj.spec, obj.status
     ports: list[ContainerPort] = []
-    node = host_network = ip = phase = None
+    node = host_network = ip = phase = ready = None
     if spec is not None:
         node, host_network = spec.nodeName, spec.hostNetwork
         for container in spec.containers or ():
@@ -74,11 +79,14 @@ def typed_pod(obj: Any, intern: Interner) -> Pod:
                 ports.append(_new(ContainerPort, (port.name, number, port.protocol or "TCP")))
     if status is not None:
         ip, phase = status.podIP, status.phase
-    ready = _ready(status)
+        for condition in status.conditions or ():
+            if condition.type == "Ready":
+                ready = condition.status == "True"
+                break
     return _new(
         Pod,
         (
-            namespace,
+            _intern(namespace or "default"),
             name,
             _intern(node) if node else None,
             ip if ip and ip != REDACTED else None,
@@ -152,8 +160,12 @@ def typed_endpointslice(obj: Any, intern: Interner) -> EndpointSlice:
             ready, serving = cond.ready is not False, cond.serving is not False
             terminating = bool(cond.terminating)
         hints = ep.hints
-        hint_zones = _hint_names(hints.forZones) if hints is not None else ()
-        hint_nodes = _hint_names(hints.forNodes) if hints is not None else ()
+        hint_zones: tuple[str, ...]
+        hint_nodes: tuple[str, ...]
+        if hints is None:
+            hint_zones = hint_nodes = ()
+        else:
+            hint_zones, hint_nodes = _hint_names(hints.forZones), _hint_names(hints.forNodes)
         ref = ep.targetRef
         target_kind = target = None
         if ref is not None and ref.name:

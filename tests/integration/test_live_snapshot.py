@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from kpath.cluster.live import LiveOptions, load_live, load_live_snapshot
+from kpath.cluster.live import CHAINED, LiveOptions, load_live, load_live_snapshot
 from kpath.cluster.snapshot import build_snapshot
 from kpath.errors import InputError, KpathError, SourceError
 from kpath.lab.apiserver import ServerThread, serve_in_thread
@@ -208,3 +208,28 @@ def test_pages_asked_for_ahead_are_each_asked_for_once(
     assert sorted((r.path, r.query) for r in asked) == sorted((r.path, r.query) for r in one_by_one)
     pods = [r.query for r in asked if r.path.endswith("/pods")]
     assert len(pods) == (4 if "all_namespaces" in scope else 3)  # one pod a page, no more
+
+
+def test_a_list_that_fails_stops_asking_for_pages_ahead(old_server: Any, tmp_path: Path) -> None:
+    """Pages ask for the page after theirs themselves (`CHAINED` of them ahead at most):
+    once the list failed, and the read with it, no more are asked for."""
+    pod = next(o for o in cluster_objects() if o["kind"] == "Pod")
+
+    def paged(query: str) -> Reply:
+        at = int(query.split("continue=")[1].split("&")[0]) if "continue=" in query else 0
+        if at == 3:  # a page whose head looks right and whose items are not JSON
+            head = b'{"kind":"PodList","apiVersion":"v1","metadata":{"continue":"4"},"items":['
+            return 200, "application/json", head + b"not json"
+        return _list("Pod", [pod], str(at + 1) if at < 40 else None)
+
+    _serve_core(old_server, pods=paged)
+    options = LiveOptions(
+        kubeconfig=str(_kubeconfig_for(tmp_path, _url(old_server))),
+        all_namespaces=True,
+        page_size=1,
+    )
+    with pytest.raises(SourceError, match="sent a reply that is not JSON for /api/v1/pods"):
+        load_live_snapshot(options)
+    pages = [q for _, p, q in old_server.seen if p == "/api/v1/pods"]
+    assert len(pages) == len(set(pages))
+    assert 4 <= len(pages) <= 4 + CHAINED  # the failed page's and those already under way
