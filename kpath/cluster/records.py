@@ -218,3 +218,22 @@ class IngressClass(NamedTuple):
     name: str
     controller: str
     is_default: bool
+
+
+class Namespace(NamedTuple):
+    name: str
+    labels: Labels  # includes kubernetes.io/metadata.name, as the API server sets it
+
+
+class SelectorRequirement(NamedTuple):
+    key: str
+    operator: str  # In, NotIn, Exists, DoesNotExist
+    values: tuple[str, ...]
+
+
+class LabelSelector(NamedTuple):
+    """A metav1.LabelSelector (NetworkPolicies, Gateway allowedRoutes). An empty one
+    selects everything."""
+
+    match_labels: tuple[tuple[str, str], ...]
+    match_expressions: tuple[SelectorRequirement, ...]

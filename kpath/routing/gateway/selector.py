@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kpath.cluster.gatewayapi import LabelSelector
+from kpath.cluster.records import LabelSelector
 
 
 def selects(selector: LabelSelector | None, labels: Mapping[str, str]) -> bool:

@@ -13,9 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from kpath.cluster.gatewayapi import LabelSelector
 from kpath.cluster.netpol import IPBlock, NetworkPolicy, PolicyPeer, PolicyRule
-from kpath.cluster.records import ObjectKey, Pod
+from kpath.cluster.records import LabelSelector, ObjectKey, Pod
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.findings import Finding, Severity
 from kpath.routing.gateway.selector import selects

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kpath.cluster.gatewayapi import LabelSelector
-from kpath.cluster.records import ObjectKey, Pod
+from kpath.cluster.records import LabelSelector, ObjectKey, Pod
 from kpath.routing.gateway.selector import selects
 
 #: Set by the API server on every namespace (since 1.21), immutable: the usual way a policy
