@@ -63,6 +63,8 @@ def test_a_small_dump_is_read_without_msgspec() -> None:
     modules, out = _loaded("paths", "--dump", str(SMALL), "-o", "wide")
     assert "NETWORKPOLICY" in out
     assert "msgspec" not in modules and "kpath.cluster.typed" not in modules
+    modules, out = _loaded("paths", "--dump", str(SMALL), "-o", "json")  # json lays it out
+    assert json.loads(out)["schema"] == "kpath.paths/v1" and "msgspec" not in modules
 
 
 def test_a_small_dump_reads_the_same_without_typed_decoding(
