@@ -12,7 +12,8 @@ Routes of every kind (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) share 
 `Route`; fields a kind does not have are empty.
 """
 
-from __future__ import annotations
+# Annotations evaluated, not strings: see records.py (typing.NamedTuple compiles each
+# string annotation).
 
 from typing import NamedTuple
 

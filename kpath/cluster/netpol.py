@@ -8,7 +8,8 @@ rules. Label selectors are `records.LabelSelector`, as the Gateway records' are.
 lives in `parse_netpol.py`.
 """
 
-from __future__ import annotations
+# Annotations evaluated, not strings: see records.py (typing.NamedTuple compiles each
+# string annotation).
 
 from typing import NamedTuple
 

@@ -7,7 +7,9 @@ cheap to build, and immutable. Parsing from API dicts lives in `parse.py`.
 Addresses that a dump redacted (``***HIDDEN***``) are carried as ``None``: unknown.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles each annotation
+# it is given as a string into a ForwardRef, which made importing these classes cost twice
+# what it does with the annotations evaluated (every name is defined above its use).
 
 from collections.abc import Mapping
 from typing import NamedTuple
