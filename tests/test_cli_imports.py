@@ -17,7 +17,7 @@ from tests import builders as b
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "tests" / "data" / "dumps" / "small.json"
 GATEWAY_SHOP = ROOT / "kpath" / "lab" / "scenarios" / "gateway-shop.yaml"
-#: The Gateway API's records (30 NamedTuple classes) and their parsers.
+#: The Gateway API's records (27 NamedTuple classes) and their parsers.
 GATEWAY_API = {"kpath.cluster.gatewayapi", "kpath.cluster.parse_gateway"}
 
 
