@@ -31,22 +31,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks._goal import emit, result
 from kpath.cluster.gatewayapi import (
-    GROUP,
     AllowedRoutes,
     BackendRef,
     Gateway,
     GatewayAddress,
-    GatewayObjects,
     HeaderMatch,
     Listener,
-    Namespace,
     ParentRef,
     PathMatch,
     Route,
     RouteMatch,
     RouteRule,
 )
+from kpath.cluster.gatewaykinds import GROUP, GatewayObjects
 from kpath.cluster.raw import RawCluster
+from kpath.cluster.records import Namespace
 from kpath.cluster.snapshot import Snapshot, build_snapshot
 from kpath.routing.gateway.attach import attach
 from kpath.routing.gateway.resolve import gateway_answers

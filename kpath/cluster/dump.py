@@ -64,8 +64,7 @@ from kpath.cluster.dumpfiles import (
     read_documents,
     type_name,
 )
-from kpath.cluster.gatewayapi import GATEWAY_KINDS, GROUP
-from kpath.cluster.parse_gateway import EXPERIMENTAL_GROUP
+from kpath.cluster.gatewaykinds import EXPERIMENTAL_GROUP, GATEWAY_KINDS, GROUP
 from kpath.cluster.policykinds import (
     NETPOL_GROUP,
     NETPOL_GROUPS,

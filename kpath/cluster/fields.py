@@ -1,4 +1,5 @@
-"""Typed readers for API dicts, shared by every parser (`parse.py`, `parse_gateway.py`).
+"""Typed readers for API dicts, shared by every parser (`parse.py`, `parse_gateway.py`,
+`parse_netpol.py`).
 
 The rules are `parse.py`'s: ``null`` or a missing key is the field's absence; a value of
 the wrong type raises `BadField` naming the field path, which the snapshot builder turns
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from kpath.cluster.dumpfiles import type_name
+from kpath.cluster.records import LabelSelector, SelectorRequirement
 
 _EMPTY: dict[str, Any] = {}
 _intern = sys.intern
@@ -134,6 +136,23 @@ def _label_key(key: Any, where: Where) -> str:
     if type(key) is not str:
         raise BadField((*where, repr(key)), key, "a string (as a key)")
     return key
+
+
+def _selector(raw: Any, *where: str | int) -> LabelSelector | None:
+    """A metav1.LabelSelector; None when absent (an empty one selects everything)."""
+    if raw is None:
+        return None
+    sel = _map(raw, *where)
+    labels = _labels(sel.get("matchLabels"), *where, "matchLabels")
+    exprs = tuple(
+        SelectorRequirement(
+            _str(e.get("key"), *where, "matchExpressions", i, "key") or "",
+            _str(e.get("operator"), *where, "matchExpressions", i, "operator") or "",
+            _strs(e.get("values"), *where, "matchExpressions", i, "values"),
+        )
+        for i, e in enumerate(_maps(sel.get("matchExpressions"), *where, "matchExpressions"))
+    )
+    return LabelSelector(tuple(sorted(labels.items())), exprs)
 
 
 def _meta(obj: Mapping[str, Any], namespaced: bool = True) -> tuple[Mapping[str, Any], str, str]:

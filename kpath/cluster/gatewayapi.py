@@ -1,40 +1,23 @@
-"""Slim records of Gateway API objects (gateway.networking.k8s.io) and of Namespaces.
+"""Slim records of Gateway API objects (gateway.networking.k8s.io).
 
 The same NamedTuple style as `records.py`: only what routing, findings and display read.
 Defaults are the ones the API server's CRD schema fills in (a port's ``weight`` is 1, a
 path match is ``PathPrefix /``, ``allowedRoutes.namespaces.from`` is ``Same``), so a
-hand-written manifest and a live object parse alike. Parsing lives in `parse_gateway.py`.
+hand-written manifest and a live object parse alike. Parsing lives in `parse_gateway.py`;
+the group and kind names, and `GatewayObjects` (a snapshot's Gateway API records), in
+`gatewaykinds.py`, so that a cluster without Gateways never defines these records.
+Namespaces and label selectors are core records (`records.py`).
 
 Routes of every kind (HTTPRoute, GRPCRoute, TLSRoute, TCPRoute, UDPRoute) share one record,
 `Route`; fields a kind does not have are empty.
 """
 
-from __future__ import annotations
+# Annotations evaluated, not strings: see records.py (typing.NamedTuple compiles each
+# string annotation).
 
-from collections.abc import Mapping
 from typing import NamedTuple
 
-from kpath.cluster.records import Labels, ObjectKey
-
-GROUP = "gateway.networking.k8s.io"
-
-#: Route kinds, in the order kpath lists them.
-ROUTE_KINDS: tuple[str, ...] = ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute")
-
-#: Every Gateway API kind kpath reads.
-GATEWAY_KINDS: tuple[str, ...] = (
-    "GatewayClass",
-    "Gateway",
-    "ListenerSet",
-    *ROUTE_KINDS,
-    "ReferenceGrant",
-    "BackendTLSPolicy",
-)
-
-
-class Namespace(NamedTuple):
-    name: str
-    labels: Labels  # includes kubernetes.io/metadata.name, as the API server sets it
+from kpath.cluster.records import Labels, LabelSelector, ObjectKey
 
 
 class Condition(NamedTuple):
@@ -43,19 +26,6 @@ class Condition(NamedTuple):
     reason: str
     message: str
     observed_generation: int | None
-
-
-class SelectorRequirement(NamedTuple):
-    key: str
-    operator: str  # In, NotIn, Exists, DoesNotExist
-    values: tuple[str, ...]
-
-
-class LabelSelector(NamedTuple):
-    """A metav1.LabelSelector. An empty one selects everything."""
-
-    match_labels: tuple[tuple[str, str], ...]
-    match_expressions: tuple[SelectorRequirement, ...]
 
 
 class RouteGroupKind(NamedTuple):
@@ -274,19 +244,3 @@ class BackendTLSPolicy(NamedTuple):
     name: str
     targets: tuple[PolicyTargetRef, ...]
     hostname: str | None  # validation.hostname: the SNI and name the gateway checks
-
-
-class GatewayObjects(NamedTuple):
-    """Every Gateway API object of a snapshot. Empty when the cluster has no CRDs."""
-
-    classes: Mapping[str, GatewayClass]
-    gateways: Mapping[ObjectKey, Gateway]
-    listener_sets: tuple[ListenerSet, ...]
-    routes: tuple[Route, ...]  # every kind, in input order
-    grants: tuple[ReferenceGrant, ...]
-    backend_tls: tuple[BackendTLSPolicy, ...]
-    #: kind -> the apiVersion it was read at (live: the server's preferred version)
-    versions: Mapping[str, str]
-
-
-EMPTY_GATEWAYS = GatewayObjects({}, {}, (), (), (), (), {})

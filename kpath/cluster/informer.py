@@ -49,7 +49,7 @@ from typing import Any, cast
 from urllib.parse import urlencode
 
 from kpath.cluster.events import ChangeType, Event, Health, object_key
-from kpath.cluster.gatewayapi import GATEWAY_KINDS, ROUTE_KINDS
+from kpath.cluster.gatewaykinds import GATEWAY_KINDS, ROUTE_KINDS
 from kpath.cluster.keep import (
     Beyond,
     BeyondStream,

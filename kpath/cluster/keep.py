@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from kpath.cluster.events import Change, ChangeType, Event, Replace, object_key
-from kpath.cluster.gatewayapi import ROUTE_KINDS
+from kpath.cluster.gatewaykinds import ROUTE_KINDS
 from kpath.cluster.parse import SERVICE_NAME_LABEL
 from kpath.cluster.raw import RawCluster, RawObject
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from kpath.cluster.gatewayapi import LabelSelector
+from kpath.cluster.records import LabelSelector
 
 
 def carries(labels: Mapping[str, str], pairs: Iterable[tuple[str, str]]) -> bool:

@@ -79,11 +79,10 @@ from urllib.parse import quote, urlencode
 
 import urllib3
 
-from kpath.cluster.gatewayapi import GATEWAY_KINDS, GROUP, ROUTE_KINDS
+from kpath.cluster.gatewaykinds import EXPERIMENTAL_GROUP, GATEWAY_KINDS, GROUP, ROUTE_KINDS
 from kpath.cluster.kubeconfig import PlainTransport, Target, one_line, resolve_target
 from kpath.cluster.kubeconfig import list_contexts as list_contexts
 from kpath.cluster.liveparse import PARSED_KINDS, PageParser, object_key
-from kpath.cluster.parse_gateway import EXPERIMENTAL_GROUP
 from kpath.cluster.policykinds import NETPOL_GROUP, OTHER_POLICY_BY_GROUP, OTHER_POLICY_RAW
 from kpath.cluster.raw import RawCluster, RawObject
 from kpath.cluster.readable import nothing_readable

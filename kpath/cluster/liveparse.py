@@ -63,12 +63,12 @@ class PageParser:
         a typed dump's (the dict then says ``kind`` and ``api_version``, as a dict page's
         items are given them)."""
         from kpath.cluster.fields import BadField
-        from kpath.cluster.parse import PARSERS
+        from kpath.cluster.parse import parser_of
         from kpath.cluster.parse_typed import TYPED_PARSERS, Unsure
 
         if kind == "EndpointSlice" and not self._pods_indexed:
             self._index_pods()
-        parser = PARSERS[kind]
+        parser = parser_of(kind)
         typed = TYPED_PARSERS.get(kind)
         intern = self.intern
         out = Parsed([], [])

@@ -21,7 +21,7 @@ from typing import Any
 
 from kpath.cluster.fields import BadField
 from kpath.cluster.labels import carries
-from kpath.cluster.parse import PARSERS, Interner, field_error
+from kpath.cluster.parse import Interner, field_error, parser_of
 from kpath.cluster.raw import RawCluster, RawObject
 from kpath.cluster.records import (
     EndpointSlice,
@@ -56,7 +56,7 @@ class _LiveInterner(Interner):
 
 def _parse(kind: str, obj: RawObject, pods: Mapping[ObjectKey, Any], origin: str) -> Any:
     try:
-        return PARSERS[kind](obj, _LiveInterner(pods))
+        return parser_of(kind)(obj, _LiveInterner(pods))
     except (BadField, TypeError, ValueError, KeyError, AttributeError) as exc:
         raise field_error(origin, kind, 0, obj, exc) from None
 

@@ -4,16 +4,16 @@ Calico's).
 
 The same NamedTuple style as `records.py`. Defaults are the API server's: a port's protocol
 is TCP, `policyTypes` defaults to ``[Ingress]`` plus ``Egress`` when the policy has egress
-rules. Label selectors reuse the Gateway records' `LabelSelector`. Parsing lives in
-`parse_netpol.py`.
+rules. Label selectors are `records.LabelSelector`, as the Gateway records' are. Parsing
+lives in `parse_netpol.py`.
 """
 
-from __future__ import annotations
+# Annotations evaluated, not strings: see records.py (typing.NamedTuple compiles each
+# string annotation).
 
 from typing import NamedTuple
 
-from kpath.cluster.gatewayapi import LabelSelector
-from kpath.cluster.records import ObjectKey
+from kpath.cluster.records import LabelSelector, ObjectKey
 
 
 class IPBlock(NamedTuple):

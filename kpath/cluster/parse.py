@@ -22,7 +22,7 @@ that routing only ever sees well-typed records:
 Parsers raise `BadField`; `snapshot.build_snapshot` turns it into the `InputError` with the
 object's source, kind and name (`field_error`). The typed readers live in `fields.py`,
 shared with the Gateway API parsers (`parse_gateway.py`) and the NetworkPolicy ones
-(`parse_netpol.py`), whose kinds `PARSERS` includes.
+(`parse_netpol.py`); `parser_of` finds any kind's parser.
 """
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ from kpath.cluster.fields import (
     _str,
     _strs,
 )
-from kpath.cluster.parse_gateway import GATEWAY_CLUSTER_SCOPED, GATEWAY_PARSERS
+from kpath.cluster.gatewaykinds import GATEWAY_KINDS
 from kpath.cluster.parse_netpol import NETPOL_PARSERS
 from kpath.cluster.policykinds import OTHER_POLICY_CLUSTER_SCOPED
 from kpath.cluster.records import (
@@ -59,6 +59,7 @@ from kpath.cluster.records import (
     IngressPath,
     IngressRule,
     LoadBalancerIngress,
+    Namespace,
     Node,
     NodeAddress,
     ObjectKey,
@@ -70,6 +71,8 @@ from kpath.errors import InputError
 from kpath.safetext import clean_message
 
 ZONE_LABEL = "topology.kubernetes.io/zone"
+#: The label the API server puts on every Namespace (immutable, since Kubernetes 1.22).
+NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class"
 DEFAULT_CLASS_ANNOTATION = "ingressclass.kubernetes.io/is-default-class"
@@ -639,7 +642,18 @@ def parse_ingressclass(obj: Mapping[str, Any], intern: Interner) -> IngressClass
     )
 
 
-PARSERS: dict[str, Callable[[Mapping[str, Any], Interner], Any]] = {
+def parse_namespace(obj: Mapping[str, Any], intern: Interner) -> Namespace:
+    meta, _, name = _meta(obj, namespaced=False)
+    labels = _labels(meta.get("labels"), "metadata", "labels")
+    if labels.get(NAMESPACE_NAME_LABEL) != name:  # the API server sets it on every one
+        labels = {**labels, NAMESPACE_NAME_LABEL: name}
+    return Namespace(_intern(name), intern.labels(labels))
+
+
+Parser = Callable[[Mapping[str, Any], Interner], Any]
+
+#: Kind -> its parser, but for the Gateway API kinds: `parser_of` has every kind.
+_PARSERS: dict[str, Parser] = {
     "Node": parse_node,
     "Pod": parse_pod,
     "Service": parse_service,
@@ -647,13 +661,25 @@ PARSERS: dict[str, Callable[[Mapping[str, Any], Interner], Any]] = {
     "Endpoints": parse_endpoints,
     "Ingress": parse_ingress,
     "IngressClass": parse_ingressclass,
-    **GATEWAY_PARSERS,  # Gateway API kinds and Namespace
+    "Namespace": parse_namespace,
     **NETPOL_PARSERS,  # NetworkPolicy, and the policy kinds only listed (not evaluated)
 }
 
+
+def parser_of(kind: str) -> Parser:
+    """The parser of a kind kpath reads (`raw.KINDS`); KeyError for any other kind. The
+    Gateway API's are imported when first asked for: a cluster without Gateways never
+    defines their records."""
+    if kind in GATEWAY_KINDS:
+        from kpath.cluster.parse_gateway import GATEWAY_PARSERS
+
+        return GATEWAY_PARSERS[kind]
+    return _PARSERS[kind]
+
+
 #: Kinds without a namespace: named by name alone.
 CLUSTER_SCOPED = (
-    frozenset({"Node", "IngressClass"}) | GATEWAY_CLUSTER_SCOPED | OTHER_POLICY_CLUSTER_SCOPED
+    frozenset({"Node", "IngressClass", "Namespace", "GatewayClass"}) | OTHER_POLICY_CLUSTER_SCOPED
 )
 
 

@@ -1,4 +1,4 @@
-"""Gateway API dicts (and Namespaces) → the records of `gatewayapi.py`.
+"""Gateway API dicts → the records of `gatewayapi.py`.
 
 The conventions are `parse.py`'s (see its docstring): ``null`` is absence, a value of the
 wrong type is a `BadField` naming the field path, fields kpath does not read are not looked
@@ -33,11 +33,11 @@ from kpath.cluster.fields import (
     _maps,
     _meta,
     _port,
+    _selector,
     _str,
     _strs,
 )
 from kpath.cluster.gatewayapi import (
-    GROUP,
     AllowedRoutes,
     BackendRef,
     BackendTLSPolicy,
@@ -48,11 +48,9 @@ from kpath.cluster.gatewayapi import (
     GrantFrom,
     GrantTo,
     HeaderMatch,
-    LabelSelector,
     Listener,
     ListenerSet,
     ListenerStatus,
-    Namespace,
     ParentRef,
     PathMatch,
     PathModifier,
@@ -66,17 +64,14 @@ from kpath.cluster.gatewayapi import (
     RouteParentStatus,
     RouteRule,
     SecretRef,
-    SelectorRequirement,
     URLRewrite,
 )
+from kpath.cluster.gatewaykinds import GROUP, ROUTE_KINDS
+from kpath.cluster.records import LabelSelector
 
 if TYPE_CHECKING:
     from kpath.cluster.parse import Interner
 
-#: The label the API server puts on every Namespace (immutable, since Kubernetes 1.22).
-NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name"
-#: The group ListenerSet had in the experimental channel (as XListenerSet) before v1.5.
-EXPERIMENTAL_GROUP = "gateway.networking.x-k8s.io"
 #: kubectl's copy of the whole manifest: kilobytes nobody routes by.
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
@@ -121,23 +116,6 @@ def _conditions(raw: Any, *where: str | int) -> tuple[Condition, ...]:
             )
         )
     return tuple(out)
-
-
-def _selector(raw: Any, *where: str | int) -> LabelSelector | None:
-    """A metav1.LabelSelector; None when absent (an empty one selects everything)."""
-    if raw is None:
-        return None
-    sel = _map(raw, *where)
-    labels = _labels(sel.get("matchLabels"), *where, "matchLabels")
-    exprs = tuple(
-        SelectorRequirement(
-            _str(e.get("key"), *where, "matchExpressions", i, "key") or "",
-            _str(e.get("operator"), *where, "matchExpressions", i, "operator") or "",
-            _strs(e.get("values"), *where, "matchExpressions", i, "values"),
-        )
-        for i, e in enumerate(_maps(sel.get("matchExpressions"), *where, "matchExpressions"))
-    )
-    return LabelSelector(tuple(sorted(labels.items())), exprs)
 
 
 def _group_kinds(raw: Any, *where: str | int) -> tuple[RouteGroupKind, ...]:
@@ -526,29 +504,11 @@ def parse_backendtlspolicy(obj: Mapping[str, Any], intern: Interner) -> BackendT
     )
 
 
-# ---------------------------------------------------------------- Namespace
-
-
-def parse_namespace(obj: Mapping[str, Any], intern: Interner) -> Namespace:
-    meta, _, name = _meta(obj, namespaced=False)
-    labels = _labels(meta.get("labels"), "metadata", "labels")
-    if labels.get(NAMESPACE_NAME_LABEL) != name:  # the API server sets it on every one
-        labels = {**labels, NAMESPACE_NAME_LABEL: name}
-    return Namespace(_intern(name), intern.labels(labels))
-
-
 GATEWAY_PARSERS: dict[str, Callable[[Mapping[str, Any], Interner], Any]] = {
     "GatewayClass": parse_gatewayclass,
     "Gateway": parse_gateway,
     "ListenerSet": parse_listenerset,
-    **{
-        kind: _route_parser(kind)
-        for kind in ("HTTPRoute", "GRPCRoute", "TLSRoute", "TCPRoute", "UDPRoute")
-    },
+    **{kind: _route_parser(kind) for kind in ROUTE_KINDS},
     "ReferenceGrant": parse_referencegrant,
     "BackendTLSPolicy": parse_backendtlspolicy,
-    "Namespace": parse_namespace,
 }
-
-#: Gateway API and core kinds here without a namespace.
-GATEWAY_CLUSTER_SCOPED = frozenset({"GatewayClass", "Namespace"})

@@ -35,11 +35,11 @@ from kpath.cluster.fields import (
     _map,
     _maps,
     _meta,
+    _selector,
     _str,
     _strs,
     field_path,
 )
-from kpath.cluster.gatewayapi import LabelSelector
 from kpath.cluster.netpol import (
     IPBlock,
     NetworkPolicy,
@@ -48,8 +48,8 @@ from kpath.cluster.netpol import (
     PolicyPort,
     PolicyRule,
 )
-from kpath.cluster.parse_gateway import _selector
 from kpath.cluster.policykinds import OTHER_POLICY_RAW
+from kpath.cluster.records import LabelSelector
 
 if TYPE_CHECKING:
     from kpath.cluster.parse import Interner

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from kpath.cluster.gatewayapi import GATEWAY_KINDS
+from kpath.cluster.gatewaykinds import GATEWAY_KINDS
 from kpath.cluster.policykinds import OTHER_POLICY_RAW_KINDS
 
 #: The kinds kpath reads. ``Endpoints`` is used only where a service has no EndpointSlice.

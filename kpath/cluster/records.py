@@ -7,7 +7,9 @@ cheap to build, and immutable. Parsing from API dicts lives in `parse.py`.
 Addresses that a dump redacted (``***HIDDEN***``) are carried as ``None``: unknown.
 """
 
-from __future__ import annotations
+# No `from __future__ import annotations` here: typing.NamedTuple compiles each annotation
+# it is given as a string into a ForwardRef, which made importing these classes cost twice
+# what it does with the annotations evaluated (every name is defined above its use).
 
 from collections.abc import Mapping
 from typing import NamedTuple
@@ -218,3 +220,22 @@ class IngressClass(NamedTuple):
     name: str
     controller: str
     is_default: bool
+
+
+class Namespace(NamedTuple):
+    name: str
+    labels: Labels  # includes kubernetes.io/metadata.name, as the API server sets it
+
+
+class SelectorRequirement(NamedTuple):
+    key: str
+    operator: str  # In, NotIn, Exists, DoesNotExist
+    values: tuple[str, ...]
+
+
+class LabelSelector(NamedTuple):
+    """A metav1.LabelSelector (NetworkPolicies, Gateway allowedRoutes). An empty one
+    selects everything."""
+
+    match_labels: tuple[tuple[str, str], ...]
+    match_expressions: tuple[SelectorRequirement, ...]

@@ -13,19 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from kpath.cluster.gatewayapi import (
-    EMPTY_GATEWAYS,
-    GATEWAY_KINDS,
-    ROUTE_KINDS,
-    BackendTLSPolicy,
-    Gateway,
-    GatewayClass,
-    GatewayObjects,
-    ListenerSet,
-    Namespace,
-    ReferenceGrant,
-    Route,
-)
+from kpath.cluster.gatewaykinds import EMPTY_GATEWAYS, GATEWAY_KINDS, ROUTE_KINDS, GatewayObjects
 from kpath.cluster.labels import carries
 from kpath.cluster.netpol import NetworkPolicy, OtherPolicy
 from kpath.cluster.policykinds import OTHER_POLICY_RAW_KINDS
@@ -36,6 +24,7 @@ from kpath.cluster.records import (
     EndpointSlice,
     Ingress,
     IngressClass,
+    Namespace,
     Node,
     ObjectKey,
     Pod,
@@ -114,14 +103,14 @@ class Snapshot:
 
 def _parse_all(raw: RawCluster, kind: str, intern: Interner) -> Iterator[object]:
     from kpath.cluster.fields import BadField
-    from kpath.cluster.parse import PARSERS, field_error
+    from kpath.cluster.parse import field_error, parser_of
     from kpath.cluster.parse_typed import TYPED_PARSERS, Unsure
 
     done = intern.parsed.get(kind)
     if done is not None:
         yield from done
         return
-    parser = PARSERS[kind]
+    parser = parser_of(kind)
     typed = TYPED_PARSERS.get(kind)
     for index, obj in enumerate(raw.held.get(kind, ())):
         try:
@@ -242,6 +231,16 @@ def _gateway_objects(raw: RawCluster, intern: Interner) -> GatewayObjects:
     """The Gateway API records; EMPTY_GATEWAYS when the source carried none."""
     if not any(raw.held.get(kind) for kind in GATEWAY_KINDS):
         return EMPTY_GATEWAYS
+    # Here, not at the top: a cluster without Gateways never defines their records.
+    from kpath.cluster.gatewayapi import (
+        BackendTLSPolicy,
+        Gateway,
+        GatewayClass,
+        ListenerSet,
+        ReferenceGrant,
+        Route,
+    )
+
     classes: dict[str, GatewayClass] = {}
     for c in _parse_all(raw, "GatewayClass", intern):
         assert isinstance(c, GatewayClass)

@@ -35,7 +35,8 @@ Kinds that are rarely large (Gateway API, NetworkPolicy and the other policy kin
 decoded in full: their parsers read most of them anyway.
 """
 
-from __future__ import annotations
+# Annotations evaluated, not strings: a TypedDict compiles each string annotation into a
+# ForwardRef when it is defined, and `get_type_hints` evaluates it again (see records.py).
 
 import functools
 import json

@@ -12,12 +12,18 @@ for non-ASCII characters and DEL (msgspec writes them raw) and for floats (expon
 and the only floats that document holds are shares rounded to four places in [0, 1],
 which both write alike. Any other document (a probe report too: its latencies and timeouts
 are any float) is encoded by json alone.
+
+A small document (one verdict, one request's answer, the paths of a small dump) is written
+by ``json.dumps(doc, indent=2)`` itself while msgspec is not loaded: its pure-Python
+encoder lays out a few kilobytes in well under a millisecond, importing msgspec costs ten
+(a tenth of a `kpath reach` answered from a kept snapshot).
 """
 
 from __future__ import annotations
 
 import codecs
 import json
+import sys
 from collections.abc import Iterator
 from typing import Any, TextIO
 
@@ -26,6 +32,9 @@ from typing import Any, TextIO
 ROUNDED_FLOATS = frozenset({"kpath.paths/v1"})
 #: Top-level keys that add floats of any kind to such a document (`probejson.add_observed`).
 ANY_FLOATS = ("probe",)
+#: The compact text of a document at most this long is laid out by json alone while
+#: msgspec is not loaded (see the module's note): about a millisecond of json's indenting.
+SMALL_TEXT = 64 * 1024
 
 
 def _json_escape(err: UnicodeError) -> tuple[str, int]:
@@ -105,8 +114,23 @@ def chunks(doc: Any) -> Iterator[bytes]:
     yield b"\n}"
 
 
+def _small(doc: Any) -> bool:
+    """Whether json itself should lay ``doc`` out (see the module's note). For a large
+    document while msgspec is not loaded, this costs one pass of json's C encoder."""
+    if "msgspec" in sys.modules:
+        return False  # loaded already (typed decoding): laying out is free
+    try:
+        return len(json.dumps(doc)) <= SMALL_TEXT
+    except (TypeError, ValueError, RecursionError):  # unserialisable: as msgspec's path says
+        return False
+
+
 def write_json(doc: Any, out: TextIO) -> None:
     """The document and a newline on ``out``, as ``out.write(indented(doc) + "\\n")``."""
+    if _small(doc):
+        out.write(json.dumps(doc, indent=2) + "\n")
+        out.flush()  # as below: a closed pipe is said here, not at exit
+        return
     buffer = getattr(out, "buffer", None)
     if buffer is None:
         out.write(indented(doc) + "\n")

@@ -34,8 +34,9 @@ from typing import Any
 
 from kpath.cluster.dumpfiles import load_yaml
 from kpath.cluster.fields import BadField
-from kpath.cluster.parse import PARSERS, Interner, field_error
+from kpath.cluster.parse import Interner, field_error, parser_of
 from kpath.cluster.policykinds import NETPOL_GROUPS
+from kpath.cluster.raw import KINDS
 from kpath.errors import InputError
 from kpath.lab.faults import Fault, parse_fault
 from kpath.lab.gateway.infrastructure import POLICIES, GatewayInfraSpec
@@ -148,8 +149,8 @@ def check_types(manifests: list[dict[str, Any]], where: str) -> None:
         try:
             if kind in WORKLOAD_KINDS:
                 _check_workload(doc, intern)
-            elif isinstance(kind, str) and kind in PARSERS and not _other_group(doc, kind):
-                PARSERS[kind](doc, intern)
+            elif isinstance(kind, str) and kind in KINDS and not _other_group(doc, kind):
+                parser_of(kind)(doc, intern)
         except BadField as exc:
             raise field_error(where, str(kind), i, doc, exc) from None
 
@@ -185,7 +186,7 @@ def _check_workload(doc: Mapping[str, Any], intern: Interner) -> None:
         {**meta, "name": "template"} if isinstance(meta, dict) else meta or {"name": "template"}
     )
     try:
-        PARSERS["Pod"]({"metadata": pod_meta, "spec": template.get("spec")}, intern)
+        parser_of("Pod")({"metadata": pod_meta, "spec": template.get("spec")}, intern)
     except BadField as exc:
         raise BadField(("spec", "template", *exc.where), exc.value, exc.wanted) from None
 

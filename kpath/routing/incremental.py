@@ -46,7 +46,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from kpath.cluster.events import Change, Event, Health, RawIndex, apply_events, object_key
-from kpath.cluster.gatewayapi import GATEWAY_KINDS
+from kpath.cluster.gatewaykinds import GATEWAY_KINDS
 from kpath.cluster.livesnap import FOLLOWED, Bucket, LiveSnapshot, selects
 from kpath.cluster.raw import RawCluster, RawObject
 from kpath.cluster.records import Labels, ObjectKey, Pod

@@ -13,13 +13,6 @@ from collections.abc import Iterator, Mapping
 from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
-from kpath.cluster.gatewayapi import (
-    BackendRef,
-    RequestRedirect,
-    RouteMatch,
-    RouteRule,
-)
-from kpath.cluster.gatewayapi import Route as GwRoute
 from kpath.cluster.records import ObjectKey, Service, ServicePort
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.ingress import ControllerRef, IngressRoute, ingress_routes
@@ -34,14 +27,17 @@ from kpath.routing.kubeproxy import (
 from kpath.routing.nodegroups import NodeGroup, node_groups
 from kpath.routing.targets import endpoints_unknown, service_targets
 
-if TYPE_CHECKING:  # onpaths imports this module
+if TYPE_CHECKING:  # onpaths imports this module; the records: see below
+    from kpath.cluster.gatewayapi import BackendRef, RequestRedirect, RouteMatch, RouteRule
+    from kpath.cluster.gatewayapi import Route as GwRoute
     from kpath.routing.gateway import backends as gw_backends
     from kpath.routing.gateway.attach import GatewayTable
     from kpath.routing.gateway.infra import InfraRef
     from kpath.routing.policy.onpaths import PathPolicy
 
 # The Gateway API machinery (kpath.routing.gateway) is imported by the functions that
-# route Gateways: a cluster without Gateways never loads it (a sixth of a short run).
+# route Gateways, and its records (kpath.cluster.gatewayapi) with the snapshot's Gateways:
+# a cluster without Gateways never loads either (a sixth of a short run).
 
 
 class EntryKind(StrEnum):

@@ -16,7 +16,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
-from kpath.cluster.gatewayapi import GatewayObjects, Route
+from kpath.cluster.gatewayapi import Route
+from kpath.cluster.gatewaykinds import GatewayObjects
 from kpath.cluster.records import Ingress, ObjectKey
 from kpath.routing.findings import Finding
 from kpath.routing.paths import PortRoutes

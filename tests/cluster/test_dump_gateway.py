@@ -11,7 +11,7 @@ import pytest
 
 from kpath.cli import main
 from kpath.cluster.dump import FILE_NAME_KINDS, load_dump
-from kpath.cluster.gatewayapi import GATEWAY_KINDS, GROUP
+from kpath.cluster.gatewaykinds import GATEWAY_KINDS, GROUP
 from kpath.cluster.snapshot import build_snapshot
 
 MANIFESTS = Path(__file__).resolve().parents[3] / "shared" / "realworld" / "manifests"

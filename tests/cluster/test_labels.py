@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpath.cluster.gatewayapi import LabelSelector, SelectorRequirement
 from kpath.cluster.labels import carries, selects
+from kpath.cluster.records import LabelSelector, SelectorRequirement
 from kpath.lab.netpolicy import selector_matches
 
 # Few keys and values, so that hits, misses and absent keys all come up often.

@@ -19,7 +19,9 @@ from kpath.cluster.parse import (
     parse_node,
     parse_pod,
     parse_service,
+    parser_of,
 )
+from kpath.cluster.raw import KINDS
 from kpath.cluster.records import IngressBackend, LoadBalancerIngress, ObjectKey
 from kpath.errors import InputError
 from tests.builders import (
@@ -42,6 +44,16 @@ HOSTILE = ("[red]x[/]", "\x1b[31mred\x1b[0m", "[bold]\x1b]8;;http://x\x07y")
 
 def _i() -> Interner:
     return Interner()
+
+
+def test_every_kind_read_has_a_parser() -> None:
+    # A kind's parser may live in another module (the Gateway API's are imported on first
+    # use): each kind a source keeps (`raw.KINDS`) is parsed, none other.
+    for kind in KINDS:
+        assert callable(parser_of(kind)), kind
+    for other in ("Deployment", "ConfigMap", "gateway"):
+        with pytest.raises(KeyError):
+            parser_of(other)
 
 
 # ---------------------------------------------------------------- Node

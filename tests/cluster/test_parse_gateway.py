@@ -10,7 +10,6 @@ import pytest
 
 from kpath.cluster.dump import load_dump
 from kpath.cluster.gatewayapi import (
-    GROUP,
     BackendRef,
     HeaderMatch,
     ParentRef,
@@ -18,8 +17,8 @@ from kpath.cluster.gatewayapi import (
     PathModifier,
     RequestRedirect,
 )
-from kpath.cluster.parse import Interner
-from kpath.cluster.parse_gateway import GATEWAY_PARSERS, NAMESPACE_NAME_LABEL
+from kpath.cluster.gatewaykinds import GROUP
+from kpath.cluster.parse import NAMESPACE_NAME_LABEL, Interner, parser_of
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import build_snapshot
 from kpath.errors import InputError
@@ -41,7 +40,7 @@ def obj(kind: str, name: str = "x", namespace: str | None = "shop", **spec: Any)
 
 
 def parse(o: Obj) -> Any:
-    return GATEWAY_PARSERS[o["kind"]](o, Interner())
+    return parser_of(o["kind"])(o, Interner())
 
 
 def gateway(*listeners: Obj, **spec: Any) -> Obj:

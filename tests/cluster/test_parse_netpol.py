@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 
-from kpath.cluster.gatewayapi import LabelSelector, SelectorRequirement
 from kpath.cluster.netpol import (
     OTHER_POLICY_KINDS,
     IPBlock,
@@ -16,9 +15,10 @@ from kpath.cluster.netpol import (
     PolicyPeer,
     PolicyPort,
 )
-from kpath.cluster.parse import PARSERS, Interner
+from kpath.cluster.parse import Interner, parser_of
 from kpath.cluster.policykinds import OTHER_POLICY_BY_GROUP, OTHER_POLICY_RAW
 from kpath.cluster.raw import KINDS, RawCluster
+from kpath.cluster.records import LabelSelector, SelectorRequirement
 from kpath.cluster.snapshot import build_snapshot
 from kpath.errors import InputError
 
@@ -39,7 +39,7 @@ def policy(name: str = "p", namespace: str | None = "shop", **spec: Any) -> Obj:
 
 
 def parse(o: Obj) -> NetworkPolicy:
-    out = PARSERS["NetworkPolicy"](o, Interner())
+    out = parser_of("NetworkPolicy")(o, Interner())
     assert isinstance(out, NetworkPolicy)
     return out
 
@@ -66,9 +66,9 @@ def ingress_port(port: Obj) -> PolicyPort:
 
 
 def test_registered_in_parsers_and_kinds() -> None:
-    assert "NetworkPolicy" in KINDS and "NetworkPolicy" in PARSERS
+    assert "NetworkPolicy" in KINDS and parser_of("NetworkPolicy")
     for raw_kind in OTHER_POLICY_RAW:
-        assert raw_kind in KINDS and raw_kind in PARSERS
+        assert raw_kind in KINDS and parser_of(raw_kind)
 
 
 def test_every_other_policy_kind_has_a_raw_kind() -> None:
@@ -333,7 +333,7 @@ def test_other_policies_keep_kind_version_namespace_name(
     obj: Obj = {"kind": "whatever", "metadata": meta, "spec": {"anything": [1, {"x": None}]}}
     if api_version:
         obj["apiVersion"] = api_version
-    assert PARSERS[raw_kind](obj, Interner()) == expected
+    assert parser_of(raw_kind)(obj, Interner()) == expected
 
 
 def test_other_policy_without_a_name_is_one_line() -> None:

@@ -5,9 +5,15 @@ from __future__ import annotations
 import io
 import json
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+# Loaded here, so that `write_json` lays every document out through msgspec, piece by piece:
+# the path these tests check. Without msgspec loaded, a small document is written by json
+# itself (`test_a_small_document_is_written_without_loading_msgspec`).
+import msgspec  # noqa: F401
 import pytest
 
 from kpath.cluster.dump import load_dump
@@ -145,6 +151,26 @@ def test_random_documents(seed: int) -> None:
     top["paths"] = [random_doc(rnd, 2) for _ in range(rnd.randrange(4))]
     for one in (doc, top):
         assert written(one) == (json.dumps(one, indent=2) + "\n",) * 2
+
+
+def test_a_small_document_is_written_without_loading_msgspec() -> None:
+    # Importing msgspec costs more than json's own indenting of a few kilobytes.
+    doc = {"schema": "kpath.reach/v1", "values": VALUES, "paths": [VALUES, {"": VALUES}]}
+    code = (
+        "import json, sys\n"
+        "from kpath.export.jsontext import write_json\n"
+        "write_json(json.loads(sys.stdin.read()), sys.stdout)\n"
+        "assert 'msgspec' not in sys.modules\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        input=json.dumps(doc),
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=DATA.parents[1],
+    )
+    assert (done.stdout, done.stdout) == written(doc)  # as msgspec lays it out, here
 
 
 def test_nan_and_infinity_are_written_as_json_writes_them() -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from kpath.cli import main
-from kpath.cluster.gatewayapi import GATEWAY_KINDS
+from kpath.cluster.gatewaykinds import GATEWAY_KINDS
 from kpath.cluster.live import (
     LiveOptions,
     load_live,

@@ -147,7 +147,7 @@ def test_outcomes_read_as_the_gateway_answers() -> None:
 
 
 def _objects(*routes: Route):  # type: ignore[no-untyped-def]
-    from kpath.cluster.gatewayapi import EMPTY_GATEWAYS
+    from kpath.cluster.gatewaykinds import EMPTY_GATEWAYS
 
     return EMPTY_GATEWAYS._replace(routes=routes)
 

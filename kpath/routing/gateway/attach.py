@@ -14,17 +14,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
-from kpath.cluster.gatewayapi import (
-    GROUP,
-    Gateway,
-    GatewayObjects,
-    ListenerSet,
-    Namespace,
-    ParentRef,
-    Route,
-)
+from kpath.cluster.gatewayapi import Gateway, ListenerSet, ParentRef, Route
+from kpath.cluster.gatewaykinds import GROUP, GatewayObjects
 from kpath.cluster.labels import selects
-from kpath.cluster.records import ObjectKey
+from kpath.cluster.records import Namespace, ObjectKey
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.gateway.hostnames import hosts_intersect, intersect
 from kpath.routing.gateway.index import HostIndex, route_entries

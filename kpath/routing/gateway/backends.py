@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from kpath.cluster.gatewayapi import GROUP, BackendRef, ReferenceGrant, Route, SecretRef
+from kpath.cluster.gatewayapi import BackendRef, ReferenceGrant, Route, SecretRef
+from kpath.cluster.gatewaykinds import GROUP
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.gateway.attach import gateway_objects

@@ -12,16 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NamedTuple
 
-from kpath.cluster.gatewayapi import (
-    GROUP,
-    Gateway,
-    GatewayObjects,
-    Listener,
-    ListenerSet,
-    Namespace,
-)
+from kpath.cluster.gatewayapi import Gateway, Listener, ListenerSet
+from kpath.cluster.gatewaykinds import GROUP, GatewayObjects
 from kpath.cluster.labels import selects
-from kpath.cluster.records import ObjectKey
+from kpath.cluster.records import Namespace, ObjectKey
 from kpath.routing.gateway.hostnames import host_matches, specificity
 
 

@@ -17,12 +17,12 @@ from typing import NamedTuple
 from kpath.cluster.gatewayapi import (
     Condition,
     Gateway,
-    GatewayObjects,
     ListenerStatus,
     ParentRef,
     Route,
     RouteParentStatus,
 )
+from kpath.cluster.gatewaykinds import GatewayObjects
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.findings import Finding, Severity, finding

@@ -13,10 +13,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from kpath.cluster.gatewayapi import LabelSelector
 from kpath.cluster.labels import selects
 from kpath.cluster.netpol import IPBlock, NetworkPolicy, PolicyPeer, PolicyRule
-from kpath.cluster.records import ObjectKey, Pod
+from kpath.cluster.records import LabelSelector, ObjectKey, Pod
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.findings import Finding, Severity
 from kpath.routing.kubeproxy import Target

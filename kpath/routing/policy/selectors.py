@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kpath.cluster.gatewayapi import LabelSelector
 from kpath.cluster.labels import selects
-from kpath.cluster.records import ObjectKey, Pod
+from kpath.cluster.records import LabelSelector, ObjectKey, Pod
 
 #: Set by the API server on every namespace (since 1.21), immutable: the usual way a policy
 #: names one namespace.

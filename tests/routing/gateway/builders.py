@@ -13,19 +13,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from kpath.cluster.gatewayapi import (
-    GROUP,
     AllowedRoutes,
     BackendRef,
     Gateway,
     GatewayAddress,
-    GatewayObjects,
     GrantFrom,
     GrantTo,
     HeaderMatch,
-    LabelSelector,
     Listener,
     ListenerSet,
-    Namespace,
     ParentRef,
     PathMatch,
     PathModifier,
@@ -36,10 +32,10 @@ from kpath.cluster.gatewayapi import (
     RouteGroupKind,
     RouteMatch,
     RouteRule,
-    SelectorRequirement,
     URLRewrite,
 )
-from kpath.cluster.records import ObjectKey
+from kpath.cluster.gatewaykinds import GROUP, GatewayObjects
+from kpath.cluster.records import LabelSelector, Namespace, ObjectKey, SelectorRequirement
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.requests import Request
 from tests import builders as b

@@ -9,7 +9,6 @@ from kpath.cluster.gatewayapi import (
     Gateway,
     GatewayAddress,
     GatewayClass,
-    GatewayObjects,
     Listener,
     ListenerStatus,
     ParentRef,
@@ -21,6 +20,7 @@ from kpath.cluster.gatewayapi import (
     RouteParentStatus,
     RouteRule,
 )
+from kpath.cluster.gatewaykinds import GatewayObjects
 
 GROUP = "gateway.networking.k8s.io"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from kpath.cluster.gatewayapi import GROUP, GrantFrom, GrantTo, ReferenceGrant, SecretRef
+from kpath.cluster.gatewayapi import GrantFrom, GrantTo, ReferenceGrant, SecretRef
+from kpath.cluster.gatewaykinds import GROUP
 from kpath.routing.gateway.attach import attach
 from kpath.routing.gateway.backends import (
     BACKEND_NOT_FOUND,

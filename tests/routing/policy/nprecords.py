@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from kpath.cluster.gatewayapi import LabelSelector, SelectorRequirement
 from kpath.cluster.netpol import IPBlock, NetworkPolicy, PolicyPeer, PolicyPort, PolicyRule
+from kpath.cluster.records import LabelSelector, SelectorRequirement
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.policy.index import PolicyIndex
 from tests import builders as b

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from kpath.cluster.gatewayapi import LabelSelector
 from kpath.cluster.netpol import IPBlock, NetworkPolicy, PolicyPeer, PolicyRule
-from kpath.cluster.records import ObjectKey
+from kpath.cluster.records import LabelSelector, ObjectKey
 from kpath.routing.analysis import analyse
 from kpath.routing.paths import EntryKind, Path
 from kpath.routing.policy.sources import (
