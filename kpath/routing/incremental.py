@@ -43,7 +43,7 @@ import dataclasses
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from kpath.cluster.events import Change, Event, Health, RawIndex, apply_events, object_key
 from kpath.cluster.gatewayapi import GATEWAY_KINDS
@@ -120,6 +120,22 @@ class _Part(NamedTuple):
     #: Whether its findings read its node groups (KP101, KP107 the external ones, KP108 the
     #: internal ones under Local policy), so that moving nodes may change them.
     grouped: bool
+
+
+#: Where `_regrouped` puts new node groups: a route's external (and next to it internal)
+#: groups, a path's groups.
+_EXTERNAL = PortRoutes._fields.index("external")
+_GROUPS = Path._fields.index("groups")
+_T = TypeVar("_T", PortRoutes, Path, _Part)
+assert PortRoutes._fields[_EXTERNAL + 1] == "internal"
+assert _Part._fields[:4] == ("routes", "paths", "findings", "tally")
+
+
+def _with(t: _T, at: int, *values: object) -> _T:
+    """``t`` with the fields from ``at`` on replaced by ``values``: `_replace` by position,
+    without its keywords' cost (this runs for every path of every service on a node
+    event)."""
+    return type(t)._make((*t[:at], *values, *t[at + len(values) :]))
 
 
 #: A KP103 rank (letters off, terms off) past every candidate's.
@@ -226,7 +242,7 @@ class LiveAnalysis:
                 swapped[id(was_ext)] = (was_ext, ext)
             if internal is not was_int:
                 swapped[id(was_int)] = (was_int, internal)
-            routes.append(r._replace(external=ext, internal=internal))
+            routes.append(_with(r, _EXTERNAL, ext, internal))
         if not swapped:
             return part
         self._routes[key] = routes
@@ -235,7 +251,7 @@ class LiveAnalysis:
         for p in part.paths:
             swap = swapped.get(id(p.groups))
             if swap is not None and swap[0] is p.groups:
-                p = p._replace(groups=swap[1])
+                p = _with(p, _GROUPS, swap[1])
             paths.append(p)
         tally = part.tally
         if tally is not None:
@@ -246,7 +262,7 @@ class LiveAnalysis:
         findings = part.findings
         if part.grouped and not part.empty:
             findings = tuple(service_findings(snap, snap.services[key], routes))
-        return part._replace(routes=routes, paths=tuple(paths), findings=findings, tally=tally)
+        return _with(part, 0, routes, tuple(paths), findings, tally)
 
     def _reroute_ingresses(self, snap: Snapshot, dirty: set[ObjectKey]) -> set[ObjectKey]:
         """Every Ingress route again; the paths of those that changed or whose backend is in
@@ -493,18 +509,24 @@ class LiveAnalysis:
                 del self._order[at], self._own_paths[at], self._own_findings[at]
         touched = dirty
         others: set[ObjectKey] = set()
+        retally = set(dirty)
         if regrouped:  # every other service: its node groups, where a bucket moved
+            parts, own_paths, own_findings = self._parts, self._own_paths, self._own_findings
             for at, key in enumerate(self._order):
                 if key in dirty:
                     continue
+                was = parts[key]
                 part = self._regrouped(snap, key, regrouped, moved)
-                if part is not self._parts[key]:
-                    self._parts[key] = part
-                    self._own_paths[at], self._own_findings[at] = part.paths, part.findings
+                if part is not was:
+                    parts[key] = part
+                    own_paths[at], own_findings[at] = part.paths, part.findings
                     others.add(key)
+                    # A tally reads the part's own and its Ingress and Gateway paths (those
+                    # are tallied again below if any moved): only a changed one is redone.
+                    if part.tally != was.tally or part.pinned is not was.pinned:
+                        retally.add(key)
             dirty = dirty | others
         changed = set(dirty)
-        retally = set(dirty)
         if reroute:
             changed |= self._reroute_ingresses(snap, dirty)
         elif self._live.derived:  # derived endpoints carry their node's zone
@@ -520,7 +542,7 @@ class LiveAnalysis:
                 if gw is not None:
                     changed |= {p.service for p in gw.paths} | set(gw.marks)
                     changed |= {f.service for f in gw.findings if f.service is not None}
-        if reroute or regateway or any(k in self._extra for k in dirty):
+        if reroute or regateway or not self._extra.keys().isdisjoint(dirty):
             retally |= self._regroup_extra()
         self._tally(snap, retally)
         self.analysis = self._assemble(snap)
