@@ -43,7 +43,7 @@ import dataclasses
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from kpath.cluster.events import Change, Event, Health, RawIndex, apply_events, object_key
 from kpath.cluster.gatewaykinds import GATEWAY_KINDS
@@ -90,17 +90,26 @@ class Changed:
     services: frozenset[ObjectKey] = frozenset()
     everything: bool = False
     nodes: bool = False
+    #: Of ``services``, those whose change is only that nodes moved between their node
+    #: groups: the same Service record and endpoints, the same paths in number, order and
+    #: ways in (only their groups, and so their states and findings, may differ). When
+    #: these are all of ``services``, every path of the analysis is at the index it was.
+    regrouped: frozenset[ObjectKey] = frozenset()
 
     @property
     def nothing(self) -> bool:
         return not self.everything and not self.services and not self.nodes
 
     def __or__(self, other: Changed) -> Changed:
-        """What two batches changed, taken together."""
+        """What two batches changed, taken together (regrouped: in each batch that named
+        it)."""
+        everything = self.everything or other.everything
+        regrouped: frozenset[ObjectKey] = frozenset()
+        if not everything and (self.regrouped or other.regrouped):
+            otherwise = (self.services - self.regrouped) | (other.services - other.regrouped)
+            regrouped = (self.regrouped | other.regrouped) - otherwise
         return Changed(
-            self.services | other.services,
-            self.everything or other.everything,
-            self.nodes or other.nodes,
+            self.services | other.services, everything, self.nodes or other.nodes, regrouped
         )
 
 
@@ -120,6 +129,22 @@ class _Part(NamedTuple):
     #: Whether its findings read its node groups (KP101, KP107 the external ones, KP108 the
     #: internal ones under Local policy), so that moving nodes may change them.
     grouped: bool
+
+
+#: Where `_regrouped` puts new node groups: a route's external (and next to it internal)
+#: groups, a path's groups.
+_EXTERNAL = PortRoutes._fields.index("external")
+_GROUPS = Path._fields.index("groups")
+_T = TypeVar("_T", PortRoutes, Path, _Part)
+assert PortRoutes._fields[_EXTERNAL + 1] == "internal"
+assert _Part._fields[:4] == ("routes", "paths", "findings", "tally")
+
+
+def _with(t: _T, at: int, *values: object) -> _T:
+    """``t`` with the fields from ``at`` on replaced by ``values``: `_replace` by position,
+    without its keywords' cost (this runs for every path of every service on a node
+    event)."""
+    return type(t)._make((*t[:at], *values, *t[at + len(values) :]))
 
 
 #: A KP103 rank (letters off, terms off) past every candidate's.
@@ -204,15 +229,16 @@ class LiveAnalysis:
 
     def _regrouped(
         self, snap: Snapshot, key: ObjectKey, nodes: set[str], moved: set[Bucket]
-    ) -> _Part:
+    ) -> tuple[_Part, bool]:
         """A service again after ``nodes`` changed, whose buckets ``moved``: where they host
         none of its endpoints and no hint names them, only bucket membership moved
         (`livegroups.moved_groups`), so its endpoints are not resolved again, its paths
         are the same with their groups swapped, and its findings stand unless they read
-        node groups. The very part when none of its groups moved."""
+        node groups. The very part when none of its groups moved. With it, whether only
+        its groups were swapped (False: it was analysed again in full)."""
         part = self._parts[key]
         if part.unknown or self._live.derived or not nodes.isdisjoint(part.nodes):
-            return self._part(snap, key)
+            return self._part(snap, key), False
         buckets = snap.node_buckets
         routes: list[PortRoutes] = []
         swapped: dict[int, tuple[tuple[NodeGroup, ...], tuple[NodeGroup, ...]]] = {}
@@ -221,21 +247,21 @@ class LiveAnalysis:
             ext = moved_groups(buckets, was_ext, moved) if was_ext is not None else None
             internal = ext if was_int is was_ext else moved_groups(buckets, was_int, moved)
             if internal is None or (was_ext is not None and ext is None):
-                return self._part(snap, key)
+                return self._part(snap, key), False
             if ext is not was_ext and was_ext is not None and ext is not None:
                 swapped[id(was_ext)] = (was_ext, ext)
             if internal is not was_int:
                 swapped[id(was_int)] = (was_int, internal)
-            routes.append(r._replace(external=ext, internal=internal))
+            routes.append(_with(r, _EXTERNAL, ext, internal))
         if not swapped:
-            return part
+            return part, True
         self._routes[key] = routes
         # `service_paths` puts a route's very groups into its paths: swapped by identity.
         paths = []
         for p in part.paths:
             swap = swapped.get(id(p.groups))
             if swap is not None and swap[0] is p.groups:
-                p = p._replace(groups=swap[1])
+                p = _with(p, _GROUPS, swap[1])
             paths.append(p)
         tally = part.tally
         if tally is not None:
@@ -246,7 +272,7 @@ class LiveAnalysis:
         findings = part.findings
         if part.grouped and not part.empty:
             findings = tuple(service_findings(snap, snap.services[key], routes))
-        return part._replace(routes=routes, paths=tuple(paths), findings=findings, tally=tally)
+        return _with(part, 0, routes, tuple(paths), findings, tally), True
 
     def _reroute_ingresses(self, snap: Snapshot, dirty: set[ObjectKey]) -> set[ObjectKey]:
         """Every Ingress route again; the paths of those that changed or whose backend is in
@@ -493,20 +519,30 @@ class LiveAnalysis:
                 del self._order[at], self._own_paths[at], self._own_findings[at]
         touched = dirty
         others: set[ObjectKey] = set()
+        swapped: set[ObjectKey] = set()  # of those, the ones whose groups alone moved
+        retally = set(dirty)
         if regrouped:  # every other service: its node groups, where a bucket moved
+            parts, own_paths, own_findings = self._parts, self._own_paths, self._own_findings
             for at, key in enumerate(self._order):
                 if key in dirty:
                     continue
-                part = self._regrouped(snap, key, regrouped, moved)
-                if part is not self._parts[key]:
-                    self._parts[key] = part
-                    self._own_paths[at], self._own_findings[at] = part.paths, part.findings
+                was = parts[key]
+                part, alone = self._regrouped(snap, key, regrouped, moved)
+                if part is not was:
+                    parts[key] = part
+                    own_paths[at], own_findings[at] = part.paths, part.findings
                     others.add(key)
+                    if alone:
+                        swapped.add(key)
+                    # A tally reads the part's own and its Ingress and Gateway paths (those
+                    # are tallied again below if any moved): only a changed one is redone.
+                    if part.tally != was.tally or part.pinned is not was.pinned:
+                        retally.add(key)
             dirty = dirty | others
         changed = set(dirty)
-        retally = set(dirty)
+        beyond: set[ObjectKey] = set()  # named for their Ingress or Gateway paths
         if reroute:
-            changed |= self._reroute_ingresses(snap, dirty)
+            beyond |= self._reroute_ingresses(snap, dirty)
         elif self._live.derived:  # derived endpoints carry their node's zone
             self._repath_ingresses(snap, dirty, set())
         elif dirty:  # regrouped services kept their endpoints: only node hops move
@@ -518,15 +554,17 @@ class LiveAnalysis:
             self._gw = gateway_parts(snap)
             for gw in (old_gw, self._gw):
                 if gw is not None:
-                    changed |= {p.service for p in gw.paths} | set(gw.marks)
-                    changed |= {f.service for f in gw.findings if f.service is not None}
-        if reroute or regateway or any(k in self._extra for k in dirty):
+                    beyond |= {p.service for p in gw.paths} | set(gw.marks)
+                    beyond |= {f.service for f in gw.findings if f.service is not None}
+        changed |= beyond
+        if reroute or regateway or not self._extra.keys().isdisjoint(dirty):
             retally |= self._regroup_extra()
         self._tally(snap, retally)
         self.analysis = self._assemble(snap)
         if everything:
             changed |= before | set(snap.services)
-        return Changed(frozenset(changed), everything, bool(regrouped))
+            swapped.clear()
+        return Changed(frozenset(changed), everything, bool(regrouped), frozenset(swapped - beyond))
 
     def _assemble(self, snap: Snapshot) -> Analysis:
         gw = self._gw

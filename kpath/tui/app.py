@@ -36,7 +36,7 @@ from kpath.cluster.events import Change, Health, Replace
 from kpath.cluster.records import ObjectKey
 from kpath.errors import KpathError
 from kpath.export.jsonout import paths_json
-from kpath.gcpause import paused_gc
+from kpath.gcpause import CollectorHold, paused_gc
 from kpath.routing.analysis import Analysis
 from kpath.routing.incremental import Changed, LiveAnalysis
 from kpath.routing.scope import ViewScope
@@ -135,6 +135,9 @@ class KpathApp(App[int]):
         self._follower: Follower | None = source.follower if self.live else None
         self._following: Followable | None = None  # the load whose objects are followed
         self._unshown: EventsApplied | None = None  # applied, not drawn yet (a burst, merged)
+        #: A hold for each batch applied and not yet drawn: the collector walks what it made
+        #: after the repaint, not before (see `CollectorHold`).
+        self._collector = CollectorHold()
         #: Followed batches on screen: (handed over, painted) in `time.monotonic` seconds,
         #: and what they changed; how far the screen trails the cluster.
         self.painted: deque[tuple[float, float, Changed]] = deque(maxlen=PAINTED_KEPT)
@@ -161,6 +164,7 @@ class KpathApp(App[int]):
 
     def on_unmount(self) -> None:
         self._stop_watch.set()
+        self._collector.release_all()
 
     async def wait_loaded(self, pause: Callable[[], Awaitable[None]], tries: int = 500) -> None:
         """For headless runs: wait until the first load finished (or failed)."""
@@ -187,6 +191,7 @@ class KpathApp(App[int]):
         """The follow running now stops; its changes not drawn yet are dropped."""
         self._stop_watch.set()
         self._following, self._unshown = None, None
+        self._collector.release_all()  # what it had applied is dropped, drawn or not
 
     def _follow(self, following: Followable) -> None:
         """Follow the cluster from the objects a load just read; the previous follow stops
@@ -238,13 +243,16 @@ class KpathApp(App[int]):
         gc.freeze()
         while (batch := inbox.take(stop)) is not None:
             for part in narrow_first(batch.events):
+                self._collector.hold()  # given back once drawn (or dropped)
                 try:
                     changed = following.apply(part)
                 except Exception as exc:  # a bug, or objects nobody foresaw: read it all
+                    self._collector.release()
                     reason = f"{type(exc).__name__}: {exc}"
                     self.call_from_thread(self._apply_failed, reason, stop)
                     return
                 if stop.is_set():
+                    self._collector.release()
                     return
                 # Even a batch that changes no row is handed on: the screen's analysis (its
                 # pods, the header's "read" time) is then the cluster's as it now stands.
@@ -270,6 +278,7 @@ class KpathApp(App[int]):
     @on(EventsApplied)
     def _events_applied(self, message: EventsApplied) -> None:
         if not self._follows(message.following):
+            self._collector.release()
             return  # a follow a reload (or `c`, `n`) replaced
         unshown = self._unshown
         if unshown is None:
@@ -277,6 +286,7 @@ class KpathApp(App[int]):
             self._unshown = message
             self.call_later(self._show_events)
             return
+        self._collector.release()  # drawn in one repaint with the one waiting: one hold
         self._unshown = EventsApplied(
             message.analysis,
             unshown.changed | message.changed,
@@ -287,16 +297,22 @@ class KpathApp(App[int]):
 
     def _show_events(self) -> None:
         message, self._unshown = self._unshown, None
-        if message is None or not self._follows(message.following):
-            return
-        if self._stop_watch.is_set() or not self.main.query("#status"):
-            return  # the app is closing: the follow stopped, the screen is torn down
+        if message is None:
+            return  # the follow stopped (its holds were given back)
+        if not self._follows(message.following) or (
+            self._stop_watch.is_set() or not self.main.query("#status")
+        ):
+            self._collector.release()
+            return  # a replaced follow; or the app is closing, the screen torn down
         self.main.apply_changes(message.analysis, message.changed, message.read_at)
-        if not message.changed.nothing:  # `painted` records repaints, not quiet batches
+        if message.changed.nothing:
+            self._collector.release()
+        else:  # `painted` records repaints, not quiet batches
             self.call_after_refresh(self._painted, message.arrived, message.changed)
 
     def _painted(self, arrived: float, changed: Changed) -> None:
         self.painted.append((arrived, time.monotonic(), changed))
+        self._collector.release()
 
     def _watch_failed(self, reason: str, stop: threading.Event) -> None:
         if stop is self._stop_watch and not stop.is_set():

@@ -217,19 +217,33 @@ class _Columns:
         by_service: Mapping[ObjectKey, Sequence[int]],
         findings: Mapping[ObjectKey | None, Sequence[Finding]],
         at: Mapping[ObjectKey, int],
+        regrouped: Collection[ObjectKey] = (),
     ) -> set[int]:
         """Followed events: the analysis is ``analysis`` now, and the services at ``at``
         (key → column) changed; their words are made again and their rows built again when
         next read. The other rows stay as built: the events changed nothing of theirs, so
-        built or not they read the same from either analysis. Returns the columns whose
-        words or exposure changed (what the filter reads)."""
+        built or not they read the same from either analysis. The services ``regrouped``
+        changed too, but only their node groups (`Changed.regrouped`): the same words,
+        their rows built again. Returns the columns whose words or exposure changed (what
+        the filter reads)."""
         self.analysis, self.by_service = analysis, by_service
         services, paths = analysis.snapshot.services, analysis.paths
+        if len(regrouped) * 2 > len(self.keys):
+            # A node event regroups about every service: every row is built again when
+            # drawn, and the worst findings are counted again when asked (one pass over
+            # the findings, not a lookup and a max per service).
+            self.built = [None] * len(self.keys)
+            self._worst = None
+        else:
+            at = {**{k: j for k in regrouped if (j := self.position(k)) is not None}, **at}
         moved: set[int] = set()
         for key, j in at.items():
-            svc = services[key]
-            kinds = frozenset([paths[i].entry.kind for i in by_service.get(key, ())])
             self.built[j] = None
+            if key in regrouped:
+                kinds = self.kinds[j]  # the same record and ways in: the same words
+            else:
+                kinds = frozenset([paths[i].entry.kind for i in by_service.get(key, ())])
+            svc = services[key]
             if svc is not self.records[j] or kinds != self.kinds[j]:
                 ways, external, policy, search = self._words(key, svc, kinds)
                 if search != self.search[j] or external != self.external[j]:
@@ -369,27 +383,32 @@ class Rows(Sequence[ServiceRow]):
         findings: Mapping[ObjectKey | None, Sequence[Finding]],
         keys: Collection[ObjectKey],
         keep: Callable[[ObjectKey], bool] | None = None,
+        regrouped: frozenset[ObjectKey] = frozenset(),
     ) -> bool | None:
         """Followed events changed the services ``keys``: their rows made again from
         ``analysis`` in place (``by_service``, ``findings``: its `group_paths` and
         `group_findings`; ``keep``: as `service_rows` was given), every other row kept as
-        built or unbuilt, so a batch costs its own services, not 100,000. Returns None,
-        changing nothing, when ``keys`` add or remove rows (make them with `service_rows`);
-        else whether a changed row's words or exposure changed (filter again). The order
-        may no longer hold: see `in_order`."""
+        built or unbuilt, so a batch costs its own services, not 100,000. Of ``keys``,
+        those ``regrouped`` only moved between node groups (`Changed.regrouped`): their
+        rows stay rows with the same words. Returns None, changing nothing, when ``keys``
+        add or remove rows (make them with `service_rows`); else whether a changed row's
+        words or exposure changed (filter again). The order may no longer hold: see
+        `in_order`."""
         c = self._columns
         if c.analysis is None:
             return None  # no analysis yet (`NO_ROWS`, shared): nothing to update in place
         services = analysis.snapshot.services
         at: dict[ObjectKey, int] = {}
         for key in keys:
+            if key in regrouped:
+                continue
             row = key in services and (keep is None or keep(key))
             j = c.position(key)
             if row != (self.index_of(key) is not None) or (key in services) != (j is not None):
                 return None  # a row comes or goes, or the columns lack a service
             if j is not None:
                 at[key] = j
-        moved = c.update(analysis, by_service, findings, at)
+        moved = c.update(analysis, by_service, findings, at, regrouped.intersection(keys))
         if moved and self.search is not c.search:  # this order's copies of what moved
             for key in keys:
                 n = self.index_of(key)

@@ -1,24 +1,28 @@
 """`LiveAnalysis` against a full rebuild: after any sequence of events over a generated
 cluster, the incremental analysis is the one `build_snapshot` + `analyse` make of the same
-raw objects (the whole `kpath paths -o json` document, findings included), and every
-service whose part of that document moved is named in `Changed.services`."""
+raw objects (the whole `kpath paths -o json` document, findings included), every
+service whose part of that document moved is named in `Changed.services`, and those it
+says only moved between node groups (`Changed.regrouped`) did only that."""
 
 from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kpath.cluster.events import Change, Health, Replace, apply_events
 from kpath.cluster.raw import RawCluster
+from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import build_snapshot
 from kpath.export.jsonout import paths_json
 from kpath.routing.analysis import Analysis, analyse
 from kpath.routing.incremental import Changed, LiveAnalysis
+from kpath.routing.paths import Path
+from kpath.tui.view_model import list_key
 from tests import builders as b
 from tests.routing.policy.pathcluster import netpol
 
@@ -308,14 +312,63 @@ def histories(
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+class Was(NamedTuple):
+    """What an analysis held before a batch (the live one's mappings move on with it)."""
+
+    paths: tuple[Path, ...]
+    services: dict[ObjectKey, Any]
+    targets: dict[ObjectKey, list[Any]]
+
+    @classmethod
+    def of(cls, analysis: Analysis) -> Was:
+        targets = {k: [r.targets for r in rs] for k, rs in analysis.routes.items()}
+        return cls(analysis.paths, dict(analysis.snapshot.services), targets)
+
+
+def _rows(paths: Sequence[Path]) -> dict[ObjectKey, list[Path]]:
+    out: dict[ObjectKey, list[Path]] = {}
+    for p in paths:
+        out.setdefault(list_key(p), []).append(p)
+    return out
+
+
+def check_regrouped(was: Was, now: Analysis, changed: Changed) -> None:
+    """The services `Changed.regrouped` names kept their record, endpoints and paths but for
+    the paths' node groups; when they are all it names, every path is where it was."""
+    before, after = _rows(was.paths), _rows(now.paths)
+    for k in changed.regrouped:
+        assert k in changed.services and not changed.everything
+        assert was.services[k] is now.snapshot.services[k]
+        assert was.targets[k] == [r.targets for r in now.routes[k]]
+        olds, news = before.get(k, []), after.get(k, [])
+        assert [p._replace(groups=()) for p in olds] == [p._replace(groups=()) for p in news]
+    if changed.services and changed.services == changed.regrouped:
+        assert [(p.service, p.entry) for p in was.paths] == [
+            (p.service, p.entry) for p in now.paths
+        ]
+
+
+def follow(live: LiveAnalysis, before: dict[str, Any], batches: list[list[Change]]) -> None:
+    """Each batch applied: the analysis equals a rebuild, and what it says changed holds
+    (also for the batches taken together, as a view merges those it had no time to draw)."""
+    merged = Changed()
+    first = Was.of(live.analysis)
+    for batch in batches:
+        was = Was.of(live.analysis)
+        changed = live.apply(batch)
+        before = check(live, before, changed)
+        check_regrouped(was, live.analysis, changed)
+        merged = merged | changed
+    check_regrouped(first, live.analysis, merged)
+
+
 @SETTINGS
 @given(histories())
 def test_events_over_slices_match_a_rebuild(history: tuple[RawCluster, list[list[Change]]]) -> None:
     raw, batches = history
     live = LiveAnalysis(raw, build)
     before = check(live, document(build(copy.deepcopy(raw))), Changed())
-    for batch in batches:
-        before = check(live, before, live.apply(batch))
+    follow(live, before, batches)
 
 
 @SETTINGS
@@ -325,9 +378,7 @@ def test_events_over_derived_endpoints_match_a_rebuild(
 ) -> None:
     raw, batches = history
     live = LiveAnalysis(raw, build)
-    before = document(build(copy.deepcopy(raw)))
-    for batch in batches:
-        before = check(live, before, live.apply(batch))
+    follow(live, document(build(copy.deepcopy(raw))), batches)
 
 
 # Focused cases ------------------------------------------------------------------------
@@ -395,15 +446,31 @@ def test_a_selector_edit_re_analyses_that_service() -> None:
 
 def test_a_node_going_not_ready_names_every_service_whose_groups_moved() -> None:
     """web has an endpoint on n2; api's and orphan's groups hold n2 among the nodes without
-    one: each is named, none is all of it (no row beyond theirs is drawn again)."""
+    one: each is named, none is all of it (no row beyond theirs is drawn again), and only
+    api's and orphan's changes are their groups alone (web is analysed again in full)."""
     live = LiveAnalysis(shop(), build)
     before = document(live.analysis)
+    named = frozenset({b.key("web"), b.key("api"), b.key("orphan")})
+    alone = frozenset({b.key("api"), b.key("orphan")})
     changed = live.apply([Change("Node", "MODIFIED", b.node("n2", zone="z2", ready=False))])
-    assert changed == Changed(frozenset({b.key("web"), b.key("api"), b.key("orphan")}), nodes=True)
+    assert changed == Changed(named, nodes=True, regrouped=alone)
     before = check(live, before, changed)
     changed = live.apply([Change("Node", "MODIFIED", b.node("n2", zone="z2"))])  # and back
-    assert changed == Changed(frozenset({b.key("web"), b.key("api"), b.key("orphan")}), nodes=True)
+    assert changed == Changed(named, nodes=True, regrouped=alone)
     check(live, before, changed)
+
+
+def test_batches_taken_together_are_regrouped_where_each_was() -> None:
+    """A view merges batches it had no time to draw: a service is regrouped in the merge
+    only if every batch that named it only regrouped it."""
+    api, web, orphan = b.key("api"), b.key("web"), b.key("orphan")
+    first = Changed(frozenset({api, web}), nodes=True, regrouped=frozenset({api, web}))
+    second = Changed(frozenset({web, orphan}), regrouped=frozenset({orphan}))
+    assert first | second == Changed(
+        frozenset({api, web, orphan}), nodes=True, regrouped=frozenset({api, orphan})
+    )
+    assert (first | Changed(frozenset({api}), everything=True)).regrouped == frozenset()
+    assert (Changed() | first) == first
 
 
 def test_a_node_event_that_moves_no_bucket_names_only_the_services_on_it() -> None:

@@ -5,6 +5,7 @@ health is the header's "watching" / "watch lost"; nothing is read again meanwhil
 from __future__ import annotations
 
 import asyncio
+import gc
 import re
 import threading
 
@@ -17,6 +18,7 @@ from kpath.routing.incremental import Changed
 from kpath.tui.app import KpathApp
 from kpath.tui.widgets.service_list import ServiceTable
 from kpath.tui.widgets.status_bar import WATCH_LOST, WATCHING
+from tests import builders as b
 from tests.tui.following import (
     ADMIN,
     API,
@@ -24,6 +26,7 @@ from tests.tui.following import (
     Followed,
     build,
     endpoint_slice,
+    pod,
     raw_cluster,
     unready,
     until,
@@ -129,6 +132,27 @@ async def test_events_from_the_follower_reach_the_screen_without_a_load() -> Non
         assert arrived <= painted and (changed.everything or WEB in changed.services)
         await pilot.pause()
         assert "1/2" in screen_rows(app)[WEB]
+
+
+async def test_the_collector_is_back_once_the_followed_batches_are_drawn() -> None:
+    """Each batch holds the cyclic collector off from its apply to its repaint; once a
+    burst (batches merged into one repaint, a quiet one, a node's) is on screen, none is
+    held and the collector runs as before."""
+    followed = Followed()
+    app = followed.app
+    gc.enable()
+    async with app.run_test(size=(200, 40)) as pilot:
+        await app.wait_loaded(pilot.pause)
+        assert followed.feed.wait_following()
+        await followed.send(unready("web", 0))
+        # Two parts, applied one after the other (a node's last), often drawn as one.
+        node_c = Change("Node", "MODIFIED", b.node("node-c", "z2", ready=False))
+        await followed.send([*unready("api", 1), node_c])
+        await followed.send([Change("Pod", "MODIFIED", pod("admin", 0))])  # changes nothing
+        assert await until(lambda: ready(app, WEB) == 1 and ready(app, API) == 1)
+        assert await until(lambda: app._collector.holds == 0)
+        await pilot.pause()
+        assert app._collector.holds == 0 and gc.isenabled()
 
 
 async def test_through_the_follower_only_the_changed_row_is_drawn_again() -> None:

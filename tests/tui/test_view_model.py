@@ -12,10 +12,12 @@ from kpath.cluster.raw import RawCluster
 from kpath.cluster.records import ObjectKey
 from kpath.probe.plan import HopKind, HopRef
 from kpath.routing.analysis import Analysis
+from kpath.routing.findings import Severity
 from kpath.routing.incremental import LiveAnalysis
 from kpath.routing.paths import EntryKind
 from kpath.tui import view_model as vm
 from kpath.tui.boxes import box, column_widths, hstack
+from kpath.tui.steady import steady
 from kpath.tui.styles import HopState, ProbeState
 from kpath.tui.widgets.service_list import layout, row_text
 from tests.routing.test_incremental import build, histories
@@ -170,6 +172,69 @@ def test_moved_services_are_those_whose_signature_changed(
         }
         assert vm.moved_services(old, before, new, after) == signed
         old = new
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories(), st.sampled_from(["name", "type", "worst"]))
+def test_rows_followed_in_place_read_as_rows_made_afresh(
+    history: tuple[RawCluster, list[list[Change]]], by: str
+) -> None:
+    """Rows updated in place batch by batch, as the screen does (the rows of services whose
+    node groups alone moved keep their words; the paths by service are kept when those are
+    all that changed), read at every step as the rows made from scratch."""
+    raw, batches = history
+    live = LiveAnalysis(raw, build)
+    analysis = steady(live.analysis)
+    paths = vm.group_paths(analysis)
+    rows = vm.sort_rows(vm.service_rows(analysis, None, paths), by)
+    list(rows)  # every row built: an update must not leave one as it was
+    for batch in batches:
+        changed = live.apply(batch)
+        new = steady(live.analysis)
+        fresh = vm.sort_rows(vm.service_rows(new), by)
+        if changed.services and changed.services == changed.regrouped:
+            assert vm.group_paths(new) == paths  # every path where it was
+        else:
+            paths = vm.group_paths(new)
+        findings = vm.group_findings(new.findings)
+        keys, alone = changed.services, changed.regrouped
+        built = {r.key: r for r in rows}
+        updated = (
+            None if changed.everything else rows.update(new, paths, findings, keys, None, alone)
+        )
+        if updated is None or not rows.in_order(keys, by):
+            rows = vm.sort_rows(vm.service_rows(new, None, paths), by)
+        # A changed service's row is made again from the new analysis, not kept as built.
+        assert not any(r is built.get(r.key) for r in rows if r.key in keys)
+        assert list(rows) == list(fresh)
+
+
+def test_a_regrouped_rows_finding_is_the_one_of_its_new_groups() -> None:
+    """web (Local policy) has its only pod on n1: n2 drops its traffic (KP101, an error).
+    n2 goes: web's groups alone move, and its row's FINDING is gone with the error."""
+    from tests import builders as b
+
+    raw = RawCluster(origin="test")
+    for kind in b.SLICE_KINDS:
+        raw.saw(kind)
+    for obj in (
+        b.node("n1"),
+        b.node("n2"),
+        b.pod("web-1", "n1", "10.1.0.1"),
+        b.service("web", "NodePort", etp="Local"),
+        b.endpointslice("web", [b.endpoint("10.1.0.1", "n1", "web-1")]),
+    ):
+        raw.add(obj["kind"], obj)
+    live = LiveAnalysis(raw, build)
+    analysis = steady(live.analysis)
+    rows = vm.service_rows(analysis)
+    assert [r.worst for r in rows] == [Severity.ERROR]
+    changed = live.apply([Change("Node", "DELETED", b.node("n2"))])
+    assert changed.regrouped == changed.services == {ObjectKey("shop", "web")}
+    new = steady(live.analysis)
+    paths, findings = vm.group_paths(analysis), vm.group_findings(new.findings)
+    assert rows.update(new, paths, findings, changed.services, None, changed.regrouped) is False
+    assert [r.worst for r in rows] == [None] == [r.worst for r in vm.service_rows(new)]
 
 
 def test_list_line_keeps_words_without_colour() -> None:

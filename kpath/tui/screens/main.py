@@ -348,12 +348,15 @@ class MainScreen(Screen[None]):
             return frozenset()
         keys = changed.services
         self.analysis = analysis
-        before, self._paths = self._paths, vm.group_paths(analysis)
+        before = self._paths
+        if not keys or keys != changed.regrouped:
+            self._paths = vm.group_paths(analysis)
+        # (else only node groups moved: every path is at its index, `before` still holds)
         findings_before, self._findings = self._findings, vm.group_findings(analysis.findings)
         moved = vm.moved_services(old, before, analysis, self._paths, keys)
         probes = self.probes
         self._carry_probes(old, analysis, before, moved)
-        visible_moved = self._update_rows(analysis, keys, moved)
+        visible_moved = self._update_rows(analysis, keys, moved, changed.regrouped)
         if visible_moved:
             self.refresh_list(keep=self.selected)  # the count too
         self.status.loaded_at = read_at
@@ -414,14 +417,19 @@ class MainScreen(Screen[None]):
         return keep
 
     def _update_rows(
-        self, analysis: Analysis, keys: frozenset[ObjectKey], moved: frozenset[ObjectKey]
+        self,
+        analysis: Analysis,
+        keys: frozenset[ObjectKey],
+        moved: frozenset[ObjectKey],
+        regrouped: frozenset[ObjectKey] = frozenset(),
     ) -> bool:
-        """The rows of ``keys`` made again and handed to the list; True when rows came,
-        went or changed places, or the filter may now show a different set (then the
-        caller filters and counts again)."""
+        """The rows of ``keys`` made again and handed to the list (``regrouped``: those of
+        them whose node groups alone moved); True when rows came, went or changed places,
+        or the filter may now show a different set (then the caller filters and counts
+        again)."""
         keep, rows = self._keep(analysis), self._rows
         # In place, in the lazy rows: the other services' rows stay as built (or unbuilt).
-        refilter = rows.update(analysis, self._paths, self._findings, keys, keep)
+        refilter = rows.update(analysis, self._paths, self._findings, keys, keep, regrouped)
         self._flash = self._flash | moved
         if refilter is None or not rows.in_order(keys, self.sort):
             # Rows came, went or changed places: the rows made again (the words the filter
