@@ -34,25 +34,31 @@ def _target(t: Target) -> dict[str, Any]:
 
 class _Memo:
     """One document's endpoints, written once each: paths share their targets (a port's
-    LoadBalancer, NodePort and ClusterIP paths hold the same node groups). Each use gets its
-    own copy, as `kpath.export.probejson.add_observed` sets fields on them per hop."""
+    LoadBalancer, NodePort and ClusterIP paths hold the same node groups, and a service's
+    groups mostly one choice). Each use gets its own copy, as
+    `kpath.export.probejson.add_observed` sets fields on them per hop."""
 
-    __slots__ = ("reaches", "targets")
+    __slots__ = ("lists", "reaches", "targets")
 
     def __init__(self) -> None:
         self.targets: dict[int, dict[str, Any]] = {}  # id(Target): the path holds it alive
+        #: id(a choice's targets): that tuple (held, so its id stays its) and their dicts.
+        self.lists: dict[int, tuple[tuple[Target, ...], list[dict[str, Any]]]] = {}
         #: id(Reach): its denying policies and every policy it names (`_reach_words`).
         self.reaches: dict[int, tuple[list[str], list[str]]] = {}
 
     def endpoints(self, targets: tuple[Target, ...]) -> list[dict[str, Any]]:
-        memo = self.targets
-        out = []
-        for t in targets:
-            d = memo.get(id(t))
-            if d is None:
-                d = memo[id(t)] = _target(t)
-            out.append(d.copy())
-        return out
+        held = self.lists.get(id(targets))
+        if held is None or held[0] is not targets:
+            memo = self.targets
+            made = []
+            for t in targets:
+                d = memo.get(id(t))
+                if d is None:
+                    d = memo[id(t)] = _target(t)
+                made.append(d)
+            held = self.lists[id(targets)] = (targets, made)
+        return list(map(dict.copy, held[1]))  # copied in C: 25,000 uses at 1/10 scale
 
 
 def _share(x: float) -> float:

@@ -90,7 +90,16 @@ def indented(doc: Any) -> str:
     return indented_bytes(doc).decode()
 
 
-def chunks(doc: Any) -> Iterator[bytes]:
+def _item_view(item: Any, rounded_floats: bool) -> memoryview:
+    """``indented_bytes(item)`` as an item of a top-level key's list: every line four
+    spaces in, as the document holds it. Laid out there by msgspec itself (inside two
+    lists, whose brackets are left out of the view) rather than by a pass over its text
+    to indent each line, a copy of a 15 MB document at 1/10 scale."""
+    laid = indented_bytes([[item]], rounded_floats)  # b"[\n  [\n" ... b"\n  ]\n]"
+    return memoryview(laid)[6:-6]
+
+
+def chunks(doc: Any) -> Iterator[bytes | memoryview]:
     """``indented_bytes(doc)`` in pieces: a top-level list's items one at a time, so a big
     document (15,000 paths) is never held as text whole, twice (compact, then laid out)."""
     if not isinstance(doc, dict) or not doc or not all(type(k) is str for k in doc):
@@ -104,12 +113,12 @@ def chunks(doc: Any) -> Iterator[bytes]:
         if type(value) is list and value:
             item_sep = b"[\n"
             for item in value:
-                # JSON text has no newline but between lines (strings escape theirs).
-                laid_out = indented_bytes(item, rounded)
-                yield item_sep + b"    " + laid_out.replace(b"\n", b"\n    ")
+                yield item_sep
+                yield _item_view(item, rounded)
                 item_sep = b",\n"
             yield b"\n  ]"
         else:
+            # JSON text has no newline but between lines (strings escape theirs).
             yield indented_bytes(value, rounded).replace(b"\n", b"\n  ")
     yield b"\n}"
 

@@ -113,7 +113,8 @@ def topology_mode(targets: Sequence[Target], node: str | None, zone: str | None)
 
 def cluster_choice(targets: Sequence[Target], node: str | None, zone: str | None) -> Choice:
     """Cluster traffic policy, as seen from a node (its name and zone decide the hints)."""
-    mode = topology_mode(targets, node, zone)
+    # Hints name nodes and zones: seen from no node in no zone, none can apply.
+    mode = topology_mode(targets, node, zone) if node is not None or zone is not None else None
     if mode == "node":
         chosen = tuple(t for t in targets if t.ready and node in t.hint_nodes)
         rule = f"Cluster policy, topology hints for node {node}"

@@ -191,3 +191,21 @@ def test_the_paths_document_of_real_dumps(path: Path) -> None:
     doc = paths_json(analysis, scope.paths(analysis), scope.findings(analysis))
     assert indented(doc) == json.dumps(doc, indent=2)
     assert written(doc) == (json.dumps(doc, indent=2) + "\n",) * 2
+
+
+@pytest.mark.parametrize("seed", range(100))
+def test_an_item_is_laid_out_four_spaces_in(seed: int) -> None:
+    # `chunks` writes each item of a top-level list so, without indenting its text again.
+    from kpath.export.jsontext import _item_view
+
+    def floats(v: Any) -> bool:
+        if isinstance(v, dict):
+            return any(map(floats, v.values()))
+        return any(map(floats, v)) if isinstance(v, list) else isinstance(v, float)
+
+    rnd = random.Random(seed)
+    item = random_doc(rnd)
+    want = "    " + json.dumps(item, indent=2).replace("\n", "\n    ")
+    # Through msgspec only where a paths document could hold it: floats are shares there.
+    for rounded in (False, True) if not floats(item) else (False,):
+        assert bytes(_item_view(item, rounded)).decode() == want

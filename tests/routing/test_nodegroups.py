@@ -276,3 +276,35 @@ def test_members_lists_the_bucket_minus_the_excluded_in_order(
     base = tuple(names)
     excluded = frozenset(data.draw(st.sets(st.sampled_from(names))) if names else ())
     assert list(Members(base, excluded)) == [n for n in base if n not in excluded]
+
+
+@given(targets=_targets(), not_ready=st.sets(st.sampled_from(_NODES), max_size=3))
+@settings(max_examples=300, deadline=None)
+def test_one_choice_everywhere_groups_as_the_general_way(
+    targets: tuple[Target, ...], not_ready: set[str]
+) -> None:
+    """Where every node gets the one choice, the short way makes the very groups (nodes,
+    order, choice, counts) the general way makes."""
+    from kpath.routing import nodegroups as ng
+    from tests.builders import snapshot
+
+    decider = ng._Decider(targets, "Cluster")
+    uniform = decider.uniform
+    if uniform is None:
+        return  # hints apply somewhere: choices differ by node, only the general way
+    nodes = [node(n, n.split("-")[0], ready=n not in not_ready) for n in _NODES]
+    snap = snapshot(*nodes)
+
+    def special() -> dict[ng.Bucket, list[str]]:
+        out: dict[ng.Bucket, list[str]] = {}
+        for name in decider.by_node.keys() | decider.hinted:
+            if name in snap.nodes:
+                n = snap.nodes[name]
+                out.setdefault((n.zone, n.ready), []).append(name)
+        return out
+
+    short = ng._uniform_groups(snap.node_buckets, special(), uniform, decider.counts(uniform))
+    general = ng._general_groups(snap.node_buckets, special(), decider)
+    assert _groups_json(short) == _groups_json(general)
+    assert [type(g) for g in short] == [NodeGroup] * len(short)
+    assert _groups_json(short) == _groups_json(ng.node_groups(snap, targets, "Cluster"))
