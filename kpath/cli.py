@@ -19,9 +19,6 @@ from kpath.export.jsontext import write_json
 from kpath.safetext import clean_message
 
 EXIT_OK, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-#: What the command loaded (its analysis: the last load only), held to the end of the
-#: process so that `python -m kpath` may exit without freeing it (`kpath.__main__`).
-LOADED: list[Any] = []
 
 
 def _columns() -> int:
@@ -438,7 +435,6 @@ def _load(args: argparse.Namespace, probing: bool = False) -> Any:
         # building the output does not walk it again and again (gen-2 passes over every
         # record).
         gc.freeze()
-    LOADED[:] = [analysis]
     return analysis
 
 
