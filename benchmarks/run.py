@@ -74,9 +74,9 @@ class Bench:
 
 # Issue 13's goals first (the run's point), then the benchmarks of earlier issues, longest
 # first. Quick budgets: about 2.5 times what each takes at 1/10 scale on the quiet 2-core
-# machine (taken as 1/1.4 of what it took at load average 3). Full budgets are estimates
-# from the 1/10 times and README's full-scale figures (no full run has been made with these
-# flags), data generated on first use included (generate_cluster.py: 1 GB in about 50 s).
+# machine (taken as 1/1.4 of what it took at load average 3). Full budgets: what each took
+# in full runs on a quiet machine (RESULTS.md), with room for a slower one, data generated
+# on first use included (generate_cluster.py: 1 GB in 7-50 s).
 BENCHMARKS: tuple[Bench, ...] = (
     Bench(
         "bench_startup",
@@ -109,7 +109,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         ("--quick", "--repeat", "1", "--no-kubectl"),
         ("--quick", "--repeat", "3"),
         45,
-        300,
+        255,
         "Bound below by fetching the pages (the lab's server and httpx reading the bytes) "
         "and decoding them page by page; kubectl's own time is its JSON decoding. Both runs "
         "serve the 1/10 cluster (the issue's 106 MB): the quick run leaves kubectl out "
@@ -157,7 +157,7 @@ BENCHMARKS: tuple[Bench, ...] = (
         ("--quick",),  # its own smaller sizes, one app and 2 processes of each: see its note
         ("--rounds", "3", "--firsts", "1"),
         60,
-        450,
+        405,
         "A keystroke repaints what is on screen only; the first screen is bounded by live "
         "discovery itself. Quick: 5,000 against 1,000 services, one app of each, two first "
         "screens of a 1/50 cluster (where Textual's fixed start-up weighs most: judge the "
@@ -213,13 +213,13 @@ BENCHMARKS: tuple[Bench, ...] = (
         "bench_netpol_paths",
         "issue 14: policy verdicts add ≤ 20% CPU to paths",
         ("--quick", "--repeat", "1"),
-        ("--quick", "--repeat", "3"),
+        ("--repeat", "3"),
         25,
-        60,
+        150,
         "The per-endpoint verdicts of Cluster-policy node groups and the policy notes in the "
-        "table; two whole processes per pair, so the machine's load moves both. Both runs at "
-        "1/10 with 200 policies (quick one pair, full three); the goal's full scale (2,000 "
-        "policies) takes about 4 minutes a pair and is measured by hand (README).",
+        "table; two whole processes per pair, so the machine's load moves both. Quick: 1/10 "
+        "with 200 policies, one pair; full: the goal's scale (10,000 services, 2,000 "
+        "policies), three pairs (about 15 s a pair on a quiet machine, minutes on a busy one).",
     ),
     Bench(
         "bench_request",
