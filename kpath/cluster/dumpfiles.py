@@ -188,7 +188,9 @@ def _mapped(dump: DumpFile, decode: Decode) -> tuple[list[Any], int] | None:
             info = os.fstat(f.fileno())
             if not stat.S_ISREG(info.st_mode) or info.st_size < MAP_BYTES:
                 return None
-            mapping = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+            # Private (copy on write): a List's pieces are bracketed in place, the file
+            # untouched (see typed._as_array).
+            mapping = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)
     except (OSError, ValueError):
         return None
     released = 0

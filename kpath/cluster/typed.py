@@ -38,12 +38,13 @@ decoded in full: their parsers read most of them anyway.
 # Annotations evaluated, not strings: a TypedDict compiles each string annotation into a
 # ForwardRef when it is defined, and `get_type_hints` evaluates it again (see records.py).
 
+import contextlib
 import functools
 import json
 import mmap
 import re
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypedDict, Union, get_args, get_origin, get_type_hints, is_typeddict
 
 import msgspec
@@ -798,6 +799,23 @@ def _tail(view: memoryview) -> tuple[int, _Tail] | None:
     return None
 
 
+@contextlib.contextmanager
+def _as_array(view: memoryview, start: int, cut: int) -> Iterator[bytes | memoryview]:
+    """The items ``view[start:cut]`` as a JSON array. In a writable (copy-on-write) view,
+    in place: the byte before them and the one after them (a separator, a bracket or
+    space, never part of an item) become ``[`` and ``]`` until the piece is decoded, so
+    that the file is not copied piece by piece; a read-only one is copied."""
+    if view.readonly:
+        yield b"".join((b"[", view[start:cut], b"]"))
+        return
+    before, after = view[start - 1], view[cut]
+    view[start - 1], view[cut] = 0x5B, 0x5D
+    try:
+        yield view[start - 1 : cut + 1]
+    finally:
+        view[start - 1], view[cut] = before, after
+
+
 def _segmented(view: memoryview, named_kind: str | None, release: Release) -> Any:
     """A List read in pieces (see above); None when it must be read item by item."""
     found = _PREFIX.match(view)
@@ -825,17 +843,17 @@ def _segmented(view: memoryview, named_kind: str | None, release: Release) -> An
     while start < items_end:
         cut_at = _CUT.search(view, search, items_end) if items_end - start > step * 3 // 2 else None
         cut = cut_at.start() + 1 if cut_at is not None else items_end
-        piece = b"".join((b"[", view[start:cut], b"]"))
-        try:
-            got = decode(piece)
-        except msgspec.ValidationError:
-            try:  # whole items, but one of another kind or refused: those on their own
-                got = decode_items(_decoder_of(_RAWS).decode(piece), item_kind, None, None, True)
+        with _as_array(view, start, cut) as piece:
+            try:
+                got = decode(piece)
+            except msgspec.ValidationError:
+                try:  # whole items, but one of another kind or refused: those on their own
+                    raws = _decoder_of(_RAWS).decode(piece)
+                    got = decode_items(raws, item_kind, None, None, True)
+                except msgspec.DecodeError:
+                    got = None
             except msgspec.DecodeError:
                 got = None
-        except msgspec.DecodeError:
-            got = None
-        del piece
         if got is None:
             failures += 1
             if cut_at is None or failures > _CUT_FAILURES:

@@ -658,3 +658,20 @@ def test_a_mutated_dump_read_in_pieces_reads_the_same_slim_and_whole(
             same_both_ways(root)
     finally:
         target.write_text(mutant.seed.originals[mutant.file.rel], encoding="utf-8")
+
+
+@pytest.mark.parametrize("readonly", [False, True])
+def test_a_piece_is_bracketed_in_place_and_the_view_given_back_as_it_was(readonly: bool) -> None:
+    text = b'{"items":[{"a":1}, {"b":2},{"c":3}]}'
+    data = bytearray(text)
+    view = memoryview(bytes(data) if readonly else data)
+    start, cut = text.index(b'{"a"'), text.index(b"}, ") + 1
+    with typed._as_array(view, start, cut) as piece:
+        assert json.loads(bytes(piece)) == [{"a": 1}]
+        # In place when it can be: the piece is the view's own bytes, not a copy.
+        assert isinstance(piece, memoryview) != readonly
+    start = text.index(b'{"b"')
+    with pytest.raises(msgspec.DecodeError), typed._as_array(view, start, len(text) - 2) as piece:
+        assert json.loads(bytes(piece)) == [{"b": 2}, {"c": 3}]
+        msgspec.json.decode(b"[")  # a piece that fails: still given back
+    assert bytes(view) == text
