@@ -174,6 +174,10 @@ class _Judge:
         #: (id(Choice), sources) -> its endpoints allowed from that many sources (shared by
         #: the hops of the choice's node groups alike in size).
         self._allowed: dict[tuple[int, int], tuple[TargetPolicy, ...]] = {}
+        self._row_cache: dict[
+            tuple[int, int | str | None],
+            tuple[tuple[str, ObjectKey | None, int | str | None, str | None], ...],
+        ] = {}
 
     def _isolated(self, key: ObjectKey | None) -> bool:
         """Whether a policy selects this pod for ingress (memoised per pod)."""
@@ -270,7 +274,7 @@ class _Judge:
         ]
         by_nodes = source.kind == "node" and group is not None
         if by_nodes and len(members) == 1:
-            out = self._by_one_class(members[0], targets, named, protocol)
+            out = self._by_one_class(members[0], choice, named, protocol)
         else:
             for t in targets:
                 port = t.port if t.port is not None else named
@@ -283,10 +287,25 @@ class _Judge:
         hp = self._hops[cache_key] = hop_policy(source, tuple(out))
         return hp
 
+    def _rows(
+        self, choice: Choice, named: int | str | None
+    ) -> tuple[tuple[str, ObjectKey | None, int | str | None, str | None], ...]:
+        """Each target's endpoint, pod, port (the path's named port when it has none) and
+        node, once per choice: a choice is shared by the node groups of its port, and its
+        endpoint text would otherwise be made again for each of them."""
+        key = (id(choice), named)
+        hit = self._row_cache.get(key)
+        if hit is None:
+            hit = self._row_cache[key] = tuple(
+                (t.endpoint, t.pod, t.port if t.port is not None else named, t.node)
+                for t in choice.targets
+            )
+        return hit
+
     def _by_one_class(
         self,
         member: tuple[NodeClass, frozenset[str], int, tuple[str, int], tuple[str, ...]],
-        targets: tuple[Target, ...],
+        choice: Choice,
         named: int | str | None,
         protocol: str,
     ) -> list[TargetPolicy]:
@@ -295,34 +314,38 @@ class _Judge:
         cls, names, size, memo_key, first3 = member
         sources = cls.sources
         first = sources[0] if sources else None
+        first_node = first.node if first is not None else None
         memo = self._memo
-        out = []
-        for t in targets:
-            port = t.port if t.port is not None else named
+        out: list[TargetPolicy] = []
+        append = out.append
+        targets = choice.targets
+        for i, (endpoint, pod, port, node) in enumerate(self._rows(choice, named)):
             if port is None:
-                out.append(TargetPolicy(t.endpoint, t.pod, None, 0, 0))
+                append(TargetPolicy(endpoint, pod, None, 0, 0))
                 continue
-            node = t.node
             own = 1 if node is not None and node in names else 0
             src = None
             if size != own and first is not None:
                 src = (
                     first
-                    if first.node != node
+                    if first_node != node
                     else next((s for s in sources if s.node != node), None)
                 )
             if src is None:  # only the pod's own node: allowed
-                out.append(TargetPolicy(t.endpoint, t.pod, None, size, 0))
+                append(TargetPolicy(endpoint, pod, None, size, 0))
                 continue
-            key = (memo_key, t.pod, port, protocol)
-            r = memo[key] if key in memo else self.verdict(src, memo_key, t, port, protocol)
+            key = (memo_key, pod, port, protocol)
+            if key in memo:
+                r = memo[key]
+            else:
+                r = self.verdict(src, memo_key, targets[i], port, protocol)
             if r is None:
-                out.append(TargetPolicy(t.endpoint, t.pod, None, size, 0))
+                append(TargetPolicy(endpoint, pod, None, size, 0))
             elif r.allowed:
-                out.append(TargetPolicy(t.endpoint, t.pod, r, size, 0, (), src))
+                append(TargetPolicy(endpoint, pod, r, size, 0, (), src))
             else:
                 nodes = first3 if node not in first3 else tuple(x for x in first3 if x != node)
-                out.append(TargetPolicy(t.endpoint, t.pod, r, size, size - own, nodes, src))
+                append(TargetPolicy(endpoint, pod, r, size, size - own, nodes, src))
         return out
 
     def _by_sources(
