@@ -276,6 +276,8 @@ class _Judge:
         if by_nodes and len(members) == 1:
             out = self._by_one_class(members[0], choice, named, protocol)
         else:
+            # Each source's memo key and own node, once per hop (not once per endpoint).
+            keyed = [] if by_nodes else [_keyed(src) for src in source.sources]
             for t in targets:
                 port = t.port if t.port is not None else named
                 if port is None:
@@ -283,7 +285,7 @@ class _Judge:
                 elif by_nodes:
                     out.append(self._by_nodes(members, t, port, protocol))
                 else:
-                    out.append(self._by_sources(source.sources, t, port, protocol))
+                    out.append(self._by_sources(keyed, t, port, protocol))
         hp = self._hops[cache_key] = hop_policy(source, tuple(out))
         return hp
 
@@ -349,18 +351,25 @@ class _Judge:
         return out
 
     def _by_sources(
-        self, sources: Iterable[Source], t: Target, port: int | str, protocol: str
+        self,
+        keyed: Sequence[tuple[Source, tuple[object, ...], str | None]],
+        t: Target,
+        port: int | str,
+        protocol: str,
     ) -> TargetPolicy:
+        """``keyed``: each source, its memo key and, for a node source, its node."""
         decided: Reach | None = None
         decided_src: Source | None = None
         n = blocked = 0
         nodes: list[str] = []
-        for src in sources:
+        memo = self._memo
+        pod, node = t.pod, t.node
+        for src, memo_src, own in keyed:
             n += 1
-            if src.kind == "node" and src.node is not None and src.node == t.node:
+            if own is not None and own == node:
                 continue  # from the pod's own node: always allowed
-            memo = ("pod", src.pod) if src.kind == "pod" else (src.kind, src.address)
-            r = self.verdict(src, memo, t, port, protocol)
+            key = (memo_src, pod, port, protocol)
+            r = memo[key] if key in memo else self.verdict(src, memo_src, t, port, protocol)
             if r is None:
                 continue
             if not r.allowed:
@@ -371,7 +380,7 @@ class _Judge:
                     decided, decided_src = r, src
             elif decided is None:
                 decided, decided_src = r, src
-        return TargetPolicy(t.endpoint, t.pod, decided, n, blocked, tuple(nodes), decided_src)
+        return TargetPolicy(t.endpoint, pod, decided, n, blocked, tuple(nodes), decided_src)
 
     def _by_nodes(
         self,
@@ -412,6 +421,13 @@ class _Judge:
             elif decided is None:
                 decided, decided_src = r, src
         return TargetPolicy(t.endpoint, t.pod, decided, n, blocked, tuple(nodes[:3]), decided_src)
+
+
+def _keyed(src: Source) -> tuple[Source, tuple[object, ...], str | None]:
+    """A source, the key its verdicts are memoised by (what `_Judge.verdict` reads of it),
+    and its node when it is a node (traffic from a pod's own node always enters)."""
+    memo = ("pod", src.pod) if src.kind == "pod" else (src.kind, src.address)
+    return src, memo, src.node if src.kind == "node" else None
 
 
 #: Entry kinds whose source differs from the other ways in from outside.

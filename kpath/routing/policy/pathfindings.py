@@ -267,8 +267,10 @@ def _internal_dead(
     every address: no rule names an ipBlock or allows every source). Traffic from a pod's
     own node still enters, as it always does."""
     for svc in sorted(targets):
+        if svc in judged:
+            continue
         ts = [t for t in targets[svc] if t.pod is not None and t.port is not None]
-        if svc in judged or not ts:
+        if not ts:
             continue
         selecting = _selecting(snapshot, ts)
         if selecting is None:
@@ -292,17 +294,26 @@ def _selecting(snapshot: Snapshot, ts: Sequence[Target]) -> list[tuple[NetworkPo
     from kpath.routing.policy.index import INGRESS, policy_index
 
     index = policy_index(snapshot)
+    pods = snapshot.pods
     out = []
     seen: dict[ObjectKey | None, tuple[NetworkPolicy, ...]] = {}  # a pod behind many ports
+    # Which policies select a pod depends on its namespace and labels only, and replicas
+    # share one labels mapping: asked once per mapping (kept alive by the pods, so its id
+    # names it for this call).
+    alike: dict[tuple[str, int], tuple[NetworkPolicy, ...]] = {}
     for t in ts:
         sel = seen.get(t.pod)
         if sel is None:
-            pod = snapshot.pod(t.pod)
+            pod = pods.get(t.pod) if t.pod is not None else None
             if pod is None or pod.host_network:
                 return None
-            sel = seen[t.pod] = index.selecting(pod, INGRESS)
+            lk = (pod.namespace, id(pod.labels))
+            sel = alike.get(lk)
+            if sel is None:
+                sel = alike[lk] = index.selecting(pod, INGRESS)
             if not sel:
                 return None
+            seen[t.pod] = sel
         out.append(sel)
     return out
 
