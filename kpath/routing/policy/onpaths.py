@@ -29,6 +29,7 @@ from kpath.routing.policy.sources import (
     HopSource,
     NodeClass,
     Signatures,
+    first_nodes,
     hop_source,
     node_classes,
     policy_nets,
@@ -268,7 +269,7 @@ class _Judge:
                 frozenset(c.nodes) if listed else frozenset(),
                 len(c.nodes) or 1,  # "other nodes (not in the input)": one source
                 ("sig", c.signature),
-                tuple(c.nodes[:3]),
+                first_nodes(c.nodes, 3),
             )
             for c in classes
         ]
