@@ -424,15 +424,10 @@ def _load(args: argparse.Namespace, probing: bool = False) -> Any:
                 here,
                 "this machine's address toward the nodes (the probes' source; --client to choose)",
             )
+    analysis = analyse(snapshot, client)  # pauses the collector itself
     # What is loaded lives until the command ends: out of the collector's sight, so that
     # building the output does not walk it again and again (gen-2 passes over every record).
-    # Paused until then: re-enabled first, it would walk all that analyse made once more.
-    enabled = gc.isenabled()
-    gc.disable()
-    analysis = analyse(snapshot, client)
     gc.freeze()
-    if enabled:
-        gc.enable()
     return analysis
 
 
