@@ -10,7 +10,7 @@ at one by one, and those with the same outcome are merged again.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from itertools import chain
+from itertools import chain, islice
 from typing import NamedTuple, overload
 
 from kpath.cluster.snapshot import Snapshot
@@ -73,6 +73,12 @@ class Members(Sequence[str]):
 
     def __len__(self) -> int:
         return len(self._base) - len(self._excluded)
+
+    def head(self, k: int) -> tuple[str, ...]:
+        """The first ``k`` names, without listing 5,000 of them."""
+        if self._names is not None:
+            return self._names[:k]
+        return tuple(islice((n for n in self._base if n not in self._excluded), k))
 
     @overload
     def __getitem__(self, i: int) -> str: ...

@@ -13,6 +13,7 @@ from rich.text import Text
 from kpath.export.styled import Styled
 from kpath.export.table import (
     GAP,
+    NARROW,
     Column,
     PlainLine,
     PlainTable,
@@ -246,3 +247,22 @@ def test_kpath_s_own_glyphs_are_one_cell_as_rich_counts_them() -> None:
     assert all(cell_len(c) == 1 for c in table.NARROW)
     for text in ("→ forward", "⇄ cross-node 50%", "a…b", "名前 → x", "e\u0301", "\x1b[x", ""):
         assert table.cell_len(text) == cell_len(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.sampled_from(sorted(NARROW)),
+            st.characters(max_codepoint=0x7F),
+            st.characters(),
+        ),
+        max_size=30,
+    )
+)
+def test_cell_len_is_rich_s_count_for_any_mix_of_glyphs_ascii_and_other_letters(
+    text: str,
+) -> None:
+    from kpath.export import table
+
+    assert table.cell_len(text) == cell_len(text)

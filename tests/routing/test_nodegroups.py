@@ -308,3 +308,16 @@ def test_one_choice_everywhere_groups_as_the_general_way(
     assert _groups_json(short) == _groups_json(general)
     assert [type(g) for g in short] == [NodeGroup] * len(short)
     assert _groups_json(short) == _groups_json(ng.node_groups(snap, targets, "Cluster"))
+
+
+@given(st.lists(st.text(min_size=1, max_size=3), unique=True), st.data(), st.integers(0, 5))
+def test_members_head_is_the_first_names_before_and_after_listing(
+    names: list[str], data: st.DataObject, k: int
+) -> None:
+    base = tuple(names)
+    excluded = frozenset(data.draw(st.sets(st.sampled_from(names))) if names else ())
+    m = Members(base, excluded)
+    want = tuple(n for n in base if n not in excluded)[:k]
+    assert m.head(k) == want
+    list(m)  # now listed: the same answer from the list
+    assert m.head(k) == want

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from kpath.cluster.netpol import NetworkPolicy
-from kpath.cluster.records import Pod
+from kpath.cluster.records import ObjectKey, Pod
 from kpath.routing.policy.index import EGRESS, INGRESS, PolicyIndex, policy_index
 from kpath.routing.policy.peers import Peer, address, peers_match
 from kpath.routing.policy.ports import PROTOCOLS, named_port, ports_match
@@ -73,19 +73,12 @@ def _egress(
     protocol: str,
 ) -> DirectionVerdict:
     if src_pod is None:
-        return DirectionVerdict(
-            True, (), (), f"{source.label()} is not a pod of the cluster: no egress policy applies"
-        )
+        return _open(index, "not a pod", source)
     if src_pod.host_network:
-        return DirectionVerdict(
-            True,
-            (),
-            (),
-            f"{src_pod.key} uses the host network: policies do not isolate it (assumed)",
-        )
+        return _open(index, "host network", src_pod.key)
     selecting = index.selecting(src_pod, EGRESS)
     if not selecting:
-        return DirectionVerdict(True, (), (), f"no policy selects {src_pod.key} for egress")
+        return _open(index, "no egress policy", src_pod.key)
     keys = index.keys(selecting)
     if destination.host_network and destination.node and destination.node == src_pod.node:
         return DirectionVerdict(True, keys, (), "traffic to the pod's own node is always allowed")
@@ -110,15 +103,10 @@ def _ingress(
     protocol: str,
 ) -> DirectionVerdict:
     if destination.host_network:
-        return DirectionVerdict(
-            True,
-            (),
-            (),
-            f"{destination.key} uses the host network: policies do not isolate it (assumed)",
-        )
+        return _open(index, "host network", destination.key)
     selecting = index.selecting(destination, INGRESS)
     if not selecting:
-        return DirectionVerdict(True, (), (), f"no policy selects {destination.key} for ingress")
+        return _open(index, "no ingress policy", destination.key)
     keys = index.keys(selecting)
     src_address = source.address or _implied_address(index, source, src_pod)
     if src_pod is not None and src_pod.host_network:
@@ -140,6 +128,24 @@ def _ingress(
             index, destination, "ingress", selecting, f"{source.label()} to {number}/{protocol}"
         ),
     )
+
+
+def _open(index: PolicyIndex, why: str, who: Source | ObjectKey) -> DirectionVerdict:
+    """A direction no policy judges, with its reason: one verdict per (reason, source or
+    pod), kept in the index (a proxy pod is the source of every hop behind it)."""
+    key = (why, who)
+    hit = index.open_verdicts.get(key)
+    if hit is None:
+        if why == "not a pod":
+            assert isinstance(who, Source)
+            reason = f"{who.label()} is not a pod of the cluster: no egress policy applies"
+        elif why == "host network":
+            reason = f"{who} uses the host network: policies do not isolate it (assumed)"
+        else:
+            direction = "egress" if why == "no egress policy" else "ingress"
+            reason = f"no policy selects {who} for {direction}"
+        hit = index.open_verdicts[key] = DirectionVerdict(True, (), (), reason)
+    return hit
 
 
 def _implied_address(index: PolicyIndex, source: Source, src_pod: Pod | None) -> str | None:

@@ -14,6 +14,7 @@ from kpath.cluster.labels import selects
 from kpath.cluster.netpol import NetworkPolicy
 from kpath.cluster.records import ObjectKey, Pod
 from kpath.routing.policy.selectors import SelectorCache, namespace_labels
+from kpath.routing.policy.verdict import DirectionVerdict
 
 INGRESS, EGRESS = "Ingress", "Egress"
 
@@ -40,6 +41,8 @@ class PolicyIndex:
         self._keys: dict[int, tuple[ObjectKey, ...]] = {}
         #: Words the evaluator says about the index's answers, made once each.
         self.texts: dict[tuple[str, int], str] = {}
+        #: The evaluator's verdicts for a direction no policy judges, per reason and party.
+        self.open_verdicts: dict[tuple[str, object], DirectionVerdict] = {}
 
     @property
     def namespaces_synthesized(self) -> bool:

@@ -29,6 +29,7 @@ from kpath.routing.policy.sources import (
     HopSource,
     NodeClass,
     Signatures,
+    first_nodes,
     hop_source,
     node_classes,
     policy_nets,
@@ -174,6 +175,10 @@ class _Judge:
         #: (id(Choice), sources) -> its endpoints allowed from that many sources (shared by
         #: the hops of the choice's node groups alike in size).
         self._allowed: dict[tuple[int, int], tuple[TargetPolicy, ...]] = {}
+        self._row_cache: dict[
+            tuple[int, int | str | None],
+            tuple[tuple[str, ObjectKey | None, int | str | None, str | None], ...],
+        ] = {}
 
     def _isolated(self, key: ObjectKey | None) -> bool:
         """Whether a policy selects this pod for ingress (memoised per pod)."""
@@ -264,14 +269,16 @@ class _Judge:
                 frozenset(c.nodes) if listed else frozenset(),
                 len(c.nodes) or 1,  # "other nodes (not in the input)": one source
                 ("sig", c.signature),
-                tuple(c.nodes[:3]),
+                first_nodes(c.nodes, 3),
             )
             for c in classes
         ]
         by_nodes = source.kind == "node" and group is not None
         if by_nodes and len(members) == 1:
-            out = self._by_one_class(members[0], targets, named, protocol)
+            out = self._by_one_class(members[0], choice, named, protocol)
         else:
+            # Each source's memo key and own node, once per hop (not once per endpoint).
+            keyed = [] if by_nodes else [_keyed(src) for src in source.sources]
             for t in targets:
                 port = t.port if t.port is not None else named
                 if port is None:
@@ -279,14 +286,29 @@ class _Judge:
                 elif by_nodes:
                     out.append(self._by_nodes(members, t, port, protocol))
                 else:
-                    out.append(self._by_sources(source.sources, t, port, protocol))
+                    out.append(self._by_sources(keyed, t, port, protocol))
         hp = self._hops[cache_key] = hop_policy(source, tuple(out))
         return hp
+
+    def _rows(
+        self, choice: Choice, named: int | str | None
+    ) -> tuple[tuple[str, ObjectKey | None, int | str | None, str | None], ...]:
+        """Each target's endpoint, pod, port (the path's named port when it has none) and
+        node, once per choice: a choice is shared by the node groups of its port, and its
+        endpoint text would otherwise be made again for each of them."""
+        key = (id(choice), named)
+        hit = self._row_cache.get(key)
+        if hit is None:
+            hit = self._row_cache[key] = tuple(
+                (t.endpoint, t.pod, t.port if t.port is not None else named, t.node)
+                for t in choice.targets
+            )
+        return hit
 
     def _by_one_class(
         self,
         member: tuple[NodeClass, frozenset[str], int, tuple[str, int], tuple[str, ...]],
-        targets: tuple[Target, ...],
+        choice: Choice,
         named: int | str | None,
         protocol: str,
     ) -> list[TargetPolicy]:
@@ -295,49 +317,60 @@ class _Judge:
         cls, names, size, memo_key, first3 = member
         sources = cls.sources
         first = sources[0] if sources else None
+        first_node = first.node if first is not None else None
         memo = self._memo
-        out = []
-        for t in targets:
-            port = t.port if t.port is not None else named
+        out: list[TargetPolicy] = []
+        append = out.append
+        targets = choice.targets
+        for i, (endpoint, pod, port, node) in enumerate(self._rows(choice, named)):
             if port is None:
-                out.append(TargetPolicy(t.endpoint, t.pod, None, 0, 0))
+                append(TargetPolicy(endpoint, pod, None, 0, 0))
                 continue
-            node = t.node
             own = 1 if node is not None and node in names else 0
             src = None
             if size != own and first is not None:
                 src = (
                     first
-                    if first.node != node
+                    if first_node != node
                     else next((s for s in sources if s.node != node), None)
                 )
             if src is None:  # only the pod's own node: allowed
-                out.append(TargetPolicy(t.endpoint, t.pod, None, size, 0))
+                append(TargetPolicy(endpoint, pod, None, size, 0))
                 continue
-            key = (memo_key, t.pod, port, protocol)
-            r = memo[key] if key in memo else self.verdict(src, memo_key, t, port, protocol)
+            key = (memo_key, pod, port, protocol)
+            if key in memo:
+                r = memo[key]
+            else:
+                r = self.verdict(src, memo_key, targets[i], port, protocol)
             if r is None:
-                out.append(TargetPolicy(t.endpoint, t.pod, None, size, 0))
+                append(TargetPolicy(endpoint, pod, None, size, 0))
             elif r.allowed:
-                out.append(TargetPolicy(t.endpoint, t.pod, r, size, 0, (), src))
+                append(TargetPolicy(endpoint, pod, r, size, 0, (), src))
             else:
                 nodes = first3 if node not in first3 else tuple(x for x in first3 if x != node)
-                out.append(TargetPolicy(t.endpoint, t.pod, r, size, size - own, nodes, src))
+                append(TargetPolicy(endpoint, pod, r, size, size - own, nodes, src))
         return out
 
     def _by_sources(
-        self, sources: Iterable[Source], t: Target, port: int | str, protocol: str
+        self,
+        keyed: Sequence[tuple[Source, tuple[object, ...], str | None]],
+        t: Target,
+        port: int | str,
+        protocol: str,
     ) -> TargetPolicy:
+        """``keyed``: each source, its memo key and, for a node source, its node."""
         decided: Reach | None = None
         decided_src: Source | None = None
         n = blocked = 0
         nodes: list[str] = []
-        for src in sources:
+        memo = self._memo
+        pod, node = t.pod, t.node
+        for src, memo_src, own in keyed:
             n += 1
-            if src.kind == "node" and src.node is not None and src.node == t.node:
+            if own is not None and own == node:
                 continue  # from the pod's own node: always allowed
-            memo = ("pod", src.pod) if src.kind == "pod" else (src.kind, src.address)
-            r = self.verdict(src, memo, t, port, protocol)
+            key = (memo_src, pod, port, protocol)
+            r = memo[key] if key in memo else self.verdict(src, memo_src, t, port, protocol)
             if r is None:
                 continue
             if not r.allowed:
@@ -348,7 +381,7 @@ class _Judge:
                     decided, decided_src = r, src
             elif decided is None:
                 decided, decided_src = r, src
-        return TargetPolicy(t.endpoint, t.pod, decided, n, blocked, tuple(nodes), decided_src)
+        return TargetPolicy(t.endpoint, pod, decided, n, blocked, tuple(nodes), decided_src)
 
     def _by_nodes(
         self,
@@ -389,6 +422,13 @@ class _Judge:
             elif decided is None:
                 decided, decided_src = r, src
         return TargetPolicy(t.endpoint, t.pod, decided, n, blocked, tuple(nodes[:3]), decided_src)
+
+
+def _keyed(src: Source) -> tuple[Source, tuple[object, ...], str | None]:
+    """A source, the key its verdicts are memoised by (what `_Judge.verdict` reads of it),
+    and its node when it is a node (traffic from a pod's own node always enters)."""
+    memo = ("pod", src.pod) if src.kind == "pod" else (src.kind, src.address)
+    return src, memo, src.node if src.kind == "node" else None
 
 
 #: Entry kinds whose source differs from the other ways in from outside.

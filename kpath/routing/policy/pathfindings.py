@@ -121,6 +121,8 @@ def policy_findings(
     _RULES.clear()
     _POD_IPS.clear()
     _LABEL_SETS.clear()
+    _NAMESPACES.clear()
+    _HAS_POD.clear()
     yield from unselecting_findings(snapshot, policies)
     judged = {
         p.service
@@ -266,8 +268,10 @@ def _internal_dead(
     every address: no rule names an ipBlock or allows every source). Traffic from a pod's
     own node still enters, as it always does."""
     for svc in sorted(targets):
+        if svc in judged:
+            continue
         ts = [t for t in targets[svc] if t.pod is not None and t.port is not None]
-        if svc in judged or not ts:
+        if not ts:
             continue
         selecting = _selecting(snapshot, ts)
         if selecting is None:
@@ -291,17 +295,26 @@ def _selecting(snapshot: Snapshot, ts: Sequence[Target]) -> list[tuple[NetworkPo
     from kpath.routing.policy.index import INGRESS, policy_index
 
     index = policy_index(snapshot)
+    pods = snapshot.pods
     out = []
     seen: dict[ObjectKey | None, tuple[NetworkPolicy, ...]] = {}  # a pod behind many ports
+    # Which policies select a pod depends on its namespace and labels only, and replicas
+    # share one labels mapping: asked once per mapping (kept alive by the pods, so its id
+    # names it for this call).
+    alike: dict[tuple[str, int], tuple[NetworkPolicy, ...]] = {}
     for t in ts:
         sel = seen.get(t.pod)
         if sel is None:
-            pod = snapshot.pod(t.pod)
+            pod = pods.get(t.pod) if t.pod is not None else None
             if pod is None or pod.host_network:
                 return None
-            sel = seen[t.pod] = index.selecting(pod, INGRESS)
+            lk = (pod.namespace, id(pod.labels))
+            sel = alike.get(lk)
+            if sel is None:
+                sel = alike[lk] = index.selecting(pod, INGRESS)
             if not sel:
                 return None
+            seen[t.pod] = sel
         out.append(sel)
     return out
 
@@ -419,23 +432,44 @@ def _rule_admits_a_pod(
                 return True  # ipBlocks match pod IPs, as upstream's tests say
             continue
         if peer.namespace_selector is None:
-            names = [pol.namespace]
+            names: Sequence[str] = (pol.namespace,)
         elif "Namespace" not in snapshot.kinds_seen:
             return True  # cannot tell
         else:
-            names = [
-                n
-                for n, ns in snapshot.namespaces.items()
-                if selects(peer.namespace_selector, ns.labels)
-            ]
-        for name in names:
-            sets = _label_sets(snapshot, name)
-            if sets and (
-                peer.pod_selector is None
-                or any(selects(peer.pod_selector, labels) for labels in sets)
-            ):
-                return True
+            names = _selected_namespaces(snapshot, peer.namespace_selector)
+        if any(_has_pod(snapshot, name, peer.pod_selector) for name in names):
+            return True
     return False
+
+
+#: (snapshot id, namespace selector) -> the namespaces it selects; (snapshot id, namespace,
+#: pod selector) -> whether a pod there matches. Rules repeat their peers across policies
+#: (a team's namespaces, the ingress controller's): each is matched once per call. Cleared
+#: with `_BLOCKS` at the start of each `policy_findings` call.
+_NAMESPACES: dict[tuple[int, LabelSelector], tuple[str, ...]] = {}
+_HAS_POD: dict[tuple[int, str, LabelSelector | None], bool] = {}
+
+
+def _selected_namespaces(snapshot: Snapshot, selector: LabelSelector) -> tuple[str, ...]:
+    key = (id(snapshot), selector)
+    hit = _NAMESPACES.get(key)
+    if hit is None:
+        hit = _NAMESPACES[key] = tuple(
+            n for n, ns in snapshot.namespaces.items() if selects(selector, ns.labels)
+        )
+    return hit
+
+
+def _has_pod(snapshot: Snapshot, namespace: str, selector: LabelSelector | None) -> bool:
+    """Whether some non-hostNetwork pod of the namespace matches ``selector`` (None: any)."""
+    key = (id(snapshot), namespace, selector)
+    hit = _HAS_POD.get(key)
+    if hit is None:
+        sets = _label_sets(snapshot, namespace)
+        hit = _HAS_POD[key] = bool(sets) and (
+            selector is None or any(selects(selector, labels) for labels in sets)
+        )
+    return hit
 
 
 #: (snapshot id, namespace) -> the distinct label sets of its non-hostNetwork pods; cleared

@@ -246,3 +246,18 @@ def test_reach_on_a_snapshot_without_policies_is_open_and_cached() -> None:
     assert v.allowed and v.ingress.policies == () and v.egress.policies == ()
     assert policy_index(snap) is policy_index(snap)
     assert policy_index(e2e_cluster()) is not policy_index(snap)
+
+
+def test_open_directions_share_one_verdict_per_party_and_name_it() -> None:
+    # Kept per (reason, source or pod) in the index: each asks of it gets its own words.
+    idx = index(policy("e", egress=[]))  # x/* isolated for egress only
+    outside, other = ip("203.0.113.1"), ip("203.0.113.2")
+    to_a, to_b = ask(idx, outside, to="y/a"), ask(idx, outside, to="y/b")
+    assert to_a.egress is to_b.egress
+    assert to_a.egress.reason == "203.0.113.1 is not a pod of the cluster: no egress policy applies"
+    assert ask(idx, other, to="y/a").egress.reason.startswith("203.0.113.2 ")
+    assert to_a.ingress.reason == "no policy selects y/a for ingress"
+    assert to_b.ingress.reason == "no policy selects y/b for ingress"
+    from_y = ask(idx, pod_source(idx, "y", "a"), to="y/b")
+    assert from_y.egress.reason == "no policy selects y/a for egress"
+    assert from_y.ingress is ask(idx, pod_source(idx, "z", "a"), to="y/b").ingress

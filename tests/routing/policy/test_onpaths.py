@@ -171,3 +171,20 @@ def test_a_load_balancer_and_its_node_port_share_one_verdict_per_group():
     a = analysed(*base(), web(), allow_office())
     lb, np_ = first(a, EntryKind.LOAD_BALANCER), first(a, EntryKind.NODE_PORT)
     assert all(x is y for x, y in zip(lb.netpol.groups, np_.netpol.groups, strict=True))
+
+
+def test_node_groups_sharing_a_choice_each_judge_every_target_of_it_in_order():
+    # n1, n2 and n4 lie outside every ipBlock: each group is one class, and the groups of a
+    # port share one choice (its targets' endpoints, pods and ports are taken once for it).
+    a = analysed(*base(("n1", "n2", "n4")), web(), allow_office())
+    for kind in (EntryKind.LOAD_BALANCER, EntryKind.NODE_PORT):
+        p = first(a, kind)
+        assert len(p.groups) > 1 and len({id(g.choice) for g in p.groups}) < len(p.groups)
+        for g, hp in zip(p.groups, p.netpol.groups, strict=True):
+            ts = g.choice.targets
+            assert ts and [t.endpoint for t in hp.targets] == [t.endpoint for t in ts]
+            assert [t.pod for t in hp.targets] == [t.pod for t in ts]
+            for t, tp in zip(ts, hp.targets, strict=True):
+                own = 1 if t.node in g.nodes else 0
+                assert (tp.sources, tp.blocked) == (len(g.nodes), len(g.nodes) - own)
+                assert tp.reach is not None and tp.reach.destination == t.pod

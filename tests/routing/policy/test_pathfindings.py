@@ -160,3 +160,29 @@ def test_a_block_holds_a_pod_exactly_when_one_of_its_addresses_is_inside(
     )
     pathfindings._POD_IPS.clear()
     assert pathfindings._scan_block(snap, block) is inside
+
+
+def test_peers_shared_by_rules_are_matched_per_namespace_and_per_snapshot():
+    # Two policies name the same peer, in every namespace labelled team=pay: whether a pod
+    # there matches is asked once per call, and asked again for another snapshot.
+    peer = {
+        "from": [
+            {
+                "namespaceSelector": {"matchLabels": {"team": "pay"}},
+                "podSelector": {"matchLabels": {"app": "client"}},
+            }
+        ]
+    }
+    pols = [
+        netpol("a", select={"app": "web"}, ingress=[peer]),
+        netpol("b", select={"app": "web"}, ingress=[peer]),
+    ]
+    pay = namespace("pay", team="pay")
+    client = b.pod("client-1", "n1", "10.244.1.99", labels={"app": "client"}, ns="pay")
+    stray = b.pod("client-2", "n1", "10.244.1.98", labels={"app": "client"}, ns="other")
+    with_client = analysed(*base(), pay, client, web("ClusterIP"), *pols)
+    assert not found(with_client, "KP523")
+    without = analysed(*base(), pay, namespace("other"), stray, web("ClusterIP"), *pols)
+    (f,) = found(without, "KP523")
+    assert "policies shop/a, shop/b" in f.message
+    assert not found(analysed(*base(), pay, client, web("ClusterIP"), *pols), "KP523")
