@@ -155,6 +155,7 @@ def test_unknown_namespace_is_exit_2_naming_those_that_exist(lab, capsys, argv) 
     assert err == f'kpath: error: namespace "nope" not found (namespaces: {listed})\n'
 
 
+@pytest.mark.skipif(not (DUMPS / "sonobuoy-aws-3node").exists(), reason=f"{DUMPS} not found")
 def test_unknown_namespace_in_a_dump(tmp_path, capsys) -> None:
     dump = DUMPS / "sonobuoy-aws-3node"
     code, _, err = kpath(capsys, "paths", "--dump", str(dump), "-n", "kube-sytem")

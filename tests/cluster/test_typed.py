@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmarks._mutate import Seed, all_seeds, mutate, workspace
+from benchmarks._mutate import REALWORLD, Seed, all_seeds, mutate, workspace
 from kpath.cluster import typed
 from kpath.cluster.dump import _KIND_GROUPS, load_dump
 from kpath.cluster.raw import KINDS
@@ -96,8 +96,10 @@ def seeds() -> Iterator[list[Seed]]:
 
 def test_every_seed_reads_the_same_slim_and_whole(seeds: list[Seed]) -> None:
     results = [same_both_ways(seed.root) for seed in seeds if seed.root is not None]
-    # Not only errors: the builders' cluster and the real dumps are read whole.
-    assert sum(isinstance(r, Snapshot) for r in results) >= len(results) // 2
+    # Not only errors: the builders' cluster and the real dumps are read whole (the tests'
+    # own dump files are mostly broken on purpose; without ../shared only the builders').
+    whole = sum(isinstance(r, Snapshot) for r in results)
+    assert whole >= (len(results) // 2 if REALWORLD.is_dir() else 1)
 
 
 @settings(
