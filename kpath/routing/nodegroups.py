@@ -85,9 +85,18 @@ class Members(Sequence[str]):
     @overload
     def __getitem__(self, i: slice) -> Sequence[str]: ...
     def __getitem__(self, i: int | slice) -> str | Sequence[str]:
-        if i == 0 and self._names is None and len(self):
-            # The first name (the groups' sort key) without listing 5,000 of them.
-            return next(n for n in self._base if n not in self._excluded)
+        if self._names is None:
+            if i == 0 and len(self):
+                # The first name (the groups' sort key) without listing 5,000 of them.
+                return next(n for n in self._base if n not in self._excluded)
+            if (
+                isinstance(i, slice)
+                and i.start in (None, 0)
+                and i.step in (None, 1)
+                and i.stop is not None
+                and i.stop >= 0
+            ):
+                return self.head(i.stop)  # the first few (a node class's sources)
         return self._all()[i]
 
     def __iter__(self) -> Iterator[str]:

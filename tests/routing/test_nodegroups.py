@@ -319,5 +319,7 @@ def test_members_head_is_the_first_names_before_and_after_listing(
     m = Members(base, excluded)
     want = tuple(n for n in base if n not in excluded)[:k]
     assert m.head(k) == want
+    assert tuple(Members(base, excluded)[:k]) == want  # a prefix slice is taken by head
     list(m)  # now listed: the same answer from the list
     assert m.head(k) == want
+    assert tuple(m[:k]) == want

@@ -29,7 +29,6 @@ from kpath.routing.policy.sources import (
     HopSource,
     NodeClass,
     Signatures,
-    first_nodes,
     hop_source,
     node_classes,
     policy_nets,
@@ -269,7 +268,7 @@ class _Judge:
                 frozenset(c.nodes) if listed else frozenset(),
                 len(c.nodes) or 1,  # "other nodes (not in the input)": one source
                 ("sig", c.signature),
-                first_nodes(c.nodes, 3),
+                tuple(c.nodes[:3]),  # (a `Members` bucket is not listed for them)
             )
             for c in classes
         ]

@@ -25,7 +25,7 @@ from kpath.cluster.netpol import NetworkPolicy
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.kubeproxy import Target
-from kpath.routing.nodegroups import Members, NodeGroup
+from kpath.routing.nodegroups import NodeGroup
 from kpath.routing.paths import EntryKind, Path
 from kpath.routing.policy.verdict import Source
 
@@ -150,12 +150,6 @@ def node_source(snapshot: Snapshot, name: str) -> Source:
     return Source("node", node.ip if node is not None else None, node=name)
 
 
-def first_nodes(nodes: Sequence[str], k: int) -> tuple[str, ...]:
-    """The first ``k`` names of a group's nodes; a `Members` bucket is not listed whole for
-    them (a zone's thousands of nodes, for every group of every port)."""
-    return nodes.head(k) if isinstance(nodes, Members) else tuple(nodes[:k])
-
-
 def node_classes(
     snapshot: Snapshot, group: NodeGroup, sigs: Signatures, limit: int = 3
 ) -> tuple[NodeClass, ...]:
@@ -165,7 +159,7 @@ def node_classes(
     if not group.nodes:
         return (NodeClass(0, (), (Source("node", None),)),)  # nodes not in the input
     if sigs.trivial:
-        names = first_nodes(group.nodes, limit)
+        names = tuple(group.nodes[:limit])  # a `Members` bucket is not listed for them
         return (NodeClass(0, group.nodes, tuple(node_source(snapshot, n) for n in names)),)
     by_sig: dict[int, list[str]] = {}
     for name in group.nodes:
