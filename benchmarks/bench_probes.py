@@ -43,7 +43,8 @@ import httpx  # noqa: E402
 from benchmarks._goal import emit, result  # noqa: E402
 from kpath.cluster.raw import KINDS, RawCluster  # noqa: E402
 from kpath.cluster.snapshot import build_snapshot  # noqa: E402
-from kpath.probe.plan import Expect, HopKind, PlanOptions, ProbeTarget, plan_probes  # noqa: E402
+from kpath.probe.expect import Expect  # noqa: E402
+from kpath.probe.plan import HopKind, PlanOptions, ProbeTarget, plan_probes  # noqa: E402
 from kpath.probe.prober import ProbeOptions, ProbeResult, run_probes  # noqa: E402
 from kpath.routing.analysis import analyse  # noqa: E402
 

@@ -36,8 +36,9 @@ from enum import StrEnum
 from typing import NamedTuple, TypeVar
 
 from kpath.cluster.records import ObjectKey
+from kpath.probe.expect import Expect
 from kpath.probe.gatewayplan import same_location
-from kpath.probe.plan import Expect, HopKind, HopRef, ProbePlan, ProbeTarget
+from kpath.probe.plan import HopKind, HopRef, ProbePlan, ProbeTarget
 from kpath.probe.prober import Outcome, ProbeResult
 from kpath.routing.findings import Severity
 

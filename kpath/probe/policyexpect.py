@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from kpath.cluster.snapshot import Snapshot
-from kpath.probe.plan import Expect
+from kpath.probe.expect import Expect
 from kpath.routing.kubeproxy import Target
 from kpath.routing.paths import Path
 from kpath.routing.policy.onpaths import HopPolicy, denying

@@ -11,7 +11,8 @@ import pytest
 
 from kpath.cli import main
 from kpath.export.text import VERDICT_STYLE
-from kpath.probe.plan import SEEN_AS, Expect
+from kpath.probe.expect import Expect
+from kpath.probe.plan import SEEN_AS
 from kpath.routing.kubeproxy import Verdict
 from kpath.tui.styles import HOP_LOOK, glyphs
 from kpath.tui.view_model import verdict_state

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from kpath.cluster.records import ObjectKey
 from kpath.probe.evidence import Proof, judge, observe, seen_as
-from kpath.probe.plan import Expect, HopKind, HopRef, ProbePlan, ProbeTarget
+from kpath.probe.expect import Expect
+from kpath.probe.plan import HopKind, HopRef, ProbePlan, ProbeTarget
 from kpath.probe.prober import Outcome, ProbeResult
 from kpath.routing.paths import Entry, EntryKind, GatewayHop, Path
 

@@ -8,8 +8,9 @@ from typing import Any
 from kpath.cluster.gatewayapi import Gateway, ReferenceGrant, Route
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
+from kpath.probe.expect import Expect
 from kpath.probe.gatewayplan import NO_ROUTE_PATH, same_location
-from kpath.probe.plan import Expect, HopKind, PlanOptions, ProbePlan, ProbeTarget, plan_probes
+from kpath.probe.plan import HopKind, PlanOptions, ProbePlan, ProbeTarget, plan_probes
 from kpath.routing.analysis import analyse
 from kpath.routing.paths import EntryKind, Path
 from tests import builders as b

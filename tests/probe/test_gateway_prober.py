@@ -13,7 +13,8 @@ from typing import TypeVar
 
 import pytest
 
-from kpath.probe.plan import Expect, HopKind, ProbeTarget
+from kpath.probe.expect import Expect
+from kpath.probe.plan import HopKind, ProbeTarget
 from kpath.probe.prober import Outcome, ProbeOptions, ProbeResult, parse_http_answer, run_probes
 from tests.probe.servers import Server, echo, hang, header, redirect, self_signed
 

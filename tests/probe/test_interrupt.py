@@ -20,7 +20,8 @@ SCRIPT = textwrap.dedent("""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     faulthandler.register(signal.SIGUSR1)
     from kpath.probe.run import ProbeSettings, run_plan
-    from kpath.probe.plan import Expect, HopKind, ProbePlan, ProbeTarget
+    from kpath.probe.expect import Expect
+    from kpath.probe.plan import HopKind, ProbePlan, ProbeTarget
 
     srv = socket.socket()
     srv.bind(("127.0.0.1", 0))

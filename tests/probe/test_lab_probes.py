@@ -16,7 +16,8 @@ from kpath.cluster.live import LiveOptions, load_live
 from kpath.cluster.snapshot import build_snapshot
 from kpath.export.probejson import report_json
 from kpath.probe.evidence import Proof
-from kpath.probe.plan import Expect, HopKind, ProbeTarget
+from kpath.probe.expect import Expect
+from kpath.probe.plan import HopKind, ProbeTarget
 from kpath.probe.prober import Outcome, ProbeResult
 from kpath.probe.run import ProbeReport, ProbeSettings, run_probe_paths, service_paths
 from kpath.routing.analysis import Analysis, analyse

@@ -4,7 +4,8 @@ it, an answer contradicts it), an allowed hop an answer (a timeout contradicts i
 from __future__ import annotations
 
 from kpath.probe.evidence import Proof, observe
-from kpath.probe.plan import Expect, HopKind, PlanOptions, ProbeTarget, plan_probes
+from kpath.probe.expect import Expect
+from kpath.probe.plan import HopKind, PlanOptions, ProbeTarget, plan_probes
 from kpath.probe.prober import Outcome, ProbeResult
 from kpath.routing.paths import EntryKind
 from tests.routing.policy.pathcluster import allow_office, analysed, base, web

@@ -15,7 +15,8 @@ import pytest
 from aiohttp import web
 
 from kpath.cluster.records import ObjectKey
-from kpath.probe.plan import Expect, HopKind, ProbeTarget
+from kpath.probe.expect import Expect
+from kpath.probe.plan import HopKind, ProbeTarget
 from kpath.probe.prober import (
     ApiAccess,
     Outcome,
