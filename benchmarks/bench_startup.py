@@ -32,8 +32,8 @@ from benchmarks._goal import emit, result  # noqa: E402
 
 SMALL = ROOT / "tests" / "data" / "dumps" / "small.json"
 PYCACHE = ROOT / "benchmarks" / "out" / "pycache"
-#: The console script pip writes for `kpath = "kpath.cli:main"`, as one -c line.
-KPATH = "import sys; from kpath.cli import main; sys.exit(main())"
+#: The console script pip writes for `kpath = "kpath.cli:run"`, as one -c line.
+KPATH = "import sys; from kpath.cli import run; sys.exit(run())"
 
 COMMANDS: dict[str, list[str]] = {
     "import rich": [sys.executable, "-c", "import rich"],

@@ -1,3 +1,3 @@
-from kpath.cli import main
+from kpath.cli import run
 
-raise SystemExit(main())
+run()

@@ -11,7 +11,7 @@ import contextlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path as FsPath
-from typing import Any
+from typing import Any, NoReturn
 
 from kpath import __version__
 from kpath.errors import InputError, KpathError
@@ -404,6 +404,7 @@ def _load(args: argparse.Namespace, probing: bool = False) -> Any:
     import gc
 
     from kpath.gcpause import paused_gc
+    from kpath.quickexit import keep
     from kpath.routing.analysis import analyse
 
     client: Any = getattr(args, "client", None)
@@ -435,6 +436,7 @@ def _load(args: argparse.Namespace, probing: bool = False) -> Any:
         # building the output does not walk it again and again (gen-2 passes over every
         # record).
         gc.freeze()
+    keep(analysis)  # freed by the process's end, not record by record (`quickexit`)
     return analysis
 
 
@@ -650,6 +652,9 @@ def cmd_paths(args: argparse.Namespace) -> int:
             print(
                 f"kpath: {clean_message(_nothing_found(args, scope.namespaces))}", file=sys.stderr
             )
+    from kpath.quickexit import keep
+
+    keep((analysis, paths, findings))  # as `_load` kept the analysis: the paths too
     return _exit_code(args.fail_on, findings)
 
 
@@ -1041,6 +1046,15 @@ COMMANDS = {
     "demo": cmd_demo,
     "tui": cmd_tui,
 }
+
+
+def run() -> NoReturn:
+    """The `kpath` program (console script and `python -m kpath`): `main`, then an exit
+    that does not free the command's load object by object (`kpath.quickexit`)."""
+    from kpath.quickexit import arm, leave
+
+    arm()
+    leave(main())
 
 
 def main(argv: Sequence[str] | None = None) -> int:
