@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -134,6 +135,25 @@ def test_the_live_source_follows_what_it_loaded(netpol_lab: Path) -> None:
     assert sorted(following.analysis.snapshot.services) == sorted(loaded.snapshot.services)
     assert following.raw.list_versions  # where the follower resumes
     assert source.follower is not None and DumpSource(()).follower is None
+
+
+@pytest.mark.lab
+@pytest.mark.parametrize("scope", [{"all_namespaces": True}, {"namespace": "shop"}])
+def test_a_followed_load_is_the_same_analysis_as_a_load_and_as_its_rebuild(
+    netpol_lab: Path, scope: dict[str, Any]
+) -> None:
+    """The first screen of a followed load is `load`'s analysis (read the same typed way),
+    and a rebuild of the objects it kept for the follower gives that analysis again."""
+    source = _cluster_source(flags(kubeconfig=str(netpol_lab), **scope))
+    following = source.load_following()
+    loaded = source.load()
+    from kpath.export.jsonout import paths_json
+
+    assert following.analysis.snapshot == loaded.snapshot
+    assert paths_json(following.analysis) == paths_json(loaded)
+    rebuilt = following.build(following.raw)
+    assert rebuilt.snapshot == loaded.snapshot
+    assert paths_json(rebuilt) == paths_json(loaded)
 
 
 def test_detached_objects_do_not_move_with_the_original() -> None:
