@@ -221,3 +221,46 @@ def test_a_followed_load_is_analysed_once_and_again_only_for_a_rebuild() -> None
     assert changed.everything and len(builds) == 2 and builds[-1] is loaded.raw
     # The analysis shown first is not the live one: events never move it.
     assert loaded.analysis.snapshot.nodes is not live.analysis.snapshot.nodes
+
+
+@pytest.fixture(scope="module")
+def shop_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    from kpath.lab.runner import LabThread
+
+    with LabThread("gateway-shop") as lab:
+        yield lab.write_kubeconfig(tmp_path_factory.mktemp("kc") / "kubeconfig")
+
+
+@pytest.mark.lab
+def test_events_filed_into_a_followed_load_give_what_they_give_to_its_dicts(
+    shop_lab: Path,
+) -> None:
+    """The objects a followed load keeps (typed Structs, dicts once followed) take watch
+    events as the dicts `load_live` reads take them: the same analysis after them."""
+    import copy
+
+    from kpath.cluster.events import Change, apply_events
+    from kpath.cluster.live import load_live
+    from kpath.export.jsonout import paths_json
+
+    source = KubeSource(LiveOptions(kubeconfig=str(shop_lab), all_namespaces=True))
+    following = source.load_following()
+    live = following.follow()
+    read = load_live(source.options)
+    service = copy.deepcopy(read.objects["Service"][0])
+    service["spec"]["type"] = "NodePort"
+    pod, node = (copy.deepcopy(read.objects[k][0]) for k in ("Pod", "Node"))
+    node["metadata"]["labels"] = {"topology.kubernetes.io/zone": "elsewhere"}
+    events = [
+        Change("Service", "MODIFIED", service),
+        Change("Pod", "DELETED", pod),
+        Change("Node", "MODIFIED", node),
+    ]
+    before = paths_json(following.analysis)
+    for event in events:
+        live.apply([event])
+    apply_events(read, events)
+    expected = following.build(read)
+    assert live.analysis.snapshot == expected.snapshot
+    assert paths_json(live.analysis) == paths_json(expected) != before
+    assert len(live.analysis.snapshot.pods) == len(following.raw.objects["Pod"])
