@@ -253,18 +253,16 @@ class KubeSource:
         from kpath.cluster.live import load_live_snapshot
 
         # Not followed: parsed as it is read (the raw objects are never all held), then
-        # analysed once as `_read`'s build analyses (a LiveAnalysis would add its parts).
+        # analysed once, as `load_following`'s first screen is.
         snapshot = load_live_snapshot(self.options)
         return _analysed(snapshot, self._one_namespace(snapshot.namespaces_read), self.client)
 
     def load_following(self) -> Followable:
-        return Followable.read(*self._read())
+        from kpath.cluster.live import load_live_followed
 
-    def _read(self) -> tuple[RawCluster, Callable[[RawCluster], Analysis]]:
-        """The objects read, and how they are analysed (now and after each event)."""
-        from kpath.cluster.live import load_live
-
-        raw = load_live(self.options)
+        # Read as `load` reads (typed, parsed page by page: the first screen waits for no
+        # more than a read that is not followed), keeping the objects for the follower.
+        raw, snapshot = load_live_followed(self.options)
         # Found once here (it may read the kubeconfig), not at every rebuild events cause.
         one, client = self._one_namespace(raw.namespaces_read), self.client
 
@@ -273,7 +271,7 @@ class KubeSource:
 
             return _analysed(build_snapshot(raw), one, client)
 
-        return raw, build
+        return Followable(raw, _analysed(snapshot, one, client), build)
 
     def _one_namespace(self, read: frozenset[str] | None) -> frozenset[str] | None:
         """The one namespace read (-n, or the context's) when the reader names none: a view

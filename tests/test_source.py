@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -136,6 +137,25 @@ def test_the_live_source_follows_what_it_loaded(netpol_lab: Path) -> None:
     assert source.follower is not None and DumpSource(()).follower is None
 
 
+@pytest.mark.lab
+@pytest.mark.parametrize("scope", [{"all_namespaces": True}, {"namespace": "shop"}])
+def test_a_followed_load_is_the_same_analysis_as_a_load_and_as_its_rebuild(
+    netpol_lab: Path, scope: dict[str, Any]
+) -> None:
+    """The first screen of a followed load is `load`'s analysis (read the same typed way),
+    and a rebuild of the objects it kept for the follower gives that analysis again."""
+    source = _cluster_source(flags(kubeconfig=str(netpol_lab), **scope))
+    following = source.load_following()
+    loaded = source.load()
+    from kpath.export.jsonout import paths_json
+
+    assert following.analysis.snapshot == loaded.snapshot
+    assert paths_json(following.analysis) == paths_json(loaded)
+    rebuilt = following.build(following.raw)
+    assert rebuilt.snapshot == loaded.snapshot
+    assert paths_json(rebuilt) == paths_json(loaded)
+
+
 def test_detached_objects_do_not_move_with_the_original() -> None:
     from kpath.cluster.events import Change, apply_events
     from kpath.source import detached
@@ -201,3 +221,46 @@ def test_a_followed_load_is_analysed_once_and_again_only_for_a_rebuild() -> None
     assert changed.everything and len(builds) == 2 and builds[-1] is loaded.raw
     # The analysis shown first is not the live one: events never move it.
     assert loaded.analysis.snapshot.nodes is not live.analysis.snapshot.nodes
+
+
+@pytest.fixture(scope="module")
+def shop_lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    from kpath.lab.runner import LabThread
+
+    with LabThread("gateway-shop") as lab:
+        yield lab.write_kubeconfig(tmp_path_factory.mktemp("kc") / "kubeconfig")
+
+
+@pytest.mark.lab
+def test_events_filed_into_a_followed_load_give_what_they_give_to_its_dicts(
+    shop_lab: Path,
+) -> None:
+    """The objects a followed load keeps (typed Structs, dicts once followed) take watch
+    events as the dicts `load_live` reads take them: the same analysis after them."""
+    import copy
+
+    from kpath.cluster.events import Change, apply_events
+    from kpath.cluster.live import load_live
+    from kpath.export.jsonout import paths_json
+
+    source = KubeSource(LiveOptions(kubeconfig=str(shop_lab), all_namespaces=True))
+    following = source.load_following()
+    live = following.follow()
+    read = load_live(source.options)
+    service = copy.deepcopy(read.objects["Service"][0])
+    service["spec"]["type"] = "NodePort"
+    pod, node = (copy.deepcopy(read.objects[k][0]) for k in ("Pod", "Node"))
+    node["metadata"]["labels"] = {"topology.kubernetes.io/zone": "elsewhere"}
+    events = [
+        Change("Service", "MODIFIED", service),
+        Change("Pod", "DELETED", pod),
+        Change("Node", "MODIFIED", node),
+    ]
+    before = paths_json(following.analysis)
+    for event in events:
+        live.apply([event])
+    apply_events(read, events)
+    expected = following.build(read)
+    assert live.analysis.snapshot == expected.snapshot
+    assert paths_json(live.analysis) == paths_json(expected) != before
+    assert len(live.analysis.snapshot.pods) == len(following.raw.objects["Pod"])

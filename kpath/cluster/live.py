@@ -15,7 +15,9 @@ page's own thread as soon as it is in (at most two pages ahead of the reader), a
 next list's first page as soon as this list's last page is in. A read that is not followed
 (`load_live_snapshot`, for `kpath paths`) parses its biggest kinds page by page
 (`liveparse.PageParser`) and lets each page go: it never holds the raw objects of the whole
-cluster, nor more than a few pages of bytes.
+cluster, nor more than a few pages of bytes. A followed read (`load_live_followed`, for the
+UI) parses them the same way and keeps the objects as their typed Structs, which become
+dicts only when the follower first reads them.
 
 What is read:
 
@@ -82,7 +84,7 @@ import urllib3
 from kpath.cluster.gatewaykinds import EXPERIMENTAL_GROUP, GATEWAY_KINDS, GROUP, ROUTE_KINDS
 from kpath.cluster.kubeconfig import PlainTransport, Target, one_line, resolve_target
 from kpath.cluster.kubeconfig import list_contexts as list_contexts
-from kpath.cluster.liveparse import PARSED_KINDS, PageParser, object_key
+from kpath.cluster.liveparse import PARSED_KINDS, PageParser, Parsed, object_key
 from kpath.cluster.policykinds import NETPOL_GROUP, OTHER_POLICY_BY_GROUP, OTHER_POLICY_RAW
 from kpath.cluster.raw import RawCluster, RawObject
 from kpath.cluster.readable import nothing_readable
@@ -98,6 +100,7 @@ __all__ = [
     "list_contexts",
     "list_kind",
     "load_live",
+    "load_live_followed",
     "load_live_snapshot",
 ]
 
@@ -177,6 +180,30 @@ def load_live_snapshot(options: LiveOptions) -> Snapshot:
     return _load(options, parse, build)
 
 
+def load_live_followed(options: LiveOptions) -> tuple[RawCluster, Snapshot]:
+    """`load_live` and `build_snapshot` in one, for a read that is followed: the snapshot
+    `load_live_snapshot` makes (the biggest kinds parsed page by page, straight from their
+    typed Structs), and every object read, filed in the `RawCluster` the follower and its
+    rebuilds read. The biggest kinds are held there as those Structs: ``objects`` turns
+    them into their dicts the first time it is read (once following starts, after the
+    first screen), so the load pays for no dict of them."""
+    from kpath.cluster.snapshot import build_snapshot
+
+    parser: PageParser | None = None
+
+    def parse(origin: str) -> PageParser:
+        nonlocal parser
+        parser = PageParser(origin, hold=True)
+        return parser
+
+    def build(raw: RawCluster) -> tuple[RawCluster, Snapshot]:
+        assert parser is not None
+        parser.raise_refused()
+        return raw, build_snapshot(raw, parser.intern)
+
+    return _load(options, parse, build)
+
+
 _Built = TypeVar("_Built")
 
 
@@ -215,13 +242,15 @@ def _load(
             target.origin.split(" @ ")[0],
             namespace,
             reader.refused,
-            raw.objects.keys(),
+            raw.held.keys(),
         )
         if stop is not None:
             raise SourceError(stop)
         built = build(raw)
-        read = sum(map(len, raw.objects.values()))
-        pause.freeze = read + (reader.parser.count() if reader.parser else 0) >= FREEZE_OBJECTS
+        # (``held``, not ``objects``: that would turn held Structs into dicts here.)
+        read = sum(map(len, raw.held.values()))
+        parsed = reader.parser.count() if reader.parser and not reader.parser.hold else 0
+        pause.freeze = read + parsed >= FREEZE_OBJECTS
     return built
 
 
@@ -292,7 +321,7 @@ def _read_all(
     _read_gateway_api(reader, raw, namespace, groups)
     _read_policies(reader, raw, namespace, groups)
     if (namespace is not None or selector is not None) and (
-        ingresses or any(raw.objects.get(k) for k in GATEWAY_KINDS)
+        ingresses or any(raw.held.get(k) for k in GATEWAY_KINDS)
     ):
         _read_controllers(reader, raw, namespace, selector)
 
@@ -327,7 +356,7 @@ def _read_controllers(
     del everything
     wanted = {object_key(s) for s in extra}
     _file(reader, raw, "Service", extra)
-    if not extra or "EndpointSlice" not in raw.objects:
+    if not extra or "EndpointSlice" not in raw.held:
         return
     names = sorted({name for _, name in wanted})
     with suppress(NotVisible):  # without them the controller's Service shows no endpoints
@@ -349,7 +378,7 @@ def _read_policies(
     policies = _collect(reader, raw, NETWORK_POLICY, namespace)
     if (
         policies
-        and "Namespace" not in raw.objects
+        and "Namespace" not in raw.held
         and "Namespace" not in raw.not_visible
         and any(selects_namespaces(p) for p in policies)
     ):
@@ -548,6 +577,8 @@ def _collect(
     if parser is not None:
         parser.saw(res.kind)
         parser.file(res.kind, pages)
+        if parser.hold:
+            _hold(raw, res.kind, pages)
         return []
     kept = [o for o in items if keep is None or keep(o)]
     for obj in kept:
@@ -559,10 +590,21 @@ def _file(reader: _Reader, raw: RawCluster, kind: str, objects: list[RawObject])
     """File objects read outside `_collect` (after it), as `_collect` files their kind."""
     parser = reader.parser if kind in PARSED_KINDS else None
     if parser is not None:
-        parser.file(kind, [parser.parse(kind, objects)])
+        pages = [parser.parse(kind, objects)]
+        parser.file(kind, pages)
+        if parser.hold:
+            _hold(raw, kind, pages)
         return
     for obj in objects:
         raw.add(kind, obj)
+
+
+def _hold(raw: RawCluster, kind: str, pages: Iterable[Parsed]) -> None:
+    """File the objects a holding `PageParser` kept of ``pages`` (a followed read), in
+    the order read, as `RawCluster.add` files them (Structs held as a typed dump's)."""
+    for page in pages:
+        if page.objects:
+            raw.extend(kind, page.objects)
 
 
 def _service_keys(reader: _Reader, raw: RawCluster) -> set[tuple[str, str]]:

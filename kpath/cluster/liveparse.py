@@ -2,10 +2,12 @@
 
 `build_snapshot` parses a `RawCluster` whose objects are all held at once; for a live read
 of a big cluster those dicts are most of the memory (86 MB at 1/10 of Kubernetes' limits,
-against 11 MB of records). A one-shot read (`kpath paths`, not the UI, which follows the
-objects it read) parses Nodes, Pods, Services and EndpointSlices into records as each page
-is decoded, and lets the page go: the snapshot is then built from those records
-(`Interner.parsed`) and the raw objects of the other kinds, which are few.
+against 11 MB of records). A one-shot read (`kpath paths`) parses Nodes, Pods, Services
+and EndpointSlices into records as each page is decoded, and lets the page go: the
+snapshot is then built from those records (`Interner.parsed`) and the raw objects of the
+other kinds, which are few. A followed read (the UI) parses them the same way, so its
+first screen waits no longer, and also keeps each page's objects as read (``hold``: typed
+Structs, no dicts) for its follower.
 
 What the records and errors are does not change: the same parsers, in the same order per
 kind, with one interner (EndpointSlices share their pod's key once every pod is read, as in
@@ -37,14 +39,20 @@ class Parsed(NamedTuple):
 
     items: list[Any]
     keys: list[tuple[str, str]]  # Services only: (namespace, name) as the dicts say
+    #: The page's objects themselves, as read (dicts or Structs), when the parser holds
+    #: them (`PageParser.hold`); else None.
+    objects: list[Any] | None = None
 
 
 class PageParser:
     """Records of `PARSED_KINDS` from pages of API objects; ``intern.parsed`` holds them."""
 
-    def __init__(self, origin: str) -> None:
+    def __init__(self, origin: str, hold: bool = False) -> None:
         from kpath.cluster.parse import Interner
 
+        #: Keep each page's objects with its records (`Parsed.objects`): a followed read
+        #: files them in its `RawCluster` too, for the follower (`live.load_live_followed`).
+        self.hold = hold
         self.intern = Interner()
         self.origin = origin  # errors name it, as `RawCluster.source_of` names a live read
         #: kind -> objects filed (refused ones too: an error's index counts them)
@@ -71,7 +79,10 @@ class PageParser:
         parser = parser_of(kind)
         typed = TYPED_PARSERS.get(kind)
         intern = self.intern
-        out = Parsed([], [])
+        held = list(objects) if self.hold else None
+        if held is not None:
+            objects = held
+        out = Parsed([], [], held)
         append = out.items.append
         for obj in objects:
             if type(obj) is not dict:

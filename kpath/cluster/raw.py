@@ -10,6 +10,7 @@ plain dicts: the first read of ``objects`` turns any Struct into its dict, once.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,6 +92,12 @@ class RawCluster:
         else:
             self.skipped[kind] = self.skipped.get(kind, 0) + 1
 
+    def extend(self, kind: str, items: list[Any]) -> None:
+        """`add` of each of ``items`` (of a kind kpath reads), from the origin."""
+        self.held_typed()  # (whether any is a Struct is looked at once, when read)
+        self.held.setdefault(kind, []).extend(items)
+        self.sources.setdefault(kind, []).extend([""] * len(items))
+
     def replace(self, kind: str, index: int, item: Any, source: str = "") -> None:
         """Put a later copy of an object in the place of the earlier one."""
         if type(item) is not dict:
@@ -110,19 +117,39 @@ class RawCluster:
             self.held.setdefault(kind, [])
 
 
+#: Turning Structs into dicts happens once, whichever thread reads ``objects`` first (a
+#: UI's follower and its analysis start together): the other waits for it.
+_PLAIN_LOCK = threading.Lock()
+#: Above this many objects turned, they are moved out of the collector's sight (as a
+#: load's are: they live as long as the cluster they belong to).
+_FREEZE_TURNED = 2_000
+
+
 def _plain_objects(raw: RawCluster) -> dict[str, list[RawObject]]:
     """``RawCluster.objects``: every object as a dict (Structs turned into theirs, once)."""
     state = raw.__dict__
     objects: dict[str, list[Any]] = state["_objects"]
     if state.get("_structs"):
-        from kpath.cluster.typed import to_plain
+        with _PLAIN_LOCK:
+            if state.get("_structs"):
+                _turn(objects)
+                state["_structs"] = False
+    return objects
 
+
+def _turn(objects: dict[str, list[Any]]) -> None:
+    from kpath.cluster.typed import to_plain
+    from kpath.gcpause import GcPause
+
+    # Collector paused: a followed live read turns a whole cluster's Structs here.
+    with GcPause() as pause:
+        turned = 0
         for items in objects.values():
             for i, item in enumerate(items):
                 if type(item) is not dict:
                     items[i] = to_plain(item)
-        state["_structs"] = False
-    return objects
+                    turned += 1
+        pause.freeze = turned >= _FREEZE_TURNED
 
 
 def _set_objects(raw: RawCluster, objects: dict[str, list[Any]]) -> None:

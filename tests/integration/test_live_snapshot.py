@@ -13,7 +13,14 @@ from typing import Any
 
 import pytest
 
-from kpath.cluster.live import CHAINED, LiveOptions, load_live, load_live_snapshot
+from kpath.cluster.live import (
+    CHAINED,
+    LiveOptions,
+    load_live,
+    load_live_followed,
+    load_live_snapshot,
+)
+from kpath.cluster.liveparse import object_key
 from kpath.cluster.snapshot import build_snapshot
 from kpath.errors import InputError, KpathError, SourceError
 from kpath.lab.apiserver import ServerThread, serve_in_thread
@@ -50,7 +57,24 @@ def both_ways(options: LiveOptions) -> Any:
     except KpathError as exc:
         found = (type(exc), str(exc))
     assert found == expected
+    try:
+        followed: Any = load_live_followed(options)[1]
+    except KpathError as exc:
+        followed = (type(exc), str(exc))
+    assert followed == expected
     return found
+
+
+def _shape(raw: Any) -> Any:
+    """What a follower reads of a `RawCluster`: each kind's objects' identities, in order,
+    and where its watches resume."""
+    return (
+        {kind: [object_key(o) for o in objs] for kind, objs in raw.objects.items()},
+        raw.list_versions,
+        raw.not_visible,
+        raw.namespaces_read,
+        raw.controllers_unread,
+    )
 
 
 @pytest.mark.parametrize(
@@ -74,6 +98,34 @@ def test_the_same_snapshot_as_reading_then_building(
     if scope.get("all_namespaces") and "selector" not in scope:
         assert len(snapshot.pods) == 4 and len(snapshot.services) == 3
         assert sum(map(len, snapshot.slices.values())) == 3
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [
+        {"all_namespaces": True},
+        {"all_namespaces": True, "page_size": 1},
+        {"namespace": "shop", "page_size": 2},
+        {"all_namespaces": True, "selector": "tier=front", "page_size": 1},
+        {"namespace": "shop", "selector": "app=api"},
+    ],
+)
+def test_a_followed_read_keeps_the_objects_a_read_then_build_keeps(
+    lab: ServerThread, tmp_path: Path, scope: dict[str, Any]
+) -> None:
+    """`load_live_followed`: `load_live_snapshot`'s snapshot, and the objects `load_live`
+    reads (the same kinds, identities, order, list versions), with the same requests;
+    the biggest kinds held as Structs until ``objects`` is read, then as dicts the
+    snapshot builder reads as it read the Structs."""
+    options = LiveOptions(kubeconfig=str(lab.server.write_kubeconfig(tmp_path / "kc")), **scope)
+    (raw, snapshot), asked = requests_during(lab, lambda: load_live_followed(options))
+    if scope.get("all_namespaces") and "selector" not in scope:
+        assert any(type(o) is not dict for o in raw.held["Pod"])  # no dict made yet
+    old, listed = requests_during(lab, lambda: load_live(options))
+    assert sorted((r.path, r.query) for r in asked) == sorted((r.path, r.query) for r in listed)
+    assert _shape(raw) == _shape(old)
+    assert all(type(o) is dict for objs in raw.held.values() for o in objs)
+    assert snapshot == build_snapshot(old) == build_snapshot(raw)
 
 
 def _bad(objs: list[dict[str, Any]], kind: str, index: int, path: tuple[str, ...]) -> None:
