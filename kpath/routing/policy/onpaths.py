@@ -7,7 +7,8 @@ order, so every output reads the verdict beside the endpoint without recomputing
 Computed only when the snapshot carries NetworkPolicies: otherwise ``Path.netpol`` stays
 None and nothing here runs. Verdicts are memoised per (source class, pod, port, protocol):
 a LoadBalancer and its NodePort share their groups, and a Cluster-policy group's nodes are
-judged once per ipBlock signature (`sources.node_classes`). Traffic from a pod's own node
+judged once per ipBlock signature (`sources.node_classes`), and a proxy's replicas alike
+for every policy once per class (`podclass.PodClasses`). Traffic from a pod's own node
 is always allowed, as the API reference says, so a Cluster group's node that hosts the
 endpoint counts as allowed for it.
 """
@@ -23,7 +24,8 @@ from kpath.cluster.snapshot import Snapshot
 from kpath.routing.kubeproxy import Choice, Target
 from kpath.routing.nodegroups import NodeGroup
 from kpath.routing.paths import EntryKind, Path
-from kpath.routing.policy.index import INGRESS, policy_index
+from kpath.routing.policy.index import INGRESS, policy_index, snapshot_policies
+from kpath.routing.policy.podclass import PodClasses
 from kpath.routing.policy.sources import (
     Client,
     HopSource,
@@ -165,6 +167,10 @@ class _Judge:
         self.index = policy_index(snapshot)
         self.egress_ns = {p.namespace for p in pols if "Egress" in p.policy_types}
         self.sigs = Signatures(snapshot, policy_nets(pols))
+        # Of the policies the evaluator reads (the snapshot's): proxy replicas alike for
+        # them share their verdicts as sources.
+        self.pod_classes = PodClasses(snapshot, snapshot_policies(snapshot))
+        self._host_net: dict[ObjectKey | None, bool] = {}
         self._memo: dict[tuple[object, ...], Reach | None] = {}
         self._ingress: dict[ObjectKey | None, bool] = {}
         self._hops: dict[tuple[int, int], HopPolicy] = {}
@@ -277,13 +283,22 @@ class _Judge:
             out = self._by_one_class(members[0], choice, named, protocol)
         else:
             # Each source's memo key and own node, once per hop (not once per endpoint).
-            keyed = [] if by_nodes else [_keyed(src) for src in source.sources]
+            keyed = [] if by_nodes else [self._keyed(src) for src in source.sources]
+            # Pod sources all of one class (a proxy's replicas alike): one verdict per
+            # endpoint stands for them all, as `_by_sources` would find source by source.
+            one = (
+                keyed[0][2]
+                if keyed and keyed[0][2][0] == "class" and all(k[2] == keyed[0][2] for k in keyed)
+                else None
+            )
             for t in targets:
                 port = t.port if t.port is not None else named
                 if port is None:
                     out.append(TargetPolicy(t.endpoint, t.pod, None, 0, 0))
                 elif by_nodes:
                     out.append(self._by_nodes(members, t, port, protocol))
+                elif one is not None and not self._host_network(t.pod):
+                    out.append(self._by_pod_class(keyed, one, t, port, protocol))
                 else:
                     out.append(self._by_sources(keyed, t, port, protocol))
         hp = self._hops[cache_key] = hop_policy(source, tuple(out))
@@ -350,26 +365,75 @@ class _Judge:
                 append(TargetPolicy(endpoint, pod, r, size, size - own, nodes, src))
         return out
 
-    def _by_sources(
+    def _keyed(
+        self, src: Source
+    ) -> tuple[Source, tuple[object, ...], tuple[object, ...], str | None]:
+        """A source, the key its own verdicts are memoised by (what `verdict` reads of it),
+        the key of its class (`PodClasses`: verdicts its class shares) and, for a node
+        source, its node (traffic from a pod's own node always enters)."""
+        memo = ("pod", src.pod) if src.kind == "pod" else (src.kind, src.address)
+        return src, memo, self.pod_classes.of(src), src.node if src.kind == "node" else None
+
+    def _host_network(self, key: ObjectKey | None) -> bool:
+        hit = self._host_net.get(key)
+        if hit is None:
+            pod = self.snapshot.pod(key)
+            hit = self._host_net[key] = pod is not None and pod.host_network
+        return hit
+
+    def _by_pod_class(
         self,
-        keyed: Sequence[tuple[Source, tuple[object, ...], str | None]],
+        keyed: Sequence[tuple[Source, tuple[object, ...], tuple[object, ...], str | None]],
+        cls: tuple[object, ...],
         t: Target,
         port: int | str,
         protocol: str,
     ) -> TargetPolicy:
-        """``keyed``: each source, its memo key and, for a node source, its node."""
+        """`_by_sources` when every source is a pod of class ``cls`` (none has an own node
+        to skip) and the endpoint is not hostNetwork: the class's one verdict is each
+        source's, so the first source decides, with its own words."""
+        pod = t.pod
+        key = (cls, pod, port, protocol)
+        first, memo_src = keyed[0][0], keyed[0][1]
+        r = self._memo[key] if key in self._memo else self.verdict(first, cls, t, port, protocol)
+        n = len(keyed)
+        if r is None:
+            return TargetPolicy(t.endpoint, pod, None, n, 0, (), None)
+        if r.source != first:
+            r = self.verdict(first, memo_src, t, port, protocol)
+            if r is None:  # a class shares its answers (test_podclass): not expected
+                return self._by_sources(keyed, t, port, protocol)
+        if r.allowed:
+            return TargetPolicy(t.endpoint, pod, r, n, 0, (), first)
+        nodes = tuple(s.node for s, _, _, _ in keyed if s.node)[:3]
+        return TargetPolicy(t.endpoint, pod, r, n, n, nodes, first)
+
+    def _by_sources(
+        self,
+        keyed: Sequence[tuple[Source, tuple[object, ...], tuple[object, ...], str | None]],
+        t: Target,
+        port: int | str,
+        protocol: str,
+    ) -> TargetPolicy:
+        """``keyed``: as `_keyed` gives. Each source is judged by its class's verdict (one
+        evaluation per class); the deciding source's own verdict is then asked for, so its
+        words (which name the source) are its own."""
         decided: Reach | None = None
         decided_src: Source | None = None
+        decided_key: tuple[object, ...] = ()
         n = blocked = 0
         nodes: list[str] = []
         memo = self._memo
         pod, node = t.pod, t.node
-        for src, memo_src, own in keyed:
+        # Toward a hostNetwork pod the source's node matters (egress to one's own node).
+        shared = not self._host_network(pod)
+        for src, memo_src, cls, own in keyed:
             n += 1
             if own is not None and own == node:
                 continue  # from the pod's own node: always allowed
-            key = (memo_src, pod, port, protocol)
-            r = memo[key] if key in memo else self.verdict(src, memo_src, t, port, protocol)
+            mkey = cls if shared else memo_src
+            key = (mkey, pod, port, protocol)
+            r = memo[key] if key in memo else self.verdict(src, mkey, t, port, protocol)
             if r is None:
                 continue
             if not r.allowed:
@@ -377,9 +441,12 @@ class _Judge:
                 if src.node and len(nodes) < 3:
                     nodes.append(src.node)
                 if decided is None or decided.allowed:
-                    decided, decided_src = r, src
+                    decided, decided_src, decided_key = r, src, memo_src
             elif decided is None:
-                decided, decided_src = r, src
+                decided, decided_src, decided_key = r, src, memo_src
+        if decided is not None and decided.source != decided_src:
+            assert decided_src is not None
+            decided = self.verdict(decided_src, decided_key, t, port, protocol)
         return TargetPolicy(t.endpoint, pod, decided, n, blocked, tuple(nodes), decided_src)
 
     def _by_nodes(
@@ -421,13 +488,6 @@ class _Judge:
             elif decided is None:
                 decided, decided_src = r, src
         return TargetPolicy(t.endpoint, t.pod, decided, n, blocked, tuple(nodes[:3]), decided_src)
-
-
-def _keyed(src: Source) -> tuple[Source, tuple[object, ...], str | None]:
-    """A source, the key its verdicts are memoised by (what `_Judge.verdict` reads of it),
-    and its node when it is a node (traffic from a pod's own node always enters)."""
-    memo = ("pod", src.pod) if src.kind == "pod" else (src.kind, src.address)
-    return src, memo, src.node if src.kind == "node" else None
 
 
 #: Entry kinds whose source differs from the other ways in from outside.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from kpath.cluster.records import ObjectKey
 from kpath.routing.analysis import analyse
 from kpath.routing.paths import EntryKind, Path
@@ -188,3 +190,64 @@ def test_node_groups_sharing_a_choice_each_judge_every_target_of_it_in_order():
                 own = 1 if t.node in g.nodes else 0
                 assert (tp.sources, tp.blocked) == (len(g.nodes), len(g.nodes) - own)
                 assert tp.reach is not None and tp.reach.destination == t.pod
+
+
+def _replicas() -> list[dict[str, object]]:
+    """Three ingress controller replicas labelled alike (on n1, n2, n3), one Ingress."""
+    objs = [o for o in ingress_objects() if o["kind"] not in ("Pod", "EndpointSlice")]
+    pods = [
+        b.pod(f"ctrl-{i}", f"n{i}", f"10.244.9.{i}", labels=NGINX, ns="ingress-nginx")
+        for i in (1, 2, 3)
+    ]
+    slice_ = b.endpointslice(
+        "ingress-nginx-controller",
+        [b.endpoint(f"10.244.9.{i}", f"n{i}", f"ctrl-{i}", ns="ingress-nginx") for i in (1, 2, 3)],
+        ns="ingress-nginx",
+    )
+    return [*objs, *pods, slice_]
+
+
+def test_controller_replicas_alike_share_a_verdict_that_names_the_first_replica():
+    a = analysed(*base(), web("ClusterIP"), *_replicas(), allow_office())
+    hp = first(a, EntryKind.INGRESS).netpol.direct
+    assert hp.all_blocked
+    for t in hp.targets:
+        assert (t.sources, t.blocked, t.blocked_nodes) == (3, 3, ("n1", "n2", "n3"))
+        assert t.source.pod.name == "ctrl-1" and t.reach.source == t.source
+        assert "ingress-nginx/ctrl-1 to 8080/TCP" in t.reach.ingress.reason
+
+
+def test_an_ipblock_naming_one_replica_splits_the_class():
+    one = netpol("one", select={"app": "web"}, ingress=[from_cidr("10.244.9.2/32")])
+    a = analysed(*base(), web("ClusterIP"), *_replicas(), one)
+    hp = first(a, EntryKind.INGRESS).netpol.direct
+    assert hp.state == "partial"
+    for t in hp.targets:
+        assert (t.sources, t.blocked, t.blocked_nodes) == (3, 2, ("n1", "n3"))
+        assert t.source.pod.name == "ctrl-1" and t.reach.source == t.source
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        allow_office(),  # every replica denied: one class
+        netpol("one", select={"app": "web"}, ingress=[from_cidr("10.244.9.2/32")]),  # two
+    ],
+)
+def test_a_class_verdict_made_for_another_replica_still_names_the_deciding_one(policy):
+    from kpath.routing.policy.evaluate import reach
+    from kpath.routing.policy.index import snapshot_policies
+    from kpath.routing.policy.onpaths import _Judge
+    from kpath.routing.policy.sources import Client
+
+    a = analysed(*base(), web("ClusterIP"), *_replicas(), policy)
+    p = first(a, EntryKind.INGRESS)
+    src = p.netpol.source
+    pols = snapshot_policies(a.snapshot)
+    client = Client("203.0.113.1", "test")
+    fresh = _Judge(a.snapshot, pols, client, reach).hop(p, src, None, p.direct)
+    judge = _Judge(a.snapshot, pols, client, reach)
+    # The reversed order fills the class's memo with the last replica's verdict first.
+    judge.hop(p, src._replace(sources=src.sources[::-1]), None, p.direct)
+    assert judge.hop(p, src, None, p.direct) == fresh
+    assert {t.reach.source.pod.name for t in fresh.targets} == {"ctrl-1"}
