@@ -635,16 +635,20 @@ def cmd_paths(args: argparse.Namespace) -> int:
         from dataclasses import replace
 
         from kpath.export.text import analysis_blocks
+        from kpath.gcpause import paused_gc
 
-        _show(
-            analysis_blocks(
-                replace(analysis, findings=tuple(findings)),
-                paths,
-                wide=args.output == "wide",
-                headers=not args.no_headers,
-                namespaces=scope.namespaces,
+        # The table's cells are many small acyclic objects: at 10,000 services the collector
+        # walked them in five full passes that freed nothing (0.7-1 s of a 6-8 s run).
+        with paused_gc():
+            _show(
+                analysis_blocks(
+                    replace(analysis, findings=tuple(findings)),
+                    paths,
+                    wide=args.output == "wide",
+                    headers=not args.no_headers,
+                    namespaces=scope.namespaces,
+                )
             )
-        )
         if not paths:  # as kubectl's "No resources found in default namespace.", on stderr
             from kpath.safetext import clean_message
 
