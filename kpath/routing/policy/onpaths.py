@@ -16,7 +16,7 @@ endpoint counts as allowed for it.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from kpath.cluster.netpol import NetworkPolicy
 from kpath.cluster.records import ObjectKey, Pod
@@ -39,6 +39,10 @@ from kpath.routing.policy.verdict import Reach, Source
 
 #: `kpath.routing.policy.evaluate.reach`: (snapshot, source, destination pod, port, protocol).
 ReachFn = Callable[[Snapshot, Source, Pod, "int | str", str], Reach]
+
+
+#: A verdict not looked up yet (None is an answer: no policy applies).
+_UNSET: object = object()
 
 
 class TargetPolicy(NamedTuple):
@@ -127,7 +131,7 @@ class PathPolicy(NamedTuple):
 
 
 def hop_policy(source: HopSource, targets: tuple[TargetPolicy, ...]) -> HopPolicy:
-    blocked = tuple(t for t in targets if t.blocked)
+    blocked = tuple([t for t in targets if t.blocked])  # a list first: no generator frames
     by: dict[ObjectKey, None] = {}
     merged: set[int] = set()  # policies tuples already in ``by`` (the evaluator shares them)
     for t in blocked:
@@ -180,6 +184,9 @@ class _Judge:
         #: (id(Choice), sources) -> its endpoints allowed from that many sources (shared by
         #: the hops of the choice's node groups alike in size).
         self._allowed: dict[tuple[int, int], tuple[TargetPolicy, ...]] = {}
+        #: (id(Choice), named port, protocol, class memo key) -> each target's verdict
+        #: (`_UNSET` until a group first asks), shared by the port's groups of that class.
+        self._class_rs: dict[tuple[int, int | str | None, str, tuple[str, int]], list[object]] = {}
         self._row_cache: dict[
             tuple[int, int | str | None],
             tuple[tuple[str, ObjectKey | None, int | str | None, str | None], ...],
@@ -266,18 +273,7 @@ class _Judge:
                     )
                 hp = self._hops[cache_key] = hop_policy(source, tps)
                 return hp
-        # Each class's nodes as a set, once per hop (not once per endpoint): whether an
-        # endpoint's own node is among them; its memo key and first few names too.
-        members = [
-            (
-                c,
-                frozenset(c.nodes) if listed else frozenset(),
-                len(c.nodes) or 1,  # "other nodes (not in the input)": one source
-                ("sig", c.signature),
-                tuple(c.nodes[:3]),  # (a `Members` bucket is not listed for them)
-            )
-            for c in classes
-        ]
+        members = _members(classes, listed)
         by_nodes = source.kind == "node" and group is not None
         if by_nodes and len(members) == 1:
             out = self._by_one_class(members[0], choice, named, protocol)
@@ -321,7 +317,7 @@ class _Judge:
 
     def _by_one_class(
         self,
-        member: tuple[NodeClass, frozenset[str], int, tuple[str, int], tuple[str, ...]],
+        member: Member,
         choice: Choice,
         named: int | str | None,
         protocol: str,
@@ -335,12 +331,19 @@ class _Judge:
         memo = self._memo
         out: list[TargetPolicy] = []
         append = out.append
+        new = tuple.__new__  # TargetPolicy's fields in order, without its keyword defaults
         targets = choice.targets
+        # The port's node groups of one ipBlock class share the choice and so each
+        # endpoint's verdict: looked up once per (choice, class), not once per group.
+        rs = self._class_rs.get((id(choice), named, protocol, memo_key))
+        if rs is None:
+            rs = self._class_rs[(id(choice), named, protocol, memo_key)] = [_UNSET] * len(targets)
+        allowed_all = (None, size, 0, (), None)
         for i, (endpoint, pod, port, node) in enumerate(self._rows(choice, named)):
             if port is None:
-                append(TargetPolicy(endpoint, pod, None, 0, 0))
+                append(new(TargetPolicy, (endpoint, pod, None, 0, 0, (), None)))
                 continue
-            own = 1 if node is not None and node in names else 0
+            own = 1 if names and node in names else 0
             src = None
             if size != own and first is not None:
                 src = (
@@ -349,20 +352,25 @@ class _Judge:
                     else next((s for s in sources if s.node != node), None)
                 )
             if src is None:  # only the pod's own node: allowed
-                append(TargetPolicy(endpoint, pod, None, size, 0))
+                append(new(TargetPolicy, (endpoint, pod, *allowed_all)))
                 continue
-            key = (memo_key, pod, port, protocol)
-            if key in memo:
-                r = memo[key]
+            got = rs[i]
+            if got is _UNSET:
+                key = (memo_key, pod, port, protocol)
+                if key in memo:
+                    r = memo[key]
+                else:
+                    r = self.verdict(src, memo_key, targets[i], port, protocol)
+                rs[i] = r
             else:
-                r = self.verdict(src, memo_key, targets[i], port, protocol)
+                r = cast("Reach | None", got)
             if r is None:
-                append(TargetPolicy(endpoint, pod, None, size, 0))
+                append(new(TargetPolicy, (endpoint, pod, *allowed_all)))
             elif r.allowed:
-                append(TargetPolicy(endpoint, pod, r, size, 0, (), src))
+                append(new(TargetPolicy, (endpoint, pod, r, size, 0, (), src)))
             else:
                 nodes = first3 if node not in first3 else tuple(x for x in first3 if x != node)
-                append(TargetPolicy(endpoint, pod, r, size, size - own, nodes, src))
+                append(new(TargetPolicy, (endpoint, pod, r, size, size - own, nodes, src)))
         return out
 
     def _keyed(
@@ -451,7 +459,7 @@ class _Judge:
 
     def _by_nodes(
         self,
-        classes: Sequence[tuple[NodeClass, frozenset[str], int, tuple[str, int], tuple[str, ...]]],
+        classes: Sequence[Member],
         t: Target,
         port: int | str,
         protocol: str,
@@ -488,6 +496,27 @@ class _Judge:
             elif decided is None:
                 decided, decided_src = r, src
         return TargetPolicy(t.endpoint, t.pod, decided, n, blocked, tuple(nodes[:3]), decided_src)
+
+
+#: A node class as the node-source loops read it: the class, its nodes as a set when the
+#: group lists them (else empty: a `Members` bucket holds no endpoint's node), its size,
+#: its memo key and its first three nodes.
+Member = tuple[NodeClass, frozenset[str], int, tuple[str, int], tuple[str, ...]]
+
+
+def _members(classes: Sequence[NodeClass], listed: bool) -> list[Member]:
+    """Each class's nodes as a set, once per hop (not once per endpoint): whether an
+    endpoint's own node is among them; its memo key and first few names too."""
+    return [
+        (
+            c,
+            frozenset(c.nodes) if listed else frozenset(),
+            len(c.nodes) or 1,  # "other nodes (not in the input)": one source
+            ("sig", c.signature),
+            tuple(c.nodes[:3]),  # (a `Members` bucket is not listed for them)
+        )
+        for c in classes
+    ]
 
 
 #: Entry kinds whose source differs from the other ways in from outside.
