@@ -8,7 +8,7 @@ then again), each the CPU time (user + system) of the child as the kernel
 counts it; the figures are medians. Goals (issue 13, goal 5): `kpath --help` ≤ 2× and
 `kpath paths --dump small.json` ≤ 3× `python -c "import rich"`.
 
-kpath runs as its console script does (`from kpath.cli import main`), with its bytecode
+kpath runs as its console script does (`from kpath.cli import run`), with its bytecode
 compiled as an installed package has it: the children get a pycache of their own under
 benchmarks/out/ (this machine's environment may set PYTHONDONTWRITEBYTECODE, which would
 make every run compile kpath's sources and measure the compiler). The first round of each
