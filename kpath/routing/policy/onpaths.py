@@ -280,21 +280,12 @@ class _Judge:
         else:
             # Each source's memo key and own node, once per hop (not once per endpoint).
             keyed = [] if by_nodes else [self._keyed(src) for src in source.sources]
-            # Pod sources all of one class (a proxy's replicas alike): one verdict per
-            # endpoint stands for them all, as `_by_sources` would find source by source.
-            one = (
-                keyed[0][2]
-                if keyed and keyed[0][2][0] == "class" and all(k[2] == keyed[0][2] for k in keyed)
-                else None
-            )
             for t in targets:
                 port = t.port if t.port is not None else named
                 if port is None:
                     out.append(TargetPolicy(t.endpoint, t.pod, None, 0, 0))
                 elif by_nodes:
                     out.append(self._by_nodes(members, t, port, protocol))
-                elif one is not None and not self._host_network(t.pod):
-                    out.append(self._by_pod_class(keyed, one, t, port, protocol))
                 else:
                     out.append(self._by_sources(keyed, t, port, protocol))
         hp = self._hops[cache_key] = hop_policy(source, tuple(out))
@@ -388,33 +379,6 @@ class _Judge:
             pod = self.snapshot.pod(key)
             hit = self._host_net[key] = pod is not None and pod.host_network
         return hit
-
-    def _by_pod_class(
-        self,
-        keyed: Sequence[tuple[Source, tuple[object, ...], tuple[object, ...], str | None]],
-        cls: tuple[object, ...],
-        t: Target,
-        port: int | str,
-        protocol: str,
-    ) -> TargetPolicy:
-        """`_by_sources` when every source is a pod of class ``cls`` (none has an own node
-        to skip) and the endpoint is not hostNetwork: the class's one verdict is each
-        source's, so the first source decides, with its own words."""
-        pod = t.pod
-        key = (cls, pod, port, protocol)
-        first, memo_src = keyed[0][0], keyed[0][1]
-        r = self._memo[key] if key in self._memo else self.verdict(first, cls, t, port, protocol)
-        n = len(keyed)
-        if r is None:
-            return TargetPolicy(t.endpoint, pod, None, n, 0, (), None)
-        if r.source != first:
-            r = self.verdict(first, memo_src, t, port, protocol)
-            if r is None:  # a class shares its answers (test_podclass): not expected
-                return self._by_sources(keyed, t, port, protocol)
-        if r.allowed:
-            return TargetPolicy(t.endpoint, pod, r, n, 0, (), first)
-        nodes = tuple(s.node for s, _, _, _ in keyed if s.node)[:3]
-        return TargetPolicy(t.endpoint, pod, r, n, n, nodes, first)
 
     def _by_sources(
         self,
