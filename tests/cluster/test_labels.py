@@ -8,7 +8,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kpath.cluster.labels import carries, selects
+from kpath.cluster.labels import LabelsIndex, SelectorIndex, carries, pivot, selects
 from kpath.cluster.records import LabelSelector, SelectorRequirement
 from kpath.lab.netpolicy import selector_matches
 
@@ -22,6 +22,11 @@ _REQUIREMENT = st.builds(
     _KEY,
     st.sampled_from(["In", "NotIn", "Exists", "DoesNotExist", "Gt"]),
     st.lists(_VALUE, max_size=3).map(tuple),
+)
+_SELECTOR = st.builds(
+    LabelSelector,
+    _MATCH.map(lambda m: tuple(m.items())),
+    st.lists(_REQUIREMENT, max_size=2).map(tuple),
 )
 
 
@@ -56,3 +61,39 @@ def test_no_selector_selects_nothing_an_empty_one_everything() -> None:
     assert not selects(None, {})
     assert selects(LabelSelector((), ()), {"app": "web"})
     assert carries({}, ())
+
+
+@given(_LABELS, _SELECTOR)
+def test_every_labels_a_selector_selects_carry_its_pivot(
+    labels: dict[str, str], selector: LabelSelector
+) -> None:
+    pair = pivot(selector)
+    if pair is not None and selects(selector, labels):
+        assert labels.get(pair[0]) == pair[1]
+
+
+def test_a_pivot_is_the_first_match_label_or_a_one_value_in() -> None:
+    one = SelectorRequirement("tier", "In", ("db",))
+    assert pivot(LabelSelector((("app", "web"),), (one,))) == ("app", "web")
+    assert pivot(LabelSelector((), (one,))) == ("tier", "db")
+    assert pivot(LabelSelector((), (SelectorRequirement("tier", "In", ("a", "b")),))) is None
+    assert pivot(LabelSelector((), (SelectorRequirement("tier", "Exists", ()),))) is None
+    assert pivot(LabelSelector((), ())) is None
+
+
+@given(st.lists(_SELECTOR, max_size=8), _LABELS)
+def test_a_selector_index_selects_as_each_selector_does_in_order(
+    selectors: list[LabelSelector], labels: dict[str, str]
+) -> None:
+    index = SelectorIndex((s, i) for i, s in enumerate(selectors))
+    assert index.selecting(labels) == [i for i, s in enumerate(selectors) if selects(s, labels)]
+
+
+@given(st.lists(_LABELS, max_size=8), st.lists(_SELECTOR, min_size=1, max_size=4))
+def test_a_labels_index_finds_a_selected_set_when_there_is_one(
+    sets: list[dict[str, str]], selectors: list[LabelSelector]
+) -> None:
+    index = LabelsIndex(sets)
+    assert bool(index) is bool(sets)
+    for selector in selectors:  # one index, asked again and again (its keys built once)
+        assert index.any_selected(selector) is any(selects(selector, s) for s in sets)

@@ -10,7 +10,7 @@ import weakref
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kpath.cluster.labels import selects
+from kpath.cluster.labels import SelectorIndex
 from kpath.cluster.netpol import NetworkPolicy
 from kpath.cluster.records import ObjectKey, Pod
 from kpath.routing.policy.selectors import SelectorCache, namespace_labels
@@ -37,7 +37,7 @@ class PolicyIndex:
         # the keys the namespace's selectors read: pods alike there share one answer
         # (thousands of pods, a few dozen such projections).
         self._by_labels: dict[tuple[object, ...], tuple[NetworkPolicy, ...]] = {}
-        self._typed: dict[tuple[str, str], tuple[tuple[NetworkPolicy, ...], tuple[str, ...]]] = {}
+        self._typed: dict[tuple[str, str], _Typed] = {}
         self._keys: dict[int, tuple[ObjectKey, ...]] = {}
         #: Words the evaluator says about the index's answers, made once each.
         self.texts: dict[tuple[str, int], str] = {}
@@ -54,7 +54,7 @@ class PolicyIndex:
         k = (pod.namespace, pod.name, policy_type)  # not pod.key: no ObjectKey built per ask
         hit = self._selecting.get(k)
         if hit is None:
-            typed, keys = self._of_type(pod.namespace, policy_type)
+            typed, keys, pivots = self._of_type(pod.namespace, policy_type)
             if not typed:
                 hit = ()
             else:
@@ -62,9 +62,7 @@ class PolicyIndex:
                 lk = (pod.namespace, policy_type, *(labels.get(key) for key in keys))
                 hit = self._by_labels.get(lk)
                 if hit is None:
-                    hit = self._by_labels[lk] = tuple(
-                        p for p in typed if selects(p.pod_selector, labels)
-                    )
+                    hit = self._by_labels[lk] = tuple(pivots.selecting(labels))
             self._selecting[k] = hit
         return hit
 
@@ -76,11 +74,11 @@ class PolicyIndex:
             hit = self._keys[id(selecting)] = tuple(p.key for p in selecting)
         return hit
 
-    def _of_type(
-        self, namespace: str, policy_type: str
-    ) -> tuple[tuple[NetworkPolicy, ...], tuple[str, ...]]:
-        """The namespace's policies carrying ``policy_type`` (in the index's order), and the
-        label keys their pod selectors read: a selector's answer depends on no other."""
+    def _of_type(self, namespace: str, policy_type: str) -> _Typed:
+        """The namespace's policies carrying ``policy_type`` (in the index's order), the
+        label keys their pod selectors read (a selector's answer depends on no other), and
+        the policies indexed by selector (a workload's pods are matched against the few
+        policies that can select them)."""
         k = (namespace, policy_type)
         hit = self._typed.get(k)
         if hit is None:
@@ -89,8 +87,13 @@ class PolicyIndex:
             )
             keys = {key for p in typed for key, _ in p.pod_selector.match_labels}
             keys.update(r.key for p in typed for r in p.pod_selector.match_expressions)
-            hit = self._typed[k] = (typed, tuple(sorted(keys)))
+            pivots = SelectorIndex((p.pod_selector, p) for p in typed)
+            hit = self._typed[k] = (typed, tuple(sorted(keys)), pivots)
         return hit
+
+
+#: `PolicyIndex._of_type`'s answer.
+_Typed = tuple[tuple[NetworkPolicy, ...], tuple[str, ...], SelectorIndex[NetworkPolicy]]
 
 
 def snapshot_policies(snapshot: Any) -> tuple[NetworkPolicy, ...]:

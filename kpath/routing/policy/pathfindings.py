@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from kpath.cluster.labels import selects
+from kpath.cluster.labels import LabelsIndex, selects
 from kpath.cluster.netpol import IPBlock, NetworkPolicy, PolicyPeer, PolicyRule
 from kpath.cluster.records import LabelSelector, ObjectKey, Pod
 from kpath.cluster.snapshot import Snapshot
@@ -466,18 +466,16 @@ def _has_pod(snapshot: Snapshot, namespace: str, selector: LabelSelector | None)
     hit = _HAS_POD.get(key)
     if hit is None:
         sets = _label_sets(snapshot, namespace)
-        hit = _HAS_POD[key] = bool(sets) and (
-            selector is None or any(selects(selector, labels) for labels in sets)
-        )
+        hit = _HAS_POD[key] = bool(sets) and (selector is None or sets.any_selected(selector))
     return hit
 
 
 #: (snapshot id, namespace) -> the distinct label sets of its non-hostNetwork pods; cleared
 #: with `_BLOCKS` at the start of each `policy_findings` call.
-_LABEL_SETS: dict[tuple[int, str], tuple[Mapping[str, str], ...]] = {}
+_LABEL_SETS: dict[tuple[int, str], LabelsIndex] = {}
 
 
-def _label_sets(snapshot: Snapshot, namespace: str) -> tuple[Mapping[str, str], ...]:
+def _label_sets(snapshot: Snapshot, namespace: str) -> LabelsIndex:
     """A namespace's pods' label sets, each once: a selector matches a pod exactly when it
     matches its labels, and replicas share theirs."""
     key = (id(snapshot), namespace)
@@ -485,12 +483,14 @@ def _label_sets(snapshot: Snapshot, namespace: str) -> tuple[Mapping[str, str], 
     if hit is None:
         # Keyed by the labels' identity (the decoder shares one mapping between pods
         # labelled alike; the pods keep them alive): a set held twice changes no answer.
-        hit = _LABEL_SETS[key] = tuple(
-            {
-                id(p.labels): p.labels
-                for p in snapshot.pods_by_namespace.get(namespace, ())
-                if not p.host_network
-            }.values()
+        hit = _LABEL_SETS[key] = LabelsIndex(
+            tuple(
+                {
+                    id(p.labels): p.labels
+                    for p in snapshot.pods_by_namespace.get(namespace, ())
+                    if not p.host_network
+                }.values()
+            )
         )
     return hit
 
@@ -510,7 +510,7 @@ def unselecting_findings(
         k = (pol.namespace, pol.pod_selector)
         hit = seen.get(k)
         if hit is None:
-            hit = seen[k] = any(selects(pol.pod_selector, labels) for labels in sets)
+            hit = seen[k] = sets.any_selected(pol.pod_selector)
         if not hit:
             sel = selector_text(pol.pod_selector) or "(every pod)"
             yield Finding(
