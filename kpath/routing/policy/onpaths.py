@@ -15,8 +15,8 @@ endpoint counts as allowed for it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import NamedTuple, cast
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import NamedTuple, cast, overload
 
 from kpath.cluster.netpol import NetworkPolicy
 from kpath.cluster.records import ObjectKey, Pod
@@ -70,19 +70,67 @@ class TargetPolicy(NamedTuple):
         return 0 < self.blocked < self.sources
 
 
+class Records(Sequence[TargetPolicy]):
+    """A hop's endpoint records, made when first read. A Cluster-policy node group of one
+    node class is judged from its class's verdicts, which say its counts and policies
+    (all the table and most findings read); 12,000 such groups at 10,000 Services would
+    otherwise make 200,000 records that only ``-o json`` and the UI's details show."""
+
+    __slots__ = ("_items", "_length", "_make")
+
+    def __init__(self, length: int, make: Callable[[], tuple[TargetPolicy, ...]]) -> None:
+        self._length = length
+        self._make: Callable[[], tuple[TargetPolicy, ...]] | None = make
+        self._items: tuple[TargetPolicy, ...] | None = None
+
+    def _all(self) -> tuple[TargetPolicy, ...]:
+        items = self._items
+        if items is None:
+            assert self._make is not None
+            items = self._items = self._make()
+            self._make = None  # (and what it held)
+        return items
+
+    def __len__(self) -> int:
+        return self._length
+
+    @overload
+    def __getitem__(self, i: int) -> TargetPolicy: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[TargetPolicy, ...]: ...
+    def __getitem__(self, i: int | slice) -> TargetPolicy | tuple[TargetPolicy, ...]:
+        return self._all()[i]
+
+    def __iter__(self) -> Iterator[TargetPolicy]:
+        return iter(self._all())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Records | tuple):
+            return self._all() == tuple(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self._all())
+
+    def __repr__(self) -> str:
+        return f"Records({self._all()!r})"
+
+
 class HopPolicy(NamedTuple):
     """The policy verdict of one hop into pods (a node group, or a direct choice). Made by
-    `hop_policy`, which derives the last two fields from ``targets`` once (every output
-    asks for them, hop after hop)."""
+    `hop_policy`, which derives the last three fields from ``targets`` once (every output
+    asks for them, hop after hop), or by `_Judge` from a node class's verdicts."""
 
     source: HopSource
-    targets: tuple[TargetPolicy, ...]  # the choice's targets, same order
+    targets: Sequence[TargetPolicy]  # the choice's targets, same order (maybe `Records`)
     #: The targets denied from some source.
-    blocked: tuple[TargetPolicy, ...]
+    blocked: Sequence[TargetPolicy]
     #: The policies that deny (those selecting the pod for the denied direction).
     blocked_by: tuple[ObjectKey, ...]
     #: Every endpoint denied from every source: the hop's own verdict.
     all_blocked: bool
+    #: Some endpoint denied from some of its sources only (some entry nodes, proxy pods).
+    partial: bool = False
 
     @property
     def allowed(self) -> bool:
@@ -104,7 +152,7 @@ class HopPolicy(NamedTuple):
         if self.all_blocked:
             return f"blocked by policy {names}"
         where = ""
-        if any(t.partial for t in self.blocked):
+        if self.partial:
             nodes = list(dict.fromkeys(n for t in self.blocked for n in t.blocked_nodes))
             where = (
                 f" (at {', '.join(nodes[:3])}{' …' if len(nodes) > 3 else ''})"
@@ -145,7 +193,8 @@ def hop_policy(source: HopSource, targets: tuple[TargetPolicy, ...]) -> HopPolic
     whole = bool(blocked) and len(blocked) == len(targets)
     if whole:
         whole = all(t.blocked == t.sources for t in targets)
-    return HopPolicy(source, targets, blocked, tuple(by), whole)
+    partial = not whole and any(t.partial for t in blocked)
+    return HopPolicy(source, targets, blocked, tuple(by), whole, partial)
 
 
 def denying(r: Reach) -> tuple[ObjectKey, ...]:
@@ -187,6 +236,12 @@ class _Judge:
         #: (id(Choice), named port, protocol, class memo key) -> each target's verdict
         #: (`_UNSET` until a group first asks), shared by the port's groups of that class.
         self._class_rs: dict[tuple[int, int | str | None, str, tuple[str, int]], list[object]] = {}
+        #: The same key -> (each target's verdict, how many deny, the denying policies).
+        self._class_sums: dict[
+            tuple[int, int | str | None, str, tuple[str, int]],
+            tuple[list[object], int, tuple[ObjectKey, ...]],
+        ] = {}
+        self._hosts_of: dict[int, frozenset[str | None]] = {}
         self._row_cache: dict[
             tuple[int, int | str | None],
             tuple[tuple[str, ObjectKey | None, int | str | None, str | None], ...],
@@ -276,7 +331,10 @@ class _Judge:
         members = _members(classes, listed)
         by_nodes = source.kind == "node" and group is not None
         if by_nodes and len(members) == 1:
-            out = self._by_one_class(members[0], choice, named, protocol)
+            hp = self._hops[cache_key] = self._one_class_hop(
+                source, members[0], choice, named, protocol
+            )
+            return hp
         else:
             # Each source's memo key and own node, once per hop (not once per endpoint).
             keyed = [] if by_nodes else [self._keyed(src) for src in source.sources]
@@ -304,6 +362,87 @@ class _Judge:
                 (t.endpoint, t.pod, t.port if t.port is not None else named, t.node)
                 for t in choice.targets
             )
+        return hit
+
+    def _one_class_hop(
+        self,
+        source: HopSource,
+        member: Member,
+        choice: Choice,
+        named: int | str | None,
+        protocol: str,
+    ) -> HopPolicy:
+        """The hop of a group whose nodes are one class. When none of them hosts an
+        endpoint (every endpoint judged from the class's first node, and none of them its
+        own node), its counts and policies are the class's, shared by every such group
+        of the choice, and its records are made when read (`Records`)."""
+        cls, names, _, memo_key, first3 = member
+        first = cls.sources[0] if cls.sources else None
+        hosts = self._hosts(choice)
+        if (
+            first is None
+            or first.node is None
+            or first.node in hosts
+            or not names.isdisjoint(hosts)
+            or not hosts.isdisjoint(first3)
+        ):
+            return hop_policy(source, tuple(self._by_one_class(member, choice, named, protocol)))
+        rows = self._rows(choice, named)
+        rs, denied, by = self._class_verdicts(choice, named, protocol, memo_key, first)
+        targets = Records(len(rows), lambda: _class_records(member, first, rows, rs))
+        blocked = Records(denied, lambda: tuple([t for t in targets if t.blocked]))
+        return HopPolicy(source, targets, blocked, by, 0 < denied == len(rows), False)
+
+    def _hosts(self, choice: Choice) -> frozenset[str | None]:
+        """The nodes of a choice's endpoints (once per choice)."""
+        hit = self._hosts_of.get(id(choice))
+        if hit is None:
+            hit = self._hosts_of[id(choice)] = frozenset(t.node for t in choice.targets)
+        return hit
+
+    def _class_verdicts(
+        self,
+        choice: Choice,
+        named: int | str | None,
+        protocol: str,
+        memo_key: tuple[str, int],
+        src: Source,
+    ) -> tuple[list[object], int, tuple[ObjectKey, ...]]:
+        """Each target's verdict from a node class (asked from ``src`` where not known yet,
+        in the targets' order, as `_by_one_class` asks), how many deny, and the denying
+        policies in `hop_policy`'s order: once per (choice, port, protocol, class)."""
+        k = (id(choice), named, protocol, memo_key)
+        hit = self._class_sums.get(k)
+        if hit is not None:
+            return hit
+        rs = self._class_rs.get(k)
+        if rs is None:
+            rs = self._class_rs[k] = [_UNSET] * len(choice.targets)
+        memo = self._memo
+        targets = choice.targets
+        denied = 0
+        by: dict[ObjectKey, None] = {}
+        merged: set[int] = set()
+        for i, (_, pod, port, _) in enumerate(self._rows(choice, named)):
+            if port is None:
+                continue
+            r = rs[i]
+            if r is _UNSET:
+                key = (memo_key, pod, port, protocol)
+                r = rs[i] = (
+                    memo[key]
+                    if key in memo
+                    else self.verdict(src, memo_key, targets[i], port, protocol)
+                )
+            r = cast("Reach | None", r)
+            if r is None or r.allowed:
+                continue
+            denied += 1
+            for v in (r.egress, r.ingress):  # as `hop_policy` merges them
+                if not v.allowed and id(v.policies) not in merged:
+                    merged.add(id(v.policies))
+                    by.update(dict.fromkeys(v.policies))
+        hit = self._class_sums[k] = (rs, denied, tuple(by))
         return hit
 
     def _by_one_class(
@@ -460,6 +599,32 @@ class _Judge:
             elif decided is None:
                 decided, decided_src = r, src
         return TargetPolicy(t.endpoint, t.pod, decided, n, blocked, tuple(nodes[:3]), decided_src)
+
+
+def _class_records(
+    member: Member,
+    src: Source,
+    rows: Sequence[tuple[str, ObjectKey | None, int | str | None, str | None]],
+    rs: Sequence[object],
+) -> tuple[TargetPolicy, ...]:
+    """`_Judge._by_one_class`'s records for a group none of whose nodes hosts an endpoint,
+    from the class's verdicts (every one known): each endpoint judged from ``src``, the
+    class's first node, and denied (if at all) from every node of the group."""
+    _, _, size, _, first3 = member
+    new = tuple.__new__  # TargetPolicy's fields in order, without its keyword defaults
+    out: list[TargetPolicy] = []
+    append = out.append
+    for (endpoint, pod, port, _), got in zip(rows, rs, strict=True):
+        r = cast("Reach | None", got)
+        if port is None:
+            append(new(TargetPolicy, (endpoint, pod, None, 0, 0, (), None)))
+        elif r is None:
+            append(new(TargetPolicy, (endpoint, pod, None, size, 0, (), None)))
+        elif r.allowed:
+            append(new(TargetPolicy, (endpoint, pod, r, size, 0, (), src)))
+        else:
+            append(new(TargetPolicy, (endpoint, pod, r, size, size, first3, src)))
+    return tuple(out)
 
 
 #: A node class as the node-source loops read it: the class, its nodes as a set when the

@@ -1,6 +1,7 @@
 """The one-class loop of Cluster-policy node groups (`_Judge._by_one_class`, which shares
 each endpoint's verdict between the groups of a choice) against the general per-class loop
-(`_Judge._by_nodes`), target by target, under random nodes, policies and ports."""
+(`_Judge._by_nodes`), target by target, under random nodes, policies and ports; and the
+hops whose records are made when read (`Records`) against the records' own counts."""
 
 from __future__ import annotations
 
@@ -9,7 +10,14 @@ from hypothesis import strategies as st
 
 from kpath.routing.analysis import Analysis
 from kpath.routing.policy.evaluate import reach
-from kpath.routing.policy.onpaths import TargetPolicy, _Judge, _members
+from kpath.routing.policy.onpaths import (
+    HopPolicy,
+    Records,
+    TargetPolicy,
+    _Judge,
+    _members,
+    hop_policy,
+)
 from kpath.routing.policy.sources import node_classes
 from tests.routing.policy.pathcluster import (
     NODE_IPS,
@@ -61,7 +69,7 @@ def general(a: Analysis) -> list[tuple[TargetPolicy, ...]]:
     return out
 
 
-def judged(a: Analysis) -> list[tuple[TargetPolicy, ...]]:
+def group_hops(a: Analysis) -> list[HopPolicy]:
     seen: set[int] = set()
     out = []
     for p in a.paths:
@@ -71,8 +79,12 @@ def judged(a: Analysis) -> list[tuple[TargetPolicy, ...]]:
         for hp in pp.groups:
             if hp is not None and id(hp) not in seen:
                 seen.add(id(hp))
-                out.append(hp.targets)
+                out.append(hp)
     return out
+
+
+def judged(a: Analysis) -> list[tuple[TargetPolicy, ...]]:
+    return [tuple(hp.targets) for hp in group_hops(a)]
 
 
 @settings(max_examples=60, deadline=None)
@@ -82,5 +94,28 @@ def test_one_class_groups_equal_the_general_loop(nodes, ingress, deny, type_) ->
     if deny:
         policies.append(netpol("deny-all", ingress=[]))
     a = analysed(*base(tuple(nodes)), web(type_), *policies)
+    # The counts and policies a hop says before its records are read ...
+    said = [(hp.blocked_by, hp.all_blocked, hp.partial, len(hp.blocked)) for hp in group_hops(a)]
     got = judged(a)
     assert got and got == general(a)
+    # ... are those its records give.
+    made = [hop_policy(hp.source, tuple(hp.targets)) for hp in group_hops(a)]
+    assert said == [(h.blocked_by, h.all_blocked, h.partial, len(h.blocked)) for h in made]
+    assert [tuple(hp.blocked) for hp in group_hops(a)] == [tuple(h.blocked) for h in made]
+
+
+def test_a_group_whose_nodes_host_no_endpoint_makes_its_records_when_read() -> None:
+    # n4 hosts no web pod: its node group under Cluster policy is one class, judged from
+    # the class's verdicts (the findings may have read its records since).
+    deny = netpol("deny-all", ingress=[])
+    a = analysed(*base(("n1", "n2", "n4")), web("NodePort"), deny)
+    lazy = [hp for hp in group_hops(a) if isinstance(hp.targets, Records)]
+    assert lazy, "no group was judged from its class alone"
+    for hp in lazy:
+        assert hp.all_blocked and len(hp.blocked) == len(hp.targets) == 2
+        assert hp.blocked_by and str(hp.blocked_by[0]) == "shop/deny-all"
+        records = tuple(hp.targets)
+        assert hp.targets == records and records == hp.targets
+        assert hash(hp.targets) == hash(records)
+        assert [t.blocked for t in records] == [t.sources for t in records]
+        assert hp == hop_policy(hp.source, records)
