@@ -63,7 +63,7 @@ def policy_notes(hp: HopPolicy | None) -> Styled:
     names = (str(by[0]) if by else "?") + (f" +{len(by) - 1}" if len(by) > 1 else "")
     if hp.all_blocked:  # the VERDICT cell says blocked: name the policy
         return literal_message(f"⊗ by {names}", "bold red")
-    partly = " at some nodes" if any(t.partial for t in hp.blocked) else ""
+    partly = " at some nodes" if hp.partial else ""
     return literal_message(
         f"⊗ {len(hp.blocked)}/{len(hp.targets)} blocked{partly} by {names}", "yellow"
     )
