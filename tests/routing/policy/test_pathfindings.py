@@ -162,6 +162,19 @@ def test_a_block_holds_a_pod_exactly_when_one_of_its_addresses_is_inside(
     assert pathfindings._scan_block(snap, block) is inside
 
 
+def test_pod_addresses_are_read_all_at_once_or_one_by_one_alike() -> None:
+    from kpath.routing.policy import pathfindings
+
+    good = [b.pod("a", "n1", "10.0.0.9"), b.pod("b", "n1", "10.0.0.2"), b.pod("c", "n1", "fd00::1")]
+    expected = [0x0A000002, 0x0A000009]  # sorted; the IPv6 address left out
+    pathfindings._POD_IPS.clear()
+    assert pathfindings._pod_ips(b.snapshot(*good)) == expected
+    # A text that is no address (read from a dump as it is) drops out alone.
+    pathfindings._POD_IPS.clear()
+    bad = b.pod("d", "n1", "not-an-ip")
+    assert pathfindings._pod_ips(b.snapshot(*good, bad)) == expected
+
+
 def test_peers_shared_by_rules_are_matched_per_namespace_and_per_snapshot():
     # Two policies name the same peer, in every namespace labelled team=pay: whether a pod
     # there matches is asked once per call, and asked again for another snapshot.
