@@ -10,12 +10,13 @@ hostNetwork pods are not isolated by policies; traffic from a pod's own node alw
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from kpath.cluster.netpol import NetworkPolicy
-from kpath.cluster.records import ObjectKey, Pod
+from kpath.cluster.records import NodeAddress, ObjectKey, Pod
 from kpath.routing.policy.index import EGRESS, INGRESS, PolicyIndex, policy_index
-from kpath.routing.policy.peers import Peer, address, peers_match
+from kpath.routing.policy.peers import Address, Peer, address, peers_match
 from kpath.routing.policy.ports import PROTOCOLS, named_port, ports_match
 from kpath.routing.policy.verdict import DirectionVerdict, Reach, RuleRef, Source
 
@@ -44,9 +45,10 @@ def reach_in(
         raise ValueError(f"protocol {protocol!r}: NetworkPolicy knows {', '.join(PROTOCOLS)}")
     number = port_number(destination, port, protocol)
     src_pod = index.snapshot.pod(source.pod) if source.kind == "pod" else None
+    dst = destination.key  # one key for the verdict and its words (a property builds it)
     egress = _egress(index, source, src_pod, destination, number, protocol)
-    ingress = _ingress(index, source, src_pod, destination, number, protocol)
-    return Reach(source, destination.key, number, protocol, egress, ingress)
+    ingress = _ingress(index, source, src_pod, destination, dst, number, protocol)
+    return Reach(source, dst, number, protocol, egress, ingress)
 
 
 def port_number(destination: Pod, port: int | str, protocol: str) -> int:
@@ -90,7 +92,7 @@ def _egress(
         False,
         keys,
         (),
-        _denied(index, src_pod, "egress", selecting, _target(destination, number, protocol)),
+        _denied(index, src_pod.key, "egress", selecting, _target(destination, number, protocol)),
     )
 
 
@@ -99,14 +101,15 @@ def _ingress(
     source: Source,
     src_pod: Pod | None,
     destination: Pod,
+    dst: ObjectKey,
     number: int,
     protocol: str,
 ) -> DirectionVerdict:
     if destination.host_network:
-        return _open(index, "host network", destination.key)
+        return _open(index, "host network", dst)
     selecting = index.selecting(destination, INGRESS)
     if not selecting:
-        return _open(index, "no ingress policy", destination.key)
+        return _open(index, "no ingress policy", dst)
     keys = index.keys(selecting)
     src_address = source.address or _implied_address(index, source, src_pod)
     if src_pod is not None and src_pod.host_network:
@@ -114,20 +117,12 @@ def _ingress(
     else:
         peer = Peer(src_pod, address(src_address))
     if _from_own_node(index, source, src_pod, destination, peer):
-        return DirectionVerdict(
-            True, keys, (), f"from {destination.key}'s own node: always allowed"
-        )
+        return DirectionVerdict(True, keys, (), f"from {dst}'s own node: always allowed")
     rules = _allowing(index, selecting, "ingress", peer, destination, number, protocol)
     if rules:
         return DirectionVerdict(True, keys, rules, f"allowed by {_rules_text(rules)}")
-    return DirectionVerdict(
-        False,
-        keys,
-        (),
-        _denied(
-            index, destination, "ingress", selecting, f"{source.label()} to {number}/{protocol}"
-        ),
-    )
+    what = f"{source.label()} to {number}/{protocol}"
+    return DirectionVerdict(False, keys, (), _denied(index, dst, "ingress", selecting, what))
 
 
 def _open(index: PolicyIndex, why: str, who: Source | ObjectKey) -> DirectionVerdict:
@@ -171,7 +166,14 @@ def _from_own_node(
     node = index.snapshot.nodes.get(destination.node)
     if node is None or peer.address is None:
         return False
-    return any(address(a.address) == peer.address for a in node.addresses if a.address)
+    return peer.address in node_addresses(node.addresses)
+
+
+@lru_cache(maxsize=65536)
+def node_addresses(addresses: tuple[NodeAddress, ...]) -> frozenset[Address]:
+    """A node's addresses, parsed once per node (an outside source asks at each of its
+    destinations' nodes); the texts that are no address are left out."""
+    return frozenset(a for a in map(address, (x.address for x in addresses)) if a is not None)
 
 
 def _allowing(
@@ -205,10 +207,14 @@ def _rules_text(rules: tuple[RuleRef, ...]) -> str:
 
 
 def _denied(
-    index: PolicyIndex, pod: Pod, direction: str, selecting: tuple[NetworkPolicy, ...], what: str
+    index: PolicyIndex,
+    pod: ObjectKey,
+    direction: str,
+    selecting: tuple[NetworkPolicy, ...],
+    what: str,
 ) -> str:
     said = _selecting_text(index, selecting)
-    return f"denied: {said} {pod.key} for {direction} and no rule allows {what}"
+    return f"denied: {said} {pod} for {direction} and no rule allows {what}"
 
 
 def _selecting_text(index: PolicyIndex, selecting: tuple[NetworkPolicy, ...]) -> str:

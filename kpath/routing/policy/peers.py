@@ -5,6 +5,7 @@ pod of the cluster (a node, an outside client) matches ipBlocks only."""
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -38,14 +39,40 @@ def block(ip_block: IPBlock) -> Block:
     return Block(network(ip_block.cidr), excepts)
 
 
+#: Every character of an IPv4 address's text (an IPv6 address's always holds colons).
+_IPV4_CHARS = frozenset("0123456789.")
+
+
 @lru_cache(maxsize=65536)
 def address(text: str | None) -> Address | None:
     if not text:
         return None
+    text = text.strip()
+    # Most texts that are no address are host names (a node's Hostname and InternalDNS):
+    # refused here, not by two failed parses and their exceptions.
+    if ":" not in text and not _IPV4_CHARS.issuperset(text):
+        return None
     try:
-        return ipaddress.ip_address(text.strip())
+        return ipaddress.ip_address(text)
     except ValueError:
         return None
+
+
+#: A network as `held_by` reads it: (version, netmask, network address), as integers.
+NetBits = tuple[int, int, int]
+
+
+def net_bits(nets: Iterable[Network]) -> tuple[NetBits, ...]:
+    return tuple((n.version, int(n.netmask), int(n.network_address)) for n in nets)
+
+
+def held_by(addr: Address, nets: Sequence[NetBits]) -> tuple[int, ...]:
+    """The positions of the networks holding ``addr``, as ``addr in net`` (same version)
+    tells, from `net_bits`: integers, not ipaddress's properties, once per node or pod."""
+    version, value = addr.version, int(addr)
+    return tuple(
+        [i for i, (v, mask, net) in enumerate(nets) if v == version and value & mask == net]
+    )
 
 
 def in_block(ip_block: IPBlock, addr: Address | None) -> bool:
@@ -87,4 +114,7 @@ def peers_match(
     entries: tuple[PolicyPeer, ...], policy_namespace: str, peer: Peer, selectors: SelectorCache
 ) -> bool:
     """An empty list (``from``/``to`` absent or ``[]``) matches every peer."""
-    return not entries or any(peer_matches(e, policy_namespace, peer, selectors) for e in entries)
+    for e in entries:  # a loop, not any(): no generator per rule asked
+        if peer_matches(e, policy_namespace, peer, selectors):
+            return True
+    return not entries

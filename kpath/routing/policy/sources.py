@@ -27,6 +27,7 @@ from kpath.cluster.snapshot import Snapshot
 from kpath.routing.kubeproxy import Target
 from kpath.routing.nodegroups import NodeGroup
 from kpath.routing.paths import EntryKind, Path
+from kpath.routing.policy.peers import held_by, net_bits
 from kpath.routing.policy.verdict import Source
 
 #: Where the default outside client comes from, in order: documentation ranges (RFC 5737),
@@ -107,8 +108,11 @@ class Signatures:
     def __init__(self, snapshot: Snapshot, nets: Sequence[_Net]) -> None:
         self.snapshot = snapshot
         self.nets = tuple(nets)
+        self._bits = net_bits(self.nets)
         self._by_node: dict[str, int] = {}
         self._ids: dict[tuple[int, ...], int] = {}
+        #: Node sources by the names that stand for a class (groups share their first few).
+        self._sources: dict[tuple[str, ...], tuple[Source, ...]] = {}
         for name in snapshot.nodes:
             self.of(name)
         self.uniform = len(self._ids) <= 1
@@ -118,17 +122,16 @@ class Signatures:
         if sig is None:
             n = self.snapshot.nodes.get(node)
             addr = _address(n.ip if n is not None else None)
-            held = (
-                ()
-                if addr is None
-                else tuple(
-                    i
-                    for i, net in enumerate(self.nets)
-                    if addr.version == net.version and addr in net
-                )
-            )
+            held = () if addr is None else held_by(addr, self._bits)
             sig = self._by_node[node] = self._ids.setdefault(held, len(self._ids))
         return sig
+
+    def sources(self, names: tuple[str, ...]) -> tuple[Source, ...]:
+        """`node_source` of each name: made once per such tuple, not once per group."""
+        hit = self._sources.get(names)
+        if hit is None:
+            hit = self._sources[names] = tuple(node_source(self.snapshot, n) for n in names)
+        return hit
 
     @property
     def trivial(self) -> bool:
@@ -158,14 +161,14 @@ def node_classes(
     and the count of the rest in ``nodes``."""
     if not group.nodes:
         return (NodeClass(0, (), (Source("node", None),)),)  # nodes not in the input
-    if sigs.trivial:
+    if sigs.uniform:
         names = tuple(group.nodes[:limit])  # a `Members` bucket is not listed for them
-        return (NodeClass(0, group.nodes, tuple(node_source(snapshot, n) for n in names)),)
+        return (NodeClass(0, group.nodes, sigs.sources(names)),)
     by_sig: dict[int, list[str]] = {}
     for name in group.nodes:
         by_sig.setdefault(sigs.of(name), []).append(name)
     return tuple(
-        NodeClass(sig, tuple(names), tuple(node_source(snapshot, n) for n in names[:limit]))
+        NodeClass(sig, tuple(names), sigs.sources(tuple(names[:limit])))
         for sig, names in by_sig.items()
     )
 

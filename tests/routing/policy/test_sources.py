@@ -11,6 +11,7 @@ from kpath.routing.policy.sources import (
     default_client,
     hop_source,
     node_classes,
+    node_source,
     policy_nets,
     proxy_pods,
 )
@@ -172,3 +173,14 @@ def test_the_second_hop_of_a_gateway_path_comes_from_the_gateway_proxy_pods():
     assert src.kind == "pods"
     assert [s.pod for s in src.sources] == [ObjectKey("envoy-gateway-system", "envoy-1")]
     assert proxy_pods(snap, None, targets) == ()
+
+
+def test_node_classes_sources_are_each_nodes_own_and_shared_between_groups():
+    a = analysed(*base(), web(), allow_office())
+    sigs = Signatures(a.snapshot, policy_nets(a.snapshot.network_policies))
+    p = first(a, EntryKind.NODE_PORT)
+    for g in (*p.groups, *p.groups):  # the second time from the cache
+        for c in node_classes(a.snapshot, g, sigs):
+            assert c.sources == tuple(node_source(a.snapshot, n) for n in tuple(c.nodes)[:3])
+    names = tuple(a.snapshot.nodes)[:2]
+    assert sigs.sources(names) is sigs.sources(tuple(names))
