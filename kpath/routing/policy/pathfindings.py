@@ -285,7 +285,8 @@ def _internal_dead(
         if _some_pod_reaches(snapshot, selecting):
             continue
         names = sorted({str(pol.key) for sel in distinct for pol in sel})
-        first = by_key.get(selecting[0][0][0].key)
+        first_policies, _, _ = selecting[0]  # the first endpoint's
+        first = by_key.get(first_policies[0].key)
         allows = policy_allows(first, "ingress") if first is not None else ""
         yield svc, (f"no pod of the cluster may connect (policies {', '.join(names)}): {allows}")
 

@@ -133,11 +133,6 @@ class Signatures:
             hit = self._sources[names] = tuple(node_source(self.snapshot, n) for n in names)
         return hit
 
-    @property
-    def trivial(self) -> bool:
-        """Every node is judged alike (no ipBlock tells their addresses apart)."""
-        return self.uniform
-
 
 def _address(text: str | None) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     if not text:
