@@ -197,9 +197,24 @@ def row_verdict(row: PathRow) -> Styled:
     )
 
 
-def row_notes(row: PathRow, affinity: str | None) -> Styled:
-    """The row's own facts; the path's (a Gateway's share, session affinity) on its first."""
-    own = _joined(policy_notes(row.netpol), group_notes(row.group, row.choice))
+if TYPE_CHECKING:
+    #: What `policy_notes` reads of a hop: hops alike in it share their notes.
+    _NotesKey = tuple[tuple[ObjectKey, ...], bool, bool, int, int]
+
+
+def row_notes(
+    row: PathRow, affinity: str | None, said: dict[_NotesKey, Styled] | None = None
+) -> Styled:
+    """The row's own facts; the path's (a Gateway's share, session affinity) on its first.
+    ``said``: policy notes already made, kept by the caller for the rows of one table (at
+    10,000 Services, 20,000 rows name a denying policy, most of them in a few words alike)."""
+    hp = row.netpol
+    if said is None or hp is None or hp.allowed:
+        policy = policy_notes(hp)
+    else:
+        key = (hp.blocked_by, hp.all_blocked, hp.partial, len(hp.blocked), len(hp.targets))
+        policy = said.get(key) or said.setdefault(key, policy_notes(hp))
+    own = _joined(policy, group_notes(row.group, row.choice))
     if not row.first:
         return own
     return _joined(path_notes(row.path), literal_message(affinity or "", "cyan"), own)
@@ -247,6 +262,7 @@ def paths_table(
     line that ``grep`` finds says which service it is about. ``services``: for the path's
     session affinity in NOTES."""
     rows: list[list[Styled]] = []
+    said: dict[_NotesKey, Styled] = {}
     for path in paths:
         svc = services.get(path.service) if services is not None else None
         affinity = affinity_note(svc)
@@ -259,7 +275,7 @@ def paths_table(
                 row.at,
                 row_verdict(row),
                 endpoint_count(row.choice),
-                row_notes(row, affinity),
+                row_notes(row, affinity, said),
             ]
             if wide:
                 cells += [

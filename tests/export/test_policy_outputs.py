@@ -13,9 +13,10 @@ import networkx as nx
 from rich.console import Console
 
 from kpath.cli import main
+from kpath.cluster.records import ObjectKey
 from kpath.export import graphfmt
 from kpath.export.jsonout import paths_json
-from kpath.export.text import analysis_view
+from kpath.export.text import PATH_COLUMNS, analysis_view, path_rows, paths_table, row_notes
 from kpath.routing.graph import build_graph
 from kpath.safetext import clean, is_clean
 from tests.routing.policy.pathcluster import (
@@ -75,6 +76,39 @@ def test_table_says_blocked_by_policy_in_verdict_and_notes():
     assert "→ forward" not in row
     assert "⊗ 2/2 blocked at some nodes by shop/allow-office" in text
     assert "⊗ by shop/allow-office" in row
+
+
+def test_notes_kept_per_table_are_each_rows_own():
+    # The table keeps policy notes per hop alike: each row must still read its own words
+    # and styles, whatever the hops' counts, flags and policies.
+    a = blocked_cluster()
+    row = next(r for p in a.paths for r in path_rows(p) if r.netpol and not r.netpol.allowed)
+    hp = row.netpol
+    tp = hp.targets[0]
+    keys = (ObjectKey("shop", "a"), ObjectKey("shop", "b"))
+    variants = [
+        hp._replace(
+            targets=(tp,) * n, blocked=(tp,) * k, blocked_by=by, all_blocked=whole, partial=part
+        )
+        for n in (1, 2, 3)
+        for k in range(1, n + 1)
+        for by in (keys[:1], keys, keys[1:])
+        for whole in (False, True)
+        for part in (False, True)
+    ]
+    said: dict = {}
+    for v in variants * 2:  # the second round reads what the first kept
+        r = row._replace(netpol=v, first=False)
+        kept, own = row_notes(r, None, said), row_notes(r, None)
+        assert (kept.plain, kept.spans, kept.style) == (own.plain, own.spans, own.style)
+    assert len(said) == len(variants)
+    # And a whole table says what each row says alone.
+    paths = list(a.paths)
+    col = [c.name for c in PATH_COLUMNS].index("NOTES")
+    got = [cells[col] for cells in paths_table(paths).rows]
+    alone = [row_notes(r, None) for p in paths for r in path_rows(p)]
+    assert [n.plain for n in got] == [n.plain for n in alone]
+    assert any("⊗" in n.plain for n in got)
 
 
 def test_graph_edges_carry_the_policy_verdict():
