@@ -24,6 +24,7 @@ networking.k8s.io's NetworkPolicy.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -71,13 +72,22 @@ def _cidr(value: Any, *where: str | int) -> str:
     text = _str(value, *where)
     if not text:
         raise BadField(where, text, "a CIDR")
+    if not _is_cidr(text):
+        raise _bad(where, f"is {text[:80]!r}, not a CIDR")
+    return text
+
+
+@functools.lru_cache(maxsize=4096)
+def _is_cidr(text: str) -> bool:
+    """Policies repeat their CIDRs (an office, a load balancer's range): each text is
+    parsed once."""
+    if "/" not in text:  # Go's ParseCIDR wants the prefix length; ip_network does not
+        return False
     try:
-        if "/" not in text:  # Go's ParseCIDR wants the prefix length; ip_network does not
-            raise ValueError(text)
         ipaddress.ip_network(text, strict=False)  # host bits kept, as older servers stored
     except ValueError:
-        raise _bad(where, f"is {text[:80]!r}, not a CIDR") from None
-    return text
+        return False
+    return True
 
 
 def _peer(raw: Mapping[str, Any], *where: str | int) -> PolicyPeer:
