@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import TYPE_CHECKING
 
 from kpath.cluster.records import ObjectKey
@@ -150,8 +151,10 @@ def _analyse(snapshot: Snapshot, client_address: str | Client | None = None) -> 
             if isinstance(client_address, Client)
             else default_client(pols, client_address)
         )
+        # A Service's endpoints over its ports (most have one port: its tuple as it is).
         targets: dict[ObjectKey, tuple[Target, ...]] = {
-            k: tuple(t for r in rs for t in r.targets) for k, rs in routes.items()
+            k: rs[0].targets if len(rs) == 1 else tuple(chain.from_iterable(r.targets for r in rs))
+            for k, rs in routes.items()
         }
         paths = attach_policies(snapshot, paths, pols, client, reach, targets)
         findings.extend(policy_findings(snapshot, paths, pols, targets))
