@@ -74,21 +74,33 @@ class Records(Sequence[TargetPolicy]):
     """A hop's endpoint records, made when first read. A Cluster-policy node group of one
     node class is judged from its class's verdicts, which say its counts and policies
     (all the table and most findings read); 12,000 such groups at 10,000 Services would
-    otherwise make 200,000 records that only ``-o json`` and the UI's details show."""
+    otherwise make 200,000 records that only ``-o json`` and the UI's details show.
 
-    __slots__ = ("_items", "_length", "_make")
+    ``one``: the record at an index, made alone (a finding reads a hop's first blocked
+    endpoint); ``nodes``: every record's ``blocked_nodes`` when the maker knows them all
+    alike (None: read from the records)."""
 
-    def __init__(self, length: int, make: Callable[[], tuple[TargetPolicy, ...]]) -> None:
+    __slots__ = ("_items", "_length", "_make", "_one", "nodes")
+
+    def __init__(
+        self,
+        length: int,
+        make: Callable[[], tuple[TargetPolicy, ...]],
+        one: Callable[[int], TargetPolicy] | None = None,
+        nodes: tuple[str, ...] | None = None,
+    ) -> None:
         self._length = length
         self._make: Callable[[], tuple[TargetPolicy, ...]] | None = make
+        self._one = one
         self._items: tuple[TargetPolicy, ...] | None = None
+        self.nodes = nodes
 
     def _all(self) -> tuple[TargetPolicy, ...]:
         items = self._items
         if items is None:
             assert self._make is not None
             items = self._items = self._make()
-            self._make = None  # (and what it held)
+            self._make = self._one = None  # (and what they held)
         return items
 
     def __len__(self) -> int:
@@ -99,6 +111,10 @@ class Records(Sequence[TargetPolicy]):
     @overload
     def __getitem__(self, i: slice) -> tuple[TargetPolicy, ...]: ...
     def __getitem__(self, i: int | slice) -> TargetPolicy | tuple[TargetPolicy, ...]:
+        if self._items is None and self._one is not None and isinstance(i, int):
+            if not -self._length <= i < self._length:
+                raise IndexError("record index out of range")
+            return self._one(i % self._length)
         return self._all()[i]
 
     def __iter__(self) -> Iterator[TargetPolicy]:
@@ -136,6 +152,19 @@ class HopPolicy(NamedTuple):
     def allowed(self) -> bool:
         return not self.blocked
 
+    def denied_at(self, limit: int) -> tuple[str, ...]:
+        """The first ``limit`` distinct nodes its blocked endpoints were denied at, in
+        their order (without making records that all say the same nodes)."""
+        blocked = self.blocked
+        if isinstance(blocked, Records) and blocked.nodes is not None:
+            return blocked.nodes[:limit] if blocked else ()
+        found: dict[str, None] = {}
+        for t in blocked:
+            found.update(dict.fromkeys(t.blocked_nodes))
+            if len(found) >= limit:
+                break
+        return tuple(found)[:limit]
+
     @property
     def state(self) -> str:
         """``allowed``, ``blocked`` (every endpoint, from every source) or ``partial``."""
@@ -153,7 +182,7 @@ class HopPolicy(NamedTuple):
             return f"blocked by policy {names}"
         where = ""
         if self.partial:
-            nodes = list(dict.fromkeys(n for t in self.blocked for n in t.blocked_nodes))
+            nodes = list(self.denied_at(4))
             where = (
                 f" (at {', '.join(nodes[:3])}{' …' if len(nodes) > 3 else ''})"
                 if nodes
@@ -239,7 +268,7 @@ class _Judge:
         #: The same key -> (each target's verdict, how many deny, the denying policies).
         self._class_sums: dict[
             tuple[int, int | str | None, str, tuple[str, int]],
-            tuple[list[object], int, tuple[ObjectKey, ...]],
+            tuple[list[object], tuple[int, ...], tuple[ObjectKey, ...]],
         ] = {}
         self._hosts_of: dict[int, frozenset[str | None]] = {}
         self._row_cache: dict[
@@ -388,10 +417,19 @@ class _Judge:
         ):
             return hop_policy(source, tuple(self._by_one_class(member, choice, named, protocol)))
         rows = self._rows(choice, named)
-        rs, denied, by = self._class_verdicts(choice, named, protocol, memo_key, first)
-        targets = Records(len(rows), lambda: _class_records(member, first, rows, rs))
-        blocked = Records(denied, lambda: tuple([t for t in targets if t.blocked]))
-        return HopPolicy(source, targets, blocked, by, 0 < denied == len(rows), False)
+        rs, at, by = self._class_verdicts(choice, named, protocol, memo_key, first)
+        targets = Records(
+            len(rows),
+            lambda: _class_records(member, first, rows, rs),
+            lambda i: _class_record(member, first, rows[i], rs[i]),
+        )
+        blocked = Records(
+            len(at),
+            lambda: tuple([t for t in targets if t.blocked]),
+            lambda j: targets[at[j]],
+            first3,  # each denied from every node of the group: its first three say so
+        )
+        return HopPolicy(source, targets, blocked, by, 0 < len(at) == len(rows), False)
 
     def _hosts(self, choice: Choice) -> frozenset[str | None]:
         """The nodes of a choice's endpoints (once per choice)."""
@@ -407,10 +445,11 @@ class _Judge:
         protocol: str,
         memo_key: tuple[str, int],
         src: Source,
-    ) -> tuple[list[object], int, tuple[ObjectKey, ...]]:
+    ) -> tuple[list[object], tuple[int, ...], tuple[ObjectKey, ...]]:
         """Each target's verdict from a node class (asked from ``src`` where not known yet,
-        in the targets' order, as `_by_one_class` asks), how many deny, and the denying
-        policies in `hop_policy`'s order: once per (choice, port, protocol, class)."""
+        in the targets' order, as `_by_one_class` asks), the indices of those that deny,
+        and the denying policies in `hop_policy`'s order: once per (choice, port,
+        protocol, class)."""
         k = (id(choice), named, protocol, memo_key)
         hit = self._class_sums.get(k)
         if hit is not None:
@@ -420,7 +459,7 @@ class _Judge:
             rs = self._class_rs[k] = [_UNSET] * len(choice.targets)
         memo = self._memo
         targets = choice.targets
-        denied = 0
+        denied: list[int] = []
         by: dict[ObjectKey, None] = {}
         merged: set[int] = set()
         for i, (_, pod, port, _) in enumerate(self._rows(choice, named)):
@@ -437,12 +476,12 @@ class _Judge:
             r = cast("Reach | None", r)
             if r is None or r.allowed:
                 continue
-            denied += 1
+            denied.append(i)
             for v in (r.egress, r.ingress):  # as `hop_policy` merges them
                 if not v.allowed and id(v.policies) not in merged:
                     merged.add(id(v.policies))
                     by.update(dict.fromkeys(v.policies))
-        hit = self._class_sums[k] = (rs, denied, tuple(by))
+        hit = self._class_sums[k] = (rs, tuple(denied), tuple(by))
         return hit
 
     def _by_one_class(
@@ -625,6 +664,16 @@ def _class_records(
         else:
             append(new(TargetPolicy, (endpoint, pod, r, size, size, first3, src)))
     return tuple(out)
+
+
+def _class_record(
+    member: Member,
+    src: Source,
+    row: tuple[str, ObjectKey | None, int | str | None, str | None],
+    got: object,
+) -> TargetPolicy:
+    """One of `_class_records`' records, made alone."""
+    return _class_records(member, src, (row,), (got,))[0]
 
 
 #: A node class as the node-source loops read it: the class, its nodes as a set when the

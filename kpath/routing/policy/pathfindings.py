@@ -95,7 +95,7 @@ def _source_text(hop: HopPolicy, t: TargetPolicy) -> str:
 
 
 def _from_some(hp: HopPolicy) -> str:
-    if not any(t.partial for t in hp.blocked):
+    if not hp.partial:
         return ""
     return " from some entry nodes" if hp.source.kind == "node" else " from some sources"
 
@@ -240,11 +240,10 @@ def _first_nodes(
     """The first ``limit`` distinct nodes the hops' blocked endpoints were denied at."""
     found: dict[str, None] = {}
     for _, _, h in items:
-        for b in h.blocked:
-            for n in b.blocked_nodes:
-                found[n] = None
-            if len(found) >= limit:
-                return tuple(found)[:limit]
+        # A hop's first ``limit`` are enough: the rest come after them in the merged order.
+        found.update(dict.fromkeys(h.denied_at(limit)))
+        if len(found) >= limit:
+            return tuple(found)[:limit]
     return tuple(found)
 
 

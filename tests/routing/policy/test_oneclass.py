@@ -5,6 +5,8 @@ hops whose records are made when read (`Records`) against the records' own count
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -16,6 +18,7 @@ from kpath.routing.policy.onpaths import (
     TargetPolicy,
     _Judge,
     _members,
+    attach_policies,
     hop_policy,
 )
 from kpath.routing.policy.sources import node_classes
@@ -102,6 +105,32 @@ def test_one_class_groups_equal_the_general_loop(nodes, ingress, deny, type_) ->
     made = [hop_policy(hp.source, tuple(hp.targets)) for hp in group_hops(a)]
     assert said == [(h.blocked_by, h.all_blocked, h.partial, len(h.blocked)) for h in made]
     assert [tuple(hp.blocked) for hp in group_hops(a)] == [tuple(h.blocked) for h in made]
+    # Records read one at a time, and the nodes they were denied at, before any is made
+    # together (fresh hops: the findings above read some), are the records made at once.
+    for hp in group_hops(reattached(a)):
+        alone = [(hp.targets[i], hp.targets[-1 - i]) for i in range(len(hp.targets))]
+        blocked = [hp.blocked[i] for i in range(len(hp.blocked))]
+        at = [hp.denied_at(k) for k in (1, 2, 3, 8)]
+        records = tuple(hp.targets)
+        assert alone == [(records[i], records[-1 - i]) for i in range(len(records))]
+        assert blocked == [t for t in records if t.blocked] == list(hp.blocked)
+        assert at == [first_nodes(records, k) for k in (1, 2, 3, 8)]
+
+
+def reattached(a: Analysis) -> Analysis:
+    """The analysis with its paths judged again: hops none of whose records were read."""
+    assert a.client is not None
+    snap = a.snapshot
+    targets = {k: tuple(t for r in rs for t in r.targets) for k, rs in a.routes.items()}
+    pols = list(snap.network_policies)
+    paths = attach_policies(snap, a.paths, pols, a.client, reach, targets)
+    return replace(a, paths=tuple(paths))
+
+
+def first_nodes(records: tuple[TargetPolicy, ...], limit: int) -> tuple[str, ...]:
+    """The plain definition of `HopPolicy.denied_at`."""
+    nodes = [n for t in records if t.blocked for n in t.blocked_nodes]
+    return tuple(dict.fromkeys(nodes))[:limit]
 
 
 def test_a_group_whose_nodes_host_no_endpoint_makes_its_records_when_read() -> None:
@@ -109,9 +138,14 @@ def test_a_group_whose_nodes_host_no_endpoint_makes_its_records_when_read() -> N
     # the class's verdicts (the findings may have read its records since).
     deny = netpol("deny-all", ingress=[])
     a = analysed(*base(("n1", "n2", "n4")), web("NodePort"), deny)
-    lazy = [hp for hp in group_hops(a) if isinstance(hp.targets, Records)]
+    lazy = [hp for hp in group_hops(reattached(a)) if isinstance(hp.targets, Records)]
     assert lazy, "no group was judged from its class alone"
     for hp in lazy:
+        # A finding's reads (the first blocked endpoint, the nodes) make no other record.
+        first, nodes = hp.blocked[0], hp.denied_at(8)
+        assert isinstance(hp.blocked, Records) and isinstance(hp.targets, Records)
+        assert hp.blocked._items is None and hp.targets._items is None
+        assert tuple(hp.targets)[:1] == (first,) and nodes == first.blocked_nodes == ("n4",)
         assert hp.all_blocked and len(hp.blocked) == len(hp.targets) == 2
         assert hp.blocked_by and str(hp.blocked_by[0]) == "shop/deny-all"
         records = tuple(hp.targets)
