@@ -111,8 +111,11 @@ class Signatures:
         self._bits = net_bits(self.nets)
         self._by_node: dict[str, int] = {}
         self._ids: dict[tuple[int, ...], int] = {}
-        #: Node sources by the names that stand for a class (groups share their first few).
+        #: Node sources by the names that stand for a class (groups share their first few),
+        #: and by node (a bucket's groups differ in their first few only by the nodes that
+        #: host endpoints).
         self._sources: dict[tuple[str, ...], tuple[Source, ...]] = {}
+        self._source: dict[str, Source] = {}
         for name in snapshot.nodes:
             self.of(name)
         self.uniform = len(self._ids) <= 1
@@ -130,7 +133,11 @@ class Signatures:
         """`node_source` of each name: made once per such tuple, not once per group."""
         hit = self._sources.get(names)
         if hit is None:
-            hit = self._sources[names] = tuple(node_source(self.snapshot, n) for n in names)
+            made = self._source
+            for n in names:
+                if n not in made:
+                    made[n] = node_source(self.snapshot, n)
+            hit = self._sources[names] = tuple([made[n] for n in names])
         return hit
 
 
