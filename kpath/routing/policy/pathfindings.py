@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import cast
 
 from kpath.cluster.labels import LabelsIndex, selects
 from kpath.cluster.netpol import IPBlock, NetworkPolicy, PolicyPeer, PolicyRule
@@ -121,6 +120,12 @@ def policy_findings(
     _BLOCKS.clear()
     _RULES.clear()
     _POD_IPS.clear()
+    _SORTED_IPS.clear()
+    _ALIKE.clear()
+    _OPEN.clear()
+    _REACHED.clear()
+    _WHY.clear()
+    _SAME.clear()
     _LABEL_SETS.clear()
     _NAMESPACES.clear()
     _HAS_POD.clear()
@@ -270,65 +275,118 @@ def _internal_dead(
     for svc in sorted(targets):
         if svc in judged:
             continue
-        ts = [t for t in targets[svc] if t.pod is not None and t.port is not None]
-        if not ts:
-            continue
-        selecting = _selecting(snapshot, ts)
+        # None also when some answer has a rule open to every source or to some address
+        # outside the cluster: the Service is passed over either way.
+        selecting = _selecting(snapshot, targets[svc], skip_open=True)
         if selecting is None:
             continue  # some pod is open to everyone, or cannot be judged
-        # Pods labelled alike share one answer of the index: each answer once.
-        distinct = list({id(sel): sel for sel, _, _ in selecting}.values())
-        rules = [r for sel in distinct for pol in sel for r in pol.ingress]
-        if any(not r.peers or any(x.ip_block is not None for x in r.peers) for r in rules):
-            continue  # every source, or some address outside the cluster
         if _some_pod_reaches(snapshot, selecting):
             continue
+        yield svc, _no_pod_why(selecting, by_key)
+
+
+def _no_pod_why(selecting: Selected, by_key: Mapping[ObjectKey, NetworkPolicy]) -> str:
+    """Why no pod may connect: the policies of the distinct answers, and what the first
+    endpoint's first policy allows. Services selected alike share it: made once per call."""
+    # Pods labelled alike share one answer of the index: each answer once.
+    distinct = list({id(sel): sel for sel, _, _ in selecting}.values())
+    key = tuple(map(id, distinct))  # the index keeps its answers alive
+    hit = _WHY.get(key)
+    if hit is None:
         names = sorted({str(pol.key) for sel in distinct for pol in sel})
         first_policies, _, _ = selecting[0]  # the first endpoint's
         first = by_key.get(first_policies[0].key)
         allows = policy_allows(first, "ingress") if first is not None else ""
-        yield svc, (f"no pod of the cluster may connect (policies {', '.join(names)}): {allows}")
+        hit = f"no pod of the cluster may connect (policies {', '.join(names)}): {allows}"
+        _WHY[key] = hit
+    return hit
 
 
 #: What `_selecting` gives: each distinct (ingress policies selecting an endpoint's pod,
 #: port) of a Service's endpoints, with the first such endpoint's pod, in their order.
 Selected = list[tuple[tuple[NetworkPolicy, ...], int, Pod]]
 
+#: Per `policy_findings` call (cleared at its start): (snapshot id, namespace, labels id) ->
+#: the index's ingress answer for pods so labelled; answer id -> (answer, whether some rule
+#: of it allows every source or names an ipBlock); (answer id, port) -> whether some pod
+#: reaches it; distinct answers' ids -> `_no_pod_why`'s text. The pods keep their labels
+#: alive and the index its answers, so their ids name them for the call.
+_ALIKE: dict[tuple[int, str, int], tuple[NetworkPolicy, ...]] = {}
+_OPEN: dict[int, tuple[tuple[NetworkPolicy, ...], bool]] = {}
+_REACHED: dict[tuple[int, int], bool] = {}
+_WHY: dict[tuple[int, ...], str] = {}
+#: Per call: the ids of an answer's policies -> the first answer holding just those.
+_SAME: dict[tuple[int, ...], tuple[NetworkPolicy, ...]] = {}
 
-def _selecting(snapshot: Snapshot, ts: Sequence[Target]) -> Selected | None:
+
+def _is_open(sel: tuple[NetworkPolicy, ...]) -> bool:
+    """Whether some ingress rule of the policies allows every source or names an ipBlock."""
+    hit = _OPEN.get(id(sel))
+    if hit is None:
+        hit = _OPEN[id(sel)] = (
+            sel,
+            any(
+                not r.peers or any(x.ip_block is not None for x in r.peers)
+                for pol in sel
+                for r in pol.ingress
+            ),
+        )
+    return hit[1]
+
+
+def _selecting(
+    snapshot: Snapshot, targets: Sequence[Target], skip_open: bool = False
+) -> Selected | None:
     """The ingress policies selecting the endpoints' pods, once per (policies, port) with
-    the first pod asking; None when some pod is open (no policy selects it), uses the host
-    network, or is not known. ``ts``: targets with a pod and a port."""
+    the first pod asking; None when no target has a pod and a port, or some pod is open
+    (no policy selects it), uses the host network, or is not known, or (``skip_open``)
+    some answer has a rule that `_is_open`. Targets without a pod or a port are left out."""
     from kpath.routing.policy.index import INGRESS, policy_index
 
     index = policy_index(snapshot)
     pods = snapshot.pods
+    sid = id(snapshot)
     out: Selected = []
     asked: set[tuple[int, int]] = set()
     # Which policies select a pod depends on its namespace and labels only, and replicas
-    # share one labels mapping: asked once per mapping (kept alive by the pods, so its id
-    # names it for this call).
-    alike: dict[tuple[str, int], tuple[NetworkPolicy, ...]] = {}
-    for t in ts:
-        pod = pods.get(t.pod) if t.pod is not None else None
+    # share one labels mapping: asked once per mapping and call. Endpoints come in runs of
+    # one workload and port: a run asks nothing again.
+    labels: object = None
+    ns = ""
+    sel: tuple[NetworkPolicy, ...] = ()
+    last: tuple[NetworkPolicy, ...] | None = None
+    last_port = -1
+    for t in targets:
+        key, port = t.pod, t.port
+        if key is None or port is None:
+            continue
+        pod = pods.get(key)
         if pod is None or pod.host_network:
             return None
-        lk = (pod.namespace, id(pod.labels))
-        sel = alike.get(lk)
-        if sel is None:
-            sel = alike[lk] = index.selecting(pod, INGRESS)
-            if not sel:
+        if pod.labels is not labels or pod.namespace != ns:
+            labels, ns = pod.labels, pod.namespace
+            lk = (sid, ns, id(labels))
+            hit = _ALIKE.get(lk)
+            if hit is None:
+                hit = index.selecting(pod, INGRESS)
+                # Answers holding the same policies are one: the index keeps one per
+                # label values its selectors read, and many carry just a namespace's
+                # default deny. Walking such an answer twice would say nothing new.
+                hit = _ALIKE[lk] = _SAME.setdefault(tuple(map(id, hit)), hit)
+            if not hit or (skip_open and _is_open(hit)):
                 return None
-        port = cast(int, t.port)
+            sel = hit
+        if sel is last and port == last_port:
+            continue
+        last, last_port = sel, port
         if (id(sel), port) not in asked:
             asked.add((id(sel), port))
             out.append((sel, port, pod))
-    return out
+    return out or None
 
 
 def _admits_a_pod(snapshot: Snapshot, targets: Sequence[Target]) -> bool:
-    ts = [t for t in targets if t.pod is not None and t.port is not None]
-    selecting = _selecting(snapshot, ts) if ts else None
+    selecting = _selecting(snapshot, targets)
     return selecting is None or _some_pod_reaches(snapshot, selecting)
 
 
@@ -360,7 +418,10 @@ def _scan_block(snapshot: Snapshot, block: IPBlock) -> bool:
         return True
     base, mask = int(net.network_address), int(net.netmask)
     outs = [(int(e.network_address), int(e.netmask)) for e in excepts if e.version == 4]
-    ips = _pod_ips(snapshot)  # sorted: the block's addresses are one run of them
+    found = _packed_holds(_pod_ips(snapshot), base, mask, net.prefixlen, outs)
+    if found is not None:
+        return found
+    ips = _sorted_pod_ips(snapshot)  # sorted: the block's addresses are one run of them
     last = int(net.broadcast_address)
     for i in range(bisect_left(ips, base), len(ips)):
         ip = ips[i]
@@ -371,14 +432,49 @@ def _scan_block(snapshot: Snapshot, block: IPBlock) -> bool:
     return False
 
 
-_POD_IPS: dict[int, list[int]] = {}
+def _packed_holds(
+    packed: bytes,
+    base: int,
+    mask: int,
+    prefix: int,
+    outs: Sequence[tuple[int, int]],
+    limit: int = 256,
+) -> bool | None:
+    """Whether some 4-byte address of ``packed`` lies in the block ``base``/``mask`` (of
+    ``prefix`` bits) and in none of ``outs`` (base, mask): its leading whole bytes are
+    looked for with bytes.find (C speed, no sort), hits not on an address's first byte
+    skipped. None when the prefix is shorter than a byte, or after ``limit`` hits decided
+    nothing (misaligned ones, or addresses excepted): the caller then asks the sorted list."""
+    if prefix < 8:
+        return None
+    lead = base.to_bytes(4, "big")[: prefix // 8]
+    i = packed.find(lead)
+    tries = 0
+    while i >= 0:
+        tries += 1
+        if tries > limit:
+            return None
+        off = i & 3
+        if off:  # inside some address: go on from the next one
+            i = packed.find(lead, i - off + 4)
+            continue
+        ip = int.from_bytes(packed[i : i + 4], "big")
+        if ip & mask == base and not any(ip & m == b for b, m in outs):
+            return True
+        i = packed.find(lead, i + 4)
+    return False
 
 
-def _pod_ips(snapshot: Snapshot) -> list[int]:
-    """Every non-hostNetwork pod's IPv4 address as an integer, sorted, parsed once per
-    call."""
+#: snapshot id -> its non-hostNetwork pods' IPv4 addresses, packed 4 bytes each in the
+#: pods' order; snapshot id -> the same as sorted integers, made only for a block
+#: `_packed_holds` does not decide. One snapshot's at a time, cleared per call.
+_POD_IPS: dict[int, bytes] = {}
+_SORTED_IPS: dict[int, list[int]] = {}
+
+
+def _pod_ips(snapshot: Snapshot) -> bytes:
+    """Every non-hostNetwork pod's IPv4 address, packed, parsed once per call."""
     import socket
-    import struct
 
     key = id(snapshot)
     if key not in _POD_IPS:
@@ -387,18 +483,29 @@ def _pod_ips(snapshot: Snapshot) -> list[int]:
         ]
         try:  # every address at once (150,000 pods: a third of the per-address loop)
             packed = b"".join(map(socket.inet_aton, texts))
-            out = list(struct.unpack(f">{len(texts)}I", packed))
         except OSError:  # some text is no address: each one that is
-            out = []
+            parts = []
             for text in texts:
                 try:
-                    out.append(int.from_bytes(socket.inet_aton(text), "big"))
+                    parts.append(socket.inet_aton(text))
                 except OSError:
                     continue
-        out.sort()
+            packed = b"".join(parts)
         _POD_IPS.clear()
-        _POD_IPS[key] = out
+        _POD_IPS[key] = packed
     return _POD_IPS[key]
+
+
+def _sorted_pod_ips(snapshot: Snapshot) -> list[int]:
+    """`_pod_ips` as integers, sorted."""
+    import struct
+
+    key = id(snapshot)
+    if key not in _SORTED_IPS:
+        packed = _pod_ips(snapshot)
+        _SORTED_IPS.clear()
+        _SORTED_IPS[key] = sorted(struct.unpack(f">{len(packed) // 4}I", packed))
+    return _SORTED_IPS[key]
 
 
 def _some_pod_reaches(snapshot: Snapshot, selecting: Selected) -> bool:
@@ -406,15 +513,30 @@ def _some_pod_reaches(snapshot: Snapshot, selecting: Selected) -> bool:
     selecting some endpoint. Direct, without the evaluator: only namespaces a peer names
     are looked into, once per rule and port. Namespaces not read: cannot tell, so
     reachable (nothing is said)."""
+    sid = id(snapshot)
     for pols, port, dest in selecting:
-        for pol in pols:
-            for ri, rule in enumerate(pol.ingress):
-                key = (id(snapshot), id(pol), ri, port)  # the snapshot holds the policy
-                hit = _RULES.get(key)
-                if hit is None:
-                    hit = _RULES[key] = _rule_admits_a_pod(snapshot, pol, rule, dest, port)
-                if hit:
-                    return True
+        # Each (answer, port) walked once per call: walking it again would meet only rules
+        # this walk answered (up to its first yes), so it would say the same.
+        ak = (id(pols), port)
+        reached = _REACHED.get(ak)
+        if reached is None:
+            reached = _REACHED[ak] = _answer_reaches(snapshot, sid, pols, port, dest)
+        if reached:
+            return True
+    return False
+
+
+def _answer_reaches(
+    snapshot: Snapshot, sid: int, pols: tuple[NetworkPolicy, ...], port: int, dest: Pod
+) -> bool:
+    for pol in pols:
+        for ri, rule in enumerate(pol.ingress):
+            key = (sid, id(pol), ri, port)  # the snapshot holds the policy
+            hit = _RULES.get(key)
+            if hit is None:
+                hit = _RULES[key] = _rule_admits_a_pod(snapshot, pol, rule, dest, port)
+            if hit:
+                return True
     return False
 
 

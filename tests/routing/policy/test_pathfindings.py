@@ -166,13 +166,124 @@ def test_pod_addresses_are_read_all_at_once_or_one_by_one_alike() -> None:
     from kpath.routing.policy import pathfindings
 
     good = [b.pod("a", "n1", "10.0.0.9"), b.pod("b", "n1", "10.0.0.2"), b.pod("c", "n1", "fd00::1")]
-    expected = [0x0A000002, 0x0A000009]  # sorted; the IPv6 address left out
+    packed = bytes([10, 0, 0, 9, 10, 0, 0, 2])  # in the pods' order; the IPv6 one left out
+    for pods in (good, [*good, b.pod("d", "n1", "not-an-ip")]):
+        # A text that is no address (read from a dump as it is) drops out alone.
+        pathfindings._POD_IPS.clear()
+        pathfindings._SORTED_IPS.clear()
+        snap = b.snapshot(*pods)
+        assert pathfindings._pod_ips(snap) == packed
+        assert pathfindings._sorted_pod_ips(snap) == [0x0A000002, 0x0A000009]
+
+
+def _inside(addresses: list[int], cidr: str, excepts: list[str]) -> bool:
+    """The plain definition: some address in the block and in none of its excepts."""
+    import ipaddress
+
+    net = ipaddress.ip_network(cidr, strict=False)
+    outs = [ipaddress.ip_network(e, strict=False) for e in excepts]
+    return any(
+        (a := ipaddress.ip_address(x)) in net and not any(a in o for o in outs) for x in addresses
+    )
+
+
+# Few distinct bytes: a block's leading bytes often occur inside another address too.
+_byte = st.sampled_from([0, 1, 10, 64, 100, 255])
+_addr = st.tuples(_byte, _byte, _byte, _byte).map(lambda t: int.from_bytes(bytes(t), "big"))
+_net = st.tuples(_addr, st.integers(0, 32))
+
+
+@given(
+    addresses=st.lists(_addr, max_size=24),
+    block=_net,
+    excepts=st.lists(_net, max_size=3),
+    limit=st.sampled_from([1, 2, 5, 256]),
+)
+@settings(max_examples=400, deadline=None)
+def test_packed_block_check_is_the_plain_definition_or_says_it_cannot_tell(
+    addresses: list[int], block: tuple[int, int], excepts: list[tuple[int, int]], limit: int
+) -> None:
+    import ipaddress
+
+    from kpath.routing.policy import pathfindings
+
+    def network(n: tuple[int, int]) -> ipaddress.IPv4Network:
+        return ipaddress.ip_network((n[0], n[1]), strict=False)
+
+    net, outs = network(block), [network(e) for e in excepts]
+    packed = b"".join(a.to_bytes(4, "big") for a in addresses)
+    got = pathfindings._packed_holds(
+        packed,
+        int(net.network_address),
+        int(net.netmask),
+        net.prefixlen,
+        [(int(o.network_address), int(o.netmask)) for o in outs],
+        limit,
+    )
+    if net.prefixlen < 8:
+        assert got is None  # the sorted list decides those
+    if got is not None:
+        assert got is _inside(addresses, str(net), [str(o) for o in outs])
+    if limit == 256 and len(addresses) <= 24 and net.prefixlen >= 8:
+        assert got is not None  # hits are fewer than the limit: decided
+
+
+@given(
+    texts=st.lists(
+        st.one_of(
+            _addr.map(lambda a: str(ipaddress_v4(a))),
+            st.sampled_from(["not-an-ip", "fd00::1", "", "10.0.0.999"]),
+        ),
+        max_size=12,
+    ),
+    host=st.lists(st.booleans(), max_size=12),
+    block=_net,
+    excepts=st.lists(_net, max_size=2),
+)
+@settings(max_examples=300, deadline=None)
+def test_scan_block_is_the_plain_definition_over_pod_addresses(
+    texts: list[str], host: list[bool], block: tuple[int, int], excepts: list[tuple[int, int]]
+) -> None:
+    import ipaddress
+
+    from kpath.cluster.netpol import IPBlock
+    from kpath.routing.policy import pathfindings
+
+    def cidr(n: tuple[int, int]) -> str:
+        return str(ipaddress.ip_network((n[0], n[1]), strict=False))
+
+    objs = []
+    for i, text in enumerate(texts):
+        obj = b.pod(f"p{i}", "n1", text)
+        if i < len(host) and host[i]:
+            obj["spec"]["hostNetwork"] = True
+        objs.append(obj)
+    snap = b.snapshot(*objs)
+    valid = [
+        p.ip
+        for p in snap.pods.values()
+        if not p.host_network and p.ip and ":" not in p.ip and _is_v4(p.ip)
+    ]
+    ipb = IPBlock(cidr(block), tuple(cidr(e) for e in excepts))
     pathfindings._POD_IPS.clear()
-    assert pathfindings._pod_ips(b.snapshot(*good)) == expected
-    # A text that is no address (read from a dump as it is) drops out alone.
-    pathfindings._POD_IPS.clear()
-    bad = b.pod("d", "n1", "not-an-ip")
-    assert pathfindings._pod_ips(b.snapshot(*good, bad)) == expected
+    pathfindings._SORTED_IPS.clear()
+    assert pathfindings._scan_block(snap, ipb) is _inside(valid, ipb.cidr, list(ipb.excepts))
+
+
+def ipaddress_v4(a: int) -> object:
+    import ipaddress
+
+    return ipaddress.IPv4Address(a)
+
+
+def _is_v4(text: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.IPv4Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def test_peers_shared_by_rules_are_matched_per_namespace_and_per_snapshot():
@@ -199,3 +310,33 @@ def test_peers_shared_by_rules_are_matched_per_namespace_and_per_snapshot():
     (f,) = found(without, "KP523")
     assert "policies shop/a, shop/b" in f.message
     assert not found(analysed(*base(), pay, client, web("ClusterIP"), *pols), "KP523")
+
+
+def test_an_internal_service_is_judged_by_every_endpoint_whatever_their_order():
+    # Two workloads behind one Service: one denied everything, the other open to an
+    # address range (or, as a control, only to pods that do not exist).
+    def objects(second: dict[str, object], order: tuple[int, int]) -> list[dict[str, object]]:
+        pods = [
+            b.pod("web-a", "n1", "10.244.1.30", labels={"app": "web", "tier": "a"}),
+            b.pod("web-b", "n2", "10.244.2.30", labels={"app": "web", "tier": "b"}),
+        ]
+        eps = [
+            b.endpoint("10.244.1.30", "n1", "web-a"),
+            b.endpoint("10.244.2.30", "n2", "web-b"),
+        ]
+        return [
+            *base()[:6],  # the nodes and namespaces
+            *pods,
+            b.service("web", selector={"app": "web"}),
+            b.endpointslice("web", [eps[i] for i in order]),
+            netpol("deny-a", select={"tier": "a"}, ingress=[]),
+            netpol("only-b", select={"tier": "b"}, ingress=[second]),
+        ]
+
+    typo = {"from": [{"podSelector": {"matchLabels": {"app": "payment"}}}]}
+    for order in ((0, 1), (1, 0)):
+        assert not found(analysed(*objects(from_cidr("10.0.0.0/8"), order)), "KP523")
+        (f,) = found(analysed(*objects(typo, order)), "KP523")
+        assert "(policies shop/deny-a, shop/only-b)" in f.message
+        first = "shop/deny-a allows no ingress" if order == (0, 1) else "shop/only-b allows"
+        assert first in f.message
