@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 
 from kpath.cluster.labels import LabelsIndex, selects
 from kpath.cluster.netpol import IPBlock, NetworkPolicy, PolicyPeer, PolicyRule
@@ -130,11 +130,6 @@ def policy_findings(
     _NAMESPACES.clear()
     _HAS_POD.clear()
     yield from unselecting_findings(snapshot, policies)
-    judged = {
-        p.service
-        for p in paths
-        if p.netpol is not None and p.netpol.evaluated and any(h.targets for h in p.netpol.hops())
-    }
     # Each hop once: a LoadBalancer, its NodePort and externalIPs share their node groups.
     hops: dict[int, tuple[Path, int | None, HopPolicy]] = {}
     ways: dict[int, int] = {}
@@ -150,6 +145,8 @@ def policy_findings(
             hops.setdefault(id(hp), (p, i, hp))
             ways[id(hp)] = ways.get(id(hp), 0) + 1
             per_service.setdefault(p.service, []).append(hp)
+    # The Services with some evaluated hop that has endpoints: those `per_service` holds.
+    judged = per_service.keys()
     # Unreachable from everywhere: every judged hop blocked, and no pod of the cluster
     # admitted either (an internal client may still reach it otherwise).
     dead = {
@@ -266,7 +263,7 @@ def _where_all(items: Sequence[tuple[Path, int | None, HopPolicy]], ways: int) -
 def _internal_dead(
     snapshot: Snapshot,
     targets: Mapping[ObjectKey, Sequence[Target]],
-    judged: set[ObjectKey],
+    judged: Container[ObjectKey],
     by_key: Mapping[ObjectKey, NetworkPolicy],
 ) -> Iterator[tuple[ObjectKey, str]]:
     """Services with no judged way in whose every pod denies every pod of the cluster (and
