@@ -10,13 +10,12 @@ hostNetwork pods are not isolated by policies; traffic from a pod's own node alw
 
 from __future__ import annotations
 
-from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from kpath.cluster.netpol import NetworkPolicy
-from kpath.cluster.records import NodeAddress, ObjectKey, Pod
+from kpath.cluster.records import ObjectKey, Pod
 from kpath.routing.policy.index import EGRESS, INGRESS, PolicyIndex, policy_index
-from kpath.routing.policy.peers import Address, Peer, address, peers_match
+from kpath.routing.policy.peers import Peer, address, peers_match
 from kpath.routing.policy.ports import PROTOCOLS, named_port, ports_match
 from kpath.routing.policy.verdict import DirectionVerdict, Reach, RuleRef, Source
 
@@ -44,11 +43,53 @@ def reach_in(
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol {protocol!r}: NetworkPolicy knows {', '.join(PROTOCOLS)}")
     number = port_number(destination, port, protocol)
-    src_pod = index.snapshot.pod(source.pod) if source.kind == "pod" else None
+    facts = source_facts(index, source)
     dst = destination.key  # one key for the verdict and its words (a property builds it)
-    egress = _egress(index, source, src_pod, destination, number, protocol)
-    ingress = _ingress(index, source, src_pod, destination, dst, number, protocol)
+    egress = facts.egress
+    if egress is None:  # the source's egress policies judge it: the destination decides
+        assert facts.pod is not None  # a source that is no pod is open
+        egress = _egress(index, facts.pod, destination, number, protocol)
+    ingress = _ingress(index, facts, destination, dst, number, protocol)
     return Reach(source, dst, number, protocol, egress, ingress)
+
+
+class SourceFacts:
+    """What the evaluator reads of one source object, read once: its pod, the peer its
+    destinations' ingress rules see, its label, its egress verdict when it alone decides
+    it, and whether it comes from each destination node asked so far."""
+
+    __slots__ = ("egress", "label", "own", "peer", "pod", "source")
+
+    def __init__(self, index: PolicyIndex, source: Source) -> None:
+        self.source = source  # held: the index's id(source) keys name no other object
+        pod = index.snapshot.pod(source.pod) if source.kind == "pod" else None
+        self.pod = pod
+        src_address = source.address or _implied_address(index, source, pod)
+        if pod is not None and pod.host_network:
+            self.peer = Peer(None, address(pod.ip or src_address))  # its node's traffic
+        else:
+            self.peer = Peer(pod, address(src_address))
+        self.label = source.label()
+        self.egress = _source_egress(index, source, pod)
+        self.own: dict[str, bool] = {}
+
+
+def source_facts(index: PolicyIndex, source: Source) -> SourceFacts:
+    hit = index.sources.get(id(source))
+    if hit is None:
+        hit = index.sources[id(source)] = SourceFacts(index, source)
+    return hit
+
+
+class Answer(NamedTuple):
+    """What the rules of one `selecting` answer say to one source, port and protocol:
+    the whole verdict when they allow (it names no destination), else the words of the
+    denial on either side of the destination's key."""
+
+    allowed: DirectionVerdict | None
+    keys: tuple[ObjectKey, ...]
+    before: str
+    after: str
 
 
 def port_number(destination: Pod, port: int | str, protocol: str) -> int:
@@ -67,20 +108,10 @@ def _target(destination: Pod, number: int, protocol: str) -> str:
 
 
 def _egress(
-    index: PolicyIndex,
-    source: Source,
-    src_pod: Pod | None,
-    destination: Pod,
-    number: int,
-    protocol: str,
+    index: PolicyIndex, src_pod: Pod, destination: Pod, number: int, protocol: str
 ) -> DirectionVerdict:
-    if src_pod is None:
-        return _open(index, "not a pod", source)
-    if src_pod.host_network:
-        return _open(index, "host network", src_pod.key)
+    """The egress verdict of a source pod some policy selects for egress."""
     selecting = index.selecting(src_pod, EGRESS)
-    if not selecting:
-        return _open(index, "no egress policy", src_pod.key)
     keys = index.keys(selecting)
     if destination.host_network and destination.node and destination.node == src_pod.node:
         return DirectionVerdict(True, keys, (), "traffic to the pod's own node is always allowed")
@@ -96,10 +127,22 @@ def _egress(
     )
 
 
+def _source_egress(
+    index: PolicyIndex, source: Source, src_pod: Pod | None
+) -> DirectionVerdict | None:
+    """The egress verdict when the source alone decides it (no policy can judge it)."""
+    if src_pod is None:
+        return _open(index, "not a pod", source)
+    if src_pod.host_network:
+        return _open(index, "host network", src_pod.key)
+    if not index.selecting(src_pod, EGRESS):
+        return _open(index, "no egress policy", src_pod.key)
+    return None
+
+
 def _ingress(
     index: PolicyIndex,
-    source: Source,
-    src_pod: Pod | None,
+    facts: SourceFacts,
     destination: Pod,
     dst: ObjectKey,
     number: int,
@@ -110,19 +153,41 @@ def _ingress(
     selecting = index.selecting(destination, INGRESS)
     if not selecting:
         return _open(index, "no ingress policy", dst)
+    rules = index.ingress_rules_of(selecting)
+    node = destination.node
+    if node is not None:
+        own = facts.own.get(node)
+        if own is None:
+            own = facts.own[node] = _from_own_node(index, facts.source, facts.pod, node, facts.peer)
+        if own:
+            return DirectionVerdict(True, rules.keys, (), f"from {dst}'s own node: always allowed")
+    # The rules read of the destination only its container ports, and those only when
+    # one names a port: pods labelled alike share the answer.
+    k = (id(facts.source), destination.ports if rules.names_ports else None, number, protocol)
+    hit = rules.answers.get(k)
+    if hit is None:
+        hit = rules.answers[k] = _answer(index, selecting, facts, destination, number, protocol)
+    if hit.allowed is not None:
+        return hit.allowed
+    return DirectionVerdict(False, hit.keys, (), f"{hit.before}{dst}{hit.after}")
+
+
+def _answer(
+    index: PolicyIndex,
+    selecting: tuple[NetworkPolicy, ...],
+    facts: SourceFacts,
+    destination: Pod,
+    number: int,
+    protocol: str,
+) -> Answer:
     keys = index.keys(selecting)
-    src_address = source.address or _implied_address(index, source, src_pod)
-    if src_pod is not None and src_pod.host_network:
-        peer = Peer(None, address(src_pod.ip or src_address))  # its node's traffic
-    else:
-        peer = Peer(src_pod, address(src_address))
-    if _from_own_node(index, source, src_pod, destination, peer):
-        return DirectionVerdict(True, keys, (), f"from {dst}'s own node: always allowed")
-    rules = _allowing(index, selecting, "ingress", peer, destination, number, protocol)
+    rules = _allowing(index, selecting, "ingress", facts.peer, destination, number, protocol)
     if rules:
-        return DirectionVerdict(True, keys, rules, f"allowed by {_rules_text(rules)}")
-    what = f"{source.label()} to {number}/{protocol}"
-    return DirectionVerdict(False, keys, (), _denied(index, dst, "ingress", selecting, what))
+        allowed = DirectionVerdict(True, keys, rules, f"allowed by {_rules_text(rules)}")
+        return Answer(allowed, keys, "", "")
+    what = f"{facts.label} to {number}/{protocol}"
+    before = f"denied: {_selecting_text(index, selecting)} "
+    return Answer(None, keys, before, f" for ingress and no rule allows {what}")
 
 
 def _open(index: PolicyIndex, why: str, who: Source | ObjectKey) -> DirectionVerdict:
@@ -153,27 +218,18 @@ def _implied_address(index: PolicyIndex, source: Source, src_pod: Pod | None) ->
 
 
 def _from_own_node(
-    index: PolicyIndex, source: Source, src_pod: Pod | None, destination: Pod, peer: Peer
+    index: PolicyIndex, source: Source, src_pod: Pod | None, node: str, peer: Peer
 ) -> bool:
-    """The API: traffic from the node a pod runs on is always allowed into it."""
-    if destination.node is None:
-        return False
+    """The API: traffic from the node a pod runs on (``node``) is always allowed into it."""
     if source.kind == "node" and source.node is not None:
-        return source.node == destination.node
+        return source.node == node
     if src_pod is not None:
         # A hostNetwork pod speaks with its node's address; any other pod is not its node.
-        return src_pod.host_network and src_pod.node == destination.node
-    node = index.snapshot.nodes.get(destination.node)
-    if node is None or peer.address is None:
+        return src_pod.host_network and src_pod.node == node
+    addresses = index.node_addresses(node)
+    if addresses is None or peer.address is None:
         return False
-    return peer.address in node_addresses(node.addresses)
-
-
-@lru_cache(maxsize=65536)
-def node_addresses(addresses: tuple[NodeAddress, ...]) -> frozenset[Address]:
-    """A node's addresses, parsed once per node (an outside source asks at each of its
-    destinations' nodes); the texts that are no address are left out."""
-    return frozenset(a for a in map(address, (x.address for x in addresses)) if a is not None)
+    return peer.address in addresses
 
 
 def _allowing(

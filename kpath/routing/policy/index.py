@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kpath.cluster.labels import SelectorIndex
 from kpath.cluster.netpol import NetworkPolicy
 from kpath.cluster.records import ObjectKey, Pod
+from kpath.routing.policy.peers import Address, node_addresses
 from kpath.routing.policy.selectors import SelectorCache, namespace_labels
 from kpath.routing.policy.verdict import DirectionVerdict
+
+if TYPE_CHECKING:
+    from kpath.routing.policy.evaluate import Answer, SourceFacts
 
 INGRESS, EGRESS = "Ingress", "Egress"
 
@@ -43,6 +47,13 @@ class PolicyIndex:
         self.texts: dict[tuple[str, int], str] = {}
         #: The evaluator's verdicts for a direction no policy judges, per reason and party.
         self.open_verdicts: dict[tuple[str, object], DirectionVerdict] = {}
+        #: id(source) -> what the evaluator reads of that source object (which it holds, so
+        #: the id names no other object while the index lives).
+        self.sources: dict[int, SourceFacts] = {}
+        #: id(selecting answer) -> what the evaluator keeps of its ingress rules: pods
+        #: labelled alike ask their answer once for each of their sources.
+        self.ingress_rules: dict[int, IngressRules] = {}
+        self._node_addresses: dict[str, frozenset[Address]] = {}
 
     @property
     def namespaces_synthesized(self) -> bool:
@@ -74,6 +85,26 @@ class PolicyIndex:
             hit = self._keys[id(selecting)] = tuple(p.key for p in selecting)
         return hit
 
+    def ingress_rules_of(self, selecting: tuple[NetworkPolicy, ...]) -> IngressRules:
+        """What the evaluator keeps of the ingress rules of a `selecting` answer."""
+        hit = self.ingress_rules.get(id(selecting))  # `selecting`'s answers live in the index
+        if hit is None:
+            hit = self.ingress_rules[id(selecting)] = IngressRules(
+                self.keys(selecting), names_ports(selecting, "ingress"), {}
+            )
+        return hit
+
+    def node_addresses(self, name: str) -> frozenset[Address] | None:
+        """The node's addresses, parsed once per node (an outside source asks at each of
+        its destinations' nodes); None when the snapshot has no such node."""
+        hit = self._node_addresses.get(name)
+        if hit is None:
+            node = self.snapshot.nodes.get(name)
+            if node is None:
+                return None
+            hit = self._node_addresses[name] = node_addresses(node.addresses)
+        return hit
+
     def _of_type(self, namespace: str, policy_type: str) -> _Typed:
         """The namespace's policies carrying ``policy_type`` (in the index's order), the
         label keys their pod selectors read (a selector's answer depends on no other), and
@@ -90,6 +121,28 @@ class PolicyIndex:
             pivots = SelectorIndex((p.pod_selector, p) for p in typed)
             hit = self._typed[k] = (typed, tuple(sorted(keys)), pivots)
         return hit
+
+
+class IngressRules(NamedTuple):
+    """The ingress rules of one `selecting` answer, as the evaluator asks them."""
+
+    keys: tuple[ObjectKey, ...]  # the policies' keys (`PolicyIndex.keys`)
+    #: Whether a rule names a port: only then do the destination's container ports decide.
+    names_ports: bool
+    #: (id(source), the destination's container ports if `names_ports` else None, number,
+    #: protocol) -> the rules' answer (the source is held by the index's `sources`).
+    answers: dict[tuple[object, ...], Answer]
+
+
+def names_ports(selecting: tuple[NetworkPolicy, ...], direction: str) -> bool:
+    """Whether a rule of these policies for ``direction`` ("ingress", "egress") names a
+    port by name."""
+    return any(
+        isinstance(p.port, str)
+        for policy in selecting
+        for rule in (policy.egress if direction == "egress" else policy.ingress)
+        for p in rule.ports
+    )
 
 
 #: `PolicyIndex._of_type`'s answer.

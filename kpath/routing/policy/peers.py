@@ -10,7 +10,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from kpath.cluster.netpol import IPBlock, PolicyPeer
-from kpath.cluster.records import Pod
+from kpath.cluster.records import NodeAddress, Pod
 from kpath.routing.policy.selectors import SelectorCache
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -56,6 +56,11 @@ def address(text: str | None) -> Address | None:
         return ipaddress.ip_address(text)
     except ValueError:
         return None
+
+
+def node_addresses(addresses: Iterable[NodeAddress]) -> frozenset[Address]:
+    """A node's addresses, parsed; the texts that are no address are left out."""
+    return frozenset(a for a in map(address, (x.address for x in addresses)) if a is not None)
 
 
 #: A network as `held_by` reads it: (version, netmask, network address), as integers.

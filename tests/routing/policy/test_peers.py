@@ -9,8 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kpath.cluster.records import NodeAddress
-from kpath.routing.policy.evaluate import node_addresses
-from kpath.routing.policy.peers import address, held_by, net_bits
+from kpath.routing.policy.peers import address, held_by, net_bits, node_addresses
 
 
 def _parsed(text: str | None) -> object:
@@ -65,4 +64,3 @@ _node_addresses = st.lists(
 def test_node_addresses_membership_is_the_address_by_address_test(addresses, addr):
     wanted = any(address(a.address) == addr for a in addresses if a.address)
     assert (addr in node_addresses(addresses)) == wanted
-    node_addresses.cache_clear()
