@@ -54,6 +54,8 @@ class PolicyIndex:
         #: labelled alike ask their answer once for each of their sources.
         self.ingress_rules: dict[int, IngressRules] = {}
         self._node_addresses: dict[str, frozenset[Address]] = {}
+        #: id(policy) -> whether an ingress rule of it names a port (the index holds them).
+        self._names_ports: dict[int, bool] = {}
 
     @property
     def namespaces_synthesized(self) -> bool:
@@ -89,8 +91,12 @@ class PolicyIndex:
         """What the evaluator keeps of the ingress rules of a `selecting` answer."""
         hit = self.ingress_rules.get(id(selecting))  # `selecting`'s answers live in the index
         if hit is None:
+            named = self._names_ports
+            for policy in selecting:  # most policies sit in many answers: each read once
+                if named.get(id(policy)) is None:
+                    named[id(policy)] = names_ports((policy,), "ingress")
             hit = self.ingress_rules[id(selecting)] = IngressRules(
-                self.keys(selecting), names_ports(selecting, "ingress"), {}
+                self.keys(selecting), any(named[id(p)] for p in selecting), {}
             )
         return hit
 
