@@ -81,13 +81,12 @@ def source_facts(index: PolicyIndex, source: Source) -> SourceFacts:
     return hit
 
 
-class Answer(NamedTuple):
+class RulesAnswer(NamedTuple):
     """What the rules of one `selecting` answer say to one source, port and protocol:
     the whole verdict when they allow (it names no destination), else the words of the
     denial on either side of the destination's key."""
 
     allowed: DirectionVerdict | None
-    keys: tuple[ObjectKey, ...]
     before: str
     after: str
 
@@ -169,7 +168,7 @@ def _ingress(
         hit = rules.answers[k] = _answer(index, selecting, facts, destination, number, protocol)
     if hit.allowed is not None:
         return hit.allowed
-    return DirectionVerdict(False, hit.keys, (), f"{hit.before}{dst}{hit.after}")
+    return DirectionVerdict(False, rules.keys, (), f"{hit.before}{dst}{hit.after}")
 
 
 def _answer(
@@ -179,15 +178,15 @@ def _answer(
     destination: Pod,
     number: int,
     protocol: str,
-) -> Answer:
-    keys = index.keys(selecting)
+) -> RulesAnswer:
     rules = _allowing(index, selecting, "ingress", facts.peer, destination, number, protocol)
     if rules:
+        keys = index.keys(selecting)
         allowed = DirectionVerdict(True, keys, rules, f"allowed by {_rules_text(rules)}")
-        return Answer(allowed, keys, "", "")
+        return RulesAnswer(allowed, "", "")
     what = f"{facts.label} to {number}/{protocol}"
     before = f"denied: {_selecting_text(index, selecting)} "
-    return Answer(None, keys, before, f" for ingress and no rule allows {what}")
+    return RulesAnswer(None, before, f" for ingress and no rule allows {what}")
 
 
 def _open(index: PolicyIndex, why: str, who: Source | ObjectKey) -> DirectionVerdict:

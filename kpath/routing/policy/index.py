@@ -18,7 +18,7 @@ from kpath.routing.policy.selectors import SelectorCache, namespace_labels
 from kpath.routing.policy.verdict import DirectionVerdict
 
 if TYPE_CHECKING:
-    from kpath.routing.policy.evaluate import Answer, SourceFacts
+    from kpath.routing.policy.evaluate import RulesAnswer, SourceFacts
 
 INGRESS, EGRESS = "Ingress", "Egress"
 
@@ -94,7 +94,7 @@ class PolicyIndex:
             named = self._names_ports
             for policy in selecting:  # most policies sit in many answers: each read once
                 if named.get(id(policy)) is None:
-                    named[id(policy)] = names_ports((policy,), "ingress")
+                    named[id(policy)] = names_a_port(policy)
             hit = self.ingress_rules[id(selecting)] = IngressRules(
                 self.keys(selecting), any(named[id(p)] for p in selecting), {}
             )
@@ -137,18 +137,13 @@ class IngressRules(NamedTuple):
     names_ports: bool
     #: (id(source), the destination's container ports if `names_ports` else None, number,
     #: protocol) -> the rules' answer (the source is held by the index's `sources`).
-    answers: dict[tuple[object, ...], Answer]
+    answers: dict[tuple[object, ...], RulesAnswer]
 
 
-def names_ports(selecting: tuple[NetworkPolicy, ...], direction: str) -> bool:
-    """Whether a rule of these policies for ``direction`` ("ingress", "egress") names a
-    port by name."""
-    return any(
-        isinstance(p.port, str)
-        for policy in selecting
-        for rule in (policy.egress if direction == "egress" else policy.ingress)
-        for p in rule.ports
-    )
+def names_a_port(policy: NetworkPolicy) -> bool:
+    """Whether an ingress rule of the policy names a port by name (resolved on each
+    destination pod)."""
+    return any(isinstance(p.port, str) for rule in policy.ingress for p in rule.ports)
 
 
 #: `PolicyIndex._of_type`'s answer.
