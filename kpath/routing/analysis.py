@@ -140,7 +140,6 @@ def _analyse(snapshot: Snapshot, client_address: str | Client | None = None) -> 
     client = None
     policies = snapshot.network_policies
     if policies:  # zero cost without NetworkPolicies: no verdicts, Path.netpol stays None
-        from kpath.routing.policy.evaluate import reach
         from kpath.routing.policy.onpaths import attach_policies
         from kpath.routing.policy.pathfindings import policy_findings
         from kpath.routing.policy.sources import Client, default_client
@@ -156,6 +155,6 @@ def _analyse(snapshot: Snapshot, client_address: str | Client | None = None) -> 
             k: rs[0].targets if len(rs) == 1 else tuple(chain.from_iterable(r.targets for r in rs))
             for k, rs in routes.items()
         }
-        paths = attach_policies(snapshot, paths, pols, client, reach, targets)
+        paths = attach_policies(snapshot, paths, pols, client, targets)
         findings.extend(policy_findings(snapshot, paths, pols, targets))
     return Analysis(snapshot, routes, tuple(paths), tuple(findings), table, infra, client)

@@ -591,7 +591,6 @@ class LiveAnalysis:
         client = self._client
         policies = snap.network_policies
         if policies and client is not None:
-            from kpath.routing.policy.evaluate import reach
             from kpath.routing.policy.onpaths import attach_policies
             from kpath.routing.policy.pathfindings import policy_findings
 
@@ -599,7 +598,7 @@ class LiveAnalysis:
             targets: dict[ObjectKey, tuple[Target, ...]] = {
                 k: tuple(t for r in self._routes[k] for t in r.targets) for k in self._order
             }
-            judged = attach_policies(snap, list(paths), pols, client, reach, targets)
+            judged = attach_policies(snap, list(paths), pols, client, targets)
             findings = (*findings, *policy_findings(snap, judged, pols, targets))
             paths = judged
         # Routes are looked up by service, never walked in order: the live dict serves.

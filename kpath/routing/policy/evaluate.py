@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 
 from kpath.cluster.netpol import NetworkPolicy
 from kpath.cluster.records import ObjectKey, Pod
-from kpath.routing.policy.index import EGRESS, INGRESS, PolicyIndex, policy_index
+from kpath.routing.policy.index import EGRESS, INGRESS, IngressRules, PolicyIndex, policy_index
 from kpath.routing.policy.peers import Peer, address, peers_match
 from kpath.routing.policy.ports import PROTOCOLS, named_port, ports_match
 from kpath.routing.policy.verdict import DirectionVerdict, Reach, RuleRef, Source
@@ -42,8 +42,18 @@ def reach_in(
     protocol = protocol.upper()
     if protocol not in PROTOCOLS:
         raise ValueError(f"protocol {protocol!r}: NetworkPolicy knows {', '.join(PROTOCOLS)}")
-    number = port_number(destination, port, protocol)
+    shared = alike(index, source, destination, port, protocol)
+    if shared is not None:
+        return shared.made(index, source, destination.key, protocol)
+    return judged(index, source, destination, port, protocol)
+
+
+def judged(
+    index: PolicyIndex, source: Source, destination: Pod, port: int | str, protocol: str
+) -> Reach:
+    """The verdict read rule by rule, as the API defines it (``protocol`` upper case)."""
     facts = source_facts(index, source)
+    number = port_number(destination, port, protocol)
     dst = destination.key  # one key for the verdict and its words (a property builds it)
     egress = facts.egress
     if egress is None:  # the source's egress policies judge it: the destination decides
@@ -53,12 +63,67 @@ def reach_in(
     return Reach(source, dst, number, protocol, egress, ingress)
 
 
+class Alike(NamedTuple):
+    """A verdict pods alike share (`alike`): all of it but the words naming the pod."""
+
+    number: int  # the port's number
+    egress: DirectionVerdict  # the source's, which reads nothing of the destination
+    #: The ingress rules' answer; None: no policy selects such pods for ingress.
+    answer: RulesAnswer | None
+    keys: tuple[ObjectKey, ...]  # the selecting policies' keys
+    labels: object  # the pods' labels, held: the cache key's id names no other object
+
+    def made(self, index: PolicyIndex, source: Source, dst: ObjectKey, protocol: str) -> Reach:
+        """The verdict toward the pod ``dst`` (one of the alike), as `judged` says it."""
+        answer = self.answer
+        if answer is None:
+            ingress = _open(index, "no ingress policy", dst)
+        elif answer.allowed is not None:
+            ingress = answer.allowed
+        else:
+            ingress = DirectionVerdict(False, self.keys, (), f"{answer.before}{dst}{answer.after}")
+        return Reach(source, dst, self.number, protocol, self.egress, ingress)
+
+
+def alike(
+    index: PolicyIndex, source: Source, destination: Pod, port: int | str, protocol: str
+) -> Alike | None:
+    """The verdict ``destination`` shares with pods alike, when the source's egress reads
+    nothing of it (no egress policy judges the source) and it neither uses the host network
+    nor is on the source's node; else None (`judged` reads it). Then the rules read of the
+    pod only its namespace and labels (which policies select it) and its container ports
+    (named ports): a workload's replicas share one answer per source, port and protocol
+    (``protocol`` upper case). Raises UnknownPort as `reach` does."""
+    facts = source_facts(index, source)
+    egress = facts.egress
+    if egress is None or destination.host_network:
+        return None
+    node = destination.node
+    if node is not None and _own_node(index, facts, node):
+        return None
+    labels = destination.labels
+    k = (destination.namespace, id(labels), destination.ports, port, protocol)
+    hit = facts.alike.get(k)
+    if hit is None:
+        number = port_number(destination, port, protocol)
+        selecting = index.selecting(destination, INGRESS)
+        if selecting:
+            rules = index.ingress_rules_of(selecting)
+            said = _rules_answer(index, selecting, rules, facts, destination, number, protocol)
+            hit = Alike(number, egress, said, rules.keys, labels)
+        else:
+            hit = Alike(number, egress, None, (), labels)
+        facts.alike[k] = hit
+    return hit
+
+
 class SourceFacts:
     """What the evaluator reads of one source object, read once: its pod, the peer its
     destinations' ingress rules see, its label, its egress verdict when it alone decides
-    it, and whether it comes from each destination node asked so far."""
+    it, whether it comes from each destination node asked so far, and its verdicts for
+    classes of pods alike (`alike`)."""
 
-    __slots__ = ("egress", "label", "own", "peer", "pod", "source")
+    __slots__ = ("alike", "egress", "label", "own", "peer", "pod", "source")
 
     def __init__(self, index: PolicyIndex, source: Source) -> None:
         self.source = source  # held: the index's id(source) keys name no other object
@@ -72,6 +137,7 @@ class SourceFacts:
         self.label = source.label()
         self.egress = _source_egress(index, source, pod)
         self.own: dict[str, bool] = {}
+        self.alike: dict[tuple[object, ...], Alike] = {}
 
 
 def source_facts(index: PolicyIndex, source: Source) -> SourceFacts:
@@ -154,21 +220,38 @@ def _ingress(
         return _open(index, "no ingress policy", dst)
     rules = index.ingress_rules_of(selecting)
     node = destination.node
-    if node is not None:
-        own = facts.own.get(node)
-        if own is None:
-            own = facts.own[node] = _from_own_node(index, facts.source, facts.pod, node, facts.peer)
-        if own:
-            return DirectionVerdict(True, rules.keys, (), f"from {dst}'s own node: always allowed")
-    # The rules read of the destination only its container ports, and those only when
-    # one names a port: pods labelled alike share the answer.
+    if node is not None and _own_node(index, facts, node):
+        return DirectionVerdict(True, rules.keys, (), f"from {dst}'s own node: always allowed")
+    hit = _rules_answer(index, selecting, rules, facts, destination, number, protocol)
+    if hit.allowed is not None:
+        return hit.allowed
+    return DirectionVerdict(False, rules.keys, (), f"{hit.before}{dst}{hit.after}")
+
+
+def _own_node(index: PolicyIndex, facts: SourceFacts, node: str) -> bool:
+    """Whether the source comes from ``node`` (once per source and node)."""
+    own = facts.own.get(node)
+    if own is None:
+        own = facts.own[node] = _from_own_node(index, facts.source, facts.pod, node, facts.peer)
+    return own
+
+
+def _rules_answer(
+    index: PolicyIndex,
+    selecting: tuple[NetworkPolicy, ...],
+    rules: IngressRules,
+    facts: SourceFacts,
+    destination: Pod,
+    number: int,
+    protocol: str,
+) -> RulesAnswer:
+    """The ingress rules' answer. They read of the destination only its container ports,
+    and those only when one names a port: pods labelled alike share it."""
     k = (id(facts.source), destination.ports if rules.names_ports else None, number, protocol)
     hit = rules.answers.get(k)
     if hit is None:
         hit = rules.answers[k] = _answer(index, selecting, facts, destination, number, protocol)
-    if hit.allowed is not None:
-        return hit.allowed
-    return DirectionVerdict(False, rules.keys, (), f"{hit.before}{dst}{hit.after}")
+    return hit
 
 
 def _answer(

@@ -36,7 +36,8 @@ class PolicyIndex:
         self.by_namespace: dict[str, tuple[NetworkPolicy, ...]] = {
             ns: tuple(ps) for ns, ps in by_ns.items()
         }
-        self._selecting: dict[tuple[str, str, str], tuple[NetworkPolicy, ...]] = {}
+        #: (id(labels), namespace, policy type) -> (the labels, the policies selecting them).
+        self._selecting: dict[tuple[int, str, str], tuple[object, tuple[NetworkPolicy, ...]]] = {}
         # Which policies select a pod depends only on its namespace and on its labels at
         # the keys the namespace's selectors read: pods alike there share one answer
         # (thousands of pods, a few dozen such projections).
@@ -64,19 +65,23 @@ class PolicyIndex:
     def selecting(self, pod: Pod, policy_type: str) -> tuple[NetworkPolicy, ...]:
         """The policies of the pod's namespace that select it and carry ``policy_type``:
         the pod is isolated for that direction when there is any."""
-        k = (pod.namespace, pod.name, policy_type)  # not pod.key: no ObjectKey built per ask
-        hit = self._selecting.get(k)
-        if hit is None:
-            typed, keys, pivots = self._of_type(pod.namespace, policy_type)
-            if not typed:
-                hit = ()
-            else:
-                labels = pod.labels
-                lk = (pod.namespace, policy_type, *(labels.get(key) for key in keys))
-                hit = self._by_labels.get(lk)
-                if hit is None:
-                    hit = self._by_labels[lk] = tuple(pivots.selecting(labels))
-            self._selecting[k] = hit
+        labels = pod.labels
+        # Pods labelled alike share one labels mapping (the parser interns them): asked by
+        # its identity, a workload's replicas are answered once.
+        k = (id(labels), pod.namespace, policy_type)
+        held = self._selecting.get(k)
+        if held is not None:
+            return held[1]
+        typed, keys, pivots = self._of_type(pod.namespace, policy_type)
+        if not typed:
+            hit: tuple[NetworkPolicy, ...] = ()
+        else:
+            lk = (pod.namespace, policy_type, *(labels.get(key) for key in keys))
+            found = self._by_labels.get(lk)
+            if found is None:
+                found = self._by_labels[lk] = tuple(pivots.selecting(labels))
+            hit = found
+        self._selecting[k] = (labels, hit)  # the labels held: their id names no other
         return hit
 
     def keys(self, selecting: tuple[NetworkPolicy, ...]) -> tuple[ObjectKey, ...]:

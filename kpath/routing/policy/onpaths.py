@@ -19,13 +19,15 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import NamedTuple, cast, overload
 
 from kpath.cluster.netpol import NetworkPolicy
-from kpath.cluster.records import ObjectKey, Pod
+from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
 from kpath.routing.kubeproxy import Choice, Target
 from kpath.routing.nodegroups import NodeGroup
 from kpath.routing.paths import EntryKind, Path
+from kpath.routing.policy.evaluate import alike, judged
 from kpath.routing.policy.index import INGRESS, policy_index, snapshot_policies
 from kpath.routing.policy.podclass import PodClasses
+from kpath.routing.policy.ports import PROTOCOLS
 from kpath.routing.policy.sources import (
     Client,
     HopSource,
@@ -36,10 +38,6 @@ from kpath.routing.policy.sources import (
     policy_nets,
 )
 from kpath.routing.policy.verdict import Reach, Source
-
-#: `kpath.routing.policy.evaluate.reach`: (snapshot, source, destination pod, port, protocol).
-ReachFn = Callable[[Snapshot, Source, Pod, "int | str", str], Reach]
-
 
 #: A verdict not looked up yet (None is an answer: no policy applies).
 _UNSET: object = object()
@@ -240,11 +238,10 @@ class _Judge:
     """Memoised verdicts for one snapshot and one client."""
 
     def __init__(
-        self, snapshot: Snapshot, policies: Sequence[NetworkPolicy], client: Client, reach: ReachFn
+        self, snapshot: Snapshot, policies: Sequence[NetworkPolicy], client: Client
     ) -> None:
         self.snapshot = snapshot
         self.client = client
-        self.reach = reach
         pols = list(policies)
         self.index = policy_index(snapshot)
         self.egress_ns = {p.namespace for p in pols if "Egress" in p.policy_types}
@@ -308,13 +305,20 @@ class _Judge:
         if key in memo:
             return memo[key]
         r = None
-        if self._applies(src, t):
-            pod = self.snapshot.pod(t.pod)
-            if pod is not None:
-                try:
-                    r = self.reach(self.snapshot, src, pod, port, protocol)
-                except ValueError:
-                    r = None  # a named port the pod does not declare: nothing to judge
+        pod = self.snapshot.pod(t.pod)
+        if pod is not None and self._applies(src, t):
+            try:
+                if protocol not in PROTOCOLS:
+                    raise ValueError(protocol)
+                # A workload's replicas share their verdict but for the words naming them.
+                shared = alike(self.index, src, pod, port, protocol)
+                r = (
+                    shared.made(self.index, src, pod.key, protocol)
+                    if shared is not None
+                    else judged(self.index, src, pod, port, protocol)
+                )
+            except ValueError:
+                r = None  # a named port the pod does not declare: nothing to judge
         memo[key] = r
         return r
 
@@ -708,12 +712,11 @@ def attach_policies(
     paths: Iterable[Path],
     policies: Sequence[NetworkPolicy],
     client: Client,
-    reach: ReachFn,
     targets: Mapping[ObjectKey, Sequence[Target]],
 ) -> list[Path]:
     """Every path with its `PathPolicy` (``Path.netpol``). ``targets``: each Service's
     endpoints (for the proxy pods of ingress controllers and gateways)."""
-    judge = _Judge(snapshot, policies, client, reach)
+    judge = _Judge(snapshot, policies, client)
     sources: dict[tuple[object, ...], HopSource] = {}
     out = []
     for p in paths:

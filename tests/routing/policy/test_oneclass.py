@@ -11,7 +11,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kpath.routing.analysis import Analysis
-from kpath.routing.policy.evaluate import reach
 from kpath.routing.policy.onpaths import (
     HopPolicy,
     Records,
@@ -47,7 +46,7 @@ def general(a: Analysis) -> list[tuple[TargetPolicy, ...]]:
     """Every node-source group hop of the paths, in the judge's order, by `_by_nodes`."""
     snap = a.snapshot
     assert a.client is not None
-    judge = _Judge(snap, list(snap.network_policies), a.client, reach)
+    judge = _Judge(snap, list(snap.network_policies), a.client)
     seen: set[tuple[int, int]] = set()
     out = []
     for p in a.paths:
@@ -123,7 +122,7 @@ def reattached(a: Analysis) -> Analysis:
     snap = a.snapshot
     targets = {k: tuple(t for r in rs for t in r.targets) for k, rs in a.routes.items()}
     pols = list(snap.network_policies)
-    paths = attach_policies(snap, a.paths, pols, a.client, reach, targets)
+    paths = attach_policies(snap, a.paths, pols, a.client, targets)
     return replace(a, paths=tuple(paths))
 
 

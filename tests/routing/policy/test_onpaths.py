@@ -235,7 +235,6 @@ def test_an_ipblock_naming_one_replica_splits_the_class():
     ],
 )
 def test_a_class_verdict_made_for_another_replica_still_names_the_deciding_one(policy):
-    from kpath.routing.policy.evaluate import reach
     from kpath.routing.policy.index import snapshot_policies
     from kpath.routing.policy.onpaths import _Judge
     from kpath.routing.policy.sources import Client
@@ -245,8 +244,8 @@ def test_a_class_verdict_made_for_another_replica_still_names_the_deciding_one(p
     src = p.netpol.source
     pols = snapshot_policies(a.snapshot)
     client = Client("203.0.113.1", "test")
-    fresh = _Judge(a.snapshot, pols, client, reach).hop(p, src, None, p.direct)
-    judge = _Judge(a.snapshot, pols, client, reach)
+    fresh = _Judge(a.snapshot, pols, client).hop(p, src, None, p.direct)
+    judge = _Judge(a.snapshot, pols, client)
     # The reversed order fills the class's memo with the last replica's verdict first.
     judge.hop(p, src._replace(sources=src.sources[::-1]), None, p.direct)
     assert judge.hop(p, src, None, p.direct) == fresh

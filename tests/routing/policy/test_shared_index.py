@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from kpath.cluster.records import ObjectKey
 from kpath.cluster.snapshot import Snapshot
-from kpath.routing.policy.evaluate import UnknownPort, reach_in
+from kpath.routing.policy.evaluate import UnknownPort, judged, reach_in, source_facts
 from kpath.routing.policy.index import PolicyIndex
 from kpath.routing.policy.verdict import Reach, Source
 from tests import builders as b
@@ -107,12 +107,41 @@ def _ask(idx: PolicyIndex, q: tuple[int, ObjectKey, int | str, str]) -> Reach | 
         return str(e)
 
 
+def _judged(idx: PolicyIndex, q: tuple[int, ObjectKey, int | str, str]) -> Reach | str:
+    """The verdict read rule by rule (no pods alike share it)."""
+    s, d, number, protocol = q
+    try:
+        return judged(idx, SOURCES[s], SNAP.pods[d], number, protocol)
+    except UnknownPort as e:
+        return str(e)
+
+
 @settings(max_examples=40, deadline=None)
 @given(policy_sets, st.permutations(QUESTIONS))
 def test_a_shared_index_answers_as_a_fresh_one(ps, questions) -> None:
     shared = PolicyIndex(SNAP, ps)
     for q in questions[:300]:  # in any order: what is kept first decides nothing
         assert _ask(shared, q) == _ask(PolicyIndex(SNAP, ps), q), q
+
+
+@settings(max_examples=40, deadline=None)
+@given(policy_sets, st.permutations(QUESTIONS))
+def test_pods_alike_share_a_verdict_only_where_the_rules_read_nothing_else(ps, questions) -> None:
+    """`reach_in` makes one verdict for a workload's replicas (`alike`), remade with each
+    pod's key: it says what the rules, read rule by rule for that pod alone, say."""
+    shared = PolicyIndex(SNAP, ps)
+    for q in questions[:300]:
+        assert _ask(shared, q) == _judged(PolicyIndex(SNAP, ps), q), q
+
+
+def test_the_workloads_replicas_are_judged_once_from_a_source() -> None:
+    deny = policy("deny", "shop", sel({"app": "web"}), ingress=[])
+    idx = PolicyIndex(SNAP, [deny])
+    out = Source("ip", "203.0.113.7")
+    for i in range(6):
+        reach_in(idx, out, SNAP.pods[ObjectKey("shop", f"web{i}")], 81)
+    # web0, web3 and web1, web4 and web2, web5 declare their ports alike.
+    assert len(source_facts(idx, out).alike) == 3
 
 
 def test_the_workload_shares_its_rules_answer_and_still_names_each_pod() -> None:
