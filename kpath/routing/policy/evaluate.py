@@ -80,8 +80,9 @@ class Alike(NamedTuple):
             ingress = _open(index, "no ingress policy", dst)
         elif answer.allowed is not None:
             ingress = answer.allowed
-        else:
-            ingress = DirectionVerdict(False, self.keys, (), f"{answer.before}{dst}{answer.after}")
+        else:  # (the key's text spelled out: no call of its __str__ per pod)
+            said = f"{answer.before}{dst.namespace}/{dst.name}{answer.after}"
+            ingress = DirectionVerdict(False, self.keys, (), said)
         return Reach(source, dst, self.number, protocol, self.egress, ingress)
 
 

@@ -305,15 +305,16 @@ class _Judge:
         if key in memo:
             return memo[key]
         r = None
-        pod = self.snapshot.pod(t.pod)
-        if pod is not None and self._applies(src, t):
+        dst = t.pod
+        pod = self.snapshot.pod(dst) if dst is not None else None
+        if dst is not None and pod is not None and self._applies(src, t):
             try:
                 if protocol not in PROTOCOLS:
                     raise ValueError(protocol)
                 # A workload's replicas share their verdict but for the words naming them.
                 shared = alike(self.index, src, pod, port, protocol)
                 r = (
-                    shared.made(self.index, src, pod.key, protocol)
+                    shared.made(self.index, src, dst, protocol)
                     if shared is not None
                     else judged(self.index, src, pod, port, protocol)
                 )
@@ -371,12 +372,15 @@ class _Judge:
         else:
             # Each source's memo key and own node, once per hop (not once per endpoint).
             keyed = [] if by_nodes else [self._keyed(src) for src in source.sources]
+            one = None if by_nodes else _one_class(keyed)
             for t in targets:
                 port = t.port if t.port is not None else named
                 if port is None:
                     out.append(TargetPolicy(t.endpoint, t.pod, None, 0, 0))
                 elif by_nodes:
                     out.append(self._by_nodes(members, t, port, protocol))
+                elif one is not None and not self._host_network(t.pod):
+                    out.append(self._by_one_source_class(one, t, port, protocol))
                 else:
                     out.append(self._by_sources(keyed, t, port, protocol))
         hp = self._hops[cache_key] = hop_policy(source, tuple(out))
@@ -562,6 +566,25 @@ class _Judge:
             hit = self._host_net[key] = pod is not None and pod.host_network
         return hit
 
+    def _by_one_source_class(
+        self, one: OneClass, t: Target, port: int | str, protocol: str
+    ) -> TargetPolicy:
+        """`_by_sources` when every source is of one class and none is a node (so none is
+        the pod's own), toward a pod not on the host network: every source gets the
+        class's verdict, asked once."""
+        src, memo_src, cls, n, nodes = one
+        pod = t.pod
+        key = (cls, pod, port, protocol)
+        memo = self._memo
+        r = memo[key] if key in memo else self.verdict(src, cls, t, port, protocol)
+        if r is None:
+            return TargetPolicy(t.endpoint, pod, None, n, 0, (), None)
+        denied = not r.allowed
+        decided = r if r.source == src else self.verdict(src, memo_src, t, port, protocol)
+        if denied:  # (``decided``: the first source's own words)
+            return TargetPolicy(t.endpoint, pod, decided, n, n, nodes, src)
+        return TargetPolicy(t.endpoint, pod, decided, n, 0, (), src)
+
     def _by_sources(
         self,
         keyed: Sequence[tuple[Source, tuple[object, ...], tuple[object, ...], str | None]],
@@ -678,6 +701,24 @@ def _class_record(
 ) -> TargetPolicy:
     """One of `_class_records`' records, made alone."""
     return _class_records(member, src, (row,), (got,))[0]
+
+
+#: `_Judge._by_one_source_class`'s sources: the first, its own memo key, the class's key,
+#: how many and the first three's nodes.
+OneClass = tuple[Source, tuple[object, ...], tuple[object, ...], int, tuple[str, ...]]
+
+
+def _one_class(
+    keyed: Sequence[tuple[Source, tuple[object, ...], tuple[object, ...], str | None]],
+) -> OneClass | None:
+    """The hop's sources as one class, when they are (else None)."""
+    if not keyed or any(own is not None for *_, own in keyed):
+        return None
+    src, memo_src, cls, _ = keyed[0]
+    if any(c != cls for _, _, c, _ in keyed):
+        return None
+    nodes = tuple([s.node for s, *_ in keyed if s.node][:3])
+    return src, memo_src, cls, len(keyed), nodes
 
 
 #: A node class as the node-source loops read it: the class, its nodes as a set when the

@@ -250,3 +250,37 @@ def test_a_class_verdict_made_for_another_replica_still_names_the_deciding_one(p
     judge.hop(p, src._replace(sources=src.sources[::-1]), None, p.direct)
     assert judge.hop(p, src, None, p.direct) == fresh
     assert {t.reach.source.pod.name for t in fresh.targets} == {"ctrl-1"}
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize(
+    "policy",
+    [
+        allow_office(),
+        netpol("open", select={"app": "web"}, ingress=[from_cidr("10.244.0.0/16")]),
+        netpol("one", select={"app": "web"}, ingress=[from_cidr("10.244.9.2/32")]),
+    ],
+)
+def test_sources_of_one_class_are_judged_as_the_loop_over_each_judges_them(policy, reverse):
+    """The proxy replicas' shortcut (one class: one verdict) says what asking each does."""
+    from kpath.routing.policy.index import snapshot_policies
+    from kpath.routing.policy.onpaths import _Judge, _one_class
+
+    a = analysed(*base(), web("ClusterIP"), *_replicas(), policy)
+    p = first(a, EntryKind.INGRESS)
+    sources = p.netpol.source.sources[:: -1 if reverse else 1]
+    pols = snapshot_policies(a.snapshot)
+    client = a.client
+    fast, loop = _Judge(a.snapshot, pols, client), _Judge(a.snapshot, pols, client)
+    one = _one_class([fast._keyed(s) for s in sources])
+    if policy.get("metadata", {}).get("name") == "one":
+        assert one is None  # one replica is allowed, the others not: two classes
+        return
+    assert one is not None
+    # The other order first: the class's verdict is then another replica's.
+    fast.hop(p, p.netpol.source._replace(sources=sources[::-1]), None, p.direct)
+    keyed = [loop._keyed(s) for s in sources]
+    for t in p.direct.targets:
+        assert fast._by_one_source_class(one, t, t.port, "TCP") == loop._by_sources(
+            keyed, t, t.port, "TCP"
+        )
