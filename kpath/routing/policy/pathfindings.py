@@ -12,6 +12,8 @@
 from __future__ import annotations
 
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from itertools import compress
+from operator import attrgetter, not_
 
 from kpath.cluster.labels import LabelsIndex, selects
 from kpath.cluster.netpol import IPBlock, NetworkPolicy, PolicyPeer, PolicyRule
@@ -20,6 +22,7 @@ from kpath.cluster.snapshot import Snapshot
 from kpath.routing.findings import Finding, Severity
 from kpath.routing.kubeproxy import Target
 from kpath.routing.paths import Path
+from kpath.routing.policy.index import INGRESS, PolicyIndex, policy_index
 from kpath.routing.policy.onpaths import HopPolicy, TargetPolicy
 
 
@@ -135,25 +138,31 @@ def policy_findings(
     ways: dict[int, int] = {}
     per_service: dict[ObjectKey, list[HopPolicy]] = {}
     for p in paths:
-        if p.netpol is None or not p.netpol.evaluated:
+        netpol = p.netpol
+        if netpol is None or not netpol.evaluated:
             continue
-        pairs: list[tuple[int | None, HopPolicy | None]] = [(None, p.netpol.direct)]
-        pairs += list(enumerate(p.netpol.groups))
-        for i, hp in pairs:
+        # The direct hop (index -1 here, None in `hops`), then each node group's.
+        for at, hp in enumerate((netpol.direct, *netpol.groups), -1):
             if hp is None or not hp.targets:
                 continue
-            hops.setdefault(id(hp), (p, i, hp))
-            ways[id(hp)] = ways.get(id(hp), 0) + 1
+            k = id(hp)
+            n = ways.get(k)
+            if n is None:  # its first path: the one its findings name
+                ways[k] = 1
+                hops[k] = (p, at if at >= 0 else None, hp)
+            else:
+                ways[k] = n + 1
             per_service.setdefault(p.service, []).append(hp)
     # The Services with some evaluated hop that has endpoints: those `per_service` holds.
     judged = per_service.keys()
     # Unreachable from everywhere: every judged hop blocked, and no pod of the cluster
     # admitted either (an internal client may still reach it otherwise).
+    index = policy_index(snapshot)
     dead = {
         svc
         for svc, hps in per_service.items()
         if all(h.all_blocked for h in hps)
-        and not _admits_a_pod(snapshot, (targets or {}).get(svc, ()))
+        and not _admits_a_pod(snapshot, index, (targets or {}).get(svc, ()))
     }
     # Internal Services: one finding each, or one per namespace and reason when many share
     # it (a namespace's default deny with no allow for them).
@@ -269,12 +278,13 @@ def _internal_dead(
     """Services with no judged way in whose every pod denies every pod of the cluster (and
     every address: no rule names an ipBlock or allows every source). Traffic from a pod's
     own node still enters, as it always does."""
+    index = policy_index(snapshot)
     for svc in sorted(targets):
         if svc in judged:
             continue
         # None also when some answer has a rule open to every source or to some address
         # outside the cluster: the Service is passed over either way.
-        selecting = _selecting(snapshot, targets[svc], skip_open=True)
+        selecting = _selecting(snapshot, index, targets[svc], skip_open=True)
         if selecting is None:
             continue  # some pod is open to everyone, or cannot be judged
         if _some_pod_reaches(snapshot, selecting):
@@ -315,6 +325,11 @@ _WHY: dict[tuple[int, ...], str] = {}
 #: Per call: the ids of an answer's policies -> the first answer holding just those.
 _SAME: dict[tuple[int, ...], tuple[NetworkPolicy, ...]] = {}
 
+# Pod fields read of every pod at C speed (`_pod_ips`, `_label_sets`).
+_POD_IP = attrgetter("ip")
+_POD_LABELS = attrgetter("labels")
+_POD_HOST_NETWORK = attrgetter("host_network")
+
 
 def _is_open(sel: tuple[NetworkPolicy, ...]) -> bool:
     """Whether some ingress rule of the policies allows every source or names an ipBlock."""
@@ -332,22 +347,20 @@ def _is_open(sel: tuple[NetworkPolicy, ...]) -> bool:
 
 
 def _selecting(
-    snapshot: Snapshot, targets: Sequence[Target], skip_open: bool = False
+    snapshot: Snapshot, index: PolicyIndex, targets: Sequence[Target], skip_open: bool = False
 ) -> Selected | None:
     """The ingress policies selecting the endpoints' pods, once per (policies, port) with
     the first pod asking; None when no target has a pod and a port, or some pod is open
     (no policy selects it), uses the host network, or is not known, or (``skip_open``)
-    some answer has a rule that `_is_open`. Targets without a pod or a port are left out."""
-    from kpath.routing.policy.index import INGRESS, policy_index
-
-    index = policy_index(snapshot)
-    pods = snapshot.pods
+    some answer has a rule that `_is_open`. Targets without a pod or a port are left out.
+    ``index``: the snapshot's `policy_index`, fetched once by the caller."""
+    get = snapshot.pods.get
     sid = id(snapshot)
     out: Selected = []
-    asked: set[tuple[int, int]] = set()
     # Which policies select a pod depends on its namespace and labels only, and replicas
     # share one labels mapping: asked once per mapping and call. Endpoints come in runs of
-    # one workload and port: a run asks nothing again.
+    # one workload and port: a run asks nothing again. Every endpoint is still looked at:
+    # any may be unknown or on the host network, which makes the answer None.
     labels: object = None
     ns = ""
     sel: tuple[NetworkPolicy, ...] = ()
@@ -357,7 +370,7 @@ def _selecting(
         key, port = t.pod, t.port
         if key is None or port is None:
             continue
-        pod = pods.get(key)
+        pod = get(key)
         if pod is None or pod.host_network:
             return None
         if pod.labels is not labels or pod.namespace != ns:
@@ -376,14 +389,17 @@ def _selecting(
         if sel is last and port == last_port:
             continue
         last, last_port = sel, port
-        if (id(sel), port) not in asked:
-            asked.add((id(sel), port))
+        # A Service's endpoints make one or two such pairs: a scan of them, not a set.
+        for seen, seen_port, _ in out:
+            if seen is sel and seen_port == port:
+                break
+        else:
             out.append((sel, port, pod))
     return out or None
 
 
-def _admits_a_pod(snapshot: Snapshot, targets: Sequence[Target]) -> bool:
-    selecting = _selecting(snapshot, targets)
+def _admits_a_pod(snapshot: Snapshot, index: PolicyIndex, targets: Sequence[Target]) -> bool:
+    selecting = _selecting(snapshot, index, targets)
     return selecting is None or _some_pod_reaches(snapshot, selecting)
 
 
@@ -475,12 +491,17 @@ def _pod_ips(snapshot: Snapshot) -> bytes:
 
     key = id(snapshot)
     if key not in _POD_IPS:
-        texts = [
-            p.ip for p in snapshot.pods.values() if not p.host_network and p.ip and ":" not in p.ip
-        ]
+        pods = snapshot.pods.values()
+        # The addresses of pods off the host network, empty ones dropped, gathered at C
+        # speed (150,000 pods: a comprehension cost as much as parsing them). An IPv6 one
+        # fails `inet_aton` like any text that is no IPv4 address.
+        texts = list(
+            filter(None, compress(map(_POD_IP, pods), map(not_, map(_POD_HOST_NETWORK, pods))))
+        )
         try:  # every address at once (150,000 pods: a third of the per-address loop)
             packed = b"".join(map(socket.inet_aton, texts))
-        except OSError:  # some text is no address: each one that is
+        except (OSError, ValueError):  # some text is no address: each one that is
+            texts = [text for text in texts if ":" not in text]
             parts = []
             for text in texts:
                 try:
@@ -606,14 +627,12 @@ def _label_sets(snapshot: Snapshot, namespace: str) -> LabelsIndex:
     if hit is None:
         # Keyed by the labels' identity (the decoder shares one mapping between pods
         # labelled alike; the pods keep them alive): a set held twice changes no answer.
+        pods = snapshot.pods_by_namespace.get(namespace, ())
+        if any(map(_POD_HOST_NETWORK, pods)):
+            pods = tuple(compress(pods, map(not_, map(_POD_HOST_NETWORK, pods))))
+        sets = list(map(_POD_LABELS, pods))  # at C speed: a namespace may hold 10,000 pods
         hit = _LABEL_SETS[key] = LabelsIndex(
-            tuple(
-                {
-                    id(p.labels): p.labels
-                    for p in snapshot.pods_by_namespace.get(namespace, ())
-                    if not p.host_network
-                }.values()
-            )
+            tuple(dict(zip(map(id, sets), sets, strict=True)).values())
         )
     return hit
 
