@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -340,3 +342,107 @@ def test_an_internal_service_is_judged_by_every_endpoint_whatever_their_order():
         assert "(policies shop/deny-a, shop/only-b)" in f.message
         first = "shop/deny-a allows no ingress" if order == (0, 1) else "shop/only-b allows"
         assert first in f.message
+
+
+def _cluster_of(labels: list[int], host: list[bool]) -> object:
+    """Pods p0.. in shop labelled by kind (replicas sharing one labels mapping, as the
+    decoder makes them), some on the host network, and policies: kind 0 unselected, kind 1
+    denied all, kind 2 open to an address range, kind 3 two policies."""
+    import dataclasses
+
+    kinds = [{"app": f"k{k}"} for k in range(4)]
+    objs = [
+        b.pod(f"p{i}", "n1", f"10.244.1.{i + 1}", labels=kinds[k]) for i, k in enumerate(labels)
+    ]
+    for i, h in enumerate(host[: len(objs)]):
+        objs[i]["spec"]["hostNetwork"] = h
+    objs += [
+        netpol("deny-k1", select={"app": "k1"}, ingress=[]),
+        netpol("open-k2", select={"app": "k2"}, ingress=[from_cidr("10.0.0.0/8")]),
+        netpol("a-k3", select={"app": "k3"}, ingress=[]),
+        netpol("b-k3", select={"app": "k3"}, ingress=[]),
+    ]
+    snap = b.snapshot(*objs, kinds=("Pod", "NetworkPolicy"))
+    shared: dict[tuple[tuple[str, str], ...], object] = {}
+    pods = {
+        k: p._replace(labels=shared.setdefault(tuple(p.labels.items()), p.labels))
+        for k, p in snap.pods.items()
+    }
+    return dataclasses.replace(snap, pods=pods)
+
+
+@given(
+    # Mostly kinds some policy selects (1 and 3): the other kinds make the answer None.
+    labels=st.lists(st.sampled_from([1, 1, 1, 3, 3, 0, 2]), min_size=6, max_size=6),
+    host=st.lists(st.sampled_from([False] * 5 + [True]), max_size=6),
+    picks=st.lists(
+        st.tuples(st.integers(-1, 6), st.sampled_from([None, 80, 80, 8080])), max_size=10
+    ),
+    skip_open=st.booleans(),
+)
+@settings(max_examples=400, deadline=None)
+def test_selecting_is_the_plain_definition_over_every_endpoint(
+    labels: list[int], host: list[bool], picks: list[tuple[int, int | None]], skip_open: bool
+) -> None:
+    from kpath.cluster.records import ObjectKey
+    from kpath.routing.kubeproxy import Target
+    from kpath.routing.policy import pathfindings
+    from kpath.routing.policy.index import INGRESS, policy_index
+
+    snap: Any = _cluster_of(labels, host)
+    # -1: no pod; past the pods: a pod the snapshot does not hold.
+    targets = [
+        Target(
+            None, port, None if i < 0 else ObjectKey("shop", f"p{i}"), "n1", None, True, True, False
+        )
+        for i, port in picks
+    ]
+    index = policy_index(snap)
+    pathfindings._ALIKE.clear()
+    pathfindings._SAME.clear()
+    pathfindings._OPEN.clear()
+    got = pathfindings._selecting(snap, index, targets, skip_open)
+
+    def plain() -> list[tuple[tuple[object, ...], int, object]] | None:
+        out: list[tuple[tuple[object, ...], int, object]] = []
+        valid = [t for t in targets if t.pod is not None and t.port is not None]
+        for t in valid:
+            pod = snap.pods.get(t.pod)
+            if pod is None or pod.host_network:
+                return None
+            sel = index.selecting(pod, INGRESS)
+            if not sel or (skip_open and pathfindings._is_open(sel)):
+                return None
+            row = (tuple(p.key for p in sel), t.port, pod.key)
+            if all(r[:2] != row[:2] for r in out):
+                out.append(row)
+        return out or None
+
+    want = plain()
+    if want is None:
+        assert got is None
+    else:
+        assert got is not None
+        assert [(tuple(p.key for p in sel), port, pod.key) for sel, port, pod in got] == want
+
+
+@given(
+    labels=st.lists(st.integers(0, 3), max_size=6),
+    host=st.lists(st.booleans(), max_size=6),
+)
+@settings(max_examples=100, deadline=None)
+def test_label_sets_are_the_distinct_sets_of_pods_off_the_host_network(
+    labels: list[int], host: list[bool]
+) -> None:
+    from kpath.routing.policy import pathfindings
+
+    snap: Any = _cluster_of(labels, host)
+    snap = __import__("dataclasses").replace(
+        snap,
+        pods_by_namespace={"shop": tuple(snap.pods.values())},
+    )
+    pathfindings._LABEL_SETS.clear()
+    got = pathfindings._label_sets(snap, "shop").sets
+    want = list({id(p.labels): p.labels for p in snap.pods.values() if not p.host_network}.values())
+    assert list(got) == want
+    pathfindings._LABEL_SETS.clear()
