@@ -203,18 +203,24 @@ if TYPE_CHECKING:
 
 
 def row_notes(
-    row: PathRow, affinity: str | None, said: dict[_NotesKey, Styled] | None = None
+    row: PathRow, affinity: str | None, said: dict[_NotesKey, tuple[Styled, Styled]] | None = None
 ) -> Styled:
     """The row's own facts; the path's (a Gateway's share, session affinity) on its first.
     ``said``: policy notes already made, kept by the caller for the rows of one table (at
-    10,000 Services, 20,000 rows name a denying policy, most of them in a few words alike)."""
+    10,000 Services, 20,000 rows name a denying policy, most of them in a few words alike),
+    each with the cell it makes alone (shared by the rows with no other note: a table's
+    cells are only read)."""
     hp = row.netpol
+    notes = group_notes(row.group, row.choice)
     if said is None or hp is None or hp.allowed:
-        policy = policy_notes(hp)
+        own = _joined(policy_notes(hp), notes)
     else:
         key = (hp.blocked_by, hp.all_blocked, hp.partial, len(hp.blocked), len(hp.targets))
-        policy = said.get(key) or said.setdefault(key, policy_notes(hp))
-    own = _joined(policy, group_notes(row.group, row.choice))
+        kept = said.get(key)
+        if kept is None:
+            policy = policy_notes(hp)
+            kept = said[key] = (policy, _joined(policy))
+        own = _joined(kept[0], notes) if notes else kept[1]
     if not row.first:
         return own
     return _joined(path_notes(row.path), literal_message(affinity or "", "cyan"), own)
@@ -262,7 +268,7 @@ def paths_table(
     line that ``grep`` finds says which service it is about. ``services``: for the path's
     session affinity in NOTES."""
     rows: list[list[Styled]] = []
-    said: dict[_NotesKey, Styled] = {}
+    said: dict[_NotesKey, tuple[Styled, Styled]] = {}
     for path in paths:
         svc = services.get(path.service) if services is not None else None
         affinity = affinity_note(svc)

@@ -107,7 +107,9 @@ def test_notes_kept_per_table_are_each_rows_own():
     col = [c.name for c in PATH_COLUMNS].index("NOTES")
     got = [cells[col] for cells in paths_table(paths).rows]
     alone = [row_notes(r, None) for p in paths for r in path_rows(p)]
-    assert [n.plain for n in got] == [n.plain for n in alone]
+    assert [(n.plain, n.spans, n.style) for n in got] == [
+        (n.plain, n.spans, n.style) for n in alone
+    ]
     assert any("⊗" in n.plain for n in got)
 
 
