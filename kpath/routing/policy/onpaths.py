@@ -373,6 +373,8 @@ class _Judge:
             # Each source's memo key and own node, once per hop (not once per endpoint).
             keyed = [] if by_nodes else [self._keyed(src) for src in source.sources]
             one = None if by_nodes else _one_class(keyed)
+            # With no egress policy to judge the sources, a pod's verdict is its workload's.
+            alike_ok = one is not None and not egress and protocol in PROTOCOLS
             for t in targets:
                 port = t.port if t.port is not None else named
                 if port is None:
@@ -380,7 +382,8 @@ class _Judge:
                 elif by_nodes:
                     out.append(self._by_nodes(members, t, port, protocol))
                 elif one is not None and not self._host_network(t.pod):
-                    out.append(self._by_one_source_class(one, t, port, protocol))
+                    tp = self._by_alike(one, t, port, protocol) if alike_ok else None
+                    out.append(tp or self._by_one_source_class(one, t, port, protocol))
                 else:
                     out.append(self._by_sources(keyed, t, port, protocol))
         hp = self._hops[cache_key] = hop_policy(source, tuple(out))
@@ -565,6 +568,32 @@ class _Judge:
             pod = self.snapshot.pod(key)
             hit = self._host_net[key] = pod is not None and pod.host_network
         return hit
+
+    def _by_alike(
+        self, one: OneClass, t: Target, port: int | str, protocol: str
+    ) -> TargetPolicy | None:
+        """`_by_one_source_class` from the verdict the pod shares with its workload
+        (`evaluate.alike`), when the hop's sources have no egress policy to judge them (so
+        a policy applies only when one selects the pod): the first source's own words,
+        with no memo entry per pod. None where that verdict is not shared (the pod on a
+        source's node, a named port it does not declare, a pod not in the input)."""
+        src, _, _, n, nodes = one
+        dst = t.pod
+        pod = self.snapshot.pod(dst) if dst is not None else None
+        if dst is None or pod is None:
+            return None
+        try:
+            shared = alike(self.index, src, pod, port, protocol)
+        except ValueError:
+            return None
+        if shared is None:
+            return None
+        if shared.answer is None:  # no policy selects the pod for ingress: none applies
+            return TargetPolicy(t.endpoint, dst, None, n, 0, (), None)
+        r = shared.made(self.index, src, dst, protocol)
+        if r.allowed:
+            return TargetPolicy(t.endpoint, dst, r, n, 0, (), src)
+        return TargetPolicy(t.endpoint, dst, r, n, n, nodes, src)
 
     def _by_one_source_class(
         self, one: OneClass, t: Target, port: int | str, protocol: str

@@ -259,6 +259,7 @@ def test_a_class_verdict_made_for_another_replica_still_names_the_deciding_one(p
         allow_office(),
         netpol("open", select={"app": "web"}, ingress=[from_cidr("10.244.0.0/16")]),
         netpol("one", select={"app": "web"}, ingress=[from_cidr("10.244.9.2/32")]),
+        netpol("elsewhere", select={"app": "db"}, ingress=[]),  # selects none of them
     ],
 )
 def test_sources_of_one_class_are_judged_as_the_loop_over_each_judges_them(policy, reverse):
@@ -281,6 +282,8 @@ def test_sources_of_one_class_are_judged_as_the_loop_over_each_judges_them(polic
     fast.hop(p, p.netpol.source._replace(sources=sources[::-1]), None, p.direct)
     keyed = [loop._keyed(s) for s in sources]
     for t in p.direct.targets:
-        assert fast._by_one_source_class(one, t, t.port, "TCP") == loop._by_sources(
-            keyed, t, t.port, "TCP"
-        )
+        each = loop._by_sources(keyed, t, t.port, "TCP")
+        assert fast._by_one_source_class(one, t, t.port, "TCP") == each
+        # From the workload's shared verdict, as from each source's (none has an egress
+        # policy here, and no replica shares a node with the pods).
+        assert fast._by_alike(one, t, t.port, "TCP") == each
