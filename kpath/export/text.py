@@ -200,16 +200,19 @@ def row_verdict(row: PathRow) -> Styled:
 if TYPE_CHECKING:
     #: What `policy_notes` reads of a hop: hops alike in it share their notes.
     _NotesKey = tuple[tuple[ObjectKey, ...], bool, bool, int, int]
+    #: `row_notes`' kept cells for one such key: the policy's notes, its cell alone, and its
+    #: cells beside each distinct notes of a group (by their text, style and spans).
+    _Kept = tuple[Styled, Styled, dict[tuple[str, str, tuple[object, ...]], Styled]]
 
 
 def row_notes(
-    row: PathRow, affinity: str | None, said: dict[_NotesKey, tuple[Styled, Styled]] | None = None
+    row: PathRow, affinity: str | None, said: dict[_NotesKey, _Kept] | None = None
 ) -> Styled:
     """The row's own facts; the path's (a Gateway's share, session affinity) on its first.
     ``said``: policy notes already made, kept by the caller for the rows of one table (at
     10,000 Services, 20,000 rows name a denying policy, most of them in a few words alike),
-    each with the cell it makes alone (shared by the rows with no other note: a table's
-    cells are only read)."""
+    each with the cells it makes alone and beside the group's notes (a few texts, such as
+    ``⇄ cross-node 80%``): rows alike share one cell, as a table's cells are only read."""
     hp = row.netpol
     notes = group_notes(row.group, row.choice)
     if said is None or hp is None or hp.allowed:
@@ -219,8 +222,12 @@ def row_notes(
         kept = said.get(key)
         if kept is None:
             policy = policy_notes(hp)
-            kept = said[key] = (policy, _joined(policy))
-        own = _joined(kept[0], notes) if notes else kept[1]
+            kept = said[key] = (policy, _joined(policy), {})
+        if not notes:
+            own = kept[1]
+        else:
+            beside = (notes.plain, notes.style, tuple(notes.spans))  # all `_joined` reads
+            own = kept[2].get(beside) or kept[2].setdefault(beside, _joined(kept[0], notes))
     if not row.first:
         return own
     return _joined(path_notes(row.path), literal_message(affinity or "", "cyan"), own)
@@ -268,7 +275,7 @@ def paths_table(
     line that ``grep`` finds says which service it is about. ``services``: for the path's
     session affinity in NOTES."""
     rows: list[list[Styled]] = []
-    said: dict[_NotesKey, tuple[Styled, Styled]] = {}
+    said: dict[_NotesKey, _Kept] = {}
     for path in paths:
         svc = services.get(path.service) if services is not None else None
         affinity = affinity_note(svc)

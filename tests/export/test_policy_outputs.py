@@ -18,6 +18,7 @@ from kpath.export import graphfmt
 from kpath.export.jsonout import paths_json
 from kpath.export.text import PATH_COLUMNS, analysis_view, path_rows, paths_table, row_notes
 from kpath.routing.graph import build_graph
+from kpath.routing.kubeproxy import Verdict
 from kpath.safetext import clean, is_clean
 from tests.routing.policy.pathcluster import (
     OFFICE,
@@ -97,10 +98,18 @@ def test_notes_kept_per_table_are_each_rows_own():
         for part in (False, True)
     ]
     said: dict = {}
+    # Beside no other note, and beside a group's (a cross-node share, NotReady) of each kind.
+    assert row.group is not None and row.group.choice.verdict == Verdict.FORWARD
+    groups = [row.group] + [
+        row.group._replace(local=local, per_node=4, ready=ready)  # 50% or 75% cross-node
+        for local in (1, 2)
+        for ready in (None, False)
+    ]
     for v in variants * 2:  # the second round reads what the first kept
-        r = row._replace(netpol=v, first=False)
-        kept, own = row_notes(r, None, said), row_notes(r, None)
-        assert (kept.plain, kept.spans, kept.style) == (own.plain, own.spans, own.style)
+        for g in groups:
+            r = row._replace(netpol=v, first=False, group=g)
+            kept, own = row_notes(r, None, said), row_notes(r, None)
+            assert (kept.plain, kept.spans, kept.style) == (own.plain, own.spans, own.style)
     assert len(said) == len(variants)
     # And a whole table says what each row says alone.
     paths = list(a.paths)
