@@ -4,6 +4,8 @@ changes no verdict, no policy list and no word of a reason."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -99,19 +101,13 @@ QUESTIONS = [
 ]
 
 
-def _ask(idx: PolicyIndex, q: tuple[int, ObjectKey, int | str, str]) -> Reach | str:
+def _ask(
+    idx: PolicyIndex, q: tuple[int, ObjectKey, int | str, str], ask: Callable[..., Reach] = reach_in
+) -> Reach | str:
+    """``ask``'s verdict (`judged`: read rule by rule, no pods alike share it)."""
     s, d, number, protocol = q
     try:
-        return reach_in(idx, SOURCES[s], SNAP.pods[d], number, protocol)
-    except UnknownPort as e:
-        return str(e)
-
-
-def _judged(idx: PolicyIndex, q: tuple[int, ObjectKey, int | str, str]) -> Reach | str:
-    """The verdict read rule by rule (no pods alike share it)."""
-    s, d, number, protocol = q
-    try:
-        return judged(idx, SOURCES[s], SNAP.pods[d], number, protocol)
+        return ask(idx, SOURCES[s], SNAP.pods[d], number, protocol)
     except UnknownPort as e:
         return str(e)
 
@@ -131,7 +127,7 @@ def test_pods_alike_share_a_verdict_only_where_the_rules_read_nothing_else(ps, q
     pod's key: it says what the rules, read rule by rule for that pod alone, say."""
     shared = PolicyIndex(SNAP, ps)
     for q in questions[:300]:
-        assert _ask(shared, q) == _judged(PolicyIndex(SNAP, ps), q), q
+        assert _ask(shared, q) == _ask(PolicyIndex(SNAP, ps), q, judged), q
 
 
 def test_the_workloads_replicas_are_judged_once_from_a_source() -> None:
