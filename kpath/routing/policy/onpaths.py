@@ -8,7 +8,9 @@ Computed only when the snapshot carries NetworkPolicies: otherwise ``Path.netpol
 None and nothing here runs. Verdicts are memoised per (source class, pod, port, protocol):
 a LoadBalancer and its NodePort share their groups, and a Cluster-policy group's nodes are
 judged once per ipBlock signature (`sources.node_classes`), and a proxy's replicas alike
-for every policy once per class (`podclass.PodClasses`). Traffic from a pod's own node
+for every policy once per class (`podclass.PodClasses`); where no egress policy judges a
+hop's sources, each endpoint takes the verdict its workload's pods share
+(`evaluate.alike`), remade with its own key. Traffic from a pod's own node
 is always allowed, as the API reference says, so a Cluster group's node that hosts the
 endpoint counts as allowed for it.
 """
