@@ -313,12 +313,12 @@ def _no_pod_why(selecting: Selected, by_key: Mapping[ObjectKey, NetworkPolicy]) 
 #: port) of a Service's endpoints, with the first such endpoint's pod, in their order.
 Selected = list[tuple[tuple[NetworkPolicy, ...], int, Pod]]
 
-#: Per `policy_findings` call (cleared at its start): (snapshot id, namespace, labels id) ->
-#: the index's ingress answer for pods so labelled; answer id -> (answer, whether some rule
-#: of it allows every source or names an ipBlock); (answer id, port) -> whether some pod
-#: reaches it; distinct answers' ids -> `_no_pod_why`'s text. The pods keep their labels
-#: alive and the index its answers, so their ids name them for the call.
-_ALIKE: dict[tuple[int, str, int], tuple[NetworkPolicy, ...]] = {}
+#: Per `policy_findings` call (cleared at its start): id of an ingress answer of the index
+#: -> (that answer, the first answer holding just its policies); answer id -> (answer,
+#: whether some rule of it allows every source or names an ipBlock); (answer id, port) ->
+#: whether some pod reaches it; distinct answers' ids -> `_no_pod_why`'s text. The index
+#: keeps its answers alive, so their ids name them for the call.
+_ALIKE: dict[int, tuple[tuple[NetworkPolicy, ...], tuple[NetworkPolicy, ...]]] = {}
 _OPEN: dict[int, tuple[tuple[NetworkPolicy, ...], bool]] = {}
 _REACHED: dict[tuple[int, int], bool] = {}
 _WHY: dict[tuple[int, ...], str] = {}
@@ -355,7 +355,6 @@ def _selecting(
     some answer has a rule that `_is_open`. Targets without a pod or a port are left out.
     ``index``: the snapshot's `policy_index`, fetched once by the caller."""
     get = snapshot.pods.get
-    sid = id(snapshot)
     out: Selected = []
     # Which policies select a pod depends on its namespace and labels only, and replicas
     # share one labels mapping: asked once per mapping and call. Endpoints come in runs of
@@ -375,14 +374,14 @@ def _selecting(
             return None
         if pod.labels is not labels or pod.namespace != ns:
             labels, ns = pod.labels, pod.namespace
-            lk = (sid, ns, id(labels))
-            hit = _ALIKE.get(lk)
-            if hit is None:
-                hit = index.selecting(pod, INGRESS)
+            raw = index.selecting(pod, INGRESS)  # (asked once per labels mapping)
+            held = _ALIKE.get(id(raw))
+            if held is None:
                 # Answers holding the same policies are one: the index keeps one per
                 # label values its selectors read, and many carry just a namespace's
                 # default deny. Walking such an answer twice would say nothing new.
-                hit = _ALIKE[lk] = _SAME.setdefault(tuple(map(id, hit)), hit)
+                held = _ALIKE[id(raw)] = (raw, _SAME.setdefault(tuple(map(id, raw)), raw))
+            hit = held[1]
             if not hit or (skip_open and _is_open(hit)):
                 return None
             sel = hit
