@@ -309,10 +309,9 @@ class _Judge:
         r = None
         dst = t.pod
         pod = self.snapshot.pod(dst) if dst is not None else None
-        if dst is not None and pod is not None and self._applies(src, t):
+        # (A protocol NetworkPolicy does not know: nothing to judge.)
+        if dst is not None and pod is not None and protocol in PROTOCOLS and self._applies(src, t):
             try:
-                if protocol not in PROTOCOLS:
-                    raise ValueError(protocol)
                 # A workload's replicas share their verdict but for the words naming them.
                 shared = alike(self.index, src, pod, port, protocol)
                 r = (
